@@ -1,0 +1,70 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using BluBees.Engine.Tenancy;
+using Microsoft.AspNetCore.Authentication;
+using BluBees.Api.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Api.Auth;
+
+/// <summary>
+/// Authenticates <c>/forge/*</c> and <c>/api/*</c> with the Forge Invocation Token. The tenant is set from the
+/// verified token only; nothing in the body, query or other headers can change it.
+/// </summary>
+public sealed partial class ForgeAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory loggerFactory, UrlEncoder encoder, ForgeTokenValidator validator)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    public const string SchemeName = "Forge";
+    private const string FailureKey = "blubees.auth.failure";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization;
+        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            Context.Items[FailureKey] = TokenFailure.Missing;
+            return AuthenticateResult.NoResult();
+        }
+
+        var (tenant, failure) = await validator.ValidateAsync(value["Bearer ".Length..].Trim(), Context.RequestAborted);
+        if (tenant is null)
+        {
+            Context.Items[FailureKey] = failure;
+            LogRefused(Logger, failure);
+            return AuthenticateResult.Fail("invalid token");
+        }
+
+        Context.Features.Set(tenant);
+        var identity = new ClaimsIdentity(SchemeName);
+        identity.AddClaim(new Claim("tenant", tenant.TenantId));
+        if (tenant.PrincipalAccountId is { } accountId)
+        {
+            identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, accountId));
+        }
+
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var failure = Context.Items.TryGetValue(FailureKey, out var f) && f is TokenFailure tf ? tf : TokenFailure.Missing;
+        var detail = failure == TokenFailure.Missing
+            ? "A Forge Invocation Token is required in the Authorization header (Bearer)."
+            : "The Forge Invocation Token is not valid.";
+        return Problems.Write(Context, StatusCodes.Status401Unauthorized, "Unauthorized", detail);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+        => Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden", "You are not allowed to do this.");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Forge token refused: {Failure}")]
+    private static partial void LogRefused(ILogger logger, TokenFailure failure);
+}
+
+public static class TenantHttpContextExtensions
+{
+    /// <summary>The verified tenant of an authenticated Forge request.</summary>
+    public static TenantContext Tenant(this HttpContext context)
+        => context.Features.Get<TenantContext>() ?? throw new InvalidOperationException("No verified tenant on this request.");
+}

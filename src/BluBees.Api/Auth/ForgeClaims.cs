@@ -1,0 +1,109 @@
+using System.Text.Json;
+using BluBees.Engine.Tenancy;
+
+namespace BluBees.Api.Auth;
+
+/// <summary>Checks the registered claims of a verified FIT and reads the tenant from <c>app</c>.</summary>
+public static class ForgeClaims
+{
+    public static (TenantContext? Tenant, TokenFailure Failure) Check(JsonElement claims, ForgeOptions options, DateTimeOffset now)
+    {
+        if (claims.ValueKind != JsonValueKind.Object)
+        {
+            return (null, TokenFailure.Malformed);
+        }
+
+        if (Str(claims, "iss") != options.Issuer)
+        {
+            return (null, TokenFailure.Issuer);
+        }
+
+        if (!AudienceMatches(claims, options.AppId))
+        {
+            return (null, TokenFailure.Audience);
+        }
+
+        var skew = options.ClockSkewSeconds;
+        var nowSeconds = now.ToUnixTimeSeconds();
+        if (!claims.TryGetProperty("exp", out var exp) || exp.ValueKind != JsonValueKind.Number || !exp.TryGetInt64(out var expSeconds))
+        {
+            return (null, TokenFailure.MissingClaim);
+        }
+
+        if (nowSeconds > expSeconds + skew)
+        {
+            return (null, TokenFailure.Expired);
+        }
+
+        if (claims.TryGetProperty("nbf", out var nbf))
+        {
+            if (nbf.ValueKind != JsonValueKind.Number || !nbf.TryGetInt64(out var nbfSeconds) || nowSeconds < nbfSeconds - skew)
+            {
+                return (null, TokenFailure.NotYetValid);
+            }
+        }
+
+        if (!claims.TryGetProperty("app", out var app) || app.ValueKind != JsonValueKind.Object)
+        {
+            return (null, TokenFailure.MissingClaim);
+        }
+
+        // A token minted for another app never passes, even if its audience were ours.
+        if (Str(app, "id") is { } appId && appId != options.AppId)
+        {
+            return (null, TokenFailure.Audience);
+        }
+
+        if (Str(app, "installationId") is not { Length: > 0 and <= 200 } installationId)
+        {
+            return (null, TokenFailure.MissingClaim);
+        }
+
+        var cloudId = CloudId(claims, app);
+        var tenant = new TenantContext(installationId, cloudId, Str(app, "apiBaseUrl"))
+        {
+            PrincipalAccountId = claims.TryGetProperty("principal", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null,
+        };
+        return (tenant, TokenFailure.None);
+    }
+
+    private static bool AudienceMatches(JsonElement claims, string appId)
+    {
+        if (!claims.TryGetProperty("aud", out var aud))
+        {
+            return false;
+        }
+
+        return aud.ValueKind switch
+        {
+            JsonValueKind.String => aud.GetString() == appId,
+            JsonValueKind.Array => aud.GetArrayLength() == 1 && aud[0].ValueKind == JsonValueKind.String && aud[0].GetString() == appId,
+            _ => false,
+        };
+    }
+
+    private static string? CloudId(JsonElement claims, JsonElement app)
+    {
+        if (claims.TryGetProperty("context", out var context) && context.ValueKind == JsonValueKind.Object && Str(context, "cloudId") is { } fromContext)
+        {
+            return fromContext;
+        }
+
+        if (app.TryGetProperty("installation", out var installation) && installation.ValueKind == JsonValueKind.Object
+            && installation.TryGetProperty("contexts", out var contexts) && contexts.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var c in contexts.EnumerateArray())
+            {
+                if (c.ValueKind == JsonValueKind.Object && Str(c, "cloudId") is { } cloudId)
+                {
+                    return cloudId;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static string? Str(JsonElement obj, string name)
+        => obj.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+}

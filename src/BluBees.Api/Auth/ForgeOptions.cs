@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BluBees.Api.Auth;
+
+/// <summary>Configuration section <c>Forge</c>: how Forge Invocation Tokens are verified.</summary>
+public sealed class ForgeOptions
+{
+    public const string Section = "Forge";
+    public const string AtlassianJwksUrl = "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json";
+
+    /// <summary>The audience every token must carry: <c>ari:cloud:ecosystem::app/&lt;uuid&gt;</c>.</summary>
+    [Required(ErrorMessage = "Forge:AppId (env Forge__AppId) is required: the app id ari:cloud:ecosystem::app/<uuid>.")]
+    [RegularExpression("^ari:cloud:ecosystem::app/[0-9a-fA-F-]{36}$", ErrorMessage = "Forge:AppId must look like ari:cloud:ecosystem::app/<uuid>.")]
+    public string AppId { get; set; } = string.Empty;
+
+    [Required]
+    public string JwksUrl { get; set; } = AtlassianJwksUrl;
+
+    [Required]
+    public string Issuer { get; set; } = "forge/invocation-token";
+
+    /// <summary>Allowed clock skew for exp/nbf; capped at 30 s (FITs live about 25 s).</summary>
+    [Range(0, 30)]
+    public int ClockSkewSeconds { get; set; } = 30;
+
+    /// <summary>Minimum time between two JWKS fetches caused by unknown key ids.</summary>
+    [Range(1, 3600)]
+    public int JwksRefreshCooldownSeconds { get; set; } = 60;
+
+    /// <summary>How long a fetched JWKS is trusted before a routine refresh.</summary>
+    [Range(60, 86400)]
+    public int JwksCacheSeconds { get; set; } = 3600;
+
+    /// <summary>Tokens longer than this are refused before any parsing.</summary>
+    [Range(512, 65536)]
+    public int MaxTokenLength { get; set; } = 8192;
+}

@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Api.Auth;
+
+/// <summary>
+/// The signing keys of the token issuer. Fetched lazily, cached, and refetched on an unknown <c>kid</c> at
+/// most once per cooldown: a flood of tokens with invented kids costs at most one fetch per interval.
+/// </summary>
+public sealed class JwksCache(IHttpClientFactory httpClientFactory, IOptions<ForgeOptions> options, TimeProvider time, ILogger<JwksCache> logger) : IJwksSource, IDisposable
+{
+    public const string HttpClientName = "jwks";
+    private readonly SemaphoreSlim _fetchGate = new(1, 1);
+    private volatile IReadOnlyDictionary<string, RSA> _keys = new Dictionary<string, RSA>();
+    private DateTimeOffset _lastFetchAttempt = DateTimeOffset.MinValue;
+    private DateTimeOffset _fetchedAt = DateTimeOffset.MinValue;
+
+    /// <summary>How many fetches were attempted (observable by tests and metrics).</summary>
+    public int FetchCount { get; private set; }
+
+    public async ValueTask<RSA?> GetKeyAsync(string kid, CancellationToken ct)
+    {
+        var opts = options.Value;
+        var now = time.GetUtcNow();
+        var stale = now - _fetchedAt > TimeSpan.FromSeconds(opts.JwksCacheSeconds);
+        if (!stale && _keys.TryGetValue(kid, out var key))
+        {
+            return key;
+        }
+
+        if (now - _lastFetchAttempt < TimeSpan.FromSeconds(opts.JwksRefreshCooldownSeconds))
+        {
+            return _keys.GetValueOrDefault(kid);
+        }
+
+        await _fetchGate.WaitAsync(ct);
+        try
+        {
+            now = time.GetUtcNow();
+            if (now - _lastFetchAttempt >= TimeSpan.FromSeconds(opts.JwksRefreshCooldownSeconds))
+            {
+                _lastFetchAttempt = now;
+                await FetchAsync(opts.JwksUrl, ct);
+            }
+        }
+        finally
+        {
+            _fetchGate.Release();
+        }
+
+        return _keys.GetValueOrDefault(kid);
+    }
+
+    public void Dispose() => _fetchGate.Dispose();
+
+    private async Task FetchAsync(string url, CancellationToken ct)
+    {
+        FetchCount++;
+        try
+        {
+            using var client = httpClientFactory.CreateClient(HttpClientName);
+            using var response = await client.GetAsync(url, ct);
+            response.EnsureSuccessStatusCode();
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            using var doc = await JsonDocument.ParseAsync(stream, new JsonDocumentOptions { MaxDepth = 8 }, ct);
+            _keys = JwksParser.Parse(doc.RootElement);
+            _fetchedAt = time.GetUtcNow();
+            logger.LogInformation("Fetched JWKS with {KeyCount} RS256 keys", _keys.Count);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException or FormatException or CryptographicException)
+        {
+            // Keep the previous keys; the next attempt waits for the cooldown.
+            logger.LogWarning("JWKS fetch failed: {ErrorType}", ex.GetType().Name);
+        }
+    }
+}
+
+/// <summary>Where verification keys come from: the issuer's JWKS, or the development issuer in-process.</summary>
+public interface IJwksSource
+{
+    ValueTask<RSA?> GetKeyAsync(string kid, CancellationToken ct);
+}

@@ -1,0 +1,47 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Buffers.Text;
+
+namespace BluBees.Api.Auth;
+
+/// <summary>Reads RSA signing keys from a JWKS document; keys for other algorithms or uses are ignored.</summary>
+public static class JwksParser
+{
+    public static IReadOnlyDictionary<string, RSA> Parse(JsonElement root)
+    {
+        var keys = new Dictionary<string, RSA>(StringComparer.Ordinal);
+        if (!root.TryGetProperty("keys", out var array) || array.ValueKind != JsonValueKind.Array)
+        {
+            return keys;
+        }
+
+        foreach (var jwk in array.EnumerateArray().Take(50))
+        {
+            if (jwk.ValueKind != JsonValueKind.Object
+                || Str(jwk, "kty") != "RSA"
+                || Str(jwk, "kid") is not { Length: > 0 } kid
+                || Str(jwk, "use") is { } use && use != "sig"
+                || Str(jwk, "alg") is { } alg && alg != "RS256"
+                || Str(jwk, "n") is not { } n
+                || Str(jwk, "e") is not { } e)
+            {
+                continue;
+            }
+
+            var modulus = Base64Url.DecodeFromChars(n);
+            if (modulus.Length < 256)
+            {
+                continue; // under 2048 bits
+            }
+
+            var rsa = RSA.Create();
+            rsa.ImportParameters(new RSAParameters { Modulus = modulus, Exponent = Base64Url.DecodeFromChars(e) });
+            keys[kid] = rsa;
+        }
+
+        return keys;
+    }
+
+    private static string? Str(JsonElement obj, string name)
+        => obj.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+}

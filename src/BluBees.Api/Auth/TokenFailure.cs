@@ -1,0 +1,19 @@
+namespace BluBees.Api.Auth;
+
+/// <summary>Why a token was refused. Logged as a category; the token itself never is.</summary>
+public enum TokenFailure
+{
+    None,
+    Missing,
+    TooLong,
+    Malformed,
+    ForbiddenHeader,
+    Algorithm,
+    UnknownKey,
+    Signature,
+    Issuer,
+    Audience,
+    Expired,
+    NotYetValid,
+    MissingClaim,
+}

@@ -1,0 +1,52 @@
+using BluBees.Api.Admin;
+using BluBees.Api.Auth;
+using BluBees.Api.Dev;
+using BluBees.Api.Forge;
+using BluBees.Api.Infrastructure;
+using BluBees.Engine.Hosting;
+
+namespace BluBees.Api;
+
+/// <summary>
+/// Builds the one deployable: the same app runs on Kestrel locally and on Lambda behind the Web Adapter.
+/// Tests build it through <see cref="Create"/> with their own configuration and log sink.
+/// </summary>
+public static class BluBeesApp
+{
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        // Settings files ship beside the binary; the working directory only anchors the data directory.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = ForgeEndpoints.MaxEventBytes + 1024;
+        });
+        configure?.Invoke(builder);
+
+        builder.Services.AddBluBeesStorage(builder.Configuration);
+        builder.Services.AddBluBeesKeys(builder.Configuration);
+        builder.Services.AddBluBeesEngine(builder.Configuration);
+        builder.Services.AddForgeAuthentication(builder.Configuration, builder.Environment);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ErrorHandling>();
+        builder.Services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseSecurityHeaders();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealth();
+        app.MapForgeEndpoints();
+        app.MapGroup("/api").RequireAuthorization().MapConnections().MapRules().MapRuns();
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DevOptions>>().Value.Enabled)
+        {
+            app.MapDevEndpoints();
+        }
+
+        app.UseStartupBanner();
+        return app;
+    }
+}

@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace BluBees.Api.Infrastructure;
+
+/// <summary>
+/// Maps exceptions once. Bad requests detected by the server keep their 4xx; anything else is a 500 whose
+/// body names nothing but a trace id. Only the exception type is logged: messages may quote data.
+/// </summary>
+public sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var context = httpContext;
+        if (exception is BadHttpRequestException bad)
+        {
+            var status = bad.StatusCode;
+            await Problems.Write(context, status, status == 413 ? "Payload too large" : "Bad request", status == 413 ? "The body is too large." : "The request could not be read.");
+            return true;
+        }
+
+        LogUnhandled(logger, exception.GetType().Name, context.Request.Method, context.GetEndpoint()?.DisplayName ?? "unknown");
+        await Problems.Write(context, 500, "Internal error", "An internal error occurred. It has been logged without any request data. Trace id: " + context.TraceIdentifier);
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled {ExceptionType} in {Method} {Endpoint}")]
+    private static partial void LogUnhandled(ILogger logger, string exceptionType, string method, string endpoint);
+}

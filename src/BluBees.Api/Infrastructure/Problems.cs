@@ -1,0 +1,58 @@
+using BluBees.Engine.Common;
+using BluBees.Engine.Validation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace BluBees.Api.Infrastructure;
+
+/// <summary>RFC 7807 ProblemDetails, built one way everywhere. Details never echo customer data.</summary>
+public static class Problems
+{
+    public static ProblemHttpResult Status(int status, string title, string detail, IDictionary<string, object?>? extensions = null)
+        => TypedResults.Problem(new ProblemDetails { Status = status, Title = title, Detail = detail, Type = TypeFor(status), Extensions = extensions ?? new Dictionary<string, object?>() });
+
+    public static ValidationProblem Invalid(ValidationErrors errors, string detail = "The request has invalid fields; see errors.")
+        => TypedResults.ValidationProblem(errors.ToDictionary(), detail: detail, title: "Validation failed", type: TypeFor(400));
+
+    public static ValidationProblem Invalid(string field, string message)
+    {
+        var errors = new ValidationErrors();
+        errors.Add(field, message);
+        return Invalid(errors, $"{field}: {message}");
+    }
+
+    public static ProblemHttpResult NotFound(string detail) => Status(404, "Not found", detail);
+
+    public static ProblemHttpResult Conflict(string detail, IDictionary<string, object?>? extensions = null) => Status(409, "Conflict", detail, extensions);
+
+    /// <summary>Maps a failed engine outcome to its ProblemDetails.</summary>
+    public static IResult From<T>(Outcome<T> outcome, IDictionary<string, object?>? extensions = null) => outcome.Kind switch
+    {
+        OutcomeKind.NotFound => NotFound(outcome.Detail!),
+        OutcomeKind.Invalid => Invalid(outcome.Errors!),
+        OutcomeKind.Conflict => Conflict(outcome.Detail!, extensions),
+        _ => throw new InvalidOperationException("Not a failure."),
+    };
+
+    /// <summary>Writes a ProblemDetails directly (authentication challenges, middleware).</summary>
+    public static Task Write(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(
+            new ProblemDetails { Status = status, Title = title, Detail = detail, Type = TypeFor(status) },
+            options: null, contentType: "application/problem+json");
+    }
+
+    public static string TypeFor(int status) => status switch
+    {
+        400 => "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+        401 => "https://tools.ietf.org/html/rfc9110#section-15.5.2",
+        403 => "https://tools.ietf.org/html/rfc9110#section-15.5.4",
+        404 => "https://tools.ietf.org/html/rfc9110#section-15.5.5",
+        409 => "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+        413 => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+        415 => "https://tools.ietf.org/html/rfc9110#section-15.5.16",
+        503 => "https://tools.ietf.org/html/rfc9110#section-15.6.4",
+        _ => "https://tools.ietf.org/html/rfc9110#section-15",
+    };
+}

@@ -1,0 +1,3 @@
+using BluBees.Api;
+
+BluBeesApp.Create(args).Run();

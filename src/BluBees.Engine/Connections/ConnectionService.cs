@@ -1,0 +1,107 @@
+using BluBees.Engine.Common;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Egress;
+using BluBees.Engine.Storage;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Engine.Connections;
+
+/// <summary>Connections of one tenant. Secrets go in encrypted and never come out through this API.</summary>
+public sealed class ConnectionService(IStore store, SecretCipher cipher, TimeProvider time, IOptions<EgressOptions> egress)
+{
+    public const int MaxConnectionsPerTenant = 200;
+
+    public async Task<IReadOnlyList<Connection>> ListAsync(string tenantId, CancellationToken ct)
+    {
+        var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenantId), Keys.ConnectionPrefix) { Limit = MaxConnectionsPerTenant }, ct);
+        return [.. page.Items.Select(i => StoredJson.Read<Connection>(i.Data)).OrderBy(c => c.Name, StringComparer.OrdinalIgnoreCase)];
+    }
+
+    public async Task<Connection?> GetAsync(string tenantId, string id, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(id))
+        {
+            return null;
+        }
+
+        var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.Connection(id), ct);
+        return item is null ? null : StoredJson.Read<Connection>(item.Data);
+    }
+
+    public async Task<Outcome<Connection>> CreateAsync(string tenantId, ConnectionInput input, CancellationToken ct)
+    {
+        var errors = ConnectionValidator.Validate(input, hasStoredSecret: false, egress.Value);
+        if (!errors.IsEmpty)
+        {
+            return Outcome<Connection>.Invalid(errors);
+        }
+
+        if ((await ListAsync(tenantId, ct)).Count >= MaxConnectionsPerTenant)
+        {
+            return Outcome<Connection>.Conflict($"A tenant may have at most {MaxConnectionsPerTenant} connections.");
+        }
+
+        var id = Ids.New("conn");
+        var now = time.GetUtcNow();
+        var connection = new Connection(id, input.Name!.Trim(), input.BaseUrl!.Trim(), Normalize(input.Auth!), await EncryptAsync(tenantId, id, input, ct), now, now);
+        await store.PutAsync(new StoreItem(Keys.Tenant(tenantId), Keys.Connection(id), StoredJson.Write(connection)), ct);
+        return Outcome<Connection>.Ok(connection);
+    }
+
+    public async Task<Outcome<Connection>> UpdateAsync(string tenantId, string id, ConnectionInput input, CancellationToken ct)
+    {
+        if (await GetAsync(tenantId, id, ct) is not { } existing)
+        {
+            return Outcome<Connection>.NotFound($"Connection '{id}' does not exist.");
+        }
+
+        // A secret is only kept while it still means the same thing: same auth type, same origin.
+        var keepSecret = existing.SecretCiphertext is not null
+            && existing.Auth.Type == input.Auth?.Type
+            && SameOrigin(existing.BaseUrl, input.BaseUrl);
+        var errors = ConnectionValidator.Validate(input, keepSecret, egress.Value);
+        if (!errors.IsEmpty)
+        {
+            return Outcome<Connection>.Invalid(errors);
+        }
+
+        var ciphertext = string.IsNullOrEmpty(input.Secret)
+            ? input.Auth!.Type == AuthTypes.None ? null : existing.SecretCiphertext
+            : await EncryptAsync(tenantId, id, input, ct);
+        var updated = existing with
+        {
+            Name = input.Name!.Trim(),
+            BaseUrl = input.BaseUrl!.Trim(),
+            Auth = Normalize(input.Auth!),
+            SecretCiphertext = ciphertext,
+            UpdatedAt = time.GetUtcNow(),
+        };
+        await store.PutAsync(new StoreItem(Keys.Tenant(tenantId), Keys.Connection(id), StoredJson.Write(updated)), ct);
+        return Outcome<Connection>.Ok(updated);
+    }
+
+    public Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct)
+        => Ids.IsWellFormed(id) ? store.DeleteAsync(Keys.Tenant(tenantId), Keys.Connection(id), ct) : Task.FromResult(false);
+
+    /// <summary>Decrypts the connection's secret for one send. Callers drop it as soon as the request is built.</summary>
+    public Task<string> RevealSecretAsync(string tenantId, Connection connection, CancellationToken ct)
+        => cipher.DecryptAsync(tenantId, SecretRecordId(connection.Id), connection.SecretCiphertext!, ct);
+
+    public static string SecretRecordId(string connectionId) => "connection/" + connectionId;
+
+    private async Task<string?> EncryptAsync(string tenantId, string id, ConnectionInput input, CancellationToken ct)
+        => string.IsNullOrEmpty(input.Secret) || input.Auth!.Type == AuthTypes.None
+            ? null
+            : await cipher.EncryptAsync(tenantId, SecretRecordId(id), input.Secret, ct);
+
+    private static ConnectionAuth Normalize(ConnectionAuth auth) => auth.Type switch
+    {
+        AuthTypes.ApiKey => new ConnectionAuth { Type = auth.Type, In = auth.In, Name = auth.Name },
+        AuthTypes.Basic => new ConnectionAuth { Type = auth.Type, Username = auth.Username },
+        _ => new ConnectionAuth { Type = auth.Type },
+    };
+
+    private static bool SameOrigin(string a, string? b)
+        => Uri.TryCreate(a, UriKind.Absolute, out var x) && Uri.TryCreate(b, UriKind.Absolute, out var y)
+        && Uri.Compare(x, y, UriComponents.SchemeAndServer, UriFormat.SafeUnescaped, StringComparison.OrdinalIgnoreCase) == 0;
+}

@@ -1,0 +1,113 @@
+using BluBees.Engine.Egress;
+using BluBees.Engine.Validation;
+
+namespace BluBees.Engine.Connections;
+
+/// <summary>Checks a connection input. <paramref name="hasStoredSecret"/> lets an update keep its secret.</summary>
+public static class ConnectionValidator
+{
+    public const int MaxSecretLength = 8192;
+
+    public static ValidationErrors Validate(ConnectionInput input, bool hasStoredSecret, EgressOptions egress)
+    {
+        var errors = new ValidationErrors();
+        if (string.IsNullOrWhiteSpace(input.Name))
+        {
+            errors.Add("name", "is required");
+        }
+        else if (input.Name.Length > 100)
+        {
+            errors.Add("name", "may be at most 100 characters");
+        }
+
+        if (string.IsNullOrWhiteSpace(input.BaseUrl))
+        {
+            errors.Add("baseUrl", "is required");
+        }
+        else if (input.BaseUrl.Length > 2048)
+        {
+            errors.Add("baseUrl", "may be at most 2048 characters");
+        }
+        else if (EgressUrlValidator.Validate(input.BaseUrl, egress) is { } urlError)
+        {
+            errors.Add("baseUrl", urlError);
+        }
+        else if (Uri.TryCreate(input.BaseUrl, UriKind.Absolute, out var uri) && (uri.Query.Length > 0 || uri.Fragment.Length > 0))
+        {
+            errors.Add("baseUrl", "must not have a query or fragment");
+        }
+
+        ValidateAuth(input, hasStoredSecret, errors);
+        return errors;
+    }
+
+    private static void ValidateAuth(ConnectionInput input, bool hasStoredSecret, ValidationErrors errors)
+    {
+        var auth = input.Auth;
+        if (auth?.Type is null)
+        {
+            errors.Add("auth.type", $"is required: one of {string.Join(", ", AuthTypes.All)}");
+            return;
+        }
+
+        if (!AuthTypes.All.Contains(auth.Type))
+        {
+            errors.Add("auth.type", $"'{auth.Type}' is not an auth type: use one of {string.Join(", ", AuthTypes.All)}");
+            return;
+        }
+
+        if (input.Secret is { Length: > MaxSecretLength })
+        {
+            errors.Add("secret", $"may be at most {MaxSecretLength} characters");
+        }
+
+        if (auth.Type == AuthTypes.None)
+        {
+            if (!string.IsNullOrEmpty(input.Secret))
+            {
+                errors.Add("secret", "must be empty when auth type is none");
+            }
+
+            return;
+        }
+
+        if (string.IsNullOrEmpty(input.Secret) && !hasStoredSecret)
+        {
+            errors.Add("secret", $"is required for auth type {auth.Type}");
+        }
+
+        if (input.Secret is { } secret && secret.Any(char.IsControl))
+        {
+            errors.Add("secret", "must not contain control characters");
+        }
+
+        switch (auth.Type)
+        {
+            case AuthTypes.ApiKey:
+                if (auth.In is not ("header" or "query"))
+                {
+                    errors.Add("auth.in", "must be 'header' or 'query' for an API key");
+                }
+
+                if (string.IsNullOrWhiteSpace(auth.Name) || auth.Name.Length > 100 || !auth.Name.All(IsTokenChar))
+                {
+                    errors.Add("auth.name", "must be a header or parameter name (letters, digits, and !#$%&'*+-.^_`|~)");
+                }
+                else if (auth.In == "header" && HeaderRules.IsReserved(auth.Name))
+                {
+                    errors.Add("auth.name", $"'{auth.Name}' is managed by BluBees and cannot carry an API key");
+                }
+
+                break;
+            case AuthTypes.Basic:
+                if (string.IsNullOrEmpty(auth.Username) || auth.Username.Length > 200 || auth.Username.Contains(':', StringComparison.Ordinal) || auth.Username.Any(char.IsControl))
+                {
+                    errors.Add("auth.username", "is required for basic auth, without ':' or control characters");
+                }
+
+                break;
+        }
+    }
+
+    public static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
+}

@@ -1,0 +1,25 @@
+namespace BluBees.Engine.Crypto;
+
+/// <summary>A tenant data key wrapped by a key-encryption key, with the id of the key that wrapped it.</summary>
+public sealed record WrappedDataKey(string KeyId, byte[] Ciphertext);
+
+/// <summary>A fresh AES-256 data key in plaintext (zero it after use) and wrapped.</summary>
+public sealed record GeneratedDataKey(byte[] Plaintext, WrappedDataKey Wrapped);
+
+/// <summary>
+/// The key-encryption seam: a local key file in the embedded default, AWS KMS in production.
+/// Every operation is bound to the tenant (AAD locally, encryption context in KMS), so a wrapped key
+/// copied to another tenant does not unwrap.
+/// </summary>
+public interface IKeyEncryptionProvider
+{
+    /// <summary>The id of the key-encryption key that new data keys are wrapped under.</summary>
+    string CurrentKeyId { get; }
+
+    Task<GeneratedDataKey> GenerateDataKeyAsync(string tenantId, CancellationToken ct);
+
+    Task<byte[]> DecryptDataKeyAsync(string tenantId, WrappedDataKey wrapped, CancellationToken ct);
+
+    /// <summary>Re-wraps a data key under <see cref="CurrentKeyId"/> (key rotation).</summary>
+    Task<WrappedDataKey> ReWrapAsync(string tenantId, WrappedDataKey wrapped, CancellationToken ct);
+}

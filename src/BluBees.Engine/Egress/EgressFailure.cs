@@ -1,0 +1,41 @@
+namespace BluBees.Engine.Egress;
+
+/// <summary>
+/// Why an egress call produced no usable HTTP response. Values, not exceptions: a run record stores the
+/// category, never a message containing data. <see cref="None"/> means a response arrived (any status code).
+/// </summary>
+public enum EgressFailure
+{
+    /// <summary>An HTTP response was received and read within the limits.</summary>
+    None = 0,
+
+    /// <summary>The URL (or a redirect location) is not absolute, has user info, or its host is malformed.</summary>
+    InvalidUrl,
+
+    /// <summary>A header name or value is malformed or may not be set by callers (Host, Content-Length, …).</summary>
+    InvalidRequest,
+
+    /// <summary>The scheme is not https (or http where the operator allows it).</summary>
+    BlockedScheme,
+
+    /// <summary>The port is not in the allowed list.</summary>
+    BlockedPort,
+
+    /// <summary>The host is, or resolves to, a non-public address. Decided before any connection attempt.</summary>
+    BlockedDestination,
+
+    /// <summary>The remote host actively refused the TCP connection (allowed destinations only).</summary>
+    Refused,
+
+    /// <summary>Name resolution, TCP, TLS or HTTP protocol failure.</summary>
+    ConnectionFailed,
+
+    /// <summary>Total, connect, idle-read or minimum-rate timeout.</summary>
+    Timeout,
+
+    /// <summary>The response body (after decompression) or its headers exceed the cap.</summary>
+    TooLarge,
+
+    /// <summary>More redirects than <see cref="EgressOptions.MaxRedirects"/>.</summary>
+    TooManyRedirects,
+}

@@ -1,0 +1,50 @@
+namespace BluBees.Engine.Egress;
+
+/// <summary>One call to a tenant-configured URL, as handed to <see cref="GuardedHttpClient.SendAsync"/>.</summary>
+public sealed class EgressRequest
+{
+    public EgressRequest(HttpMethod method, Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(url);
+        Method = method;
+        Url = url;
+    }
+
+    public HttpMethod Method { get; }
+
+    public Uri Url { get; }
+
+    /// <summary>Request headers. Content headers (Content-Type, …) are applied to the body when there is one.</summary>
+    public IReadOnlyList<EgressHeader> Headers { get; init; } = [];
+
+    /// <summary>A buffered body; re-sent as is on a 307/308 redirect.</summary>
+    public ReadOnlyMemory<byte>? Body { get; init; }
+
+    /// <summary>Content type of <see cref="Body"/> (or of the streamed content when it sets none itself).</summary>
+    public string? ContentType { get; init; }
+
+    /// <summary>
+    /// A streamed body instead of <see cref="Body"/>: called once per hop that sends a body (again on a
+    /// 307/308 redirect), so it must return fresh content each time.
+    /// </summary>
+    public Func<HttpContent>? ContentFactory { get; init; }
+
+    /// <summary>Total time for the call, redirects and body included. Default: <see cref="EgressOptions.DefaultTimeout"/>.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Body cap for this call. Default: <see cref="EgressOptions.MaxResponseBytes"/>.</summary>
+    public long? MaxResponseBytes { get; init; }
+
+    /// <summary>
+    /// True (default): the body is read into <see cref="EgressResponse.Body"/>. False: the caller reads
+    /// <see cref="EgressResponse.BodyStream"/>, still capped and timed, and must dispose the response.
+    /// </summary>
+    public bool BufferResponse { get; init; } = true;
+
+    internal bool HasBody => Body is not null || ContentFactory is not null;
+
+    /// <summary>Method and origin only: paths and queries may carry secrets.</summary>
+    public override string ToString() =>
+        Url.IsAbsoluteUri ? $"{Method} {Url.GetLeftPart(UriPartial.Authority)}" : $"{Method} (relative URL)";
+}

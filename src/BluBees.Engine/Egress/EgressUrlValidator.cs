@@ -1,0 +1,76 @@
+using System.Globalization;
+
+namespace BluBees.Engine.Egress;
+
+/// <summary>
+/// The URL rules of the egress guard, usable when a connection or step is saved. The same checks run
+/// again on every request and every redirect hop; names are only resolved at request time.
+/// </summary>
+public static class EgressUrlValidator
+{
+    /// <summary>Returns an error message for an unacceptable URL, or null when the URL may be saved.</summary>
+    public static string? Validate(string url, EgressOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        // On Unix, Uri reads "/path" as an implicit file: URL; that is a relative URL to the user.
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.IsFile && !url.StartsWith("file:", StringComparison.OrdinalIgnoreCase)))
+        {
+            return "The URL must be absolute (https://host/path).";
+        }
+
+        if (Check(uri, options, new DestinationPolicy(options), out var message) != EgressFailure.None)
+        {
+            return message;
+        }
+
+        var host = uri.IdnHost.TrimEnd('.');
+        var isLocalName = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
+        return isLocalName && !options.AllowPrivateNetworks ? $"Host '{uri.Host}' is not allowed." : null;
+    }
+
+    /// <summary>Scheme, user info, port and literal-address checks, in that order. Never touches the network.</summary>
+    internal static EgressFailure Check(Uri uri, EgressOptions options, DestinationPolicy policy, out string message)
+    {
+        message = "";
+        if (!uri.IsAbsoluteUri)
+        {
+            message = "The URL must be absolute.";
+            return EgressFailure.InvalidUrl;
+        }
+
+        if (!options.IsSchemeAllowed(uri.Scheme))
+        {
+            message = options.AllowHttp
+                ? $"Scheme '{uri.Scheme}' is not allowed; use https or http."
+                : $"Scheme '{uri.Scheme}' is not allowed; use https.";
+            return EgressFailure.BlockedScheme;
+        }
+
+        if (uri.UserInfo.Length > 0)
+        {
+            message = "The URL must not contain user info (user:password@); configure credentials on the connection.";
+            return EgressFailure.InvalidUrl;
+        }
+
+        if (!options.IsPortAllowed(uri.Port))
+        {
+            message = string.Create(CultureInfo.InvariantCulture, $"Port {uri.Port} is not allowed.");
+            return EgressFailure.BlockedPort;
+        }
+
+        switch (EgressHost.Parse(uri.IdnHost, out var address))
+        {
+            case HostKind.Invalid:
+                message = $"Host '{uri.Host}' is not a valid host name or address.";
+                return EgressFailure.InvalidUrl;
+            case HostKind.Literal when policy.IsBlocked(address!, out _):
+                message = Blocked(uri.Host);
+                return EgressFailure.BlockedDestination;
+            default:
+                return EgressFailure.None;
+        }
+    }
+
+    internal static string Blocked(string host) => $"Destination '{host}' is not allowed: it is not a public address.";
+}

@@ -1,0 +1,244 @@
+using System.Buffers;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace BluBees.Engine.Egress;
+
+/// <summary>
+/// The single entry point for calls to tenant-configured URLs. Every hop is checked (scheme, port, literal
+/// address) before it is sent, and the guard's connect callback checks resolved addresses. Redirects are
+/// followed here, credentials dropped when the origin changes, and the body read with a cap and timeouts.
+/// Expected failures come back as <see cref="EgressResponse.Failure"/>; only the caller's cancellation throws.
+/// </summary>
+public sealed class GuardedHttpClient
+{
+    private const int ReadChunk = 16 * 1024;
+
+    private readonly EgressGuard _guard;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public GuardedHttpClient(EgressGuard guard, TimeProvider? timeProvider = null, ILogger<GuardedHttpClient>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(guard);
+        _guard = guard;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    public async Task<EgressResponse> SendAsync(EgressRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var options = _guard.Options;
+        var cap = request.MaxResponseBytes ?? options.MaxResponseBytes;
+        ArgumentOutOfRangeException.ThrowIfLessThan(cap, 1, nameof(request));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(cap, int.MaxValue - 1, nameof(request));
+        var timeout = request.Timeout ?? options.DefaultTimeout;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(request));
+        if (request.Body is not null && request.ContentFactory is not null)
+        {
+            throw new ArgumentException("Set either Body or ContentFactory, not both.", nameof(request));
+        }
+
+        var call = new Call(request, _time.GetTimestamp());
+        var deadline = new CancellationTokenSource(timeout, _time);
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
+        try
+        {
+            while (true)
+            {
+                if (EgressUrlValidator.Check(call.Url, options, _guard.Policy, out var why) is var refused and not EgressFailure.None)
+                {
+                    return Finish(call, refused, why);
+                }
+
+                var message = EgressMessageFactory.Create(call.Method, call.Url, request, call.Headers, call.WithBody, out why);
+                if (message is null)
+                {
+                    return Finish(call, EgressFailure.InvalidRequest, why);
+                }
+
+                HttpResponseMessage response;
+                try
+                {
+                    response = await _guard.Invoker.SendAsync(message, linked.Token);
+                }
+                catch
+                {
+                    message.Dispose();
+                    throw;
+                }
+
+                call.BytesOut += message.Content?.Headers.ContentLength ?? 0;
+                call.Status = (int)response.StatusCode;
+                if (RedirectPolicy.IsFollowed(call.Status.Value) && response.Headers.NonValidated.Contains("Location"))
+                {
+                    var next = RedirectPolicy.NextUrl(response, call.Url);
+                    response.Dispose();
+                    message.Dispose();
+                    if (Redirect(call, next, options.MaxRedirects) is { } stop)
+                    {
+                        return stop;
+                    }
+
+                    continue;
+                }
+
+                return await CompleteAsync(call, response, message, ReadLimits.From(options, cap), linked, deadline, ct);
+            }
+        }
+        catch (Exception e) when (ct.IsCancellationRequested && e is not OperationCanceledException)
+        {
+            // Cancelling aborts the connection, which can surface as an I/O error: it is still the caller's cancellation.
+            throw new OperationCanceledException("The egress call was cancelled.", e, ct);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return Finish(call, EgressFailure.Timeout, $"The request to '{call.Url.Host}' timed out.");
+        }
+        catch (Exception e) when (EgressErrors.TryMap(e, call.Url.Host, out var failure, out var message))
+        {
+            return Finish(call, failure, message);
+        }
+        finally
+        {
+            if (!call.HandedOff)
+            {
+                linked.Dispose();
+                deadline.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Reads (or hands over) the final response body under the cap and timeouts.</summary>
+    private async Task<EgressResponse> CompleteAsync(
+        Call call, HttpResponseMessage response, HttpRequestMessage message, ReadLimits limits,
+        CancellationTokenSource linked, CancellationTokenSource deadline, CancellationToken ct)
+    {
+        if (call.Request.Method != HttpMethod.Head && response.Content.Headers.ContentLength > limits.Cap)
+        {
+            response.Dispose();
+            message.Dispose();
+            return Finish(call, EgressFailure.TooLarge, Invariant($"The response body exceeds the limit of {limits.Cap} bytes."));
+        }
+
+        Stream inner;
+        try
+        {
+            inner = await response.Content.ReadAsStreamAsync(linked.Token);
+        }
+        catch
+        {
+            response.Dispose();
+            message.Dispose();
+            throw;
+        }
+
+        var streaming = !call.Request.BufferResponse;
+        IDisposable[] owned = streaming ? [response, message, linked, deadline] : [response, message];
+        call.Body = new EgressResponseStream(inner, limits, _time, linked.Token, deadline.Token, owned);
+        call.HandedOff = streaming;
+        try
+        {
+            var body = streaming ? Array.Empty<byte>() : await BufferAsync(call.Body, ct);
+            return new EgressResponse
+            {
+                StatusCode = call.Status,
+                ContentType = response.Content.Headers.ContentType?.ToString(),
+                Headers = CollectHeaders(response),
+                Body = body,
+                BodyStream = streaming ? call.Body : null,
+                BytesIn = body.Length,
+                BytesOut = call.BytesOut,
+                Redirects = call.Redirects,
+                Duration = _time.GetElapsedTime(call.Started),
+            };
+        }
+        finally
+        {
+            if (!streaming)
+            {
+                await call.Body.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Moves the call to the next hop; returns a failure response when the chain must stop.</summary>
+    private EgressResponse? Redirect(Call call, Uri? next, int maxRedirects)
+    {
+        if (next is null)
+        {
+            return Finish(call, EgressFailure.InvalidUrl, $"The redirect from '{call.Url.Host}' has an invalid location.");
+        }
+
+        if (call.Redirects >= maxRedirects)
+        {
+            return Finish(call, EgressFailure.TooManyRedirects, Invariant($"More than {maxRedirects} redirects."));
+        }
+
+        if (!RedirectPolicy.SameOrigin(call.Url, next))
+        {
+            // Once dropped, credentials stay dropped, even if a later hop comes back to the first origin.
+            call.Headers = RedirectPolicy.WithoutCredentials(call.Headers);
+        }
+
+        call.WithBody &= RedirectPolicy.KeepsMethodAndBody(call.Status!.Value);
+        call.Method = RedirectPolicy.NextMethod(call.Status.Value, call.Method);
+        call.Url = next;
+        call.Redirects++;
+        return null;
+    }
+
+    private EgressResponse Finish(Call call, EgressFailure failure, string message)
+    {
+        EgressLog.RequestFailed(_logger, call.Url.IsAbsoluteUri ? call.Url.Host : "", failure);
+        return new EgressResponse
+        {
+            Failure = failure,
+            Error = message,
+            StatusCode = call.Status,
+            BytesOut = call.BytesOut,
+            BytesIn = call.Body?.BytesRead ?? 0,
+            Redirects = call.Redirects,
+            Duration = _time.GetElapsedTime(call.Started),
+        };
+    }
+
+    private static async Task<byte[]> BufferAsync(Stream body, CancellationToken ct)
+    {
+        var buffer = new ArrayBufferWriter<byte>(ReadChunk);
+        int n;
+        while ((n = await body.ReadAsync(buffer.GetMemory(ReadChunk), ct)) > 0)
+        {
+            buffer.Advance(n);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static KeyValuePair<string, string>[] CollectHeaders(HttpResponseMessage response) =>
+    [
+        .. response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated)
+            .Where(h => !h.Key.StartsWith("Set-Cookie", StringComparison.OrdinalIgnoreCase))
+            .Select(h => KeyValuePair.Create(h.Key, string.Join(", ", h.Value))),
+    ];
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The state of one call as it moves along a redirect chain.</summary>
+    private sealed class Call(EgressRequest request, long started)
+    {
+        public EgressRequest Request { get; } = request;
+        public long Started { get; } = started;
+        public Uri Url { get; set; } = request.Url;
+        public HttpMethod Method { get; set; } = request.Method;
+        public bool WithBody { get; set; } = request.HasBody;
+        public IReadOnlyList<EgressHeader> Headers { get; set; } = request.Headers;
+        public int? Status { get; set; }
+        public int Redirects { get; set; }
+        public long BytesOut { get; set; }
+        public EgressResponseStream? Body { get; set; }
+        public bool HandedOff { get; set; }
+    }
+}

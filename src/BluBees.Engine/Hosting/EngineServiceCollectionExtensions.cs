@@ -1,0 +1,68 @@
+using BluBees.Engine.Connections;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Egress;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Steps;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Templates;
+using BluBees.Engine.Tenancy;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Engine.Hosting;
+
+public static class EngineServiceCollectionExtensions
+{
+    /// <summary>Storage (embedded SQLite unless a production store was registered first) and validated options.</summary>
+    public static IServiceCollection AddBluBeesStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IStore, SqliteStore>();
+        return services;
+    }
+
+    /// <summary>Envelope encryption: the local key ring unless a KMS provider was registered first.</summary>
+    public static IServiceCollection AddBluBeesKeys(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<KeyOptions>().Bind(configuration.GetSection(KeyOptions.Section)).ValidateOnStart();
+        services.TryAddSingleton(sp =>
+        {
+            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            var keys = sp.GetRequiredService<IOptions<KeyOptions>>().Value;
+            return new LocalKeyRing(Path.Combine(storage.DataDirectory, keys.LocalKeyFile));
+        });
+        services.TryAddSingleton<IKeyEncryptionProvider>(sp => new LocalKeyEncryptionProvider(sp.GetRequiredService<LocalKeyRing>()));
+        services.TryAddSingleton<TenantKeyService>();
+        services.TryAddSingleton<SecretCipher>();
+        return services;
+    }
+
+    /// <summary>Rules, connections, runs, the egress guard and (unless another queue is registered) the in-process worker.</summary>
+    public static IServiceCollection AddBluBeesEngine(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RunOptions>().Bind(configuration.GetSection(RunOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddEgress(configuration.GetSection(EgressOptions.SectionName));
+        services.TryAddSingleton(TemplateLimits.Default);
+        services.TryAddSingleton<TenantService>();
+        services.TryAddSingleton<ConnectionService>();
+        services.TryAddSingleton<RuleCache>();
+        services.TryAddSingleton<RuleService>();
+        services.TryAddSingleton<RunStore>();
+        services.TryAddSingleton<HttpStepExecutor>();
+        services.TryAddSingleton<DryRunner>();
+        services.TryAddSingleton<IRunProcessor, RunProcessor>();
+        services.TryAddSingleton<EventIngestor>();
+        if (!services.Any(d => d.ServiceType == typeof(IRunQueue)))
+        {
+            services.AddSingleton<InProcessRunQueue>();
+            services.AddSingleton<IRunQueue>(sp => sp.GetRequiredService<InProcessRunQueue>());
+            services.AddHostedService<RunWorker>();
+        }
+
+        return services;
+    }
+}

@@ -1,0 +1,30 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace BluBees.Engine.Json;
+
+/// <summary>One set of serializer options for stored documents and API bodies (camelCase, enums as strings).</summary>
+public static class JsonDefaults
+{
+    public static readonly JsonSerializerOptions Options = Create();
+
+    /// <summary>Bounded parsing of untrusted input: depth limited, comments and trailing commas refused.</summary>
+    public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+
+    public static readonly System.Text.Json.Nodes.JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
+
+    private static JsonSerializerOptions Create()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            MaxDepth = 64,
+            Encoder = JavaScriptEncoder.Default,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        };
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}

@@ -1,0 +1,214 @@
+using BluBees.Engine.Common;
+using BluBees.Engine.Connections;
+using BluBees.Engine.Egress;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Templates;
+using BluBees.Engine.Validation;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Engine.Rules;
+
+/// <summary>
+/// Rules of one tenant. Every save writes a new immutable version (conditional put on its own key) and then
+/// moves the head with an optimistic-concurrency write, so two concurrent saves can never share a version.
+/// </summary>
+public sealed class RuleService(
+    IStore store, ConnectionService connections, RunStore runs, RuleCache cache, TimeProvider time,
+    IOptions<EgressOptions> egress, TemplateLimits templateLimits)
+{
+    public async Task<IReadOnlyList<RuleHead>> ListHeadsAsync(string tenantId, CancellationToken ct)
+    {
+        var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenantId), Keys.RulePrefix) { Limit = RuleLimits.MaxRulesPerTenant }, ct);
+        return [.. page.Items.Select(i => StoredJson.Read<RuleHead>(i.Data))];
+    }
+
+    public async Task<IReadOnlyList<RuleSummary>> ListAsync(string tenantId, CancellationToken ct)
+    {
+        var heads = await ListHeadsAsync(tenantId, ct);
+        var summaries = new List<RuleSummary>(heads.Count);
+        foreach (var h in heads.OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase))
+        {
+            summaries.Add(new RuleSummary(h.Id, h.Name, h.Enabled, h.Version, h.TriggerType, h.UpdatedAt, await runs.LastRunAsync(tenantId, h.Id, ct)));
+        }
+
+        return summaries;
+    }
+
+    public async Task<(RuleHead Head, long Revision)?> GetHeadAsync(string tenantId, string id, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(id))
+        {
+            return null;
+        }
+
+        var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.Rule(id), ct);
+        return item is null ? null : (StoredJson.Read<RuleHead>(item.Data), item.Revision);
+    }
+
+    public async Task<RuleView?> GetAsync(string tenantId, string id, CancellationToken ct)
+    {
+        if (await GetHeadAsync(tenantId, id, ct) is not { } head || await GetVersionAsync(tenantId, id, head.Head.Version, ct) is not { } version)
+        {
+            return null;
+        }
+
+        return View(head.Head, version);
+    }
+
+    public async Task<RuleVersionRecord?> GetVersionAsync(string tenantId, string id, int version, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(id) || version < 1)
+        {
+            return null;
+        }
+
+        var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.RuleVersion(id, version), ct);
+        return item is null ? null : StoredJson.Read<RuleVersionRecord>(item.Data);
+    }
+
+    public async Task<IReadOnlyList<RuleVersionSummary>> ListVersionsAsync(string tenantId, string id, CancellationToken ct)
+    {
+        var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenantId), Keys.RuleVersionPrefix(id)) { Descending = true, Limit = 1000 }, ct);
+        return [.. page.Items.Select(i => StoredJson.Read<RuleVersionRecord>(i.Data)).Select(v => new RuleVersionSummary(v.Version, v.CreatedAt, v.CreatedBy))];
+    }
+
+    /// <summary>Validates a definition against the tenant's own connections.</summary>
+    public async Task<(CompiledRule? Rule, ValidationErrors Errors)> ValidateAsync(string tenantId, string id, int version, RuleDefinition definition, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        var own = (await connections.ListAsync(tenantId, ct)).ToDictionary(c => c.Id, StringComparer.Ordinal);
+        var compiled = RuleCompiler.Compile(id, version, definition, own, egress.Value, templateLimits, errors);
+        return (compiled, errors);
+    }
+
+    public async Task<Outcome<RuleView>> CreateAsync(string tenantId, RuleDefinition definition, string? actor, CancellationToken ct)
+    {
+        if ((await ListHeadsAsync(tenantId, ct)).Count >= RuleLimits.MaxRulesPerTenant)
+        {
+            return Outcome<RuleView>.Conflict($"A tenant may have at most {RuleLimits.MaxRulesPerTenant} rules.");
+        }
+
+        var id = Ids.New("rule");
+        return await SaveAsync(tenantId, id, current: null, definition, actor, definition.Enabled ?? true, ct);
+    }
+
+    public async Task<Outcome<RuleView>> UpdateAsync(string tenantId, string id, RuleDefinition definition, string? actor, CancellationToken ct)
+    {
+        if (await GetHeadAsync(tenantId, id, ct) is not { } current)
+        {
+            return Outcome<RuleView>.NotFound($"Rule '{id}' does not exist.");
+        }
+
+        return await SaveAsync(tenantId, id, current, definition, actor, definition.Enabled ?? current.Head.Enabled, ct);
+    }
+
+    public async Task<Outcome<RuleView>> RestoreAsync(string tenantId, string id, int version, string? actor, CancellationToken ct)
+    {
+        if (await GetHeadAsync(tenantId, id, ct) is not { } current)
+        {
+            return Outcome<RuleView>.NotFound($"Rule '{id}' does not exist.");
+        }
+
+        if (await GetVersionAsync(tenantId, id, version, ct) is not { } old)
+        {
+            return Outcome<RuleView>.NotFound($"Rule '{id}' has no version {version}.");
+        }
+
+        return await SaveAsync(tenantId, id, current, old.Definition, actor, current.Head.Enabled, ct);
+    }
+
+    public async Task<Outcome<RuleView>> SetEnabledAsync(string tenantId, string id, bool enabled, CancellationToken ct)
+    {
+        if (await GetHeadAsync(tenantId, id, ct) is not { } current)
+        {
+            return Outcome<RuleView>.NotFound($"Rule '{id}' does not exist.");
+        }
+
+        var head = current.Head with { Enabled = enabled, UpdatedAt = time.GetUtcNow() };
+        if (!await store.PutIfRevisionAsync(new StoreItem(Keys.Tenant(tenantId), Keys.Rule(id), StoredJson.Write(head)), current.Revision, ct))
+        {
+            return Outcome<RuleView>.Conflict("The rule was changed at the same time; reload and try again.");
+        }
+
+        var version = await GetVersionAsync(tenantId, id, head.Version, ct);
+        return Outcome<RuleView>.Ok(View(head, version!));
+    }
+
+    public async Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(id) || !await store.DeleteAsync(Keys.Tenant(tenantId), Keys.Rule(id), ct))
+        {
+            return false;
+        }
+
+        foreach (var v in await ListVersionsAsync(tenantId, id, ct))
+        {
+            await store.DeleteAsync(Keys.Tenant(tenantId), Keys.RuleVersion(id, v.Version), ct);
+        }
+
+        return true;
+    }
+
+    /// <summary>Rules whose current version uses the connection (deleting it would break them).</summary>
+    public async Task<IReadOnlyList<RuleHead>> UsingConnectionAsync(string tenantId, string connectionId, CancellationToken ct)
+        => [.. (await ListHeadsAsync(tenantId, ct)).Where(h => h.Connections.Contains(connectionId))];
+
+    /// <summary>The compiled current version of a rule, from the cache when possible. Null when invalid.</summary>
+    public async Task<CompiledRule?> LoadCompiledAsync(string tenantId, RuleHead head, CancellationToken ct)
+    {
+        if (cache.Get(tenantId, head.Id, head.Version) is { } cached)
+        {
+            return cached;
+        }
+
+        if (await GetVersionAsync(tenantId, head.Id, head.Version, ct) is not { } version)
+        {
+            return null;
+        }
+
+        var compiled = RuleCompiler.Compile(head.Id, head.Version, version.Definition, connections: null, egress.Value, templateLimits, new ValidationErrors());
+        if (compiled is not null)
+        {
+            cache.Set(tenantId, compiled);
+        }
+
+        return compiled;
+    }
+
+    private async Task<Outcome<RuleView>> SaveAsync(
+        string tenantId, string id, (RuleHead Head, long Revision)? current, RuleDefinition definition, string? actor, bool enabled, CancellationToken ct)
+    {
+        var version = (current?.Head.Version ?? 0) + 1;
+        var stored = definition with { Enabled = null };
+        var (compiled, errors) = await ValidateAsync(tenantId, id, version, stored, ct);
+        if (compiled is null)
+        {
+            return Outcome<RuleView>.Invalid(errors);
+        }
+
+        var now = time.GetUtcNow();
+        var pk = Keys.Tenant(tenantId);
+        var record = new RuleVersionRecord(version, stored, now, actor);
+        if (!await store.PutIfAbsentAsync(new StoreItem(pk, Keys.RuleVersion(id, version), StoredJson.Write(record)), ct))
+        {
+            return Outcome<RuleView>.Conflict("The rule was changed at the same time; reload and try again.");
+        }
+
+        var head = new RuleHead(
+            id, compiled.Name, enabled, version, compiled.Trigger.Kind.ToString().ToLowerInvariant(), compiled.Trigger.EveryHours,
+            compiled.Trigger.WebhookId, [.. compiled.Steps.Select(s => s.ConnectionId).OfType<string>().Distinct()],
+            current?.Head.CreatedAt ?? now, now);
+        if (!await store.PutIfRevisionAsync(new StoreItem(pk, Keys.Rule(id), StoredJson.Write(head)), current?.Revision ?? 0, ct))
+        {
+            await store.DeleteAsync(pk, Keys.RuleVersion(id, version), ct);
+            return Outcome<RuleView>.Conflict("The rule was changed at the same time; reload and try again.");
+        }
+
+        cache.Set(tenantId, compiled);
+        return Outcome<RuleView>.Ok(View(head, record));
+    }
+
+    private static RuleView View(RuleHead head, RuleVersionRecord version)
+        => new(head.Id, head.Name, head.Enabled, head.Version, version.Definition, head.CreatedAt, head.UpdatedAt);
+}

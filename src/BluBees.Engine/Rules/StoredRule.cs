@@ -1,0 +1,26 @@
+namespace BluBees.Engine.Rules;
+
+/// <summary>The mutable head of a rule: current version, enabled flag, and what the worker needs to pick it.</summary>
+public sealed record RuleHead(
+    string Id,
+    string Name,
+    bool Enabled,
+    int Version,
+    string TriggerType,
+    int EveryHours,
+    string? WebhookId,
+    IReadOnlyList<string> Connections,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>One immutable saved version of a rule.</summary>
+public sealed record RuleVersionRecord(int Version, RuleDefinition Definition, DateTimeOffset CreatedAt, string? CreatedBy);
+
+/// <summary>What the admin API returns for a rule.</summary>
+public sealed record RuleView(string Id, string Name, bool Enabled, int Version, RuleDefinition Definition, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>One line of the rule list.</summary>
+public sealed record RuleSummary(string Id, string Name, bool Enabled, int Version, string TriggerType, DateTimeOffset UpdatedAt, Runs.LastRun? LastRun);
+
+/// <summary>One line of a rule's version history.</summary>
+public sealed record RuleVersionSummary(int Version, DateTimeOffset CreatedAt, string? CreatedBy);

@@ -1,0 +1,99 @@
+using BluBees.Engine.Validation;
+
+namespace BluBees.Engine.Rules.Triggers;
+
+/// <summary>Validates a trigger definition and compiles it.</summary>
+public static class TriggerCompiler
+{
+    public static CompiledTrigger? Compile(TriggerDefinition? trigger, ValidationErrors errors)
+    {
+        if (trigger is null)
+        {
+            errors.Add("trigger", "is required");
+            return null;
+        }
+
+        if (!TryParseLower(trigger.Type, out var kind))
+        {
+            errors.Add("trigger.type", trigger.Type is null ? "is required: event, schedule, manual or webhook" : $"'{trigger.Type}' is not a trigger type: use event, schedule, manual or webhook");
+            return null;
+        }
+
+        var events = new HashSet<string>(StringComparer.Ordinal);
+        if (kind == TriggerKind.Event)
+        {
+            if (trigger.Events is not { Count: > 0 })
+            {
+                errors.Add("trigger.events", "an event trigger needs at least one event type");
+            }
+            else
+            {
+                for (var i = 0; i < trigger.Events.Count; i++)
+                {
+                    if (!EventTypes.Supported.Contains(trigger.Events[i] ?? string.Empty))
+                    {
+                        errors.Add($"trigger.events[{i}]", $"'{trigger.Events[i]}' is not a supported event: use one of {string.Join(", ", EventTypes.Supported)}");
+                    }
+                    else
+                    {
+                        events.Add(trigger.Events[i]);
+                    }
+                }
+            }
+        }
+
+        var projects = Names(trigger.Projects, "trigger.projects", errors);
+        var issueTypes = Names(trigger.IssueTypes, "trigger.issueTypes", errors);
+        if (trigger.FieldChanged is { } change && string.IsNullOrWhiteSpace(change.Field))
+        {
+            errors.Add("trigger.fieldChanged.field", "is required");
+        }
+
+        var everyHours = 0;
+        if (kind == TriggerKind.Schedule)
+        {
+            everyHours = trigger.Schedule?.EveryHours ?? 0;
+            if (everyHours is < 1 or > 24 * 7)
+            {
+                errors.Add("trigger.schedule.everyHours", "is required for a schedule: a whole number of hours from 1 to 168");
+            }
+        }
+
+        if (kind == TriggerKind.Webhook && (trigger.WebhookId is null || !Common.Ids.IsWellFormed(trigger.WebhookId)))
+        {
+            errors.Add("trigger.webhookId", "is required for a webhook trigger");
+        }
+
+        return errors.IsEmpty ? new CompiledTrigger(kind, events, projects, issueTypes, trigger.FieldChanged, everyHours, trigger.WebhookId) : null;
+    }
+
+    private static bool TryParseLower(string? text, out TriggerKind kind)
+    {
+        kind = default;
+        return text is "event" or "schedule" or "manual" or "webhook" && Enum.TryParse(text, ignoreCase: true, out kind);
+    }
+
+    private static HashSet<string>? Names(IReadOnlyList<string>? names, string path, ValidationErrors errors)
+    {
+        if (names is null)
+        {
+            return null;
+        }
+
+        if (names.Count > RuleLimits.MaxListItems)
+        {
+            errors.Add(path, $"may list at most {RuleLimits.MaxListItems} values");
+            return null;
+        }
+
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(names[i]) || names[i].Length > 255)
+            {
+                errors.Add($"{path}[{i}]", "must be a non-empty name of at most 255 characters");
+            }
+        }
+
+        return new HashSet<string>(names.Where(n => !string.IsNullOrWhiteSpace(n)), StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,3 @@
+namespace BluBees.Engine.Rules.Triggers;
+
+public enum TriggerKind { Event, Schedule, Manual, Webhook }

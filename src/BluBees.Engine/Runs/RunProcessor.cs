@@ -1,0 +1,134 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BluBees.Engine.Common;
+using BluBees.Engine.Events;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Rules.Conditions;
+using BluBees.Engine.Steps;
+using Microsoft.Extensions.Logging;
+
+namespace BluBees.Engine.Runs;
+
+/// <summary>
+/// Executes one queued message: finds the tenant's enabled rules that the event fires, evaluates their
+/// conditions, runs their steps, and writes one metadata-only run record per rule that ran.
+/// </summary>
+public sealed partial class RunProcessor(RuleService rules, HttpStepExecutor http, RunStore runs, TimeProvider time, ILogger<RunProcessor> logger) : IRunProcessor
+{
+    public async Task ProcessAsync(RunMessage message, CancellationToken ct)
+    {
+        JiraEvent? evt;
+        try
+        {
+            evt = JiraEvent.From(JsonNode.Parse(message.Payload, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }), out _);
+        }
+        catch (JsonException)
+        {
+            evt = null;
+        }
+
+        if (evt is null)
+        {
+            LogUnreadable(logger, message.Source);
+            return;
+        }
+
+        var tenantId = message.Tenant.TenantId;
+        foreach (var head in await rules.ListHeadsAsync(tenantId, ct))
+        {
+            if (!head.Enabled && message.Source != RunSource.Manual || message.RuleId is not null && head.Id != message.RuleId)
+            {
+                continue;
+            }
+
+            await RunRuleAsync(tenantId, head, evt, message.Source, ct);
+        }
+    }
+
+    private async Task RunRuleAsync(string tenantId, RuleHead head, JiraEvent evt, RunSource source, CancellationToken ct)
+    {
+        var startedAt = time.GetUtcNow();
+        var started = time.GetTimestamp();
+        var sourceName = source.ToString().ToLowerInvariant();
+        var rule = await rules.LoadCompiledAsync(tenantId, head, ct);
+        if (rule is null)
+        {
+            await WriteAsync(tenantId, head.Id, head.Version, sourceName, evt, startedAt, started, RunStatus.Failed, ErrorCategories.RuleInvalid, [], ct);
+            return;
+        }
+
+        if (!rule.Trigger.Matches(source, evt, out _))
+        {
+            return;
+        }
+
+        var scope = EventScope.Create(evt, sourceName);
+        try
+        {
+            if (rule.Conditions is not null && !rule.Conditions.Evaluate(scope, null))
+            {
+                return;
+            }
+        }
+        catch (ConditionEvaluationException)
+        {
+            await WriteAsync(tenantId, rule.Id, rule.Version, sourceName, evt, startedAt, started, RunStatus.Failed, ErrorCategories.ConditionError, [], ct);
+            return;
+        }
+
+        var records = new List<StepRecord>(rule.Steps.Count);
+        var stopped = false;
+        string? firstError = null;
+        var stepsScope = (JsonObject)scope["steps"]!;
+        foreach (var step in rule.Steps)
+        {
+            if (stopped)
+            {
+                records.Add(new StepRecord(step.Id, CompiledHttpStep.Type, step.ConnectionId, step.Method, null, null, 0, 0, 0, 0, RunStatus.Skipped, null));
+                continue;
+            }
+
+            StepOutcome outcome;
+            try
+            {
+                outcome = await http.ExecuteAsync(tenantId, step, scope, ct);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                LogStepCrash(logger, rule.Id, step.Id, ex.GetType().Name);
+                outcome = new StepOutcome(new StepRecord(step.Id, CompiledHttpStep.Type, step.ConnectionId, step.Method, null, null, 0, 0, 0, 0, RunStatus.Failed, ErrorCategories.InternalError), null);
+            }
+
+            records.Add(outcome.Record);
+            stepsScope[step.Id] = outcome.Output;
+            if (!outcome.Succeeded)
+            {
+                firstError ??= outcome.Record.ErrorCategory;
+                stopped = !step.ContinueOnError;
+            }
+        }
+
+        var succeeded = records.Count(r => r.Status == RunStatus.Succeeded);
+        var status = firstError is null ? RunStatus.Succeeded : succeeded > 0 && !stopped ? RunStatus.Partial : RunStatus.Failed;
+        await WriteAsync(tenantId, rule.Id, rule.Version, sourceName, evt, startedAt, started, status, firstError, records, ct);
+    }
+
+    private async Task WriteAsync(
+        string tenantId, string ruleId, int version, string source, JiraEvent evt, DateTimeOffset startedAt, long started,
+        string status, string? error, IReadOnlyList<StepRecord> steps, CancellationToken ct)
+    {
+        var duration = (long)time.GetElapsedTime(started).TotalMilliseconds;
+        var run = new RunRecord(Ids.NewRunId(startedAt), ruleId, version, source, evt.EventType, evt.IssueId, evt.IssueKey, startedAt, duration, status, error, steps);
+        await runs.WriteAsync(tenantId, run, ct);
+        LogRun(logger, run.Id, ruleId, version, status, duration);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} of rule {RuleId} v{RuleVersion} finished {Status} in {DurationMs} ms")]
+    private static partial void LogRun(ILogger logger, string runId, string ruleId, int ruleVersion, string status, long durationMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A {Source} message could not be read as an event; dropped")]
+    private static partial void LogUnreadable(ILogger logger, RunSource source);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Step {StepId} of rule {RuleId} crashed with {ExceptionType}")]
+    private static partial void LogStepCrash(ILogger logger, string ruleId, string stepId, string exceptionType);
+}

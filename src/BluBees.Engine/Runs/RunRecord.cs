@@ -1,0 +1,65 @@
+namespace BluBees.Engine.Runs;
+
+/// <summary>
+/// The operational log of one run: metadata only. Never a header value, body, template output, secret or
+/// IP address: the types here have no place to put one.
+/// </summary>
+public sealed record RunRecord(
+    string Id,
+    string RuleId,
+    int RuleVersion,
+    string Source,
+    string? EventType,
+    string? IssueId,
+    string? IssueKey,
+    DateTimeOffset StartedAt,
+    long DurationMs,
+    string Status,
+    string? ErrorCategory,
+    IReadOnlyList<StepRecord> Steps);
+
+/// <summary>Metadata of one step of a run.</summary>
+public sealed record StepRecord(
+    string Id,
+    string Type,
+    string? ConnectionId,
+    string? Method,
+    string? Host,
+    int? StatusCode,
+    int Attempts,
+    long BytesOut,
+    long BytesIn,
+    long DurationMs,
+    string Status,
+    string? ErrorCategory);
+
+public static class RunStatus
+{
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string Partial = "partial";
+    public const string Skipped = "skipped";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Succeeded, Failed, Partial, Skipped };
+}
+
+/// <summary>Why a step or run failed, as a closed vocabulary (no free text that could carry data).</summary>
+public static class ErrorCategories
+{
+    public const string Timeout = "timeout";
+    public const string Refused = "refused";
+    public const string BlockedDestination = "blocked_destination";
+    public const string Http4xx = "http_4xx";
+    public const string Http5xx = "http_5xx";
+    public const string TemplateError = "template_error";
+    public const string ConditionError = "condition_error";
+    public const string ConnectionMissing = "connection_missing";
+    public const string CredentialScope = "credential_scope";
+    public const string SecretUnavailable = "secret_unavailable";
+    public const string ResponseTooLarge = "response_too_large";
+    public const string TooManyRedirects = "too_many_redirects";
+    public const string InvalidUrl = "invalid_url";
+    public const string ConnectionFailed = "connection_failed";
+    public const string InternalError = "internal_error";
+    public const string RuleInvalid = "rule_invalid";
+}

@@ -1,0 +1,104 @@
+using BluBees.Engine.Common;
+using BluBees.Engine.Storage;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Engine.Runs;
+
+/// <summary>Writes and reads run records, tenant-partitioned, newest first, with retention enforced on read.</summary>
+public sealed class RunStore(IStore store, TimeProvider time, IOptions<RunOptions> options)
+{
+    private TimeSpan Retention => TimeSpan.FromDays(options.Value.RetentionDays);
+
+    public async Task WriteAsync(string tenantId, RunRecord run, CancellationToken ct)
+    {
+        var pk = Keys.Tenant(tenantId);
+        var expires = run.StartedAt.Add(Retention).ToUnixTimeSeconds();
+        await store.PutAsync(new StoreItem(pk, Keys.Run(run.Id), StoredJson.Write(run), expires), ct);
+        if (run.IssueKey is { Length: > 0 and <= 100 } issueKey)
+        {
+            await store.PutAsync(new StoreItem(pk, Keys.IssueRun(issueKey, run.Id), StoredJson.Write(new RunPointer(run.Id)), expires), ct);
+        }
+
+        await store.PutAsync(new StoreItem(pk, LastRunKey(run.RuleId), StoredJson.Write(new LastRun(run.Id, run.Status, run.StartedAt)), expires), ct);
+    }
+
+    public async Task<RunRecord?> GetAsync(string tenantId, string runId, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(runId))
+        {
+            return null;
+        }
+
+        var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.Run(runId), ct);
+        var run = item is null ? null : StoredJson.Read<RunRecord>(item.Data);
+        return run is not null && run.StartedAt >= Oldest ? run : null;
+    }
+
+    public async Task<LastRun?> LastRunAsync(string tenantId, string ruleId, CancellationToken ct)
+    {
+        var item = await store.GetAsync(Keys.Tenant(tenantId), LastRunKey(ruleId), ct);
+        var last = item is null ? null : StoredJson.Read<LastRun>(item.Data);
+        return last is not null && last.StartedAt >= Oldest ? last : null;
+    }
+
+    /// <summary>Lists runs newest first. Filters apply while paging, so a page may hold fewer than the limit.</summary>
+    public async Task<(IReadOnlyList<RunRecord> Items, string? NextCursor)> ListAsync(string tenantId, RunFilter filter, CancellationToken ct)
+    {
+        var from = filter.From is { } f && f > Oldest ? f : Oldest;
+        var request = new QueryRequest(Keys.Tenant(tenantId), Keys.RunPrefix)
+        {
+            Descending = true,
+            Limit = filter.Limit,
+            SkFrom = Keys.Run(Ids.RunIdLowerBound(from)),
+            SkTo = filter.To is { } to ? Keys.Run(Ids.RunIdLowerBound(to.AddMilliseconds(1))) : null,
+            StartAfter = filter.Cursor is null ? null : Keys.Run(filter.Cursor),
+        };
+        var items = new List<RunRecord>(filter.Limit);
+        string? next = null;
+        for (var scanned = 0; scanned < 10 && items.Count < filter.Limit; scanned++)
+        {
+            var page = await store.QueryAsync(request with { Limit = filter.Limit - items.Count }, ct);
+            items.AddRange(page.Items.Select(i => StoredJson.Read<RunRecord>(i.Data)).Where(filter.Matches));
+            next = page.NextCursor;
+            if (next is null)
+            {
+                break;
+            }
+
+            request = request with { StartAfter = next };
+        }
+
+        return (items, next?[Keys.RunPrefix.Length..]);
+    }
+
+    public async Task<IReadOnlyList<RunRecord>> ListForIssueAsync(string tenantId, string issueKey, int limit, CancellationToken ct)
+    {
+        var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenantId), Keys.IssueRunPrefix(issueKey)) { Descending = true, Limit = limit }, ct);
+        var runs = new List<RunRecord>(page.Items.Count);
+        foreach (var pointer in page.Items.Select(i => StoredJson.Read<RunPointer>(i.Data)))
+        {
+            if (await GetAsync(tenantId, pointer.RunId, ct) is { } run)
+            {
+                runs.Add(run);
+            }
+        }
+
+        return runs;
+    }
+
+    private DateTimeOffset Oldest => time.GetUtcNow() - Retention;
+
+    private static string LastRunKey(string ruleId) => "LASTRUN#" + ruleId;
+
+    private sealed record RunPointer(string RunId);
+}
+
+/// <summary>The last run of a rule, for the rule list.</summary>
+public sealed record LastRun(string Id, string Status, DateTimeOffset StartedAt);
+
+/// <summary>Filters of the run log.</summary>
+public sealed record RunFilter(string? RuleId, string? Status, DateTimeOffset? From, DateTimeOffset? To, int Limit, string? Cursor)
+{
+    public bool Matches(RunRecord run)
+        => (RuleId is null || run.RuleId == RuleId) && (Status is null || run.Status == Status);
+}

@@ -1,0 +1,19 @@
+using BluBees.Engine.Templates;
+
+namespace BluBees.Engine.Steps;
+
+/// <summary>A compiled HTTP step: every template parsed once per rule version.</summary>
+public sealed record CompiledHttpStep(
+    string Id,
+    string? ConnectionId,
+    string Method,
+    Template? Path,
+    Template? Url,
+    IReadOnlyList<KeyValuePair<string, Template>> Headers,
+    IReadOnlyList<KeyValuePair<string, Template>> Query,
+    CompiledBody? Body,
+    TimeSpan Timeout,
+    bool ContinueOnError)
+{
+    public const string Type = "http";
+}

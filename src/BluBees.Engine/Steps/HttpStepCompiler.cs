@@ -1,0 +1,137 @@
+using BluBees.Engine.Connections;
+using BluBees.Engine.Egress;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Templates;
+using BluBees.Engine.Validation;
+
+namespace BluBees.Engine.Steps;
+
+/// <summary>Validates and compiles one HTTP step.</summary>
+public static class HttpStepCompiler
+{
+    public static CompiledHttpStep? Compile(
+        StepDefinition step, string path, IReadOnlyDictionary<string, Connection>? connections,
+        EgressOptions egress, TemplateLimits limits, ValidationErrors errors)
+    {
+        var before = errors.Count;
+        Connection? connection = null;
+        if (step.Connection is null)
+        {
+            if (step.Url is null)
+            {
+                errors.Add(path + ".connection", "is required (or give an absolute 'url' for an unauthenticated call)");
+            }
+        }
+        else if (connections is not null && !connections.TryGetValue(step.Connection, out connection))
+        {
+            errors.Add(path + ".connection", $"connection '{step.Connection}' does not exist");
+        }
+
+        var method = step.Method ?? "GET";
+        if (!HttpMethods.Allowed.Contains(method))
+        {
+            errors.Add(path + ".method", $"'{method}' is not allowed: use one of {string.Join(", ", HttpMethods.Allowed)}");
+        }
+
+        Template? pathTemplate = null;
+        Template? urlTemplate = null;
+        if (step.Path is not null && step.Url is not null)
+        {
+            errors.Add(path + ".url", "give either 'path' (relative to the connection) or 'url', not both");
+        }
+        else if (step.Url is not null)
+        {
+            urlTemplate = TemplateCompilation.Compile(step.Url, path + ".url", limits, errors);
+            if (urlTemplate is { IsConstant: true } && EgressUrlValidator.Validate(step.Url, egress) is { } urlError)
+            {
+                errors.Add(path + ".url", urlError);
+            }
+            else if (urlTemplate is not null && !StartsWithAllowedScheme(step.Url))
+            {
+                errors.Add(path + ".url", "must start with https:// (or http:// where the operator allows it)");
+            }
+        }
+        else if (step.Path is not null)
+        {
+            if (step.Path.Contains("://", StringComparison.Ordinal) || step.Path.StartsWith("//", StringComparison.Ordinal) || step.Path.Contains('\\', StringComparison.Ordinal))
+            {
+                errors.Add(path + ".path", "must be a path relative to the connection's base URL, not a URL");
+            }
+            else
+            {
+                pathTemplate = TemplateCompilation.Compile(step.Path, path + ".path", limits, errors);
+            }
+        }
+
+        var headers = CompilePairs(step.Headers, path + ".headers", RuleLimits.MaxHeaders, isHeader: true, limits, errors);
+        var query = CompilePairs(step.Query, path + ".query", RuleLimits.MaxQuery, isHeader: false, limits, errors);
+        var body = CompiledBody.Compile(step.Body, path + ".body", limits, errors);
+        if (step.Body is not null && !HttpMethods.HasBody(method))
+        {
+            errors.Add(path + ".body", $"a {method} request has no body");
+        }
+
+        var timeout = step.TimeoutSeconds ?? RuleLimits.DefaultTimeoutSeconds;
+        if (timeout is < 1 or > RuleLimits.MaxTimeoutSeconds)
+        {
+            errors.Add(path + ".timeoutSeconds", $"must be from 1 to {RuleLimits.MaxTimeoutSeconds}");
+        }
+
+        if (step.OnError is not (null or "stop" or "continue"))
+        {
+            errors.Add(path + ".onError", "must be 'stop' or 'continue'");
+        }
+
+        return errors.Count > before
+            ? null
+            : new CompiledHttpStep(step.Id!, connection?.Id ?? step.Connection, method, pathTemplate, urlTemplate, headers, query, body, TimeSpan.FromSeconds(timeout), step.OnError == "continue");
+    }
+
+    private static bool StartsWithAllowedScheme(string url)
+        => url.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("http://", StringComparison.OrdinalIgnoreCase);
+
+    private static List<KeyValuePair<string, Template>> CompilePairs(
+        IReadOnlyDictionary<string, string>? pairs, string path, int max, bool isHeader, TemplateLimits limits, ValidationErrors errors)
+    {
+        var compiled = new List<KeyValuePair<string, Template>>();
+        if (pairs is null)
+        {
+            return compiled;
+        }
+
+        if (pairs.Count > max)
+        {
+            errors.Add(path, $"may have at most {max} entries");
+            return compiled;
+        }
+
+        foreach (var (name, value) in pairs)
+        {
+            var itemPath = $"{path}.{name}";
+            if (name.Length is 0 or > 100 || (isHeader && !name.All(ConnectionValidator.IsTokenChar)))
+            {
+                errors.Add(itemPath, isHeader ? "is not a valid header name" : "is not a valid parameter name");
+                continue;
+            }
+
+            if (isHeader && HeaderRules.IsReserved(name))
+            {
+                errors.Add(itemPath, $"'{name}' is managed by BluBees and cannot be set by a step");
+                continue;
+            }
+
+            if (value is null)
+            {
+                errors.Add(itemPath, "must be a string");
+                continue;
+            }
+
+            if (TemplateCompilation.Compile(value, itemPath, limits, errors) is { } template)
+            {
+                compiled.Add(new(name, template));
+            }
+        }
+
+        return compiled;
+    }
+}

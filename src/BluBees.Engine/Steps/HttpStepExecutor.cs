@@ -1,0 +1,119 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BluBees.Engine.Connections;
+using BluBees.Engine.Egress;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Templates;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Engine.Steps;
+
+/// <summary>
+/// Runs one HTTP step: resolve the tenant's connection, decrypt its secret just in time, render, send through
+/// the egress guard, and keep the bounded response in memory for later steps.
+/// </summary>
+public sealed class HttpStepExecutor(ConnectionService connections, GuardedHttpClient http, TimeProvider time, TemplateLimits limits, IOptions<RunOptions> options)
+{
+    public async Task<StepOutcome> ExecuteAsync(string tenantId, CompiledHttpStep step, JsonObject scope, CancellationToken ct)
+    {
+        var started = time.GetTimestamp();
+        Connection? connection = null;
+        string? secret = null;
+        if (step.ConnectionId is not null)
+        {
+            connection = await connections.GetAsync(tenantId, step.ConnectionId, ct);
+            if (connection is null)
+            {
+                return Failed(step, null, started, ErrorCategories.ConnectionMissing);
+            }
+
+            if (connection.SecretCiphertext is not null)
+            {
+                try
+                {
+                    secret = await connections.RevealSecretAsync(tenantId, connection, ct);
+                }
+                catch (CryptographicException)
+                {
+                    return Failed(step, connection, started, ErrorCategories.SecretUnavailable);
+                }
+            }
+        }
+
+        var (request, failure) = RequestBuilder.Build(step, connection, secret, scope, limits);
+        secret = null;
+        if (request is null)
+        {
+            return Failed(step, connection, started, failure!.Category);
+        }
+
+        var egressRequest = new EgressRequest(new HttpMethod(request.Method), request.Url)
+        {
+            Headers = request.Headers,
+            Body = request.Body,
+            ContentType = request.ContentType,
+            Timeout = step.Timeout,
+            MaxResponseBytes = options.Value.MaxStepResponseBytes,
+        };
+        using var response = await http.SendAsync(egressRequest, ct);
+        var category = Categorize(response);
+        var record = new StepRecord(
+            step.Id, CompiledHttpStep.Type, connection?.Id, request.Method, request.Url.Host, response.StatusCode, 1,
+            response.BytesOut, response.BytesIn, Elapsed(started), category is null ? RunStatus.Succeeded : RunStatus.Failed, category);
+        var output = response.StatusCode is { } status
+            ? new JsonObject { ["status"] = status, ["ok"] = category is null, ["body"] = ParseBody(response) }
+            : null;
+        return new StepOutcome(record, output);
+    }
+
+    private static string? Categorize(EgressResponse response) => response.Failure switch
+    {
+        EgressFailure.None => response.StatusCode switch
+        {
+            >= 500 => ErrorCategories.Http5xx,
+            >= 400 => ErrorCategories.Http4xx,
+            _ => null,
+        },
+        EgressFailure.BlockedDestination or EgressFailure.BlockedPort or EgressFailure.BlockedScheme => ErrorCategories.BlockedDestination,
+        EgressFailure.Timeout => ErrorCategories.Timeout,
+        EgressFailure.Refused => ErrorCategories.Refused,
+        EgressFailure.TooLarge => ErrorCategories.ResponseTooLarge,
+        EgressFailure.TooManyRedirects => ErrorCategories.TooManyRedirects,
+        EgressFailure.InvalidUrl or EgressFailure.InvalidRequest => ErrorCategories.InvalidUrl,
+        _ => ErrorCategories.ConnectionFailed,
+    };
+
+    /// <summary>JSON bodies become values later steps can map; text stays text; anything else is not kept.</summary>
+    private static JsonNode? ParseBody(EgressResponse response)
+    {
+        if (response.Body.IsEmpty)
+        {
+            return null;
+        }
+
+        var type = response.ContentType ?? string.Empty;
+        if (type.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                return JsonNode.Parse(response.Body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+
+        return type.StartsWith("text/", StringComparison.OrdinalIgnoreCase) ? JsonValue.Create(Encoding.UTF8.GetString(response.Body.Span)) : null;
+    }
+
+    private StepOutcome Failed(CompiledHttpStep step, Connection? connection, long started, string category)
+        => new(new StepRecord(step.Id, CompiledHttpStep.Type, connection?.Id, step.Method, HostOf(connection), null, 0, 0, 0, Elapsed(started), RunStatus.Failed, category), null);
+
+    private static string? HostOf(Connection? connection)
+        => connection is not null && Uri.TryCreate(connection.BaseUrl, UriKind.Absolute, out var uri) ? uri.Host : null;
+
+    private long Elapsed(long started) => (long)time.GetElapsedTime(started).TotalMilliseconds;
+}

@@ -1,0 +1,163 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BluBees.Engine.Connections;
+using BluBees.Engine.Egress;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Templates;
+
+namespace BluBees.Engine.Steps;
+
+/// <summary>
+/// Renders a compiled HTTP step into a request. The credential is attached only when the final URL has the
+/// connection's own origin; a secret is never rendered into a template scope.
+/// </summary>
+public static class RequestBuilder
+{
+    public const string Mask = "••••••";
+    public const int MaxRequestBodyBytes = 1024 * 1024;
+
+    public static (PreparedRequest? Request, BuildFailure? Failure) Build(
+        CompiledHttpStep step, Connection? connection, string? secret, JsonObject scope, TemplateLimits limits)
+    {
+        if (RenderTarget(step, connection, scope, limits, out var target) is { } targetFailure)
+        {
+            return (null, targetFailure);
+        }
+
+        var query = new StringBuilder(target.Contains('?', StringComparison.Ordinal) ? "&" : "?");
+        foreach (var (name, template) in step.Query)
+        {
+            var value = template.Render(scope, limits);
+            if (!value.Success)
+            {
+                return (null, TemplateFailure($"query parameter '{name}'", value.Error!));
+            }
+
+            query.Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value.Output!)).Append('&');
+        }
+
+        var headers = new List<EgressHeader>(step.Headers.Count + 1);
+        foreach (var (name, template) in step.Headers)
+        {
+            var value = template.Render(scope, limits);
+            if (!value.Success)
+            {
+                return (null, TemplateFailure($"header '{name}'", value.Error!));
+            }
+
+            if (value.Output!.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+            {
+                return (null, new BuildFailure(ErrorCategories.TemplateError, $"header '{name}' rendered a value with a line break"));
+            }
+
+            headers.Add(new EgressHeader(name, value.Output!, IsCredential: name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)));
+        }
+
+        if (connection is not null && secret is not null)
+        {
+            ApplyCredential(connection, secret, headers, query);
+        }
+
+        var url = target + (query.Length > 1 ? query.ToString(0, query.Length - 1) : string.Empty);
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
+        {
+            return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the step's URL is not a valid absolute http(s) URL"));
+        }
+
+        if (connection is not null && (!Uri.TryCreate(connection.BaseUrl, UriKind.Absolute, out var baseUri)
+            || Uri.Compare(uri, baseUri, UriComponents.SchemeAndServer, UriFormat.SafeUnescaped, StringComparison.OrdinalIgnoreCase) != 0))
+        {
+            return (null, new BuildFailure(ErrorCategories.CredentialScope, "the URL is not on the connection's host; its credential is only sent there"));
+        }
+
+        byte[]? body = null;
+        string? contentType = null;
+        if (step.Body is not null)
+        {
+            var (value, error) = step.Body.Build(scope, limits);
+            if (error is not null)
+            {
+                return (null, TemplateFailure("body", error));
+            }
+
+            body = JsonSerializer.SerializeToUtf8Bytes(value);
+            if (body.Length > MaxRequestBodyBytes)
+            {
+                return (null, new BuildFailure(ErrorCategories.TemplateError, $"the request body exceeds {MaxRequestBodyBytes} bytes"));
+            }
+
+            contentType = headers.FirstOrDefault(h => h.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)).Value ?? "application/json";
+            headers.RemoveAll(h => h.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase));
+        }
+
+        return (new PreparedRequest(step.Method, uri, headers, body, contentType), null);
+    }
+
+    private static BuildFailure? RenderTarget(CompiledHttpStep step, Connection? connection, JsonObject scope, TemplateLimits limits, out string target)
+    {
+        target = string.Empty;
+        if (step.Url is not null)
+        {
+            var url = step.Url.Render(scope, limits);
+            if (!url.Success)
+            {
+                return TemplateFailure("url", url.Error!);
+            }
+
+            target = url.Output!.Trim();
+            return null;
+        }
+
+        if (connection is null)
+        {
+            return new BuildFailure(ErrorCategories.ConnectionMissing, "the step's connection does not exist");
+        }
+
+        var path = string.Empty;
+        if (step.Path is not null)
+        {
+            var rendered = step.Path.Render(scope, limits);
+            if (!rendered.Success)
+            {
+                return TemplateFailure("path", rendered.Error!);
+            }
+
+            path = rendered.Output!.Trim();
+        }
+
+        if (path.Contains("://", StringComparison.Ordinal) || path.StartsWith("//", StringComparison.Ordinal) || path.Contains('\\', StringComparison.Ordinal))
+        {
+            return new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path is not a relative path");
+        }
+
+        target = connection.BaseUrl.TrimEnd('/') + (path.Length == 0 || path[0] is '/' or '?' ? path : "/" + path);
+        return null;
+    }
+
+    private static void ApplyCredential(Connection connection, string secret, List<EgressHeader> headers, StringBuilder query)
+    {
+        switch (connection.Auth.Type)
+        {
+            case AuthTypes.Bearer:
+                headers.RemoveAll(h => h.Name.Equals("Authorization", StringComparison.OrdinalIgnoreCase));
+                headers.Add(new EgressHeader("Authorization", "Bearer " + secret, IsCredential: true));
+                break;
+            case AuthTypes.Basic:
+                headers.RemoveAll(h => h.Name.Equals("Authorization", StringComparison.OrdinalIgnoreCase));
+                var basic = secret == Mask ? Mask : Convert.ToBase64String(Encoding.UTF8.GetBytes(connection.Auth.Username + ":" + secret));
+                headers.Add(new EgressHeader("Authorization", "Basic " + basic, IsCredential: true));
+                break;
+            case AuthTypes.ApiKey when connection.Auth.In == "header":
+                headers.RemoveAll(h => h.Name.Equals(connection.Auth.Name, StringComparison.OrdinalIgnoreCase));
+                headers.Add(new EgressHeader(connection.Auth.Name!, secret, IsCredential: true));
+                break;
+            case AuthTypes.ApiKey:
+                query.Append(Uri.EscapeDataString(connection.Auth.Name!)).Append('=').Append(secret == Mask ? Mask : Uri.EscapeDataString(secret)).Append('&');
+                break;
+        }
+    }
+
+    private static BuildFailure TemplateFailure(string where, TemplateError error)
+        => new(ErrorCategories.TemplateError, $"{where}: {TemplateCompilation.Describe(error)}");
+}

@@ -1,0 +1,32 @@
+namespace BluBees.Engine.Storage;
+
+/// <summary>
+/// The storage seam. Two implementations honour the same contract (tests/…/Storage/StoreContract*):
+/// SQLite for the embedded default and DynamoDB for production. No operation spans items (no transactions).
+/// </summary>
+public interface IStore
+{
+    /// <summary>Writes the item when no live (unexpired) item has the same key. Returns false otherwise.</summary>
+    Task<bool> PutIfAbsentAsync(StoreItem item, CancellationToken ct);
+
+    /// <summary>Writes the item unconditionally with <see cref="StoreItem.Revision"/> 1 more than the current one.</summary>
+    Task PutAsync(StoreItem item, CancellationToken ct);
+
+    /// <summary>
+    /// Writes the item only when the stored revision equals <paramref name="expectedRevision"/> (0: absent).
+    /// The written item gets revision <paramref name="expectedRevision"/> + 1. Returns false on a conflict.
+    /// </summary>
+    Task<bool> PutIfRevisionAsync(StoreItem item, long expectedRevision, CancellationToken ct);
+
+    /// <summary>Returns the live item, or null when it is missing or expired.</summary>
+    Task<StoreItem?> GetAsync(string pk, string sk, CancellationToken ct);
+
+    /// <summary>Returns one page of live items of one partition, in sort-key order.</summary>
+    Task<QueryPage> QueryAsync(QueryRequest request, CancellationToken ct);
+
+    /// <summary>Deletes one item. Returns whether it existed.</summary>
+    Task<bool> DeleteAsync(string pk, string sk, CancellationToken ct);
+
+    /// <summary>Deletes every item of a partition, in batches. Returns the count deleted.</summary>
+    Task<int> DeletePartitionAsync(string pk, CancellationToken ct);
+}

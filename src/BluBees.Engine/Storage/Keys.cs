@@ -1,0 +1,29 @@
+namespace BluBees.Engine.Storage;
+
+/// <summary>
+/// Every key of the single-table layout is built here, so that no code path can forget the tenant.
+/// Sort keys that carry time use fixed-width forms so that lexical order is time order.
+/// </summary>
+public static class Keys
+{
+    public const string DirectoryPk = "DIR";
+    public static string Tenant(string tenantId) => "T#" + tenantId;
+    public static string DirectoryEntry(string tenantId) => "T#" + tenantId;
+    public const string TenantMeta = "META";
+    public const string DataKey = "KEY";
+    public const string ConnectionPrefix = "CONN#";
+    public static string Connection(string id) => ConnectionPrefix + id;
+    public const string RulePrefix = "RULE#";
+    public static string Rule(string id) => RulePrefix + id;
+    public static string RuleVersionPrefix(string id) => "RULEV#" + id + "#";
+    public static string RuleVersion(string id, int version) => RuleVersionPrefix(id) + version.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+    public const string RunPrefix = "RUN#";
+    public static string Run(string runId) => RunPrefix + runId;
+    public static string IssueRunPrefix(string issueKey) => "IRUN#" + issueKey + "#";
+    public static string IssueRun(string issueKey, string runId) => IssueRunPrefix(issueKey) + runId;
+    public static string Dedup(string key) => "DEDUP#" + key;
+    public const string AuditPrefix = "AUDIT#";
+    public const string GrantPrefix = "GRANT#";
+    public const string WebhookPrefix = "HOOK#";
+    public const string SettingsSk = "SETTINGS";
+}

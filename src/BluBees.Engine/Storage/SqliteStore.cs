@@ -1,0 +1,196 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Engine.Storage;
+
+/// <summary>
+/// The embedded default: one SQLite file in WAL mode, one table mirroring the DynamoDB layout.
+/// Expired items are filtered on every read, exactly like the DynamoDB store.
+/// </summary>
+internal sealed class SqliteStore : IStore
+{
+    private const string Columns = "pk, sk, data, expires_at, revision";
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
+
+    public SqliteStore(IOptions<StorageOptions> options, TimeProvider time)
+    {
+        _time = time;
+        var path = options.Value.SqlitePath;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        Initialize();
+    }
+
+    public string DatabasePath => new SqliteConnectionStringBuilder(_connectionString).DataSource;
+
+    private void Initialize()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            CREATE TABLE IF NOT EXISTS items (
+                pk TEXT NOT NULL,
+                sk TEXT NOT NULL,
+                data TEXT NOT NULL,
+                expires_at INTEGER NULL,
+                revision INTEGER NOT NULL,
+                PRIMARY KEY (pk, sk)
+            ) WITHOUT ROWID;
+            """;
+        command.ExecuteNonQuery();
+        OwnerOnlyFile.Restrict(DatabasePath);
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA busy_timeout = 5000;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    private long Now => _time.GetUtcNow().ToUnixTimeSeconds();
+
+    public async Task<bool> PutIfAbsentAsync(StoreItem item, CancellationToken ct)
+        => await PutIfRevisionAsync(item, 0, ct);
+
+    public async Task PutAsync(StoreItem item, CancellationToken ct)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            INSERT INTO items ({Columns}) VALUES ($pk, $sk, $data, $exp, 1)
+            ON CONFLICT (pk, sk) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at,
+                revision = items.revision + 1;
+            """;
+        Bind(command, item);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<bool> PutIfRevisionAsync(StoreItem item, long expectedRevision, CancellationToken ct)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        if (expectedRevision == 0)
+        {
+            // Absent, or present but expired (an expired item is invisible, so it counts as absent).
+            command.CommandText = $"""
+                INSERT INTO items ({Columns}) VALUES ($pk, $sk, $data, $exp, 1)
+                ON CONFLICT (pk, sk) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, revision = 1
+                WHERE items.expires_at IS NOT NULL AND items.expires_at <= $now;
+                """;
+        }
+        else
+        {
+            command.CommandText = """
+                UPDATE items SET data = $data, expires_at = $exp, revision = $rev + 1
+                WHERE pk = $pk AND sk = $sk AND revision = $rev AND (expires_at IS NULL OR expires_at > $now);
+                """;
+            command.Parameters.AddWithValue("$rev", expectedRevision);
+        }
+
+        Bind(command, item);
+        command.Parameters.AddWithValue("$now", Now);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    public async Task<StoreItem?> GetAsync(string pk, string sk, CancellationToken ct)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM items WHERE pk = $pk AND sk = $sk AND (expires_at IS NULL OR expires_at > $now);";
+        command.Parameters.AddWithValue("$pk", pk);
+        command.Parameters.AddWithValue("$sk", sk);
+        command.Parameters.AddWithValue("$now", Now);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Read(reader) : null;
+    }
+
+    public async Task<QueryPage> QueryAsync(QueryRequest request, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(request.Limit, 1);
+        var (low, high) = SortKeyRange.For(request);
+        var order = request.Descending ? "DESC" : "ASC";
+        var cursor = request.StartAfter is null ? string.Empty : request.Descending ? "AND sk < $after" : "AND sk > $after";
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT {Columns} FROM items
+            WHERE pk = $pk AND sk >= $low AND sk < $high {cursor} AND (expires_at IS NULL OR expires_at > $now)
+            ORDER BY sk {order} LIMIT $limit;
+            """;
+        command.Parameters.AddWithValue("$pk", request.Pk);
+        command.Parameters.AddWithValue("$low", low);
+        command.Parameters.AddWithValue("$high", high);
+        command.Parameters.AddWithValue("$now", Now);
+        command.Parameters.AddWithValue("$limit", request.Limit + 1);
+        if (request.StartAfter is not null)
+        {
+            command.Parameters.AddWithValue("$after", request.StartAfter);
+        }
+
+        var items = new List<StoreItem>(Math.Min(request.Limit + 1, 256));
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                items.Add(Read(reader));
+            }
+        }
+
+        string? next = null;
+        if (items.Count > request.Limit)
+        {
+            items.RemoveAt(items.Count - 1);
+            next = items[^1].Sk;
+        }
+
+        return new QueryPage(items, next);
+    }
+
+    public async Task<bool> DeleteAsync(string pk, string sk, CancellationToken ct)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM items WHERE pk = $pk AND sk = $sk;";
+        command.Parameters.AddWithValue("$pk", pk);
+        command.Parameters.AddWithValue("$sk", sk);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    public async Task<int> DeletePartitionAsync(string pk, CancellationToken ct)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM items WHERE pk = $pk;";
+        command.Parameters.AddWithValue("$pk", pk);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static void Bind(SqliteCommand command, StoreItem item)
+    {
+        command.Parameters.AddWithValue("$pk", item.Pk);
+        command.Parameters.AddWithValue("$sk", item.Sk);
+        command.Parameters.AddWithValue("$data", item.Data);
+        command.Parameters.AddWithValue("$exp", (object?)item.ExpiresAt ?? DBNull.Value);
+    }
+
+    private static StoreItem Read(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        reader.IsDBNull(3) ? null : reader.GetInt64(3),
+        reader.GetInt64(4));
+}

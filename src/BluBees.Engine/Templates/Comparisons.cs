@@ -1,0 +1,114 @@
+using System.Text.Json.Nodes;
+
+namespace BluBees.Engine.Templates;
+
+/// <summary>Liquid equality, ordering and <c>contains</c>. Deep comparisons are depth-bounded and step-charged.</summary>
+internal static class Comparisons
+{
+    public static bool Evaluate(string op, object? left, object? right, RenderContext ctx) => op switch
+    {
+        "==" => AreEqual(left, right, ctx),
+        "!=" or "<>" => !AreEqual(left, right, ctx),
+        "<" => Compare(left, right) is < 0,
+        ">" => Compare(left, right) is > 0,
+        "<=" => Compare(left, right) is <= 0,
+        ">=" => Compare(left, right) is >= 0,
+        "contains" => Contains(left, right, ctx),
+        _ => false,
+    };
+
+    public static bool AreEqual(object? left, object? right, RenderContext ctx) => AreEqual(left, right, ctx, 0);
+
+    private static bool AreEqual(object? left, object? right, RenderContext ctx, int depth)
+    {
+        ctx.Step();
+        if (depth > TemplateLimits.MaxValueDepth)
+        {
+            throw TemplateFailure.Limit($"compared values are nested deeper than {TemplateLimits.MaxValueDepth} levels");
+        }
+
+        if (left is SpecialValue || right is SpecialValue)
+        {
+            var (special, other) = left is SpecialValue s ? (s, right) : ((SpecialValue)right!, left);
+            return ReferenceEquals(special, SpecialValue.Blank) ? Values.IsBlank(other) : Values.IsEmpty(other);
+        }
+
+        switch (left)
+        {
+            case null:
+                return right is null;
+            case long or double when Values.IsNumber(right):
+                return Compare(left, right) == 0;
+            case string text:
+                return right is string otherText && string.Equals(text, otherText, StringComparison.Ordinal);
+            case bool flag:
+                return right is bool otherFlag && flag == otherFlag;
+            case JsonObject obj:
+                return right is JsonObject otherObj && ObjectsEqual(obj, otherObj, ctx, depth);
+        }
+
+        if (Seq.From(left) is { } x && Seq.From(right) is { } y)
+        {
+            if (x.Count != y.Count)
+            {
+                return false;
+            }
+
+            for (long i = 0; i < x.Count; i++)
+            {
+                if (!AreEqual(x[i], y[i], ctx, depth + 1))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        return ReferenceEquals(left, right);
+    }
+
+    private static bool ObjectsEqual(JsonObject a, JsonObject b, RenderContext ctx, int depth)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        foreach (var (key, node) in a)
+        {
+            if (!b.TryGetPropertyValue(key, out var other) || !AreEqual(Values.FromNode(node), Values.FromNode(other), ctx, depth + 1))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Numbers numerically, strings ordinally; null when the values are not comparable.</summary>
+    public static int? Compare(object? left, object? right) => (left, right) switch
+    {
+        (long a, long b) => a.CompareTo(b),
+        (long or double, long or double) => ToDouble(left).CompareTo(ToDouble(right)),
+        (string a, string b) => string.CompareOrdinal(a, b) switch { < 0 => -1, > 0 => 1, _ => 0 },
+        _ => null,
+    };
+
+    private static double ToDouble(object? number) => number is long l ? l : (double)number!;
+
+    private static bool Contains(object? left, object? right, RenderContext ctx)
+    {
+        switch (left)
+        {
+            case null:
+                return false;
+            case string s:
+                return right is not null && Values.ScalarText(right) is { } needle && s.Contains(needle, StringComparison.Ordinal);
+            case JsonObject o:
+                return right is string key && o.ContainsKey(key);
+        }
+
+        return Seq.From(left) is { } seq && seq.Items(ctx).Any(item => AreEqual(item, right, ctx));
+    }
+}

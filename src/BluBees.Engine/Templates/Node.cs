@@ -1,0 +1,87 @@
+namespace BluBees.Engine.Templates;
+
+/// <summary>How a node finished: normally, or asking the enclosing loop to break/continue.</summary>
+internal enum Signal
+{
+    None,
+    Break,
+    Continue,
+}
+
+/// <summary>A compiled template element; immutable, so one compiled template can render on many threads.</summary>
+internal abstract class Node
+{
+    public abstract Signal Render(RenderContext ctx, OutputBuffer output);
+
+    /// <summary>Renders a block body; each node costs a step, each block a nesting level.</summary>
+    public static Signal RenderBlock(IReadOnlyList<Node> nodes, RenderContext ctx, OutputBuffer output)
+    {
+        ctx.Enter();
+        foreach (var node in nodes)
+        {
+            ctx.Step();
+            var signal = node.Render(ctx, output);
+            if (signal != Signal.None)
+            {
+                ctx.Exit();
+                return signal;
+            }
+        }
+
+        ctx.Exit();
+        return Signal.None;
+    }
+}
+
+internal sealed class TextNode(string text) : Node
+{
+    public string Text { get; } = text;
+
+    public override Signal Render(RenderContext ctx, OutputBuffer output)
+    {
+        output.Append(Text);
+        return Signal.None;
+    }
+}
+
+/// <summary><c>{{ expr }}</c> and <c>{% echo expr %}</c>.</summary>
+internal sealed class OutputNode(FilteredExpr expression, bool isEcho) : Node
+{
+    public FilteredExpr Expression { get; } = expression;
+
+    /// <summary>True for the echo tag: value mode only applies to a literal <c>{{ … }}</c>.</summary>
+    public bool IsEcho { get; } = isEcho;
+
+    public override Signal Render(RenderContext ctx, OutputBuffer output)
+    {
+        output.Append(Values.ToText(Expression.Evaluate(ctx), ctx));
+        return Signal.None;
+    }
+}
+
+internal sealed class AssignNode(string name, FilteredExpr expression) : Node
+{
+    public override Signal Render(RenderContext ctx, OutputBuffer output)
+    {
+        ctx.Assign(name, expression.Evaluate(ctx));
+        return Signal.None;
+    }
+}
+
+/// <summary><c>{% capture name %}…{% endcapture %}</c>: renders into its own capped buffer.</summary>
+internal sealed class CaptureNode(string name, IReadOnlyList<Node> body) : Node
+{
+    public override Signal Render(RenderContext ctx, OutputBuffer output)
+    {
+        var captured = new OutputBuffer(ctx.MaxChars, "a captured string");
+        var signal = RenderBlock(body, ctx, captured);
+        ctx.Assign(name, ctx.Checked(captured.ToString()));
+        return signal;
+    }
+}
+
+/// <summary><c>{% break %}</c> / <c>{% continue %}</c> (the parser only accepts them inside a for loop).</summary>
+internal sealed class LoopControlNode(Signal signal) : Node
+{
+    public override Signal Render(RenderContext ctx, OutputBuffer output) => signal;
+}

@@ -1,0 +1,85 @@
+using System.Text.Json.Nodes;
+
+namespace BluBees.Engine.Templates;
+
+/// <summary>
+/// A compiled template: immutable and safe to render concurrently. Rendering never throws and never mutates
+/// the caller's scope; every failure (runtime or limit) comes back as a value.
+/// </summary>
+public sealed class Template
+{
+    private readonly IReadOnlyList<Node> _nodes;
+    private readonly FilteredExpr? _singleOutput;
+    private readonly SourceMap _map;
+
+    internal Template(string source, IReadOnlyList<Node> nodes)
+    {
+        Source = source;
+        _nodes = nodes;
+        _map = new SourceMap(source);
+        IsConstant = nodes.All(n => n is TextNode);
+        var active = nodes.Where(n => n is not TextNode).ToList();
+        var onlyWhitespaceText = nodes.OfType<TextNode>().All(t => string.IsNullOrWhiteSpace(t.Text));
+        _singleOutput = active is [OutputNode { IsEcho: false } output] && onlyWhitespaceText ? output.Expression : null;
+    }
+
+    public string Source { get; }
+
+    /// <summary>True when the template is plain text (no outputs or tags): it renders the same for every scope.</summary>
+    public bool IsConstant { get; }
+
+    /// <summary>Renders to text.</summary>
+    public TemplateRenderResult Render(JsonObject scope, TemplateLimits limits)
+    {
+        try
+        {
+            var ctx = new RenderContext(scope ?? new JsonObject(), limits ?? TemplateLimits.Default);
+            return new TemplateRenderResult(RenderText(ctx), null, null);
+        }
+        catch (Exception ex)
+        {
+            return TemplateRenderResult.Failed(ToError(ex));
+        }
+    }
+
+    /// <summary>
+    /// Value mode: when the template is exactly one <c>{{ expr }}</c> (whitespace around allowed) the value of
+    /// that expression, type preserved and detached from the scope; otherwise the rendered text as a JSON string.
+    /// </summary>
+    public TemplateValueResult Evaluate(JsonObject scope, TemplateLimits limits)
+    {
+        try
+        {
+            var ctx = new RenderContext(scope ?? new JsonObject(), limits ?? TemplateLimits.Default);
+            if (_singleOutput is null)
+            {
+                return new TemplateValueResult(JsonValue.Create(RenderText(ctx)), null, null);
+            }
+
+            ctx.Step();
+            var value = _singleOutput.EvaluateRaw(ctx);
+            var node = value is JsonNode raw ? ValueJson.CloneNode(raw, ctx, 0) : ValueJson.ToNode(value, ctx);
+            return new TemplateValueResult(node, null, null);
+        }
+        catch (Exception ex)
+        {
+            return TemplateValueResult.Failed(ToError(ex));
+        }
+    }
+
+    private string RenderText(RenderContext ctx)
+    {
+        var output = new OutputBuffer(ctx.MaxChars, "output");
+        Node.RenderBlock(_nodes, ctx, output);
+        return output.ToString();
+    }
+
+    /// <summary>Only engine-authored messages are passed on: a foreign exception's message could quote data.</summary>
+    private TemplateError ToError(Exception ex) => ex switch
+    {
+        TemplateFailure f => _map.ErrorAt(f.Kind, f.Message, f.Offset),
+        InsufficientExecutionStackException => new TemplateError("template nesting is too deep", 0, 0) { Kind = TemplateErrorKind.Limit },
+        OutOfMemoryException => new TemplateError("template ran out of memory", 0, 0) { Kind = TemplateErrorKind.Limit },
+        _ => new TemplateError($"internal error while rendering the template ({ex.GetType().Name})", 0, 0) { Kind = TemplateErrorKind.Runtime },
+    };
+}

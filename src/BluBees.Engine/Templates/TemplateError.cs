@@ -1,0 +1,12 @@
+namespace BluBees.Engine.Templates;
+
+/// <summary>
+/// A failure as a value. <see cref="Line"/>/<see cref="Column"/> are 1-based, 0 when the error has no position.
+/// The message may quote the template's own source but never rendered output or scope values.
+/// </summary>
+public sealed record TemplateError(string Message, int Line, int Column)
+{
+    public TemplateErrorKind Kind { get; init; } = TemplateErrorKind.Syntax;
+
+    public override string ToString() => Line > 0 ? $"{Message} (line {Line}, column {Column})" : Message;
+}

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace BluBees.Engine.Templates;
+
+/// <summary>
+/// The runtime value model: nil (null), bool, long, double, string, <see cref="JsonObject"/>, sequences
+/// (<see cref="Seq"/>), <see cref="SpecialValue"/> and <see cref="ForLoopState"/>. Scope leaves
+/// (<see cref="JsonValue"/>) are unwrapped to primitives when read.
+/// </summary>
+internal static class Values
+{
+    public static object? FromNode(JsonNode? node)
+    {
+        if (node is not JsonValue value)
+        {
+            return node;
+        }
+
+        return value.GetValueKind() switch
+        {
+            JsonValueKind.String => value.TryGetValue<string>(out var s) ? s : ReadString(value.ToJsonString()),
+            JsonValueKind.Number => ParseNumber(value.ToJsonString()),
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.Object or JsonValueKind.Array => JsonNode.Parse(value.ToJsonString()),
+            _ => null,
+        };
+    }
+
+    private static string? ReadString(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.GetString();
+    }
+
+    public static object ParseNumber(string text)
+    {
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+        {
+            return integer;
+        }
+
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real) ? real : 0L;
+    }
+
+    public static bool IsTruthy(object? value) => value is not (null or false);
+
+    public static bool IsNumber(object? value) => value is long or double;
+
+    public static bool IsEmpty(object? value) => value switch
+    {
+        string s => s.Length == 0,
+        JsonObject o => o.Count == 0,
+        SpecialValue => true,
+        _ => Seq.From(value) is { Count: 0 },
+    };
+
+    public static bool IsBlank(object? value) => value switch
+    {
+        null or false => true,
+        string s => string.IsNullOrWhiteSpace(s),
+        _ => IsEmpty(value),
+    };
+
+    public static string FormatDouble(double value) =>
+        double.IsInteger(value) && Math.Abs(value) < 1e16
+            ? value.ToString("0.0", CultureInfo.InvariantCulture)
+            : value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>The text form used by outputs and string filters; arrays concatenate, objects render as JSON.</summary>
+    public static string ToText(object? value, RenderContext ctx) => value switch
+    {
+        RangeValue r => $"{r.From}..{r.To}",
+        JsonObject => ValueJson.Serialize(value, ctx),
+        _ => ScalarText(value) ?? (Seq.From(value) is { } seq ? Concatenate(seq, ctx) : ""),
+    };
+
+    /// <summary>Text of nil, strings, booleans and numbers; null for containers.</summary>
+    public static string? ScalarText(object? value) => value switch
+    {
+        null or SpecialValue or ForLoopState => "",
+        string s => s,
+        bool b => b ? "true" : "false",
+        long l => l.ToString(CultureInfo.InvariantCulture),
+        double d => FormatDouble(d),
+        _ => null,
+    };
+
+    private static string Concatenate(Seq seq, RenderContext ctx)
+    {
+        var buffer = new OutputBuffer(ctx.MaxChars, "a string value");
+        ctx.Enter();
+        foreach (var item in seq.Items(ctx))
+        {
+            buffer.Append(ToText(item, ctx));
+        }
+
+        ctx.Exit();
+        return ctx.Checked(buffer.ToString());
+    }
+
+    /// <summary>Dot access: object properties, then <c>size</c>/<c>first</c>/<c>last</c>.</summary>
+    public static object? Member(object? target, string name)
+    {
+        switch (target)
+        {
+            case ForLoopState loop:
+                return loop.Get(name);
+            case JsonObject obj:
+                return obj.TryGetPropertyValue(name, out var node) ? FromNode(node) : name == "size" ? (long)obj.Count : null;
+            case string s:
+                return name == "size" ? (long)s.Length : null;
+        }
+
+        if (Seq.From(target) is not { } seq)
+        {
+            return null;
+        }
+
+        return name switch
+        {
+            "size" => seq.Count,
+            "first" => seq.Count > 0 ? seq[0] : null,
+            "last" => seq.Count > 0 ? seq[seq.Count - 1] : null,
+            _ => null,
+        };
+    }
+
+    /// <summary>Bracket access: <c>a[0]</c>, <c>a[-1]</c>, <c>a["key"]</c>.</summary>
+    public static object? Index(object? target, object? key)
+    {
+        if (target is JsonObject obj)
+        {
+            var name = key is string s ? s : key is long or double ? ScalarText(key) : null;
+            return name is not null && obj.TryGetPropertyValue(name, out var node) ? FromNode(node) : null;
+        }
+
+        if (target is ForLoopState loop && key is string member)
+        {
+            return loop.Get(member);
+        }
+
+        if (Seq.From(target) is not { } seq || !TryInteger(key, out var index))
+        {
+            return null;
+        }
+
+        index = index < 0 ? seq.Count + index : index;
+        return index >= 0 && index < seq.Count ? seq[index] : null;
+    }
+
+    private static bool TryInteger(object? key, out long index)
+    {
+        (var ok, index) = key switch
+        {
+            long l => (true, l),
+            double d when double.IsInteger(d) && Math.Abs(d) < RangeValue.MaxBound => (true, (long)d),
+            _ => (false, 0L),
+        };
+        return ok;
+    }
+}

@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using BluBees.Engine.Common;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Storage;
+
+namespace BluBees.Engine.Tenancy;
+
+/// <summary>Tenant metadata stored for an installation (no customer data: ids and dates).</summary>
+public sealed record TenantRecord(string TenantId, string? CloudId, DateTimeOffset InstalledAt, DateTimeOffset UpdatedAt);
+
+/// <summary>Install, upgrade and uninstall. Uninstall deletes the whole partition, data key included.</summary>
+public sealed class TenantService(IStore store, TenantKeyService keys, RuleCache rules, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the tenant record (and directory entry) when missing; cheap after the first call.</summary>
+    public async Task EnsureAsync(TenantContext tenant, CancellationToken ct)
+    {
+        if (_known.ContainsKey(tenant.TenantId))
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var record = new TenantRecord(tenant.TenantId, tenant.CloudId, now, now);
+        await store.PutIfAbsentAsync(new StoreItem(Keys.Tenant(tenant.TenantId), Keys.TenantMeta, StoredJson.Write(record)), ct);
+        await store.PutIfAbsentAsync(new StoreItem(Keys.DirectoryPk, Keys.DirectoryEntry(tenant.TenantId), StoredJson.Write(new DirectoryEntry(tenant.TenantId))), ct);
+        _known.TryAdd(tenant.TenantId, true);
+    }
+
+    public async Task InstallAsync(TenantContext tenant, CancellationToken ct)
+    {
+        _known.TryRemove(tenant.TenantId, out _);
+        await EnsureAsync(tenant, ct);
+        await keys.GetOrCreateAsync(tenant.TenantId, ct);
+    }
+
+    public async Task UpgradeAsync(TenantContext tenant, CancellationToken ct)
+    {
+        await EnsureAsync(tenant, ct);
+        var item = await store.GetAsync(Keys.Tenant(tenant.TenantId), Keys.TenantMeta, ct);
+        if (item is not null)
+        {
+            var record = StoredJson.Read<TenantRecord>(item.Data) with { UpdatedAt = time.GetUtcNow(), CloudId = tenant.CloudId };
+            await store.PutAsync(item with { Data = StoredJson.Write(record) }, ct);
+        }
+    }
+
+    /// <summary>Deletes every item of the tenant, its wrapped data key included (crypto-shredding).</summary>
+    public async Task<int> UninstallAsync(string tenantId, CancellationToken ct)
+    {
+        var deleted = await store.DeletePartitionAsync(Keys.Tenant(tenantId), ct);
+        await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId), ct);
+        keys.Evict(tenantId);
+        rules.Clear();
+        _known.TryRemove(tenantId, out _);
+        return deleted;
+    }
+
+    /// <summary>Every installed tenant id (key rotation, backups, schedules).</summary>
+    public async IAsyncEnumerable<string> ListTenantIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        string? cursor = null;
+        do
+        {
+            var page = await store.QueryAsync(new QueryRequest(Keys.DirectoryPk, "T#") { Limit = 500, StartAfter = cursor }, ct);
+            foreach (var item in page.Items)
+            {
+                yield return StoredJson.Read<DirectoryEntry>(item.Data).TenantId;
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+    }
+
+    private sealed record DirectoryEntry(string TenantId);
+}

@@ -1,0 +1,78 @@
+using BluBees.Engine.Egress;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using NUnit.Framework;
+
+namespace BluBees.Engine.Tests.Egress;
+
+public sealed class EgressOptionsTests
+{
+    [Test]
+    public void DefaultsAreSafeAndValid()
+    {
+        var options = new EgressOptions();
+
+        Assert.That(options.Validate(), Is.Empty);
+        Assert.That(options.AllowHttp, Is.False);
+        Assert.That(options.AllowPrivateNetworks, Is.False);
+        Assert.That(options.AllowAnyPort, Is.False);
+        Assert.That(options.IsPortAllowed(443), Is.True);
+        Assert.That(options.IsPortAllowed(80), Is.False);
+        Assert.That(options.MaxResponseBytes, Is.EqualTo(1024 * 1024));
+    }
+
+    [Test]
+    public void ValidationListsEveryProblem()
+    {
+        var options = new EgressOptions
+        {
+            MaxRedirects = -1,
+            MaxResponseBytes = 0,
+            ConnectTimeout = TimeSpan.Zero,
+            ReadIdleTimeout = Timeout.InfiniteTimeSpan,
+            MinResponseBytesPerSecond = double.NaN,
+            AllowedPorts = [0, 70000],
+            AllowedNetworks = ["10.0.0.0/99"],
+        };
+
+        Assert.That(options.Validate(), Has.Count.EqualTo(8));
+    }
+
+    [Test]
+    public void AddEgressBindsTheSectionAndKeepsAResolverRegisteredFirst()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Egress:AllowHttp"] = "true",
+            ["Egress:AllowedPorts:0"] = "8080",
+            ["Egress:AllowedNetworks:0"] = "10.1.0.0/16",
+            ["Egress:DefaultTimeout"] = "00:00:12",
+        }).Build();
+        var resolver = new FakeResolver();
+        using var provider = new ServiceCollection()
+            .AddSingleton<IEgressResolver>(resolver)
+            .AddEgress(config.GetSection(EgressOptions.SectionName))
+            .BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<EgressOptions>>().Value;
+        Assert.That(options.AllowHttp, Is.True);
+        Assert.That(options.AllowedPorts, Is.EqualTo(new[] { 8080 }));
+        Assert.That(options.AllowedNetworks, Is.EqualTo(new[] { "10.1.0.0/16" }));
+        Assert.That(options.DefaultTimeout, Is.EqualTo(TimeSpan.FromSeconds(12)));
+        Assert.That(provider.GetRequiredService<IEgressResolver>(), Is.SameAs(resolver));
+        Assert.That(provider.GetRequiredService<GuardedHttpClient>(), Is.SameAs(provider.GetRequiredService<GuardedHttpClient>()));
+    }
+
+    [Test]
+    public void AddEgressValidatesOnStart()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Egress:MaxRedirects"] = "99",
+        }).Build();
+        using var provider = new ServiceCollection().AddEgress(config.GetSection("Egress")).BuildServiceProvider();
+
+        Assert.That(() => provider.GetRequiredService<IStartupValidator>().Validate(), Throws.TypeOf<OptionsValidationException>());
+    }
+}

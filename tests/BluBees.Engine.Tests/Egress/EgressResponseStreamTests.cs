@@ -1,0 +1,75 @@
+using BluBees.Engine.Egress;
+using Microsoft.Extensions.Time.Testing;
+using NUnit.Framework;
+
+namespace BluBees.Engine.Tests.Egress;
+
+/// <summary>The body limits on a fake clock: no sleeping.</summary>
+public sealed class EgressResponseStreamTests
+{
+    [Test]
+    public async Task ADripBelowTheMinimumRateFailsOnceTheGracePeriodIsOver()
+    {
+        var time = new FakeTimeProvider();
+        var limits = new ReadLimits(Cap: 1000, IdleTimeout: TimeSpan.FromSeconds(10), MinBytesPerSecond: 10, GracePeriod: TimeSpan.FromSeconds(5));
+        await using var stream = new EgressResponseStream(new DripStream(time, TimeSpan.FromSeconds(1)), limits, time, default, default);
+        var buffer = new byte[16];
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.That(await stream.ReadAsync(buffer), Is.EqualTo(1), "within the grace period");
+        }
+
+        var error = await Assert.ThrowsAsync<EgressStreamException>(async () => await stream.ReadAsync(buffer));
+        Assert.That(error!.Failure, Is.EqualTo(EgressFailure.Timeout));
+        Assert.That(stream.BytesRead, Is.EqualTo(6));
+    }
+
+    [Test]
+    public async Task ASilentBodyFailsAfterTheIdleTimeout()
+    {
+        var time = new FakeTimeProvider();
+        var limits = new ReadLimits(Cap: 1000, IdleTimeout: TimeSpan.FromSeconds(10), MinBytesPerSecond: 0, GracePeriod: TimeSpan.Zero);
+        await using var stream = new EgressResponseStream(new SilentStream(), limits, time, default, default);
+
+        var read = stream.ReadAsync(new byte[16]).AsTask();
+        time.Advance(TimeSpan.FromSeconds(9));
+        Assert.That(read.IsCompleted, Is.False);
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        var error = await Assert.ThrowsAsync<EgressStreamException>(async () => await read);
+        Assert.That(error!.Failure, Is.EqualTo(EgressFailure.Timeout));
+    }
+
+    [Test]
+    public async Task NeverAsksForMoreThanOneBytePastTheCap()
+    {
+        var limits = new ReadLimits(Cap: 10, IdleTimeout: TimeSpan.FromSeconds(10), MinBytesPerSecond: 0, GracePeriod: TimeSpan.Zero);
+        await using var stream = new EgressResponseStream(new MemoryStream(new byte[100]), limits, TimeProvider.System, default, default);
+
+        var error = await Assert.ThrowsAsync<EgressStreamException>(async () => await stream.ReadAsync(new byte[64]));
+
+        Assert.That(error!.Failure, Is.EqualTo(EgressFailure.TooLarge));
+        Assert.That(stream.BytesRead, Is.EqualTo(11));
+    }
+
+    /// <summary>One byte per read, the clock moving on by <c>step</c> each time.</summary>
+    private sealed class DripStream(FakeTimeProvider time, TimeSpan step) : MemoryStream
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            time.Advance(step);
+            buffer.Span[0] = (byte)'x';
+            return ValueTask.FromResult(1);
+        }
+    }
+
+    private sealed class SilentStream : MemoryStream
+    {
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,258 @@
+using System.Text;
+using BluBees.Engine.Egress;
+using NUnit.Framework;
+
+namespace BluBees.Engine.Tests.Egress;
+
+/// <summary>Redirects are followed by our code, hop by hop, each hop checked like the first.</summary>
+public sealed class RedirectTests
+{
+    private static readonly EgressHeader[] Credentials =
+    [
+        new("Authorization", "Bearer token-1"),
+        new("Cookie", "session=abc"),
+        new("X-Api-Key", "key-1", IsCredential: true),
+        new("X-Trace", "trace-1"),
+    ];
+
+    [Test]
+    public async Task APlainRequestReachesTheLoopbackServer()
+    {
+        await using var server = LoopbackServer.Start((_, s, ct) =>
+            LoopbackServer.RespondAsync(s, 201, "{\"id\":7}", ct, ("Content-Type", "application/json"), ("Set-Cookie", "a=b"), ("X-Next", "p2")));
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+
+        var response = await kit.Client.SendAsync(
+            new EgressRequest(HttpMethod.Post, server.Url("/items?q=1"))
+            {
+                Headers = [new("X-Trace", "t")],
+                Body = Encoding.UTF8.GetBytes("{\"name\":\"x\"}"),
+                ContentType = "application/json",
+            },
+            CancellationToken.None);
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.None), response.Error);
+        Assert.That(response.StatusCode, Is.EqualTo(201));
+        Assert.That(Encoding.UTF8.GetString(response.Body.Span), Is.EqualTo("{\"id\":7}"));
+        Assert.That(response.ContentType, Is.EqualTo("application/json"));
+        Assert.That(response.Headers, Does.Contain(KeyValuePair.Create("X-Next", "p2")));
+        Assert.That(response.Headers.Select(h => h.Key), Does.Not.Contain("Set-Cookie"));
+        Assert.That(response.BytesIn, Is.EqualTo(8));
+        Assert.That(response.BytesOut, Is.EqualTo(12));
+        var received = server.Requests.Single();
+        Assert.That(received.Method, Is.EqualTo("POST"));
+        Assert.That(received.Target, Is.EqualTo("/items?q=1"));
+        Assert.That(received.Header("Content-Type"), Is.EqualTo("application/json"));
+        Assert.That(received.Header("X-Trace"), Is.EqualTo("t"));
+        Assert.That(received.Header("traceparent"), Is.Null);
+        Assert.That(Encoding.UTF8.GetString(received.Body), Is.EqualTo("{\"name\":\"x\"}"));
+    }
+
+    [Test]
+    public async Task AChainIsFollowedHopByHop()
+    {
+        await using var server = LoopbackServer.Start((r, s, ct) => r.Target switch
+        {
+            "/a" => LoopbackServer.RedirectAsync(s, 302, "/b", ct),
+            "/b" => LoopbackServer.RedirectAsync(s, 301, "c", ct),
+            _ => LoopbackServer.RespondAsync(s, 200, "end", ct),
+        });
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+
+        var response = await kit.GetAsync(server.Url("/a"));
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.None), response.Error);
+        Assert.That(response.Redirects, Is.EqualTo(2));
+        Assert.That(server.Requests.Select(r => r.Target), Is.EqualTo(new[] { "/a", "/b", "/c" }));
+    }
+
+    [TestCase(301, "GET", 0)]
+    [TestCase(302, "GET", 0)]
+    [TestCase(303, "GET", 0)]
+    [TestCase(307, "POST", 4)]
+    [TestCase(308, "POST", 4)]
+    public async Task MethodAndBodyFollowTheStatus(int status, string method, int bodyLength)
+    {
+        await using var server = LoopbackServer.Start((r, s, ct) => r.Target == "/start"
+            ? LoopbackServer.RedirectAsync(s, status, "/next", ct)
+            : LoopbackServer.RespondAsync(s, 200, "done", ct));
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+
+        var response = await kit.Client.SendAsync(
+            new EgressRequest(HttpMethod.Post, server.Url("/start")) { Body = "data"u8.ToArray(), ContentType = "text/plain" },
+            CancellationToken.None);
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.None), response.Error);
+        var second = server.Requests.Last();
+        Assert.That(second.Method, Is.EqualTo(method));
+        Assert.That(second.Body, Has.Length.EqualTo(bodyLength));
+        Assert.That(second.Header("Content-Type"), bodyLength == 0 ? Is.Null : Is.EqualTo("text/plain"));
+    }
+
+    [Test]
+    public async Task AStreamedRequestBodyIsProducedAgainForA307()
+    {
+        await using var server = LoopbackServer.Start((r, s, ct) => r.Target == "/upload"
+            ? LoopbackServer.RedirectAsync(s, 307, "/stored", ct)
+            : LoopbackServer.RespondAsync(s, 200, "stored", ct));
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+        var produced = 0;
+
+        var response = await kit.Client.SendAsync(
+            new EgressRequest(HttpMethod.Put, server.Url("/upload"))
+            {
+                ContentFactory = () =>
+                {
+                    produced++;
+                    return new StreamContent(new MemoryStream("attachment"u8.ToArray()));
+                },
+                ContentType = "application/octet-stream",
+            },
+            CancellationToken.None);
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.None), response.Error);
+        Assert.That(produced, Is.EqualTo(2));
+        Assert.That(server.Requests.Select(r => Encoding.UTF8.GetString(r.Body)), Is.EqualTo(new[] { "attachment", "attachment" }));
+        Assert.That(server.Requests.Last().Header("Content-Type"), Is.EqualTo("application/octet-stream"));
+        Assert.That(response.BytesOut, Is.EqualTo(20));
+    }
+
+    [Test]
+    public async Task CredentialsAreKeptOnASameOriginRedirect()
+    {
+        await using var server = LoopbackServer.Start((r, s, ct) => r.Target == "/start"
+            ? LoopbackServer.RedirectAsync(s, 302, "/next", ct)
+            : LoopbackServer.RespondAsync(s, 200, "done", ct));
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+
+        var response = await kit.GetAsync(server.Url("/start"), Credentials);
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.None), response.Error);
+        var second = server.Requests.Last();
+        Assert.That(second.Header("Authorization"), Is.EqualTo("Bearer token-1"));
+        Assert.That(second.Header("Cookie"), Is.EqualTo("session=abc"));
+        Assert.That(second.Header("X-Api-Key"), Is.EqualTo("key-1"));
+    }
+
+    [Test]
+    public async Task CredentialsAreDroppedWhenThePortChanges()
+    {
+        await using var target = LoopbackServer.Ok("target");
+        await using var origin = LoopbackServer.Start((_, s, ct) => LoopbackServer.RedirectAsync(s, 307, target.Url("/landing").ToString(), ct));
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+
+        var response = await kit.GetAsync(origin.Url("/start"), Credentials);
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.None), response.Error);
+        AssertCredentialsDropped(target.Requests.Single());
+    }
+
+    [Test]
+    public async Task CredentialsAreDroppedWhenTheHostChangesAndStayDropped()
+    {
+        // a.test and b.test are the same server: only the host name differs. The chain then comes back to a.test.
+        LoopbackServer? server = null;
+        server = LoopbackServer.Start((r, s, ct) => r.Target switch
+        {
+            "/start" => LoopbackServer.RedirectAsync(s, 302, $"http://b.test:{server!.Port}/hop", ct),
+            "/hop" => LoopbackServer.RedirectAsync(s, 302, $"http://a.test:{server!.Port}/back", ct),
+            _ => LoopbackServer.RespondAsync(s, 200, "done", ct),
+        });
+        await using var _ = server;
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions(), new FakeResolver().Map("a.test", "127.0.0.1").Map("b.test", "127.0.0.1"));
+
+        var response = await kit.GetAsync($"http://a.test:{server.Port}/start", Credentials);
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.None), response.Error);
+        var requests = server.Requests.ToArray();
+        Assert.That(requests[0].Header("Authorization"), Is.EqualTo("Bearer token-1"));
+        AssertCredentialsDropped(requests[1]);
+        AssertCredentialsDropped(requests[2]);
+    }
+
+    private static void AssertCredentialsDropped(RecordedRequest landed)
+    {
+        Assert.That(landed.Header("Authorization"), Is.Null);
+        Assert.That(landed.Header("Cookie"), Is.Null);
+        Assert.That(landed.Header("X-Api-Key"), Is.Null);
+        Assert.That(landed.Header("X-Trace"), Is.EqualTo("trace-1"));
+    }
+
+    [Test]
+    public async Task TooManyRedirectsStopTheChain()
+    {
+        await using var server = LoopbackServer.Start((_, s, ct) => LoopbackServer.RedirectAsync(s, 302, "/again", ct));
+        var options = EgressTestKit.LoopbackOptions();
+        options.MaxRedirects = 3;
+        using var kit = new EgressTestKit(options);
+
+        var response = await kit.GetAsync(server.Url("/start"));
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.TooManyRedirects));
+        Assert.That(response.Redirects, Is.EqualTo(3));
+        Assert.That(response.StatusCode, Is.EqualTo(302));
+        Assert.That(server.Requests, Has.Count.EqualTo(4));
+    }
+
+    [Test]
+    public async Task ARedirectToABlockedNameFailsEvenThoughTheFirstHopWasAllowed()
+    {
+        await using var inside = LoopbackServer.Ok("secret", "127.0.0.2");
+        await using var redirector = LoopbackServer.Start((_, s, ct) => LoopbackServer.RedirectAsync(s, 302, $"http://internal.test:{inside.Port}/admin", ct));
+        var options = new EgressOptions { AllowHttp = true, AllowAnyPort = true, AllowedNetworks = ["127.0.0.1/32"] };
+        using var kit = new EgressTestKit(options, new FakeResolver().Map("internal.test", "127.0.0.2"));
+
+        var response = await kit.GetAsync(redirector.Url("/start"));
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.BlockedDestination));
+        Assert.That(response.Redirects, Is.EqualTo(1));
+        Assert.That(redirector.Connections, Is.EqualTo(1));
+        Assert.That(await inside.SettledConnectionsAsync(), Is.Zero);
+    }
+
+    [TestCase("http://169.254.169.254/latest/meta-data/", EgressFailure.BlockedDestination)]
+    [TestCase("http://[::ffff:a9fe:a9fe]/", EgressFailure.BlockedDestination)]
+    [TestCase("http://0xa9fea9fe/", EgressFailure.BlockedDestination)]
+    [TestCase("file:///etc/passwd", EgressFailure.BlockedScheme)]
+    [TestCase("gopher://127.0.0.1:6379/_INFO", EgressFailure.BlockedScheme)]
+    [TestCase("ftp://127.0.0.1/", EgressFailure.BlockedScheme)]
+    [TestCase("http://user:pw@127.0.0.1/", EgressFailure.InvalidUrl)]
+    [TestCase("http://08.0.0.1/", EgressFailure.InvalidUrl)]
+    [TestCase("http://[bad", EgressFailure.InvalidUrl)]
+    public async Task EveryHopIsCheckedLikeTheFirst(string location, EgressFailure expected)
+    {
+        await using var server = LoopbackServer.Start((_, s, ct) => LoopbackServer.RedirectAsync(s, 302, location, ct));
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+
+        var response = await kit.GetAsync(server.Url("/start"));
+
+        Assert.That(response.Failure, Is.EqualTo(expected), response.Error);
+        Assert.That(server.Connections, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task ARedirectToAPortNotAllowedIsRefused()
+    {
+        await using var server = LoopbackServer.Start((_, s, ct) => LoopbackServer.RedirectAsync(s, 302, "http://127.0.0.1:6379/", ct));
+        var options = EgressTestKit.LoopbackOptions();
+        options.AllowAnyPort = false;
+        options.AllowedPorts = [server.Port];
+        using var kit = new EgressTestKit(options);
+
+        var response = await kit.GetAsync(server.Url("/start"));
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.BlockedPort));
+    }
+
+    [Test]
+    public async Task ARedirectWithoutLocationIsTheFinalResponse()
+    {
+        await using var server = LoopbackServer.Start((_, s, ct) => LoopbackServer.RespondAsync(s, 302, "moved", ct));
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+
+        var response = await kit.GetAsync(server.Url());
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.None));
+        Assert.That(response.StatusCode, Is.EqualTo(302));
+    }
+}
