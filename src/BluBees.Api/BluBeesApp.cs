@@ -3,6 +3,8 @@ using BluBees.Api.Auth;
 using BluBees.Api.Dev;
 using BluBees.Api.Forge;
 using BluBees.Api.Infrastructure;
+using BluBees.Api.Worker;
+using BluBees.Aws;
 using BluBees.Engine.Hosting;
 
 namespace BluBees.Api;
@@ -24,6 +26,7 @@ public static class BluBeesApp
         });
         configure?.Invoke(builder);
 
+        builder.Services.AddBluBeesAws(builder.Configuration);
         builder.Services.AddBluBeesStorage(builder.Configuration);
         builder.Services.AddBluBeesKeys(builder.Configuration);
         builder.Services.AddBluBeesEngine(builder.Configuration);
@@ -40,6 +43,7 @@ public static class BluBeesApp
 
         app.MapHealth();
         app.MapForgeEndpoints();
+        app.MapWorker();
         app.MapGroup("/api").RequireAuthorization().MapConnections().MapRules().MapRuns();
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DevOptions>>().Value.Enabled)
         {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,8 +12,6 @@ namespace BluBees.Engine.Egress;
 /// </summary>
 public sealed class GuardedHttpClient
 {
-    private const int ReadChunk = 16 * 1024;
-
     private readonly EgressGuard _guard;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -41,7 +38,7 @@ public sealed class GuardedHttpClient
             throw new ArgumentException("Set either Body or ContentFactory, not both.", nameof(request));
         }
 
-        var call = new Call(request, _time.GetTimestamp());
+        var call = new EgressCall(request, _time.GetTimestamp());
         var deadline = new CancellationTokenSource(timeout, _time);
         var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         try
@@ -113,10 +110,10 @@ public sealed class GuardedHttpClient
 
     /// <summary>Reads (or hands over) the final response body under the cap and timeouts.</summary>
     private async Task<EgressResponse> CompleteAsync(
-        Call call, HttpResponseMessage response, HttpRequestMessage message, ReadLimits limits,
+        EgressCall call, HttpResponseMessage response, HttpRequestMessage message, ReadLimits limits,
         CancellationTokenSource linked, CancellationTokenSource deadline, CancellationToken ct)
     {
-        if (call.Request.Method != HttpMethod.Head && response.Content.Headers.ContentLength > limits.Cap)
+        if (call.Method != HttpMethod.Head && response.Content.Headers.ContentLength > limits.Cap)
         {
             response.Dispose();
             message.Dispose();
@@ -141,12 +138,12 @@ public sealed class GuardedHttpClient
         call.HandedOff = streaming;
         try
         {
-            var body = streaming ? Array.Empty<byte>() : await BufferAsync(call.Body, ct);
+            var body = streaming ? Array.Empty<byte>() : await ResponseBody.BufferAsync(call.Body, ct);
             return new EgressResponse
             {
                 StatusCode = call.Status,
                 ContentType = response.Content.Headers.ContentType?.ToString(),
-                Headers = CollectHeaders(response),
+                Headers = ResponseBody.Headers(response),
                 Body = body,
                 BodyStream = streaming ? call.Body : null,
                 BytesIn = body.Length,
@@ -165,7 +162,7 @@ public sealed class GuardedHttpClient
     }
 
     /// <summary>Moves the call to the next hop; returns a failure response when the chain must stop.</summary>
-    private EgressResponse? Redirect(Call call, Uri? next, int maxRedirects)
+    private EgressResponse? Redirect(EgressCall call, Uri? next, int maxRedirects)
     {
         if (next is null)
         {
@@ -190,7 +187,7 @@ public sealed class GuardedHttpClient
         return null;
     }
 
-    private EgressResponse Finish(Call call, EgressFailure failure, string message)
+    private EgressResponse Finish(EgressCall call, EgressFailure failure, string message)
     {
         EgressLog.RequestFailed(_logger, call.Url.IsAbsoluteUri ? call.Url.Host : "", failure);
         return new EgressResponse
@@ -205,40 +202,5 @@ public sealed class GuardedHttpClient
         };
     }
 
-    private static async Task<byte[]> BufferAsync(Stream body, CancellationToken ct)
-    {
-        var buffer = new ArrayBufferWriter<byte>(ReadChunk);
-        int n;
-        while ((n = await body.ReadAsync(buffer.GetMemory(ReadChunk), ct)) > 0)
-        {
-            buffer.Advance(n);
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    private static KeyValuePair<string, string>[] CollectHeaders(HttpResponseMessage response) =>
-    [
-        .. response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated)
-            .Where(h => !h.Key.StartsWith("Set-Cookie", StringComparison.OrdinalIgnoreCase))
-            .Select(h => KeyValuePair.Create(h.Key, string.Join(", ", h.Value))),
-    ];
-
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>The state of one call as it moves along a redirect chain.</summary>
-    private sealed class Call(EgressRequest request, long started)
-    {
-        public EgressRequest Request { get; } = request;
-        public long Started { get; } = started;
-        public Uri Url { get; set; } = request.Url;
-        public HttpMethod Method { get; set; } = request.Method;
-        public bool WithBody { get; set; } = request.HasBody;
-        public IReadOnlyList<EgressHeader> Headers { get; set; } = request.Headers;
-        public int? Status { get; set; }
-        public int Redirects { get; set; }
-        public long BytesOut { get; set; }
-        public EgressResponseStream? Body { get; set; }
-        public bool HandedOff { get; set; }
-    }
 }

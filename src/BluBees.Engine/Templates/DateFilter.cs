@@ -20,7 +20,7 @@ internal static class DateFilter
             return input;
         }
 
-        if (input is string s && s.Trim().ToLowerInvariant() is "now" or "today")
+        if (input is string { Length: < 16 } s && s.Trim().ToLowerInvariant() is "now" or "today")
         {
             throw TemplateFailure.Runtime("filter 'date': 'now' is not supported; templates must be deterministic");
         }
@@ -38,7 +38,7 @@ internal static class DateFilter
         const double MaxSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z
         switch (input)
         {
-            case long l when Math.Abs(l) <= MaxSeconds:
+            case long l when l is >= (long)-MaxSeconds and <= (long)MaxSeconds:
                 return DateTimeOffset.FromUnixTimeSeconds(l);
             case double d when Math.Abs(d) <= MaxSeconds:
                 return DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(d * 1000));

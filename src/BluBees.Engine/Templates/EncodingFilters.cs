@@ -5,6 +5,8 @@ namespace BluBees.Engine.Templates;
 /// <summary>Encoders: JSON, URL, HTML and base64 (UTF-8).</summary>
 internal static class EncodingFilters
 {
+    // url_encode is RFC 3986 (space as %20), not Liquid's form encoding (space as '+'): templates mostly build
+    // request paths, where '+' is a literal plus. url_decode accepts both.
     public static IEnumerable<FilterDef> All { get; } =
     [
         new("json", 0, 0, (c, i, _) => ValueJson.Serialize(i, c)),

@@ -46,7 +46,7 @@ internal sealed class ForNode(ForHeader header, IReadOnlyList<Node> body, IReadO
             return null;
         }
 
-        return FilterArgs.ToInteger(expr.Evaluate(ctx)) ?? throw TemplateFailure.Runtime("for loop limit/offset must be a number");
+        return FilterArgs.ToInteger(expr.Evaluate(ctx)) ?? throw TemplateFailure.Runtime("for loop limit and offset must be numbers", expr.Offset);
     }
 
     /// <summary>Arrays and ranges as they are, objects as [key, value] pairs, a non-empty string as one item.</summary>

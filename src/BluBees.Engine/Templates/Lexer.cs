@@ -14,7 +14,7 @@ internal sealed class Lexer(string source)
         var pos = 0;
         while (pos < source.Length)
         {
-            var open = FindOpening(pos);
+            var open = SourceScanner.FindOpening(source, pos);
             if (open < 0)
             {
                 AddText(pos, source.Length);
@@ -26,19 +26,6 @@ internal sealed class Lexer(string source)
         }
 
         return _tokens;
-    }
-
-    private int FindOpening(int from)
-    {
-        for (var i = source.IndexOf('{', from); i >= 0 && i + 1 < source.Length; i = source.IndexOf('{', i + 1))
-        {
-            if (source[i + 1] is '{' or '%')
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     private void AddText(int start, int end)
@@ -74,7 +61,7 @@ internal sealed class Lexer(string source)
 
     private int ScanOutput(int open)
     {
-        var close = FindClose(open, '}') ?? throw TemplateFailure.Syntax("unterminated output '{{'", open);
+        var close = SourceScanner.FindClose(source, open, '}') ?? throw TemplateFailure.Syntax("unterminated output '{{'", open);
         var (start, end) = Markup(open, close);
         _tokens.Add(new Token(TokenKind.Output, open, "") { MarkupStart = start, MarkupEnd = end });
         return close + 2;
@@ -82,35 +69,14 @@ internal sealed class Lexer(string source)
 
     private int ScanTag(int open)
     {
-        var nameStart = open + 2;
-        if (nameStart < source.Length && source[nameStart] == '-')
-        {
-            nameStart++;
-        }
-
-        while (nameStart < source.Length && char.IsWhiteSpace(source[nameStart]))
-        {
-            nameStart++;
-        }
-
-        var nameEnd = nameStart;
-        if (nameEnd < source.Length && source[nameEnd] == '#')
-        {
-            nameEnd++;
-        }
-        else
-        {
-            while (nameEnd < source.Length && (char.IsAsciiLetterOrDigit(source[nameEnd]) || source[nameEnd] == '_'))
-            {
-                nameEnd++;
-            }
-        }
-
+        var (nameStart, nameEnd) = SourceScanner.TagName(source, open);
         var name = source[nameStart..nameEnd];
-        var close = name == "#" ? IndexOfTagClose(nameEnd) : FindClose(open, '%');
-        if (close is not { } closeAt || closeAt < 0)
+
+        // An inline comment may hold any text, quotes included: it ends at the first "%}".
+        var close = name == "#" ? SourceScanner.IndexOfTagClose(source, nameEnd) : SourceScanner.FindClose(source, open, '%') ?? -1;
+        if (close < 0)
         {
-            throw TemplateFailure.Syntax($"unterminated tag '{{% {Shorten(name)}'", open);
+            throw TemplateFailure.Syntax($"unterminated tag '{{% {(name.Length > 32 ? name[..32] : name)}'", open);
         }
 
         if (name.Length == 0)
@@ -118,48 +84,21 @@ internal sealed class Lexer(string source)
             throw TemplateFailure.Syntax("expected a tag name after '{%'", nameStart);
         }
 
-        var (_, end) = Markup(open, closeAt);
+        var (_, end) = Markup(open, close);
         var token = new Token(TokenKind.Tag, open, "") { Name = name, NameOffset = nameStart, MarkupStart = Math.Min(nameEnd, end), MarkupEnd = end };
-        var next = closeAt + 2;
         switch (name)
         {
             case "#":
-                return next;
+                return close + 2;
             case "raw":
-                return SkipBody(token, next, verbatim: true);
+                return SkipBody(token, close + 2, verbatim: true);
             case "comment":
-                return SkipBody(token, next, verbatim: false);
+                return SkipBody(token, close + 2, verbatim: false);
             default:
                 _tokens.Add(token);
-                return next;
+                return close + 2;
         }
     }
-
-    private int? FindClose(int open, char closer)
-    {
-        char? quote = null;
-        var quoteAt = 0;
-        for (var i = open + 2; i < source.Length; i++)
-        {
-            var c = source[i];
-            if (quote is not null)
-            {
-                quote = c == quote ? null : quote;
-            }
-            else if (c is '"' or '\'')
-            {
-                (quote, quoteAt) = (c, i);
-            }
-            else if (c == closer && i + 1 < source.Length && source[i + 1] == '}')
-            {
-                return i;
-            }
-        }
-
-        return quote is null ? null : throw TemplateFailure.Syntax("unterminated string literal", quoteAt);
-    }
-
-    private int IndexOfTagClose(int from) => source.IndexOf("%}", from, StringComparison.Ordinal);
 
     /// <summary>Markup bounds inside <paramref name="open"/>..<paramref name="close"/>; applies the dash trims.</summary>
     private (int Start, int End) Markup(int open, int close)
@@ -172,17 +111,8 @@ internal sealed class Lexer(string source)
             TrimPreviousText();
         }
 
-        if (end > start && source[end - 1] == '-')
-        {
-            end--;
-            _trimNextText = true;
-        }
-        else
-        {
-            _trimNextText = false;
-        }
-
-        return (start, end);
+        _trimNextText = end > start && source[end - 1] == '-';
+        return (start, _trimNextText ? end - 1 : end);
     }
 
     /// <summary>Finds the end tag of raw/comment (comments nest) and emits the raw body as text.</summary>
@@ -192,12 +122,17 @@ internal sealed class Lexer(string source)
         var depth = 1;
         for (var i = source.IndexOf("{%", bodyStart, StringComparison.Ordinal); i >= 0; i = source.IndexOf("{%", i + 2, StringComparison.Ordinal))
         {
-            var name = PeekTagName(i);
+            var name = SourceScanner.PeekTagName(source, i);
             depth += !verbatim && name == opener.Name ? 1 : name == endName ? -1 : 0;
-            var close = IndexOfTagClose(i + 2);
-            if (depth > 0 || close < 0)
+            if (depth > 0)
             {
                 continue;
+            }
+
+            var close = SourceScanner.IndexOfTagClose(source, i + 2);
+            if (close < 0)
+            {
+                break;
             }
 
             if (verbatim)
@@ -216,28 +151,4 @@ internal sealed class Lexer(string source)
 
         throw TemplateFailure.Syntax($"'{opener.Name}' is never closed; expected '{{% {endName} %}}'", opener.Start);
     }
-
-    private string PeekTagName(int open)
-    {
-        var i = open + 2;
-        if (i < source.Length && source[i] == '-')
-        {
-            i++;
-        }
-
-        while (i < source.Length && char.IsWhiteSpace(source[i]))
-        {
-            i++;
-        }
-
-        var start = i;
-        while (i < source.Length && (char.IsAsciiLetterOrDigit(source[i]) || source[i] == '_'))
-        {
-            i++;
-        }
-
-        return source[start..i];
-    }
-
-    private static string Shorten(string name) => name.Length > 32 ? name[..32] : name;
 }

@@ -85,7 +85,7 @@ internal static class MathFilters
         }
 
         var value = round((double)number);
-        return Math.Abs(value) < 9.2e18 ? (long)value : value;
+        return Math.Abs(value) < 9.2e18 ? (long)value : (object)value;
     }
 
     private static object? Round(RenderContext ctx, object? input, FilterArgs args)

@@ -61,7 +61,8 @@ internal sealed class RenderContext(JsonObject globals, TemplateLimits limits)
 
     public void Enter()
     {
-        if (++_depth > Limits.EffectiveNestingDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        // +1: the template's own top-level block is a level too.
+        if (++_depth > Limits.EffectiveNestingDepth + 1 || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
             throw TemplateFailure.Limit($"nesting exceeds {Limits.EffectiveNestingDepth} levels");
         }
@@ -71,7 +72,8 @@ internal sealed class RenderContext(JsonObject globals, TemplateLimits limits)
 
     public void Assign(string name, object? value) => _locals[name] = value;
 
-    public object? Lookup(string name)
+    /// <summary>Loop variables, then assigned variables, then the caller's scope; a raw lookup keeps scope leaves as nodes.</summary>
+    public object? Lookup(string name, bool raw = false)
     {
         for (var i = _loops.Count - 1; i >= 0; i--)
         {
@@ -91,7 +93,12 @@ internal sealed class RenderContext(JsonObject globals, TemplateLimits limits)
             return local;
         }
 
-        return globals.TryGetPropertyValue(name, out var node) ? Values.FromNode(node) : null;
+        if (!globals.TryGetPropertyValue(name, out var node))
+        {
+            return null;
+        }
+
+        return raw ? node : Values.FromNode(node);
     }
 
     public ForLoopState? CurrentLoop => _loops.Count > 0 ? _loops[^1].State : null;

@@ -32,7 +32,8 @@ public static class TemplateCompiler
         }
         catch (Exception)
         {
-            return TemplateCompileResult.Failed([new TemplateError("internal error while compiling the template", 0, 0)]);
+            // A bug, not the template's fault; never pass a foreign message on (it could quote anything).
+            return TemplateCompileResult.Failed([new TemplateError("internal error while compiling the template", 0, 0) { Kind = TemplateErrorKind.Runtime }]);
         }
 
         failures.InsertRange(0, parser.Errors);

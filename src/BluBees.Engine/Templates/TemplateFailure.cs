@@ -6,9 +6,7 @@ namespace BluBees.Engine.Templates;
 /// unwinding through recursive evaluation by hand would put an error check after every sub-expression.
 /// The message must already be safe to show: template source only, never data.
 /// </summary>
-#pragma warning disable CA1032, CA1064 // internal, never thrown past the engine's public boundary
 internal sealed class TemplateFailure(TemplateErrorKind kind, string message, int offset = -1) : Exception(message)
-#pragma warning restore CA1032, CA1064
 {
     public TemplateErrorKind Kind { get; } = kind;
 
@@ -19,5 +17,5 @@ internal sealed class TemplateFailure(TemplateErrorKind kind, string message, in
 
     public static TemplateFailure Limit(string message, int offset = -1) => new(TemplateErrorKind.Limit, message, offset);
 
-    public static TemplateFailure Runtime(string message) => new(TemplateErrorKind.Runtime, message);
+    public static TemplateFailure Runtime(string message, int offset = -1) => new(TemplateErrorKind.Runtime, message, offset);
 }

@@ -93,7 +93,7 @@ internal sealed class TemplateParser(string source, TemplateLimits limits, Sourc
                 var message = Includes.Contains(name)
                     ? $"tag '{name}' is not supported: templates cannot include other templates"
                     : $"unknown tag '{ExprParser.Shorten(name)}'";
-                Recover<Node?>(() => throw TemplateFailure.Syntax(message, token.NameOffset), null);
+                _errors.Add(TemplateFailure.Syntax(message, token.NameOffset));
                 break;
         }
     }

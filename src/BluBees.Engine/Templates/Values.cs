@@ -20,7 +20,7 @@ internal static class Values
 
         return value.GetValueKind() switch
         {
-            JsonValueKind.String => value.TryGetValue<string>(out var s) ? s : ReadString(value.ToJsonString()),
+            JsonValueKind.String => ReadString(value),
             JsonValueKind.Number => ParseNumber(value.ToJsonString()),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
@@ -29,10 +29,17 @@ internal static class Values
         };
     }
 
-    private static string? ReadString(string json)
+    private static string ReadString(JsonValue value)
     {
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.GetString();
+        try
+        {
+            return value.GetValue<string>();
+        }
+        catch (InvalidOperationException) when (value.TryGetValue<JsonElement>(out var element))
+        {
+            // An escaped lone surrogate ("\ud800") is valid JSON grammar that System.Text.Json will not read.
+            return LenientJsonString.Decode(element.GetRawText());
+        }
     }
 
     public static object ParseNumber(string text)

@@ -20,7 +20,7 @@ public sealed class EgressResponseStreamTests
             Assert.That(await stream.ReadAsync(buffer), Is.EqualTo(1), "within the grace period");
         }
 
-        var error = await Assert.ThrowsAsync<EgressStreamException>(async () => await stream.ReadAsync(buffer));
+        var error = await Assert.ThrowsAsync<EgressStreamException>(() => stream.ReadAsync(buffer).AsTask());
         Assert.That(error!.Failure, Is.EqualTo(EgressFailure.Timeout));
         Assert.That(stream.BytesRead, Is.EqualTo(6));
     }
@@ -47,7 +47,7 @@ public sealed class EgressResponseStreamTests
         var limits = new ReadLimits(Cap: 10, IdleTimeout: TimeSpan.FromSeconds(10), MinBytesPerSecond: 0, GracePeriod: TimeSpan.Zero);
         await using var stream = new EgressResponseStream(new MemoryStream(new byte[100]), limits, TimeProvider.System, default, default);
 
-        var error = await Assert.ThrowsAsync<EgressStreamException>(async () => await stream.ReadAsync(new byte[64]));
+        var error = await Assert.ThrowsAsync<EgressStreamException>(() => stream.ReadAsync(new byte[64]).AsTask());
 
         Assert.That(error!.Failure, Is.EqualTo(EgressFailure.TooLarge));
         Assert.That(stream.BytesRead, Is.EqualTo(11));

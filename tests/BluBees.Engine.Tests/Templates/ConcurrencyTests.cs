@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using BluBees.Engine.Templates;
+using NUnit.Framework;
 using static BluBees.Engine.Tests.Templates.TemplateTestKit;
 
 namespace BluBees.Engine.Tests.Templates;
@@ -36,6 +37,20 @@ public sealed class ConcurrencyTests
             Assert.That(text, Is.EqualTo(expected));
             Assert.That(value!.GetValue<string>(), Is.EqualTo(expected));
         }
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task OneParsedScopeCanBeReadByConcurrentRenders()
+    {
+        // Concurrent reads of a JsonNode tree are safe (System.Text.Json made lazy materialisation thread-safe in .NET 8).
+        var scope = Scope();
+        var template = Compile("{{ issue.fields.components | map: 'name' | join: ',' }}|{{ issue.fields.labels | uniq | size }}|{{ steps.create.body.id }}");
+
+        var outputs = await Task.WhenAll(Enumerable.Range(0, 100)
+            .Select(_ => Task.Run(() => template.Render(scope, TemplateLimits.Default).Output)));
+
+        Assert.That(outputs, Is.All.EqualTo("web,api|2|77"));
     }
 
     [Test]

@@ -1,3 +1,4 @@
+using NUnit.Framework;
 using static BluBees.Engine.Tests.Templates.TemplateTestKit;
 
 namespace BluBees.Engine.Tests.Templates;
@@ -22,6 +23,7 @@ public sealed class PathAndLiteralTests
 
     [TestCase("[{{ nope }}][{{ issue.nope.deeper }}][{{ issue.fields.labels[99] }}][{{ issue.key.foo }}][{{ issue.fields.assignee.name }}]", "[][][][][]")]
     [TestCase("[{{ issue.fields.labels['x'] }}][{{ issue.fields.priority[0] }}][{{ nope[nope] }}][{{ nope.size }}]", "[][][][]")]
+    [TestCase("[{{ issue.key | append: nope | truncate: nope }}][{{ nope | plus: nope }}][{{ nope | upcase | size }}][{{ nope | join }}]", "[PRJ-12][0][0][]")]
     public void MissingVariablesRenderEmpty(string source, string expected) => Assert.That(Render(source), Is.EqualTo(expected));
 
     [TestCase("{{ 'single' }}{{ \"double\" }}{{ 42 }}{{ -3.5 }}{{ true }}{{ false }}{{ nil }}{{ null }}", "singledouble42-3.5truefalse")]

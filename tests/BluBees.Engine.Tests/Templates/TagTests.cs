@@ -1,3 +1,4 @@
+using NUnit.Framework;
 using static BluBees.Engine.Tests.Templates.TemplateTestKit;
 
 namespace BluBees.Engine.Tests.Templates;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using BluBees.Engine.Templates;
+using NUnit.Framework;
 
 namespace BluBees.Engine.Tests.Templates;
 

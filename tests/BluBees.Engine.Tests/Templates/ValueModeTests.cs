@@ -1,6 +1,7 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using BluBees.Engine.Templates;
+using NUnit.Framework;
 using static BluBees.Engine.Tests.Templates.TemplateTestKit;
 
 namespace BluBees.Engine.Tests.Templates;

@@ -2,46 +2,6 @@ using System.Text.Json.Nodes;
 
 namespace BluBees.Engine.Templates;
 
-/// <summary>A lazy integer range <c>(from..to)</c>: never materialised, so <c>(1..2147483647)</c> costs nothing.</summary>
-internal sealed record RangeValue(long From, long To)
-{
-    /// <summary>Bounds are clamped so that <see cref="Count"/> cannot overflow.</summary>
-    public const long MaxBound = 1L << 52;
-
-    public long Count => To >= From ? To - From + 1 : 0;
-}
-
-/// <summary>The <c>empty</c> and <c>blank</c> literals, which only mean something in comparisons.</summary>
-internal sealed class SpecialValue
-{
-    private SpecialValue(string name) => Name = name;
-
-    public static SpecialValue Empty { get; } = new("empty");
-
-    public static SpecialValue Blank { get; } = new("blank");
-
-    public string Name { get; }
-}
-
-/// <summary>The <c>forloop</c> object of one running loop.</summary>
-internal sealed class ForLoopState(long length, ForLoopState? parent)
-{
-    public long Index0 { get; set; }
-
-    public object? Get(string name) => name switch
-    {
-        "index" => Index0 + 1,
-        "index0" => Index0,
-        "rindex" => length - Index0,
-        "rindex0" => length - Index0 - 1,
-        "first" => Index0 == 0,
-        "last" => Index0 == length - 1,
-        "length" => length,
-        "parentloop" => parent,
-        _ => null,
-    };
-}
-
 /// <summary>
 /// Uniform read-only view over the engine's sequence values: a scope <see cref="JsonArray"/>, a list built by a
 /// filter (never mutated after creation) or a lazy <see cref="RangeValue"/>.

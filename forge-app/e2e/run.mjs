@@ -1,0 +1,319 @@
+#!/usr/bin/env node
+// End-to-end test of the Custom UI against a real backend, in Debian's Chromium via playwright-core.
+//
+// The caller starts the BluBees backend (Development environment, /dev/token enabled, egress to
+// loopback allowed) and a loopback third-party HTTP server, and passes:
+//   BLUBEES_BACKEND_URL  e.g. http://127.0.0.1:5099
+//   THIRD_PARTY_URL      e.g. http://127.0.0.1:5199  (the connection's base URL; any 2xx answer)
+// Optional: CHROMIUM_PATH (/usr/bin/chromium), E2E_SKIP_BUILD=1, E2E_HEADFUL=1, E2E_TIMEOUT_MS.
+//
+// This script starts only `vite preview` of the e2e build (UI + proxy of /api and /dev to the backend).
+// Flow: create a connection with a canary secret → create a rule with a field mapping → dry-run it →
+// fire a simulated Jira event at /forge/events with a dev token → see the run in the runs log →
+// confirm the canary never comes back (DOM and every response body the page received).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const artifacts = join(appDir, 'e2e', 'artifacts');
+mkdirSync(artifacts, { recursive: true });
+
+const BACKEND = (process.env.BLUBEES_BACKEND_URL ?? '').replace(/\/$/, '');
+const THIRD_PARTY = (process.env.THIRD_PARTY_URL ?? '').replace(/\/$/, '');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 20_000);
+if (!BACKEND || !THIRD_PARTY) {
+  console.error('Set BLUBEES_BACKEND_URL and THIRD_PARTY_URL (see e2e/run.mjs header).');
+  process.exit(2);
+}
+
+const run = randomBytes(4).toString('hex');
+const CANARY = `canary-${randomBytes(12).toString('hex')}`;
+const identity = { tenantId: `e2e-tenant-${run}`, cloudId: `e2e-cloud-${run}`, accountId: `e2e-admin-${run}` };
+const issueKey = `E2E-${Number.parseInt(run.slice(0, 4), 16) % 9000 + 1}`;
+
+// ---------- tiny reporter ----------
+let passed = 0;
+let failed = 0;
+const results = [];
+let currentPage; // for failure screenshots
+async function step(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    passed++;
+    results.push({ name, ok: true, ms: Date.now() - started });
+    console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
+    return true;
+  } catch (e) {
+    failed++;
+    results.push({ name, ok: false, error: String(e?.message ?? e) });
+    const file = `fail-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`;
+    await currentPage?.screenshot({ path: join(artifacts, file), fullPage: true }).catch(() => undefined);
+    console.log(`  ✗ ${name}\n      ${String(e?.stack ?? e).split('\n').slice(0, 4).join('\n      ')}`);
+    return false;
+  }
+}
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+// ---------- helpers ----------
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+
+function sh(cmd, args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: appDir, env: { ...process.env, ...env }, stdio: 'inherit' });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`))));
+  });
+}
+
+async function waitForHttp(url, ms) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+      last = `HTTP ${res.status}`;
+    } catch (e) {
+      last = e.message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} not reachable: ${last}`);
+}
+
+async function devToken() {
+  const res = await fetch(`${BACKEND}/dev/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(identity) });
+  assert(res.ok, `POST /dev/token answered ${res.status}`);
+  const { token } = await res.json();
+  assert(token, 'no token in /dev/token answer');
+  return token;
+}
+
+const jiraEvent = () => ({
+  eventType: 'avi:jira:created:issue',
+  timestamp: String(Date.now()),
+  atlassianId: identity.accountId,
+  selfGenerated: false,
+  issue: {
+    id: String(20000 + (Date.now() % 10000)),
+    key: issueKey,
+    fields: {
+      summary: `E2E summary ${run}`,
+      priority: { name: 'High' },
+      status: { name: 'To Do' },
+      issuetype: { name: 'Task' },
+      project: { key: 'E2E' },
+    },
+  },
+});
+
+// ---------- main ----------
+let preview;
+let browser;
+const responses = []; // {url, status, body}
+const shot = async (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+
+async function main() {
+  console.log(`BluBees e2e: backend ${BACKEND}, third party ${THIRD_PARTY}, run ${run}`);
+  await waitForHttp(`${BACKEND}/health`, 15_000);
+
+  if (process.env.E2E_SKIP_BUILD !== '1') {
+    await sh('npx', ['vite', 'build', '--mode', 'e2e', '--logLevel', 'warn']);
+  }
+  const port = await freePort();
+  preview = spawn('npx', ['vite', 'preview', '--mode', 'e2e', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+    cwd: appDir,
+    env: { ...process.env, VITE_BLUBEES_BACKEND: BACKEND },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  preview.stderr.on('data', (d) => process.stderr.write(`[preview] ${d}`));
+  const uiBase = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${uiBase}/`, 20_000);
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: process.env.E2E_HEADFUL !== '1',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  currentPage = page;
+  page.setDefaultTimeout(TIMEOUT);
+  const consoleErrors = [];
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  page.on('response', async (res) => {
+    const entry = { url: res.url(), status: res.status(), body: '' };
+    responses.push(entry);
+    try {
+      entry.body = (await res.body()).toString('utf8');
+    } catch {
+      // redirects and aborted requests have no body
+    }
+  });
+
+  const query = new URLSearchParams(identity).toString();
+  const connectionName = `E2E third party ${run}`;
+  const ruleName = `E2E rule ${run}`;
+
+  await step('admin page loads with the dev bridge stand-in', async () => {
+    await page.goto(`${uiBase}/?${query}`);
+    await page.getByRole('heading', { name: 'BluBees automations' }).waitFor();
+    await page.getByRole('tab', { name: 'Rules' }).waitFor();
+    const readOnly = await page.getByText('Only Jira administrators can change automations').count();
+    assert(readOnly === 0, 'the dev identity is not an administrator (GET /api/me isAdmin=false)');
+  });
+
+  await step('create a connection with an API key secret', async () => {
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await page.getByRole('button', { name: 'New connection' }).click();
+    await page.locator('#conn-name').fill(connectionName);
+    await page.locator('#conn-baseUrl').fill(THIRD_PARTY);
+    await pick(page, 'conn-authType', 'API key');
+    await page.locator('#conn-apiKeyName').fill('X-E2E-Key');
+    const secret = page.locator('#conn-secret');
+    assert((await secret.getAttribute('type')) === 'password', 'secret input is not a password field');
+    await secret.fill(CANARY);
+    await shot(page, '01-connection-form');
+    await page.getByRole('button', { name: 'Create connection' }).click();
+    await page.getByText(`Saved connection “${connectionName}”.`).waitFor();
+    await page.getByRole('row').filter({ hasText: connectionName }).getByText('Set').waitFor();
+    await shot(page, '02-connections');
+  });
+
+  await step('the stored secret is shown as "Set", never pre-filled', async () => {
+    await page.getByRole('button', { name: `Edit connection ${connectionName}` }).click();
+    await page.getByRole('button', { name: 'Replace the api key' }).waitFor();
+    assert((await page.locator('input[type="password"]').count()) === 0, 'a password input is rendered for a stored secret');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  await step('create a rule with a field mapping', async () => {
+    await page.getByRole('tab', { name: 'Rules' }).click();
+    await page.getByRole('button', { name: 'New rule' }).click();
+    await page.locator('#rule-name').fill(ruleName);
+    // Condition: priority equals High.
+    await page.getByRole('region', { name: 'Conditions' }).getByRole('button', { name: 'Add condition' }).click();
+    const cond = page.getByRole('group', { name: 'Condition conditions.all[0]' });
+    await cond.getByLabel('Field', { exact: true }).fill('issue.fields.priority.name');
+    await cond.getByLabel('Value', { exact: true }).fill('High');
+    // Step: POST /e2e/hook with a templated body.
+    await pick(page, 'step-0-connection', connectionName);
+    await page.locator('#step-0-path').fill('/e2e/hook');
+    await page.locator('#step-0-body').fill(
+      JSON.stringify({ key: '{{ issue.key }}', summary: '{{ issue.fields.summary }}', priority: '{{ issue.fields.priority.name }}' }, null, 2),
+    );
+    await shot(page, '03-rule-editor');
+  });
+
+  await step('dry-run the rule against a pasted event', async () => {
+    await page.locator('#dryrun-event').fill(JSON.stringify(jiraEvent(), null, 2));
+    await page.getByRole('button', { name: 'Dry run', exact: true }).click();
+    const result = page.getByTestId('dry-run-result');
+    await result.waitFor();
+    await result.getByText('matched', { exact: true }).waitFor();
+    const text = await result.innerText();
+    assert(text.includes(`${THIRD_PARTY}/e2e/hook`), `dry run did not show the request URL: ${text}`);
+    assert(text.includes(issueKey), `dry run body does not carry the mapped issue key: ${text}`);
+    assert(!text.includes(CANARY), 'the dry run shows the secret');
+    await shot(page, '04-dry-run');
+  });
+
+  await step('save the rule', async () => {
+    await page.getByRole('button', { name: 'Create rule' }).first().click();
+    await page.getByText(new RegExp(`Saved rule “${escapeRe(ruleName)}”`)).waitFor();
+    await page.getByRole('row').filter({ hasText: ruleName }).waitFor();
+    await shot(page, '05-rules');
+  });
+
+  await step('fire a simulated Jira event at /forge/events', async () => {
+    const token = await devToken();
+    const res = await fetch(`${BACKEND}/forge/events`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify(jiraEvent()),
+    });
+    assert(res.status >= 200 && res.status < 300, `POST /forge/events answered ${res.status}: ${await res.text()}`);
+  });
+
+  await step('the run appears in the runs log, with metadata only', async () => {
+    await page.getByRole('tab', { name: 'Runs' }).click();
+    const row = page.getByRole('row').filter({ hasText: issueKey });
+    const deadline = Date.now() + 30_000;
+    while (!(await row.count())) {
+      assert(Date.now() < deadline, `no run for ${issueKey} in the runs log after 30 s`);
+      await page.waitForTimeout(1000);
+      await page.getByRole('button', { name: 'Refresh' }).click();
+    }
+    const rowText = await row.first().innerText();
+    assert(rowText.includes(ruleName), `the run row does not name the rule: ${rowText}`);
+    await shot(page, '06-runs');
+    await row.first().getByRole('button', { name: /Details of run/ }).click();
+    await page.getByText('Payloads are never stored').waitFor();
+    await shot(page, '07-run-detail');
+    const detail = await page.locator('main').innerText();
+    assert(/succeeded/.test(rowText), `the run did not succeed: ${rowText}\n${detail}`);
+  });
+
+  await step('the secret never comes back: not in the DOM, not in any response the page received', async () => {
+    await page.reload();
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await page.getByRole('row').filter({ hasText: connectionName }).waitFor();
+    const html = await page.content();
+    assert(!html.includes(CANARY), 'the canary is in the DOM');
+    const values = await page.locator('input, textarea').evaluateAll((els) => els.map((e) => e.value));
+    assert(!values.some((v) => v.includes(CANARY)), 'the canary is in an input value');
+    const leaks = responses.filter((r) => r.body.includes(CANARY));
+    assert(leaks.length === 0, `the canary came back in: ${leaks.map((l) => `${l.status} ${l.url}`).join(', ')}`);
+    assert(responses.some((r) => r.url.includes('/api/connections')), 'no /api/connections responses were recorded');
+  });
+
+  writeFileSync(
+    join(artifacts, 'report.json'),
+    JSON.stringify({ run, backend: BACKEND, thirdParty: THIRD_PARTY, results, consoleErrors, responses: responses.map(({ url, status }) => ({ url, status })) }, null, 2),
+  );
+}
+
+async function pick(page, inputId, label) {
+  const input = page.locator(`#${inputId}`);
+  await input.click();
+  await input.fill(label);
+  await page.getByRole('option', { name: label }).first().click();
+}
+
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+try {
+  await main();
+} catch (e) {
+  failed++;
+  console.log(`  ✗ setup: ${e?.stack ?? e}`);
+} finally {
+  await browser?.close().catch(() => undefined);
+  if (preview?.pid) {
+    try {
+      process.kill(-preview.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+}
+console.log(`\nscreenshots and report: ${artifacts}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,115 @@
+// Web trigger forwarder: the only Forge function of the app.
+// Third parties call the web trigger URL; we forward the raw request (never parsed, never logged)
+// to the backend, which checks the HMAC signature and runs the matching rules.
+// The backend's answer is mapped back to a web trigger response.
+
+export const REMOTE_KEY = 'backend';
+export const WEBHOOK_PATH = '/forge/webhook';
+export const SIGNATURE_HEADER = 'x-blubees-signature';
+export const TIMESTAMP_HEADER = 'x-blubees-timestamp';
+
+// Statuses a third-party sender can act on; anything else becomes 400 (client side) or 502.
+const PASS_THROUGH = new Set([200, 201, 202, 204, 400, 401, 403, 404, 409, 410, 413, 415, 422, 429]);
+const MAX_ECHOED_BODY = 4096;
+
+/** First value of a header, looked up case-insensitively (web trigger headers are `{name: [values]}`). */
+export function header(headers, name) {
+  if (!headers) return undefined;
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted) {
+      return Array.isArray(value) ? value[0] : value;
+    }
+  }
+  return undefined;
+}
+
+/** The hook id travels as `?hook=<id>` (or `?hookId=`), else as the last path segment. */
+export function hookIdOf(request) {
+  const q = request.queryParameters ?? {};
+  const fromQuery = (q.hook ?? q.hookId ?? [])[0];
+  if (fromQuery) return fromQuery;
+  const segments = String(request.path ?? '').split('/').filter(Boolean);
+  const last = segments[segments.length - 1];
+  return last && /^[A-Za-z0-9_-]{6,128}$/.test(last) ? last : undefined;
+}
+
+function json(statusCode, value, extraHeaders = {}) {
+  return {
+    statusCode,
+    headers: { 'Content-Type': ['application/json'], ...extraHeaders },
+    body: JSON.stringify(value),
+  };
+}
+
+/**
+ * Builds the handler around an injected `invokeRemote(remoteKey, options)` so it can be unit-tested
+ * without the Forge runtime.
+ */
+export function createHandler(invokeRemote) {
+  return async function handle(request) {
+    if (String(request?.method ?? '').toUpperCase() !== 'POST') {
+      return json(405, { error: 'method_not_allowed' }, { Allow: ['POST'] });
+    }
+    const hookId = hookIdOf(request);
+    if (!hookId) {
+      return json(400, { error: 'missing_hook_id' });
+    }
+    const forwarded = {
+      hookId,
+      signature: header(request.headers, SIGNATURE_HEADER) ?? null,
+      timestamp: header(request.headers, TIMESTAMP_HEADER) ?? null,
+      contentType: header(request.headers, 'content-type') ?? null,
+      body: typeof request.body === 'string' ? request.body : '',
+    };
+
+    let response;
+    try {
+      response = await invokeRemote(REMOTE_KEY, {
+        path: WEBHOOK_PATH,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(forwarded),
+      });
+    } catch {
+      // The sender should retry later; say nothing about our internals.
+      return json(502, { error: 'backend_unavailable' });
+    }
+
+    const status = Number(response?.status) || 502;
+    const text = await readText(response);
+    const extra = {};
+    const retryAfter = response?.headers?.get?.('retry-after');
+    if (retryAfter && (status === 429 || status === 503)) extra['Retry-After'] = [retryAfter];
+
+    if (status >= 500) return json(status === 503 ? 503 : 502, { error: 'backend_error' }, extra);
+    const mapped = PASS_THROUGH.has(status) ? status : status >= 400 ? 400 : 202;
+    if (mapped === 204) return { statusCode: 204, headers: extra, body: '' };
+    return json(mapped, echoable(text) ?? { status: mapped }, extra);
+  };
+}
+
+async function readText(response) {
+  try {
+    return typeof response?.text === 'function' ? await response.text() : '';
+  } catch {
+    return '';
+  }
+}
+
+/** Echo the backend's JSON answer only when it is small and well-formed. */
+function echoable(text) {
+  if (!text || text.length > MAX_ECHOED_BODY) return undefined;
+  try {
+    const parsed = JSON.parse(text);
+    return parsed !== null && typeof parsed === 'object' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// @forge/api is loaded lazily so unit tests (and tooling) never need the Forge runtime.
+export const handler = createHandler(async (remoteKey, options) => {
+  const { invokeRemote } = await import('@forge/api');
+  return invokeRemote(remoteKey, options);
+});

@@ -1,0 +1,128 @@
+// @vitest-environment node
+import { describe, expect, it, vi } from 'vitest';
+import { createHandler, handler, header, hookIdOf, REMOTE_KEY, WEBHOOK_PATH } from '../src/webhook.js';
+
+function response(status: number, body: unknown = '', headers: Record<string, string> = {}) {
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    headers: { get: (name: string) => headers[name.toLowerCase()] ?? null },
+    text: async () => (typeof body === 'string' ? body : JSON.stringify(body)),
+  };
+}
+
+const request = (overrides: Record<string, unknown> = {}) => ({
+  method: 'POST',
+  path: '/',
+  body: '{"hello":"world","n":1}',
+  headers: {
+    'content-type': ['application/json'],
+    'x-blubees-signature': ['sha256=abc123'],
+    'x-blubees-timestamp': ['1700000000'],
+  },
+  queryParameters: { hook: ['hook_123456'] },
+  ...overrides,
+});
+
+describe('web trigger forwarder', () => {
+  it('forwards hook id, signature, timestamp and the raw body to /forge/webhook on the backend remote', async () => {
+    const invoke = vi.fn().mockResolvedValue(response(202, { accepted: true }));
+    const out = await createHandler(invoke)(request());
+    expect(invoke).toHaveBeenCalledTimes(1);
+    const [remote, options] = invoke.mock.calls[0];
+    expect(remote).toBe(REMOTE_KEY);
+    expect(options.path).toBe(WEBHOOK_PATH);
+    expect(options.method).toBe('POST');
+    expect(options.headers['Content-Type']).toBe('application/json');
+    expect(JSON.parse(options.body)).toEqual({
+      hookId: 'hook_123456',
+      signature: 'sha256=abc123',
+      timestamp: '1700000000',
+      contentType: 'application/json',
+      body: '{"hello":"world","n":1}',
+    });
+    expect(out.statusCode).toBe(202);
+    expect(out.headers['Content-Type']).toEqual(['application/json']);
+    expect(JSON.parse(out.body)).toEqual({ accepted: true });
+  });
+
+  it('keeps the body byte-for-byte (the signature covers the raw text)', async () => {
+    const invoke = vi.fn().mockResolvedValue(response(200, {}));
+    const raw = '{ "spaced" :  true,\n"unicode":"é✓" }';
+    await createHandler(invoke)(request({ body: raw }));
+    expect(JSON.parse(invoke.mock.calls[0][1].body).body).toBe(raw);
+  });
+
+  it('reads headers case-insensitively and takes the hook id from the path when no query is given', async () => {
+    const invoke = vi.fn().mockResolvedValue(response(202));
+    await createHandler(invoke)(
+      request({ headers: { 'X-BluBees-Signature': ['s'], 'X-BLUBEES-TIMESTAMP': ['t'] }, queryParameters: {}, path: '/x/hook_abcdef' }),
+    );
+    const sent = JSON.parse(invoke.mock.calls[0][1].body);
+    expect(sent).toMatchObject({ hookId: 'hook_abcdef', signature: 's', timestamp: 't' });
+  });
+
+  it('sends null for missing signature headers and lets the backend reject', async () => {
+    const invoke = vi.fn().mockResolvedValue(response(401, { title: 'Invalid signature' }));
+    const out = await createHandler(invoke)(request({ headers: {} }));
+    expect(JSON.parse(invoke.mock.calls[0][1].body)).toMatchObject({ signature: null, timestamp: null });
+    expect(out.statusCode).toBe(401);
+    expect(JSON.parse(out.body)).toEqual({ title: 'Invalid signature' });
+  });
+
+  it('rejects non-POST and requests without a hook id without calling the backend', async () => {
+    const invoke = vi.fn();
+    const h = createHandler(invoke);
+    expect((await h(request({ method: 'GET' }))).statusCode).toBe(405);
+    expect((await h(request({ queryParameters: {}, path: '/' }))).statusCode).toBe(400);
+    expect(invoke).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    [404, 404],
+    [409, 409],
+    [413, 413],
+    [418, 400],
+    [500, 502],
+    [502, 502],
+    [503, 503],
+  ])('maps backend status %i to web trigger status %i', async (backend, expected) => {
+    const invoke = vi.fn().mockResolvedValue(response(backend, { title: 'x' }));
+    const out = await createHandler(invoke)(request());
+    expect(out.statusCode).toBe(expected);
+  });
+
+  it('never echoes backend error details on 5xx, and passes Retry-After on 429', async () => {
+    const h = createHandler(vi.fn().mockResolvedValue(response(500, { title: 'Internal', detail: 'stack trace here' })));
+    const out = await h(request());
+    expect(out.body).not.toContain('stack trace');
+    const limited = await createHandler(vi.fn().mockResolvedValue(response(429, { title: 'slow down' }, { 'retry-after': '30' })))(request());
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['Retry-After']).toEqual(['30']);
+  });
+
+  it('answers 502 when the backend cannot be reached', async () => {
+    const out = await createHandler(vi.fn().mockRejectedValue(new Error('ECONNREFUSED 10.0.0.1')))(request());
+    expect(out.statusCode).toBe(502);
+    expect(out.body).not.toContain('ECONNREFUSED');
+  });
+
+  it('replaces oversized or non-JSON backend answers with a small status body', async () => {
+    const big = await createHandler(vi.fn().mockResolvedValue(response(202, 'x'.repeat(10_000))))(request());
+    expect(JSON.parse(big.body)).toEqual({ status: 202 });
+    const empty = await createHandler(vi.fn().mockResolvedValue(response(204)))(request());
+    expect(empty.statusCode).toBe(204);
+    expect(empty.body).toBe('');
+  });
+
+  it('helpers: header() and hookIdOf()', () => {
+    expect(header({ A: ['1', '2'] }, 'a')).toBe('1');
+    expect(header(undefined, 'a')).toBeUndefined();
+    expect(hookIdOf({ queryParameters: { hookId: ['h1'] } })).toBe('h1');
+    expect(hookIdOf({ path: '/../' })).toBeUndefined();
+  });
+
+  it('exports a Forge handler bound to the real invokeRemote', () => {
+    expect(typeof handler).toBe('function');
+  });
+});

@@ -1,0 +1,400 @@
+// The one module that knows the backend's HTTP contract. Everything goes through
+// @forge/bridge's invokeRemote (replaced by the dev stand-in outside Jira).
+import { invokeRemote } from '@forge/bridge';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RemoteResponse {
+  status: number;
+  headers?: Record<string, string | string[]>;
+  body?: unknown;
+}
+export type Transport = (input: {
+  path: string;
+  method: HttpMethod;
+  headers?: Record<string, string>;
+  body?: unknown;
+}) => Promise<RemoteResponse>;
+
+let transport: Transport = (input) => invokeRemote(input) as Promise<RemoteResponse>;
+
+/** Replace the transport (tests). Returns the previous one. */
+export function setTransport(next: Transport): Transport {
+  const previous = transport;
+  transport = next;
+  return previous;
+}
+
+// ---------- errors ----------
+
+export interface UsedBy {
+  id: string;
+  name: string;
+}
+export interface ProblemDetails {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  errors?: Record<string, string[]>;
+  usedBy?: UsedBy[];
+  [extra: string]: unknown;
+}
+
+const DEFAULT_TITLES: Record<number, string> = {
+  0: 'Could not reach BluBees',
+  400: 'The request was not valid',
+  401: 'Your session has expired: reload the page',
+  403: 'Only Jira administrators can do this',
+  404: 'Not found',
+  409: 'This conflicts with the current state',
+  413: 'The request is too large',
+  422: 'The request was not valid',
+  429: 'Too many requests: try again in a moment',
+};
+
+/** Normalises an error key from the backend into the editor's JSON path form (`steps[0].path`). */
+export function normalizeErrorPath(key: string): string {
+  let path = key.trim();
+  path = path.replace(/^\$\.?/, '');
+  path = path.replace(/^(rule|definition)\./i, '');
+  // camelCase each segment (ASP.NET may report "Steps[0].Path").
+  return path
+    .split('.')
+    .map((segment) => (segment ? segment[0].toLowerCase() + segment.slice(1) : segment))
+    .join('.');
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: ProblemDetails;
+  readonly fieldErrors: Record<string, string[]>;
+
+  constructor(status: number, problem: ProblemDetails) {
+    const title = problem.title || DEFAULT_TITLES[status] || (status >= 500 ? 'BluBees had a problem' : `Request failed (${status})`);
+    super(problem.detail ? `${title}: ${problem.detail}` : title);
+    this.name = 'ApiError';
+    this.status = status;
+    this.problem = { ...problem, title };
+    const fieldErrors: Record<string, string[]> = {};
+    for (const [key, messages] of Object.entries(problem.errors ?? {})) {
+      const list = Array.isArray(messages) ? messages.map(String) : [String(messages)];
+      const path = normalizeErrorPath(key);
+      fieldErrors[path] = [...(fieldErrors[path] ?? []), ...list];
+    }
+    this.fieldErrors = fieldErrors;
+  }
+
+  get title(): string {
+    return this.problem.title ?? this.message;
+  }
+  get detail(): string | undefined {
+    return this.problem.detail;
+  }
+  get usedBy(): UsedBy[] {
+    return Array.isArray(this.problem.usedBy) ? this.problem.usedBy : [];
+  }
+  get isForbidden(): boolean {
+    return this.status === 403;
+  }
+  get isNotFound(): boolean {
+    return this.status === 404;
+  }
+}
+
+export function toApiError(status: number, body: unknown): ApiError {
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    return new ApiError(status, body as ProblemDetails);
+  }
+  if (typeof body === 'string' && body.trim()) {
+    try {
+      const parsed = JSON.parse(body);
+      if (parsed && typeof parsed === 'object') return new ApiError(status, parsed as ProblemDetails);
+    } catch {
+      // not JSON: fall through
+    }
+  }
+  return new ApiError(status, {});
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+// ---------- plumbing ----------
+
+async function call<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
+  let response: RemoteResponse;
+  try {
+    response = await transport({
+      path,
+      method,
+      ...(body !== undefined ? { body, headers: { 'Content-Type': 'application/json' } } : {}),
+    });
+  } catch (e) {
+    throw new ApiError(0, { detail: e instanceof Error ? e.message : undefined });
+  }
+  if (!response || typeof response.status !== 'number') {
+    throw new ApiError(0, { detail: 'empty response' });
+  }
+  if (response.status >= 200 && response.status < 300) {
+    let result = response.body;
+    if (typeof result === 'string' && result.trim()) {
+      try {
+        result = JSON.parse(result);
+      } catch {
+        // leave as text
+      }
+    }
+    return result as T;
+  }
+  throw toApiError(response.status, response.body);
+}
+
+const enc = encodeURIComponent;
+
+export function query(params: Record<string, string | number | undefined | null>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+interface Items<T> {
+  items: T[];
+}
+const itemsOf = <T>(page: Items<T> | undefined | null): T[] => (Array.isArray(page?.items) ? page!.items : []);
+
+// ---------- types ----------
+
+export interface Me {
+  accountId: string;
+  isAdmin: boolean;
+}
+
+export type AuthType = 'none' | 'apiKey' | 'bearer' | 'basic';
+export interface ConnectionAuth {
+  type: AuthType;
+  in?: 'header' | 'query';
+  name?: string;
+  username?: string;
+}
+export interface Connection {
+  id: string;
+  name: string;
+  baseUrl: string;
+  auth: ConnectionAuth;
+  secretSet: boolean;
+  createdAt?: string;
+  updatedAt?: string;
+}
+export interface ConnectionInput {
+  name: string;
+  baseUrl: string;
+  auth: ConnectionAuth;
+  /** Write-only. Omit on update to keep the stored secret. */
+  secret?: string;
+}
+
+export type ConditionOp =
+  | 'equals'
+  | 'notEquals'
+  | 'contains'
+  | 'startsWith'
+  | 'in'
+  | 'isEmpty'
+  | 'isNotEmpty'
+  | 'greaterThan'
+  | 'lessThan'
+  | 'matches'
+  | 'changed';
+export interface Condition {
+  field: string;
+  op: ConditionOp;
+  value?: unknown;
+  from?: unknown;
+  to?: unknown;
+}
+export type ConditionGroup = { all: ConditionNode[] } | { any: ConditionNode[] };
+export type ConditionNode = Condition | ConditionGroup;
+
+export type TriggerType = 'event' | 'schedule' | 'manual' | 'webhook';
+export interface Trigger {
+  type: TriggerType;
+  events?: string[];
+  projects?: string[];
+  issueTypes?: string[];
+  fieldChanged?: { field: string; from?: string; to?: string };
+  schedule?: { everyHours: number };
+  webhookId?: string;
+}
+export interface HttpStep {
+  id: string;
+  type: 'http';
+  connection: string;
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+  timeoutSeconds?: number;
+  onError?: 'stop' | 'continue';
+}
+export interface RuleDefinition {
+  name: string;
+  enabled?: boolean;
+  trigger: Trigger;
+  conditions?: ConditionGroup;
+  steps: HttpStep[];
+}
+export type RunStatus = 'succeeded' | 'failed' | 'partial' | 'skipped';
+export interface RuleSummary {
+  id: string;
+  name: string;
+  enabled: boolean;
+  version: number;
+  updatedAt?: string;
+  lastRun?: { id: string; status: RunStatus; startedAt: string } | null;
+  /** Not in the contract yet; used when present (issue panel manual rules). */
+  triggerType?: TriggerType;
+  trigger?: { type?: TriggerType };
+}
+export interface Rule {
+  id: string;
+  name: string;
+  enabled: boolean;
+  version: number;
+  definition: RuleDefinition;
+  createdAt?: string;
+  updatedAt?: string;
+}
+export interface RuleVersionSummary {
+  version: number;
+  createdAt?: string;
+}
+export interface RuleVersion {
+  version: number;
+  definition: RuleDefinition;
+  createdAt?: string;
+}
+export interface DryRunResult {
+  matched: boolean;
+  trigger?: { matched: boolean; reason?: string };
+  conditions?: { path: string; description: string; passed: boolean }[];
+  requests?: { stepId: string; method: string; url: string; headers?: Record<string, string>; body?: unknown }[];
+  errors?: { path?: string; message: string }[];
+}
+export interface RunStep {
+  id: string;
+  type: string;
+  connectionId?: string;
+  method?: string;
+  host?: string;
+  statusCode?: number | null;
+  attempts?: number;
+  bytesOut?: number;
+  bytesIn?: number;
+  durationMs?: number;
+  errorCategory?: string | null;
+}
+export interface Run {
+  id: string;
+  ruleId: string;
+  ruleVersion?: number;
+  source?: string;
+  eventType?: string;
+  issueId?: string;
+  issueKey?: string;
+  startedAt: string;
+  durationMs?: number;
+  status: RunStatus;
+  steps?: RunStep[];
+}
+export interface RunFilter {
+  ruleId?: string;
+  status?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+export interface RunPage {
+  items: Run[];
+  nextCursor?: string | null;
+}
+export interface SupportGrant {
+  id: string;
+  hours?: number;
+  reason?: string;
+  createdAt?: string;
+  expiresAt?: string;
+  grantedBy?: string;
+  revokedAt?: string | null;
+  active?: boolean;
+}
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  query: string;
+}
+export interface Webhook {
+  id: string;
+  name: string;
+  url?: string;
+  createdAt?: string;
+}
+export interface CreatedWebhook extends Webhook {
+  /** Returned once, at creation only. */
+  secret?: string;
+}
+
+// ---------- endpoints ----------
+
+export const api = {
+  me: () => call<Me>('GET', '/api/me'),
+
+  listConnections: async () => itemsOf(await call<Items<Connection>>('GET', '/api/connections')),
+  getConnection: (id: string) => call<Connection>('GET', `/api/connections/${enc(id)}`),
+  createConnection: (input: ConnectionInput) => call<Connection>('POST', '/api/connections', input),
+  updateConnection: (id: string, input: ConnectionInput) => call<Connection>('PUT', `/api/connections/${enc(id)}`, input),
+  deleteConnection: (id: string) => call<void>('DELETE', `/api/connections/${enc(id)}`),
+
+  listRules: async () => itemsOf(await call<Items<RuleSummary>>('GET', '/api/rules')),
+  getRule: (id: string) => call<Rule>('GET', `/api/rules/${enc(id)}`),
+  createRule: (definition: RuleDefinition) => call<Rule>('POST', '/api/rules', definition),
+  updateRule: (id: string, definition: RuleDefinition) => call<Rule>('PUT', `/api/rules/${enc(id)}`, definition),
+  deleteRule: (id: string) => call<void>('DELETE', `/api/rules/${enc(id)}`),
+  setRuleEnabled: (id: string, enabled: boolean) =>
+    call<Rule | undefined>('POST', `/api/rules/${enc(id)}/${enabled ? 'enable' : 'disable'}`),
+  listVersions: async (id: string) => itemsOf(await call<Items<RuleVersionSummary>>('GET', `/api/rules/${enc(id)}/versions`)),
+  getVersion: (id: string, version: number) => call<RuleVersion>('GET', `/api/rules/${enc(id)}/versions/${version}`),
+  restoreVersion: (id: string, version: number) => call<Rule>('POST', `/api/rules/${enc(id)}/versions/${version}/restore`),
+  dryRunDraft: (rule: RuleDefinition, event: unknown) => call<DryRunResult>('POST', '/api/rules/dry-run', { rule, event }),
+  dryRunSaved: (id: string, event: unknown) => call<DryRunResult>('POST', `/api/rules/${enc(id)}/dry-run`, { event }),
+  runNow: (id: string, issueKey: string) => call<{ runId?: string } | undefined>('POST', `/api/rules/${enc(id)}/run`, { issueKey }),
+
+  listRuns: async (filter: RunFilter = {}): Promise<RunPage> => {
+    const page = await call<RunPage>('GET', `/api/runs${query({ ...filter })}`);
+    return { items: itemsOf(page), nextCursor: page?.nextCursor ?? null };
+  },
+  getRun: (id: string) => call<Run>('GET', `/api/runs/${enc(id)}`),
+  issueRuns: async (issueKey: string) => itemsOf(await call<Items<Run>>('GET', `/api/issues/${enc(issueKey)}/runs`)),
+  /** May not exist on every backend: callers treat 404 as "not available". */
+  issueSampleEvent: (issueKey: string) => call<unknown>('GET', `/api/issues/${enc(issueKey)}/sample-event`),
+
+  listGrants: async () => itemsOf(await call<Items<SupportGrant>>('GET', '/api/support/grants')),
+  createGrant: (hours: number, reason?: string) =>
+    call<SupportGrant>('POST', '/api/support/grants', reason ? { hours, reason } : { hours }),
+  revokeGrant: (id: string) => call<void>('DELETE', `/api/support/grants/${enc(id)}`),
+  listAudit: async () => itemsOf(await call<Items<AuditEntry>>('GET', '/api/support/audit')),
+
+  listWebhooks: async () => itemsOf(await call<Items<Webhook>>('GET', '/api/webhooks')),
+  createWebhook: (name: string) => call<CreatedWebhook>('POST', '/api/webhooks', { name }),
+  deleteWebhook: (id: string) => call<void>('DELETE', `/api/webhooks/${enc(id)}`),
+};
+
+export type Api = typeof api;

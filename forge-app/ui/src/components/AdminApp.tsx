@@ -1,0 +1,96 @@
+import React, { useState } from 'react';
+import SectionMessage from '@atlaskit/section-message';
+import Tabs, { Tab, TabList, TabPanel } from '@atlaskit/tabs';
+import { token } from '@atlaskit/tokens';
+import { api, ApiError, type Me } from '../api';
+import { ConnectionsPage } from './ConnectionsPage';
+import { RulesPage } from './RulesPage';
+import { RunsPage } from './RunsPage';
+import { SupportPage } from './SupportPage';
+import { WebhooksPage } from './WebhooksPage';
+import { ErrorBanner, Loading, useLoad } from './common';
+
+/** GET /api/me; a backend without it (404) is treated as "not checked": the server still enforces writes. */
+export async function loadMe(): Promise<Me & { unchecked?: boolean }> {
+  try {
+    return await api.me();
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return { accountId: '', isAdmin: true, unchecked: true };
+    throw e;
+  }
+}
+
+const TABS = ['Rules', 'Connections', 'Runs', 'Webhooks', 'Support access'] as const;
+
+export function AdminApp() {
+  const me = useLoad(loadMe, []);
+  const [selected, setSelected] = useState(0);
+  const [runsRule, setRunsRule] = useState<string>();
+
+  if (me.loading && !me.data) return <Loading label="Loading BluBees" />;
+  if (me.error) return <ErrorBanner error={me.error} title="BluBees could not load" onRetry={me.reload} />;
+  const readOnly = !me.data?.isAdmin;
+  const unchecked = me.data?.unchecked;
+
+  return (
+    <main style={{ padding: token('space.200'), display: 'flex', flexDirection: 'column', gap: token('space.200') }}>
+      <h1 style={{ margin: 0, font: token('font.heading.large') }}>BluBees automations</h1>
+      {unchecked && (
+        <div role="status">
+          <SectionMessage appearance="warning" title="Permissions not checked">
+            <p>This BluBees backend cannot report your permissions yet. Changes are still checked by BluBees and may be refused.</p>
+          </SectionMessage>
+        </div>
+      )}
+      {readOnly && (
+        <div role="status">
+          <SectionMessage appearance="information" title="Read-only">
+            <p>Only Jira administrators can change automations. You can look at rules, connections and runs.</p>
+          </SectionMessage>
+        </div>
+      )}
+      <Tabs id="blubees-admin-tabs" selected={selected} onChange={(i) => setSelected(i)} shouldUnmountTabPanelOnChange>
+        <TabList>
+          {TABS.map((t) => (
+            <Tab key={t}>{t}</Tab>
+          ))}
+        </TabList>
+        <TabPanel>
+          <Panel>
+            <RulesPage
+              readOnly={readOnly}
+              onShowRuns={(ruleId) => {
+                setRunsRule(ruleId);
+                setSelected(2);
+              }}
+            />
+          </Panel>
+        </TabPanel>
+        <TabPanel>
+          <Panel>
+            <ConnectionsPage readOnly={readOnly} />
+          </Panel>
+        </TabPanel>
+        <TabPanel>
+          <Panel>
+            <RunsPage key={runsRule ?? 'all'} initialRuleId={runsRule} />
+          </Panel>
+        </TabPanel>
+        <TabPanel>
+          <Panel>
+            <WebhooksPage readOnly={readOnly} />
+          </Panel>
+        </TabPanel>
+        <TabPanel>
+          <Panel>
+            <SupportPage readOnly={readOnly} />
+          </Panel>
+        </TabPanel>
+      </Tabs>
+    </main>
+  );
+}
+
+function Panel({ children }: { children: React.ReactNode }) {
+  return <div style={{ paddingTop: token('space.200'), width: '100%' }}>{children}</div>;
+}

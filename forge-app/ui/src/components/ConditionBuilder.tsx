@@ -1,0 +1,215 @@
+import React from 'react';
+import Button from '@atlaskit/button/new';
+import { token } from '@atlaskit/tokens';
+import {
+  addCondition,
+  addGroup,
+  depthOf,
+  MAX_DEPTH,
+  opInfo,
+  OPS,
+  pathsOf,
+  removeNode,
+  setMode,
+  updateCondition,
+  type CondDraft,
+  type GroupDraft,
+} from '../lib/conditions';
+import { row, SelectField, TextField } from './common';
+
+export const FIELD_SUGGESTIONS = [
+  'issue.fields.priority.name',
+  'issue.fields.status.name',
+  'issue.fields.issuetype.name',
+  'issue.fields.project.key',
+  'issue.fields.summary',
+  'issue.fields.labels',
+  'issue.fields.assignee.accountId',
+];
+
+interface Props {
+  value: GroupDraft;
+  onChange: (next: GroupDraft) => void;
+  errors: Record<string, string[]>;
+  readOnly: boolean;
+}
+
+export function ConditionBuilder({ value, onChange, errors, readOnly }: Props) {
+  const paths = pathsOf(value);
+  return (
+    <div>
+      <datalist id="condition-field-suggestions">
+        {FIELD_SUGGESTIONS.map((f) => (
+          <option key={f} value={f} />
+        ))}
+      </datalist>
+      {value.children.length === 0 ? (
+        <div style={row('space.100')}>
+          <span style={{ color: token('color.text.subtle') }}>No conditions: the rule runs for every matching trigger.</span>
+          {!readOnly && (
+            <Button onClick={() => onChange(addCondition(value, value.id))}>Add condition</Button>
+          )}
+        </div>
+      ) : (
+        <GroupView group={value} root={value} onChange={onChange} errors={errors} readOnly={readOnly} paths={paths} />
+      )}
+    </div>
+  );
+}
+
+function GroupView({
+  group,
+  root,
+  onChange,
+  errors,
+  readOnly,
+  paths,
+}: {
+  group: GroupDraft;
+  root: GroupDraft;
+  onChange: (next: GroupDraft) => void;
+  errors: Record<string, string[]>;
+  readOnly: boolean;
+  paths: Map<string, string>;
+}) {
+  const path = paths.get(group.id)!;
+  const depth = depthOf(root, group.id);
+  const isRoot = group.id === root.id;
+  const label = isRoot ? 'Conditions' : `Condition group at ${path}`;
+  return (
+    <fieldset
+      aria-label={label}
+      data-path={path}
+      style={{
+        border: `1px solid ${token('color.border')}`,
+        borderLeft: `3px solid ${group.mode === 'all' ? token('color.border.brand') : token('color.border.discovery')}`,
+        borderRadius: 4,
+        padding: token('space.150'),
+        margin: 0,
+        display: 'flex',
+        flexDirection: 'column',
+        gap: token('space.100'),
+      }}
+    >
+      <legend style={{ padding: `0 ${token('space.050')}` }}>
+        <span style={row('space.100')}>
+          <label htmlFor={`${group.id}-mode`}>Match</label>
+          <select
+            id={`${group.id}-mode`}
+            value={group.mode}
+            disabled={readOnly}
+            onChange={(e) => onChange(setMode(root, group.id, e.target.value as 'all' | 'any'))}
+          >
+            <option value="all">all of these (AND)</option>
+            <option value="any">any of these (OR)</option>
+          </select>
+          {!isRoot && !readOnly && (
+            <Button appearance="subtle" spacing="compact" onClick={() => onChange(removeNode(root, group.id))} aria-label={`Remove group ${path}`}>
+              Remove group
+            </Button>
+          )}
+        </span>
+      </legend>
+      {errors[path]?.map((m, i) => (
+        <span key={i} role="alert" style={{ color: token('color.text.danger') }}>
+          {m}
+        </span>
+      ))}
+      {group.children.map((child) =>
+        child.kind === 'group' ? (
+          <GroupView key={child.id} group={child} root={root} onChange={onChange} errors={errors} readOnly={readOnly} paths={paths} />
+        ) : (
+          <ConditionRow key={child.id} cond={child} root={root} onChange={onChange} errors={errors} readOnly={readOnly} path={paths.get(child.id)!} />
+        ),
+      )}
+      {!readOnly && (
+        <div style={row('space.100')}>
+          <Button spacing="compact" onClick={() => onChange(addCondition(root, group.id))}>
+            Add condition
+          </Button>
+          {depth < MAX_DEPTH && (
+            <Button spacing="compact" onClick={() => onChange(addGroup(root, group.id, group.mode === 'all' ? 'any' : 'all'))}>
+              Add group
+            </Button>
+          )}
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
+function ConditionRow({
+  cond,
+  root,
+  onChange,
+  errors,
+  readOnly,
+  path,
+}: {
+  cond: CondDraft;
+  root: GroupDraft;
+  onChange: (next: GroupDraft) => void;
+  errors: Record<string, string[]>;
+  readOnly: boolean;
+  path: string;
+}) {
+  const needs = opInfo(cond.op).needs;
+  const patch = (p: Partial<CondDraft>) => onChange(updateCondition(root, cond.id, p));
+  return (
+    <div role="group" aria-label={`Condition ${path}`} data-path={path} style={row('space.100')}>
+      <FieldInput id={`${cond.id}-field`} value={cond.field} onChange={(v) => patch({ field: v })} errors={errors[`${path}.field`]} readOnly={readOnly} />
+      <SelectField
+        id={`${cond.id}-op`}
+        label="Operator"
+        options={OPS.map((o) => ({ value: o.value, label: o.label }))}
+        value={cond.op}
+        onChange={(v) => patch({ op: (v || 'equals') as CondDraft['op'] })}
+        errors={errors[`${path}.op`]}
+        isDisabled={readOnly}
+      />
+      {needs === 'value' && (
+        <TextField
+          id={`${cond.id}-value`}
+          label={cond.op === 'in' ? 'Values (comma separated)' : 'Value'}
+          value={cond.value}
+          onChange={(v) => patch({ value: v })}
+          errors={errors[`${path}.value`]}
+          isDisabled={readOnly}
+        />
+      )}
+      {needs === 'fromTo' && (
+        <>
+          <TextField id={`${cond.id}-from`} label="From (optional)" value={cond.from} onChange={(v) => patch({ from: v })} errors={errors[`${path}.from`]} isDisabled={readOnly} />
+          <TextField id={`${cond.id}-to`} label="To (optional)" value={cond.to} onChange={(v) => patch({ to: v })} errors={errors[`${path}.to`]} isDisabled={readOnly} />
+        </>
+      )}
+      {!readOnly && (
+        <Button appearance="subtle" onClick={() => onChange(removeNode(root, cond.id))} aria-label={`Remove condition ${path}`}>
+          Remove
+        </Button>
+      )}
+      {errors[path]?.map((m, i) => (
+        <span key={i} role="alert" style={{ color: token('color.text.danger'), flexBasis: '100%' }}>
+          {m}
+        </span>
+      ))}
+    </div>
+  );
+}
+
+/** Text input with field-path suggestions (a native datalist keeps it keyboard friendly). */
+function FieldInput({ id, value, onChange, errors, readOnly }: { id: string; value: string; onChange: (v: string) => void; errors?: string[]; readOnly: boolean }) {
+  return (
+    <TextField
+      id={id}
+      label="Field"
+      value={value}
+      onChange={onChange}
+      errors={errors}
+      isDisabled={readOnly}
+      placeholder="issue.fields.priority.name"
+      width={280}
+      list="condition-field-suggestions"
+    />
+  );
+}

@@ -1,0 +1,240 @@
+import React, { useState } from 'react';
+import Button from '@atlaskit/button/new';
+import Lozenge from '@atlaskit/lozenge';
+import { token } from '@atlaskit/tokens';
+import { api, ApiError, type AuthType, type Connection, type ConnectionInput } from '../api';
+import { ErrorBanner, ErrorSummary, row, SelectField, stack, TextField } from './common';
+
+export const AUTH_TYPES: { value: AuthType; label: string }[] = [
+  { value: 'none', label: 'No authentication' },
+  { value: 'apiKey', label: 'API key' },
+  { value: 'bearer', label: 'Bearer token' },
+  { value: 'basic', label: 'Basic (username and password)' },
+];
+const SECRET_LABEL: Record<AuthType, string> = { none: '', apiKey: 'API key', bearer: 'Bearer token', basic: 'Password' };
+
+export interface ConnectionFormState {
+  name: string;
+  baseUrl: string;
+  authType: AuthType;
+  apiKeyIn: 'header' | 'query';
+  apiKeyName: string;
+  username: string;
+}
+
+export function initialState(c?: Connection): ConnectionFormState {
+  return {
+    name: c?.name ?? '',
+    baseUrl: c?.baseUrl ?? 'https://',
+    authType: c?.auth?.type ?? 'none',
+    apiKeyIn: c?.auth?.in ?? 'header',
+    apiKeyName: c?.auth?.name ?? (c ? '' : 'X-API-Key'),
+    username: c?.auth?.username ?? '',
+  };
+}
+
+/**
+ * Builds the request body. `secret` is included only when the user typed a new one; on update,
+ * leaving it out keeps the stored secret.
+ */
+export function buildConnectionInput(
+  state: ConnectionFormState,
+  secret: string | undefined,
+  mode: { creating: boolean; replacing: boolean; originalType?: AuthType },
+): { input: ConnectionInput; errors: Record<string, string[]> } {
+  const errors: Record<string, string[]> = {};
+  if (!state.name.trim()) errors.name = ['Give the connection a name.'];
+  try {
+    const url = new URL(state.baseUrl.trim());
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') errors.baseUrl = ['Use an https:// URL.'];
+  } catch {
+    errors.baseUrl = ['Enter a full URL, for example https://api.example.com.'];
+  }
+  const auth: ConnectionInput['auth'] = { type: state.authType };
+  if (state.authType === 'apiKey') {
+    auth.in = state.apiKeyIn;
+    auth.name = state.apiKeyName.trim();
+    if (!auth.name) errors['auth.name'] = [state.apiKeyIn === 'header' ? 'Enter the header name.' : 'Enter the query parameter name.'];
+  }
+  if (state.authType === 'basic') {
+    auth.username = state.username.trim();
+    if (!auth.username) errors['auth.username'] = ['Enter the username.'];
+  }
+  const input: ConnectionInput = { name: state.name.trim(), baseUrl: state.baseUrl.trim(), auth };
+  const needsSecret = state.authType !== 'none';
+  const mustSend = needsSecret && (mode.creating || mode.replacing || mode.originalType !== state.authType);
+  if (mustSend) {
+    if (!secret) errors.secret = [`Enter the ${SECRET_LABEL[state.authType].toLowerCase()}.`];
+    else input.secret = secret;
+  }
+  return { input, errors };
+}
+
+export function ConnectionForm({
+  connection,
+  readOnly,
+  onSaved,
+  onCancel,
+}: {
+  connection?: Connection;
+  readOnly: boolean;
+  onSaved: (c: Connection) => void;
+  onCancel: () => void;
+}) {
+  const creating = !connection;
+  const [state, setState] = useState(() => initialState(connection));
+  // The secret lives only in this component's state until it is sent; it is never pre-filled.
+  const [secret, setSecret] = useState('');
+  const [replacing, setReplacing] = useState(creating || !connection?.secretSet);
+  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  const [failure, setFailure] = useState<unknown>();
+  const [saving, setSaving] = useState(false);
+
+  const set = <K extends keyof ConnectionFormState>(key: K, value: ConnectionFormState[K]) => setState((s) => ({ ...s, [key]: value }));
+  const typeChanged = !creating && connection?.auth?.type !== state.authType;
+  const showSecretInput = state.authType !== 'none' && (replacing || typeChanged);
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    if (readOnly) return;
+    const { input, errors: local } = buildConnectionInput(state, secret || undefined, {
+      creating,
+      replacing,
+      originalType: connection?.auth?.type,
+    });
+    setErrors(local);
+    setFailure(undefined);
+    if (Object.keys(local).length) return;
+    setSaving(true);
+    try {
+      const saved = creating ? await api.createConnection(input) : await api.updateConnection(connection!.id, input);
+      setSecret('');
+      onSaved(saved);
+    } catch (err) {
+      if (err instanceof ApiError && Object.keys(err.fieldErrors).length) setErrors(err.fieldErrors);
+      else setFailure(err);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  const placed = new Set(['name', 'baseUrl', 'auth.type', 'auth.in', 'auth.name', 'auth.username', 'secret']);
+  const unplaced = Object.fromEntries(Object.entries(errors).filter(([k]) => !placed.has(k)));
+
+  return (
+    <form onSubmit={submit} aria-label={creating ? 'New connection' : `Edit connection ${connection?.name}`} style={stack('space.200')} noValidate>
+      <h3 style={{ margin: 0, font: token('font.heading.small') }}>{creating ? 'New connection' : `Edit ${connection?.name}`}</h3>
+      <ErrorBanner error={failure} />
+      <ErrorSummary errors={unplaced} />
+      <div style={row('space.200')}>
+        <TextField id="conn-name" label="Name" required value={state.name} onChange={(v) => set('name', v)} errors={errors.name} isDisabled={readOnly} />
+        <TextField
+          id="conn-baseUrl"
+          label="Base URL"
+          required
+          value={state.baseUrl}
+          onChange={(v) => set('baseUrl', v)}
+          errors={errors.baseUrl}
+          helper="Steps call paths relative to this URL."
+          isDisabled={readOnly}
+          width={360}
+        />
+      </div>
+      <div style={row('space.200')}>
+        <SelectField
+          id="conn-authType"
+          label="Authentication"
+          options={AUTH_TYPES}
+          value={state.authType}
+          onChange={(v) => set('authType', (v || 'none') as AuthType)}
+          errors={errors['auth.type']}
+          isDisabled={readOnly}
+        />
+        {state.authType === 'apiKey' && (
+          <>
+            <SelectField
+              id="conn-apiKeyIn"
+              label="Send the key in"
+              options={[
+                { value: 'header', label: 'A request header' },
+                { value: 'query', label: 'A query parameter' },
+              ]}
+              value={state.apiKeyIn}
+              onChange={(v) => set('apiKeyIn', (v || 'header') as 'header' | 'query')}
+              errors={errors['auth.in']}
+              isDisabled={readOnly}
+            />
+            <TextField
+              id="conn-apiKeyName"
+              label={state.apiKeyIn === 'header' ? 'Header name' : 'Query parameter name'}
+              required
+              value={state.apiKeyName}
+              onChange={(v) => set('apiKeyName', v)}
+              errors={errors['auth.name']}
+              isDisabled={readOnly}
+            />
+          </>
+        )}
+        {state.authType === 'basic' && (
+          <TextField id="conn-username" label="Username" required value={state.username} onChange={(v) => set('username', v)} errors={errors['auth.username']} isDisabled={readOnly} />
+        )}
+      </div>
+
+      {state.authType !== 'none' &&
+        (showSecretInput ? (
+          <div style={row('space.100')}>
+            <TextField
+              id="conn-secret"
+              label={SECRET_LABEL[state.authType]}
+              type="password"
+              autoComplete="new-password"
+              required
+              value={secret}
+              onChange={setSecret}
+              errors={errors.secret}
+              helper="Write-only: stored encrypted and never shown again."
+              isDisabled={readOnly}
+              width={360}
+            />
+            {!creating && connection?.secretSet && !typeChanged && (
+              <Button
+                appearance="subtle"
+                onClick={() => {
+                  setReplacing(false);
+                  setSecret('');
+                }}
+              >
+                Keep the current secret
+              </Button>
+            )}
+          </div>
+        ) : (
+          <div role="group" aria-labelledby="conn-secret-status-label" style={stack('space.050')}>
+            <span id="conn-secret-status-label" style={{ font: token('font.body.small'), fontWeight: 600, color: token('color.text.subtle') }}>
+              {SECRET_LABEL[state.authType]}
+            </span>
+            <div style={row('space.100')}>
+              <Lozenge appearance="success">Set</Lozenge>
+              <span style={{ color: token('color.text.subtle') }}>Stored encrypted; it cannot be displayed.</span>
+              {!readOnly && (
+                <Button onClick={() => setReplacing(true)} aria-label={`Replace the ${SECRET_LABEL[state.authType].toLowerCase()}`}>
+                  Replace
+                </Button>
+              )}
+            </div>
+          </div>
+        ))}
+
+      <div style={row('space.100')}>
+        {!readOnly && (
+          <Button appearance="primary" type="submit" isLoading={saving}>
+            {creating ? 'Create connection' : 'Save connection'}
+          </Button>
+        )}
+        <Button appearance="subtle" onClick={onCancel}>
+          {readOnly ? 'Back' : 'Cancel'}
+        </Button>
+      </div>
+    </form>
+  );
+}

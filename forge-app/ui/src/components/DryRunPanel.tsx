@@ -1,0 +1,193 @@
+import React, { useState } from 'react';
+import Button from '@atlaskit/button/new';
+import Lozenge from '@atlaskit/lozenge';
+import SectionMessage from '@atlaskit/section-message';
+import { token } from '@atlaskit/tokens';
+import { api, ApiError, type DryRunResult, type RuleDefinition } from '../api';
+import { sampleEvent } from '../lib/ruleForm';
+import { ErrorBanner, row, stack, TextAreaField, TextField } from './common';
+
+export function parseEventText(text: string): { event?: unknown; error?: string } {
+  if (!text.trim()) return { error: 'Paste a Jira event as JSON, or load one from an issue.' };
+  try {
+    const event = JSON.parse(text);
+    if (!event || typeof event !== 'object' || Array.isArray(event)) return { error: 'The event must be a JSON object.' };
+    return { event };
+  } catch (e) {
+    return { error: `The event is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+export function DryRunPanel({
+  build,
+  onFieldErrors,
+}: {
+  /** Returns the definition being edited, or undefined when it has local errors. */
+  build: () => RuleDefinition | undefined;
+  onFieldErrors: (errors: Record<string, string[]>) => void;
+}) {
+  const [eventText, setEventText] = useState(() => JSON.stringify(sampleEvent(), null, 2));
+  const [eventError, setEventError] = useState<string>();
+  const [issueKey, setIssueKey] = useState('');
+  const [sampleNote, setSampleNote] = useState<{ appearance: 'information' | 'warning'; text: string }>();
+  const [loadingSample, setLoadingSample] = useState(false);
+  const [running, setRunning] = useState(false);
+  const [result, setResult] = useState<DryRunResult>();
+  const [failure, setFailure] = useState<unknown>();
+
+  async function loadSample() {
+    const key = issueKey.trim().toUpperCase();
+    if (!/^[A-Z][A-Z0-9_]*-\d+$/.test(key)) {
+      setSampleNote({ appearance: 'warning', text: 'Enter an issue key such as ABC-123.' });
+      return;
+    }
+    setLoadingSample(true);
+    setSampleNote(undefined);
+    try {
+      const event = await api.issueSampleEvent(key);
+      setEventText(JSON.stringify(event, null, 2));
+      setSampleNote({ appearance: 'information', text: `Loaded a sample event for ${key}.` });
+    } catch (e) {
+      const text =
+        e instanceof ApiError && e.status === 404
+          ? `No sample event is available for ${key} (the issue may not exist, or this BluBees version cannot build one). Paste the event JSON instead.`
+          : `Could not load a sample event for ${key}: ${e instanceof Error ? e.message : String(e)}. Paste the event JSON instead.`;
+      setSampleNote({ appearance: 'warning', text });
+    } finally {
+      setLoadingSample(false);
+    }
+  }
+
+  async function run() {
+    setResult(undefined);
+    setFailure(undefined);
+    const parsed = parseEventText(eventText);
+    setEventError(parsed.error);
+    const definition = build();
+    if (parsed.error || !definition) return;
+    setRunning(true);
+    try {
+      setResult(await api.dryRunDraft(definition, parsed.event));
+    } catch (e) {
+      if (e instanceof ApiError && Object.keys(e.fieldErrors).length) {
+        const ruleErrors: Record<string, string[]> = {};
+        const eventErrors: string[] = [];
+        for (const [k, v] of Object.entries(e.fieldErrors)) {
+          if (k === 'event' || k.startsWith('event.')) eventErrors.push(...v);
+          else ruleErrors[k] = v;
+        }
+        onFieldErrors(ruleErrors);
+        if (eventErrors.length) setEventError(eventErrors.join(' '));
+        if (!Object.keys(ruleErrors).length && !eventErrors.length) setFailure(e);
+      } else {
+        setFailure(e);
+      }
+    } finally {
+      setRunning(false);
+    }
+  }
+
+  return (
+    <div style={stack('space.150')}>
+      <p style={{ margin: 0, color: token('color.text.subtle') }}>
+        Test the rule as it is in the editor, without calling anything: see whether it matches and the requests it would send.
+      </p>
+      <div style={row('space.100')}>
+        <TextField id="dryrun-issueKey" label="Issue key (optional)" value={issueKey} onChange={setIssueKey} placeholder="ABC-123" width={160} />
+        <Button onClick={loadSample} isLoading={loadingSample}>
+          Load event from issue
+        </Button>
+      </div>
+      {sampleNote && (
+        <div role="status">
+          <SectionMessage appearance={sampleNote.appearance}>
+            <p>{sampleNote.text}</p>
+          </SectionMessage>
+        </div>
+      )}
+      <TextAreaField id="dryrun-event" label="Event JSON" value={eventText} onChange={setEventText} errors={eventError ? [eventError] : undefined} rows={10} />
+      <div>
+        <Button appearance="primary" onClick={run} isLoading={running}>
+          Dry run
+        </Button>
+      </div>
+      <ErrorBanner error={failure} title="The dry run failed" />
+      {result && <DryRunResultView result={result} />}
+    </div>
+  );
+}
+
+export function DryRunResultView({ result }: { result: DryRunResult }) {
+  return (
+    <section aria-label="Dry run result" style={stack('space.150')} data-testid="dry-run-result">
+      <div style={row('space.100')}>
+        <strong>Result:</strong>
+        <Lozenge appearance={result.matched ? 'success' : 'default'}>{result.matched ? 'matched' : 'not matched'}</Lozenge>
+        {result.trigger && (
+          <span>
+            Trigger {result.trigger.matched ? 'matched' : 'did not match'}
+            {result.trigger.reason ? `: ${result.trigger.reason}` : ''}
+          </span>
+        )}
+      </div>
+      {(result.conditions?.length ?? 0) > 0 && (
+        <div>
+          <strong>Conditions</strong>
+          <ul style={{ margin: 0 }}>
+            {result.conditions!.map((c, i) => (
+              <li key={i}>
+                <Lozenge appearance={c.passed ? 'success' : 'removed'}>{c.passed ? 'passed' : 'failed'}</Lozenge> <code>{c.path}</code> {c.description}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {(result.requests?.length ?? 0) > 0 ? (
+        <div style={stack('space.100')}>
+          <strong>Requests that would be sent</strong>
+          {result.requests!.map((r, i) => (
+            <div key={i} style={{ border: `1px solid ${token('color.border')}`, borderRadius: 4, padding: token('space.100') }}>
+              <div>
+                <code>
+                  {r.method} {r.url}
+                </code>{' '}
+                <span style={{ color: token('color.text.subtle') }}>(step {r.stepId})</span>
+              </div>
+              {r.headers && Object.keys(r.headers).length > 0 && (
+                <ul aria-label={`Headers of step ${r.stepId}`} style={{ margin: 0 }}>
+                  {Object.entries(r.headers).map(([k, v]) => (
+                    <li key={k}>
+                      <code>
+                        {k}: {v}
+                      </code>
+                    </li>
+                  ))}
+                </ul>
+              )}
+              {r.body !== undefined && r.body !== null && (
+                <pre style={{ margin: 0, whiteSpace: 'pre-wrap', overflowWrap: 'anywhere', font: token('font.code') }}>
+                  {typeof r.body === 'string' ? r.body : JSON.stringify(r.body, null, 2)}
+                </pre>
+              )}
+            </div>
+          ))}
+        </div>
+      ) : (
+        <p style={{ margin: 0 }}>No request would be sent.</p>
+      )}
+      {(result.errors?.length ?? 0) > 0 && (
+        <SectionMessage appearance="error" title="Problems">
+          <ul style={{ margin: 0 }}>
+            {result.errors!.map((e, i) => (
+              <li key={i}>
+                {e.path ? <code>{e.path}</code> : null}
+                {e.path ? ': ' : ''}
+                {e.message}
+              </li>
+            ))}
+          </ul>
+        </SectionMessage>
+      )}
+    </section>
+  );
+}

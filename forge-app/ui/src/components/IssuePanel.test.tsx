@@ -1,0 +1,63 @@
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { render, screen, waitFor } from '@testing-library/react';
+import { IssuePanel, loadManualRules } from './IssuePanel';
+import { fakeBackend } from '../test/fakeBackend';
+import { user } from '../test/utils';
+
+function backend() {
+  const b = fakeBackend();
+  b.on('GET', '/api/issues/DEMO-7/runs', () => ({
+    items: [{ id: 'run-1', ruleId: 'm1', startedAt: '2024-05-02T11:00:00Z', durationMs: 1500, status: 'succeeded' }],
+  }));
+  b.on('GET', '/api/rules', () => ({
+    items: [
+      { id: 'm1', name: 'Send to CRM', enabled: true, version: 1 },
+      { id: 'e1', name: 'On create', enabled: true, version: 1 },
+      { id: 'm2', name: 'Disabled manual', enabled: false, version: 1 },
+    ],
+  }));
+  b.on('GET', '/api/rules/m1', () => ({ id: 'm1', name: 'Send to CRM', enabled: true, version: 1, definition: { name: 'Send to CRM', trigger: { type: 'manual' }, steps: [] } }));
+  b.on('GET', '/api/rules/e1', () => ({ id: 'e1', name: 'On create', enabled: true, version: 1, definition: { name: 'On create', trigger: { type: 'event' }, steps: [] } }));
+  return b;
+}
+
+describe('issue panel', () => {
+  it('lists recent runs for the issue and runs a manual rule now', async () => {
+    const b = backend();
+    b.on('POST', '/api/rules/m1/run', () => ({ status: 202, body: { runId: 'run-9' } }));
+    const u = user();
+    render(<IssuePanel issueKey="DEMO-7" />);
+    expect(await screen.findByText('succeeded')).toBeInTheDocument();
+    expect(await screen.findByText('Send to CRM', { selector: 'span' })).toBeInTheDocument();
+    await u.click(await screen.findByRole('button', { name: 'Run now' }));
+    expect(await screen.findByText('Started “Send to CRM” for DEMO-7 (run run-9).')).toBeInTheDocument();
+    expect(b.callsTo('POST', '/api/rules/m1/run')[0].body).toEqual({ issueKey: 'DEMO-7' });
+  });
+
+  it('shows why a run was refused', async () => {
+    const b = backend();
+    b.on('POST', '/api/rules/m1/run', () => ({ status: 403, body: { title: 'Forbidden', status: 403, detail: 'You cannot run rules on this issue.' } }));
+    const u = user();
+    render(<IssuePanel issueKey="DEMO-7" />);
+    await u.click(await screen.findByRole('button', { name: 'Run now' }));
+    expect(await screen.findByText('You cannot run rules on this issue.')).toBeInTheDocument();
+  });
+
+  it('uses the trigger type from the list when the backend sends it', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/rules', () => ({ items: [{ id: 'a', name: 'A', enabled: true, version: 1, triggerType: 'manual' }, { id: 'b', name: 'B', enabled: true, version: 1, triggerType: 'event' }] }));
+    const manual = await loadManualRules();
+    expect(manual.map((r) => r.id)).toEqual(['a']);
+    await waitFor(() => expect(b.calls.filter((c) => c.path.startsWith('/api/rules/'))).toHaveLength(0));
+  });
+
+  it('has clear empty states', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/issues/X-1/runs', () => ({ items: [] }));
+    b.on('GET', '/api/rules', () => ({ items: [] }));
+    render(<IssuePanel issueKey="X-1" />);
+    expect(await screen.findByText('No runs for this issue yet')).toBeInTheDocument();
+    expect(await screen.findByText(/No manual rules/)).toBeInTheDocument();
+  });
+});

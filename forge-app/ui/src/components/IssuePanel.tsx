@@ -1,0 +1,109 @@
+import React, { useEffect, useState } from 'react';
+import Button from '@atlaskit/button/new';
+import SectionMessage from '@atlaskit/section-message';
+import { token } from '@atlaskit/tokens';
+import { api, type RuleSummary, type Run } from '../api';
+import { EmptyState, ErrorBanner, formatDuration, formatTime, Loading, row, SelectField, stack, StatusLozenge, useLoad } from './common';
+
+/** Manual rules: uses the list's trigger type when the backend sends it, else reads each enabled rule. */
+export async function loadManualRules(): Promise<RuleSummary[]> {
+  const rules = await api.listRules();
+  const typed = rules.filter((r) => r.triggerType || r.trigger?.type);
+  if (typed.length === rules.length) return rules.filter((r) => r.enabled && (r.triggerType ?? r.trigger?.type) === 'manual');
+  const candidates = rules.filter((r) => r.enabled).slice(0, 25);
+  const details = await Promise.all(candidates.map((r) => api.getRule(r.id).catch(() => undefined)));
+  return candidates.filter((_, i) => details[i]?.definition?.trigger?.type === 'manual');
+}
+
+export function IssuePanel({ issueKey }: { issueKey: string }) {
+  const runs = useLoad<Run[]>(() => api.issueRuns(issueKey), [issueKey]);
+  const manual = useLoad<RuleSummary[]>(() => loadManualRules(), []);
+  const [ruleId, setRuleId] = useState('');
+  const [running, setRunning] = useState(false);
+  const [message, setMessage] = useState<string>();
+  const [failure, setFailure] = useState<unknown>();
+
+  useEffect(() => {
+    if (!ruleId && manual.data?.length) setRuleId(manual.data[0].id);
+  }, [manual.data, ruleId]);
+
+  const nameOf = (id: string) => manual.data?.find((r) => r.id === id)?.name;
+
+  async function runNow() {
+    if (!ruleId) return;
+    setRunning(true);
+    setMessage(undefined);
+    setFailure(undefined);
+    try {
+      const result = await api.runNow(ruleId, issueKey);
+      setMessage(`Started “${nameOf(ruleId) ?? ruleId}” for ${issueKey}${result?.runId ? ` (run ${result.runId})` : ''}.`);
+      // The run is asynchronous; refresh the list shortly after.
+      setTimeout(() => runs.reload(), 1500);
+    } catch (e) {
+      setFailure(e);
+    } finally {
+      setRunning(false);
+    }
+  }
+
+  return (
+    <main style={{ padding: token('space.100'), ...stack('space.200') }}>
+      <section aria-label="Run a manual rule" style={stack('space.100')}>
+        {manual.loading && !manual.data ? (
+          <Loading label="Loading manual rules" />
+        ) : manual.error ? (
+          <ErrorBanner error={manual.error} title="Could not load manual rules" onRetry={manual.reload} />
+        ) : (manual.data ?? []).length === 0 ? (
+          <p style={{ margin: 0, color: token('color.text.subtle') }}>No manual rules. An administrator can add one in the BluBees settings.</p>
+        ) : (
+          <div style={row('space.100')}>
+            <SelectField
+              id="panel-rule"
+              label="Manual rule"
+              options={(manual.data ?? []).map((r) => ({ value: r.id, label: r.name }))}
+              value={ruleId}
+              onChange={setRuleId}
+            />
+            <Button appearance="primary" onClick={runNow} isLoading={running} isDisabled={!ruleId}>
+              Run now
+            </Button>
+          </div>
+        )}
+        {message && (
+          <div role="status">
+            <SectionMessage appearance="success">
+              <p>{message}</p>
+            </SectionMessage>
+          </div>
+        )}
+        <ErrorBanner error={failure} title="The rule did not start" />
+      </section>
+      <section aria-label={`Recent runs for ${issueKey}`} style={stack('space.100')}>
+        <div style={{ ...row('space.100'), justifyContent: 'space-between' }}>
+          <h2 style={{ margin: 0, font: token('font.heading.xsmall') }}>Recent runs for {issueKey}</h2>
+          <Button appearance="subtle" spacing="compact" onClick={runs.reload}>
+            Refresh
+          </Button>
+        </div>
+        <ErrorBanner error={runs.error} onRetry={runs.reload} />
+        {runs.loading && !runs.data ? (
+          <Loading label="Loading runs" />
+        ) : (runs.data ?? []).length === 0 && !runs.error ? (
+          <EmptyState title="No runs for this issue yet" />
+        ) : (
+          <ul style={{ listStyle: 'none', margin: 0, padding: 0, ...stack('space.075') }}>
+            {(runs.data ?? []).map((r) => (
+              <li key={r.id} style={row('space.100')}>
+                <StatusLozenge status={r.status} />
+                <span>{nameOf(r.ruleId) ?? `Rule ${r.ruleId}`}</span>
+                <span style={{ color: token('color.text.subtle') }}>
+                  {formatTime(r.startedAt)} · {formatDuration(r.durationMs)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,172 @@
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { render, screen, waitFor, within } from '@testing-library/react';
+import { RuleEditor } from './RuleEditor';
+import { fakeBackend } from '../test/fakeBackend';
+import { choose, user } from '../test/utils';
+import type { Rule } from '../api';
+
+const connections = [{ id: 'conn-1', name: 'CRM', baseUrl: 'https://crm.example.com', auth: { type: 'bearer' }, secretSet: true }];
+const savedRule: Rule = {
+  id: 'r1',
+  name: 'Escalate',
+  enabled: true,
+  version: 3,
+  definition: {
+    name: 'Escalate',
+    enabled: true,
+    trigger: { type: 'event', events: ['avi:jira:updated:issue'] },
+    conditions: { all: [{ field: 'issue.fields.priority.name', op: 'equals', value: 'High' }] },
+    steps: [{ id: 'notify', type: 'http', connection: 'conn-1', method: 'POST', path: '/escalations', body: { key: '{{ issue.key }}' } }],
+  },
+};
+
+function backendWithBasics() {
+  const backend = fakeBackend();
+  backend.on('GET', '/api/connections', () => ({ items: connections }));
+  backend.on('GET', '/api/webhooks', () => ({ items: [] }));
+  backend.on('GET', '/api/rules/r1', () => savedRule);
+  return backend;
+}
+
+describe('rule editor', () => {
+  it('creates a rule from the form, with a templated JSON body', async () => {
+    const backend = backendWithBasics();
+    backend.on('POST', '/api/rules', (req) => ({ status: 201, body: { id: 'new', name: 'Sync', enabled: true, version: 1, definition: req.body } }));
+    let saved: Rule | undefined;
+    const u = user();
+    render(<RuleEditor readOnly={false} onSaved={(r) => (saved = r)} onCancel={() => undefined} />);
+    await u.type(await screen.findByLabelText(/^Name/), 'Sync');
+    await choose(u, 'step-0-connection', 'CRM (https://crm.example.com)');
+    const path = screen.getByLabelText(/^Path/);
+    await u.clear(path);
+    await u.type(path, '/issues');
+    await u.click(screen.getByLabelText(/^JSON body/));
+    await u.paste('{"summary": "{{ issue.fields.summary }}"}');
+    await u.click(screen.getAllByRole('button', { name: 'Create rule' })[0]);
+    await waitFor(() => expect(saved).toBeDefined());
+    expect(backend.callsTo('POST', '/api/rules')[0].body).toEqual({
+      name: 'Sync',
+      enabled: true,
+      trigger: { type: 'event', events: ['avi:jira:created:issue'] },
+      steps: [{ id: 'step_1', type: 'http', connection: 'conn-1', method: 'POST', path: '/issues', body: { summary: '{{ issue.fields.summary }}' } }],
+    });
+  });
+
+  it('shows backend validation errors (ProblemDetails keyed by JSON path) next to the field and in a summary', async () => {
+    const backend = backendWithBasics();
+    backend.on('PUT', '/api/rules/r1', () => ({
+      status: 400,
+      body: {
+        title: 'The rule is not valid',
+        status: 400,
+        errors: { 'steps[0].path': ['Unknown template variable issue.nope'], 'conditions.all[0].value': ['Unknown priority'] },
+      },
+    }));
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={() => undefined} onCancel={() => undefined} />);
+    await screen.findByDisplayValue('Escalate');
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+
+    const step = await screen.findByRole('group', { name: 'Step 1' });
+    expect(within(step).getByText('Unknown template variable issue.nope')).toBeInTheDocument();
+    const pathInput = within(step).getByLabelText(/^Path/);
+    expect(pathInput.getAttribute('aria-describedby')).toBe('step-0-path-error-0');
+    const cond = screen.getByRole('group', { name: 'Condition conditions.all[0]' });
+    expect(within(cond).getByText('Unknown priority')).toBeInTheDocument();
+    expect(screen.getByText('2 problems to fix')).toBeInTheDocument();
+  });
+
+  it('checks the JSON body locally before saving', async () => {
+    const backend = backendWithBasics();
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={() => undefined} onCancel={() => undefined} />);
+    const body = await screen.findByLabelText(/^JSON body/);
+    await u.clear(body);
+    await u.click(body);
+    await u.paste('{"broken": ');
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+    expect((await screen.findAllByText(/The body is not valid JSON/)).length).toBeGreaterThan(0);
+    expect(backend.callsTo('PUT', '/api/rules/r1')).toHaveLength(0);
+  });
+
+  it('dry-runs the edited rule against pasted JSON and shows the requests with masked secrets', async () => {
+    const backend = backendWithBasics();
+    backend.on('POST', '/api/rules/dry-run', () => ({
+      matched: true,
+      trigger: { matched: true },
+      conditions: [{ path: 'conditions.all[0]', description: 'priority equals High', passed: true }],
+      requests: [{ stepId: 'notify', method: 'POST', url: 'https://crm.example.com/escalations', headers: { Authorization: 'Bearer ••••••' }, body: { key: 'DEMO-1' } }],
+      errors: [],
+    }));
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={() => undefined} onCancel={() => undefined} />);
+    await screen.findByDisplayValue('Escalate');
+    const event = screen.getByLabelText(/^Event JSON/);
+    await u.clear(event);
+    await u.click(event);
+    await u.paste('{"eventType":"avi:jira:updated:issue","issue":{"key":"DEMO-1","fields":{"priority":{"name":"High"}}}}');
+    await u.click(screen.getByRole('button', { name: 'Dry run' }));
+    const result = await screen.findByTestId('dry-run-result');
+    expect(within(result).getByText('matched')).toBeInTheDocument();
+    expect(within(result).getByText('POST https://crm.example.com/escalations')).toBeInTheDocument();
+    expect(within(result).getByText('Authorization: Bearer ••••••')).toBeInTheDocument();
+    const sent = backend.callsTo('POST', '/api/rules/dry-run')[0].body as { rule: { name: string }; event: { issue: { key: string } } };
+    expect(sent.rule.name).toBe('Escalate');
+    expect(sent.event.issue.key).toBe('DEMO-1');
+  });
+
+  it('loads a sample event by issue key, and degrades gracefully when the endpoint answers 404', async () => {
+    const backend = backendWithBasics();
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={() => undefined} onCancel={() => undefined} />);
+    await screen.findByDisplayValue('Escalate');
+    await u.type(screen.getByLabelText(/^Issue key/), 'abc-12');
+    await u.click(screen.getByRole('button', { name: 'Load event from issue' }));
+    expect(await screen.findByText(/No sample event is available for ABC-12/)).toBeInTheDocument();
+    expect(backend.calls.some((c) => c.path === '/api/issues/ABC-12/sample-event')).toBe(true);
+
+    backend.on('GET', '/api/issues/ABC-12/sample-event', () => ({ eventType: 'avi:jira:created:issue', issue: { key: 'ABC-12' } }));
+    await u.click(screen.getByRole('button', { name: 'Load event from issue' }));
+    expect(await screen.findByText('Loaded a sample event for ABC-12.')).toBeInTheDocument();
+    expect((screen.getByLabelText(/^Event JSON/) as HTMLTextAreaElement).value).toContain('"ABC-12"');
+  });
+
+  it('rejects invalid pasted event JSON without calling the backend', async () => {
+    const backend = backendWithBasics();
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={() => undefined} onCancel={() => undefined} />);
+    const event = await screen.findByLabelText(/^Event JSON/);
+    await u.clear(event);
+    await u.type(event, 'not json');
+    await u.click(screen.getByRole('button', { name: 'Dry run' }));
+    expect(await screen.findByText(/The event is not valid JSON/)).toBeInTheDocument();
+    expect(backend.callsTo('POST', '/api/rules/dry-run')).toHaveLength(0);
+  });
+
+  it('edits nested condition groups', async () => {
+    const backend = backendWithBasics();
+    backend.on('PUT', '/api/rules/r1', (req) => ({ ...savedRule, definition: req.body }));
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={() => undefined} onCancel={() => undefined} />);
+    const root = await screen.findByRole('group', { name: 'Conditions' });
+    await u.click(within(root).getAllByRole('button', { name: 'Add group' })[0]);
+    const group = await screen.findByRole('group', { name: 'Condition group at conditions.all[1]' });
+    await u.type(within(group).getByLabelText('Field'), 'issue.fields.labels');
+    await choose(u, within(group).getByLabelText('Operator').id, 'is empty');
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+    await waitFor(() => expect(backend.callsTo('PUT', '/api/rules/r1')).toHaveLength(1));
+    expect((backend.callsTo('PUT', '/api/rules/r1')[0].body as { conditions: unknown }).conditions).toEqual({
+      all: [{ field: 'issue.fields.priority.name', op: 'equals', value: 'High' }, { any: [{ field: 'issue.fields.labels', op: 'isEmpty' }] }],
+    });
+  });
+
+  it('renders read-only without save controls', async () => {
+    backendWithBasics();
+    render(<RuleEditor ruleId="r1" readOnly onSaved={() => undefined} onCancel={() => undefined} />);
+    await screen.findByText('You are viewing this rule read-only.');
+    expect(screen.queryByRole('button', { name: 'Save rule' })).toBeNull();
+    expect(screen.getByLabelText(/^Name/)).toBeDisabled();
+    expect(screen.queryByRole('button', { name: 'Add condition' })).toBeNull();
+  });
+});

@@ -1,0 +1,163 @@
+import React, { useEffect, useState } from 'react';
+import Button from '@atlaskit/button/new';
+import SectionMessage from '@atlaskit/section-message';
+import Toggle from '@atlaskit/toggle';
+import { token } from '@atlaskit/tokens';
+import { api, ApiError, type Connection, type Rule, type Webhook } from '../api';
+import { definitionFromDraft, draftFromDefinition, emptyDraft, type RuleDraft } from '../lib/ruleForm';
+import { ConditionBuilder } from './ConditionBuilder';
+import { DryRunPanel } from './DryRunPanel';
+import { StepsEditor } from './StepsEditor';
+import { TriggerEditor } from './TriggerEditor';
+import { ErrorBanner, ErrorSummary, Loading, row, Section, stack, TextField } from './common';
+
+export function RuleEditor({
+  ruleId,
+  readOnly,
+  onSaved,
+  onCancel,
+}: {
+  ruleId?: string;
+  readOnly: boolean;
+  onSaved: (rule: Rule) => void;
+  onCancel: () => void;
+}) {
+  const [draft, setDraft] = useState<RuleDraft>();
+  const [rule, setRule] = useState<Rule>();
+  const [connections, setConnections] = useState<Connection[]>([]);
+  const [webhooks, setWebhooks] = useState<Webhook[]>([]);
+  const [loadError, setLoadError] = useState<unknown>();
+  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  const [failure, setFailure] = useState<unknown>();
+  const [saving, setSaving] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    (async () => {
+      try {
+        const [loaded, conns] = await Promise.all([ruleId ? api.getRule(ruleId) : Promise.resolve(undefined), api.listConnections()]);
+        if (!live) return;
+        setRule(loaded);
+        setConnections(conns);
+        setDraft(loaded ? draftFromDefinition({ ...loaded.definition, enabled: loaded.definition?.enabled ?? loaded.enabled }) : emptyDraft());
+      } catch (e) {
+        if (live) setLoadError(e);
+      }
+      // Webhooks are optional for the editor: a backend without them still lets people edit rules.
+      api.listWebhooks().then(
+        (w) => live && setWebhooks(w),
+        () => undefined,
+      );
+    })();
+    return () => {
+      live = false;
+    };
+  }, [ruleId]);
+
+  if (loadError) return <ErrorBanner error={loadError} title="Could not open the rule" />;
+  if (!draft) return <Loading label="Loading the rule" />;
+
+  const patch = (p: Partial<RuleDraft>) => setDraft((d) => ({ ...d!, ...p }));
+  const creating = !ruleId;
+
+  function buildForDryRun() {
+    const { definition, errors: local } = definitionFromDraft(draft!);
+    setErrors(local);
+    return Object.keys(local).length ? undefined : definition;
+  }
+
+  async function save(e: React.FormEvent) {
+    e.preventDefault();
+    if (readOnly) return;
+    const { definition, errors: local } = definitionFromDraft(draft!);
+    setErrors(local);
+    setFailure(undefined);
+    if (Object.keys(local).length) return;
+    setSaving(true);
+    try {
+      const saved = creating ? await api.createRule(definition) : await api.updateRule(ruleId!, definition);
+      onSaved(saved);
+    } catch (err) {
+      if (err instanceof ApiError && Object.keys(err.fieldErrors).length) setErrors(err.fieldErrors);
+      else setFailure(err);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  const count = Object.values(errors).reduce((n, m) => n + m.length, 0);
+  return (
+    <form onSubmit={save} aria-label={creating ? 'New rule' : `Rule ${draft.name}`} style={stack('space.300')} noValidate>
+      <div style={{ ...row('space.100'), justifyContent: 'space-between' }}>
+        <h3 style={{ margin: 0, font: token('font.heading.medium') }}>
+          {creating ? 'New rule' : `${readOnly ? '' : 'Edit '}${rule?.name ?? draft.name}`}
+          {rule ? <span style={{ font: token('font.body'), color: token('color.text.subtle') }}> — version {rule.version}</span> : null}
+        </h3>
+        <div style={row('space.100')}>
+          {!readOnly && (
+            <Button appearance="primary" type="submit" isLoading={saving}>
+              {creating ? 'Create rule' : 'Save rule'}
+            </Button>
+          )}
+          <Button appearance="subtle" onClick={onCancel}>
+            {readOnly ? 'Back' : 'Cancel'}
+          </Button>
+        </div>
+      </div>
+      {readOnly && (
+        <SectionMessage appearance="information">
+          <p>You are viewing this rule read-only.</p>
+        </SectionMessage>
+      )}
+      <ErrorBanner error={failure} title="The rule was not saved" />
+      <ErrorSummary errors={errors} title={`${count} ${count === 1 ? 'problem' : 'problems'} to fix`} />
+
+      <Section title="Basics">
+        <div style={row('space.200')}>
+          <TextField id="rule-name" label="Name" required value={draft.name} onChange={(v) => patch({ name: v })} errors={errors.name} isDisabled={readOnly} width={360} />
+          <div style={row('space.100')}>
+            <Toggle id="rule-enabled" isChecked={draft.enabled} isDisabled={readOnly} onChange={() => patch({ enabled: !draft.enabled })} />
+            <label htmlFor="rule-enabled">Enabled</label>
+          </div>
+        </div>
+      </Section>
+
+      <Section title="Trigger">
+        <TriggerEditor draft={draft} onChange={patch} webhooks={webhooks} errors={errors} readOnly={readOnly} />
+      </Section>
+
+      <Section title="Conditions">
+        {errors.conditions?.map((m, i) => (
+          <span key={i} role="alert" style={{ color: token('color.text.danger') }}>
+            {m}
+          </span>
+        ))}
+        <ConditionBuilder value={draft.conditions} onChange={(conditions) => patch({ conditions })} errors={errors} readOnly={readOnly} />
+      </Section>
+
+      <Section title="Steps">
+        {errors.steps?.map((m, i) => (
+          <span key={i} role="alert" style={{ color: token('color.text.danger') }}>
+            {m}
+          </span>
+        ))}
+        <StepsEditor steps={draft.steps} onChange={(steps) => patch({ steps })} connections={connections} errors={errors} readOnly={readOnly} />
+      </Section>
+
+      <Section title="Dry run">
+        <DryRunPanel build={buildForDryRun} onFieldErrors={setErrors} />
+      </Section>
+
+      {!readOnly && (
+        <div style={row('space.100')}>
+          <Button appearance="primary" type="submit" isLoading={saving}>
+            {creating ? 'Create rule' : 'Save rule'}
+          </Button>
+          <Button appearance="subtle" onClick={onCancel}>
+            Cancel
+          </Button>
+        </div>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,75 @@
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { render, screen, waitFor, within } from '@testing-library/react';
+import { RulesPage } from './RulesPage';
+import { fakeBackend } from '../test/fakeBackend';
+import { user } from '../test/utils';
+
+const rules = [
+  { id: 'r1', name: 'Escalate', enabled: true, version: 2, updatedAt: '2024-05-02T10:00:00Z', lastRun: { id: 'run1', status: 'failed', startedAt: '2024-05-02T11:00:00Z' } },
+  { id: 'r2', name: 'Nightly', enabled: false, version: 1, updatedAt: '2024-05-01T10:00:00Z', lastRun: null },
+];
+const v1 = { version: 1, createdAt: '2024-05-01T10:00:00Z', definition: { name: 'Escalate', trigger: { type: 'event', events: ['avi:jira:created:issue'] }, steps: [{ id: 'a', type: 'http', connection: 'c', method: 'POST', path: '/old' }] } };
+const v2 = { version: 2, createdAt: '2024-05-02T10:00:00Z', definition: { name: 'Escalate', trigger: { type: 'event', events: ['avi:jira:created:issue'] }, steps: [{ id: 'a', type: 'http', connection: 'c', method: 'POST', path: '/new' }] } };
+
+function backend() {
+  const b = fakeBackend();
+  b.on('GET', '/api/rules', () => ({ items: rules }));
+  b.on('GET', '/api/rules/r1/versions', () => ({ items: [{ version: 1, createdAt: v1.createdAt }, { version: 2, createdAt: v2.createdAt }] }));
+  b.on('GET', '/api/rules/r1/versions/1', () => v1);
+  b.on('GET', '/api/rules/r1/versions/2', () => v2);
+  return b;
+}
+
+describe('rules list', () => {
+  it('lists rules with enabled toggles and last run status', async () => {
+    const b = backend();
+    b.on('POST', '/api/rules/r2/enable', () => ({ status: 200, body: {} }));
+    const u = user();
+    render(<RulesPage readOnly={false} />);
+    const table = await screen.findByRole('table');
+    expect(within(table).getByText('Escalate')).toBeInTheDocument();
+    expect(within(table).getByText('failed')).toBeInTheDocument();
+    expect(within(table).getByText('never run')).toBeInTheDocument();
+    const toggle = screen.getByLabelText('Rule Nightly enabled') as HTMLInputElement;
+    expect(toggle.checked).toBe(false);
+    await u.click(toggle);
+    await waitFor(() => expect(b.callsTo('POST', '/api/rules/r2/enable')).toHaveLength(1));
+    await waitFor(() => expect((screen.getByLabelText('Rule Nightly enabled') as HTMLInputElement).checked).toBe(true));
+  });
+
+  it('shows an empty state', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/rules', () => ({ items: [] }));
+    render(<RulesPage readOnly={false} />);
+    expect(await screen.findByText('No rules yet')).toBeInTheDocument();
+  });
+
+  it('shows a readable diff between versions and restores one', async () => {
+    const b = backend();
+    b.on('POST', '/api/rules/r1/versions/1/restore', () => ({ id: 'r1', name: 'Escalate', enabled: true, version: 3, definition: v1.definition }));
+    const u = user();
+    render(<RulesPage readOnly={false} />);
+    await u.click(await screen.findByRole('button', { name: 'Version history of rule Escalate' }));
+    expect(await screen.findByText('Changed steps[id=a].path: "/old" → "/new"')).toBeInTheDocument();
+
+    await u.click(screen.getByRole('button', { name: 'Line by line' }));
+    const diff = screen.getByLabelText('Line diff');
+    expect(diff.textContent).toMatch(/- removed: +"path": "\/old"/);
+    expect(diff.textContent).toMatch(/\+ added: +"path": "\/new"/);
+
+    await u.click(screen.getByRole('button', { name: 'Restore version 1' }));
+    await u.click(await screen.findByRole('button', { name: 'Restore' }));
+    expect(await screen.findByText(/Restored “Escalate”; it is now version 3/)).toBeInTheDocument();
+    expect(b.callsTo('POST', '/api/rules/r1/versions/1/restore')).toHaveLength(1);
+  });
+
+  it('hides write actions in read-only mode', async () => {
+    backend();
+    render(<RulesPage readOnly />);
+    await screen.findByRole('table');
+    expect(screen.queryByRole('button', { name: 'New rule' })).toBeNull();
+    expect(screen.queryByRole('button', { name: /Delete rule/ })).toBeNull();
+    expect(screen.getByLabelText('Rule Escalate enabled')).toBeDisabled();
+  });
+});

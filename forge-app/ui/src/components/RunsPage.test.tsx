@@ -1,0 +1,65 @@
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { render, screen, waitFor, within } from '@testing-library/react';
+import { localToIso, RunsPage } from './RunsPage';
+import { fakeBackend } from '../test/fakeBackend';
+import { choose, user } from '../test/utils';
+
+const run = {
+  id: 'run-1',
+  ruleId: 'r1',
+  ruleVersion: 2,
+  source: 'event',
+  eventType: 'avi:jira:created:issue',
+  issueId: '10001',
+  issueKey: 'DEMO-1',
+  startedAt: '2024-05-02T11:00:00Z',
+  durationMs: 420,
+  status: 'failed',
+  steps: [{ id: 'notify', type: 'http', connectionId: 'conn-1', method: 'POST', host: 'crm.example.com', statusCode: 503, attempts: 3, bytesOut: 120, bytesIn: 2048, durationMs: 400, errorCategory: 'upstream_5xx' }],
+};
+
+describe('runs log', () => {
+  it('filters by rule and status, pages with the cursor and opens a run', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/rules', () => ({ items: [{ id: 'r1', name: 'Escalate', enabled: true, version: 2 }] }));
+    b.on('GET', /^\/api\/runs\?/, (req) => (req.path.includes('cursor=c2') ? { items: [{ ...run, id: 'run-2', status: 'succeeded' }], nextCursor: null } : { items: [run], nextCursor: 'c2' }));
+    b.on('GET', '/api/runs/run-1', () => run);
+    b.on('GET', '/api/connections', () => ({ items: [{ id: 'conn-1', name: 'CRM', baseUrl: 'https://crm.example.com', auth: { type: 'none' }, secretSet: false }] }));
+    const u = user();
+    render(<RunsPage />);
+    const table = await screen.findByRole('table');
+    expect(within(table).getByText('DEMO-1')).toBeInTheDocument();
+
+    await choose(u, 'runs-rule', 'Escalate');
+    await choose(u, 'runs-status', 'failed');
+    await u.click(screen.getByRole('button', { name: 'Apply filters' }));
+    await waitFor(() => expect(b.calls.some((c) => c.path === '/api/runs?ruleId=r1&status=failed&limit=25')).toBe(true));
+
+    await u.click(screen.getByRole('button', { name: 'Load more' }));
+    expect(await screen.findByText('succeeded')).toBeInTheDocument();
+    expect(b.calls.some((c) => c.path.includes('cursor=c2'))).toBe(true);
+
+    await u.click(screen.getByRole('button', { name: 'Details of run run-1' }));
+    expect(await screen.findByText('Payloads are never stored')).toBeInTheDocument();
+    const steps = await screen.findByRole('table');
+    expect(within(steps).getByText('503')).toBeInTheDocument();
+    expect(within(steps).getByText('upstream_5xx')).toBeInTheDocument();
+    expect(within(steps).getByText('2.0 KB')).toBeInTheDocument();
+    expect(within(steps).getByText('CRM')).toBeInTheDocument();
+    expect(screen.getByText('Escalate (version 2)')).toBeInTheDocument();
+  });
+
+  it('shows an empty state when nothing matches', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/rules', () => ({ items: [] }));
+    b.on('GET', /^\/api\/runs/, () => ({ items: [], nextCursor: null }));
+    render(<RunsPage />);
+    expect(await screen.findByText('No runs match')).toBeInTheDocument();
+  });
+
+  it('converts local date-times to ISO instants', () => {
+    expect(localToIso('')).toBeUndefined();
+    expect(localToIso('2024-05-02T10:30')).toBe(new Date('2024-05-02T10:30').toISOString());
+  });
+});

@@ -1,0 +1,215 @@
+import React, { useCallback, useEffect, useState } from 'react';
+import Button from '@atlaskit/button/new';
+import DynamicTable from '@atlaskit/dynamic-table';
+import SectionMessage from '@atlaskit/section-message';
+import { token } from '@atlaskit/tokens';
+import { api, type Connection, type Run, type RunFilter, type RuleSummary } from '../api';
+import { EmptyState, ErrorBanner, formatBytes, formatDuration, formatTime, Loading, row, SelectField, stack, StatusLozenge, TextField, useLoad } from './common';
+
+export const STATUSES = ['succeeded', 'failed', 'partial', 'skipped'];
+const PAGE_SIZE = 25;
+
+/** `datetime-local` values are local wall-clock times; the API wants ISO 8601 instants. */
+export function localToIso(value: string): string | undefined {
+  if (!value) return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+export function RunDetail({
+  runId,
+  ruleName,
+  connectionName,
+  onBack,
+}: {
+  runId: string;
+  ruleName?: (id: string) => string | undefined;
+  connectionName?: (id: string) => string | undefined;
+  onBack: () => void;
+}) {
+  const run = useLoad(() => api.getRun(runId), [runId]);
+  const r = run.data;
+  return (
+    <div style={stack('space.200')}>
+      <div style={{ ...row('space.100'), justifyContent: 'space-between' }}>
+        <h3 style={{ margin: 0, font: token('font.heading.small') }}>Run {runId}</h3>
+        <Button onClick={onBack}>Back to runs</Button>
+      </div>
+      <SectionMessage appearance="information" title="Payloads are never stored">
+        <p>
+          BluBees keeps only the metadata below: timings, HTTP status codes, sizes and error categories. Request and response bodies, header values, rendered
+          templates and secrets exist only in memory while the run executes.
+        </p>
+      </SectionMessage>
+      <ErrorBanner error={run.error} onRetry={run.reload} />
+      {run.loading && !r ? (
+        <Loading label="Loading the run" />
+      ) : r ? (
+        <>
+          <dl style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: `${token('space.050')} ${token('space.200')}`, margin: 0 }}>
+            <dt>Status</dt>
+            <dd style={{ margin: 0 }}>
+              <StatusLozenge status={r.status} />
+            </dd>
+            <dt>Rule</dt>
+            <dd style={{ margin: 0 }}>
+              {ruleName?.(r.ruleId) ?? r.ruleId}
+              {r.ruleVersion !== undefined ? ` (version ${r.ruleVersion})` : ''}
+            </dd>
+            <dt>Source</dt>
+            <dd style={{ margin: 0 }}>{[r.source, r.eventType].filter(Boolean).join(' · ') || '—'}</dd>
+            <dt>Issue</dt>
+            <dd style={{ margin: 0 }}>{r.issueKey ?? r.issueId ?? '—'}</dd>
+            <dt>Started</dt>
+            <dd style={{ margin: 0 }}>{formatTime(r.startedAt)}</dd>
+            <dt>Duration</dt>
+            <dd style={{ margin: 0 }}>{formatDuration(r.durationMs)}</dd>
+          </dl>
+          {(r.steps?.length ?? 0) === 0 ? (
+            <EmptyState title="No steps ran" />
+          ) : (
+            <DynamicTable
+              caption="Steps"
+              head={{
+                cells: ['Step', 'Connection', 'Request', 'HTTP status', 'Attempts', 'Sent', 'Received', 'Duration', 'Error'].map((c) => ({ key: c, content: c })),
+              }}
+              rows={r.steps!.map((s) => ({
+                key: s.id,
+                cells: [
+                  { key: 'Step', content: `${s.id} (${s.type})` },
+                  { key: 'Connection', content: (s.connectionId && connectionName?.(s.connectionId)) ?? s.connectionId ?? '—' },
+                  { key: 'Request', content: <code>{[s.method, s.host].filter(Boolean).join(' ') || '—'}</code> },
+                  { key: 'HTTP status', content: s.statusCode ? String(s.statusCode) : '—' },
+                  { key: 'Attempts', content: String(s.attempts ?? '—') },
+                  { key: 'Sent', content: formatBytes(s.bytesOut) },
+                  { key: 'Received', content: formatBytes(s.bytesIn) },
+                  { key: 'Duration', content: formatDuration(s.durationMs) },
+                  { key: 'Error', content: s.errorCategory ?? '—' },
+                ],
+              }))}
+            />
+          )}
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
+  const rules = useLoad<RuleSummary[]>(() => api.listRules().catch(() => []), []);
+  const connections = useLoad<Connection[]>(() => api.listConnections().catch(() => []), []);
+  const [form, setForm] = useState({ ruleId: initialRuleId ?? '', status: '', from: '', to: '' });
+  const [filter, setFilter] = useState<RunFilter>({ ruleId: initialRuleId || undefined, limit: PAGE_SIZE });
+  const [runs, setRuns] = useState<Run[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>();
+  const [selected, setSelected] = useState<string>();
+
+  const load = useCallback(async (f: RunFilter, append: boolean, after?: string | null) => {
+    setLoading(true);
+    setError(undefined);
+    try {
+      const page = await api.listRuns({ ...f, cursor: after ?? undefined });
+      setRuns((prev) => (append ? [...prev, ...page.items] : page.items));
+      setCursor(page.nextCursor ?? null);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    load(filter, false);
+  }, [filter, load]);
+
+  const nameOf = (id: string) => rules.data?.find((r) => r.id === id)?.name;
+
+  const connectionNameOf = (id: string) => connections.data?.find((c) => c.id === id)?.name;
+  if (selected) return <RunDetail runId={selected} ruleName={nameOf} connectionName={connectionNameOf} onBack={() => setSelected(undefined)} />;
+
+  function apply(e: React.FormEvent) {
+    e.preventDefault();
+    setFilter({
+      ruleId: form.ruleId || undefined,
+      status: form.status || undefined,
+      from: localToIso(form.from),
+      to: localToIso(form.to),
+      limit: PAGE_SIZE,
+    });
+  }
+
+  return (
+    <div style={stack('space.200')}>
+      <form onSubmit={apply} aria-label="Filter runs" style={row('space.150')}>
+        <SelectField
+          id="runs-rule"
+          label="Rule"
+          isClearable
+          placeholder="All rules"
+          options={(rules.data ?? []).map((r) => ({ value: r.id, label: r.name }))}
+          value={form.ruleId}
+          onChange={(v) => setForm((f) => ({ ...f, ruleId: v }))}
+        />
+        <SelectField
+          id="runs-status"
+          label="Status"
+          isClearable
+          placeholder="Any status"
+          options={STATUSES.map((s) => ({ value: s, label: s }))}
+          value={form.status}
+          onChange={(v) => setForm((f) => ({ ...f, status: v }))}
+        />
+        <TextField id="runs-from" label="From" type="datetime-local" value={form.from} onChange={(v) => setForm((f) => ({ ...f, from: v }))} />
+        <TextField id="runs-to" label="To" type="datetime-local" value={form.to} onChange={(v) => setForm((f) => ({ ...f, to: v }))} />
+        <Button appearance="primary" type="submit">
+          Apply filters
+        </Button>
+        <Button onClick={() => load(filter, false)}>Refresh</Button>
+      </form>
+      <p style={{ margin: 0, color: token('color.text.subtle') }}>The log keeps metadata only; payloads are never stored.</p>
+      <ErrorBanner error={error} onRetry={() => load(filter, false)} />
+      {loading && runs.length === 0 ? (
+        <Loading label="Loading runs" />
+      ) : runs.length === 0 && !error ? (
+        <EmptyState title="No runs match">
+          <span>Runs appear here when a rule fires. Adjust the filters or wait for the next event.</span>
+        </EmptyState>
+      ) : (
+        <DynamicTable
+          caption="Runs"
+          head={{
+            cells: ['Started', 'Rule', 'Status', 'Source', 'Issue', 'Duration', ''].map((c, i) => ({ key: `h${i}`, content: c })),
+          }}
+          rows={runs.map((r) => ({
+            key: r.id,
+            cells: [
+              { key: 'started', content: formatTime(r.startedAt) },
+              { key: 'rule', content: nameOf(r.ruleId) ?? r.ruleId },
+              { key: 'status', content: <StatusLozenge status={r.status} /> },
+              { key: 'source', content: [r.source, r.eventType].filter(Boolean).join(' · ') || '—' },
+              { key: 'issue', content: r.issueKey ?? '—' },
+              { key: 'duration', content: formatDuration(r.durationMs) },
+              {
+                key: 'open',
+                content: (
+                  <Button appearance="subtle" onClick={() => setSelected(r.id)} aria-label={`Details of run ${r.id}`}>
+                    Details
+                  </Button>
+                ),
+              },
+            ],
+          }))}
+        />
+      )}
+      {cursor && (
+        <div>
+          <Button onClick={() => load(filter, true, cursor)} isLoading={loading}>
+            Load more
+          </Button>
+        </div>
+      )}
+    </div>
+  );
+}

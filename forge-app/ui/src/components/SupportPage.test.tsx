@@ -1,0 +1,55 @@
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { render, screen, waitFor, within } from '@testing-library/react';
+import { isActive, SupportPage, validateHours } from './SupportPage';
+import { fakeBackend } from '../test/fakeBackend';
+import { user } from '../test/utils';
+
+describe('support access', () => {
+  it('grants time-boxed access, revokes it and lists the audit', async () => {
+    const b = fakeBackend();
+    const future = new Date(Date.now() + 3600_000).toISOString();
+    let grants: object[] = [];
+    b.on('GET', '/api/support/grants', () => ({ items: grants }));
+    b.on('POST', '/api/support/grants', (req) => {
+      grants = [{ id: 'g1', createdAt: new Date().toISOString(), expiresAt: future, reason: (req.body as { reason?: string }).reason }];
+      return { status: 201, body: grants[0] };
+    });
+    b.on('DELETE', '/api/support/grants/g1', () => {
+      grants = [];
+      return { status: 204 };
+    });
+    b.on('GET', '/api/support/audit', () => ({ items: [{ at: '2024-05-02T11:00:00Z', actor: 'support@blubees', query: 'runs?status=failed' }] }));
+    const u = user();
+    render(<SupportPage readOnly={false} />);
+    expect(await screen.findByText('Support cannot read your logs.')).toBeInTheDocument();
+    expect(await screen.findByText('runs?status=failed')).toBeInTheDocument();
+
+    const hours = screen.getByLabelText(/^Hours/);
+    await u.clear(hours);
+    await u.type(hours, '500');
+    await u.click(screen.getByRole('button', { name: 'Grant access' }));
+    expect(await screen.findByText(/from 1 to 72/)).toBeInTheDocument();
+    await u.clear(hours);
+    await u.type(hours, '8');
+    await u.type(screen.getByLabelText(/^Reason/), 'TICKET-42');
+    await u.click(screen.getByRole('button', { name: 'Grant access' }));
+    await waitFor(() => expect(b.callsTo('POST', '/api/support/grants')[0]?.body).toEqual({ hours: 8, reason: 'TICKET-42' }));
+    expect(await screen.findByText('access granted')).toBeInTheDocument();
+
+    const table = screen.getByRole('table', { name: 'Grants' });
+    await u.click(within(table).getByRole('button', { name: /Revoke support access/ }));
+    await u.click(await screen.findByRole('button', { name: 'Revoke' }));
+    await waitFor(() => expect(b.callsTo('DELETE', '/api/support/grants/g1')).toHaveLength(1));
+    expect(await screen.findByText('Support cannot read your logs.')).toBeInTheDocument();
+  });
+
+  it('helpers', () => {
+    expect(validateHours('1')).toBeUndefined();
+    expect(validateHours('1.5')).toBeDefined();
+    expect(validateHours('0')).toBeDefined();
+    expect(isActive({ id: 'a', expiresAt: '2000-01-01T00:00:00Z' })).toBe(false);
+    expect(isActive({ id: 'a', revokedAt: '2000-01-01T00:00:00Z' })).toBe(false);
+    expect(isActive({ id: 'a', active: true })).toBe(true);
+  });
+});

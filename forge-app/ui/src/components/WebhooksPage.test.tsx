@@ -1,0 +1,27 @@
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { render, screen } from '@testing-library/react';
+import { WebhooksPage } from './WebhooksPage';
+import { fakeBackend } from '../test/fakeBackend';
+import { user } from '../test/utils';
+
+describe('incoming webhooks', () => {
+  it('shows the secret once after creation and forgets it when dismissed', async () => {
+    const b = fakeBackend();
+    let items: object[] = [];
+    b.on('GET', '/api/webhooks', () => ({ items }));
+    b.on('POST', '/api/webhooks', () => {
+      items = [{ id: 'w1', name: 'Billing events' }];
+      return { status: 201, body: { id: 'w1', name: 'Billing events', secret: 'whsec_once_only' } };
+    });
+    const u = user();
+    render(<WebhooksPage readOnly={false} />);
+    expect(await screen.findByText('No incoming webhooks')).toBeInTheDocument();
+    await u.type(screen.getByLabelText(/^Name/), 'Billing events');
+    await u.click(screen.getByRole('button', { name: 'Create webhook' }));
+    expect(await screen.findByText('whsec_once_only')).toBeInTheDocument();
+    await u.click(screen.getByRole('button', { name: 'I have copied it' }));
+    expect(screen.queryByText('whsec_once_only')).toBeNull();
+    expect(document.body.innerHTML).not.toContain('whsec_once_only');
+  });
+});

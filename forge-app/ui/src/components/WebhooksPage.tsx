@@ -1,0 +1,127 @@
+import React, { useState } from 'react';
+import Button from '@atlaskit/button/new';
+import DynamicTable from '@atlaskit/dynamic-table';
+import SectionMessage from '@atlaskit/section-message';
+import { token } from '@atlaskit/tokens';
+import { api, type CreatedWebhook, type Webhook } from '../api';
+import { ConfirmDialog, EmptyState, ErrorBanner, formatTime, isMissing, Loading, NotAvailable, row, stack, TextField, useLoad } from './common';
+
+export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
+  const list = useLoad(() => api.listWebhooks(), []);
+  const [name, setName] = useState('');
+  const [nameError, setNameError] = useState<string>();
+  const [failure, setFailure] = useState<unknown>();
+  const [working, setWorking] = useState(false);
+  // Shown once, right after creation; dropped as soon as the user dismisses it or leaves.
+  const [created, setCreated] = useState<CreatedWebhook>();
+  const [deleting, setDeleting] = useState<Webhook>();
+
+  async function create(e: React.FormEvent) {
+    e.preventDefault();
+    setNameError(name.trim() ? undefined : 'Give the webhook a name.');
+    setFailure(undefined);
+    if (!name.trim()) return;
+    setWorking(true);
+    try {
+      setCreated(await api.createWebhook(name.trim()));
+      setName('');
+      list.reload();
+    } catch (err) {
+      setFailure(err);
+    } finally {
+      setWorking(false);
+    }
+  }
+
+  async function remove() {
+    if (!deleting) return;
+    setWorking(true);
+    try {
+      await api.deleteWebhook(deleting.id);
+      list.reload();
+    } catch (err) {
+      setFailure(err);
+    } finally {
+      setWorking(false);
+      setDeleting(undefined);
+    }
+  }
+
+  const items = list.data ?? [];
+  return (
+    <div style={stack('space.200')}>
+      <p style={{ margin: 0 }}>
+        Incoming webhooks let other systems start a rule. Senders sign each request with the webhook secret (headers <code>X-BluBees-Signature</code> and{' '}
+        <code>X-BluBees-Timestamp</code>).
+      </p>
+      {created && (
+        <div role="alert">
+          <SectionMessage
+            appearance="warning"
+            title={`Copy the secret of “${created.name}” now`}
+            actions={[
+              <Button key="done" onClick={() => setCreated(undefined)}>
+                I have copied it
+              </Button>,
+            ]}
+          >
+            <p>This is the only time the secret is shown. BluBees stores it encrypted and cannot display it again.</p>
+            {created.url && (
+              <p>
+                URL: <code>{created.url}</code>
+              </p>
+            )}
+            <p>
+              Secret: <code style={{ userSelect: 'all', color: token('color.text') }}>{created.secret}</code>
+            </p>
+          </SectionMessage>
+        </div>
+      )}
+      <ErrorBanner error={failure} />
+      {!readOnly && (
+        <form onSubmit={create} aria-label="New incoming webhook" style={row('space.150')} noValidate>
+          <TextField id="webhook-name" label="Name" required value={name} onChange={setName} errors={nameError ? [nameError] : undefined} />
+          <Button appearance="primary" type="submit" isLoading={working}>
+            Create webhook
+          </Button>
+        </form>
+      )}
+      {isMissing(list.error) ? (
+        <NotAvailable what="Incoming webhooks are" />
+      ) : (
+        <ErrorBanner error={list.error} onRetry={list.reload} />
+      )}
+      {list.loading && !list.data ? (
+        <Loading label="Loading webhooks" />
+      ) : list.error ? null : items.length === 0 ? (
+        <EmptyState title="No incoming webhooks" />
+      ) : (
+        <DynamicTable
+          caption="Incoming webhooks"
+          head={{ cells: ['Name', 'URL', 'Created', ''].map((c, i) => ({ key: `h${i}`, content: c })) }}
+          rows={items.map((w) => ({
+            key: w.id,
+            cells: [
+              { key: 'name', content: <strong>{w.name}</strong> },
+              { key: 'url', content: w.url ? <code>{w.url}</code> : '—' },
+              { key: 'created', content: formatTime(w.createdAt) },
+              {
+                key: 'delete',
+                content: !readOnly ? (
+                  <Button appearance="subtle" onClick={() => setDeleting(w)} aria-label={`Delete webhook ${w.name}`}>
+                    Delete
+                  </Button>
+                ) : (
+                  ''
+                ),
+              },
+            ],
+          }))}
+        />
+      )}
+      <ConfirmDialog isOpen={!!deleting} title="Delete this webhook?" confirmLabel="Delete" isWorking={working} onCancel={() => setDeleting(undefined)} onConfirm={remove}>
+        <p>Senders using “{deleting?.name}” will be rejected from now on.</p>
+      </ConfirmDialog>
+    </div>
+  );
+}

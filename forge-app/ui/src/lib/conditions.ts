@@ -1,0 +1,231 @@
+// Condition tree model for the builder: the API shape ({all|any:[…]}) converted to an editable tree
+// with stable ids, and back. All operations are pure.
+import type { Condition, ConditionGroup, ConditionNode, ConditionOp } from '../api';
+
+export type GroupMode = 'all' | 'any';
+export interface CondDraft {
+  kind: 'cond';
+  id: string;
+  field: string;
+  op: ConditionOp;
+  value: string;
+  from: string;
+  to: string;
+}
+export interface GroupDraft {
+  kind: 'group';
+  id: string;
+  mode: GroupMode;
+  children: NodeDraft[];
+}
+export type NodeDraft = CondDraft | GroupDraft;
+
+export const MAX_DEPTH = 4;
+
+export const OPS: { value: ConditionOp; label: string; needs: 'value' | 'none' | 'fromTo' }[] = [
+  { value: 'equals', label: 'equals', needs: 'value' },
+  { value: 'notEquals', label: 'does not equal', needs: 'value' },
+  { value: 'contains', label: 'contains', needs: 'value' },
+  { value: 'startsWith', label: 'starts with', needs: 'value' },
+  { value: 'in', label: 'is one of', needs: 'value' },
+  { value: 'isEmpty', label: 'is empty', needs: 'none' },
+  { value: 'isNotEmpty', label: 'is not empty', needs: 'none' },
+  { value: 'greaterThan', label: 'greater than', needs: 'value' },
+  { value: 'lessThan', label: 'less than', needs: 'value' },
+  { value: 'matches', label: 'matches regex', needs: 'value' },
+  { value: 'changed', label: 'changed (from → to)', needs: 'fromTo' },
+];
+
+export function opInfo(op: ConditionOp) {
+  return OPS.find((o) => o.value === op) ?? OPS[0];
+}
+
+let counter = 0;
+export const newId = (prefix = 'n') => `${prefix}${++counter}`;
+
+export function newCondition(): CondDraft {
+  return { kind: 'cond', id: newId('c'), field: '', op: 'equals', value: '', from: '', to: '' };
+}
+export function newGroup(mode: GroupMode = 'all'): GroupDraft {
+  return { kind: 'group', id: newId('g'), mode, children: [] };
+}
+
+function isGroup(node: ConditionNode): node is ConditionGroup {
+  return !!node && typeof node === 'object' && ('all' in node || 'any' in node);
+}
+
+function valueToText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' && !v.includes(','))) return value.join(', ');
+  return JSON.stringify(value);
+}
+
+export function fromApi(conditions: ConditionGroup | undefined | null): GroupDraft {
+  if (!conditions) return newGroup('all');
+  return groupFromApi(conditions);
+}
+
+function groupFromApi(group: ConditionGroup): GroupDraft {
+  const mode: GroupMode = 'any' in group ? 'any' : 'all';
+  const list = ((group as Record<string, ConditionNode[]>)[mode] ?? []) as ConditionNode[];
+  return { kind: 'group', id: newId('g'), mode, children: list.map(nodeFromApi) };
+}
+
+function nodeFromApi(node: ConditionNode): NodeDraft {
+  if (isGroup(node)) return groupFromApi(node);
+  const c = node as Condition;
+  return {
+    kind: 'cond',
+    id: newId('c'),
+    field: c.field ?? '',
+    op: c.op ?? 'equals',
+    value: valueToText(c.value),
+    from: valueToText(c.from),
+    to: valueToText(c.to),
+  };
+}
+
+/** Converts the text typed by the user into the value the API expects for the operator. */
+export function parseValue(op: ConditionOp, text: string): unknown {
+  const trimmed = text.trim();
+  if (op === 'in') {
+    if (trimmed.startsWith('[')) {
+      try {
+        const parsed = JSON.parse(trimmed);
+        if (Array.isArray(parsed)) return parsed;
+      } catch {
+        // fall back to a comma list
+      }
+    }
+    return trimmed === '' ? [] : trimmed.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+  if (op === 'greaterThan' || op === 'lessThan') {
+    const n = Number(trimmed);
+    return trimmed !== '' && Number.isFinite(n) ? n : text;
+  }
+  return text;
+}
+
+export function toApi(root: GroupDraft): ConditionGroup | undefined {
+  if (root.children.length === 0) return undefined;
+  return groupToApi(root);
+}
+
+function groupToApi(group: GroupDraft): ConditionGroup {
+  const children = group.children.map(nodeToApi);
+  return group.mode === 'any' ? { any: children } : { all: children };
+}
+
+function nodeToApi(node: NodeDraft): ConditionNode {
+  if (node.kind === 'group') return groupToApi(node);
+  const result: Condition = { field: node.field.trim(), op: node.op };
+  const needs = opInfo(node.op).needs;
+  if (needs === 'value') result.value = parseValue(node.op, node.value);
+  if (needs === 'fromTo') {
+    if (node.from.trim() !== '') result.from = node.from;
+    if (node.to.trim() !== '') result.to = node.to;
+  }
+  return result;
+}
+
+/** Map of node id → JSON path in the API document (`conditions.all[0].any[1]`). */
+export function pathsOf(root: GroupDraft, prefix = 'conditions'): Map<string, string> {
+  const map = new Map<string, string>();
+  const walk = (group: GroupDraft, path: string) => {
+    map.set(group.id, path);
+    group.children.forEach((child, index) => {
+      const childPath = `${path}.${group.mode}[${index}]`;
+      if (child.kind === 'group') walk(child, childPath);
+      else map.set(child.id, childPath);
+    });
+  };
+  walk(root, prefix);
+  return map;
+}
+
+function mapTree(root: GroupDraft, fn: (group: GroupDraft) => GroupDraft): GroupDraft {
+  const visit = (group: GroupDraft): GroupDraft => {
+    const children = group.children.map((c) => (c.kind === 'group' ? visit(c) : c));
+    const changed = children.some((c, i) => c !== group.children[i]);
+    return fn(changed ? { ...group, children } : group);
+  };
+  return visit(root);
+}
+
+export function addCondition(root: GroupDraft, groupId: string, node: CondDraft = newCondition()): GroupDraft {
+  return mapTree(root, (g) => (g.id === groupId ? { ...g, children: [...g.children, node] } : g));
+}
+
+export function addGroup(root: GroupDraft, groupId: string, mode: GroupMode = 'any'): GroupDraft {
+  if (depthOf(root, groupId) >= MAX_DEPTH) return root;
+  const group = { ...newGroup(mode), children: [newCondition()] };
+  return mapTree(root, (g) => (g.id === groupId ? { ...g, children: [...g.children, group] } : g));
+}
+
+export function removeNode(root: GroupDraft, id: string): GroupDraft {
+  if (root.id === id) return { ...root, children: [] };
+  return mapTree(root, (g) =>
+    g.children.some((c) => c.id === id) ? { ...g, children: g.children.filter((c) => c.id !== id) } : g,
+  );
+}
+
+export function updateCondition(root: GroupDraft, id: string, patch: Partial<Omit<CondDraft, 'id' | 'kind'>>): GroupDraft {
+  return mapTree(root, (g) =>
+    g.children.some((c) => c.id === id && c.kind === 'cond')
+      ? { ...g, children: g.children.map((c) => (c.id === id && c.kind === 'cond' ? { ...c, ...patch } : c)) }
+      : g,
+  );
+}
+
+export function setMode(root: GroupDraft, groupId: string, mode: GroupMode): GroupDraft {
+  return mapTree(root, (g) => (g.id === groupId ? { ...g, mode } : g));
+}
+
+/** Depth of a group: the root is 1. Returns 0 when not found. */
+export function depthOf(root: GroupDraft, groupId: string): number {
+  const find = (group: GroupDraft, depth: number): number => {
+    if (group.id === groupId) return depth;
+    for (const child of group.children) {
+      if (child.kind === 'group') {
+        const found = find(child, depth + 1);
+        if (found) return found;
+      }
+    }
+    return 0;
+  };
+  return find(root, 1);
+}
+
+/** Client-side checks, keyed like the backend's errors (`conditions.all[0].field`). */
+export function validateConditions(root: GroupDraft): Record<string, string[]> {
+  const errors: Record<string, string[]> = {};
+  const paths = pathsOf(root);
+  const walk = (group: GroupDraft) => {
+    if (group !== root && group.children.length === 0) {
+      errors[paths.get(group.id)!] = ['A group needs at least one condition.'];
+    }
+    for (const child of group.children) {
+      if (child.kind === 'group') {
+        walk(child);
+        continue;
+      }
+      const path = paths.get(child.id)!;
+      if (!child.field.trim()) errors[`${path}.field`] = ['Choose a field.'];
+      const needs = opInfo(child.op).needs;
+      if (needs === 'value' && child.value.trim() === '') errors[`${path}.value`] = ['Enter a value.'];
+      if ((child.op === 'greaterThan' || child.op === 'lessThan') && child.value.trim() !== '' && !Number.isFinite(Number(child.value))) {
+        errors[`${path}.value`] = ['Enter a number.'];
+      }
+      if (child.op === 'matches' && child.value.trim() !== '') {
+        try {
+          new RegExp(child.value);
+        } catch {
+          errors[`${path}.value`] = ['This is not a valid regular expression.'];
+        }
+      }
+    }
+  };
+  walk(root);
+  return errors;
+}

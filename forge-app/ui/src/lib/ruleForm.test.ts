@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { RuleDefinition } from '../api';
+import { definitionFromDraft, draftFromDefinition, emptyDraft } from './ruleForm';
+
+const full: RuleDefinition = {
+  name: 'Notify',
+  enabled: true,
+  trigger: {
+    type: 'event',
+    events: ['avi:jira:updated:issue'],
+    projects: ['ABC', 'XYZ'],
+    issueTypes: ['Bug'],
+    fieldChanged: { field: 'status', from: 'To Do', to: 'Done' },
+  },
+  conditions: { any: [{ field: 'issue.fields.priority.name', op: 'equals', value: 'High' }] },
+  steps: [
+    {
+      id: 'post',
+      type: 'http',
+      connection: 'conn-1',
+      method: 'POST',
+      path: '/hooks/{{ issue.key }}',
+      headers: { 'X-Trace': '{{ issue.id }}' },
+      query: { source: 'jira' },
+      body: { summary: '{{ issue.fields.summary }}', labels: ['a'] },
+      timeoutSeconds: 10,
+      onError: 'continue',
+    },
+  ],
+};
+
+describe('rule draft', () => {
+  it('round-trips a full definition', () => {
+    const { definition, errors } = definitionFromDraft(draftFromDefinition(full));
+    expect(errors).toEqual({});
+    expect(definition).toEqual(full);
+  });
+
+  it('omits empty optional parts', () => {
+    const draft = { ...emptyDraft(), name: 'x', steps: [{ ...emptyDraft().steps[0], connection: 'c' }] };
+    const { definition, errors } = definitionFromDraft(draft);
+    expect(errors).toEqual({});
+    expect(definition).toEqual({
+      name: 'x',
+      enabled: true,
+      trigger: { type: 'event', events: ['avi:jira:created:issue'] },
+      steps: [{ id: 'step_1', type: 'http', connection: 'c', method: 'POST', path: '/' }],
+    });
+  });
+
+  it('reports local problems keyed by JSON path', () => {
+    const base = draftFromDefinition(full);
+    const draft = {
+      ...base,
+      name: ' ',
+      events: [],
+      fieldChanged: { field: '', from: '', to: '' },
+      steps: [
+        { ...base.steps[0], connection: '', bodyText: '{not json', timeoutSeconds: '-1' },
+        { ...base.steps[0], uid: 'other', path: '' },
+      ],
+    };
+    const { errors } = definitionFromDraft(draft);
+    expect(Object.keys(errors).sort()).toEqual(
+      ['name', 'trigger.events', 'trigger.fieldChanged.field', 'steps[0].connection', 'steps[0].body', 'steps[0].timeoutSeconds', 'steps[1].id', 'steps[1].path'].sort(),
+    );
+    expect(errors['steps[1].id']).toEqual(['Step ids must be unique.']);
+    const badId = definitionFromDraft({ ...base, steps: [{ ...base.steps[0], id: '1-step' }] });
+    expect(badId.errors['steps[0].id']).toEqual(["Use letters, digits and '_', not starting with a digit (at most 40)."]);
+  });
+
+  it('builds schedule, manual and webhook triggers', () => {
+    const base = { ...draftFromDefinition(full) };
+    expect(definitionFromDraft({ ...base, triggerType: 'schedule', everyHours: '6' }).definition.trigger).toEqual({ type: 'schedule', schedule: { everyHours: 6 } });
+    expect(definitionFromDraft({ ...base, triggerType: 'schedule', everyHours: '0' }).errors['trigger.schedule.everyHours']).toBeDefined();
+    expect(definitionFromDraft({ ...base, triggerType: 'manual' }).definition.trigger).toEqual({ type: 'manual' });
+    expect(definitionFromDraft({ ...base, triggerType: 'webhook', webhookId: 'w1' }).definition.trigger).toEqual({ type: 'webhook', webhookId: 'w1' });
+    expect(definitionFromDraft({ ...base, triggerType: 'webhook', webhookId: '' }).errors['trigger.webhookId']).toBeDefined();
+  });
+});

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: .NET tests (engine, API on Kestrel, AWS stores against dynalite,
+# infrastructure), the Forge app's unit tests and manifest validation, and the end-to-end UI tests in
+# headless Chromium against the real backend. Installs what it needs (npm ci, Debian chromium).
+# Ends with one summary line "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+ART="$ROOT/artifacts"
+RESULTS="$ART/test-results"
+rm -rf "$RESULTS" && mkdir -p "$RESULTS"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+step() { printf '\n=== %s (%s)\n' "$1" "$(date +%H:%M:%S)"; }
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  [ -x scripts/dynalite.sh ] && bash scripts/dynalite.sh stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+
+step "toolchain"
+dotnet --version
+node --version
+npm --version
+
+step "restore and build (.NET, Release)"
+dotnet restore BluBees.sln
+dotnet build BluBees.sln -c Release --no-restore
+
+if [ -f tests/dynalite/package.json ]; then
+  step "dynalite (DynamoDB protocol on loopback)"
+  (cd tests/dynalite && npm ci --no-audit --no-fund --loglevel=error)
+  bash scripts/dynalite.sh start
+  BLUBEES_DYNAMODB_URL="$(cat "$ART/dynalite.url")"
+  export BLUBEES_DYNAMODB_URL
+  echo "dynalite at $BLUBEES_DYNAMODB_URL"
+fi
+
+step ".NET tests"
+DOTNET_FAILED=0
+dotnet test BluBees.sln -c Release --no-build \
+  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$RESULTS/dotnet" || DOTNET_FAILED=1
+
+step "infrastructure lint (cfn-lint)"
+if command -v cfn-lint >/dev/null 2>&1; then
+  bash infra/lint.sh
+else
+  echo "cfn-lint is not installed on this machine: template lint not run (the template's properties are still asserted by tests/BluBees.Infra.Tests)."
+fi
+
+step "Forge app: npm ci, unit tests, manifest validation"
+(cd forge-app && npm ci --no-audit --no-fund --loglevel=error)
+NODE_FAILED=0
+(cd forge-app && npx vitest run --reporter=default --reporter=json --outputFile="$RESULTS/vitest.json") || NODE_FAILED=1
+
+step "Forge app: end-to-end in headless Chromium against the real backend"
+bash forge-app/scripts/ensure-chromium.sh
+E2E_DATA="$(mktemp -d)"
+API_PORT="$(free_port)"
+SINK_PORT="$(free_port)"
+ASPNETCORE_ENVIRONMENT=Development Storage__DataDirectory="$E2E_DATA" \
+  dotnet src/BluBees.Api/bin/Release/net10.0/BluBees.Api.dll --urls "http://127.0.0.1:$API_PORT" >"$RESULTS/e2e-backend.log" 2>&1 &
+PIDS+=($!)
+dotnet src/BluBees.Cli/bin/Release/net10.0/blubees.dll sink --port "$SINK_PORT" >"$RESULTS/e2e-sink.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$API_PORT/health" >/dev/null && break; sleep 0.5; done
+E2E_FAILED=0
+(cd forge-app && BLUBEES_BACKEND_URL="http://127.0.0.1:$API_PORT" THIRD_PARTY_URL="http://127.0.0.1:$SINK_PORT" \
+  E2E_RESULTS="$RESULTS/e2e.json" npm run --silent e2e) || E2E_FAILED=1
+
+step "summary"
+node scripts/summarize-tests.mjs "$RESULTS"
+if [ "$DOTNET_FAILED" -ne 0 ] || [ "$NODE_FAILED" -ne 0 ] || [ "$E2E_FAILED" -ne 0 ]; then
+  echo "FAILED: dotnet=$DOTNET_FAILED vitest=$NODE_FAILED e2e=$E2E_FAILED"
+  exit 1
+fi

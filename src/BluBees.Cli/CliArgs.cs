@@ -1,0 +1,46 @@
+namespace BluBees.Cli;
+
+/// <summary>Positional arguments and <c>--name value</c> options, parsed once.</summary>
+internal sealed class CliArgs
+{
+    private readonly Dictionary<string, string> _options = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
+
+    public CliArgs(IEnumerable<string> args)
+    {
+        var list = args.ToList();
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                var name = list[i][2..];
+                if (i + 1 < list.Count && !list[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    _options[name] = list[++i];
+                }
+                else
+                {
+                    _flags.Add(name);
+                }
+            }
+            else
+            {
+                Positional.Add(list[i]);
+            }
+        }
+    }
+
+    public List<string> Positional { get; } = [];
+
+    public string? Option(string name) => _options.GetValueOrDefault(name);
+
+    public string Option(string name, string fallback) => _options.GetValueOrDefault(name) ?? fallback;
+
+    public bool Flag(string name) => _flags.Contains(name);
+
+    public string At(int index, string what)
+        => index < Positional.Count ? Positional[index] : throw new CliException($"Missing {what}.");
+}
+
+/// <summary>A user-facing error: printed without a stack trace, exit code 2.</summary>
+internal sealed class CliException(string message) : Exception(message);

@@ -1,0 +1,31 @@
+using System.Text.Json.Nodes;
+
+namespace BluBees.Cli.Commands;
+
+internal static class EventCommands
+{
+    public static async Task<int> SendAsync(CliArgs cli)
+    {
+        var kind = cli.At(2, "event kind (created, updated or commented)");
+        var evt = SampleEvents.Create(kind, cli.Option("issue", "OPS-42"), DateTimeOffset.UtcNow, cli.Option("summary"));
+        using var backend = new BackendClient(cli);
+        var (status, body) = await backend.SendAsync(HttpMethod.Post, "/forge/events", evt);
+        if (status is >= 200 and < 300)
+        {
+            Console.WriteLine($"{evt["eventType"]} for {evt["issue"]!["key"]}: {body?["status"]} (HTTP {status}). See the run with: blubees runs");
+            return 0;
+        }
+
+        return Output.Result(status, body);
+    }
+
+    public static async Task<int> DryRunAsync(CliArgs cli)
+    {
+        var ruleId = cli.At(2, "rule id");
+        var kind = cli.Positional.ElementAtOrDefault(3) ?? "updated";
+        using var backend = new BackendClient(cli);
+        var (status, body) = await backend.SendAsync(HttpMethod.Post, $"/api/rules/{Uri.EscapeDataString(ruleId)}/dry-run",
+            new JsonObject { ["event"] = SampleEvents.Create(kind, cli.Option("issue", "OPS-42"), DateTimeOffset.UtcNow) });
+        return Output.Result(status, body);
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Spectre.Console;
+
+namespace BluBees.Cli.Commands;
+
+internal static class Output
+{
+    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true };
+
+    /// <summary>Prints a backend answer; non-2xx answers print their ProblemDetails and give exit code 1.</summary>
+    public static int Result(int status, JsonNode? body)
+    {
+        if (status is >= 200 and < 300)
+        {
+            Console.WriteLine(body?.ToJsonString(Pretty) ?? $"{status}");
+            return 0;
+        }
+
+        AnsiConsole.MarkupLineInterpolated($"[red]{status}[/] {body?["title"]?.ToString() ?? "error"}: {body?["detail"]?.ToString() ?? string.Empty}");
+        if (body?["errors"] is JsonObject errors)
+        {
+            foreach (var (field, messages) in errors)
+            {
+                foreach (var message in messages?.AsArray() ?? [])
+                {
+                    AnsiConsole.MarkupLineInterpolated($"  [yellow]{field}[/]: {message?.ToString()}");
+                }
+            }
+        }
+
+        return 1;
+    }
+
+    public static JsonNode ReadJsonFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CliException($"File '{path}' does not exist.");
+        }
+
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) ?? throw new CliException($"File '{path}' is empty.");
+        }
+        catch (JsonException ex)
+        {
+            throw new CliException($"File '{path}' is not valid JSON: {ex.Message}");
+        }
+    }
+}

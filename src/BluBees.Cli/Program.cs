@@ -1,0 +1,34 @@
+using BluBees.Cli;
+using BluBees.Cli.Commands;
+using Spectre.Console;
+
+var cli = new CliArgs(args);
+try
+{
+    return await Dispatch(cli);
+}
+catch (CliException ex)
+{
+    AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+    return 2;
+}
+catch (HttpRequestException ex)
+{
+    AnsiConsole.MarkupLineInterpolated($"[red]error:[/] cannot reach the backend ({ex.Message}). Start it with: dotnet run --project src/BluBees.Api");
+    return 2;
+}
+
+static Task<int> Dispatch(CliArgs cli) => (cli.Positional.ElementAtOrDefault(0), cli.Positional.ElementAtOrDefault(1)) switch
+{
+    ("token", _) => DevCommands.TokenAsync(cli),
+    ("event", "send") => EventCommands.SendAsync(cli),
+    ("connection", "create") => ConfigCommands.CreateConnectionAsync(cli),
+    ("connection", "list") => ConfigCommands.ListAsync(cli, "/api/connections"),
+    ("rule", "create") => ConfigCommands.CreateRuleAsync(cli),
+    ("rule", "list") => ConfigCommands.ListAsync(cli, "/api/rules"),
+    ("rule", "dry-run") => EventCommands.DryRunAsync(cli),
+    ("runs", "show") => RunCommands.ShowAsync(cli),
+    ("runs", _) => RunCommands.ListAsync(cli),
+    ("sink", _) => SinkCommand.RunAsync(cli),
+    _ => Task.FromResult(Help.Print()),
+};

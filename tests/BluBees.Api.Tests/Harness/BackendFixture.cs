@@ -1,0 +1,41 @@
+using System.Text.Json.Nodes;
+
+namespace BluBees.Api.Tests.Harness;
+
+/// <summary>Base for fixtures that share one backend, one issuer and one third party; each test uses its own tenant.</summary>
+public abstract class BackendFixture
+{
+    protected TestIssuer Issuer { get; private set; } = null!;
+    protected BackendHost Backend { get; private set; } = null!;
+    protected ThirdPartyApi ThirdParty { get; private set; } = null!;
+
+    protected virtual IDictionary<string, string?>? Settings => null;
+
+    [OneTimeSetUp]
+    public async Task StartBackendAsync()
+    {
+        Issuer = await TestIssuer.StartAsync();
+        Backend = await BackendHost.StartAsync(Issuer, Settings);
+        ThirdParty = await ThirdPartyApi.StartAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task StopBackendAsync()
+    {
+        await ThirdParty.DisposeAsync();
+        await Backend.DisposeAsync();
+        await Issuer.DisposeAsync();
+    }
+
+    protected async Task<string> CreateConnectionAsync(string tenant, string secret = "t0ken", string type = "bearer")
+        => (await Backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, secret, type), 201))["id"]!.GetValue<string>();
+
+    protected async Task<JsonNode> CreateRuleAsync(string tenant, JsonObject rule)
+        => await Backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, rule, 201);
+
+    protected static async Task<JsonNode> ProblemAsync(HttpResponseMessage response)
+    {
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"), "errors are RFC 7807 ProblemDetails");
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+    }
+}

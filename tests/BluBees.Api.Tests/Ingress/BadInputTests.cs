@@ -1,0 +1,181 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+
+namespace BluBees.Api.Tests.Ingress;
+
+/// <summary>Bad input gets a precise 4xx ProblemDetails naming the field — never a 500 or a hang.</summary>
+public sealed class BadInputTests : BackendFixture
+{
+    [Test]
+    public async Task Malformed_json_is_400_with_position()
+    {
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/api/rules", Samples.NewTenant(), "{\"name\": \"x\",\n  \"trigger\": {oops}");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        var problem = await ProblemAsync(response);
+        Assert.That(problem["errors"]!.ToJsonString(), Does.Contain("malformed JSON at line 2"));
+    }
+
+    [Test]
+    public async Task Malformed_event_json_is_400()
+    {
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/forge/events", Samples.NewTenant(), "{\"eventType\": ");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        await ProblemAsync(response);
+    }
+
+    [Test]
+    public async Task An_event_without_event_type_is_400_naming_the_field()
+    {
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/forge/events", Samples.NewTenant(), new JsonObject { ["issue"] = new JsonObject() });
+        var problem = await ProblemAsync(response);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(problem["errors"]!["eventType"], Is.Not.Null);
+    }
+
+    [Test]
+    public async Task A_wrong_type_is_400_naming_the_field_and_the_expected_type()
+    {
+        var tenant = Samples.NewTenant();
+        var rule = Samples.Rule(await CreateConnectionAsync(tenant));
+        rule["steps"]![0]!["timeoutSeconds"] = "ten";
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/api/rules", tenant, rule);
+        var problem = await ProblemAsync(response);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(problem["errors"]!["steps[0].timeoutSeconds"]![0]!.GetValue<string>(), Is.EqualTo("has the wrong type: expected a whole number"));
+    }
+
+    [Test]
+    public async Task An_unknown_property_is_400_naming_it()
+    {
+        var tenant = Samples.NewTenant();
+        var rule = Samples.Rule(await CreateConnectionAsync(tenant));
+        rule["steps"]![0]!["retries"] = 3;
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/api/rules", tenant, rule);
+        var problem = await ProblemAsync(response);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(problem["errors"]!["steps[0].retries"]![0]!.GetValue<string>(), Is.EqualTo("unknown property 'retries'"));
+    }
+
+    [Test]
+    public async Task An_oversized_body_is_413()
+    {
+        var big = new JsonObject { ["eventType"] = "avi:jira:created:issue", ["pad"] = new string('x', 2 * 1024 * 1024) };
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/forge/events", Samples.NewTenant(), big);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        await ProblemAsync(response);
+    }
+
+    [Test]
+    public async Task An_oversized_rule_is_413()
+    {
+        var tenant = Samples.NewTenant();
+        var rule = Samples.Rule(await CreateConnectionAsync(tenant));
+        rule["name"] = new string('n', 70 * 1024);
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/api/rules", tenant, rule);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+    }
+
+    [Test]
+    public async Task A_body_that_is_not_json_is_415()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/rules") { Content = new StringContent("name=x") };
+        request.Headers.Authorization = new("Bearer", Issuer.Mint(Samples.NewTenant()));
+        using var response = await Backend.Client.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
+        await ProblemAsync(response);
+    }
+
+    [Test]
+    public async Task A_rule_naming_an_unknown_connection_is_400()
+    {
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/api/rules", Samples.NewTenant(), Samples.Rule("conn_doesnotexist0000000"));
+        var problem = await ProblemAsync(response);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(problem["errors"]!["steps[0].connection"]![0]!.GetValue<string>(), Does.Contain("does not exist"));
+    }
+
+    [TestCase("/x/{{ issue.key | nosuchfilter }}", "unknown filter")]
+    [TestCase("/x/{{ issue.key ", "line 1")]
+    [TestCase("/x/{% if issue %}", "line 1")]
+    [TestCase("/x/{% include 'secrets' %}", "include")]
+    public async Task A_hostile_or_broken_template_is_400_at_its_field(string path, string expected)
+    {
+        var tenant = Samples.NewTenant();
+        var rule = Samples.Rule(await CreateConnectionAsync(tenant));
+        rule["steps"]![0]!["path"] = path;
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/api/rules", tenant, rule);
+        var problem = await ProblemAsync(response);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(problem["errors"]!["steps[0].path"]!.ToJsonString(), Does.Contain(expected));
+    }
+
+    [Test]
+    public async Task A_backtracking_regex_is_400()
+    {
+        var tenant = Samples.NewTenant();
+        var rule = Samples.Rule(await CreateConnectionAsync(tenant));
+        rule["conditions"] = new JsonObject { ["all"] = new JsonArray(new JsonObject { ["field"] = "issue.key", ["op"] = "matches", ["value"] = "(a)\\1" }) };
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/api/rules", tenant, rule);
+        var problem = await ProblemAsync(response);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(problem["errors"]!["conditions.all[0].value"], Is.Not.Null);
+    }
+
+    [Test]
+    public async Task Too_many_steps_is_400()
+    {
+        var tenant = Samples.NewTenant();
+        var rule = Samples.Rule(await CreateConnectionAsync(tenant));
+        var step = rule["steps"]![0]!;
+        var steps = new JsonArray();
+        for (var i = 0; i < 21; i++)
+        {
+            var copy = step.DeepClone();
+            copy["id"] = "s" + i;
+            steps.Add(copy);
+        }
+
+        rule["steps"] = steps;
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/api/rules", tenant, rule);
+        var problem = await ProblemAsync(response);
+        Assert.That(problem["errors"]!["steps"]![0]!.GetValue<string>(), Does.Contain("at most 20 steps"));
+    }
+
+    [TestCase("ftp://example.com/x", "Scheme 'ftp' is not allowed")]
+    [TestCase("not a url", "")]
+    public async Task A_bad_connection_url_is_400(string url, string expected)
+    {
+        var connection = Samples.Connection(ThirdParty.Address, "t0ken");
+        connection["baseUrl"] = url;
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/api/connections", Samples.NewTenant(), connection);
+        var problem = await ProblemAsync(response);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(problem["errors"]!["baseUrl"]![0]!.GetValue<string>(), Does.Contain(expected));
+    }
+
+    [Test]
+    public async Task Unknown_ids_are_404_problem_details()
+    {
+        var tenant = Samples.NewTenant();
+        foreach (var path in new[] { "/api/rules/rule_nope", "/api/connections/conn_nope", "/api/runs/0000000000000-nope", "/api/rules/rule_nope/versions/1", "/api/rules/..%2f..%2fetc" })
+        {
+            using var response = await Backend.SendAsync(HttpMethod.Get, path, tenant);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), path);
+            await ProblemAsync(response);
+        }
+    }
+
+    [TestCase("limit=0")]
+    [TestCase("limit=abc")]
+    [TestCase("status=exploded")]
+    [TestCase("from=yesterday")]
+    [TestCase("ruleId=../../x")]
+    public async Task Bad_run_filters_are_400(string query)
+    {
+        using var response = await Backend.SendAsync(HttpMethod.Get, "/api/runs?" + query, Samples.NewTenant());
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        var problem = await ProblemAsync(response);
+        Assert.That(problem["errors"]!.AsObject().Single().Key, Is.EqualTo(query.Split('=')[0]));
+    }
+}

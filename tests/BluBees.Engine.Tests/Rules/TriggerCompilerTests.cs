@@ -1,0 +1,154 @@
+using BluBees.Engine.Rules;
+using BluBees.Engine.Rules.Triggers;
+using BluBees.Engine.Tests.Support;
+using BluBees.Engine.Validation;
+using NUnit.Framework;
+
+namespace BluBees.Engine.Tests.Rules;
+
+public sealed class TriggerCompilerTests
+{
+    private static (CompiledTrigger? Trigger, IDictionary<string, string[]> Errors) Compile(TriggerDefinition? definition)
+    {
+        var errors = new ValidationErrors();
+        var trigger = TriggerCompiler.Compile(definition, errors);
+        Assert.That(trigger is null, Is.EqualTo(!errors.IsEmpty), "a trigger compiles exactly when it has no errors");
+        return (trigger, errors.ToDictionary());
+    }
+
+    private static CompiledTrigger Valid(string json)
+    {
+        var (trigger, errors) = Compile(TestJson.Read<TriggerDefinition>(json));
+        Assert.That(errors, Is.Empty);
+        return trigger!;
+    }
+
+    private static IDictionary<string, string[]> Invalid(string json) => Compile(TestJson.Read<TriggerDefinition>(json)).Errors;
+
+    [Test]
+    public void AMissingTriggerIsReported()
+    {
+        Assert.That(Compile(null).Errors, Is.EqualTo(new Dictionary<string, string[]> { ["trigger"] = ["is required"] }));
+    }
+
+    [TestCase("""{ }""", "is required: event, schedule, manual or webhook")]
+    [TestCase("""{ "type": "cron" }""", "'cron' is not a trigger type: use event, schedule, manual or webhook")]
+    [TestCase("""{ "type": "Event", "events": ["avi:jira:created:issue"] }""", "'Event' is not a trigger type: use event, schedule, manual or webhook")]
+    [TestCase("""{ "type": "0" }""", "'0' is not a trigger type: use event, schedule, manual or webhook", Description = "enum numbers are not names")]
+    public void RejectsUnknownTypes(string json, string message)
+    {
+        Assert.That(Invalid(json), Is.EqualTo(new Dictionary<string, string[]> { ["trigger.type"] = [message] }));
+    }
+
+    [TestCase("event", "avi:jira:created:issue", TriggerKind.Event)]
+    [TestCase("schedule", null, TriggerKind.Schedule)]
+    [TestCase("manual", null, TriggerKind.Manual)]
+    [TestCase("webhook", null, TriggerKind.Webhook)]
+    public void CompilesEachKind(string type, string? evt, TriggerKind kind)
+    {
+        var json = $$"""{ "type": "{{type}}", "events": {{(evt is null ? "null" : $"[\"{evt}\"]")}}, "schedule": { "everyHours": 6 }, "webhookId": "hook_1" }""";
+
+        Assert.That(Valid(json).Kind, Is.EqualTo(kind));
+    }
+
+    [Test]
+    public void AcceptsEverySupportedEvent()
+    {
+        var events = string.Join(", ", EventTypes.Supported.Select(e => $"\"{e}\""));
+
+        Assert.That(Valid($$"""{ "type": "event", "events": [ {{events}} ] }""").Kind, Is.EqualTo(TriggerKind.Event));
+        Assert.That(EventTypes.Supported, Has.Count.EqualTo(7));
+    }
+
+    [TestCase("""{ "type": "event" }""")]
+    [TestCase("""{ "type": "event", "events": [] }""")]
+    public void AnEventTriggerNeedsEvents(string json)
+    {
+        Assert.That(Invalid(json), Is.EqualTo(new Dictionary<string, string[]> { ["trigger.events"] = ["an event trigger needs at least one event type"] }));
+    }
+
+    [Test]
+    public void ReportsEachUnknownEventAtItsIndex()
+    {
+        var errors = Invalid("""{ "type": "event", "events": ["avi:jira:updated:issue", "avi:jira:transitioned:issue", "avi:jira:created:issue", "AVI:JIRA:CREATED:ISSUE"] }""");
+
+        Assert.That(errors.Keys, Is.EqualTo(new[] { "trigger.events[1]", "trigger.events[3]" }));
+        Assert.That(errors["trigger.events[1]"].Single(), Does.StartWith("'avi:jira:transitioned:issue' is not a supported event: use one of avi:jira:created:issue"));
+    }
+
+    [TestCase(1)]
+    [TestCase(24)]
+    [TestCase(168)]
+    public void SchedulesRunEveryOneTo168Hours(int hours)
+    {
+        Assert.That(Valid($$"""{ "type": "schedule", "schedule": { "everyHours": {{hours}} } }""").EveryHours, Is.EqualTo(hours));
+    }
+
+    [TestCase("""{ "type": "schedule" }""")]
+    [TestCase("""{ "type": "schedule", "schedule": {} }""")]
+    [TestCase("""{ "type": "schedule", "schedule": { "everyHours": 0 } }""")]
+    [TestCase("""{ "type": "schedule", "schedule": { "everyHours": -1 } }""")]
+    [TestCase("""{ "type": "schedule", "schedule": { "everyHours": 169 } }""")]
+    public void RejectsSchedulesOutOfRange(string json)
+    {
+        Assert.That(Invalid(json), Is.EqualTo(new Dictionary<string, string[]>
+        {
+            ["trigger.schedule.everyHours"] = ["is required for a schedule: a whole number of hours from 1 to 168"],
+        }));
+    }
+
+    [Test]
+    public void OtherKindsIgnoreTheSchedule()
+    {
+        Assert.That(Valid("""{ "type": "manual", "schedule": { "everyHours": 0 } }""").EveryHours, Is.Zero);
+    }
+
+    [Test]
+    public void AWebhookTriggerKeepsItsId()
+    {
+        Assert.That(Valid("""{ "type": "webhook", "webhookId": "hook_abc-123" }""").WebhookId, Is.EqualTo("hook_abc-123"));
+    }
+
+    [TestCase("""{ "type": "webhook" }""")]
+    [TestCase("""{ "type": "webhook", "webhookId": "" }""")]
+    [TestCase("""{ "type": "webhook", "webhookId": "../../etc" }""")]
+    [TestCase("""{ "type": "webhook", "webhookId": "hook 1" }""")]
+    public void AWebhookTriggerNeedsAWellFormedId(string json)
+    {
+        Assert.That(Invalid(json), Is.EqualTo(new Dictionary<string, string[]> { ["trigger.webhookId"] = ["is required for a webhook trigger"] }));
+    }
+
+    [Test]
+    public void AWebhookIdLongerThan64CharactersIsRefused()
+    {
+        Assert.That(Invalid($$"""{ "type": "webhook", "webhookId": "{{new string('h', 65)}}" }""").Keys, Is.EqualTo(new[] { "trigger.webhookId" }));
+    }
+
+    [Test]
+    public void ReportsBlankAndOverlongProjectAndIssueTypeNames()
+    {
+        var errors = Invalid($$"""{ "type": "event", "events": ["avi:jira:created:issue"], "projects": ["PRJ", " "], "issueTypes": ["{{new string('t', 256)}}"] }""");
+
+        Assert.That(errors, Is.EqualTo(new Dictionary<string, string[]>
+        {
+            ["trigger.projects[1]"] = ["must be a non-empty name of at most 255 characters"],
+            ["trigger.issueTypes[0]"] = ["must be a non-empty name of at most 255 characters"],
+        }));
+    }
+
+    [Test]
+    public void LimitsTheNumberOfProjects()
+    {
+        var projects = string.Join(", ", Enumerable.Range(0, RuleLimits.MaxListItems + 1).Select(i => $"\"P{i}\""));
+
+        Assert.That(Invalid($$"""{ "type": "event", "events": ["avi:jira:created:issue"], "projects": [ {{projects}} ] }"""),
+            Is.EqualTo(new Dictionary<string, string[]> { ["trigger.projects"] = ["may list at most 100 values"] }));
+    }
+
+    [Test]
+    public void AFieldChangeNeedsAField()
+    {
+        Assert.That(Invalid("""{ "type": "event", "events": ["avi:jira:updated:issue"], "fieldChanged": { "to": "Done" } }"""),
+            Is.EqualTo(new Dictionary<string, string[]> { ["trigger.fieldChanged.field"] = ["is required"] }));
+    }
+}

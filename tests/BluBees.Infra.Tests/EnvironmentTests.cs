@@ -1,0 +1,91 @@
+namespace BluBees.Infra.Tests;
+
+/// <summary>The configuration keys the app reads (ASP.NET Core maps "__" to ":").</summary>
+[TestFixture]
+internal sealed class EnvironmentTests
+{
+    private static readonly string[] BothFunctions = [Functions.Api, Functions.Worker];
+
+    private static string Describe(JsonNode? node)
+    {
+        if (Cfn.Str(node) is { } literal)
+        {
+            return literal;
+        }
+
+        if (Cfn.RefTarget(node) is { } target)
+        {
+            return $"Ref {target}";
+        }
+
+        return Cfn.GetAtt(node) is var (resource, attribute) ? $"GetAtt {resource}.{attribute}" : Cfn.Show(node);
+    }
+
+    [TestCaseSource(nameof(BothFunctions))]
+    public void SharedSettingsAreSetAsTheAppExpects(string fn)
+    {
+        var env = Template.Environment(fn);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Cfn.Str(env["ASPNETCORE_URLS"]), Is.EqualTo("http://127.0.0.1:8080"));
+            Assert.That(Cfn.Str(env["ASPNETCORE_ENVIRONMENT"]), Is.EqualTo("Production"));
+            Assert.That(Cfn.Str(env["AWS_LWA_PORT"]), Is.EqualTo("8080"), "the adapter must call the port Kestrel listens on");
+            Assert.That(Cfn.Str(env["AWS_LWA_READINESS_CHECK_PATH"]), Is.EqualTo("/health"));
+            Assert.That(Describe(env["Forge__AppId"]), Is.EqualTo("Ref ForgeAppId"));
+            Assert.That(Cfn.Str(env["Storage__Provider"]), Is.EqualTo("DynamoDb"));
+            Assert.That(Cfn.Str(env["Keys__Provider"]), Is.EqualTo("Kms"));
+            Assert.That(Describe(env["Keys__KmsKeyId"]), Is.EqualTo("GetAtt DataKey.Arn"));
+            Assert.That(Cfn.Str(env["Queue__Provider"]), Is.EqualTo("Sqs"));
+            Assert.That(Describe(env["Queue__QueueUrl"]), Is.EqualTo("Ref RunQueue"));
+            Assert.That(Describe(env["Runs__RetentionDays"]), Is.EqualTo("Ref RunsRetentionDays"));
+            Assert.That(Cfn.Str(env["Egress__AllowPrivateNetworks"]), Is.EqualTo("false"), "explicitly blocked in production");
+            Assert.That(Describe(env["Support__Issuer"]), Is.EqualTo("Ref SupportIssuer"));
+            Assert.That(Describe(env["Support__JwksUrl"]), Is.EqualTo("Ref SupportJwksUrl"));
+            Assert.That(Describe(env["Support__Audience"]), Is.EqualTo("Ref SupportAudience"));
+        }
+    }
+
+    [TestCaseSource(nameof(BothFunctions))]
+    public void TableNameIsTheStackTableUnlessARestoredTableOverridesIt(string fn)
+    {
+        var tableName = Template.Environment(fn)["Storage__TableName"];
+        var alternatives = Cfn.Alternatives(tableName).Select(Describe).ToList();
+        Assert.That(alternatives, Does.Contain("Ref DataTable"));
+        Assert.That(alternatives, Is.SubsetOf(new[] { "Ref DataTable", "Ref TableNameOverride" }));
+    }
+
+    [TestCaseSource(nameof(BothFunctions))]
+    public void ForgeJwksUrlIsLeftToTheAppDefault(string fn) =>
+        Assert.That(Template.Environment(fn).ContainsKey("Forge__JwksUrl"), Is.False);
+
+    [Test]
+    public void OnlyTheWorkerRunsTheWorker()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Cfn.Str(Template.Environment(Functions.Api)["Worker__Enabled"]), Is.EqualTo("false"));
+            Assert.That(Cfn.Str(Template.Environment(Functions.Worker)["Worker__Enabled"]), Is.EqualTo("true"));
+        }
+    }
+
+    [Test]
+    public void OnlyTheWorkerForwardsNonHttpEventsToTheBatchEndpoint()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Cfn.Str(Template.Environment(Functions.Worker)["AWS_LWA_PASS_THROUGH_PATH"]), Is.EqualTo("/internal/sqs-batch"));
+            Assert.That(Template.Environment(Functions.Api).ContainsKey("AWS_LWA_PASS_THROUGH_PATH"), Is.False);
+        }
+    }
+
+    [TestCaseSource(nameof(BothFunctions))]
+    public void NoValueLooksLikeASecret(string fn)
+    {
+        foreach (var (key, value) in Template.Environment(fn))
+        {
+            Assert.That(key, Does.Not.Contain("Secret").IgnoreCase.And.Not.Contain("Password").IgnoreCase.And.Not.Contain("Token").IgnoreCase,
+                "secrets live in KMS-wrapped storage, never in function configuration");
+            Assert.That(Cfn.Str(value) ?? "", Does.Not.Match("^(AKIA|ASIA)[A-Z0-9]{16}$"));
+        }
+    }
+}

@@ -1,0 +1,3 @@
+global using System.Text.Json.Nodes;
+global using BluBees.Infra.Tests.Support;
+global using NUnit.Framework;
