@@ -15,6 +15,7 @@ export default defineConfig(({ mode }) => {
   const backend = env.VITE_BLUBEES_BACKEND || env.BLUBEES_BACKEND_URL || 'http://127.0.0.1:5080';
   const proxyEntry: ProxyOptions = { target: backend, changeOrigin: true };
   const proxy = { '/api': proxyEntry, '/dev': proxyEntry };
+  const alias: Record<string, string> = standIn ? { '@forge/bridge': here('ui/src/dev/bridge-standin.ts') } : {};
 
   return {
     root: here('ui'),
@@ -22,7 +23,7 @@ export default defineConfig(({ mode }) => {
     publicDir: here('ui/public'),
     plugins: [react()],
     resolve: {
-      alias: standIn ? { '@forge/bridge': here('ui/src/dev/bridge-standin.ts') } : {},
+      alias,
     },
     build: {
       outDir: mode === 'e2e' ? here('ui/dist-e2e') : here('ui/dist'),
@@ -36,10 +37,12 @@ export default defineConfig(({ mode }) => {
       root: here('.'),
       include: ['test/**/*.test.{ts,tsx,js}', 'ui/src/**/*.test.{ts,tsx}'],
       environment: 'jsdom',
+      pool: 'forks', // the manifest tests chdir() like the Forge CLI; worker threads cannot
       setupFiles: [here('ui/src/test/setup.ts')],
       css: false,
       alias: { '@forge/bridge': here('ui/src/test/bridge-stub.ts') },
       testTimeout: 20000,
+      reporters: ['default', here('test/plain-summary-reporter.ts')],
       // Known noise from Atlaskit in jsdom (uninitialised feature gates, React 18 deprecations).
       onConsoleLog: (log: string) =>
         /feature gate|gateName|Support for defaultProps|Client must be initialized/.test(log) ? false : undefined,

@@ -50,8 +50,12 @@ else
   echo "cfn-lint is not installed on this machine: template lint not run (the template's properties are still asserted by tests/BluBees.Infra.Tests)."
 fi
 
+step "dependency audit (known-vulnerable packages)"
+AUDIT_FAILED=0
+bash scripts/audit-deps.sh || AUDIT_FAILED=1
+
 step "Forge app: npm ci, unit tests, manifest validation"
-(cd forge-app && npm ci --no-audit --no-fund --loglevel=error)
+(cd forge-app && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
 NODE_FAILED=0
 (cd forge-app && npx vitest run --reporter=default --reporter=json --outputFile="$RESULTS/vitest.json") || NODE_FAILED=1
 
@@ -72,7 +76,7 @@ E2E_FAILED=0
 
 step "summary"
 node scripts/summarize-tests.mjs "$RESULTS"
-if [ "$DOTNET_FAILED" -ne 0 ] || [ "$NODE_FAILED" -ne 0 ] || [ "$E2E_FAILED" -ne 0 ]; then
-  echo "FAILED: dotnet=$DOTNET_FAILED vitest=$NODE_FAILED e2e=$E2E_FAILED"
+if [ "$DOTNET_FAILED" -ne 0 ] || [ "$NODE_FAILED" -ne 0 ] || [ "$E2E_FAILED" -ne 0 ] || [ "$AUDIT_FAILED" -ne 0 ]; then
+  echo "FAILED: dotnet=$DOTNET_FAILED vitest=$NODE_FAILED e2e=$E2E_FAILED audit=$AUDIT_FAILED"
   exit 1
 fi

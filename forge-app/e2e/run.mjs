@@ -271,6 +271,17 @@ async function main() {
     assert(/succeeded/.test(rowText), `the run did not succeed: ${rowText}\n${detail}`);
   });
 
+  await step('the issue panel lists the run for the issue', async () => {
+    await page.goto(`${uiBase}/?${query}&view=issue-panel&issueKey=${issueKey}`);
+    await page.getByRole('heading', { name: `Recent runs for ${issueKey}` }).waitFor();
+    const item = page.getByRole('listitem').filter({ hasText: ruleName });
+    await item.waitFor();
+    assert(/succeeded/.test(await item.innerText()), 'the issue panel does not show the run as succeeded');
+    await shot(page, '08-issue-panel');
+    await page.goto(`${uiBase}/?${query}`);
+    await page.getByRole('heading', { name: 'BluBees automations' }).waitFor();
+  });
+
   await step('the secret never comes back: not in the DOM, not in any response the page received', async () => {
     await page.reload();
     await page.getByRole('tab', { name: 'Connections' }).click();
@@ -316,4 +327,5 @@ try {
 }
 console.log(`\nscreenshots and report: ${artifacts}`);
 console.log(`${passed} passed, ${failed} failed`);
+if (process.env.E2E_RESULTS) writeFileSync(process.env.E2E_RESULTS, JSON.stringify({ passed, failed }));
 process.exit(failed ? 1 : 0);

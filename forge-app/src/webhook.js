@@ -34,6 +34,13 @@ export function hookIdOf(request) {
   return last && /^[A-Za-z0-9_-]{6,128}$/.test(last) ? last : undefined;
 }
 
+/**
+ * @typedef {{ statusCode: number, headers: Record<string, string[]>, body: string }} WebTriggerResponse
+ * @param {number} statusCode
+ * @param {unknown} value
+ * @param {Record<string, string[]>} [extraHeaders]
+ * @returns {WebTriggerResponse}
+ */
 function json(statusCode, value, extraHeaders = {}) {
   return {
     statusCode,
@@ -47,6 +54,7 @@ function json(statusCode, value, extraHeaders = {}) {
  * without the Forge runtime.
  */
 export function createHandler(invokeRemote) {
+  /** @returns {Promise<WebTriggerResponse>} */
   return async function handle(request) {
     if (String(request?.method ?? '').toUpperCase() !== 'POST') {
       return json(405, { error: 'method_not_allowed' }, { Allow: ['POST'] });
@@ -78,6 +86,7 @@ export function createHandler(invokeRemote) {
 
     const status = Number(response?.status) || 502;
     const text = await readText(response);
+    /** @type {Record<string, string[]>} */
     const extra = {};
     const retryAfter = response?.headers?.get?.('retry-after');
     if (retryAfter && (status === 429 || status === 503)) extra['Retry-After'] = [retryAfter];

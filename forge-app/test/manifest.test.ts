@@ -138,6 +138,9 @@ describe('manifest.yml validates offline with @forge/manifest', () => {
     expect(remote.operations.sort()).toEqual(['compute', 'fetch', 'storage']);
     expect(remote.storage).toEqual({ inScopeEUD: false });
     expect(manifest!.permissions.scopes.sort()).toEqual(['read:app-system-token', 'read:app-user-token', 'read:jira-work', 'write:jira-work']);
+    // No external egress from the UI: everything goes through invokeRemote.
+    expect(manifest!.permissions.external).toBeUndefined();
+    expect(manifest!.permissions.content).toEqual({ styles: ['unsafe-inline'] });
   });
 });
 

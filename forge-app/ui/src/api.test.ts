@@ -44,7 +44,7 @@ describe('api error mapping', () => {
 
 describe('api calls', () => {
   it('sends method, path and JSON body through the transport and unwraps items', async () => {
-    const t = vi.fn(async () => ({ status: 200, headers: {}, body: { items: [{ id: 'c1' }] } }));
+    const t = vi.fn<Transport>(async () => ({ status: 200, headers: {}, body: { items: [{ id: 'c1' }] } }));
     use(t);
     expect(await api.listConnections()).toEqual([{ id: 'c1' }]);
     expect(t).toHaveBeenCalledWith({ path: '/api/connections', method: 'GET' });
@@ -60,7 +60,7 @@ describe('api calls', () => {
   });
 
   it('encodes ids and builds run filters', async () => {
-    const t = vi.fn(async () => ({ status: 200, headers: {}, body: { items: [], nextCursor: 'n2' } }));
+    const t = vi.fn<Transport>(async () => ({ status: 200, headers: {}, body: { items: [], nextCursor: 'n2' } }));
     use(t);
     const page = await api.listRuns({ ruleId: 'r 1', status: '', from: '2024-01-01T00:00:00.000Z', limit: 25 });
     expect(page.nextCursor).toBe('n2');

@@ -88,7 +88,7 @@ public sealed class LocalKeyRing
 
     private static void Save(string path, RingFile ring)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        Storage.OwnerOnlyFile.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + ".tmp";
         // Create with 0600 before any key byte is written.
         using (var stream = Storage.OwnerOnlyFile.Create(temp))

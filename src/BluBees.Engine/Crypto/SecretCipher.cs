@@ -37,7 +37,17 @@ public sealed class SecretCipher(TenantKeyService keys)
         }
 
         var key = await keys.GetExistingAsync(tenantId, ct) ?? throw new CryptographicException("The tenant has no data key.");
-        var plaintext = Aead.Open(key, Convert.FromBase64String(ciphertext[Prefix.Length..]), Aad(tenantId, recordId));
+        byte[] sealedBytes;
+        try
+        {
+            sealedBytes = Convert.FromBase64String(ciphertext[Prefix.Length..]);
+        }
+        catch (FormatException)
+        {
+            throw new CryptographicException("Malformed secret ciphertext.");
+        }
+
+        var plaintext = Aead.Open(key, sealedBytes, Aad(tenantId, recordId));
         try
         {
             return Encoding.UTF8.GetString(plaintext);

@@ -24,26 +24,26 @@ public sealed class TenantKeyService : IDisposable
         _provider = provider;
         _time = time;
         _options = options.Value;
-        _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.DataKeyCacheSize, Clock = null });
+        _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.DataKeyCacheSize });
     }
 
     /// <summary>Returns the tenant's data key, creating and storing it when the tenant has none yet.</summary>
     public async Task<byte[]> GetOrCreateAsync(string tenantId, CancellationToken ct)
     {
-        if (_cache.TryGetValue(tenantId, out byte[]? cached) && cached is not null)
+        if (Cached(tenantId) is { } cached)
         {
             return cached;
         }
 
         var key = await LoadAsync(tenantId, ct) ?? await CreateAsync(tenantId, ct);
-        _cache.Set(tenantId, key, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _options.DataKeyCacheTtl });
+        Remember(tenantId, key);
         return key;
     }
 
     /// <summary>Returns the tenant's data key or null when it was never created or has been shredded.</summary>
     public async Task<byte[]?> GetExistingAsync(string tenantId, CancellationToken ct)
     {
-        if (_cache.TryGetValue(tenantId, out byte[]? cached) && cached is not null)
+        if (Cached(tenantId) is { } cached)
         {
             return cached;
         }
@@ -51,11 +51,20 @@ public sealed class TenantKeyService : IDisposable
         var key = await LoadAsync(tenantId, ct);
         if (key is not null)
         {
-            _cache.Set(tenantId, key, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _options.DataKeyCacheTtl });
+            Remember(tenantId, key);
         }
 
         return key;
     }
+
+    // Expiry is checked against the injected clock (not the cache's own), so tests and operators see the same TTL.
+    private byte[]? Cached(string tenantId)
+        => _cache.TryGetValue(tenantId, out CachedKey? entry) && entry is not null && _time.GetUtcNow() < entry.ExpiresAt ? entry.Key : null;
+
+    private void Remember(string tenantId, byte[] key)
+        => _cache.Set(tenantId, new CachedKey(key, _time.GetUtcNow() + _options.DataKeyCacheTtl), new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = _options.DataKeyCacheTtl });
+
+    private sealed record CachedKey(byte[] Key, DateTimeOffset ExpiresAt);
 
     /// <summary>Forgets the in-memory copy (uninstall, rotation).</summary>
     public void Evict(string tenantId) => _cache.Remove(tenantId);
@@ -72,9 +81,10 @@ public sealed class TenantKeyService : IDisposable
         var stored = JsonSerializer.Deserialize<StoredDataKey>(item.Data, JsonDefaults.Options)!;
         var rewrapped = await _provider.ReWrapAsync(tenantId, new WrappedDataKey(stored.KeyId, Convert.FromBase64String(stored.Wrapped)), ct);
         var updated = stored with { KeyId = rewrapped.KeyId, Wrapped = Convert.ToBase64String(rewrapped.Ciphertext), RotatedAt = _time.GetUtcNow() };
-        await _store.PutAsync(item with { Data = JsonSerializer.Serialize(updated, JsonDefaults.Options) }, ct);
+        // Conditional: an uninstall racing with rotation must not bring the shredded key back.
+        var written = await _store.PutIfRevisionAsync(item with { Data = JsonSerializer.Serialize(updated, JsonDefaults.Options) }, item.Revision, ct);
         Evict(tenantId);
-        return true;
+        return written;
     }
 
     /// <summary>The id of the key-encryption key that wraps the tenant's data key, or null.</summary>

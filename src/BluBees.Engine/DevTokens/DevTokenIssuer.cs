@@ -46,7 +46,7 @@ public sealed class DevTokenIssuer : IDisposable
         else
         {
             rsa.KeySize = 2048;
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            OwnerOnlyFile.CreateDirectory(Path.GetDirectoryName(path)!);
             using var stream = OwnerOnlyFile.Create(path);
             using var writer = new StreamWriter(stream);
             writer.Write(rsa.ExportPkcs8PrivateKeyPem());

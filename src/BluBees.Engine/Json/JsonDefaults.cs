@@ -22,6 +22,8 @@ public static class JsonDefaults
             MaxDepth = 64,
             Encoder = JavaScriptEncoder.Default,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            // Web defaults accept "2" for a number; configuration is typed strictly so mistakes surface.
+            NumberHandling = JsonNumberHandling.Strict,
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
         options.MakeReadOnly(populateMissingResolver: true);

@@ -50,6 +50,10 @@ public static class HttpStepCompiler
             {
                 errors.Add(path + ".url", "must start with https:// (or http:// where the operator allows it)");
             }
+            else if (urlTemplate is { IsConstant: true } && connection is not null && !SameOrigin(step.Url, connection.BaseUrl))
+            {
+                errors.Add(path + ".url", "is not on the connection's origin; a connection's credential is only sent to its own host");
+            }
         }
         else if (step.Path is not null)
         {
@@ -86,6 +90,10 @@ public static class HttpStepCompiler
             ? null
             : new CompiledHttpStep(step.Id!, connection?.Id ?? step.Connection, method, pathTemplate, urlTemplate, headers, query, body, TimeSpan.FromSeconds(timeout), step.OnError == "continue");
     }
+
+    private static bool SameOrigin(string a, string b)
+        => Uri.TryCreate(a.Trim(), UriKind.Absolute, out var x) && Uri.TryCreate(b, UriKind.Absolute, out var y)
+        && Uri.Compare(x, y, UriComponents.SchemeAndServer, UriFormat.SafeUnescaped, StringComparison.OrdinalIgnoreCase) == 0;
 
     private static bool StartsWithAllowedScheme(string url)
         => url.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("http://", StringComparison.OrdinalIgnoreCase);

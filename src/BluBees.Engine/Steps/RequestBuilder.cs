@@ -25,6 +25,9 @@ public static class RequestBuilder
             return (null, targetFailure);
         }
 
+        // A '#' rendered from event data would turn everything after it (the query, a query-string credential)
+        // into a fragment that is never sent: keep it as data.
+        target = target.Replace("#", "%23", StringComparison.Ordinal);
         var query = new StringBuilder(target.Contains('?', StringComparison.Ordinal) ? "&" : "?");
         foreach (var (name, template) in step.Query)
         {
@@ -153,8 +156,21 @@ public static class RequestBuilder
                 headers.Add(new EgressHeader(connection.Auth.Name!, secret, IsCredential: true));
                 break;
             case AuthTypes.ApiKey:
+                RemoveQueryParameter(query, connection.Auth.Name!);
                 query.Append(Uri.EscapeDataString(connection.Auth.Name!)).Append('=').Append(secret == Mask ? Mask : Uri.EscapeDataString(secret)).Append('&');
                 break;
+        }
+    }
+
+    private static void RemoveQueryParameter(StringBuilder query, string name)
+    {
+        var prefix = Uri.EscapeDataString(name) + "=";
+        var kept = query.ToString(1, query.Length - 1).Split('&', StringSplitOptions.RemoveEmptyEntries).Where(p => !p.StartsWith(prefix, StringComparison.Ordinal));
+        var first = query[0];
+        query.Clear().Append(first);
+        foreach (var part in kept)
+        {
+            query.Append(part).Append('&');
         }
     }
 

@@ -17,7 +17,14 @@ internal sealed class SqliteStore : IStore
     {
         _time = time;
         var path = options.Value.SqlitePath;
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        OwnerOnlyFile.CreateDirectory(Path.GetDirectoryName(path)!);
+        // SQLite gives its -wal and -shm files the main file's mode: create it owner-only before first open.
+        if (!File.Exists(path))
+        {
+            using (OwnerOnlyFile.Create(path))
+            {
+            }
+        }
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -48,7 +55,13 @@ internal sealed class SqliteStore : IStore
             ) WITHOUT ROWID;
             """;
         command.ExecuteNonQuery();
-        OwnerOnlyFile.Restrict(DatabasePath);
+        foreach (var file in new[] { DatabasePath, DatabasePath + "-wal", DatabasePath + "-shm" })
+        {
+            if (File.Exists(file))
+            {
+                OwnerOnlyFile.Restrict(file);
+            }
+        }
     }
 
     private SqliteConnection Open()

@@ -81,6 +81,7 @@ public sealed class BadInputTests : BackendFixture
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/rules") { Content = new StringContent("name=x") };
         request.Headers.Authorization = new("Bearer", Issuer.Mint(Samples.NewTenant()));
+        request.Headers.Add(FakeJira.UserTokenHeader, Backend.Jira.IssueUserToken("557058:admin"));
         using var response = await Backend.Client.SendAsync(request);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
         await ProblemAsync(response);

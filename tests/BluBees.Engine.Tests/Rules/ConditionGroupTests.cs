@@ -38,12 +38,14 @@ public sealed class ConditionGroupTests
     }
 
     [Test]
-    public void EmptyGroupsAreTheIdentityOfTheirOperator()
+    public void EmptyGroupsAreRefusedBecauseAnEmptyAnyCouldNeverFire()
     {
-        using (Assert.EnterMultipleScope())
+        foreach (var (json, path) in new[] { ("""{ "all": [] }""", "conditions.all"), ("""{ "any": [] }""", "conditions.any") })
         {
-            Assert.That(Compile("""{ "all": [] }""").Evaluate(SampleEvents.Scope(), null), Is.True);
-            Assert.That(Compile("""{ "any": [] }""").Evaluate(SampleEvents.Scope(), null), Is.False);
+            var errors = new BluBees.Engine.Validation.ValidationErrors();
+            var node = System.Text.Json.JsonSerializer.Deserialize<BluBees.Engine.Rules.ConditionNode>(json, BluBees.Engine.Json.JsonDefaults.Options);
+            Assert.That(BluBees.Engine.Rules.Conditions.ConditionCompiler.Compile(node, "conditions", errors), Is.Null, json);
+            Assert.That(errors.ToDictionary()[path], Is.EqualTo(new[] { "a group needs at least one condition" }), json);
         }
     }
 

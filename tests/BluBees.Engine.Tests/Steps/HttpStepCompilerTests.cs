@@ -46,8 +46,8 @@ public sealed class HttpStepCompilerTests
     public void WithoutAConnectionListTheIdIsTrusted()
     {
         // Run-time compilation of an already validated version passes no connection list.
-        var errors = new Validation.ValidationErrors();
-        var step = HttpStepCompiler.Compile(Step("""{ "id": "s", "type": "http", "connection": "conn_gone" }"""), "steps[0]", null, new EgressOptions(), Templates.TemplateLimits.Default, errors);
+        var errors = new BluBees.Engine.Validation.ValidationErrors();
+        var step = HttpStepCompiler.Compile(Step("""{ "id": "s", "type": "http", "connection": "conn_gone" }"""), "steps[0]", null, new EgressOptions(), BluBees.Engine.Templates.TemplateLimits.Default, errors);
 
         Assert.That(errors.IsEmpty, Is.True);
         Assert.That(step!.ConnectionId, Is.EqualTo("conn_gone"));
@@ -160,7 +160,7 @@ public sealed class HttpStepCompilerTests
         Assert.That(errors.Keys, Is.EquivalentTo(new[] { "steps[0].path", "steps[0].headers.X-Foo", "steps[0].query.q", "steps[0].body.a.b", "steps[0].body.list[1]" }));
         Assert.That(errors["steps[0].path"], Is.EqualTo(new[] { "template error at line 1, column 24: unknown filter 'frobnicate'" }));
         Assert.That(errors["steps[0].headers.X-Foo"], Is.EqualTo(new[] { "template error at line 1, column 16: unknown filter 'nope'" }));
-        Assert.That(errors["steps[0].query.q"].Single(), Does.StartWith("template error at line 1, column "));
+        Assert.That(errors["steps[0].query.q"], Has.Some.StartsWith("template error at line 1, column "));
         Assert.That(errors["steps[0].body.a.b"], Is.EqualTo(new[] { "template error at line 2, column 13: expected a property name but found end of tag" }));
         Assert.That(errors["steps[0].body.list[1]"], Is.EqualTo(new[] { "template error at line 1, column 8: expected a filter name but found end of tag" }));
     }
@@ -287,7 +287,7 @@ public sealed class HttpStepCompilerTests
     [Test]
     public void ApiKeyConnectionsAreFoundById()
     {
-        var connections = Connections(Connection("conn_key", "https://key.example.com", new ConnectionAuth { Type = AuthTypes.ApiKey, In = "header", Name = "X-Api-Key" }));
+        var connections = ConnectionMap(Connection("conn_key", "https://key.example.com", new ConnectionAuth { Type = AuthTypes.ApiKey, In = "header", Name = "X-Api-Key" }));
 
         Assert.That(Valid("""{ "id": "s", "type": "http", "connection": "conn_key" }""", connections).ConnectionId, Is.EqualTo("conn_key"));
         Assert.That(Errors("""{ "id": "s", "type": "http", "connection": "conn_api" }""", connections).Keys, Is.EqualTo(new[] { "steps[0].connection" }));

@@ -20,10 +20,10 @@ internal static class StepKit
     public static Connection Connection(string id = ApiId, string baseUrl = ApiBase, ConnectionAuth? auth = null, string? ciphertext = "v1.stored")
         => new(id, "Example API", baseUrl, auth ?? new ConnectionAuth { Type = AuthTypes.Bearer }, ciphertext, Created, Created);
 
-    public static Dictionary<string, Connection> Connections(params Connection[] connections)
+    public static Dictionary<string, Connection> ConnectionMap(params Connection[] connections)
         => connections.ToDictionary(c => c.Id, StringComparer.Ordinal);
 
-    public static Dictionary<string, Connection> DefaultConnections() => Connections(Connection());
+    public static Dictionary<string, Connection> DefaultConnections() => ConnectionMap(Connection());
 
     public static StepDefinition Step(string json) => TestJson.Read<StepDefinition>(json);
 
@@ -34,6 +34,15 @@ internal static class StepKit
         var errors = new ValidationErrors();
         var step = HttpStepCompiler.Compile(Step(stepJson), "steps[0]", connections ?? DefaultConnections(), egress ?? new EgressOptions(), TemplateLimits.Default, errors);
         return (step, errors);
+    }
+
+    /// <summary>Compiles a step the way the worker compiles a stored version: without a connection map.</summary>
+    public static CompiledHttpStep ValidAtRunTime(string stepJson, EgressOptions? egress = null)
+    {
+        var errors = new ValidationErrors();
+        var step = HttpStepCompiler.Compile(Step(stepJson), "steps[0]", null, egress ?? new EgressOptions(), TemplateLimits.Default, errors);
+        Assert.That(errors.IsEmpty, Is.True, errors.ToString());
+        return step!;
     }
 
     /// <summary>Compiles a step that must be valid.</summary>

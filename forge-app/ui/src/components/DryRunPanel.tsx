@@ -92,7 +92,16 @@ export function DryRunPanel({
       <p style={{ margin: 0, color: token('color.text.subtle') }}>
         Test the rule as it is in the editor, without calling anything: see whether it matches and the requests it would send.
       </p>
-      <div style={row('space.100')}>
+      {/* Enter in the issue key loads the sample instead of submitting the surrounding rule form. */}
+      <div
+        style={row('space.100')}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.target as HTMLElement).id === 'dryrun-issueKey') {
+            e.preventDefault();
+            void loadSample();
+          }
+        }}
+      >
         <TextField id="dryrun-issueKey" label="Issue key (optional)" value={issueKey} onChange={setIssueKey} placeholder="ABC-123" width={160} />
         <Button onClick={loadSample} isLoading={loadingSample}>
           Load event from issue

@@ -6,8 +6,8 @@ import { api, type RuleSummary, type Run } from '../api';
 import { EmptyState, ErrorBanner, formatDuration, formatTime, Loading, row, SelectField, stack, StatusLozenge, useLoad } from './common';
 
 /** Manual rules: uses the list's trigger type when the backend sends it, else reads each enabled rule. */
-export async function loadManualRules(): Promise<RuleSummary[]> {
-  const rules = await api.listRules();
+export async function loadManualRules(rules?: RuleSummary[]): Promise<RuleSummary[]> {
+  rules ??= await api.listRules();
   const typed = rules.filter((r) => r.triggerType || r.trigger?.type);
   if (typed.length === rules.length) return rules.filter((r) => r.enabled && (r.triggerType ?? r.trigger?.type) === 'manual');
   const candidates = rules.filter((r) => r.enabled).slice(0, 25);
@@ -17,7 +17,11 @@ export async function loadManualRules(): Promise<RuleSummary[]> {
 
 export function IssuePanel({ issueKey }: { issueKey: string }) {
   const runs = useLoad<Run[]>(() => api.issueRuns(issueKey), [issueKey]);
-  const manual = useLoad<RuleSummary[]>(() => loadManualRules(), []);
+  const rules = useLoad(async () => {
+    const all = await api.listRules();
+    return { all, manual: await loadManualRules(all) };
+  }, []);
+  const manual = { ...rules, data: rules.data?.manual };
   const [ruleId, setRuleId] = useState('');
   const [running, setRunning] = useState(false);
   const [message, setMessage] = useState<string>();
@@ -27,7 +31,7 @@ export function IssuePanel({ issueKey }: { issueKey: string }) {
     if (!ruleId && manual.data?.length) setRuleId(manual.data[0].id);
   }, [manual.data, ruleId]);
 
-  const nameOf = (id: string) => manual.data?.find((r) => r.id === id)?.name;
+  const nameOf = (id: string) => rules.data?.all.find((r) => r.id === id)?.name;
 
   async function runNow() {
     if (!ruleId) return;

@@ -170,3 +170,15 @@ describe('rule editor', () => {
     expect(screen.queryByRole('button', { name: 'Add condition' })).toBeNull();
   });
 });
+
+describe('dry run issue key', () => {
+  it('loads the sample on Enter instead of saving the rule', async () => {
+    const backend = backendWithBasics();
+    backend.on('GET', '/api/issues/ABC-1/sample-event', () => ({ eventType: 'avi:jira:created:issue', issue: { key: 'ABC-1' } }));
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={() => undefined} onCancel={() => undefined} />);
+    await u.type(await screen.findByLabelText(/^Issue key/), 'ABC-1{Enter}');
+    expect(await screen.findByText('Loaded a sample event for ABC-1.')).toBeInTheDocument();
+    expect(backend.callsTo('PUT', '/api/rules/r1')).toHaveLength(0);
+  });
+});

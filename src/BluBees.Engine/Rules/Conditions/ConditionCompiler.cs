@@ -9,7 +9,7 @@ public static class ConditionCompiler
     public const int MaxDepth = 8;
     public const int MaxConditions = 100;
     public const int MaxRegexLength = 1000;
-    public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(500);
 
     public static ICondition? Compile(ConditionNode? node, string path, ValidationErrors errors)
     {
@@ -57,6 +57,11 @@ public static class ConditionCompiler
             var requireAll = node.All is not null;
             var items = node.All ?? node.Any!;
             var name = requireAll ? "all" : "any";
+            if (items.Count == 0)
+            {
+                errors.Add($"{path}.{name}", "a group needs at least one condition");
+                return null;
+            }
             var children = new List<ICondition>(items.Count);
             for (var i = 0; i < items.Count; i++)
             {
@@ -155,7 +160,19 @@ public static class ConditionCompiler
 
         try
         {
-            return new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, RegexTimeout);
+            var regex = new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, RegexTimeout);
+            // The first match of a fresh NonBacktracking regex pays a one-off construction cost; pay it here,
+            // at compile time, not inside the first run's time budget.
+            try
+            {
+                regex.IsMatch("warm-up");
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                // Only the warm-up ran late; real evaluations still have their budget.
+            }
+
+            return regex;
         }
         catch (ArgumentException ex)
         {

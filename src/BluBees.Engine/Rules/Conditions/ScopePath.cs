@@ -76,9 +76,9 @@ public sealed class ScopePath
             i = end < text.Length && text[end] == '.' ? end + 1 : end;
         }
 
-        if (segments.Count == 0)
+        if (segments.Count == 0 || text.EndsWith('.'))
         {
-            error = "the field path is empty";
+            error = segments.Count == 0 ? "the field path is empty" : "the field path ends with '.'";
             return null;
         }
 

@@ -32,7 +32,7 @@ public sealed class CompiledTrigger(
         };
         if (!sourceMatches)
         {
-            reason = $"the rule has a {kind.ToString().ToLowerInvariant()} trigger";
+            reason = kind == TriggerKind.Event ? "the rule has an event trigger" : $"the rule has a {kind.ToString().ToLowerInvariant()} trigger";
             return false;
         }
 

@@ -1,0 +1,31 @@
+namespace BluBees.Engine.Support;
+
+/// <summary>
+/// One support read, allowed or denied, in the tenant partition at <c>AUDIT#&lt;time&gt;#&lt;id&gt;</c>.
+/// Holds who (the identity provider's subject), what (route and filter parameters: metadata) and why.
+/// </summary>
+public sealed record SupportAuditEntry(
+    string Id,
+    DateTimeOffset At,
+    string Actor,
+    string? ActorEmail,
+    string TenantId,
+    string Route,
+    IReadOnlyDictionary<string, string> Query,
+    string Outcome,
+    string? GrantId,
+    string? Reason);
+
+public static class SupportAuditOutcome
+{
+    public const string Allowed = "allowed";
+    public const string Denied = "denied";
+}
+
+/// <summary>Why a support read was denied, as a closed vocabulary.</summary>
+public static class SupportDenial
+{
+    public const string NoGrant = "no_grant";
+    public const string Role = "role_missing";
+    public const string Mfa = "mfa_missing";
+}

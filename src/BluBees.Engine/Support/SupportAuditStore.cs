@@ -1,0 +1,34 @@
+using BluBees.Engine.Common;
+using BluBees.Engine.Storage;
+
+namespace BluBees.Engine.Support;
+
+/// <summary>
+/// The support audit trail of a tenant, newest first. An entry's id is <c>&lt;ms13&gt;-&lt;random&gt;</c> and its
+/// sort key <c>AUDIT#&lt;ms13&gt;#&lt;id&gt;</c>; the id doubles as the paging cursor.
+/// </summary>
+public sealed class SupportAuditStore(IStore store, TimeProvider time, TimeSpan retention)
+{
+    public async Task<SupportAuditEntry> WriteAsync(string tenantId, Func<string, DateTimeOffset, SupportAuditEntry> create, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var entry = create(Ids.NewRunId(now), now);
+        await store.PutAsync(new StoreItem(Keys.Tenant(tenantId), SortKey(entry.Id), StoredJson.Write(entry), (now + retention).ToUnixTimeSeconds()), ct);
+        return entry;
+    }
+
+    public async Task<(IReadOnlyList<SupportAuditEntry> Items, string? NextCursor)> ListAsync(string tenantId, int limit, string? cursor, CancellationToken ct)
+    {
+        var page = await store.QueryAsync(
+            new QueryRequest(Keys.Tenant(tenantId), Keys.AuditPrefix) { Descending = true, Limit = limit, StartAfter = cursor is null ? null : SortKey(cursor) },
+            ct);
+        var next = page.NextCursor is { } sk ? sk[(sk.LastIndexOf('#') + 1)..] : null;
+        return ([.. page.Items.Select(i => StoredJson.Read<SupportAuditEntry>(i.Data))], next);
+    }
+
+    /// <summary>Cursors are entry ids this store issued: 13 digits, a dash, id characters.</summary>
+    public static bool IsCursor(string? value)
+        => value is { Length: > 14 and <= 64 } && value[13] == '-' && value.AsSpan(0, 13).IndexOfAnyExceptInRange('0', '9') < 0 && Ids.IsWellFormed(value);
+
+    private static string SortKey(string id) => Keys.AuditPrefix + id[..13] + "#" + id;
+}

@@ -1,0 +1,79 @@
+using BluBees.Engine.Common;
+using BluBees.Engine.Storage;
+
+namespace BluBees.Engine.Support;
+
+/// <summary>
+/// Grants live in the tenant partition under time-ordered ids, so the newest come first and an active grant
+/// (at most <see cref="SupportGrant.MaxHours"/> old) is found in a bounded window. A grant is kept until its
+/// expiry plus the audit retention, so every audit entry that names it can still be explained.
+/// </summary>
+public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan retention)
+{
+    private const int ScanLimit = 100;
+
+    public async Task<SupportGrant> CreateAsync(string tenantId, TimeSpan duration, string createdBy, string? reason, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var grant = new SupportGrant(Ids.NewRunId(now), now, now + duration, createdBy, reason);
+        await store.PutAsync(Item(tenantId, grant), ct);
+        return grant;
+    }
+
+    /// <summary>The newest grants, active or not (expired grants disappear after the retention).</summary>
+    public async Task<IReadOnlyList<SupportGrant>> ListAsync(string tenantId, int limit, CancellationToken ct)
+    {
+        var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenantId), Keys.GrantPrefix) { Descending = true, Limit = limit }, ct);
+        return [.. page.Items.Select(i => StoredJson.Read<SupportGrant>(i.Data))];
+    }
+
+    /// <summary>An unrevoked grant whose expiry is in the future, or null. Fails closed: unreadable means none.</summary>
+    public async Task<SupportGrant?> FindActiveAsync(string tenantId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var oldestPossible = now - TimeSpan.FromHours(SupportGrant.MaxHours) - TimeSpan.FromMinutes(1);
+        var page = await store.QueryAsync(
+            new QueryRequest(Keys.Tenant(tenantId), Keys.GrantPrefix) { Descending = true, Limit = ScanLimit, SkFrom = Keys.GrantPrefix + Ids.RunIdLowerBound(oldestPossible) },
+            ct);
+        return page.Items.Select(i => StoredJson.Read<SupportGrant>(i.Data)).FirstOrDefault(g => g.IsActiveAt(now));
+    }
+
+    /// <summary>Whether the tenant ever granted access (within the retention): such tenants get denial audits.</summary>
+    public async Task<bool> AnyAsync(string tenantId, CancellationToken ct)
+        => (await store.QueryAsync(new QueryRequest(Keys.Tenant(tenantId), Keys.GrantPrefix) { Limit = 1 }, ct)).Items.Count > 0;
+
+    /// <summary>Sets <c>revokedAt</c> (idempotent: a revoked grant keeps its first revocation). Null when unknown.</summary>
+    public async Task<SupportGrant?> RevokeAsync(string tenantId, string grantId, string? revokedBy, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(grantId))
+        {
+            return null;
+        }
+
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.GrantPrefix + grantId, ct);
+            if (item is null)
+            {
+                return null;
+            }
+
+            var grant = StoredJson.Read<SupportGrant>(item.Data);
+            if (grant.RevokedAt is not null)
+            {
+                return grant;
+            }
+
+            var revoked = grant with { RevokedAt = time.GetUtcNow(), RevokedBy = revokedBy };
+            if (await store.PutIfRevisionAsync(Item(tenantId, revoked), item.Revision, ct))
+            {
+                return revoked;
+            }
+        }
+
+        throw new InvalidOperationException("The grant changed concurrently three times.");
+    }
+
+    private StoreItem Item(string tenantId, SupportGrant grant)
+        => new(Keys.Tenant(tenantId), Keys.GrantPrefix + grant.Id, StoredJson.Write(grant), (grant.ExpiresAt + retention).ToUnixTimeSeconds());
+}

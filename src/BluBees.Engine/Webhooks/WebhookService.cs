@@ -1,0 +1,135 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using BluBees.Engine.Common;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Validation;
+
+namespace BluBees.Engine.Webhooks;
+
+/// <summary>
+/// Incoming webhooks of one tenant. The signing secret is generated here, returned once (create, rotate) and
+/// otherwise exists only as ciphertext; a third party's request bodies never pass through this class.
+/// </summary>
+public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvider time)
+{
+    public const int MaxWebhooksPerTenant = 50;
+    public const int MaxNameLength = 100;
+
+    public async Task<IReadOnlyList<Webhook>> ListAsync(string tenantId, CancellationToken ct)
+    {
+        var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenantId), Keys.WebhookPrefix) { Limit = MaxWebhooksPerTenant }, ct);
+        return [.. page.Items.Select(i => StoredJson.Read<Webhook>(i.Data)).OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase)];
+    }
+
+    public async Task<Webhook?> GetAsync(string tenantId, string id, CancellationToken ct)
+        => await GetItemAsync(tenantId, id, ct) is { } item ? StoredJson.Read<Webhook>(item.Data) : null;
+
+    public async Task<Outcome<WebhookWithSecret>> CreateAsync(string tenantId, WebhookInput input, CancellationToken ct)
+    {
+        var errors = Validate(input);
+        if (!errors.IsEmpty)
+        {
+            return Outcome<WebhookWithSecret>.Invalid(errors);
+        }
+
+        if ((await ListAsync(tenantId, ct)).Count >= MaxWebhooksPerTenant)
+        {
+            return Outcome<WebhookWithSecret>.Conflict($"A tenant may have at most {MaxWebhooksPerTenant} webhooks.");
+        }
+
+        var id = Ids.New("hook");
+        var now = time.GetUtcNow();
+        var secret = NewSecret();
+        var hook = new Webhook(id, input.Name!.Trim(), await cipher.EncryptAsync(tenantId, SecretRecordId(id), secret, ct), now, now);
+        if (!await store.PutIfAbsentAsync(new StoreItem(Keys.Tenant(tenantId), Key(id), StoredJson.Write(hook)), ct))
+        {
+            return Outcome<WebhookWithSecret>.Conflict("A webhook with the same id exists; try again.");
+        }
+
+        return Outcome<WebhookWithSecret>.Ok(WebhookWithSecret.From(hook, secret));
+    }
+
+    /// <summary>Replaces the secret; the old one stops working at once.</summary>
+    public async Task<Outcome<WebhookWithSecret>> RotateSecretAsync(string tenantId, string id, CancellationToken ct)
+    {
+        if (await GetItemAsync(tenantId, id, ct) is not { } item)
+        {
+            return Outcome<WebhookWithSecret>.NotFound($"Webhook '{id}' does not exist.");
+        }
+
+        var secret = NewSecret();
+        var hook = StoredJson.Read<Webhook>(item.Data) with
+        {
+            SecretCiphertext = await cipher.EncryptAsync(tenantId, SecretRecordId(id), secret, ct),
+            SecretRotatedAt = time.GetUtcNow(),
+        };
+        if (!await store.PutIfRevisionAsync(item with { Data = StoredJson.Write(hook) }, item.Revision, ct))
+        {
+            return Outcome<WebhookWithSecret>.Conflict("The webhook was changed at the same time; reload and try again.");
+        }
+
+        return Outcome<WebhookWithSecret>.Ok(WebhookWithSecret.From(hook, secret));
+    }
+
+    public Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct)
+        => Ids.IsWellFormed(id) ? store.DeleteAsync(Keys.Tenant(tenantId), Key(id), ct) : Task.FromResult(false);
+
+    /// <summary>Decrypts the signing secret for one verification. Callers drop it at once.</summary>
+    public Task<string> RevealSecretAsync(string tenantId, Webhook hook, CancellationToken ct)
+        => cipher.DecryptAsync(tenantId, SecretRecordId(hook.Id), hook.SecretCiphertext, ct);
+
+    /// <summary>
+    /// Records a verified delivery (hook + MAC) until <paramref name="expiresAt"/>; false when the same signed
+    /// request was already seen (a replay). Only a hash of the MAC is stored, never the body.
+    /// </summary>
+    public Task<bool> TryRecordDeliveryAsync(string tenantId, string hookId, byte[] mac, DateTimeOffset expiresAt, CancellationToken ct)
+        => store.PutIfAbsentAsync(
+            new StoreItem(Keys.Tenant(tenantId), DeliveryKey(hookId, mac), StoredJson.Write(new DeliveryMarker(time.GetUtcNow())), expiresAt.ToUnixTimeSeconds()), ct);
+
+    /// <summary>Forgets a recorded delivery (the run could not be queued; the sender's retry must not count as a replay).</summary>
+    public Task ForgetDeliveryAsync(string tenantId, string hookId, byte[] mac, CancellationToken ct)
+        => store.DeleteAsync(Keys.Tenant(tenantId), DeliveryKey(hookId, mac), ct);
+
+    public static string SecretRecordId(string webhookId) => "webhook/" + webhookId;
+
+    private async Task<StoreItem?> GetItemAsync(string tenantId, string id, CancellationToken ct)
+        => Ids.IsWellFormed(id) ? await store.GetAsync(Keys.Tenant(tenantId), Key(id), ct) : null;
+
+    private static string Key(string id) => Keys.WebhookPrefix + id;
+
+    private static string DeliveryKey(string hookId, byte[] mac)
+        => Keys.Dedup("hook-" + Convert.ToHexStringLower(SHA256.HashData([.. Encoding.UTF8.GetBytes(hookId + "\n"), .. mac])));
+
+    private static string NewSecret()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(32);
+        try
+        {
+            return Base64Url.EncodeToString(bytes);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    private static ValidationErrors Validate(WebhookInput input)
+    {
+        var errors = new ValidationErrors();
+        var name = input.Name?.Trim();
+        if (string.IsNullOrEmpty(name))
+        {
+            errors.Add("name", "is required");
+        }
+        else if (name.Length > MaxNameLength || name.Any(char.IsControl))
+        {
+            errors.Add("name", $"must be at most {MaxNameLength} characters without control characters");
+        }
+
+        return errors;
+    }
+
+    private sealed record DeliveryMarker(DateTimeOffset ReceivedAt);
+}

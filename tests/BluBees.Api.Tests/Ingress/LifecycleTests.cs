@@ -1,0 +1,62 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+using BluBees.Engine.Connections;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BluBees.Api.Tests.Ingress;
+
+/// <summary>installed creates the tenant; preUninstall deletes every item of the tenant and its data key.</summary>
+public sealed class LifecycleTests : BackendFixture
+{
+    [Test]
+    public async Task Installed_creates_the_tenant_record_and_data_key()
+    {
+        var tenant = Samples.NewTenant();
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", tenant, new JsonObject { ["eventType"] = "avi:forge:installed:app" });
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var store = Backend.Services.GetRequiredService<IStore>();
+        Assert.That(await store.GetAsync(Keys.Tenant(tenant), Keys.TenantMeta, CancellationToken.None), Is.Not.Null);
+        Assert.That(await store.GetAsync(Keys.Tenant(tenant), Keys.DataKey, CancellationToken.None), Is.Not.Null);
+    }
+
+    [Test]
+    public async Task PreUninstall_deletes_everything_of_the_tenant_and_shreds_its_secrets()
+    {
+        var tenant = Samples.NewTenant();
+        var bystander = Samples.NewTenant();
+        var secret = Samples.Canary("secret");
+        var connectionId = await CreateConnectionAsync(tenant, secret);
+        await CreateRuleAsync(tenant, Samples.Rule(connectionId));
+        var bystanderConnection = await CreateConnectionAsync(bystander);
+        using (await Backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-901", "before uninstall")))
+        {
+            await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count > 0);
+        }
+
+        var store = Backend.Services.GetRequiredService<IStore>();
+        var stolen = (await store.GetAsync(Keys.Tenant(tenant), Keys.Connection(connectionId), CancellationToken.None))!;
+        var stolenCiphertext = BluBees.Engine.Common.StoredJson.Read<Connection>(stolen.Data).SecretCiphertext!;
+
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", tenant, new JsonObject { ["payload"] = new JsonObject { ["eventType"] = "preUninstall" } });
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+
+        Assert.That((await Backend.DumpStoreAsync()).Where(row => row.Contains(tenant, StringComparison.Ordinal)), Is.Empty, "no item of the tenant remains, the directory entry included");
+        Assert.That(await store.GetAsync(Keys.Tenant(bystander), Keys.Connection(bystanderConnection), CancellationToken.None), Is.Not.Null, "other tenants are untouched");
+
+        // A copy of the ciphertext taken before uninstall no longer decrypts: its data key is gone.
+        var cipher = Backend.Services.GetRequiredService<SecretCipher>();
+        Assert.That(async () => await cipher.DecryptAsync(tenant, ConnectionService.SecretRecordId(connectionId), stolenCiphertext, CancellationToken.None), Throws.InstanceOf<CryptographicException>());
+    }
+
+    [Test]
+    public async Task An_unknown_lifecycle_event_is_400()
+    {
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", Samples.NewTenant(), new JsonObject { ["eventType"] = "avi:forge:exploded:app" });
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        await ProblemAsync(response);
+    }
+}

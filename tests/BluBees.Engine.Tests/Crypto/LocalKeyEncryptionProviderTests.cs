@@ -1,0 +1,108 @@
+using System.Security.Cryptography;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Tests.Support;
+using NUnit.Framework;
+
+namespace BluBees.Engine.Tests.Crypto;
+
+public sealed class LocalKeyEncryptionProviderTests
+{
+    private TempDirectory _dir = null!;
+    private LocalKeyRing _ring = null!;
+    private LocalKeyEncryptionProvider _provider = null!;
+
+    private static CancellationToken Ct => CancellationToken.None;
+
+    [SetUp]
+    public void CreateRing()
+    {
+        _dir = new TempDirectory();
+        _ring = new LocalKeyRing(_dir.File("keyring.json"));
+        _provider = new LocalKeyEncryptionProvider(_ring);
+    }
+
+    [TearDown]
+    public void RemoveRing() => _dir.Dispose();
+
+    [Test]
+    public async Task GeneratesAFreshDataKeyWrappedUnderTheCurrentKey()
+    {
+        var a = await _provider.GenerateDataKeyAsync("tenant-a", Ct);
+        var b = await _provider.GenerateDataKeyAsync("tenant-a", Ct);
+
+        Assert.That(a.Plaintext, Has.Length.EqualTo(Aead.KeySize));
+        Assert.That(a.Wrapped.KeyId, Is.EqualTo(_ring.CurrentKeyId));
+        Assert.That(_provider.CurrentKeyId, Is.EqualTo(_ring.CurrentKeyId));
+        Assert.That(a.Plaintext, Is.Not.EqualTo(b.Plaintext));
+        Assert.That(Convert.ToHexString(a.Wrapped.Ciphertext), Does.Not.Contain(Convert.ToHexString(a.Plaintext)));
+    }
+
+    [Test]
+    public async Task UnwrapsForTheSameTenant()
+    {
+        var generated = await _provider.GenerateDataKeyAsync("tenant-a", Ct);
+
+        Assert.That(await _provider.DecryptDataKeyAsync("tenant-a", generated.Wrapped, Ct), Is.EqualTo(generated.Plaintext));
+    }
+
+    [TestCase("tenant-b")]
+    [TestCase("tenant-a ")]
+    [TestCase("TENANT-A")]
+    public async Task ADataKeyWrappedForOneTenantDoesNotUnwrapForAnother(string other)
+    {
+        var generated = await _provider.GenerateDataKeyAsync("tenant-a", Ct);
+
+        Assert.That(() => _provider.DecryptDataKeyAsync(other, generated.Wrapped, Ct), Throws.InstanceOf<CryptographicException>());
+    }
+
+    [Test]
+    public async Task AWrappedKeyNamingAnotherKeyEncryptionKeyDoesNotUnwrap()
+    {
+        var generated = await _provider.GenerateDataKeyAsync("tenant-a", Ct);
+        _ring.AddAndActivate();
+
+        var misnamed = generated.Wrapped with { KeyId = _ring.CurrentKeyId };
+
+        Assert.That(() => _provider.DecryptDataKeyAsync("tenant-a", misnamed, Ct), Throws.InstanceOf<CryptographicException>());
+    }
+
+    [Test]
+    public async Task ReWrapMovesTheSameDataKeyToTheCurrentKey()
+    {
+        var generated = await _provider.GenerateDataKeyAsync("tenant-a", Ct);
+        var oldKeyId = generated.Wrapped.KeyId;
+        var newKeyId = _ring.AddAndActivate();
+
+        var rewrapped = await _provider.ReWrapAsync("tenant-a", generated.Wrapped, Ct);
+
+        Assert.That(rewrapped.KeyId, Is.EqualTo(newKeyId).And.Not.EqualTo(oldKeyId));
+        Assert.That(await _provider.DecryptDataKeyAsync("tenant-a", rewrapped, Ct), Is.EqualTo(generated.Plaintext));
+        Assert.That(await _provider.DecryptDataKeyAsync("tenant-a", generated.Wrapped, Ct), Is.EqualTo(generated.Plaintext), "the old wrapping still opens until its key is retired");
+
+        _ring.RetireOldKeys();
+
+        Assert.That(await _provider.DecryptDataKeyAsync("tenant-a", rewrapped, Ct), Is.EqualTo(generated.Plaintext));
+        Assert.That(() => _provider.DecryptDataKeyAsync("tenant-a", generated.Wrapped, Ct), Throws.InstanceOf<CryptographicException>());
+    }
+
+    [Test]
+    public async Task ReWrapKeepsTheTenantBinding()
+    {
+        var generated = await _provider.GenerateDataKeyAsync("tenant-a", Ct);
+        _ring.AddAndActivate();
+
+        Assert.That(() => _provider.ReWrapAsync("tenant-b", generated.Wrapped, Ct), Throws.InstanceOf<CryptographicException>());
+        var rewrapped = await _provider.ReWrapAsync("tenant-a", generated.Wrapped, Ct);
+        Assert.That(() => _provider.DecryptDataKeyAsync("tenant-b", rewrapped, Ct), Throws.InstanceOf<CryptographicException>());
+    }
+
+    [Test]
+    public async Task ADataKeyIsUsableAfterTheRingIsReloaded()
+    {
+        var generated = await _provider.GenerateDataKeyAsync("tenant-a", Ct);
+
+        var restarted = new LocalKeyEncryptionProvider(new LocalKeyRing(_ring.FilePath));
+
+        Assert.That(await restarted.DecryptDataKeyAsync("tenant-a", generated.Wrapped, Ct), Is.EqualTo(generated.Plaintext));
+    }
+}

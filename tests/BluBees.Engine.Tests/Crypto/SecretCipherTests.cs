@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using System.Text;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Tests.Support;
+using NUnit.Framework;
+
+namespace BluBees.Engine.Tests.Crypto;
+
+public sealed class SecretCipherTests
+{
+    private const string Secret = "sk-live-4f6b2c9e8d7a1b3c";
+    private KeyHarness _h = null!;
+
+    private static CancellationToken Ct => CancellationToken.None;
+
+    [SetUp]
+    public void CreateHarness() => _h = new KeyHarness();
+
+    [TearDown]
+    public void DisposeHarness() => _h.Dispose();
+
+    private static string Tamper(string ciphertext, int index)
+    {
+        var bytes = Convert.FromBase64String(ciphertext["v1.".Length..]);
+        bytes[index < 0 ? bytes.Length + index : index] ^= 0x80;
+        return "v1." + Convert.ToBase64String(bytes);
+    }
+
+    [TestCase(Secret)]
+    [TestCase("")]
+    [TestCase("pässwörd ✓ 🐝 with spaces")]
+    public async Task RoundTrips(string secret)
+    {
+        var ciphertext = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", secret, Ct);
+
+        Assert.That(ciphertext, Does.StartWith("v1."));
+        Assert.That(await _h.Cipher.DecryptAsync("tenant-a", "connection/conn_1", ciphertext, Ct), Is.EqualTo(secret));
+    }
+
+    [Test]
+    public async Task ThePlaintextNeverAppearsInTheCiphertextOrTheStore()
+    {
+        var ciphertext = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
+        var stored = await _h.PartitionAsync("tenant-a");
+
+        Assert.That(ciphertext, Does.Not.Contain(Secret));
+        Assert.That(ciphertext, Does.Not.Contain(Convert.ToBase64String(Encoding.UTF8.GetBytes(Secret))));
+        Assert.That(Convert.FromBase64String(ciphertext[3..]), Has.Length.EqualTo(12 + Encoding.UTF8.GetByteCount(Secret) + 16));
+        Assert.That(stored.Select(i => i.Data), Has.None.Contains(Secret));
+    }
+
+    [Test]
+    public async Task EncryptingTwiceGivesDifferentCiphertexts()
+    {
+        var a = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
+        var b = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
+
+        Assert.That(b, Is.Not.EqualTo(a));
+    }
+
+    [Test]
+    public async Task ACiphertextCopiedToAnotherTenantDoesNotOpen()
+    {
+        var ciphertext = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
+        await _h.Keys.GetOrCreateAsync("tenant-b", Ct);
+
+        Assert.That(() => _h.Cipher.DecryptAsync("tenant-b", "connection/conn_1", ciphertext, Ct), Throws.InstanceOf<CryptographicException>());
+    }
+
+    [TestCase("connection/conn_2")]
+    [TestCase("connection/conn_1 ")]
+    [TestCase("queue/conn_1")]
+    public async Task ACiphertextCopiedToAnotherRecordDoesNotOpen(string recordId)
+    {
+        var ciphertext = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
+
+        Assert.That(() => _h.Cipher.DecryptAsync("tenant-a", recordId, ciphertext, Ct), Throws.InstanceOf<CryptographicException>());
+    }
+
+    [TestCase(0)]
+    [TestCase(20)]
+    [TestCase(-1)]
+    public async Task ATamperedCiphertextDoesNotOpen(int index)
+    {
+        var ciphertext = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
+
+        Assert.That(() => _h.Cipher.DecryptAsync("tenant-a", "connection/conn_1", Tamper(ciphertext, index), Ct), Throws.InstanceOf<CryptographicException>());
+    }
+
+    [TestCase("v2.AAAA")]
+    [TestCase("plain-secret")]
+    [TestCase("")]
+    public async Task AnUnknownFormatIsRefused(string ciphertext)
+    {
+        await _h.Keys.GetOrCreateAsync("tenant-a", Ct);
+
+        Assert.That(() => _h.Cipher.DecryptAsync("tenant-a", "connection/conn_1", ciphertext, Ct),
+            Throws.InstanceOf<CryptographicException>().With.Message.EqualTo("Unknown secret format."));
+    }
+
+    [Test]
+    public async Task DecryptingForATenantWithoutAKeyFailsAndCreatesNone()
+    {
+        var ciphertext = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
+
+        Assert.That(() => _h.Cipher.DecryptAsync("tenant-new", "connection/conn_1", ciphertext, Ct),
+            Throws.InstanceOf<CryptographicException>().With.Message.EqualTo("The tenant has no data key."));
+        Assert.That(await _h.PartitionAsync("tenant-new"), Is.Empty);
+    }
+
+    [Test]
+    public async Task DeletingTheTenantKeyCryptoShredsItsSecrets()
+    {
+        var first = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
+        var second = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_2", "other", Ct);
+        var bystander = await _h.Cipher.EncryptAsync("tenant-b", "connection/conn_1", Secret, Ct);
+
+        Assert.That(await _h.Store.DeleteAsync(Keys.Tenant("tenant-a"), Keys.DataKey, Ct), Is.True);
+        _h.Keys.Evict("tenant-a");
+
+        Assert.That(() => _h.Cipher.DecryptAsync("tenant-a", "connection/conn_1", first, Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(() => _h.Cipher.DecryptAsync("tenant-a", "connection/conn_2", second, Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(await _h.Cipher.DecryptAsync("tenant-b", "connection/conn_1", bystander, Ct), Is.EqualTo(Secret), "other tenants are untouched");
+    }
+
+    [Test]
+    public async Task ANewKeyAfterShreddingDoesNotOpenOldSecrets()
+    {
+        var old = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
+        await _h.Store.DeletePartitionAsync(Keys.Tenant("tenant-a"), Ct);
+        _h.Keys.Evict("tenant-a");
+
+        var fresh = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", "new", Ct);
+
+        Assert.That(await _h.Cipher.DecryptAsync("tenant-a", "connection/conn_1", fresh, Ct), Is.EqualTo("new"));
+        Assert.That(() => _h.Cipher.DecryptAsync("tenant-a", "connection/conn_1", old, Ct), Throws.InstanceOf<CryptographicException>());
+    }
+}
