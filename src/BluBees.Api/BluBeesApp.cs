@@ -3,6 +3,10 @@ using BluBees.Api.Auth;
 using BluBees.Api.Dev;
 using BluBees.Api.Forge;
 using BluBees.Api.Infrastructure;
+using BluBees.Api.Permissions;
+using BluBees.Api.Scheduling;
+using BluBees.Api.Support;
+using BluBees.Api.Webhooks;
 using BluBees.Api.Worker;
 using BluBees.Aws;
 using BluBees.Engine.Hosting;
@@ -31,6 +35,8 @@ public static class BluBeesApp
         builder.Services.AddBluBeesKeys(builder.Configuration);
         builder.Services.AddBluBeesEngine(builder.Configuration);
         builder.Services.AddForgeAuthentication(builder.Configuration, builder.Environment);
+        builder.Services.AddSupportAccess(builder.Configuration);
+        builder.Services.AddJiraPermissions(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ErrorHandling>();
         builder.Services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));
@@ -43,8 +49,12 @@ public static class BluBeesApp
 
         app.MapHealth();
         app.MapForgeEndpoints();
+        app.MapForgeScheduled();
+        app.MapForgeWebhook();
         app.MapWorker();
-        app.MapGroup("/api").RequireAuthorization().MapConnections().MapRules().MapRuns();
+        app.MapSupport();
+        app.MapGroup("/api").RequireAuthorization().RequireAdminForWrites()
+            .MapMe().MapConnections().MapRules().MapRuns().MapManualRuns().MapWebhooks().MapSupportGrants();
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DevOptions>>().Value.Enabled)
         {
             app.MapDevEndpoints();

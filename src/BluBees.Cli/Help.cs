@@ -18,6 +18,10 @@ internal static class Help
               runs show RUN_ID
               sink [--port 5090]                            a loopback "third-party API" that prints what it receives
 
+            Support staff (token from the company identity provider, read from an environment variable):
+              support runs --tenant ID --token-env VAR [--status S] [--rule ID] [--limit N] [--json]
+              support run RUN_ID --tenant ID --token-env VAR
+
             Common options:
               --url URL          backend base URL (or env BLUBEES_URL)
               --data-dir DIR     where the backend keeps its data (default .data); the development key is read from it

@@ -1,7 +1,55 @@
+using System.Text.Json;
+using BluBees.Api.Infrastructure;
+using BluBees.Aws.Sqs;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
 namespace BluBees.Api.Worker;
 
-/// <summary>The SQS batch route the Lambda Web Adapter forwards to (worker function only).</summary>
+/// <summary>
+/// The SQS batch route the Lambda Web Adapter forwards to (worker function only). Mapped only when
+/// <c>Worker:Enabled</c> is true. Anonymous on purpose: on the worker function the adapter POSTs the raw SQS
+/// event from inside the sandbox (<c>AWS_LWA_PASS_THROUGH_PATH</c>) over 127.0.0.1; the worker has no HTTP
+/// trigger, and the HTTP API (API function, where the route is not even mapped) routes no <c>/internal/*</c>.
+/// </summary>
 public static class WorkerEndpoints
 {
-    public static IEndpointRouteBuilder MapWorker(this IEndpointRouteBuilder app) => app;
+    public const string Route = "/internal/sqs-batch";
+
+    public static IEndpointRouteBuilder MapWorker(this IEndpointRouteBuilder app)
+    {
+        if (app.ServiceProvider.GetRequiredService<IOptions<WorkerOptions>>().Value.Enabled)
+        {
+            app.MapPost(Route, ReceiveBatchAsync).AllowAnonymous().WithName("SqsBatch");
+        }
+
+        return app;
+    }
+
+    internal static async Task<IResult> ReceiveBatchAsync(HttpContext context, SqsBatchProcessor processor, IOptions<WorkerOptions> options)
+    {
+        // A batch of 10 messages is larger than the ingress limit that Kestrel applies to every other route.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = options.Value.MaxBatchBytes;
+        }
+
+        SqsEvent? batch;
+        try
+        {
+            batch = await JsonSerializer.DeserializeAsync<SqsEvent>(context.Request.Body, SqsEvent.JsonOptions, context.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            batch = null;
+        }
+
+        if (batch?.Records is null)
+        {
+            // The event source mapping never sends this; whoever did gets a clear 400, not a batch response.
+            return Problems.Status(400, "Not an SQS event", "The body must be a Lambda SQS event with a Records array.");
+        }
+
+        return TypedResults.Ok(await processor.ProcessAsync(batch, context.RequestAborted));
+    }
 }

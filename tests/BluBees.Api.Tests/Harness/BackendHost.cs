@@ -1,12 +1,17 @@
+using System.Buffers.Text;
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -16,15 +21,17 @@ namespace BluBees.Api.Tests.Harness;
 
 /// <summary>
 /// The real backend on Kestrel over loopback, in production mode (no development issuer), trusting a
-/// <see cref="TestIssuer"/> whose JWKS it fetches over HTTP, storing into a fresh SQLite directory.
+/// <see cref="TestIssuer"/> whose JWKS it fetches over HTTP, storing into a fresh SQLite directory, and asking a
+/// loopback <see cref="FakeJira"/> (its own per backend) whether callers are Jira administrators.
 /// </summary>
 public sealed class BackendHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private BackendHost(WebApplication app, Uri address, string dataDirectory, CapturedLogs logs, TestIssuer issuer)
+    private BackendHost(WebApplication app, Uri address, string dataDirectory, CapturedLogs logs, TestIssuer issuer, FakeJira jira)
     {
         _app = app;
+        Jira = jira;
         Address = address;
         DataDirectory = dataDirectory;
         Logs = logs;
@@ -39,12 +46,17 @@ public sealed class BackendHost : IAsyncDisposable
     public HttpClient Client { get; }
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The fake Jira this backend asks about administrators (<c>Jira:ApiBaseUrlOverride</c>).</summary>
+    public FakeJira Jira { get; }
+
     public static async Task<BackendHost> StartAsync(TestIssuer issuer, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "blubees-tests", Guid.NewGuid().ToString("N"));
         var logs = new CapturedLogs();
+        var jira = await FakeJira.StartAsync();
         var config = new Dictionary<string, string?>
         {
+            ["Jira:ApiBaseUrlOverride"] = jira.Address.ToString(),
             ["Forge:AppId"] = TestIssuer.AppId,
             ["Forge:JwksUrl"] = issuer.JwksUrl.ToString(),
             ["Forge:JwksRefreshCooldownSeconds"] = "60",
@@ -71,19 +83,31 @@ public sealed class BackendHost : IAsyncDisposable
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new BackendHost(app, new Uri(address), dataDirectory, logs, issuer);
+        return new BackendHost(app, new Uri(address), dataDirectory, logs, issuer, jira);
     }
 
-    /// <summary>Sends a request as the tenant, with a freshly minted valid token.</summary>
-    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string tenantId, object? body = null, string? accountId = "557058:admin")
-        => SendWithTokenAsync(method, path, Issuer.Mint(tenantId, accountId), body);
+    /// <summary>
+    /// Sends a request as the tenant and user, with a freshly minted valid token (minted at the backend's own
+    /// <see cref="TimeProvider"/> time, so a fake clock works) and, unless told otherwise, a user token.
+    /// </summary>
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string tenantId, object? body = null, string? accountId = "557058:admin", bool withUserToken = true)
+        => SendWithTokenAsync(method, path, Issuer.Mint(TestIssuer.For(tenantId, accountId), now: Services.GetRequiredService<TimeProvider>().GetUtcNow()), body, withUserToken);
 
-    public async Task<HttpResponseMessage> SendWithTokenAsync(HttpMethod method, string path, string? token, object? body = null)
+    /// <summary>
+    /// Sends a request with the given Forge token and, unless told otherwise, an opaque user token in
+    /// <c>x-forge-oauth-user</c> that <see cref="Jira"/> knows as the token's principal.
+    /// </summary>
+    public async Task<HttpResponseMessage> SendWithTokenAsync(HttpMethod method, string path, string? token, object? body = null, bool withUserToken = true)
     {
         using var request = new HttpRequestMessage(method, path);
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (withUserToken)
+        {
+            request.Headers.Add(FakeJira.UserTokenHeader, Jira.IssueUserToken(FakeJira.PrincipalOf(token)));
         }
 
         if (body is not null)
@@ -140,6 +164,7 @@ public sealed class BackendHost : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        await Jira.DisposeAsync();
         SqliteConnection.ClearAllPools();
         try
         {
@@ -147,6 +172,116 @@ public sealed class BackendHost : IAsyncDisposable
         }
         catch (IOException)
         {
+        }
+    }
+}
+
+/// <summary>One call Jira received: what was asked, and whether it came with a user token Jira had issued.</summary>
+public sealed record JiraCall(string Path, string Query, string? AccountId, bool CarriedUserToken);
+
+/// <summary>
+/// A loopback Jira answering <c>GET /rest/api/3/mypermissions</c> for the user behind a bearer user token it issued
+/// (<see cref="IssueUserToken"/>): ADMINISTER is granted to <see cref="Admins"/> (default <c>557058:admin</c>).
+/// Unknown tokens get 401, as from Jira. Counts calls; <see cref="Respond"/> can force another answer.
+/// </summary>
+public sealed class FakeJira : IAsyncDisposable
+{
+    public const string UserTokenHeader = "x-forge-oauth-user";
+    private readonly ConcurrentDictionary<string, string?> _tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<JiraCall> _calls = new();
+    private LoopbackServer? _server;
+
+    public Uri Address => _server!.Address;
+
+    /// <summary>Account ids Jira considers administrators.</summary>
+    public ConcurrentDictionary<string, bool> Admins { get; } = new(StringComparer.Ordinal) { ["557058:admin"] = true };
+
+    public IReadOnlyList<JiraCall> Calls => [.. _calls];
+
+    public int CallCount => _calls.Count;
+
+    /// <summary>How long each answer takes (to exercise the backend's timeout).</summary>
+    public TimeSpan Delay { get; set; }
+
+    /// <summary>When set and returning a status, answers with it (and the body) instead of the permission.</summary>
+    public Func<JiraCall, (int Status, string Body)?>? Respond { get; set; }
+
+    /// <summary>Every user token issued so far (for canary checks: none may appear in logs or storage).</summary>
+    public IReadOnlyCollection<string> IssuedTokens => [.. _tokens.Keys];
+
+    public static async Task<FakeJira> StartAsync()
+    {
+        var jira = new FakeJira();
+        jira._server = await LoopbackServer.StartAsync(jira.HandleAsync);
+        return jira;
+    }
+
+    /// <summary>A fresh opaque user token for the account (as Forge would send in x-forge-oauth-user).</summary>
+    public string IssueUserToken(string? accountId)
+    {
+        var token = "utok-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        _tokens[token] = accountId;
+        return token;
+    }
+
+    /// <summary>The <c>principal</c> claim of a Forge token, read without verification; null when there is none.</summary>
+    public static string? PrincipalOf(string? token)
+    {
+        var parts = token?.Split('.');
+        if (parts is not { Length: 3 } || !Base64Url.IsValid(parts[1]))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(Base64Url.DecodeFromChars(parts[1]))?["principal"] is JsonValue p && p.TryGetValue<string>(out var id) ? id : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var token = authorization.StartsWith("Bearer ", StringComparison.Ordinal) ? authorization["Bearer ".Length..] : null;
+        var known = token is not null && _tokens.ContainsKey(token);
+        var call = new JiraCall(context.Request.Path.Value ?? string.Empty, context.Request.QueryString.Value ?? string.Empty, known ? _tokens[token!] : null, known);
+        _calls.Enqueue(call);
+        if (Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(Delay, context.RequestAborted);
+        }
+
+        var (status, body) = Respond?.Invoke(call) ?? Answer(call);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(body);
+    }
+
+    private (int Status, string Body) Answer(JiraCall call)
+    {
+        if (!call.CarriedUserToken)
+        {
+            return (401, """{"errorMessages":["Unauthorized"]}""");
+        }
+
+        if (call.Path != "/rest/api/3/mypermissions")
+        {
+            return (404, """{"errorMessages":["Not found"]}""");
+        }
+
+        var admin = call.AccountId is not null && Admins.ContainsKey(call.AccountId);
+        return (200, new JsonObject { ["permissions"] = new JsonObject { ["ADMINISTER"] = new JsonObject { ["havePermission"] = admin } } }.ToJsonString());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
         }
     }
 }

@@ -36,6 +36,12 @@ public sealed class CompiledTrigger(
             return false;
         }
 
+        if (kind == TriggerKind.Webhook && JiraEvent.Text(evt.Body["webhook"]?["id"]) != webhookId)
+        {
+            reason = "the webhook is not the trigger's webhook";
+            return false;
+        }
+
         if (kind != TriggerKind.Event)
         {
             return true;

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Breaks each security guarantee once, on purpose, and checks that its tests fail.
+
+Each mutation replaces one snippet in one source file, rebuilds, runs the named tests, and expects at
+least one failure; the file is always restored. Prints a table (also written to
+artifacts/security-mutations.md). Run from the repository root: python3 scripts/security-mutations.py
+It takes a few minutes; it is not part of the test run.
+"""
+import pathlib, subprocess, sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MUTATIONS = [
+    ("alg none accepted without a signature", "src/BluBees.Api/Auth/ForgeTokenValidator.cs",
+     'if (!root.TryGetProperty("alg", out var alg) || alg.ValueKind != JsonValueKind.String || alg.GetString() != "RS256")',
+     'if (root.TryGetProperty("alg", out var noneAlg) && noneAlg.GetString() == "none") { return (ForgeClaims.Check(JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(token.AsSpan(firstDot + 1, secondDot - firstDot - 1))).RootElement, opts, time.GetUtcNow())); }\n            if (!root.TryGetProperty("alg", out var alg) || alg.ValueKind != JsonValueKind.String || alg.GetString() != "RS256")',
+     "FullyQualifiedName~HostileTokenTests.Alg_none"),
+    ("signature not verified", "src/BluBees.Api/Auth/ForgeTokenValidator.cs",
+     "if (!key.VerifyData(signedBytes, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))",
+     "if (false && !key.VerifyData(signedBytes, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))",
+     "FullyQualifiedName~HostileTokenTests|FullyQualifiedName~TokenTests.A_bad_signature"),
+    ("audience not checked", "src/BluBees.Api/Auth/ForgeClaims.cs",
+     "if (!AudienceMatches(claims, options.AppId))", "if (false && !AudienceMatches(claims, options.AppId))",
+     "FullyQualifiedName~TokenTests.A_wrong_audience|FullyQualifiedName~HostileTokenTests.An_audience"),
+    ("expiry skew unbounded", "src/BluBees.Api/Auth/ForgeClaims.cs",
+     "if (nowSeconds > expSeconds + skew)", "if (nowSeconds > expSeconds + skew + 3600)",
+     "FullyQualifiedName~TokenTests.An_expired_token"),
+    ("jku header honoured (not refused)", "src/BluBees.Api/Auth/ForgeTokenValidator.cs",
+     'private static readonly string[] ForbiddenHeaders = ["jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256", "crit"];',
+     'private static readonly string[] ForbiddenHeaders = ["x5t#S256", "crit"];',
+     "FullyQualifiedName~Key_location_headers"),
+    ("token length not capped", "src/BluBees.Api/Auth/ForgeTokenValidator.cs",
+     "if (token.Length > opts.MaxTokenLength)", "if (token.Length > opts.MaxTokenLength * 100)",
+     "FullyQualifiedName~An_oversized_token"),
+    ("JWKS refetched on every unknown kid", "src/BluBees.Api/Auth/JwksCache.cs",
+     "if (now - _lastFetchAttempt < TimeSpan.FromSeconds(opts.JwksRefreshCooldownSeconds))", "if (false)",
+     "FullyQualifiedName~JwksCooldownTests"),
+    ("a route without authorization", "src/BluBees.Api/Admin/RunsEndpoints.cs",
+     'api.MapGet("/runs/{id}", GetAsync);', 'api.MapGet("/runs/{id}", GetAsync).AllowAnonymous();',
+     "FullyQualifiedName~RouteProtectionTests"),
+    ("tenant read from a header", "src/BluBees.Api/Auth/ForgeAuthenticationHandler.cs",
+     "Context.Features.Set(tenant);", 'Context.Features.Set(Request.Headers.TryGetValue("X-Tenant", out var t) ? tenant with { TenantId = t.ToString() } : tenant);',
+     "FullyQualifiedName~The_tenant_comes_from_the_token"),
+    ("connections looked up across tenants", "src/BluBees.Engine/Connections/ConnectionService.cs",
+     "var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.Connection(id), ct);",
+     "var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.Connection(id), ct) ?? (await store.QueryAsync(new QueryRequest(Keys.DirectoryPk, \"T#\"), ct)).Items.Select(d => store.GetAsync(\"T#\" + d.Sk[2..], Keys.Connection(id), ct).Result).FirstOrDefault(i => i is not null);",
+     "FullyQualifiedName~TenantIsolationTests"),
+    ("dedup key without the tenant", "src/BluBees.Engine/Runs/EventIngestor.cs",
+     "var pk = Keys.Tenant(tenant.TenantId);", 'var pk = "DEDUP-GLOBAL";',
+     "FullyQualifiedName~The_same_event_for_two_tenants"),
+    ("payload logged", "src/BluBees.Engine/Runs/EventIngestor.cs",
+     "LogAccepted(logger, evt.EventType);", "LogAccepted(logger, evt.Body.ToJsonString());",
+     "FullyQualifiedName~PassThroughTests.Event_reaches|FullyQualifiedName~PassThroughBatteryTests"),
+    ("exception message logged", "src/BluBees.Engine/Runs/RunProcessor.cs",
+     "LogStepCrash(logger, rule.Id, step.Id, ex.GetType().Name);", "LogStepCrash(logger, rule.Id, step.Id, ex.ToString());",
+     "FullyQualifiedName~PassThroughBatteryTests"),
+    ("secret returned by the API", "src/BluBees.Engine/Connections/Connection.cs",
+     "public static ConnectionView From(Connection c) => new(c.Id, c.Name, c.BaseUrl, c.Auth, c.SecretCiphertext is not null, c.CreatedAt, c.UpdatedAt);",
+     "public static ConnectionView From(Connection c) => new(c.Id, c.Name + c.SecretCiphertext, c.BaseUrl, c.Auth, c.SecretCiphertext is not null, c.CreatedAt, c.UpdatedAt);",
+     "FullyQualifiedName~PassThroughBatteryTests"),
+    ("secret stored in plaintext", "src/BluBees.Engine/Crypto/SecretCipher.cs",
+     'return Prefix + Convert.ToBase64String(Aead.Seal(key, bytes, Aad(tenantId, recordId)));',
+     'return Prefix + Convert.ToBase64String(Aead.Seal(key, bytes, Aad(tenantId, recordId))) + "." + plaintext;',
+     "FullyQualifiedName~PassThroughTests.Event_reaches"),
+    ("uninstall keeps the data key", "src/BluBees.Engine/Tenancy/TenantService.cs",
+     "var deleted = await store.DeletePartitionAsync(Keys.Tenant(tenantId), ct);",
+     "var kept = await store.GetAsync(Keys.Tenant(tenantId), Keys.DataKey, ct); var deleted = await store.DeletePartitionAsync(Keys.Tenant(tenantId), ct); if (kept is not null) { await store.PutAsync(kept, ct); }",
+     "FullyQualifiedName~LifecycleTests"),
+    ("no HSTS header", "src/BluBees.Api/Infrastructure/SecurityHeaders.cs",
+     'headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";', 'headers.StrictTransportSecurity = "max-age=300";',
+     "FullyQualifiedName~TransportHygieneTests"),
+    ("egress allows loopback by default", "src/BluBees.Engine/Egress/AddressClassifier.cs",
+     "public static bool IsBlocked(IPAddress address, out string reason) => IsBlocked(address, false, out reason);",
+     "public static bool IsBlocked(IPAddress address, out string reason) => IsBlocked(address, true, out reason);",
+     "FullyQualifiedName~AddressClassifierTests"),
+    ("regex on the backtracking engine", "src/BluBees.Engine/Rules/Conditions/ConditionCompiler.cs",
+     "RegexOptions.NonBacktracking | RegexOptions.CultureInvariant", "RegexOptions.CultureInvariant",
+     "FullyQualifiedName~A_backtracking_regex"),
+]
+
+def run(cmd):
+    return subprocess.run(cmd, cwd=ROOT, shell=True, capture_output=True, text=True)
+
+def main():
+    only = sys.argv[1:]
+    rows = []
+    for name, rel, old, new, test_filter in MUTATIONS:
+        if only and not any(o in name for o in only):
+            continue
+        path = ROOT / rel
+        original = path.read_text()
+        if original.count(old) != 1:
+            rows.append((name, rel, "SNIPPET NOT FOUND (update this script)"))
+            continue
+        try:
+            path.write_text(original.replace(old, new))
+            project = "tests/BluBees.Engine.Tests" if "AddressClassifierTests" in test_filter else "tests/BluBees.Api.Tests"
+            build = run(f"dotnet build {project} -c Release --nologo -v q")
+            if build.returncode != 0:
+                rows.append((name, rel, "mutant did not compile"))
+                continue
+            test = run(f'dotnet test {project} -c Release --no-build --nologo --filter "{test_filter}"')
+            failed = test.returncode != 0
+            rows.append((name, rel, "caught: tests failed" if failed else "NOT CAUGHT"))
+        finally:
+            path.write_text(original)
+        print(f"{rows[-1][2]:>40}  {name}", flush=True)
+    run("dotnet build BluBees.sln -c Release --nologo -v q")
+    table = "| Guarantee broken | File | Outcome |\n|---|---|---|\n" + "\n".join(f"| {n} | `{r}` | {o} |" for n, r, o in rows)
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    (ROOT / "artifacts" / "security-mutations.md").write_text(table + "\n")
+    print(table)
+    return 0 if all(o.startswith("caught") for _, _, o in rows) else 1
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+using Refit;
+
+namespace BluBees.Api.Permissions;
+
+/// <summary>
+/// Jira's "my permissions" API, called with the calling user's token. The URL is absolute because every tenant
+/// has its own <c>apiBaseUrl</c> (from the verified Forge token).
+/// </summary>
+public interface IJiraPermissionsApi
+{
+    [Get("")]
+    Task<IApiResponse<MyPermissionsResponse>> GetMyPermissionsAsync([Url] Uri url, [Authorize("Bearer")] string userToken, CancellationToken ct);
+}
+
+/// <summary><c>{"permissions": {"ADMINISTER": {"havePermission": true}}}</c></summary>
+public sealed record MyPermissionsResponse(IReadOnlyDictionary<string, PermissionAnswer>? Permissions);
+
+public sealed record PermissionAnswer(bool HavePermission);
+
+/// <summary>Source-generated serialization for the Jira client (no reflection; trimming and AOT safe).</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(MyPermissionsResponse))]
+internal sealed partial class JiraJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

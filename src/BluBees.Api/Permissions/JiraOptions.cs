@@ -1,0 +1,34 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BluBees.Api.Permissions;
+
+/// <summary>Configuration section <c>Jira</c>: how the backend asks Jira about the calling user.</summary>
+public sealed class JiraOptions : IValidatableObject
+{
+    public const string Section = "Jira";
+
+    /// <summary>
+    /// Tests and local development only: send Jira calls here instead of the <c>apiBaseUrl</c> of the verified
+    /// token (for example a fake Jira on loopback). Must be an absolute http(s) URL. Never set it in production.
+    /// </summary>
+    public string? ApiBaseUrlOverride { get; set; }
+
+    /// <summary>Timeout of one Jira permission call. A write waits at most this long for the answer.</summary>
+    [Range(1, 20)]
+    public int TimeoutSeconds { get; set; } = 5;
+
+    /// <summary>How long a user's administrator status is remembered per tenant + account (0: ask every time).</summary>
+    [Range(0, 600)]
+    public int PermissionCacheSeconds { get; set; } = 60;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrEmpty(ApiBaseUrlOverride)
+            && (!Uri.TryCreate(ApiBaseUrlOverride, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(uri.Query)))
+        {
+            yield return new ValidationResult(
+                "Jira:ApiBaseUrlOverride (env Jira__ApiBaseUrlOverride) must be an absolute http(s) URL without a query, e.g. http://127.0.0.1:5099.",
+                [nameof(ApiBaseUrlOverride)]);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using BluBees.Api.Admin;
+using BluBees.Api.Auth;
+using BluBees.Api.Forge;
+using BluBees.Api.Infrastructure;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Runs;
+
+namespace BluBees.Api.Scheduling;
+
+/// <summary>
+/// <c>POST /api/rules/{id}/run</c> <c>{issueKey}</c>: runs a rule with a manual trigger for one issue. Any user of
+/// the issue panel may call it. The run sees a synthetic event with the issue key only; loading the issue's fields
+/// from Jira is the Connectors feature's job.
+/// </summary>
+internal static partial class ManualRunEndpoint
+{
+    public const string EventType = "blubees:manual";
+    private const string TriggerType = "manual";
+
+    public static async Task<IResult> RunAsync(string id, HttpContext context, RuleService rules, IRunQueue queue, TimeProvider time)
+    {
+        var (input, problem) = await JsonBody.ReadAsync<ManualRunRequest>(context.Request, 4 * 1024);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (input!.IssueKey is not { Length: <= 100 } issueKey || !IssueKey().IsMatch(issueKey))
+        {
+            return Problems.Invalid("issueKey", "is required: an issue key such as OPS-17 (project key in capitals, dash, number)");
+        }
+
+        var tenant = context.Tenant();
+        if (await rules.GetHeadAsync(tenant.TenantId, id, context.RequestAborted) is not { } current)
+        {
+            return Problems.NotFound($"Rule '{ConnectionsEndpoints.Safe(id)}' does not exist.");
+        }
+
+        if (current.Head.TriggerType != TriggerType)
+        {
+            return Problems.Conflict($"Rule '{current.Head.Id}' has a {current.Head.TriggerType} trigger; only rules with a manual trigger can be run by hand.");
+        }
+
+        if (!current.Head.Enabled)
+        {
+            // The run processor would run it (manual runs skip the enabled check); a disabled rule is an admin's "stop".
+            return Problems.Conflict($"Rule '{current.Head.Id}' is disabled; an administrator must enable it first.");
+        }
+
+        var now = time.GetUtcNow();
+        var evt = new JsonObject
+        {
+            ["eventType"] = EventType,
+            ["timestamp"] = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+            ["atlassianId"] = tenant.PrincipalAccountId,
+            ["issue"] = new JsonObject { ["key"] = issueKey },
+        };
+        var systemToken = context.Request.Headers["x-forge-oauth-system"].ToString();
+        try
+        {
+            await queue.EnqueueAsync(new RunMessage(tenant, RunSource.Manual, evt.ToJsonString(), now, systemToken.Length == 0 ? null : systemToken, current.Head.Id), context.RequestAborted);
+        }
+        catch (QueueFullException)
+        {
+            return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Busy", "The run queue is full; retry later.");
+        }
+
+        return TypedResults.Accepted((string?)null, new IngestResponse("accepted"));
+    }
+
+    [GeneratedRegex("^[A-Z][A-Z0-9_]*-[0-9]{1,18}$", RegexOptions.CultureInvariant)]
+    private static partial Regex IssueKey();
+}
+
+/// <summary>Body of a manual run.</summary>
+public sealed record ManualRunRequest(string? IssueKey);

@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using BluBees.Engine.Common;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Tenancy;
+
+namespace BluBees.Api.Scheduling;
+
+/// <summary>The outcome of one scheduled trigger.</summary>
+internal sealed record ScheduleResult(int Queued, bool Busy);
+
+/// <summary>
+/// Queues the tenant's due schedule rules. A rule is due when its last fire is at least <c>everyHours</c> ago,
+/// less <see cref="Tolerance"/> (Forge's hourly trigger jitters). The last fire per rule is stored under
+/// <c>SCHED#&lt;ruleId&gt;</c> and claimed with a conditional write, so a Forge retry or a concurrent delivery
+/// of the same hourly call never fires a rule twice.
+/// </summary>
+internal sealed partial class ScheduleRunner(RuleService rules, IStore store, IRunQueue queue, TenantService tenants, TimeProvider time, ILogger<ScheduleRunner> logger)
+{
+    public const string EventType = "blubees:schedule";
+    public static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(10);
+    private const string TriggerType = "schedule";
+
+    public static string FireKey(string ruleId) => "SCHED#" + ruleId;
+
+    public async Task<ScheduleResult> FireDueAsync(TenantContext tenant, string? systemToken, CancellationToken ct)
+    {
+        await tenants.EnsureAsync(tenant, ct);
+        var now = time.GetUtcNow();
+        var pk = Keys.Tenant(tenant.TenantId);
+        var payload = new JsonObject
+        {
+            ["eventType"] = EventType,
+            ["timestamp"] = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+        }.ToJsonString();
+        var queued = 0;
+        foreach (var head in await rules.ListHeadsAsync(tenant.TenantId, ct))
+        {
+            if (!head.Enabled || head.TriggerType != TriggerType || head.EveryHours < 1)
+            {
+                continue;
+            }
+
+            var previous = await store.GetAsync(pk, FireKey(head.Id), ct);
+            if (previous is not null && now - StoredJson.Read<LastFire>(previous.Data).FiredAt < TimeSpan.FromHours(head.EveryHours) - Tolerance)
+            {
+                continue;
+            }
+
+            // The marker outlives the interval, then expires: a deleted rule leaves nothing behind for long.
+            var expires = now + TimeSpan.FromHours(head.EveryHours) + TimeSpan.FromDays(1);
+            var claim = new StoreItem(pk, FireKey(head.Id), StoredJson.Write(new LastFire(now)), expires.ToUnixTimeSeconds());
+            if (!await store.PutIfRevisionAsync(claim, previous?.Revision ?? 0, ct))
+            {
+                continue; // another delivery of this trigger claimed it
+            }
+
+            try
+            {
+                await queue.EnqueueAsync(new RunMessage(tenant, RunSource.Schedule, payload, now, systemToken, head.Id), ct);
+                queued++;
+            }
+            catch (QueueFullException)
+            {
+                await ReleaseAsync(pk, head.Id, previous, (previous?.Revision ?? 0) + 1);
+                LogBusy(logger, queued);
+                return new ScheduleResult(queued, Busy: true);
+            }
+        }
+
+        LogFired(logger, queued);
+        return new ScheduleResult(queued, Busy: false);
+    }
+
+    /// <summary>Gives the slot back so that Forge's retry fires the rule.</summary>
+    private async Task ReleaseAsync(string pk, string ruleId, StoreItem? previous, long claimedRevision)
+    {
+        if (previous is null)
+        {
+            await store.DeleteAsync(pk, FireKey(ruleId), CancellationToken.None);
+        }
+        else
+        {
+            await store.PutIfRevisionAsync(previous, claimedRevision, CancellationToken.None);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scheduled trigger: {RuleCount} rule run(s) queued")]
+    private static partial void LogFired(ILogger logger, int ruleCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduled trigger: queue full after {RuleCount} rule run(s); asking Forge to retry")]
+    private static partial void LogBusy(ILogger logger, int ruleCount);
+
+    private sealed record LastFire(DateTimeOffset FiredAt);
+}

@@ -1,0 +1,25 @@
+using BluBees.Api.Auth;
+using BluBees.Api.Infrastructure;
+
+namespace BluBees.Api.Scheduling;
+
+/// <summary>
+/// <c>POST /forge/scheduled</c>: Forge's hourly scheduled trigger for one installation. The body carries nothing
+/// the backend needs (the FIT names the tenant), so it is not read. Answers 202 at once; runs happen in the worker.
+/// </summary>
+internal static class ScheduledEndpoint
+{
+    public static async Task<IResult> ReceiveAsync(HttpContext context, ScheduleRunner runner)
+    {
+        var systemToken = context.Request.Headers["x-forge-oauth-system"].ToString();
+        var result = await runner.FireDueAsync(context.Tenant(), systemToken.Length == 0 ? null : systemToken, context.RequestAborted);
+
+        // A full queue asks Forge to retry; rules already queued are not queued again (their fire time is stored).
+        return result.Busy
+            ? Problems.Status(StatusCodes.Status503ServiceUnavailable, "Busy", "The run queue is full; retry later.")
+            : TypedResults.Accepted((string?)null, new ScheduledResponse("accepted", result.Queued));
+    }
+}
+
+/// <summary>The answer to a scheduled trigger: how many rule runs were queued.</summary>
+public sealed record ScheduledResponse(string Status, int Queued);

@@ -1,0 +1,26 @@
+namespace BluBees.Api.Scheduling;
+
+/// <summary>Scheduled rules (hourly Forge scheduled trigger) and manual runs from the issue panel.</summary>
+public static class SchedulingSetup
+{
+    /// <summary>POST /forge/scheduled (FIT-authenticated, like /forge/events).</summary>
+    public static IEndpointRouteBuilder MapForgeScheduled(this IEndpointRouteBuilder app)
+    {
+        // Stateless; built here so the feature needs no registration hook.
+        var runner = ActivatorUtilities.CreateInstance<ScheduleRunner>(app.ServiceProvider);
+
+        // Typed as Func so that the route-handler overload (which writes the IResult) is chosen, not RequestDelegate.
+        Func<HttpContext, Task<IResult>> handler = context => ScheduledEndpoint.ReceiveAsync(context, runner);
+        app.MapPost("/forge/scheduled", handler)
+            .RequireAuthorization()
+            .WithName("ForgeScheduled");
+        return app;
+    }
+
+    /// <summary>POST /api/rules/{id}/run: any user of the issue may run a manual rule (no admin check).</summary>
+    public static RouteGroupBuilder MapManualRuns(this RouteGroupBuilder api)
+    {
+        api.MapPost("/rules/{id}/run", ManualRunEndpoint.RunAsync).WithMetadata(Permissions.AnyUserMayWrite.Instance);
+        return api;
+    }
+}

@@ -1,0 +1,40 @@
+using BluBees.Engine.Support;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Api.Support;
+
+/// <summary>
+/// Runs on every <c>/support</c> route after authentication: the tenant named by the route must have an active
+/// grant. Every outcome is audited before the handler runs; the handler reads the tenant from the
+/// <see cref="SupportTenant"/> this filter sets, never from the route.
+/// </summary>
+internal sealed class SupportAccessFilter(SupportGrantStore grants, SupportAudit audit, IOptions<SupportOptions> options) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var identity = SupportIdentity.From(http.User) ?? throw new InvalidOperationException("Support route reached without the Support scheme.");
+        if (SupportTenant.FromRoute(http) is not { } tenantId)
+        {
+            // Not an installation id: no tenant to audit in, and the same answer as a tenant without a grant.
+            return SupportProblems.Forbidden(SupportDenial.NoGrant);
+        }
+
+        // The policy checked role and MFA already; checked again so a mis-wired route cannot skip them.
+        if (identity.Denial(options.Value) is { } denial)
+        {
+            await audit.RecordAsync(http, identity, tenantId, SupportAuditOutcome.Denied, grantId: null, denial);
+            return SupportProblems.Forbidden(denial);
+        }
+
+        if (await grants.FindActiveAsync(tenantId, http.RequestAborted) is not { } grant)
+        {
+            await audit.RecordAsync(http, identity, tenantId, SupportAuditOutcome.Denied, grantId: null, SupportDenial.NoGrant);
+            return SupportProblems.Forbidden(SupportDenial.NoGrant);
+        }
+
+        await audit.RecordAsync(http, identity, tenantId, SupportAuditOutcome.Allowed, grant.Id, reason: null);
+        http.Features.Set(new SupportTenant(tenantId, grant.Id));
+        return await next(context);
+    }
+}

@@ -1,0 +1,50 @@
+using BluBees.Engine.Storage;
+using BluBees.Engine.Support;
+
+namespace BluBees.Api.Support;
+
+/// <summary>
+/// Records a support read in the tenant's audit trail before any data is returned: if the write fails, the
+/// read fails. Denials are recorded for tenants that exist here (installed, or ever granted access); for any
+/// other tenant id only the operator log sees them, so nobody can fill partitions of tenants that do not exist.
+/// </summary>
+public sealed partial class SupportAudit(SupportAuditStore audit, SupportGrantStore grants, IStore store, ILogger<SupportAudit> logger)
+{
+    /// <summary>The run-log filter parameters, the only query values a support route reads.</summary>
+    public static readonly string[] QueryKeys = ["ruleId", "status", "from", "to", "limit", "cursor"];
+    private const int MaxValueLength = 200;
+    private const int MaxRouteLength = 400;
+
+    public async Task RecordAsync(HttpContext context, SupportIdentity who, string tenantId, string outcome, string? grantId, string? reason)
+    {
+        var ct = context.RequestAborted;
+        var route = Route(context);
+        LogRead(logger, outcome, tenantId, who.Subject, reason ?? "-", route);
+        if (outcome == SupportAuditOutcome.Denied && !await TenantKnownAsync(tenantId, ct))
+        {
+            return;
+        }
+
+        var query = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var key in QueryKeys)
+        {
+            if (context.Request.Query[key].ToString() is { Length: > 0 } value)
+            {
+                query[key] = Truncate(value, MaxValueLength);
+            }
+        }
+
+        await audit.WriteAsync(tenantId, (id, at) => new SupportAuditEntry(id, at, who.Subject, who.Email, tenantId, route, query, outcome, grantId, reason), ct);
+    }
+
+    private async Task<bool> TenantKnownAsync(string tenantId, CancellationToken ct)
+        => await store.GetAsync(Keys.Tenant(tenantId), Keys.TenantMeta, ct) is not null || await grants.AnyAsync(tenantId, ct);
+
+    private static string Route(HttpContext context)
+        => Truncate(context.Request.Method + " " + (context.Request.Path.Value ?? string.Empty).Replace("%2F", "/", StringComparison.OrdinalIgnoreCase), MaxRouteLength);
+
+    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Support read {Outcome} for tenant {TenantId} by {Actor} (reason {Reason}): {Route}")]
+    private static partial void LogRead(ILogger logger, string outcome, string tenantId, string actor, string reason, string route);
+}

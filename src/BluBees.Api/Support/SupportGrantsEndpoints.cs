@@ -1,0 +1,114 @@
+using System.Globalization;
+using BluBees.Api.Admin;
+using BluBees.Api.Auth;
+using BluBees.Api.Infrastructure;
+using BluBees.Engine.Support;
+using BluBees.Engine.Validation;
+
+namespace BluBees.Api.Support;
+
+/// <summary>
+/// <c>/api/support</c> (Forge-authenticated, the tenant from the token): the tenant admin grants, lists and
+/// revokes support access and reads the audit trail of support reads.
+/// </summary>
+internal static class SupportGrantsEndpoints
+{
+    private const int ListLimit = 50;
+
+    public static RouteGroupBuilder MapSupportAdmin(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/support");
+        group.MapGet("/grants", ListAsync);
+        group.MapPost("/grants", CreateAsync);
+        group.MapDelete("/grants/{id}", RevokeAsync);
+        group.MapGet("/audit", AuditAsync);
+        return api;
+    }
+
+    internal static async Task<IResult> ListAsync(HttpContext context, SupportGrantStore grants, TimeProvider time)
+    {
+        var now = time.GetUtcNow();
+        var items = await grants.ListAsync(context.Tenant().TenantId, ListLimit, context.RequestAborted);
+        return TypedResults.Ok(new ItemsResponse<GrantView>([.. items.Select(g => GrantView.From(g, now))]));
+    }
+
+    internal static async Task<IResult> CreateAsync(HttpContext context, SupportGrantStore grants, TimeProvider time)
+    {
+        var (input, problem) = await JsonBody.ReadAsync<GrantInput>(context.Request, 4 * 1024);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var errors = new ValidationErrors();
+        if (input!.Hours is not { } hours)
+        {
+            errors.Add("hours", $"is required: how long support may read the run log, 1 to {SupportGrant.MaxHours} hours");
+        }
+        else if (hours is < 1 or > SupportGrant.MaxHours)
+        {
+            errors.Add("hours", $"must be from 1 to {SupportGrant.MaxHours}");
+        }
+
+        var reason = input.Reason?.Trim() is { Length: > 0 } r ? r : null;
+        if (reason is { Length: > SupportGrant.MaxReasonLength })
+        {
+            errors.Add("reason", $"may be at most {SupportGrant.MaxReasonLength} characters");
+        }
+
+        if (!errors.IsEmpty)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        if (context.Tenant().PrincipalAccountId is not { } accountId)
+        {
+            return Problems.Status(StatusCodes.Status403Forbidden, "Forbidden", "Only a signed-in Jira user can grant support access.");
+        }
+
+        var grant = await grants.CreateAsync(context.Tenant().TenantId, TimeSpan.FromHours(input.Hours!.Value), accountId, reason, context.RequestAborted);
+        return TypedResults.Created($"/api/support/grants/{grant.Id}", GrantView.From(grant, time.GetUtcNow()));
+    }
+
+    internal static async Task<IResult> RevokeAsync(string id, HttpContext context, SupportGrantStore grants)
+        => await grants.RevokeAsync(context.Tenant().TenantId, id, context.Tenant().PrincipalAccountId, context.RequestAborted) is not null
+            ? TypedResults.NoContent()
+            : Problems.NotFound($"Support grant '{ConnectionsEndpoints.Safe(id)}' does not exist.");
+
+    internal static async Task<IResult> AuditAsync(HttpContext context, SupportAuditStore audit)
+    {
+        var q = context.Request.Query;
+        var errors = new ValidationErrors();
+        var limit = 50;
+        if (q["limit"].ToString() is { Length: > 0 } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 200))
+        {
+            errors.Add("limit", "must be a whole number from 1 to 200");
+        }
+
+        var cursor = q["cursor"].ToString() is { Length: > 0 } c ? c : null;
+        if (cursor is not null && !SupportAuditStore.IsCursor(cursor))
+        {
+            errors.Add("cursor", "is not a cursor this API returned");
+        }
+
+        if (!errors.IsEmpty)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var (items, next) = await audit.ListAsync(context.Tenant().TenantId, limit, cursor, context.RequestAborted);
+        return TypedResults.Ok(new AuditPage(items, next));
+    }
+}
+
+/// <summary>Body of <c>POST /api/support/grants</c>.</summary>
+public sealed record GrantInput(int? Hours, string? Reason);
+
+/// <summary>A grant as the tenant admin sees it.</summary>
+public sealed record GrantView(string Id, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, string CreatedBy, string? Reason, DateTimeOffset? RevokedAt, string? RevokedBy, bool Active)
+{
+    public static GrantView From(SupportGrant g, DateTimeOffset now)
+        => new(g.Id, g.CreatedAt, g.ExpiresAt, g.CreatedBy, g.Reason, g.RevokedAt, g.RevokedBy, g.IsActiveAt(now));
+}
+
+public sealed record AuditPage(IReadOnlyList<SupportAuditEntry> Items, string? NextCursor);

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BluBees.Engine.Events;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Tenancy;
+using BluBees.Engine.Webhooks;
+
+namespace BluBees.Api.Webhooks;
+
+/// <summary>What became of a forwarded webhook request.</summary>
+internal enum WebhookReceipt { Accepted, UnknownHook, Refused, Busy }
+
+/// <summary>A third-party request as the Forge web trigger forwards it. <see cref="Body"/> is pass-through data.</summary>
+internal sealed record ForwardedWebhook(string HookId, string? Signature, string? Timestamp, string Body);
+
+/// <summary>
+/// Verifies a forwarded webhook (hook of this tenant, fresh timestamp, HMAC in constant time, not a replay) and
+/// queues one run per enabled rule with a webhook trigger on that hook. The body lives only in the queued message.
+/// </summary>
+internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService rules, IRunQueue queue, TimeProvider time, ILogger<WebhookReceiver> logger)
+{
+    public const string EventType = "blubees:webhook";
+    private const string TriggerType = "webhook";
+
+    public async Task<WebhookReceipt> ReceiveAsync(TenantContext tenant, ForwardedWebhook request, string? systemToken, CancellationToken ct)
+    {
+        var tenantId = tenant.TenantId;
+        if (await hooks.GetAsync(tenantId, request.HookId, ct) is not { } hook)
+        {
+            return WebhookReceipt.UnknownHook;
+        }
+
+        var now = time.GetUtcNow();
+        var mac = WebhookSignature.Parse(request.Signature);
+        var timestamp = WebhookSignature.ParseTimestamp(request.Timestamp);
+        if (mac is null || timestamp is null)
+        {
+            return Refuse(hook.Id, "malformed");
+        }
+
+        if (!WebhookSignature.IsFresh(timestamp.Value, now))
+        {
+            return Refuse(hook.Id, "stale_timestamp");
+        }
+
+        if (!WebhookSignature.Matches(await hooks.RevealSecretAsync(tenantId, hook, ct), request.Timestamp!, request.Body, mac))
+        {
+            return Refuse(hook.Id, "bad_signature");
+        }
+
+        // Outlives the window on both sides: a timestamp up to 5 min ahead stays acceptable for 10 min.
+        if (!await hooks.TryRecordDeliveryAsync(tenantId, hook.Id, mac, now + 2 * WebhookSignature.ReplayWindow, ct))
+        {
+            return Refuse(hook.Id, "replay");
+        }
+
+        var payload = Payload(hook.Id, request.Body);
+        var targets = (await rules.ListHeadsAsync(tenantId, ct))
+            .Where(h => h.Enabled && h.TriggerType == TriggerType && h.WebhookId == hook.Id)
+            .ToList();
+        try
+        {
+            // One message per rule (RuleId set): the run processor then runs exactly the rules of this hook.
+            foreach (var head in targets)
+            {
+                await queue.EnqueueAsync(new RunMessage(tenant, RunSource.Webhook, payload, now, systemToken, head.Id), ct);
+            }
+        }
+        catch (QueueFullException)
+        {
+            await hooks.ForgetDeliveryAsync(tenantId, hook.Id, mac, CancellationToken.None);
+            return WebhookReceipt.Busy;
+        }
+
+        LogAccepted(logger, hook.Id, targets.Count);
+        return WebhookReceipt.Accepted;
+    }
+
+    /// <summary>The synthetic event: the body as JSON when it parses, else as the raw string.</summary>
+    internal static string Payload(string hookId, string body)
+    {
+        JsonNode? parsed = null;
+        if (body.Length > 0)
+        {
+            try
+            {
+                parsed = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            }
+            catch (JsonException)
+            {
+                parsed = null;
+            }
+        }
+
+        return new JsonObject
+        {
+            ["eventType"] = EventType,
+            ["webhook"] = new JsonObject { ["id"] = hookId, ["body"] = parsed ?? JsonValue.Create(body) },
+        }.ToJsonString();
+    }
+
+    private WebhookReceipt Refuse(string hookId, string reason)
+    {
+        LogRefused(logger, hookId, reason);
+        return WebhookReceipt.Refused;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {HookId} accepted; {RuleCount} rule run(s) queued")]
+    private static partial void LogAccepted(ILogger logger, string hookId, int ruleCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {HookId} refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string hookId, string reason);
+}

@@ -1,0 +1,35 @@
+using BluBees.Engine.Webhooks;
+
+namespace BluBees.Api.Webhooks;
+
+/// <summary>Incoming third-party webhooks (HMAC-signed, forwarded by the Forge web trigger).</summary>
+public static class WebhookSetup
+{
+    /// <summary>/api/webhooks CRUD (admin-only writes: see Permissions).</summary>
+    public static RouteGroupBuilder MapWebhooks(this RouteGroupBuilder api)
+    {
+        var admin = new WebhookAdminEndpoints(ActivatorUtilities.CreateInstance<WebhookService>(((IEndpointRouteBuilder)api).ServiceProvider));
+        var group = api.MapGroup("/webhooks");
+
+        // Typed as Func so that the route-handler overload (which writes the IResult) is chosen, not RequestDelegate.
+        group.MapGet("/", (Func<HttpContext, Task<IResult>>)admin.ListAsync);
+        group.MapPost("/", (Func<HttpContext, Task<IResult>>)admin.CreateAsync);
+        group.MapGet("/{id}", admin.GetAsync);
+        group.MapDelete("/{id}", admin.DeleteAsync);
+        group.MapPost("/{id}/rotate-secret", admin.RotateSecretAsync);
+        return api;
+    }
+
+    /// <summary>POST /forge/webhook: a signed third-party request, forwarded by the Forge web trigger (FIT-authenticated).</summary>
+    public static IEndpointRouteBuilder MapForgeWebhook(this IEndpointRouteBuilder app)
+    {
+        // The services are stateless; building them here keeps the feature self-contained (no registration hook).
+        var hooks = ActivatorUtilities.CreateInstance<WebhookService>(app.ServiceProvider);
+        var receiver = ActivatorUtilities.CreateInstance<WebhookReceiver>(app.ServiceProvider, hooks);
+        Func<HttpContext, Task<IResult>> handler = context => ForgeWebhookEndpoint.ReceiveAsync(context, receiver);
+        app.MapPost("/forge/webhook", handler)
+            .RequireAuthorization()
+            .WithName("ForgeWebhook");
+        return app;
+    }
+}

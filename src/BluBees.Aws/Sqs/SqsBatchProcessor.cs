@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Runs;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Aws.Sqs;
+
+/// <summary>
+/// Runs one SQS batch: decrypts each record and hands it to <see cref="IRunProcessor"/>, with the worker's
+/// concurrency. A record that throws is reported in <c>batchItemFailures</c>, so SQS redelivers only that
+/// one and moves it to the dead-letter queue after maxReceiveCount receives; the others are deleted.
+/// A record whose tenant has no data key any more (uninstalled: crypto-shredded) is acknowledged and dropped.
+/// Logs carry message ids and exception types only, never a body.
+/// </summary>
+public sealed partial class SqsBatchProcessor(
+    RunMessageCodec codec, IRunProcessor processor, TenantKeyService keys, IOptions<RunOptions> runs, ILogger<SqsBatchProcessor> logger)
+{
+    public async Task<SqsBatchResponse> ProcessAsync(SqsEvent batch, CancellationToken ct)
+    {
+        var failures = new ConcurrentBag<SqsBatchItemFailure>();
+        var records = batch.Records ?? [];
+        await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = runs.Value.WorkerConcurrency, CancellationToken = ct }, async (record, token) =>
+        {
+            if (string.IsNullOrEmpty(record.MessageId))
+            {
+                LogNoMessageId(logger);
+                return;
+            }
+
+            try
+            {
+                await ProcessRecordAsync(record, token);
+            }
+            catch (Exception ex) when (!token.IsCancellationRequested)
+            {
+                LogFailed(logger, record.MessageId, record.ReceiveCount, ex.GetType().Name);
+                failures.Add(new SqsBatchItemFailure(record.MessageId));
+            }
+        });
+
+        return new SqsBatchResponse([.. failures.OrderBy(f => f.ItemIdentifier, StringComparer.Ordinal)]);
+    }
+
+    private async Task ProcessRecordAsync(SqsRecord record, CancellationToken ct)
+    {
+        var body = record.Body ?? throw new FormatException("The record has no body.");
+        var tenantId = RunMessageCodec.TenantOf(body) ?? throw new FormatException("The record is not a BluBees run envelope.");
+        if (await keys.GetExistingAsync(tenantId, ct) is null)
+        {
+            LogTenantGone(logger, record.MessageId!);
+            return;
+        }
+
+        var message = await codec.DecodeAsync(body, ct);
+        await processor.ProcessAsync(message, ct);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS message {MessageId} failed on receive {ReceiveCount} with {ExceptionType}; it returns to the queue")]
+    private static partial void LogFailed(ILogger logger, string messageId, int receiveCount, string exceptionType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SQS message {MessageId} belongs to a tenant whose data key is gone (uninstalled); dropped")]
+    private static partial void LogTenantGone(ILogger logger, string messageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "An SQS record without a message id was ignored")]
+    private static partial void LogNoMessageId(ILogger logger);
+}

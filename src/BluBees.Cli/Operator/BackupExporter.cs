@@ -1,0 +1,62 @@
+using System.Text.Json.Nodes;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Storage;
+
+namespace BluBees.Cli.Operator;
+
+/// <summary>Reads one tenant's configuration out of the store and decrypts its secrets for the backup file.</summary>
+internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProvider time)
+{
+    public const string SecretField = "secretCiphertext";
+
+    public async Task<TenantBackup> ExportAsync(string tenantId, CancellationToken ct)
+    {
+        var pk = Keys.Tenant(tenantId);
+        var items = new List<BackupItem>();
+        foreach (var sk in BackupPolicy.ExactKeys)
+        {
+            if (await store.GetAsync(pk, sk, ct) is { } item)
+            {
+                items.Add(await ToBackupAsync(tenantId, item, ct));
+            }
+        }
+
+        foreach (var prefix in BackupPolicy.Prefixes)
+        {
+            string? cursor = null;
+            do
+            {
+                var page = await store.QueryAsync(new QueryRequest(pk, prefix) { Limit = 500, StartAfter = cursor }, ct);
+                foreach (var item in page.Items)
+                {
+                    items.Add(await ToBackupAsync(tenantId, item, ct));
+                }
+
+                cursor = page.NextCursor;
+            }
+            while (cursor is not null);
+        }
+
+        if (items.Count == 0)
+        {
+            throw new CliException($"tenant '{tenantId}' has no configuration in this store (not installed, or a wrong store).");
+        }
+
+        return new TenantBackup(TenantBackup.CurrentVersion, tenantId, time.GetUtcNow(), items);
+    }
+
+    private async Task<BackupItem> ToBackupAsync(string tenantId, StoreItem item, CancellationToken ct)
+    {
+        if (JsonNode.Parse(item.Data) is not JsonObject document
+            || document[SecretField] is not JsonValue ciphertext
+            || (string?)document["id"] is not { } id
+            || BackupPolicy.SecretRecordId(item.Sk, id) is not { } recordId)
+        {
+            return new BackupItem(item.Sk, item.Data);
+        }
+
+        var secret = await cipher.DecryptAsync(tenantId, recordId, (string)ciphertext!, ct);
+        document.Remove(SecretField);
+        return new BackupItem(item.Sk, document.ToJsonString(), secret);
+    }
+}

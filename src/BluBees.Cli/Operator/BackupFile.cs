@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Json;
+using BluBees.Engine.Storage;
+
+namespace BluBees.Cli.Operator;
+
+/// <summary>
+/// A backup file: the <see cref="TenantBackup"/> JSON encrypted as a whole with AES-256-GCM under a key derived
+/// from the operator's passphrase with PBKDF2-HMAC-SHA256 (600 000 iterations, random 16-byte salt). The header
+/// (format, iterations, salt) is bound as associated data, so it cannot be altered either. Written 0600.
+/// </summary>
+internal static class BackupFile
+{
+    public const string Format = "blubees-backup";
+    public const int Iterations = 600_000;
+    public const int MinPassphraseLength = 12;
+    private const int SaltSize = 16;
+
+    public static void Write(string path, TenantBackup backup, string passphrase)
+    {
+        var salt = RandomNumberGenerator.GetBytes(SaltSize);
+        var header = new Header(Format, 1, "PBKDF2-HMAC-SHA256", Iterations, Convert.ToBase64String(salt), "AES-256-GCM", string.Empty);
+        var plaintext = JsonSerializer.SerializeToUtf8Bytes(backup, JsonDefaults.Options);
+        var key = DeriveKey(passphrase, salt, Iterations);
+        try
+        {
+            var sealedData = Aead.Seal(key, plaintext, Aad(header));
+            using var stream = OwnerOnlyFile.Create(path);
+            JsonSerializer.Serialize(stream, header with { Data = Convert.ToBase64String(sealedData) });
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    public static TenantBackup Read(string path, string passphrase)
+    {
+        Header header;
+        try
+        {
+            header = JsonSerializer.Deserialize<Header>(File.ReadAllBytes(path)) ?? throw new CliException($"'{path}' is empty.");
+        }
+        catch (JsonException)
+        {
+            throw new CliException($"'{path}' is not a BluBees backup file.");
+        }
+
+        if (header.FormatName != Format || header.Version != 1 || header.Iterations < Iterations)
+        {
+            throw new CliException($"'{path}' is not a BluBees backup file this version can read.");
+        }
+
+        var key = DeriveKey(passphrase, Convert.FromBase64String(header.Salt), header.Iterations);
+        byte[] plaintext;
+        try
+        {
+            plaintext = Aead.Open(key, Convert.FromBase64String(header.Data), Aad(header));
+        }
+        catch (CryptographicException)
+        {
+            throw new CliException("cannot decrypt the backup: wrong passphrase or key file, or the file was altered.");
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<TenantBackup>(plaintext, JsonDefaults.Options) ?? throw new CliException("The backup is empty.");
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    private static byte[] DeriveKey(string passphrase, byte[] salt, int iterations)
+        => Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(passphrase), salt, iterations, HashAlgorithmName.SHA256, Aead.KeySize);
+
+    private static string Aad(Header header) => $"{header.FormatName}/v{header.Version}|{header.Kdf}|{header.Iterations}|{header.Salt}|{header.Cipher}";
+
+    private sealed record Header(
+        [property: JsonPropertyName("format")] string FormatName,
+        [property: JsonPropertyName("version")] int Version,
+        [property: JsonPropertyName("kdf")] string Kdf,
+        [property: JsonPropertyName("iterations")] int Iterations,
+        [property: JsonPropertyName("salt")] string Salt,
+        [property: JsonPropertyName("cipher")] string Cipher,
+        [property: JsonPropertyName("data")] string Data);
+}

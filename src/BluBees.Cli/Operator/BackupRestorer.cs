@@ -1,0 +1,63 @@
+using System.Text.Json.Nodes;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Tenancy;
+
+namespace BluBees.Cli.Operator;
+
+/// <summary>
+/// Writes a backup into a store whose tenant partition is empty (refuses otherwise), optionally under another
+/// tenant id (a re-installed app gets a new installation id). Secrets are encrypted afresh under the target
+/// tenant's data key, which the target's key provider creates: restoring works into any store and provider.
+/// </summary>
+internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantService tenants)
+{
+    public async Task<IReadOnlyDictionary<string, int>> RestoreAsync(TenantBackup backup, string tenantId, CancellationToken ct)
+    {
+        var pk = Keys.Tenant(tenantId);
+        if ((await store.QueryAsync(new QueryRequest(pk, string.Empty) { Limit = 1 }, ct)).Items.Count > 0)
+        {
+            throw new CliException($"refusing to restore: tenant '{tenantId}' already has items in this store. Restore only into an empty tenant partition (uninstall first, or use another store).");
+        }
+
+        var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        string? cloudId = null;
+        foreach (var item in backup.Items.OrderBy(i => BackupPolicy.Order(i.Sk)))
+        {
+            if (BackupPolicy.Order(item.Sk) == int.MaxValue)
+            {
+                throw new CliException($"the backup holds an item kind this version does not restore ({Kind(item.Sk)}).");
+            }
+
+            var data = item.Data;
+            if (item.Sk == Keys.TenantMeta)
+            {
+                var meta = JsonNode.Parse(data)!.AsObject();
+                meta["tenantId"] = tenantId;
+                cloudId = (string?)meta["cloudId"];
+                data = meta.ToJsonString();
+            }
+            else if (item.Secret is not null)
+            {
+                var document = JsonNode.Parse(data)!.AsObject();
+                var recordId = BackupPolicy.SecretRecordId(item.Sk, (string)document["id"]!)
+                    ?? throw new CliException($"the backup holds a secret for an item kind that has none ({Kind(item.Sk)}).");
+                document[BackupExporter.SecretField] = await cipher.EncryptAsync(tenantId, recordId, item.Secret, ct);
+                data = document.ToJsonString();
+            }
+
+            if (!await store.PutIfAbsentAsync(new StoreItem(pk, item.Sk, data), ct))
+            {
+                throw new CliException($"item {Kind(item.Sk)} appeared while restoring; is a backend writing to this tenant?");
+            }
+
+            counts[Kind(item.Sk)] = counts.GetValueOrDefault(Kind(item.Sk)) + 1;
+        }
+
+        // The directory entry makes the tenant visible to key rotation, schedules and later backups.
+        await tenants.EnsureAsync(new TenantContext(tenantId, cloudId, null), ct);
+        return counts;
+    }
+
+    private static string Kind(string sk) => sk.Contains('#', StringComparison.Ordinal) ? sk[..(sk.IndexOf('#', StringComparison.Ordinal) + 1)] : sk;
+}

@@ -1,0 +1,90 @@
+using Amazon.Runtime;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Tenancy;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BluBees.Cli.Operator;
+
+/// <summary>
+/// Operator commands that work on the store directly (no backend needed): key rotation, backup and restore.
+/// Each has an overload taking the configuration and the output, for tests.
+/// </summary>
+internal static class OperatorCommands
+{
+    public const string Usage = """
+        blubees keys rotate [--retire] [--data-dir DIR]
+            Local key ring: add a key, make it current, re-wrap every tenant's data key, verify; --retire then
+            removes the old keys. KMS (Keys__Provider=Kms): re-wrap every tenant's data key under Keys__KmsKeyId.
+        blubees backup export --tenant ID --out FILE (--passphrase-env VAR | --key-file FILE) [--data-dir DIR]
+            One tenant's configuration (connections with their secrets, webhooks, rules and all versions, settings),
+            encrypted as a whole with a key derived from the passphrase. No runs, logs or pass-through data.
+        blubees backup restore --in FILE (--passphrase-env VAR | --key-file FILE) [--tenant ID] [--data-dir DIR]
+            Into an empty tenant partition of the configured store (SQLite or DynamoDB), under the backup's tenant
+            id or --tenant ID. Secrets are encrypted afresh under the target's key provider.
+        Store and keys come from the backend's settings as environment variables (Storage__Provider,
+        Storage__TableName, Keys__Provider, Keys__KmsKeyId, AWS_REGION…); --data-dir is the embedded default's.
+        """;
+
+    public static Task<int> KeysRotateAsync(CliArgs cli) => KeysRotateAsync(cli, OperatorHost.Configuration(cli), Console.Out);
+
+    public static Task<int> BackupExportAsync(CliArgs cli) => BackupExportAsync(cli, OperatorHost.Configuration(cli), Console.Out);
+
+    public static Task<int> BackupRestoreAsync(CliArgs cli) => BackupRestoreAsync(cli, OperatorHost.Configuration(cli), Console.Out);
+
+    public static Task<int> KeysRotateAsync(CliArgs cli, IConfiguration configuration, TextWriter output)
+        => RunAsync(cli, configuration, output, services => new KeyRotation(services, output).RunAsync(cli.Flag("retire"), CancellationToken.None));
+
+    public static Task<int> BackupExportAsync(CliArgs cli, IConfiguration configuration, TextWriter output)
+        => RunAsync(cli, configuration, output, async services =>
+        {
+            var tenant = cli.Option("tenant") ?? throw new CliException("give the tenant with --tenant ID.");
+            var file = cli.Option("out") ?? throw new CliException("give the backup file with --out FILE.");
+            var passphrase = BackupPassphrase.From(cli);
+            var exporter = new BackupExporter(services.GetRequiredService<IStore>(), services.GetRequiredService<SecretCipher>(), services.GetRequiredService<TimeProvider>());
+            var backup = await exporter.ExportAsync(tenant, CancellationToken.None);
+            BackupFile.Write(file, backup, passphrase);
+            output.WriteLine($"exported tenant {tenant}: {Summary(backup.Items.GroupBy(i => Kind(i.Sk)).ToDictionary(g => g.Key, g => g.Count()))}; {backup.Items.Count(i => i.Secret is not null)} secret(s); encrypted to {Path.GetFullPath(file)}");
+            return 0;
+        });
+
+    public static Task<int> BackupRestoreAsync(CliArgs cli, IConfiguration configuration, TextWriter output)
+        => RunAsync(cli, configuration, output, async services =>
+        {
+            var file = cli.Option("in") ?? throw new CliException("give the backup file with --in FILE.");
+            var backup = BackupFile.Read(file, BackupPassphrase.From(cli));
+            var tenant = cli.Option("tenant") ?? backup.TenantId;
+            var restorer = new BackupRestorer(services.GetRequiredService<IStore>(), services.GetRequiredService<SecretCipher>(), services.GetRequiredService<TenantService>());
+            var counts = await restorer.RestoreAsync(backup, tenant, CancellationToken.None);
+            output.WriteLine($"restored tenant {tenant} from a backup of {backup.TenantId} taken {backup.ExportedAt:u}: {Summary(counts)}");
+            return 0;
+        });
+
+    private static async Task<int> RunAsync(CliArgs cli, IConfiguration configuration, TextWriter output, Func<IServiceProvider, Task<int>> command)
+    {
+        if (cli.Flag("help"))
+        {
+            output.WriteLine(Usage);
+            return 0;
+        }
+
+        await using var services = OperatorHost.Build(configuration);
+        try
+        {
+            return await command(services);
+        }
+        catch (AmazonServiceException ex)
+        {
+            throw new CliException($"AWS refused the request ({ex.ErrorCode}, HTTP {(int)ex.StatusCode}): {ex.Message}");
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            throw new CliException("a stored secret or data key could not be decrypted with the configured key provider (wrong Keys__* settings or key file?).");
+        }
+    }
+
+    private static string Kind(string sk) => sk.Contains('#', StringComparison.Ordinal) ? sk[..(sk.IndexOf('#', StringComparison.Ordinal) + 1)] : sk;
+
+    private static string Summary(IReadOnlyDictionary<string, int> counts) => string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Value} {c.Key}"));
+}

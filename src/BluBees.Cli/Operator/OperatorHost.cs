@@ -1,0 +1,66 @@
+using BluBees.Aws;
+using BluBees.Engine.Hosting;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Tenancy;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Cli.Operator;
+
+/// <summary>
+/// The services an operator command needs, built from the same configuration the backend reads: environment
+/// variables (<c>Storage__Provider=DynamoDb</c>, <c>Storage__TableName</c>, <c>Keys__Provider=Kms</c>,
+/// <c>Keys__KmsKeyId</c>…) and, for the embedded default, <c>--data-dir</c> (SQLite file and key ring).
+/// </summary>
+internal static class OperatorHost
+{
+    public static IConfiguration Configuration(CliArgs cli)
+    {
+        var overrides = new Dictionary<string, string?>();
+        if (cli.Option("data-dir") is { } directory)
+        {
+            overrides["Storage:DataDirectory"] = directory;
+        }
+
+        return new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(overrides).Build();
+    }
+
+    public static ServiceProvider Build(IConfiguration configuration)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(configuration);
+        services.AddBluBeesAws(configuration);
+        services.AddBluBeesStorage(configuration);
+        services.AddBluBeesKeys(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<RuleCache>();
+        services.TryAddSingleton<TenantService>();
+        var provider = services.BuildServiceProvider();
+        try
+        {
+            // The same validation the backend runs at start (ValidateOnStart), before anything touches data.
+            provider.GetService<IStartupValidator>()?.Validate();
+        }
+        catch (OptionsValidationException ex)
+        {
+            provider.Dispose();
+            throw new CliException("invalid configuration: " + ex.Message);
+        }
+
+        return provider;
+    }
+
+    public static async Task<List<string>> TenantIdsAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var ids = new List<string>();
+        await foreach (var id in services.GetRequiredService<TenantService>().ListTenantIdsAsync(ct))
+        {
+            ids.Add(id);
+        }
+
+        return ids;
+    }
+}

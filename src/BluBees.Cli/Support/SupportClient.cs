@@ -1,0 +1,69 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace BluBees.Cli.Support;
+
+/// <summary>
+/// Calls the backend's <c>/support</c> routes with a support token from the company identity provider. The token
+/// is read from the environment variable named by <c>--token-env</c>, never from an argument (shell history).
+/// </summary>
+internal sealed class SupportClient : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly string _token;
+
+    public SupportClient(CliArgs cli, Func<string, string?> environment, HttpMessageHandler? handler = null)
+    {
+        if (cli.Option("token") is not null || cli.Flag("token"))
+        {
+            throw new CliException("Never pass a token as an argument: it lands in shell history. Put it in an environment variable and name it with --token-env VAR.");
+        }
+
+        TokenVariable = cli.Option("token-env") ?? throw new CliException("Missing --token-env VAR: the environment variable that holds your support token.");
+        _token = environment(TokenVariable)?.Trim() is { Length: > 0 } token && !token.Any(char.IsWhiteSpace)
+            ? token
+            : throw new CliException($"The environment variable {TokenVariable} is not set or does not hold a token; export your support token (from the company identity provider) into it.");
+        Tenant = cli.Option("tenant") ?? throw new CliException("Missing --tenant ID: the installation id of the tenant whose runs you need.");
+        BaseUrl = cli.Option("url", environment("BLUBEES_URL") ?? "http://127.0.0.1:5080").TrimEnd('/');
+        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        _http.Timeout = TimeSpan.FromSeconds(30);
+    }
+
+    public string TokenVariable { get; }
+
+    public string Tenant { get; }
+
+    public string BaseUrl { get; }
+
+    /// <summary>GET <c>/support/tenants/{tenant}/{relative}</c>; the status and the parsed body.</summary>
+    public async Task<(int Status, JsonNode? Body)> GetAsync(string relative)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{BaseUrl}/support/tenants/{Uri.EscapeDataString(Tenant)}/{relative}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new CliException($"Cannot reach the backend at {BaseUrl}: {ex.Message}");
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            try
+            {
+                return ((int)response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+            }
+            catch (JsonException)
+            {
+                return ((int)response.StatusCode, null);
+            }
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+using BluBees.Api.Tests.Permissions;
+
+namespace BluBees.Api.Tests.Scheduling;
+
+/// <summary>Any user of the issue panel may run a manual rule for an issue; its run shows on the issue.</summary>
+public sealed class ManualRunTests : BackendFixture
+{
+    private static JsonObject Manual => new() { ["type"] = "manual" };
+
+    private async Task<string> ManualRuleAsync(string tenant, bool enabled = true)
+    {
+        var rule = new JsonObject
+        {
+            ["name"] = "Escalate",
+            ["enabled"] = enabled,
+            ["trigger"] = Manual,
+            ["steps"] = new JsonArray(new JsonObject
+            {
+                ["id"] = "escalate", ["type"] = "http", ["connection"] = await CreateConnectionAsync(tenant), ["method"] = "POST",
+                ["path"] = "/escalations/{{ issue.key | url_encode }}",
+                ["body"] = new JsonObject { ["key"] = "{{ issue.key }}", ["by"] = "{{ user.accountId }}", ["source"] = "{{ event.source }}" },
+            }),
+        };
+        return (await CreateRuleAsync(tenant, rule))["id"]!.GetValue<string>();
+    }
+
+    [Test]
+    public async Task A_user_runs_a_manual_rule_and_the_run_shows_on_the_issue()
+    {
+        var tenant = Samples.NewTenant();
+        var ruleId = await ManualRuleAsync(tenant);
+        var issueKey = "OPS-" + Random.Shared.Next(1000, 99999);
+
+        using var response = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/run", tenant, new { issueKey }, accountId: AdminWriteTests.User);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await response.Content.ReadAsStringAsync());
+        Assert.That(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["status"]!.GetValue<string>(), Is.EqualTo("accepted"));
+
+        var received = await Waits.UntilAsync(() => Task.FromResult(ThirdParty.Received.Where(r => r.Path == $"/api/v2/escalations/{issueKey}").ToList()), r => r.Count == 1);
+        Assert.That(received, Has.Count.EqualTo(1));
+        var body = JsonNode.Parse(received[0].Body)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(body["key"]!.GetValue<string>(), Is.EqualTo(issueKey));
+            Assert.That(body["by"]!.GetValue<string>(), Is.EqualTo(AdminWriteTests.User));
+            Assert.That(body["source"]!.GetValue<string>(), Is.EqualTo("manual"));
+        });
+
+        var runs = await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, $"/api/issues/{issueKey}/runs", tenant), r => r["items"]!.AsArray().Count == 1);
+        var run = runs["items"]!.AsArray().Single()!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(run["ruleId"]!.GetValue<string>(), Is.EqualTo(ruleId));
+            Assert.That(run["source"]!.GetValue<string>(), Is.EqualTo("manual"));
+            Assert.That(run["eventType"]!.GetValue<string>(), Is.EqualTo("blubees:manual"));
+            Assert.That(run["status"]!.GetValue<string>(), Is.EqualTo("succeeded"));
+        });
+    }
+
+    [Test]
+    public async Task A_rule_without_a_manual_trigger_is_409()
+    {
+        var tenant = Samples.NewTenant();
+        var ruleId = (await CreateRuleAsync(tenant, Samples.Rule(await CreateConnectionAsync(tenant))))["id"]!.GetValue<string>();
+        using var response = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/run", tenant, new { issueKey = "OPS-1" });
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That((await ProblemAsync(response))["detail"]!.GetValue<string>(), Does.Contain("event trigger"));
+    }
+
+    [Test]
+    public async Task A_disabled_manual_rule_is_409()
+    {
+        var tenant = Samples.NewTenant();
+        var ruleId = await ManualRuleAsync(tenant, enabled: false);
+        using var response = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/run", tenant, new { issueKey = "OPS-1" });
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That((await ProblemAsync(response))["detail"]!.GetValue<string>(), Does.Contain("disabled"));
+    }
+
+    [Test]
+    public async Task An_unknown_rule_is_404()
+    {
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/api/rules/rule_nope/run", Samples.NewTenant(), new { issueKey = "OPS-1" });
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        await ProblemAsync(response);
+    }
+
+    [Test]
+    public async Task Another_tenants_rule_is_404()
+    {
+        var owner = Samples.NewTenant();
+        var ruleId = await ManualRuleAsync(owner);
+        using var response = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/run", Samples.NewTenant(), new { issueKey = "OPS-1" });
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [TestCase("""{"issueKey":"ops-1"}""", "issueKey")]
+    [TestCase("""{"issueKey":"OPS-1/../x"}""", "issueKey")]
+    [TestCase("""{"issueKey":"OPS"}""", "issueKey")]
+    [TestCase("""{}""", "issueKey")]
+    [TestCase("""{"issueKey":17}""", "issueKey")]
+    [TestCase("""{"issueKey":"OPS-1","extra":1}""", "extra")]
+    public async Task A_bad_body_is_400_naming_the_field(string body, string field)
+    {
+        var tenant = Samples.NewTenant();
+        var ruleId = await ManualRuleAsync(tenant);
+        using var response = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/run", tenant, body);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await ProblemAsync(response))["errors"]![field], Is.Not.Null);
+    }
+}

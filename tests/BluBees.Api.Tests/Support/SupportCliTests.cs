@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using BluBees.Api.Tests.Harness;
+using BluBees.Cli;
+using BluBees.Cli.Support;
+
+namespace BluBees.Api.Tests.Support;
+
+/// <summary><c>blubees support runs|run</c> against the running backend, in-process (plus one real process for dispatch).</summary>
+public sealed class SupportCliTests : SupportFixture
+{
+    private const string TokenVariable = "BLUBEES_SUPPORT_TOKEN";
+
+    private CliArgs Args(params string[] args) => new([.. args, "--url", Backend.Address.ToString()]);
+
+    private static Func<string, string?> Env(string? token) => name => name == TokenVariable ? token : null;
+
+    [Test]
+    public async Task Runs_prints_a_table_of_the_tenants_runs()
+    {
+        var tenant = Samples.NewTenant();
+        var runId = await CreateRunAsync(tenant);
+        await GrantAsync(tenant);
+        using var output = new StringWriter();
+
+        var code = await SupportCommands.RunsAsync(Args("support", "runs", "--tenant", tenant, "--status", "succeeded", "--limit", "10", "--token-env", TokenVariable), output, Env(Idp.Mint()));
+
+        Assert.That(code, Is.EqualTo(0), output.ToString());
+        Assert.That(output.ToString(), Does.Contain(runId).And.Contain("succeeded").And.Contain("avi:jira:updated:issue"));
+        var entry = (await AuditAsync(tenant)).Single()!;
+        Assert.That(entry["query"]!["status"]!.GetValue<string>(), Is.EqualTo("succeeded"), "the CLI passes the filters through");
+        Assert.That(entry["query"]!["limit"]!.GetValue<string>(), Is.EqualTo("10"));
+    }
+
+    [Test]
+    public async Task Run_prints_the_run_as_json()
+    {
+        var tenant = Samples.NewTenant();
+        var runId = await CreateRunAsync(tenant);
+        await GrantAsync(tenant);
+        using var output = new StringWriter();
+
+        var code = await SupportCommands.RunAsync(Args("support", "run", runId, "--tenant", tenant, "--token-env", TokenVariable), output, Env(Idp.Mint()));
+
+        Assert.That(code, Is.EqualTo(0), output.ToString());
+        var run = System.Text.Json.Nodes.JsonNode.Parse(output.ToString())!;
+        Assert.That(run["id"]!.GetValue<string>(), Is.EqualTo(runId));
+        Assert.That(run["steps"]![0]!["statusCode"]!.GetValue<int>(), Is.EqualTo(200));
+    }
+
+    [Test]
+    public async Task Without_a_grant_it_says_to_ask_the_tenant_admin()
+    {
+        using var output = new StringWriter();
+        var code = await SupportCommands.RunsAsync(Args("support", "runs", "--tenant", Samples.NewTenant(), "--token-env", TokenVariable), output, Env(Idp.Mint()));
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(output.ToString(), Does.Contain("no active support grant for this tenant; ask the tenant admin to grant access"));
+    }
+
+    [Test]
+    public async Task A_refused_token_says_to_sign_in_again_and_names_the_variable()
+    {
+        using var output = new StringWriter();
+        var expired = Idp.Mint(now: DateTimeOffset.UtcNow.AddHours(-1));
+        var code = await SupportCommands.RunAsync(Args("support", "run", "1700000000000-abcdefghij", "--tenant", Samples.NewTenant(), "--token-env", TokenVariable), output, Env(expired));
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(output.ToString(), Does.Contain("token was refused").And.Contain("expired").And.Contain(TokenVariable));
+    }
+
+    [Test]
+    public async Task Missing_mfa_is_explained()
+    {
+        var tenant = Samples.NewTenant();
+        await GrantAsync(tenant);
+        using var output = new StringWriter();
+        var code = await SupportCommands.RunsAsync(Args("support", "runs", "--tenant", tenant, "--token-env", TokenVariable), output, Env(Idp.Mint(c => c["amr"] = new System.Text.Json.Nodes.JsonArray("pwd"))));
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(output.ToString(), Does.Contain("multi-factor"));
+    }
+
+    [Test]
+    public async Task A_token_on_the_command_line_is_refused_before_anything_is_sent()
+    {
+        var ex = await Assert.ThrowsAsync<CliException>(() => SupportCommands.RunsAsync(Args("support", "runs", "--tenant", "t", "--token", Idp.Mint()), TextWriter.Null, Env(null)));
+        Assert.That(ex!.Message, Does.Contain("--token-env"));
+    }
+
+    [TestCase(null)]
+    [TestCase("")]
+    [TestCase("two words")]
+    public async Task An_empty_token_variable_is_a_clear_error(string? value)
+    {
+        var ex = await Assert.ThrowsAsync<CliException>(() => SupportCommands.RunsAsync(Args("support", "runs", "--tenant", "t", "--token-env", TokenVariable), TextWriter.Null, Env(value)));
+        Assert.That(ex!.Message, Does.Contain(TokenVariable));
+    }
+
+    [Test]
+    public async Task The_blubees_executable_dispatches_support_commands()
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "blubees.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { cli, "support", "runs", "--tenant", Samples.NewTenant(), "--token-env", TokenVariable, "--url", Backend.Address.ToString() })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment[TokenVariable] = Idp.Mint();
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.That(process.ExitCode, Is.EqualTo(1), await stderr);
+        Assert.That(await stdout, Does.Contain("no active support grant"));
+    }
+}

@@ -1,0 +1,209 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+
+namespace BluBees.Api.Tests.Webhooks;
+
+/// <summary>
+/// A signed third-party request, forwarded by the Forge web trigger, runs the rules of its hook and reaches the
+/// third party mapped — while anything unsigned, tampered, stale or replayed is a 401 that runs nothing.
+/// </summary>
+public sealed class WebhookDeliveryTests : WebhookKit
+{
+    private const string Refusal = "The webhook signature or timestamp is invalid.";
+
+    [Test]
+    public async Task A_signed_delivery_runs_the_rule_and_nothing_of_it_is_kept()
+    {
+        var tenant = Samples.NewTenant();
+        var (hookId, secret) = await CreateHookAsync(tenant);
+        var ruleId = await HookRuleAsync(tenant, hookId, "ok");
+        var note = Samples.Canary("webhook-body");
+
+        using var response = await DeliverSignedAsync(tenant, hookId, secret, OrderBody("A-77", note));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await response.Content.ReadAsStringAsync());
+
+        var received = await Waits.UntilAsync(() => Task.FromResult(ReceivedAt("/api/v2/ok/")), r => r.Count == 1);
+        Assert.That(received.Single().Path, Is.EqualTo("/api/v2/ok/A-77"));
+        var body = JsonNode.Parse(received.Single().Body)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(body["note"]!.GetValue<string>(), Is.EqualTo(note));
+            Assert.That(body["hook"]!.GetValue<string>(), Is.EqualTo(hookId));
+            Assert.That(body["source"]!.GetValue<string>(), Is.EqualTo("webhook"));
+        });
+
+        var run = (await Waits.UntilAsync(() => RunsAsync(tenant), r => r.Count == 1)).Single()!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(run["ruleId"]!.GetValue<string>(), Is.EqualTo(ruleId));
+            Assert.That(run["source"]!.GetValue<string>(), Is.EqualTo("webhook"));
+            Assert.That(run["eventType"]!.GetValue<string>(), Is.EqualTo("blubees:webhook"));
+            Assert.That(run["status"]!.GetValue<string>(), Is.EqualTo("succeeded"));
+        });
+
+        var store = string.Join('\n', await Backend.DumpStoreAsync());
+        var files = Backend.DumpDataDirectory();
+        var logs = Backend.Logs.AllText;
+        Assert.Multiple(() =>
+        {
+            Assert.That(store, Does.Not.Contain(note), "the body is pass-through");
+            Assert.That(files, Does.Not.Contain(note));
+            Assert.That(logs, Does.Not.Contain(note));
+            Assert.That(store, Does.Not.Contain(secret), "the secret is stored only as ciphertext");
+            Assert.That(files, Does.Not.Contain(secret));
+            Assert.That(logs, Does.Not.Contain(secret));
+            Assert.That(store, Does.Contain($"HOOK#{hookId}").And.Contain("\"secretCiphertext\":\"v1."));
+        });
+    }
+
+    [Test]
+    public async Task The_signature_may_carry_a_prefix_upper_case_hex_and_a_numeric_timestamp()
+    {
+        var tenant = Samples.NewTenant();
+        var (hookId, secret) = await CreateHookAsync(tenant);
+        await HookRuleAsync(tenant, hookId, "variants");
+        var seconds = Clock.GetUtcNow().ToUnixTimeSeconds();
+        var body = OrderBody("B-1", "x");
+
+        using var response = await DeliverAsync(tenant, hookId, body, "sha256=" + Sign(secret, seconds.ToString(CultureInfo.InvariantCulture), body).ToUpperInvariant(), JsonValue.Create(seconds));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        Assert.That(await Waits.UntilAsync(() => Task.FromResult(ReceivedAt("/api/v2/variants/B-1")), r => r.Count == 1), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task A_body_that_is_not_json_reaches_the_rule_as_a_string()
+    {
+        var tenant = Samples.NewTenant();
+        var (hookId, secret) = await CreateHookAsync(tenant);
+        await CreateRuleAsync(tenant, Rule(await CreateConnectionAsync(tenant), new JsonObject { ["type"] = "webhook", ["webhookId"] = hookId }, "/raw", new JsonObject { ["raw"] = "{{ webhook.body }}" }));
+
+        using var response = await DeliverSignedAsync(tenant, hookId, secret, "order=7&state=paid");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        var received = await Waits.UntilAsync(() => Task.FromResult(ReceivedAt("/api/v2/raw")), r => r.Count == 1);
+        Assert.That(JsonNode.Parse(received.Single().Body)!["raw"]!.GetValue<string>(), Is.EqualTo("order=7&state=paid"));
+    }
+
+    /// <summary>Builds the delivery a forger sends, from the real secret, the current timestamp and a genuine body.</summary>
+    public delegate (string Body, string? Signature, string? Timestamp) Forgery(string secret, string timestamp, string body);
+
+    private static IEnumerable<TestCaseData> Forgeries()
+    {
+        yield return Case("wrong secret", (_, ts, body) => (body, Sign("another-secret-entirely-0000000000000000000", ts, body), ts));
+        yield return Case("tampered body", (secret, ts, body) => (body.Replace("A-1", "A-2", StringComparison.Ordinal), Sign(secret, ts, body), ts));
+        yield return Case("tampered timestamp", (secret, ts, body) => (body, Sign(secret, ts, body), (Seconds(ts) - 1).ToString(CultureInfo.InvariantCulture)));
+        yield return Case("stale timestamp", (secret, ts, body) => Signed(secret, Seconds(ts) - 6 * 60, body));
+        yield return Case("future timestamp", (secret, ts, body) => Signed(secret, Seconds(ts) + 6 * 60, body));
+        yield return Case("millisecond timestamp", (secret, ts, body) => Signed(secret, Seconds(ts) * 1000, body));
+        yield return Case("truncated signature", (secret, ts, body) => (body, Sign(secret, ts, body)[..40], ts));
+        yield return Case("not hex", (_, ts, body) => (body, new string('z', 64), ts));
+        yield return Case("no signature", (_, ts, body) => (body, null, ts));
+        yield return Case("no timestamp", (secret, ts, body) => (body, Sign(secret, ts, body), null));
+    }
+
+    private static TestCaseData Case(string what, Forgery forgery) => new TestCaseData(what, forgery).SetArgDisplayNames(what);
+
+    private static long Seconds(string timestamp) => long.Parse(timestamp, CultureInfo.InvariantCulture);
+
+    private static (string, string?, string?) Signed(string secret, long seconds, string body)
+    {
+        var ts = seconds.ToString(CultureInfo.InvariantCulture);
+        return (body, Sign(secret, ts, body), ts);
+    }
+
+    [TestCaseSource(nameof(Forgeries))]
+    public async Task A_forged_delivery_is_401_and_runs_nothing(string what, Forgery forge)
+    {
+        var tenant = Samples.NewTenant();
+        var (hookId, secret) = await CreateHookAsync(tenant);
+        var marker = "forged-" + Guid.NewGuid().ToString("N")[..8];
+        await HookRuleAsync(tenant, hookId, marker);
+        var (body, signature, timestamp) = forge(secret, Now, OrderBody("A-1", "n"));
+
+        using var response = await DeliverAsync(tenant, hookId, body, signature, timestamp);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), what);
+        Assert.That((await ProblemAsync(response))["detail"]!.GetValue<string>(), Is.EqualTo(Refusal), "the answer does not say which part failed");
+        await SettleAsync();
+        Assert.That(ReceivedAt($"/api/v2/{marker}"), Is.Empty, what);
+        Assert.That(await RunsAsync(tenant), Is.Empty, what);
+    }
+
+    [Test]
+    public async Task A_replayed_delivery_is_401_and_runs_once()
+    {
+        var tenant = Samples.NewTenant();
+        var (hookId, secret) = await CreateHookAsync(tenant);
+        await HookRuleAsync(tenant, hookId, "replay");
+        var body = OrderBody("R-1", "once");
+        var ts = Now;
+        var signature = Sign(secret, ts, body);
+
+        using var first = await DeliverAsync(tenant, hookId, body, signature, ts);
+        using var replay = await DeliverAsync(tenant, hookId, body, "sha256=" + signature.ToUpperInvariant(), ts);
+        Clock.Advance(TimeSpan.FromMinutes(4));
+        using var later = await DeliverAsync(tenant, hookId, body, signature, ts);
+        var problem = await ProblemAsync(replay);
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+            Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "same signature in another spelling");
+            Assert.That(later.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "still inside the window");
+            Assert.That(problem["detail"]!.GetValue<string>(), Is.EqualTo(Refusal));
+        });
+        await Waits.UntilAsync(() => RunsAsync(tenant), r => r.Count >= 1);
+        await SettleAsync();
+        Assert.That(await RunsAsync(tenant), Has.Count.EqualTo(1));
+        Assert.That(ReceivedAt("/api/v2/replay/R-1"), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Another_tenants_hook_is_404_even_when_correctly_signed()
+    {
+        var owner = Samples.NewTenant();
+        var (hookId, secret) = await CreateHookAsync(owner);
+        await HookRuleAsync(owner, hookId, "cross");
+
+        using var response = await DeliverSignedAsync(Samples.NewTenant(), hookId, secret, OrderBody("X-1", "n"));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        await ProblemAsync(response);
+        await SettleAsync();
+        Assert.That(await RunsAsync(owner), Is.Empty);
+    }
+
+    [Test]
+    public async Task Only_the_rules_of_the_delivered_hook_run()
+    {
+        var tenant = Samples.NewTenant();
+        var (hookA, secretA) = await CreateHookAsync(tenant, "A");
+        var (hookB, _) = await CreateHookAsync(tenant, "B");
+        await HookRuleAsync(tenant, hookA, "hook-a");
+        await HookRuleAsync(tenant, hookB, "hook-b");
+
+        using var response = await DeliverSignedAsync(tenant, hookA, secretA, OrderBody("S-1", "n"));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        await Waits.UntilAsync(() => Task.FromResult(ReceivedAt("/api/v2/hook-a/")), r => r.Count == 1);
+        await SettleAsync();
+        Assert.That(ReceivedAt("/api/v2/hook-b/"), Is.Empty);
+        Assert.That(await RunsAsync(tenant), Has.Count.EqualTo(1));
+    }
+
+    [TestCase("""{"signature":"x","timestamp":"1","body":"{}"}""", "hookId")]
+    [TestCase("""{"hookId":"../../x","body":"{}"}""", "hookId")]
+    [TestCase("""{"hookId":"hook_abc","body":{"order":1}}""", "body")]
+    [TestCase("""{"hookId":"hook_abc"}""", "body")]
+    public async Task A_malformed_forwarded_request_is_400_naming_the_field(string envelope, string field)
+    {
+        using var response = await Backend.SendWithTokenAsync(HttpMethod.Post, "/forge/webhook", ForgeToken(Samples.NewTenant()), envelope, withUserToken: false);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await ProblemAsync(response))["errors"]![field], Is.Not.Null);
+    }
+
+    [Test]
+    public async Task The_webhook_route_needs_a_Forge_token()
+    {
+        using var response = await Backend.SendWithTokenAsync(HttpMethod.Post, "/forge/webhook", token: null, """{"hookId":"hook_x","body":""}""", withUserToken: false);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That((await ProblemAsync(response))["detail"]!.GetValue<string>(), Does.Contain("Forge Invocation Token"));
+    }
+}

@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace BluBees.Aws.Tests.Fakes;
+
+/// <summary>
+/// A stand-in for Amazon SQS on loopback (AWS JSON 1.0, <c>AmazonSQS.*</c>, as AWSSDK.SQS 4.x speaks it) with
+/// the queue semantics the worker relies on: visibility timeout (on an injected clock), receive counts, delete
+/// by receipt handle, and redrive to a dead-letter queue once a message has been received maxReceiveCount
+/// times. MD5 digests are real, because the SDK checks them. Driven by the real AmazonSQSClient.
+/// </summary>
+public sealed class SqsFake : IAsyncDisposable
+{
+    private const string Account = "111122223333";
+    private readonly Dictionary<string, FakeQueue> _queues = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private AwsJsonServer _server = null!;
+
+    private SqsFake(TimeProvider time) => _time = time;
+
+    public Uri Address => _server.Address;
+
+    public static async Task<SqsFake> StartAsync(TimeProvider time)
+    {
+        var fake = new SqsFake(time);
+        fake._server = await AwsJsonServer.StartAsync("application/x-amz-json-1.0", fake.Handle);
+        return fake;
+    }
+
+    /// <summary>Creates a queue and returns its URL. With a dead-letter queue, redrive after <paramref name="maxReceiveCount"/> receives.</summary>
+    public string CreateQueue(string name, TimeSpan visibilityTimeout, string? deadLetterQueueUrl = null, int maxReceiveCount = 5)
+    {
+        var url = $"{Address.ToString().TrimEnd('/')}/{Account}/{name}";
+        lock (_queues)
+        {
+            _queues[url] = new FakeQueue(visibilityTimeout, deadLetterQueueUrl, maxReceiveCount);
+        }
+
+        return url;
+    }
+
+    /// <summary>Bodies of every message in the queue, visible or in flight.</summary>
+    public IReadOnlyList<string> Bodies(string queueUrl)
+    {
+        lock (_queues)
+        {
+            return [.. Queue(queueUrl).Messages.Select(m => m.Body)];
+        }
+    }
+
+    private JsonObject Handle(string operation, JsonObject request)
+    {
+        lock (_queues)
+        {
+            return operation switch
+            {
+                "SendMessage" => Send(request),
+                "ReceiveMessage" => Receive(request),
+                "DeleteMessage" => Delete(request),
+                "GetQueueUrl" => new JsonObject { ["QueueUrl"] = _queues.Keys.FirstOrDefault(u => u.EndsWith("/" + (string)request["QueueName"]!, StringComparison.Ordinal)) ?? throw NoQueue() },
+                "GetQueueAttributes" => new JsonObject { ["Attributes"] = new JsonObject { ["ApproximateNumberOfMessages"] = Queue(request).Messages.Count.ToString(CultureInfo.InvariantCulture) } },
+                _ => throw new AwsFaultException("com.amazonaws.sqs#UnsupportedOperation", $"{operation} is not supported by the fake."),
+            };
+        }
+    }
+
+    private JsonObject Send(JsonObject request)
+    {
+        var body = (string?)request["MessageBody"] ?? throw new AwsFaultException("com.amazonaws.sqs#MissingParameter", "MessageBody is required.");
+        var message = new FakeMessage(Guid.NewGuid().ToString(), body, _time.GetUtcNow());
+        Queue(request).Messages.Add(message);
+        return new JsonObject { ["MessageId"] = message.Id, ["MD5OfMessageBody"] = Md5(body) };
+    }
+
+    private JsonObject Receive(JsonObject request)
+    {
+        var queue = Queue(request);
+        var max = (int?)request["MaxNumberOfMessages"] ?? 1;
+        var visibility = request["VisibilityTimeout"] is { } v ? TimeSpan.FromSeconds((int)v) : queue.VisibilityTimeout;
+        var now = _time.GetUtcNow();
+        var delivered = new JsonArray();
+        foreach (var message in queue.Messages.Where(m => m.VisibleAt <= now).ToList())
+        {
+            if (delivered.Count == max)
+            {
+                break;
+            }
+
+            if (queue.DeadLetterQueueUrl is { } dlq && message.ReceiveCount >= queue.MaxReceiveCount)
+            {
+                // SQS's redrive: on the receive after the last allowed one, the message moves instead of being delivered.
+                queue.Messages.Remove(message);
+                _queues[dlq].Messages.Add(message with { ReceiveCount = 0, VisibleAt = now, ReceiptHandle = null });
+                continue;
+            }
+
+            message.ReceiveCount++;
+            message.VisibleAt = now + visibility;
+            message.ReceiptHandle = Guid.NewGuid().ToString("N");
+            delivered.Add(new JsonObject
+            {
+                ["MessageId"] = message.Id,
+                ["ReceiptHandle"] = message.ReceiptHandle,
+                ["MD5OfBody"] = Md5(message.Body),
+                ["Body"] = message.Body,
+                ["Attributes"] = new JsonObject
+                {
+                    ["ApproximateReceiveCount"] = message.ReceiveCount.ToString(CultureInfo.InvariantCulture),
+                    ["SentTimestamp"] = message.SentAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+                },
+            });
+        }
+
+        return new JsonObject { ["Messages"] = delivered };
+    }
+
+    private JsonObject Delete(JsonObject request)
+    {
+        var queue = Queue(request);
+        var handle = (string?)request["ReceiptHandle"];
+        var message = queue.Messages.FirstOrDefault(m => m.ReceiptHandle is not null && m.ReceiptHandle == handle)
+            ?? throw new AwsFaultException("com.amazonaws.sqs#ReceiptHandleIsInvalid", "The receipt handle is not valid.");
+        queue.Messages.Remove(message);
+        return [];
+    }
+
+    private FakeQueue Queue(JsonObject request) => Queue((string?)request["QueueUrl"] ?? throw NoQueue());
+
+    private FakeQueue Queue(string url) => _queues.TryGetValue(url, out var queue) ? queue : throw NoQueue();
+
+    private static AwsFaultException NoQueue() => new("com.amazonaws.sqs#QueueDoesNotExist", "The specified queue does not exist.");
+
+    private static string Md5(string body) => Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(body)));
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+
+    private sealed record FakeQueue(TimeSpan VisibilityTimeout, string? DeadLetterQueueUrl, int MaxReceiveCount)
+    {
+        public List<FakeMessage> Messages { get; } = [];
+    }
+
+    private sealed record FakeMessage(string Id, string Body, DateTimeOffset SentAt)
+    {
+        public int ReceiveCount { get; set; }
+        public DateTimeOffset VisibleAt { get; set; } = SentAt;
+        public string? ReceiptHandle { get; set; }
+    }
+}

@@ -1,0 +1,134 @@
+using System.Security.Cryptography;
+using Amazon.KeyManagementService;
+using BluBees.Aws.Kms;
+using BluBees.Aws.Tests.Fakes;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BluBees.Aws.Tests.Kms;
+
+/// <summary>The KMS key provider, through the real SDK client, against a KMS stand-in that really encrypts.</summary>
+[TestFixture]
+public sealed class KmsKeyEncryptionProviderTests
+{
+    private KmsFake _kms = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => _kms = await KmsFake.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await _kms.DisposeAsync();
+
+    private KmsKeyEncryptionProvider Provider(string keyId)
+        => new(new Lazy<IAmazonKeyManagementService>(() => AwsClientFactory.Kms(_kms.Address.ToString())), keyId);
+
+    [Test]
+    public async Task Generated_data_key_round_trips_and_names_the_key()
+    {
+        var keyId = _kms.CreateKey();
+        using var provider = Provider(keyId);
+
+        var generated = await provider.GenerateDataKeyAsync("tenant-a", default);
+        var unwrapped = await provider.DecryptDataKeyAsync("tenant-a", generated.Wrapped, default);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(generated.Plaintext, Has.Length.EqualTo(32), "AES-256");
+            Assert.That(generated.Wrapped.KeyId, Is.EqualTo(keyId));
+            Assert.That(generated.Wrapped.Ciphertext, Is.Not.EqualTo(generated.Plaintext));
+            Assert.That(unwrapped, Is.EqualTo(generated.Plaintext));
+            Assert.That(provider.CurrentKeyId, Is.EqualTo(keyId));
+        });
+    }
+
+    [Test]
+    public async Task A_wrapped_key_copied_to_another_tenant_fails_as_a_CryptographicException()
+    {
+        using var provider = Provider(_kms.CreateKey());
+        var generated = await provider.GenerateDataKeyAsync("tenant-a", default);
+
+        Assert.That(async () => await provider.DecryptDataKeyAsync("tenant-b", generated.Wrapped, default), Throws.InstanceOf<CryptographicException>());
+        Assert.That(async () => await provider.ReWrapAsync("tenant-b", generated.Wrapped, default), Throws.InstanceOf<CryptographicException>());
+    }
+
+    [Test]
+    public async Task A_wrapped_key_claimed_for_another_key_id_or_tampered_fails_as_a_CryptographicException()
+    {
+        using var provider = Provider(_kms.CreateKey());
+        var generated = await provider.GenerateDataKeyAsync("tenant-a", default);
+        var tampered = generated.Wrapped.Ciphertext.ToArray();
+        tampered[^1] ^= 1;
+
+        Assert.That(async () => await provider.DecryptDataKeyAsync("tenant-a", generated.Wrapped with { KeyId = _kms.CreateKey() }, default), Throws.InstanceOf<CryptographicException>());
+        Assert.That(async () => await provider.DecryptDataKeyAsync("tenant-a", generated.Wrapped with { Ciphertext = tampered }, default), Throws.InstanceOf<CryptographicException>());
+    }
+
+    [Test]
+    public async Task ReWrap_moves_the_data_key_to_the_current_key_and_the_old_key_can_then_be_disabled()
+    {
+        var oldKey = _kms.CreateKey();
+        var newKey = _kms.CreateKey();
+        using var before = Provider(oldKey);
+        var generated = await before.GenerateDataKeyAsync("tenant-a", default);
+
+        using var after = Provider(newKey);
+        var rewrapped = await after.ReWrapAsync("tenant-a", generated.Wrapped, default);
+        _kms.DisableKey(oldKey);
+
+        Assert.That(rewrapped.KeyId, Is.EqualTo(newKey));
+        Assert.That(await after.DecryptDataKeyAsync("tenant-a", rewrapped, default), Is.EqualTo(generated.Plaintext), "same data key, new wrapping");
+        Assert.That(async () => await after.DecryptDataKeyAsync("tenant-a", generated.Wrapped, default), Throws.InstanceOf<Amazon.KeyManagementService.Model.DisabledException>(),
+            "the old wrapping needs the disabled key: an infrastructure fault, not a wrong ciphertext");
+        Assert.That(_kms.Operations, Does.Contain("ReEncrypt"), "rotation re-wraps inside KMS; the data key never comes out");
+    }
+
+    [Test]
+    public async Task TenantKeyService_and_SecretCipher_work_end_to_end_over_KMS_with_one_decrypt_per_cache_period()
+    {
+        var keyId = _kms.CreateKey();
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "blubees-kms-" + Guid.NewGuid().ToString("N"));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:DataDirectory"] = dataDirectory,
+            ["Keys:Provider"] = "Kms",
+            ["Keys:KmsKeyId"] = keyId,
+            ["Keys:KmsServiceUrl"] = _kms.Address.ToString(),
+        }).Build();
+        var services = new ServiceCollection().AddLogging().AddSingleton(configuration);
+        services.AddBluBeesAws(configuration).AddBluBeesStorageAndKeys(configuration);
+        await using var provider = services.BuildServiceProvider();
+        try
+        {
+            Assert.That(provider.GetRequiredService<IKeyEncryptionProvider>(), Is.InstanceOf<KmsKeyEncryptionProvider>());
+            var cipher = provider.GetRequiredService<SecretCipher>();
+            var sealedSecret = await cipher.EncryptAsync("tenant-a", "connection/c1", "s3cr3t", default);
+            var stored = await provider.GetRequiredService<IStore>().GetAsync(Keys.Tenant("tenant-a"), Keys.DataKey, default);
+            Assert.That(stored!.Data, Does.Contain(keyId), "the KEY item names the KMS key that wraps it");
+
+            var keys = provider.GetRequiredService<TenantKeyService>();
+            keys.Evict("tenant-a");
+            var decryptsBefore = _kms.Operations.Count(o => o == "Decrypt");
+            Assert.That(await cipher.DecryptAsync("tenant-a", "connection/c1", sealedSecret, default), Is.EqualTo("s3cr3t"));
+            Assert.That(await cipher.DecryptAsync("tenant-a", "connection/c1", sealedSecret, default), Is.EqualTo("s3cr3t"));
+            Assert.That(_kms.Operations.Count(o => o == "Decrypt") - decryptsBefore, Is.EqualTo(1), "the unwrapped key is cached");
+            Assert.That(async () => await cipher.DecryptAsync("tenant-b", "connection/c1", sealedSecret, default), Throws.InstanceOf<CryptographicException>());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+}
+
+internal static class TestRegistrations
+{
+    public static IServiceCollection AddBluBeesStorageAndKeys(this IServiceCollection services, IConfiguration configuration)
+    {
+        BluBees.Engine.Hosting.EngineServiceCollectionExtensions.AddBluBeesStorage(services, configuration);
+        BluBees.Engine.Hosting.EngineServiceCollectionExtensions.AddBluBeesKeys(services, configuration);
+        return services;
+    }
+}

@@ -1,0 +1,136 @@
+using System.Text.Json.Nodes;
+using BluBees.Aws.Tests.Fakes;
+using BluBees.Cli;
+using BluBees.Cli.Operator;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Tenancy;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BluBees.Aws.Tests.Operator;
+
+/// <summary><c>blubees keys rotate [--retire]</c> on the local key ring and on KMS.</summary>
+[TestFixture]
+public sealed class KeyRotationTests
+{
+    private string _directory = null!;
+
+    [SetUp]
+    public void NewDirectory() => _directory = Path.Combine(Path.GetTempPath(), "blubees-rotate-" + Guid.NewGuid().ToString("N"));
+
+    [TearDown]
+    public void DeleteDirectory()
+    {
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    private IConfiguration Configuration(Dictionary<string, string?>? extra = null)
+    {
+        var values = new Dictionary<string, string?> { ["Storage:DataDirectory"] = _directory };
+        foreach (var (key, value) in extra ?? [])
+        {
+            values[key] = value;
+        }
+
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+    }
+
+    /// <summary>Three installed tenants with a secret each, and one known tenant that never needed a data key.</summary>
+    private static async Task<Dictionary<string, string>> SeedAsync(IConfiguration configuration)
+    {
+        await using var services = OperatorHost.Build(configuration);
+        var secrets = new Dictionary<string, string>();
+        foreach (var tenant in new[] { "tenant-a", "tenant-b", "tenant-c" })
+        {
+            await services.GetRequiredService<TenantService>().InstallAsync(new TenantContext(tenant, null, null), default);
+            secrets[tenant] = await services.GetRequiredService<SecretCipher>().EncryptAsync(tenant, "connection/c1", "secret of " + tenant, default);
+        }
+
+        await services.GetRequiredService<TenantService>().EnsureAsync(new TenantContext("tenant-keyless", null, null), default);
+        return secrets;
+    }
+
+    private static async Task<string> RunAsync(IConfiguration configuration, params string[] args)
+    {
+        using var output = new StringWriter();
+        var exit = await OperatorCommands.KeysRotateAsync(new CliArgs(["keys", "rotate", .. args]), configuration, output);
+        Assert.That(exit, Is.Zero, output.ToString());
+        return output.ToString();
+    }
+
+    [Test]
+    public async Task Local_rotation_rewraps_every_tenant_and_retire_removes_the_old_key_from_the_ring_file()
+    {
+        var configuration = Configuration();
+        var secrets = await SeedAsync(configuration);
+        var ringFile = Path.Combine(_directory, "keyring.json");
+        var oldKey = (string)JsonNode.Parse(File.ReadAllText(ringFile))!["current"]!;
+
+        var output = await RunAsync(configuration, "--retire");
+
+        var ring = JsonNode.Parse(File.ReadAllText(ringFile))!.AsObject();
+        var newKey = (string)ring["current"]!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(newKey, Is.Not.EqualTo(oldKey));
+            Assert.That(output, Does.Contain("[1/4]").And.Contain("[4/4]"), "progress n/total");
+            Assert.That(output, Does.Contain("tenant-keyless: no data key yet"));
+            Assert.That(output, Does.Contain($"check: 3 tenant data keys, all wrapped by {newKey}; none by an old key"));
+            Assert.That(ring["keys"]!.AsObject().Select(k => k.Key), Is.EqualTo(new[] { newKey }), "the old key is gone from the ring file");
+            Assert.That(File.ReadAllText(ringFile), Does.Not.Contain(oldKey));
+        });
+
+        await using var after = OperatorHost.Build(configuration);
+        foreach (var (tenant, ciphertext) in secrets)
+        {
+            Assert.That(await after.GetRequiredService<TenantKeyService>().WrappingKeyIdAsync(tenant, default), Is.EqualTo(newKey));
+            Assert.That(await after.GetRequiredService<SecretCipher>().DecryptAsync(tenant, "connection/c1", ciphertext, default), Is.EqualTo("secret of " + tenant));
+        }
+    }
+
+    [Test]
+    public async Task Without_retire_the_old_key_stays_and_a_second_rotation_works()
+    {
+        var configuration = Configuration();
+        await SeedAsync(configuration);
+
+        await RunAsync(configuration);
+        var output = await RunAsync(configuration);
+
+        var keys = JsonNode.Parse(File.ReadAllText(Path.Combine(_directory, "keyring.json")))!["keys"]!.AsObject();
+        Assert.That(keys, Has.Count.EqualTo(3));
+        Assert.That(output, Does.Contain("check: 3 tenant data keys"));
+    }
+
+    [Test]
+    public async Task Kms_rotation_moves_every_data_key_to_the_configured_key_and_the_old_key_can_be_disabled()
+    {
+        await using var kms = await KmsFake.StartAsync();
+        var oldKey = kms.CreateKey();
+        var newKey = kms.CreateKey();
+        var settings = new Dictionary<string, string?> { ["Keys:Provider"] = "Kms", ["Keys:KmsServiceUrl"] = kms.Address.ToString() };
+        var secrets = await SeedAsync(Configuration(new(settings) { ["Keys:KmsKeyId"] = oldKey }));
+        var configuration = Configuration(new(settings) { ["Keys:KmsKeyId"] = newKey });
+
+        var output = await RunAsync(configuration, "--retire");
+        kms.DisableKey(oldKey);
+
+        Assert.That(output, Does.Contain($"check: 3 tenant data keys, all wrapped by {newKey}"));
+        Assert.That(output, Does.Contain("KMS keeps its key material"));
+        await using var after = OperatorHost.Build(configuration);
+        foreach (var (tenant, ciphertext) in secrets)
+        {
+            Assert.That(await after.GetRequiredService<TenantKeyService>().WrappingKeyIdAsync(tenant, default), Is.EqualTo(newKey));
+            Assert.That(await after.GetRequiredService<SecretCipher>().DecryptAsync(tenant, "connection/c1", ciphertext, default), Is.EqualTo("secret of " + tenant));
+        }
+    }
+
+    [Test]
+    public void A_KMS_configuration_without_a_key_id_is_refused_before_touching_data()
+        => Assert.That(() => RunAsync(Configuration(new() { ["Keys:Provider"] = "Kms" })), Throws.InstanceOf<CliException>().With.Message.Contains("Keys:KmsKeyId"));
+}

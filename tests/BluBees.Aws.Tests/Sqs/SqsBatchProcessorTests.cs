@@ -1,0 +1,76 @@
+using BluBees.Aws.Sqs;
+using BluBees.Aws.Tests.Support;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Tenancy;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BluBees.Aws.Tests.Sqs;
+
+/// <summary>Partial batch responses: only the records that failed go back to the queue.</summary>
+[TestFixture]
+public sealed class SqsBatchProcessorTests
+{
+    private sealed class RecordingProcessor : IRunProcessor
+    {
+        public List<string> Processed { get; } = [];
+
+        public Task ProcessAsync(RunMessage message, CancellationToken ct)
+        {
+            if (message.Payload.Contains("explode", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException("store unavailable");
+            }
+
+            lock (Processed)
+            {
+                Processed.Add(message.Payload);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    private static RunMessage Message(string tenant, string payload) => new(new TenantContext(tenant, null, null), RunSource.Event, payload, DateTimeOffset.UnixEpoch);
+
+    private static SqsRecord Record(string id, string? body, int receiveCount = 1)
+        => new(id, "rh-" + id, body, new Dictionary<string, string> { ["ApproximateReceiveCount"] = receiveCount.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+    [Test]
+    public async Task Only_the_records_that_throw_are_reported_as_failures()
+    {
+        var recorder = new RecordingProcessor();
+        await using var engine = LocalEngine.Create(services: s => s.AddSingleton<IRunProcessor>(recorder));
+        var codec = engine.Get<RunMessageCodec>();
+        var good1 = await codec.EncodeAsync(Message("tenant-a", "{\"n\":1}"), default);
+        var failing = await codec.EncodeAsync(Message("tenant-a", "{\"explode\":true}"), default);
+        var good2 = await codec.EncodeAsync(Message("tenant-b", "{\"n\":2}"), default);
+        var tampered = good1.Replace("\"ct\":\"v1.", "\"ct\":\"v1.AAAA", StringComparison.Ordinal);
+
+        var response = await engine.Get<SqsBatchProcessor>().ProcessAsync(new SqsEvent(
+        [
+            Record("m1", good1),
+            Record("m2", failing, receiveCount: 3),
+            Record("m3", good2),
+            Record("m4", tampered),
+            Record("m5", "not json"),
+            Record("m6", null),
+        ]), default);
+
+        Assert.That(response.BatchItemFailures.Select(f => f.ItemIdentifier), Is.EqualTo(new[] { "m2", "m4", "m5", "m6" }));
+        Assert.That(recorder.Processed, Is.EquivalentTo(new[] { "{\"n\":1}", "{\"n\":2}" }));
+    }
+
+    [Test]
+    public async Task A_message_of_an_uninstalled_tenant_is_acknowledged_and_dropped()
+    {
+        var recorder = new RecordingProcessor();
+        await using var engine = LocalEngine.Create(services: s => s.AddSingleton<IRunProcessor>(recorder));
+        var body = await engine.Get<RunMessageCodec>().EncodeAsync(Message("tenant-gone", "{\"n\":1}"), default);
+        await engine.Get<TenantService>().UninstallAsync("tenant-gone", default);
+
+        var response = await engine.Get<SqsBatchProcessor>().ProcessAsync(new SqsEvent([Record("m1", body)]), default);
+
+        Assert.That(response.BatchItemFailures, Is.Empty, "its data key is shredded: retrying can never succeed");
+        Assert.That(recorder.Processed, Is.Empty);
+    }
+}

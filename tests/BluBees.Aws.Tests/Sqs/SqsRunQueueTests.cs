@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using BluBees.Aws.Sqs;
+using BluBees.Aws.Tests.Fakes;
+using BluBees.Aws.Tests.Support;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Tenancy;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BluBees.Aws.Tests.Sqs;
+
+/// <summary>The SQS queue through the real SDK client against the SQS stand-in: what goes into a message.</summary>
+[TestFixture]
+public sealed class SqsRunQueueTests
+{
+    private SqsFake _sqs = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => _sqs = await SqsFake.StartAsync(new FakeTimeProvider());
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await _sqs.DisposeAsync();
+
+    private LocalEngine Engine(string queueUrl, int maxBytes = 256 * 1024) => LocalEngine.Create(new Dictionary<string, string?>
+    {
+        ["Queue:Provider"] = "Sqs",
+        ["Queue:QueueUrl"] = queueUrl,
+        ["Queue:SqsServiceUrl"] = _sqs.Address.ToString(),
+        ["Queue:MaxMessageBytes"] = maxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    });
+
+    private static RunMessage Message(string tenant, string payloadCanary, string tokenCanary) => new(
+        new TenantContext(tenant, "cloud-1", "https://api.atlassian.com/ex/jira/cloud-1") { PrincipalAccountId = "557058:admin" },
+        RunSource.Event,
+        """{"eventType":"avi:jira:updated:issue","issue":{"key":"OPS-1","fields":{"summary":""" + "\"" + payloadCanary + "\"}}}",
+        new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero),
+        tokenCanary,
+        "rule_1");
+
+    [Test]
+    public async Task The_message_is_encrypted_whole_and_names_only_the_tenant()
+    {
+        var queueUrl = _sqs.CreateQueue("runs-" + Guid.NewGuid().ToString("N")[..8], TimeSpan.FromSeconds(30));
+        await using var engine = Engine(queueUrl);
+        var message = Message("tenant-a", "CANARY-payload-" + Guid.NewGuid(), "CANARY-token-" + Guid.NewGuid());
+
+        Assert.That(engine.Get<IRunQueue>(), Is.InstanceOf<SqsRunQueue>());
+        await engine.Get<IRunQueue>().EnqueueAsync(message, default);
+
+        var body = _sqs.Bodies(queueUrl).Single();
+        var envelope = JsonNode.Parse(body)!.AsObject();
+        Assert.Multiple(() =>
+        {
+            Assert.That(envelope.Select(p => p.Key), Is.EquivalentTo(new[] { "v", "tenant", "ct" }));
+            Assert.That((int)envelope["v"]!, Is.EqualTo(1));
+            Assert.That((string?)envelope["tenant"], Is.EqualTo("tenant-a"));
+            Assert.That(body, Does.Not.Contain("CANARY"), "neither the payload nor the Forge system token is readable in the queue");
+            Assert.That(body, Does.Not.Contain("OPS-1").And.Not.Contain("rule_1").And.Not.Contain("cloud-1"));
+        });
+
+        Assert.That(await engine.Get<RunMessageCodec>().DecodeAsync(body, default), Is.EqualTo(message));
+    }
+
+    [Test]
+    public async Task A_message_relabelled_for_another_tenant_does_not_decrypt()
+    {
+        var queueUrl = _sqs.CreateQueue("runs-" + Guid.NewGuid().ToString("N")[..8], TimeSpan.FromSeconds(30));
+        await using var engine = Engine(queueUrl);
+        var codec = engine.Get<RunMessageCodec>();
+        await codec.EncodeAsync(Message("tenant-b", "x", "y"), default); // tenant-b has a data key too
+        var body = JsonNode.Parse(await codec.EncodeAsync(Message("tenant-a", "x", "y"), default))!;
+        body["tenant"] = "tenant-b";
+
+        Assert.That(async () => await codec.DecodeAsync(body.ToJsonString(), default), Throws.InstanceOf<CryptographicException>());
+        Assert.That(async () => await codec.DecodeAsync("{\"not\":\"an envelope\"}", default), Throws.InstanceOf<FormatException>());
+    }
+
+    [Test]
+    public async Task A_message_above_the_queue_limit_is_refused_before_sending()
+    {
+        var queueUrl = _sqs.CreateQueue("runs-" + Guid.NewGuid().ToString("N")[..8], TimeSpan.FromSeconds(30));
+        await using var engine = Engine(queueUrl, maxBytes: 4096);
+        var large = Message("tenant-a", new string('x', 5000), "token");
+
+        Assert.That(async () => await engine.Get<IRunQueue>().EnqueueAsync(large, default),
+            Throws.InstanceOf<RunMessageTooLargeException>().With.Message.Not.Contains("xxxx"));
+        Assert.That(_sqs.Bodies(queueUrl), Is.Empty);
+    }
+}
