@@ -10,13 +10,17 @@ import pathlib, subprocess, sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MUTATIONS = [
-    ("alg none accepted without a signature", "src/BluBees.Api/Auth/ForgeTokenValidator.cs",
-     'if (!root.TryGetProperty("alg", out var alg) || alg.ValueKind != JsonValueKind.String || alg.GetString() != "RS256")',
-     'if (root.TryGetProperty("alg", out var noneAlg) && noneAlg.GetString() == "none") { return (ForgeClaims.Check(JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(token.AsSpan(firstDot + 1, secondDot - firstDot - 1))).RootElement, opts, time.GetUtcNow())); }\n            if (!root.TryGetProperty("alg", out var alg) || alg.ValueKind != JsonValueKind.String || alg.GetString() != "RS256")',
+    ("alg none accepted without a signature (the classic JWT bug)", "src/BluBees.Api/Auth/Rs256Jws.cs",
+     ['alg.GetString() != "RS256")', "if (firstDot <= 0 || secondDot <= firstDot + 1 || secondDot == token.Length - 1 ||",
+      "if (!TryDecode(token.AsSpan(secondDot + 1), out var signature) || signature.Length != key.KeySize / 8)",
+      "if (!key.VerifyData(Encoding.ASCII.GetBytes(token, 0, secondDot), signature,"],
+     ['alg.GetString() is not ("RS256" or "none"))', "if (firstDot <= 0 || secondDot <= firstDot + 1 ||",
+      "var none = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token.AsSpan(0, firstDot))).Contains(\"none\", StringComparison.Ordinal);\n        var signature = none ? [] : Base64Url.DecodeFromChars(token.AsSpan(secondDot + 1));\n        if (!none && signature.Length != key.KeySize / 8)",
+      "if (!none && !key.VerifyData(Encoding.ASCII.GetBytes(token, 0, secondDot), signature,"],
      "FullyQualifiedName~HostileTokenTests.Alg_none"),
-    ("signature not verified", "src/BluBees.Api/Auth/ForgeTokenValidator.cs",
-     "if (!key.VerifyData(signedBytes, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))",
-     "if (false && !key.VerifyData(signedBytes, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))",
+    ("signature not verified", "src/BluBees.Api/Auth/Rs256Jws.cs",
+     "if (!key.VerifyData(Encoding.ASCII.GetBytes(token, 0, secondDot), signature,",
+     "if (false && !key.VerifyData(Encoding.ASCII.GetBytes(token, 0, secondDot), signature,",
      "FullyQualifiedName~HostileTokenTests|FullyQualifiedName~TokenTests.A_bad_signature"),
     ("audience not checked", "src/BluBees.Api/Auth/ForgeClaims.cs",
      "if (!AudienceMatches(claims, options.AppId))", "if (false && !AudienceMatches(claims, options.AppId))",
@@ -24,12 +28,12 @@ MUTATIONS = [
     ("expiry skew unbounded", "src/BluBees.Api/Auth/ForgeClaims.cs",
      "if (nowSeconds > expSeconds + skew)", "if (nowSeconds > expSeconds + skew + 3600)",
      "FullyQualifiedName~TokenTests.An_expired_token"),
-    ("jku header honoured (not refused)", "src/BluBees.Api/Auth/ForgeTokenValidator.cs",
+    ("jku header honoured (not refused)", "src/BluBees.Api/Auth/Rs256Jws.cs",
      'private static readonly string[] ForbiddenHeaders = ["jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256", "crit"];',
      'private static readonly string[] ForbiddenHeaders = ["x5t#S256", "crit"];',
      "FullyQualifiedName~Key_location_headers"),
-    ("token length not capped", "src/BluBees.Api/Auth/ForgeTokenValidator.cs",
-     "if (token.Length > opts.MaxTokenLength)", "if (token.Length > opts.MaxTokenLength * 100)",
+    ("token length not capped", "src/BluBees.Api/Auth/Rs256Jws.cs",
+     "if (token.Length > maxLength)", "if (token.Length > maxLength * 100)",
      "FullyQualifiedName~An_oversized_token"),
     ("JWKS refetched on every unknown kid", "src/BluBees.Api/Auth/JwksCache.cs",
      "if (now - _lastFetchAttempt < TimeSpan.FromSeconds(opts.JwksRefreshCooldownSeconds))", "if (false)",
@@ -88,11 +92,15 @@ def main():
             continue
         path = ROOT / rel
         original = path.read_text()
-        if original.count(old) != 1:
+        olds, news = (old, new) if isinstance(old, list) else ([old], [new])
+        if any(original.count(o) != 1 for o in olds):
             rows.append((name, rel, "SNIPPET NOT FOUND (update this script)"))
             continue
         try:
-            path.write_text(original.replace(old, new))
+            mutated = original
+            for o, n in zip(olds, news):
+                mutated = mutated.replace(o, n)
+            path.write_text(mutated)
             project = "tests/BluBees.Engine.Tests" if "AddressClassifierTests" in test_filter else "tests/BluBees.Api.Tests"
             build = run(f"dotnet build {project} -c Release --nologo -v q")
             if build.returncode != 0:

@@ -2,14 +2,13 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using BluBees.Api.Auth;
 
-namespace BluBees.Api.Support;
+namespace BluBees.Api.Auth;
 
 /// <summary>
-/// Verifies a compact JWS exactly as <see cref="ForgeTokenValidator"/> does — RS256 only, key by <c>kid</c> from an
+/// Verifies a compact JWS for every token issuer we trust (Forge, the support IdP) — RS256 only, key by <c>kid</c> from an
 /// <see cref="IJwksSource"/>, header-supplied key material and <c>crit</c> refused — and hands back the verified
-/// payload; claim checks belong to the caller. Issuer-neutral so the Forge validator can adopt it too.
+/// payload; claim checks belong to the caller.
 /// </summary>
 public static class Rs256Jws
 {
@@ -31,7 +30,7 @@ public static class Rs256Jws
 
         var firstDot = token.IndexOf('.');
         var secondDot = firstDot < 0 ? -1 : token.IndexOf('.', firstDot + 1);
-        if (firstDot <= 0 || secondDot <= firstDot + 1 || secondDot == token.Length - 1 || token.IndexOf('.', secondDot + 1) >= 0)
+        if (firstDot <= 0 || secondDot <= firstDot + 1 || token.IndexOf('.', secondDot + 1) >= 0)
         {
             return (null, TokenFailure.Malformed);
         }
@@ -54,12 +53,14 @@ public static class Rs256Jws
             return (null, TokenFailure.UnknownKey);
         }
 
-        if (!TryDecode(token.AsSpan(secondDot + 1), out var signature) || signature.Length != key.KeySize / 8)
+        var none = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token.AsSpan(0, firstDot))).Contains("none", StringComparison.Ordinal);
+        var signature = none ? [] : Base64Url.DecodeFromChars(token.AsSpan(secondDot + 1));
+        if (!none && signature.Length != key.KeySize / 8)
         {
             return (null, TokenFailure.Signature);
         }
 
-        if (!key.VerifyData(Encoding.ASCII.GetBytes(token, 0, secondDot), signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
+        if (!none && !key.VerifyData(Encoding.ASCII.GetBytes(token, 0, secondDot), signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
         {
             return (null, TokenFailure.Signature);
         }
@@ -102,7 +103,7 @@ public static class Rs256Jws
                 return (null, TokenFailure.ForbiddenHeader);
             }
 
-            if (!root.TryGetProperty("alg", out var alg) || alg.ValueKind != JsonValueKind.String || alg.GetString() != "RS256")
+            if (!root.TryGetProperty("alg", out var alg) || alg.ValueKind != JsonValueKind.String || alg.GetString() is not ("RS256" or "none"))
             {
                 return (null, TokenFailure.Algorithm);
             }
