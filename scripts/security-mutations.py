@@ -2,11 +2,12 @@
 """Breaks each security guarantee once, on purpose, and checks that its tests fail.
 
 Each mutation replaces one snippet in one source file, rebuilds, runs the named tests, and expects at
-least one failure; the file is always restored. Prints a table (also written to
+least one failure. Mutants are made in a throwaway copy of the working tree (under the system temp
+directory), never in the repository itself, so an interrupted run cannot leave a broken guarantee behind. Prints a table (also written to
 artifacts/security-mutations.md). Run from the repository root: python3 scripts/security-mutations.py
 It takes a few minutes; it is not part of the test run.
 """
-import pathlib, subprocess, sys
+import pathlib, shutil, subprocess, sys, tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MUTATIONS = [
@@ -81,16 +82,32 @@ MUTATIONS = [
      "FullyQualifiedName~A_backtracking_regex"),
 ]
 
+WORK = ROOT  # replaced by the throwaway copy in main()
+
 def run(cmd):
-    return subprocess.run(cmd, cwd=ROOT, shell=True, capture_output=True, text=True)
+    return subprocess.run(cmd, cwd=WORK, shell=True, capture_output=True, text=True)
+
+def copy_tree():
+    """Tracked and untracked-but-not-ignored files, as they are in the working tree now."""
+    dest = pathlib.Path(tempfile.mkdtemp(prefix="blubees-mutants-"))
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, check=True)
+    for rel in filter(None, listed.stdout.decode().split("\0")):
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    return dest
 
 def main():
+    global WORK
     only = sys.argv[1:]
     rows = []
+    WORK = copy_tree()
+    print(f"working in {WORK} (the repository is not modified)", flush=True)
     for name, rel, old, new, test_filter in MUTATIONS:
         if only and not any(o in name for o in only):
             continue
-        path = ROOT / rel
+        path = WORK / rel
         original = path.read_text()
         olds, news = (old, new) if isinstance(old, list) else ([old], [new])
         if any(original.count(o) != 1 for o in olds):
@@ -112,7 +129,7 @@ def main():
         finally:
             path.write_text(original)
         print(f"{rows[-1][2]:>40}  {name}", flush=True)
-    run("dotnet build BluBees.sln -c Release --nologo -v q")
+    shutil.rmtree(WORK, ignore_errors=True)
     table = "| Guarantee broken | File | Outcome |\n|---|---|---|\n" + "\n".join(f"| {n} | `{r}` | {o} |" for n, r, o in rows)
     (ROOT / "artifacts").mkdir(exist_ok=True)
     (ROOT / "artifacts" / "security-mutations.md").write_text(table + "\n")

@@ -34,7 +34,9 @@ if (!BACKEND || !THIRD_PARTY) {
 
 const run = randomBytes(4).toString('hex');
 const CANARY = `canary-${randomBytes(12).toString('hex')}`;
-const identity = { tenantId: `e2e-tenant-${run}`, cloudId: `e2e-cloud-${run}`, accountId: `e2e-admin-${run}` };
+// `dev-admin` is the backend's development administrator (DevIssuer:AdminAccountIds defaults to it); any other
+// account is an ordinary user, which the read-only step below relies on.
+const identity = { tenantId: `e2e-tenant-${run}`, cloudId: `e2e-cloud-${run}`, accountId: 'dev-admin' };
 const issueKey = `E2E-${Number.parseInt(run.slice(0, 4), 16) % 9000 + 1}`;
 
 // ---------- tiny reporter ----------
@@ -293,6 +295,16 @@ async function main() {
     const leaks = responses.filter((r) => r.body.includes(CANARY));
     assert(leaks.length === 0, `the canary came back in: ${leaks.map((l) => `${l.status} ${l.url}`).join(', ')}`);
     assert(responses.some((r) => r.url.includes('/api/connections')), 'no /api/connections responses were recorded');
+  });
+
+  await step('a user who is not a Jira administrator gets the read-only view', async () => {
+    const viewer = new URLSearchParams({ ...identity, accountId: `e2e-viewer-${run}` }).toString();
+    await page.goto(`${uiBase}/?${viewer}`);
+    await page.getByText('Only Jira administrators can change automations').waitFor();
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await page.getByRole('row').filter({ hasText: connectionName }).waitFor();
+    assert((await page.getByRole('button', { name: 'New connection' }).count()) === 0, 'a non-administrator is offered "New connection"');
+    await shot(page, '09-read-only');
   });
 
   writeFileSync(

@@ -30,7 +30,7 @@ public static class Rs256Jws
 
         var firstDot = token.IndexOf('.');
         var secondDot = firstDot < 0 ? -1 : token.IndexOf('.', firstDot + 1);
-        if (firstDot <= 0 || secondDot <= firstDot + 1 || token.IndexOf('.', secondDot + 1) >= 0)
+        if (firstDot <= 0 || secondDot <= firstDot + 1 || secondDot == token.Length - 1 || token.IndexOf('.', secondDot + 1) >= 0)
         {
             return (null, TokenFailure.Malformed);
         }
@@ -53,14 +53,12 @@ public static class Rs256Jws
             return (null, TokenFailure.UnknownKey);
         }
 
-        var none = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token.AsSpan(0, firstDot))).Contains("none", StringComparison.Ordinal);
-        var signature = none ? [] : Base64Url.DecodeFromChars(token.AsSpan(secondDot + 1));
-        if (!none && signature.Length != key.KeySize / 8)
+        if (!TryDecode(token.AsSpan(secondDot + 1), out var signature) || signature.Length != key.KeySize / 8)
         {
             return (null, TokenFailure.Signature);
         }
 
-        if (!none && !key.VerifyData(Encoding.ASCII.GetBytes(token, 0, secondDot), signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
+        if (!key.VerifyData(Encoding.ASCII.GetBytes(token, 0, secondDot), signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
         {
             return (null, TokenFailure.Signature);
         }
@@ -103,7 +101,7 @@ public static class Rs256Jws
                 return (null, TokenFailure.ForbiddenHeader);
             }
 
-            if (!root.TryGetProperty("alg", out var alg) || alg.ValueKind != JsonValueKind.String || alg.GetString() is not ("RS256" or "none"))
+            if (!root.TryGetProperty("alg", out var alg) || alg.ValueKind != JsonValueKind.String || alg.GetString() != "RS256")
             {
                 return (null, TokenFailure.Algorithm);
             }

@@ -121,11 +121,31 @@ public sealed class TriggerMatchTests
 
     [TestCase("""{ "type": "schedule", "schedule": { "everyHours": 1 } }""", RunSource.Schedule)]
     [TestCase("""{ "type": "manual" }""", RunSource.Manual)]
-    [TestCase("""{ "type": "webhook", "webhookId": "hook_1" }""", RunSource.Webhook)]
-    public void NonEventSourcesMatchWhateverTheEventLooksLike(string json, RunSource source)
+    public void ScheduleAndManualSourcesMatchWhateverTheEventLooksLike(string json, RunSource source)
     {
         var evt = JiraEvent.Synthetic("blubees:" + source.ToString().ToLowerInvariant(), new JsonObject());
 
         Assert.That(Match(json, evt, source).Matched, Is.True);
+    }
+
+    [Test]
+    public void AWebhookTriggerMatchesItsOwnHook()
+    {
+        var evt = JiraEvent.Synthetic("blubees:webhook", new JsonObject { ["webhook"] = new JsonObject { ["id"] = "hook_1" } });
+
+        Assert.That(Match("""{ "type": "webhook", "webhookId": "hook_1" }""", evt, RunSource.Webhook).Matched, Is.True);
+    }
+
+    [TestCase("hook_2")]
+    [TestCase(null)]
+    public void AWebhookTriggerRefusesAnotherHookOrNone(string? hookId)
+    {
+        var body = hookId is null ? new JsonObject() : new JsonObject { ["webhook"] = new JsonObject { ["id"] = hookId } };
+        var evt = JiraEvent.Synthetic("blubees:webhook", body);
+
+        var (matched, reason) = Match("""{ "type": "webhook", "webhookId": "hook_1" }""", evt, RunSource.Webhook);
+
+        Assert.That(matched, Is.False);
+        Assert.That(reason, Is.EqualTo("the webhook is not the trigger's webhook"));
     }
 }
