@@ -53,6 +53,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<RuleService>();
         services.TryAddSingleton<RunStore>();
         services.TryAddSingleton<HttpStepExecutor>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, HttpStepExecutor>(sp => sp.GetRequiredService<HttpStepExecutor>()));
         services.TryAddSingleton<DryRunner>();
         services.TryAddSingleton<IRunProcessor, RunProcessor>();
         services.TryAddSingleton<EventIngestor>();

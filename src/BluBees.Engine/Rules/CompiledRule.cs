@@ -11,4 +11,4 @@ public sealed record CompiledRule(
     string Name,
     CompiledTrigger Trigger,
     ICondition? Conditions,
-    IReadOnlyList<CompiledHttpStep> Steps);
+    IReadOnlyList<ICompiledStep> Steps);

@@ -33,11 +33,12 @@ public static class RuleCompiler
         return errors.IsEmpty ? new CompiledRule(id, version, definition.Name!.Trim(), trigger!, conditions, steps) : null;
     }
 
-    private static List<CompiledHttpStep> CompileSteps(
+    private static List<ICompiledStep> CompileSteps(
         IReadOnlyList<StepDefinition>? steps, IReadOnlyDictionary<string, Connection>? connections,
         EgressOptions egress, TemplateLimits limits, ValidationErrors errors)
     {
-        var compiled = new List<CompiledHttpStep>();
+        var compiled = new List<ICompiledStep>();
+        var context = new StepCompileContext(connections, egress, limits);
         if (steps is null || steps.Count == 0)
         {
             errors.Add("steps", "a rule needs at least one step");
@@ -69,15 +70,16 @@ public static class RuleCompiler
                 errors.Add(path + ".id", $"'{stepId}' is used by an earlier step");
             }
 
-            if (step.Type != CompiledHttpStep.Type)
+            if (!StepKinds.TryGet(step.Type, out var compiler))
             {
-                errors.Add(path + ".type", step.Type is null ? "is required: 'http'" : $"'{step.Type}' is not a step type: use 'http'");
+                var kinds = string.Join(", ", StepKinds.Names.Select(k => $"'{k}'"));
+                errors.Add(path + ".type", step.Type is null ? $"is required: one of {kinds}" : $"'{step.Type}' is not a step type: use one of {kinds}");
                 continue;
             }
 
-            if (HttpStepCompiler.Compile(step, path, connections, egress, limits, errors) is { } http)
+            if (compiler(step, path, context, errors) is { } compiledStep)
             {
-                compiled.Add(http);
+                compiled.Add(compiledStep);
             }
         }
 

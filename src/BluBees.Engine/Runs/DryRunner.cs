@@ -1,11 +1,10 @@
+using System.Collections.Frozen;
 using System.Text.Json.Nodes;
-using BluBees.Engine.Connections;
 using BluBees.Engine.Events;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Rules.Conditions;
 using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Steps;
-using BluBees.Engine.Templates;
 
 namespace BluBees.Engine.Runs;
 
@@ -27,8 +26,10 @@ public sealed record DryRunError(string? Path, string Category, string Message);
 /// Evaluates a rule against a sample event and builds the exact requests it would send, without sending
 /// anything and without decrypting any secret (the mask stands in for it).
 /// </summary>
-public sealed class DryRunner(ConnectionService connections, TemplateLimits limits)
+public sealed class DryRunner(IEnumerable<IStepExecutor> executors)
 {
+    private readonly FrozenDictionary<string, IStepExecutor> _executors = executors.ToFrozenDictionary(e => e.Kind, StringComparer.Ordinal);
+
     public async Task<DryRunResult> RunAsync(string tenantId, CompiledRule rule, JsonObject sample, CancellationToken ct)
     {
         var source = rule.Trigger.Kind switch
@@ -59,31 +60,19 @@ public sealed class DryRunner(ConnectionService connections, TemplateLimits limi
         for (var i = 0; i < rule.Steps.Count; i++)
         {
             var step = rule.Steps[i];
-            var connection = step.ConnectionId is null ? null : await connections.GetAsync(tenantId, step.ConnectionId, ct);
-            if (step.ConnectionId is not null && connection is null)
+            var preview = await _executors[step.Kind].PreviewAsync(tenantId, step, scope, $"steps[{i}]", ct);
+            if (preview.Error is not null)
             {
-                errors.Add(new DryRunError($"steps[{i}].connection", Runs.ErrorCategories.ConnectionMissing, $"connection '{step.ConnectionId}' does not exist"));
+                errors.Add(preview.Error);
                 continue;
             }
 
-            var secret = connection?.SecretCiphertext is null ? null : RequestBuilder.Mask;
-            var (request, failure) = RequestBuilder.Build(step, connection, secret, scope, limits);
-            if (request is null)
+            if (preview.Request is not null)
             {
-                errors.Add(new DryRunError($"steps[{i}]", failure!.Category, failure.Message));
-                continue;
+                requests.Add(preview.Request);
             }
 
-            var headers = request.Headers.ToDictionary(h => h.Name, h => h.IsCredential ? RequestBuilder.Mask : h.Value, StringComparer.OrdinalIgnoreCase);
-            if (request.ContentType is not null)
-            {
-                headers["Content-Type"] = request.ContentType;
-            }
-
-            requests.Add(new DryRunRequest(step.Id, request.Method, request.Url.OriginalString.Replace(Uri.EscapeDataString(RequestBuilder.Mask), RequestBuilder.Mask, StringComparison.Ordinal), headers, request.Body is null ? null : JsonNode.Parse(request.Body)));
-
-            // Later steps see a placeholder: a dry run has no responses.
-            stepsScope[step.Id] = new JsonObject { ["status"] = null, ["ok"] = null, ["body"] = null, ["dryRun"] = true };
+            stepsScope[step.Id] = preview.Output;
         }
 
         return new DryRunResult(triggerMatched && conditionsPassed, new DryRunTrigger(triggerMatched, reason), trace, requests, errors);

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Common;
@@ -13,8 +14,11 @@ namespace BluBees.Engine.Runs;
 /// Executes one queued message: finds the tenant's enabled rules that the event fires, evaluates their
 /// conditions, runs their steps, and writes one metadata-only run record per rule that ran.
 /// </summary>
-public sealed partial class RunProcessor(RuleService rules, HttpStepExecutor http, RunStore runs, TimeProvider time, ILogger<RunProcessor> logger) : IRunProcessor
+public sealed partial class RunProcessor(
+    RuleService rules, IEnumerable<IStepExecutor> executors, RunStore runs, TimeProvider time, ILogger<RunProcessor> logger) : IRunProcessor
 {
+    private readonly FrozenDictionary<string, IStepExecutor> _executors = executors.ToFrozenDictionary(e => e.Kind, StringComparer.Ordinal);
+
     public async Task ProcessAsync(RunMessage message, CancellationToken ct)
     {
         JiraEvent? evt;
@@ -41,12 +45,14 @@ public sealed partial class RunProcessor(RuleService rules, HttpStepExecutor htt
                 continue;
             }
 
-            await RunRuleAsync(tenantId, head, evt, message.Source, ct);
+            await RunRuleAsync(message, head, evt, ct);
         }
     }
 
-    private async Task RunRuleAsync(string tenantId, RuleHead head, JiraEvent evt, RunSource source, CancellationToken ct)
+    private async Task RunRuleAsync(RunMessage message, RuleHead head, JiraEvent evt, CancellationToken ct)
     {
+        var tenantId = message.Tenant.TenantId;
+        var source = message.Source;
         var startedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
         var sourceName = source.ToString().ToLowerInvariant();
@@ -63,6 +69,7 @@ public sealed partial class RunProcessor(RuleService rules, HttpStepExecutor htt
         }
 
         var scope = EventScope.Create(evt, sourceName);
+        var run = new StepRun(message.Tenant, message.SystemToken, scope);
         try
         {
             if (rule.Conditions is not null && !rule.Conditions.Evaluate(scope, null))
@@ -84,19 +91,21 @@ public sealed partial class RunProcessor(RuleService rules, HttpStepExecutor htt
         {
             if (stopped)
             {
-                records.Add(new StepRecord(step.Id, CompiledHttpStep.Type, step.ConnectionId, step.Method, null, null, 0, 0, 0, 0, RunStatus.Skipped, null));
+                records.Add(StepRecord.NotRun(step, RunStatus.Skipped, null));
                 continue;
             }
 
             StepOutcome outcome;
             try
             {
-                outcome = await http.ExecuteAsync(tenantId, step, scope, ct);
+                outcome = _executors.TryGetValue(step.Kind, out var executor)
+                    ? await executor.ExecuteAsync(run, step, ct)
+                    : new StepOutcome(StepRecord.NotRun(step, RunStatus.Failed, ErrorCategories.InternalError), null);
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
                 LogStepCrash(logger, rule.Id, step.Id, ex.GetType().Name);
-                outcome = new StepOutcome(new StepRecord(step.Id, CompiledHttpStep.Type, step.ConnectionId, step.Method, null, null, 0, 0, 0, 0, RunStatus.Failed, ErrorCategories.InternalError), null);
+                outcome = new StepOutcome(StepRecord.NotRun(step, RunStatus.Failed, ErrorCategories.InternalError), null);
             }
 
             records.Add(outcome.Record);

@@ -31,7 +31,12 @@ public sealed record StepRecord(
     long BytesIn,
     long DurationMs,
     string Status,
-    string? ErrorCategory);
+    string? ErrorCategory)
+{
+    /// <summary>A step that did not get to send anything: skipped after an earlier failure, or failed before sending.</summary>
+    public static StepRecord NotRun(Steps.ICompiledStep step, string status, string? errorCategory)
+        => new(step.Id, step.Kind, step.ConnectionId, step.Method, null, null, 0, 0, 0, 0, status, errorCategory);
+}
 
 public static class RunStatus
 {

@@ -13,7 +13,11 @@ public sealed record CompiledHttpStep(
     IReadOnlyList<KeyValuePair<string, Template>> Query,
     CompiledBody? Body,
     TimeSpan Timeout,
-    bool ContinueOnError)
+    bool ContinueOnError) : ICompiledStep
 {
-    public const string Type = "http";
+    public const string KindName = "http";
+
+    public string Kind => KindName;
+
+    string? ICompiledStep.Method => Method;
 }

@@ -15,7 +15,44 @@ namespace BluBees.Engine.Steps;
 /// the egress guard, and keep the bounded response in memory for later steps.
 /// </summary>
 public sealed class HttpStepExecutor(ConnectionService connections, GuardedHttpClient http, TimeProvider time, TemplateLimits limits, IOptions<RunOptions> options)
+    : IStepExecutor
 {
+    public string Kind => CompiledHttpStep.KindName;
+
+    public Task<StepOutcome> ExecuteAsync(StepRun run, ICompiledStep step, CancellationToken ct)
+        => ExecuteAsync(run.TenantId, (CompiledHttpStep)step, run.Scope, ct);
+
+    public Task<StepPreview> PreviewAsync(string tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct)
+        => PreviewAsync(tenantId, (CompiledHttpStep)step, scope, path, ct);
+
+    private async Task<StepPreview> PreviewAsync(string tenantId, CompiledHttpStep step, JsonObject scope, string path, CancellationToken ct)
+    {
+        var connection = step.ConnectionId is null ? null : await connections.GetAsync(tenantId, step.ConnectionId, ct);
+        if (step.ConnectionId is not null && connection is null)
+        {
+            return new StepPreview(null, new DryRunError(path + ".connection", ErrorCategories.ConnectionMissing, $"connection '{step.ConnectionId}' does not exist"), null);
+        }
+
+        var secret = connection?.SecretCiphertext is null ? null : RequestBuilder.Mask;
+        var (request, failure) = RequestBuilder.Build(step, connection, secret, scope, limits);
+        if (request is null)
+        {
+            return new StepPreview(null, new DryRunError(path, failure!.Category, failure.Message), null);
+        }
+
+        var headers = request.Headers.ToDictionary(h => h.Name, h => h.IsCredential ? RequestBuilder.Mask : h.Value, StringComparer.OrdinalIgnoreCase);
+        if (request.ContentType is not null)
+        {
+            headers["Content-Type"] = request.ContentType;
+        }
+
+        var url = request.Url.OriginalString.Replace(Uri.EscapeDataString(RequestBuilder.Mask), RequestBuilder.Mask, StringComparison.Ordinal);
+        var preview = new DryRunRequest(step.Id, request.Method, url, headers, request.Body is null ? null : JsonNode.Parse(request.Body));
+
+        // Later steps see a placeholder: a dry run has no responses.
+        return new StepPreview(preview, null, new JsonObject { ["status"] = null, ["ok"] = null, ["body"] = null, ["dryRun"] = true });
+    }
+
     public async Task<StepOutcome> ExecuteAsync(string tenantId, CompiledHttpStep step, JsonObject scope, CancellationToken ct)
     {
         var started = time.GetTimestamp();
@@ -60,7 +97,7 @@ public sealed class HttpStepExecutor(ConnectionService connections, GuardedHttpC
         using var response = await http.SendAsync(egressRequest, ct);
         var category = Categorize(response);
         var record = new StepRecord(
-            step.Id, CompiledHttpStep.Type, connection?.Id, request.Method, request.Url.Host, response.StatusCode, 1,
+            step.Id, CompiledHttpStep.KindName, connection?.Id, request.Method, request.Url.Host, response.StatusCode, 1,
             response.BytesOut, response.BytesIn, Elapsed(started), category is null ? RunStatus.Succeeded : RunStatus.Failed, category);
         var output = response.StatusCode is { } status
             ? new JsonObject { ["status"] = status, ["ok"] = category is null, ["body"] = ParseBody(response) }
@@ -110,7 +147,7 @@ public sealed class HttpStepExecutor(ConnectionService connections, GuardedHttpC
     }
 
     private StepOutcome Failed(CompiledHttpStep step, Connection? connection, long started, string category)
-        => new(new StepRecord(step.Id, CompiledHttpStep.Type, connection?.Id, step.Method, HostOf(connection), null, 0, 0, 0, Elapsed(started), RunStatus.Failed, category), null);
+        => new(new StepRecord(step.Id, CompiledHttpStep.KindName, connection?.Id, step.Method, HostOf(connection), null, 0, 0, 0, Elapsed(started), RunStatus.Failed, category), null);
 
     private static string? HostOf(Connection? connection)
         => connection is not null && Uri.TryCreate(connection.BaseUrl, UriKind.Absolute, out var uri) ? uri.Host : null;

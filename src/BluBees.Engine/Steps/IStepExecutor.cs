@@ -1,0 +1,28 @@
+using System.Text.Json.Nodes;
+using BluBees.Engine.Runs;
+
+namespace BluBees.Engine.Steps;
+
+/// <summary>Runs, and previews for a dry run, the steps of one kind. Registered in DI; one per <see cref="Kind"/>.</summary>
+public interface IStepExecutor
+{
+    string Kind { get; }
+
+    /// <summary>Runs the step. Returns failures as a failed outcome; exceptions are the run processor's last resort.</summary>
+    Task<StepOutcome> ExecuteAsync(StepRun run, ICompiledStep step, CancellationToken ct);
+
+    /// <summary>What the step would send, with every secret masked; sends nothing and decrypts nothing.</summary>
+    Task<StepPreview> PreviewAsync(string tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct);
+}
+
+/// <summary>
+/// The context of one step execution: the verified tenant, the Forge system token of the triggering call (for
+/// steps that act on Jira; never logged or stored), and the run's in-memory scope (event and earlier steps).
+/// </summary>
+public sealed record StepRun(Tenancy.TenantContext Tenant, string? SystemToken, JsonObject Scope)
+{
+    public string TenantId => Tenant.TenantId;
+}
+
+/// <summary>A dry-run preview: the request the step would send, or why it could not be built, and the placeholder output later steps see.</summary>
+public sealed record StepPreview(DryRunRequest? Request, DryRunError? Error, JsonObject? Output);
