@@ -33,9 +33,36 @@ public sealed record StepRecord(
     string Status,
     string? ErrorCategory)
 {
+    /// <summary>Policy decisions and usage counters (retries, breaker, rate limit, tokens); null when there is nothing to report.</summary>
+    public StepMetrics? Metrics { get; init; }
+
     /// <summary>A step that did not get to send anything: skipped after an earlier failure, or failed before sending.</summary>
     public static StepRecord NotRun(Steps.ICompiledStep step, string status, string? errorCategory)
         => new(step.Id, step.Kind, step.ConnectionId, step.Method, null, null, 0, 0, 0, 0, status, errorCategory);
+}
+
+/// <summary>
+/// Counters and policy decisions of one step. Numbers and flags only, never content: a prompt, a completion, a
+/// header or a body has no place here. Each field is null when it does not apply to the step's kind.
+/// </summary>
+public sealed record StepMetrics
+{
+    /// <summary>Attempts beyond the first (resilience retries).</summary>
+    public int? Retries { get; init; }
+
+    /// <summary>The connection's circuit breaker was open, so the call was not attempted.</summary>
+    public bool? CircuitOpen { get; init; }
+
+    /// <summary>The call waited for, or was refused by, the connection's rate or concurrency limit.</summary>
+    public bool? RateLimited { get; init; }
+
+    /// <summary>AI steps: tokens the provider counted for the prompt and the completion.</summary>
+    public int? InputTokens { get; init; }
+
+    public int? OutputTokens { get; init; }
+
+    /// <summary>Streaming transfers: bytes read from the source and written to the destination.</summary>
+    public long? BytesTransferred { get; init; }
 }
 
 public static class RunStatus
