@@ -244,12 +244,22 @@ export interface HttpStep {
   timeoutSeconds?: number;
   onError?: 'stop' | 'continue';
 }
+/**
+ * Any step the form does not edit field by field (the other step kinds, or an HTTP step with an absolute
+ * `url`): kept whole, edited as JSON, and validated by the backend.
+ */
+export interface OtherStep {
+  id: string;
+  type: string;
+  [property: string]: unknown;
+}
+export type Step = HttpStep | OtherStep;
 export interface RuleDefinition {
   name: string;
   enabled?: boolean;
   trigger: Trigger;
   conditions?: ConditionGroup;
-  steps: HttpStep[];
+  steps: Step[];
 }
 export type RunStatus = 'succeeded' | 'failed' | 'partial' | 'skipped';
 export interface RuleSummary {
@@ -300,6 +310,16 @@ export interface RunStep {
   bytesIn?: number;
   durationMs?: number;
   errorCategory?: string | null;
+  metrics?: StepMetrics | null;
+}
+/** Counters and policy decisions of a step: numbers and flags only. */
+export interface StepMetrics {
+  retries?: number;
+  circuitOpen?: boolean;
+  rateLimited?: boolean;
+  inputTokens?: number;
+  outputTokens?: number;
+  bytesTransferred?: number;
 }
 export interface Run {
   id: string;

@@ -77,6 +77,25 @@ describe('rule editor', () => {
     expect(screen.getByText('2 problems to fix')).toBeInTheDocument();
   });
 
+  it('keeps a step of another kind as JSON, saves it unchanged, and shows its backend errors beneath it', async () => {
+    const backend = backendWithBasics();
+    const comment = { id: 'comment', type: 'jira.comment', body: 'Escalated {{ issue.key }}' };
+    backend.on('GET', '/api/rules/r1', () => ({ ...savedRule, definition: { ...savedRule.definition, steps: [...savedRule.definition.steps, comment] } }));
+    backend.on('PUT', '/api/rules/r1', () => ({ status: 400, body: { title: 'The rule is not valid', status: 400, errors: { 'steps[1].body': ['is too long'] } } }));
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={() => undefined} onCancel={() => undefined} />);
+    await screen.findByDisplayValue('Escalate');
+
+    const step = screen.getByRole('group', { name: 'Step 2' });
+    expect(within(step).getByText('Step 2: jira.comment')).toBeInTheDocument();
+    expect(JSON.parse((within(step).getByLabelText(/^Step definition/) as HTMLTextAreaElement).value)).toEqual({ type: 'jira.comment', body: 'Escalated {{ issue.key }}' });
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+
+    await waitFor(() => expect(backend.callsTo('PUT', '/api/rules/r1')).toHaveLength(1));
+    expect((backend.callsTo('PUT', '/api/rules/r1')[0].body as { steps: unknown[] }).steps[1]).toEqual(comment);
+    expect(await within(step).findByText('body: is too long')).toBeInTheDocument();
+  });
+
   it('checks the JSON body locally before saving', async () => {
     const backend = backendWithBasics();
     const u = user();

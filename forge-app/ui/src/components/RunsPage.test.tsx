@@ -1,7 +1,7 @@
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { render, screen, waitFor, within } from '@testing-library/react';
-import { localToIso, RunsPage } from './RunsPage';
+import { localToIso, metricsText, RunsPage } from './RunsPage';
 import { fakeBackend } from '../test/fakeBackend';
 import { choose, user } from '../test/utils';
 
@@ -16,8 +16,18 @@ const run = {
   startedAt: '2024-05-02T11:00:00Z',
   durationMs: 420,
   status: 'failed',
-  steps: [{ id: 'notify', type: 'http', connectionId: 'conn-1', method: 'POST', host: 'crm.example.com', statusCode: 503, attempts: 3, bytesOut: 120, bytesIn: 2048, durationMs: 400, errorCategory: 'upstream_5xx' }],
+  steps: [{ id: 'notify', type: 'http', connectionId: 'conn-1', method: 'POST', host: 'crm.example.com', statusCode: 503, attempts: 3, bytesOut: 120, bytesIn: 2048, durationMs: 400, errorCategory: 'upstream_5xx', metrics: { retries: 2 } }],
 };
+
+describe('step metrics', () => {
+  it('puts policy decisions and counters into words, and a dash when there are none', () => {
+    expect(metricsText(undefined)).toBe('—');
+    expect(metricsText({})).toBe('—');
+    expect(metricsText({ retries: 1, rateLimited: true })).toBe('1 retry, rate limited');
+    expect(metricsText({ retries: 2, circuitOpen: true, inputTokens: 120, outputTokens: 40 })).toBe('2 retries, circuit open, 120 + 40 tokens');
+    expect(metricsText({ bytesTransferred: 0 })).toMatch(/transferred$/);
+  });
+});
 
 describe('runs log', () => {
   it('filters by rule and status, pages with the cursor and opens a run', async () => {
@@ -45,6 +55,7 @@ describe('runs log', () => {
     const steps = await screen.findByRole('table');
     expect(within(steps).getByText('503')).toBeInTheDocument();
     expect(within(steps).getByText('upstream_5xx')).toBeInTheDocument();
+    expect(within(steps).getByText('2 retries')).toBeInTheDocument();
     expect(within(steps).getByText('2.0 KB')).toBeInTheDocument();
     expect(within(steps).getByText('CRM')).toBeInTheDocument();
     expect(screen.getByText('Escalate (version 2)')).toBeInTheDocument();

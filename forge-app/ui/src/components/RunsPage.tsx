@@ -3,7 +3,7 @@ import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
 import SectionMessage from '@atlaskit/section-message';
 import { token } from '@atlaskit/tokens';
-import { api, type Connection, type Run, type RunFilter, type RuleSummary } from '../api';
+import { api, type Connection, type Run, type RunFilter, type RuleSummary, type StepMetrics } from '../api';
 import { EmptyState, ErrorBanner, formatBytes, formatDuration, formatTime, Loading, row, SelectField, stack, StatusLozenge, TextField, useLoad } from './common';
 
 export const STATUSES = ['succeeded', 'failed', 'partial', 'skipped'];
@@ -71,7 +71,7 @@ export function RunDetail({
             <DynamicTable
               caption="Steps"
               head={{
-                cells: ['Step', 'Connection', 'Request', 'HTTP status', 'Attempts', 'Sent', 'Received', 'Duration', 'Error'].map((c) => ({ key: c, content: c })),
+                cells: ['Step', 'Connection', 'Request', 'HTTP status', 'Attempts', 'Sent', 'Received', 'Duration', 'Details', 'Error'].map((c) => ({ key: c, content: c })),
               }}
               rows={r.steps!.map((s) => ({
                 key: s.id,
@@ -84,6 +84,7 @@ export function RunDetail({
                   { key: 'Sent', content: formatBytes(s.bytesOut) },
                   { key: 'Received', content: formatBytes(s.bytesIn) },
                   { key: 'Duration', content: formatDuration(s.durationMs) },
+                  { key: 'Details', content: metricsText(s.metrics) },
                   { key: 'Error', content: s.errorCategory ?? '—' },
                 ],
               }))}
@@ -212,4 +213,16 @@ export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
       )}
     </div>
   );
+}
+
+/** The policy decisions and counters of a step, in words ("2 retries, rate limited, 120 + 40 tokens"). */
+export function metricsText(m: StepMetrics | null | undefined): string {
+  if (!m) return '—';
+  const parts: string[] = [];
+  if (m.retries) parts.push(`${m.retries} ${m.retries === 1 ? 'retry' : 'retries'}`);
+  if (m.circuitOpen) parts.push('circuit open');
+  if (m.rateLimited) parts.push('rate limited');
+  if (m.inputTokens !== undefined || m.outputTokens !== undefined) parts.push(`${m.inputTokens ?? 0} + ${m.outputTokens ?? 0} tokens`);
+  if (m.bytesTransferred !== undefined) parts.push(`${formatBytes(m.bytesTransferred)} transferred`);
+  return parts.length ? parts.join(', ') : '—';
 }

@@ -94,6 +94,22 @@ export function StepsEditor({
       {steps.length === 0 && <span style={{ color: token('color.text.subtle') }}>No steps yet.</span>}
       {steps.map((s, i) => {
         const p = `steps[${i}]`;
+        const controls = !readOnly && (
+          <div style={row('space.050')}>
+            <Button spacing="compact" isDisabled={i === 0} onClick={() => move(i, -1)} aria-label={`Move step ${i + 1} up`}>
+              Move up
+            </Button>
+            <Button spacing="compact" isDisabled={i === steps.length - 1} onClick={() => move(i, 1)} aria-label={`Move step ${i + 1} down`}>
+              Move down
+            </Button>
+            <Button spacing="compact" appearance="subtle" onClick={() => onChange(steps.filter((x) => x.uid !== s.uid))} aria-label={`Remove step ${i + 1}`}>
+              Remove step
+            </Button>
+          </div>
+        );
+        if (s.mode === 'json') {
+          return <JsonStepEditor key={s.uid} index={i} step={s} errors={errors} readOnly={readOnly} onChange={(patch) => update(s.uid, patch)} controls={controls} />;
+        }
         return (
           <fieldset
             key={s.uid}
@@ -182,28 +198,79 @@ export function StepsEditor({
                 errors={errors[`${p}.onError`]}
                 isDisabled={readOnly}
               />
-              {!readOnly && (
-                <div style={row('space.050')}>
-                  <Button spacing="compact" isDisabled={i === 0} onClick={() => move(i, -1)} aria-label={`Move step ${i + 1} up`}>
-                    Move up
-                  </Button>
-                  <Button spacing="compact" isDisabled={i === steps.length - 1} onClick={() => move(i, 1)} aria-label={`Move step ${i + 1} down`}>
-                    Move down
-                  </Button>
-                  <Button spacing="compact" appearance="subtle" onClick={() => onChange(steps.filter((x) => x.uid !== s.uid))} aria-label={`Remove step ${i + 1}`}>
-                    Remove step
-                  </Button>
-                </div>
-              )}
+              {controls}
             </div>
           </fieldset>
         );
       })}
       {!readOnly && (
-        <div>
+        <div style={row('space.100')}>
           <Button onClick={() => onChange([...steps, newStep(steps.length)])}>Add HTTP step</Button>
+          <Button onClick={() => onChange([...steps, newStep(steps.length, 'json')])}>Add step as JSON</Button>
         </div>
       )}
     </div>
+  );
+}
+
+/** Any step kind, edited as its JSON definition; the backend's validation errors for it are listed beneath. */
+function JsonStepEditor({
+  index,
+  step,
+  errors,
+  readOnly,
+  onChange,
+  controls,
+}: {
+  index: number;
+  step: StepDraft;
+  errors: Record<string, string[]>;
+  readOnly: boolean;
+  onChange: (patch: Partial<StepDraft>) => void;
+  controls: React.ReactNode;
+}) {
+  const p = `steps[${index}]`;
+  const kind = (() => {
+    try {
+      const parsed: unknown = JSON.parse(step.jsonText);
+      return typeof parsed === 'object' && parsed !== null && typeof (parsed as { type?: unknown }).type === 'string' ? (parsed as { type: string }).type : '';
+    } catch {
+      return '';
+    }
+  })();
+  const nested = Object.entries(errors)
+    .filter(([k]) => k.startsWith(`${p}.`) && k !== `${p}.id`)
+    .flatMap(([k, messages]) => messages.map((m) => `${k.slice(p.length + 1)}: ${m}`));
+  return (
+    <fieldset
+      aria-label={`Step ${index + 1}`}
+      data-path={p}
+      style={{ border: `1px solid ${token('color.border')}`, borderRadius: 4, padding: token('space.150'), margin: 0, ...stack('space.150') }}
+    >
+      <legend style={{ font: token('font.heading.xsmall'), padding: `0 ${token('space.050')}` }}>
+        Step {index + 1}: {kind || 'JSON'}
+      </legend>
+      {errors[p]?.map((m, k) => (
+        <span key={k} role="alert" style={{ color: token('color.text.danger') }}>
+          {m}
+        </span>
+      ))}
+      <TextField id={`step-${index}-id`} label="Step id" value={step.id} onChange={(v) => onChange({ id: v })} errors={errors[`${p}.id`]} isDisabled={readOnly} width={140} />
+      <TextAreaField
+        id={`step-${index}-json`}
+        label="Step definition (JSON)"
+        value={step.jsonText}
+        onChange={(v) => onChange({ jsonText: v })}
+        errors={nested}
+        helper={
+          <>
+            The step without its id, for any step kind: <code>"type"</code> names it. See the API guide for each kind&apos;s fields; string values are Liquid
+            templates.
+          </>
+        }
+        isDisabled={readOnly}
+      />
+      {controls}
+    </fieldset>
   );
 }

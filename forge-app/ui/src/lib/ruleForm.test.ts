@@ -30,6 +30,39 @@ const full: RuleDefinition = {
 };
 
 describe('rule draft', () => {
+  it('keeps steps the form does not edit (other kinds, absolute urls) whole, as JSON', () => {
+    const def: RuleDefinition = {
+      ...full,
+      steps: [
+        full.steps[0],
+        { id: 'comment', type: 'jira.comment', body: 'Seen {{ issue.key }}', onError: 'continue' },
+        { id: 'ping', type: 'http', url: 'https://hooks.example.com/x', method: 'POST' },
+      ],
+    };
+    const draft = draftFromDefinition(def);
+    expect(draft.steps.map((s) => s.mode)).toEqual(['form', 'json', 'json']);
+    expect(JSON.parse(draft.steps[1].jsonText)).toEqual({ type: 'jira.comment', body: 'Seen {{ issue.key }}', onError: 'continue' });
+    const { definition, errors } = definitionFromDraft(draft);
+    expect(errors).toEqual({});
+    expect(definition).toEqual(def);
+  });
+
+  it('reports a JSON step that does not parse, is not an object, or has no type', () => {
+    const base = emptyDraft();
+    const json = (jsonText: string, id: string) => ({ ...base.steps[0], uid: id, id, mode: 'json' as const, jsonText });
+    const { errors } = definitionFromDraft({ ...base, name: 'x', steps: [json('{nope', 'a'), json('[1]', 'b'), json('{ "model": "m" }', 'c')] });
+    expect(errors['steps[0]'][0]).toMatch(/^The step definition is not valid JSON/);
+    expect(errors['steps[1]']).toEqual(['The step definition must be a JSON object.']);
+    expect(errors['steps[2].type']).toEqual(['Give the step a "type", for example "http".']);
+  });
+
+  it('the step id field wins over an id inside the JSON', () => {
+    const base = emptyDraft();
+    const step = { ...base.steps[0], id: 'outer', mode: 'json' as const, jsonText: '{ "id": "inner", "type": "ai.chat" }' };
+    const { definition } = definitionFromDraft({ ...base, name: 'x', steps: [step] });
+    expect(definition.steps).toEqual([{ id: 'outer', type: 'ai.chat' }]);
+  });
+
   it('round-trips a full definition', () => {
     const { definition, errors } = definitionFromDraft(draftFromDefinition(full));
     expect(errors).toEqual({});

@@ -1,5 +1,5 @@
 // Editor state for a rule, converted from and to the API's RuleDefinition.
-import type { HttpStep, RuleDefinition, TriggerType } from '../api';
+import type { HttpStep, RuleDefinition, Step, TriggerType } from '../api';
 import { fromApi, newId, toApi, validateConditions, type GroupDraft } from './conditions';
 
 export const EVENT_TYPES: { value: string; label: string }[] = [
@@ -22,6 +22,10 @@ export interface KeyValue {
 }
 export interface StepDraft {
   uid: string;
+  /** `form`: an HTTP step edited field by field; `json`: any step kind, edited as its JSON definition. */
+  mode: 'form' | 'json';
+  /** The step's definition without its id, in `json` mode. */
+  jsonText: string;
   id: string;
   connection: string;
   method: string;
@@ -62,9 +66,11 @@ const textList = (text: string) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-export function newStep(index: number): StepDraft {
+export function newStep(index: number, mode: StepDraft['mode'] = 'form'): StepDraft {
   return {
     uid: newId('s'),
+    mode,
+    jsonText: mode === 'json' ? '{\n  "type": ""\n}' : '',
     id: `step_${index + 1}`,
     connection: '',
     method: 'POST',
@@ -108,19 +114,50 @@ export function draftFromDefinition(def: RuleDefinition): RuleDraft {
     everyHours: String(t.schedule?.everyHours ?? 1),
     webhookId: t.webhookId ?? '',
     conditions: fromApi(def.conditions),
-    steps: (def.steps ?? []).map((s) => ({
-      uid: newId('s'),
-      id: s.id ?? '',
-      connection: s.connection ?? '',
-      method: s.method ?? 'POST',
-      path: s.path ?? '',
-      headers: kvFrom(s.headers),
-      query: kvFrom(s.query),
-      bodyText: s.body === undefined ? '' : JSON.stringify(s.body, null, 2),
-      timeoutSeconds: s.timeoutSeconds === undefined ? '' : String(s.timeoutSeconds),
-      onError: s.onError ?? 'stop',
-    })),
+    steps: (def.steps ?? []).map((step): StepDraft => {
+      if (!isFormStep(step)) {
+        const { id, ...rest } = step;
+        return { ...newStep(0, 'json'), id: id ?? '', jsonText: JSON.stringify(rest, null, 2) };
+      }
+      const s = step;
+      return {
+        uid: newId('s'),
+        mode: 'form',
+        jsonText: '',
+        id: s.id ?? '',
+        connection: s.connection ?? '',
+        method: s.method ?? 'POST',
+        path: s.path ?? '',
+        headers: kvFrom(s.headers),
+        query: kvFrom(s.query),
+        bodyText: s.body === undefined ? '' : JSON.stringify(s.body, null, 2),
+        timeoutSeconds: s.timeoutSeconds === undefined ? '' : String(s.timeoutSeconds),
+        onError: s.onError ?? 'stop',
+      };
+    }),
   };
+}
+
+/** The form edits HTTP steps that call a connection; everything else is edited as JSON so nothing is lost. */
+function isFormStep(step: Step): step is HttpStep {
+  return step.type === 'http' && !('url' in step) && typeof step.connection === 'string';
+}
+
+function jsonStep(s: StepDraft, p: string, add: (path: string, message: string) => void): Step {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(s.jsonText);
+  } catch (e) {
+    add(p, `The step definition is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    return { id: s.id.trim(), type: '' };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    add(p, 'The step definition must be a JSON object.');
+    return { id: s.id.trim(), type: '' };
+  }
+  const { id: _ignored, ...rest } = parsed as Record<string, unknown>;
+  if (typeof rest.type !== 'string' || !rest.type.trim()) add(`${p}.type`, 'Give the step a "type", for example "http".');
+  return { id: s.id.trim(), ...rest, type: String(rest.type ?? '') };
 }
 
 export interface DraftResult {
@@ -173,12 +210,13 @@ export function definitionFromDraft(draft: RuleDraft): DraftResult {
 
   if (draft.steps.length === 0) add('steps', 'Add at least one step.');
   const seen = new Set<string>();
-  const steps: HttpStep[] = draft.steps.map((s, i) => {
+  const steps: Step[] = draft.steps.map((s, i) => {
     const p = `steps[${i}]`;
     if (!s.id.trim()) add(`${p}.id`, 'Give the step an id.');
     else if (!STEP_ID.test(s.id.trim())) add(`${p}.id`, "Use letters, digits and '_', not starting with a digit (at most 40).");
     else if (seen.has(s.id.trim())) add(`${p}.id`, 'Step ids must be unique.');
     seen.add(s.id.trim());
+    if (s.mode === 'json') return jsonStep(s, p, add);
     if (!s.connection) add(`${p}.connection`, 'Choose a connection.');
     if (!s.path.trim()) add(`${p}.path`, 'Enter a path (for example /issues).');
     const step: HttpStep = { id: s.id.trim(), type: 'http', connection: s.connection, method: s.method, path: s.path.trim() };
