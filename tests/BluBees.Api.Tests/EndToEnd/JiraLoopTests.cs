@@ -112,6 +112,53 @@ public sealed class JiraLoopTests
         Assert.That(_backend.Jira.Actions, Has.Count.EqualTo(before));
     }
 
+    [Test]
+    public async Task A_dry_run_of_a_Jira_rule_shows_the_request_with_the_token_masked_and_calls_nothing()
+    {
+        var tenant = Samples.NewTenant();
+        var before = _backend.Jira.Actions.Count;
+        var rule = new JsonObject
+        {
+            ["name"] = "Move and note",
+            ["trigger"] = new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:updated:issue") },
+            ["steps"] = new JsonArray(
+                new JsonObject { ["id"] = "move", ["type"] = "jira.transition", ["transitionId"] = "31" },
+                new JsonObject { ["id"] = "note", ["type"] = "jira.edit", ["fields"] = new JsonObject { ["labels"] = "done, {{ issue.key }}" } }),
+        };
+
+        var result = await _backend.JsonAsync(HttpMethod.Post, "/api/rules/dry-run", tenant, new JsonObject { ["rule"] = rule, ["event"] = Samples.Event("OPS-34", "Dry") });
+
+        var requests = result["requests"]!.AsArray();
+        Assert.That(requests.Select(r => $"{r!["method"]} {r["url"]}"), Is.EqualTo(new[]
+        {
+            $"POST {_backend.Jira.Address.ToString().TrimEnd('/')}/rest/api/3/issue/OPS-34/transitions",
+            $"PUT {_backend.Jira.Address.ToString().TrimEnd('/')}/rest/api/3/issue/OPS-34",
+        }));
+        Assert.That(requests[0]!["headers"]!["Authorization"]!.GetValue<string>(), Is.EqualTo("Bearer ••••••"));
+        Assert.That(requests[1]!["body"]!["fields"]!["labels"]!.ToJsonString(), Is.EqualTo("""["done","OPS-34"]"""));
+        Assert.That(result["errors"]!.AsArray(), Is.Empty);
+        await Task.Delay(200);
+        Assert.That(_backend.Jira.Actions, Has.Count.EqualTo(before), "a dry run sends nothing");
+    }
+
+    [Test]
+    public async Task Invalid_Jira_steps_are_refused_with_the_field_named()
+    {
+        var tenant = Samples.NewTenant();
+        var rule = new JsonObject
+        {
+            ["name"] = "Broken",
+            ["trigger"] = new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:updated:issue") },
+            ["steps"] = new JsonArray(new JsonObject { ["id"] = "e", ["type"] = "jira.edit", ["fields"] = new JsonObject { ["status"] = "Done" } }),
+        };
+
+        using var response = await _backend.SendAsync(HttpMethod.Post, "/api/rules", tenant, rule);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.That(problem["errors"]!["steps[0].fields.status"]![0]!.GetValue<string>(), Does.Contain("not a field this step sets"));
+    }
+
     private async Task CreateCommentingRuleAsync(string tenant)
         => await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject
         {
