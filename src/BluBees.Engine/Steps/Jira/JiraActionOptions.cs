@@ -6,13 +6,14 @@ namespace BluBees.Engine.Steps.Jira;
 /// Configuration section <c>Jira</c> (shared with the API's permission check): how Jira action steps call the
 /// tenant's site, retry when rate-limited, and stop rules that re-trigger themselves.
 /// </summary>
-public sealed class JiraActionOptions : IValidatableObject
+public sealed class JiraActionOptions
 {
     public const string Section = "Jira";
 
     /// <summary>
     /// Tests and local development only: send Jira calls here instead of the <c>apiBaseUrl</c> of the verified token
-    /// (a fake Jira on loopback). The same key points the permission check there. Never set it in production.
+    /// (a fake Jira on loopback). The same key points the permission check there, and the API's <c>JiraOptions</c>
+    /// validates it at start-up (validating it twice would report it twice). Never set it in production.
     /// </summary>
     public string? ApiBaseUrlOverride { get; set; }
 
@@ -35,15 +36,4 @@ public sealed class JiraActionOptions : IValidatableObject
     /// <summary>Loop guard: the most runs of one rule with Jira writes on one issue within the window.</summary>
     [Range(1, 1000)]
     public int LoopMaxRuns { get; set; } = 10;
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (!string.IsNullOrEmpty(ApiBaseUrlOverride)
-            && (!Uri.TryCreate(ApiBaseUrlOverride, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(uri.Query)))
-        {
-            yield return new ValidationResult(
-                "Jira:ApiBaseUrlOverride (env Jira__ApiBaseUrlOverride) must be an absolute http(s) URL without a query.",
-                [nameof(ApiBaseUrlOverride)]);
-        }
-    }
 }
