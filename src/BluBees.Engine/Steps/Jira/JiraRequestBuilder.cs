@@ -69,13 +69,13 @@ internal static class JiraRequestBuilder
                 body = TransitionBody(transitionId);
                 break;
             case CompiledJiraStep.TransitionKind:
-                var name2 = step.TransitionName!.Render(scope, limits);
-                if (!name2.Success)
+                var transition = step.TransitionName!.Render(scope, limits);
+                if (!transition.Success)
                 {
-                    return (null, TemplateFailure("transition", name2.Error!));
+                    return (null, TemplateFailure("transition", transition.Error!));
                 }
 
-                transitionName = name2.Output!.Trim();
+                transitionName = transition.Output!.Trim();
                 if (transitionName.Length == 0)
                 {
                     return (null, new BuildFailure(ErrorCategories.TemplateError, "transition: the transition name rendered empty"));
