@@ -2,6 +2,7 @@ using BluBees.Api.Auth;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.Events;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Tenancy;
 
 namespace BluBees.Api.Forge;
@@ -34,7 +35,8 @@ public static partial class ForgeEndpoints
         }
 
         var systemToken = context.Request.Headers["x-forge-oauth-system"].ToString();
-        var result = await ingestor.IngestAsync(tenant, evt, systemToken.Length == 0 ? null : systemToken, context.RequestAborted);
+        var trace = context.Request.Headers[JiraTrace.Header].ToString();
+        var result = await ingestor.IngestAsync(tenant, evt, systemToken.Length == 0 ? null : systemToken, trace.Length == 0 ? null : trace, context.RequestAborted);
         return result switch
         {
             IngestResult.Accepted => TypedResults.Accepted((string?)null, new IngestResponse("accepted")),

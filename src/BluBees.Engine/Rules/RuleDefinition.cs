@@ -56,7 +56,11 @@ public sealed record ConditionNode
     public string? To { get; init; }
 }
 
-/// <summary>One step. Type <c>http</c>: a request to a connection (path) or an absolute URL template.</summary>
+/// <summary>
+/// One step. Type <c>http</c>: a request to a connection (path) or an absolute URL template. Types <c>jira.*</c>:
+/// an action on the Jira site that sent the event (<see cref="Issue"/>, <see cref="Body"/> for a comment,
+/// <see cref="Fields"/> for an edit, <see cref="Transition"/> or <see cref="TransitionId"/>).
+/// </summary>
 public sealed record StepDefinition
 {
     public string? Id { get; init; }
@@ -70,4 +74,16 @@ public sealed record StepDefinition
     public JsonNode? Body { get; init; }
     public int? TimeoutSeconds { get; init; }
     public string? OnError { get; init; }
+
+    /// <summary>Jira steps: the issue key or id (a template); default: the event's issue.</summary>
+    public string? Issue { get; init; }
+
+    /// <summary><c>jira.edit</c>: field id to value; string leaves are templates.</summary>
+    public JsonObject? Fields { get; init; }
+
+    /// <summary><c>jira.transition</c>: the transition's name (a template), looked up on the issue.</summary>
+    public string? Transition { get; init; }
+
+    /// <summary><c>jira.transition</c>: the transition's id (a template).</summary>
+    public string? TransitionId { get; init; }
 }

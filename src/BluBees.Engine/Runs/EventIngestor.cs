@@ -20,7 +20,8 @@ public sealed partial class EventIngestor(IStore store, IRunQueue queue, TenantS
 {
     public static readonly TimeSpan DedupWindow = TimeSpan.FromDays(1);
 
-    public async Task<IngestResult> IngestAsync(TenantContext tenant, JiraEvent evt, string? systemToken, CancellationToken ct)
+    /// <param name="trace">The <c>X-Atlassian-Webhook-Trace</c> the event arrived with, if any: handed to the run for loop detection.</param>
+    public async Task<IngestResult> IngestAsync(TenantContext tenant, JiraEvent evt, string? systemToken, string? trace, CancellationToken ct)
     {
         await tenants.EnsureAsync(tenant, ct);
         var now = time.GetUtcNow();
@@ -35,7 +36,7 @@ public sealed partial class EventIngestor(IStore store, IRunQueue queue, TenantS
 
         try
         {
-            await queue.EnqueueAsync(new RunMessage(tenant, RunSource.Event, evt.Body.ToJsonString(), now, systemToken), ct);
+            await queue.EnqueueAsync(new RunMessage(tenant, RunSource.Event, evt.Body.ToJsonString(), now, systemToken, Trace: trace is { Length: > 0 and <= 200 } ? trace : null), ct);
         }
         catch (QueueFullException)
         {

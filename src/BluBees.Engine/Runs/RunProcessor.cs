@@ -6,6 +6,7 @@ using BluBees.Engine.Events;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Rules.Conditions;
 using BluBees.Engine.Steps;
+using BluBees.Engine.Steps.Jira;
 using Microsoft.Extensions.Logging;
 
 namespace BluBees.Engine.Runs;
@@ -15,7 +16,8 @@ namespace BluBees.Engine.Runs;
 /// conditions, runs their steps, and writes one metadata-only run record per rule that ran.
 /// </summary>
 public sealed partial class RunProcessor(
-    RuleService rules, IEnumerable<IStepExecutor> executors, RunStore runs, TimeProvider time, ILogger<RunProcessor> logger) : IRunProcessor
+    RuleService rules, IEnumerable<IStepExecutor> executors, RunStore runs, LoopGuard loops, TimeProvider time, ILogger<RunProcessor> logger)
+    : IRunProcessor
 {
     private readonly FrozenDictionary<string, IStepExecutor> _executors = executors.ToFrozenDictionary(e => e.Kind, StringComparer.Ordinal);
 
@@ -69,7 +71,7 @@ public sealed partial class RunProcessor(
         }
 
         var scope = EventScope.Create(evt, sourceName);
-        var run = new StepRun(message.Tenant, message.SystemToken, scope);
+        var run = new StepRun(message.Tenant, message.SystemToken, scope) { Trace = JiraTrace.New(rule.Id) };
         try
         {
             if (rule.Conditions is not null && !rule.Conditions.Evaluate(scope, null))
@@ -80,6 +82,13 @@ public sealed partial class RunProcessor(
         catch (ConditionEvaluationException)
         {
             await WriteAsync(tenantId, rule.Id, rule.Version, sourceName, evt, startedAt, started, RunStatus.Failed, ErrorCategories.ConditionError, [], ct);
+            return;
+        }
+
+        if (await LoopStopAsync(message, rule, evt, ct) is { } loopStatus)
+        {
+            await WriteAsync(tenantId, rule.Id, rule.Version, sourceName, evt, startedAt, started, loopStatus, ErrorCategories.LoopStopped,
+                [.. rule.Steps.Select(s => StepRecord.NotRun(s, RunStatus.Skipped, null))], ct);
             return;
         }
 
@@ -122,6 +131,33 @@ public sealed partial class RunProcessor(
         await WriteAsync(tenantId, rule.Id, rule.Version, sourceName, evt, startedAt, started, status, firstError, records, ct);
     }
 
+    /// <summary>
+    /// Loop detection for rules that write to Jira: an event carrying back this rule's own trace is skipped; a rule
+    /// that ran too often on one issue within the window fails. Returns the run status to record, or null to go on.
+    /// </summary>
+    private async Task<string?> LoopStopAsync(RunMessage message, CompiledRule rule, JiraEvent evt, CancellationToken ct)
+    {
+        if (!rule.Steps.Any(CompiledJiraStep.IsWrite))
+        {
+            return null;
+        }
+
+        if (LoopGuard.IsOwnEcho(message.Trace, rule.Id))
+        {
+            LogLoopStopped(logger, rule.Id, "the event carries the trace of its own write");
+            return RunStatus.Skipped;
+        }
+
+        if (message.Source == RunSource.Event && (evt.IssueId ?? evt.IssueKey) is { } issue && JiraValues.IsIssueRef(issue)
+            && !await loops.TryEnterAsync(message.Tenant.TenantId, rule.Id, issue, ct))
+        {
+            LogLoopStopped(logger, rule.Id, "it ran too often on one issue within the loop window");
+            return RunStatus.Failed;
+        }
+
+        return null;
+    }
+
     private async Task WriteAsync(
         string tenantId, string ruleId, int version, string source, JiraEvent evt, DateTimeOffset startedAt, long started,
         string status, string? error, IReadOnlyList<StepRecord> steps, CancellationToken ct)
@@ -134,6 +170,9 @@ public sealed partial class RunProcessor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} of rule {RuleId} v{RuleVersion} finished {Status} in {DurationMs} ms")]
     private static partial void LogRun(ILogger logger, string runId, string ruleId, int ruleVersion, string status, long durationMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rule {RuleId} stopped as a loop: {Reason}")]
+    private static partial void LogLoopStopped(ILogger logger, string ruleId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A {Source} message could not be read as an event; dropped")]
     private static partial void LogUnreadable(ILogger logger, RunSource source);

@@ -94,4 +94,19 @@ public static class ErrorCategories
     public const string ConnectionFailed = "connection_failed";
     public const string InternalError = "internal_error";
     public const string RuleInvalid = "rule_invalid";
+
+    /// <summary>A Jira action had no Forge system token to act with (the triggering call carried none); nothing was sent.</summary>
+    public const string SystemTokenMissing = "system_token_missing";
+
+    /// <summary>The rule was stopped because it would re-trigger itself (see docs/architecture.md, "Loop detection").</summary>
+    public const string LoopStopped = "loop_stopped";
+
+    /// <summary>Still rate-limited (429) after the bounded retries, or asked to wait longer than allowed.</summary>
+    public const string RateLimited = "rate_limited";
+
+    /// <summary>A Jira transition named by the step is not available for the issue.</summary>
+    public const string TransitionNotFound = "transition_not_found";
+
+    /// <summary>A Jira step's issue key/id rendered empty or malformed (e.g. a scheduled rule with no issue).</summary>
+    public const string IssueMissing = "issue_missing";
 }

@@ -22,6 +22,9 @@ public interface IStepExecutor
 public sealed record StepRun(Tenancy.TenantContext Tenant, string? SystemToken, JsonObject Scope)
 {
     public string TenantId => Tenant.TenantId;
+
+    /// <summary>The run's trace id, sent as <c>X-Atlassian-Webhook-Trace</c> on Jira writes (see <c>Jira.JiraTrace</c>).</summary>
+    public string? Trace { get; init; }
 }
 
 /// <summary>A dry-run preview: the request the step would send, or why it could not be built, and the placeholder output later steps see.</summary>

@@ -19,6 +19,10 @@ public static class StepKinds
     private static readonly FrozenDictionary<string, StepCompiler> Compilers = new Dictionary<string, StepCompiler>(StringComparer.Ordinal)
     {
         [CompiledHttpStep.KindName] = (step, path, context, errors) => HttpStepCompiler.Compile(step, path, context.Connections, context.Egress, context.Limits, errors),
+        [Jira.CompiledJiraStep.CommentKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.CommentKind, step, path, context.Limits, errors),
+        [Jira.CompiledJiraStep.EditKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.EditKind, step, path, context.Limits, errors),
+        [Jira.CompiledJiraStep.TransitionKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.TransitionKind, step, path, context.Limits, errors),
+        [Jira.CompiledJiraStep.FetchKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.FetchKind, step, path, context.Limits, errors),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Every kind, for error messages and the API's schema.</summary>

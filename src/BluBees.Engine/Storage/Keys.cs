@@ -22,6 +22,7 @@ public static class Keys
     public static string IssueRunPrefix(string issueKey) => "IRUN#" + issueKey + "#";
     public static string IssueRun(string issueKey, string runId) => IssueRunPrefix(issueKey) + runId;
     public static string Dedup(string key) => "DEDUP#" + key;
+    public static string LoopPrefix(string ruleId, string issue) => "LOOP#" + ruleId + "#" + issue + "#";
     public const string AuditPrefix = "AUDIT#";
     public const string GrantPrefix = "GRANT#";
     public const string WebhookPrefix = "HOOK#";

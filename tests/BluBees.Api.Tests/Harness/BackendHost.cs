@@ -176,6 +176,9 @@ public sealed class BackendHost : IAsyncDisposable
     }
 }
 
+/// <summary>One Jira action (comment, edit, transition, fetch) the fake Jira received, as it arrived.</summary>
+public sealed record JiraActionCall(string Method, string Path, string? Authorization, string? Trace, string Body);
+
 /// <summary>One call Jira received: what was asked, and whether it came with a user token Jira had issued.</summary>
 public sealed record JiraCall(string Path, string Query, string? AccountId, bool CarriedUserToken);
 
@@ -189,6 +192,7 @@ public sealed class FakeJira : IAsyncDisposable
     public const string UserTokenHeader = "x-forge-oauth-user";
     private readonly ConcurrentDictionary<string, string?> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<JiraCall> _calls = new();
+    private readonly ConcurrentQueue<JiraActionCall> _actions = new();
     private LoopbackServer? _server;
 
     public Uri Address => _server!.Address;
@@ -197,6 +201,15 @@ public sealed class FakeJira : IAsyncDisposable
     public ConcurrentDictionary<string, bool> Admins { get; } = new(StringComparer.Ordinal) { ["557058:admin"] = true };
 
     public IReadOnlyList<JiraCall> Calls => [.. _calls];
+
+    /// <summary>Issue actions received under <c>/rest/api/3/issue/</c> (answered like Jira when they carry <see cref="SystemToken"/>).</summary>
+    public IReadOnlyList<JiraActionCall> Actions => [.. _actions];
+
+    /// <summary>The Forge system token Jira accepts for issue actions.</summary>
+    public string? SystemToken { get; set; }
+
+    /// <summary>Called (after answering) for each accepted issue write, as Jira would then fire an event.</summary>
+    public Func<JiraActionCall, Task>? OnWrite { get; set; }
 
     public int CallCount => _calls.Count;
 
@@ -245,6 +258,12 @@ public sealed class FakeJira : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (context.Request.Path.StartsWithSegments("/rest/api/3/issue"))
+        {
+            await HandleActionAsync(context);
+            return;
+        }
+
         var authorization = context.Request.Headers.Authorization.ToString();
         var token = authorization.StartsWith("Bearer ", StringComparison.Ordinal) ? authorization["Bearer ".Length..] : null;
         var known = token is not null && _tokens.ContainsKey(token);
@@ -259,6 +278,33 @@ public sealed class FakeJira : IAsyncDisposable
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body);
+    }
+
+    private async Task HandleActionAsync(HttpContext context)
+    {
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync(context.RequestAborted);
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var action = new JiraActionCall(
+            context.Request.Method, context.Request.Path.Value ?? string.Empty, authorization.Length == 0 ? null : authorization,
+            context.Request.Headers["X-Atlassian-Webhook-Trace"].ToString() is { Length: > 0 } trace ? trace : null, body);
+        _actions.Enqueue(action);
+        var accepted = SystemToken is not null && authorization == "Bearer " + SystemToken;
+        var (status, answer) = !accepted ? (401, """{"errorMessages":["Unauthorized"]}""")
+            : context.Request.Method == "GET" ? (200, """{"id":"10017","key":"OPS-17","fields":{"summary":"Fetched"}}""")
+            : context.Request.Method == "POST" && action.Path.EndsWith("/comment", StringComparison.Ordinal) ? (201, """{"id":"100200"}""")
+            : (204, string.Empty);
+        context.Response.StatusCode = status;
+        if (answer.Length > 0)
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(answer);
+        }
+
+        if (accepted && context.Request.Method != "GET" && OnWrite is { } onWrite)
+        {
+            _ = Task.Run(() => onWrite(action));
+        }
     }
 
     private (int Status, string Body) Answer(JiraCall call)

@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BluBees.Engine.Steps.Jira;
+
+/// <summary>
+/// Configuration section <c>Jira</c> (shared with the API's permission check): how Jira action steps call the
+/// tenant's site, retry when rate-limited, and stop rules that re-trigger themselves.
+/// </summary>
+public sealed class JiraActionOptions
+{
+    public const string Section = "Jira";
+
+    /// <summary>
+    /// Tests and local development only: send Jira calls here instead of the <c>apiBaseUrl</c> of the verified token
+    /// (a fake Jira on loopback). The same key points the permission check there, and the API's <c>JiraOptions</c>
+    /// validates it at start-up (validating it twice would report it twice). Never set it in production.
+    /// </summary>
+    public string? ApiBaseUrlOverride { get; set; }
+
+    /// <summary>Timeout of one Jira action call.</summary>
+    [Range(1, 60)]
+    public int ActionTimeoutSeconds { get; set; } = 20;
+
+    /// <summary>Attempts per call when Jira answers 429 (1: no retry).</summary>
+    [Range(1, 10)]
+    public int MaxAttempts { get; set; } = 4;
+
+    /// <summary>Longest <c>Retry-After</c> a step waits; a longer one fails the step as <c>rate_limited</c>.</summary>
+    [Range(0, 300)]
+    public int MaxRetryAfterSeconds { get; set; } = 60;
+
+    /// <summary>Loop guard: the window over which runs of one rule on one issue (from events) are counted.</summary>
+    [Range(1, 86_400)]
+    public int LoopWindowSeconds { get; set; } = 300;
+
+    /// <summary>Loop guard: the most runs of one rule with Jira writes on one issue within the window.</summary>
+    [Range(1, 1000)]
+    public int LoopMaxRuns { get; set; } = 10;
+}

@@ -1,0 +1,188 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using BluBees.Engine.Egress;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Templates;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Refit;
+
+namespace BluBees.Engine.Steps.Jira;
+
+/// <summary>
+/// Runs the Jira action steps on the site that sent the event, with the Forge system token: render, call through
+/// the guarded Refit client, honour 429 <c>Retry-After</c> (bounded, on the injected clock), record metadata only.
+/// </summary>
+internal sealed partial class JiraActions(
+    JiraSite site, TimeProvider time, TemplateLimits limits, IOptions<JiraActionOptions> options, IOptions<RunOptions> runOptions,
+    ILogger<JiraActions> logger)
+{
+    public async Task<StepOutcome> ExecuteAsync(StepRun run, CompiledJiraStep step, CancellationToken ct)
+    {
+        var started = time.GetTimestamp();
+        var totals = new JiraStepTotals();
+        if (string.IsNullOrEmpty(run.SystemToken))
+        {
+            return Outcome(step, null, started, totals, ErrorCategories.SystemTokenMissing, null);
+        }
+
+        if (site.BaseUrl(run.Tenant.ApiBaseUrl) is not { } baseUrl)
+        {
+            return Outcome(step, null, started, totals, ErrorCategories.InvalidUrl, null);
+        }
+
+        var (request, failure) = JiraRequestBuilder.Build(step, run.Scope, limits);
+        if (request is null)
+        {
+            return Outcome(step, baseUrl.Host, started, totals, failure!.Category, null);
+        }
+
+        var api = site.Client(baseUrl);
+        var call = new JiraCall(api, request.Issue, run.SystemToken, run.Trace ?? JiraTrace.New(null));
+        var (category, output) = step.Kind switch
+        {
+            CompiledJiraStep.FetchKind => await FetchAsync(call, totals, ct),
+            CompiledJiraStep.CommentKind => await WriteAsync(t => call.Api.AddCommentAsync(call.Issue, request.Body!, call.Token, call.Trace, t, ct), totals, ct),
+            CompiledJiraStep.EditKind => await WriteAsync(t => call.Api.EditIssueAsync(call.Issue, request.Body!, call.Token, call.Trace, t, ct), totals, ct),
+            _ => await TransitionAsync(call, request, totals, ct),
+        };
+        return Outcome(step, baseUrl.Host, started, totals, category, output);
+    }
+
+    private async Task<(string? Category, JsonObject? Output)> FetchAsync(JiraCall call, JiraStepTotals totals, CancellationToken ct)
+    {
+        var (response, category) = await SendAsync(t => call.Api.GetIssueAsync(call.Issue, call.Token, call.Trace, t, ct), totals, ct);
+        using (response)
+        {
+            var issue = category is null ? response?.Content : null;
+            if (category is null && issue is null)
+            {
+                category = ErrorCategories.Http5xx; // 2xx without a readable issue
+            }
+
+            return (category, new JsonObject { ["status"] = totals.StatusCode, ["ok"] = category is null, ["issue"] = issue });
+        }
+    }
+
+    private async Task<(string? Category, JsonObject? Output)> WriteAsync<TResponse>(
+        Func<JiraCallTally, Task<TResponse>> send, JiraStepTotals totals, CancellationToken ct) where TResponse : class, IApiResponse
+    {
+        var (response, category) = await SendAsync(send, totals, ct);
+        using (response)
+        {
+            var body = category is null && response is IApiResponse<JsonObject> { Content: { } content } ? content : null;
+            return (category, new JsonObject { ["status"] = totals.StatusCode, ["ok"] = category is null, ["body"] = body });
+        }
+    }
+
+    private async Task<(string? Category, JsonObject? Output)> TransitionAsync(JiraCall call, JiraRequest request, JiraStepTotals totals, CancellationToken ct)
+    {
+        var body = request.Body;
+        if (request.TransitionName is { } name)
+        {
+            var (response, category) = await SendAsync(t => call.Api.GetTransitionsAsync(call.Issue, call.Token, call.Trace, t, ct), totals, ct);
+            using (response)
+            {
+                if (category is not null)
+                {
+                    return (category, new JsonObject { ["status"] = totals.StatusCode, ["ok"] = false });
+                }
+
+                var match = response?.Content?.Transitions?.FirstOrDefault(t => string.Equals(t.Name?.Trim(), name, StringComparison.OrdinalIgnoreCase));
+                if (match?.Id is not { Length: > 0 } id)
+                {
+                    LogTransitionNotFound(logger, response?.Content?.Transitions?.Count ?? 0);
+                    return (ErrorCategories.TransitionNotFound, new JsonObject { ["status"] = totals.StatusCode, ["ok"] = false });
+                }
+
+                body = JiraRequestBuilder.TransitionBody(id);
+            }
+        }
+
+        return await WriteAsync(t => call.Api.TransitionAsync(call.Issue, body!, call.Token, call.Trace, t, ct), totals, ct);
+    }
+
+    /// <summary>One call with bounded retries on 429; returns the final response (to dispose) and the failure category, if any.</summary>
+    private async Task<(TResponse? Response, string? Category)> SendAsync<TResponse>(
+        Func<JiraCallTally, Task<TResponse>> send, JiraStepTotals totals, CancellationToken ct) where TResponse : class, IApiResponse
+    {
+        var settings = options.Value;
+        for (var attempt = 1; ; attempt++)
+        {
+            var tally = new JiraCallTally(TimeSpan.FromSeconds(settings.ActionTimeoutSeconds), runOptions.Value.MaxStepResponseBytes);
+            TResponse? response = null;
+            try
+            {
+                response = await send(tally);
+            }
+            catch (Exception e) when (e is HttpRequestException or ApiException || e is OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                // The tally says what happened; the exception's message is not kept (it is not needed, and safe only by convention).
+            }
+
+            totals.Add(tally);
+            if (response is null || !response.IsReceived || tally.Failure != EgressFailure.None)
+            {
+                response?.Dispose();
+                return (null, Categorize(tally.Failure));
+            }
+
+            var status = (int)response.StatusCode;
+            totals.StatusCode = status;
+            if (status != (int)HttpStatusCode.TooManyRequests)
+            {
+                return (response, status switch { >= 500 => ErrorCategories.Http5xx, >= 400 => ErrorCategories.Http4xx, _ => null });
+            }
+
+            totals.RateLimited = true;
+            var wait = RetryAfter(response, attempt);
+            response.Dispose();
+            if (attempt >= settings.MaxAttempts || wait > TimeSpan.FromSeconds(settings.MaxRetryAfterSeconds))
+            {
+                LogRateLimited(logger, attempt, (long)wait.TotalSeconds);
+                return (null, ErrorCategories.RateLimited);
+            }
+
+            totals.Retries++;
+            await Task.Delay(wait, time, ct);
+        }
+    }
+
+    /// <summary>Jira's <c>Retry-After</c> (seconds or a date); without one, 1, 2, 4… seconds.</summary>
+    private TimeSpan RetryAfter(IApiResponse response, int attempt)
+    {
+        var header = response.Headers?.RetryAfter;
+        var wait = header?.Delta ?? (header?.Date is { } date ? date - time.GetUtcNow() : TimeSpan.FromSeconds(Math.Pow(2, attempt - 1)));
+        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+    }
+
+    private static string Categorize(EgressFailure failure) => failure switch
+    {
+        EgressFailure.BlockedDestination or EgressFailure.BlockedPort or EgressFailure.BlockedScheme => ErrorCategories.BlockedDestination,
+        EgressFailure.Timeout => ErrorCategories.Timeout,
+        EgressFailure.Refused => ErrorCategories.Refused,
+        EgressFailure.TooLarge => ErrorCategories.ResponseTooLarge,
+        EgressFailure.TooManyRedirects => ErrorCategories.TooManyRedirects,
+        EgressFailure.InvalidUrl or EgressFailure.InvalidRequest => ErrorCategories.InvalidUrl,
+        _ => ErrorCategories.ConnectionFailed,
+    };
+
+    private StepOutcome Outcome(CompiledJiraStep step, string? host, long started, JiraStepTotals totals, string? category, JsonObject? output)
+    {
+        var record = new StepRecord(
+            step.Id, step.Kind, null, step.Method, host, totals.StatusCode, totals.Attempts, totals.BytesOut, totals.BytesIn,
+            (long)time.GetElapsedTime(started).TotalMilliseconds, category is null ? RunStatus.Succeeded : RunStatus.Failed, category)
+        {
+            Metrics = totals.Attempts == 0 ? null : new StepMetrics { Retries = totals.Retries, RateLimited = totals.RateLimited },
+        };
+        return new StepOutcome(record, output);
+    }
+
+    private sealed record JiraCall(IJiraApi Api, string Issue, string Token, string Trace);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Jira kept answering 429 after {Attempts} attempts (Retry-After {RetryAfterSeconds} s); step failed as rate_limited")]
+    private static partial void LogRateLimited(ILogger logger, int attempts, long retryAfterSeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "No Jira transition of the requested name among {TransitionCount} available")]
+    private static partial void LogTransitionNotFound(ILogger logger, int transitionCount);
+}

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Templates;
+
+namespace BluBees.Engine.Steps.Jira;
+
+/// <summary>What one Jira step will send, rendered from the run's scope: the issue and the JSON body, if any.</summary>
+internal sealed record JiraRequest(string Issue, JsonObject? Body, string? TransitionName);
+
+/// <summary>Renders a compiled Jira step. Failures are values with a closed category; messages never hold scope values.</summary>
+internal static class JiraRequestBuilder
+{
+    public const int MaxBodyBytes = 1024 * 1024;
+
+    public static (JiraRequest? Request, BuildFailure? Failure) Build(CompiledJiraStep step, JsonObject scope, TemplateLimits limits)
+    {
+        if (RenderIssue(step, scope, limits, out var issue) is { } issueFailure)
+        {
+            return (null, issueFailure);
+        }
+
+        JsonObject? body = null;
+        string? transitionName = null;
+        switch (step.Kind)
+        {
+            case CompiledJiraStep.CommentKind:
+                var (comment, commentError) = step.Comment!.Build(scope, limits);
+                if (commentError is not null)
+                {
+                    return (null, TemplateFailure("body", commentError));
+                }
+
+                var document = JiraValues.Text(comment) is { } text ? (text.Trim().Length == 0 ? null : Adf.FromText(text)) : comment as JsonObject;
+                if (document is null || !Adf.IsDocument(document))
+                {
+                    return (null, new BuildFailure(ErrorCategories.TemplateError, "body: the comment rendered empty or is not a document"));
+                }
+
+                body = new JsonObject { ["body"] = document };
+                break;
+            case CompiledJiraStep.EditKind:
+                var fields = new JsonObject();
+                foreach (var (name, value) in step.Fields)
+                {
+                    var (rendered, error) = value is null ? (null, null) : value.Build(scope, limits);
+                    if (error is not null)
+                    {
+                        return (null, TemplateFailure($"fields.{name}", error));
+                    }
+
+                    fields[name] = JiraFieldRules.Shape(name, rendered);
+                }
+
+                body = new JsonObject { ["fields"] = fields };
+                break;
+            case CompiledJiraStep.TransitionKind when step.TransitionId is not null:
+                var id = step.TransitionId.Render(scope, limits);
+                if (!id.Success)
+                {
+                    return (null, TemplateFailure("transitionId", id.Error!));
+                }
+
+                if (id.Output!.Trim() is not { Length: > 0 and <= 20 } transitionId || !transitionId.All(char.IsAsciiDigit))
+                {
+                    return (null, new BuildFailure(ErrorCategories.TemplateError, "transitionId: did not render a numeric transition id"));
+                }
+
+                body = TransitionBody(transitionId);
+                break;
+            case CompiledJiraStep.TransitionKind:
+                var transition = step.TransitionName!.Render(scope, limits);
+                if (!transition.Success)
+                {
+                    return (null, TemplateFailure("transition", transition.Error!));
+                }
+
+                transitionName = transition.Output!.Trim();
+                if (transitionName.Length == 0)
+                {
+                    return (null, new BuildFailure(ErrorCategories.TemplateError, "transition: the transition name rendered empty"));
+                }
+
+                break;
+        }
+
+        if (body is not null && JsonSerializer.SerializeToUtf8Bytes(body, JiraJsonContext.Default.JsonObject).Length > MaxBodyBytes)
+        {
+            return (null, new BuildFailure(ErrorCategories.TemplateError, $"the request body exceeds {MaxBodyBytes} bytes"));
+        }
+
+        return (new JiraRequest(issue, body, transitionName), null);
+    }
+
+    public static JsonObject TransitionBody(string transitionId) => new() { ["transition"] = new JsonObject { ["id"] = transitionId } };
+
+    private static BuildFailure? RenderIssue(CompiledJiraStep step, JsonObject scope, TemplateLimits limits, out string issue)
+    {
+        issue = string.Empty;
+        if (step.Issue is null)
+        {
+            // The event's issue: its key when the event has one, else its id.
+            issue = JiraValues.Text(scope["issue"]?["key"]) ?? scope["issue"]?["id"]?.ToString() ?? string.Empty;
+        }
+        else
+        {
+            var rendered = step.Issue.Render(scope, limits);
+            if (!rendered.Success)
+            {
+                return TemplateFailure("issue", rendered.Error!);
+            }
+
+            issue = rendered.Output!.Trim();
+        }
+
+        return issue.Length == 0
+            ? new BuildFailure(ErrorCategories.IssueMissing, "issue: no issue to act on (the event has none and the step names none)")
+            : JiraValues.IsIssueRef(issue) ? null : new BuildFailure(ErrorCategories.IssueMissing, "issue: did not render an issue key or id");
+    }
+
+    private static BuildFailure TemplateFailure(string where, TemplateError error)
+        => new(ErrorCategories.TemplateError, $"{where}: {TemplateCompilation.Describe(error)}");
+}

@@ -1,0 +1,32 @@
+using BluBees.Engine.Egress;
+
+namespace BluBees.Engine.Steps.Jira;
+
+/// <summary>Counters over every call and attempt of one Jira step (metadata only).</summary>
+internal sealed class JiraStepTotals
+{
+    public int Attempts { get; private set; }
+
+    public int Retries { get; set; }
+
+    public bool RateLimited { get; set; }
+
+    public long BytesOut { get; private set; }
+
+    public long BytesIn { get; private set; }
+
+    public int? StatusCode { get; set; }
+
+    public EgressFailure Failure { get; private set; }
+
+    public void Add(JiraCallTally tally)
+    {
+        Attempts += tally.Sent ? 1 : 0;
+        BytesOut += tally.BytesOut;
+        BytesIn += tally.BytesIn;
+        if (tally.Failure != EgressFailure.None)
+        {
+            Failure = tally.Failure;
+        }
+    }
+}

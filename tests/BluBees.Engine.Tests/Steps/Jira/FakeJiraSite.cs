@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json.Nodes;
+using BluBees.Engine.Tests.Egress;
+
+namespace BluBees.Engine.Tests.Steps.Jira;
+
+/// <summary>One request the fake Jira received, with the fake clock's time at arrival.</summary>
+internal sealed record JiraRequestSeen(string Method, string Path, string? Authorization, string? Trace, string? ContentType, JsonNode? Body, DateTimeOffset At);
+
+/// <summary>
+/// A loopback Jira (raw HTTP/1.1 on 127.0.0.1) that speaks the REST v3 endpoints the Jira steps use: issue, comment,
+/// edit, transitions. It records every request and can answer 429 with <c>Retry-After</c> a given number of times.
+/// </summary>
+internal sealed class FakeJiraSite : IAsyncDisposable
+{
+    public const string Token = "sys-token-for-tests";
+    private readonly LoopbackServer _server;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentQueue<JiraRequestSeen> _seen = new();
+    private int _throttle;
+
+    private FakeJiraSite(TimeProvider time)
+    {
+        _time = time;
+        _server = LoopbackServer.Start(HandleAsync);
+    }
+
+    public static FakeJiraSite Start(TimeProvider time) => new(time);
+
+    public Uri BaseUrl => _server.Url("/jira");
+
+    public IReadOnlyList<JiraRequestSeen> Requests => [.. _seen];
+
+    /// <summary>The token Jira accepts (anything else: 401).</summary>
+    public string AcceptedToken { get; set; } = Token;
+
+    /// <summary>The <c>Retry-After</c> value sent with a throttling answer (null: none).</summary>
+    public string? RetryAfter { get; set; } = "2";
+
+    /// <summary>Answers the next <paramref name="times"/> requests with 429.</summary>
+    public void Throttle(int times) => Volatile.Write(ref _throttle, times);
+
+    public JsonArray Transitions { get; } = new(
+        new JsonObject { ["id"] = "11", ["name"] = "To Do" },
+        new JsonObject { ["id"] = "21", ["name"] = "In Progress" },
+        new JsonObject { ["id"] = "31", ["name"] = "Done" });
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+
+    private async Task HandleAsync(RecordedRequest request, Stream stream, CancellationToken ct)
+    {
+        var path = request.Target.Split('?')[0];
+        JsonNode? body = request.Body.Length == 0 ? null : JsonNode.Parse(request.Body);
+        _seen.Enqueue(new JiraRequestSeen(request.Method, path, request.Header("Authorization"), request.Header("X-Atlassian-Webhook-Trace"), request.Header("Content-Type"), body, _time.GetUtcNow()));
+        if (Interlocked.Decrement(ref _throttle) >= 0)
+        {
+            var headers = RetryAfter is null ? Array.Empty<(string, string)>() : [("Retry-After", RetryAfter)];
+            await LoopbackServer.RespondAsync(stream, 429, """{"errorMessages":["Rate limit exceeded"]}""", ct, [.. headers, ("Content-Type", "application/json")]);
+            return;
+        }
+
+        if (request.Header("Authorization") != "Bearer " + AcceptedToken)
+        {
+            await Json(stream, 401, """{"errorMessages":["Unauthorized"]}""", ct);
+            return;
+        }
+
+        var (status, answer) = Route(request.Method, path, body);
+        await Json(stream, status, answer, ct);
+    }
+
+    private (int Status, string Body) Route(string method, string path, JsonNode? body)
+    {
+        const string prefix = "/jira/rest/api/3/issue/";
+        if (!path.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return (404, """{"errorMessages":["Not found"]}""");
+        }
+
+        var parts = Uri.UnescapeDataString(path[prefix.Length..]).Split('/');
+        var key = parts[0];
+        var sub = parts.Length > 1 ? parts[1] : string.Empty;
+        return (method, sub) switch
+        {
+            ("GET", "") => (200, new JsonObject { ["id"] = "10017", ["key"] = key, ["fields"] = new JsonObject { ["summary"] = "Fetched " + key, ["labels"] = new JsonArray("a", "b") } }.ToJsonString()),
+            ("PUT", "") => (204, string.Empty),
+            ("POST", "comment") when body?["body"]?["type"]?.GetValue<string>() == "doc" => (201, """{"id":"100200","self":"https://jira/rest/api/3/issue/x/comment/100200"}"""),
+            ("GET", "transitions") => (200, new JsonObject { ["transitions"] = Transitions.DeepClone() }.ToJsonString()),
+            ("POST", "transitions") when Transitions.Any(t => t!["id"]!.GetValue<string>() == body?["transition"]?["id"]?.GetValue<string>()) => (204, string.Empty),
+            ("POST", "transitions") => (400, """{"errorMessages":["Transition id is not valid"]}"""),
+            _ => (400, """{"errorMessages":["Bad request"]}"""),
+        };
+    }
+
+    private static Task Json(Stream stream, int status, string body, CancellationToken ct)
+        => LoopbackServer.RespondAsync(stream, status, Encoding.UTF8.GetBytes(body), ct, ("Content-Type", "application/json"));
+}

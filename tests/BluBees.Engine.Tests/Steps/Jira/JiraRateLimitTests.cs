@@ -1,0 +1,95 @@
+using BluBees.Engine.Runs;
+using BluBees.Engine.Steps;
+using BluBees.Engine.Steps.Jira;
+using BluBees.Engine.Tests.Support;
+using NUnit.Framework;
+
+namespace BluBees.Engine.Tests.Steps.Jira;
+
+/// <summary>Jira's 429 + Retry-After: waited for on the injected clock, bounded, and reported in the step metrics.</summary>
+[TestFixture]
+public sealed class JiraRateLimitTests
+{
+    [Test]
+    public async Task Retry_After_is_honoured_on_the_clock_and_reported()
+    {
+        await using var kit = new JiraKit();
+        kit.Site.RetryAfter = "3";
+        kit.Site.Throttle(1);
+
+        var outcome = await RunAdvancingAsync(kit, """{"id":"note","type":"jira.comment","body":"hi"}""");
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Record.ErrorCategory);
+        var seen = kit.Site.Requests;
+        Assert.That(seen, Has.Count.EqualTo(2));
+        Assert.That(seen[1].At - seen[0].At, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(3)), "the retry waited Retry-After on the clock");
+        Assert.That(seen[1].At - seen[0].At, Is.LessThan(TimeSpan.FromSeconds(6)));
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcome.Record.Attempts, Is.EqualTo(2));
+            Assert.That(outcome.Record.Metrics!.Retries, Is.EqualTo(1));
+            Assert.That(outcome.Record.Metrics.RateLimited, Is.True);
+            Assert.That(outcome.Record.StatusCode, Is.EqualTo(201));
+            Assert.That(seen[1].Trace, Is.EqualTo(seen[0].Trace));
+        });
+    }
+
+    [Test]
+    public async Task Retries_are_bounded()
+    {
+        await using var kit = new JiraKit(new JiraActionOptions { MaxAttempts = 3 });
+        kit.Site.RetryAfter = "1";
+        kit.Site.Throttle(100);
+
+        var outcome = await RunAdvancingAsync(kit, """{"id":"f","type":"jira.fetch"}""");
+
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.RateLimited));
+        Assert.That(kit.Site.Requests, Has.Count.EqualTo(3));
+        Assert.That(outcome.Record.Metrics!.Retries, Is.EqualTo(2));
+        Assert.That(outcome.Record.Metrics.RateLimited, Is.True);
+        Assert.That(outcome.Record.StatusCode, Is.EqualTo(429));
+    }
+
+    [Test]
+    public async Task A_Retry_After_beyond_the_bound_fails_at_once_without_waiting()
+    {
+        await using var kit = new JiraKit(new JiraActionOptions { MaxRetryAfterSeconds = 10 });
+        kit.Site.RetryAfter = "3600";
+        kit.Site.Throttle(1);
+
+        var outcome = await kit.RunAsync("""{"id":"f","type":"jira.fetch"}""");
+
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.RateLimited));
+        Assert.That(kit.Site.Requests, Has.Count.EqualTo(1));
+        Assert.That(kit.Time.GetUtcNow(), Is.EqualTo(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero)), "no wait happened");
+    }
+
+    [Test]
+    public async Task Without_Retry_After_the_wait_backs_off()
+    {
+        await using var kit = new JiraKit();
+        kit.Site.RetryAfter = null;
+        kit.Site.Throttle(2);
+
+        var outcome = await RunAdvancingAsync(kit, """{"id":"f","type":"jira.fetch"}""");
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Record.ErrorCategory);
+        var seen = kit.Site.Requests;
+        Assert.That(seen[1].At - seen[0].At, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1)));
+        Assert.That(seen[2].At - seen[1].At, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(2)));
+    }
+
+    /// <summary>Runs the step while moving the fake clock in small steps, as time would pass, until it finishes.</summary>
+    private static async Task<StepOutcome> RunAdvancingAsync(JiraKit kit, string stepJson)
+    {
+        var run = kit.RunAsync(stepJson);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!run.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
+            kit.Time.Advance(TimeSpan.FromMilliseconds(250));
+        }
+
+        return await run;
+    }
+}
