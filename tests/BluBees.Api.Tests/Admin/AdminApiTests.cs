@@ -96,14 +96,19 @@ public sealed class AdminApiTests : BackendFixture
         var tenant = Samples.NewTenant();
         var connection = await CreateConnectionAsync(tenant);
         var id = (await CreateRuleAsync(tenant, Samples.Rule(connection)))["id"]!.GetValue<string>();
+        // A second, always-enabled rule marks when an event has been processed: the rule list (with enabled
+        // flags) is read before any rule of a message runs, so once its run exists the first rule was judged.
+        var marker = (await CreateRuleAsync(tenant, Samples.Rule(connection, "Marker")))["id"]!.GetValue<string>();
         var disabled = await Backend.JsonAsync(HttpMethod.Post, $"/api/rules/{id}/disable", tenant);
         Assert.That(disabled["enabled"]!.GetValue<bool>(), Is.False);
         Assert.That(disabled["version"]!.GetValue<int>(), Is.EqualTo(1), "enable/disable is not a new version");
         using (await Backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-304", "disabled"))) { }
+        await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, $"/api/runs?ruleId={marker}", tenant), r => r["items"]!.AsArray().Count == 1);
         await Backend.JsonAsync(HttpMethod.Post, $"/api/rules/{id}/enable", tenant);
         using (await Backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-305", "enabled"))) { }
 
-        var runs = await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count > 0);
+        var runs = await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, $"/api/runs?ruleId={id}", tenant), r => r["items"]!.AsArray().Count > 0);
+        await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, $"/api/runs?ruleId={marker}", tenant), r => r["items"]!.AsArray().Count == 2);
         Assert.That(runs["items"]!.AsArray().Select(r => r!["issueKey"]!.GetValue<string>()), Is.EqualTo(new[] { "OPS-305" }));
     }
 

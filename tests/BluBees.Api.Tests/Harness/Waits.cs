@@ -5,7 +5,7 @@ public static class Waits
 {
     public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
         var value = await probe();
         while (!done(value) && DateTime.UtcNow < deadline)
         {

@@ -32,17 +32,22 @@ public sealed class ScheduledTriggerTests : FakeClockFixture
         Assert.That(first, Has.Count.EqualTo(1));
         Assert.That(JsonNode.Parse(first[0].Body)!["source"]!.GetValue<string>(), Is.EqualTo("schedule"));
 
+        await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count >= 1);
         Clock.Advance(TimeSpan.FromMinutes(1));
         Assert.That(await TriggerAsync(tenant), Is.Zero, "Forge's retry of the same hourly call does not fire again");
         Clock.Advance(TimeSpan.FromMinutes(59));
         Assert.That(await TriggerAsync(tenant), Is.Zero, "one hour later a 2-hour rule is not due");
         Clock.Advance(TimeSpan.FromMinutes(54));
         Assert.That(await TriggerAsync(tenant), Is.EqualTo(1), "an hourly call a few minutes early still counts (jitter)");
+        // Let that run finish before moving the fake clock again: its HTTP step's timeout runs on the same clock.
+        await Waits.UntilAsync(() => Task.FromResult(ReceivedAt("/api/v2" + path)), r => r.Count >= 2);
+        await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count >= 2);
         Clock.Advance(TimeSpan.FromMinutes(61));
         Assert.That(await TriggerAsync(tenant), Is.Zero);
 
-        var runs = await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count >= 2);
+        var runs = await Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant);
         Assert.That(runs["items"]!.AsArray().Select(r => r!["source"]!.GetValue<string>()), Is.EqualTo(new[] { "schedule", "schedule" }));
+        Assert.That(runs["items"]!.AsArray().Select(r => r!["status"]!.GetValue<string>()), Is.EqualTo(new[] { "succeeded", "succeeded" }));
         Assert.That(runs["items"]!.AsArray().Select(r => r!["eventType"]!.GetValue<string>()).Distinct(), Is.EqualTo(new[] { "blubees:schedule" }));
         Assert.That(ReceivedAt("/api/v2" + path), Has.Count.EqualTo(2));
     }
