@@ -56,7 +56,10 @@ public sealed record ConditionNode
     public string? To { get; init; }
 }
 
-/// <summary>One step. Type <c>http</c>: a request to a connection (path) or an absolute URL template.</summary>
+/// <summary>
+/// One step. Type <c>http</c>: a request to a connection (path) or an absolute URL template. Type <c>ai.chat</c>:
+/// a chat completion through an AI provider connection (model, system, prompt, temperature, maxTokens, schema).
+/// </summary>
 public sealed record StepDefinition
 {
     public string? Id { get; init; }
@@ -70,4 +73,20 @@ public sealed record StepDefinition
     public JsonNode? Body { get; init; }
     public int? TimeoutSeconds { get; init; }
     public string? OnError { get; init; }
+
+    /// <summary>ai.chat: the provider's model id.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>ai.chat: the system prompt template.</summary>
+    public string? System { get; init; }
+
+    /// <summary>ai.chat: the user prompt template.</summary>
+    public string? Prompt { get; init; }
+
+    public double? Temperature { get; init; }
+
+    public int? MaxTokens { get; init; }
+
+    /// <summary>ai.chat: a JSON schema (object root) for structured output.</summary>
+    public JsonNode? Schema { get; init; }
 }
