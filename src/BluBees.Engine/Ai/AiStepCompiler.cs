@@ -83,6 +83,11 @@ public static class AiStepCompiler
             {
                 errors.Add(path + ".connection", $"connection '{step.Connection}' is not an AI provider connection: set its provider to {string.Join(" or ", AiProviders.All)}");
             }
+            else if (connection.Provider == AiProviders.Anthropic && step.Temperature is not null)
+            {
+                // The Messages API (anthropic-version 2026-10-21, SDK 13.x) has no sampling parameters.
+                errors.Add(path + ".temperature", "is not supported by the anthropic provider's messages API: leave it out");
+            }
         }
     }
 

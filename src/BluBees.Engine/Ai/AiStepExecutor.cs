@@ -62,7 +62,7 @@ public sealed class AiStepExecutor(
         ChatResponse response;
         try
         {
-            response = await chat.GetResponseAsync(Messages(prompts), ChatOptionsOf(ai), ct);
+            response = await chat.GetResponseAsync(Messages(prompts), ChatOptionsOf(ai, connection.Provider), ct);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
@@ -144,10 +144,11 @@ public sealed class AiStepExecutor(
         return messages;
     }
 
-    private static ChatOptions ChatOptionsOf(CompiledAiStep step) => new()
+    /// <summary>The step's settings; the schema as written (the provider adapter adapts it, e.g. additionalProperties false).</summary>
+    private static ChatOptions ChatOptionsOf(CompiledAiStep step, string provider) => new()
     {
         ModelId = step.Model,
-        Temperature = step.Temperature,
+        Temperature = provider == AiProviders.Anthropic ? null : step.Temperature,
         MaxOutputTokens = step.MaxTokens,
         ResponseFormat = step.Schema is null
             ? null
