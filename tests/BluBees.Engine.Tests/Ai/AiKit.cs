@@ -78,13 +78,11 @@ internal sealed class AiKit : IDisposable
     public static JsonObject Scope(string summary = "Login fails on Safari", string description = "Steps: open the login page in Safari 17.")
         => new()
         {
-            ["event"] = new JsonObject
+            ["event"] = new JsonObject { ["type"] = "avi:jira:created:issue", ["source"] = "forge" },
+            ["issue"] = new JsonObject
             {
-                ["issue"] = new JsonObject
-                {
-                    ["key"] = "PRJ-12",
-                    ["fields"] = new JsonObject { ["summary"] = summary, ["description"] = description },
-                },
+                ["key"] = "PRJ-12",
+                ["fields"] = new JsonObject { ["summary"] = summary, ["description"] = description },
             },
             ["steps"] = new JsonObject(),
         };

@@ -17,7 +17,7 @@ public sealed class AiPreviewTests
         var auth = header == "x-api-key" ? new ConnectionAuth { Type = AuthTypes.ApiKey, In = "header", Name = "x-api-key" } : null;
         var connection = await kit.ConnectionAsync(provider, server.Url(basePath), "sk-preview-secret", auth);
         var step = await kit.CompileAsync($$$"""
-            { "id": "t", "type": "ai.chat", "connection": "{{{connection.Id}}}", "model": "m", "system": "Be brief.", "prompt": "Triage {{ event.issue.key }}",
+            { "id": "t", "type": "ai.chat", "connection": "{{{connection.Id}}}", "model": "m", "system": "Be brief.", "prompt": "Triage {{ issue.key }}",
               "maxTokens": 50, "schema": { "type": "object", "properties": { "p": { "type": "string" } } } }
             """);
 
@@ -43,7 +43,7 @@ public sealed class AiPreviewTests
         using var kit = new AiKit();
         await using var server = ProviderServers.OpenAi("never");
         var connection = await kit.ConnectionAsync(AiProviders.OpenAi, server.Url("/v1"), "sk");
-        var step = await kit.CompileAsync($$$"""{ "id": "t", "type": "ai.chat", "connection": "{{{connection.Id}}}", "model": "m", "prompt": "{{ event.issue.key | divided_by: 0 }}" }""");
+        var step = await kit.CompileAsync($$$"""{ "id": "t", "type": "ai.chat", "connection": "{{{connection.Id}}}", "model": "m", "prompt": "{{ issue.key | divided_by: 0 }}" }""");
 
         var preview = await kit.Executor.PreviewAsync(AiKit.Tenant, step, AiKit.Scope(), "steps[0]", CancellationToken.None);
         var outcome = await kit.Executor.ExecuteAsync(new StepRun(new Engine.Tenancy.TenantContext(AiKit.Tenant, null, null), null, AiKit.Scope()), step, CancellationToken.None);

@@ -20,7 +20,7 @@ public sealed class AiSecurityTests
     private static string Step(string connectionId, bool schema) => $$$"""
         {
           "id": "triage", "type": "ai.chat", "connection": "{{{connectionId}}}", "model": "m-1",
-          "system": "System {{ event.issue.fields.summary }}", "prompt": "Classify: {{ event.issue.fields.description }}"
+          "system": "System {{ issue.fields.summary }}", "prompt": "Classify: {{ issue.fields.description }}"
           {{{(schema ? ""","schema": { "type": "object", "properties": { "p": { "type": "string" } }, "required": ["p"] }""" : "")}}}
         }
         """;

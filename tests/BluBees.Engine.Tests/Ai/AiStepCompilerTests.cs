@@ -34,7 +34,7 @@ public sealed class AiStepCompilerTests
     [Test]
     public void AMinimalStepCompilesWithDefaults()
     {
-        var (step, errors) = Compile("""{ "id": "a", "type": "ai.chat", "connection": "conn_openai", "model": "gpt-4o-mini", "prompt": "Hi {{ event.issue.key }}" }""");
+        var (step, errors) = Compile("""{ "id": "a", "type": "ai.chat", "connection": "conn_openai", "model": "gpt-4o-mini", "prompt": "Hi {{ issue.key }}" }""");
 
         Assert.That(errors.IsEmpty, Is.True, errors.ToString());
         Assert.That(step!.MaxTokens, Is.EqualTo(AiStepLimits.DefaultMaxTokens));

@@ -15,7 +15,7 @@ public sealed class AnthropicStepTests
         {
           "id": "classify", "type": "ai.chat", "connection": "CONN", "model": "claude-sonnet-4-5",
           "system": "Classify the bug.",
-          "prompt": "{{ event.issue.fields.summary }}",
+          "prompt": "{{ issue.fields.summary }}",
           "maxTokens": 200,
           "schema": {
             "type": "object",

@@ -15,7 +15,7 @@ public sealed class OpenAiStepTests
         {
           "id": "triage", "type": "ai.chat", "connection": "CONN", "model": "gpt-4o-mini",
           "system": "You triage Jira bugs. Answer with JSON only.",
-          "prompt": "Summary: {{ event.issue.fields.summary }}\nDescription: {{ event.issue.fields.description }}",
+          "prompt": "Summary: {{ issue.fields.summary }}\nDescription: {{ issue.fields.description }}",
           "temperature": 0.2, "maxTokens": 300,
           "schema": {
             "type": "object",
@@ -92,7 +92,7 @@ public sealed class OpenAiStepTests
     public async Task PlainTextWithoutSchemaIsTheTextOutput()
     {
         await using var server = ProviderServers.OpenAi("Users on Safari cannot log in; a fix is in review.");
-        const string step = """{ "id": "summary", "type": "ai.chat", "connection": "CONN", "model": "gpt-4o", "prompt": "Summarise {{ event.issue.key }}" }""";
+        const string step = """{ "id": "summary", "type": "ai.chat", "connection": "CONN", "model": "gpt-4o", "prompt": "Summarise {{ issue.key }}" }""";
 
         var outcome = await _kit.RunAsync(await StepOn(server, step));
 
