@@ -55,6 +55,11 @@ public sealed class AiTriageTests
         Assert.That(chat.Path, Is.EqualTo("/v1/chat/completions"));
         Assert.That(chat.Headers["Authorization"], Is.EqualTo("Bearer " + key));
         Assert.That(chat.Body, Does.Contain(promptCanary));
+        var sent = JsonNode.Parse(chat.Body)!;
+        Assert.That(sent["model"]!.GetValue<string>(), Is.EqualTo("gpt-4o-mini"));
+        Assert.That(sent["temperature"]!.GetValue<double>(), Is.Zero);
+        Assert.That(sent["max_completion_tokens"]!.GetValue<int>(), Is.EqualTo(200));
+        Assert.That(sent["response_format"]!["type"]!.GetValue<string>(), Is.EqualTo("json_schema"));
         var write = (await _tracker.WaitForAsync(1)).Last();
         var written = JsonNode.Parse(write.Body)!;
         Assert.That(write.Path, Is.EqualTo("/api/v2/issues/OPS-31"));

@@ -27,11 +27,11 @@ internal sealed class AiKit : IDisposable
     private readonly KeyHarness _keys = new();
     private readonly EgressTestKit _egress;
 
-    public AiKit(EgressOptions? egress = null)
+    public AiKit(EgressOptions? egress = null, int maxResponseBytes = 1024 * 1024)
     {
         _egress = new EgressTestKit(egress ?? EgressTestKit.LoopbackOptions());
         Connections = _keys.Connections(EgressTestKit.LoopbackOptions());
-        Executor = new AiStepExecutor(Connections, _egress.Client, _keys.Time, TemplateLimits.Default, Options.Create(new RunOptions()), Logs);
+        Executor = new AiStepExecutor(Connections, _egress.Client, _keys.Time, TemplateLimits.Default, Options.Create(new RunOptions { MaxStepResponseBytes = maxResponseBytes }), Logs);
     }
 
     public ListLogger<AiStepExecutor> Logs { get; } = new();

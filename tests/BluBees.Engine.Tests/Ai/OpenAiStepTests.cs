@@ -153,6 +153,20 @@ public sealed class OpenAiStepTests
         Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.AiProviderError));
     }
 
+    [Test]
+    public async Task AnAnswerOverTheStepResponseCapIsRefused()
+    {
+        using var kit = new AiKit(maxResponseBytes: 2048);
+        await using var server = ProviderServers.OpenAi(new string('x', 8192));
+        var connection = await kit.ConnectionAsync(AiProviders.OpenAi, server.Url("/v1"), Key);
+
+        var outcome = await kit.RunAsync(TriageStep.Replace("CONN", connection.Id, StringComparison.Ordinal));
+
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.ResponseTooLarge));
+        Assert.That(outcome.Record.StatusCode, Is.EqualTo(200));
+        Assert.That(outcome.Output, Is.Null);
+    }
+
     private static string Content(JsonNode message) => message["content"] is JsonArray parts
         ? string.Concat(parts.Select(p => p!["text"]!.GetValue<string>()))
         : message["content"]!.GetValue<string>();
