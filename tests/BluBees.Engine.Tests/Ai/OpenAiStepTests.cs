@@ -154,6 +154,23 @@ public sealed class OpenAiStepTests
     }
 
     [Test]
+    public async Task AnAzureStyleApiKeyHeaderReplacesTheSdkBearer()
+    {
+        await using var server = ProviderServers.OpenAi("ok");
+        var auth = new ConnectionAuth { Type = AuthTypes.ApiKey, In = "header", Name = "api-key" };
+        var connection = await _kit.ConnectionAsync(AiProviders.OpenAi, server.Url("/openai/v1"), Key, auth);
+        var step = $$$"""{ "id": "s", "type": "ai.chat", "connection": "{{{connection.Id}}}", "model": "my-deployment", "prompt": "Hi" }""";
+
+        var outcome = await _kit.RunAsync(step);
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Succeeded));
+        var request = server.Requests.Single();
+        Assert.That(request.Target, Is.EqualTo("/openai/v1/chat/completions"));
+        Assert.That(request.Header("api-key"), Is.EqualTo(Key));
+        Assert.That(request.Header("Authorization"), Is.Null, "the SDK's placeholder bearer is never sent");
+    }
+
+    [Test]
     public async Task AnAnswerOverTheStepResponseCapIsRefused()
     {
         using var kit = new AiKit(maxResponseBytes: 2048);
