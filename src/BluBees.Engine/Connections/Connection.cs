@@ -23,7 +23,11 @@ public sealed record Connection(
     ConnectionAuth Auth,
     string? SecretCiphertext,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>The AI provider wire format this connection speaks (<see cref="AiProviders"/>); null for plain HTTP connections.</summary>
+    public string? Provider { get; init; }
+}
 
 /// <summary>What the admin API accepts. <see cref="Secret"/> is write-only: omitted means "keep".</summary>
 public sealed record ConnectionInput
@@ -32,6 +36,9 @@ public sealed record ConnectionInput
     public string? BaseUrl { get; init; }
     public ConnectionAuth? Auth { get; init; }
     public string? Secret { get; init; }
+
+    /// <summary>Optional: <c>openai</c> or <c>anthropic</c> makes this a connection that <c>ai.chat</c> steps can use.</summary>
+    public string? Provider { get; init; }
 }
 
 /// <summary>What the admin API returns: never the secret, only whether one is set.</summary>
@@ -44,5 +51,7 @@ public sealed record ConnectionView(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
-    public static ConnectionView From(Connection c) => new(c.Id, c.Name, c.BaseUrl, c.Auth, c.SecretCiphertext is not null, c.CreatedAt, c.UpdatedAt);
+    public string? Provider { get; init; }
+
+    public static ConnectionView From(Connection c) => new(c.Id, c.Name, c.BaseUrl, c.Auth, c.SecretCiphertext is not null, c.CreatedAt, c.UpdatedAt) { Provider = c.Provider };
 }

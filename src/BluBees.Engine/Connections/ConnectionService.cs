@@ -43,7 +43,10 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
 
         var id = Ids.New("conn");
         var now = time.GetUtcNow();
-        var connection = new Connection(id, input.Name!.Trim(), input.BaseUrl!.Trim(), Normalize(input.Auth!), await EncryptAsync(tenantId, id, input, ct), now, now);
+        var connection = new Connection(id, input.Name!.Trim(), input.BaseUrl!.Trim(), Normalize(input.Auth!), await EncryptAsync(tenantId, id, input, ct), now, now)
+        {
+            Provider = input.Provider,
+        };
         await store.PutAsync(new StoreItem(Keys.Tenant(tenantId), Keys.Connection(id), StoredJson.Write(connection)), ct);
         return Outcome<Connection>.Ok(connection);
     }
@@ -74,6 +77,7 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             BaseUrl = input.BaseUrl!.Trim(),
             Auth = Normalize(input.Auth!),
             SecretCiphertext = ciphertext,
+            Provider = input.Provider,
             UpdatedAt = time.GetUtcNow(),
         };
         await store.PutAsync(new StoreItem(Keys.Tenant(tenantId), Keys.Connection(id), StoredJson.Write(updated)), ct);

@@ -38,7 +38,28 @@ public static class ConnectionValidator
         }
 
         ValidateAuth(input, hasStoredSecret, errors);
+        ValidateProvider(input, errors);
         return errors;
+    }
+
+    /// <summary>An AI provider sends its key in a header: bearer (OpenAI) or an API-key header (x-api-key, Azure's api-key).</summary>
+    private static void ValidateProvider(ConnectionInput input, ValidationErrors errors)
+    {
+        if (input.Provider is null)
+        {
+            return;
+        }
+
+        if (!AiProviders.All.Contains(input.Provider))
+        {
+            errors.Add("provider", $"'{input.Provider}' is not an AI provider: use one of {string.Join(", ", AiProviders.All)}, or leave it out");
+            return;
+        }
+
+        if (input.Auth?.Type is { } type && AuthTypes.All.Contains(type) && !(type == AuthTypes.Bearer || (type == AuthTypes.ApiKey && input.Auth.In == "header")))
+        {
+            errors.Add("auth.type", $"an AI provider connection uses 'bearer' or 'apiKey' in a header, not '{type}'" + (type == AuthTypes.ApiKey ? " in the query" : ""));
+        }
     }
 
     private static void ValidateAuth(ConnectionInput input, bool hasStoredSecret, ValidationErrors errors)

@@ -56,6 +56,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<HttpStepExecutor>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, HttpStepExecutor>(sp => sp.GetRequiredService<HttpStepExecutor>()));
         services.AddJiraSteps(configuration);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, Ai.AiStepExecutor>());
         services.TryAddSingleton<DryRunner>();
         services.TryAddSingleton<IRunProcessor, RunProcessor>();
         services.TryAddSingleton<EventIngestor>();

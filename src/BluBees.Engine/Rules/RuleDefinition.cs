@@ -59,7 +59,8 @@ public sealed record ConditionNode
 /// <summary>
 /// One step. Type <c>http</c>: a request to a connection (path) or an absolute URL template. Types <c>jira.*</c>:
 /// an action on the Jira site that sent the event (<see cref="Issue"/>, <see cref="Body"/> for a comment,
-/// <see cref="Fields"/> for an edit, <see cref="Transition"/> or <see cref="TransitionId"/>).
+/// <see cref="Fields"/> for an edit, <see cref="Transition"/> or <see cref="TransitionId"/>). Type <c>ai.chat</c>:
+/// a chat completion through an AI provider connection (model, system, prompt, temperature, maxTokens, schema).
 /// </summary>
 public sealed record StepDefinition
 {
@@ -86,4 +87,20 @@ public sealed record StepDefinition
 
     /// <summary><c>jira.transition</c>: the transition's id (a template).</summary>
     public string? TransitionId { get; init; }
+
+    /// <summary>ai.chat: the provider's model id.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>ai.chat: the system prompt template.</summary>
+    public string? System { get; init; }
+
+    /// <summary>ai.chat: the user prompt template.</summary>
+    public string? Prompt { get; init; }
+
+    public double? Temperature { get; init; }
+
+    public int? MaxTokens { get; init; }
+
+    /// <summary>ai.chat: a JSON schema (object root) for structured output.</summary>
+    public JsonNode? Schema { get; init; }
 }

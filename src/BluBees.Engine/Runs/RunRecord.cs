@@ -109,4 +109,13 @@ public static class ErrorCategories
 
     /// <summary>A Jira step's issue key/id rendered empty or malformed (e.g. a scheduled rule with no issue).</summary>
     public const string IssueMissing = "issue_missing";
+
+    /// <summary>The step's connection exists but cannot serve the step (e.g. an <c>ai.chat</c> step on a connection without a provider).</summary>
+    public const string ConnectionMismatch = "connection_mismatch";
+
+    /// <summary>An AI step asked for structured output and the completion was not JSON matching the schema. Never repaired.</summary>
+    public const string AiInvalidOutput = "ai_invalid_output";
+
+    /// <summary>The AI provider answered 2xx with something that is not its documented response format.</summary>
+    public const string AiProviderError = "ai_provider_error";
 }

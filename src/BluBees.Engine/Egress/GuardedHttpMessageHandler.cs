@@ -1,0 +1,121 @@
+using System.Net;
+
+namespace BluBees.Engine.Egress;
+
+/// <summary>
+/// An <see cref="HttpMessageHandler"/> for SDK clients (OpenAI, Anthropic) that sends every request through
+/// <see cref="GuardedHttpClient"/>: destination checks, hop-by-hop redirects, the body cap and the timeout all
+/// apply. The SDK never holds the tenant's secret: whatever credential header it sets is removed and the
+/// connection's <see cref="Credential"/> is added here, marked so the guard drops it on a cross-origin redirect.
+/// A call the guard refuses or that fails below HTTP throws <see cref="EgressCallException"/>.
+/// Bodies are buffered (request and response), within the guard's cap. Not thread-safe for its counters:
+/// one handler per step execution.
+/// </summary>
+public sealed class GuardedHttpMessageHandler(GuardedHttpClient client, EgressHeader? credential, TimeSpan timeout, long maxResponseBytes)
+    : HttpMessageHandler
+{
+    /// <summary>Credential headers the SDKs set themselves (from the placeholder key they are given).</summary>
+    private static readonly HashSet<string> SdkCredentialHeaders = new(StringComparer.OrdinalIgnoreCase) { "Authorization", "x-api-key", "api-key" };
+
+    // Framing is the guard's business; the content headers travel as the body's content type.
+    private static readonly HashSet<string> Skipped = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Host", "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "Expect",
+    };
+
+    public EgressHeader? Credential { get; } = credential;
+
+    public long BytesOut { get; private set; }
+
+    public long BytesIn { get; private set; }
+
+    public int? LastStatus { get; private set; }
+
+    public int Attempts { get; private set; }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var headers = new List<EgressHeader>();
+        foreach (var header in request.Headers)
+        {
+            if (!SdkCredentialHeaders.Contains(header.Key) && !Skipped.Contains(header.Key)
+                && !(Credential is { } c && c.Name.Equals(header.Key, StringComparison.OrdinalIgnoreCase)))
+            {
+                headers.Add(new EgressHeader(header.Key, string.Join(header.Key.Equals("User-Agent", StringComparison.OrdinalIgnoreCase) ? " " : ", ", header.Value)));
+            }
+        }
+
+        if (Credential is { } credentialHeader)
+        {
+            headers.Add(credentialHeader with { IsCredential = true });
+        }
+
+        var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken);
+        var egress = new EgressRequest(request.Method, request.RequestUri ?? throw new ArgumentException("The request has no URI.", nameof(request)))
+        {
+            Headers = headers,
+            Body = body,
+            ContentType = request.Content?.Headers.ContentType?.ToString(),
+            Timeout = timeout,
+            MaxResponseBytes = maxResponseBytes,
+        };
+
+        Attempts++;
+        using var response = await client.SendAsync(egress, cancellationToken);
+        BytesOut += response.BytesOut;
+        BytesIn += response.BytesIn;
+        LastStatus = response.StatusCode ?? LastStatus;
+        if (!response.Completed)
+        {
+            throw new EgressCallException(response.Failure, response.Error ?? response.Failure.ToString());
+        }
+
+        var message = new HttpResponseMessage((HttpStatusCode)response.StatusCode!.Value)
+        {
+            RequestMessage = request,
+            Content = new ByteArrayContent(response.Body.ToArray()),
+        };
+        foreach (var (name, value) in response.Headers)
+        {
+            // The body is already decompressed and re-framed: its original length and encoding no longer apply.
+            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) || name.Equals("Content-Encoding", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (!message.Headers.TryAddWithoutValidation(name, value))
+            {
+                message.Content.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        return message;
+    }
+}
+
+/// <summary>
+/// An egress call through <see cref="GuardedHttpMessageHandler"/> got no HTTP response (refused destination, timeout,
+/// connection failure, body over the cap). The message is the guard's: a host name at most, never data.
+/// </summary>
+public sealed class EgressCallException : Exception
+{
+    public EgressCallException(EgressFailure failure, string message)
+        : base(message) => Failure = failure;
+
+    public EgressCallException()
+    {
+    }
+
+    public EgressCallException(string message)
+        : base(message)
+    {
+    }
+
+    public EgressCallException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public EgressFailure Failure { get; }
+}
