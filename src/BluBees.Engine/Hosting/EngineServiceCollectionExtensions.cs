@@ -4,6 +4,7 @@ using BluBees.Engine.Egress;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps;
+using BluBees.Engine.Steps.Transfer;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Tenancy;
@@ -54,6 +55,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<RunStore>();
         services.TryAddSingleton<HttpStepExecutor>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, HttpStepExecutor>(sp => sp.GetRequiredService<HttpStepExecutor>()));
+        services.AddTransferSteps(configuration);
         services.TryAddSingleton<DryRunner>();
         services.TryAddSingleton<IRunProcessor, RunProcessor>();
         services.TryAddSingleton<EventIngestor>();

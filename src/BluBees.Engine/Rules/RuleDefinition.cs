@@ -56,7 +56,10 @@ public sealed record ConditionNode
     public string? To { get; init; }
 }
 
-/// <summary>One step. Type <c>http</c>: a request to a connection (path) or an absolute URL template.</summary>
+/// <summary>
+/// One step. Type <c>http</c>: a request to a connection (path) or an absolute URL template. Type <c>transfer</c>:
+/// <see cref="Source"/>'s response body streamed into <see cref="Destination"/>'s request, at most <see cref="MaxBytes"/>.
+/// </summary>
 public sealed record StepDefinition
 {
     public string? Id { get; init; }
@@ -70,4 +73,7 @@ public sealed record StepDefinition
     public JsonNode? Body { get; init; }
     public int? TimeoutSeconds { get; init; }
     public string? OnError { get; init; }
+    public TransferEndpointDefinition? Source { get; init; }
+    public TransferEndpointDefinition? Destination { get; init; }
+    public long? MaxBytes { get; init; }
 }

@@ -19,6 +19,7 @@ public static class StepKinds
     private static readonly FrozenDictionary<string, StepCompiler> Compilers = new Dictionary<string, StepCompiler>(StringComparer.Ordinal)
     {
         [CompiledHttpStep.KindName] = (step, path, context, errors) => HttpStepCompiler.Compile(step, path, context.Connections, context.Egress, context.Limits, errors),
+        [Transfer.CompiledTransferStep.KindName] = Transfer.TransferStepCompiler.Compile,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Every kind, for error messages and the API's schema.</summary>
