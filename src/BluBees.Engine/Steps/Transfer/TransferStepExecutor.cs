@@ -35,13 +35,13 @@ public sealed class TransferStepExecutor(
         var source = await _sides.PrepareAsync(run.TenantId, step.Source, run.Scope, preview: false, ct);
         if (source.Request is null)
         {
-            return Failed(step, started, TransferCategories.Source, source.Category!, Host(source), null, 0, 0);
+            return NotSent(step, started, TransferCategories.Source, source.Category!, Host(source));
         }
 
         var destination = await _sides.PrepareAsync(run.TenantId, step.Destination, run.Scope, preview: false, ct);
         if (destination.Request is null)
         {
-            return Failed(step, started, TransferCategories.Destination, destination.Category!, Host(destination), null, 0, 0);
+            return NotSent(step, started, TransferCategories.Destination, destination.Category!, Host(destination));
         }
 
         var cap = transferOptions.Value.CapFor(step.MaxBytes);
@@ -138,11 +138,15 @@ public sealed class TransferStepExecutor(
         return new StepPreview(preview, null, new JsonObject { ["status"] = null, ["ok"] = null, ["bytes"] = null, ["body"] = null, ["dryRun"] = true });
     }
 
+    /// <summary>A failure before any request went out (missing connection, secret, template): no attempt.</summary>
+    private StepOutcome NotSent(CompiledTransferStep step, long started, string side, string category, string? host)
+        => Failed(step, started, side, category, host, null, 0, 0, attempts: 0);
+
     private StepOutcome Failed(
-        CompiledTransferStep step, long started, string side, string category, string? host, int? status, long bytesIn, long bytesOut)
+        CompiledTransferStep step, long started, string side, string category, string? host, int? status, long bytesIn, long bytesOut, int attempts = 1)
     {
         TransferLog.Failed(logger, step.Id, side, category, bytesOut);
-        var record = new StepRecord(step.Id, Kind, step.ConnectionId, step.Method, host, status, 1, bytesOut, bytesIn, Elapsed(started), RunStatus.Failed, category)
+        var record = new StepRecord(step.Id, Kind, step.ConnectionId, step.Method, host, status, attempts, bytesOut, bytesIn, Elapsed(started), RunStatus.Failed, category)
         {
             Metrics = new StepMetrics { BytesTransferred = bytesOut, FailedSide = side },
         };

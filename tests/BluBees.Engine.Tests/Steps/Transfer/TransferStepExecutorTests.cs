@@ -187,4 +187,23 @@ public sealed class TransferStepExecutorTests
         Assert.That(outcome.Record.Metrics!.FailedSide, Is.EqualTo("destination"));
         Assert.That(sink.Hash, Is.Null, "no partial body reaches the redirect's target as if it were whole");
     }
+
+    [Test]
+    public async Task AMissingDestinationConnectionFailsBeforeAnythingIsSent()
+    {
+        await using var source = new GeneratedSource(1000);
+        using var kit = new TransferKit();
+        var step = TransferKit.Compile($$"""
+            { "id": "copy", "type": "transfer",
+              "source": { "url": "{{source.Url()}}" },
+              "destination": { "connection": "conn_deleted", "path": "/upload" } }
+            """);
+
+        var outcome = await kit.RunAsync(step);
+
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.ConnectionMissing));
+        Assert.That(outcome.Record.Metrics!.FailedSide, Is.EqualTo("destination"));
+        Assert.That(outcome.Record.Attempts, Is.Zero);
+        Assert.That(source.Connections, Is.Zero, "both sides are prepared before the source is opened");
+    }
 }
