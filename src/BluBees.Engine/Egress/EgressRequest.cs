@@ -33,7 +33,10 @@ public sealed class EgressRequest
     /// <summary>Total time for the call, redirects and body included. Default: <see cref="EgressOptions.DefaultTimeout"/>.</summary>
     public TimeSpan? Timeout { get; init; }
 
-    /// <summary>Body cap for this call. Default: <see cref="EgressOptions.MaxResponseBytes"/>.</summary>
+    /// <summary>
+    /// Body cap for this call. Default: <see cref="EgressOptions.MaxResponseBytes"/>. Above 2 GiB only when the
+    /// response is streamed (<see cref="BufferResponse"/> false).
+    /// </summary>
     public long? MaxResponseBytes { get; init; }
 
     /// <summary>

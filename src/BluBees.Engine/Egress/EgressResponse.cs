@@ -22,6 +22,9 @@ public sealed class EgressResponse : IDisposable, IAsyncDisposable
 
     public string? ContentType { get; init; }
 
+    /// <summary>The body length the final response announced (null when chunked or decompressed).</summary>
+    public long? ContentLength { get; init; }
+
     /// <summary>Response and content headers of the final response, comma-joined per name; Set-Cookie is left out.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 

@@ -30,7 +30,12 @@ public sealed class GuardedHttpClient
         var options = _guard.Options;
         var cap = request.MaxResponseBytes ?? options.MaxResponseBytes;
         ArgumentOutOfRangeException.ThrowIfLessThan(cap, 1, nameof(request));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(cap, int.MaxValue - 1, nameof(request));
+        if (request.BufferResponse)
+        {
+            // A buffered body is one array; a streamed body (a transfer) may be as large as the caller allows.
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(cap, int.MaxValue - 1, nameof(request));
+        }
+
         var timeout = request.Timeout ?? options.DefaultTimeout;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(request));
         if (request.Body is not null && request.ContentFactory is not null)
@@ -143,6 +148,7 @@ public sealed class GuardedHttpClient
             {
                 StatusCode = call.Status,
                 ContentType = response.Content.Headers.ContentType?.ToString(),
+                ContentLength = call.Method == HttpMethod.Head ? null : response.Content.Headers.ContentLength,
                 Headers = ResponseBody.Headers(response),
                 Body = body,
                 BodyStream = streaming ? call.Body : null,

@@ -5,6 +5,7 @@ using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Jira;
+using BluBees.Engine.Steps.Transfer;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Tenancy;
@@ -57,6 +58,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, HttpStepExecutor>(sp => sp.GetRequiredService<HttpStepExecutor>()));
         services.AddJiraSteps(configuration);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, Ai.AiStepExecutor>());
+        services.AddTransferSteps(configuration);
         services.TryAddSingleton<DryRunner>();
         services.TryAddSingleton<IRunProcessor, RunProcessor>();
         services.TryAddSingleton<EventIngestor>();

@@ -60,7 +60,8 @@ public sealed record ConditionNode
 /// One step. Type <c>http</c>: a request to a connection (path) or an absolute URL template. Types <c>jira.*</c>:
 /// an action on the Jira site that sent the event (<see cref="Issue"/>, <see cref="Body"/> for a comment,
 /// <see cref="Fields"/> for an edit, <see cref="Transition"/> or <see cref="TransitionId"/>). Type <c>ai.chat</c>:
-/// a chat completion through an AI provider connection (model, system, prompt, temperature, maxTokens, schema).
+/// a chat completion through an AI provider connection (model, system, prompt, temperature, maxTokens, schema). Type <c>transfer</c>:
+/// <see cref="Source"/>'s response body streamed into <see cref="Destination"/>'s request, at most <see cref="MaxBytes"/>.
 /// </summary>
 public sealed record StepDefinition
 {
@@ -103,4 +104,13 @@ public sealed record StepDefinition
 
     /// <summary>ai.chat: a JSON schema (object root) for structured output.</summary>
     public JsonNode? Schema { get; init; }
+
+    /// <summary>transfer: the request whose response body is streamed.</summary>
+    public TransferEndpointDefinition? Source { get; init; }
+
+    /// <summary>transfer: the request that receives the body.</summary>
+    public TransferEndpointDefinition? Destination { get; init; }
+
+    /// <summary>transfer: the body's size cap, bounded by the operator's Transfer:MaxBytes.</summary>
+    public long? MaxBytes { get; init; }
 }

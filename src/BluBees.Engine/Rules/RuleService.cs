@@ -197,7 +197,7 @@ public sealed class RuleService(
 
         var head = new RuleHead(
             id, compiled.Name, enabled, version, compiled.Trigger.Kind.ToString().ToLowerInvariant(), compiled.Trigger.EveryHours,
-            compiled.Trigger.WebhookId, [.. compiled.Steps.Select(s => s.ConnectionId).OfType<string>().Distinct()],
+            compiled.Trigger.WebhookId, [.. compiled.Steps.SelectMany(s => s.ConnectionIds).Distinct()],
             current?.Head.CreatedAt ?? now, now);
         if (!await store.PutIfRevisionAsync(new StoreItem(pk, Keys.Rule(id), StoredJson.Write(head)), current?.Revision ?? 0, ct))
         {

@@ -63,6 +63,9 @@ public sealed record StepMetrics
 
     /// <summary>Streaming transfers: bytes read from the source and written to the destination.</summary>
     public long? BytesTransferred { get; init; }
+
+    /// <summary>Streaming transfers: the side that failed, <c>source</c> or <c>destination</c> (null on success).</summary>
+    public string? FailedSide { get; init; }
 }
 
 public static class RunStatus

@@ -15,6 +15,9 @@ public interface ICompiledStep
     /// <summary>The tenant connection the step uses, if any.</summary>
     string? ConnectionId { get; }
 
+    /// <summary>Every tenant connection the step uses (a connection in use cannot be deleted).</summary>
+    IReadOnlyList<string> ConnectionIds => ConnectionId is null ? [] : [ConnectionId];
+
     /// <summary>The HTTP method the step sends, when there is exactly one (run metadata).</summary>
     string? Method { get; }
 

@@ -24,6 +24,7 @@ public static class StepKinds
         [Jira.CompiledJiraStep.TransitionKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.TransitionKind, step, path, context.Limits, errors),
         [Jira.CompiledJiraStep.FetchKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.FetchKind, step, path, context.Limits, errors),
         [Ai.CompiledAiStep.KindName] = Ai.AiStepCompiler.Compile,
+        [Transfer.CompiledTransferStep.KindName] = Transfer.TransferStepCompiler.Compile,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Every kind, for error messages and the API's schema.</summary>

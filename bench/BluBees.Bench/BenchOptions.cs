@@ -1,0 +1,91 @@
+using System.Globalization;
+
+namespace BluBees.Bench;
+
+/// <summary>Command-line options; every default is what <c>bench/README.md</c> documents.</summary>
+internal sealed record BenchOptions
+{
+    public bool Throughput { get; init; } = true;
+    public bool Streaming { get; init; } = true;
+    public bool Micro { get; init; } = true;
+    public bool Quick { get; init; }
+    public int Events { get; init; } = 5_000;
+    public int Concurrency { get; init; } = 16;
+    public IReadOnlyList<int> WorkerConcurrency { get; init; } = [4, 16];
+    public int Warmup { get; init; } = 300;
+    public int LatencyEvents { get; init; } = 1_000;
+    public IReadOnlyList<int> TransferSizesMiB { get; init; } = [1024, 4096];
+    public int TransferRepeat { get; init; } = 2;
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    public string MicroJob { get; init; } = "short";
+    public string OutputPath { get; init; } = Path.Combine("artifacts", "bench", "results.json");
+    public string OutputDirectory => Path.GetDirectoryName(Path.GetFullPath(OutputPath))!;
+
+    /// <summary>What <c>--quick</c> changes (explicit options still win): a few minutes instead of a quarter hour.</summary>
+    private static BenchOptions QuickDefaults(BenchOptions o) => o with
+    {
+        Quick = true,
+        Events = 1_000,
+        WorkerConcurrency = [4],
+        Warmup = 100,
+        LatencyEvents = 200,
+        TransferSizesMiB = [256, 1024],
+        TransferRepeat = 1,
+        MicroJob = "quick",
+    };
+
+    public const string Usage = """
+        BluBees benchmarks. dotnet run -c Release --project bench/BluBees.Bench [-- options]
+          --throughput          run part 1 (event throughput and added latency)
+          --streaming           run part 2 (streaming transfers: engine vs direct copy)
+          --micro               run part 3 (BenchmarkDotNet micro-benchmarks)
+                                (none of the three: all of them; any: only those)
+          --quick               short run: 1000 events, workers 4, transfers 256 MiB and 1 GiB once, micro 'quick'
+          --events N            events (and direct requests) per measured phase       default 5000
+          --concurrency N       client concurrency (in-flight requests)                default 16
+          --workers A,B         Runs:WorkerConcurrency values, one backend each        default 4,16
+          --warmup N            warm-up events per backend (not measured)              default 300
+          --latency-events N    events of the unloaded pair (client concurrency 1)     default 1000
+          --sizes A,B           transfer sizes in MiB                                  default 1024,4096
+          --repeat N            rounds per transfer size (direct, engine; best kept)   default 2
+          --drain-timeout S     seconds to wait for the sink to receive every event     default 300
+          --micro-job J         quick | short | medium | dry (BenchmarkDotNet job)     default short
+          --out PATH            results JSON                                           default artifacts/bench/results.json
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = args.Contains("--quick") ? QuickDefaults(new BenchOptions()) : new BenchOptions();
+        var parts = new[] { "--throughput", "--streaming", "--micro" };
+        var any = args.Any(parts.Contains);
+        o = o with { Throughput = !any || args.Contains("--throughput"), Streaming = !any || args.Contains("--streaming"), Micro = !any || args.Contains("--micro") };
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            o = args[i] switch
+            {
+                "--throughput" or "--streaming" or "--micro" or "--quick" => o,
+                "--events" => o with { Events = Positive(Next(), "--events") },
+                "--concurrency" => o with { Concurrency = Positive(Next(), "--concurrency") },
+                "--workers" => o with { WorkerConcurrency = List(Next(), "--workers") },
+                "--warmup" => o with { Warmup = Positive(Next(), "--warmup") },
+                "--latency-events" => o with { LatencyEvents = Positive(Next(), "--latency-events") },
+                "--sizes" => o with { TransferSizesMiB = List(Next(), "--sizes") },
+                "--repeat" => o with { TransferRepeat = Positive(Next(), "--repeat") },
+                "--drain-timeout" => o with { DrainTimeout = TimeSpan.FromSeconds(Positive(Next(), "--drain-timeout")) },
+                "--micro-job" => o with { MicroJob = Next() is "quick" or "short" or "medium" or "dry" ? args[i] : throw new ArgumentException("--micro-job is quick, short, medium or dry") },
+                "--out" => o with { OutputPath = Next() },
+                _ => throw new ArgumentException($"unknown option '{args[i]}'"),
+            };
+        }
+
+        return o;
+    }
+
+    private static int[] List(string text, string name) => [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(w => Positive(w, name))];
+
+    private static int Positive(string text, string name)
+        => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new ArgumentException($"{name} must be a positive whole number, not '{text}'");
+}

@@ -1,0 +1,97 @@
+using BluBees.Api;
+using BluBees.Engine.Connections;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Tenancy;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Data.Sqlite;
+
+namespace BluBees.Bench.Harness;
+
+/// <summary>
+/// The real backend (<see cref="BluBeesApp.Create"/>) on Kestrel over loopback, in production mode: tokens are
+/// verified against <see cref="BenchIssuer"/>'s JWKS fetched over HTTP, SQLite in a fresh temp directory, egress
+/// allowed to loopback http on any port, logging at Warning. Seeds one tenant, one bearer connection to the sink
+/// and one rule.
+/// </summary>
+internal sealed class BenchBackend : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private BenchBackend(WebApplication app, Uri address, string dataDirectory, string tenantId)
+    {
+        _app = app;
+        Address = address;
+        DataDirectory = dataDirectory;
+        TenantId = tenantId;
+    }
+
+    public Uri Address { get; }
+    public string DataDirectory { get; }
+    public string TenantId { get; }
+
+    public static async Task<BenchBackend> StartAsync(BenchIssuer issuer, Sink sink, int workerConcurrency, int queueCapacity)
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "blubees-bench", Guid.NewGuid().ToString("N"));
+        var config = new Dictionary<string, string?>
+        {
+            ["Forge:AppId"] = BenchIssuer.AppId,
+            ["Forge:JwksUrl"] = issuer.JwksUrl.ToString(),
+            ["Storage:DataDirectory"] = dataDirectory,
+            ["Egress:AllowHttp"] = "true",
+            ["Egress:AllowPrivateNetworks"] = "true",
+            ["Egress:AllowAnyPort"] = "true",
+            ["Runs:WorkerConcurrency"] = workerConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Runs:QueueCapacity"] = queueCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft"] = "Warning",
+            ["Logging:LogLevel:System"] = "Warning",
+        };
+        var app = BluBeesApp.Create([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(config);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        });
+        await app.StartAsync();
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var tenantId = "ari:cloud:ecosystem::installation/" + Guid.NewGuid();
+        var backend = new BenchBackend(app, address, dataDirectory, tenantId);
+        await backend.SeedAsync(sink.Address);
+        return backend;
+    }
+
+    /// <summary>Install, connection and rule through the engine's own services (the admin API would need a fake Jira).</summary>
+    private async Task SeedAsync(Uri sinkAddress)
+    {
+        var ct = CancellationToken.None;
+        var tenant = new TenantContext(TenantId, "cloud-bench", "https://api.atlassian.com/ex/jira/cloud-bench");
+        await _app.Services.GetRequiredService<TenantService>().InstallAsync(tenant, ct);
+        var connection = await _app.Services.GetRequiredService<ConnectionService>().CreateAsync(TenantId, new ConnectionInput
+        {
+            Name = "Bench sink",
+            BaseUrl = new Uri(sinkAddress, "/api/v2").ToString(),
+            Auth = new ConnectionAuth { Type = "bearer" },
+            Secret = "bench-secret-" + Guid.NewGuid().ToString("N"),
+        }, ct);
+        var connectionId = connection.Value?.Id ?? throw new InvalidOperationException("Seeding the connection failed: " + connection.Errors + connection.Detail);
+        var rule = await _app.Services.GetRequiredService<RuleService>().CreateAsync(TenantId, BenchScenario.Rule(connectionId), "bench", ct);
+        _ = rule.Value ?? throw new InvalidOperationException("Seeding the rule failed: " + rule.Errors + rule.Detail);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using BluBees.Bench;
+using BluBees.Bench.Micro;
+using BluBees.Bench.Report;
+using BluBees.Bench.Streaming;
+using BluBees.Bench.Throughput;
+using Spectre.Console;
+
+// Part 2 runs each transfer in a child process of this executable (its own peak working set).
+if (args.Length == 5 && args[0] == TransferChild.Flag)
+{
+    return await TransferChild.RunAsync(args);
+}
+
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+if (Console.IsOutputRedirected)
+{
+    AnsiConsole.Profile.Width = 200; // keep the tables readable in logs and CI output
+}
+
+var machine = MachineInfo.Capture();
+AnsiConsole.MarkupLineInterpolated($"[bold]BluBees bench[/] — {machine.LogicalCores} cores, load {machine.LoadAverageStart}, {machine.Runtime}");
+IReadOnlyList<PhaseResult> phases = [];
+IReadOnlyList<TransferResult> transfers = [];
+IReadOnlyList<MicroResult> micro = [];
+void Progress(string message) => AnsiConsole.MarkupLineInterpolated($"[grey]{DateTime.Now:HH:mm:ss}[/] {message}");
+if (options.Throughput)
+{
+    phases = await ThroughputRunner.RunAsync(options, Progress);
+}
+
+if (options.Streaming)
+{
+    transfers = await StreamingRunner.RunAsync(options, Progress);
+}
+
+if (options.Micro)
+{
+    micro = MicroRunner.Run(options);
+}
+
+var results = new BenchResults(
+    DateTimeOffset.UtcNow,
+    "dotnet run -c Release --project bench/BluBees.Bench -- " + string.Join(' ', args),
+    options,
+    machine with { LoadAverageEnd = MachineInfo.LoadAverage() },
+    phases,
+    Comparison.From(phases),
+    Comparison.Anchors,
+    transfers,
+    StreamingComparison.From(transfers),
+    micro);
+await results.WriteAsync(options.OutputPath);
+await MarkdownReport.WriteAsync(results, Path.ChangeExtension(options.OutputPath, ".md"));
+ResultsTable.Print(results);
+AnsiConsole.MarkupLineInterpolated($"Results written to {Path.GetFullPath(options.OutputPath)} (and .md beside it)");
+return 0;

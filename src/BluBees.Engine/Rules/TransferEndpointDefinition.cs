@@ -1,0 +1,15 @@
+namespace BluBees.Engine.Rules;
+
+/// <summary>
+/// One side of a <c>transfer</c> step: a request to a connection (<see cref="Path"/>) or an absolute
+/// <see cref="Url"/>, with templated headers and query, like an <c>http</c> step without a body.
+/// </summary>
+public sealed record TransferEndpointDefinition
+{
+    public string? Connection { get; init; }
+    public string? Method { get; init; }
+    public string? Path { get; init; }
+    public string? Url { get; init; }
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+    public IReadOnlyDictionary<string, string>? Query { get; init; }
+}

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace BluBees.Engine.Steps.Transfer;
+
+public static class TransferServiceCollectionExtensions
+{
+    /// <summary>The <c>transfer</c> step kind and its validated <see cref="TransferOptions"/> (section <c>Transfer</c>).</summary>
+    public static IServiceCollection AddTransferSteps(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<TransferOptions>().Bind(configuration.GetSection(TransferOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, TransferStepExecutor>());
+        return services;
+    }
+}

@@ -1,0 +1,171 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using BluBees.Engine.Connections;
+using BluBees.Engine.Egress;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Templates;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Engine.Steps.Transfer;
+
+/// <summary>
+/// Runs a transfer step: opens the source response as a stream (guarded, capped, timed), then sends it as the
+/// destination's request body through one pooled buffer. Nothing is buffered whole and nothing touches disk.
+/// Either side failing ends the other: a broken source aborts the destination request; a failed destination
+/// disposes the source response, which closes its connection.
+/// </summary>
+public sealed class TransferStepExecutor(
+    ConnectionService connections, GuardedHttpClient http, TimeProvider time, TemplateLimits limits,
+    IOptions<TransferOptions> transferOptions, IOptions<RunOptions> runOptions, ILogger<TransferStepExecutor> logger) : IStepExecutor
+{
+    private readonly TransferSides _sides = new(connections, limits);
+
+    public string Kind => CompiledTransferStep.KindName;
+
+    public Task<StepOutcome> ExecuteAsync(StepRun run, ICompiledStep step, CancellationToken ct)
+        => ExecuteAsync(run, (CompiledTransferStep)step, ct);
+
+    public Task<StepPreview> PreviewAsync(string tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct)
+        => PreviewAsync(tenantId, (CompiledTransferStep)step, scope, path, ct);
+
+    private async Task<StepOutcome> ExecuteAsync(StepRun run, CompiledTransferStep step, CancellationToken ct)
+    {
+        var started = time.GetTimestamp();
+        var source = await _sides.PrepareAsync(run.TenantId, step.Source, run.Scope, preview: false, ct);
+        if (source.Request is null)
+        {
+            return NotSent(step, started, TransferCategories.Source, source.Category!, Host(source));
+        }
+
+        var destination = await _sides.PrepareAsync(run.TenantId, step.Destination, run.Scope, preview: false, ct);
+        if (destination.Request is null)
+        {
+            return NotSent(step, started, TransferCategories.Destination, destination.Category!, Host(destination));
+        }
+
+        var cap = transferOptions.Value.CapFor(step.MaxBytes);
+        await using var from = await http.SendAsync(
+            new EgressRequest(new HttpMethod(source.Request.Method), source.Request.Url)
+            {
+                Headers = source.Request.Headers,
+                Timeout = step.Timeout,
+                MaxResponseBytes = cap,
+                BufferResponse = false,
+            },
+            ct);
+        if (TransferCategories.Of(from) is { } sourceCategory)
+        {
+            return Failed(step, started, TransferCategories.Source, sourceCategory, source.Request.Url.Host, from.StatusCode, from.BytesIn, 0);
+        }
+
+        // A Content-Type the destination sets itself wins over the source's.
+        var headers = destination.Request.Headers.ToList();
+        var contentType = headers.Find(h => h.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)).Value ?? from.ContentType;
+        headers.RemoveAll(h => h.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase));
+        var body = new TransferBody(
+            from.BodyStream!, from.ContentLength,
+            contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed : null);
+        var remaining = step.Timeout - time.GetElapsedTime(started);
+        using var to = await http.SendAsync(
+            new EgressRequest(new HttpMethod(destination.Request.Method), destination.Request.Url)
+            {
+                Headers = headers,
+                ContentFactory = body.CreateContent,
+                Timeout = remaining > TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1),
+                MaxResponseBytes = runOptions.Value.MaxStepResponseBytes,
+            },
+            ct);
+
+        var host = destination.Request.Url.Host;
+        if (body.SourceFailure is { } broken)
+        {
+            return Failed(step, started, TransferCategories.Source, TransferCategories.Of(broken), source.Request.Url.Host, from.StatusCode, from.BytesIn, body.BytesWritten);
+        }
+
+        if (TransferCategories.Of(to) is { } destinationCategory)
+        {
+            return Failed(step, started, TransferCategories.Destination, destinationCategory, host, to.StatusCode, from.BytesIn, body.BytesWritten);
+        }
+
+        if (!body.Completed)
+        {
+            // The destination answered before it had the whole body: the copy is incomplete whatever it says.
+            return Failed(step, started, TransferCategories.Destination, ErrorCategories.ConnectionFailed, host, to.StatusCode, from.BytesIn, body.BytesWritten);
+        }
+
+        var duration = Elapsed(started);
+        TransferLog.Completed(logger, step.Id, body.BytesWritten, duration);
+        var record = new StepRecord(
+            step.Id, Kind, step.ConnectionId, destination.Request.Method, host, to.StatusCode, 1, body.BytesWritten, from.BytesIn, duration, RunStatus.Succeeded, null)
+        {
+            Metrics = new StepMetrics { BytesTransferred = body.BytesWritten },
+        };
+        var output = new JsonObject
+        {
+            ["status"] = to.StatusCode,
+            ["ok"] = true,
+            ["bytes"] = body.BytesWritten,
+            ["contentType"] = contentType,
+            ["body"] = TransferResponseBody.Parse(to),
+        };
+        return new StepOutcome(record, output);
+    }
+
+    private async Task<StepPreview> PreviewAsync(string tenantId, CompiledTransferStep step, JsonObject scope, string path, CancellationToken ct)
+    {
+        var source = await _sides.PrepareAsync(tenantId, step.Source, scope, preview: true, ct);
+        if (source.Request is null)
+        {
+            return new StepPreview(null, new DryRunError(path + ".source", source.Category!, source.Message!), null);
+        }
+
+        var destination = await _sides.PrepareAsync(tenantId, step.Destination, scope, preview: true, ct);
+        if (destination.Request is null)
+        {
+            return new StepPreview(null, new DryRunError(path + ".destination", destination.Category!, destination.Message!), null);
+        }
+
+        // The request shown is the destination's; its body is whatever the source answers, described here.
+        var (sourceUrl, sourceHeaders) = TransferSides.Masked(source.Request);
+        var (url, headers) = TransferSides.Masked(destination.Request);
+        var streamedFrom = new JsonObject { ["method"] = source.Request.Method, ["url"] = sourceUrl, ["headers"] = ToJson(sourceHeaders) };
+        var preview = new DryRunRequest(step.Id, destination.Request.Method, url, headers, new JsonObject
+        {
+            ["streamedFrom"] = streamedFrom,
+            ["maxBytes"] = transferOptions.Value.CapFor(step.MaxBytes),
+        });
+        return new StepPreview(preview, null, new JsonObject { ["status"] = null, ["ok"] = null, ["bytes"] = null, ["body"] = null, ["dryRun"] = true });
+    }
+
+    /// <summary>A failure before any request went out (missing connection, secret, template): no attempt.</summary>
+    private StepOutcome NotSent(CompiledTransferStep step, long started, string side, string category, string? host)
+        => Failed(step, started, side, category, host, null, 0, 0, attempts: 0);
+
+    private StepOutcome Failed(
+        CompiledTransferStep step, long started, string side, string category, string? host, int? status, long bytesIn, long bytesOut, int attempts = 1)
+    {
+        TransferLog.Failed(logger, step.Id, side, category, bytesOut);
+        var record = new StepRecord(step.Id, Kind, step.ConnectionId, step.Method, host, status, attempts, bytesOut, bytesIn, Elapsed(started), RunStatus.Failed, category)
+        {
+            Metrics = new StepMetrics { BytesTransferred = bytesOut, FailedSide = side },
+        };
+        return new StepOutcome(record, null);
+    }
+
+    private static JsonObject ToJson(Dictionary<string, string> pairs)
+    {
+        var json = new JsonObject();
+        foreach (var (name, value) in pairs)
+        {
+            json[name] = value;
+        }
+
+        return json;
+    }
+
+    private static string? Host(PreparedSide side)
+        => side.Connection is not null && Uri.TryCreate(side.Connection.BaseUrl, UriKind.Absolute, out var uri) ? uri.Host : null;
+
+    private long Elapsed(long started) => (long)time.GetElapsedTime(started).TotalMilliseconds;
+}

@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using BluBees.Engine.Connections;
+using BluBees.Engine.Egress;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Steps;
+using BluBees.Engine.Steps.Transfer;
+using BluBees.Engine.Templates;
+using BluBees.Engine.Tests.Egress;
+using BluBees.Engine.Tests.Support;
+using BluBees.Engine.Validation;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NUnit.Framework;
+
+namespace BluBees.Engine.Tests.Steps.Transfer;
+
+/// <summary>
+/// The transfer executor wired for real: SQLite store and key ring (connections with encrypted secrets), the
+/// egress guard allowing loopback, the system clock (real sockets, real timeouts), and every log line captured.
+/// </summary>
+internal sealed class TransferKit : IDisposable
+{
+    public const string Tenant = "tenant-t";
+    private readonly KeyHarness _keys = new();
+    private readonly EgressTestKit _egress = new(EgressTestKit.LoopbackOptions());
+    private readonly LoggerFactory _loggers;
+
+    public TransferKit(TransferOptions? options = null)
+    {
+        _loggers = new LoggerFactory([Logs]);
+        Connections = _keys.Connections(EgressTestKit.LoopbackOptions());
+        var client = new GuardedHttpClient(_egress.Guard, TimeProvider.System, _loggers.CreateLogger<GuardedHttpClient>());
+        Executor = new TransferStepExecutor(
+            Connections, client, TimeProvider.System, TemplateLimits.Default, Options.Create(options ?? new TransferOptions()),
+            Options.Create(new RunOptions()), _loggers.CreateLogger<TransferStepExecutor>());
+    }
+
+    public LogLines Logs { get; } = new();
+
+    public ConnectionService Connections { get; }
+
+    public TransferStepExecutor Executor { get; }
+
+    public KeyHarness Keys => _keys;
+
+    public static CompiledTransferStep Compile(string json, IReadOnlyDictionary<string, Connection>? connections = null)
+    {
+        var errors = new ValidationErrors();
+        var step = TransferStepCompiler.Compile(TestJson.Read<StepDefinition>(json), "steps[0]", new StepCompileContext(connections, EgressTestKit.LoopbackOptions(), TemplateLimits.Default), errors);
+        Assert.That(errors.IsEmpty, Is.True, () => errors.ToString());
+        return step!;
+    }
+
+    public async Task<Connection> ConnectionAsync(Uri baseUrl, string secret)
+    {
+        var outcome = await Connections.CreateAsync(
+            Tenant, new ConnectionInput { Name = "conn " + baseUrl.Port, BaseUrl = baseUrl.GetLeftPart(UriPartial.Authority), Auth = new ConnectionAuth { Type = AuthTypes.Bearer }, Secret = secret },
+            CancellationToken.None);
+        Assert.That(outcome.Value, Is.Not.Null, () => outcome.Errors?.ToString() ?? outcome.Detail ?? "");
+        return outcome.Value!;
+    }
+
+    /// <summary>Runs the step; a hang fails the test instead of blocking the suite.</summary>
+    public Task<StepOutcome> RunAsync(CompiledTransferStep step)
+        => Executor.ExecuteAsync(new StepRun(new Tenancy.TenantContext(Tenant, "cloud", null), "system-token", StepKit.Scope()), step, CancellationToken.None)
+            .WaitAsync(TimeSpan.FromMinutes(2));
+
+    public void Dispose()
+    {
+        _loggers.Dispose();
+        _egress.Dispose();
+        _keys.Dispose();
+    }
+
+    /// <summary>Every log line at every level, with its structured values and exception text.</summary>
+    internal sealed class LogLines : ILoggerProvider
+    {
+        private readonly ConcurrentQueue<string> _lines = new();
+
+        public string AllText => string.Join('\n', _lines);
+
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(", ", pairs.Select(p => $"{p.Key}={p.Value}")) : string.Empty;
+                lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} | {values} | {exception}");
+            }
+        }
+    }
+}
