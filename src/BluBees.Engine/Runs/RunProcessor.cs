@@ -164,8 +164,9 @@ public sealed partial class RunProcessor(
     {
         var duration = (long)time.GetElapsedTime(started).TotalMilliseconds;
         var run = new RunRecord(Ids.NewRunId(startedAt), ruleId, version, source, evt.EventType, evt.IssueId, evt.IssueKey, startedAt, duration, status, error, steps);
-        await runs.WriteAsync(tenantId, run, ct);
+        // Logged before the record is written, so anything that sees the run can also find its log line.
         LogRun(logger, run.Id, ruleId, version, status, duration);
+        await runs.WriteAsync(tenantId, run, ct);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} of rule {RuleId} v{RuleVersion} finished {Status} in {DurationMs} ms")]

@@ -48,10 +48,11 @@ public sealed class AiTriageTests
         Assert.That(ai["provider"]!.GetValue<string>(), Is.EqualTo("openai"));
         await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, TriageRule(ai["id"]!.GetValue<string>(), tracker["id"]!.GetValue<string>()), 201);
 
+        var (chatsBefore, writesBefore) = (_provider.Received.Count, _tracker.Received.Count);
         using var accepted = await _backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-31", "Login fails " + promptCanary, "avi:jira:created:issue"));
         Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
 
-        var chat = (await _provider.WaitForAsync(1)).Last();
+        var chat = (await _provider.WaitForAsync(chatsBefore + 1))[chatsBefore];
         Assert.That(chat.Path, Is.EqualTo("/v1/chat/completions"));
         Assert.That(chat.Headers["Authorization"], Is.EqualTo("Bearer " + key));
         Assert.That(chat.Body, Does.Contain(promptCanary));
@@ -60,7 +61,7 @@ public sealed class AiTriageTests
         Assert.That(sent["temperature"]!.GetValue<double>(), Is.Zero);
         Assert.That(sent["max_completion_tokens"]!.GetValue<int>(), Is.EqualTo(200));
         Assert.That(sent["response_format"]!["type"]!.GetValue<string>(), Is.EqualTo("json_schema"));
-        var write = (await _tracker.WaitForAsync(1)).Last();
+        var write = (await _tracker.WaitForAsync(writesBefore + 1))[writesBefore];
         var written = JsonNode.Parse(write.Body)!;
         Assert.That(write.Path, Is.EqualTo("/api/v2/issues/OPS-31"));
         Assert.That(written["priority"]!.GetValue<string>(), Is.EqualTo("Highest"));
@@ -77,7 +78,8 @@ public sealed class AiTriageTests
 
         var store = string.Join('\n', await _backend.DumpStoreAsync());
         var files = _backend.DumpDataDirectory();
-        var logs = _backend.Logs.AllText;
+        // The run's log line is written just after its record: wait for it rather than race it.
+        var logs = await Waits.UntilAsync(() => Task.FromResult(_backend.Logs.AllText), text => text.Contains(run["id"]!.GetValue<string>(), StringComparison.Ordinal));
         Assert.That(store, Does.Contain(ai["id"]!.GetValue<string>()), "the dump must actually see the stored items");
         Assert.That(logs, Does.Contain(run["id"]!.GetValue<string>()), "the log capture must actually see run lines");
         foreach (var canary in new[] { key, promptCanary, completionCanary })
