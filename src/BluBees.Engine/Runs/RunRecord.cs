@@ -94,4 +94,16 @@ public static class ErrorCategories
     public const string ConnectionFailed = "connection_failed";
     public const string InternalError = "internal_error";
     public const string RuleInvalid = "rule_invalid";
+
+    /// <summary>The OAuth 2.0 token endpoint refused the grant (4xx, or an answer without a bearer token).</summary>
+    public const string OAuthTokenRejected = "oauth_token_rejected";
+
+    /// <summary>The OAuth 2.0 token endpoint could not be reached or failed (network, timeout, 5xx, 429).</summary>
+    public const string OAuthTokenUnavailable = "oauth_token_unavailable";
+
+    /// <summary>The connection's circuit breaker was open: the call was not attempted.</summary>
+    public const string CircuitOpen = "circuit_open";
+
+    /// <summary>The connection's concurrency or rate limit queue was full: the call was not attempted.</summary>
+    public const string RateLimited = "rate_limited";
 }
