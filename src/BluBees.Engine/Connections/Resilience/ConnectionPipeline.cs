@@ -18,8 +18,8 @@ namespace BluBees.Engine.Connections.Resilience;
 public sealed class ConnectionPipeline : IDisposable
 {
     private readonly ResiliencePipeline<EgressResponse> _pipeline;
-    private readonly RateLimiter? _limiter;
-    private readonly ITimer? _replenish;
+    private readonly ConcurrencyLimiter? _limiter;
+    private readonly RequestRate? _rate;
 
     internal ConnectionPipeline(int revision, ResiliencePolicy policy, TimeProvider time, bool shared)
     {
@@ -35,21 +35,10 @@ public sealed class ConnectionPipeline : IDisposable
         if (shared)
         {
             builder.AddCircuitBreaker(PipelineRules.Breaker(policy));
-            var bucket = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = policy.RequestsPerSecond,
-                TokensPerPeriod = policy.RequestsPerSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                AutoReplenishment = false,
-                QueueLimit = policy.QueueLimit,
-            });
-
-            // Replenished on the injected clock, so tests drive it with a fake one.
-            _replenish = time.CreateTimer(static b => ((TokenBucketRateLimiter)b!).TryReplenish(), bucket, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-            var concurrency = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = policy.MaxConcurrency, QueueLimit = policy.QueueLimit });
-            _limiter = RateLimiter.CreateChained(concurrency, bucket);
-            var limiter = _limiter;
-            builder.AddRateLimiter(new RateLimiterStrategyOptions { RateLimiter = args => AcquireAsync(limiter, args.Context) });
+            _rate = new RequestRate(policy.RequestsPerSecond, policy.QueueLimit, time);
+            _limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = policy.MaxConcurrency, QueueLimit = policy.QueueLimit });
+            var (limiter, rate) = (_limiter, _rate);
+            builder.AddRateLimiter(new RateLimiterStrategyOptions { RateLimiter = args => AcquireAsync(limiter, rate, args.Context) });
         }
 
         _pipeline = builder.Build();
@@ -58,6 +47,9 @@ public sealed class ConnectionPipeline : IDisposable
     public int Revision { get; }
 
     public ResiliencePolicy Policy { get; }
+
+    /// <summary>Calls waiting for the concurrency or rate limit (diagnostics and tests).</summary>
+    internal long Queued => (_limiter?.GetStatistics()?.CurrentQueuedCount ?? 0) + (_rate?.Waiting ?? 0);
 
     /// <summary>
     /// Sends through the pipeline. <paramref name="retryable"/>: the method is idempotent or the step sends an
@@ -105,21 +97,44 @@ public sealed class ConnectionPipeline : IDisposable
 
     public void Dispose()
     {
-        _replenish?.Dispose();
         _limiter?.Dispose();
     }
 
-    private static async ValueTask<RateLimitLease> AcquireAsync(RateLimiter limiter, ResilienceContext context)
+    /// <summary>A concurrency permit, then a start in the rate window; either wait marks the call as rate-limited.</summary>
+    private static async ValueTask<RateLimitLease> AcquireAsync(ConcurrencyLimiter limiter, RequestRate rate, ResilienceContext context)
     {
         var lease = limiter.AttemptAcquire();
-        if (lease.IsAcquired)
+        if (!lease.IsAcquired)
         {
-            return lease;
+            lease.Dispose();
+            CallState.Of(context).RateLimited = true;
+            lease = await limiter.AcquireAsync(1, context.CancellationToken);
+            if (!lease.IsAcquired)
+            {
+                return lease;
+            }
         }
 
-        lease.Dispose();
-        CallState.Of(context).RateLimited = true;
-        return await limiter.AcquireAsync(1, context.CancellationToken);
+        try
+        {
+            var started = rate.TryStart(out _);
+            if (started is not true)
+            {
+                CallState.Of(context).RateLimited = true;
+                if (started is null || !await rate.StartAsync(context.CancellationToken))
+                {
+                    lease.Dispose();
+                    return RefusedLease.Instance;
+                }
+            }
+
+            return lease;
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
     }
 
     private static string Rethrow(Exception e)
