@@ -117,15 +117,15 @@ public sealed class ConnectionPipeline : IDisposable
 
         try
         {
-            var started = rate.TryStart(out _);
-            if (started is not true)
+            switch (await rate.StartAsync(context.CancellationToken))
             {
-                CallState.Of(context).RateLimited = true;
-                if (started is null || !await rate.StartAsync(context.CancellationToken))
-                {
+                case RateDecision.Waited:
+                    CallState.Of(context).RateLimited = true;
+                    break;
+                case RateDecision.Refused:
+                    CallState.Of(context).RateLimited = true;
                     lease.Dispose();
                     return RefusedLease.Instance;
-                }
             }
 
             return lease;

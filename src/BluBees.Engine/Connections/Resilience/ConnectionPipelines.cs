@@ -11,13 +11,13 @@ public sealed class ConnectionPipelines(TimeProvider time) : IDisposable
 {
     private readonly ConcurrentDictionary<(string Tenant, string Connection), ConnectionPipeline> _pipelines = new();
     private readonly Lock _gate = new();
-    private ConnectionPipeline? _connectionless;
+    private readonly ConnectionPipeline _connectionless = new(0, ResiliencePolicy.Default, time, shared: false);
 
     public ConnectionPipeline For(string tenantId, Connection? connection)
     {
         if (connection is null)
         {
-            return _connectionless ??= new ConnectionPipeline(0, ResiliencePolicy.Default, time, shared: false);
+            return _connectionless;
         }
 
         var key = (tenantId, connection.Id);
@@ -49,6 +49,6 @@ public sealed class ConnectionPipelines(TimeProvider time) : IDisposable
             pipeline.Dispose();
         }
 
-        _connectionless?.Dispose();
+        _connectionless.Dispose();
     }
 }

@@ -14,44 +14,51 @@ internal sealed class RequestRate(int perSecond, int queueLimit, TimeProvider ti
     private int _started;
     private int _waiting;
 
-    public int Waiting => Volatile.Read(ref _waiting);
-
-    /// <summary>True when a start was granted now, false when it must wait; null when the queue is full.</summary>
-    public bool? TryStart(out TimeSpan wait)
+    public int Waiting
     {
-        lock (_gate)
+        get
         {
-            var now = time.GetUtcNow();
-            if (now >= _windowStart + Window)
+            lock (_gate)
             {
-                (_windowStart, _started) = (now, 0);
+                return _waiting;
             }
-
-            wait = _windowStart + Window - now;
-            if (_started < perSecond)
-            {
-                _started++;
-                return true;
-            }
-
-            return _waiting < queueLimit ? false : null;
         }
     }
 
-    /// <summary>Waits for a start in a later window; false when the queue is full.</summary>
-    public async ValueTask<bool> StartAsync(CancellationToken ct)
+    /// <summary>Takes a start in the current window, or waits for a later one; refused when the queue is full.</summary>
+    public async ValueTask<RateDecision> StartAsync(CancellationToken ct)
     {
-        Interlocked.Increment(ref _waiting);
+        var queued = false;
         try
         {
             while (true)
             {
-                Interlocked.Decrement(ref _waiting);
-                var granted = TryStart(out var wait);
-                Interlocked.Increment(ref _waiting);
-                if (granted is not false)
+                TimeSpan wait;
+                lock (_gate)
                 {
-                    return granted is true;
+                    var now = time.GetUtcNow();
+                    if (now >= _windowStart + Window)
+                    {
+                        (_windowStart, _started) = (now, 0);
+                    }
+
+                    if (_started < perSecond)
+                    {
+                        _started++;
+                        return queued ? RateDecision.Waited : RateDecision.Immediate;
+                    }
+
+                    if (!queued)
+                    {
+                        if (_waiting >= queueLimit)
+                        {
+                            return RateDecision.Refused;
+                        }
+
+                        (_waiting, queued) = (_waiting + 1, true);
+                    }
+
+                    wait = _windowStart + Window - now;
                 }
 
                 await Task.Delay(wait, time, ct);
@@ -59,9 +66,22 @@ internal sealed class RequestRate(int perSecond, int queueLimit, TimeProvider ti
         }
         finally
         {
-            Interlocked.Decrement(ref _waiting);
+            if (queued)
+            {
+                lock (_gate)
+                {
+                    _waiting--;
+                }
+            }
         }
     }
+}
+
+internal enum RateDecision
+{
+    Immediate,
+    Waited,
+    Refused,
 }
 
 /// <summary>A lease that was not granted: the rate queue was full.</summary>
