@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Connections.OAuth;
@@ -114,7 +112,7 @@ public sealed class HttpStepExecutor(
         var retryable = HttpMethods.IsIdempotent(request.Method) || HasIdempotencyKey(request.Headers);
         var sent = await pipeline.SendAsync(http, egressRequest, retryable, ct);
         using var response = sent.Response;
-        var category = sent.Category ?? (response is null ? ErrorCategories.ConnectionFailed : Categorize(response));
+        var category = sent.Category ?? (response is null ? ErrorCategories.ConnectionFailed : HttpResponseMapping.Categorize(response));
         if (sentToken is not null && response?.StatusCode == 401)
         {
             tokens.Invalidate(tenantId, connection!.Id, sentToken);
@@ -129,7 +127,7 @@ public sealed class HttpStepExecutor(
                 : null,
         };
         var output = response?.StatusCode is { } status && sent.Category is null
-            ? new JsonObject { ["status"] = status, ["ok"] = category is null, ["body"] = ParseBody(response) }
+            ? new JsonObject { ["status"] = status, ["ok"] = category is null, ["body"] = HttpResponseMapping.ParseBody(response) }
             : null;
         return new StepOutcome(record, output);
     }
@@ -152,47 +150,6 @@ public sealed class HttpStepExecutor(
         }
 
         return false;
-    }
-
-    private static string? Categorize(EgressResponse response) => response.Failure switch
-    {
-        EgressFailure.None => response.StatusCode switch
-        {
-            >= 500 => ErrorCategories.Http5xx,
-            >= 400 => ErrorCategories.Http4xx,
-            _ => null,
-        },
-        EgressFailure.BlockedDestination or EgressFailure.BlockedPort or EgressFailure.BlockedScheme => ErrorCategories.BlockedDestination,
-        EgressFailure.Timeout => ErrorCategories.Timeout,
-        EgressFailure.Refused => ErrorCategories.Refused,
-        EgressFailure.TooLarge => ErrorCategories.ResponseTooLarge,
-        EgressFailure.TooManyRedirects => ErrorCategories.TooManyRedirects,
-        EgressFailure.InvalidUrl or EgressFailure.InvalidRequest => ErrorCategories.InvalidUrl,
-        _ => ErrorCategories.ConnectionFailed,
-    };
-
-    /// <summary>JSON bodies become values later steps can map; text stays text; anything else is not kept.</summary>
-    private static JsonNode? ParseBody(EgressResponse response)
-    {
-        if (response.Body.IsEmpty)
-        {
-            return null;
-        }
-
-        var type = response.ContentType ?? string.Empty;
-        if (type.Contains("json", StringComparison.OrdinalIgnoreCase))
-        {
-            try
-            {
-                return JsonNode.Parse(response.Body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
-            }
-            catch (JsonException)
-            {
-                return null;
-            }
-        }
-
-        return type.StartsWith("text/", StringComparison.OrdinalIgnoreCase) ? JsonValue.Create(Encoding.UTF8.GetString(response.Body.Span)) : null;
     }
 
     private StepOutcome Failed(CompiledHttpStep step, Connection? connection, long started, string category)
