@@ -1,5 +1,10 @@
 using System.Text.Json.Nodes;
+using BluBees.Engine.Common;
+using BluBees.Engine.Connections;
+using BluBees.Engine.Connections.OAuth;
 using BluBees.Engine.Crypto;
+using BluBees.Engine.Egress;
+using Microsoft.Extensions.Options;
 using BluBees.Engine.Storage;
 
 namespace BluBees.Cli.Operator;
@@ -8,6 +13,7 @@ namespace BluBees.Cli.Operator;
 internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProvider time)
 {
     public const string SecretField = "secretCiphertext";
+    public const string ClientSecretField = "clientSecretCiphertext";
 
     public async Task<TenantBackup> ExportAsync(string tenantId, CancellationToken ct)
     {
@@ -55,8 +61,23 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
             return new BackupItem(item.Sk, item.Data);
         }
 
-        var secret = await cipher.DecryptAsync(tenantId, recordId, (string)ciphertext!, ct);
+        string? secret, clientSecret = null;
+        if (item.Sk.StartsWith(Keys.ConnectionPrefix, StringComparison.Ordinal))
+        {
+            // A refresh token the server rotated replaces the configured one: the configured one may be dead.
+            var connection = StoredJson.Read<Connection>(item.Data);
+            secret = connection.Auth.Type == AuthTypes.OAuth2RefreshToken
+                ? await new RotatedRefreshTokens(store, cipher).RevealAsync(tenantId, connection, ct)
+                : await cipher.DecryptAsync(tenantId, recordId, (string)ciphertext!, ct);
+            clientSecret = await new ConnectionService(store, cipher, time, Options.Create(new EgressOptions())).RevealClientSecretAsync(tenantId, connection, ct);
+            document.Remove(ClientSecretField);
+        }
+        else
+        {
+            secret = await cipher.DecryptAsync(tenantId, recordId, (string)ciphertext!, ct);
+        }
+
         document.Remove(SecretField);
-        return new BackupItem(item.Sk, document.ToJsonString(), secret);
+        return new BackupItem(item.Sk, document.ToJsonString(), secret, clientSecret);
     }
 }

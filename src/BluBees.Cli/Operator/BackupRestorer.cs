@@ -43,6 +43,12 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
                 var recordId = BackupPolicy.SecretRecordId(item.Sk, (string)document["id"]!)
                     ?? throw new CliException($"the backup holds a secret for an item kind that has none ({Kind(item.Sk)}).");
                 document[BackupExporter.SecretField] = await cipher.EncryptAsync(tenantId, recordId, item.Secret, ct);
+                if (item.ClientSecret is not null && item.Sk.StartsWith(Keys.ConnectionPrefix, StringComparison.Ordinal))
+                {
+                    var clientRecordId = BluBees.Engine.Connections.ConnectionService.ClientSecretRecordId((string)document["id"]!);
+                    document[BackupExporter.ClientSecretField] = await cipher.EncryptAsync(tenantId, clientRecordId, item.ClientSecret, ct);
+                }
+
                 data = document.ToJsonString();
             }
 

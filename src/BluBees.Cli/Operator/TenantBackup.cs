@@ -15,8 +15,11 @@ internal sealed record TenantBackup(int Version, string TenantId, DateTimeOffset
     public const int CurrentVersion = 1;
 }
 
-/// <summary>One stored item: sort key, JSON document (without its secret ciphertext), and the secret if it had one.</summary>
-internal sealed record BackupItem(string Sk, string Data, string? Secret = null);
+/// <summary>
+/// One stored item: sort key, JSON document (without its secret ciphertexts), and the secret if it had one (for an
+/// OAuth 2.0 refresh-token connection: the current, possibly rotated, refresh token; and its client secret).
+/// </summary>
+internal sealed record BackupItem(string Sk, string Data, string? Secret = null, string? ClientSecret = null);
 
 /// <summary>
 /// What a backup holds: tenant metadata, settings, connections, webhooks, rule heads and every rule version.

@@ -46,6 +46,9 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
         var connection = new Connection(id, input.Name!.Trim(), input.BaseUrl!.Trim(), Normalize(input.Auth!), await EncryptAsync(tenantId, id, input, ct), now, now)
         {
             Provider = input.Provider,
+            Revision = 1,
+            ClientSecretCiphertext = await EncryptClientSecretAsync(tenantId, id, input, ct),
+            Resilience = input.Resilience,
         };
         await store.PutAsync(new StoreItem(Keys.Tenant(tenantId), Keys.Connection(id), StoredJson.Write(connection)), ct);
         return Outcome<Connection>.Ok(connection);
@@ -58,10 +61,12 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             return Outcome<Connection>.NotFound($"Connection '{id}' does not exist.");
         }
 
-        // A secret is only kept while it still means the same thing: same auth type, same origin.
-        var keepSecret = existing.SecretCiphertext is not null
-            && existing.Auth.Type == input.Auth?.Type
-            && SameOrigin(existing.BaseUrl, input.BaseUrl);
+        // A secret is only kept while it still means the same thing: same auth type, same origin (and, for
+        // OAuth 2.0, the same token endpoint origin, where the client secret or refresh token is sent).
+        var sameMeaning = existing.Auth.Type == input.Auth?.Type
+            && SameOrigin(existing.BaseUrl, input.BaseUrl)
+            && (!AuthTypes.IsOAuth2(existing.Auth.Type) || SameOrigin(existing.Auth.TokenUrl ?? "", input.Auth?.TokenUrl));
+        var keepSecret = existing.SecretCiphertext is not null && sameMeaning;
         var errors = ConnectionValidator.Validate(input, keepSecret, egress.Value);
         if (!errors.IsEmpty)
         {
@@ -78,20 +83,45 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             Auth = Normalize(input.Auth!),
             SecretCiphertext = ciphertext,
             Provider = input.Provider,
+            ClientSecretCiphertext = input.Auth!.Type != AuthTypes.OAuth2RefreshToken ? null
+                : string.IsNullOrEmpty(input.ClientSecret) ? (sameMeaning ? existing.ClientSecretCiphertext : null)
+                : await EncryptClientSecretAsync(tenantId, id, input, ct),
+            Resilience = input.Resilience,
+            Revision = existing.Revision + 1,
             UpdatedAt = time.GetUtcNow(),
         };
         await store.PutAsync(new StoreItem(Keys.Tenant(tenantId), Keys.Connection(id), StoredJson.Write(updated)), ct);
         return Outcome<Connection>.Ok(updated);
     }
 
-    public Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct)
-        => Ids.IsWellFormed(id) ? store.DeleteAsync(Keys.Tenant(tenantId), Keys.Connection(id), ct) : Task.FromResult(false);
+    public async Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(id))
+        {
+            return false;
+        }
+
+        await store.DeleteAsync(Keys.Tenant(tenantId), Keys.RotatedRefreshToken(id), ct);
+        return await store.DeleteAsync(Keys.Tenant(tenantId), Keys.Connection(id), ct);
+    }
 
     /// <summary>Decrypts the connection's secret for one send. Callers drop it as soon as the request is built.</summary>
     public Task<string> RevealSecretAsync(string tenantId, Connection connection, CancellationToken ct)
         => cipher.DecryptAsync(tenantId, SecretRecordId(connection.Id), connection.SecretCiphertext!, ct);
 
+    /// <summary>Decrypts the optional OAuth 2.0 client secret of a refresh-token connection.</summary>
+    public async Task<string?> RevealClientSecretAsync(string tenantId, Connection connection, CancellationToken ct)
+        => connection.ClientSecretCiphertext is null ? null
+            : await cipher.DecryptAsync(tenantId, ClientSecretRecordId(connection.Id), connection.ClientSecretCiphertext, ct);
+
     public static string SecretRecordId(string connectionId) => "connection/" + connectionId;
+
+    public static string ClientSecretRecordId(string connectionId) => "connection/" + connectionId + "/client-secret";
+
+    private async Task<string?> EncryptClientSecretAsync(string tenantId, string id, ConnectionInput input, CancellationToken ct)
+        => string.IsNullOrEmpty(input.ClientSecret) || input.Auth!.Type != AuthTypes.OAuth2RefreshToken
+            ? null
+            : await cipher.EncryptAsync(tenantId, ClientSecretRecordId(id), input.ClientSecret, ct);
 
     private async Task<string?> EncryptAsync(string tenantId, string id, ConnectionInput input, CancellationToken ct)
         => string.IsNullOrEmpty(input.Secret) || input.Auth!.Type == AuthTypes.None
@@ -102,6 +132,14 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
     {
         AuthTypes.ApiKey => new ConnectionAuth { Type = auth.Type, In = auth.In, Name = auth.Name },
         AuthTypes.Basic => new ConnectionAuth { Type = auth.Type, Username = auth.Username },
+        AuthTypes.OAuth2ClientCredentials or AuthTypes.OAuth2RefreshToken => new ConnectionAuth
+        {
+            Type = auth.Type,
+            TokenUrl = auth.TokenUrl!.Trim(),
+            ClientId = auth.ClientId!.Trim(),
+            Scope = string.IsNullOrWhiteSpace(auth.Scope) ? null : auth.Scope.Trim(),
+            ClientAuth = auth.ClientAuth ?? "body",
+        },
         _ => new ConnectionAuth { Type = auth.Type },
     };
 

@@ -39,6 +39,8 @@ public static class ConnectionValidator
 
         ValidateAuth(input, hasStoredSecret, errors);
         ValidateProvider(input, errors);
+        OAuthValidator.Validate(input, egress, errors);
+        input.Resilience?.Validate(errors);
         return errors;
     }
 
@@ -75,6 +77,11 @@ public static class ConnectionValidator
         {
             errors.Add("auth.type", $"'{auth.Type}' is not an auth type: use one of {string.Join(", ", AuthTypes.All)}");
             return;
+        }
+
+        if (!string.IsNullOrEmpty(input.ClientSecret) && auth.Type != AuthTypes.OAuth2RefreshToken)
+        {
+            errors.Add("clientSecret", $"is only for auth type {AuthTypes.OAuth2RefreshToken} (for other types the credential is 'secret')");
         }
 
         if (input.Secret is { Length: > MaxSecretLength })

@@ -1,4 +1,6 @@
 using BluBees.Engine.Connections;
+using BluBees.Engine.Connections.OAuth;
+using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Crypto;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Rules;
@@ -51,6 +53,10 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton(TemplateLimits.Default);
         services.TryAddSingleton<TenantService>();
         services.TryAddSingleton<ConnectionService>();
+        services.TryAddSingleton<RotatedRefreshTokens>();
+        services.TryAddSingleton<OAuthTokenClient>();
+        services.TryAddSingleton<OAuthTokenProvider>();
+        services.TryAddSingleton<ConnectionPipelines>();
         services.TryAddSingleton<RuleCache>();
         services.TryAddSingleton<RuleService>();
         services.TryAddSingleton<RunStore>();

@@ -104,7 +104,8 @@ public static class ErrorCategories
     /// <summary>The rule was stopped because it would re-trigger itself (see docs/architecture.md, "Loop detection").</summary>
     public const string LoopStopped = "loop_stopped";
 
-    /// <summary>Still rate-limited (429) after the bounded retries, or asked to wait longer than allowed.</summary>
+    /// <summary>Jira: still rate-limited (429) after the bounded retries, or asked to wait longer than allowed. Connections:
+    /// the connection's concurrency or rate-limit queue was full, so the call was not attempted.</summary>
     public const string RateLimited = "rate_limited";
 
     /// <summary>A Jira transition named by the step is not available for the issue.</summary>
@@ -121,4 +122,14 @@ public static class ErrorCategories
 
     /// <summary>The AI provider answered 2xx with something that is not its documented response format.</summary>
     public const string AiProviderError = "ai_provider_error";
+
+    /// <summary>The OAuth 2.0 token endpoint refused the grant (4xx, or an answer without a bearer token).</summary>
+    public const string OAuthTokenRejected = "oauth_token_rejected";
+
+    /// <summary>The OAuth 2.0 token endpoint could not be reached or failed (network, timeout, 5xx, 429).</summary>
+    public const string OAuthTokenUnavailable = "oauth_token_unavailable";
+
+    /// <summary>The connection's circuit breaker was open: the call was not attempted.</summary>
+    public const string CircuitOpen = "circuit_open";
+
 }

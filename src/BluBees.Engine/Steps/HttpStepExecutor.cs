@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Connections;
+using BluBees.Engine.Connections.OAuth;
+using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Templates;
@@ -11,10 +11,13 @@ using Microsoft.Extensions.Options;
 namespace BluBees.Engine.Steps;
 
 /// <summary>
-/// Runs one HTTP step: resolve the tenant's connection, decrypt its secret just in time, render, send through
-/// the egress guard, and keep the bounded response in memory for later steps.
+/// Runs one HTTP step: resolve the tenant's connection, decrypt its secret (or get its OAuth 2.0 token) just in
+/// time, render, send through the connection's resilience pipeline and the egress guard, and keep the bounded
+/// response in memory for later steps.
 /// </summary>
-public sealed class HttpStepExecutor(ConnectionService connections, GuardedHttpClient http, TimeProvider time, TemplateLimits limits, IOptions<RunOptions> options)
+public sealed class HttpStepExecutor(
+    ConnectionService connections, OAuthTokenProvider tokens, ConnectionPipelines pipelines, GuardedHttpClient http,
+    TimeProvider time, TemplateLimits limits, IOptions<RunOptions> options)
     : IStepExecutor
 {
     public string Kind => CompiledHttpStep.KindName;
@@ -66,7 +69,17 @@ public sealed class HttpStepExecutor(ConnectionService connections, GuardedHttpC
                 return Failed(step, null, started, ErrorCategories.ConnectionMissing);
             }
 
-            if (connection.SecretCiphertext is not null)
+            if (AuthTypes.IsOAuth2(connection.Auth.Type))
+            {
+                var token = await tokens.GetAsync(tenantId, connection, AttemptTimeout(step, pipelines.For(tenantId, connection).Policy), ct);
+                if (token.Value is null)
+                {
+                    return Failed(step, connection, started, token.Category!);
+                }
+
+                secret = token.Value;
+            }
+            else if (connection.SecretCiphertext is not null)
             {
                 try
                 {
@@ -79,6 +92,7 @@ public sealed class HttpStepExecutor(ConnectionService connections, GuardedHttpC
             }
         }
 
+        var sentToken = connection is not null && AuthTypes.IsOAuth2(connection.Auth.Type) ? secret : null;
         var (request, failure) = RequestBuilder.Build(step, connection, secret, scope, limits);
         secret = null;
         if (request is null)
@@ -86,64 +100,56 @@ public sealed class HttpStepExecutor(ConnectionService connections, GuardedHttpC
             return Failed(step, connection, started, failure!.Category);
         }
 
+        var pipeline = pipelines.For(tenantId, connection);
         var egressRequest = new EgressRequest(new HttpMethod(request.Method), request.Url)
         {
             Headers = request.Headers,
             Body = request.Body,
             ContentType = request.ContentType,
-            Timeout = step.Timeout,
+            Timeout = AttemptTimeout(step, pipeline.Policy),
             MaxResponseBytes = options.Value.MaxStepResponseBytes,
         };
-        using var response = await http.SendAsync(egressRequest, ct);
-        var category = Categorize(response);
+        var retryable = HttpMethods.IsIdempotent(request.Method) || HasIdempotencyKey(request.Headers);
+        var sent = await pipeline.SendAsync(http, egressRequest, retryable, ct);
+        using var response = sent.Response;
+        var category = sent.Category ?? (response is null ? ErrorCategories.ConnectionFailed : HttpResponseMapping.Categorize(response));
+        if (sentToken is not null && response?.StatusCode == 401)
+        {
+            tokens.Invalidate(tenantId, connection!.Id, sentToken);
+        }
+
         var record = new StepRecord(
-            step.Id, CompiledHttpStep.KindName, connection?.Id, request.Method, request.Url.Host, response.StatusCode, 1,
-            response.BytesOut, response.BytesIn, Elapsed(started), category is null ? RunStatus.Succeeded : RunStatus.Failed, category);
-        var output = response.StatusCode is { } status
-            ? new JsonObject { ["status"] = status, ["ok"] = category is null, ["body"] = ParseBody(response) }
+            step.Id, CompiledHttpStep.KindName, connection?.Id, request.Method, request.Url.Host, response?.StatusCode, sent.Attempts,
+            response?.BytesOut ?? 0, response?.BytesIn ?? 0, Elapsed(started), category is null ? RunStatus.Succeeded : RunStatus.Failed, category)
+        {
+            Metrics = sent.Retries > 0 || sent.CircuitOpen || sent.RateLimited
+                ? new StepMetrics { Retries = sent.Retries, CircuitOpen = sent.CircuitOpen, RateLimited = sent.RateLimited }
+                : null,
+        };
+        var output = response?.StatusCode is { } status && sent.Category is null
+            ? new JsonObject { ["status"] = status, ["ok"] = category is null, ["body"] = HttpResponseMapping.ParseBody(response) }
             : null;
         return new StepOutcome(record, output);
     }
 
-    private static string? Categorize(EgressResponse response) => response.Failure switch
+    /// <summary>One attempt: the step's own timeout, capped by the connection's attempt and total timeouts.</summary>
+    private static TimeSpan AttemptTimeout(CompiledHttpStep step, ResiliencePolicy policy)
     {
-        EgressFailure.None => response.StatusCode switch
-        {
-            >= 500 => ErrorCategories.Http5xx,
-            >= 400 => ErrorCategories.Http4xx,
-            _ => null,
-        },
-        EgressFailure.BlockedDestination or EgressFailure.BlockedPort or EgressFailure.BlockedScheme => ErrorCategories.BlockedDestination,
-        EgressFailure.Timeout => ErrorCategories.Timeout,
-        EgressFailure.Refused => ErrorCategories.Refused,
-        EgressFailure.TooLarge => ErrorCategories.ResponseTooLarge,
-        EgressFailure.TooManyRedirects => ErrorCategories.TooManyRedirects,
-        EgressFailure.InvalidUrl or EgressFailure.InvalidRequest => ErrorCategories.InvalidUrl,
-        _ => ErrorCategories.ConnectionFailed,
-    };
+        var attempt = step.Timeout < policy.AttemptTimeout ? step.Timeout : policy.AttemptTimeout;
+        return attempt < policy.Timeout ? attempt : policy.Timeout;
+    }
 
-    /// <summary>JSON bodies become values later steps can map; text stays text; anything else is not kept.</summary>
-    private static JsonNode? ParseBody(EgressResponse response)
+    private static bool HasIdempotencyKey(IReadOnlyList<EgressHeader> headers)
     {
-        if (response.Body.IsEmpty)
+        foreach (var header in headers)
         {
-            return null;
-        }
-
-        var type = response.ContentType ?? string.Empty;
-        if (type.Contains("json", StringComparison.OrdinalIgnoreCase))
-        {
-            try
+            if (header.Name.Equals(HttpMethods.IdempotencyKeyHeader, StringComparison.OrdinalIgnoreCase) && header.Value.Length > 0)
             {
-                return JsonNode.Parse(response.Body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
-            }
-            catch (JsonException)
-            {
-                return null;
+                return true;
             }
         }
 
-        return type.StartsWith("text/", StringComparison.OrdinalIgnoreCase) ? JsonValue.Create(Encoding.UTF8.GetString(response.Body.Span)) : null;
+        return false;
     }
 
     private StepOutcome Failed(CompiledHttpStep step, Connection? connection, long started, string category)

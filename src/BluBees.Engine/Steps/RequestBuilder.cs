@@ -142,7 +142,7 @@ public static class RequestBuilder
     {
         switch (connection.Auth.Type)
         {
-            case AuthTypes.Bearer:
+            case AuthTypes.Bearer or AuthTypes.OAuth2ClientCredentials or AuthTypes.OAuth2RefreshToken:
                 headers.RemoveAll(h => h.Name.Equals("Authorization", StringComparison.OrdinalIgnoreCase));
                 headers.Add(new EgressHeader("Authorization", "Bearer " + secret, IsCredential: true));
                 break;

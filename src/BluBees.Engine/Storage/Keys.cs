@@ -13,6 +13,8 @@ public static class Keys
     public const string DataKey = "KEY";
     public const string ConnectionPrefix = "CONN#";
     public static string Connection(string id) => ConnectionPrefix + id;
+    public const string RotatedRefreshTokenPrefix = "OAUTHRT#";
+    public static string RotatedRefreshToken(string connectionId) => RotatedRefreshTokenPrefix + connectionId;
     public const string RulePrefix = "RULE#";
     public static string Rule(string id) => RulePrefix + id;
     public static string RuleVersionPrefix(string id) => "RULEV#" + id + "#";

@@ -89,9 +89,9 @@ public sealed class ConnectionValidatorTests
         Assert.That(Errors(Input(baseUrl: "http://169.254.169.254/latest"), egress: Permissive).Keys, Is.EqualTo(new[] { "baseUrl" }));
     }
 
-    [TestCase(null, "is required: one of none, apiKey, bearer, basic")]
-    [TestCase("oauth2", "'oauth2' is not an auth type: use one of none, apiKey, bearer, basic")]
-    [TestCase("Bearer", "'Bearer' is not an auth type: use one of none, apiKey, bearer, basic")]
+    [TestCase(null, "is required: one of none, apiKey, bearer, basic, oauth2ClientCredentials, oauth2RefreshToken")]
+    [TestCase("oauth2", "'oauth2' is not an auth type: use one of none, apiKey, bearer, basic, oauth2ClientCredentials, oauth2RefreshToken")]
+    [TestCase("Bearer", "'Bearer' is not an auth type: use one of none, apiKey, bearer, basic, oauth2ClientCredentials, oauth2RefreshToken")]
     public void TheAuthTypeIsOneOfTheKnownTypes(string? type, string message)
     {
         Assert.That(Errors(Input(new ConnectionAuth { Type = type })), Is.EqualTo(Only("auth.type", message)));

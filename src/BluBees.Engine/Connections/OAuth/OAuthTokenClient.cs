@@ -1,0 +1,114 @@
+using System.Text;
+using System.Text.Json;
+using BluBees.Engine.Egress;
+using BluBees.Engine.Runs;
+
+namespace BluBees.Engine.Connections.OAuth;
+
+/// <summary>
+/// One token request (RFC 6749 §4.4 client credentials, §6 refresh) through the egress guard. The response body
+/// is parsed here and dropped; failures are closed categories, never the server's text (it may echo secrets).
+/// </summary>
+public sealed class OAuthTokenClient(GuardedHttpClient http)
+{
+    public const int MaxTokenResponseBytes = 64 * 1024;
+
+    public async Task<TokenResponse> RequestAsync(ConnectionAuth auth, TokenGrant grant, TimeSpan timeout, CancellationToken ct)
+    {
+        var form = new StringBuilder();
+        Append(form, "grant_type", grant.RefreshToken is null ? "client_credentials" : "refresh_token");
+        if (grant.RefreshToken is not null)
+        {
+            Append(form, "refresh_token", grant.RefreshToken);
+        }
+
+        if (auth.Scope is not null)
+        {
+            Append(form, "scope", auth.Scope);
+        }
+
+        var headers = new List<EgressHeader>(2) { new("Accept", "application/json") };
+        if (grant.ClientSecret is not null && auth.ClientAuth == "basic")
+        {
+            // §2.3.1: both parts form-url-encoded before Basic encoding.
+            var pair = Uri.EscapeDataString(auth.ClientId!) + ":" + Uri.EscapeDataString(grant.ClientSecret);
+            headers.Add(new EgressHeader("Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(pair)), IsCredential: true));
+        }
+        else
+        {
+            Append(form, "client_id", auth.ClientId!);
+            if (grant.ClientSecret is not null)
+            {
+                Append(form, "client_secret", grant.ClientSecret);
+            }
+        }
+
+        var request = new EgressRequest(HttpMethod.Post, new Uri(auth.TokenUrl!))
+        {
+            Headers = headers,
+            Body = Encoding.UTF8.GetBytes(form.ToString(0, form.Length - 1)),
+            ContentType = "application/x-www-form-urlencoded",
+            Timeout = timeout,
+            MaxResponseBytes = MaxTokenResponseBytes,
+        };
+        using var response = await http.SendAsync(request, ct);
+        return response.Failure switch
+        {
+            EgressFailure.None => Parse(response),
+            EgressFailure.BlockedDestination or EgressFailure.BlockedPort or EgressFailure.BlockedScheme => TokenResponse.Failed(ErrorCategories.BlockedDestination, response.StatusCode),
+            _ => TokenResponse.Failed(ErrorCategories.OAuthTokenUnavailable, response.StatusCode),
+        };
+    }
+
+    private static TokenResponse Parse(EgressResponse response)
+    {
+        var status = response.StatusCode!.Value;
+        if (status is 429 or >= 500)
+        {
+            return TokenResponse.Failed(ErrorCategories.OAuthTokenUnavailable, status);
+        }
+
+        if (status is < 200 or >= 300)
+        {
+            return TokenResponse.Failed(ErrorCategories.OAuthTokenRejected, status);
+        }
+
+        try
+        {
+            using var json = JsonDocument.Parse(response.Body, new JsonDocumentOptions { MaxDepth = 16 });
+            var root = json.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("access_token", out var access) || access.ValueKind != JsonValueKind.String
+                || access.GetString() is not { Length: > 0 } accessToken || accessToken.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0
+                || root.TryGetProperty("token_type", out var type) && !string.Equals(type.GetString(), "bearer", StringComparison.OrdinalIgnoreCase))
+            {
+                return TokenResponse.Failed(ErrorCategories.OAuthTokenRejected, status);
+            }
+
+            TimeSpan? lifetime = root.TryGetProperty("expires_in", out var expires) && expires.ValueKind == JsonValueKind.Number && expires.TryGetInt64(out var seconds) && seconds > 0
+                ? TimeSpan.FromSeconds(Math.Min(seconds, 366L * 24 * 3600))
+                : null;
+            var refresh = root.TryGetProperty("refresh_token", out var r) && r.ValueKind == JsonValueKind.String && r.GetString() is { Length: > 0 } rt ? rt : null;
+            return new TokenResponse(accessToken, lifetime, refresh, null, status);
+        }
+        catch (JsonException)
+        {
+            return TokenResponse.Failed(ErrorCategories.OAuthTokenRejected, status);
+        }
+    }
+
+    private static void Append(StringBuilder form, string name, string value)
+        => form.Append(name).Append('=').Append(Uri.EscapeDataString(value)).Append('&');
+}
+
+/// <summary>What a token request needs besides the connection's configuration: its decrypted secrets.</summary>
+public readonly record struct TokenGrant(string? ClientSecret, string? RefreshToken);
+
+/// <summary>A token endpoint answer: a token, or a closed failure category (and the HTTP status, if any).</summary>
+public sealed record TokenResponse(string? AccessToken, TimeSpan? Lifetime, string? RefreshToken, string? Category, int? StatusCode)
+{
+    public static TokenResponse Failed(string category, int? status) => new(null, null, null, category, status);
+
+    /// <summary>Never prints a token.</summary>
+    public override string ToString() => $"TokenResponse {{ Category = {Category}, StatusCode = {StatusCode} }}";
+}

@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using BluBees.Engine.Runs;
+using Microsoft.Extensions.Logging;
+
+namespace BluBees.Engine.Connections.OAuth;
+
+/// <summary>
+/// Access tokens of OAuth 2.0 connections, cached in memory only, keyed by tenant + connection and valid for one
+/// connection revision. A token is refreshed before it expires (skew); refresh is single-flight: every caller
+/// that needs a token while a refresh is in flight awaits that same refresh. Failures are not cached.
+/// </summary>
+public sealed partial class OAuthTokenProvider(
+    ConnectionService connections, RotatedRefreshTokens rotated, OAuthTokenClient client, TimeProvider time, ILogger<OAuthTokenProvider> logger)
+{
+    /// <summary>Refresh this long before expiry (at most half the token's lifetime).</summary>
+    public static readonly TimeSpan MaxSkew = TimeSpan.FromSeconds(60);
+
+    /// <summary>Assumed lifetime when the server sends no <c>expires_in</c>.</summary>
+    public static readonly TimeSpan DefaultLifetime = TimeSpan.FromMinutes(10);
+
+    private readonly ConcurrentDictionary<(string Tenant, string Connection), Slot> _slots = new();
+
+    /// <summary>A valid access token for the connection, or the failure category of the refresh.</summary>
+    public async ValueTask<AccessToken> GetAsync(string tenantId, Connection connection, TimeSpan timeout, CancellationToken ct)
+    {
+        var slot = _slots.GetOrAdd((tenantId, connection.Id), static _ => new Slot());
+        TaskCompletionSource<AccessToken>? mine = null;
+        Task<AccessToken> pending;
+        lock (slot)
+        {
+            if (slot.Token is { } cached && cached.Revision == connection.Revision && time.GetUtcNow() < cached.RefreshAt)
+            {
+                return new AccessToken(cached.Value, null);
+            }
+
+            if (slot.Pending is not null && slot.PendingRevision == connection.Revision)
+            {
+                pending = slot.Pending.Task;
+            }
+            else
+            {
+                mine = new TaskCompletionSource<AccessToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+                (slot.Pending, slot.PendingRevision, pending) = (mine, connection.Revision, mine.Task);
+            }
+        }
+
+        if (mine is not null)
+        {
+            // Not tied to this caller's token: other runs are waiting on the same refresh. The timeout bounds it.
+            _ = RefreshAsync(slot, mine, tenantId, connection, timeout);
+        }
+
+        return await pending.WaitAsync(ct);
+    }
+
+    /// <summary>Drops a token the API refused (401), so the next call fetches a new one.</summary>
+    public void Invalidate(string tenantId, string connectionId, string accessToken)
+    {
+        if (_slots.TryGetValue((tenantId, connectionId), out var slot))
+        {
+            lock (slot)
+            {
+                if (slot.Token?.Value == accessToken)
+                {
+                    slot.Token = null;
+                }
+            }
+        }
+    }
+
+    private async Task RefreshAsync(Slot slot, TaskCompletionSource<AccessToken> mine, string tenantId, Connection connection, TimeSpan timeout)
+    {
+        AccessToken result;
+        CachedToken? token = null;
+        try
+        {
+            (result, token) = await FetchAsync(tenantId, connection, timeout);
+        }
+        catch (Exception e)
+        {
+            LogCrashed(logger, connection.Id, e.GetType().Name);
+            result = new AccessToken(null, ErrorCategories.InternalError);
+        }
+
+        lock (slot)
+        {
+            if (token is not null && (slot.Token is null || slot.Token.Revision <= token.Revision))
+            {
+                slot.Token = token;
+            }
+
+            if (slot.Pending == mine)
+            {
+                slot.Pending = null;
+            }
+        }
+
+        mine.SetResult(result);
+    }
+
+    private async Task<(AccessToken, CachedToken?)> FetchAsync(string tenantId, Connection connection, TimeSpan timeout)
+    {
+        TokenGrant grant;
+        try
+        {
+            grant = connection.Auth.Type == AuthTypes.OAuth2RefreshToken
+                ? new TokenGrant(await connections.RevealClientSecretAsync(tenantId, connection, CancellationToken.None), await rotated.RevealAsync(tenantId, connection, CancellationToken.None))
+                : new TokenGrant(await connections.RevealSecretAsync(tenantId, connection, CancellationToken.None), null);
+        }
+        catch (CryptographicException)
+        {
+            return (new AccessToken(null, ErrorCategories.SecretUnavailable), null);
+        }
+
+        var response = await client.RequestAsync(connection.Auth, grant, timeout, CancellationToken.None);
+        if (response.AccessToken is null)
+        {
+            LogFailed(logger, connection.Id, response.Category!, response.StatusCode);
+            return (new AccessToken(null, response.Category), null);
+        }
+
+        if (grant.RefreshToken is not null && response.RefreshToken is { } next && next != grant.RefreshToken)
+        {
+            await rotated.StoreAsync(tenantId, connection, next, CancellationToken.None);
+            LogRotated(logger, connection.Id);
+        }
+
+        var lifetime = response.Lifetime ?? DefaultLifetime;
+        var skew = lifetime / 2 < MaxSkew ? lifetime / 2 : MaxSkew;
+        LogIssued(logger, connection.Id, (long)lifetime.TotalSeconds);
+        return (new AccessToken(response.AccessToken, null), new CachedToken(connection.Revision, response.AccessToken, time.GetUtcNow() + lifetime - skew));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "OAuth token for connection {ConnectionId} obtained, valid {LifetimeSeconds} s")]
+    private static partial void LogIssued(ILogger logger, string connectionId, long lifetimeSeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "OAuth refresh token of connection {ConnectionId} rotated and stored encrypted")]
+    private static partial void LogRotated(ILogger logger, string connectionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OAuth token request for connection {ConnectionId} failed: {Category} (HTTP {StatusCode})")]
+    private static partial void LogFailed(ILogger logger, string connectionId, string category, int? statusCode);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "OAuth token refresh for connection {ConnectionId} crashed with {ExceptionType}")]
+    private static partial void LogCrashed(ILogger logger, string connectionId, string exceptionType);
+
+    private sealed class Slot
+    {
+        public CachedToken? Token { get; set; }
+        public TaskCompletionSource<AccessToken>? Pending { get; set; }
+        public int PendingRevision { get; set; }
+    }
+
+    private sealed record CachedToken(int Revision, string Value, DateTimeOffset RefreshAt);
+}
+
+/// <summary>An access token, or why there is none (an <see cref="ErrorCategories"/> value).</summary>
+public readonly record struct AccessToken(string? Value, string? Category)
+{
+    /// <summary>Never prints the token.</summary>
+    public override string ToString() => Value is null ? $"AccessToken {{ Category = {Category} }}" : "AccessToken { *** }";
+}

@@ -1,0 +1,42 @@
+using System.Security.Cryptography;
+using System.Text;
+using BluBees.Engine.Common;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Storage;
+
+namespace BluBees.Engine.Connections.OAuth;
+
+/// <summary>
+/// A refresh token the server rotated, stored encrypted beside (not inside) its connection, so the write never
+/// races an admin's edit of the connection. It supersedes exactly one configured secret: when the admin sets a
+/// new refresh token, the rotated one no longer applies; edits that keep the secret keep using it.
+/// </summary>
+public sealed class RotatedRefreshTokens(IStore store, SecretCipher cipher)
+{
+    /// <summary>The refresh token to use: the rotated one when it supersedes the connection's current secret.</summary>
+    public async Task<string> RevealAsync(string tenantId, Connection connection, CancellationToken ct)
+    {
+        var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.RotatedRefreshToken(connection.Id), ct);
+        if (item is not null && StoredJson.Read<StoredRotation>(item.Data) is var rotation && rotation.Supersedes == Fingerprint(connection.SecretCiphertext!))
+        {
+            return await cipher.DecryptAsync(tenantId, RecordId(connection.Id), rotation.Ciphertext, ct);
+        }
+
+        return await cipher.DecryptAsync(tenantId, ConnectionService.SecretRecordId(connection.Id), connection.SecretCiphertext!, ct);
+    }
+
+    /// <summary>Encrypts and stores a refresh token returned by the token endpoint.</summary>
+    public async Task StoreAsync(string tenantId, Connection connection, string refreshToken, CancellationToken ct)
+    {
+        var ciphertext = await cipher.EncryptAsync(tenantId, RecordId(connection.Id), refreshToken, ct);
+        var rotation = new StoredRotation(Fingerprint(connection.SecretCiphertext!), ciphertext);
+        await store.PutAsync(new StoreItem(Keys.Tenant(tenantId), Keys.RotatedRefreshToken(connection.Id), StoredJson.Write(rotation)), ct);
+    }
+
+    public static string RecordId(string connectionId) => "connection/" + connectionId + "/rotated-refresh-token";
+
+    // A hash of the configured ciphertext (not of the secret): identifies which configured secret was rotated.
+    private static string Fingerprint(string ciphertext) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ciphertext)));
+
+    private sealed record StoredRotation(string Supersedes, string Ciphertext);
+}

@@ -1,0 +1,21 @@
+using Polly;
+
+namespace BluBees.Engine.Connections.Resilience;
+
+/// <summary>What the pipeline decided during one call; read back into the step's run metadata.</summary>
+internal sealed class CallState
+{
+    public static readonly ResiliencePropertyKey<CallState> Key = new("blubees.call");
+
+    public bool Retryable { get; init; }
+
+    public TimeSpan MaxRetryAfter { get; init; }
+
+    public int Attempts { get; set; }
+
+    public int Retries { get; set; }
+
+    public bool RateLimited { get; set; }
+
+    public static CallState Of(ResilienceContext context) => context.Properties.GetValue(Key, null!);
+}

@@ -1,0 +1,63 @@
+using BluBees.Engine.Egress;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+
+namespace BluBees.Engine.Connections.Resilience;
+
+/// <summary>What counts as transient, and the retry and breaker options built from a policy.</summary>
+internal static class PipelineRules
+{
+    public static RetryStrategyOptions<EgressResponse> Retry(ResiliencePolicy policy, TimeProvider time) => new()
+    {
+        MaxRetryAttempts = policy.MaxRetries,
+        Delay = policy.RetryDelay,
+        BackoffType = DelayBackoffType.Exponential,
+        UseJitter = true,
+        ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context, time)),
+        DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
+            RetryAfter.TryGet(args.Outcome.Result, time.GetUtcNow(), out var wait) ? wait : null),
+        OnRetry = static args =>
+        {
+            CallState.Of(args.Context).Retries++;
+            return default;
+        },
+    };
+
+    public static CircuitBreakerStrategyOptions<EgressResponse> Breaker(ResiliencePolicy policy) => new()
+    {
+        FailureRatio = policy.BreakerFailureRatio,
+        MinimumThroughput = policy.BreakerMinimumThroughput,
+        SamplingDuration = policy.BreakerSampling,
+        BreakDuration = policy.BreakerBreak,
+        ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result is { } r && IsServerFailure(r)),
+    };
+
+    /// <summary>
+    /// Retried: 408, 429, 5xx gateway-type statuses, timeouts and connection failures, for retryable calls; a refused
+    /// connection (nothing was sent) for any call. A Retry-After beyond the connection's maximum is not waited for.
+    /// </summary>
+    private static bool ShouldRetry(Outcome<EgressResponse> outcome, ResilienceContext context, TimeProvider time)
+    {
+        if (outcome.Result is not { } response)
+        {
+            return false;
+        }
+
+        var state = CallState.Of(context);
+        if (!(state.Retryable || response.Failure == EgressFailure.Refused) || !(IsServerFailure(response) || response.StatusCode is 408 or 429))
+        {
+            return false;
+        }
+
+        return !RetryAfter.TryGet(response, time.GetUtcNow(), out var wait) || wait <= state.MaxRetryAfter;
+    }
+
+    /// <summary>What the breaker counts: the host failing, not the request being wrong.</summary>
+    public static bool IsServerFailure(EgressResponse response) => response.Failure switch
+    {
+        EgressFailure.None => response.StatusCode is 500 or 502 or 503 or 504,
+        EgressFailure.Timeout or EgressFailure.ConnectionFailed or EgressFailure.Refused => true,
+        _ => false,
+    };
+}

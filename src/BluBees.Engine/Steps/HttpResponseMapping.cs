@@ -1,0 +1,52 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BluBees.Engine.Egress;
+using BluBees.Engine.Runs;
+
+namespace BluBees.Engine.Steps;
+
+/// <summary>How an HTTP step reads a final response: its error category, and the body later steps may map.</summary>
+internal static class HttpResponseMapping
+{
+    public static string? Categorize(EgressResponse response) => response.Failure switch
+    {
+        EgressFailure.None => response.StatusCode switch
+        {
+            >= 500 => ErrorCategories.Http5xx,
+            >= 400 => ErrorCategories.Http4xx,
+            _ => null,
+        },
+        EgressFailure.BlockedDestination or EgressFailure.BlockedPort or EgressFailure.BlockedScheme => ErrorCategories.BlockedDestination,
+        EgressFailure.Timeout => ErrorCategories.Timeout,
+        EgressFailure.Refused => ErrorCategories.Refused,
+        EgressFailure.TooLarge => ErrorCategories.ResponseTooLarge,
+        EgressFailure.TooManyRedirects => ErrorCategories.TooManyRedirects,
+        EgressFailure.InvalidUrl or EgressFailure.InvalidRequest => ErrorCategories.InvalidUrl,
+        _ => ErrorCategories.ConnectionFailed,
+    };
+
+    /// <summary>JSON bodies become values later steps can map; text stays text; anything else is not kept.</summary>
+    public static JsonNode? ParseBody(EgressResponse response)
+    {
+        if (response.Body.IsEmpty)
+        {
+            return null;
+        }
+
+        var type = response.ContentType ?? string.Empty;
+        if (type.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                return JsonNode.Parse(response.Body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+
+        return type.StartsWith("text/", StringComparison.OrdinalIgnoreCase) ? JsonValue.Create(Encoding.UTF8.GetString(response.Body.Span)) : null;
+    }
+}
