@@ -176,12 +176,18 @@ export interface Me {
   isAdmin: boolean;
 }
 
-export type AuthType = 'none' | 'apiKey' | 'bearer' | 'basic';
+export type AuthType = 'none' | 'apiKey' | 'bearer' | 'basic' | 'oauth2ClientCredentials' | 'oauth2RefreshToken';
+export type AiProvider = 'openai' | 'anthropic';
 export interface ConnectionAuth {
   type: AuthType;
   in?: 'header' | 'query';
   name?: string;
   username?: string;
+  /** OAuth 2.0 types: the token endpoint, client id, optional scope and how the client authenticates. */
+  tokenUrl?: string;
+  clientId?: string;
+  scope?: string;
+  clientAuth?: 'body' | 'basic';
 }
 export interface Connection {
   id: string;
@@ -189,6 +195,11 @@ export interface Connection {
   baseUrl: string;
   auth: ConnectionAuth;
   secretSet: boolean;
+  clientSecretSet?: boolean;
+  /** Makes the connection usable by ai.chat steps. */
+  provider?: AiProvider | null;
+  /** Timeouts, retries, breaker and limits (see docs/api.md); the form keeps them as they are. */
+  resilience?: Record<string, number> | null;
   createdAt?: string;
   updatedAt?: string;
 }
@@ -198,6 +209,8 @@ export interface ConnectionInput {
   auth: ConnectionAuth;
   /** Write-only. Omit on update to keep the stored secret. */
   secret?: string;
+  provider?: AiProvider;
+  resilience?: Record<string, number>;
 }
 
 export type ConditionOp =

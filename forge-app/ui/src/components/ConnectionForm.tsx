@@ -2,7 +2,7 @@ import React, { useState } from 'react';
 import Button from '@atlaskit/button/new';
 import Lozenge from '@atlaskit/lozenge';
 import { token } from '@atlaskit/tokens';
-import { api, ApiError, type AuthType, type Connection, type ConnectionInput } from '../api';
+import { api, ApiError, type AiProvider, type AuthType, type Connection, type ConnectionInput } from '../api';
 import { ErrorBanner, ErrorSummary, row, SelectField, stack, TextField } from './common';
 
 export const AUTH_TYPES: { value: AuthType; label: string }[] = [
@@ -10,8 +10,23 @@ export const AUTH_TYPES: { value: AuthType; label: string }[] = [
   { value: 'apiKey', label: 'API key' },
   { value: 'bearer', label: 'Bearer token' },
   { value: 'basic', label: 'Basic (username and password)' },
+  { value: 'oauth2ClientCredentials', label: 'OAuth 2.0 client credentials' },
+  { value: 'oauth2RefreshToken', label: 'OAuth 2.0 refresh token' },
 ];
-const SECRET_LABEL: Record<AuthType, string> = { none: '', apiKey: 'API key', bearer: 'Bearer token', basic: 'Password' };
+const SECRET_LABEL: Record<AuthType, string> = {
+  none: '',
+  apiKey: 'API key',
+  bearer: 'Bearer token',
+  basic: 'Password',
+  oauth2ClientCredentials: 'Client secret',
+  oauth2RefreshToken: 'Refresh token',
+};
+const isOAuth = (t: AuthType) => t === 'oauth2ClientCredentials' || t === 'oauth2RefreshToken';
+export const PROVIDERS: { value: '' | AiProvider; label: string }[] = [
+  { value: '', label: 'No (plain HTTP connection)' },
+  { value: 'openai', label: 'OpenAI-compatible chat completions' },
+  { value: 'anthropic', label: 'Anthropic messages' },
+];
 
 export interface ConnectionFormState {
   name: string;
@@ -20,6 +35,11 @@ export interface ConnectionFormState {
   apiKeyIn: 'header' | 'query';
   apiKeyName: string;
   username: string;
+  tokenUrl: string;
+  clientId: string;
+  scope: string;
+  clientAuth: 'body' | 'basic';
+  provider: '' | AiProvider;
 }
 
 export function initialState(c?: Connection): ConnectionFormState {
@@ -30,6 +50,11 @@ export function initialState(c?: Connection): ConnectionFormState {
     apiKeyIn: c?.auth?.in ?? 'header',
     apiKeyName: c?.auth?.name ?? (c ? '' : 'X-API-Key'),
     username: c?.auth?.username ?? '',
+    tokenUrl: c?.auth?.tokenUrl ?? '',
+    clientId: c?.auth?.clientId ?? '',
+    scope: c?.auth?.scope ?? '',
+    clientAuth: c?.auth?.clientAuth ?? 'body',
+    provider: c?.provider ?? '',
   };
 }
 
@@ -40,7 +65,7 @@ export function initialState(c?: Connection): ConnectionFormState {
 export function buildConnectionInput(
   state: ConnectionFormState,
   secret: string | undefined,
-  mode: { creating: boolean; replacing: boolean; originalType?: AuthType },
+  mode: { creating: boolean; replacing: boolean; originalType?: AuthType; original?: Connection },
 ): { input: ConnectionInput; errors: Record<string, string[]> } {
   const errors: Record<string, string[]> = {};
   if (!state.name.trim()) errors.name = ['Give the connection a name.'];
@@ -60,7 +85,18 @@ export function buildConnectionInput(
     auth.username = state.username.trim();
     if (!auth.username) errors['auth.username'] = ['Enter the username.'];
   }
+  if (isOAuth(state.authType)) {
+    auth.tokenUrl = state.tokenUrl.trim();
+    auth.clientId = state.clientId.trim();
+    if (!/^https?:\/\/\S+$/.test(auth.tokenUrl)) errors['auth.tokenUrl'] = ['Enter the token endpoint, for example https://login.example.com/oauth/token.'];
+    if (!auth.clientId) errors['auth.clientId'] = ['Enter the client id.'];
+    if (state.scope.trim()) auth.scope = state.scope.trim();
+    if (state.clientAuth !== 'body') auth.clientAuth = state.clientAuth;
+  }
   const input: ConnectionInput = { name: state.name.trim(), baseUrl: state.baseUrl.trim(), auth };
+  if (state.provider) input.provider = state.provider;
+  // The form does not edit resilience settings: a save keeps them as they are instead of resetting them.
+  if (mode.original?.resilience) input.resilience = mode.original.resilience;
   const needsSecret = state.authType !== 'none';
   const mustSend = needsSecret && (mode.creating || mode.replacing || mode.originalType !== state.authType);
   if (mustSend) {
@@ -101,6 +137,7 @@ export function ConnectionForm({
       creating,
       replacing,
       originalType: connection?.auth?.type,
+      original: connection,
     });
     setErrors(local);
     setFailure(undefined);
@@ -118,7 +155,7 @@ export function ConnectionForm({
     }
   }
 
-  const placed = new Set(['name', 'baseUrl', 'auth.type', 'auth.in', 'auth.name', 'auth.username', 'secret']);
+  const placed = new Set(['name', 'baseUrl', 'auth.type', 'auth.in', 'auth.name', 'auth.username', 'auth.tokenUrl', 'auth.clientId', 'auth.scope', 'provider', 'secret']);
   const unplaced = Object.fromEntries(Object.entries(errors).filter(([k]) => !placed.has(k)));
 
   return (
@@ -179,6 +216,33 @@ export function ConnectionForm({
           <TextField id="conn-username" label="Username" required value={state.username} onChange={(v) => set('username', v)} errors={errors['auth.username']} isDisabled={readOnly} />
         )}
       </div>
+      {isOAuth(state.authType) && (
+        <div style={row('space.200')}>
+          <TextField id="conn-tokenUrl" label="Token URL" required value={state.tokenUrl} onChange={(v) => set('tokenUrl', v)} errors={errors['auth.tokenUrl']} isDisabled={readOnly} width={360} />
+          <TextField id="conn-clientId" label="Client id" required value={state.clientId} onChange={(v) => set('clientId', v)} errors={errors['auth.clientId']} isDisabled={readOnly} />
+          <TextField id="conn-scope" label="Scope" value={state.scope} onChange={(v) => set('scope', v)} errors={errors['auth.scope']} helper="Optional, space-separated." isDisabled={readOnly} />
+          <SelectField
+            id="conn-clientAuth"
+            label="Client authentication"
+            options={[
+              { value: 'body', label: 'In the form body' },
+              { value: 'basic', label: 'HTTP Basic' },
+            ]}
+            value={state.clientAuth}
+            onChange={(v) => set('clientAuth', (v || 'body') as 'body' | 'basic')}
+            isDisabled={readOnly}
+          />
+        </div>
+      )}
+      <SelectField
+        id="conn-provider"
+        label="Use for AI steps"
+        options={PROVIDERS}
+        value={state.provider}
+        onChange={(v) => set('provider', (v || '') as '' | AiProvider)}
+        errors={errors.provider}
+        isDisabled={readOnly}
+      />
 
       {state.authType !== 'none' &&
         (showSecretInput ? (
