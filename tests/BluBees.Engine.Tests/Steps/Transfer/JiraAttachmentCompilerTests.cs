@@ -62,6 +62,28 @@ public sealed class JiraAttachmentCompilerTests
     }
 
     [Test]
+    public void TheDocumentedExampleCompiles()
+    {
+        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "BluBees.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var doc = File.ReadAllText(Path.Combine(dir!.FullName, "docs", "api.md"));
+        var section = doc[doc.IndexOf("**A Jira attachment as the source.**", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```json", StringComparison.Ordinal) + "```json".Length;
+        var json = section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
+        var errors = new ValidationErrors();
+
+        var step = TransferStepCompiler.Compile(TestJson.Read<StepDefinition>(json), "steps[0]", new StepCompileContext(null, new EgressOptions(), TemplateLimits.Default), errors);
+
+        Assert.That(errors.IsEmpty, Is.True, errors.ToString());
+        Assert.That(step!.JiraAttachment, Is.Not.Null);
+        Assert.That(step.Destination.ConnectionId, Is.EqualTo("conn_storage…"));
+    }
+
+    [Test]
     public void TheDestinationCannotBeAJiraAttachment()
     {
         var (step, errors) = Compile("""{ "url": "https://a.example.com/f" }""", """{ "jiraAttachment": "10001" }""");
