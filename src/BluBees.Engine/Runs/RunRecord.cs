@@ -114,6 +114,9 @@ public static class ErrorCategories
     /// <summary>A Jira step's issue key/id rendered empty or malformed (e.g. a scheduled rule with no issue).</summary>
     public const string IssueMissing = "issue_missing";
 
+    /// <summary>A transfer's Jira attachment id rendered empty or not a number (e.g. the issue has no attachment); nothing was sent.</summary>
+    public const string AttachmentMissing = "attachment_missing";
+
     /// <summary>The step's connection exists but cannot serve the step (e.g. an <c>ai.chat</c> step on a connection without a provider).</summary>
     public const string ConnectionMismatch = "connection_mismatch";
 

@@ -208,6 +208,12 @@ public sealed class FakeJira : IAsyncDisposable
     /// <summary>The Forge system token Jira accepts for issue actions.</summary>
     public string? SystemToken { get; set; }
 
+    /// <summary>
+    /// Attachments by id: <c>GET /rest/api/3/attachment/content/{id}</c> with the system token answers 303 to the given
+    /// (media) URL, as Jira Cloud does. The request is recorded in <see cref="Actions"/>.
+    /// </summary>
+    public ConcurrentDictionary<string, Uri> Attachments { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Called (after answering) for each accepted issue write, as Jira would then fire an event.</summary>
     public Func<JiraActionCall, Task>? OnWrite { get; set; }
 
@@ -258,6 +264,12 @@ public sealed class FakeJira : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (context.Request.Path.StartsWithSegments("/rest/api/3/attachment/content", out var id))
+        {
+            HandleAttachment(context, id.Value?.TrimStart('/') ?? string.Empty);
+            return;
+        }
+
         if (context.Request.Path.StartsWithSegments("/rest/api/3/issue"))
         {
             await HandleActionAsync(context);
@@ -278,6 +290,20 @@ public sealed class FakeJira : IAsyncDisposable
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body);
+    }
+
+    private void HandleAttachment(HttpContext context, string id)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        _actions.Enqueue(new JiraActionCall(
+            context.Request.Method, context.Request.Path.Value ?? string.Empty, authorization.Length == 0 ? null : authorization,
+            context.Request.Headers["X-Atlassian-Webhook-Trace"].ToString() is { Length: > 0 } trace ? trace : null, string.Empty));
+        var known = Attachments.TryGetValue(id, out var media);
+        context.Response.StatusCode = SystemToken is null || authorization != "Bearer " + SystemToken ? 401 : known ? 303 : 404;
+        if (context.Response.StatusCode == 303)
+        {
+            context.Response.Headers.Location = media!.ToString();
+        }
     }
 
     private async Task HandleActionAsync(HttpContext context)

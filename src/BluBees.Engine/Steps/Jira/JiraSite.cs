@@ -21,9 +21,11 @@ internal sealed class JiraSite(JiraEgressHandler handler, IOptions<JiraActionOpt
     /// The base URL, or null when the tenant has none we may use: without the override it must be https on an
     /// Atlassian host (<c>api.atlassian.com</c>, <c>*.atlassian.net</c>…), whatever the token says.
     /// </summary>
-    public Uri? BaseUrl(string? apiBaseUrl)
+    public Uri? BaseUrl(string? apiBaseUrl) => Resolve(apiBaseUrl, options.Value.ApiBaseUrlOverride);
+
+    /// <summary>The rule of <see cref="BaseUrl"/>, for callers that use the site without the Refit client (transfer sources).</summary>
+    public static Uri? Resolve(string? apiBaseUrl, string? configured)
     {
-        var configured = options.Value.ApiBaseUrlOverride;
         if (!string.IsNullOrEmpty(configured))
         {
             return Uri.TryCreate(configured, UriKind.Absolute, out var overridden) ? overridden : null;

@@ -6,7 +6,8 @@ namespace BluBees.Engine.Steps.Transfer;
 
 /// <summary>
 /// Validates and compiles a transfer step. Each side compiles with <see cref="HttpStepCompiler"/>, so the
-/// connection, URL, header and credential-scope rules of <c>http</c> steps hold for both.
+/// connection, URL, header and credential-scope rules of <c>http</c> steps hold for both. A source may instead be
+/// a Jira attachment (<c>"source": {"jiraAttachment": "..."}</c>), compiled by <see cref="JiraAttachmentSource"/>.
 /// </summary>
 public static class TransferStepCompiler
 {
@@ -30,7 +31,15 @@ public static class TransferStepCompiler
             errors.Add(path + ".body", "a transfer step sends the source's body; it has no body of its own");
         }
 
-        var source = Side(step, step.Source, path + ".source", "GET", TransferLimits.SourceMethods, context, errors);
+        var jiraAttachment = step.Source?.JiraAttachment is not null ? JiraAttachmentSource.Compile(step.Source, path + ".source", context.Limits, errors) : null;
+        var source = jiraAttachment is null && step.Source?.JiraAttachment is null
+            ? Side(step, step.Source, path + ".source", "GET", TransferLimits.SourceMethods, context, errors)
+            : null;
+        if (step.Destination?.JiraAttachment is not null)
+        {
+            errors.Add(path + ".destination.jiraAttachment", "is only allowed on the source: a transfer streams a Jira attachment out, not in");
+        }
+
         var destination = Side(step, step.Destination, path + ".destination", "PUT", TransferLimits.DestinationMethods, context, errors);
 
         if (step.MaxBytes is < 1 or > TransferLimits.HardMaxBytes)
@@ -49,9 +58,9 @@ public static class TransferStepCompiler
             errors.Add(path + ".onError", "must be 'stop' or 'continue'");
         }
 
-        return errors.Count > before || source is null || destination is null
+        return errors.Count > before || (source is null && jiraAttachment is null) || destination is null
             ? null
-            : new CompiledTransferStep(step.Id!, source, destination, step.MaxBytes, TimeSpan.FromSeconds(timeout), step.OnError == "continue");
+            : new CompiledTransferStep(step.Id!, source, jiraAttachment, destination, step.MaxBytes, TimeSpan.FromSeconds(timeout), step.OnError == "continue");
     }
 
     private static CompiledHttpStep? Side(

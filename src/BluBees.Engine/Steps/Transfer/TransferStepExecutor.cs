@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Templates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,11 +14,13 @@ namespace BluBees.Engine.Steps.Transfer;
 /// Runs a transfer step: opens the source response as a stream (guarded, capped, timed), then sends it as the
 /// destination's request body through one pooled buffer. Nothing is buffered whole and nothing touches disk.
 /// Either side failing ends the other: a broken source aborts the destination request; a failed destination
-/// disposes the source response, which closes its connection.
+/// disposes the source response, which closes its connection. A Jira attachment source is the same stream, opened
+/// with the run's Forge system token on the event's site (see <see cref="JiraAttachmentSource"/>).
 /// </summary>
 public sealed class TransferStepExecutor(
     ConnectionService connections, GuardedHttpClient http, TimeProvider time, TemplateLimits limits,
-    IOptions<TransferOptions> transferOptions, IOptions<RunOptions> runOptions, ILogger<TransferStepExecutor> logger) : IStepExecutor
+    IOptions<TransferOptions> transferOptions, IOptions<RunOptions> runOptions, IOptions<JiraActionOptions> jiraOptions,
+    ILogger<TransferStepExecutor> logger) : IStepExecutor
 {
     private readonly TransferSides _sides = new(connections, limits);
 
@@ -32,7 +35,9 @@ public sealed class TransferStepExecutor(
     private async Task<StepOutcome> ExecuteAsync(StepRun run, CompiledTransferStep step, CancellationToken ct)
     {
         var started = time.GetTimestamp();
-        var source = await _sides.PrepareAsync(run.TenantId, step.Source, run.Scope, preview: false, ct);
+        var source = step.JiraAttachment is { } attachment
+            ? JiraAttachmentSource.Prepare(attachment, run, jiraOptions.Value.ApiBaseUrlOverride, limits)
+            : await _sides.PrepareAsync(run.TenantId, step.Source!, run.Scope, preview: false, ct);
         if (source.Request is null)
         {
             return NotSent(step, started, TransferCategories.Source, source.Category!, Host(source));
@@ -114,10 +119,27 @@ public sealed class TransferStepExecutor(
 
     private async Task<StepPreview> PreviewAsync(string tenantId, CompiledTransferStep step, JsonObject scope, string path, CancellationToken ct)
     {
-        var source = await _sides.PrepareAsync(tenantId, step.Source, scope, preview: true, ct);
-        if (source.Request is null)
+        JsonObject streamedFrom;
+        if (step.JiraAttachment is { } attachment)
         {
-            return new StepPreview(null, new DryRunError(path + ".source", source.Category!, source.Message!), null);
+            var (request, failure) = JiraAttachmentSource.Preview(attachment, scope, jiraOptions.Value.ApiBaseUrlOverride, limits);
+            if (request is null)
+            {
+                return new StepPreview(null, new DryRunError(path + ".source", failure!.Category!, failure.Message!), null);
+            }
+
+            streamedFrom = request;
+        }
+        else
+        {
+            var source = await _sides.PrepareAsync(tenantId, step.Source!, scope, preview: true, ct);
+            if (source.Request is null)
+            {
+                return new StepPreview(null, new DryRunError(path + ".source", source.Category!, source.Message!), null);
+            }
+
+            var (sourceUrl, sourceHeaders) = TransferSides.Masked(source.Request);
+            streamedFrom = new JsonObject { ["method"] = source.Request.Method, ["url"] = sourceUrl, ["headers"] = ToJson(sourceHeaders) };
         }
 
         var destination = await _sides.PrepareAsync(tenantId, step.Destination, scope, preview: true, ct);
@@ -127,9 +149,7 @@ public sealed class TransferStepExecutor(
         }
 
         // The request shown is the destination's; its body is whatever the source answers, described here.
-        var (sourceUrl, sourceHeaders) = TransferSides.Masked(source.Request);
         var (url, headers) = TransferSides.Masked(destination.Request);
-        var streamedFrom = new JsonObject { ["method"] = source.Request.Method, ["url"] = sourceUrl, ["headers"] = ToJson(sourceHeaders) };
         var preview = new DryRunRequest(step.Id, destination.Request.Method, url, headers, new JsonObject
         {
             ["streamedFrom"] = streamedFrom,

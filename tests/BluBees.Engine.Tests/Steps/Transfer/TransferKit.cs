@@ -4,6 +4,7 @@ using BluBees.Engine.Egress;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps;
+using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Steps.Transfer;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Tests.Egress;
@@ -26,14 +27,14 @@ internal sealed class TransferKit : IDisposable
     private readonly EgressTestKit _egress = new(EgressTestKit.LoopbackOptions());
     private readonly LoggerFactory _loggers;
 
-    public TransferKit(TransferOptions? options = null)
+    public TransferKit(TransferOptions? options = null, JiraActionOptions? jira = null)
     {
         _loggers = new LoggerFactory([Logs]);
         Connections = _keys.Connections(EgressTestKit.LoopbackOptions());
         var client = new GuardedHttpClient(_egress.Guard, TimeProvider.System, _loggers.CreateLogger<GuardedHttpClient>());
         Executor = new TransferStepExecutor(
             Connections, client, TimeProvider.System, TemplateLimits.Default, Options.Create(options ?? new TransferOptions()),
-            Options.Create(new RunOptions()), _loggers.CreateLogger<TransferStepExecutor>());
+            Options.Create(new RunOptions()), Options.Create(jira ?? new JiraActionOptions()), _loggers.CreateLogger<TransferStepExecutor>());
     }
 
     public LogLines Logs { get; } = new();
@@ -63,8 +64,11 @@ internal sealed class TransferKit : IDisposable
 
     /// <summary>Runs the step; a hang fails the test instead of blocking the suite.</summary>
     public Task<StepOutcome> RunAsync(CompiledTransferStep step)
-        => Executor.ExecuteAsync(new StepRun(new Tenancy.TenantContext(Tenant, "cloud", null), "system-token", StepKit.Scope()), step, CancellationToken.None)
-            .WaitAsync(TimeSpan.FromMinutes(2));
+        => RunAsync(step, new StepRun(new Tenancy.TenantContext(Tenant, "cloud", null), "system-token", StepKit.Scope()));
+
+    /// <summary>Runs the step as <paramref name="run"/> (its token, site and scope).</summary>
+    public Task<StepOutcome> RunAsync(CompiledTransferStep step, StepRun run)
+        => Executor.ExecuteAsync(run, step, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
 
     public void Dispose()
     {

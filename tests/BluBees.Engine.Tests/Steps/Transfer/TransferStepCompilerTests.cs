@@ -33,7 +33,7 @@ public sealed class TransferStepCompilerTests
         var step = TransferStepCompiler.Compile(definition, "steps[0]", new StepCompileContext(StepKit.DefaultConnections(), new EgressOptions(), TemplateLimits.Default), errors);
 
         Assert.That(errors.IsEmpty, Is.True, errors.ToString());
-        Assert.That(step!.Source.Method, Is.EqualTo("GET"));
+        Assert.That(step!.Source!.Method, Is.EqualTo("GET"));
         Assert.That(step.Destination.Method, Is.EqualTo("PUT"));
         Assert.That(step.MaxBytes, Is.EqualTo(5_000_000));
         Assert.That(step.Timeout, Is.EqualTo(TimeSpan.FromSeconds(TransferLimits.DefaultTimeoutSeconds)));
