@@ -83,6 +83,40 @@ MUTATIONS = [
     ("regex on the backtracking engine", "src/BluBees.Engine/Rules/Conditions/ConditionCompiler.cs",
      "RegexOptions.NonBacktracking | RegexOptions.CultureInvariant", "RegexOptions.CultureInvariant",
      "FullyQualifiedName~A_backtracking_regex"),
+    ("support token without MFA accepted", "src/BluBees.Api/Support/SupportIdentity.cs",
+     "return mfa ? null : SupportDenial.Mfa;", "return mfa || true ? null : SupportDenial.Mfa;",
+     "FullyQualifiedName~Without_mfa_support_gets_403"),
+    ("support read without an active grant", "src/BluBees.Api/Support/SupportAccessFilter.cs",
+     "if (await grants.FindActiveAsync(tenantId, http.RequestAborted) is not { } grant)",
+     "if ((await grants.FindActiveAsync(tenantId, http.RequestAborted) ?? new BluBees.Engine.Support.SupportGrant(\"g\", DateTimeOffset.MinValue, DateTimeOffset.MaxValue, \"a\", null)) is not { } grant)",
+     "FullyQualifiedName~SupportAccessTests|FullyQualifiedName~SupportGrantTests|FullyQualifiedName~SupportExpiryTests"),
+    ("support read not audited", "src/BluBees.Api/Support/SupportAccessFilter.cs",
+     "await audit.RecordAsync(http, identity, tenantId, SupportAuditOutcome.Allowed, grant.Id, reason: null);",
+     "_ = grant.Id;",
+     "FullyQualifiedName~SupportAccessTests.With_a_grant"),
+    ("credentials kept on a cross-origin redirect", "src/BluBees.Engine/Egress/GuardedHttpClient.cs",
+     "call.Headers = RedirectPolicy.WithoutCredentials(call.Headers);", "call.Headers = [.. call.Headers];",
+     "FullyQualifiedName~RedirectTests", "tests/BluBees.Engine.Tests"),
+    ("socket connects to a fresh DNS answer, not the checked address (rebinding)", "src/BluBees.Engine/Egress/EgressGuard.cs",
+     "await socket.ConnectAsync(new IPEndPoint(target, endpoint.Port), ct);",
+     "var fresh = (await ResolveAsync(host, ct))[0];\n                await socket.ConnectAsync(new IPEndPoint(fresh.IsIPv4MappedToIPv6 ? fresh.MapToIPv4() : fresh, endpoint.Port), ct);",
+     "FullyQualifiedName~Rebinding", "tests/BluBees.Engine.Tests"),
+    ("any port allowed", "src/BluBees.Engine/Egress/EgressOptions.cs",
+     "AllowAnyPort || (AllowedPorts is { } ports", "true || AllowAnyPort || (AllowedPorts is { } ports",
+     "FullyQualifiedName~Port", "tests/BluBees.Engine.Tests"),
+    ("ciphertext not bound to its tenant and record", "src/BluBees.Engine/Crypto/SecretCipher.cs",
+     'private static string Aad(string tenantId, string recordId) => "blubees/secret/v1|" + tenantId + "|" + recordId;',
+     'private static string Aad(string tenantId, string recordId) => "blubees/secret/v1|" + tenantId.Length * 0 + recordId.Length * 0;',
+     "FullyQualifiedName~SecretCipherTests", "tests/BluBees.Engine.Tests"),
+    ("nbf ignored", "src/BluBees.Api/Auth/ForgeClaims.cs",
+     "nowSeconds < nbfSeconds - skew)", "nowSeconds < nbfSeconds - skew - 10_000_000)",
+     "FullyQualifiedName~nbf"),
+    ("nosniff missing", "src/BluBees.Api/Infrastructure/SecurityHeaders.cs",
+     'headers.XContentTypeOptions = "nosniff";', 'headers.XContentTypeOptions = "";',
+     "FullyQualifiedName~TransportHygieneTests"),
+    ("API responses cacheable", "src/BluBees.Api/Infrastructure/SecurityHeaders.cs",
+     'headers.CacheControl = "no-store";', 'headers.CacheControl = "private, max-age=60";',
+     "FullyQualifiedName~TransportHygieneTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
@@ -107,7 +141,7 @@ def main():
     rows = []
     WORK = copy_tree()
     print(f"working in {WORK} (the repository is not modified)", flush=True)
-    for name, rel, old, new, test_filter in MUTATIONS:
+    for name, rel, old, new, test_filter, *project_choice in MUTATIONS:
         if only and not any(o in name for o in only):
             continue
         path = WORK / rel
@@ -121,7 +155,7 @@ def main():
             for o, n in zip(olds, news):
                 mutated = mutated.replace(o, n)
             path.write_text(mutated)
-            project = "tests/BluBees.Engine.Tests" if "AddressClassifierTests" in test_filter else "tests/BluBees.Api.Tests"
+            project = project_choice[0] if project_choice else "tests/BluBees.Engine.Tests" if "AddressClassifierTests" in test_filter else "tests/BluBees.Api.Tests"
             build = run(f"dotnet build {project} -c Release --nologo -v q")
             if build.returncode != 0:
                 rows.append((name, rel, "mutant did not compile"))
