@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using BluBees.Engine.Tests.Support;
 
 namespace BluBees.Engine.Tests.Egress;
 
@@ -19,33 +20,25 @@ internal sealed record RecordedRequest(string Method, string Target, IReadOnlyDi
 /// </summary>
 internal sealed class LoopbackServer : IAsyncDisposable
 {
-    private readonly TcpListener _listener;
     private readonly Func<RecordedRequest, Stream, CancellationToken, Task> _handler;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _acceptLoop;
-    private int _connections;
+    private readonly LoopbackListener _listener;
 
-    private LoopbackServer(TcpListener listener, Func<RecordedRequest, Stream, CancellationToken, Task> handler)
+    private LoopbackServer(IPAddress address, int port, Func<RecordedRequest, Stream, CancellationToken, Task> handler)
     {
-        _listener = listener;
         _handler = handler;
-        _acceptLoop = AcceptLoopAsync();
+        _listener = new LoopbackListener(address, port, ServeAsync);
     }
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
-    public int Connections => Volatile.Read(ref _connections);
+    public int Connections => _listener.Connections;
 
-    public IPAddress Address => ((IPEndPoint)_listener.LocalEndpoint).Address;
+    public IPAddress Address => _listener.EndPoint.Address;
 
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public int Port => _listener.EndPoint.Port;
 
     public static LoopbackServer Start(Func<RecordedRequest, Stream, CancellationToken, Task> handler, string address = "127.0.0.1", int port = 0)
-    {
-        var listener = new TcpListener(IPAddress.Parse(address), port);
-        listener.Start();
-        return new LoopbackServer(listener, handler);
-    }
+        => new(IPAddress.Parse(address), port, handler);
 
     /// <summary>Always answers 200 with <paramref name="body"/>.</summary>
     public static LoopbackServer Ok(string body = "ok", string address = "127.0.0.1") =>
@@ -58,7 +51,7 @@ internal sealed class LoopbackServer : IAsyncDisposable
     public async Task<int> SettledConnectionsAsync()
     {
         await Task.Delay(150);
-        return Connections + (_listener.Pending() ? 1 : 0);
+        return Connections + (_listener.Pending ? 1 : 0);
     }
 
     public static Task RespondAsync(Stream stream, int status, string body, CancellationToken ct, params (string Name, string Value)[] headers) =>
@@ -83,50 +76,15 @@ internal sealed class LoopbackServer : IAsyncDisposable
     public static Task WriteAsciiAsync(Stream stream, string text, CancellationToken ct) =>
         stream.WriteAsync(Encoding.ASCII.GetBytes(text), ct).AsTask();
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        await _acceptLoop;
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
 
-    private async Task AcceptLoopAsync()
+    private async Task ServeAsync(TcpClient client, CancellationToken ct)
     {
-        while (!_stop.IsCancellationRequested)
+        var stream = client.GetStream();
+        if (await ReadRequestAsync(stream, ct) is { } request)
         {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            Interlocked.Increment(ref _connections);
-            _ = Task.Run(() => ServeAsync(client));
-        }
-    }
-
-    private async Task ServeAsync(TcpClient client)
-    {
-        using (client)
-        {
-            try
-            {
-                var stream = client.GetStream();
-                if (await ReadRequestAsync(stream, _stop.Token) is { } request)
-                {
-                    Requests.Enqueue(request);
-                    await _handler(request, stream, _stop.Token);
-                }
-            }
-            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                // The client went away (as it should when a limit is hit) or the server is stopping.
-            }
+            Requests.Enqueue(request);
+            await _handler(request, stream, ct);
         }
     }
 

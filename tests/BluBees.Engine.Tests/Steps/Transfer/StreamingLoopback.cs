@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using BluBees.Engine.Tests.Support;
 
 namespace BluBees.Engine.Tests.Steps.Transfer;
 
@@ -17,23 +18,18 @@ internal sealed record RequestHead(string Method, string Target, IReadOnlyDictio
 /// </summary>
 internal sealed class StreamingLoopback : IAsyncDisposable
 {
-    private readonly TcpListener _listener;
     private readonly Func<RequestHead, TcpClient, NetworkStream, CancellationToken, Task> _handler;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _acceptLoop;
-    private int _connections;
+    private readonly LoopbackListener _listener;
 
     public StreamingLoopback(Func<RequestHead, TcpClient, NetworkStream, CancellationToken, Task> handler)
     {
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
         _handler = handler;
-        _acceptLoop = AcceptLoopAsync();
+        _listener = new LoopbackListener(IPAddress.Loopback, 0, ServeAsync);
     }
 
-    public int Connections => Volatile.Read(ref _connections);
+    public int Connections => _listener.Connections;
 
-    public Uri Url(string path) => new(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}{path}"));
+    public Uri Url(string path) => new(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{_listener.EndPoint.Port}{path}"));
 
     /// <summary>Writes a response head; <paramref name="length"/> null means chunked (the handler writes chunks).</summary>
     public static Task WriteHeadAsync(Stream stream, int status, long? length, CancellationToken ct, params (string Name, string Value)[] headers)
@@ -78,60 +74,25 @@ internal sealed class StreamingLoopback : IAsyncDisposable
         return null;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        await _acceptLoop;
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
 
-    private async Task AcceptLoopAsync()
+    private async Task ServeAsync(TcpClient client, CancellationToken ct)
     {
-        while (!_stop.IsCancellationRequested)
+        var stream = client.GetStream();
+        var requestLine = await ReadLineAsync(stream, ct);
+        if (requestLine is null)
         {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            Interlocked.Increment(ref _connections);
-            _ = Task.Run(() => ServeAsync(client));
+            return;
         }
-    }
 
-    private async Task ServeAsync(TcpClient client)
-    {
-        using (client)
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        while (await ReadLineAsync(stream, ct) is { Length: > 0 } line)
         {
-            try
-            {
-                var stream = client.GetStream();
-                var requestLine = await ReadLineAsync(stream, _stop.Token);
-                if (requestLine is null)
-                {
-                    return;
-                }
-
-                var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-                while (await ReadLineAsync(stream, _stop.Token) is { Length: > 0 } line)
-                {
-                    var colon = line.IndexOf(':', StringComparison.Ordinal);
-                    headers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
-                }
-
-                var parts = requestLine.Split(' ');
-                await _handler(new RequestHead(parts[0], parts[1], headers), client, stream, _stop.Token);
-            }
-            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                // The peer went away (as it must when the other side of a transfer breaks) or the server is stopping.
-            }
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            headers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
         }
+
+        var parts = requestLine.Split(' ');
+        await _handler(new RequestHead(parts[0], parts[1], headers), client, stream, ct);
     }
 }
