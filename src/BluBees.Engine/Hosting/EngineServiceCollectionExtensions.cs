@@ -3,6 +3,7 @@ using BluBees.Engine.Connections.OAuth;
 using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Crypto;
 using BluBees.Engine.Egress;
+using BluBees.Engine.Observability;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps;
@@ -51,6 +52,7 @@ public static class EngineServiceCollectionExtensions
         services.AddOptions<RunOptions>().Bind(configuration.GetSection(RunOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddEgress(configuration.GetSection(EgressOptions.SectionName));
         services.TryAddSingleton(TemplateLimits.Default);
+        services.TryAddSingleton<BluBeesMetrics>();
         services.TryAddSingleton<TenantService>();
         services.TryAddSingleton<ConnectionService>();
         services.TryAddSingleton<RotatedRefreshTokens>();

@@ -1,0 +1,66 @@
+using System.Diagnostics.Metrics;
+
+namespace BluBees.Engine.Observability;
+
+/// <summary>
+/// The engine's operational metrics on <see cref="System.Diagnostics.Metrics"/> (meter <c>BluBees</c>), so any
+/// OpenTelemetry or dotnet-counters listener can export them. Tags carry only closed vocabularies (statuses,
+/// error categories, outcomes): never a tenant id, rule name, URL, header or payload.
+/// </summary>
+public sealed class BluBeesMetrics : IDisposable
+{
+    public const string MeterName = "BluBees";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _runs;
+    private readonly Counter<long> _egress;
+    private readonly Counter<long> _dedupeHits;
+    private readonly Counter<long> _ingressFiltered;
+    private readonly Counter<long> _decryptFailures;
+    private readonly Counter<long> _drain;
+    private readonly Counter<long> _eventsAccepted;
+    private readonly Histogram<double> _queueWait;
+    private Func<long> _queueDepth = static () => 0;
+    private Func<double> _queueOldestAgeSeconds = static () => 0;
+
+    public BluBeesMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _runs = _meter.CreateCounter<long>("blubees.runs", description: "Runs finished, by status and error category.");
+        _egress = _meter.CreateCounter<long>("blubees.egress.calls", description: "Outbound calls, by outcome category.");
+        _dedupeHits = _meter.CreateCounter<long>("blubees.ingress.duplicates", description: "Deliveries answered as duplicates.");
+        _ingressFiltered = _meter.CreateCounter<long>("blubees.ingress.filtered", description: "Events acknowledged without queueing: no enabled rule could match.");
+        _eventsAccepted = _meter.CreateCounter<long>("blubees.ingress.accepted", description: "Events accepted and queued, by source.");
+        _decryptFailures = _meter.CreateCounter<long>("blubees.crypto.decrypt_failures", description: "Secrets or data keys that failed to decrypt.");
+        _drain = _meter.CreateCounter<long>("blubees.worker.drain", description: "Shutdown drain outcome: completed or left_durable.");
+        _queueWait = _meter.CreateHistogram<double>("blubees.queue.wait", unit: "s", description: "Time from acceptance to the start of a run.");
+        _meter.CreateObservableGauge("blubees.queue.depth", () => _queueDepth(), description: "Messages waiting in the queue.");
+        _meter.CreateObservableGauge("blubees.queue.oldest_age", () => _queueOldestAgeSeconds(), unit: "s", description: "Age of the oldest waiting message.");
+    }
+
+    public void RunFinished(string status, string? category) =>
+        _runs.Add(1, new KeyValuePair<string, object?>("status", status), new KeyValuePair<string, object?>("category", category ?? "none"));
+
+    public void EgressCall(string category) => _egress.Add(1, new KeyValuePair<string, object?>("category", category));
+
+    public void DuplicateDelivery() => _dedupeHits.Add(1);
+
+    public void IngressFiltered() => _ingressFiltered.Add(1);
+
+    public void EventAccepted(string source) => _eventsAccepted.Add(1, new KeyValuePair<string, object?>("source", source));
+
+    public void DecryptFailure(string what) => _decryptFailures.Add(1, new KeyValuePair<string, object?>("what", what));
+
+    public void DrainOutcome(string outcome, long count) => _drain.Add(count, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void QueueWait(TimeSpan wait) => _queueWait.Record(wait.TotalSeconds);
+
+    /// <summary>The queue in use reports its depth and oldest age through these (read when a listener collects).</summary>
+    public void ObserveQueue(Func<long> depth, Func<double> oldestAgeSeconds)
+    {
+        _queueDepth = depth;
+        _queueOldestAgeSeconds = oldestAgeSeconds;
+    }
+
+    public void Dispose() => _meter.Dispose();
+}
