@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BluBees.Engine.DevTokens;
@@ -18,12 +17,45 @@ internal sealed class BackendClient : IDisposable
     public BackendClient(CliArgs args, HttpMessageHandler? handler = null)
     {
         _args = args;
-        BaseUrl = args.Option("url", Environment.GetEnvironmentVariable("BLUBEES_URL") ?? "http://127.0.0.1:5080").TrimEnd('/');
+        BaseUrl = ParseBaseUrl(args.Option("url", Environment.GetEnvironmentVariable("BLUBEES_URL") ?? "http://127.0.0.1:5080"));
         _http = handler is null ? new HttpClient() : new HttpClient(handler);
         _http.Timeout = TimeSpan.FromSeconds(30);
     }
 
     public string BaseUrl { get; }
+
+    /// <summary>An absolute http(s) URL, or a clear usage error naming what was given.</summary>
+    public static string ParseBaseUrl(string value)
+    {
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
+        {
+            throw new CliException($"--url must be an absolute http:// or https:// URL such as http://127.0.0.1:5080, not '{value}'.");
+        }
+
+        return uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
+    }
+
+    /// <summary>
+    /// Where the development key lives: --data-dir, else <c>.data</c> in the working directory, else
+    /// <c>src/BluBees.Api/.data</c> (where <c>dotnet run --project src/BluBees.Api</c> keeps it, run from the repository root).
+    /// </summary>
+    public static string? FindDataDirectory(string? explicitDirectory, string workingDirectory)
+    {
+        if (explicitDirectory is not null)
+        {
+            return explicitDirectory;
+        }
+
+        foreach (var candidate in new[] { Path.Combine(workingDirectory, ".data"), Path.Combine(workingDirectory, "src", "BluBees.Api", ".data") })
+        {
+            if (File.Exists(Path.Combine(candidate, DevTokenIssuer.KeyFileName)))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// Mints a token with the development issuer key in the data directory (like Forge would sign one);
@@ -36,21 +68,28 @@ internal sealed class BackendClient : IDisposable
             return _token;
         }
 
-        var dataDir = _args.Option("data-dir", ".data");
+        var dataDir = FindDataDirectory(_args.Option("data-dir"), Directory.GetCurrentDirectory());
         var tenant = _args.Option("tenant", DevTenant);
-        if (File.Exists(Path.Combine(dataDir, DevTokenIssuer.KeyFileName)))
+        if (dataDir is not null && File.Exists(Path.Combine(dataDir, DevTokenIssuer.KeyFileName)))
         {
             using var issuer = DevTokenIssuer.LoadOrCreate(dataDir);
             return _token = issuer.Mint(Request(tenant), DateTimeOffset.UtcNow);
         }
 
-        using var response = await _http.PostAsJsonAsync(BaseUrl + "/dev/token", new { tenantId = tenant, accountId = _args.Option("account", "dev-admin") });
+        // A buffered body (with Content-Length), so the tenant and account are never lost on the way.
+        var json = new JsonObject { ["tenantId"] = tenant, ["accountId"] = _args.Option("account", "dev-admin") }.ToJsonString();
+        using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Post, BaseUrl + "/dev/token") { Content = content });
+        var where = dataDir is null ? "No development key in .data or src/BluBees.Api/.data (use --data-dir)" : $"No development key in '{Path.GetFullPath(dataDir)}'";
         if (!response.IsSuccessStatusCode)
         {
-            throw new CliException($"No development key in '{Path.GetFullPath(dataDir)}' and {BaseUrl}/dev/token answered {(int)response.StatusCode}. Is the backend running in development mode?");
+            throw new CliException($"{where}, and {BaseUrl}/dev/token answered {(int)response.StatusCode}. Is the backend running in development mode at this URL?");
         }
 
-        return _token = (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
+        var token = TryParse(await response.Content.ReadAsStringAsync())?["token"] as JsonValue;
+        return _token = token?.GetValueKind() == JsonValueKind.String
+            ? token.GetValue<string>()
+            : throw new CliException($"{BaseUrl}/dev/token did not answer like a BluBees backend (no token in its answer). Check --url.");
     }
 
     public DevTokenRequest Request(string tenant) => new(_args.Option("app-id", DevAppId), tenant, DevCloudId, "https://api.atlassian.com/ex/jira/" + DevCloudId)
@@ -67,33 +106,43 @@ internal sealed class BackendClient : IDisposable
             request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
         }
 
-        HttpResponseMessage response;
+        using var response = await SendRawAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        if (text.Length == 0)
+        {
+            return ((int)response.StatusCode, null);
+        }
+
+        // Anything that is not JSON did not come from a BluBees backend (a proxy, another server on that port).
+        return TryParse(text) is { } parsed
+            ? ((int)response.StatusCode, parsed)
+            : throw new CliException($"{BaseUrl} answered HTTP {(int)response.StatusCode} with {response.Content.Headers.ContentType?.MediaType ?? "no content type"}, not JSON: is it a BluBees backend? Check --url.");
+    }
+
+    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request)
+    {
+        using (request)
+        {
+            try
+            {
+                return await _http.SendAsync(request);
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new CliException($"Cannot reach the backend at {BaseUrl}: {ex.Message}. Start it with: dotnet run --project src/BluBees.Api (or point --url at it).");
+            }
+        }
+    }
+
+    private static JsonNode? TryParse(string text)
+    {
         try
         {
-            response = await _http.SendAsync(request);
+            return JsonNode.Parse(text);
         }
-        catch (HttpRequestException ex)
+        catch (JsonException)
         {
-            throw new CliException($"Cannot reach the backend at {BaseUrl}: {ex.Message}. Start it with: dotnet run --project src/BluBees.Api");
-        }
-
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync();
-            JsonNode? parsed = null;
-            if (text.Length > 0)
-            {
-                try
-                {
-                    parsed = JsonNode.Parse(text);
-                }
-                catch (JsonException)
-                {
-                    parsed = JsonValue.Create(text);
-                }
-            }
-
-            return ((int)response.StatusCode, parsed);
+            return null;
         }
     }
 

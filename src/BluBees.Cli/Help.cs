@@ -2,31 +2,49 @@ namespace BluBees.Cli;
 
 internal static class Help
 {
-    public static int Print()
+    public const string Text = """
+        blubees — BluBees operator and developer tool
+
+        Development (talks to a backend running in development mode; default --url http://127.0.0.1:5080):
+          token [--tenant ID] [--account ID]            print a development Forge Invocation Token
+          event send created|updated|commented|deleted  send a realistic Jira event to /forge/events
+                [--issue OPS-42] [--summary TEXT]
+          connection create FILE.json | connection list
+          rule create FILE.json | rule list             steps may name a connection by its (unique) name
+          rule dry-run RULE_ID created|updated|commented|deleted
+          runs [--rule ID] [--status S] [--limit N] [--json]
+                                                        the tenant's recent runs (metadata only)
+          runs show RUN_ID
+          sink [--port 5090]                            a loopback "third-party API" that prints what it receives
+
+        Operator (works on the store directly, with the backend's settings as environment variables):
+          keys rotate [--retire] [--data-dir DIR]       new key-encryption key; re-wrap every tenant's data key
+          backup export --tenant ID --out FILE (--passphrase-env VAR | --key-file FILE) [--data-dir DIR]
+          backup restore --in FILE (--passphrase-env VAR | --key-file FILE) [--tenant ID] [--data-dir DIR]
+
+        Support staff (token from the company identity provider, read from an environment variable):
+          support runs --tenant ID --token-env VAR [--status S] [--rule ID] [--limit N] [--json]
+          support run RUN_ID --tenant ID --token-env VAR
+
+        Common options:
+          --url URL          backend base URL, e.g. http://127.0.0.1:5081 (or env BLUBEES_URL; default http://127.0.0.1:5080)
+          --data-dir DIR     the backend's data directory, for the development key (default: .data, then
+                             src/BluBees.Api/.data, where `dotnet run --project src/BluBees.Api` keeps it)
+          --tenant ID        the installation id to act as (default: the development tenant)
+
+        Exit codes: 0 done, 1 the backend refused the request, 2 a usage or connection error.
+        """;
+
+    public static int Print(TextWriter output)
     {
-        Console.WriteLine("""
-            blubees — BluBees operator and developer tool
-
-            Development (talks to a backend running in development mode; default --url http://127.0.0.1:5080):
-              token [--tenant ID] [--account ID]            print a development Forge Invocation Token
-              event send created|updated|commented          send a realistic Jira event to /forge/events
-                    [--issue OPS-42] [--summary TEXT]
-              connection create FILE.json | connection list
-              rule create FILE.json | rule list             steps may name a connection by its name
-              rule dry-run RULE_ID created|updated|commented
-              runs [--rule ID] [--status S] [--limit N]     the tenant's recent runs (metadata only)
-              runs show RUN_ID
-              sink [--port 5090]                            a loopback "third-party API" that prints what it receives
-
-            Support staff (token from the company identity provider, read from an environment variable):
-              support runs --tenant ID --token-env VAR [--status S] [--rule ID] [--limit N] [--json]
-              support run RUN_ID --tenant ID --token-env VAR
-
-            Common options:
-              --url URL          backend base URL (or env BLUBEES_URL)
-              --data-dir DIR     where the backend keeps its data (default .data); the development key is read from it
-              --tenant ID        the installation id to act as (default: the development tenant)
-            """);
+        output.WriteLine(Text);
         return 0;
+    }
+
+    /// <summary>An unknown command is a usage error: it says so on standard error and exits 2, so scripts notice.</summary>
+    public static int Unknown(IReadOnlyList<string> positional, TextWriter error)
+    {
+        error.WriteLine($"error: unknown command '{string.Join(' ', positional)}'. Run 'blubees help' for the list of commands.");
+        return 2;
     }
 }

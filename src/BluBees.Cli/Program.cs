@@ -3,6 +3,7 @@ using BluBees.Cli.Commands;
 using Spectre.Console;
 
 var cli = new CliArgs(args);
+Terminal.Configure();
 try
 {
     return await Dispatch(cli);
@@ -17,9 +18,16 @@ catch (HttpRequestException ex)
     AnsiConsole.MarkupLineInterpolated($"[red]error:[/] cannot reach the backend ({ex.Message}). Start it with: dotnet run --project src/BluBees.Api");
     return 2;
 }
+catch (TaskCanceledException)
+{
+    AnsiConsole.MarkupLine("[red]error:[/] the backend did not answer within 30 seconds.");
+    return 2;
+}
 
 static Task<int> Dispatch(CliArgs cli) => (cli.Positional.ElementAtOrDefault(0), cli.Positional.ElementAtOrDefault(1)) switch
 {
+    (null, _) or ("help", _) => Task.FromResult(Help.Print(Console.Out)),
+    _ when cli.Flag("help") || cli.Flag("h") => Task.FromResult(Help.Print(Console.Out)),
     ("token", _) => DevCommands.TokenAsync(cli),
     ("event", "send") => EventCommands.SendAsync(cli),
     ("connection", "create") => ConfigCommands.CreateConnectionAsync(cli),
@@ -28,12 +36,12 @@ static Task<int> Dispatch(CliArgs cli) => (cli.Positional.ElementAtOrDefault(0),
     ("rule", "list") => ConfigCommands.ListAsync(cli, "/api/rules"),
     ("rule", "dry-run") => EventCommands.DryRunAsync(cli),
     ("runs", "show") => RunCommands.ShowAsync(cli),
-    ("runs", _) => RunCommands.ListAsync(cli),
+    ("runs", null) => RunCommands.ListAsync(cli),
     ("sink", _) => SinkCommand.RunAsync(cli),
     ("support", "runs") => BluBees.Cli.Support.SupportCommands.RunsAsync(cli),
     ("support", "run") => BluBees.Cli.Support.SupportCommands.RunAsync(cli),
     ("keys", "rotate") => BluBees.Cli.Operator.OperatorCommands.KeysRotateAsync(cli),
     ("backup", "export") => BluBees.Cli.Operator.OperatorCommands.BackupExportAsync(cli),
     ("backup", "restore") => BluBees.Cli.Operator.OperatorCommands.BackupRestoreAsync(cli),
-    _ => Task.FromResult(Help.Print()),
+    _ => Task.FromResult(Help.Unknown(cli.Positional, Console.Error)),
 };

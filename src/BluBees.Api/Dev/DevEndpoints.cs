@@ -19,7 +19,8 @@ public static class DevEndpoints
     internal static async Task<IResult> MintAsync(HttpContext context, DevTokenIssuer issuer, IOptions<ForgeOptions> forge, IOptions<DevOptions> dev, TimeProvider time)
     {
         var request = new DevTokenBody(null, null, null);
-        if (context.Request.ContentLength is > 0)
+        // Chunked bodies (no Content-Length) count too: a client's tenant must never be silently ignored.
+        if (context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Request.Headers.TransferEncoding.Count > 0))
         {
             var (body, problem) = await JsonBody.ReadAsync<DevTokenBody>(context.Request, 4096);
             if (problem is not null)

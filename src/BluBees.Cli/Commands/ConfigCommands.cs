@@ -26,21 +26,31 @@ internal static class ConfigCommands
             }
 
             var byName = (list?["items"] as JsonArray ?? []).OfType<JsonObject>()
-                .GroupBy(c => c["name"]!.ToString(), StringComparer.OrdinalIgnoreCase)
-                .ToDictionary(g => g.Key, g => g.First()["id"]!.ToString(), StringComparer.OrdinalIgnoreCase);
+                .Where(c => c["name"] is JsonValue && c["id"] is JsonValue)
+                .ToLookup(c => c["name"]!.ToString(), c => c["id"]!.ToString(), StringComparer.OrdinalIgnoreCase);
             foreach (var step in steps.OfType<JsonObject>())
             {
                 if (step["connection"]?.ToString() is { } name && !name.StartsWith("conn_", StringComparison.Ordinal))
                 {
-                    step["connection"] = byName.TryGetValue(name, out var id)
-                        ? id
-                        : throw new CliException($"No connection named '{name}'. Create it first: blubees connection create samples/connection.json");
+                    step["connection"] = ResolveConnection(byName, name);
                 }
             }
         }
 
         var (status, result) = await backend.SendAsync(HttpMethod.Post, "/api/rules", body);
         return Output.Result(status, result);
+    }
+
+    /// <summary>A name must match exactly one connection: never silently the first of several.</summary>
+    public static string ResolveConnection(ILookup<string, string> byName, string name)
+    {
+        var ids = byName[name].ToList();
+        return ids.Count switch
+        {
+            1 => ids[0],
+            0 => throw new CliException($"No connection named '{name}'. Create it first (blubees connection create FILE.json) or use its id (blubees connection list)."),
+            _ => throw new CliException($"{ids.Count} connections are named '{name}' ({string.Join(", ", ids)}): use the id of the one you mean."),
+        };
     }
 
     public static async Task<int> ListAsync(CliArgs cli, string path)

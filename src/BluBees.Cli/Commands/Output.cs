@@ -6,7 +6,8 @@ namespace BluBees.Cli.Commands;
 
 internal static class Output
 {
-    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true };
+    /// <summary>Indented, and readable: no \u-escapes for '+', quotes or non-ASCII (it is printed, never embedded in HTML).</summary>
+    public static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Prints a backend answer; non-2xx answers print their ProblemDetails and give exit code 1.</summary>
     public static int Result(int status, JsonNode? body)

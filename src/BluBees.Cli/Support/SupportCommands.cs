@@ -10,7 +10,7 @@ namespace BluBees.Cli.Support;
 /// </summary>
 internal static class SupportCommands
 {
-    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Pretty = Commands.Output.Pretty;
 
     public static Task<int> RunsAsync(CliArgs cli) => RunsAsync(cli, Console.Out, Environment.GetEnvironmentVariable);
 

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using BluBees.Api.Tests.Harness;
+using BluBees.Cli;
+using BluBees.Cli.Commands;
+using BluBees.Engine.DevTokens;
+
+namespace BluBees.Api.Tests.Cli;
+
+/// <summary>The CLI's usage errors, output formats and development-token lookup, as a newcomer meets them.</summary>
+public sealed class CliUsageTests
+{
+    private static async Task<(int Code, string Stdout, string Stderr)> RunCliAsync(IDictionary<string, string>? environment = null, string? workingDirectory = null, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? Path.GetTempPath() };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "blubees.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("BLUBEES_URL");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [TestCase("frobnicate")]
+    [TestCase("rule", "explode")]
+    [TestCase("runs", "everything")]
+    public async Task An_unknown_command_is_a_usage_error_on_stderr(params string[] args)
+    {
+        var (code, stdout, stderr) = await RunCliAsync(args: args);
+        Assert.That(code, Is.EqualTo(2), "scripts must notice a typo");
+        Assert.That(stderr, Does.Contain("unknown command").And.Contain(string.Join(' ', args)));
+        Assert.That(stdout, Is.Empty);
+    }
+
+    [Test]
+    public async Task Help_lists_every_command_and_exits_zero()
+    {
+        foreach (var args in new[] { Array.Empty<string>(), ["help"], ["--help"] })
+        {
+            var (code, stdout, _) = await RunCliAsync(args: args);
+            Assert.That(code, Is.Zero);
+            Assert.That(stdout, Does.Contain("runs [--rule ID] [--status S] [--limit N] [--json]")
+                .And.Contain("keys rotate").And.Contain("backup export").And.Contain("backup restore")
+                .And.Contain("created|updated|commented|deleted").And.Contain("--url"));
+        }
+    }
+
+    [TestCase("127.0.0.1:5080")]
+    [TestCase("localhost")]
+    [TestCase("ftp://127.0.0.1/")]
+    [TestCase("http://")]
+    public async Task A_url_without_a_usable_scheme_is_a_clear_error_without_a_stack_trace(string url)
+    {
+        var (code, stdout, stderr) = await RunCliAsync(args: ["runs", "--url", url, "--data-dir", Path.GetTempPath()]);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stdout + stderr, Does.Contain("--url must be an absolute http:// or https:// URL"));
+        Assert.That(stdout + stderr, Does.Not.Contain("   at "), "no stack trace");
+    }
+
+    [Test]
+    public async Task A_url_pointing_at_another_server_says_so_without_a_stack_trace()
+    {
+        await using var other = await LoopbackServer.StartAsync(async context =>
+        {
+            context.Response.ContentType = "text/html";
+            await context.Response.WriteAsync("<html>not blubees</html>");
+        });
+        var (code, stdout, stderr) = await RunCliAsync(args: ["runs", "--url", other.Address.ToString(), "--data-dir", Path.GetTempPath()]);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stdout + stderr, Does.Contain("not JSON").Or.Contain("did not answer like a BluBees backend"));
+        Assert.That(stdout + stderr, Does.Not.Contain("   at "), "no stack trace");
+    }
+
+    [Test]
+    public void A_url_keeps_its_port_and_path_and_loses_a_trailing_slash()
+    {
+        Assert.That(BackendClient.ParseBaseUrl("http://127.0.0.1:5081/"), Is.EqualTo("http://127.0.0.1:5081"));
+        Assert.That(BackendClient.ParseBaseUrl("https://blubees.example/prefix/"), Is.EqualTo("https://blubees.example/prefix"));
+    }
+
+    [Test]
+    public void Json_output_is_readable_not_escaped()
+    {
+        var text = new JsonObject { ["summary"] = "a+b \"quoted\" • ünïcode <tag>" }.ToJsonString(Output.Pretty);
+        Assert.That(text, Does.Contain("a+b \\\"quoted\\\" • ünïcode <tag>"));
+        Assert.That(text, Does.Not.Contain("\\u"));
+    }
+
+    [Test]
+    public void The_development_key_is_found_where_dotnet_run_keeps_it()
+    {
+        var root = Directory.CreateTempSubdirectory("blubees-cli-").FullName;
+        try
+        {
+            Assert.That(BackendClient.FindDataDirectory(null, root), Is.Null, "no key anywhere");
+            var runData = Path.Combine(root, "src", "BluBees.Api", ".data");
+            using (DevTokenIssuer.LoadOrCreate(runData))
+            {
+            }
+
+            Assert.That(BackendClient.FindDataDirectory(null, root), Is.EqualTo(runData));
+            var local = Path.Combine(root, ".data");
+            using (DevTokenIssuer.LoadOrCreate(local))
+            {
+            }
+
+            Assert.That(BackendClient.FindDataDirectory(null, root), Is.EqualTo(local), ".data in the working directory wins");
+            Assert.That(BackendClient.FindDataDirectory("/explicit", root), Is.EqualTo("/explicit"), "--data-dir wins over both");
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Test]
+    public void A_connection_name_must_match_exactly_one_connection()
+    {
+        var byName = new[] { ("Sink", "conn_a"), ("sink", "conn_b"), ("AI", "conn_c") }.ToLookup(p => p.Item1, p => p.Item2, StringComparer.OrdinalIgnoreCase);
+        Assert.That(ConfigCommands.ResolveConnection(byName, "ai"), Is.EqualTo("conn_c"));
+        var ambiguous = Assert.Throws<CliException>(() => ConfigCommands.ResolveConnection(byName, "Sink"))!;
+        Assert.That(ambiguous.Message, Does.Contain("conn_a").And.Contain("conn_b"));
+        Assert.That(Assert.Throws<CliException>(() => ConfigCommands.ResolveConnection(byName, "Nope"))!.Message, Does.Contain("No connection named 'Nope'"));
+    }
+
+    [Test]
+    public async Task The_dev_token_endpoint_honours_a_chunked_body()
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var backend = await BackendHost.StartAsync(issuer, new Dictionary<string, string?> { ["DevIssuer:Enabled"] = "true" });
+        const string tenant = "ari:cloud:ecosystem::installation/00000000-0000-4000-8000-0000000chunk";
+        using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes($$"""{"tenantId":"{{tenant}}"}""")));
+        content.Headers.ContentType = new("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(backend.Address, "/dev/token")) { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+        using var response = await backend.Client.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+        var token = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["token"]!.GetValue<string>();
+        var payload = Encoding.UTF8.GetString(Convert.FromBase64String(Pad(token.Split('.')[1])));
+        Assert.That(payload, Does.Contain(tenant.Replace("/", "\\/", StringComparison.Ordinal)).Or.Contain(tenant), "the tenant in the body is the token's tenant");
+    }
+
+    private static string Pad(string base64Url)
+    {
+        var s = base64Url.Replace('-', '+').Replace('_', '/');
+        return s.PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '=');
+    }
+}
