@@ -30,7 +30,14 @@ internal sealed class BenchBackend : IAsyncDisposable
     public string DataDirectory { get; }
     public string TenantId { get; }
 
-    public static async Task<BenchBackend> StartAsync(BenchIssuer issuer, Sink sink, int workerConcurrency, int queueCapacity)
+    /// <summary>
+    /// The bench connection's limits, set explicitly: the highest the validator allows, so the engine is what is
+    /// measured. A connection left at its defaults is capped at 50 requests/s and 10 in flight; with
+    /// <paramref name="defaultLimits"/> the bench measures exactly that, as its own line.
+    /// </summary>
+    public static readonly ConnectionResilience EngineLimits = new() { RequestsPerSecond = 1000, MaxConcurrency = 100, QueueLimit = 1000 };
+
+    public static async Task<BenchBackend> StartAsync(BenchIssuer issuer, Sink sink, int workerConcurrency, int queueCapacity, bool defaultLimits = false)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "blubees-bench", Guid.NewGuid().ToString("N"));
         var config = new Dictionary<string, string?>
@@ -59,12 +66,12 @@ internal sealed class BenchBackend : IAsyncDisposable
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var tenantId = "ari:cloud:ecosystem::installation/" + Guid.NewGuid();
         var backend = new BenchBackend(app, address, dataDirectory, tenantId);
-        await backend.SeedAsync(sink.Address);
+        await backend.SeedAsync(sink.Address, defaultLimits ? null : EngineLimits);
         return backend;
     }
 
     /// <summary>Install, connection and rule through the engine's own services (the admin API would need a fake Jira).</summary>
-    private async Task SeedAsync(Uri sinkAddress)
+    private async Task SeedAsync(Uri sinkAddress, ConnectionResilience? limits)
     {
         var ct = CancellationToken.None;
         var tenant = new TenantContext(TenantId, "cloud-bench", "https://api.atlassian.com/ex/jira/cloud-bench");
@@ -75,6 +82,7 @@ internal sealed class BenchBackend : IAsyncDisposable
             BaseUrl = new Uri(sinkAddress, "/api/v2").ToString(),
             Auth = new ConnectionAuth { Type = "bearer" },
             Secret = "bench-secret-" + Guid.NewGuid().ToString("N"),
+            Resilience = limits,
         }, ct);
         var connectionId = connection.Value?.Id ?? throw new InvalidOperationException("Seeding the connection failed: " + connection.Errors + connection.Detail);
         var rule = await _app.Services.GetRequiredService<RuleService>().CreateAsync(TenantId, BenchScenario.Rule(connectionId), "bench", ct);

@@ -29,10 +29,13 @@ internal sealed record Comparison(
         ["yarp"] = "a reverse proxy (YARP) adds about 1 ms at p50 over calling the backend directly",
     };
 
+    public const string DefaultLimitsMarker = "default connection limits";
+
     public static IReadOnlyList<Comparison> From(IReadOnlyList<PhaseResult> phases)
     {
         var comparisons = new List<Comparison>();
-        foreach (var group in phases.GroupBy(p => (p.WorkerConcurrency, p.ClientConcurrency)))
+        // The default-limits phase measures the connection's rate limit by design: never compared as the engine.
+        foreach (var group in phases.Where(p => !p.Name.Contains(DefaultLimitsMarker, StringComparison.Ordinal)).GroupBy(p => (p.WorkerConcurrency, p.ClientConcurrency)))
         {
             var direct = group.FirstOrDefault(p => p.Kind == "direct");
             var paced = group.FirstOrDefault(p => p.Kind == "engine-paced");

@@ -48,6 +48,17 @@ internal static class ThroughputRunner
             results.Add(await runner.EngineAsync($"engine paced c1 w{workers}", backend, tokens, options.LatencyEvents, 1, workers, paced: true));
         }
 
+        // The same paced phase on a connection left at its default limits (50 requests/s, 10 in flight): what a
+        // rule on an untuned connection gets. Its own line, never mistaken for the engine's throughput.
+        var firstWorkers = options.WorkerConcurrency[0];
+        var limitedEvents = Math.Min(options.Events, 1_000);
+        progress($"default connection limits: engine paced, {limitedEvents} events (capped at 50 requests/s by design)");
+        await using (var limited = await BenchBackend.StartAsync(issuer, sink, firstWorkers, queueCapacity, defaultLimits: true))
+        {
+            var tokens = new TokenPool(issuer, limited.TenantId, size: 64);
+            results.Add(await runner.EngineAsync($"engine paced w{firstWorkers}, {Report.Comparison.DefaultLimitsMarker} (50/s)", limited, tokens, limitedEvents, options.Concurrency, firstWorkers, paced: true));
+        }
+
         return results;
     }
 }
