@@ -97,10 +97,15 @@ internal sealed class BackendClient : IDisposable
         AccountId = _args.Option("account", "dev-admin"),
     };
 
-    public async Task<(int Status, JsonNode? Body)> SendAsync(HttpMethod method, string path, JsonNode? body = null)
+    public async Task<(int Status, JsonNode? Body)> SendAsync(HttpMethod method, string path, JsonNode? body = null, IReadOnlyDictionary<string, string>? headers = null)
     {
         using var request = new HttpRequestMessage(method, BaseUrl + path);
         request.Headers.Authorization = new("Bearer", await TokenAsync());
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
         if (body is not null)
         {
             request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");

@@ -8,7 +8,8 @@ internal static class Help
         Development (talks to a backend running in development mode; default --url http://127.0.0.1:5080):
           token [--tenant ID] [--account ID]            print a development Forge Invocation Token
           event send created|updated|commented|deleted  send a realistic Jira event to /forge/events
-                [--issue OPS-42] [--summary TEXT]
+                [--issue OPS-42] [--summary TEXT]       with the development system token, as Forge sends one
+                [--system-token T | --no-system-token]  (default dev-system-token, what `jira` accepts)
           connection create FILE.json | connection list
           rule create FILE.json | rule list             steps may name a connection by its (unique) name
           rule dry-run RULE_ID created|updated|commented|deleted
@@ -16,6 +17,8 @@ internal static class Help
                                                         the tenant's recent runs (metadata only)
           runs show RUN_ID
           sink [--port 5090]                            a loopback "third-party API" that prints what it receives
+          jira [--port 5091] [--system-token T]         a loopback development Jira for jira.* steps (issues in memory);
+                                                        run the backend with Jira__ApiBaseUrlOverride=http://127.0.0.1:5091
 
         Operator (works on the store directly, with the backend's settings as environment variables):
           keys rotate [--retire] [--data-dir DIR]       new key-encryption key; re-wrap every tenant's data key

@@ -9,7 +9,12 @@ internal static class EventCommands
         var kind = cli.At(2, "event kind (created, updated or commented)");
         var evt = SampleEvents.Create(kind, cli.Option("issue", "OPS-42"), DateTimeOffset.UtcNow, cli.Option("summary"));
         using var backend = new BackendClient(cli);
-        var (status, body) = await backend.SendAsync(HttpMethod.Post, "/forge/events", evt);
+        // Forge sends the app's system token with every remote event when the manifest asks for it
+        // (remotes[].auth.appSystemToken); jira.* steps act with it. `blubees jira` accepts the same default.
+        var headers = cli.Flag("no-system-token")
+            ? new Dictionary<string, string>()
+            : new Dictionary<string, string> { ["x-forge-oauth-system"] = cli.Option("system-token", DevJira.DefaultSystemToken) };
+        var (status, body) = await backend.SendAsync(HttpMethod.Post, "/forge/events", evt, headers);
         if (status is >= 200 and < 300)
         {
             Console.WriteLine($"{evt["eventType"]} for {evt["issue"]!["key"]}: {body?["status"]} (HTTP {status}). See the run with: blubees runs");

@@ -1,0 +1,27 @@
+using System.Globalization;
+
+namespace BluBees.Cli.Commands;
+
+/// <summary><c>blubees jira [--port 5091] [--system-token T]</c>: runs <see cref="DevJira"/> until Ctrl+C.</summary>
+internal static class DevJiraCommand
+{
+    public static async Task<int> RunAsync(CliArgs cli)
+    {
+        var portText = cli.Option("port", "5091");
+        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            throw new CliException($"--port must be a port number from 1 to 65535, not '{portText}'.");
+        }
+
+        await using var jira = await DevJira.StartAsync(port, cli.Option("system-token", DevJira.DefaultSystemToken), Console.Out);
+        Console.WriteLine($"""
+            Development Jira on {jira.Address} (Ctrl+C to stop). Start the backend against it:
+              Jira__ApiBaseUrlOverride={jira.Address} dotnet run --project src/BluBees.Api
+            then send events with the matching system token (the default): blubees event send updated
+            """);
+        var stopped = new TaskCompletionSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stopped.TrySetResult(); };
+        await stopped.Task;
+        return 0;
+    }
+}
