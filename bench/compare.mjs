@@ -51,6 +51,10 @@ function metrics(r) {
     out.push([`transfer ${t.mode} ${t.bytes}: MB/s`, t.megabytesPerSecond, true]);
     out.push([`transfer ${t.mode} ${t.bytes}: peak working set`, t.peakWorkingSet, false]);
   }
+  if (r.fairness) {
+    out.push(['fairness: tenant B p99 beside a hanging tenant ms', r.fairness.noisy?.p99, false]);
+    out.push(['fairness: p99 ratio', r.fairness.p99Ratio, false]);
+  }
   for (const m of r.micro ?? []) out.push([`micro ${m.name}: mean ns`, m.meanNs, false]);
   for (const [k, v] of Object.entries(r.startup ?? {})) if (typeof v === 'number') out.push([`startup ${k} ms`, v, false]);
   // Repeated rounds of one measurement (transfers run twice): keep the best, as docs/benchmarks.md does.

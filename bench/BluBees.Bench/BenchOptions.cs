@@ -8,6 +8,9 @@ internal sealed record BenchOptions
     public bool Throughput { get; init; } = true;
     public bool Streaming { get; init; } = true;
     public bool Micro { get; init; } = true;
+    public bool Fairness { get; init; } = true;
+    public double FairnessRate { get; init; } = 10;
+    public TimeSpan FairnessSeconds { get; init; } = TimeSpan.FromSeconds(60);
     public bool Quick { get; init; }
     public int Events { get; init; } = 5_000;
     public int Concurrency { get; init; } = 16;
@@ -32,6 +35,7 @@ internal sealed record BenchOptions
         TransferSizesMiB = [256, 1024],
         TransferRepeat = 1,
         MicroJob = "quick",
+        FairnessSeconds = TimeSpan.FromSeconds(20),
     };
 
     public const string Usage = """
@@ -39,7 +43,8 @@ internal sealed record BenchOptions
           --throughput          run part 1 (event throughput and added latency)
           --streaming           run part 2 (streaming transfers: engine vs direct copy)
           --micro               run part 3 (BenchmarkDotNet micro-benchmarks)
-                                (none of the three: all of them; any: only those)
+          --fairness            run part 4 (noisy neighbour: tenant A's third party hangs; tenant B's p99)
+                                (none of the four: all of them; any: only those)
           --quick               short run: 1000 events, workers 4, transfers 256 MiB and 1 GiB once, micro 'quick'
           --events N            events (and direct requests) per measured phase       default 5000
           --concurrency N       client concurrency (in-flight requests)                default 16
@@ -49,6 +54,8 @@ internal sealed record BenchOptions
           --sizes A,B           transfer sizes in MiB                                  default 1024,4096
           --repeat N            rounds per transfer size (direct, engine; best kept)   default 2
           --drain-timeout S     seconds to wait for the sink to receive every event     default 300
+          --fairness-rate N     events/s each tenant sends in part 4                   default 10
+          --fairness-seconds S  seconds each part-4 phase lasts                        default 60 (quick 20)
           --micro-job J         quick | short | medium | dry (BenchmarkDotNet job)     default short
           --out PATH            results JSON                                           default artifacts/bench/results.json
         """;
@@ -56,15 +63,17 @@ internal sealed record BenchOptions
     public static BenchOptions Parse(string[] args)
     {
         var o = args.Contains("--quick") ? QuickDefaults(new BenchOptions()) : new BenchOptions();
-        var parts = new[] { "--throughput", "--streaming", "--micro" };
+        var parts = new[] { "--throughput", "--streaming", "--micro", "--fairness" };
         var any = args.Any(parts.Contains);
-        o = o with { Throughput = !any || args.Contains("--throughput"), Streaming = !any || args.Contains("--streaming"), Micro = !any || args.Contains("--micro") };
+        o = o with { Throughput = !any || args.Contains("--throughput"), Streaming = !any || args.Contains("--streaming"), Micro = !any || args.Contains("--micro"), Fairness = !any || args.Contains("--fairness") };
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             o = args[i] switch
             {
-                "--throughput" or "--streaming" or "--micro" or "--quick" => o,
+                "--throughput" or "--streaming" or "--micro" or "--fairness" or "--quick" => o,
+                "--fairness-rate" => o with { FairnessRate = Positive(Next(), "--fairness-rate") },
+                "--fairness-seconds" => o with { FairnessSeconds = TimeSpan.FromSeconds(Positive(Next(), "--fairness-seconds")) },
                 "--events" => o with { Events = Positive(Next(), "--events") },
                 "--concurrency" => o with { Concurrency = Positive(Next(), "--concurrency") },
                 "--workers" => o with { WorkerConcurrency = List(Next(), "--workers") },

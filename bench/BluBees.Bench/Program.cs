@@ -39,6 +39,7 @@ AnsiConsole.MarkupLineInterpolated($"[bold]BluBees bench[/] — {machine.Logical
 IReadOnlyList<PhaseResult> phases = [];
 IReadOnlyList<TransferResult> transfers = [];
 IReadOnlyList<MicroResult> micro = [];
+BluBees.Bench.Fairness.FairnessResult? fairness = null;
 void Progress(string message) => AnsiConsole.MarkupLineInterpolated($"[grey]{DateTime.Now:HH:mm:ss}[/] {message}");
 if (options.Throughput)
 {
@@ -48,6 +49,11 @@ if (options.Throughput)
 if (options.Streaming)
 {
     transfers = await StreamingRunner.RunAsync(options, Progress);
+}
+
+if (options.Fairness)
+{
+    fairness = await BluBees.Bench.Fairness.FairnessRunner.RunAsync(options, Progress);
 }
 
 if (options.Micro)
@@ -65,7 +71,8 @@ var results = new BenchResults(
     Comparison.Anchors,
     transfers,
     StreamingComparison.From(transfers),
-    micro);
+    micro,
+    fairness);
 await results.WriteAsync(options.OutputPath);
 await MarkdownReport.WriteAsync(results, Path.ChangeExtension(options.OutputPath, ".md"));
 ResultsTable.Print(results);

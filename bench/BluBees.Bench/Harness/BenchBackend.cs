@@ -89,6 +89,26 @@ internal sealed class BenchBackend : IAsyncDisposable
         _ = rule.Value ?? throw new InvalidOperationException("Seeding the rule failed: " + rule.Errors + rule.Detail);
     }
 
+    /// <summary>A further tenant with its own connection (to <paramref name="baseUrl"/>, explicit limits) and the bench rule.</summary>
+    public async Task<string> AddTenantAsync(Uri baseUrl, CancellationToken ct = default)
+    {
+        var tenantId = "ari:cloud:ecosystem::installation/" + Guid.NewGuid();
+        var tenant = new TenantContext(tenantId, "cloud-bench", "https://api.atlassian.com/ex/jira/cloud-bench");
+        await _app.Services.GetRequiredService<TenantService>().InstallAsync(tenant, ct);
+        var connection = await _app.Services.GetRequiredService<ConnectionService>().CreateAsync(tenantId, new ConnectionInput
+        {
+            Name = "Bench third party",
+            BaseUrl = new Uri(baseUrl, "/api/v2").ToString(),
+            Auth = new ConnectionAuth { Type = "bearer" },
+            Secret = "bench-secret-" + Guid.NewGuid().ToString("N"),
+            Resilience = EngineLimits,
+        }, ct);
+        var connectionId = connection.Value?.Id ?? throw new InvalidOperationException("Seeding the connection failed: " + connection.Errors + connection.Detail);
+        var rule = await _app.Services.GetRequiredService<RuleService>().CreateAsync(tenantId, BenchScenario.Rule(connectionId), "bench", ct);
+        _ = rule.Value ?? throw new InvalidOperationException("Seeding the rule failed: " + rule.Errors + rule.Detail);
+        return tenantId;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

@@ -17,7 +17,8 @@ internal sealed record BenchResults(
     IReadOnlyDictionary<string, string> Anchors,
     IReadOnlyList<TransferResult> Transfers,
     IReadOnlyList<StreamingComparison> Streaming,
-    IReadOnlyList<MicroResult> Micro)
+    IReadOnlyList<MicroResult> Micro,
+    Fairness.FairnessResult? Fairness)
 {
     private static readonly JsonSerializerOptions JsonOptions = new()
     {

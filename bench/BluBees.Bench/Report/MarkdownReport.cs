@@ -58,6 +58,13 @@ internal static class MarkdownReport
             md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"- Anchor: {StreamingComparison.Anchor}.");
         }
 
+        if (r.Fairness is { } f)
+        {
+            md.AppendLine().AppendLine("| tenant B, events/s per tenant | seconds | workers | alone p50 / p99 ms | beside a hanging tenant A p50 / p99 ms | p99 ratio (target ≤ 2) | missing (alone / beside) |");
+            md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {F(f.EventsPerSecondPerTenant)} | {F(f.Seconds)} | {f.WorkerConcurrency} | {F(f.Baseline.P50)} / {F(f.Baseline.P99)} | {F(f.Noisy.P50)} / {F(f.Noisy.P99)} | {F(f.P99Ratio)} | {f.BaselineMissing} / {f.NoisyMissing} |");
+        }
+
         if (r.Micro.Count > 0)
         {
             md.AppendLine().AppendLine("| micro-benchmark | mean | median | stddev | allocated / op |").AppendLine("|---|---:|---:|---:|---:|");

@@ -30,11 +30,18 @@ internal static class ResultsTable
             AnsiConsole.MarkupLineInterpolated($"  anchor: {StreamingComparison.Anchor}");
         }
 
+        if (results.Fairness is { } f)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[bold]Part 4 — noisy neighbour[/] ({F(f.EventsPerSecondPerTenant)} events/s per tenant, {F(f.Seconds)} s, {f.WorkerConcurrency} workers): tenant B p50/p99 alone {F(f.Baseline.P50)} / {F(f.Baseline.P99)} ms, beside a hanging tenant A {F(f.Noisy.P50)} / {F(f.Noisy.P99)} ms; p99 ratio {F(f.P99Ratio)} (target ≤ {F(FairnessTarget)}); missing {f.BaselineMissing} / {f.NoisyMissing}");
+        }
+
         if (results.Micro.Count > 0)
         {
             AnsiConsole.Write(Micro(results.Micro));
         }
     }
+
+    private const double FairnessTarget = BluBees.Bench.Fairness.FairnessResult.Target;
 
     private static Table Phases(IReadOnlyList<PhaseResult> phases)
     {
