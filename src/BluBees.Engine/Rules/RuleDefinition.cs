@@ -89,6 +89,39 @@ public sealed record StepDefinition
     /// <summary><c>jira.transition</c>: the transition's id (a template).</summary>
     public string? TransitionId { get; init; }
 
+    /// <summary><c>jira.edit</c>: multi-value changes, field to one operation or a list: <c>{"labels": [{"add": "x"}, {"remove": "y"}]}</c>.</summary>
+    public JsonObject? Update { get; init; }
+
+    /// <summary><c>jira.create</c>: the project key (a template); default: the event's project.</summary>
+    public string? Project { get; init; }
+
+    /// <summary><c>jira.create</c>: the issue type's name (a template), e.g. Task or Sub-task.</summary>
+    public string? IssueType { get; init; }
+
+    /// <summary><c>jira.create</c>: the parent issue (a template), for a sub-task.</summary>
+    public string? Parent { get; init; }
+
+    /// <summary><c>jira.assign</c>: the account id (a template); empty unassigns, <c>-1</c> is the project's default.</summary>
+    public string? Assignee { get; init; }
+
+    /// <summary><c>jira.link</c>: the link type's name (a template), e.g. Blocks or Relates.</summary>
+    public string? LinkType { get; init; }
+
+    /// <summary><c>jira.link</c>: Jira's <c>inwardIssue</c> (a template); default: the event's issue.</summary>
+    public string? InwardIssue { get; init; }
+
+    /// <summary><c>jira.link</c>: Jira's <c>outwardIssue</c> (a template); default: the event's issue.</summary>
+    public string? OutwardIssue { get; init; }
+
+    /// <summary><c>jira.search</c>: the JQL (a template).</summary>
+    public string? Jql { get; init; }
+
+    /// <summary><c>jira.search</c>: the fields each result carries (default summary, status, issuetype, assignee).</summary>
+    public IReadOnlyList<string>? Select { get; init; }
+
+    /// <summary><c>jira.search</c>: the most results kept, 1–1000 (default 50); more are not fetched.</summary>
+    public int? MaxResults { get; init; }
+
     /// <summary>ai.chat: the provider's model id.</summary>
     public string? Model { get; init; }
 

@@ -108,6 +108,9 @@ public static class ErrorCategories
     /// the connection's concurrency or rate-limit queue was full, so the call was not attempted.</summary>
     public const string RateLimited = "rate_limited";
 
+    /// <summary>A <c>jira.create</c> field given by name matched no field of the site, or several.</summary>
+    public const string FieldNotFound = "field_not_found";
+
     /// <summary>A Jira transition named by the step is not available for the issue.</summary>
     public const string TransitionNotFound = "transition_not_found";
 

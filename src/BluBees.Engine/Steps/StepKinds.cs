@@ -23,6 +23,10 @@ public static class StepKinds
         [Jira.CompiledJiraStep.EditKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.EditKind, step, path, context.Limits, errors),
         [Jira.CompiledJiraStep.TransitionKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.TransitionKind, step, path, context.Limits, errors),
         [Jira.CompiledJiraStep.FetchKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.FetchKind, step, path, context.Limits, errors),
+        [Jira.CompiledJiraStep.CreateKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.CreateKind, step, path, context.Limits, errors),
+        [Jira.CompiledJiraStep.AssignKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.AssignKind, step, path, context.Limits, errors),
+        [Jira.CompiledJiraStep.LinkKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.LinkKind, step, path, context.Limits, errors),
+        [Jira.CompiledJiraStep.SearchKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.SearchKind, step, path, context.Limits, errors),
         [Ai.CompiledAiStep.KindName] = Ai.AiStepCompiler.Compile,
         [Transfer.CompiledTransferStep.KindName] = Transfer.TransferStepCompiler.Compile,
     }.ToFrozenDictionary(StringComparer.Ordinal);

@@ -3,7 +3,7 @@ using BluBees.Engine.Templates;
 namespace BluBees.Engine.Steps.Jira;
 
 /// <summary>
-/// A compiled Jira action (<c>jira.comment</c>, <c>jira.edit</c>, <c>jira.transition</c>, <c>jira.fetch</c>): every
+/// A compiled Jira action (<c>jira.comment</c>, <c>jira.edit</c>, <c>jira.transition</c>, <c>jira.fetch</c>, <c>jira.create</c>, <c>jira.assign</c>, <c>jira.link</c>, <c>jira.search</c>): every
 /// template parsed once per rule version. <see cref="Issue"/> null means the event's issue.
 /// </summary>
 public sealed record CompiledJiraStep(
@@ -14,26 +14,34 @@ public sealed record CompiledJiraStep(
     IReadOnlyList<KeyValuePair<string, CompiledBody?>> Fields,
     Template? TransitionName,
     Template? TransitionId,
-    bool ContinueOnError) : ICompiledStep
+    bool ContinueOnError,
+    JiraStepExtras? Extras = null) : ICompiledStep
 {
     public const string CommentKind = "jira.comment";
     public const string EditKind = "jira.edit";
     public const string TransitionKind = "jira.transition";
     public const string FetchKind = "jira.fetch";
+    public const string CreateKind = "jira.create";
+    public const string AssignKind = "jira.assign";
+    public const string LinkKind = "jira.link";
+    public const string SearchKind = "jira.search";
 
-    public static readonly IReadOnlyList<string> Kinds = [CommentKind, EditKind, TransitionKind, FetchKind];
+    public static readonly IReadOnlyList<string> Kinds = [CommentKind, EditKind, TransitionKind, FetchKind, CreateKind, AssignKind, LinkKind, SearchKind];
+
+    /// <summary>The kind-specific parts beyond comment, fields and transition (never null).</summary>
+    public JiraStepExtras More => Extras ?? JiraStepExtras.None;
 
     public string? ConnectionId => null;
 
     public string Method => Kind switch
     {
-        CommentKind or TransitionKind => "POST",
-        EditKind => "PUT",
+        CommentKind or TransitionKind or CreateKind or LinkKind or SearchKind => "POST",
+        EditKind or AssignKind => "PUT",
         _ => "GET",
     };
 
-    /// <summary>Whether the step changes the issue (and so can cause events that re-trigger rules).</summary>
-    public bool Writes => Kind != FetchKind;
+    /// <summary>Whether the step changes Jira (and so can cause events that re-trigger rules). A search is a POST that reads.</summary>
+    public bool Writes => Kind is not (FetchKind or SearchKind);
 
     /// <summary>Whether a compiled step writes to Jira: the loop guard counts only rules that do.</summary>
     public static bool IsWrite(ICompiledStep step) => step is CompiledJiraStep { Writes: true };

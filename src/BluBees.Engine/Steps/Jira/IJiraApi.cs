@@ -33,6 +33,33 @@ internal interface IJiraApi
     Task<IApiResponse> TransitionAsync(
         string issueIdOrKey, [Body] JsonObject transition, [Authorize("Bearer")] string token, [Header(JiraTrace.Header)] string trace,
         [Property(JiraCallTally.Key)] JiraCallTally tally, CancellationToken ct);
+
+    [Post("/rest/api/3/issue")]
+    Task<IApiResponse<JsonObject>> CreateIssueAsync(
+        [Body] JsonObject issue, [Authorize("Bearer")] string token, [Header(JiraTrace.Header)] string trace,
+        [Property(JiraCallTally.Key)] JiraCallTally tally, CancellationToken ct);
+
+    [Put("/rest/api/3/issue/{issueIdOrKey}/assignee")]
+    Task<IApiResponse> AssignAsync(
+        string issueIdOrKey, [Body] JsonObject assignee, [Authorize("Bearer")] string token, [Header(JiraTrace.Header)] string trace,
+        [Property(JiraCallTally.Key)] JiraCallTally tally, CancellationToken ct);
+
+    [Post("/rest/api/3/issueLink")]
+    Task<IApiResponse> LinkAsync(
+        [Body] JsonObject link, [Authorize("Bearer")] string token, [Header(JiraTrace.Header)] string trace,
+        [Property(JiraCallTally.Key)] JiraCallTally tally, CancellationToken ct);
+
+    /// <summary>The enhanced JQL search, paged by <c>nextPageToken</c> (the older <c>/rest/api/3/search</c> is removed).</summary>
+    [Post("/rest/api/3/search/jql")]
+    Task<IApiResponse<JsonObject>> SearchAsync(
+        [Body] JsonObject query, [Authorize("Bearer")] string token, [Header(JiraTrace.Header)] string trace,
+        [Property(JiraCallTally.Key)] JiraCallTally tally, CancellationToken ct);
+
+    /// <summary>Every field (system and custom) with its id and name, for <c>jira.create</c>'s fields given by name.</summary>
+    [Get("/rest/api/3/field")]
+    Task<IApiResponse<JsonArray>> GetFieldsAsync(
+        [Authorize("Bearer")] string token, [Header(JiraTrace.Header)] string trace,
+        [Property(JiraCallTally.Key)] JiraCallTally tally, CancellationToken ct);
 }
 
 /// <summary><c>{"transitions": [{"id": "31", "name": "Done"}]}</c></summary>
@@ -43,5 +70,6 @@ internal sealed record JiraTransition(string? Id, string? Name);
 /// <summary>Source-generated serialization for the Jira client (no reflection).</summary>
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(JsonObject))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(JsonArray))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(JiraTransitions))]
 internal sealed partial class JiraJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

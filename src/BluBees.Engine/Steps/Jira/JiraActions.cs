@@ -44,6 +44,10 @@ internal sealed partial class JiraActions(
             CompiledJiraStep.FetchKind => await FetchAsync(call, totals, ct),
             CompiledJiraStep.CommentKind => await WriteAsync(t => call.Api.AddCommentAsync(call.Issue, request.Body!, call.Token, call.Trace, t, ct), totals, ct),
             CompiledJiraStep.EditKind => await WriteAsync(t => call.Api.EditIssueAsync(call.Issue, request.Body!, call.Token, call.Trace, t, ct), totals, ct),
+            CompiledJiraStep.AssignKind => await WriteAsync(t => call.Api.AssignAsync(call.Issue, request.Body!, call.Token, call.Trace, t, ct), totals, ct),
+            CompiledJiraStep.LinkKind => await WriteAsync(t => call.Api.LinkAsync(request.Body!, call.Token, call.Trace, t, ct), totals, ct),
+            CompiledJiraStep.CreateKind => await CreateAsync(call, request, totals, ct),
+            CompiledJiraStep.SearchKind => await SearchAsync(call, request, step.More.MaxResults, totals, ct),
             _ => await TransitionAsync(call, request, totals, ct),
         };
         return Outcome(step, baseUrl.Host, started, totals, category, output);

@@ -27,6 +27,36 @@ internal static class JiraFieldRules
         };
     }
 
+    public const string MultiValueKnown = "labels, components, fixVersions, versions or customfield_<digits>";
+
+    /// <summary>
+    /// <c>jira.create</c> also takes fields by their name in Jira ("Story Points"), resolved to ids at run time, and
+    /// the creation-only system fields; the known ones keep their shape rules.
+    /// </summary>
+    public static string? CheckForCreate(string name, JsonNode? value) => name switch
+    {
+        "summary" or "description" or "labels" or "priority" or "assignee" => Check(name, value),
+        "project" or "issuetype" or "parent" => $"'{name}' is set by the step's own '{(name == "issuetype" ? "issueType" : name)}'",
+        _ when IsCustomField(name) => null,
+        _ when name.Trim().Length is 0 or > 255 => "a field name must be 1 to 255 characters",
+        _ => null,
+    };
+
+    /// <summary>Fields whose values are lists Jira changes with <c>update</c> operations.</summary>
+    public static bool IsMultiValue(string name) => name is "labels" or "components" or "fixVersions" or "versions" || IsCustomField(name);
+
+    /// <summary>An operand of an <c>update</c> operation in Jira's shape: components and versions by name.</summary>
+    public static JsonNode? ShapeOperand(string name, JsonNode? rendered) => name switch
+    {
+        "components" or "fixVersions" or "versions" when JiraValues.Text(rendered) is { } text => new JsonObject { ["name"] = text.Trim() },
+        "labels" when JiraValues.Text(rendered) is { } text => JsonValue.Create(text.Trim()),
+        _ => rendered,
+    };
+
+    /// <summary>System field ids a create may use as they are; any other non-custom name is looked up by name.</summary>
+    public static bool IsSystemFieldId(string name) => name is "summary" or "description" or "labels" or "priority" or "assignee" or "duedate"
+        or "components" or "fixVersions" or "versions" or "environment" or "reporter";
+
     public static bool IsCustomField(string name)
         => name.StartsWith("customfield_", StringComparison.Ordinal) && name.Length is > 12 and <= 32 && name.AsSpan(12).ContainsOnlyDigits();
 

@@ -29,6 +29,10 @@ internal sealed class JiraPreview(TemplateLimits limits, IOptions<JiraActionOpti
             CompiledJiraStep.EditKind => (issuePath, request.Body),
             CompiledJiraStep.TransitionKind => (issuePath + "/transitions", request.Body
                 ?? new JsonObject { ["transition"] = new JsonObject { ["id"] = $"(looked up by name: {request.TransitionName})" } }),
+            CompiledJiraStep.AssignKind => (issuePath + "/assignee", request.Body),
+            CompiledJiraStep.CreateKind => ("/rest/api/3/issue", request.Body),
+            CompiledJiraStep.LinkKind => ("/rest/api/3/issueLink", request.Body),
+            CompiledJiraStep.SearchKind => ("/rest/api/3/search/jql", request.Body),
             _ => (issuePath, null),
         };
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
@@ -43,7 +47,26 @@ internal sealed class JiraPreview(TemplateLimits limits, IOptions<JiraActionOpti
 
         var preview = new DryRunRequest(step.Id, step.Method, site + target, headers, body);
         var output = new JsonObject { ["status"] = null, ["ok"] = null, ["dryRun"] = true };
-        output[step.Kind == CompiledJiraStep.FetchKind ? "issue" : "body"] = null;
+        switch (step.Kind)
+        {
+            case CompiledJiraStep.FetchKind:
+                output["issue"] = null;
+                break;
+            case CompiledJiraStep.SearchKind:
+                // A dry run sends nothing, so there are no results: later steps see an empty list, marked as such.
+                output["issues"] = new JsonArray();
+                output["count"] = 0;
+                output["truncated"] = false;
+                break;
+            case CompiledJiraStep.CreateKind:
+                output["key"] = "(created when the rule runs)";
+                output["id"] = null;
+                output["body"] = null;
+                break;
+            default:
+                output["body"] = null;
+                break;
+        }
         return new StepPreview(preview, null, output);
     }
 }

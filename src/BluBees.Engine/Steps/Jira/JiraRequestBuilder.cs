@@ -6,7 +6,11 @@ using BluBees.Engine.Templates;
 namespace BluBees.Engine.Steps.Jira;
 
 /// <summary>What one Jira step will send, rendered from the run's scope: the issue and the JSON body, if any.</summary>
-internal sealed record JiraRequest(string Issue, JsonObject? Body, string? TransitionName);
+internal sealed record JiraRequest(string Issue, JsonObject? Body, string? TransitionName)
+{
+    /// <summary><c>jira.create</c>: field names (not ids) in <see cref="Body"/> to resolve through Jira's field list.</summary>
+    public IReadOnlyList<string> FieldNames { get; init; } = [];
+}
 
 /// <summary>Renders a compiled Jira step. Failures are values with a closed category; messages never hold scope values.</summary>
 internal static class JiraRequestBuilder
@@ -15,6 +19,12 @@ internal static class JiraRequestBuilder
 
     public static (JiraRequest? Request, BuildFailure? Failure) Build(CompiledJiraStep step, JsonObject scope, TemplateLimits limits)
     {
+        if (step.Kind is CompiledJiraStep.CreateKind or CompiledJiraStep.LinkKind or CompiledJiraStep.SearchKind)
+        {
+            var (extra, extraFailure) = JiraExtraRequests.Build(step, scope, limits);
+            return extra is null ? (null, extraFailure) : Checked(extra);
+        }
+
         if (RenderIssue(step, scope, limits, out var issue) is { } issueFailure)
         {
             return (null, issueFailure);
@@ -52,7 +62,27 @@ internal static class JiraRequestBuilder
                     fields[name] = JiraFieldRules.Shape(name, rendered);
                 }
 
-                body = new JsonObject { ["fields"] = fields };
+                body = fields.Count > 0 ? new JsonObject { ["fields"] = fields } : [];
+                var (update, updateFailure) = JiraExtraRequests.Update(step, scope, limits);
+                if (updateFailure is not null)
+                {
+                    return (null, updateFailure);
+                }
+
+                if (update is not null)
+                {
+                    body["update"] = update;
+                }
+
+                break;
+            case CompiledJiraStep.AssignKind:
+                var (assign, assignFailure) = JiraExtraRequests.Assign(step, scope, limits);
+                if (assignFailure is not null)
+                {
+                    return (null, assignFailure);
+                }
+
+                body = assign;
                 break;
             case CompiledJiraStep.TransitionKind when step.TransitionId is not null:
                 var id = step.TransitionId.Render(scope, limits);
@@ -84,17 +114,17 @@ internal static class JiraRequestBuilder
                 break;
         }
 
-        if (body is not null && JsonSerializer.SerializeToUtf8Bytes(body, JiraJsonContext.Default.JsonObject).Length > MaxBodyBytes)
-        {
-            return (null, new BuildFailure(ErrorCategories.TemplateError, $"the request body exceeds {MaxBodyBytes} bytes"));
-        }
-
-        return (new JiraRequest(issue, body, transitionName), null);
+        return Checked(new JiraRequest(issue, body, transitionName));
     }
+
+    private static (JiraRequest? Request, BuildFailure? Failure) Checked(JiraRequest request)
+        => request.Body is not null && JsonSerializer.SerializeToUtf8Bytes(request.Body, JiraJsonContext.Default.JsonObject).Length > MaxBodyBytes
+            ? (null, new BuildFailure(ErrorCategories.TemplateError, $"the request body exceeds {MaxBodyBytes} bytes"))
+            : (request, null);
 
     public static JsonObject TransitionBody(string transitionId) => new() { ["transition"] = new JsonObject { ["id"] = transitionId } };
 
-    private static BuildFailure? RenderIssue(CompiledJiraStep step, JsonObject scope, TemplateLimits limits, out string issue)
+    internal static BuildFailure? RenderIssue(CompiledJiraStep step, JsonObject scope, TemplateLimits limits, out string issue)
     {
         issue = string.Empty;
         if (step.Issue is null)
@@ -118,6 +148,6 @@ internal static class JiraRequestBuilder
             : JiraValues.IsIssueRef(issue) ? null : new BuildFailure(ErrorCategories.IssueMissing, "issue: did not render an issue key or id");
     }
 
-    private static BuildFailure TemplateFailure(string where, TemplateError error)
+    internal static BuildFailure TemplateFailure(string where, TemplateError error)
         => new(ErrorCategories.TemplateError, $"{where}: {TemplateCompilation.Describe(error)}");
 }

@@ -25,8 +25,18 @@ public static class JiraStepCompiler
             case CompiledJiraStep.CommentKind:
                 comment = CompileComment(step.Body, path + ".body", limits, errors);
                 break;
+            case CompiledJiraStep.EditKind when step.Fields is null && step.Update is not null:
+                break; // multi-value changes only
             case CompiledJiraStep.EditKind:
                 CompileFields(step.Fields, path + ".fields", limits, errors, fields);
+                break;
+            case CompiledJiraStep.CreateKind:
+                CompileFields(step.Fields, path + ".fields", limits, errors, fields, byName: true);
+                if (step.Fields is not null && !step.Fields.ContainsKey("summary"))
+                {
+                    errors.Add(path + ".fields.summary", "is required: a new issue needs a summary");
+                }
+
                 break;
             case CompiledJiraStep.TransitionKind:
                 if ((step.Transition is null) == (step.TransitionId is null))
@@ -46,7 +56,8 @@ public static class JiraStepCompiler
         }
 
         NotUsed(kind != CompiledJiraStep.CommentKind && step.Body is not null, path + ".body", kind, errors);
-        NotUsed(kind != CompiledJiraStep.EditKind && step.Fields is not null, path + ".fields", kind, errors);
+        NotUsed(kind is not (CompiledJiraStep.EditKind or CompiledJiraStep.CreateKind) && step.Fields is not null, path + ".fields", kind, errors);
+        var extras = JiraExtraCompiler.Compile(kind, step, path, limits, errors);
         NotUsed(kind != CompiledJiraStep.TransitionKind && step.Transition is not null, path + ".transition", kind, errors);
         NotUsed(kind != CompiledJiraStep.TransitionKind && step.TransitionId is not null, path + ".transitionId", kind, errors);
         if (step.OnError is not (null or "stop" or "continue"))
@@ -56,7 +67,7 @@ public static class JiraStepCompiler
 
         return errors.Count > before
             ? null
-            : new CompiledJiraStep(step.Id!, kind, issue, comment, fields, transitionName, transitionId, step.OnError == "continue");
+            : new CompiledJiraStep(step.Id!, kind, issue, comment, fields, transitionName, transitionId, step.OnError == "continue", extras);
     }
 
     private static CompiledBody? CompileComment(JsonNode? body, string path, TemplateLimits limits, ValidationErrors errors)
@@ -82,11 +93,13 @@ public static class JiraStepCompiler
         }
     }
 
-    private static void CompileFields(JsonObject? fields, string path, TemplateLimits limits, ValidationErrors errors, List<KeyValuePair<string, CompiledBody?>> compiled)
+    private static void CompileFields(JsonObject? fields, string path, TemplateLimits limits, ValidationErrors errors, List<KeyValuePair<string, CompiledBody?>> compiled, bool byName = false)
     {
         if (fields is null || fields.Count == 0)
         {
-            errors.Add(path, "is required: at least one field to set (summary, description, labels, priority, assignee or customfield_<id>)");
+            errors.Add(path, byName
+                ? "is required: at least the summary; other fields by id or by their name in Jira"
+                : "is required: at least one field to set (summary, description, labels, priority, assignee or customfield_<id>), or 'update' for multi-value changes");
             return;
         }
 
@@ -99,7 +112,7 @@ public static class JiraStepCompiler
         foreach (var (name, value) in fields)
         {
             var fieldPath = $"{path}.{name}";
-            if (JiraFieldRules.Check(name, value) is { } problem)
+            if ((byName ? JiraFieldRules.CheckForCreate(name, value) : JiraFieldRules.Check(name, value)) is { } problem)
             {
                 errors.Add(fieldPath, problem);
                 continue;

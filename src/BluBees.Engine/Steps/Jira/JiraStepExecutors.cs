@@ -33,3 +33,23 @@ internal sealed class JiraFetchExecutor(JiraActions actions, JiraPreview preview
 {
     public override string Kind => CompiledJiraStep.FetchKind;
 }
+
+internal sealed class JiraCreateExecutor(JiraActions actions, JiraPreview preview) : JiraStepExecutor(actions, preview)
+{
+    public override string Kind => CompiledJiraStep.CreateKind;
+}
+
+internal sealed class JiraAssignExecutor(JiraActions actions, JiraPreview preview) : JiraStepExecutor(actions, preview)
+{
+    public override string Kind => CompiledJiraStep.AssignKind;
+}
+
+internal sealed class JiraLinkExecutor(JiraActions actions, JiraPreview preview) : JiraStepExecutor(actions, preview)
+{
+    public override string Kind => CompiledJiraStep.LinkKind;
+}
+
+internal sealed class JiraSearchExecutor(JiraActions actions, JiraPreview preview) : JiraStepExecutor(actions, preview)
+{
+    public override string Kind => CompiledJiraStep.SearchKind;
+}

@@ -7,7 +7,7 @@ namespace BluBees.Engine.Steps.Jira;
 
 public static class JiraStepsServiceCollectionExtensions
 {
-    /// <summary>The Jira action steps (comment, edit, transition, fetch) and the loop guard; options from section <c>Jira</c>.</summary>
+    /// <summary>The Jira action steps (comment, edit, transition, fetch, create, assign, link, search) and the loop guard; options from section <c>Jira</c>.</summary>
     public static IServiceCollection AddJiraSteps(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<JiraActionOptions>().Bind(configuration.GetSection(JiraActionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -20,6 +20,10 @@ public static class JiraStepsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, JiraEditExecutor>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, JiraTransitionExecutor>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, JiraFetchExecutor>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, JiraCreateExecutor>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, JiraAssignExecutor>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, JiraLinkExecutor>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, JiraSearchExecutor>());
         return services;
     }
 }

@@ -12,7 +12,7 @@ internal sealed record JiraRequestSeen(string Method, string Path, string? Autho
 /// A loopback Jira (raw HTTP/1.1 on 127.0.0.1) that speaks the REST v3 endpoints the Jira steps use: issue, comment,
 /// edit, transitions. It records every request and can answer 429 with <c>Retry-After</c> a given number of times.
 /// </summary>
-internal sealed class FakeJiraSite : IAsyncDisposable
+internal sealed partial class FakeJiraSite : IAsyncDisposable
 {
     public const string Token = "sys-token-for-tests";
     private readonly LoopbackServer _server;
@@ -73,6 +73,11 @@ internal sealed class FakeJiraSite : IAsyncDisposable
     private (int Status, string Body) Route(string method, string path, JsonNode? body)
     {
         const string prefix = "/jira/rest/api/3/issue/";
+        if (MoreRoutes(method, path, body) is { } more)
+        {
+            return more;
+        }
+
         if (!path.StartsWith(prefix, StringComparison.Ordinal))
         {
             return (404, """{"errorMessages":["Not found"]}""");

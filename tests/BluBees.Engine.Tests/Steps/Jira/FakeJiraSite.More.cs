@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace BluBees.Engine.Tests.Steps.Jira;
+
+/// <summary>
+/// The Jira REST v3 endpoints of jira.create, jira.assign, jira.link and jira.search, in the documented shapes:
+/// create answers 201 <c>{"id","key","self"}</c>; the enhanced search pages with <c>nextPageToken</c>.
+/// </summary>
+internal sealed partial class FakeJiraSite
+{
+    private int _created = 200;
+
+    /// <summary>Issues the enhanced search finds, in order; <see cref="SearchPageCap"/> per page at most.</summary>
+    public List<JsonObject> SearchResults { get; } = [];
+
+    /// <summary>Jira caps a page below the requested maxResults; the search must follow nextPageToken.</summary>
+    public int SearchPageCap { get; set; } = 100;
+
+    /// <summary>What GET /rest/api/3/field lists.</summary>
+    public JsonArray FieldList { get; } = new(
+        new JsonObject { ["id"] = "summary", ["name"] = "Summary", ["custom"] = false },
+        new JsonObject { ["id"] = "customfield_10016", ["name"] = "Story Points", ["custom"] = true },
+        new JsonObject { ["id"] = "customfield_10020", ["name"] = "Team", ["custom"] = true },
+        new JsonObject { ["id"] = "customfield_10021", ["name"] = "Team", ["custom"] = true });
+
+    private (int Status, string Body)? MoreRoutes(string method, string path, JsonNode? body)
+    {
+        switch (method, path)
+        {
+            case ("POST", "/jira/rest/api/3/issue"):
+                var fields = body?["fields"];
+                if (fields?["project"]?["key"] is null || fields["issuetype"]?["name"] is null || fields["summary"] is null)
+                {
+                    return (400, """{"errorMessages":[],"errors":{"summary":"You must specify a summary of the issue."}}""");
+                }
+
+                var id = Interlocked.Increment(ref _created).ToString(CultureInfo.InvariantCulture);
+                var key = fields["project"]!["key"]!.GetValue<string>() + "-" + id;
+                return (201, new JsonObject { ["id"] = "10" + id, ["key"] = key, ["self"] = "https://jira/rest/api/3/issue/10" + id }.ToJsonString());
+            case ("POST", "/jira/rest/api/3/issueLink"):
+                return body?["type"]?["name"] is null ? (400, """{"errorMessages":["No link type"]}""") : (201, string.Empty);
+            case ("GET", "/jira/rest/api/3/field"):
+                return (200, FieldList.ToJsonString());
+            case ("POST", "/jira/rest/api/3/search/jql"):
+                var start = body?["nextPageToken"] is JsonValue token ? int.Parse(token.GetValue<string>(), CultureInfo.InvariantCulture) : 0;
+                var size = Math.Min(body?["maxResults"]?.GetValue<int>() ?? 50, SearchPageCap);
+                var page = SearchResults.Skip(start).Take(size).Select(i => (JsonNode?)i.DeepClone()).ToArray();
+                var result = new JsonObject { ["issues"] = new JsonArray(page) };
+                if (start + page.Length < SearchResults.Count)
+                {
+                    result["nextPageToken"] = (start + page.Length).ToString(CultureInfo.InvariantCulture);
+                }
+
+                return (200, result.ToJsonString());
+        }
+
+        if (method == "PUT" && path.StartsWith("/jira/rest/api/3/issue/", StringComparison.Ordinal) && path.EndsWith("/assignee", StringComparison.Ordinal))
+        {
+            return body is JsonObject o && o.ContainsKey("accountId") ? (204, string.Empty) : (400, """{"errorMessages":["accountId is required"]}""");
+        }
+
+        return null;
+    }
+}
