@@ -13,7 +13,7 @@ namespace BluBees.Cli.Commands;
 
 /// <summary>
 /// A local stand-in for a Jira Cloud site, for trying <c>jira.*</c> steps in development: it keeps issues in memory,
-/// answers the Jira REST v3 calls the steps make (issue get/edit, comment, transitions) in Jira's documented shapes
+/// answers the Jira REST v3 calls the steps make (issue get/edit/create/assign, comment, transitions, links, JQL search without parsing the JQL, fields) in Jira's documented shapes
 /// (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/), accepts only the system token it
 /// was given, and prints every call (method, path, whether the token matched, the trace) — never bodies.
 /// The backend reaches it through <c>Jira__ApiBaseUrlOverride</c>; <c>event send</c> sends the same system token.
@@ -90,6 +90,27 @@ internal sealed class DevJira : IAsyncDisposable
         }
 
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments is ["rest", "api", "3", "issue"] or ["rest", "api", "3", "issueLink"] or ["rest", "api", "3", "search", "jql"] or ["rest", "api", "3", "field"])
+        {
+            if (authorization != "Bearer " + _systemToken)
+            {
+                return (401, Errors("Unauthorized: send the development system token (blubees event send --system-token)."));
+            }
+
+            var json = await ReadAsync(context);
+            return (segments[3], context.Request.Method) switch
+            {
+                ("issue", "POST") => Create(json),
+                ("issueLink", "POST") => json?["type"]?["name"] is null ? (400, Errors("A link type is required.")) : (201, null),
+                ("search", "POST") => Search(json),
+                ("field", "GET") => (200, new JsonArray(
+                    new JsonObject { ["id"] = "summary", ["name"] = "Summary", ["custom"] = false },
+                    new JsonObject { ["id"] = "labels", ["name"] = "Labels", ["custom"] = false },
+                    new JsonObject { ["id"] = "customfield_10016", ["name"] = "Story Points", ["custom"] = true })),
+                _ => (405, Errors("Not supported by the development Jira.")),
+            };
+        }
+
         if (segments is not ["rest", "api", "3", "issue", var key, ..] || segments.Length > 6)
         {
             return (404, Errors("Not found: this development Jira answers the issue, comment and transition calls of the jira.* steps."));
@@ -100,9 +121,7 @@ internal sealed class DevJira : IAsyncDisposable
             return (401, Errors("Unauthorized: send the development system token (blubees event send --system-token)."));
         }
 
-        var body = context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0
-            ? JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync(context.RequestAborted)) as JsonObject
-            : null;
+        var body = await ReadAsync(context);
         var issue = _issues.GetOrAdd(key, NewIssue);
         var method = context.Request.Method;
         return (segments.Length == 5 ? null : segments[5], method) switch
@@ -112,8 +131,61 @@ internal sealed class DevJira : IAsyncDisposable
             ("comment", "POST") => Comment(issue, body),
             ("transitions", "GET") => (200, new JsonObject { ["transitions"] = new JsonArray([.. Workflow.Select(w => (JsonNode)Transition(w))]) }),
             ("transitions", "POST") => Transition(issue, body),
+            ("assignee", "PUT") => Edit(issue, new JsonObject { ["fields"] = new JsonObject { ["assignee"] = body?["accountId"] is JsonValue a ? new JsonObject { ["accountId"] = a.DeepClone() } : null } }),
             _ => (405, Errors($"{method} is not supported on this resource by the development Jira.")),
         };
+    }
+
+    private static async Task<JsonObject?> ReadAsync(HttpContext context)
+    {
+        if (context.Request.ContentLength is not > 0 && context.Request.Headers.TransferEncoding.Count == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync(context.RequestAborted)) as JsonObject;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    private (int, JsonNode?) Create(JsonObject? body)
+    {
+        var fields = body?["fields"] as JsonObject;
+        var project = fields?["project"]?["key"]?.ToString();
+        if (project is not { Length: > 0 } || fields?["summary"] is null || fields["issuetype"]?["name"] is null)
+        {
+            return (400, new JsonObject { ["errorMessages"] = new JsonArray(), ["errors"] = new JsonObject { ["summary"] = "project, issuetype and summary are required" } });
+        }
+
+        var number = _issues.Keys.Count(k => k.StartsWith(project + "-", StringComparison.OrdinalIgnoreCase)) + 1000;
+        var key = $"{project.ToUpperInvariant()}-{number.ToString(CultureInfo.InvariantCulture)}";
+        var issue = NewIssue(key);
+        lock (issue)
+        {
+            foreach (var (name, value) in fields)
+            {
+                issue["fields"]![name] = value?.DeepClone();
+            }
+
+            issue["fields"]!["status"] = Status(Workflow[0]);
+            issue["fields"]!["comment"] = new JsonObject { ["comments"] = new JsonArray(), ["total"] = 0 };
+        }
+
+        _issues[key] = issue;
+        return (201, new JsonObject { ["id"] = issue["id"]!.DeepClone(), ["key"] = key, ["self"] = $"/rest/api/3/issue/{key}" });
+    }
+
+    /// <summary>The development Jira does not parse JQL: it answers every issue it holds, at most maxResults.</summary>
+    private (int, JsonNode?) Search(JsonObject? body)
+    {
+        var max = body?["maxResults"] is JsonValue m && m.TryGetValue<int>(out var n) ? Math.Clamp(n, 1, 100) : 50;
+        var issues = _issues.Values.Take(max).Select(i => (JsonNode?)i.DeepClone()).ToArray();
+        return (200, new JsonObject { ["issues"] = new JsonArray(issues) });
     }
 
     private static (int, JsonNode?) Edit(JsonObject issue, JsonObject? body)
