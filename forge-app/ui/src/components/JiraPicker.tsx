@@ -3,7 +3,7 @@
 import React, { useEffect, useState } from 'react';
 import { CreatableSelect } from '@atlaskit/select';
 import { token } from '@atlaskit/tokens';
-import type { JiraOption } from '../lib/jira';
+import { jira, jiraAvailable, JiraUnavailable, type JiraField, type JiraOption } from '../lib/jira';
 import { Field, TextField } from './common';
 
 export type Loader = () => Promise<JiraOption[]>;
@@ -15,8 +15,11 @@ export function clearJiraCache() {
 }
 
 export function useJiraOptions(cacheKey: string | undefined, load: Loader | undefined) {
-  const [state, setState] = useState<{ options: JiraOption[]; error?: string; loading: boolean }>({ options: [], loading: !!cacheKey });
+  // Without requestJira (local dev, tests) the fallback shows at once rather than after a failed call.
+  const unavailable = !jiraAvailable() ? new JiraUnavailable().message : undefined;
+  const [state, setState] = useState<{ options: JiraOption[]; error?: string; loading: boolean }>({ options: [], loading: !!cacheKey && !unavailable, error: unavailable });
   useEffect(() => {
+    if (unavailable) return;
     if (!cacheKey || !load) {
       setState({ options: [], loading: false });
       return;
@@ -187,4 +190,21 @@ export function JiraMultiSelect({
       </div>
     </Field>
   );
+}
+
+/** Jira's fields (for custom fields in the smart-value picker); empty when Jira cannot be asked. */
+export function useJiraFields(): JiraField[] {
+  const [fields, setFields] = useState<JiraField[]>([]);
+  useEffect(() => {
+    if (!jiraAvailable()) return;
+    let live = true;
+    jira.fields().then(
+      (f) => live && setFields(f),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return fields;
 }

@@ -9,7 +9,22 @@ import { SelectField, TextAreaField, TextField } from './common';
 /** The smart values offered at this point of the editor (set per step by the steps editor). */
 export const SmartScope = createContext<SmartGroup[]>(smartGroups([]));
 
-export function SmartValuePicker({ targetId, label, value, onChange, disabled }: { targetId: string; label: string; value: string; onChange: (v: string) => void; disabled?: boolean }) {
+export function SmartValuePicker({
+  targetId,
+  label,
+  value,
+  onChange,
+  disabled,
+  mode = 'template',
+}: {
+  targetId: string;
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  disabled?: boolean;
+  /** `template`: inserts `{{ path | filter }}` at the caret; `path`: the value becomes the bare path (condition fields). */
+  mode?: 'template' | 'path';
+}) {
   const groups = useContext(SmartScope);
   const [open, setOpen] = useState(false);
   const [search, setSearch] = useState('');
@@ -37,6 +52,11 @@ export function SmartValuePicker({ targetId, label, value, onChange, disabled }:
   }
 
   function pick(path: string) {
+    if (mode === 'path') {
+      onChange(path);
+      setOpen(false);
+      return;
+    }
     const { value: next, caret } = insertAt(value, expression(path, filter), selection.current.start, selection.current.end);
     onChange(next);
     setOpen(false);
@@ -58,7 +78,7 @@ export function SmartValuePicker({ targetId, label, value, onChange, disabled }:
       <Button
         spacing="compact"
         isDisabled={disabled}
-        aria-label={`Insert a smart value into ${label}`}
+        aria-label={mode === 'path' ? `Pick a field for ${label}` : `Insert a smart value into ${label}`}
         aria-expanded={open}
         onMouseDown={remember}
         onClick={() => {
@@ -66,7 +86,7 @@ export function SmartValuePicker({ targetId, label, value, onChange, disabled }:
           setOpen(!open);
         }}
       >
-        {'{ }'}
+        {mode === 'path' ? 'Fields' : '{ }'}
       </Button>
       {open && (
         <div
@@ -90,7 +110,7 @@ export function SmartValuePicker({ targetId, label, value, onChange, disabled }:
           }}
         >
           <Textfield aria-label="Search smart values" placeholder="Search, e.g. summary" value={search} onChange={(e) => setSearch((e.target as HTMLInputElement).value)} autoFocus />
-          <SelectField id={`${targetId}-smart-filter`} label="Apply a filter" options={FILTERS.map((f) => ({ value: f.value, label: f.label }))} value={filter} onChange={setFilter} />
+          {mode === 'template' && <SelectField id={`${targetId}-smart-filter`} label="Apply a filter" options={FILTERS.map((f) => ({ value: f.value, label: f.label }))} value={filter} onChange={setFilter} />}
           {shown.length === 0 && <span style={{ color: token('color.text.subtle') }}>Nothing matches “{search}”.</span>}
           {shown.map((g) => (
             <div key={g.name} role="group" aria-label={g.name}>

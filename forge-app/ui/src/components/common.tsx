@@ -9,6 +9,7 @@ import Textfield from '@atlaskit/textfield';
 import TextArea from '@atlaskit/textarea';
 import { token } from '@atlaskit/tokens';
 import { ApiError, errorMessage, type RunStatus } from '../api';
+import { humanPath } from '../lib/errors';
 
 // ---------- formatting ----------
 
@@ -288,7 +289,7 @@ export function ErrorSummary({ errors, title = 'Please fix the following' }: { e
           {entries.flatMap(([path, messages]) =>
             messages.map((m, i) => (
               <li key={`${path}-${i}`}>
-                {path ? <code>{path}</code> : null}
+                {path ? <strong>{humanPath(path)}</strong> : null}
                 {path ? ': ' : ''}
                 {m}
               </li>
