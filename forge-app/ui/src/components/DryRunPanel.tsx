@@ -38,8 +38,9 @@ export function DryRunPanel({
   const triggerKey = JSON.stringify(trigger ?? null);
   useEffect(() => {
     const next = sampleText(trigger);
-    setEventText((current) => (current === generated.current ? next : current));
+    const previous = generated.current;
     generated.current = next;
+    setEventText((current) => (current === previous ? next : current));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [triggerKey]);
   const [references, setReferences] = useState<string[]>([]);

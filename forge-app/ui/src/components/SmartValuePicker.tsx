@@ -82,7 +82,10 @@ export function SmartValuePicker({
         aria-expanded={open}
         onMouseDown={remember}
         onClick={() => {
-          if (!open) remember();
+          if (!open) {
+            remember();
+            setSearch('');
+          }
           setOpen(!open);
         }}
       >

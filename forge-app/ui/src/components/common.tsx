@@ -386,3 +386,38 @@ export function useLoad<T>(loader: () => Promise<T>, deps: React.DependencyList)
     setData: (data: T) => setState({ data, loading: false }),
   };
 }
+
+/** Copies `value` to the clipboard (Clipboard API, else a hidden text area + execCommand) and says so. */
+export function CopyButton({ value, label }: { value: string; label: string }) {
+  const [copied, setCopied] = React.useState<'yes' | 'failed'>();
+  async function copy() {
+    try {
+      if (navigator.clipboard?.writeText) await navigator.clipboard.writeText(value);
+      else {
+        const area = document.createElement('textarea');
+        area.value = value;
+        area.setAttribute('readonly', '');
+        area.style.position = 'fixed';
+        area.style.opacity = '0';
+        document.body.appendChild(area);
+        area.select();
+        const ok = document.execCommand('copy');
+        area.remove();
+        if (!ok) throw new Error('copy refused');
+      }
+      setCopied('yes');
+    } catch {
+      setCopied('failed');
+    }
+  }
+  return (
+    <span style={{ display: 'inline-flex', alignItems: 'center', gap: token('space.050') }}>
+      <Button spacing="compact" onClick={copy} aria-label={label}>
+        Copy
+      </Button>
+      <span role="status" style={{ font: token('font.body.small'), color: token('color.text.subtle') }}>
+        {copied === 'yes' ? 'Copied' : copied === 'failed' ? 'Select and copy it by hand' : ''}
+      </span>
+    </span>
+  );
+}
