@@ -1,7 +1,7 @@
 // Pickers backed by Jira (lib/jira.ts). Each loads its options once; when Jira cannot be asked (no
 // requestJira outside Jira, 401/403, network) the picker becomes a plain text input with a hint.
 import React, { useEffect, useState } from 'react';
-import { CreatableSelect } from '@atlaskit/select';
+import { AsyncCreatableSelect, CreatableSelect } from '@atlaskit/select';
 import { token } from '@atlaskit/tokens';
 import { jira, jiraAvailable, JiraUnavailable, type JiraField, type JiraOption } from '../lib/jira';
 import { Field, TextField } from './common';
@@ -207,4 +207,63 @@ export function useJiraFields(): JiraField[] {
     };
   }, []);
   return fields;
+}
+
+/**
+ * A Jira user, searched as you type (`/rest/api/3/user/search`), stored as the account id; any typed value (e.g. a
+ * smart value) is kept as it is. Without requestJira, or when Jira refuses (the user search needs the
+ * read:jira-user scope), it is a text input with a hint.
+ */
+export function JiraUserSelect({
+  id,
+  label,
+  value,
+  onChange,
+  search,
+  errors,
+  isDisabled,
+  fallback,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  search: (query: string) => Promise<JiraOption[]>;
+  errors?: string[];
+  isDisabled?: boolean;
+  /** Rendered instead when Jira cannot be asked; gets the reason. */
+  fallback: (hint: string) => React.ReactNode;
+}) {
+  const [problem, setProblem] = useState<string | undefined>(() => (!jiraAvailable() ? new JiraUnavailable().message : undefined));
+  const [labels, setLabels] = useState<Record<string, string>>({});
+  if (problem) return <>{fallback(problem)}</>;
+  const selected = value ? { value, label: labels[value] ?? value } : null;
+  return (
+    <Field id={id} label={label} errors={errors} helper="Search by name; or type an account id or a smart value.">
+      <div data-select-id={id} style={{ width: '100%' }}>
+        <AsyncCreatableSelect<Opt, false>
+          inputId={id}
+          value={selected}
+          isDisabled={isDisabled}
+          isClearable
+          cacheOptions
+          placeholder="Search users…"
+          loadOptions={async (q: string) => {
+            if (!q.trim()) return [];
+            try {
+              const found = await search(q.trim());
+              setLabels((l) => ({ ...l, ...Object.fromEntries(found.map((o) => [o.value, o.label])) }));
+              return found.map((o) => ({ value: o.value, label: o.label }));
+            } catch (e) {
+              setProblem(e instanceof Error ? e.message : String(e));
+              return [];
+            }
+          }}
+          formatCreateLabel={(t: string) => `Use “${t}”`}
+          onCreateOption={(t: string) => onChange(t.trim())}
+          onChange={(o) => onChange(o ? o.value : '')}
+        />
+      </div>
+    </Field>
+  );
 }

@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { render, screen, within } from '@testing-library/react';
-import { clearJiraCache, JiraMultiSelect, JiraSelect } from '../components/JiraPicker';
+import { clearJiraCache, JiraMultiSelect, JiraSelect, JiraUserSelect } from '../components/JiraPicker';
 import { user } from '../test/utils';
 import { fieldOptions, jira, JiraRequestFailed, JiraUnavailable } from './jira';
 
@@ -124,5 +124,38 @@ describe('Jira pickers', () => {
     await u.type(screen.getByLabelText(/^Transition/), 'Done');
     expect(screen.getByTestId('out')).toHaveTextContent('Done');
     expect(bridge.calls).toEqual([]);
+  });
+});
+
+function UserPicker() {
+  const [value, setValue] = useState('');
+  return (
+    <>
+      <JiraUserSelect id="assignee" label="Assignee" value={value} onChange={setValue} search={(q) => jira.users(q)} fallback={(hint) => <span data-testid="user-fallback">{hint}</span>} />
+      <output data-testid="out">{value}</output>
+    </>
+  );
+}
+
+describe('Jira user picker', () => {
+  it('success: searches as you type and stores the account id', async () => {
+    answer({ '/rest/api/3/user/search': { body: [{ accountId: 'a1', displayName: 'Ana Lima', accountType: 'atlassian', active: true }] } });
+    const u = user();
+    render(<UserPicker />);
+    await u.type(document.getElementById('assignee') as HTMLInputElement, 'ana');
+    await u.click(await screen.findByText('Ana Lima'));
+    expect(screen.getByTestId('out')).toHaveTextContent('a1');
+    expect(bridge.calls.some((c) => c.startsWith('/rest/api/3/user/search?maxResults=20&query=ana'))).toBe(true);
+  });
+  it('403 (no read:jira-user): falls back with the reason', async () => {
+    answer({ '/rest/api/3/user/search': { status: 403, body: {} } });
+    const u = user();
+    render(<UserPicker />);
+    await u.type(document.getElementById('assignee') as HTMLInputElement, 'ana');
+    expect(await screen.findByTestId('user-fallback')).toHaveTextContent(/no permission/);
+  });
+  it('requestJira missing: falls back at once', () => {
+    render(<UserPicker />);
+    expect(screen.getByTestId('user-fallback')).toHaveTextContent(/not available here/);
   });
 });

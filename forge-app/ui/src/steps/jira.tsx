@@ -6,7 +6,7 @@ import { token } from '@atlaskit/tokens';
 import { newId } from '../lib/conditions';
 import { fieldOptions, jira } from '../lib/jira';
 import { SelectField, TextField } from '../components/common';
-import { JiraSelect } from '../components/JiraPicker';
+import { JiraSelect, JiraUserSelect } from '../components/JiraPicker';
 import { TemplateField } from '../components/SmartValuePicker';
 import { grid2, onErrorFrom, OnErrorSelect, onErrorTo, split, str } from './shared';
 import type { AddError, StepFormProps, StepKind, Values } from './types';
@@ -144,15 +144,34 @@ export const jiraEditKind: StepKind = {
               isDisabled={readOnly}
               placeholder="summary, labels, customfield_10016…"
             />
-            <TemplateField
-              id={`step-${i}-value-${k}`}
-              label={r.json ? `Value ${k + 1} (JSON)` : `Value ${k + 1}`}
-              value={r.value}
-              onChange={(v) => set(r.id, { value: v })}
-              errors={errors[`${p}.fields.${r.field.trim()}`]}
-              isDisabled={readOnly}
-              placeholder={r.field === 'labels' ? 'needs-triage, {{ project.key | downcase }}' : '{{ issue.fields.summary }}'}
-            />
+            {(() => {
+              const valueField = (hint?: string) => (
+                <TemplateField
+                  id={`step-${i}-value-${k}`}
+                  label={r.json ? `Value ${k + 1} (JSON)` : `Value ${k + 1}`}
+                  value={r.value}
+                  onChange={(v) => set(r.id, { value: v })}
+                  errors={errors[`${p}.fields.${r.field.trim()}`]}
+                  isDisabled={readOnly}
+                  helper={hint}
+                  placeholder={r.field === 'labels' ? 'needs-triage, {{ project.key | downcase }}' : r.field === 'assignee' ? 'An account id, or a smart value' : '{{ issue.fields.summary }}'}
+                />
+              );
+              return r.field.trim() === 'assignee' && !r.json ? (
+                <JiraUserSelect
+                  id={`step-${i}-value-${k}`}
+                  label={`Value ${k + 1}`}
+                  value={r.value}
+                  onChange={(v) => set(r.id, { value: v })}
+                  search={(q) => jira.users(q)}
+                  errors={errors[`${p}.fields.assignee`]}
+                  isDisabled={readOnly}
+                  fallback={(hint) => valueField(hint)}
+                />
+              ) : (
+                valueField()
+              );
+            })()}
             {!readOnly ? (
               <div style={{ paddingTop: 24 }}>
                 <Button appearance="subtle" onClick={() => onChange({ rows: rows.filter((x) => x.id !== r.id) })} aria-label={`Remove field ${k + 1}`}>
