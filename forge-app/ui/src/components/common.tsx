@@ -207,7 +207,7 @@ export function SelectField({
   const selected = options.find((o) => o.value === value) ?? null;
   return (
     <Field id={id} label={label} errors={errors} helper={helper} required={required}>
-      <div data-select-id={id} style={{ minWidth: 180, maxWidth: 480 }}>
+      <div data-select-id={id} style={{ minWidth: 180, maxWidth: 480, width: '100%' }}>
         <Select<Option, false>
           inputId={id}
           options={options}
