@@ -361,6 +361,39 @@ async function main() {
     await page.getByRole('button', { name: 'Back to runs' }).click();
   });
 
+  await step('rule 2 on a created bug: the run lists the AI step failure in plain language with a fix', async () => {
+    // The sink is not an AI provider: this shows the run log's explanation, not a classification.
+    const token = await devToken();
+    const bugKey = `BUG-${Number.parseInt(run.slice(4, 8), 16) % 9000 + 1}`;
+    const res = await fetch(`${BACKEND}/forge/events`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        eventType: 'avi:jira:created:issue',
+        timestamp: String(Date.now()),
+        atlassianId: identity.accountId,
+        selfGenerated: false,
+        issue: { id: String(30000 + (Date.now() % 10000)), key: bugKey, fields: { summary: `Login fails ${run}`, issuetype: { name: 'Bug' }, project: { key: 'BUG' }, status: { name: 'To Do' } } },
+      }),
+    });
+    assert(res.status >= 200 && res.status < 300, `POST /forge/events answered ${res.status}`);
+    const row = page.getByRole('row').filter({ hasText: bugKey });
+    const deadline = Date.now() + 30_000;
+    while (!(await row.count())) {
+      assert(Date.now() < deadline, `no run for ${bugKey} after 30 s`);
+      await page.waitForTimeout(1000);
+      await page.getByRole('button', { name: 'Refresh' }).click();
+    }
+    assert((await row.first().innerText()).includes('Step 1:'), `the runs table does not name the failing step: ${await row.first().innerText()}`);
+    await row.first().getByRole('button', { name: /Details of run/ }).click();
+    const problems = page.getByTestId('run-problems');
+    await problems.waitFor();
+    const text = await problems.innerText();
+    assert(/Step 1 \(classify\)/.test(text) && /What to do:/.test(text), `no plain-language explanation: ${text}`);
+    await shot(page, '09b-ai-run-explained');
+    await page.getByRole('button', { name: 'Back to runs' }).click();
+  });
+
   await step('the issue panel lists the run for the issue', async () => {
     await page.goto(`${uiBase}/?${query}&view=issue-panel&issueKey=${issueKey}`);
     await page.getByRole('heading', { name: `Recent runs for ${issueKey}` }).waitFor();
