@@ -8,9 +8,12 @@
 // Optional: CHROMIUM_PATH (/usr/bin/chromium), E2E_SKIP_BUILD=1, E2E_HEADFUL=1, E2E_TIMEOUT_MS.
 //
 // This script starts only `vite preview` of the e2e build (UI + proxy of /api and /dev to the backend).
-// Flow: create a connection with a canary secret → create a rule with a field mapping → dry-run it →
-// fire a simulated Jira event at /forge/events with a dev token → see the run in the runs log →
+// Flow: create a connection and an AI connection with a canary secret → build two rules with forms and
+// pickers only (no JSON or Liquid typed): "OPS issue moved to Done → POST key and summary to a webhook" and
+// "bug created → AI classifies → add the label" → dry-run both (the sample follows each trigger) → save →
+// fire an issue-updated event at /forge/events with a dev token → see rule 1's run in the runs log →
 // confirm the canary never comes back (DOM and every response body the page received).
+// The AI rule stops at dry run + save: the loopback sink answers {"received":true}, not a chat completion.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -37,7 +40,7 @@ const CANARY = `canary-${randomBytes(12).toString('hex')}`;
 // `dev-admin` is the backend's development administrator (DevIssuer:AdminAccountIds defaults to it); any other
 // account is an ordinary user, which the read-only step below relies on.
 const identity = { tenantId: `e2e-tenant-${run}`, cloudId: `e2e-cloud-${run}`, accountId: 'dev-admin' };
-const issueKey = `E2E-${Number.parseInt(run.slice(0, 4), 16) % 9000 + 1}`;
+const issueKey = `OPS-${Number.parseInt(run.slice(0, 4), 16) % 9000 + 1}`;
 
 // ---------- tiny reporter ----------
 let passed = 0;
@@ -107,8 +110,9 @@ async function devToken() {
   return token;
 }
 
+// An issue-updated event whose changelog moves the status to Done (the Forge payload's changelog.items[]).
 const jiraEvent = () => ({
-  eventType: 'avi:jira:created:issue',
+  eventType: 'avi:jira:updated:issue',
   timestamp: String(Date.now()),
   atlassianId: identity.accountId,
   selfGenerated: false,
@@ -118,11 +122,12 @@ const jiraEvent = () => ({
     fields: {
       summary: `E2E summary ${run}`,
       priority: { name: 'High' },
-      status: { name: 'To Do' },
+      status: { name: 'Done' },
       issuetype: { name: 'Task' },
-      project: { key: 'E2E' },
+      project: { key: 'OPS' },
     },
   },
+  changelog: { id: '10100', items: [{ field: 'status', fieldtype: 'jira', fieldId: 'status', from: '3', fromString: 'In Progress', to: '10001', toString: 'Done' }] },
 });
 
 // ---------- main ----------
@@ -172,7 +177,9 @@ async function main() {
 
   const query = new URLSearchParams(identity).toString();
   const connectionName = `E2E third party ${run}`;
-  const ruleName = `E2E rule ${run}`;
+  const ruleName = `E2E done to webhook ${run}`;
+  const aiRuleName = `E2E AI triage ${run}`;
+  const aiConnectionName = `E2E AI ${run}`;
 
   await step('admin page loads with the dev bridge stand-in', async () => {
     await page.goto(`${uiBase}/?${query}`);
@@ -206,45 +213,125 @@ async function main() {
     await page.getByRole('button', { name: 'Cancel' }).click();
   });
 
-  await step('create a rule with a field mapping', async () => {
+  await step('create an AI connection (OpenAI-compatible, pointing at the loopback third party)', async () => {
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await page.getByRole('button', { name: 'New connection' }).click();
+    await page.locator('#conn-name').fill(aiConnectionName);
+    await page.locator('#conn-baseUrl').fill(THIRD_PARTY);
+    await pick(page, 'conn-authType', 'Bearer token');
+    await pick(page, 'conn-provider', 'OpenAI-compatible chat completions');
+    await page.locator('#conn-secret').fill(CANARY);
+    await page.getByRole('button', { name: 'Create connection' }).click();
+    await page.getByText(`Saved connection “${aiConnectionName}”.`).waitFor();
+  });
+
+  // Rule 1, with forms and pickers only: "when an issue moves to Done in OPS, POST its key and summary to a webhook".
+  await step('rule 1: build "moved to Done in OPS → POST key and summary" with forms and the smart-value picker', async () => {
     await page.getByRole('tab', { name: 'Rules' }).click();
     await page.getByRole('button', { name: 'New rule' }).click();
     await page.locator('#rule-name').fill(ruleName);
-    // Condition: priority equals High.
-    await page.getByRole('region', { name: 'Conditions' }).getByRole('button', { name: 'Add condition' }).click();
-    const cond = page.getByRole('group', { name: 'Condition conditions.all[0]' });
-    await cond.getByLabel('Field', { exact: true }).fill('issue.fields.priority.name');
-    await cond.getByLabel('Value', { exact: true }).fill('High');
-    // Step: POST /e2e/hook with a templated body.
+    await page.getByLabel('Issue created').uncheck();
+    await page.getByLabel('Issue updated (includes transitions)').check();
+    // Outside Jira there is no requestJira: the pickers are text inputs with a hint (checked here).
+    await page.getByTestId('trigger-projects-hint').waitFor();
+    await page.locator('#trigger-projects').fill('OPS');
+    await page.getByText('Only when a field changed').click();
+    await page.locator('#trigger-fieldChanged-field').fill('status');
+    await page.locator('#trigger-fieldChanged-to').fill('Done');
+    // Step 1: the default "Send a web request" form.
+    const stepCard = page.getByRole('group', { name: 'Step 1' });
+    await stepCard.getByText('Step 1: Send a web request').waitFor();
     await pick(page, 'step-0-connection', connectionName);
-    await page.locator('#step-0-path').fill('/e2e/hook');
-    await page.locator('#step-0-body').fill(
-      JSON.stringify({ key: '{{ issue.key }}', summary: '{{ issue.fields.summary }}', priority: '{{ issue.fields.priority.name }}' }, null, 2),
-    );
-    await shot(page, '03-rule-editor');
+    await page.locator('#step-0-path').fill('/e2e/done');
+    for (const [name, path, search] of [
+      ['key', 'issue.key', 'key'],
+      ['summary', 'issue.fields.summary', 'summary'],
+    ]) {
+      await page.locator('#step-0-bodyfield-name').fill(name);
+      await smartValue(page, stepCard, 'Body field value', search, path);
+      await stepCard.getByRole('button', { name: 'Add to body' }).click();
+    }
+    const body = JSON.parse(await page.locator('#step-0-body').inputValue());
+    assert(body.key === '{{ issue.key }}' && body.summary === '{{ issue.fields.summary }}', `the body builder wrote ${JSON.stringify(body)}`);
+    await shot(page, '03-rule1-editor');
   });
 
-  await step('dry-run the rule against a pasted event', async () => {
-    await page.locator('#dryrun-event').fill(JSON.stringify(jiraEvent(), null, 2));
+  await step('rule 1: the dry run follows the trigger (updated event, OPS, status → Done) and matches', async () => {
+    const sample = JSON.parse(await page.locator('#dryrun-event').inputValue());
+    assert(sample.eventType === 'avi:jira:updated:issue', `sample event type ${sample.eventType}`);
+    assert(sample.issue?.key?.startsWith('OPS-'), `sample issue ${sample.issue?.key}`);
+    assert(sample.changelog?.items?.[0]?.toString === 'Done', 'the sample has no status change to Done');
     await page.getByRole('button', { name: 'Dry run', exact: true }).click();
     const result = page.getByTestId('dry-run-result');
     await result.waitFor();
     await result.getByText('matched', { exact: true }).waitFor();
     const text = await result.innerText();
-    assert(text.includes(`${THIRD_PARTY}/e2e/hook`), `dry run did not show the request URL: ${text}`);
-    assert(text.includes(issueKey), `dry run body does not carry the mapped issue key: ${text}`);
+    assert(text.includes(`${THIRD_PARTY}/e2e/done`), `dry run did not show the request URL: ${text}`);
+    assert(text.includes(sample.issue.key) && text.includes(sample.issue.fields.summary), `dry run body does not carry the key and summary: ${text}`);
     assert(!text.includes(CANARY), 'the dry run shows the secret');
-    await shot(page, '04-dry-run');
+    await shot(page, '04-rule1-dry-run');
   });
 
-  await step('save the rule', async () => {
+  await step('rule 1: save it', async () => {
     await page.getByRole('button', { name: 'Create rule' }).first().click();
     await page.getByText(new RegExp(`Saved rule “${escapeRe(ruleName)}”`)).waitFor();
-    await page.getByRole('row').filter({ hasText: ruleName }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: ruleName });
+    await row.waitFor();
+    assert((await row.innerText()).includes('Jira event'), 'the rules list does not show the trigger');
     await shot(page, '05-rules');
   });
 
-  await step('fire a simulated Jira event at /forge/events', async () => {
+  // Rule 2: "when a bug is created, ask an AI model to classify it and add the label".
+  await step('rule 2: build "bug created → AI classifies → add the label" with forms and pickers', async () => {
+    await page.getByRole('button', { name: 'New rule' }).click();
+    await page.locator('#rule-name').fill(aiRuleName);
+    await page.locator('#trigger-issueTypes').fill('Bug');
+    await page.getByRole('button', { name: 'Remove step 1' }).click();
+    await pick(page, 'add-step-kind', 'Ask an AI model');
+    await page.getByRole('button', { name: 'Add step', exact: true }).click();
+    const ai = page.getByRole('group', { name: 'Step 1' });
+    await ai.getByText('Step 1: Ask an AI model').waitFor();
+    await page.locator('#step-0-id').fill('classify');
+    // Only AI connections are offered.
+    await page.locator('#step-0-connection').click();
+    assert((await page.getByRole('option', { name: new RegExp(escapeRe(connectionName)) }).count()) === 0, 'a plain connection is offered to the AI step');
+    await page.keyboard.press('Escape');
+    await pick(page, 'step-0-connection', aiConnectionName);
+    await page.locator('#step-0-model').fill('gpt-4o-mini');
+    await page.locator('#step-0-prompt').fill('Classify this bug report: ');
+    await smartValue(page, ai, 'Prompt', 'summary', 'issue.fields.summary');
+    assert((await page.locator('#step-0-prompt').inputValue()) === 'Classify this bug report: {{ issue.fields.summary }}', 'the prompt insertion is not at the caret');
+    await pick(page, 'step-0-format', 'One value from a list');
+    await page.locator('#step-0-choices').fill('bug, feature, question');
+    await pick(page, 'add-step-kind', 'Edit issue fields');
+    await page.getByRole('button', { name: 'Add step', exact: true }).click();
+    const edit = page.getByRole('group', { name: 'Step 2' });
+    await edit.getByText('Step 2: Edit issue fields').waitFor();
+    await page.locator('#step-1-id').fill('label');
+    await page.locator('#step-1-field-0').fill('labels');
+    await smartValue(page, edit, 'Value 1', 'label', 'steps.classify.output.label');
+    await shot(page, '06-rule2-editor');
+  });
+
+  await step('rule 2: dry run (the AI request is shown, not sent; step values are marked empty) and save', async () => {
+    const sample = JSON.parse(await page.locator('#dryrun-event').inputValue());
+    assert(sample.eventType === 'avi:jira:created:issue' && sample.issue.fields.issuetype.name === 'Bug', 'the sample does not follow the trigger');
+    await page.getByRole('button', { name: 'Dry run', exact: true }).click();
+    const result = page.getByTestId('dry-run-result');
+    await result.waitFor();
+    await result.getByText('matched', { exact: true }).waitFor();
+    const text = await result.innerText();
+    assert(text.includes(`${THIRD_PARTY}/chat/completions`), `the dry run does not show the AI request: ${text}`);
+    assert(text.includes('/rest/api/3/issue/'), `the dry run does not show the Jira edit: ${text}`);
+    assert(!text.includes(CANARY), 'the dry run shows the AI key');
+    await page.getByTestId('dry-run-step-note').waitFor();
+    await shot(page, '07-rule2-dry-run');
+    await page.getByRole('button', { name: 'Create rule' }).first().click();
+    await page.getByText(new RegExp(`Saved rule “${escapeRe(aiRuleName)}”`)).waitFor();
+    await page.getByRole('row').filter({ hasText: aiRuleName }).waitFor();
+  });
+
+  await step('fire a simulated Jira event at /forge/events: OPS issue moved to Done', async () => {
     const token = await devToken();
     const res = await fetch(`${BACKEND}/forge/events`, {
       method: 'POST',
@@ -265,12 +352,46 @@ async function main() {
     }
     const rowText = await row.first().innerText();
     assert(rowText.includes(ruleName), `the run row does not name the rule: ${rowText}`);
-    await shot(page, '06-runs');
+    await shot(page, '08-runs');
     await row.first().getByRole('button', { name: /Details of run/ }).click();
     await page.getByText('Payloads are never stored').waitFor();
-    await shot(page, '07-run-detail');
+    await shot(page, '09-run-detail');
     const detail = await page.locator('main').innerText();
     assert(/succeeded/.test(rowText), `the run did not succeed: ${rowText}\n${detail}`);
+    await page.getByRole('button', { name: 'Back to runs' }).click();
+  });
+
+  await step('rule 2 on a created bug: the run lists the AI step failure in plain language with a fix', async () => {
+    // The sink is not an AI provider: this shows the run log's explanation, not a classification.
+    const token = await devToken();
+    const bugKey = `BUG-${Number.parseInt(run.slice(4, 8), 16) % 9000 + 1}`;
+    const res = await fetch(`${BACKEND}/forge/events`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        eventType: 'avi:jira:created:issue',
+        timestamp: String(Date.now()),
+        atlassianId: identity.accountId,
+        selfGenerated: false,
+        issue: { id: String(30000 + (Date.now() % 10000)), key: bugKey, fields: { summary: `Login fails ${run}`, issuetype: { name: 'Bug' }, project: { key: 'BUG' }, status: { name: 'To Do' } } },
+      }),
+    });
+    assert(res.status >= 200 && res.status < 300, `POST /forge/events answered ${res.status}`);
+    const row = page.getByRole('row').filter({ hasText: bugKey });
+    const deadline = Date.now() + 30_000;
+    while (!(await row.count())) {
+      assert(Date.now() < deadline, `no run for ${bugKey} after 30 s`);
+      await page.waitForTimeout(1000);
+      await page.getByRole('button', { name: 'Refresh' }).click();
+    }
+    assert((await row.first().innerText()).includes('Step 1:'), `the runs table does not name the failing step: ${await row.first().innerText()}`);
+    await row.first().getByRole('button', { name: /Details of run/ }).click();
+    const problems = page.getByTestId('run-problems');
+    await problems.waitFor();
+    const text = await problems.innerText();
+    assert(/Step 1 \(classify\)/.test(text) && /What to do:/.test(text), `no plain-language explanation: ${text}`);
+    await shot(page, '09b-ai-run-explained');
+    await page.getByRole('button', { name: 'Back to runs' }).click();
   });
 
   await step('the issue panel lists the run for the issue', async () => {
@@ -279,7 +400,7 @@ async function main() {
     const item = page.getByRole('listitem').filter({ hasText: ruleName });
     await item.waitFor();
     assert(/succeeded/.test(await item.innerText()), 'the issue panel does not show the run as succeeded');
-    await shot(page, '08-issue-panel');
+    await shot(page, '10-issue-panel');
     await page.goto(`${uiBase}/?${query}`);
     await page.getByRole('heading', { name: 'BluBees automations' }).waitFor();
   });
@@ -304,7 +425,7 @@ async function main() {
     await page.getByRole('tab', { name: 'Connections' }).click();
     await page.getByRole('row').filter({ hasText: connectionName }).waitFor();
     assert((await page.getByRole('button', { name: 'New connection' }).count()) === 0, 'a non-administrator is offered "New connection"');
-    await shot(page, '09-read-only');
+    await shot(page, '11-read-only');
   });
 
   writeFileSync(
@@ -318,6 +439,15 @@ async function pick(page, inputId, label) {
   await input.click();
   await input.fill(label);
   await page.getByRole('option', { name: label }).first().click();
+}
+
+/** Opens the smart-value picker next to `label` inside `scope`, searches and clicks `path`. */
+async function smartValue(page, scope, label, search, path) {
+  await scope.getByRole('button', { name: `Insert a smart value into ${label}`, exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: `Smart values for ${label}` });
+  await dialog.getByLabel('Search smart values').fill(search);
+  await dialog.locator(`[data-smart-value="${path}"]`).click();
+  await dialog.waitFor({ state: 'detached' });
 }
 
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

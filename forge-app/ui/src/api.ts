@@ -298,11 +298,16 @@ export interface Rule {
 export interface RuleVersionSummary {
   version: number;
   createdAt?: string;
+  /** Account id of the author (docs/api.md); a display name when the backend adds one. */
+  createdBy?: string | null;
+  createdByName?: string | null;
 }
 export interface RuleVersion {
   version: number;
   definition: RuleDefinition;
   createdAt?: string;
+  createdBy?: string | null;
+  createdByName?: string | null;
 }
 export interface DryRunResult {
   matched: boolean;
@@ -345,6 +350,8 @@ export interface Run {
   startedAt: string;
   durationMs?: number;
   status: RunStatus;
+  /** The run's own failure (e.g. loop_stopped). */
+  errorCategory?: string | null;
   steps?: RunStep[];
 }
 export interface RunFilter {

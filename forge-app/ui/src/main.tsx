@@ -26,11 +26,11 @@ async function start() {
   await view.theme.enable().catch(() => undefined);
   const context = (await view.getContext()) as ForgeContext;
   const picked = pickView(context);
-  root.render(
-    <React.StrictMode>
-      <Suspense fallback={<Loading label="Loading BluBees" />}>{picked.kind === 'panel' ? <IssuePanel issueKey={picked.issueKey} /> : <AdminApp />}</Suspense>
-    </React.StrictMode>,
-  );
+  // No <React.StrictMode>: in development it mounts, unmounts and re-mounts every effect, and
+  // @atlaskit/portal (used by modal-dialog) appends its container during render but removes it in an effect
+  // cleanup, so after the simulated unmount the modal rendered into a detached node: under `npm run dev` the
+  // delete confirmation (and every modal) showed up empty. Production builds never double-invoke effects.
+  root.render(<Suspense fallback={<Loading label="Loading BluBees" />}>{picked.kind === 'panel' ? <IssuePanel issueKey={picked.issueKey} /> : <AdminApp />}</Suspense>);
 }
 
 start();

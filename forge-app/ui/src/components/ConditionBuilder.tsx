@@ -16,6 +16,7 @@ import {
   type GroupDraft,
 } from '../lib/conditions';
 import { row, SelectField, TextField } from './common';
+import { SmartValuePicker } from './SmartValuePicker';
 
 export const FIELD_SUGGESTIONS = [
   'issue.fields.priority.name',
@@ -93,16 +94,19 @@ function GroupView({
     >
       <legend style={{ padding: `0 ${token('space.050')}` }}>
         <span style={row('space.100')}>
-          <label htmlFor={`${group.id}-mode`}>Match</label>
-          <select
-            id={`${group.id}-mode`}
-            value={group.mode}
-            disabled={readOnly}
-            onChange={(e) => onChange(setMode(root, group.id, e.target.value as 'all' | 'any'))}
-          >
-            <option value="all">all of these (AND)</option>
-            <option value="any">any of these (OR)</option>
-          </select>
+          <span style={{ minWidth: 240 }}>
+            <SelectField
+              id={`${group.id}-mode`}
+              label="Match"
+              options={[
+                { value: 'all', label: 'all of these (AND)' },
+                { value: 'any', label: 'any of these (OR)' },
+              ]}
+              value={group.mode}
+              isDisabled={readOnly}
+              onChange={(v) => onChange(setMode(root, group.id, (v || 'all') as 'all' | 'any'))}
+            />
+          </span>
           {!isRoot && !readOnly && (
             <Button appearance="subtle" spacing="compact" onClick={() => onChange(removeNode(root, group.id))} aria-label={`Remove group ${path}`}>
               Remove group
@@ -200,16 +204,21 @@ function ConditionRow({
 /** Text input with field-path suggestions (a native datalist keeps it keyboard friendly). */
 function FieldInput({ id, value, onChange, errors, readOnly }: { id: string; value: string; onChange: (v: string) => void; errors?: string[]; readOnly: boolean }) {
   return (
-    <TextField
-      id={id}
-      label="Field"
-      value={value}
-      onChange={onChange}
-      errors={errors}
-      isDisabled={readOnly}
-      placeholder="issue.fields.priority.name"
-      width={280}
-      list="condition-field-suggestions"
-    />
+    <span style={{ display: 'flex', gap: token('space.050'), alignItems: 'flex-start' }}>
+      <TextField
+        id={id}
+        label="Field"
+        value={value}
+        onChange={onChange}
+        errors={errors}
+        isDisabled={readOnly}
+        placeholder="issue.fields.priority.name"
+        width={300}
+        list="condition-field-suggestions"
+      />
+      <span style={{ paddingTop: 24 }}>
+        <SmartValuePicker mode="path" targetId={id} label="Field" value={value} onChange={onChange} disabled={readOnly} />
+      </span>
+    </span>
   );
 }

@@ -1,10 +1,12 @@
-import React, { useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import Button from '@atlaskit/button/new';
 import Lozenge from '@atlaskit/lozenge';
 import SectionMessage from '@atlaskit/section-message';
 import { token } from '@atlaskit/tokens';
 import { api, ApiError, type DryRunResult, type RuleDefinition } from '../api';
-import { sampleEvent } from '../lib/ruleForm';
+import { sampleEventForTrigger } from '../lib/ruleForm';
+import { stepReferences } from '../lib/smartValues';
+import { humanPath } from '../lib/errors';
 import { ErrorBanner, row, stack, TextAreaField, TextField } from './common';
 
 export function parseEventText(text: string): { event?: unknown; error?: string } {
@@ -21,12 +23,28 @@ export function parseEventText(text: string): { event?: unknown; error?: string 
 export function DryRunPanel({
   build,
   onFieldErrors,
+  trigger,
 }: {
+  /** The trigger being edited: the sample event follows it (event type, project, issue type, changelog). */
+  trigger?: RuleDefinition['trigger'];
   /** Returns the definition being edited, or undefined when it has local errors. */
   build: () => RuleDefinition | undefined;
   onFieldErrors: (errors: Record<string, string[]>) => void;
 }) {
-  const [eventText, setEventText] = useState(() => JSON.stringify(sampleEvent(), null, 2));
+  const sampleText = (t: RuleDefinition['trigger'] | undefined) => JSON.stringify(sampleEventForTrigger(t), null, 2);
+  const [eventText, setEventText] = useState(() => sampleText(trigger));
+  // The text last generated from the trigger: while the user has not edited it, it follows the trigger.
+  const generated = useRef(eventText);
+  const triggerKey = JSON.stringify(trigger ?? null);
+  useEffect(() => {
+    const next = sampleText(trigger);
+    const previous = generated.current;
+    generated.current = next;
+    setEventText((current) => (current === previous ? next : current));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [triggerKey]);
+  const [references, setReferences] = useState<string[]>([]);
+  const [stepIds, setStepIds] = useState<string[]>([]);
   const [eventError, setEventError] = useState<string>();
   const [issueKey, setIssueKey] = useState('');
   const [sampleNote, setSampleNote] = useState<{ appearance: 'information' | 'warning'; text: string }>();
@@ -65,6 +83,8 @@ export function DryRunPanel({
     setEventError(parsed.error);
     const definition = build();
     if (parsed.error || !definition) return;
+    setReferences(stepReferences(definition.steps));
+    setStepIds(definition.steps.map((x) => x.id));
     setRunning(true);
     try {
       setResult(await api.dryRunDraft(definition, parsed.event));
@@ -114,19 +134,41 @@ export function DryRunPanel({
           </SectionMessage>
         </div>
       )}
-      <TextAreaField id="dryrun-event" label="Event JSON" value={eventText} onChange={setEventText} errors={eventError ? [eventError] : undefined} rows={10} />
-      <div>
+      <TextAreaField
+        id="dryrun-event"
+        label="Event JSON"
+        value={eventText}
+        onChange={setEventText}
+        errors={eventError ? [eventError] : undefined}
+        rows={10}
+        helper="A sample built from the trigger (its event, project, issue type and field change). Edit it, or load a real issue above."
+      />
+      <div style={row('space.100')}>
         <Button appearance="primary" onClick={run} isLoading={running}>
           Dry run
         </Button>
+        <Button appearance="subtle" onClick={() => setEventText((generated.current = sampleText(trigger)))}>
+          Reset to the trigger's sample
+        </Button>
       </div>
       <ErrorBanner error={failure} title="The dry run failed" />
-      {result && <DryRunResultView result={result} />}
+      {result && references.length > 0 && (
+        <div role="note" data-testid="dry-run-step-note">
+          <SectionMessage appearance="information" title="Values from earlier steps are empty here">
+            <p>
+              A dry run sends nothing, so steps are not executed: {references.map((r) => `steps.${r}`).join(', ')} {references.length === 1 ? 'has' : 'have'} no
+              values below (an AI step's text and output are null). They are filled in real runs.
+            </p>
+          </SectionMessage>
+        </div>
+      )}
+      {result && <DryRunResultView result={result} stepIds={stepIds} />}
     </div>
   );
 }
 
-export function DryRunResultView({ result }: { result: DryRunResult }) {
+export function DryRunResultView({ result, stepIds = [] }: { result: DryRunResult; stepIds?: string[] }) {
+  const stepNumber = (id: string) => (stepIds.indexOf(id) >= 0 ? `${stepIds.indexOf(id) + 1}: ` : '');
   return (
     <section aria-label="Dry run result" style={stack('space.150')} data-testid="dry-run-result">
       <div style={row('space.100')}>
@@ -160,7 +202,10 @@ export function DryRunResultView({ result }: { result: DryRunResult }) {
                 <code>
                   {r.method} {r.url}
                 </code>{' '}
-                <span style={{ color: token('color.text.subtle') }}>(step {r.stepId})</span>
+                <span style={{ color: token('color.text.subtle') }}>
+                  (step {stepNumber(r.stepId)}
+                  {r.stepId})
+                </span>
               </div>
               {r.headers && Object.keys(r.headers).length > 0 && (
                 <ul aria-label={`Headers of step ${r.stepId}`} style={{ margin: 0 }}>
@@ -189,7 +234,7 @@ export function DryRunResultView({ result }: { result: DryRunResult }) {
           <ul style={{ margin: 0 }}>
             {result.errors!.map((e, i) => (
               <li key={i}>
-                {e.path ? <code>{e.path}</code> : null}
+                {e.path ? <strong>{humanPath(e.path)}</strong> : null}
                 {e.path ? ': ' : ''}
                 {e.message}
               </li>

@@ -77,9 +77,9 @@ describe('rule editor', () => {
     expect(screen.getByText('2 problems to fix')).toBeInTheDocument();
   });
 
-  it('keeps a step of another kind as JSON, saves it unchanged, and shows its backend errors beneath it', async () => {
+  it('keeps a step of a kind without a form (a future kind) as JSON, with a link to the format, saves it unchanged, and shows its backend errors beneath it', async () => {
     const backend = backendWithBasics();
-    const comment = { id: 'comment', type: 'jira.comment', body: 'Escalated {{ issue.key }}' };
+    const comment = { id: 'comment', type: 'jira.worklog', body: 'Escalated {{ issue.key }}' };
     backend.on('GET', '/api/rules/r1', () => ({ ...savedRule, definition: { ...savedRule.definition, steps: [...savedRule.definition.steps, comment] } }));
     backend.on('PUT', '/api/rules/r1', () => ({ status: 400, body: { title: 'The rule is not valid', status: 400, errors: { 'steps[1].body': ['is too long'] } } }));
     const u = user();
@@ -87,8 +87,9 @@ describe('rule editor', () => {
     await screen.findByDisplayValue('Escalate');
 
     const step = screen.getByRole('group', { name: 'Step 2' });
-    expect(within(step).getByText('Step 2: jira.comment')).toBeInTheDocument();
-    expect(JSON.parse((within(step).getByLabelText(/^Step definition/) as HTMLTextAreaElement).value)).toEqual({ type: 'jira.comment', body: 'Escalated {{ issue.key }}' });
+    expect(within(step).getByText('Step 2: jira.worklog')).toBeInTheDocument();
+    expect(within(step).getByRole('link', { name: /rule format/ })).toHaveAttribute('href', expect.stringContaining('#the-rule-format'));
+    expect(JSON.parse((within(step).getByLabelText(/^Step definition/) as HTMLTextAreaElement).value)).toEqual({ type: 'jira.worklog', body: 'Escalated {{ issue.key }}' });
     await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
 
     await waitFor(() => expect(backend.callsTo('PUT', '/api/rules/r1')).toHaveLength(1));

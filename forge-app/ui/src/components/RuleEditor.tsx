@@ -3,7 +3,10 @@ import Button from '@atlaskit/button/new';
 import SectionMessage from '@atlaskit/section-message';
 import Toggle from '@atlaskit/toggle';
 import { token } from '@atlaskit/tokens';
-import { api, ApiError, type Connection, type Rule, type Webhook } from '../api';
+import { api, ApiError, type Connection, type Rule, type RuleDefinition, type Webhook } from '../api';
+import { smartGroups } from '../lib/smartValues';
+import { useJiraFields } from './JiraPicker';
+import { SmartScope } from './SmartValuePicker';
 import { definitionFromDraft, draftFromDefinition, emptyDraft, type RuleDraft } from '../lib/ruleForm';
 import { ConditionBuilder } from './ConditionBuilder';
 import { DryRunPanel } from './DryRunPanel';
@@ -13,11 +16,17 @@ import { ErrorBanner, ErrorSummary, Loading, row, Section, stack, TextField } fr
 
 export function RuleEditor({
   ruleId,
+  initial,
+  notes,
   readOnly,
   onSaved,
   onCancel,
 }: {
   ruleId?: string;
+  /** A new rule's starting definition (a template, an imported or duplicated rule). */
+  initial?: RuleDefinition;
+  /** Messages to show above the form (e.g. connections an import could not match). */
+  notes?: string[];
   readOnly: boolean;
   onSaved: (rule: Rule) => void;
   onCancel: () => void;
@@ -30,6 +39,7 @@ export function RuleEditor({
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [failure, setFailure] = useState<unknown>();
   const [saving, setSaving] = useState(false);
+  const fields = useJiraFields();
 
   useEffect(() => {
     let live = true;
@@ -39,7 +49,7 @@ export function RuleEditor({
         if (!live) return;
         setRule(loaded);
         setConnections(conns);
-        setDraft(loaded ? draftFromDefinition({ ...loaded.definition, enabled: loaded.definition?.enabled ?? loaded.enabled }) : emptyDraft());
+        setDraft(loaded ? draftFromDefinition({ ...loaded.definition, enabled: loaded.definition?.enabled ?? loaded.enabled }) : initial ? draftFromDefinition(initial) : emptyDraft());
       } catch (e) {
         if (live) setLoadError(e);
       }
@@ -109,13 +119,26 @@ export function RuleEditor({
           <p>You are viewing this rule read-only.</p>
         </SectionMessage>
       )}
+      {notes && notes.length > 0 && (
+        <div role="status" data-testid="rule-notes">
+          <SectionMessage appearance={notes.length > 1 ? 'warning' : 'information'} title={notes[0]}>
+            {notes.length > 1 && (
+              <ul style={{ margin: 0 }}>
+                {notes.slice(1).map((n, i) => (
+                  <li key={i}>{n}</li>
+                ))}
+              </ul>
+            )}
+          </SectionMessage>
+        </div>
+      )}
       <ErrorBanner error={failure} title="The rule was not saved" />
       <ErrorSummary errors={errors} title={`${count} ${count === 1 ? 'problem' : 'problems'} to fix`} />
 
       <Section title="Basics">
-        <div style={row('space.200')}>
-          <TextField id="rule-name" label="Name" required value={draft.name} onChange={(v) => patch({ name: v })} errors={errors.name} isDisabled={readOnly} width={360} />
-          <div style={row('space.100')}>
+        <div style={{ display: 'grid', gridTemplateColumns: '1fr auto', gap: token('space.200'), alignItems: 'end' }}>
+          <TextField id="rule-name" label="Name" required value={draft.name} onChange={(v) => patch({ name: v })} errors={errors.name} isDisabled={readOnly} placeholder="e.g. Notify the webhook when an OPS issue is done" />
+          <div style={{ ...row('space.100'), paddingBottom: token('space.050') }}>
             <Toggle id="rule-enabled" isChecked={draft.enabled} isDisabled={readOnly} onChange={() => patch({ enabled: !draft.enabled })} />
             <label htmlFor="rule-enabled">Enabled</label>
           </div>
@@ -132,7 +155,9 @@ export function RuleEditor({
             {m}
           </span>
         ))}
-        <ConditionBuilder value={draft.conditions} onChange={(conditions) => patch({ conditions })} errors={errors} readOnly={readOnly} />
+        <SmartScope.Provider value={smartGroups([], fields)}>
+          <ConditionBuilder value={draft.conditions} onChange={(conditions) => patch({ conditions })} errors={errors} readOnly={readOnly} />
+        </SmartScope.Provider>
       </Section>
 
       <Section title="Steps">
@@ -141,11 +166,11 @@ export function RuleEditor({
             {m}
           </span>
         ))}
-        <StepsEditor steps={draft.steps} onChange={(steps) => patch({ steps })} connections={connections} errors={errors} readOnly={readOnly} />
+        <StepsEditor steps={draft.steps} onChange={(steps) => patch({ steps })} connections={connections} errors={errors} readOnly={readOnly} fields={fields} />
       </Section>
 
       <Section title="Dry run">
-        <DryRunPanel build={buildForDryRun} onFieldErrors={setErrors} />
+        <DryRunPanel build={buildForDryRun} onFieldErrors={setErrors} trigger={definitionFromDraft(draft).definition.trigger} />
       </Section>
 
       {!readOnly && (

@@ -3,12 +3,25 @@ import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
 import SectionMessage from '@atlaskit/section-message';
 import Toggle from '@atlaskit/toggle';
-import { api, type RuleSummary } from '../api';
+import Textfield from '@atlaskit/textfield';
+import { api, type RuleDefinition, type RuleSummary, type TriggerType } from '../api';
+import { download, exportRule, importRule, ruleFileName } from '../lib/ruleFiles';
 import { RuleEditor } from './RuleEditor';
+import { TemplateGallery } from './TemplateGallery';
 import { VersionHistory } from './VersionHistory';
 import { ConfirmDialog, EmptyState, ErrorBanner, formatTime, Loading, row, StatusLozenge, stack, useLoad } from './common';
 
-type View = { kind: 'list' } | { kind: 'edit'; id?: string } | { kind: 'history'; rule: RuleSummary };
+type View =
+  | { kind: 'list' }
+  | { kind: 'edit'; id?: string; initial?: RuleDefinition; notes?: string[] }
+  | { kind: 'history'; rule: RuleSummary }
+  | { kind: 'templates' };
+
+const TRIGGER_LABELS: Record<TriggerType, string> = { event: 'Jira event', schedule: 'Schedule', manual: 'Manual', webhook: 'Incoming webhook' };
+export const triggerLabel = (r: RuleSummary) => {
+  const t = r.triggerType ?? r.trigger?.type;
+  return t ? TRIGGER_LABELS[t] ?? t : '—';
+};
 
 export function RulesPage({ readOnly, onShowRuns }: { readOnly: boolean; onShowRuns?: (ruleId: string) => void }) {
   const list = useLoad(() => api.listRules(), []);
@@ -17,11 +30,19 @@ export function RulesPage({ readOnly, onShowRuns }: { readOnly: boolean; onShowR
   const [actionError, setActionError] = useState<unknown>();
   const [busy, setBusy] = useState<string>();
   const [deleting, setDeleting] = useState<RuleSummary>();
+  const [search, setSearch] = useState('');
+  const fileInput = React.useRef<HTMLInputElement>(null);
 
+  if (view.kind === 'templates') {
+    return <TemplateGallery onUse={(definition) => setView({ kind: 'edit', initial: definition })} onCancel={() => setView({ kind: 'list' })} />;
+  }
   if (view.kind === 'edit') {
     return (
       <RuleEditor
+        key={view.id ?? 'new'}
         ruleId={view.id}
+        initial={view.initial}
+        notes={view.notes}
         readOnly={readOnly}
         onCancel={() => setView({ kind: 'list' })}
         onSaved={(rule) => {
@@ -80,17 +101,77 @@ export function RulesPage({ readOnly, onShowRuns }: { readOnly: boolean; onShowR
     }
   }
 
-  const items = list.data ?? [];
+  async function duplicate(rule: RuleSummary) {
+    setActionError(undefined);
+    try {
+      const full = await api.getRule(rule.id);
+      setView({ kind: 'edit', initial: { ...full.definition, name: `Copy of ${full.definition.name ?? full.name}` } });
+    } catch (e) {
+      setActionError(e);
+    }
+  }
+
+  async function exportOne(rule: RuleSummary) {
+    setActionError(undefined);
+    try {
+      const [full, connections] = await Promise.all([api.getRule(rule.id), api.listConnections()]);
+      download(ruleFileName(full.name), JSON.stringify(exportRule(full.definition, connections), null, 2));
+      setNotice(`Exported “${full.name}”. Connections are referred to by name; secrets are never exported.`);
+    } catch (e) {
+      setActionError(e);
+    }
+  }
+
+  async function importFile(file: File) {
+    setActionError(undefined);
+    setNotice(undefined);
+    try {
+      const [text, connections] = await Promise.all([file.text(), api.listConnections()]);
+      const result = importRule(text, connections);
+      if (result.error || !result.definition) {
+        setActionError(new Error(`Could not import ${file.name}: ${result.error}`));
+        return;
+      }
+      setView({ kind: 'edit', initial: result.definition, notes: [`Imported from ${file.name}: review it and create the rule.`, ...result.messages] });
+    } catch (e) {
+      setActionError(e);
+    }
+  }
+
+  const all = list.data ?? [];
+  const q = search.trim().toLowerCase();
+  const items = q ? all.filter((r) => r.name.toLowerCase().includes(q) || triggerLabel(r).toLowerCase().includes(q)) : all;
   return (
     <div style={stack('space.200')}>
       <div style={{ ...row('space.100'), justifyContent: 'space-between' }}>
         <p style={{ margin: 0 }}>Rules react to Jira events, a schedule, a webhook or a manual run, and call your connections.</p>
         {!readOnly && (
-          <Button appearance="primary" onClick={() => setView({ kind: 'edit' })}>
-            New rule
-          </Button>
+          <div style={row('space.100')}>
+            <Button onClick={() => fileInput.current?.click()}>Import</Button>
+            <Button onClick={() => setView({ kind: 'templates' })}>From a template</Button>
+            <Button appearance="primary" onClick={() => setView({ kind: 'edit' })}>
+              New rule
+            </Button>
+            <input
+              ref={fileInput}
+              type="file"
+              accept="application/json,.json"
+              aria-label="Rule file to import"
+              style={{ display: 'none' }}
+              onChange={(e) => {
+                const file = e.target.files?.[0];
+                e.target.value = '';
+                if (file) void importFile(file);
+              }}
+            />
+          </div>
         )}
       </div>
+      {all.length > 0 && (
+        <div style={{ maxWidth: 360 }}>
+          <Textfield aria-label="Search rules" placeholder="Search rules by name or trigger" value={search} onChange={(e) => setSearch((e.target as HTMLInputElement).value)} isCompact />
+        </div>
+      )}
       {notice && (
         <div role="status">
           <SectionMessage appearance="success">
@@ -102,9 +183,14 @@ export function RulesPage({ readOnly, onShowRuns }: { readOnly: boolean; onShowR
       <ErrorBanner error={list.error} onRetry={list.reload} />
       {list.loading && !list.data ? (
         <Loading label="Loading rules" />
-      ) : items.length === 0 && !list.error ? (
+      ) : all.length === 0 && !list.error ? (
         <EmptyState title="No rules yet">
-          <span>{readOnly ? 'A Jira administrator can create rules here.' : 'Create a rule to call a service when something happens in Jira.'}</span>
+          <span>{readOnly ? 'A Jira administrator can create rules here.' : 'Start from a template, import a rule file, or create a rule from scratch.'}</span>
+          {!readOnly && <Button onClick={() => setView({ kind: 'templates' })}>Browse templates</Button>}
+        </EmptyState>
+      ) : items.length === 0 && !list.error ? (
+        <EmptyState title="No rule matches">
+          <span>No rule name or trigger contains “{search}”.</span>
         </EmptyState>
       ) : (
         <DynamicTable
@@ -112,6 +198,7 @@ export function RulesPage({ readOnly, onShowRuns }: { readOnly: boolean; onShowR
           head={{
             cells: [
               { key: 'name', content: 'Name' },
+              { key: 'trigger', content: 'Trigger' },
               { key: 'enabled', content: 'Enabled' },
               { key: 'version', content: 'Version' },
               { key: 'lastRun', content: 'Last run' },
@@ -123,6 +210,7 @@ export function RulesPage({ readOnly, onShowRuns }: { readOnly: boolean; onShowR
             key: r.id,
             cells: [
               { key: 'name', content: <strong>{r.name}</strong> },
+              { key: 'trigger', content: triggerLabel(r) },
               {
                 key: 'enabled',
                 content: (
@@ -161,6 +249,14 @@ export function RulesPage({ readOnly, onShowRuns }: { readOnly: boolean; onShowR
                         Runs
                       </Button>
                     )}
+                    {!readOnly && (
+                      <Button appearance="subtle" onClick={() => duplicate(r)} aria-label={`Duplicate rule ${r.name}`}>
+                        Duplicate
+                      </Button>
+                    )}
+                    <Button appearance="subtle" onClick={() => exportOne(r)} aria-label={`Export rule ${r.name}`}>
+                      Export
+                    </Button>
                     {!readOnly && (
                       <Button appearance="subtle" onClick={() => setDeleting(r)} aria-label={`Delete rule ${r.name}`}>
                         Delete

@@ -4,6 +4,7 @@ import DynamicTable from '@atlaskit/dynamic-table';
 import SectionMessage from '@atlaskit/section-message';
 import { token } from '@atlaskit/tokens';
 import { api, type Connection, type Run, type RunFilter, type RuleSummary, type StepMetrics } from '../api';
+import { explainCategory } from '../lib/errors';
 import { EmptyState, ErrorBanner, formatBytes, formatDuration, formatTime, Loading, row, SelectField, stack, StatusLozenge, TextField, useLoad } from './common';
 
 export const STATUSES = ['succeeded', 'failed', 'partial', 'skipped'];
@@ -65,6 +66,7 @@ export function RunDetail({
             <dt>Duration</dt>
             <dd style={{ margin: 0 }}>{formatDuration(r.durationMs)}</dd>
           </dl>
+          <RunProblems run={r} />
           {(r.steps?.length ?? 0) === 0 ? (
             <EmptyState title="No steps ran" />
           ) : (
@@ -73,10 +75,10 @@ export function RunDetail({
               head={{
                 cells: ['Step', 'Connection', 'Request', 'HTTP status', 'Attempts', 'Sent', 'Received', 'Duration', 'Details', 'Error'].map((c) => ({ key: c, content: c })),
               }}
-              rows={r.steps!.map((s) => ({
+              rows={r.steps!.map((s, i) => ({
                 key: s.id,
                 cells: [
-                  { key: 'Step', content: `${s.id} (${s.type})` },
+                  { key: 'Step', content: `Step ${i + 1}: ${s.id} (${s.type})` },
                   { key: 'Connection', content: (s.connectionId && connectionName?.(s.connectionId)) ?? s.connectionId ?? '—' },
                   { key: 'Request', content: <code>{[s.method, s.host].filter(Boolean).join(' ') || '—'}</code> },
                   { key: 'HTTP status', content: s.statusCode ? String(s.statusCode) : '—' },
@@ -85,13 +87,51 @@ export function RunDetail({
                   { key: 'Received', content: formatBytes(s.bytesIn) },
                   { key: 'Duration', content: formatDuration(s.durationMs) },
                   { key: 'Details', content: metricsText(s.metrics) },
-                  { key: 'Error', content: s.errorCategory ?? '—' },
+                  { key: 'Error', content: s.errorCategory ? <code>{s.errorCategory}</code> : '—' },
                 ],
               }))}
             />
           )}
         </>
       ) : null}
+    </div>
+  );
+}
+
+/** The first problem of a run, in words, for the runs table. */
+function ProblemCell({ run }: { run: Run }) {
+  const index = (run.steps ?? []).findIndex((s) => s.errorCategory);
+  const category = index >= 0 ? run.steps![index].errorCategory : run.errorCategory;
+  const e = explainCategory(category);
+  if (!e) return <span style={{ color: token('color.text.subtlest') }}>—</span>;
+  return (
+    <span title={`${e.explanation} ${e.fix}`}>
+      {index >= 0 ? `Step ${index + 1}: ` : ''}
+      {e.title}
+    </span>
+  );
+}
+
+/** Each error of the run (the run's own and each step's) in plain language with a suggested fix. */
+export function RunProblems({ run }: { run: Run }) {
+  const problems = [
+    ...(run.errorCategory && !(run.steps ?? []).some((s) => s.errorCategory === run.errorCategory) ? [{ where: 'The run', category: run.errorCategory }] : []),
+    ...(run.steps ?? []).flatMap((s, i) => (s.errorCategory ? [{ where: `Step ${i + 1} (${s.id})`, category: s.errorCategory }] : [])),
+  ];
+  if (!problems.length) return null;
+  return (
+    <div style={stack('space.100')} data-testid="run-problems">
+      {problems.map((p, i) => {
+        const e = explainCategory(p.category)!;
+        return (
+          <SectionMessage key={i} appearance={run.status === 'skipped' ? 'information' : 'error'} title={`${p.where}: ${e.title}`}>
+            <p style={{ margin: 0 }}>{e.explanation}</p>
+            <p style={{ margin: 0 }}>
+              <strong>What to do:</strong> {e.fix} <span style={{ color: token('color.text.subtlest') }}>({p.category})</span>
+            </p>
+          </SectionMessage>
+        );
+      })}
     </div>
   );
 }
@@ -181,7 +221,7 @@ export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
         <DynamicTable
           caption="Runs"
           head={{
-            cells: ['Started', 'Rule', 'Status', 'Source', 'Issue', 'Duration', ''].map((c, i) => ({ key: `h${i}`, content: c })),
+            cells: ['Started', 'Rule', 'Status', 'Problem', 'Source', 'Issue', 'Duration', ''].map((c, i) => ({ key: `h${i}`, content: c })),
           }}
           rows={runs.map((r) => ({
             key: r.id,
@@ -189,6 +229,7 @@ export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
               { key: 'started', content: formatTime(r.startedAt) },
               { key: 'rule', content: nameOf(r.ruleId) ?? r.ruleId },
               { key: 'status', content: <StatusLozenge status={r.status} /> },
+              { key: 'problem', content: <ProblemCell run={r} /> },
               { key: 'source', content: [r.source, r.eventType].filter(Boolean).join(' · ') || '—' },
               { key: 'issue', content: r.issueKey ?? '—' },
               { key: 'duration', content: formatDuration(r.durationMs) },

@@ -1,72 +1,20 @@
-import React from 'react';
+// The steps of a rule: each step is edited with its kind's form from the step library (steps/registry.ts);
+// a step no form can show exactly (a future kind, an HTTP step with a `url`) is edited as JSON.
+import React, { useMemo } from 'react';
 import Button from '@atlaskit/button/new';
 import { token } from '@atlaskit/tokens';
 import type { Connection } from '../api';
-import { newId } from '../lib/conditions';
-import { HTTP_METHODS, newStep, type KeyValue, type StepDraft } from '../lib/ruleForm';
+import type { JiraField } from '../lib/jira';
+import { newStep, stepJson, type StepDraft } from '../lib/ruleForm';
+import { smartGroups, type PriorStep } from '../lib/smartValues';
+import { FORMAT_DOCS_URL, stepKind, stepKinds } from '../steps/registry';
+import { Help } from '../steps/shared';
 import { row, SelectField, stack, TextAreaField, TextField } from './common';
+import { SmartScope } from './SmartValuePicker';
 
-export function KeyValueEditor({
-  id,
-  label,
-  items,
-  onChange,
-  errors,
-  readOnly,
-  keyLabel = 'Name',
-}: {
-  id: string;
-  label: string;
-  items: KeyValue[];
-  onChange: (items: KeyValue[]) => void;
-  errors: Record<string, string[]>;
-  readOnly: boolean;
-  keyLabel?: string;
-}) {
-  const set = (itemId: string, patch: Partial<KeyValue>) => onChange(items.map((kv) => (kv.id === itemId ? { ...kv, ...patch } : kv)));
-  return (
-    <div role="group" aria-label={label} style={stack('space.050')}>
-      <span style={{ font: token('font.body.small'), fontWeight: 600, color: token('color.text.subtle') }}>{label}</span>
-      {items.length === 0 && <span style={{ color: token('color.text.subtlest') }}>None.</span>}
-      {items.map((kv, i) => (
-        <div key={kv.id} style={row('space.100')}>
-          <TextField id={`${id}-${i}-key`} label={`${keyLabel} ${i + 1}`} value={kv.key} onChange={(v) => set(kv.id, { key: v })} isDisabled={readOnly} errors={errors[kv.key]} />
-          <TextField
-            id={`${id}-${i}-value`}
-            label={`Value ${i + 1}`}
-            value={kv.value}
-            onChange={(v) => set(kv.id, { value: v })}
-            isDisabled={readOnly}
-            width={320}
-          />
-          {!readOnly && (
-            <Button appearance="subtle" onClick={() => onChange(items.filter((x) => x.id !== kv.id))} aria-label={`Remove ${label.toLowerCase()} ${i + 1}`}>
-              Remove
-            </Button>
-          )}
-        </div>
-      ))}
-      {!readOnly && (
-        <div>
-          <Button spacing="compact" onClick={() => onChange([...items, { id: newId('kv'), key: '', value: '' }])}>
-            Add {label.toLowerCase().replace(/s$/, '')}
-          </Button>
-        </div>
-      )}
-    </div>
-  );
-}
+export { KeyValueEditor } from '../steps/shared';
 
-/** Errors for a key/value map come keyed as `steps[0].headers.X-Name`; re-key them by the name. */
-function subErrors(errors: Record<string, string[]>, prefix: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const [key, messages] of Object.entries(errors)) {
-    if (key.startsWith(`${prefix}.`)) out[key.slice(prefix.length + 1)] = messages;
-    const bracket = key.match(new RegExp(`^${prefix.replace(/[[\]]/g, '\\$&')}\\['(.+)'\\]$`));
-    if (bracket) out[bracket[1]] = messages;
-  }
-  return out;
-}
+const cardStyle: React.CSSProperties = { border: `1px solid ${token('color.border')}`, borderRadius: 4, padding: token('space.150'), margin: 0, ...stack('space.150') };
 
 export function StepsEditor({
   steps,
@@ -74,13 +22,17 @@ export function StepsEditor({
   connections,
   errors,
   readOnly,
+  fields = [],
 }: {
   steps: StepDraft[];
   onChange: (steps: StepDraft[]) => void;
   connections: Connection[];
   errors: Record<string, string[]>;
   readOnly: boolean;
+  /** Jira fields (custom fields appear in the smart-value picker). */
+  fields?: JiraField[];
 }) {
+  const [adding, setAdding] = React.useState('http');
   const update = (uid: string, patch: Partial<StepDraft>) => onChange(steps.map((s) => (s.uid === uid ? { ...s, ...patch } : s)));
   const move = (index: number, delta: number) => {
     const next = [...steps];
@@ -88,12 +40,21 @@ export function StepsEditor({
     next.splice(index + delta, 0, item);
     onChange(next);
   };
-  const connectionOptions = connections.map((c) => ({ value: c.id, label: `${c.name} (${c.baseUrl})` }));
+  // What each step leaves for later ones (its id, kind and JSON, e.g. an AI step's answer names).
+  const prior: PriorStep[] = useMemo(
+    () =>
+      steps.map((s) => {
+        const json = stepJson(s, '', () => undefined) as unknown as Record<string, unknown>;
+        return { id: s.id.trim(), type: String(json.type ?? s.type), json };
+      }),
+    [steps],
+  );
   return (
     <div style={stack('space.200')}>
-      {steps.length === 0 && <span style={{ color: token('color.text.subtle') }}>No steps yet.</span>}
+      {steps.length === 0 && <span style={{ color: token('color.text.subtle') }}>No steps yet: add one below.</span>}
       {steps.map((s, i) => {
         const p = `steps[${i}]`;
+        const kind = s.mode === 'form' ? stepKind(s.type) : undefined;
         const controls = !readOnly && (
           <div style={row('space.050')}>
             <Button spacing="compact" isDisabled={i === 0} onClick={() => move(i, -1)} aria-label={`Move step ${i + 1} up`}>
@@ -102,111 +63,68 @@ export function StepsEditor({
             <Button spacing="compact" isDisabled={i === steps.length - 1} onClick={() => move(i, 1)} aria-label={`Move step ${i + 1} down`}>
               Move down
             </Button>
+            {kind && (
+              <Button
+                spacing="compact"
+                appearance="subtle"
+                aria-label={`Edit step ${i + 1} as JSON`}
+                onClick={() => {
+                  const { id: _id, ...rest } = stepJson(s, p, () => undefined);
+                  update(s.uid, { mode: 'json', jsonText: JSON.stringify(rest, null, 2) });
+                }}
+              >
+                Edit as JSON
+              </Button>
+            )}
             <Button spacing="compact" appearance="subtle" onClick={() => onChange(steps.filter((x) => x.uid !== s.uid))} aria-label={`Remove step ${i + 1}`}>
               Remove step
             </Button>
           </div>
         );
-        if (s.mode === 'json') {
-          return <JsonStepEditor key={s.uid} index={i} step={s} errors={errors} readOnly={readOnly} onChange={(patch) => update(s.uid, patch)} controls={controls} />;
-        }
+        const scope = smartGroups(prior.slice(0, i), fields);
         return (
-          <fieldset
-            key={s.uid}
-            aria-label={`Step ${i + 1}`}
-            data-path={p}
-            style={{ border: `1px solid ${token('color.border')}`, borderRadius: 4, padding: token('space.150'), margin: 0, ...stack('space.150') }}
-          >
-            <legend style={{ font: token('font.heading.xsmall'), padding: `0 ${token('space.050')}` }}>
-              Step {i + 1}: HTTP request
-            </legend>
-            {errors[p]?.map((m, k) => (
-              <span key={k} role="alert" style={{ color: token('color.text.danger') }}>
-                {m}
-              </span>
-            ))}
-            <div style={row('space.150')}>
-              <TextField id={`step-${i}-id`} label="Step id" value={s.id} onChange={(v) => update(s.uid, { id: v })} errors={errors[`${p}.id`]} isDisabled={readOnly} width={140} />
-              <SelectField
-                id={`step-${i}-connection`}
-                label="Connection"
-                required
-                options={connectionOptions}
-                value={s.connection}
-                onChange={(v) => update(s.uid, { connection: v })}
-                errors={errors[`${p}.connection`]}
-                isDisabled={readOnly}
-                placeholder={connections.length ? 'Choose a connection…' : 'Create a connection first'}
-              />
-              <SelectField
-                id={`step-${i}-method`}
-                label="Method"
-                options={HTTP_METHODS.map((m) => ({ value: m, label: m }))}
-                value={s.method}
-                onChange={(v) => update(s.uid, { method: v || 'POST' })}
-                errors={errors[`${p}.method`]}
-                isDisabled={readOnly}
-              />
-              <TextField
-                id={`step-${i}-path`}
-                label="Path"
-                required
-                value={s.path}
-                onChange={(v) => update(s.uid, { path: v })}
-                errors={errors[`${p}.path`]}
-                helper="Relative to the connection's base URL; templates allowed."
-                isDisabled={readOnly}
-                width={320}
-              />
-            </div>
-            <KeyValueEditor id={`step-${i}-headers`} label="Headers" items={s.headers} onChange={(headers) => update(s.uid, { headers })} errors={subErrors(errors, `${p}.headers`)} readOnly={readOnly} />
-            <KeyValueEditor id={`step-${i}-query`} label="Query parameters" items={s.query} onChange={(query) => update(s.uid, { query })} errors={subErrors(errors, `${p}.query`)} readOnly={readOnly} />
-            <TextAreaField
-              id={`step-${i}-body`}
-              label="JSON body"
-              value={s.bodyText}
-              onChange={(v) => update(s.uid, { bodyText: v })}
-              errors={[...(errors[`${p}.body`] ?? []), ...Object.entries(errors).filter(([k]) => k.startsWith(`${p}.body.`) || k.startsWith(`${p}.body[`)).flatMap(([k, m]) => m.map((x) => `${k.slice(p.length + 1)}: ${x}`))]}
-              helper={
-                <>
-                  Any JSON. String values are Liquid templates, for example <code>{'"{{ issue.key }}"'}</code> or <code>{'"{{ issue.fields.summary }}"'}</code>.
-                </>
-              }
-              isDisabled={readOnly}
-              placeholder={'{\n  "key": "{{ issue.key }}"\n}'}
-            />
-            <div style={row('space.150')}>
-              <TextField
-                id={`step-${i}-timeout`}
-                label="Timeout (seconds)"
-                value={s.timeoutSeconds}
-                onChange={(v) => update(s.uid, { timeoutSeconds: v })}
-                errors={errors[`${p}.timeoutSeconds`]}
-                isDisabled={readOnly}
-                width={120}
-                placeholder="default"
-              />
-              <SelectField
-                id={`step-${i}-onError`}
-                label="If this step fails"
-                options={[
-                  { value: 'stop', label: 'Stop the run' },
-                  { value: 'continue', label: 'Continue with the next step' },
-                ]}
-                value={s.onError}
-                onChange={(v) => update(s.uid, { onError: (v || 'stop') as StepDraft['onError'] })}
-                errors={errors[`${p}.onError`]}
-                isDisabled={readOnly}
-              />
-              {controls}
-            </div>
-          </fieldset>
+          <SmartScope.Provider key={s.uid} value={scope}>
+            {kind ? (
+              <fieldset aria-label={`Step ${i + 1}`} data-path={p} data-kind={kind.type} style={cardStyle}>
+                <legend style={{ font: token('font.heading.xsmall'), padding: `0 ${token('space.050')}` }}>
+                  Step {i + 1}: {kind.label}
+                </legend>
+                <Help>{kind.help}</Help>
+                {errors[p]?.map((m, k) => (
+                  <span key={k} role="alert" style={{ color: token('color.text.danger') }}>
+                    {m}
+                  </span>
+                ))}
+                <TextField
+                  id={`step-${i}-id`}
+                  label="Step id"
+                  value={s.id}
+                  onChange={(v) => update(s.uid, { id: v })}
+                  errors={errors[`${p}.id`]}
+                  isDisabled={readOnly}
+                  helper={`Later steps read its results as steps.${s.id || '<id>'}.…`}
+                />
+                <kind.Form index={i} values={s.values} onChange={(patch) => update(s.uid, { values: { ...s.values, ...patch } })} errors={errors} path={p} readOnly={readOnly} connections={connections} />
+                {controls}
+              </fieldset>
+            ) : (
+              <JsonStepEditor index={i} step={s} errors={errors} readOnly={readOnly} onChange={(patch) => update(s.uid, patch)} controls={controls} />
+            )}
+          </SmartScope.Provider>
         );
       })}
       {!readOnly && (
-        <div style={row('space.100')}>
-          <Button onClick={() => onChange([...steps, newStep(steps.length)])}>Add HTTP step</Button>
-          <Button onClick={() => onChange([...steps, newStep(steps.length, 'json')])}>Add step as JSON</Button>
+        <div style={{ ...row('space.100'), alignItems: 'flex-end' }}>
+          <div style={{ minWidth: 320 }}>
+            <SelectField
+              id="add-step-kind"
+              label="Add a step"
+              options={[...stepKinds().map((k) => ({ value: k.type, label: `${k.label} — ${k.summary}` })), { value: 'json', label: 'Any step as JSON (advanced)' }]}
+              value={adding}
+              onChange={(v) => setAdding(v || 'http')}
+            />
+          </div>
+          <Button onClick={() => onChange([...steps, newStep(steps.length, adding === 'json' ? 'json' : adding)])}>Add step</Button>
         </div>
       )}
     </div>
@@ -230,32 +148,42 @@ function JsonStepEditor({
   controls: React.ReactNode;
 }) {
   const p = `steps[${index}]`;
-  const kind = (() => {
+  const parsed = (() => {
     try {
-      const parsed: unknown = JSON.parse(step.jsonText);
-      return typeof parsed === 'object' && parsed !== null && typeof (parsed as { type?: unknown }).type === 'string' ? (parsed as { type: string }).type : '';
+      const value: unknown = JSON.parse(step.jsonText);
+      return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
     } catch {
-      return '';
+      return undefined;
     }
   })();
+  const kindName = typeof parsed?.type === 'string' ? parsed.type : '';
+  const known = kindName ? stepKind(kindName) : undefined;
   const nested = Object.entries(errors)
     .filter(([k]) => k.startsWith(`${p}.`) && k !== `${p}.id`)
     .flatMap(([k, messages]) => messages.map((m) => `${k.slice(p.length + 1)}: ${m}`));
   return (
-    <fieldset
-      aria-label={`Step ${index + 1}`}
-      data-path={p}
-      style={{ border: `1px solid ${token('color.border')}`, borderRadius: 4, padding: token('space.150'), margin: 0, ...stack('space.150') }}
-    >
+    <fieldset aria-label={`Step ${index + 1}`} data-path={p} style={cardStyle}>
       <legend style={{ font: token('font.heading.xsmall'), padding: `0 ${token('space.050')}` }}>
-        Step {index + 1}: {kind || 'JSON'}
+        Step {index + 1}: {kindName || 'JSON'}
       </legend>
       {errors[p]?.map((m, k) => (
         <span key={k} role="alert" style={{ color: token('color.text.danger') }}>
           {m}
         </span>
       ))}
-      <TextField id={`step-${index}-id`} label="Step id" value={step.id} onChange={(v) => onChange({ id: v })} errors={errors[`${p}.id`]} isDisabled={readOnly} width={140} />
+      <Help>
+        {known ? (
+          <>This {known.label.toLowerCase()} step uses options the form does not show, so it is edited as JSON and saved exactly as written. </>
+        ) : kindName ? (
+          <>This version of the editor has no form for “{kindName}” steps: edit the JSON; it is saved exactly as written. </>
+        ) : null}
+        The step format of every kind is described in{' '}
+        <a href={FORMAT_DOCS_URL} target="_blank" rel="noreferrer">
+          the rule format (docs/api.md)
+        </a>
+        .
+      </Help>
+      <TextField id={`step-${index}-id`} label="Step id" value={step.id} onChange={(v) => onChange({ id: v })} errors={errors[`${p}.id`]} isDisabled={readOnly} />
       <TextAreaField
         id={`step-${index}-json`}
         label="Step definition (JSON)"
@@ -264,8 +192,7 @@ function JsonStepEditor({
         errors={nested}
         helper={
           <>
-            The step without its id, for any step kind: <code>"type"</code> names it. See the API guide for each kind&apos;s fields; string values are Liquid
-            templates.
+            The step without its id, for any step kind: <code>"type"</code> names it. String values are Liquid templates.
           </>
         }
         isDisabled={readOnly}

@@ -4,7 +4,11 @@ import Toggle from '@atlaskit/toggle';
 import { token } from '@atlaskit/tokens';
 import type { TriggerType, Webhook } from '../api';
 import { EVENT_TYPES, type RuleDraft } from '../lib/ruleForm';
+import { jira, fieldOptions } from '../lib/jira';
 import { row, SelectField, stack, TextField } from './common';
+import { JiraMultiSelect, JiraSelect } from './JiraPicker';
+
+const splitList = (text: string) => text.split(',').map((x) => x.trim()).filter(Boolean);
 
 export const TRIGGER_TYPES: { value: TriggerType; label: string }[] = [
   { value: 'event', label: 'A Jira issue event' },
@@ -61,22 +65,26 @@ export function TriggerEditor({
               </span>
             ))}
           </fieldset>
-          <div style={row('space.150')}>
-            <TextField
+          <div style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(260px, 1fr))', gap: token('space.150') }}>
+            <JiraMultiSelect
               id="trigger-projects"
               label="Projects"
-              value={draft.projectsText}
-              onChange={(v) => onChange({ projectsText: v })}
-              helper="Project keys, comma separated. Empty means every project."
+              values={splitList(draft.projectsText)}
+              onChange={(v) => onChange({ projectsText: v.join(', ') })}
+              cacheKey="projects"
+              load={() => jira.projects()}
+              helper="Empty means every project."
               errors={errors['trigger.projects']}
               isDisabled={readOnly}
             />
-            <TextField
+            <JiraMultiSelect
               id="trigger-issueTypes"
               label="Issue types"
-              value={draft.issueTypesText}
-              onChange={(v) => onChange({ issueTypesText: v })}
-              helper="Issue type names, comma separated. Empty means all."
+              values={splitList(draft.issueTypesText)}
+              onChange={(v) => onChange({ issueTypesText: v.join(', ') })}
+              cacheKey="issueTypes"
+              load={() => jira.issueTypes()}
+              helper="Empty means all."
               errors={errors['trigger.issueTypes']}
               isDisabled={readOnly}
             />
@@ -90,36 +98,7 @@ export function TriggerEditor({
             />
             <label htmlFor="trigger-fieldChanged-toggle">Only when a field changed</label>
           </div>
-          {draft.fieldChangedEnabled && (
-            <div style={row('space.150')}>
-              <TextField
-                id="trigger-fieldChanged-field"
-                label="Field"
-                required
-                value={draft.fieldChanged.field}
-                onChange={(v) => onChange({ fieldChanged: { ...draft.fieldChanged, field: v } })}
-                errors={errors['trigger.fieldChanged.field'] ?? errors['trigger.fieldChanged']}
-                helper="As in the changelog, e.g. status or priority."
-                isDisabled={readOnly}
-              />
-              <TextField
-                id="trigger-fieldChanged-from"
-                label="From (optional)"
-                value={draft.fieldChanged.from}
-                onChange={(v) => onChange({ fieldChanged: { ...draft.fieldChanged, from: v } })}
-                errors={errors['trigger.fieldChanged.from']}
-                isDisabled={readOnly}
-              />
-              <TextField
-                id="trigger-fieldChanged-to"
-                label="To (optional)"
-                value={draft.fieldChanged.to}
-                onChange={(v) => onChange({ fieldChanged: { ...draft.fieldChanged, to: v } })}
-                errors={errors['trigger.fieldChanged.to']}
-                isDisabled={readOnly}
-              />
-            </div>
-          )}
+          {draft.fieldChangedEnabled && <FieldChanged draft={draft} onChange={onChange} errors={errors} readOnly={readOnly} />}
         </>
       )}
       {draft.triggerType === 'schedule' && (
@@ -150,6 +129,55 @@ export function TriggerEditor({
           isDisabled={readOnly}
         />
       )}
+    </div>
+  );
+}
+
+/** The watched field (Jira's field list) and, for the status, from/to picked from the site's statuses. */
+function FieldChanged({ draft, onChange, errors, readOnly }: { draft: RuleDraft; onChange: (patch: Partial<RuleDraft>) => void; errors: Record<string, string[]>; readOnly: boolean }) {
+  const fc = draft.fieldChanged;
+  const isStatus = fc.field.trim().toLowerCase() === 'status';
+  const valuePicker = (which: 'from' | 'to', label: string) =>
+    isStatus ? (
+      <JiraSelect
+        id={`trigger-fieldChanged-${which}`}
+        label={label}
+        value={fc[which]}
+        onChange={(v) => onChange({ fieldChanged: { ...fc, [which]: v } })}
+        cacheKey="statuses"
+        load={() => jira.statuses()}
+        errors={errors[`trigger.fieldChanged.${which}`]}
+        isDisabled={readOnly}
+        placeholder="Any status"
+      />
+    ) : (
+      <TextField
+        id={`trigger-fieldChanged-${which}`}
+        label={label}
+        value={fc[which]}
+        onChange={(v) => onChange({ fieldChanged: { ...fc, [which]: v } })}
+        errors={errors[`trigger.fieldChanged.${which}`]}
+        isDisabled={readOnly}
+        placeholder="Any value"
+      />
+    );
+  return (
+    <div style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(220px, 1fr))', gap: token('space.150'), alignItems: 'start' }}>
+      <JiraSelect
+        id="trigger-fieldChanged-field"
+        label="Field"
+        required
+        value={fc.field}
+        onChange={(v) => onChange({ fieldChanged: { ...fc, field: v } })}
+        cacheKey="fields"
+        load={async () => fieldOptions(await jira.fields())}
+        errors={errors['trigger.fieldChanged.field'] ?? errors['trigger.fieldChanged']}
+        helper="As in the changelog, e.g. status or priority."
+        isDisabled={readOnly}
+        placeholder="status"
+      />
+      {valuePicker('from', 'From (optional)')}
+      {valuePicker('to', 'To (optional)')}
     </div>
   );
 }

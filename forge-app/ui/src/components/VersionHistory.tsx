@@ -144,6 +144,7 @@ export function VersionHistory({
               cells: [
                 { key: 'version', content: 'Version' },
                 { key: 'created', content: 'Saved' },
+                { key: 'author', content: 'Saved by' },
                 { key: 'actions', content: 'Actions' },
               ],
             }}
@@ -152,6 +153,7 @@ export function VersionHistory({
               cells: [
                 { key: 'version', content: `${v.version}${v.version === currentVersion ? ' (current)' : ''}` },
                 { key: 'created', content: formatTime(v.createdAt) },
+                { key: 'author', content: v.createdByName || v.createdBy || '—' },
                 {
                   key: 'actions',
                   content:

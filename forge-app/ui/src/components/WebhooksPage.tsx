@@ -4,7 +4,7 @@ import DynamicTable from '@atlaskit/dynamic-table';
 import SectionMessage from '@atlaskit/section-message';
 import { token } from '@atlaskit/tokens';
 import { api, type CreatedWebhook, type Webhook } from '../api';
-import { ConfirmDialog, EmptyState, ErrorBanner, formatTime, isMissing, Loading, NotAvailable, row, stack, TextField, useLoad } from './common';
+import { ConfirmDialog, CopyButton, EmptyState, ErrorBanner, formatTime, isMissing, Loading, NotAvailable, row, stack, TextField, useLoad } from './common';
 
 export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
   const list = useLoad(() => api.listWebhooks(), []);
@@ -68,11 +68,12 @@ export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
             <p>This is the only time the secret is shown. BluBees stores it encrypted and cannot display it again.</p>
             {created.url && (
               <p>
-                URL: <code>{created.url}</code>
+                URL: <code style={{ overflowWrap: 'anywhere' }}>{created.url}</code> <CopyButton value={created.url} label="Copy the webhook URL" />
               </p>
             )}
             <p>
-              Secret: <code style={{ userSelect: 'all', color: token('color.text') }}>{created.secret}</code>
+              Secret: <code style={{ userSelect: 'all', color: token('color.text') }}>{created.secret}</code>{' '}
+              {created.secret ? <CopyButton value={created.secret} label="Copy the webhook secret" /> : null}
             </p>
           </SectionMessage>
         </div>
@@ -103,7 +104,17 @@ export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
             key: w.id,
             cells: [
               { key: 'name', content: <strong>{w.name}</strong> },
-              { key: 'url', content: w.url ? <code>{w.url}</code> : '—' },
+              {
+                key: 'url',
+                content: w.url ? (
+                  <span style={{ display: 'inline-flex', alignItems: 'center', gap: token('space.100'), flexWrap: 'wrap' }}>
+                    <code style={{ overflowWrap: 'anywhere' }}>{w.url}</code>
+                    <CopyButton value={w.url} label={`Copy the URL of webhook ${w.name}`} />
+                  </span>
+                ) : (
+                  '—'
+                ),
+              },
               { key: 'created', content: formatTime(w.createdAt) },
               {
                 key: 'delete',

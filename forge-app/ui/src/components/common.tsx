@@ -9,6 +9,7 @@ import Textfield from '@atlaskit/textfield';
 import TextArea from '@atlaskit/textarea';
 import { token } from '@atlaskit/tokens';
 import { ApiError, errorMessage, type RunStatus } from '../api';
+import { humanPath } from '../lib/errors';
 
 // ---------- formatting ----------
 
@@ -206,7 +207,7 @@ export function SelectField({
   const selected = options.find((o) => o.value === value) ?? null;
   return (
     <Field id={id} label={label} errors={errors} helper={helper} required={required}>
-      <div data-select-id={id} style={{ minWidth: 180, maxWidth: 480 }}>
+      <div data-select-id={id} style={{ minWidth: 180, maxWidth: 480, width: '100%' }}>
         <Select<Option, false>
           inputId={id}
           options={options}
@@ -288,7 +289,7 @@ export function ErrorSummary({ errors, title = 'Please fix the following' }: { e
           {entries.flatMap(([path, messages]) =>
             messages.map((m, i) => (
               <li key={`${path}-${i}`}>
-                {path ? <code>{path}</code> : null}
+                {path ? <strong>{humanPath(path)}</strong> : null}
                 {path ? ': ' : ''}
                 {m}
               </li>
@@ -384,4 +385,39 @@ export function useLoad<T>(loader: () => Promise<T>, deps: React.DependencyList)
     reload: () => setTick((t) => t + 1),
     setData: (data: T) => setState({ data, loading: false }),
   };
+}
+
+/** Copies `value` to the clipboard (Clipboard API, else a hidden text area + execCommand) and says so. */
+export function CopyButton({ value, label }: { value: string; label: string }) {
+  const [copied, setCopied] = React.useState<'yes' | 'failed'>();
+  async function copy() {
+    try {
+      if (navigator.clipboard?.writeText) await navigator.clipboard.writeText(value);
+      else {
+        const area = document.createElement('textarea');
+        area.value = value;
+        area.setAttribute('readonly', '');
+        area.style.position = 'fixed';
+        area.style.opacity = '0';
+        document.body.appendChild(area);
+        area.select();
+        const ok = document.execCommand('copy');
+        area.remove();
+        if (!ok) throw new Error('copy refused');
+      }
+      setCopied('yes');
+    } catch {
+      setCopied('failed');
+    }
+  }
+  return (
+    <span style={{ display: 'inline-flex', alignItems: 'center', gap: token('space.050') }}>
+      <Button spacing="compact" onClick={copy} aria-label={label}>
+        Copy
+      </Button>
+      <span role="status" style={{ font: token('font.body.small'), color: token('color.text.subtle') }}>
+        {copied === 'yes' ? 'Copied' : copied === 'failed' ? 'Select and copy it by hand' : ''}
+      </span>
+    </span>
+  );
 }

@@ -126,3 +126,7 @@ export const view = {
     },
   },
 };
+
+// No Jira outside Jira: the editors' Jira pickers see requestJira missing and fall back to free text with a hint
+// (lib/jira.ts). Declared so the bundler knows the absence is deliberate.
+export const requestJira: undefined = undefined;

@@ -30,18 +30,21 @@ const full: RuleDefinition = {
 };
 
 describe('rule draft', () => {
-  it('keeps steps the form does not edit (other kinds, absolute urls) whole, as JSON', () => {
+  it('keeps steps no form can show exactly (unknown kinds, absolute urls, ADF comments) whole, as JSON; known kinds get their form', () => {
     const def: RuleDefinition = {
       ...full,
       steps: [
         full.steps[0],
         { id: 'comment', type: 'jira.comment', body: 'Seen {{ issue.key }}', onError: 'continue' },
         { id: 'ping', type: 'http', url: 'https://hooks.example.com/x', method: 'POST' },
+        { id: 'future', type: 'jira.worklog', timeSpent: '1h' },
+        { id: 'adf', type: 'jira.comment', body: { type: 'doc', version: 1, content: [] } },
       ],
     };
     const draft = draftFromDefinition(def);
-    expect(draft.steps.map((s) => s.mode)).toEqual(['form', 'json', 'json']);
-    expect(JSON.parse(draft.steps[1].jsonText)).toEqual({ type: 'jira.comment', body: 'Seen {{ issue.key }}', onError: 'continue' });
+    expect(draft.steps.map((s) => s.mode)).toEqual(['form', 'form', 'json', 'json', 'json']);
+    expect(draft.steps[1].type).toBe('jira.comment');
+    expect(JSON.parse(draft.steps[3].jsonText)).toEqual({ type: 'jira.worklog', timeSpent: '1h' });
     const { definition, errors } = definitionFromDraft(draft);
     expect(errors).toEqual({});
     expect(definition).toEqual(def);
@@ -70,7 +73,8 @@ describe('rule draft', () => {
   });
 
   it('omits empty optional parts', () => {
-    const draft = { ...emptyDraft(), name: 'x', steps: [{ ...emptyDraft().steps[0], connection: 'c' }] };
+    const first = emptyDraft().steps[0];
+    const draft = { ...emptyDraft(), name: 'x', steps: [{ ...first, values: { ...first.values, connection: 'c' } }] };
     const { definition, errors } = definitionFromDraft(draft);
     expect(errors).toEqual({});
     expect(definition).toEqual({
@@ -89,8 +93,8 @@ describe('rule draft', () => {
       events: [],
       fieldChanged: { field: '', from: '', to: '' },
       steps: [
-        { ...base.steps[0], connection: '', bodyText: '{not json', timeoutSeconds: '-1' },
-        { ...base.steps[0], uid: 'other', path: '' },
+        { ...base.steps[0], values: { ...base.steps[0].values, connection: '', bodyText: '{not json', timeoutSeconds: '-1' } },
+        { ...base.steps[0], uid: 'other', values: { ...base.steps[0].values, path: '' } },
       ],
     };
     const { errors } = definitionFromDraft(draft);

@@ -1,5 +1,7 @@
 // Editor state for a rule, converted from and to the API's RuleDefinition.
-import type { HttpStep, RuleDefinition, Step, TriggerType } from '../api';
+import type { RuleDefinition, Step, TriggerType } from '../api';
+import { formValuesFor, stepKind } from '../steps/registry';
+import type { Values } from '../steps/types';
 import { fromApi, newId, toApi, validateConditions, type GroupDraft } from './conditions';
 
 export const EVENT_TYPES: { value: string; label: string }[] = [
@@ -13,28 +15,20 @@ export const EVENT_TYPES: { value: string; label: string }[] = [
 /** Step ids are referenced from templates (`steps.<id>.…`), hence identifier-like. */
 export const STEP_ID = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
 
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export { HTTP_METHODS } from '../steps/http';
+export type { KeyValue } from '../steps/shared';
 
-export interface KeyValue {
-  id: string;
-  key: string;
-  value: string;
-}
 export interface StepDraft {
   uid: string;
-  /** `form`: an HTTP step edited field by field; `json`: any step kind, edited as its JSON definition. */
-  mode: 'form' | 'json';
-  /** The step's definition without its id, in `json` mode. */
-  jsonText: string;
   id: string;
-  connection: string;
-  method: string;
-  path: string;
-  headers: KeyValue[];
-  query: KeyValue[];
-  bodyText: string;
-  timeoutSeconds: string;
-  onError: 'stop' | 'continue';
+  /** `form`: edited with its kind's form (steps/registry.ts); `json`: any step, edited as its JSON definition. */
+  mode: 'form' | 'json';
+  /** The step kind (`http`, `ai.chat`, …) in form mode. */
+  type: string;
+  /** The kind's form values (form mode). */
+  values: Values;
+  /** The step's definition without its id (json mode). */
+  jsonText: string;
 }
 export interface RuleDraft {
   name: string;
@@ -51,35 +45,24 @@ export interface RuleDraft {
   steps: StepDraft[];
 }
 
-const kvFrom = (record: Record<string, string> | undefined): KeyValue[] =>
-  Object.entries(record ?? {}).map(([key, value]) => ({ id: newId('kv'), key, value: String(value) }));
-
-function kvTo(list: KeyValue[]): Record<string, string> | undefined {
-  const entries = list.filter((kv) => kv.key.trim() !== '').map((kv) => [kv.key.trim(), kv.value] as const);
-  return entries.length ? Object.fromEntries(entries) : undefined;
-}
-
 const listText = (list?: string[]) => (list ?? []).join(', ');
 const textList = (text: string) =>
   text
     .split(',')
-    .map((s) => s.trim())
+    .map((x) => x.trim())
     .filter(Boolean);
 
-export function newStep(index: number, mode: StepDraft['mode'] = 'form'): StepDraft {
+/** A new step of `type` (form) or, with mode `json`, an empty JSON step. */
+export function newStep(index: number, mode: StepDraft['mode'] | string = 'form', type = 'http'): StepDraft {
+  const kindType = mode !== 'form' && mode !== 'json' ? mode : type;
+  const asJson = mode === 'json' || !stepKind(kindType);
   return {
     uid: newId('s'),
-    mode,
-    jsonText: mode === 'json' ? '{\n  "type": ""\n}' : '',
     id: `step_${index + 1}`,
-    connection: '',
-    method: 'POST',
-    path: '/',
-    headers: [],
-    query: [],
-    bodyText: '',
-    timeoutSeconds: '',
-    onError: 'stop',
+    mode: asJson ? 'json' : 'form',
+    type: asJson ? '' : kindType,
+    values: asJson ? {} : stepKind(kindType)!.defaults(),
+    jsonText: asJson ? '{\n  "type": ""\n}' : '',
   };
 }
 
@@ -114,33 +97,16 @@ export function draftFromDefinition(def: RuleDefinition): RuleDraft {
     everyHours: String(t.schedule?.everyHours ?? 1),
     webhookId: t.webhookId ?? '',
     conditions: fromApi(def.conditions),
-    steps: (def.steps ?? []).map((step): StepDraft => {
-      if (!isFormStep(step)) {
-        const { id, ...rest } = step;
-        return { ...newStep(0, 'json'), id: id ?? '', jsonText: JSON.stringify(rest, null, 2) };
-      }
-      const s = step;
-      return {
-        uid: newId('s'),
-        mode: 'form',
-        jsonText: '',
-        id: s.id ?? '',
-        connection: s.connection ?? '',
-        method: s.method ?? 'POST',
-        path: s.path ?? '',
-        headers: kvFrom(s.headers),
-        query: kvFrom(s.query),
-        bodyText: s.body === undefined ? '' : JSON.stringify(s.body, null, 2),
-        timeoutSeconds: s.timeoutSeconds === undefined ? '' : String(s.timeoutSeconds),
-        onError: s.onError ?? 'stop',
-      };
-    }),
+    steps: (def.steps ?? []).map((step) => stepDraftFrom(step)),
   };
 }
 
-/** The form edits HTTP steps that call a connection; everything else is edited as JSON so nothing is lost. */
-function isFormStep(step: Step): step is HttpStep {
-  return step.type === 'http' && !('url' in step) && typeof step.connection === 'string';
+/** A step as a draft: its kind's form when the form can show it exactly, else the JSON editor. */
+export function stepDraftFrom(step: Step): StepDraft {
+  const { id, ...rest } = step;
+  const values = formValuesFor(rest);
+  if (values) return { uid: newId('s'), id: id ?? '', mode: 'form', type: String(step.type), values, jsonText: '' };
+  return { uid: newId('s'), id: id ?? '', mode: 'json', type: '', values: {}, jsonText: JSON.stringify(rest, null, 2) };
 }
 
 function jsonStep(s: StepDraft, p: string, add: (path: string, message: string) => void): Step {
@@ -158,6 +124,13 @@ function jsonStep(s: StepDraft, p: string, add: (path: string, message: string) 
   const { id: _ignored, ...rest } = parsed as Record<string, unknown>;
   if (typeof rest.type !== 'string' || !rest.type.trim()) add(`${p}.type`, 'Give the step a "type", for example "http".');
   return { id: s.id.trim(), ...rest, type: String(rest.type ?? '') };
+}
+
+/** One step's JSON (with its id), errors keyed relative to `p`. */
+export function stepJson(s: StepDraft, p: string, add: (path: string, message: string) => void): Step {
+  if (s.mode === 'json' || !stepKind(s.type)) return jsonStep(s, p, add);
+  const body = stepKind(s.type)!.toJson(s.values, (rel, m) => add(rel ? `${p}.${rel}` : p, m));
+  return { id: s.id.trim(), ...body, type: s.type } as Step;
 }
 
 export interface DraftResult {
@@ -216,28 +189,7 @@ export function definitionFromDraft(draft: RuleDraft): DraftResult {
     else if (!STEP_ID.test(s.id.trim())) add(`${p}.id`, "Use letters, digits and '_', not starting with a digit (at most 40).");
     else if (seen.has(s.id.trim())) add(`${p}.id`, 'Step ids must be unique.');
     seen.add(s.id.trim());
-    if (s.mode === 'json') return jsonStep(s, p, add);
-    if (!s.connection) add(`${p}.connection`, 'Choose a connection.');
-    if (!s.path.trim()) add(`${p}.path`, 'Enter a path (for example /issues).');
-    const step: HttpStep = { id: s.id.trim(), type: 'http', connection: s.connection, method: s.method, path: s.path.trim() };
-    const headers = kvTo(s.headers);
-    if (headers) step.headers = headers;
-    const query = kvTo(s.query);
-    if (query) step.query = query;
-    if (s.bodyText.trim()) {
-      try {
-        step.body = JSON.parse(s.bodyText);
-      } catch (e) {
-        add(`${p}.body`, `The body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    if (s.timeoutSeconds.trim()) {
-      const t = Number(s.timeoutSeconds);
-      if (!Number.isFinite(t) || t <= 0) add(`${p}.timeoutSeconds`, 'Enter a positive number of seconds.');
-      else step.timeoutSeconds = t;
-    }
-    if (s.onError !== 'stop') step.onError = s.onError;
-    return step;
+    return stepJson(s, p, add);
   });
 
   const definition: RuleDefinition = { name: draft.name.trim(), enabled: draft.enabled, trigger, steps };
@@ -265,4 +217,33 @@ export function sampleEvent(eventType = 'avi:jira:created:issue'): unknown {
       },
     },
   };
+}
+
+/**
+ * The dry run's starting event, built from the trigger: its first event type, its first project and issue
+ * type, and for `fieldChanged` a changelog item from → to (the Forge issue-updated payload's
+ * `changelog.items[]`: field, fieldId, fromString, toString). Builds on `sampleEvent`.
+ */
+export function sampleEventForTrigger(trigger: RuleDefinition['trigger'] | undefined): Record<string, unknown> {
+  const eventType = trigger?.type === 'event' && trigger.events?.length ? trigger.events[0] : 'avi:jira:created:issue';
+  const event = sampleEvent(eventType) as Record<string, unknown> & { issue: { key: string; fields: Record<string, unknown> } };
+  const project = trigger?.projects?.[0];
+  if (project) {
+    event.issue.key = `${project}-1`;
+    event.issue.fields.project = { ...(event.issue.fields.project as object), key: project };
+  }
+  const issueType = trigger?.issueTypes?.[0];
+  if (issueType) event.issue.fields.issuetype = { ...(event.issue.fields.issuetype as object), name: issueType };
+  const fc = trigger?.fieldChanged;
+  if (fc?.field) {
+    const field = fc.field;
+    const from = fc.from ?? (field === 'status' ? 'In Progress' : 'old value');
+    const to = fc.to ?? (field === 'status' ? 'Done' : 'new value');
+    event.changelog = { id: '10100', items: [{ field, fieldtype: 'jira', fieldId: field, from: null, fromString: from, to: null, toString: to }] };
+    // The issue as it is after the change.
+    if (field === 'status' || field === 'priority') event.issue.fields[field] = { ...(event.issue.fields[field] as object), name: to };
+    else if (!(field in event.issue.fields)) event.issue.fields[field] = to;
+  }
+  if (eventType === 'avi:jira:commented:issue') event.comment = { id: '10200', body: 'Sample comment', author: { accountId: 'sample-account', displayName: 'Sample User' } };
+  return event;
 }

@@ -7,3 +7,5 @@ export const view = {
   getContext: async () => ({ moduleKey: 'blubees-admin', extension: { type: 'jira:adminPage' } }),
   theme: { enable: async () => undefined },
 };
+// Outside Jira there is no requestJira; picker tests mock @forge/bridge with one (lib/jira.test.tsx).
+export const requestJira: undefined = undefined;

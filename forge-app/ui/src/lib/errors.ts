@@ -1,0 +1,55 @@
+// Plain-language explanations of run error categories (docs/api.md "Runs" and each step kind's section;
+// the strings are the engine's ErrorCategories constants) and 1-based step paths.
+
+export interface Explanation {
+  title: string;
+  /** What happened, in words. */
+  explanation: string;
+  /** What to do about it. */
+  fix: string;
+}
+
+export const ERROR_CATEGORIES: Record<string, Explanation> = {
+  timeout: { title: 'Timed out', explanation: 'The service did not answer within the step’s timeout.', fix: 'Check the service is up; raise “Timeout (seconds)” on the step if it is just slow.' },
+  refused: { title: 'Connection refused', explanation: 'Nothing accepted the connection at the connection’s address.', fix: 'Check the connection’s base URL (host and port) and that the service is running.' },
+  blocked_destination: { title: 'Destination blocked', explanation: 'BluBees refused to call this address: private, loopback and metadata addresses are never called.', fix: 'Use a public HTTPS address for the connection.' },
+  http_4xx: { title: 'The service rejected the request (4xx)', explanation: 'The service answered with a client error such as 400, 401, 403 or 404.', fix: 'Check the path, the body fields and the connection’s credentials; a dry run shows exactly what is sent.' },
+  http_5xx: { title: 'The service failed (5xx)', explanation: 'The service answered with a server error.', fix: 'Usually temporary on their side: check the service’s status; BluBees already retried where it could.' },
+  template_error: { title: 'A smart value could not be filled in', explanation: 'A template failed while rendering (an unknown filter, a value too large, a limit reached).', fix: 'Open the rule, dry-run it with a sample event, and fix the field named in the dry run.' },
+  condition_error: { title: 'A condition could not be evaluated', explanation: 'A condition compared values it could not compare (e.g. a number with text) or its pattern failed.', fix: 'Check the condition’s field path and value type in the rule’s Conditions.' },
+  connection_missing: { title: 'The connection no longer exists', explanation: 'The step names a connection that was deleted.', fix: 'Edit the rule and pick an existing connection for the step.' },
+  credential_scope: { title: 'Credential sent outside its connection', explanation: 'The request would have carried the connection’s credential to another address, so it was not sent.', fix: 'Keep the step’s path (or URL) on the connection’s own base URL.' },
+  secret_unavailable: { title: 'The connection’s secret could not be read', explanation: 'The stored secret could not be decrypted.', fix: 'Open the connection and replace its secret; if it persists, contact your BluBees operator.' },
+  response_too_large: { title: 'Answer too large', explanation: 'The response (or transferred file) was larger than allowed.', fix: 'Ask the service for less data, or raise the transfer step’s size cap.' },
+  too_many_redirects: { title: 'Too many redirects', explanation: 'The service kept redirecting the request.', fix: 'Point the connection or path at the final address.' },
+  invalid_url: { title: 'Invalid address', explanation: 'The rendered URL was not a valid http(s) address (or Jira’s site address was unavailable).', fix: 'Check the connection’s base URL and the smart values in the path.' },
+  connection_failed: { title: 'Could not connect', explanation: 'The network connection failed (DNS, TLS or a reset).', fix: 'Check the host name and its certificate; try again later.' },
+  internal_error: { title: 'BluBees had a problem', explanation: 'Something unexpected failed inside BluBees.', fix: 'Try again; if it repeats, contact support with the run id.' },
+  rule_invalid: { title: 'The rule is not valid any more', explanation: 'The saved rule could not be compiled (e.g. after an upgrade).', fix: 'Open the rule, fix the fields it reports and save it again.' },
+  oauth_token_rejected: { title: 'OAuth sign-in rejected', explanation: 'The token endpoint refused the connection’s client credentials or refresh token.', fix: 'Open the connection and replace the client secret or refresh token.' },
+  oauth_token_unavailable: { title: 'OAuth token unavailable', explanation: 'No access token could be obtained from the token endpoint.', fix: 'Check the connection’s token URL and that the provider is reachable.' },
+  circuit_open: { title: 'Paused after repeated failures', explanation: 'The connection failed several times in a row, so BluBees stopped calling it for a while (circuit breaker).', fix: 'Fix the service or connection; calls resume automatically after the break.' },
+  rate_limited: { title: 'Rate limited', explanation: 'The service (or Jira) answered 429 “too many requests”, or the connection’s own limit was reached.', fix: 'Lower how often the rule runs, or raise the connection’s limits if the service allows it.' },
+  system_token_missing: { title: 'No Jira access for this run', explanation: 'Jira steps need the app token that Jira sends with issue events; this run had none (e.g. a scheduled, webhook or simulated event).', fix: 'Use Jira steps in rules triggered by Jira issue events, or call Jira through a connection.' },
+  issue_missing: { title: 'No issue to act on', explanation: 'The step’s issue rendered empty or was not an issue key.', fix: 'Check the step’s “Issue” field (leave it empty for the event’s issue).' },
+  transition_not_found: { title: 'Transition not available', explanation: 'The issue’s workflow has no transition with that name from its current status.', fix: 'Pick a transition the issue has (enter an example issue in the step to list them).' },
+  attachment_missing: { title: 'No attachment', explanation: 'The attachment id rendered empty or was not a number (the issue may have no attachment).', fix: 'Add a condition that the issue has attachments, or check the attachment smart value.' },
+  connection_mismatch: { title: 'Not an AI connection', explanation: 'The AI step’s connection no longer has an AI provider.', fix: 'Pick an AI connection for the step, or set the provider on the connection.' },
+  ai_invalid_output: { title: 'The AI answer did not match the format', explanation: 'The model answered something that is not the requested format, so nothing was passed on.', fix: 'Make the instructions clearer (list the allowed answers), or use a more capable model.' },
+  ai_provider_error: { title: 'Unexpected answer from the AI provider', explanation: 'The provider answered successfully but not in its usual format.', fix: 'Check the AI connection’s base URL points at the provider’s API.' },
+  loop_stopped: { title: 'Stopped to prevent a loop', explanation: 'The rule’s own Jira changes would have triggered it again (or it ran too often on one issue).', fix: 'Narrow the trigger (e.g. a field change) or add a condition so the rule’s own edit does not match.' },
+};
+
+export function explainCategory(category: string | null | undefined): Explanation | undefined {
+  if (!category) return undefined;
+  return ERROR_CATEGORIES[category] ?? { title: category.replace(/_/g, ' '), explanation: `The step failed with “${category}”.`, fix: 'See the BluBees documentation for this category.' };
+}
+
+/** `steps[1].path` → `Step 2 › path`; other paths unchanged. Steps are numbered from 1, as in the editor. */
+export function humanPath(path: string | undefined | null): string {
+  if (!path) return '';
+  const m = path.match(/^\$?\.?steps\[(\d+)\]\.?(.*)$/i);
+  if (!m) return path;
+  const n = Number(m[1]) + 1;
+  return m[2] ? `Step ${n} › ${m[2]}` : `Step ${n}`;
+}

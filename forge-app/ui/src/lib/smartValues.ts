@@ -1,0 +1,147 @@
+// The smart-value catalogue: what a template can read (docs/api.md "Templates": issue, changelog, comment,
+// user, project, event, steps.<id>.* of earlier steps) and the common Liquid filters.
+import type { JiraField } from './jira';
+
+export interface SmartValue {
+  path: string;
+  label: string;
+}
+export interface SmartGroup {
+  name: string;
+  values: SmartValue[];
+}
+export interface PriorStep {
+  id: string;
+  type: string;
+  /** The step's JSON (form output), to list e.g. the AI step's schema properties. */
+  json?: Record<string, unknown>;
+}
+
+export const ISSUE_VALUES: SmartValue[] = [
+  { path: 'issue.key', label: 'Issue key' },
+  { path: 'issue.id', label: 'Issue id' },
+  { path: 'issue.fields.summary', label: 'Summary' },
+  { path: 'issue.fields.description', label: 'Description' },
+  { path: 'issue.fields.status.name', label: 'Status' },
+  { path: 'issue.fields.priority.name', label: 'Priority' },
+  { path: 'issue.fields.issuetype.name', label: 'Issue type' },
+  { path: 'issue.fields.labels', label: 'Labels (list)' },
+  { path: 'issue.fields.assignee.displayName', label: 'Assignee (name)' },
+  { path: 'issue.fields.assignee.accountId', label: 'Assignee (account id)' },
+  { path: 'issue.fields.reporter.displayName', label: 'Reporter (name)' },
+  { path: 'issue.fields.reporter.accountId', label: 'Reporter (account id)' },
+  { path: 'issue.fields.project.key', label: 'Project key' },
+  { path: 'issue.fields.parent.key', label: 'Parent key' },
+  { path: 'issue.fields.created', label: 'Created (date)' },
+  { path: 'issue.fields.updated', label: 'Updated (date)' },
+];
+
+const OTHER_GROUPS: SmartGroup[] = [
+  {
+    name: 'Change (updated events)',
+    values: [
+      { path: 'changelog.items[0].field', label: 'Changed field' },
+      { path: 'changelog.items[0].fromString', label: 'Changed from' },
+      { path: 'changelog.items[0].toString', label: 'Changed to' },
+    ],
+  },
+  {
+    name: 'Comment (comment events)',
+    values: [
+      { path: 'comment.body', label: 'Comment text' },
+      { path: 'comment.author.displayName', label: 'Comment author' },
+    ],
+  },
+  {
+    name: 'User and project',
+    values: [
+      { path: 'user.accountId', label: 'Acting user (account id)' },
+      { path: 'user.displayName', label: 'Acting user (name)' },
+      { path: 'project.key', label: 'Project key' },
+      { path: 'project.name', label: 'Project name' },
+    ],
+  },
+  {
+    name: 'Event',
+    values: [
+      { path: 'event.type', label: 'Event type' },
+      { path: 'event.timestamp', label: 'Event time' },
+    ],
+  },
+];
+
+/** What a step of each kind leaves for the steps after it (docs/api.md, each kind's section). */
+export function stepOutputs(step: PriorStep): SmartValue[] {
+  const base = `steps.${step.id}`;
+  const v = (suffix: string, label: string): SmartValue => ({ path: `${base}.${suffix}`, label });
+  switch (step.type) {
+    case 'http':
+      return [v('status', 'Status code'), v('ok', 'Succeeded (true/false)'), v('body', 'Response body')];
+    case 'ai.chat': {
+      const props = Object.keys(((step.json?.schema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {}) as object);
+      return [v('text', 'Answer (text)'), v('output', 'Answer (structured)'), ...props.map((p) => v(`output.${p}`, `Answer: ${p}`)), v('model', 'Model used')];
+    }
+    case 'jira.comment':
+      return [v('status', 'Status code'), v('ok', 'Succeeded (true/false)'), v('body.id', 'Comment id')];
+    case 'jira.edit':
+    case 'jira.transition':
+      return [v('status', 'Status code'), v('ok', 'Succeeded (true/false)')];
+    case 'jira.fetch':
+      return [v('issue.key', 'Fetched issue key'), v('issue.fields.summary', 'Fetched summary'), v('issue.fields.status.name', 'Fetched status'), v('status', 'Status code')];
+    case 'transfer':
+      return [v('status', 'Status code'), v('ok', 'Succeeded (true/false)'), v('bytes', 'Bytes moved'), v('contentType', 'Content type'), v('body', 'Destination answer')];
+    default:
+      return [v('status', 'Status code'), v('ok', 'Succeeded (true/false)'), v('body', 'Body')];
+  }
+}
+
+export function smartGroups(prior: PriorStep[], fields: JiraField[] = []): SmartGroup[] {
+  const custom = fields.filter((f) => f.custom).map((f) => ({ path: `issue.fields.${f.id}`, label: f.name }));
+  return [
+    { name: 'Issue', values: ISSUE_VALUES },
+    ...(custom.length ? [{ name: 'Custom fields', values: custom }] : []),
+    ...OTHER_GROUPS,
+    ...prior.filter((p) => p.id).map((p) => ({ name: `Step “${p.id}” (${p.type})`, values: stepOutputs(p) })),
+  ];
+}
+
+export interface Filter {
+  value: string;
+  label: string;
+  /** The text after the pipe. */
+  text: string;
+}
+export const FILTERS: Filter[] = [
+  { value: '', label: 'No filter', text: '' },
+  { value: 'upcase', label: 'UPPER CASE', text: 'upcase' },
+  { value: 'downcase', label: 'lower case', text: 'downcase' },
+  { value: 'default', label: 'Default when empty', text: 'default: ""' },
+  { value: 'date', label: 'Date (YYYY-MM-DD)', text: 'date: "%Y-%m-%d"' },
+  { value: 'json', label: 'As JSON', text: 'json' },
+  { value: 'url_encode', label: 'URL-encoded', text: 'url_encode' },
+  { value: 'size', label: 'Size / count', text: 'size' },
+  { value: 'join', label: 'Join a list with ", "', text: 'join: ", "' },
+];
+
+export function expression(path: string, filter = ''): string {
+  const f = FILTERS.find((x) => x.value === filter);
+  return f && f.text ? `{{ ${path} | ${f.text} }}` : `{{ ${path} }}`;
+}
+
+/** Inserts `text` into `value` replacing the selection [start, end); returns the new value and caret. */
+export function insertAt(value: string, text: string, start?: number | null, end?: number | null): { value: string; caret: number } {
+  const s = start ?? value.length;
+  const e = Math.max(end ?? s, s);
+  const next = value.slice(0, s) + text + value.slice(e);
+  return { value: next, caret: s + text.length };
+}
+
+/** `steps.<id>` references in a definition (for the dry-run note). */
+export function stepReferences(json: unknown): string[] {
+  const found = new Set<string>();
+  JSON.stringify(json ?? null).replace(/steps\.([A-Za-z_][A-Za-z0-9_]*)/g, (_m, id: string) => {
+    found.add(id);
+    return '';
+  });
+  return [...found];
+}

@@ -1,0 +1,151 @@
+// Rule templates: common automations as rule definitions whose connections are left for the user to pick.
+import type { RuleDefinition } from '../api';
+
+export interface RuleTemplate {
+  id: string;
+  name: string;
+  description: string;
+  /** What the user must provide (connections, names). */
+  needs: string[];
+  definition: RuleDefinition;
+}
+
+export const TEMPLATES: RuleTemplate[] = [
+  {
+    id: 'webhook-on-done',
+    name: 'Notify a webhook when an issue is done',
+    description: 'When an issue of the project moves to Done, POST its key and summary to a webhook (Slack-style or your own service).',
+    needs: ['A connection to the webhook’s service', 'The project key'],
+    definition: {
+      name: 'Notify the webhook when an OPS issue is done',
+      enabled: true,
+      trigger: { type: 'event', events: ['avi:jira:updated:issue'], projects: ['OPS'], fieldChanged: { field: 'status', to: 'Done' } },
+      steps: [{ id: 'notify', type: 'http', connection: '', method: 'POST', path: '/', body: { key: '{{ issue.key }}', summary: '{{ issue.fields.summary }}' } }],
+    },
+  },
+  {
+    id: 'ai-triage-bug',
+    name: 'AI triage: classify new bugs and add a label',
+    description: 'When a bug is created, ask an AI model to classify it into one of your labels and add that label to the issue.',
+    needs: ['An AI connection (OpenAI or Anthropic)', 'The labels to choose from'],
+    definition: {
+      name: 'Classify new bugs with AI',
+      enabled: true,
+      trigger: { type: 'event', events: ['avi:jira:created:issue'], issueTypes: ['Bug'] },
+      steps: [
+        {
+          id: 'classify',
+          type: 'ai.chat',
+          connection: '',
+          model: 'gpt-4o-mini',
+          system: 'You triage bug reports. Answer with the one label that fits best.',
+          prompt: 'Summary: {{ issue.fields.summary }}\nDescription: {{ issue.fields.description | truncate: 4000 }}',
+          schema: { type: 'object', properties: { label: { type: 'string', enum: ['ui', 'backend', 'performance', 'security'] } }, required: ['label'] },
+        },
+        { id: 'label', type: 'jira.edit', fields: { labels: '{{ issue.fields.labels | join: " " }} {{ steps.classify.output.label }}' } },
+      ],
+    },
+  },
+  {
+    id: 'comment-high-priority',
+    name: 'Comment when a high-priority issue is created',
+    description: 'Adds a comment to every new High or Highest priority issue, e.g. pointing to the on-call runbook.',
+    needs: [],
+    definition: {
+      name: 'Comment on new high-priority issues',
+      enabled: true,
+      trigger: { type: 'event', events: ['avi:jira:created:issue'] },
+      conditions: { all: [{ field: 'issue.fields.priority.name', op: 'in', value: ['High', 'Highest'] }] },
+      steps: [{ id: 'note', type: 'jira.comment', body: 'This {{ issue.fields.priority.name | downcase }}-priority issue was flagged for the on-call team.\n\nReporter: {{ issue.fields.reporter.displayName | default: "unknown" }}' }],
+    },
+  },
+  {
+    id: 'parent-follows-subtask',
+    name: 'Sub-tasks: start the parent when a sub-task starts',
+    description: 'When a sub-task moves to In Progress, transition its parent to In Progress too.',
+    needs: ['Your workflow’s transition name'],
+    definition: {
+      name: 'Start the parent when a sub-task starts',
+      enabled: true,
+      trigger: { type: 'event', events: ['avi:jira:updated:issue'], fieldChanged: { field: 'status', to: 'In Progress' } },
+      conditions: { all: [{ field: 'issue.fields.parent.key', op: 'isNotEmpty' }] },
+      steps: [{ id: 'start_parent', type: 'jira.transition', transition: 'In Progress', issue: '{{ issue.fields.parent.key }}', onError: 'continue' }],
+    },
+  },
+  {
+    id: 'sync-external-tracker',
+    name: 'Sync to an external tracker on update',
+    description: 'On every issue update, PUT the issue’s summary, status, priority and assignee to another tracker.',
+    needs: ['A connection to the tracker’s API'],
+    definition: {
+      name: 'Sync issues to the external tracker',
+      enabled: true,
+      trigger: { type: 'event', events: ['avi:jira:created:issue', 'avi:jira:updated:issue'] },
+      steps: [
+        {
+          id: 'sync',
+          type: 'http',
+          connection: '',
+          method: 'PUT',
+          path: '/issues/{{ issue.key | url_encode }}',
+          body: {
+            summary: '{{ issue.fields.summary }}',
+            status: '{{ issue.fields.status.name }}',
+            priority: '{{ issue.fields.priority.name }}',
+            assignee: '{{ issue.fields.assignee.displayName | default: "" }}',
+            labels: '{{ issue.fields.labels }}',
+          },
+        },
+      ],
+    },
+  },
+  {
+    id: 'escalate-stale',
+    name: 'Escalate stale high-priority issues daily',
+    description: 'Once a day, search Jira for High/Highest issues not updated for 3 days and post the list to a chat webhook.',
+    needs: ['A connection to your Jira site’s REST API (API token)', 'A connection to the chat webhook'],
+    definition: {
+      name: 'Escalate stale high-priority issues',
+      enabled: true,
+      trigger: { type: 'schedule', schedule: { everyHours: 24 } },
+      steps: [
+        {
+          id: 'stale',
+          type: 'http',
+          connection: '',
+          method: 'GET',
+          path: '/rest/api/3/search/jql',
+          query: { jql: 'priority in (High, Highest) AND statusCategory != Done AND updated < -3d', fields: 'summary', maxResults: '50' },
+        },
+        {
+          id: 'post',
+          type: 'http',
+          connection: '',
+          method: 'POST',
+          path: '/',
+          body: { text: '{{ steps.stale.body.issues | size }} stale high-priority issues: {{ steps.stale.body.issues | map: "key" | join: ", " }}' },
+        },
+      ],
+    },
+  },
+  {
+    id: 'archive-attachments',
+    name: 'Archive the first attachment to storage',
+    description: 'When an issue is created, stream its first attachment into a storage API (never held by BluBees).',
+    needs: ['A connection to the storage API'],
+    definition: {
+      name: 'Archive attachments',
+      enabled: true,
+      trigger: { type: 'event', events: ['avi:jira:created:issue'] },
+      conditions: { all: [{ field: 'issue.fields.attachment', op: 'isNotEmpty' }] },
+      steps: [
+        {
+          id: 'archive',
+          type: 'transfer',
+          source: { jiraAttachment: '{{ issue.fields.attachment[0].id }}' },
+          destination: { connection: '', method: 'PUT', path: '/jira/{{ issue.key | url_encode }}/{{ issue.fields.attachment[0].filename | url_encode }}' },
+        },
+      ],
+    },
+  },
+];

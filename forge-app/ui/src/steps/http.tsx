@@ -1,0 +1,188 @@
+// `http`: one request to a connection (docs/api.md "HTTP step"). Steps with an absolute `url` stay in the JSON editor.
+import React from 'react';
+import Button from '@atlaskit/button/new';
+import { token } from '@atlaskit/tokens';
+import { SelectField, TextField } from '../components/common';
+import { TemplateField } from '../components/SmartValuePicker';
+import { ConnectionSelect, grid2, Help, KeyValueEditor, kvFrom, kvTo, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, str, subErrors, type KeyValue } from './shared';
+import type { StepKind } from './types';
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
+const KNOWN = ['connection', 'method', 'path', 'headers', 'query', 'body', 'timeoutSeconds', 'onError'];
+
+export const httpKind: StepKind = {
+  type: 'http',
+  label: 'Send a web request',
+  summary: 'Call an API through one of your connections (webhooks, ticketing tools, chat).',
+  docs: 'http-step',
+  help: (
+    <>
+      Sends one request to a <strong>connection</strong> (its base URL and credentials are added for you). The path, header values, query values and
+      every string in the JSON body are templates: use the <code>{'{ }'}</code> button to insert issue data. A body value that is exactly one{' '}
+      <code>{'{{ … }}'}</code> keeps its type (numbers stay numbers, lists stay lists). Later steps can read <code>steps.&lt;id&gt;.status</code>,{' '}
+      <code>ok</code> and <code>body</code>.
+    </>
+  ),
+  defaults: () => ({ connection: '', method: 'POST', path: '/', headers: [], query: [], bodyText: '', timeoutSeconds: '', onError: 'stop', extra: {} }),
+  fromJson(step) {
+    if ('url' in step || typeof step.connection !== 'string') return undefined;
+    const headers = kvFrom(step.headers);
+    const query = kvFrom(step.query);
+    const path = str(step.path);
+    const method = step.method === undefined ? '' : typeof step.method === 'string' ? step.method : undefined;
+    const timeoutSeconds = numText(step.timeoutSeconds);
+    const onError = onErrorFrom(step.onError);
+    if (!headers || !query || path === undefined || method === undefined || timeoutSeconds === undefined || !onError) return undefined;
+    return {
+      connection: step.connection,
+      method,
+      path,
+      headers,
+      query,
+      bodyText: step.body === undefined ? '' : JSON.stringify(step.body, null, 2),
+      timeoutSeconds,
+      onError,
+      onErrorExplicit: step.onError !== undefined,
+      ...split(step, KNOWN),
+    };
+  },
+  toJson(v, add) {
+    if (!v.connection) add('connection', 'Choose a connection.');
+    if (!String(v.path ?? '').trim()) add('path', 'Enter a path (for example /issues).');
+    const out: Record<string, unknown> = { ...(v.extra ?? {}), type: 'http', connection: v.connection };
+    if (v.method) out.method = v.method;
+    out.path = String(v.path ?? '').trim();
+    const headers = kvTo(v.headers);
+    if (headers) out.headers = headers;
+    const query = kvTo(v.query);
+    if (query) out.query = query;
+    if (String(v.bodyText ?? '').trim()) {
+      try {
+        out.body = JSON.parse(v.bodyText);
+      } catch (e) {
+        add('body', `The body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    const t = parseNumber(String(v.timeoutSeconds ?? ''), 'timeoutSeconds', () => add('timeoutSeconds', 'Enter a positive number of seconds.'), { min: 1, max: 60, what: 'seconds' });
+    if (t !== undefined) out.timeoutSeconds = t;
+    onErrorTo(out, v);
+    return out;
+  },
+  Form({ index: i, values: s, onChange, errors, path: p, readOnly, connections }) {
+    return (
+      <>
+        <div style={grid2}>
+          <ConnectionSelect id={`step-${i}-connection`} value={s.connection} onChange={(v) => onChange({ connection: v })} connections={connections} errors={errors[`${p}.connection`]} readOnly={readOnly} />
+          <SelectField
+            id={`step-${i}-method`}
+            label="Method"
+            options={HTTP_METHODS.map((m) => ({ value: m, label: m }))}
+            value={s.method}
+            onChange={(v) => onChange({ method: v || 'POST' })}
+            errors={errors[`${p}.method`]}
+            isDisabled={readOnly}
+          />
+        </div>
+        <TemplateField
+          id={`step-${i}-path`}
+          label="Path"
+          required
+          value={s.path}
+          onChange={(v) => onChange({ path: v })}
+          errors={errors[`${p}.path`]}
+          helper="Relative to the connection's base URL, e.g. /hooks/{{ issue.key | url_encode }}."
+          isDisabled={readOnly}
+        />
+        <KeyValueEditor id={`step-${i}-headers`} label="Headers" items={s.headers as KeyValue[]} onChange={(headers) => onChange({ headers })} errors={subErrors(errors, `${p}.headers`)} readOnly={readOnly} />
+        <KeyValueEditor id={`step-${i}-query`} label="Query parameters" items={s.query as KeyValue[]} onChange={(query) => onChange({ query })} errors={subErrors(errors, `${p}.query`)} readOnly={readOnly} />
+        <BodyField i={i} value={s.bodyText} onChange={(bodyText) => onChange({ bodyText })} errors={errors} p={p} readOnly={readOnly} />
+        <div style={grid2}>
+          <TextField
+            id={`step-${i}-timeout`}
+            label="Timeout (seconds)"
+            value={s.timeoutSeconds}
+            onChange={(v) => onChange({ timeoutSeconds: v })}
+            errors={errors[`${p}.timeoutSeconds`]}
+            isDisabled={readOnly}
+            placeholder="15 (default)"
+          />
+          <OnErrorSelect id={`step-${i}-onError`} value={s.onError} onChange={(v) => onChange({ onError: v })} errors={errors[`${p}.onError`]} readOnly={readOnly} />
+        </div>
+      </>
+    );
+  },
+};
+
+/** The JSON body, with "Add field" rows that write `"name": "{{ … }}"` for people who do not write JSON. */
+function BodyField({ i, value, onChange, errors, p, readOnly }: { i: number; value: string; onChange: (v: string) => void; errors: Record<string, string[]>; p: string; readOnly: boolean }) {
+  const nested = Object.entries(errors)
+    .filter(([k]) => k.startsWith(`${p}.body.`) || k.startsWith(`${p}.body[`))
+    .flatMap(([k, m]) => m.map((x) => `${k.slice(p.length + 1)}: ${x}`));
+  return (
+    <div style={{ display: 'flex', flexDirection: 'column', gap: token('space.050') }}>
+      <TemplateField
+        id={`step-${i}-body`}
+        label="JSON body"
+        multiline
+        monospace
+        rows={6}
+        value={value}
+        onChange={onChange}
+        errors={[...(errors[`${p}.body`] ?? []), ...nested]}
+        helper={
+          <>
+            Any JSON. String values are templates, for example <code>{'"{{ issue.key }}"'}</code>. Or build it with the fields below.
+          </>
+        }
+        isDisabled={readOnly}
+        placeholder={'{\n  "key": "{{ issue.key }}"\n}'}
+      />
+      {!readOnly && <BodyBuilder i={i} bodyText={value} onChange={onChange} />}
+    </div>
+  );
+}
+
+/** Adds one top-level property to a JSON-object body: a name and a smart value, no JSON typing. */
+export function addBodyField(bodyText: string, name: string, value: string): string | undefined {
+  let body: Record<string, unknown> = {};
+  if (bodyText.trim()) {
+    try {
+      const parsed = JSON.parse(bodyText);
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+      body = parsed;
+    } catch {
+      return undefined;
+    }
+  }
+  return JSON.stringify({ ...body, [name]: value }, null, 2);
+}
+
+function BodyBuilder({ i, bodyText, onChange }: { i: number; bodyText: string; onChange: (v: string) => void }) {
+  const [name, setName] = React.useState('');
+  const [value, setValue] = React.useState('');
+  const [problem, setProblem] = React.useState<string>();
+  return (
+    <div role="group" aria-label={`Add a body field to step ${i + 1}`} style={{ display: 'grid', gridTemplateColumns: 'minmax(140px,1fr) 2fr auto', gap: token('space.100'), alignItems: 'end' }}>
+      <TextField id={`step-${i}-bodyfield-name`} label="Body field name" value={name} onChange={setName} placeholder="summary" />
+      <TemplateField id={`step-${i}-bodyfield-value`} label="Body field value" value={value} onChange={setValue} placeholder="{{ issue.fields.summary }}" />
+      <Button
+        onClick={() => {
+          if (!name.trim()) return setProblem('Name the field first.');
+          const next = addBodyField(bodyText, name.trim(), value);
+          if (next === undefined) return setProblem('The body above is not a JSON object; fix it or clear it first.');
+          setProblem(undefined);
+          onChange(next);
+          setName('');
+          setValue('');
+        }}
+      >
+        Add to body
+      </Button>
+      {problem && (
+        <span role="alert" style={{ color: token('color.text.danger'), gridColumn: '1 / -1' }}>
+          {problem}
+        </span>
+      )}
+    </div>
+  );
+}

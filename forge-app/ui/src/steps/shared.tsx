@@ -1,0 +1,182 @@
+// Building blocks shared by the step forms.
+import React from 'react';
+import Button from '@atlaskit/button/new';
+import { token } from '@atlaskit/tokens';
+import type { Connection } from '../api';
+import { newId } from '../lib/conditions';
+import { row, SelectField, stack, TextField } from '../components/common';
+import { TemplateField } from '../components/SmartValuePicker';
+import type { AddError, Values } from './types';
+
+export interface KeyValue {
+  id: string;
+  key: string;
+  value: string;
+}
+
+/** Record<string,string> → rows; undefined when a value is not a string (the JSON editor keeps it). */
+export function kvFrom(record: unknown): KeyValue[] | undefined {
+  if (record === undefined) return [];
+  if (!record || typeof record !== 'object' || Array.isArray(record)) return undefined;
+  const entries = Object.entries(record as Record<string, unknown>);
+  if (entries.some(([, v]) => typeof v !== 'string')) return undefined;
+  return entries.map(([key, value]) => ({ id: newId('kv'), key, value: value as string }));
+}
+export function kvTo(list: KeyValue[] | undefined): Record<string, string> | undefined {
+  const entries = (list ?? []).filter((kv) => kv.key.trim() !== '').map((kv) => [kv.key.trim(), kv.value] as const);
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
+
+/** Puts `value` under `key` unless it is undefined or ''. */
+export function put(target: Record<string, unknown>, key: string, value: unknown) {
+  if (value !== undefined && value !== '') target[key] = value;
+}
+export const str = (v: unknown): string | undefined => (v === undefined ? '' : typeof v === 'string' ? v : undefined);
+export const numText = (v: unknown): string | undefined => (v === undefined ? '' : typeof v === 'number' ? String(v) : undefined);
+
+export function parseNumber(text: string, path: string, add: AddError, opts: { min: number; max: number; integer?: boolean; what: string }): number | undefined {
+  if (!text.trim()) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < opts.min || n > opts.max || (opts.integer && !Number.isInteger(n))) {
+    add(path, `Enter ${opts.integer ? 'a whole number' : 'a number'} from ${opts.min} to ${opts.max} (${opts.what}).`);
+    return undefined;
+  }
+  return n;
+}
+
+/** Splits off the properties a form shows; the rest is kept in `extra` and written back unchanged. */
+export function split(step: Record<string, unknown>, known: string[]): { extra: Record<string, unknown> } {
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(step)) if (!known.includes(k) && k !== 'id' && k !== 'type') extra[k] = v;
+  return { extra };
+}
+
+export const onErrorFrom = (v: unknown): string | undefined => (v === undefined ? 'stop' : v === 'stop' || v === 'continue' ? v : undefined);
+export function onErrorTo(out: Record<string, unknown>, values: Values) {
+  if (values.onErrorExplicit || values.onError !== 'stop') out.onError = values.onError;
+}
+
+export function Help({ children }: { children: React.ReactNode }) {
+  return (
+    <div role="note" style={{ font: token('font.body.small'), color: token('color.text.subtle'), background: token('color.background.neutral.subtle.hovered'), borderRadius: 4, padding: token('space.100') }}>
+      {children}
+    </div>
+  );
+}
+
+export function ConnectionSelect({
+  id,
+  label = 'Connection',
+  value,
+  onChange,
+  connections,
+  ai,
+  errors,
+  readOnly,
+}: {
+  id: string;
+  label?: string;
+  value: string;
+  onChange: (v: string) => void;
+  connections: Connection[];
+  /** true: only AI provider connections; false: only the others. */
+  ai?: boolean;
+  errors?: string[];
+  readOnly: boolean;
+}) {
+  const fitting = connections.filter((c) => (ai ? !!c.provider : true));
+  const options = fitting.map((c) => ({ value: c.id, label: `${c.name} (${c.baseUrl})` }));
+  // A stored id that is not (or no longer) in the list stays visible rather than silently vanishing.
+  if (value && !options.some((o) => o.value === value)) options.push({ value, label: `${value} (not found)` });
+  return (
+    <SelectField
+      id={id}
+      label={label}
+      required
+      options={options}
+      value={value}
+      onChange={onChange}
+      errors={errors}
+      isDisabled={readOnly}
+      placeholder={fitting.length ? 'Choose a connection…' : ai ? 'Create an AI connection first (Connections tab)' : 'Create a connection first'}
+      helper={ai ? 'Only connections with an AI provider are listed.' : undefined}
+    />
+  );
+}
+
+export function OnErrorSelect({ id, value, onChange, errors, readOnly }: { id: string; value: string; onChange: (v: string) => void; errors?: string[]; readOnly: boolean }) {
+  return (
+    <SelectField
+      id={id}
+      label="If this step fails"
+      options={[
+        { value: 'stop', label: 'Stop the run' },
+        { value: 'continue', label: 'Continue with the next step' },
+      ]}
+      value={value}
+      onChange={(v) => onChange(v || 'stop')}
+      errors={errors}
+      isDisabled={readOnly}
+    />
+  );
+}
+
+export function KeyValueEditor({
+  id,
+  label,
+  items,
+  onChange,
+  errors,
+  readOnly,
+  keyLabel = 'Name',
+}: {
+  id: string;
+  label: string;
+  items: KeyValue[];
+  onChange: (items: KeyValue[]) => void;
+  errors: Record<string, string[]>;
+  readOnly: boolean;
+  keyLabel?: string;
+}) {
+  const set = (itemId: string, patch: Partial<KeyValue>) => onChange(items.map((kv) => (kv.id === itemId ? { ...kv, ...patch } : kv)));
+  return (
+    <div role="group" aria-label={label} style={stack('space.050')}>
+      <span style={{ font: token('font.body.small'), fontWeight: 600, color: token('color.text.subtle') }}>{label}</span>
+      {items.length === 0 && <span style={{ color: token('color.text.subtlest') }}>None.</span>}
+      {items.map((kv, i) => (
+        <div key={kv.id} style={{ display: 'grid', gridTemplateColumns: 'minmax(140px, 1fr) 2fr auto', gap: token('space.100'), alignItems: 'end' }}>
+          <TextField id={`${id}-${i}-key`} label={`${keyLabel} ${i + 1}`} value={kv.key} onChange={(v) => set(kv.id, { key: v })} isDisabled={readOnly} errors={errors[kv.key]} />
+          <TemplateField id={`${id}-${i}-value`} label={`Value ${i + 1}`} value={kv.value} onChange={(v) => set(kv.id, { value: v })} isDisabled={readOnly} />
+          {!readOnly ? (
+            <Button appearance="subtle" onClick={() => onChange(items.filter((x) => x.id !== kv.id))} aria-label={`Remove ${label.toLowerCase()} ${i + 1}`}>
+              Remove
+            </Button>
+          ) : (
+            <span />
+          )}
+        </div>
+      ))}
+      {!readOnly && (
+        <div>
+          <Button spacing="compact" onClick={() => onChange([...items, { id: newId('kv'), key: '', value: '' }])}>
+            Add {label.toLowerCase().replace(/s$/, '').replace(/ parameter$/, ' parameter')}
+          </Button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Errors for a key/value map come keyed as `steps[0].headers.X-Name` or `steps[0].headers['X-Name']`; re-key them by the name. */
+export function subErrors(errors: Record<string, string[]>, prefix: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [key, messages] of Object.entries(errors)) {
+    if (key.startsWith(`${prefix}.`)) out[key.slice(prefix.length + 1)] = messages;
+    const bracket = key.match(new RegExp(`^${prefix.replace(/[[\]]/g, '\\$&')}\\['(.+)'\\]$`));
+    if (bracket) out[bracket[1]] = messages;
+  }
+  return out;
+}
+
+export const grid2: React.CSSProperties = { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(220px, 1fr))', gap: token('space.150'), alignItems: 'start' };
+export { row };

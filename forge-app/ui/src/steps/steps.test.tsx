@@ -1,0 +1,163 @@
+import React, { useState } from 'react';
+import { describe, expect, it } from 'vitest';
+import { render, screen, within } from '@testing-library/react';
+import type { Connection, Step } from '../api';
+import { StepsEditor } from '../components/StepsEditor';
+import { definitionFromDraft, draftFromDefinition, stepJson, type StepDraft } from '../lib/ruleForm';
+import { choose, user } from '../test/utils';
+import { formValuesFor, stepKind, stepKinds } from './registry';
+
+const connections: Connection[] = [
+  { id: 'conn-1', name: 'Tickets', baseUrl: 'https://tickets.example.com', auth: { type: 'bearer' }, secretSet: true },
+  { id: 'conn-ai', name: 'OpenAI', baseUrl: 'https://api.openai.com/v1', auth: { type: 'bearer' }, secretSet: true, provider: 'openai' },
+  { id: 'conn-store', name: 'Storage', baseUrl: 'https://files.example.com', auth: { type: 'none' }, secretSet: false },
+];
+
+// Each kind, written as docs/api.md shows it (and variants with every optional field).
+const SAMPLES: Record<string, Step[]> = {
+  http: [
+    { id: 'a', type: 'http', connection: 'conn-1', method: 'POST', path: '/tickets/{{ issue.key | url_encode }}', headers: { 'X-Source': 'blubees' }, query: { project: '{{ project.key }}' }, body: { title: '{{ issue.fields.summary }}', n: 5, list: ['x'] }, timeoutSeconds: 15, onError: 'stop' },
+    { id: 'b', type: 'http', connection: 'conn-1', method: 'GET', path: '/' },
+    { id: 'c', type: 'http', connection: 'conn-1', path: '/x', onError: 'continue' },
+  ],
+  'ai.chat': [
+    {
+      id: 'triage', type: 'ai.chat', connection: 'conn-ai', model: 'gpt-4o-mini', system: 'You triage for {{ project.key }}.', prompt: 'Summary: {{ issue.fields.summary }}', temperature: 0, maxTokens: 300,
+      schema: { type: 'object', properties: { priority: { type: 'string', enum: ['High', 'Low'] }, labels: { type: 'array', items: { type: 'string' } } }, required: ['priority', 'labels'] },
+      timeoutSeconds: 60, onError: 'stop',
+    },
+    { id: 'classify', type: 'ai.chat', connection: 'conn-ai', model: 'gpt-4o-mini', prompt: 'Classify {{ issue.fields.summary }}', schema: { type: 'object', properties: { label: { type: 'string', enum: ['bug', 'feature'] } }, required: ['label'] } },
+    { id: 'plain', type: 'ai.chat', connection: 'conn-ai', model: 'claude-x', system: '', prompt: 'Hi' },
+  ],
+  'jira.comment': [
+    { id: 'note', type: 'jira.comment', body: 'Triaged automatically.\n\nPriority set to High.' },
+    { id: 'note2', type: 'jira.comment', body: 'x', issue: '{{ issue.fields.parent.key }}', onError: 'continue' },
+  ],
+  'jira.edit': [
+    { id: 'triage', type: 'jira.edit', fields: { labels: 'needs-triage, {{ project.key | downcase }}', priority: 'High', customfield_10016: '{{ issue.fields.storyPoints | default: 3 }}' } },
+    { id: 'e2', type: 'jira.edit', fields: { assignee: null, labels: ['a', 'b'], priority: { id: '2' }, customfield_1: 3 }, issue: 'OPS-1', onError: 'stop' },
+  ],
+  'jira.transition': [
+    { id: 'start', type: 'jira.transition', transition: 'In Progress' },
+    { id: 't2', type: 'jira.transition', transitionId: '31', issue: '{{ issue.key }}', onError: 'continue' },
+  ],
+  'jira.fetch': [
+    { id: 'parent', type: 'jira.fetch', issue: '{{ issue.fields.parent.key }}', onError: 'continue' },
+    { id: 'self', type: 'jira.fetch' },
+  ],
+  transfer: [
+    {
+      id: 'archive', type: 'transfer',
+      source: { connection: 'conn-1', method: 'GET', path: '/rest/api/3/attachment/content/{{ issue.fields.attachment[0].id }}' },
+      destination: { connection: 'conn-store', method: 'PUT', path: '/buckets/jira/{{ issue.key | url_encode }}', headers: { 'X-Source': 'blubees' } },
+      maxBytes: 524288000, timeoutSeconds: 600, onError: 'stop',
+    },
+    { id: 'archive_attachment', type: 'transfer', source: { jiraAttachment: '{{ issue.fields.attachment[0].id }}' }, destination: { connection: 'conn-store', path: '/b/{{ issue.key }}' }, maxBytes: 524288000 },
+  ],
+};
+
+function Harness({ initial, onSteps }: { initial: StepDraft[]; onSteps: (s: StepDraft[]) => void }) {
+  const [steps, setSteps] = useState(initial);
+  return (
+    <StepsEditor
+      steps={steps}
+      onChange={(next) => {
+        setSteps(next);
+        onSteps(next);
+      }}
+      connections={connections}
+      errors={{}}
+      readOnly={false}
+    />
+  );
+}
+
+const toJson = (steps: StepDraft[]) => {
+  const errors: Record<string, string[]> = {};
+  const out = steps.map((s, i) => stepJson(s, `steps[${i}]`, (p, m) => (errors[p] = [...(errors[p] ?? []), m])));
+  return { out, errors };
+};
+
+describe('step library', () => {
+  it('registers a form for every documented kind', () => {
+    expect(stepKinds().map((k) => k.type).sort()).toEqual(['ai.chat', 'http', 'jira.comment', 'jira.edit', 'jira.fetch', 'jira.transition', 'transfer']);
+    for (const k of stepKinds()) {
+      expect(k.help, k.type).toBeTruthy();
+      expect(k.label, k.type).toBeTruthy();
+    }
+  });
+
+  for (const [type, samples] of Object.entries(SAMPLES)) {
+    it(`${type}: JSON in → form → JSON out is unchanged, rendered and saved`, () => {
+      for (const sample of samples) {
+        const { id: _id, ...rest } = sample;
+        expect(formValuesFor(rest), `${type} ${sample.id} has a form`).toBeDefined();
+      }
+      const draft = draftFromDefinition({ name: 'x', trigger: { type: 'manual' }, steps: samples });
+      expect(draft.steps.every((s) => s.mode === 'form' && s.type === type)).toBe(true);
+      render(<Harness initial={draft.steps} onSteps={() => undefined} />);
+      // Each step is shown with its kind's form and help.
+      samples.forEach((_, i) => {
+        const card = screen.getByRole('group', { name: `Step ${i + 1}` });
+        expect(within(card).getByText(`Step ${i + 1}: ${stepKind(type)!.label}`)).toBeInTheDocument();
+        expect(within(card).getAllByRole('note').length).toBeGreaterThan(0);
+      });
+      const { definition, errors } = definitionFromDraft(draft);
+      expect(errors).toEqual({});
+      expect(definition.steps).toEqual(samples);
+    });
+  }
+
+  it('a new step of each kind starts from its defaults and reports what is missing by field', () => {
+    for (const k of stepKinds()) {
+      const { errors } = toJson([{ uid: 'u', id: 's', mode: 'form', type: k.type, values: k.defaults(), jsonText: '' }]);
+      if (k.type === 'jira.fetch') expect(errors).toEqual({});
+      else expect(Object.keys(errors).length, k.type).toBeGreaterThan(0);
+      for (const key of Object.keys(errors)) expect(key.startsWith('steps[0]'), key).toBe(true);
+    }
+  });
+
+  it('the AI form offers only AI connections and builds a one-of-a-list answer format without JSON', async () => {
+    const u = user();
+    let latest: StepDraft[] = [];
+    const initial = draftFromDefinition({ name: 'x', trigger: { type: 'manual' }, steps: [{ id: 'classify', type: 'ai.chat', connection: '', model: '', prompt: '' }] }).steps;
+    render(<Harness initial={initial} onSteps={(s) => (latest = s)} />);
+    const input = document.getElementById('step-0-connection') as HTMLInputElement;
+    input.focus();
+    await u.keyboard('{ArrowDown}');
+    const listbox = await screen.findByRole('listbox');
+    expect(within(listbox).queryByText(/Tickets/)).toBeNull();
+    await u.click(within(listbox).getByText(/OpenAI/));
+    await u.type(screen.getByLabelText(/^Model/), 'gpt-4o-mini');
+    await u.type(screen.getByLabelText(/^Prompt/), 'Classify it');
+    await choose(u, 'step-0-format', /One value from a list/);
+    await u.type(screen.getByLabelText(/^Allowed answers/), 'bug, feature');
+    const { out, errors } = toJson(latest);
+    expect(errors).toEqual({});
+    expect(out[0]).toEqual({
+      id: 'classify', type: 'ai.chat', connection: 'conn-ai', model: 'gpt-4o-mini', prompt: 'Classify it',
+      schema: { type: 'object', properties: { label: { type: 'string', enum: ['bug', 'feature'] } }, required: ['label'] },
+    });
+  });
+
+  it('changing one field in a form changes only that property', async () => {
+    const u = user();
+    let latest: StepDraft[] = [];
+    const initial = draftFromDefinition({ name: 'x', trigger: { type: 'manual' }, steps: SAMPLES['jira.comment'] }).steps;
+    render(<Harness initial={initial} onSteps={(s) => (latest = s)} />);
+    const body = screen.getAllByLabelText(/^Comment/)[0] as HTMLTextAreaElement;
+    await u.clear(body);
+    await u.type(body, 'Done');
+    expect(toJson(latest).out).toEqual([{ ...SAMPLES['jira.comment'][0], body: 'Done' }, SAMPLES['jira.comment'][1]]);
+  });
+
+  it('"Edit as JSON" switches a step to the JSON editor with the same definition', async () => {
+    const u = user();
+    let latest: StepDraft[] = [];
+    const initial = draftFromDefinition({ name: 'x', trigger: { type: 'manual' }, steps: [SAMPLES.transfer[0]] }).steps;
+    render(<Harness initial={initial} onSteps={(s) => (latest = s)} />);
+    await u.click(screen.getByRole('button', { name: 'Edit step 1 as JSON' }));
+    expect(latest[0].mode).toBe('json');
+    expect(toJson(latest).out).toEqual([SAMPLES.transfer[0]]);
+  });
+});

@@ -1,0 +1,38 @@
+import type React from 'react';
+import type { Connection } from '../api';
+
+/** A kind's form state: strings for inputs, lists for repeated rows, `extra` for properties the form does not show. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Values = Record<string, any>;
+export type AddError = (relativePath: string, message: string) => void;
+
+export interface StepFormProps {
+  index: number;
+  values: Values;
+  onChange: (patch: Values) => void;
+  /** Errors keyed by full path (`steps[0].path`); `path` is this step's prefix. */
+  errors: Record<string, string[]>;
+  path: string;
+  readOnly: boolean;
+  connections: Connection[];
+}
+
+/**
+ * One step kind: a form, its help, its defaults and the conversions. `fromJson` gets the step without its
+ * id and returns undefined when the form cannot show it; the editor also checks `toJson(fromJson(x))`
+ * equals `x` before using the form, so a step is never altered by opening it.
+ */
+export interface StepKind {
+  type: string;
+  label: string;
+  /** One sentence for the "Add step" menu. */
+  summary: string;
+  /** Help shown inside the form. */
+  help: React.ReactNode;
+  /** Anchor of the kind's section in docs/api.md. */
+  docs: string;
+  defaults: () => Values;
+  fromJson: (step: Record<string, unknown>) => Values | undefined;
+  toJson: (values: Values, add: AddError) => Record<string, unknown>;
+  Form: React.ComponentType<StepFormProps>;
+}
