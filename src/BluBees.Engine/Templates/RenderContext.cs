@@ -63,19 +63,17 @@ internal sealed class RenderContext(JsonObject globals, TemplateLimits limits, R
 
     private void Charge(long units)
     {
+        // Counted for the run before the render's own limit is checked: the run pays for the work that was done.
         _steps += units;
+        _unflushed += units;
         if (_steps > Limits.MaxSteps)
         {
             throw TemplateFailure.Limit($"template exceeds {Limits.MaxSteps} evaluation steps");
         }
 
-        if (budget is not null)
+        if (budget is not null && _unflushed >= FlushEvery)
         {
-            _unflushed += units;
-            if (_unflushed >= FlushEvery)
-            {
-                Flush();
-            }
+            Flush();
         }
     }
 
