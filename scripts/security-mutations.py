@@ -126,6 +126,9 @@ MUTATIONS = [
     ("render work not charged to the run budget", "src/BluBees.Engine/Templates/RenderContext.cs",
      "if (!budget.TryCharge(units, _since))", "if (!budget.TryCharge(0, _since))",
      "FullyQualifiedName~WorkChargingTests", "tests/BluBees.Engine.Tests"),
+    ("a step failed on the run's template budget recorded as a plain template error", "src/BluBees.Engine/Runs/RunProcessor.cs",
+     "if (!outcome.Succeeded && budget.Refusals > refusals)", "if (false && budget.Refusals > refusals)",
+     "FullyQualifiedName~TemplateBudgetRunTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

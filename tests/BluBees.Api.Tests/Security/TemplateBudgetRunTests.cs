@@ -22,7 +22,7 @@ public sealed class TemplateBudgetRunTests
     public async Task StartAsync()
     {
         _issuer = await TestIssuer.StartAsync();
-        _backend = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?> { ["TemplateBudget:MaxRunUnits"] = "50000" });
+        _backend = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?> { ["TemplateBudget:MaxRunUnits"] = "30000" });
         _thirdParty = await ThirdPartyApi.StartAsync();
     }
 
@@ -77,7 +77,7 @@ public sealed class TemplateBudgetRunTests
             Assert.That(categories, Has.Count.EqualTo(20));
             Assert.That(categories[0], Is.EqualTo("template_error"), "the first render ends on its own step limit");
             Assert.That(categories[^1], Is.EqualTo("template_budget_exceeded"));
-            Assert.That(categories.Count(c => c == "template_budget_exceeded"), Is.GreaterThanOrEqualTo(17), "50,000 units cover at most three renders");
+            Assert.That(categories.Count(c => c == "template_budget_exceeded"), Is.GreaterThanOrEqualTo(17), "30,000 units cover at most two renders");
             Assert.That(categories, Has.All.Not.Null);
             Assert.That(run.ToJsonString(), Does.Not.Contain(canary));
         });
