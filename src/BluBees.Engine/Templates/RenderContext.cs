@@ -101,7 +101,7 @@ internal sealed class RenderContext(JsonObject globals, TemplateLimits limits, R
             return;
         }
 
-        budget.TryCharge(_unflushed, _since);
+        budget.Add(_unflushed); // a refusal here would blame the budget for whatever fails next in the step
         _unflushed = 0;
         budget.End(_since);
     }

@@ -71,6 +71,9 @@ public sealed class RunBudget
         return false;
     }
 
+    /// <summary>Records work already done without refusing anything (the end of a section that did not fail on the budget).</summary>
+    internal void Add(long units) => Interlocked.Add(ref _units, Math.Max(0, units));
+
     /// <summary>Ends a metered section, adding its time to <see cref="UsedTime"/>.</summary>
     internal void End(long since) => Interlocked.Add(ref _elapsedTicks, Math.Max(0, _time.GetElapsedTime(since).Ticks));
 

@@ -225,6 +225,31 @@ public sealed class WorkChargingTests
     }
 
     [Test]
+    public void ARenderThatFinishesOverTheBudgetIsNotARefusalButTheNextRenderIs()
+    {
+        // Units are passed to the run in batches: a small render can end past the budget without being refused.
+        // It must not count as a refusal (the run would blame the budget for an unrelated failure of that step).
+        var budget = new RunBudget(1_000, TimeSpan.FromDays(1), TimeProvider.System);
+        using (budget.Activate())
+        {
+            Assert.That(Compile("{% for i in (1..3) %}{{ i }}{% endfor %}").Render(HugeScope(), TemplateLimits.Default, budget).Output, Is.EqualTo("123"));
+        }
+
+        var small = new RunBudget(1_000, TimeSpan.FromDays(1), TimeProvider.System);
+        Assert.That(Compile("{{ big | size }}").Render(HugeScope(), TemplateLimits.Default, small).Error, Is.Null, "about 120 units, flushed once at 64");
+        var tiny = new RunBudget(1_000, TimeSpan.FromDays(1), TimeProvider.System);
+        tiny.Add(990);
+        var last = Compile("{% for i in (1..5) %}{{ i }}{% endfor %}").Render(HugeScope(), TemplateLimits.Default, tiny);
+        Assert.That(last.Output, Is.EqualTo("12345"), "under 64 units: charged at the end, not refused");
+        Assert.That(tiny.Exhausted, Is.True);
+        Assert.That(tiny.Refusals, Is.Zero);
+
+        var next = Compile("x").Render(HugeScope(), TemplateLimits.Default, tiny);
+        Assert.That(next.ErrorKind, Is.EqualTo(TemplateErrorKind.Limit));
+        Assert.That(tiny.Refusals, Is.EqualTo(1));
+    }
+
+    [Test]
     public void TheRunBudgetHasAWallClockCeilingOnRendering()
     {
         // A clock that moves 10 ms whenever it is read: deterministic, no real timing.
