@@ -117,6 +117,18 @@ MUTATIONS = [
     ("API responses cacheable", "src/BluBees.Api/Infrastructure/SecurityHeaders.cs",
      'headers.CacheControl = "no-store";', 'headers.CacheControl = "private, max-age=60";',
      "FullyQualifiedName~TransportHygieneTests"),
+    ("string filter not charged by length", "src/BluBees.Engine/Templates/FilteredExpr.cs",
+     "        ctx.ScanValue(input);\n", "",
+     "FullyQualifiedName~WorkChargingTests", "tests/BluBees.Engine.Tests"),
+    ("condition not charged by the length of its field", "src/BluBees.Engine/Rules/Conditions/ConditionMeter.cs",
+     "Charge(text?.Length ?? 0);", "Charge(0);",
+     "FullyQualifiedName~ConditionChargingTests", "tests/BluBees.Engine.Tests"),
+    ("render work not charged to the run budget", "src/BluBees.Engine/Templates/RenderContext.cs",
+     "if (!budget.TryCharge(units, _since))", "if (!budget.TryCharge(0, _since))",
+     "FullyQualifiedName~WorkChargingTests", "tests/BluBees.Engine.Tests"),
+    ("a step failed on the run's template budget recorded as a plain template error", "src/BluBees.Engine/Runs/RunProcessor.cs",
+     "if (!outcome.Succeeded && budget.Refusals > refusals)", "if (false && budget.Refusals > refusals)",
+     "FullyQualifiedName~TemplateBudgetRunTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

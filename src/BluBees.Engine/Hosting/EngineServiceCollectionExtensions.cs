@@ -52,6 +52,9 @@ public static class EngineServiceCollectionExtensions
         services.AddOptions<RunOptions>().Bind(configuration.GetSection(RunOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddEgress(configuration.GetSection(EgressOptions.SectionName));
         services.TryAddSingleton(TemplateLimits.Default);
+        services.AddOptions<TemplateBudgetOptions>().Bind(configuration.GetSection(TemplateBudgetOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<TemplateBudgets>();
         services.TryAddSingleton<BluBeesMetrics>();
         services.TryAddSingleton<TenantService>();
         services.TryAddSingleton<ConnectionService>();

@@ -5,6 +5,7 @@ using BluBees.Engine.Rules;
 using BluBees.Engine.Rules.Conditions;
 using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Steps;
+using BluBees.Engine.Templates;
 
 namespace BluBees.Engine.Runs;
 
@@ -26,7 +27,7 @@ public sealed record DryRunError(string? Path, string Category, string Message);
 /// Evaluates a rule against a sample event and builds the exact requests it would send, without sending
 /// anything and without decrypting any secret (the mask stands in for it).
 /// </summary>
-public sealed class DryRunner(IEnumerable<IStepExecutor> executors)
+public sealed class DryRunner(IEnumerable<IStepExecutor> executors, TemplateBudgets budgets)
 {
     private readonly FrozenDictionary<string, IStepExecutor> _executors = executors.ToFrozenDictionary(e => e.Kind, StringComparer.Ordinal);
 
@@ -45,6 +46,7 @@ public sealed class DryRunner(IEnumerable<IStepExecutor> executors)
         var scope = EventScope.Create(evt, source.ToString().ToLowerInvariant());
         var trace = new List<ConditionOutcome>();
         var conditionsPassed = true;
+        using var budget = budgets.NewRun().Activate(); // a dry run is bounded like a real run
         try
         {
             conditionsPassed = rule.Conditions?.Evaluate(scope, trace) ?? true;
@@ -52,7 +54,7 @@ public sealed class DryRunner(IEnumerable<IStepExecutor> executors)
         catch (ConditionEvaluationException ex)
         {
             conditionsPassed = false;
-            errors.Add(new DryRunError("conditions", ErrorCategories.ConditionError, ex.Message));
+            errors.Add(new DryRunError("conditions", ex.Category, ex.Message));
         }
 
         var requests = new List<DryRunRequest>();

@@ -7,6 +7,7 @@ using BluBees.Engine.Rules;
 using BluBees.Engine.Rules.Conditions;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Jira;
+using BluBees.Engine.Templates;
 using Microsoft.Extensions.Logging;
 
 namespace BluBees.Engine.Runs;
@@ -16,7 +17,8 @@ namespace BluBees.Engine.Runs;
 /// conditions, runs their steps, and writes one metadata-only run record per rule that ran.
 /// </summary>
 public sealed partial class RunProcessor(
-    RuleService rules, IEnumerable<IStepExecutor> executors, RunStore runs, LoopGuard loops, TimeProvider time, ILogger<RunProcessor> logger)
+    RuleService rules, IEnumerable<IStepExecutor> executors, RunStore runs, LoopGuard loops, TimeProvider time, ILogger<RunProcessor> logger,
+    TemplateBudgets budgets)
     : IRunProcessor
 {
     private readonly FrozenDictionary<string, IStepExecutor> _executors = executors.ToFrozenDictionary(e => e.Kind, StringComparer.Ordinal);
@@ -72,6 +74,8 @@ public sealed partial class RunProcessor(
 
         var scope = EventScope.Create(evt, sourceName);
         var run = new StepRun(message.Tenant, message.SystemToken, scope) { Trace = JiraTrace.New(rule.Id) };
+        var budget = budgets.NewRun(); // every render and condition of this run charges it (RunBudget.Current)
+        using var activeBudget = budget.Activate();
         try
         {
             if (rule.Conditions is not null && !rule.Conditions.Evaluate(scope, null))
@@ -79,9 +83,9 @@ public sealed partial class RunProcessor(
                 return;
             }
         }
-        catch (ConditionEvaluationException)
+        catch (ConditionEvaluationException ex)
         {
-            await WriteAsync(tenantId, rule.Id, rule.Version, sourceName, evt, startedAt, started, RunStatus.Failed, ErrorCategories.ConditionError, [], ct);
+            await WriteAsync(tenantId, rule.Id, rule.Version, sourceName, evt, startedAt, started, RunStatus.Failed, ex.Category, [], ct);
             return;
         }
 
@@ -105,6 +109,7 @@ public sealed partial class RunProcessor(
             }
 
             StepOutcome outcome;
+            var refusals = budget.Refusals;
             try
             {
                 outcome = _executors.TryGetValue(step.Kind, out var executor)
@@ -115,6 +120,11 @@ public sealed partial class RunProcessor(
             {
                 LogStepCrash(logger, rule.Id, step.Id, ex.GetType().Name);
                 outcome = new StepOutcome(StepRecord.NotRun(step, RunStatus.Failed, ErrorCategories.InternalError), null);
+            }
+
+            if (!outcome.Succeeded && budget.Refusals > refusals)
+            {
+                outcome = outcome with { Record = outcome.Record with { ErrorCategory = ErrorCategories.TemplateBudgetExceeded } };
             }
 
             records.Add(outcome.Record);

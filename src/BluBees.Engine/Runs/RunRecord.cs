@@ -98,6 +98,9 @@ public static class ErrorCategories
     public const string InternalError = "internal_error";
     public const string RuleInvalid = "rule_invalid";
 
+    /// <summary>The run's template/condition work or time budget (<c>TemplateBudget</c> options) was used up.</summary>
+    public const string TemplateBudgetExceeded = "template_budget_exceeded";
+
     /// <summary>A Jira action had no Forge system token to act with (the triggering call carried none); nothing was sent.</summary>
     public const string SystemTokenMissing = "system_token_missing";
 

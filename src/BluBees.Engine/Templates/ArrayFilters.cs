@@ -34,7 +34,7 @@ internal static class ArrayFilters
 
     /// <summary>The item itself, or its property named by the first argument.</summary>
     private static object? Key(object? item, FilterArgs args, RenderContext ctx) =>
-        args[0] is null ? item : Values.Member(item, args.Text(0, ctx));
+        args[0] is null ? item : Values.Member(item, args.Text(0, ctx), ctx);
 
     private static string Join(RenderContext ctx, object? input, FilterArgs args)
     {
@@ -59,10 +59,16 @@ internal static class ArrayFilters
         {
             var (rx, ry) = (Rank(x), Rank(y));
             return rx != ry ? rx.CompareTo(ry)
-                : x is string a && y is string b && ignoreCase ? string.Compare(a, b, StringComparison.OrdinalIgnoreCase)
-                : Comparisons.Compare(x, y) ?? 0;
+                : x is string a && y is string b && ignoreCase ? CompareIgnoringCase(a, b, ctx)
+                : Comparisons.Compare(x, y, ctx) ?? 0;
         });
         return items.OrderBy(item => Key(item, args, ctx), comparer).ToList();
+    }
+
+    private static int CompareIgnoringCase(string a, string b, RenderContext ctx)
+    {
+        ctx.Scan(Math.Min(a.Length, b.Length));
+        return string.Compare(a, b, StringComparison.OrdinalIgnoreCase);
     }
 
     private static int Rank(object? value) => value switch
@@ -83,7 +89,7 @@ internal static class ArrayFilters
     private static string Identity(object? value, RenderContext ctx) => value switch
     {
         null => "nil",
-        string s => "s:" + s,
+        string s => "s:" + ctx.Checked(s),
         long or double => "n:" + Values.ScalarText(value),
         bool b => b ? "true" : "false",
         _ => "j:" + ValueJson.Serialize(value, ctx),
@@ -94,8 +100,8 @@ internal static class ArrayFilters
         var property = args.Text(0, ctx);
         return Seq.Coerce(input).Items(ctx)
             .Where(item => args.Count < 2
-                ? Values.IsTruthy(Values.Member(item, property))
-                : Comparisons.AreEqual(Values.Member(item, property), args[1], ctx))
+                ? Values.IsTruthy(Values.Member(item, property, ctx))
+                : Comparisons.AreEqual(Values.Member(item, property, ctx), args[1], ctx))
             .ToList();
     }
 

@@ -9,10 +9,10 @@ internal static class Comparisons
     {
         "==" => AreEqual(left, right, ctx),
         "!=" or "<>" => !AreEqual(left, right, ctx),
-        "<" => Compare(left, right) is < 0,
-        ">" => Compare(left, right) is > 0,
-        "<=" => Compare(left, right) is <= 0,
-        ">=" => Compare(left, right) is >= 0,
+        "<" => Compare(left, right, ctx) is < 0,
+        ">" => Compare(left, right, ctx) is > 0,
+        "<=" => Compare(left, right, ctx) is <= 0,
+        ">=" => Compare(left, right, ctx) is >= 0,
         "contains" => Contains(left, right, ctx),
         _ => false,
     };
@@ -40,7 +40,14 @@ internal static class Comparisons
             case long or double when Values.IsNumber(right):
                 return Compare(left, right) == 0;
             case string text:
-                return right is string otherText && string.Equals(text, otherText, StringComparison.Ordinal);
+                if (right is not string otherText)
+                {
+                    return false;
+                }
+
+                // Ordinal equality compares lengths first and then scans both strings.
+                ctx.Scan(text.Length == otherText.Length ? text.Length : 0);
+                return string.Equals(text, otherText, StringComparison.Ordinal);
             case bool flag:
                 return right is bool otherFlag && flag == otherFlag;
             case JsonObject obj:
@@ -77,7 +84,7 @@ internal static class Comparisons
 
         foreach (var (key, node) in a)
         {
-            if (!b.TryGetPropertyValue(key, out var other) || !AreEqual(Values.FromNode(node), Values.FromNode(other), ctx, depth + 1))
+            if (!b.TryGetPropertyValue(key, out var other) || !AreEqual(Values.FromNode(node, ctx), Values.FromNode(other, ctx), ctx, depth + 1))
             {
                 return false;
             }
@@ -86,8 +93,18 @@ internal static class Comparisons
         return true;
     }
 
-    /// <summary>Numbers numerically, strings ordinally; null when the values are not comparable.</summary>
-    public static int? Compare(object? left, object? right) => (left, right) switch
+    /// <summary>Numbers numerically, strings ordinally (charged by the length compared); null when not comparable.</summary>
+    public static int? Compare(object? left, object? right, RenderContext ctx)
+    {
+        if (left is string a && right is string b)
+        {
+            ctx.Scan(Math.Min(a.Length, b.Length));
+        }
+
+        return Compare(left, right);
+    }
+
+    private static int? Compare(object? left, object? right) => (left, right) switch
     {
         (long a, long b) => a.CompareTo(b),
         (long or double, long or double) => ToDouble(left).CompareTo(ToDouble(right)),
@@ -104,7 +121,13 @@ internal static class Comparisons
             case null:
                 return false;
             case string s:
-                return right is not null && Values.ScalarText(right) is { } needle && s.Contains(needle, StringComparison.Ordinal);
+                if (right is null || Values.ScalarText(right) is not { } needle)
+                {
+                    return false;
+                }
+
+                ctx.Scan((long)s.Length + needle.Length);
+                return s.Contains(needle, StringComparison.Ordinal);
             case JsonObject o:
                 return right is string key && o.ContainsKey(key);
         }

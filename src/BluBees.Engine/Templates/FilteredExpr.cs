@@ -34,9 +34,20 @@ internal sealed class FilterCall(FilterDef filter, IReadOnlyList<Expr> args, IRe
         }
 
         var options = named.Count == 0 ? FilterArgs.NoOptions : named.ToDictionary(p => p.Key, p => p.Value.Evaluate(ctx));
+
+        // Charged by size, not per call: a filter scans its string input and arguments and produces its result,
+        // so a cheap-looking filter on a huge field in a loop runs into the step limit instead of the CPU.
+        ctx.ScanValue(input);
+        foreach (var value in values)
+        {
+            ctx.ScanValue(value);
+        }
+
         try
         {
-            return filter.Invoke(ctx, input, new FilterArgs(filter.Name, values, options));
+            var result = filter.Invoke(ctx, input, new FilterArgs(filter.Name, values, options));
+            ctx.ScanValue(result);
+            return result;
         }
         catch (TemplateFailure failure) when (failure is { Kind: TemplateErrorKind.Runtime, Offset: < 0 })
         {

@@ -59,7 +59,7 @@ internal sealed class ForNode(ForHeader header, IReadOnlyList<Node> body, IReadO
                 foreach (var (key, node) in obj)
                 {
                     ctx.Step();
-                    pairs.Add(new List<object?> { key, Values.FromNode(node) });
+                    pairs.Add(new List<object?> { key, Values.FromNode(node, ctx) });
                 }
 
                 return Seq.Coerce(pairs);

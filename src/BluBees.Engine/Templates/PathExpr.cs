@@ -13,7 +13,7 @@ internal sealed class PathExpr(string? rootName, Expr? rootIndex, IReadOnlyList<
         var current = Root(ctx);
         foreach (var segment in segments)
         {
-            current = segment.Name is { } name ? Values.Member(current, name) : Values.Index(current, segment.Index!.Evaluate(ctx));
+            current = segment.Name is { } name ? Values.Member(current, name, ctx) : Values.Index(current, segment.Index!.Evaluate(ctx), ctx);
         }
 
         return current;
@@ -31,7 +31,7 @@ internal sealed class PathExpr(string? rootName, Expr? rootIndex, IReadOnlyList<
         for (var i = 0; i < segments.Count - 1; i++)
         {
             var segment = segments[i];
-            current = segment.Name is { } name ? Values.Member(current, name) : Values.Index(current, segment.Index!.Evaluate(ctx));
+            current = segment.Name is { } name ? Values.Member(current, name, ctx) : Values.Index(current, segment.Index!.Evaluate(ctx), ctx);
         }
 
         var last = segments[^1];
@@ -40,7 +40,7 @@ internal sealed class PathExpr(string? rootName, Expr? rootIndex, IReadOnlyList<
         {
             (JsonObject obj, string k) when obj.TryGetPropertyValue(k, out var node) => node,
             (JsonArray array, long i) when i >= -array.Count && i < array.Count => array[(int)(i < 0 ? array.Count + i : i)],
-            _ => last.Name is { } n ? Values.Member(current, n) : Values.Index(current, key),
+            _ => last.Name is { } n ? Values.Member(current, n, ctx) : Values.Index(current, key, ctx),
         };
     }
 

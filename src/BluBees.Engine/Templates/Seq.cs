@@ -16,7 +16,10 @@ internal sealed class Seq
 
     public long Count => _json?.Count ?? _list?.Count ?? _range!.Count;
 
-    public object? this[long index] => _json is not null ? Values.FromNode(_json[(int)index])
+    public object? this[long index] => At(index, null);
+
+    /// <summary>The element at <paramref name="index"/>; reading a scope string is charged to <paramref name="ctx"/> by its length.</summary>
+    public object? At(long index, RenderContext? ctx) => _json is not null ? Values.FromNode(_json[(int)index], ctx)
         : _list is not null ? _list[(int)index]
         : _range!.From + index;
 
@@ -38,7 +41,7 @@ internal sealed class Seq
         for (long i = 0; i < count; i++)
         {
             ctx.Step();
-            yield return this[i];
+            yield return At(i, ctx);
         }
     }
 

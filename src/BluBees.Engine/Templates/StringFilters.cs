@@ -76,6 +76,7 @@ internal static class StringFilters
         long count = 1;
         if (all)
         {
+            ctx.Scan(s.Length); // the counting pass scans the input once more
             for (var at = s.IndexOf(search, first + search.Length, StringComparison.Ordinal); at >= 0;
                  at = s.IndexOf(search, at + search.Length, StringComparison.Ordinal))
             {

@@ -28,17 +28,25 @@ public sealed class Template
     /// <summary>True when the template is plain text (no outputs or tags): it renders the same for every scope.</summary>
     public bool IsConstant { get; }
 
-    /// <summary>Renders to text.</summary>
-    public TemplateRenderResult Render(JsonObject scope, TemplateLimits limits)
+    /// <summary>Renders to text, charging the <see cref="RunBudget.Current"/> run budget when there is one.</summary>
+    public TemplateRenderResult Render(JsonObject scope, TemplateLimits limits) => Render(scope, limits, RunBudget.Current);
+
+    /// <summary>Renders to text, charging <paramref name="budget"/> (null: only the per-render limits apply).</summary>
+    public TemplateRenderResult Render(JsonObject scope, TemplateLimits limits, RunBudget? budget)
     {
+        RenderContext? ctx = null;
         try
         {
-            var ctx = new RenderContext(scope ?? new JsonObject(), limits ?? TemplateLimits.Default);
+            ctx = Start(scope, limits, budget);
             return new TemplateRenderResult(RenderText(ctx), null, null);
         }
         catch (Exception ex)
         {
             return TemplateRenderResult.Failed(ToError(ex));
+        }
+        finally
+        {
+            ctx?.Finish();
         }
     }
 
@@ -46,11 +54,15 @@ public sealed class Template
     /// Value mode: when the template is exactly one <c>{{ expr }}</c> (whitespace around allowed) the value of
     /// that expression, type preserved and detached from the scope; otherwise the rendered text as a JSON string.
     /// </summary>
-    public TemplateValueResult Evaluate(JsonObject scope, TemplateLimits limits)
+    public TemplateValueResult Evaluate(JsonObject scope, TemplateLimits limits) => Evaluate(scope, limits, RunBudget.Current);
+
+    /// <summary>Value mode charging <paramref name="budget"/> (null: only the per-render limits apply).</summary>
+    public TemplateValueResult Evaluate(JsonObject scope, TemplateLimits limits, RunBudget? budget)
     {
+        RenderContext? ctx = null;
         try
         {
-            var ctx = new RenderContext(scope ?? new JsonObject(), limits ?? TemplateLimits.Default);
+            ctx = Start(scope, limits, budget);
             if (_singleOutput is null)
             {
                 return new TemplateValueResult(JsonValue.Create(RenderText(ctx)), null, null);
@@ -65,12 +77,30 @@ public sealed class Template
         {
             return TemplateValueResult.Failed(ToError(ex));
         }
+        finally
+        {
+            ctx?.Finish();
+        }
+    }
+
+    /// <summary>A fresh render state; a run whose budget is already used up fails before any work.</summary>
+    private static RenderContext Start(JsonObject scope, TemplateLimits limits, RunBudget? budget)
+    {
+        var ctx = new RenderContext(scope ?? new JsonObject(), limits ?? TemplateLimits.Default, budget);
+        if (budget is { Exhausted: true })
+        {
+            ctx.Flush();
+            throw TemplateFailure.Limit(budget.Describe());
+        }
+
+        return ctx;
     }
 
     private string RenderText(RenderContext ctx)
     {
         var output = new OutputBuffer(ctx.MaxChars, "output");
         Node.RenderBlock(_nodes, ctx, output);
+        ctx.Scan(output.Length);
         return output.ToString();
     }
 

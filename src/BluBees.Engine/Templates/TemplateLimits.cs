@@ -16,6 +16,13 @@ public sealed record TemplateLimits
     /// <summary>Characters string-producing filters may allocate in one render, as a multiple of <see cref="MaxOutputChars"/>.</summary>
     internal const int AllocationFactor = 256;
 
+    /// <summary>
+    /// Characters a string operation may scan or produce per evaluation step: <c>contains</c>, filters, comparisons,
+    /// reads of scope strings and serialization all charge their length against <see cref="MaxSteps"/> and the
+    /// run's <see cref="RunBudget"/>, so work is charged by size, not by the number of operations.
+    /// </summary>
+    internal const int ScanCharsPerStep = 1_024;
+
     public static TemplateLimits Default { get; } = new();
 
     public int MaxSourceChars { get; init; } = 16_384;
@@ -23,7 +30,10 @@ public sealed record TemplateLimits
     /// <summary>Block tags (if, for, case, capture…) and bracket expressions nested inside each other; capped at 256.</summary>
     public int MaxNestingDepth { get; init; } = 24;
 
-    /// <summary>Node evaluations + loop iterations + filter calls (+ elements visited by collection filters).</summary>
+    /// <summary>
+    /// Node evaluations + loop iterations + filter calls (+ elements visited by collection filters) + one per
+    /// <see cref="ScanCharsPerStep"/> characters scanned or produced by string work.
+    /// </summary>
     public int MaxSteps { get; init; } = 20_000;
 
     /// <summary>Caps the rendered text and every intermediate string value (e.g. <c>append</c> in a loop).</summary>

@@ -78,7 +78,7 @@ internal static class ValueJson
             return;
         }
 
-        Write(buffer, Values.FromNode(node), ctx, depth);
+        Write(buffer, Values.FromNode(node, ctx), ctx, depth);
     }
 
     private static void WriteString(OutputBuffer buffer, string s)
@@ -152,8 +152,18 @@ internal static class ValueJson
         return array;
     }
 
-    public static JsonNode? CloneNode(JsonNode? node, RenderContext ctx, int depth) =>
-        node is JsonValue leaf && leaf.GetValueKind() is not (System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Array)
-            ? leaf.DeepClone()
-            : ToNode(Values.FromNode(node), ctx, depth);
+    public static JsonNode? CloneNode(JsonNode? node, RenderContext ctx, int depth)
+    {
+        if (node is JsonValue leaf && leaf.GetValueKind() is not (System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Array))
+        {
+            if (leaf.GetValueKind() == System.Text.Json.JsonValueKind.String)
+            {
+                ctx.ScanValue(Values.FromNode(leaf, ctx)); // copying a string scans it (the read is charged too)
+            }
+
+            return leaf.DeepClone();
+        }
+
+        return ToNode(Values.FromNode(node, ctx), ctx, depth);
+    }
 }

@@ -11,22 +11,36 @@ namespace BluBees.Engine.Templates;
 /// </summary>
 internal static class Values
 {
-    public static object? FromNode(JsonNode? node)
+    /// <summary>
+    /// A scope node as a runtime value. Reading a string decodes it anew each time, so the read is charged to
+    /// <paramref name="ctx"/> by its length (a loop that re-reads a huge field pays for every read).
+    /// </summary>
+    public static object? FromNode(JsonNode? node, RenderContext? ctx = null)
     {
         if (node is not JsonValue value)
         {
             return node;
         }
 
-        return value.GetValueKind() switch
+        switch (value.GetValueKind())
         {
-            JsonValueKind.String => ReadString(value),
-            JsonValueKind.Number => ParseNumber(value.ToJsonString()),
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            JsonValueKind.Object or JsonValueKind.Array => JsonNode.Parse(value.ToJsonString()),
-            _ => null,
-        };
+            case JsonValueKind.String:
+                var text = ReadString(value);
+                ctx?.Scan(text.Length);
+                return text;
+            case JsonValueKind.Number:
+                return ParseNumber(value.ToJsonString());
+            case JsonValueKind.True:
+                return true;
+            case JsonValueKind.False:
+                return false;
+            case JsonValueKind.Object or JsonValueKind.Array:
+                var json = value.ToJsonString();
+                ctx?.Scan(json.Length);
+                return JsonNode.Parse(json);
+            default:
+                return null;
+        }
     }
 
     private static string ReadString(JsonValue value)
@@ -109,14 +123,14 @@ internal static class Values
     }
 
     /// <summary>Dot access: object properties, then <c>size</c>/<c>first</c>/<c>last</c>.</summary>
-    public static object? Member(object? target, string name)
+    public static object? Member(object? target, string name, RenderContext ctx)
     {
         switch (target)
         {
             case ForLoopState loop:
                 return loop.Get(name);
             case JsonObject obj:
-                return obj.TryGetPropertyValue(name, out var node) ? FromNode(node) : name == "size" ? (long)obj.Count : null;
+                return obj.TryGetPropertyValue(name, out var node) ? FromNode(node, ctx) : name == "size" ? (long)obj.Count : null;
             case string s:
                 return name == "size" ? (long)s.Length : null;
         }
@@ -129,19 +143,19 @@ internal static class Values
         return name switch
         {
             "size" => seq.Count,
-            "first" => seq.Count > 0 ? seq[0] : null,
-            "last" => seq.Count > 0 ? seq[seq.Count - 1] : null,
+            "first" => seq.Count > 0 ? seq.At(0, ctx) : null,
+            "last" => seq.Count > 0 ? seq.At(seq.Count - 1, ctx) : null,
             _ => null,
         };
     }
 
     /// <summary>Bracket access: <c>a[0]</c>, <c>a[-1]</c>, <c>a["key"]</c>.</summary>
-    public static object? Index(object? target, object? key)
+    public static object? Index(object? target, object? key, RenderContext ctx)
     {
         if (target is JsonObject obj)
         {
             var name = key is string s ? s : key is long or double ? ScalarText(key) : null;
-            return name is not null && obj.TryGetPropertyValue(name, out var node) ? FromNode(node) : null;
+            return name is not null && obj.TryGetPropertyValue(name, out var node) ? FromNode(node, ctx) : null;
         }
 
         if (target is ForLoopState loop && key is string member)
@@ -155,7 +169,7 @@ internal static class Values
         }
 
         index = index < 0 ? seq.Count + index : index;
-        return index >= 0 && index < seq.Count ? seq[index] : null;
+        return index >= 0 && index < seq.Count ? seq.At(index, ctx) : null;
     }
 
     private static bool TryInteger(object? key, out long index)

@@ -121,8 +121,15 @@ public sealed class LimitTests
     [Test]
     public void RepeatedLargeStringWorkEndsOnTheAllocationBudget() => AssertLimit(
         RenderHostile("{% capture s %}{% for i in (1..1000) %}0123456789012345678901234567890123456789{% endfor %}{% endcapture %}" +
-                      "{% for i in (1..2000) %}{% assign t = s | append: 'x' %}{% endfor %}{{ t | size }}"),
+                      "{% for i in (1..2000) %}{% assign t = s | append: 'x' %}{% endfor %}{{ t | size }}",
+                      limits: TemplateLimits.Default with { MaxSteps = 10_000_000 }), // past the length-charged steps
         "string operations exceed");
+
+    [Test]
+    public void RepeatedLargeStringWorkEndsOnTheLengthChargedSteps() => AssertLimit(
+        RenderHostile("{% capture s %}{% for i in (1..1000) %}0123456789012345678901234567890123456789{% endfor %}{% endcapture %}" +
+                      "{% for i in (1..2000) %}{% assign t = s | append: 'x' %}{% endfor %}{{ t | size }}"),
+        "template exceeds 20000 evaluation steps");
 
     [Test]
     public void StepLimitIsConfigurable() => AssertLimit(

@@ -13,13 +13,37 @@ public sealed class ChangedCondition(string path, string field, string? from, st
 
     public bool Evaluate(JsonObject scope, List<ConditionOutcome>? trace)
     {
-        var passed = Matches(scope["changelog"]?["items"] as JsonArray, field, from, to);
+        var meter = ConditionMeter.Start(path);
+        bool passed;
+        try
+        {
+            passed = Matches(scope["changelog"]?["items"] as JsonArray, field, from, to, meter);
+        }
+        finally
+        {
+            meter.End();
+        }
+
         trace?.Add(new ConditionOutcome(path, _description, passed));
         return passed;
     }
 
     public static bool Matches(JsonArray? items, string field, string? from, string? to)
     {
+        var meter = ConditionMeter.Start("trigger.fieldChanged");
+        try
+        {
+            return Matches(items, field, from, to, meter);
+        }
+        finally
+        {
+            meter.End();
+        }
+    }
+
+    private static bool Matches(JsonArray? items, string field, string? from, string? to, ConditionMeter meter)
+    {
+        meter.Charge(0);
         if (items is null)
         {
             return false;
@@ -27,24 +51,25 @@ public sealed class ChangedCondition(string path, string field, string? from, st
 
         foreach (var item in items)
         {
+            meter.Charge(0);
             if (item is not JsonObject change)
             {
                 continue;
             }
 
-            var name = Values.AsText(change["field"]);
-            var id = Values.AsText(change["fieldId"]);
+            var name = meter.Text(change["field"]);
+            var id = meter.Text(change["fieldId"]);
             if (!string.Equals(name, field, StringComparison.OrdinalIgnoreCase) && !string.Equals(id, field, StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
 
-            if (from is not null && !Same(from, change["fromString"], change["from"]))
+            if (from is not null && !Same(from, change["fromString"], change["from"], meter))
             {
                 continue;
             }
 
-            if (to is not null && !Same(to, change["toString"], change["to"]))
+            if (to is not null && !Same(to, change["toString"], change["to"], meter))
             {
                 continue;
             }
@@ -55,7 +80,7 @@ public sealed class ChangedCondition(string path, string field, string? from, st
         return false;
     }
 
-    private static bool Same(string expected, JsonNode? display, JsonNode? raw)
-        => string.Equals(Values.AsText(display), expected, StringComparison.OrdinalIgnoreCase)
-        || string.Equals(Values.AsText(raw), expected, StringComparison.OrdinalIgnoreCase);
+    private static bool Same(string expected, JsonNode? display, JsonNode? raw, ConditionMeter meter)
+        => string.Equals(meter.Text(display), expected, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(meter.Text(raw), expected, StringComparison.OrdinalIgnoreCase);
 }

@@ -12,6 +12,7 @@ public sealed class LeafCondition : ICondition
     private readonly JsonNode? _value;
     private readonly Regex? _regex;
     private readonly string _description;
+    private readonly long _valueChars;
 
     public LeafCondition(string path, ScopePath field, ConditionOperator op, JsonNode? value, Regex? regex)
     {
@@ -20,39 +21,64 @@ public sealed class LeafCondition : ICondition
         _op = op;
         _value = value?.DeepClone();
         _regex = regex;
-        _description = $"{field.Text} {ConditionOperators.Name(op)}" + (value is null ? string.Empty : " " + value.ToJsonString());
+        var literal = value?.ToJsonString();
+        _valueChars = literal?.Length ?? 0;
+        _description = $"{field.Text} {ConditionOperators.Name(op)}" + (literal is null ? string.Empty : " " + literal);
     }
 
     public bool Evaluate(JsonObject scope, List<ConditionOutcome>? trace)
     {
-        var actual = _field.Resolve(scope);
-        var passed = _op switch
+        var meter = ConditionMeter.Start(_path);
+        bool passed;
+        try
         {
-            ConditionOperator.Equals => Values.AreEqual(actual, _value),
-            ConditionOperator.NotEquals => !Values.AreEqual(actual, _value),
-            ConditionOperator.Contains => Contains(actual),
-            ConditionOperator.StartsWith => Values.AsText(actual) is { } s && Values.AsText(_value) is { } p && s.StartsWith(p, StringComparison.Ordinal),
-            ConditionOperator.In => _value is JsonArray options && options.Any(o => Values.AreEqual(actual, o)),
-            ConditionOperator.IsEmpty => Values.IsEmpty(actual),
-            ConditionOperator.IsNotEmpty => !Values.IsEmpty(actual),
-            ConditionOperator.GreaterThan => Values.Compare(actual, _value) > 0,
-            ConditionOperator.LessThan => Values.Compare(actual, _value) < 0,
-            ConditionOperator.Matches => Matches(actual),
-            _ => false,
-        };
+            meter.Charge(_valueChars);
+            passed = Evaluate(_field.Resolve(scope), meter);
+        }
+        finally
+        {
+            meter.End();
+        }
+
         trace?.Add(new ConditionOutcome(_path, _description, passed));
         return passed;
     }
 
-    private bool Contains(JsonNode? actual) => actual switch
+    /// <summary>Every operator reads its field through the meter, so the work is charged by length before it is done.</summary>
+    private bool Evaluate(JsonNode? actual, ConditionMeter meter) => _op switch
     {
-        JsonArray items => items.Any(i => Values.AreEqual(i, _value)),
-        _ => Values.AsText(actual) is { } s && Values.AsText(_value) is { } part && s.Contains(part, StringComparison.Ordinal),
+        ConditionOperator.Equals => Equal(actual, _value, meter),
+        ConditionOperator.NotEquals => !Equal(actual, _value, meter),
+        ConditionOperator.Contains => Contains(actual, meter),
+        ConditionOperator.StartsWith => meter.Text(actual) is { } s && Values.AsText(_value) is { } p && s.StartsWith(p, StringComparison.Ordinal),
+        ConditionOperator.In => _value is JsonArray options && options.Any(o => Equal(actual, o, meter)),
+        ConditionOperator.IsEmpty => Values.IsEmpty(Measured(actual, meter)),
+        ConditionOperator.IsNotEmpty => !Values.IsEmpty(Measured(actual, meter)),
+        ConditionOperator.GreaterThan => Values.Compare(Measured(actual, meter), _value) > 0,
+        ConditionOperator.LessThan => Values.Compare(Measured(actual, meter), _value) < 0,
+        ConditionOperator.Matches => Matches(meter.Text(actual)),
+        _ => false,
     };
 
-    private bool Matches(JsonNode? actual)
+    /// <summary>The node itself, after charging its text length (the operators below read it as text).</summary>
+    private static JsonNode? Measured(JsonNode? node, ConditionMeter meter)
     {
-        if (Values.AsText(actual) is not { } text)
+        meter.Text(node);
+        return node;
+    }
+
+    private static bool Equal(JsonNode? actual, JsonNode? expected, ConditionMeter meter) =>
+        Values.AreEqual(Measured(actual, meter), expected);
+
+    private bool Contains(JsonNode? actual, ConditionMeter meter) => actual switch
+    {
+        JsonArray items => items.Any(i => Equal(i, _value, meter)),
+        _ => meter.Text(actual) is { } s && Values.AsText(_value) is { } part && s.Contains(part, StringComparison.Ordinal),
+    };
+
+    private bool Matches(string? text)
+    {
+        if (text is null)
         {
             return false;
         }

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+
+namespace BluBees.Api.Tests.Security;
+
+/// <summary>
+/// The per-run template budget end to end: a rule of 20 steps that each loop <c>contains</c> over a 450 KB field
+/// ends its renders on the step limit, then on the run's budget (<c>template_budget_exceeded</c> in the run
+/// record); conditions that scan a huge field fail the run the same way. Nothing is sent, no data is recorded,
+/// and another tenant's trivial run is unaffected.
+/// </summary>
+[TestFixture]
+public sealed class TemplateBudgetRunTests
+{
+    private const string Attack = "{% for i in (1..2000) %}{% if issue.fields.description contains 'needle' %}x{% endif %}{% endfor %}";
+    private TestIssuer _issuer = null!;
+    private BackendHost _backend = null!;
+    private ThirdPartyApi _thirdParty = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _issuer = await TestIssuer.StartAsync();
+        _backend = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?> { ["TemplateBudget:MaxRunUnits"] = "30000" });
+        _thirdParty = await ThirdPartyApi.StartAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        await _thirdParty.DisposeAsync();
+        await _backend.DisposeAsync();
+        await _issuer.DisposeAsync();
+    }
+
+    private async Task<string> ConnectionAsync(string tenant) =>
+        (await _backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, Samples.Canary("secret")), 201))["id"]!.GetValue<string>();
+
+    private async Task<JsonNode> RunOfAsync(string tenant, string issueKey, string description)
+    {
+        var evt = Samples.Event(issueKey, "Summary");
+        evt["issue"]!["fields"]!["description"] = description;
+        using var accepted = await _backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, evt);
+        Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        var runs = await Waits.UntilAsync(() => _backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count > 0, TimeSpan.FromSeconds(60));
+        return runs["items"]!.AsArray().Single()!;
+    }
+
+    [Test]
+    public async Task Twenty_attack_steps_end_on_the_runs_budget_and_record_template_budget_exceeded()
+    {
+        var tenant = Samples.NewTenant();
+        var rule = Samples.Rule(await ConnectionAsync(tenant), "Hostile");
+        var template = (JsonObject)rule["steps"]![0]!;
+        var steps = new JsonArray();
+        for (var i = 0; i < 20; i++)
+        {
+            var step = (JsonObject)template.DeepClone();
+            step["id"] = $"s{i}";
+            step["onError"] = "continue";
+            step["body"] = new JsonObject { ["scan"] = Attack };
+            steps.Add(step);
+        }
+
+        rule["steps"] = steps;
+        await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, rule, 201);
+        var before = _thirdParty.Received.Count;
+        var canary = Samples.Canary("description");
+
+        var run = await RunOfAsync(tenant, "OPS-901", canary + new string('a', 450_000));
+
+        var categories = run["steps"]!.AsArray().Select(s => s!["errorCategory"]?.GetValue<string>()).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(run["status"]!.GetValue<string>(), Is.EqualTo("failed"));
+            Assert.That(categories, Has.Count.EqualTo(20));
+            Assert.That(categories[0], Is.EqualTo("template_error"), "the first render ends on its own step limit");
+            Assert.That(categories[^1], Is.EqualTo("template_budget_exceeded"));
+            Assert.That(categories.Count(c => c == "template_budget_exceeded"), Is.GreaterThanOrEqualTo(17), "30,000 units cover at most two renders");
+            Assert.That(categories, Has.All.Not.Null);
+            Assert.That(run.ToJsonString(), Does.Not.Contain(canary));
+        });
+        Assert.That(_thirdParty.Received, Has.Count.EqualTo(before), "no step sent anything");
+    }
+
+    [Test]
+    public async Task Conditions_scanning_a_huge_field_fail_the_run_on_its_budget()
+    {
+        var tenant = Samples.NewTenant();
+        var rule = Samples.Rule(await ConnectionAsync(tenant), "Hostile conditions");
+        rule["conditions"] = new JsonObject
+        {
+            ["any"] = new JsonArray(Enumerable.Range(0, 99).Select(i => (JsonNode)new JsonObject
+            {
+                ["field"] = "issue.fields.description",
+                ["op"] = i % 2 == 0 ? "contains" : "matches",
+                ["value"] = i % 2 == 0 ? "needle" : "needle[0-9]+",
+            }).ToArray()),
+        };
+        await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, rule, 201);
+        var before = _thirdParty.Received.Count;
+
+        var run = await RunOfAsync(tenant, "OPS-902", new string('a', 450_000));
+
+        Assert.That(run["status"]!.GetValue<string>(), Is.EqualTo("failed"));
+        Assert.That(run["errorCategory"]!.GetValue<string>(), Is.EqualTo("template_budget_exceeded"));
+        Assert.That(_thirdParty.Received, Has.Count.EqualTo(before));
+    }
+
+    [Test]
+    public async Task A_trivial_run_of_another_tenant_still_succeeds()
+    {
+        var tenant = Samples.NewTenant();
+        await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(await ConnectionAsync(tenant)), 201);
+
+        var run = await RunOfAsync(tenant, "OPS-903", "short");
+
+        Assert.That(run["status"]!.GetValue<string>(), Is.EqualTo("succeeded"));
+        Assert.That(run["errorCategory"], Is.Null);
+    }
+}
