@@ -9,11 +9,11 @@ internal static class Help
 
             Development (talks to a backend running in development mode; default --url http://127.0.0.1:5080):
               token [--tenant ID] [--account ID]            print a development Forge Invocation Token
-              event send created|updated|commented          send a realistic Jira event to /forge/events
+              event send created|updated|commented|deleted  send a realistic Jira event to /forge/events
                     [--issue OPS-42] [--summary TEXT]
               connection create FILE.json | connection list
               rule create FILE.json | rule list             steps may name a connection by its name
-              rule dry-run RULE_ID created|updated|commented
+              rule dry-run RULE_ID created|updated|commented|deleted
               runs [--rule ID] [--status S] [--limit N]     the tenant's recent runs (metadata only)
               runs show RUN_ID
               sink [--port 5090]                            a loopback "third-party API" that prints what it receives
