@@ -117,6 +117,15 @@ MUTATIONS = [
     ("API responses cacheable", "src/BluBees.Api/Infrastructure/SecurityHeaders.cs",
      'headers.CacheControl = "no-store";', 'headers.CacheControl = "private, max-age=60";',
      "FullyQualifiedName~TransportHygieneTests"),
+    ("wrong-typed issue accepted at ingress", "src/BluBees.Engine/Events/EventShape.cs",
+     'check.Kind(body, "issue", Kinds.Object, required: required)', 'check.Kind(body, "issue", Kinds.Object | Kinds.String | Kinds.Number, required: required)',
+     "FullyQualifiedName~BodyBatteryTests"),
+    ("unknown eventType accepted and logged verbatim", "src/BluBees.Api/Forge/ForgeEndpoints.cs",
+     "if (!JiraEvent.IsKnownType(evt.EventType))", "if (false && !JiraEvent.IsKnownType(evt.EventType))",
+     "FullyQualifiedName~An_unknown_event_type_is_acknowledged"),
+    ("unreadable text (lone surrogate, invalid UTF-8) accepted in a body", "src/BluBees.Api/Infrastructure/JsonScan.cs",
+     "_ = reader.GetString();", "_ = reader.ValueSpan.Length;",
+     "FullyQualifiedName~BodyBatteryTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
