@@ -5,6 +5,7 @@ import SectionMessage from '@atlaskit/section-message';
 import { token } from '@atlaskit/tokens';
 import { api, ApiError, type DryRunResult, type RuleDefinition } from '../api';
 import { sampleEvent } from '../lib/ruleForm';
+import { sampleEventKinds, sampleEventOf } from '../lib/sampleEvents';
 import { ErrorBanner, row, stack, TextAreaField, TextField } from './common';
 
 export function parseEventText(text: string): { event?: unknown; error?: string } {
@@ -114,6 +115,13 @@ export function DryRunPanel({
           </SectionMessage>
         </div>
       )}
+      <div style={row('space.100')} aria-label="Sample events">
+        {sampleEventKinds.map((kind) => (
+          <Button key={kind} appearance="subtle" onClick={() => setEventText(JSON.stringify(sampleEventOf(kind), null, 2))}>
+            {`Sample: issue ${kind}`}
+          </Button>
+        ))}
+      </div>
       <TextAreaField id="dryrun-event" label="Event JSON" value={eventText} onChange={setEventText} errors={eventError ? [eventError] : undefined} rows={10} />
       <div>
         <Button appearance="primary" onClick={run} isLoading={running}>

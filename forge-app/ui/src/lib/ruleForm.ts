@@ -1,6 +1,7 @@
 // Editor state for a rule, converted from and to the API's RuleDefinition.
 import type { HttpStep, RuleDefinition, Step, TriggerType } from '../api';
 import { fromApi, newId, toApi, validateConditions, type GroupDraft } from './conditions';
+import { sampleEventFor } from './sampleEvents';
 
 export const EVENT_TYPES: { value: string; label: string }[] = [
   { value: 'avi:jira:created:issue', label: 'Issue created' },
@@ -246,23 +247,7 @@ export function definitionFromDraft(draft: RuleDraft): DraftResult {
   return { definition, errors };
 }
 
-/** A sample Jira event used to pre-fill the dry-run box. */
+/** A sample Jira event used to pre-fill the dry-run box: the documented payload (samples/events). */
 export function sampleEvent(eventType = 'avi:jira:created:issue'): unknown {
-  return {
-    eventType,
-    timestamp: String(Date.now()),
-    atlassianId: 'sample-account',
-    issue: {
-      id: '10001',
-      key: 'DEMO-1',
-      fields: {
-        summary: 'Sample issue',
-        priority: { name: 'High' },
-        status: { name: 'To Do' },
-        issuetype: { name: 'Task' },
-        project: { key: 'DEMO' },
-        labels: ['sample'],
-      },
-    },
-  };
+  return sampleEventFor(eventType);
 }
