@@ -83,8 +83,17 @@ public static class EventShape
             return;
         }
 
-        check.Kind(issue, "id", Kinds.String | Kinds.Number, "issue.", required);
-        check.Kind(issue, "key", Kinds.String, "issue.", required);
+        // The run log keeps the issue id and key: they must look like Jira's (digits; PROJECT-123), not free text.
+        if (check.Kind(issue, "id", Kinds.String | Kinds.Number, "issue.", required) && JiraEvent.Text(issue["id"]) is { } id
+            && !(id.Length is > 0 and <= 20 && id.All(char.IsAsciiDigit)))
+        {
+            check.Fail("issue.id", "must be a Jira issue id (digits)");
+        }
+
+        if (check.Kind(issue, "key", Kinds.String, "issue.", required) && JiraEvent.Text(issue["key"]) is { } key && !IsIssueKey(key))
+        {
+            check.Fail("issue.key", "must be a Jira issue key such as ABC-123");
+        }
         if (!check.Kind(issue, "fields", Kinds.Object | Kinds.Null, "issue.") || issue["fields"] is not JsonObject fields)
         {
             return;
@@ -108,11 +117,22 @@ public static class EventShape
         check.Kind(fields, "labels", Kinds.Array | Kinds.Null, "issue.fields.");
     }
 
+    /// <summary>A Jira issue key: a project key (a letter, then letters, digits or '_'), '-', a number; at most 100 characters.</summary>
+    public static bool IsIssueKey(string key)
+    {
+        var dash = key.LastIndexOf('-');
+        return key.Length <= 100 && dash > 0 && dash < key.Length - 1
+            && char.IsAsciiLetter(key[0]) && key[..dash].All(c => char.IsAsciiLetterOrDigit(c) || c == '_')
+            && key[(dash + 1)..].All(char.IsAsciiDigit);
+    }
+
     [Flags]
     private enum Kinds { Object = 1, Array = 2, String = 4, Number = 8, Boolean = 16, Null = 32 }
 
     private sealed class Checker(Dictionary<string, string> errors, string prefix)
     {
+        public void Fail(string path, string message) => errors[prefix + path] = message;
+
         /// <summary>True when the property is absent (and not required) or of an allowed kind; else records an error.</summary>
         public bool Kind(JsonObject obj, string name, Kinds allowed, string at = "", bool required = false)
         {
