@@ -48,6 +48,25 @@ public sealed class DocumentedEventTests : BackendFixture
     }
 
     [Test]
+    public async Task The_quickstart_rule_fires_on_the_cli_updated_event()
+    {
+        var tenant = Samples.NewTenant();
+        var root = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "BluBees.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var rule = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(root!.FullName, "samples", "rule.json")))!.AsObject();
+        rule["steps"]![0]!["connection"] = await CreateConnectionAsync(tenant);
+        var evt = SampleEvents.Create("updated", "OPS-42", DateTimeOffset.UtcNow);
+
+        var result = await Backend.JsonAsync(HttpMethod.Post, "/api/rules/dry-run", tenant, new JsonObject { ["rule"] = rule, ["event"] = evt });
+
+        Assert.That(result["matched"]!.GetValue<bool>(), Is.True, result.ToJsonString());
+    }
+
+    [Test]
     public async Task A_status_transition_fires_a_fieldChanged_trigger_and_associatedStatuses_is_an_array_in_the_scope()
     {
         var tenant = Samples.NewTenant();
