@@ -31,7 +31,8 @@ export default defineConfig(({ mode }) => {
       sourcemap: false,
       chunkSizeWarningLimit: 1500,
     },
-    server: { host: '127.0.0.1', port: 5173, strictPort: false, proxy },
+    // samples/events (the documented Forge payloads) live outside the app and are imported by the dry-run panel.
+    server: { host: '127.0.0.1', port: 5173, strictPort: false, proxy, fs: { allow: [here('.'), here('../samples/events')] } },
     preview: { host: '127.0.0.1', port: 4173, strictPort: false, proxy },
     test: {
       root: here('.'),

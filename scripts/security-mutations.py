@@ -129,6 +129,15 @@ MUTATIONS = [
     ("a step failed on the run's template budget recorded as a plain template error", "src/BluBees.Engine/Runs/RunProcessor.cs",
      "if (!outcome.Succeeded && budget.Refusals > refusals)", "if (false && budget.Refusals > refusals)",
      "FullyQualifiedName~TemplateBudgetRunTests"),
+    ("wrong-typed issue accepted at ingress", "src/BluBees.Engine/Events/EventShape.cs",
+     'check.Kind(body, "issue", Kinds.Object, required: required)', 'check.Kind(body, "issue", Kinds.Object | Kinds.String | Kinds.Number, required: required)',
+     "FullyQualifiedName~BodyBatteryTests"),
+    ("unknown eventType accepted and logged verbatim", "src/BluBees.Api/Forge/ForgeEndpoints.cs",
+     "if (!JiraEvent.IsKnownType(evt.EventType))", "if (false && !JiraEvent.IsKnownType(evt.EventType))",
+     "FullyQualifiedName~An_unknown_event_type_is_acknowledged"),
+    ("unreadable text (lone surrogate, invalid UTF-8) accepted in a body", "src/BluBees.Api/Infrastructure/JsonScan.cs",
+     "_ = reader.GetString();", "_ = reader.ValueSpan.Length;",
+     "FullyQualifiedName~BodyBatteryTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

@@ -3,88 +3,64 @@ using System.Text.Json.Nodes;
 
 namespace BluBees.Cli;
 
-/// <summary>Realistic Jira product events, shaped like the ones Forge delivers (see FORGE.md).</summary>
+/// <summary>
+/// Jira product events shaped as Forge documents them, read from the fixtures in <c>samples/events</c> (embedded):
+/// the same files the tests and the Forge app's dry-run samples use. The time, issue key and summary are filled in.
+/// </summary>
 internal static class SampleEvents
 {
-    public static readonly string[] Kinds = ["created", "updated", "commented"];
+    public static readonly string[] Kinds = ["created", "updated", "commented", "deleted"];
+
+    /// <summary>The fixture file behind each kind.</summary>
+    public static string FileOf(string kind) => kind switch
+    {
+        "created" => "issue-created.json",
+        "updated" => "issue-updated.json",
+        "commented" => "comment-created.json",
+        "deleted" => "issue-deleted.json",
+        _ => throw new CliException($"Unknown event kind '{kind}': use one of {string.Join(", ", Kinds)}."),
+    };
+
+    /// <summary>The fixture as documented, untouched.</summary>
+    public static JsonObject Fixture(string kind)
+    {
+        var name = "events/" + FileOf(kind);
+        using var stream = typeof(SampleEvents).Assembly.GetManifestResourceStream(name)
+            ?? throw new CliException($"The sample event '{name}' is missing from this build.");
+        return JsonNode.Parse(stream)!.AsObject();
+    }
 
     public static JsonObject Create(string kind, string issueKey, DateTimeOffset now, string? summary = null)
     {
-        var timestamp = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        var project = issueKey.Split('-')[0];
-        var issue = Issue(issueKey, project, kind == "updated" ? "Done" : "To Do", summary ?? "Checkout fails with a 502 on large carts", now);
-        return kind switch
+        var evt = Fixture(kind);
+        evt["timestamp"] = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        var issue = (JsonObject)evt["issue"]!;
+        issue["key"] = issueKey;
+        if (issue["fields"] is JsonObject fields)
         {
-            "created" => new JsonObject
+            if (summary is not null)
             {
-                ["eventType"] = "avi:jira:created:issue",
-                ["timestamp"] = timestamp,
-                ["atlassianId"] = "5b10ac8d82e05b22cc7d4ef5",
-                ["selfGenerated"] = false,
-                ["issue"] = issue,
-            },
-            "updated" => new JsonObject
-            {
-                ["eventType"] = "avi:jira:updated:issue",
-                ["timestamp"] = timestamp,
-                ["atlassianId"] = "5b10ac8d82e05b22cc7d4ef5",
-                ["selfGenerated"] = false,
-                ["issue"] = issue,
-                ["associatedStatuses"] = new JsonObject
-                {
-                    ["from"] = new JsonObject { ["id"] = "10000", ["name"] = "In Progress" },
-                    ["to"] = new JsonObject { ["id"] = "10002", ["name"] = "Done" },
-                },
-                ["changelog"] = new JsonObject
-                {
-                    ["id"] = "10" + timestamp[^6..],
-                    ["items"] = new JsonArray(
-                        new JsonObject
-                        {
-                            ["field"] = "status", ["fieldtype"] = "jira", ["fieldId"] = "status",
-                            ["from"] = "10000", ["fromString"] = "In Progress", ["to"] = "10002", ["toString"] = "Done",
-                        },
-                        new JsonObject
-                        {
-                            ["field"] = "resolution", ["fieldtype"] = "jira", ["fieldId"] = "resolution",
-                            ["from"] = null, ["fromString"] = null, ["to"] = "10000", ["toString"] = "Done",
-                        }),
-                },
-            },
-            "commented" => new JsonObject
-            {
-                ["eventType"] = "avi:jira:commented:issue",
-                ["timestamp"] = timestamp,
-                ["atlassianId"] = "5b10ac8d82e05b22cc7d4ef5",
-                ["issue"] = issue,
-                ["comment"] = new JsonObject
-                {
-                    ["id"] = "20" + timestamp[^6..],
-                    ["body"] = "Reproduced on staging; rolling back the cart service.",
-                    ["author"] = new JsonObject { ["accountId"] = "5b10ac8d82e05b22cc7d4ef5", ["displayName"] = "Mia Krystof" },
-                    ["created"] = now.ToString("O", CultureInfo.InvariantCulture),
-                },
-            },
-            _ => throw new CliException($"Unknown event kind '{kind}': use one of {string.Join(", ", Kinds)}."),
-        };
-    }
+                fields["summary"] = summary;
+            }
 
-    private static JsonObject Issue(string key, string project, string status, string summary, DateTimeOffset now) => new()
-    {
-        ["id"] = "100" + Math.Abs(key.GetHashCode(StringComparison.Ordinal) % 1000).ToString("D3", CultureInfo.InvariantCulture),
-        ["key"] = key,
-        ["fields"] = new JsonObject
+            if (fields["project"] is JsonObject project && issueKey.Split('-') is [{ Length: > 0 } projectKey, _])
+            {
+                project["key"] = projectKey;
+            }
+        }
+
+        // A fresh changelog / comment id per send, so that two sends are two events, not a redelivery.
+        var suffix = (now.ToUnixTimeMilliseconds() % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
+        if (evt["changelog"] is JsonObject changelog)
         {
-            ["summary"] = summary,
-            ["issuetype"] = new JsonObject { ["id"] = "10004", ["name"] = "Bug" },
-            ["project"] = new JsonObject { ["id"] = "10000", ["key"] = project, ["name"] = "Operations" },
-            ["status"] = new JsonObject { ["name"] = status, ["statusCategory"] = new JsonObject { ["key"] = status == "Done" ? "done" : "new" } },
-            ["priority"] = new JsonObject { ["id"] = "2", ["name"] = "High" },
-            ["labels"] = new JsonArray("checkout", "customer-facing"),
-            ["assignee"] = new JsonObject { ["accountId"] = "5b10ac8d82e05b22cc7d4ef5", ["displayName"] = "Mia Krystof" },
-            ["reporter"] = new JsonObject { ["accountId"] = "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077", ["displayName"] = "Sam Ortega" },
-            ["created"] = now.AddHours(-3).ToString("O", CultureInfo.InvariantCulture),
-            ["updated"] = now.ToString("O", CultureInfo.InvariantCulture),
-        },
-    };
+            changelog["id"] = "10" + suffix;
+        }
+
+        if (evt["comment"] is JsonObject comment)
+        {
+            comment["id"] = "20" + suffix;
+        }
+
+        return evt;
+    }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using BluBees.Api.Auth;
+using BluBees.Api.Forge;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
@@ -102,11 +103,12 @@ public static class RulesEndpoints
             return RuleNotFound(id);
         }
 
-        if (request!.Event is not JsonObject sample)
+        if (SampleEventValidation.Check(request!.Event) is { } invalid)
         {
-            return Problems.Invalid("event", "is required: a sample Jira event object");
+            return invalid;
         }
 
+        var sample = (JsonObject)request.Event!;
         var compiled = await rules.LoadCompiledAsync(tenantId, head.Head, context.RequestAborted);
         return compiled is null
             ? Problems.Conflict("The rule's current version no longer compiles; save it again to see why.")
@@ -127,11 +129,12 @@ public static class RulesEndpoints
             return Problems.Invalid("rule", "is required: the rule definition to try");
         }
 
-        if (request.Event is not JsonObject sample)
+        if (SampleEventValidation.Check(request.Event) is { } invalid)
         {
-            return Problems.Invalid("event", "is required: a sample Jira event object");
+            return invalid;
         }
 
+        var sample = (JsonObject)request.Event!;
         var (compiled, errors) = await rules.ValidateAsync(tenantId, "dry-run", 0, request.Rule, context.RequestAborted);
         return compiled is null ? Problems.Invalid(errors) : TypedResults.Ok(await runner.RunAsync(tenantId, compiled, sample, context.RequestAborted));
     }

@@ -1,16 +1,25 @@
 using BluBees.Api.Auth;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.Events;
+using BluBees.Engine.Observability;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Tenancy;
+using BluBees.Engine.Validation;
 
 namespace BluBees.Api.Forge;
 
 /// <summary>What Forge calls: product events and app lifecycle. Answers well inside Forge's 5 s budget.</summary>
 public static partial class ForgeEndpoints
 {
-    public const int MaxEventBytes = 1024 * 1024;
+    /// <summary>
+    /// Forge does not deliver product events over 200 kB (https://developer.atlassian.com/platform/forge/platform-quotas-and-limits/,
+    /// shared/FORGE.md "Limits"); 256 KiB leaves room for the envelope and <c>retryContext</c> of a redelivery.
+    /// </summary>
+    public const int MaxEventBytes = 256 * 1024;
+
+    /// <summary>Bodies forwarded by <c>invokeRemote</c> (web-trigger webhooks): at most 500 KB in (apis-reference/ui-api-bridge/invokeRemote).</summary>
+    public const int MaxInvokeBytes = 512 * 1024;
 
     public static IEndpointRouteBuilder MapForgeEndpoints(this IEndpointRouteBuilder app)
     {
@@ -20,23 +29,39 @@ public static partial class ForgeEndpoints
         return app;
     }
 
-    internal static async Task<IResult> ReceiveEventAsync(HttpContext context, EventIngestor ingestor)
+    internal static async Task<IResult> ReceiveEventAsync(HttpContext context, EventIngestor ingestor, BluBeesMetrics metrics, ILoggerFactory loggers)
     {
         var tenant = context.Tenant();
-        var (node, problem) = await JsonBody.ReadNodeAsync(context.Request, MaxEventBytes);
+        var (root, problem) = await JsonBody.ReadObjectAsync(context.Request, MaxEventBytes);
         if (problem is not null)
         {
             return problem;
         }
 
-        if (JiraEvent.From(node, out var error) is not { } evt)
+        var body = JiraEvent.Unwrap(root!);
+        var prefix = ReferenceEquals(body, root) ? string.Empty : "payload.";
+        if (JiraEvent.From(root, out var error) is not { } evt)
         {
-            return Problems.Invalid("eventType", error!);
+            return Problems.Invalid(prefix + "eventType", error == "eventType is too long." ? "is too long" : "is required: a string naming the Jira event");
+        }
+
+        if (!JiraEvent.IsKnownType(evt.EventType))
+        {
+            // Forge delivers only the events the manifest subscribes to; anything else is acknowledged (so that it is
+            // not redelivered four times) and dropped. Its type is input: it is counted, never logged or stored.
+            metrics.UnknownEventIgnored();
+            LogUnknownEventType(loggers.CreateLogger("BluBees.Ingress"));
+            return TypedResults.Accepted((string?)null, new IngestResponse("ignored"));
+        }
+
+        if (EventShape.Check(body, prefix, requireIssue: true) is { Count: > 0 } errors)
+        {
+            return Problems.Invalid(ToValidationErrors(errors), "The event has fields of the wrong kind; see errors.");
         }
 
         var systemToken = context.Request.Headers["x-forge-oauth-system"].ToString();
-        var trace = context.Request.Headers[JiraTrace.Header].ToString();
-        var result = await ingestor.IngestAsync(tenant, evt, systemToken.Length == 0 ? null : systemToken, trace.Length == 0 ? null : trace, context.RequestAborted);
+        // The loop trace comes back in the event body as webhookTraceValue (events-reference/jira), not as a header.
+        var result = await ingestor.IngestAsync(tenant, evt, systemToken.Length == 0 ? null : systemToken, evt.WebhookTraceValue, context.RequestAborted);
         return result switch
         {
             IngestResult.Accepted => TypedResults.Accepted((string?)null, new IngestResponse("accepted")),
@@ -48,14 +73,14 @@ public static partial class ForgeEndpoints
     internal static async Task<IResult> LifecycleAsync(HttpContext context, TenantService tenants, ILoggerFactory loggers)
     {
         var tenant = context.Tenant();
-        var (node, problem) = await JsonBody.ReadNodeAsync(context.Request, 64 * 1024);
+        var (node, problem) = await JsonBody.ReadObjectAsync(context.Request, 64 * 1024);
         if (problem is not null)
         {
             return problem;
         }
 
-        var body = node?["payload"] is System.Text.Json.Nodes.JsonObject nested ? nested : node;
-        var kind = JiraEvent.Text(body?["eventType"]) ?? JiraEvent.Text(body?["type"]) ?? string.Empty;
+        var body = node!["payload"] is System.Text.Json.Nodes.JsonObject nested ? nested : node;
+        var kind = JiraEvent.Text(JiraEvent.Child(body, "eventType")) ?? JiraEvent.Text(JiraEvent.Child(body, "type")) ?? string.Empty;
         var logger = loggers.CreateLogger("BluBees.Lifecycle");
         switch (kind)
         {
@@ -75,6 +100,20 @@ public static partial class ForgeEndpoints
                 return Problems.Invalid("eventType", "must be avi:forge:installed:app, avi:forge:upgraded:app or preUninstall");
         }
     }
+
+    internal static ValidationErrors ToValidationErrors(Dictionary<string, string> errors)
+    {
+        var result = new ValidationErrors();
+        foreach (var (field, message) in errors)
+        {
+            result.Add(field, message);
+        }
+
+        return result;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "An event of an unknown type was acknowledged and ignored")]
+    private static partial void LogUnknownEventType(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant lifecycle: {Change}")]
     private static partial void LogLifecycle(ILogger logger, string change);

@@ -25,16 +25,30 @@ public static partial class JsonBody
 
         try
         {
-            return (JsonNode.Parse(bytes.AsSpan(0, length), JsonDefaults.NodeOptions, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }), null);
+            return (JsonNode.Parse(bytes.AsSpan(0, length), JsonDefaults.NodeOptions, new JsonDocumentOptions { MaxDepth = JsonScan.MaxDepth, AllowDuplicateProperties = false }), null);
         }
         catch (JsonException ex)
         {
             return (null, Malformed(ex));
         }
+        catch (InvalidOperationException)
+        {
+            // Unreadable text the scan did not foresee: still the caller's fault, never a 500.
+            return (null, Problems.Invalid("$", "the body has text that cannot be read"));
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(bytes);
         }
+    }
+
+    /// <summary>Reads a body whose root must be a JSON object (anything else: 400 naming <c>$</c>).</summary>
+    public static async Task<(JsonObject? Node, IResult? Problem)> ReadObjectAsync(HttpRequest request, int maxBytes)
+    {
+        var (node, problem) = await ReadNodeAsync(request, maxBytes);
+        return problem is not null ? (null, problem)
+            : node is JsonObject obj ? (obj, null)
+            : (null, Problems.Invalid("$", "the body must be a JSON object"));
     }
 
     public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes = DefaultMaxBytes)
@@ -54,6 +68,11 @@ public static partial class JsonBody
         catch (JsonException ex)
         {
             return (null, Malformed(ex));
+        }
+        catch (InvalidOperationException)
+        {
+            // Unreadable text the scan did not foresee: still the caller's fault, never a 500.
+            return (null, Problems.Invalid("$", "the body has text that cannot be read"));
         }
         finally
         {
@@ -109,6 +128,12 @@ public static partial class JsonBody
         {
             ArrayPool<byte>.Shared.Return(buffer);
             return ([], 0, Problems.Invalid("$", "the body is empty; a JSON document is required"));
+        }
+
+        if (JsonScan.Check(buffer.AsSpan(0, length)) is { } bad)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return ([], 0, Problems.Invalid(bad.Path, bad.Message));
         }
 
         return (buffer, length, null);

@@ -17,29 +17,33 @@ internal static class ForgeWebhookEndpoint
     public static async Task<IResult> ReceiveAsync(HttpContext context, WebhookReceiver receiver)
     {
         var tenant = context.Tenant();
-        var (node, problem) = await JsonBody.ReadNodeAsync(context.Request, ForgeEndpoints.MaxEventBytes);
+        var (envelope, problem) = await JsonBody.ReadObjectAsync(context.Request, ForgeEndpoints.MaxInvokeBytes);
         if (problem is not null)
         {
             return problem;
         }
 
-        if (node is not JsonObject envelope)
+        if (StringField(envelope!, "hookId") is not { } hookId || !Ids.IsWellFormed(hookId))
         {
-            return Problems.Invalid("$", "the body must be a JSON object");
+            return Problems.Invalid("hookId", "is required: the webhook id (a string)");
         }
 
-        if (JiraEvent.Text(envelope["hookId"]) is not { } hookId || !Ids.IsWellFormed(hookId))
-        {
-            return Problems.Invalid("hookId", "is required: the webhook id");
-        }
-
-        if (envelope["body"] is not JsonValue bodyValue || !bodyValue.TryGetValue<string>(out var body))
+        if (StringField(envelope!, "body") is not { } body)
         {
             return Problems.Invalid("body", "is required: the raw request body as a string");
         }
 
-        var signature = envelope["signature"] is JsonValue s && s.TryGetValue<string>(out var sig) ? sig : null;
-        var request = new ForwardedWebhook(hookId, signature, JiraEvent.Text(envelope["timestamp"]), body);
+        if (envelope!.ContainsKey("signature") && envelope["signature"] is not null && StringField(envelope, "signature") is null)
+        {
+            return Problems.Invalid("signature", "must be a string");
+        }
+
+        if (envelope.ContainsKey("timestamp") && envelope["timestamp"] is not null && JiraEvent.Text(envelope["timestamp"]) is null)
+        {
+            return Problems.Invalid("timestamp", "must be a string or a number");
+        }
+
+        var request = new ForwardedWebhook(hookId, StringField(envelope, "signature"), JiraEvent.Text(envelope["timestamp"]), body);
         var systemToken = context.Request.Headers["x-forge-oauth-system"].ToString();
         return await receiver.ReceiveAsync(tenant, request, systemToken.Length == 0 ? null : systemToken, context.RequestAborted) switch
         {
@@ -49,4 +53,10 @@ internal static class ForgeWebhookEndpoint
             _ => Problems.Status(StatusCodes.Status503ServiceUnavailable, "Busy", "The run queue is full; retry later."),
         };
     }
+
+    /// <summary>A property that must be a JSON string; null when absent or of another kind (never throws).</summary>
+    private static string? StringField(JsonObject envelope, string name)
+        => JiraEvent.Child(envelope, name) is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.String
+            ? JiraEvent.Text(value)
+            : null;
 }

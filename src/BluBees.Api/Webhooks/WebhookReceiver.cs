@@ -85,7 +85,12 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
         {
             try
             {
-                parsed = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+                // Only bodies whose every string is readable text become JSON: a lone surrogate escape would otherwise
+                // surface later, when a template reads it.
+                var utf8 = System.Text.Encoding.UTF8.GetBytes(body);
+                parsed = Infrastructure.JsonScan.Check(utf8) is null
+                    ? JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = Infrastructure.JsonScan.MaxDepth, AllowDuplicateProperties = false })
+                    : null;
             }
             catch (JsonException)
             {
@@ -93,12 +98,21 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
             }
         }
 
-        return new JsonObject
+        try
         {
-            ["eventType"] = EventType,
-            ["webhook"] = new JsonObject { ["id"] = hookId, ["body"] = parsed ?? JsonValue.Create(body) },
-        }.ToJsonString();
+            return Envelope(hookId, parsed ?? JsonValue.Create(body));
+        }
+        catch (InvalidOperationException)
+        {
+            return Envelope(hookId, JsonValue.Create(body));
+        }
     }
+
+    private static string Envelope(string hookId, JsonNode? body) => new JsonObject
+    {
+        ["eventType"] = EventType,
+        ["webhook"] = new JsonObject { ["id"] = hookId, ["body"] = body },
+    }.ToJsonString();
 
     private WebhookReceipt Refuse(string hookId, string reason)
     {

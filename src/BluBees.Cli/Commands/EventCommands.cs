@@ -6,7 +6,7 @@ internal static class EventCommands
 {
     public static async Task<int> SendAsync(CliArgs cli)
     {
-        var kind = cli.At(2, "event kind (created, updated or commented)");
+        var kind = cli.At(2, "event kind (created, updated, commented or deleted)");
         var evt = SampleEvents.Create(kind, cli.Option("issue", "OPS-42"), DateTimeOffset.UtcNow, cli.Option("summary"));
         using var backend = new BackendClient(cli);
         // Forge sends the app's system token with every remote event when the manifest asks for it
@@ -17,7 +17,7 @@ internal static class EventCommands
         var (status, body) = await backend.SendAsync(HttpMethod.Post, "/forge/events", evt, headers);
         if (status is >= 200 and < 300)
         {
-            Console.WriteLine($"{evt["eventType"]} for {evt["issue"]!["key"]}: {body?["status"]} (HTTP {status}). See the run with: blubees runs");
+            Console.WriteLine($"{evt["eventType"]} for {evt["issue"]?["key"]}: {body?["status"]} (HTTP {status}). See the run with: blubees runs");
             return 0;
         }
 

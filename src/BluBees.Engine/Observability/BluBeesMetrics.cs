@@ -19,6 +19,7 @@ public sealed class BluBeesMetrics : IDisposable
     private readonly Counter<long> _decryptFailures;
     private readonly Counter<long> _drain;
     private readonly Counter<long> _eventsAccepted;
+    private readonly Counter<long> _unknownEvents;
     private readonly Histogram<double> _queueWait;
     private Func<long> _queueDepth = static () => 0;
     private Func<double> _queueOldestAgeSeconds = static () => 0;
@@ -33,6 +34,7 @@ public sealed class BluBeesMetrics : IDisposable
         _eventsAccepted = _meter.CreateCounter<long>("blubees.ingress.accepted", description: "Events accepted and queued, by source.");
         _decryptFailures = _meter.CreateCounter<long>("blubees.crypto.decrypt_failures", description: "Secrets or data keys that failed to decrypt.");
         _drain = _meter.CreateCounter<long>("blubees.worker.drain", description: "Shutdown drain outcome: completed or left_durable.");
+        _unknownEvents = _meter.CreateCounter<long>("blubees.ingress.unknown_event_types", description: "Events of an unknown type, acknowledged and ignored.");
         _queueWait = _meter.CreateHistogram<double>("blubees.queue.wait", unit: "s", description: "Time from acceptance to the start of a run.");
         _meter.CreateObservableGauge("blubees.queue.depth", () => _queueDepth(), description: "Messages waiting in the queue.");
         _meter.CreateObservableGauge("blubees.queue.oldest_age", () => _queueOldestAgeSeconds(), unit: "s", description: "Age of the oldest waiting message.");
@@ -61,6 +63,9 @@ public sealed class BluBeesMetrics : IDisposable
         _queueDepth = depth;
         _queueOldestAgeSeconds = oldestAgeSeconds;
     }
+
+    /// <summary>An event of a type outside the known vocabulary was acknowledged and dropped (ingress).</summary>
+    public void UnknownEventIgnored() => _unknownEvents.Add(1);
 
     public void Dispose() => _meter.Dispose();
 }

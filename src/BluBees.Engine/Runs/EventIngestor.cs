@@ -54,10 +54,10 @@ public sealed partial class EventIngestor(IStore store, IRunQueue queue, TenantS
         var body = evt.Body;
         var identity = string.Join('\n',
             evt.EventType,
-            JiraEvent.Text(body["timestamp"]) ?? string.Empty,
+            evt.Timestamp ?? string.Empty,
             evt.IssueId ?? string.Empty,
-            JiraEvent.Text(body["changelog"]?["id"]) ?? string.Empty,
-            JiraEvent.Text(body["comment"]?["id"]) ?? string.Empty);
+            evt.ChangelogId ?? string.Empty,
+            evt.CommentId ?? string.Empty);
         if (body["timestamp"] is null)
         {
             // Without a timestamp the identifiers cannot tell two events apart; fall back to the content hash.

@@ -177,6 +177,12 @@ public sealed class JiraLoopTests
         var evt = Samples.Event(issueKey, "Commented issue", "avi:jira:commented:issue", timestamp: DateTimeOffset.UtcNow.Ticks.ToString(CultureInfo.InvariantCulture));
         evt["comment"] = new JsonObject { ["id"] = Guid.NewGuid().ToString("N"), ["body"] = text };
         evt.Remove("changelog");
+        if (trace is not null)
+        {
+            // Jira hands the write's X-Atlassian-Webhook-Trace back in the event body (events-reference/jira).
+            evt["webhookTraceValue"] = trace;
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Post, "/forge/events")
         {
             Content = new StringContent(evt.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
@@ -185,11 +191,6 @@ public sealed class JiraLoopTests
         if (systemToken is not null)
         {
             request.Headers.Add("x-forge-oauth-system", systemToken);
-        }
-
-        if (trace is not null)
-        {
-            request.Headers.Add("X-Atlassian-Webhook-Trace", trace);
         }
 
         return await _backend.Client.SendAsync(request);

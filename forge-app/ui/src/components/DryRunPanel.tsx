@@ -7,6 +7,7 @@ import { api, ApiError, type DryRunResult, type RuleDefinition } from '../api';
 import { sampleEventForTrigger } from '../lib/ruleForm';
 import { stepReferences } from '../lib/smartValues';
 import { humanPath } from '../lib/errors';
+import { sampleEventKinds, sampleEventOf } from '../lib/sampleEvents';
 import { ErrorBanner, row, stack, TextAreaField, TextField } from './common';
 
 export function parseEventText(text: string): { event?: unknown; error?: string } {
@@ -134,6 +135,13 @@ export function DryRunPanel({
           </SectionMessage>
         </div>
       )}
+      <div style={row('space.100')} aria-label="Sample events">
+        {sampleEventKinds.map((kind) => (
+          <Button key={kind} appearance="subtle" onClick={() => setEventText(JSON.stringify(sampleEventOf(kind), null, 2))}>
+            {`Sample: issue ${kind}`}
+          </Button>
+        ))}
+      </div>
       <TextAreaField
         id="dryrun-event"
         label="Event JSON"

@@ -3,6 +3,7 @@ import type { RuleDefinition, Step, TriggerType } from '../api';
 import { formValuesFor, stepKind } from '../steps/registry';
 import type { Values } from '../steps/types';
 import { fromApi, newId, toApi, validateConditions, type GroupDraft } from './conditions';
+import { sampleEventFor } from './sampleEvents';
 
 export const EVENT_TYPES: { value: string; label: string }[] = [
   { value: 'avi:jira:created:issue', label: 'Issue created' },
@@ -198,25 +199,9 @@ export function definitionFromDraft(draft: RuleDraft): DraftResult {
   return { definition, errors };
 }
 
-/** A sample Jira event used to pre-fill the dry-run box. */
+/** A sample Jira event used to pre-fill the dry-run box: the documented payload (samples/events). */
 export function sampleEvent(eventType = 'avi:jira:created:issue'): unknown {
-  return {
-    eventType,
-    timestamp: String(Date.now()),
-    atlassianId: 'sample-account',
-    issue: {
-      id: '10001',
-      key: 'DEMO-1',
-      fields: {
-        summary: 'Sample issue',
-        priority: { name: 'High' },
-        status: { name: 'To Do' },
-        issuetype: { name: 'Task' },
-        project: { key: 'DEMO' },
-        labels: ['sample'],
-      },
-    },
-  };
+  return sampleEventFor(eventType);
 }
 
 /**

@@ -36,7 +36,7 @@ public sealed class CompiledTrigger(
             return false;
         }
 
-        if (kind == TriggerKind.Webhook && JiraEvent.Text(evt.Body["webhook"]?["id"]) != webhookId)
+        if (kind == TriggerKind.Webhook && evt.WebhookId != webhookId)
         {
             reason = "the webhook is not the trigger's webhook";
             return false;

@@ -29,6 +29,17 @@ public sealed class JiraActionOptions
     [Range(0, 300)]
     public int MaxRetryAfterSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// A 401 or 403 from Jira within this many seconds of the tenant's install is retried (the installation's grants may
+    /// not be usable yet); 0 turns this off.
+    /// </summary>
+    [Range(0, 86_400)]
+    public int InstallGraceSeconds { get; set; } = 900;
+
+    /// <summary>Attempts per call when Jira answers 401/403 within <see cref="InstallGraceSeconds"/> (1: no retry); waits 2, 4, 8… s.</summary>
+    [Range(1, 6)]
+    public int MaxAuthAttempts { get; set; } = 4;
+
     /// <summary>Loop guard: the window over which runs of one rule on one issue (from events) are counted.</summary>
     [Range(1, 86_400)]
     public int LoopWindowSeconds { get; set; } = 300;

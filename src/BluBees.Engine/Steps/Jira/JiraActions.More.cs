@@ -12,7 +12,7 @@ internal sealed partial class JiraActions
         var body = request.Body!;
         if (request.FieldNames.Count > 0)
         {
-            var (response, category) = await SendAsync(t => call.Api.GetFieldsAsync(call.Token, call.Trace, t, ct), totals, ct);
+            var (response, category) = await SendAsync(call, t => call.Api.GetFieldsAsync(call.Token, call.Trace, t, ct), totals, ct);
             using (response)
             {
                 if (category is not null || response?.Content is not { } known)
@@ -39,7 +39,7 @@ internal sealed partial class JiraActions
             }
         }
 
-        var (category2, output) = await WriteAsync(t => call.Api.CreateIssueAsync(body, call.Token, call.Trace, t, ct), totals, ct);
+        var (category2, output) = await WriteAsync(call, t => call.Api.CreateIssueAsync(body, call.Token, call.Trace, t, ct), totals, ct);
         if (output?["body"] is JsonObject created)
         {
             output["key"] = created["key"]?.DeepClone();
@@ -56,7 +56,7 @@ internal sealed partial class JiraActions
         var truncated = false;
         for (var page = 0; ; page++)
         {
-            var (response, category) = await SendAsync(t => call.Api.SearchAsync(query, call.Token, call.Trace, t, ct), totals, ct);
+            var (response, category) = await SendAsync(call, t => call.Api.SearchAsync(query, call.Token, call.Trace, t, ct), totals, ct);
             using (response)
             {
                 if (category is not null || response?.Content is not { } result)

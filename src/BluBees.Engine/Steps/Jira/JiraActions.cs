@@ -11,11 +11,12 @@ namespace BluBees.Engine.Steps.Jira;
 
 /// <summary>
 /// Runs the Jira action steps on the site that sent the event, with the Forge system token: render, call through
-/// the guarded Refit client, honour 429 <c>Retry-After</c> (bounded, on the injected clock), record metadata only.
+/// the guarded Refit client, honour 429 <c>Retry-After</c> (bounded, on the injected clock), retry a 401/403 shortly
+/// after install (bounded backoff, see <see cref="JiraInstallGrace"/>), record metadata only.
 /// </summary>
 internal sealed partial class JiraActions(
     JiraSite site, TimeProvider time, TemplateLimits limits, IOptions<JiraActionOptions> options, IOptions<RunOptions> runOptions,
-    ILogger<JiraActions> logger)
+    JiraInstallGrace installGrace, ILogger<JiraActions> logger)
 {
     public async Task<StepOutcome> ExecuteAsync(StepRun run, CompiledJiraStep step, CancellationToken ct)
     {
@@ -38,14 +39,14 @@ internal sealed partial class JiraActions(
         }
 
         var api = site.Client(baseUrl);
-        var call = new JiraCall(api, request.Issue, run.SystemToken, run.Trace ?? JiraTrace.New(null));
+        var call = new JiraCall(api, request.Issue, run.SystemToken, run.Trace ?? JiraTrace.New(null), run.Tenant.TenantId);
         var (category, output) = step.Kind switch
         {
             CompiledJiraStep.FetchKind => await FetchAsync(call, totals, ct),
-            CompiledJiraStep.CommentKind => await WriteAsync(t => call.Api.AddCommentAsync(call.Issue, request.Body!, call.Token, call.Trace, t, ct), totals, ct),
-            CompiledJiraStep.EditKind => await WriteAsync(t => call.Api.EditIssueAsync(call.Issue, request.Body!, call.Token, call.Trace, t, ct), totals, ct),
-            CompiledJiraStep.AssignKind => await WriteAsync(t => call.Api.AssignAsync(call.Issue, request.Body!, call.Token, call.Trace, t, ct), totals, ct),
-            CompiledJiraStep.LinkKind => await WriteAsync(t => call.Api.LinkAsync(request.Body!, call.Token, call.Trace, t, ct), totals, ct),
+            CompiledJiraStep.CommentKind => await WriteAsync(call, t => call.Api.AddCommentAsync(call.Issue, request.Body!, call.Token, call.Trace, t, ct), totals, ct),
+            CompiledJiraStep.EditKind => await WriteAsync(call, t => call.Api.EditIssueAsync(call.Issue, request.Body!, call.Token, call.Trace, t, ct), totals, ct),
+            CompiledJiraStep.AssignKind => await WriteAsync(call, t => call.Api.AssignAsync(call.Issue, request.Body!, call.Token, call.Trace, t, ct), totals, ct),
+            CompiledJiraStep.LinkKind => await WriteAsync(call, t => call.Api.LinkAsync(request.Body!, call.Token, call.Trace, t, ct), totals, ct),
             CompiledJiraStep.CreateKind => await CreateAsync(call, request, totals, ct),
             CompiledJiraStep.SearchKind => await SearchAsync(call, request, step.More.MaxResults, totals, ct),
             _ => await TransitionAsync(call, request, totals, ct),
@@ -55,7 +56,7 @@ internal sealed partial class JiraActions(
 
     private async Task<(string? Category, JsonObject? Output)> FetchAsync(JiraCall call, JiraStepTotals totals, CancellationToken ct)
     {
-        var (response, category) = await SendAsync(t => call.Api.GetIssueAsync(call.Issue, call.Token, call.Trace, t, ct), totals, ct);
+        var (response, category) = await SendAsync(call, t => call.Api.GetIssueAsync(call.Issue, call.Token, call.Trace, t, ct), totals, ct);
         using (response)
         {
             var issue = category is null ? response?.Content : null;
@@ -69,9 +70,9 @@ internal sealed partial class JiraActions(
     }
 
     private async Task<(string? Category, JsonObject? Output)> WriteAsync<TResponse>(
-        Func<JiraCallTally, Task<TResponse>> send, JiraStepTotals totals, CancellationToken ct) where TResponse : class, IApiResponse
+        JiraCall call, Func<JiraCallTally, Task<TResponse>> send, JiraStepTotals totals, CancellationToken ct) where TResponse : class, IApiResponse
     {
-        var (response, category) = await SendAsync(send, totals, ct);
+        var (response, category) = await SendAsync(call, send, totals, ct);
         using (response)
         {
             var body = category is null && response is IApiResponse<JsonObject> { Content: { } content } ? content : null;
@@ -84,7 +85,7 @@ internal sealed partial class JiraActions(
         var body = request.Body;
         if (request.TransitionName is { } name)
         {
-            var (response, category) = await SendAsync(t => call.Api.GetTransitionsAsync(call.Issue, call.Token, call.Trace, t, ct), totals, ct);
+            var (response, category) = await SendAsync(call, t => call.Api.GetTransitionsAsync(call.Issue, call.Token, call.Trace, t, ct), totals, ct);
             using (response)
             {
                 if (category is not null)
@@ -103,14 +104,18 @@ internal sealed partial class JiraActions(
             }
         }
 
-        return await WriteAsync(t => call.Api.TransitionAsync(call.Issue, body!, call.Token, call.Trace, t, ct), totals, ct);
+        return await WriteAsync(call, t => call.Api.TransitionAsync(call.Issue, body!, call.Token, call.Trace, t, ct), totals, ct);
     }
 
-    /// <summary>One call with bounded retries on 429; returns the final response (to dispose) and the failure category, if any.</summary>
+    /// <summary>
+    /// One call with bounded retries on 429, and on 401/403 shortly after install; returns the final response (to
+    /// dispose) and the failure category, if any.
+    /// </summary>
     private async Task<(TResponse? Response, string? Category)> SendAsync<TResponse>(
-        Func<JiraCallTally, Task<TResponse>> send, JiraStepTotals totals, CancellationToken ct) where TResponse : class, IApiResponse
+        JiraCall call, Func<JiraCallTally, Task<TResponse>> send, JiraStepTotals totals, CancellationToken ct) where TResponse : class, IApiResponse
     {
         var settings = options.Value;
+        var authAttempt = 1;
         for (var attempt = 1; ; attempt++)
         {
             var tally = new JiraCallTally(TimeSpan.FromSeconds(settings.ActionTimeoutSeconds), runOptions.Value.MaxStepResponseBytes);
@@ -133,6 +138,20 @@ internal sealed partial class JiraActions(
 
             var status = (int)response.StatusCode;
             totals.StatusCode = status;
+            if (status is (int)HttpStatusCode.Unauthorized or (int)HttpStatusCode.Forbidden
+                && authAttempt < settings.MaxAuthAttempts && await installGrace.IsFreshAsync(call.TenantId, ct))
+            {
+                // Right after install the app's grants may not be usable yet: wait 2, 4, 8… s on the clock and try again.
+                var backoff = TimeSpan.FromSeconds(Math.Pow(2, authAttempt));
+                response.Dispose();
+                LogAuthRetry(logger, status, authAttempt, (long)backoff.TotalSeconds);
+                authAttempt++;
+                attempt--; // the 429 budget is separate
+                totals.Retries++;
+                await Task.Delay(backoff, time, ct);
+                continue;
+            }
+
             if (status != (int)HttpStatusCode.TooManyRequests)
             {
                 return (response, status switch { >= 500 => ErrorCategories.Http5xx, >= 400 => ErrorCategories.Http4xx, _ => null });
@@ -182,7 +201,10 @@ internal sealed partial class JiraActions(
         return new StepOutcome(record, output);
     }
 
-    private sealed record JiraCall(IJiraApi Api, string Issue, string Token, string Trace);
+    private sealed record JiraCall(IJiraApi Api, string Issue, string Token, string Trace, string TenantId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Jira answered {StatusCode} shortly after install (attempt {Attempt}); retrying in {DelaySeconds} s")]
+    private static partial void LogAuthRetry(ILogger logger, int statusCode, int attempt, long delaySeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Jira kept answering 429 after {Attempts} attempts (Retry-After {RetryAfterSeconds} s); step failed as rate_limited")]
     private static partial void LogRateLimited(ILogger logger, int attempts, long retryAfterSeconds);

@@ -13,6 +13,7 @@ public static class JiraStepsServiceCollectionExtensions
         services.AddOptions<JiraActionOptions>().Bind(configuration.GetSection(JiraActionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<JiraEgressHandler>();
         services.TryAddSingleton<JiraSite>();
+        services.TryAddSingleton<JiraInstallGrace>();
         services.TryAddSingleton<JiraActions>();
         services.TryAddSingleton<JiraPreview>();
         services.TryAddSingleton<LoopGuard>();

@@ -19,6 +19,8 @@ internal sealed partial class FakeJiraSite : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentQueue<JiraRequestSeen> _seen = new();
     private int _throttle;
+    private int _deny;
+    private int _denyStatus = 401;
 
     private FakeJiraSite(TimeProvider time)
     {
@@ -41,6 +43,13 @@ internal sealed partial class FakeJiraSite : IAsyncDisposable
     /// <summary>Answers the next <paramref name="times"/> requests with 429.</summary>
     public void Throttle(int times) => Volatile.Write(ref _throttle, times);
 
+    /// <summary>Answers the next <paramref name="times"/> requests with <paramref name="status"/> (401 or 403), as Jira does before an app's grants work.</summary>
+    public void Deny(int times, int status)
+    {
+        _denyStatus = status;
+        Volatile.Write(ref _deny, times);
+    }
+
     public JsonArray Transitions { get; } = new(
         new JsonObject { ["id"] = "11", ["name"] = "To Do" },
         new JsonObject { ["id"] = "21", ["name"] = "In Progress" },
@@ -57,6 +66,12 @@ internal sealed partial class FakeJiraSite : IAsyncDisposable
         {
             var headers = RetryAfter is null ? Array.Empty<(string, string)>() : [("Retry-After", RetryAfter)];
             await LoopbackServer.RespondAsync(stream, 429, """{"errorMessages":["Rate limit exceeded"]}""", ct, [.. headers, ("Content-Type", "application/json")]);
+            return;
+        }
+
+        if (Interlocked.Decrement(ref _deny) >= 0)
+        {
+            await Json(stream, _denyStatus, """{"errorMessages":["The app is not permitted yet"]}""", ct);
             return;
         }
 

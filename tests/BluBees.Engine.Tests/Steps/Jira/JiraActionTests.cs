@@ -224,7 +224,7 @@ public sealed class JiraActionTests
         var options = Microsoft.Extensions.Options.Options.Create(kit.Options);
         var actions = new JiraActions(
             new JiraSite(new JiraEgressHandler(blocking.Client), options), kit.Time, Engine.Templates.TemplateLimits.Default, options,
-            Microsoft.Extensions.Options.Options.Create(new RunOptions()), new ListLogger<JiraActions>(kit.Logs));
+            Microsoft.Extensions.Options.Options.Create(new RunOptions()), kit.InstallGrace, new ListLogger<JiraActions>(kit.Logs));
 
         var outcome = await actions.ExecuteAsync(new Engine.Steps.StepRun(JiraKit.Tenant, FakeJiraSite.Token, SampleEvents.Scope()), JiraKit.Compile("""{"id":"f","type":"jira.fetch"}"""), CancellationToken.None);
 

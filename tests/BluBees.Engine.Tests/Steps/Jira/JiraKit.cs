@@ -21,6 +21,7 @@ namespace BluBees.Engine.Tests.Steps.Jira;
 internal sealed class JiraKit : IAsyncDisposable
 {
     private readonly EgressTestKit _egress = new(EgressTestKit.LoopbackOptions());
+    private readonly TempDirectory _dir = new();
 
     public JiraKit(JiraActionOptions? options = null)
     {
@@ -29,13 +30,25 @@ internal sealed class JiraKit : IAsyncDisposable
         Options.ApiBaseUrlOverride ??= Site.BaseUrl.ToString();
         var wrapped = Microsoft.Extensions.Options.Options.Create(Options);
         var jiraSite = new JiraSite(new JiraEgressHandler(_egress.Client), wrapped);
-        Actions = new JiraActions(jiraSite, Time, TemplateLimits.Default, wrapped, Microsoft.Extensions.Options.Options.Create(new RunOptions()), new ListLogger<JiraActions>(Logs));
+        Store = new Engine.Storage.SqliteStore(Microsoft.Extensions.Options.Options.Create(new Engine.Storage.StorageOptions { DataDirectory = _dir.Path }), Time);
+        InstallGrace = new JiraInstallGrace(Store, Time, wrapped);
+        Actions = new JiraActions(jiraSite, Time, TemplateLimits.Default, wrapped, Microsoft.Extensions.Options.Options.Create(new RunOptions()), InstallGrace, new ListLogger<JiraActions>(Logs));
         Preview = new JiraPreview(TemplateLimits.Default, wrapped);
     }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
 
     public FakeJiraSite Site { get; }
+
+    /// <summary>The tenant store (empty: no tenant record, so no install grace, unless a test records an install).</summary>
+    public Engine.Storage.IStore Store { get; }
+
+    public JiraInstallGrace InstallGrace { get; }
+
+    /// <summary>Records <see cref="Tenant"/> as installed at <paramref name="at"/>, as the install lifecycle event does.</summary>
+    public Task RecordInstallAsync(DateTimeOffset at)
+        => Store.PutAsync(new Engine.Storage.StoreItem(Engine.Storage.Keys.Tenant(Tenant.TenantId), Engine.Storage.Keys.TenantMeta,
+            Engine.Common.StoredJson.Write(new TenantRecord(Tenant.TenantId, Tenant.CloudId, at, at))), CancellationToken.None);
 
     public JiraActionOptions Options { get; }
 
@@ -64,6 +77,7 @@ internal sealed class JiraKit : IAsyncDisposable
     {
         await Site.DisposeAsync();
         _egress.Dispose();
+        _dir.Dispose();
     }
 }
 

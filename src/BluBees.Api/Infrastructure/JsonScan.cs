@@ -1,0 +1,127 @@
+using System.Text.Json;
+
+namespace BluBees.Api.Infrastructure;
+
+/// <summary>
+/// One forward pass over a JSON document before it is parsed into objects: every string and property name must be
+/// readable text (valid UTF-8, no lone UTF-16 surrogate escape such as <c>\ud800</c>), and no object may name a
+/// property twice. System.Text.Json accepts both kinds of bad text when parsing and throws only later, when the value
+/// is read, which turned such bodies into 500s. Structural errors are left to the parser, which reports a position.
+/// </summary>
+public static class JsonScan
+{
+    public const int MaxDepth = 64;
+
+    /// <summary>The first problem found, as a field path and a message that never repeats the value; null when none.</summary>
+    public static (string Path, string Message)? Check(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = MaxDepth });
+        var frames = new List<Frame>();
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                        Advance(frames);
+                        frames.Add(new Frame(reader.TokenType == JsonTokenType.StartObject));
+                        break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        frames.RemoveAt(frames.Count - 1);
+                        break;
+                    case JsonTokenType.PropertyName:
+                        var top = frames[^1];
+                        string name;
+                        try
+                        {
+                            name = reader.GetString()!;
+                        }
+                        catch (InvalidOperationException)
+                        {
+                            return (PathOf(frames), "has a property name that is not valid text (invalid UTF-8 or a lone surrogate escape)");
+                        }
+
+                        top.Current = name;
+                        if (!top.Names.Add(name))
+                        {
+                            return (PathOf(frames), "names this property more than once");
+                        }
+
+                        break;
+                    case JsonTokenType.String:
+                        Advance(frames);
+                        try
+                        {
+                            _ = reader.GetString();
+                        }
+                        catch (InvalidOperationException)
+                        {
+                            return (PathOf(frames), "is not valid text (invalid UTF-8 or a lone surrogate escape)");
+                        }
+
+                        break;
+                    default:
+                        Advance(frames);
+                        break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        return null;
+    }
+
+    private static void Advance(List<Frame> frames)
+    {
+        if (frames.Count > 0 && !frames[^1].IsObject)
+        {
+            frames[^1].Index++;
+        }
+    }
+
+    private static string PathOf(List<Frame> frames)
+    {
+        var path = new System.Text.StringBuilder();
+        foreach (var frame in frames)
+        {
+            if (frame.IsObject)
+            {
+                if (frame.Current is null)
+                {
+                    break;
+                }
+
+                if (path.Length > 0)
+                {
+                    path.Append('.');
+                }
+
+                path.Append(SafeName(frame.Current));
+            }
+            else if (frame.Index >= 0)
+            {
+                path.Append('[').Append(frame.Index).Append(']');
+            }
+        }
+
+        return path.Length == 0 ? "$" : path.ToString();
+    }
+
+    /// <summary>A property name fit to appear in an error: short and plain, else a placeholder (names are input too).</summary>
+    internal static string SafeName(string name)
+        => name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '$' or '@' or ':')
+            ? name
+            : "(property)";
+
+    private sealed class Frame(bool isObject)
+    {
+        public bool IsObject { get; } = isObject;
+        public int Index { get; set; } = -1;
+        public string? Current { get; set; }
+        public HashSet<string> Names { get; } = new(StringComparer.Ordinal);
+    }
+}
