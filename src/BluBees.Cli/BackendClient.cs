@@ -13,7 +13,7 @@ internal sealed class BackendClient : IDisposable
     public const string DevCloudId = "00000000-0000-4000-8000-00000000c10d";
     private readonly HttpClient _http;
     private readonly CliArgs _args;
-    private string? _token;
+    private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
 
     public BackendClient(CliArgs args, HttpMessageHandler? handler = null)
     {
@@ -26,14 +26,17 @@ internal sealed class BackendClient : IDisposable
     public string BaseUrl { get; }
 
     /// <summary>
-    /// Mints a token with the development issuer key in the data directory (like Forge would sign one);
-    /// when there is no key file, asks the backend's development endpoint instead.
+    /// Mints a token for the route <paramref name="path"/> with the development issuer key in the data directory (like
+    /// Forge would sign one): the route's own manifest module, and a user only for UI routes (<c>/api/*</c>); Forge's
+    /// backend modules (events, lifecycle, schedules) run without one. When there is no key file, asks the backend's
+    /// development endpoint instead.
     /// </summary>
-    public async Task<string> TokenAsync()
+    public async Task<string> TokenAsync(string path = "/api")
     {
-        if (_token is not null)
+        var module = ForgeModuleKeys.ForPath(path);
+        if (_tokens.TryGetValue(module, out var cached))
         {
-            return _token;
+            return cached;
         }
 
         var dataDir = _args.Option("data-dir", ".data");
@@ -41,27 +44,30 @@ internal sealed class BackendClient : IDisposable
         if (File.Exists(Path.Combine(dataDir, DevTokenIssuer.KeyFileName)))
         {
             using var issuer = DevTokenIssuer.LoadOrCreate(dataDir);
-            return _token = issuer.Mint(Request(tenant), DateTimeOffset.UtcNow);
+            return _tokens[module] = issuer.Mint(Request(tenant, path), DateTimeOffset.UtcNow);
         }
 
-        using var response = await _http.PostAsJsonAsync(BaseUrl + "/dev/token", new { tenantId = tenant, accountId = _args.Option("account", "dev-admin") });
+        var backend = ForgeModuleKeys.IsBackendPath(path);
+        using var response = await _http.PostAsJsonAsync(BaseUrl + "/dev/token", new { tenantId = tenant, accountId = backend ? null : _args.Option("account", "dev-admin"), path });
         if (!response.IsSuccessStatusCode)
         {
             throw new CliException($"No development key in '{Path.GetFullPath(dataDir)}' and {BaseUrl}/dev/token answered {(int)response.StatusCode}. Is the backend running in development mode?");
         }
 
-        return _token = (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
+        return _tokens[module] = (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
     }
 
-    public DevTokenRequest Request(string tenant) => new(_args.Option("app-id", DevAppId), tenant, DevCloudId, "https://api.atlassian.com/ex/jira/" + DevCloudId)
+    /// <summary>A development token request for the route: its module, and the user only on UI routes.</summary>
+    public DevTokenRequest Request(string tenant, string path = "/api") => new(_args.Option("app-id", DevAppId), tenant, DevCloudId, "https://api.atlassian.com/ex/jira/" + DevCloudId)
     {
-        AccountId = _args.Option("account", "dev-admin"),
+        AccountId = ForgeModuleKeys.IsBackendPath(path) ? null : _args.Option("account", "dev-admin"),
+        ModuleKey = _args.Option("module") is { } name ? ForgeModuleKeys.ForName(name) ?? name : ForgeModuleKeys.ForPath(path),
     };
 
     public async Task<(int Status, JsonNode? Body)> SendAsync(HttpMethod method, string path, JsonNode? body = null)
     {
         using var request = new HttpRequestMessage(method, BaseUrl + path);
-        request.Headers.Authorization = new("Bearer", await TokenAsync());
+        request.Headers.Authorization = new("Bearer", await TokenAsync(path));
         if (body is not null)
         {
             request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
