@@ -19,7 +19,8 @@ public static class DevEndpoints
     internal static async Task<IResult> MintAsync(HttpContext context, DevTokenIssuer issuer, IOptions<ForgeOptions> forge, IOptions<ForgeModuleOptions> modules, IOptions<DevOptions> dev, TimeProvider time)
     {
         var request = new DevTokenBody(null, null, null, null, null);
-        if (context.Request.ContentLength is > 0)
+        // A chunked body has no Content-Length: a content type says there is one too.
+        if (context.Request.ContentLength is > 0 || context.Request.ContentLength is null && context.Request.ContentType is not null)
         {
             var (body, problem) = await JsonBody.ReadAsync<DevTokenBody>(context.Request, 4096);
             if (problem is not null)
