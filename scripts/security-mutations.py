@@ -117,6 +117,7 @@ MUTATIONS = [
     ("API responses cacheable", "src/BluBees.Api/Infrastructure/SecurityHeaders.cs",
      'headers.CacheControl = "no-store";', 'headers.CacheControl = "private, max-age=60";',
      "FullyQualifiedName~TransportHygieneTests"),
+<<<<<<< HEAD
     ("string filter not charged by length", "src/BluBees.Engine/Templates/FilteredExpr.cs",
      "        ctx.ScanValue(input);\n", "",
      "FullyQualifiedName~WorkChargingTests", "tests/BluBees.Engine.Tests"),
@@ -138,6 +139,32 @@ MUTATIONS = [
     ("unreadable text (lone surrogate, invalid UTF-8) accepted in a body", "src/BluBees.Api/Infrastructure/JsonScan.cs",
      "_ = reader.GetString();", "_ = reader.ValueSpan.Length;",
      "FullyQualifiedName~BodyBatteryTests"),
+=======
+    ("module key not checked on /forge/lifecycle", "src/BluBees.Api/Auth/ForgeCallerRequirement.cs",
+     "if (module is null || !string.Equals(module, modules.Value.KeyFor(r), StringComparison.Ordinal))",
+     "if (r != ForgeRoute.Lifecycle && (module is null || !string.Equals(module, modules.Value.KeyFor(r), StringComparison.Ordinal)))",
+     "FullyQualifiedName~ForgeModuleTests"),
+    ("user principal accepted on /forge/events", "src/BluBees.Api/Auth/ForgeCallerRequirement.cs",
+     ": principal is null ? null : ForgeCallerDenial.UserOnBackendRoute;",
+     ": principal is null || r == ForgeRoute.Events ? null : ForgeCallerDenial.UserOnBackendRoute;",
+     "FullyQualifiedName~ForgeModuleTests"),
+    ("configuration read without admin", "src/BluBees.Api/Permissions/ApiPermissionFilter.cs",
+     "            default:\n                var checker",
+     "            default:\n                if (IsRead(http.Request.Method))\n                {\n                    return await next(context);\n                }\n\n                var checker",
+     "FullyQualifiedName~AdminWriteTests|FullyQualifiedName~EveryApiRouteTests"),
+    ("an issue's runs read without browse permission", "src/BluBees.Api/Permissions/ApiPermissionFilter.cs",
+     "return await IssueAccess.RefuseUnlessAsync(http, key!, IssueAccess.Browse) ?? await next(context);",
+     "return await next(context);",
+     "FullyQualifiedName~IssuePermissionTests"),
+    ("manual run without edit permission", "src/BluBees.Api/Scheduling/ManualRunEndpoint.cs",
+     "if (await Permissions.IssueAccess.RefuseUnlessAsync(context, issueKey, Permissions.IssueAccess.Edit) is { } refusal)",
+     "if (await Permissions.IssueAccess.RefuseUnlessAsync(context, issueKey, Permissions.IssueAccess.Edit) is { } refusal && false)",
+     "FullyQualifiedName~IssuePermissionTests"),
+    ("permission answers cached by account only, not by user token", "src/BluBees.Api/Permissions/PermissionAnswerCache.cs",
+     "string.Join('\\n', TenantId, AccountId, TokenHash(UserToken), Permissions, IssueKey ?? string.Empty)",
+     "string.Join('\\n', TenantId, AccountId, string.Empty, Permissions, IssueKey ?? string.Empty)",
+     "FullyQualifiedName~IssuePermissionTests"),
+>>>>>>> wip/auth
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

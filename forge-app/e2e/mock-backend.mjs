@@ -287,7 +287,7 @@ createServer(async (req, res) => {
   }
   const url = new URL(req.url, `http://${req.headers.host}`);
   const out = await route(req.method, url, body, identityOf(req)).catch((e) => problem(500, 'Mock failure', { detail: String(e) }));
-  res.writeHead(out.status, out.body === undefined ? {} : { 'Content-Type': out.status >= 400 ? 'application/problem+json' : 'application/json' });
+  res.writeHead(out.status, out.body === undefined ? {} : { 'Content-Type': 'application/json' });
   res.end(out.body === undefined ? undefined : JSON.stringify(out.body));
 }).listen(PORT, '127.0.0.1', () => console.log(`mock backend on http://127.0.0.1:${PORT}`));
 

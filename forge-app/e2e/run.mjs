@@ -102,8 +102,11 @@ async function waitForHttp(url, ms) {
   throw new Error(`${url} not reachable: ${last}`);
 }
 
-async function devToken() {
-  const res = await fetch(`${BACKEND}/dev/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(identity) });
+// Each backend route accepts only its own manifest module's tokens, and /forge/* tokens name no user: ask for the
+// token of the route that will be called (`path`).
+async function devToken(path = '/api') {
+  const body = path.startsWith('/forge/') ? { tenantId: identity.tenantId, cloudId: identity.cloudId, path } : { ...identity, path };
+  const res = await fetch(`${BACKEND}/dev/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   assert(res.ok, `POST /dev/token answered ${res.status}`);
   const { token } = await res.json();
   assert(token, 'no token in /dev/token answer');
@@ -332,7 +335,7 @@ async function main() {
   });
 
   await step('fire a simulated Jira event at /forge/events: OPS issue moved to Done', async () => {
-    const token = await devToken();
+    const token = await devToken('/forge/events');
     const res = await fetch(`${BACKEND}/forge/events`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },

@@ -108,7 +108,7 @@ describe('manifest.yml validates offline with @forge/manifest', () => {
     const lifecycle = m.trigger.find((t: any) => t.events.includes('avi:forge:installed:app'));
     expect(lifecycle.events).toContain('avi:forge:upgraded:app');
     expect(routeOf(lifecycle.endpoint)).toBe('/forge/lifecycle');
-    expect(routeOf(m.preUninstall[0].endpoint)).toBe('/forge/lifecycle');
+    expect(routeOf(m.preUninstall[0].endpoint)).toBe('/forge/uninstall');
 
     expect(m.scheduledTrigger[0].interval).toBe('hour');
     expect(routeOf(m.scheduledTrigger[0].endpoint)).toBe('/forge/scheduled');

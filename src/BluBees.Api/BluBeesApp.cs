@@ -42,6 +42,7 @@ public static class BluBeesApp
         builder.Services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));
 
         var app = builder.Build();
+        app.UseJsonErrors();
         app.UseExceptionHandler();
         app.UseSecurityHeaders();
         app.UseAuthentication();
@@ -53,7 +54,7 @@ public static class BluBeesApp
         app.MapForgeWebhook();
         app.MapWorker();
         app.MapSupport();
-        app.MapGroup("/api").RequireAuthorization().RequireAdminForWrites()
+        app.MapGroup("/api").RequireAuthorization().ForForgeModule(ForgeRoute.Ui).RequireApiPermissions()
             .MapMe().MapConnections().MapRules().MapRuns().MapManualRuns().MapWebhooks().MapSupportGrants();
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DevOptions>>().Value.Enabled)
         {

@@ -12,7 +12,7 @@ internal sealed class BackendClient : IDisposable
     public const string DevCloudId = "00000000-0000-4000-8000-00000000c10d";
     private readonly HttpClient _http;
     private readonly CliArgs _args;
-    private string? _token;
+    private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
 
     public BackendClient(CliArgs args, HttpMessageHandler? handler = null)
     {
@@ -58,14 +58,17 @@ internal sealed class BackendClient : IDisposable
     }
 
     /// <summary>
-    /// Mints a token with the development issuer key in the data directory (like Forge would sign one);
-    /// when there is no key file, asks the backend's development endpoint instead.
+    /// Mints a token for the route <paramref name="path"/> with the development issuer key in the data directory (like
+    /// Forge would sign one): the route's own manifest module, and a user only for UI routes (<c>/api/*</c>); Forge's
+    /// backend modules (events, lifecycle, schedules) run without one. When there is no key file, asks the backend's
+    /// development endpoint instead.
     /// </summary>
-    public async Task<string> TokenAsync()
+    public async Task<string> TokenAsync(string path = "/api")
     {
-        if (_token is not null)
+        var module = ForgeModuleKeys.ForPath(path);
+        if (_tokens.TryGetValue(module, out var cached))
         {
-            return _token;
+            return cached;
         }
 
         var dataDir = FindDataDirectory(_args.Option("data-dir"), Directory.GetCurrentDirectory());
@@ -73,11 +76,12 @@ internal sealed class BackendClient : IDisposable
         if (dataDir is not null && File.Exists(Path.Combine(dataDir, DevTokenIssuer.KeyFileName)))
         {
             using var issuer = DevTokenIssuer.LoadOrCreate(dataDir);
-            return _token = issuer.Mint(Request(tenant), DateTimeOffset.UtcNow);
+            return _tokens[module] = issuer.Mint(Request(tenant, path), DateTimeOffset.UtcNow);
         }
 
         // A buffered body (with Content-Length), so the tenant and account are never lost on the way.
-        var json = new JsonObject { ["tenantId"] = tenant, ["accountId"] = _args.Option("account", "dev-admin") }.ToJsonString();
+        var backend = ForgeModuleKeys.IsBackendPath(path);
+        var json = new JsonObject { ["tenantId"] = tenant, ["accountId"] = backend ? null : _args.Option("account", "dev-admin"), ["path"] = path }.ToJsonString();
         using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
         using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Post, BaseUrl + "/dev/token") { Content = content });
         var where = dataDir is null ? "No development key in .data or src/BluBees.Api/.data (use --data-dir)" : $"No development key in '{Path.GetFullPath(dataDir)}'";
@@ -87,20 +91,22 @@ internal sealed class BackendClient : IDisposable
         }
 
         var token = TryParse(await response.Content.ReadAsStringAsync())?["token"] as JsonValue;
-        return _token = token?.GetValueKind() == JsonValueKind.String
+        return _tokens[module] = token?.GetValueKind() == JsonValueKind.String
             ? token.GetValue<string>()
             : throw new CliException($"{BaseUrl}/dev/token did not answer like a BluBees backend (no token in its answer). Check --url.");
     }
 
-    public DevTokenRequest Request(string tenant) => new(_args.Option("app-id", DevAppId), tenant, DevCloudId, "https://api.atlassian.com/ex/jira/" + DevCloudId)
+    /// <summary>A development token request for the route: its module, and the user only on UI routes.</summary>
+    public DevTokenRequest Request(string tenant, string path = "/api") => new(_args.Option("app-id", DevAppId), tenant, DevCloudId, "https://api.atlassian.com/ex/jira/" + DevCloudId)
     {
-        AccountId = _args.Option("account", "dev-admin"),
+        AccountId = ForgeModuleKeys.IsBackendPath(path) ? null : _args.Option("account", "dev-admin"),
+        ModuleKey = _args.Option("module") is { } name ? ForgeModuleKeys.ForName(name) ?? name : ForgeModuleKeys.ForPath(path),
     };
 
     public async Task<(int Status, JsonNode? Body)> SendAsync(HttpMethod method, string path, JsonNode? body = null, IReadOnlyDictionary<string, string>? headers = null)
     {
         using var request = new HttpRequestMessage(method, BaseUrl + path);
-        request.Headers.Authorization = new("Bearer", await TokenAsync());
+        request.Headers.Authorization = new("Bearer", await TokenAsync(path));
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
         {
             request.Headers.TryAddWithoutValidation(name, value);

@@ -6,7 +6,9 @@ internal static class Help
         blubees — BluBees operator and developer tool
 
         Development (talks to a backend running in development mode; default --url http://127.0.0.1:5080):
-          token [--tenant ID] [--account ID]            print a development Forge Invocation Token
+          token [--tenant ID] [--account ID] [--route PATH]
+                                                        print a development Forge Invocation Token for a route
+                                                        (default /api; /forge/* routes get their module and no user)
           event send created|updated|commented|deleted  send a realistic Jira event to /forge/events
                 [--issue OPS-42] [--summary TEXT]       with the development system token, as Forge sends one
                 [--system-token T | --no-system-token]  (default dev-system-token, what `jira` accepts)

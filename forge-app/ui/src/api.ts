@@ -423,6 +423,18 @@ export const api = {
   },
   getRun: (id: string) => call<Run>('GET', `/api/runs/${enc(id)}`),
   issueRuns: async (issueKey: string) => itemsOf(await call<Items<Run>>('GET', `/api/issues/${enc(issueKey)}/runs`)),
+  /**
+   * The manual rules the issue panel may offer (id and name; open to users who may browse the issue, unlike /api/rules
+   * which is for administrators). Falls back to /api/rules on a backend without the route (404).
+   */
+  issueManualRules: async (issueKey: string): Promise<RuleSummary[]> => {
+    try {
+      return itemsOf(await call<Items<RuleSummary>>('GET', `/api/issues/${enc(issueKey)}/manual-rules`));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return api.listRules();
+      throw e;
+    }
+  },
   /** May not exist on every backend: callers treat 404 as "not available". */
   issueSampleEvent: (issueKey: string) => call<unknown>('GET', `/api/issues/${enc(issueKey)}/sample-event`),
 

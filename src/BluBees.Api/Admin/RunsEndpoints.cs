@@ -1,20 +1,27 @@
 using System.Globalization;
 using BluBees.Api.Auth;
 using BluBees.Api.Infrastructure;
+using BluBees.Api.Permissions;
+using BluBees.Engine.Rules;
 using BluBees.Engine.Common;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Validation;
 
 namespace BluBees.Api.Admin;
 
-/// <summary><c>/api/runs</c>: the operational log (metadata only), filterable by rule, status and time.</summary>
+/// <summary>
+/// <c>/api/runs</c>: the operational log (metadata only), filterable by rule, status and time — for administrators.
+/// <c>/api/issues/{key}/runs</c> and <c>/api/issues/{key}/manual-rules</c> serve the issue panel: for users whom Jira
+/// allows to browse that issue (checked by <see cref="ApiPermissionFilter"/> before the handler runs).
+/// </summary>
 public static class RunsEndpoints
 {
     public static RouteGroupBuilder MapRuns(this RouteGroupBuilder api)
     {
         api.MapGet("/runs", ListAsync);
         api.MapGet("/runs/{id}", GetAsync);
-        api.MapGet("/issues/{key}/runs", ListForIssueAsync);
+        api.MapGet("/issues/{key}/runs", ListForIssueAsync).WithApiAccess(ApiAccess.BrowseIssue);
+        api.MapGet("/issues/{key}/manual-rules", ListManualRulesAsync).WithApiAccess(ApiAccess.BrowseIssue);
         return api;
     }
 
@@ -77,6 +84,14 @@ public static class RunsEndpoints
         return TypedResults.Ok(new ItemsResponse<RunRecord>(await runs.ListForIssueAsync(context.Tenant().TenantId, key, 50, context.RequestAborted)));
     }
 
+    /// <summary>The enabled rules with a manual trigger, by id and name only: what the issue panel may offer to run.</summary>
+    internal static async Task<IResult> ListManualRulesAsync(string key, HttpContext context, RuleService rules)
+    {
+        var heads = await rules.ListHeadsAsync(context.Tenant().TenantId, context.RequestAborted);
+        return TypedResults.Ok(new ItemsResponse<ManualRuleView>(
+            [.. heads.Where(h => h.Enabled && h.TriggerType == "manual").Select(h => new ManualRuleView(h.Id, h.Name, true, "manual"))]));
+    }
+
     private static DateTimeOffset? ParseTime(string text, string field, ValidationErrors errors)
     {
         if (text.Length == 0)
@@ -93,5 +108,8 @@ public static class RunsEndpoints
         return null;
     }
 }
+
+/// <summary>A manual rule as the issue panel sees it (nothing of its definition).</summary>
+public sealed record ManualRuleView(string Id, string Name, bool Enabled, string TriggerType);
 
 public sealed record RunPage(IReadOnlyList<RunRecord> Items, string? NextCursor);

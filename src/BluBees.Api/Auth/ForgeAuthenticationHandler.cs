@@ -16,6 +16,9 @@ public sealed partial class ForgeAuthenticationHandler(
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "Forge";
+
+    /// <summary>The claim holding the token's <c>app.module.key</c>.</summary>
+    public const string ModuleClaim = "forge.module";
     private const string FailureKey = "blubees.auth.failure";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -27,7 +30,7 @@ public sealed partial class ForgeAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var (tenant, failure) = await validator.ValidateAsync(value["Bearer ".Length..].Trim(), Context.RequestAborted);
+        var (tenant, moduleKey, failure) = await validator.ValidateAsync(value["Bearer ".Length..].Trim(), Context.RequestAborted);
         if (tenant is null)
         {
             Context.Items[FailureKey] = failure;
@@ -38,6 +41,11 @@ public sealed partial class ForgeAuthenticationHandler(
         Context.Features.Set(tenant);
         var identity = new ClaimsIdentity(SchemeName);
         identity.AddClaim(new Claim("tenant", tenant.TenantId));
+        if (moduleKey is not null)
+        {
+            identity.AddClaim(new Claim(ModuleClaim, moduleKey));
+        }
+
         if (tenant.PrincipalAccountId is { } accountId)
         {
             identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, accountId));
@@ -56,7 +64,18 @@ public sealed partial class ForgeAuthenticationHandler(
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
-        => Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden", "You are not allowed to do this.");
+    {
+        var detail = Context.Items.TryGetValue(ForgeCallerHandler.DenialKey, out var d) && d is ForgeCallerDenial denial
+            ? denial switch
+            {
+                ForgeCallerDenial.WrongModule => "This route accepts only Forge Invocation Tokens of its own manifest module (app.module.key).",
+                ForgeCallerDenial.UserOnBackendRoute => "This route is called by Forge for the app, never on behalf of a user; tokens naming a user are refused.",
+                ForgeCallerDenial.NoUser => "The request was not made by a signed-in Jira user.",
+                _ => "This route is not open to Forge Invocation Tokens.",
+            }
+            : "You are not allowed to do this.";
+        return Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden", detail);
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Forge token refused: {Failure}")]
     private static partial void LogRefused(ILogger logger, TokenFailure failure);

@@ -10,8 +10,8 @@ namespace BluBees.Api.Auth;
 public static class ForgeAuthenticationSetup
 {
     /// <summary>
-    /// Every endpoint requires a verified Forge token unless it opts out explicitly (health, dev); a route
-    /// added later is protected by default.
+    /// Every endpoint requires a verified Forge token minted for the endpoint's own manifest module unless it opts out
+    /// explicitly (health, dev); a route added later without a module is refused by default.
     /// </summary>
     public static IServiceCollection AddForgeAuthentication(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
@@ -24,13 +24,21 @@ public static class ForgeAuthenticationSetup
         services.AddSingleton<IJwksSource>(sp => sp.GetRequiredService<IOptions<DevOptions>>().Value.Enabled
             ? new DevJwksSource(sp.GetRequiredService<DevTokenIssuer>())
             : sp.GetRequiredService<JwksCache>());
+        services.AddOptions<ForgeModuleOptions>().Bind(configuration.GetSection(ForgeModuleOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ForgeTokenValidator>();
+        services.AddSingleton<IAuthorizationHandler, ForgeCallerHandler>();
         services.AddAuthentication(ForgeAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ForgeAuthenticationHandler>(ForgeAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
-            .SetDefaultPolicy(new AuthorizationPolicyBuilder(ForgeAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build())
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder(ForgeAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build());
+            .SetDefaultPolicy(ForgeCallerPolicy())
+            .SetFallbackPolicy(ForgeCallerPolicy());
         _ = environment;
         return services;
     }
+
+    /// <summary>A verified token, minted for the route's own module (see <see cref="ForgeCallerRequirement"/>).</summary>
+    private static AuthorizationPolicy ForgeCallerPolicy() => new AuthorizationPolicyBuilder(ForgeAuthenticationHandler.SchemeName)
+        .RequireAuthenticatedUser()
+        .AddRequirements(new ForgeCallerRequirement())
+        .Build();
 }

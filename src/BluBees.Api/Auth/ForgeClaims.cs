@@ -67,6 +67,19 @@ public static class ForgeClaims
         return (tenant, TokenFailure.None);
     }
 
+    /// <summary>
+    /// <c>app.module.key</c>: the manifest module the invocation was made for, e.g. <c>{"app": {"module": {"key":
+    /// "events-endpoint", "type": "..."}}}</c> (https://developer.atlassian.com/platform/forge/remote/essentials/,
+    /// shape also shown at https://developer.atlassian.com/platform/forge/rest/v2/api-group-forge-context/). Only this
+    /// signed claim counts; <c>context.moduleKey</c> is not read.
+    /// </summary>
+    public static string? ModuleKey(JsonElement claims)
+        => claims.TryGetProperty("app", out var app) && app.ValueKind == JsonValueKind.Object
+           && app.TryGetProperty("module", out var module) && module.ValueKind == JsonValueKind.Object
+           && Str(module, "key") is { Length: > 0 and <= 100 } key
+            ? key
+            : null;
+
     private static bool AudienceMatches(JsonElement claims, string appId)
     {
         if (!claims.TryGetProperty("aud", out var aud))

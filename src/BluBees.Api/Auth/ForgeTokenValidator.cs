@@ -11,18 +11,20 @@ namespace BluBees.Api.Auth;
 /// </summary>
 public sealed class ForgeTokenValidator(IJwksSource keys, IOptions<ForgeOptions> options, TimeProvider time)
 {
-    public async ValueTask<(TenantContext? Tenant, TokenFailure Failure)> ValidateAsync(string? token, CancellationToken ct)
+    /// <summary>The verified tenant and the manifest module the token was minted for (<c>app.module.key</c>), or why not.</summary>
+    public async ValueTask<(TenantContext? Tenant, string? ModuleKey, TokenFailure Failure)> ValidateAsync(string? token, CancellationToken ct)
     {
         var opts = options.Value;
         var (payload, failure) = await Rs256Jws.VerifyAsync(token, keys, opts.MaxTokenLength, ct);
         if (payload is null)
         {
-            return (null, failure);
+            return (null, null, failure);
         }
 
         using (payload)
         {
-            return ForgeClaims.Check(payload.RootElement, opts, time.GetUtcNow());
+            var (tenant, claimFailure) = ForgeClaims.Check(payload.RootElement, opts, time.GetUtcNow());
+            return (tenant, tenant is null ? null : ForgeClaims.ModuleKey(payload.RootElement), claimFailure);
         }
     }
 }

@@ -16,11 +16,11 @@ public static class DevEndpoints
         return app;
     }
 
-    internal static async Task<IResult> MintAsync(HttpContext context, DevTokenIssuer issuer, IOptions<ForgeOptions> forge, IOptions<DevOptions> dev, TimeProvider time)
+    internal static async Task<IResult> MintAsync(HttpContext context, DevTokenIssuer issuer, IOptions<ForgeOptions> forge, IOptions<ForgeModuleOptions> modules, IOptions<DevOptions> dev, TimeProvider time)
     {
-        var request = new DevTokenBody(null, null, null);
-        // Chunked bodies (no Content-Length) count too: a client's tenant must never be silently ignored.
-        if (context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Request.Headers.TransferEncoding.Count > 0))
+        var request = new DevTokenBody(null, null, null, null, null);
+        // A chunked body has no Content-Length: a content type or Transfer-Encoding says there is one; a tenant is never silently ignored.
+        if (context.Request.ContentLength is > 0 || context.Request.ContentLength is null && (context.Request.ContentType is not null || context.Request.Headers.TransferEncoding.Count > 0))
         {
             var (body, problem) = await JsonBody.ReadAsync<DevTokenBody>(context.Request, 4096);
             if (problem is not null)
@@ -31,14 +31,43 @@ public static class DevEndpoints
             request = body!;
         }
 
+        // Each route accepts only its own module's tokens (and a user only on /api): name the route (path) or the module.
+        var route = request.Path is { } path ? RouteFor(path) : request.Module is { } name ? RouteForName(name) : ForgeRoute.Ui;
+        if (route is not { } r)
+        {
+            return Problems.Invalid(request.Path is null ? "module" : "path", "must name a route of this API: ui (/api/...), events, lifecycle, uninstall, scheduled or webhook");
+        }
+
         var token = issuer.Mint(
             new DevTokenRequest(forge.Value.AppId, request.TenantId ?? dev.Value.DefaultTenantId, request.CloudId ?? dev.Value.DefaultCloudId, dev.Value.DefaultApiBaseUrl)
             {
-                AccountId = request.AccountId ?? "dev-admin",
+                AccountId = r == ForgeRoute.Ui ? request.AccountId ?? "dev-admin" : null,
+                ModuleKey = modules.Value.KeyFor(r),
             },
             time.GetUtcNow());
         return TypedResults.Ok(new { token });
     }
+
+    private static ForgeRoute? RouteFor(string path)
+        => path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase) || path.Equals("/api", StringComparison.OrdinalIgnoreCase)
+            ? ForgeRoute.Ui
+            : ForgeModuleKeys.IsBackendPath(path) ? RouteForName(path["/forge/".Length..].Split('?', '/')[0]) : null;
+
+    private static ForgeRoute? RouteForName(string name) => name.ToLowerInvariant() switch
+    {
+        "ui" or "api" => ForgeRoute.Ui,
+        "events" => ForgeRoute.Events,
+        "lifecycle" => ForgeRoute.Lifecycle,
+        "uninstall" or "preuninstall" => ForgeRoute.Uninstall,
+        "scheduled" => ForgeRoute.Scheduled,
+        "webhook" => ForgeRoute.Webhook,
+        _ => null,
+    };
 }
 
-public sealed record DevTokenBody(string? TenantId, string? AccountId, string? CloudId);
+/// <summary>
+/// What a development token is for: tenant, user (UI routes only) and the route — <c>path</c> (e.g.
+/// <c>/forge/events</c>) or <c>module</c> (<c>ui</c>, <c>events</c>, <c>lifecycle</c>, <c>uninstall</c>, <c>scheduled</c>,
+/// <c>webhook</c>); default: the UI.
+/// </summary>
+public sealed record DevTokenBody(string? TenantId, string? AccountId, string? CloudId, string? Path, string? Module);

@@ -24,8 +24,9 @@ public static partial class ForgeEndpoints
     public static IEndpointRouteBuilder MapForgeEndpoints(this IEndpointRouteBuilder app)
     {
         var forge = app.MapGroup("/forge").RequireAuthorization();
-        forge.MapPost("/events", ReceiveEventAsync).WithName("ForgeEvents");
-        forge.MapPost("/lifecycle", LifecycleAsync).WithName("ForgeLifecycle");
+        forge.MapPost("/events", ReceiveEventAsync).WithName("ForgeEvents").ForForgeModule(ForgeRoute.Events);
+        forge.MapPost("/lifecycle", LifecycleAsync).WithName("ForgeLifecycle").ForForgeModule(ForgeRoute.Lifecycle);
+        forge.MapPost("/uninstall", PreUninstallAsync).WithName("ForgePreUninstall").ForForgeModule(ForgeRoute.Uninstall);
         return app;
     }
 
@@ -92,12 +93,9 @@ public static partial class ForgeEndpoints
                 await tenants.UpgradeAsync(tenant, context.RequestAborted);
                 LogLifecycle(logger, "upgraded");
                 return TypedResults.Ok(new IngestResponse("upgraded"));
-            case "preUninstall" or "core:preUninstall" or "avi:forge:uninstalled:app" or "avi:forge:preuninstall:app":
-                var deleted = await tenants.UninstallAsync(tenant.TenantId, context.RequestAborted);
-                LogUninstalled(logger, deleted);
-                return TypedResults.Ok(new IngestResponse("uninstalled"));
             default:
-                return Problems.Invalid("eventType", "must be avi:forge:installed:app, avi:forge:upgraded:app or preUninstall");
+                // Uninstall is not a lifecycle event: it arrives from the preUninstall module at /forge/uninstall.
+                return Problems.Invalid("eventType", "must be avi:forge:installed:app or avi:forge:upgraded:app");
         }
     }
 
@@ -114,6 +112,35 @@ public static partial class ForgeEndpoints
 
     [LoggerMessage(Level = LogLevel.Information, Message = "An event of an unknown type was acknowledged and ignored")]
     private static partial void LogUnknownEventType(ILogger logger);
+
+    /// <summary>
+    /// <c>POST /forge/uninstall</c>, the preUninstall module's endpoint. Forge sends <c>{"context": {"cloudId",
+    /// "moduleKey"}, "contextToken"}</c> with no event type, without a user, best effort within 55 s
+    /// (https://developer.atlassian.com/platform/forge/manifest-reference/modules/pre-uninstall-trigger/). The tenant comes
+    /// from the verified token only (its module is checked by the route's policy), so the body is only checked to be
+    /// JSON; nothing in it is trusted. Deletes the tenant's partition and its wrapped data key (crypto-shredding).
+    /// </summary>
+    internal static async Task<IResult> PreUninstallAsync(HttpContext context, TenantService tenants, ILoggerFactory loggers)
+    {
+        var tenant = context.Tenant();
+        if (context.Request.ContentLength is not 0)
+        {
+            var (node, problem) = await JsonBody.ReadNodeAsync(context.Request, 64 * 1024);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            if (node is not null and not System.Text.Json.Nodes.JsonObject)
+            {
+                return Problems.Invalid("$", "the body must be a JSON object: {\"context\": {\"cloudId\", \"moduleKey\"}, \"contextToken\"}");
+            }
+        }
+
+        var deleted = await tenants.UninstallAsync(tenant.TenantId, context.RequestAborted);
+        LogUninstalled(loggers.CreateLogger("BluBees.Lifecycle"), deleted);
+        return TypedResults.Ok(new IngestResponse("uninstalled"));
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant lifecycle: {Change}")]
     private static partial void LogLifecycle(ILogger logger, string change);

@@ -5,7 +5,10 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace BluBees.Api.Infrastructure;
 
-/// <summary>RFC 7807 ProblemDetails, built one way everywhere. Details never echo customer data.</summary>
+/// <summary>
+/// RFC 7807 ProblemDetails, built one way everywhere. Details never echo customer data. Sent as <c>application/json</c>
+/// (see <see cref="JsonErrors"/>: Forge's invokeRemote loses any other error body).
+/// </summary>
 public static class Problems
 {
     public static ProblemHttpResult Status(int status, string title, string detail, IDictionary<string, object?>? extensions = null)
@@ -40,7 +43,7 @@ public static class Problems
         context.Response.StatusCode = status;
         return context.Response.WriteAsJsonAsync(
             new ProblemDetails { Status = status, Title = title, Detail = detail, Type = TypeFor(status) },
-            options: null, contentType: "application/problem+json");
+            options: null, contentType: JsonErrors.ContentType);
     }
 
     public static string TypeFor(int status) => status switch
@@ -49,6 +52,7 @@ public static class Problems
         401 => "https://tools.ietf.org/html/rfc9110#section-15.5.2",
         403 => "https://tools.ietf.org/html/rfc9110#section-15.5.4",
         404 => "https://tools.ietf.org/html/rfc9110#section-15.5.5",
+        405 => "https://tools.ietf.org/html/rfc9110#section-15.5.6",
         409 => "https://tools.ietf.org/html/rfc9110#section-15.5.10",
         413 => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
         415 => "https://tools.ietf.org/html/rfc9110#section-15.5.16",

@@ -7,55 +7,75 @@ using Refit;
 namespace BluBees.Api.Permissions;
 
 /// <summary>
-/// Asks Jira whether the calling user (the verified token's principal) has the global ADMINISTER permission,
-/// with that user's own token. The token is sent to Jira only; it is never logged, stored or echoed.
+/// Asks Jira what the calling user (the verified token's principal) may do, with that user's own token (Forge sends it
+/// as <c>x-forge-oauth-user</c> when the endpoint enables <c>appUserToken</c>:
+/// https://developer.atlassian.com/platform/forge/remote/essentials/). Jira's "Get my permissions" answers for the
+/// token's user: globally (ADMINISTER) or for one issue (BROWSE_PROJECTS, EDIT_ISSUES) —
+/// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-permissions/#api-rest-api-3-mypermissions-get.
+/// The token is sent to Jira only; it is never logged, stored or echoed (the cache keeps a hash of it).
 /// </summary>
 public sealed partial class JiraPermissionChecker(
-    IJiraPermissionsApi jira, AdminAnswerCache cache, IOptions<JiraOptions> options, IOptions<DevOptions> dev,
+    IJiraPermissionsApi jira, PermissionAnswerCache cache, IOptions<JiraOptions> options, IOptions<DevOptions> dev,
     IOptions<DevAdminOptions> devAdmins, ILogger<JiraPermissionChecker> logger)
 {
     /// <summary>The Forge header carrying the user's OAuth token (UI invocations with a user session).</summary>
     public const string UserTokenHeader = "x-forge-oauth-user";
 
-    public async Task<AdminStatus> CheckAsync(TenantContext tenant, string? userToken, CancellationToken ct)
+    /// <summary>Project permission to see an issue.</summary>
+    public const string BrowseProjects = "BROWSE_PROJECTS";
+
+    /// <summary>Project permission to edit an issue.</summary>
+    public const string EditIssues = "EDIT_ISSUES";
+
+    /// <summary>Whether the caller is a Jira administrator (global ADMINISTER).</summary>
+    public Task<PermissionStatus> CheckAdminAsync(TenantContext tenant, string? userToken, CancellationToken ct)
+        => CheckAsync(tenant, userToken, "ADMINISTER", issueKey: null, ct);
+
+    /// <summary>Whether the caller holds every one of <paramref name="permissions"/> (comma-separated) on the issue.</summary>
+    public Task<PermissionStatus> CheckIssueAsync(TenantContext tenant, string? userToken, string issueKey, string permissions, CancellationToken ct)
+        => CheckAsync(tenant, userToken, permissions, issueKey, ct);
+
+    private async Task<PermissionStatus> CheckAsync(TenantContext tenant, string? userToken, string permissions, string? issueKey, CancellationToken ct)
     {
         if (tenant.PrincipalAccountId is not { Length: > 0 } accountId)
         {
-            return AdminStatus.NoUser;
+            return PermissionStatus.NoUser;
         }
 
+        // Development admins are Jira administrators without asking Jira; they may browse and edit every issue too.
         if (dev.Value.Enabled && devAdmins.Value.Effective.Contains(accountId, StringComparer.Ordinal))
         {
-            return AdminStatus.Admin;
+            return PermissionStatus.Granted;
         }
 
-        // Checked before the cache: every admin request must come with the user's token, cached or not.
+        // Checked before the cache: every request must come with the user's token, cached or not.
         if (string.IsNullOrWhiteSpace(userToken))
         {
-            return AdminStatus.NoUserToken;
+            return PermissionStatus.NoUserToken;
         }
 
-        if (cache.TryGet(tenant.TenantId, accountId, out var cached))
+        var question = new PermissionQuestion(tenant.TenantId, accountId, userToken, permissions, issueKey);
+        if (cache.TryGet(question, out var cached))
         {
-            return cached ? AdminStatus.Admin : AdminStatus.NotAdmin;
+            return cached ? PermissionStatus.Granted : PermissionStatus.Denied;
         }
 
-        if (PermissionsUrl(tenant) is not { } url)
+        if (PermissionsUrl(tenant, permissions, issueKey) is not { } url)
         {
-            LogCheck(logger, AdminStatus.Unverifiable, 0);
-            return AdminStatus.Unverifiable;
+            LogCheck(logger, permissions, PermissionStatus.Unverifiable, 0);
+            return PermissionStatus.Unverifiable;
         }
 
-        var status = await AskJiraAsync(url, userToken, ct);
-        if (status is AdminStatus.Admin or AdminStatus.NotAdmin)
+        var status = await AskJiraAsync(url, userToken, permissions, issueKey is not null, ct);
+        if (status is PermissionStatus.Granted or PermissionStatus.Denied)
         {
-            cache.Set(tenant.TenantId, accountId, status == AdminStatus.Admin, TimeSpan.FromSeconds(options.Value.PermissionCacheSeconds));
+            cache.Set(question, status == PermissionStatus.Granted, TimeSpan.FromSeconds(options.Value.PermissionCacheSeconds));
         }
 
         return status;
     }
 
-    private async Task<AdminStatus> AskJiraAsync(Uri url, string userToken, CancellationToken ct)
+    private async Task<PermissionStatus> AskJiraAsync(Uri url, string userToken, string permissions, bool forIssue, CancellationToken ct)
     {
         IApiResponse<MyPermissionsResponse> response;
         try
@@ -66,7 +86,7 @@ public sealed partial class JiraPermissionChecker(
         {
             // Only the type: messages can name hosts, and this path must never risk echoing request data.
             LogUnavailable(logger, ex.GetType().Name);
-            return AdminStatus.Unavailable;
+            return PermissionStatus.Unavailable;
         }
 
         using (response)
@@ -75,27 +95,31 @@ public sealed partial class JiraPermissionChecker(
             {
                 // No HTTP answer at all (timeout, connection failure) surfaces as an error on the response.
                 LogUnavailable(logger, (response.Error?.InnerException ?? response.Error)?.GetType().Name ?? "NoResponse");
-                return AdminStatus.Unavailable;
+                return PermissionStatus.Unavailable;
             }
 
             var code = (int)statusCode;
             var status = code switch
             {
                 _ when response.IsSuccessStatusCode && response.Error is null && response.Content is { } content
-                    => IsAdmin(content) ? AdminStatus.Admin : AdminStatus.NotAdmin,
-                _ when response.IsSuccessStatusCode => AdminStatus.Unavailable, // 2xx but unreadable
-                (int)HttpStatusCode.RequestTimeout or (int)HttpStatusCode.TooManyRequests or >= 500 => AdminStatus.Unavailable,
-                _ => AdminStatus.Unverifiable,
+                    => HasAll(content, permissions) ? PermissionStatus.Granted : PermissionStatus.Denied,
+                _ when response.IsSuccessStatusCode => PermissionStatus.Unavailable, // 2xx but unreadable
+                (int)HttpStatusCode.RequestTimeout or (int)HttpStatusCode.TooManyRequests or >= 500 => PermissionStatus.Unavailable,
+
+                // For an issue, Jira answers 404 when the issue does not exist or the user may not see it: a "no".
+                (int)HttpStatusCode.NotFound when forIssue => PermissionStatus.Denied,
+                _ => PermissionStatus.Unverifiable,
             };
-            LogCheck(logger, status, code);
+            LogCheck(logger, permissions, status, code);
             return status;
         }
     }
 
-    private static bool IsAdmin(MyPermissionsResponse content)
-        => content.Permissions is { } permissions && permissions.TryGetValue("ADMINISTER", out var administer) && administer is { HavePermission: true };
+    private static bool HasAll(MyPermissionsResponse content, string permissions)
+        => content.Permissions is { } granted
+           && permissions.Split(',').All(p => granted.TryGetValue(p, out var answer) && answer is { HavePermission: true });
 
-    private Uri? PermissionsUrl(TenantContext tenant)
+    private Uri? PermissionsUrl(TenantContext tenant, string permissions, string? issueKey)
     {
         var configured = options.Value.ApiBaseUrlOverride;
         var useOverride = !string.IsNullOrEmpty(configured);
@@ -105,11 +129,14 @@ public sealed partial class JiraPermissionChecker(
             return null; // a real apiBaseUrl is always https
         }
 
-        return new Uri(baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/rest/api/3/mypermissions?permissions=ADMINISTER");
+        var query = issueKey is null
+            ? "?permissions=" + permissions
+            : "?issueKey=" + Uri.EscapeDataString(issueKey) + "&permissions=" + permissions;
+        return new Uri(baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/rest/api/3/mypermissions" + query);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Jira permission check: {Status} (HTTP {StatusCode})")]
-    private static partial void LogCheck(ILogger logger, AdminStatus status, int statusCode);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Jira permission check {Permissions}: {Status} (HTTP {StatusCode})")]
+    private static partial void LogCheck(ILogger logger, string permissions, PermissionStatus status, int statusCode);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Jira permission check failed: {ErrorType}")]
     private static partial void LogUnavailable(ILogger logger, string errorType);

@@ -3,14 +3,14 @@ using Refit;
 
 namespace BluBees.Api.Permissions;
 
-/// <summary>Only Jira administrators may change configuration; the check uses the calling user's token.</summary>
+/// <summary>Who may call each /api route (see <see cref="ApiPermissionFilter"/>); the checks use the calling user's token.</summary>
 public static class PermissionSetup
 {
     public static IServiceCollection AddJiraPermissions(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<JiraOptions>().Bind(configuration.GetSection(JiraOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DevAdminOptions>().Bind(configuration.GetSection(Dev.DevOptions.Section));
-        services.AddSingleton<AdminAnswerCache>();
+        services.AddSingleton<PermissionAnswerCache>();
         services.AddTransient<JiraPermissionChecker>();
         services.AddRefitGeneratedClient<IJiraPermissionsApi>(JiraJsonContext.Default)
             .ConfigureHttpClient((sp, client) =>
@@ -24,17 +24,22 @@ public static class PermissionSetup
         return services;
     }
 
-    /// <summary>Applies the admin-only rule to every write under /api.</summary>
-    public static RouteGroupBuilder RequireAdminForWrites(this RouteGroupBuilder api)
+    /// <summary>Applies the /api permission model: administrators only, except routes marked <see cref="ApiAccess"/>.</summary>
+    public static RouteGroupBuilder RequireApiPermissions(this RouteGroupBuilder api)
     {
-        api.AddEndpointFilter<AdminWriteFilter>();
+        api.AddEndpointFilter<ApiPermissionFilter>();
         return api;
     }
 
-    /// <summary>GET /api/me.</summary>
+    /// <summary>Marks a route as open beyond administrators (see <see cref="ApiAccess"/>).</summary>
+    public static TBuilder WithApiAccess<TBuilder>(this TBuilder builder, ApiAccess access)
+        where TBuilder : IEndpointConventionBuilder
+        => builder.WithMetadata(access);
+
+    /// <summary>GET /api/me: any signed-in user (the UI asks whether to show its editing controls).</summary>
     public static RouteGroupBuilder MapMe(this RouteGroupBuilder api)
     {
-        api.MapGet("/me", MeEndpoints.GetAsync);
+        api.MapGet("/me", MeEndpoints.GetAsync).WithApiAccess(ApiAccess.AnyUser);
         return api;
     }
 }

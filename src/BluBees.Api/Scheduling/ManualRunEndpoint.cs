@@ -11,8 +11,8 @@ using BluBees.Engine.Runs;
 namespace BluBees.Api.Scheduling;
 
 /// <summary>
-/// <c>POST /api/rules/{id}/run</c> <c>{issueKey}</c>: runs a rule with a manual trigger for one issue. Any user of
-/// the issue panel may call it. The run sees a synthetic event with the issue key only; loading the issue's fields
+/// <c>POST /api/rules/{id}/run</c> <c>{issueKey}</c>: runs a rule with a manual trigger for one issue. Only a user
+/// whom Jira allows to edit that issue may call it (asked with the user's own token: the run then acts with the app's). The run sees a synthetic event with the issue key only; loading the issue's fields
 /// from Jira is the Connectors feature's job.
 /// </summary>
 internal static partial class ManualRunEndpoint
@@ -31,6 +31,12 @@ internal static partial class ManualRunEndpoint
         if (input!.IssueKey is not { Length: <= 100 } issueKey || !IssueKey().IsMatch(issueKey))
         {
             return Problems.Invalid("issueKey", "is required: an issue key such as OPS-17 (project key in capitals, dash, number)");
+        }
+
+        // Before anything else (even whether the rule exists): Jira must allow this user to edit the issue.
+        if (await Permissions.IssueAccess.RefuseUnlessAsync(context, issueKey, Permissions.IssueAccess.Edit) is { } refusal)
+        {
+            return refusal;
         }
 
         var tenant = context.Tenant();

@@ -1,3 +1,6 @@
+using BluBees.Api.Auth;
+using BluBees.Api.Permissions;
+
 namespace BluBees.Api.Scheduling;
 
 /// <summary>Scheduled rules (hourly Forge scheduled trigger) and manual runs from the issue panel.</summary>
@@ -13,14 +16,15 @@ public static class SchedulingSetup
         Func<HttpContext, Task<IResult>> handler = context => ScheduledEndpoint.ReceiveAsync(context, runner);
         app.MapPost("/forge/scheduled", handler)
             .RequireAuthorization()
+            .ForForgeModule(ForgeRoute.Scheduled)
             .WithName("ForgeScheduled");
         return app;
     }
 
-    /// <summary>POST /api/rules/{id}/run: any user of the issue may run a manual rule (no admin check).</summary>
+    /// <summary>POST /api/rules/{id}/run: a user whom Jira allows to edit the issue may run a manual rule (no admin check).</summary>
     public static RouteGroupBuilder MapManualRuns(this RouteGroupBuilder api)
     {
-        api.MapPost("/rules/{id}/run", ManualRunEndpoint.RunAsync).WithMetadata(Permissions.AnyUserMayWrite.Instance);
+        api.MapPost("/rules/{id}/run", ManualRunEndpoint.RunAsync).WithApiAccess(ApiAccess.EditIssueInBody);
         return api;
     }
 }

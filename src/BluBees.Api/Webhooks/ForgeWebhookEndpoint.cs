@@ -49,7 +49,9 @@ internal static class ForgeWebhookEndpoint
         {
             WebhookReceipt.Accepted => TypedResults.Accepted((string?)null, new IngestResponse("accepted")),
             WebhookReceipt.UnknownHook => Problems.NotFound($"Webhook '{ConnectionsEndpoints.Safe(hookId)}' does not exist."),
-            WebhookReceipt.Refused => Problems.Status(StatusCodes.Status401Unauthorized, "Unauthorized", "The webhook signature or timestamp is invalid."),
+            // 403, not 401: Forge reserves 401 for a refused invocation token
+            // (https://developer.atlassian.com/platform/forge/apis-reference/ui-api-bridge/invokeRemote/).
+            WebhookReceipt.Refused => Problems.Status(StatusCodes.Status403Forbidden, "Forbidden", "The webhook signature or timestamp is invalid."),
             _ => Problems.Status(StatusCodes.Status503ServiceUnavailable, "Busy", "The run queue is full; retry later."),
         };
     }

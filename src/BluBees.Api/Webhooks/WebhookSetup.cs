@@ -1,3 +1,4 @@
+using BluBees.Api.Auth;
 using BluBees.Engine.Webhooks;
 
 namespace BluBees.Api.Webhooks;
@@ -29,6 +30,7 @@ public static class WebhookSetup
         Func<HttpContext, Task<IResult>> handler = context => ForgeWebhookEndpoint.ReceiveAsync(context, receiver);
         app.MapPost("/forge/webhook", handler)
             .RequireAuthorization()
+            .ForForgeModule(ForgeRoute.Webhook)
             .WithName("ForgeWebhook");
         return app;
     }

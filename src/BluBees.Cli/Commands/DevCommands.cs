@@ -5,7 +5,8 @@ internal static class DevCommands
     public static async Task<int> TokenAsync(CliArgs cli)
     {
         using var backend = new BackendClient(cli);
-        Console.WriteLine(await backend.TokenAsync());
+        // Each route accepts only tokens for its own manifest module: --route names the route the token is for.
+        Console.WriteLine(await backend.TokenAsync(cli.Option("route", "/api")));
         return 0;
     }
 }

@@ -6,6 +6,12 @@ namespace BluBees.Engine.DevTokens;
 public sealed record DevTokenRequest(string AppId, string TenantId, string CloudId, string ApiBaseUrl)
 {
     public string? AccountId { get; init; }
+
+    /// <summary>
+    /// <c>app.module.key</c>: the manifest module the token is minted for (see <see cref="ForgeModuleKeys"/>). Each backend
+    /// route accepts only its own module's tokens.
+    /// </summary>
+    public string? ModuleKey { get; init; } = ForgeModuleKeys.Ui;
     public TimeSpan Lifetime { get; init; } = TimeSpan.FromMinutes(5);
     public string Issuer { get; init; } = "forge/invocation-token";
 }
@@ -39,6 +45,18 @@ public static class DevTokenClaims
             },
             ["context"] = new JsonObject { ["cloudId"] = r.CloudId },
         };
+        if (r.ModuleKey is not null)
+        {
+            // Shape documented for the invocation context (app.module {key, type}):
+            // https://developer.atlassian.com/platform/forge/rest/v2/api-group-forge-context/ and
+            // https://developer.atlassian.com/platform/forge/remote/essentials/ (FIT claims). The type is informational.
+            ((JsonObject)claims["app"]!)["module"] = new JsonObject
+            {
+                ["key"] = r.ModuleKey,
+                ["type"] = r.ModuleKey == ForgeModuleKeys.Webhook ? "core:webtrigger" : "core:endpoint",
+            };
+        }
+
         if (r.AccountId is not null)
         {
             claims["principal"] = r.AccountId;

@@ -187,7 +187,7 @@ public sealed class JiraLoopTests
         {
             Content = new StringContent(evt.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _issuer.Mint(TestIssuer.For(tenant, null)));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _issuer.MintFor("/forge/events", tenant));
         if (systemToken is not null)
         {
             request.Headers.Add("x-forge-oauth-system", systemToken);

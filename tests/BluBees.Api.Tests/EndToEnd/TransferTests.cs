@@ -129,7 +129,7 @@ public sealed class TransferTests
         var evt = Samples.Event("OPS-41", "Export");
         evt["issue"]!["fields"]!["attachment"] = new JsonArray(new JsonObject { ["id"] = "10042", ["filename"] = "report.json" });
         using var request = new HttpRequestMessage(HttpMethod.Post, "/forge/events") { Content = new StringContent(evt.ToJsonString(), System.Text.Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _issuer.Mint(TestIssuer.For(tenant, null)));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _issuer.MintFor("/forge/events", tenant));
         request.Headers.Add("x-forge-oauth-system", token);
 
         using var accepted = await _backend.Client.SendAsync(request);

@@ -35,7 +35,8 @@ public abstract class BackendFixture
 
     protected static async Task<JsonNode> ProblemAsync(HttpResponseMessage response)
     {
-        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"), "errors are RFC 7807 ProblemDetails");
+        // application/json, not application/problem+json: Forge's invokeRemote loses any other error body.
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"), "errors are RFC 7807 ProblemDetails sent as JSON");
         return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
     }
 }

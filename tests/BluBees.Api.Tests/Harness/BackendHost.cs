@@ -87,17 +87,19 @@ public sealed class BackendHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends a request as the tenant and user, with a freshly minted valid token (minted at the backend's own
-    /// <see cref="TimeProvider"/> time, so a fake clock works) and, unless told otherwise, a user token.
+    /// Sends a request as the tenant and user, as Forge would for that route: a freshly minted valid token for the
+    /// route's own manifest module (minted at the backend's own <see cref="TimeProvider"/> time, so a fake clock works),
+    /// naming the user only on UI routes (<c>/api</c>), and, unless told otherwise, a user token. Hostile variants
+    /// (another module, a user on a backend route) go through <see cref="SendWithTokenAsync"/>.
     /// </summary>
     public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string tenantId, object? body = null, string? accountId = "557058:admin", bool withUserToken = true)
-        => SendWithTokenAsync(method, path, Issuer.Mint(TestIssuer.For(tenantId, accountId), now: Services.GetRequiredService<TimeProvider>().GetUtcNow()), body, withUserToken);
+        => SendWithTokenAsync(method, path, Issuer.Mint(TestIssuer.ForRoute(path, tenantId, accountId), now: Services.GetRequiredService<TimeProvider>().GetUtcNow()), body, withUserToken);
 
     /// <summary>
     /// Sends a request with the given Forge token and, unless told otherwise, an opaque user token in
-    /// <c>x-forge-oauth-user</c> that <see cref="Jira"/> knows as the token's principal.
+    /// <c>x-forge-oauth-user</c> (<paramref name="userToken"/>, or one that <see cref="Jira"/> issues for the token's principal).
     /// </summary>
-    public async Task<HttpResponseMessage> SendWithTokenAsync(HttpMethod method, string path, string? token, object? body = null, bool withUserToken = true)
+    public async Task<HttpResponseMessage> SendWithTokenAsync(HttpMethod method, string path, string? token, object? body = null, bool withUserToken = true, string? userToken = null)
     {
         using var request = new HttpRequestMessage(method, path);
         if (token is not null)
@@ -107,7 +109,7 @@ public sealed class BackendHost : IAsyncDisposable
 
         if (withUserToken)
         {
-            request.Headers.Add(FakeJira.UserTokenHeader, Jira.IssueUserToken(FakeJira.PrincipalOf(token)));
+            request.Headers.Add(FakeJira.UserTokenHeader, userToken ?? Jira.UserTokenFor(FakeJira.PrincipalOf(token)));
         }
 
         if (body is not null)
@@ -184,7 +186,11 @@ public sealed record JiraCall(string Path, string Query, string? AccountId, bool
 
 /// <summary>
 /// A loopback Jira answering <c>GET /rest/api/3/mypermissions</c> for the user behind a bearer user token it issued
-/// (<see cref="IssueUserToken"/>): ADMINISTER is granted to <see cref="Admins"/> (default <c>557058:admin</c>).
+/// (<see cref="IssueUserToken"/>), in Jira's documented shape
+/// (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-permissions/#api-rest-api-3-mypermissions-get):
+/// <c>{"permissions": {"KEY": {"id", "key", "name", "type", "description", "havePermission"}}}</c> for the requested keys.
+/// ADMINISTER is granted to <see cref="Admins"/> (default <c>557058:admin</c>); issue permissions (with
+/// <c>issueKey</c>) follow <see cref="IssueGrant"/>, and issues in <see cref="MissingIssues"/> answer 404 as Jira does.
 /// Unknown tokens get 401, as from Jira. Counts calls; <see cref="Respond"/> can force another answer.
 /// </summary>
 public sealed class FakeJira : IAsyncDisposable
@@ -192,6 +198,7 @@ public sealed class FakeJira : IAsyncDisposable
     public const string UserTokenHeader = "x-forge-oauth-user";
     private readonly ConcurrentDictionary<string, string?> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<JiraCall> _calls = new();
+    private readonly ConcurrentDictionary<string, string> _current = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<JiraActionCall> _actions = new();
     private LoopbackServer? _server;
 
@@ -201,6 +208,18 @@ public sealed class FakeJira : IAsyncDisposable
     public ConcurrentDictionary<string, bool> Admins { get; } = new(StringComparer.Ordinal) { ["557058:admin"] = true };
 
     public IReadOnlyList<JiraCall> Calls => [.. _calls];
+
+    /// <summary>
+    /// Whether the account holds the project permission on the issue. By default administrators and
+    /// <c>557058:user</c> may browse and edit every issue; anyone else nothing.
+    /// </summary>
+    public Func<string, string, string, bool> IssueGrant { get; set; } = DefaultIssueGrant;
+
+    /// <summary>Issue keys Jira does not know (404).</summary>
+    public ConcurrentDictionary<string, bool> MissingIssues { get; } = new(StringComparer.Ordinal);
+
+    public static bool DefaultIssueGrant(string accountId, string issueKey, string permission)
+        => accountId is "557058:admin" or "557058:user";
 
     /// <summary>Issue actions received under <c>/rest/api/3/issue/</c> (answered like Jira when they carry <see cref="SystemToken"/>).</summary>
     public IReadOnlyList<JiraActionCall> Actions => [.. _actions];
@@ -234,6 +253,12 @@ public sealed class FakeJira : IAsyncDisposable
         jira._server = await LoopbackServer.StartAsync(jira.HandleAsync);
         return jira;
     }
+
+    /// <summary>
+    /// The account's current user token: the same one on every call until <see cref="IssueUserToken"/> replaces it (Forge
+    /// sends a user token that stays valid across invocations; the backend caches Jira's answers per token hash).
+    /// </summary>
+    public string UserTokenFor(string? accountId) => _current.GetOrAdd(accountId ?? string.Empty, _ => IssueUserToken(accountId));
 
     /// <summary>A fresh opaque user token for the account (as Forge would send in x-forge-oauth-user).</summary>
     public string IssueUserToken(string? accountId)
@@ -345,8 +370,37 @@ public sealed class FakeJira : IAsyncDisposable
             return (404, """{"errorMessages":["Not found"]}""");
         }
 
-        var admin = call.AccountId is not null && Admins.ContainsKey(call.AccountId);
-        return (200, new JsonObject { ["permissions"] = new JsonObject { ["ADMINISTER"] = new JsonObject { ["havePermission"] = admin } } }.ToJsonString());
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(call.Query);
+        var issueKey = query.TryGetValue("issueKey", out var k) ? k.ToString() : null;
+        var keys = query.TryGetValue("permissions", out var p) ? p.ToString().Split(',', StringSplitOptions.RemoveEmptyEntries) : [];
+        if (keys.Length == 0)
+        {
+            return (400, """{"errorMessages":["The permissions query parameter is required."]}""");
+        }
+
+        if (issueKey is not null && MissingIssues.ContainsKey(issueKey))
+        {
+            return (404, """{"errorMessages":["Issue does not exist or you do not have permission to see it."]}""");
+        }
+
+        var permissions = new JsonObject();
+        foreach (var key in keys)
+        {
+            var have = call.AccountId is not null && (issueKey is null
+                ? key == "ADMINISTER" && Admins.ContainsKey(call.AccountId)
+                : key != "ADMINISTER" && (Admins.ContainsKey(call.AccountId) || IssueGrant(call.AccountId, issueKey, key)));
+            permissions[key] = new JsonObject
+            {
+                ["id"] = key == "ADMINISTER" ? "0" : "10",
+                ["key"] = key,
+                ["name"] = key,
+                ["type"] = key == "ADMINISTER" ? "GLOBAL" : "PROJECT",
+                ["description"] = "Permission " + key,
+                ["havePermission"] = have,
+            };
+        }
+
+        return (200, new JsonObject { ["permissions"] = permissions }.ToJsonString());
     }
 
     public async ValueTask DisposeAsync()

@@ -46,13 +46,25 @@ public sealed class TestIssuer : IAsyncDisposable
         }.ToJsonString();
     }
 
-    public static DevTokenRequest For(string tenantId, string? accountId = "557058:admin") => new(AppId, tenantId, "cloud-" + tenantId[^6..], "https://api.atlassian.com/ex/jira/cloud-" + tenantId[^6..])
+    /// <summary>A token request for the tenant; by default a UI (<c>/api</c>) token of the given user.</summary>
+    public static DevTokenRequest For(string tenantId, string? accountId = "557058:admin", string? module = ForgeModuleKeys.Ui) => new(AppId, tenantId, "cloud-" + tenantId[^6..], "https://api.atlassian.com/ex/jira/cloud-" + tenantId[^6..])
     {
         AccountId = accountId,
+        ModuleKey = module,
     };
 
-    /// <summary>A valid token for the tenant.</summary>
+    /// <summary>
+    /// What Forge would send to <paramref name="path"/>: the route's own manifest module, and the user only on UI routes
+    /// (<c>/forge/*</c> modules run without one).
+    /// </summary>
+    public static DevTokenRequest ForRoute(string path, string tenantId, string? accountId = "557058:admin")
+        => For(tenantId, ForgeModuleKeys.IsBackendPath(path) ? null : accountId, ForgeModuleKeys.ForPath(path));
+
+    /// <summary>A valid UI (<c>/api</c>) token for the tenant.</summary>
     public string Mint(string tenantId, string? accountId = "557058:admin") => Mint(For(tenantId, accountId));
+
+    /// <summary>A valid token for the route, as Forge would mint it (see <see cref="ForRoute"/>).</summary>
+    public string MintFor(string path, string tenantId, DateTimeOffset? now = null) => Mint(ForRoute(path, tenantId), now: now);
 
     public string Mint(DevTokenRequest request, Action<JsonObject>? editHeader = null, Action<JsonObject>? editClaims = null, DateTimeOffset? now = null)
     {

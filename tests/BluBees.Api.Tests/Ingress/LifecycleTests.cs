@@ -41,7 +41,9 @@ public sealed class LifecycleTests : BackendFixture
         var stolen = (await store.GetAsync(Keys.Tenant(tenant), Keys.Connection(connectionId), CancellationToken.None))!;
         var stolenCiphertext = BluBees.Engine.Common.StoredJson.Read<Connection>(stolen.Data).SecretCiphertext!;
 
-        using var response = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", tenant, new JsonObject { ["payload"] = new JsonObject { ["eventType"] = "preUninstall" } });
+        // The documented preUninstall body: no event type
+        // (https://developer.atlassian.com/platform/forge/manifest-reference/modules/pre-uninstall-trigger/).
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, PreUninstallBody(tenant));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
 
         Assert.That((await Backend.DumpStoreAsync()).Where(row => row.Contains(tenant, StringComparison.Ordinal)), Is.Empty, "no item of the tenant remains, the directory entry included");
@@ -51,6 +53,36 @@ public sealed class LifecycleTests : BackendFixture
         var cipher = Backend.Services.GetRequiredService<SecretCipher>();
         Assert.That(async () => await cipher.DecryptAsync(tenant, ConnectionService.SecretRecordId(connectionId), stolenCiphertext, CancellationToken.None), Throws.InstanceOf<CryptographicException>());
     }
+
+    [Test]
+    public async Task PreUninstall_without_a_body_still_cleans_up_and_a_non_object_body_is_400()
+    {
+        var tenant = Samples.NewTenant();
+        await CreateConnectionAsync(tenant);
+        using var array = await Backend.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, "[1]");
+        Assert.That(array.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        await ProblemAsync(array);
+
+        using var empty = await Backend.SendWithTokenAsync(HttpMethod.Post, "/forge/uninstall", Issuer.MintFor("/forge/uninstall", tenant), withUserToken: false);
+        Assert.That(empty.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await Backend.DumpStoreAsync()).Where(row => row.Contains(tenant, StringComparison.Ordinal)), Is.Empty);
+    }
+
+    [Test]
+    public async Task The_preUninstall_body_on_the_lifecycle_route_uninstalls_nothing()
+    {
+        var tenant = Samples.NewTenant();
+        await CreateConnectionAsync(tenant);
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", tenant, PreUninstallBody(tenant));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await Backend.JsonAsync(HttpMethod.Get, "/api/connections", tenant))["items"]!.AsArray(), Has.Count.EqualTo(1));
+    }
+
+    internal static JsonObject PreUninstallBody(string tenant) => new()
+    {
+        ["context"] = new JsonObject { ["cloudId"] = "cloud-" + tenant[^6..], ["moduleKey"] = "pre-uninstall" },
+        ["contextToken"] = "opaque-context-token",
+    };
 
     [Test]
     public async Task An_unknown_lifecycle_event_is_400()

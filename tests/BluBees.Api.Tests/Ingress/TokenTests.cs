@@ -80,6 +80,7 @@ public sealed class TokenTests : BackendFixture
         var connectionA = await CreateConnectionAsync(tenantA);
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/connections/{connectionA}?tenant={Uri.EscapeDataString(tenantA)}&installationId={Uri.EscapeDataString(tenantA)}");
         request.Headers.Authorization = new("Bearer", Issuer.Mint(tenantB));
+        request.Headers.Add(FakeJira.UserTokenHeader, Backend.Jira.IssueUserToken("557058:admin"));
         request.Headers.Add("X-Tenant", tenantA);
         request.Headers.Add("X-Installation-Id", tenantA);
         using var response = await Backend.Client.SendAsync(request);

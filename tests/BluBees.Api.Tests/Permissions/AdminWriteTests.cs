@@ -6,7 +6,8 @@ namespace BluBees.Api.Tests.Permissions;
 
 /// <summary>
 /// Only Jira administrators change configuration: every write under /api asks Jira (with the caller's own user
-/// token) and refuses anyone else with a 403 ProblemDetails, while reads, dry runs and manual runs stay open.
+/// token) and refuses anyone else with a 403 ProblemDetails; configuration reads and dry runs too (IssuePermissionTests
+/// covers the issue panel).
 /// </summary>
 public sealed class AdminWriteTests : BackendFixture
 {
@@ -79,24 +80,36 @@ public sealed class AdminWriteTests : BackendFixture
     }
 
     [Test]
-    public async Task A_non_admin_may_read_and_dry_run()
+    public async Task A_non_admin_may_not_read_configuration_or_dry_run_but_may_use_the_issue_panel()
     {
         var tenant = Samples.NewTenant();
         var connectionId = await CreateConnectionAsync(tenant);
         var ruleId = (await CreateRuleAsync(tenant, Samples.Rule(connectionId)))["id"]!.GetValue<string>();
-        foreach (var path in new[] { "/api/connections", "/api/rules", $"/api/rules/{ruleId}", $"/api/rules/{ruleId}/versions", "/api/runs", "/api/webhooks", "/api/issues/OPS-1/runs", "/api/me" })
+        foreach (var (path, subject) in new[]
+        {
+            ("/api/connections", "connections"), ($"/api/connections/{connectionId}", "connections"), ("/api/rules", "rules"),
+            ($"/api/rules/{ruleId}", "rules"), ($"/api/rules/{ruleId}/versions", "rules"), ($"/api/rules/{ruleId}/versions/1", "rules"),
+            ("/api/runs", "the run log"), ("/api/webhooks", "webhooks"), ("/api/support/grants", "support access grants"),
+        })
         {
             using var response = await Backend.SendAsync(HttpMethod.Get, path, tenant, accountId: User);
-            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), path);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), path);
+            Assert.That((await ProblemAsync(response))["detail"]!.GetValue<string>(), Does.StartWith($"Only Jira administrators can see {subject}."), path);
         }
 
         var sample = Samples.Event("OPS-5", "Dry");
         using var saved = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/dry-run", tenant, new JsonObject { ["event"] = sample.DeepClone() }, accountId: User);
         using var unsaved = await Backend.SendAsync(HttpMethod.Post, "/api/rules/dry-run", tenant, new JsonObject { ["event"] = sample.DeepClone(), ["rule"] = Samples.Rule(connectionId) }, accountId: User);
+        foreach (var path in new[] { "/api/issues/OPS-1/runs", "/api/issues/OPS-1/manual-rules", "/api/me" })
+        {
+            using var response = await Backend.SendAsync(HttpMethod.Get, path, tenant, accountId: User);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), path);
+        }
+
         Assert.Multiple(() =>
         {
-            Assert.That(saved.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-            Assert.That(unsaved.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(saved.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "a dry run shows the rule's requests: configuration");
+            Assert.That(unsaved.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
         });
     }
 
@@ -158,9 +171,12 @@ public sealed class AdminWriteTests : BackendFixture
         using var refused = await Backend.SendAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, "x"));
         Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
         Assert.That((await ProblemAsync(refused))["detail"]!.GetValue<string>(), Does.StartWith("Only Jira administrators can change connections.").And.Contain("nothing was changed"));
-        Assert.That((await Backend.JsonAsync(HttpMethod.Get, "/api/connections", tenant))["items"]!.AsArray(), Is.Empty);
+        using var read = await Backend.SendAsync(HttpMethod.Get, "/api/connections", tenant);
+        Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "reads are refused too while Jira cannot answer");
+        Assert.That((await ProblemAsync(read))["detail"]!.GetValue<string>(), Does.StartWith("Only Jira administrators can see connections.").And.Contain("nothing was shown"));
 
         Backend.Jira.Respond = null;
+        Assert.That((await Backend.JsonAsync(HttpMethod.Get, "/api/connections", tenant))["items"]!.AsArray(), Is.Empty);
         using var accepted = await Backend.SendAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, "x"));
         Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Created));
     }

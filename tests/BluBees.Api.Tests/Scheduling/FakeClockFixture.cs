@@ -32,8 +32,8 @@ public abstract class FakeClockFixture
         await Issuer.DisposeAsync();
     }
 
-    /// <summary>A Forge token for a product-level call (no user), minted at the fake time.</summary>
-    protected string ForgeToken(string tenant) => Issuer.Mint(TestIssuer.For(tenant, accountId: null), now: Clock.GetUtcNow());
+    /// <summary>A Forge token for a product-level call to the route (its module, no user), minted at the fake time.</summary>
+    protected string ForgeToken(string tenant, string path) => Issuer.MintFor(path, tenant, Clock.GetUtcNow());
 
     protected async Task<string> CreateConnectionAsync(string tenant)
         => (await Backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, "t0ken"), 201))["id"]!.GetValue<string>();
@@ -66,7 +66,7 @@ public abstract class FakeClockFixture
 
     protected static async Task<JsonNode> ProblemAsync(HttpResponseMessage response)
     {
-        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"), "errors are RFC 7807 ProblemDetails");
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"), "errors are RFC 7807 ProblemDetails sent as JSON (Forge's invokeRemote)");
         return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
     }
 }

@@ -14,7 +14,7 @@ public sealed class ScheduledTriggerTests : FakeClockFixture
 
     private async Task<int> TriggerAsync(string tenant)
     {
-        using var response = await Backend.SendWithTokenAsync(HttpMethod.Post, "/forge/scheduled", ForgeToken(tenant), "{}", withUserToken: false);
+        using var response = await Backend.SendWithTokenAsync(HttpMethod.Post, "/forge/scheduled", ForgeToken(tenant, "/forge/scheduled"), "{}", withUserToken: false);
         var text = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), text);
         return JsonNode.Parse(text)!["queued"]!.GetValue<int>();

@@ -137,7 +137,7 @@ public sealed class PassThroughBatteryTests
             (HttpMethod.Get, "/health", (string?)null, (string?)null),
             (HttpMethod.Get, "/api/rules", null, issuer.Mint(tenant)),
             (HttpMethod.Get, "/api/rules", null, "bad-token"),
-            (HttpMethod.Post, "/forge/events", Samples.Event("OPS-800", "ip").ToJsonString(), issuer.Mint(tenant)),
+            (HttpMethod.Post, "/forge/events", Samples.Event("OPS-800", "ip").ToJsonString(), issuer.MintFor("/forge/events", tenant)),
             (HttpMethod.Post, "/api/rules", "{broken", issuer.Mint(tenant)),
         })
         {

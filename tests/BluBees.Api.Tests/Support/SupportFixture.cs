@@ -61,7 +61,7 @@ public abstract class SupportFixture
     protected static async Task<JsonNode> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
         Assert.That(response.StatusCode, Is.EqualTo(expected));
-        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"), "errors are RFC 7807 ProblemDetails");
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"), "errors are RFC 7807 ProblemDetails sent as JSON (Forge's invokeRemote)");
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.That(problem["status"]!.GetValue<int>(), Is.EqualTo((int)expected));
         return problem;

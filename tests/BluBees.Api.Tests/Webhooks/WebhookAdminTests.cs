@@ -56,7 +56,7 @@ public sealed class WebhookAdminTests : WebhookKit
         using var current = await DeliverSignedAsync(tenant, hookId, newSecret, OrderBody("O-2", "new"));
         Assert.Multiple(() =>
         {
-            Assert.That(old.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+            Assert.That(old.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
             Assert.That(current.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
         });
         Assert.That((await Backend.JsonAsync(HttpMethod.Get, $"/api/webhooks/{hookId}", tenant))["secret"], Is.Null);

@@ -7,7 +7,7 @@ namespace BluBees.Api.Tests.Webhooks;
 
 /// <summary>
 /// A signed third-party request, forwarded by the Forge web trigger, runs the rules of its hook and reaches the
-/// third party mapped — while anything unsigned, tampered, stale or replayed is a 401 that runs nothing.
+/// third party mapped — while anything unsigned, tampered, stale or replayed is a 403 that runs nothing (401 is Forge's own: a refused invocation token).
 /// </summary>
 public sealed class WebhookDeliveryTests : WebhookKit
 {
@@ -113,7 +113,7 @@ public sealed class WebhookDeliveryTests : WebhookKit
     }
 
     [TestCaseSource(nameof(Forgeries))]
-    public async Task A_forged_delivery_is_401_and_runs_nothing(string what, Forgery forge)
+    public async Task A_forged_delivery_is_403_and_runs_nothing(string what, Forgery forge)
     {
         var tenant = Samples.NewTenant();
         var (hookId, secret) = await CreateHookAsync(tenant);
@@ -122,7 +122,7 @@ public sealed class WebhookDeliveryTests : WebhookKit
         var (body, signature, timestamp) = forge(secret, Now, OrderBody("A-1", "n"));
 
         using var response = await DeliverAsync(tenant, hookId, body, signature, timestamp);
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), what);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), what);
         Assert.That((await ProblemAsync(response))["detail"]!.GetValue<string>(), Is.EqualTo(Refusal), "the answer does not say which part failed");
         await SettleAsync();
         Assert.That(ReceivedAt($"/api/v2/{marker}"), Is.Empty, what);
@@ -130,7 +130,7 @@ public sealed class WebhookDeliveryTests : WebhookKit
     }
 
     [Test]
-    public async Task A_replayed_delivery_is_401_and_runs_once()
+    public async Task A_replayed_delivery_is_403_and_runs_once()
     {
         var tenant = Samples.NewTenant();
         var (hookId, secret) = await CreateHookAsync(tenant);
@@ -147,8 +147,8 @@ public sealed class WebhookDeliveryTests : WebhookKit
         Assert.Multiple(() =>
         {
             Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-            Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "same signature in another spelling");
-            Assert.That(later.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "still inside the window");
+            Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "same signature in another spelling");
+            Assert.That(later.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "still inside the window");
             Assert.That(problem["detail"]!.GetValue<string>(), Is.EqualTo(Refusal));
         });
         await Waits.UntilAsync(() => RunsAsync(tenant), r => r.Count >= 1);
@@ -194,7 +194,7 @@ public sealed class WebhookDeliveryTests : WebhookKit
     [TestCase("""{"hookId":"hook_abc"}""", "body")]
     public async Task A_malformed_forwarded_request_is_400_naming_the_field(string envelope, string field)
     {
-        using var response = await Backend.SendWithTokenAsync(HttpMethod.Post, "/forge/webhook", ForgeToken(Samples.NewTenant()), envelope, withUserToken: false);
+        using var response = await Backend.SendWithTokenAsync(HttpMethod.Post, "/forge/webhook", ForgeToken(Samples.NewTenant(), "/forge/webhook"), envelope, withUserToken: false);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That((await ProblemAsync(response))["errors"]![field], Is.Not.Null);
     }

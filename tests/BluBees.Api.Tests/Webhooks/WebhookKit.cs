@@ -32,7 +32,7 @@ public abstract class WebhookKit : FakeClockFixture
 
     /// <summary>Posts to /forge/webhook as the Forge web-trigger function does (FIT of the tenant, no user).</summary>
     protected Task<HttpResponseMessage> DeliverAsync(string tenant, string hookId, string body, string? signature, JsonNode? timestamp)
-        => Backend.SendWithTokenAsync(HttpMethod.Post, "/forge/webhook", ForgeToken(tenant), new JsonObject
+        => Backend.SendWithTokenAsync(HttpMethod.Post, "/forge/webhook", ForgeToken(tenant, "/forge/webhook"), new JsonObject
         {
             ["hookId"] = hookId,
             ["signature"] = signature,

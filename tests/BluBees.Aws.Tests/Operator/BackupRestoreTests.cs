@@ -100,7 +100,7 @@ public sealed class BackupRestoreTests
             Assert.That(File.GetUnixFileMode(file), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
         }
 
-        using (var uninstalled = await backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", tenant, new JsonObject { ["eventType"] = "avi:forge:uninstalled:app" }, withUserToken: false))
+        using (var uninstalled = await backend.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, new JsonObject { ["context"] = new JsonObject { ["cloudId"] = "c" }, ["contextToken"] = "t" }, withUserToken: false))
         {
             Assert.That(uninstalled.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         }

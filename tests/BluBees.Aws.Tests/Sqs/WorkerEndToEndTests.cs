@@ -101,7 +101,7 @@ public sealed class WorkerEndToEndTests
         {
             Content = JsonContentOf(Samples.Event("OPS-42", "Checkout broken " + payload)),
         };
-        request.Headers.Authorization = new("Bearer", _issuer.Mint(tenant));
+        request.Headers.Authorization = new("Bearer", _issuer.MintFor("/forge/events", tenant));
         request.Headers.Add("x-forge-oauth-system", systemToken);
         using var accepted = await _api.Client.SendAsync(request);
         Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));

@@ -52,6 +52,15 @@ describe('issue panel', () => {
     await waitFor(() => expect(b.calls.filter((c) => c.path.startsWith('/api/rules/'))).toHaveLength(0));
   });
 
+  it("offers the issue's manual rules without reading the administrators' rule list", async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/issues/DEMO-8/runs', () => ({ items: [] }));
+    b.on('GET', '/api/issues/DEMO-8/manual-rules', () => ({ items: [{ id: 'm7', name: 'Escalate', enabled: true, triggerType: 'manual' }] }));
+    render(<IssuePanel issueKey="DEMO-8" />);
+    expect(await screen.findByText('Escalate', { selector: 'span' })).toBeInTheDocument();
+    expect(b.callsTo('GET', '/api/rules')).toHaveLength(0);
+  });
+
   it('has clear empty states', async () => {
     const b = fakeBackend();
     b.on('GET', '/api/issues/X-1/runs', () => ({ items: [] }));

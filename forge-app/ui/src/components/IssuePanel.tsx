@@ -18,9 +18,10 @@ export async function loadManualRules(rules?: RuleSummary[]): Promise<RuleSummar
 export function IssuePanel({ issueKey }: { issueKey: string }) {
   const runs = useLoad<Run[]>(() => api.issueRuns(issueKey), [issueKey]);
   const rules = useLoad(async () => {
-    const all = await api.listRules();
+    // Not /api/rules: configuration is for administrators; the panel gets the manual rules of this issue only.
+    const all = await api.issueManualRules(issueKey);
     return { all, manual: await loadManualRules(all) };
-  }, []);
+  }, [issueKey]);
   const manual = { ...rules, data: rules.data?.manual };
   const [ruleId, setRuleId] = useState('');
   const [running, setRunning] = useState(false);

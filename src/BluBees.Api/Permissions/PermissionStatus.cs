@@ -1,13 +1,13 @@
 namespace BluBees.Api.Permissions;
 
-/// <summary>Whether the calling user is a Jira administrator, or why that is not known.</summary>
-public enum AdminStatus
+/// <summary>Whether Jira grants the calling user a permission, or why that is not known.</summary>
+public enum PermissionStatus
 {
-    /// <summary>Jira says the user has ADMINISTER (or a development admin id).</summary>
-    Admin,
+    /// <summary>Jira says the user has the permission (or, for ADMINISTER, a development admin id).</summary>
+    Granted,
 
-    /// <summary>Jira says the user does not have ADMINISTER.</summary>
-    NotAdmin,
+    /// <summary>Jira says the user does not have it (for an issue: also when Jira says the issue is not there for them, 404).</summary>
+    Denied,
 
     /// <summary>The verified token names no user (not a UI invocation).</summary>
     NoUser,

@@ -1,0 +1,85 @@
+using System.ComponentModel.DataAnnotations;
+using BluBees.Engine.DevTokens;
+
+namespace BluBees.Api.Auth;
+
+/// <summary>
+/// Configuration section <c>ForgeModules</c>: the manifest module key (<c>app.module.key</c> of the Forge Invocation
+/// Token) each route accepts. The defaults are the keys in forge-app/manifest.yml (a test compares them); change both
+/// together. Keys must differ: one module's token must never open another module's route.
+/// </summary>
+public sealed class ForgeModuleOptions : IValidatableObject
+{
+    public const string Section = "ForgeModules";
+    private const string KeyPattern = "^[a-zA-Z0-9_-]{1,23}$";
+    private const string KeyMessage = "ForgeModules:{0} must be a manifest module key (letters, digits, _ or -, at most 23 characters).";
+
+    /// <summary><c>POST /forge/events</c>: the product-event trigger's endpoint.</summary>
+    [Required, RegularExpression(KeyPattern, ErrorMessage = KeyMessage)]
+    public string Events { get; set; } = ForgeModuleKeys.Events;
+
+    /// <summary><c>POST /forge/lifecycle</c>: the installed/upgraded trigger's endpoint.</summary>
+    [Required, RegularExpression(KeyPattern, ErrorMessage = KeyMessage)]
+    public string Lifecycle { get; set; } = ForgeModuleKeys.Lifecycle;
+
+    /// <summary><c>POST /forge/uninstall</c>: the preUninstall module's endpoint.</summary>
+    [Required, RegularExpression(KeyPattern, ErrorMessage = KeyMessage)]
+    public string Uninstall { get; set; } = ForgeModuleKeys.Uninstall;
+
+    /// <summary><c>POST /forge/scheduled</c>: the scheduled trigger's endpoint.</summary>
+    [Required, RegularExpression(KeyPattern, ErrorMessage = KeyMessage)]
+    public string Scheduled { get; set; } = ForgeModuleKeys.Scheduled;
+
+    /// <summary><c>POST /forge/webhook</c>: the web trigger whose forwarder function calls the backend.</summary>
+    [Required, RegularExpression(KeyPattern, ErrorMessage = KeyMessage)]
+    public string Webhook { get; set; } = ForgeModuleKeys.Webhook;
+
+    /// <summary><c>/api/*</c>: the Custom UI resolver endpoint.</summary>
+    [Required, RegularExpression(KeyPattern, ErrorMessage = KeyMessage)]
+    public string Ui { get; set; } = ForgeModuleKeys.Ui;
+
+    /// <summary>The key the given route accepts.</summary>
+    public string KeyFor(ForgeRoute route) => route switch
+    {
+        ForgeRoute.Events => Events,
+        ForgeRoute.Lifecycle => Lifecycle,
+        ForgeRoute.Uninstall => Uninstall,
+        ForgeRoute.Scheduled => Scheduled,
+        ForgeRoute.Webhook => Webhook,
+        ForgeRoute.Ui => Ui,
+        _ => throw new ArgumentOutOfRangeException(nameof(route)),
+    };
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var keys = new[] { Events, Lifecycle, Uninstall, Scheduled, Webhook, Ui };
+        if (keys.Distinct(StringComparer.Ordinal).Count() != keys.Length)
+        {
+            yield return new ValidationResult("ForgeModules: every route needs its own module key; two routes name the same key.");
+        }
+    }
+}
+
+/// <summary>The Forge module a route belongs to; set on each endpoint with <see cref="ForgeModuleExtensions.ForForgeModule{T}"/>.</summary>
+public enum ForgeRoute
+{
+    Events,
+    Lifecycle,
+    Uninstall,
+    Scheduled,
+    Webhook,
+
+    /// <summary>The Custom UI: calls made by a signed-in user through invokeRemote.</summary>
+    Ui,
+}
+
+/// <summary>Endpoint metadata: which module's tokens the endpoint accepts.</summary>
+public sealed record ForgeModuleMetadata(ForgeRoute Route);
+
+public static class ForgeModuleExtensions
+{
+    /// <summary>Only tokens minted for this route's manifest module may call it (and a user only on the UI route).</summary>
+    public static TBuilder ForForgeModule<TBuilder>(this TBuilder builder, ForgeRoute route)
+        where TBuilder : IEndpointConventionBuilder
+        => builder.WithMetadata(new ForgeModuleMetadata(route));
+}

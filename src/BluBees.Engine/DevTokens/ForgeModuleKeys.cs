@@ -1,0 +1,53 @@
+namespace BluBees.Engine.DevTokens;
+
+/// <summary>
+/// The manifest module keys (forge-app/manifest.yml) whose Forge Invocation Tokens each backend route accepts, and
+/// which the development issuer puts into <c>app.module.key</c>. The backend reads the keys it enforces from
+/// configuration (<c>ForgeModules</c>); these are its defaults, and a test fails when they drift from the manifest.
+/// </summary>
+public static class ForgeModuleKeys
+{
+    /// <summary>The endpoint of the product-event trigger (<c>POST /forge/events</c>).</summary>
+    public const string Events = "events-endpoint";
+
+    /// <summary>The endpoint of the installed/upgraded lifecycle trigger (<c>POST /forge/lifecycle</c>).</summary>
+    public const string Lifecycle = "lifecycle-endpoint";
+
+    /// <summary>The endpoint of the preUninstall module (<c>POST /forge/uninstall</c>).</summary>
+    public const string Uninstall = "uninstall-endpoint";
+
+    /// <summary>The endpoint of the scheduled trigger (<c>POST /forge/scheduled</c>).</summary>
+    public const string Scheduled = "scheduled-endpoint";
+
+    /// <summary>The web trigger whose forwarder function calls <c>POST /forge/webhook</c> with invokeRemote.</summary>
+    public const string Webhook = "incoming-webhook";
+
+    /// <summary>The Custom UI resolver endpoint: every <c>/api/*</c> call comes through it.</summary>
+    public const string Ui = "ui-endpoint";
+
+    /// <summary>The module a development token for <paramref name="path"/> must name; <see cref="Ui"/> for anything else.</summary>
+    public static string ForPath(string path) => path.Split('?')[0].TrimEnd('/').ToLowerInvariant() switch
+    {
+        "/forge/events" => Events,
+        "/forge/lifecycle" => Lifecycle,
+        "/forge/uninstall" => Uninstall,
+        "/forge/scheduled" => Scheduled,
+        "/forge/webhook" => Webhook,
+        _ => Ui,
+    };
+
+    /// <summary>Backend modules (events, lifecycle, schedules, web triggers) run without a user: their tokens carry no principal.</summary>
+    public static bool IsBackendPath(string path) => path.StartsWith("/forge/", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The development module name a caller may pass (<c>events</c>, <c>ui</c>...) → its default key; null when unknown.</summary>
+    public static string? ForName(string? name) => name?.ToLowerInvariant() switch
+    {
+        null or "" or "ui" => Ui,
+        "events" => Events,
+        "lifecycle" => Lifecycle,
+        "uninstall" or "preuninstall" => Uninstall,
+        "scheduled" => Scheduled,
+        "webhook" => Webhook,
+        _ => null,
+    };
+}

@@ -1,0 +1,49 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+
+namespace BluBees.Api.Tests.ForgeContract;
+
+/// <summary>
+/// The development issuer (POST /dev/token) mints each route's own module, with a user only for /api: the local UI,
+/// the CLI and the end-to-end test keep working against routes that refuse other modules' tokens.
+/// </summary>
+public sealed class DevTokenRouteTests
+{
+    [Test]
+    public async Task Dev_tokens_open_exactly_the_route_they_are_minted_for()
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var backend = await BackendHost.StartAsync(issuer, new Dictionary<string, string?> { ["DevIssuer:Enabled"] = "true" });
+        var tenant = Samples.NewTenant();
+
+        async Task<string> MintAsync(object body)
+        {
+            using var response = await backend.Client.PostAsJsonAsync("/dev/token", body);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+            return (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
+        }
+
+        var ui = await MintAsync(new { tenantId = tenant, accountId = "dev-admin" });
+        var events = await MintAsync(new { tenantId = tenant, accountId = "dev-admin", path = "/forge/events" });
+        var uninstall = await MintAsync(new { tenantId = tenant, module = "uninstall" });
+
+        using var uiOnApi = await backend.SendWithTokenAsync(HttpMethod.Get, "/api/me", ui, withUserToken: false);
+        using var uiOnEvents = await backend.SendWithTokenAsync(HttpMethod.Post, "/forge/events", ui, Samples.Event("OPS-1", "x"), withUserToken: false);
+        using var eventsOnEvents = await backend.SendWithTokenAsync(HttpMethod.Post, "/forge/events", events, Samples.Event("OPS-2", "y"), withUserToken: false);
+        using var eventsOnApi = await backend.SendWithTokenAsync(HttpMethod.Get, "/api/me", events, withUserToken: false);
+        using var uninstallOnLifecycle = await backend.SendWithTokenAsync(HttpMethod.Post, "/forge/lifecycle", uninstall, new { eventType = "avi:forge:installed:app" }, withUserToken: false);
+        Assert.Multiple(() =>
+        {
+            Assert.That(uiOnApi.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(uiOnEvents.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+            Assert.That(eventsOnEvents.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), "a /forge/* dev token names no user even when one is asked for");
+            Assert.That(eventsOnApi.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+            Assert.That(uninstallOnLifecycle.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        });
+
+        using var unknown = await backend.Client.PostAsJsonAsync("/dev/token", new { tenantId = tenant, module = "everything" });
+        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+}

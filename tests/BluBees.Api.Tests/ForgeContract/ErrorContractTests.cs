@@ -1,0 +1,111 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BluBees.Api.Tests.ForgeContract;
+
+/// <summary>
+/// Every error answer is a ProblemDetails with content type <c>application/json</c> (invokeRemote in @forge/bridge loses
+/// the body of a non-2xx answer of any other type), including the framework's own 404/405 and the 500 of an unhandled
+/// exception; nothing answers an error with an empty body.
+/// </summary>
+public sealed class ErrorContractTests : BackendFixture
+{
+    private BackendHost _throwing = null!;
+
+    [OneTimeSetUp]
+    public async Task StartThrowingBackendAsync()
+        => _throwing = await BackendHost.StartAsync(Issuer, services: s => s.AddSingleton<IStartupFilter, ThrowAfterRouting>());
+
+    [OneTimeTearDown]
+    public async Task StopThrowingBackendAsync() => await _throwing.DisposeAsync();
+
+    private static async Task<JsonNode> AssertJsonProblemAsync(HttpResponseMessage response, int status, string what)
+    {
+        Assert.That((int)response.StatusCode, Is.EqualTo(status), what);
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"), what);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(problem["status"]!.GetValue<int>(), Is.EqualTo(status), what);
+            Assert.That(problem["title"]!.GetValue<string>(), Is.Not.Empty, what);
+            Assert.That(problem["detail"]!.GetValue<string>(), Is.Not.Empty, what);
+            Assert.That(problem["type"]!.GetValue<string>(), Does.StartWith("https://"), what);
+        });
+        return problem;
+    }
+
+    [Test]
+    public async Task Errors_of_every_kind_are_problem_details_sent_as_application_json()
+    {
+        var tenant = Samples.NewTenant();
+        var connectionId = await CreateConnectionAsync(tenant);
+        await CreateRuleAsync(tenant, Samples.Rule(connectionId));
+
+        using var malformed = await Backend.SendAsync(HttpMethod.Post, "/api/rules", tenant, "{broken");
+        using var invalid = await Backend.SendAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject { ["name"] = "" });
+        using var notJson = await Backend.SendWithTokenAsync(HttpMethod.Post, "/forge/events", Issuer.MintFor("/forge/events", tenant), "[]");
+        using var forbidden = await Backend.SendAsync(HttpMethod.Get, "/api/rules", tenant, accountId: "557058:user");
+        using var wrongModule = await Backend.SendWithTokenAsync(HttpMethod.Post, "/forge/lifecycle", Issuer.Mint(tenant), "{}");
+        using var unauthorized = await Backend.SendWithTokenAsync(HttpMethod.Get, "/api/rules", "nope");
+        using var notFound = await Backend.SendAsync(HttpMethod.Get, "/api/connections/conn_doesnotexist000000", tenant);
+        using var conflict = await Backend.SendAsync(HttpMethod.Delete, $"/api/connections/{connectionId}", tenant);
+
+        await AssertJsonProblemAsync(malformed, 400, "malformed JSON");
+        var validation = await AssertJsonProblemAsync(invalid, 400, "validation");
+        Assert.That(validation["errors"], Is.Not.Null, "validation problems name their fields");
+        await AssertJsonProblemAsync(notJson, 400, "an event that is not an object");
+        await AssertJsonProblemAsync(forbidden, 403, "non-admin");
+        await AssertJsonProblemAsync(wrongModule, 403, "wrong module");
+        await AssertJsonProblemAsync(unauthorized, 401, "bad token");
+        await AssertJsonProblemAsync(notFound, 404, "unknown id");
+        await AssertJsonProblemAsync(conflict, 409, "connection in use");
+    }
+
+    [Test]
+    public async Task Unknown_routes_and_wrong_methods_answer_problem_details_not_empty_bodies()
+    {
+        var tenant = Samples.NewTenant();
+        using var unknownApi = await Backend.SendAsync(HttpMethod.Get, "/api/no-such-thing", tenant);
+        using var unknownForge = await Backend.SendAsync(HttpMethod.Post, "/forge/no-such-thing", tenant, "{}");
+        using var unknownRoot = await Backend.SendAsync(HttpMethod.Get, "/nothing/here", tenant);
+        using var wrongMethod = await Backend.SendAsync(HttpMethod.Delete, "/api/me", tenant);
+        using var getOnForge = await Backend.SendAsync(HttpMethod.Get, "/forge/events", tenant);
+
+        await AssertJsonProblemAsync(unknownApi, 404, "unknown /api route");
+        await AssertJsonProblemAsync(unknownForge, 404, "unknown /forge route");
+        await AssertJsonProblemAsync(unknownRoot, 404, "unknown route");
+        await AssertJsonProblemAsync(wrongMethod, 405, "DELETE /api/me");
+        await AssertJsonProblemAsync(getOnForge, 405, "GET /forge/events");
+        Assert.That(wrongMethod.Content.Headers.Allow, Does.Contain("GET"));
+
+        using var noToken = await Backend.SendWithTokenAsync(HttpMethod.Get, "/api/no-such-thing", token: null);
+        await AssertJsonProblemAsync(noToken, 401, "an unknown route still needs a token");
+    }
+
+    [Test]
+    public async Task An_unhandled_exception_is_a_500_problem_in_json_that_quotes_nothing()
+    {
+        using var response = await _throwing.SendWithTokenAsync(HttpMethod.Get, ThrowAfterRouting.Path, Issuer.Mint(Samples.NewTenant()));
+        var problem = await AssertJsonProblemAsync(response, 500, "unhandled exception");
+        Assert.That(problem.ToJsonString(), Does.Not.Contain(ThrowAfterRouting.Canary));
+        Assert.That(_throwing.Logs.AllText, Does.Not.Contain(ThrowAfterRouting.Canary));
+    }
+
+    /// <summary>Adds, after the app's own pipeline, a middleware that throws for one path (reached when no route matches).</summary>
+    private sealed class ThrowAfterRouting : IStartupFilter
+    {
+        public const string Path = "/throw-for-the-test";
+        public const string Canary = "CANARY-exception-message";
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            next(app);
+            app.Use((HttpContext context, RequestDelegate rest) => context.Request.Path == Path ? throw new InvalidOperationException(Canary) : rest(context));
+        };
+    }
+}
