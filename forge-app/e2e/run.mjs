@@ -366,7 +366,7 @@ async function main() {
 
   await step('rule 2 on a created bug: the run lists the AI step failure in plain language with a fix', async () => {
     // The sink is not an AI provider: this shows the run log's explanation, not a classification.
-    const token = await devToken();
+    const token = await devToken('/forge/events');
     const bugKey = `BUG-${Number.parseInt(run.slice(4, 8), 16) % 9000 + 1}`;
     const res = await fetch(`${BACKEND}/forge/events`, {
       method: 'POST',
