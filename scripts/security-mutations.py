@@ -117,6 +117,13 @@ MUTATIONS = [
     ("API responses cacheable", "src/BluBees.Api/Infrastructure/SecurityHeaders.cs",
      'headers.CacheControl = "no-store";', 'headers.CacheControl = "private, max-age=60";',
      "FullyQualifiedName~TransportHygieneTests"),
+    ("SQLite secure_delete off (deleted rows stay in free pages)", "src/BluBees.Engine/Storage/SqliteStore.Erase.cs",
+     'internal const string SecureDeletePragma = "PRAGMA secure_delete = ON;";',
+     'internal const string SecureDeletePragma = "PRAGMA secure_delete = OFF;";',
+     "FullyQualifiedName~SqliteShreddingTests", "tests/BluBees.Engine.Tests"),
+    ("WAL not truncated after a tenant delete", "src/BluBees.Engine/Tenancy/TenantService.cs",
+     "await eraser.EraseResidueAsync(ct);", "await Task.CompletedTask;",
+     "FullyQualifiedName~SqliteShreddingTests", "tests/BluBees.Engine.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

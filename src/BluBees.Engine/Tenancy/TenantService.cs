@@ -55,6 +55,12 @@ public sealed class TenantService(IStore store, TenantKeyService keys, RuleCache
         keys.Evict(tenantId);
         rules.Clear();
         _known.TryRemove(tenantId, out _);
+        // The deleted rows (wrapped data key included) must not survive in the store's own files (SQLite's WAL).
+        if (store is IResidueEraser eraser)
+        {
+            await eraser.EraseResidueAsync(ct);
+        }
+
         return deleted;
     }
 
