@@ -124,6 +124,20 @@ MUTATIONS = [
     ("WAL not truncated after a tenant delete", "src/BluBees.Engine/Tenancy/TenantService.cs",
      "await eraser.EraseResidueAsync(ct);", "await Task.CompletedTask;",
      "FullyQualifiedName~SqliteShreddingTests", "tests/BluBees.Engine.Tests"),
+    ("retention purge disabled (expired rows stay on disk)", "src/BluBees.Engine/Storage/SqliteStore.Retention.cs",
+     "DELETE FROM items WHERE (pk, sk) IN (", "DELETE FROM items WHERE 0 AND (pk, sk) IN (",
+     "FullyQualifiedName~RetentionTests", "tests/BluBees.Engine.Tests"),
+    ("retire allowed while a tenant's data key uses the key", "src/BluBees.Cli/Operator/KeyRotation.cs",
+     ["if (await StillInUseAsync(ring, ct) is { Count: > 0 } first)", "if (await StillInUseAsync(ring, ct) is { Count: > 0 } second)"],
+     ["if (await StillInUseAsync(ring, ct) is { Count: > 1_000_000 } first)", "if (await StillInUseAsync(ring, ct) is { Count: > 1_000_000 } second)"],
+     "FullyQualifiedName~LiveKeyRotationTests.Retire_is_refused"),
+    ("new data keys wrapped under the in-memory current key (ring file not re-read)", "src/BluBees.Engine/Crypto/LocalKeyRing.cs",
+     "var id = CurrentKeyId;", "var id = _ring.Current;",
+     "FullyQualifiedName~KeyRingReloadTests", "tests/BluBees.Engine.Tests"),
+    ("data key stored without a directory entry (rotation never sees it)", "src/BluBees.Engine/Crypto/TenantKeyService.cs",
+     "        // Listed before the key exists: rotation and retiring iterate the directory, and must see every data key.\n        await Tenancy.TenantDirectory.EnsureListedAsync(_store, tenantId, ct);",
+     "",
+     "FullyQualifiedName~LiveKeyRotationTests.Retire_is_refused"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
