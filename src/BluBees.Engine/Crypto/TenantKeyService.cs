@@ -112,7 +112,7 @@ public sealed partial class TenantKeyService : IDisposable
 
         var stored = JsonSerializer.Deserialize<StoredDataKey>(item.Data, JsonDefaults.Options)!;
         // Keys stored before every key creation listed its tenant: list it now, or rotation would never see it.
-        await Tenancy.TenantDirectory.EnsureListedAsync(_store, tenantId, ct);
+        await Tenancy.TenantDirectory.EnsureListedWhileKeyExistsAsync(_store, tenantId, ct);
         try
         {
             return await _provider.DecryptDataKeyAsync(tenantId, new WrappedDataKey(stored.KeyId, Convert.FromBase64String(stored.Wrapped)), ct);

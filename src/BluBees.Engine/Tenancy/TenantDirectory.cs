@@ -16,12 +16,20 @@ public static class TenantDirectory
 
     public static string TenantIdOf(StoreItem entry) => StoredJson.Read<DirectoryEntry>(entry.Data).TenantId;
 
-    /// <summary>Lists the tenant when it is not listed yet (a read when it is).</summary>
-    public static async Task EnsureListedAsync(IStore store, string tenantId, CancellationToken ct)
+    /// <summary>Lists the tenant when it is not listed yet (a read when it is). True when it added the entry.</summary>
+    public static async Task<bool> EnsureListedAsync(IStore store, string tenantId, CancellationToken ct)
+        => await store.GetAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId), ct) is null
+            && await store.PutIfAbsentAsync(EntryFor(tenantId), ct);
+
+    /// <summary>
+    /// Lists a tenant whose data key was just read, unless an uninstall removed the key meanwhile: then the entry
+    /// just added is taken back, so that no trace of the uninstalled tenant (its id) stays in the directory.
+    /// </summary>
+    public static async Task EnsureListedWhileKeyExistsAsync(IStore store, string tenantId, CancellationToken ct)
     {
-        if (await store.GetAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId), ct) is null)
+        if (await EnsureListedAsync(store, tenantId, ct) && await store.GetAsync(Keys.Tenant(tenantId), Keys.DataKey, ct) is null)
         {
-            await store.PutIfAbsentAsync(EntryFor(tenantId), ct);
+            await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId), ct);
         }
     }
 
