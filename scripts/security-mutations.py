@@ -117,7 +117,6 @@ MUTATIONS = [
     ("API responses cacheable", "src/BluBees.Api/Infrastructure/SecurityHeaders.cs",
      'headers.CacheControl = "no-store";', 'headers.CacheControl = "private, max-age=60";',
      "FullyQualifiedName~TransportHygieneTests"),
-<<<<<<< HEAD
     ("string filter not charged by length", "src/BluBees.Engine/Templates/FilteredExpr.cs",
      "        ctx.ScanValue(input);\n", "",
      "FullyQualifiedName~WorkChargingTests", "tests/BluBees.Engine.Tests"),
@@ -139,7 +138,6 @@ MUTATIONS = [
     ("unreadable text (lone surrogate, invalid UTF-8) accepted in a body", "src/BluBees.Api/Infrastructure/JsonScan.cs",
      "_ = reader.GetString();", "_ = reader.ValueSpan.Length;",
      "FullyQualifiedName~BodyBatteryTests"),
-=======
     ("module key not checked on /forge/lifecycle", "src/BluBees.Api/Auth/ForgeCallerRequirement.cs",
      "if (module is null || !string.Equals(module, modules.Value.KeyFor(r), StringComparison.Ordinal))",
      "if (r != ForgeRoute.Lifecycle && (module is null || !string.Equals(module, modules.Value.KeyFor(r), StringComparison.Ordinal)))",
@@ -164,7 +162,27 @@ MUTATIONS = [
      "string.Join('\\n', TenantId, AccountId, TokenHash(UserToken), Permissions, IssueKey ?? string.Empty)",
      "string.Join('\\n', TenantId, AccountId, string.Empty, Permissions, IssueKey ?? string.Empty)",
      "FullyQualifiedName~IssuePermissionTests"),
->>>>>>> wip/auth
+    ("SQLite secure_delete off (deleted rows stay in free pages)", "src/BluBees.Engine/Storage/SqliteStore.Erase.cs",
+     'internal const string SecureDeletePragma = "PRAGMA secure_delete = ON;";',
+     'internal const string SecureDeletePragma = "PRAGMA secure_delete = OFF;";',
+     "FullyQualifiedName~SqliteShreddingTests", "tests/BluBees.Engine.Tests"),
+    ("WAL not truncated after a tenant delete", "src/BluBees.Engine/Tenancy/TenantService.cs",
+     "await eraser.EraseResidueAsync(ct);", "await Task.CompletedTask;",
+     "FullyQualifiedName~SqliteShreddingTests", "tests/BluBees.Engine.Tests"),
+    ("retention purge disabled (expired rows stay on disk)", "src/BluBees.Engine/Storage/SqliteStore.Retention.cs",
+     "DELETE FROM items WHERE (pk, sk) IN (", "DELETE FROM items WHERE 0 AND (pk, sk) IN (",
+     "FullyQualifiedName~RetentionTests", "tests/BluBees.Engine.Tests"),
+    ("retire allowed while a tenant's data key uses the key", "src/BluBees.Cli/Operator/KeyRotation.cs",
+     ["if (await StillInUseAsync(ring, ct) is { Count: > 0 } first)", "if (await StillInUseAsync(ring, ct) is { Count: > 0 } second)"],
+     ["if (await StillInUseAsync(ring, ct) is { Count: > 1_000_000 } first)", "if (await StillInUseAsync(ring, ct) is { Count: > 1_000_000 } second)"],
+     "FullyQualifiedName~LiveKeyRotationTests.Retire_is_refused"),
+    ("new data keys wrapped under the in-memory current key (ring file not re-read)", "src/BluBees.Engine/Crypto/LocalKeyRing.cs",
+     "var id = CurrentKeyId;", "var id = _ring.Current;",
+     "FullyQualifiedName~KeyRingReloadTests", "tests/BluBees.Engine.Tests"),
+    ("data key stored without a directory entry (rotation never sees it)", "src/BluBees.Engine/Crypto/TenantKeyService.cs",
+     "        // Listed before the key exists: rotation and retiring iterate the directory, and must see every data key.\n        await Tenancy.TenantDirectory.EnsureListedAsync(_store, tenantId, ct);",
+     "",
+     "FullyQualifiedName~LiveKeyRotationTests.Retire_is_refused"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

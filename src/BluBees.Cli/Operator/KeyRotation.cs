@@ -9,10 +9,21 @@ namespace BluBees.Cli.Operator;
 /// key (<c>Keys:KmsKeyId</c>) is the target and KMS re-wraps server-side (ReEncrypt). Then every tenant's data
 /// key is re-wrapped under the target, and every tenant's <c>KEY</c> item is read back to prove that none is
 /// wrapped by anything else. Only then does <c>--retire</c> drop the old local keys. Data keys do not change,
-/// so no secret has to be re-encrypted and running backends keep working.
+/// so no secret has to be re-encrypted and running backends keep working (they re-read the ring file before every
+/// wrap and on an unknown key id, see <see cref="LocalKeyRing"/>).
+/// <para>
+/// Retiring (<c>--retire</c>, or <c>blubees keys retire</c> on its own) refuses while any tenant's data key is
+/// wrapped by a key other than the ring's current one: it lists the directory partition afresh (a tenant created
+/// by a running backend during the rotation is included), checks every <c>KEY</c> item, waits a grace period (a
+/// backend that read the ring just before the rotation finishes writing and re-wraps within it), checks again,
+/// and only then removes the old keys.
+/// </para>
 /// </summary>
 internal sealed class KeyRotation(IServiceProvider services, TextWriter output)
 {
+    /// <summary>How long retiring waits between its two checks.</summary>
+    internal static TimeSpan RetireGrace { get; set; } = TimeSpan.FromSeconds(2);
+
     public async Task<int> RunAsync(bool retire, CancellationToken ct)
     {
         var options = services.GetRequiredService<IOptions<KeyOptions>>().Value;
@@ -68,23 +79,58 @@ internal sealed class KeyRotation(IServiceProvider services, TextWriter output)
         }
 
         output.WriteLine($"check: {wrapped} tenant data keys, all wrapped by {string.Join(" / ", expected)}; none by an old key");
-        if (retire)
-        {
-            Retire(ring);
-        }
-
-        return 0;
+        return retire ? await RetireAsync(ct) : 0;
     }
 
-    private void Retire(LocalKeyRing? ring)
+    /// <summary>Removes the old local keys, or refuses (exit 1) while any tenant's data key still uses one.</summary>
+    public async Task<int> RetireAsync(CancellationToken ct)
     {
-        if (ring is null)
+        var options = services.GetRequiredService<IOptions<KeyOptions>>().Value;
+        if (options.Provider != KeyProviderKind.LocalFile)
         {
-            output.WriteLine("--retire: KMS keeps its key material; disable or schedule deletion of a replaced KMS key yourself once this check has passed.");
-            return;
+            output.WriteLine("retire: KMS keeps its key material; disable or schedule deletion of a replaced KMS key yourself once the rotation check has passed.");
+            return 0;
+        }
+
+        var ring = services.GetRequiredService<LocalKeyRing>();
+        var time = services.GetRequiredService<TimeProvider>();
+        if (await StillInUseAsync(ring, ct) is { Count: > 0 } first)
+        {
+            return Refuse(first);
+        }
+
+        await Task.Delay(RetireGrace, time, ct);
+        if (await StillInUseAsync(ring, ct) is { Count: > 0 } second)
+        {
+            return Refuse(second);
         }
 
         var removed = ring.RetireOldKeys();
         output.WriteLine($"retired {removed} old local key(s); {ring.FilePath} now holds only {string.Join(", ", ring.KeyIds)}");
+        return 0;
+    }
+
+    private int Refuse(List<string> inUse)
+    {
+        output.WriteLine($"retire REFUSED: {inUse.Count} tenant data key(s) are wrapped by a key other than the current one: {string.Join(", ", inUse)}");
+        output.WriteLine("Nothing was retired. Run `blubees keys rotate` (without --retire) to re-wrap them, then retire.");
+        return 1;
+    }
+
+    /// <summary>Every tenant of the directory (listed now) whose data key is wrapped by a key other than the current one.</summary>
+    private async Task<List<string>> StillInUseAsync(LocalKeyRing ring, CancellationToken ct)
+    {
+        var keys = services.GetRequiredService<TenantKeyService>();
+        var current = ring.CurrentKeyId;
+        var inUse = new List<string>();
+        foreach (var tenant in await OperatorHost.TenantIdsAsync(services, ct))
+        {
+            if (await keys.WrappingKeyIdAsync(tenant, ct) is { } keyId && keyId != current)
+            {
+                inUse.Add($"{tenant} ({keyId})");
+            }
+        }
+
+        return inUse;
     }
 }

@@ -17,6 +17,9 @@ internal static class OperatorCommands
         blubees keys rotate [--retire] [--data-dir DIR]
             Local key ring: add a key, make it current, re-wrap every tenant's data key, verify; --retire then
             removes the old keys. KMS (Keys__Provider=Kms): re-wrap every tenant's data key under Keys__KmsKeyId.
+            A running backend picks the new key up without a restart.
+        blubees keys retire [--data-dir DIR]
+            Remove the old local keys; refused (exit 1) while any tenant's data key is still wrapped by one.
         blubees backup export --tenant ID --out FILE (--passphrase-env VAR | --key-file FILE) [--data-dir DIR]
             One tenant's configuration (connections with their secrets, webhooks, rules and all versions, settings),
             encrypted as a whole with a key derived from the passphrase. No runs, logs or pass-through data.
@@ -28,6 +31,11 @@ internal static class OperatorCommands
         """;
 
     public static Task<int> KeysRotateAsync(CliArgs cli) => KeysRotateAsync(cli, OperatorHost.Configuration(cli), Console.Out);
+
+    public static Task<int> KeysRetireAsync(CliArgs cli) => KeysRetireAsync(cli, OperatorHost.Configuration(cli), Console.Out);
+
+    public static Task<int> KeysRetireAsync(CliArgs cli, IConfiguration configuration, TextWriter output)
+        => RunAsync(cli, configuration, output, services => new KeyRotation(services, output).RetireAsync(CancellationToken.None));
 
     public static Task<int> BackupExportAsync(CliArgs cli) => BackupExportAsync(cli, OperatorHost.Configuration(cli), Console.Out);
 

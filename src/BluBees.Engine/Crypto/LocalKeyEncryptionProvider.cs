@@ -2,7 +2,10 @@ using System.Security.Cryptography;
 
 namespace BluBees.Engine.Crypto;
 
-/// <summary>Wraps tenant data keys with AES-256-GCM under the local key ring; AAD names the tenant.</summary>
+/// <summary>
+/// Wraps tenant data keys with AES-256-GCM under the local key ring; AAD names the tenant. Every wrap re-reads
+/// the ring file first (<see cref="LocalKeyRing.GetCurrentKey"/>), so a rotation by another process is honoured.
+/// </summary>
 public sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryptionProvider
 {
     public string CurrentKeyId => ring.CurrentKeyId;
@@ -10,8 +13,7 @@ public sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncrypti
     public Task<GeneratedDataKey> GenerateDataKeyAsync(string tenantId, CancellationToken ct)
     {
         var plaintext = RandomNumberGenerator.GetBytes(Aead.KeySize);
-        var keyId = ring.CurrentKeyId;
-        var kek = ring.GetKey(keyId);
+        var (keyId, kek) = ring.GetCurrentKey();
         try
         {
             return Task.FromResult(new GeneratedDataKey(plaintext, new WrappedDataKey(keyId, Aead.Seal(kek, plaintext, Aad(tenantId)))));
@@ -38,8 +40,7 @@ public sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncrypti
     public async Task<WrappedDataKey> ReWrapAsync(string tenantId, WrappedDataKey wrapped, CancellationToken ct)
     {
         var plaintext = await DecryptDataKeyAsync(tenantId, wrapped, ct);
-        var keyId = ring.CurrentKeyId;
-        var kek = ring.GetKey(keyId);
+        var (keyId, kek) = ring.GetCurrentKey();
         try
         {
             return new WrappedDataKey(keyId, Aead.Seal(kek, plaintext, Aad(tenantId)));

@@ -7,29 +7,78 @@ namespace BluBees.Engine.Crypto;
 /// <summary>
 /// The embedded default's key-encryption keys: a JSON key ring file, mode 0600, created on first use.
 /// Rotation adds a key and makes it current; retiring removes old keys once nothing uses them.
+/// <para>
+/// The operator rotates with <c>blubees keys rotate</c> in another process while the backend runs, so the file is
+/// the truth, not this instance's memory: <see cref="CurrentKeyId"/> (asked before every wrap) re-reads the file,
+/// and <see cref="GetKey"/> re-reads it when asked for a key id it does not hold (a data key re-wrapped under a
+/// newer key). Writers replace the file atomically (temp file + rename), so a reader sees the old or the new
+/// ring, never half of one. A ring file that cannot be read keeps the last good ring for unwrapping, but nothing
+/// is wrapped under a key that the file may no longer name as current.
+/// </para>
 /// </summary>
 public sealed class LocalKeyRing
 {
     private readonly string _path;
     private readonly Lock _gate = new();
     private RingFile _ring;
+    private (DateTime Written, long Length) _stamp;
 
     public LocalKeyRing(string path)
     {
         _path = Path.GetFullPath(path);
         _ring = LoadOrCreate(_path);
+        _stamp = Stamp(_path);
     }
 
     public string FilePath => _path;
 
-    public string CurrentKeyId => _ring.Current;
+    /// <summary>The key new data keys are wrapped under, as the file names it now (re-read on every call).</summary>
+    public string CurrentKeyId
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (!TryReload(force: true))
+                {
+                    throw new CryptographicException("The local key ring file cannot be read; nothing is wrapped until it can.");
+                }
 
-    public IReadOnlyCollection<string> KeyIds => _ring.Keys.Keys;
+                return _ring.Current;
+            }
+        }
+    }
+
+    public IReadOnlyCollection<string> KeyIds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                TryReload(force: true);
+                return _ring.Keys.Keys.ToArray();
+            }
+        }
+    }
+
+    /// <summary>The current key id and its key material, read together so that they cannot disagree.</summary>
+    public (string KeyId, byte[] Key) GetCurrentKey()
+    {
+        lock (_gate)
+        {
+            var id = CurrentKeyId;
+            return (id, Convert.FromBase64String(_ring.Keys[id]));
+        }
+    }
 
     public byte[] GetKey(string keyId)
     {
         lock (_gate)
         {
+            // The file changed (rotated, retired) or the id is unknown here (rotated since this process read it):
+            // read it again. A key the file no longer holds stops working now, not at the next restart.
+            TryReload(force: !_ring.Keys.ContainsKey(keyId));
+
             if (!_ring.Keys.TryGetValue(keyId, out var encoded))
             {
                 throw new CryptographicException($"Key-encryption key '{keyId}' is not in the local key ring.");
@@ -39,16 +88,42 @@ public sealed class LocalKeyRing
         }
     }
 
+    /// <summary>
+    /// Reads the file again when it changed since the last read (modification time or length), or always when
+    /// <paramref name="force"/>. False (keeping the last good ring) when it is missing or unreadable.
+    /// </summary>
+    private bool TryReload(bool force)
+    {
+        try
+        {
+            var stamp = Stamp(_path);
+            if (!force && stamp == _stamp)
+            {
+                return true;
+            }
+
+            _ring = Read(_path);
+            _stamp = stamp;
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException or FormatException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Adds a fresh key and makes it current. Returns its id.</summary>
     public string AddAndActivate()
     {
         lock (_gate)
         {
+            TryReload(force: true);
             var key = RandomNumberGenerator.GetBytes(Aead.KeySize);
             var id = IdOf(key);
             var keys = new Dictionary<string, string>(_ring.Keys) { [id] = Convert.ToBase64String(key) };
             _ring = new RingFile(id, keys);
             Save(_path, _ring);
+            _stamp = Stamp(_path);
             return id;
         }
     }
@@ -58,9 +133,11 @@ public sealed class LocalKeyRing
     {
         lock (_gate)
         {
+            TryReload(force: true);
             var removed = _ring.Keys.Count - 1;
             _ring = new RingFile(_ring.Current, new Dictionary<string, string> { [_ring.Current] = _ring.Keys[_ring.Current] });
             Save(_path, _ring);
+            _stamp = Stamp(_path);
             return removed;
         }
     }
@@ -69,14 +146,7 @@ public sealed class LocalKeyRing
     {
         if (File.Exists(path))
         {
-            var ring = JsonSerializer.Deserialize<RingFile>(File.ReadAllText(path))
-                ?? throw new InvalidOperationException($"Key ring file '{path}' is empty.");
-            if (!ring.Keys.ContainsKey(ring.Current))
-            {
-                throw new InvalidOperationException($"Key ring file '{path}' names a current key it does not hold.");
-            }
-
-            return ring;
+            return Read(path);
         }
 
         var key = RandomNumberGenerator.GetBytes(Aead.KeySize);
@@ -84,6 +154,24 @@ public sealed class LocalKeyRing
         var created = new RingFile(id, new Dictionary<string, string> { [id] = Convert.ToBase64String(key) });
         Save(path, created);
         return created;
+    }
+
+    private static (DateTime Written, long Length) Stamp(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? (info.LastWriteTimeUtc, info.Length) : throw new FileNotFoundException("The key ring file is missing.", path);
+    }
+
+    private static RingFile Read(string path)
+    {
+        var ring = JsonSerializer.Deserialize<RingFile>(File.ReadAllText(path))
+            ?? throw new InvalidOperationException($"Key ring file '{path}' is empty.");
+        if (ring.Current is null || ring.Keys is null || !ring.Keys.ContainsKey(ring.Current))
+        {
+            throw new InvalidOperationException($"Key ring file '{path}' names a current key it does not hold.");
+        }
+
+        return ring;
     }
 
     private static void Save(string path, RingFile ring)

@@ -1,14 +1,21 @@
 using System.Security.Cryptography;
 using System.Text;
+using BluBees.Engine.Observability;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BluBees.Engine.Crypto;
 
 /// <summary>
 /// Encrypts secrets (connection credentials, queue messages) under the tenant's data key with AES-256-GCM.
 /// AAD = purpose + tenant + record id, so a ciphertext copied to another tenant or record does not open.
+/// A secret that does not decrypt is logged at error level (tenant, record id, a closed reason; never the
+/// ciphertext or the exception text) and counted (<see cref="BluBeesMetrics.DecryptFailure"/>).
 /// </summary>
-public sealed class SecretCipher(TenantKeyService keys)
+public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCipher>? logger = null, BluBeesMetrics? metrics = null)
 {
+    private readonly ILogger _logger = logger ?? NullLogger<SecretCipher>.Instance;
+
     private const string Prefix = "v1.";
 
     public async Task<string> EncryptAsync(string tenantId, string recordId, string plaintext, CancellationToken ct)
@@ -33,10 +40,11 @@ public sealed class SecretCipher(TenantKeyService keys)
     {
         if (!ciphertext.StartsWith(Prefix, StringComparison.Ordinal))
         {
-            throw new CryptographicException("Unknown secret format.");
+            throw Failed(tenantId, recordId, "unknown_format", "Unknown secret format.");
         }
 
-        var key = await keys.GetExistingAsync(tenantId, ct) ?? throw new CryptographicException("The tenant has no data key.");
+        // An unwrap failure is logged and counted by the key service itself.
+        var key = await keys.GetExistingAsync(tenantId, ct) ?? throw Failed(tenantId, recordId, "no_data_key", "The tenant has no data key.");
         byte[] sealedBytes;
         try
         {
@@ -44,10 +52,19 @@ public sealed class SecretCipher(TenantKeyService keys)
         }
         catch (FormatException)
         {
-            throw new CryptographicException("Malformed secret ciphertext.");
+            throw Failed(tenantId, recordId, "malformed", "Malformed secret ciphertext.");
         }
 
-        var plaintext = Aead.Open(key, sealedBytes, Aad(tenantId, recordId));
+        byte[] plaintext;
+        try
+        {
+            plaintext = Aead.Open(key, sealedBytes, Aad(tenantId, recordId));
+        }
+        catch (CryptographicException)
+        {
+            throw Failed(tenantId, recordId, "authentication_failed", "The secret did not authenticate under the tenant's data key.");
+        }
+
         try
         {
             return Encoding.UTF8.GetString(plaintext);
@@ -57,6 +74,16 @@ public sealed class SecretCipher(TenantKeyService keys)
             CryptographicOperations.ZeroMemory(plaintext);
         }
     }
+
+    private CryptographicException Failed(string tenantId, string recordId, string reason, string message)
+    {
+        SecretDecryptFailed(_logger, tenantId, recordId, reason);
+        metrics?.DecryptFailure("secret");
+        return new CryptographicException(message);
+    }
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "A secret of tenant {TenantId} (record {RecordId}) did not decrypt: {Reason}")]
+    private static partial void SecretDecryptFailed(ILogger logger, string tenantId, string recordId, string reason);
 
     private static string Aad(string tenantId, string recordId) => "blubees/secret/v1|" + tenantId + "|" + recordId;
 }

@@ -1,7 +1,11 @@
 using System.Text.Json;
 using BluBees.Engine.Json;
 using BluBees.Engine.Storage;
+using System.Security.Cryptography;
+using BluBees.Engine.Observability;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Crypto;
@@ -10,16 +14,20 @@ namespace BluBees.Engine.Crypto;
 /// Owns each tenant's data key: created on first need, stored wrapped, unwrapped just in time and kept in a
 /// bounded, short-lived memory cache. Deleting the stored key crypto-shreds everything it protected.
 /// </summary>
-public sealed class TenantKeyService : IDisposable
+public sealed partial class TenantKeyService : IDisposable
 {
     private readonly IStore _store;
     private readonly IKeyEncryptionProvider _provider;
     private readonly TimeProvider _time;
     private readonly KeyOptions _options;
     private readonly MemoryCache _cache;
+    private readonly ILogger _logger;
+    private readonly BluBeesMetrics? _metrics;
 
-    public TenantKeyService(IStore store, IKeyEncryptionProvider provider, TimeProvider time, IOptions<KeyOptions> options)
+    public TenantKeyService(IStore store, IKeyEncryptionProvider provider, TimeProvider time, IOptions<KeyOptions> options, ILogger<TenantKeyService>? logger = null, BluBeesMetrics? metrics = null)
     {
+        _logger = logger ?? NullLogger<TenantKeyService>.Instance;
+        _metrics = metrics;
         _store = store;
         _provider = provider;
         _time = time;
@@ -103,22 +111,53 @@ public sealed class TenantKeyService : IDisposable
         }
 
         var stored = JsonSerializer.Deserialize<StoredDataKey>(item.Data, JsonDefaults.Options)!;
-        return await _provider.DecryptDataKeyAsync(tenantId, new WrappedDataKey(stored.KeyId, Convert.FromBase64String(stored.Wrapped)), ct);
+        // Keys stored before every key creation listed its tenant: list it now, or rotation would never see it.
+        await Tenancy.TenantDirectory.EnsureListedWhileKeyExistsAsync(_store, tenantId, ct);
+        try
+        {
+            return await _provider.DecryptDataKeyAsync(tenantId, new WrappedDataKey(stored.KeyId, Convert.FromBase64String(stored.Wrapped)), ct);
+        }
+        catch (Exception ex) when (ex is CryptographicException or FormatException)
+        {
+            // The exception text is not logged: only the closed facts (which tenant, which key id).
+            DataKeyUnwrapFailed(_logger, tenantId, stored.KeyId);
+            _metrics?.DecryptFailure("data_key");
+            throw ex as CryptographicException ?? new CryptographicException("Malformed wrapped data key.");
+        }
     }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "The data key of tenant {TenantId} did not unwrap under key-encryption key {KeyId}: its secrets are unavailable until the key provider holds that key")]
+    private static partial void DataKeyUnwrapFailed(ILogger logger, string tenantId, string keyId);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "The data key of tenant {TenantId} was wrapped under {KeyId} while {CurrentKeyId} became current; re-wrapped")]
+    private static partial void WrappedDuringRotation(ILogger logger, string tenantId, string keyId, string currentKeyId);
 
     private async Task<byte[]> CreateAsync(string tenantId, CancellationToken ct)
     {
+        // Listed before the key exists: rotation and retiring iterate the directory, and must see every data key.
+        await Tenancy.TenantDirectory.EnsureListedAsync(_store, tenantId, ct);
         var generated = await _provider.GenerateDataKeyAsync(tenantId, ct);
         var stored = new StoredDataKey(generated.Wrapped.KeyId, Convert.ToBase64String(generated.Wrapped.Ciphertext), _time.GetUtcNow());
         var item = new StoreItem(Keys.Tenant(tenantId), Keys.DataKey, JsonSerializer.Serialize(stored, JsonDefaults.Options));
         if (await _store.PutIfAbsentAsync(item, ct))
         {
+            // A rotation may have made another key current between the wrap and the write: re-wrap now, while
+            // the old key is still in the ring, so that retiring it cannot strand this tenant.
+            if (_provider.CurrentKeyId is var current && current != generated.Wrapped.KeyId && !IsKmsAlias(generated.Wrapped.KeyId, current))
+            {
+                WrappedDuringRotation(_logger, tenantId, generated.Wrapped.KeyId, current);
+                await ReWrapAsync(tenantId, ct);
+            }
+
             return generated.Plaintext;
         }
 
         // Another worker created it first: use theirs so that every secret is under one key.
         return await LoadAsync(tenantId, ct) ?? throw new InvalidOperationException("Tenant data key vanished during creation.");
     }
+
+    // KMS names the same key by alias, id or ARN; only the local ring's ids are compared exactly.
+    private static bool IsKmsAlias(string wrappedKeyId, string currentKeyId) => !wrappedKeyId.StartsWith("local-", StringComparison.Ordinal) || !currentKeyId.StartsWith("local-", StringComparison.Ordinal);
 
     public void Dispose() => _cache.Dispose();
 }

@@ -3,6 +3,7 @@ using BluBees.Engine.Connections.OAuth;
 using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Crypto;
 using BluBees.Engine.Egress;
+using BluBees.Engine.Retention;
 using BluBees.Engine.Observability;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
@@ -27,6 +28,7 @@ public static class EngineServiceCollectionExtensions
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IStore, SqliteStore>();
+        services.AddBluBeesRetention(configuration);
         return services;
     }
 

@@ -4,7 +4,12 @@ using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Runs;
 
-/// <summary>Writes and reads run records, tenant-partitioned, newest first, with retention enforced on read.</summary>
+/// <summary>
+/// Writes and reads run records, tenant-partitioned, newest first. Retention is fixed when a run is written: its
+/// items carry an absolute expiry (start + <c>Runs:RetentionDays</c> at that time) and every read hides what has
+/// passed it (the store filters on the stored expiry). Reads never compare against the current setting, so
+/// changing it only affects runs written afterwards and can never bring an expired run back.
+/// </summary>
 public sealed class RunStore(IStore store, TimeProvider time, IOptions<RunOptions> options)
 {
     private TimeSpan Retention => TimeSpan.FromDays(options.Value.RetentionDays);
@@ -12,7 +17,10 @@ public sealed class RunStore(IStore store, TimeProvider time, IOptions<RunOption
     public async Task WriteAsync(string tenantId, RunRecord run, CancellationToken ct)
     {
         var pk = Keys.Tenant(tenantId);
-        var expires = run.StartedAt.Add(Retention).ToUnixTimeSeconds();
+        // Anchored on the start (stable across the run's rewrites), never later than now: a skewed start time
+        // cannot extend retention.
+        var now = time.GetUtcNow();
+        var expires = (run.StartedAt < now ? run.StartedAt : now).Add(Retention).ToUnixTimeSeconds();
         await store.PutAsync(new StoreItem(pk, Keys.Run(run.Id), StoredJson.Write(run), expires), ct);
         if (run.IssueKey is { Length: > 0 and <= 100 } issueKey)
         {
@@ -30,26 +38,23 @@ public sealed class RunStore(IStore store, TimeProvider time, IOptions<RunOption
         }
 
         var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.Run(runId), ct);
-        var run = item is null ? null : StoredJson.Read<RunRecord>(item.Data);
-        return run is not null && run.StartedAt >= Oldest ? run : null;
+        return item is null ? null : StoredJson.Read<RunRecord>(item.Data);
     }
 
     public async Task<LastRun?> LastRunAsync(string tenantId, string ruleId, CancellationToken ct)
     {
         var item = await store.GetAsync(Keys.Tenant(tenantId), LastRunKey(ruleId), ct);
-        var last = item is null ? null : StoredJson.Read<LastRun>(item.Data);
-        return last is not null && last.StartedAt >= Oldest ? last : null;
+        return item is null ? null : StoredJson.Read<LastRun>(item.Data);
     }
 
     /// <summary>Lists runs newest first. Filters apply while paging, so a page may hold fewer than the limit.</summary>
     public async Task<(IReadOnlyList<RunRecord> Items, string? NextCursor)> ListAsync(string tenantId, RunFilter filter, CancellationToken ct)
     {
-        var from = filter.From is { } f && f > Oldest ? f : Oldest;
         var request = new QueryRequest(Keys.Tenant(tenantId), Keys.RunPrefix)
         {
             Descending = true,
             Limit = filter.Limit,
-            SkFrom = Keys.Run(Ids.RunIdLowerBound(from)),
+            SkFrom = filter.From is { } from ? Keys.Run(Ids.RunIdLowerBound(from)) : null,
             SkTo = filter.To is { } to ? Keys.Run(Ids.RunIdLowerBound(to.AddMilliseconds(1))) : null,
             StartAfter = filter.Cursor is null ? null : Keys.Run(filter.Cursor),
         };
@@ -85,8 +90,6 @@ public sealed class RunStore(IStore store, TimeProvider time, IOptions<RunOption
 
         return runs;
     }
-
-    private DateTimeOffset Oldest => time.GetUtcNow() - Retention;
 
     private static string LastRunKey(string ruleId) => "LASTRUN#" + ruleId;
 

@@ -7,7 +7,7 @@ namespace BluBees.Engine.Storage;
 /// The embedded default: one SQLite file in WAL mode, one table mirroring the DynamoDB layout.
 /// Expired items are filtered on every read, exactly like the DynamoDB store.
 /// </summary>
-internal sealed class SqliteStore : IStore
+internal sealed partial class SqliteStore : IStore
 {
     private const string Columns = "pk, sk, data, expires_at, revision";
     private readonly string _connectionString;
@@ -42,7 +42,9 @@ internal sealed class SqliteStore : IStore
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
+        // auto_vacuum only takes effect on a new file (before the first table); see SqliteStore.Retention.cs.
         command.CommandText = """
+            PRAGMA auto_vacuum = INCREMENTAL;
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = NORMAL;
             CREATE TABLE IF NOT EXISTS items (
@@ -53,6 +55,7 @@ internal sealed class SqliteStore : IStore
                 revision INTEGER NOT NULL,
                 PRIMARY KEY (pk, sk)
             ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS items_expires_at ON items (expires_at) WHERE expires_at IS NOT NULL;
             """;
         command.ExecuteNonQuery();
         foreach (var file in new[] { DatabasePath, DatabasePath + "-wal", DatabasePath + "-shm" })
@@ -69,7 +72,7 @@ internal sealed class SqliteStore : IStore
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout = 5000;";
+        pragma.CommandText = "PRAGMA busy_timeout = 5000; " + SecureDeletePragma;
         pragma.ExecuteNonQuery();
         return connection;
     }

@@ -25,7 +25,7 @@ public sealed class TenantService(IStore store, TenantKeyService keys, RuleCache
         var now = time.GetUtcNow();
         var record = new TenantRecord(tenant.TenantId, tenant.CloudId, now, now);
         await store.PutIfAbsentAsync(new StoreItem(Keys.Tenant(tenant.TenantId), Keys.TenantMeta, StoredJson.Write(record)), ct);
-        await store.PutIfAbsentAsync(new StoreItem(Keys.DirectoryPk, Keys.DirectoryEntry(tenant.TenantId), StoredJson.Write(new DirectoryEntry(tenant.TenantId))), ct);
+        await store.PutIfAbsentAsync(TenantDirectory.EntryFor(tenant.TenantId), ct);
         _known.TryAdd(tenant.TenantId, true);
     }
 
@@ -55,6 +55,12 @@ public sealed class TenantService(IStore store, TenantKeyService keys, RuleCache
         keys.Evict(tenantId);
         rules.Clear();
         _known.TryRemove(tenantId, out _);
+        // The deleted rows (wrapped data key included) must not survive in the store's own files (SQLite's WAL).
+        if (store is IResidueEraser eraser)
+        {
+            await eraser.EraseResidueAsync(ct);
+        }
+
         return deleted;
     }
 
@@ -67,13 +73,11 @@ public sealed class TenantService(IStore store, TenantKeyService keys, RuleCache
             var page = await store.QueryAsync(new QueryRequest(Keys.DirectoryPk, "T#") { Limit = 500, StartAfter = cursor }, ct);
             foreach (var item in page.Items)
             {
-                yield return StoredJson.Read<DirectoryEntry>(item.Data).TenantId;
+                yield return TenantDirectory.TenantIdOf(item);
             }
 
             cursor = page.NextCursor;
         }
         while (cursor is not null);
     }
-
-    private sealed record DirectoryEntry(string TenantId);
 }

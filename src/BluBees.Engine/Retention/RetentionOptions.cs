@@ -1,0 +1,17 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BluBees.Engine.Retention;
+
+/// <summary>Configuration section <c>Retention</c>: how the embedded store deletes expired items.</summary>
+public sealed class RetentionOptions
+{
+    public const string Section = "Retention";
+
+    /// <summary>Time between two purges of expired items (the first runs at start).</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Items deleted per transaction; writers wait at most one batch.</summary>
+    [Range(10, 10_000)]
+    public int BatchSize { get; set; } = 500;
+}

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BluBees.Engine.Retention;
+
+public static class RetentionServiceCollectionExtensions
+{
+    /// <summary>The scheduled purge of expired items (embedded store only) and its validated options.</summary>
+    public static IServiceCollection AddBluBeesRetention(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<RetentionService>();
+        return services;
+    }
+}

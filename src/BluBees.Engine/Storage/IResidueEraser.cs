@@ -1,0 +1,15 @@
+namespace BluBees.Engine.Storage;
+
+/// <summary>
+/// A store whose deletes can leave old copies of deleted items behind (SQLite: stale frames in the <c>-wal</c>
+/// file) implements this so that tenant deletion can wipe them. DynamoDB has nothing of the kind to wipe here
+/// (what its backups keep is stated in docs/security.md).
+/// </summary>
+public interface IResidueEraser
+{
+    /// <summary>
+    /// Makes every earlier delete unrecoverable from the store's own files. Returns false when it could not
+    /// finish now (another connection held an old snapshot); the store retries on its next purge and on close.
+    /// </summary>
+    Task<bool> EraseResidueAsync(CancellationToken ct);
+}

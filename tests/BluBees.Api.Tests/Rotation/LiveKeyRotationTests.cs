@@ -1,0 +1,275 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+using BluBees.Cli;
+using BluBees.Cli.Operator;
+using BluBees.Engine.Common;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Tenancy;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using StorageKeys = BluBees.Engine.Storage.Keys;
+
+namespace BluBees.Api.Tests.Rotation;
+
+/// <summary>
+/// <c>blubees keys rotate [--retire]</c> and <c>blubees keys retire</c> against a running backend (Kestrel on
+/// loopback, fake clock) with events flowing: runs keep succeeding after the data-key cache expires, retiring is
+/// refused while a tenant's data key still uses the old key, and a tenant created after a rotation is wrapped by
+/// the new current key and keeps its secrets across a restart.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class LiveKeyRotationTests
+{
+    private static readonly TimeSpan PastCacheTtl = new KeyOptions().DataKeyCacheTtl + TimeSpan.FromMinutes(1);
+    private TestIssuer _issuer = null!;
+    private ThirdPartyApi _thirdParty = null!;
+    private string _dataDirectory = null!;
+    private FakeTimeProvider _clock = null!;
+    private readonly List<BackendHost> _backends = [];
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _issuer = await TestIssuer.StartAsync();
+        _thirdParty = await ThirdPartyApi.StartAsync();
+        KeyRotation.RetireGrace = TimeSpan.FromMilliseconds(200);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        KeyRotation.RetireGrace = TimeSpan.FromSeconds(2);
+        await _thirdParty.DisposeAsync();
+        await _issuer.DisposeAsync();
+    }
+
+    [SetUp]
+    public void NewDirectory()
+    {
+        _dataDirectory = Path.Combine(Path.GetTempPath(), "blubees-live-rotation-" + Guid.NewGuid().ToString("N"));
+        _clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+    }
+
+    [TearDown]
+    public async Task StopBackendsAsync()
+    {
+        foreach (var backend in _backends)
+        {
+            await backend.DisposeAsync();
+        }
+
+        _backends.Clear();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
+
+    private async Task<BackendHost> StartBackendAsync()
+    {
+        var backend = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dataDirectory }, s => s.AddSingleton<TimeProvider>(_clock));
+        _backends.Add(backend);
+        return backend;
+    }
+
+    private IConfiguration OperatorConfiguration()
+        => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dataDirectory }).Build();
+
+    private async Task<(int Exit, string Output)> CliAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        var cli = new CliArgs(args);
+        var exit = args[1] == "retire"
+            ? await OperatorCommands.KeysRetireAsync(cli, OperatorConfiguration(), output)
+            : await OperatorCommands.KeysRotateAsync(cli, OperatorConfiguration(), output);
+        return (exit, output.ToString());
+    }
+
+    private string RingFile => Path.Combine(_dataDirectory, "keyring.json");
+
+    private string CurrentKeyInFile() => (string)JsonNode.Parse(File.ReadAllText(RingFile))!["current"]!;
+
+    private IReadOnlyCollection<string> KeysInFile() => JsonNode.Parse(File.ReadAllText(RingFile))!["keys"]!.AsObject().Select(p => p.Key).ToArray();
+
+    private static async Task<string> WrappingKeyAsync(BackendHost backend, string tenant)
+    {
+        var item = await backend.Services.GetRequiredService<IStore>().GetAsync(StorageKeys.Tenant(tenant), StorageKeys.DataKey, default);
+        return StoredJson.Read<StoredDataKey>(item!.Data).KeyId;
+    }
+
+    /// <summary>A tenant with a bearer connection holding <paramref name="secret"/> and one rule calling it.</summary>
+    private async Task SetUpTenantAsync(BackendHost backend, string tenant, string secret)
+    {
+        var connection = await backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, secret), 201);
+        await backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(connection["id"]!.GetValue<string>()), 201);
+    }
+
+    /// <summary>Sends one event and waits for its run; the third party must have received the tenant's secret.</summary>
+    private async Task AssertEventRunsAsync(BackendHost backend, string tenant, string secret, string issueKey)
+    {
+        var before = (await RunsAsync(backend, tenant)).Count;
+        var received = _thirdParty.Received.Count;
+        using var accepted = await backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event(issueKey, "Summary " + issueKey));
+        Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        var runs = await Waits.UntilAsync(() => RunsAsync(backend, tenant), r => r.Count > before);
+        var newest = runs.First(r => r["issueKey"]!.GetValue<string>() == issueKey);
+        Assert.That(newest["status"]!.GetValue<string>(), Is.EqualTo("succeeded"), newest.ToJsonString() + "\n" + string.Join('\n', backend.Logs.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Warning", StringComparison.Ordinal))));
+        var call = (await _thirdParty.WaitForAsync(received + 1)).Last(r => r.Path.EndsWith(issueKey, StringComparison.Ordinal));
+        Assert.That(call.Headers["Authorization"], Is.EqualTo("Bearer " + secret));
+    }
+
+    private static async Task<List<JsonNode>> RunsAsync(BackendHost backend, string tenant)
+        => (await backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant))["items"]!.AsArray().Select(n => n!).ToList();
+
+    [Test]
+    public async Task Runs_keep_succeeding_after_a_rotation_once_the_data_key_cache_has_expired()
+    {
+        var backend = await StartBackendAsync();
+        var tenant = Samples.NewTenant();
+        var secret = Samples.Canary("secret");
+        await SetUpTenantAsync(backend, tenant, secret);
+        await AssertEventRunsAsync(backend, tenant, secret, "OPS-1");
+        var oldKey = CurrentKeyInFile();
+
+        var (exit, output) = await CliAsync("keys", "rotate");
+        Assert.That(exit, Is.Zero, output);
+        Assert.That(await WrappingKeyAsync(backend, tenant), Is.Not.EqualTo(oldKey));
+
+        _clock.Advance(PastCacheTtl);
+        await AssertEventRunsAsync(backend, tenant, secret, "OPS-2");
+        _clock.Advance(PastCacheTtl);
+        await AssertEventRunsAsync(backend, tenant, secret, "OPS-3");
+        Assert.That(backend.Logs.AllText, Does.Not.Contain("did not unwrap").And.Not.Contain("did not decrypt"));
+    }
+
+    [Test]
+    public async Task Runs_keep_succeeding_after_rotate_with_retire_removed_the_key_the_backend_had_loaded()
+    {
+        var backend = await StartBackendAsync();
+        var tenant = Samples.NewTenant();
+        var secret = Samples.Canary("secret");
+        await SetUpTenantAsync(backend, tenant, secret);
+        await AssertEventRunsAsync(backend, tenant, secret, "OPS-10");
+        var oldKey = CurrentKeyInFile();
+
+        var (exit, output) = await CliAsync("keys", "rotate", "--retire");
+        Assert.That(exit, Is.Zero, output);
+        Assert.That(KeysInFile(), Does.Not.Contain(oldKey));
+
+        for (var i = 11; i < 14; i++)
+        {
+            _clock.Advance(PastCacheTtl);
+            await AssertEventRunsAsync(backend, tenant, secret, "OPS-" + i);
+        }
+    }
+
+    [Test]
+    public async Task Retire_is_refused_while_a_tenant_data_key_is_still_wrapped_by_the_old_key()
+    {
+        var backend = await StartBackendAsync();
+        var early = Samples.NewTenant();
+        var earlySecret = Samples.Canary("secret");
+        await SetUpTenantAsync(backend, early, earlySecret);
+        var oldKey = CurrentKeyInFile();
+        // A writer that read the ring before the rotation (a second backend, a slow one): it still wraps under the old key.
+        var staleRing = Path.Combine(_dataDirectory, "stale-ring.json");
+        File.Copy(RingFile, staleRing);
+
+        var (rotated, rotateOutput) = await CliAsync("keys", "rotate");
+        Assert.That(rotated, Is.Zero, rotateOutput);
+        Assert.That(await WrappingKeyAsync(backend, early), Is.Not.EqualTo(oldKey), "a tenant known only through the admin API (no event yet) is listed and re-wrapped:\n" + rotateOutput);
+        var straggler = Samples.NewTenant();
+        var store = backend.Services.GetRequiredService<IStore>();
+        var rules = new BluBees.Engine.Rules.RuleCache();
+        using (var staleKeys = new TenantKeyService(store, new LocalKeyEncryptionProvider(new LocalKeyRing(staleRing)), _clock, Options.Create(new KeyOptions())))
+        {
+            await new TenantService(store, staleKeys, rules, _clock).InstallAsync(new TenantContext(straggler, null, null), default);
+        }
+
+        rules.Dispose();
+        Assert.That(await WrappingKeyAsync(backend, straggler), Is.EqualTo(oldKey));
+
+        var (retired, retireOutput) = await CliAsync("keys", "retire");
+
+        Assert.That(retired, Is.EqualTo(1), retireOutput);
+        Assert.That(retireOutput, Does.Contain("REFUSED").And.Contain(straggler).And.Contain(oldKey));
+        Assert.That(KeysInFile(), Does.Contain(oldKey), "nothing was retired");
+
+        // The remedy the refusal names: rotate again (re-wraps the straggler), then retire succeeds.
+        var (again, againOutput) = await CliAsync("keys", "rotate", "--retire");
+        Assert.That(again, Is.Zero, againOutput);
+        Assert.That(KeysInFile(), Does.Not.Contain(oldKey));
+        Assert.That(await WrappingKeyAsync(backend, straggler), Is.EqualTo(CurrentKeyInFile()));
+        _clock.Advance(PastCacheTtl);
+        await AssertEventRunsAsync(backend, early, earlySecret, "OPS-20");
+    }
+
+    [Test]
+    public async Task A_tenant_created_after_rotate_with_retire_is_wrapped_by_the_new_key_and_survives_a_restart()
+    {
+        var backend = await StartBackendAsync();
+        var first = Samples.NewTenant();
+        await SetUpTenantAsync(backend, first, Samples.Canary("secret"));
+        var oldKey = CurrentKeyInFile();
+
+        var (exit, output) = await CliAsync("keys", "rotate", "--retire");
+        Assert.That(exit, Is.Zero, output);
+        var newKey = CurrentKeyInFile();
+        Assert.That(newKey, Is.Not.EqualTo(oldKey));
+
+        var late = Samples.NewTenant();
+        var lateSecret = Samples.Canary("secret");
+        await SetUpTenantAsync(backend, late, lateSecret);
+        Assert.That(await WrappingKeyAsync(backend, late), Is.EqualTo(newKey), "wrapped by the ring's current key, not the one the backend started with");
+        await AssertEventRunsAsync(backend, late, lateSecret, "OPS-30");
+
+        await backend.DisposeAsync();
+        _backends.Remove(backend);
+        var restarted = await StartBackendAsync();
+
+        await AssertEventRunsAsync(restarted, late, lateSecret, "OPS-31");
+        Assert.That(restarted.Logs.AllText, Does.Not.Contain("did not unwrap"));
+    }
+
+    [Test]
+    public async Task A_data_key_that_does_not_unwrap_is_logged_at_error_without_secrets_and_counted()
+    {
+        var backend = await StartBackendAsync();
+        var tenant = Samples.NewTenant();
+        var secret = Samples.Canary("secret");
+        await SetUpTenantAsync(backend, tenant, secret);
+        var failures = 0L;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == BluBees.Engine.Observability.BluBeesMetrics.MeterName && instrument.Name == "blubees.crypto.decrypt_failures")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref failures, value));
+        listener.Start();
+        // The operator replaced the ring file with an unrelated one (wrong backup restored): the key is gone.
+        var oldKey = CurrentKeyInFile();
+        File.Delete(RingFile);
+        _ = new LocalKeyRing(RingFile);
+        _clock.Advance(PastCacheTtl);
+
+        using var accepted = await backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-40", "Summary"));
+        var runs = await Waits.UntilAsync(() => RunsAsync(backend, tenant), r => r.Count > 0);
+
+        Assert.That(runs[0]["status"]!.GetValue<string>(), Is.EqualTo("failed"));
+        Assert.That(runs[0].ToJsonString(), Does.Contain("secret_unavailable"));
+        var line = backend.Logs.Lines.FirstOrDefault(l => l.Contains("did not unwrap", StringComparison.Ordinal));
+        Assert.That(line, Is.Not.Null, backend.Logs.AllText);
+        Assert.That(line, Does.Contain(oldKey).And.Contain("Error"));
+        Assert.That(backend.Logs.AllText, Does.Not.Contain(secret));
+        Assert.That(Interlocked.Read(ref failures), Is.GreaterThanOrEqualTo(1));
+    }
+}
