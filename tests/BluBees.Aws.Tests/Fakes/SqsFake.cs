@@ -47,6 +47,7 @@ public enum SqsFault
 public sealed class SqsFake : IAsyncDisposable
 {
     private const string Account = "111122223333";
+    private const int MaximumMessageSize = 262_144;
     private readonly Dictionary<string, FakeQueue> _queues = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly List<JsonObject> _sendRequests = [];
@@ -162,6 +163,12 @@ public sealed class SqsFake : IAsyncDisposable
     private JsonObject Send(JsonObject request)
     {
         var body = (string?)request["MessageBody"] ?? throw new AwsFaultException("com.amazonaws.sqs#MissingParameter", "MessageBody is required.");
+        if (Encoding.UTF8.GetByteCount(body) > MaximumMessageSize)
+        {
+            // The queue's MaximumMessageSize (template.yaml: 262144, SQS's default).
+            throw new AwsFaultException("com.amazonaws.sqs#InvalidParameterValue", "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.");
+        }
+
         _sendRequests.Add(request.DeepClone().AsObject());
         var message = new FakeMessage(Guid.NewGuid().ToString(), body, _time.GetUtcNow());
         Queue(request).Messages.Add(message);
