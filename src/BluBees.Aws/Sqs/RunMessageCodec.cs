@@ -10,8 +10,8 @@ namespace BluBees.Aws.Sqs;
 
 /// <summary>
 /// The queue message format. The whole <see cref="RunMessage"/> (tenant context, payload, Forge system token…)
-/// is serialized, compressed (GZip: Jira events are verbose JSON) and sealed with AES-256-GCM under the tenant's
-/// data key; the associated data binds the ciphertext to its purpose, the tenant and the record id
+/// is sealed with AES-256-GCM under the tenant's data key, its payload GZip-compressed first (Jira events are
+/// verbose JSON; see <see cref="Pack"/> for why only the payload); the associated data binds the ciphertext to its purpose, the tenant and the record id
 /// <c>queue/run</c>. Only the tenant id travels in clear: it is metadata, and the worker needs it to pick the key.
 /// <c>{"v":2,"tenant":"&lt;id&gt;","ct":"&lt;base64 nonce|ciphertext|tag&gt;"}</c>.
 /// Version 1 (<see cref="SecretCipher"/> over uncompressed JSON) is still read, for messages queued before v2.
@@ -23,6 +23,10 @@ public sealed class RunMessageCodec(TenantKeyService keys, SecretCipher cipher)
     /// <summary>Largest decompressed message read back (a sealed message is ours, but a bound costs nothing).</summary>
     public const int MaxPlaintextBytes = 16 * 1024 * 1024;
 
+    // The default encoder writes every '+' of the base64 as "\u002B": 6 bytes for 1, and a size that varies with
+    // the ciphertext. The envelope is never embedded in HTML, so the relaxed encoder is safe here.
+    private static readonly JsonSerializerOptions EnvelopeJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private const int Version1 = 1;
     private const int Version2 = 2;
 
@@ -30,15 +34,15 @@ public sealed class RunMessageCodec(TenantKeyService keys, SecretCipher cipher)
     {
         var tenantId = message.Tenant.TenantId;
         var key = await keys.GetOrCreateAsync(tenantId, ct);
-        var compressed = Compress(JsonSerializer.SerializeToUtf8Bytes(message, JsonDefaults.Options));
+        var plaintext = Pack(message);
         try
         {
-            var sealedBytes = Aead.Seal(key, compressed, Aad(tenantId));
-            return JsonSerializer.Serialize(new Envelope(Version2, tenantId, Convert.ToBase64String(sealedBytes)));
+            var sealedBytes = Aead.Seal(key, plaintext, Aad(tenantId));
+            return JsonSerializer.Serialize(new Envelope(Version2, tenantId, Convert.ToBase64String(sealedBytes)), EnvelopeJson);
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(compressed);
+            CryptographicOperations.ZeroMemory(plaintext);
         }
     }
 
@@ -81,16 +85,59 @@ public sealed class RunMessageCodec(TenantKeyService keys, SecretCipher cipher)
             throw new CryptographicException("Malformed run message ciphertext.");
         }
 
-        var compressed = Aead.Open(key, sealedBytes, Aad(envelope.Tenant));
-        var plaintext = Decompress(compressed);
+        var plaintext = Aead.Open(key, sealedBytes, Aad(envelope.Tenant));
         try
         {
-            return JsonSerializer.Deserialize<RunMessage>(plaintext, JsonDefaults.Options);
+            return Unpack(plaintext);
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(compressed);
             CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    /// <summary>
+    /// <c>[int32 big-endian n][n bytes: the message as JSON, payload empty][GZip of the payload]</c>. Only the
+    /// payload is compressed: the Forge system token and the tenant context stay outside the compressed stream,
+    /// so the ciphertext's length never depends on how well attacker-influenced issue fields compress together
+    /// with the token (no CRIME-style length oracle on the token).
+    /// </summary>
+    private static byte[] Pack(RunMessage message)
+    {
+        var header = JsonSerializer.SerializeToUtf8Bytes(message with { Payload = string.Empty }, JsonDefaults.Options);
+        var payload = Compress(System.Text.Encoding.UTF8.GetBytes(message.Payload));
+        try
+        {
+            var packed = new byte[4 + header.Length + payload.Length];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(packed, header.Length);
+            header.CopyTo(packed, 4);
+            payload.CopyTo(packed, 4 + header.Length);
+            return packed;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(header);
+            CryptographicOperations.ZeroMemory(payload);
+        }
+    }
+
+    private static RunMessage? Unpack(byte[] packed)
+    {
+        var headerLength = packed.Length >= 4 ? System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(packed) : -1;
+        if (headerLength < 0 || headerLength > packed.Length - 4)
+        {
+            throw new FormatException("The run message is malformed.");
+        }
+
+        var message = JsonSerializer.Deserialize<RunMessage>(packed.AsSpan(4, headerLength), JsonDefaults.Options);
+        var payload = Decompress(packed[(4 + headerLength)..]);
+        try
+        {
+            return message is null ? null : message with { Payload = System.Text.Encoding.UTF8.GetString(payload) };
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(payload);
         }
     }
 

@@ -47,10 +47,13 @@ public sealed class IngressSendFailureTests
         settings["Queue:Provider"] = "Sqs";
         settings["Queue:QueueUrl"] = _queueUrl;
         settings["Queue:SqsServiceUrl"] = _sqs.Address.ToString();
-        settings["Queue:SendTimeoutMilliseconds"] = "1500";
+        settings["Queue:SendTimeoutMilliseconds"] = "60000"; // a loaded test machine is not an SQS outage
         settings["Worker:Enabled"] = "false";
+        _settings = settings;
         _api = await BackendHost.StartAsync(_issuer, settings);
     }
+
+    private Dictionary<string, string?> _settings = null!;
 
     [OneTimeTearDown]
     public async Task StopAsync()
@@ -70,7 +73,7 @@ public sealed class IngressSendFailureTests
         _kms.EnableKey(_keyArn);
     }
 
-    private static IEnumerable<SqsFault> Faults() => Enum.GetValues<SqsFault>();
+    private static IEnumerable<SqsFault> Faults() => Enum.GetValues<SqsFault>().Where(f => f != SqsFault.NoAnswer);
 
     [TestCaseSource(nameof(Faults))]
     public async Task A_failed_send_answers_503_keeps_no_marker_and_the_redelivery_is_queued(SqsFault fault)
@@ -83,6 +86,30 @@ public sealed class IngressSendFailureTests
 
         _sqs.FailSends(null);
         await AssertRedeliveryQueuedOnceAsync(tenant, evt);
+    }
+
+    [Test]
+    public async Task An_SQS_that_does_not_answer_hits_the_send_deadline_answers_503_and_keeps_no_marker()
+    {
+        // Its own app instance: only here is the deadline short (the sender must answer inside Forge's 5 s).
+        var api = _api;
+        await using var shortDeadline = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?>(_settings) { ["Queue:SendTimeoutMilliseconds"] = "3000" });
+        _api = shortDeadline;
+        try
+        {
+            var tenant = await TenantWithRuleAsync();
+            var evt = Samples.Event("OPS-11", "Checkout broken");
+            _sqs.FailSends(SqsFault.NoAnswer);
+
+            await AssertRetryLaterAsync(tenant, evt);
+
+            _sqs.FailSends(null);
+            await AssertRedeliveryQueuedOnceAsync(tenant, evt);
+        }
+        finally
+        {
+            _api = api;
+        }
     }
 
     [Test]

@@ -27,6 +27,7 @@ public sealed class SqsRunQueueTests
         ["Queue:QueueUrl"] = queueUrl,
         ["Queue:SqsServiceUrl"] = _sqs.Address.ToString(),
         ["Queue:MaxMessageBytes"] = maxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Queue:SendTimeoutMilliseconds"] = "60000", // a loaded test machine is not an SQS outage
     });
 
     private static RunMessage Message(string tenant, string payloadCanary, string tokenCanary) => new(
@@ -73,6 +74,25 @@ public sealed class SqsRunQueueTests
 
         Assert.That(async () => await codec.DecodeAsync(body.ToJsonString(), default), Throws.InstanceOf<CryptographicException>());
         Assert.That(async () => await codec.DecodeAsync("{\"not\":\"an envelope\"}", default), Throws.InstanceOf<FormatException>());
+    }
+
+    [Test]
+    public async Task The_message_length_does_not_reveal_whether_issue_fields_repeat_the_system_token()
+    {
+        // Compression is applied to the payload only: otherwise a payload that repeats (part of) the token would
+        // compress better, and message sizes would become an oracle on the token (CRIME-style).
+        var queueUrl = _sqs.CreateQueue("runs-" + Guid.NewGuid().ToString("N")[..8], TimeSpan.FromSeconds(30));
+        await using var engine = Engine(queueUrl);
+        var codec = engine.Get<RunMessageCodec>();
+        var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(64));
+        var other = Convert.ToHexString(RandomNumberGenerator.GetBytes(64));
+
+        // The same issue fields, once with the token they repeat and once with another token of the same length.
+        var guessRight = await codec.EncodeAsync(Message("tenant-a", token, token), default);
+        var guessWrong = await codec.EncodeAsync(Message("tenant-a", token, other), default);
+
+        Assert.That(guessRight.Length, Is.EqualTo(guessWrong.Length));
+        Assert.That((await codec.DecodeAsync(guessRight, default)).SystemToken, Is.EqualTo(token));
     }
 
     [Test]

@@ -53,6 +53,7 @@ public sealed class WorkerEndToEndTests
         settings["Queue:Provider"] = "Sqs";
         settings["Queue:QueueUrl"] = _queueUrl;
         settings["Queue:SqsServiceUrl"] = _sqs.Address.ToString();
+        settings["Queue:SendTimeoutMilliseconds"] = "60000"; // a loaded test machine is not an SQS outage
         _api = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?>(settings) { ["Worker:Enabled"] = "false" });
         _worker = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?>(settings) { ["Worker:Enabled"] = "true" });
         _sqsClient = BluBees.Aws.AwsClientFactory.Sqs(_sqs.Address.ToString());
