@@ -63,7 +63,7 @@ public static class AwsServiceCollectionExtensions
             {
                 var options = sp.GetRequiredService<IOptions<QueueOptions>>();
                 var client = new Lazy<IAmazonSQS>(() => AwsClientFactory.Sqs(options.Value.SqsServiceUrl));
-                return new SqsRunQueue(client, sp.GetRequiredService<RunMessageCodec>(), options);
+                return new SqsRunQueue(client, sp.GetRequiredService<RunMessageCodec>(), options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqsRunQueue>>());
             });
         }
 

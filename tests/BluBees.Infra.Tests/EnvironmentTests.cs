@@ -30,7 +30,8 @@ internal sealed class EnvironmentTests
             Assert.That(Cfn.Str(env["ASPNETCORE_URLS"]), Is.EqualTo("http://127.0.0.1:8080"));
             Assert.That(Cfn.Str(env["ASPNETCORE_ENVIRONMENT"]), Is.EqualTo("Production"));
             Assert.That(Cfn.Str(env["AWS_LWA_PORT"]), Is.EqualTo("8080"), "the adapter must call the port Kestrel listens on");
-            Assert.That(Cfn.Str(env["AWS_LWA_READINESS_CHECK_PATH"]), Is.EqualTo("/health"));
+            Assert.That(Cfn.Str(env["AWS_LWA_READINESS_CHECK_PATH"]), Is.EqualTo("/ready"),
+                "the readiness probe must not be /health, which reads DynamoDB (issue 14)");
             Assert.That(Describe(env["Forge__AppId"]), Is.EqualTo("Ref ForgeAppId"));
             Assert.That(Cfn.Str(env["Storage__Provider"]), Is.EqualTo("DynamoDb"));
             Assert.That(Cfn.Str(env["Keys__Provider"]), Is.EqualTo("Kms"));
@@ -76,6 +77,41 @@ internal sealed class EnvironmentTests
             Assert.That(Cfn.Str(Template.Environment(Functions.Worker)["AWS_LWA_PASS_THROUGH_PATH"]), Is.EqualTo("/internal/sqs-batch"));
             Assert.That(Template.Environment(Functions.Api).ContainsKey("AWS_LWA_PASS_THROUGH_PATH"), Is.False);
         }
+    }
+
+    [Test]
+    public void TheWorkersErrorStatusesFailTheInvocationSoTheBatchIsRetriedAndRedriven()
+    {
+        // Without AWS_LWA_ERROR_STATUS_CODES the adapter drops the status: a 4xx/5xx batch answer would delete the
+        // whole batch (https://awslabs.github.io/aws-lambda-web-adapter/features/error-status-codes.html).
+        var codes = ParseStatusCodes(Cfn.Str(Template.Environment(Functions.Worker)["AWS_LWA_ERROR_STATUS_CODES"]));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Enumerable.Range(400, 200).Except(codes), Is.Empty, "every 4xx and 5xx fails the invocation");
+            Assert.That(codes.Where(c => c < 400), Is.Empty, "a 2xx batch response must reach Lambda");
+            Assert.That(Template.Environment(Functions.Api).ContainsKey("AWS_LWA_ERROR_STATUS_CODES"), Is.False,
+                "the API's ProblemDetails must reach the HTTP API as they are, not as a Lambda error");
+        }
+    }
+
+    /// <summary>The adapter's parser (aws-lambda-web-adapter src/lib.rs parse_status_codes); malformed parts are skipped.</summary>
+    private static HashSet<int> ParseStatusCodes(string? value)
+    {
+        var codes = new HashSet<int>();
+        foreach (var part in (value ?? "").Split(',').Select(p => p.Trim()))
+        {
+            var range = part.Split('-');
+            if (range.Length == 2 && ushort.TryParse(range[0], out var low) && ushort.TryParse(range[1], out var high))
+            {
+                codes.UnionWith(Enumerable.Range(low, Math.Max(0, high - low + 1)));
+            }
+            else if (range.Length == 1 && ushort.TryParse(part, out var single))
+            {
+                codes.Add(single);
+            }
+        }
+
+        return codes;
     }
 
     [TestCaseSource(nameof(BothFunctions))]

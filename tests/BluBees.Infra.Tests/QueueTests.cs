@@ -57,6 +57,20 @@ internal sealed class QueueTests
     }
 
     [Test]
+    public void TheRunQueueStatesItsMessageSizeLimitAndTenMessagesFitOneInvocation()
+    {
+        // The app refuses (413) a run message above Queue:MaxMessageBytes, default 262144 = this limit; a batch of
+        // 10 messages must stay below Lambda's 6 MB synchronous invocation payload.
+        var size = Cfn.Long(Main["MaximumMessageSize"]);
+        var batch = Cfn.Long(Functions.Events("SQS").Single().Properties["BatchSize"]) ?? 10;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(size, Is.EqualTo(262_144));
+            Assert.That(size * batch, Is.LessThan(6_000_000));
+        }
+    }
+
+    [Test]
     public void VisibilityTimeoutIsAtLeastSixWorkerTimeoutsPlusTheBatchingWindow()
     {
         var window = Cfn.Long(Functions.Events("SQS").Single().Properties["MaximumBatchingWindowInSeconds"]) ?? 0;

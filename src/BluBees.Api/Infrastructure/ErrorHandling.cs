@@ -18,6 +18,13 @@ public sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IExce
             return true;
         }
 
+        if (exception is BluBees.Aws.Sqs.RunMessageTooLargeException tooLarge)
+        {
+            // Retrying cannot help; the ingress has already removed its de-duplication marker.
+            await Problems.Write(context, 413, "Payload too large", $"body: the event is too large to queue, even compressed (limit {tooLarge.Limit} bytes).");
+            return true;
+        }
+
         LogUnhandled(logger, exception.GetType().Name, context.Request.Method, context.GetEndpoint()?.DisplayName ?? "unknown");
         await Problems.Write(context, 500, "Internal error", "An internal error occurred. It has been logged without any request data. Trace id: " + context.TraceIdentifier);
         return true;

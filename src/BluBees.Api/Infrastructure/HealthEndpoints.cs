@@ -2,12 +2,20 @@ using BluBees.Engine.Storage;
 
 namespace BluBees.Api.Infrastructure;
 
-/// <summary><c>GET /health</c>: unauthenticated, says ok or not ok and nothing else.</summary>
+/// <summary>
+/// <c>GET /health</c>: unauthenticated, says ok or not ok and nothing else; it reads the store.
+/// <c>GET /ready</c>: the Lambda Web Adapter's readiness probe (<c>AWS_LWA_READINESS_CHECK_PATH</c>): answers as
+/// soon as the app serves requests, with no store, key or queue call, so a cold start neither waits for nor
+/// depends on DynamoDB.
+/// </summary>
 public static class HealthEndpoints
 {
+    public const string ReadyPath = "/ready";
+
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         app.MapGet("/health", CheckAsync).AllowAnonymous().WithName("Health");
+        app.MapGet(ReadyPath, () => TypedResults.Ok(new HealthResponse("ready"))).AllowAnonymous().WithName("Ready");
         return app;
     }
 

@@ -18,17 +18,35 @@ public sealed class QueueOptions : IValidatableObject
     public string? SqsServiceUrl { get; set; }
 
     /// <summary>
-    /// Largest message body sent. SQS's own limit is 256 KiB unless the queue was configured higher; the run
-    /// message is refused before sending rather than failing inside SQS.
+    /// Largest message body sent: the queue's <c>MaximumMessageSize</c>. SQS accepts 1,024 bytes up to 1 MiB
+    /// (1,048,576) and defaults to 256 KiB (262,144), which template.yaml sets explicitly
+    /// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html,
+    /// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html). The body is
+    /// compressed before encryption; one still too large is refused before sending (413), not failed inside SQS.
     /// </summary>
     [Range(1024, 1024 * 1024)]
     public int MaxMessageBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// Deadline for encrypting and sending one message (SDK retries included). Forge gives an event delivery
+    /// 5 s in all, so the ingress must know well before then whether the message is queued: keep it below
+    /// 4 000 in production (tests raise it so that a loaded machine does not look like an SQS outage).
+    /// </summary>
+    [Range(100, 60_000)]
+    public int SendTimeoutMilliseconds { get; set; } = 2500;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Provider == QueueProvider.Sqs && !Uri.TryCreate(QueueUrl, UriKind.Absolute, out _))
         {
             yield return new ValidationResult("Queue:QueueUrl must be an absolute URL when Queue:Provider is Sqs.", [nameof(QueueUrl)]);
+        }
+
+        if (Provider == QueueProvider.Sqs && QueueUrl?.TrimEnd('/').EndsWith(".fifo", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            // The tenant travels in MessageGroupId to use fair queues, which only a standard queue has; a FIFO
+            // queue would also serialize each tenant's runs and need a deduplication id.
+            yield return new ValidationResult("Queue:QueueUrl must name a standard queue, not a FIFO queue.", [nameof(QueueUrl)]);
         }
     }
 }

@@ -44,6 +44,12 @@ public sealed partial class EventIngestor(IStore store, IRunQueue queue, TenantS
             await store.DeleteAsync(pk, dedupKey, CancellationToken.None);
             return IngestResult.Unavailable;
         }
+        catch
+        {
+            // No marker may outlive a failed enqueue, whatever the failure (e.g. a message too large to queue).
+            await store.DeleteAsync(pk, dedupKey, CancellationToken.None);
+            throw;
+        }
 
         LogAccepted(logger, evt.EventType);
         return IngestResult.Accepted;

@@ -26,7 +26,7 @@ public sealed partial class RouteProtectionTests : BackendFixture
             foreach (var token in new[] { null, "not-a-jwt", Issuer.Mint(TestIssuer.For(Samples.NewTenant()), editHeader: h => h["kid"] = "nope") })
             {
                 using var response = await Backend.SendWithTokenAsync(new HttpMethod(method), path, token, method is "GET" or "DELETE" ? null : "{}");
-                var isHealth = pattern == "/health";
+                var isHealth = pattern is "/health" or "/ready"; // /ready: the Lambda Web Adapter readiness probe
                 if (isHealth ? response.StatusCode != HttpStatusCode.OK : response.StatusCode != HttpStatusCode.Unauthorized)
                 {
                     unprotected.Add($"{method} {pattern} -> {(int)response.StatusCode}");

@@ -25,6 +25,12 @@ public sealed class AwsJsonServer : IAsyncDisposable
 
     public Uri Address => _server.Address;
 
+    /// <summary>
+    /// Runs before the operation's handler; returns true when it answered (or broke) the exchange itself: fault
+    /// injection at the wire level (HTTP 5xx, a reset connection, no answer).
+    /// </summary>
+    public Func<string, HttpContext, Task<bool>>? Interceptor { get; set; }
+
     /// <summary>Every operation called, in order (e.g. "GenerateDataKey").</summary>
     public IReadOnlyList<string> Operations
     {
@@ -47,6 +53,11 @@ public sealed class AwsJsonServer : IAsyncDisposable
             lock (self!._operations)
             {
                 self._operations.Add(operation);
+            }
+
+            if (self.Interceptor is { } intercept && await intercept(operation, context))
+            {
+                return;
             }
 
             using var reader = new StreamReader(context.Request.Body);

@@ -39,6 +39,8 @@ public sealed class KmsFake : IAsyncDisposable
 
     public void DisableKey(string arn) => _keys[arn].Enabled = false;
 
+    public void EnableKey(string arn) => _keys[arn].Enabled = true;
+
     private JsonObject Handle(string operation, JsonObject request) => operation switch
     {
         "GenerateDataKey" => GenerateDataKey(request),

@@ -2,8 +2,41 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
 
 namespace BluBees.Aws.Tests.Fakes;
+
+/// <summary>
+/// How SendMessage fails, as SQS fails on the wire (AWS JSON 1.0 errors: HTTP status + <c>__type</c>; see
+/// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html#API_SendMessage_Errors
+/// and CommonErrors.html).
+/// </summary>
+public enum SqsFault
+{
+    /// <summary>HTTP 400 RequestThrottled (the SDK retries it, then gives up).</summary>
+    Throttling,
+
+    /// <summary>HTTP 500 InternalFailure.</summary>
+    InternalError,
+
+    /// <summary>HTTP 503 ServiceUnavailable.</summary>
+    ServiceUnavailable,
+
+    /// <summary>The connection is reset before any answer.</summary>
+    ConnectionReset,
+
+    /// <summary>No answer at all until the client gives up.</summary>
+    NoAnswer,
+
+    /// <summary>HTTP 400 AccessDeniedException (the role lost sqs:SendMessage).</summary>
+    AccessDenied,
+
+    /// <summary>HTTP 400 KmsDisabled: SSE-KMS could not encrypt the message (the queue's KMS key is disabled).</summary>
+    KmsDisabled,
+
+    /// <summary>HTTP 400 KmsAccessDenied: the sender may not use the queue's KMS key.</summary>
+    KmsAccessDenied,
+}
 
 /// <summary>
 /// A stand-in for Amazon SQS on loopback (AWS JSON 1.0, <c>AmazonSQS.*</c>, as AWSSDK.SQS 4.x speaks it) with
@@ -14,9 +47,12 @@ namespace BluBees.Aws.Tests.Fakes;
 public sealed class SqsFake : IAsyncDisposable
 {
     private const string Account = "111122223333";
+    private const int MaximumMessageSize = 262_144;
     private readonly Dictionary<string, FakeQueue> _queues = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
+    private readonly List<JsonObject> _sendRequests = [];
     private AwsJsonServer _server = null!;
+    private SqsFault? _sendFault;
 
     private SqsFake(TimeProvider time) => _time = time;
 
@@ -26,7 +62,65 @@ public sealed class SqsFake : IAsyncDisposable
     {
         var fake = new SqsFake(time);
         fake._server = await AwsJsonServer.StartAsync("application/x-amz-json-1.0", fake.Handle);
+        fake._server.Interceptor = fake.InterceptAsync;
         return fake;
+    }
+
+    /// <summary>Every SendMessage that reached the queue, as the SDK put it on the wire.</summary>
+    public IReadOnlyList<JsonObject> SendRequests
+    {
+        get
+        {
+            lock (_queues)
+            {
+                return [.. _sendRequests.Select(r => r.DeepClone().AsObject())];
+            }
+        }
+    }
+
+    /// <summary>Every SendMessage fails with <paramref name="fault"/> from now on; null lets them through again.</summary>
+    public void FailSends(SqsFault? fault) => _sendFault = fault;
+
+    private async Task<bool> InterceptAsync(string operation, HttpContext context)
+    {
+        if (operation != "SendMessage" || _sendFault is not { } fault)
+        {
+            return false;
+        }
+
+        switch (fault)
+        {
+            case SqsFault.ConnectionReset:
+                context.Abort();
+                return true;
+            case SqsFault.NoAnswer:
+                try
+                {
+                    await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client gave up, as it should.
+                }
+
+                return true;
+        }
+
+        var (status, type) = fault switch
+        {
+            SqsFault.Throttling => (400, "RequestThrottled"),
+            SqsFault.InternalError => (500, "InternalFailure"),
+            SqsFault.ServiceUnavailable => (503, "ServiceUnavailable"),
+            SqsFault.AccessDenied => (400, "AccessDeniedException"),
+            SqsFault.KmsDisabled => (400, "KmsDisabled"),
+            _ => (400, "KmsAccessDenied"),
+        };
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/x-amz-json-1.0";
+        context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
+        context.Response.Headers["x-amzn-query-error"] = $"AWS.SimpleQueueService.{type};{(status >= 500 ? "Receiver" : "Sender")}";
+        await context.Response.WriteAsync(new JsonObject { ["__type"] = "com.amazonaws.sqs#" + type, ["message"] = $"Injected {type}." }.ToJsonString());
+        return true;
     }
 
     /// <summary>Creates a queue and returns its URL. With a dead-letter queue, redrive after <paramref name="maxReceiveCount"/> receives.</summary>
@@ -69,6 +163,13 @@ public sealed class SqsFake : IAsyncDisposable
     private JsonObject Send(JsonObject request)
     {
         var body = (string?)request["MessageBody"] ?? throw new AwsFaultException("com.amazonaws.sqs#MissingParameter", "MessageBody is required.");
+        if (Encoding.UTF8.GetByteCount(body) > MaximumMessageSize)
+        {
+            // The queue's MaximumMessageSize (template.yaml: 262144, SQS's default).
+            throw new AwsFaultException("com.amazonaws.sqs#InvalidParameterValue", "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.");
+        }
+
+        _sendRequests.Add(request.DeepClone().AsObject());
         var message = new FakeMessage(Guid.NewGuid().ToString(), body, _time.GetUtcNow());
         Queue(request).Messages.Add(message);
         return new JsonObject { ["MessageId"] = message.Id, ["MD5OfMessageBody"] = Md5(body) };

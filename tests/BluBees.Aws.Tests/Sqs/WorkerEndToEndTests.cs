@@ -53,6 +53,7 @@ public sealed class WorkerEndToEndTests
         settings["Queue:Provider"] = "Sqs";
         settings["Queue:QueueUrl"] = _queueUrl;
         settings["Queue:SqsServiceUrl"] = _sqs.Address.ToString();
+        settings["Queue:SendTimeoutMilliseconds"] = "60000"; // a loaded test machine is not an SQS outage
         _api = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?>(settings) { ["Worker:Enabled"] = "false" });
         _worker = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?>(settings) { ["Worker:Enabled"] = "true" });
         _sqsClient = BluBees.Aws.AwsClientFactory.Sqs(_sqs.Address.ToString());
@@ -141,7 +142,7 @@ public sealed class WorkerEndToEndTests
         var good = await _api.Services.GetRequiredService<RunMessageCodec>().EncodeAsync(
             new RunMessage(new(tenant, null, null), RunSource.Event, "{}", DateTimeOffset.UtcNow), default);
         var poison = JsonNode.Parse(good)!;
-        poison["ct"] = "v1." + Convert.ToBase64String(new byte[64]);
+        poison["ct"] = Convert.ToBase64String(new byte[64]);
         await _sqsClient.SendMessageAsync(_queueUrl, poison.ToJsonString());
         var poller = new LambdaSqsPoller(_sqsClient, _queueUrl, _worker.Client);
 
@@ -157,6 +158,53 @@ public sealed class WorkerEndToEndTests
         Assert.That((await poller.DeliverOnceAsync()).Messages, Is.Empty, "after maxReceiveCount receives SQS redrives instead of delivering");
         Assert.That(_sqs.Bodies(_queueUrl), Is.Empty);
         Assert.That(_sqs.Bodies(_dlqUrl), Is.EqualTo(new[] { poison.ToJsonString() }));
+    }
+
+    [Test]
+    public async Task A_batch_the_worker_answers_with_an_error_status_is_retried_then_dead_lettered_not_deleted()
+    {
+        // A worker that cannot take the batch (here: larger than its Worker:MaxBatchBytes, so Kestrel answers 413)
+        // answers 4xx every time. Through the adapter as deployed (AWS_LWA_ERROR_STATUS_CODES) the invocation
+        // fails, the batch returns to the queue, and after maxReceiveCount receives SQS moves it to the DLQ, where
+        // the dead-letter alarm sees it.
+        var dlq = _sqs.CreateQueue("blubees-test-oversize-dlq", Visibility);
+        var queue = _sqs.CreateQueue("blubees-test-oversize", Visibility, dlq, MaxReceiveCount);
+        var settings = new Dictionary<string, string?>(_table.Settings())
+        {
+            ["Keys:Provider"] = "Kms",
+            ["Keys:KmsKeyId"] = _kms.CreateKey(),
+            ["Keys:KmsServiceUrl"] = _kms.Address.ToString(),
+            ["Queue:Provider"] = "Sqs",
+            ["Queue:QueueUrl"] = queue,
+            ["Queue:SqsServiceUrl"] = _sqs.Address.ToString(),
+            ["Worker:Enabled"] = "true",
+            ["Worker:MaxBatchBytes"] = (64 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        await using var smallWorker = await BackendHost.StartAsync(_issuer, settings);
+        var body = new string('a', 70 * 1024);
+        await _sqsClient.SendMessageAsync(queue, body);
+        var poller = new LambdaSqsPoller(_sqsClient, queue, smallWorker.Client);
+
+        for (var receive = 1; receive <= MaxReceiveCount; receive++)
+        {
+            var delivery = await poller.DeliverOnceAsync();
+            Assert.That((delivery.Status, delivery.InvocationFailed, delivery.Deleted.Count), Is.EqualTo((413, true, 0)),
+                $"receive {receive}: the error status fails the invocation; nothing is deleted");
+            _queueClock.Advance(Visibility);
+        }
+
+        Assert.That((await poller.DeliverOnceAsync()).Messages, Is.Empty);
+        Assert.That(_sqs.Bodies(queue), Is.Empty);
+        Assert.That(_sqs.Bodies(dlq), Is.EqualTo(new[] { body }), "the poison batch is in the DLQ (alarm: ApproximateNumberOfMessagesVisible > 0)");
+
+        // What the adapter does without AWS_LWA_ERROR_STATUS_CODES: the 413 is dropped, the body is not a batch
+        // response, Lambda counts the batch as a success and deletes it — silently gone.
+        await _sqsClient.SendMessageAsync(queue, body);
+        var unconfigured = new LambdaSqsPoller(_sqsClient, queue, smallWorker.Client, errorStatusCodes: null, useTemplate: false);
+        var lost = await unconfigured.DeliverOnceAsync();
+        Assert.That((lost.Status, lost.InvocationFailed, lost.Deleted.Count), Is.EqualTo((413, false, 1)));
+        Assert.That(_sqs.Bodies(queue), Is.Empty);
+        Assert.That(_sqs.Bodies(dlq), Has.Count.EqualTo(1), "nothing reached the DLQ: this is why the template sets the error status codes");
     }
 
     private static StringContent JsonContentOf(JsonNode node) => new(node.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
