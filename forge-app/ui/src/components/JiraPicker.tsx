@@ -95,25 +95,25 @@ export function JiraSelect({
   );
 
   function renderJiraSelect() {
-  if (error || !cacheKey) {
-    return (
-      <TextField
-        id={id}
-        label={label}
-        value={value}
-        onChange={onChange}
-        errors={errors}
-        required={required}
-        isDisabled={isDisabled}
-        placeholder={placeholder}
-        helper={
-          <>
-            {helper}
-            {error ? <span data-testid={`${id}-hint`} style={hintStyle}> {error}</span> : null}
-          </>
-        }
-      />
-    );
+    if (error || !cacheKey) {
+      return (
+        <TextField
+          id={id}
+          label={label}
+          value={value}
+          onChange={onChange}
+          errors={errors}
+          required={required}
+          isDisabled={isDisabled}
+          placeholder={placeholder}
+          helper={
+            <>
+              {helper}
+              {error ? <span data-testid={`${id}-hint`} style={hintStyle}> {error}</span> : null}
+            </>
+          }
+        />
+      );
   }
   const opts: Opt[] = options.map((o) => ({ value: o.value, label: o.detail ? `${o.label} · ${o.detail}` : o.label }));
   const selected = value ? opts.find((o) => o.value === value) ?? { value, label: value } : null;

@@ -186,7 +186,7 @@ describe('JSON the forms cannot show exactly stays in the JSON editor', () => {
     { type: 'jira.create', issueType: 'Task', parent: 7, fields: { summary: 'x' } },
     { type: 'jira.assign' },
     { type: 'jira.assign', assignee: null },
-    { type: 'jira.assign', assignee: '  ' },
+    { type: 'jira.assign', assignee: 1 },
     { type: 'jira.link', linkType: 'Blocks', inwardIssue: ['A-1'] },
     { type: 'jira.link', linkType: { name: 'Blocks' }, inwardIssue: 'A-1' },
     { type: 'jira.search', jql: 'x', select: 'summary' },

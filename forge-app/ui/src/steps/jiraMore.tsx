@@ -156,8 +156,8 @@ export const jiraAssignKind: StepKind = {
     let assignee = '';
     if (mode === 'default') assignee = '-1';
     else if (mode === 'user') {
-      assignee = String(v.assignee ?? '').trim();
-      if (!assignee) add('assignee', 'Choose the user (or pick “Unassign”).');
+      assignee = String(v.assignee ?? '');
+      if (!assignee.trim()) add('assignee', 'Choose the user (or pick “Unassign”).');
     }
     const out: Record<string, unknown> = { ...(v.extra ?? {}), type: 'jira.assign', assignee };
     commonTo(out, v);
