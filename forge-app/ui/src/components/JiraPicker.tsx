@@ -132,10 +132,10 @@ export function JiraSelect({
           formatCreateLabel={(text: string) => `Use “${text}”`}
           onCreateOption={(text: string) => onChange(text.trim())}
           onChange={(o) => onChange(o ? o.value : '')}
-        />
-      </div>
-    </Field>
-  );
+          />
+        </div>
+      </Field>
+    );
   }
 }
 
