@@ -5,6 +5,7 @@ import { AsyncCreatableSelect, CreatableSelect } from '@atlaskit/select';
 import { token } from '@atlaskit/tokens';
 import { jira, jiraAvailable, JiraUnavailable, type JiraField, type JiraOption } from '../lib/jira';
 import { Field, TextField } from './common';
+import { SmartValuePicker } from './SmartValuePicker';
 
 export type Loader = () => Promise<JiraOption[]>;
 
@@ -64,6 +65,7 @@ export function JiraSelect({
   isDisabled,
   required,
   placeholder,
+  smart,
 }: {
   id: string;
   label: string;
@@ -76,27 +78,42 @@ export function JiraSelect({
   isDisabled?: boolean;
   required?: boolean;
   placeholder?: string;
+  /** The value is a template: show the smart-value picker next to the picker (or its text fallback). */
+  smart?: boolean;
 }) {
   const { options, error, loading } = useJiraOptions(cacheKey, load);
-  if (error || !cacheKey) {
-    return (
-      <TextField
-        id={id}
-        label={label}
-        value={value}
-        onChange={onChange}
-        errors={errors}
-        required={required}
-        isDisabled={isDisabled}
-        placeholder={placeholder}
-        helper={
-          <>
-            {helper}
-            {error ? <span data-testid={`${id}-hint`} style={hintStyle}> {error}</span> : null}
-          </>
-        }
-      />
-    );
+  const picker = renderJiraSelect();
+  if (!smart) return picker;
+  return (
+    <div style={{ display: 'flex', gap: token('space.050'), alignItems: 'flex-start', width: '100%' }}>
+      <div style={{ flex: 1, minWidth: 0 }}>{picker}</div>
+      <div style={{ paddingTop: 24 }}>
+        {/* Over a list picker the caret is not in the value, so the smart value is appended (no such element id). */}
+        <SmartValuePicker targetId={error || !cacheKey ? id : `${id}-list`} label={label} value={value} onChange={onChange} disabled={isDisabled} />
+      </div>
+    </div>
+  );
+
+  function renderJiraSelect() {
+    if (error || !cacheKey) {
+      return (
+        <TextField
+          id={id}
+          label={label}
+          value={value}
+          onChange={onChange}
+          errors={errors}
+          required={required}
+          isDisabled={isDisabled}
+          placeholder={placeholder}
+          helper={
+            <>
+              {helper}
+              {error ? <span data-testid={`${id}-hint`} style={hintStyle}> {error}</span> : null}
+            </>
+          }
+        />
+      );
   }
   const opts: Opt[] = options.map((o) => ({ value: o.value, label: o.detail ? `${o.label} · ${o.detail}` : o.label }));
   const selected = value ? opts.find((o) => o.value === value) ?? { value, label: value } : null;
@@ -115,10 +132,11 @@ export function JiraSelect({
           formatCreateLabel={(text: string) => `Use “${text}”`}
           onCreateOption={(text: string) => onChange(text.trim())}
           onChange={(o) => onChange(o ? o.value : '')}
-        />
-      </div>
-    </Field>
-  );
+          />
+        </div>
+      </Field>
+    );
+  }
 }
 
 /** Several values (project keys, issue type names); falls back to a comma-separated text input. */

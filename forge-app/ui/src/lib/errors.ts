@@ -37,6 +37,11 @@ export const ERROR_CATEGORIES: Record<string, Explanation> = {
   connection_mismatch: { title: 'Not an AI connection', explanation: 'The AI step’s connection no longer has an AI provider.', fix: 'Pick an AI connection for the step, or set the provider on the connection.' },
   ai_invalid_output: { title: 'The AI answer did not match the format', explanation: 'The model answered something that is not the requested format, so nothing was passed on.', fix: 'Make the instructions clearer (list the allowed answers), or use a more capable model.' },
   ai_provider_error: { title: 'Unexpected answer from the AI provider', explanation: 'The provider answered successfully but not in its usual format.', fix: 'Check the AI connection’s base URL points at the provider’s API.' },
+  field_not_found: {
+    title: 'Field not found',
+    explanation: 'A field of the “Create an issue” step was given by name, and that name matched no field of your Jira site, or several fields.',
+    fix: 'Use the field’s id instead (e.g. customfield_10016: pick it in the step’s field list), or its exact name as Jira shows it; rename one of the fields if two share the name.',
+  },
   loop_stopped: { title: 'Stopped to prevent a loop', explanation: 'The rule’s own Jira changes would have triggered it again (or it ran too often on one issue).', fix: 'Narrow the trigger (e.g. a field change) or add a condition so the rule’s own edit does not match.' },
 };
 

@@ -11,6 +11,8 @@
 //   GET /rest/api/3/issue/{key}/transitions               → { transitions: [{ id, name, to: { id, name } }] }
 //   GET /rest/api/3/field                                 → [{ id, key, name, custom, schema: { type, items?, custom? } }]
 //   GET /rest/api/3/user/search?query=                    → [{ accountId, displayName, accountType, active }]
+//   GET /rest/api/3/issueLinkType                         → { issueLinkTypes: [{ id, name, inward, outward, self }] }
+//     (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-link-types/)
 import * as bridge from '@forge/bridge';
 
 export class JiraUnavailable extends Error {
@@ -94,6 +96,13 @@ export const jira = {
     return list
       .map((f) => ({ id: f.id, name: f.name, custom: !!f.custom, type: f.schema?.type ?? '', items: f.schema?.items }))
       .sort((a, b) => Number(a.custom) - Number(b.custom) || a.name.localeCompare(b.name));
+  },
+  async linkTypes(): Promise<JiraOption[]> {
+    const body = await get<{ issueLinkTypes?: unknown }>('/rest/api/3/issueLinkType');
+    return arr<{ id: string; name: string; inward?: string; outward?: string }>(body?.issueLinkTypes)
+      .filter((t) => typeof t?.name === 'string' && t.name !== '')
+      .map((t) => ({ value: t.name, label: t.name, detail: t.outward || t.inward ? `outward “${t.outward ?? ''}”, inward “${t.inward ?? ''}”` : undefined }))
+      .sort((a, b) => a.label.localeCompare(b.label));
   },
   async users(queryText: string): Promise<JiraOption[]> {
     const list = arr<{ accountId: string; displayName?: string; accountType?: string; active?: boolean }>(

@@ -83,8 +83,14 @@ export function stepOutputs(step: PriorStep): SmartValue[] {
     }
     case 'jira.comment':
       return [v('status', 'Status code'), v('ok', 'Succeeded (true/false)'), v('body.id', 'Comment id')];
+    case 'jira.create':
+      return [v('key', 'New issue key'), v('id', 'New issue id'), v('status', 'Status code'), v('ok', 'Succeeded (true/false)')];
+    case 'jira.search':
+      return [v('issues', 'Found issues (list)'), v('count', 'Number of issues found'), v('truncated', 'More matched than were kept (true/false)'), v('issues[0].key', 'First found issue key'), v('status', 'Status code')];
     case 'jira.edit':
     case 'jira.transition':
+    case 'jira.assign':
+    case 'jira.link':
       return [v('status', 'Status code'), v('ok', 'Succeeded (true/false)')];
     case 'jira.fetch':
       return [v('issue.key', 'Fetched issue key'), v('issue.fields.summary', 'Fetched summary'), v('issue.fields.status.name', 'Fetched status'), v('status', 'Status code')];

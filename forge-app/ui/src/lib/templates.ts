@@ -47,6 +47,22 @@ export const TEMPLATES: RuleTemplate[] = [
     },
   },
   {
+    id: 'follow-up-task',
+    name: 'Create a linked follow-up task for new bugs',
+    description: 'When a bug is created, create a task for its follow-up in the same project, link the two, and label the bug.',
+    needs: [],
+    definition: {
+      name: 'Follow-up task for new bugs',
+      enabled: true,
+      trigger: { type: 'event', events: ['avi:jira:created:issue'], issueTypes: ['Bug'] },
+      steps: [
+        { id: 'followup', type: 'jira.create', issueType: 'Task', fields: { summary: 'Follow up: {{ issue.fields.summary }}', labels: ['follow-up'] } },
+        { id: 'link', type: 'jira.link', linkType: 'Relates', outwardIssue: '{{ steps.followup.key }}' },
+        { id: 'label', type: 'jira.edit', update: { labels: [{ add: 'has-follow-up' }, { remove: 'needs-triage' }] } },
+      ],
+    },
+  },
+  {
     id: 'comment-high-priority',
     name: 'Comment when a high-priority issue is created',
     description: 'Adds a comment to every new High or Highest priority issue, e.g. pointing to the on-call runbook.',

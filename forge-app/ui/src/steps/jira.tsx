@@ -1,4 +1,4 @@
-// The four Jira step kinds (docs/api.md "Jira steps"): they act on the event's site with the app's
+// The first four Jira step kinds (the others are in jiraMore.tsx) (docs/api.md "Jira steps"): they act on the event's site with the app's
 // system token, so no connection is needed. `issue` (optional) is a template rendering another issue key.
 import React from 'react';
 import Button from '@atlaskit/button/new';
@@ -11,17 +11,17 @@ import { TemplateField } from '../components/SmartValuePicker';
 import { grid2, onErrorFrom, OnErrorSelect, onErrorTo, split, str } from './shared';
 import type { AddError, StepFormProps, StepKind, Values } from './types';
 
-function common(step: Record<string, unknown>): Values | undefined {
+export function common(step: Record<string, unknown>): Values | undefined {
   const issue = str(step.issue);
   const onError = onErrorFrom(step.onError);
   if (issue === undefined || !onError) return undefined;
   return { issue, hadIssue: step.issue !== undefined, onError, onErrorExplicit: step.onError !== undefined };
 }
-function commonTo(out: Record<string, unknown>, v: Values) {
+export function commonTo(out: Record<string, unknown>, v: Values) {
   if (v.issue || v.hadIssue) out.issue = v.issue;
   onErrorTo(out, v);
 }
-function CommonFields({ index: i, values: s, onChange, errors, path: p, readOnly }: StepFormProps) {
+export function CommonFields({ index: i, values: s, onChange, errors, path: p, readOnly }: StepFormProps) {
   return (
     <div style={grid2}>
       <TemplateField
@@ -38,7 +38,7 @@ function CommonFields({ index: i, values: s, onChange, errors, path: p, readOnly
     </div>
   );
 }
-const jiraHelp = 'Runs as the BluBees app on the Jira site that sent the event (no connection needed; scheduled and webhook rules have no site token, so Jira steps fail there with system_token_missing).';
+export const jiraHelp = 'Runs as the BluBees app on the Jira site that sent the event (no connection needed; scheduled and webhook rules have no site token, so Jira steps fail there with system_token_missing).';
 
 export const jiraCommentKind: StepKind = {
   type: 'jira.comment',
@@ -75,7 +75,7 @@ export const jiraCommentKind: StepKind = {
   },
 };
 
-interface FieldRow {
+export interface FieldRow {
   id: string;
   field: string;
   value: string;
@@ -83,48 +83,256 @@ interface FieldRow {
   json: boolean;
 }
 
+export function fieldRowsFrom(fields: Record<string, unknown>): FieldRow[] {
+  return Object.entries(fields).map(([field, value]) =>
+    typeof value === 'string' ? { id: newId('f'), field, value, json: false } : { id: newId('f'), field, value: JSON.stringify(value), json: true },
+  );
+}
+export function fieldRowsTo(rows: FieldRow[] | undefined, add: AddError): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const r of rows ?? []) {
+    const name = r.field.trim();
+    if (!name) continue;
+    if (name in fields) add(`fields.${name}`, `“${name}” is set twice: keep one row.`);
+    if (r.json) {
+      try {
+        fields[name] = JSON.parse(r.value);
+      } catch {
+        add(`fields.${name}`, 'This value is marked as JSON but does not parse.');
+      }
+    } else fields[name] = r.value;
+  }
+  return fields;
+}
+
+/** Field/value rows (jira.edit and jira.create): a field picker (ids, or any typed id or name) and a template value. */
+export function FieldRowsEditor({ index: i, rows, onRows, errors, path: p, readOnly, addLabel = 'Add field', fieldHelper }: { index: number; rows: FieldRow[]; onRows: (rows: FieldRow[]) => void; errors: Record<string, string[]>; path: string; readOnly: boolean; addLabel?: string; fieldHelper?: string }) {
+  const set = (id: string, patch: Partial<FieldRow>) => onRows(rows.map((r) => (r.id === id ? { ...r, ...patch } : r)));
+  return (
+    <>
+      {rows.map((r, k) => (
+        <div key={r.id} role="group" aria-label={`Field ${k + 1}`} style={{ display: 'grid', gridTemplateColumns: 'minmax(200px,1fr) 2fr auto', gap: token('space.100'), alignItems: 'start' }}>
+          <JiraSelect
+            id={`step-${i}-field-${k}`}
+            label={`Field ${k + 1}`}
+            value={r.field}
+            onChange={(v) => set(r.id, { field: v })}
+            cacheKey="fields"
+            load={async () => fieldOptions(await jira.fields())}
+            isDisabled={readOnly}
+            helper={fieldHelper}
+            placeholder="summary, labels, customfield_10016…"
+          />
+          {(() => {
+            const valueField = (hint?: string) => (
+              <TemplateField
+                id={`step-${i}-value-${k}`}
+                label={r.json ? `Value ${k + 1} (JSON)` : `Value ${k + 1}`}
+                value={r.value}
+                onChange={(v) => set(r.id, { value: v })}
+                errors={errors[`${p}.fields.${r.field.trim()}`]}
+                isDisabled={readOnly}
+                helper={hint}
+                placeholder={r.field === 'labels' ? 'needs-triage, {{ project.key | downcase }}' : r.field === 'assignee' ? 'An account id, or a smart value' : '{{ issue.fields.summary }}'}
+              />
+            );
+            return r.field.trim() === 'assignee' && !r.json ? (
+              <JiraUserSelect
+                id={`step-${i}-value-${k}`}
+                label={`Value ${k + 1}`}
+                value={r.value}
+                onChange={(v) => set(r.id, { value: v })}
+                search={(q) => jira.users(q)}
+                errors={errors[`${p}.fields.assignee`]}
+                isDisabled={readOnly}
+                fallback={(hint) => valueField(hint)}
+              />
+            ) : (
+              valueField()
+            );
+          })()}
+          {!readOnly ? (
+            <div style={{ paddingTop: 24 }}>
+              <Button appearance="subtle" onClick={() => onRows(rows.filter((x) => x.id !== r.id))} aria-label={`Remove field ${k + 1}`}>
+                Remove
+              </Button>
+            </div>
+          ) : (
+            <span />
+          )}
+        </div>
+      ))}
+      {!readOnly && (
+        <div>
+          <Button spacing="compact" onClick={() => onRows([...rows, { id: newId('f'), field: '', value: '', json: false }])}>
+            {addLabel}
+          </Button>
+        </div>
+      )}
+    </>
+  );
+}
+
+/** One `update` operation row of jira.edit: add/remove/set one value of a multi-value field. */
+export interface UpdateRow {
+  id: string;
+  field: string;
+  op: 'add' | 'remove' | 'set';
+  value: string;
+}
+const UPDATE_OPS = ['add', 'remove', 'set'] as const;
+/** Multi-value fields `update` accepts (docs/api.md "Jira steps"). */
+export const UPDATABLE = /^(labels|components|fixVersions|versions|customfield_\d+)$/;
+
+/** `update` JSON → rows, plus the fields written as a list; undefined when the form cannot show it exactly. */
+export function updateRowsFrom(update: unknown): { updateRows: UpdateRow[]; updateLists: string[] } | undefined {
+  if (update === undefined) return { updateRows: [], updateLists: [] };
+  if (!update || typeof update !== 'object' || Array.isArray(update)) return undefined;
+  const updateRows: UpdateRow[] = [];
+  const updateLists: string[] = [];
+  for (const [field, ops] of Object.entries(update as Record<string, unknown>)) {
+    const list = Array.isArray(ops) ? ops : [ops];
+    if (Array.isArray(ops)) {
+      if (ops.length === 0) return undefined;
+      updateLists.push(field);
+    }
+    for (const op of list) {
+      if (!op || typeof op !== 'object' || Array.isArray(op)) return undefined;
+      const entries = Object.entries(op as Record<string, unknown>);
+      if (entries.length !== 1) return undefined;
+      const [name, value] = entries[0];
+      if (!(UPDATE_OPS as readonly string[]).includes(name) || typeof value !== 'string') return undefined;
+      updateRows.push({ id: newId('u'), field, op: name as UpdateRow['op'], value });
+    }
+  }
+  return { updateRows, updateLists };
+}
+export function updateRowsTo(rows: UpdateRow[] | undefined, lists: string[] | undefined, add: AddError): Record<string, unknown> | undefined {
+  const grouped = new Map<string, Record<string, string>[]>();
+  for (const r of rows ?? []) {
+    const field = r.field.trim();
+    if (!field) continue;
+    if (!UPDATABLE.test(field)) add(`update.${field}`, `“${field}” cannot be added to or removed from: use labels, components, fixVersions, versions or customfield_<digits>.`);
+    if (!r.value.trim()) add(`update.${field}`, `Enter the value to ${r.op}.`);
+    grouped.set(field, [...(grouped.get(field) ?? []), { [r.op]: r.value }]);
+  }
+  if (grouped.size === 0) return undefined;
+  return Object.fromEntries([...grouped].map(([field, ops]) => [field, ops.length === 1 && !(lists ?? []).includes(field) ? ops[0] : ops]));
+}
+
+const UPDATE_FIELDS = [
+  { value: 'labels', label: 'Labels (labels)' },
+  { value: 'components', label: 'Components (components)' },
+  { value: 'fixVersions', label: 'Fix versions (fixVersions)' },
+  { value: 'versions', label: 'Affects versions (versions)' },
+];
+
+/** Add/remove rows for labels, components, versions and multi-value custom fields (`update`). */
+export function UpdateRowsEditor({ index: i, rows, onRows, errors, path: p, readOnly }: { index: number; rows: UpdateRow[]; onRows: (rows: UpdateRow[]) => void; errors: Record<string, string[]>; path: string; readOnly: boolean }) {
+  const set = (id: string, patch: Partial<UpdateRow>) => onRows(rows.map((r) => (r.id === id ? { ...r, ...patch } : r)));
+  const newRow = (field: string): UpdateRow => ({ id: newId('u'), field, op: 'add', value: '' });
+  return (
+    <div role="group" aria-label="Add or remove values" style={{ display: 'flex', flexDirection: 'column', gap: token('space.100') }}>
+      <span style={{ font: token('font.body.small'), fontWeight: 600, color: token('color.text.subtle') }}>Add or remove values (labels, components, versions)</span>
+      {rows.length === 0 && <span style={{ color: token('color.text.subtlest') }}>None: the fields above replace whole values.</span>}
+      {rows.map((r, k) => (
+        <div key={r.id} role="group" aria-label={`Change ${k + 1}`} style={{ display: 'grid', gridTemplateColumns: 'minmax(180px,1fr) 140px 2fr auto', gap: token('space.100'), alignItems: 'start' }}>
+          <JiraSelect
+            id={`step-${i}-update-field-${k}`}
+            label={`Field ${k + 1}`}
+            value={r.field}
+            onChange={(v) => set(r.id, { field: v })}
+            cacheKey="updatableFields"
+            load={async () => [
+              ...UPDATE_FIELDS,
+              ...(await jira.fields()).filter((f) => f.custom && f.type === 'array' && /^customfield_\d+$/.test(f.id)).map((f) => ({ value: f.id, label: `${f.name} (${f.id})` })),
+            ]}
+            isDisabled={readOnly}
+            placeholder="labels, components, customfield_10020…"
+          />
+          <SelectField
+            id={`step-${i}-update-op-${k}`}
+            label={`Action ${k + 1}`}
+            options={[
+              { value: 'add', label: 'Add' },
+              { value: 'remove', label: 'Remove' },
+              { value: 'set', label: 'Set (replace)' },
+            ]}
+            value={r.op}
+            onChange={(v) => set(r.id, { op: ((UPDATE_OPS as readonly string[]).includes(v) ? v : 'add') as UpdateRow['op'] })}
+            isDisabled={readOnly}
+          />
+          <TemplateField
+            id={`step-${i}-update-value-${k}`}
+            label={`Value ${k + 1}`}
+            value={r.value}
+            onChange={(v) => set(r.id, { value: v })}
+            errors={errors[`${p}.update.${r.field.trim()}`]}
+            isDisabled={readOnly}
+            placeholder={r.field === 'components' ? 'Backend' : 'urgent'}
+          />
+          {!readOnly ? (
+            <div style={{ paddingTop: 24 }}>
+              <Button appearance="subtle" onClick={() => onRows(rows.filter((x) => x.id !== r.id))} aria-label={`Remove change ${k + 1}`}>
+                Remove
+              </Button>
+            </div>
+          ) : (
+            <span />
+          )}
+        </div>
+      ))}
+      {!readOnly && (
+        <div style={{ display: 'flex', gap: token('space.100') }}>
+          <Button spacing="compact" onClick={() => onRows([...rows, newRow('labels')])}>
+            Add or remove a label
+          </Button>
+          <Button spacing="compact" onClick={() => onRows([...rows, newRow('components')])}>
+            Add or remove a component
+          </Button>
+        </div>
+      )}
+    </div>
+  );
+}
+
 export const jiraEditKind: StepKind = {
   type: 'jira.edit',
   label: 'Edit issue fields',
-  summary: 'Set summary, labels, priority, assignee or custom fields.',
+  summary: 'Set summary, labels, priority, assignee or custom fields; add or remove labels and components.',
   docs: 'jira-steps',
   help: (
     <>
       Sets fields of the issue. Values are templates: <code>labels</code> takes comma- or space-separated labels, <code>priority</code> a name,{' '}
-      <code>assignee</code> an account id (empty unassigns), <code>description</code> text; custom fields take any value. {jiraHelp}
+      <code>assignee</code> an account id (empty unassigns), <code>description</code> text; custom fields take any value. Setting a field replaces its
+      whole value; to add or remove one label, component or version and keep the others, use the “Add or remove values” rows (Jira’s{' '}
+      <code>update</code>). {jiraHelp}
     </>
   ),
-  defaults: () => ({ rows: [{ id: newId('f'), field: '', value: '', json: false }], issue: '', onError: 'stop', extra: {} }),
+  defaults: () => ({ rows: [{ id: newId('f'), field: '', value: '', json: false }], updateRows: [], updateLists: [], hadFields: false, issue: '', onError: 'stop', extra: {} }),
   fromJson(step) {
     const c = common(step);
-    if (!c || !step.fields || typeof step.fields !== 'object' || Array.isArray(step.fields)) return undefined;
-    const rows: FieldRow[] = Object.entries(step.fields as Record<string, unknown>).map(([field, value]) =>
-      typeof value === 'string' ? { id: newId('f'), field, value, json: false } : { id: newId('f'), field, value: JSON.stringify(value), json: true },
-    );
-    return { ...c, rows, ...split(step, ['fields', 'issue', 'onError']) };
+    if (!c) return undefined;
+    const hasFields = step.fields !== undefined;
+    if (hasFields && (!step.fields || typeof step.fields !== 'object' || Array.isArray(step.fields))) return undefined;
+    if (!hasFields && step.update === undefined) return undefined;
+    const upd = updateRowsFrom(step.update);
+    if (!upd) return undefined;
+    const rows = hasFields ? fieldRowsFrom(step.fields as Record<string, unknown>) : [];
+    return { ...c, rows, hadFields: hasFields, ...upd, ...split(step, ['fields', 'update', 'issue', 'onError']) };
   },
   toJson(v, add: AddError) {
-    const fields: Record<string, unknown> = {};
-    for (const r of (v.rows ?? []) as FieldRow[]) {
-      const name = r.field.trim();
-      if (!name) continue;
-      if (r.json) {
-        try {
-          fields[name] = JSON.parse(r.value);
-        } catch {
-          add(`fields.${name}`, 'This value is marked as JSON but does not parse.');
-        }
-      } else fields[name] = r.value;
-    }
-    if (Object.keys(fields).length === 0) add('fields', 'Choose at least one field to set.');
-    const out: Record<string, unknown> = { ...(v.extra ?? {}), type: 'jira.edit', fields };
+    const fields = fieldRowsTo(v.rows as FieldRow[], add);
+    const update = updateRowsTo(v.updateRows as UpdateRow[], v.updateLists as string[], add);
+    if (Object.keys(fields).length === 0 && !update) add('fields', 'Choose at least one field to set, or a value to add or remove.');
+    const out: Record<string, unknown> = { ...(v.extra ?? {}), type: 'jira.edit' };
+    if (Object.keys(fields).length > 0 || v.hadFields || !update) out.fields = fields;
+    if (update) out.update = update;
     commonTo(out, v);
     return out;
   },
   Form(props) {
     const { index: i, values: s, onChange, errors, path: p, readOnly } = props;
-    const rows = s.rows as FieldRow[];
-    const set = (id: string, patch: Partial<FieldRow>) => onChange({ rows: rows.map((r) => (r.id === id ? { ...r, ...patch } : r)) });
     return (
       <>
         {errors[`${p}.fields`]?.map((m, k) => (
@@ -132,64 +340,13 @@ export const jiraEditKind: StepKind = {
             {m}
           </span>
         ))}
-        {rows.map((r, k) => (
-          <div key={r.id} role="group" aria-label={`Field ${k + 1}`} style={{ display: 'grid', gridTemplateColumns: 'minmax(200px,1fr) 2fr auto', gap: token('space.100'), alignItems: 'start' }}>
-            <JiraSelect
-              id={`step-${i}-field-${k}`}
-              label={`Field ${k + 1}`}
-              value={r.field}
-              onChange={(v) => set(r.id, { field: v })}
-              cacheKey="fields"
-              load={async () => fieldOptions(await jira.fields())}
-              isDisabled={readOnly}
-              placeholder="summary, labels, customfield_10016…"
-            />
-            {(() => {
-              const valueField = (hint?: string) => (
-                <TemplateField
-                  id={`step-${i}-value-${k}`}
-                  label={r.json ? `Value ${k + 1} (JSON)` : `Value ${k + 1}`}
-                  value={r.value}
-                  onChange={(v) => set(r.id, { value: v })}
-                  errors={errors[`${p}.fields.${r.field.trim()}`]}
-                  isDisabled={readOnly}
-                  helper={hint}
-                  placeholder={r.field === 'labels' ? 'needs-triage, {{ project.key | downcase }}' : r.field === 'assignee' ? 'An account id, or a smart value' : '{{ issue.fields.summary }}'}
-                />
-              );
-              return r.field.trim() === 'assignee' && !r.json ? (
-                <JiraUserSelect
-                  id={`step-${i}-value-${k}`}
-                  label={`Value ${k + 1}`}
-                  value={r.value}
-                  onChange={(v) => set(r.id, { value: v })}
-                  search={(q) => jira.users(q)}
-                  errors={errors[`${p}.fields.assignee`]}
-                  isDisabled={readOnly}
-                  fallback={(hint) => valueField(hint)}
-                />
-              ) : (
-                valueField()
-              );
-            })()}
-            {!readOnly ? (
-              <div style={{ paddingTop: 24 }}>
-                <Button appearance="subtle" onClick={() => onChange({ rows: rows.filter((x) => x.id !== r.id) })} aria-label={`Remove field ${k + 1}`}>
-                  Remove
-                </Button>
-              </div>
-            ) : (
-              <span />
-            )}
-          </div>
+        {errors[`${p}.update`]?.map((m, k) => (
+          <span key={`u${k}`} role="alert" style={{ color: token('color.text.danger') }}>
+            {m}
+          </span>
         ))}
-        {!readOnly && (
-          <div>
-            <Button spacing="compact" onClick={() => onChange({ rows: [...rows, { id: newId('f'), field: '', value: '', json: false }] })}>
-              Add field
-            </Button>
-          </div>
-        )}
+        <FieldRowsEditor index={i} rows={s.rows as FieldRow[]} onRows={(rows) => onChange({ rows })} errors={errors} path={p} readOnly={readOnly} />
+        <UpdateRowsEditor index={i} rows={(s.updateRows ?? []) as UpdateRow[]} onRows={(updateRows) => onChange({ updateRows })} errors={errors} path={p} readOnly={readOnly} />
         <CommonFields {...props} />
       </>
     );

@@ -4,6 +4,7 @@ import type { StepKind, Values } from './types';
 import { httpKind } from './http';
 import { aiChatKind } from './aiChat';
 import { jiraCommentKind, jiraEditKind, jiraFetchKind, jiraTransitionKind } from './jira';
+import { jiraAssignKind, jiraCreateKind, jiraLinkKind, jiraSearchKind } from './jiraMore';
 import { transferKind } from './transfer';
 
 const kinds = new Map<string, StepKind>();
@@ -18,7 +19,7 @@ export function stepKinds(): StepKind[] {
   return [...kinds.values()];
 }
 
-[httpKind, aiChatKind, jiraCommentKind, jiraEditKind, jiraTransitionKind, jiraFetchKind, transferKind].forEach(registerStepKind);
+[httpKind, aiChatKind, jiraCommentKind, jiraEditKind, jiraTransitionKind, jiraFetchKind, jiraCreateKind, jiraAssignKind, jiraLinkKind, jiraSearchKind, transferKind].forEach(registerStepKind);
 
 const env = (import.meta as unknown as { env?: Record<string, string | undefined> }).env ?? {};
 /** Where the rule format is documented (docs/api.md in the BluBees repository; set VITE_BLUBEES_DOCS_URL at build time). */

@@ -36,6 +36,34 @@ const SAMPLES: Record<string, Step[]> = {
   'jira.edit': [
     { id: 'triage', type: 'jira.edit', fields: { labels: 'needs-triage, {{ project.key | downcase }}', priority: 'High', customfield_10016: '{{ issue.fields.storyPoints | default: 3 }}' } },
     { id: 'e2', type: 'jira.edit', fields: { assignee: null, labels: ['a', 'b'], priority: { id: '2' }, customfield_1: 3 }, issue: 'OPS-1', onError: 'stop' },
+    // `update` (docs/api.md): one operation or a list of them per field; `fields` then optional.
+    { id: 'e3', type: 'jira.edit', update: { labels: [{ add: 'urgent' }, { remove: 'needs-triage' }], components: { add: 'Backend' } } },
+    { id: 'e4', type: 'jira.edit', fields: { summary: '{{ issue.fields.summary }} (triaged)' }, update: { labels: [{ add: '{{ project.key | downcase }}' }], fixVersions: { set: '2.0' }, customfield_10020: [{ remove: 'x' }, { add: 'y' }] }, issue: 'OPS-2', onError: 'continue' },
+    { id: 'e5', type: 'jira.edit', fields: {}, update: { versions: { remove: '1.0' } } },
+  ],
+  'jira.create': [
+    { id: 'create', type: 'jira.create', issueType: 'Task', fields: { summary: 'Follow up: {{ issue.fields.summary }}' } },
+    {
+      id: 'sub', type: 'jira.create', issueType: '{{ issue.fields.issuetype.name }}', project: '{{ project.key }}', parent: '{{ issue.key }}',
+      fields: { summary: 'Check {{ issue.key }}', 'Story Points': 3, customfield_10016: '{{ issue.fields.customfield_10016 }}', labels: ['a', 'b'], description: 'Text' }, onError: 'continue',
+    },
+    { id: 'c3', type: 'jira.create', issueType: 'Bug', project: '', fields: { summary: 'x' }, onError: 'stop' },
+  ],
+  'jira.assign': [
+    { id: 'as1', type: 'jira.assign', assignee: '5b10ac8d82e05b22cc7d4ef5' },
+    { id: 'as2', type: 'jira.assign', assignee: '', issue: 'OPS-1' },
+    { id: 'as3', type: 'jira.assign', assignee: '-1', onError: 'continue' },
+    { id: 'as4', type: 'jira.assign', assignee: '{{ issue.fields.reporter.accountId }}', issue: '{{ steps.create.key }}', onError: 'stop' },
+  ],
+  'jira.link': [
+    { id: 'link', type: 'jira.link', linkType: 'Blocks', outwardIssue: '{{ steps.create.key }}' },
+    { id: 'l2', type: 'jira.link', linkType: 'Relates', inwardIssue: 'OPS-1', outwardIssue: 'OPS-2', onError: 'continue' },
+    { id: 'l3', type: 'jira.link', linkType: '{{ steps.ai.output.link }}', inwardIssue: '{{ issue.fields.parent.key }}' },
+  ],
+  'jira.search': [
+    { id: 'open', type: 'jira.search', jql: 'project = {{ project.key }} AND statusCategory != Done' },
+    { id: 's2', type: 'jira.search', jql: 'assignee = currentUser()', select: ['summary', 'customfield_10016'], maxResults: 200, onError: 'continue' },
+    { id: 's3', type: 'jira.search', jql: 'x', select: [], maxResults: 1000, onError: 'stop' },
   ],
   'jira.transition': [
     { id: 'start', type: 'jira.transition', transition: 'In Progress' },
@@ -80,7 +108,7 @@ const toJson = (steps: StepDraft[]) => {
 
 describe('step library', () => {
   it('registers a form for every documented kind', () => {
-    expect(stepKinds().map((k) => k.type).sort()).toEqual(['ai.chat', 'http', 'jira.comment', 'jira.edit', 'jira.fetch', 'jira.transition', 'transfer']);
+    expect(stepKinds().map((k) => k.type).sort()).toEqual(['ai.chat', 'http', 'jira.assign', 'jira.comment', 'jira.create', 'jira.edit', 'jira.fetch', 'jira.link', 'jira.search', 'jira.transition', 'transfer']);
     for (const k of stepKinds()) {
       expect(k.help, k.type).toBeTruthy();
       expect(k.label, k.type).toBeTruthy();
