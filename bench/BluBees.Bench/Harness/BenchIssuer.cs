@@ -45,7 +45,12 @@ internal sealed class BenchIssuer : IAsyncDisposable
         }.ToJsonString();
     }
 
-    public static DevTokenRequest For(string tenantId) => new(AppId, tenantId, "cloud-bench", "https://api.atlassian.com/ex/jira/cloud-bench");
+    /// <summary>A token as Forge mints it for the events remote: the events module, no user.</summary>
+    public static DevTokenRequest For(string tenantId) => new(AppId, tenantId, "cloud-bench", "https://api.atlassian.com/ex/jira/cloud-bench")
+    {
+        ModuleKey = ForgeModuleKeys.Events,
+        AccountId = null,
+    };
 
     /// <summary>A valid token for the tenant, minted now (lives <see cref="DevTokenRequest.Lifetime"/>, 5 minutes).</summary>
     public string Mint(string tenantId, DateTimeOffset now)

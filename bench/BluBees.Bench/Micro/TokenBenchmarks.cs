@@ -34,7 +34,7 @@ public class TokenBenchmarks
         var lastDot = _token.LastIndexOf('.');
         _signedBytes = Encoding.ASCII.GetBytes(_token[..lastDot]);
         _signature = System.Buffers.Text.Base64Url.DecodeFromChars(_token.AsSpan(lastDot + 1));
-        var (tenant, failure) = _validator.ValidateAsync(_token, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        var (tenant, _, failure) = _validator.ValidateAsync(_token, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         if (tenant is null)
         {
             throw new InvalidOperationException("The benchmark token does not validate: " + failure);
@@ -51,7 +51,7 @@ public class TokenBenchmarks
     [Benchmark]
     public async ValueTask<string?> ValidateForgeToken()
     {
-        var (tenant, _) = await _validator.ValidateAsync(_token, CancellationToken.None);
+        var (tenant, _, _) = await _validator.ValidateAsync(_token, CancellationToken.None);
         return tenant?.TenantId;
     }
 
