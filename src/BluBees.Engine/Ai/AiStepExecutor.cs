@@ -166,12 +166,7 @@ public sealed class AiStepExecutor(
             }
         }
 
-        return status switch
-        {
-            >= 500 => ErrorCategories.Http5xx,
-            >= 400 => ErrorCategories.Http4xx,
-            _ => ErrorCategories.AiProviderError,
-        };
+        return EgressCategories.OfStatus(status) ?? ErrorCategories.AiProviderError;
     }
 
     private StepOutcome Failed(CompiledAiStep step, Connection? connection, long started, string category)
