@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Common;
 using BluBees.Engine.Connections;
+using BluBees.Engine.Connections.Credentials;
 using BluBees.Engine.Connections.OAuth;
 using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Egress;
@@ -35,7 +36,8 @@ internal sealed class PolicyHarness : IDisposable
         Rotated = new RotatedRefreshTokens(_keys.Store, _keys.Cipher);
         Tokens = new OAuthTokenProvider(Connections, Rotated, new OAuthTokenClient(http), Time, new ListLogger<OAuthTokenProvider>(Logs));
         Pipelines = new ConnectionPipelines(Time);
-        Executor = new HttpStepExecutor(Connections, Tokens, Pipelines, http, Time, TemplateLimits.Default, Options.Create(new RunOptions()));
+        Credentials = new CredentialSource(Connections, Tokens);
+        Executor = new HttpStepExecutor(Connections, Credentials, Pipelines, http, Time, TemplateLimits.Default, Options.Create(new RunOptions()));
     }
 
     public ProbeTime Time { get; }
@@ -44,6 +46,7 @@ internal sealed class PolicyHarness : IDisposable
     public RotatedRefreshTokens Rotated { get; }
     public OAuthTokenProvider Tokens { get; }
     public ConnectionPipelines Pipelines { get; }
+    public CredentialSource Credentials { get; }
     public HttpStepExecutor Executor { get; }
     public KeyHarness Keys => _keys;
 
@@ -72,7 +75,7 @@ internal sealed class PolicyHarness : IDisposable
             """);
 
     public Task<StepOutcome> RunAsync(string tenant, CompiledHttpStep step, CancellationToken ct = default)
-        => Executor.ExecuteAsync(tenant, step, StepKit.Scope(), ct);
+        => Executor.ExecuteAsync(new StepRun(new Tenancy.TenantContext(tenant, null, null), null, StepKit.Scope()), step, ct);
 
     /// <summary>Everything a run would store or show about these outcomes, plus every log line.</summary>
     public string Evidence(params StepOutcome[] outcomes)

@@ -17,5 +17,8 @@ internal sealed class CallState
 
     public bool RateLimited { get; set; }
 
+    /// <summary>The connection's bulkhead had no slot within its bound: the attempt was refused, not made.</summary>
+    public bool BulkheadFull { get; set; }
+
     public static CallState Of(ResilienceContext context) => context.Properties.GetValue(Key, null!);
 }
