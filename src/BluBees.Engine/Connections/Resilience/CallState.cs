@@ -9,6 +9,9 @@ internal sealed class CallState
 
     public bool Retryable { get; init; }
 
+    /// <summary>The caller's own token: a cancellation that is not the caller's is the total timeout cutting an attempt.</summary>
+    public CancellationToken Caller { get; init; }
+
     public TimeSpan MaxRetryAfter { get; init; }
 
     public int Attempts { get; set; }
