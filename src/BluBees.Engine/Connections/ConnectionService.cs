@@ -112,8 +112,11 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
     internal Task<string> RevealSecretAsync(string tenantId, Connection connection, CancellationToken ct)
         => cipher.DecryptAsync(tenantId, SecretRecordId(connection.Id), connection.SecretCiphertext!, ct);
 
-    /// <summary>Decrypts the optional OAuth 2.0 client secret of a refresh-token connection.</summary>
-    internal async Task<string?> RevealClientSecretAsync(string tenantId, Connection connection, CancellationToken ct)
+    /// <summary>
+    /// Decrypts the optional OAuth 2.0 client secret of a refresh-token connection: for the OAuth token machinery and
+    /// the operator's backup export only (public because the CLI assembly needs it); steps use the credential source.
+    /// </summary>
+    public async Task<string?> RevealClientSecretAsync(string tenantId, Connection connection, CancellationToken ct)
         => connection.ClientSecretCiphertext is null ? null
             : await cipher.DecryptAsync(tenantId, ClientSecretRecordId(connection.Id), connection.ClientSecretCiphertext, ct);
 
