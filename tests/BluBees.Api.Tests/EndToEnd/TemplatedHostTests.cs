@@ -42,7 +42,7 @@ public sealed class TemplatedHostTests
                 ["method"] = "POST",
                 ["url"] = "http://{{ issue.fields.summary }}.invalid/hooks/{{ issue.key }}",
                 ["body"] = new JsonObject { ["key"] = "{{ issue.key }}" },
-                ["continueOnError"] = true,
+                ["onError"] = "continue",
             },
             new JsonObject
             {
