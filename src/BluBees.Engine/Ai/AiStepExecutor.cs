@@ -1,7 +1,8 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Connections;
+using BluBees.Engine.Connections.Credentials;
+using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps;
@@ -13,12 +14,15 @@ using Microsoft.Extensions.Options;
 namespace BluBees.Engine.Ai;
 
 /// <summary>
-/// Runs one <c>ai.chat</c> step: resolve the provider connection, render the prompts, decrypt the key just in time,
-/// call the provider through the egress guard, and check structured output against the schema. The prompts and
-/// the completion live in memory for later steps only; the record holds counts, status and category.
+/// Runs one <c>ai.chat</c> step: resolve the provider connection, render the prompts, get the credential just in time
+/// from the <see cref="ICredentialSource"/>, take a slot of the connection's bulkhead, call the provider through the
+/// egress guard, and check structured output against the schema. The prompts and the completion live in memory for
+/// later steps only; the record holds counts, status, the configured host and category. No <c>Idempotency-Key</c> is
+/// sent: neither provider documents one for chat completions / messages (docs/api.md).
 /// </summary>
 public sealed class AiStepExecutor(
-    ConnectionService connections, GuardedHttpClient http, TimeProvider time, TemplateLimits limits, IOptions<RunOptions> options, ILogger<AiStepExecutor> logger)
+    ConnectionService connections, ICredentialSource credentials, ConnectionPipelines pipelines, GuardedHttpClient http,
+    TimeProvider time, TemplateLimits limits, IOptions<RunOptions> options, ILogger<AiStepExecutor> logger)
     : IStepExecutor
 {
     public string Kind => CompiledAiStep.KindName;
@@ -45,18 +49,28 @@ public sealed class AiStepExecutor(
             return Failed(ai, connection, started, ErrorCategories.TemplateError);
         }
 
-        EgressHeader? credential;
-        try
+        var result = await credentials.GetAsync(run.TenantId, connection, ai.Timeout, ct);
+        if (result.Failed)
         {
-            var secret = connection.SecretCiphertext is null ? null : await connections.RevealSecretAsync(run.TenantId, connection, ct);
-            credential = ChatClientFactory.CredentialHeader(connection, secret);
-        }
-        catch (CryptographicException)
-        {
-            return Failed(ai, connection, started, ErrorCategories.SecretUnavailable);
+            return Failed(ai, connection, started, result.Category!);
         }
 
-        using var handler = new GuardedHttpMessageHandler(http, credential, ai.Timeout, options.Value.MaxStepResponseBytes);
+        if (result.Credential is { In: not CredentialPlacement.Header })
+        {
+            // Provider connections carry their key in a header (the connection validator enforces it).
+            return Failed(ai, connection, started, ErrorCategories.ConnectionMismatch);
+        }
+
+        using var slot = await pipelines.For(run.TenantId, connection).EnterAsync(ct);
+        if (slot is null)
+        {
+            return Failed(ai, connection, started, ErrorCategories.BulkheadFull);
+        }
+
+        using var handler = new GuardedHttpMessageHandler(http, result.Credential?.ToHeader(), ai.Timeout, options.Value.MaxStepResponseBytes)
+        {
+            Label = HostOf(connection),
+        };
         using var client = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         using var chat = ChatClientFactory.Create(connection, ai.Model, client);
         ChatResponse response;
@@ -112,7 +126,7 @@ public sealed class AiStepExecutor(
         }
 
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Content-Type"] = "application/json" };
-        if (ChatClientFactory.CredentialHeader(connection, connection.SecretCiphertext is null ? null : RequestBuilder.Mask) is { } credential)
+        if (credentials.Masked(connection) is { In: CredentialPlacement.Header } credential)
         {
             headers[credential.Name] = RequestBuilder.Mask;
         }
@@ -166,12 +180,7 @@ public sealed class AiStepExecutor(
             }
         }
 
-        return status switch
-        {
-            >= 500 => ErrorCategories.Http5xx,
-            >= 400 => ErrorCategories.Http4xx,
-            _ => ErrorCategories.AiProviderError,
-        };
+        return EgressCategories.OfStatus(status) ?? ErrorCategories.AiProviderError;
     }
 
     private StepOutcome Failed(CompiledAiStep step, Connection? connection, long started, string category)

@@ -25,15 +25,6 @@ public static class ChatClientFactory
         _ => throw new ArgumentException("The connection has no AI provider.", nameof(connection)),
     };
 
-    /// <summary>The header the connection's key travels in, as its auth settings say (bearer, or an API-key header).</summary>
-    public static EgressHeader? CredentialHeader(Connection connection, string? secret) => (connection.Auth.Type, secret) switch
-    {
-        (_, null) => null,
-        (AuthTypes.Bearer, _) => new EgressHeader("Authorization", "Bearer " + secret, IsCredential: true),
-        (AuthTypes.ApiKey, _) when connection.Auth.In == "header" => new EgressHeader(connection.Auth.Name!, secret, IsCredential: true),
-        _ => null,
-    };
-
     /// <summary>Where the provider's endpoint is: {base}/chat/completions or {base}/v1/messages.</summary>
     public static string EndpointOf(Connection connection) => connection.BaseUrl.TrimEnd('/') + (connection.Provider == AiProviders.Anthropic ? "/v1/messages" : "/chat/completions");
 

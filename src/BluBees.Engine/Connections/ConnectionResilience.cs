@@ -23,26 +23,44 @@ public sealed record ConnectionResilience
     /// <summary>A <c>Retry-After</c> longer than this is not waited for: the step fails instead. 0–300 s, default 30.</summary>
     public int? MaxRetryAfterSeconds { get; init; }
 
-    /// <summary>Share of failed calls (5xx, timeouts, connection failures) in the sampling window that opens the breaker. 0.1–1.0, default 0.5.</summary>
+    /// <summary>
+    /// Share of failed calls (5xx, timeouts, connection failures) in the sampling window that opens the breaker.
+    /// 0.1–1.0, default 0.5.
+    /// </summary>
     public double? BreakerFailureRatio { get; init; }
 
-    /// <summary>Calls needed in the window before the breaker may open. 2–1000, default 10.</summary>
+    /// <summary>
+    /// Calls needed in the window before the breaker may open. 2–1000, default 3: a hanging host gives few calls (each
+    /// one waits for a timeout, and the bulkhead lets few run), so a high minimum would never be reached.
+    /// </summary>
     public int? BreakerMinimumThroughput { get; init; }
 
-    /// <summary>The breaker's sampling window. 1–600 s, default 30.</summary>
+    /// <summary>The breaker's sampling window. 1–600 s, default 60.</summary>
     public int? BreakerSamplingSeconds { get; init; }
 
     /// <summary>How long the breaker stays open before one trial call. 1–600 s, default 30.</summary>
     public int? BreakerBreakSeconds { get; init; }
 
-    /// <summary>Requests in flight at once, over every rule using the connection. 1–100, default 10.</summary>
+    /// <summary>
+    /// The connection's bulkhead: requests in flight at once, over every rule and step kind using the connection (per
+    /// worker process). 1–100, default 2, so one hanging host holds at most two workers.
+    /// </summary>
     public int? MaxConcurrency { get; init; }
 
     /// <summary>Requests started per second, over every rule using the connection. 1–1000, default 50.</summary>
     public int? RequestsPerSecond { get; init; }
 
-    /// <summary>Requests that may wait for the limits; more are refused (<c>rate_limited</c>). 0–1000, default 100.</summary>
+    /// <summary>
+    /// Requests that may wait for the bulkhead or the rate limit; more are refused (<c>bulkhead_full</c> or
+    /// <c>rate_limited</c>). 0–1000, default 100.
+    /// </summary>
     public int? QueueLimit { get; init; }
+
+    /// <summary>
+    /// Longest wait for a bulkhead slot; then the call fails with <c>bulkhead_full</c> instead of holding its worker.
+    /// 0–10000 ms (0: no waiting), default 1000.
+    /// </summary>
+    public int? BulkheadWaitMs { get; init; }
 
     public Resilience.ResiliencePolicy Resolve() => new(
         TimeSpan.FromSeconds(TimeoutSeconds ?? 60),
@@ -51,12 +69,13 @@ public sealed record ConnectionResilience
         TimeSpan.FromMilliseconds(RetryDelayMs ?? 500),
         TimeSpan.FromSeconds(MaxRetryAfterSeconds ?? 30),
         BreakerFailureRatio ?? 0.5,
-        BreakerMinimumThroughput ?? 10,
-        TimeSpan.FromSeconds(BreakerSamplingSeconds ?? 30),
+        BreakerMinimumThroughput ?? 3,
+        TimeSpan.FromSeconds(BreakerSamplingSeconds ?? 60),
         TimeSpan.FromSeconds(BreakerBreakSeconds ?? 30),
-        MaxConcurrency ?? 10,
+        MaxConcurrency ?? 2,
         RequestsPerSecond ?? 50,
-        QueueLimit ?? 100);
+        QueueLimit ?? 100,
+        TimeSpan.FromMilliseconds(BulkheadWaitMs ?? 1000));
 
     /// <summary>Adds an error per out-of-range field, keyed <c>resilience.&lt;field&gt;</c>.</summary>
     public void Validate(ValidationErrors errors)
@@ -77,6 +96,7 @@ public sealed record ConnectionResilience
         Range(errors, "maxConcurrency", MaxConcurrency, 1, 100);
         Range(errors, "requestsPerSecond", RequestsPerSecond, 1, 1000);
         Range(errors, "queueLimit", QueueLimit, 0, 1000);
+        Range(errors, "bulkheadWaitMs", BulkheadWaitMs, 0, 10_000);
         if (AttemptTimeoutSeconds is { } attempt && TimeoutSeconds is { } total && attempt > total)
         {
             errors.Add("resilience.attemptTimeoutSeconds", "must not exceed timeoutSeconds");

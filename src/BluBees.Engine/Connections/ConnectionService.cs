@@ -105,11 +105,17 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
         return await store.DeleteAsync(Keys.Tenant(tenantId), Keys.Connection(id), ct);
     }
 
-    /// <summary>Decrypts the connection's secret for one send. Callers drop it as soon as the request is built.</summary>
-    public Task<string> RevealSecretAsync(string tenantId, Connection connection, CancellationToken ct)
+    /// <summary>
+    /// Decrypts the connection's secret. Only <see cref="Credentials.CredentialSource"/> (which turns it into the
+    /// credential to send) and the OAuth 2.0 token machinery call this; steps ask the credential source.
+    /// </summary>
+    internal Task<string> RevealSecretAsync(string tenantId, Connection connection, CancellationToken ct)
         => cipher.DecryptAsync(tenantId, SecretRecordId(connection.Id), connection.SecretCiphertext!, ct);
 
-    /// <summary>Decrypts the optional OAuth 2.0 client secret of a refresh-token connection.</summary>
+    /// <summary>
+    /// Decrypts the optional OAuth 2.0 client secret of a refresh-token connection: for the OAuth token machinery and
+    /// the operator's backup export only (public because the CLI assembly needs it); steps use the credential source.
+    /// </summary>
     public async Task<string?> RevealClientSecretAsync(string tenantId, Connection connection, CancellationToken ct)
         => connection.ClientSecretCiphertext is null ? null
             : await cipher.DecryptAsync(tenantId, ClientSecretRecordId(connection.Id), connection.ClientSecretCiphertext, ct);

@@ -38,4 +38,11 @@ public enum EgressFailure
 
     /// <summary>More redirects than <see cref="EgressOptions.MaxRedirects"/>.</summary>
     TooManyRedirects,
+
+    /// <summary>
+    /// A redirect to another origin was not followed: the request's body carries a stored secret
+    /// (<see cref="EgressRequest.BodyCarriesCredential"/>), or a 307/308 would re-send a body to an origin the
+    /// request was not addressed to.
+    /// </summary>
+    RedirectRefused,
 }

@@ -69,7 +69,7 @@ public sealed class EgressGuard : IDisposable
         {
             if (Policy.IsBlocked(address, out var reason))
             {
-                EgressLog.DestinationBlocked(_logger, host, reason);
+                EgressLog.DestinationBlocked(_logger, reason);
                 throw new EgressDeniedException(EgressFailure.BlockedDestination, EgressUrlValidator.Blocked(host));
             }
         }

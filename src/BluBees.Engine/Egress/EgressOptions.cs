@@ -42,14 +42,22 @@ public sealed class EgressOptions
     /// <summary>Total time for one call, redirects and body included, unless the request sets its own.</summary>
     public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Longest wait for a hop's response headers once its request (body included) has been sent: the time to first
+    /// byte. Distinct from, and normally much shorter than, the attempt timeout, so a host that accepts connections and
+    /// then hangs holds a worker for this long, not for the whole attempt. Default 10 s.
+    /// </summary>
+    public TimeSpan ResponseHeadersTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Longest wait for the next bytes of a response body.</summary>
     public TimeSpan ReadIdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Once <see cref="MinRateGracePeriod"/> has passed since the body started, a body arriving slower than
-    /// this average is cut (slow drip). 0 disables the check.
+    /// this average is cut (slow drip). 0 disables the check. Default 1024 (1 KiB/s): a 100 B/s drip is cut once the
+    /// grace period is over, a body that arrives within the grace period is never measured.
     /// </summary>
-    public double MinResponseBytesPerSecond { get; set; } = 64;
+    public double MinResponseBytesPerSecond { get; set; } = 1024;
 
     public TimeSpan MinRateGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -76,6 +84,11 @@ public sealed class EgressOptions
         RequirePositive(errors, ConnectTimeout, nameof(ConnectTimeout));
         RequirePositive(errors, DefaultTimeout, nameof(DefaultTimeout));
         RequirePositive(errors, ReadIdleTimeout, nameof(ReadIdleTimeout));
+        RequirePositive(errors, ResponseHeadersTimeout, nameof(ResponseHeadersTimeout));
+        if (ResponseHeadersTimeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add("Egress:ResponseHeadersTimeout must be at most 10 minutes.");
+        }
         if (MinRateGracePeriod < TimeSpan.Zero)
         {
             errors.Add("Egress:MinRateGracePeriod must not be negative.");

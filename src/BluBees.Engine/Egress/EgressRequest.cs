@@ -45,6 +45,22 @@ public sealed class EgressRequest
     /// </summary>
     public bool BufferResponse { get; init; } = true;
 
+    /// <summary>
+    /// The body carries a stored secret (an OAuth 2.0 token request's client secret or refresh token). Such a request
+    /// never follows a redirect to another origin, whatever the status: the call fails with
+    /// <see cref="EgressFailure.RedirectRefused"/>.
+    /// </summary>
+    public bool BodyCarriesCredential { get; init; }
+
+    /// <summary>
+    /// What log lines and error messages call the destination: the configured host (a connection's base URL, a literal
+    /// URL) or a fixed marker such as <c>(templated)</c> when the host was rendered from event data. Redirect hops are
+    /// reported under this label too (their hosts come from a response). Default: the request URL's host.
+    /// </summary>
+    public string? Label { get; init; }
+
+    internal string SafeLabel => Label ?? (Url.IsAbsoluteUri ? Url.Host : "(relative URL)");
+
     internal bool HasBody => Body is not null || ContentFactory is not null;
 
     /// <summary>Method and origin only: paths and queries may carry secrets.</summary>

@@ -64,7 +64,7 @@ public sealed class GuardedHttpClient
                 HttpResponseMessage response;
                 try
                 {
-                    response = await _guard.Invoker.SendAsync(message, linked.Token);
+                    response = await SendHopAsync(message, options.ResponseHeadersTimeout, linked.Token);
                 }
                 catch
                 {
@@ -97,9 +97,9 @@ public sealed class GuardedHttpClient
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return Finish(call, EgressFailure.Timeout, $"The request to '{call.Url.Host}' timed out.");
+            return Finish(call, EgressFailure.Timeout, $"The request to '{call.Request.SafeLabel}' timed out.");
         }
-        catch (Exception e) when (EgressErrors.TryMap(e, call.Url.Host, out var failure, out var message))
+        catch (Exception e) when (EgressErrors.TryMap(e, call.Request.SafeLabel, out var failure, out var message))
         {
             return Finish(call, failure, message);
         }
@@ -110,6 +110,39 @@ public sealed class GuardedHttpClient
                 linked.Dispose();
                 deadline.Dispose();
             }
+        }
+    }
+
+    /// <summary>
+    /// Sends one hop and waits for its response headers at most <paramref name="headersTimeout"/> after the request
+    /// body (if any) has been sent: a host that accepts the connection and then says nothing is cut long before the
+    /// attempt deadline, while an upload of any length is not mistaken for a silent host.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendHopAsync(HttpRequestMessage message, TimeSpan headersTimeout, CancellationToken token)
+    {
+        using var headers = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var hop = CancellationTokenSource.CreateLinkedTokenSource(token, headers.Token);
+        if (message.Content is { } content)
+        {
+            message.Content = new SentSignalContent(content, () => StartTimer(headers, headersTimeout));
+        }
+        else
+        {
+            headers.CancelAfter(headersTimeout);
+        }
+
+        return await _guard.Invoker.SendAsync(message, hop.Token);
+    }
+
+    private static void StartTimer(CancellationTokenSource source, TimeSpan after)
+    {
+        try
+        {
+            source.CancelAfter(after);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The hop already ended (the server answered before the body was fully sent).
         }
     }
 
@@ -180,14 +213,23 @@ public sealed class GuardedHttpClient
             return Finish(call, EgressFailure.TooManyRedirects, Invariant($"More than {maxRedirects} redirects."));
         }
 
+        var keepsBody = call.WithBody && RedirectPolicy.KeepsMethodAndBody(call.Status!.Value);
         if (!RedirectPolicy.SameOrigin(call.Url, next))
         {
-            // Once dropped, credentials stay dropped, even if a later hop comes back to the first origin.
-            call.Headers = RedirectPolicy.WithoutCredentials(call.Headers);
+            // A stored secret in the body (OAuth token request) never leaves its origin, whatever the status: even a
+            // 303 would tell us the server forwards clients elsewhere. A 307/308 would re-send any body (a rendered
+            // template carrying issue data) to an origin the rule did not name: refused too.
+            if (call.Request.BodyCarriesCredential || keepsBody)
+            {
+                return Finish(call, EgressFailure.RedirectRefused, $"The redirect from '{call.Request.SafeLabel}' to another origin was not followed: the request carries a body.");
+            }
+
+            // Only transport headers cross; once dropped, the rest stay dropped, even if a later hop comes back.
+            call.Headers = RedirectPolicy.ForAnotherOrigin(call.Headers);
         }
 
-        call.WithBody &= RedirectPolicy.KeepsMethodAndBody(call.Status!.Value);
-        call.Method = RedirectPolicy.NextMethod(call.Status.Value, call.Method);
+        call.WithBody = keepsBody;
+        call.Method = RedirectPolicy.NextMethod(call.Status!.Value, call.Method);
         call.Url = next;
         call.Redirects++;
         return null;
@@ -195,17 +237,36 @@ public sealed class GuardedHttpClient
 
     private EgressResponse Finish(EgressCall call, EgressFailure failure, string message)
     {
-        EgressLog.RequestFailed(_logger, call.Url.IsAbsoluteUri ? call.Url.Host : "", failure);
+        var label = call.Request.SafeLabel;
+        EgressLog.RequestFailed(_logger, label, failure);
         return new EgressResponse
         {
             Failure = failure,
-            Error = message,
+            Error = Scrub(message, call, label),
             StatusCode = call.Status,
             BytesOut = call.BytesOut,
             BytesIn = call.Body?.BytesRead ?? 0,
             Redirects = call.Redirects,
             Duration = _time.GetElapsedTime(call.Started),
         };
+    }
+
+    /// <summary>
+    /// Messages from the URL checks and the connect callback name the hop's host; that host may have been rendered
+    /// from event data or come from a redirect's Location. The message names the request's label instead.
+    /// </summary>
+    private static string Scrub(string message, EgressCall call, string label)
+    {
+        foreach (var url in (ReadOnlySpan<Uri>)[call.Url, call.Request.Url])
+        {
+            if (url.IsAbsoluteUri && url.Host.Length > 0 && url.Host != label)
+            {
+                message = message.Replace("'" + url.Host + "'", "'" + label + "'", StringComparison.OrdinalIgnoreCase);
+                message = message.Replace("'" + url.IdnHost + "'", "'" + label + "'", StringComparison.OrdinalIgnoreCase);
+            }
+        }
+
+        return message;
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

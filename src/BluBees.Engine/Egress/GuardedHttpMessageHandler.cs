@@ -25,6 +25,9 @@ public sealed class GuardedHttpMessageHandler(GuardedHttpClient client, EgressHe
 
     public EgressHeader? Credential { get; } = credential;
 
+    /// <summary>What logs and errors call the destination (the connection's configured host); see <see cref="EgressRequest.Label"/>.</summary>
+    public string? Label { get; init; }
+
     public long BytesOut { get; private set; }
 
     public long BytesIn { get; private set; }
@@ -59,6 +62,7 @@ public sealed class GuardedHttpMessageHandler(GuardedHttpClient client, EgressHe
             ContentType = request.Content?.Headers.ContentType?.ToString(),
             Timeout = timeout,
             MaxResponseBytes = maxResponseBytes,
+            Label = Label,
         };
 
         Attempts++;

@@ -3,7 +3,16 @@ namespace BluBees.Engine.Egress;
 /// <summary>How one redirect hop changes the request.</summary>
 internal static class RedirectPolicy
 {
-    private static readonly string[] AlwaysCredential = ["Authorization", "Proxy-Authorization", "Cookie"];
+    /// <summary>
+    /// The only headers that follow a request to another origin: plain transport negotiation, nothing a step or a
+    /// connection chose. Everything else (credentials, custom step headers, idempotency keys, trace ids) stays with
+    /// the origin the request was addressed to. Content-Type never needs to be here: it travels with the body, and a
+    /// body never crosses origins (see <see cref="GuardedHttpClient"/>).
+    /// </summary>
+    private static readonly HashSet<string> CrossOriginHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Accept", "Accept-Encoding", "Accept-Language", "User-Agent",
+    };
 
     public static bool IsFollowed(int status) => status is 301 or 302 or 303 or 307 or 308;
 
@@ -18,9 +27,9 @@ internal static class RedirectPolicy
         && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase)
         && a.Port == b.Port;
 
-    /// <summary>The headers without credentials: flagged ones and the standard credential headers.</summary>
-    public static IReadOnlyList<EgressHeader> WithoutCredentials(IReadOnlyList<EgressHeader> headers) =>
-        [.. headers.Where(h => !h.IsCredential && !AlwaysCredential.Contains(h.Name, StringComparer.OrdinalIgnoreCase))];
+    /// <summary>The headers that may go to another origin: transport headers only, and never one flagged as a credential.</summary>
+    public static IReadOnlyList<EgressHeader> ForAnotherOrigin(IReadOnlyList<EgressHeader> headers) =>
+        [.. headers.Where(h => !h.IsCredential && CrossOriginHeaders.Contains(h.Name))];
 
     /// <summary>Resolves the Location header against the current URL; null when missing or malformed.</summary>
     public static Uri? NextUrl(HttpResponseMessage response, Uri current)

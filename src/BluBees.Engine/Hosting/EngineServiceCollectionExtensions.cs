@@ -63,6 +63,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<RotatedRefreshTokens>();
         services.TryAddSingleton<OAuthTokenClient>();
         services.TryAddSingleton<OAuthTokenProvider>();
+        services.TryAddSingleton<Connections.Credentials.ICredentialSource, Connections.Credentials.CredentialSource>();
         services.TryAddSingleton<ConnectionPipelines>();
         services.TryAddSingleton<RuleCache>();
         services.TryAddSingleton<RuleService>();

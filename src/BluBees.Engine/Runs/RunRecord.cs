@@ -141,4 +141,9 @@ public static class ErrorCategories
     /// <summary>The connection's circuit breaker was open: the call was not attempted.</summary>
     public const string CircuitOpen = "circuit_open";
 
+    /// <summary>A redirect to another origin was refused: the request carried a stored secret or a body (see docs/security.md, "Redirects").</summary>
+    public const string RedirectRefused = "redirect_refused";
+
+    /// <summary>Every slot of the connection's bulkhead was busy (and its short queue full): the call was not attempted.</summary>
+    public const string BulkheadFull = "bulkhead_full";
 }

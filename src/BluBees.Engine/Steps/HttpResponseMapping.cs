@@ -9,22 +9,7 @@ namespace BluBees.Engine.Steps;
 /// <summary>How an HTTP step reads a final response: its error category, and the body later steps may map.</summary>
 internal static class HttpResponseMapping
 {
-    public static string? Categorize(EgressResponse response) => response.Failure switch
-    {
-        EgressFailure.None => response.StatusCode switch
-        {
-            >= 500 => ErrorCategories.Http5xx,
-            >= 400 => ErrorCategories.Http4xx,
-            _ => null,
-        },
-        EgressFailure.BlockedDestination or EgressFailure.BlockedPort or EgressFailure.BlockedScheme => ErrorCategories.BlockedDestination,
-        EgressFailure.Timeout => ErrorCategories.Timeout,
-        EgressFailure.Refused => ErrorCategories.Refused,
-        EgressFailure.TooLarge => ErrorCategories.ResponseTooLarge,
-        EgressFailure.TooManyRedirects => ErrorCategories.TooManyRedirects,
-        EgressFailure.InvalidUrl or EgressFailure.InvalidRequest => ErrorCategories.InvalidUrl,
-        _ => ErrorCategories.ConnectionFailed,
-    };
+    public static string? Categorize(EgressResponse response) => EgressCategories.Of(response);
 
     /// <summary>JSON bodies become values later steps can map; text stays text; anything else is not kept.</summary>
     public static JsonNode? ParseBody(EgressResponse response)

@@ -1,7 +1,6 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Connections;
-using BluBees.Engine.Connections.OAuth;
+using BluBees.Engine.Connections.Credentials;
 using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Runs;
@@ -11,19 +10,21 @@ using Microsoft.Extensions.Options;
 namespace BluBees.Engine.Steps;
 
 /// <summary>
-/// Runs one HTTP step: resolve the tenant's connection, decrypt its secret (or get its OAuth 2.0 token) just in
-/// time, render, send through the connection's resilience pipeline and the egress guard, and keep the bounded
-/// response in memory for later steps.
+/// Runs one HTTP step: resolve the tenant's connection, get its credential just in time from the
+/// <see cref="ICredentialSource"/> (a static secret, or an OAuth 2.0 access token), render, send through the
+/// connection's resilience pipeline (bulkhead, breaker, retries) and the egress guard, and keep the bounded response
+/// in memory for later steps. Every request carries an <c>Idempotency-Key</c> (<see cref="IdempotencyKeys"/>) unless
+/// the step sets its own. The record names only the configured host (<see cref="StepHosts"/>).
 /// </summary>
 public sealed class HttpStepExecutor(
-    ConnectionService connections, OAuthTokenProvider tokens, ConnectionPipelines pipelines, GuardedHttpClient http,
+    ConnectionService connections, ICredentialSource credentials, ConnectionPipelines pipelines, GuardedHttpClient http,
     TimeProvider time, TemplateLimits limits, IOptions<RunOptions> options)
     : IStepExecutor
 {
     public string Kind => CompiledHttpStep.KindName;
 
     public Task<StepOutcome> ExecuteAsync(StepRun run, ICompiledStep step, CancellationToken ct)
-        => ExecuteAsync(run.TenantId, (CompiledHttpStep)step, run.Scope, ct);
+        => ExecuteAsync(run, (CompiledHttpStep)step, ct);
 
     public Task<StepPreview> PreviewAsync(string tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct)
         => PreviewAsync(tenantId, (CompiledHttpStep)step, scope, path, ct);
@@ -36,14 +37,19 @@ public sealed class HttpStepExecutor(
             return new StepPreview(null, new DryRunError(path + ".connection", ErrorCategories.ConnectionMissing, $"connection '{step.ConnectionId}' does not exist"), null);
         }
 
-        var secret = connection?.SecretCiphertext is null ? null : RequestBuilder.Mask;
-        var (request, failure) = RequestBuilder.Build(step, connection, secret, scope, limits);
+        var credential = connection is null ? null : credentials.Masked(connection);
+        var (request, failure) = RequestBuilder.Build(step, connection, credential, scope, limits);
         if (request is null)
         {
             return new StepPreview(null, new DryRunError(path, failure!.Category, failure.Message), null);
         }
 
         var headers = request.Headers.ToDictionary(h => h.Name, h => h.IsCredential ? RequestBuilder.Mask : h.Value, StringComparer.OrdinalIgnoreCase);
+        if (!IdempotencyKeys.Has(request.Headers))
+        {
+            headers[IdempotencyKeys.Header] = "(one per event and step)";
+        }
+
         if (request.ContentType is not null)
         {
             headers["Content-Type"] = request.ContentType;
@@ -56,11 +62,12 @@ public sealed class HttpStepExecutor(
         return new StepPreview(preview, null, new JsonObject { ["status"] = null, ["ok"] = null, ["body"] = null, ["dryRun"] = true });
     }
 
-    public async Task<StepOutcome> ExecuteAsync(string tenantId, CompiledHttpStep step, JsonObject scope, CancellationToken ct)
+    private async Task<StepOutcome> ExecuteAsync(StepRun run, CompiledHttpStep step, CancellationToken ct)
     {
+        var tenantId = run.TenantId;
         var started = time.GetTimestamp();
         Connection? connection = null;
-        string? secret = null;
+        Credential? credential = null;
         if (step.ConnectionId is not null)
         {
             connection = await connections.GetAsync(tenantId, step.ConnectionId, ct);
@@ -69,57 +76,45 @@ public sealed class HttpStepExecutor(
                 return Failed(step, null, started, ErrorCategories.ConnectionMissing);
             }
 
-            if (AuthTypes.IsOAuth2(connection.Auth.Type))
+            var result = await credentials.GetAsync(tenantId, connection, AttemptTimeout(step, pipelines.For(tenantId, connection).Policy), ct);
+            if (result.Failed)
             {
-                var token = await tokens.GetAsync(tenantId, connection, AttemptTimeout(step, pipelines.For(tenantId, connection).Policy), ct);
-                if (token.Value is null)
-                {
-                    return Failed(step, connection, started, token.Category!);
-                }
+                return Failed(step, connection, started, result.Category!);
+            }
 
-                secret = token.Value;
-            }
-            else if (connection.SecretCiphertext is not null)
-            {
-                try
-                {
-                    secret = await connections.RevealSecretAsync(tenantId, connection, ct);
-                }
-                catch (CryptographicException)
-                {
-                    return Failed(step, connection, started, ErrorCategories.SecretUnavailable);
-                }
-            }
+            credential = result.Credential;
         }
 
-        var sentToken = connection is not null && AuthTypes.IsOAuth2(connection.Auth.Type) ? secret : null;
-        var (request, failure) = RequestBuilder.Build(step, connection, secret, scope, limits);
-        secret = null;
+        var (request, failure) = RequestBuilder.Build(step, connection, credential, scope: run.Scope, limits);
         if (request is null)
         {
             return Failed(step, connection, started, failure!.Category);
         }
 
         var pipeline = pipelines.For(tenantId, connection);
+        var host = StepHosts.Of(step, connection);
+
+        // Retries stay opt-in for POST/PATCH: only a key the step sets itself says the API honours one.
+        var retryable = HttpMethods.IsIdempotent(request.Method) || IdempotencyKeys.Has(request.Headers);
         var egressRequest = new EgressRequest(new HttpMethod(request.Method), request.Url)
         {
-            Headers = request.Headers,
+            Headers = IdempotencyKeys.With(request.Headers, run, step.Id),
             Body = request.Body,
             ContentType = request.ContentType,
             Timeout = AttemptTimeout(step, pipeline.Policy),
             MaxResponseBytes = options.Value.MaxStepResponseBytes,
+            Label = host,
         };
-        var retryable = HttpMethods.IsIdempotent(request.Method) || HasIdempotencyKey(request.Headers);
         var sent = await pipeline.SendAsync(http, egressRequest, retryable, ct);
         using var response = sent.Response;
         var category = sent.Category ?? (response is null ? ErrorCategories.ConnectionFailed : HttpResponseMapping.Categorize(response));
-        if (sentToken is not null && response?.StatusCode == 401)
+        if (credential is not null && response?.StatusCode == 401)
         {
-            tokens.Invalidate(tenantId, connection!.Id, sentToken);
+            credentials.Rejected(tenantId, connection!, credential);
         }
 
         var record = new StepRecord(
-            step.Id, CompiledHttpStep.KindName, connection?.Id, request.Method, request.Url.Host, response?.StatusCode, sent.Attempts,
+            step.Id, CompiledHttpStep.KindName, connection?.Id, request.Method, host, response?.StatusCode, sent.Attempts,
             response?.BytesOut ?? 0, response?.BytesIn ?? 0, Elapsed(started), category is null ? RunStatus.Succeeded : RunStatus.Failed, category)
         {
             Metrics = sent.Retries > 0 || sent.CircuitOpen || sent.RateLimited
@@ -139,24 +134,8 @@ public sealed class HttpStepExecutor(
         return attempt < policy.Timeout ? attempt : policy.Timeout;
     }
 
-    private static bool HasIdempotencyKey(IReadOnlyList<EgressHeader> headers)
-    {
-        foreach (var header in headers)
-        {
-            if (header.Name.Equals(HttpMethods.IdempotencyKeyHeader, StringComparison.OrdinalIgnoreCase) && header.Value.Length > 0)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     private StepOutcome Failed(CompiledHttpStep step, Connection? connection, long started, string category)
-        => new(new StepRecord(step.Id, CompiledHttpStep.KindName, connection?.Id, step.Method, HostOf(connection), null, 0, 0, 0, Elapsed(started), RunStatus.Failed, category), null);
-
-    private static string? HostOf(Connection? connection)
-        => connection is not null && Uri.TryCreate(connection.BaseUrl, UriKind.Absolute, out var uri) ? uri.Host : null;
+        => new(new StepRecord(step.Id, CompiledHttpStep.KindName, connection?.Id, step.Method, StepHosts.Of(step, connection), null, 0, 0, 0, Elapsed(started), RunStatus.Failed, category), null);
 
     private long Elapsed(long started) => (long)time.GetElapsedTime(started).TotalMilliseconds;
 }

@@ -25,6 +25,15 @@ public sealed record StepRun(Tenancy.TenantContext Tenant, string? SystemToken, 
 
     /// <summary>The run's trace id, sent as <c>X-Atlassian-Webhook-Trace</c> on Jira writes (see <c>Jira.JiraTrace</c>).</summary>
     public string? Trace { get; init; }
+
+    /// <summary>
+    /// The event's identity (e.g. the ingest de-duplication key), stable across replays of the same event; part of
+    /// the <see cref="IdempotencyKeys"/>. Null: derived from the event in <see cref="Scope"/>.
+    /// </summary>
+    public string? EventKey { get; init; }
+
+    /// <summary>The rule being run; part of the <see cref="IdempotencyKeys"/>. Null: read from <see cref="Trace"/>.</summary>
+    public string? RuleId { get; init; }
 }
 
 /// <summary>A dry-run preview: the request the step would send, or why it could not be built, and the placeholder output later steps see.</summary>

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Connections;
+using BluBees.Engine.Connections.Credentials;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Templates;
@@ -9,16 +10,17 @@ using BluBees.Engine.Templates;
 namespace BluBees.Engine.Steps;
 
 /// <summary>
-/// Renders a compiled HTTP step into a request. The credential is attached only when the final URL has the
-/// connection's own origin; a secret is never rendered into a template scope.
+/// Renders a compiled HTTP step into a request. The credential (from <see cref="ICredentialSource"/>, the only place
+/// that makes one) is attached as given, and only when the final URL has the connection's own origin; a secret is
+/// never rendered into a template scope.
 /// </summary>
 public static class RequestBuilder
 {
-    public const string Mask = "••••••";
+    public const string Mask = CredentialSource.Mask;
     public const int MaxRequestBodyBytes = 1024 * 1024;
 
     public static (PreparedRequest? Request, BuildFailure? Failure) Build(
-        CompiledHttpStep step, Connection? connection, string? secret, JsonObject scope, TemplateLimits limits)
+        CompiledHttpStep step, Connection? connection, Credential? credential, JsonObject scope, TemplateLimits limits)
     {
         if (RenderTarget(step, connection, scope, limits, out var target) is { } targetFailure)
         {
@@ -57,9 +59,9 @@ public static class RequestBuilder
             headers.Add(new EgressHeader(name, value.Output!, IsCredential: name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)));
         }
 
-        if (connection is not null && secret is not null)
+        if (connection is not null && credential is not null)
         {
-            ApplyCredential(connection, secret, headers, query);
+            ApplyCredential(credential, headers, query);
         }
 
         var url = target + (query.Length > 1 ? query.ToString(0, query.Length - 1) : string.Empty);
@@ -138,28 +140,19 @@ public static class RequestBuilder
         return null;
     }
 
-    private static void ApplyCredential(Connection connection, string secret, List<EgressHeader> headers, StringBuilder query)
+    private static void ApplyCredential(Credential credential, List<EgressHeader> headers, StringBuilder query)
     {
-        switch (connection.Auth.Type)
+        if (credential.In == CredentialPlacement.Header)
         {
-            case AuthTypes.Bearer or AuthTypes.OAuth2ClientCredentials or AuthTypes.OAuth2RefreshToken:
-                headers.RemoveAll(h => h.Name.Equals("Authorization", StringComparison.OrdinalIgnoreCase));
-                headers.Add(new EgressHeader("Authorization", "Bearer " + secret, IsCredential: true));
-                break;
-            case AuthTypes.Basic:
-                headers.RemoveAll(h => h.Name.Equals("Authorization", StringComparison.OrdinalIgnoreCase));
-                var basic = secret == Mask ? Mask : Convert.ToBase64String(Encoding.UTF8.GetBytes(connection.Auth.Username + ":" + secret));
-                headers.Add(new EgressHeader("Authorization", "Basic " + basic, IsCredential: true));
-                break;
-            case AuthTypes.ApiKey when connection.Auth.In == "header":
-                headers.RemoveAll(h => h.Name.Equals(connection.Auth.Name, StringComparison.OrdinalIgnoreCase));
-                headers.Add(new EgressHeader(connection.Auth.Name!, secret, IsCredential: true));
-                break;
-            case AuthTypes.ApiKey:
-                RemoveQueryParameter(query, connection.Auth.Name!);
-                query.Append(Uri.EscapeDataString(connection.Auth.Name!)).Append('=').Append(secret == Mask ? Mask : Uri.EscapeDataString(secret)).Append('&');
-                break;
+            // The connection's credential wins over a step header of the same name.
+            headers.RemoveAll(h => h.Name.Equals(credential.Name, StringComparison.OrdinalIgnoreCase));
+            headers.Add(credential.ToHeader());
+            return;
         }
+
+        RemoveQueryParameter(query, credential.Name);
+        query.Append(Uri.EscapeDataString(credential.Name)).Append('=')
+            .Append(credential.Value == Mask ? Mask : Uri.EscapeDataString(credential.Value)).Append('&');
     }
 
     private static void RemoveQueryParameter(StringBuilder query, string name)

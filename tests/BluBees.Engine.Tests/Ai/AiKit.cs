@@ -3,6 +3,9 @@ using System.Text.Json.Nodes;
 using BluBees.Engine.Ai;
 using BluBees.Engine.Common;
 using BluBees.Engine.Connections;
+using BluBees.Engine.Connections.Credentials;
+using BluBees.Engine.Connections.OAuth;
+using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps;
@@ -31,12 +34,20 @@ internal sealed class AiKit : IDisposable
     {
         _egress = new EgressTestKit(egress ?? EgressTestKit.LoopbackOptions());
         Connections = _keys.Connections(EgressTestKit.LoopbackOptions());
-        Executor = new AiStepExecutor(Connections, _egress.Client, _keys.Time, TemplateLimits.Default, Options.Create(new RunOptions { MaxStepResponseBytes = maxResponseBytes }), Logs);
+        Tokens = new OAuthTokenProvider(
+            Connections, new RotatedRefreshTokens(_keys.Store, _keys.Cipher), new OAuthTokenClient(_egress.Client), _keys.Time,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<OAuthTokenProvider>.Instance);
+        Pipelines = new ConnectionPipelines(_keys.Time);
+        Executor = new AiStepExecutor(Connections, new CredentialSource(Connections, Tokens), Pipelines, _egress.Client, _keys.Time, TemplateLimits.Default, Options.Create(new RunOptions { MaxStepResponseBytes = maxResponseBytes }), Logs);
     }
 
     public ListLogger<AiStepExecutor> Logs { get; } = new();
 
     public ConnectionService Connections { get; }
+
+    public OAuthTokenProvider Tokens { get; }
+
+    public ConnectionPipelines Pipelines { get; }
 
     public AiStepExecutor Executor { get; }
 
@@ -96,6 +107,7 @@ internal sealed class AiKit : IDisposable
 
     public void Dispose()
     {
+        Pipelines.Dispose();
         _egress.Dispose();
         _keys.Dispose();
     }

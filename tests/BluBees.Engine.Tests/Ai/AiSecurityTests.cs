@@ -87,7 +87,7 @@ public sealed class AiSecurityTests
     }
 
     [Test]
-    public async Task ARedirectToAnotherOriginDropsTheKey()
+    public async Task ARedirectToAnotherOriginIsRefusedWithTheKeyAndThePrompt()
     {
         await using var elsewhere = ProviderServers.OpenAi("redirected answer");
         await using var first = LoopbackServer.Start((_, s, ct) => LoopbackServer.RedirectAsync(s, 307, elsewhere.Url("/v1/chat/completions").ToString(), ct));
@@ -96,11 +96,11 @@ public sealed class AiSecurityTests
 
         var outcome = await kit.RunAsync(Step(connection.Id, schema: false));
 
-        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Succeeded));
+        // A 307 would re-send the prompt (issue data) to an origin the connection does not name: not followed.
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Failed));
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.RedirectRefused));
         Assert.That(first.Requests.Single().Header("Authorization"), Is.EqualTo("Bearer " + KeyCanary));
-        var moved = elsewhere.Requests.Single();
-        Assert.That(moved.Header("Authorization"), Is.Null, "the credential stays with the connection's origin");
-        Assert.That(moved.Body, Is.EqualTo(first.Requests.Single().Body), "a 307 re-sends the same body");
+        Assert.That(await elsewhere.SettledConnectionsAsync(), Is.Zero, "neither the key nor the prompt reaches the other origin");
     }
 
     [Test]

@@ -121,7 +121,9 @@ public sealed class PolicyValidationTests
         Assert.That(policy.MaxRetries, Is.EqualTo(2));
         Assert.That(policy.Timeout, Is.EqualTo(TimeSpan.FromSeconds(60)));
         Assert.That(policy.AttemptTimeout, Is.EqualTo(TimeSpan.FromSeconds(30)));
-        Assert.That(policy.MaxConcurrency, Is.EqualTo(10));
+        Assert.That(policy.MaxConcurrency, Is.EqualTo(2), "a hanging host holds at most two workers");
+        Assert.That(policy.BreakerMinimumThroughput, Is.EqualTo(3), "a hanging host's few calls can open the breaker");
+        Assert.That(policy.BulkheadWait, Is.EqualTo(TimeSpan.FromSeconds(1)));
         Assert.That(policy.RequestsPerSecond, Is.EqualTo(50));
     }
 }

@@ -39,6 +39,18 @@ public sealed class EgressOptionsTests
         Assert.That(options.Validate(), Has.Count.EqualTo(8));
     }
 
+    [TestCase(0)]
+    [TestCase(-1)]
+    [TestCase(601)]
+    public void TheResponseHeadersTimeoutMustBePositiveAndBounded(int seconds)
+    {
+        var options = new EgressOptions { ResponseHeadersTimeout = TimeSpan.FromSeconds(seconds) };
+
+        Assert.That(options.Validate(), Has.Some.Contains("Egress:ResponseHeadersTimeout"));
+        Assert.That(new EgressOptions().ResponseHeadersTimeout, Is.EqualTo(TimeSpan.FromSeconds(10)));
+        Assert.That(new EgressOptions().Validate(), Is.Empty);
+    }
+
     [Test]
     public void AddEgressBindsTheSectionAndKeepsAResolverRegisteredFirst()
     {

@@ -73,3 +73,39 @@ public sealed class EgressResponseStreamTests
         }
     }
 }
+
+/// <summary>The operator defaults against a slow drip: cut long before an attempt deadline.</summary>
+public sealed class SlowDripDefaultsTests
+{
+    [Test]
+    public async Task AHundredBytesPerSecondBodyIsCutSoonAfterTheGracePeriodWithTheDefaults()
+    {
+        var time = new FakeTimeProvider();
+        var options = new EgressOptions();
+        await using var stream = new EgressResponseStream(new HundredBytesPerSecond(time), ReadLimits.From(options, options.MaxResponseBytes), time, default, default);
+        var buffer = new byte[256];
+        var started = time.GetTimestamp();
+
+        var error = await Assert.ThrowsAsync<EgressStreamException>(async () =>
+        {
+            while (await stream.ReadAsync(buffer) > 0)
+            {
+            }
+        });
+
+        Assert.That(error!.Failure, Is.EqualTo(EgressFailure.Timeout));
+        Assert.That(time.GetElapsedTime(started), Is.LessThanOrEqualTo(options.MinRateGracePeriod + TimeSpan.FromSeconds(1)));
+        Assert.That(time.GetElapsedTime(started), Is.LessThan(options.DefaultTimeout / 2), "well before the attempt deadline");
+    }
+
+    /// <summary>10 bytes every 100 ms of fake time: 100 B/s for ever.</summary>
+    private sealed class HundredBytesPerSecond(FakeTimeProvider time) : MemoryStream
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            buffer.Span[..10].Fill((byte)'x');
+            return ValueTask.FromResult(10);
+        }
+    }
+}

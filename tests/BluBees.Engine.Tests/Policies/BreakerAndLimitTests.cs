@@ -104,7 +104,7 @@ public sealed class BreakerAndLimitTests
     }
 
     [Test]
-    public async Task A_full_queue_refuses_the_call_as_rate_limited()
+    public async Task A_full_bulkhead_refuses_the_call_at_once()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = LoopbackServer.Start(async (_, s, ct) =>
@@ -120,7 +120,7 @@ public sealed class BreakerAndLimitTests
         release.SetResult();
         await one;
 
-        Assert.That(refused.Record.ErrorCategory, Is.EqualTo(ErrorCategories.RateLimited));
+        Assert.That(refused.Record.ErrorCategory, Is.EqualTo(ErrorCategories.BulkheadFull));
         Assert.That(refused.Record.Attempts, Is.Zero);
         Assert.That(refused.Record.Metrics!.RateLimited, Is.True);
         Assert.That(server.Requests, Has.Count.EqualTo(1));

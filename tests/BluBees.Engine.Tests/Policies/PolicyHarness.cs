@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Common;
 using BluBees.Engine.Connections;
+using BluBees.Engine.Connections.Credentials;
 using BluBees.Engine.Connections.OAuth;
 using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Egress;
@@ -30,20 +31,23 @@ internal sealed class PolicyHarness : IDisposable
         Time = new ProbeTime(KeyHarness.Start);
         var egress = EgressTestKit.LoopbackOptions();
         Connections = _keys.Connections(egress);
-        _guard = new EgressGuard(Options.Create(egress), new FakeResolver());
+        _guard = new EgressGuard(Options.Create(egress), Resolver);
         var http = new GuardedHttpClient(_guard, Time, new ListLogger<GuardedHttpClient>(Logs));
         Rotated = new RotatedRefreshTokens(_keys.Store, _keys.Cipher);
         Tokens = new OAuthTokenProvider(Connections, Rotated, new OAuthTokenClient(http), Time, new ListLogger<OAuthTokenProvider>(Logs));
         Pipelines = new ConnectionPipelines(Time);
-        Executor = new HttpStepExecutor(Connections, Tokens, Pipelines, http, Time, TemplateLimits.Default, Options.Create(new RunOptions()));
+        Credentials = new CredentialSource(Connections, Tokens);
+        Executor = new HttpStepExecutor(Connections, Credentials, Pipelines, http, Time, TemplateLimits.Default, Options.Create(new RunOptions()));
     }
 
     public ProbeTime Time { get; }
+    public FakeResolver Resolver { get; } = new();
     public ConcurrentQueue<string> Logs { get; } = new();
     public ConnectionService Connections { get; }
     public RotatedRefreshTokens Rotated { get; }
     public OAuthTokenProvider Tokens { get; }
     public ConnectionPipelines Pipelines { get; }
+    public CredentialSource Credentials { get; }
     public HttpStepExecutor Executor { get; }
     public KeyHarness Keys => _keys;
 
@@ -72,7 +76,14 @@ internal sealed class PolicyHarness : IDisposable
             """);
 
     public Task<StepOutcome> RunAsync(string tenant, CompiledHttpStep step, CancellationToken ct = default)
-        => Executor.ExecuteAsync(tenant, step, StepKit.Scope(), ct);
+        => Executor.ExecuteAsync(Run(tenant), step, ct);
+
+    public Task<StepOutcome> RunAsync(StepRun run, CompiledHttpStep step, CancellationToken ct = default)
+        => Executor.ExecuteAsync(run, step, ct);
+
+    /// <summary>A run of <paramref name="tenant"/> over <paramref name="scope"/> (default: the sample event).</summary>
+    public static StepRun Run(string tenant, JsonObject? scope = null, string? ruleId = null)
+        => new(new Tenancy.TenantContext(tenant, null, null), null, scope ?? StepKit.Scope()) { Trace = ruleId is null ? null : BluBees.Engine.Steps.Jira.JiraTrace.New(ruleId) };
 
     /// <summary>Everything a run would store or show about these outcomes, plus every log line.</summary>
     public string Evidence(params StepOutcome[] outcomes)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using BluBees.Engine.Connections;
+using BluBees.Engine.Connections.Credentials;
 using BluBees.Engine.Crypto;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Storage;
@@ -73,7 +74,7 @@ public sealed class ReviewFindingsTests
     {
         var connection = Connection(auth: new ConnectionAuth { Type = AuthTypes.ApiKey, In = "query", Name = "api_key" });
         var step = Valid("""{ "id":"s","type":"http","connection":"conn_api","path":"/items/{{ issue.fields.summary }}","query":{"q":"1","api_key":"from-step"} }""", ConnectionMap(connection));
-        var (request, _) = RequestBuilder.Build(step, connection, "k", SampleEvents.Scope(SampleEvents.With("summary", "C#")), TemplateLimits.Default);
+        var (request, _) = RequestBuilder.Build(step, connection, StaticCredentials.From(connection, "k"), SampleEvents.Scope(SampleEvents.With("summary", "C#")), TemplateLimits.Default);
         Assert.That(request!.Url.Query, Is.EqualTo("?q=1&api_key=k"), "the connection's key replaces a step parameter of the same name");
         Assert.That(request.Url.AbsolutePath, Does.EndWith("/items/C%23"));
         Assert.That(request.Url.Fragment, Is.Empty);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using BluBees.Engine.Connections;
+using BluBees.Engine.Connections.Credentials;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps;
@@ -24,7 +25,7 @@ public sealed class RequestBuilderTests
     {
         connection ??= Connection(ciphertext: null);
         var step = Valid(stepJson, ConnectionMap(connection));
-        var result = RequestBuilder.Build(step, step.ConnectionId is null ? null : connection, secret, scope ?? Scope(), TemplateLimits.Default);
+        var result = RequestBuilder.Build(step, step.ConnectionId is null ? null : connection, StaticCredentials.From(connection, secret), scope ?? Scope(), TemplateLimits.Default);
         Assert.That(result.Request is null, Is.Not.EqualTo(result.Failure is null), "exactly one of request and failure");
         return result;
     }
@@ -147,7 +148,7 @@ public sealed class RequestBuilderTests
     {
         var step = Valid("""{ "id": "s", "type": "http", "connection": "conn_api", "path": "/x" }""");
 
-        var (request, failure) = RequestBuilder.Build(step, connection: null, secret: null, Scope(), TemplateLimits.Default);
+        var (request, failure) = RequestBuilder.Build(step, connection: null, credential: null, Scope(), TemplateLimits.Default);
 
         Assert.That(request, Is.Null);
         Assert.That(failure!.Category, Is.EqualTo(ErrorCategories.ConnectionMissing));

@@ -1,5 +1,6 @@
 using System.Text;
 using BluBees.Engine.Connections;
+using BluBees.Engine.Connections.Credentials;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps;
@@ -24,7 +25,7 @@ public sealed class RequestCredentialTests
     {
         var connection = Connection(auth: auth);
         var step = Valid(stepJson, ConnectionMap(connection));
-        return RequestBuilder.Build(step, connection, secret, Scope(), TemplateLimits.Default);
+        return RequestBuilder.Build(step, connection, StaticCredentials.From(connection, secret), Scope(), TemplateLimits.Default);
     }
 
     private static PreparedRequest Build(ConnectionAuth auth, string stepJson = """{ "id": "s", "type": "http", "connection": "conn_api", "path": "/me" }""", string? secret = Secret)
@@ -131,7 +132,7 @@ public sealed class RequestCredentialTests
         // even where save-time validation was bypassed (e.g. a restored backup).
         var step = ValidAtRunTime($$"""{ "id": "s", "type": "http", "connection": "conn_api", "url": "{{url}}" }""", egress);
 
-        var (request, failure) = RequestBuilder.Build(step, connection, Secret, Scope(), TemplateLimits.Default);
+        var (request, failure) = RequestBuilder.Build(step, connection, StaticCredentials.From(connection, Secret), Scope(), TemplateLimits.Default);
 
         Assert.That(request, Is.Null);
         Assert.That(failure, Is.EqualTo(new BuildFailure(ErrorCategories.CredentialScope, "the URL is not on the connection's host; its credential is only sent there")));
@@ -154,7 +155,7 @@ public sealed class RequestCredentialTests
         var connection = Connection(auth: Bearer);
         var step = ValidAtRunTime("""{ "id": "s", "type": "http", "connection": "conn_api", "url": "https://api.example.com:8443/x" }""", egress);
 
-        Assert.That(RequestBuilder.Build(step, connection, Secret, Scope(), TemplateLimits.Default).Failure!.Category, Is.EqualTo(ErrorCategories.CredentialScope));
+        Assert.That(RequestBuilder.Build(step, connection, StaticCredentials.From(connection, Secret), Scope(), TemplateLimits.Default).Failure!.Category, Is.EqualTo(ErrorCategories.CredentialScope));
     }
 
     [Test]
@@ -164,7 +165,7 @@ public sealed class RequestCredentialTests
         var step = Valid("""{ "id": "s", "type": "http", "connection": "conn_api", "url": "https://{{ issue.fields.summary }}/x" }""", ConnectionMap(connection));
         var scope = SampleEvents.Scope(SampleEvents.With("summary", "evil.example.net"));
 
-        var (request, failure) = RequestBuilder.Build(step, connection, Secret, scope, TemplateLimits.Default);
+        var (request, failure) = RequestBuilder.Build(step, connection, StaticCredentials.From(connection, Secret), scope, TemplateLimits.Default);
 
         Assert.That(request, Is.Null);
         Assert.That(failure!.Category, Is.EqualTo(ErrorCategories.CredentialScope));

@@ -48,6 +48,8 @@ public sealed class OAuthTokenClient(GuardedHttpClient http)
             Headers = headers,
             Body = Encoding.UTF8.GetBytes(form.ToString(0, form.Length - 1)),
             ContentType = "application/x-www-form-urlencoded",
+            // The form holds the client secret or refresh token: it never follows a redirect to another origin.
+            BodyCarriesCredential = true,
             Timeout = timeout,
             MaxResponseBytes = MaxTokenResponseBytes,
         };
@@ -55,7 +57,9 @@ public sealed class OAuthTokenClient(GuardedHttpClient http)
         return response.Failure switch
         {
             EgressFailure.None => Parse(response),
-            EgressFailure.BlockedDestination or EgressFailure.BlockedPort or EgressFailure.BlockedScheme => TokenResponse.Failed(ErrorCategories.BlockedDestination, response.StatusCode),
+            // Refusals are the shared categories; anything else means the endpoint could not give a token.
+            EgressFailure.BlockedDestination or EgressFailure.BlockedPort or EgressFailure.BlockedScheme or EgressFailure.RedirectRefused
+                => TokenResponse.Failed(EgressCategories.Of(response.Failure)!, response.StatusCode),
             _ => TokenResponse.Failed(ErrorCategories.OAuthTokenUnavailable, response.StatusCode),
         };
     }

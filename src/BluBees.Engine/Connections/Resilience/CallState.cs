@@ -9,6 +9,9 @@ internal sealed class CallState
 
     public bool Retryable { get; init; }
 
+    /// <summary>The caller's own token: a cancellation that is not the caller's is the total timeout cutting an attempt.</summary>
+    public CancellationToken Caller { get; init; }
+
     public TimeSpan MaxRetryAfter { get; init; }
 
     public int Attempts { get; set; }
@@ -16,6 +19,9 @@ internal sealed class CallState
     public int Retries { get; set; }
 
     public bool RateLimited { get; set; }
+
+    /// <summary>The connection's bulkhead had no slot within its bound: the attempt was refused, not made.</summary>
+    public bool BulkheadFull { get; set; }
 
     public static CallState Of(ResilienceContext context) => context.Properties.GetValue(Key, null!);
 }

@@ -11,14 +11,15 @@ namespace BluBees.Engine.Connections.Resilience;
 
 /// <summary>
 /// The resilience pipeline of one connection revision of one tenant, immutable once built: total timeout, retries
-/// (exponential backoff with jitter, honouring <c>Retry-After</c>), a circuit breaker and a concurrency + rate limit
-/// per attempt. The breaker and the limiter are state of this instance, so every rule using the connection shares them
-/// and no other tenant or connection does.
+/// (exponential backoff with jitter, honouring <c>Retry-After</c>), a circuit breaker, and per attempt a slot of the
+/// connection's <see cref="Bulkhead"/> and a start in its rate window. The breaker, the bulkhead and the rate are state
+/// of this instance, so every rule and step kind using the connection shares them and no other tenant or connection
+/// does. Transfer and <c>ai.chat</c> steps hold a bulkhead slot for their whole call (<see cref="EnterAsync"/>).
 /// </summary>
 public sealed class ConnectionPipeline : IDisposable
 {
     private readonly ResiliencePipeline<EgressResponse> _pipeline;
-    private readonly ConcurrencyLimiter? _limiter;
+    private readonly Bulkhead? _bulkhead;
     private readonly RequestRate? _rate;
 
     internal ConnectionPipeline(int revision, ResiliencePolicy policy, TimeProvider time, bool shared)
@@ -36,9 +37,9 @@ public sealed class ConnectionPipeline : IDisposable
         {
             builder.AddCircuitBreaker(PipelineRules.Breaker(policy));
             _rate = new RequestRate(policy.RequestsPerSecond, policy.QueueLimit, time);
-            _limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = policy.MaxConcurrency, QueueLimit = policy.QueueLimit });
-            var (limiter, rate) = (_limiter, _rate);
-            builder.AddRateLimiter(new RateLimiterStrategyOptions { RateLimiter = args => AcquireAsync(limiter, rate, args.Context) });
+            _bulkhead = new Bulkhead(policy.MaxConcurrency, policy.QueueLimit, policy.BulkheadWait, time);
+            var (bulkhead, rate) = (_bulkhead, _rate);
+            builder.AddRateLimiter(new RateLimiterStrategyOptions { RateLimiter = args => AcquireAsync(bulkhead, rate, args.Context) });
         }
 
         _pipeline = builder.Build();
@@ -49,7 +50,17 @@ public sealed class ConnectionPipeline : IDisposable
     public ResiliencePolicy Policy { get; }
 
     /// <summary>Calls waiting for the concurrency or rate limit (diagnostics and tests).</summary>
-    internal long Queued => (_limiter?.GetStatistics()?.CurrentQueuedCount ?? 0) + (_rate?.Waiting ?? 0);
+    internal long Queued => (_bulkhead?.Waiting ?? 0) + (_rate?.Waiting ?? 0);
+
+    /// <summary>Bulkhead slots in use (diagnostics and tests).</summary>
+    internal int InFlight => _bulkhead?.InUse ?? 0;
+
+    /// <summary>
+    /// A bulkhead slot for a call that does not go through <see cref="SendAsync"/> (a transfer side, an AI call), held
+    /// until disposed; null when the bulkhead is full (<c>bulkhead_full</c>). Steps without a connection have no bulkhead.
+    /// </summary>
+    public async ValueTask<IDisposable?> EnterAsync(CancellationToken ct)
+        => _bulkhead is null ? NoSlot.Instance : await _bulkhead.EnterAsync(ct);
 
     /// <summary>
     /// Sends through the pipeline. <paramref name="retryable"/>: the method is idempotent or the step sends an
@@ -57,7 +68,7 @@ public sealed class ConnectionPipeline : IDisposable
     /// </summary>
     public async ValueTask<SendResult> SendAsync(GuardedHttpClient http, EgressRequest request, bool retryable, CancellationToken ct)
     {
-        var state = new CallState { Retryable = retryable, MaxRetryAfter = Policy.MaxRetryAfter };
+        var state = new CallState { Retryable = retryable, MaxRetryAfter = Policy.MaxRetryAfter, Caller = ct };
         var context = ResilienceContextPool.Shared.Get(ct);
         context.Properties.Set(CallState.Key, state);
         try
@@ -83,6 +94,7 @@ public sealed class ConnectionPipeline : IDisposable
                 null => null,
                 _ when ct.IsCancellationRequested => throw new OperationCanceledException(ct),
                 BrokenCircuitException => ErrorCategories.CircuitOpen,
+                RateLimiterRejectedException when state.BulkheadFull => ErrorCategories.BulkheadFull,
                 RateLimiterRejectedException => ErrorCategories.RateLimited,
                 TimeoutRejectedException => ErrorCategories.Timeout,
                 var e => Rethrow(e),
@@ -97,23 +109,27 @@ public sealed class ConnectionPipeline : IDisposable
 
     public void Dispose()
     {
-        _limiter?.Dispose();
+        // Nothing to release: calls still holding the old revision's bulkhead slots give them back to it when they end.
     }
 
-    /// <summary>A concurrency permit, then a start in the rate window; either wait marks the call as rate-limited.</summary>
-    private static async ValueTask<RateLimitLease> AcquireAsync(ConcurrencyLimiter limiter, RequestRate rate, ResilienceContext context)
+    /// <summary>A bulkhead slot, then a start in the rate window; either wait marks the call as rate-limited.</summary>
+    private static async ValueTask<RateLimitLease> AcquireAsync(Bulkhead bulkhead, RequestRate rate, ResilienceContext context)
     {
-        var lease = limiter.AttemptAcquire();
-        if (!lease.IsAcquired)
+        var state = CallState.Of(context);
+        var slot = bulkhead.TryEnter();
+        if (slot is null)
         {
-            lease.Dispose();
-            CallState.Of(context).RateLimited = true;
-            lease = await limiter.AcquireAsync(1, context.CancellationToken);
-            if (!lease.IsAcquired)
-            {
-                return lease;
-            }
+            state.RateLimited = true;
+            slot = await bulkhead.EnterAsync(context.CancellationToken);
         }
+
+        if (slot is null)
+        {
+            state.BulkheadFull = true;
+            return RefusedLease.Instance;
+        }
+
+        var lease = new SlotLease(slot);
 
         try
         {
@@ -141,5 +157,39 @@ public sealed class ConnectionPipeline : IDisposable
     {
         ExceptionDispatchInfo.Throw(e);
         return null!;
+    }
+}
+
+/// <summary>A granted lease that gives its bulkhead slot back when disposed.</summary>
+internal sealed class SlotLease(IDisposable slot) : RateLimitLease
+{
+    public override bool IsAcquired => true;
+
+    public override IEnumerable<string> MetadataNames => [];
+
+    public override bool TryGetMetadata(string metadataName, out object? metadata)
+    {
+        metadata = null;
+        return false;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            slot.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>The slot of a pipeline without a bulkhead (steps without a connection).</summary>
+internal sealed class NoSlot : IDisposable
+{
+    public static readonly NoSlot Instance = new();
+
+    public void Dispose()
+    {
     }
 }

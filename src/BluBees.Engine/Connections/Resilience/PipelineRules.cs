@@ -30,7 +30,10 @@ internal static class PipelineRules
         MinimumThroughput = policy.BreakerMinimumThroughput,
         SamplingDuration = policy.BreakerSampling,
         BreakDuration = policy.BreakerBreak,
-        ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result is { } r && IsServerFailure(r)),
+        // An attempt cut by the total timeout ends as a cancellation, not a response: it is the host hanging too.
+        ShouldHandle = static args => ValueTask.FromResult(
+            args.Outcome.Result is { } r ? IsServerFailure(r)
+            : args.Outcome.Exception is OperationCanceledException && !CallState.Of(args.Context).Caller.IsCancellationRequested),
     };
 
     /// <summary>

@@ -13,7 +13,8 @@ public sealed record ResiliencePolicy(
     TimeSpan BreakerBreak,
     int MaxConcurrency,
     int RequestsPerSecond,
-    int QueueLimit)
+    int QueueLimit,
+    TimeSpan BulkheadWait)
 {
     public static readonly ResiliencePolicy Default = new ConnectionResilience().Resolve();
 }

@@ -179,16 +179,7 @@ internal sealed partial class JiraActions(
         return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
     }
 
-    private static string Categorize(EgressFailure failure) => failure switch
-    {
-        EgressFailure.BlockedDestination or EgressFailure.BlockedPort or EgressFailure.BlockedScheme => ErrorCategories.BlockedDestination,
-        EgressFailure.Timeout => ErrorCategories.Timeout,
-        EgressFailure.Refused => ErrorCategories.Refused,
-        EgressFailure.TooLarge => ErrorCategories.ResponseTooLarge,
-        EgressFailure.TooManyRedirects => ErrorCategories.TooManyRedirects,
-        EgressFailure.InvalidUrl or EgressFailure.InvalidRequest => ErrorCategories.InvalidUrl,
-        _ => ErrorCategories.ConnectionFailed,
-    };
+    private static string Categorize(EgressFailure failure) => EgressCategories.Of(failure) ?? ErrorCategories.ConnectionFailed;
 
     private StepOutcome Outcome(CompiledJiraStep step, string? host, long started, JiraStepTotals totals, string? category, JsonObject? output)
     {

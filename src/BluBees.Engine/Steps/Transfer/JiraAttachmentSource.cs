@@ -81,7 +81,7 @@ internal static class JiraAttachmentSource
             new(JiraTrace.Header, run.Trace ?? JiraTrace.New(null)),
         };
         var url = new Uri(site.GetLeftPart(UriPartial.Path).TrimEnd('/') + ContentPath + attachment);
-        return new PreparedSide(new PreparedRequest("GET", url, headers, null, null), null, null, null);
+        return new PreparedSide(new PreparedRequest("GET", url, headers, null, null), null, null, null) { Host = url.Host };
     }
 
     /// <summary>What a dry run shows: the site as <c>{apiBaseUrl}</c> (or the override) and the token masked; nothing is sent.</summary>

@@ -1,24 +1,33 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Connections;
+using BluBees.Engine.Connections.Credentials;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Templates;
 
 namespace BluBees.Engine.Steps.Transfer;
 
-/// <summary>One side of a transfer, rendered: the request, its connection (for metadata) and why it could not be built.</summary>
-internal sealed record PreparedSide(PreparedRequest? Request, Connection? Connection, string? Category, string? Message);
+/// <summary>
+/// One side of a transfer, rendered: the request, its connection, the credential it carries (to drop a rejected OAuth
+/// token), the host its record names (configured only, see <see cref="StepHosts"/>) and why it could not be built.
+/// </summary>
+internal sealed record PreparedSide(PreparedRequest? Request, Connection? Connection, string? Category, string? Message)
+{
+    public Credential? Credential { get; init; }
+
+    public string? Host { get; init; }
+}
 
 /// <summary>
-/// Resolves a side's connection, decrypts its secret just in time (or masks it for a preview) and renders the
-/// request with <see cref="RequestBuilder"/>, exactly as an <c>http</c> step would.
+/// Resolves a side's connection, gets its credential from the <see cref="ICredentialSource"/> (or its masked shape for
+/// a preview) and renders the request with <see cref="RequestBuilder"/>, exactly as an <c>http</c> step would: an OAuth
+/// 2.0 connection sends its access token, never its stored client secret or refresh token.
 /// </summary>
-internal sealed class TransferSides(ConnectionService connections, TemplateLimits limits)
+internal sealed class TransferSides(ConnectionService connections, ICredentialSource credentials, TemplateLimits limits)
 {
-    public async Task<PreparedSide> PrepareAsync(string tenantId, CompiledHttpStep side, JsonObject scope, bool preview, CancellationToken ct)
+    public async Task<PreparedSide> PrepareAsync(string tenantId, CompiledHttpStep side, JsonObject scope, bool preview, TimeSpan timeout, CancellationToken ct)
     {
         Connection? connection = null;
-        string? secret = null;
+        Credential? credential = null;
         if (side.ConnectionId is not null)
         {
             connection = await connections.GetAsync(tenantId, side.ConnectionId, ct);
@@ -27,23 +36,27 @@ internal sealed class TransferSides(ConnectionService connections, TemplateLimit
                 return new PreparedSide(null, null, ErrorCategories.ConnectionMissing, $"connection '{side.ConnectionId}' does not exist");
             }
 
-            if (connection.SecretCiphertext is not null)
+            if (preview)
             {
-                try
+                credential = credentials.Masked(connection);
+            }
+            else
+            {
+                var result = await credentials.GetAsync(tenantId, connection, timeout, ct);
+                if (result.Failed)
                 {
-                    secret = preview ? RequestBuilder.Mask : await connections.RevealSecretAsync(tenantId, connection, ct);
+                    return new PreparedSide(null, connection, result.Category, "the connection's credential is not available") { Host = StepHosts.Of(side, connection) };
                 }
-                catch (CryptographicException)
-                {
-                    return new PreparedSide(null, connection, ErrorCategories.SecretUnavailable, "the connection's secret cannot be decrypted");
-                }
+
+                credential = result.Credential;
             }
         }
 
-        var (request, failure) = RequestBuilder.Build(side, connection, secret, scope, limits);
+        var (request, failure) = RequestBuilder.Build(side, connection, credential, scope, limits);
+        var host = StepHosts.Of(side, connection);
         return request is null
-            ? new PreparedSide(null, connection, failure!.Category, failure.Message)
-            : new PreparedSide(request, connection, null, null);
+            ? new PreparedSide(null, connection, failure!.Category, failure.Message) { Host = host }
+            : new PreparedSide(request, connection, null, null) { Credential = credential, Host = host };
     }
 
     /// <summary>What a dry run shows of a side: method, URL and headers with every credential masked.</summary>

@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Connections;
+using BluBees.Engine.Connections.Credentials;
+using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps.Jira;
@@ -16,13 +18,17 @@ namespace BluBees.Engine.Steps.Transfer;
 /// Either side failing ends the other: a broken source aborts the destination request; a failed destination
 /// disposes the source response, which closes its connection. A Jira attachment source is the same stream, opened
 /// with the run's Forge system token on the event's site (see <see cref="JiraAttachmentSource"/>).
+/// Credentials come from the <see cref="ICredentialSource"/> (an OAuth 2.0 side sends its access token); each side's
+/// connection lends one slot of its bulkhead for the whole transfer; the destination request carries an
+/// <c>Idempotency-Key</c> unless the step sets its own; the record names configured hosts only.
 /// </summary>
 public sealed class TransferStepExecutor(
-    ConnectionService connections, GuardedHttpClient http, TimeProvider time, TemplateLimits limits,
+    ConnectionService connections, ICredentialSource credentials, ConnectionPipelines pipelines, GuardedHttpClient http,
+    TimeProvider time, TemplateLimits limits,
     IOptions<TransferOptions> transferOptions, IOptions<RunOptions> runOptions, IOptions<JiraActionOptions> jiraOptions,
     ILogger<TransferStepExecutor> logger) : IStepExecutor
 {
-    private readonly TransferSides _sides = new(connections, limits);
+    private readonly TransferSides _sides = new(connections, credentials, limits);
 
     public string Kind => CompiledTransferStep.KindName;
 
@@ -37,16 +43,29 @@ public sealed class TransferStepExecutor(
         var started = time.GetTimestamp();
         var source = step.JiraAttachment is { } attachment
             ? JiraAttachmentSource.Prepare(attachment, run, jiraOptions.Value.ApiBaseUrlOverride, limits)
-            : await _sides.PrepareAsync(run.TenantId, step.Source!, run.Scope, preview: false, ct);
+            : await _sides.PrepareAsync(run.TenantId, step.Source!, run.Scope, preview: false, step.Timeout, ct);
         if (source.Request is null)
         {
-            return NotSent(step, started, TransferCategories.Source, source.Category!, Host(source));
+            return NotSent(step, started, TransferCategories.Source, source.Category!, source.Host);
         }
 
-        var destination = await _sides.PrepareAsync(run.TenantId, step.Destination, run.Scope, preview: false, ct);
+        var destination = await _sides.PrepareAsync(run.TenantId, step.Destination, run.Scope, preview: false, step.Timeout, ct);
         if (destination.Request is null)
         {
-            return NotSent(step, started, TransferCategories.Destination, destination.Category!, Host(destination));
+            return NotSent(step, started, TransferCategories.Destination, destination.Category!, destination.Host);
+        }
+
+        // One bulkhead slot per connection involved (one when both sides share it), held for the whole copy.
+        using var sourceSlot = await EnterAsync(run.TenantId, source.Connection, ct);
+        if (sourceSlot is null)
+        {
+            return NotSent(step, started, TransferCategories.Source, ErrorCategories.BulkheadFull, source.Host);
+        }
+
+        using var destinationSlot = destination.Connection?.Id == source.Connection?.Id ? NoSlot.Instance : await EnterAsync(run.TenantId, destination.Connection, ct);
+        if (destinationSlot is null)
+        {
+            return NotSent(step, started, TransferCategories.Destination, ErrorCategories.BulkheadFull, destination.Host);
         }
 
         var cap = transferOptions.Value.CapFor(step.MaxBytes);
@@ -57,15 +76,17 @@ public sealed class TransferStepExecutor(
                 Timeout = step.Timeout,
                 MaxResponseBytes = cap,
                 BufferResponse = false,
+                Label = source.Host,
             },
             ct);
+        Rejected(run.TenantId, source, from);
         if (TransferCategories.Of(from) is { } sourceCategory)
         {
-            return Failed(step, started, TransferCategories.Source, sourceCategory, source.Request.Url.Host, from.StatusCode, from.BytesIn, 0);
+            return Failed(step, started, TransferCategories.Source, sourceCategory, source.Host, from.StatusCode, from.BytesIn, 0);
         }
 
         // A Content-Type the destination sets itself wins over the source's.
-        var headers = destination.Request.Headers.ToList();
+        var headers = IdempotencyKeys.With(destination.Request.Headers, run, step.Id).ToList();
         var contentType = headers.Find(h => h.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)).Value ?? from.ContentType;
         headers.RemoveAll(h => h.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase));
         var body = new TransferBody(
@@ -79,13 +100,15 @@ public sealed class TransferStepExecutor(
                 ContentFactory = body.CreateContent,
                 Timeout = remaining > TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1),
                 MaxResponseBytes = runOptions.Value.MaxStepResponseBytes,
+                Label = destination.Host,
             },
             ct);
+        Rejected(run.TenantId, destination, to);
 
-        var host = destination.Request.Url.Host;
+        var host = destination.Host;
         if (body.SourceFailure is { } broken)
         {
-            return Failed(step, started, TransferCategories.Source, TransferCategories.Of(broken), source.Request.Url.Host, from.StatusCode, from.BytesIn, body.BytesWritten);
+            return Failed(step, started, TransferCategories.Source, TransferCategories.Of(broken), source.Host, from.StatusCode, from.BytesIn, body.BytesWritten);
         }
 
         if (TransferCategories.Of(to) is { } destinationCategory)
@@ -132,7 +155,7 @@ public sealed class TransferStepExecutor(
         }
         else
         {
-            var source = await _sides.PrepareAsync(tenantId, step.Source!, scope, preview: true, ct);
+            var source = await _sides.PrepareAsync(tenantId, step.Source!, scope, preview: true, step.Timeout, ct);
             if (source.Request is null)
             {
                 return new StepPreview(null, new DryRunError(path + ".source", source.Category!, source.Message!), null);
@@ -142,7 +165,7 @@ public sealed class TransferStepExecutor(
             streamedFrom = new JsonObject { ["method"] = source.Request.Method, ["url"] = sourceUrl, ["headers"] = ToJson(sourceHeaders) };
         }
 
-        var destination = await _sides.PrepareAsync(tenantId, step.Destination, scope, preview: true, ct);
+        var destination = await _sides.PrepareAsync(tenantId, step.Destination, scope, preview: true, step.Timeout, ct);
         if (destination.Request is null)
         {
             return new StepPreview(null, new DryRunError(path + ".destination", destination.Category!, destination.Message!), null);
@@ -150,6 +173,11 @@ public sealed class TransferStepExecutor(
 
         // The request shown is the destination's; its body is whatever the source answers, described here.
         var (url, headers) = TransferSides.Masked(destination.Request);
+        if (!IdempotencyKeys.Has(destination.Request.Headers))
+        {
+            headers[IdempotencyKeys.Header] = "(one per event and step)";
+        }
+
         var preview = new DryRunRequest(step.Id, destination.Request.Method, url, headers, new JsonObject
         {
             ["streamedFrom"] = streamedFrom,
@@ -184,8 +212,18 @@ public sealed class TransferStepExecutor(
         return json;
     }
 
-    private static string? Host(PreparedSide side)
-        => side.Connection is not null && Uri.TryCreate(side.Connection.BaseUrl, UriKind.Absolute, out var uri) ? uri.Host : null;
+    /// <summary>A slot of the connection's bulkhead; a side without a connection needs none.</summary>
+    private async ValueTask<IDisposable?> EnterAsync(string tenantId, Connection? connection, CancellationToken ct)
+        => connection is null ? NoSlot.Instance : await pipelines.For(tenantId, connection).EnterAsync(ct);
+
+    /// <summary>A 401 drops the OAuth access token the side sent, so the next run fetches a fresh one.</summary>
+    private void Rejected(string tenantId, PreparedSide side, EgressResponse response)
+    {
+        if (response.StatusCode == 401 && side.Credential is { } credential && side.Connection is { } connection)
+        {
+            credentials.Rejected(tenantId, connection, credential);
+        }
+    }
 
     private long Elapsed(long started) => (long)time.GetElapsedTime(started).TotalMilliseconds;
 }

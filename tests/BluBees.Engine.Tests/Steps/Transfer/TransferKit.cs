@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using BluBees.Engine.Connections;
+using BluBees.Engine.Connections.Credentials;
+using BluBees.Engine.Connections.OAuth;
+using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
@@ -32,14 +35,22 @@ internal sealed class TransferKit : IDisposable
         _loggers = new LoggerFactory([Logs]);
         Connections = _keys.Connections(EgressTestKit.LoopbackOptions());
         var client = new GuardedHttpClient(_egress.Guard, TimeProvider.System, _loggers.CreateLogger<GuardedHttpClient>());
+        Tokens = new OAuthTokenProvider(
+            Connections, new RotatedRefreshTokens(_keys.Store, _keys.Cipher), new OAuthTokenClient(client), TimeProvider.System,
+            _loggers.CreateLogger<OAuthTokenProvider>());
+        Pipelines = new ConnectionPipelines(TimeProvider.System);
         Executor = new TransferStepExecutor(
-            Connections, client, TimeProvider.System, TemplateLimits.Default, Options.Create(options ?? new TransferOptions()),
+            Connections, new CredentialSource(Connections, Tokens), Pipelines, client, TimeProvider.System, TemplateLimits.Default, Options.Create(options ?? new TransferOptions()),
             Options.Create(new RunOptions()), Options.Create(jira ?? new JiraActionOptions()), _loggers.CreateLogger<TransferStepExecutor>());
     }
 
     public LogLines Logs { get; } = new();
 
     public ConnectionService Connections { get; }
+
+    public OAuthTokenProvider Tokens { get; }
+
+    public ConnectionPipelines Pipelines { get; }
 
     public TransferStepExecutor Executor { get; }
 
@@ -72,6 +83,7 @@ internal sealed class TransferKit : IDisposable
 
     public void Dispose()
     {
+        Pipelines.Dispose();
         _loggers.Dispose();
         _egress.Dispose();
         _keys.Dispose();
