@@ -37,12 +37,7 @@ public static partial class ForgeEndpoints
         var systemToken = context.Request.Headers["x-forge-oauth-system"].ToString();
         var trace = context.Request.Headers[JiraTrace.Header].ToString();
         var result = await ingestor.IngestAsync(tenant, evt, systemToken.Length == 0 ? null : systemToken, trace.Length == 0 ? null : trace, context.RequestAborted);
-        return result switch
-        {
-            IngestResult.Accepted => TypedResults.Accepted((string?)null, new IngestResponse("accepted")),
-            IngestResult.Duplicate => TypedResults.Ok(new IngestResponse("duplicate")),
-            _ => Problems.Status(503, "Busy", "The run queue is full; retry later."),
-        };
+        return Ingress.IngressResults.From(result, context);
     }
 
     internal static async Task<IResult> LifecycleAsync(HttpContext context, TenantService tenants, ILoggerFactory loggers)

@@ -46,7 +46,7 @@ internal static class ForgeWebhookEndpoint
             WebhookReceipt.Accepted => TypedResults.Accepted((string?)null, new IngestResponse("accepted")),
             WebhookReceipt.UnknownHook => Problems.NotFound($"Webhook '{ConnectionsEndpoints.Safe(hookId)}' does not exist."),
             WebhookReceipt.Refused => Problems.Status(StatusCodes.Status401Unauthorized, "Unauthorized", "The webhook signature or timestamp is invalid."),
-            _ => Problems.Status(StatusCodes.Status503ServiceUnavailable, "Busy", "The run queue is full; retry later."),
+            _ => Ingress.IngressResults.Unavailable(context),
         };
     }
 }

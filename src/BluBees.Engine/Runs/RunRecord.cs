@@ -135,4 +135,10 @@ public static class ErrorCategories
     /// <summary>The connection's circuit breaker was open: the call was not attempted.</summary>
     public const string CircuitOpen = "circuit_open";
 
+    /// <summary>The queued message was delivered to the worker too often, or waited too long, and was not run again.</summary>
+    public const string DeliveryExhausted = "delivery_exhausted";
+
+    /// <summary>The run was stopped by the shutdown drain deadline; its message stays queued and runs again on the next start.</summary>
+    public const string Cancelled = "cancelled";
+
 }
