@@ -146,7 +146,9 @@ public sealed class PassThroughTests
         using var r1 = await _backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, lowPriority);
         using var r2 = await _backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, otherProject);
         Assert.That(r1.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-        Assert.That(r2.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        // Another project: no enabled rule's trigger could match, so it is acknowledged without being queued.
+        Assert.That(r2.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(JsonNode.Parse(await r2.Content.ReadAsStringAsync())!["status"]!.GetValue<string>(), Is.EqualTo("filtered"));
 
         // A control event that does match proves the worker ran after the two above (in-order queue).
         using var r3 = await _backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-94", "Control"));
