@@ -97,6 +97,30 @@ public sealed class WorkerTests
         });
     }
 
+    [TestCase("\"OPS-26\"")]
+    [TestCase("26")]
+    [TestCase("[1,2]")]
+    [TestCase("{\"key\":\"OPS-26\",\"fields\":7}")]
+    [TestCase("{\"key\":{\"x\":1},\"fields\":{\"project\":[1]}}")]
+    public async Task An_event_of_any_shape_leaves_exactly_one_record_and_is_not_retried_forever(string issue)
+    {
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        // No project filter, so the odd event reaches the run rather than being filtered at the ingress.
+        await kit.RuleAsync(tenant, sink.Address, new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:updated:issue") });
+        var body = Samples.Event("OPS-26", "odd shape");
+        body["issue"] = JsonNode.Parse(issue);
+        Assert.That(await kit.Ingress.IngestAsync(tenant, JiraEvent.From(body, out _)!, null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
+        var worker = kit.Worker();
+        await worker.StartAsync(CancellationToken.None);
+        await Waits.UntilAsync(() => kit.ScalarAsync("SELECT COUNT(*) FROM run_queue"), n => n == 0, Generous);
+        await worker.StopAsync(CancellationToken.None);
+        var runs = await kit.RunsOfAsync(tenant.TenantId);
+        Assert.That(runs, Has.Count.EqualTo(1), "one record, whatever the outcome");
+        Assert.That(runs[0].Status, Is.AnyOf(RunStatus.Succeeded, RunStatus.Failed));
+    }
+
     [Test]
     public async Task The_drain_deadline_cancels_what_still_runs_records_it_and_leaves_it_durable()
     {
