@@ -61,7 +61,8 @@ public sealed partial class RunWorker(
 
             last = claimed.TenantId;
             _perTenant.AddOrUpdate(claimed.TenantId, 1, (_, n) => n + 1);
-            _inFlight[claimed.Id] = Task.Run(async () =>
+            // Tracked before it starts, so that a run finishing at once cannot leave a stale entry behind.
+            var run = new Task<Task>(async () =>
             {
                 try
                 {
@@ -74,7 +75,9 @@ public sealed partial class RunWorker(
                     slots.Release();
                     queue.Wake();
                 }
-            }, CancellationToken.None);
+            });
+            _inFlight[claimed.Id] = run.Unwrap();
+            run.Start(TaskScheduler.Default);
         }
     }
 
