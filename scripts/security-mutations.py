@@ -222,6 +222,23 @@ MUTATIONS = [
      "_bulkhead = new Bulkhead(policy.MaxConcurrency, policy.QueueLimit, policy.BulkheadWait, time);",
      "_bulkhead = new Bulkhead(10_000, policy.QueueLimit, policy.BulkheadWait, time);",
      "FullyQualifiedName~BulkheadTests", "tests/BluBees.Engine.Tests"),
+    ("queue: dedupe marker committed outside the enqueue transaction", "src/BluBees.Engine/Storage/SqliteRunQueue.cs",
+     "        await InsertAsync(connection, tx, prepared, claim, ct);\n        await tx.CommitAsync(ct);\n        Wake();\n        return EnqueueOutcome.Accepted;",
+     "        await tx.CommitAsync(ct);\n        await using var tx2 = (SqliteTransaction)await connection.BeginTransactionAsync(ct);\n        await InsertAsync(connection, tx2, prepared, claim, ct);\n        await tx2.CommitAsync(ct);\n        Wake();\n        return EnqueueOutcome.Accepted;",
+     "FullyQualifiedName~DurableQueueTests"),
+    ("queue: ingress writes the dedupe marker by itself, then enqueues", "src/BluBees.Engine/Runs/EventIngestor.cs",
+     "if (queue is IDedupingRunQueue { SharesStore: true } deduping)", "if (queue is IDedupingRunQueue { SharesStore: false } deduping)",
+     "FullyQualifiedName~DurableQueueTests"),
+    ("queue: run record not committed with the queue removal", "src/BluBees.Engine/Storage/SqliteRunQueue.cs",
+     "        if (!SharesStore)\n        {\n            foreach (var run in records)",
+     "        if (true)\n        {\n            foreach (var run in records)",
+     "FullyQualifiedName~DurableQueueTests.Finishing"),
+    ("queue: redelivery of an unfinished event answered duplicate", "src/BluBees.Engine/Storage/SqliteRunQueue.cs",
+     "if (marker.State != DedupMarker.Queued)", "if (marker.State != DedupMarker.Queued || marker.MessageId is not null)",
+     "FullyQualifiedName~DurableQueueTests.A_redelivery"),
+    ("queue: a lost (unfinished, not queued) event is never queued again", "src/BluBees.Engine/Storage/SqliteRunQueue.cs",
+     "if (marker.MessageId is not null && await ExistsAsync(connection, tx, marker.MessageId, ct))", "if (marker.MessageId is not null)",
+     "FullyQualifiedName~DurableQueueTests.A_redelivery"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

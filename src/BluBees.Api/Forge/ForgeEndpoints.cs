@@ -62,22 +62,11 @@ public static partial class ForgeEndpoints
 
         var systemToken = context.Request.Headers["x-forge-oauth-system"].ToString();
         // The loop trace comes back in the event body as webhookTraceValue (events-reference/jira), not as a header.
+        // 503 answers keep no marker: Forge redelivers an event after a non-2xx answer or a timeout, at most four times
+        // (https://developer.atlassian.com/platform/forge/events-reference/product_events/ "Retry product events";
+        // 5 s timeout: https://developer.atlassian.com/platform/forge/remote/sending-product-events/).
         var result = await ingestor.IngestAsync(tenant, evt, systemToken.Length == 0 ? null : systemToken, evt.WebhookTraceValue, context.RequestAborted);
-        if (result == IngestResult.Unavailable)
-        {
-            // No marker was kept: Forge redelivers an event after a non-2xx answer or a timeout, at most four times
-            // (https://developer.atlassian.com/platform/forge/events-reference/product_events/ "Retry product events";
-            // 5 s timeout: https://developer.atlassian.com/platform/forge/remote/sending-product-events/). Forge does not
-            // document reading Retry-After for remote endpoints; it is the standard 503 hint (RFC 9110 §10.2.3).
-            context.Response.Headers.RetryAfter = "60";
-        }
-
-        return result switch
-        {
-            IngestResult.Accepted => TypedResults.Accepted((string?)null, new IngestResponse("accepted")),
-            IngestResult.Duplicate => TypedResults.Ok(new IngestResponse("duplicate")),
-            _ => Problems.Status(503, "Busy", "The run queue is full; retry later."),
-        };
+        return Ingress.IngressResults.From(result, context);
     }
 
     internal static async Task<IResult> LifecycleAsync(HttpContext context, TenantService tenants, ILoggerFactory loggers)

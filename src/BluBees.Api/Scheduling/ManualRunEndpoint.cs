@@ -20,7 +20,7 @@ internal static partial class ManualRunEndpoint
     public const string EventType = "blubees:manual";
     private const string TriggerType = "manual";
 
-    public static async Task<IResult> RunAsync(string id, HttpContext context, RuleService rules, IRunQueue queue, TimeProvider time)
+    public static async Task<IResult> RunAsync(string id, HttpContext context, RuleService rules, EventIngestor ingress, TimeProvider time)
     {
         var (input, problem) = await JsonBody.ReadAsync<ManualRunRequest>(context.Request, 4 * 1024);
         if (problem is not null)
@@ -65,16 +65,9 @@ internal static partial class ManualRunEndpoint
             ["issue"] = new JsonObject { ["key"] = issueKey },
         };
         var systemToken = context.Request.Headers["x-forge-oauth-system"].ToString();
-        try
-        {
-            await queue.EnqueueAsync(new RunMessage(tenant, RunSource.Manual, evt.ToJsonString(), now, systemToken.Length == 0 ? null : systemToken, current.Head.Id), context.RequestAborted);
-        }
-        catch (QueueFullException)
-        {
-            return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Busy", "The run queue is full; retry later.");
-        }
-
-        return TypedResults.Accepted((string?)null, new IngestResponse("accepted"));
+        var work = new IngressRequest(tenant, RunSource.Manual, evt) { SystemToken = systemToken, RuleId = current.Head.Id };
+        var result = await ingress.SubmitAsync(work, release: null, context.RequestAborted);
+        return Ingress.IngressResults.From(result, context);
     }
 
     [GeneratedRegex("^[A-Z][A-Z0-9_]*-[0-9]{1,18}$", RegexOptions.CultureInvariant)]

@@ -17,7 +17,7 @@ internal sealed record ScheduleResult(int Queued, bool Busy);
 /// <c>SCHED#&lt;ruleId&gt;</c> and claimed with a conditional write, so a Forge retry or a concurrent delivery
 /// of the same hourly call never fires a rule twice.
 /// </summary>
-internal sealed partial class ScheduleRunner(RuleService rules, IStore store, IRunQueue queue, TenantService tenants, TimeProvider time, ILogger<ScheduleRunner> logger)
+internal sealed partial class ScheduleRunner(RuleService rules, IStore store, EventIngestor ingress, TenantService tenants, TimeProvider time, ILogger<ScheduleRunner> logger)
 {
     public const string EventType = "blubees:schedule";
     public static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(10);
@@ -30,11 +30,6 @@ internal sealed partial class ScheduleRunner(RuleService rules, IStore store, IR
         await tenants.EnsureAsync(tenant, ct);
         var now = time.GetUtcNow();
         var pk = Keys.Tenant(tenant.TenantId);
-        var payload = new JsonObject
-        {
-            ["eventType"] = EventType,
-            ["timestamp"] = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
-        }.ToJsonString();
         var queued = 0;
         foreach (var head in await rules.ListHeadsAsync(tenant.TenantId, ct))
         {
@@ -57,17 +52,21 @@ internal sealed partial class ScheduleRunner(RuleService rules, IStore store, IR
                 continue; // another delivery of this trigger claimed it
             }
 
-            try
+            var payload = new JsonObject
             {
-                await queue.EnqueueAsync(new RunMessage(tenant, RunSource.Schedule, payload, now, systemToken, head.Id), ct);
-                queued++;
-            }
-            catch (QueueFullException)
+                ["eventType"] = EventType,
+                ["timestamp"] = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+            };
+            var work = new IngressRequest(tenant, RunSource.Schedule, payload) { SystemToken = systemToken, RuleId = head.Id };
+            var claimedRevision = (previous?.Revision ?? 0) + 1;
+            var result = await ingress.SubmitAsync(work, () => ReleaseAsync(pk, head.Id, previous, claimedRevision), ct);
+            if (result == IngestResult.Unavailable)
             {
-                await ReleaseAsync(pk, head.Id, previous, (previous?.Revision ?? 0) + 1);
                 LogBusy(logger, queued);
                 return new ScheduleResult(queued, Busy: true);
             }
+
+            queued++;
         }
 
         LogFired(logger, queued);

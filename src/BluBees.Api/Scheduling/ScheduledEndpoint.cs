@@ -16,7 +16,7 @@ internal static class ScheduledEndpoint
 
         // A full queue asks Forge to retry; rules already queued are not queued again (their fire time is stored).
         return result.Busy
-            ? Problems.Status(StatusCodes.Status503ServiceUnavailable, "Busy", "The run queue is full; retry later.")
+            ? Ingress.IngressResults.Unavailable(context)
             : TypedResults.Accepted((string?)null, new ScheduledResponse("accepted", result.Queued));
     }
 }

@@ -52,7 +52,7 @@ internal static class ForgeWebhookEndpoint
             // 403, not 401: Forge reserves 401 for a refused invocation token
             // (https://developer.atlassian.com/platform/forge/apis-reference/ui-api-bridge/invokeRemote/).
             WebhookReceipt.Refused => Problems.Status(StatusCodes.Status403Forbidden, "Forbidden", "The webhook signature or timestamp is invalid."),
-            _ => Problems.Status(StatusCodes.Status503ServiceUnavailable, "Busy", "The run queue is full; retry later."),
+            _ => Ingress.IngressResults.Unavailable(context),
         };
     }
 

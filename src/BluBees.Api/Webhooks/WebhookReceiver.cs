@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Events;
+using BluBees.Engine.Observability;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Tenancy;
@@ -16,9 +17,9 @@ internal sealed record ForwardedWebhook(string HookId, string? Signature, string
 
 /// <summary>
 /// Verifies a forwarded webhook (hook of this tenant, fresh timestamp, HMAC in constant time, not a replay) and
-/// queues one run per enabled rule with a webhook trigger on that hook. The body lives only in the queued message.
+/// queues it through the engine's one ingress (one message; every enabled rule whose trigger is the hook runs). The body lives only in the queued message.
 /// </summary>
-internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService rules, IRunQueue queue, TimeProvider time, ILogger<WebhookReceiver> logger)
+internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService rules, EventIngestor ingress, BluBeesMetrics metrics, TimeProvider time, ILogger<WebhookReceiver> logger)
 {
     public const string EventType = "blubees:webhook";
     private const string TriggerType = "webhook";
@@ -55,30 +56,30 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
             return Refuse(hook.Id, "replay");
         }
 
-        var payload = Payload(hook.Id, request.Body);
         var targets = (await rules.ListHeadsAsync(tenantId, ct))
-            .Where(h => h.Enabled && h.TriggerType == TriggerType && h.WebhookId == hook.Id)
-            .ToList();
-        try
+            .Count(h => h.Enabled && h.TriggerType == TriggerType && h.WebhookId == hook.Id);
+        if (targets == 0)
         {
-            // One message per rule (RuleId set): the run processor then runs exactly the rules of this hook.
-            foreach (var head in targets)
-            {
-                await queue.EnqueueAsync(new RunMessage(tenant, RunSource.Webhook, payload, now, systemToken, head.Id), ct);
-            }
+            // Nothing could run: acknowledged without queueing the body at all.
+            metrics.IngressFiltered();
+            LogAccepted(logger, hook.Id, 0);
+            return WebhookReceipt.Accepted;
         }
-        catch (QueueFullException)
+
+        // One message for the hook: the run processor runs every enabled rule whose trigger is this hook.
+        var work = new IngressRequest(tenant, RunSource.Webhook, Payload(hook.Id, request.Body)) { SystemToken = systemToken };
+        var result = await ingress.SubmitAsync(work, () => hooks.ForgetDeliveryAsync(tenantId, hook.Id, mac, CancellationToken.None), ct);
+        if (result == IngestResult.Unavailable)
         {
-            await hooks.ForgetDeliveryAsync(tenantId, hook.Id, mac, CancellationToken.None);
             return WebhookReceipt.Busy;
         }
 
-        LogAccepted(logger, hook.Id, targets.Count);
+        LogAccepted(logger, hook.Id, targets);
         return WebhookReceipt.Accepted;
     }
 
     /// <summary>The synthetic event: the body as JSON when it parses, else as the raw string.</summary>
-    internal static string Payload(string hookId, string body)
+    internal static JsonObject Payload(string hookId, string body)
     {
         JsonNode? parsed = null;
         if (body.Length > 0)
@@ -108,11 +109,11 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
         }
     }
 
-    private static string Envelope(string hookId, JsonNode? body) => new JsonObject
+    private static JsonObject Envelope(string hookId, JsonNode? body) => new()
     {
         ["eventType"] = EventType,
         ["webhook"] = new JsonObject { ["id"] = hookId, ["body"] = body },
-    }.ToJsonString();
+    };
 
     private WebhookReceipt Refuse(string hookId, string reason)
     {

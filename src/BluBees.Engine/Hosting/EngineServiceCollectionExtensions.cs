@@ -16,6 +16,7 @@ using BluBees.Engine.Tenancy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Hosting;
@@ -74,13 +75,25 @@ public static class EngineServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, Ai.AiStepExecutor>());
         services.AddTransferSteps(configuration);
         services.TryAddSingleton<DryRunner>();
-        services.TryAddSingleton<IRunProcessor, RunProcessor>();
+        services.TryAddSingleton<RunProcessor>();
+        services.TryAddSingleton<IRunProcessor>(sp => sp.GetRequiredService<RunProcessor>());
+        services.TryAddSingleton<IngressGate>(sp => new IngressGate(sp.GetService<IHostApplicationLifetime>()));
         services.TryAddSingleton<EventIngestor>();
         if (!services.Any(d => d.ServiceType == typeof(IRunQueue)))
         {
-            services.AddSingleton<InProcessRunQueue>();
-            services.AddSingleton<IRunQueue>(sp => sp.GetRequiredService<InProcessRunQueue>());
+            // The embedded default (Queue:Provider=InProcess): durable, in the SQLite database, run by this process.
+            services.AddSingleton<SqliteRunQueue>();
+            services.AddSingleton<IRunQueue>(sp => sp.GetRequiredService<SqliteRunQueue>());
             services.AddHostedService<RunWorker>();
+            // The host must give the worker its drain deadline (and a margin to record and release) on shutdown.
+            services.AddOptions<HostOptions>().Configure<IOptions<RunOptions>>((host, runs) =>
+            {
+                var needed = TimeSpan.FromSeconds(runs.Value.DrainSeconds + 10);
+                if (host.ShutdownTimeout < needed)
+                {
+                    host.ShutdownTimeout = needed;
+                }
+            });
         }
 
         return services;

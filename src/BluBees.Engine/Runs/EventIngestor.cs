@@ -1,69 +1,228 @@
 using System.Security.Cryptography;
 using System.Text;
-using BluBees.Engine.Common;
+using System.Text.Json.Nodes;
 using BluBees.Engine.Events;
+using BluBees.Engine.Observability;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Tenancy;
 using Microsoft.Extensions.Logging;
 
 namespace BluBees.Engine.Runs;
 
-/// <summary>The outcome of accepting an event.</summary>
-public enum IngestResult { Accepted, Duplicate, Unavailable }
+/// <summary>The outcome of accepting work.</summary>
+public enum IngestResult
+{
+    /// <summary>Queued (newly, or again because its earlier acceptance left neither a queued message nor a finished run).</summary>
+    Accepted,
+
+    /// <summary>The same event is already waiting in the queue (or running from it); it runs once.</summary>
+    AlreadyQueued,
+
+    /// <summary>The same event's run has finished.</summary>
+    Duplicate,
+
+    /// <summary>No enabled rule of the tenant could match the event: acknowledged, not queued.</summary>
+    Filtered,
+
+    /// <summary>The queue is full or the backend is shutting down: nothing was kept; the sender should retry.</summary>
+    Unavailable,
+}
 
 /// <summary>
-/// De-duplicates and enqueues an event, fast enough for Forge's 5 s budget. The de-duplication key is built
-/// from the event's identifiers only (type, timestamp, issue, changelog and comment ids), never its content,
-/// and is tenant-scoped because it lives in the tenant's partition.
+/// Work from any source (a Forge event, a webhook, a schedule, a manual run), as the API hands it to the ingress.
+/// <see cref="Payload"/> is pass-through data. <see cref="DedupKey"/> is set for events only (identifiers, hashed).
 /// </summary>
-public sealed partial class EventIngestor(IStore store, IRunQueue queue, TenantService tenants, TimeProvider time, ILogger<EventIngestor> logger)
+public sealed record IngressRequest(TenantContext Tenant, RunSource Source, JsonObject Payload)
+{
+    public string? SystemToken { get; init; }
+    public string? Trace { get; init; }
+    public string? RuleId { get; init; }
+    public string? DedupKey { get; init; }
+}
+
+/// <summary>
+/// The one ingress of the engine: every source's work becomes a <see cref="RunMessage"/> here (one builder), is
+/// de-duplicated and queued here, and a full or closing queue is cleaned up here (one place). For events, fast
+/// enough for Forge's 5 s budget (https://developer.atlassian.com/platform/forge/remote/sending-product-events):
+/// the de-duplication key is built from the event's identifiers only (type, timestamp, issue, changelog and comment
+/// ids), never its content, and is tenant-scoped because it lives in the tenant's partition. On the embedded SQLite
+/// queue the marker and the message are written in one transaction; the marker records whether the event's run is
+/// queued or finished, so a redelivery of an event that is neither is queued again instead of answered "duplicate".
+/// </summary>
+public sealed partial class EventIngestor(
+    IStore store, IRunQueue queue, TenantService tenants, RuleService rules, IngressGate gate, BluBeesMetrics metrics, TimeProvider time,
+    ILogger<EventIngestor> logger)
 {
     public static readonly TimeSpan DedupWindow = TimeSpan.FromDays(1);
 
     /// <param name="trace">The <c>X-Atlassian-Webhook-Trace</c> the event arrived with, if any: handed to the run for loop detection.</param>
     public async Task<IngestResult> IngestAsync(TenantContext tenant, JiraEvent evt, string? systemToken, string? trace, CancellationToken ct)
     {
+        if (!gate.Accepting)
+        {
+            return IngestResult.Unavailable;
+        }
+
         await tenants.EnsureAsync(tenant, ct);
-        var now = time.GetUtcNow();
-        var dedupKey = Keys.Dedup(DedupKey(evt));
-        var pk = Keys.Tenant(tenant.TenantId);
-        var marker = new StoreItem(pk, dedupKey, StoredJson.Write(new DedupMarker(now)), now.Add(DedupWindow).ToUnixTimeSeconds());
+        if (!await CouldRunAsync(tenant.TenantId, evt, ct))
+        {
+            metrics.IngressFiltered();
+            LogFiltered(logger, evt.EventType);
+            return IngestResult.Filtered;
+        }
+
+        return await SubmitAsync(
+            new IngressRequest(tenant, RunSource.Event, evt.Body) { SystemToken = systemToken, Trace = trace, DedupKey = DedupKey(evt) },
+            release: null, ct);
+    }
+
+    /// <summary>
+    /// Queues one unit of work. <paramref name="release"/> undoes what the caller claimed for it (a webhook's replay
+    /// record, a schedule's fire slot) when the queue cannot take it, so that the sender's retry is not refused.
+    /// </summary>
+    public async Task<IngestResult> SubmitAsync(IngressRequest request, Func<Task>? release, CancellationToken ct)
+    {
+        var result = gate.Accepting ? await EnqueueAsync(Build(request), ct) : IngestResult.Unavailable;
+        switch (result)
+        {
+            case IngestResult.Unavailable:
+                if (release is not null)
+                {
+                    await release();
+                }
+
+                LogUnavailable(logger, request.Source, gate.Accepting ? "the queue is full" : "the backend is shutting down");
+                break;
+            case IngestResult.Accepted:
+                metrics.EventAccepted(request.Source.ToString().ToLowerInvariant());
+                LogAccepted(logger, request.Source);
+                break;
+            case IngestResult.Duplicate or IngestResult.AlreadyQueued:
+                metrics.DuplicateDelivery();
+                LogDuplicate(logger, request.Source, result == IngestResult.Duplicate ? "finished" : "still queued");
+                break;
+        }
+
+        return result;
+    }
+
+    /// <summary>The one builder of a run message.</summary>
+    private RunMessage Build(IngressRequest request) => new(
+        request.Tenant,
+        request.Source,
+        request.Payload.ToJsonString(),
+        time.GetUtcNow(),
+        request.SystemToken is { Length: > 0 } token ? token : null,
+        request.RuleId,
+        request.Trace is { Length: > 0 and <= 200 } trace ? trace : null,
+        RunIds.MessageFor(request.Tenant.TenantId, request.DedupKey),
+        request.DedupKey);
+
+    private async Task<IngestResult> EnqueueAsync(RunMessage message, CancellationToken ct)
+    {
+        var pk = Keys.Tenant(message.Tenant.TenantId);
+        if (message.DedupKey is not { } dedupKey)
+        {
+            return await TryEnqueueAsync(message, ct) ? IngestResult.Accepted : IngestResult.Unavailable;
+        }
+
+        var claim = new DedupClaim(pk, Keys.Dedup(dedupKey), message.ReceivedAt + DedupWindow);
+        if (queue is IDedupingRunQueue { SharesStore: true } deduping)
+        {
+            return await deduping.EnqueueDedupedAsync(message, claim, ct) switch
+            {
+                EnqueueOutcome.Accepted => IngestResult.Accepted,
+                EnqueueOutcome.AlreadyQueued => IngestResult.AlreadyQueued,
+                EnqueueOutcome.AlreadyFinished => IngestResult.Duplicate,
+                _ => IngestResult.Unavailable,
+            };
+        }
+
+        // A queue outside the store (SQS): the marker first, forgotten again when the queue refuses the message.
+        var marker = new StoreItem(pk, claim.Sk, Common.StoredJson.Write(new DedupMarker(message.ReceivedAt, DedupMarker.Queued, message.Id)), claim.ExpiresAt.ToUnixTimeSeconds());
         if (!await store.PutIfAbsentAsync(marker, ct))
         {
-            LogDuplicate(logger, evt.EventType);
             return IngestResult.Duplicate;
         }
 
         try
         {
-            await queue.EnqueueAsync(new RunMessage(tenant, RunSource.Event, evt.Body.ToJsonString(), now, systemToken, Trace: trace is { Length: > 0 and <= 200 } ? trace : null), ct);
-        }
-        catch (QueueFullException)
-        {
-            // Forget the marker so that Forge's retry is not mistaken for a duplicate.
-            await store.DeleteAsync(pk, dedupKey, CancellationToken.None);
-            return IngestResult.Unavailable;
+            if (await TryEnqueueAsync(message, ct))
+            {
+                return IngestResult.Accepted;
+            }
         }
         catch
         {
             // No marker may outlive a failed enqueue, whatever the failure (e.g. a message too large to queue).
-            await store.DeleteAsync(pk, dedupKey, CancellationToken.None);
+            await store.DeleteAsync(pk, claim.Sk, CancellationToken.None);
             throw;
         }
 
-        LogAccepted(logger, evt.EventType);
-        return IngestResult.Accepted;
+        await store.DeleteAsync(pk, claim.Sk, CancellationToken.None);
+        return IngestResult.Unavailable;
+    }
+
+    private async Task<bool> TryEnqueueAsync(RunMessage message, CancellationToken ct)
+    {
+        try
+        {
+            await queue.EnqueueAsync(message, ct);
+            return true;
+        }
+        catch (QueueFullException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Whether any enabled event rule of the tenant could fire on the event (event type, project, issue type, field
+    /// changed), from the compiled rules (cached per version). Conditions are not evaluated here. A rule that does
+    /// not compile, or an event whose shape the trigger cannot read, counts as "could": the worker then records it.
+    /// </summary>
+    private async Task<bool> CouldRunAsync(string tenantId, JiraEvent evt, CancellationToken ct)
+    {
+        foreach (var head in await rules.ListHeadsAsync(tenantId, ct))
+        {
+            if (!head.Enabled || !string.Equals(head.TriggerType, nameof(TriggerKind.Event), StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (await rules.LoadCompiledAsync(tenantId, head, ct) is not { } rule)
+            {
+                return true;
+            }
+
+            try
+            {
+                if (rule.Trigger.Matches(RunSource.Event, evt, out _))
+                {
+                    return true;
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public static string DedupKey(JiraEvent evt)
     {
         var body = evt.Body;
+        string? IdOf(string name) => body[name] is JsonObject o ? JiraEvent.Text(o["id"]) : null;
         var identity = string.Join('\n',
             evt.EventType,
-            evt.Timestamp ?? string.Empty,
-            evt.IssueId ?? string.Empty,
-            evt.ChangelogId ?? string.Empty,
-            evt.CommentId ?? string.Empty);
+            JiraEvent.Text(body["timestamp"]) ?? string.Empty,
+            (body["issue"] as JsonObject)?["id"] is { } id ? JiraEvent.Text(id) ?? string.Empty : string.Empty,
+            IdOf("changelog") ?? string.Empty,
+            IdOf("comment") ?? string.Empty);
         if (body["timestamp"] is null)
         {
             // Without a timestamp the identifiers cannot tell two events apart; fall back to the content hash.
@@ -73,14 +232,15 @@ public sealed partial class EventIngestor(IStore store, IRunQueue queue, TenantS
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)));
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Event {EventType} accepted")]
-    private static partial void LogAccepted(ILogger logger, string eventType);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Source} work accepted")]
+    private static partial void LogAccepted(ILogger logger, RunSource source);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Event {EventType} was a redelivery; ignored")]
-    private static partial void LogDuplicate(ILogger logger, string eventType);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Source} work was a redelivery ({State}); not queued again")]
+    private static partial void LogDuplicate(ILogger logger, RunSource source, string state);
 
-    private sealed record DedupMarker(DateTimeOffset ReceivedAt);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Event {EventType} matches no enabled rule; acknowledged without queueing")]
+    private static partial void LogFiltered(ILogger logger, string eventType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Source} work refused: {Reason}; the sender should retry")]
+    private static partial void LogUnavailable(ILogger logger, RunSource source, string reason);
 }
-
-/// <summary>The queue cannot take more work right now; the caller should ask Forge to retry.</summary>
-public sealed class QueueFullException() : Exception("The run queue is full.");

@@ -1,13 +1,55 @@
 namespace BluBees.Engine.Runs;
 
-/// <summary>Hands work from the ingress to the worker: an in-process channel locally, SQS on AWS.</summary>
+/// <summary>Hands work from the ingress to the worker: the durable SQLite queue locally, SQS on AWS.</summary>
 public interface IRunQueue
 {
+    /// <summary>Queues the message. Throws <see cref="QueueFullException"/> when the queue cannot take it.</summary>
     ValueTask EnqueueAsync(RunMessage message, CancellationToken ct);
 }
 
-/// <summary>Executes one queued message. The worker (channel reader or SQS route) calls it.</summary>
+/// <summary>Executes one queued message. The worker (durable queue or SQS route) calls it.</summary>
 public interface IRunProcessor
 {
     Task ProcessAsync(RunMessage message, CancellationToken ct);
 }
+
+/// <summary>What a de-duplicating enqueue did.</summary>
+public enum EnqueueOutcome
+{
+    /// <summary>Newly queued (or queued again: the marker said queued but the message was gone).</summary>
+    Accepted,
+
+    /// <summary>The same event is still waiting in (or running from) the queue; nothing was added.</summary>
+    AlreadyQueued,
+
+    /// <summary>The same event's run has finished; nothing was added.</summary>
+    AlreadyFinished,
+
+    /// <summary>The queue is at capacity; nothing was written, not even the de-duplication marker.</summary>
+    Full,
+}
+
+/// <summary>The de-duplication marker of one event: where it lives and when it expires.</summary>
+public sealed record DedupClaim(string Pk, string Sk, DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// A queue that writes an event's de-duplication marker and its message in ONE transaction, so that an accepted
+/// event can never be remembered as seen without also being queued (the embedded SQLite queue).
+/// </summary>
+public interface IDedupingRunQueue : IRunQueue
+{
+    /// <summary>Whether the queue lives in the same database as the store (then the transaction covers both).</summary>
+    bool SharesStore { get; }
+
+    Task<EnqueueOutcome> EnqueueDedupedAsync(RunMessage message, DedupClaim claim, CancellationToken ct);
+}
+
+/// <summary>The state an event's de-duplication marker records. Markers without a state (older builds) count as finished.</summary>
+public sealed record DedupMarker(DateTimeOffset ReceivedAt, string? State = null, string? MessageId = null)
+{
+    public const string Queued = "queued";
+    public const string Finished = "finished";
+}
+
+/// <summary>The queue cannot take more work right now; the caller should ask Forge to retry.</summary>
+public sealed class QueueFullException() : Exception("The run queue is full.");

@@ -1,8 +1,8 @@
 using System.Collections.Frozen;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using BluBees.Engine.Common;
 using BluBees.Engine.Events;
+using BluBees.Engine.Observability;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Rules.Conditions;
 using BluBees.Engine.Steps;
@@ -14,62 +14,164 @@ namespace BluBees.Engine.Runs;
 
 /// <summary>
 /// Executes one queued message: finds the tenant's enabled rules that the event fires, evaluates their
-/// conditions, runs their steps, and writes one metadata-only run record per rule that ran.
+/// conditions, runs their steps, and produces one metadata-only run record per rule that ran. Every run that
+/// starts ends as a record: an exception anywhere in a rule's run is a failed record (<c>internal_error</c>), a
+/// run stopped by cancellation is a failed record (<c>cancelled</c>). Run ids derive from the message, so a
+/// message delivered again finishes the same records.
 /// </summary>
 public sealed partial class RunProcessor(
-    RuleService rules, IEnumerable<IStepExecutor> executors, RunStore runs, LoopGuard loops, TimeProvider time, ILogger<RunProcessor> logger,
-    TemplateBudgets budgets)
+    RuleService rules, IEnumerable<IStepExecutor> executors, RunStore runs, LoopGuard loops, BluBeesMetrics metrics, TimeProvider time,
+    ILogger<RunProcessor> logger, TemplateBudgets budgets)
     : IRunProcessor
 {
+    private const string UnknownRule = "unknown";
     private readonly FrozenDictionary<string, IStepExecutor> _executors = executors.ToFrozenDictionary(e => e.Kind, StringComparer.Ordinal);
 
+    /// <summary>Runs the message and writes its records through the store (the SQS worker's path).</summary>
     public async Task ProcessAsync(RunMessage message, CancellationToken ct)
     {
-        JiraEvent? evt;
-        try
+        foreach (var run in await ExecuteAsync(message, ct))
         {
-            evt = JiraEvent.From(JsonNode.Parse(message.Payload, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }), out _);
+            await runs.WriteAsync(message.Tenant.TenantId, run, CancellationToken.None);
+            metrics.RunFinished(run.Status, run.ErrorCategory);
         }
-        catch (JsonException)
-        {
-            evt = null;
-        }
+    }
 
+    /// <summary>Runs the message and returns its run records without writing them (the durable queue commits them).</summary>
+    public async Task<IReadOnlyList<RunRecord>> ExecuteAsync(RunMessage message, CancellationToken ct)
+    {
+        var records = new List<RunRecord>();
+        var evt = Read(message);
         if (evt is null)
         {
             LogUnreadable(logger, message.Source);
-            return;
+            records.Add(Record(message, message.RuleId ?? UnknownRule, 0, null, time.GetUtcNow(), time.GetTimestamp(), RunStatus.Failed, ErrorCategories.InternalError, []));
+            return records;
         }
 
-        var tenantId = message.Tenant.TenantId;
-        foreach (var head in await rules.ListHeadsAsync(tenantId, ct))
+        IReadOnlyList<RuleHead> heads;
+        try
+        {
+            heads = await rules.ListHeadsAsync(message.Tenant.TenantId, ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            LogCrash(logger, message.RuleId ?? UnknownRule, ex.GetType().Name);
+            records.Add(Record(message, message.RuleId ?? UnknownRule, 0, evt, time.GetUtcNow(), time.GetTimestamp(), RunStatus.Failed, ErrorCategories.InternalError, []));
+            return records;
+        }
+
+        foreach (var head in heads)
         {
             if (!head.Enabled && message.Source != RunSource.Manual || message.RuleId is not null && head.Id != message.RuleId)
             {
                 continue;
             }
 
-            await RunRuleAsync(message, head, evt, ct);
+            if (ct.IsCancellationRequested)
+            {
+                break; // later rules never started; the message runs again and they run then
+            }
+
+            var startedAt = time.GetUtcNow();
+            var started = time.GetTimestamp();
+            try
+            {
+                if (await RunRuleAsync(message, head, evt, startedAt, started, ct) is { } record)
+                {
+                    records.Add(record);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                records.Add(Record(message, head.Id, head.Version, evt, startedAt, started, RunStatus.Failed, ErrorCategories.Cancelled, []));
+            }
+            catch (Exception ex)
+            {
+                // A bug or an unexpected shape (an event whose issue is a string…): a failed record, never only a log line.
+                LogCrash(logger, head.Id, ex.GetType().Name);
+                records.Add(Record(message, head.Id, head.Version, evt, startedAt, started, RunStatus.Failed, ErrorCategories.InternalError, []));
+            }
+        }
+
+        return records;
+    }
+
+    /// <summary>
+    /// The records of a message that is not run again (too many deliveries, too old, unreadable): one failed record
+    /// per rule it targets (its rule, or the tenant's enabled rules whose trigger it fires), or one for the rule
+    /// <c>unknown</c> when the message could not be opened at all.
+    /// </summary>
+    public async Task<IReadOnlyList<RunRecord>> ExhaustedAsync(RunMessage? message, string? ruleId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var started = time.GetTimestamp();
+        if (message is null || Read(message) is not { } evt)
+        {
+            return [Record(message, ruleId ?? UnknownRule, 0, null, now, started, RunStatus.Failed, ErrorCategories.DeliveryExhausted, [])];
+        }
+
+        var records = new List<RunRecord>();
+        try
+        {
+            foreach (var head in await rules.ListHeadsAsync(message.Tenant.TenantId, ct))
+            {
+                if (!head.Enabled && message.Source != RunSource.Manual || message.RuleId is not null && head.Id != message.RuleId)
+                {
+                    continue;
+                }
+
+                var rule = await rules.LoadCompiledAsync(message.Tenant.TenantId, head, ct);
+                if (rule is null || Fires(rule, message.Source, evt))
+                {
+                    records.Add(Record(message, head.Id, head.Version, evt, now, started, RunStatus.Failed, ErrorCategories.DeliveryExhausted, []));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogCrash(logger, ruleId ?? UnknownRule, ex.GetType().Name);
+        }
+
+        return records.Count > 0 ? records : [Record(message, message.RuleId ?? UnknownRule, 0, evt, now, started, RunStatus.Failed, ErrorCategories.DeliveryExhausted, [])];
+    }
+
+    private static bool Fires(CompiledRule rule, RunSource source, JiraEvent evt)
+    {
+        try
+        {
+            return rule.Trigger.Matches(source, evt, out _);
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
         }
     }
 
-    private async Task RunRuleAsync(RunMessage message, RuleHead head, JiraEvent evt, CancellationToken ct)
+    private static JiraEvent? Read(RunMessage message)
     {
-        var tenantId = message.Tenant.TenantId;
-        var source = message.Source;
-        var startedAt = time.GetUtcNow();
-        var started = time.GetTimestamp();
-        var sourceName = source.ToString().ToLowerInvariant();
-        var rule = await rules.LoadCompiledAsync(tenantId, head, ct);
+        try
+        {
+            return JiraEvent.From(JsonNode.Parse(message.Payload, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }), out _);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<RunRecord?> RunRuleAsync(RunMessage message, RuleHead head, JiraEvent evt, DateTimeOffset startedAt, long started, CancellationToken ct)
+    {
+        var sourceName = message.Source.ToString().ToLowerInvariant();
+        var rule = await rules.LoadCompiledAsync(message.Tenant.TenantId, head, ct);
         if (rule is null)
         {
-            await WriteAsync(tenantId, head.Id, head.Version, sourceName, evt, startedAt, started, RunStatus.Failed, ErrorCategories.RuleInvalid, [], ct);
-            return;
+            return Record(message, head.Id, head.Version, evt, startedAt, started, RunStatus.Failed, ErrorCategories.RuleInvalid, []);
         }
 
-        if (!rule.Trigger.Matches(source, evt, out _))
+        if (!rule.Trigger.Matches(message.Source, evt, out _))
         {
-            return;
+            return null;
         }
 
         var scope = EventScope.Create(evt, sourceName);
@@ -80,20 +182,18 @@ public sealed partial class RunProcessor(
         {
             if (rule.Conditions is not null && !rule.Conditions.Evaluate(scope, null))
             {
-                return;
+                return null;
             }
         }
         catch (ConditionEvaluationException ex)
         {
-            await WriteAsync(tenantId, rule.Id, rule.Version, sourceName, evt, startedAt, started, RunStatus.Failed, ex.Category, [], ct);
-            return;
+            return Record(message, rule.Id, rule.Version, evt, startedAt, started, RunStatus.Failed, ex.Category, []);
         }
 
         if (await LoopStopAsync(message, rule, evt, ct) is { } loopStatus)
         {
-            await WriteAsync(tenantId, rule.Id, rule.Version, sourceName, evt, startedAt, started, loopStatus, ErrorCategories.LoopStopped,
-                [.. rule.Steps.Select(s => StepRecord.NotRun(s, RunStatus.Skipped, null))], ct);
-            return;
+            return Record(message, rule.Id, rule.Version, evt, startedAt, started, loopStatus, ErrorCategories.LoopStopped,
+                [.. rule.Steps.Select(s => StepRecord.NotRun(s, RunStatus.Skipped, null))]);
         }
 
         var records = new List<StepRecord>(rule.Steps.Count);
@@ -116,7 +216,13 @@ public sealed partial class RunProcessor(
                     ? await executor.ExecuteAsync(run, step, ct)
                     : new StepOutcome(StepRecord.NotRun(step, RunStatus.Failed, ErrorCategories.InternalError), null);
             }
-            catch (Exception ex) when (!ct.IsCancellationRequested)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                records.Add(StepRecord.NotRun(step, RunStatus.Failed, ErrorCategories.Cancelled));
+                records.AddRange(rule.Steps.Skip(records.Count).Select(s => StepRecord.NotRun(s, RunStatus.Skipped, null)));
+                return Record(message, rule.Id, rule.Version, evt, startedAt, started, RunStatus.Failed, ErrorCategories.Cancelled, records);
+            }
+            catch (Exception ex)
             {
                 LogStepCrash(logger, rule.Id, step.Id, ex.GetType().Name);
                 outcome = new StepOutcome(StepRecord.NotRun(step, RunStatus.Failed, ErrorCategories.InternalError), null);
@@ -138,7 +244,7 @@ public sealed partial class RunProcessor(
 
         var succeeded = records.Count(r => r.Status == RunStatus.Succeeded);
         var status = firstError is null ? RunStatus.Succeeded : succeeded > 0 && !stopped ? RunStatus.Partial : RunStatus.Failed;
-        await WriteAsync(tenantId, rule.Id, rule.Version, sourceName, evt, startedAt, started, status, firstError, records, ct);
+        return Record(message, rule.Id, rule.Version, evt, startedAt, started, status, firstError, records);
     }
 
     /// <summary>
@@ -168,15 +274,30 @@ public sealed partial class RunProcessor(
         return null;
     }
 
-    private async Task WriteAsync(
-        string tenantId, string ruleId, int version, string source, JiraEvent evt, DateTimeOffset startedAt, long started,
-        string status, string? error, IReadOnlyList<StepRecord> steps, CancellationToken ct)
+    /// <summary>Builds a run record (metadata only). Identifiers of an event with an unexpected shape are left out rather than throwing.</summary>
+    public RunRecord Record(
+        RunMessage? message, string ruleId, int version, JiraEvent? evt, DateTimeOffset startedAt, long started,
+        string status, string? error, IReadOnlyList<StepRecord> steps)
     {
         var duration = (long)time.GetElapsedTime(started).TotalMilliseconds;
-        var run = new RunRecord(Ids.NewRunId(startedAt), ruleId, version, source, evt.EventType, evt.IssueId, evt.IssueKey, startedAt, duration, status, error, steps);
+        var id = message is null ? Common.Ids.NewRunId(startedAt) : RunIds.For(message, ruleId);
+        var source = message?.Source.ToString().ToLowerInvariant() ?? "unknown";
+        var run = new RunRecord(id, ruleId, version, source, evt?.EventType, Safe(() => evt?.IssueId), Safe(() => evt?.IssueKey), startedAt, duration, status, error, steps);
         // Logged before the record is written, so anything that sees the run can also find its log line.
         LogRun(logger, run.Id, ruleId, version, status, duration);
-        await runs.WriteAsync(tenantId, run, ct);
+        return run;
+    }
+
+    private static string? Safe(Func<string?> read)
+    {
+        try
+        {
+            return read() is { Length: <= 200 } value ? value : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} of rule {RuleId} v{RuleVersion} finished {Status} in {DurationMs} ms")]
@@ -185,9 +306,12 @@ public sealed partial class RunProcessor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rule {RuleId} stopped as a loop: {Reason}")]
     private static partial void LogLoopStopped(ILogger logger, string ruleId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A {Source} message could not be read as an event; dropped")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A {Source} message could not be read as an event; recorded as a failed run")]
     private static partial void LogUnreadable(ILogger logger, RunSource source);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Step {StepId} of rule {RuleId} crashed with {ExceptionType}")]
     private static partial void LogStepCrash(ILogger logger, string ruleId, string stepId, string exceptionType);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The run of rule {RuleId} crashed with {ExceptionType}; recorded as internal_error")]
+    private static partial void LogCrash(ILogger logger, string ruleId, string exceptionType);
 }

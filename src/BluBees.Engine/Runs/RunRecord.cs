@@ -146,4 +146,11 @@ public static class ErrorCategories
 
     /// <summary>Every slot of the connection's bulkhead was busy (and its short queue full): the call was not attempted.</summary>
     public const string BulkheadFull = "bulkhead_full";
+
+    /// <summary>The queued message was delivered to the worker too often, or waited too long, and was not run again.</summary>
+    public const string DeliveryExhausted = "delivery_exhausted";
+
+    /// <summary>The run was stopped by the shutdown drain deadline; its message stays queued and runs again on the next start.</summary>
+    public const string Cancelled = "cancelled";
+
 }

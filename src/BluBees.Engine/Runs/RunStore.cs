@@ -16,18 +16,31 @@ public sealed class RunStore(IStore store, TimeProvider time, IOptions<RunOption
 
     public async Task WriteAsync(string tenantId, RunRecord run, CancellationToken ct)
     {
+        foreach (var item in Items(tenantId, run))
+        {
+            await store.PutAsync(item, ct);
+        }
+    }
+
+    /// <summary>
+    /// The items one run record consists of (the record, its issue pointer, the rule's last run), so that the durable
+    /// queue can write them in the same transaction that removes the finished message.
+    /// </summary>
+    public IReadOnlyList<StoreItem> Items(string tenantId, RunRecord run)
+    {
         var pk = Keys.Tenant(tenantId);
         // Anchored on the start (stable across the run's rewrites), never later than now: a skewed start time
         // cannot extend retention.
         var now = time.GetUtcNow();
         var expires = (run.StartedAt < now ? run.StartedAt : now).Add(Retention).ToUnixTimeSeconds();
-        await store.PutAsync(new StoreItem(pk, Keys.Run(run.Id), StoredJson.Write(run), expires), ct);
+        var items = new List<StoreItem>(3) { new(pk, Keys.Run(run.Id), StoredJson.Write(run), expires) };
         if (run.IssueKey is { Length: > 0 and <= 100 } issueKey)
         {
-            await store.PutAsync(new StoreItem(pk, Keys.IssueRun(issueKey, run.Id), StoredJson.Write(new RunPointer(run.Id)), expires), ct);
+            items.Add(new StoreItem(pk, Keys.IssueRun(issueKey, run.Id), StoredJson.Write(new RunPointer(run.Id)), expires));
         }
 
-        await store.PutAsync(new StoreItem(pk, LastRunKey(run.RuleId), StoredJson.Write(new LastRun(run.Id, run.Status, run.StartedAt)), expires), ct);
+        items.Add(new StoreItem(pk, LastRunKey(run.RuleId), StoredJson.Write(new LastRun(run.Id, run.Status, run.StartedAt)), expires));
+        return items;
     }
 
     public async Task<RunRecord?> GetAsync(string tenantId, string runId, CancellationToken ct)

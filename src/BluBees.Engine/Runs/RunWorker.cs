@@ -1,31 +1,239 @@
-using Microsoft.Extensions.DependencyInjection;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Observability;
+using BluBees.Engine.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Runs;
 
-/// <summary>Reads the in-process queue and executes runs with bounded concurrency.</summary>
-public sealed partial class RunWorker(InProcessRunQueue queue, IServiceProvider services, IOptions<RunOptions> options, ILogger<RunWorker> logger) : BackgroundService
+/// <summary>
+/// Runs the durable queue's messages with bounded concurrency, fairly across tenants: the next message is the
+/// oldest of the next tenant (round-robin) that has fewer than <see cref="RunOptions.PerTenantConcurrency"/> runs in
+/// flight. On start it reclaims every lease of the previous process (at-least-once: a run that was started and not
+/// finished runs again and finishes the same record). On shutdown it stops claiming, lets in-flight runs finish up
+/// to <see cref="RunOptions.DrainSeconds"/>, then cancels the rest, which stay queued and run on the next start.
+/// </summary>
+public sealed partial class RunWorker(
+    SqliteRunQueue queue, RunProcessor processor, RunStore runs, TenantKeyService keys, IngressGate gate, BluBeesMetrics metrics,
+    IOptions<RunOptions> options, TimeProvider time, ILogger<RunWorker> logger) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
-        => Parallel.ForEachAsync(
-            queue.Reader.ReadAllAsync(stoppingToken),
-            new ParallelOptions { MaxDegreeOfParallelism = options.Value.WorkerConcurrency, CancellationToken = stoppingToken },
-            async (message, ct) =>
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    private readonly ConcurrentDictionary<string, int> _perTenant = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _runs = new();
+    private readonly RunOptions _options = options.Value;
+    private readonly SemaphoreSlim _slots = new(options.Value.WorkerConcurrency);
+    private volatile bool _stopping;
+
+    /// <summary>Messages currently being run by this worker.</summary>
+    public int InFlight => _inFlight.Count;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var reclaimed = await queue.ReclaimAllAsync(stoppingToken);
+        LogResumed(logger, reclaimed, queue.Stats().Depth);
+        var slots = _slots;
+        string? last = null;
+        while (!_stopping && !stoppingToken.IsCancellationRequested)
+        {
+            await slots.WaitAsync(stoppingToken);
+            var wake = queue.NextWake;
+            ClaimedMessage? claimed = null;
+            try
+            {
+                claimed = _stopping ? null : await queue.ClaimAsync(BusyTenants(), last, stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogClaimFailed(logger, ex.GetType().Name);
+            }
+
+            if (claimed is null)
+            {
+                slots.Release();
+                await Task.WhenAny(wake, Task.Delay(Poll, time, stoppingToken));
+                continue;
+            }
+
+            last = claimed.TenantId;
+            _perTenant.AddOrUpdate(claimed.TenantId, 1, (_, n) => n + 1);
+            // Tracked before it starts, so that a run finishing at once cannot leave a stale entry behind.
+            var run = new Task<Task>(async () =>
             {
                 try
                 {
-                    await services.GetRequiredService<IRunProcessor>().ProcessAsync(message, ct);
+                    await RunOneAsync(claimed);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                finally
                 {
-                    // The processor records failures itself; this is a last fence. Only the type is logged:
-                    // an exception message could quote data.
-                    LogCrash(logger, ex.GetType().Name);
+                    _perTenant.AddOrUpdate(claimed.TenantId, 0, (_, n) => n - 1);
+                    _inFlight.TryRemove(claimed.Id, out _);
+                    slots.Release();
+                    queue.Wake();
                 }
             });
+            _inFlight[claimed.Id] = run.Unwrap();
+            run.Start(TaskScheduler.Default);
+        }
+    }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Run processing crashed with {ExceptionType}")]
-    private static partial void LogCrash(ILogger logger, string exceptionType);
+    /// <summary>The drain: stop claiming and accepting, wait for in-flight runs up to the deadline, leave the rest durable.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        gate.Close();
+        queue.Wake();
+        await base.StopAsync(cancellationToken);
+        var pending = _inFlight.Values.ToArray();
+        var all = Task.WhenAll(pending);
+        await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(_options.DrainSeconds), time, cancellationToken));
+        var finished = pending.Count(t => t.IsCompleted);
+        if (!all.IsCompleted)
+        {
+            await _runs.CancelAsync();
+            // Cancelled runs record "cancelled" and give their message back; that takes moments, not the deadline.
+            await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(5), cancellationToken));
+        }
+
+        long left;
+        try
+        {
+            left = queue.Stats().Depth;
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            left = pending.Length - finished;
+        }
+
+        metrics.DrainOutcome("completed", finished);
+        metrics.DrainOutcome("left_durable", left);
+        LogDrained(logger, finished, left);
+    }
+
+    private IReadOnlyCollection<string> BusyTenants()
+        => [.. _perTenant.Where(p => p.Value >= _options.PerTenantConcurrency).Select(p => p.Key)];
+
+    private async Task RunOneAsync(ClaimedMessage claimed)
+    {
+        var ct = _runs.Token;
+        using var renewal = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var renewing = RenewAsync(claimed.Id, renewal.Token);
+        try
+        {
+            var now = time.GetUtcNow();
+            metrics.QueueWait(now - claimed.EnqueuedAt);
+            if (await keys.GetExistingAsync(claimed.TenantId, ct) is null)
+            {
+                // Uninstalled: the data key is shredded, the tenant's partition deleted; nothing can run or be recorded.
+                await queue.DropAsync(claimed.Id, CancellationToken.None);
+                LogTenantGone(logger, claimed.Id);
+                return;
+            }
+
+            RunMessage? message = null;
+            try
+            {
+                message = await queue.OpenAsync(claimed, ct);
+            }
+            catch (Exception ex) when (ex is CryptographicException or JsonException or FormatException)
+            {
+                metrics.DecryptFailure("queue_message");
+                LogUnopenable(logger, claimed.Id, claimed.Attempts, ex.GetType().Name);
+                if (claimed.Attempts < _options.MaxAttempts)
+                {
+                    return; // the lease expires and the message is tried again (a key provider may be briefly down)
+                }
+            }
+
+            var exhausted = message is null || claimed.Attempts > _options.MaxAttempts || now - claimed.EnqueuedAt > TimeSpan.FromHours(_options.MaxMessageAgeHours);
+            if (exhausted)
+            {
+                LogExhausted(logger, claimed.Id, claimed.Attempts);
+            }
+
+            var records = exhausted
+                ? await processor.ExhaustedAsync(message, claimed.RuleId, CancellationToken.None)
+                : await processor.ExecuteAsync(message!, ct);
+            if (ct.IsCancellationRequested)
+            {
+                // Drain deadline: the started runs leave a "cancelled" record now; the message stays queued and its
+                // next run overwrites the same records (run ids derive from the message).
+                foreach (var run in records)
+                {
+                    await runs.WriteAsync(claimed.TenantId, run, CancellationToken.None);
+                }
+
+                await queue.ReleaseAsync(claimed.Id, CancellationToken.None);
+                return;
+            }
+
+            await queue.CompleteAsync(claimed, records, CancellationToken.None);
+            foreach (var run in records)
+            {
+                metrics.RunFinished(run.Status, run.ErrorCategory);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Infrastructure fault (the database): the lease expires and the message runs again. Type only: a
+            // message could quote data.
+            LogCrash(logger, claimed.Id, ex.GetType().Name);
+        }
+        finally
+        {
+            await renewal.CancelAsync();
+            await renewing;
+        }
+    }
+
+    private async Task RenewAsync(string messageId, CancellationToken ct)
+    {
+        var every = TimeSpan.FromSeconds(Math.Max(1, _options.LeaseSeconds / 3));
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                await Task.Delay(every, time, ct);
+                await queue.RenewAsync(messageId, CancellationToken.None);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            LogCrash(logger, messageId, ex.GetType().Name);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _runs.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run queue: {Reclaimed} unfinished message(s) reclaimed from the previous process; {Depth} queued")]
+    private static partial void LogResumed(ILogger logger, int reclaimed, long depth);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Drain: {Finished} in-flight run(s) finished; {Left} message(s) left durable in the queue")]
+    private static partial void LogDrained(ILogger logger, int finished, long left);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Queued message {MessageId} failed with {ExceptionType}; it runs again when its lease expires")]
+    private static partial void LogCrash(ILogger logger, string messageId, string exceptionType);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Claiming from the run queue failed with {ExceptionType}")]
+    private static partial void LogClaimFailed(ILogger logger, string exceptionType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queued message {MessageId} could not be opened (delivery {Attempts}): {ExceptionType}")]
+    private static partial void LogUnopenable(ILogger logger, string messageId, int attempts, string exceptionType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queued message {MessageId} exhausted after {Attempts} deliveries or its age limit; recorded as failed")]
+    private static partial void LogExhausted(ILogger logger, string messageId, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queued message {MessageId} belongs to an uninstalled tenant; dropped")]
+    private static partial void LogTenantGone(ILogger logger, string messageId);
 }

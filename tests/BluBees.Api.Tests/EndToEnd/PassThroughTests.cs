@@ -96,7 +96,7 @@ public sealed class PassThroughTests
         var connection = await _backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "t0ken"), 201);
         await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(connection["id"]!.GetValue<string>()), 201);
         var evt = Samples.Event("OPS-88", "Redelivered");
-        var statuses = new List<HttpStatusCode>();
+        var statuses = new List<(HttpStatusCode, string?)>();
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var delivery = (JsonObject)evt.DeepClone();
@@ -106,10 +106,12 @@ public sealed class PassThroughTests
             }
 
             using var response = await _backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, delivery);
-            statuses.Add(response.StatusCode);
+            statuses.Add((response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())?["status"]?.GetValue<string>()));
         }
 
-        Assert.That(statuses, Is.EqualTo(new[] { HttpStatusCode.Accepted, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK }));
+        // Redeliveries answer "queued" (202) while the first delivery's run is pending, "duplicate" (200) once it finished.
+        Assert.That(statuses[0], Is.EqualTo((HttpStatusCode.Accepted, (string?)"accepted")));
+        Assert.That(statuses.Skip(1), Is.All.AnyOf((HttpStatusCode.Accepted, (string?)"queued"), (HttpStatusCode.OK, (string?)"duplicate")));
         var runs = await Waits.UntilAsync(() => _backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count > 0);
         await Task.Delay(300); // give any (wrong) second run the chance to appear
         runs = await _backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant);
@@ -146,7 +148,9 @@ public sealed class PassThroughTests
         using var r1 = await _backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, lowPriority);
         using var r2 = await _backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, otherProject);
         Assert.That(r1.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-        Assert.That(r2.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        // Another project: no enabled rule's trigger could match, so it is acknowledged without being queued.
+        Assert.That(r2.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(JsonNode.Parse(await r2.Content.ReadAsStringAsync())!["status"]!.GetValue<string>(), Is.EqualTo("filtered"));
 
         // A control event that does match proves the worker ran after the two above (in-order queue).
         using var r3 = await _backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-94", "Control"));

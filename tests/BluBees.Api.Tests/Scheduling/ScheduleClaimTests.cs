@@ -59,7 +59,9 @@ public sealed class ScheduleClaimTests : FakeClockFixture
     {
         queue = new RecordingQueue();
         var s = Backend.Services;
-        return new ScheduleRunner(s.GetRequiredService<RuleService>(), store, queue, s.GetRequiredService<TenantService>(), Clock, NullLogger<ScheduleRunner>.Instance);
+        var ingress = new EventIngestor(store, queue, s.GetRequiredService<TenantService>(), s.GetRequiredService<RuleService>(), new IngressGate(),
+            s.GetRequiredService<BluBees.Engine.Observability.BluBeesMetrics>(), Clock, NullLogger<EventIngestor>.Instance);
+        return new ScheduleRunner(s.GetRequiredService<RuleService>(), store, ingress, s.GetRequiredService<TenantService>(), Clock, NullLogger<ScheduleRunner>.Instance);
     }
 
     private sealed class RecordingQueue : IRunQueue

@@ -95,6 +95,11 @@ public sealed class TenantIsolationTests : BackendFixture
     {
         var a = Samples.NewTenant();
         var b = Samples.NewTenant();
+        foreach (var tenant in new[] { a, b })
+        {
+            await CreateRuleAsync(tenant, Samples.Rule(await CreateConnectionAsync(tenant)));
+        }
+
         var evt = Samples.Event("OPS-504", "shared", timestamp: "1700000000123");
         using var first = await Backend.SendAsync(HttpMethod.Post, "/forge/events", a, evt);
         using var second = await Backend.SendAsync(HttpMethod.Post, "/forge/events", b, evt);

@@ -1,0 +1,34 @@
+using BluBees.Api.Forge;
+using BluBees.Api.Infrastructure;
+using BluBees.Engine.Runs;
+
+namespace BluBees.Api.Ingress;
+
+/// <summary>
+/// The HTTP translation of the engine's one ingress, shared by every source: events, webhooks, schedules, manual runs.
+/// 202 <c>accepted</c>; 202 <c>queued</c> (the same event is already queued: it runs once); 200 <c>duplicate</c> (its
+/// run finished); 200 <c>filtered</c> (no enabled rule could match: not queued); 503 ProblemDetails with
+/// <c>Retry-After</c> when nothing was kept (queue full, or the backend is draining for shutdown).
+/// </summary>
+internal static class IngressResults
+{
+    /// <summary>Seconds a refused sender should wait (also sent as <c>Retry-After</c>).</summary>
+    public const int RetryAfterSeconds = 30;
+
+    public static IResult From(IngestResult result, HttpContext context) => result switch
+    {
+        IngestResult.Accepted => TypedResults.Accepted((string?)null, new IngestResponse("accepted")),
+        IngestResult.AlreadyQueued => TypedResults.Accepted((string?)null, new IngestResponse("queued")),
+        IngestResult.Duplicate => TypedResults.Ok(new IngestResponse("duplicate")),
+        IngestResult.Filtered => TypedResults.Ok(new IngestResponse("filtered")),
+        _ => Unavailable(context),
+    };
+
+    /// <summary>503 with Retry-After: nothing was kept, the sender should retry.</summary>
+    public static IResult Unavailable(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Unavailable",
+            "The backend cannot accept work right now (queue full or shutting down); nothing was kept. Retry later.");
+    }
+}

@@ -1,0 +1,460 @@
+using System.Text.Json;
+using BluBees.Engine.Common;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Json;
+using BluBees.Engine.Observability;
+using BluBees.Engine.Runs;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Engine.Storage;
+
+/// <summary>One message the worker holds a lease on. <see cref="Body"/> is ciphertext until <see cref="SqliteRunQueue.OpenAsync"/>.</summary>
+public sealed record ClaimedMessage(string Id, string TenantId, string Source, string? RuleId, int Attempts, DateTimeOffset EnqueuedAt, string Body);
+
+/// <summary>
+/// The embedded default's queue: durable, in the same SQLite file as the store (table <c>run_queue</c>, its own
+/// connection to the file; the store's <c>items</c> table is written in the same transactions). Accepting an event
+/// writes its de-duplication marker and its message in one transaction; finishing a run writes its run record(s),
+/// marks the marker finished and deletes the message in one transaction. The message body is the whole
+/// <see cref="RunMessage"/> encrypted with <see cref="SecretCipher"/> under the tenant's data key (record id
+/// <c>queue/sqlite/&lt;message id&gt;</c>); only the tenant id, source, rule id, times and attempts are in clear.
+/// Connections run with <c>secure_delete</c>, so a deleted message's pages are zeroed.
+/// </summary>
+public sealed class SqliteRunQueue : IDedupingRunQueue
+{
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
+    private readonly SecretCipher _cipher;
+    private readonly RunStore _runs;
+    private readonly IStore _store;
+    private readonly RunOptions _options;
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public SqliteRunQueue(IOptions<StorageOptions> storage, IOptions<RunOptions> runs, IStore store, SecretCipher cipher, RunStore runStore, TimeProvider time, BluBeesMetrics metrics)
+    {
+        _time = time;
+        _cipher = cipher;
+        _runs = runStore;
+        _store = store;
+        _options = runs.Value;
+        var path = storage.Value.SqlitePath;
+        // Same file as the SQLite store when that is the store in use: then one transaction spans both tables.
+        SharesStore = store is SqliteStore sqlite && string.Equals(sqlite.DatabasePath, path, StringComparison.Ordinal);
+        OwnerOnlyFile.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (!File.Exists(path))
+        {
+            using (OwnerOnlyFile.Create(path))
+            {
+            }
+        }
+
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        Initialize();
+        metrics.ObserveQueue(() => Stats().Depth, () => Stats().OldestAgeSeconds);
+    }
+
+    public bool SharesStore { get; }
+
+    /// <summary>Completes at the next enqueue, release or finish, so an idle worker wakes at once instead of waiting for its poll.</summary>
+    public Task NextWake => Volatile.Read(ref _wake).Task;
+
+    public static string RecordId(string messageId) => "queue/sqlite/" + messageId;
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public async ValueTask EnqueueAsync(RunMessage message, CancellationToken ct)
+    {
+        var prepared = await PrepareAsync(message, ct);
+        await using var connection = Open();
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        if (await CountAsync(connection, tx, ct) >= _options.QueueCapacity)
+        {
+            throw new QueueFullException();
+        }
+
+        var claim = message.DedupKey is { } key ? new DedupClaim(Keys.Tenant(message.Tenant.TenantId), Keys.Dedup(key), message.ReceivedAt + EventIngestor.DedupWindow) : null;
+        await InsertAsync(connection, tx, prepared, claim, ct);
+        await tx.CommitAsync(ct);
+        Wake();
+    }
+
+    public async Task<EnqueueOutcome> EnqueueDedupedAsync(RunMessage message, DedupClaim claim, CancellationToken ct)
+    {
+        if (!SharesStore)
+        {
+            throw new InvalidOperationException("The queue does not share the store's database; de-duplicate through the store.");
+        }
+
+        var prepared = await PrepareAsync(message, ct);
+        await using var connection = Open();
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        if (await ReadMarkerAsync(connection, tx, claim, ct) is { } marker)
+        {
+            if (marker.State != DedupMarker.Queued)
+            {
+                return EnqueueOutcome.AlreadyFinished;
+            }
+
+            if (marker.MessageId is not null && await ExistsAsync(connection, tx, marker.MessageId, ct))
+            {
+                return EnqueueOutcome.AlreadyQueued;
+            }
+
+            // Marked queued, yet the message is gone and the run never finished: queue it again.
+        }
+
+        if (await CountAsync(connection, tx, ct) >= _options.QueueCapacity)
+        {
+            return EnqueueOutcome.Full; // rolled back: no marker either, so Forge's retry is not taken for a duplicate
+        }
+
+        await using (var put = connection.CreateCommand())
+        {
+            put.Transaction = tx;
+            put.CommandText = """
+                INSERT INTO items (pk, sk, data, expires_at, revision) VALUES ($pk, $sk, $data, $exp, 1)
+                ON CONFLICT (pk, sk) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, revision = items.revision + 1;
+                """;
+            put.Parameters.AddWithValue("$pk", claim.Pk);
+            put.Parameters.AddWithValue("$sk", claim.Sk);
+            put.Parameters.AddWithValue("$data", StoredJson.Write(new DedupMarker(message.ReceivedAt, DedupMarker.Queued, message.Id)));
+            put.Parameters.AddWithValue("$exp", claim.ExpiresAt.ToUnixTimeSeconds());
+            await put.ExecuteNonQueryAsync(ct);
+        }
+
+        await InsertAsync(connection, tx, prepared, claim, ct);
+        await tx.CommitAsync(ct);
+        Wake();
+        return EnqueueOutcome.Accepted;
+    }
+
+    /// <summary>On start: the previous process is gone, so every lease it held is reclaimed at once. Returns how many.</summary>
+    public async Task<int> ReclaimAllAsync(CancellationToken ct)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE run_queue SET lease_until = NULL WHERE lease_until IS NOT NULL;";
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Leases the oldest claimable message (never leased, or its lease expired) of the next tenant after
+    /// <paramref name="after"/> in tenant order (round-robin), skipping <paramref name="busyTenants"/>
+    /// (tenants at their concurrency cap). Counts the delivery in <see cref="ClaimedMessage.Attempts"/>.
+    /// </summary>
+    public async Task<ClaimedMessage?> ClaimAsync(IReadOnlyCollection<string> busyTenants, string? after, CancellationToken ct)
+    {
+        var now = NowMs;
+        var busy = JsonSerializer.Serialize(busyTenants);
+        await using var connection = Open();
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        string? tenant = null;
+        await using (var pick = connection.CreateCommand())
+        {
+            pick.Transaction = tx;
+            pick.CommandText = """
+                SELECT tenant FROM run_queue
+                WHERE (lease_until IS NULL OR lease_until <= $now) AND tenant NOT IN (SELECT value FROM json_each($busy))
+                GROUP BY tenant ORDER BY (tenant <= $after), tenant LIMIT 1;
+                """;
+            pick.Parameters.AddWithValue("$now", now);
+            pick.Parameters.AddWithValue("$busy", busy);
+            pick.Parameters.AddWithValue("$after", (object?)after ?? string.Empty);
+            tenant = await pick.ExecuteScalarAsync(ct) as string;
+        }
+
+        if (tenant is null)
+        {
+            return null;
+        }
+
+        await using var claim = connection.CreateCommand();
+        claim.Transaction = tx;
+        claim.CommandText = """
+            UPDATE run_queue SET lease_until = $until, attempts = attempts + 1
+            WHERE seq = (SELECT seq FROM run_queue WHERE tenant = $tenant AND (lease_until IS NULL OR lease_until <= $now) ORDER BY seq LIMIT 1)
+            RETURNING id, tenant, source, rule_id, attempts, enqueued_at, body;
+            """;
+        claim.Parameters.AddWithValue("$until", now + (long)_options.LeaseSeconds * 1000);
+        claim.Parameters.AddWithValue("$tenant", tenant);
+        claim.Parameters.AddWithValue("$now", now);
+        ClaimedMessage? claimed = null;
+        await using (var reader = await claim.ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                claimed = new ClaimedMessage(
+                    reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                    reader.GetInt32(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.GetString(6));
+            }
+        }
+
+        await tx.CommitAsync(ct);
+        return claimed;
+    }
+
+    /// <summary>Renews the lease of a message still running. Returns false when the message is no longer there.</summary>
+    public async Task<bool> RenewAsync(string messageId, CancellationToken ct)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE run_queue SET lease_until = $until WHERE id = $id;";
+        command.Parameters.AddWithValue("$until", NowMs + (long)_options.LeaseSeconds * 1000);
+        command.Parameters.AddWithValue("$id", messageId);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>Gives a message back to the queue (drain: the run was stopped and runs again on the next start).</summary>
+    public async Task ReleaseAsync(string messageId, CancellationToken ct)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE run_queue SET lease_until = NULL WHERE id = $id;";
+        command.Parameters.AddWithValue("$id", messageId);
+        await command.ExecuteNonQueryAsync(ct);
+        Wake();
+    }
+
+    /// <summary>Decrypts a claimed message. Throws <see cref="System.Security.Cryptography.CryptographicException"/> when it does not open.</summary>
+    public async Task<RunMessage> OpenAsync(ClaimedMessage claimed, CancellationToken ct)
+    {
+        var plaintext = await _cipher.DecryptAsync(claimed.TenantId, RecordId(claimed.Id), claimed.Body, ct);
+        var message = JsonSerializer.Deserialize<RunMessage>(plaintext, JsonDefaults.Options)
+            ?? throw new FormatException("The run message is empty.");
+        if (!string.Equals(message.Tenant.TenantId, claimed.TenantId, StringComparison.Ordinal) || message.Id != claimed.Id)
+        {
+            throw new System.Security.Cryptography.CryptographicException("The run message names another tenant or message than its row.");
+        }
+
+        return message;
+    }
+
+    /// <summary>
+    /// Finishes a message: writes its run records, marks its de-duplication marker finished and deletes the
+    /// message, in one transaction (when the store is this SQLite file; otherwise records first, then the delete,
+    /// and a replay rewrites the same records because run ids derive from the message).
+    /// </summary>
+    public async Task CompleteAsync(ClaimedMessage claimed, IReadOnlyList<RunRecord> records, CancellationToken ct)
+    {
+        if (!SharesStore)
+        {
+            foreach (var run in records)
+            {
+                await _runs.WriteAsync(claimed.TenantId, run, ct);
+            }
+
+            if (await DedupOfAsync(claimed.Id, ct) is ({ } pk, { } sk))
+            {
+                var marker = StoredJson.Write(new DedupMarker(claimed.EnqueuedAt, DedupMarker.Finished, claimed.Id));
+                await _store.PutAsync(new StoreItem(pk, sk, marker, (claimed.EnqueuedAt + EventIngestor.DedupWindow).ToUnixTimeSeconds()), ct);
+            }
+        }
+
+        await using var connection = Open();
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        string? dedupPk = null, dedupSk = null;
+        await using (var read = connection.CreateCommand())
+        {
+            read.Transaction = tx;
+            read.CommandText = "SELECT dedup_pk, dedup_sk FROM run_queue WHERE id = $id;";
+            read.Parameters.AddWithValue("$id", claimed.Id);
+            await using var reader = await read.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct) && !reader.IsDBNull(0))
+            {
+                (dedupPk, dedupSk) = (reader.GetString(0), reader.GetString(1));
+            }
+        }
+
+        if (SharesStore)
+        {
+            foreach (var item in records.SelectMany(r => _runs.Items(claimed.TenantId, r)))
+            {
+                await using var put = connection.CreateCommand();
+                put.Transaction = tx;
+                put.CommandText = """
+                    INSERT INTO items (pk, sk, data, expires_at, revision) VALUES ($pk, $sk, $data, $exp, 1)
+                    ON CONFLICT (pk, sk) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, revision = items.revision + 1;
+                    """;
+                put.Parameters.AddWithValue("$pk", item.Pk);
+                put.Parameters.AddWithValue("$sk", item.Sk);
+                put.Parameters.AddWithValue("$data", item.Data);
+                put.Parameters.AddWithValue("$exp", (object?)item.ExpiresAt ?? DBNull.Value);
+                await put.ExecuteNonQueryAsync(ct);
+            }
+
+            if (dedupPk is not null)
+            {
+                await using var finish = connection.CreateCommand();
+                finish.Transaction = tx;
+                finish.CommandText = "UPDATE items SET data = $data, revision = revision + 1 WHERE pk = $pk AND sk = $sk;";
+                finish.Parameters.AddWithValue("$pk", dedupPk);
+                finish.Parameters.AddWithValue("$sk", dedupSk);
+                finish.Parameters.AddWithValue("$data", StoredJson.Write(new DedupMarker(claimed.EnqueuedAt, DedupMarker.Finished, claimed.Id)));
+                await finish.ExecuteNonQueryAsync(ct);
+            }
+        }
+
+        await using (var delete = connection.CreateCommand())
+        {
+            delete.Transaction = tx;
+            delete.CommandText = "DELETE FROM run_queue WHERE id = $id;";
+            delete.Parameters.AddWithValue("$id", claimed.Id);
+            await delete.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+        Wake();
+    }
+
+    private async Task<(string? Pk, string? Sk)> DedupOfAsync(string messageId, CancellationToken ct)
+    {
+        await using var connection = Open();
+        await using var read = connection.CreateCommand();
+        read.CommandText = "SELECT dedup_pk, dedup_sk FROM run_queue WHERE id = $id;";
+        read.Parameters.AddWithValue("$id", messageId);
+        await using var reader = await read.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) && !reader.IsDBNull(0) ? (reader.GetString(0), reader.GetString(1)) : (null, null);
+    }
+
+    /// <summary>Deletes a message without a run (its tenant was uninstalled: the data key is gone, nothing can run).</summary>
+    public async Task DropAsync(string messageId, CancellationToken ct)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM run_queue WHERE id = $id;";
+        command.Parameters.AddWithValue("$id", messageId);
+        await command.ExecuteNonQueryAsync(ct);
+        Wake();
+    }
+
+    /// <summary>Messages waiting or running, and the age of the oldest, in seconds.</summary>
+    public (long Depth, double OldestAgeSeconds) Stats()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*), MIN(enqueued_at) FROM run_queue;";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        var depth = reader.GetInt64(0);
+        var oldest = reader.IsDBNull(1) ? (double?)null : reader.GetInt64(1);
+        return (depth, oldest is null ? 0 : Math.Max(0, (NowMs - oldest.Value) / 1000.0));
+    }
+
+    public void Wake() => Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    private async Task<PreparedMessage> PrepareAsync(RunMessage message, CancellationToken ct)
+    {
+        var id = message.Id ?? throw new ArgumentException("A queued message needs an id.", nameof(message));
+        var tenantId = message.Tenant.TenantId;
+        var body = await _cipher.EncryptAsync(tenantId, RecordId(id), JsonSerializer.Serialize(message, JsonDefaults.Options), ct);
+        return new PreparedMessage(id, tenantId, message.Source.ToString().ToLowerInvariant(), message.RuleId, message.ReceivedAt.ToUnixTimeMilliseconds(), body);
+    }
+
+    private static async Task InsertAsync(SqliteConnection connection, SqliteTransaction tx, PreparedMessage m, DedupClaim? claim, CancellationToken ct)
+    {
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = """
+            INSERT INTO run_queue (id, tenant, source, rule_id, enqueued_at, attempts, lease_until, dedup_pk, dedup_sk, body)
+            VALUES ($id, $tenant, $source, $rule, $at, 0, NULL, $dpk, $dsk, $body);
+            """;
+        insert.Parameters.AddWithValue("$id", m.Id);
+        insert.Parameters.AddWithValue("$tenant", m.TenantId);
+        insert.Parameters.AddWithValue("$source", m.Source);
+        insert.Parameters.AddWithValue("$rule", (object?)m.RuleId ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$at", m.EnqueuedAtMs);
+        insert.Parameters.AddWithValue("$dpk", (object?)claim?.Pk ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$dsk", (object?)claim?.Sk ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$body", m.Body);
+        await insert.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task<DedupMarker?> ReadMarkerAsync(SqliteConnection connection, SqliteTransaction tx, DedupClaim claim, CancellationToken ct)
+    {
+        await using var read = connection.CreateCommand();
+        read.Transaction = tx;
+        read.CommandText = "SELECT data FROM items WHERE pk = $pk AND sk = $sk AND (expires_at IS NULL OR expires_at > $now);";
+        read.Parameters.AddWithValue("$pk", claim.Pk);
+        read.Parameters.AddWithValue("$sk", claim.Sk);
+        read.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeSeconds());
+        if (await read.ExecuteScalarAsync(ct) is not string data)
+        {
+            return null;
+        }
+
+        try
+        {
+            return StoredJson.Read<DedupMarker>(data);
+        }
+        catch (JsonException)
+        {
+            return new DedupMarker(default); // unreadable: treated as finished (never run an event twice on a guess)
+        }
+    }
+
+    private static async Task<bool> ExistsAsync(SqliteConnection connection, SqliteTransaction tx, string messageId, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "SELECT 1 FROM run_queue WHERE id = $id;";
+        command.Parameters.AddWithValue("$id", messageId);
+        return await command.ExecuteScalarAsync(ct) is not null;
+    }
+
+    private static async Task<long> CountAsync(SqliteConnection connection, SqliteTransaction tx, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "SELECT COUNT(*) FROM run_queue;";
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    private void Initialize()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        // items is created here too when the queue's file is not the store's (another store provider).
+        command.CommandText = """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS items (
+                pk TEXT NOT NULL, sk TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NULL, revision INTEGER NOT NULL,
+                PRIMARY KEY (pk, sk)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS run_queue (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                tenant TEXT NOT NULL,
+                source TEXT NOT NULL,
+                rule_id TEXT NULL,
+                enqueued_at INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                lease_until INTEGER NULL,
+                dedup_pk TEXT NULL,
+                dedup_sk TEXT NULL,
+                body TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS run_queue_by_tenant ON run_queue (tenant, seq);
+            """;
+        command.ExecuteNonQuery();
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    private sealed record PreparedMessage(string Id, string TenantId, string Source, string? RuleId, long EnqueuedAtMs, string Body);
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+
+namespace BluBees.Api.Tests.Queue;
+
+/// <summary>
+/// The real backend as its own OS process (<c>dotnet BluBees.Api.dll</c>, Development: SQLite, key file, dev token
+/// issuer) on a loopback port, with a given data directory, so that it can be killed (SIGKILL) or terminated
+/// (SIGTERM) and started again on the same data.
+/// </summary>
+public sealed class BackendProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly HttpClient _client;
+
+    private BackendProcess(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+        _client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri Address { get; }
+    public bool HasExited => _process.HasExited;
+
+    public static async Task<BackendProcess> StartAsync(string dataDirectory, IDictionary<string, string>? settings = null)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = dataDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "BluBees.Api.dll"));
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add($"http://127.0.0.1:{port}");
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        info.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        info.Environment["Storage__DataDirectory"] = dataDirectory;
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var backend = new BackendProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            try
+            {
+                using var health = await backend._client.GetAsync("/health");
+                if (health.StatusCode == HttpStatusCode.OK)
+                {
+                    return backend;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        await backend.DisposeAsync();
+        throw new InvalidOperationException("The backend process did not become healthy.");
+    }
+
+    /// <summary>A development Forge token for the tenant, from the backend's own dev issuer.</summary>
+    public async Task<string> TokenAsync(string tenantId)
+    {
+        using var response = await _client.PostAsJsonAsync("/dev/token", new { tenantId, accountId = "dev-admin" });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
+    }
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string tenantId, JsonNode? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(tenantId));
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        return await _client.SendAsync(request);
+    }
+
+    public async Task<JsonNode> JsonAsync(HttpMethod method, string path, string tenantId, JsonNode? body = null)
+    {
+        using var response = await SendAsync(method, path, tenantId, body);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {text}");
+        }
+
+        return JsonNode.Parse(text)!;
+    }
+
+    /// <summary><c>kill -9</c>: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary><c>kill -TERM</c>: the host's graceful shutdown (drain) runs.</summary>
+    public async Task TerminateAsync()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException("kill -TERM failed.");
+        }
+    }
+
+    public Task WaitForExitAsync(CancellationToken ct) => _process.WaitForExitAsync(ct);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+using BluBees.Engine.Connections;
+using BluBees.Engine.Events;
+using BluBees.Engine.Hosting;
+using BluBees.Engine.Json;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Tenancy;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BluBees.Api.Tests.Queue;
+
+/// <summary>
+/// The engine as the backend registers it (SQLite store, key ring, durable queue, ingress), without a host, so the
+/// tests drive the queue and the worker by hand on a fake clock. Everything is real: the SQLite file, the cipher.
+/// </summary>
+public sealed class QueueKit : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private QueueKit(ServiceProvider services, string dataDirectory, FakeTimeProvider clock)
+    {
+        _services = services;
+        DataDirectory = dataDirectory;
+        Clock = clock;
+    }
+
+    public string DataDirectory { get; }
+    public FakeTimeProvider Clock { get; }
+    public IServiceProvider Services => _services;
+    public SqliteRunQueue Queue => _services.GetRequiredService<SqliteRunQueue>();
+    public EventIngestor Ingress => _services.GetRequiredService<EventIngestor>();
+    public RunStore Runs => _services.GetRequiredService<RunStore>();
+    public IStore Store => _services.GetRequiredService<IStore>();
+    public string DatabasePath => _services.GetRequiredService<IOptions<StorageOptions>>().Value.SqlitePath;
+
+    public static QueueKit Create(IDictionary<string, string?>? settings = null)
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "blubees-tests", Guid.NewGuid().ToString("N"));
+        var config = new Dictionary<string, string?>
+        {
+            ["Storage:DataDirectory"] = dataDirectory,
+            ["Egress:AllowHttp"] = "true",
+            ["Egress:AllowPrivateNetworks"] = "true",
+            ["Egress:AllowAnyPort"] = "true",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            config[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(config).Build();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.ClearProviders());
+        services.AddMetrics();
+        services.AddSingleton<TimeProvider>(clock);
+        services.AddBluBeesStorage(configuration).AddBluBeesKeys(configuration).AddBluBeesEngine(configuration);
+        var provider = services.BuildServiceProvider();
+        _ = provider.GetRequiredService<SqliteRunQueue>(); // creates its table, as the backend's worker does on start
+        return new QueueKit(provider, dataDirectory, clock);
+    }
+
+    /// <summary>A worker over this kit's queue (not started).</summary>
+    public RunWorker Worker() => ActivatorUtilities.CreateInstance<RunWorker>(_services);
+
+    /// <summary>Creates the tenant, a bearer connection to <paramref name="target"/> and a rule; returns the rule id.</summary>
+    public async Task<string> RuleAsync(TenantContext tenant, Uri target, JsonObject? trigger = null, string path = "/t/{{ issue.key }}")
+    {
+        await _services.GetRequiredService<TenantService>().EnsureAsync(tenant, CancellationToken.None);
+        var input = JsonSerializer.Deserialize<ConnectionInput>(Samples.Connection(target, "t0ken").ToJsonString(), JsonDefaults.Options)!;
+        var connection = await _services.GetRequiredService<ConnectionService>().CreateAsync(tenant.TenantId, input, CancellationToken.None);
+        var rule = new JsonObject
+        {
+            ["name"] = "Queue test " + Guid.NewGuid().ToString("N")[..6],
+            ["trigger"] = trigger ?? new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:updated:issue"), ["projects"] = new JsonArray("OPS") },
+            ["steps"] = new JsonArray(new JsonObject { ["id"] = "call", ["type"] = "http", ["connection"] = connection.Value!.Id, ["method"] = "POST", ["path"] = path }),
+        };
+        var definition = JsonSerializer.Deserialize<RuleDefinition>(rule.ToJsonString(), JsonDefaults.Options)!;
+        var view = await _services.GetRequiredService<RuleService>().CreateAsync(tenant.TenantId, definition, "test", CancellationToken.None);
+        return view.Value!.Id;
+    }
+
+    public static TenantContext NewTenant() => new(Samples.NewTenant(), "cloud-1", null);
+
+    public static JiraEvent Event(string issueKey, string? timestamp = null)
+        => JiraEvent.From(Samples.Event(issueKey, "Queue test " + issueKey, timestamp: timestamp), out _)!;
+
+    /// <summary>Raw SQL on the database file (to inspect rows, or to install a failing trigger).</summary>
+    public async Task<long> ScalarAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return Convert.ToInt64(await command.ExecuteScalarAsync() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async Task<IReadOnlyList<RunRecord>> RunsOfAsync(string tenantId)
+        => (await Runs.ListAsync(tenantId, new RunFilter(null, null, null, null, 100, null), CancellationToken.None)).Items;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
