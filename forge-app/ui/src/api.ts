@@ -342,6 +342,8 @@ export interface StepMetrics {
 export interface Run {
   id: string;
   ruleId: string;
+  /** Only on the issue panel: the rule's name, from the route's `ruleNames`. */
+  ruleName?: string;
   ruleVersion?: number;
   source?: string;
   eventType?: string;
@@ -422,7 +424,11 @@ export const api = {
     return { items: itemsOf(page), nextCursor: page?.nextCursor ?? null };
   },
   getRun: (id: string) => call<Run>('GET', `/api/runs/${enc(id)}`),
-  issueRuns: async (issueKey: string) => itemsOf(await call<Items<Run>>('GET', `/api/issues/${enc(issueKey)}/runs`)),
+  /** The issue's runs, each with its rule's name (the route answers `ruleNames`: the rule list itself is for administrators). */
+  issueRuns: async (issueKey: string): Promise<Run[]> => {
+    const page = await call<Items<Run> & { ruleNames?: Record<string, string> }>('GET', `/api/issues/${enc(issueKey)}/runs`);
+    return itemsOf(page).map((r) => (page?.ruleNames?.[r.ruleId] ? { ...r, ruleName: page.ruleNames[r.ruleId] } : r));
+  },
   /**
    * The manual rules the issue panel may offer (id and name; open to users who may browse the issue, unlike /api/rules
    * which is for administrators). Falls back to /api/rules on a backend without the route (404).

@@ -74,15 +74,26 @@ public static class RunsEndpoints
             ? TypedResults.Ok(run)
             : Problems.NotFound($"Run '{ConnectionsEndpoints.Safe(id)}' does not exist.");
 
-    internal static async Task<IResult> ListForIssueAsync(string key, HttpContext context, RunStore runs)
+    /// <summary>
+    /// The issue's runs, with the names of their rules (<c>ruleNames</c>: id → name) so the issue panel can label them
+    /// without reading the rule list, which is for administrators. Names only, never definitions.
+    /// </summary>
+    internal static async Task<IResult> ListForIssueAsync(string key, HttpContext context, RunStore runs, RuleService rules)
     {
         if (key.Length is 0 or > 100 || !key.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'))
         {
             return Problems.Invalid("key", "is not an issue key");
         }
 
-        return TypedResults.Ok(new ItemsResponse<RunRecord>(await runs.ListForIssueAsync(context.Tenant().TenantId, key, 50, context.RequestAborted)));
+        var tenantId = context.Tenant().TenantId;
+        var items = await runs.ListForIssueAsync(tenantId, key, 50, context.RequestAborted);
+        var ids = items.Select(r => r.RuleId).ToHashSet(StringComparer.Ordinal);
+        var names = (await rules.ListHeadsAsync(tenantId, context.RequestAborted))
+            .Where(h => ids.Contains(h.Id)).ToDictionary(h => h.Id, h => h.Name, StringComparer.Ordinal);
+        return TypedResults.Ok(new IssueRunsResponse(items, names));
     }
+
+    internal sealed record IssueRunsResponse(IReadOnlyList<RunRecord> Items, IReadOnlyDictionary<string, string> RuleNames);
 
     /// <summary>The enabled rules with a manual trigger, by id and name only: what the issue panel may offer to run.</summary>
     internal static async Task<IResult> ListManualRulesAsync(string key, HttpContext context, RuleService rules)

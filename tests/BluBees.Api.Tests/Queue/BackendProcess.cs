@@ -79,9 +79,9 @@ public sealed class BackendProcess : IAsyncDisposable
     }
 
     /// <summary>A development Forge token for the tenant, from the backend's own dev issuer.</summary>
-    public async Task<string> TokenAsync(string tenantId)
+    public async Task<string> TokenAsync(string tenantId, string path = "/api")
     {
-        using var response = await _client.PostAsJsonAsync("/dev/token", new { tenantId, accountId = "dev-admin" });
+        using var response = await _client.PostAsJsonAsync("/dev/token", new { tenantId, accountId = BluBees.Engine.DevTokens.ForgeModuleKeys.IsBackendPath(path) ? null : "dev-admin", path });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
     }
@@ -89,7 +89,7 @@ public sealed class BackendProcess : IAsyncDisposable
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string tenantId, JsonNode? body = null)
     {
         using var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(tenantId));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(tenantId, path));
         if (body is not null)
         {
             request.Content = JsonContent.Create(body);

@@ -96,7 +96,7 @@ public sealed class ProcessRestartTests
             {
                 Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "draining: nothing new is accepted");
                 Assert.That(refused.Headers.RetryAfter, Is.Not.Null);
-                Assert.That(refused.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+                Assert.That(refused.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
             }
 
             using var exit = new CancellationTokenSource(Generous);

@@ -42,7 +42,7 @@ public sealed class QueueKit : IAsyncDisposable
     public IStore Store => _services.GetRequiredService<IStore>();
     public string DatabasePath => _services.GetRequiredService<IOptions<StorageOptions>>().Value.SqlitePath;
 
-    public static QueueKit Create(IDictionary<string, string?>? settings = null)
+    public static QueueKit Create(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "blubees-tests", Guid.NewGuid().ToString("N"));
         var config = new Dictionary<string, string?>
@@ -64,6 +64,7 @@ public sealed class QueueKit : IAsyncDisposable
         services.AddMetrics();
         services.AddSingleton<TimeProvider>(clock);
         services.AddBluBeesStorage(configuration).AddBluBeesKeys(configuration).AddBluBeesEngine(configuration);
+        configure?.Invoke(services);
         var provider = services.BuildServiceProvider();
         _ = provider.GetRequiredService<SqliteRunQueue>(); // creates its table, as the backend's worker does on start
         return new QueueKit(provider, dataDirectory, clock);

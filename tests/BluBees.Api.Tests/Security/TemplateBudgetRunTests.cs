@@ -5,7 +5,7 @@ using BluBees.Api.Tests.Harness;
 namespace BluBees.Api.Tests.Security;
 
 /// <summary>
-/// The per-run template budget end to end: a rule of 20 steps that each loop <c>contains</c> over a 450 KB field
+/// The per-run template budget end to end: a rule of 20 steps that each loop <c>contains</c> over a 200 KB field (the largest event Forge delivers)
 /// ends its renders on the step limit, then on the run's budget (<c>template_budget_exceeded</c> in the run
 /// record); conditions that scan a huge field fail the run the same way. Nothing is sent, no data is recorded,
 /// and another tenant's trivial run is unaffected.
@@ -68,7 +68,7 @@ public sealed class TemplateBudgetRunTests
         var before = _thirdParty.Received.Count;
         var canary = Samples.Canary("description");
 
-        var run = await RunOfAsync(tenant, "OPS-901", canary + new string('a', 450_000));
+        var run = await RunOfAsync(tenant, "OPS-901", canary + new string('a', 200_000));
 
         var categories = run["steps"]!.AsArray().Select(s => s!["errorCategory"]?.GetValue<string>()).ToList();
         Assert.Multiple(() =>
@@ -87,8 +87,11 @@ public sealed class TemplateBudgetRunTests
     [Test]
     public async Task Conditions_scanning_a_huge_field_fail_the_run_on_its_budget()
     {
+        // Events are at most 256 KiB, so 99 conditions over a 200 KB field are measured against a smaller run budget.
+        await using var backend = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?> { ["TemplateBudget:MaxRunUnits"] = "15000" });
         var tenant = Samples.NewTenant();
-        var rule = Samples.Rule(await ConnectionAsync(tenant), "Hostile conditions");
+        var connection = (await backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, Samples.Canary("secret")), 201))["id"]!.GetValue<string>();
+        var rule = Samples.Rule(connection, "Hostile conditions");
         rule["conditions"] = new JsonObject
         {
             ["any"] = new JsonArray(Enumerable.Range(0, 99).Select(i => (JsonNode)new JsonObject
@@ -98,10 +101,15 @@ public sealed class TemplateBudgetRunTests
                 ["value"] = i % 2 == 0 ? "needle" : "needle[0-9]+",
             }).ToArray()),
         };
-        await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, rule, 201);
+        await backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, rule, 201);
         var before = _thirdParty.Received.Count;
 
-        var run = await RunOfAsync(tenant, "OPS-902", new string('a', 450_000));
+        var evt = Samples.Event("OPS-902", "Summary");
+        evt["issue"]!["fields"]!["description"] = new string('a', 200_000);
+        using var accepted = await backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, evt);
+        Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        var runs = await Waits.UntilAsync(() => backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count > 0, TimeSpan.FromSeconds(60));
+        var run = runs["items"]![0]!;
 
         Assert.That(run["status"]!.GetValue<string>(), Is.EqualTo("failed"));
         Assert.That(run["errorCategory"]!.GetValue<string>(), Is.EqualTo("template_budget_exceeded"));

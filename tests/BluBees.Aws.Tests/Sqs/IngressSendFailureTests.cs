@@ -168,7 +168,7 @@ public sealed class IngressSendFailureTests
         Assert.Multiple(() =>
         {
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge), body);
-            Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+            Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
             Assert.That((int?)JsonNode.Parse(body)!["status"], Is.EqualTo(413));
             Assert.That(body, Does.Contain("body").And.Not.Contain(noise[..40]), "names the field, echoes nothing");
             Assert.That(_sqs.SendRequests, Has.Count.EqualTo(sendsBefore), "refused before sending");
@@ -200,7 +200,7 @@ public sealed class IngressSendFailureTests
         Assert.Multiple(() =>
         {
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), body);
-            Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+            Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
             Assert.That((int?)JsonNode.Parse(body)!["status"], Is.EqualTo(503));
             Assert.That(response.Headers.RetryAfter?.Delta, Is.Not.Null, "503 with Retry-After");
             Assert.That(QueuedFor(tenant), Is.EqualTo(sendsBefore), "nothing was queued");
@@ -238,7 +238,7 @@ public sealed class IngressSendFailureTests
         {
             Content = new StringContent(evt.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
         };
-        request.Headers.Authorization = new("Bearer", _issuer.Mint(tenant));
+        request.Headers.Authorization = new("Bearer", _issuer.MintFor("/forge/events", tenant));
         return await _api.Client.SendAsync(request);
     }
 

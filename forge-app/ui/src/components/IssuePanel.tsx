@@ -100,7 +100,7 @@ export function IssuePanel({ issueKey }: { issueKey: string }) {
             {(runs.data ?? []).map((r) => (
               <li key={r.id} style={row('space.100')}>
                 <StatusLozenge status={r.status} />
-                <span>{nameOf(r.ruleId) ?? `Rule ${r.ruleId}`}</span>
+                <span>{nameOf(r.ruleId) ?? r.ruleName ?? `Rule ${r.ruleId}`}</span>
                 <span style={{ color: token('color.text.subtle') }}>
                   {formatTime(r.startedAt)} · {formatDuration(r.durationMs)}
                 </span>

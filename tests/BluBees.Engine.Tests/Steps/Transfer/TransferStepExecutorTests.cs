@@ -183,7 +183,7 @@ public sealed class TransferStepExecutorTests
         var outcome = await kit.RunAsync(TransferKit.Compile(Step(source.Url(), redirecting.Url("/upload"))));
 
         Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Failed));
-        Assert.That(outcome.Record.ErrorCategory, Is.AnyOf(ErrorCategories.InvalidUrl, ErrorCategories.ConnectionFailed));
+        Assert.That(outcome.Record.ErrorCategory, Is.AnyOf(ErrorCategories.InvalidUrl, ErrorCategories.ConnectionFailed, ErrorCategories.RedirectRefused));
         Assert.That(outcome.Record.Metrics!.FailedSide, Is.EqualTo("destination"));
         Assert.That(sink.Hash, Is.Null, "no partial body reaches the redirect's target as if it were whole");
     }
