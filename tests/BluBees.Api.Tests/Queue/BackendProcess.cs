@@ -81,10 +81,19 @@ public sealed class BackendProcess : IAsyncDisposable
     /// <summary>A development Forge token for the tenant, from the backend's own dev issuer.</summary>
     public async Task<string> TokenAsync(string tenantId, string path = "/api")
     {
+        // Tokens live 5 minutes: one per tenant and module is enough, and none is minted while the backend drains.
+        var module = BluBees.Engine.DevTokens.ForgeModuleKeys.ForPath(path);
+        if (_tokens.TryGetValue((tenantId, module), out var cached))
+        {
+            return cached;
+        }
+
         using var response = await _client.PostAsJsonAsync("/dev/token", new { tenantId, accountId = BluBees.Engine.DevTokens.ForgeModuleKeys.IsBackendPath(path) ? null : "dev-admin", path });
         response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
+        return _tokens[(tenantId, module)] = (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
     }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Module), string> _tokens = new();
 
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string tenantId, JsonNode? body = null)
     {
