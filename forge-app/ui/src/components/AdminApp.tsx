@@ -31,6 +31,23 @@ export function AdminApp() {
   if (me.error) return <ErrorBanner error={me.error} title="BluBees could not load" onRetry={me.reload} />;
   const readOnly = !me.data?.isAdmin;
   const unchecked = me.data?.unchecked;
+  if (readOnly) {
+    // Configuration (rules, connections, webhooks, runs) is for Jira administrators only: the backend refuses every
+    // read to anyone else (docs/security.md, "Who may read what"), so there is nothing to show but where to go.
+    return (
+      <main style={{ padding: token('space.200'), display: 'flex', flexDirection: 'column', gap: token('space.200') }}>
+        <h1 style={{ margin: 0, font: token('font.heading.large') }}>BluBees automations</h1>
+        <div role="status">
+          <SectionMessage appearance="information" title="For Jira administrators">
+            <p>
+              Only Jira administrators can see and change BluBees automations, connections and runs. The runs of an issue you can
+              see are shown in its BluBees panel; ask a Jira administrator to change a rule.
+            </p>
+          </SectionMessage>
+        </div>
+      </main>
+    );
+  }
 
   return (
     <main style={{ padding: token('space.200'), display: 'flex', flexDirection: 'column', gap: token('space.200') }}>
@@ -39,13 +56,6 @@ export function AdminApp() {
         <div role="status">
           <SectionMessage appearance="warning" title="Permissions not checked">
             <p>This BluBees backend cannot report your permissions yet. Changes are still checked by BluBees and may be refused.</p>
-          </SectionMessage>
-        </div>
-      )}
-      {readOnly && (
-        <div role="status">
-          <SectionMessage appearance="information" title="Read-only">
-            <p>Only Jira administrators can change automations. You can look at rules, connections and runs.</p>
           </SectionMessage>
         </div>
       )}
