@@ -64,11 +64,12 @@ kill "$SEED_PID"; wait "$SEED_PID" 2>/dev/null || true; SEED_PID=""
 cat >"$OUT/measure.cjs" <<'JS'
 const { spawn } = require('child_process');
 const http = require('http');
-const [port, token, eventFile, cmd, ...args] = process.argv.slice(2);
+// Two tokens, as Forge mints them: the events module (no user) for /forge/events, the UI module for /api.
+const [port, eventsToken, token, eventFile, cmd, ...args] = process.argv.slice(2);
 const event = require('fs').readFileSync(eventFile);
 const request = (method, path, body) => new Promise((resolve) => {
   const req = http.request({ host: '127.0.0.1', port, method, path, agent: false,
-    headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' } }, (res) => {
+    headers: { authorization: 'Bearer ' + (path.startsWith('/forge/') ? eventsToken : token), 'content-type': 'application/json' } }, (res) => {
     let data = ''; res.on('data', (c) => { data += c; }); res.on('end', () => resolve({ status: res.statusCode, body: data }));
   });
   req.on('error', () => resolve({ status: 0, body: '' }));
@@ -106,15 +107,16 @@ JS
 # One run of one variant: a fresh copy of the seeded data directory, a fresh token and event, one measured start.
 measure_once() {
   local name="$1" i="$2"; shift 2
-  local dir="$OUT/run-$name-$i" port token
+  local dir="$OUT/run-$name-$i" port token events_token
   rm -rf "$dir" && cp -a "$SEED" "$dir"
   port="$(free_port)"
   token="$("${CLI[@]}" token --data-dir "$dir")"
+  events_token="$("${CLI[@]}" token --data-dir "$dir" --route /forge/events)"
   node -e "const fs=require('fs');const e={eventType:'avi:jira:updated:issue',timestamp:String(Date.now()),atlassianId:'5b10ac8d82e05b22cc7d4ef5',
     issue:{id:'10042',key:'OPS-42',fields:{summary:'Checkout fails',issuetype:{name:'Bug'},priority:{name:'High'},labels:['customer-facing'],project:{key:'OPS'}}},
     changelog:{id:'777',items:[{field:'status',fieldId:'status',fromString:'In Progress',toString:'Done'}]}};fs.writeFileSync('$dir/event.json',JSON.stringify(e))"
   Storage__DataDirectory="$dir" ASPNETCORE_URLS="http://127.0.0.1:$port" \
-    node "$OUT/measure.cjs" "$port" "$token" "$dir/event.json" "$@" >>"$OUT/$name.jsonl"
+    node "$OUT/measure.cjs" "$port" "$events_token" "$token" "$dir/event.json" "$@" >>"$OUT/$name.jsonl"
   rm -rf "$dir"
 }
 
