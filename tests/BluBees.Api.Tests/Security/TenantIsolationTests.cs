@@ -105,6 +105,8 @@ public sealed class TenantIsolationTests : BackendFixture
         using var second = await Backend.SendAsync(HttpMethod.Post, "/forge/events", b, evt);
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
         Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), "de-duplication keys include the tenant");
+        // 202 also answers "queued" (the same event already waiting): the second tenant's event must be its own.
+        Assert.That(await second.Content.ReadAsStringAsync(), Does.Contain("\"accepted\""), "not taken for the first tenant's queued event");
     }
 
     [Test]
