@@ -41,22 +41,7 @@ public sealed class SqliteRunQueue : IDedupingRunQueue
         var path = storage.Value.SqlitePath;
         // Same file as the SQLite store when that is the store in use: then one transaction spans both tables.
         SharesStore = store is SqliteStore sqlite && string.Equals(sqlite.DatabasePath, path, StringComparison.Ordinal);
-        OwnerOnlyFile.CreateDirectory(Path.GetDirectoryName(path)!);
-        if (!File.Exists(path))
-        {
-            using (OwnerOnlyFile.Create(path))
-            {
-            }
-        }
-
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Private,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        _connectionString = SqliteFile.ConnectionString(path);
         Initialize();
         metrics.ObserveQueue(() => Stats().Depth, () => Stats().OldestAgeSeconds);
     }
@@ -451,7 +436,7 @@ public sealed class SqliteRunQueue : IDedupingRunQueue
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;";
+        pragma.CommandText = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; " + SqliteStore.SecureDeletePragma;
         pragma.ExecuteNonQuery();
         return connection;
     }

@@ -17,22 +17,7 @@ internal sealed partial class SqliteStore : IStore
     {
         _time = time;
         var path = options.Value.SqlitePath;
-        OwnerOnlyFile.CreateDirectory(Path.GetDirectoryName(path)!);
-        // SQLite gives its -wal and -shm files the main file's mode: create it owner-only before first open.
-        if (!File.Exists(path))
-        {
-            using (OwnerOnlyFile.Create(path))
-            {
-            }
-        }
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Private,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        _connectionString = SqliteFile.ConnectionString(path);
         Initialize();
     }
 

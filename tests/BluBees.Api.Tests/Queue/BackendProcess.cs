@@ -45,17 +45,26 @@ public sealed class BackendProcess : IAsyncDisposable
         info.Environment["DOTNET_ENVIRONMENT"] = "Development";
         info.Environment["Storage__DataDirectory"] = dataDirectory;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        // The host's "Application is shutting down..." line tells TerminateAsync that SIGTERM has been handled.
+        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
         }
 
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
+        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.Contains("Application is shutting down", StringComparison.Ordinal) == true)
+            {
+                stopping.TrySetResult();
+            }
+        };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var backend = new BackendProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        var backend = new BackendProcess(process, new Uri($"http://127.0.0.1:{port}")) { _stopping = stopping };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (DateTime.UtcNow < deadline && !process.HasExited)
         {
@@ -135,7 +144,13 @@ public sealed class BackendProcess : IAsyncDisposable
         {
             throw new InvalidOperationException("kill -TERM failed.");
         }
+
+        // The signal is handled asynchronously: wait (bounded) until the host says it is stopping, so that the next
+        // request meets the closed ingress rather than racing the signal.
+        await Task.WhenAny(_stopping.Task, Task.Delay(TimeSpan.FromSeconds(10)));
     }
+
+    private TaskCompletionSource _stopping = new();
 
     public Task WaitForExitAsync(CancellationToken ct) => _process.WaitForExitAsync(ct);
 

@@ -39,14 +39,14 @@ internal sealed partial class JiraActions
             }
         }
 
-        var (category2, output) = await WriteAsync(call, t => call.Api.CreateIssueAsync(body, call.Token, call.Trace, t, ct), totals, ct);
+        var (createCategory, output) = await WriteAsync(call, t => call.Api.CreateIssueAsync(body, call.Token, call.Trace, t, ct), totals, ct);
         if (output?["body"] is JsonObject created)
         {
             output["key"] = created["key"]?.DeepClone();
             output["id"] = created["id"]?.DeepClone();
         }
 
-        return (category2, output);
+        return (createCategory, output);
     }
 
     private async Task<(string? Category, JsonObject? Output)> SearchAsync(JiraCall call, JiraRequest request, int maxResults, JiraStepTotals totals, CancellationToken ct)

@@ -17,14 +17,19 @@ public static class JiraStepsServiceCollectionExtensions
         services.TryAddSingleton<JiraActions>();
         services.TryAddSingleton<JiraPreview>();
         services.TryAddSingleton<LoopGuard>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, JiraCommentExecutor>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, JiraEditExecutor>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, JiraTransitionExecutor>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, JiraFetchExecutor>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, JiraCreateExecutor>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, JiraAssignExecutor>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, JiraLinkExecutor>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, JiraSearchExecutor>());
+        // One executor per Jira kind (a new kind is one entry in CompiledJiraStep.Kinds); the marker keeps a second
+        // call of this method from registering them twice.
+        if (!services.Any(d => d.ServiceType == typeof(JiraExecutorsRegistered)))
+        {
+            services.AddSingleton<JiraExecutorsRegistered>();
+            foreach (var kind in CompiledJiraStep.Kinds)
+            {
+                services.AddSingleton<IStepExecutor>(sp => new JiraStepExecutor(kind, sp.GetRequiredService<JiraActions>(), sp.GetRequiredService<JiraPreview>()));
+            }
+        }
+
         return services;
     }
+
+    private sealed class JiraExecutorsRegistered;
 }
