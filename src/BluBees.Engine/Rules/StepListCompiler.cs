@@ -1,7 +1,5 @@
-using System.Text.Json;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Egress;
-using BluBees.Engine.Json;
 using BluBees.Engine.Rules.Conditions;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Flow;
@@ -106,7 +104,7 @@ public sealed class StepListCompiler
             return null;
         }
 
-        foreach (var field in SetFields(step).Where(BlockFields.Contains))
+        foreach (var field in StepFields.Set(step).Where(BlockFields.Contains))
         {
             _errors.Add($"{path}.{field}", field is "then" or "else" ? "belongs to a step of type 'if'" : "belongs to a step of type 'forEach'");
         }
@@ -138,7 +136,7 @@ public sealed class StepListCompiler
         var then = Nested(step.Then, path + ".then", depth, inLoop);
         var otherwise = Nested(step.Else, path + ".else", depth, inLoop);
         return _errors.Count == before && condition is not null
-            ? new CompiledIfBlock(step.Id!, condition, ReadFields(step.If), then, otherwise, onError)
+            ? new CompiledIfBlock(step.Id!, condition, StepFields.ReadByCondition(step.If), then, otherwise, onError)
             : null;
     }
 
@@ -198,7 +196,7 @@ public sealed class StepListCompiler
         }
 
         var condition = ConditionCompiler.Compile(step.If, path + ".if", _errors);
-        return compiled is null || condition is null ? null : new GuardedStep(compiled, condition, ReadFields(step.If));
+        return compiled is null || condition is null ? null : new GuardedStep(compiled, condition, StepFields.ReadByCondition(step.If));
     }
 
     private List<ICompiledStep> Nested(IReadOnlyList<StepDefinition>? steps, string path, int depth, bool inLoop)
@@ -237,39 +235,9 @@ public sealed class StepListCompiler
 
     private void RejectOthers(StepDefinition step, string path, HashSet<string> allowed, string kind)
     {
-        foreach (var field in SetFields(step).Where(f => !allowed.Contains(f)))
+        foreach (var field in StepFields.Set(step).Where(f => !allowed.Contains(f)))
         {
             _errors.Add($"{path}.{field}", $"is not used by a step of type '{kind}'");
-        }
-    }
-
-    /// <summary>The fields the step sets, by their JSON names (the serializer's naming, so never out of step with it).</summary>
-    private static IEnumerable<string> SetFields(StepDefinition step)
-        => JsonSerializer.SerializeToNode(step, JsonDefaults.Options)?.AsObject().Select(p => p.Key).ToList() ?? [];
-
-    /// <summary>The scope paths a condition reads (a dry run marks conditions that read outputs it did not produce).</summary>
-    private static List<string> ReadFields(ConditionNode? node)
-    {
-        var fields = new List<string>();
-        Collect(node, fields);
-        return fields;
-
-        static void Collect(ConditionNode? node, List<string> into)
-        {
-            if (node is null)
-            {
-                return;
-            }
-
-            if (node.Field is { } field)
-            {
-                into.Add(field);
-            }
-
-            foreach (var child in (node.All ?? []).Concat(node.Any ?? []))
-            {
-                Collect(child, into);
-            }
         }
     }
 }
