@@ -85,7 +85,7 @@ public sealed class CronJqlTests : CronTickHarness
     {
         var (_, context, clock) = await NewRuleAsync();
         var occurrence = NextFive(clock.GetUtcNow());
-        clock.Advance(TimeSpan.FromMinutes(5));
+        clock.SetUtcNow(occurrence.AddSeconds(10)); // the minute added below crosses no further occurrence
         Backend.Jira.SearchStatus = status;
         var queue = new RecordingQueue();
 
