@@ -55,7 +55,7 @@ public static class BluBeesApp
         app.MapWorker();
         app.MapSupport();
         app.MapGroup("/api").RequireAuthorization().ForForgeModule(ForgeRoute.Ui).RequireApiPermissions()
-            .MapMe().MapConnections().MapRules().MapRuns().MapManualRuns().MapWebhooks().MapSupportGrants();
+            .MapMe().MapConnections().MapRules().MapRuns().MapManualRuns().MapSchedules().MapWebhooks().MapSupportGrants();
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DevOptions>>().Value.Enabled)
         {
             app.MapDevEndpoints();

@@ -242,8 +242,22 @@ export interface Trigger {
   projects?: string[];
   issueTypes?: string[];
   fieldChanged?: { field: string; from?: string; to?: string };
-  schedule?: { everyHours: number };
+  schedule?: Schedule;
   webhookId?: string;
+}
+/** A cron schedule (5 fields, IANA time zone, optional JQL "for each issue matching"), or the older everyHours. */
+export interface Schedule {
+  cron?: string;
+  timeZone?: string;
+  jql?: string;
+  maxIssues?: number;
+  everyHours?: number;
+}
+/** GET /api/schedules/next: the next run times, in UTC and as local time (with offset) in the schedule's zone. */
+export interface NextRuns {
+  cron: string;
+  timeZone: string;
+  next: { utc: string; local: string }[];
 }
 export interface HttpStep {
   id: string;
@@ -417,6 +431,7 @@ export const api = {
   restoreVersion: (id: string, version: number) => call<Rule>('POST', `/api/rules/${enc(id)}/versions/${version}/restore`),
   dryRunDraft: (rule: RuleDefinition, event: unknown) => call<DryRunResult>('POST', '/api/rules/dry-run', { rule, event }),
   dryRunSaved: (id: string, event: unknown) => call<DryRunResult>('POST', `/api/rules/${enc(id)}/dry-run`, { event }),
+  nextRuns: (cron: string, timeZone: string, count = 5) => call<NextRuns>('GET', `/api/schedules/next${query({ cron, timeZone, count })}`),
   runNow: (id: string, issueKey: string) => call<{ runId?: string } | undefined>('POST', `/api/rules/${enc(id)}/run`, { issueKey }),
 
   listRuns: async (filter: RunFilter = {}): Promise<RunPage> => {

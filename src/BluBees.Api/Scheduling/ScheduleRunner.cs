@@ -12,18 +12,19 @@ namespace BluBees.Api.Scheduling;
 internal sealed record ScheduleResult(int Queued, bool Busy);
 
 /// <summary>
-/// Queues the tenant's due schedule rules. A rule is due when its last fire is at least <c>everyHours</c> ago,
-/// less <see cref="Tolerance"/> (Forge's hourly trigger jitters). The last fire per rule is stored under
-/// <c>SCHED#&lt;ruleId&gt;</c> and claimed with a conditional write, so a Forge retry or a concurrent delivery
-/// of the same hourly call never fires a rule twice.
+/// Queues the tenant's due schedule rules. A cron rule's due occurrences are fired by <see cref="CronTicks"/>. A
+/// legacy <c>everyHours</c> rule is due when its last fire is at least <c>everyHours</c> ago, less
+/// <see cref="Tolerance"/> (Forge's trigger jitters). Its last fire is stored under <see cref="Keys.ScheduleFire"/>
+/// and claimed with a conditional write, so a Forge retry or a concurrent delivery never fires a rule twice.
 /// </summary>
-internal sealed partial class ScheduleRunner(RuleService rules, IStore store, EventIngestor ingress, TenantService tenants, TimeProvider time, ILogger<ScheduleRunner> logger)
+internal sealed partial class ScheduleRunner(
+    RuleService rules, IStore store, EventIngestor ingress, TenantService tenants, CronTicks cron, TimeProvider time, ILogger<ScheduleRunner> logger)
 {
     public const string EventType = "blubees:schedule";
     public static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(10);
     private const string TriggerType = "schedule";
 
-    public static string FireKey(string ruleId) => "SCHED#" + ruleId;
+    public static string FireKey(string ruleId) => Keys.ScheduleFire(ruleId);
 
     public async Task<ScheduleResult> FireDueAsync(TenantContext tenant, string? systemToken, CancellationToken ct)
     {
@@ -33,8 +34,24 @@ internal sealed partial class ScheduleRunner(RuleService rules, IStore store, Ev
         var queued = 0;
         foreach (var head in await rules.ListHeadsAsync(tenant.TenantId, ct))
         {
-            if (!head.Enabled || head.TriggerType != TriggerType || head.EveryHours < 1)
+            if (!head.Enabled || head.TriggerType != TriggerType)
             {
+                continue;
+            }
+
+            if (head.EveryHours < 1)
+            {
+                if (await rules.LoadCompiledAsync(tenant.TenantId, head, ct) is { Trigger.Schedule: { IsCron: true } schedule })
+                {
+                    var fired = await cron.FireAsync(tenant, head, schedule, systemToken, now, ct);
+                    queued += fired.Queued;
+                    if (fired.Busy)
+                    {
+                        LogBusy(logger, queued);
+                        return new ScheduleResult(queued, Busy: true);
+                    }
+                }
+
                 continue;
             }
 

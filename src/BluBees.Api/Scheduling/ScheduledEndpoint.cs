@@ -4,7 +4,7 @@ using BluBees.Api.Infrastructure;
 namespace BluBees.Api.Scheduling;
 
 /// <summary>
-/// <c>POST /forge/scheduled</c>: Forge's hourly scheduled trigger for one installation. The body carries nothing
+/// <c>POST /forge/scheduled</c>: Forge's scheduled trigger (every five minutes) for one installation. The body carries nothing
 /// the backend needs (the FIT names the tenant), so it is not read. Answers 202 at once; runs happen in the worker.
 /// </summary>
 internal static class ScheduledEndpoint
@@ -14,7 +14,7 @@ internal static class ScheduledEndpoint
         var systemToken = context.Request.Headers["x-forge-oauth-system"].ToString();
         var result = await runner.FireDueAsync(context.Tenant(), systemToken.Length == 0 ? null : systemToken, context.RequestAborted);
 
-        // A full queue asks Forge to retry; rules already queued are not queued again (their fire time is stored).
+        // A full queue asks Forge to retry; work already queued is not queued again (fire slots and tick markers are stored).
         return result.Busy
             ? Ingress.IngressResults.Unavailable(context)
             : TypedResults.Accepted((string?)null, new ScheduledResponse("accepted", result.Queued));

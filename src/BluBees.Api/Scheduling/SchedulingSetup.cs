@@ -3,14 +3,16 @@ using BluBees.Api.Permissions;
 
 namespace BluBees.Api.Scheduling;
 
-/// <summary>Scheduled rules (hourly Forge scheduled trigger) and manual runs from the issue panel.</summary>
+/// <summary>Scheduled rules (Forge's five-minute scheduled trigger), their next run times, and manual runs from the issue panel.</summary>
 public static class SchedulingSetup
 {
     /// <summary>POST /forge/scheduled (FIT-authenticated, like /forge/events).</summary>
     public static IEndpointRouteBuilder MapForgeScheduled(this IEndpointRouteBuilder app)
     {
         // Stateless; built here so the feature needs no registration hook.
-        var runner = ActivatorUtilities.CreateInstance<ScheduleRunner>(app.ServiceProvider);
+        var search = ActivatorUtilities.CreateInstance<Engine.Steps.Jira.JiraIssueSearch>(app.ServiceProvider);
+        var cron = ActivatorUtilities.CreateInstance<CronTicks>(app.ServiceProvider, search);
+        var runner = ActivatorUtilities.CreateInstance<ScheduleRunner>(app.ServiceProvider, cron);
 
         // Typed as Func so that the route-handler overload (which writes the IResult) is chosen, not RequestDelegate.
         Func<HttpContext, Task<IResult>> handler = context => ScheduledEndpoint.ReceiveAsync(context, runner);
@@ -19,6 +21,13 @@ public static class SchedulingSetup
             .ForForgeModule(ForgeRoute.Scheduled)
             .WithName("ForgeScheduled");
         return app;
+    }
+
+    /// <summary>GET /api/schedules/next: the next run times of a cron schedule (admin-only, like the rest of the rule configuration).</summary>
+    public static RouteGroupBuilder MapSchedules(this RouteGroupBuilder api)
+    {
+        api.MapGet("/schedules/next", (string? cron, string? timeZone, string? count, TimeProvider time) => NextRunsEndpoint.Get(cron, timeZone, count, time));
+        return api;
     }
 
     /// <summary>POST /api/rules/{id}/run: a user whom Jira allows to edit the issue may run a manual rule (no admin check).</summary>

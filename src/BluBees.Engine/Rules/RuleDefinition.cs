@@ -35,10 +35,14 @@ public sealed record FieldChangeDefinition
     public string? To { get; init; }
 }
 
-/// <summary>A schedule driven by the hourly Forge scheduled trigger.</summary>
+/// <summary>A schedule: <see cref="EveryHours"/> (legacy) or a 5-field <see cref="Cron"/> in <see cref="TimeZone"/>, optionally per issue of a <see cref="Jql"/>.</summary>
 public sealed record ScheduleDefinition
 {
     public int? EveryHours { get; init; }
+    public string? Cron { get; init; }
+    public string? TimeZone { get; init; }
+    public string? Jql { get; init; }
+    public int? MaxIssues { get; init; }
 }
 
 /// <summary>

@@ -29,4 +29,20 @@ public static class Keys
     public const string GrantPrefix = "GRANT#";
     public const string WebhookPrefix = "HOOK#";
     public const string SettingsSk = "SETTINGS";
+
+    /// <summary>An <c>everyHours</c> schedule rule's last fire (claimed with a conditional write).</summary>
+    public static string ScheduleFire(string ruleId) => "SCHED#" + ruleId;
+
+    /// <summary>A cron schedule rule's cursor: the time up to which its occurrences have been processed.</summary>
+    public static string ScheduleCursor(string ruleId) => "SCHEDCUR#" + ruleId;
+
+    /// <summary>
+    /// The idempotent key of one cron occurrence of a rule (the tenant is the partition): handed to the ingress as
+    /// the de-duplication key, so that the occurrence is queued once across retries, instances and restarts.
+    /// </summary>
+    public static string ScheduleTick(string ruleId, DateTimeOffset occurrence)
+        => "TICK#" + ruleId + "#" + occurrence.UtcDateTime.ToString("yyyyMMdd'T'HHmm'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>One issue's run of a cron occurrence with a JQL ("for each issue matching"): tick key + issue id.</summary>
+    public static string ScheduleTickIssue(string ruleId, DateTimeOffset occurrence, string issueId) => ScheduleTick(ruleId, occurrence) + "#" + issueId;
 }

@@ -193,7 +193,7 @@ public sealed record JiraCall(string Path, string Query, string? AccountId, bool
 /// <c>issueKey</c>) follow <see cref="IssueGrant"/>, and issues in <see cref="MissingIssues"/> answer 404 as Jira does.
 /// Unknown tokens get 401, as from Jira. Counts calls; <see cref="Respond"/> can force another answer.
 /// </summary>
-public sealed class FakeJira : IAsyncDisposable
+public sealed partial class FakeJira : IAsyncDisposable
 {
     public const string UserTokenHeader = "x-forge-oauth-user";
     private readonly ConcurrentDictionary<string, string?> _tokens = new(StringComparer.Ordinal);
@@ -298,9 +298,16 @@ public sealed class FakeJira : IAsyncDisposable
             return;
         }
 
-        if (context.Request.Path.StartsWithSegments("/rest/api/3/issue") || context.Request.Path.StartsWithSegments("/rest/api/3/search/jql"))
+        // A search goes to the scripted action hook when a test set one (ControlFlowTests), else to the paging search fake.
+        if (context.Request.Path.StartsWithSegments("/rest/api/3/issue") || RespondAction is not null && context.Request.Path.StartsWithSegments(SearchPath))
         {
             await HandleActionAsync(context);
+            return;
+        }
+
+        if (context.Request.Path == SearchPath)
+        {
+            await HandleSearchAsync(context);
             return;
         }
 

@@ -173,7 +173,7 @@ public sealed class RuleCompilerTests
             }
             """);
 
-        Assert.That(Errors(definition).Keys, Is.EquivalentTo(new[] { "name", "trigger.schedule.everyHours", "conditions.op", "steps[0].timeoutSeconds" }));
+        Assert.That(Errors(definition).Keys, Is.EquivalentTo(new[] { "name", "trigger.schedule.cron", "conditions.op", "steps[0].timeoutSeconds" }));
     }
 
     [Test]

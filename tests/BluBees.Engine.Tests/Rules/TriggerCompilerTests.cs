@@ -84,8 +84,6 @@ public sealed class TriggerCompilerTests
         Assert.That(Valid($$"""{ "type": "schedule", "schedule": { "everyHours": {{hours}} } }""").EveryHours, Is.EqualTo(hours));
     }
 
-    [TestCase("""{ "type": "schedule" }""")]
-    [TestCase("""{ "type": "schedule", "schedule": {} }""")]
     [TestCase("""{ "type": "schedule", "schedule": { "everyHours": 0 } }""")]
     [TestCase("""{ "type": "schedule", "schedule": { "everyHours": -1 } }""")]
     [TestCase("""{ "type": "schedule", "schedule": { "everyHours": 169 } }""")]

@@ -7,6 +7,7 @@ import { EVENT_TYPES, type RuleDraft } from '../lib/ruleForm';
 import { jira, fieldOptions } from '../lib/jira';
 import { row, SelectField, stack, TextField } from './common';
 import { JiraMultiSelect, JiraSelect } from './JiraPicker';
+import { ScheduleFields } from './ScheduleFields';
 
 const splitList = (text: string) => text.split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -102,16 +103,7 @@ export function TriggerEditor({
         </>
       )}
       {draft.triggerType === 'schedule' && (
-        <TextField
-          id="trigger-everyHours"
-          label="Every (hours)"
-          value={draft.everyHours}
-          onChange={(v) => onChange({ everyHours: v })}
-          errors={errors['trigger.schedule.everyHours'] ?? errors['trigger.schedule']}
-          helper="Jira calls BluBees hourly; the rule runs when this many hours have passed."
-          isDisabled={readOnly}
-          width={120}
-        />
+        <ScheduleFields draft={draft.schedule} onChange={(schedule) => onChange({ schedule })} errors={errors} readOnly={readOnly} />
       )}
       {draft.triggerType === 'manual' && (
         <p style={{ margin: 0, color: token('color.text.subtle') }}>People run this rule with “Run now” in the BluBees panel of an issue.</p>

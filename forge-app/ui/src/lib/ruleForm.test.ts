@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RuleDefinition } from '../api';
 import { definitionFromDraft, draftFromDefinition, emptyDraft } from './ruleForm';
+import { emptySchedule } from './scheduleForm';
 
 const full: RuleDefinition = {
   name: 'Notify',
@@ -108,8 +109,11 @@ describe('rule draft', () => {
 
   it('builds schedule, manual and webhook triggers', () => {
     const base = { ...draftFromDefinition(full) };
-    expect(definitionFromDraft({ ...base, triggerType: 'schedule', everyHours: '6' }).definition.trigger).toEqual({ type: 'schedule', schedule: { everyHours: 6 } });
-    expect(definitionFromDraft({ ...base, triggerType: 'schedule', everyHours: '0' }).errors['trigger.schedule.everyHours']).toBeDefined();
+    const hours = { ...emptySchedule(), preset: 'hours' as const };
+    expect(definitionFromDraft({ ...base, triggerType: 'schedule', schedule: { ...hours, everyHours: '6' } }).definition.trigger).toEqual({ type: 'schedule', schedule: { everyHours: 6 } });
+    expect(definitionFromDraft({ ...base, triggerType: 'schedule', schedule: { ...hours, everyHours: '0' } }).errors['trigger.schedule.everyHours']).toBeDefined();
+    const weekdays = { ...emptySchedule(), preset: 'weekdays' as const, time: '8:30', timeZone: 'Europe/Berlin' };
+    expect(definitionFromDraft({ ...base, triggerType: 'schedule', schedule: weekdays }).definition.trigger).toEqual({ type: 'schedule', schedule: { cron: '30 8 * * 1-5', timeZone: 'Europe/Berlin' } });
     expect(definitionFromDraft({ ...base, triggerType: 'manual' }).definition.trigger).toEqual({ type: 'manual' });
     expect(definitionFromDraft({ ...base, triggerType: 'webhook', webhookId: 'w1' }).definition.trigger).toEqual({ type: 'webhook', webhookId: 'w1' });
     expect(definitionFromDraft({ ...base, triggerType: 'webhook', webhookId: '' }).errors['trigger.webhookId']).toBeDefined();

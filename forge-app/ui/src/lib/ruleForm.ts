@@ -4,6 +4,7 @@ import { formValuesFor, stepKind } from '../steps/registry';
 import type { Values } from '../steps/types';
 import { fromApi, newId, toApi, validateConditions, type GroupDraft } from './conditions';
 import { sampleEventFor } from './sampleEvents';
+import { emptySchedule, scheduleDraftFrom, scheduleFromDraft, type ScheduleDraft } from './scheduleForm';
 
 export const EVENT_TYPES: { value: string; label: string }[] = [
   { value: 'avi:jira:created:issue', label: 'Issue created' },
@@ -40,7 +41,7 @@ export interface RuleDraft {
   issueTypesText: string;
   fieldChangedEnabled: boolean;
   fieldChanged: { field: string; from: string; to: string };
-  everyHours: string;
+  schedule: ScheduleDraft;
   webhookId: string;
   conditions: GroupDraft;
   steps: StepDraft[];
@@ -77,7 +78,7 @@ export function emptyDraft(): RuleDraft {
     issueTypesText: '',
     fieldChangedEnabled: false,
     fieldChanged: { field: '', from: '', to: '' },
-    everyHours: '1',
+    schedule: emptySchedule(),
     webhookId: '',
     conditions: fromApi(undefined),
     steps: [newStep(0)],
@@ -95,7 +96,7 @@ export function draftFromDefinition(def: RuleDefinition): RuleDraft {
     issueTypesText: listText(t.issueTypes),
     fieldChangedEnabled: !!t.fieldChanged,
     fieldChanged: { field: t.fieldChanged?.field ?? '', from: t.fieldChanged?.from ?? '', to: t.fieldChanged?.to ?? '' },
-    everyHours: String(t.schedule?.everyHours ?? 1),
+    schedule: scheduleDraftFrom(t.schedule),
     webhookId: t.webhookId ?? '',
     conditions: fromApi(def.conditions),
     steps: (def.steps ?? []).map((step) => stepDraftFrom(step)),
@@ -165,9 +166,7 @@ export function definitionFromDraft(draft: RuleDraft): DraftResult {
       break;
     }
     case 'schedule': {
-      const hours = Number(draft.everyHours);
-      if (!Number.isInteger(hours) || hours < 1) add('trigger.schedule.everyHours', 'Enter a whole number of hours (1 or more).');
-      trigger.schedule = { everyHours: Number.isFinite(hours) ? hours : 1 };
+      trigger.schedule = scheduleFromDraft(draft.schedule, add);
       break;
     }
     case 'webhook':

@@ -123,7 +123,7 @@ export const TEMPLATES: RuleTemplate[] = [
     definition: {
       name: 'Escalate stale high-priority issues',
       enabled: true,
-      trigger: { type: 'schedule', schedule: { everyHours: 24 } },
+      trigger: { type: 'schedule', schedule: { cron: '0 9 * * *' } },
       steps: [
         {
           id: 'stale',

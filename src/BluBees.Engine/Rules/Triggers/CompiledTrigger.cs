@@ -16,6 +16,9 @@ public sealed class CompiledTrigger(
 {
     public TriggerKind Kind => kind;
     public int EveryHours => everyHours;
+
+    /// <summary>The schedule of a schedule trigger (legacy interval or cron); null for other kinds.</summary>
+    public CompiledSchedule? Schedule { get; init; }
     public string? WebhookId => webhookId;
 
     /// <summary>Whether the event fires this trigger; <paramref name="reason"/> says why not (for dry runs).</summary>

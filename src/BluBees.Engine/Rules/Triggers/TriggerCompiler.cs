@@ -49,22 +49,14 @@ public static class TriggerCompiler
             errors.Add("trigger.fieldChanged.field", "is required");
         }
 
-        var everyHours = 0;
-        if (kind == TriggerKind.Schedule)
-        {
-            everyHours = trigger.Schedule?.EveryHours ?? 0;
-            if (everyHours is < 1 or > 24 * 7)
-            {
-                errors.Add("trigger.schedule.everyHours", "is required for a schedule: a whole number of hours from 1 to 168");
-            }
-        }
+        var schedule = kind == TriggerKind.Schedule ? ScheduleCompiler.Compile(trigger.Schedule, errors) : null;
 
         if (kind == TriggerKind.Webhook && (trigger.WebhookId is null || !Common.Ids.IsWellFormed(trigger.WebhookId)))
         {
             errors.Add("trigger.webhookId", "is required for a webhook trigger");
         }
 
-        return errors.IsEmpty ? new CompiledTrigger(kind, events, projects, issueTypes, trigger.FieldChanged, everyHours, trigger.WebhookId) : null;
+        return errors.IsEmpty ? new CompiledTrigger(kind, events, projects, issueTypes, trigger.FieldChanged, schedule?.EveryHours ?? 0, trigger.WebhookId) { Schedule = schedule } : null;
     }
 
     private static bool TryParseLower(string? text, out TriggerKind kind)

@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using BluBees.Engine.Common;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Rules.Triggers;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Steps.Jira;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Tenancy;
+
+namespace BluBees.Api.Scheduling;
+
+/// <summary>What one tick did for one cron rule.</summary>
+internal sealed record CronTickResult(int Queued, bool Busy);
+
+/// <summary>
+/// Fires a cron schedule rule's due occurrences: every occurrence in (cursor, now], where the cursor (stored under
+/// <see cref="Keys.ScheduleCursor"/>) is the time up to which earlier ticks processed the rule, but never earlier than
+/// the rule's last save nor than <see cref="CatchUpWindow"/> ago, and at most the <see cref="MaxOccurrencesPerTick"/>
+/// most recent of them (older ones are skipped and logged). Each occurrence (each occurrence and issue, with a JQL)
+/// is handed to the ingress with its idempotent tick key as the de-duplication key, so a Forge retry, two instances
+/// or a restart mid-tick queue it once: the embedded queue writes marker and message in one transaction, and a full
+/// queue writes neither (the next delivery fires it). The cursor moves only after every due occurrence was handed
+/// over, so a tick cut short (crash, full queue, failed search) is redone by the next one, without doubles.
+/// </summary>
+internal sealed partial class CronTicks(IStore store, EventIngestor ingress, JiraIssueSearch search, ILogger<CronTicks> logger)
+{
+    /// <summary>
+    /// How far back a late tick still fires missed occurrences. Well under the ingress's de-duplication window (1 day),
+    /// so an occurrence can only be looked at again while its marker still exists.
+    /// </summary>
+    public static readonly TimeSpan CatchUpWindow = TimeSpan.FromHours(6);
+
+    /// <summary>The most occurrences of one rule fired by one tick (the most recent ones).</summary>
+    public const int MaxOccurrencesPerTick = 12;
+
+    public async Task<CronTickResult> FireAsync(TenantContext tenant, RuleHead head, CompiledSchedule schedule, string? systemToken, DateTimeOffset now, CancellationToken ct)
+    {
+        var pk = Keys.Tenant(tenant.TenantId);
+        var cursorItem = await store.GetAsync(pk, Keys.ScheduleCursor(head.Id), ct);
+        var cursor = cursorItem is null ? head.UpdatedAt : StoredJson.Read<Cursor>(cursorItem.Data).ProcessedThrough;
+        var from = Latest(cursor, head.UpdatedAt, now - CatchUpWindow);
+        var due = schedule.Occurrences(from, now).ToList();
+        if (due.Count > MaxOccurrencesPerTick)
+        {
+            LogSkipped(logger, head.Id, due.Count - MaxOccurrencesPerTick);
+            due = due[^MaxOccurrencesPerTick..];
+        }
+
+        IReadOnlyList<JsonObject?> targets = [null];
+        if (due.Count > 0 && schedule.Jql is { } jql)
+        {
+            var found = await search.SearchAsync(tenant, systemToken, jql, schedule.MaxIssues, ct);
+            if (found.FailureCategory is not null)
+            {
+                return new CronTickResult(0, Busy: false); // cursor kept: the next tick searches again
+            }
+
+            if (found.Truncated)
+            {
+                LogTruncated(logger, head.Id, schedule.MaxIssues);
+            }
+
+            targets = found.Issues;
+        }
+
+        var queued = 0;
+        foreach (var occurrence in due)
+        {
+            foreach (var issue in targets)
+            {
+                var key = issue is null ? Keys.ScheduleTick(head.Id, occurrence) : Keys.ScheduleTickIssue(head.Id, occurrence, issue["id"]!.GetValue<string>());
+                var work = new IngressRequest(tenant, RunSource.Schedule, Payload(occurrence, issue)) { SystemToken = systemToken, RuleId = head.Id, DedupKey = key };
+                switch (await ingress.SubmitAsync(work, release: null, ct))
+                {
+                    case IngestResult.Unavailable:
+                        return new CronTickResult(queued, Busy: true); // nothing of it was kept; the cursor stays for the retry
+                    case IngestResult.Accepted:
+                        queued++;
+                        break;
+                }
+            }
+        }
+
+        await AdvanceAsync(pk, head.Id, cursorItem, now, ct);
+        return new CronTickResult(queued, Busy: false);
+    }
+
+    /// <summary>A run's event: the occurrence (its time, not the tick's) and, with a JQL, the issue as an issue event carries it.</summary>
+    private static JsonObject Payload(DateTimeOffset occurrence, JsonObject? issue)
+    {
+        var payload = new JsonObject
+        {
+            ["eventType"] = ScheduleRunner.EventType,
+            ["timestamp"] = occurrence.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+            ["scheduledAt"] = occurrence.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+        };
+        if (issue is not null)
+        {
+            payload["issue"] = issue.DeepClone();
+        }
+
+        return payload;
+    }
+
+    /// <summary>Moves the cursor forward only (a slower instance's older "now" never moves it back); losing the race is fine.</summary>
+    private async Task AdvanceAsync(string pk, string ruleId, StoreItem? current, DateTimeOffset now, CancellationToken ct)
+    {
+        if (current is not null && StoredJson.Read<Cursor>(current.Data).ProcessedThrough >= now)
+        {
+            return;
+        }
+
+        // The cursor outlives the catch-up window, then expires: a deleted rule leaves nothing behind for long.
+        var item = new StoreItem(pk, Keys.ScheduleCursor(ruleId), StoredJson.Write(new Cursor(now)), (now + CatchUpWindow + TimeSpan.FromDays(1)).ToUnixTimeSeconds());
+        await store.PutIfRevisionAsync(item, current?.Revision ?? 0, ct);
+    }
+
+    private static DateTimeOffset Latest(DateTimeOffset a, DateTimeOffset b, DateTimeOffset c) => a > b ? (a > c ? a : c) : (b > c ? b : c);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule of rule {RuleId}: {Skipped} missed occurrence(s) beyond the catch-up bound were skipped")]
+    private static partial void LogSkipped(ILogger logger, string ruleId, int skipped);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule of rule {RuleId}: the JQL matched more than {MaxIssues} issues; the first {MaxIssues} run")]
+    private static partial void LogTruncated(ILogger logger, string ruleId, int maxIssues);
+
+    private sealed record Cursor(DateTimeOffset ProcessedThrough);
+}
