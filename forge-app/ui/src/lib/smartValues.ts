@@ -94,6 +94,10 @@ export function stepOutputs(step: PriorStep): SmartValue[] {
       return [v('status', 'Status code'), v('ok', 'Succeeded (true/false)')];
     case 'jira.fetch':
       return [v('issue.key', 'Fetched issue key'), v('issue.fields.summary', 'Fetched summary'), v('issue.fields.status.name', 'Fetched status'), v('status', 'Status code')];
+    case 'if':
+    case 'forEach':
+      // A block leaves nothing of its own: its nested steps' results are read by their ids.
+      return [];
     case 'transfer':
       return [v('status', 'Status code'), v('ok', 'Succeeded (true/false)'), v('bytes', 'Bytes moved'), v('contentType', 'Content type'), v('body', 'Destination answer')];
     default:
@@ -107,7 +111,7 @@ export function smartGroups(prior: PriorStep[], fields: JiraField[] = []): Smart
     { name: 'Issue', values: ISSUE_VALUES },
     ...(custom.length ? [{ name: 'Custom fields', values: custom }] : []),
     ...OTHER_GROUPS,
-    ...prior.filter((p) => p.id).map((p) => ({ name: `Step “${p.id}” (${p.type})`, values: stepOutputs(p) })),
+    ...prior.filter((p) => p.id && stepOutputs(p).length).map((p) => ({ name: `Step “${p.id}” (${p.type})`, values: stepOutputs(p) })),
   ];
 }
 
