@@ -313,8 +313,33 @@ export interface DryRunResult {
   matched: boolean;
   trigger?: { matched: boolean; reason?: string };
   conditions?: { path: string; description: string; passed: boolean }[];
-  requests?: { stepId: string; method: string; url: string; headers?: Record<string, string>; body?: unknown }[];
+  requests?: DryRunRequest[];
   errors?: { path?: string; message: string }[];
+  /** Blocks walked with the sample data: the branch each if block took, how many items each loop had. */
+  flow?: DryRunFlowStep[];
+}
+export interface DryRunRequest {
+  stepId: string;
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** A nested step's path (`steps[1].steps[0]`). */
+  path?: string;
+  /** Inside a for-each block: the item's position (from 0). */
+  index?: number;
+}
+export interface DryRunFlowStep {
+  stepId: string;
+  path?: string;
+  type?: string;
+  /** If blocks: then / else / none. */
+  branch?: string | null;
+  /** For-each blocks: items in the list, and how many the loop would go through. */
+  items?: number | null;
+  iterations?: number | null;
+  /** A step whose "Only run if…" did not hold: skipped. */
+  status?: string | null;
 }
 export interface RunStep {
   id: string;
@@ -329,6 +354,34 @@ export interface RunStep {
   durationMs?: number;
   errorCategory?: string | null;
   metrics?: StepMetrics | null;
+  /** succeeded, failed, skipped (its "Only run if…" did not hold, or an earlier step failed). */
+  status?: string;
+  /** If blocks: the branch taken. */
+  branch?: 'then' | 'else' | 'none' | null;
+  /** If blocks: the records of the steps of the branch taken. */
+  steps?: RunStep[] | null;
+  /** For-each blocks: the first iterations (the backend bounds how many are kept). */
+  iterations?: RunIteration[] | null;
+  /** For-each blocks: counts over every iteration, kept or not. */
+  iterationSummary?: IterationSummary | null;
+}
+/** One pass of a for-each block: metadata only (its position, never the item's value). */
+export interface RunIteration {
+  index: number;
+  status: string;
+  durationMs?: number;
+  steps?: RunStep[] | null;
+}
+export interface IterationSummary {
+  /** Items the loop went through. */
+  total?: number;
+  succeeded?: number;
+  failed?: number;
+  skipped?: number;
+  /** Iterations run but not recorded one by one (beyond the kept ones). */
+  omitted?: number;
+  /** The list had more items than the loop's limit. */
+  truncated?: boolean;
 }
 /** Counters and policy decisions of a step: numbers and flags only. */
 export interface StepMetrics {
