@@ -146,4 +146,28 @@ public sealed record StepDefinition
 
     /// <summary>transfer: the body's size cap, bounded by the operator's Transfer:MaxBytes.</summary>
     public long? MaxBytes { get; init; }
+
+    /// <summary>
+    /// Any step: a condition (the <c>conditions</c> grammar) over the run scope, earlier steps' outputs included; false
+    /// skips the step. Type <c>if</c>: the condition that picks <see cref="Then"/> or <see cref="Else"/>.
+    /// </summary>
+    public ConditionNode? If { get; init; }
+
+    /// <summary>Type <c>if</c>: the steps run when <see cref="If"/> holds (at least one).</summary>
+    public IReadOnlyList<StepDefinition>? Then { get; init; }
+
+    /// <summary>Type <c>if</c>: the steps run when it does not (optional).</summary>
+    public IReadOnlyList<StepDefinition>? Else { get; init; }
+
+    /// <summary>Type <c>forEach</c>: a scope path (not a template) to a JSON array, e.g. <c>steps.search.issues</c>.</summary>
+    public string? Items { get; init; }
+
+    /// <summary>Type <c>forEach</c>: the most items run, 1–1000 (default 100); the rest are counted as cut.</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>Type <c>forEach</c>: iterations run at once, 1–10 (default 1).</summary>
+    public int? Parallelism { get; init; }
+
+    /// <summary>Type <c>forEach</c>: the steps run for each item, with <c>item</c> and <c>index</c> in scope.</summary>
+    public IReadOnlyList<StepDefinition>? Steps { get; init; }
 }

@@ -36,6 +36,18 @@ public sealed record StepRecord(
     /// <summary>Policy decisions and usage counters (retries, breaker, rate limit, tokens); null when there is nothing to report.</summary>
     public StepMetrics? Metrics { get; init; }
 
+    /// <summary>Why the step did not run although the run went on: <c>if</c> (its condition was false). Not a failure.</summary>
+    public string? SkippedBy { get; init; }
+
+    /// <summary>An <c>if</c> block: the branch that ran, <c>then</c>, <c>else</c> or <c>none</c>.</summary>
+    public string? Branch { get; init; }
+
+    /// <summary>An <c>if</c> block: the records of the steps of the branch that ran.</summary>
+    public IReadOnlyList<StepRecord>? Steps { get; init; }
+
+    /// <summary>A <c>forEach</c>: iteration counts, and the first iterations in full (see <see cref="LoopRecord"/>).</summary>
+    public LoopRecord? Loop { get; init; }
+
     /// <summary>A step that did not get to send anything: skipped after an earlier failure, or failed before sending.</summary>
     public static StepRecord NotRun(Steps.ICompiledStep step, string status, string? errorCategory)
         => new(step.Id, step.Kind, step.ConnectionId, step.Method, null, null, 0, 0, 0, 0, status, errorCategory);
@@ -152,5 +164,14 @@ public static class ErrorCategories
 
     /// <summary>The run was stopped by the shutdown drain deadline; its message stays queued and runs again on the next start.</summary>
     public const string Cancelled = "cancelled";
+
+    /// <summary>A <c>forEach</c>'s <c>items</c> path resolved to nothing (no such field, or an earlier step without that output).</summary>
+    public const string ItemsMissing = "items_missing";
+
+    /// <summary>A <c>forEach</c>'s <c>items</c> path resolved to a value that is not a list.</summary>
+    public const string ItemsNotList = "items_not_list";
+
+    /// <summary>The run started as many step executions as one run may (nested ones included); the rest did not run.</summary>
+    public const string StepLimitExceeded = "step_limit_exceeded";
 
 }

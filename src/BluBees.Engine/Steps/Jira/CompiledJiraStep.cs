@@ -43,6 +43,10 @@ public sealed record CompiledJiraStep(
     /// <summary>Whether the step changes Jira (and so can cause events that re-trigger rules). A search is a POST that reads.</summary>
     public bool Writes => Kind is not (FetchKind or SearchKind);
 
-    /// <summary>Whether a compiled step writes to Jira: the loop guard counts only rules that do.</summary>
-    public static bool IsWrite(ICompiledStep step) => step is CompiledJiraStep { Writes: true };
+    /// <summary>
+    /// Whether a compiled step writes to Jira: the loop guard counts only rules that do. A block (or a step with an
+    /// <c>if</c>) writes when any step inside it does.
+    /// </summary>
+    public static bool IsWrite(ICompiledStep step)
+        => step is CompiledJiraStep { Writes: true } || step is Flow.IStepContainer container && container.Children.Any(IsWrite);
 }

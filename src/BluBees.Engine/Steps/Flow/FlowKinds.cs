@@ -1,0 +1,18 @@
+namespace BluBees.Engine.Steps.Flow;
+
+/// <summary>The control-flow step types, and how run records mark a step skipped by a condition.</summary>
+public static class FlowKinds
+{
+    public const string If = "if";
+    public const string ForEach = "forEach";
+
+    /// <summary>Every flow type, for error messages next to <see cref="StepKinds.Names"/>.</summary>
+    public static readonly IReadOnlyList<string> Names = [If, ForEach];
+
+    /// <summary><see cref="Runs.StepRecord.SkippedBy"/>: the step's (or block's) condition was false.</summary>
+    public const string SkippedByIf = "if";
+
+    public const string BranchThen = "then";
+    public const string BranchElse = "else";
+    public const string BranchNone = "none";
+}
