@@ -354,34 +354,43 @@ export interface RunStep {
   durationMs?: number;
   errorCategory?: string | null;
   metrics?: StepMetrics | null;
-  /** succeeded, failed, skipped (its "Only run if…" did not hold, or an earlier step failed). */
+  /** succeeded, failed, partial or skipped. */
   status?: string;
-  /** If blocks: the branch taken. */
-  branch?: 'then' | 'else' | 'none' | null;
-  /** If blocks: the records of the steps of the branch taken. */
+  /** Why a skipped step did not run although the run went on: `if` (its condition was false). */
+  skippedBy?: string | null;
+  /** If blocks: the branch that ran, `then`, `else` or `none`. */
+  branch?: 'then' | 'else' | 'none' | string | null;
+  /** If blocks: the records of the steps of the branch that ran. */
   steps?: RunStep[] | null;
-  /** For-each blocks: the first iterations (the backend bounds how many are kept). */
-  iterations?: RunIteration[] | null;
-  /** For-each blocks: counts over every iteration, kept or not. */
-  iterationSummary?: IterationSummary | null;
+  /** For-each blocks: counts, and the first iterations in full. */
+  loop?: LoopRecord | null;
 }
-/** One pass of a for-each block: metadata only (its position, never the item's value). */
+/** A for-each block's metadata (docs/api.md "Runs"): counts and positions, never an item's value. */
+export interface LoopRecord {
+  /** Elements of the list. */
+  items: number;
+  limit: number;
+  /** Elements beyond the limit, never run. */
+  cut: number;
+  parallelism: number;
+  succeeded: number;
+  partial: number;
+  failed: number;
+  /** Iterations within the limit that never started (an earlier one failed, or the run was cancelled). */
+  notRun: number;
+  /** Failed and partial iterations by their first error category. */
+  errorCategories?: Record<string, number> | null;
+  /** The iterations kept in full. */
+  iterations: RunIteration[];
+  /** Iterations that ran but are only counted. */
+  omitted: number;
+}
 export interface RunIteration {
   index: number;
   status: string;
   durationMs?: number;
+  errorCategory?: string | null;
   steps?: RunStep[] | null;
-}
-export interface IterationSummary {
-  /** Items the loop went through. */
-  total?: number;
-  succeeded?: number;
-  failed?: number;
-  skipped?: number;
-  /** Iterations run but not recorded one by one (beyond the kept ones). */
-  omitted?: number;
-  /** The list had more items than the loop's limit. */
-  truncated?: boolean;
 }
 /** Counters and policy decisions of a step: numbers and flags only. */
 export interface StepMetrics {

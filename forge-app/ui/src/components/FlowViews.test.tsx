@@ -77,16 +77,28 @@ const flowRun: Run = {
       durationMs: 600,
       status: 'failed',
       errorCategory: 'http_5xx',
-      iterations: [0, 1, 2, 3, 4].map((index) => ({
-        index,
-        status: index === 1 ? 'failed' : 'succeeded',
-        durationMs: 100 + index,
-        steps: [{ id: 'ping', type: 'http', statusCode: index === 1 ? 503 : 200, durationMs: 90, status: index === 1 ? 'failed' : 'succeeded', errorCategory: index === 1 ? 'http_5xx' : null }],
-      })),
-      iterationSummary: { total: 7, succeeded: 6, failed: 1, omitted: 2 },
+      loop: {
+        items: 9,
+        limit: 7,
+        cut: 2,
+        parallelism: 1,
+        succeeded: 6,
+        partial: 0,
+        failed: 1,
+        notRun: 0,
+        errorCategories: { http_5xx: 1 },
+        omitted: 2,
+        iterations: [0, 1, 2, 3, 4].map((index) => ({
+          index,
+          status: index === 1 ? 'failed' : 'succeeded',
+          durationMs: 100 + index,
+          errorCategory: index === 1 ? 'http_5xx' : null,
+          steps: [{ id: 'ping', type: 'http', statusCode: index === 1 ? 503 : 200, durationMs: 90, status: index === 1 ? 'failed' : 'succeeded', errorCategory: index === 1 ? 'http_5xx' : null }],
+        })),
+      },
     },
     { id: 'check', type: 'if', branch: 'else', status: 'succeeded', durationMs: 30, steps: [{ id: 'quiet', type: 'http', statusCode: 204, durationMs: 25, status: 'succeeded' }] },
-    { id: 'post', type: 'http', status: 'skipped', durationMs: 0 },
+    { id: 'post', type: 'http', status: 'skipped', skippedBy: 'if', durationMs: 0 },
   ],
 };
 
@@ -99,8 +111,8 @@ describe('run detail shows the path taken', () => {
     const path = await screen.findByTestId('run-path');
     expect(within(path).getByTestId('branch-check')).toHaveTextContent('Branch taken: Otherwise');
     const loop = within(path).getByTestId('iterations-each');
-    expect(loop).toHaveTextContent('7 items: 6 succeeded, 1 failed');
-    expect(loop).toHaveTextContent('2 more items were run and counted above, but not kept one by one.');
+    expect(loop).toHaveTextContent('9 items: 6 succeeded, 1 failed; 2 beyond the limit of 7 left out');
+    expect(loop).toHaveTextContent(/2 more items were run and counted above, but not kept one by one \(problems: 1 × .+\)\./);
     // Three iterations open, the other two behind a button.
     expect(loop.querySelectorAll('details')).toHaveLength(3);
     expect(loop.querySelectorAll('details[open]')).toHaveLength(3);
@@ -111,7 +123,7 @@ describe('run detail shows the path taken', () => {
     expect(loop.querySelectorAll('details')).toHaveLength(5);
     expect(loop.querySelectorAll('details[open]')).toHaveLength(3);
     // The skipped step and the nested failure are explained; the block's own copy of the failure is not repeated.
-    expect(path.querySelector('[data-run-step="post"]')).toHaveTextContent('skipped');
+    expect(path.querySelector('[data-run-step="post"]')).toHaveTextContent(/skipped.*its “Only run if…” did not hold/);
     const problems = screen.getByTestId('run-problems');
     expect(within(problems).getAllByText(/^Step 2 \(each\) › item 2 › ping:/)).toHaveLength(1);
     expect(within(problems).queryByText(/^Step 2 \(each\):/)).toBeNull();

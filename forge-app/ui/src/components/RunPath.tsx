@@ -3,7 +3,7 @@
 import React, { useState } from 'react';
 import Button from '@atlaskit/button/new';
 import { token } from '@atlaskit/tokens';
-import type { IterationSummary, RunIteration, RunStep } from '../api';
+import type { LoopRecord, RunStep } from '../api';
 import { explainCategory } from '../lib/errors';
 import { formatDuration, stack, StatusLozenge } from './common';
 
@@ -13,7 +13,7 @@ export const OPEN_ITERATIONS = 3;
 const BRANCH: Record<string, string> = { then: 'Then', else: 'Otherwise', none: 'none (the condition did not hold and there is no Otherwise)' };
 
 export function hasFlow(steps: RunStep[] | null | undefined): boolean {
-  return (steps ?? []).some((s) => !!s.branch || !!s.steps?.length || !!s.iterations?.length || !!s.iterationSummary);
+  return (steps ?? []).some((s) => !!s.branch || !!s.steps?.length || !!s.loop);
 }
 
 /** Every step record of a run with where it sits (`Step 2 › item 3 › note`), nested ones included. */
@@ -23,7 +23,7 @@ export function flatSteps(steps: RunStep[] | null | undefined, where = ''): { st
     return [
       { step: s, where: here },
       ...flatSteps(s.steps, here),
-      ...(s.iterations ?? []).flatMap((it) => flatSteps(it.steps, `${here} › item ${it.index + 1}`)),
+      ...(s.loop?.iterations ?? []).flatMap((it) => flatSteps(it.steps, `${here} › item ${it.index + 1}`)),
     ];
   });
 }
@@ -58,6 +58,7 @@ function StepNode({ step: s, title }: { step: RunStep; title: string }) {
           {title} <span style={{ color: token('color.text.subtle') }}>({s.type})</span>
         </span>
         <StatusLozenge status={s.status ?? (s.errorCategory ? 'failed' : 'succeeded')} />
+        {s.skippedBy === 'if' && <span style={{ color: token('color.text.subtle') }}>its “Only run if…” did not hold</span>}
         {s.statusCode ? <code>HTTP {s.statusCode}</code> : null}
         <span style={{ color: token('color.text.subtle') }}>{formatDuration(s.durationMs)}</span>
         {s.errorCategory && (
@@ -72,30 +73,35 @@ function StepNode({ step: s, title }: { step: RunStep; title: string }) {
         </span>
       )}
       {!!s.steps?.length && <StepTree steps={s.steps} titleOf={(c, j) => `${s.branch === 'else' ? 'Otherwise' : 'Then'} ${j + 1}: ${c.id}`} />}
-      {(s.iterations?.length || s.iterationSummary) && <Iterations step={s} iterations={s.iterations ?? []} summary={s.iterationSummary ?? undefined} />}
+      {s.loop && <Iterations step={s} loop={s.loop} />}
     </li>
   );
 }
 
-export function summaryText(iterations: RunIteration[], summary: IterationSummary | undefined): string {
-  const count = (status: string) => iterations.filter((it) => it.status === status).length;
-  const total = summary?.total ?? iterations.length;
-  const parts = [
-    ['succeeded', summary?.succeeded ?? count('succeeded')],
-    ['failed', summary?.failed ?? count('failed')],
-    ['skipped', summary?.skipped ?? count('skipped')],
-  ]
-    .filter(([, n]) => (n as number) > 0)
+/** "7 items: 6 succeeded, 1 failed" and what the limit or a failure left out. */
+export function summaryText(loop: LoopRecord): string {
+  const parts = (
+    [
+      ['succeeded', loop.succeeded],
+      ['partial', loop.partial],
+      ['failed', loop.failed],
+      ['not run', loop.notRun],
+    ] as const
+  )
+    .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}`);
-  return `${total} ${total === 1 ? 'item' : 'items'}${parts.length ? `: ${parts.join(', ')}` : ''}${summary?.truncated ? ' (the list had more items than the limit)' : ''}`;
+  const cut = loop.cut > 0 ? `; ${loop.cut} beyond the limit of ${loop.limit} left out` : '';
+  const at = loop.parallelism > 1 ? `; up to ${loop.parallelism} at once` : '';
+  return `${loop.items} ${loop.items === 1 ? 'item' : 'items'}${parts.length ? `: ${parts.join(', ')}` : ''}${cut}${at}`;
 }
 
-function Iterations({ step, iterations, summary }: { step: RunStep; iterations: RunIteration[]; summary?: IterationSummary }) {
+function Iterations({ step, loop }: { step: RunStep; loop: LoopRecord }) {
   const [all, setAll] = useState(false);
-  const omitted = summary?.omitted ?? Math.max(0, (summary?.total ?? iterations.length) - iterations.length);
+  const iterations = loop.iterations ?? [];
+  const omitted = loop.omitted ?? 0;
   return (
     <div style={stack('space.050')} data-testid={`iterations-${step.id}`}>
-      <span>{summaryText(iterations, summary)}</span>
+      <span>{summaryText(loop)}</span>
       {iterations.map((it, k) =>
         k < OPEN_ITERATIONS || all ? (
           <details key={it.index} open={k < OPEN_ITERATIONS} aria-label={`Item ${it.index + 1} of ${step.id}`} style={{ borderLeft: `2px solid ${token('color.border')}`, paddingLeft: token('space.100') }}>
@@ -115,7 +121,13 @@ function Iterations({ step, iterations, summary }: { step: RunStep; iterations: 
       )}
       {omitted > 0 && (
         <span style={{ color: token('color.text.subtle') }}>
-          {omitted} more {omitted === 1 ? 'item was' : 'items were'} run and counted above, but not kept one by one.
+          {omitted} more {omitted === 1 ? 'item was' : 'items were'} run and counted above, but not kept one by one
+          {loop.errorCategories && Object.keys(loop.errorCategories).length
+            ? ` (problems: ${Object.entries(loop.errorCategories)
+                .map(([c, n]) => `${n} × ${explainCategory(c)?.title ?? c}`)
+                .join(', ')})`
+            : ''}
+          .
         </span>
       )}
     </div>
