@@ -196,55 +196,9 @@ public sealed partial class RunProcessor(
                 [.. rule.Steps.Select(s => StepRecord.NotRun(s, RunStatus.Skipped, null))]);
         }
 
-        var records = new List<StepRecord>(rule.Steps.Count);
-        var stopped = false;
-        string? firstError = null;
-        var stepsScope = (JsonObject)scope["steps"]!;
-        foreach (var step in rule.Steps)
-        {
-            if (stopped)
-            {
-                records.Add(StepRecord.NotRun(step, RunStatus.Skipped, null));
-                continue;
-            }
-
-            StepOutcome outcome;
-            var refusals = budget.Refusals;
-            try
-            {
-                outcome = _executors.TryGetValue(step.Kind, out var executor)
-                    ? await executor.ExecuteAsync(run, step, ct)
-                    : new StepOutcome(StepRecord.NotRun(step, RunStatus.Failed, ErrorCategories.InternalError), null);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                records.Add(StepRecord.NotRun(step, RunStatus.Failed, ErrorCategories.Cancelled));
-                records.AddRange(rule.Steps.Skip(records.Count).Select(s => StepRecord.NotRun(s, RunStatus.Skipped, null)));
-                return Record(message, rule.Id, rule.Version, evt, startedAt, started, RunStatus.Failed, ErrorCategories.Cancelled, records);
-            }
-            catch (Exception ex)
-            {
-                LogStepCrash(logger, rule.Id, step.Id, ex.GetType().Name);
-                outcome = new StepOutcome(StepRecord.NotRun(step, RunStatus.Failed, ErrorCategories.InternalError), null);
-            }
-
-            if (!outcome.Succeeded && budget.Refusals > refusals)
-            {
-                outcome = outcome with { Record = outcome.Record with { ErrorCategory = ErrorCategories.TemplateBudgetExceeded } };
-            }
-
-            records.Add(outcome.Record);
-            stepsScope[step.Id] = outcome.Output;
-            if (!outcome.Succeeded)
-            {
-                firstError ??= outcome.Record.ErrorCategory;
-                stopped = !step.ContinueOnError;
-            }
-        }
-
-        var succeeded = records.Count(r => r.Status == RunStatus.Succeeded);
-        var status = firstError is null ? RunStatus.Succeeded : succeeded > 0 && !stopped ? RunStatus.Partial : RunStatus.Failed;
-        return Record(message, rule.Id, rule.Version, evt, startedAt, started, status, firstError, records);
+        // The step loop, control flow included, lives in StepSequence; it runs under this run's budget (activated above).
+        var result = await new StepSequence(_executors, time, logger, rule.Id).RunAsync(rule.Steps, run, ct);
+        return Record(message, rule.Id, rule.Version, evt, startedAt, started, result.Status, result.ErrorCategory, result.Records);
     }
 
     /// <summary>
@@ -308,9 +262,6 @@ public sealed partial class RunProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A {Source} message could not be read as an event; recorded as a failed run")]
     private static partial void LogUnreadable(ILogger logger, RunSource source);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Step {StepId} of rule {RuleId} crashed with {ExceptionType}")]
-    private static partial void LogStepCrash(ILogger logger, string ruleId, string stepId, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The run of rule {RuleId} crashed with {ExceptionType}; recorded as internal_error")]
     private static partial void LogCrash(ILogger logger, string ruleId, string exceptionType);

@@ -34,6 +34,12 @@ public sealed record StepRun(Tenancy.TenantContext Tenant, string? SystemToken, 
 
     /// <summary>The rule being run; part of the <see cref="IdempotencyKeys"/>. Null: read from <see cref="Trace"/>.</summary>
     public string? RuleId { get; init; }
+
+    /// <summary>
+    /// Inside a <c>forEach</c>: the iteration's position (e.g. <c>each#3</c>, nested loops joined by '/'), part of the
+    /// <see cref="IdempotencyKeys"/> so that one step's iterations never share a key. Null outside loops.
+    /// </summary>
+    public string? Iteration { get; init; }
 }
 
 /// <summary>A dry-run preview: the request the step would send, or why it could not be built, and the placeholder output later steps see.</summary>

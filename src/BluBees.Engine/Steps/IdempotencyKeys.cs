@@ -22,7 +22,8 @@ public static class IdempotencyKeys
     public static string For(StepRun run, string stepId)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var identity = string.Join('\n', "v1", run.TenantId, run.EventKey ?? EventIdentity(run.Scope), run.RuleId ?? JiraTrace.RuleOf(run.Trace) ?? "", stepId);
+        var identity = string.Join('\n', "v1", run.TenantId, run.EventKey ?? EventIdentity(run.Scope), run.RuleId ?? JiraTrace.RuleOf(run.Trace) ?? "",
+            run.Iteration is null ? stepId : stepId + "@" + run.Iteration);
         return "blubees-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..40];
     }
 

@@ -1,0 +1,188 @@
+using System.Collections.Frozen;
+using System.Text.Json.Nodes;
+using BluBees.Engine.Rules.Conditions;
+using BluBees.Engine.Steps;
+using BluBees.Engine.Steps.Flow;
+using BluBees.Engine.Templates;
+using Microsoft.Extensions.Logging;
+
+namespace BluBees.Engine.Runs;
+
+/// <summary>What a list of steps did: their records, the first error, and whether a failure stopped the list.</summary>
+public sealed record SequenceResult(IReadOnlyList<StepRecord> Records, string? FirstError, bool Stopped, bool Cancelled)
+{
+    /// <summary>As a run's status: succeeded; partial when something failed but later work went on and something succeeded; else failed.</summary>
+    public string Status => Cancelled ? RunStatus.Failed
+        : FirstError is null ? RunStatus.Succeeded
+        : !Stopped && Records.Any(r => r.Status == RunStatus.Succeeded) ? RunStatus.Partial
+        : RunStatus.Failed;
+
+    /// <summary>The run record's category: <c>cancelled</c> when the run was stopped by shutdown, else the first error.</summary>
+    public string? ErrorCategory => Cancelled ? ErrorCategories.Cancelled : FirstError;
+}
+
+/// <summary>
+/// Runs one rule's steps, control flow included, for one run: per-step <c>if</c>, <c>if</c>/<c>else</c> blocks and
+/// <c>forEach</c> (see <c>StepSequence.Loop.cs</c>). Outputs go to <c>steps.&lt;id&gt;</c> of the scope the steps
+/// run in; a failed step stops its list unless it says <c>onError: continue</c>, and a stop inside a block stops the
+/// list around it unless the block says <c>continue</c>. One instance per run: it counts the run's step executions
+/// (<see cref="FlowLimits.MaxStepExecutions"/>) and the nested records it keeps (<see cref="FlowLimits.MaxNestedRecords"/>).
+/// </summary>
+public sealed partial class StepSequence(FrozenDictionary<string, IStepExecutor> executors, TimeProvider time, ILogger logger, string ruleId)
+{
+    private int _executions;
+    private int _keptRecords;
+
+    public async Task<SequenceResult> RunAsync(IReadOnlyList<ICompiledStep> steps, StepRun run, CancellationToken ct)
+    {
+        var records = new List<StepRecord>(steps.Count);
+        var stopped = false;
+        var cancelled = false;
+        string? firstError = null;
+        var stepsScope = (JsonObject)run.Scope["steps"]!;
+        foreach (var step in steps)
+        {
+            if (stopped)
+            {
+                records.Add(StepRecord.NotRun(step, RunStatus.Skipped, null));
+                continue;
+            }
+
+            var (outcome, stops) = await RunStepAsync(step, run, ct);
+            records.Add(outcome.Record);
+            stepsScope[step.Id] = outcome.Output;
+            if (outcome.Record.Status != RunStatus.Failed)
+            {
+                continue;
+            }
+
+            firstError ??= outcome.Record.ErrorCategory;
+            if (outcome.Record.ErrorCategory == ErrorCategories.Cancelled && ct.IsCancellationRequested)
+            {
+                cancelled = stopped = true;
+            }
+            else
+            {
+                stopped = stops && !step.ContinueOnError;
+            }
+        }
+
+        return new SequenceResult(records, firstError, stopped, cancelled);
+    }
+
+    /// <summary>One step; <c>Stops</c>: whether its failure stops the list around it (a block that contained its own stop does not).</summary>
+    private async Task<(StepOutcome Outcome, bool Stops)> RunStepAsync(ICompiledStep step, StepRun run, CancellationToken ct)
+    {
+        if (step is GuardedStep guarded)
+        {
+            var started = time.GetTimestamp();
+            try
+            {
+                if (!guarded.If.Evaluate(run.Scope, null))
+                {
+                    return (new StepOutcome(StepRecord.NotRun(guarded.Step, RunStatus.Skipped, null) with { SkippedBy = FlowKinds.SkippedByIf }, null), false);
+                }
+            }
+            catch (ConditionEvaluationException ex)
+            {
+                return (Failed(guarded.Step, started, ex.Category), true);
+            }
+
+            step = guarded.Step;
+        }
+
+        return step switch
+        {
+            CompiledIfBlock block => await RunIfAsync(block, run, ct),
+            CompiledForEach loop => await RunLoopAsync(loop, run, ct),
+            _ => (await RunLeafAsync(step, run, ct), true),
+        };
+    }
+
+    private async Task<StepOutcome> RunLeafAsync(ICompiledStep step, StepRun run, CancellationToken ct)
+    {
+        if (Interlocked.Increment(ref _executions) > FlowLimits.MaxStepExecutions)
+        {
+            return new StepOutcome(StepRecord.NotRun(step, RunStatus.Failed, ErrorCategories.StepLimitExceeded), null);
+        }
+
+        var budget = RunBudget.Current;
+        var refusals = budget?.Refusals ?? 0;
+        StepOutcome outcome;
+        try
+        {
+            outcome = executors.TryGetValue(step.Kind, out var executor)
+                ? await executor.ExecuteAsync(run, step, ct)
+                : new StepOutcome(StepRecord.NotRun(step, RunStatus.Failed, ErrorCategories.InternalError), null);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new StepOutcome(StepRecord.NotRun(step, RunStatus.Failed, ErrorCategories.Cancelled), null);
+        }
+        catch (Exception ex)
+        {
+            LogStepCrash(logger, ruleId, step.Id, ex.GetType().Name);
+            return new StepOutcome(StepRecord.NotRun(step, RunStatus.Failed, ErrorCategories.InternalError), null);
+        }
+
+        return !outcome.Succeeded && budget is not null && budget.Refusals > refusals
+            ? outcome with { Record = outcome.Record with { ErrorCategory = ErrorCategories.TemplateBudgetExceeded } }
+            : outcome;
+    }
+
+    private async Task<(StepOutcome Outcome, bool Stops)> RunIfAsync(CompiledIfBlock block, StepRun run, CancellationToken ct)
+    {
+        var started = time.GetTimestamp();
+        bool holds;
+        try
+        {
+            holds = block.If.Evaluate(run.Scope, null);
+        }
+        catch (ConditionEvaluationException ex)
+        {
+            return (Failed(block, started, ex.Category), true);
+        }
+
+        var (branch, steps) = holds ? (FlowKinds.BranchThen, block.Then)
+            : block.Else.Count > 0 ? (FlowKinds.BranchElse, block.Else)
+            : (FlowKinds.BranchNone, []);
+        var output = new JsonObject { ["branch"] = branch };
+        if (steps.Count == 0)
+        {
+            var none = StepRecord.NotRun(block, RunStatus.Skipped, null) with { SkippedBy = FlowKinds.SkippedByIf, Branch = branch, Steps = [] };
+            return (new StepOutcome(none, output), false);
+        }
+
+        var inner = await RunAsync(steps, run, ct);
+        var status = inner.FirstError is null ? RunStatus.Succeeded : RunStatus.Failed;
+        var record = Block(block, started, status, inner.ErrorCategory) with { Branch = branch, Steps = inner.Records };
+        return (new StepOutcome(record, output), inner.Stopped);
+    }
+
+    private StepOutcome Failed(ICompiledStep step, long started, string category)
+        => new(Block(step, started, RunStatus.Failed, category), null);
+
+    private StepRecord Block(ICompiledStep step, long started, string status, string? category)
+        => new(step.Id, step.Kind, step.ConnectionId, step.Method, null, null, 0, 0, 0, (long)time.GetElapsedTime(started).TotalMilliseconds, status, category);
+
+    /// <summary>Counts <paramref name="count"/> nested records against the run's record budget; false (nothing counted) when they do not fit.</summary>
+    private bool TryKeep(int count)
+    {
+        while (true)
+        {
+            var kept = Volatile.Read(ref _keptRecords);
+            if (kept + count > FlowLimits.MaxNestedRecords)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _keptRecords, kept + count, kept) == kept)
+            {
+                return true;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Step {StepId} of rule {RuleId} crashed with {ExceptionType}")]
+    private static partial void LogStepCrash(ILogger logger, string ruleId, string stepId, string exceptionType);
+}
