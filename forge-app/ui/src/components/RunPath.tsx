@@ -58,7 +58,7 @@ function StepNode({ step: s, title }: { step: RunStep; title: string }) {
           {title} <span style={{ color: token('color.text.subtle') }}>({s.type})</span>
         </span>
         <StatusLozenge status={s.status ?? (s.errorCategory ? 'failed' : 'succeeded')} />
-        {s.skippedBy === 'if' && <span style={{ color: token('color.text.subtle') }}>its “Only run if…” did not hold</span>}
+        {s.skippedBy === 'if' && !s.branch && <span style={{ color: token('color.text.subtle') }}>its “Only run if…” did not hold</span>}
         {s.statusCode ? <code>HTTP {s.statusCode}</code> : null}
         <span style={{ color: token('color.text.subtle') }}>{formatDuration(s.durationMs)}</span>
         {s.errorCategory && (

@@ -6,7 +6,7 @@ import { token } from '@atlaskit/tokens';
 import { SelectField, TextField } from '../components/common';
 import { SmartValuePicker } from '../components/SmartValuePicker';
 import type { ListOption } from '../lib/loopScope';
-import { grid2, numText, parseNumber, split, str } from './shared';
+import { grid2, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, str } from './shared';
 import type { StepKind } from './types';
 
 /** The lists a for-each block can walk at its place in the rule (set per step by the steps editor). */
@@ -28,13 +28,25 @@ export const ifKind: StepKind = {
   help: (
     <>
       Checks the condition below against the issue, the event and what earlier steps left (<code>steps.&lt;id&gt;.…</code>), then runs the{' '}
-      <strong>Then</strong> steps or the <strong>Otherwise</strong> steps. The run log shows which branch was taken.
+      <strong>Then</strong> steps or the <strong>Otherwise</strong> steps. The run log shows which branch was taken. When a step inside fails,
+      “If this step fails” decides whether the run stops or goes on after the block.
     </>
   ),
-  defaults: () => ({ extra: {} }),
-  fromJson: (step) => ({ ...split(step, []) }),
-  toJson: (v) => ({ ...(v.extra ?? {}), type: 'if' }),
-  Form: () => null,
+  defaults: () => ({ onError: 'stop', onErrorExplicit: false, extra: {} }),
+  fromJson(step) {
+    const onError = onErrorFrom(step.onError);
+    return onError ? { onError, onErrorExplicit: step.onError !== undefined, ...split(step, ['onError']) } : undefined;
+  },
+  toJson(v) {
+    const out: Record<string, unknown> = { ...(v.extra ?? {}), type: 'if' };
+    onErrorTo(out, v);
+    return out;
+  },
+  Form: ({ index: i, values: s, onChange, errors, path: p, readOnly }) => (
+    <div style={grid2}>
+      <OnErrorSelect id={`step-${i}-onError`} value={s.onError} onChange={(v) => onChange({ onError: v })} errors={errors[`${p}.onError`]} readOnly={readOnly} />
+    </div>
+  ),
 };
 
 export const forEachKind: StepKind = {
@@ -48,16 +60,18 @@ export const forEachKind: StepKind = {
     <>
       Runs the steps inside once for every item of a list: the issues an earlier search found, the issue's sub-tasks or linked issues, or a list in an
       earlier step's answer. Inside, <code>item</code> is the current item and <code>index</code> its position (from 0). At most {LOOP_LIMIT.max} items;{' '}
-      {LOOP_LIMIT.default} unless you set a limit. Items run one at a time unless you allow more at once (up to {LOOP_PARALLELISM.max}).
+      {LOOP_LIMIT.default} unless you set a limit. Items run one at a time unless you allow more at once (up to {LOOP_PARALLELISM.max}). When an item's steps fail, “If this step fails” decides
+      whether the loop and the run stop or go on with the next items.
     </>
   ),
-  defaults: () => ({ items: '', limit: '', parallelism: '', extra: {} }),
+  defaults: () => ({ items: '', limit: '', parallelism: '', onError: 'stop', onErrorExplicit: false, extra: {} }),
   fromJson(step) {
     const items = str(step.items);
     const limit = numText(step.limit);
     const parallelism = numText(step.parallelism);
-    if (items === undefined || limit === undefined || parallelism === undefined) return undefined;
-    return { items, limit, parallelism, ...split(step, ['items', 'limit', 'parallelism']) };
+    const onError = onErrorFrom(step.onError);
+    if (items === undefined || limit === undefined || parallelism === undefined || !onError) return undefined;
+    return { items, limit, parallelism, onError, onErrorExplicit: step.onError !== undefined, ...split(step, ['items', 'limit', 'parallelism', 'onError']) };
   },
   toJson(v, add) {
     const items = String(v.items ?? '').trim();
@@ -67,6 +81,7 @@ export const forEachKind: StepKind = {
     if (limit !== undefined) out.limit = limit;
     const parallelism = parseNumber(String(v.parallelism ?? ''), 'parallelism', add, { min: 1, max: LOOP_PARALLELISM.max, integer: true, what: 'items at once' });
     if (parallelism !== undefined) out.parallelism = parallelism;
+    onErrorTo(out, v);
     return out;
   },
   Form({ index: i, values: s, onChange, errors, path: p, readOnly }) {
@@ -94,6 +109,7 @@ export const forEachKind: StepKind = {
             placeholder="1 (one at a time)"
             helper={`1 to ${LOOP_PARALLELISM.max}. More at once is faster but the order of the work is not kept.`}
           />
+          <OnErrorSelect id={`step-${i}-onError`} value={s.onError} onChange={(v) => onChange({ onError: v })} errors={errors[`${p}.onError`]} readOnly={readOnly} />
         </div>
       </>
     );

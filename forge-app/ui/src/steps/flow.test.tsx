@@ -18,6 +18,7 @@ const FLOW: Step[] = [
     items: 'steps.search.issues',
     limit: 50,
     parallelism: 2,
+    onError: 'continue',
     steps: [
       { id: 'note', type: 'jira.comment', body: 'Closing with {{ issue.key }}', issue: '{{ item.key }}' },
       { id: 'close', type: 'jira.transition', transition: 'Done', issue: '{{ item.key }}', if: { all: [{ field: 'item.fields.status.name', op: 'notEquals', value: 'Done' }] } },
@@ -99,13 +100,11 @@ describe('control flow in the rule editor', () => {
     expect(itemValues('steps.post.body.items').map((v) => v.path)).toEqual(['item', 'index']);
   });
 
-  it('builds an if/else block, a for-each over a search and an "Only run if…" without typing JSON', async () => {
+  it('builds a for-each over a search, with a nested step using the current item and an "Only run if…", without typing JSON', async () => {
     const u = user();
     let latest: StepDraft[] = [];
     const initial = draftFromDefinition({ name: 'x', trigger: { type: 'manual' }, steps: [FLOW[0]] }).steps;
     render(<Harness initial={initial} onSteps={(s) => (latest = s)} />);
-
-    // A for-each over the search's results, with a comment inside that uses the current item.
     await choose(u, 'add-step-kind', /^For each/);
     await u.click(screen.getByRole('button', { name: 'Add step' }));
     await choose(u, 'step-1-items', 'Issues found by step “search”');
@@ -123,31 +122,52 @@ describe('control flow in the rule editor', () => {
     await choose(u, (within(inner).getByLabelText(/^Operator/) as HTMLInputElement).id, 'less than');
     await u.type(within(inner).getByLabelText(/^Value/), '5');
 
-    // An if/else block.
+    const steps = defOf(latest).definition.steps;
+    expect(steps[1]).toEqual({
+      id: 'step_2',
+      type: 'forEach',
+      items: 'steps.search.issues',
+      limit: 20,
+      // A new nested step gets an id no other step of the rule has.
+      steps: [{ id: 'step_1', type: 'jira.comment', body: '{{ item.key }}', if: { all: [{ field: 'index', op: 'lessThan', value: 5 }] } }],
+    });
+  });
+
+  it('builds an if/else block with a condition on an earlier step and a nested step, without typing JSON', async () => {
+    const u = user();
+    let latest: StepDraft[] = [];
+    const initial = draftFromDefinition({ name: 'x', trigger: { type: 'manual' }, steps: [FLOW[0], { id: 'step_1', type: 'jira.fetch' }] }).steps;
+    render(<Harness initial={initial} onSteps={(s) => (latest = s)} />);
     await choose(u, 'add-step-kind', /^If \/ else/);
     await u.click(screen.getByRole('button', { name: 'Add step' }));
     const block = screen.getByRole('group', { name: 'Step 3' });
     const cond = within(block).getByRole('group', { name: 'Condition of step 3' });
-    await u.type(within(cond).getByLabelText(/^Field/), 'steps.search.count');
+    await u.click(within(cond).getByRole('button', { name: 'Pick a field for Field' }));
+    await u.click(within(screen.getByRole('dialog', { name: /Smart values for Field/ })).getByText('Number of issues found'));
     await choose(u, (within(cond).getByLabelText(/^Operator/) as HTMLInputElement).id, 'greater than');
     await u.type(within(cond).getByLabelText(/^Value/), '0');
     await choose(u, 'add-step-kind-2-then', /^Create an issue/);
     await u.click(screen.getByRole('button', { name: 'Add step to step 3 › Then' }));
 
     const steps = defOf(latest).definition.steps;
-    expect(steps[1]).toMatchObject({
-      id: 'step_2',
-      type: 'forEach',
-      items: 'steps.search.issues',
-      limit: 20,
-      steps: [{ id: 'step_1', type: 'jira.comment', body: '{{ item.key }}', if: { all: [{ field: 'index', op: 'lessThan', value: 5 }] } }],
-    });
-    expect(props(steps[1]).parallelism).toBeUndefined();
-    // A new nested step gets an id no other step of the rule has (step_1…step_3 are taken).
-    expect(steps[2]).toMatchObject({ id: 'step_3', type: 'if', if: { all: [{ field: 'steps.search.count', op: 'greaterThan', value: 0 }] }, then: [{ id: 'step_4', type: 'jira.create' }] });
+    // step_1 is taken by the fetch step: the new nested step gets step_2, the first free id.
+    expect(steps[2]).toMatchObject({ id: 'step_3', type: 'if', if: { all: [{ field: 'steps.search.count', op: 'greaterThan', value: 0 }] }, then: [{ id: 'step_2', type: 'jira.create' }] });
     expect(props(steps[2]).else).toBeUndefined();
-    const ids = [steps[0].id, steps[1].id, steps[2].id, (props(steps[1]).steps as Step[])[0].id, (props(steps[2]).then as Step[])[0].id];
-    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('keeps a typed list path, and switches to a list of the scope from the picker', async () => {
+    const u = user();
+    let latest: StepDraft[] = [];
+    const initial = draftFromDefinition({ name: 'x', trigger: { type: 'manual' }, steps: [{ id: 'each', type: 'forEach', items: 'steps.lookup.body.items', steps: [{ id: 'n', type: 'jira.comment', body: 'x' }] }] }).steps;
+    render(<Harness initial={initial} onSteps={(s) => (latest = s)} />);
+    expect(screen.getByLabelText(/^Path of the list/)).toHaveValue('steps.lookup.body.items');
+    expect(document.querySelector('[data-select-id="step-0-items"]')).toHaveTextContent('Another list');
+    await choose(u, 'step-0-items', 'Sub-tasks of the issue');
+    expect(screen.queryByLabelText(/^Path of the list/)).toBeNull();
+    expect(defOf(latest).definition.steps[0]).toMatchObject({ items: 'issue.fields.subtasks' });
+    await choose(u, 'step-0-items', /^Another list/);
+    await u.type(screen.getByLabelText(/^Path of the list/), 'steps.x.body');
+    expect(defOf(latest).definition.steps[0]).toMatchObject({ items: 'steps.x.body' });
   });
 
   it('moves and removes nested steps, and offers no item values outside a loop', async () => {
