@@ -15,11 +15,22 @@ public sealed record DryRunResult(
     DryRunTrigger Trigger,
     IReadOnlyList<ConditionOutcome> Conditions,
     IReadOnlyList<DryRunRequest> Requests,
-    IReadOnlyList<DryRunError> Errors);
+    IReadOnlyList<DryRunError> Errors)
+{
+    /// <summary>How the walk went, step by step: previews, skips, branches and loop iterations (see <see cref="DryRunStep"/>).</summary>
+    public IReadOnlyList<DryRunStep> Flow { get; init; } = [];
+}
 
 public sealed record DryRunTrigger(bool Matched, string? Reason);
 
-public sealed record DryRunRequest(string StepId, string Method, string Url, IReadOnlyDictionary<string, string> Headers, JsonNode? Body);
+public sealed record DryRunRequest(string StepId, string Method, string Url, IReadOnlyDictionary<string, string> Headers, JsonNode? Body)
+{
+    /// <summary>Where the step sits in the rule, e.g. <c>steps[1].steps[0]</c>.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>Inside a loop: the (innermost) iteration the request belongs to.</summary>
+    public int? Index { get; init; }
+}
 
 public sealed record DryRunError(string? Path, string Category, string Message);
 
@@ -57,26 +68,9 @@ public sealed class DryRunner(IEnumerable<IStepExecutor> executors, TemplateBudg
             errors.Add(new DryRunError("conditions", ex.Category, ex.Message));
         }
 
-        var requests = new List<DryRunRequest>();
-        var stepsScope = (JsonObject)scope["steps"]!;
-        for (var i = 0; i < rule.Steps.Count; i++)
-        {
-            var step = rule.Steps[i];
-            var preview = await _executors[step.Kind].PreviewAsync(tenantId, step, scope, $"steps[{i}]", ct);
-            if (preview.Error is not null)
-            {
-                errors.Add(preview.Error);
-                continue;
-            }
-
-            if (preview.Request is not null)
-            {
-                requests.Add(preview.Request);
-            }
-
-            stepsScope[step.Id] = preview.Output;
-        }
-
-        return new DryRunResult(triggerMatched && conditionsPassed, new DryRunTrigger(triggerMatched, reason), trace, requests, errors);
+        var walker = new DryRunWalker(_executors, tenantId);
+        await walker.WalkAsync(rule.Steps, scope, "steps", null, ct);
+        errors.AddRange(walker.Errors);
+        return new DryRunResult(triggerMatched && conditionsPassed, new DryRunTrigger(triggerMatched, reason), trace, walker.Requests, errors) { Flow = walker.Flow };
     }
 }
