@@ -329,17 +329,26 @@ export interface DryRunRequest {
   /** Inside a for-each block: the item's position (from 0). */
   index?: number;
 }
+/** How the dry run walked one step (docs/api.md "Dry run"): metadata of the walk, no values. */
 export interface DryRunFlowStep {
-  stepId: string;
-  path?: string;
-  type?: string;
-  /** If blocks: then / else / none. */
+  /** `steps[1].steps[0]`. */
+  path: string;
+  id: string;
+  type: string;
+  /** previewed (a request was built), error, skipped (its condition was false) or evaluated (a block). */
+  status: string;
+  /** Inside a loop: the iteration (from 0). */
+  index?: number | null;
+  skippedBy?: string | null;
+  /** If blocks: then, else or none. */
   branch?: string | null;
-  /** For-each blocks: items in the list, and how many the loop would go through. */
+  conditions?: { path: string; description: string; passed: boolean }[] | null;
+  /** The condition or the list reads the output of a step a dry run does not execute: a real run may differ. */
+  readsDryRunOutput?: boolean | null;
+  /** Loops: elements of the list, iterations previewed, elements past the limit. */
   items?: number | null;
   iterations?: number | null;
-  /** A step whose "Only run if…" did not hold: skipped. */
-  status?: string | null;
+  cut?: number | null;
 }
 export interface RunStep {
   id: string;

@@ -2,6 +2,7 @@
 // loops the sample data walked.
 import React from 'react';
 import Lozenge from '@atlaskit/lozenge';
+import { token } from '@atlaskit/tokens';
 import type { DryRunFlowStep, DryRunRequest, Step } from '../api';
 import { humanPath } from '../lib/errors';
 import { allSteps } from '../lib/ruleFiles';
@@ -19,31 +20,39 @@ export function requestLabel(r: DryRunRequest, paths: Record<string, string>): s
   return r.index !== undefined && r.index !== null ? `${where} · item ${r.index + 1}` : where;
 }
 
-const BRANCH: Record<string, string> = { then: 'took Then', else: 'took Otherwise', none: 'took no branch' };
+const BRANCH: Record<string, string> = { then: 'took Then', else: 'took Otherwise', none: 'took no branch (the condition did not hold, no Otherwise)' };
 
-export function DryRunFlow({ flow, paths }: { flow?: DryRunFlowStep[]; paths: Record<string, string> }) {
-  if (!flow?.length) return null;
+/** What the walk did at one step, in words. */
+export function flowText(f: DryRunFlowStep): string {
+  if (f.branch) return BRANCH[f.branch] ?? f.branch;
+  if (f.items !== undefined && f.items !== null) {
+    const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
+    const previewed = f.iterations !== undefined && f.iterations !== null && f.iterations !== f.items ? `, ${f.iterations} previewed` : '';
+    const cut = f.cut ? `, ${f.cut} past its limit` : '';
+    return `${n(f.items, 'item')}${previewed}${cut}`;
+  }
+  if (f.status === 'skipped') return f.skippedBy === 'if' ? 'its condition did not hold' : '';
+  if (f.status === 'previewed') return 'request shown below';
+  if (f.status === 'error') return 'problem (see below)';
+  return f.status;
+}
+
+export function DryRunFlow({ flow }: { flow?: DryRunFlowStep[] }) {
+  // Worth showing only when the rule has blocks or conditions on steps: a flat rule's requests say it all.
+  if (!flow?.some((f) => f.branch || (f.items !== undefined && f.items !== null) || f.status === 'skipped')) return null;
   return (
     <div data-testid="dry-run-flow">
-      <strong>Path with the sample data</strong>
+      <strong>Path with the sample event</strong>
       <ul style={{ margin: 0 }}>
-        {flow.map((f, i) => {
-          const path = f.path ?? paths[f.stepId];
-          return (
-            <li key={i}>
-              {path ? humanPath(path) : f.stepId} ({f.stepId}):{' '}
-              {f.branch ? (
-                BRANCH[f.branch] ?? f.branch
-              ) : f.items !== undefined && f.items !== null ? (
-                `${f.items} ${f.items === 1 ? 'item' : 'items'}${f.iterations !== undefined && f.iterations !== null && f.iterations !== f.items ? `, ${f.iterations} gone through (the limit)` : ''}`
-              ) : f.status === 'skipped' ? (
-                <Lozenge>skipped</Lozenge>
-              ) : (
-                f.status ?? ''
-              )}
-            </li>
-          );
-        })}
+        {flow.map((f, i) => (
+          <li key={i} data-flow-step={f.id}>
+            {humanPath(f.path)} ({f.id}){f.index !== undefined && f.index !== null ? ` · item ${f.index + 1}` : ''}:{' '}
+            {f.status === 'skipped' ? <Lozenge>skipped</Lozenge> : null} {flowText(f)}
+            {f.readsDryRunOutput ? (
+              <span style={{ color: token('color.text.subtle') }}> — reads what an earlier step returns, which a dry run does not have: a real run may go another way.</span>
+            ) : null}
+          </li>
+        ))}
       </ul>
     </div>
   );

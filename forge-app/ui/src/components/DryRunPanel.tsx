@@ -201,7 +201,7 @@ export function DryRunResultView({ result, stepPaths = {} }: { result: DryRunRes
           </ul>
         </div>
       )}
-      <DryRunFlow flow={result.flow} paths={stepPaths} />
+      <DryRunFlow flow={result.flow} />
       {(result.requests?.length ?? 0) > 0 ? (
         <div style={stack('space.100')}>
           <strong>Requests that would be sent</strong>

@@ -60,7 +60,8 @@ describe('rule files keep nested steps', () => {
     await u.click(screen.getAllByRole('button', { name: 'Create rule' })[0]);
     const saved = b.callsTo('POST', '/api/rules')[0].body as { steps: Step[] };
     expect(saved.steps).toEqual(FLOW);
-  });
+    // The whole rules page and editor render here: slow on a busy machine, not a timing check.
+  }, 60_000);
 });
 
 const flowRun: Run = {
@@ -139,12 +140,20 @@ describe('run detail shows the path taken', () => {
 });
 
 describe('dry run of nested steps', () => {
+  it('shows no path for a rule without blocks or conditions on steps', () => {
+    render(<DryRunResultView result={{ matched: true, flow: [{ path: 'steps[0]', id: 'search', type: 'jira.search', status: 'previewed' }] }} />);
+    expect(screen.queryByTestId('dry-run-flow')).toBeNull();
+  });
+
   it('labels each request with its block and item, and shows the branches walked', () => {
     const result: DryRunResult = {
       matched: true,
       flow: [
-        { stepId: 'each', type: 'forEach', items: 2, iterations: 2 },
-        { stepId: 'check', type: 'if', branch: 'else' },
+        { path: 'steps[0]', id: 'search', type: 'jira.search', status: 'previewed' },
+        { path: 'steps[1]', id: 'each', type: 'forEach', status: 'evaluated', items: 1, iterations: 1, readsDryRunOutput: true },
+        { path: 'steps[1].steps[0]', id: 'ping', type: 'http', status: 'previewed', index: 0 },
+        { path: 'steps[2]', id: 'check', type: 'if', status: 'evaluated', branch: 'else' },
+        { path: 'steps[2].else[0]', id: 'quiet', type: 'http', status: 'skipped', skippedBy: 'if' },
       ],
       requests: [
         { stepId: 'ping', method: 'POST', url: 'https://crm.example.com/p/OPS-2', headers: { Authorization: '***' }, index: 0 },
@@ -157,8 +166,10 @@ describe('dry run of nested steps', () => {
     expect(within(view).getByText('(Step 2 › Each 1 (ping) · item 2)')).toBeInTheDocument();
     expect(within(view).getByText('(Step 3 › Otherwise 1 (quiet))')).toBeInTheDocument();
     const flow = within(view).getByTestId('dry-run-flow');
-    expect(flow).toHaveTextContent('Step 2 (each): 2 items');
+    expect(flow).toHaveTextContent(/Step 2 \(each\): 1 item — reads what an earlier step returns/);
+    expect(flow).toHaveTextContent('Step 2 › Each 1 (ping) · item 1: request shown below');
     expect(flow).toHaveTextContent('Step 3 (check): took Otherwise');
+    expect(flow).toHaveTextContent('Step 3 › Otherwise 1 (quiet): skipped its condition did not hold');
     expect(within(view).getAllByText('Authorization: ***')).toHaveLength(2);
   });
 });
