@@ -108,6 +108,10 @@ export async function flowScenario(ctx) {
     assert(text.includes(`${THIRD_PARTY}/e2e/flow-summary`), `the dry run does not show the summary request: ${text}`);
     assert(/X-E2E-Key: \S+/i.test(text), `the dry run does not list the connection's key header: ${text}`);
     assert(!text.includes(CANARY) && !text.includes(SYSTEM_TOKEN), 'the dry run shows a secret');
+    // The loop is previewed (with a placeholder item: the search is not executed) and the if block walked.
+    const flow = await result.getByTestId('dry-run-flow').innerText();
+    assert(/Step 2 \(each\): \d+ (placeholder )?items? previewed/.test(flow) && /Step 3 \(check\): took/.test(flow), `the dry run does not show the path: ${flow.replace(/\n/g, ' | ')}`);
+    assert(/Step 2 › Each 1 \(note\) · item 1/.test(text), `the loop's comment request is not shown with its place: ${text}`);
     await shot(page, 'flow-02-dry-run');
   });
 

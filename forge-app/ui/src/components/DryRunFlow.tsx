@@ -25,8 +25,10 @@ const BRANCH: Record<string, string> = { then: 'took Then', else: 'took Otherwis
 /** What the walk did at one step, in words. */
 export function flowText(f: DryRunFlowStep): string {
   if (f.branch) return BRANCH[f.branch] ?? f.branch;
+  const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
+  // A loop over a list an unexecuted step would return: the backend previews placeholder items.
+  if ((f.items === undefined || f.items === null) && f.iterations !== undefined && f.iterations !== null) return `${n(f.iterations, 'placeholder item')} previewed`;
   if (f.items !== undefined && f.items !== null) {
-    const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
     const previewed = f.iterations !== undefined && f.iterations !== null && f.iterations !== f.items ? `, ${f.iterations} previewed` : '';
     const cut = f.cut ? `, ${f.cut} past its limit` : '';
     return `${n(f.items, 'item')}${previewed}${cut}`;

@@ -140,6 +140,12 @@ describe('run detail shows the path taken', () => {
 });
 
 describe('dry run of nested steps', () => {
+  it('words a loop over a real list with its counts', async () => {
+    const { flowText } = await import('./DryRunFlow');
+    expect(flowText({ path: 'steps[0]', id: 'l', type: 'forEach', status: 'evaluated', items: 12, iterations: 3, cut: 2 })).toBe('12 items, 3 previewed, 2 past its limit');
+    expect(flowText({ path: 'steps[0]', id: 'l', type: 'forEach', status: 'evaluated', items: 1, iterations: 1 })).toBe('1 item');
+  });
+
   it('shows no path for a rule without blocks or conditions on steps', () => {
     render(<DryRunResultView result={{ matched: true, flow: [{ path: 'steps[0]', id: 'search', type: 'jira.search', status: 'previewed' }] }} />);
     expect(screen.queryByTestId('dry-run-flow')).toBeNull();
@@ -150,7 +156,7 @@ describe('dry run of nested steps', () => {
       matched: true,
       flow: [
         { path: 'steps[0]', id: 'search', type: 'jira.search', status: 'previewed' },
-        { path: 'steps[1]', id: 'each', type: 'forEach', status: 'evaluated', items: 1, iterations: 1, readsDryRunOutput: true },
+        { path: 'steps[1]', id: 'each', type: 'forEach', status: 'evaluated', iterations: 1, readsDryRunOutput: true },
         { path: 'steps[1].steps[0]', id: 'ping', type: 'http', status: 'previewed', index: 0 },
         { path: 'steps[2]', id: 'check', type: 'if', status: 'evaluated', branch: 'else' },
         { path: 'steps[2].else[0]', id: 'quiet', type: 'http', status: 'skipped', skippedBy: 'if' },
@@ -166,7 +172,7 @@ describe('dry run of nested steps', () => {
     expect(within(view).getByText('(Step 2 › Each 1 (ping) · item 2)')).toBeInTheDocument();
     expect(within(view).getByText('(Step 3 › Otherwise 1 (quiet))')).toBeInTheDocument();
     const flow = within(view).getByTestId('dry-run-flow');
-    expect(flow).toHaveTextContent(/Step 2 \(each\): 1 item — reads what an earlier step returns/);
+    expect(flow).toHaveTextContent(/Step 2 \(each\): 1 placeholder item previewed — reads what an earlier step returns/);
     expect(flow).toHaveTextContent('Step 2 › Each 1 (ping) · item 1: request shown below');
     expect(flow).toHaveTextContent('Step 3 (check): took Otherwise');
     expect(flow).toHaveTextContent('Step 3 › Otherwise 1 (quiet): skipped its condition did not hold');
