@@ -8,7 +8,13 @@
 // with Jira__ApiBaseUrlOverride=http://127.0.0.1:P and passes DEV_JIRA_URL=http://127.0.0.1:P (scripts/test.sh
 // does). The development Jira answers every JQL search with every issue it holds, so the sub-tasks are made to
 // exist by reading them first (it creates an issue on first use), and the run comments on and transitions them.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 const SYSTEM_TOKEN = process.env.DEV_JIRA_SYSTEM_TOKEN ?? 'dev-system-token';
+const artifacts = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
+/** A screenshot of one part of the page, readable at full size. */
+const part = (locator, name) => locator.screenshot({ path: join(artifacts, `${name}.png`) });
 
 /** @param {Record<string, any>} ctx the page, the reporter and the helpers of run.mjs */
 export async function flowScenario(ctx) {
@@ -41,7 +47,7 @@ export async function flowScenario(ctx) {
 
     // Step 1: the JQL search, the issue key inserted with the smart-value picker.
     await addStep(page, pick, 'add-step-kind', 'Search issues (JQL)', 'Add step');
-    const search = page.getByRole('group', { name: 'Step 1' });
+    const search = page.getByRole('group', { name: 'Step 1', exact: true });
     await page.locator('#step-0-id').fill('subtasks');
     await page.locator('#step-0-jql').fill('parent = ');
     await smartValue(page, search, 'JQL', 'key', 'issue.key');
@@ -54,13 +60,13 @@ export async function flowScenario(ctx) {
     await pick(page, 'step-1-items', 'Issues found by step “subtasks”');
     await page.locator('#step-1-limit').fill('20');
     await addStep(page, pick, 'add-step-kind-1-steps', 'Comment on the issue', 'Add step to step 2 › Each');
-    const note = page.getByRole('group', { name: 'Step 2 › Each 1' });
+    const note = page.getByRole('group', { name: 'Step 2 › Each 1', exact: true });
     await page.locator('#step-1-steps-0-id').fill('note');
     await page.locator('#step-1-steps-0-body').fill('Closed with its parent ');
     await smartValue(page, note, 'Comment', 'key', 'issue.key');
     await smartValue(page, note, 'Issue (optional)', 'Item: Key', 'item.key');
     await addStep(page, pick, 'add-step-kind-1-steps', 'Transition the issue', 'Add step to step 2 › Each');
-    const close = page.getByRole('group', { name: 'Step 2 › Each 2' });
+    const close = page.getByRole('group', { name: 'Step 2 › Each 2', exact: true });
     await page.locator('#step-1-steps-1-id').fill('close');
     await page.locator('#step-1-steps-1-transition').fill('Done');
     await smartValue(page, close, 'Issue (optional)', 'Item: Key', 'item.key');
@@ -74,7 +80,7 @@ export async function flowScenario(ctx) {
     const cond = page.getByRole('group', { name: 'Condition of step 3' });
     await condition(page, pick, cond, 'steps.subtasks.count', 'greater than', '0');
     await addStep(page, pick, 'add-step-kind-2-then', 'Create an issue', 'Add step to step 3 › Then');
-    const follow = page.getByRole('group', { name: 'Step 3 › Then 1' });
+    const follow = page.getByRole('group', { name: 'Step 3 › Then 1', exact: true });
     await page.locator('#step-2-then-0-id').fill('follow');
     await page.locator('#step-2-then-0-issueType').fill('Task');
     await page.locator('#step-2-then-0-summary').fill('Follow up ');
@@ -82,7 +88,7 @@ export async function flowScenario(ctx) {
 
     // Step 4: the summary to the HTTP connection, its body built with the body-field rows.
     await addStep(page, pick, 'add-step-kind', 'Send a web request', 'Add step');
-    const post = page.getByRole('group', { name: 'Step 4' });
+    const post = page.getByRole('group', { name: 'Step 4', exact: true });
     await page.locator('#step-3-id').fill('summary');
     await pick(page, 'step-3-connection', connectionName);
     await page.locator('#step-3-path').fill('/e2e/flow-summary');
@@ -96,6 +102,8 @@ export async function flowScenario(ctx) {
       await post.getByRole('button', { name: 'Add to body' }).click();
     }
     await shot(page, 'flow-01-editor');
+    await part(page.getByRole('group', { name: 'Step 2', exact: true }), 'flow-01b-for-each');
+    await part(page.getByRole('group', { name: 'Step 3', exact: true }), 'flow-01c-if-else');
   });
 
   await step('control flow: the dry run shows the exact requests, secrets masked, and the path with the sample', async () => {
@@ -113,12 +121,19 @@ export async function flowScenario(ctx) {
     assert(/Step 2 \(each\): \d+ (placeholder )?items? previewed/.test(flow) && /Step 3 \(check\): took/.test(flow), `the dry run does not show the path: ${flow.replace(/\n/g, ' | ')}`);
     assert(/Step 2 › Each 1 \(note\) · item 1/.test(text), `the loop's comment request is not shown with its place: ${text}`);
     await shot(page, 'flow-02-dry-run');
+    await part(result, 'flow-02b-dry-run-result');
   });
 
   await step('control flow: save the rule; it reopens with its blocks in forms', async () => {
     await page.getByRole('button', { name: 'Create rule' }).first().click();
     await page.getByText(new RegExp(`Saved rule “${escapeRe(ruleName)}”`)).waitFor();
     await page.getByRole('row').filter({ hasText: ruleName }).waitFor();
+    await page.getByRole('button', { name: `Edit rule ${ruleName}` }).click();
+    const nested = page.getByRole('group', { name: 'Step 2 › Each 2', exact: true });
+    await nested.waitFor();
+    assert((await nested.getAttribute('data-kind')) === 'jira.transition', 'the saved loop does not reopen with its transition step in a form');
+    assert((await page.getByRole('group', { name: 'Step 3 › Then 1', exact: true }).getAttribute('data-kind')) === 'jira.create', 'the saved if block does not reopen in forms');
+    await page.getByRole('button', { name: 'Cancel' }).first().click();
   });
 
   await step('control flow: fire "moved to Done" with the system token; the run shows every branch and iteration', async () => {
@@ -162,6 +177,7 @@ export async function flowScenario(ctx) {
     const all = await path.innerText();
     assert(/follow/.test(all), `the follow-up step is not in the path: ${all}`);
     await shot(page, 'flow-03-run-path');
+    await part(path, 'flow-03b-run-path');
     const status = await page.locator('dl').innerText();
     assert(/succeeded/.test(status), `the run did not succeed: ${status}\n${all}`);
     await page.getByRole('button', { name: 'Back to runs' }).click();
