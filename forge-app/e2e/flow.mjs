@@ -115,6 +115,7 @@ export async function flowScenario(ctx) {
     assert(text.includes(`${JIRA}/rest/api/3/search/jql`), `the dry run does not show the JQL search: ${text}`);
     assert(text.includes(`${THIRD_PARTY}/e2e/flow-summary`), `the dry run does not show the summary request: ${text}`);
     assert(/X-E2E-Key: \S+/i.test(text), `the dry run does not list the connection's key header: ${text}`);
+    assert(/Authorization: Bearer •+/.test(text), `the Jira calls' system token is not shown masked: ${text}`);
     assert(!text.includes(CANARY) && !text.includes(SYSTEM_TOKEN), 'the dry run shows a secret');
     // The loop is previewed (with a placeholder item: the search is not executed) and the if block walked.
     const flow = await result.getByTestId('dry-run-flow').innerText();
