@@ -233,6 +233,9 @@ public sealed class FakeJira : IAsyncDisposable
     /// </summary>
     public ConcurrentDictionary<string, Uri> Attachments { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>An answer for an accepted issue action or search (null: the default answer), e.g. a search's results in Jira's shape.</summary>
+    public Func<JiraActionCall, (int Status, string Body)?>? RespondAction { get; set; }
+
     /// <summary>Called (after answering) for each accepted issue write, as Jira would then fire an event.</summary>
     public Func<JiraActionCall, Task>? OnWrite { get; set; }
 
@@ -295,7 +298,7 @@ public sealed class FakeJira : IAsyncDisposable
             return;
         }
 
-        if (context.Request.Path.StartsWithSegments("/rest/api/3/issue"))
+        if (context.Request.Path.StartsWithSegments("/rest/api/3/issue") || context.Request.Path.StartsWithSegments("/rest/api/3/search/jql"))
         {
             await HandleActionAsync(context);
             return;
@@ -342,6 +345,7 @@ public sealed class FakeJira : IAsyncDisposable
         _actions.Enqueue(action);
         var accepted = SystemToken is not null && authorization == "Bearer " + SystemToken;
         var (status, answer) = !accepted ? (401, """{"errorMessages":["Unauthorized"]}""")
+            : RespondAction?.Invoke(action) is { } custom ? custom
             : context.Request.Method == "GET" ? (200, """{"id":"10017","key":"OPS-17","fields":{"summary":"Fetched"}}""")
             : context.Request.Method == "POST" && action.Path.EndsWith("/comment", StringComparison.Ordinal) ? (201, """{"id":"100200"}""")
             : (204, string.Empty);
