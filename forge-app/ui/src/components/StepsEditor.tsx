@@ -160,7 +160,7 @@ export function StepList({
                     onChange={(v) => update(s.uid, { id: v })}
                     errors={errors[`${p}.id`]}
                     isDisabled={readOnly}
-                    helper={`Later steps read its results as steps.${s.id || '<id>'}.…`}
+                    helper={kind.nested ? 'Names the block in the run log and in error messages.' : `Later steps read its results as steps.${s.id || '<id>'}.…`}
                   />
                   <StepCondition step={s} kind={kind} path={p} idKey={idKey} name={name} errors={errors} readOnly={readOnly} onChange={(runIf) => update(s.uid, { runIf })} />
                   <kind.Form index={idKey} values={s.values} onChange={(patch) => update(s.uid, { values: { ...s.values, ...patch } })} errors={errors} path={p} readOnly={readOnly} connections={connections} />
