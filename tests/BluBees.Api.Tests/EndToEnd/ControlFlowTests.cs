@@ -176,6 +176,59 @@ public sealed class ControlFlowTests
         Assert.That(_sink.Received, Has.Count.EqualTo(sinkBefore), "nor to the connection");
     }
 
+    [Test]
+    public async Task A_nested_mistake_is_a_problem_naming_its_path()
+    {
+        var tenant = Samples.NewTenant();
+        var rule = new JsonObject
+        {
+            ["name"] = "Broken loop",
+            ["trigger"] = new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:updated:issue") },
+            ["steps"] = JsonNode.Parse("""
+                [ { "id": "a", "type": "jira.fetch" },
+                  { "id": "b", "type": "jira.fetch" },
+                  { "id": "each", "type": "forEach", "items": "issue.fields.subtasks", "limit": 5000, "steps": [
+                    { "id": "c", "type": "jira.comment", "body": "x", "if": { "field": "", "op": "equals", "value": 1 } } ] } ]
+                """),
+        };
+
+        using var response = await _backend.SendAsync(HttpMethod.Post, "/api/rules", tenant, rule);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.That(problem["status"]!.GetValue<int>(), Is.EqualTo(400), "an RFC 7807 problem");
+        var errors = problem["errors"]!.AsObject();
+        Assert.That(errors.Select(e => e.Key), Is.EquivalentTo(new[] { "steps[2].limit", "steps[2].steps[0].if.field" }));
+    }
+
+    [Test]
+    public async Task The_loop_guard_counts_a_Jira_write_that_only_happens_inside_a_loop()
+    {
+        var tenant = Samples.NewTenant();
+        var token = _backend.Jira.SystemToken = Samples.Canary("system-token");
+        await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, JsonNode.Parse("""
+            {
+              "name": "Comment on each sub-task",
+              "trigger": { "type": "event", "events": ["avi:jira:updated:issue"] },
+              "steps": [ { "id": "each", "type": "forEach", "items": "issue.fields.subtasks", "steps": [
+                { "id": "note", "type": "jira.comment", "issue": "{{ item.key }}", "body": "x", "if": { "field": "index", "op": "lessThan", "value": 5 } } ] } ]
+            }
+            """), 201);
+        var evt = Samples.Event("OPS-50", "Parent");
+        evt["issue"]!["fields"]!["subtasks"] = new JsonArray(new JsonObject { ["id"] = "10051", ["key"] = "OPS-51" });
+        var before = _backend.Jira.Actions.Count;
+
+        using var first = await SendEventAsync(tenant, (JsonObject)evt.DeepClone(), token);
+        var trace = (await Waits.UntilAsync(() => Task.FromResult(_backend.Jira.Actions.Skip(before).ToList()), a => a.Count > 0)).Single().Trace!;
+        // Jira hands the write's X-Atlassian-Webhook-Trace back in the event body (events-reference/jira).
+        evt["webhookTraceValue"] = trace;
+        using var echo = await SendEventAsync(tenant, evt, token);
+
+        var runs = await Waits.UntilAsync(() => _backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count >= 2);
+        Assert.That(runs["items"]!.AsArray().Select(r => $"{r!["status"]} {r["errorCategory"]}"), Is.EquivalentTo(new[] { "succeeded ", "skipped loop_stopped" }));
+        Assert.That(_backend.Jira.Actions.Skip(before).Count(), Is.EqualTo(1), "the echo ran nothing");
+    }
+
     private async Task<HttpResponseMessage> SendEventAsync(string tenant, JsonObject evt, string systemToken)
     {
         evt["timestamp"] = DateTimeOffset.UtcNow.Ticks.ToString(CultureInfo.InvariantCulture);
