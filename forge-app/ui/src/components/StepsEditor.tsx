@@ -127,7 +127,7 @@ export function StepList({
                 aria-label={`Edit ${name} as JSON`}
                 onClick={() => {
                   const { id: _id, ...rest } = stepJson(s, p, () => undefined);
-                  update(s.uid, { mode: 'json', jsonText: JSON.stringify(rest, null, 2), runIf: undefined, nested: undefined });
+                  update(s.uid, { mode: 'json', jsonText: JSON.stringify(rest, null, 2), runIf: undefined, runIfBare: undefined, nested: undefined });
                 }}
               >
                 Edit as JSON
@@ -160,7 +160,7 @@ export function StepList({
                     onChange={(v) => update(s.uid, { id: v })}
                     errors={errors[`${p}.id`]}
                     isDisabled={readOnly}
-                    helper={kind.nested ? 'Names the block in the run log and in error messages.' : `Later steps read its results as steps.${s.id || '<id>'}.…`}
+                    helper={`Later steps read its results as steps.${s.id || '<id>'}.…`}
                   />
                   <StepCondition step={s} kind={kind} path={p} idKey={idKey} name={name} errors={errors} readOnly={readOnly} onChange={(runIf) => update(s.uid, { runIf })} />
                   <kind.Form index={idKey} values={s.values} onChange={(patch) => update(s.uid, { values: { ...s.values, ...patch } })} errors={errors} path={p} readOnly={readOnly} connections={connections} />

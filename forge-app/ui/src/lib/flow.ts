@@ -29,6 +29,8 @@ export interface FlowParts<T> {
   /** The step without `if` and its nested lists: what the kind's form converts. */
   rest: Record<string, unknown>;
   runIf?: GroupDraft;
+  /** The `if` was one condition, not a group: written back the same way while it stays one. */
+  runIfBare?: boolean;
   nested?: Record<string, T[]>;
 }
 
@@ -53,12 +55,14 @@ export function splitFlow<T>(step: Record<string, unknown>, child: (s: Step) => 
     if (!Array.isArray(list) || list.some((x) => !x || typeof x !== 'object' || Array.isArray(x))) return undefined;
     (nested ??= {})[key] = (list as Step[]).map(child);
   }
-  return { rest, runIf, nested };
+  const bare = !!runIf && !('all' in (cond as object)) && !('any' in (cond as object));
+  return { rest, runIf, nested, ...(bare ? { runIfBare: true } : {}) };
 }
 
 interface FlowDraft<T> {
   type: string;
   runIf?: GroupDraft;
+  runIfBare?: boolean;
   nested?: Record<string, T[]>;
 }
 
@@ -68,7 +72,8 @@ export function joinFlow<T>(out: Record<string, unknown>, s: FlowDraft<T>, p: st
   if (s.runIf) {
     for (const [path, messages] of Object.entries(validateConditions(s.runIf, `${p}.if`))) messages.forEach((m) => add(path, m));
     const cond = toApi(s.runIf);
-    if (cond) out.if = cond;
+    const only = cond && 'all' in cond && cond.all.length === 1 ? cond.all[0] : undefined;
+    if (cond) out.if = s.runIfBare && only && !('all' in only) && !('any' in only) ? only : cond;
     else add(`${p}.if`, kind?.condition === 'required' ? 'Add at least one condition.' : 'Add a condition, or turn “Only run if…” off.');
   }
   for (const { key, optional } of kind?.nested ?? []) {

@@ -33,6 +33,8 @@ export interface StepDraft {
   jsonText: string;
   /** Form mode: the step's `if` ("Only run if…", or an if block's own condition); undefined: always runs. */
   runIf?: GroupDraft;
+  /** The `if` was written as one bare condition (not a group): kept so while it stays one. */
+  runIfBare?: boolean;
   /** Form mode, blocks: the nested step lists by property (`then`, `else`, `steps`). */
   nested?: Record<string, StepDraft[]>;
 }
@@ -118,6 +120,7 @@ export function stepDraftFrom(step: Step): StepDraft {
   if (flow && values) {
     const draft: StepDraft = { uid: newId('s'), id: id ?? '', mode: 'form', type: String(step.type), values, jsonText: '' };
     if (flow.runIf) draft.runIf = flow.runIf;
+    if (flow.runIfBare) draft.runIfBare = true;
     if (flow.nested) draft.nested = flow.nested;
     return draft;
   }

@@ -94,10 +94,11 @@ export function stepOutputs(step: PriorStep): SmartValue[] {
       return [v('status', 'Status code'), v('ok', 'Succeeded (true/false)')];
     case 'jira.fetch':
       return [v('issue.key', 'Fetched issue key'), v('issue.fields.summary', 'Fetched summary'), v('issue.fields.status.name', 'Fetched status'), v('status', 'Status code')];
+    // Blocks (docs/api.md "Control flow"): an if block's branch; a loop's counts (its nested outputs end with it).
     case 'if':
+      return [v('branch', 'Branch taken (then / else / none)')];
     case 'forEach':
-      // A block leaves nothing of its own: its nested steps' results are read by their ids.
-      return [];
+      return [v('items', 'Items in the list'), v('count', 'Items gone through'), v('succeeded', 'Items that succeeded'), v('failed', 'Items that failed'), v('cut', 'Items past the limit')];
     case 'transfer':
       return [v('status', 'Status code'), v('ok', 'Succeeded (true/false)'), v('bytes', 'Bytes moved'), v('contentType', 'Content type'), v('body', 'Destination answer')];
     default:
@@ -111,7 +112,7 @@ export function smartGroups(prior: PriorStep[], fields: JiraField[] = []): Smart
     { name: 'Issue', values: ISSUE_VALUES },
     ...(custom.length ? [{ name: 'Custom fields', values: custom }] : []),
     ...OTHER_GROUPS,
-    ...prior.filter((p) => p.id && stepOutputs(p).length).map((p) => ({ name: `Step “${p.id}” (${p.type})`, values: stepOutputs(p) })),
+    ...prior.filter((p) => p.id).map((p) => ({ name: `Step “${p.id}” (${p.type})`, values: stepOutputs(p) })),
   ];
 }
 

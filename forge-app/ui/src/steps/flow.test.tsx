@@ -21,7 +21,8 @@ const FLOW: Step[] = [
     onError: 'continue',
     steps: [
       { id: 'note', type: 'jira.comment', body: 'Closing with {{ issue.key }}', issue: '{{ item.key }}' },
-      { id: 'close', type: 'jira.transition', transition: 'Done', issue: '{{ item.key }}', if: { all: [{ field: 'item.fields.status.name', op: 'notEquals', value: 'Done' }] } },
+      // A bare condition (docs/api.md's example) stays bare.
+      { id: 'close', type: 'jira.transition', transition: 'Done', issue: '{{ item.key }}', if: { field: 'item.fields.status.name', op: 'notEquals', value: 'Done' } },
     ],
   },
   {
@@ -183,8 +184,10 @@ describe('control flow in the rule editor', () => {
     await u.click(within(last).getByRole('button', { name: /Insert a smart value into Path/ }));
     const picker = screen.getByRole('dialog', { name: /Smart values for Path/ });
     expect(within(picker).queryByRole('group', { name: 'Current item (for each)' })).toBeNull();
-    // The steps inside the if block are readable after it; the loop's are not.
+    // The steps inside the if block are readable after it; the loop's are not, only its counts.
     expect(within(picker).getByRole('group', { name: 'Step “follow” (jira.create)' })).toBeInTheDocument();
     expect(within(picker).queryByRole('group', { name: /Step “note”/ })).toBeNull();
+    expect(within(picker).getByRole('group', { name: 'Step “each” (forEach)' })).toHaveTextContent('steps.each.succeeded');
+    expect(within(picker).getByRole('group', { name: 'Step “check” (if)' })).toHaveTextContent('steps.check.branch');
   });
 });
