@@ -176,7 +176,8 @@ export async function flowScenario(ctx) {
     const branch = await path.getByTestId('branch-check').innerText();
     assert(/Then/.test(branch), `the if block did not take Then: ${branch}`);
     const all = await path.innerText();
-    assert(/follow/.test(all), `the follow-up step is not in the path: ${all}`);
+    assert(/follow \(jira\.create\)\s*succeeded/.test(all), `the follow-up step did not succeed: ${all}`);
+    assert(/summary \(http\)\s*succeeded\s*HTTP 200/.test(all), `the summary was not posted: ${all}`);
     await shot(page, 'flow-03-run-path');
     await part(path, 'flow-03b-run-path');
     const status = await page.locator('dl').innerText();
@@ -191,6 +192,14 @@ export async function flowScenario(ctx) {
       const bodies = JSON.stringify(issue.fields.comment.comments);
       assert(bodies.includes(parentKey), `${key} has no comment naming ${parentKey}`);
     }
+    const found = await (
+      await fetch(`${JIRA}/rest/api/3/search/jql`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${SYSTEM_TOKEN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ jql: `project = ${project}`, maxResults: 100 }),
+      })
+    ).json();
+    assert(found.issues.some((i) => i.fields.summary === `Follow up ${parentKey}`), `no follow-up issue "Follow up ${parentKey}" on the development Jira`);
   });
 }
 
