@@ -64,14 +64,18 @@ bash forge-app/scripts/ensure-chromium.sh
 E2E_DATA="$(mktemp -d)"
 API_PORT="$(free_port)"
 SINK_PORT="$(free_port)"
-ASPNETCORE_ENVIRONMENT=Development Storage__DataDirectory="$E2E_DATA" \
+# The development Jira (`blubees jira`) answers the jira.* steps of the control-flow scenario (e2e/flow.mjs).
+JIRA_PORT="$(free_port)"
+dotnet src/BluBees.Cli/bin/Release/net10.0/blubees.dll jira --port "$JIRA_PORT" >"$RESULTS/e2e-jira.log" 2>&1 &
+PIDS+=($!)
+ASPNETCORE_ENVIRONMENT=Development Storage__DataDirectory="$E2E_DATA" Jira__ApiBaseUrlOverride="http://127.0.0.1:$JIRA_PORT" \
   dotnet src/BluBees.Api/bin/Release/net10.0/BluBees.Api.dll --urls "http://127.0.0.1:$API_PORT" >"$RESULTS/e2e-backend.log" 2>&1 &
 PIDS+=($!)
 dotnet src/BluBees.Cli/bin/Release/net10.0/blubees.dll sink --port "$SINK_PORT" >"$RESULTS/e2e-sink.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$API_PORT/health" >/dev/null && break; sleep 0.5; done
 E2E_FAILED=0
-(cd forge-app && BLUBEES_BACKEND_URL="http://127.0.0.1:$API_PORT" THIRD_PARTY_URL="http://127.0.0.1:$SINK_PORT" \
+(cd forge-app && BLUBEES_BACKEND_URL="http://127.0.0.1:$API_PORT" THIRD_PARTY_URL="http://127.0.0.1:$SINK_PORT" DEV_JIRA_URL="http://127.0.0.1:$JIRA_PORT" \
   E2E_RESULTS="$RESULTS/e2e.json" npm run --silent e2e) || E2E_FAILED=1
 
 step "summary"

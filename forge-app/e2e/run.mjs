@@ -397,6 +397,8 @@ async function main() {
     await page.getByRole('button', { name: 'Back to runs' }).click();
   });
 
+  await (await import('./flow.mjs')).flowScenario({ page, step, assert, shot, pick, smartValue, devToken, identity, run, CANARY, BACKEND, THIRD_PARTY, connectionName, escapeRe }); // control flow (e2e/flow.mjs)
+
   await step('the issue panel lists the run for the issue', async () => {
     await page.goto(`${uiBase}/?${query}&view=issue-panel&issueKey=${issueKey}`);
     await page.getByRole('heading', { name: `Recent runs for ${issueKey}` }).waitFor();

@@ -327,8 +327,42 @@ export interface DryRunResult {
   matched: boolean;
   trigger?: { matched: boolean; reason?: string };
   conditions?: { path: string; description: string; passed: boolean }[];
-  requests?: { stepId: string; method: string; url: string; headers?: Record<string, string>; body?: unknown }[];
+  requests?: DryRunRequest[];
   errors?: { path?: string; message: string }[];
+  /** Blocks walked with the sample data: the branch each if block took, how many items each loop had. */
+  flow?: DryRunFlowStep[];
+}
+export interface DryRunRequest {
+  stepId: string;
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** A nested step's path (`steps[1].steps[0]`). */
+  path?: string;
+  /** Inside a for-each block: the item's position (from 0). */
+  index?: number;
+}
+/** How the dry run walked one step (docs/api.md "Dry run"): metadata of the walk, no values. */
+export interface DryRunFlowStep {
+  /** `steps[1].steps[0]`. */
+  path: string;
+  id: string;
+  type: string;
+  /** previewed (a request was built), error, skipped (its condition was false) or evaluated (a block). */
+  status: string;
+  /** Inside a loop: the iteration (from 0). */
+  index?: number | null;
+  skippedBy?: string | null;
+  /** If blocks: then, else or none. */
+  branch?: string | null;
+  conditions?: { path: string; description: string; passed: boolean }[] | null;
+  /** The condition or the list reads the output of a step a dry run does not execute: a real run may differ. */
+  readsDryRunOutput?: boolean | null;
+  /** Loops: elements of the list, iterations previewed, elements past the limit. */
+  items?: number | null;
+  iterations?: number | null;
+  cut?: number | null;
 }
 export interface RunStep {
   id: string;
@@ -343,6 +377,43 @@ export interface RunStep {
   durationMs?: number;
   errorCategory?: string | null;
   metrics?: StepMetrics | null;
+  /** succeeded, failed, partial or skipped. */
+  status?: string;
+  /** Why a skipped step did not run although the run went on: `if` (its condition was false). */
+  skippedBy?: string | null;
+  /** If blocks: the branch that ran, `then`, `else` or `none`. */
+  branch?: 'then' | 'else' | 'none' | string | null;
+  /** If blocks: the records of the steps of the branch that ran. */
+  steps?: RunStep[] | null;
+  /** For-each blocks: counts, and the first iterations in full. */
+  loop?: LoopRecord | null;
+}
+/** A for-each block's metadata (docs/api.md "Runs"): counts and positions, never an item's value. */
+export interface LoopRecord {
+  /** Elements of the list. */
+  items: number;
+  limit: number;
+  /** Elements beyond the limit, never run. */
+  cut: number;
+  parallelism: number;
+  succeeded: number;
+  partial: number;
+  failed: number;
+  /** Iterations within the limit that never started (an earlier one failed, or the run was cancelled). */
+  notRun: number;
+  /** Failed and partial iterations by their first error category. */
+  errorCategories?: Record<string, number> | null;
+  /** The iterations kept in full. */
+  iterations: RunIteration[];
+  /** Iterations that ran but are only counted. */
+  omitted: number;
+}
+export interface RunIteration {
+  index: number;
+  status: string;
+  durationMs?: number;
+  errorCategory?: string | null;
+  steps?: RunStep[] | null;
 }
 /** Counters and policy decisions of a step: numbers and flags only. */
 export interface StepMetrics {

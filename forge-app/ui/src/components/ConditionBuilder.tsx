@@ -29,14 +29,20 @@ export const FIELD_SUGGESTIONS = [
 ];
 
 interface Props {
+  /** Where the group sits in the rule (`conditions`, or a step's `steps[1].if`): error keys and labels use it. */
+  prefix?: string;
+  /** The accessible name of the outermost group. */
+  label?: string;
+  /** What happens with no condition. */
+  emptyText?: string;
   value: GroupDraft;
   onChange: (next: GroupDraft) => void;
   errors: Record<string, string[]>;
   readOnly: boolean;
 }
 
-export function ConditionBuilder({ value, onChange, errors, readOnly }: Props) {
-  const paths = pathsOf(value);
+export function ConditionBuilder({ value, onChange, errors, readOnly, prefix = 'conditions', label = 'Conditions', emptyText = 'No conditions: the rule runs for every matching trigger.' }: Props) {
+  const paths = pathsOf(value, prefix);
   return (
     <div>
       <datalist id="condition-field-suggestions">
@@ -46,13 +52,13 @@ export function ConditionBuilder({ value, onChange, errors, readOnly }: Props) {
       </datalist>
       {value.children.length === 0 ? (
         <div style={row('space.100')}>
-          <span style={{ color: token('color.text.subtle') }}>No conditions: the rule runs for every matching trigger.</span>
+          <span style={{ color: token('color.text.subtle') }}>{emptyText}</span>
           {!readOnly && (
             <Button onClick={() => onChange(addCondition(value, value.id))}>Add condition</Button>
           )}
         </div>
       ) : (
-        <GroupView group={value} root={value} onChange={onChange} errors={errors} readOnly={readOnly} paths={paths} />
+        <GroupView group={value} root={value} onChange={onChange} errors={errors} readOnly={readOnly} paths={paths} rootLabel={label} />
       )}
     </div>
   );
@@ -65,6 +71,7 @@ function GroupView({
   errors,
   readOnly,
   paths,
+  rootLabel,
 }: {
   group: GroupDraft;
   root: GroupDraft;
@@ -72,11 +79,12 @@ function GroupView({
   errors: Record<string, string[]>;
   readOnly: boolean;
   paths: Map<string, string>;
+  rootLabel: string;
 }) {
   const path = paths.get(group.id)!;
   const depth = depthOf(root, group.id);
   const isRoot = group.id === root.id;
-  const label = isRoot ? 'Conditions' : `Condition group at ${path}`;
+  const label = isRoot ? rootLabel : `Condition group at ${path}`;
   return (
     <fieldset
       aria-label={label}
@@ -121,7 +129,7 @@ function GroupView({
       ))}
       {group.children.map((child) =>
         child.kind === 'group' ? (
-          <GroupView key={child.id} group={child} root={root} onChange={onChange} errors={errors} readOnly={readOnly} paths={paths} />
+          <GroupView key={child.id} group={child} root={root} onChange={onChange} errors={errors} readOnly={readOnly} paths={paths} rootLabel={rootLabel} />
         ) : (
           <ConditionRow key={child.id} cond={child} root={root} onChange={onChange} errors={errors} readOnly={readOnly} path={paths.get(child.id)!} />
         ),

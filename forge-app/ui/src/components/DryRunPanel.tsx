@@ -9,6 +9,7 @@ import { stepReferences } from '../lib/smartValues';
 import { humanPath } from '../lib/errors';
 import { sampleEventKinds, sampleEventOf } from '../lib/sampleEvents';
 import { ErrorBanner, row, stack, TextAreaField, TextField } from './common';
+import { DryRunFlow, requestLabel, stepPathsOf } from './DryRunFlow';
 
 export function parseEventText(text: string): { event?: unknown; error?: string } {
   if (!text.trim()) return { error: 'Paste a Jira event as JSON, or load one from an issue.' };
@@ -45,7 +46,7 @@ export function DryRunPanel({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [triggerKey]);
   const [references, setReferences] = useState<string[]>([]);
-  const [stepIds, setStepIds] = useState<string[]>([]);
+  const [stepPaths, setStepPaths] = useState<Record<string, string>>({});
   const [eventError, setEventError] = useState<string>();
   const [issueKey, setIssueKey] = useState('');
   const [sampleNote, setSampleNote] = useState<{ appearance: 'information' | 'warning'; text: string }>();
@@ -85,7 +86,7 @@ export function DryRunPanel({
     const definition = build();
     if (parsed.error || !definition) return;
     setReferences(stepReferences(definition.steps));
-    setStepIds(definition.steps.map((x) => x.id));
+    setStepPaths(stepPathsOf(definition.steps));
     setRunning(true);
     try {
       setResult(await api.dryRunDraft(definition, parsed.event));
@@ -170,13 +171,12 @@ export function DryRunPanel({
           </SectionMessage>
         </div>
       )}
-      {result && <DryRunResultView result={result} stepIds={stepIds} />}
+      {result && <DryRunResultView result={result} stepPaths={stepPaths} />}
     </div>
   );
 }
 
-export function DryRunResultView({ result, stepIds = [] }: { result: DryRunResult; stepIds?: string[] }) {
-  const stepNumber = (id: string) => (stepIds.indexOf(id) >= 0 ? `${stepIds.indexOf(id) + 1}: ` : '');
+export function DryRunResultView({ result, stepPaths = {} }: { result: DryRunResult; stepPaths?: Record<string, string> }) {
   return (
     <section aria-label="Dry run result" style={stack('space.150')} data-testid="dry-run-result">
       <div style={row('space.100')}>
@@ -201,6 +201,7 @@ export function DryRunResultView({ result, stepIds = [] }: { result: DryRunResul
           </ul>
         </div>
       )}
+      <DryRunFlow flow={result.flow} />
       {(result.requests?.length ?? 0) > 0 ? (
         <div style={stack('space.100')}>
           <strong>Requests that would be sent</strong>
@@ -210,10 +211,7 @@ export function DryRunResultView({ result, stepIds = [] }: { result: DryRunResul
                 <code>
                   {r.method} {r.url}
                 </code>{' '}
-                <span style={{ color: token('color.text.subtle') }}>
-                  (step {stepNumber(r.stepId)}
-                  {r.stepId})
-                </span>
+                <span style={{ color: token('color.text.subtle') }}>({requestLabel(r, stepPaths)})</span>
               </div>
               {r.headers && Object.keys(r.headers).length > 0 && (
                 <ul aria-label={`Headers of step ${r.stepId}`} style={{ margin: 0 }}>

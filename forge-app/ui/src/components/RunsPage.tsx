@@ -5,6 +5,7 @@ import SectionMessage from '@atlaskit/section-message';
 import { token } from '@atlaskit/tokens';
 import { api, type Connection, type Run, type RunFilter, type RuleSummary, type StepMetrics } from '../api';
 import { explainCategory } from '../lib/errors';
+import { flatSteps, RunPath } from './RunPath';
 import { EmptyState, ErrorBanner, formatBytes, formatDuration, formatTime, Loading, row, SelectField, stack, StatusLozenge, TextField, useLoad } from './common';
 
 export const STATUSES = ['succeeded', 'failed', 'partial', 'skipped'];
@@ -92,6 +93,7 @@ export function RunDetail({
               }))}
             />
           )}
+          <RunPath steps={r.steps} />
         </>
       ) : null}
     </div>
@@ -112,11 +114,17 @@ function ProblemCell({ run }: { run: Run }) {
   );
 }
 
+/** Each failed step record (nested ones too), leaving out a block's error when a step inside it explains it. */
+function blockAware(all: ReturnType<typeof flatSteps>) {
+  const failed = all.filter((x) => x.step.errorCategory).map((x) => ({ where: x.where, category: x.step.errorCategory! }));
+  return failed.filter((p) => !failed.some((q) => q !== p && q.category === p.category && q.where.startsWith(`${p.where} › `)));
+}
+
 /** Each error of the run (the run's own and each step's) in plain language with a suggested fix. */
 export function RunProblems({ run }: { run: Run }) {
   const problems = [
     ...(run.errorCategory && !(run.steps ?? []).some((s) => s.errorCategory === run.errorCategory) ? [{ where: 'The run', category: run.errorCategory }] : []),
-    ...(run.steps ?? []).flatMap((s, i) => (s.errorCategory ? [{ where: `Step ${i + 1} (${s.id})`, category: s.errorCategory }] : [])),
+    ...blockAware(flatSteps(run.steps)),
   ];
   if (!problems.length) return null;
   return (

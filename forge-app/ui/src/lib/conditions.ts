@@ -198,9 +198,9 @@ export function depthOf(root: GroupDraft, groupId: string): number {
 }
 
 /** Client-side checks, keyed like the backend's errors (`conditions.all[0].field`). */
-export function validateConditions(root: GroupDraft): Record<string, string[]> {
+export function validateConditions(root: GroupDraft, prefix = 'conditions'): Record<string, string[]> {
   const errors: Record<string, string[]> = {};
-  const paths = pathsOf(root);
+  const paths = pathsOf(root, prefix);
   const walk = (group: GroupDraft) => {
     if (group !== root && group.children.length === 0) {
       errors[paths.get(group.id)!] = ['A group needs at least one condition.'];

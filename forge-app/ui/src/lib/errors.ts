@@ -63,6 +63,13 @@ export function humanPath(path: string | undefined | null): string {
   if (!path) return '';
   const m = path.match(/^\$?\.?steps\[(\d+)\]\.?(.*)$/i);
   if (!m) return path;
-  const n = Number(m[1]) + 1;
-  return m[2] ? `Step ${n} › ${m[2]}` : `Step ${n}`;
+  let title = `Step ${Number(m[1]) + 1}`;
+  let rest = m[2];
+  // Nested steps of blocks, named as the editor shows them: `steps[1].then[0]` is "Step 2 › Then 1".
+  for (let n = rest.match(/^(then|else|steps)\[(\d+)\]\.?(.*)$/); n; n = rest.match(/^(then|else|steps)\[(\d+)\]\.?(.*)$/)) {
+    title += ` › ${NESTED_NAMES[n[1]]} ${Number(n[2]) + 1}`;
+    rest = n[3];
+  }
+  return rest ? `${title} › ${rest}` : title;
 }
+const NESTED_NAMES: Record<string, string> = { then: 'Then', else: 'Otherwise', steps: 'Each' };

@@ -1,6 +1,7 @@
 // Export and import of rules as JSON files. A file carries the rule and, for each connection it uses, the
 // connection's name (ids are tenant-specific); on import, connections are matched by name.
 import type { Connection, RuleDefinition, Step } from '../api';
+import { stepKind } from '../steps/registry';
 import { humanPath } from './errors';
 
 export const RULE_FILE_FORMAT = 'blubees.rule/v1';
@@ -25,9 +26,19 @@ function connectionSlots(step: Step): { get: () => unknown; set: (v: string) => 
   return slots;
 }
 
+/** Every step of a rule with its path, blocks' nested steps (`then`, `else`, a loop's `steps`) included. */
+export function allSteps(steps: Step[] | undefined, prefix = 'steps'): { step: Step; path: string }[] {
+  return (steps ?? []).flatMap((step, i) => {
+    const path = `${prefix}[${i}]`;
+    const s = step as Record<string, unknown>;
+    const nested = (typeof s.type === 'string' ? stepKind(s.type)?.nested : undefined) ?? [];
+    return [{ step, path }, ...nested.flatMap(({ key }) => (Array.isArray(s[key]) ? allSteps(s[key] as Step[], `${path}.${key}`) : []))];
+  });
+}
+
 export function exportRule(definition: RuleDefinition, connections: Connection[], now = new Date()): RuleFile {
   const used: RuleFile['connections'] = {};
-  for (const step of definition.steps ?? []) {
+  for (const { step } of allSteps(definition.steps)) {
     for (const slot of connectionSlots(structuredClone(step))) {
       const id = slot.get();
       const c = typeof id === 'string' ? connections.find((x) => x.id === id) : undefined;
@@ -67,11 +78,11 @@ export function importRule(text: string, connections: Connection[]): ImportResul
   }
   const names = (isFile && file.connections) || {};
   const messages: string[] = [];
-  definition.steps.forEach((step, i) => {
+  allSteps(definition.steps).forEach(({ step, path }) => {
     for (const slot of connectionSlots(step)) {
       const id = slot.get();
       if (typeof id !== 'string' || !id) continue;
-      const where = `${humanPath(`steps[${i}]`)} (${step.id}${slot.where === 'connection' ? '' : `, ${slot.where.split('.')[0]}`})`;
+      const where = `${humanPath(path)} (${step.id}${slot.where === 'connection' ? '' : `, ${slot.where.split('.')[0]}`})`;
       const exported = names[id]?.name;
       if (!exported) {
         if (connections.some((c) => c.id === id)) continue; // a bare definition from this site

@@ -3,6 +3,7 @@ import type { RuleDefinition, Step, TriggerType } from '../api';
 import { formValuesFor, stepKind } from '../steps/registry';
 import type { Values } from '../steps/types';
 import { fromApi, newId, toApi, validateConditions, type GroupDraft } from './conditions';
+import { joinFlow, splitFlow, startCondition, walkDrafts } from './flow';
 import { sampleEventFor } from './sampleEvents';
 import { emptySchedule, scheduleDraftFrom, scheduleFromDraft, type ScheduleDraft } from './scheduleForm';
 
@@ -31,6 +32,12 @@ export interface StepDraft {
   values: Values;
   /** The step's definition without its id (json mode). */
   jsonText: string;
+  /** Form mode: the step's `if` ("Only run if…", or an if block's own condition); undefined: always runs. */
+  runIf?: GroupDraft;
+  /** The `if` was written as one bare condition (not a group): kept so while it stays one. */
+  runIfBare?: boolean;
+  /** Form mode, blocks: the nested step lists by property (`then`, `else`, `steps`). */
+  nested?: Record<string, StepDraft[]>;
 }
 export interface RuleDraft {
   name: string;
@@ -58,13 +65,16 @@ const textList = (text: string) =>
 export function newStep(index: number, mode: StepDraft['mode'] | string = 'form', type = 'http'): StepDraft {
   const kindType = mode !== 'form' && mode !== 'json' ? mode : type;
   const asJson = mode === 'json' || !stepKind(kindType);
+  const kind = asJson ? undefined : stepKind(kindType);
   return {
     uid: newId('s'),
     id: `step_${index + 1}`,
     mode: asJson ? 'json' : 'form',
     type: asJson ? '' : kindType,
-    values: asJson ? {} : stepKind(kindType)!.defaults(),
+    values: kind ? kind.defaults() : {},
     jsonText: asJson ? '{\n  "type": ""\n}' : '',
+    ...(kind?.condition === 'required' ? { runIf: startCondition() } : {}),
+    ...(kind?.nested ? { nested: Object.fromEntries(kind.nested.map((n) => [n.key, []])) } : {}),
   };
 }
 
@@ -106,8 +116,15 @@ export function draftFromDefinition(def: RuleDefinition): RuleDraft {
 /** A step as a draft: its kind's form when the form can show it exactly, else the JSON editor. */
 export function stepDraftFrom(step: Step): StepDraft {
   const { id, ...rest } = step;
-  const values = formValuesFor(rest);
-  if (values) return { uid: newId('s'), id: id ?? '', mode: 'form', type: String(step.type), values, jsonText: '' };
+  const flow = splitFlow(rest, stepDraftFrom);
+  const values = flow && formValuesFor(flow.rest);
+  if (flow && values) {
+    const draft: StepDraft = { uid: newId('s'), id: id ?? '', mode: 'form', type: String(step.type), values, jsonText: '' };
+    if (flow.runIf) draft.runIf = flow.runIf;
+    if (flow.runIfBare) draft.runIfBare = true;
+    if (flow.nested) draft.nested = flow.nested;
+    return draft;
+  }
   return { uid: newId('s'), id: id ?? '', mode: 'json', type: '', values: {}, jsonText: JSON.stringify(rest, null, 2) };
 }
 
@@ -132,7 +149,9 @@ function jsonStep(s: StepDraft, p: string, add: (path: string, message: string) 
 export function stepJson(s: StepDraft, p: string, add: (path: string, message: string) => void): Step {
   if (s.mode === 'json' || !stepKind(s.type)) return jsonStep(s, p, add);
   const body = stepKind(s.type)!.toJson(s.values, (rel, m) => add(rel ? `${p}.${rel}` : p, m));
-  return { id: s.id.trim(), ...body, type: s.type } as Step;
+  const out: Record<string, unknown> = { id: s.id.trim(), ...body, type: s.type };
+  joinFlow(out, s, p, add, (c, path) => stepJson(c, path, add));
+  return out as Step;
 }
 
 export interface DraftResult {
@@ -182,15 +201,15 @@ export function definitionFromDraft(draft: RuleDraft): DraftResult {
   }
 
   if (draft.steps.length === 0) add('steps', 'Add at least one step.');
+  // Ids are unique across the whole rule, nested steps included: templates read every step as steps.<id>.
   const seen = new Set<string>();
-  const steps: Step[] = draft.steps.map((s, i) => {
-    const p = `steps[${i}]`;
+  walkDrafts(draft.steps, 'steps', (s, p) => {
     if (!s.id.trim()) add(`${p}.id`, 'Give the step an id.');
     else if (!STEP_ID.test(s.id.trim())) add(`${p}.id`, "Use letters, digits and '_', not starting with a digit (at most 40).");
     else if (seen.has(s.id.trim())) add(`${p}.id`, 'Step ids must be unique.');
     seen.add(s.id.trim());
-    return stepJson(s, p, add);
   });
+  const steps: Step[] = draft.steps.map((s, i) => stepJson(s, `steps[${i}]`, add));
 
   const definition: RuleDefinition = { name: draft.name.trim(), enabled: draft.enabled, trigger, steps };
   const conditions = toApi(draft.conditions);

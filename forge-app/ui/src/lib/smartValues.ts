@@ -94,6 +94,11 @@ export function stepOutputs(step: PriorStep): SmartValue[] {
       return [v('status', 'Status code'), v('ok', 'Succeeded (true/false)')];
     case 'jira.fetch':
       return [v('issue.key', 'Fetched issue key'), v('issue.fields.summary', 'Fetched summary'), v('issue.fields.status.name', 'Fetched status'), v('status', 'Status code')];
+    // Blocks (docs/api.md "Control flow"): an if block's branch; a loop's counts (its nested outputs end with it).
+    case 'if':
+      return [v('branch', 'Branch taken (then / else / none)')];
+    case 'forEach':
+      return [v('items', 'Items in the list'), v('count', 'Items gone through'), v('succeeded', 'Items that succeeded'), v('failed', 'Items that failed'), v('cut', 'Items past the limit')];
     case 'transfer':
       return [v('status', 'Status code'), v('ok', 'Succeeded (true/false)'), v('bytes', 'Bytes moved'), v('contentType', 'Content type'), v('body', 'Destination answer')];
     default:

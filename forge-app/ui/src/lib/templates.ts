@@ -164,4 +164,35 @@ export const TEMPLATES: RuleTemplate[] = [
       ],
     },
   },
+  {
+    id: 'close-subtasks-on-done',
+    name: 'Close the open sub-tasks when the parent is done',
+    description:
+      'When an issue moves to Done, find its open sub-tasks, comment on each and move it to Done; create a follow-up issue when any were open, and post a summary to a webhook.',
+    needs: ['A connection for the summary', 'The project key', 'The name of your Done transition'],
+    definition: {
+      name: 'Close the open sub-tasks of done OPS issues',
+      enabled: true,
+      trigger: { type: 'event', events: ['avi:jira:updated:issue'], projects: ['OPS'], fieldChanged: { field: 'status', to: 'Done' } },
+      steps: [
+        { id: 'subtasks', type: 'jira.search', jql: 'parent = {{ issue.key }} AND statusCategory != Done' },
+        {
+          id: 'each',
+          type: 'forEach',
+          items: 'steps.subtasks.issues',
+          steps: [
+            { id: 'note', type: 'jira.comment', issue: '{{ item.key }}', body: 'Closed because its parent {{ issue.key }} is done.' },
+            { id: 'close', type: 'jira.transition', issue: '{{ item.key }}', transition: 'Done' },
+          ],
+        },
+        {
+          id: 'check',
+          type: 'if',
+          if: { all: [{ field: 'steps.subtasks.count', op: 'greaterThan', value: 0 }] },
+          then: [{ id: 'follow', type: 'jira.create', issueType: 'Task', fields: { summary: 'Follow up on the sub-tasks closed with {{ issue.key }}' } }],
+        },
+        { id: 'summary', type: 'http', connection: '', method: 'POST', path: '/', body: { key: '{{ issue.key }}', closed: '{{ steps.subtasks.count }}', followUp: '{{ steps.follow.key }}' } },
+      ],
+    },
+  },
 ];

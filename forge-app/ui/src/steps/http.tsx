@@ -114,7 +114,7 @@ export const httpKind: StepKind = {
 };
 
 /** The JSON body, with "Add field" rows that write `"name": "{{ … }}"` for people who do not write JSON. */
-function BodyField({ i, value, onChange, errors, p, readOnly }: { i: number; value: string; onChange: (v: string) => void; errors: Record<string, string[]>; p: string; readOnly: boolean }) {
+function BodyField({ i, value, onChange, errors, p, readOnly }: { i: number | string; value: string; onChange: (v: string) => void; errors: Record<string, string[]>; p: string; readOnly: boolean }) {
   const nested = Object.entries(errors)
     .filter(([k]) => k.startsWith(`${p}.body.`) || k.startsWith(`${p}.body[`))
     .flatMap(([k, m]) => m.map((x) => `${k.slice(p.length + 1)}: ${x}`));
@@ -157,12 +157,12 @@ export function addBodyField(bodyText: string, name: string, value: string): str
   return JSON.stringify({ ...body, [name]: value }, null, 2);
 }
 
-function BodyBuilder({ i, bodyText, onChange }: { i: number; bodyText: string; onChange: (v: string) => void }) {
+function BodyBuilder({ i, bodyText, onChange }: { i: number | string; bodyText: string; onChange: (v: string) => void }) {
   const [name, setName] = React.useState('');
   const [value, setValue] = React.useState('');
   const [problem, setProblem] = React.useState<string>();
   return (
-    <div role="group" aria-label={`Add a body field to step ${i + 1}`} style={{ display: 'grid', gridTemplateColumns: 'minmax(140px,1fr) 2fr auto', gap: token('space.100'), alignItems: 'end' }}>
+    <div role="group" aria-label={`Add a body field to step ${typeof i === 'number' ? i + 1 : i}`} style={{ display: 'grid', gridTemplateColumns: 'minmax(140px,1fr) 2fr auto', gap: token('space.100'), alignItems: 'end' }}>
       <TextField id={`step-${i}-bodyfield-name`} label="Body field name" value={name} onChange={setName} placeholder="summary" />
       <TemplateField id={`step-${i}-bodyfield-value`} label="Body field value" value={value} onChange={setValue} placeholder="{{ issue.fields.summary }}" />
       <Button

@@ -106,7 +106,7 @@ export function fieldRowsTo(rows: FieldRow[] | undefined, add: AddError): Record
 }
 
 /** Field/value rows (jira.edit and jira.create): a field picker (ids, or any typed id or name) and a template value. */
-export function FieldRowsEditor({ index: i, rows, onRows, errors, path: p, readOnly, addLabel = 'Add field', fieldHelper }: { index: number; rows: FieldRow[]; onRows: (rows: FieldRow[]) => void; errors: Record<string, string[]>; path: string; readOnly: boolean; addLabel?: string; fieldHelper?: string }) {
+export function FieldRowsEditor({ index: i, rows, onRows, errors, path: p, readOnly, addLabel = 'Add field', fieldHelper }: { index: number | string; rows: FieldRow[]; onRows: (rows: FieldRow[]) => void; errors: Record<string, string[]>; path: string; readOnly: boolean; addLabel?: string; fieldHelper?: string }) {
   const set = (id: string, patch: Partial<FieldRow>) => onRows(rows.map((r) => (r.id === id ? { ...r, ...patch } : r)));
   return (
     <>
@@ -228,7 +228,7 @@ const UPDATE_FIELDS = [
 ];
 
 /** Add/remove rows for labels, components, versions and multi-value custom fields (`update`). */
-export function UpdateRowsEditor({ index: i, rows, onRows, errors, path: p, readOnly }: { index: number; rows: UpdateRow[]; onRows: (rows: UpdateRow[]) => void; errors: Record<string, string[]>; path: string; readOnly: boolean }) {
+export function UpdateRowsEditor({ index: i, rows, onRows, errors, path: p, readOnly }: { index: number | string; rows: UpdateRow[]; onRows: (rows: UpdateRow[]) => void; errors: Record<string, string[]>; path: string; readOnly: boolean }) {
   const set = (id: string, patch: Partial<UpdateRow>) => onRows(rows.map((r) => (r.id === id ? { ...r, ...patch } : r)));
   const newRow = (field: string): UpdateRow => ({ id: newId('u'), field, op: 'add', value: '' });
   return (

@@ -6,6 +6,7 @@ import { aiChatKind } from './aiChat';
 import { jiraCommentKind, jiraEditKind, jiraFetchKind, jiraTransitionKind } from './jira';
 import { jiraAssignKind, jiraCreateKind, jiraLinkKind, jiraSearchKind } from './jiraMore';
 import { transferKind } from './transfer';
+import { forEachKind, ifKind } from './blocks';
 
 const kinds = new Map<string, StepKind>();
 
@@ -19,7 +20,7 @@ export function stepKinds(): StepKind[] {
   return [...kinds.values()];
 }
 
-[httpKind, aiChatKind, jiraCommentKind, jiraEditKind, jiraTransitionKind, jiraFetchKind, jiraCreateKind, jiraAssignKind, jiraLinkKind, jiraSearchKind, transferKind].forEach(registerStepKind);
+[httpKind, aiChatKind, jiraCommentKind, jiraEditKind, jiraTransitionKind, jiraFetchKind, jiraCreateKind, jiraAssignKind, jiraLinkKind, jiraSearchKind, transferKind, ifKind, forEachKind].forEach(registerStepKind);
 
 const env = (import.meta as unknown as { env?: Record<string, string | undefined> }).env ?? {};
 /** Where the rule format is documented (docs/api.md in the BluBees repository; set VITE_BLUBEES_DOCS_URL at build time). */

@@ -108,7 +108,7 @@ const toJson = (steps: StepDraft[]) => {
 
 describe('step library', () => {
   it('registers a form for every documented kind', () => {
-    expect(stepKinds().map((k) => k.type).sort()).toEqual(['ai.chat', 'http', 'jira.assign', 'jira.comment', 'jira.create', 'jira.edit', 'jira.fetch', 'jira.link', 'jira.search', 'jira.transition', 'transfer']);
+    expect(stepKinds().map((k) => k.type).sort()).toEqual(['ai.chat', 'forEach', 'http', 'if', 'jira.assign', 'jira.comment', 'jira.create', 'jira.edit', 'jira.fetch', 'jira.link', 'jira.search', 'jira.transition', 'transfer']);
     for (const k of stepKinds()) {
       expect(k.help, k.type).toBeTruthy();
       expect(k.label, k.type).toBeTruthy();

@@ -7,7 +7,8 @@ export type Values = Record<string, any>;
 export type AddError = (relativePath: string, message: string) => void;
 
 export interface StepFormProps {
-  index: number;
+  /** The step's number at the top level; a nested step's position (`2-then-0`), used in element ids. */
+  index: number | string;
   values: Values;
   onChange: (patch: Values) => void;
   /** Errors keyed by full path (`steps[0].path`); `path` is this step's prefix. */
@@ -35,4 +36,13 @@ export interface StepKind {
   fromJson: (step: Record<string, unknown>) => Values | undefined;
   toJson: (values: Values, add: AddError) => Record<string, unknown>;
   Form: React.ComponentType<StepFormProps>;
+  /**
+   * Blocks (`if`, `forEach`): the lists of nested steps the kind holds, by property, with their headings. The
+   * editor converts and renders them (with the same forms as top-level steps); `fromJson`/`toJson` never see them.
+   */
+  nested?: { key: string; label: string; help?: string; optional?: boolean }[];
+  /** `required`: the step's `if` is the block's own condition (if/else), not the optional "Only run if…". */
+  condition?: 'required';
+  /** Nested steps run once per item, with `item` and `index` in scope. */
+  loop?: boolean;
 }
