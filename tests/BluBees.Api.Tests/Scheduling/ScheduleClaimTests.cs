@@ -60,7 +60,8 @@ public sealed class ScheduleClaimTests : FakeClockFixture
         queue = new RecordingQueue();
         var s = Backend.Services;
         var ingress = new EventIngestor(store, queue, s.GetRequiredService<TenantService>(), s.GetRequiredService<RuleService>(), new IngressGate(),
-            s.GetRequiredService<BluBees.Engine.Observability.BluBeesMetrics>(), Clock, NullLogger<EventIngestor>.Instance);
+            s.GetRequiredService<BluBees.Engine.Observability.BluBeesMetrics>(), Clock, NullLogger<EventIngestor>.Instance,
+            s.GetRequiredService<RunStore>());
         return new ScheduleRunner(s.GetRequiredService<RuleService>(), store, ingress, s.GetRequiredService<TenantService>(), Clock, NullLogger<ScheduleRunner>.Instance);
     }
 
