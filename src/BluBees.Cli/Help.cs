@@ -15,6 +15,8 @@ internal static class Help
           connection create FILE.json | connection list
           rule create FILE.json | rule list             steps may name a connection by its (unique) name
           rule dry-run RULE_ID created|updated|commented|deleted
+          rule why RULE [--json]                        why didn't it run? recent events that reached the rule (id or
+                                                        unique name) and the trigger filter or condition that failed
           runs [--rule ID] [--status S] [--limit N] [--json]
                                                         the tenant's recent runs (metadata only)
           runs show RUN_ID

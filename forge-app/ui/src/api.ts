@@ -441,6 +441,19 @@ export interface Run {
   errorCategory?: string | null;
   steps?: RunStep[];
 }
+/** One event that reached a rule without running it: where it stopped and which part failed (never a value). */
+export interface RuleTraceEntry {
+  ruleId: string;
+  ruleVersion: number;
+  at: string;
+  source: string;
+  eventType?: string | null;
+  issueId?: string | null;
+  issueKey?: string | null;
+  stage: 'trigger' | 'conditions' | 'disabled' | string;
+  path?: string | null;
+  operator?: string | null;
+}
 export interface RunFilter {
   ruleId?: string;
   status?: string;
@@ -503,6 +516,8 @@ export const api = {
   dryRunDraft: (rule: RuleDefinition, event: unknown) => call<DryRunResult>('POST', '/api/rules/dry-run', { rule, event }),
   dryRunSaved: (id: string, event: unknown) => call<DryRunResult>('POST', `/api/rules/${enc(id)}/dry-run`, { event }),
   nextRuns: (cron: string, timeZone: string, count = 5) => call<NextRuns>('GET', `/api/schedules/next${query({ cron, timeZone, count })}`),
+  /** "Why didn't it run?": recent events that reached the rule without running it (metadata only). */
+  ruleTrace: async (id: string) => itemsOf(await call<Items<RuleTraceEntry>>('GET', `/api/rules/${enc(id)}/trace`)),
   runNow: (id: string, issueKey: string) => call<{ runId?: string } | undefined>('POST', `/api/rules/${enc(id)}/run`, { issueKey }),
 
   listRuns: async (filter: RunFilter = {}): Promise<RunPage> => {

@@ -25,6 +25,7 @@ public static class RulesEndpoints
         group.MapGet("/{id}/versions/{version:int}", GetVersionAsync);
         group.MapPost("/{id}/versions/{version:int}/restore", RestoreAsync);
         group.MapPost("/{id}/dry-run", DryRunAsync);
+        group.MapGet("/{id}/trace", RuleTraceEndpoint.GetAsync);
         return api;
     }
 

@@ -147,6 +147,7 @@ public sealed class RuleService(
             await store.DeleteAsync(Keys.Tenant(tenantId), Keys.RuleVersion(id, v.Version), ct);
         }
 
+        await Runs.RunStore.DeleteTraceAsync(store, tenantId, id, ct); // its "why didn't it run?" entries go with it
         return true;
     }
 

@@ -53,7 +53,7 @@ public sealed record IngressRequest(TenantContext Tenant, RunSource Source, Json
 /// </summary>
 public sealed partial class EventIngestor(
     IStore store, IRunQueue queue, TenantService tenants, RuleService rules, IngressGate gate, BluBeesMetrics metrics, TimeProvider time,
-    ILogger<EventIngestor> logger)
+    ILogger<EventIngestor> logger, RunStore runs)
 {
     public static readonly TimeSpan DedupWindow = TimeSpan.FromDays(1);
 
@@ -66,10 +66,12 @@ public sealed partial class EventIngestor(
         }
 
         await tenants.EnsureAsync(tenant, ct);
-        if (!await CouldRunAsync(tenant.TenantId, evt, ct))
+        var misses = new List<Trace.RuleTraceEntry>();
+        if (!await CouldRunAsync(tenant.TenantId, evt, misses, ct))
         {
             metrics.IngressFiltered();
             LogFiltered(logger, evt.EventType);
+            await TraceFilteredAsync(tenant.TenantId, evt, misses);
             return IngestResult.Filtered;
         }
 
@@ -183,12 +185,18 @@ public sealed partial class EventIngestor(
     /// changed), from the compiled rules (cached per version). Conditions are not evaluated here. A rule that does
     /// not compile, or an event whose shape the trigger cannot read, counts as "could": the worker then records it.
     /// </summary>
-    private async Task<bool> CouldRunAsync(string tenantId, JiraEvent evt, CancellationToken ct)
+    private async Task<bool> CouldRunAsync(string tenantId, JiraEvent evt, List<Trace.RuleTraceEntry> misses, CancellationToken ct)
     {
         foreach (var head in await rules.ListHeadsAsync(tenantId, ct))
         {
-            if (!head.Enabled || !string.Equals(head.TriggerType, nameof(TriggerKind.Event), StringComparison.OrdinalIgnoreCase))
+            if (!string.Equals(head.TriggerType, nameof(TriggerKind.Event), StringComparison.OrdinalIgnoreCase))
             {
+                continue;
+            }
+
+            if (!head.Enabled)
+            {
+                await TraceDisabledAsync(tenantId, head, evt, misses, ct);
                 continue;
             }
 
@@ -199,7 +207,7 @@ public sealed partial class EventIngestor(
 
             try
             {
-                if (rule.Trigger.Matches(RunSource.Event, evt, out _))
+                if (!TraceTrigger(rule, evt, misses))
                 {
                     return true;
                 }

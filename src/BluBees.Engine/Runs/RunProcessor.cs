@@ -5,6 +5,8 @@ using BluBees.Engine.Events;
 using BluBees.Engine.Observability;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Rules.Conditions;
+using BluBees.Engine.Rules.Triggers;
+using BluBees.Engine.Runs.Trace;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Templates;
@@ -30,15 +32,24 @@ public sealed partial class RunProcessor(
     /// <summary>Runs the message and writes its records through the store (the SQS worker's path).</summary>
     public async Task ProcessAsync(RunMessage message, CancellationToken ct)
     {
-        foreach (var run in await ExecuteAsync(message, ct))
+        var misses = new List<RuleTraceEntry>();
+        foreach (var run in await ExecuteAsync(message, misses, ct))
         {
             await runs.WriteAsync(message.Tenant.TenantId, run, CancellationToken.None);
             metrics.RunFinished(run.Status, run.ErrorCategory);
         }
+
+        await runs.WriteTraceAsync(message.Tenant.TenantId, misses, CancellationToken.None);
     }
 
     /// <summary>Runs the message and returns its run records without writing them (the durable queue commits them).</summary>
-    public async Task<IReadOnlyList<RunRecord>> ExecuteAsync(RunMessage message, CancellationToken ct)
+    public Task<IReadOnlyList<RunRecord>> ExecuteAsync(RunMessage message, CancellationToken ct) => ExecuteAsync(message, null, ct);
+
+    /// <summary>
+    /// Runs the message and returns its run records without writing them; adds to <paramref name="misses"/> the
+    /// trace entries of the rules the event reached without running them (written with the records).
+    /// </summary>
+    public async Task<IReadOnlyList<RunRecord>> ExecuteAsync(RunMessage message, List<RuleTraceEntry>? misses, CancellationToken ct)
     {
         var records = new List<RunRecord>();
         var evt = Read(message);
@@ -65,6 +76,7 @@ public sealed partial class RunProcessor(
         {
             if (!head.Enabled && message.Source != RunSource.Manual || message.RuleId is not null && head.Id != message.RuleId)
             {
+                await TraceDisabledAsync(message, head, evt, misses, ct);
                 continue;
             }
 
@@ -77,7 +89,7 @@ public sealed partial class RunProcessor(
             var started = time.GetTimestamp();
             try
             {
-                if (await RunRuleAsync(message, head, evt, startedAt, started, ct) is { } record)
+                if (await RunRuleAsync(message, head, evt, startedAt, started, misses, ct) is { } record)
                 {
                     records.Add(record);
                 }
@@ -160,7 +172,7 @@ public sealed partial class RunProcessor(
         }
     }
 
-    private async Task<RunRecord?> RunRuleAsync(RunMessage message, RuleHead head, JiraEvent evt, DateTimeOffset startedAt, long started, CancellationToken ct)
+    private async Task<RunRecord?> RunRuleAsync(RunMessage message, RuleHead head, JiraEvent evt, DateTimeOffset startedAt, long started, List<RuleTraceEntry>? misses, CancellationToken ct)
     {
         var sourceName = message.Source.ToString().ToLowerInvariant();
         var rule = await rules.LoadCompiledAsync(message.Tenant.TenantId, head, ct);
@@ -169,8 +181,9 @@ public sealed partial class RunProcessor(
             return Record(message, head.Id, head.Version, evt, startedAt, started, RunStatus.Failed, ErrorCategories.RuleInvalid, []);
         }
 
-        if (!rule.Trigger.Matches(message.Source, evt, out _))
+        if (rule.Trigger.Check(message.Source, evt) is var check && check != TriggerCheck.Fires)
         {
+            TraceMiss(misses, message, rule, evt, TraceStages.Trigger, check.Failed(), startedAt);
             return null;
         }
 
@@ -180,8 +193,9 @@ public sealed partial class RunProcessor(
         using var activeBudget = budget.Activate();
         try
         {
-            if (rule.Conditions is not null && !rule.Conditions.Evaluate(scope, null))
+            if (rule.Conditions is not null && !rule.Conditions.Evaluate(scope, out var failed))
             {
+                TraceMiss(misses, message, rule, evt, TraceStages.Conditions, failed, startedAt);
                 return null;
             }
         }

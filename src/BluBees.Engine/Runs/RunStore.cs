@@ -10,7 +10,7 @@ namespace BluBees.Engine.Runs;
 /// passed it (the store filters on the stored expiry). Reads never compare against the current setting, so
 /// changing it only affects runs written afterwards and can never bring an expired run back.
 /// </summary>
-public sealed class RunStore(IStore store, TimeProvider time, IOptions<RunOptions> options)
+public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<RunOptions> options)
 {
     private TimeSpan Retention => TimeSpan.FromDays(options.Value.RetentionDays);
 

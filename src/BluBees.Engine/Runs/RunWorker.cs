@@ -155,9 +155,10 @@ public sealed partial class RunWorker(
                 LogExhausted(logger, claimed.Id, claimed.Attempts);
             }
 
+            var misses = new List<Trace.RuleTraceEntry>();
             var records = exhausted
                 ? await processor.ExhaustedAsync(message, claimed.RuleId, CancellationToken.None)
-                : await processor.ExecuteAsync(message!, ct);
+                : await processor.ExecuteAsync(message!, misses, ct);
             if (ct.IsCancellationRequested)
             {
                 // Drain deadline: the started runs leave a "cancelled" record now; the message stays queued and its
@@ -171,7 +172,7 @@ public sealed partial class RunWorker(
                 return;
             }
 
-            await queue.CompleteAsync(claimed, records, CancellationToken.None);
+            await queue.CompleteAsync(claimed, records, misses, CancellationToken.None);
             foreach (var run in records)
             {
                 metrics.RunFinished(run.Status, run.ErrorCategory);

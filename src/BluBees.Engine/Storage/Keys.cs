@@ -23,6 +23,9 @@ public static class Keys
     public static string Run(string runId) => RunPrefix + runId;
     public static string IssueRunPrefix(string issueKey) => "IRUN#" + issueKey + "#";
     public static string IssueRun(string issueKey, string runId) => IssueRunPrefix(issueKey) + runId;
+    /// <summary>A rule's "why didn't it run?" trace: a ring of <c>RuleTrace.Slots</c> items, one per slot.</summary>
+    public static string RuleTracePrefix(string ruleId) => "TRACE#" + ruleId + "#";
+    public static string RuleTrace(string ruleId, int slot) => RuleTracePrefix(ruleId) + slot.ToString("D2", System.Globalization.CultureInfo.InvariantCulture);
     public static string Dedup(string key) => "DEDUP#" + key;
     public static string LoopPrefix(string ruleId, string issue) => "LOOP#" + ruleId + "#" + issue + "#";
     public const string AuditPrefix = "AUDIT#";

@@ -227,7 +227,14 @@ public sealed class SqliteRunQueue : IDedupingRunQueue
     /// message, in one transaction (when the store is this SQLite file; otherwise records first, then the delete,
     /// and a replay rewrites the same records because run ids derive from the message).
     /// </summary>
-    public async Task CompleteAsync(ClaimedMessage claimed, IReadOnlyList<RunRecord> records, CancellationToken ct)
+    public Task CompleteAsync(ClaimedMessage claimed, IReadOnlyList<RunRecord> records, CancellationToken ct)
+        => CompleteAsync(claimed, records, [], ct);
+
+    /// <summary>
+    /// Finishes a message as above, with the trace entries of the rules it reached without running them: their
+    /// items join the run records' (one transaction, no commit of their own).
+    /// </summary>
+    public async Task CompleteAsync(ClaimedMessage claimed, IReadOnlyList<RunRecord> records, IReadOnlyList<Runs.Trace.RuleTraceEntry> misses, CancellationToken ct)
     {
         if (!SharesStore)
         {
@@ -235,6 +242,8 @@ public sealed class SqliteRunQueue : IDedupingRunQueue
             {
                 await _runs.WriteAsync(claimed.TenantId, run, ct);
             }
+
+            await _runs.WriteTraceAsync(claimed.TenantId, misses, ct);
 
             if (await DedupOfAsync(claimed.Id, ct) is ({ } pk, { } sk))
             {
@@ -260,7 +269,7 @@ public sealed class SqliteRunQueue : IDedupingRunQueue
 
         if (SharesStore)
         {
-            foreach (var item in records.SelectMany(r => _runs.Items(claimed.TenantId, r)))
+            foreach (var item in records.SelectMany(r => _runs.Items(claimed.TenantId, r)).Concat(_runs.TraceItems(claimed.TenantId, misses)))
             {
                 await using var put = connection.CreateCommand();
                 put.Transaction = tx;

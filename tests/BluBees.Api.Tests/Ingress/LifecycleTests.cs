@@ -30,12 +30,20 @@ public sealed class LifecycleTests : BackendFixture
         var bystander = Samples.NewTenant();
         var secret = Samples.Canary("secret");
         var connectionId = await CreateConnectionAsync(tenant, secret);
-        await CreateRuleAsync(tenant, Samples.Rule(connectionId));
+        var ruleId = (await CreateRuleAsync(tenant, Samples.Rule(connectionId)))["id"]!.GetValue<string>();
         var bystanderConnection = await CreateConnectionAsync(bystander);
         using (await Backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-901", "before uninstall")))
         {
             await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count > 0);
         }
+
+        // A "why didn't it run?" entry too (another project: stopped by the trigger), which must go with the tenant.
+        using (await Backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("WEB-902", "before uninstall")))
+        {
+            await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, $"/api/rules/{ruleId}/trace", tenant), t => t["items"]!.AsArray().Count > 0);
+        }
+
+        Assert.That(await Backend.DumpStoreAsync(), Has.Some.Contains("TRACE#" + ruleId), "the dump sees the trace before the uninstall");
 
         var store = Backend.Services.GetRequiredService<IStore>();
         var stolen = (await store.GetAsync(Keys.Tenant(tenant), Keys.Connection(connectionId), CancellationToken.None))!;

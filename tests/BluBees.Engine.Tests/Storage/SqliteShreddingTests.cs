@@ -67,6 +67,7 @@ public sealed class SqliteShreddingTests
     {
         await InstallAsync(Victim);
         await WriteConnectionsAsync(Victim, count: 5, updates: 3);
+        await WriteTraceAsync(Victim);
         await InstallOthersAsync(10);
         await RememberWrappedKeyAsync();
 
@@ -218,6 +219,18 @@ public sealed class SqliteShreddingTests
                 await _store.PutAsync(new StoreItem(StorageKeys.Tenant(tenantId), StorageKeys.Connection("c" + c), data), Ct);
             }
         }
+    }
+
+    /// <summary>"Why didn't it run?" entries of a rule whose id is a needle: the trace goes with the tenant too.</summary>
+    private async Task WriteTraceAsync(string tenantId)
+    {
+        const string RuleId = "rul_trace7c41e9b2d";
+        var runs = new Engine.Runs.RunStore(_store, _time, Options.Create(new Engine.Runs.RunOptions()));
+        var entries = Enumerable.Range(0, 60).Select(i => new Engine.Runs.Trace.RuleTraceEntry(
+            RuleId, 1, _time.GetUtcNow(), "event", "avi:jira:updated:issue", "100" + i, "OPS-" + i, "conditions", "conditions.all[0]", "equals") { MessageId = "msg_" + i }).ToList();
+        await runs.WriteTraceAsync(tenantId, entries, Ct);
+        Assert.That(await runs.ListTraceAsync(tenantId, RuleId, Ct), Is.Not.Empty);
+        AddText("trace rule id", RuleId);
     }
 
     private async Task RememberWrappedKeyAsync()

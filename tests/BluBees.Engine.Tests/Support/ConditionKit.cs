@@ -54,4 +54,10 @@ internal sealed class SpyCondition(string path, bool result) : ICondition
         trace?.Add(new ConditionOutcome(path, "spy", result));
         return result;
     }
+
+    public bool Evaluate(JsonObject scope, out FailedCheck? failed)
+    {
+        failed = result ? null : new FailedCheck(path, "spy");
+        return Evaluate(scope, trace: null);
+    }
 }

@@ -6,6 +6,7 @@ import { token } from '@atlaskit/tokens';
 import { api, type Connection, type Run, type RunFilter, type RuleSummary, type StepMetrics } from '../api';
 import { explainCategory } from '../lib/errors';
 import { flatSteps, RunPath } from './RunPath';
+import { WhyNotRunPanel } from './WhyNotRunPanel';
 import { EmptyState, ErrorBanner, formatBytes, formatDuration, formatTime, Loading, row, SelectField, stack, StatusLozenge, TextField, useLoad } from './common';
 
 export const STATUSES = ['succeeded', 'failed', 'partial', 'skipped'];
@@ -260,6 +261,7 @@ export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
           </Button>
         </div>
       )}
+      {filter.ruleId && <WhyNotRunPanel ruleId={filter.ruleId} />}
     </div>
   );
 }

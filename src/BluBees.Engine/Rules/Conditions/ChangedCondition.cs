@@ -10,6 +10,14 @@ namespace BluBees.Engine.Rules.Conditions;
 public sealed class ChangedCondition(string path, string field, string? from, string? to) : ICondition
 {
     private readonly string _description = $"{field} changed" + (from is null ? string.Empty : $" from '{from}'") + (to is null ? string.Empty : $" to '{to}'");
+    private readonly FailedCheck _check = new(path, "changed");
+
+    public bool Evaluate(JsonObject scope, out FailedCheck? failed)
+    {
+        var passed = Evaluate(scope, trace: null);
+        failed = passed ? null : _check;
+        return passed;
+    }
 
     public bool Evaluate(JsonObject scope, List<ConditionOutcome>? trace)
     {

@@ -13,6 +13,7 @@ public sealed class LeafCondition : ICondition
     private readonly Regex? _regex;
     private readonly string _description;
     private readonly long _valueChars;
+    private readonly FailedCheck _check;
 
     public LeafCondition(string path, ScopePath field, ConditionOperator op, JsonNode? value, Regex? regex)
     {
@@ -24,6 +25,14 @@ public sealed class LeafCondition : ICondition
         var literal = value?.ToJsonString();
         _valueChars = literal?.Length ?? 0;
         _description = $"{field.Text} {ConditionOperators.Name(op)}" + (literal is null ? string.Empty : " " + literal);
+        _check = new FailedCheck(path, ConditionOperators.Name(op));
+    }
+
+    public bool Evaluate(JsonObject scope, out FailedCheck? failed)
+    {
+        var passed = Evaluate(scope, trace: null);
+        failed = passed ? null : _check;
+        return passed;
     }
 
     public bool Evaluate(JsonObject scope, List<ConditionOutcome>? trace)

@@ -24,56 +24,62 @@ public sealed class CompiledTrigger(
     /// <summary>Whether the event fires this trigger; <paramref name="reason"/> says why not (for dry runs).</summary>
     public bool Matches(RunSource source, JiraEvent evt, out string? reason)
     {
-        reason = null;
-        var sourceMatches = (kind, source) switch
+        var check = Check(source, evt);
+        reason = check switch
         {
-            (TriggerKind.Event, RunSource.Event) => true,
-            (TriggerKind.Schedule, RunSource.Schedule) => true,
-            (TriggerKind.Manual, RunSource.Manual) => true,
-            (TriggerKind.Webhook, RunSource.Webhook) => true,
-            _ => false,
+            TriggerCheck.Fires => null,
+            TriggerCheck.OtherSource => kind == TriggerKind.Event ? "the rule has an event trigger" : $"the rule has a {kind.ToString().ToLowerInvariant()} trigger",
+            TriggerCheck.OtherWebhook => "the webhook is not the trigger's webhook",
+            TriggerCheck.OtherEvent => $"event type {evt.EventType} is not one of the trigger's events",
+            TriggerCheck.Project => "the issue's project is not one of the trigger's projects",
+            TriggerCheck.IssueType => "the issue type is not one of the trigger's issue types",
+            _ => $"the changelog has no matching change of '{fieldChanged?.Field}'",
         };
-        if (!sourceMatches)
+        return check == TriggerCheck.Fires;
+    }
+
+    /// <summary>
+    /// Which part of the trigger the event fails, in the order they are checked (source, webhook, event type,
+    /// projects, issue types, field changed). Allocates nothing; throws <see cref="InvalidOperationException"/> on an
+    /// event whose shape the filters cannot read, like <see cref="Matches"/>.
+    /// </summary>
+    public TriggerCheck Check(RunSource source, JiraEvent evt)
+    {
+        if (!TriggerChecks.SourceMatches(kind, source))
         {
-            reason = kind == TriggerKind.Event ? "the rule has an event trigger" : $"the rule has a {kind.ToString().ToLowerInvariant()} trigger";
-            return false;
+            return TriggerCheck.OtherSource;
         }
 
         if (kind == TriggerKind.Webhook && evt.WebhookId != webhookId)
         {
-            reason = "the webhook is not the trigger's webhook";
-            return false;
+            return TriggerCheck.OtherWebhook;
         }
 
         if (kind != TriggerKind.Event)
         {
-            return true;
+            return TriggerCheck.Fires;
         }
 
         if (!events.Contains(evt.EventType))
         {
-            reason = $"event type {evt.EventType} is not one of the trigger's events";
-            return false;
+            return TriggerCheck.OtherEvent;
         }
 
         if (projects is { Count: > 0 } && (evt.ProjectKey is null || !projects.Contains(evt.ProjectKey)))
         {
-            reason = "the issue's project is not one of the trigger's projects";
-            return false;
+            return TriggerCheck.Project;
         }
 
         if (issueTypes is { Count: > 0 } && (evt.IssueType is null || !issueTypes.Contains(evt.IssueType)))
         {
-            reason = "the issue type is not one of the trigger's issue types";
-            return false;
+            return TriggerCheck.IssueType;
         }
 
         if (fieldChanged is { Field: { } field } && !ChangedCondition.Matches(evt.ChangelogItems, field, fieldChanged.From, fieldChanged.To))
         {
-            reason = $"the changelog has no matching change of '{field}'";
-            return false;
+            return TriggerCheck.FieldChanged;
         }
 
-        return true;
+        return TriggerCheck.Fires;
     }
 }

@@ -1,0 +1,83 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using BluBees.Engine.Common;
+using BluBees.Engine.Runs.Trace;
+using BluBees.Engine.Storage;
+
+namespace BluBees.Engine.Runs;
+
+/// <summary>
+/// The "why didn't it run?" trace of each rule, beside its runs and with their retention. Bounded without reading:
+/// each rule has a ring of <see cref="TraceSlots"/> items, and an entry overwrites the slot its message and rule
+/// hash to. So a rule's trace never holds more than that many items, writing one is one unconditional put of a
+/// small item (no read, no counter, no trimming job), a redelivered message rewrites its own slot instead of adding
+/// a second entry, and the newest entry is always there; the price is that two recent events can share a slot (the
+/// ring keeps about two thirds of the last 50 non-runs, more of the newest). Entries expire like run records: start
+/// (never later than now) + <c>Runs:RetentionDays</c>.
+/// </summary>
+public sealed partial class RunStore
+{
+    public const int TraceSlots = 50;
+
+    /// <summary>
+    /// The items of trace entries, to be written with the message's run records (the durable queue puts them in
+    /// the same transaction, so a non-run adds no commit of its own). Pure: no store access.
+    /// </summary>
+    public IReadOnlyList<StoreItem> TraceItems(string tenantId, IReadOnlyList<RuleTraceEntry> entries)
+    {
+        if (entries.Count == 0)
+        {
+            return [];
+        }
+
+        var pk = Keys.Tenant(tenantId);
+        var now = time.GetUtcNow();
+        var items = new List<StoreItem>(entries.Count);
+        foreach (var entry in entries)
+        {
+            var expires = (entry.At < now ? entry.At : now).Add(Retention).ToUnixTimeSeconds();
+            items.Add(new StoreItem(pk, Keys.RuleTrace(entry.RuleId, Slot(tenantId, entry)), StoredJson.Write(entry), expires));
+        }
+
+        return items;
+    }
+
+    /// <summary>Writes trace entries on their own (the SQS worker and the ingress, which have no transaction to join).</summary>
+    public async Task WriteTraceAsync(string tenantId, IReadOnlyList<RuleTraceEntry> entries, CancellationToken ct)
+    {
+        foreach (var item in TraceItems(tenantId, entries))
+        {
+            await store.PutAsync(item, ct);
+        }
+    }
+
+    /// <summary>A rule's trace, newest first (at most <see cref="TraceSlots"/> entries; expired ones are invisible).</summary>
+    public async Task<IReadOnlyList<RuleTraceEntry>> ListTraceAsync(string tenantId, string ruleId, CancellationToken ct)
+    {
+        var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenantId), Keys.RuleTracePrefix(ruleId)) { Limit = TraceSlots }, ct);
+        return [.. page.Items.Select(i => StoredJson.Read<RuleTraceEntry>(i.Data)).OrderByDescending(e => e.At)];
+    }
+
+    /// <summary>Deletes a rule's trace (the rule was deleted). Returns how many entries there were.</summary>
+    public static async Task<int> DeleteTraceAsync(IStore store, string tenantId, string ruleId, CancellationToken ct)
+    {
+        var pk = Keys.Tenant(tenantId);
+        var page = await store.QueryAsync(new QueryRequest(pk, Keys.RuleTracePrefix(ruleId)) { Limit = TraceSlots * 2 }, ct);
+        foreach (var item in page.Items)
+        {
+            await store.DeleteAsync(pk, item.Sk, ct);
+        }
+
+        return page.Items.Count;
+    }
+
+    /// <summary>The slot of an entry: a hash of the tenant, the message and the rule (a message-less entry hashes its time).</summary>
+    private static int Slot(string tenantId, RuleTraceEntry entry)
+    {
+        var identity = tenantId + "\n" + (entry.MessageId ?? entry.At.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)) + "\n" + entry.RuleId;
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(identity), hash);
+        return (int)(BinaryPrimitives.ReadUInt32BigEndian(hash) % TraceSlots);
+    }
+}

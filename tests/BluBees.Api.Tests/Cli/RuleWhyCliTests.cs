@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+using BluBees.Cli;
+using BluBees.Cli.Commands;
+
+namespace BluBees.Api.Tests.Cli;
+
+/// <summary><c>blubees rule why RULE</c> against a backend on Kestrel: the trace in plain language, by id or by name.</summary>
+public sealed class RuleWhyCliTests
+{
+    private static async Task<(int Code, string Stdout, string Stderr)> RunCliAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "blubees.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("BLUBEES_URL");
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Test]
+    public async Task Rule_why_explains_each_recent_non_run_in_plain_language()
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var backend = await BackendHost.StartAsync(issuer, new Dictionary<string, string?> { ["DevIssuer:Enabled"] = "true", ["Forge:AppId"] = BackendClient.DevAppId });
+        string[] Common() => ["--url", backend.Address.ToString(), "--data-dir", backend.DataDirectory];
+        var ruleFile = Path.Combine(backend.DataDirectory, "why-rule.json");
+        await File.WriteAllTextAsync(ruleFile, """
+            {
+              "name": "Label OPS bugs",
+              "trigger": { "type": "event", "events": ["avi:jira:updated:issue"], "projects": ["OPS"] },
+              "steps": [ { "id": "label", "type": "jira.edit", "fields": { "labels": "seen" } } ]
+            }
+            """);
+        Assert.That(await ConfigCommands.CreateRuleAsync(new CliArgs(["rule", "create", ruleFile, .. Common()])), Is.Zero);
+        Assert.That(await EventCommands.SendAsync(new CliArgs(["event", "send", "updated", "--issue", "WEB-5", "--no-system-token", .. Common()])), Is.Zero);
+
+        var (code, stdout, stderr) = await Waits.UntilAsync(() => RunCliAsync(["rule", "why", "label ops bugs", .. Common()]), r => r.Stdout.Contains("WEB-5", StringComparison.Ordinal));
+
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout.Trim(), Does.Match(@"^Event 'issue updated' on WEB-5 at \d{4}-\d\d-\d\d \d\d:\d\d UTC: the trigger's project filter didn't match \(trigger\.projects, in\)$"));
+
+        var (jsonCode, json, _) = await RunCliAsync(["rule", "why", "Label OPS bugs", "--json", .. Common()]);
+        Assert.That(jsonCode, Is.Zero);
+        Assert.That(JsonNode.Parse(json)!["items"]![0]!["path"]!.GetValue<string>(), Is.EqualTo("trigger.projects"));
+
+        var (missing, missingOut, missingErr) = await RunCliAsync(["rule", "why", "No such rule", .. Common()]);
+        Assert.That(missing, Is.EqualTo(2), "an unknown name is a usage error");
+        Assert.That(missingOut + missingErr, Does.Contain("No rule named 'No such rule'"));
+        var (unknownId, unknownOut, _) = await RunCliAsync(["rule", "why", "rul_doesnotexist", .. Common()]);
+        Assert.That(unknownId, Is.EqualTo(1), "the backend's 404 is exit code 1");
+        Assert.That(unknownOut, Does.Contain("404").And.Contain("does not exist"));
+    }
+
+    [Test]
+    public void Each_stage_reads_as_a_sentence()
+    {
+        static JsonObject Entry(string stage, string? path, string? op) => new()
+        {
+            ["at"] = "2026-12-03T12:01:30Z", ["source"] = "event", ["eventType"] = "avi:jira:created:issue", ["issueKey"] = "OPS-12",
+            ["stage"] = stage, ["path"] = path, ["operator"] = op,
+        };
+
+        Assert.That(RuleWhyCommand.Describe(Entry("conditions", "conditions.all[1]", "equals")),
+            Is.EqualTo("Event 'issue created' on OPS-12 at 2026-12-03 12:01 UTC: a condition didn't pass (conditions.all[1], equals)"));
+        Assert.That(RuleWhyCommand.Describe(Entry("conditions", "conditions", "any")), Does.EndWith("none of the conditions of an 'any' group passed (conditions, any)"));
+        Assert.That(RuleWhyCommand.Describe(Entry("trigger", "trigger.fieldChanged", "changed")), Does.EndWith("the trigger's field-changed filter didn't match (trigger.fieldChanged, changed)"));
+        Assert.That(RuleWhyCommand.Describe(Entry("disabled", "enabled", "equals")), Does.EndWith("the rule is disabled (enabled, equals)"));
+        Assert.That(() => RuleWhyCommand.ResolveRule([new JsonObject { ["id"] = "rul_a", ["name"] = "Twin" }, new JsonObject { ["id"] = "rul_b", ["name"] = "Twin" }], "twin"),
+            Throws.InstanceOf<CliException>().With.Message.Contain("rul_a").And.Message.Contain("rul_b"));
+    }
+}
