@@ -193,7 +193,7 @@ public sealed record JiraCall(string Path, string Query, string? AccountId, bool
 /// <c>issueKey</c>) follow <see cref="IssueGrant"/>, and issues in <see cref="MissingIssues"/> answer 404 as Jira does.
 /// Unknown tokens get 401, as from Jira. Counts calls; <see cref="Respond"/> can force another answer.
 /// </summary>
-public sealed class FakeJira : IAsyncDisposable
+public sealed partial class FakeJira : IAsyncDisposable
 {
     public const string UserTokenHeader = "x-forge-oauth-user";
     private readonly ConcurrentDictionary<string, string?> _tokens = new(StringComparer.Ordinal);
@@ -289,6 +289,11 @@ public sealed class FakeJira : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (await TryUserReadAsync(context))
+        {
+            return;
+        }
+
         if (context.Request.Path.StartsWithSegments("/rest/api/3/attachment/content", out var id))
         {
             HandleAttachment(context, id.Value?.TrimStart('/') ?? string.Empty);
