@@ -21,7 +21,7 @@ internal static class ScopeCatalog
     {
         string? best = null;
         var bestDistance = int.MaxValue;
-        var limit = Math.Max(1, Math.Min(3, written.Length / 3));
+        var limit = Math.Clamp((written.Length + 1) / 3, 1, 3);
         foreach (var candidate in candidates.Distinct(StringComparer.Ordinal))
         {
             if (Math.Abs(candidate.Length - written.Length) > limit)
