@@ -78,6 +78,22 @@ describe('save-time warnings', () => {
     expect(saved?.version).toBe(4);
   });
 
+  it('a save whose only warning is that field names were not checked goes back as usual', async () => {
+    const b = backend();
+    b.on('PUT', '/api/rules/r1', (req) => ({
+      ...savedRule,
+      version: 4,
+      definition: req.body,
+      warnings: [{ path: '', code: 'fields_not_checked', message: "Jira's field list could not be read, so field names were not checked." }],
+    }));
+    let saved: Rule | undefined;
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={(r) => (saved = r)} onCancel={() => undefined} />);
+    await screen.findByDisplayValue('Escalate');
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+    await waitFor(() => expect(saved?.version).toBe(4));
+  });
+
   it('a first save with warnings keeps editing the created rule: the next save updates it', async () => {
     const b = backend();
     b.on('POST', '/api/rules', (req) => ({ status: 201, body: { ...savedRule, id: 'r9', version: 1, definition: req.body, warnings: [warnings[1]] } }));

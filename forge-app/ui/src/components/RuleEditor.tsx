@@ -93,7 +93,9 @@ export function RuleEditor({
     setSaving(true);
     try {
       const saved = creating ? await api.createRule(definition) : await api.updateRule(currentId!, definition);
-      if (saved?.warnings?.length) {
+      // "Field names were not checked" (Jira not reachable, or local development) says nothing about this rule's
+      // content: it does not hold the editor open.
+      if (saved?.warnings?.some((w) => w.code !== 'fields_not_checked')) {
         setSavedWithWarnings(saved);
         setRule(saved);
         setWarnings({ list: saved.warnings, after: 'save' });
