@@ -3,6 +3,7 @@ using BluBees.Api.Auth;
 using BluBees.Api.Dev;
 using BluBees.Api.Forge;
 using BluBees.Api.Infrastructure;
+using BluBees.Api.JiraUser;
 using BluBees.Api.Permissions;
 using BluBees.Api.Scheduling;
 using BluBees.Api.Support;
@@ -37,6 +38,7 @@ public static class BluBeesApp
         builder.Services.AddForgeAuthentication(builder.Configuration, builder.Environment);
         builder.Services.AddSupportAccess(builder.Configuration);
         builder.Services.AddJiraPermissions(builder.Configuration);
+        builder.Services.AddJiraUserReads();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ErrorHandling>();
         builder.Services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));
@@ -55,7 +57,7 @@ public static class BluBeesApp
         app.MapWorker();
         app.MapSupport();
         app.MapGroup("/api").RequireAuthorization().ForForgeModule(ForgeRoute.Ui).RequireApiPermissions()
-            .MapMe().MapConnections().MapRules().MapRuns().MapManualRuns().MapSchedules().MapWebhooks().MapSupportGrants();
+            .MapMe().MapConnections().MapRules().MapRuleValidation().MapSampleEvents().MapRuns().MapManualRuns().MapSchedules().MapWebhooks().MapSupportGrants();
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DevOptions>>().Value.Enabled)
         {
             app.MapDevEndpoints();

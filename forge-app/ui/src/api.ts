@@ -300,6 +300,15 @@ export interface RuleSummary {
   triggerType?: TriggerType;
   trigger?: { type?: TriggerType };
 }
+/**
+ * A save-time warning (docs/api.md "Save-time warnings"): the rule is valid and saved, but this part probably reads
+ * nothing. `path` is the field's JSON path (`steps[1].body.key`, `trigger.fieldChanged.field`; empty for the rule).
+ */
+export interface RuleWarning {
+  path: string;
+  code: 'unknown_scope_root' | 'unknown_field' | 'step_not_yet_run' | 'unknown_step' | 'fields_not_checked' | string;
+  message: string;
+}
 export interface Rule {
   id: string;
   name: string;
@@ -308,6 +317,19 @@ export interface Rule {
   definition: RuleDefinition;
   createdAt?: string;
   updatedAt?: string;
+  /** Only in the answer to a create or update. */
+  warnings?: RuleWarning[];
+}
+export interface RuleValidation {
+  valid: boolean;
+  warnings: RuleWarning[];
+}
+/** What the sample event of "Load event from issue" follows: the trigger's event type and changed field. */
+export interface SampleEventOptions {
+  eventType?: string;
+  field?: string;
+  from?: string;
+  to?: string;
 }
 export interface RuleVersionSummary {
   version: number;
@@ -507,6 +529,8 @@ export const api = {
   getRule: (id: string) => call<Rule>('GET', `/api/rules/${enc(id)}`),
   createRule: (definition: RuleDefinition) => call<Rule>('POST', '/api/rules', definition),
   updateRule: (id: string, definition: RuleDefinition) => call<Rule>('PUT', `/api/rules/${enc(id)}`, definition),
+  /** Checks a definition without saving it: 200 with warnings, or a 400 ProblemDetails with field errors. */
+  validateRule: (definition: RuleDefinition) => call<RuleValidation>('POST', '/api/rules/validate', definition),
   deleteRule: (id: string) => call<void>('DELETE', `/api/rules/${enc(id)}`),
   setRuleEnabled: (id: string, enabled: boolean) =>
     call<Rule | undefined>('POST', `/api/rules/${enc(id)}/${enabled ? 'enable' : 'disable'}`),
@@ -542,8 +566,12 @@ export const api = {
       throw e;
     }
   },
-  /** May not exist on every backend: callers treat 404 as "not available". */
-  issueSampleEvent: (issueKey: string) => call<unknown>('GET', `/api/issues/${enc(issueKey)}/sample-event`),
+  /**
+   * A sample event built from the issue (read as the signed-in user: a 404 when they may not see it), for the trigger's
+   * event type, with the trigger's field change in the changelog. For the dry run only.
+   */
+  issueSampleEvent: (issueKey: string, options: SampleEventOptions = {}) =>
+    call<unknown>('GET', `/api/issues/${enc(issueKey)}/sample-event${query({ ...options })}`),
 
   listGrants: async () => itemsOf(await call<Items<SupportGrant>>('GET', '/api/support/grants')),
   createGrant: (hours: number, reason?: string) =>

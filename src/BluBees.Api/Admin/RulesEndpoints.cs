@@ -44,7 +44,9 @@ public static class RulesEndpoints
         }
 
         var outcome = await rules.CreateAsync(context.Tenant().TenantId, definition!, context.Tenant().PrincipalAccountId, context.RequestAborted);
-        return outcome.Value is { } rule ? TypedResults.Created($"/api/rules/{rule.Id}", rule) : Problems.From(outcome);
+        return outcome.Value is { } rule
+            ? TypedResults.Created($"/api/rules/{rule.Id}", rule with { Warnings = await RuleWarningsEndpoints.ForAsync(context, definition!) })
+            : Problems.From(outcome);
     }
 
     internal static async Task<IResult> UpdateAsync(string id, HttpContext context, RuleService rules)
@@ -56,7 +58,7 @@ public static class RulesEndpoints
         }
 
         var outcome = await rules.UpdateAsync(context.Tenant().TenantId, id, definition!, context.Tenant().PrincipalAccountId, context.RequestAborted);
-        return outcome.Value is { } rule ? TypedResults.Ok(rule) : Problems.From(outcome);
+        return outcome.Value is { } rule ? TypedResults.Ok(rule with { Warnings = await RuleWarningsEndpoints.ForAsync(context, definition!) }) : Problems.From(outcome);
     }
 
     internal static async Task<IResult> DeleteAsync(string id, HttpContext context, RuleService rules)

@@ -33,9 +33,31 @@ public static class Problems
     {
         OutcomeKind.NotFound => NotFound(outcome.Detail!),
         OutcomeKind.Invalid => Invalid(outcome.Errors!),
-        OutcomeKind.Conflict => Conflict(outcome.Detail!, extensions),
+        OutcomeKind.Conflict => Conflict(outcome.Detail!, WithConflictFields(outcome, extensions)),
         _ => throw new InvalidOperationException("Not a failure."),
     };
+
+    /// <summary>A conflict about a field (a duplicate name) names it in <c>errors</c>, as validation problems do.</summary>
+    private static IDictionary<string, object?>? WithConflictFields<T>(Outcome<T> outcome, IDictionary<string, object?>? extensions)
+    {
+        if (outcome.Errors is null && outcome.Extra is not IDictionary<string, object?>)
+        {
+            return extensions;
+        }
+
+        var merged = new Dictionary<string, object?>(extensions ?? new Dictionary<string, object?>());
+        if (outcome.Errors is { } errors)
+        {
+            merged["errors"] = errors.ToDictionary();
+        }
+
+        foreach (var (key, value) in outcome.Extra as IDictionary<string, object?> ?? new Dictionary<string, object?>())
+        {
+            merged[key] = value;
+        }
+
+        return merged;
+    }
 
     /// <summary>Writes a ProblemDetails directly (authentication challenges, middleware).</summary>
     public static Task Write(HttpContext context, int status, string title, string detail)

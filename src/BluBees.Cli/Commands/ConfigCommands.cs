@@ -27,7 +27,7 @@ internal static class ConfigCommands
 
             var byName = (list?["items"] as JsonArray ?? []).OfType<JsonObject>()
                 .Where(c => c["name"] is JsonValue && c["id"] is JsonValue)
-                .ToLookup(c => c["name"]!.ToString(), c => c["id"]!.ToString(), StringComparer.OrdinalIgnoreCase);
+                .ToLookup(c => c["name"]!.ToString().Trim(), c => c["id"]!.ToString(), StringComparer.OrdinalIgnoreCase);
             foreach (var step in steps.OfType<JsonObject>())
             {
                 if (step["connection"]?.ToString() is { } name && !name.StartsWith("conn_", StringComparison.Ordinal))
@@ -41,15 +41,18 @@ internal static class ConfigCommands
         return Output.Result(status, result);
     }
 
-    /// <summary>A name must match exactly one connection: never silently the first of several.</summary>
+    /// <summary>
+    /// A name must match exactly one connection: never silently the first of several. The backend keeps names unique
+    /// (trimmed, ignoring case), so several matches only come from connections stored before that rule.
+    /// </summary>
     public static string ResolveConnection(ILookup<string, string> byName, string name)
     {
-        var ids = byName[name].ToList();
+        var ids = byName[name.Trim()].ToList();
         return ids.Count switch
         {
             1 => ids[0],
             0 => throw new CliException($"No connection named '{name}'. Create it first (blubees connection create FILE.json) or use its id (blubees connection list)."),
-            _ => throw new CliException($"{ids.Count} connections are named '{name}' ({string.Join(", ", ids)}): use the id of the one you mean."),
+            _ => throw new CliException($"{ids.Count} connections are named '{name}' ({string.Join(", ", ids)}): use the id of the one you mean, or rename the others (names must be unique)."),
         };
     }
 

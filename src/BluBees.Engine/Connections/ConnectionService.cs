@@ -36,9 +36,15 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             return Outcome<Connection>.Invalid(errors);
         }
 
-        if ((await ListAsync(tenantId, ct)).Count >= MaxConnectionsPerTenant)
+        var all = await ListAsync(tenantId, ct);
+        if (all.Count >= MaxConnectionsPerTenant)
         {
             return Outcome<Connection>.Conflict($"A tenant may have at most {MaxConnectionsPerTenant} connections.");
+        }
+
+        if (all.FirstOrDefault(c => UniqueNames.Same(c.Name, input.Name)) is { } namesake)
+        {
+            return UniqueNames.Conflict<Connection>("connection", namesake.Id);
         }
 
         var id = Ids.New("conn");
@@ -71,6 +77,13 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
         if (!errors.IsEmpty)
         {
             return Outcome<Connection>.Invalid(errors);
+        }
+
+        // Only a changed name is checked, so a duplicate stored before names were unique can still be saved and renamed.
+        if (!UniqueNames.Same(existing.Name, input.Name)
+            && (await ListAsync(tenantId, ct)).FirstOrDefault(c => c.Id != id && UniqueNames.Same(c.Name, input.Name)) is { } namesake)
+        {
+            return UniqueNames.Conflict<Connection>("connection", namesake.Id);
         }
 
         var ciphertext = string.IsNullOrEmpty(input.Secret)

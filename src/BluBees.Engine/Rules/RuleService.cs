@@ -151,6 +151,10 @@ public sealed class RuleService(
         return true;
     }
 
+    /// <summary>The id of another rule with this name (trimmed, ignoring case), or null. A blank name is the validator's.</summary>
+    private async Task<string?> NameTakenAsync(string tenantId, string name, string exceptId, CancellationToken ct)
+        => (await ListHeadsAsync(tenantId, ct)).FirstOrDefault(h => h.Id != exceptId && UniqueNames.Same(h.Name, name))?.Id;
+
     /// <summary>Rules whose current version uses the connection (deleting it would break them).</summary>
     public async Task<IReadOnlyList<RuleHead>> UsingConnectionAsync(string tenantId, string connectionId, CancellationToken ct)
         => [.. (await ListHeadsAsync(tenantId, ct)).Where(h => h.Connections.Contains(connectionId))];
@@ -186,6 +190,12 @@ public sealed class RuleService(
         if (compiled is null)
         {
             return Outcome<RuleView>.Invalid(errors);
+        }
+
+        // Only a new or changed name is checked, so a duplicate stored before names were unique can still be saved and renamed.
+        if ((current is null || !UniqueNames.Same(compiled.Name, current.Value.Head.Name)) && await NameTakenAsync(tenantId, compiled.Name, id, ct) is { } other)
+        {
+            return UniqueNames.Conflict<RuleView>("rule", other);
         }
 
         var now = time.GetUtcNow();

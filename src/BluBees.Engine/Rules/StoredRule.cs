@@ -16,8 +16,11 @@ public sealed record RuleHead(
 /// <summary>One immutable saved version of a rule.</summary>
 public sealed record RuleVersionRecord(int Version, RuleDefinition Definition, DateTimeOffset CreatedAt, string? CreatedBy);
 
-/// <summary>What the admin API returns for a rule.</summary>
-public sealed record RuleView(string Id, string Name, bool Enabled, int Version, RuleDefinition Definition, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+/// <summary>What the admin API returns for a rule. <see cref="Warnings"/>: only in the answer to a save, never stored.</summary>
+public sealed record RuleView(string Id, string Name, bool Enabled, int Version, RuleDefinition Definition, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public IReadOnlyList<Warnings.RuleWarning>? Warnings { get; init; }
+}
 
 /// <summary>One line of the rule list.</summary>
 public sealed record RuleSummary(string Id, string Name, bool Enabled, int Version, string TriggerType, DateTimeOffset UpdatedAt, Runs.LastRun? LastRun);

@@ -6,6 +6,12 @@ namespace BluBees.Engine.Templates;
 /// </summary>
 internal sealed class CaseNode(Expr subject, IReadOnlyList<IReadOnlyList<Expr>?> whens, IReadOnlyList<IReadOnlyList<Node>> bodies) : Node
 {
+    internal Expr Subject => subject;
+
+    internal IReadOnlyList<IReadOnlyList<Expr>?> Whens => whens;
+
+    internal IReadOnlyList<IReadOnlyList<Node>> Bodies => bodies;
+
     public override Signal Render(RenderContext ctx, OutputBuffer output)
     {
         var value = subject.Evaluate(ctx);

@@ -16,6 +16,8 @@ internal sealed record Comparison(Expr Left, string? Operator, Expr? Right)
 /// </summary>
 internal sealed class Condition(IReadOnlyList<Comparison> terms, IReadOnlyList<bool> isAnd)
 {
+    internal IReadOnlyList<Comparison> Terms => terms;
+
     public static Condition Never { get; } = new([new Comparison(new LiteralExpr(false, 0), null, null)], []);
 
     public bool Evaluate(RenderContext ctx)

@@ -19,6 +19,10 @@ internal sealed class LiteralExpr(object? value, int offset) : Expr(offset)
 /// <summary><c>(from..to)</c>; bounds are converted to integers and clamped, the range stays lazy.</summary>
 internal sealed class RangeExpr(Expr from, Expr to, int offset) : Expr(offset)
 {
+    internal Expr From => from;
+
+    internal Expr To => to;
+
     public override object? Evaluate(RenderContext ctx) =>
         new RangeValue(Bound(from.Evaluate(ctx)), Bound(to.Evaluate(ctx)));
 

@@ -5,6 +5,8 @@ internal sealed class FilteredExpr(Expr input, IReadOnlyList<FilterCall> filters
 {
     public Expr Input { get; } = input;
 
+    internal IReadOnlyList<FilterCall> Filters => filters;
+
     public override object? Evaluate(RenderContext ctx)
     {
         var value = Input.Evaluate(ctx);
@@ -24,6 +26,8 @@ internal sealed class FilteredExpr(Expr input, IReadOnlyList<FilterCall> filters
 /// <summary>A filter application with its positional and keyword argument expressions.</summary>
 internal sealed class FilterCall(FilterDef filter, IReadOnlyList<Expr> args, IReadOnlyDictionary<string, Expr> named, int offset)
 {
+    internal IEnumerable<Expr> Arguments => args.Concat(named.Values);
+
     public object? Invoke(RenderContext ctx, object? input)
     {
         ctx.Step();

@@ -11,6 +11,12 @@ internal sealed record ForHeader(string Variable, Expr Collection, bool Reversed
 /// </summary>
 internal sealed class ForNode(ForHeader header, IReadOnlyList<Node> body, IReadOnlyList<Node>? elseBody) : Node
 {
+    internal ForHeader Header => header;
+
+    internal IReadOnlyList<Node> Body => body;
+
+    internal IReadOnlyList<Node>? ElseBody => elseBody;
+
     public override Signal Render(RenderContext ctx, OutputBuffer output)
     {
         var items = Collection(header.Collection.Evaluate(ctx), ctx);

@@ -6,6 +6,10 @@ namespace BluBees.Engine.Templates;
 /// </summary>
 internal sealed class IfNode(IReadOnlyList<Condition?> conditions, IReadOnlyList<IReadOnlyList<Node>> bodies, bool negateFirst) : Node
 {
+    internal IReadOnlyList<Condition?> Conditions => conditions;
+
+    internal IReadOnlyList<IReadOnlyList<Node>> Bodies => bodies;
+
     public override Signal Render(RenderContext ctx, OutputBuffer output)
     {
         for (var i = 0; i < conditions.Count; i++)

@@ -8,6 +8,12 @@ internal sealed record PathSegment(string? Name, Expr? Index);
 /// <summary>A variable path such as <c>issue.fields.labels[0]</c> or <c>["odd key"].x</c>.</summary>
 internal sealed class PathExpr(string? rootName, Expr? rootIndex, IReadOnlyList<PathSegment> segments, int offset) : Expr(offset)
 {
+    internal string? RootName => rootName;
+
+    internal Expr? RootIndex => rootIndex;
+
+    internal IReadOnlyList<PathSegment> Segments => segments;
+
     public override object? Evaluate(RenderContext ctx)
     {
         var current = Root(ctx);

@@ -30,6 +30,10 @@ internal sealed class OutputNode(FilteredExpr expression, bool isEcho) : Node
 
 internal sealed class AssignNode(string name, FilteredExpr expression) : Node
 {
+    internal string Name => name;
+
+    internal FilteredExpr Expression => expression;
+
     public override Signal Render(RenderContext ctx, OutputBuffer output)
     {
         ctx.Assign(name, expression.Evaluate(ctx));
@@ -40,6 +44,10 @@ internal sealed class AssignNode(string name, FilteredExpr expression) : Node
 /// <summary><c>{% capture name %}…{% endcapture %}</c>: renders into its own capped buffer.</summary>
 internal sealed class CaptureNode(string name, IReadOnlyList<Node> body) : Node
 {
+    internal string Name => name;
+
+    internal IReadOnlyList<Node> Body => body;
+
     public override Signal Render(RenderContext ctx, OutputBuffer output)
     {
         var captured = new OutputBuffer(ctx.MaxChars, "a captured string");

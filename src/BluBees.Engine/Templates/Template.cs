@@ -25,6 +25,9 @@ public sealed class Template
 
     public string Source { get; }
 
+    /// <summary>The parsed nodes, for <see cref="TemplateReferences"/>.</summary>
+    internal IReadOnlyList<Node> Nodes => _nodes;
+
     /// <summary>True when the template is plain text (no outputs or tags): it renders the same for every scope.</summary>
     public bool IsConstant { get; }
 

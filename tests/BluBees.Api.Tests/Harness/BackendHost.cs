@@ -292,6 +292,11 @@ public sealed partial class FakeJira : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (await TryUserReadAsync(context))
+        {
+            return;
+        }
+
         if (context.Request.Path.StartsWithSegments("/rest/api/3/attachment/content", out var id))
         {
             HandleAttachment(context, id.Value?.TrimStart('/') ?? string.Empty);

@@ -20,9 +20,10 @@ public static class Samples
         ["secret"] = secret,
     };
 
-    public static JsonObject Rule(string connectionId, string name = "Create ticket when done") => new()
+    /// <summary>A rule; without a name, a distinct one each call (rule names are unique per tenant).</summary>
+    public static JsonObject Rule(string connectionId, string? name = null) => new()
     {
-        ["name"] = name,
+        ["name"] = name ?? "Create ticket when done " + Guid.NewGuid().ToString("N")[..6],
         ["trigger"] = new JsonObject
         {
             ["type"] = "event",

@@ -42,9 +42,10 @@ public abstract class FakeClockFixture
         => (await Backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, rule, 201))["id"]!.GetValue<string>();
 
     /// <summary>A rule with the given trigger and one POST step to the third party.</summary>
-    protected static JsonObject Rule(string connectionId, JsonObject trigger, string path, JsonObject? body = null, string name = "Rule") => new()
+    /// <summary>A rule; without a name, a distinct one each call (rule names are unique per tenant).</summary>
+    protected static JsonObject Rule(string connectionId, JsonObject trigger, string path, JsonObject? body = null, string? name = null) => new()
     {
-        ["name"] = name,
+        ["name"] = name ?? "Rule " + Guid.NewGuid().ToString("N")[..6],
         ["trigger"] = trigger,
         ["steps"] = new JsonArray(new JsonObject
         {

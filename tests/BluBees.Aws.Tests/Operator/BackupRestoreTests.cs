@@ -66,7 +66,7 @@ public sealed class BackupRestoreTests
         var secret = Samples.Canary("secret");
         var connection = await backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, secret), 201);
         var rule = await backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule((string)connection["id"]!, "First name"), 201);
-        await backend.JsonAsync(HttpMethod.Put, $"/api/rules/{rule["id"]}", tenant, Samples.Rule((string)connection["id"]!), 200);
+        await backend.JsonAsync(HttpMethod.Put, $"/api/rules/{rule["id"]}", tenant, Samples.Rule((string)connection["id"]!, "Create ticket when done"), 200);
         var hook = await backend.JsonAsync(HttpMethod.Post, "/api/webhooks", tenant, new JsonObject { ["name"] = "Billing" }, 201);
         return (tenant, secret, (string)rule["id"]!, (string)hook["id"]!, (string)hook["secret"]!);
     }

@@ -58,11 +58,11 @@ internal sealed class PolicyHarness : IDisposable
         return outcome.Value!;
     }
 
-    /// <summary>A bearer connection to <paramref name="server"/> with the given resilience settings.</summary>
+    /// <summary>A bearer connection to <paramref name="server"/> with the given resilience settings (names are unique per tenant: the port tells them apart).</summary>
     public Task<Connection> CreateAsync(string tenant, LoopbackServer server, ConnectionResilience? resilience = null, string secret = "s3cret")
         => CreateAsync(tenant, new ConnectionInput
         {
-            Name = "API",
+            Name = "API " + server.Url("/").Port,
             BaseUrl = server.Url("/api").ToString(),
             Auth = new ConnectionAuth { Type = AuthTypes.Bearer },
             Secret = secret,

@@ -46,8 +46,8 @@ public sealed class CredentialMatrixTests
         await using var tokens = new TokenEndpoint();
         await using var source = LoopbackServer.Start((_, s, ct) => LoopbackServer.RespondAsync(s, 200, "file bytes", ct, ("Content-Type", "text/plain")));
         await using var destination = LoopbackServer.Ok("{}");
-        var from = await Create(kit.Connections, Input(auth, source, tokens));
-        var to = await Create(kit.Connections, Input(auth, destination, tokens));
+        var from = await Create(kit.Connections, Input(auth, source, tokens) with { Name = "Source" });
+        var to = await Create(kit.Connections, Input(auth, destination, tokens) with { Name = "Destination" });
         var step = TransferKit.Compile($$"""
             { "id": "copy", "type": "transfer",
               "source": { "connection": "{{from.Id}}", "path": "/file" },

@@ -64,13 +64,20 @@ export function DryRunPanel({
     setLoadingSample(true);
     setSampleNote(undefined);
     try {
-      const event = await api.issueSampleEvent(key);
+      // The backend reads the issue as you (your browse permission applies) and builds the trigger's event from it.
+      const change = trigger?.fieldChanged;
+      const event = await api.issueSampleEvent(key, {
+        eventType: trigger?.type === 'event' ? trigger.events?.[0] : undefined,
+        field: change?.field || undefined,
+        from: change?.from || undefined,
+        to: change?.to || undefined,
+      });
       setEventText(JSON.stringify(event, null, 2));
       setSampleNote({ appearance: 'information', text: `Loaded a sample event for ${key}.` });
     } catch (e) {
       const text =
         e instanceof ApiError && e.status === 404
-          ? `No sample event is available for ${key} (the issue may not exist, or this BluBees version cannot build one). Paste the event JSON instead.`
+          ? `No sample event is available for ${key}: the issue does not exist, or Jira does not let you see it. Paste the event JSON instead.`
           : `Could not load a sample event for ${key}: ${e instanceof Error ? e.message : String(e)}. Paste the event JSON instead.`;
       setSampleNote({ appearance: 'warning', text });
     } finally {

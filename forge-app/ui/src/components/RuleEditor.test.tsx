@@ -144,7 +144,8 @@ describe('rule editor', () => {
     await u.type(screen.getByLabelText(/^Issue key/), 'abc-12');
     await u.click(screen.getByRole('button', { name: 'Load event from issue' }));
     expect(await screen.findByText(/No sample event is available for ABC-12/)).toBeInTheDocument();
-    expect(backend.calls.some((c) => c.path === '/api/issues/ABC-12/sample-event')).toBe(true);
+    // The saved rule's trigger: updated issues, no changed field.
+    expect(backend.calls.some((c) => c.path === '/api/issues/ABC-12/sample-event?eventType=avi%3Ajira%3Aupdated%3Aissue')).toBe(true);
 
     backend.on('GET', '/api/issues/ABC-12/sample-event', () => ({ eventType: 'avi:jira:created:issue', issue: { key: 'ABC-12' } }));
     await u.click(screen.getByRole('button', { name: 'Load event from issue' }));

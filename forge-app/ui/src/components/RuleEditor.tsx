@@ -1,9 +1,9 @@
 import React, { useEffect, useState } from 'react';
 import Button from '@atlaskit/button/new';
-import SectionMessage from '@atlaskit/section-message';
+import SectionMessage, { SectionMessageAction } from '@atlaskit/section-message';
 import Toggle from '@atlaskit/toggle';
 import { token } from '@atlaskit/tokens';
-import { api, ApiError, type Connection, type Rule, type RuleDefinition, type Webhook } from '../api';
+import { api, ApiError, type Connection, type Rule, type RuleDefinition, type RuleWarning, type Webhook } from '../api';
 import { smartGroups } from '../lib/smartValues';
 import { useJiraFields } from './JiraPicker';
 import { SmartScope } from './SmartValuePicker';
@@ -12,6 +12,7 @@ import { ConditionBuilder } from './ConditionBuilder';
 import { DryRunPanel } from './DryRunPanel';
 import { StepsEditor } from './StepsEditor';
 import { TriggerEditor } from './TriggerEditor';
+import { RuleWarnings } from './RuleWarnings';
 import { ErrorBanner, ErrorSummary, Loading, row, Section, stack, TextField } from './common';
 
 export function RuleEditor({
@@ -39,6 +40,10 @@ export function RuleEditor({
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [failure, setFailure] = useState<unknown>();
   const [saving, setSaving] = useState(false);
+  const [checking, setChecking] = useState(false);
+  // Warnings of the last save or check; a save with warnings keeps the editor open on the saved rule.
+  const [warnings, setWarnings] = useState<{ list: RuleWarning[]; after: 'save' | 'check' }>();
+  const [savedWithWarnings, setSavedWithWarnings] = useState<Rule>();
   const fields = useJiraFields();
 
   useEffect(() => {
@@ -68,7 +73,9 @@ export function RuleEditor({
   if (!draft) return <Loading label="Loading the rule" />;
 
   const patch = (p: Partial<RuleDraft>) => setDraft((d) => ({ ...d!, ...p }));
-  const creating = !ruleId;
+  // After a first save with warnings the editor stays open: later saves update the rule just created.
+  const currentId = ruleId ?? savedWithWarnings?.id;
+  const creating = !currentId;
 
   function buildForDryRun() {
     const { definition, errors: local } = definitionFromDraft(draft!);
@@ -85,8 +92,16 @@ export function RuleEditor({
     if (Object.keys(local).length) return;
     setSaving(true);
     try {
-      const saved = creating ? await api.createRule(definition) : await api.updateRule(ruleId!, definition);
-      onSaved(saved);
+      const saved = creating ? await api.createRule(definition) : await api.updateRule(currentId!, definition);
+      // "Field names were not checked" (Jira not reachable, or local development) says nothing about this rule's
+      // content: it does not hold the editor open.
+      if (saved?.warnings?.some((w) => w.code !== 'fields_not_checked')) {
+        setSavedWithWarnings(saved);
+        setRule(saved);
+        setWarnings({ list: saved.warnings, after: 'save' });
+      } else {
+        onSaved(saved);
+      }
     } catch (err) {
       if (err instanceof ApiError && Object.keys(err.fieldErrors).length) setErrors(err.fieldErrors);
       else setFailure(err);
@@ -95,7 +110,25 @@ export function RuleEditor({
     }
   }
 
+  async function check() {
+    const { definition, errors: local } = definitionFromDraft(draft!);
+    setErrors(local);
+    setFailure(undefined);
+    if (Object.keys(local).length) return;
+    setChecking(true);
+    try {
+      const result = await api.validateRule(definition);
+      setWarnings({ list: result?.warnings ?? [], after: 'check' });
+    } catch (err) {
+      if (err instanceof ApiError && Object.keys(err.fieldErrors).length) setErrors(err.fieldErrors);
+      else setFailure(err);
+    } finally {
+      setChecking(false);
+    }
+  }
+
   const count = Object.values(errors).reduce((n, m) => n + m.length, 0);
+  const warningList = warnings?.list;
   return (
     <form onSubmit={save} aria-label={creating ? 'New rule' : `Rule ${draft.name}`} style={stack('space.300')} noValidate>
       <div style={{ ...row('space.100'), justifyContent: 'space-between' }}>
@@ -109,7 +142,7 @@ export function RuleEditor({
               {creating ? 'Create rule' : 'Save rule'}
             </Button>
           )}
-          <Button appearance="subtle" onClick={onCancel}>
+          <Button appearance="subtle" onClick={savedWithWarnings ? () => onSaved(savedWithWarnings) : onCancel}>
             {readOnly ? 'Back' : 'Cancel'}
           </Button>
         </div>
@@ -134,6 +167,28 @@ export function RuleEditor({
       )}
       <ErrorBanner error={failure} title="The rule was not saved" />
       <ErrorSummary errors={errors} title={`${count} ${count === 1 ? 'problem' : 'problems'} to fix`} />
+      {warnings && (
+        <div role="status" data-testid="warnings-summary">
+          <SectionMessage
+            appearance={warnings.list.length ? 'warning' : 'success'}
+            title={
+              warnings.list.length === 0
+                ? 'No problems found'
+                : `${warnings.after === 'save' ? `Saved version ${savedWithWarnings?.version ?? ''}, with` : 'The rule is valid, with'} ${warnings.list.length} ${warnings.list.length === 1 ? 'warning' : 'warnings'}`
+            }
+            actions={
+              savedWithWarnings && warnings.after === 'save' ? <SectionMessageAction onClick={() => onSaved(savedWithWarnings)}>Done: back to the rules</SectionMessageAction> : undefined
+            }
+          >
+            <p style={{ margin: 0 }}>
+              {warnings.list.length === 0
+                ? 'Every field, step and value the rule reads exists.'
+                : 'Warnings do not stop the rule from being saved or running; each is shown beside its part of the rule below.'}
+            </p>
+          </SectionMessage>
+        </div>
+      )}
+      <RuleWarnings warnings={warningList} section="rule" />
 
       <Section title="Basics">
         <div style={{ display: 'grid', gridTemplateColumns: '1fr auto', gap: token('space.200'), alignItems: 'end' }}>
@@ -147,6 +202,7 @@ export function RuleEditor({
 
       <Section title="Trigger">
         <TriggerEditor draft={draft} onChange={patch} webhooks={webhooks} errors={errors} readOnly={readOnly} />
+        <RuleWarnings warnings={warningList} section="trigger" />
       </Section>
 
       <Section title="Conditions">
@@ -158,6 +214,7 @@ export function RuleEditor({
         <SmartScope.Provider value={smartGroups([], fields)}>
           <ConditionBuilder value={draft.conditions} onChange={(conditions) => patch({ conditions })} errors={errors} readOnly={readOnly} />
         </SmartScope.Provider>
+        <RuleWarnings warnings={warningList} section="conditions" />
       </Section>
 
       <Section title="Steps">
@@ -166,6 +223,7 @@ export function RuleEditor({
             {m}
           </span>
         ))}
+        <RuleWarnings warnings={warningList} section="steps" />
         <StepsEditor steps={draft.steps} onChange={(steps) => patch({ steps })} connections={connections} errors={errors} readOnly={readOnly} fields={fields} />
       </Section>
 
@@ -178,7 +236,10 @@ export function RuleEditor({
           <Button appearance="primary" type="submit" isLoading={saving}>
             {creating ? 'Create rule' : 'Save rule'}
           </Button>
-          <Button appearance="subtle" onClick={onCancel}>
+          <Button onClick={check} isLoading={checking}>
+            Check for problems
+          </Button>
+          <Button appearance="subtle" onClick={savedWithWarnings ? () => onSaved(savedWithWarnings) : onCancel}>
             Cancel
           </Button>
         </div>

@@ -4,6 +4,7 @@ import DynamicTable from '@atlaskit/dynamic-table';
 import { token } from '@atlaskit/tokens';
 import { api, type Rule, type RuleVersion } from '../api';
 import { canonicalJson, changeText, lineDiff, structuralDiff } from '../lib/diff';
+import { useDisplayNames } from '../lib/displayNames';
 import { ConfirmDialog, EmptyState, ErrorBanner, formatTime, Loading, row, SelectField, stack, useLoad } from './common';
 
 export function VersionDiff({ before, after }: { before: RuleVersion; after: RuleVersion }) {
@@ -80,6 +81,7 @@ export function VersionHistory({
 }) {
   const versions = useLoad(() => api.listVersions(ruleId), [ruleId]);
   const sorted = useMemo(() => [...(versions.data ?? [])].sort((a, b) => b.version - a.version), [versions.data]);
+  const names = useDisplayNames(sorted.map((v) => v.createdBy));
   const [left, setLeft] = useState<number>();
   const [right, setRight] = useState<number>();
   const [pair, setPair] = useState<{ before?: RuleVersion; after?: RuleVersion; error?: unknown; loading: boolean }>({ loading: false });
@@ -153,7 +155,7 @@ export function VersionHistory({
               cells: [
                 { key: 'version', content: `${v.version}${v.version === currentVersion ? ' (current)' : ''}` },
                 { key: 'created', content: formatTime(v.createdAt) },
-                { key: 'author', content: v.createdByName || v.createdBy || '—' },
+                { key: 'author', content: authorLabel(v.createdBy, v.createdByName || names[v.createdBy ?? '']) },
                 {
                   key: 'actions',
                   content:
@@ -196,4 +198,9 @@ export function VersionHistory({
       </ConfirmDialog>
     </div>
   );
+}
+
+/** A version's author: the display name Jira gives the signed-in user, else the account id (Jira unreachable, or outside Jira). */
+export function authorLabel(accountId?: string | null, displayName?: string | null): string {
+  return displayName || accountId || '—';
 }

@@ -11,6 +11,9 @@
 //   GET /rest/api/3/issue/{key}/transitions               → { transitions: [{ id, name, to: { id, name } }] }
 //   GET /rest/api/3/field                                 → [{ id, key, name, custom, schema: { type, items?, custom? } }]
 //   GET /rest/api/3/user/search?query=                    → [{ accountId, displayName, accountType, active }]
+//   GET /rest/api/3/user?accountId=                       → { accountId, displayName, accountType, active }
+//     (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-users/#api-rest-api-3-user-get;
+//     both user calls need the read:jira-user scope, see manifest.yml)
 //   GET /rest/api/3/issueLinkType                         → { issueLinkTypes: [{ id, name, inward, outward, self }] }
 //     (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-link-types/)
 import * as bridge from '@forge/bridge';
@@ -103,6 +106,11 @@ export const jira = {
       .filter((t) => typeof t?.name === 'string' && t.name !== '')
       .map((t) => ({ value: t.name, label: t.name, detail: t.outward || t.inward ? `outward “${t.outward ?? ''}”, inward “${t.inward ?? ''}”` : undefined }))
       .sort((a, b) => a.label.localeCompare(b.label));
+  },
+  /** The user's display name as the signed-in user may see it; Jira hides what profile privacy settings hide. */
+  async user(accountId: string): Promise<{ accountId: string; displayName?: string }> {
+    const u = await get<{ accountId?: string; displayName?: string }>(`/rest/api/3/user?accountId=${enc(accountId)}`);
+    return { accountId, displayName: typeof u?.displayName === 'string' && u.displayName ? u.displayName : undefined };
   },
   async users(queryText: string): Promise<JiraOption[]> {
     const list = arr<{ accountId: string; displayName?: string; accountType?: string; active?: boolean }>(

@@ -19,6 +19,9 @@ public sealed class ScopePath
 
     public string Text { get; }
 
+    /// <summary>Names (string) and indexes (int), in order; for the save-time warnings.</summary>
+    public IReadOnlyList<object> Segments => _segments;
+
     public static ScopePath? Parse(string text, out string? error)
     {
         error = null;

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BluBees.Api.Permissions;
+using BluBees.Engine.Json;
+using BluBees.Engine.Tenancy;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Api.JiraUser;
+
+/// <summary>How a read from Jira as the calling user went.</summary>
+public enum JiraReadStatus
+{
+    Ok,
+
+    /// <summary>Jira answered 404: the thing does not exist, or the user may not see it (Jira does not say which).</summary>
+    NotFound,
+
+    /// <summary>Jira refused the user token (401/403), or the request carried none.</summary>
+    Refused,
+
+    /// <summary>No answer in time, 429/5xx, an unreadable or oversized body, or no usable Jira address.</summary>
+    Unavailable,
+}
+
+public sealed record JiraRead(JiraReadStatus Status, JsonNode? Body);
+
+/// <summary>
+/// Reads from the tenant's Jira with the calling user's own token (<c>x-forge-oauth-user</c>), so Jira applies that
+/// user's permissions (https://developer.atlassian.com/platform/forge/remote/essentials/). Same address rules as the
+/// permission checks (the verified token's https <c>apiBaseUrl</c>, or <c>Jira:ApiBaseUrlOverride</c> in tests), same
+/// timeout (<c>Jira:TimeoutSeconds</c>), no redirects. Answers are read up to <see cref="MaxBodyBytes"/> and never
+/// logged; the token is never logged, stored or echoed.
+/// </summary>
+public sealed partial class JiraUserClient(IHttpClientFactory factory, IOptions<JiraOptions> options, ILogger<JiraUserClient> logger)
+{
+    public const string HttpClientName = "jira-user";
+
+    /// <summary>Well above a real issue or field list; Forge's invokeRemote answers carry at most 5 MB anyway.</summary>
+    public const int MaxBodyBytes = 2 * 1024 * 1024;
+
+    public async Task<JiraRead> GetAsync(TenantContext tenant, string? userToken, string pathAndQuery, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(userToken))
+        {
+            return new JiraRead(JiraReadStatus.Refused, null);
+        }
+
+        if (BaseUrl(tenant) is not { } baseUrl)
+        {
+            return new JiraRead(JiraReadStatus.Unavailable, null);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUrl + pathAndQuery));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", userToken);
+        request.Headers.Accept.ParseAdd("application/json");
+        var client = factory.CreateClient(HttpClientName);
+        try
+        {
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            var code = (int)response.StatusCode;
+            LogRead(logger, pathAndQuery.Split('?')[0].Split('/').Take(5).Aggregate((a, b) => a + "/" + b), code);
+            var status = code switch
+            {
+                >= 200 and < 300 => JiraReadStatus.Ok,
+                (int)HttpStatusCode.NotFound => JiraReadStatus.NotFound,
+                (int)HttpStatusCode.Unauthorized or (int)HttpStatusCode.Forbidden => JiraReadStatus.Refused,
+                _ => JiraReadStatus.Unavailable,
+            };
+            if (status != JiraReadStatus.Ok)
+            {
+                return new JiraRead(status, null);
+            }
+
+            if (response.Content.Headers.ContentLength > MaxBodyBytes)
+            {
+                return new JiraRead(JiraReadStatus.Unavailable, null);
+            }
+
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            using var limited = new MemoryStream();
+            var buffer = new byte[81920];
+            int read;
+            while ((read = await stream.ReadAsync(buffer, ct)) > 0)
+            {
+                if (limited.Length + read > MaxBodyBytes)
+                {
+                    return new JiraRead(JiraReadStatus.Unavailable, null);
+                }
+
+                limited.Write(buffer, 0, read);
+            }
+
+            return new JiraRead(JiraReadStatus.Ok, JsonNode.Parse(limited.ToArray(), JsonDefaults.NodeOptions, JsonDefaults.DocumentOptions));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            // Only the type: messages can name hosts or quote the body.
+            LogUnavailable(logger, ex.GetType().Name);
+            return new JiraRead(JiraReadStatus.Unavailable, null);
+        }
+    }
+
+    private string? BaseUrl(TenantContext tenant)
+    {
+        var configured = options.Value.ApiBaseUrlOverride;
+        var useOverride = !string.IsNullOrEmpty(configured);
+        if (!Uri.TryCreate(useOverride ? configured : tenant.ApiBaseUrl, UriKind.Absolute, out var baseUrl)
+            || !useOverride && baseUrl.Scheme != Uri.UriSchemeHttps)
+        {
+            return null; // a real apiBaseUrl is always https
+        }
+
+        return baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Jira read as the user {Path}: HTTP {StatusCode}")]
+    private static partial void LogRead(ILogger logger, string path, int statusCode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Jira read as the user failed: {ErrorType}")]
+    private static partial void LogUnavailable(ILogger logger, string errorType);
+}

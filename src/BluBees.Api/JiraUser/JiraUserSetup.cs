@@ -1,0 +1,19 @@
+using BluBees.Api.Permissions;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Api.JiraUser;
+
+/// <summary>Reads from Jira as the calling user: the field list for rule warnings, an issue for a dry run's sample event.</summary>
+public static class JiraUserSetup
+{
+    public static IServiceCollection AddJiraUserReads(this IServiceCollection services)
+    {
+        services.AddSingleton<JiraFieldCatalog>();
+        services.AddTransient<JiraUserClient>();
+        services.AddHttpClient(JiraUserClient.HttpClientName, (sp, client) =>
+                client.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<JiraOptions>>().Value.TimeoutSeconds))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+            .RedactLoggedHeaders(_ => true); // the Authorization header carries the user's token
+        return services;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+using BluBees.Engine.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BluBees.Api.Tests.Admin;
+
+/// <summary>Connection and rule names are unique per tenant (trimmed, ignoring case): a 409 that names the field.</summary>
+public sealed class UniqueNamesApiTests : BackendFixture
+{
+    private static async Task AssertNameConflictAsync(HttpResponseMessage response, string what)
+    {
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        var problem = await ProblemAsync(response);
+        Assert.That(problem["errors"]!["name"]![0]!.GetValue<string>(), Does.Contain($"another {what} already has this name"));
+        Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain("Choose a different name"));
+        Assert.That(problem["conflictsWith"]!.GetValue<string>(), Does.StartWith(what == "rule" ? "rule_" : "conn_"));
+    }
+
+    [Test]
+    public async Task A_rule_name_is_unique_on_create_rename_and_restore_ignoring_case_and_spaces()
+    {
+        var tenant = Samples.NewTenant();
+        var connection = await CreateConnectionAsync(tenant);
+        await CreateRuleAsync(tenant, Samples.Rule(connection, "Notify on Done"));
+        using (var duplicate = await Backend.SendAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(connection, "  notify ON done ")))
+        {
+            await AssertNameConflictAsync(duplicate, "rule");
+        }
+
+        var other = await CreateRuleAsync(tenant, Samples.Rule(connection, "Other"));
+        var otherId = other["id"]!.GetValue<string>();
+        using (var rename = await Backend.SendAsync(HttpMethod.Put, $"/api/rules/{otherId}", tenant, Samples.Rule(connection, "NOTIFY on done")))
+        {
+            await AssertNameConflictAsync(rename, "rule");
+        }
+
+        // Saving under its own name (any case) is not a conflict; restoring a version named like another rule is.
+        await Backend.JsonAsync(HttpMethod.Put, $"/api/rules/{otherId}", tenant, Samples.Rule(connection, "OTHER"));
+        await Backend.JsonAsync(HttpMethod.Put, $"/api/rules/{otherId}", tenant, Samples.Rule(connection, "Something else"));
+        await Backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(connection, "Other"), 201);
+        using (var restore = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{otherId}/versions/1/restore", tenant))
+        {
+            await AssertNameConflictAsync(restore, "rule");
+        }
+
+        var names = (await Backend.JsonAsync(HttpMethod.Get, "/api/rules", tenant))["items"]!.AsArray().Select(r => r!["name"]!.GetValue<string>());
+        Assert.That(names, Is.EquivalentTo(new[] { "Notify on Done", "Something else", "Other" }), "nothing was saved by a refused request");
+    }
+
+    [Test]
+    public async Task A_connection_name_is_unique_on_create_and_rename()
+    {
+        var tenant = Samples.NewTenant();
+        var first = Samples.Connection(ThirdParty.Address, "s1");
+        first["name"] = "Ticketing";
+        await Backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, first, 201);
+        var second = Samples.Connection(ThirdParty.Address, "s2");
+        second["name"] = " ticketing";
+        using (var duplicate = await Backend.SendAsync(HttpMethod.Post, "/api/connections", tenant, second))
+        {
+            await AssertNameConflictAsync(duplicate, "connection");
+        }
+
+        second["name"] = "AI";
+        var id = (await Backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, second, 201))["id"]!.GetValue<string>();
+        second["name"] = "TICKETING";
+        using (var rename = await Backend.SendAsync(HttpMethod.Put, $"/api/connections/{id}", tenant, second))
+        {
+            await AssertNameConflictAsync(rename, "connection");
+        }
+
+        Assert.That((await Backend.JsonAsync(HttpMethod.Get, "/api/connections", tenant))["items"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()),
+            Is.EquivalentTo(new[] { "Ticketing", "AI" }));
+
+        // Another tenant may use the same name.
+        await Backend.JsonAsync(HttpMethod.Post, "/api/connections", Samples.NewTenant(), first, 201);
+    }
+
+    [Test]
+    public async Task Duplicates_stored_before_names_were_unique_still_load_save_and_rename()
+    {
+        var tenant = Samples.NewTenant();
+        var connection = await CreateConnectionAsync(tenant);
+        var a = (await CreateRuleAsync(tenant, Samples.Rule(connection, "Twin")))["id"]!.GetValue<string>();
+        var b = (await CreateRuleAsync(tenant, Samples.Rule(connection, "Twin 2")))["id"]!.GetValue<string>();
+        await RenameInStoreAsync(tenant, Keys.Rule(b), "Twin");
+        await RenameInStoreAsync(tenant, Keys.RuleVersion(b, 1), "Twin", nested: "definition");
+
+        Assert.That((await Backend.JsonAsync(HttpMethod.Get, $"/api/rules/{b}", tenant))["name"]!.GetValue<string>(), Is.EqualTo("Twin"));
+        Assert.That((await Backend.JsonAsync(HttpMethod.Get, "/api/rules", tenant))["items"]!.AsArray(), Has.Count.EqualTo(2));
+        var kept = await Backend.JsonAsync(HttpMethod.Put, $"/api/rules/{b}", tenant, Samples.Rule(connection, "Twin"));
+        Assert.That(kept["version"]!.GetValue<int>(), Is.EqualTo(2), "a stored duplicate can still be saved under its name");
+        var renamed = await Backend.JsonAsync(HttpMethod.Put, $"/api/rules/{b}", tenant, Samples.Rule(connection, "Twin renamed"));
+        Assert.That(renamed["name"]!.GetValue<string>(), Is.EqualTo("Twin renamed"));
+        Assert.That((await Backend.JsonAsync(HttpMethod.Get, $"/api/rules/{a}", tenant))["name"]!.GetValue<string>(), Is.EqualTo("Twin"));
+    }
+
+    private async Task RenameInStoreAsync(string tenant, string sortKey, string name, string? nested = null)
+    {
+        var store = Backend.Services.GetRequiredService<IStore>();
+        var item = (await store.GetAsync(Keys.Tenant(tenant), sortKey, default))!;
+        var data = JsonNode.Parse(item.Data)!.AsObject();
+        (nested is null ? data : data[nested]!.AsObject())["name"] = name;
+        await store.PutAsync(item with { Data = data.ToJsonString() }, default);
+    }
+}

@@ -1,0 +1,144 @@
+using System.Text.Json.Nodes;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Rules.Warnings;
+using BluBees.Engine.Templates;
+using NUnit.Framework;
+
+namespace BluBees.Engine.Tests.Rules.Warnings;
+
+/// <summary>Save-time warnings: paths that read nothing, triggers on fields Jira lacks, steps read before they run.</summary>
+public sealed class RuleAnalyzerTests
+{
+    private static readonly JiraFieldSet Fields = new([("summary", "Summary"), ("status", "Status"), ("labels", "Labels"), ("customfield_10016", "Story Points")]);
+
+    private static RuleDefinition Rule(IReadOnlyList<StepDefinition> steps, ConditionNode? conditions = null, string? fieldChanged = null) => new()
+    {
+        Name = "Rule",
+        Trigger = new TriggerDefinition
+        {
+            Type = "event",
+            Events = ["avi:jira:updated:issue"],
+            FieldChanged = fieldChanged is null ? null : new FieldChangeDefinition { Field = fieldChanged },
+        },
+        Conditions = conditions,
+        Steps = steps,
+    };
+
+    private static StepDefinition Http(string id, JsonNode? body = null, string path = "/x") => new() { Id = id, Type = "http", Connection = "conn_1", Method = "POST", Path = path, Body = body };
+
+    private static IReadOnlyList<RuleWarning> Analyze(RuleDefinition rule, bool jiraAnswered = true) => RuleAnalyzer.Analyze(rule, jiraAnswered ? Fields : null, TemplateLimits.Default);
+
+    [Test]
+    public void A_mistyped_root_is_an_unknown_scope_root_at_the_field_that_holds_it()
+    {
+        var warnings = Analyze(Rule([Http("a", new JsonObject { ["key"] = "{{ isue.fields.summary }}" })]));
+        Assert.That(warnings, Has.Count.EqualTo(1));
+        Assert.That(warnings[0].Path, Is.EqualTo("steps[0].body.key"));
+        Assert.That(warnings[0].Code, Is.EqualTo(RuleWarningCodes.UnknownScopeRoot));
+        Assert.That(warnings[0].Message, Does.Contain("'isue'").And.Contain("Did you mean 'issue'?"));
+    }
+
+    [Test]
+    public void A_field_Jira_does_not_have_is_an_unknown_field_with_a_suggestion()
+    {
+        var warnings = Analyze(Rule([Http("a", path: "/t/{{ issue.fields.sumary }}")]));
+        Assert.That(warnings.Select(w => (w.Path, w.Code)), Is.EqualTo(new[] { ("steps[0].path", RuleWarningCodes.UnknownField) }));
+        Assert.That(warnings[0].Message, Does.Contain("'sumary'").And.Contain("Did you mean 'summary'?"));
+    }
+
+    [Test]
+    public void Known_fields_custom_fields_and_documented_roots_give_no_warning()
+    {
+        var rule = Rule(
+            [Http("a", new JsonObject { ["k"] = "{{ issue.key }} {{ issue.fields.customfield_10016 }} {{ changelog.items[0].toString }} {{ event.type }} {{ comment.bodyText }} {{ user.accountId }}" }),
+             Http("b", new JsonObject { ["prev"] = "{{ steps.a.status }}" })],
+            new ConditionNode { All = [new ConditionNode { Field = "issue.fields.labels", Op = "contains", Value = "x" }] },
+            fieldChanged: "Story Points");
+        Assert.That(Analyze(rule), Is.Empty);
+    }
+
+    [Test]
+    public void A_trigger_on_a_field_Jira_does_not_have_is_named_at_the_trigger()
+    {
+        var warnings = Analyze(Rule([Http("a")], fieldChanged: "stauts"));
+        Assert.That(warnings.Select(w => (w.Path, w.Code)), Is.EqualTo(new[] { ("trigger.fieldChanged.field", RuleWarningCodes.UnknownField) }));
+        Assert.That(warnings[0].Message, Does.Contain("'stauts'").And.Contain("Did you mean 'status'?"));
+    }
+
+    [Test]
+    public void Condition_fields_are_checked_and_steps_are_never_run_before_conditions()
+    {
+        var rule = Rule(
+            [Http("a")],
+            new ConditionNode
+            {
+                Any =
+                [
+                    new ConditionNode { Field = "issue.fields.sumary", Op = "isEmpty" },
+                    new ConditionNode { Field = "steps.a.status", Op = "equals", Value = 200 },
+                    new ConditionNode { Field = "stauts", Op = "changed" },
+                ],
+            });
+        var warnings = Analyze(rule);
+        Assert.That(warnings.Select(w => (w.Path, w.Code)), Is.EquivalentTo(new[]
+        {
+            ("conditions.any[0].field", RuleWarningCodes.UnknownField),
+            ("conditions.any[1].field", RuleWarningCodes.StepNotYetRun),
+            ("conditions.any[2].field", RuleWarningCodes.UnknownField),
+        }));
+    }
+
+    [Test]
+    public void A_later_step_the_step_itself_and_an_unknown_step_are_each_named()
+    {
+        var rule = Rule(
+        [
+            Http("first", new JsonObject { ["later"] = "{{ steps.second.body.id }}", ["self"] = "{{ steps.first.status }}" }),
+            Http("second", new JsonObject { ["typo"] = "{{ steps.frist.status }}", ["ok"] = "{{ steps.first.body }}" }),
+        ]);
+        var warnings = Analyze(rule);
+        Assert.That(warnings.Select(w => (w.Path, w.Code)), Is.EquivalentTo(new[]
+        {
+            ("steps[0].body.later", RuleWarningCodes.StepNotYetRun),
+            ("steps[0].body.self", RuleWarningCodes.StepNotYetRun),
+            ("steps[1].body.typo", RuleWarningCodes.UnknownStep),
+        }));
+        Assert.That(warnings.Single(w => w.Code == RuleWarningCodes.UnknownStep).Message, Does.Contain("Did you mean 'first'?"));
+    }
+
+    [Test]
+    public void Every_templated_property_of_every_kind_is_read_not_only_http_bodies()
+    {
+        var rule = Rule(
+        [
+            new StepDefinition { Id = "c", Type = "jira.comment", Body = "{{ isue.key }}", Issue = "{{ issue.fields.parnet.key }}" },
+            new StepDefinition { Id = "e", Type = "jira.edit", Fields = new JsonObject { ["labels"] = new JsonArray("{{ steps.ai.text }}") } },
+            new StepDefinition { Id = "ai", Type = "ai.chat", Connection = "conn_1", Model = "{{ not.a.template.field }}", Prompt = "{{ issue.summary }}" },
+        ]);
+        var warnings = Analyze(rule);
+        Assert.That(warnings.Select(w => w.Path), Is.EquivalentTo(new[] { "steps[0].body", "steps[0].issue", "steps[1].fields.labels[0]", "steps[2].prompt" }));
+        Assert.That(warnings.Single(w => w.Path == "steps[2].prompt").Message, Does.Contain("issue.fields.summary"), "points at where issue fields live");
+    }
+
+    [Test]
+    public void Without_Jira_field_list_fields_are_not_checked_and_one_warning_says_so()
+    {
+        var warnings = Analyze(Rule([Http("a", path: "/{{ issue.fields.sumary }}/{{ isue.key }}")], fieldChanged: "stauts"), jiraAnswered: false);
+        Assert.That(warnings.Select(w => w.Code), Is.EquivalentTo(new[] { RuleWarningCodes.FieldsNotChecked, RuleWarningCodes.UnknownScopeRoot }));
+        Assert.That(warnings.Single(w => w.Code == RuleWarningCodes.FieldsNotChecked).Message, Does.Contain("not checked"));
+    }
+
+    [Test]
+    public void Literal_text_and_template_syntax_errors_give_no_warning()
+    {
+        Assert.That(Analyze(Rule([Http("a", new JsonObject { ["plain"] = "isue.fields.summary", ["n"] = 3, ["bad"] = "{{ issue.key | nosuchfilter }}" })])), Is.Empty,
+            "plain text reads nothing, and syntax errors are the validator's to report");
+    }
+
+    [Test]
+    public void Steps_are_enumerated_in_execution_order_with_their_paths()
+    {
+        var visits = StepOrder.InExecutionOrder([Http("a"), Http("b")]).ToList();
+        Assert.That(visits.Select(v => (v.Step.Id, v.Path)), Is.EqualTo(new[] { ((string?)"a", "steps[0]"), ("b", "steps[1]") }));
+    }
+}
