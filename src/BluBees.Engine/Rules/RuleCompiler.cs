@@ -27,10 +27,11 @@ public static class RuleCompiler
             errors.Add("name", $"may be at most {RuleLimits.MaxNameLength} characters");
         }
 
+        using var fieldNames = FieldNameUse.Observe();
         var trigger = TriggerCompiler.Compile(definition.Trigger, errors);
         var conditions = ConditionCompiler.Compile(definition.Conditions, "conditions", errors);
         var steps = CompileSteps(definition.Steps, connections, egress, limits, errors);
-        return errors.IsEmpty ? new CompiledRule(id, version, definition.Name!.Trim(), trigger!, conditions, steps) : null;
+        return errors.IsEmpty ? new CompiledRule(id, version, definition.Name!.Trim(), trigger!, conditions, steps) { UsesFieldNames = fieldNames.UsesFieldNames } : null;
     }
 
     private static List<ICompiledStep> CompileSteps(
