@@ -175,7 +175,7 @@ public sealed partial class RunProcessor(
         }
 
         var scope = EventScope.Create(evt, sourceName);
-        using var fieldNames = rule.UsesFieldNames ? await fieldCatalog.ActivateAsync(message.Tenant, message.SystemToken, ct) : null;
+        using var fieldNames = rule.UsesFieldNames ? (await fieldCatalog.GetAsync(message.Tenant, message.SystemToken, ct))?.Activate() : null;
         var run = new StepRun(message.Tenant, message.SystemToken, scope) { Trace = JiraTrace.New(rule.Id), EventKey = message.DedupKey ?? message.Id, RuleId = rule.Id };
         var budget = budgets.NewRun(); // every render and condition of this run charges it (RunBudget.Current)
         using var activeBudget = budget.Activate();

@@ -47,15 +47,15 @@ public sealed partial class JiraFieldCatalog
         this.logger = logger;
     }
 
-    /// <summary>Loads (or reuses) the tenant's field names and makes them the run's <see cref="JiraFieldNames.Current"/>; dispose at the run's end.</summary>
-    public async Task<IDisposable?> ActivateAsync(TenantContext tenant, string? systemToken, CancellationToken ct)
-        => (await GetAsync(tenant, systemToken, ct))?.Activate();
-
     /// <summary>The cached names only, never a call: the dry run sends nothing and has no system token.</summary>
     public IDisposable? ActivateCached(string tenantId)
         => _entries.TryGetValue(tenantId, out var entry) && entry.Load.IsValueCreated && entry.Load.Value.IsCompletedSuccessfully
             && entry.Fresh(time.GetUtcNow()) && entry.Load.Value.Result is { } names ? names.Activate() : null;
 
+    /// <summary>
+    /// Loads (or reuses) the tenant's field names. The caller activates them (<see cref="JiraFieldNames.Activate"/>) on
+    /// its own flow: an ambient value set inside an async method would not outlive the method.
+    /// </summary>
     public async Task<JiraFieldNames?> GetAsync(TenantContext tenant, string? systemToken, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(systemToken) || site.BaseUrl(tenant.ApiBaseUrl) is not { } baseUrl)
