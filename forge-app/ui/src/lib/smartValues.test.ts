@@ -11,7 +11,7 @@ describe('smart-value picker: Jira Automation values', () => {
     const byName = Object.fromEntries(groups.map((g) => [g.name, g.values.map((v) => v.path)]));
     expect(byName['Dates']).toEqual(expect.arrayContaining(['now', 'now.jiraDate', 'now.plusDays(1).jiraDate', 'now.plusBusinessDays(3).jiraDate', 'issue.created.diff(now).days']));
     expect(byName['Jira Automation names']).toEqual(expect.arrayContaining(['issue.summary', 'issue.url', 'triggerIssue.key', 'initiator.displayName']));
-    expect(byName['Change (updated events)']).toEqual(expect.arrayContaining(['changelog.status.fromString', 'changelog.status.toString', 'fieldChange.toString']));
+    expect(byName['Change (updated events)']).toEqual(expect.arrayContaining(['changelog.status.fromString', 'changelog.status.toString']));
     expect(byName['Comment (comment events)']).toContain('comment.bodyText');
   });
 
@@ -31,7 +31,7 @@ describe('smart-value picker: Jira Automation values', () => {
       const root = v.path.split(/[.(]/)[0];
       expect(doc.includes(`\`${root}`) || doc.includes(`{{${root}`), v.path).toBe(true);
     }
-    for (const fn of ['plusDays', 'plusBusinessDays', 'jiraDate', 'startOfMonth', 'endOfMonth', 'diff']) {
+    for (const fn of ['plusDays', 'plusBusinessDays', 'jiraDate', 'diff']) {
       expect(doc, fn).toContain(fn);
     }
   });

@@ -40,13 +40,10 @@ export const ISSUE_VALUES: SmartValue[] = [
 /** Jira Automation's names that BluBees also understands (docs/api.md "Jira smart values"), for rules copied from Jira. */
 export const JIRA_STYLE_VALUES: SmartValue[] = [
   { path: 'issue.summary', label: 'Summary (Jira style)' },
-  { path: 'issue.status.name', label: 'Status (Jira style)' },
-  { path: 'issue.assignee.displayName', label: 'Assignee name (Jira style)' },
   { path: 'issue.url', label: 'Issue link' },
   { path: 'issue.description', label: 'Description (plain text)' },
   { path: 'triggerIssue.key', label: 'Trigger issue key' },
   { path: 'initiator.displayName', label: 'Initiator (name)' },
-  { path: 'initiator.accountId', label: 'Initiator (account id)' },
   { path: 'baseUrl', label: 'Jira site address' },
 ];
 
@@ -56,9 +53,6 @@ export const DATE_VALUES: SmartValue[] = [
   { path: 'now.jiraDate', label: 'Today (yyyy-MM-dd)' },
   { path: 'now.plusDays(1).jiraDate', label: 'Tomorrow (yyyy-MM-dd)' },
   { path: 'now.plusBusinessDays(3).jiraDate', label: 'In 3 business days' },
-  { path: 'now.startOfMonth.jiraDate', label: 'First day of this month' },
-  { path: 'now.endOfMonth.jiraDate', label: 'Last day of this month' },
-  { path: 'issue.created.jiraDate', label: 'Created (yyyy-MM-dd)' },
   { path: 'issue.created.diff(now).days', label: 'Days since created' },
 ];
 
@@ -73,7 +67,6 @@ const OTHER_GROUPS: SmartGroup[] = [
       { path: 'changelog.items[0].toString', label: 'Changed to' },
       { path: 'changelog.status.fromString', label: 'Status changed from' },
       { path: 'changelog.status.toString', label: 'Status changed to' },
-      { path: 'fieldChange.toString', label: 'First changed field: new value' },
     ],
   },
   {
