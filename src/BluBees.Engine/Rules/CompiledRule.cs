@@ -11,4 +11,8 @@ public sealed record CompiledRule(
     string Name,
     CompiledTrigger Trigger,
     ICondition? Conditions,
-    IReadOnlyList<ICompiledStep> Steps);
+    IReadOnlyList<ICompiledStep> Steps)
+{
+    /// <summary>A template may name a Jira field by its display name: the run loads the site's field list first (<see cref="Templates.FieldNameUse"/>).</summary>
+    public bool UsesFieldNames { get; init; }
+}

@@ -27,9 +27,10 @@ public static class RuleCompiler
             errors.Add("name", $"may be at most {RuleLimits.MaxNameLength} characters");
         }
 
+        using var fieldNames = FieldNameUse.Observe();
         var trigger = TriggerCompiler.Compile(definition.Trigger, errors);
         var conditions = ConditionCompiler.Compile(definition.Conditions, "conditions", errors);
         var steps = StepListCompiler.Compile(definition.Steps, connections, egress, limits, errors);
-        return errors.IsEmpty ? new CompiledRule(id, version, definition.Name!.Trim(), trigger!, conditions, steps) : null;
+        return errors.IsEmpty ? new CompiledRule(id, version, definition.Name!.Trim(), trigger!, conditions, steps) { UsesFieldNames = fieldNames.UsesFieldNames } : null;
     }
 }

@@ -5,6 +5,7 @@ using BluBees.Engine.Rules;
 using BluBees.Engine.Rules.Conditions;
 using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Steps;
+using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Templates;
 
 namespace BluBees.Engine.Runs;
@@ -38,7 +39,7 @@ public sealed record DryRunError(string? Path, string Category, string Message);
 /// Evaluates a rule against a sample event and builds the exact requests it would send, without sending
 /// anything and without decrypting any secret (the mask stands in for it).
 /// </summary>
-public sealed class DryRunner(IEnumerable<IStepExecutor> executors, TemplateBudgets budgets)
+public sealed class DryRunner(IEnumerable<IStepExecutor> executors, TemplateBudgets budgets, JiraFieldCatalog fieldCatalog)
 {
     private readonly FrozenDictionary<string, IStepExecutor> _executors = executors.ToFrozenDictionary(e => e.Kind, StringComparer.Ordinal);
 
@@ -58,6 +59,7 @@ public sealed class DryRunner(IEnumerable<IStepExecutor> executors, TemplateBudg
         var trace = new List<ConditionOutcome>();
         var conditionsPassed = true;
         using var budget = budgets.NewRun().Activate(); // a dry run is bounded like a real run
+        using var fieldNames = rule.UsesFieldNames ? fieldCatalog.ActivateCached(tenantId) : null; // cached names only: a dry run calls nothing
         try
         {
             conditionsPassed = rule.Conditions?.Evaluate(scope, trace) ?? true;

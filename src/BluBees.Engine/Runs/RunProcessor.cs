@@ -23,7 +23,7 @@ namespace BluBees.Engine.Runs;
 /// </summary>
 public sealed partial class RunProcessor(
     RuleService rules, IEnumerable<IStepExecutor> executors, RunStore runs, LoopGuard loops, BluBeesMetrics metrics, TimeProvider time,
-    ILogger<RunProcessor> logger, TemplateBudgets budgets)
+    ILogger<RunProcessor> logger, TemplateBudgets budgets, JiraFieldCatalog fieldCatalog)
     : IRunProcessor
 {
     private const string UnknownRule = "unknown";
@@ -188,6 +188,7 @@ public sealed partial class RunProcessor(
         }
 
         var scope = EventScope.Create(evt, sourceName);
+        using var fieldNames = rule.UsesFieldNames ? (await fieldCatalog.GetAsync(message.Tenant, message.SystemToken, ct))?.Activate() : null;
         var run = new StepRun(message.Tenant, message.SystemToken, scope) { Trace = JiraTrace.New(rule.Id), EventKey = message.DedupKey ?? message.Id, RuleId = rule.Id };
         var budget = budgets.NewRun(); // every render and condition of this run charges it (RunBudget.Current)
         using var activeBudget = budget.Activate();

@@ -28,7 +28,7 @@ internal static class DateFilter
         return Parse(input) is { } date ? ctx.Checked(Strftime(date, format)) : input;
     }
 
-    private static DateTimeOffset? Parse(object? input)
+    internal static DateTimeOffset? Parse(object? input)
     {
         if (input is string text && long.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds))
         {

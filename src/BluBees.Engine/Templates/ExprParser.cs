@@ -156,20 +156,99 @@ internal sealed class ExprParser(string source, int start, int end, int maxDepth
         }
     }
 
-    private PathExpr ParsePath(int depth)
+    /// <summary>
+    /// A path, with Jira's smart-value forms: method calls (<c>now.plusDays(3)</c>, see <see cref="JiraMethods"/>),
+    /// property-style functions (<c>.jiraDate</c>) and field names with spaces (<c>issue.Story Points</c>).
+    /// </summary>
+    private Expr ParsePath(int depth)
     {
         var first = Next();
         var rootName = first.Kind == ExprTokenKind.Identifier ? first.Text : null;
         var rootIndex = rootName is null ? ParseIndexRest(depth) : null;
+        Expr? head = null;
         var segments = new List<PathSegment>();
+        var parent = rootName;
         while (Peek.Kind is ExprTokenKind.Dot or ExprTokenKind.LBracket)
         {
-            segments.Add(Next().Kind == ExprTokenKind.Dot
-                ? new PathSegment(Expect(ExprTokenKind.Identifier, "a property name").Text, null)
-                : new PathSegment(null, ParseIndexRest(depth)));
+            if (Next().Kind != ExprTokenKind.Dot)
+            {
+                var index = ParseIndexRest(depth);
+                if (index is LiteralExpr { Value: string key })
+                {
+                    FieldNameUse.Member(parent, key, isFunction: false);
+                }
+
+                segments.Add(new PathSegment(null, index));
+                parent = null;
+                continue;
+            }
+
+            var nameToken = Expect(ExprTokenKind.Identifier, "a property name");
+            if (Peek.Kind == ExprTokenKind.LParen)
+            {
+                var call = JiraMethods.Call(nameToken.Text, ParseCallArguments(depth), nameToken.Offset);
+                head = new MethodCallExpr(Build(head, rootName, rootIndex, segments, first.Offset), call, nameToken.Offset);
+                segments = [];
+                parent = null;
+                continue;
+            }
+
+            var name = SpacedName(nameToken);
+            var function = name == nameToken.Text ? JiraMethods.Property(name, nameToken.Offset) : null;
+            FieldNameUse.Member(parent, name, function is not null);
+            segments.Add(new PathSegment(name, null) { Function = function });
+            parent = name;
         }
 
-        return new PathExpr(rootName, rootIndex, segments, first.Offset);
+        return Build(head, rootName, rootIndex, segments, first.Offset);
+    }
+
+    private static Expr Build(Expr? head, string? rootName, Expr? rootIndex, List<PathSegment> segments, int offset) =>
+        head is null ? new PathExpr(rootName, rootIndex, segments, offset)
+        : segments.Count == 0 ? head
+        : new PathExpr(null, null, segments, offset, head);
+
+    /// <summary>
+    /// Jira names fields by their display name, spaces included (<c>issue.Story Points</c>): words separated by
+    /// plain spaces after a dot join into one name. Words that continue a tag (<c>and</c>, <c>or</c>, <c>contains</c>,
+    /// <c>reversed</c>, an option before a colon) end the name. Before this, a second word was a syntax error.
+    /// </summary>
+    private string SpacedName(ExprToken word)
+    {
+        var name = word.Text;
+        var end = word.Offset + word.Text.Length;
+        while (Peek.Kind == ExprTokenKind.Identifier && _tokens[_pos + 1].Kind != ExprTokenKind.Colon
+            && Peek.Text is not ("and" or "or" or "contains" or "reversed" or "in")
+            && Peek.Offset > end && source.AsSpan(end, Peek.Offset - end).TrimStart(' ').IsEmpty)
+        {
+            var next = Next();
+            name += new string(' ', next.Offset - end) + next.Text;
+            end = next.Offset + next.Text.Length;
+        }
+
+        return name;
+    }
+
+    /// <summary><c>(a, b)</c> after a method name; arguments are values (paths, literals, nested calls), not filters.</summary>
+    private List<Expr> ParseCallArguments(int depth)
+    {
+        Expect(ExprTokenKind.LParen, "'('");
+        var args = new List<Expr>();
+        if (Peek.Kind == ExprTokenKind.RParen)
+        {
+            Next();
+            return args;
+        }
+
+        args.Add(ParsePrimary(depth + 1));
+        while (Peek.Kind == ExprTokenKind.Comma)
+        {
+            Next();
+            args.Add(ParsePrimary(depth + 1));
+        }
+
+        Expect(ExprTokenKind.RParen, "')' or ','");
+        return args;
     }
 
     private Expr ParseIndexRest(int depth)

@@ -7,6 +7,9 @@ internal sealed class FilterArgs(string filter, object?[] positional, IReadOnlyD
 {
     public static IReadOnlyDictionary<string, object?> NoOptions { get; } = new Dictionary<string, object?>();
 
+    /// <summary>No keyword arguments, for calls built from Jira's method syntax.</summary>
+    internal static IReadOnlyDictionary<string, Expr> NoOptionExprs { get; } = new Dictionary<string, Expr>();
+
     public int Count => positional.Length;
 
     public object? this[int index] => index < positional.Length ? positional[index] : null;

@@ -10,6 +10,8 @@ internal static class Filters
             .Concat(MathFilters.All)
             .Concat(ArrayFilters.All)
             .Concat(EncodingFilters.All)
+            .Concat(DateMathFilters.All)
+            .Concat(SmartTextFilters.All)
             .Append(DateFilter.Definition)
             .Append(new FilterDef("default", 1, 1, Default) { Options = ["allow_false"] })
             .ToFrozenDictionary(f => f.Name, StringComparer.Ordinal);

@@ -2,11 +2,32 @@ using System.Text.Json.Nodes;
 
 namespace BluBees.Engine.Templates;
 
-/// <summary>One step of a path: <c>.name</c> or <c>[expr]</c>.</summary>
-internal sealed record PathSegment(string? Name, Expr? Index);
+/// <summary>
+/// One step of a path: <c>.name</c> or <c>[expr]</c>. A <see cref="Function"/> is a Jira property-style function
+/// (<c>.jiraDate</c>): it applies unless the value is an object with a member of that name (or <c>forloop</c>).
+/// </summary>
+internal sealed record PathSegment(string? Name, Expr? Index)
+{
+    public FilterCall? Function { get; init; }
 
-/// <summary>A variable path such as <c>issue.fields.labels[0]</c> or <c>["odd key"].x</c>.</summary>
-internal sealed class PathExpr(string? rootName, Expr? rootIndex, IReadOnlyList<PathSegment> segments, int offset) : Expr(offset)
+    public object? Apply(object? current, RenderContext ctx)
+    {
+        if (Name is null)
+        {
+            return Values.Index(current, Index!.Evaluate(ctx), ctx);
+        }
+
+        return Function is null || current is ForLoopState || (current is JsonObject obj && obj.ContainsKey(Name))
+            ? Values.Member(current, Name, ctx)
+            : Function.Invoke(ctx, current);
+    }
+}
+
+/// <summary>
+/// A variable path such as <c>issue.fields.labels[0]</c> or <c>["odd key"].x</c>, or the members read from the result
+/// of a method call (<c>a.diff(b).days</c>: <paramref name="rootValue"/>).
+/// </summary>
+internal sealed class PathExpr(string? rootName, Expr? rootIndex, IReadOnlyList<PathSegment> segments, int offset, Expr? rootValue = null) : Expr(offset)
 {
     internal string? RootName => rootName;
 
@@ -19,7 +40,7 @@ internal sealed class PathExpr(string? rootName, Expr? rootIndex, IReadOnlyList<
         var current = Root(ctx);
         foreach (var segment in segments)
         {
-            current = segment.Name is { } name ? Values.Member(current, name, ctx) : Values.Index(current, segment.Index!.Evaluate(ctx), ctx);
+            current = segment.Apply(current, ctx);
         }
 
         return current;
@@ -36,11 +57,15 @@ internal sealed class PathExpr(string? rootName, Expr? rootIndex, IReadOnlyList<
         var current = Root(ctx);
         for (var i = 0; i < segments.Count - 1; i++)
         {
-            var segment = segments[i];
-            current = segment.Name is { } name ? Values.Member(current, name, ctx) : Values.Index(current, segment.Index!.Evaluate(ctx), ctx);
+            current = segments[i].Apply(current, ctx);
         }
 
         var last = segments[^1];
+        if (last.Function is not null)
+        {
+            return last.Apply(current, ctx);
+        }
+
         var key = last.Name ?? last.Index!.Evaluate(ctx);
         return (current, key) switch
         {
@@ -50,6 +75,7 @@ internal sealed class PathExpr(string? rootName, Expr? rootIndex, IReadOnlyList<
         };
     }
 
-    private object? Root(RenderContext ctx) => rootName is not null ? ctx.Lookup(rootName)
+    private object? Root(RenderContext ctx) => rootValue is not null ? rootValue.Evaluate(ctx)
+        : rootName is not null ? ctx.Lookup(rootName)
         : Values.ScalarText(rootIndex!.Evaluate(ctx)) is { } name ? ctx.Lookup(name) : null;
 }

@@ -25,6 +25,12 @@ internal sealed class RenderContext(JsonObject globals, TemplateLimits limits, R
 
     public TemplateLimits Limits { get; } = limits;
 
+    /// <summary>The run's budget (null outside a run); its <see cref="RunBudget.StartedAt"/> is <c>{{now}}</c>.</summary>
+    public RunBudget? Budget => budget;
+
+    /// <summary>The run's field display names (null when none were loaded): <c>issue.Story Points</c>.</summary>
+    public JiraFieldNames? FieldNames { get; } = JiraFieldNames.Current;
+
     public int MaxChars => Math.Max(0, Limits.MaxOutputChars);
 
     /// <summary>Work units charged so far (steps plus scanned characters in <see cref="TemplateLimits.ScanCharsPerStep"/> units).</summary>
@@ -174,7 +180,7 @@ internal sealed class RenderContext(JsonObject globals, TemplateLimits limits, R
 
         if (!globals.TryGetPropertyValue(name, out var node))
         {
-            return null;
+            return SmartRoots.TryResolve(name, globals, this, raw, out var smart) ? smart : null;
         }
 
         return raw ? node : Values.FromNode(node, this);

@@ -24,6 +24,7 @@ public sealed class RunBudget
         MaxUnits = maxUnits;
         MaxTime = maxTime;
         _time = time;
+        StartedAt = time.GetUtcNow();
     }
 
     /// <summary>
@@ -33,6 +34,12 @@ public sealed class RunBudget
     public static RunBudget? Current => Ambient.Value;
 
     public long MaxUnits { get; }
+
+    /// <summary>
+    /// When the run began, on the injected clock: templates read it as <c>{{now}}</c>, so every render of one run
+    /// (and of a dry run, which has its own budget) sees the same instant.
+    /// </summary>
+    public DateTimeOffset StartedAt { get; }
 
     public TimeSpan MaxTime { get; }
 

@@ -130,7 +130,8 @@ internal static class Values
             case ForLoopState loop:
                 return loop.Get(name);
             case JsonObject obj:
-                return obj.TryGetPropertyValue(name, out var node) ? FromNode(node, ctx) : name == "size" ? (long)obj.Count : null;
+                return obj.TryGetPropertyValue(name, out var node) ? FromNode(node, ctx)
+                    : JiraShortcuts.Member(obj, name, ctx) ?? (name == "size" ? (long)obj.Count : null);
             case string s:
                 return name == "size" ? (long)s.Length : null;
         }
@@ -155,7 +156,9 @@ internal static class Values
         if (target is JsonObject obj)
         {
             var name = key is string s ? s : key is long or double ? ScalarText(key) : null;
-            return name is not null && obj.TryGetPropertyValue(name, out var node) ? FromNode(node, ctx) : null;
+            return name is null ? null
+                : obj.TryGetPropertyValue(name, out var node) ? FromNode(node, ctx)
+                : JiraShortcuts.Member(obj, name, ctx);
         }
 
         if (target is ForLoopState loop && key is string member)

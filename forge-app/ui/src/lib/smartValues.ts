@@ -1,5 +1,6 @@
 // The smart-value catalogue: what a template can read (docs/api.md "Templates": issue, changelog, comment,
-// user, project, event, steps.<id>.* of earlier steps) and the common Liquid filters.
+// user, project, event, steps.<id>.* of earlier steps, and the Jira Automation smart values of "Jira smart values":
+// now, triggerIssue, initiator, issue.url, changelog.<field>…) and the common filters, Jira's date functions included.
 import type { JiraField } from './jira';
 
 export interface SmartValue {
@@ -36,19 +37,42 @@ export const ISSUE_VALUES: SmartValue[] = [
   { path: 'issue.fields.updated', label: 'Updated (date)' },
 ];
 
+/** Jira Automation's names that BluBees also understands (docs/api.md "Jira smart values"), for rules copied from Jira. */
+export const JIRA_STYLE_VALUES: SmartValue[] = [
+  { path: 'issue.summary', label: 'Summary (Jira style)' },
+  { path: 'issue.url', label: 'Issue link' },
+  { path: 'issue.description', label: 'Description (plain text)' },
+  { path: 'triggerIssue.key', label: 'Trigger issue key' },
+  { path: 'initiator.displayName', label: 'Initiator (name)' },
+  { path: 'baseUrl', label: 'Jira site address' },
+];
+
+/** Dates: the run's start and Jira-style date arithmetic and formats. */
+export const DATE_VALUES: SmartValue[] = [
+  { path: 'now', label: 'Now (run start, UTC)' },
+  { path: 'now.jiraDate', label: 'Today (yyyy-MM-dd)' },
+  { path: 'now.plusDays(1).jiraDate', label: 'Tomorrow (yyyy-MM-dd)' },
+  { path: 'now.plusBusinessDays(3).jiraDate', label: 'In 3 business days' },
+  { path: 'issue.created.diff(now).days', label: 'Days since created' },
+];
+
 const OTHER_GROUPS: SmartGroup[] = [
+  { name: 'Dates', values: DATE_VALUES },
+  { name: 'Jira Automation names', values: JIRA_STYLE_VALUES },
   {
     name: 'Change (updated events)',
     values: [
       { path: 'changelog.items[0].field', label: 'Changed field' },
       { path: 'changelog.items[0].fromString', label: 'Changed from' },
       { path: 'changelog.items[0].toString', label: 'Changed to' },
+      { path: 'changelog.status.fromString', label: 'Status changed from' },
+      { path: 'changelog.status.toString', label: 'Status changed to' },
     ],
   },
   {
     name: 'Comment (comment events)',
     values: [
-      { path: 'comment.body', label: 'Comment text' },
+      { path: 'comment.bodyText', label: 'Comment text' },
       { path: 'comment.author.displayName', label: 'Comment author' },
     ],
   },
@@ -128,6 +152,17 @@ export const FILTERS: Filter[] = [
   { value: 'downcase', label: 'lower case', text: 'downcase' },
   { value: 'default', label: 'Default when empty', text: 'default: ""' },
   { value: 'date', label: 'Date (YYYY-MM-DD)', text: 'date: "%Y-%m-%d"' },
+  { value: 'jira_date', label: 'Jira date (yyyy-MM-dd)', text: 'jira_date' },
+  { value: 'jira_date_time', label: 'Jira date-time (for date-time fields)', text: 'jira_date_time' },
+  { value: 'format', label: 'Date as dd/MM/yyyy (Java pattern)', text: 'format: "dd/MM/yyyy"' },
+  { value: 'plus_days', label: 'Date + 1 day', text: 'plus_days: 1' },
+  { value: 'minus_days', label: 'Date − 1 day', text: 'minus_days: 1' },
+  { value: 'plus_business_days', label: 'Date + 1 business day', text: 'plus_business_days: 1' },
+  { value: 'plus_hours', label: 'Date + 1 hour', text: 'plus_hours: 1' },
+  { value: 'convert_to_time_zone', label: 'Date in a time zone', text: 'convert_to_time_zone: "Europe/Berlin"' },
+  { value: 'truncate', label: 'Shorten to 50 characters', text: 'truncate: 50' },
+  { value: 'as_number', label: 'As a number', text: 'as_number' },
+  { value: 'sum', label: 'Sum of a list', text: 'sum' },
   { value: 'json', label: 'As JSON', text: 'json' },
   { value: 'url_encode', label: 'URL-encoded', text: 'url_encode' },
   { value: 'size', label: 'Size / count', text: 'size' },

@@ -2,6 +2,8 @@ using BluBees.Engine.Runs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Steps.Jira;
 
@@ -13,6 +15,9 @@ public static class JiraStepsServiceCollectionExtensions
         services.AddOptions<JiraActionOptions>().Bind(configuration.GetSection(JiraActionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<JiraEgressHandler>();
         services.TryAddSingleton<JiraSite>();
+        services.TryAddSingleton(sp => new JiraFieldCatalog(
+            sp.GetRequiredService<JiraSite>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<JiraActionOptions>>(),
+            sp.GetRequiredService<IOptions<RunOptions>>(), sp.GetRequiredService<ILogger<JiraFieldCatalog>>()));
         services.TryAddSingleton<JiraInstallGrace>();
         services.TryAddSingleton<JiraActions>();
         services.TryAddSingleton<JiraPreview>();
