@@ -185,7 +185,7 @@ public sealed partial class EventIngestor(
     /// </summary>
     private async Task<bool> CouldRunAsync(string tenantId, JiraEvent evt, CancellationToken ct)
     {
-        foreach (var head in await rules.ListHeadsAsync(tenantId, ct))
+        foreach (var head in await rules.ListHeadsForRunAsync(tenantId, ct))
         {
             if (!head.Enabled || !string.Equals(head.TriggerType, nameof(TriggerKind.Event), StringComparison.OrdinalIgnoreCase))
             {
