@@ -66,6 +66,7 @@ if (options.Stages)
     }
 
     AnsiConsole.WriteLine($"sum of stages (HTTP step counted once): {stages.Where((s, i) => i is not (7 or 8 or 9)).Sum(s => s.MeanMs):F3} ms mean");
+    AnsiConsole.WriteLine($"process CPU per event: {BluBees.Bench.Stages.StageRunner.Totals}");
 }
 
 if (options.Micro)
