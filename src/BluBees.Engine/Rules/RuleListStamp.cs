@@ -13,7 +13,7 @@ namespace BluBees.Engine.Rules;
 /// that dies between the head write and the bump (or an operator restore that writes heads directly) is covered by
 /// <see cref="MaxAge"/>: no cached list is used longer than that. Uninstall deletes the partition, stamp included.
 /// </summary>
-internal static class RuleListStamp
+public static class RuleListStamp
 {
     public const string Sk = "RULESTAMP";
 
