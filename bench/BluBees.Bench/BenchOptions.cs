@@ -9,6 +9,8 @@ internal sealed record BenchOptions
     public bool Streaming { get; init; } = true;
     public bool Micro { get; init; } = true;
     public bool Fairness { get; init; } = true;
+    public bool Stages { get; init; }
+    public int StageEvents { get; init; } = 1_000;
     public double FairnessRate { get; init; } = 10;
     public TimeSpan FairnessSeconds { get; init; } = TimeSpan.FromSeconds(60);
     public bool Quick { get; init; }
@@ -36,6 +38,7 @@ internal sealed record BenchOptions
         TransferRepeat = 1,
         MicroJob = "quick",
         FairnessSeconds = TimeSpan.FromSeconds(20),
+        StageEvents = 300,
     };
 
     public const string Usage = """
@@ -45,6 +48,8 @@ internal sealed record BenchOptions
           --micro               run part 3 (BenchmarkDotNet micro-benchmarks)
           --fairness            run part 4 (noisy neighbour: tenant A's third party hangs; tenant B's p99)
                                 (none of the four: all of them; any: only those)
+          --stages              part 5, only when asked: one event's cost by stage (stopwatch, one at a time)
+          --stage-events N      events of part 5                                       default 1000 (quick 300)
           --quick               short run: 1000 events, workers 4, transfers 256 MiB and 1 GiB once, micro 'quick'
           --events N            events (and direct requests) per measured phase       default 5000
           --concurrency N       client concurrency (in-flight requests)                default 16
@@ -64,14 +69,15 @@ internal sealed record BenchOptions
     {
         var o = args.Contains("--quick") ? QuickDefaults(new BenchOptions()) : new BenchOptions();
         var parts = new[] { "--throughput", "--streaming", "--micro", "--fairness" };
-        var any = args.Any(parts.Contains);
-        o = o with { Throughput = !any || args.Contains("--throughput"), Streaming = !any || args.Contains("--streaming"), Micro = !any || args.Contains("--micro"), Fairness = !any || args.Contains("--fairness") };
+        var any = args.Any(parts.Contains) || args.Contains("--stages");
+        o = o with { Stages = args.Contains("--stages"), Throughput = !any || args.Contains("--throughput"), Streaming = !any || args.Contains("--streaming"), Micro = !any || args.Contains("--micro"), Fairness = !any || args.Contains("--fairness") };
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             o = args[i] switch
             {
-                "--throughput" or "--streaming" or "--micro" or "--fairness" or "--quick" => o,
+                "--throughput" or "--streaming" or "--micro" or "--fairness" or "--quick" or "--stages" => o,
+                "--stage-events" => o with { StageEvents = Positive(Next(), "--stage-events") },
                 "--fairness-rate" => o with { FairnessRate = Positive(Next(), "--fairness-rate") },
                 "--fairness-seconds" => o with { FairnessSeconds = TimeSpan.FromSeconds(Positive(Next(), "--fairness-seconds")) },
                 "--events" => o with { Events = Positive(Next(), "--events") },

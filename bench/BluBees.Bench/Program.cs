@@ -56,6 +56,19 @@ if (options.Fairness)
     fairness = await BluBees.Bench.Fairness.FairnessRunner.RunAsync(options, Progress);
 }
 
+if (options.Stages)
+{
+    var stages = await BluBees.Bench.Stages.StageRunner.RunAsync(options, Progress);
+    AnsiConsole.MarkupLine("[bold]Part 5 — one event's cost by stage (unloaded, one event at a time)[/]");
+    foreach (var stage in stages)
+    {
+        AnsiConsole.WriteLine(stage.ToString());
+    }
+
+    AnsiConsole.WriteLine($"sum of stages (HTTP step counted once): {stages.Where((s, i) => i is not (7 or 8 or 9)).Sum(s => s.MeanMs):F3} ms mean");
+    AnsiConsole.WriteLine($"process CPU per event: {BluBees.Bench.Stages.StageRunner.Totals}");
+}
+
 if (options.Micro)
 {
     micro = MicroRunner.Run(options);

@@ -60,6 +60,9 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
             counts[Kind(item.Sk)] = counts.GetValueOrDefault(Kind(item.Sk)) + 1;
         }
 
+        // Rule heads were written directly: a running backend's cached rule list must see them (BluBees.Engine.Rules.RuleListStamp).
+        await BluBees.Engine.Rules.RuleListStamp.BumpAsync(store, tenantId, ct);
+
         // The directory entry makes the tenant visible to key rotation, schedules and later backups.
         await tenants.EnsureAsync(new TenantContext(tenantId, cloudId, null), ct);
         return counts;

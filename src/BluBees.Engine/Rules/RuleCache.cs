@@ -1,14 +1,32 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace BluBees.Engine.Rules;
 
 /// <summary>
 /// Compiled rule versions, keyed by tenant + rule + version. A version never changes, so an entry never goes
-/// stale; the cache is bounded by count and idle time.
+/// stale; the cache is bounded by count and idle time. Beside them, each tenant's rule heads under the rule-list
+/// stamp they were read with (<see cref="RuleListStamp"/>), so an event needs no list query when nothing changed.
 /// </summary>
 public sealed class RuleCache : IDisposable
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 5000 });
+    private readonly ConcurrentDictionary<string, CachedRuleList> _lists = new(StringComparer.Ordinal);
+
+    public CachedRuleList? GetList(string tenantId) => _lists.TryGetValue(tenantId, out var list) ? list : null;
+
+    public void SetList(string tenantId, CachedRuleList list)
+    {
+        if (_lists.Count >= 5000)
+        {
+            _lists.Clear(); // bounded like the compiled rules; refilling costs one query per tenant
+        }
+
+        _lists[tenantId] = list;
+    }
+
+    /// <summary>Forgets a tenant's list in this process at once (its rules changed here).</summary>
+    public void RemoveList(string tenantId) => _lists.TryRemove(tenantId, out _);
 
     public CompiledRule? Get(string tenantId, string ruleId, int version)
         => _cache.TryGetValue(Key(tenantId, ruleId, version), out CompiledRule? rule) ? rule : null;
@@ -19,7 +37,11 @@ public sealed class RuleCache : IDisposable
     public int Count => _cache.Count;
 
     /// <summary>Drops every entry (uninstall of any tenant clears the whole cache; it is cheap to refill).</summary>
-    public void Clear() => _cache.Clear();
+    public void Clear()
+    {
+        _cache.Clear();
+        _lists.Clear();
+    }
 
     internal static string Key(string tenantId, string ruleId, int version) => $"{tenantId}\n{ruleId}\n{version}";
 

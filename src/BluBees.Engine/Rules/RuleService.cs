@@ -23,6 +23,24 @@ public sealed class RuleService(
         return [.. page.Items.Select(i => StoredJson.Read<RuleHead>(i.Data))];
     }
 
+    /// <summary>
+    /// The heads the event path reads (ingress filter, worker): from the cache when the tenant's rule-list stamp is
+    /// unchanged (one point read instead of a query and a parse of every head; see <see cref="RuleListStamp"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<RuleHead>> ListHeadsForRunAsync(string tenantId, CancellationToken ct)
+    {
+        var stamp = await RuleListStamp.ReadAsync(store, tenantId, ct);
+        var now = time.GetUtcNow();
+        if (cache.GetList(tenantId) is { } cached && cached.Stamp == stamp && now - cached.LoadedAt < RuleListStamp.MaxAge && now >= cached.LoadedAt)
+        {
+            return cached.Heads;
+        }
+
+        var heads = await ListHeadsAsync(tenantId, ct);
+        cache.SetList(tenantId, new CachedRuleList(stamp, heads, now));
+        return heads;
+    }
+
     public async Task<IReadOnlyList<RuleSummary>> ListAsync(string tenantId, CancellationToken ct)
     {
         var heads = await ListHeadsAsync(tenantId, ct);
@@ -131,6 +149,7 @@ public sealed class RuleService(
             return Outcome<RuleView>.Conflict("The rule was changed at the same time; reload and try again.");
         }
 
+        await ListChangedAsync(tenantId);
         var version = await GetVersionAsync(tenantId, id, head.Version, ct);
         return Outcome<RuleView>.Ok(View(head, version!));
     }
@@ -148,6 +167,7 @@ public sealed class RuleService(
         }
 
         await Runs.RunStore.DeleteTraceAsync(store, tenantId, id, ct); // its "why didn't it run?" entries go with it
+        await ListChangedAsync(tenantId);
         return true;
     }
 
@@ -217,7 +237,16 @@ public sealed class RuleService(
         }
 
         cache.Set(tenantId, compiled);
+        await ListChangedAsync(tenantId);
         return Outcome<RuleView>.Ok(View(head, record));
+    }
+
+    /// <summary>After a head changed: this process forgets the tenant's list, and the stamp tells every other one.</summary>
+    private async Task ListChangedAsync(string tenantId)
+    {
+        cache.RemoveList(tenantId);
+        // Not cancellable: the head is already written, and only the bump tells the other instances.
+        await RuleListStamp.BumpAsync(store, tenantId, CancellationToken.None);
     }
 
     private static RuleView View(RuleHead head, RuleVersionRecord version)

@@ -187,7 +187,7 @@ public sealed partial class EventIngestor(
     /// </summary>
     private async Task<bool> CouldRunAsync(string tenantId, JiraEvent evt, List<Trace.RuleTraceEntry> misses, CancellationToken ct)
     {
-        foreach (var head in await rules.ListHeadsAsync(tenantId, ct))
+        foreach (var head in await rules.ListHeadsForRunAsync(tenantId, ct))
         {
             if (!string.Equals(head.TriggerType, nameof(TriggerKind.Event), StringComparison.OrdinalIgnoreCase))
             {

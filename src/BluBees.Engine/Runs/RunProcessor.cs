@@ -63,7 +63,7 @@ public sealed partial class RunProcessor(
         IReadOnlyList<RuleHead> heads;
         try
         {
-            heads = await rules.ListHeadsAsync(message.Tenant.TenantId, ct);
+            heads = await rules.ListHeadsForRunAsync(message.Tenant.TenantId, ct);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {

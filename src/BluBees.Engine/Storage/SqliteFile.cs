@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace BluBees.Engine.Storage;
@@ -5,6 +6,36 @@ namespace BluBees.Engine.Storage;
 /// <summary>The embedded database file, as the store and the run queue open it.</summary>
 internal static class SqliteFile
 {
+    /// <summary>
+    /// The per-connection settings, the same on EVERY connection of the file (the store and the queue share one pool,
+    /// so a pooled connection opened by one is reused by the other): wait up to 5 s for the write lock;
+    /// <c>synchronous = NORMAL</c>, which in WAL mode syncs at checkpoints instead of at every commit (what a power
+    /// loss can cost is in docs/architecture.md, "Durability of the embedded store"); <c>secure_delete</c>
+    /// (see SqliteStore.Erase.cs).
+    /// </summary>
+    internal const string ConnectionPragmas = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; " + SqliteStore.SecureDeletePragma;
+
+    // Physical connections already configured. The pool hands out the same native handle again and the pragmas stay
+    // set on it, so they are run once per physical connection instead of once per Open (a prepared statement each).
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = new();
+
+    /// <summary>Opens a pooled connection of the file, configured with <see cref="ConnectionPragmas"/>.</summary>
+    public static SqliteConnection Open(string connectionString)
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        var handle = connection.Handle!;
+        if (!Configured.TryGetValue(handle, out _))
+        {
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = ConnectionPragmas;
+            pragma.ExecuteNonQuery();
+            Configured.AddOrUpdate(handle, handle);
+        }
+
+        return connection;
+    }
+
     /// <summary>
     /// Creates the file owner-only (0600) before SQLite first opens it, because SQLite gives its <c>-wal</c> and
     /// <c>-shm</c> files the main file's mode, and returns the pooled connection string both users share.

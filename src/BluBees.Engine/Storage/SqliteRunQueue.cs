@@ -19,10 +19,17 @@ public sealed record ClaimedMessage(string Id, string TenantId, string Source, s
 /// marks the marker finished and deletes the message in one transaction. The message body is the whole
 /// <see cref="RunMessage"/> encrypted with <see cref="SecretCipher"/> under the tenant's data key (record id
 /// <c>queue/sqlite/&lt;message id&gt;</c>); only the tenant id, source, rule id, times and attempts are in clear.
-/// Connections run with <c>secure_delete</c>, so a deleted message's pages are zeroed.
+/// Connections run with <c>secure_delete</c>, so a deleted message's pages are zeroed. Every write goes through one
+/// <see cref="SqliteWriter"/> (group commit: concurrent accepts, claims and finishes share a transaction).
 /// </summary>
-public sealed class SqliteRunQueue : IDedupingRunQueue
+public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
 {
+    private const string UpsertItem = """
+        INSERT INTO items (pk, sk, data, expires_at, revision) VALUES ($pk, $sk, $data, $exp, 1)
+        ON CONFLICT (pk, sk) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, revision = items.revision + 1;
+        """;
+
+    private readonly SqliteWriter _writer;
     private readonly string _connectionString;
     private readonly TimeProvider _time;
     private readonly SecretCipher _cipher;
@@ -43,6 +50,7 @@ public sealed class SqliteRunQueue : IDedupingRunQueue
         SharesStore = store is SqliteStore sqlite && string.Equals(sqlite.DatabasePath, path, StringComparison.Ordinal);
         _connectionString = SqliteFile.ConnectionString(path);
         Initialize();
+        _writer = new SqliteWriter(_connectionString);
         metrics.ObserveQueue(() => Stats().Depth, () => Stats().OldestAgeSeconds);
     }
 
@@ -58,16 +66,17 @@ public sealed class SqliteRunQueue : IDedupingRunQueue
     public async ValueTask EnqueueAsync(RunMessage message, CancellationToken ct)
     {
         var prepared = await PrepareAsync(message, ct);
-        await using var connection = Open();
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        if (await CountAsync(connection, tx, ct) >= _options.QueueCapacity)
-        {
-            throw new QueueFullException();
-        }
-
         var claim = message.DedupKey is { } key ? new DedupClaim(Keys.Tenant(message.Tenant.TenantId), Keys.Dedup(key), message.ReceivedAt + EventIngestor.DedupWindow) : null;
-        await InsertAsync(connection, tx, prepared, claim, ct);
-        await tx.CommitAsync(ct);
+        await _writer.RunAsync(w =>
+        {
+            if (Count(w) >= _options.QueueCapacity)
+            {
+                throw new QueueFullException();
+            }
+
+            Insert(w, prepared, claim);
+            return true;
+        }, ct);
         Wake();
     }
 
@@ -79,55 +88,46 @@ public sealed class SqliteRunQueue : IDedupingRunQueue
         }
 
         var prepared = await PrepareAsync(message, ct);
-        await using var connection = Open();
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        if (await ReadMarkerAsync(connection, tx, claim, ct) is { } marker)
+        var markerData = StoredJson.Write(new DedupMarker(message.ReceivedAt, DedupMarker.Queued, message.Id));
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        var outcome = await _writer.RunAsync(w =>
         {
-            if (marker.State != DedupMarker.Queued)
+            if (ReadMarker(w, claim, now) is { } marker)
             {
-                return EnqueueOutcome.AlreadyFinished;
+                if (marker.State != DedupMarker.Queued)
+                {
+                    return EnqueueOutcome.AlreadyFinished;
+                }
+
+                if (marker.MessageId is not null && Exists(w, marker.MessageId))
+                {
+                    return EnqueueOutcome.AlreadyQueued;
+                }
+
+                // Marked queued, yet the message is gone and the run never finished: queue it again.
             }
 
-            if (marker.MessageId is not null && await ExistsAsync(connection, tx, marker.MessageId, ct))
+            if (Count(w) >= _options.QueueCapacity)
             {
-                return EnqueueOutcome.AlreadyQueued;
+                return EnqueueOutcome.Full; // nothing written: no marker either, so Forge's retry is not taken for a duplicate
             }
 
-            // Marked queued, yet the message is gone and the run never finished: queue it again.
-        }
-
-        if (await CountAsync(connection, tx, ct) >= _options.QueueCapacity)
+            Put(w, claim.Pk, claim.Sk, markerData, claim.ExpiresAt.ToUnixTimeSeconds());
+            Insert(w, prepared, claim);
+            return EnqueueOutcome.Accepted;
+        }, ct);
+        if (outcome == EnqueueOutcome.Accepted)
         {
-            return EnqueueOutcome.Full; // rolled back: no marker either, so Forge's retry is not taken for a duplicate
+            Wake();
         }
 
-        await using (var put = connection.CreateCommand())
-        {
-            put.Transaction = tx;
-            put.CommandText = """
-                INSERT INTO items (pk, sk, data, expires_at, revision) VALUES ($pk, $sk, $data, $exp, 1)
-                ON CONFLICT (pk, sk) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, revision = items.revision + 1;
-                """;
-            put.Parameters.AddWithValue("$pk", claim.Pk);
-            put.Parameters.AddWithValue("$sk", claim.Sk);
-            put.Parameters.AddWithValue("$data", StoredJson.Write(new DedupMarker(message.ReceivedAt, DedupMarker.Queued, message.Id)));
-            put.Parameters.AddWithValue("$exp", claim.ExpiresAt.ToUnixTimeSeconds());
-            await put.ExecuteNonQueryAsync(ct);
-        }
-
-        await InsertAsync(connection, tx, prepared, claim, ct);
-        await tx.CommitAsync(ct);
-        Wake();
-        return EnqueueOutcome.Accepted;
+        return outcome;
     }
 
     /// <summary>On start: the previous process is gone, so every lease it held is reclaimed at once. Returns how many.</summary>
     public async Task<int> ReclaimAllAsync(CancellationToken ct)
     {
-        await using var connection = Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE run_queue SET lease_until = NULL WHERE lease_until IS NOT NULL;";
-        return await command.ExecuteNonQueryAsync(ct);
+        return await _writer.RunAsync(w => w.Command("UPDATE run_queue SET lease_until = NULL WHERE lease_until IS NOT NULL;").ExecuteNonQuery(), ct);
     }
 
     /// <summary>
@@ -139,72 +139,69 @@ public sealed class SqliteRunQueue : IDedupingRunQueue
     {
         var now = NowMs;
         var busy = JsonSerializer.Serialize(busyTenants);
-        await using var connection = Open();
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        string? tenant = null;
-        await using (var pick = connection.CreateCommand())
+        return await _writer.RunAsync(w =>
         {
-            pick.Transaction = tx;
-            pick.CommandText = """
+            var pick = w.Command("""
                 SELECT tenant FROM run_queue
                 WHERE (lease_until IS NULL OR lease_until <= $now) AND tenant NOT IN (SELECT value FROM json_each($busy))
                 GROUP BY tenant ORDER BY (tenant <= $after), tenant LIMIT 1;
-                """;
+                """);
             pick.Parameters.AddWithValue("$now", now);
             pick.Parameters.AddWithValue("$busy", busy);
             pick.Parameters.AddWithValue("$after", (object?)after ?? string.Empty);
-            tenant = await pick.ExecuteScalarAsync(ct) as string;
-        }
+            if (pick.ExecuteScalar() is not string tenant)
+            {
+                return null;
+            }
 
-        if (tenant is null)
-        {
-            return null;
-        }
-
-        await using var claim = connection.CreateCommand();
-        claim.Transaction = tx;
-        claim.CommandText = """
-            UPDATE run_queue SET lease_until = $until, attempts = attempts + 1
-            WHERE seq = (SELECT seq FROM run_queue WHERE tenant = $tenant AND (lease_until IS NULL OR lease_until <= $now) ORDER BY seq LIMIT 1)
-            RETURNING id, tenant, source, rule_id, attempts, enqueued_at, body;
-            """;
-        claim.Parameters.AddWithValue("$until", now + (long)_options.LeaseSeconds * 1000);
-        claim.Parameters.AddWithValue("$tenant", tenant);
-        claim.Parameters.AddWithValue("$now", now);
-        ClaimedMessage? claimed = null;
-        await using (var reader = await claim.ExecuteReaderAsync(ct))
-        {
-            if (await reader.ReadAsync(ct))
+            var claim = w.Command("""
+                UPDATE run_queue SET lease_until = $until, attempts = attempts + 1
+                WHERE seq = (SELECT seq FROM run_queue WHERE tenant = $tenant AND (lease_until IS NULL OR lease_until <= $now) ORDER BY seq LIMIT 1)
+                RETURNING id, tenant, source, rule_id, attempts, enqueued_at, body;
+                """);
+            claim.Parameters.AddWithValue("$until", now + (long)_options.LeaseSeconds * 1000);
+            claim.Parameters.AddWithValue("$tenant", tenant);
+            claim.Parameters.AddWithValue("$now", now);
+            using var reader = claim.ExecuteReader();
+            ClaimedMessage? claimed = null;
+            if (reader.Read())
             {
                 claimed = new ClaimedMessage(
                     reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
                     reader.GetInt32(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.GetString(6));
             }
-        }
 
-        await tx.CommitAsync(ct);
-        return claimed;
+            // RETURNING: the row is only written once the statement has been stepped to its end.
+            while (reader.Read())
+            {
+            }
+
+            return claimed;
+        }, ct);
     }
 
     /// <summary>Renews the lease of a message still running. Returns false when the message is no longer there.</summary>
     public async Task<bool> RenewAsync(string messageId, CancellationToken ct)
     {
-        await using var connection = Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE run_queue SET lease_until = $until WHERE id = $id;";
-        command.Parameters.AddWithValue("$until", NowMs + (long)_options.LeaseSeconds * 1000);
-        command.Parameters.AddWithValue("$id", messageId);
-        return await command.ExecuteNonQueryAsync(ct) == 1;
+        var until = NowMs + (long)_options.LeaseSeconds * 1000;
+        return await _writer.RunAsync(w =>
+        {
+            var command = w.Command("UPDATE run_queue SET lease_until = $until WHERE id = $id;");
+            command.Parameters.AddWithValue("$until", until);
+            command.Parameters.AddWithValue("$id", messageId);
+            return command.ExecuteNonQuery() == 1;
+        }, ct);
     }
 
     /// <summary>Gives a message back to the queue (drain: the run was stopped and runs again on the next start).</summary>
     public async Task ReleaseAsync(string messageId, CancellationToken ct)
     {
-        await using var connection = Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE run_queue SET lease_until = NULL WHERE id = $id;";
-        command.Parameters.AddWithValue("$id", messageId);
-        await command.ExecuteNonQueryAsync(ct);
+        await _writer.RunAsync(w =>
+        {
+            var command = w.Command("UPDATE run_queue SET lease_until = NULL WHERE id = $id;");
+            command.Parameters.AddWithValue("$id", messageId);
+            return command.ExecuteNonQuery();
+        }, ct);
         Wake();
     }
 
@@ -252,59 +249,43 @@ public sealed class SqliteRunQueue : IDedupingRunQueue
             }
         }
 
-        await using var connection = Open();
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        string? dedupPk = null, dedupSk = null;
-        await using (var read = connection.CreateCommand())
+        // Serialized before the write: the writer's transaction holds the file's write lock, so it does no JSON work.
+        var items = SharesStore ? [.. records.SelectMany(r => _runs.Items(claimed.TenantId, r)), .. _runs.TraceItems(claimed.TenantId, misses)] : Array.Empty<StoreItem>();
+        var finished = StoredJson.Write(new DedupMarker(claimed.EnqueuedAt, DedupMarker.Finished, claimed.Id));
+        await _writer.RunAsync(w =>
         {
-            read.Transaction = tx;
-            read.CommandText = "SELECT dedup_pk, dedup_sk FROM run_queue WHERE id = $id;";
+            var read = w.Command("SELECT dedup_pk, dedup_sk FROM run_queue WHERE id = $id;");
             read.Parameters.AddWithValue("$id", claimed.Id);
-            await using var reader = await read.ExecuteReaderAsync(ct);
-            if (await reader.ReadAsync(ct) && !reader.IsDBNull(0))
+            string? dedupPk = null, dedupSk = null;
+            using (var reader = read.ExecuteReader())
             {
-                (dedupPk, dedupSk) = (reader.GetString(0), reader.GetString(1));
-            }
-        }
-
-        if (SharesStore)
-        {
-            foreach (var item in records.SelectMany(r => _runs.Items(claimed.TenantId, r)).Concat(_runs.TraceItems(claimed.TenantId, misses)))
-            {
-                await using var put = connection.CreateCommand();
-                put.Transaction = tx;
-                put.CommandText = """
-                    INSERT INTO items (pk, sk, data, expires_at, revision) VALUES ($pk, $sk, $data, $exp, 1)
-                    ON CONFLICT (pk, sk) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, revision = items.revision + 1;
-                    """;
-                put.Parameters.AddWithValue("$pk", item.Pk);
-                put.Parameters.AddWithValue("$sk", item.Sk);
-                put.Parameters.AddWithValue("$data", item.Data);
-                put.Parameters.AddWithValue("$exp", (object?)item.ExpiresAt ?? DBNull.Value);
-                await put.ExecuteNonQueryAsync(ct);
+                if (reader.Read() && !reader.IsDBNull(0))
+                {
+                    (dedupPk, dedupSk) = (reader.GetString(0), reader.GetString(1));
+                }
             }
 
-            if (dedupPk is not null)
+            if (SharesStore)
             {
-                await using var finish = connection.CreateCommand();
-                finish.Transaction = tx;
-                finish.CommandText = "UPDATE items SET data = $data, revision = revision + 1 WHERE pk = $pk AND sk = $sk;";
-                finish.Parameters.AddWithValue("$pk", dedupPk);
-                finish.Parameters.AddWithValue("$sk", dedupSk);
-                finish.Parameters.AddWithValue("$data", StoredJson.Write(new DedupMarker(claimed.EnqueuedAt, DedupMarker.Finished, claimed.Id)));
-                await finish.ExecuteNonQueryAsync(ct);
-            }
-        }
+                foreach (var item in items)
+                {
+                    Put(w, item.Pk, item.Sk, item.Data, item.ExpiresAt);
+                }
 
-        await using (var delete = connection.CreateCommand())
-        {
-            delete.Transaction = tx;
-            delete.CommandText = "DELETE FROM run_queue WHERE id = $id;";
+                if (dedupPk is not null)
+                {
+                    var finish = w.Command("UPDATE items SET data = $data, revision = revision + 1 WHERE pk = $pk AND sk = $sk;");
+                    finish.Parameters.AddWithValue("$pk", dedupPk);
+                    finish.Parameters.AddWithValue("$sk", dedupSk);
+                    finish.Parameters.AddWithValue("$data", finished);
+                    finish.ExecuteNonQuery();
+                }
+            }
+
+            var delete = w.Command("DELETE FROM run_queue WHERE id = $id;");
             delete.Parameters.AddWithValue("$id", claimed.Id);
-            await delete.ExecuteNonQueryAsync(ct);
-        }
-
-        await tx.CommitAsync(ct);
+            return delete.ExecuteNonQuery();
+        }, ct);
         Wake();
     }
 
@@ -321,11 +302,12 @@ public sealed class SqliteRunQueue : IDedupingRunQueue
     /// <summary>Deletes a message without a run (its tenant was uninstalled: the data key is gone, nothing can run).</summary>
     public async Task DropAsync(string messageId, CancellationToken ct)
     {
-        await using var connection = Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM run_queue WHERE id = $id;";
-        command.Parameters.AddWithValue("$id", messageId);
-        await command.ExecuteNonQueryAsync(ct);
+        await _writer.RunAsync(w =>
+        {
+            var command = w.Command("DELETE FROM run_queue WHERE id = $id;");
+            command.Parameters.AddWithValue("$id", messageId);
+            return command.ExecuteNonQuery();
+        }, ct);
         Wake();
     }
 
@@ -352,14 +334,12 @@ public sealed class SqliteRunQueue : IDedupingRunQueue
         return new PreparedMessage(id, tenantId, message.Source.ToString().ToLowerInvariant(), message.RuleId, message.ReceivedAt.ToUnixTimeMilliseconds(), body);
     }
 
-    private static async Task InsertAsync(SqliteConnection connection, SqliteTransaction tx, PreparedMessage m, DedupClaim? claim, CancellationToken ct)
+    private static void Insert(SqliteWriter w, PreparedMessage m, DedupClaim? claim)
     {
-        await using var insert = connection.CreateCommand();
-        insert.Transaction = tx;
-        insert.CommandText = """
+        var insert = w.Command("""
             INSERT INTO run_queue (id, tenant, source, rule_id, enqueued_at, attempts, lease_until, dedup_pk, dedup_sk, body)
             VALUES ($id, $tenant, $source, $rule, $at, 0, NULL, $dpk, $dsk, $body);
-            """;
+            """);
         insert.Parameters.AddWithValue("$id", m.Id);
         insert.Parameters.AddWithValue("$tenant", m.TenantId);
         insert.Parameters.AddWithValue("$source", m.Source);
@@ -368,18 +348,26 @@ public sealed class SqliteRunQueue : IDedupingRunQueue
         insert.Parameters.AddWithValue("$dpk", (object?)claim?.Pk ?? DBNull.Value);
         insert.Parameters.AddWithValue("$dsk", (object?)claim?.Sk ?? DBNull.Value);
         insert.Parameters.AddWithValue("$body", m.Body);
-        await insert.ExecuteNonQueryAsync(ct);
+        insert.ExecuteNonQuery();
     }
 
-    private async Task<DedupMarker?> ReadMarkerAsync(SqliteConnection connection, SqliteTransaction tx, DedupClaim claim, CancellationToken ct)
+    private static void Put(SqliteWriter w, string pk, string sk, string data, long? expiresAt)
     {
-        await using var read = connection.CreateCommand();
-        read.Transaction = tx;
-        read.CommandText = "SELECT data FROM items WHERE pk = $pk AND sk = $sk AND (expires_at IS NULL OR expires_at > $now);";
+        var put = w.Command(UpsertItem);
+        put.Parameters.AddWithValue("$pk", pk);
+        put.Parameters.AddWithValue("$sk", sk);
+        put.Parameters.AddWithValue("$data", data);
+        put.Parameters.AddWithValue("$exp", (object?)expiresAt ?? DBNull.Value);
+        put.ExecuteNonQuery();
+    }
+
+    private static DedupMarker? ReadMarker(SqliteWriter w, DedupClaim claim, long now)
+    {
+        var read = w.Command("SELECT data FROM items WHERE pk = $pk AND sk = $sk AND (expires_at IS NULL OR expires_at > $now);");
         read.Parameters.AddWithValue("$pk", claim.Pk);
         read.Parameters.AddWithValue("$sk", claim.Sk);
-        read.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeSeconds());
-        if (await read.ExecuteScalarAsync(ct) is not string data)
+        read.Parameters.AddWithValue("$now", now);
+        if (read.ExecuteScalar() is not string data)
         {
             return null;
         }
@@ -394,22 +382,14 @@ public sealed class SqliteRunQueue : IDedupingRunQueue
         }
     }
 
-    private static async Task<bool> ExistsAsync(SqliteConnection connection, SqliteTransaction tx, string messageId, CancellationToken ct)
+    private static bool Exists(SqliteWriter w, string messageId)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "SELECT 1 FROM run_queue WHERE id = $id;";
+        var command = w.Command("SELECT 1 FROM run_queue WHERE id = $id;");
         command.Parameters.AddWithValue("$id", messageId);
-        return await command.ExecuteScalarAsync(ct) is not null;
+        return command.ExecuteScalar() is not null;
     }
 
-    private static async Task<long> CountAsync(SqliteConnection connection, SqliteTransaction tx, CancellationToken ct)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "SELECT COUNT(*) FROM run_queue;";
-        return (long)(await command.ExecuteScalarAsync(ct))!;
-    }
+    private static long Count(SqliteWriter w) => (long)w.Command("SELECT COUNT(*) FROM run_queue;").ExecuteScalar()!;
 
     private void Initialize()
     {
@@ -440,15 +420,9 @@ public sealed class SqliteRunQueue : IDedupingRunQueue
         command.ExecuteNonQuery();
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; " + SqliteStore.SecureDeletePragma;
-        pragma.ExecuteNonQuery();
-        return connection;
-    }
+    private SqliteConnection Open() => SqliteFile.Open(_connectionString);
+
+    public void Dispose() => _writer.Dispose();
 
     private sealed record PreparedMessage(string Id, string TenantId, string Source, string? RuleId, long EnqueuedAtMs, string Body);
 }

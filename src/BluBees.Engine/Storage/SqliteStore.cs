@@ -52,15 +52,7 @@ internal sealed partial class SqliteStore : IStore
         }
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout = 5000; " + SecureDeletePragma;
-        pragma.ExecuteNonQuery();
-        return connection;
-    }
+    private SqliteConnection Open() => SqliteFile.Open(_connectionString);
 
     private long Now => _time.GetUtcNow().ToUnixTimeSeconds();
 

@@ -1,0 +1,171 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace BluBees.Engine.Storage;
+
+/// <summary>
+/// Group commit for the run queue: ONE connection writes, and every write waiting when it is free goes into the same
+/// transaction (up to <see cref="MaxBatch"/>), each in its own savepoint so that one failing write rolls back only
+/// itself. A caller's task completes only after the COMMIT that contains its write returned, so "accepted" still
+/// means "in the database" (durable against a process crash at once; against a power loss see
+/// docs/architecture.md, "Durability of the embedded store"). The wait is bounded by the batch in progress: a write
+/// arriving while the file is idle starts its own transaction at once (no timer), one arriving during a commit
+/// joins the next one. Before, every accept, claim and finish opened its own transaction and the connections queued
+/// for SQLite's write lock, whose busy handler sleeps in steps of milliseconds; now they queue in memory.
+/// Statements are prepared once per connection and reused.
+/// </summary>
+internal sealed class SqliteWriter : IDisposable
+{
+    public const int MaxBatch = 64;
+    private readonly Channel<IWrite> _writes = Channel.CreateUnbounded<IWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+    private readonly SqliteConnection _connection;
+    private readonly Task _loop;
+
+    public SqliteWriter(string connectionString)
+    {
+        _connection = SqliteFile.Open(connectionString);
+        _loop = Task.Run(LoopAsync);
+    }
+
+    /// <summary>Runs <paramref name="write"/> in the next group transaction; completes after its COMMIT.</summary>
+    public Task<T> RunAsync<T>(Func<SqliteWriter, T> write, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var item = new Write<T>(write);
+        ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(item), this);
+
+        return item.Task;
+    }
+
+    /// <summary>A prepared command of the writer's connection for <paramref name="sql"/>, its parameters cleared.</summary>
+    public SqliteCommand Command(string sql)
+    {
+        if (!_prepared.TryGetValue(sql, out var command))
+        {
+            command = _connection.CreateCommand();
+            command.CommandText = sql;
+            _prepared[sql] = command;
+        }
+
+        command.Parameters.Clear();
+        return command;
+    }
+
+    private async Task LoopAsync()
+    {
+        var batch = new List<IWrite>(MaxBatch);
+        while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            Commit(batch);
+        }
+    }
+
+    private void Commit(List<IWrite> batch)
+    {
+        try
+        {
+            Execute("BEGIN IMMEDIATE;");
+        }
+        catch (Exception ex)
+        {
+            batch.ForEach(w => w.Fail(ex));
+            return;
+        }
+
+        var done = new List<IWrite>(batch.Count);
+        foreach (var write in batch)
+        {
+            try
+            {
+                Execute("SAVEPOINT w;");
+                write.Execute(this);
+                Execute("RELEASE w;");
+                done.Add(write);
+            }
+            catch (Exception ex)
+            {
+                try
+                {
+                    Execute("ROLLBACK TO w; RELEASE w;");
+                }
+                catch (SqliteException)
+                {
+                    // The transaction itself is gone (SQLite rolled it back): COMMIT below fails and reports it.
+                }
+
+                write.Fail(ex);
+            }
+        }
+
+        try
+        {
+            Execute("COMMIT;");
+        }
+        catch (Exception ex)
+        {
+            try
+            {
+                Execute("ROLLBACK;");
+            }
+            catch (SqliteException)
+            {
+            }
+
+            done.ForEach(w => w.Fail(ex));
+            return;
+        }
+
+        done.ForEach(w => w.Complete());
+    }
+
+    private void Execute(string sql) => Command(sql).ExecuteNonQuery();
+
+    public void Dispose()
+    {
+        _writes.Writer.TryComplete();
+        try
+        {
+            _loop.Wait(TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException)
+        {
+        }
+
+        foreach (var command in _prepared.Values)
+        {
+            command.Dispose();
+        }
+
+        _connection.Dispose();
+    }
+
+    private interface IWrite
+    {
+        void Execute(SqliteWriter writer);
+
+        void Complete();
+
+        void Fail(Exception ex);
+    }
+
+    private sealed class Write<T>(Func<SqliteWriter, T> write) : IWrite
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T _result = default!;
+
+        public Task<T> Task => _done.Task;
+
+        public void Execute(SqliteWriter writer) => _result = write(writer);
+
+        public void Complete() => _done.TrySetResult(_result);
+
+        public void Fail(Exception ex) => _done.TrySetException(ex);
+    }
+}

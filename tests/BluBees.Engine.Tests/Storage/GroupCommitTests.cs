@@ -1,0 +1,83 @@
+using System.Text.Json.Nodes;
+using BluBees.Engine.Hosting;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Tenancy;
+using BluBees.Engine.Tests.Support;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using NUnit.Framework;
+
+namespace BluBees.Engine.Tests.Storage;
+
+/// <summary>
+/// The run queue's group commit (<see cref="SqliteWriter"/>): concurrent writes share transactions, yet each one
+/// succeeds or fails on its own, and what a caller was told is committed is in the file for a new reader.
+/// </summary>
+public sealed class GroupCommitTests
+{
+    private const string Tenant = "ari:cloud:ecosystem::installation/group-commit";
+    private static readonly CancellationToken Ct = CancellationToken.None;
+
+    [Test]
+    public async Task Concurrent_accepts_are_all_committed_and_a_failing_one_fails_alone()
+    {
+        using var dir = new TempDirectory();
+        List<string> accepted;
+        await using (var services = Instance(dir))
+        {
+            await services.GetRequiredService<TenantService>().InstallAsync(new TenantContext(Tenant, "cloud", null), Ct);
+            var queue = services.GetRequiredService<SqliteRunQueue>();
+            var ids = Enumerable.Range(0, 40).Select(i => "msg-" + i).ToList();
+            // The same id twice: the run_queue's UNIQUE id makes the second insert fail inside its batch.
+            var writes = ids.Append(ids[7]).Select(id => Task.Run(() => queue.EnqueueAsync(Message(id), Ct).AsTask())).ToList();
+            var outcomes = await Task.WhenAll(writes.Select(async w =>
+            {
+                try
+                {
+                    await w;
+                    return true;
+                }
+                catch (SqliteException)
+                {
+                    return false;
+                }
+            }));
+
+            Assert.That(outcomes.Count(o => !o), Is.EqualTo(1), "only the duplicate id failed");
+            accepted = ids;
+        }
+
+        // A fresh reader (the providers are gone, the pool cleared): every accepted message is in the file, once.
+        SqliteConnection.ClearAllPools();
+        await using var reader = new SqliteConnection($"Data Source={Path.Combine(dir.Path, "blubees.db")};Pooling=False");
+        await reader.OpenAsync();
+        await using var command = reader.CreateCommand();
+        command.CommandText = "SELECT id FROM run_queue ORDER BY id;";
+        var stored = new List<string>();
+        await using (var rows = await command.ExecuteReaderAsync())
+        {
+            while (await rows.ReadAsync())
+            {
+                stored.Add(rows.GetString(0));
+            }
+        }
+
+        Assert.That(stored, Is.EquivalentTo(accepted));
+    }
+
+    private static RunMessage Message(string id)
+        => new(new TenantContext(Tenant, "cloud", null), RunSource.Manual, new JsonObject { ["n"] = id }.ToJsonString(), DateTimeOffset.UtcNow, Id: id);
+
+    private static ServiceProvider Instance(TempDirectory dir)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:DataDirectory"] = dir.Path,
+        }).Build();
+        var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(config);
+        services.AddBluBeesStorage(config).AddBluBeesKeys(config).AddBluBeesEngine(config);
+        return services.BuildServiceProvider();
+    }
+}
