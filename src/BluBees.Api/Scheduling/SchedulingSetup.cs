@@ -1,4 +1,6 @@
 using BluBees.Api.Auth;
+using BluBees.Api.Forge;
+using BluBees.Api.Infrastructure;
 using BluBees.Api.Permissions;
 
 namespace BluBees.Api.Scheduling;
@@ -24,7 +26,8 @@ public static class SchedulingSetup
     /// <summary>POST /api/rules/{id}/run: a user whom Jira allows to edit the issue may run a manual rule (no admin check).</summary>
     public static RouteGroupBuilder MapManualRuns(this RouteGroupBuilder api)
     {
-        api.MapPost("/rules/{id}/run", ManualRunEndpoint.RunAsync).WithApiAccess(ApiAccess.EditIssueInBody);
+        api.MapPost("/rules/{id}/run", ManualRunEndpoint.RunAsync).WithApiAccess(ApiAccess.EditIssueInBody)
+            .Reads<ManualRunRequest>().Returns<IngestResponse>(202).Returns<IngestResponse>().Fails(404, 409, 503);
         return api;
     }
 }
