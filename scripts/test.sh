@@ -59,6 +59,15 @@ step "Forge app: npm ci, unit tests, manifest validation"
 NODE_FAILED=0
 (cd forge-app && npx vitest run --reporter=default --reporter=json --outputFile="$RESULTS/vitest.json") || NODE_FAILED=1
 
+step "Forge app: ESLint, and the UI's API types against docs/openapi.json"
+# The tools have their own package (they need TypeScript 5's JavaScript API; the app compiles with TypeScript 7).
+npm ci --prefix forge-app/tools --no-audit --no-fund --loglevel=error
+CHECKS_PASSED=0
+CHECKS_FAILED=0
+if (cd forge-app && npm run --silent lint); then CHECKS_PASSED=$((CHECKS_PASSED + 1)); else CHECKS_FAILED=$((CHECKS_FAILED + 1)); fi
+if node scripts/generate-api-types.mjs --check; then CHECKS_PASSED=$((CHECKS_PASSED + 1)); else CHECKS_FAILED=$((CHECKS_FAILED + 1)); fi
+echo "{\"passed\": $CHECKS_PASSED, \"failed\": $CHECKS_FAILED}" >"$RESULTS/checks.json"
+
 step "Forge app: end-to-end in headless Chromium against the real backend"
 bash forge-app/scripts/ensure-chromium.sh
 E2E_DATA="$(mktemp -d)"
@@ -80,7 +89,7 @@ E2E_FAILED=0
 
 step "summary"
 node scripts/summarize-tests.mjs "$RESULTS"
-if [ "$DOTNET_FAILED" -ne 0 ] || [ "$NODE_FAILED" -ne 0 ] || [ "$E2E_FAILED" -ne 0 ] || [ "$AUDIT_FAILED" -ne 0 ]; then
-  echo "FAILED: dotnet=$DOTNET_FAILED vitest=$NODE_FAILED e2e=$E2E_FAILED audit=$AUDIT_FAILED"
+if [ "$DOTNET_FAILED" -ne 0 ] || [ "$NODE_FAILED" -ne 0 ] || [ "$CHECKS_FAILED" -ne 0 ] || [ "$E2E_FAILED" -ne 0 ] || [ "$AUDIT_FAILED" -ne 0 ]; then
+  echo "FAILED: dotnet=$DOTNET_FAILED vitest=$NODE_FAILED lint/api-types=$CHECKS_FAILED e2e=$E2E_FAILED audit=$AUDIT_FAILED"
   exit 1
 fi

@@ -90,9 +90,18 @@ function plan(def, event, t) {
     for (const [k, v] of Object.entries(render(s.query ?? {}, scope))) url.searchParams.set(k, v);
     const secret = t.secrets.get(s.connection);
     const real = { ...headers };
-    if (c?.auth?.type === 'bearer') (headers.Authorization = 'Bearer ••••••'), (real.Authorization = `Bearer ${secret}`);
-    if (c?.auth?.type === 'apiKey' && c.auth.in !== 'query') (headers[c.auth.name] = '••••••'), (real[c.auth.name] = secret);
-    if (c?.auth?.type === 'basic') (headers.Authorization = 'Basic ••••••'), (real.Authorization = `Basic ${Buffer.from(`${c.auth.username}:${secret}`).toString('base64')}`);
+    if (c?.auth?.type === 'bearer') {
+      headers.Authorization = 'Bearer ••••••';
+      real.Authorization = `Bearer ${secret}`;
+    }
+    if (c?.auth?.type === 'apiKey' && c.auth.in !== 'query') {
+      headers[c.auth.name] = '••••••';
+      real[c.auth.name] = secret;
+    }
+    if (c?.auth?.type === 'basic') {
+      headers.Authorization = 'Basic ••••••';
+      real.Authorization = `Basic ${Buffer.from(`${c.auth.username}:${secret}`).toString('base64')}`;
+    }
     return { stepId: s.id, method: s.method, url: url.toString(), headers, body: render(s.body, scope), _real: real };
   });
   return { matched: triggerMatched && condOk, trigger: { matched: triggerMatched, reason: triggerMatched ? undefined : `event ${eventType} not selected` }, conditions, requests, errors: [] };
@@ -157,7 +166,10 @@ async function route(method, url, body, id) {
     if (method === 'GET') return { status: 200, body: c };
     if (method === 'PUT') {
       Object.assign(c, { name: body.name, baseUrl: body.baseUrl, auth: body.auth, updatedAt: now() });
-      if (body.secret) t.secrets.set(c.id, body.secret), (c.secretSet = true);
+      if (body.secret) {
+        t.secrets.set(c.id, body.secret);
+        c.secretSet = true;
+      }
       return { status: 200, body: c };
     }
     if (method === 'DELETE') {

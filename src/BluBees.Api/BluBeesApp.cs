@@ -42,6 +42,7 @@ public static class BluBeesApp
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ErrorHandling>();
         builder.Services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));
+        builder.Services.AddBluBeesOpenApi();
 
         var app = builder.Build();
         app.UseJsonErrors();
@@ -56,13 +57,14 @@ public static class BluBeesApp
         app.MapForgeWebhook();
         app.MapWorker();
         app.MapSupport();
-        app.MapGroup("/api").RequireAuthorization().ForForgeModule(ForgeRoute.Ui).RequireApiPermissions()
+        app.MapGroup("/api").RequireAuthorization().ForForgeModule(ForgeRoute.Ui).RequireApiPermissions().WithApiContract()
             .MapMe().MapConnections().MapRules().MapRuleValidation().MapSampleEvents().MapRuns().MapManualRuns().MapSchedules().MapWebhooks().MapSupportGrants();
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DevOptions>>().Value.Enabled)
         {
             app.MapDevEndpoints();
         }
 
+        app.MapBluBeesOpenApi();
         app.UseStartupBanner();
         return app;
     }

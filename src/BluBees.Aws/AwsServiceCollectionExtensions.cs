@@ -45,9 +45,7 @@ public static class AwsServiceCollectionExtensions
 
         if (configuration.GetValue<KeyProviderKind>(KeyOptions.Section + ":Provider") == KeyProviderKind.Kms)
         {
-            services.AddOptions<KeyOptions>()
-                .Validate(o => !string.IsNullOrWhiteSpace(o.KmsKeyId), "Keys:KmsKeyId is required when Keys:Provider is Kms.")
-                .Validate(o => string.IsNullOrWhiteSpace(o.KmsServiceUrl) || Uri.IsWellFormedUriString(o.KmsServiceUrl, UriKind.Absolute), "Keys:KmsServiceUrl must be an absolute URL.");
+            // KmsKeyId and KmsServiceUrl are checked on start by the engine's KeyOptionsValidator.
             services.TryAddSingleton<IKeyEncryptionProvider>(sp =>
             {
                 var options = sp.GetRequiredService<IOptions<KeyOptions>>().Value;

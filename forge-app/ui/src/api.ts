@@ -1,6 +1,10 @@
 // The one module that knows the backend's HTTP contract. Everything goes through
 // @forge/bridge's invokeRemote (replaced by the dev stand-in outside Jira).
 import { invokeRemote } from '@forge/bridge';
+import type { components } from './generated/api-types';
+
+/** The backend's own types, generated from docs/openapi.json (`node scripts/generate-api-types.mjs`). */
+type Schemas = components['schemas'];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -171,10 +175,7 @@ const itemsOf = <T>(page: Items<T> | undefined | null): T[] => (Array.isArray(pa
 
 // ---------- types ----------
 
-export interface Me {
-  accountId: string;
-  isAdmin: boolean;
-}
+export type Me = Schemas['MeResponse'];
 
 export type AuthType = 'none' | 'apiKey' | 'bearer' | 'basic' | 'oauth2ClientCredentials' | 'oauth2RefreshToken';
 export type AiProvider = 'openai' | 'anthropic';
@@ -289,17 +290,13 @@ export interface RuleDefinition {
   steps: Step[];
 }
 export type RunStatus = 'succeeded' | 'failed' | 'partial' | 'skipped';
-export interface RuleSummary {
-  id: string;
-  name: string;
-  enabled: boolean;
-  version: number;
+/** `triggerType`/`trigger`: optional here so the issue panel's fallback list (older backends) types the same. */
+export type RuleSummary = Omit<Schemas['RuleSummary'], 'triggerType' | 'lastRun' | 'updatedAt'> & {
   updatedAt?: string;
   lastRun?: { id: string; status: RunStatus; startedAt: string } | null;
-  /** Not in the contract yet; used when present (issue panel manual rules). */
   triggerType?: TriggerType;
   trigger?: { type?: TriggerType };
-}
+};
 /**
  * A save-time warning (docs/api.md "Save-time warnings"): the rule is valid and saved, but this part probably reads
  * nothing. `path` is the field's JSON path (`steps[1].body.key`, `trigger.fieldChanged.field`; empty for the rule).
@@ -331,13 +328,8 @@ export interface SampleEventOptions {
   from?: string;
   to?: string;
 }
-export interface RuleVersionSummary {
-  version: number;
-  createdAt?: string;
-  /** Account id of the author (docs/api.md); a display name when the backend adds one. */
-  createdBy?: string | null;
-  createdByName?: string | null;
-}
+/** `createdByName`: a display name when the backend adds one (not in the contract yet). */
+export type RuleVersionSummary = Schemas['RuleVersionSummary'] & { createdByName?: string | null };
 export interface RuleVersion {
   version: number;
   definition: RuleDefinition;
@@ -484,35 +476,14 @@ export interface RunFilter {
   limit?: number;
   cursor?: string;
 }
-export interface RunPage {
-  items: Run[];
-  nextCursor?: string | null;
-}
-export interface SupportGrant {
-  id: string;
-  hours?: number;
-  reason?: string;
-  createdAt?: string;
-  expiresAt?: string;
-  grantedBy?: string;
-  revokedAt?: string | null;
-  active?: boolean;
-}
-export interface AuditEntry {
-  at: string;
-  actor: string;
-  query: string;
-}
-export interface Webhook {
-  id: string;
-  name: string;
-  url?: string;
-  createdAt?: string;
-}
-export interface CreatedWebhook extends Webhook {
-  /** Returned once, at creation only. */
-  secret?: string;
-}
+export type RunPage = Omit<Schemas['RunPage'], 'items'> & { items: Run[] };
+/** Every field but the id may be missing from an older backend's answer. */
+export type SupportGrant = Pick<Schemas['GrantView'], 'id'> & Partial<Schemas['GrantView']>;
+export type AuditEntry = Schemas['SupportAuditEntry'];
+/** `url`: not in the backend's contract (the web trigger's address is Forge's); shown when present. */
+export type Webhook = Schemas['WebhookView'] & { url?: string };
+/** `secret` is returned once, at creation (and on rotation) only. */
+export type CreatedWebhook = Schemas['WebhookWithSecret'] & { url?: string };
 
 // ---------- endpoints ----------
 

@@ -11,11 +11,11 @@ public static class ConnectionsEndpoints
     public static RouteGroupBuilder MapConnections(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/connections");
-        group.MapGet("/", ListAsync);
-        group.MapPost("/", CreateAsync);
-        group.MapGet("/{id}", GetAsync);
-        group.MapPut("/{id}", UpdateAsync);
-        group.MapDelete("/{id}", DeleteAsync);
+        group.MapGet("/", ListAsync).Returns<ItemsResponse<ConnectionView>>();
+        group.MapPost("/", CreateAsync).Reads<ConnectionInput>().Returns<ConnectionView>(201).Fails(409);
+        group.MapGet("/{id}", GetAsync).Returns<ConnectionView>().Fails(404);
+        group.MapPut("/{id}", UpdateAsync).Reads<ConnectionInput>().Returns<ConnectionView>().Fails(404, 409);
+        group.MapDelete("/{id}", DeleteAsync).ReturnsNoContent().Fails(404, 409);
         return api;
     }
 

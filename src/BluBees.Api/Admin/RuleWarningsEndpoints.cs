@@ -17,7 +17,7 @@ public static class RuleWarningsEndpoints
 {
     public static RouteGroupBuilder MapRuleValidation(this RouteGroupBuilder api)
     {
-        api.MapPost("/rules/validate", ValidateAsync);
+        api.MapPost("/rules/validate", ValidateAsync).Reads<RuleDefinition>().Returns<RuleValidation>();
         return api;
     }
 

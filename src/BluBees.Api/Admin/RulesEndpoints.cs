@@ -13,19 +13,19 @@ public static class RulesEndpoints
     public static RouteGroupBuilder MapRules(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/rules");
-        group.MapGet("/", ListAsync);
-        group.MapPost("/", CreateAsync);
-        group.MapPost("/dry-run", DryRunUnsavedAsync);
-        group.MapGet("/{id}", GetAsync);
-        group.MapPut("/{id}", UpdateAsync);
-        group.MapDelete("/{id}", DeleteAsync);
-        group.MapPost("/{id}/enable", (string id, HttpContext c, RuleService r) => SetEnabledAsync(id, true, c, r));
-        group.MapPost("/{id}/disable", (string id, HttpContext c, RuleService r) => SetEnabledAsync(id, false, c, r));
-        group.MapGet("/{id}/versions", ListVersionsAsync);
-        group.MapGet("/{id}/versions/{version:int}", GetVersionAsync);
-        group.MapPost("/{id}/versions/{version:int}/restore", RestoreAsync);
-        group.MapPost("/{id}/dry-run", DryRunAsync);
-        group.MapGet("/{id}/trace", RuleTraceEndpoint.GetAsync);
+        group.MapGet("/", ListAsync).Returns<ItemsResponse<RuleSummary>>();
+        group.MapPost("/", CreateAsync).Reads<RuleDefinition>().Returns<RuleView>(201).Fails(409);
+        group.MapPost("/dry-run", DryRunUnsavedAsync).Reads<DryRunRequestBody>().Returns<DryRunResult>();
+        group.MapGet("/{id}", GetAsync).Returns<RuleView>().Fails(404);
+        group.MapPut("/{id}", UpdateAsync).Reads<RuleDefinition>().Returns<RuleView>().Fails(404, 409);
+        group.MapDelete("/{id}", DeleteAsync).ReturnsNoContent().Fails(404);
+        group.MapPost("/{id}/enable", (string id, HttpContext c, RuleService r) => SetEnabledAsync(id, true, c, r)).Returns<RuleView>().Fails(404, 409);
+        group.MapPost("/{id}/disable", (string id, HttpContext c, RuleService r) => SetEnabledAsync(id, false, c, r)).Returns<RuleView>().Fails(404, 409);
+        group.MapGet("/{id}/versions", ListVersionsAsync).Returns<ItemsResponse<RuleVersionSummary>>().Fails(404);
+        group.MapGet("/{id}/versions/{version:int}", GetVersionAsync).Returns<RuleVersionRecord>().Fails(404);
+        group.MapPost("/{id}/versions/{version:int}/restore", RestoreAsync).Returns<RuleView>().Fails(404, 409);
+        group.MapPost("/{id}/dry-run", DryRunAsync).Reads<DryRunRequestBody>().Returns<DryRunResult>().Fails(404, 409);
+        group.MapGet("/{id}/trace", RuleTraceEndpoint.GetAsync).Returns<ItemsResponse<BluBees.Engine.Runs.Trace.RuleTraceEntry>>().Fails(404);
         return api;
     }
 

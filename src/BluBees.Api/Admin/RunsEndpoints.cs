@@ -18,10 +18,10 @@ public static class RunsEndpoints
 {
     public static RouteGroupBuilder MapRuns(this RouteGroupBuilder api)
     {
-        api.MapGet("/runs", ListAsync);
-        api.MapGet("/runs/{id}", GetAsync);
-        api.MapGet("/issues/{key}/runs", ListForIssueAsync).WithApiAccess(ApiAccess.BrowseIssue);
-        api.MapGet("/issues/{key}/manual-rules", ListManualRulesAsync).WithApiAccess(ApiAccess.BrowseIssue);
+        api.MapGet("/runs", ListAsync).Query("ruleId", "status", "from", "to", "limit", "cursor").Returns<RunPage>();
+        api.MapGet("/runs/{id}", GetAsync).Returns<RunRecord>().Fails(404);
+        api.MapGet("/issues/{key}/runs", ListForIssueAsync).WithApiAccess(ApiAccess.BrowseIssue).Returns<IssueRunsResponse>().ProducesValidationProblem(contentType: JsonErrors.ContentType);
+        api.MapGet("/issues/{key}/manual-rules", ListManualRulesAsync).WithApiAccess(ApiAccess.BrowseIssue).Returns<ItemsResponse<ManualRuleView>>();
         return api;
     }
 

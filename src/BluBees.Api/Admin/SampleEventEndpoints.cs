@@ -18,7 +18,8 @@ public static class SampleEventEndpoints
 {
     public static RouteGroupBuilder MapSampleEvents(this RouteGroupBuilder api)
     {
-        api.MapGet("/issues/{key}/sample-event", GetAsync);
+        api.MapGet("/issues/{key}/sample-event", GetAsync)
+            .Query("eventType", "field", "from", "to").Returns<System.Text.Json.Nodes.JsonObject>().Fails(404, 502, 503);
         return api;
     }
 

@@ -10,6 +10,9 @@ public static class JsonSetup
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        // As for bodies (JsonDefaults): numbers are numbers. Answers are written the same either way; this keeps the
+        // OpenAPI schemas (and so the UI's generated types) from offering "number | string".
+        options.NumberHandling = JsonNumberHandling.Strict;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
     }
 }

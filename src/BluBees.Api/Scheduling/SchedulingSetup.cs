@@ -1,4 +1,6 @@
 using BluBees.Api.Auth;
+using BluBees.Api.Forge;
+using BluBees.Api.Infrastructure;
 using BluBees.Api.Permissions;
 
 namespace BluBees.Api.Scheduling;
@@ -26,14 +28,16 @@ public static class SchedulingSetup
     /// <summary>GET /api/schedules/next: the next run times of a cron schedule (admin-only, like the rest of the rule configuration).</summary>
     public static RouteGroupBuilder MapSchedules(this RouteGroupBuilder api)
     {
-        api.MapGet("/schedules/next", (string? cron, string? timeZone, string? count, TimeProvider time) => NextRunsEndpoint.Get(cron, timeZone, count, time));
+        api.MapGet("/schedules/next", (string? cron, string? timeZone, string? count, TimeProvider time) => NextRunsEndpoint.Get(cron, timeZone, count, time))
+            .Query("cron", "timeZone", "count").Returns<NextRunsResponse>();
         return api;
     }
 
     /// <summary>POST /api/rules/{id}/run: a user whom Jira allows to edit the issue may run a manual rule (no admin check).</summary>
     public static RouteGroupBuilder MapManualRuns(this RouteGroupBuilder api)
     {
-        api.MapPost("/rules/{id}/run", ManualRunEndpoint.RunAsync).WithApiAccess(ApiAccess.EditIssueInBody);
+        api.MapPost("/rules/{id}/run", ManualRunEndpoint.RunAsync).WithApiAccess(ApiAccess.EditIssueInBody)
+            .Reads<ManualRunRequest>().Returns<IngestResponse>(202).Returns<IngestResponse>().Fails(404, 409, 503);
         return api;
     }
 }

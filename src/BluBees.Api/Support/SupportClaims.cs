@@ -3,38 +3,17 @@ using BluBees.Api.Auth;
 
 namespace BluBees.Api.Support;
 
-/// <summary>Checks the registered claims of a verified support token and reads the identity from it.</summary>
+/// <summary>Reads the identity from a support token the handler already verified (<see cref="Rs256Jws"/>).</summary>
 public static class SupportClaims
 {
     private const int MaxListItems = 100;
 
-    public static (SupportIdentity? Identity, TokenFailure Failure) Check(JsonElement claims, SupportOptions options, DateTimeOffset now)
+    public static (SupportIdentity? Identity, TokenFailure Failure) Check(JsonElement claims, SupportOptions options)
     {
-        if (Str(claims, "iss") != options.Issuer)
-        {
-            return (null, TokenFailure.Issuer);
-        }
-
-        if (!AudienceMatches(claims, options.Audience))
+        // Issuer, audience and lifetime were checked by the handler (Rs256Jws); a token for several APIs is refused.
+        if (!ForgeClaims.SingleAudience(claims))
         {
             return (null, TokenFailure.Audience);
-        }
-
-        var nowSeconds = now.ToUnixTimeSeconds();
-        if (!claims.TryGetProperty("exp", out var exp) || exp.ValueKind != JsonValueKind.Number || !exp.TryGetInt64(out var expSeconds))
-        {
-            return (null, TokenFailure.MissingClaim);
-        }
-
-        if (nowSeconds > expSeconds + options.ClockSkewSeconds)
-        {
-            return (null, TokenFailure.Expired);
-        }
-
-        if (claims.TryGetProperty("nbf", out var nbf)
-            && (nbf.ValueKind != JsonValueKind.Number || !nbf.TryGetInt64(out var nbfSeconds) || nowSeconds < nbfSeconds - options.ClockSkewSeconds))
-        {
-            return (null, TokenFailure.NotYetValid);
         }
 
         if (Str(claims, "sub") is not { Length: > 0 and <= 256 } subject)
@@ -47,15 +26,6 @@ public static class SupportClaims
         var identity = new SupportIdentity(subject, email, Strings(claims, options.RoleClaim, allowSingle: true), Strings(claims, "amr", allowSingle: false), acr);
         return (identity, TokenFailure.None);
     }
-
-    /// <summary>A string audience, or an array holding exactly our audience (a token for several APIs is refused).</summary>
-    private static bool AudienceMatches(JsonElement claims, string audience)
-        => claims.TryGetProperty("aud", out var aud) && aud.ValueKind switch
-        {
-            JsonValueKind.String => aud.GetString() == audience,
-            JsonValueKind.Array => aud.GetArrayLength() == 1 && aud[0].ValueKind == JsonValueKind.String && aud[0].GetString() == audience,
-            _ => false,
-        };
 
     private static string[] Strings(JsonElement claims, string name, bool allowSingle)
     {

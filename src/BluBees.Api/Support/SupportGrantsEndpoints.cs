@@ -18,10 +18,10 @@ internal static class SupportGrantsEndpoints
     public static RouteGroupBuilder MapSupportAdmin(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/support");
-        group.MapGet("/grants", ListAsync);
-        group.MapPost("/grants", CreateAsync);
-        group.MapDelete("/grants/{id}", RevokeAsync);
-        group.MapGet("/audit", AuditAsync);
+        group.MapGet("/grants", ListAsync).Returns<ItemsResponse<GrantView>>();
+        group.MapPost("/grants", CreateAsync).Reads<GrantInput>().Returns<GrantView>(201);
+        group.MapDelete("/grants/{id}", RevokeAsync).ReturnsNoContent().Fails(404);
+        group.MapGet("/audit", AuditAsync).Query("limit", "cursor").Returns<AuditPage>();
         return api;
     }
 

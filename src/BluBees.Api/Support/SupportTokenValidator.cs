@@ -5,7 +5,7 @@ namespace BluBees.Api.Support;
 
 /// <summary>
 /// Verifies a support token from the company identity provider: the shared strict RS256 JWS check against the
-/// support JWKS, then issuer, audience, exp/nbf (bounded skew) and subject. Role and MFA are authorization
+/// support JWKS (with issuer, audience, exp/nbf and bounded skew, <see cref="Rs256Jws"/>), then the subject. Role and MFA are authorization
 /// (403), not authentication, and are judged by <see cref="SupportIdentity.Denial"/>.
 /// </summary>
 public sealed class SupportTokenValidator(SupportJwks keys, IOptions<SupportOptions> options, TimeProvider time)
@@ -13,7 +13,8 @@ public sealed class SupportTokenValidator(SupportJwks keys, IOptions<SupportOpti
     public async ValueTask<(SupportIdentity? Identity, TokenFailure Failure)> ValidateAsync(string? token, CancellationToken ct)
     {
         var opts = options.Value;
-        var (payload, failure) = await Rs256Jws.VerifyAsync(token, keys, opts.MaxTokenLength, ct);
+        var rules = new TokenRules(opts.Issuer, opts.Audience, opts.ClockSkewSeconds, opts.MaxTokenLength, time);
+        var (payload, failure) = await Rs256Jws.VerifyAsync(token, keys, rules, ct);
         if (payload is null)
         {
             return (null, failure);
@@ -21,7 +22,7 @@ public sealed class SupportTokenValidator(SupportJwks keys, IOptions<SupportOpti
 
         using (payload)
         {
-            return SupportClaims.Check(payload.RootElement, opts, time.GetUtcNow());
+            return SupportClaims.Check(payload.RootElement, opts);
         }
     }
 }

@@ -1,4 +1,6 @@
+using BluBees.Api.Admin;
 using BluBees.Api.Auth;
+using BluBees.Api.Infrastructure;
 using BluBees.Engine.Webhooks;
 
 namespace BluBees.Api.Webhooks;
@@ -13,11 +15,11 @@ public static class WebhookSetup
         var group = api.MapGroup("/webhooks");
 
         // Typed as Func so that the route-handler overload (which writes the IResult) is chosen, not RequestDelegate.
-        group.MapGet("/", (Func<HttpContext, Task<IResult>>)admin.ListAsync);
-        group.MapPost("/", (Func<HttpContext, Task<IResult>>)admin.CreateAsync);
-        group.MapGet("/{id}", admin.GetAsync);
-        group.MapDelete("/{id}", admin.DeleteAsync);
-        group.MapPost("/{id}/rotate-secret", admin.RotateSecretAsync);
+        group.MapGet("/", (Func<HttpContext, Task<IResult>>)admin.ListAsync).Returns<ItemsResponse<WebhookView>>();
+        group.MapPost("/", (Func<HttpContext, Task<IResult>>)admin.CreateAsync).Reads<WebhookInput>().Returns<WebhookWithSecret>(201).Fails(409);
+        group.MapGet("/{id}", admin.GetAsync).Returns<WebhookView>().Fails(404);
+        group.MapDelete("/{id}", admin.DeleteAsync).ReturnsNoContent().Fails(404, 409);
+        group.MapPost("/{id}/rotate-secret", admin.RotateSecretAsync).Returns<WebhookWithSecret>().Fails(404);
         return api;
     }
 

@@ -1,15 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
 namespace BluBees.Engine.Crypto;
 
 public enum KeyProviderKind { LocalFile, Kms }
 
-/// <summary>Configuration section <c>Keys</c>.</summary>
-public sealed class KeyOptions
+/// <summary>Configuration section <c>Keys</c>. Validated on start by <see cref="KeyOptionsValidator"/>.</summary>
+public sealed class KeyOptions : IValidatableObject
 {
     public const string Section = "Keys";
 
     public KeyProviderKind Provider { get; set; } = KeyProviderKind.LocalFile;
 
     /// <summary>Local key ring file; relative paths are under <c>Storage:DataDirectory</c>.</summary>
+    [Required(ErrorMessage = "Keys:LocalKeyFile is required: the key ring file (relative to Storage:DataDirectory).")]
     public string LocalKeyFile { get; set; } = "keyring.json";
 
     /// <summary>KMS key id or ARN (production).</summary>
@@ -19,8 +23,33 @@ public sealed class KeyOptions
     public string? KmsServiceUrl { get; set; }
 
     /// <summary>How long an unwrapped tenant data key may stay in memory.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Keys:DataKeyCacheTtl must be from 1 second to 1 day.")]
     public TimeSpan DataKeyCacheTtl { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How many unwrapped tenant data keys may stay in memory at once.</summary>
+    [Range(1, 1_000_000, ErrorMessage = "Keys:DataKeyCacheSize must be from 1 to 1000000.")]
     public int DataKeyCacheSize { get; set; } = 1000;
+
+    /// <summary>The KMS settings matter only when KMS is the provider.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Provider != KeyProviderKind.Kms)
+        {
+            yield break;
+        }
+
+        if (string.IsNullOrWhiteSpace(KmsKeyId))
+        {
+            yield return new ValidationResult("Keys:KmsKeyId is required when Keys:Provider is Kms.", [nameof(KmsKeyId)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(KmsServiceUrl) && !Uri.IsWellFormedUriString(KmsServiceUrl, UriKind.Absolute))
+        {
+            yield return new ValidationResult("Keys:KmsServiceUrl must be an absolute URL.", [nameof(KmsServiceUrl)]);
+        }
+    }
 }
+
+/// <summary>Source-generated validation of <see cref="KeyOptions"/> (attributes and <see cref="KeyOptions.Validate"/>), run at start.</summary>
+[OptionsValidator]
+internal sealed partial class KeyOptionsValidator : IValidateOptions<KeyOptions>;

@@ -37,6 +37,7 @@ public static class EngineServiceCollectionExtensions
     public static IServiceCollection AddBluBeesKeys(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<KeyOptions>().Bind(configuration.GetSection(KeyOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeyOptions>, KeyOptionsValidator>());
         services.TryAddSingleton(sp =>
         {
             var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;

@@ -19,11 +19,11 @@ describe('support access', () => {
       grants = [];
       return { status: 204 };
     });
-    b.on('GET', '/api/support/audit', () => ({ items: [{ at: '2024-05-02T11:00:00Z', actor: 'support@blubees', query: 'runs?status=failed' }] }));
+    b.on('GET', '/api/support/audit', () => ({ items: [{ at: '2024-05-02T11:00:00Z', actor: 'support@blubees', route: '/support/tenants/t1/runs', query: { status: 'failed' } }] }));
     const u = user();
     render(<SupportPage readOnly={false} />);
     expect(await screen.findByText('Support cannot read your logs.')).toBeInTheDocument();
-    expect(await screen.findByText('runs?status=failed')).toBeInTheDocument();
+    expect(await screen.findByText('/support/tenants/t1/runs?status=failed')).toBeInTheDocument();
 
     const hours = screen.getByLabelText(/^Hours/);
     await u.clear(hours);

@@ -3,7 +3,7 @@ import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
 import Lozenge from '@atlaskit/lozenge';
 import { token } from '@atlaskit/tokens';
-import { api, type SupportGrant } from '../api';
+import { api, type AuditEntry, type SupportGrant } from '../api';
 import { ConfirmDialog, EmptyState, ErrorBanner, formatTime, isMissing, Loading, NotAvailable, row, Section, stack, TextField, useLoad } from './common';
 
 export const MAX_GRANT_HOURS = 72;
@@ -147,7 +147,7 @@ export function SupportPage({ readOnly }: { readOnly: boolean }) {
               cells: [
                 { key: 'at', content: formatTime(a.at) },
                 { key: 'actor', content: a.actor },
-                { key: 'query', content: <code style={{ color: token('color.text') }}>{a.query}</code> },
+                { key: 'query', content: <code style={{ color: token('color.text') }}>{auditRead(a)}</code> },
               ],
             }))}
           />
@@ -166,4 +166,10 @@ export function SupportPage({ readOnly }: { readOnly: boolean }) {
       </ConfirmDialog>
     </div>
   );
+}
+
+/** What a support read asked for: the route and its filter parameters (the backend sends the query as an object). */
+function auditRead(entry: AuditEntry): string {
+  const params = new URLSearchParams(Object.entries(entry.query ?? {})).toString();
+  return params ? `${entry.route}?${params}` : entry.route;
 }

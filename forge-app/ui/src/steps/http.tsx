@@ -4,7 +4,7 @@ import Button from '@atlaskit/button/new';
 import { token } from '@atlaskit/tokens';
 import { SelectField, TextField } from '../components/common';
 import { TemplateField } from '../components/SmartValuePicker';
-import { ConnectionSelect, grid2, Help, KeyValueEditor, kvFrom, kvTo, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, str, subErrors, type KeyValue } from './shared';
+import { ConnectionSelect, grid2, KeyValueEditor, kvFrom, kvTo, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, str, subErrors, type KeyValue } from './shared';
 import type { StepKind } from './types';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;

@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace BluBees.Api.Infrastructure;
+
+/// <summary>
+/// The OpenAPI document of <c>/api</c> (the routes the Custom UI calls), built by <c>Microsoft.AspNetCore.OpenApi</c>
+/// from the endpoints' metadata (<see cref="ApiContract"/>). It is committed as <c>docs/openapi.json</c> and the UI's
+/// TypeScript types are generated from it (<c>node scripts/generate-api-types.mjs</c>); a test fails when either is
+/// stale. Served at <see cref="DocumentPath"/> only when <c>OpenApi:Enabled</c> is true (development and the tests):
+/// production does not publish it (docs/security.md).
+/// </summary>
+public static class OpenApiSetup
+{
+    public const string DocumentPath = "/openapi/v1.json";
+
+    public static IServiceCollection AddBluBeesOpenApi(this IServiceCollection services) => services.AddOpenApi("v1", options =>
+    {
+        // The Forge, support, worker and dev routes have other callers (Forge, support staff, SQS) and are documented
+        // in docs/api.md; the document describes what the UI calls.
+        options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true;
+        options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info = new OpenApiInfo { Title = "BluBees API", Version = "v1", Description = "The routes the BluBees Custom UI calls (docs/api.md)." };
+            // The generator names the requesting host; the committed document must not depend on where it was fetched.
+            document.Servers = [];
+            return Task.CompletedTask;
+        });
+        options.AddOperationTransformer((operation, context, _) =>
+        {
+            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<QueryParameters>().LastOrDefault() is { } query)
+            {
+                operation.Parameters ??= [];
+                foreach (var name in query.Names)
+                {
+                    operation.Parameters.Add(new OpenApiParameter { Name = name, In = ParameterLocation.Query, Required = false, Schema = new OpenApiSchema { Type = JsonSchemaType.String } });
+                }
+            }
+
+            return Task.CompletedTask;
+        });
+    });
+
+    /// <summary>Maps the document when configuration asks for it (never by default).</summary>
+    public static WebApplication MapBluBeesOpenApi(this WebApplication app)
+    {
+        if (app.Configuration.GetValue<bool>("OpenApi:Enabled"))
+        {
+            app.MapOpenApi(DocumentPath).AllowAnonymous();
+        }
+
+        return app;
+    }
+}

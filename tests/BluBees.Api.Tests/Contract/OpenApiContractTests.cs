@@ -1,0 +1,107 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BluBees.Api.Infrastructure;
+using BluBees.Api.Tests.Harness;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BluBees.Api.Tests.Contract;
+
+/// <summary>
+/// The committed OpenAPI document (<c>docs/openapi.json</c>, the source of the UI's generated types) is exactly what the
+/// app serves on Kestrel, and it describes every <c>/api</c> route with a typed answer. Regenerate both files with
+/// <c>node scripts/generate-api-types.mjs</c>, which runs this fixture with <c>BLUBEES_WRITE_OPENAPI=1</c> to write the
+/// document and then generates the TypeScript.
+/// </summary>
+public sealed class OpenApiContractTests : BackendFixture
+{
+    private const string Regenerate = "run `node scripts/generate-api-types.mjs` and commit docs/openapi.json and forge-app/ui/src/generated/api-types.ts";
+
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["OpenApi:Enabled"] = "true" };
+
+    private static string CommittedPath => Path.Combine(RepositoryRoot(), "docs", "openapi.json");
+
+    [Test]
+    public async Task The_committed_document_is_the_one_the_app_serves()
+    {
+        var served = Normalize(await Backend.Client.GetStringAsync(OpenApiSetup.DocumentPath));
+        if (Environment.GetEnvironmentVariable("BLUBEES_WRITE_OPENAPI") == "1")
+        {
+            await File.WriteAllTextAsync(CommittedPath, served);
+        }
+
+        var committed = File.Exists(CommittedPath) ? Normalize(await File.ReadAllTextAsync(CommittedPath)) : "(missing)";
+        Assert.That(committed, Is.EqualTo(served), $"docs/openapi.json is stale: {Regenerate}");
+    }
+
+    [Test]
+    public async Task Every_api_route_is_in_the_document_with_a_typed_answer()
+    {
+        var document = JsonNode.Parse(await Backend.Client.GetStringAsync(OpenApiSetup.DocumentPath))!;
+        var routes = Backend.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/api", StringComparison.Ordinal) == true)
+            .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (Path: PathOf(e.RoutePattern.RawText!), Method: m.ToLowerInvariant())))
+            .ToList();
+
+        Assert.That(routes, Has.Count.GreaterThan(30), "the /api routes were found");
+        Assert.Multiple(() =>
+        {
+            foreach (var (path, method) in routes)
+            {
+                var operation = document["paths"]?[path]?[method];
+                Assert.That(operation, Is.Not.Null, $"{method.ToUpperInvariant()} {path} is missing from the document");
+                var success = operation?["responses"]?.AsObject().Where(r => r.Key.StartsWith('2')).ToList() ?? [];
+                Assert.That(success, Is.Not.Empty, $"{method.ToUpperInvariant()} {path} states no success answer");
+                Assert.That(success.All(r => r.Key == "204" || r.Value?["content"]?["application/json"]?["schema"] is not null), Is.True,
+                    $"{method.ToUpperInvariant()} {path}: every success answer but 204 has a JSON schema");
+                Assert.That(operation?["responses"]?["401"], Is.Not.Null, $"{method.ToUpperInvariant()} {path} states its 401");
+            }
+        });
+    }
+
+    [Test]
+    public async Task A_request_body_is_described_where_the_route_reads_one()
+    {
+        var document = JsonNode.Parse(await Backend.Client.GetStringAsync(OpenApiSetup.DocumentPath))!;
+        Assert.Multiple(() =>
+        {
+            foreach (var (path, method) in new[] { ("/api/rules", "post"), ("/api/rules/{id}", "put"), ("/api/connections", "post"), ("/api/rules/dry-run", "post"), ("/api/rules/{id}/run", "post"), ("/api/support/grants", "post"), ("/api/webhooks", "post") })
+            {
+                Assert.That(document["paths"]?[path]?[method]?["requestBody"]?["content"]?["application/json"]?["schema"], Is.Not.Null, $"{method} {path} body");
+                Assert.That(document["paths"]?[path]?[method]?["responses"]?["400"], Is.Not.Null, $"{method} {path} states its 400");
+            }
+        });
+    }
+
+    [Test]
+    public async Task The_document_is_not_served_unless_configured()
+    {
+        await using var plain = await BackendHost.StartAsync(Issuer);
+        using var response = await plain.Client.GetAsync(OpenApiSetup.DocumentPath);
+        // No such route: the fallback answers as for any unknown path (401 without a token), never the document.
+        Assert.That(response.StatusCode, Is.AnyOf(HttpStatusCode.NotFound, HttpStatusCode.Unauthorized));
+        Assert.That(await response.Content.ReadAsStringAsync(), Does.Not.Contain("\"openapi\""));
+    }
+
+    /// <summary>The route template as OpenAPI writes it: <c>{version:int}</c> becomes <c>{version}</c>, no trailing slash.</summary>
+    private static string PathOf(string raw)
+    {
+        var path = System.Text.RegularExpressions.Regex.Replace(raw, @"\{([^}:]+):[^}]+\}", "{$1}");
+        return path.Length > 1 ? path.TrimEnd('/') : path;
+    }
+
+    private static string Normalize(string json)
+        => JsonNode.Parse(json)!.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).ReplaceLineEndings("\n") + "\n";
+
+    private static string RepositoryRoot()
+    {
+        var root = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "BluBees.sln")))
+        {
+            root = root.Parent;
+        }
+
+        return root?.FullName ?? throw new InvalidOperationException("BluBees.sln not found above the test directory");
+    }
+}
