@@ -17,7 +17,7 @@ public sealed class FlowDryRunTests
     public void SetUp()
     {
         _kit = new FlowKit();
-        _runner = new DryRunner(_kit.Executors.Values, new TemplateBudgets(Options.Create(new TemplateBudgetOptions()), TimeProvider.System));
+        _runner = new DryRunner(_kit.Executors.Values, new TemplateBudgets(Options.Create(new TemplateBudgetOptions()), TimeProvider.System), _kit.Jira.FieldCatalog);
     }
 
     [TearDown]

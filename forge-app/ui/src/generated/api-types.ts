@@ -440,6 +440,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/issues/{key}/sample-event": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    eventType?: string;
+                    field?: string;
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JsonObject"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HttpValidationProblemDetails"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Bad Gateway */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -1157,6 +1253,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/rules/{id}/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ItemsResponseOfRuleTraceEntry"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/rules/{id}/versions": {
         parameters: {
             query?: never;
@@ -1435,6 +1595,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/rules/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RuleDefinition"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RuleValidation"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HttpValidationProblemDetails"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs": {
         parameters: {
             query?: never;
@@ -1551,6 +1786,72 @@ export interface paths {
                 };
                 /** @description Not Found */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schedules/next": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    count?: string;
+                    cron?: string;
+                    timeZone?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NextRunsResponse"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HttpValidationProblemDetails"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2205,7 +2506,10 @@ export interface components {
             headers: {
                 [key: string]: string;
             };
+            /** Format: int32 */
+            index?: null | number;
             method: string;
+            path?: null | string;
             stepId: string;
             url: string;
         };
@@ -2216,9 +2520,28 @@ export interface components {
         DryRunResult: {
             conditions: components["schemas"]["ConditionOutcome"][];
             errors: components["schemas"]["DryRunError"][];
+            flow?: components["schemas"]["DryRunStep"][];
             matched: boolean;
             requests: components["schemas"]["DryRunRequest"][];
             trigger: components["schemas"]["DryRunTrigger"];
+        };
+        DryRunStep: {
+            branch?: null | string;
+            conditions?: null | components["schemas"]["ConditionOutcome"][];
+            /** Format: int32 */
+            cut?: null | number;
+            id: string;
+            /** Format: int32 */
+            index?: null | number;
+            /** Format: int32 */
+            items?: null | number;
+            /** Format: int32 */
+            iterations?: null | number;
+            path: string;
+            readsDryRunOutput?: null | boolean;
+            skippedBy?: null | string;
+            status: string;
+            type: string;
         };
         DryRunTrigger: {
             matched: boolean;
@@ -2279,11 +2602,23 @@ export interface components {
         ItemsResponseOfRuleSummary: {
             items: components["schemas"]["RuleSummary"][];
         };
+        ItemsResponseOfRuleTraceEntry: {
+            items: components["schemas"]["RuleTraceEntry"][];
+        };
         ItemsResponseOfRuleVersionSummary: {
             items: components["schemas"]["RuleVersionSummary"][];
         };
         ItemsResponseOfWebhookView: {
             items: components["schemas"]["WebhookView"][];
+        };
+        IterationRecord: {
+            /** Format: int64 */
+            durationMs: number;
+            errorCategory: null | string;
+            /** Format: int32 */
+            index: number;
+            status: string;
+            steps: components["schemas"]["StepRecord"][];
         };
         JsonNode: unknown;
         JsonObject: Record<string, never>;
@@ -2292,6 +2627,30 @@ export interface components {
             /** Format: date-time */
             startedAt: string;
             status: string;
+        };
+        LoopRecord: {
+            /** Format: int32 */
+            cut?: number;
+            errorCategories?: null | {
+                [key: string]: number;
+            };
+            /** Format: int32 */
+            failed?: number;
+            /** Format: int32 */
+            items?: number;
+            iterations?: components["schemas"]["IterationRecord"][];
+            /** Format: int32 */
+            limit?: number;
+            /** Format: int32 */
+            notRun?: number;
+            /** Format: int32 */
+            omitted?: number;
+            /** Format: int32 */
+            parallelism?: number;
+            /** Format: int32 */
+            partial?: number;
+            /** Format: int32 */
+            succeeded?: number;
         };
         ManualRuleView: {
             enabled: boolean;
@@ -2305,6 +2664,15 @@ export interface components {
         MeResponse: {
             accountId: null | string;
             isAdmin: boolean;
+        };
+        NextRun: {
+            local: string;
+            utc: string;
+        };
+        NextRunsResponse: {
+            cron: string;
+            next: components["schemas"]["NextRun"][];
+            timeZone: string;
         };
         ProblemDetails: {
             detail?: null | string;
@@ -2332,6 +2700,24 @@ export interface components {
             /** Format: int32 */
             version: number;
         };
+        RuleTraceEntry: {
+            /** Format: date-time */
+            at: string;
+            eventType: null | string;
+            issueId: null | string;
+            issueKey: null | string;
+            operator: null | string;
+            path: null | string;
+            ruleId: string;
+            /** Format: int32 */
+            ruleVersion: number;
+            source: string;
+            stage: string;
+        };
+        RuleValidation: {
+            valid: boolean;
+            warnings: components["schemas"]["RuleWarning"][];
+        };
         RuleVersionRecord: {
             /** Format: date-time */
             createdAt: string;
@@ -2358,6 +2744,12 @@ export interface components {
             updatedAt: string;
             /** Format: int32 */
             version: number;
+            warnings?: null | components["schemas"]["RuleWarning"][];
+        };
+        RuleWarning: {
+            code: string;
+            message: string;
+            path: string;
         };
         RunPage: {
             items: components["schemas"]["RunRecord"][];
@@ -2381,23 +2773,33 @@ export interface components {
             steps: components["schemas"]["StepRecord"][];
         };
         ScheduleDefinition: {
+            cron?: null | string;
             /** Format: int32 */
             everyHours?: null | number;
+            jql?: null | string;
+            /** Format: int32 */
+            maxIssues?: null | number;
+            timeZone?: null | string;
         };
         StepDefinition: {
             assignee?: null | string;
             body?: null | components["schemas"]["JsonNode"];
             connection?: null | string;
             destination?: null | components["schemas"]["TransferEndpointDefinition"];
+            else?: null | components["schemas"]["StepDefinition"][];
             fields?: null | components["schemas"]["JsonObject"];
             headers?: null | {
                 [key: string]: string;
             };
             id?: null | string;
+            if?: null | components["schemas"]["ConditionNode"];
             inwardIssue?: null | string;
             issue?: null | string;
             issueType?: null | string;
+            items?: null | string;
             jql?: null | string;
+            /** Format: int32 */
+            limit?: null | number;
             linkType?: null | string;
             /** Format: int64 */
             maxBytes?: null | number;
@@ -2409,6 +2811,8 @@ export interface components {
             model?: null | string;
             onError?: null | string;
             outwardIssue?: null | string;
+            /** Format: int32 */
+            parallelism?: null | number;
             parent?: null | string;
             path?: null | string;
             project?: null | string;
@@ -2419,9 +2823,11 @@ export interface components {
             schema?: null | components["schemas"]["JsonNode"];
             select?: null | string[];
             source?: null | components["schemas"]["TransferEndpointDefinition"];
+            steps?: null | components["schemas"]["StepDefinition"][];
             system?: null | string;
             /** Format: double */
             temperature?: null | number;
+            then?: null | components["schemas"]["StepDefinition"][];
             /** Format: int32 */
             timeoutSeconds?: null | number;
             transition?: null | string;
@@ -2446,6 +2852,7 @@ export interface components {
         StepRecord: {
             /** Format: int32 */
             attempts: number;
+            branch?: null | string;
             /** Format: int64 */
             bytesIn: number;
             /** Format: int64 */
@@ -2456,11 +2863,14 @@ export interface components {
             errorCategory: null | string;
             host: null | string;
             id: string;
+            loop?: null | components["schemas"]["LoopRecord"];
             method: null | string;
             metrics?: null | components["schemas"]["StepMetrics"];
+            skippedBy?: null | string;
             status: string;
             /** Format: int32 */
             statusCode: null | number;
+            steps?: null | components["schemas"]["StepRecord"][];
             type: string;
         };
         SupportAuditEntry: {

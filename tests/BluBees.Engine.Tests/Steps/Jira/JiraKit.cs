@@ -34,7 +34,11 @@ internal sealed class JiraKit : IAsyncDisposable
         InstallGrace = new JiraInstallGrace(Store, Time, wrapped);
         Actions = new JiraActions(jiraSite, Time, TemplateLimits.Default, wrapped, Microsoft.Extensions.Options.Options.Create(new RunOptions()), InstallGrace, new ListLogger<JiraActions>(Logs));
         Preview = new JiraPreview(TemplateLimits.Default, wrapped);
+        FieldCatalog = new JiraFieldCatalog(jiraSite, Time, wrapped, Microsoft.Extensions.Options.Options.Create(new RunOptions()), new ListLogger<JiraFieldCatalog>(Logs));
     }
+
+    /// <summary>The site's field list (fields by display name), against the same fake site.</summary>
+    public JiraFieldCatalog FieldCatalog { get; }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
 
