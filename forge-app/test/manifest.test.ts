@@ -110,7 +110,8 @@ describe('manifest.yml validates offline with @forge/manifest', () => {
     expect(routeOf(lifecycle.endpoint)).toBe('/forge/lifecycle');
     expect(routeOf(m.preUninstall[0].endpoint)).toBe('/forge/uninstall');
 
-    expect(m.scheduledTrigger[0].interval).toBe('hour');
+    // The shortest documented interval: cron schedules fire at the first tick after each occurrence (docs/api.md).
+    expect(m.scheduledTrigger[0].interval).toBe('fiveMinute');
     expect(routeOf(m.scheduledTrigger[0].endpoint)).toBe('/forge/scheduled');
 
     for (const key of ['jira:adminPage', 'jira:issuePanel']) {
@@ -137,7 +138,7 @@ describe('manifest.yml validates offline with @forge/manifest', () => {
     expect(remote.key).toBe('backend');
     expect(remote.operations.sort()).toEqual(['compute', 'fetch', 'storage']);
     expect(remote.storage).toEqual({ inScopeEUD: false });
-    expect(manifest!.permissions.scopes.sort()).toEqual(['read:app-system-token', 'read:app-user-token', 'read:jira-work', 'write:jira-work']);
+    expect(manifest!.permissions.scopes.sort()).toEqual(['read:app-system-token', 'read:app-user-token', 'read:jira-user', 'read:jira-work', 'write:jira-work']);
     // No external egress from the UI: everything goes through invokeRemote.
     expect(manifest!.permissions.external).toBeUndefined();
     expect(manifest!.permissions.content).toEqual({ styles: ['unsafe-inline'] });

@@ -39,6 +39,7 @@ public static class RuleAnalyzer
         foreach (var visit in visits)
         {
             var scope = new Scope(allSteps, ran, visit.BlockRoots, fields);
+            Conditions(visit.Step.If, visit.Path + ".if", scope, warnings);
             var node = JsonSerializer.SerializeToNode(visit.Step, JsonDefaults.Options);
             if (node is JsonObject step)
             {
@@ -148,9 +149,12 @@ public static class RuleAnalyzer
 
         switch (root)
         {
-            case "issue" when first is not null && !ScopeCatalog.IssueProperties.Contains(first):
-                var hint = scope.Fields?.HasId(first) == true ? $" Issue fields are under issue.fields: issue.fields.{first}." : ScopeCatalog.Suggest(first, ScopeCatalog.IssueProperties);
-                warnings.Add(new RuleWarning(path, RuleWarningCodes.UnknownField, $"An issue has no '{Short(first)}', so issue.{Short(first)} is always empty.{hint}"));
+            // issue.summary, issue.Story Points: Jira Automation's short paths read the field by id or display name,
+            // so only a name that is neither a property, a shortcut nor one of the site's fields reads nothing.
+            case "issue" or "triggerIssue" when first is not null && !ScopeCatalog.IssueProperties.Contains(first) && !ScopeCatalog.IssueShortcuts.Contains(first)
+                && scope.Fields is { } known && !known.HasIdOrName(first):
+                warnings.Add(new RuleWarning(path, RuleWarningCodes.UnknownField,
+                    $"An issue has no property or field '{Short(first)}', so {root}.{Short(first)} is always empty.{ScopeCatalog.Suggest(first, [.. ScopeCatalog.IssueProperties, .. known.IdsAndNames])}"));
                 break;
             case "issue" when first == "fields" && segments.Count > 1 && segments[1] is { } field && scope.Fields is { } fields && !fields.HasId(field):
                 warnings.Add(new RuleWarning(path, RuleWarningCodes.UnknownField,
@@ -160,7 +164,7 @@ public static class RuleAnalyzer
                 warnings.Add(new RuleWarning(path, RuleWarningCodes.UnknownField,
                     $"event has no '{Short(first)}': use event.type, event.timestamp or event.source.{ScopeCatalog.Suggest(first, ScopeCatalog.EventProperties)}"));
                 break;
-            case "changelog" when first is not null && !ScopeCatalog.ChangelogProperties.Contains(first):
+            case "changelog" when first is not null && !ScopeCatalog.ChangelogProperties.Contains(first) && scope.Fields?.HasIdOrName(first) != true:
                 warnings.Add(new RuleWarning(path, RuleWarningCodes.UnknownField,
                     $"changelog has no '{Short(first)}': use changelog.items (each with field, fromString, toString) or changelog.id."));
                 break;

@@ -7,7 +7,12 @@ namespace BluBees.Engine.Rules.Warnings;
 /// </summary>
 internal static class ScopeCatalog
 {
-    public static readonly IReadOnlyList<string> Roots = ["issue", "changelog", "comment", "user", "project", "associatedStatuses", "webhook", "event", "steps"];
+    /// <summary>The event scope's roots, then the Jira Automation roots templates resolve (Templates/SmartRoots.cs).</summary>
+    public static readonly IReadOnlyList<string> Roots =
+        ["issue", "changelog", "comment", "user", "project", "associatedStatuses", "webhook", "event", "steps", "now", "triggerIssue", "initiator", "fieldChange", "baseUrl"];
+
+    /// <summary>Jira Automation's issue properties that templates resolve without <c>fields</c> (Templates/JiraShortcuts.cs).</summary>
+    public static readonly IReadOnlyList<string> IssueShortcuts = ["url", "toUrl", "description", "comments"];
 
     /// <summary>Properties of <c>issue</c> in Forge's issue events (issue fields live under <c>issue.fields</c>).</summary>
     public static readonly IReadOnlyList<string> IssueProperties = ["id", "key", "self", "fields"];

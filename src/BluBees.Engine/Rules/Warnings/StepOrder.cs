@@ -23,9 +23,21 @@ public static class StepOrder
 
             yield return new StepVisit(step, $"{path}[{i}]", blockRoots);
 
-            // Nested step lists go here when steps can hold them, e.g.:
-            // foreach (var inner in InExecutionOrder(step.Then, $"{path}[{i}].then", blockRoots)) yield return inner;
-            // foreach (var inner in InExecutionOrder(step.Steps, $"{path}[{i}].steps", [.. blockRoots, "item"])) yield return inner;
+            // An if block's branches see what the block sees; a forEach's steps also see `item` and `index`.
+            foreach (var inner in InExecutionOrder(step.Then, $"{path}[{i}].then", blockRoots))
+            {
+                yield return inner;
+            }
+
+            foreach (var inner in InExecutionOrder(step.Else, $"{path}[{i}].else", blockRoots))
+            {
+                yield return inner;
+            }
+
+            foreach (var inner in InExecutionOrder(step.Steps, $"{path}[{i}].steps", [.. blockRoots, "item", "index"]))
+            {
+                yield return inner;
+            }
         }
     }
 
@@ -33,5 +45,6 @@ public static class StepOrder
     public static readonly IReadOnlySet<string> NonTemplateKeys = new HashSet<string>(StringComparer.Ordinal)
     {
         "id", "type", "connection", "method", "onError", "model", "schema", "select", "steps", "then", "else",
+        "if", "items", "limit", "parallelism", // a condition (checked as one), a scope path and numbers
     };
 }

@@ -113,11 +113,11 @@ public sealed class RuleAnalyzerTests
         [
             new StepDefinition { Id = "c", Type = "jira.comment", Body = "{{ isue.key }}", Issue = "{{ issue.fields.parnet.key }}" },
             new StepDefinition { Id = "e", Type = "jira.edit", Fields = new JsonObject { ["labels"] = new JsonArray("{{ steps.ai.text }}") } },
-            new StepDefinition { Id = "ai", Type = "ai.chat", Connection = "conn_1", Model = "{{ not.a.template.field }}", Prompt = "{{ issue.summary }}" },
+            new StepDefinition { Id = "ai", Type = "ai.chat", Connection = "conn_1", Model = "{{ not.a.template.field }}", Prompt = "{{ issue.summry }} {{ issue.summary }} {{ issue.Story Points }} {{ triggerIssue.url }} {{ now }} {{ changelog.status.toString }}" },
         ]);
         var warnings = Analyze(rule);
         Assert.That(warnings.Select(w => w.Path), Is.EquivalentTo(new[] { "steps[0].body", "steps[0].issue", "steps[1].fields.labels[0]", "steps[2].prompt" }));
-        Assert.That(warnings.Single(w => w.Path == "steps[2].prompt").Message, Does.Contain("issue.fields.summary"), "points at where issue fields live");
+        Assert.That(warnings.Single(w => w.Path == "steps[2].prompt").Message, Does.Contain("'summary'"), "suggests the field; the Jira Automation short paths beside it read something and give no warning");
     }
 
     [Test]
@@ -140,5 +140,29 @@ public sealed class RuleAnalyzerTests
     {
         var visits = StepOrder.InExecutionOrder([Http("a"), Http("b")]).ToList();
         Assert.That(visits.Select(v => (v.Step.Id, v.Path)), Is.EqualTo(new[] { ((string?)"a", "steps[0]"), ("b", "steps[1]") }));
+    }
+    [Test]
+    public void Nested_steps_are_checked_at_their_paths_and_a_loop_s_steps_may_read_item_and_index()
+    {
+        var loop = new StepDefinition
+        {
+            Id = "each", Type = "forEach", Items = "steps.a.body.list",
+            Steps = [Http("inner", new JsonObject { ["k"] = "{{ item.key }} {{ index }} {{ isue.key }}" })],
+        };
+        var branch = new StepDefinition
+        {
+            Id = "check", Type = "if", If = new ConditionNode { Field = "steps.later.status", Op = "equals", Value = 200 },
+            Then = [Http("yes", new JsonObject { ["k"] = "{{ item.key }}" })],
+            Else = [Http("no", path: "/t/{{ issue.fields.sumary }}")],
+        };
+        var warnings = Analyze(Rule([Http("a"), loop, branch, Http("later")]));
+
+        Assert.That(warnings.Select(w => (w.Path, w.Code)), Is.EquivalentTo(new[]
+        {
+            ("steps[1].steps[0].body.k", RuleWarningCodes.UnknownScopeRoot), // isue: item and index are the loop's own
+            ("steps[2].if.field", RuleWarningCodes.StepNotYetRun),           // the block's condition reads a later step
+            ("steps[2].then[0].body.k", RuleWarningCodes.UnknownScopeRoot),  // item outside a loop reads nothing
+            ("steps[2].else[0].path", RuleWarningCodes.UnknownField),
+        }));
     }
 }
