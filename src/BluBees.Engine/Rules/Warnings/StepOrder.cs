@@ -23,9 +23,21 @@ public static class StepOrder
 
             yield return new StepVisit(step, $"{path}[{i}]", blockRoots);
 
-            // Nested step lists go here when steps can hold them, e.g.:
-            // foreach (var inner in InExecutionOrder(step.Then, $"{path}[{i}].then", blockRoots)) yield return inner;
-            // foreach (var inner in InExecutionOrder(step.Steps, $"{path}[{i}].steps", [.. blockRoots, "item"])) yield return inner;
+            // An if's branches, then a forEach's body (with its item and index): each runs after the step that holds it.
+            foreach (var inner in InExecutionOrder(step.Then, $"{path}[{i}].then", blockRoots))
+            {
+                yield return inner;
+            }
+
+            foreach (var inner in InExecutionOrder(step.Else, $"{path}[{i}].else", blockRoots))
+            {
+                yield return inner;
+            }
+
+            foreach (var inner in InExecutionOrder(step.Steps, $"{path}[{i}].steps", [.. blockRoots, "item", "index"]))
+            {
+                yield return inner;
+            }
         }
     }
 
