@@ -5,15 +5,18 @@
 // loopback allowed) and a loopback third-party HTTP server, and passes:
 //   BLUBEES_BACKEND_URL  e.g. http://127.0.0.1:5099
 //   THIRD_PARTY_URL      e.g. http://127.0.0.1:5199  (the connection's base URL; any 2xx answer)
+//   DEV_JIRA_URL         e.g. http://127.0.0.1:5299  (`blubees jira`, the backend's Jira__ApiBaseUrlOverride)
 // Optional: CHROMIUM_PATH (/usr/bin/chromium), E2E_SKIP_BUILD=1, E2E_HEADFUL=1, E2E_TIMEOUT_MS.
 //
-// This script starts only `vite preview` of the e2e build (UI + proxy of /api and /dev to the backend).
+// This script starts `vite preview` of the e2e build (UI + proxy of /api and /dev to the backend) and a loopback
+// AI provider speaking OpenAI's chat-completions format (e2e/fake-ai.mjs).
 // Flow: create a connection and an AI connection with a canary secret → build two rules with forms and
 // pickers only (no JSON or Liquid typed): "OPS issue moved to Done → POST key and summary to a webhook" and
 // "bug created → AI classifies → add the label" → dry-run both (the sample follows each trigger) → save →
 // fire an issue-updated event at /forge/events with a dev token → see rule 1's run in the runs log →
-// confirm the canary never comes back (DOM and every response body the page received).
-// The AI rule stops at dry run + save: the loopback sink answers {"received":true}, not a chat completion.
+// fire a bug-created event with the system token → the provider gets the key and classifies, the run succeeds
+// and the development Jira issue carries the label → confirm the canary never comes back (DOM and every
+// response body the page received).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +24,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { messageText, schemaChoices, startFakeAi } from './fake-ai.mjs';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const artifacts = join(appDir, 'e2e', 'artifacts');
@@ -28,6 +32,8 @@ mkdirSync(artifacts, { recursive: true });
 
 const BACKEND = (process.env.BLUBEES_BACKEND_URL ?? '').replace(/\/$/, '');
 const THIRD_PARTY = (process.env.THIRD_PARTY_URL ?? '').replace(/\/$/, '');
+const DEV_JIRA = (process.env.DEV_JIRA_URL ?? '').replace(/\/$/, '');
+const SYSTEM_TOKEN = process.env.DEV_JIRA_SYSTEM_TOKEN ?? 'dev-system-token';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 20_000);
 if (!BACKEND || !THIRD_PARTY) {
@@ -136,12 +142,15 @@ const jiraEvent = () => ({
 // ---------- main ----------
 let preview;
 let browser;
+let fakeAi;
 const responses = []; // {url, status, body}
 const shot = async (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 
 async function main() {
   console.log(`BluBees e2e: backend ${BACKEND}, third party ${THIRD_PARTY}, run ${run}`);
   await waitForHttp(`${BACKEND}/health`, 15_000);
+  // The AI connection's provider: it answers only with the canary key, and classifies every bug as "bug-ui".
+  fakeAi = await startFakeAi({ key: CANARY, answer: () => ({ label: 'bug-ui' }) });
 
   if (process.env.E2E_SKIP_BUILD !== '1') {
     await sh('npx', ['vite', 'build', '--mode', 'e2e', '--logLevel', 'warn']);
@@ -216,11 +225,11 @@ async function main() {
     await page.getByRole('button', { name: 'Cancel' }).click();
   });
 
-  await step('create an AI connection (OpenAI-compatible, pointing at the loopback third party)', async () => {
+  await step('create an AI connection (OpenAI-compatible, pointing at the loopback AI provider)', async () => {
     await page.getByRole('tab', { name: 'Connections' }).click();
     await page.getByRole('button', { name: 'New connection' }).click();
     await page.locator('#conn-name').fill(aiConnectionName);
-    await page.locator('#conn-baseUrl').fill(THIRD_PARTY);
+    await page.locator('#conn-baseUrl').fill(fakeAi.baseUrl);
     await pick(page, 'conn-authType', 'Bearer token');
     await pick(page, 'conn-provider', 'OpenAI-compatible chat completions');
     await page.locator('#conn-secret').fill(CANARY);
@@ -305,7 +314,7 @@ async function main() {
     await smartValue(page, ai, 'Prompt', 'summary', 'issue.fields.summary');
     assert((await page.locator('#step-0-prompt').inputValue()) === 'Classify this bug report: {{ issue.fields.summary }}', 'the prompt insertion is not at the caret');
     await pick(page, 'step-0-format', 'One value from a list');
-    await page.locator('#step-0-choices').fill('bug, feature, question');
+    await page.locator('#step-0-choices').fill('bug-ui, bug-api, question');
     await pick(page, 'add-step-kind', 'Edit issue fields');
     await page.getByRole('button', { name: 'Add step', exact: true }).click();
     const edit = page.getByRole('group', { name: 'Step 2' });
@@ -324,7 +333,8 @@ async function main() {
     await result.waitFor();
     await result.getByText('matched', { exact: true }).waitFor();
     const text = await result.innerText();
-    assert(text.includes(`${THIRD_PARTY}/chat/completions`), `the dry run does not show the AI request: ${text}`);
+    assert(text.includes(`${fakeAi.baseUrl}/chat/completions`), `the dry run does not show the AI request: ${text}`);
+    assert(fakeAi.received.length === 0, 'the dry run called the AI provider');
     assert(text.includes('/rest/api/3/issue/'), `the dry run does not show the Jira edit: ${text}`);
     assert(!text.includes(CANARY), 'the dry run shows the AI key');
     await page.getByTestId('dry-run-step-note').waitFor();
@@ -364,37 +374,71 @@ async function main() {
     await page.getByRole('button', { name: 'Back to runs' }).click();
   });
 
-  await step('rule 2 on a created bug: the run lists the AI step failure in plain language with a fix', async () => {
-    // The sink is not an AI provider: this shows the run log's explanation, not a classification.
-    const token = await devToken('/forge/events');
+  await step('rule 2 on a created bug: the AI provider gets the key and classifies, the run succeeds, the Jira issue gets the label', async () => {
+    assert(DEV_JIRA, 'set DEV_JIRA_URL to the development Jira the backend uses (Jira__ApiBaseUrlOverride); see the header');
     const bugKey = `BUG-${Number.parseInt(run.slice(4, 8), 16) % 9000 + 1}`;
+    const summary = `Login button overlaps the footer ${run}`;
+    const jiraIssue = async () => {
+      const res = await fetch(`${DEV_JIRA}/rest/api/3/issue/${bugKey}`, { headers: { Authorization: `Bearer ${SYSTEM_TOKEN}` } });
+      assert(res.ok, `GET ${bugKey} on the development Jira answered ${res.status}`);
+      return res.json();
+    };
+    // The development Jira creates the issue on first read, with its own labels: the rule replaces them.
+    assert(!(await jiraIssue()).fields.labels.includes('bug-ui'), `${bugKey} already has the label`);
+    // jira.* steps call Jira with the app's system token, which Forge sends with the event (as e2e/flow.mjs does).
+    const token = await devToken('/forge/events');
     const res = await fetch(`${BACKEND}/forge/events`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, 'x-forge-oauth-system': SYSTEM_TOKEN },
       body: JSON.stringify({
         eventType: 'avi:jira:created:issue',
         timestamp: String(Date.now()),
         atlassianId: identity.accountId,
         selfGenerated: false,
-        issue: { id: String(30000 + (Date.now() % 10000)), key: bugKey, fields: { summary: `Login fails ${run}`, issuetype: { name: 'Bug' }, project: { key: 'BUG' }, status: { name: 'To Do' } } },
+        issue: { id: String(30000 + (Date.now() % 10000)), key: bugKey, fields: { summary, issuetype: { name: 'Bug' }, project: { key: 'BUG' }, status: { name: 'To Do' } } },
       }),
     });
-    assert(res.status >= 200 && res.status < 300, `POST /forge/events answered ${res.status}`);
+    assert(res.status >= 200 && res.status < 300, `POST /forge/events answered ${res.status}: ${await res.text()}`);
+    await page.getByRole('tab', { name: 'Runs' }).click();
     const row = page.getByRole('row').filter({ hasText: bugKey });
     const deadline = Date.now() + 30_000;
-    while (!(await row.count())) {
-      assert(Date.now() < deadline, `no run for ${bugKey} after 30 s`);
+    while (!(await row.count()) || !/succeeded|failed/i.test(await row.first().innerText())) {
+      assert(Date.now() < deadline, `no finished run for ${bugKey} after 30 s`);
       await page.waitForTimeout(1000);
       await page.getByRole('button', { name: 'Refresh' }).click();
     }
-    assert((await row.first().innerText()).includes('Step 1:'), `the runs table does not name the failing step: ${await row.first().innerText()}`);
+    const rowText = await row.first().innerText();
+    assert(rowText.includes(aiRuleName), `the run row does not name the rule: ${rowText}`);
+    await shot(page, '09b-ai-runs');
+
+    // The provider saw exactly one request: the documented path, the key, the model, the prompt and the form's schema.
+    assert(fakeAi.received.length === 1, `the AI provider received ${fakeAi.received.length} requests: ${fakeAi.received.map((r) => `${r.method} ${r.path} ${r.problem ?? ''}`).join('; ')}`);
+    const [chat] = fakeAi.received;
+    assert(chat.path === '/v1/chat/completions' && chat.authorized && !chat.problem, `the AI provider refused the request: ${chat.method} ${chat.path} authorized=${chat.authorized} ${chat.problem ?? ''}`);
+    assert(chat.body.model === 'gpt-4o-mini', `model sent: ${chat.body.model}`);
+    assert(messageText(chat.body, 'user') === `Classify this bug report: ${summary}`, `prompt sent: ${messageText(chat.body, 'user')}`);
+    assert(JSON.stringify(schemaChoices(chat.body, 'label')) === JSON.stringify(['bug-ui', 'bug-api', 'question']), `schema sent: ${JSON.stringify(chat.body.response_format)}`);
+    assert(!chat.raw.includes(CANARY), 'the key is in the request body');
+
     await row.first().getByRole('button', { name: /Details of run/ }).click();
-    const problems = page.getByTestId('run-problems');
-    await problems.waitFor();
-    const text = await problems.innerText();
-    assert(/Step 1 \(classify\)/.test(text) && /What to do:/.test(text), `no plain-language explanation: ${text}`);
-    await shot(page, '09b-ai-run-explained');
+    await page.getByText('Payloads are never stored').waitFor();
+    const status = await page.locator('dl').innerText();
+    // The steps table's cells: Step, Connection, Request, HTTP status, Attempts, Sent, Received, Duration, Details, Error.
+    const cells = async (title) => page.getByRole('row').filter({ hasText: title }).locator('td').allInnerTexts();
+    const [aiStep, editStep] = [await cells('Step 1: classify (ai.chat)'), await cells('Step 2: label (jira.edit)')];
+    await shot(page, '09c-ai-run-detail');
+    assert(/succeeded/i.test(status), `the run did not succeed: ${status}\n${aiStep.join(' | ')}\n${editStep.join(' | ')}`);
+    // The AI step's record: metadata only (connection, host, status, attempts, token counts), no error.
+    const [, aiConnection, aiRequest, aiHttp, aiAttempts, , , , aiDetails, aiError] = aiStep;
+    assert(aiConnection === aiConnectionName && aiRequest === 'POST 127.0.0.1' && aiHttp === '200' && aiAttempts === '1', `the AI step's record: ${aiStep.join(' | ')}`);
+    assert(aiDetails === '57 + 6 tokens' && aiError === '—', `the AI step's record: ${aiStep.join(' | ')}`);
+    assert(editStep[2].startsWith('PUT') && editStep[3] === '204' && editStep[9] === '—', `the label step's record: ${editStep.join(' | ')}`);
+    const html = await page.content();
+    assert(!html.includes(CANARY) && !html.includes(summary), 'the run detail shows the key or the prompt');
     await page.getByRole('button', { name: 'Back to runs' }).click();
+
+    const labels = (await jiraIssue()).fields.labels;
+    assert(JSON.stringify(labels) === JSON.stringify(['bug-ui']), `${bugKey} on the development Jira has labels ${JSON.stringify(labels)}`);
   });
 
   await (await import('./flow.mjs')).flowScenario({ page, step, assert, shot, pick, smartValue, devToken, identity, run, CANARY, BACKEND, THIRD_PARTY, connectionName, escapeRe }); // control flow (e2e/flow.mjs)
@@ -463,6 +507,7 @@ try {
   console.log(`  ✗ setup: ${e?.stack ?? e}`);
 } finally {
   await browser?.close().catch(() => undefined);
+  await fakeAi?.close();
   if (preview?.pid) {
     try {
       process.kill(-preview.pid, 'SIGTERM');

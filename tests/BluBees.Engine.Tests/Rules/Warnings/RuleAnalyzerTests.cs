@@ -141,6 +141,7 @@ public sealed class RuleAnalyzerTests
         var visits = StepOrder.InExecutionOrder([Http("a"), Http("b")]).ToList();
         Assert.That(visits.Select(v => (v.Step.Id, v.Path)), Is.EqualTo(new[] { ((string?)"a", "steps[0]"), ("b", "steps[1]") }));
     }
+
     [Test]
     public void Nested_steps_are_checked_at_their_paths_and_a_loop_s_steps_may_read_item_and_index()
     {
@@ -164,5 +165,30 @@ public sealed class RuleAnalyzerTests
             ("steps[2].then[0].body.k", RuleWarningCodes.UnknownScopeRoot),  // item outside a loop reads nothing
             ("steps[2].else[0].path", RuleWarningCodes.UnknownField),
         }));
+    }
+
+    [Test]
+    public void Steps_inside_if_branches_and_for_each_bodies_are_visited_after_their_block_with_their_paths()
+    {
+        var check = new StepDefinition { Id = "check", Type = "if", If = new ConditionNode { Field = "issue.key", Op = "isNotEmpty" }, Then = [Http("yes")], Else = [Http("no")] };
+        var each = new StepDefinition { Id = "each", Type = "forEach", Items = "steps.check.issues", Steps = [Http("inner")] };
+        var visits = StepOrder.InExecutionOrder([check, each, Http("last")]).ToList();
+        Assert.That(visits.Select(v => (v.Step.Id, v.Path)), Is.EqualTo(new[]
+        {
+            ((string?)"check", "steps[0]"), ("yes", "steps[0].then[0]"), ("no", "steps[0].else[0]"), ("each", "steps[1]"), ("inner", "steps[1].steps[0]"), ("last", "steps[2]"),
+        }));
+        Assert.That(visits.Single(v => v.Step.Id == "inner").BlockRoots, Is.EqualTo(new[] { "item", "index" }));
+        Assert.That(visits.Single(v => v.Step.Id == "last").BlockRoots, Is.Empty);
+    }
+
+    [Test]
+    public void A_step_inside_an_if_is_known_to_later_steps_and_item_is_known_only_inside_a_for_each()
+    {
+        var rule = Rule(
+            [new StepDefinition { Id = "check", Type = "if", If = new ConditionNode { Field = "issue.key", Op = "isNotEmpty" }, Then = [Http("follow")] },
+             new StepDefinition { Id = "each", Type = "forEach", Items = "steps.check.issues", Steps = [Http("note", new JsonObject { ["k"] = "{{ item.key }} {{ index }}" })] },
+             Http("summary", new JsonObject { ["followUp"] = "{{ steps.follow.status }}", ["outside"] = "{{ item.key }}" })]);
+        var warnings = Analyze(rule);
+        Assert.That(warnings.Select(w => (w.Path, w.Code)), Is.EqualTo(new[] { ("steps[2].body.outside", RuleWarningCodes.UnknownScopeRoot) }));
     }
 }
