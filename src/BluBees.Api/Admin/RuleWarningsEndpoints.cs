@@ -24,7 +24,7 @@ public static class RuleWarningsEndpoints
     internal static async Task<IReadOnlyList<RuleWarning>> ForAsync(HttpContext context, RuleDefinition definition)
     {
         var services = context.RequestServices;
-        var fields = await services.GetRequiredService<JiraFieldCatalog>().GetAsync(
+        var fields = await services.GetRequiredService<UserFieldCatalog>().GetAsync(
             context.Tenant(), context.Request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(), context.RequestAborted);
         return RuleAnalyzer.Analyze(definition, fields, services.GetRequiredService<TemplateLimits>());
     }

@@ -8,7 +8,7 @@ public static class JiraUserSetup
 {
     public static IServiceCollection AddJiraUserReads(this IServiceCollection services)
     {
-        services.AddSingleton<JiraFieldCatalog>();
+        services.AddSingleton<UserFieldCatalog>();
         services.AddTransient<JiraUserClient>();
         services.AddHttpClient(JiraUserClient.HttpClientName, (sp, client) =>
                 client.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<JiraOptions>>().Value.TimeoutSeconds))

@@ -8,14 +8,15 @@ using Microsoft.Extensions.Options;
 namespace BluBees.Api.JiraUser;
 
 /// <summary>
-/// The site's fields as the calling user sees them, for the save-time warnings: Jira's "Get fields"
+/// The site's fields as the calling user sees them, for the save-time warnings (runs read them with the system
+/// token through the engine's <c>Steps/Jira/JiraFieldCatalog</c>): Jira's "Get fields"
 /// (<c>GET /rest/api/3/field</c> → <c>[{id, key, name, custom, schema}]</c>,
 /// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-fields/#api-rest-api-3-field-get),
 /// asked with the user's token. Remembered per tenant, account and token hash for <c>Jira:PermissionCacheSeconds</c>
 /// so that saving a rule again does not ask again. Null when Jira cannot be asked or does not answer: the caller then
 /// skips field checks (never fails the save).
 /// </summary>
-public sealed class JiraFieldCatalog(JiraUserClient jira, IOptions<JiraOptions> options, TimeProvider time) : IDisposable
+public sealed class UserFieldCatalog(JiraUserClient jira, IOptions<JiraOptions> options, TimeProvider time) : IDisposable
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 10_000 });
 
