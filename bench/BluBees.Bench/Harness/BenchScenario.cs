@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Rules;
+using BluBees.Engine.Steps;
+using BluBees.Engine.Conditions;
 
 namespace BluBees.Bench.Harness;
 

@@ -3,7 +3,7 @@ using BenchmarkDotNet.Attributes;
 using BluBees.Bench.Harness;
 using BluBees.Engine.Events;
 using BluBees.Engine.Rules;
-using BluBees.Engine.Rules.Conditions;
+using BluBees.Engine.Conditions;
 using BluBees.Engine.Validation;
 
 namespace BluBees.Bench.Micro;

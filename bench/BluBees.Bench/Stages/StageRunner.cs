@@ -13,6 +13,7 @@ using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Tenancy;
 using Microsoft.Data.Sqlite;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Bench.Stages;
 

@@ -10,6 +10,8 @@ using BluBees.Engine.Steps;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Tenancy;
 using BluBees.Engine.Validation;
+using BluBees.Engine.Execution;
+using BluBees.Engine.Steps.Transfer;
 
 namespace BluBees.Bench.Streaming;
 

@@ -5,6 +5,7 @@ using BluBees.Api.Permissions;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Rules.Warnings;
 using BluBees.Engine.Templates;
+using BluBees.Engine.Validation;
 
 namespace BluBees.Api.Admin;
 

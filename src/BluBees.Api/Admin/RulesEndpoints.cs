@@ -4,6 +4,7 @@ using BluBees.Api.Forge;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Validation;
 
 namespace BluBees.Api.Admin;
 

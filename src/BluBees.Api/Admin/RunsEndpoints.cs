@@ -6,6 +6,7 @@ using BluBees.Engine.Rules;
 using BluBees.Engine.Common;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Validation;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Api.Admin;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Rules.Triggers;
+using BluBees.Engine.Events;
 
 namespace BluBees.Api.Admin;
 

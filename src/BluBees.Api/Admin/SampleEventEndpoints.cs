@@ -3,6 +3,7 @@ using BluBees.Api.Infrastructure;
 using BluBees.Api.JiraUser;
 using BluBees.Api.Permissions;
 using BluBees.Engine.Rules.Triggers;
+using BluBees.Engine.Events;
 
 namespace BluBees.Api.Admin;
 

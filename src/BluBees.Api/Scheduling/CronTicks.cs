@@ -7,6 +7,7 @@ using BluBees.Engine.Runs;
 using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Tenancy;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Api.Scheduling;
 

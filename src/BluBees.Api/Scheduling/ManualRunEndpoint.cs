@@ -7,6 +7,7 @@ using BluBees.Api.Forge;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Api.Scheduling;
 

@@ -5,6 +5,7 @@ using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Tenancy;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Api.Scheduling;
 

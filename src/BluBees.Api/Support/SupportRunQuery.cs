@@ -2,6 +2,7 @@ using System.Globalization;
 using BluBees.Engine.Common;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Validation;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Api.Support;
 

@@ -6,6 +6,7 @@ using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Tenancy;
 using BluBees.Engine.Webhooks;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Api.Webhooks;
 

@@ -3,6 +3,7 @@ using BluBees.Engine.Crypto;
 using BluBees.Engine.Runs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Aws.Sqs;
 

@@ -112,7 +112,7 @@ public sealed partial class TenantKeyService : IDisposable
 
         var stored = JsonSerializer.Deserialize<StoredDataKey>(item.Data, JsonDefaults.Options)!;
         // Keys stored before every key creation listed its tenant: list it now, or rotation would never see it.
-        await Tenancy.TenantDirectory.EnsureListedWhileKeyExistsAsync(_store, tenantId, ct);
+        await TenantDirectory.EnsureListedWhileKeyExistsAsync(_store, tenantId, ct);
         try
         {
             return await _provider.DecryptDataKeyAsync(tenantId, new WrappedDataKey(stored.KeyId, Convert.FromBase64String(stored.Wrapped)), ct);
@@ -135,7 +135,7 @@ public sealed partial class TenantKeyService : IDisposable
     private async Task<byte[]> CreateAsync(string tenantId, CancellationToken ct)
     {
         // Listed before the key exists: rotation and retiring iterate the directory, and must see every data key.
-        await Tenancy.TenantDirectory.EnsureListedAsync(_store, tenantId, ct);
+        await TenantDirectory.EnsureListedAsync(_store, tenantId, ct);
         var generated = await _provider.GenerateDataKeyAsync(tenantId, ct);
         var stored = new StoredDataKey(generated.Wrapped.KeyId, Convert.ToBase64String(generated.Wrapped.Ciphertext), _time.GetUtcNow());
         var item = new StoreItem(Keys.Tenant(tenantId), Keys.DataKey, JsonSerializer.Serialize(stored, JsonDefaults.Options));

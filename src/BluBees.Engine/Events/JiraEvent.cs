@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using BluBees.Engine.Rules.Triggers;
 
 namespace BluBees.Engine.Events;
 

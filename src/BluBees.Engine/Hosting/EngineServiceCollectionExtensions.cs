@@ -18,6 +18,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Hosting;
 
@@ -68,12 +69,14 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<Connections.Credentials.ICredentialSource, Connections.Credentials.CredentialSource>();
         services.TryAddSingleton<ConnectionPipelines>();
         services.TryAddSingleton<RuleCache>();
+        services.TryAddSingleton<ITenantDataCache>(sp => sp.GetRequiredService<RuleCache>());
         services.TryAddSingleton<RuleService>();
+        services.TryAddSingleton<IRuleRunHistory>(sp => sp.GetRequiredService<RunStore>());
         services.TryAddSingleton<RunStore>();
         services.TryAddSingleton<HttpStepExecutor>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, HttpStepExecutor>(sp => sp.GetRequiredService<HttpStepExecutor>()));
         services.AddJiraSteps(configuration);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, Ai.AiStepExecutor>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, Steps.Ai.AiStepExecutor>());
         services.AddTransferSteps(configuration);
         services.TryAddSingleton<DryRunner>();
         services.TryAddSingleton<RunProcessor>();

@@ -1,6 +1,6 @@
-using BluBees.Engine.Rules.Conditions;
+using BluBees.Engine.Conditions;
 using BluBees.Engine.Rules.Triggers;
-using BluBees.Engine.Steps;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Rules;
 

@@ -8,7 +8,7 @@ namespace BluBees.Engine.Rules;
 /// stale; the cache is bounded by count and idle time. Beside them, each tenant's rule heads under the rule-list
 /// stamp they were read with (<see cref="RuleListStamp"/>), so an event needs no list query when nothing changed.
 /// </summary>
-public sealed class RuleCache : IDisposable
+public sealed class RuleCache : IDisposable, Tenancy.ITenantDataCache
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 5000 });
     private readonly ConcurrentDictionary<string, CachedRuleList> _lists = new(StringComparer.Ordinal);

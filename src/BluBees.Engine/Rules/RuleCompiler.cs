@@ -1,8 +1,7 @@
 using BluBees.Engine.Connections;
 using BluBees.Engine.Egress;
-using BluBees.Engine.Rules.Conditions;
+using BluBees.Engine.Conditions;
 using BluBees.Engine.Rules.Triggers;
-using BluBees.Engine.Steps;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Validation;
 

@@ -1,7 +1,6 @@
 using BluBees.Engine.Common;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Egress;
-using BluBees.Engine.Runs;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Validation;
@@ -14,7 +13,7 @@ namespace BluBees.Engine.Rules;
 /// moves the head with an optimistic-concurrency write, so two concurrent saves can never share a version.
 /// </summary>
 public sealed class RuleService(
-    IStore store, ConnectionService connections, RunStore runs, RuleCache cache, TimeProvider time,
+    IStore store, ConnectionService connections, IRuleRunHistory runs, RuleCache cache, TimeProvider time,
     IOptions<EgressOptions> egress, TemplateLimits templateLimits)
 {
     public async Task<IReadOnlyList<RuleHead>> ListHeadsAsync(string tenantId, CancellationToken ct)
@@ -166,7 +165,7 @@ public sealed class RuleService(
             await store.DeleteAsync(Keys.Tenant(tenantId), Keys.RuleVersion(id, v.Version), ct);
         }
 
-        await Runs.RunStore.DeleteTraceAsync(store, tenantId, id, ct); // its "why didn't it run?" entries go with it
+        await runs.DeleteTraceAsync(tenantId, id, ct); // its "why didn't it run?" entries go with it
         await ListChangedAsync(tenantId);
         return true;
     }

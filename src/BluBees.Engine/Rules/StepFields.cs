@@ -1,5 +1,7 @@
 using System.Text.Json;
 using BluBees.Engine.Json;
+using BluBees.Engine.Steps;
+using BluBees.Engine.Conditions;
 
 namespace BluBees.Engine.Rules;
 

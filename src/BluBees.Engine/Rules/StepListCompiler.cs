@@ -1,10 +1,11 @@
 using BluBees.Engine.Connections;
 using BluBees.Engine.Egress;
-using BluBees.Engine.Rules.Conditions;
+using BluBees.Engine.Conditions;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Flow;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Validation;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Rules;
 

@@ -23,7 +23,7 @@ public sealed record RuleView(string Id, string Name, bool Enabled, int Version,
 }
 
 /// <summary>One line of the rule list.</summary>
-public sealed record RuleSummary(string Id, string Name, bool Enabled, int Version, string TriggerType, DateTimeOffset UpdatedAt, Runs.LastRun? LastRun);
+public sealed record RuleSummary(string Id, string Name, bool Enabled, int Version, string TriggerType, DateTimeOffset UpdatedAt, LastRun? LastRun);
 
 /// <summary>One line of a rule's version history.</summary>
 public sealed record RuleVersionSummary(int Version, DateTimeOffset CreatedAt, string? CreatedBy);

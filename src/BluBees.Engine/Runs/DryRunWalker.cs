@@ -1,8 +1,9 @@
 using System.Collections.Frozen;
 using System.Text.Json.Nodes;
-using BluBees.Engine.Rules.Conditions;
+using BluBees.Engine.Conditions;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Flow;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Runs;
 

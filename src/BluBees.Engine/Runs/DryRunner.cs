@@ -2,11 +2,12 @@ using System.Collections.Frozen;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Events;
 using BluBees.Engine.Rules;
-using BluBees.Engine.Rules.Conditions;
+using BluBees.Engine.Conditions;
 using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Templates;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Runs;
 
@@ -23,17 +24,6 @@ public sealed record DryRunResult(
 }
 
 public sealed record DryRunTrigger(bool Matched, string? Reason);
-
-public sealed record DryRunRequest(string StepId, string Method, string Url, IReadOnlyDictionary<string, string> Headers, JsonNode? Body)
-{
-    /// <summary>Where the step sits in the rule, e.g. <c>steps[1].steps[0]</c>.</summary>
-    public string? Path { get; init; }
-
-    /// <summary>Inside a loop: the (innermost) iteration the request belongs to.</summary>
-    public int? Index { get; init; }
-}
-
-public sealed record DryRunError(string? Path, string Category, string Message);
 
 /// <summary>
 /// Evaluates a rule against a sample event and builds the exact requests it would send, without sending

@@ -3,6 +3,7 @@ using BluBees.Engine.Rules;
 using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Runs.Trace;
 using Microsoft.Extensions.Logging;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Runs;
 

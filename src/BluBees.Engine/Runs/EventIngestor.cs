@@ -8,6 +8,7 @@ using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Tenancy;
 using Microsoft.Extensions.Logging;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Runs;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using BluBees.Engine.Steps.Flow;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Runs;
 

@@ -1,9 +1,7 @@
 using BluBees.Engine.Tenancy;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Runs;
-
-/// <summary>What starts a run.</summary>
-public enum RunSource { Event, Schedule, Webhook, Manual }
 
 /// <summary>
 /// One unit of queued work, built only by <see cref="EventIngestor"/> (the one ingress). <see cref="Payload"/> is

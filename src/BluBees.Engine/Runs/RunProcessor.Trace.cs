@@ -1,7 +1,7 @@
 using BluBees.Engine.Events;
 using BluBees.Engine.Rules;
-using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Runs.Trace;
+using BluBees.Engine.Conditions;
 
 namespace BluBees.Engine.Runs;
 

@@ -4,13 +4,14 @@ using System.Text.Json.Nodes;
 using BluBees.Engine.Events;
 using BluBees.Engine.Observability;
 using BluBees.Engine.Rules;
-using BluBees.Engine.Rules.Conditions;
+using BluBees.Engine.Conditions;
 using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Runs.Trace;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Templates;
 using Microsoft.Extensions.Logging;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Runs;
 

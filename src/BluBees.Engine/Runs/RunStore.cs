@@ -1,6 +1,8 @@
 using BluBees.Engine.Common;
 using BluBees.Engine.Storage;
 using Microsoft.Extensions.Options;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Runs;
 
@@ -10,7 +12,7 @@ namespace BluBees.Engine.Runs;
 /// passed it (the store filters on the stored expiry). Reads never compare against the current setting, so
 /// changing it only affects runs written afterwards and can never bring an expired run back.
 /// </summary>
-public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<RunOptions> options)
+public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<RunOptions> options) : IRuleRunHistory
 {
     private TimeSpan Retention => TimeSpan.FromDays(options.Value.RetentionDays);
 
@@ -53,6 +55,8 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
         var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.Run(runId), ct);
         return item is null ? null : StoredJson.Read<RunRecord>(item.Data);
     }
+
+    Task IRuleRunHistory.DeleteTraceAsync(string tenantId, string ruleId, CancellationToken ct) => DeleteTraceAsync(store, tenantId, ruleId, ct);
 
     public async Task<LastRun?> LastRunAsync(string tenantId, string ruleId, CancellationToken ct)
     {
@@ -108,9 +112,6 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
 
     private sealed record RunPointer(string RunId);
 }
-
-/// <summary>The last run of a rule, for the rule list.</summary>
-public sealed record LastRun(string Id, string Status, DateTimeOffset StartedAt);
 
 /// <summary>Filters of the run log.</summary>
 public sealed record RunFilter(string? RuleId, string? Status, DateTimeOffset? From, DateTimeOffset? To, int Limit, string? Cursor)

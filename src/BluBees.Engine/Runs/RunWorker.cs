@@ -3,10 +3,10 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using BluBees.Engine.Crypto;
 using BluBees.Engine.Observability;
-using BluBees.Engine.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Runs;
 

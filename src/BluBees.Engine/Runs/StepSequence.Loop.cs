@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Flow;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Runs;
 

@@ -1,4 +1,5 @@
 using BluBees.Engine.Templates;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps;
 

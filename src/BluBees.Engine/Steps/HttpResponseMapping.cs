@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Egress;
-using BluBees.Engine.Runs;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps;
 

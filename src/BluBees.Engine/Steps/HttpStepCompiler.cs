@@ -1,6 +1,5 @@
 using BluBees.Engine.Connections;
 using BluBees.Engine.Egress;
-using BluBees.Engine.Rules;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Validation;
 

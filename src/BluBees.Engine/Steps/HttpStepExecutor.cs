@@ -3,9 +3,9 @@ using BluBees.Engine.Connections;
 using BluBees.Engine.Connections.Credentials;
 using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Egress;
-using BluBees.Engine.Runs;
 using BluBees.Engine.Templates;
 using Microsoft.Extensions.Options;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps;
 

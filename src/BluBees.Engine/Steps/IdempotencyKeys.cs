@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Steps.Jira;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps;
 

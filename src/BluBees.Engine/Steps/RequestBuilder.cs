@@ -4,8 +4,8 @@ using System.Text.Json.Nodes;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Connections.Credentials;
 using BluBees.Engine.Egress;
-using BluBees.Engine.Runs;
 using BluBees.Engine.Templates;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps;
 

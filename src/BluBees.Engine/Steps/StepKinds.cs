@@ -1,9 +1,9 @@
 using System.Collections.Frozen;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Egress;
-using BluBees.Engine.Rules;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Validation;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps;
 

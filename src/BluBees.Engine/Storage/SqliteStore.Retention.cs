@@ -1,4 +1,3 @@
-using BluBees.Engine.Retention;
 
 namespace BluBees.Engine.Storage;
 

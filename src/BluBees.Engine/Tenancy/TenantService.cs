@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using BluBees.Engine.Common;
 using BluBees.Engine.Crypto;
-using BluBees.Engine.Rules;
 using BluBees.Engine.Storage;
 
 namespace BluBees.Engine.Tenancy;
@@ -10,7 +9,7 @@ namespace BluBees.Engine.Tenancy;
 public sealed record TenantRecord(string TenantId, string? CloudId, DateTimeOffset InstalledAt, DateTimeOffset UpdatedAt);
 
 /// <summary>Install, upgrade and uninstall. Uninstall deletes the whole partition, data key included.</summary>
-public sealed class TenantService(IStore store, TenantKeyService keys, RuleCache rules, TimeProvider time)
+public sealed class TenantService(IStore store, TenantKeyService keys, ITenantDataCache rules, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
 

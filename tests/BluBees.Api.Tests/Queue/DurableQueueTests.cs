@@ -5,6 +5,7 @@ using BluBees.Engine.Runs;
 using BluBees.Engine.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Api.Tests.Queue;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using BluBees.Engine.Steps;
 using Microsoft.Extensions.DependencyInjection;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Api.Tests.Queue;
 

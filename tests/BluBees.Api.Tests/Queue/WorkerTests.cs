@@ -5,6 +5,7 @@ using BluBees.Api.Tests.Harness;
 using BluBees.Engine.Events;
 using BluBees.Engine.Observability;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Api.Tests.Queue;
 

@@ -7,6 +7,7 @@ using BluBees.Engine.Storage;
 using BluBees.Engine.Tenancy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Api.Tests.Scheduling;
 

@@ -43,7 +43,7 @@ public sealed class AwsRegistrationTests
         {
             Assert.That(app.Services.GetRequiredService<IStore>().GetType().Name, Is.EqualTo("SqliteStore"));
             Assert.That(app.Services.GetRequiredService<IKeyEncryptionProvider>(), Is.InstanceOf<LocalKeyEncryptionProvider>());
-            Assert.That(app.Services.GetRequiredService<IRunQueue>(), Is.InstanceOf<BluBees.Engine.Storage.SqliteRunQueue>());
+            Assert.That(app.Services.GetRequiredService<IRunQueue>(), Is.InstanceOf<BluBees.Engine.Runs.SqliteRunQueue>());
             Assert.That(app.Services.GetServices<IHostedService>().OfType<RunWorker>(), Has.Exactly(1).Items);
             Assert.That(app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.Enabled, Is.False);
         });

@@ -3,6 +3,7 @@ using BluBees.Aws.Tests.Support;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Tenancy;
 using Microsoft.Extensions.DependencyInjection;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Aws.Tests.Sqs;
 

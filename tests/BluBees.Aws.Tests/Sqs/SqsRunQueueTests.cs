@@ -6,6 +6,7 @@ using BluBees.Aws.Tests.Support;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Tenancy;
 using Microsoft.Extensions.Time.Testing;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Aws.Tests.Sqs;
 

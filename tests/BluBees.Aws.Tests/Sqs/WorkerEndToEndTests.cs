@@ -10,6 +10,7 @@ using BluBees.Engine.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Aws.Tests.Sqs;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using BluBees.Engine.Ai;
+using BluBees.Engine.Steps.Ai;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Rules;

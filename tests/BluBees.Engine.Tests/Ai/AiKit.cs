@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using BluBees.Engine.Ai;
+using BluBees.Engine.Steps.Ai;
 using BluBees.Engine.Common;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Connections.Credentials;
@@ -16,6 +16,7 @@ using BluBees.Engine.Tests.Support;
 using BluBees.Engine.Validation;
 using Microsoft.Extensions.Options;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Ai;
 

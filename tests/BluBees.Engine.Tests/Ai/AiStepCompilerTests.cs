@@ -1,4 +1,4 @@
-using BluBees.Engine.Ai;
+using BluBees.Engine.Steps.Ai;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Steps;

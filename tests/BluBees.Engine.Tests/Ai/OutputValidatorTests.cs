@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using BluBees.Engine.Ai;
+using BluBees.Engine.Steps.Ai;
 using BluBees.Engine.Validation;
 using NUnit.Framework;
 

@@ -9,6 +9,7 @@ using BluBees.Engine.Templates;
 using BluBees.Engine.Tests.Steps.Jira;
 using BluBees.Engine.Tests.Support;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Flow;
 

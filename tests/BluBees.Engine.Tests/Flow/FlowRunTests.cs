@@ -4,6 +4,7 @@ using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Flow;
 using BluBees.Engine.Templates;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Flow;
 

@@ -4,6 +4,7 @@ using BluBees.Engine.Json;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Tests.Support;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Flow;
 

@@ -3,6 +3,7 @@ using BluBees.Engine.Connections;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Tests.Egress;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Policies;
 

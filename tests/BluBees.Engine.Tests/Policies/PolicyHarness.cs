@@ -14,6 +14,7 @@ using BluBees.Engine.Tests.Egress;
 using BluBees.Engine.Tests.Support;
 using Microsoft.Extensions.Options;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Policies;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Tests.Egress;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Policies;
 

@@ -3,6 +3,7 @@ using BluBees.Engine.Runs;
 using BluBees.Engine.Tests.Egress;
 using NUnit.Framework;
 using static BluBees.Engine.Tests.Policies.Scripted;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Policies;
 

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
 using StorageKeys = BluBees.Engine.Storage.Keys;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Retention;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using BluBees.Engine.Rules;
-using BluBees.Engine.Rules.Conditions;
+using BluBees.Engine.Conditions;
 using BluBees.Engine.Tests.Support;
 using BluBees.Engine.Validation;
 using NUnit.Framework;

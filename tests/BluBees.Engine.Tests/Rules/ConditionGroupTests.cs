@@ -1,4 +1,4 @@
-using BluBees.Engine.Rules.Conditions;
+using BluBees.Engine.Conditions;
 using BluBees.Engine.Tests.Support;
 using NUnit.Framework;
 using static BluBees.Engine.Tests.Support.ConditionKit;
@@ -43,8 +43,8 @@ public sealed class ConditionGroupTests
         foreach (var (json, path) in new[] { ("""{ "all": [] }""", "conditions.all"), ("""{ "any": [] }""", "conditions.any") })
         {
             var errors = new BluBees.Engine.Validation.ValidationErrors();
-            var node = System.Text.Json.JsonSerializer.Deserialize<BluBees.Engine.Rules.ConditionNode>(json, BluBees.Engine.Json.JsonDefaults.Options);
-            Assert.That(BluBees.Engine.Rules.Conditions.ConditionCompiler.Compile(node, "conditions", errors), Is.Null, json);
+            var node = System.Text.Json.JsonSerializer.Deserialize<BluBees.Engine.Conditions.ConditionNode>(json, BluBees.Engine.Json.JsonDefaults.Options);
+            Assert.That(BluBees.Engine.Conditions.ConditionCompiler.Compile(node, "conditions", errors), Is.Null, json);
             Assert.That(errors.ToDictionary()[path], Is.EqualTo(new[] { "a group needs at least one condition" }), json);
         }
     }

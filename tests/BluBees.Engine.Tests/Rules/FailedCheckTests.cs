@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
 using BluBees.Engine.Rules;
-using BluBees.Engine.Rules.Conditions;
+using BluBees.Engine.Conditions;
 using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Tests.Support;
 using BluBees.Engine.Validation;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Rules;
 

@@ -3,6 +3,7 @@ using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Tests.Support;
 using NUnit.Framework;
 using static BluBees.Engine.Tests.Support.StepKit;
+using BluBees.Engine.Validation;
 
 namespace BluBees.Engine.Tests.Rules;
 
@@ -40,7 +41,7 @@ public sealed class RuleCompilerTests
         Assert.That(rule.Trigger.Kind, Is.EqualTo(TriggerKind.Event));
         Assert.That(rule.Conditions!.Evaluate(SampleEvents.Scope(), null), Is.True);
         Assert.That(rule.Steps.Select(s => (s.Id, s.ConnectionId, s.Method)), Is.EqualTo(new[] { ("notify", (string?)ApiId, "POST"), ("audit", null, "PUT") }));
-        Assert.That(rule.Trigger.Matches(Runs.RunSource.Event, SampleEvents.Event(), out _), Is.True);
+        Assert.That(rule.Trigger.Matches(Engine.Execution.RunSource.Event, SampleEvents.Event(), out _), Is.True);
     }
 
     [Test]

@@ -6,6 +6,7 @@ using BluBees.Engine.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
+using BluBees.Engine.Steps;
 
 namespace BluBees.Engine.Tests.Rules;
 

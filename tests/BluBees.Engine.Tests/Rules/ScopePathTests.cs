@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using BluBees.Engine.Rules.Conditions;
+using BluBees.Engine.Conditions;
 using BluBees.Engine.Tests.Support;
 using NUnit.Framework;
 

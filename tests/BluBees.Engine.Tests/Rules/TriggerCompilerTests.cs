@@ -3,6 +3,7 @@ using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Tests.Support;
 using BluBees.Engine.Validation;
 using NUnit.Framework;
+using BluBees.Engine.Events;
 
 namespace BluBees.Engine.Tests.Rules;
 

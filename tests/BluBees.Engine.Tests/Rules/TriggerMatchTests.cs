@@ -6,6 +6,7 @@ using BluBees.Engine.Runs;
 using BluBees.Engine.Tests.Support;
 using BluBees.Engine.Validation;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Rules;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using BluBees.Engine.Ai;
+using BluBees.Engine.Steps.Ai;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps.Transfer;
@@ -9,6 +9,7 @@ using BluBees.Engine.Tests.Policies;
 using BluBees.Engine.Tests.Steps.Transfer;
 using BluBees.Engine.Tests.Support;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Steps;
 

@@ -7,6 +7,7 @@ using BluBees.Engine.Tests.Policies;
 using BluBees.Engine.Tests.Steps.Transfer;
 using BluBees.Engine.Tests.Support;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Steps;
 

@@ -8,6 +8,7 @@ using BluBees.Engine.Templates;
 using BluBees.Engine.Tests.Support;
 using NUnit.Framework;
 using static BluBees.Engine.Tests.Support.StepKit;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Steps;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using BluBees.Engine.Ai;
+using BluBees.Engine.Steps.Ai;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Tests.Ai;
@@ -8,6 +8,7 @@ using BluBees.Engine.Tests.Policies;
 using BluBees.Engine.Tests.Steps.Transfer;
 using BluBees.Engine.Tests.Support;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Steps;
 
@@ -50,7 +51,7 @@ public sealed class TemplatedHostTests
 
         var outcome = await h.RunAsync(Tenant, PolicyHarness.Step(connection));
 
-        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(Runs.ErrorCategories.ConnectionFailed), "the location does not resolve");
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(Engine.Execution.ErrorCategories.ConnectionFailed), "the location does not resolve");
         Assert.That(outcome.Record.Host, Is.EqualTo("127.0.0.1"), "the connection's configured host");
         Assert.That(h.Logs, Is.Not.Empty, "the failure was logged");
         Assert.That(h.Evidence(outcome), Does.Not.Contain(Canary).IgnoreCase);

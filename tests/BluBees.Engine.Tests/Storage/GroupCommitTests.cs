@@ -8,6 +8,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Storage;
 

@@ -225,7 +225,7 @@ public sealed class SqliteShreddingTests
     private async Task WriteTraceAsync(string tenantId)
     {
         const string RuleId = "rul_trace7c41e9b2d";
-        var runs = new Engine.Runs.RunStore(_store, _time, Options.Create(new Engine.Runs.RunOptions()));
+        var runs = new Engine.Runs.RunStore(_store, _time, Options.Create(new Engine.Execution.RunOptions()));
         var entries = Enumerable.Range(0, 60).Select(i => new Engine.Runs.Trace.RuleTraceEntry(
             RuleId, 1, _time.GetUtcNow(), "event", "avi:jira:updated:issue", "100" + i, "OPS-" + i, "conditions", "conditions.all[0]", "equals") { MessageId = "msg_" + i }).ToList();
         await runs.WriteTraceAsync(tenantId, entries, Ct);

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using BluBees.Engine.Rules;
-using BluBees.Engine.Rules.Conditions;
+using BluBees.Engine.Conditions;
 using BluBees.Engine.Validation;
 using NUnit.Framework;
 

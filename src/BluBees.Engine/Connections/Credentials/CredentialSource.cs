@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using BluBees.Engine.Connections.OAuth;
-using BluBees.Engine.Runs;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Connections.Credentials;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using BluBees.Engine.Egress;
-using BluBees.Engine.Runs;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Connections.OAuth;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using BluBees.Engine.Runs;
 using Microsoft.Extensions.Logging;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Connections.OAuth;
 

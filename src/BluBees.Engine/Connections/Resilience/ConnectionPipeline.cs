@@ -1,11 +1,11 @@
 using System.Runtime.ExceptionServices;
 using System.Threading.RateLimiting;
 using BluBees.Engine.Egress;
-using BluBees.Engine.Runs;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.RateLimiting;
 using Polly.Timeout;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Connections.Resilience;
 

@@ -1,6 +1,6 @@
 using BluBees.Engine.Events;
-using BluBees.Engine.Rules.Conditions;
-using BluBees.Engine.Runs;
+using BluBees.Engine.Conditions;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Rules.Triggers;
 

@@ -1,4 +1,5 @@
-using BluBees.Engine.Runs;
+using BluBees.Engine.Execution;
+using BluBees.Engine.Conditions;
 
 namespace BluBees.Engine.Rules.Triggers;
 

@@ -1,4 +1,5 @@
 using BluBees.Engine.Validation;
+using BluBees.Engine.Events;
 
 namespace BluBees.Engine.Rules.Triggers;
 

@@ -1,3 +1,4 @@
+using BluBees.Engine.Steps;
 namespace BluBees.Engine.Rules.Warnings;
 
 /// <summary>One step as the run reaches it: its JSON path and the names its own block adds to the scope.</summary>

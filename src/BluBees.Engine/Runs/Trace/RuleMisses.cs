@@ -1,6 +1,8 @@
 using BluBees.Engine.Events;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Rules.Triggers;
+using BluBees.Engine.Execution;
+using BluBees.Engine.Conditions;
 
 namespace BluBees.Engine.Runs.Trace;
 

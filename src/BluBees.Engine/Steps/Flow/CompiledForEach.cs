@@ -1,4 +1,5 @@
-using BluBees.Engine.Rules.Conditions;
+using BluBees.Engine.Conditions;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps.Flow;
 

@@ -9,7 +9,7 @@ public static class FlowKinds
     /// <summary>Every flow type, for error messages next to <see cref="StepKinds.Names"/>.</summary>
     public static readonly IReadOnlyList<string> Names = [If, ForEach];
 
-    /// <summary><see cref="Runs.StepRecord.SkippedBy"/>: the step's (or block's) condition was false.</summary>
+    /// <summary><see cref="Execution.StepRecord.SkippedBy"/>: the step's (or block's) condition was false.</summary>
     public const string SkippedByIf = "if";
 
     public const string BranchThen = "then";

@@ -1,3 +1,4 @@
+using BluBees.Engine.Execution;
 namespace BluBees.Engine.Steps.Flow;
 
 /// <summary>

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Egress;
-using BluBees.Engine.Runs;
 using BluBees.Engine.Templates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Refit;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps.Jira;
 

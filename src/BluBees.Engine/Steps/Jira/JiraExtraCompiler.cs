@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using BluBees.Engine.Rules;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Validation;
 

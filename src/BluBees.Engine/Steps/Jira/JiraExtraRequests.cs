@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using BluBees.Engine.Runs;
 using BluBees.Engine.Templates;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps.Jira;
 

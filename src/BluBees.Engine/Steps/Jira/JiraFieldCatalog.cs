@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using BluBees.Engine.Runs;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Tenancy;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps.Jira;
 

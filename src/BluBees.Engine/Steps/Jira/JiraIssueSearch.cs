@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
-using BluBees.Engine.Runs;
 using BluBees.Engine.Tenancy;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps.Jira;
 
@@ -67,7 +67,7 @@ internal sealed partial class JiraIssueSearch(JiraSite site, IOptions<JiraAction
             {
                 if (response is null || !response.IsReceived || tally.Failure != Egress.EgressFailure.None)
                 {
-                    return Failed(Egress.EgressCategories.Of(tally.Failure) ?? ErrorCategories.ConnectionFailed);
+                    return Failed(Execution.EgressCategories.Of(tally.Failure) ?? ErrorCategories.ConnectionFailed);
                 }
 
                 var status = (int)response.StatusCode;

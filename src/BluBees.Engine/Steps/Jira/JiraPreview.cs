@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using BluBees.Engine.Runs;
 using BluBees.Engine.Templates;
 using Microsoft.Extensions.Options;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps.Jira;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using BluBees.Engine.Runs;
 using BluBees.Engine.Templates;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps.Jira;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using BluBees.Engine.Rules;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Validation;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps.Jira;
 

@@ -1,9 +1,9 @@
-using BluBees.Engine.Runs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps.Jira;
 

@@ -1,10 +1,9 @@
 using System.Text.Json.Nodes;
 using BluBees.Engine.Egress;
-using BluBees.Engine.Rules;
-using BluBees.Engine.Runs;
 using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Validation;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps.Transfer;
 

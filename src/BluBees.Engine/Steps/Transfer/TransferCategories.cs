@@ -1,5 +1,5 @@
 using BluBees.Engine.Egress;
-using BluBees.Engine.Runs;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps.Transfer;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps.Transfer;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using BluBees.Engine.Rules;
 using BluBees.Engine.Validation;
 
 namespace BluBees.Engine.Steps.Transfer;

@@ -3,6 +3,8 @@ using BluBees.Engine.Rules;
 using BluBees.Engine.Rules.Warnings;
 using BluBees.Engine.Templates;
 using NUnit.Framework;
+using BluBees.Engine.Steps;
+using BluBees.Engine.Conditions;
 
 namespace BluBees.Engine.Tests.Rules.Warnings;
 

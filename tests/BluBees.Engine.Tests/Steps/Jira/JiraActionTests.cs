@@ -2,6 +2,7 @@ using BluBees.Engine.Runs;
 using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Tests.Support;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Steps.Jira;
 
@@ -208,7 +209,7 @@ public sealed class JiraActionTests
         var step = JiraKit.Compile("""{"id":"f","type":"jira.fetch"}""");
         var forged = new Engine.Tenancy.TenantContext("t", "c", "https://evil.example.com/ex/jira/c");
 
-        var outcome = await kit.Actions.ExecuteAsync(new Engine.Steps.StepRun(forged, FakeJiraSite.Token, SampleEvents.Scope()), step, CancellationToken.None);
+        var outcome = await kit.Actions.ExecuteAsync(new Engine.Execution.StepRun(forged, FakeJiraSite.Token, SampleEvents.Scope()), step, CancellationToken.None);
 
         Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.InvalidUrl));
         Assert.That(kit.Site.Requests, Is.Empty);
@@ -226,7 +227,7 @@ public sealed class JiraActionTests
             new JiraSite(new JiraEgressHandler(blocking.Client), options), kit.Time, Engine.Templates.TemplateLimits.Default, options,
             Microsoft.Extensions.Options.Options.Create(new RunOptions()), kit.InstallGrace, new ListLogger<JiraActions>(kit.Logs));
 
-        var outcome = await actions.ExecuteAsync(new Engine.Steps.StepRun(JiraKit.Tenant, FakeJiraSite.Token, SampleEvents.Scope()), JiraKit.Compile("""{"id":"f","type":"jira.fetch"}"""), CancellationToken.None);
+        var outcome = await actions.ExecuteAsync(new Engine.Execution.StepRun(JiraKit.Tenant, FakeJiraSite.Token, SampleEvents.Scope()), JiraKit.Compile("""{"id":"f","type":"jira.fetch"}"""), CancellationToken.None);
 
         Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.BlockedDestination), "loopback is a private address unless the operator allows it");
         Assert.That(kit.Site.Requests, Is.Empty);

@@ -3,6 +3,7 @@ using BluBees.Engine.Json;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Tests.Support;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Steps.Jira;
 
@@ -31,7 +32,7 @@ public sealed class JiraCanaryTests
             """{"id":"f","type":"jira.fetch"}""",
         })
         {
-            var run = kit.Actions.ExecuteAsync(new Engine.Steps.StepRun(JiraKit.Tenant, token, scope) { Trace = "blubees.r.x" }, JiraKit.Compile(step), CancellationToken.None);
+            var run = kit.Actions.ExecuteAsync(new Engine.Execution.StepRun(JiraKit.Tenant, token, scope) { Trace = "blubees.r.x" }, JiraKit.Compile(step), CancellationToken.None);
             while (!run.IsCompleted)
             {
                 await Task.Delay(5);

@@ -2,6 +2,7 @@ using BluBees.Engine.Runs;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Jira;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Steps.Jira;
 

@@ -7,6 +7,7 @@ using BluBees.Engine.Templates;
 using BluBees.Engine.Tests.Support;
 using BluBees.Engine.Validation;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Steps.Jira;
 

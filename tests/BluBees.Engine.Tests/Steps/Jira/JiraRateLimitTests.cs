@@ -3,6 +3,7 @@ using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Tests.Support;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Steps.Jira;
 

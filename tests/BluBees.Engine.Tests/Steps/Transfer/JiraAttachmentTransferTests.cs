@@ -7,6 +7,7 @@ using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Tenancy;
 using BluBees.Engine.Tests.Support;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Steps.Transfer;
 

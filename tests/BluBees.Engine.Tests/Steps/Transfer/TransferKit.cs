@@ -16,6 +16,7 @@ using BluBees.Engine.Validation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Steps.Transfer;
 

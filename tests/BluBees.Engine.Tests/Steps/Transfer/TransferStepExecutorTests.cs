@@ -1,6 +1,7 @@
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps.Transfer;
 using NUnit.Framework;
+using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Tests.Steps.Transfer;
 

@@ -1,0 +1,30 @@
+namespace BluBees.Engine.Conditions;
+
+public enum ConditionOperator
+{
+    Equals, NotEquals, Contains, StartsWith, In, IsEmpty, IsNotEmpty, GreaterThan, LessThan, Matches, Changed,
+}
+
+public static class ConditionOperators
+{
+    private static readonly Dictionary<string, ConditionOperator> ByName = new(StringComparer.Ordinal)
+    {
+        ["equals"] = ConditionOperator.Equals,
+        ["notEquals"] = ConditionOperator.NotEquals,
+        ["contains"] = ConditionOperator.Contains,
+        ["startsWith"] = ConditionOperator.StartsWith,
+        ["in"] = ConditionOperator.In,
+        ["isEmpty"] = ConditionOperator.IsEmpty,
+        ["isNotEmpty"] = ConditionOperator.IsNotEmpty,
+        ["greaterThan"] = ConditionOperator.GreaterThan,
+        ["lessThan"] = ConditionOperator.LessThan,
+        ["matches"] = ConditionOperator.Matches,
+        ["changed"] = ConditionOperator.Changed,
+    };
+
+    public static IEnumerable<string> Names => ByName.Keys;
+
+    public static bool TryParse(string? name, out ConditionOperator op) => ByName.TryGetValue(name ?? string.Empty, out op);
+
+    public static string Name(ConditionOperator op) => ByName.First(p => p.Value == op).Key;
+}

@@ -1,0 +1,104 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace BluBees.Engine.Conditions;
+
+/// <summary>One comparison of a scope field against a literal value.</summary>
+public sealed class LeafCondition : ICondition
+{
+    private readonly string _path;
+    private readonly ScopePath _field;
+    private readonly ConditionOperator _op;
+    private readonly JsonNode? _value;
+    private readonly Regex? _regex;
+    private readonly string _description;
+    private readonly long _valueChars;
+    private readonly FailedCheck _check;
+
+    public LeafCondition(string path, ScopePath field, ConditionOperator op, JsonNode? value, Regex? regex)
+    {
+        _path = path;
+        _field = field;
+        _op = op;
+        _value = value?.DeepClone();
+        _regex = regex;
+        var literal = value?.ToJsonString();
+        _valueChars = literal?.Length ?? 0;
+        _description = $"{field.Text} {ConditionOperators.Name(op)}" + (literal is null ? string.Empty : " " + literal);
+        _check = new FailedCheck(path, ConditionOperators.Name(op));
+    }
+
+    public bool Evaluate(JsonObject scope, out FailedCheck? failed)
+    {
+        var passed = Evaluate(scope, trace: null);
+        failed = passed ? null : _check;
+        return passed;
+    }
+
+    public bool Evaluate(JsonObject scope, List<ConditionOutcome>? trace)
+    {
+        var meter = ConditionMeter.Start(_path);
+        bool passed;
+        try
+        {
+            meter.Charge(_valueChars);
+            passed = Evaluate(_field.Resolve(scope), meter);
+        }
+        finally
+        {
+            meter.End();
+        }
+
+        trace?.Add(new ConditionOutcome(_path, _description, passed));
+        return passed;
+    }
+
+    /// <summary>Every operator reads its field through the meter, so the work is charged by length before it is done.</summary>
+    private bool Evaluate(JsonNode? actual, ConditionMeter meter) => _op switch
+    {
+        ConditionOperator.Equals => Equal(actual, _value, meter),
+        ConditionOperator.NotEquals => !Equal(actual, _value, meter),
+        ConditionOperator.Contains => Contains(actual, meter),
+        ConditionOperator.StartsWith => meter.Text(actual) is { } s && Values.AsText(_value) is { } p && s.StartsWith(p, StringComparison.Ordinal),
+        ConditionOperator.In => _value is JsonArray options && options.Any(o => Equal(actual, o, meter)),
+        ConditionOperator.IsEmpty => Values.IsEmpty(Measured(actual, meter)),
+        ConditionOperator.IsNotEmpty => !Values.IsEmpty(Measured(actual, meter)),
+        ConditionOperator.GreaterThan => Values.Compare(Measured(actual, meter), _value) > 0,
+        ConditionOperator.LessThan => Values.Compare(Measured(actual, meter), _value) < 0,
+        ConditionOperator.Matches => Matches(meter.Text(actual)),
+        _ => false,
+    };
+
+    /// <summary>The node itself, after charging its text length (the operators below read it as text).</summary>
+    private static JsonNode? Measured(JsonNode? node, ConditionMeter meter)
+    {
+        meter.Text(node);
+        return node;
+    }
+
+    private static bool Equal(JsonNode? actual, JsonNode? expected, ConditionMeter meter) =>
+        Values.AreEqual(Measured(actual, meter), expected);
+
+    private bool Contains(JsonNode? actual, ConditionMeter meter) => actual switch
+    {
+        JsonArray items => items.Any(i => Equal(i, _value, meter)),
+        _ => meter.Text(actual) is { } s && Values.AsText(_value) is { } part && s.Contains(part, StringComparison.Ordinal),
+    };
+
+    private bool Matches(string? text)
+    {
+        if (text is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            return _regex!.IsMatch(text);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            throw new ConditionEvaluationException($"condition {_path}: the regular expression took longer than its time budget");
+        }
+    }
+}

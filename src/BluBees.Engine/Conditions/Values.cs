@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace BluBees.Engine.Conditions;
+
+/// <summary>Loose-but-predictable comparisons between JSON values, as admins expect them.</summary>
+public static class Values
+{
+    public static string? AsText(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        JsonValue v when v.GetValueKind() == JsonValueKind.Null => null,
+        JsonValue v => v.ToJsonString(),
+        _ => node.ToJsonString(),
+    };
+
+    public static bool IsEmpty(JsonNode? node) => node switch
+    {
+        null => true,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Null => true,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>().Length == 0,
+        JsonArray a => a.Count == 0,
+        JsonObject o => o.Count == 0,
+        _ => false,
+    };
+
+    public static bool AreEqual(JsonNode? left, JsonNode? right)
+    {
+        if (TryNumber(left, out var l) && TryNumber(right, out var r) && IsNumeric(left) == IsNumeric(right))
+        {
+            return l == r;
+        }
+
+        if (left is JsonValue && right is JsonValue || left is null || right is null)
+        {
+            return string.Equals(AsText(left), AsText(right), StringComparison.Ordinal);
+        }
+
+        return JsonNode.DeepEquals(left, right);
+    }
+
+    /// <summary>Orders numbers numerically and ISO-8601 dates chronologically; null when not comparable.</summary>
+    public static int? Compare(JsonNode? left, JsonNode? right)
+    {
+        if (TryNumber(left, out var l) && TryNumber(right, out var r))
+        {
+            return l.CompareTo(r);
+        }
+
+        if (TryDate(left, out var ld) && TryDate(right, out var rd))
+        {
+            return ld.CompareTo(rd);
+        }
+
+        return null;
+    }
+
+    public static bool TryNumber(JsonNode? node, out decimal value)
+    {
+        value = 0;
+        if (node is not JsonValue v)
+        {
+            return false;
+        }
+
+        return v.GetValueKind() switch
+        {
+            JsonValueKind.Number => decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out value),
+            JsonValueKind.String => decimal.TryParse(v.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture, out value),
+            _ => false,
+        };
+    }
+
+    public static bool TryDate(JsonNode? node, out DateTimeOffset value)
+    {
+        value = default;
+        return AsText(node) is { Length: >= 10 } text
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out value);
+    }
+
+    private static bool IsNumeric(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.Number;
+}

@@ -1,0 +1,41 @@
+using BluBees.Engine.Egress;
+
+namespace BluBees.Engine.Execution;
+
+/// <summary>
+/// The one mapping from an egress outcome to the run record's closed vocabulary (<see cref="ErrorCategories"/>), used
+/// by every caller of the guard: HTTP, transfer, <c>ai.chat</c>, Jira and the OAuth token client.
+/// </summary>
+public static class EgressCategories
+{
+    /// <summary>The category of a failure below HTTP. <see cref="EgressFailure.None"/> has none (null).</summary>
+    public static string? Of(EgressFailure failure) => failure switch
+    {
+        EgressFailure.None => null,
+        EgressFailure.BlockedDestination or EgressFailure.BlockedPort or EgressFailure.BlockedScheme => ErrorCategories.BlockedDestination,
+        EgressFailure.Timeout => ErrorCategories.Timeout,
+        EgressFailure.Refused => ErrorCategories.Refused,
+        EgressFailure.TooLarge => ErrorCategories.ResponseTooLarge,
+        EgressFailure.TooManyRedirects => ErrorCategories.TooManyRedirects,
+        EgressFailure.RedirectRefused => ErrorCategories.RedirectRefused,
+        EgressFailure.InvalidUrl or EgressFailure.InvalidRequest => ErrorCategories.InvalidUrl,
+        _ => ErrorCategories.ConnectionFailed,
+    };
+
+    /// <summary>The category of a response: its failure, else 4xx/5xx; null for a 1xx–3xx that arrived within the limits.</summary>
+    public static string? Of(EgressResponse response) => response.Failure == EgressFailure.None
+        ? OfStatus(response.StatusCode)
+        : Of(response.Failure);
+
+    /// <summary>An HTTP status as a category: 4xx or 5xx; null otherwise.</summary>
+    public static string? OfStatus(int? status) => status switch
+    {
+        >= 500 => ErrorCategories.Http5xx,
+        >= 400 => ErrorCategories.Http4xx,
+        _ => null,
+    };
+
+    /// <summary>The category of a broken response stream: a limit (size cap, timeout) or a dropped connection.</summary>
+    public static string Of(Exception streamFailure) =>
+        Of(streamFailure is EgressStreamException limit ? limit.Failure : EgressFailure.ConnectionFailed)!;
+}

@@ -1,0 +1,57 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BluBees.Engine.Execution;
+
+/// <summary>Configuration section <c>Runs</c>.</summary>
+public sealed class RunOptions : IValidatableObject
+{
+    public const string Section = "Runs";
+
+    /// <summary>How long run records are kept; enforced on read and by the store's expiry.</summary>
+    [Range(1, 400)]
+    public int RetentionDays { get; set; } = 30;
+
+    /// <summary>How many runs the in-process worker executes at once.</summary>
+    [Range(1, 64)]
+    public int WorkerConcurrency { get; set; } = 4;
+
+    /// <summary>
+    /// How many of those runs one tenant may hold at once, so that one tenant (a hanging third party, a burst)
+    /// cannot occupy every worker. At most <see cref="WorkerConcurrency"/>.
+    /// </summary>
+    [Range(1, 64)]
+    public int PerTenantConcurrency { get; set; } = 2;
+
+    /// <summary>Durable queue capacity (messages); when full, ingress answers 503 and Forge retries.</summary>
+    [Range(1, 1_000_000)]
+    public int QueueCapacity { get; set; } = 10_000;
+
+    /// <summary>Largest step response body kept (in memory) for later steps.</summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int MaxStepResponseBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>On shutdown (SIGTERM), how long in-flight runs may take to finish before they are left in the queue.</summary>
+    [Range(0, 300)]
+    public int DrainSeconds { get; set; } = 20;
+
+    /// <summary>How long a claimed message stays leased to the worker; the worker renews it while the run lasts.</summary>
+    [Range(5, 3600)]
+    public int LeaseSeconds { get; set; } = 120;
+
+    /// <summary>Deliveries of one message to the worker before it ends as a failed run (<c>delivery_exhausted</c>).</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Age after which a queued message is no longer run but ends as a failed run (<c>delivery_exhausted</c>).</summary>
+    [Range(1, 24 * 14)]
+    public int MaxMessageAgeHours { get; set; } = 24;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (PerTenantConcurrency > WorkerConcurrency)
+        {
+            yield return new ValidationResult(
+                "Runs:PerTenantConcurrency must not exceed Runs:WorkerConcurrency.", [nameof(PerTenantConcurrency)]);
+        }
+    }
+}

@@ -1,0 +1,430 @@
+using System.Text.Json;
+using BluBees.Engine.Common;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Json;
+using BluBees.Engine.Observability;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Runs;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using BluBees.Engine.Execution;
+
+namespace BluBees.Engine.Runs;
+
+/// <summary>One message the worker holds a lease on. <see cref="Body"/> is ciphertext until <see cref="SqliteRunQueue.OpenAsync"/>.</summary>
+public sealed record ClaimedMessage(string Id, string TenantId, string Source, string? RuleId, int Attempts, DateTimeOffset EnqueuedAt, string Body);
+
+/// <summary>
+/// The embedded default's queue: durable, in the same SQLite file as the store (table <c>run_queue</c>, its own
+/// connection to the file; the store's <c>items</c> table is written in the same transactions). Accepting an event
+/// writes its de-duplication marker and its message in one transaction; finishing a run writes its run record(s),
+/// marks the marker finished and deletes the message in one transaction. The message body is the whole
+/// <see cref="RunMessage"/> encrypted with <see cref="SecretCipher"/> under the tenant's data key (record id
+/// <c>queue/sqlite/&lt;message id&gt;</c>); only the tenant id, source, rule id, times and attempts are in clear.
+/// Connections run with <c>secure_delete</c>, so a deleted message's pages are zeroed. Every write goes through one
+/// <see cref="SqliteWriter"/> (group commit: concurrent accepts, claims and finishes share a transaction).
+/// </summary>
+public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
+{
+    private const string UpsertItem = """
+        INSERT INTO items (pk, sk, data, expires_at, revision) VALUES ($pk, $sk, $data, $exp, 1)
+        ON CONFLICT (pk, sk) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, revision = items.revision + 1;
+        """;
+
+    private readonly SqliteWriter _writer;
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
+    private readonly SecretCipher _cipher;
+    private readonly RunStore _runs;
+    private readonly IStore _store;
+    private readonly RunOptions _options;
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public SqliteRunQueue(IOptions<StorageOptions> storage, IOptions<RunOptions> runs, IStore store, SecretCipher cipher, RunStore runStore, TimeProvider time, BluBeesMetrics metrics)
+    {
+        _time = time;
+        _cipher = cipher;
+        _runs = runStore;
+        _store = store;
+        _options = runs.Value;
+        var path = storage.Value.SqlitePath;
+        // Same file as the SQLite store when that is the store in use: then one transaction spans both tables.
+        SharesStore = store is SqliteStore sqlite && string.Equals(sqlite.DatabasePath, path, StringComparison.Ordinal);
+        _connectionString = SqliteFile.ConnectionString(path);
+        Initialize();
+        _writer = new SqliteWriter(_connectionString);
+        metrics.ObserveQueue(() => Stats().Depth, () => Stats().OldestAgeSeconds);
+    }
+
+    public bool SharesStore { get; }
+
+    /// <summary>Completes at the next enqueue, release or finish, so an idle worker wakes at once instead of waiting for its poll.</summary>
+    public Task NextWake => Volatile.Read(ref _wake).Task;
+
+    public static string RecordId(string messageId) => "queue/sqlite/" + messageId;
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public async ValueTask EnqueueAsync(RunMessage message, CancellationToken ct)
+    {
+        var prepared = await PrepareAsync(message, ct);
+        var claim = message.DedupKey is { } key ? new DedupClaim(Keys.Tenant(message.Tenant.TenantId), Keys.Dedup(key), message.ReceivedAt + EventIngestor.DedupWindow) : null;
+        await _writer.RunAsync(w =>
+        {
+            if (Count(w) >= _options.QueueCapacity)
+            {
+                throw new QueueFullException();
+            }
+
+            Insert(w, prepared, claim);
+            return true;
+        }, ct);
+        Wake();
+    }
+
+    public async Task<EnqueueOutcome> EnqueueDedupedAsync(RunMessage message, DedupClaim claim, CancellationToken ct)
+    {
+        if (!SharesStore)
+        {
+            throw new InvalidOperationException("The queue does not share the store's database; de-duplicate through the store.");
+        }
+
+        var prepared = await PrepareAsync(message, ct);
+        var markerData = StoredJson.Write(new DedupMarker(message.ReceivedAt, DedupMarker.Queued, message.Id));
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        var outcome = await _writer.RunAsync(w =>
+        {
+            if (ReadMarker(w, claim, now) is { } marker)
+            {
+                if (marker.State != DedupMarker.Queued)
+                {
+                    return EnqueueOutcome.AlreadyFinished;
+                }
+
+                if (marker.MessageId is not null && Exists(w, marker.MessageId))
+                {
+                    return EnqueueOutcome.AlreadyQueued;
+                }
+
+                // Marked queued, yet the message is gone and the run never finished: queue it again.
+            }
+
+            if (Count(w) >= _options.QueueCapacity)
+            {
+                return EnqueueOutcome.Full; // nothing written: no marker either, so Forge's retry is not taken for a duplicate
+            }
+
+            Put(w, claim.Pk, claim.Sk, markerData, claim.ExpiresAt.ToUnixTimeSeconds());
+            Insert(w, prepared, claim);
+            return EnqueueOutcome.Accepted;
+        }, ct);
+        if (outcome == EnqueueOutcome.Accepted)
+        {
+            Wake();
+        }
+
+        return outcome;
+    }
+
+    /// <summary>On start: the previous process is gone, so every lease it held is reclaimed at once. Returns how many.</summary>
+    public async Task<int> ReclaimAllAsync(CancellationToken ct)
+    {
+        return await _writer.RunAsync(w => w.Command("UPDATE run_queue SET lease_until = NULL WHERE lease_until IS NOT NULL;").ExecuteNonQuery(), ct);
+    }
+
+    /// <summary>
+    /// Leases the oldest claimable message (never leased, or its lease expired) of the next tenant after
+    /// <paramref name="after"/> in tenant order (round-robin), skipping <paramref name="busyTenants"/>
+    /// (tenants at their concurrency cap). Counts the delivery in <see cref="ClaimedMessage.Attempts"/>.
+    /// </summary>
+    public async Task<ClaimedMessage?> ClaimAsync(IReadOnlyCollection<string> busyTenants, string? after, CancellationToken ct)
+    {
+        var now = NowMs;
+        var busy = JsonSerializer.Serialize(busyTenants);
+        return await _writer.RunAsync(w =>
+        {
+            var pick = w.Command("""
+                SELECT tenant FROM run_queue
+                WHERE (lease_until IS NULL OR lease_until <= $now) AND tenant NOT IN (SELECT value FROM json_each($busy))
+                GROUP BY tenant ORDER BY (tenant <= $after), tenant LIMIT 1;
+                """);
+            pick.Parameters.AddWithValue("$now", now);
+            pick.Parameters.AddWithValue("$busy", busy);
+            pick.Parameters.AddWithValue("$after", (object?)after ?? string.Empty);
+            if (pick.ExecuteScalar() is not string tenant)
+            {
+                return null;
+            }
+
+            var claim = w.Command("""
+                UPDATE run_queue SET lease_until = $until, attempts = attempts + 1
+                WHERE seq = (SELECT seq FROM run_queue WHERE tenant = $tenant AND (lease_until IS NULL OR lease_until <= $now) ORDER BY seq LIMIT 1)
+                RETURNING id, tenant, source, rule_id, attempts, enqueued_at, body;
+                """);
+            claim.Parameters.AddWithValue("$until", now + (long)_options.LeaseSeconds * 1000);
+            claim.Parameters.AddWithValue("$tenant", tenant);
+            claim.Parameters.AddWithValue("$now", now);
+            using var reader = claim.ExecuteReader();
+            ClaimedMessage? claimed = null;
+            if (reader.Read())
+            {
+                claimed = new ClaimedMessage(
+                    reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                    reader.GetInt32(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.GetString(6));
+            }
+
+            // RETURNING: the row is only written once the statement has been stepped to its end.
+            while (reader.Read())
+            {
+            }
+
+            return claimed;
+        }, ct);
+    }
+
+    /// <summary>Renews the lease of a message still running. Returns false when the message is no longer there.</summary>
+    public async Task<bool> RenewAsync(string messageId, CancellationToken ct)
+    {
+        var until = NowMs + (long)_options.LeaseSeconds * 1000;
+        return await _writer.RunAsync(w =>
+        {
+            var command = w.Command("UPDATE run_queue SET lease_until = $until WHERE id = $id;");
+            command.Parameters.AddWithValue("$until", until);
+            command.Parameters.AddWithValue("$id", messageId);
+            return command.ExecuteNonQuery() == 1;
+        }, ct);
+    }
+
+    /// <summary>Gives a message back to the queue (drain: the run was stopped and runs again on the next start).</summary>
+    public async Task ReleaseAsync(string messageId, CancellationToken ct)
+    {
+        await _writer.RunAsync(w =>
+        {
+            var command = w.Command("UPDATE run_queue SET lease_until = NULL WHERE id = $id;");
+            command.Parameters.AddWithValue("$id", messageId);
+            return command.ExecuteNonQuery();
+        }, ct);
+        Wake();
+    }
+
+    /// <summary>Decrypts a claimed message. Throws <see cref="System.Security.Cryptography.CryptographicException"/> when it does not open.</summary>
+    public async Task<RunMessage> OpenAsync(ClaimedMessage claimed, CancellationToken ct)
+    {
+        var plaintext = await _cipher.DecryptAsync(claimed.TenantId, RecordId(claimed.Id), claimed.Body, ct);
+        var message = JsonSerializer.Deserialize<RunMessage>(plaintext, JsonDefaults.Options)
+            ?? throw new FormatException("The run message is empty.");
+        if (!string.Equals(message.Tenant.TenantId, claimed.TenantId, StringComparison.Ordinal) || message.Id != claimed.Id)
+        {
+            throw new System.Security.Cryptography.CryptographicException("The run message names another tenant or message than its row.");
+        }
+
+        return message;
+    }
+
+    /// <summary>
+    /// Finishes a message: writes its run records, marks its de-duplication marker finished and deletes the
+    /// message, in one transaction (when the store is this SQLite file; otherwise records first, then the delete,
+    /// and a replay rewrites the same records because run ids derive from the message).
+    /// </summary>
+    public Task CompleteAsync(ClaimedMessage claimed, IReadOnlyList<RunRecord> records, CancellationToken ct)
+        => CompleteAsync(claimed, records, [], ct);
+
+    /// <summary>
+    /// Finishes a message as above, with the trace entries of the rules it reached without running them: their
+    /// items join the run records' (one transaction, no commit of their own).
+    /// </summary>
+    public async Task CompleteAsync(ClaimedMessage claimed, IReadOnlyList<RunRecord> records, IReadOnlyList<Trace.RuleTraceEntry> misses, CancellationToken ct)
+    {
+        if (!SharesStore)
+        {
+            foreach (var run in records)
+            {
+                await _runs.WriteAsync(claimed.TenantId, run, ct);
+            }
+
+            await _runs.WriteTraceAsync(claimed.TenantId, misses, ct);
+
+            if (await DedupOfAsync(claimed.Id, ct) is ({ } pk, { } sk))
+            {
+                var marker = StoredJson.Write(new DedupMarker(claimed.EnqueuedAt, DedupMarker.Finished, claimed.Id));
+                await _store.PutAsync(new StoreItem(pk, sk, marker, (claimed.EnqueuedAt + EventIngestor.DedupWindow).ToUnixTimeSeconds()), ct);
+            }
+        }
+
+        // Serialized before the write: the writer's transaction holds the file's write lock, so it does no JSON work.
+        var items = SharesStore ? [.. records.SelectMany(r => _runs.Items(claimed.TenantId, r)), .. _runs.TraceItems(claimed.TenantId, misses)] : Array.Empty<StoreItem>();
+        var finished = StoredJson.Write(new DedupMarker(claimed.EnqueuedAt, DedupMarker.Finished, claimed.Id));
+        await _writer.RunAsync(w =>
+        {
+            var read = w.Command("SELECT dedup_pk, dedup_sk FROM run_queue WHERE id = $id;");
+            read.Parameters.AddWithValue("$id", claimed.Id);
+            string? dedupPk = null, dedupSk = null;
+            using (var reader = read.ExecuteReader())
+            {
+                if (reader.Read() && !reader.IsDBNull(0))
+                {
+                    (dedupPk, dedupSk) = (reader.GetString(0), reader.GetString(1));
+                }
+            }
+
+            if (SharesStore)
+            {
+                foreach (var item in items)
+                {
+                    Put(w, item.Pk, item.Sk, item.Data, item.ExpiresAt);
+                }
+
+                if (dedupPk is not null)
+                {
+                    var finish = w.Command("UPDATE items SET data = $data, revision = revision + 1 WHERE pk = $pk AND sk = $sk;");
+                    finish.Parameters.AddWithValue("$pk", dedupPk);
+                    finish.Parameters.AddWithValue("$sk", dedupSk);
+                    finish.Parameters.AddWithValue("$data", finished);
+                    finish.ExecuteNonQuery();
+                }
+            }
+
+            var delete = w.Command("DELETE FROM run_queue WHERE id = $id;");
+            delete.Parameters.AddWithValue("$id", claimed.Id);
+            return delete.ExecuteNonQuery();
+        }, ct);
+        Wake();
+    }
+
+    private async Task<(string? Pk, string? Sk)> DedupOfAsync(string messageId, CancellationToken ct)
+    {
+        await using var connection = Open();
+        await using var read = connection.CreateCommand();
+        read.CommandText = "SELECT dedup_pk, dedup_sk FROM run_queue WHERE id = $id;";
+        read.Parameters.AddWithValue("$id", messageId);
+        await using var reader = await read.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) && !reader.IsDBNull(0) ? (reader.GetString(0), reader.GetString(1)) : (null, null);
+    }
+
+    /// <summary>Deletes a message without a run (its tenant was uninstalled: the data key is gone, nothing can run).</summary>
+    public async Task DropAsync(string messageId, CancellationToken ct)
+    {
+        await _writer.RunAsync(w =>
+        {
+            var command = w.Command("DELETE FROM run_queue WHERE id = $id;");
+            command.Parameters.AddWithValue("$id", messageId);
+            return command.ExecuteNonQuery();
+        }, ct);
+        Wake();
+    }
+
+    /// <summary>Messages waiting or running, and the age of the oldest, in seconds.</summary>
+    public (long Depth, double OldestAgeSeconds) Stats()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*), MIN(enqueued_at) FROM run_queue;";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        var depth = reader.GetInt64(0);
+        var oldest = reader.IsDBNull(1) ? (double?)null : reader.GetInt64(1);
+        return (depth, oldest is null ? 0 : Math.Max(0, (NowMs - oldest.Value) / 1000.0));
+    }
+
+    public void Wake() => Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    private async Task<PreparedMessage> PrepareAsync(RunMessage message, CancellationToken ct)
+    {
+        var id = message.Id ?? throw new ArgumentException("A queued message needs an id.", nameof(message));
+        var tenantId = message.Tenant.TenantId;
+        var body = await _cipher.EncryptAsync(tenantId, RecordId(id), JsonSerializer.Serialize(message, JsonDefaults.Options), ct);
+        return new PreparedMessage(id, tenantId, message.Source.ToString().ToLowerInvariant(), message.RuleId, message.ReceivedAt.ToUnixTimeMilliseconds(), body);
+    }
+
+    private static void Insert(SqliteWriter w, PreparedMessage m, DedupClaim? claim)
+    {
+        var insert = w.Command("""
+            INSERT INTO run_queue (id, tenant, source, rule_id, enqueued_at, attempts, lease_until, dedup_pk, dedup_sk, body)
+            VALUES ($id, $tenant, $source, $rule, $at, 0, NULL, $dpk, $dsk, $body);
+            """);
+        insert.Parameters.AddWithValue("$id", m.Id);
+        insert.Parameters.AddWithValue("$tenant", m.TenantId);
+        insert.Parameters.AddWithValue("$source", m.Source);
+        insert.Parameters.AddWithValue("$rule", (object?)m.RuleId ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$at", m.EnqueuedAtMs);
+        insert.Parameters.AddWithValue("$dpk", (object?)claim?.Pk ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$dsk", (object?)claim?.Sk ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$body", m.Body);
+        insert.ExecuteNonQuery();
+    }
+
+    private static void Put(SqliteWriter w, string pk, string sk, string data, long? expiresAt)
+    {
+        var put = w.Command(UpsertItem);
+        put.Parameters.AddWithValue("$pk", pk);
+        put.Parameters.AddWithValue("$sk", sk);
+        put.Parameters.AddWithValue("$data", data);
+        put.Parameters.AddWithValue("$exp", (object?)expiresAt ?? DBNull.Value);
+        put.ExecuteNonQuery();
+    }
+
+    private static DedupMarker? ReadMarker(SqliteWriter w, DedupClaim claim, long now)
+    {
+        var read = w.Command("SELECT data FROM items WHERE pk = $pk AND sk = $sk AND (expires_at IS NULL OR expires_at > $now);");
+        read.Parameters.AddWithValue("$pk", claim.Pk);
+        read.Parameters.AddWithValue("$sk", claim.Sk);
+        read.Parameters.AddWithValue("$now", now);
+        if (read.ExecuteScalar() is not string data)
+        {
+            return null;
+        }
+
+        try
+        {
+            return StoredJson.Read<DedupMarker>(data);
+        }
+        catch (JsonException)
+        {
+            return new DedupMarker(default); // unreadable: treated as finished (never run an event twice on a guess)
+        }
+    }
+
+    private static bool Exists(SqliteWriter w, string messageId)
+    {
+        var command = w.Command("SELECT 1 FROM run_queue WHERE id = $id;");
+        command.Parameters.AddWithValue("$id", messageId);
+        return command.ExecuteScalar() is not null;
+    }
+
+    private static long Count(SqliteWriter w) => (long)w.Command("SELECT COUNT(*) FROM run_queue;").ExecuteScalar()!;
+
+    private void Initialize()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        // items is created here too when the queue's file is not the store's (another store provider).
+        command.CommandText = """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS items (
+                pk TEXT NOT NULL, sk TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NULL, revision INTEGER NOT NULL,
+                PRIMARY KEY (pk, sk)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS run_queue (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                tenant TEXT NOT NULL,
+                source TEXT NOT NULL,
+                rule_id TEXT NULL,
+                enqueued_at INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                lease_until INTEGER NULL,
+                dedup_pk TEXT NULL,
+                dedup_sk TEXT NULL,
+                body TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS run_queue_by_tenant ON run_queue (tenant, seq);
+            """;
+        command.ExecuteNonQuery();
+    }
+
+    private SqliteConnection Open() => SqliteFile.Open(_connectionString);
+
+    public void Dispose() => _writer.Dispose();
+
+    private sealed record PreparedMessage(string Id, string TenantId, string Source, string? RuleId, long EnqueuedAtMs, string Body);
+}

@@ -1,0 +1,39 @@
+using BluBees.Engine.Common;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Steps.Jira;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Engine.Steps.Jira;
+
+/// <summary>
+/// Stops rules that re-trigger themselves. Two signals: an event that carries back the trace of this rule's own
+/// Jira write (<see cref="IsOwnEcho"/>), and a bounded count of runs of one rule on one issue within a window,
+/// kept as expiring markers in the tenant's partition so that every worker instance sees the same count.
+/// </summary>
+public sealed class LoopGuard(IStore store, TimeProvider time, IOptions<JiraActionOptions> options)
+{
+    /// <summary>Whether the event was caused by a Jira write of this very rule.</summary>
+    public static bool IsOwnEcho(string? trace, string ruleId) => JiraTrace.RuleOf(trace) == ruleId;
+
+    /// <summary>
+    /// Counts this run of <paramref name="ruleId"/> on <paramref name="issue"/>. Returns false (and counts nothing)
+    /// when the rule already ran <see cref="JiraActionOptions.LoopMaxRuns"/> times on the issue within the window.
+    /// </summary>
+    public async Task<bool> TryEnterAsync(string tenantId, string ruleId, string issue, CancellationToken ct)
+    {
+        var settings = options.Value;
+        var now = time.GetUtcNow();
+        var window = TimeSpan.FromSeconds(settings.LoopWindowSeconds);
+        var pk = Keys.Tenant(tenantId);
+        var prefix = Keys.LoopPrefix(ruleId, issue);
+        var page = await store.QueryAsync(
+            new QueryRequest(pk, prefix) { SkFrom = prefix + Ids.RunIdLowerBound(now - window), Limit = settings.LoopMaxRuns }, ct);
+        if (page.Items.Count >= settings.LoopMaxRuns)
+        {
+            return false;
+        }
+
+        await store.PutAsync(new StoreItem(pk, prefix + Ids.NewRunId(now), "{}", (now + window).ToUnixTimeSeconds()), ct);
+        return true;
+    }
+}

@@ -1,0 +1,37 @@
+using BluBees.Engine.Common;
+using BluBees.Engine.Storage;
+
+namespace BluBees.Engine.Storage;
+
+/// <summary>
+/// The operator directory partition (<c>DIR</c>): one entry per tenant that has anything stored. Key rotation,
+/// retiring and backups iterate it, so every path that stores a tenant's data key first makes sure the tenant is
+/// listed here (<see cref="Crypto.TenantKeyService"/>): a data key outside the directory would never be re-wrapped
+/// and would be lost when its key-encryption key is retired.
+/// </summary>
+public static class TenantDirectory
+{
+    public static StoreItem EntryFor(string tenantId)
+        => new(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId), StoredJson.Write(new DirectoryEntry(tenantId)));
+
+    public static string TenantIdOf(StoreItem entry) => StoredJson.Read<DirectoryEntry>(entry.Data).TenantId;
+
+    /// <summary>Lists the tenant when it is not listed yet (a read when it is). True when it added the entry.</summary>
+    public static async Task<bool> EnsureListedAsync(IStore store, string tenantId, CancellationToken ct)
+        => await store.GetAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId), ct) is null
+            && await store.PutIfAbsentAsync(EntryFor(tenantId), ct);
+
+    /// <summary>
+    /// Lists a tenant whose data key was just read, unless an uninstall removed the key meanwhile: then the entry
+    /// just added is taken back, so that no trace of the uninstalled tenant (its id) stays in the directory.
+    /// </summary>
+    public static async Task EnsureListedWhileKeyExistsAsync(IStore store, string tenantId, CancellationToken ct)
+    {
+        if (await EnsureListedAsync(store, tenantId, ct) && await store.GetAsync(Keys.Tenant(tenantId), Keys.DataKey, ct) is null)
+        {
+            await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId), ct);
+        }
+    }
+
+    private sealed record DirectoryEntry(string TenantId);
+}
