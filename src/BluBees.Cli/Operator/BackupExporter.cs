@@ -17,7 +17,7 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
 
     public async Task<TenantBackup> ExportAsync(string tenantId, CancellationToken ct)
     {
-        var partition = store.ForTenant(new(tenantId));
+        var partition = store.ForTenant(new(tenantId is { Length: > 0 } ? tenantId : throw new CliException("give a non-empty tenant id with --tenant ID.")));
         var items = new List<BackupItem>();
         foreach (var sk in BackupPolicy.ExactKeys)
         {

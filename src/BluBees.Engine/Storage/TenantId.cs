@@ -10,7 +10,9 @@ public readonly record struct TenantId
 {
     public TenantId(string value)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(value);
+        // Empty would name a partition that no tenant owns. (Whitespace is not refused: the Forge token check
+        // accepts any non-empty installation id, and a stricter rule here would turn such a request into a 500.)
+        ArgumentException.ThrowIfNullOrEmpty(value);
         Value = value;
     }
 
