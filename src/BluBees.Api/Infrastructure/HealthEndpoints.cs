@@ -23,7 +23,7 @@ public static class HealthEndpoints
     {
         try
         {
-            await store.GetAsync("HEALTH", "HEALTH", ct);
+            await store.GetAsync(Keys.HealthPk, Keys.HealthSk, ct);
             return TypedResults.Ok(new HealthResponse("ok"));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -37,8 +37,8 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
 
     public async Task<CronTickResult> FireAsync(TenantContext tenant, RuleHead head, CompiledSchedule schedule, string? systemToken, DateTimeOffset now, CancellationToken ct)
     {
-        var pk = Keys.Tenant(tenant.TenantId);
-        var cursorItem = await store.GetAsync(pk, Keys.ScheduleCursor(head.Id), ct);
+        var partition = store.ForTenant(tenant.Id);
+        var cursorItem = await partition.GetAsync(Keys.ScheduleCursor(head.Id), ct);
         var cursor = cursorItem is null ? head.UpdatedAt : StoredJson.Read<Cursor>(cursorItem.Data).ProcessedThrough;
         var from = Latest(cursor, head.UpdatedAt, now - CatchUpWindow);
         var due = schedule.Occurrences(from, now).ToList();
@@ -83,7 +83,7 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
             }
         }
 
-        await AdvanceAsync(pk, head.Id, cursorItem, now, ct);
+        await AdvanceAsync(partition, head.Id, cursorItem, now, ct);
         return new CronTickResult(queued, Busy: false);
     }
 
@@ -105,7 +105,7 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
     }
 
     /// <summary>Moves the cursor forward only (a slower instance's older "now" never moves it back); losing the race is fine.</summary>
-    private async Task AdvanceAsync(string pk, string ruleId, StoreItem? current, DateTimeOffset now, CancellationToken ct)
+    private static async Task AdvanceAsync(TenantStore partition, string ruleId, StoreItem? current, DateTimeOffset now, CancellationToken ct)
     {
         if (current is not null && StoredJson.Read<Cursor>(current.Data).ProcessedThrough >= now)
         {
@@ -113,8 +113,8 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
         }
 
         // The cursor outlives the catch-up window, then expires: a deleted rule leaves nothing behind for long.
-        var item = new StoreItem(pk, Keys.ScheduleCursor(ruleId), StoredJson.Write(new Cursor(now)), (now + CatchUpWindow + TimeSpan.FromDays(1)).ToUnixTimeSeconds());
-        await store.PutIfRevisionAsync(item, current?.Revision ?? 0, ct);
+        var item = partition.Item(Keys.ScheduleCursor(ruleId), StoredJson.Write(new Cursor(now)), (now + CatchUpWindow + TimeSpan.FromDays(1)).ToUnixTimeSeconds());
+        await partition.PutIfRevisionAsync(item, current?.Revision ?? 0, ct);
     }
 
     private static DateTimeOffset Latest(DateTimeOffset a, DateTimeOffset b, DateTimeOffset c) => a > b ? (a > c ? a : c) : (b > c ? b : c);

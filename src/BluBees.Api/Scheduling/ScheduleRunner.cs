@@ -31,7 +31,7 @@ internal sealed partial class ScheduleRunner(
     {
         await tenants.EnsureAsync(tenant, ct);
         var now = time.GetUtcNow();
-        var pk = Keys.Tenant(tenant.TenantId);
+        var partition = store.ForTenant(tenant.Id);
         var queued = 0;
         foreach (var head in await rules.ListHeadsAsync(tenant.TenantId, ct))
         {
@@ -56,7 +56,7 @@ internal sealed partial class ScheduleRunner(
                 continue;
             }
 
-            var previous = await store.GetAsync(pk, FireKey(head.Id), ct);
+            var previous = await partition.GetAsync(FireKey(head.Id), ct);
             if (previous is not null && now - StoredJson.Read<LastFire>(previous.Data).FiredAt < TimeSpan.FromHours(head.EveryHours) - Tolerance)
             {
                 continue;
@@ -64,8 +64,8 @@ internal sealed partial class ScheduleRunner(
 
             // The marker outlives the interval, then expires: a deleted rule leaves nothing behind for long.
             var expires = now + TimeSpan.FromHours(head.EveryHours) + TimeSpan.FromDays(1);
-            var claim = new StoreItem(pk, FireKey(head.Id), StoredJson.Write(new LastFire(now)), expires.ToUnixTimeSeconds());
-            if (!await store.PutIfRevisionAsync(claim, previous?.Revision ?? 0, ct))
+            var claim = partition.Item(FireKey(head.Id), StoredJson.Write(new LastFire(now)), expires.ToUnixTimeSeconds());
+            if (!await partition.PutIfRevisionAsync(claim, previous?.Revision ?? 0, ct))
             {
                 continue; // another delivery of this trigger claimed it
             }
@@ -77,7 +77,7 @@ internal sealed partial class ScheduleRunner(
             };
             var work = new IngressRequest(tenant, RunSource.Schedule, payload) { SystemToken = systemToken, RuleId = head.Id };
             var claimedRevision = (previous?.Revision ?? 0) + 1;
-            var result = await ingress.SubmitAsync(work, () => ReleaseAsync(pk, head.Id, previous, claimedRevision), ct);
+            var result = await ingress.SubmitAsync(work, () => ReleaseAsync(partition, head.Id, previous, claimedRevision), ct);
             if (result == IngestResult.Unavailable)
             {
                 LogBusy(logger, queued);
@@ -92,15 +92,15 @@ internal sealed partial class ScheduleRunner(
     }
 
     /// <summary>Gives the slot back so that Forge's retry fires the rule.</summary>
-    private async Task ReleaseAsync(string pk, string ruleId, StoreItem? previous, long claimedRevision)
+    private static async Task ReleaseAsync(TenantStore partition, string ruleId, StoreItem? previous, long claimedRevision)
     {
         if (previous is null)
         {
-            await store.DeleteAsync(pk, FireKey(ruleId), CancellationToken.None);
+            await partition.DeleteAsync(FireKey(ruleId), CancellationToken.None);
         }
         else
         {
-            await store.PutIfRevisionAsync(previous, claimedRevision, CancellationToken.None);
+            await partition.PutIfRevisionAsync(previous, claimedRevision, CancellationToken.None);
         }
     }
 

@@ -38,7 +38,7 @@ public sealed partial class SupportAudit(SupportAuditStore audit, SupportGrantSt
     }
 
     private async Task<bool> TenantKnownAsync(string tenantId, CancellationToken ct)
-        => await store.GetAsync(Keys.Tenant(tenantId), Keys.TenantMeta, ct) is not null || await grants.AnyAsync(tenantId, ct);
+        => await store.ForTenant(new(tenantId)).GetAsync(Keys.TenantMeta, ct) is not null || await grants.AnyAsync(tenantId, ct);
 
     private static string Route(HttpContext context)
         => Truncate(context.Request.Method + " " + (context.Request.Path.Value ?? string.Empty).Replace("%2F", "/", StringComparison.OrdinalIgnoreCase), MaxRouteLength);

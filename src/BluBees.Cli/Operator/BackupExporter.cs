@@ -17,11 +17,11 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
 
     public async Task<TenantBackup> ExportAsync(string tenantId, CancellationToken ct)
     {
-        var pk = Keys.Tenant(tenantId);
+        var partition = store.ForTenant(new(tenantId is { Length: > 0 } ? tenantId : throw new CliException("give a non-empty tenant id with --tenant ID.")));
         var items = new List<BackupItem>();
         foreach (var sk in BackupPolicy.ExactKeys)
         {
-            if (await store.GetAsync(pk, sk, ct) is { } item)
+            if (await partition.GetAsync(sk, ct) is { } item)
             {
                 items.Add(await ToBackupAsync(tenantId, item, ct));
             }
@@ -32,7 +32,7 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
             string? cursor = null;
             do
             {
-                var page = await store.QueryAsync(new QueryRequest(pk, prefix) { Limit = 500, StartAfter = cursor }, ct);
+                var page = await partition.QueryAsync(new TenantQuery(prefix) { Limit = 500, StartAfter = cursor }, ct);
                 foreach (var item in page.Items)
                 {
                     items.Add(await ToBackupAsync(tenantId, item, ct));

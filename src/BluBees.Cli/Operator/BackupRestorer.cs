@@ -14,8 +14,8 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
 {
     public async Task<IReadOnlyDictionary<string, int>> RestoreAsync(TenantBackup backup, string tenantId, CancellationToken ct)
     {
-        var pk = Keys.Tenant(tenantId);
-        if ((await store.QueryAsync(new QueryRequest(pk, string.Empty) { Limit = 1 }, ct)).Items.Count > 0)
+        var partition = store.ForTenant(new(tenantId is { Length: > 0 } ? tenantId : throw new CliException("give a non-empty tenant id with --tenant ID.")));
+        if ((await partition.QueryAsync(new TenantQuery(string.Empty) { Limit = 1 }, ct)).Items.Count > 0)
         {
             throw new CliException($"refusing to restore: tenant '{tenantId}' already has items in this store. Restore only into an empty tenant partition (uninstall first, or use another store).");
         }
@@ -52,7 +52,7 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
                 data = document.ToJsonString();
             }
 
-            if (!await store.PutIfAbsentAsync(new StoreItem(pk, item.Sk, data), ct))
+            if (!await partition.PutIfAbsentAsync(item.Sk, data, ct))
             {
                 throw new CliException($"item {Kind(item.Sk)} appeared while restoring; is a backend writing to this tenant?");
             }

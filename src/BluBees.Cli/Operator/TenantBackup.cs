@@ -29,12 +29,10 @@ internal sealed record BackupItem(string Sk, string Data, string? Secret = null,
 /// </summary>
 internal static class BackupPolicy
 {
-    public const string RuleVersionPrefix = "RULEV#";
-
     public static readonly string[] ExactKeys = [Keys.TenantMeta, Keys.SettingsSk];
 
     /// <summary>In restore order: rule heads last, so a head never points at a version not yet written.</summary>
-    public static readonly string[] Prefixes = [Keys.ConnectionPrefix, Keys.WebhookPrefix, RuleVersionPrefix, Keys.RulePrefix];
+    public static readonly string[] Prefixes = [Keys.ConnectionPrefix, Keys.WebhookPrefix, Keys.RuleVersionsPrefix, Keys.RulePrefix];
 
     /// <summary>The record id a secret-bearing item's ciphertext is bound to (AAD), or null for items without secrets.</summary>
     public static string? SecretRecordId(string sk, string id)

@@ -13,7 +13,7 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
 
     public async Task<IReadOnlyList<Connection>> ListAsync(string tenantId, CancellationToken ct)
     {
-        var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenantId), Keys.ConnectionPrefix) { Limit = MaxConnectionsPerTenant }, ct);
+        var page = await store.ForTenant(new(tenantId)).QueryAsync(new TenantQuery(Keys.ConnectionPrefix) { Limit = MaxConnectionsPerTenant }, ct);
         return [.. page.Items.Select(i => StoredJson.Read<Connection>(i.Data)).OrderBy(c => c.Name, StringComparer.OrdinalIgnoreCase)];
     }
 
@@ -24,7 +24,7 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             return null;
         }
 
-        var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.Connection(id), ct);
+        var item = await store.ForTenant(new(tenantId)).GetAsync(Keys.Connection(id), ct);
         return item is null ? null : StoredJson.Read<Connection>(item.Data);
     }
 
@@ -56,7 +56,7 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             ClientSecretCiphertext = await EncryptClientSecretAsync(tenantId, id, input, ct),
             Resilience = input.Resilience,
         };
-        await store.PutAsync(new StoreItem(Keys.Tenant(tenantId), Keys.Connection(id), StoredJson.Write(connection)), ct);
+        await store.ForTenant(new(tenantId)).PutAsync(Keys.Connection(id), StoredJson.Write(connection), ct);
         return Outcome<Connection>.Ok(connection);
     }
 
@@ -103,7 +103,7 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             Revision = existing.Revision + 1,
             UpdatedAt = time.GetUtcNow(),
         };
-        await store.PutAsync(new StoreItem(Keys.Tenant(tenantId), Keys.Connection(id), StoredJson.Write(updated)), ct);
+        await store.ForTenant(new(tenantId)).PutAsync(Keys.Connection(id), StoredJson.Write(updated), ct);
         return Outcome<Connection>.Ok(updated);
     }
 
@@ -114,8 +114,8 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             return false;
         }
 
-        await store.DeleteAsync(Keys.Tenant(tenantId), Keys.RotatedRefreshToken(id), ct);
-        return await store.DeleteAsync(Keys.Tenant(tenantId), Keys.Connection(id), ct);
+        await store.ForTenant(new(tenantId)).DeleteAsync(Keys.RotatedRefreshToken(id), ct);
+        return await store.ForTenant(new(tenantId)).DeleteAsync(Keys.Connection(id), ct);
     }
 
     /// <summary>

@@ -80,7 +80,7 @@ public sealed partial class TenantKeyService : IDisposable
     /// <summary>Re-wraps the tenant's data key under the provider's current key. Returns false when the tenant has no key.</summary>
     public async Task<bool> ReWrapAsync(string tenantId, CancellationToken ct)
     {
-        var item = await _store.GetAsync(Keys.Tenant(tenantId), Keys.DataKey, ct);
+        var item = await _store.ForTenant(new(tenantId)).GetAsync(Keys.DataKey, ct);
         if (item is null)
         {
             return false;
@@ -90,7 +90,7 @@ public sealed partial class TenantKeyService : IDisposable
         var rewrapped = await _provider.ReWrapAsync(tenantId, new WrappedDataKey(stored.KeyId, Convert.FromBase64String(stored.Wrapped)), ct);
         var updated = stored with { KeyId = rewrapped.KeyId, Wrapped = Convert.ToBase64String(rewrapped.Ciphertext), RotatedAt = _time.GetUtcNow() };
         // Conditional: an uninstall racing with rotation must not bring the shredded key back.
-        var written = await _store.PutIfRevisionAsync(item with { Data = JsonSerializer.Serialize(updated, JsonDefaults.Options) }, item.Revision, ct);
+        var written = await _store.ForTenant(new(tenantId)).PutIfRevisionAsync(item with { Data = JsonSerializer.Serialize(updated, JsonDefaults.Options) }, item.Revision, ct);
         Evict(tenantId);
         return written;
     }
@@ -98,13 +98,13 @@ public sealed partial class TenantKeyService : IDisposable
     /// <summary>The id of the key-encryption key that wraps the tenant's data key, or null.</summary>
     public async Task<string?> WrappingKeyIdAsync(string tenantId, CancellationToken ct)
     {
-        var item = await _store.GetAsync(Keys.Tenant(tenantId), Keys.DataKey, ct);
+        var item = await _store.ForTenant(new(tenantId)).GetAsync(Keys.DataKey, ct);
         return item is null ? null : JsonSerializer.Deserialize<StoredDataKey>(item.Data, JsonDefaults.Options)!.KeyId;
     }
 
     private async Task<byte[]?> LoadAsync(string tenantId, CancellationToken ct)
     {
-        var item = await _store.GetAsync(Keys.Tenant(tenantId), Keys.DataKey, ct);
+        var item = await _store.ForTenant(new(tenantId)).GetAsync(Keys.DataKey, ct);
         if (item is null)
         {
             return null;
@@ -138,8 +138,7 @@ public sealed partial class TenantKeyService : IDisposable
         await TenantDirectory.EnsureListedAsync(_store, tenantId, ct);
         var generated = await _provider.GenerateDataKeyAsync(tenantId, ct);
         var stored = new StoredDataKey(generated.Wrapped.KeyId, Convert.ToBase64String(generated.Wrapped.Ciphertext), _time.GetUtcNow());
-        var item = new StoreItem(Keys.Tenant(tenantId), Keys.DataKey, JsonSerializer.Serialize(stored, JsonDefaults.Options));
-        if (await _store.PutIfAbsentAsync(item, ct))
+        if (await _store.ForTenant(new(tenantId)).PutIfAbsentAsync(Keys.DataKey, JsonSerializer.Serialize(stored, JsonDefaults.Options), ct))
         {
             // A rotation may have made another key current between the wrap and the write: re-wrap now, while
             // the old key is still in the ring, so that retiring it cannot strand this tenant.

@@ -15,16 +15,16 @@ namespace BluBees.Engine.Rules;
 /// </summary>
 public static class RuleListStamp
 {
-    public const string Sk = "RULESTAMP";
+    public const string Sk = Keys.RuleListStamp;
 
     /// <summary>The backstop for a change that never bumped the stamp (see the class summary).</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(60);
 
     public static async Task<string> ReadAsync(IStore store, string tenantId, CancellationToken ct)
-        => (await store.GetAsync(Keys.Tenant(tenantId), Sk, ct))?.Data ?? string.Empty;
+        => (await store.ForTenant(new(tenantId)).GetAsync(Sk, ct))?.Data ?? string.Empty;
 
     public static Task BumpAsync(IStore store, string tenantId, CancellationToken ct)
-        => store.PutAsync(new StoreItem(Keys.Tenant(tenantId), Sk, StoredJson.Write(new Stamp(Guid.NewGuid().ToString("N")))), ct);
+        => store.ForTenant(new(tenantId)).PutAsync(Sk, StoredJson.Write(new Stamp(Guid.NewGuid().ToString("N"))), ct);
 
     private sealed record Stamp(string Value);
 }

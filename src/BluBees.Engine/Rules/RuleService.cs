@@ -18,7 +18,7 @@ public sealed class RuleService(
 {
     public async Task<IReadOnlyList<RuleHead>> ListHeadsAsync(string tenantId, CancellationToken ct)
     {
-        var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenantId), Keys.RulePrefix) { Limit = RuleLimits.MaxRulesPerTenant }, ct);
+        var page = await store.ForTenant(new(tenantId)).QueryAsync(new TenantQuery(Keys.RulePrefix) { Limit = RuleLimits.MaxRulesPerTenant }, ct);
         return [.. page.Items.Select(i => StoredJson.Read<RuleHead>(i.Data))];
     }
 
@@ -59,7 +59,7 @@ public sealed class RuleService(
             return null;
         }
 
-        var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.Rule(id), ct);
+        var item = await store.ForTenant(new(tenantId)).GetAsync(Keys.Rule(id), ct);
         return item is null ? null : (StoredJson.Read<RuleHead>(item.Data), item.Revision);
     }
 
@@ -80,13 +80,13 @@ public sealed class RuleService(
             return null;
         }
 
-        var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.RuleVersion(id, version), ct);
+        var item = await store.ForTenant(new(tenantId)).GetAsync(Keys.RuleVersion(id, version), ct);
         return item is null ? null : StoredJson.Read<RuleVersionRecord>(item.Data);
     }
 
     public async Task<IReadOnlyList<RuleVersionSummary>> ListVersionsAsync(string tenantId, string id, CancellationToken ct)
     {
-        var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenantId), Keys.RuleVersionPrefix(id)) { Descending = true, Limit = 1000 }, ct);
+        var page = await store.ForTenant(new(tenantId)).QueryAsync(new TenantQuery(Keys.RuleVersionPrefix(id)) { Descending = true, Limit = 1000 }, ct);
         return [.. page.Items.Select(i => StoredJson.Read<RuleVersionRecord>(i.Data)).Select(v => new RuleVersionSummary(v.Version, v.CreatedAt, v.CreatedBy))];
     }
 
@@ -143,7 +143,7 @@ public sealed class RuleService(
         }
 
         var head = current.Head with { Enabled = enabled, UpdatedAt = time.GetUtcNow() };
-        if (!await store.PutIfRevisionAsync(new StoreItem(Keys.Tenant(tenantId), Keys.Rule(id), StoredJson.Write(head)), current.Revision, ct))
+        if (!await store.ForTenant(new(tenantId)).PutIfRevisionAsync(Keys.Rule(id), StoredJson.Write(head), current.Revision, ct))
         {
             return Outcome<RuleView>.Conflict("The rule was changed at the same time; reload and try again.");
         }
@@ -155,14 +155,14 @@ public sealed class RuleService(
 
     public async Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct)
     {
-        if (!Ids.IsWellFormed(id) || !await store.DeleteAsync(Keys.Tenant(tenantId), Keys.Rule(id), ct))
+        if (!Ids.IsWellFormed(id) || !await store.ForTenant(new(tenantId)).DeleteAsync(Keys.Rule(id), ct))
         {
             return false;
         }
 
         foreach (var v in await ListVersionsAsync(tenantId, id, ct))
         {
-            await store.DeleteAsync(Keys.Tenant(tenantId), Keys.RuleVersion(id, v.Version), ct);
+            await store.ForTenant(new(tenantId)).DeleteAsync(Keys.RuleVersion(id, v.Version), ct);
         }
 
         await runs.DeleteTraceAsync(tenantId, id, ct); // its "why didn't it run?" entries go with it
@@ -218,9 +218,9 @@ public sealed class RuleService(
         }
 
         var now = time.GetUtcNow();
-        var pk = Keys.Tenant(tenantId);
+        var partition = store.ForTenant(new(tenantId));
         var record = new RuleVersionRecord(version, stored, now, actor);
-        if (!await store.PutIfAbsentAsync(new StoreItem(pk, Keys.RuleVersion(id, version), StoredJson.Write(record)), ct))
+        if (!await partition.PutIfAbsentAsync(Keys.RuleVersion(id, version), StoredJson.Write(record), ct))
         {
             return Outcome<RuleView>.Conflict("The rule was changed at the same time; reload and try again.");
         }
@@ -229,9 +229,9 @@ public sealed class RuleService(
             id, compiled.Name, enabled, version, compiled.Trigger.Kind.ToString().ToLowerInvariant(), compiled.Trigger.EveryHours,
             compiled.Trigger.WebhookId, [.. compiled.Steps.SelectMany(s => s.ConnectionIds).Distinct()],
             current?.Head.CreatedAt ?? now, now);
-        if (!await store.PutIfRevisionAsync(new StoreItem(pk, Keys.Rule(id), StoredJson.Write(head)), current?.Revision ?? 0, ct))
+        if (!await partition.PutIfRevisionAsync(Keys.Rule(id), StoredJson.Write(head), current?.Revision ?? 0, ct))
         {
-            await store.DeleteAsync(pk, Keys.RuleVersion(id, version), ct);
+            await partition.DeleteAsync(Keys.RuleVersion(id, version), ct);
             return Outcome<RuleView>.Conflict("The rule was changed at the same time; reload and try again.");
         }
 

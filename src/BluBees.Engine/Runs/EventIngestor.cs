@@ -125,13 +125,13 @@ public sealed partial class EventIngestor(
 
     private async Task<IngestResult> EnqueueAsync(RunMessage message, CancellationToken ct)
     {
-        var pk = Keys.Tenant(message.Tenant.TenantId);
+        var partition = store.ForTenant(message.Tenant.Id);
         if (message.DedupKey is not { } dedupKey)
         {
             return await TryEnqueueAsync(message, ct) ? IngestResult.Accepted : IngestResult.Unavailable;
         }
 
-        var claim = new DedupClaim(pk, Keys.Dedup(dedupKey), message.ReceivedAt + DedupWindow);
+        var claim = new DedupClaim(partition.Partition, Keys.Dedup(dedupKey), message.ReceivedAt + DedupWindow);
         if (queue is IDedupingRunQueue { SharesStore: true } deduping)
         {
             return await deduping.EnqueueDedupedAsync(message, claim, ct) switch
@@ -144,8 +144,7 @@ public sealed partial class EventIngestor(
         }
 
         // A queue outside the store (SQS): the marker first, forgotten again when the queue refuses the message.
-        var marker = new StoreItem(pk, claim.Sk, Common.StoredJson.Write(new DedupMarker(message.ReceivedAt, DedupMarker.Queued, message.Id)), claim.ExpiresAt.ToUnixTimeSeconds());
-        if (!await store.PutIfAbsentAsync(marker, ct))
+        if (!await partition.PutIfAbsentAsync(claim.Sk, Common.StoredJson.Write(new DedupMarker(message.ReceivedAt, DedupMarker.Queued, message.Id)), claim.ExpiresAt.ToUnixTimeSeconds(), ct))
         {
             return IngestResult.Duplicate;
         }
@@ -160,11 +159,11 @@ public sealed partial class EventIngestor(
         catch
         {
             // No marker may outlive a failed enqueue, whatever the failure (e.g. a message too large to queue).
-            await store.DeleteAsync(pk, claim.Sk, CancellationToken.None);
+            await partition.DeleteAsync(claim.Sk, CancellationToken.None);
             throw;
         }
 
-        await store.DeleteAsync(pk, claim.Sk, CancellationToken.None);
+        await partition.DeleteAsync(claim.Sk, CancellationToken.None);
         return IngestResult.Unavailable;
     }
 

@@ -31,13 +31,13 @@ public sealed partial class RunStore
             return [];
         }
 
-        var pk = Keys.Tenant(tenantId);
+        var partition = store.ForTenant(new(tenantId));
         var now = time.GetUtcNow();
         var items = new List<StoreItem>(entries.Count);
         foreach (var entry in entries)
         {
             var expires = (entry.At < now ? entry.At : now).Add(Retention).ToUnixTimeSeconds();
-            items.Add(new StoreItem(pk, Keys.RuleTrace(entry.RuleId, Slot(tenantId, entry)), StoredJson.Write(entry), expires));
+            items.Add(partition.Item(Keys.RuleTrace(entry.RuleId, Slot(tenantId, entry)), StoredJson.Write(entry), expires));
         }
 
         return items;
@@ -46,27 +46,28 @@ public sealed partial class RunStore
     /// <summary>Writes trace entries on their own (the SQS worker and the ingress, which have no transaction to join).</summary>
     public async Task WriteTraceAsync(string tenantId, IReadOnlyList<RuleTraceEntry> entries, CancellationToken ct)
     {
+        var partition = store.ForTenant(new(tenantId));
         foreach (var item in TraceItems(tenantId, entries))
         {
-            await store.PutAsync(item, ct);
+            await partition.PutAsync(item, ct);
         }
     }
 
     /// <summary>A rule's trace, newest first (at most <see cref="TraceSlots"/> entries; expired ones are invisible).</summary>
     public async Task<IReadOnlyList<RuleTraceEntry>> ListTraceAsync(string tenantId, string ruleId, CancellationToken ct)
     {
-        var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenantId), Keys.RuleTracePrefix(ruleId)) { Limit = TraceSlots }, ct);
+        var page = await store.ForTenant(new(tenantId)).QueryAsync(new TenantQuery(Keys.RuleTracePrefix(ruleId)) { Limit = TraceSlots }, ct);
         return [.. page.Items.Select(i => StoredJson.Read<RuleTraceEntry>(i.Data)).OrderByDescending(e => e.At)];
     }
 
     /// <summary>Deletes a rule's trace (the rule was deleted). Returns how many entries there were.</summary>
     public static async Task<int> DeleteTraceAsync(IStore store, string tenantId, string ruleId, CancellationToken ct)
     {
-        var pk = Keys.Tenant(tenantId);
-        var page = await store.QueryAsync(new QueryRequest(pk, Keys.RuleTracePrefix(ruleId)) { Limit = TraceSlots * 2 }, ct);
+        var partition = store.ForTenant(new(tenantId));
+        var page = await partition.QueryAsync(new TenantQuery(Keys.RuleTracePrefix(ruleId)) { Limit = TraceSlots * 2 }, ct);
         foreach (var item in page.Items)
         {
-            await store.DeleteAsync(pk, item.Sk, ct);
+            await partition.DeleteAsync(item.Sk, ct);
         }
 
         return page.Items.Count;

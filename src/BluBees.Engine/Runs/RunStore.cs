@@ -18,9 +18,10 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
 
     public async Task WriteAsync(string tenantId, RunRecord run, CancellationToken ct)
     {
+        var partition = store.ForTenant(new(tenantId));
         foreach (var item in Items(tenantId, run))
         {
-            await store.PutAsync(item, ct);
+            await partition.PutAsync(item, ct);
         }
     }
 
@@ -30,18 +31,18 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
     /// </summary>
     public IReadOnlyList<StoreItem> Items(string tenantId, RunRecord run)
     {
-        var pk = Keys.Tenant(tenantId);
+        var partition = store.ForTenant(new(tenantId));
         // Anchored on the start (stable across the run's rewrites), never later than now: a skewed start time
         // cannot extend retention.
         var now = time.GetUtcNow();
         var expires = (run.StartedAt < now ? run.StartedAt : now).Add(Retention).ToUnixTimeSeconds();
-        var items = new List<StoreItem>(3) { new(pk, Keys.Run(run.Id), StoredJson.Write(run), expires) };
+        var items = new List<StoreItem>(3) { partition.Item(Keys.Run(run.Id), StoredJson.Write(run), expires) };
         if (run.IssueKey is { Length: > 0 and <= 100 } issueKey)
         {
-            items.Add(new StoreItem(pk, Keys.IssueRun(issueKey, run.Id), StoredJson.Write(new RunPointer(run.Id)), expires));
+            items.Add(partition.Item(Keys.IssueRun(issueKey, run.Id), StoredJson.Write(new RunPointer(run.Id)), expires));
         }
 
-        items.Add(new StoreItem(pk, LastRunKey(run.RuleId), StoredJson.Write(new LastRun(run.Id, run.Status, run.StartedAt)), expires));
+        items.Add(partition.Item(Keys.LastRun(run.RuleId), StoredJson.Write(new LastRun(run.Id, run.Status, run.StartedAt)), expires));
         return items;
     }
 
@@ -52,7 +53,7 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
             return null;
         }
 
-        var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.Run(runId), ct);
+        var item = await store.ForTenant(new(tenantId)).GetAsync(Keys.Run(runId), ct);
         return item is null ? null : StoredJson.Read<RunRecord>(item.Data);
     }
 
@@ -60,14 +61,15 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
 
     public async Task<LastRun?> LastRunAsync(string tenantId, string ruleId, CancellationToken ct)
     {
-        var item = await store.GetAsync(Keys.Tenant(tenantId), LastRunKey(ruleId), ct);
+        var item = await store.ForTenant(new(tenantId)).GetAsync(Keys.LastRun(ruleId), ct);
         return item is null ? null : StoredJson.Read<LastRun>(item.Data);
     }
 
     /// <summary>Lists runs newest first. Filters apply while paging, so a page may hold fewer than the limit.</summary>
     public async Task<(IReadOnlyList<RunRecord> Items, string? NextCursor)> ListAsync(string tenantId, RunFilter filter, CancellationToken ct)
     {
-        var request = new QueryRequest(Keys.Tenant(tenantId), Keys.RunPrefix)
+        var partition = store.ForTenant(new(tenantId));
+        var request = new TenantQuery(Keys.RunPrefix)
         {
             Descending = true,
             Limit = filter.Limit,
@@ -79,7 +81,7 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
         string? next = null;
         for (var scanned = 0; scanned < 10 && items.Count < filter.Limit; scanned++)
         {
-            var page = await store.QueryAsync(request with { Limit = filter.Limit - items.Count }, ct);
+            var page = await partition.QueryAsync(request with { Limit = filter.Limit - items.Count }, ct);
             items.AddRange(page.Items.Select(i => StoredJson.Read<RunRecord>(i.Data)).Where(filter.Matches));
             next = page.NextCursor;
             if (next is null)
@@ -95,7 +97,7 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
 
     public async Task<IReadOnlyList<RunRecord>> ListForIssueAsync(string tenantId, string issueKey, int limit, CancellationToken ct)
     {
-        var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenantId), Keys.IssueRunPrefix(issueKey)) { Descending = true, Limit = limit }, ct);
+        var page = await store.ForTenant(new(tenantId)).QueryAsync(new TenantQuery(Keys.IssueRunPrefix(issueKey)) { Descending = true, Limit = limit }, ct);
         var runs = new List<RunRecord>(page.Items.Count);
         foreach (var pointer in page.Items.Select(i => StoredJson.Read<RunPointer>(i.Data)))
         {
@@ -107,8 +109,6 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
 
         return runs;
     }
-
-    private static string LastRunKey(string ruleId) => "LASTRUN#" + ruleId;
 
     private sealed record RunPointer(string RunId);
 }

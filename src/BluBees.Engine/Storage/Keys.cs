@@ -1,14 +1,31 @@
 namespace BluBees.Engine.Storage;
 
 /// <summary>
-/// Every key of the single-table layout is built here, so that no code path can forget the tenant.
-/// Sort keys that carry time use fixed-width forms so that lexical order is time order.
+/// Every key of the single-table layout is built here (an architecture test keeps literal key prefixes out of
+/// every other file). A tenant's partition key is built by <see cref="Tenant"/> only for
+/// <see cref="TenantStore"/> (and the queue's own transaction): everything else reaches a tenant's items through
+/// <c>IStore.ForTenant</c>, with sort keys from here. Sort keys that carry time use fixed-width forms so that
+/// lexical order is time order.
 /// </summary>
 public static class Keys
 {
+    private const string TenantPrefix = "T#";
+
+    /// <summary>The operator directory: one item per tenant, outside every tenant partition.</summary>
     public const string DirectoryPk = "DIR";
-    public static string Tenant(string tenantId) => "T#" + tenantId;
-    public static string DirectoryEntry(string tenantId) => "T#" + tenantId;
+
+    /// <summary>A tenant's partition key. Only Storage calls this; the rest uses <see cref="TenantStore"/>.</summary>
+    public static string Tenant(string tenantId) => TenantPrefix + tenantId;
+
+    public const string DirectoryEntryPrefix = TenantPrefix;
+    public static string DirectoryEntry(string tenantId) => DirectoryEntryPrefix + tenantId;
+
+    /// <summary>The item the health check reads (never written: a read of a missing item proves the store answers).</summary>
+    public const string HealthPk = "HEALTH";
+    public const string HealthSk = "HEALTH";
+
+    /// <summary>The tenant's rule-list stamp (<c>BluBees.Engine.Rules.RuleListStamp</c>).</summary>
+    public const string RuleListStamp = "RULESTAMP";
     public const string TenantMeta = "META";
     public const string DataKey = "KEY";
     public const string ConnectionPrefix = "CONN#";
@@ -17,10 +34,14 @@ public static class Keys
     public static string RotatedRefreshToken(string connectionId) => RotatedRefreshTokenPrefix + connectionId;
     public const string RulePrefix = "RULE#";
     public static string Rule(string id) => RulePrefix + id;
-    public static string RuleVersionPrefix(string id) => "RULEV#" + id + "#";
+    /// <summary>Every rule version of the tenant (operator backup); <see cref="RuleVersionPrefix"/> for one rule's.</summary>
+    public const string RuleVersionsPrefix = "RULEV#";
+    public static string RuleVersionPrefix(string id) => RuleVersionsPrefix + id + "#";
     public static string RuleVersion(string id, int version) => RuleVersionPrefix(id) + version.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
     public const string RunPrefix = "RUN#";
     public static string Run(string runId) => RunPrefix + runId;
+    /// <summary>A rule's last run, for the rule list.</summary>
+    public static string LastRun(string ruleId) => "LASTRUN#" + ruleId;
     public static string IssueRunPrefix(string issueKey) => "IRUN#" + issueKey + "#";
     public static string IssueRun(string issueKey, string runId) => IssueRunPrefix(issueKey) + runId;
     /// <summary>A rule's "why didn't it run?" trace: a ring of <c>RuleTrace.Slots</c> items, one per slot.</summary>
@@ -29,8 +50,13 @@ public static class Keys
     public static string Dedup(string key) => "DEDUP#" + key;
     public static string LoopPrefix(string ruleId, string issue) => "LOOP#" + ruleId + "#" + issue + "#";
     public const string AuditPrefix = "AUDIT#";
+
+    /// <summary>A support audit entry: its id's 13-character time prefix first, so that the order is time order.</summary>
+    public static string Audit(string entryId) => AuditPrefix + entryId[..13] + "#" + entryId;
     public const string GrantPrefix = "GRANT#";
+    public static string Grant(string grantId) => GrantPrefix + grantId;
     public const string WebhookPrefix = "HOOK#";
+    public static string Webhook(string id) => WebhookPrefix + id;
     public const string SettingsSk = "SETTINGS";
 
     /// <summary>An <c>everyHours</c> schedule rule's last fire (claimed with a conditional write).</summary>

@@ -27,7 +27,7 @@ public static class TenantDirectory
     /// </summary>
     public static async Task EnsureListedWhileKeyExistsAsync(IStore store, string tenantId, CancellationToken ct)
     {
-        if (await EnsureListedAsync(store, tenantId, ct) && await store.GetAsync(Keys.Tenant(tenantId), Keys.DataKey, ct) is null)
+        if (await EnsureListedAsync(store, tenantId, ct) && await store.ForTenant(new(tenantId)).GetAsync(Keys.DataKey, ct) is null)
         {
             await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId), ct);
         }

@@ -13,14 +13,14 @@ public sealed class SupportAuditStore(IStore store, TimeProvider time, TimeSpan 
     {
         var now = time.GetUtcNow();
         var entry = create(Ids.NewRunId(now), now);
-        await store.PutAsync(new StoreItem(Keys.Tenant(tenantId), SortKey(entry.Id), StoredJson.Write(entry), (now + retention).ToUnixTimeSeconds()), ct);
+        await store.ForTenant(new(tenantId)).PutAsync(SortKey(entry.Id), StoredJson.Write(entry), (now + retention).ToUnixTimeSeconds(), ct);
         return entry;
     }
 
     public async Task<(IReadOnlyList<SupportAuditEntry> Items, string? NextCursor)> ListAsync(string tenantId, int limit, string? cursor, CancellationToken ct)
     {
-        var page = await store.QueryAsync(
-            new QueryRequest(Keys.Tenant(tenantId), Keys.AuditPrefix) { Descending = true, Limit = limit, StartAfter = cursor is null ? null : SortKey(cursor) },
+        var page = await store.ForTenant(new(tenantId)).QueryAsync(
+            new TenantQuery(Keys.AuditPrefix) { Descending = true, Limit = limit, StartAfter = cursor is null ? null : SortKey(cursor) },
             ct);
         var next = page.NextCursor is { } sk ? sk[(sk.LastIndexOf('#') + 1)..] : null;
         return ([.. page.Items.Select(i => StoredJson.Read<SupportAuditEntry>(i.Data))], next);
@@ -30,5 +30,5 @@ public sealed class SupportAuditStore(IStore store, TimeProvider time, TimeSpan 
     public static bool IsCursor(string? value)
         => value is { Length: > 14 and <= 64 } && value[13] == '-' && value.AsSpan(0, 13).IndexOfAnyExceptInRange('0', '9') < 0 && Ids.IsWellFormed(value);
 
-    private static string SortKey(string id) => Keys.AuditPrefix + id[..13] + "#" + id;
+    private static string SortKey(string id) => Keys.Audit(id);
 }

@@ -16,14 +16,14 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
     {
         var now = time.GetUtcNow();
         var grant = new SupportGrant(Ids.NewRunId(now), now, now + duration, createdBy, reason);
-        await store.PutAsync(Item(tenantId, grant), ct);
+        await store.ForTenant(new(tenantId)).PutAsync(Item(tenantId, grant), ct);
         return grant;
     }
 
     /// <summary>The newest grants, active or not (expired grants disappear after the retention).</summary>
     public async Task<IReadOnlyList<SupportGrant>> ListAsync(string tenantId, int limit, CancellationToken ct)
     {
-        var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenantId), Keys.GrantPrefix) { Descending = true, Limit = limit }, ct);
+        var page = await store.ForTenant(new(tenantId)).QueryAsync(new TenantQuery(Keys.GrantPrefix) { Descending = true, Limit = limit }, ct);
         return [.. page.Items.Select(i => StoredJson.Read<SupportGrant>(i.Data))];
     }
 
@@ -32,15 +32,15 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
     {
         var now = time.GetUtcNow();
         var oldestPossible = now - TimeSpan.FromHours(SupportGrant.MaxHours) - TimeSpan.FromMinutes(1);
-        var page = await store.QueryAsync(
-            new QueryRequest(Keys.Tenant(tenantId), Keys.GrantPrefix) { Descending = true, Limit = ScanLimit, SkFrom = Keys.GrantPrefix + Ids.RunIdLowerBound(oldestPossible) },
+        var page = await store.ForTenant(new(tenantId)).QueryAsync(
+            new TenantQuery(Keys.GrantPrefix) { Descending = true, Limit = ScanLimit, SkFrom = Keys.GrantPrefix + Ids.RunIdLowerBound(oldestPossible) },
             ct);
         return page.Items.Select(i => StoredJson.Read<SupportGrant>(i.Data)).FirstOrDefault(g => g.IsActiveAt(now));
     }
 
     /// <summary>Whether the tenant ever granted access (within the retention): such tenants get denial audits.</summary>
     public async Task<bool> AnyAsync(string tenantId, CancellationToken ct)
-        => (await store.QueryAsync(new QueryRequest(Keys.Tenant(tenantId), Keys.GrantPrefix) { Limit = 1 }, ct)).Items.Count > 0;
+        => (await store.ForTenant(new(tenantId)).QueryAsync(new TenantQuery(Keys.GrantPrefix) { Limit = 1 }, ct)).Items.Count > 0;
 
     /// <summary>Sets <c>revokedAt</c> (idempotent: a revoked grant keeps its first revocation). Null when unknown.</summary>
     public async Task<SupportGrant?> RevokeAsync(string tenantId, string grantId, string? revokedBy, CancellationToken ct)
@@ -52,7 +52,7 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
 
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.GrantPrefix + grantId, ct);
+            var item = await store.ForTenant(new(tenantId)).GetAsync(Keys.Grant(grantId), ct);
             if (item is null)
             {
                 return null;
@@ -65,7 +65,7 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
             }
 
             var revoked = grant with { RevokedAt = time.GetUtcNow(), RevokedBy = revokedBy };
-            if (await store.PutIfRevisionAsync(Item(tenantId, revoked), item.Revision, ct))
+            if (await store.ForTenant(new(tenantId)).PutIfRevisionAsync(Item(tenantId, revoked), item.Revision, ct))
             {
                 return revoked;
             }
@@ -75,5 +75,5 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
     }
 
     private StoreItem Item(string tenantId, SupportGrant grant)
-        => new(Keys.Tenant(tenantId), Keys.GrantPrefix + grant.Id, StoredJson.Write(grant), (grant.ExpiresAt + retention).ToUnixTimeSeconds());
+        => store.ForTenant(new(tenantId)).Item(Keys.Grant(grant.Id), StoredJson.Write(grant), (grant.ExpiresAt + retention).ToUnixTimeSeconds());
 }

@@ -8,4 +8,7 @@ public sealed record TenantContext(string TenantId, string? CloudId, string? Api
 {
     /// <summary>Atlassian account id of the user behind a UI invocation; null for product events.</summary>
     public string? PrincipalAccountId { get; init; }
+
+    /// <summary>The verified tenant as the owner of a store partition (<c>IStore.ForTenant</c>).</summary>
+    public Storage.TenantId Id => new(TenantId);
 }

@@ -23,7 +23,7 @@ public sealed class TenantService(IStore store, TenantKeyService keys, ITenantDa
 
         var now = time.GetUtcNow();
         var record = new TenantRecord(tenant.TenantId, tenant.CloudId, now, now);
-        await store.PutIfAbsentAsync(new StoreItem(Keys.Tenant(tenant.TenantId), Keys.TenantMeta, StoredJson.Write(record)), ct);
+        await store.ForTenant(tenant.Id).PutIfAbsentAsync(Keys.TenantMeta, StoredJson.Write(record), ct);
         await store.PutIfAbsentAsync(TenantDirectory.EntryFor(tenant.TenantId), ct);
         _known.TryAdd(tenant.TenantId, true);
     }
@@ -38,18 +38,18 @@ public sealed class TenantService(IStore store, TenantKeyService keys, ITenantDa
     public async Task UpgradeAsync(TenantContext tenant, CancellationToken ct)
     {
         await EnsureAsync(tenant, ct);
-        var item = await store.GetAsync(Keys.Tenant(tenant.TenantId), Keys.TenantMeta, ct);
+        var item = await store.ForTenant(tenant.Id).GetAsync(Keys.TenantMeta, ct);
         if (item is not null)
         {
             var record = StoredJson.Read<TenantRecord>(item.Data) with { UpdatedAt = time.GetUtcNow(), CloudId = tenant.CloudId };
-            await store.PutAsync(item with { Data = StoredJson.Write(record) }, ct);
+            await store.ForTenant(tenant.Id).PutAsync(item with { Data = StoredJson.Write(record) }, ct);
         }
     }
 
     /// <summary>Deletes every item of the tenant, its wrapped data key included (crypto-shredding).</summary>
     public async Task<int> UninstallAsync(string tenantId, CancellationToken ct)
     {
-        var deleted = await store.DeletePartitionAsync(Keys.Tenant(tenantId), ct);
+        var deleted = await store.ForTenant(new(tenantId)).DeleteAllAsync(ct);
         await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId), ct);
         keys.Evict(tenantId);
         rules.Clear();
@@ -69,7 +69,7 @@ public sealed class TenantService(IStore store, TenantKeyService keys, ITenantDa
         string? cursor = null;
         do
         {
-            var page = await store.QueryAsync(new QueryRequest(Keys.DirectoryPk, "T#") { Limit = 500, StartAfter = cursor }, ct);
+            var page = await store.QueryAsync(new QueryRequest(Keys.DirectoryPk, Keys.DirectoryEntryPrefix) { Limit = 500, StartAfter = cursor }, ct);
             foreach (var item in page.Items)
             {
                 yield return TenantDirectory.TenantIdOf(item);

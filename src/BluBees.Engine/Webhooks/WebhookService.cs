@@ -19,7 +19,7 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
 
     public async Task<IReadOnlyList<Webhook>> ListAsync(string tenantId, CancellationToken ct)
     {
-        var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenantId), Keys.WebhookPrefix) { Limit = MaxWebhooksPerTenant }, ct);
+        var page = await store.ForTenant(new(tenantId)).QueryAsync(new TenantQuery(Keys.WebhookPrefix) { Limit = MaxWebhooksPerTenant }, ct);
         return [.. page.Items.Select(i => StoredJson.Read<Webhook>(i.Data)).OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase)];
     }
 
@@ -43,7 +43,7 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
         var now = time.GetUtcNow();
         var secret = NewSecret();
         var hook = new Webhook(id, input.Name!.Trim(), await cipher.EncryptAsync(tenantId, SecretRecordId(id), secret, ct), now, now);
-        if (!await store.PutIfAbsentAsync(new StoreItem(Keys.Tenant(tenantId), Key(id), StoredJson.Write(hook)), ct))
+        if (!await store.ForTenant(new(tenantId)).PutIfAbsentAsync(Key(id), StoredJson.Write(hook), ct))
         {
             return Outcome<WebhookWithSecret>.Conflict("A webhook with the same id exists; try again.");
         }
@@ -74,7 +74,7 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
     }
 
     public Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct)
-        => Ids.IsWellFormed(id) ? store.DeleteAsync(Keys.Tenant(tenantId), Key(id), ct) : Task.FromResult(false);
+        => Ids.IsWellFormed(id) ? store.ForTenant(new(tenantId)).DeleteAsync(Key(id), ct) : Task.FromResult(false);
 
     /// <summary>Decrypts the signing secret for one verification. Callers drop it at once.</summary>
     public Task<string> RevealSecretAsync(string tenantId, Webhook hook, CancellationToken ct)
@@ -85,19 +85,19 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
     /// request was already seen (a replay). Only a hash of the MAC is stored, never the body.
     /// </summary>
     public Task<bool> TryRecordDeliveryAsync(string tenantId, string hookId, byte[] mac, DateTimeOffset expiresAt, CancellationToken ct)
-        => store.PutIfAbsentAsync(
-            new StoreItem(Keys.Tenant(tenantId), DeliveryKey(hookId, mac), StoredJson.Write(new DeliveryMarker(time.GetUtcNow())), expiresAt.ToUnixTimeSeconds()), ct);
+        => store.ForTenant(new(tenantId)).PutIfAbsentAsync(
+            DeliveryKey(hookId, mac), StoredJson.Write(new DeliveryMarker(time.GetUtcNow())), expiresAt.ToUnixTimeSeconds(), ct);
 
     /// <summary>Forgets a recorded delivery (the run could not be queued; the sender's retry must not count as a replay).</summary>
     public Task ForgetDeliveryAsync(string tenantId, string hookId, byte[] mac, CancellationToken ct)
-        => store.DeleteAsync(Keys.Tenant(tenantId), DeliveryKey(hookId, mac), ct);
+        => store.ForTenant(new(tenantId)).DeleteAsync(DeliveryKey(hookId, mac), ct);
 
     public static string SecretRecordId(string webhookId) => "webhook/" + webhookId;
 
     private async Task<StoreItem?> GetItemAsync(string tenantId, string id, CancellationToken ct)
-        => Ids.IsWellFormed(id) ? await store.GetAsync(Keys.Tenant(tenantId), Key(id), ct) : null;
+        => Ids.IsWellFormed(id) ? await store.ForTenant(new(tenantId)).GetAsync(Key(id), ct) : null;
 
-    private static string Key(string id) => Keys.WebhookPrefix + id;
+    private static string Key(string id) => Keys.Webhook(id);
 
     private static string DeliveryKey(string hookId, byte[] mac)
         => Keys.Dedup("hook-" + Convert.ToHexStringLower(SHA256.HashData([.. Encoding.UTF8.GetBytes(hookId + "\n"), .. mac])));

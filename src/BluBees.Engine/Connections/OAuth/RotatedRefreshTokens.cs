@@ -16,7 +16,7 @@ public sealed class RotatedRefreshTokens(IStore store, SecretCipher cipher)
     /// <summary>The refresh token to use: the rotated one when it supersedes the connection's current secret.</summary>
     public async Task<string> RevealAsync(string tenantId, Connection connection, CancellationToken ct)
     {
-        var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.RotatedRefreshToken(connection.Id), ct);
+        var item = await store.ForTenant(new(tenantId)).GetAsync(Keys.RotatedRefreshToken(connection.Id), ct);
         if (item is not null && StoredJson.Read<StoredRotation>(item.Data) is var rotation && rotation.Supersedes == Fingerprint(connection.SecretCiphertext!))
         {
             return await cipher.DecryptAsync(tenantId, RecordId(connection.Id), rotation.Ciphertext, ct);
@@ -30,7 +30,7 @@ public sealed class RotatedRefreshTokens(IStore store, SecretCipher cipher)
     {
         var ciphertext = await cipher.EncryptAsync(tenantId, RecordId(connection.Id), refreshToken, ct);
         var rotation = new StoredRotation(Fingerprint(connection.SecretCiphertext!), ciphertext);
-        await store.PutAsync(new StoreItem(Keys.Tenant(tenantId), Keys.RotatedRefreshToken(connection.Id), StoredJson.Write(rotation)), ct);
+        await store.ForTenant(new(tenantId)).PutAsync(Keys.RotatedRefreshToken(connection.Id), StoredJson.Write(rotation), ct);
     }
 
     public static string RecordId(string connectionId) => "connection/" + connectionId + "/rotated-refresh-token";

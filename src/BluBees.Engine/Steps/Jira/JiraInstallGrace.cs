@@ -21,7 +21,7 @@ public sealed class JiraInstallGrace(IStore store, TimeProvider time, IOptions<J
             return false;
         }
 
-        var item = await store.GetAsync(Keys.Tenant(tenantId), Keys.TenantMeta, ct);
+        var item = await store.ForTenant(new(tenantId)).GetAsync(Keys.TenantMeta, ct);
         if (item is null)
         {
             return false; // every event records its tenant before it is queued: no record, no known install time

@@ -24,16 +24,16 @@ public sealed class LoopGuard(IStore store, TimeProvider time, IOptions<JiraActi
         var settings = options.Value;
         var now = time.GetUtcNow();
         var window = TimeSpan.FromSeconds(settings.LoopWindowSeconds);
-        var pk = Keys.Tenant(tenantId);
+        var partition = store.ForTenant(new(tenantId));
         var prefix = Keys.LoopPrefix(ruleId, issue);
-        var page = await store.QueryAsync(
-            new QueryRequest(pk, prefix) { SkFrom = prefix + Ids.RunIdLowerBound(now - window), Limit = settings.LoopMaxRuns }, ct);
+        var page = await partition.QueryAsync(
+            new TenantQuery(prefix) { SkFrom = prefix + Ids.RunIdLowerBound(now - window), Limit = settings.LoopMaxRuns }, ct);
         if (page.Items.Count >= settings.LoopMaxRuns)
         {
             return false;
         }
 
-        await store.PutAsync(new StoreItem(pk, prefix + Ids.NewRunId(now), "{}", (now + window).ToUnixTimeSeconds()), ct);
+        await partition.PutAsync(prefix + Ids.NewRunId(now), "{}", (now + window).ToUnixTimeSeconds(), ct);
         return true;
     }
 }

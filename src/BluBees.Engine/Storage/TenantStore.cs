@@ -1,0 +1,93 @@
+namespace BluBees.Engine.Storage;
+
+/// <summary>
+/// One tenant's partition of the store. The partition key is fixed when the scope is made (from a
+/// <see cref="TenantId"/>); every operation takes sort keys only, so no call can forget the partition or name
+/// another tenant's. Items handed in whole (read, changed with <c>with</c>, written back; or built by
+/// <see cref="Item"/> for the queue's group commit) are checked to belong here.
+/// </summary>
+public sealed class TenantStore
+{
+    private readonly IStore _store;
+
+    internal TenantStore(IStore store, TenantId tenant)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (tenant.Value is null)
+        {
+            throw new ArgumentException("A tenant store needs a tenant id (default(TenantId) has none).", nameof(tenant));
+        }
+
+        _store = store;
+        Tenant = tenant;
+        Partition = Keys.Tenant(tenant.Value);
+    }
+
+    public TenantId Tenant { get; }
+
+    /// <summary>
+    /// The partition key, for the one record that carries it to another writer: the de-duplication claim the
+    /// durable queue writes in its own transaction (<see cref="Runs.DedupClaim"/>).
+    /// </summary>
+    public string Partition { get; }
+
+    /// <summary>An item of this partition, to be written here or in the durable queue's transaction.</summary>
+    public StoreItem Item(string sk, string data, long? expiresAt = null) => new(Partition, sk, data, expiresAt);
+
+    public Task<bool> PutIfAbsentAsync(string sk, string data, CancellationToken ct) => _store.PutIfAbsentAsync(Item(sk, data), ct);
+
+    public Task<bool> PutIfAbsentAsync(string sk, string data, long? expiresAt, CancellationToken ct)
+        => _store.PutIfAbsentAsync(Item(sk, data, expiresAt), ct);
+
+    public Task<bool> PutIfAbsentAsync(StoreItem item, CancellationToken ct) => _store.PutIfAbsentAsync(Own(item), ct);
+
+    public Task PutAsync(string sk, string data, CancellationToken ct) => _store.PutAsync(Item(sk, data), ct);
+
+    public Task PutAsync(string sk, string data, long? expiresAt, CancellationToken ct) => _store.PutAsync(Item(sk, data, expiresAt), ct);
+
+    public Task PutAsync(StoreItem item, CancellationToken ct) => _store.PutAsync(Own(item), ct);
+
+    public Task<bool> PutIfRevisionAsync(string sk, string data, long expectedRevision, CancellationToken ct)
+        => _store.PutIfRevisionAsync(Item(sk, data), expectedRevision, ct);
+
+    public Task<bool> PutIfRevisionAsync(StoreItem item, long expectedRevision, CancellationToken ct)
+        => _store.PutIfRevisionAsync(Own(item), expectedRevision, ct);
+
+    public Task<StoreItem?> GetAsync(string sk, CancellationToken ct) => _store.GetAsync(Partition, sk, ct);
+
+    public Task<QueryPage> QueryAsync(TenantQuery query, CancellationToken ct)
+        => _store.QueryAsync(
+            new QueryRequest(Partition, query.SkPrefix)
+            {
+                Descending = query.Descending,
+                Limit = query.Limit,
+                StartAfter = query.StartAfter,
+                SkFrom = query.SkFrom,
+                SkTo = query.SkTo,
+            },
+            ct);
+
+    public Task<bool> DeleteAsync(string sk, CancellationToken ct) => _store.DeleteAsync(Partition, sk, ct);
+
+    /// <summary>Deletes the whole partition (uninstall). Returns the count deleted.</summary>
+    public Task<int> DeleteAllAsync(CancellationToken ct) => _store.DeletePartitionAsync(Partition, ct);
+
+    private StoreItem Own(StoreItem item)
+        => item.Pk == Partition ? item : throw new ArgumentException("The item belongs to another partition than this tenant's.", nameof(item));
+}
+
+/// <summary>A query of one tenant's partition: <see cref="QueryRequest"/> without the partition key.</summary>
+public sealed record TenantQuery(string SkPrefix)
+{
+    public bool Descending { get; init; }
+    public int Limit { get; init; } = 100;
+    public string? StartAfter { get; init; }
+    public string? SkFrom { get; init; }
+    public string? SkTo { get; init; }
+}
+
+/// <summary>The one way from the raw store to a tenant's partition.</summary>
+public static class TenantStores
+{
+    public static TenantStore ForTenant(this IStore store, TenantId tenant) => new(store, tenant);
+}
