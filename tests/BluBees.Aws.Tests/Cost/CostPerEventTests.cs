@@ -108,6 +108,30 @@ public sealed class CostPerEventTests
             Assert.That(filtered.Worker, Is.Empty);
         });
 
+        // The rule listens to the type but not to the project: filtered at the ingress, which writes the rule's
+        // "why didn't it run?" trace entry (best effort, unconditional).
+        var traced = await MeasureAsync(Samples.Event("WEB-4", "other project"), tenant, expectRun: false);
+        TestContext.Out.WriteLine($"filtered, traced: {traced}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(traced.Api, Is.EqualTo(Calls(("dynamodb GetItem ok", 1), ("dynamodb UpdateItem ok", 1))));
+            Assert.That((traced.ApiRead, traced.ApiWrite), Is.EqualTo((1.0, 1.0)));
+            Assert.That(traced.Worker, Is.Empty);
+        });
+
+        // The trigger fires, the condition (priority High) does not: queued and run, but no run record; the worker
+        // writes the trace entry instead.
+        var lowPriority = Samples.Event("OPS-5", "low priority");
+        lowPriority["issue"]!["fields"]!["priority"] = new JsonObject { ["name"] = "Low" };
+        var missed = await MeasureAsync(lowPriority, tenant, expectRun: true);
+        TestContext.Out.WriteLine($"queued, condition missed: {missed}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(missed.Api, Is.EqualTo(run.Api));
+            Assert.That(missed.Worker, Is.EqualTo(Calls(("dynamodb GetItem ok", 1), ("dynamodb UpdateItem ok", 1))), "the stamp; the trace entry");
+            Assert.That((missed.WorkerRead, missed.WorkerWrite), Is.EqualTo((1.0, 1.0)));
+        });
+
         var duplicate = await MeasureAsync(matching, tenant, expectRun: false);
         TestContext.Out.WriteLine($"duplicate: {duplicate}");
         Assert.Multiple(() =>
