@@ -7,8 +7,9 @@ namespace BluBees.Aws;
 
 /// <summary>
 /// Counts what the AWS clients cost, on <see cref="BluBeesMetrics"/>: every DynamoDB, SQS and KMS call (by
-/// operation and outcome) and the DynamoDB capacity units each call consumed. The units are the service's own
-/// figure: every DynamoDB request of the store is sent with <c>ReturnConsumedCapacity = TOTAL</c>. A conditional write that fails its condition
+/// operation and outcome; one per SDK call, on the client's <c>AfterResponseEvent</c> / <c>ExceptionEvent</c>) and
+/// the DynamoDB capacity units each call consumed. The units are the service's own figure: every DynamoDB request
+/// of the store is sent with <c>ReturnConsumedCapacity = TOTAL</c>. A conditional write that fails its condition
 /// answers with an error that carries no capacity although DynamoDB bills it (1 WCU per KB of the item): it is
 /// counted as a request with outcome <c>condition_failed</c>, and the cost table counts its unit from that.
 /// </summary>
