@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.KeyManagementService;
 using Amazon.Runtime;
 using Amazon.SQS;
+using BluBees.Engine.Observability;
 
 namespace BluBees.Aws;
 
@@ -9,34 +10,38 @@ namespace BluBees.Aws;
 /// Creates the AWS SDK clients. Without an endpoint override a client uses the SDK's default credential chain
 /// and region (on Lambda: the function role and <c>AWS_REGION</c>). With an override (dynalite, the loopback
 /// KMS/SQS stand-ins) it uses static dummy credentials and signs for us-east-1: those servers check neither.
-/// Callers create clients lazily, on first use, to keep them off the cold-start path.
+/// Callers create clients lazily, on first use, to keep them off the cold-start path. Given the metrics, a client
+/// reports its calls and (DynamoDB) consumed capacity on them (<see cref="AwsRequestMeter"/>).
 /// </summary>
 internal static class AwsClientFactory
 {
     private const string LocalRegion = "us-east-1";
 
-    public static IAmazonDynamoDB DynamoDb(string? serviceUrl)
+    public static IAmazonDynamoDB DynamoDb(string? serviceUrl, BluBeesMetrics? metrics = null)
     {
         var config = new AmazonDynamoDBConfig();
-        return string.IsNullOrWhiteSpace(serviceUrl)
+        var client = string.IsNullOrWhiteSpace(serviceUrl)
             ? new AmazonDynamoDBClient(config)
             : new AmazonDynamoDBClient(LocalCredentials(), Local(config, serviceUrl));
+        return AwsRequestMeter.Attach(client, "dynamodb", metrics);
     }
 
-    public static IAmazonKeyManagementService Kms(string? serviceUrl)
+    public static IAmazonKeyManagementService Kms(string? serviceUrl, BluBeesMetrics? metrics = null)
     {
         var config = new AmazonKeyManagementServiceConfig();
-        return string.IsNullOrWhiteSpace(serviceUrl)
+        var client = string.IsNullOrWhiteSpace(serviceUrl)
             ? new AmazonKeyManagementServiceClient(config)
             : new AmazonKeyManagementServiceClient(LocalCredentials(), Local(config, serviceUrl));
+        return AwsRequestMeter.Attach(client, "kms", metrics);
     }
 
-    public static IAmazonSQS Sqs(string? serviceUrl)
+    public static IAmazonSQS Sqs(string? serviceUrl, BluBeesMetrics? metrics = null)
     {
         var config = new AmazonSQSConfig();
-        return string.IsNullOrWhiteSpace(serviceUrl)
+        var client = string.IsNullOrWhiteSpace(serviceUrl)
             ? new AmazonSQSClient(config)
             : new AmazonSQSClient(LocalCredentials(), Local(config, serviceUrl));
+        return AwsRequestMeter.Attach(client, "sqs", metrics);
     }
 
     private static BasicAWSCredentials LocalCredentials() => new("test", "test");

@@ -5,6 +5,7 @@ using BluBees.Aws.DynamoDb;
 using BluBees.Aws.Kms;
 using BluBees.Aws.Sqs;
 using BluBees.Engine.Crypto;
+using BluBees.Engine.Observability;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Storage;
 using Microsoft.Extensions.Configuration;
@@ -38,7 +39,7 @@ public static class AwsServiceCollectionExtensions
             services.TryAddSingleton<IStore>(sp =>
             {
                 var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-                var client = new Lazy<IAmazonDynamoDB>(() => AwsClientFactory.DynamoDb(options.DynamoDbServiceUrl));
+                var client = new Lazy<IAmazonDynamoDB>(() => AwsClientFactory.DynamoDb(options.DynamoDbServiceUrl, sp.GetService<BluBeesMetrics>()));
                 return new DynamoDbStore(client, options.TableName, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DynamoDbStore>>());
             });
         }
@@ -49,7 +50,7 @@ public static class AwsServiceCollectionExtensions
             services.TryAddSingleton<IKeyEncryptionProvider>(sp =>
             {
                 var options = sp.GetRequiredService<IOptions<KeyOptions>>().Value;
-                var client = new Lazy<IAmazonKeyManagementService>(() => AwsClientFactory.Kms(options.KmsServiceUrl));
+                var client = new Lazy<IAmazonKeyManagementService>(() => AwsClientFactory.Kms(options.KmsServiceUrl, sp.GetService<BluBeesMetrics>()));
                 return new KmsKeyEncryptionProvider(client, options.KmsKeyId!);
             });
         }
@@ -60,7 +61,7 @@ public static class AwsServiceCollectionExtensions
             services.TryAddSingleton<IRunQueue>(sp =>
             {
                 var options = sp.GetRequiredService<IOptions<QueueOptions>>();
-                var client = new Lazy<IAmazonSQS>(() => AwsClientFactory.Sqs(options.Value.SqsServiceUrl));
+                var client = new Lazy<IAmazonSQS>(() => AwsClientFactory.Sqs(options.Value.SqsServiceUrl, sp.GetService<BluBeesMetrics>()));
                 return new SqsRunQueue(client, sp.GetRequiredService<RunMessageCodec>(), options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqsRunQueue>>());
             });
         }

@@ -31,6 +31,17 @@ public sealed class JwksCache(IHttpClientFactory httpClientFactory, IOptions<For
 
         if (now - _lastFetchAttempt < TimeSpan.FromSeconds(opts.JwksRefreshCooldownSeconds))
         {
+            // The attempt time is set when a fetch starts, so "in the cooldown" includes "a fetch is under way".
+            // A key we do not hold yet may be the one it brings: wait for it (the gate is held for exactly the
+            // fetch) instead of refusing the token. Without this, every request that arrived during a cold
+            // start's first fetch was answered 401 (the bench's default-limits phase saw 4–28 of 1,000). Waiting
+            // adds no fetch, so a flood of invented kids still costs at most one per cooldown.
+            if (!_keys.ContainsKey(kid) && _fetchGate.CurrentCount == 0)
+            {
+                await _fetchGate.WaitAsync(ct);
+                _fetchGate.Release();
+            }
+
             return _keys.GetValueOrDefault(kid);
         }
 

@@ -11,7 +11,8 @@ namespace BluBees.Aws.DynamoDb;
 /// The production store: one DynamoDB table, same contract as the SQLite store. Single-item conditional writes
 /// only (no transactions: dynalite has none, and the contract needs none). Reads are strongly consistent, so
 /// a write is visible to the next read like in SQLite. Expired items are filtered on every read: DynamoDB's
-/// TTL sweep lags by up to days, and dynalite has none.
+/// TTL sweep lags by up to days, and dynalite has none. Every request asks for its consumed capacity (TOTAL), which
+/// the client's <see cref="AwsRequestMeter"/> adds to the metrics.
 /// </summary>
 internal sealed partial class DynamoDbStore : IStore, IDisposable
 {
@@ -42,6 +43,7 @@ internal sealed partial class DynamoDbStore : IStore, IDisposable
         var request = new PutItemRequest
         {
             TableName = _table,
+            ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
             Item = ToItem(item, 1),
             ConditionExpression = "attribute_not_exists(#pk) OR #ttl <= :now",
             ExpressionAttributeNames = new() { ["#pk"] = Pk, ["#ttl"] = Ttl },
@@ -68,6 +70,7 @@ internal sealed partial class DynamoDbStore : IStore, IDisposable
         await Client.UpdateItemAsync(new UpdateItemRequest
         {
             TableName = _table,
+            ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
             Key = Key(item.Pk, item.Sk),
             UpdateExpression = update,
             ExpressionAttributeNames = new() { ["#data"] = Data, ["#rev"] = Rev, ["#ttl"] = Ttl },
@@ -87,6 +90,7 @@ internal sealed partial class DynamoDbStore : IStore, IDisposable
         var request = new PutItemRequest
         {
             TableName = _table,
+            ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
             Item = ToItem(item, expectedRevision + 1),
             ConditionExpression = "#rev = :expected AND (attribute_not_exists(#ttl) OR #ttl > :now)",
             ExpressionAttributeNames = new() { ["#rev"] = Rev, ["#ttl"] = Ttl },
@@ -97,7 +101,7 @@ internal sealed partial class DynamoDbStore : IStore, IDisposable
 
     public async Task<StoreItem?> GetAsync(string pk, string sk, CancellationToken ct)
     {
-        var response = await Client.GetItemAsync(new GetItemRequest { TableName = _table, Key = Key(pk, sk), ConsistentRead = true }, ct);
+        var response = await Client.GetItemAsync(new GetItemRequest { TableName = _table, Key = Key(pk, sk), ConsistentRead = true, ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL }, ct);
         if (response.Item is not { Count: > 0 } attributes)
         {
             return null;
@@ -119,6 +123,7 @@ internal sealed partial class DynamoDbStore : IStore, IDisposable
         var response = await Client.DeleteItemAsync(new DeleteItemRequest
         {
             TableName = _table,
+            ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
             Key = Key(pk, sk),
             ReturnValues = ReturnValue.ALL_OLD,
         }, ct);

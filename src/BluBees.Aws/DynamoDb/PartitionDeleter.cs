@@ -19,6 +19,7 @@ internal sealed class PartitionDeleter(IAmazonDynamoDB client, string table, Tim
         var query = new QueryRequest
         {
             TableName = table,
+            ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
             KeyConditionExpression = "#pk = :pk",
             ProjectionExpression = "#pk, #sk",
             ExpressionAttributeNames = new() { ["#pk"] = Pk, ["#sk"] = Sk },
@@ -47,7 +48,7 @@ internal sealed class PartitionDeleter(IAmazonDynamoDB client, string table, Tim
         var pending = new Dictionary<string, List<WriteRequest>> { [table] = requests };
         for (var attempt = 1; ; attempt++)
         {
-            var response = await client.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending }, ct);
+            var response = await client.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending, ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL }, ct);
             if (response.UnprocessedItems is not { Count: > 0 } unprocessed || !unprocessed.TryGetValue(table, out var left) || left.Count == 0)
             {
                 return;

@@ -80,6 +80,7 @@ internal sealed class PartitionQuery(IAmazonDynamoDB client, string table, long 
         return new DynamoQuery
         {
             TableName = table,
+            ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
             KeyConditionExpression = condition,
             FilterExpression = "attribute_not_exists(#ttl) OR #ttl > :now",
             ExpressionAttributeNames = new() { ["#pk"] = Pk, ["#sk"] = Sk, ["#ttl"] = Ttl },

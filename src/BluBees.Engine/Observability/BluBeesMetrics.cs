@@ -21,6 +21,9 @@ public sealed class BluBeesMetrics : IDisposable
     private readonly Counter<long> _eventsAccepted;
     private readonly Counter<long> _unknownEvents;
     private readonly Histogram<double> _queueWait;
+    private readonly Counter<long> _cloudRequests;
+    private readonly Counter<double> _readUnits;
+    private readonly Counter<double> _writeUnits;
     private Func<long> _queueDepth = static () => 0;
     private Func<double> _queueOldestAgeSeconds = static () => 0;
 
@@ -36,6 +39,9 @@ public sealed class BluBeesMetrics : IDisposable
         _drain = _meter.CreateCounter<long>("blubees.worker.drain", description: "Shutdown drain outcome: completed or left_durable.");
         _unknownEvents = _meter.CreateCounter<long>("blubees.ingress.unknown_event_types", description: "Events of an unknown type, acknowledged and ignored.");
         _queueWait = _meter.CreateHistogram<double>("blubees.queue.wait", unit: "s", description: "Time from acceptance to the start of a run.");
+        _cloudRequests = _meter.CreateCounter<long>("blubees.aws.requests", description: "AWS API calls (DynamoDB, SQS, KMS), by service, operation and outcome.");
+        _readUnits = _meter.CreateCounter<double>("blubees.dynamodb.read_units", description: "DynamoDB read capacity units consumed, as the service reports them, by operation.");
+        _writeUnits = _meter.CreateCounter<double>("blubees.dynamodb.write_units", description: "DynamoDB write capacity units consumed, as the service reports them, by operation.");
         _meter.CreateObservableGauge("blubees.queue.depth", () => _queueDepth(), description: "Messages waiting in the queue.");
         _meter.CreateObservableGauge("blubees.queue.oldest_age", () => _queueOldestAgeSeconds(), unit: "s", description: "Age of the oldest waiting message.");
     }
@@ -54,6 +60,24 @@ public sealed class BluBeesMetrics : IDisposable
     public void DecryptFailure(string what) => _decryptFailures.Add(1, new KeyValuePair<string, object?>("what", what));
 
     public void DrainOutcome(string outcome, long count) => _drain.Add(count, new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <summary>One AWS API call answered. <paramref name="operation"/> is the SDK's operation name (a closed set).</summary>
+    public void AwsRequest(string service, string operation, string outcome) =>
+        _cloudRequests.Add(1, new("service", service), new("operation", operation), new("outcome", outcome));
+
+    /// <summary>The capacity one DynamoDB call consumed (its <c>ConsumedCapacity</c>, requested as TOTAL).</summary>
+    public void DynamoDbCapacity(string operation, double readUnits, double writeUnits)
+    {
+        if (readUnits > 0)
+        {
+            _readUnits.Add(readUnits, new KeyValuePair<string, object?>("operation", operation));
+        }
+
+        if (writeUnits > 0)
+        {
+            _writeUnits.Add(writeUnits, new KeyValuePair<string, object?>("operation", operation));
+        }
+    }
 
     public void QueueWait(TimeSpan wait) => _queueWait.Record(wait.TotalSeconds);
 
