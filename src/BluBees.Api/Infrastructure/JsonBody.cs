@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using BluBees.Engine.Json;
 
 namespace BluBees.Api.Infrastructure;
@@ -11,7 +10,7 @@ namespace BluBees.Api.Infrastructure;
 /// ProblemDetails: 415 (not JSON), 413 (too large), 400 (malformed, wrong type, unknown field — naming it).
 /// Error texts carry positions and field paths, never the values that were sent.
 /// </summary>
-public static partial class JsonBody
+public static class JsonBody
 {
     public const int DefaultMaxBytes = 512 * 1024;
 
@@ -67,7 +66,7 @@ public static partial class JsonBody
         }
         catch (JsonException ex)
         {
-            return (null, Malformed(ex));
+            return (null, Refused<T>(ex, bytes.AsSpan(0, length)));
         }
         catch (InvalidOperationException)
         {
@@ -147,37 +146,51 @@ public static partial class JsonBody
     private static IResult TooLarge(int maxBytes)
         => Problems.Status(413, "Payload too large", $"The body may be at most {maxBytes} bytes.");
 
+    /// <summary>A document the parser refused: syntax, depth. Named by position only (the text is not echoed).</summary>
     private static IResult Malformed(JsonException ex)
+        => Problems.Invalid(JsonErrorPath.Field(ex.Path), "malformed JSON" + Position(ex));
+
+    /// <summary>
+    /// A deserialization failure, told apart from the structured facts alone, never from the exception's text: a
+    /// document the reader cannot read is malformed (at the reader's position); otherwise <see cref="JsonException.Path"/>
+    /// is walked through the target type's contract, and the failing member is either unknown to it (refused by
+    /// <see cref="System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow"/>) or present with a value of
+    /// the wrong kind, whose expected kind the contract states.
+    /// </summary>
+    private static IResult Refused<T>(JsonException ex, ReadOnlySpan<byte> utf8)
     {
-        var field = ex.Path is { Length: > 1 } p ? p.TrimStart('$').TrimStart('.') : "$";
-        if (UnknownProperty().Match(ex.Message) is { Success: true } unknown)
+        if (SyntaxError(utf8) is { } syntax)
         {
-            var name = unknown.Groups[1].Value;
-            return Problems.Invalid(field.Length == 0 || field == "$" ? name : field, $"unknown property '{name}'");
+            return Problems.Invalid(JsonErrorPath.Field(ex.Path), "malformed JSON" + Position(syntax));
         }
 
-        if (ConvertedTo().Match(ex.Message) is { Success: true } converted && field != "$")
+        var failure = JsonErrorPath.Resolve(ex.Path, JsonDefaults.Options.GetTypeInfo(typeof(T)));
+        return failure switch
         {
-            return Problems.Invalid(field, "has the wrong type: expected " + Friendly(converted.Groups[1].Value));
-        }
-
-        var position = ex.LineNumber is { } line ? $" at line {line + 1}, position {ex.BytePositionInLine + 1}" : string.Empty;
-        return Problems.Invalid(field, $"malformed JSON{position}");
+            { Unknown: { } name } => Problems.Invalid(failure.Field, $"unknown property '{name}'"),
+            { Field: "$" } => Problems.Invalid("$", "malformed JSON" + Position(ex)),
+            _ => Problems.Invalid(failure.Field, "has the wrong type: expected " + JsonErrorPath.Expected(failure.Expected)),
+        };
     }
 
-    private static string Friendly(string type) => type switch
+    private static string Position(JsonException ex)
+        => ex.LineNumber is { } line ? $" at line {line + 1}, position {ex.BytePositionInLine + 1}" : string.Empty;
+
+    /// <summary>The reader's own error for a document it cannot read; null when the text is well-formed JSON.</summary>
+    private static JsonException? SyntaxError(ReadOnlySpan<byte> utf8)
     {
-        _ when type.Contains("Int32", StringComparison.Ordinal) || type.Contains("Int64", StringComparison.Ordinal) => "a whole number",
-        _ when type.Contains("Boolean", StringComparison.Ordinal) => "true or false",
-        _ when type.Contains("String", StringComparison.Ordinal) && !type.Contains("Dictionary", StringComparison.Ordinal) && !type.Contains("List", StringComparison.Ordinal) => "a string",
-        _ when type.Contains("Dictionary", StringComparison.Ordinal) => "an object of string values",
-        _ when type.Contains("List", StringComparison.Ordinal) => "an array",
-        _ => "an object",
-    };
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = JsonScan.MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+            }
 
-    [GeneratedRegex("The JSON property '([^']{1,100})' could not be mapped")]
-    private static partial Regex UnknownProperty();
-
-    [GeneratedRegex(@"could not be converted to ([^\s]+?)\.? Path")]
-    private static partial Regex ConvertedTo();
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return ex;
+        }
+    }
 }
