@@ -83,7 +83,6 @@ public sealed partial class ForgeAuthenticationHandler(
 
 public static class TenantHttpContextExtensions
 {
-    /// <summary>The verified tenant of an authenticated Forge request.</summary>
-    public static TenantContext Tenant(this HttpContext context)
-        => context.Features.Get<TenantContext>() ?? throw new InvalidOperationException("No verified tenant on this request.");
+    /// <summary>The verified tenant of an authenticated Forge request (handlers take a <see cref="VerifiedTenant"/> parameter instead).</summary>
+    public static TenantContext Tenant(this HttpContext context) => VerifiedTenant.Of(context).Context;
 }

@@ -14,7 +14,7 @@ public static class JsonBody
 {
     public const int DefaultMaxBytes = 512 * 1024;
 
-    public static async Task<(JsonNode? Node, IResult? Problem)> ReadNodeAsync(HttpRequest request, int maxBytes)
+    public static async Task<(JsonNode? Node, BodyProblem? Problem)> ReadNodeAsync(HttpRequest request, int maxBytes)
     {
         var (bytes, length, problem) = await ReadBytesAsync(request, maxBytes);
         if (problem is not null)
@@ -33,7 +33,7 @@ public static class JsonBody
         catch (InvalidOperationException)
         {
             // Unreadable text the scan did not foresee: still the caller's fault, never a 500.
-            return (null, Problems.Invalid("$", "the body has text that cannot be read"));
+            return (null, Invalid("$", "the body has text that cannot be read"));
         }
         finally
         {
@@ -42,15 +42,15 @@ public static class JsonBody
     }
 
     /// <summary>Reads a body whose root must be a JSON object (anything else: 400 naming <c>$</c>).</summary>
-    public static async Task<(JsonObject? Node, IResult? Problem)> ReadObjectAsync(HttpRequest request, int maxBytes)
+    public static async Task<(JsonObject? Node, BodyProblem? Problem)> ReadObjectAsync(HttpRequest request, int maxBytes)
     {
         var (node, problem) = await ReadNodeAsync(request, maxBytes);
         return problem is not null ? (null, problem)
             : node is JsonObject obj ? (obj, null)
-            : (null, Problems.Invalid("$", "the body must be a JSON object"));
+            : (null, Invalid("$", "the body must be a JSON object"));
     }
 
-    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes = DefaultMaxBytes)
+    public static async Task<(T? Value, BodyProblem? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes = DefaultMaxBytes)
         where T : class
     {
         var (bytes, length, problem) = await ReadBytesAsync(request, maxBytes);
@@ -62,7 +62,7 @@ public static class JsonBody
         try
         {
             var value = JsonSerializer.Deserialize<T>(bytes.AsSpan(0, length), JsonDefaults.Options);
-            return value is null ? (null, Problems.Invalid("$", "the body must be a JSON object")) : (value, null);
+            return value is null ? (null, Invalid("$", "the body must be a JSON object")) : (value, null);
         }
         catch (JsonException ex)
         {
@@ -71,7 +71,7 @@ public static class JsonBody
         catch (InvalidOperationException)
         {
             // Unreadable text the scan did not foresee: still the caller's fault, never a 500.
-            return (null, Problems.Invalid("$", "the body has text that cannot be read"));
+            return (null, Invalid("$", "the body has text that cannot be read"));
         }
         finally
         {
@@ -79,11 +79,11 @@ public static class JsonBody
         }
     }
 
-    private static async Task<(byte[] Bytes, int Length, IResult? Problem)> ReadBytesAsync(HttpRequest request, int maxBytes)
+    private static async Task<(byte[] Bytes, int Length, BodyProblem? Problem)> ReadBytesAsync(HttpRequest request, int maxBytes)
     {
         if (!IsJson(request.ContentType))
         {
-            return ([], 0, Problems.Status(415, "Unsupported media type", "The body must be JSON (Content-Type: application/json)."));
+            return ([], 0, new BodyProblem(Problems.Status(415, "Unsupported media type", "The body must be JSON (Content-Type: application/json).")));
         }
 
         if (request.ContentLength > maxBytes)
@@ -126,13 +126,13 @@ public static class JsonBody
         if (length == 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            return ([], 0, Problems.Invalid("$", "the body is empty; a JSON document is required"));
+            return ([], 0, Invalid("$", "the body is empty; a JSON document is required"));
         }
 
         if (JsonScan.Check(buffer.AsSpan(0, length)) is { } bad)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            return ([], 0, Problems.Invalid(bad.Path, bad.Message));
+            return ([], 0, Invalid(bad.Path, bad.Message));
         }
 
         return (buffer, length, null);
@@ -143,12 +143,12 @@ public static class JsonBody
         && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
             || contentType.Contains("+json", StringComparison.OrdinalIgnoreCase));
 
-    private static IResult TooLarge(int maxBytes)
-        => Problems.Status(413, "Payload too large", $"The body may be at most {maxBytes} bytes.");
+    private static BodyProblem TooLarge(int maxBytes)
+        => new(Problems.Status(413, "Payload too large", $"The body may be at most {maxBytes} bytes."));
 
     /// <summary>A document the parser refused: syntax, depth. Named by position only (the text is not echoed).</summary>
-    private static IResult Malformed(JsonException ex)
-        => Problems.Invalid(JsonErrorPath.Field(ex.Path), "malformed JSON" + Position(ex));
+    private static BodyProblem Malformed(JsonException ex)
+        => Invalid(JsonErrorPath.Field(ex.Path), "malformed JSON" + Position(ex));
 
     /// <summary>
     /// A deserialization failure, told apart from the structured facts alone, never from the exception's text: a
@@ -157,21 +157,23 @@ public static class JsonBody
     /// <see cref="System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow"/>) or present with a value of
     /// the wrong kind, whose expected kind the contract states.
     /// </summary>
-    private static IResult Refused<T>(JsonException ex, ReadOnlySpan<byte> utf8)
+    private static BodyProblem Refused<T>(JsonException ex, ReadOnlySpan<byte> utf8)
     {
         if (SyntaxError(utf8) is { } syntax)
         {
-            return Problems.Invalid(JsonErrorPath.Field(ex.Path), "malformed JSON" + Position(syntax));
+            return Invalid(JsonErrorPath.Field(ex.Path), "malformed JSON" + Position(syntax));
         }
 
         var failure = JsonErrorPath.Resolve(ex.Path, JsonDefaults.Options.GetTypeInfo(typeof(T)));
         return failure switch
         {
-            { Unknown: { } name } => Problems.Invalid(failure.Field, $"unknown property '{name}'"),
-            { Field: "$" } => Problems.Invalid("$", "malformed JSON" + Position(ex)),
-            _ => Problems.Invalid(failure.Field, "has the wrong type: expected " + JsonErrorPath.Expected(failure.Expected)),
+            { Unknown: { } name } => Invalid(failure.Field, $"unknown property '{name}'"),
+            { Field: "$" } => Invalid("$", "malformed JSON" + Position(ex)),
+            _ => Invalid(failure.Field, "has the wrong type: expected " + JsonErrorPath.Expected(failure.Expected)),
         };
     }
+
+    private static BodyProblem Invalid(string field, string message) => new(Problems.Invalid(field, message));
 
     private static string Position(JsonException ex)
         => ex.LineNumber is { } line ? $" at line {line + 1}, position {ex.BytePositionInLine + 1}" : string.Empty;

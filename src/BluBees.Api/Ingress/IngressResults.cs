@@ -1,6 +1,7 @@
 using BluBees.Api.Forge;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.Runs;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Ingress;
 
@@ -15,7 +16,7 @@ internal static class IngressResults
     /// <summary>Seconds a refused sender should wait (also sent as <c>Retry-After</c>).</summary>
     public const int RetryAfterSeconds = 30;
 
-    public static IResult From(IngestResult result, HttpContext context) => result switch
+    public static Results<Accepted<IngestResponse>, Ok<IngestResponse>, UnavailableProblem> From(IngestResult result, HttpContext context) => result switch
     {
         IngestResult.Accepted => TypedResults.Accepted((string?)null, new IngestResponse("accepted")),
         IngestResult.AlreadyQueued => TypedResults.Accepted((string?)null, new IngestResponse("queued")),
@@ -25,10 +26,10 @@ internal static class IngressResults
     };
 
     /// <summary>503 with Retry-After: nothing was kept, the sender should retry.</summary>
-    public static IResult Unavailable(HttpContext context)
+    public static UnavailableProblem Unavailable(HttpContext context)
     {
         context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Unavailable",
+        return Problems.Unavailable("Unavailable",
             "The backend cannot accept work right now (queue full or shutting down); nothing was kept. Retry later.");
     }
 }
