@@ -24,7 +24,7 @@ public sealed class VerifiedTenantTests
         context.Request.QueryString = new QueryString("?tenant=inst-forged");
         context.Request.Headers["x-tenant"] = "inst-forged";
 
-        var thrown = Assert.ThrowsAsync<NoVerifiedTenantException>(() => handler(context));
+        var thrown = await Assert.ThrowsAsync<NoVerifiedTenantException>(() => handler(context));
         var handled = await new ErrorHandling(NullLogger<ErrorHandling>.Instance).TryHandleAsync(context, thrown!, CancellationToken.None);
 
         Assert.That(ran, Is.False, "the handler did not run");
