@@ -25,7 +25,7 @@ public static class SampleEventEndpoints
     }
 
     internal static async Task<Results<Ok<System.Text.Json.Nodes.JsonObject>, InvalidProblem, NotFoundProblem, ForbiddenProblem, UnavailableProblem, BadGatewayProblem>> GetAsync(
-        string key, string? eventType, string? field, string? from, string? to, VerifiedTenant tenant, HttpContext context, JiraUserClient jira, TimeProvider time)
+        string key, string? eventType, string? field, string? from, string? to, VerifiedTenant tenant, HttpRequest request, HttpResponse response, JiraUserClient jira, TimeProvider time, CancellationToken ct)
     {
         if (!IssueAccess.IsIssueKey(key))
         {
@@ -48,9 +48,9 @@ public static class SampleEventEndpoints
 
         var withComments = eventType is EventTypes.IssueCommented or EventTypes.CommentDeleted;
         var read = await jira.GetAsync(
-            tenant.Context, context.Request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(),
+            tenant.Context, request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(),
             $"/rest/api/3/issue/{Uri.EscapeDataString(key)}?fields={Uri.EscapeDataString(withComments ? "*navigable,comment" : "*navigable")}",
-            context.RequestAborted);
+            ct);
         if (read.Status != JiraReadStatus.Ok)
         {
             return read.Status switch
@@ -69,7 +69,7 @@ public static class SampleEventEndpoints
             return Problems.BadGateway("Unexpected answer from Jira", $"Jira's answer for issue {key} is not an issue; paste the event JSON instead.");
         }
 
-        context.Response.Headers.CacheControl = "no-store";
+        response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(sample);
     }
 }

@@ -80,9 +80,3 @@ public sealed partial class ForgeAuthenticationHandler(
     [LoggerMessage(Level = LogLevel.Information, Message = "Forge token refused: {Failure}")]
     private static partial void LogRefused(ILogger logger, TokenFailure failure);
 }
-
-public static class TenantHttpContextExtensions
-{
-    /// <summary>The verified tenant of an authenticated Forge request (handlers take a <see cref="VerifiedTenant"/> parameter instead).</summary>
-    public static TenantContext Tenant(this HttpContext context) => VerifiedTenant.Of(context).Context;
-}

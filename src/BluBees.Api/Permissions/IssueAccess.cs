@@ -22,10 +22,10 @@ public static partial class IssueAccess
     public static bool IsIssueKey(string? key) => key is { Length: > 0 and <= 100 } && IssueKeyPattern().IsMatch(key);
 
     /// <summary>Null when Jira grants the caller <paramref name="permissions"/> on the issue, else the refusal to answer with.</summary>
-    public static async Task<Results<ForbiddenProblem, UnavailableProblem>?> RefuseUnlessAsync(VerifiedTenant tenant, HttpContext http, string issueKey, string permissions)
+    public static async Task<Results<ForbiddenProblem, UnavailableProblem>?> RefuseUnlessAsync(VerifiedTenant tenant, HttpRequest request, string issueKey, string permissions)
     {
-        var checker = http.RequestServices.GetRequiredService<JiraPermissionChecker>();
-        var status = await checker.CheckIssueAsync(tenant.Context, http.Request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(), issueKey, permissions, http.RequestAborted);
+        var checker = request.HttpContext.RequestServices.GetRequiredService<JiraPermissionChecker>();
+        var status = await checker.CheckIssueAsync(tenant.Context, request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(), issueKey, permissions, request.HttpContext.RequestAborted);
         return status == PermissionStatus.Granted ? null : Refusal(status, issueKey, permissions);
     }
 

@@ -23,9 +23,9 @@ internal static partial class ManualRunEndpoint
 
     public static async Task<Results<BodyProblem, InvalidProblem, Results<ForbiddenProblem, UnavailableProblem>, NotFoundProblem, ConflictProblem,
         Results<Accepted<IngestResponse>, Ok<IngestResponse>, UnavailableProblem>>> RunAsync(
-        string id, VerifiedTenant tenant, HttpContext context, RuleService rules, EventIngestor ingress, TimeProvider time)
+        string id, VerifiedTenant tenant, HttpRequest request, HttpResponse response, RuleService rules, EventIngestor ingress, TimeProvider time, CancellationToken ct)
     {
-        var (input, problem) = await JsonBody.ReadAsync<ManualRunRequest>(context.Request, 4 * 1024);
+        var (input, problem) = await JsonBody.ReadAsync<ManualRunRequest>(request, 4 * 1024);
         if (problem is not null)
         {
             return problem;
@@ -37,12 +37,12 @@ internal static partial class ManualRunEndpoint
         }
 
         // Before anything else (even whether the rule exists): Jira must allow this user to edit the issue.
-        if (await Permissions.IssueAccess.RefuseUnlessAsync(tenant, context, issueKey, Permissions.IssueAccess.Edit) is { } refusal)
+        if (await Permissions.IssueAccess.RefuseUnlessAsync(tenant, request, issueKey, Permissions.IssueAccess.Edit) is { } refusal)
         {
             return refusal;
         }
 
-        if (await rules.GetHeadAsync(tenant.Id, id, context.RequestAborted) is not { } current)
+        if (await rules.GetHeadAsync(tenant.Id, id, ct) is not { } current)
         {
             return Problems.NotFound($"Rule '{ConnectionsEndpoints.Safe(id)}' does not exist.");
         }
@@ -66,10 +66,10 @@ internal static partial class ManualRunEndpoint
             ["atlassianId"] = tenant.AccountId,
             ["issue"] = new JsonObject { ["key"] = issueKey },
         };
-        var systemToken = context.Request.Headers["x-forge-oauth-system"].ToString();
+        var systemToken = request.Headers["x-forge-oauth-system"].ToString();
         var work = new IngressRequest(tenant.Context, RunSource.Manual, evt) { SystemToken = systemToken, RuleId = current.Head.Id };
-        var result = await ingress.SubmitAsync(work, release: null, context.RequestAborted);
-        return Ingress.IngressResults.From(result, context);
+        var result = await ingress.SubmitAsync(work, release: null, ct);
+        return Ingress.IngressResults.From(result, response);
     }
 
     [GeneratedRegex("^[A-Z][A-Z0-9_]*-[0-9]{1,18}$", RegexOptions.CultureInvariant)]

@@ -16,9 +16,7 @@ public static class SchedulingSetup
         var cron = ActivatorUtilities.CreateInstance<CronTicks>(app.ServiceProvider, search);
         var runner = ActivatorUtilities.CreateInstance<ScheduleRunner>(app.ServiceProvider, cron);
 
-        // Typed as Func so that the route-handler overload (which writes the IResult) is chosen, not RequestDelegate.
-        Func<HttpContext, Task<IResult>> handler = context => ScheduledEndpoint.ReceiveAsync(context, runner);
-        app.MapPost("/forge/scheduled", handler)
+        app.MapPost("/forge/scheduled", (VerifiedTenant tenant, HttpContext context) => ScheduledEndpoint.ReceiveAsync(tenant, context, runner))
             .RequireAuthorization()
             .ForForgeModule(ForgeRoute.Scheduled)
             .WithName("ForgeScheduled");

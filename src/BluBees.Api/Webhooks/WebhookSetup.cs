@@ -28,8 +28,7 @@ public static class WebhookSetup
         // The services are stateless; building them here keeps the feature self-contained (no registration hook).
         var hooks = ActivatorUtilities.CreateInstance<WebhookService>(app.ServiceProvider);
         var receiver = ActivatorUtilities.CreateInstance<WebhookReceiver>(app.ServiceProvider, hooks);
-        Func<HttpContext, Task<IResult>> handler = context => ForgeWebhookEndpoint.ReceiveAsync(context, receiver);
-        app.MapPost("/forge/webhook", handler)
+        app.MapPost("/forge/webhook", (VerifiedTenant tenant, HttpContext context) => ForgeWebhookEndpoint.ReceiveAsync(tenant, context, receiver))
             .RequireAuthorization()
             .ForForgeModule(ForgeRoute.Webhook)
             .WithName("ForgeWebhook");
