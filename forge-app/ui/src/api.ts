@@ -255,11 +255,7 @@ export interface Schedule {
   everyHours?: number;
 }
 /** GET /api/schedules/next: the next run times, in UTC and as local time (with offset) in the schedule's zone. */
-export interface NextRuns {
-  cron: string;
-  timeZone: string;
-  next: { utc: string; local: string }[];
-}
+export type NextRuns = Schemas['NextRunsResponse'];
 export interface HttpStep {
   id: string;
   type: 'http';
@@ -317,10 +313,8 @@ export interface Rule {
   /** Only in the answer to a create or update. */
   warnings?: RuleWarning[];
 }
-export interface RuleValidation {
-  valid: boolean;
-  warnings: RuleWarning[];
-}
+/** POST /api/rules/validate for a valid rule (the warnings keep the UI's wider `code` type). */
+export type RuleValidation = Omit<Schemas['RuleValidation'], 'warnings'> & { warnings: RuleWarning[] };
 /** What the sample event of "Load event from issue" follows: the trigger's event type and changed field. */
 export interface SampleEventOptions {
   eventType?: string;

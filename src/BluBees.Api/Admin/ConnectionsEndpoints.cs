@@ -2,6 +2,7 @@ using BluBees.Api.Auth;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Rules;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Admin;
 
@@ -11,50 +12,52 @@ public static class ConnectionsEndpoints
     public static RouteGroupBuilder MapConnections(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/connections");
-        group.MapGet("/", ListAsync).Returns<ItemsResponse<ConnectionView>>();
-        group.MapPost("/", CreateAsync).Reads<ConnectionInput>().Returns<ConnectionView>(201).Fails(409);
-        group.MapGet("/{id}", GetAsync).Returns<ConnectionView>().Fails(404);
-        group.MapPut("/{id}", UpdateAsync).Reads<ConnectionInput>().Returns<ConnectionView>().Fails(404, 409);
-        group.MapDelete("/{id}", DeleteAsync).ReturnsNoContent().Fails(404, 409);
+        group.MapGet("/", ListAsync);
+        group.MapPost("/", CreateAsync).Reads<ConnectionInput>();
+        group.MapGet("/{id}", GetAsync);
+        group.MapPut("/{id}", UpdateAsync).Reads<ConnectionInput>();
+        group.MapDelete("/{id}", DeleteAsync);
         return api;
     }
 
-    internal static async Task<IResult> ListAsync(HttpContext context, ConnectionService connections)
-        => TypedResults.Ok(new ItemsResponse<ConnectionView>([.. (await connections.ListAsync(context.Tenant().TenantId, context.RequestAborted)).Select(ConnectionView.From)]));
+    internal static async Task<Ok<ItemsResponse<ConnectionView>>> ListAsync(VerifiedTenant tenant, ConnectionService connections, CancellationToken ct)
+        => TypedResults.Ok(new ItemsResponse<ConnectionView>([.. (await connections.ListAsync(tenant.Id, ct)).Select(ConnectionView.From)]));
 
-    internal static async Task<IResult> GetAsync(string id, HttpContext context, ConnectionService connections)
-        => await connections.GetAsync(context.Tenant().TenantId, id, context.RequestAborted) is { } c
+    internal static async Task<Results<Ok<ConnectionView>, NotFoundProblem>> GetAsync(string id, VerifiedTenant tenant, ConnectionService connections, CancellationToken ct)
+        => await connections.GetAsync(tenant.Id, id, ct) is { } c
             ? TypedResults.Ok(ConnectionView.From(c))
             : Problems.NotFound($"Connection '{Safe(id)}' does not exist.");
 
-    internal static async Task<IResult> CreateAsync(HttpContext context, ConnectionService connections)
+    internal static async Task<Results<Created<ConnectionView>, BodyProblem, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> CreateAsync(
+        VerifiedTenant tenant, HttpRequest request, ConnectionService connections, CancellationToken ct)
     {
-        var (input, problem) = await JsonBody.ReadAsync<ConnectionInput>(context.Request, 32 * 1024);
+        var (input, problem) = await JsonBody.ReadAsync<ConnectionInput>(request, 32 * 1024);
         if (problem is not null)
         {
             return problem;
         }
 
-        var outcome = await connections.CreateAsync(context.Tenant().TenantId, input!, context.RequestAborted);
+        var outcome = await connections.CreateAsync(tenant.Id, input!, ct);
         return outcome.Value is { } c ? TypedResults.Created($"/api/connections/{c.Id}", ConnectionView.From(c)) : Problems.From(outcome);
     }
 
-    internal static async Task<IResult> UpdateAsync(string id, HttpContext context, ConnectionService connections)
+    internal static async Task<Results<Ok<ConnectionView>, BodyProblem, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> UpdateAsync(
+        string id, VerifiedTenant tenant, HttpRequest request, ConnectionService connections, CancellationToken ct)
     {
-        var (input, problem) = await JsonBody.ReadAsync<ConnectionInput>(context.Request, 32 * 1024);
+        var (input, problem) = await JsonBody.ReadAsync<ConnectionInput>(request, 32 * 1024);
         if (problem is not null)
         {
             return problem;
         }
 
-        var outcome = await connections.UpdateAsync(context.Tenant().TenantId, id, input!, context.RequestAborted);
+        var outcome = await connections.UpdateAsync(tenant.Id, id, input!, ct);
         return outcome.Value is { } c ? TypedResults.Ok(ConnectionView.From(c)) : Problems.From(outcome);
     }
 
-    internal static async Task<IResult> DeleteAsync(string id, HttpContext context, ConnectionService connections, RuleService rules)
+    internal static async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteAsync(
+        string id, VerifiedTenant tenant, ConnectionService connections, RuleService rules, CancellationToken ct)
     {
-        var tenantId = context.Tenant().TenantId;
-        var users = await rules.UsingConnectionAsync(tenantId, id, context.RequestAborted);
+        var users = await rules.UsingConnectionAsync(tenant.Id, id, ct);
         if (users.Count > 0)
         {
             return Problems.Conflict(
@@ -62,7 +65,7 @@ public static class ConnectionsEndpoints
                 new Dictionary<string, object?> { ["usedBy"] = users.Select(r => new { id = r.Id, name = r.Name }).ToArray() });
         }
 
-        return await connections.DeleteAsync(tenantId, id, context.RequestAborted)
+        return await connections.DeleteAsync(tenant.Id, id, ct)
             ? TypedResults.NoContent()
             : Problems.NotFound($"Connection '{Safe(id)}' does not exist.");
     }

@@ -3,6 +3,7 @@ using BluBees.Api.Infrastructure;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Runs.Trace;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Admin;
 
@@ -13,14 +14,14 @@ namespace BluBees.Api.Admin;
 /// </summary>
 public static class RuleTraceEndpoint
 {
-    internal static async Task<IResult> GetAsync(string id, HttpContext context, RuleService rules, RunStore runs)
+    internal static async Task<Results<Ok<ItemsResponse<RuleTraceEntry>>, NotFoundProblem>> GetAsync(
+        string id, VerifiedTenant tenant, RuleService rules, RunStore runs, CancellationToken ct)
     {
-        var tenantId = context.Tenant().TenantId;
-        if (await rules.GetHeadAsync(tenantId, id, context.RequestAborted) is null)
+        if (await rules.GetHeadAsync(tenant.Id, id, ct) is null)
         {
             return Problems.NotFound($"Rule '{ConnectionsEndpoints.Safe(id)}' does not exist.");
         }
 
-        return TypedResults.Ok(new ItemsResponse<RuleTraceEntry>(await runs.ListTraceAsync(tenantId, id, context.RequestAborted)));
+        return TypedResults.Ok(new ItemsResponse<RuleTraceEntry>(await runs.ListTraceAsync(tenant.Id, id, ct)));
     }
 }

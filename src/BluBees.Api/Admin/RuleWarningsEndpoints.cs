@@ -6,6 +6,7 @@ using BluBees.Engine.Rules;
 using BluBees.Engine.Rules.Warnings;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Validation;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Admin;
 
@@ -18,28 +19,29 @@ public static class RuleWarningsEndpoints
 {
     public static RouteGroupBuilder MapRuleValidation(this RouteGroupBuilder api)
     {
-        api.MapPost("/rules/validate", ValidateAsync).Reads<RuleDefinition>().Returns<RuleValidation>();
+        api.MapPost("/rules/validate", ValidateAsync).Reads<RuleDefinition>();
         return api;
     }
 
-    internal static async Task<IReadOnlyList<RuleWarning>> ForAsync(HttpContext context, RuleDefinition definition)
+    internal static async Task<IReadOnlyList<RuleWarning>> ForAsync(VerifiedTenant tenant, HttpRequest request, RuleDefinition definition)
     {
-        var services = context.RequestServices;
+        var services = request.HttpContext.RequestServices;
         var fields = await services.GetRequiredService<UserFieldCatalog>().GetAsync(
-            context.Tenant(), context.Request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(), context.RequestAborted);
+            tenant.Context, request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(), request.HttpContext.RequestAborted);
         return RuleAnalyzer.Analyze(definition, fields, services.GetRequiredService<TemplateLimits>());
     }
 
-    internal static async Task<IResult> ValidateAsync(HttpContext context, RuleService rules)
+    internal static async Task<Results<Ok<RuleValidation>, BodyProblem, InvalidProblem>> ValidateAsync(
+        VerifiedTenant tenant, HttpRequest request, RuleService rules, CancellationToken ct)
     {
-        var (definition, problem) = await JsonBody.ReadAsync<RuleDefinition>(context.Request, RuleLimits.MaxRuleBytes);
+        var (definition, problem) = await JsonBody.ReadAsync<RuleDefinition>(request, RuleLimits.MaxRuleBytes);
         if (problem is not null)
         {
             return problem;
         }
 
-        var (compiled, errors) = await rules.ValidateAsync(context.Tenant().TenantId, "validate", 1, definition!, context.RequestAborted);
-        return compiled is null ? Problems.Invalid(errors) : TypedResults.Ok(new RuleValidation(true, await ForAsync(context, definition!)));
+        var (compiled, errors) = await rules.ValidateAsync(tenant.Id, "validate", 1, definition!, ct);
+        return compiled is null ? Problems.Invalid(errors) : TypedResults.Ok(new RuleValidation(true, await ForAsync(tenant, request, definition!)));
     }
 }
 

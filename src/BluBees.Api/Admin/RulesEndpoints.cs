@@ -5,6 +5,7 @@ using BluBees.Api.Infrastructure;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Validation;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Admin;
 
@@ -14,136 +15,143 @@ public static class RulesEndpoints
     public static RouteGroupBuilder MapRules(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/rules");
-        group.MapGet("/", ListAsync).Returns<ItemsResponse<RuleSummary>>();
-        group.MapPost("/", CreateAsync).Reads<RuleDefinition>().Returns<RuleView>(201).Fails(409);
-        group.MapPost("/dry-run", DryRunUnsavedAsync).Reads<DryRunRequestBody>().Returns<DryRunResult>();
-        group.MapGet("/{id}", GetAsync).Returns<RuleView>().Fails(404);
-        group.MapPut("/{id}", UpdateAsync).Reads<RuleDefinition>().Returns<RuleView>().Fails(404, 409);
-        group.MapDelete("/{id}", DeleteAsync).ReturnsNoContent().Fails(404);
-        group.MapPost("/{id}/enable", (string id, HttpContext c, RuleService r) => SetEnabledAsync(id, true, c, r)).Returns<RuleView>().Fails(404, 409);
-        group.MapPost("/{id}/disable", (string id, HttpContext c, RuleService r) => SetEnabledAsync(id, false, c, r)).Returns<RuleView>().Fails(404, 409);
-        group.MapGet("/{id}/versions", ListVersionsAsync).Returns<ItemsResponse<RuleVersionSummary>>().Fails(404);
-        group.MapGet("/{id}/versions/{version:int}", GetVersionAsync).Returns<RuleVersionRecord>().Fails(404);
-        group.MapPost("/{id}/versions/{version:int}/restore", RestoreAsync).Returns<RuleView>().Fails(404, 409);
-        group.MapPost("/{id}/dry-run", DryRunAsync).Reads<DryRunRequestBody>().Returns<DryRunResult>().Fails(404, 409);
-        group.MapGet("/{id}/trace", RuleTraceEndpoint.GetAsync).Returns<ItemsResponse<BluBees.Engine.Runs.Trace.RuleTraceEntry>>().Fails(404);
+        group.MapGet("/", ListAsync);
+        group.MapPost("/", CreateAsync).Reads<RuleDefinition>();
+        group.MapPost("/dry-run", DryRunUnsavedAsync).Reads<DryRunRequestBody>();
+        group.MapGet("/{id}", GetAsync);
+        group.MapPut("/{id}", UpdateAsync).Reads<RuleDefinition>();
+        group.MapDelete("/{id}", DeleteAsync);
+        group.MapPost("/{id}/enable", (string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct) => SetEnabledAsync(id, true, tenant, rules, ct));
+        group.MapPost("/{id}/disable", (string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct) => SetEnabledAsync(id, false, tenant, rules, ct));
+        group.MapGet("/{id}/versions", ListVersionsAsync);
+        group.MapGet("/{id}/versions/{version:int}", GetVersionAsync);
+        group.MapPost("/{id}/versions/{version:int}/restore", RestoreAsync);
+        group.MapPost("/{id}/dry-run", DryRunAsync).Reads<DryRunRequestBody>();
+        group.MapGet("/{id}/trace", RuleTraceEndpoint.GetAsync);
         return api;
     }
 
-    internal static async Task<IResult> ListAsync(HttpContext context, RuleService rules)
-        => TypedResults.Ok(new ItemsResponse<RuleSummary>(await rules.ListAsync(context.Tenant().TenantId, context.RequestAborted)));
+    internal static async Task<Ok<ItemsResponse<RuleSummary>>> ListAsync(VerifiedTenant tenant, RuleService rules, CancellationToken ct)
+        => TypedResults.Ok(new ItemsResponse<RuleSummary>(await rules.ListAsync(tenant.Id, ct)));
 
-    internal static async Task<IResult> GetAsync(string id, HttpContext context, RuleService rules)
-        => await rules.GetAsync(context.Tenant().TenantId, id, context.RequestAborted) is { } rule ? TypedResults.Ok(rule) : RuleNotFound(id);
+    internal static async Task<Results<Ok<RuleView>, NotFoundProblem>> GetAsync(string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
+        => await rules.GetAsync(tenant.Id, id, ct) is { } rule ? TypedResults.Ok(rule) : RuleNotFound(id);
 
-    internal static async Task<IResult> CreateAsync(HttpContext context, RuleService rules)
+    internal static async Task<Results<Created<RuleView>, BodyProblem, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> CreateAsync(
+        VerifiedTenant tenant, HttpRequest request, RuleService rules, CancellationToken ct)
     {
-        var (definition, problem) = await JsonBody.ReadAsync<RuleDefinition>(context.Request, RuleLimits.MaxRuleBytes);
+        var (definition, problem) = await JsonBody.ReadAsync<RuleDefinition>(request, RuleLimits.MaxRuleBytes);
         if (problem is not null)
         {
             return problem;
         }
 
-        var outcome = await rules.CreateAsync(context.Tenant().TenantId, definition!, context.Tenant().PrincipalAccountId, context.RequestAborted);
+        var outcome = await rules.CreateAsync(tenant.Id, definition!, tenant.AccountId, ct);
         return outcome.Value is { } rule
-            ? TypedResults.Created($"/api/rules/{rule.Id}", rule with { Warnings = await RuleWarningsEndpoints.ForAsync(context, definition!) })
+            ? TypedResults.Created($"/api/rules/{rule.Id}", rule with { Warnings = await RuleWarningsEndpoints.ForAsync(tenant, request, definition!) })
             : Problems.From(outcome);
     }
 
-    internal static async Task<IResult> UpdateAsync(string id, HttpContext context, RuleService rules)
+    internal static async Task<Results<Ok<RuleView>, BodyProblem, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> UpdateAsync(
+        string id, VerifiedTenant tenant, HttpRequest request, RuleService rules, CancellationToken ct)
     {
-        var (definition, problem) = await JsonBody.ReadAsync<RuleDefinition>(context.Request, RuleLimits.MaxRuleBytes);
+        var (definition, problem) = await JsonBody.ReadAsync<RuleDefinition>(request, RuleLimits.MaxRuleBytes);
         if (problem is not null)
         {
             return problem;
         }
 
-        var outcome = await rules.UpdateAsync(context.Tenant().TenantId, id, definition!, context.Tenant().PrincipalAccountId, context.RequestAborted);
-        return outcome.Value is { } rule ? TypedResults.Ok(rule with { Warnings = await RuleWarningsEndpoints.ForAsync(context, definition!) }) : Problems.From(outcome);
+        var outcome = await rules.UpdateAsync(tenant.Id, id, definition!, tenant.AccountId, ct);
+        return outcome.Value is { } rule
+            ? TypedResults.Ok(rule with { Warnings = await RuleWarningsEndpoints.ForAsync(tenant, request, definition!) })
+            : Problems.From(outcome);
     }
 
-    internal static async Task<IResult> DeleteAsync(string id, HttpContext context, RuleService rules)
-        => await rules.DeleteAsync(context.Tenant().TenantId, id, context.RequestAborted) ? TypedResults.NoContent() : RuleNotFound(id);
+    internal static async Task<Results<NoContent, NotFoundProblem>> DeleteAsync(string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
+        => await rules.DeleteAsync(tenant.Id, id, ct) ? TypedResults.NoContent() : RuleNotFound(id);
 
-    internal static async Task<IResult> SetEnabledAsync(string id, bool enabled, HttpContext context, RuleService rules)
+    internal static async Task<Results<Ok<RuleView>, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> SetEnabledAsync(
+        string id, bool enabled, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
     {
-        var outcome = await rules.SetEnabledAsync(context.Tenant().TenantId, id, enabled, context.RequestAborted);
+        var outcome = await rules.SetEnabledAsync(tenant.Id, id, enabled, ct);
         return outcome.Value is { } rule ? TypedResults.Ok(rule) : Problems.From(outcome);
     }
 
-    internal static async Task<IResult> ListVersionsAsync(string id, HttpContext context, RuleService rules)
+    internal static async Task<Results<Ok<ItemsResponse<RuleVersionSummary>>, NotFoundProblem>> ListVersionsAsync(
+        string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
     {
-        var tenantId = context.Tenant().TenantId;
-        if (await rules.GetHeadAsync(tenantId, id, context.RequestAborted) is null)
+        if (await rules.GetHeadAsync(tenant.Id, id, ct) is null)
         {
             return RuleNotFound(id);
         }
 
-        return TypedResults.Ok(new ItemsResponse<RuleVersionSummary>(await rules.ListVersionsAsync(tenantId, id, context.RequestAborted)));
+        return TypedResults.Ok(new ItemsResponse<RuleVersionSummary>(await rules.ListVersionsAsync(tenant.Id, id, ct)));
     }
 
-    internal static async Task<IResult> GetVersionAsync(string id, int version, HttpContext context, RuleService rules)
-        => await rules.GetVersionAsync(context.Tenant().TenantId, id, version, context.RequestAborted) is { } v
+    internal static async Task<Results<Ok<RuleVersionRecord>, NotFoundProblem>> GetVersionAsync(
+        string id, int version, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
+        => await rules.GetVersionAsync(tenant.Id, id, version, ct) is { } v
             ? TypedResults.Ok(v)
             : Problems.NotFound($"Rule '{ConnectionsEndpoints.Safe(id)}' has no version {version}.");
 
-    internal static async Task<IResult> RestoreAsync(string id, int version, HttpContext context, RuleService rules)
+    internal static async Task<Results<Ok<RuleView>, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> RestoreAsync(
+        string id, int version, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
     {
-        var outcome = await rules.RestoreAsync(context.Tenant().TenantId, id, version, context.Tenant().PrincipalAccountId, context.RequestAborted);
+        var outcome = await rules.RestoreAsync(tenant.Id, id, version, tenant.AccountId, ct);
         return outcome.Value is { } rule ? TypedResults.Ok(rule) : Problems.From(outcome);
     }
 
-    internal static async Task<IResult> DryRunAsync(string id, HttpContext context, RuleService rules, DryRunner runner)
+    internal static async Task<Results<Ok<DryRunResult>, BodyProblem, NotFoundProblem, InvalidProblem, ConflictProblem>> DryRunAsync(
+        string id, VerifiedTenant tenant, HttpRequest request, RuleService rules, DryRunner runner, CancellationToken ct)
     {
-        var tenantId = context.Tenant().TenantId;
-        var (request, problem) = await JsonBody.ReadAsync<DryRunRequestBody>(context.Request, ForgeLimits.DryRunBytes);
+        var (body, problem) = await JsonBody.ReadAsync<DryRunRequestBody>(request, ForgeLimits.DryRunBytes);
         if (problem is not null)
         {
             return problem;
         }
 
-        if (await rules.GetHeadAsync(tenantId, id, context.RequestAborted) is not { } head)
+        if (await rules.GetHeadAsync(tenant.Id, id, ct) is not { } head)
         {
             return RuleNotFound(id);
         }
 
-        if (SampleEventValidation.Check(request!.Event) is { } invalid)
+        if (SampleEventValidation.Check(body!.Event) is { } invalid)
         {
             return invalid;
         }
 
-        var sample = (JsonObject)request.Event!;
-        var compiled = await rules.LoadCompiledAsync(tenantId, head.Head, context.RequestAborted);
+        var sample = (JsonObject)body.Event!;
+        var compiled = await rules.LoadCompiledAsync(tenant.Id, head.Head, ct);
         return compiled is null
             ? Problems.Conflict("The rule's current version no longer compiles; save it again to see why.")
-            : TypedResults.Ok(await runner.RunAsync(tenantId, compiled, sample, context.RequestAborted));
+            : TypedResults.Ok(await runner.RunAsync(tenant.Id, compiled, sample, ct));
     }
 
-    internal static async Task<IResult> DryRunUnsavedAsync(HttpContext context, RuleService rules, DryRunner runner)
+    internal static async Task<Results<Ok<DryRunResult>, BodyProblem, InvalidProblem>> DryRunUnsavedAsync(
+        VerifiedTenant tenant, HttpRequest request, RuleService rules, DryRunner runner, CancellationToken ct)
     {
-        var tenantId = context.Tenant().TenantId;
-        var (request, problem) = await JsonBody.ReadAsync<DryRunRequestBody>(context.Request, ForgeLimits.DryRunBytes);
+        var (body, problem) = await JsonBody.ReadAsync<DryRunRequestBody>(request, ForgeLimits.DryRunBytes);
         if (problem is not null)
         {
             return problem;
         }
 
-        if (request!.Rule is null)
+        if (body!.Rule is null)
         {
             return Problems.Invalid("rule", "is required: the rule definition to try");
         }
 
-        if (SampleEventValidation.Check(request.Event) is { } invalid)
+        if (SampleEventValidation.Check(body.Event) is { } invalid)
         {
             return invalid;
         }
 
-        var sample = (JsonObject)request.Event!;
-        var (compiled, errors) = await rules.ValidateAsync(tenantId, "dry-run", 0, request.Rule, context.RequestAborted);
-        return compiled is null ? Problems.Invalid(errors) : TypedResults.Ok(await runner.RunAsync(tenantId, compiled, sample, context.RequestAborted));
+        var sample = (JsonObject)body.Event!;
+        var (compiled, errors) = await rules.ValidateAsync(tenant.Id, "dry-run", 0, body.Rule, ct);
+        return compiled is null ? Problems.Invalid(errors) : TypedResults.Ok(await runner.RunAsync(tenant.Id, compiled, sample, ct));
     }
 
-    private static IResult RuleNotFound(string id) => Problems.NotFound($"Rule '{ConnectionsEndpoints.Safe(id)}' does not exist.");
+    private static NotFoundProblem RuleNotFound(string id) => Problems.NotFound($"Rule '{ConnectionsEndpoints.Safe(id)}' does not exist.");
 }
 
 /// <summary>Body of a dry run: a sample event, and for an unsaved rule its definition.</summary>

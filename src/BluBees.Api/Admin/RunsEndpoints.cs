@@ -7,6 +7,7 @@ using BluBees.Engine.Common;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Validation;
 using BluBees.Engine.Execution;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Admin;
 
@@ -19,16 +20,16 @@ public static class RunsEndpoints
 {
     public static RouteGroupBuilder MapRuns(this RouteGroupBuilder api)
     {
-        api.MapGet("/runs", ListAsync).Query("ruleId", "status", "from", "to", "limit", "cursor").Returns<RunPage>();
-        api.MapGet("/runs/{id}", GetAsync).Returns<RunRecord>().Fails(404);
-        api.MapGet("/issues/{key}/runs", ListForIssueAsync).WithApiAccess(ApiAccess.BrowseIssue).Returns<IssueRunsResponse>().ProducesValidationProblem(contentType: JsonErrors.ContentType);
-        api.MapGet("/issues/{key}/manual-rules", ListManualRulesAsync).WithApiAccess(ApiAccess.BrowseIssue).Returns<ItemsResponse<ManualRuleView>>();
+        api.MapGet("/runs", ListAsync).Query("ruleId", "status", "from", "to", "limit", "cursor");
+        api.MapGet("/runs/{id}", GetAsync);
+        api.MapGet("/issues/{key}/runs", ListForIssueAsync).WithApiAccess(ApiAccess.BrowseIssue);
+        api.MapGet("/issues/{key}/manual-rules", ListManualRulesAsync).WithApiAccess(ApiAccess.BrowseIssue);
         return api;
     }
 
-    internal static async Task<IResult> ListAsync(HttpContext context, RunStore runs)
+    internal static async Task<Results<Ok<RunPage>, InvalidProblem>> ListAsync(VerifiedTenant tenant, HttpRequest request, RunStore runs, CancellationToken ct)
     {
-        var q = context.Request.Query;
+        var q = request.Query;
         var errors = new ValidationErrors();
         var ruleId = q["ruleId"].ToString() is { Length: > 0 } r ? r : null;
         if (ruleId is not null && !Ids.IsWellFormed(ruleId))
@@ -66,12 +67,12 @@ public static class RunsEndpoints
             return Problems.Invalid(errors);
         }
 
-        var (items, next) = await runs.ListAsync(context.Tenant().TenantId, new RunFilter(ruleId, status, from, to, limit, cursor), context.RequestAborted);
+        var (items, next) = await runs.ListAsync(tenant.Id, new RunFilter(ruleId, status, from, to, limit, cursor), ct);
         return TypedResults.Ok(new RunPage(items, next));
     }
 
-    internal static async Task<IResult> GetAsync(string id, HttpContext context, RunStore runs)
-        => await runs.GetAsync(context.Tenant().TenantId, id, context.RequestAborted) is { } run
+    internal static async Task<Results<Ok<RunRecord>, NotFoundProblem>> GetAsync(string id, VerifiedTenant tenant, RunStore runs, CancellationToken ct)
+        => await runs.GetAsync(tenant.Id, id, ct) is { } run
             ? TypedResults.Ok(run)
             : Problems.NotFound($"Run '{ConnectionsEndpoints.Safe(id)}' does not exist.");
 
@@ -79,17 +80,17 @@ public static class RunsEndpoints
     /// The issue's runs, with the names of their rules (<c>ruleNames</c>: id → name) so the issue panel can label them
     /// without reading the rule list, which is for administrators. Names only, never definitions.
     /// </summary>
-    internal static async Task<IResult> ListForIssueAsync(string key, HttpContext context, RunStore runs, RuleService rules)
+    internal static async Task<Results<Ok<IssueRunsResponse>, InvalidProblem>> ListForIssueAsync(
+        string key, VerifiedTenant tenant, RunStore runs, RuleService rules, CancellationToken ct)
     {
         if (key.Length is 0 or > 100 || !key.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'))
         {
             return Problems.Invalid("key", "is not an issue key");
         }
 
-        var tenantId = context.Tenant().TenantId;
-        var items = await runs.ListForIssueAsync(tenantId, key, 50, context.RequestAborted);
+        var items = await runs.ListForIssueAsync(tenant.Id, key, 50, ct);
         var ids = items.Select(r => r.RuleId).ToHashSet(StringComparer.Ordinal);
-        var names = (await rules.ListHeadsAsync(tenantId, context.RequestAborted))
+        var names = (await rules.ListHeadsAsync(tenant.Id, ct))
             .Where(h => ids.Contains(h.Id)).ToDictionary(h => h.Id, h => h.Name, StringComparer.Ordinal);
         return TypedResults.Ok(new IssueRunsResponse(items, names));
     }
@@ -97,9 +98,9 @@ public static class RunsEndpoints
     internal sealed record IssueRunsResponse(IReadOnlyList<RunRecord> Items, IReadOnlyDictionary<string, string> RuleNames);
 
     /// <summary>The enabled rules with a manual trigger, by id and name only: what the issue panel may offer to run.</summary>
-    internal static async Task<IResult> ListManualRulesAsync(string key, HttpContext context, RuleService rules)
+    internal static async Task<Ok<ItemsResponse<ManualRuleView>>> ListManualRulesAsync(string key, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
     {
-        var heads = await rules.ListHeadsAsync(context.Tenant().TenantId, context.RequestAborted);
+        var heads = await rules.ListHeadsAsync(tenant.Id, ct);
         return TypedResults.Ok(new ItemsResponse<ManualRuleView>(
             [.. heads.Where(h => h.Enabled && h.TriggerType == "manual").Select(h => new ManualRuleView(h.Id, h.Name, true, "manual"))]));
     }

@@ -4,6 +4,7 @@ using BluBees.Api.JiraUser;
 using BluBees.Api.Permissions;
 using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Events;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Admin;
 
@@ -20,12 +21,12 @@ public static class SampleEventEndpoints
     public static RouteGroupBuilder MapSampleEvents(this RouteGroupBuilder api)
     {
         api.MapGet("/issues/{key}/sample-event", GetAsync)
-            .Query("eventType", "field", "from", "to").Returns<System.Text.Json.Nodes.JsonObject>().Fails(404, 502, 503);
+            .Query("eventType", "field", "from", "to");
         return api;
     }
 
-    internal static async Task<IResult> GetAsync(
-        string key, string? eventType, string? field, string? from, string? to, HttpContext context, JiraUserClient jira, TimeProvider time)
+    internal static async Task<Results<Ok<System.Text.Json.Nodes.JsonObject>, InvalidProblem, NotFoundProblem, ForbiddenProblem, UnavailableProblem, BadGatewayProblem>> GetAsync(
+        string key, string? eventType, string? field, string? from, string? to, VerifiedTenant tenant, HttpRequest request, HttpResponse response, JiraUserClient jira, TimeProvider time, CancellationToken ct)
     {
         if (!IssueAccess.IsIssueKey(key))
         {
@@ -46,36 +47,32 @@ public static class SampleEventEndpoints
             }
         }
 
-        var tenant = context.Tenant();
         var withComments = eventType is EventTypes.IssueCommented or EventTypes.CommentDeleted;
         var read = await jira.GetAsync(
-            tenant, context.Request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(),
+            tenant.Context, request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(),
             $"/rest/api/3/issue/{Uri.EscapeDataString(key)}?fields={Uri.EscapeDataString(withComments ? "*navigable,comment" : "*navigable")}",
-            context.RequestAborted);
+            ct);
         if (read.Status != JiraReadStatus.Ok)
         {
-            return Refusal(read.Status, key);
+            return read.Status switch
+            {
+                JiraReadStatus.NotFound => Problems.NotFound($"Issue {key} does not exist, or Jira does not let you see it."),
+                JiraReadStatus.Refused => Problems.Forbidden(
+                    $"Jira did not accept your user token to read issue {key}, so no sample event was built.",
+                    new Dictionary<string, object?> { ["requiredPermission"] = JiraPermissionChecker.BrowseProjects }),
+                _ => Problems.Unavailable("Jira unavailable", $"Jira did not answer in time for issue {key}; try again shortly or paste the event JSON."),
+            };
         }
 
-        var sample = SampleEventBuilder.Build(read.Body, eventType, new FieldChange(field, from, to), tenant.PrincipalAccountId, time.GetUtcNow());
+        var sample = SampleEventBuilder.Build(read.Body, eventType, new FieldChange(field, from, to), tenant.AccountId, time.GetUtcNow());
         if (sample is null)
         {
-            return Problems.Status(StatusCodes.Status502BadGateway, "Unexpected answer from Jira", $"Jira's answer for issue {key} is not an issue; paste the event JSON instead.");
+            return Problems.BadGateway("Unexpected answer from Jira", $"Jira's answer for issue {key} is not an issue; paste the event JSON instead.");
         }
 
-        context.Response.Headers.CacheControl = "no-store";
+        response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(sample);
     }
-
-    private static IResult Refusal(JiraReadStatus status, string key) => status switch
-    {
-        JiraReadStatus.NotFound => Problems.NotFound($"Issue {key} does not exist, or Jira does not let you see it."),
-        JiraReadStatus.Refused => Problems.Status(
-            StatusCodes.Status403Forbidden, "Forbidden",
-            $"Jira did not accept your user token to read issue {key}, so no sample event was built.",
-            new Dictionary<string, object?> { ["requiredPermission"] = JiraPermissionChecker.BrowseProjects }),
-        _ => Problems.Status(StatusCodes.Status503ServiceUnavailable, "Jira unavailable", $"Jira did not answer in time for issue {key}; try again shortly or paste the event JSON."),
-    };
 }
 
 /// <summary>The trigger's <c>fieldChanged</c>, for the sample's changelog.</summary>

@@ -80,10 +80,3 @@ public sealed partial class ForgeAuthenticationHandler(
     [LoggerMessage(Level = LogLevel.Information, Message = "Forge token refused: {Failure}")]
     private static partial void LogRefused(ILogger logger, TokenFailure failure);
 }
-
-public static class TenantHttpContextExtensions
-{
-    /// <summary>The verified tenant of an authenticated Forge request.</summary>
-    public static TenantContext Tenant(this HttpContext context)
-        => context.Features.Get<TenantContext>() ?? throw new InvalidOperationException("No verified tenant on this request.");
-}

@@ -6,6 +6,7 @@ using BluBees.Engine.Runs;
 using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Tenancy;
 using BluBees.Engine.Validation;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Forge;
 
@@ -30,9 +31,9 @@ public static partial class ForgeEndpoints
         return app;
     }
 
-    internal static async Task<IResult> ReceiveEventAsync(HttpContext context, EventIngestor ingestor, BluBeesMetrics metrics, ILoggerFactory loggers)
+    internal static async Task<Results<Accepted<IngestResponse>, BodyProblem, InvalidProblem, Results<Accepted<IngestResponse>, Ok<IngestResponse>, UnavailableProblem>>> ReceiveEventAsync(
+        VerifiedTenant tenant, HttpContext context, EventIngestor ingestor, BluBeesMetrics metrics, ILoggerFactory loggers)
     {
-        var tenant = context.Tenant();
         var (root, problem) = await JsonBody.ReadObjectAsync(context.Request, MaxEventBytes);
         if (problem is not null)
         {
@@ -65,13 +66,13 @@ public static partial class ForgeEndpoints
         // 503 answers keep no marker: Forge redelivers an event after a non-2xx answer or a timeout, at most four times
         // (https://developer.atlassian.com/platform/forge/events-reference/product_events/ "Retry product events";
         // 5 s timeout: https://developer.atlassian.com/platform/forge/remote/sending-product-events/).
-        var result = await ingestor.IngestAsync(tenant, evt, systemToken.Length == 0 ? null : systemToken, evt.WebhookTraceValue, context.RequestAborted);
-        return Ingress.IngressResults.From(result, context);
+        var result = await ingestor.IngestAsync(tenant.Context, evt, systemToken.Length == 0 ? null : systemToken, evt.WebhookTraceValue, context.RequestAborted);
+        return Ingress.IngressResults.From(result, context.Response);
     }
 
-    internal static async Task<IResult> LifecycleAsync(HttpContext context, TenantService tenants, ILoggerFactory loggers)
+    internal static async Task<Results<Ok<IngestResponse>, BodyProblem, InvalidProblem>> LifecycleAsync(
+        VerifiedTenant tenant, HttpContext context, TenantService tenants, ILoggerFactory loggers)
     {
-        var tenant = context.Tenant();
         var (node, problem) = await JsonBody.ReadObjectAsync(context.Request, 64 * 1024);
         if (problem is not null)
         {
@@ -84,11 +85,11 @@ public static partial class ForgeEndpoints
         switch (kind)
         {
             case "avi:forge:installed:app":
-                await tenants.InstallAsync(tenant, context.RequestAborted);
+                await tenants.InstallAsync(tenant.Context, context.RequestAborted);
                 LogLifecycle(logger, "installed");
                 return TypedResults.Ok(new IngestResponse("installed"));
             case "avi:forge:upgraded:app":
-                await tenants.UpgradeAsync(tenant, context.RequestAborted);
+                await tenants.UpgradeAsync(tenant.Context, context.RequestAborted);
                 LogLifecycle(logger, "upgraded");
                 return TypedResults.Ok(new IngestResponse("upgraded"));
             default:
@@ -118,9 +119,9 @@ public static partial class ForgeEndpoints
     /// from the verified token only (its module is checked by the route's policy), so the body is only checked to be
     /// JSON; nothing in it is trusted. Deletes the tenant's partition and its wrapped data key (crypto-shredding).
     /// </summary>
-    internal static async Task<IResult> PreUninstallAsync(HttpContext context, TenantService tenants, ILoggerFactory loggers)
+    internal static async Task<Results<Ok<IngestResponse>, BodyProblem, InvalidProblem>> PreUninstallAsync(
+        VerifiedTenant tenant, HttpContext context, TenantService tenants, ILoggerFactory loggers)
     {
-        var tenant = context.Tenant();
         if (context.Request.ContentLength is not 0)
         {
             var (node, problem) = await JsonBody.ReadNodeAsync(context.Request, 64 * 1024);
@@ -135,7 +136,7 @@ public static partial class ForgeEndpoints
             }
         }
 
-        var deleted = await tenants.UninstallAsync(tenant.TenantId, context.RequestAborted);
+        var deleted = await tenants.UninstallAsync(tenant.Id, context.RequestAborted);
         LogUninstalled(loggers.CreateLogger("BluBees.Lifecycle"), deleted);
         return TypedResults.Ok(new IngestResponse("uninstalled"));
     }

@@ -15,7 +15,7 @@ public static class SampleEventValidation
     private static readonly HashSet<string> Synthetic = new(StringComparer.Ordinal) { "blubees:schedule", "blubees:webhook", "blubees:manual" };
 
     /// <summary>Null when the sample is usable; else the 400 naming the field.</summary>
-    public static IResult? Check(JsonNode? sample)
+    public static InvalidProblem? Check(JsonNode? sample)
     {
         if (sample is not JsonObject root)
         {

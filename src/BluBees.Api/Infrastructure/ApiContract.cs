@@ -4,40 +4,24 @@ namespace BluBees.Api.Infrastructure;
 
 /// <summary>
 /// The API contract as endpoint metadata, for the OpenAPI document (<see cref="OpenApiSetup"/>) and the UI types
-/// generated from it. Handlers read bodies through <see cref="JsonBody"/> (size, depth and duplicate-key limits, errors
-/// that name the field) and return <c>IResult</c>, so the framework cannot infer the types: each route states them
-/// here, on its <c>Map…</c> line, and nowhere else. Errors are ProblemDetails sent as <c>application/json</c>
-/// (<see cref="JsonErrors"/>).
+/// generated from it. Handlers return <c>Results&lt;…&gt;</c> of typed answers (<c>Ok&lt;T&gt;</c>, <c>Created&lt;T&gt;</c>,
+/// <see cref="ProblemResult"/>s), from which the framework reads the responses. What a signature cannot say is stated
+/// here, on the route's <c>Map…</c> line: the body type (handlers read bodies through <see cref="JsonBody"/>, for its
+/// size, depth and duplicate-key limits and errors that name the field; its refusals are <see cref="BodyProblem"/>),
+/// query parameters a handler validates itself, and what the <c>/api</c> group answers before any handler runs.
+/// Errors are ProblemDetails sent as <c>application/json</c> (<see cref="JsonErrors"/>).
 /// </summary>
 internal static class ApiContract
 {
     private const string Json = "application/json";
 
-    /// <summary>A JSON body of <typeparamref name="T"/>; a bad one is 400 with <c>errors</c>, an oversized one 413.</summary>
+    /// <summary>A JSON body of <typeparamref name="T"/> (its refusals come from the handler's <see cref="BodyProblem"/>).</summary>
     public static RouteHandlerBuilder Reads<T>(this RouteHandlerBuilder builder) where T : notnull
-        => builder.Accepts<T>(Json).ProducesValidationProblem(contentType: Json).Fails(StatusCodes.Status413PayloadTooLarge);
+        => builder.Accepts<T>(Json);
 
-    /// <summary>A <typeparamref name="T"/> answer with <paramref name="status"/>.</summary>
-    public static RouteHandlerBuilder Returns<T>(this RouteHandlerBuilder builder, int status = StatusCodes.Status200OK)
-        => builder.Produces<T>(status, Json);
-
-    /// <summary>204, no body.</summary>
-    public static RouteHandlerBuilder ReturnsNoContent(this RouteHandlerBuilder builder) => builder.Produces(StatusCodes.Status204NoContent);
-
-    /// <summary>Query parameters (read by the handler, which validates them and names the field on a 400).</summary>
+    /// <summary>Query parameters (read by the handler, which validates them and names the field in its <see cref="InvalidProblem"/>).</summary>
     public static RouteHandlerBuilder Query(this RouteHandlerBuilder builder, params string[] names)
-        => builder.WithMetadata(new QueryParameters(names)).ProducesValidationProblem(contentType: Json);
-
-    /// <summary>ProblemDetails answers with these statuses.</summary>
-    public static RouteHandlerBuilder Fails(this RouteHandlerBuilder builder, params int[] statuses)
-    {
-        foreach (var status in statuses)
-        {
-            builder.ProducesProblem(status, Json);
-        }
-
-        return builder;
-    }
+        => builder.WithMetadata(new QueryParameters(names));
 
     /// <summary>What every <c>/api</c> route may answer before its handler runs: 401 (token), 403 (Jira permission).</summary>
     public static RouteGroupBuilder WithApiContract(this RouteGroupBuilder group)

@@ -18,6 +18,14 @@ public sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IExce
             return true;
         }
 
+        if (exception is BluBees.Api.Auth.NoVerifiedTenantException)
+        {
+            // A route that binds the tenant was reached without Forge authentication setting one: refuse as
+            // unauthenticated, never serve it (and never a 500 the caller could mistake for a transient failure).
+            await Problems.Write(context, 401, "Unauthorized", "A Forge Invocation Token is required in the Authorization header (Bearer).");
+            return true;
+        }
+
         if (exception is BluBees.Aws.Sqs.RunMessageTooLargeException tooLarge)
         {
             // Retrying cannot help; the ingress has already removed its de-duplication marker.

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using BluBees.Engine.Json;
 
 namespace BluBees.Api.Infrastructure;
@@ -11,11 +10,11 @@ namespace BluBees.Api.Infrastructure;
 /// ProblemDetails: 415 (not JSON), 413 (too large), 400 (malformed, wrong type, unknown field — naming it).
 /// Error texts carry positions and field paths, never the values that were sent.
 /// </summary>
-public static partial class JsonBody
+public static class JsonBody
 {
     public const int DefaultMaxBytes = 512 * 1024;
 
-    public static async Task<(JsonNode? Node, IResult? Problem)> ReadNodeAsync(HttpRequest request, int maxBytes)
+    public static async Task<(JsonNode? Node, BodyProblem? Problem)> ReadNodeAsync(HttpRequest request, int maxBytes)
     {
         var (bytes, length, problem) = await ReadBytesAsync(request, maxBytes);
         if (problem is not null)
@@ -34,7 +33,7 @@ public static partial class JsonBody
         catch (InvalidOperationException)
         {
             // Unreadable text the scan did not foresee: still the caller's fault, never a 500.
-            return (null, Problems.Invalid("$", "the body has text that cannot be read"));
+            return (null, Invalid("$", "the body has text that cannot be read"));
         }
         finally
         {
@@ -43,15 +42,15 @@ public static partial class JsonBody
     }
 
     /// <summary>Reads a body whose root must be a JSON object (anything else: 400 naming <c>$</c>).</summary>
-    public static async Task<(JsonObject? Node, IResult? Problem)> ReadObjectAsync(HttpRequest request, int maxBytes)
+    public static async Task<(JsonObject? Node, BodyProblem? Problem)> ReadObjectAsync(HttpRequest request, int maxBytes)
     {
         var (node, problem) = await ReadNodeAsync(request, maxBytes);
         return problem is not null ? (null, problem)
             : node is JsonObject obj ? (obj, null)
-            : (null, Problems.Invalid("$", "the body must be a JSON object"));
+            : (null, Invalid("$", "the body must be a JSON object"));
     }
 
-    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes = DefaultMaxBytes)
+    public static async Task<(T? Value, BodyProblem? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes = DefaultMaxBytes)
         where T : class
     {
         var (bytes, length, problem) = await ReadBytesAsync(request, maxBytes);
@@ -63,16 +62,16 @@ public static partial class JsonBody
         try
         {
             var value = JsonSerializer.Deserialize<T>(bytes.AsSpan(0, length), JsonDefaults.Options);
-            return value is null ? (null, Problems.Invalid("$", "the body must be a JSON object")) : (value, null);
+            return value is null ? (null, Invalid("$", "the body must be a JSON object")) : (value, null);
         }
         catch (JsonException ex)
         {
-            return (null, Malformed(ex));
+            return (null, Refused<T>(ex, bytes.AsSpan(0, length)));
         }
         catch (InvalidOperationException)
         {
             // Unreadable text the scan did not foresee: still the caller's fault, never a 500.
-            return (null, Problems.Invalid("$", "the body has text that cannot be read"));
+            return (null, Invalid("$", "the body has text that cannot be read"));
         }
         finally
         {
@@ -80,11 +79,11 @@ public static partial class JsonBody
         }
     }
 
-    private static async Task<(byte[] Bytes, int Length, IResult? Problem)> ReadBytesAsync(HttpRequest request, int maxBytes)
+    private static async Task<(byte[] Bytes, int Length, BodyProblem? Problem)> ReadBytesAsync(HttpRequest request, int maxBytes)
     {
         if (!IsJson(request.ContentType))
         {
-            return ([], 0, Problems.Status(415, "Unsupported media type", "The body must be JSON (Content-Type: application/json)."));
+            return ([], 0, new BodyProblem(Problems.Status(415, "Unsupported media type", "The body must be JSON (Content-Type: application/json).")));
         }
 
         if (request.ContentLength > maxBytes)
@@ -127,13 +126,13 @@ public static partial class JsonBody
         if (length == 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            return ([], 0, Problems.Invalid("$", "the body is empty; a JSON document is required"));
+            return ([], 0, Invalid("$", "the body is empty; a JSON document is required"));
         }
 
         if (JsonScan.Check(buffer.AsSpan(0, length)) is { } bad)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            return ([], 0, Problems.Invalid(bad.Path, bad.Message));
+            return ([], 0, Invalid(bad.Path, bad.Message));
         }
 
         return (buffer, length, null);
@@ -144,40 +143,56 @@ public static partial class JsonBody
         && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
             || contentType.Contains("+json", StringComparison.OrdinalIgnoreCase));
 
-    private static IResult TooLarge(int maxBytes)
-        => Problems.Status(413, "Payload too large", $"The body may be at most {maxBytes} bytes.");
+    private static BodyProblem TooLarge(int maxBytes)
+        => new(Problems.Status(413, "Payload too large", $"The body may be at most {maxBytes} bytes."));
 
-    private static IResult Malformed(JsonException ex)
+    /// <summary>A document the parser refused: syntax, depth. Named by position only (the text is not echoed).</summary>
+    private static BodyProblem Malformed(JsonException ex)
+        => Invalid(JsonErrorPath.Field(ex.Path), "malformed JSON" + Position(ex));
+
+    /// <summary>
+    /// A deserialization failure, told apart from the structured facts alone, never from the exception's text: a
+    /// document the reader cannot read is malformed (at the reader's position); otherwise <see cref="JsonException.Path"/>
+    /// is walked through the target type's contract, and the failing member is either unknown to it (refused by
+    /// <see cref="System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow"/>) or present with a value of
+    /// the wrong kind, whose expected kind the contract states.
+    /// </summary>
+    private static BodyProblem Refused<T>(JsonException ex, ReadOnlySpan<byte> utf8)
     {
-        var field = ex.Path is { Length: > 1 } p ? p.TrimStart('$').TrimStart('.') : "$";
-        if (UnknownProperty().Match(ex.Message) is { Success: true } unknown)
+        if (SyntaxError(utf8) is { } syntax)
         {
-            var name = unknown.Groups[1].Value;
-            return Problems.Invalid(field.Length == 0 || field == "$" ? name : field, $"unknown property '{name}'");
+            return Invalid(JsonErrorPath.Field(ex.Path), "malformed JSON" + Position(syntax));
         }
 
-        if (ConvertedTo().Match(ex.Message) is { Success: true } converted && field != "$")
+        var failure = JsonErrorPath.Resolve(ex.Path, JsonDefaults.Options.GetTypeInfo(typeof(T)));
+        return failure switch
         {
-            return Problems.Invalid(field, "has the wrong type: expected " + Friendly(converted.Groups[1].Value));
-        }
-
-        var position = ex.LineNumber is { } line ? $" at line {line + 1}, position {ex.BytePositionInLine + 1}" : string.Empty;
-        return Problems.Invalid(field, $"malformed JSON{position}");
+            { Unknown: { } name } => Invalid(failure.Field, $"unknown property '{name}'"),
+            { Field: "$" } => Invalid("$", "malformed JSON" + Position(ex)),
+            _ => Invalid(failure.Field, "has the wrong type: expected " + JsonErrorPath.Expected(failure.Expected)),
+        };
     }
 
-    private static string Friendly(string type) => type switch
+    private static BodyProblem Invalid(string field, string message) => new(Problems.Invalid(field, message));
+
+    private static string Position(JsonException ex)
+        => ex.LineNumber is { } line ? $" at line {line + 1}, position {ex.BytePositionInLine + 1}" : string.Empty;
+
+    /// <summary>The reader's own error for a document it cannot read; null when the text is well-formed JSON.</summary>
+    private static JsonException? SyntaxError(ReadOnlySpan<byte> utf8)
     {
-        _ when type.Contains("Int32", StringComparison.Ordinal) || type.Contains("Int64", StringComparison.Ordinal) => "a whole number",
-        _ when type.Contains("Boolean", StringComparison.Ordinal) => "true or false",
-        _ when type.Contains("String", StringComparison.Ordinal) && !type.Contains("Dictionary", StringComparison.Ordinal) && !type.Contains("List", StringComparison.Ordinal) => "a string",
-        _ when type.Contains("Dictionary", StringComparison.Ordinal) => "an object of string values",
-        _ when type.Contains("List", StringComparison.Ordinal) => "an array",
-        _ => "an object",
-    };
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = JsonScan.MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+            }
 
-    [GeneratedRegex("The JSON property '([^']{1,100})' could not be mapped")]
-    private static partial Regex UnknownProperty();
-
-    [GeneratedRegex(@"could not be converted to ([^\s]+?)\.? Path")]
-    private static partial Regex ConvertedTo();
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return ex;
+        }
+    }
 }

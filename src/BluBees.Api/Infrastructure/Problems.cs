@@ -14,22 +14,28 @@ public static class Problems
     public static ProblemHttpResult Status(int status, string title, string detail, IDictionary<string, object?>? extensions = null)
         => TypedResults.Problem(new ProblemDetails { Status = status, Title = title, Detail = detail, Type = TypeFor(status), Extensions = extensions ?? new Dictionary<string, object?>() });
 
-    public static ValidationProblem Invalid(ValidationErrors errors, string detail = "The request has invalid fields; see errors.")
-        => TypedResults.ValidationProblem(errors.ToDictionary(), detail: detail, title: "Validation failed", type: TypeFor(400));
+    public static InvalidProblem Invalid(ValidationErrors errors, string detail = "The request has invalid fields; see errors.")
+        => new(TypedResults.ValidationProblem(errors.ToDictionary(), detail: detail, title: "Validation failed", type: TypeFor(400)));
 
-    public static ValidationProblem Invalid(string field, string message)
+    public static InvalidProblem Invalid(string field, string message)
     {
         var errors = new ValidationErrors();
         errors.Add(field, message);
         return Invalid(errors, $"{field}: {message}");
     }
 
-    public static ProblemHttpResult NotFound(string detail) => Status(404, "Not found", detail);
+    public static NotFoundProblem NotFound(string detail) => new(Status(404, "Not found", detail));
 
-    public static ProblemHttpResult Conflict(string detail, IDictionary<string, object?>? extensions = null) => Status(409, "Conflict", detail, extensions);
+    public static ConflictProblem Conflict(string detail, IDictionary<string, object?>? extensions = null) => new(Status(409, "Conflict", detail, extensions));
+
+    public static ForbiddenProblem Forbidden(string detail, IDictionary<string, object?>? extensions = null) => new(Status(403, "Forbidden", detail, extensions));
+
+    public static UnavailableProblem Unavailable(string title, string detail, IDictionary<string, object?>? extensions = null) => new(Status(503, title, detail, extensions));
+
+    public static BadGatewayProblem BadGateway(string title, string detail) => new(Status(502, title, detail));
 
     /// <summary>Maps a failed engine outcome to its ProblemDetails.</summary>
-    public static IResult From<T>(Outcome<T> outcome, IDictionary<string, object?>? extensions = null) => outcome.Kind switch
+    public static Results<NotFoundProblem, InvalidProblem, ConflictProblem> From<T>(Outcome<T> outcome, IDictionary<string, object?>? extensions = null) => outcome.Kind switch
     {
         OutcomeKind.NotFound => NotFound(outcome.Detail!),
         OutcomeKind.Invalid => Invalid(outcome.Errors!),

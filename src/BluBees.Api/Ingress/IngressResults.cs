@@ -1,6 +1,7 @@
 using BluBees.Api.Forge;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.Runs;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Ingress;
 
@@ -15,20 +16,20 @@ internal static class IngressResults
     /// <summary>Seconds a refused sender should wait (also sent as <c>Retry-After</c>).</summary>
     public const int RetryAfterSeconds = 30;
 
-    public static IResult From(IngestResult result, HttpContext context) => result switch
+    public static Results<Accepted<IngestResponse>, Ok<IngestResponse>, UnavailableProblem> From(IngestResult result, HttpResponse response) => result switch
     {
         IngestResult.Accepted => TypedResults.Accepted((string?)null, new IngestResponse("accepted")),
         IngestResult.AlreadyQueued => TypedResults.Accepted((string?)null, new IngestResponse("queued")),
         IngestResult.Duplicate => TypedResults.Ok(new IngestResponse("duplicate")),
         IngestResult.Filtered => TypedResults.Ok(new IngestResponse("filtered")),
-        _ => Unavailable(context),
+        _ => Unavailable(response),
     };
 
     /// <summary>503 with Retry-After: nothing was kept, the sender should retry.</summary>
-    public static IResult Unavailable(HttpContext context)
+    public static UnavailableProblem Unavailable(HttpResponse response)
     {
-        context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Unavailable",
+        response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.Unavailable("Unavailable",
             "The backend cannot accept work right now (queue full or shutting down); nothing was kept. Retry later.");
     }
 }

@@ -29,10 +29,10 @@ public sealed class ApiPermissionFilter : IEndpointFilter
                     return Problems.Invalid("key", "is not an issue key (project key in capitals, dash, number, e.g. OPS-17)");
                 }
 
-                return await IssueAccess.RefuseUnlessAsync(http, key!, IssueAccess.Browse) ?? await next(context);
+                return (object?)await IssueAccess.RefuseUnlessAsync(VerifiedTenant.Of(http), http.Request, key!, IssueAccess.Browse) ?? await next(context);
             default:
                 var checker = http.RequestServices.GetRequiredService<JiraPermissionChecker>();
-                var status = await checker.CheckAdminAsync(http.Tenant(), http.Request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(), http.RequestAborted);
+                var status = await checker.CheckAdminAsync(VerifiedTenant.Of(http).Context, http.Request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(), http.RequestAborted);
                 return status == PermissionStatus.Granted ? await next(context) : Refusal(status, Subject(http), IsRead(http.Request.Method));
         }
     }

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using BluBees.Api.Auth;
 using BluBees.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Permissions;
 
@@ -21,14 +22,14 @@ public static partial class IssueAccess
     public static bool IsIssueKey(string? key) => key is { Length: > 0 and <= 100 } && IssueKeyPattern().IsMatch(key);
 
     /// <summary>Null when Jira grants the caller <paramref name="permissions"/> on the issue, else the refusal to answer with.</summary>
-    public static async Task<IResult?> RefuseUnlessAsync(HttpContext http, string issueKey, string permissions)
+    public static async Task<Results<ForbiddenProblem, UnavailableProblem>?> RefuseUnlessAsync(VerifiedTenant tenant, HttpRequest request, string issueKey, string permissions)
     {
-        var checker = http.RequestServices.GetRequiredService<JiraPermissionChecker>();
-        var status = await checker.CheckIssueAsync(http.Tenant(), http.Request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(), issueKey, permissions, http.RequestAborted);
+        var checker = request.HttpContext.RequestServices.GetRequiredService<JiraPermissionChecker>();
+        var status = await checker.CheckIssueAsync(tenant.Context, request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(), issueKey, permissions, request.HttpContext.RequestAborted);
         return status == PermissionStatus.Granted ? null : Refusal(status, issueKey, permissions);
     }
 
-    private static IResult Refusal(PermissionStatus status, string issueKey, string permissions)
+    private static Results<ForbiddenProblem, UnavailableProblem> Refusal(PermissionStatus status, string issueKey, string permissions)
     {
         var edit = permissions == Edit;
         var extensions = new Dictionary<string, object?> { ["requiredPermission"] = edit ? JiraPermissionChecker.EditIssues : JiraPermissionChecker.BrowseProjects };
@@ -37,8 +38,8 @@ public static partial class IssueAccess
             : $"Only users who may browse issue {issueKey} in Jira can see its runs.";
         return status switch
         {
-            PermissionStatus.Unavailable => Problems.Status(
-                StatusCodes.Status503ServiceUnavailable, "Permission check unavailable",
+            PermissionStatus.Unavailable => Problems.Unavailable(
+                "Permission check unavailable",
                 $"{only} Jira did not confirm your permission in time; try again shortly.", extensions),
             PermissionStatus.NoUserToken => Forbidden($"{only} The request carries no user token ({JiraPermissionChecker.UserTokenHeader}), so the permission could not be verified.", extensions),
             PermissionStatus.NoUser => Forbidden($"{only} The request was not made by a signed-in Jira user.", extensions),
@@ -47,8 +48,8 @@ public static partial class IssueAccess
         };
     }
 
-    private static IResult Forbidden(string detail, IDictionary<string, object?> extensions)
-        => Problems.Status(StatusCodes.Status403Forbidden, "Forbidden", detail, extensions);
+    private static ForbiddenProblem Forbidden(string detail, IDictionary<string, object?> extensions)
+        => Problems.Forbidden(detail, extensions);
 
     [GeneratedRegex("^[A-Z][A-Z0-9_]*-[0-9]{1,18}$", RegexOptions.CultureInvariant)]
     private static partial Regex IssueKeyPattern();

@@ -1,4 +1,5 @@
 using BluBees.Api.Auth;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Permissions;
 
@@ -8,13 +9,12 @@ namespace BluBees.Api.Permissions;
 /// </summary>
 internal static class MeEndpoints
 {
-    public static async Task<IResult> GetAsync(HttpContext context, JiraPermissionChecker checker)
+    public static async Task<Ok<MeResponse>> GetAsync(VerifiedTenant tenant, HttpRequest request, JiraPermissionChecker checker, CancellationToken ct)
     {
-        var tenant = context.Tenant();
-        var status = await checker.CheckAdminAsync(tenant, context.Request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(), context.RequestAborted);
+        var status = await checker.CheckAdminAsync(tenant.Context, request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(), ct);
 
         // Anything short of a confirmed "yes" shows the read-only UI (fail closed).
-        return TypedResults.Ok(new MeResponse(tenant.PrincipalAccountId, status == PermissionStatus.Granted));
+        return TypedResults.Ok(new MeResponse(tenant.AccountId, status == PermissionStatus.Granted));
     }
 }
 

@@ -40,7 +40,7 @@ public static class PermissionSetup
     /// <summary>GET /api/me: any signed-in user (the UI asks whether to show its editing controls).</summary>
     public static RouteGroupBuilder MapMe(this RouteGroupBuilder api)
     {
-        api.MapGet("/me", MeEndpoints.GetAsync).WithApiAccess(ApiAccess.AnyUser).Returns<MeResponse>();
+        api.MapGet("/me", MeEndpoints.GetAsync).WithApiAccess(ApiAccess.AnyUser);
         return api;
     }
 }

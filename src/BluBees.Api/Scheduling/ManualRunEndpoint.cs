@@ -8,6 +8,7 @@ using BluBees.Api.Infrastructure;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Execution;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Scheduling;
 
@@ -21,9 +22,11 @@ internal static partial class ManualRunEndpoint
     public const string EventType = "blubees:manual";
     private const string TriggerType = "manual";
 
-    public static async Task<IResult> RunAsync(string id, HttpContext context, RuleService rules, EventIngestor ingress, TimeProvider time)
+    public static async Task<Results<BodyProblem, InvalidProblem, Results<ForbiddenProblem, UnavailableProblem>, NotFoundProblem, ConflictProblem,
+        Results<Accepted<IngestResponse>, Ok<IngestResponse>, UnavailableProblem>>> RunAsync(
+        string id, VerifiedTenant tenant, HttpRequest request, HttpResponse response, RuleService rules, EventIngestor ingress, TimeProvider time, CancellationToken ct)
     {
-        var (input, problem) = await JsonBody.ReadAsync<ManualRunRequest>(context.Request, 4 * 1024);
+        var (input, problem) = await JsonBody.ReadAsync<ManualRunRequest>(request, 4 * 1024);
         if (problem is not null)
         {
             return problem;
@@ -35,13 +38,12 @@ internal static partial class ManualRunEndpoint
         }
 
         // Before anything else (even whether the rule exists): Jira must allow this user to edit the issue.
-        if (await Permissions.IssueAccess.RefuseUnlessAsync(context, issueKey, Permissions.IssueAccess.Edit) is { } refusal)
+        if (await Permissions.IssueAccess.RefuseUnlessAsync(tenant, request, issueKey, Permissions.IssueAccess.Edit) is { } refusal)
         {
             return refusal;
         }
 
-        var tenant = context.Tenant();
-        if (await rules.GetHeadAsync(tenant.TenantId, id, context.RequestAborted) is not { } current)
+        if (await rules.GetHeadAsync(tenant.Id, id, ct) is not { } current)
         {
             return Problems.NotFound($"Rule '{ConnectionsEndpoints.Safe(id)}' does not exist.");
         }
@@ -62,13 +64,13 @@ internal static partial class ManualRunEndpoint
         {
             ["eventType"] = EventType,
             ["timestamp"] = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
-            ["atlassianId"] = tenant.PrincipalAccountId,
+            ["atlassianId"] = tenant.AccountId,
             ["issue"] = new JsonObject { ["key"] = issueKey },
         };
-        var systemToken = context.Request.Headers["x-forge-oauth-system"].ToString();
-        var work = new IngressRequest(tenant, RunSource.Manual, evt) { SystemToken = systemToken, RuleId = current.Head.Id };
-        var result = await ingress.SubmitAsync(work, release: null, context.RequestAborted);
-        return Ingress.IngressResults.From(result, context);
+        var systemToken = request.Headers["x-forge-oauth-system"].ToString();
+        var work = new IngressRequest(tenant.Context, RunSource.Manual, evt) { SystemToken = systemToken, RuleId = current.Head.Id };
+        var result = await ingress.SubmitAsync(work, release: null, ct);
+        return Ingress.IngressResults.From(result, response);
     }
 
     [GeneratedRegex("^[A-Z][A-Z0-9_]*-[0-9]{1,18}$", RegexOptions.CultureInvariant)]

@@ -2,6 +2,7 @@ using System.Globalization;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Validation;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Scheduling;
 
@@ -14,7 +15,7 @@ internal static class NextRunsEndpoint
     public const int DefaultCount = 5;
     public const int MaxCount = 20;
 
-    public static IResult Get(string? cron, string? timeZone, string? count, TimeProvider time)
+    public static Results<Ok<NextRunsResponse>, InvalidProblem> Get(string? cron, string? timeZone, string? count, TimeProvider time)
     {
         var errors = new ValidationErrors();
         var n = DefaultCount;

@@ -1,5 +1,6 @@
 using BluBees.Api.Auth;
 using BluBees.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Scheduling;
 
@@ -9,14 +10,14 @@ namespace BluBees.Api.Scheduling;
 /// </summary>
 internal static class ScheduledEndpoint
 {
-    public static async Task<IResult> ReceiveAsync(HttpContext context, ScheduleRunner runner)
+    public static async Task<Results<Accepted<ScheduledResponse>, UnavailableProblem>> ReceiveAsync(VerifiedTenant tenant, HttpContext context, ScheduleRunner runner)
     {
         var systemToken = context.Request.Headers["x-forge-oauth-system"].ToString();
-        var result = await runner.FireDueAsync(context.Tenant(), systemToken.Length == 0 ? null : systemToken, context.RequestAborted);
+        var result = await runner.FireDueAsync(tenant.Context, systemToken.Length == 0 ? null : systemToken, context.RequestAborted);
 
         // A full queue asks Forge to retry; work already queued is not queued again (fire slots and tick markers are stored).
         return result.Busy
-            ? Ingress.IngressResults.Unavailable(context)
+            ? Ingress.IngressResults.Unavailable(context.Response)
             : TypedResults.Accepted((string?)null, new ScheduledResponse("accepted", result.Queued));
     }
 }

@@ -16,9 +16,7 @@ public static class SchedulingSetup
         var cron = ActivatorUtilities.CreateInstance<CronTicks>(app.ServiceProvider, search);
         var runner = ActivatorUtilities.CreateInstance<ScheduleRunner>(app.ServiceProvider, cron);
 
-        // Typed as Func so that the route-handler overload (which writes the IResult) is chosen, not RequestDelegate.
-        Func<HttpContext, Task<IResult>> handler = context => ScheduledEndpoint.ReceiveAsync(context, runner);
-        app.MapPost("/forge/scheduled", handler)
+        app.MapPost("/forge/scheduled", (VerifiedTenant tenant, HttpContext context) => ScheduledEndpoint.ReceiveAsync(tenant, context, runner))
             .RequireAuthorization()
             .ForForgeModule(ForgeRoute.Scheduled)
             .WithName("ForgeScheduled");
@@ -28,8 +26,7 @@ public static class SchedulingSetup
     /// <summary>GET /api/schedules/next: the next run times of a cron schedule (admin-only, like the rest of the rule configuration).</summary>
     public static RouteGroupBuilder MapSchedules(this RouteGroupBuilder api)
     {
-        api.MapGet("/schedules/next", (string? cron, string? timeZone, string? count, TimeProvider time) => NextRunsEndpoint.Get(cron, timeZone, count, time))
-            .Query("cron", "timeZone", "count").Returns<NextRunsResponse>();
+        api.MapGet("/schedules/next", NextRunsEndpoint.Get).Query("cron", "timeZone", "count");
         return api;
     }
 
@@ -37,7 +34,7 @@ public static class SchedulingSetup
     public static RouteGroupBuilder MapManualRuns(this RouteGroupBuilder api)
     {
         api.MapPost("/rules/{id}/run", ManualRunEndpoint.RunAsync).WithApiAccess(ApiAccess.EditIssueInBody)
-            .Reads<ManualRunRequest>().Returns<IngestResponse>(202).Returns<IngestResponse>().Fails(404, 409, 503);
+            .Reads<ManualRunRequest>();
         return api;
     }
 }

@@ -4,6 +4,7 @@ using BluBees.Api.Auth;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.Support;
 using BluBees.Engine.Validation;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Support;
 
@@ -18,23 +19,24 @@ internal static class SupportGrantsEndpoints
     public static RouteGroupBuilder MapSupportAdmin(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/support");
-        group.MapGet("/grants", ListAsync).Returns<ItemsResponse<GrantView>>();
-        group.MapPost("/grants", CreateAsync).Reads<GrantInput>().Returns<GrantView>(201);
-        group.MapDelete("/grants/{id}", RevokeAsync).ReturnsNoContent().Fails(404);
-        group.MapGet("/audit", AuditAsync).Query("limit", "cursor").Returns<AuditPage>();
+        group.MapGet("/grants", ListAsync);
+        group.MapPost("/grants", CreateAsync).Reads<GrantInput>();
+        group.MapDelete("/grants/{id}", RevokeAsync);
+        group.MapGet("/audit", AuditAsync).Query("limit", "cursor");
         return api;
     }
 
-    internal static async Task<IResult> ListAsync(HttpContext context, SupportGrantStore grants, TimeProvider time)
+    internal static async Task<Ok<ItemsResponse<GrantView>>> ListAsync(VerifiedTenant tenant, SupportGrantStore grants, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var items = await grants.ListAsync(context.Tenant().TenantId, ListLimit, context.RequestAborted);
+        var items = await grants.ListAsync(tenant.Id, ListLimit, ct);
         return TypedResults.Ok(new ItemsResponse<GrantView>([.. items.Select(g => GrantView.From(g, now))]));
     }
 
-    internal static async Task<IResult> CreateAsync(HttpContext context, SupportGrantStore grants, TimeProvider time)
+    internal static async Task<Results<Created<GrantView>, BodyProblem, InvalidProblem, ForbiddenProblem>> CreateAsync(
+        VerifiedTenant tenant, HttpRequest request, SupportGrantStore grants, TimeProvider time, CancellationToken ct)
     {
-        var (input, problem) = await JsonBody.ReadAsync<GrantInput>(context.Request, 4 * 1024);
+        var (input, problem) = await JsonBody.ReadAsync<GrantInput>(request, 4 * 1024);
         if (problem is not null)
         {
             return problem;
@@ -61,23 +63,23 @@ internal static class SupportGrantsEndpoints
             return Problems.Invalid(errors);
         }
 
-        if (context.Tenant().PrincipalAccountId is not { } accountId)
+        if (tenant.AccountId is not { } accountId)
         {
-            return Problems.Status(StatusCodes.Status403Forbidden, "Forbidden", "Only a signed-in Jira user can grant support access.");
+            return Problems.Forbidden("Only a signed-in Jira user can grant support access.");
         }
 
-        var grant = await grants.CreateAsync(context.Tenant().TenantId, TimeSpan.FromHours(input.Hours!.Value), accountId, reason, context.RequestAborted);
+        var grant = await grants.CreateAsync(tenant.Id, TimeSpan.FromHours(input.Hours!.Value), accountId, reason, ct);
         return TypedResults.Created($"/api/support/grants/{grant.Id}", GrantView.From(grant, time.GetUtcNow()));
     }
 
-    internal static async Task<IResult> RevokeAsync(string id, HttpContext context, SupportGrantStore grants)
-        => await grants.RevokeAsync(context.Tenant().TenantId, id, context.Tenant().PrincipalAccountId, context.RequestAborted) is not null
+    internal static async Task<Results<NoContent, NotFoundProblem>> RevokeAsync(string id, VerifiedTenant tenant, SupportGrantStore grants, CancellationToken ct)
+        => await grants.RevokeAsync(tenant.Id, id, tenant.AccountId, ct) is not null
             ? TypedResults.NoContent()
             : Problems.NotFound($"Support grant '{ConnectionsEndpoints.Safe(id)}' does not exist.");
 
-    internal static async Task<IResult> AuditAsync(HttpContext context, SupportAuditStore audit)
+    internal static async Task<Results<Ok<AuditPage>, InvalidProblem>> AuditAsync(VerifiedTenant tenant, HttpRequest request, SupportAuditStore audit, CancellationToken ct)
     {
-        var q = context.Request.Query;
+        var q = request.Query;
         var errors = new ValidationErrors();
         var limit = 50;
         if (q["limit"].ToString() is { Length: > 0 } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 200))
@@ -96,7 +98,7 @@ internal static class SupportGrantsEndpoints
             return Problems.Invalid(errors);
         }
 
-        var (items, next) = await audit.ListAsync(context.Tenant().TenantId, limit, cursor, context.RequestAborted);
+        var (items, next) = await audit.ListAsync(tenant.Id, limit, cursor, ct);
         return TypedResults.Ok(new AuditPage(items, next));
     }
 }

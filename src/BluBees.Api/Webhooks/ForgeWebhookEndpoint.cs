@@ -5,6 +5,7 @@ using BluBees.Api.Forge;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.Common;
 using BluBees.Engine.Events;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Webhooks;
 
@@ -14,9 +15,9 @@ namespace BluBees.Api.Webhooks;
 /// </summary>
 internal static class ForgeWebhookEndpoint
 {
-    public static async Task<IResult> ReceiveAsync(HttpContext context, WebhookReceiver receiver)
+    public static async Task<Results<Accepted<IngestResponse>, BodyProblem, InvalidProblem, NotFoundProblem, ForbiddenProblem, UnavailableProblem>> ReceiveAsync(
+        VerifiedTenant tenant, HttpContext context, WebhookReceiver receiver)
     {
-        var tenant = context.Tenant();
         var (envelope, problem) = await JsonBody.ReadObjectAsync(context.Request, ForgeEndpoints.MaxInvokeBytes);
         if (problem is not null)
         {
@@ -45,14 +46,14 @@ internal static class ForgeWebhookEndpoint
 
         var request = new ForwardedWebhook(hookId, StringField(envelope, "signature"), JiraEvent.Text(envelope["timestamp"]), body);
         var systemToken = context.Request.Headers["x-forge-oauth-system"].ToString();
-        return await receiver.ReceiveAsync(tenant, request, systemToken.Length == 0 ? null : systemToken, context.RequestAborted) switch
+        return await receiver.ReceiveAsync(tenant.Context, request, systemToken.Length == 0 ? null : systemToken, context.RequestAborted) switch
         {
             WebhookReceipt.Accepted => TypedResults.Accepted((string?)null, new IngestResponse("accepted")),
             WebhookReceipt.UnknownHook => Problems.NotFound($"Webhook '{ConnectionsEndpoints.Safe(hookId)}' does not exist."),
             // 403, not 401: Forge reserves 401 for a refused invocation token
             // (https://developer.atlassian.com/platform/forge/apis-reference/ui-api-bridge/invokeRemote/).
-            WebhookReceipt.Refused => Problems.Status(StatusCodes.Status403Forbidden, "Forbidden", "The webhook signature or timestamp is invalid."),
-            _ => Ingress.IngressResults.Unavailable(context),
+            WebhookReceipt.Refused => Problems.Forbidden("The webhook signature or timestamp is invalid."),
+            _ => Ingress.IngressResults.Unavailable(context.Response),
         };
     }
 

@@ -3,6 +3,7 @@ using BluBees.Api.Auth;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Webhooks;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Webhooks;
 
@@ -12,36 +13,37 @@ namespace BluBees.Api.Webhooks;
 /// </summary>
 internal sealed class WebhookAdminEndpoints(WebhookService hooks)
 {
-    public async Task<IResult> ListAsync(HttpContext context)
-        => TypedResults.Ok(new ItemsResponse<WebhookView>([.. (await hooks.ListAsync(context.Tenant().TenantId, context.RequestAborted)).Select(WebhookView.From)]));
+    public async Task<Ok<ItemsResponse<WebhookView>>> ListAsync(VerifiedTenant tenant, CancellationToken ct)
+        => TypedResults.Ok(new ItemsResponse<WebhookView>([.. (await hooks.ListAsync(tenant.Id, ct)).Select(WebhookView.From)]));
 
-    public async Task<IResult> GetAsync(string id, HttpContext context)
-        => await hooks.GetAsync(context.Tenant().TenantId, id, context.RequestAborted) is { } hook
+    public async Task<Results<Ok<WebhookView>, NotFoundProblem>> GetAsync(string id, VerifiedTenant tenant, CancellationToken ct)
+        => await hooks.GetAsync(tenant.Id, id, ct) is { } hook
             ? TypedResults.Ok(WebhookView.From(hook))
             : NotFound(id);
 
-    public async Task<IResult> CreateAsync(HttpContext context)
+    public async Task<Results<Created<WebhookWithSecret>, BodyProblem, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> CreateAsync(
+        VerifiedTenant tenant, HttpRequest request, CancellationToken ct)
     {
-        var (input, problem) = await JsonBody.ReadAsync<WebhookInput>(context.Request, 4 * 1024);
+        var (input, problem) = await JsonBody.ReadAsync<WebhookInput>(request, 4 * 1024);
         if (problem is not null)
         {
             return problem;
         }
 
-        var outcome = await hooks.CreateAsync(context.Tenant().TenantId, input!, context.RequestAborted);
+        var outcome = await hooks.CreateAsync(tenant.Id, input!, ct);
         return outcome.Value is { } created ? TypedResults.Created($"/api/webhooks/{created.Id}", created) : Problems.From(outcome);
     }
 
-    public async Task<IResult> RotateSecretAsync(string id, HttpContext context)
+    public async Task<Results<Ok<WebhookWithSecret>, NotFoundProblem, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> RotateSecretAsync(
+        string id, VerifiedTenant tenant, CancellationToken ct)
     {
-        var outcome = await hooks.RotateSecretAsync(context.Tenant().TenantId, id, context.RequestAborted);
+        var outcome = await hooks.RotateSecretAsync(tenant.Id, id, ct);
         return outcome.Value is { } rotated ? TypedResults.Ok(rotated) : outcome.Kind == Engine.Common.OutcomeKind.NotFound ? NotFound(id) : Problems.From(outcome);
     }
 
-    public async Task<IResult> DeleteAsync(string id, HttpContext context, RuleService rules)
+    public async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteAsync(string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
     {
-        var tenantId = context.Tenant().TenantId;
-        var users = (await rules.ListHeadsAsync(tenantId, context.RequestAborted)).Where(r => r.WebhookId == id).ToList();
+        var users = (await rules.ListHeadsAsync(tenant.Id, ct)).Where(r => r.WebhookId == id).ToList();
         if (users.Count > 0)
         {
             return Problems.Conflict(
@@ -49,8 +51,8 @@ internal sealed class WebhookAdminEndpoints(WebhookService hooks)
                 new Dictionary<string, object?> { ["usedBy"] = users.Select(r => new { id = r.Id, name = r.Name }).ToArray() });
         }
 
-        return await hooks.DeleteAsync(tenantId, id, context.RequestAborted) ? TypedResults.NoContent() : NotFound(id);
+        return await hooks.DeleteAsync(tenant.Id, id, ct) ? TypedResults.NoContent() : NotFound(id);
     }
 
-    private static IResult NotFound(string id) => Problems.NotFound($"Webhook '{ConnectionsEndpoints.Safe(id)}' does not exist.");
+    private static NotFoundProblem NotFound(string id) => Problems.NotFound($"Webhook '{ConnectionsEndpoints.Safe(id)}' does not exist.");
 }

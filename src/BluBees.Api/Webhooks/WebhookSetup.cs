@@ -14,12 +14,11 @@ public static class WebhookSetup
         var admin = new WebhookAdminEndpoints(ActivatorUtilities.CreateInstance<WebhookService>(((IEndpointRouteBuilder)api).ServiceProvider));
         var group = api.MapGroup("/webhooks");
 
-        // Typed as Func so that the route-handler overload (which writes the IResult) is chosen, not RequestDelegate.
-        group.MapGet("/", (Func<HttpContext, Task<IResult>>)admin.ListAsync).Returns<ItemsResponse<WebhookView>>();
-        group.MapPost("/", (Func<HttpContext, Task<IResult>>)admin.CreateAsync).Reads<WebhookInput>().Returns<WebhookWithSecret>(201).Fails(409);
-        group.MapGet("/{id}", admin.GetAsync).Returns<WebhookView>().Fails(404);
-        group.MapDelete("/{id}", admin.DeleteAsync).ReturnsNoContent().Fails(404, 409);
-        group.MapPost("/{id}/rotate-secret", admin.RotateSecretAsync).Returns<WebhookWithSecret>().Fails(404);
+        group.MapGet("/", admin.ListAsync);
+        group.MapPost("/", admin.CreateAsync).Reads<WebhookInput>();
+        group.MapGet("/{id}", admin.GetAsync);
+        group.MapDelete("/{id}", admin.DeleteAsync);
+        group.MapPost("/{id}/rotate-secret", admin.RotateSecretAsync);
         return api;
     }
 
@@ -29,8 +28,7 @@ public static class WebhookSetup
         // The services are stateless; building them here keeps the feature self-contained (no registration hook).
         var hooks = ActivatorUtilities.CreateInstance<WebhookService>(app.ServiceProvider);
         var receiver = ActivatorUtilities.CreateInstance<WebhookReceiver>(app.ServiceProvider, hooks);
-        Func<HttpContext, Task<IResult>> handler = context => ForgeWebhookEndpoint.ReceiveAsync(context, receiver);
-        app.MapPost("/forge/webhook", handler)
+        app.MapPost("/forge/webhook", (VerifiedTenant tenant, HttpContext context) => ForgeWebhookEndpoint.ReceiveAsync(tenant, context, receiver))
             .RequireAuthorization()
             .ForForgeModule(ForgeRoute.Webhook)
             .WithName("ForgeWebhook");

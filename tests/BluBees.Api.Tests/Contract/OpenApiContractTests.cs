@@ -61,6 +61,33 @@ public sealed class OpenApiContractTests : BackendFixture
     }
 
     [Test]
+    public void Every_api_handler_states_its_answers_in_its_signature()
+    {
+        // Answers come from the handler's return type (Ok<T>, Results<…> of typed answers and ProblemResult types),
+        // never from metadata stated beside it, so the document cannot drift from what the code returns.
+        var handlers = Backend.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/api", StringComparison.Ordinal) == true)
+            .Select(e => (Route: e.DisplayName ?? e.RoutePattern.RawText!, Method: e.Metadata.OfType<System.Reflection.MethodInfo>().FirstOrDefault()))
+            .ToList();
+
+        Assert.That(handlers, Has.Count.GreaterThan(30), "the /api routes were found");
+        Assert.Multiple(() =>
+        {
+            foreach (var (route, method) in handlers)
+            {
+                Assert.That(method, Is.Not.Null, $"{route}: handler method");
+                var returned = method!.ReturnType.IsGenericType && method.ReturnType.GetGenericTypeDefinition() == typeof(Task<>)
+                    ? method.ReturnType.GetGenericArguments()[0]
+                    : method.ReturnType;
+                Assert.That(typeof(Microsoft.AspNetCore.Http.Metadata.IEndpointMetadataProvider).IsAssignableFrom(returned), Is.True,
+                    $"{route} returns {returned.Name}: return typed results (TypedResults, Results<…>, ProblemResult types), not IResult");
+                Assert.That(method.GetParameters().Any(p => p.ParameterType == typeof(Microsoft.AspNetCore.Http.HttpContext)), Is.False,
+                    $"{route}: take VerifiedTenant, HttpRequest and CancellationToken, not HttpContext");
+            }
+        });
+    }
+
+    [Test]
     public async Task A_request_body_is_described_where_the_route_reads_one()
     {
         var document = JsonNode.Parse(await Backend.Client.GetStringAsync(OpenApiSetup.DocumentPath))!;

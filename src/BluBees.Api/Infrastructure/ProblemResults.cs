@@ -1,0 +1,92 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
+
+namespace BluBees.Api.Infrastructure;
+
+/// <summary>
+/// ProblemDetails answers as types, so that a handler's <c>Results&lt;…&gt;</c> signature states its error answers
+/// and the OpenAPI document (<see cref="OpenApiSetup"/>) reads them from there. Each type wraps the answer
+/// <see cref="Problems"/> built (same status, same body) and declares its status and schema with the content type
+/// every error is sent with (<c>application/json</c>: <see cref="JsonErrors"/>). The framework's own
+/// <c>ProblemHttpResult</c> carries any status and so declares none; <c>ValidationProblem</c> declares
+/// <c>application/problem+json</c>, which the UI never receives.
+/// </summary>
+public abstract class ProblemResult : IResult, IStatusCodeHttpResult, IValueHttpResult
+{
+    internal const string ContentType = "application/json";
+
+    private readonly IResult _inner;
+
+    private protected ProblemResult(IResult inner) => _inner = inner;
+
+    public int? StatusCode => (_inner as IStatusCodeHttpResult)?.StatusCode;
+
+    public object? Value => (_inner as IValueHttpResult)?.Value;
+
+    public Task ExecuteAsync(HttpContext httpContext) => _inner.ExecuteAsync(httpContext);
+
+    private protected static void Declare(EndpointBuilder builder, int status, Type? type = null)
+        => builder.Metadata.Add(new ProducesResponseTypeMetadata(status, type ?? typeof(ProblemDetails), [ContentType]));
+}
+
+/// <summary>400 with <c>errors</c> naming the fields.</summary>
+public sealed class InvalidProblem : ProblemResult, IEndpointMetadataProvider
+{
+    internal InvalidProblem(IResult inner) : base(inner) { }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Declare(builder, StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails));
+}
+
+/// <summary>A JSON body refused by <see cref="JsonBody"/>: 400 naming the field, 413 too large, 415 not JSON.</summary>
+public sealed class BodyProblem : ProblemResult, IEndpointMetadataProvider
+{
+    internal BodyProblem(IResult inner) : base(inner) { }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        Declare(builder, StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails));
+        Declare(builder, StatusCodes.Status413PayloadTooLarge);
+        Declare(builder, StatusCodes.Status415UnsupportedMediaType);
+    }
+}
+
+/// <summary>404.</summary>
+public sealed class NotFoundProblem : ProblemResult, IEndpointMetadataProvider
+{
+    internal NotFoundProblem(IResult inner) : base(inner) { }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Declare(builder, StatusCodes.Status404NotFound);
+}
+
+/// <summary>409 (may name fields in <c>errors</c>, and say more in extensions such as <c>usedBy</c>).</summary>
+public sealed class ConflictProblem : ProblemResult, IEndpointMetadataProvider
+{
+    internal ConflictProblem(IResult inner) : base(inner) { }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Declare(builder, StatusCodes.Status409Conflict);
+}
+
+/// <summary>403 decided by the handler (Jira's answer about an issue, a caller without a user).</summary>
+public sealed class ForbiddenProblem : ProblemResult, IEndpointMetadataProvider
+{
+    internal ForbiddenProblem(IResult inner) : base(inner) { }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Declare(builder, StatusCodes.Status403Forbidden);
+}
+
+/// <summary>503: a dependency (Jira) did not answer in time; retry shortly.</summary>
+public sealed class UnavailableProblem : ProblemResult, IEndpointMetadataProvider
+{
+    internal UnavailableProblem(IResult inner) : base(inner) { }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Declare(builder, StatusCodes.Status503ServiceUnavailable);
+}
+
+/// <summary>502: a dependency (Jira) answered something unusable.</summary>
+public sealed class BadGatewayProblem : ProblemResult, IEndpointMetadataProvider
+{
+    internal BadGatewayProblem(IResult inner) : base(inner) { }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Declare(builder, StatusCodes.Status502BadGateway);
+}
