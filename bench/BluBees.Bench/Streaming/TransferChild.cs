@@ -112,7 +112,7 @@ internal static class TransferChild
         var errors = new ValidationErrors();
         StepKinds.TryGet("transfer", out var compile);
         var egress = new EgressOptions { AllowHttp = true, AllowPrivateNetworks = true, AllowAnyPort = true };
-        return compile(definition, "steps[0]", new StepCompileContext(null, egress, TemplateLimits.Default), errors)
+        return compile!.Compile(definition, "steps[0]", new StepCompileContext(null, egress, TemplateLimits.Default), errors)
             ?? throw new InvalidOperationException(errors.ToString());
     }
 

@@ -37,6 +37,7 @@ internal static class OperatorHost
         services.AddBluBeesKeys(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RuleCache>();
+        services.TryAddSingleton<ITenantDataCache>(sp => sp.GetRequiredService<RuleCache>()); // what an uninstall clears
         services.TryAddSingleton<TenantService>();
         var provider = services.BuildServiceProvider();
         try

@@ -98,7 +98,7 @@ public sealed class StepListCompiler
 
     private ICompiledStep? CompileLeaf(StepDefinition step, string path)
     {
-        if (!StepKinds.TryGet(step.Type, out var compiler))
+        if (!StepKinds.TryGet(step.Type, out var kind))
         {
             var kinds = string.Join(", ", StepKinds.Names.Concat(FlowKinds.Names).Select(k => $"'{k}'"));
             _errors.Add(path + ".type", step.Type is null ? $"is required: one of {kinds}" : $"'{step.Type}' is not a step type: use one of {kinds}");
@@ -110,7 +110,21 @@ public sealed class StepListCompiler
             _errors.Add($"{path}.{field}", field is "then" or "else" ? "belongs to a step of type 'if'" : "belongs to a step of type 'forEach'");
         }
 
-        return compiler(step, path, _context, _errors);
+        var compiled = kind.Compile(step, path, _context, _errors);
+        if (_context.IsSave)
+        {
+            // The kind owns its fields: anything else is refused on save (a stored rule keeps running as it did).
+            // A kind's own, more precise message for a field (e.g. "belongs in 'source' or 'destination'") wins.
+            foreach (var field in StepFields.Set(step).Where(f => !StepKinds.CommonFields.Contains(f) && !kind.Fields.Contains(f) && !BlockFields.Contains(f)))
+            {
+                if (!_errors.Has($"{path}.{field}"))
+                {
+                    _errors.Add($"{path}.{field}", $"is not used by a step of type '{kind.Name}'");
+                }
+            }
+        }
+
+        return compiled;
     }
 
     private CompiledIfBlock? CompileIf(StepDefinition step, string path, int depth, bool inLoop)

@@ -31,7 +31,7 @@ public sealed record DryRunTrigger(bool Matched, string? Reason);
 /// </summary>
 public sealed class DryRunner(IEnumerable<IStepExecutor> executors, TemplateBudgets budgets, JiraFieldCatalog fieldCatalog)
 {
-    private readonly FrozenDictionary<string, IStepExecutor> _executors = executors.ToFrozenDictionary(e => e.Kind, StringComparer.Ordinal);
+    private readonly FrozenDictionary<string, IStepExecutor> _executors = StepKinds.Executors(executors);
 
     public async Task<DryRunResult> RunAsync(string tenantId, CompiledRule rule, JsonObject sample, CancellationToken ct)
     {

@@ -28,7 +28,7 @@ public sealed partial class RunProcessor(
     : IRunProcessor
 {
     private const string UnknownRule = "unknown";
-    private readonly FrozenDictionary<string, IStepExecutor> _executors = executors.ToFrozenDictionary(e => e.Kind, StringComparer.Ordinal);
+    private readonly FrozenDictionary<string, IStepExecutor> _executors = StepKinds.Executors(executors);
 
     /// <summary>Runs the message and writes its records through the store (the SQS worker's path).</summary>
     public async Task ProcessAsync(RunMessage message, CancellationToken ct)

@@ -1,42 +1,72 @@
 using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Egress;
-using BluBees.Engine.Templates;
-using BluBees.Engine.Validation;
 using BluBees.Engine.Execution;
+using BluBees.Engine.Templates;
 
 namespace BluBees.Engine.Steps;
 
-/// <summary>Validates and compiles one step of a kind; adds every problem to <c>errors</c> under <c>path</c> and returns null then.</summary>
-public delegate ICompiledStep? StepCompiler(StepDefinition step, string path, StepCompileContext context, ValidationErrors errors);
+/// <summary>
+/// What step compilers may consult: the tenant's own connections, egress policy and template limits. Connections are
+/// null at run time: the rule was checked when it was saved, so save-only checks (the connection exists, no field
+/// foreign to the kind) are skipped and a stored rule keeps running as it did.
+/// </summary>
+public sealed record StepCompileContext(IReadOnlyDictionary<string, Connection>? Connections, EgressOptions Egress, TemplateLimits Limits)
+{
+    /// <summary>A save, validation or dry run (not a run): the save-only checks apply.</summary>
+    public bool IsSave => Connections is not null;
+}
 
-/// <summary>What step compilers may consult: the tenant's own connections (null at run time: already checked), egress policy and template limits.</summary>
-public sealed record StepCompileContext(IReadOnlyDictionary<string, Connection>? Connections, EgressOptions Egress, TemplateLimits Limits);
-
-/// <summary>The step kinds a rule may use, by their <c>type</c>. Compilation is pure, so the registry is static.</summary>
+/// <summary>
+/// The one list of step kinds a rule may use (the flow blocks <c>if</c>/<c>forEach</c> aside, see
+/// <c>Flow.FlowKinds</c>). The rule compiler, the foreign-field check, the run's and the dry run's executor dispatch
+/// all go through it. Compilation is pure, so the registry is static.
+/// </summary>
 public static class StepKinds
 {
-    private static readonly FrozenDictionary<string, StepCompiler> Compilers = new Dictionary<string, StepCompiler>(StringComparer.Ordinal)
-    {
-        [CompiledHttpStep.KindName] = (step, path, context, errors) => HttpStepCompiler.Compile(step, path, context.Connections, context.Egress, context.Limits, errors),
-        [Jira.CompiledJiraStep.CommentKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.CommentKind, step, path, context.Limits, errors),
-        [Jira.CompiledJiraStep.EditKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.EditKind, step, path, context.Limits, errors),
-        [Jira.CompiledJiraStep.TransitionKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.TransitionKind, step, path, context.Limits, errors),
-        [Jira.CompiledJiraStep.FetchKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.FetchKind, step, path, context.Limits, errors),
-        [Jira.CompiledJiraStep.CreateKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.CreateKind, step, path, context.Limits, errors),
-        [Jira.CompiledJiraStep.AssignKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.AssignKind, step, path, context.Limits, errors),
-        [Jira.CompiledJiraStep.LinkKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.LinkKind, step, path, context.Limits, errors),
-        [Jira.CompiledJiraStep.SearchKind] = (step, path, context, errors) => Jira.JiraStepCompiler.Compile(Jira.CompiledJiraStep.SearchKind, step, path, context.Limits, errors),
-        [Ai.CompiledAiStep.KindName] = Ai.AiStepCompiler.Compile,
-        [Transfer.CompiledTransferStep.KindName] = Transfer.TransferStepCompiler.Compile,
-    }.ToFrozenDictionary(StringComparer.Ordinal);
+    /// <summary>The fields every step has, read by the step-list compiler rather than by a kind.</summary>
+    public static IReadOnlySet<string> CommonFields { get; } = FieldSet("id", "type", "if", "onError");
 
-    /// <summary>Every kind, for error messages and the API's schema.</summary>
-    public static IReadOnlyList<string> Names { get; } = [.. Compilers.Keys.Order(StringComparer.Ordinal)];
+    /// <summary>Every kind, once.</summary>
+    public static IReadOnlyList<IStepKind> All { get; } =
+        [HttpStepKind.Instance, .. Jira.JiraStepKind.All, Ai.AiStepKind.Instance, Transfer.TransferStepKind.Instance];
 
-    public static bool TryGet(string? kind, out StepCompiler compiler)
+    private static readonly FrozenDictionary<string, IStepKind> ByName = All.ToFrozenDictionary(k => k.Name, StringComparer.Ordinal);
+
+    /// <summary>Every kind's name, for error messages and the API's schema.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. ByName.Keys.Order(StringComparer.Ordinal)];
+
+    public static bool TryGet(string? name, [NotNullWhen(true)] out IStepKind? kind)
     {
-        compiler = null!;
-        return kind is not null && Compilers.TryGetValue(kind, out compiler!);
+        kind = null;
+        return name is not null && ByName.TryGetValue(name, out kind);
     }
+
+    /// <summary>
+    /// The executors by kind, for runs and dry runs. Every executor must serve a registered kind, and each kind has
+    /// at most one; a kind without one fails its steps as <c>internal_error</c> (the composition registers them all,
+    /// which the tests check).
+    /// </summary>
+    public static FrozenDictionary<string, IStepExecutor> Executors(IEnumerable<IStepExecutor> executors)
+    {
+        var byKind = new Dictionary<string, IStepExecutor>(StringComparer.Ordinal);
+        foreach (var executor in executors)
+        {
+            if (!ByName.ContainsKey(executor.Kind))
+            {
+                throw new InvalidOperationException($"{executor.GetType().Name} executes '{executor.Kind}', which is not a registered step kind (StepKinds.All)");
+            }
+
+            if (!byKind.TryAdd(executor.Kind, executor))
+            {
+                throw new InvalidOperationException($"two executors serve the step kind '{executor.Kind}'");
+            }
+        }
+
+        return byKind.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    /// <summary>A kind's field names (JSON, as the serializer writes them).</summary>
+    public static IReadOnlySet<string> FieldSet(params string[] fields) => fields.ToFrozenSet(StringComparer.Ordinal);
 }

@@ -25,6 +25,9 @@ public sealed class ValidationErrors
         }
     }
 
+    /// <summary>Whether <paramref name="path"/> already has a message (a more precise check spoke first).</summary>
+    public bool Has(string path) => _errors.ContainsKey(path);
+
     public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
 
     public override string ToString() => string.Join("; ", _errors.Select(p => $"{p.Key}: {string.Join(", ", p.Value)}"));

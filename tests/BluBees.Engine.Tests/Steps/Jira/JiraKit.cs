@@ -70,7 +70,7 @@ internal sealed class JiraKit : IAsyncDisposable
         var definition = TestJson.Read<StepDefinition>(json);
         var errors = new ValidationErrors();
         Assert.That(StepKinds.TryGet(definition.Type, out var compiler), Is.True);
-        var step = compiler(definition, "steps[0]", new StepCompileContext(null, new EgressOptions(), TemplateLimits.Default), errors);
+        var step = compiler!.Compile(definition, "steps[0]", new StepCompileContext(null, new EgressOptions(), TemplateLimits.Default), errors);
         Assert.That(errors.IsEmpty, Is.True, () => errors.ToString());
         return (CompiledJiraStep)step!;
     }

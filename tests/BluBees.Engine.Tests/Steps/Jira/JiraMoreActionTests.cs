@@ -151,7 +151,7 @@ public sealed class JiraMoreActionTests
         var definition = TestJson.Read<StepDefinition>(json);
         var errors = new ValidationErrors();
         Assert.That(StepKinds.TryGet(definition.Type, out var compiler), Is.True);
-        var step = compiler(definition, "steps[0]", new StepCompileContext(null, new BluBees.Engine.Egress.EgressOptions(), TemplateLimits.Default), errors);
+        var step = compiler!.Compile(definition, "steps[0]", new StepCompileContext(null, new BluBees.Engine.Egress.EgressOptions(), TemplateLimits.Default), errors);
         Assert.That(step, Is.Null);
         Assert.That(errors.ToString(), Does.Contain(field));
     }

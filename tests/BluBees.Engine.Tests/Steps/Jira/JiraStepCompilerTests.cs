@@ -89,7 +89,7 @@ public sealed class JiraStepCompilerTests
         var definition = TestJson.Read<StepDefinition>(json);
         var errors = new ValidationErrors();
         Assert.That(StepKinds.TryGet(definition.Type, out var compiler), Is.True);
-        step = compiler(definition, "steps[0]", new StepCompileContext(null, new EgressOptions(), TemplateLimits.Default), errors);
+        step = compiler!.Compile(definition, "steps[0]", new StepCompileContext(null, new EgressOptions(), TemplateLimits.Default), errors);
         return errors;
     }
 }

@@ -17,7 +17,7 @@ public sealed class JiraAttachmentCompilerTests
         var errors = new ValidationErrors();
         var definition = TestJson.Read<StepDefinition>($$"""{ "id": "archive", "type": "transfer", "source": {{source}}, "destination": {{destination}} }""");
         Assert.That(StepKinds.TryGet("transfer", out var compiler), Is.True);
-        var step = (CompiledTransferStep?)compiler(definition, "steps[0]", new StepCompileContext(StepKit.DefaultConnections(), new EgressOptions(), TemplateLimits.Default), errors);
+        var step = (CompiledTransferStep?)compiler!.Compile(definition, "steps[0]", new StepCompileContext(StepKit.DefaultConnections(), new EgressOptions(), TemplateLimits.Default), errors);
         return (step, errors.ToDictionary());
     }
 

@@ -1,0 +1,135 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BluBees.Engine.Connections;
+using BluBees.Engine.Egress;
+using BluBees.Engine.Execution;
+using BluBees.Engine.Hosting;
+using BluBees.Engine.Json;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Steps;
+using BluBees.Engine.Steps.Jira;
+using BluBees.Engine.Templates;
+using BluBees.Engine.Tests.Support;
+using BluBees.Engine.Validation;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using NUnit.Framework;
+
+namespace BluBees.Engine.Tests.Steps;
+
+/// <summary>
+/// <see cref="StepKinds"/> is the one list of step kinds: each kind owns its definition fields (any other is refused
+/// when a rule is saved), and the compiler, the run's and the dry run's executor dispatch all go through it.
+/// </summary>
+public sealed class StepKindRegistryTests
+{
+    private static readonly string[] BlockFields = ["then", "else", "items", "limit", "parallelism", "steps"];
+
+    /// <summary>Every field of the wire format (<see cref="StepDefinition"/>), by its JSON name.</summary>
+    private static readonly string[] AllFields = [.. typeof(StepDefinition).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        .Select(p => JsonDefaults.Options.PropertyNamingPolicy?.ConvertName(p.Name) ?? p.Name)];
+
+    private static IEnumerable<TestCaseData> KindAndField() =>
+        from kind in StepKinds.All
+        from field in AllFields.Except(StepKinds.CommonFields).Except(BlockFields)
+        select new TestCaseData(kind.Name, field).SetName($"{kind.Name}.{field}");
+
+    [Test]
+    public void EveryKindIsListedOnceAndOwnsOnlyRealFields()
+    {
+        Assert.That(StepKinds.All.Select(k => k.Name), Is.Unique);
+        Assert.That(StepKinds.Names, Is.EquivalentTo(StepKinds.All.Select(k => k.Name)));
+        Assert.That(StepKinds.All.Where(k => k.Name.StartsWith("jira.", StringComparison.Ordinal)).Select(k => k.Name), Is.EquivalentTo(CompiledJiraStep.Kinds));
+        foreach (var kind in StepKinds.All)
+        {
+            Assert.That(kind.Fields, Is.SubsetOf(AllFields).And.No.AnyOf([.. StepKinds.CommonFields, .. BlockFields]), kind.Name);
+        }
+    }
+
+    [TestCaseSource(nameof(KindAndField))]
+    public void OnSaveAKindAcceptsOnlyItsOwnFields(string kindName, string field)
+    {
+        StepKinds.TryGet(kindName, out var kind);
+        var step = new JsonObject { ["id"] = "s", ["type"] = kindName, [field] = SampleValue(field) };
+
+        var foreign = Messages(Compile(step, save: true), "steps[0]." + field);
+
+        if (kind!.Fields.Contains(field))
+        {
+            Assert.That(foreign, Has.None.Contains("is not used by a step of type"), "its own field is not refused as foreign");
+        }
+        else
+        {
+            Assert.That(foreign, Is.Not.Empty, $"'{field}' is not a field of {kindName} and must be refused");
+        }
+    }
+
+    [Test]
+    public void AtRunTimeAStoredRuleWithAForeignFieldStillCompiles()
+    {
+        // Stored rules were saved before the registry refused foreign fields; a run must not start failing them.
+        var step = new JsonObject { ["id"] = "s", ["type"] = "http", ["url"] = "https://api.example.com/x", ["model"] = "gpt" };
+
+        Assert.That(Compile(step, save: false).IsEmpty, Is.True);
+        Assert.That(Messages(Compile(step, save: true), "steps[0].model"), Is.EqualTo(new[] { "is not used by a step of type 'http'" }));
+    }
+
+    [Test]
+    public void TheComposedEngineHasOneExecutorForEveryKindAndNoOther()
+    {
+        using var dir = new TempDirectory();
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = dir.Path }).Build();
+        var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(config);
+        services.AddBluBeesStorage(config).AddBluBeesKeys(config).AddBluBeesEngine(config);
+        using var provider = services.BuildServiceProvider();
+
+        var executors = StepKinds.Executors(provider.GetServices<IStepExecutor>());
+
+        Assert.That(executors.Keys, Is.EquivalentTo(StepKinds.Names));
+    }
+
+    [Test]
+    public void AnExecutorForAnUnregisteredKindIsRefused()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => StepKinds.Executors([new StrayExecutor()]));
+
+        Assert.That(error!.Message, Does.Contain("'stray'"));
+    }
+
+    private static ValidationErrors Compile(JsonObject step, bool save)
+    {
+        var definition = JsonSerializer.Deserialize<StepDefinition>(step.ToJsonString(), JsonDefaults.Options)!;
+        var connections = save ? new Dictionary<string, Connection>(StringComparer.Ordinal) : null;
+        var errors = new ValidationErrors();
+        StepListCompiler.Compile([definition], connections, new EgressOptions(), TemplateLimits.Default, errors);
+        return errors;
+    }
+
+    private static string[] Messages(ValidationErrors errors, string path)
+        => errors.ToDictionary().TryGetValue(path, out var messages) ? messages : [];
+
+    /// <summary>A value of the field's type, so that the definition deserializes and only the field's ownership is tested.</summary>
+    private static JsonNode SampleValue(string field)
+    {
+        var property = typeof(StepDefinition).GetProperties().Single(p => (JsonDefaults.Options.PropertyNamingPolicy?.ConvertName(p.Name) ?? p.Name) == field);
+        var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        return type switch
+        {
+            _ when type == typeof(string) => "x",
+            _ when type == typeof(int) || type == typeof(long) || type == typeof(double) => 1,
+            _ when type == typeof(IReadOnlyList<string>) => new JsonArray("x"),
+            _ when type == typeof(IReadOnlyDictionary<string, string>) => new JsonObject { ["a"] = "b" },
+            _ => new JsonObject(),
+        };
+    }
+
+    private sealed class StrayExecutor : IStepExecutor
+    {
+        public string Kind => "stray";
+
+        public Task<StepOutcome> ExecuteAsync(StepRun run, ICompiledStep step, CancellationToken ct) => throw new NotSupportedException();
+
+        public Task<StepPreview> PreviewAsync(string tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct) => throw new NotSupportedException();
+    }
+}
