@@ -9,7 +9,7 @@ using BluBees.Api.Scheduling;
 using BluBees.Api.Support;
 using BluBees.Api.Webhooks;
 using BluBees.Api.Worker;
-using BluBees.Aws;
+using BluBees.Aws.Composition;
 using BluBees.Engine.Hosting;
 
 namespace BluBees.Api;
@@ -31,7 +31,8 @@ public static class BluBeesApp
         });
         configure?.Invoke(builder);
 
-        builder.Services.AddBluBeesAws(builder.Configuration);
+        // One provider per concern (store, keys, queue, worker), chosen by configuration in ProviderSwitch.
+        builder.Services.AddBluBeesProviders(builder.Configuration);
         builder.Services.AddBluBeesStorage(builder.Configuration);
         builder.Services.AddBluBeesKeys(builder.Configuration);
         builder.Services.AddBluBeesEngine(builder.Configuration);
