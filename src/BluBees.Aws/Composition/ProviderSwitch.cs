@@ -10,6 +10,7 @@ using BluBees.Engine.Runs;
 using BluBees.Engine.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -73,9 +74,9 @@ public static class ProviderSwitch
     {
         var choices = ProviderChoices.Of(services, configuration);
         services.AddOptions<QueueOptions>().Bind(configuration.GetSection(QueueOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<QueueOptions>, QueueOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QueueOptions>, QueueOptionsValidator>());
         services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>());
         // Both are cheap and resolved on first use; the SQS route (and its tests) need them.
         services.AddSingleton<RunMessageCodec>();
         services.AddSingleton<SqsBatchProcessor>();

@@ -53,10 +53,12 @@ public static class EngineServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddBluBeesEngine(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RunOptions>().Bind(configuration.GetSection(RunOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RunOptions>().Bind(configuration.GetSection(RunOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RunOptions>, RunOptionsValidator>());
         services.AddEgress(configuration.GetSection(EgressOptions.SectionName));
         services.TryAddSingleton(TemplateLimits.Default);
-        services.AddOptions<TemplateBudgetOptions>().Bind(configuration.GetSection(TemplateBudgetOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TemplateBudgetOptions>().Bind(configuration.GetSection(TemplateBudgetOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TemplateBudgetOptions>, TemplateBudgetOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TemplateBudgets>();
         services.TryAddSingleton<BluBeesMetrics>();
