@@ -4,6 +4,7 @@ using BluBees.Api.Dev;
 using BluBees.Api.Forge;
 using BluBees.Api.Infrastructure;
 using BluBees.Api.JiraUser;
+using BluBees.Api.Observability;
 using BluBees.Api.Permissions;
 using BluBees.Api.Scheduling;
 using BluBees.Api.Support;
@@ -44,6 +45,7 @@ public static class BluBeesApp
         builder.Services.AddExceptionHandler<ErrorHandling>();
         builder.Services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));
         builder.Services.AddBluBeesOpenApi();
+        builder.Services.AddBluBeesTelemetry(builder.Configuration);
 
         var app = builder.Build();
         app.UseJsonErrors();
