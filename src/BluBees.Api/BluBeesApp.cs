@@ -4,12 +4,13 @@ using BluBees.Api.Dev;
 using BluBees.Api.Forge;
 using BluBees.Api.Infrastructure;
 using BluBees.Api.JiraUser;
+using BluBees.Api.Observability;
 using BluBees.Api.Permissions;
 using BluBees.Api.Scheduling;
 using BluBees.Api.Support;
 using BluBees.Api.Webhooks;
 using BluBees.Api.Worker;
-using BluBees.Aws;
+using BluBees.Aws.Composition;
 using BluBees.Engine.Hosting;
 
 namespace BluBees.Api;
@@ -31,7 +32,8 @@ public static class BluBeesApp
         });
         configure?.Invoke(builder);
 
-        builder.Services.AddBluBeesAws(builder.Configuration);
+        // One provider per concern (store, keys, queue, worker), chosen by configuration in ProviderSwitch.
+        builder.Services.AddBluBeesProviders(builder.Configuration);
         builder.Services.AddBluBeesStorage(builder.Configuration);
         builder.Services.AddBluBeesKeys(builder.Configuration);
         builder.Services.AddBluBeesEngine(builder.Configuration);
@@ -43,6 +45,7 @@ public static class BluBeesApp
         builder.Services.AddExceptionHandler<ErrorHandling>();
         builder.Services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));
         builder.Services.AddBluBeesOpenApi();
+        builder.Services.AddBluBeesTelemetry(builder.Configuration);
 
         var app = builder.Build();
         app.UseJsonErrors();

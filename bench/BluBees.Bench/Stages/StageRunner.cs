@@ -50,7 +50,7 @@ internal static class StageRunner
             ["Egress:AllowAnyPort"] = "true",
         }).Build();
         var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(config);
-        services.AddBluBeesStorage(config).AddBluBeesKeys(config).AddBluBeesEngine(config);
+        services.AddBluBeesStorage(config).AddBluBeesKeys(config).AddBluBeesEngine(config).AddEmbeddedProviders();
         await using var provider = services.BuildServiceProvider();
         try
         {

@@ -95,7 +95,7 @@ internal static class TransferChild
             ["Transfer:DefaultMaxBytes"] = (bytes + 1).ToString(CultureInfo.InvariantCulture),
         }).Build();
         var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(config);
-        services.AddBluBeesStorage(config).AddBluBeesKeys(config).AddBluBeesEngine(config);
+        services.AddBluBeesStorage(config).AddBluBeesKeys(config).AddBluBeesEngine(config).AddEmbeddedProviders();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 

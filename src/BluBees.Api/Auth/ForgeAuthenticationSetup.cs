@@ -4,6 +4,7 @@ using BluBees.Engine.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BluBees.Api.Auth;
 
@@ -15,8 +16,10 @@ public static class ForgeAuthenticationSetup
     /// </summary>
     public static IServiceCollection AddForgeAuthentication(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        services.AddOptions<ForgeOptions>().Bind(configuration.GetSection(ForgeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ForgeOptions>().Bind(configuration.GetSection(ForgeOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ForgeOptions>, ForgeOptionsValidator>());
         services.AddOptions<DevOptions>().Bind(configuration.GetSection(DevOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DevOptions>, DevOptionsValidator>());
         services.AddHttpClient(JwksCache.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(5))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         services.AddSingleton<JwksCache>();
@@ -24,7 +27,8 @@ public static class ForgeAuthenticationSetup
         services.AddSingleton<IJwksSource>(sp => sp.GetRequiredService<IOptions<DevOptions>>().Value.Enabled
             ? new DevJwksSource(sp.GetRequiredService<DevTokenIssuer>())
             : sp.GetRequiredService<JwksCache>());
-        services.AddOptions<ForgeModuleOptions>().Bind(configuration.GetSection(ForgeModuleOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ForgeModuleOptions>().Bind(configuration.GetSection(ForgeModuleOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ForgeModuleOptions>, ForgeModuleOptionsValidator>());
         services.AddSingleton<ForgeTokenValidator>();
         services.AddSingleton<IAuthorizationHandler, ForgeCallerHandler>();
         services.AddAuthentication(ForgeAuthenticationHandler.SchemeName)

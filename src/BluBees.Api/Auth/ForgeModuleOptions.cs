@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using BluBees.Engine.DevTokens;
+using Microsoft.Extensions.Options;
 
 namespace BluBees.Api.Auth;
 
@@ -83,3 +84,7 @@ public static class ForgeModuleExtensions
         where TBuilder : IEndpointConventionBuilder
         => builder.WithMetadata(new ForgeModuleMetadata(route));
 }
+
+/// <summary>Source-generated validation of <see cref="ForgeModuleOptions"/> (attributes and <see cref="ForgeModuleOptions.Validate"/>), run at start.</summary>
+[OptionsValidator]
+internal sealed partial class ForgeModuleOptionsValidator : IValidateOptions<ForgeModuleOptions>;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace BluBees.Api.Auth;
 
@@ -35,3 +36,7 @@ public sealed class ForgeOptions
     [Range(512, 65536)]
     public int MaxTokenLength { get; set; } = 8192;
 }
+
+/// <summary>Source-generated validation of <see cref="ForgeOptions"/> (its attributes), run at start.</summary>
+[OptionsValidator]
+internal sealed partial class ForgeOptionsValidator : IValidateOptions<ForgeOptions>;

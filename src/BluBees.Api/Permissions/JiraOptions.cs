@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace BluBees.Api.Permissions;
 
@@ -32,3 +33,7 @@ public sealed class JiraOptions : IValidatableObject
         }
     }
 }
+
+/// <summary>Source-generated validation of <see cref="JiraOptions"/> (attributes and <see cref="JiraOptions.Validate"/>), run at start.</summary>
+[OptionsValidator]
+internal sealed partial class JiraOptionsValidator : IValidateOptions<JiraOptions>;

@@ -1,6 +1,7 @@
 using BluBees.Api.Infrastructure;
 using Microsoft.Extensions.Options;
 using Refit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BluBees.Api.Permissions;
 
@@ -9,8 +10,10 @@ public static class PermissionSetup
 {
     public static IServiceCollection AddJiraPermissions(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<JiraOptions>().Bind(configuration.GetSection(JiraOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<DevAdminOptions>().Bind(configuration.GetSection(Dev.DevOptions.Section));
+        services.AddOptions<JiraOptions>().Bind(configuration.GetSection(JiraOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JiraOptions>, JiraOptionsValidator>());
+        services.AddOptions<DevAdminOptions>().Bind(configuration.GetSection(Dev.DevOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DevAdminOptions>, DevAdminOptionsValidator>());
         services.AddSingleton<PermissionAnswerCache>();
         services.AddTransient<JiraPermissionChecker>();
         services.AddRefitGeneratedClient<IJiraPermissionsApi>(JiraJsonContext.Default)

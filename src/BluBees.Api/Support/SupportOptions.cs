@@ -1,10 +1,14 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
 namespace BluBees.Api.Support;
 
 /// <summary>
 /// Configuration section <c>Support</c>: support staff sign in with the company identity provider, not Forge.
-/// Validated on start by <see cref="SupportOptionsValidator"/>.
+/// Validated on start by <see cref="SupportOptionsValidator"/>: it refuses to start with support access half
+/// configured, and every message names the key to set.
 /// </summary>
-public sealed class SupportOptions
+public sealed class SupportOptions : IValidatableObject
 {
     public const string Section = "Support";
 
@@ -21,8 +25,10 @@ public sealed class SupportOptions
     public string Audience { get; set; } = string.Empty;
 
     /// <summary>The claim holding the roles (a string or an array of strings).</summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Support:RoleClaim must not be empty.")]
     public string RoleClaim { get; set; } = "roles";
 
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Support:RequiredRole must not be empty.")]
     public string RequiredRole { get; set; } = "blubees-support";
 
     /// <summary>
@@ -32,14 +38,51 @@ public sealed class SupportOptions
     public string? AcceptedAcr { get; set; }
 
     /// <summary>Allowed clock skew for exp/nbf (0..60).</summary>
+    [Range(0, 60, ErrorMessage = "Support:ClockSkewSeconds must be from 0 to 60.")]
     public int ClockSkewSeconds { get; set; } = 30;
 
     /// <summary>How long audit entries (and the grants they name) are kept.</summary>
+    [Range(1, 3650, ErrorMessage = "Support:AuditRetentionDays must be from 1 to 3650.")]
     public int AuditRetentionDays { get; set; } = 365;
 
+    [Range(60, 86400, ErrorMessage = "Support:JwksCacheSeconds must be from 60 to 86400.")]
     public int JwksCacheSeconds { get; set; } = 3600;
 
+    [Range(1, 3600, ErrorMessage = "Support:JwksRefreshCooldownSeconds must be from 1 to 3600.")]
     public int JwksRefreshCooldownSeconds { get; set; } = 60;
 
+    [Range(512, 65536, ErrorMessage = "Support:MaxTokenLength must be from 512 to 65536.")]
     public int MaxTokenLength { get; set; } = 8192;
+
+    /// <summary>The identity provider's settings matter only when support access is enabled.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Enabled)
+        {
+            yield break;
+        }
+
+        if (string.IsNullOrWhiteSpace(Issuer))
+        {
+            yield return new ValidationResult("Support:Issuer (env Support__Issuer) is required when Support:Enabled is true: the identity provider's 'iss'.", [nameof(Issuer)]);
+        }
+
+        if (string.IsNullOrWhiteSpace(Audience))
+        {
+            yield return new ValidationResult("Support:Audience (env Support__Audience) is required when Support:Enabled is true: the 'aud' of support tokens.", [nameof(Audience)]);
+        }
+
+        if (!Uri.TryCreate(JwksUrl, UriKind.Absolute, out var jwks))
+        {
+            yield return new ValidationResult("Support:JwksUrl (env Support__JwksUrl) is required when Support:Enabled is true: an absolute https URL.", [nameof(JwksUrl)]);
+        }
+        else if (jwks.Scheme != Uri.UriSchemeHttps && !(jwks.Scheme == Uri.UriSchemeHttp && jwks.IsLoopback))
+        {
+            yield return new ValidationResult("Support:JwksUrl must use https (http is accepted for a loopback host only).", [nameof(JwksUrl)]);
+        }
+    }
 }
+
+/// <summary>Source-generated validation of <see cref="SupportOptions"/> (attributes and <see cref="SupportOptions.Validate"/>), run at start.</summary>
+[OptionsValidator]
+internal sealed partial class SupportOptionsValidator : IValidateOptions<SupportOptions>;

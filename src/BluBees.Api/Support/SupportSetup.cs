@@ -16,7 +16,7 @@ public static class SupportSetup
     public static IServiceCollection AddSupportAccess(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SupportOptions>().Bind(configuration.GetSection(SupportOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SupportOptions>, SupportOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SupportOptions>, SupportOptionsValidator>());
         services.TryAddSingleton(sp => new SupportGrantStore(sp.GetRequiredService<IStore>(), sp.GetRequiredService<TimeProvider>(), Retention(sp)));
         services.TryAddSingleton(sp => new SupportAuditStore(sp.GetRequiredService<IStore>(), sp.GetRequiredService<TimeProvider>(), Retention(sp)));
         services.TryAddSingleton<SupportAudit>();

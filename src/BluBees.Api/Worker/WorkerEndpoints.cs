@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BluBees.Api.Infrastructure;
+using BluBees.Aws.Composition;
 using BluBees.Aws.Sqs;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,7 @@ namespace BluBees.Api.Worker;
 
 /// <summary>
 /// The SQS batch route the Lambda Web Adapter forwards to (worker function only). Mapped only when
-/// <c>Worker:Enabled</c> is true. Anonymous on purpose: on the worker function the adapter POSTs the raw SQS
+/// the worker choice is <see cref="WorkerMode.SqsRoute"/> (<c>Worker:Mode=SqsRoute</c>, or the older <c>Worker:Enabled=true</c>). Anonymous on purpose: on the worker function the adapter POSTs the raw SQS
 /// event from inside the sandbox (<c>AWS_LWA_PASS_THROUGH_PATH</c>) over 127.0.0.1; the worker has no HTTP
 /// trigger, and the HTTP API (API function, where the route is not even mapped) routes no <c>/internal/*</c>.
 /// </summary>
@@ -18,7 +19,7 @@ public static class WorkerEndpoints
 
     public static IEndpointRouteBuilder MapWorker(this IEndpointRouteBuilder app)
     {
-        if (app.ServiceProvider.GetRequiredService<IOptions<WorkerOptions>>().Value.Enabled)
+        if (app.ServiceProvider.GetRequiredService<ProviderChoices>().Worker == WorkerMode.SqsRoute)
         {
             app.MapPost(Route, ReceiveBatchAsync).AllowAnonymous().WithName("SqsBatch");
         }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace BluBees.Aws.Sqs;
 
@@ -50,3 +51,7 @@ public sealed class QueueOptions : IValidatableObject
         }
     }
 }
+
+/// <summary>Source-generated validation of <see cref="QueueOptions"/> (attributes and <see cref="QueueOptions.Validate"/>), run at start.</summary>
+[OptionsValidator]
+internal sealed partial class QueueOptionsValidator : IValidateOptions<QueueOptions>;

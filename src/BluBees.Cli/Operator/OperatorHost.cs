@@ -1,4 +1,4 @@
-using BluBees.Aws;
+using BluBees.Aws.Composition;
 using BluBees.Engine.Hosting;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Tenancy;
@@ -32,7 +32,16 @@ internal static class OperatorHost
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton(configuration);
-        services.AddBluBeesAws(configuration);
+        try
+        {
+            // Store and keys only: an operator command runs no queue.
+            services.AddBluBeesStoreAndKeys(configuration);
+        }
+        catch (OptionsValidationException ex)
+        {
+            throw new CliException("invalid configuration: " + ex.Message);
+        }
+
         services.AddBluBeesStorage(configuration);
         services.AddBluBeesKeys(configuration);
         services.TryAddSingleton(TimeProvider.System);

@@ -1,5 +1,7 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Net;
+using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Egress;
 
@@ -7,7 +9,7 @@ namespace BluBees.Engine.Egress;
 /// Operator settings for every call to a tenant-configured URL (configuration section <c>Egress</c>).
 /// The defaults are the safe ones: https only, port 443, public addresses only.
 /// </summary>
-public sealed class EgressOptions
+public sealed class EgressOptions : IValidatableObject
 {
     public const string SectionName = "Egress";
 
@@ -66,6 +68,10 @@ public sealed class EgressOptions
 
     internal bool IsSchemeAllowed(string scheme) =>
         scheme == Uri.UriSchemeHttps || (AllowHttp && scheme == Uri.UriSchemeHttp);
+
+    /// <summary>The same rules for the options validator: every problem, each naming its key.</summary>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
+        => Validate().Select(error => new ValidationResult(error));
 
     /// <summary>Returns every problem with these settings; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
@@ -126,3 +132,7 @@ public sealed class EgressOptions
         }
     }
 }
+
+/// <summary>Source-generated validation of <see cref="EgressOptions"/> (its <see cref="EgressOptions.Validate()"/> rules), run at start.</summary>
+[OptionsValidator]
+internal sealed partial class EgressOptionsValidator : IValidateOptions<EgressOptions>;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Execution;
 
@@ -55,3 +56,7 @@ public sealed class RunOptions : IValidatableObject
         }
     }
 }
+
+/// <summary>Source-generated validation of <see cref="RunOptions"/> (attributes and <see cref="RunOptions.Validate"/>), run at start.</summary>
+[OptionsValidator]
+internal sealed partial class RunOptionsValidator : IValidateOptions<RunOptions>;

@@ -24,40 +24,42 @@ namespace BluBees.Engine.Hosting;
 
 public static class EngineServiceCollectionExtensions
 {
-    /// <summary>Storage (embedded SQLite unless a production store was registered first) and validated options.</summary>
+    /// <summary>
+    /// Storage options and retention. The store itself is the host's choice: <see cref="EmbeddedProviders.AddSqliteStore"/>
+    /// or the DynamoDB store, registered by the provider switch.
+    /// </summary>
     public static IServiceCollection AddBluBeesStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IStore, SqliteStore>();
         services.AddBluBeesRetention(configuration);
         return services;
     }
 
-    /// <summary>Envelope encryption: the local key ring unless a KMS provider was registered first.</summary>
+    /// <summary>Envelope encryption over the chosen <see cref="IKeyEncryptionProvider"/> (local key ring or KMS, registered by the provider switch).</summary>
     public static IServiceCollection AddBluBeesKeys(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<KeyOptions>().Bind(configuration.GetSection(KeyOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeyOptions>, KeyOptionsValidator>());
-        services.TryAddSingleton(sp =>
-        {
-            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-            var keys = sp.GetRequiredService<IOptions<KeyOptions>>().Value;
-            return new LocalKeyRing(Path.Combine(storage.DataDirectory, keys.LocalKeyFile));
-        });
-        services.TryAddSingleton<IKeyEncryptionProvider>(sp => new LocalKeyEncryptionProvider(sp.GetRequiredService<LocalKeyRing>()));
         services.TryAddSingleton<TenantKeyService>();
         services.TryAddSingleton<SecretCipher>();
         return services;
     }
 
-    /// <summary>Rules, connections, runs, the egress guard and (unless another queue is registered) the in-process worker.</summary>
+    /// <summary>
+    /// Rules, connections, runs and the egress guard. The run queue and whatever consumes it are the host's choice,
+    /// registered by the provider switch. TryAdd remains only so that a host or test may supply a shared singleton
+    /// (a fake <see cref="TimeProvider"/>, a run processor) first; no implementation choice depends on order.
+    /// </summary>
     public static IServiceCollection AddBluBeesEngine(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RunOptions>().Bind(configuration.GetSection(RunOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RunOptions>().Bind(configuration.GetSection(RunOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RunOptions>, RunOptionsValidator>());
         services.AddEgress(configuration.GetSection(EgressOptions.SectionName));
         services.TryAddSingleton(TemplateLimits.Default);
-        services.AddOptions<TemplateBudgetOptions>().Bind(configuration.GetSection(TemplateBudgetOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TemplateBudgetOptions>().Bind(configuration.GetSection(TemplateBudgetOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TemplateBudgetOptions>, TemplateBudgetOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TemplateBudgets>();
         services.TryAddSingleton<BluBeesMetrics>();
@@ -83,23 +85,6 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<IRunProcessor>(sp => sp.GetRequiredService<RunProcessor>());
         services.TryAddSingleton<IngressGate>(sp => new IngressGate(sp.GetService<IHostApplicationLifetime>()));
         services.TryAddSingleton<EventIngestor>();
-        if (!services.Any(d => d.ServiceType == typeof(IRunQueue)))
-        {
-            // The embedded default (Queue:Provider=InProcess): durable, in the SQLite database, run by this process.
-            services.AddSingleton<SqliteRunQueue>();
-            services.AddSingleton<IRunQueue>(sp => sp.GetRequiredService<SqliteRunQueue>());
-            services.AddHostedService<RunWorker>();
-            // The host must give the worker its drain deadline (and a margin to record and release) on shutdown.
-            services.AddOptions<HostOptions>().Configure<IOptions<RunOptions>>((host, runs) =>
-            {
-                var needed = TimeSpan.FromSeconds(runs.Value.DrainSeconds + 10);
-                if (host.ShutdownTimeout < needed)
-                {
-                    host.ShutdownTimeout = needed;
-                }
-            });
-        }
-
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Retention;
 
@@ -15,3 +16,7 @@ public sealed class RetentionOptions
     [Range(10, 10_000)]
     public int BatchSize { get; set; } = 500;
 }
+
+/// <summary>Source-generated validation of <see cref="RetentionOptions"/> (its attributes), run at start.</summary>
+[OptionsValidator]
+internal sealed partial class RetentionOptionsValidator : IValidateOptions<RetentionOptions>;

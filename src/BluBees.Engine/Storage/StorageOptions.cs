@@ -1,11 +1,12 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Storage;
 
 public enum StorageProvider { Sqlite, DynamoDb }
 
 /// <summary>Configuration section <c>Storage</c>.</summary>
-public sealed class StorageOptions
+public sealed class StorageOptions : IValidatableObject
 {
     public const string Section = "Storage";
 
@@ -26,4 +27,27 @@ public sealed class StorageOptions
     public string? DynamoDbServiceUrl { get; set; }
 
     public string SqlitePath => Path.GetFullPath(Path.Combine(DataDirectory, SqliteFileName));
+
+    /// <summary>The DynamoDB settings matter only when DynamoDB is the provider.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Provider != StorageProvider.DynamoDb)
+        {
+            yield break;
+        }
+
+        if (string.IsNullOrWhiteSpace(TableName))
+        {
+            yield return new ValidationResult("Storage:TableName is required when Storage:Provider is DynamoDb.", [nameof(TableName)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(DynamoDbServiceUrl) && !Uri.IsWellFormedUriString(DynamoDbServiceUrl, UriKind.Absolute))
+        {
+            yield return new ValidationResult("Storage:DynamoDbServiceUrl must be an absolute URL.", [nameof(DynamoDbServiceUrl)]);
+        }
+    }
 }
+
+/// <summary>Source-generated validation of <see cref="StorageOptions"/> (attributes and <see cref="StorageOptions.Validate"/>), run at start.</summary>
+[OptionsValidator]
+internal sealed partial class StorageOptionsValidator : IValidateOptions<StorageOptions>;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Templates;
 
@@ -18,3 +19,7 @@ public sealed class TemplateBudgetOptions
     [Range(10, 600_000)]
     public int MaxRunRenderMilliseconds { get; set; } = 5_000;
 }
+
+/// <summary>Source-generated validation of <see cref="TemplateBudgetOptions"/> (its attributes), run at start.</summary>
+[OptionsValidator]
+internal sealed partial class TemplateBudgetOptionsValidator : IValidateOptions<TemplateBudgetOptions>;

@@ -64,7 +64,7 @@ public sealed class QueueKit : IAsyncDisposable
         services.AddLogging(l => l.ClearProviders());
         services.AddMetrics();
         services.AddSingleton<TimeProvider>(clock);
-        services.AddBluBeesStorage(configuration).AddBluBeesKeys(configuration).AddBluBeesEngine(configuration);
+        services.AddBluBeesStorage(configuration).AddBluBeesKeys(configuration).AddBluBeesEngine(configuration).AddEmbeddedProviders();
         configure?.Invoke(services);
         var provider = services.BuildServiceProvider();
         _ = provider.GetRequiredService<SqliteRunQueue>(); // creates its table, as the backend's worker does on start

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Amazon.KeyManagementService;
+using BluBees.Aws.Composition;
 using BluBees.Aws.Kms;
 using BluBees.Aws.Tests.Fakes;
 using BluBees.Engine.Crypto;
@@ -97,7 +98,7 @@ public sealed class KmsKeyEncryptionProviderTests
             ["Keys:KmsServiceUrl"] = _kms.Address.ToString(),
         }).Build();
         var services = new ServiceCollection().AddLogging().AddSingleton(configuration);
-        services.AddBluBeesAws(configuration).AddBluBeesStorageAndKeys(configuration);
+        services.AddBluBeesStoreAndKeys(configuration).AddBluBeesStorageAndKeys(configuration);
         await using var provider = services.BuildServiceProvider();
         try
         {

@@ -29,6 +29,10 @@ public sealed class ReadinessProbeTests
             ["Storage:Provider"] = "DynamoDb",
             ["Storage:TableName"] = "blubees-test-readiness",
             ["Storage:DynamoDbServiceUrl"] = dynamo.Address.ToString(),
+            // The worker function's settings: the SQS route consumes an SQS queue (nothing listens on port 9).
+            ["Queue:Provider"] = "Sqs",
+            ["Queue:QueueUrl"] = "https://sqs.eu-west-1.amazonaws.com/111122223333/blubees-test-runs",
+            ["Queue:SqsServiceUrl"] = "http://127.0.0.1:9/",
             ["Worker:Enabled"] = "true",
         });
 

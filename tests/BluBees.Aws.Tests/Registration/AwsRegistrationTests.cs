@@ -94,7 +94,8 @@ public sealed class AwsRegistrationTests
     public async Task The_worker_route_exists_only_when_enabled()
     {
         await using var off = Build([]);
-        await using var on = Build(new() { ["Worker:Enabled"] = "true" });
+        // The route consumes SQS; with the SQLite queue nothing would run its messages, so that is refused (see below).
+        await using var on = Build(new() { ["Worker:Enabled"] = "true", ["Queue:Provider"] = "Sqs", ["Queue:QueueUrl"] = "https://sqs.eu-west-1.amazonaws.com/111122223333/q", ["Queue:SqsServiceUrl"] = Closed });
 
         static IEnumerable<string?> Routes(WebApplication app)
             => ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>().Select(e => e.RoutePattern.RawText);

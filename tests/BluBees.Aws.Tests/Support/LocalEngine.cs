@@ -1,3 +1,4 @@
+using BluBees.Aws.Composition;
 using BluBees.Engine.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
@@ -33,7 +34,7 @@ public sealed class LocalEngine : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var collection = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
         services?.Invoke(collection);
-        collection.AddBluBeesAws(configuration);
+        collection.AddBluBeesProviders(configuration);
         collection.AddBluBeesStorage(configuration);
         collection.AddBluBeesKeys(configuration);
         collection.AddBluBeesEngine(configuration);

@@ -78,7 +78,7 @@ public sealed class GroupCommitTests
             ["Storage:DataDirectory"] = dir.Path,
         }).Build();
         var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(config);
-        services.AddBluBeesStorage(config).AddBluBeesKeys(config).AddBluBeesEngine(config);
+        services.AddBluBeesStorage(config).AddBluBeesKeys(config).AddBluBeesEngine(config).AddEmbeddedProviders();
         return services.BuildServiceProvider();
     }
 }

@@ -4,6 +4,8 @@ using BluBees.Engine.Egress;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.RateLimiting;
+using Polly.Telemetry;
+using Microsoft.Extensions.Logging.Abstractions;
 using Polly.Timeout;
 using BluBees.Engine.Execution;
 
@@ -22,11 +24,29 @@ public sealed class ConnectionPipeline : IDisposable
     private readonly Bulkhead? _bulkhead;
     private readonly RequestRate? _rate;
 
-    internal ConnectionPipeline(int revision, ResiliencePolicy policy, TimeProvider time, bool shared)
+    /// <summary>Polly's <c>pipeline.name</c> for a connection's pipeline; <c>pipeline.instance</c> is the connection id.</summary>
+    public const string ConnectionPipelineName = "connection";
+
+    /// <summary>Polly's <c>pipeline.name</c> for the shared pipeline of steps without a connection (no instance).</summary>
+    public const string ConnectionlessPipelineName = "connectionless";
+
+    /// <param name="instance">
+    /// The connection id (<c>conn_…</c>, generated, never a name, URL or secret), so that Polly's metrics
+    /// (meter <c>Polly</c>: retries, breaker, timeouts, rate limits) tell connections apart.
+    /// </param>
+    internal ConnectionPipeline(int revision, ResiliencePolicy policy, TimeProvider time, bool shared, string? instance = null)
     {
         Revision = revision;
         Policy = policy;
-        var builder = new ResiliencePipelineBuilder<EgressResponse> { TimeProvider = time };
+        var builder = new ResiliencePipelineBuilder<EgressResponse>
+        {
+            TimeProvider = time,
+            Name = shared ? ConnectionPipelineName : ConnectionlessPipelineName,
+            InstanceName = instance,
+        };
+
+        // Metrics only: Polly's logger would write each event's result or exception message, which may name a URL.
+        builder.ConfigureTelemetry(new TelemetryOptions { LoggerFactory = NullLoggerFactory.Instance });
         builder.AddTimeout(new TimeoutStrategyOptions { Timeout = policy.Timeout });
         if (policy.MaxRetries > 0)
         {

@@ -33,7 +33,7 @@ public sealed class ConnectionPipelines(TimeProvider time) : IDisposable
                 return pipeline;
             }
 
-            var built = new ConnectionPipeline(connection.Revision, (connection.Resilience ?? new ConnectionResilience()).Resolve(), time, shared: true);
+            var built = new ConnectionPipeline(connection.Revision, (connection.Resilience ?? new ConnectionResilience()).Resolve(), time, shared: true, instance: connection.Id);
             _pipelines[key] = built;
 
             // Calls still running on the old revision's limiter are released (refused), not stranded.

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Steps.Jira;
 
@@ -48,3 +49,7 @@ public sealed class JiraActionOptions
     [Range(1, 1000)]
     public int LoopMaxRuns { get; set; } = 10;
 }
+
+/// <summary>Source-generated validation of <see cref="JiraActionOptions"/> (its attributes), run at start.</summary>
+[OptionsValidator]
+internal sealed partial class JiraActionOptionsValidator : IValidateOptions<JiraActionOptions>;

@@ -12,7 +12,8 @@ public static class JiraStepsServiceCollectionExtensions
     /// <summary>The Jira action steps (comment, edit, transition, fetch, create, assign, link, search) and the loop guard; options from section <c>Jira</c>.</summary>
     public static IServiceCollection AddJiraSteps(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<JiraActionOptions>().Bind(configuration.GetSection(JiraActionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<JiraActionOptions>().Bind(configuration.GetSection(JiraActionOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JiraActionOptions>, JiraActionOptionsValidator>());
         services.TryAddSingleton<JiraEgressHandler>();
         services.TryAddSingleton<JiraSite>();
         services.TryAddSingleton(sp => new JiraFieldCatalog(

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Steps.Transfer;
 
@@ -29,3 +30,7 @@ public sealed class TransferOptions : IValidatableObject
         }
     }
 }
+
+/// <summary>Source-generated validation of <see cref="TransferOptions"/> (attributes and <see cref="TransferOptions.Validate"/>), run at start.</summary>
+[OptionsValidator]
+internal sealed partial class TransferOptionsValidator : IValidateOptions<TransferOptions>;

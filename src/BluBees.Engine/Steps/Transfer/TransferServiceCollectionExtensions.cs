@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using BluBees.Engine.Execution;
+using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Steps.Transfer;
 
@@ -10,7 +11,8 @@ public static class TransferServiceCollectionExtensions
     /// <summary>The <c>transfer</c> step kind and its validated <see cref="TransferOptions"/> (section <c>Transfer</c>).</summary>
     public static IServiceCollection AddTransferSteps(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<TransferOptions>().Bind(configuration.GetSection(TransferOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TransferOptions>().Bind(configuration.GetSection(TransferOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TransferOptions>, TransferOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, TransferStepExecutor>());
         return services;
     }

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using OpenTelemetry;
+
+namespace BluBees.Api.Observability;
+
+/// <summary>
+/// The last guard before export: whatever instrumentation created a span, no query string, full URL path or
+/// header value leaves with it. The instrumentations' enrich callbacks already do this for the spans they make.
+/// </summary>
+internal sealed class TelemetryScrubber : BaseProcessor<Activity>
+{
+    public override void OnEnd(Activity data)
+    {
+        List<string>? drop = null;
+        foreach (var tag in data.TagObjects)
+        {
+            if (tag.Key is "url.query" or "http.url" or "http.target"
+                || tag.Key.StartsWith("http.request.header.", StringComparison.Ordinal)
+                || tag.Key.StartsWith("http.response.header.", StringComparison.Ordinal))
+            {
+                (drop ??= []).Add(tag.Key);
+            }
+        }
+
+        foreach (var key in drop ?? [])
+        {
+            data.SetTag(key, null);
+        }
+
+        if (data.GetTagItem("url.full") is string full && Uri.TryCreate(full, UriKind.Absolute, out var uri))
+        {
+            data.SetTag("url.full", uri.GetLeftPart(UriPartial.Authority));
+        }
+
+        if (data.Kind == ActivityKind.Server && data.GetTagItem("url.path") is not null)
+        {
+            data.SetTag("url.path", data.GetTagItem("http.route") as string);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using BluBees.Engine.Observability;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace BluBees.Api.Observability;
+
+/// <summary>
+/// OpenTelemetry where metrics and traces leave the process, behind <c>Telemetry:Enabled</c>. What leaves carries
+/// no payload, header value, query string or secret: no header is recorded, the server span's path is replaced
+/// by its route template and its query dropped, a client span's URL is cut to scheme, host and port (a tenant's
+/// path may itself be a secret, e.g. a webhook URL), and exceptions are not recorded (their messages can name URLs).
+/// </summary>
+public static class TelemetrySetup
+{
+    /// <summary>Polly's meter (the connection pipelines' retries, breaker, timeouts and rate limits).</summary>
+    public const string PollyMeter = "Polly";
+
+    public static IServiceCollection AddBluBeesTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<TelemetryOptions>().Bind(configuration.GetSection(TelemetryOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>());
+
+        // Read once here: whether the SDK is registered at all is a composition choice, like the providers'.
+        var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        if (!options.Enabled)
+        {
+            return services;
+        }
+
+        var endpoint = string.IsNullOrWhiteSpace(options.OtlpEndpoint) ? null : new Uri(options.OtlpEndpoint);
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(options.ServiceName))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(BluBeesMetrics.MeterName, PollyMeter).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
+                if (endpoint is not null)
+                {
+                    metrics.AddOtlpExporter((exporter, reader) =>
+                    {
+                        Otlp(exporter, endpoint, options.OtlpProtocol, "v1/metrics");
+                        reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = options.MetricExportIntervalMilliseconds;
+                    });
+                }
+            })
+            .WithTracing(tracing =>
+            {
+                tracing.AddAspNetCoreInstrumentation(o =>
+                {
+                    o.RecordException = false;
+                    o.EnrichWithHttpRequest = (activity, _) => ScrubServer(activity, route: null);
+                    o.EnrichWithHttpResponse = (activity, response) => ScrubServer(activity, (response.HttpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText);
+                });
+                tracing.AddHttpClientInstrumentation(o =>
+                {
+                    o.RecordException = false;
+                    o.EnrichWithHttpRequestMessage = (activity, request) => ScrubClient(activity, request.RequestUri);
+                    o.EnrichWithHttpResponseMessage = (activity, response) => ScrubClient(activity, response.RequestMessage?.RequestUri);
+                });
+
+                // Also applied to any span that ends here, whatever created it, before the OTLP exporter sees it.
+                tracing.AddProcessor(new TelemetryScrubber());
+                if (endpoint is not null)
+                {
+                    tracing.AddOtlpExporter(exporter => Otlp(exporter, endpoint, options.OtlpProtocol, "v1/traces"));
+                }
+            });
+        return services;
+    }
+
+    private static void Otlp(OtlpExporterOptions exporter, Uri endpoint, OtlpTransport transport, string signalPath)
+    {
+        exporter.Protocol = transport == OtlpTransport.Grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+
+        // With HttpProtobuf a configured endpoint is used as is, so the signal's path is appended here.
+        exporter.Endpoint = transport == OtlpTransport.Grpc ? endpoint : new Uri(endpoint, endpoint.AbsolutePath.TrimEnd('/') + "/" + signalPath);
+    }
+
+    /// <summary>The request's path becomes its route template (ids in a path are data); the query is dropped.</summary>
+    internal static void ScrubServer(Activity activity, string? route)
+    {
+        activity.SetTag("url.query", null);
+        activity.SetTag("url.path", route);
+    }
+
+    /// <summary>Only scheme, host and port of an outbound URL leave the process.</summary>
+    internal static void ScrubClient(Activity activity, Uri? uri)
+    {
+        activity.SetTag("url.full", uri is { IsAbsoluteUri: true } ? uri.GetLeftPart(UriPartial.Authority) : null);
+        activity.SetTag("url.query", null);
+        activity.SetTag("url.path", null);
+    }
+}

@@ -1,0 +1,88 @@
+using BluBees.Api.Auth;
+using BluBees.Api.Dev;
+using BluBees.Api.Permissions;
+using BluBees.Api.Support;
+using BluBees.Api.Tests.Harness;
+using BluBees.Aws.Sqs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Api.Tests.Configuration;
+
+/// <summary>
+/// Issue 11: the host's options classes are validated one way, by source-generated <c>[OptionsValidator]</c>s run at
+/// start, and a refused value names its setting.
+/// </summary>
+public sealed class ApiOptionsValidationTests
+{
+    private static readonly Type[] HostOptions =
+    [
+        typeof(ForgeOptions), typeof(ForgeModuleOptions), typeof(DevOptions), typeof(DevAdminOptions), typeof(JiraOptions),
+        typeof(SupportOptions), typeof(QueueOptions), typeof(WorkerOptions),
+    ];
+
+    private static WebApplication Build(Dictionary<string, string?> settings)
+    {
+        settings.TryAdd("Forge:AppId", TestIssuer.AppId);
+        settings.TryAdd("Storage:DataDirectory", Path.Combine(Path.GetTempPath(), "blubees-options-" + Guid.NewGuid().ToString("N")));
+        return BluBeesApp.Create([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+        });
+    }
+
+    [Test]
+    public async Task Each_options_class_has_exactly_one_validator_and_it_is_source_generated()
+    {
+        await using var app = Build([]);
+        Assert.Multiple(() =>
+        {
+            foreach (var type in HostOptions)
+            {
+                var validators = app.Services.GetServices(typeof(IValidateOptions<>).MakeGenericType(type)).ToList();
+                Assert.That(validators, Has.Count.EqualTo(1), type.Name);
+                Assert.That(validators.Single()!.GetType().GetMethod("Validate")!.GetCustomAttributes(typeof(System.CodeDom.Compiler.GeneratedCodeAttribute), false), Is.Not.Empty, type.Name + ": generated");
+            }
+
+            Assert.That(() => app.Services.GetRequiredService<IStartupValidator>().Validate(), Throws.Nothing, "the defaults start");
+        });
+    }
+
+    [TestCase("Forge:ClockSkewSeconds", "31", "ClockSkewSeconds")]
+    [TestCase("Forge:MaxTokenLength", "100", "MaxTokenLength")]
+    [TestCase("Forge:AppId", "my-app", "Forge:AppId must look like ari:cloud:ecosystem::app/<uuid>.")]
+    [TestCase("Forge:JwksUrl", "", "JwksUrl")]
+    [TestCase("DevIssuer:DefaultApiBaseUrl", "api.atlassian.com/ex/jira/x", "DevIssuer:DefaultApiBaseUrl must be an absolute http(s) URL.")]
+    [TestCase("DevIssuer:DefaultTenantId", " ", "DevIssuer:DefaultTenantId must not be empty.")]
+    [TestCase("DevIssuer:AdminAccountIds:0", " ", "DevIssuer:AdminAccountIds must not contain an empty account id.")]
+    [TestCase("Jira:TimeoutSeconds", "21", "TimeoutSeconds")]
+    [TestCase("Jira:PermissionCacheSeconds", "601", "PermissionCacheSeconds")]
+    // The generator ignores ErrorMessage on [Range] (dotnet/runtime#123137); its own message names the field.
+    [TestCase("Support:JwksCacheSeconds", "59", "SupportOptions.JwksCacheSeconds must be between 60 and 86400")]
+    [TestCase("Support:MaxTokenLength", "70000", "SupportOptions.MaxTokenLength must be between 512 and 65536")]
+    [TestCase("Worker:MaxBatchBytes", "1024", "MaxBatchBytes")]
+    [TestCase("Queue:MaxMessageBytes", "1023", "MaxMessageBytes")]
+    [TestCase("Queue:SendTimeoutMilliseconds", "60001", "SendTimeoutMilliseconds")]
+    public void A_refused_value_fails_at_start_naming_the_setting(string key, string value, string message)
+    {
+        var failure = Assert.Throws<OptionsValidationException>(() =>
+        {
+            var app = Build(new() { [key] = value });
+            try
+            {
+                app.Services.GetRequiredService<IStartupValidator>().Validate();
+            }
+            finally
+            {
+                ((IDisposable)app).Dispose();
+            }
+        });
+        Assert.That(failure!.Message, Does.Contain(message));
+    }
+}
