@@ -11,7 +11,7 @@ namespace BluBees.Api.Admin;
 /// running it, newest first, each with the stage and the part of the rule that failed (path and operator). Metadata
 /// only, like the run log; for administrators, like every rule route.
 /// </summary>
-public static class RuleTraceEndpoint
+internal static class RuleTraceEndpoint
 {
     internal static async Task<IResult> GetAsync(string id, HttpContext context, RuleService rules, RunStore runs)
     {

@@ -11,7 +11,7 @@ namespace BluBees.Api.Infrastructure;
 /// ProblemDetails: 415 (not JSON), 413 (too large), 400 (malformed, wrong type, unknown field — naming it).
 /// Error texts carry positions and field paths, never the values that were sent.
 /// </summary>
-public static partial class JsonBody
+internal static partial class JsonBody
 {
     public const int DefaultMaxBytes = 512 * 1024;
 

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace BluBees.Api.Permissions;
 
 /// <summary>Configuration section <c>Jira</c>: how the backend asks Jira about the calling user.</summary>
-public sealed class JiraOptions : IValidatableObject
+internal sealed class JiraOptions : IValidatableObject
 {
     public const string Section = "Jira";
 

@@ -4,7 +4,7 @@ namespace BluBees.Api.Support;
 /// Configuration section <c>Support</c>: support staff sign in with the company identity provider, not Forge.
 /// Validated on start by <see cref="SupportOptionsValidator"/>.
 /// </summary>
-public sealed class SupportOptions
+internal sealed class SupportOptions
 {
     public const string Section = "Support";
 

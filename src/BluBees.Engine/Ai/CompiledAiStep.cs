@@ -5,7 +5,7 @@ using BluBees.Engine.Templates;
 namespace BluBees.Engine.Ai;
 
 /// <summary>A compiled <c>ai.chat</c> step: prompts parsed once, the output schema checked once, per rule version.</summary>
-public sealed record CompiledAiStep(
+internal sealed record CompiledAiStep(
     string Id,
     string ConnectionId,
     string Model,

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace BluBees.Engine.Retention;
 
 /// <summary>Configuration section <c>Retention</c>: how the embedded store deletes expired items.</summary>
-public sealed class RetentionOptions
+internal sealed class RetentionOptions
 {
     public const string Section = "Retention";
 

@@ -3,7 +3,7 @@ using BluBees.Engine.Templates;
 namespace BluBees.Engine.Steps;
 
 /// <summary>A compiled HTTP step: every template parsed once per rule version.</summary>
-public sealed record CompiledHttpStep(
+internal sealed record CompiledHttpStep(
     string Id,
     string? ConnectionId,
     string Method,

@@ -3,7 +3,7 @@ using BluBees.Engine.Validation;
 namespace BluBees.Engine.Rules.Triggers;
 
 /// <summary>Validates a trigger definition and compiles it.</summary>
-public static class TriggerCompiler
+internal static class TriggerCompiler
 {
     public static CompiledTrigger? Compile(TriggerDefinition? trigger, ValidationErrors errors)
     {
