@@ -2,10 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace BluBees.Aws.Sqs;
 
-public enum QueueProvider { InProcess, Sqs }
+internal enum QueueProvider { InProcess, Sqs }
 
 /// <summary>Configuration section <c>Queue</c>. Validated on start: SQS needs an absolute queue URL.</summary>
-public sealed class QueueOptions : IValidatableObject
+internal sealed class QueueOptions : IValidatableObject
 {
     public const string Section = "Queue";
 
