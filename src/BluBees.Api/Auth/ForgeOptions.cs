@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace BluBees.Api.Auth;
 
 /// <summary>Configuration section <c>Forge</c>: how Forge Invocation Tokens are verified.</summary>
-public sealed class ForgeOptions
+internal sealed class ForgeOptions
 {
     public const string Section = "Forge";
     public const string AtlassianJwksUrl = "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json";
