@@ -19,7 +19,7 @@ namespace BluBees.Api;
 /// Builds the one deployable: the same app runs on Kestrel locally and on Lambda behind the Web Adapter.
 /// Tests build it through <see cref="Create"/> with their own configuration and log sink.
 /// </summary>
-public static class BluBeesApp
+internal static class BluBeesApp
 {
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace BluBees.Api.Admin;
 
 /// <summary><c>/api/connections</c>: CRUD. Secrets are write-only: they go in, never come out.</summary>
-public static class ConnectionsEndpoints
+internal static class ConnectionsEndpoints
 {
     public static RouteGroupBuilder MapConnections(this RouteGroupBuilder api)
     {
@@ -74,4 +74,4 @@ public static class ConnectionsEndpoints
     internal static string Safe(string id) => BluBees.Engine.Common.Ids.IsWellFormed(id) ? id : "(invalid id)";
 }
 
-public sealed record ItemsResponse<T>(IReadOnlyList<T> Items);
+internal sealed record ItemsResponse<T>(IReadOnlyList<T> Items);

@@ -12,7 +12,7 @@ namespace BluBees.Api.Admin;
 /// running it, newest first, each with the stage and the part of the rule that failed (path and operator). Metadata
 /// only, like the run log; for administrators, like every rule route.
 /// </summary>
-public static class RuleTraceEndpoint
+internal static class RuleTraceEndpoint
 {
     internal static async Task<Results<Ok<ItemsResponse<RuleTraceEntry>>, NotFoundProblem>> GetAsync(
         string id, VerifiedTenant tenant, RuleService rules, RunStore runs, CancellationToken ct)

@@ -15,7 +15,7 @@ namespace BluBees.Api.Admin;
 /// definition without saving it. Jira's field list is read with the caller's own token; when Jira cannot be asked the
 /// field checks are skipped with one warning saying so, and the save goes on.
 /// </summary>
-public static class RuleWarningsEndpoints
+internal static class RuleWarningsEndpoints
 {
     public static RouteGroupBuilder MapRuleValidation(this RouteGroupBuilder api)
     {
@@ -46,4 +46,4 @@ public static class RuleWarningsEndpoints
 }
 
 /// <summary>The answer of <c>POST /api/rules/validate</c> for a valid rule.</summary>
-public sealed record RuleValidation(bool Valid, IReadOnlyList<RuleWarning> Warnings);
+internal sealed record RuleValidation(bool Valid, IReadOnlyList<RuleWarning> Warnings);

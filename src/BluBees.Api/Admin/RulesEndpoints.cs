@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace BluBees.Api.Admin;
 
 /// <summary><c>/api/rules</c>: CRUD, enable/disable, versions, restore and dry run.</summary>
-public static class RulesEndpoints
+internal static class RulesEndpoints
 {
     public static RouteGroupBuilder MapRules(this RouteGroupBuilder api)
     {
@@ -155,9 +155,9 @@ public static class RulesEndpoints
 }
 
 /// <summary>Body of a dry run: a sample event, and for an unsaved rule its definition.</summary>
-public sealed record DryRunRequestBody(JsonNode? Event, RuleDefinition? Rule);
+internal sealed record DryRunRequestBody(JsonNode? Event, RuleDefinition? Rule);
 
-public static class ForgeLimits
+internal static class ForgeLimits
 {
     /// <summary>Forge caps UI invocation payloads at 500 KB.</summary>
     public const int DryRunBytes = 500 * 1024;

@@ -16,7 +16,7 @@ namespace BluBees.Api.Admin;
 /// <c>/api/issues/{key}/runs</c> and <c>/api/issues/{key}/manual-rules</c> serve the issue panel: for users whom Jira
 /// allows to browse that issue (checked by <see cref="ApiPermissionFilter"/> before the handler runs).
 /// </summary>
-public static class RunsEndpoints
+internal static class RunsEndpoints
 {
     public static RouteGroupBuilder MapRuns(this RouteGroupBuilder api)
     {
@@ -123,6 +123,6 @@ public static class RunsEndpoints
 }
 
 /// <summary>A manual rule as the issue panel sees it (nothing of its definition).</summary>
-public sealed record ManualRuleView(string Id, string Name, bool Enabled, string TriggerType);
+internal sealed record ManualRuleView(string Id, string Name, bool Enabled, string TriggerType);
 
-public sealed record RunPage(IReadOnlyList<RunRecord> Items, string? NextCursor);
+internal sealed record RunPage(IReadOnlyList<RunRecord> Items, string? NextCursor);

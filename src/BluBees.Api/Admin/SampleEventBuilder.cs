@@ -13,7 +13,7 @@ namespace BluBees.Api.Admin;
 /// <c>changelog {id, items[]}</c> with items <c>{field, fieldtype, fieldId, from, fromString, to, toString}</c>; comment
 /// events add <c>comment</c> (the issue's latest comment, in Jira's comment shape with an ADF body).
 /// </summary>
-public static class SampleEventBuilder
+internal static class SampleEventBuilder
 {
     public static JsonObject? Build(JsonNode? issue, string eventType, FieldChange change, string? accountId, DateTimeOffset now)
     {

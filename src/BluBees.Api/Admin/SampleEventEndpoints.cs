@@ -16,7 +16,7 @@ namespace BluBees.Api.Admin;
 /// so the caller's browse permission applies: an issue they may not see is a 404, as Jira answers it. The answer is
 /// for the caller's dry run only: it is built in memory, never stored, never logged, and marked no-store.
 /// </summary>
-public static class SampleEventEndpoints
+internal static class SampleEventEndpoints
 {
     public static RouteGroupBuilder MapSampleEvents(this RouteGroupBuilder api)
     {
@@ -76,4 +76,4 @@ public static class SampleEventEndpoints
 }
 
 /// <summary>The trigger's <c>fieldChanged</c>, for the sample's changelog.</summary>
-public sealed record FieldChange(string? Field, string? From, string? To);
+internal sealed record FieldChange(string? Field, string? From, string? To);

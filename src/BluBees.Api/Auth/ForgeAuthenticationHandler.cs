@@ -11,7 +11,7 @@ namespace BluBees.Api.Auth;
 /// Authenticates <c>/forge/*</c> and <c>/api/*</c> with the Forge Invocation Token. The tenant is set from the
 /// verified token only; nothing in the body, query or other headers can change it.
 /// </summary>
-public sealed partial class ForgeAuthenticationHandler(
+internal sealed partial class ForgeAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory loggerFactory, UrlEncoder encoder, ForgeTokenValidator validator)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {

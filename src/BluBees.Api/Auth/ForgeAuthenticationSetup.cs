@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BluBees.Api.Auth;
 
-public static class ForgeAuthenticationSetup
+internal static class ForgeAuthenticationSetup
 {
     /// <summary>
     /// Every endpoint requires a verified Forge token minted for the endpoint's own manifest module unless it opts out

@@ -10,9 +10,9 @@ namespace BluBees.Api.Auth;
 /// (<c>/api/*</c>) need one. The caller of <c>invokeRemote</c> chooses the path, so a signature alone proves nothing
 /// about which route Forge meant to call. A route that declares no module is refused (fail closed).
 /// </summary>
-public sealed class ForgeCallerRequirement : IAuthorizationRequirement;
+internal sealed class ForgeCallerRequirement : IAuthorizationRequirement;
 
-public sealed partial class ForgeCallerHandler(IOptions<ForgeModuleOptions> modules, ILogger<ForgeCallerHandler> logger)
+internal sealed partial class ForgeCallerHandler(IOptions<ForgeModuleOptions> modules, ILogger<ForgeCallerHandler> logger)
     : AuthorizationHandler<ForgeCallerRequirement>
 {
     /// <summary>Where the refusal reason is left for the 403 answer.</summary>
@@ -71,7 +71,7 @@ public sealed partial class ForgeCallerHandler(IOptions<ForgeModuleOptions> modu
 }
 
 /// <summary>Why a verified token may not call a route.</summary>
-public enum ForgeCallerDenial
+internal enum ForgeCallerDenial
 {
     WrongModule,
     UserOnBackendRoute,

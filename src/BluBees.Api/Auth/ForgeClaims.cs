@@ -7,7 +7,7 @@ namespace BluBees.Api.Auth;
 /// Forge's own claims of a FIT the handler already verified (signature, issuer, audience, lifetime: <see cref="Rs256Jws"/>):
 /// one audience, <c>app.id</c> equal to ours when present, and the tenant from <c>app.installationId</c>.
 /// </summary>
-public static class ForgeClaims
+internal static class ForgeClaims
 {
     public static (TenantContext? Tenant, TokenFailure Failure) Check(JsonElement claims, ForgeOptions options)
     {

@@ -9,7 +9,7 @@ namespace BluBees.Api.Auth;
 /// Token) each route accepts. The defaults are the keys in forge-app/manifest.yml (a test compares them); change both
 /// together. Keys must differ: one module's token must never open another module's route.
 /// </summary>
-public sealed class ForgeModuleOptions : IValidatableObject
+internal sealed class ForgeModuleOptions : IValidatableObject
 {
     public const string Section = "ForgeModules";
     private const string KeyPattern = "^[a-zA-Z0-9_-]{1,23}$";
@@ -62,7 +62,7 @@ public sealed class ForgeModuleOptions : IValidatableObject
 }
 
 /// <summary>The Forge module a route belongs to; set on each endpoint with <see cref="ForgeModuleExtensions.ForForgeModule{T}"/>.</summary>
-public enum ForgeRoute
+internal enum ForgeRoute
 {
     Events,
     Lifecycle,
@@ -75,9 +75,9 @@ public enum ForgeRoute
 }
 
 /// <summary>Endpoint metadata: which module's tokens the endpoint accepts.</summary>
-public sealed record ForgeModuleMetadata(ForgeRoute Route);
+internal sealed record ForgeModuleMetadata(ForgeRoute Route);
 
-public static class ForgeModuleExtensions
+internal static class ForgeModuleExtensions
 {
     /// <summary>Only tokens minted for this route's manifest module may call it (and a user only on the UI route).</summary>
     public static TBuilder ForForgeModule<TBuilder>(this TBuilder builder, ForgeRoute route)

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace BluBees.Api.Auth;
 
 /// <summary>Configuration section <c>Forge</c>: how Forge Invocation Tokens are verified.</summary>
-public sealed class ForgeOptions
+internal sealed class ForgeOptions
 {
     public const string Section = "Forge";
     public const string AtlassianJwksUrl = "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json";

@@ -9,7 +9,7 @@ namespace BluBees.Api.Auth;
 /// <c>JsonWebTokenHandler</c>: RS256 only, issuer, audience = our app id, exp required, nbf, bounded skew), then
 /// Forge's own claims through <see cref="ForgeClaims"/> (the tenant from <c>app.installationId</c>).
 /// </summary>
-public sealed class ForgeTokenValidator(IJwksSource keys, IOptions<ForgeOptions> options, TimeProvider time)
+internal sealed class ForgeTokenValidator(IJwksSource keys, IOptions<ForgeOptions> options, TimeProvider time)
 {
     /// <summary>The verified tenant and the manifest module the token was minted for (<c>app.module.key</c>), or why not.</summary>
     public async ValueTask<(TenantContext? Tenant, string? ModuleKey, TokenFailure Failure)> ValidateAsync(string? token, CancellationToken ct)

@@ -8,7 +8,7 @@ namespace BluBees.Api.Auth;
 /// The signing keys of the token issuer. Fetched lazily, cached, and refetched on an unknown <c>kid</c> at
 /// most once per cooldown: a flood of tokens with invented kids costs at most one fetch per interval.
 /// </summary>
-public sealed class JwksCache(IHttpClientFactory httpClientFactory, IOptions<ForgeOptions> options, TimeProvider time, ILogger<JwksCache> logger) : IJwksSource, IDisposable
+internal sealed class JwksCache(IHttpClientFactory httpClientFactory, IOptions<ForgeOptions> options, TimeProvider time, ILogger<JwksCache> logger) : IJwksSource, IDisposable
 {
     public const string HttpClientName = "jwks";
     private readonly SemaphoreSlim _fetchGate = new(1, 1);
@@ -88,7 +88,7 @@ public sealed class JwksCache(IHttpClientFactory httpClientFactory, IOptions<For
 }
 
 /// <summary>Where verification keys come from: the issuer's JWKS, or the development issuer in-process.</summary>
-public interface IJwksSource
+internal interface IJwksSource
 {
     ValueTask<RSA?> GetKeyAsync(string kid, CancellationToken ct);
 }

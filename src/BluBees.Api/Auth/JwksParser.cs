@@ -5,7 +5,7 @@ using System.Buffers.Text;
 namespace BluBees.Api.Auth;
 
 /// <summary>Reads RSA signing keys from a JWKS document; keys for other algorithms or uses are ignored.</summary>
-public static class JwksParser
+internal static class JwksParser
 {
     public static IReadOnlyDictionary<string, RSA> Parse(JsonElement root)
     {

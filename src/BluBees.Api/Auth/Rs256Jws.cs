@@ -15,7 +15,7 @@ namespace BluBees.Api.Auth;
 /// Microsoft.IdentityModel's handler checks signature, algorithm, issuer, audience and lifetime (<see cref="TokenRules"/>).
 /// Issuer-specific claims (Forge's <c>app</c>, the support subject) belong to the caller.
 /// </summary>
-public static class Rs256Jws
+internal static class Rs256Jws
 {
     private const int MaxHeaderBytes = 1024;
     private static readonly string[] ForbiddenHeaders = ["jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256", "crit"];

@@ -1,7 +1,7 @@
 namespace BluBees.Api.Auth;
 
 /// <summary>Why a token was refused. Logged as a category; the token itself never is.</summary>
-public enum TokenFailure
+internal enum TokenFailure
 {
     None,
     Missing,

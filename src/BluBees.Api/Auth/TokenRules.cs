@@ -10,7 +10,7 @@ namespace BluBees.Api.Auth;
 /// (<c>TokenValidationParameters.TimeProvider</c> is internal in 8.23), so <see cref="CheckLifetime"/> is the one
 /// piece of lifetime logic we keep; it throws the handler's own exception types, so failures keep their category.
 /// </summary>
-public sealed record TokenRules(string Issuer, string Audience, int ClockSkewSeconds, int MaxTokenLength, TimeProvider Time)
+internal sealed record TokenRules(string Issuer, string Audience, int ClockSkewSeconds, int MaxTokenLength, TimeProvider Time)
 {
     /// <summary>The handler's <c>LifetimeValidator</c>: <c>exp</c> required, <c>exp</c> and <c>nbf</c> within the skew of our clock.</summary>
     internal bool CheckLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)

@@ -9,7 +9,7 @@ namespace BluBees.Api.Auth;
 /// route reached without that (a wiring mistake: the route was not behind Forge authentication) answers 401 through
 /// <see cref="NoVerifiedTenantException"/>; the handler never runs.
 /// </summary>
-public sealed class VerifiedTenant : IBindableFromHttpContext<VerifiedTenant>
+internal sealed class VerifiedTenant : IBindableFromHttpContext<VerifiedTenant>
 {
     private VerifiedTenant(TenantContext context) => Context = context;
 
@@ -31,4 +31,4 @@ public sealed class VerifiedTenant : IBindableFromHttpContext<VerifiedTenant>
 }
 
 /// <summary>A handler asked for the tenant of a request that Forge authentication did not verify: answered 401.</summary>
-public sealed class NoVerifiedTenantException() : Exception("No verified tenant on this request.");
+internal sealed class NoVerifiedTenantException() : Exception("No verified tenant on this request.");

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace BluBees.Api.Dev;
 
 /// <summary>Development only: the dev issuer's JWKS and a token endpoint for the local UI bridge.</summary>
-public static class DevEndpoints
+internal static class DevEndpoints
 {
     public static IEndpointRouteBuilder MapDevEndpoints(this IEndpointRouteBuilder app)
     {
@@ -70,4 +70,4 @@ public static class DevEndpoints
 /// <c>/forge/events</c>) or <c>module</c> (<c>ui</c>, <c>events</c>, <c>lifecycle</c>, <c>uninstall</c>, <c>scheduled</c>,
 /// <c>webhook</c>); default: the UI.
 /// </summary>
-public sealed record DevTokenBody(string? TenantId, string? AccountId, string? CloudId, string? Path, string? Module);
+internal sealed record DevTokenBody(string? TenantId, string? AccountId, string? CloudId, string? Path, string? Module);

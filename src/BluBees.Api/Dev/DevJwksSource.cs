@@ -5,7 +5,7 @@ using BluBees.Engine.DevTokens;
 namespace BluBees.Api.Dev;
 
 /// <summary>In development the only trusted key is the development issuer's, held in-process.</summary>
-public sealed class DevJwksSource(DevTokenIssuer issuer) : IJwksSource
+internal sealed class DevJwksSource(DevTokenIssuer issuer) : IJwksSource
 {
     private readonly RSA _key = issuer.PublicKey;
 

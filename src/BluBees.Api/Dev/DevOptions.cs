@@ -7,7 +7,7 @@ namespace BluBees.Api.Dev;
 /// Configuration section <c>DevIssuer</c>. Enabled by default in the Development environment only; it makes
 /// the backend trust tokens signed by its own development key and serve <c>/dev/*</c>.
 /// </summary>
-public sealed class DevOptions : IValidatableObject
+internal sealed class DevOptions : IValidatableObject
 {
     public const string Section = "DevIssuer";
 

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace BluBees.Api.Forge;
 
 /// <summary>What Forge calls: product events and app lifecycle. Answers well inside Forge's 5 s budget.</summary>
-public static partial class ForgeEndpoints
+internal static partial class ForgeEndpoints
 {
     /// <summary>
     /// Forge does not deliver product events over 200 kB (https://developer.atlassian.com/platform/forge/platform-quotas-and-limits/,
@@ -148,4 +148,4 @@ public static partial class ForgeEndpoints
     private static partial void LogUninstalled(ILogger logger, int itemCount);
 }
 
-public sealed record IngestResponse(string Status);
+internal sealed record IngestResponse(string Status);

@@ -10,7 +10,7 @@ namespace BluBees.Api.Forge;
 /// (<c>blubees:schedule</c>, <c>blubees:webhook</c>, <c>blubees:manual</c>), so that the answer never echoes an
 /// arbitrary string.
 /// </summary>
-public static class SampleEventValidation
+internal static class SampleEventValidation
 {
     private static readonly HashSet<string> Synthetic = new(StringComparer.Ordinal) { "blubees:schedule", "blubees:webhook", "blubees:manual" };
 

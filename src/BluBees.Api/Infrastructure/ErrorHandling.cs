@@ -6,7 +6,7 @@ namespace BluBees.Api.Infrastructure;
 /// Maps exceptions once. Bad requests detected by the server keep their 4xx; anything else is a 500 whose
 /// body names nothing but a trace id. Only the exception type is logged: messages may quote data.
 /// </summary>
-public sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IExceptionHandler
+internal sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {

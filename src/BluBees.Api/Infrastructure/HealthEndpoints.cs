@@ -8,7 +8,7 @@ namespace BluBees.Api.Infrastructure;
 /// soon as the app serves requests, with no store, key or queue call, so a cold start neither waits for nor
 /// depends on DynamoDB.
 /// </summary>
-public static class HealthEndpoints
+internal static class HealthEndpoints
 {
     public const string ReadyPath = "/ready";
 
@@ -33,4 +33,4 @@ public static class HealthEndpoints
     }
 }
 
-public sealed record HealthResponse(string Status);
+internal sealed record HealthResponse(string Status);

@@ -10,7 +10,7 @@ namespace BluBees.Api.Infrastructure;
 /// ProblemDetails: 415 (not JSON), 413 (too large), 400 (malformed, wrong type, unknown field — naming it).
 /// Error texts carry positions and field paths, never the values that were sent.
 /// </summary>
-public static class JsonBody
+internal static class JsonBody
 {
     public const int DefaultMaxBytes = 512 * 1024;
 

@@ -9,7 +9,7 @@ namespace BluBees.Api.Infrastructure;
 /// Error answers the framework leaves empty (no route: 404, wrong method: 405, other status-only answers) get a
 /// ProblemDetails too.
 /// </summary>
-public static class JsonErrors
+internal static class JsonErrors
 {
     public const string ContentType = "application/json; charset=utf-8";
 

@@ -8,7 +8,7 @@ namespace BluBees.Api.Infrastructure;
 /// property twice. System.Text.Json accepts both kinds of bad text when parsing and throws only later, when the value
 /// is read, which turned such bodies into 500s. Structural errors are left to the parser, which reports a position.
 /// </summary>
-public static class JsonScan
+internal static class JsonScan
 {
     public const int MaxDepth = 64;
 

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace BluBees.Api.Infrastructure;
 
 /// <summary>API responses use the same JSON conventions as stored documents.</summary>
-public static class JsonSetup
+internal static class JsonSetup
 {
     public static void Apply(JsonSerializerOptions options)
     {

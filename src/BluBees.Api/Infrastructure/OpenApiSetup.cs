@@ -10,7 +10,7 @@ namespace BluBees.Api.Infrastructure;
 /// stale. Served at <see cref="DocumentPath"/> only when <c>OpenApi:Enabled</c> is true (development and the tests):
 /// production does not publish it (docs/security.md).
 /// </summary>
-public static class OpenApiSetup
+internal static class OpenApiSetup
 {
     public const string DocumentPath = "/openapi/v1.json";
 

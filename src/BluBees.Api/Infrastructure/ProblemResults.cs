@@ -12,7 +12,7 @@ namespace BluBees.Api.Infrastructure;
 /// <c>ProblemHttpResult</c> carries any status and so declares none; <c>ValidationProblem</c> declares
 /// <c>application/problem+json</c>, which the UI never receives.
 /// </summary>
-public abstract class ProblemResult : IResult, IStatusCodeHttpResult, IValueHttpResult
+internal abstract class ProblemResult : IResult, IStatusCodeHttpResult, IValueHttpResult
 {
     internal const string ContentType = "application/json";
 
@@ -31,7 +31,7 @@ public abstract class ProblemResult : IResult, IStatusCodeHttpResult, IValueHttp
 }
 
 /// <summary>400 with <c>errors</c> naming the fields.</summary>
-public sealed class InvalidProblem : ProblemResult, IEndpointMetadataProvider
+internal sealed class InvalidProblem : ProblemResult, IEndpointMetadataProvider
 {
     internal InvalidProblem(IResult inner) : base(inner) { }
 
@@ -39,7 +39,7 @@ public sealed class InvalidProblem : ProblemResult, IEndpointMetadataProvider
 }
 
 /// <summary>A JSON body refused by <see cref="JsonBody"/>: 400 naming the field, 413 too large, 415 not JSON.</summary>
-public sealed class BodyProblem : ProblemResult, IEndpointMetadataProvider
+internal sealed class BodyProblem : ProblemResult, IEndpointMetadataProvider
 {
     internal BodyProblem(IResult inner) : base(inner) { }
 
@@ -52,7 +52,7 @@ public sealed class BodyProblem : ProblemResult, IEndpointMetadataProvider
 }
 
 /// <summary>404.</summary>
-public sealed class NotFoundProblem : ProblemResult, IEndpointMetadataProvider
+internal sealed class NotFoundProblem : ProblemResult, IEndpointMetadataProvider
 {
     internal NotFoundProblem(IResult inner) : base(inner) { }
 
@@ -60,7 +60,7 @@ public sealed class NotFoundProblem : ProblemResult, IEndpointMetadataProvider
 }
 
 /// <summary>409 (may name fields in <c>errors</c>, and say more in extensions such as <c>usedBy</c>).</summary>
-public sealed class ConflictProblem : ProblemResult, IEndpointMetadataProvider
+internal sealed class ConflictProblem : ProblemResult, IEndpointMetadataProvider
 {
     internal ConflictProblem(IResult inner) : base(inner) { }
 
@@ -68,7 +68,7 @@ public sealed class ConflictProblem : ProblemResult, IEndpointMetadataProvider
 }
 
 /// <summary>403 decided by the handler (Jira's answer about an issue, a caller without a user).</summary>
-public sealed class ForbiddenProblem : ProblemResult, IEndpointMetadataProvider
+internal sealed class ForbiddenProblem : ProblemResult, IEndpointMetadataProvider
 {
     internal ForbiddenProblem(IResult inner) : base(inner) { }
 
@@ -76,7 +76,7 @@ public sealed class ForbiddenProblem : ProblemResult, IEndpointMetadataProvider
 }
 
 /// <summary>503: a dependency (Jira) did not answer in time; retry shortly.</summary>
-public sealed class UnavailableProblem : ProblemResult, IEndpointMetadataProvider
+internal sealed class UnavailableProblem : ProblemResult, IEndpointMetadataProvider
 {
     internal UnavailableProblem(IResult inner) : base(inner) { }
 
@@ -84,7 +84,7 @@ public sealed class UnavailableProblem : ProblemResult, IEndpointMetadataProvide
 }
 
 /// <summary>502: a dependency (Jira) answered something unusable.</summary>
-public sealed class BadGatewayProblem : ProblemResult, IEndpointMetadataProvider
+internal sealed class BadGatewayProblem : ProblemResult, IEndpointMetadataProvider
 {
     internal BadGatewayProblem(IResult inner) : base(inner) { }
 

@@ -9,7 +9,7 @@ namespace BluBees.Api.Infrastructure;
 /// RFC 7807 ProblemDetails, built one way everywhere. Details never echo customer data. Sent as <c>application/json</c>
 /// (see <see cref="JsonErrors"/>: Forge's invokeRemote loses any other error body).
 /// </summary>
-public static class Problems
+internal static class Problems
 {
     public static ProblemHttpResult Status(int status, string title, string detail, IDictionary<string, object?>? extensions = null)
         => TypedResults.Problem(new ProblemDetails { Status = status, Title = title, Detail = detail, Type = TypeFor(status), Extensions = extensions ?? new Dictionary<string, object?>() });

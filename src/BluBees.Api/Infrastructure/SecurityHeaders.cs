@@ -1,7 +1,7 @@
 namespace BluBees.Api.Infrastructure;
 
 /// <summary>Headers every response carries: HSTS, nosniff, no caching, no framing. No cookie is ever set.</summary>
-public static class SecurityHeaders
+internal static class SecurityHeaders
 {
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(static (context, next) =>
     {

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace BluBees.Api.Infrastructure;
 
 /// <summary>On start: where the data lives and how to send a first event (development), in plain words.</summary>
-public static partial class StartupBanner
+internal static partial class StartupBanner
 {
     public static WebApplication UseStartupBanner(this WebApplication app)
     {

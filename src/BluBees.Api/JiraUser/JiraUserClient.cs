@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace BluBees.Api.JiraUser;
 
 /// <summary>How a read from Jira as the calling user went.</summary>
-public enum JiraReadStatus
+internal enum JiraReadStatus
 {
     Ok,
 
@@ -23,7 +23,7 @@ public enum JiraReadStatus
     Unavailable,
 }
 
-public sealed record JiraRead(JiraReadStatus Status, JsonNode? Body);
+internal sealed record JiraRead(JiraReadStatus Status, JsonNode? Body);
 
 /// <summary>
 /// Reads from the tenant's Jira with the calling user's own token (<c>x-forge-oauth-user</c>), so Jira applies that
@@ -32,7 +32,7 @@ public sealed record JiraRead(JiraReadStatus Status, JsonNode? Body);
 /// timeout (<c>Jira:TimeoutSeconds</c>), no redirects. Answers are read up to <see cref="MaxBodyBytes"/> and never
 /// logged; the token is never logged, stored or echoed.
 /// </summary>
-public sealed partial class JiraUserClient(IHttpClientFactory factory, IOptions<JiraOptions> options, ILogger<JiraUserClient> logger)
+internal sealed partial class JiraUserClient(IHttpClientFactory factory, IOptions<JiraOptions> options, ILogger<JiraUserClient> logger)
 {
     public const string HttpClientName = "jira-user";
 

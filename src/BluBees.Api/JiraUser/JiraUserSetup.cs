@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace BluBees.Api.JiraUser;
 
 /// <summary>Reads from Jira as the calling user: the field list for rule warnings, an issue for a dry run's sample event.</summary>
-public static class JiraUserSetup
+internal static class JiraUserSetup
 {
     public static IServiceCollection AddJiraUserReads(this IServiceCollection services)
     {

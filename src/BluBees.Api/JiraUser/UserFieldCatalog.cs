@@ -16,7 +16,7 @@ namespace BluBees.Api.JiraUser;
 /// so that saving a rule again does not ask again. Null when Jira cannot be asked or does not answer: the caller then
 /// skips field checks (never fails the save).
 /// </summary>
-public sealed class UserFieldCatalog(JiraUserClient jira, IOptions<JiraOptions> options, TimeProvider time) : IDisposable
+internal sealed class UserFieldCatalog(JiraUserClient jira, IOptions<JiraOptions> options, TimeProvider time) : IDisposable
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 10_000 });
 

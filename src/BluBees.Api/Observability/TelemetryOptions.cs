@@ -3,13 +3,13 @@ using Microsoft.Extensions.Options;
 
 namespace BluBees.Api.Observability;
 
-public enum OtlpTransport { HttpProtobuf, Grpc }
+internal enum OtlpTransport { HttpProtobuf, Grpc }
 
 /// <summary>
 /// Configuration section <c>Telemetry</c>: OpenTelemetry traces and metrics, off by default. On Lambda the ADOT
 /// collector layer is the receiver (<c>http://localhost:4318</c> for HttpProtobuf, <c>:4317</c> for Grpc).
 /// </summary>
-public sealed class TelemetryOptions : IValidatableObject
+internal sealed class TelemetryOptions : IValidatableObject
 {
     public const string Section = "Telemetry";
 

@@ -16,7 +16,7 @@ namespace BluBees.Api.Observability;
 /// by its route template and its query dropped, a client span's URL is cut to scheme, host and port (a tenant's
 /// path may itself be a secret, e.g. a webhook URL), and exceptions are not recorded (their messages can name URLs).
 /// </summary>
-public static class TelemetrySetup
+internal static class TelemetrySetup
 {
     /// <summary>Polly's meter (the connection pipelines' retries, breaker, timeouts and rate limits).</summary>
     public const string PollyMeter = "Polly";

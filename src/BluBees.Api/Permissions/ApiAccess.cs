@@ -4,7 +4,7 @@ namespace BluBees.Api.Permissions;
 /// Endpoint metadata for the few <c>/api</c> routes that are not for Jira administrators only. Every other route under
 /// <c>/api</c> — reads included, and any route added later — needs a Jira administrator (see <see cref="ApiPermissionFilter"/>).
 /// </summary>
-public sealed record ApiAccess(ApiAccessKind Kind)
+internal sealed record ApiAccess(ApiAccessKind Kind)
 {
     /// <summary>Any signed-in user of the app (<c>GET /api/me</c>).</summary>
     public static readonly ApiAccess AnyUser = new(ApiAccessKind.AnyUser);
@@ -19,7 +19,7 @@ public sealed record ApiAccess(ApiAccessKind Kind)
     public static readonly ApiAccess EditIssueInBody = new(ApiAccessKind.EditIssueInBody);
 }
 
-public enum ApiAccessKind
+internal enum ApiAccessKind
 {
     AnyUser,
     BrowseIssue,

@@ -11,7 +11,7 @@ namespace BluBees.Api.Permissions;
 /// <c>{key}</c>), and manual runs (users who may edit the issue named in the body; checked by the handler). Refusals are
 /// 403 ProblemDetails; when Jira cannot be reached the request is refused too (503: try again), never let through.
 /// </summary>
-public sealed class ApiPermissionFilter : IEndpointFilter
+internal sealed class ApiPermissionFilter : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

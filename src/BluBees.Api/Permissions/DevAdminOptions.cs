@@ -7,7 +7,7 @@ namespace BluBees.Api.Permissions;
 /// <c>DevIssuer:AdminAccountIds</c>: in development mode (<c>DevIssuer:Enabled</c>) these account ids are Jira
 /// administrators without asking Jira, so the local UI can change configuration. Ignored unless DevIssuer is enabled.
 /// </summary>
-public sealed class DevAdminOptions : IValidatableObject
+internal sealed class DevAdminOptions : IValidatableObject
 {
     public static readonly IReadOnlyList<string> DefaultAdmins = ["dev-admin"];
 

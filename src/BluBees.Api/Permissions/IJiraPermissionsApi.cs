@@ -6,16 +6,16 @@ namespace BluBees.Api.Permissions;
 /// Jira's "my permissions" API, called with the calling user's token. The URL is absolute because every tenant
 /// has its own <c>apiBaseUrl</c> (from the verified Forge token).
 /// </summary>
-public interface IJiraPermissionsApi
+internal interface IJiraPermissionsApi
 {
     [Get("")]
     Task<IApiResponse<MyPermissionsResponse>> GetMyPermissionsAsync([Url] Uri url, [Authorize("Bearer")] string userToken, CancellationToken ct);
 }
 
 /// <summary><c>{"permissions": {"ADMINISTER": {"havePermission": true}}}</c></summary>
-public sealed record MyPermissionsResponse(IReadOnlyDictionary<string, PermissionAnswer>? Permissions);
+internal sealed record MyPermissionsResponse(IReadOnlyDictionary<string, PermissionAnswer>? Permissions);
 
-public sealed record PermissionAnswer(bool HavePermission);
+internal sealed record PermissionAnswer(bool HavePermission);
 
 /// <summary>Source-generated serialization for the Jira client (no reflection; trimming and AOT safe).</summary>
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]

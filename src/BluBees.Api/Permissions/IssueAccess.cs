@@ -10,7 +10,7 @@ namespace BluBees.Api.Permissions;
 /// (BROWSE_PROJECTS), and a manual run needs a user whom Jira allows to edit it (BROWSE_PROJECTS and EDIT_ISSUES).
 /// Jira is asked with the caller's own user token; answers are cached briefly (see <see cref="PermissionAnswerCache"/>).
 /// </summary>
-public static partial class IssueAccess
+internal static partial class IssueAccess
 {
     /// <summary>The permissions a manual run needs on its issue.</summary>
     public const string Edit = JiraPermissionChecker.BrowseProjects + "," + JiraPermissionChecker.EditIssues;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace BluBees.Api.Permissions;
 
 /// <summary>Configuration section <c>Jira</c>: how the backend asks Jira about the calling user.</summary>
-public sealed class JiraOptions : IValidatableObject
+internal sealed class JiraOptions : IValidatableObject
 {
     public const string Section = "Jira";
 

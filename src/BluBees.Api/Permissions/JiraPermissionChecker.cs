@@ -14,7 +14,7 @@ namespace BluBees.Api.Permissions;
 /// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-permissions/#api-rest-api-3-mypermissions-get.
 /// The token is sent to Jira only; it is never logged, stored or echoed (the cache keeps a hash of it).
 /// </summary>
-public sealed partial class JiraPermissionChecker(
+internal sealed partial class JiraPermissionChecker(
     IJiraPermissionsApi jira, PermissionAnswerCache cache, IOptions<JiraOptions> options, IOptions<DevOptions> dev,
     IOptions<DevAdminOptions> devAdmins, ILogger<JiraPermissionChecker> logger)
 {

@@ -19,4 +19,4 @@ internal static class MeEndpoints
 }
 
 /// <summary>The calling user and whether Jira confirms them as an administrator.</summary>
-public sealed record MeResponse(string? AccountId, bool IsAdmin);
+internal sealed record MeResponse(string? AccountId, bool IsAdmin);

@@ -10,7 +10,7 @@ namespace BluBees.Api.Permissions;
 /// never reused for a request carrying another (a revoked, foreign or mismatched token is asked about afresh); the token
 /// itself is never kept. Bounded by count; expiry follows the injected clock. Failures are never cached.
 /// </summary>
-public sealed class PermissionAnswerCache(TimeProvider time) : IDisposable
+internal sealed class PermissionAnswerCache(TimeProvider time) : IDisposable
 {
     public const int MaxEntries = 50_000;
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
@@ -46,7 +46,7 @@ public sealed class PermissionAnswerCache(TimeProvider time) : IDisposable
 }
 
 /// <summary>One question to Jira about one user: permission keys, and the issue they apply to (none: global).</summary>
-public sealed record PermissionQuestion(string TenantId, string AccountId, string UserToken, string Permissions, string? IssueKey)
+internal sealed record PermissionQuestion(string TenantId, string AccountId, string UserToken, string Permissions, string? IssueKey)
 {
     /// <summary>Never contains the token itself: only its SHA-256.</summary>
     public string CacheKey => string.Join('\n', TenantId, AccountId, TokenHash(UserToken), Permissions, IssueKey ?? string.Empty);

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace BluBees.Api.Permissions;
 
 /// <summary>Who may call each /api route (see <see cref="ApiPermissionFilter"/>); the checks use the calling user's token.</summary>
-public static class PermissionSetup
+internal static class PermissionSetup
 {
     public static IServiceCollection AddJiraPermissions(this IServiceCollection services, IConfiguration configuration)
     {

@@ -1,7 +1,7 @@
 namespace BluBees.Api.Permissions;
 
 /// <summary>Whether Jira grants the calling user a permission, or why that is not known.</summary>
-public enum PermissionStatus
+internal enum PermissionStatus
 {
     /// <summary>Jira says the user has the permission (or, for ADMINISTER, a development admin id).</summary>
     Granted,

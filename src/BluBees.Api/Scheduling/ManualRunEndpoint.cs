@@ -78,4 +78,4 @@ internal static partial class ManualRunEndpoint
 }
 
 /// <summary>Body of a manual run.</summary>
-public sealed record ManualRunRequest(string? IssueKey);
+internal sealed record ManualRunRequest(string? IssueKey);

@@ -39,7 +39,7 @@ internal static class NextRunsEndpoint
 }
 
 /// <summary>The next run times, in UTC and as local time (with offset) in the schedule's time zone.</summary>
-public sealed record NextRunsResponse(string Cron, string TimeZone, IReadOnlyList<NextRun> Next);
+internal sealed record NextRunsResponse(string Cron, string TimeZone, IReadOnlyList<NextRun> Next);
 
 /// <summary>One run time.</summary>
-public sealed record NextRun(string Utc, string Local);
+internal sealed record NextRun(string Utc, string Local);

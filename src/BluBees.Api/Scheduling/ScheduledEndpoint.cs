@@ -23,4 +23,4 @@ internal static class ScheduledEndpoint
 }
 
 /// <summary>The answer to a scheduled trigger: how many rule runs were queued.</summary>
-public sealed record ScheduledResponse(string Status, int Queued);
+internal sealed record ScheduledResponse(string Status, int Queued);

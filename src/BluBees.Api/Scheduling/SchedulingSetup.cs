@@ -6,7 +6,7 @@ using BluBees.Api.Permissions;
 namespace BluBees.Api.Scheduling;
 
 /// <summary>Scheduled rules (Forge's five-minute scheduled trigger), their next run times, and manual runs from the issue panel.</summary>
-public static class SchedulingSetup
+internal static class SchedulingSetup
 {
     /// <summary>POST /forge/scheduled (FIT-authenticated, like /forge/events).</summary>
     public static IEndpointRouteBuilder MapForgeScheduled(this IEndpointRouteBuilder app)

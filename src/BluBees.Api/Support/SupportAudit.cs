@@ -8,7 +8,7 @@ namespace BluBees.Api.Support;
 /// read fails. Denials are recorded for tenants that exist here (installed, or ever granted access); for any
 /// other tenant id only the operator log sees them, so nobody can fill partitions of tenants that do not exist.
 /// </summary>
-public sealed partial class SupportAudit(SupportAuditStore audit, SupportGrantStore grants, IStore store, ILogger<SupportAudit> logger)
+internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrantStore grants, IStore store, ILogger<SupportAudit> logger)
 {
     /// <summary>The run-log filter parameters, the only query values a support route reads.</summary>
     public static readonly string[] QueryKeys = ["ruleId", "status", "from", "to", "limit", "cursor"];

@@ -11,7 +11,7 @@ namespace BluBees.Api.Support;
 /// The <c>Support</c> scheme: a bearer token from the company identity provider, used on <c>/support/*</c> only.
 /// An invalid token is a 401; a valid one without the role or MFA is a 403, audited in the tenant named by the route.
 /// </summary>
-public sealed partial class SupportAuthenticationHandler(
+internal sealed partial class SupportAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory loggerFactory, UrlEncoder encoder,
     SupportTokenValidator validator, IOptions<SupportOptions> support, SupportAudit audit)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)

@@ -4,7 +4,7 @@ using BluBees.Api.Auth;
 namespace BluBees.Api.Support;
 
 /// <summary>Reads the identity from a support token the handler already verified (<see cref="Rs256Jws"/>).</summary>
-public static class SupportClaims
+internal static class SupportClaims
 {
     private const int MaxListItems = 100;
 

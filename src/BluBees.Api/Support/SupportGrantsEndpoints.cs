@@ -104,13 +104,13 @@ internal static class SupportGrantsEndpoints
 }
 
 /// <summary>Body of <c>POST /api/support/grants</c>.</summary>
-public sealed record GrantInput(int? Hours, string? Reason);
+internal sealed record GrantInput(int? Hours, string? Reason);
 
 /// <summary>A grant as the tenant admin sees it.</summary>
-public sealed record GrantView(string Id, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, string CreatedBy, string? Reason, DateTimeOffset? RevokedAt, string? RevokedBy, bool Active)
+internal sealed record GrantView(string Id, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, string CreatedBy, string? Reason, DateTimeOffset? RevokedAt, string? RevokedBy, bool Active)
 {
     public static GrantView From(SupportGrant g, DateTimeOffset now)
         => new(g.Id, g.CreatedAt, g.ExpiresAt, g.CreatedBy, g.Reason, g.RevokedAt, g.RevokedBy, g.IsActiveAt(now));
 }
 
-public sealed record AuditPage(IReadOnlyList<SupportAuditEntry> Items, string? NextCursor);
+internal sealed record AuditPage(IReadOnlyList<SupportAuditEntry> Items, string? NextCursor);

@@ -4,7 +4,7 @@ using BluBees.Engine.Support;
 namespace BluBees.Api.Support;
 
 /// <summary>A verified support token's identity: subject, display e-mail, roles and how the person authenticated.</summary>
-public sealed record SupportIdentity(string Subject, string? Email, IReadOnlyList<string> Roles, IReadOnlyList<string> Amr, string? Acr)
+internal sealed record SupportIdentity(string Subject, string? Email, IReadOnlyList<string> Roles, IReadOnlyList<string> Amr, string? Acr)
 {
     private const string SubjectType = "sub";
     private const string EmailType = "email";

@@ -9,7 +9,7 @@ namespace BluBees.Api.Support;
 /// refetch on an unknown kid at most once per cooldown, no redirects) pointed at the support JWKS, so the two
 /// issuers never share keys: a Forge key can never verify a support token, nor the reverse.
 /// </summary>
-public sealed class SupportJwks : IJwksSource, IDisposable
+internal sealed class SupportJwks : IJwksSource, IDisposable
 {
     private readonly JwksCache _cache;
 

@@ -8,7 +8,7 @@ namespace BluBees.Api.Support;
 /// Validated on start by <see cref="SupportOptionsValidator"/>: it refuses to start with support access half
 /// configured, and every message names the key to set.
 /// </summary>
-public sealed class SupportOptions : IValidatableObject
+internal sealed class SupportOptions : IValidatableObject
 {
     public const string Section = "Support";
 

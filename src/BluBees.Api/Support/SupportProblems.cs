@@ -4,7 +4,7 @@ using BluBees.Engine.Support;
 namespace BluBees.Api.Support;
 
 /// <summary>The 403 answers of support routes; <c>reason</c> lets the CLI say what to do next.</summary>
-public static class SupportProblems
+internal static class SupportProblems
 {
     public static IResult Forbidden(string reason)
     {

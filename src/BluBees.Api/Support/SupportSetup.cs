@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace BluBees.Api.Support;
 
 /// <summary>Support staff access: a separate bearer scheme (company IdP), tenant grants and audit.</summary>
-public static class SupportSetup
+internal static class SupportSetup
 {
     /// <summary>The policy of <c>/support/*</c>: the Support scheme only, the support role and MFA.</summary>
     public const string PolicyName = "SupportStaff";

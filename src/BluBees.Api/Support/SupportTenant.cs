@@ -1,7 +1,7 @@
 namespace BluBees.Api.Support;
 
 /// <summary>The tenant a support route names, and the grant that allowed this request to read it.</summary>
-public sealed record SupportTenant(string TenantId, string GrantId)
+internal sealed record SupportTenant(string TenantId, string GrantId)
 {
     public const int MaxLength = 200;
 

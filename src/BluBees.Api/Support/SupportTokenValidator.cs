@@ -8,7 +8,7 @@ namespace BluBees.Api.Support;
 /// support JWKS (with issuer, audience, exp/nbf and bounded skew, <see cref="Rs256Jws"/>), then the subject. Role and MFA are authorization
 /// (403), not authentication, and are judged by <see cref="SupportIdentity.Denial"/>.
 /// </summary>
-public sealed class SupportTokenValidator(SupportJwks keys, IOptions<SupportOptions> options, TimeProvider time)
+internal sealed class SupportTokenValidator(SupportJwks keys, IOptions<SupportOptions> options, TimeProvider time)
 {
     public async ValueTask<(SupportIdentity? Identity, TokenFailure Failure)> ValidateAsync(string? token, CancellationToken ct)
     {

@@ -6,7 +6,7 @@ using BluBees.Engine.Webhooks;
 namespace BluBees.Api.Webhooks;
 
 /// <summary>Incoming third-party webhooks (HMAC-signed, forwarded by the Forge web trigger).</summary>
-public static class WebhookSetup
+internal static class WebhookSetup
 {
     /// <summary>/api/webhooks CRUD (admin-only writes: see Permissions).</summary>
     public static RouteGroupBuilder MapWebhooks(this RouteGroupBuilder api)

@@ -13,7 +13,7 @@ namespace BluBees.Api.Worker;
 /// event from inside the sandbox (<c>AWS_LWA_PASS_THROUGH_PATH</c>) over 127.0.0.1; the worker has no HTTP
 /// trigger, and the HTTP API (API function, where the route is not even mapped) routes no <c>/internal/*</c>.
 /// </summary>
-public static class WorkerEndpoints
+internal static class WorkerEndpoints
 {
     public const string Route = "/internal/sqs-batch";
 

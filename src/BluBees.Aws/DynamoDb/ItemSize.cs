@@ -26,5 +26,5 @@ internal static class ItemSize
 }
 
 /// <summary>An item is larger than DynamoDB's 400 KB item limit. The message names sizes only, never content.</summary>
-public sealed class StoreItemTooLargeException(int size)
+internal sealed class StoreItemTooLargeException(int size)
     : InvalidOperationException($"The item is {size} bytes; DynamoDB stores at most {ItemSize.MaxBytes} bytes per item.");

@@ -7,7 +7,7 @@ namespace BluBees.Engine.Common;
 /// (the CLI and rule import resolve connections by name). Checked when a name is given or changed: names stored before
 /// the check existed may be duplicates, and such items still load and can be renamed (or saved under their old name).
 /// </summary>
-public static class UniqueNames
+internal static class UniqueNames
 {
     public static bool Same(string? a, string? b)
         => string.Equals(a?.Trim(), b?.Trim(), StringComparison.OrdinalIgnoreCase);

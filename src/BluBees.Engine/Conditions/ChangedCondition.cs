@@ -7,7 +7,7 @@ namespace BluBees.Engine.Conditions;
 /// changelog items carry <c>field</c>/<c>fieldId</c> and <c>fromString</c>/<c>toString</c> (display) and
 /// <c>from</c>/<c>to</c> (ids); a value matches either form, case-insensitively for the field name.
 /// </summary>
-public sealed class ChangedCondition(string path, string field, string? from, string? to) : ICondition
+internal sealed class ChangedCondition(string path, string field, string? from, string? to) : ICondition
 {
     private readonly string _description = $"{field} changed" + (from is null ? string.Empty : $" from '{from}'") + (to is null ? string.Empty : $" to '{to}'");
     private readonly FailedCheck _check = new(path, "changed");

@@ -4,7 +4,7 @@ using BluBees.Engine.Validation;
 namespace BluBees.Engine.Conditions;
 
 /// <summary>Turns a <see cref="ConditionNode"/> tree into compiled conditions, collecting precise errors.</summary>
-public static class ConditionCompiler
+internal static class ConditionCompiler
 {
     public const int MaxDepth = 8;
     public const int MaxConditions = 100;

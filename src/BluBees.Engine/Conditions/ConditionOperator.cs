@@ -1,11 +1,11 @@
 namespace BluBees.Engine.Conditions;
 
-public enum ConditionOperator
+internal enum ConditionOperator
 {
     Equals, NotEquals, Contains, StartsWith, In, IsEmpty, IsNotEmpty, GreaterThan, LessThan, Matches, Changed,
 }
 
-public static class ConditionOperators
+internal static class ConditionOperators
 {
     private static readonly Dictionary<string, ConditionOperator> ByName = new(StringComparer.Ordinal)
     {

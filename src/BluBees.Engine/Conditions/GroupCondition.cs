@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace BluBees.Engine.Conditions;
 
 /// <summary>All (AND) or any (OR) of its children. Short-circuits, except when tracing a dry run.</summary>
-public sealed class GroupCondition(string path, bool requireAll, IReadOnlyList<ICondition> children) : ICondition
+internal sealed class GroupCondition(string path, bool requireAll, IReadOnlyList<ICondition> children) : ICondition
 {
     private readonly FailedCheck _check = new(path, requireAll ? "all" : "any");
 

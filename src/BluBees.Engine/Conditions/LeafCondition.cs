@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace BluBees.Engine.Conditions;
 
 /// <summary>One comparison of a scope field against a literal value.</summary>
-public sealed class LeafCondition : ICondition
+internal sealed class LeafCondition : ICondition
 {
     private readonly string _path;
     private readonly ScopePath _field;

@@ -7,7 +7,7 @@ namespace BluBees.Engine.Conditions;
 /// A parsed field path into the run scope: <c>issue.fields.priority.name</c>, <c>issue.fields.labels[0]</c>,
 /// <c>steps.lookup.body["x-id"]</c>. Parsed once at compile time.
 /// </summary>
-public sealed class ScopePath
+internal sealed class ScopePath
 {
     private readonly object[] _segments;
 

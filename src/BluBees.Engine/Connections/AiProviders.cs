@@ -1,7 +1,7 @@
 namespace BluBees.Engine.Connections;
 
 /// <summary>The AI provider wire formats a connection can speak; <c>ai.chat</c> steps need a connection with one.</summary>
-public static class AiProviders
+internal static class AiProviders
 {
     /// <summary>OpenAI-compatible chat completions (OpenAI, Azure OpenAI v1, compatible gateways): POST {baseUrl}/chat/completions.</summary>
     public const string OpenAi = "openai";

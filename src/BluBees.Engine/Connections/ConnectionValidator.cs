@@ -4,7 +4,7 @@ using BluBees.Engine.Validation;
 namespace BluBees.Engine.Connections;
 
 /// <summary>Checks a connection input. <paramref name="hasStoredSecret"/> lets an update keep its secret.</summary>
-public static class ConnectionValidator
+internal static class ConnectionValidator
 {
     public const int MaxSecretLength = 8192;
 

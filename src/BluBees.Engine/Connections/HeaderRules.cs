@@ -1,7 +1,7 @@
 namespace BluBees.Engine.Connections;
 
 /// <summary>Headers that steps may not set: transport framing, hop-by-hop, and our own auth header.</summary>
-public static class HeaderRules
+internal static class HeaderRules
 {
     private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -6,7 +6,7 @@ namespace BluBees.Engine.Crypto;
 /// Wraps tenant data keys with AES-256-GCM under the local key ring; AAD names the tenant. Every wrap re-reads
 /// the ring file first (<see cref="LocalKeyRing.GetCurrentKey"/>), so a rotation by another process is honoured.
 /// </summary>
-public sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryptionProvider
+internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryptionProvider
 {
     public string CurrentKeyId => ring.CurrentKeyId;
 

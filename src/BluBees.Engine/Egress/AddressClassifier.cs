@@ -8,7 +8,7 @@ namespace BluBees.Engine.Egress;
 /// 6to4) are unwrapped and the embedded address decides. Anything outside IPv6 global unicast (2000::/3)
 /// is blocked.
 /// </summary>
-public static class AddressClassifier
+internal static class AddressClassifier
 {
     private const AddressKind Private = AddressKind.Private;
     private const AddressKind Forbidden = AddressKind.Forbidden;

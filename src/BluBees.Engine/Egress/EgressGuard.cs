@@ -13,7 +13,7 @@ namespace BluBees.Engine.Egress;
 /// and HTTP/3 (which bypasses the connect callback) are off; <see cref="GuardedHttpClient"/> follows
 /// redirects itself. Use <see cref="GuardedHttpClient"/>; this type is public only for registration.
 /// </summary>
-public sealed class EgressGuard : IDisposable
+internal sealed class EgressGuard : IDisposable
 {
     private readonly IEgressResolver _resolver;
     private readonly ILogger _logger;

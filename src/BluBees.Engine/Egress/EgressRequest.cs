@@ -1,7 +1,7 @@
 namespace BluBees.Engine.Egress;
 
 /// <summary>One call to a tenant-configured URL, as handed to <see cref="GuardedHttpClient.SendAsync"/>.</summary>
-public sealed class EgressRequest
+internal sealed class EgressRequest
 {
     public EgressRequest(HttpMethod method, Uri url)
     {

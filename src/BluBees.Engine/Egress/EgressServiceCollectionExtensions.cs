@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Egress;
 
-public static class EgressServiceCollectionExtensions
+internal static class EgressServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the egress guard: options bound from <paramref name="section"/> (normally <c>Egress</c>) and

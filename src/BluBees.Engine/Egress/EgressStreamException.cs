@@ -5,7 +5,7 @@ namespace BluBees.Engine.Egress;
 /// (<see cref="EgressFailure.TooLarge"/> or <see cref="EgressFailure.Timeout"/>). A stream cannot return a
 /// failure value, so streaming callers catch this one exception type.
 /// </summary>
-public sealed class EgressStreamException : IOException
+internal sealed class EgressStreamException : IOException
 {
     public EgressStreamException()
     {

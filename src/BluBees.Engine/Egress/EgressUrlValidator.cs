@@ -6,7 +6,7 @@ namespace BluBees.Engine.Egress;
 /// The URL rules of the egress guard, usable when a connection or step is saved. The same checks run
 /// again on every request and every redirect hop; names are only resolved at request time.
 /// </summary>
-public static class EgressUrlValidator
+internal static class EgressUrlValidator
 {
     /// <summary>Returns an error message for an unacceptable URL, or null when the URL may be saved.</summary>
     public static string? Validate(string url, EgressOptions options)

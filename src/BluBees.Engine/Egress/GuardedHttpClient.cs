@@ -10,7 +10,7 @@ namespace BluBees.Engine.Egress;
 /// followed here, credentials dropped when the origin changes, and the body read with a cap and timeouts.
 /// Expected failures come back as <see cref="EgressResponse.Failure"/>; only the caller's cancellation throws.
 /// </summary>
-public sealed class GuardedHttpClient
+internal sealed class GuardedHttpClient
 {
     private readonly EgressGuard _guard;
     private readonly TimeProvider _time;

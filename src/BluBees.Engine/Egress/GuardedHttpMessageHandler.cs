@@ -11,7 +11,7 @@ namespace BluBees.Engine.Egress;
 /// Bodies are buffered (request and response), within the guard's cap. Not thread-safe for its counters:
 /// one handler per step execution.
 /// </summary>
-public sealed class GuardedHttpMessageHandler(GuardedHttpClient client, EgressHeader? credential, TimeSpan timeout, long maxResponseBytes)
+internal sealed class GuardedHttpMessageHandler(GuardedHttpClient client, EgressHeader? credential, TimeSpan timeout, long maxResponseBytes)
     : HttpMessageHandler
 {
     /// <summary>Credential headers the SDKs set themselves (from the placeholder key they are given).</summary>
@@ -102,7 +102,7 @@ public sealed class GuardedHttpMessageHandler(GuardedHttpClient client, EgressHe
 /// An egress call through <see cref="GuardedHttpMessageHandler"/> got no HTTP response (refused destination, timeout,
 /// connection failure, body over the cap). The message is the guard's: a host name at most, never data.
 /// </summary>
-public sealed class EgressCallException : Exception
+internal sealed class EgressCallException : Exception
 {
     public EgressCallException(EgressFailure failure, string message)
         : base(message) => Failure = failure;

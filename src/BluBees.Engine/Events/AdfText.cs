@@ -9,7 +9,7 @@ namespace BluBees.Engine.Events;
 /// for <c>hardBreak</c>, a blank line between blocks, a mention's or emoji's display text. Any other shape reads as
 /// its string value or as empty; it never throws.
 /// </summary>
-public static class AdfText
+internal static class AdfText
 {
     private static readonly HashSet<string> Blocks = new(StringComparer.Ordinal)
     {

@@ -6,7 +6,7 @@ namespace BluBees.Engine.Execution;
 /// The one mapping from an egress outcome to the run record's closed vocabulary (<see cref="ErrorCategories"/>), used
 /// by every caller of the guard: HTTP, transfer, <c>ai.chat</c>, Jira and the OAuth token client.
 /// </summary>
-public static class EgressCategories
+internal static class EgressCategories
 {
     /// <summary>The category of a failure below HTTP. <see cref="EgressFailure.None"/> has none (null).</summary>
     public static string? Of(EgressFailure failure) => failure switch

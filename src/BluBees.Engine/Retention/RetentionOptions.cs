@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace BluBees.Engine.Retention;
 
 /// <summary>Configuration section <c>Retention</c>: how the embedded store deletes expired items.</summary>
-public sealed class RetentionOptions
+internal sealed class RetentionOptions
 {
     public const string Section = "Retention";
 

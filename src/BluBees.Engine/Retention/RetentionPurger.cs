@@ -5,7 +5,7 @@ using BluBees.Engine.Storage;
 namespace BluBees.Engine.Retention;
 
 /// <summary>One purge: expired items deleted in bounded batches until none is left, then the file compacted.</summary>
-public sealed partial class RetentionPurger(IExpiredItemPurger purger, TimeProvider time, IOptions<RetentionOptions> options, ILogger<RetentionPurger> logger)
+internal sealed partial class RetentionPurger(IExpiredItemPurger purger, TimeProvider time, IOptions<RetentionOptions> options, ILogger<RetentionPurger> logger)
 {
     /// <summary>Returns how many items were deleted.</summary>
     public async Task<int> PurgeAsync(CancellationToken ct)

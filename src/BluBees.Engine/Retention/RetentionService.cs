@@ -9,7 +9,7 @@ namespace BluBees.Engine.Retention;
 /// Deletes expired items of the embedded store on a schedule of the injected clock: at start, then every
 /// <see cref="RetentionOptions.PurgeInterval"/>. Does nothing on a store that expires items itself (DynamoDB TTL).
 /// </summary>
-public sealed partial class RetentionService(IStore store, TimeProvider time, IOptions<RetentionOptions> options, ILoggerFactory loggers) : BackgroundService
+internal sealed partial class RetentionService(IStore store, TimeProvider time, IOptions<RetentionOptions> options, ILoggerFactory loggers) : BackgroundService
 {
     private readonly ILogger _logger = loggers.CreateLogger<RetentionService>();
 

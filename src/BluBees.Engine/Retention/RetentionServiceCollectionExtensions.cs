@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Retention;
 
-public static class RetentionServiceCollectionExtensions
+internal static class RetentionServiceCollectionExtensions
 {
     /// <summary>The scheduled purge of expired items (embedded store only) and its validated options.</summary>
     public static IServiceCollection AddBluBeesRetention(this IServiceCollection services, IConfiguration configuration)

@@ -11,7 +11,7 @@ namespace BluBees.Engine.Rules;
 /// Validates and compiles a rule in one pass, so that save-time validation and run-time compilation can never
 /// disagree. <c>connections</c> are the tenant's own; a step naming any other id is an error.
 /// </summary>
-public static class RuleCompiler
+internal static class RuleCompiler
 {
     public static CompiledRule? Compile(
         string id, int version, RuleDefinition definition, IReadOnlyDictionary<string, Connection>? connections,

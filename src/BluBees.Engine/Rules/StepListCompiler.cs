@@ -15,7 +15,7 @@ namespace BluBees.Engine.Rules;
 /// <c>steps.&lt;id&gt;</c> without knowing where the step sits); nesting depth and the total number of steps are
 /// bounded (<see cref="FlowLimits"/>). Every error names its path, e.g. <c>steps[2].steps[0].if.field</c>.
 /// </summary>
-public sealed class StepListCompiler
+internal sealed class StepListCompiler
 {
     private static readonly HashSet<string> BlockFields = new(StringComparer.Ordinal) { "then", "else", "items", "limit", "parallelism", "steps" };
     private static readonly HashSet<string> IfFields = new(StringComparer.Ordinal) { "id", "type", "if", "then", "else", "onError" };

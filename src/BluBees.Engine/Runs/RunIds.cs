@@ -9,7 +9,7 @@ namespace BluBees.Engine.Runs;
 /// a crash or a drain) finishes the same run record instead of adding a second one. Same shape as
 /// <see cref="Ids.NewRunId"/>: a fixed-width time (the message's acceptance) and ten id characters.
 /// </summary>
-public static class RunIds
+internal static class RunIds
 {
     private const string Alphabet = "abcdefghijkmnpqrstuvwxyz23456789";
 

@@ -12,7 +12,7 @@ namespace BluBees.Engine.Runs;
 /// the loop runs in the run's scope and puts back what it changed. After the loop <c>steps.&lt;id&gt;</c> holds
 /// counts only, and the nested steps' outputs are gone, so memory stays bounded however many items there were.
 /// </summary>
-public sealed partial class StepSequence
+internal sealed partial class StepSequence
 {
     private async Task<(StepOutcome Outcome, bool Stops)> RunLoopAsync(CompiledForEach loop, StepRun run, CancellationToken ct)
     {

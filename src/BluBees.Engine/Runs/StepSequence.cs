@@ -10,7 +10,7 @@ using BluBees.Engine.Execution;
 namespace BluBees.Engine.Runs;
 
 /// <summary>What a list of steps did: their records, the first error, and whether a failure stopped the list.</summary>
-public sealed record SequenceResult(IReadOnlyList<StepRecord> Records, string? FirstError, bool Stopped, bool Cancelled)
+internal sealed record SequenceResult(IReadOnlyList<StepRecord> Records, string? FirstError, bool Stopped, bool Cancelled)
 {
     /// <summary>As a run's status: succeeded; partial when something failed but later work went on and something succeeded; else failed.</summary>
     public string Status => Cancelled ? RunStatus.Failed
@@ -29,7 +29,7 @@ public sealed record SequenceResult(IReadOnlyList<StepRecord> Records, string? F
 /// list around it unless the block says <c>continue</c>. One instance per run: it counts the run's step executions
 /// (<see cref="FlowLimits.MaxStepExecutions"/>) and the nested records it keeps (<see cref="FlowLimits.MaxNestedRecords"/>).
 /// </summary>
-public sealed partial class StepSequence(FrozenDictionary<string, IStepExecutor> executors, TimeProvider time, ILogger logger, string ruleId)
+internal sealed partial class StepSequence(FrozenDictionary<string, IStepExecutor> executors, TimeProvider time, ILogger logger, string ruleId)
 {
     private int _executions;
     private int _keptRecords;

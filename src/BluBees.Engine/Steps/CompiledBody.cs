@@ -9,7 +9,7 @@ namespace BluBees.Engine.Steps;
 /// value's JSON type, so mapping a number or an object never needs string tricks, and nothing a value holds
 /// can break out of its place in the document (no JSON injection).
 /// </summary>
-public sealed class CompiledBody
+internal sealed class CompiledBody
 {
     public const int MaxDepth = 16;
     public const int MaxLeaves = 500;

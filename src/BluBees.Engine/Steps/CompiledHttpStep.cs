@@ -4,7 +4,7 @@ using BluBees.Engine.Execution;
 namespace BluBees.Engine.Steps;
 
 /// <summary>A compiled HTTP step: every template parsed once per rule version.</summary>
-public sealed record CompiledHttpStep(
+internal sealed record CompiledHttpStep(
     string Id,
     string? ConnectionId,
     string Method,

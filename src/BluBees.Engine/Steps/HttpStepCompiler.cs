@@ -6,7 +6,7 @@ using BluBees.Engine.Validation;
 namespace BluBees.Engine.Steps;
 
 /// <summary>Validates and compiles one HTTP step.</summary>
-public static class HttpStepCompiler
+internal static class HttpStepCompiler
 {
     public static CompiledHttpStep? Compile(
         StepDefinition step, string path, IReadOnlyDictionary<string, Connection>? connections,

@@ -16,7 +16,7 @@ namespace BluBees.Engine.Steps;
 /// in memory for later steps. Every request carries an <c>Idempotency-Key</c> (<see cref="IdempotencyKeys"/>) unless
 /// the step sets its own. The record names only the configured host (<see cref="StepHosts"/>).
 /// </summary>
-public sealed class HttpStepExecutor(
+internal sealed class HttpStepExecutor(
     ConnectionService connections, ICredentialSource credentials, ConnectionPipelines pipelines, GuardedHttpClient http,
     TimeProvider time, TemplateLimits limits, IOptions<RunOptions> options)
     : IStepExecutor

@@ -3,7 +3,7 @@ using BluBees.Engine.Egress;
 namespace BluBees.Engine.Steps;
 
 /// <summary>A fully rendered request, ready for the egress guard (or for display, masked, in a dry run).</summary>
-public sealed record PreparedRequest(string Method, Uri Url, IReadOnlyList<EgressHeader> Headers, byte[]? Body, string? ContentType);
+internal sealed record PreparedRequest(string Method, Uri Url, IReadOnlyList<EgressHeader> Headers, byte[]? Body, string? ContentType);
 
 /// <summary>Why a request could not be built: a closed category and a message free of customer data.</summary>
-public sealed record BuildFailure(string Category, string Message);
+internal sealed record BuildFailure(string Category, string Message);

@@ -14,7 +14,7 @@ namespace BluBees.Engine.Steps;
 /// that makes one) is attached as given, and only when the final URL has the connection's own origin; a secret is
 /// never rendered into a template scope.
 /// </summary>
-public static class RequestBuilder
+internal static class RequestBuilder
 {
     public const string Mask = CredentialSource.Mask;
     public const int MaxRequestBodyBytes = 1024 * 1024;

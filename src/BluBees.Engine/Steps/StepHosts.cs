@@ -7,7 +7,7 @@ namespace BluBees.Engine.Steps;
 /// host, or the host of a literal <c>url</c>; a <c>url</c> rendered from a template names <see cref="Templated"/>,
 /// never the rendered host, which may carry issue data.
 /// </summary>
-public static class StepHosts
+internal static class StepHosts
 {
     public const string Templated = "(templated)";
 

@@ -4,7 +4,7 @@ using BluBees.Engine.Validation;
 namespace BluBees.Engine.Steps;
 
 /// <summary>Compiles one template of a rule and reports syntax errors at the field they belong to.</summary>
-public static class TemplateCompilation
+internal static class TemplateCompilation
 {
     public static Template? Compile(string source, string path, TemplateLimits limits, ValidationErrors errors)
     {

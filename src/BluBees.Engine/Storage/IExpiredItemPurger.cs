@@ -4,7 +4,7 @@ namespace BluBees.Engine.Storage;
 /// A store that keeps expired items until someone deletes them (SQLite). DynamoDB deletes them itself (TTL) and
 /// does not implement this. Every read already hides expired items; this is about the bytes on disk.
 /// </summary>
-public interface IExpiredItemPurger
+internal interface IExpiredItemPurger
 {
     /// <summary>Deletes at most <paramref name="batchSize"/> items whose expiry is at or before <paramref name="now"/>.</summary>
     Task<int> DeleteExpiredAsync(DateTimeOffset now, int batchSize, CancellationToken ct);

@@ -5,7 +5,7 @@ namespace BluBees.Engine.Storage;
 /// file) implements this so that tenant deletion can wipe them. DynamoDB has nothing of the kind to wipe here
 /// (what its backups keep is stated in docs/security.md).
 /// </summary>
-public interface IResidueEraser
+internal interface IResidueEraser
 {
     /// <summary>
     /// Makes every earlier delete unrecoverable from the store's own files. Returns false when it could not

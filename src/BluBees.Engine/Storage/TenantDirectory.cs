@@ -9,7 +9,7 @@ namespace BluBees.Engine.Storage;
 /// listed here (<see cref="Crypto.TenantKeyService"/>): a data key outside the directory would never be re-wrapped
 /// and would be lost when its key-encryption key is retired.
 /// </summary>
-public static class TenantDirectory
+internal static class TenantDirectory
 {
     public static StoreItem EntryFor(string tenantId)
         => new(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId), StoredJson.Write(new DirectoryEntry(tenantId)));

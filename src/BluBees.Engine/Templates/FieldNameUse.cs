@@ -9,7 +9,7 @@ namespace BluBees.Engine.Templates;
 /// is neither a REST key, a system field id nor <c>customfield_N</c> (<c>issue.Sprint</c>, <c>fields["Team"]</c>).
 /// Compilation is synchronous, so a thread-static observer is exact; with no observer this costs nothing.
 /// </summary>
-public static class FieldNameUse
+internal static class FieldNameUse
 {
     /// <summary>Issue REST keys, the short paths of <see cref="JiraShortcuts"/> and Jira's system field ids.</summary>
     private static readonly FrozenSet<string> Known = new[]

@@ -6,7 +6,7 @@ namespace BluBees.Engine.Templates;
 /// A compiled template: immutable and safe to render concurrently. Rendering never throws and never mutates
 /// the caller's scope; every failure (runtime or limit) comes back as a value.
 /// </summary>
-public sealed class Template
+internal sealed class Template
 {
     private readonly IReadOnlyList<Node> _nodes;
     private readonly FilteredExpr? _singleOutput;

@@ -1,7 +1,7 @@
 namespace BluBees.Engine.Templates;
 
 /// <summary>Either a compiled <see cref="Template"/> or the errors that prevented it (each with its position).</summary>
-public sealed class TemplateCompileResult
+internal sealed class TemplateCompileResult
 {
     private TemplateCompileResult(Template? template, IReadOnlyList<TemplateError> errors)
     {

@@ -4,7 +4,7 @@ namespace BluBees.Engine.Templates;
 /// Compiles tenant-authored Liquid-subset templates. Never throws: failures come back as errors with
 /// line/column. The result is immutable and thread-safe; cache it per rule version.
 /// </summary>
-public static class TemplateCompiler
+internal static class TemplateCompiler
 {
     private const int MaxReportedErrors = 20;
 

@@ -4,7 +4,7 @@ namespace BluBees.Engine.Templates;
 /// A path into the run scope that a template reads, e.g. <c>issue.fields.summary</c>: its root name and the names
 /// after it (null for an index computed at run time, such as <c>[0]</c> or <c>[x]</c>). Line and column are 1-based.
 /// </summary>
-public sealed record TemplateReference(string Root, IReadOnlyList<string?> Segments, int Line, int Column)
+internal sealed record TemplateReference(string Root, IReadOnlyList<string?> Segments, int Line, int Column)
 {
     /// <summary>The path as written, with computed indexes as <c>[…]</c>.</summary>
     public string Text => Root + string.Concat(Segments.Select(s => s is null ? "[…]" : "." + s));
@@ -15,7 +15,7 @@ public sealed record TemplateReference(string Root, IReadOnlyList<string?> Segme
 /// Names the template makes itself are not scope reads: variables of <c>assign</c> and <c>capture</c> (anywhere in the
 /// template, since Liquid variables are template-wide), loop variables inside their loop, and <c>forloop</c>.
 /// </summary>
-public static class TemplateReferences
+internal static class TemplateReferences
 {
     public static IReadOnlyList<TemplateReference> Of(Template template)
     {

@@ -1,7 +1,7 @@
 namespace BluBees.Engine.Templates;
 
 /// <summary>Rendered text, or an error (never both).</summary>
-public sealed record TemplateRenderResult(string? Output, TemplateError? Error, TemplateErrorKind? ErrorKind)
+internal sealed record TemplateRenderResult(string? Output, TemplateError? Error, TemplateErrorKind? ErrorKind)
 {
     public bool Success => Error is null;
 

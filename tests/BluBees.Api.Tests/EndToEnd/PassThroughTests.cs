@@ -45,7 +45,7 @@ public sealed class PassThroughTests
         using var accepted = await _backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-17", "Checkout broken " + payloadCanary));
         Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
 
-        var received = (await _thirdParty.WaitForAsync(before + 1)).Last();
+        var received = (await _thirdParty.WaitForAsync(before + 1))[^1];
         Assert.Multiple(() =>
         {
             Assert.That(received.Method, Is.EqualTo("POST"));

@@ -12,7 +12,7 @@ public sealed class JsonBodyTests
 {
     public sealed record Leaf(int Count, string? Label, bool? Enabled, Mode? Mode);
 
-    public sealed record Branch(IReadOnlyList<Leaf>? Leaves, Leaf? Single, Dictionary<string, string>? Tags, List<List<int>>? Grid);
+    public sealed record Branch(IReadOnlyList<Leaf>? Leaves, Leaf? Nested, Dictionary<string, string>? Tags, List<List<int>>? Grid);
 
     public sealed record Root(string? Name, Branch? Branch, IReadOnlyList<Branch>? Branches);
 
@@ -22,19 +22,19 @@ public sealed class JsonBodyTests
         CarefulMode,
     }
 
-    [TestCase("""{"branch":{"single":{"count":"x"}}}""", "branch.single.count", "has the wrong type: expected a whole number")]
+    [TestCase("""{"branch":{"nested":{"count":"x"}}}""", "branch.nested.count", "has the wrong type: expected a whole number")]
     [TestCase("""{"branch":{"leaves":[{"count":1},{"count":true}]}}""", "branch.leaves[1].count", "has the wrong type: expected a whole number")]
     [TestCase("""{"branches":[{},{"leaves":[{"count":1,"extra":2}]}]}""", "branches[1].leaves[0].extra", "unknown property 'extra'")]
     [TestCase("""{"branch":{"leaves":{"count":1}}}""", "branch.leaves", "has the wrong type: expected an array")]
     [TestCase("""{"branch":{"leaves":[3]}}""", "branch.leaves[0]", "has the wrong type: expected an object")]
     [TestCase("""{"branch":{"tags":{"a":"b","c":1}}}""", "branch.tags.c", "has the wrong type: expected a string")]
     [TestCase("""{"branch":{"grid":[[1],[2,"x"]]}}""", "branch.grid[1][1]", "has the wrong type: expected a whole number")]
-    [TestCase("""{"branch":{"single":{"count":1,"enabled":"yes"}}}""", "branch.single.enabled", "has the wrong type: expected true or false")]
-    [TestCase("""{"branch":{"single":{"count":1,"mode":"slow"}}}""", "branch.single.mode", "has the wrong type: expected one of fast, carefulMode")]
+    [TestCase("""{"branch":{"nested":{"count":1,"enabled":"yes"}}}""", "branch.nested.enabled", "has the wrong type: expected true or false")]
+    [TestCase("""{"branch":{"nested":{"count":1,"mode":"slow"}}}""", "branch.nested.mode", "has the wrong type: expected one of fast, carefulMode")]
     [TestCase("""{"name":{}}""", "name", "has the wrong type: expected a string")]
     [TestCase("""{"unknown":1}""", "unknown", "unknown property 'unknown'")]
     [TestCase("""{"branch":{"we ird.name":1}}""", "branch.(property)", "unknown property '(property)'")]
-    [TestCase("""{"branch":{"single":{"count":1}}, "name": [}""", "name", "malformed JSON at line 1, position 44")]
+    [TestCase("""{"branch":{"nested":{"count":1}}, "name": [}""", "name", "malformed JSON at line 1, position 44")]
     public async Task A_bad_body_is_400_naming_the_field(string body, string field, string message)
     {
         var errors = await ErrorsAsync<Root>(body);
@@ -54,7 +54,7 @@ public sealed class JsonBodyTests
     [Test]
     public async Task An_error_never_repeats_the_value_sent()
     {
-        var errors = await ErrorsAsync<Root>("""{"branch":{"single":{"count":"s3cr3t-value"}}}""");
+        var errors = await ErrorsAsync<Root>("""{"branch":{"nested":{"count":"s3cr3t-value"}}}""");
 
         Assert.That(string.Join(" ", errors.SelectMany(e => e.Value.Prepend(e.Key))), Does.Not.Contain("s3cr3t"));
     }

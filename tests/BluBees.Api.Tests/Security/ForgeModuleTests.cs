@@ -29,7 +29,7 @@ public sealed class ForgeModuleTests : BackendFixture
         _ => new JsonObject(),
     };
 
-    private async Task AssertForbiddenAsync(HttpResponseMessage response, string what, string detail)
+    private static async Task AssertForbiddenAsync(HttpResponseMessage response, string what, string detail)
     {
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), what);
         Assert.That((await ProblemAsync(response))["detail"]!.GetValue<string>(), Does.Contain(detail), what);

@@ -96,7 +96,7 @@ public sealed class RuleListCacheTests
     private static async Task<string> ConnectionIdAsync(IServiceProvider services)
     {
         var connections = services.GetRequiredService<ConnectionService>();
-        if ((await connections.ListAsync(Tenant, Ct)).FirstOrDefault() is { } existing)
+        if ((await connections.ListAsync(Tenant, Ct)) is [{ } existing, ..])
         {
             return existing.Id;
         }

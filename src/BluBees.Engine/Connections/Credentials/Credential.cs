@@ -3,7 +3,7 @@ using BluBees.Engine.Egress;
 namespace BluBees.Engine.Connections.Credentials;
 
 /// <summary>Where a credential travels: a request header, or (apiKey in query only) a query parameter.</summary>
-public enum CredentialPlacement
+internal enum CredentialPlacement
 {
     Header,
     Query,
@@ -14,7 +14,7 @@ public enum CredentialPlacement
 /// <c>Authorization: Bearer &lt;access token&gt;</c>. Only <see cref="ICredentialSource"/> makes these from a connection;
 /// every step kind attaches them as they are. Never printed.
 /// </summary>
-public sealed record Credential(CredentialPlacement In, string Name, string Value)
+internal sealed record Credential(CredentialPlacement In, string Name, string Value)
 {
     /// <summary>The OAuth 2.0 access token inside <see cref="Value"/>, so a 401 can drop exactly that token.</summary>
     internal string? AccessToken { get; init; }
@@ -26,7 +26,7 @@ public sealed record Credential(CredentialPlacement In, string Name, string Valu
 }
 
 /// <summary>A connection's credential (null for <c>none</c>), or the failure category why there is none to send.</summary>
-public readonly record struct CredentialResult(Credential? Credential, string? Category)
+internal readonly record struct CredentialResult(Credential? Credential, string? Category)
 {
     public bool Failed => Category is not null;
 

@@ -5,7 +5,7 @@ using BluBees.Engine.Execution;
 namespace BluBees.Engine.Connections.Credentials;
 
 /// <summary>The <see cref="ICredentialSource"/>: static secrets through <see cref="ConnectionService"/>, OAuth 2.0 through <see cref="OAuthTokenProvider"/>.</summary>
-public sealed class CredentialSource(ConnectionService connections, OAuthTokenProvider tokens) : ICredentialSource
+internal sealed class CredentialSource(ConnectionService connections, OAuthTokenProvider tokens) : ICredentialSource
 {
     public const string Mask = "••••••";
 

@@ -6,7 +6,7 @@ namespace BluBees.Engine.Connections.Credentials;
 /// transfer on both sides, ai.chat) asks here; nothing else decrypts a connection secret (the OAuth token machinery
 /// does, to make the grant). A stored OAuth client secret or refresh token is never returned as a credential.
 /// </summary>
-public interface ICredentialSource
+internal interface ICredentialSource
 {
     /// <summary>The credential to send now, or a failure category (<c>secret_unavailable</c>, <c>oauth_token_*</c>, …).</summary>
     ValueTask<CredentialResult> GetAsync(string tenantId, Connection connection, TimeSpan timeout, CancellationToken ct);

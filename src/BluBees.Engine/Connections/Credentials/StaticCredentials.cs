@@ -6,7 +6,7 @@ namespace BluBees.Engine.Connections.Credentials;
 /// How a decrypted static secret becomes the credential to send, per auth type. OAuth 2.0 types have no static
 /// credential: their stored secret is for the token endpoint, so <see cref="From"/> returns null for them.
 /// </summary>
-public static class StaticCredentials
+internal static class StaticCredentials
 {
     /// <summary>The placement of a static credential for this connection, or null when it sends none.</summary>
     public static CredentialPlacement? Kind(Connection connection) => connection.Auth.Type switch

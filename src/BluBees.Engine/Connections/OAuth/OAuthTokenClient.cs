@@ -9,7 +9,7 @@ namespace BluBees.Engine.Connections.OAuth;
 /// One token request (RFC 6749 §4.4 client credentials, §6 refresh) through the egress guard. The response body
 /// is parsed here and dropped; failures are closed categories, never the server's text (it may echo secrets).
 /// </summary>
-public sealed class OAuthTokenClient(GuardedHttpClient http)
+internal sealed class OAuthTokenClient(GuardedHttpClient http)
 {
     public const int MaxTokenResponseBytes = 64 * 1024;
 
@@ -106,10 +106,10 @@ public sealed class OAuthTokenClient(GuardedHttpClient http)
 }
 
 /// <summary>What a token request needs besides the connection's configuration: its decrypted secrets.</summary>
-public readonly record struct TokenGrant(string? ClientSecret, string? RefreshToken);
+internal readonly record struct TokenGrant(string? ClientSecret, string? RefreshToken);
 
 /// <summary>A token endpoint answer: a token, or a closed failure category (and the HTTP status, if any).</summary>
-public sealed record TokenResponse(string? AccessToken, TimeSpan? Lifetime, string? RefreshToken, string? Category, int? StatusCode)
+internal sealed record TokenResponse(string? AccessToken, TimeSpan? Lifetime, string? RefreshToken, string? Category, int? StatusCode)
 {
     public static TokenResponse Failed(string category, int? status) => new(null, null, null, category, status);
 

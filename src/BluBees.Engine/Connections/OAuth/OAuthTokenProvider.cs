@@ -10,7 +10,7 @@ namespace BluBees.Engine.Connections.OAuth;
 /// connection revision. A token is refreshed before it expires (skew); refresh is single-flight: every caller
 /// that needs a token while a refresh is in flight awaits that same refresh. Failures are not cached.
 /// </summary>
-public sealed partial class OAuthTokenProvider(
+internal sealed partial class OAuthTokenProvider(
     ConnectionService connections, RotatedRefreshTokens rotated, OAuthTokenClient client, TimeProvider time, ILogger<OAuthTokenProvider> logger)
 {
     /// <summary>Refresh this long before expiry (at most half the token's lifetime).</summary>
@@ -155,7 +155,7 @@ public sealed partial class OAuthTokenProvider(
 }
 
 /// <summary>An access token, or why there is none (an <see cref="ErrorCategories"/> value).</summary>
-public readonly record struct AccessToken(string? Value, string? Category)
+internal readonly record struct AccessToken(string? Value, string? Category)
 {
     /// <summary>Never prints the token.</summary>
     public override string ToString() => Value is null ? $"AccessToken {{ Category = {Category} }}" : "AccessToken { *** }";

@@ -18,7 +18,7 @@ namespace BluBees.Engine.Connections.Resilience;
 /// of this instance, so every rule and step kind using the connection shares them and no other tenant or connection
 /// does. Transfer and <c>ai.chat</c> steps hold a bulkhead slot for their whole call (<see cref="EnterAsync"/>).
 /// </summary>
-public sealed class ConnectionPipeline : IDisposable
+internal sealed class ConnectionPipeline : IDisposable
 {
     private readonly ResiliencePipeline<EgressResponse> _pipeline;
     private readonly Bulkhead? _bulkhead;

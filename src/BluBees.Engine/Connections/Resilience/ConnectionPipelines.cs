@@ -7,7 +7,7 @@ namespace BluBees.Engine.Connections.Resilience;
 /// changes. Steps without a connection share one pipeline with timeouts and retries but no breaker or limits
 /// (they have no host of their own to protect).
 /// </summary>
-public sealed class ConnectionPipelines(TimeProvider time) : IDisposable
+internal sealed class ConnectionPipelines(TimeProvider time) : IDisposable
 {
     private readonly ConcurrentDictionary<(string Tenant, string Connection), ConnectionPipeline> _pipelines = new();
     private readonly Lock _gate = new();

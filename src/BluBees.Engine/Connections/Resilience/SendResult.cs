@@ -6,4 +6,4 @@ namespace BluBees.Engine.Connections.Resilience;
 /// The outcome of one resilient send: the final response (null when no attempt produced one), the attempts made,
 /// and every policy decision, for the run record. <see cref="Category"/> is set when a policy refused the call.
 /// </summary>
-public readonly record struct SendResult(EgressResponse? Response, int Attempts, int Retries, bool CircuitOpen, bool RateLimited, string? Category);
+internal readonly record struct SendResult(EgressResponse? Response, int Attempts, int Retries, bool CircuitOpen, bool RateLimited, string? Category);

@@ -4,7 +4,7 @@ using BluBees.Engine.Events;
 namespace BluBees.Engine.Rules.Triggers;
 
 /// <summary>Validates a trigger definition and compiles it.</summary>
-public static class TriggerCompiler
+internal static class TriggerCompiler
 {
     public static CompiledTrigger? Compile(TriggerDefinition? trigger, ValidationErrors errors)
     {

@@ -2,10 +2,10 @@ using BluBees.Engine.Steps;
 namespace BluBees.Engine.Rules.Warnings;
 
 /// <summary>One step as the run reaches it: its JSON path and the names its own block adds to the scope.</summary>
-public sealed record StepVisit(StepDefinition Step, string Path, IReadOnlyList<string> BlockRoots);
+internal sealed record StepVisit(StepDefinition Step, string Path, IReadOnlyList<string> BlockRoots);
 
 /// <summary>The steps of a rule in the order a run executes them.</summary>
-public static class StepOrder
+internal static class StepOrder
 {
     /// <summary>
     /// Every step, depth first, in execution order, with its path. The one place that knows how steps nest: a nested

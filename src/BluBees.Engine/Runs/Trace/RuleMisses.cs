@@ -10,7 +10,7 @@ namespace BluBees.Engine.Runs.Trace;
 /// Builds the trace entries of events that reached a rule and did not run it. Called only on a miss (the run path
 /// allocates nothing for tracing); the identifiers are read like a run record's (null when the shape is unexpected).
 /// </summary>
-public static class RuleMisses
+internal static class RuleMisses
 {
     private static readonly FailedCheck DisabledCheck = new("enabled", "equals");
 

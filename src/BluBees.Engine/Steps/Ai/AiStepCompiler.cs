@@ -6,7 +6,7 @@ using BluBees.Engine.Validation;
 namespace BluBees.Engine.Steps.Ai;
 
 /// <summary>Validates and compiles one <c>ai.chat</c> step; every problem is named by its field.</summary>
-public static class AiStepCompiler
+internal static class AiStepCompiler
 {
     public static CompiledAiStep? Compile(StepDefinition step, string path, StepCompileContext context, ValidationErrors errors)
     {

@@ -20,7 +20,7 @@ namespace BluBees.Engine.Steps.Ai;
 /// later steps only; the record holds counts, status, the configured host and category. No <c>Idempotency-Key</c> is
 /// sent: neither provider documents one for chat completions / messages (docs/api.md).
 /// </summary>
-public sealed class AiStepExecutor(
+internal sealed class AiStepExecutor(
     ConnectionService connections, ICredentialSource credentials, ConnectionPipelines pipelines, GuardedHttpClient http,
     TimeProvider time, TemplateLimits limits, IOptions<RunOptions> options, ILogger<AiStepExecutor> logger)
     : IStepExecutor

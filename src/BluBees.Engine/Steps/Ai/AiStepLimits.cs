@@ -1,7 +1,7 @@
 namespace BluBees.Engine.Steps.Ai;
 
 /// <summary>Bounds of an <c>ai.chat</c> step, shared by the compiler and the docs.</summary>
-public static class AiStepLimits
+internal static class AiStepLimits
 {
     public const int DefaultMaxTokens = 1024;
     public const int MaxMaxTokens = 64_000;

@@ -12,7 +12,7 @@ namespace BluBees.Engine.Steps.Ai;
 /// only handler is the egress guard. SDK retries are off (one attempt per step, counted by us) and the SDKs get
 /// a placeholder key: the real one is added by <see cref="GuardedHttpMessageHandler"/> at the last moment.
 /// </summary>
-public static class ChatClientFactory
+internal static class ChatClientFactory
 {
     /// <summary>What the SDKs hold instead of the tenant's key; the guarded handler strips it.</summary>
     internal const string PlaceholderKey = "blubees-placeholder";

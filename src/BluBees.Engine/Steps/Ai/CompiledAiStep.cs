@@ -6,7 +6,7 @@ using BluBees.Engine.Execution;
 namespace BluBees.Engine.Steps.Ai;
 
 /// <summary>A compiled <c>ai.chat</c> step: prompts parsed once, the output schema checked once, per rule version.</summary>
-public sealed record CompiledAiStep(
+internal sealed record CompiledAiStep(
     string Id,
     string ConnectionId,
     string Model,

@@ -10,7 +10,7 @@ namespace BluBees.Engine.Steps.Ai;
 /// Root: an object schema. Keywords: type, properties, required, items, enum, additionalProperties (boolean),
 /// description, title.
 /// </summary>
-public static class OutputSchema
+internal static class OutputSchema
 {
     public const int MaxBytes = 16 * 1024;
     public const int MaxDepth = 8;

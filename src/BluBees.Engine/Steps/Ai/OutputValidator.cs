@@ -7,7 +7,7 @@ namespace BluBees.Engine.Steps.Ai;
 /// Checks a completion against a compiled <see cref="OutputSchema"/>. The answer is yes or no: the reason would
 /// quote the completion, which must not reach a record or a log.
 /// </summary>
-public static class OutputValidator
+internal static class OutputValidator
 {
     /// <summary>Parses <paramref name="text"/> as JSON and checks it; null when it is not JSON or does not match.</summary>
     public static JsonObject? Parse(string? text, JsonObject schema)

@@ -7,7 +7,7 @@ namespace BluBees.Engine.Steps.Flow;
 /// A <c>forEach</c> block: <see cref="Steps"/> once per element of the array at <see cref="Items"/> (at most
 /// <see cref="Limit"/>), <see cref="Parallelism"/> iterations at a time, each with <c>item</c> and <c>index</c> in scope.
 /// </summary>
-public sealed record CompiledForEach(
+internal sealed record CompiledForEach(
     string Id, ScopePath Items, int Limit, int Parallelism, IReadOnlyList<ICompiledStep> Steps, bool ContinueOnError)
     : ICompiledStep, IStepContainer
 {

@@ -4,7 +4,7 @@ using BluBees.Engine.Execution;
 namespace BluBees.Engine.Steps.Flow;
 
 /// <summary>An <c>if</c> block: <see cref="Then"/> when <see cref="If"/> holds, else <see cref="Else"/> (possibly empty).</summary>
-public sealed record CompiledIfBlock(
+internal sealed record CompiledIfBlock(
     string Id, ICondition If, IReadOnlyList<string> ReadFields, IReadOnlyList<ICompiledStep> Then, IReadOnlyList<ICompiledStep> Else, bool ContinueOnError)
     : ICompiledStep, IStepContainer
 {

@@ -1,7 +1,7 @@
 namespace BluBees.Engine.Steps.Flow;
 
 /// <summary>The control-flow step types, and how run records mark a step skipped by a condition.</summary>
-public static class FlowKinds
+internal static class FlowKinds
 {
     public const string If = "if";
     public const string ForEach = "forEach";

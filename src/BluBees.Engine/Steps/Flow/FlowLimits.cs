@@ -5,7 +5,7 @@ namespace BluBees.Engine.Steps.Flow;
 /// in time, memory and run-record size. Exceeding a save-time bound is a precise validation error; the run-time
 /// bounds end the run's remaining work with a category.
 /// </summary>
-public static class FlowLimits
+internal static class FlowLimits
 {
     /// <summary>Blocks nest at most this deep (a block inside a block inside a block).</summary>
     public const int MaxDepth = 3;

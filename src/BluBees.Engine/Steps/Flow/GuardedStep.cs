@@ -8,7 +8,7 @@ namespace BluBees.Engine.Steps.Flow;
 /// steps' outputs, and a loop's <c>item</c>/<c>index</c>); otherwise recorded as skipped. Wraps the step so that its
 /// kind's executor still sees its own compiled type.
 /// </summary>
-public sealed record GuardedStep(ICompiledStep Step, ICondition If, IReadOnlyList<string> ReadFields) : ICompiledStep, IStepContainer
+internal sealed record GuardedStep(ICompiledStep Step, ICondition If, IReadOnlyList<string> ReadFields) : ICompiledStep, IStepContainer
 {
     public string Id => Step.Id;
 

@@ -5,12 +5,12 @@ namespace BluBees.Engine.Steps.Flow;
 /// A compiled step that holds other steps (a guarded step, an <c>if</c> block, a <c>forEach</c>): what rule-wide
 /// questions (does the rule write to Jira? which connections does it use?) must look inside.
 /// </summary>
-public interface IStepContainer
+internal interface IStepContainer
 {
     IEnumerable<ICompiledStep> Children { get; }
 }
 
-public static class StepTree
+internal static class StepTree
 {
     /// <summary>Every step of the tree, depth first, containers included.</summary>
     public static IEnumerable<ICompiledStep> All(IEnumerable<ICompiledStep> steps)

@@ -7,7 +7,7 @@ namespace BluBees.Engine.Steps.Jira;
 /// A compiled Jira action (<c>jira.comment</c>, <c>jira.edit</c>, <c>jira.transition</c>, <c>jira.fetch</c>, <c>jira.create</c>, <c>jira.assign</c>, <c>jira.link</c>, <c>jira.search</c>): every
 /// template parsed once per rule version. <see cref="Issue"/> null means the event's issue.
 /// </summary>
-public sealed record CompiledJiraStep(
+internal sealed record CompiledJiraStep(
     string Id,
     string Kind,
     Template? Issue,

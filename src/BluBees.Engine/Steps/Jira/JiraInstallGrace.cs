@@ -11,7 +11,7 @@ namespace BluBees.Engine.Steps.Jira;
 /// take effect (shared/FORGE.md "Installed"; https://developer.atlassian.com/platform/forge/events-reference/life-cycle/).
 /// Such answers are retried a few times with backoff instead of failing the step at once.
 /// </summary>
-public sealed class JiraInstallGrace(IStore store, TimeProvider time, IOptions<JiraActionOptions> options)
+internal sealed class JiraInstallGrace(IStore store, TimeProvider time, IOptions<JiraActionOptions> options)
 {
     public async Task<bool> IsFreshAsync(string tenantId, CancellationToken ct)
     {

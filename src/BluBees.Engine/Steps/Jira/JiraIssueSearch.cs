@@ -7,7 +7,7 @@ using BluBees.Engine.Execution;
 namespace BluBees.Engine.Steps.Jira;
 
 /// <summary>The issues a schedule's JQL matched, or why the search failed (an error category, never Jira's text).</summary>
-public sealed record ScheduleSearchResult(IReadOnlyList<JsonObject> Issues, string? FailureCategory, bool Truncated);
+internal sealed record ScheduleSearchResult(IReadOnlyList<JsonObject> Issues, string? FailureCategory, bool Truncated);
 
 /// <summary>
 /// A schedule's "for each issue matching" search: Jira's enhanced JQL search

@@ -6,7 +6,7 @@ using BluBees.Engine.Validation;
 namespace BluBees.Engine.Steps.Jira;
 
 /// <summary>Validates and compiles the Jira action steps; every problem names its field.</summary>
-public static class JiraStepCompiler
+internal static class JiraStepCompiler
 {
     public const int MaxFields = 50;
 

@@ -3,13 +3,13 @@ using BluBees.Engine.Templates;
 namespace BluBees.Engine.Steps.Jira;
 
 /// <summary>One multi-value operation of <c>jira.edit</c>'s <c>update</c>: <c>add</c>, <c>remove</c> or <c>set</c>, with its value template.</summary>
-public sealed record JiraUpdateOperation(string Op, CompiledBody Value);
+internal sealed record JiraUpdateOperation(string Op, CompiledBody Value);
 
 /// <summary>
 /// The compiled parts of the Jira kinds beyond comment, edit fields and transition: <c>jira.edit</c>'s <c>update</c>,
 /// <c>jira.create</c>, <c>jira.assign</c>, <c>jira.link</c> and <c>jira.search</c>. Every template parsed once.
 /// </summary>
-public sealed record JiraStepExtras
+internal sealed record JiraStepExtras
 {
     public static readonly JiraStepExtras None = new();
 

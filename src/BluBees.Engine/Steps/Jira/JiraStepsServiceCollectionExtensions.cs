@@ -7,7 +7,7 @@ using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Steps.Jira;
 
-public static class JiraStepsServiceCollectionExtensions
+internal static class JiraStepsServiceCollectionExtensions
 {
     /// <summary>The Jira action steps (comment, edit, transition, fetch, create, assign, link, search) and the loop guard; options from section <c>Jira</c>.</summary>
     public static IServiceCollection AddJiraSteps(this IServiceCollection services, IConfiguration configuration)

@@ -8,7 +8,7 @@ namespace BluBees.Engine.Steps.Transfer;
 /// response body streamed into the destination's request body. The source is either an HTTP request
 /// (<see cref="Source"/>) or a Jira attachment of the event's site (<see cref="JiraAttachment"/>, its id template).
 /// </summary>
-public sealed record CompiledTransferStep(
+internal sealed record CompiledTransferStep(
     string Id,
     CompiledHttpStep? Source,
     Template? JiraAttachment,

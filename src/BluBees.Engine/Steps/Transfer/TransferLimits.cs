@@ -1,7 +1,7 @@
 namespace BluBees.Engine.Steps.Transfer;
 
 /// <summary>Hard limits on transfer steps as rules may write them.</summary>
-public static class TransferLimits
+internal static class TransferLimits
 {
     /// <summary>The largest <c>maxBytes</c> a rule (or an operator) may set: 64 GiB.</summary>
     public const long HardMaxBytes = 64L * 1024 * 1024 * 1024;

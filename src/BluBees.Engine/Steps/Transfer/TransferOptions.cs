@@ -7,7 +7,7 @@ namespace BluBees.Engine.Steps.Transfer;
 /// Configuration section <c>Transfer</c>: size caps of streaming transfer steps. A step's own <c>maxBytes</c>
 /// applies when it is lower than <see cref="MaxBytes"/>; without one, <see cref="DefaultMaxBytes"/> applies.
 /// </summary>
-public sealed class TransferOptions : IValidatableObject
+internal sealed class TransferOptions : IValidatableObject
 {
     public const string Section = "Transfer";
 

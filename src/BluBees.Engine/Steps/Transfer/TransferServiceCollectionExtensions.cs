@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Steps.Transfer;
 
-public static class TransferServiceCollectionExtensions
+internal static class TransferServiceCollectionExtensions
 {
     /// <summary>The <c>transfer</c> step kind and its validated <see cref="TransferOptions"/> (section <c>Transfer</c>).</summary>
     public static IServiceCollection AddTransferSteps(this IServiceCollection services, IConfiguration configuration)

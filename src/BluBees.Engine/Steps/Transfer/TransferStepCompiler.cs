@@ -8,7 +8,7 @@ namespace BluBees.Engine.Steps.Transfer;
 /// connection, URL, header and credential-scope rules of <c>http</c> steps hold for both. A source may instead be
 /// a Jira attachment (<c>"source": {"jiraAttachment": "..."}</c>), compiled by <see cref="JiraAttachmentSource"/>.
 /// </summary>
-public static class TransferStepCompiler
+internal static class TransferStepCompiler
 {
     public static CompiledTransferStep? Compile(StepDefinition step, string path, StepCompileContext context, ValidationErrors errors)
     {

@@ -22,7 +22,7 @@ namespace BluBees.Engine.Steps.Transfer;
 /// connection lends one slot of its bulkhead for the whole transfer; the destination request carries an
 /// <c>Idempotency-Key</c> unless the step sets its own; the record names configured hosts only.
 /// </summary>
-public sealed class TransferStepExecutor(
+internal sealed class TransferStepExecutor(
     ConnectionService connections, ICredentialSource credentials, ConnectionPipelines pipelines, GuardedHttpClient http,
     TimeProvider time, TemplateLimits limits,
     IOptions<TransferOptions> transferOptions, IOptions<RunOptions> runOptions, IOptions<JiraActionOptions> jiraOptions,
