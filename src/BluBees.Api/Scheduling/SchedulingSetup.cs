@@ -16,9 +16,9 @@ public static class SchedulingSetup
         var cron = ActivatorUtilities.CreateInstance<CronTicks>(app.ServiceProvider, search);
         var runner = ActivatorUtilities.CreateInstance<ScheduleRunner>(app.ServiceProvider, cron);
 
-        // Typed as Func so that the route-handler overload (which writes the IResult) is chosen, not RequestDelegate.
-        Func<HttpContext, Task<IResult>> handler = context => ScheduledEndpoint.ReceiveAsync(context, runner);
-        app.MapPost("/forge/scheduled", handler)
+        // The explicit return type picks the route-handler overload (which writes the IResult), not RequestDelegate;
+        // an inline lambda (not a Func local) lets the Request Delegate Generator build it at compile time.
+        app.MapPost("/forge/scheduled", Task<IResult> (HttpContext context) => ScheduledEndpoint.ReceiveAsync(context, runner))
             .RequireAuthorization()
             .ForForgeModule(ForgeRoute.Scheduled)
             .WithName("ForgeScheduled");

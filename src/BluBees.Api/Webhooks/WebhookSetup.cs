@@ -29,8 +29,8 @@ public static class WebhookSetup
         // The services are stateless; building them here keeps the feature self-contained (no registration hook).
         var hooks = ActivatorUtilities.CreateInstance<WebhookService>(app.ServiceProvider);
         var receiver = ActivatorUtilities.CreateInstance<WebhookReceiver>(app.ServiceProvider, hooks);
-        Func<HttpContext, Task<IResult>> handler = context => ForgeWebhookEndpoint.ReceiveAsync(context, receiver);
-        app.MapPost("/forge/webhook", handler)
+        // Explicit return type: the route-handler overload, generated at compile time (see MapForgeScheduled).
+        app.MapPost("/forge/webhook", Task<IResult> (HttpContext context) => ForgeWebhookEndpoint.ReceiveAsync(context, receiver))
             .RequireAuthorization()
             .ForForgeModule(ForgeRoute.Webhook)
             .WithName("ForgeWebhook");
