@@ -3,12 +3,18 @@
 # (run recorded, after a real outbound call to a loopback sink). Compares a ReadyToRun self-contained linux-x64
 # publish (what infra/build.sh ships, for x64) with `dotnet BluBees.Api.dll` of plain Release and Debug builds.
 #   bash bench/coldstart.sh [RUNS]        (default 10 runs per variant; results in docs/benchmarks.md by hand)
-# Everything binds to 127.0.0.1; builds go to /tmp/coldstart (private artifacts path, repo obj/ untouched).
+# Everything binds to 127.0.0.1; builds go to $COLDSTART_OUT (default /tmp/coldstart; private artifacts path, repo
+# obj/ untouched): give each concurrent user of the machine its own.
+# Comparing start-up levers: COLDSTART_EXTRA="name=dir ..." adds variants, each an already published
+# self-contained directory holding BluBees.Api (e.g. built with other -p: properties), optionally started with
+# runtime settings ("name=dir+DOTNET_TieredPGO=0+DOTNET_gcConcurrent=0"); COLDSTART_ONLY="r2r" keeps
+# only the listed built-in variants (r2r, release, debug; default all three). SKIP_BUILD=1 reuses the last builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 RUNS="${1:-10}"
-OUT=/tmp/coldstart
+OUT="${COLDSTART_OUT:-/tmp/coldstart}"
+ONLY=" ${COLDSTART_ONLY:-r2r release debug} "
 ART="$OUT/art"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 mkdir -p "$OUT"
@@ -23,9 +29,10 @@ build() {
 }
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   echo "== build (Release R2R self-contained, Release, Debug, CLI)"
-  build src/BluBees.Api -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true --artifacts-path "$ART/r2r" -o "$OUT/r2r"
+  [[ "$ONLY" == *" r2r "* ]] && build src/BluBees.Api -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true --artifacts-path "$ART/r2r" -o "$OUT/r2r"
+  # The seed step below runs the plain Release build, so it is always built.
   build src/BluBees.Api -c Release --artifacts-path "$ART/release" -o "$OUT/release"
-  build src/BluBees.Api -c Debug --artifacts-path "$ART/debug" -o "$OUT/debug"
+  [[ "$ONLY" == *" debug "* ]] && build src/BluBees.Api -c Debug --artifacts-path "$ART/debug" -o "$OUT/debug"
   build src/BluBees.Cli -c Release --artifacts-path "$ART/cli" -o "$OUT/cli"
 fi
 CLI=(dotnet "$OUT/cli/blubees.dll")
@@ -84,7 +91,8 @@ const cpu = (pid) => { const f = require('fs').readFileSync(`/proc/${pid}/stat`,
 (async () => {
   const t0 = process.hrtime.bigint();
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 30000;
+  process.on('exit', () => child.kill('SIGKILL')); // a failed measurement must not leave the app running
+  const deadline = Date.now() + Number(process.env.COLDSTART_TIMEOUT_MS || 30000); // more on a loaded machine
   while ((await request('GET', '/health')).status !== 200) { if (Date.now() > deadline) throw new Error('no health'); await sleep(2); }
   const health = ms(t0);
   const healthCpu = cpu(child.pid);
@@ -130,14 +138,23 @@ summarize() {
     console.log('$1'.padEnd(20)+' wall: health'+line('health')+' | run'+line('run')+'   cpu: health'+line('healthCpu')+' | run'+line('runCpu')+'  ms (n='+rows.length+')');"
 }
 
-VARIANTS=(r2r-self-contained release-dotnet-dll debug-dotnet-dll)
+VARIANTS=()
+declare -A CMD=()
+[[ "$ONLY" == *" r2r "* ]] && VARIANTS+=(r2r-self-contained) && CMD[r2r-self-contained]="$OUT/r2r/BluBees.Api"
+[[ "$ONLY" == *" release "* ]] && VARIANTS+=(release-dotnet-dll) && CMD[release-dotnet-dll]="dotnet $OUT/release/BluBees.Api.dll"
+[[ "$ONLY" == *" debug "* ]] && VARIANTS+=(debug-dotnet-dll) && CMD[debug-dotnet-dll]="dotnet $OUT/debug/BluBees.Api.dll"
+for extra in ${COLDSTART_EXTRA:-}; do
+  # name=dir, or name=dir+VAR=value+... to start it with runtime settings (e.g. +DOTNET_TieredPGO=0)
+  spec="${extra#*=}" vars=""
+  [[ "$spec" == *+* ]] && vars="env ${spec#*+}" && vars="${vars//+/ }" && spec="${spec%%+*}"
+  VARIANTS+=("${extra%%=*}") && CMD["${extra%%=*}"]="$vars $spec/BluBees.Api"
+done
 for v in "${VARIANTS[@]}"; do : >"$OUT/$v.jsonl"; done
 echo "== measure ($RUNS runs each, interleaved so that background load hits every variant alike; ms from process spawn)"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for i in $(seq 1 "$RUNS"); do
-  measure_once r2r-self-contained "$i" "$OUT/r2r/BluBees.Api"
-  measure_once release-dotnet-dll "$i" dotnet "$OUT/release/BluBees.Api.dll"
-  measure_once debug-dotnet-dll "$i" dotnet "$OUT/debug/BluBees.Api.dll"
+  # shellcheck disable=SC2086  # the command is a path, or `dotnet` and a path: split on purpose
+  for v in "${VARIANTS[@]}"; do measure_once "$v" "$i" ${CMD[$v]}; done
 done
 echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 for v in "${VARIANTS[@]}"; do summarize "$v"; done
