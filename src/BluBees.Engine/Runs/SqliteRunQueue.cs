@@ -68,7 +68,7 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
     public async ValueTask EnqueueAsync(RunMessage message, CancellationToken ct)
     {
         var prepared = await PrepareAsync(message, ct);
-        var claim = message.DedupKey is { } key ? new DedupClaim(Keys.Tenant(message.Tenant.TenantId), Keys.Dedup(key), message.ReceivedAt + EventIngestor.DedupWindow) : null;
+        var claim = message.DedupKey is { } key ? new DedupClaim(TenantStore.PartitionOf(new TenantId(message.Tenant.TenantId)), Keys.Dedup(key), message.ReceivedAt + EventIngestor.DedupWindow) : null;
         await _writer.RunAsync(w =>
         {
             if (Count(w) >= _options.QueueCapacity)

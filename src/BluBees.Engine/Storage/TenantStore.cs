@@ -31,6 +31,9 @@ public sealed class TenantStore
     /// </summary>
     public string Partition { get; }
 
+    /// <summary>The partition of a tenant, for a storage implementation outside this folder (the durable queue's claim).</summary>
+    public static string PartitionOf(TenantId tenant) => Keys.Tenant(tenant.Value);
+
     /// <summary>An item of this partition, to be written here or in the durable queue's transaction.</summary>
     public StoreItem Item(string sk, string data, long? expiresAt = null) => new(Partition, sk, data, expiresAt);
 

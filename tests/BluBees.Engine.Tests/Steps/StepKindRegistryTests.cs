@@ -81,7 +81,7 @@ public sealed class StepKindRegistryTests
         using var dir = new TempDirectory();
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = dir.Path }).Build();
         var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(config);
-        services.AddBluBeesStorage(config).AddBluBeesKeys(config).AddBluBeesEngine(config);
+        services.AddBluBeesStorage(config).AddBluBeesKeys(config).AddBluBeesEngine(config).AddEmbeddedProviders();
         using var provider = services.BuildServiceProvider();
 
         var executors = StepKinds.Executors(provider.GetServices<IStepExecutor>());
