@@ -1,5 +1,5 @@
 // A loopback AI provider for the e2e (e2e/run.mjs): it speaks OpenAI's chat-completions wire format, the one the
-// backend's `openai` connections use (src/BluBees.Engine/Ai/ChatClientFactory.cs: the OpenAI SDK posts to
+// backend's `openai` connections use (src/BluBees.Engine/Steps/Ai/ChatClientFactory.cs: the OpenAI SDK posts to
 // {baseUrl}/chat/completions), so the AI rule built in the browser can run for real.
 //   Request:  https://platform.openai.com/docs/api-reference/chat/create
 //   Response: https://platform.openai.com/docs/api-reference/chat/object

@@ -115,7 +115,7 @@ describe('import and export', () => {
 describe('plain-language errors', () => {
   it('explains every category the engine records, with a fix', () => {
     // The engine's ErrorCategories class (read-only here): every constant must have an explanation.
-    const source = readFileSync(resolve(process.cwd(), '../src/BluBees.Engine/Runs/RunRecord.cs'), 'utf8') // vitest runs from forge-app/;
+    const source = readFileSync(resolve(process.cwd(), '../src/BluBees.Engine/Execution/RunRecord.cs'), 'utf8') // vitest runs from forge-app/;
     const klass = source.slice(source.indexOf('class ErrorCategories'));
     const fromEngine = [...klass.slice(0, klass.indexOf('\n}')).matchAll(/const string \w+ = "([a-z0-9_]+)"/g)].map((m) => m[1]);
     expect(fromEngine.length).toBeGreaterThan(20);
