@@ -17,12 +17,12 @@ public static class StepKindsServiceCollectionExtensions
     {
         // A composition may call this twice (AddBluBeesEngine is idempotent); the Jira kinds share one executor type,
         // so TryAddEnumerable cannot keep their executors single, and the marker does it for all kinds instead.
-        if (services.Any(d => d.ServiceType == typeof(StepKindsRegistered)))
+        if (services.Any(d => d.ServiceType == typeof(Registered)))
         {
             return services;
         }
 
-        services.AddSingleton<StepKindsRegistered>();
+        services.AddSingleton<Registered>();
         foreach (var kind in kinds)
         {
             kind.AddServices(services, configuration);
@@ -31,5 +31,6 @@ public static class StepKindsServiceCollectionExtensions
         return services;
     }
 
-    private sealed class StepKindsRegistered;
+    /// <summary>The marker that the kinds are registered (internal so that a test may compose a subset of kinds).</summary>
+    internal sealed class Registered;
 }
