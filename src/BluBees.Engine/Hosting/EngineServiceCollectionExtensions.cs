@@ -9,7 +9,6 @@ using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Jira;
-using BluBees.Engine.Steps.Transfer;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Tenancy;
@@ -48,7 +47,7 @@ public static class EngineServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Rules, connections, runs and the egress guard. The run queue and whatever consumes it are the host's choice,
+    /// Rules, connections, runs, the egress guard and every step kind (<see cref="StepKindsServiceCollectionExtensions.AddStepKinds(IServiceCollection, IConfiguration)"/>). The run queue and whatever consumes it are the host's choice,
     /// registered by the provider switch. TryAdd remains only so that a host or test may supply a shared singleton
     /// (a fake <see cref="TimeProvider"/>, a run processor) first; no implementation choice depends on order.
     /// </summary>
@@ -75,11 +74,8 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<RuleService>();
         services.TryAddSingleton<IRuleRunHistory>(sp => sp.GetRequiredService<RunStore>());
         services.TryAddSingleton<RunStore>();
-        services.TryAddSingleton<HttpStepExecutor>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, HttpStepExecutor>(sp => sp.GetRequiredService<HttpStepExecutor>()));
-        services.AddJiraSteps(configuration);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, Steps.Ai.AiStepExecutor>());
-        services.AddTransferSteps(configuration);
+        services.AddJiraSite(configuration);
+        services.AddStepKinds(configuration);
         services.TryAddSingleton<DryRunner>();
         services.TryAddSingleton<RunProcessor>();
         services.TryAddSingleton<IRunProcessor>(sp => sp.GetRequiredService<RunProcessor>());

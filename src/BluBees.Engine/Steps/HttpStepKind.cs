@@ -1,5 +1,8 @@
 using BluBees.Engine.Execution;
 using BluBees.Engine.Validation;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BluBees.Engine.Steps;
 
@@ -18,4 +21,11 @@ public sealed class HttpStepKind : IStepKind
 
     public ICompiledStep? Compile(StepDefinition step, string path, StepCompileContext context, ValidationErrors errors)
         => HttpStepCompiler.Compile(step, path, context.Connections, context.Egress, context.Limits, errors);
+
+    public void AddServices(IServiceCollection services, IConfiguration configuration)
+    {
+        // Registered as itself too, so that a host or test may resolve or replace the concrete executor.
+        services.TryAddSingleton<HttpStepExecutor>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, HttpStepExecutor>(sp => sp.GetRequiredService<HttpStepExecutor>()));
+    }
 }

@@ -20,7 +20,8 @@ namespace BluBees.Engine.Tests.Steps;
 
 /// <summary>
 /// <see cref="StepKinds"/> is the one list of step kinds: each kind owns its definition fields (any other is refused
-/// when a rule is saved), and the compiler, the run's and the dry run's executor dispatch all go through it.
+/// when a rule is saved) and registers its own executor, and the compiler, the composition of executors, the run's and
+/// the dry run's executor dispatch all go through it.
 /// </summary>
 public sealed class StepKindRegistryTests
 {
@@ -79,14 +80,73 @@ public sealed class StepKindRegistryTests
     public void TheComposedEngineHasOneExecutorForEveryKindAndNoOther()
     {
         using var dir = new TempDirectory();
-        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = dir.Path }).Build();
-        var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(config);
-        services.AddBluBeesStorage(config).AddBluBeesKeys(config).AddBluBeesEngine(config).AddEmbeddedProviders();
+        var (services, config) = Engine(dir);
+        services.AddBluBeesEngine(config); // a second call registers nothing twice
         using var provider = services.BuildServiceProvider();
 
         var executors = StepKinds.Executors(provider.GetServices<IStepExecutor>());
 
         Assert.That(executors.Keys, Is.EquivalentTo(StepKinds.Names));
+        Assert.That(provider.GetServices<IStepExecutor>().Count(), Is.EqualTo(StepKinds.All.Count));
+    }
+
+    private static IEnumerable<TestCaseData> Kinds() => StepKinds.All.Select(k => new TestCaseData(k.Name).SetName($"OwnExecutor.{k.Name}"));
+
+    [TestCaseSource(nameof(Kinds))]
+    public void EachKindRegistersExactlyOneExecutorItsOwn(string kindName)
+    {
+        // The engine with no step kind at all, then this one kind's own registration: its executor comes from it alone.
+        using var dir = new TempDirectory();
+        var (services, config) = WithoutKinds(dir);
+        StepKinds.TryGet(kindName, out var kind);
+        var before = services.Count(d => d.ServiceType == typeof(IStepExecutor));
+
+        kind!.AddServices(services, config);
+        using var provider = services.BuildServiceProvider();
+
+        Assert.That(before, Is.Zero);
+        Assert.That(services.Count(d => d.ServiceType == typeof(IStepExecutor)), Is.EqualTo(1));
+        Assert.That(provider.GetServices<IStepExecutor>().Select(e => e.Kind), Is.EqualTo(new[] { kindName }));
+    }
+
+    [TestCaseSource(nameof(Kinds))]
+    public void AKindLeftOutOfTheRegistryHasNoExecutor(string kindName)
+    {
+        // Registering the kinds is the loop over the list and nothing else: without the entry, no executor.
+        using var dir = new TempDirectory();
+        var (services, config) = WithoutKinds(dir);
+
+        services.AddStepKinds(config, StepKinds.All.Where(k => k.Name != kindName));
+        using var provider = services.BuildServiceProvider();
+
+        var executors = StepKinds.Executors(provider.GetServices<IStepExecutor>());
+        Assert.That(executors.Keys, Is.EquivalentTo(StepKinds.Names.Where(n => n != kindName)));
+    }
+
+    private static (ServiceCollection Services, IConfiguration Config) Engine(TempDirectory dir)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = dir.Path }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging().AddSingleton<IConfiguration>(config);
+        services.AddBluBeesStorage(config).AddBluBeesKeys(config).AddBluBeesEngine(config).AddEmbeddedProviders();
+        return (services, config);
+    }
+
+    /// <summary>
+    /// The composed engine minus every service that <see cref="StepKindsServiceCollectionExtensions.AddStepKinds(IServiceCollection, IConfiguration)"/>
+    /// adds (executors, the kinds' own services and options, the marker; open generics such as <c>IOptions&lt;&gt;</c> stay),
+    /// so that a kind's executor resolves only if its own registration brings what it needs.
+    /// </summary>
+    private static (ServiceCollection Services, IConfiguration Config) WithoutKinds(TempDirectory dir)
+    {
+        var (services, config) = Engine(dir);
+        var kindTypes = new ServiceCollection().AddStepKinds(config).Select(d => d.ServiceType).Where(t => !t.IsGenericTypeDefinition).ToHashSet();
+        foreach (var descriptor in services.Where(d => kindTypes.Contains(d.ServiceType)).ToList())
+        {
+            services.Remove(descriptor);
+        }
+
+        return (services, config);
     }
 
     [Test]

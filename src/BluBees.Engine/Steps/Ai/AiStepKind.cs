@@ -1,5 +1,8 @@
 using BluBees.Engine.Execution;
 using BluBees.Engine.Validation;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BluBees.Engine.Steps.Ai;
 
@@ -18,4 +21,7 @@ public sealed class AiStepKind : IStepKind
 
     public ICompiledStep? Compile(StepDefinition step, string path, StepCompileContext context, ValidationErrors errors)
         => AiStepCompiler.Compile(step, path, context, errors);
+
+    public void AddServices(IServiceCollection services, IConfiguration configuration)
+        => services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, AiStepExecutor>());
 }

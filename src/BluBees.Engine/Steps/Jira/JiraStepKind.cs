@@ -1,5 +1,7 @@
 using BluBees.Engine.Execution;
 using BluBees.Engine.Validation;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BluBees.Engine.Steps.Jira;
 
@@ -12,7 +14,7 @@ public sealed class JiraStepKind : IStepKind
         Fields = StepKinds.FieldSet(fields);
     }
 
-    /// <summary>Every Jira kind (the same list as <see cref="CompiledJiraStep.Kinds"/>, which registers the executors).</summary>
+    /// <summary>Every Jira kind (the same list as <see cref="CompiledJiraStep.Kinds"/>; the registry tests check it).</summary>
     public static IReadOnlyList<JiraStepKind> All { get; } =
     [
         new(CompiledJiraStep.CommentKind, "issue", "body"),
@@ -31,4 +33,12 @@ public sealed class JiraStepKind : IStepKind
 
     public ICompiledStep? Compile(StepDefinition step, string path, StepCompileContext context, ValidationErrors errors)
         => JiraStepCompiler.Compile(Name, step, path, context.Limits, errors);
+
+    /// <summary>This kind's executor, over the action services the Jira kinds share (added once, by whichever kind comes first).</summary>
+    public void AddServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddJiraActions();
+        var kind = Name;
+        services.AddSingleton<IStepExecutor>(sp => new JiraStepExecutor(kind, sp.GetRequiredService<JiraActions>(), sp.GetRequiredService<JiraPreview>()));
+    }
 }

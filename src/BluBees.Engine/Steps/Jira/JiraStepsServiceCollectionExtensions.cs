@@ -9,8 +9,12 @@ namespace BluBees.Engine.Steps.Jira;
 
 internal static class JiraStepsServiceCollectionExtensions
 {
-    /// <summary>The Jira action steps (comment, edit, transition, fetch, create, assign, link, search) and the loop guard; options from section <c>Jira</c>.</summary>
-    public static IServiceCollection AddJiraSteps(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// The Jira site access the engine needs whatever kinds it runs (options from section <c>Jira</c>): the loop guard
+    /// (<c>RunProcessor</c>), the field catalog (<c>DryRunner</c>, the API) and the site client under it; the transfer
+    /// step reads the options for its Jira attachment source. Registered by the engine, not by a kind.
+    /// </summary>
+    public static IServiceCollection AddJiraSite(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<JiraActionOptions>().Bind(configuration.GetSection(JiraActionOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JiraActionOptions>, JiraActionOptionsValidator>());
@@ -19,23 +23,16 @@ internal static class JiraStepsServiceCollectionExtensions
         services.TryAddSingleton(sp => new JiraFieldCatalog(
             sp.GetRequiredService<JiraSite>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<JiraActionOptions>>(),
             sp.GetRequiredService<IOptions<RunOptions>>(), sp.GetRequiredService<ILogger<JiraFieldCatalog>>()));
-        services.TryAddSingleton<JiraInstallGrace>();
-        services.TryAddSingleton<JiraActions>();
-        services.TryAddSingleton<JiraPreview>();
         services.TryAddSingleton<LoopGuard>();
-        // One executor per Jira kind (a new kind is one entry in CompiledJiraStep.Kinds); the marker keeps a second
-        // call of this method from registering them twice.
-        if (!services.Any(d => d.ServiceType == typeof(JiraExecutorsRegistered)))
-        {
-            services.AddSingleton<JiraExecutorsRegistered>();
-            foreach (var kind in CompiledJiraStep.Kinds)
-            {
-                services.AddSingleton<IStepExecutor>(sp => new JiraStepExecutor(kind, sp.GetRequiredService<JiraActions>(), sp.GetRequiredService<JiraPreview>()));
-            }
-        }
-
         return services;
     }
 
-    private sealed class JiraExecutorsRegistered;
+    /// <summary>What only the Jira action steps use (comment, edit, transition, fetch, create, assign, link, search); each <see cref="JiraStepKind"/> adds it, TryAdd keeps it single.</summary>
+    public static IServiceCollection AddJiraActions(this IServiceCollection services)
+    {
+        services.TryAddSingleton<JiraInstallGrace>();
+        services.TryAddSingleton<JiraActions>();
+        services.TryAddSingleton<JiraPreview>();
+        return services;
+    }
 }

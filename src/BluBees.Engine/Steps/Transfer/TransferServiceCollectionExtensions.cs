@@ -8,8 +8,8 @@ namespace BluBees.Engine.Steps.Transfer;
 
 internal static class TransferServiceCollectionExtensions
 {
-    /// <summary>The <c>transfer</c> step kind and its validated <see cref="TransferOptions"/> (section <c>Transfer</c>).</summary>
-    public static IServiceCollection AddTransferSteps(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>The <c>transfer</c> step's executor and its validated <see cref="TransferOptions"/> (section <c>Transfer</c>); called by <see cref="TransferStepKind.AddServices"/>.</summary>
+    public static IServiceCollection AddTransferStep(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<TransferOptions>().Bind(configuration.GetSection(TransferOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TransferOptions>, TransferOptionsValidator>());

@@ -1,5 +1,7 @@
 using BluBees.Engine.Execution;
 using BluBees.Engine.Validation;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BluBees.Engine.Steps.Transfer;
 
@@ -18,4 +20,7 @@ public sealed class TransferStepKind : IStepKind
 
     public ICompiledStep? Compile(StepDefinition step, string path, StepCompileContext context, ValidationErrors errors)
         => TransferStepCompiler.Compile(step, path, context, errors);
+
+    public void AddServices(IServiceCollection services, IConfiguration configuration)
+        => services.AddTransferStep(configuration);
 }
