@@ -22,6 +22,9 @@ public sealed partial class RunWorker(
     IOptions<RunOptions> options, TimeProvider time, ILogger<RunWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+
+    /// <summary>At most this many claims per transaction (bounded by the free slots).</summary>
+    private const int MaxClaimBatch = 16;
     private readonly ConcurrentDictionary<string, int> _perTenant = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _runs = new();
@@ -40,45 +43,65 @@ public sealed partial class RunWorker(
         string? last = null;
         while (!_stopping && !stoppingToken.IsCancellationRequested)
         {
+            // Every free slot is claimed for in one transaction (see SqliteRunQueue.ClaimManyAsync): one claim
+            // round trip per run would cap the worker at the round trip's rate, whatever its concurrency.
             await slots.WaitAsync(stoppingToken);
+            var free = 1;
+            while (free < MaxClaimBatch && slots.Wait(0, CancellationToken.None))
+            {
+                free++;
+            }
+
             var wake = queue.NextWake;
-            ClaimedMessage? claimed = null;
+            IReadOnlyList<ClaimedMessage> claimed = [];
             try
             {
-                claimed = _stopping ? null : await queue.ClaimAsync(BusyTenants(), last, stoppingToken);
+                claimed = _stopping ? [] : await queue.ClaimManyAsync(free, InFlightPerTenant(), _options.PerTenantConcurrency, last, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogClaimFailed(logger, ex.GetType().Name);
             }
 
-            if (claimed is null)
+            if (free > claimed.Count)
             {
-                slots.Release();
+                slots.Release(free - claimed.Count);
+            }
+
+            if (claimed.Count == 0)
+            {
                 await Task.WhenAny(wake, Task.Delay(Poll, time, stoppingToken));
                 continue;
             }
 
-            last = claimed.TenantId;
-            _perTenant.AddOrUpdate(claimed.TenantId, 1, (_, n) => n + 1);
-            // Tracked before it starts, so that a run finishing at once cannot leave a stale entry behind.
-            var run = new Task<Task>(async () =>
+            foreach (var message in claimed)
             {
-                try
-                {
-                    await RunOneAsync(claimed);
-                }
-                finally
-                {
-                    _perTenant.AddOrUpdate(claimed.TenantId, 0, (_, n) => n - 1);
-                    _inFlight.TryRemove(claimed.Id, out _);
-                    slots.Release();
-                    queue.Wake();
-                }
-            });
-            _inFlight[claimed.Id] = run.Unwrap();
-            run.Start(TaskScheduler.Default);
+                last = message.TenantId;
+                Start(message, slots);
+            }
         }
+    }
+
+    private void Start(ClaimedMessage claimed, SemaphoreSlim slots)
+    {
+        _perTenant.AddOrUpdate(claimed.TenantId, 1, (_, n) => n + 1);
+        // Tracked before it starts, so that a run finishing at once cannot leave a stale entry behind.
+        var run = new Task<Task>(async () =>
+        {
+            try
+            {
+                await RunOneAsync(claimed);
+            }
+            finally
+            {
+                _perTenant.AddOrUpdate(claimed.TenantId, 0, (_, n) => n - 1);
+                _inFlight.TryRemove(claimed.Id, out _);
+                slots.Release();
+                queue.Wake();
+            }
+        });
+        _inFlight[claimed.Id] = run.Unwrap();
+        run.Start(TaskScheduler.Default);
     }
 
     /// <summary>The drain: stop claiming and accepting, wait for in-flight runs up to the deadline, leave the rest durable.</summary>
@@ -114,8 +137,8 @@ public sealed partial class RunWorker(
         LogDrained(logger, finished, left);
     }
 
-    private IReadOnlyCollection<string> BusyTenants()
-        => [.. _perTenant.Where(p => p.Value >= _options.PerTenantConcurrency).Select(p => p.Key)];
+    private Dictionary<string, int> InFlightPerTenant()
+        => _perTenant.Where(p => p.Value > 0).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 
     private async Task RunOneAsync(ClaimedMessage claimed)
     {

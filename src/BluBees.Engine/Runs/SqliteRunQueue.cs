@@ -141,45 +141,82 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
     {
         var now = NowMs;
         var busy = JsonSerializer.Serialize(busyTenants);
+        return await _writer.RunAsync(w => ClaimOne(w, busy, after, now), ct);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="max"/> claims in ONE write transaction, each exactly as <see cref="ClaimAsync"/> would
+    /// make them one after another: round-robin from <paramref name="after"/>, and a tenant that reaches
+    /// <paramref name="perTenantLimit"/> runs (counting <paramref name="inFlight"/> and the claims of this batch) is
+    /// skipped for the rest of the batch. Why a batch: the worker's claim loop is serial, and each claim waits for a
+    /// group commit; under concurrent ingress that wait (a few ms) capped the whole worker at one run per claim
+    /// round trip, whatever its concurrency (docs/benchmarks.md, "Batched claims").
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimedMessage>> ClaimManyAsync(
+        int max, IReadOnlyDictionary<string, int> inFlight, int perTenantLimit, string? after, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        var now = NowMs;
+        var counts = new Dictionary<string, int>(inFlight, StringComparer.Ordinal);
         return await _writer.RunAsync(w =>
         {
-            var pick = w.Command("""
-                SELECT tenant FROM run_queue
-                WHERE (lease_until IS NULL OR lease_until <= $now) AND tenant NOT IN (SELECT value FROM json_each($busy))
-                GROUP BY tenant ORDER BY (tenant <= $after), tenant LIMIT 1;
-                """);
-            pick.Parameters.AddWithValue("$now", now);
-            pick.Parameters.AddWithValue("$busy", busy);
-            pick.Parameters.AddWithValue("$after", (object?)after ?? string.Empty);
-            if (pick.ExecuteScalar() is not string tenant)
+            var claimed = new List<ClaimedMessage>(max);
+            var next = after;
+            while (claimed.Count < max)
             {
-                return null;
+                var busy = JsonSerializer.Serialize(counts.Where(c => c.Value >= perTenantLimit).Select(c => c.Key));
+                if (ClaimOne(w, busy, next, now) is not { } one)
+                {
+                    break;
+                }
+
+                claimed.Add(one);
+                next = one.TenantId;
+                counts[one.TenantId] = counts.GetValueOrDefault(one.TenantId) + 1;
             }
 
-            var claim = w.Command("""
-                UPDATE run_queue SET lease_until = $until, attempts = attempts + 1
-                WHERE seq = (SELECT seq FROM run_queue WHERE tenant = $tenant AND (lease_until IS NULL OR lease_until <= $now) ORDER BY seq LIMIT 1)
-                RETURNING id, tenant, source, rule_id, attempts, enqueued_at, body;
-                """);
-            claim.Parameters.AddWithValue("$until", now + (long)_options.LeaseSeconds * 1000);
-            claim.Parameters.AddWithValue("$tenant", tenant);
-            claim.Parameters.AddWithValue("$now", now);
-            using var reader = claim.ExecuteReader();
-            ClaimedMessage? claimed = null;
-            if (reader.Read())
-            {
-                claimed = new ClaimedMessage(
-                    reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                    reader.GetInt32(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.GetString(6));
-            }
-
-            // RETURNING: the row is only written once the statement has been stepped to its end.
-            while (reader.Read())
-            {
-            }
-
-            return claimed;
+            return (IReadOnlyList<ClaimedMessage>)claimed;
         }, ct);
+    }
+
+    private ClaimedMessage? ClaimOne(SqliteWriter w, string busyJson, string? after, long now)
+    {
+        var pick = w.Command("""
+            SELECT tenant FROM run_queue
+            WHERE (lease_until IS NULL OR lease_until <= $now) AND tenant NOT IN (SELECT value FROM json_each($busy))
+            GROUP BY tenant ORDER BY (tenant <= $after), tenant LIMIT 1;
+            """);
+        pick.Parameters.AddWithValue("$now", now);
+        pick.Parameters.AddWithValue("$busy", busyJson);
+        pick.Parameters.AddWithValue("$after", (object?)after ?? string.Empty);
+        if (pick.ExecuteScalar() is not string tenant)
+        {
+            return null;
+        }
+
+        var claim = w.Command("""
+            UPDATE run_queue SET lease_until = $until, attempts = attempts + 1
+            WHERE seq = (SELECT seq FROM run_queue WHERE tenant = $tenant AND (lease_until IS NULL OR lease_until <= $now) ORDER BY seq LIMIT 1)
+            RETURNING id, tenant, source, rule_id, attempts, enqueued_at, body;
+            """);
+        claim.Parameters.AddWithValue("$until", now + (long)_options.LeaseSeconds * 1000);
+        claim.Parameters.AddWithValue("$tenant", tenant);
+        claim.Parameters.AddWithValue("$now", now);
+        using var reader = claim.ExecuteReader();
+        ClaimedMessage? claimed = null;
+        if (reader.Read())
+        {
+            claimed = new ClaimedMessage(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetInt32(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.GetString(6));
+        }
+
+        // RETURNING: the row is only written once the statement has been stepped to its end.
+        while (reader.Read())
+        {
+        }
+
+        return claimed;
     }
 
     /// <summary>Renews the lease of a message still running. Returns false when the message is no longer there.</summary>

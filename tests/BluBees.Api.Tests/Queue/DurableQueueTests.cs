@@ -40,6 +40,35 @@ public sealed class DurableQueueTests
     }
 
     [Test]
+    public async Task A_batch_of_claims_is_the_same_round_robin_as_claims_one_by_one_and_respects_the_tenant_cap()
+    {
+        await using var kit = QueueKit.Create();
+        var tenants = new[] { QueueKit.NewTenant(), QueueKit.NewTenant(), QueueKit.NewTenant() }.OrderBy(t => t.TenantId, StringComparer.Ordinal).ToArray();
+        var (a, b, c) = (tenants[0], tenants[1], tenants[2]);
+        foreach (var (tenant, count) in new[] { (a, 3), (b, 2), (c, 1) })
+        {
+            await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
+            for (var i = 0; i < count; i++)
+            {
+                Assert.That(await kit.Ingress.IngestAsync(tenant, QueueKit.Event($"OPS-{i + 1}"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
+            }
+        }
+
+        // A already runs one; the cap is 2. Round-robin from the start: A (now at its cap), B, C, then B again (A is
+        // skipped for the rest of the batch), and the batch stops at its size.
+        var batch = await kit.Queue.ClaimManyAsync(4, new Dictionary<string, int> { [a.TenantId] = 1 }, 2, null, CancellationToken.None);
+
+        Assert.That(batch.Select(m => m.TenantId), Is.EqualTo(new[] { a.TenantId, b.TenantId, c.TenantId, b.TenantId }));
+        Assert.That(batch.Select(m => m.Id).Distinct().Count(), Is.EqualTo(4), "four different messages");
+        Assert.That(batch.All(m => m.Attempts == 1), Is.True, "each delivery counted once");
+
+        // The batch leased what it returned: what is left are A's two other messages, and only A's.
+        var rest = await kit.Queue.ClaimManyAsync(10, new Dictionary<string, int>(), 10, null, CancellationToken.None);
+        Assert.That(rest.Select(m => m.TenantId), Is.EqualTo(new[] { a.TenantId, a.TenantId }));
+        Assert.That(await kit.Queue.ClaimManyAsync(1, new Dictionary<string, int>(), 10, null, CancellationToken.None), Is.Empty);
+    }
+
+    [Test]
     public async Task A_full_queue_keeps_nothing_so_the_retry_is_accepted()
     {
         await using var kit = QueueKit.Create(new Dictionary<string, string?> { ["Runs:QueueCapacity"] = "1" });
