@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using BluBees.Api.Tests.Harness;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -35,6 +36,29 @@ public sealed partial class RouteProtectionTests : BackendFixture
         }
 
         Assert.That(unprotected, Is.Empty);
+    }
+
+    /// <summary>
+    /// The first of two layers: every route but the health probes demands authorization. The second (a handler's
+    /// <c>VerifiedTenant</c> answering 401 when Forge authentication set no tenant) hides a missing first layer from
+    /// the test above, so this one reads the endpoints' metadata: a route marked anonymous, or mapped outside every
+    /// authorized group, is named here even when its handler happens to bind the tenant.
+    /// </summary>
+    [Test]
+    public void Every_route_except_health_requires_authorization_and_none_allows_anonymous()
+    {
+        var endpoints = Backend.Services.GetServices<EndpointDataSource>()
+            .SelectMany(s => s.Endpoints).OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText is not ("/health" or "/ready"))
+            .ToList();
+        Assert.That(endpoints, Has.Count.GreaterThan(15), "the enumeration must actually see the app's routes");
+
+        var open = endpoints
+            .Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null || e.Metadata.GetOrderedMetadata<IAuthorizeData>().Count == 0)
+            .Select(e => e.DisplayName ?? e.RoutePattern.RawText!)
+            .ToList();
+
+        Assert.That(open, Is.Empty);
     }
 
     [GeneratedRegex(@"\{[^}]+\}")]

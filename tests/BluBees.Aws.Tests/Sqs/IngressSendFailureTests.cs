@@ -156,13 +156,18 @@ public sealed class IngressSendFailureTests
     public async Task An_event_too_large_to_queue_even_compressed_is_refused_with_413_and_leaves_no_marker()
     {
         var tenant = await TenantWithRuleAsync();
-        // Random text does not compress: ~600 KB of it cannot fit a 256 KiB message.
-        var noise = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(450 * 1024));
+        // The ingress limit (256 KiB of event) now refuses any event that could outgrow the default 256 KiB message
+        // before the queue sees it, so this backend (same table, keys and queue) gets a smaller message limit: the
+        // event must pass ingress and be refused by the queue, after its dedupe marker was claimed.
+        var settings = new Dictionary<string, string?>(_settings) { ["Queue:MaxMessageBytes"] = (64 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        await using var small = await BackendHost.StartAsync(_issuer, settings);
+        // Random text does not compress: ~130 KB of it cannot fit a 64 KiB message, yet is well within the event limit.
+        var noise = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(96 * 1024));
         var evt = Samples.Event("OPS-9", "big");
         evt["issue"]!["fields"]!["description"] = noise;
         var sendsBefore = _sqs.SendRequests.Count;
 
-        using var response = await PostEventAsync(tenant, evt);
+        using var response = await PostEventAsync(tenant, evt, small);
 
         var body = await response.Content.ReadAsStringAsync();
         Assert.Multiple(() =>
@@ -232,14 +237,14 @@ public sealed class IngressSendFailureTests
         return tenant;
     }
 
-    private async Task<HttpResponseMessage> PostEventAsync(string tenant, JsonObject evt)
+    private async Task<HttpResponseMessage> PostEventAsync(string tenant, JsonObject evt, BackendHost? host = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/forge/events")
         {
             Content = new StringContent(evt.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
         };
         request.Headers.Authorization = new("Bearer", _issuer.MintFor("/forge/events", tenant));
-        return await _api.Client.SendAsync(request);
+        return await (host ?? _api).Client.SendAsync(request);
     }
 
     private Task<StoreItem?> MarkerAsync(string tenant, JsonObject evt)
