@@ -21,7 +21,7 @@ namespace BluBees.Api;
 /// </summary>
 internal static class BluBeesApp
 {
-    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null, Action<IServiceCollection>? overrides = null)
     {
         // Settings files ship beside the binary; the working directory only anchors the data directory.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -46,6 +46,9 @@ internal static class BluBeesApp
         builder.Services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));
         builder.Services.AddBluBeesOpenApi();
         builder.Services.AddBluBeesTelemetry(builder.Configuration);
+        // After the composition, so that a registration here is the last one and wins (tests substitute a
+        // provider this way: the provider switch registers exactly one per concern, not TryAdd).
+        overrides?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseJsonErrors();

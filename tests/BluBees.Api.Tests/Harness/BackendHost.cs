@@ -79,8 +79,7 @@ public sealed class BackendHost : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddProvider(logs);
-            services?.Invoke(builder.Services);
-        });
+        }, services);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new BackendHost(app, new Uri(address), dataDirectory, logs, issuer, jira);
