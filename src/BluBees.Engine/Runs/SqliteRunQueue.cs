@@ -140,7 +140,7 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
     public async Task<ClaimedMessage?> ClaimAsync(IReadOnlyCollection<string> busyTenants, string? after, CancellationToken ct)
     {
         var now = NowMs;
-        var busy = JsonSerializer.Serialize(busyTenants);
+        var busy = busyTenants.ToHashSet(StringComparer.Ordinal);
         return await _writer.RunAsync(w => ClaimOne(w, busy, after, now), ct);
     }
 
@@ -164,7 +164,7 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
             var next = after;
             while (claimed.Count < max)
             {
-                var busy = JsonSerializer.Serialize(counts.Where(c => c.Value >= perTenantLimit).Select(c => c.Key));
+                var busy = counts.Where(c => c.Value >= perTenantLimit).Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
                 if (ClaimOne(w, busy, next, now) is not { } one)
                 {
                     break;
@@ -179,21 +179,51 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
         }, ct);
     }
 
-    private ClaimedMessage? ClaimOne(SqliteWriter w, string busyJson, string? after, long now)
+    /// <summary>
+    /// The round-robin pick by index seeks on <c>run_queue_by_tenant</c>: the next tenant after
+    /// <paramref name="after"/> (then from the first, up to and including <paramref name="after"/>) that is not busy
+    /// and has a claimable message. Each step is one seek (<c>MIN(tenant) … &gt; cursor</c>), so a claim costs the
+    /// tenants it passes, not the queue's depth (a GROUP BY over every queued row did, which slowed claims as a burst
+    /// deepened the queue).
+    /// </summary>
+    private ClaimedMessage? ClaimOne(SqliteWriter w, IReadOnlySet<string> busy, string? after, long now)
     {
-        var pick = w.Command("""
-            SELECT tenant FROM run_queue
-            WHERE (lease_until IS NULL OR lease_until <= $now) AND tenant NOT IN (SELECT value FROM json_each($busy))
-            GROUP BY tenant ORDER BY (tenant <= $after), tenant LIMIT 1;
-            """);
-        pick.Parameters.AddWithValue("$now", now);
-        pick.Parameters.AddWithValue("$busy", busyJson);
-        pick.Parameters.AddWithValue("$after", (object?)after ?? string.Empty);
-        if (pick.ExecuteScalar() is not string tenant)
-        {
-            return null;
-        }
+        var cursor = after ?? string.Empty;
+        var wrapped = after is null;
 
+        while (true)
+        {
+            var seek = wrapped && after is not null
+                ? w.Command("SELECT MIN(tenant) FROM run_queue WHERE tenant > $cursor AND tenant <= $after;")
+                : w.Command("SELECT MIN(tenant) FROM run_queue WHERE tenant > $cursor;");
+            seek.Parameters.AddWithValue("$cursor", cursor);
+            if (wrapped && after is not null)
+            {
+                seek.Parameters.AddWithValue("$after", after);
+            }
+
+            if (seek.ExecuteScalar() is not string tenant)
+            {
+                if (wrapped)
+                {
+                    return null;
+                }
+
+                wrapped = true;
+                cursor = string.Empty;
+                continue;
+            }
+
+            cursor = tenant;
+            if (!busy.Contains(tenant) && ClaimOldest(w, tenant, now) is { } claimed)
+            {
+                return claimed;
+            }
+        }
+    }
+
+    private ClaimedMessage? ClaimOldest(SqliteWriter w, string tenant, long now)
+    {
         var claim = w.Command("""
             UPDATE run_queue SET lease_until = $until, attempts = attempts + 1
             WHERE seq = (SELECT seq FROM run_queue WHERE tenant = $tenant AND (lease_until IS NULL OR lease_until <= $now) ORDER BY seq LIMIT 1)

@@ -69,6 +69,31 @@ public sealed class DurableQueueTests
     }
 
     [Test]
+    public async Task The_round_robin_continues_after_the_last_tenant_wraps_around_and_skips_busy_tenants()
+    {
+        await using var kit = QueueKit.Create();
+        var tenants = new[] { QueueKit.NewTenant(), QueueKit.NewTenant(), QueueKit.NewTenant() }.OrderBy(t => t.TenantId, StringComparer.Ordinal).ToArray();
+        var (a, b, c) = (tenants[0].TenantId, tenants[1].TenantId, tenants[2].TenantId);
+        foreach (var tenant in tenants)
+        {
+            await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
+            for (var i = 0; i < 3; i++)
+            {
+                await kit.Ingress.IngestAsync(tenant, QueueKit.Event($"OPS-{i + 1}"), null, null, CancellationToken.None);
+            }
+        }
+
+        async Task<string?> Next(string? after, params string[] busy) => (await kit.Queue.ClaimAsync(busy, after, CancellationToken.None))?.TenantId;
+
+        Assert.That(await Next(a), Is.EqualTo(b), "the tenant after the last one");
+        Assert.That(await Next(c), Is.EqualTo(a), "past the last tenant it wraps to the first");
+        Assert.That(await Next(c, a), Is.EqualTo(b), "a busy tenant is passed over");
+        Assert.That(await Next(b, c, a), Is.EqualTo(b), "the last tenant itself comes round again when every other is busy");
+        Assert.That(await Next(null, a, b, c), Is.Null, "nothing when every tenant is busy");
+        Assert.That(await Next("zzzz-after-every-tenant"), Is.EqualTo(a), "an unknown last tenant: from the first");
+    }
+
+    [Test]
     public async Task A_full_queue_keeps_nothing_so_the_retry_is_accepted()
     {
         await using var kit = QueueKit.Create(new Dictionary<string, string?> { ["Runs:QueueCapacity"] = "1" });
