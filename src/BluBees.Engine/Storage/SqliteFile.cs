@@ -15,7 +15,7 @@ internal static class SqliteFile
     /// instead of copying each page with a pread (a strace of the bench counted about 100 preads per event; every
     /// commit of another connection invalidates a connection's own page cache).
     /// </summary>
-    internal const string ConnectionPragmas = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 268435456; " + SqliteStore.SecureDeletePragma;
+    internal const string ConnectionPragmas = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456; " + SqliteStore.SecureDeletePragma;
 
     // Physical connections already configured. The pool hands out the same native handle again and the pragmas stay
     // set on it, so they are run once per physical connection instead of once per Open (a prepared statement each).
