@@ -42,10 +42,13 @@ function metrics(r) {
       out.push([`${p.name}: send→sink p99 ms`, p.endToEnd.p99, false]);
     }
     if (p.roundTrip) out.push([`${p.name}: ack p99 ms`, p.roundTrip.p99, false]);
+    if (p.cpuMsPerEvent != null) out.push([`${p.name}: CPU ms per event`, p.cpuMsPerEvent, false]);
   }
   for (const c of r.comparisons ?? []) {
-    out.push([`w${c.workerConcurrency} c${c.clientConcurrency}: engine/direct ratio`, c.pacedRatio, true]);
-    out.push([`w${c.workerConcurrency} c${c.clientConcurrency}: added p50 ms`, c.addedP50Ms, false]);
+    // Results written before the multi-tenant phases have no tenants field: those were one tenant.
+    const key = `w${c.workerConcurrency} c${c.clientConcurrency}${(c.tenants ?? 1) > 1 ? ` t${c.tenants}` : ''}`;
+    out.push([`${key}: engine/direct ratio`, c.pacedRatio, true]);
+    out.push([`${key}: added p50 ms`, c.addedP50Ms, false]);
   }
   for (const t of r.transfers ?? []) {
     out.push([`transfer ${t.mode} ${t.bytes}: MB/s`, t.megabytesPerSecond, true]);

@@ -18,6 +18,16 @@ internal sealed record BenchOptions
     public int Concurrency { get; init; } = 16;
     public IReadOnlyList<int> WorkerConcurrency { get; init; } = [4, 16];
     public int Warmup { get; init; } = 300;
+
+    /// <summary>
+    /// Tenants the extra paced and burst phases spread their events over (round-robin); 1 leaves them out. Each
+    /// tenant may hold only <c>Runs:PerTenantConcurrency</c> (2) of the workers at once, so the single-tenant
+    /// phases measure that fairness cap as much as the engine.
+    /// </summary>
+    public int Tenants { get; init; } = 8;
+
+    /// <summary>Events per second the open-loop phase offers, to measure the ingress acknowledgement at that rate.</summary>
+    public int OfferedRate { get; init; } = 1_000;
     public int LatencyEvents { get; init; } = 1_000;
     public IReadOnlyList<int> TransferSizesMiB { get; init; } = [1024, 4096];
     public int TransferRepeat { get; init; } = 2;
@@ -32,7 +42,7 @@ internal sealed record BenchOptions
         Quick = true,
         Events = 1_000,
         WorkerConcurrency = [4],
-        Warmup = 100,
+        Warmup = 300,
         LatencyEvents = 200,
         TransferSizesMiB = [256, 1024],
         TransferRepeat = 1,
@@ -54,7 +64,9 @@ internal sealed record BenchOptions
           --events N            events (and direct requests) per measured phase       default 5000
           --concurrency N       client concurrency (in-flight requests)                default 16
           --workers A,B         Runs:WorkerConcurrency values, one backend each        default 4,16
-          --warmup N            warm-up events per backend (not measured)              default 300
+          --offered N           events/s of the open-loop ingress phase (3 s at least) default 1000
+          --tenants N           tenants of the extra multi-tenant paced/burst phases  default 8 (1: none)
+          --warmup N            events per warm-up round (rounds until the JIT settles) default 300
           --latency-events N    events of the unloaded pair (client concurrency 1)     default 1000
           --sizes A,B           transfer sizes in MiB                                  default 1024,4096
           --repeat N            rounds per transfer size (direct, engine; best kept)   default 2
@@ -83,6 +95,8 @@ internal sealed record BenchOptions
                 "--events" => o with { Events = Positive(Next(), "--events") },
                 "--concurrency" => o with { Concurrency = Positive(Next(), "--concurrency") },
                 "--workers" => o with { WorkerConcurrency = List(Next(), "--workers") },
+                "--offered" => o with { OfferedRate = Positive(Next(), "--offered") },
+                "--tenants" => o with { Tenants = Positive(Next(), "--tenants") },
                 "--warmup" => o with { Warmup = Positive(Next(), "--warmup") },
                 "--latency-events" => o with { LatencyEvents = Positive(Next(), "--latency-events") },
                 "--sizes" => o with { TransferSizesMiB = List(Next(), "--sizes") },

@@ -2,10 +2,18 @@ namespace BluBees.Bench.Harness;
 
 /// <summary>
 /// Pre-minted tokens so that signing (client-side RSA) stays out of the measured loop. Tokens live 5 minutes; the
-/// pool re-mints itself when it is older than 4, so a long run never sends an expired token.
+/// pool re-mints itself when it is older than 4, so a long run never sends an expired token. With several tenants,
+/// token <c>i</c> is for tenant <c>i mod tenants</c>, so consecutive events go to the tenants in turn.
 /// </summary>
-internal sealed class TokenPool(BenchIssuer issuer, string tenantId, int size)
+internal sealed class TokenPool(BenchIssuer issuer, IReadOnlyList<string> tenantIds, int size)
 {
+    public TokenPool(BenchIssuer issuer, string tenantId, int size)
+        : this(issuer, [tenantId], size)
+    {
+    }
+
+    public int Tenants => tenantIds.Count;
+
     private static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(4);
     private readonly Lock _gate = new();
     private volatile string[] _tokens = [];
@@ -20,7 +28,7 @@ internal sealed class TokenPool(BenchIssuer issuer, string tenantId, int size)
                 if (Stale)
                 {
                     var now = DateTimeOffset.UtcNow;
-                    _tokens = [.. Enumerable.Range(0, size).Select(_ => issuer.Mint(tenantId, now))];
+                    _tokens = [.. Enumerable.Range(0, size).Select(i => issuer.Mint(tenantIds[i % tenantIds.Count], now))];
                     _mintedAt = now;
                 }
             }

@@ -10,6 +10,7 @@ namespace BluBees.Bench.Report;
 internal sealed record Comparison(
     int WorkerConcurrency,
     int ClientConcurrency,
+    int Tenants,
     double DirectRequestsPerSecond,
     double PacedCompletionsPerSecond,
     double PacedRatio,
@@ -35,9 +36,12 @@ internal sealed record Comparison(
     {
         var comparisons = new List<Comparison>();
         // The default-limits phase measures the connection's rate limit by design: never compared as the engine.
-        foreach (var group in phases.Where(p => !p.Name.Contains(DefaultLimitsMarker, StringComparison.Ordinal)).GroupBy(p => (p.WorkerConcurrency, p.ClientConcurrency)))
+        // Engine phases are grouped by tenants too; each group is compared with the direct baseline of its backend
+        // run and client concurrency (the direct path has no tenants).
+        var measured = phases.Where(p => !p.Name.Contains(DefaultLimitsMarker, StringComparison.Ordinal)).ToList();
+        foreach (var group in measured.Where(p => p.Kind != "direct").GroupBy(p => (p.WorkerConcurrency, p.ClientConcurrency, p.Tenants)))
         {
-            var direct = group.FirstOrDefault(p => p.Kind == "direct");
+            var direct = measured.FirstOrDefault(p => p.Kind == "direct" && p.WorkerConcurrency == group.Key.WorkerConcurrency && p.ClientConcurrency == group.Key.ClientConcurrency);
             var paced = group.FirstOrDefault(p => p.Kind == "engine-paced");
             var burst = group.FirstOrDefault(p => p.Kind == "engine-burst");
             if (direct is null || paced is null)
@@ -48,7 +52,7 @@ internal sealed record Comparison(
             var pacedRate = paced.CompletionsPerSecond ?? 0;
             var burstRate = burst?.SteadyCompletionsPerSecond ?? burst?.CompletionsPerSecond;
             comparisons.Add(new Comparison(
-                group.Key.WorkerConcurrency, group.Key.ClientConcurrency,
+                group.Key.WorkerConcurrency, group.Key.ClientConcurrency, group.Key.Tenants,
                 direct.RequestsPerSecond, pacedRate, Ratio(pacedRate, direct.RequestsPerSecond),
                 burst?.RequestsPerSecond, burstRate, burstRate is { } b ? Ratio(b, direct.RequestsPerSecond) : null,
                 direct.EndToEnd, paced.EndToEnd, burst?.EndToEnd,

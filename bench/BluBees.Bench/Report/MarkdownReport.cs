@@ -15,20 +15,20 @@ internal static class MarkdownReport
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Command: `{r.Command}`").AppendLine();
         if (r.Comparisons.Count > 0)
         {
-            md.AppendLine("| worker conc. | client conc. | direct req/s | engine paced events/s (ratio) | engine burst ingress/s | engine burst completions/s (ratio) | direct send→sink p50 / p99 ms | engine paced p50 / p99 ms | engine adds p50 / p99 ms | engine burst p50 / p99 ms |");
-            md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            md.AppendLine("| worker conc. | client conc. | tenants | direct req/s | engine paced events/s (ratio) | engine burst ingress/s | engine burst completions/s (ratio) | direct send→sink p50 / p99 ms | engine paced p50 / p99 ms | engine adds p50 / p99 ms | engine burst p50 / p99 ms |");
+            md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var c in r.Comparisons)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {c.WorkerConcurrency} | {c.ClientConcurrency} | {F(c.DirectRequestsPerSecond)} | {F(c.PacedCompletionsPerSecond)} ({F(c.PacedRatio)}×) | {F(c.BurstIngressPerSecond)} | {F(c.BurstCompletionsPerSecond)} ({F(c.BurstRatio)}×) | {F(c.Direct.P50)} / {F(c.Direct.P99)} | {F(c.EnginePaced.P50)} / {F(c.EnginePaced.P99)} | +{F(c.AddedP50Ms)} / +{F(c.AddedP99Ms)} | {F(c.EngineBurst?.P50)} / {F(c.EngineBurst?.P99)} |");
+                    $"| {c.WorkerConcurrency} | {c.ClientConcurrency} | {c.Tenants} | {F(c.DirectRequestsPerSecond)} | {F(c.PacedCompletionsPerSecond)} ({F(c.PacedRatio)}×) | {F(c.BurstIngressPerSecond)} | {F(c.BurstCompletionsPerSecond)} ({F(c.BurstRatio)}×) | {F(c.Direct.P50)} / {F(c.Direct.P99)} | {F(c.EnginePaced.P50)} / {F(c.EnginePaced.P99)} | +{F(c.AddedP50Ms)} / +{F(c.AddedP99Ms)} | {F(c.EngineBurst?.P50)} / {F(c.EngineBurst?.P99)} |");
             }
 
-            md.AppendLine().AppendLine("| phase | events | client conc. | req/s | completions/s (steady) | round trip p50 / p99 ms | send→sink p50 / p99 ms | outcomes | missing |");
-            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|---:|");
+            md.AppendLine().AppendLine("| phase | events | client conc. | req/s | completions/s (steady) | round trip p50 / p99 ms | send→sink p50 / p99 ms | outcomes | missing | CPU ms / event | methods jitted |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|");
             foreach (var p in r.Phases)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {p.Name} | {p.Events} | {p.ClientConcurrency} | {F(p.RequestsPerSecond)} | {F(p.CompletionsPerSecond)} ({F(p.SteadyCompletionsPerSecond)}) | {F(p.RoundTrip.P50)} / {F(p.RoundTrip.P99)} | {F(p.EndToEnd.P50)} / {F(p.EndToEnd.P99)} | {string.Join(' ', p.Outcomes.Select(o => $"{o.Key}:{o.Value}"))} | {p.Missing} |");
+                    $"| {p.Name} | {p.Events} | {(p.ClientConcurrency == 0 ? "open loop" : p.ClientConcurrency)} | {F(p.RequestsPerSecond)} | {F(p.CompletionsPerSecond)} ({F(p.SteadyCompletionsPerSecond)}) | {F(p.RoundTrip.P50)} / {F(p.RoundTrip.P99)} | {F(p.EndToEnd.P50)} / {F(p.EndToEnd.P99)} | {string.Join(' ', p.Outcomes.Select(o => $"{o.Key}:{o.Value}"))} | {p.Missing} | {F(p.CpuMsPerEvent)} | {p.MethodsJitted} |");
             }
 
             md.AppendLine();

@@ -46,14 +46,14 @@ internal static class ResultsTable
     private static Table Phases(IReadOnlyList<PhaseResult> phases)
     {
         var table = new Table().Title("Part 1 — phases (ms; rates per second)")
-            .AddColumns("phase", "events", "client conc.", "req/s (ingress or direct)", "completions/s (steady)", "round trip p50/p99", "send→sink p50/p99", "outcomes", "missing");
+            .AddColumns("phase", "events", "client conc.", "req/s (ingress or direct)", "completions/s (steady)", "round trip p50/p99", "send→sink p50/p99", "outcomes", "missing", "CPU ms/event", "jitted");
         foreach (var p in phases)
         {
             table.AddRow(
-                Markup.Escape(p.Name), N(p.Events), N(p.ClientConcurrency), F(p.RequestsPerSecond),
+                Markup.Escape(p.Name), N(p.Events), p.ClientConcurrency == 0 ? "open loop" : N(p.ClientConcurrency), F(p.RequestsPerSecond),
                 $"{F(p.CompletionsPerSecond)} ({F(p.SteadyCompletionsPerSecond)})",
                 $"{F(p.RoundTrip.P50)} / {F(p.RoundTrip.P99)}", $"{F(p.EndToEnd.P50)} / {F(p.EndToEnd.P99)}",
-                Markup.Escape(string.Join(' ', p.Outcomes.Select(o => $"{o.Key}:{o.Value}"))), N(p.Missing));
+                Markup.Escape(string.Join(' ', p.Outcomes.Select(o => $"{o.Key}:{o.Value}"))), N(p.Missing), F(p.CpuMsPerEvent), p.MethodsJitted?.ToString(CultureInfo.InvariantCulture) ?? "-");
         }
 
         return table;
@@ -62,12 +62,12 @@ internal static class ResultsTable
     private static Table Comparisons(IReadOnlyList<Comparison> comparisons)
     {
         var table = new Table().Title("Part 1 — engine vs direct HttpClient to the same sink (same body, same client concurrency)")
-            .AddColumns("worker conc.", "client conc.", "direct req/s", "engine paced events/s (ratio)", "engine burst: ingress/s, completions/s (ratio)",
+            .AddColumns("worker conc.", "client conc.", "tenants", "direct req/s", "engine paced events/s (ratio)", "engine burst: ingress/s, completions/s (ratio)",
                 "direct send→sink p50/p99", "engine paced p50/p99", "engine adds p50/p99", "engine burst p50/p99 (queueing)");
         foreach (var c in comparisons)
         {
             table.AddRow(
-                N(c.WorkerConcurrency), N(c.ClientConcurrency), F(c.DirectRequestsPerSecond), $"{F(c.PacedCompletionsPerSecond)} ({F(c.PacedRatio)}x)",
+                N(c.WorkerConcurrency), N(c.ClientConcurrency), N(c.Tenants), F(c.DirectRequestsPerSecond), $"{F(c.PacedCompletionsPerSecond)} ({F(c.PacedRatio)}x)",
                 c.BurstRatio is null ? "-" : $"{F(c.BurstIngressPerSecond)}, {F(c.BurstCompletionsPerSecond)} ({F(c.BurstRatio)}x)",
                 $"{F(c.Direct.P50)} / {F(c.Direct.P99)}", $"{F(c.EnginePaced.P50)} / {F(c.EnginePaced.P99)}",
                 $"+{F(c.AddedP50Ms)} / +{F(c.AddedP99Ms)}", c.EngineBurst is { } b ? $"{F(b.P50)} / {F(b.P99)}" : "-");

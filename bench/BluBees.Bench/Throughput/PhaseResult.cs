@@ -14,6 +14,9 @@ internal sealed record PhaseResult
     public required int WorkerConcurrency { get; init; }
     public required double DurationSeconds { get; init; }
 
+    /// <summary>Tenants the phase's events were spread over (round-robin).</summary>
+    public int Tenants { get; init; } = 1;
+
     /// <summary>Engine: events accepted (202) per second at ingress. Direct: requests answered per second.</summary>
     public required double RequestsPerSecond { get; init; }
 
@@ -31,6 +34,18 @@ internal sealed record PhaseResult
     public required IReadOnlyDictionary<string, int> Outcomes { get; init; }
     public int Missing { get; init; }
     public int DuplicateArrivals { get; init; }
+
+    /// <summary>
+    /// CPU time of the whole bench process (client, sink and engine) per event of the phase, in ms: steadier than
+    /// wall-clock rates on a shared machine, and the budget that decides throughput once the cores are busy.
+    /// </summary>
+    public double? CpuMsPerEvent { get; init; }
+
+    /// <summary>
+    /// Methods the JIT compiled while the phase ran (<see cref="System.Runtime.JitInfo.GetCompiledMethodCount"/>):
+    /// a large count means tier-up was still under way and shares the cores with what is measured.
+    /// </summary>
+    public long? MethodsJitted { get; init; }
 
     /// <summary>Sink arrivals in each one-second bucket after the first send.</summary>
     public IReadOnlyList<int> ArrivalsPerSecond { get; init; } = [];
