@@ -19,6 +19,7 @@ internal static class OpenApiSetup
         // The Forge, support, worker and dev routes have other callers (Forge, support staff, SQS) and are documented
         // in docs/api.md; the document describes what the UI calls.
         options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true;
+        options.AddStepSchemas();
         options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo { Title = "BluBees API", Version = "v1", Description = "The routes the BluBees Custom UI calls (docs/api.md)." };
