@@ -20,9 +20,7 @@ internal static class StepSchemas
     private const string Discriminator = "type";
     private const string StepComponent = nameof(StepDefinition);
 
-    public static OpenApiOptions AddStepSchemas(this OpenApiOptions options) => options.AddStepSchemas(StepKinds.Default);
-
-    /// <summary>The schemas of <paramref name="kinds"/> (a test passes a set with a kind of its own).</summary>
+    /// <summary>The schemas of <paramref name="kinds"/> (<see cref="StepKinds.Default"/>; a test passes a set with a kind of its own).</summary>
     internal static OpenApiOptions AddStepSchemas(this OpenApiOptions options, StepKindSet kinds)
     {
         var definitions = kinds.Definitions.OrderBy(d => d.Key, StringComparer.Ordinal).ToList();
