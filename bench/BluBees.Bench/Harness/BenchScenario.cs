@@ -34,10 +34,9 @@ internal static class BenchScenario
         Conditions = new ConditionNode { All = [new ConditionNode { Field = "issue.fields.priority.name", Op = "equals", Value = JsonValue.Create("High") }] },
         Steps =
         [
-            new StepDefinition
+            new HttpStepDefinition
             {
                 Id = "forward",
-                Type = "http",
                 Connection = connectionId,
                 Method = "POST",
                 Path = PathTemplate,

@@ -101,10 +101,9 @@ internal static class TransferChild
 
     private static ICompiledStep Step(Uri from, Uri to)
     {
-        var definition = new StepDefinition
+        var definition = new TransferStepDefinition
         {
             Id = "transfer",
-            Type = "transfer",
             Source = new TransferEndpointDefinition { Url = from.ToString() },
             Destination = new TransferEndpointDefinition { Url = to.ToString(), Method = "PUT" },
             TimeoutSeconds = 3600,

@@ -256,18 +256,19 @@ export interface Schedule {
 }
 /** GET /api/schedules/next: the next run times, in UTC and as local time (with offset) in the schedule's zone. */
 export type NextRuns = Schemas['NextRunsResponse'];
-export interface HttpStep {
+/**
+ * An `http` step as the form edits it: the generated record (`HttpStepDefinition`, one of the kinds the backend's
+ * registry describes), with the fields the form always sets made required and the body and onError typed as the form
+ * uses them.
+ */
+export type HttpStep = Omit<Schemas['HttpStepDefinition'], 'id' | 'connection' | 'method' | 'path' | 'body' | 'onError' | 'if'> & {
   id: string;
-  type: 'http';
   connection: string;
   method: string;
   path: string;
-  headers?: Record<string, string>;
-  query?: Record<string, string>;
   body?: unknown;
-  timeoutSeconds?: number;
   onError?: 'stop' | 'continue';
-}
+};
 /**
  * Any step the form does not edit field by field (the other step kinds, or an HTTP step with an absolute
  * `url`): kept whole, edited as JSON, and validated by the backend.

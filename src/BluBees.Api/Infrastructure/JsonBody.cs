@@ -164,7 +164,7 @@ internal static class JsonBody
             return Invalid(JsonErrorPath.Field(ex.Path), "malformed JSON" + Position(syntax));
         }
 
-        var failure = JsonErrorPath.Resolve(ex.Path, JsonDefaults.Options.GetTypeInfo(typeof(T)));
+        var failure = JsonErrorPath.Resolve(ex, JsonDefaults.Options.GetTypeInfo(typeof(T)));
         return failure switch
         {
             { Unknown: { } name } => Invalid(failure.Field, $"unknown property '{name}'"),

@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using BluBees.Engine.Json;
+using BluBees.Engine.Steps;
 
 namespace BluBees.Api.Infrastructure;
 
@@ -21,34 +23,49 @@ internal static class JsonErrorPath
     /// <summary><c>$.a[0].b</c> as <c>a[0].b</c>; <c>$</c> (or no path) for the root.</summary>
     public static string Field(string? path) => Format(Parse(path));
 
-    public static Failure Resolve(string? path, JsonTypeInfo root)
+    /// <summary>
+    /// Walks the exception's path through <paramref name="root"/>'s contract; a <see cref="NestedJsonException"/>
+    /// (a step read into its kind's record) continues the walk with its inner path through that record's contract, so
+    /// that <c>$.steps[0]</c> then <c>$.timeoutSeconds</c> in <c>HttpStepDefinition</c> is <c>steps[0].timeoutSeconds</c>.
+    /// </summary>
+    public static Failure Resolve(JsonException exception, JsonTypeInfo root)
     {
-        var segments = Parse(path);
+        var done = new List<Segment>();
         var info = root;
-        for (var i = 0; i < segments.Count; i++)
+        for (var current = exception; ; current = ((NestedJsonException)current).Inner)
         {
-            var segment = segments[i];
-            var next = info.Kind switch
+            var segments = Parse(current.Path);
+            for (var i = 0; i < segments.Count; i++)
             {
-                JsonTypeInfoKind.Object when segment.Name is { } name => Member(info, name),
-                JsonTypeInfoKind.Enumerable when segment.Index is not null => info.ElementType,
-                JsonTypeInfoKind.Dictionary when segment.Name is not null => info.ElementType,
-                _ => null,
-            };
+                var segment = segments[i];
+                var next = info.Kind switch
+                {
+                    JsonTypeInfoKind.Object when segment.Name is { } name => Member(info, name),
+                    JsonTypeInfoKind.Enumerable when segment.Index is not null => info.ElementType,
+                    JsonTypeInfoKind.Dictionary when segment.Name is not null => info.ElementType,
+                    _ => null,
+                };
 
-            if (next is null)
-            {
-                // A name the object's contract does not have is what Disallow refuses; anything else (an index into
-                // an object, a member of a number) means the value there is not of the kind the contract expects.
-                return info.Kind == JsonTypeInfoKind.Object && segment.Name is { } unknown
-                    ? new Failure(Format(segments.Take(i + 1)), JsonScan.SafeName(unknown), null)
-                    : new Failure(Format(segments.Take(i)), null, info);
+                if (next is null)
+                {
+                    // A name the object's contract does not have is what Disallow refuses; anything else (an index into
+                    // an object, a member of a number) means the value there is not of the kind the contract expects.
+                    return info.Kind == JsonTypeInfoKind.Object && segment.Name is { } unknown
+                        ? new Failure(Format([.. done, .. segments.Take(i + 1)]), JsonScan.SafeName(unknown), null)
+                        : new Failure(Format([.. done, .. segments.Take(i)]), null, info);
+                }
+
+                info = info.Options.GetTypeInfo(next);
             }
 
-            info = info.Options.GetTypeInfo(next);
-        }
+            done.AddRange(segments);
+            if (current is not NestedJsonException nested)
+            {
+                return new Failure(Format(done), null, info);
+            }
 
-        return new Failure(Format(segments), null, info);
+            info = info.Options.GetTypeInfo(nested.ValueType);
+        }
     }
 
     /// <summary>The kind of JSON value a contract accepts, in words.</summary>
@@ -74,6 +91,8 @@ internal static class JsonErrorPath
             _ when type == typeof(DateTimeOffset) || type == typeof(DateTime) => "a date-time string (ISO 8601)",
             _ when type == typeof(TimeSpan) => "a duration string (hh:mm:ss)",
             _ when typeof(JsonNode).IsAssignableFrom(type) || type == typeof(JsonElement) => "a JSON value",
+            // A step: read by a converter into its kind's record, so its contract states no kind.
+            _ when typeof(StepDefinition).IsAssignableFrom(type) => "an object",
             _ => "a value of another kind",
         };
     }

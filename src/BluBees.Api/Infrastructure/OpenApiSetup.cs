@@ -1,3 +1,4 @@
+using BluBees.Engine.Steps;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -14,11 +15,15 @@ internal static class OpenApiSetup
 {
     public const string DocumentPath = "/openapi/v1.json";
 
-    public static IServiceCollection AddBluBeesOpenApi(this IServiceCollection services) => services.AddOpenApi("v1", options =>
+    public static IServiceCollection AddBluBeesOpenApi(this IServiceCollection services) => services.AddBluBeesOpenApi(StepKinds.Default);
+
+    /// <summary>The document with the steps of <paramref name="kinds"/> (a test adds a kind of its own).</summary>
+    internal static IServiceCollection AddBluBeesOpenApi(this IServiceCollection services, StepKindSet kinds) => services.AddOpenApi("v1", options =>
     {
         // The Forge, support, worker and dev routes have other callers (Forge, support staff, SQS) and are documented
         // in docs/api.md; the document describes what the UI calls.
         options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true;
+        options.AddStepSchemas(kinds);
         options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo { Title = "BluBees API", Version = "v1", Description = "The routes the BluBees Custom UI calls (docs/api.md)." };

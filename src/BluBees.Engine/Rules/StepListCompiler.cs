@@ -17,24 +17,28 @@ namespace BluBees.Engine.Rules;
 /// </summary>
 internal sealed class StepListCompiler
 {
-    private static readonly HashSet<string> BlockFields = new(StringComparer.Ordinal) { "then", "else", "items", "limit", "parallelism", "steps" };
-    private static readonly HashSet<string> IfFields = new(StringComparer.Ordinal) { "id", "type", "if", "then", "else", "onError" };
-    private static readonly HashSet<string> ForEachFields = new(StringComparer.Ordinal) { "id", "type", "if", "items", "limit", "parallelism", "steps", "onError" };
+    /// <summary>Each flow block's own fields (from its record), to the block's type: on another step they are named as the block's.</summary>
+    private static readonly Dictionary<string, string> BlockFields = FlowKinds.Definitions
+        .SelectMany(d => StepKinds.FieldsOf(d.Value).Select(f => KeyValuePair.Create(f, d.Key)))
+        .ToDictionary(StringComparer.Ordinal);
 
     private readonly StepCompileContext _context;
+    private readonly StepKindSet _kinds;
     private readonly ValidationErrors _errors;
     private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
     private int _total;
 
-    private StepListCompiler(StepCompileContext context, ValidationErrors errors)
+    private StepListCompiler(StepCompileContext context, StepKindSet kinds, ValidationErrors errors)
     {
         _context = context;
+        _kinds = kinds;
         _errors = errors;
     }
 
+    /// <summary>Compiles a rule's steps; <paramref name="kinds"/> defaults to <see cref="StepKinds.Default"/> (a test may add a kind).</summary>
     public static List<ICompiledStep> Compile(
         IReadOnlyList<StepDefinition>? steps, IReadOnlyDictionary<string, Connection>? connections,
-        EgressOptions egress, TemplateLimits limits, ValidationErrors errors)
+        EgressOptions egress, TemplateLimits limits, ValidationErrors errors, StepKindSet? kinds = null)
     {
         if (steps is null || steps.Count == 0)
         {
@@ -48,7 +52,7 @@ internal sealed class StepListCompiler
             return [];
         }
 
-        return new StepListCompiler(new StepCompileContext(connections, egress, limits), errors).CompileList(steps, "steps", 0, false);
+        return new StepListCompiler(new StepCompileContext(connections, egress, limits), kinds ?? StepKinds.Default, errors).CompileList(steps, "steps", 0, false);
     }
 
     private List<ICompiledStep> CompileList(IReadOnlyList<StepDefinition> steps, string listPath, int depth, bool inLoop)
@@ -88,34 +92,36 @@ internal sealed class StepListCompiler
             _errors.Add(path + ".id", $"'{stepId}' is used by an earlier step");
         }
 
-        return step.Type switch
+        return step switch
         {
-            FlowKinds.If => CompileIf(step, path, depth, inLoop),
-            FlowKinds.ForEach => Guard(step, path, CompileForEach(step, path, depth, inLoop)),
+            IfStepDefinition block => CompileIf(block, path, depth, inLoop),
+            ForEachStepDefinition loop => Guard(step, path, CompileForEach(loop, path, depth, inLoop)),
             _ => Guard(step, path, CompileLeaf(step, path)),
         };
     }
 
     private ICompiledStep? CompileLeaf(StepDefinition step, string path)
     {
-        if (!StepKinds.TryGet(step.Type, out var kind))
+        if (!_kinds.TryGet(step.Type, out var kind))
         {
-            var kinds = string.Join(", ", StepKinds.Names.Concat(FlowKinds.Names).Select(k => $"'{k}'"));
-            _errors.Add(path + ".type", step.Type is null ? $"is required: one of {kinds}" : $"'{step.Type}' is not a step type: use one of {kinds}");
+            _errors.Add(path + ".type", step.Type is null ? $"is required: one of {_kinds.TypeList}" : $"'{step.Type}' is not a step type: use one of {_kinds.TypeList}");
             return null;
         }
 
-        foreach (var field in StepFields.Set(step).Where(BlockFields.Contains))
+        foreach (var field in step.ForeignFields.Keys)
         {
-            _errors.Add($"{path}.{field}", field is "then" or "else" ? "belongs to a step of type 'if'" : "belongs to a step of type 'forEach'");
+            if (BlockFields.TryGetValue(field, out var block))
+            {
+                _errors.Add($"{path}.{field}", $"belongs to a step of type '{block}'");
+            }
         }
 
         var compiled = kind.Compile(step, path, _context, _errors);
         if (_context.IsSave)
         {
-            // The kind owns its fields: anything else is refused on save (a stored rule keeps running as it did).
-            // A kind's own, more precise message for a field (e.g. "belongs in 'source' or 'destination'") wins.
-            foreach (var field in StepFields.Set(step).Where(f => !StepKinds.CommonFields.Contains(f) && !kind.Fields.Contains(f) && !BlockFields.Contains(f)))
+            // The kind owns its fields (its record): anything else is refused on save (a stored rule keeps running as it
+            // did). A kind's own, more precise message for a field (e.g. "belongs in 'source' or 'destination'") wins.
+            foreach (var field in step.ForeignFields.Keys.Where(f => !BlockFields.ContainsKey(f)))
             {
                 if (!_errors.Has($"{path}.{field}"))
                 {
@@ -127,10 +133,10 @@ internal sealed class StepListCompiler
         return compiled;
     }
 
-    private CompiledIfBlock? CompileIf(StepDefinition step, string path, int depth, bool inLoop)
+    private CompiledIfBlock? CompileIf(IfStepDefinition step, string path, int depth, bool inLoop)
     {
         var before = _errors.Count;
-        RejectOthers(step, path, IfFields, FlowKinds.If);
+        RejectOthers(step, path, FlowKinds.If);
         CheckDepth(path, depth);
         var onError = OnError(step, path);
         ICondition? condition = null;
@@ -155,10 +161,10 @@ internal sealed class StepListCompiler
             : null;
     }
 
-    private CompiledForEach? CompileForEach(StepDefinition step, string path, int depth, bool inLoop)
+    private CompiledForEach? CompileForEach(ForEachStepDefinition step, string path, int depth, bool inLoop)
     {
         var before = _errors.Count;
-        RejectOthers(step, path, ForEachFields, FlowKinds.ForEach);
+        RejectOthers(step, path, FlowKinds.ForEach);
         CheckDepth(path, depth);
         var onError = OnError(step, path);
         ScopePath? items = null;
@@ -248,9 +254,10 @@ internal sealed class StepListCompiler
         return step.OnError == "continue";
     }
 
-    private void RejectOthers(StepDefinition step, string path, HashSet<string> allowed, string kind)
+    /// <summary>A block compiles no other kind's fields, at run time too (as it always has).</summary>
+    private void RejectOthers(StepDefinition step, string path, string kind)
     {
-        foreach (var field in StepFields.Set(step).Where(f => !allowed.Contains(f)))
+        foreach (var field in step.ForeignFields.Keys)
         {
             _errors.Add($"{path}.{field}", $"is not used by a step of type '{kind}'");
         }

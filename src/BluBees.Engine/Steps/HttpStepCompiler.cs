@@ -9,7 +9,7 @@ namespace BluBees.Engine.Steps;
 internal static class HttpStepCompiler
 {
     public static CompiledHttpStep? Compile(
-        StepDefinition step, string path, IReadOnlyDictionary<string, Connection>? connections,
+        HttpStepDefinition step, string path, IReadOnlyDictionary<string, Connection>? connections,
         EgressOptions egress, TemplateLimits limits, ValidationErrors errors)
     {
         var before = errors.Count;

@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Execution;
+using BluBees.Engine.Json;
 using BluBees.Engine.Templates;
 
 namespace BluBees.Engine.Steps;
@@ -20,28 +21,26 @@ public sealed record StepCompileContext(IReadOnlyDictionary<string, Connection>?
 
 /// <summary>
 /// The one list of step kinds a rule may use (the flow blocks <c>if</c>/<c>forEach</c> aside, see
-/// <c>Flow.FlowKinds</c>). The rule compiler, the foreign-field check, the run's and the dry run's executor dispatch
-/// all go through it. Compilation is pure, so the registry is static.
+/// <c>Flow.FlowKinds</c>). The reading of steps (<see cref="StepDefinitionConverter"/>), the rule compiler, the
+/// foreign-field check, the run's and the dry run's executor dispatch all go through it. Compilation is pure, so the
+/// registry is static.
 /// </summary>
 public static class StepKinds
 {
-    /// <summary>The fields every step has, read by the step-list compiler rather than by a kind.</summary>
-    public static IReadOnlySet<string> CommonFields { get; } = FieldSet("id", "type", "if", "onError");
-
     /// <summary>Every kind, once.</summary>
     public static IReadOnlyList<IStepKind> All { get; } =
-        [HttpStepKind.Instance, .. Jira.JiraStepKind.All, Ai.AiStepKind.Instance, Transfer.TransferStepKind.Instance];
+        [HttpStepKind.Instance, .. Jira.JiraStepKinds.All, Ai.AiStepKind.Instance, Transfer.TransferStepKind.Instance];
 
-    private static readonly FrozenDictionary<string, IStepKind> ByName = All.ToFrozenDictionary(k => k.Name, StringComparer.Ordinal);
+    /// <summary>The kinds of <see cref="All"/> with the flow blocks.</summary>
+    internal static StepKindSet Default { get; } = new(All);
+
+    /// <summary>The fields every step has (<see cref="StepDefinition"/>'s own), read by the step-list compiler rather than by a kind.</summary>
+    public static IReadOnlySet<string> CommonFields { get; } = JsonFields(typeof(UnknownStepDefinition));
 
     /// <summary>Every kind's name, for error messages and the API's schema.</summary>
-    public static IReadOnlyList<string> Names { get; } = [.. ByName.Keys.Order(StringComparer.Ordinal)];
+    public static IReadOnlyList<string> Names => Default.Names;
 
-    public static bool TryGet(string? name, [NotNullWhen(true)] out IStepKind? kind)
-    {
-        kind = null;
-        return name is not null && ByName.TryGetValue(name, out kind);
-    }
+    public static bool TryGet(string? name, [NotNullWhen(true)] out IStepKind? kind) => Default.TryGet(name, out kind);
 
     /// <summary>
     /// The executors by kind, for runs and dry runs. Every executor must serve a registered kind, and each kind has
@@ -53,7 +52,7 @@ public static class StepKinds
         var byKind = new Dictionary<string, IStepExecutor>(StringComparer.Ordinal);
         foreach (var executor in executors)
         {
-            if (!ByName.ContainsKey(executor.Kind))
+            if (!Default.TryGet(executor.Kind, out _))
             {
                 throw new InvalidOperationException($"{executor.GetType().Name} executes '{executor.Kind}', which is not a registered step kind (StepKinds.All)");
             }
@@ -67,6 +66,13 @@ public static class StepKinds
         return byKind.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
-    /// <summary>A kind's field names (JSON, as the serializer writes them).</summary>
-    public static IReadOnlySet<string> FieldSet(params string[] fields) => fields.ToFrozenSet(StringComparer.Ordinal);
+    /// <summary>
+    /// A definition record's own fields: the JSON names of its contract (as the serializer reads and writes them), minus
+    /// the <see cref="CommonFields"/>. Derived, so a field added to a record is the kind's without another list to edit.
+    /// </summary>
+    public static IReadOnlySet<string> FieldsOf(Type definitionType)
+        => JsonFields(definitionType).Except(CommonFields).ToFrozenSet(StringComparer.Ordinal);
+
+    private static FrozenSet<string> JsonFields(Type definitionType)
+        => JsonDefaults.Options.GetTypeInfo(definitionType).Properties.Select(p => p.Name).ToFrozenSet(StringComparer.Ordinal);
 }

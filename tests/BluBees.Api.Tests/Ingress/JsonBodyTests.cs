@@ -43,6 +43,22 @@ public sealed class JsonBodyTests
         Assert.That(errors[field], Is.EqualTo(new[] { message }));
     }
 
+    /// <summary>A step is read into its kind's record by a converter; errors inside it are still named by their full path and the record's contract.</summary>
+    [TestCase("""{"steps":[{"id":"a","type":"http","timeoutSeconds":"ten"}]}""", "steps[0].timeoutSeconds", "has the wrong type: expected a whole number")]
+    [TestCase("""{"steps":[{"timeoutSeconds":1,"id":"a","type":"http","retries":3}]}""", "steps[0].retries", "unknown property 'retries'")]
+    [TestCase("""{"steps":[{"id":"b","type":"if","then":[{"id":"s","type":"jira.search","maxResults":"9"}]}]}""", "steps[0].then[0].maxResults", "has the wrong type: expected a whole number")]
+    [TestCase("""{"steps":[{"id":"e","type":"forEach","steps":[{"id":"x"},{"id":"t","type":"transfer","source":{"url":"x","body":1}}]}]}""", "steps[0].steps[1].source.body", "unknown property 'body'")]
+    [TestCase("""{"steps":[{"id":"x","type":5}]}""", "steps[0].type", "has the wrong type: expected a string")]
+    [TestCase("""{"steps":[{"id":"x","type":"graphql","retries":1}]}""", "steps[0].retries", "unknown property 'retries'")]
+    [TestCase("""{"steps":[3]}""", "steps[0]", "has the wrong type: expected an object")]
+    public async Task A_bad_step_is_400_naming_the_field_through_its_kind(string body, string field, string message)
+    {
+        var errors = await ErrorsAsync<BluBees.Engine.Rules.RuleDefinition>(body);
+
+        Assert.That(errors.Keys, Is.EqualTo(new[] { field }));
+        Assert.That(errors[field], Is.EqualTo(new[] { message }));
+    }
+
     [Test]
     public async Task A_root_of_the_wrong_kind_is_named_as_the_body()
     {

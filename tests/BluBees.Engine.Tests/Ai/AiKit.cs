@@ -81,7 +81,7 @@ internal sealed class AiKit : IDisposable
     {
         var connections = (await Connections.ListAsync(Tenant, CancellationToken.None)).ToDictionary(c => c.Id, StringComparer.Ordinal);
         var errors = new ValidationErrors();
-        var step = AiStepCompiler.Compile(StepKit.Step(stepJson), "steps[0]", new StepCompileContext(connections, new EgressOptions(), TemplateLimits.Default), errors);
+        var step = StepKit.AiChat(StepKit.Step(stepJson), "steps[0]", new StepCompileContext(connections, new EgressOptions(), TemplateLimits.Default), errors);
         Assert.That(errors.IsEmpty, Is.True, () => errors.ToString());
         return step!;
     }

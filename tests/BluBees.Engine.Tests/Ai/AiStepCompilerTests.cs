@@ -20,7 +20,7 @@ public sealed class AiStepCompilerTests
     private static (CompiledAiStep? Step, ValidationErrors Errors) Compile(string json)
     {
         var errors = new ValidationErrors();
-        var step = AiStepCompiler.Compile(StepKit.Step(json), "steps[0]", new StepCompileContext(Connections, new EgressOptions(), TemplateLimits.Default), errors);
+        var step = StepKit.AiChat(StepKit.Step(json), "steps[0]", new StepCompileContext(Connections, new EgressOptions(), TemplateLimits.Default), errors);
         return (step, errors);
     }
 
@@ -83,7 +83,7 @@ public sealed class AiStepCompilerTests
     public void AtRunTimeTheConnectionIsNotLookedUp()
     {
         var errors = new ValidationErrors();
-        var step = AiStepCompiler.Compile(
+        var step = StepKit.AiChat(
             StepKit.Step("""{ "id": "a", "type": "ai.chat", "connection": "conn_gone", "model": "m", "prompt": "x" }"""),
             "steps[0]", new StepCompileContext(null, new EgressOptions(), TemplateLimits.Default), errors);
 

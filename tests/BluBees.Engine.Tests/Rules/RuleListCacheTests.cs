@@ -116,6 +116,6 @@ public sealed class RuleListCacheTests
         Name = "Forward updates",
         Enabled = true,
         Trigger = new TriggerDefinition { Type = "event", Events = ["avi:jira:updated:issue"] },
-        Steps = [new StepDefinition { Id = "forward", Type = "http", Connection = connectionId, Method = "POST", Path = "/hook" }],
+        Steps = [new HttpStepDefinition { Id = "forward", Connection = connectionId, Method = "POST", Path = "/hook" }],
     };
 }

@@ -47,7 +47,7 @@ public sealed class HttpStepCompilerTests
     {
         // Run-time compilation of an already validated version passes no connection list.
         var errors = new BluBees.Engine.Validation.ValidationErrors();
-        var step = HttpStepCompiler.Compile(Step("""{ "id": "s", "type": "http", "connection": "conn_gone" }"""), "steps[0]", null, new EgressOptions(), BluBees.Engine.Templates.TemplateLimits.Default, errors);
+        var step = HttpStepCompiler.Compile(HttpStep("""{ "id": "s", "type": "http", "connection": "conn_gone" }"""), "steps[0]", null, new EgressOptions(), BluBees.Engine.Templates.TemplateLimits.Default, errors);
 
         Assert.That(errors.IsEmpty, Is.True);
         Assert.That(step!.ConnectionId, Is.EqualTo("conn_gone"));

@@ -27,9 +27,14 @@ public sealed class StepKindRegistryTests
 {
     private static readonly string[] BlockFields = ["then", "else", "items", "limit", "parallelism", "steps"];
 
-    /// <summary>Every field of the wire format (<see cref="StepDefinition"/>), by its JSON name.</summary>
-    private static readonly string[] AllFields = [.. typeof(StepDefinition).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-        .Select(p => JsonDefaults.Options.PropertyNamingPolicy?.ConvertName(p.Name) ?? p.Name)];
+    /// <summary>Every field of the wire format (every kind's and flow block's record), by its JSON name, with its property.</summary>
+    private static readonly Dictionary<string, PropertyInfo> AllProperties = StepKinds.Default.Definitions.Values
+        .SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        .Where(p => p.Name != nameof(StepDefinition.ForeignFields))
+        .DistinctBy(p => p.Name)
+        .ToDictionary(p => JsonDefaults.Options.PropertyNamingPolicy?.ConvertName(p.Name) ?? p.Name);
+
+    private static readonly string[] AllFields = [.. AllProperties.Keys];
 
     private static IEnumerable<TestCaseData> KindAndField() =>
         from kind in StepKinds.All
@@ -172,7 +177,7 @@ public sealed class StepKindRegistryTests
     /// <summary>A value of the field's type, so that the definition deserializes and only the field's ownership is tested.</summary>
     private static JsonNode SampleValue(string field)
     {
-        var property = typeof(StepDefinition).GetProperties().Single(p => (JsonDefaults.Options.PropertyNamingPolicy?.ConvertName(p.Name) ?? p.Name) == field);
+        var property = AllProperties[field];
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         return type switch
         {

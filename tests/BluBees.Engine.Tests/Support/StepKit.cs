@@ -3,6 +3,8 @@ using BluBees.Engine.Connections;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Steps;
+using BluBees.Engine.Steps.Ai;
+using BluBees.Engine.Steps.Transfer;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Validation;
 using NUnit.Framework;
@@ -27,12 +29,23 @@ internal static class StepKit
 
     public static StepDefinition Step(string json) => TestJson.Read<StepDefinition>(json);
 
+    /// <summary>An <c>http</c> step's record read directly (its <c>type</c> may be left out), for its compiler alone.</summary>
+    public static HttpStepDefinition HttpStep(string json) => TestJson.Read<HttpStepDefinition>(json);
+
+    /// <summary>Compiles an <c>ai.chat</c> step through its kind (which names the fields of other kinds it carries).</summary>
+    public static CompiledAiStep? AiChat(StepDefinition step, string path, StepCompileContext context, ValidationErrors errors)
+        => (CompiledAiStep?)AiStepKind.Instance.Compile(step, path, context, errors);
+
+    /// <summary>Compiles a transfer step through its kind (which names the fields of other kinds it carries).</summary>
+    public static CompiledTransferStep? Transfer(StepDefinition step, string path, StepCompileContext context, ValidationErrors errors)
+        => (CompiledTransferStep?)TransferStepKind.Instance.Compile(step, path, context, errors);
+
     /// <summary>Compiles one step at path <c>steps[0]</c>.</summary>
     public static (CompiledHttpStep? Step, ValidationErrors Errors) Compile(
         string stepJson, IReadOnlyDictionary<string, Connection>? connections = null, EgressOptions? egress = null)
     {
         var errors = new ValidationErrors();
-        var step = HttpStepCompiler.Compile(Step(stepJson), "steps[0]", connections ?? DefaultConnections(), egress ?? new EgressOptions(), TemplateLimits.Default, errors);
+        var step = HttpStepCompiler.Compile(HttpStep(stepJson), "steps[0]", connections ?? DefaultConnections(), egress ?? new EgressOptions(), TemplateLimits.Default, errors);
         return (step, errors);
     }
 
@@ -40,7 +53,7 @@ internal static class StepKit
     public static CompiledHttpStep ValidAtRunTime(string stepJson, EgressOptions? egress = null)
     {
         var errors = new ValidationErrors();
-        var step = HttpStepCompiler.Compile(Step(stepJson), "steps[0]", null, egress ?? new EgressOptions(), TemplateLimits.Default, errors);
+        var step = HttpStepCompiler.Compile(HttpStep(stepJson), "steps[0]", null, egress ?? new EgressOptions(), TemplateLimits.Default, errors);
         Assert.That(errors.IsEmpty, Is.True, errors.ToString());
         return step!;
     }

@@ -2578,6 +2578,27 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AiChatStepDefinition: {
+            connection?: null | string;
+            id?: null | string;
+            if?: null | components["schemas"]["ConditionNode"];
+            /** Format: int32 */
+            maxTokens?: null | number;
+            model?: null | string;
+            onError?: null | string;
+            prompt?: null | string;
+            schema?: null | components["schemas"]["JsonNode"];
+            system?: null | string;
+            /** Format: double */
+            temperature?: null | number;
+            /** Format: int32 */
+            timeoutSeconds?: null | number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "ai.chat";
+        };
         AuditPage: {
             items: components["schemas"]["SupportAuditEntry"][];
             nextCursor: null | string;
@@ -2714,6 +2735,22 @@ export interface components {
             from?: null | string;
             to?: null | string;
         };
+        ForEachStepDefinition: {
+            id?: null | string;
+            if?: null | components["schemas"]["ConditionNode"];
+            items?: null | string;
+            /** Format: int32 */
+            limit?: null | number;
+            onError?: null | string;
+            /** Format: int32 */
+            parallelism?: null | number;
+            steps?: null | components["schemas"]["StepDefinition"][];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "forEach";
+        };
         GrantInput: {
             /** Format: int32 */
             hours: null | number;
@@ -2732,6 +2769,29 @@ export interface components {
             revokedAt: null | string;
             revokedBy: null | string;
         };
+        HttpStepDefinition: {
+            body?: null | components["schemas"]["JsonNode"];
+            connection?: null | string;
+            headers?: null | {
+                [key: string]: string;
+            };
+            id?: null | string;
+            if?: null | components["schemas"]["ConditionNode"];
+            method?: null | string;
+            onError?: null | string;
+            path?: null | string;
+            query?: null | {
+                [key: string]: string;
+            };
+            /** Format: int32 */
+            timeoutSeconds?: null | number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "http";
+            url?: null | string;
+        };
         HttpValidationProblemDetails: {
             detail?: null | string;
             errors?: {
@@ -2742,6 +2802,18 @@ export interface components {
             status?: null | number;
             title?: null | string;
             type?: null | string;
+        };
+        IfStepDefinition: {
+            else?: null | components["schemas"]["StepDefinition"][];
+            id?: null | string;
+            if?: null | components["schemas"]["ConditionNode"];
+            onError?: null | string;
+            then?: null | components["schemas"]["StepDefinition"][];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "if";
         };
         IngestResponse: {
             status: string;
@@ -2781,6 +2853,108 @@ export interface components {
             index: number;
             status: string;
             steps: components["schemas"]["StepRecord"][];
+        };
+        JiraAssignStepDefinition: {
+            assignee?: null | string;
+            id?: null | string;
+            if?: null | components["schemas"]["ConditionNode"];
+            issue?: null | string;
+            onError?: null | string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "jira.assign";
+        };
+        JiraCommentStepDefinition: {
+            body?: null | components["schemas"]["JsonNode"];
+            id?: null | string;
+            if?: null | components["schemas"]["ConditionNode"];
+            issue?: null | string;
+            onError?: null | string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "jira.comment";
+        };
+        JiraCreateStepDefinition: {
+            fields?: null | components["schemas"]["JsonObject"];
+            id?: null | string;
+            if?: null | components["schemas"]["ConditionNode"];
+            issueType?: null | string;
+            onError?: null | string;
+            parent?: null | string;
+            project?: null | string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "jira.create";
+        };
+        JiraEditStepDefinition: {
+            fields?: null | components["schemas"]["JsonObject"];
+            id?: null | string;
+            if?: null | components["schemas"]["ConditionNode"];
+            issue?: null | string;
+            onError?: null | string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "jira.edit";
+            update?: null | components["schemas"]["JsonObject"];
+        };
+        JiraFetchStepDefinition: {
+            id?: null | string;
+            if?: null | components["schemas"]["ConditionNode"];
+            issue?: null | string;
+            onError?: null | string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "jira.fetch";
+        };
+        JiraLinkStepDefinition: {
+            id?: null | string;
+            if?: null | components["schemas"]["ConditionNode"];
+            inwardIssue?: null | string;
+            linkType?: null | string;
+            onError?: null | string;
+            outwardIssue?: null | string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "jira.link";
+        };
+        JiraSearchStepDefinition: {
+            id?: null | string;
+            if?: null | components["schemas"]["ConditionNode"];
+            jql?: null | string;
+            /** Format: int32 */
+            maxResults?: null | number;
+            onError?: null | string;
+            select?: null | string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "jira.search";
+        };
+        JiraTransitionStepDefinition: {
+            id?: null | string;
+            if?: null | components["schemas"]["ConditionNode"];
+            issue?: null | string;
+            onError?: null | string;
+            transition?: null | string;
+            transitionId?: null | string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "jira.transition";
         };
         JsonNode: unknown;
         JsonObject: Record<string, never>;
@@ -2943,61 +3117,7 @@ export interface components {
             maxIssues?: null | number;
             timeZone?: null | string;
         };
-        StepDefinition: {
-            assignee?: null | string;
-            body?: null | components["schemas"]["JsonNode"];
-            connection?: null | string;
-            destination?: null | components["schemas"]["TransferEndpointDefinition"];
-            else?: null | components["schemas"]["StepDefinition"][];
-            fields?: null | components["schemas"]["JsonObject"];
-            headers?: null | {
-                [key: string]: string;
-            };
-            id?: null | string;
-            if?: null | components["schemas"]["ConditionNode"];
-            inwardIssue?: null | string;
-            issue?: null | string;
-            issueType?: null | string;
-            items?: null | string;
-            jql?: null | string;
-            /** Format: int32 */
-            limit?: null | number;
-            linkType?: null | string;
-            /** Format: int64 */
-            maxBytes?: null | number;
-            /** Format: int32 */
-            maxResults?: null | number;
-            /** Format: int32 */
-            maxTokens?: null | number;
-            method?: null | string;
-            model?: null | string;
-            onError?: null | string;
-            outwardIssue?: null | string;
-            /** Format: int32 */
-            parallelism?: null | number;
-            parent?: null | string;
-            path?: null | string;
-            project?: null | string;
-            prompt?: null | string;
-            query?: null | {
-                [key: string]: string;
-            };
-            schema?: null | components["schemas"]["JsonNode"];
-            select?: null | string[];
-            source?: null | components["schemas"]["TransferEndpointDefinition"];
-            steps?: null | components["schemas"]["StepDefinition"][];
-            system?: null | string;
-            /** Format: double */
-            temperature?: null | number;
-            then?: null | components["schemas"]["StepDefinition"][];
-            /** Format: int32 */
-            timeoutSeconds?: null | number;
-            transition?: null | string;
-            transitionId?: null | string;
-            type?: null | string;
-            update?: null | components["schemas"]["JsonObject"];
-            url?: null | string;
-        };
+        StepDefinition: components["schemas"]["AiChatStepDefinition"] | components["schemas"]["ForEachStepDefinition"] | components["schemas"]["HttpStepDefinition"] | components["schemas"]["IfStepDefinition"] | components["schemas"]["JiraAssignStepDefinition"] | components["schemas"]["JiraCommentStepDefinition"] | components["schemas"]["JiraCreateStepDefinition"] | components["schemas"]["JiraEditStepDefinition"] | components["schemas"]["JiraFetchStepDefinition"] | components["schemas"]["JiraLinkStepDefinition"] | components["schemas"]["JiraSearchStepDefinition"] | components["schemas"]["JiraTransitionStepDefinition"] | components["schemas"]["TransferStepDefinition"];
         StepMetrics: {
             /** Format: int64 */
             bytesTransferred?: null | number;
@@ -3050,18 +3170,45 @@ export interface components {
             route: string;
             tenantId: string;
         };
-        TransferEndpointDefinition: {
-            connection?: null | string;
-            headers?: null | {
-                [key: string]: string;
+        TransferStepDefinition: {
+            destination?: {
+                connection?: null | string;
+                headers?: null | {
+                    [key: string]: string;
+                };
+                jiraAttachment?: null | string;
+                method?: null | string;
+                path?: null | string;
+                query?: null | {
+                    [key: string]: string;
+                };
+                url?: null | string;
             };
-            jiraAttachment?: null | string;
-            method?: null | string;
-            path?: null | string;
-            query?: null | {
-                [key: string]: string;
+            id?: null | string;
+            if?: null | components["schemas"]["ConditionNode"];
+            /** Format: int64 */
+            maxBytes?: null | number;
+            onError?: null | string;
+            source?: {
+                connection?: null | string;
+                headers?: null | {
+                    [key: string]: string;
+                };
+                jiraAttachment?: null | string;
+                method?: null | string;
+                path?: null | string;
+                query?: null | {
+                    [key: string]: string;
+                };
+                url?: null | string;
             };
-            url?: null | string;
+            /** Format: int32 */
+            timeoutSeconds?: null | number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "transfer";
         };
         TriggerDefinition: {
             events?: null | string[];

@@ -1,4 +1,5 @@
 using BluBees.Engine.Steps;
+using BluBees.Engine.Steps.Flow;
 namespace BluBees.Engine.Rules.Warnings;
 
 /// <summary>One step as the run reaches it: its JSON path and the names its own block adds to the scope.</summary>
@@ -25,17 +26,17 @@ internal static class StepOrder
             yield return new StepVisit(step, $"{path}[{i}]", blockRoots);
 
             // An if block's branches see what the block sees; a forEach's steps also see `item` and `index`.
-            foreach (var inner in InExecutionOrder(step.Then, $"{path}[{i}].then", blockRoots))
+            foreach (var inner in InExecutionOrder((step as IfStepDefinition)?.Then, $"{path}[{i}].then", blockRoots))
             {
                 yield return inner;
             }
 
-            foreach (var inner in InExecutionOrder(step.Else, $"{path}[{i}].else", blockRoots))
+            foreach (var inner in InExecutionOrder((step as IfStepDefinition)?.Else, $"{path}[{i}].else", blockRoots))
             {
                 yield return inner;
             }
 
-            foreach (var inner in InExecutionOrder(step.Steps, $"{path}[{i}].steps", [.. blockRoots, "item", "index"]))
+            foreach (var inner in InExecutionOrder((step as ForEachStepDefinition)?.Steps, $"{path}[{i}].steps", [.. blockRoots, "item", "index"]))
             {
                 yield return inner;
             }

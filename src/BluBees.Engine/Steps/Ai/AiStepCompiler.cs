@@ -8,11 +8,10 @@ namespace BluBees.Engine.Steps.Ai;
 /// <summary>Validates and compiles one <c>ai.chat</c> step; every problem is named by its field.</summary>
 internal static class AiStepCompiler
 {
-    public static CompiledAiStep? Compile(StepDefinition step, string path, StepCompileContext context, ValidationErrors errors)
+    public static CompiledAiStep? Compile(AiChatStepDefinition step, string path, StepCompileContext context, ValidationErrors errors)
     {
         var before = errors.Count;
         CheckConnection(step, path, context.Connections, errors);
-        RejectHttpFields(step, path, errors);
 
         var model = step.Model?.Trim();
         if (string.IsNullOrEmpty(model))
@@ -66,7 +65,7 @@ internal static class AiStepCompiler
                 TimeSpan.FromSeconds(timeout), step.OnError == "continue");
     }
 
-    private static void CheckConnection(StepDefinition step, string path, IReadOnlyDictionary<string, Connection>? connections, ValidationErrors errors)
+    private static void CheckConnection(AiChatStepDefinition step, string path, IReadOnlyDictionary<string, Connection>? connections, ValidationErrors errors)
     {
         if (string.IsNullOrEmpty(step.Connection))
         {
@@ -87,19 +86,6 @@ internal static class AiStepCompiler
                 // The Messages API (anthropic-version 2026-10-21, SDK 13.x) has no sampling parameters.
                 errors.Add(path + ".temperature", "is not supported by the anthropic provider's messages API: leave it out");
             }
-        }
-    }
-
-    private static void RejectHttpFields(StepDefinition step, string path, ValidationErrors errors)
-    {
-        (string Name, bool Set)[] fields =
-        [
-            ("method", step.Method is not null), ("path", step.Path is not null), ("url", step.Url is not null),
-            ("headers", step.Headers is not null), ("query", step.Query is not null), ("body", step.Body is not null),
-        ];
-        foreach (var (name, set) in fields.Where(f => f.Set))
-        {
-            errors.Add($"{path}.{name}", "does not apply to an ai.chat step");
         }
     }
 }

@@ -4,7 +4,7 @@ using BluBees.Engine.Validation;
 
 namespace BluBees.Engine.Steps.Jira;
 
-/// <summary>Validates and compiles the parts of <see cref="JiraStepExtras"/>; every problem names its field.</summary>
+/// <summary>Validates and compiles the parts of <see cref="JiraStepExtras"/>, kind by kind; every problem names its field.</summary>
 internal static class JiraExtraCompiler
 {
     public const int DefaultMaxResults = 50;
@@ -13,100 +13,79 @@ internal static class JiraExtraCompiler
     public static readonly IReadOnlyList<string> DefaultSelect = ["summary", "status", "issuetype", "assignee"];
     private static readonly string[] UpdateOps = ["add", "remove", "set"];
 
-    public static JiraStepExtras Compile(string kind, StepDefinition step, string path, TemplateLimits limits, ValidationErrors errors)
+    public static JiraStepExtras Create(JiraCreateStepDefinition step, string path, TemplateLimits limits, ValidationErrors errors) => JiraStepExtras.None with
     {
-        Template? Text(string? source, string field, bool required, string hint)
+        Project = Text(step.Project, path, "project", required: false, "the project key", limits, errors),
+        IssueType = Text(step.IssueType, path, "issueType", required: true, "the issue type's name, such as Task, Bug or Sub-task", limits, errors),
+        Parent = Text(step.Parent, path, "parent", required: false, "the parent issue key, for a sub-task", limits, errors),
+    };
+
+    public static JiraStepExtras Assign(JiraAssignStepDefinition step, string path, TemplateLimits limits, ValidationErrors errors)
+    {
+        // An empty assignee is meaningful (unassign), so only null is "missing".
+        if (step.Assignee is null)
         {
-            if (source is null)
-            {
-                if (required)
-                {
-                    errors.Add($"{path}.{field}", "is required: " + hint);
-                }
-
-                return null;
-            }
-
-            if (source.Trim().Length == 0)
-            {
-                errors.Add($"{path}.{field}", "must not be empty: " + hint);
-                return null;
-            }
-
-            return TemplateCompilation.Compile(source, $"{path}.{field}", limits, errors);
+            errors.Add(path + ".assignee", "is required: an account id (a template), \"\" to unassign or \"-1\" for the project's default assignee");
+            return JiraStepExtras.None;
         }
 
-        var extras = JiraStepExtras.None;
-        switch (kind)
+        return JiraStepExtras.None with { Assignee = TemplateCompilation.Compile(step.Assignee, path + ".assignee", limits, errors) };
+    }
+
+    public static JiraStepExtras Link(JiraLinkStepDefinition step, string path, TemplateLimits limits, ValidationErrors errors)
+    {
+        var extras = JiraStepExtras.None with
         {
-            case CompiledJiraStep.EditKind:
-                extras = extras with { Update = CompileUpdate(step.Update, path + ".update", limits, errors) };
-                break;
-            case CompiledJiraStep.CreateKind:
-                extras = extras with
-                {
-                    Project = Text(step.Project, "project", required: false, "the project key"),
-                    IssueType = Text(step.IssueType, "issueType", required: true, "the issue type's name, such as Task, Bug or Sub-task"),
-                    Parent = Text(step.Parent, "parent", required: false, "the parent issue key, for a sub-task"),
-                };
-                break;
-            case CompiledJiraStep.AssignKind:
-                // An empty assignee is meaningful (unassign), so only null is "missing".
-                if (step.Assignee is null)
-                {
-                    errors.Add(path + ".assignee", "is required: an account id (a template), \"\" to unassign or \"-1\" for the project's default assignee");
-                }
-                else
-                {
-                    extras = extras with { Assignee = TemplateCompilation.Compile(step.Assignee, path + ".assignee", limits, errors) };
-                }
-
-                break;
-            case CompiledJiraStep.LinkKind:
-                extras = extras with
-                {
-                    LinkType = Text(step.LinkType, "linkType", required: true, "the link type's name, such as Blocks, Relates or Duplicate"),
-                    InwardIssue = Text(step.InwardIssue, "inwardIssue", required: false, "an issue key"),
-                    OutwardIssue = Text(step.OutwardIssue, "outwardIssue", required: false, "an issue key"),
-                };
-                if (step.InwardIssue is null && step.OutwardIssue is null)
-                {
-                    errors.Add(path + ".outwardIssue", "give 'inwardIssue' or 'outwardIssue' (or both): the other defaults to the event's issue");
-                }
-
-                break;
-            case CompiledJiraStep.SearchKind:
-                extras = extras with
-                {
-                    Jql = Text(step.Jql, "jql", required: true, "a JQL query, such as project = OPS AND statusCategory != Done"),
-                    Select = CompileSelect(step.Select, path + ".select", errors),
-                    MaxResults = step.MaxResults ?? DefaultMaxResults,
-                };
-                if (step.MaxResults is < 1 or > MaxMaxResults)
-                {
-                    errors.Add(path + ".maxResults", $"must be from 1 to {MaxMaxResults}");
-                }
-
-                break;
+            LinkType = Text(step.LinkType, path, "linkType", required: true, "the link type's name, such as Blocks, Relates or Duplicate", limits, errors),
+            InwardIssue = Text(step.InwardIssue, path, "inwardIssue", required: false, "an issue key", limits, errors),
+            OutwardIssue = Text(step.OutwardIssue, path, "outwardIssue", required: false, "an issue key", limits, errors),
+        };
+        if (step.InwardIssue is null && step.OutwardIssue is null)
+        {
+            errors.Add(path + ".outwardIssue", "give 'inwardIssue' or 'outwardIssue' (or both): the other defaults to the event's issue");
         }
 
-        NotUsed(kind != CompiledJiraStep.EditKind && step.Update is not null, path + ".update", kind, errors);
-        NotUsed(kind != CompiledJiraStep.CreateKind && step.Project is not null, path + ".project", kind, errors);
-        NotUsed(kind != CompiledJiraStep.CreateKind && step.IssueType is not null, path + ".issueType", kind, errors);
-        NotUsed(kind != CompiledJiraStep.CreateKind && step.Parent is not null, path + ".parent", kind, errors);
-        NotUsed(kind != CompiledJiraStep.AssignKind && step.Assignee is not null, path + ".assignee", kind, errors);
-        NotUsed(kind != CompiledJiraStep.LinkKind && step.LinkType is not null, path + ".linkType", kind, errors);
-        NotUsed(kind != CompiledJiraStep.LinkKind && step.InwardIssue is not null, path + ".inwardIssue", kind, errors);
-        NotUsed(kind != CompiledJiraStep.LinkKind && step.OutwardIssue is not null, path + ".outwardIssue", kind, errors);
-        NotUsed(kind != CompiledJiraStep.SearchKind && step.Jql is not null, path + ".jql", kind, errors);
-        NotUsed(kind != CompiledJiraStep.SearchKind && step.Select is not null, path + ".select", kind, errors);
-        NotUsed(kind != CompiledJiraStep.SearchKind && step.MaxResults is not null, path + ".maxResults", kind, errors);
-        NotUsed(kind is CompiledJiraStep.SearchKind or CompiledJiraStep.CreateKind or CompiledJiraStep.LinkKind && step.Issue is not null,
-            path + ".issue", kind, errors);
         return extras;
     }
 
-    private static IReadOnlyList<KeyValuePair<string, IReadOnlyList<JiraUpdateOperation>>> CompileUpdate(JsonObject? update, string path, TemplateLimits limits, ValidationErrors errors)
+    public static JiraStepExtras Search(JiraSearchStepDefinition step, string path, TemplateLimits limits, ValidationErrors errors)
+    {
+        var extras = JiraStepExtras.None with
+        {
+            Jql = Text(step.Jql, path, "jql", required: true, "a JQL query, such as project = OPS AND statusCategory != Done", limits, errors),
+            Select = CompileSelect(step.Select, path + ".select", errors),
+            MaxResults = step.MaxResults ?? DefaultMaxResults,
+        };
+        if (step.MaxResults is < 1 or > MaxMaxResults)
+        {
+            errors.Add(path + ".maxResults", $"must be from 1 to {MaxMaxResults}");
+        }
+
+        return extras;
+    }
+
+    private static Template? Text(string? source, string path, string field, bool required, string hint, TemplateLimits limits, ValidationErrors errors)
+    {
+        if (source is null)
+        {
+            if (required)
+            {
+                errors.Add($"{path}.{field}", "is required: " + hint);
+            }
+
+            return null;
+        }
+
+        if (source.Trim().Length == 0)
+        {
+            errors.Add($"{path}.{field}", "must not be empty: " + hint);
+            return null;
+        }
+
+        return TemplateCompilation.Compile(source, $"{path}.{field}", limits, errors);
+    }
+
+    public static IReadOnlyList<KeyValuePair<string, IReadOnlyList<JiraUpdateOperation>>> Update(JsonObject? update, string path, TemplateLimits limits, ValidationErrors errors)
     {
         if (update is null)
         {
@@ -181,13 +160,5 @@ internal static class JiraExtraCompiler
         }
 
         return select;
-    }
-
-    private static void NotUsed(bool present, string path, string kind, ValidationErrors errors)
-    {
-        if (present)
-        {
-            errors.Add(path, $"is not used by {kind} steps");
-        }
     }
 }

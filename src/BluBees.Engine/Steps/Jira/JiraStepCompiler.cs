@@ -10,55 +10,103 @@ internal static class JiraStepCompiler
 {
     public const int MaxFields = 50;
 
-    public static CompiledJiraStep? Compile(string kind, StepDefinition step, string path, TemplateLimits limits, ValidationErrors errors)
+    public static CompiledJiraStep? Comment(JiraCommentStepDefinition step, string path, TemplateLimits limits, ValidationErrors errors)
     {
         var before = errors.Count;
-        RejectHttpFields(step, path, errors);
-        var issue = step.Issue is null ? null : TemplateCompilation.Compile(step.Issue, path + ".issue", limits, errors);
-        CompiledBody? comment = null;
+        var issue = Issue(step, path, limits, errors);
+        var comment = CompileComment(step.Body, path + ".body", limits, errors);
+        return Finish(step, before, path, errors, issue, comment: comment);
+    }
+
+    public static CompiledJiraStep? Edit(JiraEditStepDefinition step, string path, TemplateLimits limits, ValidationErrors errors)
+    {
+        var before = errors.Count;
+        var issue = Issue(step, path, limits, errors);
         var fields = new List<KeyValuePair<string, CompiledBody?>>();
-        Template? transitionName = null;
-        Template? transitionId = null;
-        switch (kind)
+        if (step.Fields is not null || step.Update is null)
         {
-            case CompiledJiraStep.CommentKind:
-                comment = CompileComment(step.Body, path + ".body", limits, errors);
-                break;
-            case CompiledJiraStep.EditKind when step.Fields is null && step.Update is not null:
-                break; // multi-value changes only
-            case CompiledJiraStep.EditKind:
-                CompileFields(step.Fields, path + ".fields", limits, errors, fields);
-                break;
-            case CompiledJiraStep.CreateKind:
-                CompileFields(step.Fields, path + ".fields", limits, errors, fields, byName: true);
-                if (step.Fields is not null && !step.Fields.ContainsKey("summary"))
-                {
-                    errors.Add(path + ".fields.summary", "is required: a new issue needs a summary");
-                }
-
-                break;
-            case CompiledJiraStep.TransitionKind:
-                if ((step.Transition is null) == (step.TransitionId is null))
-                {
-                    errors.Add(path + ".transition", "give either 'transition' (the transition's name) or 'transitionId', exactly one");
-                }
-                else if (step.Transition is not null)
-                {
-                    transitionName = TemplateCompilation.Compile(step.Transition, path + ".transition", limits, errors);
-                }
-                else
-                {
-                    transitionId = TemplateCompilation.Compile(step.TransitionId!, path + ".transitionId", limits, errors);
-                }
-
-                break;
+            // Without 'fields', 'update' alone (multi-value changes) is enough.
+            CompileFields(step.Fields, path + ".fields", limits, errors, fields);
         }
 
-        NotUsed(kind != CompiledJiraStep.CommentKind && step.Body is not null, path + ".body", kind, errors);
-        NotUsed(kind is not (CompiledJiraStep.EditKind or CompiledJiraStep.CreateKind) && step.Fields is not null, path + ".fields", kind, errors);
-        var extras = JiraExtraCompiler.Compile(kind, step, path, limits, errors);
-        NotUsed(kind != CompiledJiraStep.TransitionKind && step.Transition is not null, path + ".transition", kind, errors);
-        NotUsed(kind != CompiledJiraStep.TransitionKind && step.TransitionId is not null, path + ".transitionId", kind, errors);
+        var extras = JiraStepExtras.None with { Update = JiraExtraCompiler.Update(step.Update, path + ".update", limits, errors) };
+        return Finish(step, before, path, errors, issue, fields: fields, extras: extras);
+    }
+
+    public static CompiledJiraStep? Transition(JiraTransitionStepDefinition step, string path, TemplateLimits limits, ValidationErrors errors)
+    {
+        var before = errors.Count;
+        var issue = Issue(step, path, limits, errors);
+        Template? transitionName = null;
+        Template? transitionId = null;
+        if ((step.Transition is null) == (step.TransitionId is null))
+        {
+            errors.Add(path + ".transition", "give either 'transition' (the transition's name) or 'transitionId', exactly one");
+        }
+        else if (step.Transition is not null)
+        {
+            transitionName = TemplateCompilation.Compile(step.Transition, path + ".transition", limits, errors);
+        }
+        else
+        {
+            transitionId = TemplateCompilation.Compile(step.TransitionId!, path + ".transitionId", limits, errors);
+        }
+
+        return Finish(step, before, path, errors, issue, transitionName: transitionName, transitionId: transitionId);
+    }
+
+    public static CompiledJiraStep? Fetch(JiraFetchStepDefinition step, string path, TemplateLimits limits, ValidationErrors errors)
+    {
+        var before = errors.Count;
+        var issue = Issue(step, path, limits, errors);
+        return Finish(step, before, path, errors, issue);
+    }
+
+    public static CompiledJiraStep? Create(JiraCreateStepDefinition step, string path, TemplateLimits limits, ValidationErrors errors)
+    {
+        var before = errors.Count;
+        var fields = new List<KeyValuePair<string, CompiledBody?>>();
+        CompileFields(step.Fields, path + ".fields", limits, errors, fields, byName: true);
+        if (step.Fields is not null && !step.Fields.ContainsKey("summary"))
+        {
+            errors.Add(path + ".fields.summary", "is required: a new issue needs a summary");
+        }
+
+        var extras = JiraExtraCompiler.Create(step, path, limits, errors);
+        return Finish(step, before, path, errors, fields: fields, extras: extras);
+    }
+
+    public static CompiledJiraStep? Assign(JiraAssignStepDefinition step, string path, TemplateLimits limits, ValidationErrors errors)
+    {
+        var before = errors.Count;
+        var issue = Issue(step, path, limits, errors);
+        var extras = JiraExtraCompiler.Assign(step, path, limits, errors);
+        return Finish(step, before, path, errors, issue, extras: extras);
+    }
+
+    public static CompiledJiraStep? Link(JiraLinkStepDefinition step, string path, TemplateLimits limits, ValidationErrors errors)
+    {
+        var before = errors.Count;
+        var extras = JiraExtraCompiler.Link(step, path, limits, errors);
+        return Finish(step, before, path, errors, extras: extras);
+    }
+
+    public static CompiledJiraStep? Search(JiraSearchStepDefinition step, string path, TemplateLimits limits, ValidationErrors errors)
+    {
+        var before = errors.Count;
+        var extras = JiraExtraCompiler.Search(step, path, limits, errors);
+        return Finish(step, before, path, errors, extras: extras);
+    }
+
+    private static Template? Issue(JiraIssueStepDefinition step, string path, TemplateLimits limits, ValidationErrors errors)
+        => step.Issue is null ? null : TemplateCompilation.Compile(step.Issue, path + ".issue", limits, errors);
+
+    /// <summary>The checks every Jira kind shares, then the compiled step (null when this step added any error).</summary>
+    private static CompiledJiraStep? Finish(
+        StepDefinition step, int before, string path, ValidationErrors errors, Template? issue = null, CompiledBody? comment = null,
+        List<KeyValuePair<string, CompiledBody?>>? fields = null, Template? transitionName = null, Template? transitionId = null,
+        JiraStepExtras? extras = null)
+    {
         if (step.OnError is not (null or "stop" or "continue"))
         {
             errors.Add(path + ".onError", "must be 'stop' or 'continue'");
@@ -66,7 +114,7 @@ internal static class JiraStepCompiler
 
         return errors.Count > before
             ? null
-            : new CompiledJiraStep(step.Id!, kind, issue, comment, fields, transitionName, transitionId, step.OnError == "continue", extras);
+            : new CompiledJiraStep(step.Id!, step.Type!, issue, comment, fields ?? [], transitionName, transitionId, step.OnError == "continue", extras ?? JiraStepExtras.None);
     }
 
     private static CompiledBody? CompileComment(JsonNode? body, string path, TemplateLimits limits, ValidationErrors errors)
@@ -123,25 +171,6 @@ internal static class JiraStepCompiler
             {
                 compiled.Add(new(name, body));
             }
-        }
-    }
-
-    private static void RejectHttpFields(StepDefinition step, string path, ValidationErrors errors)
-    {
-        NotUsed(step.Connection is not null, path + ".connection", "Jira", errors);
-        NotUsed(step.Method is not null, path + ".method", "Jira", errors);
-        NotUsed(step.Path is not null, path + ".path", "Jira", errors);
-        NotUsed(step.Url is not null, path + ".url", "Jira", errors);
-        NotUsed(step.Headers is not null, path + ".headers", "Jira", errors);
-        NotUsed(step.Query is not null, path + ".query", "Jira", errors);
-        NotUsed(step.TimeoutSeconds is not null, path + ".timeoutSeconds", "Jira", errors);
-    }
-
-    private static void NotUsed(bool present, string path, string kind, ValidationErrors errors)
-    {
-        if (present)
-        {
-            errors.Add(path, $"is not used by {kind} steps");
         }
     }
 }

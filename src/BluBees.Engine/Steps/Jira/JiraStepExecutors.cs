@@ -4,7 +4,7 @@ using BluBees.Engine.Execution;
 namespace BluBees.Engine.Steps.Jira;
 
 /// <summary>
-/// The executor seam for the Jira kinds: one registered instance per kind (by <see cref="JiraStepKind.AddServices"/>), all
+/// The executor seam for the Jira kinds: one registered instance per kind (by <see cref="JiraStepKind{TDefinition}.AddServices"/>), all
 /// sharing <see cref="JiraActions"/> and <see cref="JiraPreview"/>.
 /// </summary>
 internal sealed class JiraStepExecutor(string kind, JiraActions actions, JiraPreview preview) : IStepExecutor

@@ -10,26 +10,9 @@ namespace BluBees.Engine.Steps.Transfer;
 /// </summary>
 internal static class TransferStepCompiler
 {
-    public static CompiledTransferStep? Compile(StepDefinition step, string path, StepCompileContext context, ValidationErrors errors)
+    public static CompiledTransferStep? Compile(TransferStepDefinition step, string path, StepCompileContext context, ValidationErrors errors)
     {
         var before = errors.Count;
-        foreach (var (field, set) in new (string, bool)[]
-        {
-            ("connection", step.Connection is not null), ("method", step.Method is not null), ("path", step.Path is not null),
-            ("url", step.Url is not null), ("headers", step.Headers is not null), ("query", step.Query is not null),
-        })
-        {
-            if (set)
-            {
-                errors.Add($"{path}.{field}", "belongs in 'source' or 'destination' in a transfer step");
-            }
-        }
-
-        if (step.Body is not null)
-        {
-            errors.Add(path + ".body", "a transfer step sends the source's body; it has no body of its own");
-        }
-
         var jiraAttachment = step.Source?.JiraAttachment is not null ? JiraAttachmentSource.Compile(step.Source, path + ".source", context.Limits, errors) : null;
         var source = jiraAttachment is null && step.Source?.JiraAttachment is null
             ? Side(step, step.Source, path + ".source", "GET", TransferLimits.SourceMethods, context, errors)
@@ -63,7 +46,7 @@ internal static class TransferStepCompiler
     }
 
     private static CompiledHttpStep? Side(
-        StepDefinition step, TransferEndpointDefinition? side, string path, string defaultMethod, IReadOnlySet<string> methods,
+        TransferStepDefinition step, TransferEndpointDefinition? side, string path, string defaultMethod, IReadOnlySet<string> methods,
         StepCompileContext context, ValidationErrors errors)
     {
         if (side is null)
@@ -79,10 +62,9 @@ internal static class TransferStepCompiler
             return null;
         }
 
-        var asHttp = new StepDefinition
+        var asHttp = new HttpStepDefinition
         {
             Id = step.Id,
-            Type = CompiledHttpStep.KindName,
             Connection = side.Connection,
             Method = method,
             Path = side.Path,

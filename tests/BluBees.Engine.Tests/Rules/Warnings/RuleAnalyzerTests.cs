@@ -4,6 +4,9 @@ using BluBees.Engine.Rules.Warnings;
 using BluBees.Engine.Templates;
 using NUnit.Framework;
 using BluBees.Engine.Steps;
+using BluBees.Engine.Steps.Ai;
+using BluBees.Engine.Steps.Flow;
+using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Conditions;
 
 namespace BluBees.Engine.Tests.Rules.Warnings;
@@ -26,7 +29,7 @@ public sealed class RuleAnalyzerTests
         Steps = steps,
     };
 
-    private static StepDefinition Http(string id, JsonNode? body = null, string path = "/x") => new() { Id = id, Type = "http", Connection = "conn_1", Method = "POST", Path = path, Body = body };
+    private static HttpStepDefinition Http(string id, JsonNode? body = null, string path = "/x") => new() { Id = id, Connection = "conn_1", Method = "POST", Path = path, Body = body };
 
     private static IReadOnlyList<RuleWarning> Analyze(RuleDefinition rule, bool jiraAnswered = true) => RuleAnalyzer.Analyze(rule, jiraAnswered ? Fields : null, TemplateLimits.Default);
 
@@ -113,9 +116,9 @@ public sealed class RuleAnalyzerTests
     {
         var rule = Rule(
         [
-            new StepDefinition { Id = "c", Type = "jira.comment", Body = "{{ isue.key }}", Issue = "{{ issue.fields.parnet.key }}" },
-            new StepDefinition { Id = "e", Type = "jira.edit", Fields = new JsonObject { ["labels"] = new JsonArray("{{ steps.ai.text }}") } },
-            new StepDefinition { Id = "ai", Type = "ai.chat", Connection = "conn_1", Model = "{{ not.a.template.field }}", Prompt = "{{ issue.summry }} {{ issue.summary }} {{ issue.Story Points }} {{ triggerIssue.url }} {{ now }} {{ changelog.status.toString }}" },
+            new JiraCommentStepDefinition { Id = "c", Body = "{{ isue.key }}", Issue = "{{ issue.fields.parnet.key }}" },
+            new JiraEditStepDefinition { Id = "e", Fields = new JsonObject { ["labels"] = new JsonArray("{{ steps.ai.text }}") } },
+            new AiChatStepDefinition { Id = "ai", Connection = "conn_1", Model = "{{ not.a.template.field }}", Prompt = "{{ issue.summry }} {{ issue.summary }} {{ issue.Story Points }} {{ triggerIssue.url }} {{ now }} {{ changelog.status.toString }}" },
         ]);
         var warnings = Analyze(rule);
         Assert.That(warnings.Select(w => w.Path), Is.EquivalentTo(new[] { "steps[0].body", "steps[0].issue", "steps[1].fields.labels[0]", "steps[2].prompt" }));
@@ -147,14 +150,14 @@ public sealed class RuleAnalyzerTests
     [Test]
     public void Nested_steps_are_checked_at_their_paths_and_a_loop_s_steps_may_read_item_and_index()
     {
-        var loop = new StepDefinition
+        var loop = new ForEachStepDefinition
         {
-            Id = "each", Type = "forEach", Items = "steps.a.body.list",
+            Id = "each", Items = "steps.a.body.list",
             Steps = [Http("inner", new JsonObject { ["k"] = "{{ item.key }} {{ index }} {{ isue.key }}" })],
         };
-        var branch = new StepDefinition
+        var branch = new IfStepDefinition
         {
-            Id = "check", Type = "if", If = new ConditionNode { Field = "steps.later.status", Op = "equals", Value = 200 },
+            Id = "check", If = new ConditionNode { Field = "steps.later.status", Op = "equals", Value = 200 },
             Then = [Http("yes", new JsonObject { ["k"] = "{{ item.key }}" })],
             Else = [Http("no", path: "/t/{{ issue.fields.sumary }}")],
         };
@@ -172,8 +175,8 @@ public sealed class RuleAnalyzerTests
     [Test]
     public void Steps_inside_if_branches_and_for_each_bodies_are_visited_after_their_block_with_their_paths()
     {
-        var check = new StepDefinition { Id = "check", Type = "if", If = new ConditionNode { Field = "issue.key", Op = "isNotEmpty" }, Then = [Http("yes")], Else = [Http("no")] };
-        var each = new StepDefinition { Id = "each", Type = "forEach", Items = "steps.check.issues", Steps = [Http("inner")] };
+        var check = new IfStepDefinition { Id = "check", If = new ConditionNode { Field = "issue.key", Op = "isNotEmpty" }, Then = [Http("yes")], Else = [Http("no")] };
+        var each = new ForEachStepDefinition { Id = "each", Items = "steps.check.issues", Steps = [Http("inner")] };
         var visits = StepOrder.InExecutionOrder([check, each, Http("last")]).ToList();
         Assert.That(visits.Select(v => (v.Step.Id, v.Path)), Is.EqualTo(new[]
         {
@@ -187,8 +190,8 @@ public sealed class RuleAnalyzerTests
     public void A_step_inside_an_if_is_known_to_later_steps_and_item_is_known_only_inside_a_for_each()
     {
         var rule = Rule(
-            [new StepDefinition { Id = "check", Type = "if", If = new ConditionNode { Field = "issue.key", Op = "isNotEmpty" }, Then = [Http("follow")] },
-             new StepDefinition { Id = "each", Type = "forEach", Items = "steps.check.issues", Steps = [Http("note", new JsonObject { ["k"] = "{{ item.key }} {{ index }}" })] },
+            [new IfStepDefinition { Id = "check", If = new ConditionNode { Field = "issue.key", Op = "isNotEmpty" }, Then = [Http("follow")] },
+             new ForEachStepDefinition { Id = "each", Items = "steps.check.issues", Steps = [Http("note", new JsonObject { ["k"] = "{{ item.key }} {{ index }}" })] },
              Http("summary", new JsonObject { ["followUp"] = "{{ steps.follow.status }}", ["outside"] = "{{ item.key }}" })]);
         var warnings = Analyze(rule);
         Assert.That(warnings.Select(w => (w.Path, w.Code)), Is.EqualTo(new[] { ("steps[2].body.outside", RuleWarningCodes.UnknownScopeRoot) }));

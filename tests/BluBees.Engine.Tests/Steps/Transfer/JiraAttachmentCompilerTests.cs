@@ -76,7 +76,7 @@ public sealed class JiraAttachmentCompilerTests
         var json = section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
         var errors = new ValidationErrors();
 
-        var step = TransferStepCompiler.Compile(TestJson.Read<StepDefinition>(json), "steps[0]", new StepCompileContext(null, new EgressOptions(), TemplateLimits.Default), errors);
+        var step = StepKit.Transfer(TestJson.Read<StepDefinition>(json), "steps[0]", new StepCompileContext(null, new EgressOptions(), TemplateLimits.Default), errors);
 
         Assert.That(errors.IsEmpty, Is.True, errors.ToString());
         Assert.That(step!.JiraAttachment, Is.Not.Null);

@@ -60,7 +60,7 @@ internal sealed class TransferKit : IDisposable
     public static CompiledTransferStep Compile(string json, IReadOnlyDictionary<string, Connection>? connections = null)
     {
         var errors = new ValidationErrors();
-        var step = TransferStepCompiler.Compile(TestJson.Read<StepDefinition>(json), "steps[0]", new StepCompileContext(connections, EgressTestKit.LoopbackOptions(), TemplateLimits.Default), errors);
+        var step = StepKit.Transfer(TestJson.Read<StepDefinition>(json), "steps[0]", new StepCompileContext(connections, EgressTestKit.LoopbackOptions(), TemplateLimits.Default), errors);
         Assert.That(errors.IsEmpty, Is.True, () => errors.ToString());
         return step!;
     }

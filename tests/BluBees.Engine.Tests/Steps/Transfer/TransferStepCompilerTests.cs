@@ -15,7 +15,7 @@ public sealed class TransferStepCompilerTests
     private static IDictionary<string, string[]> Errors(string json)
     {
         var errors = new ValidationErrors();
-        var step = TransferStepCompiler.Compile(TestJson.Read<StepDefinition>(json), "steps[0]", new StepCompileContext(StepKit.DefaultConnections(), new EgressOptions(), TemplateLimits.Default), errors);
+        var step = StepKit.Transfer(TestJson.Read<StepDefinition>(json), "steps[0]", new StepCompileContext(StepKit.DefaultConnections(), new EgressOptions(), TemplateLimits.Default), errors);
         Assert.That(step, Is.Null, "an invalid step must not compile");
         return errors.ToDictionary();
     }
@@ -30,7 +30,7 @@ public sealed class TransferStepCompilerTests
               "destination": { "url": "https://storage.example.com/files/{{ issue.key }}" } }
             """);
 
-        var step = TransferStepCompiler.Compile(definition, "steps[0]", new StepCompileContext(StepKit.DefaultConnections(), new EgressOptions(), TemplateLimits.Default), errors);
+        var step = StepKit.Transfer(definition, "steps[0]", new StepCompileContext(StepKit.DefaultConnections(), new EgressOptions(), TemplateLimits.Default), errors);
 
         Assert.That(errors.IsEmpty, Is.True, errors.ToString());
         Assert.That(step!.Source!.Method, Is.EqualTo("GET"));
