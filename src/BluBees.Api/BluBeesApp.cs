@@ -51,6 +51,7 @@ internal static class BluBeesApp
         overrides?.Invoke(builder.Services);
 
         var app = builder.Build();
+        app.UseTelemetryFlush(); // outermost: every answer, errors included, waits for the flush (Lambda only)
         app.UseJsonErrors();
         app.UseExceptionHandler();
         app.UseSecurityHeaders();

@@ -1,4 +1,5 @@
 using System.Reflection;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tenancy;
 
 namespace BluBees.Api.Auth;
@@ -16,8 +17,9 @@ internal sealed class VerifiedTenant : IBindableFromHttpContext<VerifiedTenant>
     /// <summary>The engine's view of the tenant (installation, cloud, API base URL, calling user).</summary>
     public TenantContext Context { get; }
 
-    /// <summary><c>app.installationId</c>.</summary>
-    public string Id => Context.TenantId;
+    /// <summary><c>app.installationId</c>, as the owner of the tenant's store partition: the one conversion from the
+    /// token's string, which every service below takes as a <see cref="TenantId"/>.</summary>
+    public TenantId Id => Context.Id;
 
     /// <summary>The Atlassian account of the calling user; null when the token names none.</summary>
     public string? AccountId => Context.PrincipalAccountId;

@@ -1,6 +1,7 @@
 using BluBees.Api.Auth;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.DevTokens;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace BluBees.Api.Dev;
@@ -16,13 +17,15 @@ internal static class DevEndpoints
         return app;
     }
 
-    internal static async Task<IResult> MintAsync(HttpContext context, DevTokenIssuer issuer, IOptions<ForgeOptions> forge, IOptions<ForgeModuleOptions> modules, IOptions<DevOptions> dev, TimeProvider time)
+    internal static async Task<Results<Ok<DevTokenResponse>, BodyProblem, InvalidProblem>> MintAsync(
+        HttpRequest http, DevTokenIssuer issuer, IOptions<ForgeOptions> forge, IOptions<ForgeModuleOptions> modules, IOptions<DevOptions> dev, TimeProvider time)
     {
         var request = new DevTokenBody(null, null, null, null, null);
+        // The raw request, not a bound body: the body is optional (none means the defaults) and size-capped.
         // A chunked body has no Content-Length: a content type or Transfer-Encoding says there is one; a tenant is never silently ignored.
-        if (context.Request.ContentLength is > 0 || context.Request.ContentLength is null && (context.Request.ContentType is not null || context.Request.Headers.TransferEncoding.Count > 0))
+        if (http.ContentLength is > 0 || http.ContentLength is null && (http.ContentType is not null || http.Headers.TransferEncoding.Count > 0))
         {
-            var (body, problem) = await JsonBody.ReadAsync<DevTokenBody>(context.Request, 4096);
+            var (body, problem) = await JsonBody.ReadAsync<DevTokenBody>(http, 4096);
             if (problem is not null)
             {
                 return problem;
@@ -45,7 +48,7 @@ internal static class DevEndpoints
                 ModuleKey = modules.Value.KeyFor(r),
             },
             time.GetUtcNow());
-        return TypedResults.Ok(new { token });
+        return TypedResults.Ok(new DevTokenResponse(token));
     }
 
     private static ForgeRoute? RouteFor(string path)
@@ -71,3 +74,6 @@ internal static class DevEndpoints
 /// <c>webhook</c>); default: the UI.
 /// </summary>
 internal sealed record DevTokenBody(string? TenantId, string? AccountId, string? CloudId, string? Path, string? Module);
+
+/// <summary>The minted development token: <c>{"token": "…"}</c>.</summary>
+internal sealed record DevTokenResponse(string Token);

@@ -32,9 +32,10 @@ internal static partial class ForgeEndpoints
     }
 
     internal static async Task<Results<Accepted<IngestResponse>, BodyProblem, InvalidProblem, Results<Accepted<IngestResponse>, Ok<IngestResponse>, UnavailableProblem>>> ReceiveEventAsync(
-        VerifiedTenant tenant, HttpContext context, EventIngestor ingestor, BluBeesMetrics metrics, ILoggerFactory loggers)
+        VerifiedTenant tenant, HttpRequest request, ForgeSystemToken systemToken, EventIngestor ingestor, BluBeesMetrics metrics, ILoggerFactory loggers, CancellationToken ct)
     {
-        var (root, problem) = await JsonBody.ReadObjectAsync(context.Request, MaxEventBytes);
+        // The raw request, not a bound body: read as a stream with the size cap before any parsing.
+        var (root, problem) = await JsonBody.ReadObjectAsync(request, MaxEventBytes);
         if (problem is not null)
         {
             return problem;
@@ -61,19 +62,18 @@ internal static partial class ForgeEndpoints
             return Problems.Invalid(ToValidationErrors(errors), "The event has fields of the wrong kind; see errors.");
         }
 
-        var systemToken = context.Request.Headers["x-forge-oauth-system"].ToString();
         // The loop trace comes back in the event body as webhookTraceValue (events-reference/jira), not as a header.
         // 503 answers keep no marker: Forge redelivers an event after a non-2xx answer or a timeout, at most four times
         // (https://developer.atlassian.com/platform/forge/events-reference/product_events/ "Retry product events";
         // 5 s timeout: https://developer.atlassian.com/platform/forge/remote/sending-product-events/).
-        var result = await ingestor.IngestAsync(tenant.Context, evt, systemToken.Length == 0 ? null : systemToken, evt.WebhookTraceValue, context.RequestAborted);
-        return Ingress.IngressResults.From(result, context.Response);
+        var result = await ingestor.IngestAsync(tenant.Context, evt, systemToken.Value, evt.WebhookTraceValue, ct);
+        return Ingress.IngressResults.From(result);
     }
 
     internal static async Task<Results<Ok<IngestResponse>, BodyProblem, InvalidProblem>> LifecycleAsync(
-        VerifiedTenant tenant, HttpContext context, TenantService tenants, ILoggerFactory loggers)
+        VerifiedTenant tenant, HttpRequest request, TenantService tenants, ILoggerFactory loggers, CancellationToken ct)
     {
-        var (node, problem) = await JsonBody.ReadObjectAsync(context.Request, 64 * 1024);
+        var (node, problem) = await JsonBody.ReadObjectAsync(request, 64 * 1024);
         if (problem is not null)
         {
             return problem;
@@ -85,11 +85,11 @@ internal static partial class ForgeEndpoints
         switch (kind)
         {
             case "avi:forge:installed:app":
-                await tenants.InstallAsync(tenant.Context, context.RequestAborted);
+                await tenants.InstallAsync(tenant.Context, ct);
                 LogLifecycle(logger, "installed");
                 return TypedResults.Ok(new IngestResponse("installed"));
             case "avi:forge:upgraded:app":
-                await tenants.UpgradeAsync(tenant.Context, context.RequestAborted);
+                await tenants.UpgradeAsync(tenant.Context, ct);
                 LogLifecycle(logger, "upgraded");
                 return TypedResults.Ok(new IngestResponse("upgraded"));
             default:
@@ -120,11 +120,11 @@ internal static partial class ForgeEndpoints
     /// JSON; nothing in it is trusted. Deletes the tenant's partition and its wrapped data key (crypto-shredding).
     /// </summary>
     internal static async Task<Results<Ok<IngestResponse>, BodyProblem, InvalidProblem>> PreUninstallAsync(
-        VerifiedTenant tenant, HttpContext context, TenantService tenants, ILoggerFactory loggers)
+        VerifiedTenant tenant, HttpRequest request, TenantService tenants, ILoggerFactory loggers, CancellationToken ct)
     {
-        if (context.Request.ContentLength is not 0)
+        if (request.ContentLength is not 0)
         {
-            var (node, problem) = await JsonBody.ReadNodeAsync(context.Request, 64 * 1024);
+            var (node, problem) = await JsonBody.ReadNodeAsync(request, 64 * 1024);
             if (problem is not null)
             {
                 return problem;
@@ -136,7 +136,7 @@ internal static partial class ForgeEndpoints
             }
         }
 
-        var deleted = await tenants.UninstallAsync(tenant.Id, context.RequestAborted);
+        var deleted = await tenants.UninstallAsync(tenant.Id, ct);
         LogUninstalled(loggers.CreateLogger("BluBees.Lifecycle"), deleted);
         return TypedResults.Ok(new IngestResponse("uninstalled"));
     }

@@ -24,7 +24,7 @@ internal abstract class ProblemResult : IResult, IStatusCodeHttpResult, IValueHt
 
     public object? Value => (_inner as IValueHttpResult)?.Value;
 
-    public Task ExecuteAsync(HttpContext httpContext) => _inner.ExecuteAsync(httpContext);
+    public virtual Task ExecuteAsync(HttpContext httpContext) => _inner.ExecuteAsync(httpContext);
 
     private protected static void Declare(EndpointBuilder builder, int status, Type? type = null)
         => builder.Metadata.Add(new ProducesResponseTypeMetadata(status, type ?? typeof(ProblemDetails), [ContentType]));
@@ -78,7 +78,23 @@ internal sealed class ForbiddenProblem : ProblemResult, IEndpointMetadataProvide
 /// <summary>503: a dependency (Jira) did not answer in time; retry shortly.</summary>
 internal sealed class UnavailableProblem : ProblemResult, IEndpointMetadataProvider
 {
-    internal UnavailableProblem(IResult inner) : base(inner) { }
+    internal UnavailableProblem(IResult inner, int? retryAfterSeconds = null) : base(inner) => RetryAfterSeconds = retryAfterSeconds;
+
+    /// <summary>
+    /// Sent as <c>Retry-After</c> when set. The answer carries its own header, so a handler that refuses work needs
+    /// no <see cref="HttpResponse"/> parameter to set it.
+    /// </summary>
+    public int? RetryAfterSeconds { get; }
+
+    public override Task ExecuteAsync(HttpContext httpContext)
+    {
+        if (RetryAfterSeconds is { } seconds)
+        {
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return base.ExecuteAsync(httpContext);
+    }
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Declare(builder, StatusCodes.Status503ServiceUnavailable);
 }

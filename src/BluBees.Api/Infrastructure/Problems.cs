@@ -30,7 +30,8 @@ internal static class Problems
 
     public static ForbiddenProblem Forbidden(string detail, IDictionary<string, object?>? extensions = null) => new(Status(403, "Forbidden", detail, extensions));
 
-    public static UnavailableProblem Unavailable(string title, string detail, IDictionary<string, object?>? extensions = null) => new(Status(503, title, detail, extensions));
+    public static UnavailableProblem Unavailable(string title, string detail, IDictionary<string, object?>? extensions = null, int? retryAfterSeconds = null)
+        => new(Status(503, title, detail, extensions), retryAfterSeconds);
 
     public static BadGatewayProblem BadGateway(string title, string detail) => new(Status(502, title, detail));
 

@@ -16,20 +16,17 @@ internal static class IngressResults
     /// <summary>Seconds a refused sender should wait (also sent as <c>Retry-After</c>).</summary>
     public const int RetryAfterSeconds = 30;
 
-    public static Results<Accepted<IngestResponse>, Ok<IngestResponse>, UnavailableProblem> From(IngestResult result, HttpResponse response) => result switch
+    public static Results<Accepted<IngestResponse>, Ok<IngestResponse>, UnavailableProblem> From(IngestResult result) => result switch
     {
         IngestResult.Accepted => TypedResults.Accepted((string?)null, new IngestResponse("accepted")),
         IngestResult.AlreadyQueued => TypedResults.Accepted((string?)null, new IngestResponse("queued")),
         IngestResult.Duplicate => TypedResults.Ok(new IngestResponse("duplicate")),
         IngestResult.Filtered => TypedResults.Ok(new IngestResponse("filtered")),
-        _ => Unavailable(response),
+        _ => Unavailable(),
     };
 
     /// <summary>503 with Retry-After: nothing was kept, the sender should retry.</summary>
-    public static UnavailableProblem Unavailable(HttpResponse response)
-    {
-        response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Problems.Unavailable("Unavailable",
-            "The backend cannot accept work right now (queue full or shutting down); nothing was kept. Retry later.");
-    }
+    public static UnavailableProblem Unavailable()
+        => Problems.Unavailable("Unavailable",
+            "The backend cannot accept work right now (queue full or shutting down); nothing was kept. Retry later.", retryAfterSeconds: RetryAfterSeconds);
 }

@@ -28,6 +28,16 @@ internal sealed class TelemetryOptions : IValidatableObject
     [Range(1000, 300_000, ErrorMessage = "Telemetry:MetricExportIntervalMilliseconds must be from 1000 to 300000.")]
     public int MetricExportIntervalMilliseconds { get; set; } = 60_000;
 
+    /// <summary>
+    /// Flush metrics and spans before each answer (<see cref="TelemetryFlush"/>). Unset: on when running in AWS Lambda
+    /// (<c>AWS_LAMBDA_FUNCTION_NAME</c> is set), where the process is frozen between invocations; off elsewhere.
+    /// </summary>
+    public bool? FlushPerRequest { get; set; }
+
+    /// <summary>The most a per-request flush may add to an answer; what is not out by then leaves with a later flush.</summary>
+    [Range(50, 10_000, ErrorMessage = "Telemetry:FlushTimeoutMilliseconds must be from 50 to 10000.")]
+    public int FlushTimeoutMilliseconds { get; set; } = 1000;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (string.IsNullOrWhiteSpace(OtlpEndpoint))

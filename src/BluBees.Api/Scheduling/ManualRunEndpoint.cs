@@ -24,7 +24,7 @@ internal static partial class ManualRunEndpoint
 
     public static async Task<Results<BodyProblem, InvalidProblem, Results<ForbiddenProblem, UnavailableProblem>, NotFoundProblem, ConflictProblem,
         Results<Accepted<IngestResponse>, Ok<IngestResponse>, UnavailableProblem>>> RunAsync(
-        string id, VerifiedTenant tenant, HttpRequest request, HttpResponse response, RuleService rules, EventIngestor ingress, TimeProvider time, CancellationToken ct)
+        string id, VerifiedTenant tenant, HttpRequest request, RuleService rules, EventIngestor ingress, TimeProvider time, CancellationToken ct)
     {
         var (input, problem) = await JsonBody.ReadAsync<ManualRunRequest>(request, 4 * 1024);
         if (problem is not null)
@@ -70,7 +70,7 @@ internal static partial class ManualRunEndpoint
         var systemToken = request.Headers["x-forge-oauth-system"].ToString();
         var work = new IngressRequest(tenant.Context, RunSource.Manual, evt) { SystemToken = systemToken, RuleId = current.Head.Id };
         var result = await ingress.SubmitAsync(work, release: null, ct);
-        return Ingress.IngressResults.From(result, response);
+        return Ingress.IngressResults.From(result);
     }
 
     [GeneratedRegex("^[A-Z][A-Z0-9_]*-[0-9]{1,18}$", RegexOptions.CultureInvariant)]

@@ -33,7 +33,7 @@ internal sealed partial class ScheduleRunner(
         var now = time.GetUtcNow();
         var partition = store.ForTenant(tenant.Id);
         var queued = 0;
-        foreach (var head in await rules.ListHeadsAsync(tenant.TenantId, ct))
+        foreach (var head in await rules.ListHeadsAsync(tenant.Id, ct))
         {
             if (!head.Enabled || head.TriggerType != TriggerType)
             {
@@ -42,7 +42,7 @@ internal sealed partial class ScheduleRunner(
 
             if (head.EveryHours < 1)
             {
-                if (await rules.LoadCompiledAsync(tenant.TenantId, head, ct) is { Trigger.Schedule: { IsCron: true } schedule })
+                if (await rules.LoadCompiledAsync(tenant.Id, head, ct) is { Trigger.Schedule: { IsCron: true } schedule })
                 {
                     var fired = await cron.FireAsync(tenant, head, schedule, systemToken, now, ct);
                     queued += fired.Queued;

@@ -1,4 +1,5 @@
 using BluBees.Api.Auth;
+using BluBees.Api.Forge;
 using BluBees.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -10,14 +11,14 @@ namespace BluBees.Api.Scheduling;
 /// </summary>
 internal static class ScheduledEndpoint
 {
-    public static async Task<Results<Accepted<ScheduledResponse>, UnavailableProblem>> ReceiveAsync(VerifiedTenant tenant, HttpContext context, ScheduleRunner runner)
+    public static async Task<Results<Accepted<ScheduledResponse>, UnavailableProblem>> ReceiveAsync(
+        VerifiedTenant tenant, ForgeSystemToken systemToken, ScheduleRunner runner, CancellationToken ct)
     {
-        var systemToken = context.Request.Headers["x-forge-oauth-system"].ToString();
-        var result = await runner.FireDueAsync(tenant.Context, systemToken.Length == 0 ? null : systemToken, context.RequestAborted);
+        var result = await runner.FireDueAsync(tenant.Context, systemToken.Value, ct);
 
         // A full queue asks Forge to retry; work already queued is not queued again (fire slots and tick markers are stored).
         return result.Busy
-            ? Ingress.IngressResults.Unavailable(context.Response)
+            ? Ingress.IngressResults.Unavailable()
             : TypedResults.Accepted((string?)null, new ScheduledResponse("accepted", result.Queued));
     }
 }

@@ -16,7 +16,7 @@ internal static class SchedulingSetup
         var cron = ActivatorUtilities.CreateInstance<CronTicks>(app.ServiceProvider, search);
         var runner = ActivatorUtilities.CreateInstance<ScheduleRunner>(app.ServiceProvider, cron);
 
-        app.MapPost("/forge/scheduled", (VerifiedTenant tenant, HttpContext context) => ScheduledEndpoint.ReceiveAsync(tenant, context, runner))
+        app.MapPost("/forge/scheduled", (VerifiedTenant tenant, ForgeSystemToken systemToken, CancellationToken ct) => ScheduledEndpoint.ReceiveAsync(tenant, systemToken, runner, ct))
             .RequireAuthorization()
             .ForForgeModule(ForgeRoute.Scheduled)
             .WithName("ForgeScheduled");

@@ -15,11 +15,11 @@ internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrant
     private const int MaxValueLength = 200;
     private const int MaxRouteLength = 400;
 
-    public async Task RecordAsync(HttpContext context, SupportIdentity who, string tenantId, string outcome, string? grantId, string? reason)
+    public async Task RecordAsync(HttpContext context, SupportIdentity who, TenantId tenantId, string outcome, string? grantId, string? reason)
     {
         var ct = context.RequestAborted;
         var route = Route(context);
-        LogRead(logger, outcome, tenantId, who.Subject, reason ?? "-", route);
+        LogRead(logger, outcome, tenantId.Value, who.Subject, reason ?? "-", route);
         if (outcome == SupportAuditOutcome.Denied && !await TenantKnownAsync(tenantId, ct))
         {
             return;
@@ -34,11 +34,11 @@ internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrant
             }
         }
 
-        await audit.WriteAsync(tenantId, (id, at) => new SupportAuditEntry(id, at, who.Subject, who.Email, tenantId, route, query, outcome, grantId, reason), ct);
+        await audit.WriteAsync(tenantId, (id, at) => new SupportAuditEntry(id, at, who.Subject, who.Email, tenantId.Value, route, query, outcome, grantId, reason), ct);
     }
 
-    private async Task<bool> TenantKnownAsync(string tenantId, CancellationToken ct)
-        => await store.ForTenant(new(tenantId)).GetAsync(Keys.TenantMeta, ct) is not null || await grants.AnyAsync(tenantId, ct);
+    private async Task<bool> TenantKnownAsync(TenantId tenantId, CancellationToken ct)
+        => await store.ForTenant(tenantId).GetAsync(Keys.TenantMeta, ct) is not null || await grants.AnyAsync(tenantId, ct);
 
     private static string Route(HttpContext context)
         => Truncate(context.Request.Method + " " + (context.Request.Path.Value ?? string.Empty).Replace("%2F", "/", StringComparison.OrdinalIgnoreCase), MaxRouteLength);

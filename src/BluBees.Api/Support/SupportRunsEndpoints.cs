@@ -1,6 +1,8 @@
 using BluBees.Api.Admin;
 using BluBees.Api.Infrastructure;
+using BluBees.Engine.Execution;
 using BluBees.Engine.Runs;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Support;
 
@@ -18,21 +20,20 @@ internal static class SupportRunsEndpoints
         return support;
     }
 
-    internal static async Task<IResult> ListAsync(HttpContext context, RunStore runs)
+    internal static async Task<Results<Ok<RunPage>, InvalidProblem>> ListAsync(SupportAccess access, HttpRequest request, RunStore runs, CancellationToken ct)
     {
-        var access = SupportTenant.Of(context);
-        var (filter, errors) = SupportRunQuery.Parse(context.Request.Query);
+        var (filter, errors) = SupportRunQuery.Parse(request.Query);
         if (filter is null)
         {
             return Problems.Invalid(errors);
         }
 
-        var (items, next) = await runs.ListAsync(access.TenantId, filter, context.RequestAborted);
+        var (items, next) = await runs.ListAsync(access.Tenant.TenantId, filter, ct);
         return TypedResults.Ok(new RunPage(items, next));
     }
 
-    internal static async Task<IResult> GetAsync(string runId, HttpContext context, RunStore runs)
-        => await runs.GetAsync(SupportTenant.Of(context).TenantId, runId, context.RequestAborted) is { } run
+    internal static async Task<Results<Ok<RunRecord>, NotFoundProblem>> GetAsync(string runId, SupportAccess access, RunStore runs, CancellationToken ct)
+        => await runs.GetAsync(access.Tenant.TenantId, runId, ct) is { } run
             ? TypedResults.Ok(run)
             : Problems.NotFound($"Run '{ConnectionsEndpoints.Safe(runId)}' does not exist.");
 }

@@ -16,9 +16,10 @@ namespace BluBees.Api.Webhooks;
 internal static class ForgeWebhookEndpoint
 {
     public static async Task<Results<Accepted<IngestResponse>, BodyProblem, InvalidProblem, NotFoundProblem, ForbiddenProblem, UnavailableProblem>> ReceiveAsync(
-        VerifiedTenant tenant, HttpContext context, WebhookReceiver receiver)
+        VerifiedTenant tenant, HttpRequest request, ForgeSystemToken systemToken, WebhookReceiver receiver, CancellationToken ct)
     {
-        var (envelope, problem) = await JsonBody.ReadObjectAsync(context.Request, ForgeEndpoints.MaxInvokeBytes);
+        // The raw request, not a bound body: read as a stream with the invokeRemote size cap before any parsing.
+        var (envelope, problem) = await JsonBody.ReadObjectAsync(request, ForgeEndpoints.MaxInvokeBytes);
         if (problem is not null)
         {
             return problem;
@@ -44,16 +45,15 @@ internal static class ForgeWebhookEndpoint
             return Problems.Invalid("timestamp", "must be a string or a number");
         }
 
-        var request = new ForwardedWebhook(hookId, StringField(envelope, "signature"), JiraEvent.Text(envelope["timestamp"]), body);
-        var systemToken = context.Request.Headers["x-forge-oauth-system"].ToString();
-        return await receiver.ReceiveAsync(tenant.Context, request, systemToken.Length == 0 ? null : systemToken, context.RequestAborted) switch
+        var forwarded = new ForwardedWebhook(hookId, StringField(envelope, "signature"), JiraEvent.Text(envelope["timestamp"]), body);
+        return await receiver.ReceiveAsync(tenant.Context, forwarded, systemToken.Value, ct) switch
         {
             WebhookReceipt.Accepted => TypedResults.Accepted((string?)null, new IngestResponse("accepted")),
             WebhookReceipt.UnknownHook => Problems.NotFound($"Webhook '{ConnectionsEndpoints.Safe(hookId)}' does not exist."),
             // 403, not 401: Forge reserves 401 for a refused invocation token
             // (https://developer.atlassian.com/platform/forge/apis-reference/ui-api-bridge/invokeRemote/).
             WebhookReceipt.Refused => Problems.Forbidden("The webhook signature or timestamp is invalid."),
-            _ => Ingress.IngressResults.Unavailable(context.Response),
+            _ => Ingress.IngressResults.Unavailable(),
         };
     }
 

@@ -27,7 +27,7 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
 
     public async Task<WebhookReceipt> ReceiveAsync(TenantContext tenant, ForwardedWebhook request, string? systemToken, CancellationToken ct)
     {
-        var tenantId = tenant.TenantId;
+        var tenantId = tenant.Id;
         if (await hooks.GetAsync(tenantId, request.HookId, ct) is not { } hook)
         {
             return WebhookReceipt.UnknownHook;

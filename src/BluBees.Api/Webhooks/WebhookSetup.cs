@@ -1,5 +1,6 @@
 using BluBees.Api.Admin;
 using BluBees.Api.Auth;
+using BluBees.Api.Forge;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.Webhooks;
 
@@ -28,7 +29,8 @@ internal static class WebhookSetup
         // The services are stateless; building them here keeps the feature self-contained (no registration hook).
         var hooks = ActivatorUtilities.CreateInstance<WebhookService>(app.ServiceProvider);
         var receiver = ActivatorUtilities.CreateInstance<WebhookReceiver>(app.ServiceProvider, hooks);
-        app.MapPost("/forge/webhook", (VerifiedTenant tenant, HttpContext context) => ForgeWebhookEndpoint.ReceiveAsync(tenant, context, receiver))
+        app.MapPost("/forge/webhook", (VerifiedTenant tenant, HttpRequest request, ForgeSystemToken systemToken, CancellationToken ct)
+            => ForgeWebhookEndpoint.ReceiveAsync(tenant, request, systemToken, receiver, ct))
             .RequireAuthorization()
             .ForForgeModule(ForgeRoute.Webhook)
             .WithName("ForgeWebhook");

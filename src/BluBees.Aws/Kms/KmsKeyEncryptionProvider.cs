@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using BluBees.Engine.Crypto;
+using BluBees.Engine.Storage;
 
 namespace BluBees.Aws.Kms;
 
@@ -21,7 +22,7 @@ internal sealed class KmsKeyEncryptionProvider(Lazy<IAmazonKeyManagementService>
 
     private IAmazonKeyManagementService Client => client.Value;
 
-    public async Task<GeneratedDataKey> GenerateDataKeyAsync(string tenantId, CancellationToken ct)
+    public async Task<GeneratedDataKey> GenerateDataKeyAsync(TenantId tenantId, CancellationToken ct)
     {
         var response = await Client.GenerateDataKeyAsync(new GenerateDataKeyRequest
         {
@@ -32,7 +33,7 @@ internal sealed class KmsKeyEncryptionProvider(Lazy<IAmazonKeyManagementService>
         return new GeneratedDataKey(Drain(response.Plaintext), new WrappedDataKey(response.KeyId, Drain(response.CiphertextBlob)));
     }
 
-    public async Task<byte[]> DecryptDataKeyAsync(string tenantId, WrappedDataKey wrapped, CancellationToken ct)
+    public async Task<byte[]> DecryptDataKeyAsync(TenantId tenantId, WrappedDataKey wrapped, CancellationToken ct)
     {
         try
         {
@@ -50,7 +51,7 @@ internal sealed class KmsKeyEncryptionProvider(Lazy<IAmazonKeyManagementService>
         }
     }
 
-    public async Task<WrappedDataKey> ReWrapAsync(string tenantId, WrappedDataKey wrapped, CancellationToken ct)
+    public async Task<WrappedDataKey> ReWrapAsync(TenantId tenantId, WrappedDataKey wrapped, CancellationToken ct)
     {
         try
         {
@@ -78,7 +79,7 @@ internal sealed class KmsKeyEncryptionProvider(Lazy<IAmazonKeyManagementService>
         }
     }
 
-    private static Dictionary<string, string> Context(string tenantId) => new(StringComparer.Ordinal) { [ContextKey] = tenantId };
+    private static Dictionary<string, string> Context(TenantId tenantId) => new(StringComparer.Ordinal) { [ContextKey] = tenantId.Value };
 
     // InvalidCiphertext: tampered, or another tenant's context. IncorrectKey: made under another key.
     private static bool IsWrongCiphertext(Exception ex) => ex is InvalidCiphertextException or IncorrectKeyException;

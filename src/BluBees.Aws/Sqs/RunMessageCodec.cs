@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using BluBees.Engine.Crypto;
 using BluBees.Engine.Json;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
 
 namespace BluBees.Aws.Sqs;
 
@@ -33,7 +34,7 @@ public sealed class RunMessageCodec(TenantKeyService keys, SecretCipher cipher)
     public async Task<string> EncodeAsync(RunMessage message, CancellationToken ct)
     {
         var tenantId = message.Tenant.TenantId;
-        var key = await keys.GetOrCreateAsync(tenantId, ct);
+        var key = await keys.GetOrCreateAsync(message.Tenant.Id, ct);
         var plaintext = Pack(message);
         try
         {
@@ -47,7 +48,7 @@ public sealed class RunMessageCodec(TenantKeyService keys, SecretCipher cipher)
     }
 
     /// <summary>The tenant named in clear by a message body, or null when the body is not an envelope.</summary>
-    public static string? TenantOf(string body) => Read(body)?.Tenant;
+    public static TenantId? TenantOf(string body) => Read(body)?.Owner;
 
     /// <summary>
     /// Decrypts a message body. Throws <see cref="CryptographicException"/> when it was not made for the tenant
@@ -57,7 +58,7 @@ public sealed class RunMessageCodec(TenantKeyService keys, SecretCipher cipher)
     {
         var envelope = Read(body) ?? throw new FormatException("The message is not a BluBees run envelope.");
         var message = envelope.V == Version1
-            ? JsonSerializer.Deserialize<RunMessage>(await cipher.DecryptAsync(envelope.Tenant, RecordId, envelope.Ct, ct), JsonDefaults.Options)
+            ? JsonSerializer.Deserialize<RunMessage>(await cipher.DecryptAsync(envelope.Owner, RecordId, envelope.Ct, ct), JsonDefaults.Options)
             : await OpenAsync(envelope, ct);
         if (message is null)
         {
@@ -74,7 +75,7 @@ public sealed class RunMessageCodec(TenantKeyService keys, SecretCipher cipher)
 
     private async Task<RunMessage?> OpenAsync(Envelope envelope, CancellationToken ct)
     {
-        var key = await keys.GetExistingAsync(envelope.Tenant, ct) ?? throw new CryptographicException("The tenant has no data key.");
+        var key = await keys.GetExistingAsync(envelope.Owner, ct) ?? throw new CryptographicException("The tenant has no data key.");
         byte[] sealedBytes;
         try
         {
@@ -196,5 +197,11 @@ public sealed class RunMessageCodec(TenantKeyService keys, SecretCipher cipher)
     private sealed record Envelope(
         [property: JsonPropertyName("v")] int V,
         [property: JsonPropertyName("tenant")] string Tenant,
-        [property: JsonPropertyName("ct")] string Ct);
+        [property: JsonPropertyName("ct")] string Ct)
+    {
+        /// <summary>The tenant the envelope names (non-empty: <see cref="Read"/> refuses others), as its partition owner.
+        /// Not serialized: the envelope on the wire stays <c>{v, tenant, ct}</c>.</summary>
+        [JsonIgnore]
+        public TenantId Owner => new(Tenant);
+    }
 }

@@ -15,9 +15,9 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
     public const string SecretField = "secretCiphertext";
     public const string ClientSecretField = "clientSecretCiphertext";
 
-    public async Task<TenantBackup> ExportAsync(string tenantId, CancellationToken ct)
+    public async Task<TenantBackup> ExportAsync(TenantId tenantId, CancellationToken ct)
     {
-        var partition = store.ForTenant(new(tenantId is { Length: > 0 } ? tenantId : throw new CliException("give a non-empty tenant id with --tenant ID.")));
+        var partition = store.ForTenant(tenantId);
         var items = new List<BackupItem>();
         foreach (var sk in BackupPolicy.ExactKeys)
         {
@@ -48,10 +48,10 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
             throw new CliException($"tenant '{tenantId}' has no configuration in this store (not installed, or a wrong store).");
         }
 
-        return new TenantBackup(TenantBackup.CurrentVersion, tenantId, time.GetUtcNow(), items);
+        return new TenantBackup(TenantBackup.CurrentVersion, tenantId.Value, time.GetUtcNow(), items);
     }
 
-    private async Task<BackupItem> ToBackupAsync(string tenantId, StoreItem item, CancellationToken ct)
+    private async Task<BackupItem> ToBackupAsync(TenantId tenantId, StoreItem item, CancellationToken ct)
     {
         if (JsonNode.Parse(item.Data) is not JsonObject document
             || document[SecretField] is not JsonValue ciphertext

@@ -12,9 +12,9 @@ namespace BluBees.Cli.Operator;
 /// </summary>
 internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantService tenants)
 {
-    public async Task<IReadOnlyDictionary<string, int>> RestoreAsync(TenantBackup backup, string tenantId, CancellationToken ct)
+    public async Task<IReadOnlyDictionary<string, int>> RestoreAsync(TenantBackup backup, TenantId tenantId, CancellationToken ct)
     {
-        var partition = store.ForTenant(new(tenantId is { Length: > 0 } ? tenantId : throw new CliException("give a non-empty tenant id with --tenant ID.")));
+        var partition = store.ForTenant(tenantId);
         if ((await partition.QueryAsync(new TenantQuery(string.Empty) { Limit = 1 }, ct)).Items.Count > 0)
         {
             throw new CliException($"refusing to restore: tenant '{tenantId}' already has items in this store. Restore only into an empty tenant partition (uninstall first, or use another store).");
@@ -33,7 +33,7 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
             if (item.Sk == Keys.TenantMeta)
             {
                 var meta = JsonNode.Parse(data)!.AsObject();
-                meta["tenantId"] = tenantId;
+                meta["tenantId"] = tenantId.Value;
                 cloudId = (string?)meta["cloudId"];
                 data = meta.ToJsonString();
             }
@@ -64,7 +64,7 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
         await BluBees.Engine.Rules.RuleListStamp.BumpAsync(store, tenantId, ct);
 
         // The directory entry makes the tenant visible to key rotation, schedules and later backups.
-        await tenants.EnsureAsync(new TenantContext(tenantId, cloudId, null), ct);
+        await tenants.EnsureAsync(new TenantContext(tenantId.Value, cloudId, null), ct);
         return counts;
     }
 

@@ -47,7 +47,7 @@ internal static class OperatorCommands
     public static Task<int> BackupExportAsync(CliArgs cli, IConfiguration configuration, TextWriter output)
         => RunAsync(cli, configuration, output, async services =>
         {
-            var tenant = cli.Option("tenant") ?? throw new CliException("give the tenant with --tenant ID.");
+            var tenant = TenantOf(cli.Option("tenant") ?? throw new CliException("give the tenant with --tenant ID."));
             var file = cli.Option("out") ?? throw new CliException("give the backup file with --out FILE.");
             var passphrase = BackupPassphrase.From(cli);
             var exporter = new BackupExporter(services.GetRequiredService<IStore>(), services.GetRequiredService<SecretCipher>(), services.GetRequiredService<TimeProvider>());
@@ -62,12 +62,16 @@ internal static class OperatorCommands
         {
             var file = cli.Option("in") ?? throw new CliException("give the backup file with --in FILE.");
             var backup = BackupFile.Read(file, BackupPassphrase.From(cli));
-            var tenant = cli.Option("tenant") ?? backup.TenantId;
+            var tenant = TenantOf(cli.Option("tenant") ?? backup.TenantId);
             var restorer = new BackupRestorer(services.GetRequiredService<IStore>(), services.GetRequiredService<SecretCipher>(), services.GetRequiredService<TenantService>());
             var counts = await restorer.RestoreAsync(backup, tenant, CancellationToken.None);
             output.WriteLine($"restored tenant {tenant} from a backup of {backup.TenantId} taken {backup.ExportedAt:u}: {Summary(counts)}");
             return 0;
         });
+
+    /// <summary>The operator's tenant argument (or a backup's) as a partition owner: the command line is the edge.</summary>
+    private static TenantId TenantOf(string id)
+        => id is { Length: > 0 } ? new(id) : throw new CliException("give a non-empty tenant id with --tenant ID.");
 
     private static async Task<int> RunAsync(CliArgs cli, IConfiguration configuration, TextWriter output, Func<IServiceProvider, Task<int>> command)
     {

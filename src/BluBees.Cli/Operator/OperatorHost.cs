@@ -1,6 +1,7 @@
 using BluBees.Aws.Composition;
 using BluBees.Engine.Hosting;
 using BluBees.Engine.Rules;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tenancy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -63,9 +64,9 @@ internal static class OperatorHost
         return provider;
     }
 
-    public static async Task<List<string>> TenantIdsAsync(IServiceProvider services, CancellationToken ct)
+    public static async Task<List<TenantId>> TenantIdsAsync(IServiceProvider services, CancellationToken ct)
     {
-        var ids = new List<string>();
+        var ids = new List<TenantId>();
         await foreach (var id in services.GetRequiredService<TenantService>().ListTenantIdsAsync(ct))
         {
             ids.Add(id);

@@ -11,24 +11,24 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
 {
     public const int MaxConnectionsPerTenant = 200;
 
-    public async Task<IReadOnlyList<Connection>> ListAsync(string tenantId, CancellationToken ct)
+    public async Task<IReadOnlyList<Connection>> ListAsync(TenantId tenantId, CancellationToken ct)
     {
-        var page = await store.ForTenant(new(tenantId)).QueryAsync(new TenantQuery(Keys.ConnectionPrefix) { Limit = MaxConnectionsPerTenant }, ct);
+        var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.ConnectionPrefix) { Limit = MaxConnectionsPerTenant }, ct);
         return [.. page.Items.Select(i => StoredJson.Read<Connection>(i.Data)).OrderBy(c => c.Name, StringComparer.OrdinalIgnoreCase)];
     }
 
-    public async Task<Connection?> GetAsync(string tenantId, string id, CancellationToken ct)
+    public async Task<Connection?> GetAsync(TenantId tenantId, string id, CancellationToken ct)
     {
         if (!Ids.IsWellFormed(id))
         {
             return null;
         }
 
-        var item = await store.ForTenant(new(tenantId)).GetAsync(Keys.Connection(id), ct);
+        var item = await store.ForTenant(tenantId).GetAsync(Keys.Connection(id), ct);
         return item is null ? null : StoredJson.Read<Connection>(item.Data);
     }
 
-    public async Task<Outcome<Connection>> CreateAsync(string tenantId, ConnectionInput input, CancellationToken ct)
+    public async Task<Outcome<Connection>> CreateAsync(TenantId tenantId, ConnectionInput input, CancellationToken ct)
     {
         var errors = ConnectionValidator.Validate(input, hasStoredSecret: false, egress.Value);
         if (!errors.IsEmpty)
@@ -56,11 +56,11 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             ClientSecretCiphertext = await EncryptClientSecretAsync(tenantId, id, input, ct),
             Resilience = input.Resilience,
         };
-        await store.ForTenant(new(tenantId)).PutAsync(Keys.Connection(id), StoredJson.Write(connection), ct);
+        await store.ForTenant(tenantId).PutAsync(Keys.Connection(id), StoredJson.Write(connection), ct);
         return Outcome<Connection>.Ok(connection);
     }
 
-    public async Task<Outcome<Connection>> UpdateAsync(string tenantId, string id, ConnectionInput input, CancellationToken ct)
+    public async Task<Outcome<Connection>> UpdateAsync(TenantId tenantId, string id, ConnectionInput input, CancellationToken ct)
     {
         if (await GetAsync(tenantId, id, ct) is not { } existing)
         {
@@ -103,33 +103,33 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             Revision = existing.Revision + 1,
             UpdatedAt = time.GetUtcNow(),
         };
-        await store.ForTenant(new(tenantId)).PutAsync(Keys.Connection(id), StoredJson.Write(updated), ct);
+        await store.ForTenant(tenantId).PutAsync(Keys.Connection(id), StoredJson.Write(updated), ct);
         return Outcome<Connection>.Ok(updated);
     }
 
-    public async Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct)
+    public async Task<bool> DeleteAsync(TenantId tenantId, string id, CancellationToken ct)
     {
         if (!Ids.IsWellFormed(id))
         {
             return false;
         }
 
-        await store.ForTenant(new(tenantId)).DeleteAsync(Keys.RotatedRefreshToken(id), ct);
-        return await store.ForTenant(new(tenantId)).DeleteAsync(Keys.Connection(id), ct);
+        await store.ForTenant(tenantId).DeleteAsync(Keys.RotatedRefreshToken(id), ct);
+        return await store.ForTenant(tenantId).DeleteAsync(Keys.Connection(id), ct);
     }
 
     /// <summary>
     /// Decrypts the connection's secret. Only <see cref="Credentials.CredentialSource"/> (which turns it into the
     /// credential to send) and the OAuth 2.0 token machinery call this; steps ask the credential source.
     /// </summary>
-    internal Task<string> RevealSecretAsync(string tenantId, Connection connection, CancellationToken ct)
+    internal Task<string> RevealSecretAsync(TenantId tenantId, Connection connection, CancellationToken ct)
         => cipher.DecryptAsync(tenantId, SecretRecordId(connection.Id), connection.SecretCiphertext!, ct);
 
     /// <summary>
     /// Decrypts the optional OAuth 2.0 client secret of a refresh-token connection: for the OAuth token machinery and
     /// the operator's backup export only (public because the CLI assembly needs it); steps use the credential source.
     /// </summary>
-    public async Task<string?> RevealClientSecretAsync(string tenantId, Connection connection, CancellationToken ct)
+    public async Task<string?> RevealClientSecretAsync(TenantId tenantId, Connection connection, CancellationToken ct)
         => connection.ClientSecretCiphertext is null ? null
             : await cipher.DecryptAsync(tenantId, ClientSecretRecordId(connection.Id), connection.ClientSecretCiphertext, ct);
 
@@ -137,12 +137,12 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
 
     public static string ClientSecretRecordId(string connectionId) => "connection/" + connectionId + "/client-secret";
 
-    private async Task<string?> EncryptClientSecretAsync(string tenantId, string id, ConnectionInput input, CancellationToken ct)
+    private async Task<string?> EncryptClientSecretAsync(TenantId tenantId, string id, ConnectionInput input, CancellationToken ct)
         => string.IsNullOrEmpty(input.ClientSecret) || input.Auth!.Type != AuthTypes.OAuth2RefreshToken
             ? null
             : await cipher.EncryptAsync(tenantId, ClientSecretRecordId(id), input.ClientSecret, ct);
 
-    private async Task<string?> EncryptAsync(string tenantId, string id, ConnectionInput input, CancellationToken ct)
+    private async Task<string?> EncryptAsync(TenantId tenantId, string id, ConnectionInput input, CancellationToken ct)
         => string.IsNullOrEmpty(input.Secret) || input.Auth!.Type == AuthTypes.None
             ? null
             : await cipher.EncryptAsync(tenantId, SecretRecordId(id), input.Secret, ct);

@@ -1,3 +1,5 @@
+using BluBees.Engine.Storage;
+
 namespace BluBees.Engine.Crypto;
 
 /// <summary>A tenant data key wrapped by a key-encryption key, with the id of the key that wrapped it.</summary>
@@ -16,10 +18,10 @@ public interface IKeyEncryptionProvider
     /// <summary>The id of the key-encryption key that new data keys are wrapped under.</summary>
     string CurrentKeyId { get; }
 
-    Task<GeneratedDataKey> GenerateDataKeyAsync(string tenantId, CancellationToken ct);
+    Task<GeneratedDataKey> GenerateDataKeyAsync(TenantId tenantId, CancellationToken ct);
 
-    Task<byte[]> DecryptDataKeyAsync(string tenantId, WrappedDataKey wrapped, CancellationToken ct);
+    Task<byte[]> DecryptDataKeyAsync(TenantId tenantId, WrappedDataKey wrapped, CancellationToken ct);
 
     /// <summary>Re-wraps a data key under <see cref="CurrentKeyId"/> (key rotation).</summary>
-    Task<WrappedDataKey> ReWrapAsync(string tenantId, WrappedDataKey wrapped, CancellationToken ct);
+    Task<WrappedDataKey> ReWrapAsync(TenantId tenantId, WrappedDataKey wrapped, CancellationToken ct);
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using BluBees.Engine.Storage;
 
 namespace BluBees.Engine.Crypto;
 
@@ -10,7 +11,7 @@ internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryp
 {
     public string CurrentKeyId => ring.CurrentKeyId;
 
-    public Task<GeneratedDataKey> GenerateDataKeyAsync(string tenantId, CancellationToken ct)
+    public Task<GeneratedDataKey> GenerateDataKeyAsync(TenantId tenantId, CancellationToken ct)
     {
         var plaintext = RandomNumberGenerator.GetBytes(Aead.KeySize);
         var (keyId, kek) = ring.GetCurrentKey();
@@ -24,7 +25,7 @@ internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryp
         }
     }
 
-    public Task<byte[]> DecryptDataKeyAsync(string tenantId, WrappedDataKey wrapped, CancellationToken ct)
+    public Task<byte[]> DecryptDataKeyAsync(TenantId tenantId, WrappedDataKey wrapped, CancellationToken ct)
     {
         var kek = ring.GetKey(wrapped.KeyId);
         try
@@ -37,7 +38,7 @@ internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryp
         }
     }
 
-    public async Task<WrappedDataKey> ReWrapAsync(string tenantId, WrappedDataKey wrapped, CancellationToken ct)
+    public async Task<WrappedDataKey> ReWrapAsync(TenantId tenantId, WrappedDataKey wrapped, CancellationToken ct)
     {
         var plaintext = await DecryptDataKeyAsync(tenantId, wrapped, ct);
         var (keyId, kek) = ring.GetCurrentKey();
@@ -52,5 +53,5 @@ internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryp
         }
     }
 
-    private static string Aad(string tenantId) => "blubees/dek/v1|" + tenantId;
+    private static string Aad(TenantId tenantId) => "blubees/dek/v1|" + tenantId.Value;
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using BluBees.Engine.Observability;
+using BluBees.Engine.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -18,7 +19,7 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
 
     private const string Prefix = "v1.";
 
-    public async Task<string> EncryptAsync(string tenantId, string recordId, string plaintext, CancellationToken ct)
+    public async Task<string> EncryptAsync(TenantId tenantId, string recordId, string plaintext, CancellationToken ct)
     {
         var key = await keys.GetOrCreateAsync(tenantId, ct);
         var bytes = Encoding.UTF8.GetBytes(plaintext);
@@ -36,7 +37,7 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
     /// Decrypts a secret. Throws <see cref="CryptographicException"/> when the ciphertext belongs to another
     /// tenant or record, was tampered with, or its tenant's data key no longer exists (crypto-shredded).
     /// </summary>
-    public async Task<string> DecryptAsync(string tenantId, string recordId, string ciphertext, CancellationToken ct)
+    public async Task<string> DecryptAsync(TenantId tenantId, string recordId, string ciphertext, CancellationToken ct)
     {
         if (!ciphertext.StartsWith(Prefix, StringComparison.Ordinal))
         {
@@ -75,9 +76,9 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
         }
     }
 
-    private CryptographicException Failed(string tenantId, string recordId, string reason, string message)
+    private CryptographicException Failed(TenantId tenantId, string recordId, string reason, string message)
     {
-        SecretDecryptFailed(_logger, tenantId, recordId, reason);
+        SecretDecryptFailed(_logger, tenantId.Value, recordId, reason);
         metrics?.DecryptFailure("secret");
         return new CryptographicException(message);
     }
@@ -85,5 +86,5 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
     [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "A secret of tenant {TenantId} (record {RecordId}) did not decrypt: {Reason}")]
     private static partial void SecretDecryptFailed(ILogger logger, string tenantId, string recordId, string reason);
 
-    private static string Aad(string tenantId, string recordId) => "blubees/secret/v1|" + tenantId + "|" + recordId;
+    private static string Aad(TenantId tenantId, string recordId) => "blubees/secret/v1|" + tenantId.Value + "|" + recordId;
 }

@@ -36,7 +36,7 @@ public sealed partial class TenantKeyService : IDisposable
     }
 
     /// <summary>Returns the tenant's data key, creating and storing it when the tenant has none yet.</summary>
-    public async Task<byte[]> GetOrCreateAsync(string tenantId, CancellationToken ct)
+    public async Task<byte[]> GetOrCreateAsync(TenantId tenantId, CancellationToken ct)
     {
         if (Cached(tenantId) is { } cached)
         {
@@ -49,7 +49,7 @@ public sealed partial class TenantKeyService : IDisposable
     }
 
     /// <summary>Returns the tenant's data key or null when it was never created or has been shredded.</summary>
-    public async Task<byte[]?> GetExistingAsync(string tenantId, CancellationToken ct)
+    public async Task<byte[]?> GetExistingAsync(TenantId tenantId, CancellationToken ct)
     {
         if (Cached(tenantId) is { } cached)
         {
@@ -66,21 +66,21 @@ public sealed partial class TenantKeyService : IDisposable
     }
 
     // Expiry is checked against the injected clock (not the cache's own), so tests and operators see the same TTL.
-    private byte[]? Cached(string tenantId)
+    private byte[]? Cached(TenantId tenantId)
         => _cache.TryGetValue(tenantId, out CachedKey? entry) && entry is not null && _time.GetUtcNow() < entry.ExpiresAt ? entry.Key : null;
 
-    private void Remember(string tenantId, byte[] key)
+    private void Remember(TenantId tenantId, byte[] key)
         => _cache.Set(tenantId, new CachedKey(key, _time.GetUtcNow() + _options.DataKeyCacheTtl), new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = _options.DataKeyCacheTtl });
 
     private sealed record CachedKey(byte[] Key, DateTimeOffset ExpiresAt);
 
     /// <summary>Forgets the in-memory copy (uninstall, rotation).</summary>
-    public void Evict(string tenantId) => _cache.Remove(tenantId);
+    public void Evict(TenantId tenantId) => _cache.Remove(tenantId);
 
     /// <summary>Re-wraps the tenant's data key under the provider's current key. Returns false when the tenant has no key.</summary>
-    public async Task<bool> ReWrapAsync(string tenantId, CancellationToken ct)
+    public async Task<bool> ReWrapAsync(TenantId tenantId, CancellationToken ct)
     {
-        var item = await _store.ForTenant(new(tenantId)).GetAsync(Keys.DataKey, ct);
+        var item = await _store.ForTenant(tenantId).GetAsync(Keys.DataKey, ct);
         if (item is null)
         {
             return false;
@@ -90,21 +90,21 @@ public sealed partial class TenantKeyService : IDisposable
         var rewrapped = await _provider.ReWrapAsync(tenantId, new WrappedDataKey(stored.KeyId, Convert.FromBase64String(stored.Wrapped)), ct);
         var updated = stored with { KeyId = rewrapped.KeyId, Wrapped = Convert.ToBase64String(rewrapped.Ciphertext), RotatedAt = _time.GetUtcNow() };
         // Conditional: an uninstall racing with rotation must not bring the shredded key back.
-        var written = await _store.ForTenant(new(tenantId)).PutIfRevisionAsync(item with { Data = JsonSerializer.Serialize(updated, JsonDefaults.Options) }, item.Revision, ct);
+        var written = await _store.ForTenant(tenantId).PutIfRevisionAsync(item with { Data = JsonSerializer.Serialize(updated, JsonDefaults.Options) }, item.Revision, ct);
         Evict(tenantId);
         return written;
     }
 
     /// <summary>The id of the key-encryption key that wraps the tenant's data key, or null.</summary>
-    public async Task<string?> WrappingKeyIdAsync(string tenantId, CancellationToken ct)
+    public async Task<string?> WrappingKeyIdAsync(TenantId tenantId, CancellationToken ct)
     {
-        var item = await _store.ForTenant(new(tenantId)).GetAsync(Keys.DataKey, ct);
+        var item = await _store.ForTenant(tenantId).GetAsync(Keys.DataKey, ct);
         return item is null ? null : JsonSerializer.Deserialize<StoredDataKey>(item.Data, JsonDefaults.Options)!.KeyId;
     }
 
-    private async Task<byte[]?> LoadAsync(string tenantId, CancellationToken ct)
+    private async Task<byte[]?> LoadAsync(TenantId tenantId, CancellationToken ct)
     {
-        var item = await _store.ForTenant(new(tenantId)).GetAsync(Keys.DataKey, ct);
+        var item = await _store.ForTenant(tenantId).GetAsync(Keys.DataKey, ct);
         if (item is null)
         {
             return null;
@@ -120,7 +120,7 @@ public sealed partial class TenantKeyService : IDisposable
         catch (Exception ex) when (ex is CryptographicException or FormatException)
         {
             // The exception text is not logged: only the closed facts (which tenant, which key id).
-            DataKeyUnwrapFailed(_logger, tenantId, stored.KeyId);
+            DataKeyUnwrapFailed(_logger, tenantId.Value, stored.KeyId);
             _metrics?.DecryptFailure("data_key");
             throw ex as CryptographicException ?? new CryptographicException("Malformed wrapped data key.");
         }
@@ -132,19 +132,19 @@ public sealed partial class TenantKeyService : IDisposable
     [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "The data key of tenant {TenantId} was wrapped under {KeyId} while {CurrentKeyId} became current; re-wrapped")]
     private static partial void WrappedDuringRotation(ILogger logger, string tenantId, string keyId, string currentKeyId);
 
-    private async Task<byte[]> CreateAsync(string tenantId, CancellationToken ct)
+    private async Task<byte[]> CreateAsync(TenantId tenantId, CancellationToken ct)
     {
         // Listed before the key exists: rotation and retiring iterate the directory, and must see every data key.
         await TenantDirectory.EnsureListedAsync(_store, tenantId, ct);
         var generated = await _provider.GenerateDataKeyAsync(tenantId, ct);
         var stored = new StoredDataKey(generated.Wrapped.KeyId, Convert.ToBase64String(generated.Wrapped.Ciphertext), _time.GetUtcNow());
-        if (await _store.ForTenant(new(tenantId)).PutIfAbsentAsync(Keys.DataKey, JsonSerializer.Serialize(stored, JsonDefaults.Options), ct))
+        if (await _store.ForTenant(tenantId).PutIfAbsentAsync(Keys.DataKey, JsonSerializer.Serialize(stored, JsonDefaults.Options), ct))
         {
             // A rotation may have made another key current between the wrap and the write: re-wrap now, while
             // the old key is still in the ring, so that retiring it cannot strand this tenant.
             if (_provider.CurrentKeyId is var current && current != generated.Wrapped.KeyId && !IsKmsAlias(generated.Wrapped.KeyId, current))
             {
-                WrappedDuringRotation(_logger, tenantId, generated.Wrapped.KeyId, current);
+                WrappedDuringRotation(_logger, tenantId.Value, generated.Wrapped.KeyId, current);
                 await ReWrapAsync(tenantId, ct);
             }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BluBees.Engine.Storage;
 
 namespace BluBees.Engine.Execution;
 
@@ -11,7 +12,7 @@ public interface IStepExecutor
     Task<StepOutcome> ExecuteAsync(StepRun run, ICompiledStep step, CancellationToken ct);
 
     /// <summary>What the step would send, with every secret masked; sends nothing and decrypts nothing.</summary>
-    Task<StepPreview> PreviewAsync(string tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct);
+    Task<StepPreview> PreviewAsync(TenantId tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct);
 }
 
 /// <summary>
@@ -20,7 +21,7 @@ public interface IStepExecutor
 /// </summary>
 public sealed record StepRun(Tenancy.TenantContext Tenant, string? SystemToken, JsonObject Scope)
 {
-    public string TenantId => Tenant.TenantId;
+    public Storage.TenantId TenantId => Tenant.Id;
 
     /// <summary>The run's trace id, sent as <c>X-Atlassian-Webhook-Trace</c> on Jira writes (see <c>Jira.JiraTrace</c>).</summary>
     public string? Trace { get; init; }

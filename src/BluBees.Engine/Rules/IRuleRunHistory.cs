@@ -1,3 +1,5 @@
+using BluBees.Engine.Storage;
+
 namespace BluBees.Engine.Rules;
 
 /// <summary>
@@ -8,10 +10,10 @@ namespace BluBees.Engine.Rules;
 public interface IRuleRunHistory
 {
     /// <summary>The rule's last run, or null when it never ran (or the record expired).</summary>
-    Task<LastRun?> LastRunAsync(string tenantId, string ruleId, CancellationToken ct);
+    Task<LastRun?> LastRunAsync(TenantId tenantId, string ruleId, CancellationToken ct);
 
     /// <summary>Deletes the rule's "why didn't it run?" entries (the rule is being deleted).</summary>
-    Task DeleteTraceAsync(string tenantId, string ruleId, CancellationToken ct);
+    Task DeleteTraceAsync(TenantId tenantId, string ruleId, CancellationToken ct);
 }
 
 /// <summary>The last run of a rule, for the rule list.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using BluBees.Engine.Storage;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace BluBees.Engine.Rules;
@@ -11,11 +12,11 @@ namespace BluBees.Engine.Rules;
 public sealed class RuleCache : IDisposable, Tenancy.ITenantDataCache
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 5000 });
-    private readonly ConcurrentDictionary<string, CachedRuleList> _lists = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<TenantId, CachedRuleList> _lists = new();
 
-    public CachedRuleList? GetList(string tenantId) => _lists.TryGetValue(tenantId, out var list) ? list : null;
+    public CachedRuleList? GetList(TenantId tenantId) => _lists.TryGetValue(tenantId, out var list) ? list : null;
 
-    public void SetList(string tenantId, CachedRuleList list)
+    public void SetList(TenantId tenantId, CachedRuleList list)
     {
         if (_lists.Count >= 5000)
         {
@@ -26,12 +27,12 @@ public sealed class RuleCache : IDisposable, Tenancy.ITenantDataCache
     }
 
     /// <summary>Forgets a tenant's list in this process at once (its rules changed here).</summary>
-    public void RemoveList(string tenantId) => _lists.TryRemove(tenantId, out _);
+    public void RemoveList(TenantId tenantId) => _lists.TryRemove(tenantId, out _);
 
-    public CompiledRule? Get(string tenantId, string ruleId, int version)
+    public CompiledRule? Get(TenantId tenantId, string ruleId, int version)
         => _cache.TryGetValue(Key(tenantId, ruleId, version), out CompiledRule? rule) ? rule : null;
 
-    public void Set(string tenantId, CompiledRule rule)
+    public void Set(TenantId tenantId, CompiledRule rule)
         => _cache.Set(Key(tenantId, rule.Id, rule.Version), rule, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(30) });
 
     public int Count => _cache.Count;
@@ -43,7 +44,7 @@ public sealed class RuleCache : IDisposable, Tenancy.ITenantDataCache
         _lists.Clear();
     }
 
-    internal static string Key(string tenantId, string ruleId, int version) => $"{tenantId}\n{ruleId}\n{version}";
+    internal static string Key(TenantId tenantId, string ruleId, int version) => $"{tenantId.Value}\n{ruleId}\n{version}";
 
     public void Dispose() => _cache.Dispose();
 }

@@ -20,11 +20,11 @@ public static class RuleListStamp
     /// <summary>The backstop for a change that never bumped the stamp (see the class summary).</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(60);
 
-    public static async Task<string> ReadAsync(IStore store, string tenantId, CancellationToken ct)
-        => (await store.ForTenant(new(tenantId)).GetAsync(Sk, ct))?.Data ?? string.Empty;
+    public static async Task<string> ReadAsync(IStore store, TenantId tenantId, CancellationToken ct)
+        => (await store.ForTenant(tenantId).GetAsync(Sk, ct))?.Data ?? string.Empty;
 
-    public static Task BumpAsync(IStore store, string tenantId, CancellationToken ct)
-        => store.ForTenant(new(tenantId)).PutAsync(Sk, StoredJson.Write(new Stamp(Guid.NewGuid().ToString("N"))), ct);
+    public static Task BumpAsync(IStore store, TenantId tenantId, CancellationToken ct)
+        => store.ForTenant(tenantId).PutAsync(Sk, StoredJson.Write(new Stamp(Guid.NewGuid().ToString("N"))), ct);
 
     private sealed record Stamp(string Value);
 }

@@ -16,9 +16,9 @@ public sealed class RuleService(
     IStore store, ConnectionService connections, IRuleRunHistory runs, RuleCache cache, TimeProvider time,
     IOptions<EgressOptions> egress, TemplateLimits templateLimits)
 {
-    public async Task<IReadOnlyList<RuleHead>> ListHeadsAsync(string tenantId, CancellationToken ct)
+    public async Task<IReadOnlyList<RuleHead>> ListHeadsAsync(TenantId tenantId, CancellationToken ct)
     {
-        var page = await store.ForTenant(new(tenantId)).QueryAsync(new TenantQuery(Keys.RulePrefix) { Limit = RuleLimits.MaxRulesPerTenant }, ct);
+        var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.RulePrefix) { Limit = RuleLimits.MaxRulesPerTenant }, ct);
         return [.. page.Items.Select(i => StoredJson.Read<RuleHead>(i.Data))];
     }
 
@@ -26,7 +26,7 @@ public sealed class RuleService(
     /// The heads the event path reads (ingress filter, worker): from the cache when the tenant's rule-list stamp is
     /// unchanged (one point read instead of a query and a parse of every head; see <see cref="RuleListStamp"/>).
     /// </summary>
-    public async Task<IReadOnlyList<RuleHead>> ListHeadsForRunAsync(string tenantId, CancellationToken ct)
+    public async Task<IReadOnlyList<RuleHead>> ListHeadsForRunAsync(TenantId tenantId, CancellationToken ct)
     {
         var stamp = await RuleListStamp.ReadAsync(store, tenantId, ct);
         var now = time.GetUtcNow();
@@ -40,7 +40,7 @@ public sealed class RuleService(
         return heads;
     }
 
-    public async Task<IReadOnlyList<RuleSummary>> ListAsync(string tenantId, CancellationToken ct)
+    public async Task<IReadOnlyList<RuleSummary>> ListAsync(TenantId tenantId, CancellationToken ct)
     {
         var heads = await ListHeadsAsync(tenantId, ct);
         var summaries = new List<RuleSummary>(heads.Count);
@@ -52,18 +52,18 @@ public sealed class RuleService(
         return summaries;
     }
 
-    public async Task<(RuleHead Head, long Revision)?> GetHeadAsync(string tenantId, string id, CancellationToken ct)
+    public async Task<(RuleHead Head, long Revision)?> GetHeadAsync(TenantId tenantId, string id, CancellationToken ct)
     {
         if (!Ids.IsWellFormed(id))
         {
             return null;
         }
 
-        var item = await store.ForTenant(new(tenantId)).GetAsync(Keys.Rule(id), ct);
+        var item = await store.ForTenant(tenantId).GetAsync(Keys.Rule(id), ct);
         return item is null ? null : (StoredJson.Read<RuleHead>(item.Data), item.Revision);
     }
 
-    public async Task<RuleView?> GetAsync(string tenantId, string id, CancellationToken ct)
+    public async Task<RuleView?> GetAsync(TenantId tenantId, string id, CancellationToken ct)
     {
         if (await GetHeadAsync(tenantId, id, ct) is not { } head || await GetVersionAsync(tenantId, id, head.Head.Version, ct) is not { } version)
         {
@@ -73,25 +73,25 @@ public sealed class RuleService(
         return View(head.Head, version);
     }
 
-    public async Task<RuleVersionRecord?> GetVersionAsync(string tenantId, string id, int version, CancellationToken ct)
+    public async Task<RuleVersionRecord?> GetVersionAsync(TenantId tenantId, string id, int version, CancellationToken ct)
     {
         if (!Ids.IsWellFormed(id) || version < 1)
         {
             return null;
         }
 
-        var item = await store.ForTenant(new(tenantId)).GetAsync(Keys.RuleVersion(id, version), ct);
+        var item = await store.ForTenant(tenantId).GetAsync(Keys.RuleVersion(id, version), ct);
         return item is null ? null : StoredJson.Read<RuleVersionRecord>(item.Data);
     }
 
-    public async Task<IReadOnlyList<RuleVersionSummary>> ListVersionsAsync(string tenantId, string id, CancellationToken ct)
+    public async Task<IReadOnlyList<RuleVersionSummary>> ListVersionsAsync(TenantId tenantId, string id, CancellationToken ct)
     {
-        var page = await store.ForTenant(new(tenantId)).QueryAsync(new TenantQuery(Keys.RuleVersionPrefix(id)) { Descending = true, Limit = 1000 }, ct);
+        var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.RuleVersionPrefix(id)) { Descending = true, Limit = 1000 }, ct);
         return [.. page.Items.Select(i => StoredJson.Read<RuleVersionRecord>(i.Data)).Select(v => new RuleVersionSummary(v.Version, v.CreatedAt, v.CreatedBy))];
     }
 
     /// <summary>Validates a definition against the tenant's own connections.</summary>
-    public async Task<(CompiledRule? Rule, ValidationErrors Errors)> ValidateAsync(string tenantId, string id, int version, RuleDefinition definition, CancellationToken ct)
+    public async Task<(CompiledRule? Rule, ValidationErrors Errors)> ValidateAsync(TenantId tenantId, string id, int version, RuleDefinition definition, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         var own = (await connections.ListAsync(tenantId, ct)).ToDictionary(c => c.Id, StringComparer.Ordinal);
@@ -99,7 +99,7 @@ public sealed class RuleService(
         return (compiled, errors);
     }
 
-    public async Task<Outcome<RuleView>> CreateAsync(string tenantId, RuleDefinition definition, string? actor, CancellationToken ct)
+    public async Task<Outcome<RuleView>> CreateAsync(TenantId tenantId, RuleDefinition definition, string? actor, CancellationToken ct)
     {
         if ((await ListHeadsAsync(tenantId, ct)).Count >= RuleLimits.MaxRulesPerTenant)
         {
@@ -110,7 +110,7 @@ public sealed class RuleService(
         return await SaveAsync(tenantId, id, current: null, definition, actor, definition.Enabled ?? true, ct);
     }
 
-    public async Task<Outcome<RuleView>> UpdateAsync(string tenantId, string id, RuleDefinition definition, string? actor, CancellationToken ct)
+    public async Task<Outcome<RuleView>> UpdateAsync(TenantId tenantId, string id, RuleDefinition definition, string? actor, CancellationToken ct)
     {
         if (await GetHeadAsync(tenantId, id, ct) is not { } current)
         {
@@ -120,7 +120,7 @@ public sealed class RuleService(
         return await SaveAsync(tenantId, id, current, definition, actor, definition.Enabled ?? current.Head.Enabled, ct);
     }
 
-    public async Task<Outcome<RuleView>> RestoreAsync(string tenantId, string id, int version, string? actor, CancellationToken ct)
+    public async Task<Outcome<RuleView>> RestoreAsync(TenantId tenantId, string id, int version, string? actor, CancellationToken ct)
     {
         if (await GetHeadAsync(tenantId, id, ct) is not { } current)
         {
@@ -135,7 +135,7 @@ public sealed class RuleService(
         return await SaveAsync(tenantId, id, current, old.Definition, actor, current.Head.Enabled, ct);
     }
 
-    public async Task<Outcome<RuleView>> SetEnabledAsync(string tenantId, string id, bool enabled, CancellationToken ct)
+    public async Task<Outcome<RuleView>> SetEnabledAsync(TenantId tenantId, string id, bool enabled, CancellationToken ct)
     {
         if (await GetHeadAsync(tenantId, id, ct) is not { } current)
         {
@@ -143,7 +143,7 @@ public sealed class RuleService(
         }
 
         var head = current.Head with { Enabled = enabled, UpdatedAt = time.GetUtcNow() };
-        if (!await store.ForTenant(new(tenantId)).PutIfRevisionAsync(Keys.Rule(id), StoredJson.Write(head), current.Revision, ct))
+        if (!await store.ForTenant(tenantId).PutIfRevisionAsync(Keys.Rule(id), StoredJson.Write(head), current.Revision, ct))
         {
             return Outcome<RuleView>.Conflict("The rule was changed at the same time; reload and try again.");
         }
@@ -153,16 +153,16 @@ public sealed class RuleService(
         return Outcome<RuleView>.Ok(View(head, version!));
     }
 
-    public async Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct)
+    public async Task<bool> DeleteAsync(TenantId tenantId, string id, CancellationToken ct)
     {
-        if (!Ids.IsWellFormed(id) || !await store.ForTenant(new(tenantId)).DeleteAsync(Keys.Rule(id), ct))
+        if (!Ids.IsWellFormed(id) || !await store.ForTenant(tenantId).DeleteAsync(Keys.Rule(id), ct))
         {
             return false;
         }
 
         foreach (var v in await ListVersionsAsync(tenantId, id, ct))
         {
-            await store.ForTenant(new(tenantId)).DeleteAsync(Keys.RuleVersion(id, v.Version), ct);
+            await store.ForTenant(tenantId).DeleteAsync(Keys.RuleVersion(id, v.Version), ct);
         }
 
         await runs.DeleteTraceAsync(tenantId, id, ct); // its "why didn't it run?" entries go with it
@@ -171,15 +171,15 @@ public sealed class RuleService(
     }
 
     /// <summary>The id of another rule with this name (trimmed, ignoring case), or null. A blank name is the validator's.</summary>
-    private async Task<string?> NameTakenAsync(string tenantId, string name, string exceptId, CancellationToken ct)
+    private async Task<string?> NameTakenAsync(TenantId tenantId, string name, string exceptId, CancellationToken ct)
         => (await ListHeadsAsync(tenantId, ct)).FirstOrDefault(h => h.Id != exceptId && UniqueNames.Same(h.Name, name))?.Id;
 
     /// <summary>Rules whose current version uses the connection (deleting it would break them).</summary>
-    public async Task<IReadOnlyList<RuleHead>> UsingConnectionAsync(string tenantId, string connectionId, CancellationToken ct)
+    public async Task<IReadOnlyList<RuleHead>> UsingConnectionAsync(TenantId tenantId, string connectionId, CancellationToken ct)
         => [.. (await ListHeadsAsync(tenantId, ct)).Where(h => h.Connections.Contains(connectionId))];
 
     /// <summary>The compiled current version of a rule, from the cache when possible. Null when invalid.</summary>
-    public async Task<CompiledRule?> LoadCompiledAsync(string tenantId, RuleHead head, CancellationToken ct)
+    public async Task<CompiledRule?> LoadCompiledAsync(TenantId tenantId, RuleHead head, CancellationToken ct)
     {
         if (cache.Get(tenantId, head.Id, head.Version) is { } cached)
         {
@@ -201,7 +201,7 @@ public sealed class RuleService(
     }
 
     private async Task<Outcome<RuleView>> SaveAsync(
-        string tenantId, string id, (RuleHead Head, long Revision)? current, RuleDefinition definition, string? actor, bool enabled, CancellationToken ct)
+        TenantId tenantId, string id, (RuleHead Head, long Revision)? current, RuleDefinition definition, string? actor, bool enabled, CancellationToken ct)
     {
         var version = (current?.Head.Version ?? 0) + 1;
         var stored = definition with { Enabled = null };
@@ -218,7 +218,7 @@ public sealed class RuleService(
         }
 
         var now = time.GetUtcNow();
-        var partition = store.ForTenant(new(tenantId));
+        var partition = store.ForTenant(tenantId);
         var record = new RuleVersionRecord(version, stored, now, actor);
         if (!await partition.PutIfAbsentAsync(Keys.RuleVersion(id, version), StoredJson.Write(record), ct))
         {
@@ -241,7 +241,7 @@ public sealed class RuleService(
     }
 
     /// <summary>After a head changed: this process forgets the tenant's list, and the stamp tells every other one.</summary>
-    private async Task ListChangedAsync(string tenantId)
+    private async Task ListChangedAsync(TenantId tenantId)
     {
         cache.RemoveList(tenantId);
         // Not cancellable: the head is already written, and only the bump tells the other instances.

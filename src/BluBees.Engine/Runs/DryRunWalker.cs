@@ -4,6 +4,7 @@ using BluBees.Engine.Conditions;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Flow;
 using BluBees.Engine.Execution;
+using BluBees.Engine.Storage;
 
 namespace BluBees.Engine.Runs;
 
@@ -13,7 +14,7 @@ namespace BluBees.Engine.Runs;
 /// <see cref="FlowLimits.DryRunIterations"/> elements (one placeholder element, <see cref="DryRunPlaceholders.Item"/>,
 /// when the list comes from a step a dry run does not execute). Sends nothing; runs on one thread.
 /// </summary>
-internal sealed class DryRunWalker(FrozenDictionary<string, IStepExecutor> executors, string tenantId)
+internal sealed class DryRunWalker(FrozenDictionary<string, IStepExecutor> executors, TenantId tenantId)
 {
     public List<DryRunRequest> Requests { get; } = [];
 

@@ -6,6 +6,7 @@ using BluBees.Engine.Conditions;
 using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Jira;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Execution;
 
@@ -33,7 +34,7 @@ public sealed class DryRunner(IEnumerable<IStepExecutor> executors, TemplateBudg
 {
     private readonly FrozenDictionary<string, IStepExecutor> _executors = StepKinds.Executors(executors);
 
-    public async Task<DryRunResult> RunAsync(string tenantId, CompiledRule rule, JsonObject sample, CancellationToken ct)
+    public async Task<DryRunResult> RunAsync(TenantId tenantId, CompiledRule rule, JsonObject sample, CancellationToken ct)
     {
         var source = rule.Trigger.Kind switch
         {

@@ -2,6 +2,7 @@ using BluBees.Engine.Events;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Runs.Trace;
+using BluBees.Engine.Storage;
 using Microsoft.Extensions.Logging;
 using BluBees.Engine.Execution;
 
@@ -31,7 +32,7 @@ public sealed partial class EventIngestor
         return true;
     }
 
-    private async Task TraceDisabledAsync(string tenantId, RuleHead head, JiraEvent evt, List<RuleTraceEntry> misses, CancellationToken ct)
+    private async Task TraceDisabledAsync(TenantId tenantId, RuleHead head, JiraEvent evt, List<RuleTraceEntry> misses, CancellationToken ct)
     {
         try
         {
@@ -52,7 +53,7 @@ public sealed partial class EventIngestor
     /// by type and the event is still acknowledged). The slot comes from the message id the event would have had,
     /// so Forge's retry of the same event rewrites its entries instead of adding more.
     /// </summary>
-    private async Task TraceFilteredAsync(string tenantId, JiraEvent evt, List<RuleTraceEntry> misses)
+    private async Task TraceFilteredAsync(TenantId tenantId, JiraEvent evt, List<RuleTraceEntry> misses)
     {
         if (misses.Count == 0)
         {

@@ -68,11 +68,11 @@ public sealed partial class EventIngestor(
 
         await tenants.EnsureAsync(tenant, ct);
         var misses = new List<Trace.RuleTraceEntry>();
-        if (!await CouldRunAsync(tenant.TenantId, evt, misses, ct))
+        if (!await CouldRunAsync(tenant.Id, evt, misses, ct))
         {
             metrics.IngressFiltered();
             LogFiltered(logger, evt.EventType);
-            await TraceFilteredAsync(tenant.TenantId, evt, misses);
+            await TraceFilteredAsync(tenant.Id, evt, misses);
             return IngestResult.Filtered;
         }
 
@@ -120,7 +120,7 @@ public sealed partial class EventIngestor(
         request.SystemToken is { Length: > 0 } token ? token : null,
         request.RuleId,
         request.Trace is { Length: > 0 and <= 200 } trace ? trace : null,
-        RunIds.MessageFor(request.Tenant.TenantId, request.DedupKey),
+        RunIds.MessageFor(request.Tenant.Id, request.DedupKey),
         request.DedupKey);
 
     private async Task<IngestResult> EnqueueAsync(RunMessage message, CancellationToken ct)
@@ -185,7 +185,7 @@ public sealed partial class EventIngestor(
     /// changed), from the compiled rules (cached per version). Conditions are not evaluated here. A rule that does
     /// not compile, or an event whose shape the trigger cannot read, counts as "could": the worker then records it.
     /// </summary>
-    private async Task<bool> CouldRunAsync(string tenantId, JiraEvent evt, List<Trace.RuleTraceEntry> misses, CancellationToken ct)
+    private async Task<bool> CouldRunAsync(TenantId tenantId, JiraEvent evt, List<Trace.RuleTraceEntry> misses, CancellationToken ct)
     {
         foreach (var head in await rules.ListHeadsForRunAsync(tenantId, ct))
         {

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using BluBees.Engine.Common;
+using BluBees.Engine.Storage;
 
 namespace BluBees.Engine.Runs;
 
@@ -31,8 +32,8 @@ internal static class RunIds
     }
 
     /// <summary>A message id for an event: derived from the tenant and the event's de-duplication key.</summary>
-    public static string MessageFor(string tenantId, string? dedupKey)
+    public static string MessageFor(TenantId tenantId, string? dedupKey)
         => dedupKey is null
             ? Ids.New("msg")
-            : "msg_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(tenantId + "\n" + dedupKey)))[..32];
+            : "msg_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(tenantId.Value + "\n" + dedupKey)))[..32];
 }

@@ -34,7 +34,7 @@ public sealed partial class RunProcessor
 
         try
         {
-            if (await rules.LoadCompiledAsync(message.Tenant.TenantId, head, ct) is { } rule
+            if (await rules.LoadCompiledAsync(message.Tenant.Id, head, ct) is { } rule
                 && RuleMisses.Before(message.Source, message.Id, rule, enabled: false, evt, time.GetUtcNow()) is { } entry)
             {
                 misses.Add(entry);

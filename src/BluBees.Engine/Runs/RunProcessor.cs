@@ -36,11 +36,11 @@ public sealed partial class RunProcessor(
         var misses = new List<RuleTraceEntry>();
         foreach (var run in await ExecuteAsync(message, misses, ct))
         {
-            await runs.WriteAsync(message.Tenant.TenantId, run, CancellationToken.None);
+            await runs.WriteAsync(message.Tenant.Id, run, CancellationToken.None);
             metrics.RunFinished(run.Status, run.ErrorCategory);
         }
 
-        await runs.WriteTraceAsync(message.Tenant.TenantId, misses, CancellationToken.None);
+        await runs.WriteTraceAsync(message.Tenant.Id, misses, CancellationToken.None);
     }
 
     /// <summary>Runs the message and returns its run records without writing them (the durable queue commits them).</summary>
@@ -64,7 +64,7 @@ public sealed partial class RunProcessor(
         IReadOnlyList<RuleHead> heads;
         try
         {
-            heads = await rules.ListHeadsForRunAsync(message.Tenant.TenantId, ct);
+            heads = await rules.ListHeadsForRunAsync(message.Tenant.Id, ct);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
@@ -127,14 +127,14 @@ public sealed partial class RunProcessor(
         var records = new List<RunRecord>();
         try
         {
-            foreach (var head in await rules.ListHeadsAsync(message.Tenant.TenantId, ct))
+            foreach (var head in await rules.ListHeadsAsync(message.Tenant.Id, ct))
             {
                 if (!head.Enabled && message.Source != RunSource.Manual || message.RuleId is not null && head.Id != message.RuleId)
                 {
                     continue;
                 }
 
-                var rule = await rules.LoadCompiledAsync(message.Tenant.TenantId, head, ct);
+                var rule = await rules.LoadCompiledAsync(message.Tenant.Id, head, ct);
                 if (rule is null || Fires(rule, message.Source, evt))
                 {
                     records.Add(Record(message, head.Id, head.Version, evt, now, started, RunStatus.Failed, ErrorCategories.DeliveryExhausted, []));
@@ -176,7 +176,7 @@ public sealed partial class RunProcessor(
     private async Task<RunRecord?> RunRuleAsync(RunMessage message, RuleHead head, JiraEvent evt, DateTimeOffset startedAt, long started, List<RuleTraceEntry>? misses, CancellationToken ct)
     {
         var sourceName = message.Source.ToString().ToLowerInvariant();
-        var rule = await rules.LoadCompiledAsync(message.Tenant.TenantId, head, ct);
+        var rule = await rules.LoadCompiledAsync(message.Tenant.Id, head, ct);
         if (rule is null)
         {
             return Record(message, head.Id, head.Version, evt, startedAt, started, RunStatus.Failed, ErrorCategories.RuleInvalid, []);
@@ -235,7 +235,7 @@ public sealed partial class RunProcessor(
         }
 
         if (message.Source == RunSource.Event && (evt.IssueId ?? evt.IssueKey) is { } issue && JiraValues.IsIssueRef(issue)
-            && !await loops.TryEnterAsync(message.Tenant.TenantId, rule.Id, issue, ct))
+            && !await loops.TryEnterAsync(message.Tenant.Id, rule.Id, issue, ct))
         {
             LogLoopStopped(logger, rule.Id, "it ran too often on one issue within the loop window");
             return RunStatus.Failed;

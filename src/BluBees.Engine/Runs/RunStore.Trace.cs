@@ -24,14 +24,14 @@ public sealed partial class RunStore
     /// The items of trace entries, to be written with the message's run records (the durable queue puts them in
     /// the same transaction, so a non-run adds no commit of its own). Pure: no store access.
     /// </summary>
-    public IReadOnlyList<StoreItem> TraceItems(string tenantId, IReadOnlyList<RuleTraceEntry> entries)
+    public IReadOnlyList<StoreItem> TraceItems(TenantId tenantId, IReadOnlyList<RuleTraceEntry> entries)
     {
         if (entries.Count == 0)
         {
             return [];
         }
 
-        var partition = store.ForTenant(new(tenantId));
+        var partition = store.ForTenant(tenantId);
         var now = time.GetUtcNow();
         var items = new List<StoreItem>(entries.Count);
         foreach (var entry in entries)
@@ -44,9 +44,9 @@ public sealed partial class RunStore
     }
 
     /// <summary>Writes trace entries on their own (the SQS worker and the ingress, which have no transaction to join).</summary>
-    public async Task WriteTraceAsync(string tenantId, IReadOnlyList<RuleTraceEntry> entries, CancellationToken ct)
+    public async Task WriteTraceAsync(TenantId tenantId, IReadOnlyList<RuleTraceEntry> entries, CancellationToken ct)
     {
-        var partition = store.ForTenant(new(tenantId));
+        var partition = store.ForTenant(tenantId);
         foreach (var item in TraceItems(tenantId, entries))
         {
             await partition.PutAsync(item, ct);
@@ -54,16 +54,16 @@ public sealed partial class RunStore
     }
 
     /// <summary>A rule's trace, newest first (at most <see cref="TraceSlots"/> entries; expired ones are invisible).</summary>
-    public async Task<IReadOnlyList<RuleTraceEntry>> ListTraceAsync(string tenantId, string ruleId, CancellationToken ct)
+    public async Task<IReadOnlyList<RuleTraceEntry>> ListTraceAsync(TenantId tenantId, string ruleId, CancellationToken ct)
     {
-        var page = await store.ForTenant(new(tenantId)).QueryAsync(new TenantQuery(Keys.RuleTracePrefix(ruleId)) { Limit = TraceSlots }, ct);
+        var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.RuleTracePrefix(ruleId)) { Limit = TraceSlots }, ct);
         return [.. page.Items.Select(i => StoredJson.Read<RuleTraceEntry>(i.Data)).OrderByDescending(e => e.At)];
     }
 
     /// <summary>Deletes a rule's trace (the rule was deleted). Returns how many entries there were.</summary>
-    public static async Task<int> DeleteTraceAsync(IStore store, string tenantId, string ruleId, CancellationToken ct)
+    public static async Task<int> DeleteTraceAsync(IStore store, TenantId tenantId, string ruleId, CancellationToken ct)
     {
-        var partition = store.ForTenant(new(tenantId));
+        var partition = store.ForTenant(tenantId);
         var page = await partition.QueryAsync(new TenantQuery(Keys.RuleTracePrefix(ruleId)) { Limit = TraceSlots * 2 }, ct);
         foreach (var item in page.Items)
         {
@@ -74,9 +74,9 @@ public sealed partial class RunStore
     }
 
     /// <summary>The slot of an entry: a hash of the tenant, the message and the rule (a message-less entry hashes its time).</summary>
-    private static int Slot(string tenantId, RuleTraceEntry entry)
+    private static int Slot(TenantId tenantId, RuleTraceEntry entry)
     {
-        var identity = tenantId + "\n" + (entry.MessageId ?? entry.At.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)) + "\n" + entry.RuleId;
+        var identity = tenantId.Value + "\n" + (entry.MessageId ?? entry.At.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)) + "\n" + entry.RuleId;
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(Encoding.UTF8.GetBytes(identity), hash);
         return (int)(BinaryPrimitives.ReadUInt32BigEndian(hash) % TraceSlots);

@@ -16,9 +16,9 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
 {
     private TimeSpan Retention => TimeSpan.FromDays(options.Value.RetentionDays);
 
-    public async Task WriteAsync(string tenantId, RunRecord run, CancellationToken ct)
+    public async Task WriteAsync(TenantId tenantId, RunRecord run, CancellationToken ct)
     {
-        var partition = store.ForTenant(new(tenantId));
+        var partition = store.ForTenant(tenantId);
         foreach (var item in Items(tenantId, run))
         {
             await partition.PutAsync(item, ct);
@@ -29,9 +29,9 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
     /// The items one run record consists of (the record, its issue pointer, the rule's last run), so that the durable
     /// queue can write them in the same transaction that removes the finished message.
     /// </summary>
-    public IReadOnlyList<StoreItem> Items(string tenantId, RunRecord run)
+    public IReadOnlyList<StoreItem> Items(TenantId tenantId, RunRecord run)
     {
-        var partition = store.ForTenant(new(tenantId));
+        var partition = store.ForTenant(tenantId);
         // Anchored on the start (stable across the run's rewrites), never later than now: a skewed start time
         // cannot extend retention.
         var now = time.GetUtcNow();
@@ -46,29 +46,29 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
         return items;
     }
 
-    public async Task<RunRecord?> GetAsync(string tenantId, string runId, CancellationToken ct)
+    public async Task<RunRecord?> GetAsync(TenantId tenantId, string runId, CancellationToken ct)
     {
         if (!Ids.IsWellFormed(runId))
         {
             return null;
         }
 
-        var item = await store.ForTenant(new(tenantId)).GetAsync(Keys.Run(runId), ct);
+        var item = await store.ForTenant(tenantId).GetAsync(Keys.Run(runId), ct);
         return item is null ? null : StoredJson.Read<RunRecord>(item.Data);
     }
 
-    Task IRuleRunHistory.DeleteTraceAsync(string tenantId, string ruleId, CancellationToken ct) => DeleteTraceAsync(store, tenantId, ruleId, ct);
+    Task IRuleRunHistory.DeleteTraceAsync(TenantId tenantId, string ruleId, CancellationToken ct) => DeleteTraceAsync(store, tenantId, ruleId, ct);
 
-    public async Task<LastRun?> LastRunAsync(string tenantId, string ruleId, CancellationToken ct)
+    public async Task<LastRun?> LastRunAsync(TenantId tenantId, string ruleId, CancellationToken ct)
     {
-        var item = await store.ForTenant(new(tenantId)).GetAsync(Keys.LastRun(ruleId), ct);
+        var item = await store.ForTenant(tenantId).GetAsync(Keys.LastRun(ruleId), ct);
         return item is null ? null : StoredJson.Read<LastRun>(item.Data);
     }
 
     /// <summary>Lists runs newest first. Filters apply while paging, so a page may hold fewer than the limit.</summary>
-    public async Task<(IReadOnlyList<RunRecord> Items, string? NextCursor)> ListAsync(string tenantId, RunFilter filter, CancellationToken ct)
+    public async Task<(IReadOnlyList<RunRecord> Items, string? NextCursor)> ListAsync(TenantId tenantId, RunFilter filter, CancellationToken ct)
     {
-        var partition = store.ForTenant(new(tenantId));
+        var partition = store.ForTenant(tenantId);
         var request = new TenantQuery(Keys.RunPrefix)
         {
             Descending = true,
@@ -95,9 +95,9 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
         return (items, next?[Keys.RunPrefix.Length..]);
     }
 
-    public async Task<IReadOnlyList<RunRecord>> ListForIssueAsync(string tenantId, string issueKey, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<RunRecord>> ListForIssueAsync(TenantId tenantId, string issueKey, int limit, CancellationToken ct)
     {
-        var page = await store.ForTenant(new(tenantId)).QueryAsync(new TenantQuery(Keys.IssueRunPrefix(issueKey)) { Descending = true, Limit = limit }, ct);
+        var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.IssueRunPrefix(issueKey)) { Descending = true, Limit = limit }, ct);
         var runs = new List<RunRecord>(page.Items.Count);
         foreach (var pointer in page.Items.Select(i => StoredJson.Read<RunPointer>(i.Data)))
         {

@@ -149,7 +149,7 @@ public sealed partial class RunWorker(
         {
             var now = time.GetUtcNow();
             metrics.QueueWait(now - claimed.EnqueuedAt);
-            if (await keys.GetExistingAsync(claimed.TenantId, ct) is null)
+            if (await keys.GetExistingAsync(claimed.Tenant, ct) is null)
             {
                 // Uninstalled: the data key is shredded, the tenant's partition deleted; nothing can run or be recorded.
                 await queue.DropAsync(claimed.Id, CancellationToken.None);
@@ -188,7 +188,7 @@ public sealed partial class RunWorker(
                 // next run overwrites the same records (run ids derive from the message).
                 foreach (var run in records)
                 {
-                    await runs.WriteAsync(claimed.TenantId, run, CancellationToken.None);
+                    await runs.WriteAsync(claimed.Tenant, run, CancellationToken.None);
                 }
 
                 await queue.ReleaseAsync(claimed.Id, CancellationToken.None);

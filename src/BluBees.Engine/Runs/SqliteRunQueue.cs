@@ -12,7 +12,11 @@ using BluBees.Engine.Execution;
 namespace BluBees.Engine.Runs;
 
 /// <summary>One message the worker holds a lease on. <see cref="Body"/> is ciphertext until <see cref="SqliteRunQueue.OpenAsync"/>.</summary>
-public sealed record ClaimedMessage(string Id, string TenantId, string Source, string? RuleId, int Attempts, DateTimeOffset EnqueuedAt, string Body);
+public sealed record ClaimedMessage(string Id, string TenantId, string Source, string? RuleId, int Attempts, DateTimeOffset EnqueuedAt, string Body)
+{
+    /// <summary>The row's tenant as a partition owner: the queue row is the edge where the worker names its tenant.</summary>
+    public Storage.TenantId Tenant => new(TenantId);
+}
 
 /// <summary>
 /// The embedded default's queue: durable, in the same SQLite file as the store (table <c>run_queue</c>, its own
@@ -277,7 +281,7 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
     /// <summary>Decrypts a claimed message. Throws <see cref="System.Security.Cryptography.CryptographicException"/> when it does not open.</summary>
     public async Task<RunMessage> OpenAsync(ClaimedMessage claimed, CancellationToken ct)
     {
-        var plaintext = await _cipher.DecryptAsync(claimed.TenantId, RecordId(claimed.Id), claimed.Body, ct);
+        var plaintext = await _cipher.DecryptAsync(claimed.Tenant, RecordId(claimed.Id), claimed.Body, ct);
         var message = JsonSerializer.Deserialize<RunMessage>(plaintext, JsonDefaults.Options)
             ?? throw new FormatException("The run message is empty.");
         if (!string.Equals(message.Tenant.TenantId, claimed.TenantId, StringComparison.Ordinal) || message.Id != claimed.Id)
@@ -306,10 +310,10 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
         {
             foreach (var run in records)
             {
-                await _runs.WriteAsync(claimed.TenantId, run, ct);
+                await _runs.WriteAsync(claimed.Tenant, run, ct);
             }
 
-            await _runs.WriteTraceAsync(claimed.TenantId, misses, ct);
+            await _runs.WriteTraceAsync(claimed.Tenant, misses, ct);
 
             if (await DedupOfAsync(claimed.Id, ct) is ({ } pk, { } sk))
             {
@@ -319,7 +323,7 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
         }
 
         // Serialized before the write: the writer's transaction holds the file's write lock, so it does no JSON work.
-        var items = SharesStore ? [.. records.SelectMany(r => _runs.Items(claimed.TenantId, r)), .. _runs.TraceItems(claimed.TenantId, misses)] : Array.Empty<StoreItem>();
+        var items = SharesStore ? [.. records.SelectMany(r => _runs.Items(claimed.Tenant, r)), .. _runs.TraceItems(claimed.Tenant, misses)] : Array.Empty<StoreItem>();
         var finished = StoredJson.Write(new DedupMarker(claimed.EnqueuedAt, DedupMarker.Finished, claimed.Id));
         await _writer.RunAsync(w =>
         {
@@ -399,7 +403,7 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
     {
         var id = message.Id ?? throw new ArgumentException("A queued message needs an id.", nameof(message));
         var tenantId = message.Tenant.TenantId;
-        var body = await _cipher.EncryptAsync(tenantId, RecordId(id), JsonSerializer.Serialize(message, JsonDefaults.Options), ct);
+        var body = await _cipher.EncryptAsync(message.Tenant.Id, RecordId(id), JsonSerializer.Serialize(message, JsonDefaults.Options), ct);
         return new PreparedMessage(id, tenantId, message.Source.ToString().ToLowerInvariant(), message.RuleId, message.ReceivedAt.ToUnixTimeMilliseconds(), body);
     }
 

@@ -3,6 +3,7 @@ using BluBees.Engine.Connections;
 using BluBees.Engine.Connections.Credentials;
 using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Egress;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using Microsoft.Extensions.Options;
 using BluBees.Engine.Execution;
@@ -26,10 +27,10 @@ internal sealed class HttpStepExecutor(
     public Task<StepOutcome> ExecuteAsync(StepRun run, ICompiledStep step, CancellationToken ct)
         => ExecuteAsync(run, (CompiledHttpStep)step, ct);
 
-    public Task<StepPreview> PreviewAsync(string tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct)
+    public Task<StepPreview> PreviewAsync(TenantId tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct)
         => PreviewAsync(tenantId, (CompiledHttpStep)step, scope, path, ct);
 
-    private async Task<StepPreview> PreviewAsync(string tenantId, CompiledHttpStep step, JsonObject scope, string path, CancellationToken ct)
+    private async Task<StepPreview> PreviewAsync(TenantId tenantId, CompiledHttpStep step, JsonObject scope, string path, CancellationToken ct)
     {
         var connection = step.ConnectionId is null ? null : await connections.GetAsync(tenantId, step.ConnectionId, ct);
         if (step.ConnectionId is not null && connection is null)

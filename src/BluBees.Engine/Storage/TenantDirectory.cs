@@ -11,25 +11,25 @@ namespace BluBees.Engine.Storage;
 /// </summary>
 internal static class TenantDirectory
 {
-    public static StoreItem EntryFor(string tenantId)
-        => new(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId), StoredJson.Write(new DirectoryEntry(tenantId)));
+    public static StoreItem EntryFor(TenantId tenantId)
+        => new(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId.Value), StoredJson.Write(new DirectoryEntry(tenantId.Value)));
 
-    public static string TenantIdOf(StoreItem entry) => StoredJson.Read<DirectoryEntry>(entry.Data).TenantId;
+    public static TenantId TenantIdOf(StoreItem entry) => new(StoredJson.Read<DirectoryEntry>(entry.Data).TenantId);
 
     /// <summary>Lists the tenant when it is not listed yet (a read when it is). True when it added the entry.</summary>
-    public static async Task<bool> EnsureListedAsync(IStore store, string tenantId, CancellationToken ct)
-        => await store.GetAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId), ct) is null
+    public static async Task<bool> EnsureListedAsync(IStore store, TenantId tenantId, CancellationToken ct)
+        => await store.GetAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId.Value), ct) is null
             && await store.PutIfAbsentAsync(EntryFor(tenantId), ct);
 
     /// <summary>
     /// Lists a tenant whose data key was just read, unless an uninstall removed the key meanwhile: then the entry
     /// just added is taken back, so that no trace of the uninstalled tenant (its id) stays in the directory.
     /// </summary>
-    public static async Task EnsureListedWhileKeyExistsAsync(IStore store, string tenantId, CancellationToken ct)
+    public static async Task EnsureListedWhileKeyExistsAsync(IStore store, TenantId tenantId, CancellationToken ct)
     {
-        if (await EnsureListedAsync(store, tenantId, ct) && await store.ForTenant(new(tenantId)).GetAsync(Keys.DataKey, ct) is null)
+        if (await EnsureListedAsync(store, tenantId, ct) && await store.ForTenant(tenantId).GetAsync(Keys.DataKey, ct) is null)
         {
-            await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId), ct);
+            await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId.Value), ct);
         }
     }
 

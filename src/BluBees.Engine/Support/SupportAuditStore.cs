@@ -9,17 +9,17 @@ namespace BluBees.Engine.Support;
 /// </summary>
 public sealed class SupportAuditStore(IStore store, TimeProvider time, TimeSpan retention)
 {
-    public async Task<SupportAuditEntry> WriteAsync(string tenantId, Func<string, DateTimeOffset, SupportAuditEntry> create, CancellationToken ct)
+    public async Task<SupportAuditEntry> WriteAsync(TenantId tenantId, Func<string, DateTimeOffset, SupportAuditEntry> create, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var entry = create(Ids.NewRunId(now), now);
-        await store.ForTenant(new(tenantId)).PutAsync(SortKey(entry.Id), StoredJson.Write(entry), (now + retention).ToUnixTimeSeconds(), ct);
+        await store.ForTenant(tenantId).PutAsync(SortKey(entry.Id), StoredJson.Write(entry), (now + retention).ToUnixTimeSeconds(), ct);
         return entry;
     }
 
-    public async Task<(IReadOnlyList<SupportAuditEntry> Items, string? NextCursor)> ListAsync(string tenantId, int limit, string? cursor, CancellationToken ct)
+    public async Task<(IReadOnlyList<SupportAuditEntry> Items, string? NextCursor)> ListAsync(TenantId tenantId, int limit, string? cursor, CancellationToken ct)
     {
-        var page = await store.ForTenant(new(tenantId)).QueryAsync(
+        var page = await store.ForTenant(tenantId).QueryAsync(
             new TenantQuery(Keys.AuditPrefix) { Descending = true, Limit = limit, StartAfter = cursor is null ? null : SortKey(cursor) },
             ct);
         var next = page.NextCursor is { } sk ? sk[(sk.LastIndexOf('#') + 1)..] : null;

@@ -12,38 +12,38 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
 {
     private const int ScanLimit = 100;
 
-    public async Task<SupportGrant> CreateAsync(string tenantId, TimeSpan duration, string createdBy, string? reason, CancellationToken ct)
+    public async Task<SupportGrant> CreateAsync(TenantId tenantId, TimeSpan duration, string createdBy, string? reason, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var grant = new SupportGrant(Ids.NewRunId(now), now, now + duration, createdBy, reason);
-        await store.ForTenant(new(tenantId)).PutAsync(Item(tenantId, grant), ct);
+        await store.ForTenant(tenantId).PutAsync(Item(tenantId, grant), ct);
         return grant;
     }
 
     /// <summary>The newest grants, active or not (expired grants disappear after the retention).</summary>
-    public async Task<IReadOnlyList<SupportGrant>> ListAsync(string tenantId, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<SupportGrant>> ListAsync(TenantId tenantId, int limit, CancellationToken ct)
     {
-        var page = await store.ForTenant(new(tenantId)).QueryAsync(new TenantQuery(Keys.GrantPrefix) { Descending = true, Limit = limit }, ct);
+        var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.GrantPrefix) { Descending = true, Limit = limit }, ct);
         return [.. page.Items.Select(i => StoredJson.Read<SupportGrant>(i.Data))];
     }
 
     /// <summary>An unrevoked grant whose expiry is in the future, or null. Fails closed: unreadable means none.</summary>
-    public async Task<SupportGrant?> FindActiveAsync(string tenantId, CancellationToken ct)
+    public async Task<SupportGrant?> FindActiveAsync(TenantId tenantId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var oldestPossible = now - TimeSpan.FromHours(SupportGrant.MaxHours) - TimeSpan.FromMinutes(1);
-        var page = await store.ForTenant(new(tenantId)).QueryAsync(
+        var page = await store.ForTenant(tenantId).QueryAsync(
             new TenantQuery(Keys.GrantPrefix) { Descending = true, Limit = ScanLimit, SkFrom = Keys.GrantPrefix + Ids.RunIdLowerBound(oldestPossible) },
             ct);
         return page.Items.Select(i => StoredJson.Read<SupportGrant>(i.Data)).FirstOrDefault(g => g.IsActiveAt(now));
     }
 
     /// <summary>Whether the tenant ever granted access (within the retention): such tenants get denial audits.</summary>
-    public async Task<bool> AnyAsync(string tenantId, CancellationToken ct)
-        => (await store.ForTenant(new(tenantId)).QueryAsync(new TenantQuery(Keys.GrantPrefix) { Limit = 1 }, ct)).Items.Count > 0;
+    public async Task<bool> AnyAsync(TenantId tenantId, CancellationToken ct)
+        => (await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.GrantPrefix) { Limit = 1 }, ct)).Items.Count > 0;
 
     /// <summary>Sets <c>revokedAt</c> (idempotent: a revoked grant keeps its first revocation). Null when unknown.</summary>
-    public async Task<SupportGrant?> RevokeAsync(string tenantId, string grantId, string? revokedBy, CancellationToken ct)
+    public async Task<SupportGrant?> RevokeAsync(TenantId tenantId, string grantId, string? revokedBy, CancellationToken ct)
     {
         if (!Ids.IsWellFormed(grantId))
         {
@@ -52,7 +52,7 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
 
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var item = await store.ForTenant(new(tenantId)).GetAsync(Keys.Grant(grantId), ct);
+            var item = await store.ForTenant(tenantId).GetAsync(Keys.Grant(grantId), ct);
             if (item is null)
             {
                 return null;
@@ -65,7 +65,7 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
             }
 
             var revoked = grant with { RevokedAt = time.GetUtcNow(), RevokedBy = revokedBy };
-            if (await store.ForTenant(new(tenantId)).PutIfRevisionAsync(Item(tenantId, revoked), item.Revision, ct))
+            if (await store.ForTenant(tenantId).PutIfRevisionAsync(Item(tenantId, revoked), item.Revision, ct))
             {
                 return revoked;
             }
@@ -74,6 +74,6 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
         throw new InvalidOperationException("The grant changed concurrently three times.");
     }
 
-    private StoreItem Item(string tenantId, SupportGrant grant)
-        => store.ForTenant(new(tenantId)).Item(Keys.Grant(grant.Id), StoredJson.Write(grant), (grant.ExpiresAt + retention).ToUnixTimeSeconds());
+    private StoreItem Item(TenantId tenantId, SupportGrant grant)
+        => store.ForTenant(tenantId).Item(Keys.Grant(grant.Id), StoredJson.Write(grant), (grant.ExpiresAt + retention).ToUnixTimeSeconds());
 }

@@ -24,7 +24,7 @@ public sealed class TenantService(IStore store, TenantKeyService keys, ITenantDa
         var now = time.GetUtcNow();
         var record = new TenantRecord(tenant.TenantId, tenant.CloudId, now, now);
         await store.ForTenant(tenant.Id).PutIfAbsentAsync(Keys.TenantMeta, StoredJson.Write(record), ct);
-        await store.PutIfAbsentAsync(TenantDirectory.EntryFor(tenant.TenantId), ct);
+        await store.PutIfAbsentAsync(TenantDirectory.EntryFor(tenant.Id), ct);
         _known.TryAdd(tenant.TenantId, true);
     }
 
@@ -32,7 +32,7 @@ public sealed class TenantService(IStore store, TenantKeyService keys, ITenantDa
     {
         _known.TryRemove(tenant.TenantId, out _);
         await EnsureAsync(tenant, ct);
-        await keys.GetOrCreateAsync(tenant.TenantId, ct);
+        await keys.GetOrCreateAsync(tenant.Id, ct);
     }
 
     public async Task UpgradeAsync(TenantContext tenant, CancellationToken ct)
@@ -47,13 +47,13 @@ public sealed class TenantService(IStore store, TenantKeyService keys, ITenantDa
     }
 
     /// <summary>Deletes every item of the tenant, its wrapped data key included (crypto-shredding).</summary>
-    public async Task<int> UninstallAsync(string tenantId, CancellationToken ct)
+    public async Task<int> UninstallAsync(TenantId tenantId, CancellationToken ct)
     {
-        var deleted = await store.ForTenant(new(tenantId)).DeleteAllAsync(ct);
-        await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId), ct);
+        var deleted = await store.ForTenant(tenantId).DeleteAllAsync(ct);
+        await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId.Value), ct);
         keys.Evict(tenantId);
         rules.Clear();
-        _known.TryRemove(tenantId, out _);
+        _known.TryRemove(tenantId.Value, out _);
         // The deleted rows (wrapped data key included) must not survive in the store's own files (SQLite's WAL).
         if (store is IResidueEraser eraser)
         {
@@ -64,7 +64,7 @@ public sealed class TenantService(IStore store, TenantKeyService keys, ITenantDa
     }
 
     /// <summary>Every installed tenant id (key rotation, backups, schedules).</summary>
-    public async IAsyncEnumerable<string> ListTenantIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<TenantId> ListTenantIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         string? cursor = null;
         do

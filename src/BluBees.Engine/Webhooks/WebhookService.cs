@@ -17,16 +17,16 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
     public const int MaxWebhooksPerTenant = 50;
     public const int MaxNameLength = 100;
 
-    public async Task<IReadOnlyList<Webhook>> ListAsync(string tenantId, CancellationToken ct)
+    public async Task<IReadOnlyList<Webhook>> ListAsync(TenantId tenantId, CancellationToken ct)
     {
-        var page = await store.ForTenant(new(tenantId)).QueryAsync(new TenantQuery(Keys.WebhookPrefix) { Limit = MaxWebhooksPerTenant }, ct);
+        var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.WebhookPrefix) { Limit = MaxWebhooksPerTenant }, ct);
         return [.. page.Items.Select(i => StoredJson.Read<Webhook>(i.Data)).OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase)];
     }
 
-    public async Task<Webhook?> GetAsync(string tenantId, string id, CancellationToken ct)
+    public async Task<Webhook?> GetAsync(TenantId tenantId, string id, CancellationToken ct)
         => await GetItemAsync(tenantId, id, ct) is { } item ? StoredJson.Read<Webhook>(item.Data) : null;
 
-    public async Task<Outcome<WebhookWithSecret>> CreateAsync(string tenantId, WebhookInput input, CancellationToken ct)
+    public async Task<Outcome<WebhookWithSecret>> CreateAsync(TenantId tenantId, WebhookInput input, CancellationToken ct)
     {
         var errors = Validate(input);
         if (!errors.IsEmpty)
@@ -43,7 +43,7 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
         var now = time.GetUtcNow();
         var secret = NewSecret();
         var hook = new Webhook(id, input.Name!.Trim(), await cipher.EncryptAsync(tenantId, SecretRecordId(id), secret, ct), now, now);
-        if (!await store.ForTenant(new(tenantId)).PutIfAbsentAsync(Key(id), StoredJson.Write(hook), ct))
+        if (!await store.ForTenant(tenantId).PutIfAbsentAsync(Key(id), StoredJson.Write(hook), ct))
         {
             return Outcome<WebhookWithSecret>.Conflict("A webhook with the same id exists; try again.");
         }
@@ -52,7 +52,7 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
     }
 
     /// <summary>Replaces the secret; the old one stops working at once.</summary>
-    public async Task<Outcome<WebhookWithSecret>> RotateSecretAsync(string tenantId, string id, CancellationToken ct)
+    public async Task<Outcome<WebhookWithSecret>> RotateSecretAsync(TenantId tenantId, string id, CancellationToken ct)
     {
         if (await GetItemAsync(tenantId, id, ct) is not { } item)
         {
@@ -73,29 +73,29 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
         return Outcome<WebhookWithSecret>.Ok(WebhookWithSecret.From(hook, secret));
     }
 
-    public Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct)
-        => Ids.IsWellFormed(id) ? store.ForTenant(new(tenantId)).DeleteAsync(Key(id), ct) : Task.FromResult(false);
+    public Task<bool> DeleteAsync(TenantId tenantId, string id, CancellationToken ct)
+        => Ids.IsWellFormed(id) ? store.ForTenant(tenantId).DeleteAsync(Key(id), ct) : Task.FromResult(false);
 
     /// <summary>Decrypts the signing secret for one verification. Callers drop it at once.</summary>
-    public Task<string> RevealSecretAsync(string tenantId, Webhook hook, CancellationToken ct)
+    public Task<string> RevealSecretAsync(TenantId tenantId, Webhook hook, CancellationToken ct)
         => cipher.DecryptAsync(tenantId, SecretRecordId(hook.Id), hook.SecretCiphertext, ct);
 
     /// <summary>
     /// Records a verified delivery (hook + MAC) until <paramref name="expiresAt"/>; false when the same signed
     /// request was already seen (a replay). Only a hash of the MAC is stored, never the body.
     /// </summary>
-    public Task<bool> TryRecordDeliveryAsync(string tenantId, string hookId, byte[] mac, DateTimeOffset expiresAt, CancellationToken ct)
-        => store.ForTenant(new(tenantId)).PutIfAbsentAsync(
+    public Task<bool> TryRecordDeliveryAsync(TenantId tenantId, string hookId, byte[] mac, DateTimeOffset expiresAt, CancellationToken ct)
+        => store.ForTenant(tenantId).PutIfAbsentAsync(
             DeliveryKey(hookId, mac), StoredJson.Write(new DeliveryMarker(time.GetUtcNow())), expiresAt.ToUnixTimeSeconds(), ct);
 
     /// <summary>Forgets a recorded delivery (the run could not be queued; the sender's retry must not count as a replay).</summary>
-    public Task ForgetDeliveryAsync(string tenantId, string hookId, byte[] mac, CancellationToken ct)
-        => store.ForTenant(new(tenantId)).DeleteAsync(DeliveryKey(hookId, mac), ct);
+    public Task ForgetDeliveryAsync(TenantId tenantId, string hookId, byte[] mac, CancellationToken ct)
+        => store.ForTenant(tenantId).DeleteAsync(DeliveryKey(hookId, mac), ct);
 
     public static string SecretRecordId(string webhookId) => "webhook/" + webhookId;
 
-    private async Task<StoreItem?> GetItemAsync(string tenantId, string id, CancellationToken ct)
-        => Ids.IsWellFormed(id) ? await store.ForTenant(new(tenantId)).GetAsync(Key(id), ct) : null;
+    private async Task<StoreItem?> GetItemAsync(TenantId tenantId, string id, CancellationToken ct)
+        => Ids.IsWellFormed(id) ? await store.ForTenant(tenantId).GetAsync(Key(id), ct) : null;
 
     private static string Key(string id) => Keys.Webhook(id);
 

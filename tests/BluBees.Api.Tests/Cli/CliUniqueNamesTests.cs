@@ -4,6 +4,7 @@ using BluBees.Cli;
 using BluBees.Cli.Commands;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Rules;
+using BluBees.Engine.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BluBees.Api.Tests.Cli;
@@ -48,9 +49,9 @@ public sealed class CliUniqueNamesTests
         var connections = backend.Services.GetRequiredService<ConnectionService>();
         var rules = backend.Services.GetRequiredService<RuleService>();
         var tenant = BackendClient.DevTenant;
-        var stored = await connections.ListAsync(tenant, default);
+        var stored = await connections.ListAsync(new TenantId(tenant), default);
         Assert.That(stored.Select(c => c.Name), Is.EqualTo(new[] { "Sink" }));
-        var heads = await rules.ListHeadsAsync(tenant, default);
+        var heads = await rules.ListHeadsAsync(new TenantId(tenant), default);
         Assert.That(heads.Select(h => h.Name), Is.EqualTo(new[] { "Ticket on Done" }));
         Assert.That(heads[0].Connections, Is.EqualTo(new[] { stored[0].Id }));
     }

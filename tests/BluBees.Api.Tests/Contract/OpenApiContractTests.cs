@@ -71,6 +71,24 @@ public sealed class OpenApiContractTests : BackendFixture
             .ToList();
 
         Assert.That(handlers, Has.Count.GreaterThan(30), "the /api routes were found");
+        AssertTypedWithoutHttpContext(handlers);
+    }
+
+    [Test]
+    public void The_forge_and_support_handlers_state_their_answers_and_take_no_HttpContext_either()
+    {
+        // Not in the document (it is /api only), but the same shape: what a handler reads is a bound parameter.
+        var handlers = Backend.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText is { } raw && (raw.StartsWith("/forge/", StringComparison.Ordinal) || raw.StartsWith("/support/tenants", StringComparison.Ordinal) || raw == "/dev/token"))
+            .Select(e => (Route: e.RoutePattern.RawText!, Method: e.Metadata.OfType<System.Reflection.MethodInfo>().FirstOrDefault()))
+            .ToList();
+
+        Assert.That(handlers.Select(h => h.Route), Is.SupersetOf(new[] { "/forge/events", "/forge/lifecycle", "/forge/uninstall", "/forge/webhook", "/forge/scheduled" }));
+        AssertTypedWithoutHttpContext(handlers);
+    }
+
+    private static void AssertTypedWithoutHttpContext(List<(string Route, System.Reflection.MethodInfo? Method)> handlers)
+    {
         Assert.Multiple(() =>
         {
             foreach (var (route, method) in handlers)

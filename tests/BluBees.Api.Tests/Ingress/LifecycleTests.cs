@@ -59,7 +59,7 @@ public sealed class LifecycleTests : BackendFixture
 
         // A copy of the ciphertext taken before uninstall no longer decrypts: its data key is gone.
         var cipher = Backend.Services.GetRequiredService<SecretCipher>();
-        Assert.That(async () => await cipher.DecryptAsync(tenant, ConnectionService.SecretRecordId(connectionId), stolenCiphertext, CancellationToken.None), Throws.InstanceOf<CryptographicException>());
+        Assert.That(async () => await cipher.DecryptAsync(new TenantId(tenant), ConnectionService.SecretRecordId(connectionId), stolenCiphertext, CancellationToken.None), Throws.InstanceOf<CryptographicException>());
     }
 
     [Test]

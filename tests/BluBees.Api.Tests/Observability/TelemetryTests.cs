@@ -4,6 +4,7 @@ using BluBees.Api.Tests.Harness;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -100,6 +101,68 @@ public sealed class TelemetryTests
             Assert.That(names, Does.Contain("blubees.test.polly_probe"), "Polly's meter");
             Assert.That(MetricTagValues(metrics), Has.None.Contains(QuerySecret).And.None.Contains("?"));
         });
+    }
+
+    /// <summary>
+    /// On Lambda the process is frozen after its answer (see <c>TelemetryFlush</c>). The exporters here export only
+    /// when flushed: the metric reader's interval and the span batch's delay are ten minutes. What a request did (its
+    /// outbound Jira call: a client span and <c>http.client.request.duration</c>) is therefore exported by the time
+    /// its answer is in the client's hands only if the flush ran before the answer.
+    /// </summary>
+    [TestCase(BluBees.Api.Observability.TelemetryFlush.LambdaFunctionVariable, "blubees-api", TestName = "In Lambda (AWS_LAMBDA_FUNCTION_NAME set) what a request did is exported before its answer")]
+    [TestCase("Telemetry:FlushPerRequest", "true", TestName = "With Telemetry:FlushPerRequest what a request did is exported before its answer")]
+    public async Task What_a_request_did_is_exported_before_its_answer(string key, string value)
+    {
+        var (spans, metrics) = await AnswerWithSlowExportersAsync(new Dictionary<string, string?> { [key] = value });
+        Assert.Multiple(() =>
+        {
+            Assert.That(spans.Where(a => a.Kind == ActivityKind.Client), Is.Not.Empty, "the Jira permission call's client span");
+            Assert.That(metrics.Select(m => m.Name), Does.Contain("http.client.request.duration"));
+        });
+    }
+
+    /// <summary>The control for the test above: the same exporters, no per-request flush, nothing out yet.</summary>
+    [TestCase(null, null, TestName = "Outside Lambda nothing is flushed per request")]
+    [TestCase("Telemetry:FlushPerRequest", "false", TestName = "Telemetry:FlushPerRequest=false turns the flush off even in Lambda")]
+    public async Task Without_the_flush_nothing_is_exported_by_the_answer(string? key, string? value)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (key is not null)
+        {
+            settings[key] = value;
+            settings[BluBees.Api.Observability.TelemetryFlush.LambdaFunctionVariable] = "blubees-api";
+        }
+
+        var (spans, metrics) = await AnswerWithSlowExportersAsync(settings);
+        Assert.Multiple(() =>
+        {
+            Assert.That(spans, Is.Empty);
+            Assert.That(metrics, Is.Empty);
+        });
+    }
+
+    /// <summary>One <c>/api/me</c> (which calls Jira) on Kestrel; what was exported at the moment its answer arrived.</summary>
+    private async Task<(List<Activity> Spans, List<MetricSnapshot> Metrics)> AnswerWithSlowExportersAsync(Dictionary<string, string?> settings)
+    {
+        const int TenMinutes = 600_000;
+        var spans = new List<Activity>();
+        var metrics = new List<MetricSnapshot>();
+        settings["Telemetry:Enabled"] = "true";
+        await using var backend = await BackendHost.StartAsync(_issuer, settings, s =>
+        {
+            s.ConfigureOpenTelemetryTracerProvider(t => t.AddProcessor(new BatchActivityExportProcessor(new InMemoryExporter<Activity>(spans), scheduledDelayMilliseconds: TenMinutes)));
+            s.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(metrics, reader => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = TenMinutes));
+        });
+
+        using var me = await backend.SendAsync(HttpMethod.Get, "/api/me", Samples.NewTenant());
+        Assert.That(me.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        lock (spans)
+        {
+            lock (metrics)
+            {
+                return ([.. spans], [.. metrics]);
+            }
+        }
     }
 
     [TestCase("Telemetry:OtlpEndpoint", "localhost:4318", "Telemetry:OtlpEndpoint must be an absolute")]

@@ -79,7 +79,7 @@ public sealed class QueueKit : IAsyncDisposable
     {
         await _services.GetRequiredService<TenantService>().EnsureAsync(tenant, CancellationToken.None);
         var input = JsonSerializer.Deserialize<ConnectionInput>(Samples.Connection(target, "t0ken").ToJsonString(), JsonDefaults.Options)!;
-        var connection = await _services.GetRequiredService<ConnectionService>().CreateAsync(tenant.TenantId, input, CancellationToken.None);
+        var connection = await _services.GetRequiredService<ConnectionService>().CreateAsync(tenant.Id, input, CancellationToken.None);
         var rule = new JsonObject
         {
             ["name"] = "Queue test " + Guid.NewGuid().ToString("N")[..6],
@@ -87,7 +87,7 @@ public sealed class QueueKit : IAsyncDisposable
             ["steps"] = new JsonArray(new JsonObject { ["id"] = "call", ["type"] = "http", ["connection"] = connection.Value!.Id, ["method"] = "POST", ["path"] = path }),
         };
         var definition = JsonSerializer.Deserialize<RuleDefinition>(rule.ToJsonString(), JsonDefaults.Options)!;
-        var view = await _services.GetRequiredService<RuleService>().CreateAsync(tenant.TenantId, definition, "test", CancellationToken.None);
+        var view = await _services.GetRequiredService<RuleService>().CreateAsync(tenant.Id, definition, "test", CancellationToken.None);
         return view.Value!.Id;
     }
 
@@ -112,7 +112,7 @@ public sealed class QueueKit : IAsyncDisposable
     }
 
     public async Task<IReadOnlyList<RunRecord>> RunsOfAsync(string tenantId)
-        => (await Runs.ListAsync(tenantId, new RunFilter(null, null, null, null, 100, null), CancellationToken.None)).Items;
+        => (await Runs.ListAsync(new TenantId(tenantId), new RunFilter(null, null, null, null, 100, null), CancellationToken.None)).Items;
 
     public async ValueTask DisposeAsync()
     {

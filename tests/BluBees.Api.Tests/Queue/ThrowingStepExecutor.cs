@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using BluBees.Engine.Steps;
+using BluBees.Engine.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using BluBees.Engine.Execution;
 
@@ -13,7 +14,7 @@ internal sealed class ThrowingStepExecutor(IStepExecutor inner) : IStepExecutor
     public Task<StepOutcome> ExecuteAsync(StepRun run, ICompiledStep step, CancellationToken ct)
         => throw new InvalidOperationException("a step kind failed unexpectedly");
 
-    public Task<StepPreview> PreviewAsync(string tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct)
+    public Task<StepPreview> PreviewAsync(TenantId tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct)
         => inner.PreviewAsync(tenantId, step, scope, path, ct);
 
     /// <summary>Keeps every registered executor, with the http one wrapped so that it throws.</summary>

@@ -31,8 +31,8 @@ public sealed class KmsKeyEncryptionProviderTests
         var keyId = _kms.CreateKey();
         using var provider = Provider(keyId);
 
-        var generated = await provider.GenerateDataKeyAsync("tenant-a", default);
-        var unwrapped = await provider.DecryptDataKeyAsync("tenant-a", generated.Wrapped, default);
+        var generated = await provider.GenerateDataKeyAsync(new TenantId("tenant-a"), default);
+        var unwrapped = await provider.DecryptDataKeyAsync(new TenantId("tenant-a"), generated.Wrapped, default);
 
         Assert.Multiple(() =>
         {
@@ -48,22 +48,22 @@ public sealed class KmsKeyEncryptionProviderTests
     public async Task A_wrapped_key_copied_to_another_tenant_fails_as_a_CryptographicException()
     {
         using var provider = Provider(_kms.CreateKey());
-        var generated = await provider.GenerateDataKeyAsync("tenant-a", default);
+        var generated = await provider.GenerateDataKeyAsync(new TenantId("tenant-a"), default);
 
-        Assert.That(async () => await provider.DecryptDataKeyAsync("tenant-b", generated.Wrapped, default), Throws.InstanceOf<CryptographicException>());
-        Assert.That(async () => await provider.ReWrapAsync("tenant-b", generated.Wrapped, default), Throws.InstanceOf<CryptographicException>());
+        Assert.That(async () => await provider.DecryptDataKeyAsync(new TenantId("tenant-b"), generated.Wrapped, default), Throws.InstanceOf<CryptographicException>());
+        Assert.That(async () => await provider.ReWrapAsync(new TenantId("tenant-b"), generated.Wrapped, default), Throws.InstanceOf<CryptographicException>());
     }
 
     [Test]
     public async Task A_wrapped_key_claimed_for_another_key_id_or_tampered_fails_as_a_CryptographicException()
     {
         using var provider = Provider(_kms.CreateKey());
-        var generated = await provider.GenerateDataKeyAsync("tenant-a", default);
+        var generated = await provider.GenerateDataKeyAsync(new TenantId("tenant-a"), default);
         var tampered = generated.Wrapped.Ciphertext.ToArray();
         tampered[^1] ^= 1;
 
-        Assert.That(async () => await provider.DecryptDataKeyAsync("tenant-a", generated.Wrapped with { KeyId = _kms.CreateKey() }, default), Throws.InstanceOf<CryptographicException>());
-        Assert.That(async () => await provider.DecryptDataKeyAsync("tenant-a", generated.Wrapped with { Ciphertext = tampered }, default), Throws.InstanceOf<CryptographicException>());
+        Assert.That(async () => await provider.DecryptDataKeyAsync(new TenantId("tenant-a"), generated.Wrapped with { KeyId = _kms.CreateKey() }, default), Throws.InstanceOf<CryptographicException>());
+        Assert.That(async () => await provider.DecryptDataKeyAsync(new TenantId("tenant-a"), generated.Wrapped with { Ciphertext = tampered }, default), Throws.InstanceOf<CryptographicException>());
     }
 
     [Test]
@@ -72,15 +72,15 @@ public sealed class KmsKeyEncryptionProviderTests
         var oldKey = _kms.CreateKey();
         var newKey = _kms.CreateKey();
         using var before = Provider(oldKey);
-        var generated = await before.GenerateDataKeyAsync("tenant-a", default);
+        var generated = await before.GenerateDataKeyAsync(new TenantId("tenant-a"), default);
 
         using var after = Provider(newKey);
-        var rewrapped = await after.ReWrapAsync("tenant-a", generated.Wrapped, default);
+        var rewrapped = await after.ReWrapAsync(new TenantId("tenant-a"), generated.Wrapped, default);
         _kms.DisableKey(oldKey);
 
         Assert.That(rewrapped.KeyId, Is.EqualTo(newKey));
-        Assert.That(await after.DecryptDataKeyAsync("tenant-a", rewrapped, default), Is.EqualTo(generated.Plaintext), "same data key, new wrapping");
-        Assert.That(async () => await after.DecryptDataKeyAsync("tenant-a", generated.Wrapped, default), Throws.InstanceOf<Amazon.KeyManagementService.Model.DisabledException>(),
+        Assert.That(await after.DecryptDataKeyAsync(new TenantId("tenant-a"), rewrapped, default), Is.EqualTo(generated.Plaintext), "same data key, new wrapping");
+        Assert.That(async () => await after.DecryptDataKeyAsync(new TenantId("tenant-a"), generated.Wrapped, default), Throws.InstanceOf<Amazon.KeyManagementService.Model.DisabledException>(),
             "the old wrapping needs the disabled key: an infrastructure fault, not a wrong ciphertext");
         Assert.That(_kms.Operations, Does.Contain("ReEncrypt"), "rotation re-wraps inside KMS; the data key never comes out");
     }
@@ -104,17 +104,17 @@ public sealed class KmsKeyEncryptionProviderTests
         {
             Assert.That(provider.GetRequiredService<IKeyEncryptionProvider>(), Is.InstanceOf<KmsKeyEncryptionProvider>());
             var cipher = provider.GetRequiredService<SecretCipher>();
-            var sealedSecret = await cipher.EncryptAsync("tenant-a", "connection/c1", "s3cr3t", default);
+            var sealedSecret = await cipher.EncryptAsync(new TenantId("tenant-a"), "connection/c1", "s3cr3t", default);
             var stored = await provider.GetRequiredService<IStore>().GetAsync(Keys.Tenant("tenant-a"), Keys.DataKey, default);
             Assert.That(stored!.Data, Does.Contain(keyId), "the KEY item names the KMS key that wraps it");
 
             var keys = provider.GetRequiredService<TenantKeyService>();
-            keys.Evict("tenant-a");
+            keys.Evict(new TenantId("tenant-a"));
             var decryptsBefore = _kms.Operations.Count(o => o == "Decrypt");
-            Assert.That(await cipher.DecryptAsync("tenant-a", "connection/c1", sealedSecret, default), Is.EqualTo("s3cr3t"));
-            Assert.That(await cipher.DecryptAsync("tenant-a", "connection/c1", sealedSecret, default), Is.EqualTo("s3cr3t"));
+            Assert.That(await cipher.DecryptAsync(new TenantId("tenant-a"), "connection/c1", sealedSecret, default), Is.EqualTo("s3cr3t"));
+            Assert.That(await cipher.DecryptAsync(new TenantId("tenant-a"), "connection/c1", sealedSecret, default), Is.EqualTo("s3cr3t"));
             Assert.That(_kms.Operations.Count(o => o == "Decrypt") - decryptsBefore, Is.EqualTo(1), "the unwrapped key is cached");
-            Assert.That(async () => await cipher.DecryptAsync("tenant-b", "connection/c1", sealedSecret, default), Throws.InstanceOf<CryptographicException>());
+            Assert.That(async () => await cipher.DecryptAsync(new TenantId("tenant-b"), "connection/c1", sealedSecret, default), Throws.InstanceOf<CryptographicException>());
         }
         finally
         {

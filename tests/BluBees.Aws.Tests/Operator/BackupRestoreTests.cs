@@ -114,8 +114,8 @@ public sealed class BackupRestoreTests
         var versions = await backend.JsonAsync(HttpMethod.Get, $"/api/rules/{ruleId}/versions", tenant);
         Assert.That(versions.ToJsonString(), Does.Contain("\"version\":2").And.Contain("\"version\":1"), "every rule version is back");
         var hooks = ActivatorUtilities.CreateInstance<WebhookService>(backend.Services);
-        var hook = await hooks.GetAsync(tenant, hookId, default);
-        Assert.That(await hooks.RevealSecretAsync(tenant, hook!, default), Is.EqualTo(hookSecret), "the webhook signing secret survived");
+        var hook = await hooks.GetAsync(new TenantId(tenant), hookId, default);
+        Assert.That(await hooks.RevealSecretAsync(new TenantId(tenant), hook!, default), Is.EqualTo(hookSecret), "the webhook signing secret survived");
         await AssertRuleRunsWithSecretAsync(backend, tenant, secret);
 
         Assert.That(() => RunAsync(OperatorCommands.BackupRestoreAsync, local, "backup", "restore", "--in", file, "--passphrase-env", PassphraseVariable),
@@ -144,8 +144,8 @@ public sealed class BackupRestoreTests
 
         await using var target = await BackendHost.StartAsync(_issuer, aws);
         var connections = target.Services.GetRequiredService<ConnectionService>();
-        var connection = (await connections.ListAsync(tenant, default)).Single();
-        Assert.That(await connections.RevealSecretAsync(tenant, connection, default), Is.EqualTo(secret), "decrypts under the new KMS-wrapped data key");
+        var connection = (await connections.ListAsync(new TenantId(tenant), default)).Single();
+        Assert.That(await connections.RevealSecretAsync(new TenantId(tenant), connection, default), Is.EqualTo(secret), "decrypts under the new KMS-wrapped data key");
         Assert.That((string?)(await target.JsonAsync(HttpMethod.Get, $"/api/rules/{ruleId}", tenant))["name"], Is.EqualTo("Create ticket when done"));
         Assert.That(kms.Operations, Does.Contain("GenerateDataKey"));
         await AssertRuleRunsWithSecretAsync(target, tenant, secret);

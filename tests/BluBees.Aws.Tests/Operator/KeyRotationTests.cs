@@ -3,6 +3,7 @@ using BluBees.Aws.Tests.Fakes;
 using BluBees.Cli;
 using BluBees.Cli.Operator;
 using BluBees.Engine.Crypto;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tenancy;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
@@ -48,7 +49,7 @@ public sealed class KeyRotationTests
         foreach (var tenant in new[] { "tenant-a", "tenant-b", "tenant-c" })
         {
             await services.GetRequiredService<TenantService>().InstallAsync(new TenantContext(tenant, null, null), default);
-            secrets[tenant] = await services.GetRequiredService<SecretCipher>().EncryptAsync(tenant, "connection/c1", "secret of " + tenant, default);
+            secrets[tenant] = await services.GetRequiredService<SecretCipher>().EncryptAsync(new TenantId(tenant), "connection/c1", "secret of " + tenant, default);
         }
 
         await services.GetRequiredService<TenantService>().EnsureAsync(new TenantContext("tenant-keyless", null, null), default);
@@ -88,8 +89,8 @@ public sealed class KeyRotationTests
         await using var after = OperatorHost.Build(configuration);
         foreach (var (tenant, ciphertext) in secrets)
         {
-            Assert.That(await after.GetRequiredService<TenantKeyService>().WrappingKeyIdAsync(tenant, default), Is.EqualTo(newKey));
-            Assert.That(await after.GetRequiredService<SecretCipher>().DecryptAsync(tenant, "connection/c1", ciphertext, default), Is.EqualTo("secret of " + tenant));
+            Assert.That(await after.GetRequiredService<TenantKeyService>().WrappingKeyIdAsync(new TenantId(tenant), default), Is.EqualTo(newKey));
+            Assert.That(await after.GetRequiredService<SecretCipher>().DecryptAsync(new TenantId(tenant), "connection/c1", ciphertext, default), Is.EqualTo("secret of " + tenant));
         }
     }
 
@@ -125,8 +126,8 @@ public sealed class KeyRotationTests
         await using var after = OperatorHost.Build(configuration);
         foreach (var (tenant, ciphertext) in secrets)
         {
-            Assert.That(await after.GetRequiredService<TenantKeyService>().WrappingKeyIdAsync(tenant, default), Is.EqualTo(newKey));
-            Assert.That(await after.GetRequiredService<SecretCipher>().DecryptAsync(tenant, "connection/c1", ciphertext, default), Is.EqualTo("secret of " + tenant));
+            Assert.That(await after.GetRequiredService<TenantKeyService>().WrappingKeyIdAsync(new TenantId(tenant), default), Is.EqualTo(newKey));
+            Assert.That(await after.GetRequiredService<SecretCipher>().DecryptAsync(new TenantId(tenant), "connection/c1", ciphertext, default), Is.EqualTo("secret of " + tenant));
         }
     }
 

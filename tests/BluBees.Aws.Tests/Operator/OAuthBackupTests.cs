@@ -48,7 +48,7 @@ public sealed class OAuthBackupTests
         using var source = new Side();
         using var target = new Side();
         const string tenant = "ari:cloud:ecosystem::installation/oauth-backup";
-        var created = (await source.Connections.CreateAsync(tenant, new ConnectionInput
+        var created = (await source.Connections.CreateAsync(new TenantId(tenant), new ConnectionInput
         {
             Name = "OAuth API",
             BaseUrl = "https://api.example.com/v1",
@@ -56,14 +56,14 @@ public sealed class OAuthBackupTests
             Secret = "rt-configured",
             ClientSecret = "cs-1",
         }, CancellationToken.None)).Value!;
-        await new RotatedRefreshTokens(source.Store, source.Cipher).StoreAsync(tenant, created, "rt-rotated", CancellationToken.None);
+        await new RotatedRefreshTokens(source.Store, source.Cipher).StoreAsync(new TenantId(tenant), created, "rt-rotated", CancellationToken.None);
 
-        var backup = await new BackupExporter(source.Store, source.Cipher, source.Time).ExportAsync(tenant, CancellationToken.None);
-        await new BackupRestorer(target.Store, target.Cipher, target.Tenants).RestoreAsync(backup, tenant, CancellationToken.None);
-        var restored = (await target.Connections.GetAsync(tenant, created.Id, CancellationToken.None))!;
+        var backup = await new BackupExporter(source.Store, source.Cipher, source.Time).ExportAsync(new TenantId(tenant), CancellationToken.None);
+        await new BackupRestorer(target.Store, target.Cipher, target.Tenants).RestoreAsync(backup, new TenantId(tenant), CancellationToken.None);
+        var restored = (await target.Connections.GetAsync(new TenantId(tenant), created.Id, CancellationToken.None))!;
 
         Assert.That(backup.Items.Single(i => i.Sk.StartsWith(Keys.ConnectionPrefix, StringComparison.Ordinal)).Data, Does.Not.Contain("Ciphertext"));
-        Assert.That(await new RotatedRefreshTokens(target.Store, target.Cipher).RevealAsync(tenant, restored, CancellationToken.None), Is.EqualTo("rt-rotated"));
-        Assert.That(await target.Connections.RevealClientSecretAsync(tenant, restored, CancellationToken.None), Is.EqualTo("cs-1"));
+        Assert.That(await new RotatedRefreshTokens(target.Store, target.Cipher).RevealAsync(new TenantId(tenant), restored, CancellationToken.None), Is.EqualTo("rt-rotated"));
+        Assert.That(await target.Connections.RevealClientSecretAsync(new TenantId(tenant), restored, CancellationToken.None), Is.EqualTo("cs-1"));
     }
 }

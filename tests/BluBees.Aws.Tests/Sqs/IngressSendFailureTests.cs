@@ -119,7 +119,7 @@ public sealed class IngressSendFailureTests
         var evt = Samples.Event("OPS-8", "Checkout broken");
         // The tenant's data key is wrapped by the KMS key; with the key disabled and the cache cold, unwrapping it fails.
         _kms.DisableKey(_keyArn);
-        _api.Services.GetRequiredService<TenantKeyService>().Evict(tenant);
+        _api.Services.GetRequiredService<TenantKeyService>().Evict(new TenantId(tenant));
         var operations = _kms.Operations.Count;
 
         await AssertRetryLaterAsync(tenant, evt);

@@ -1,6 +1,7 @@
 using BluBees.Aws.Sqs;
 using BluBees.Aws.Tests.Support;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tenancy;
 using Microsoft.Extensions.DependencyInjection;
 using BluBees.Engine.Execution;
@@ -77,7 +78,7 @@ public sealed class SqsBatchProcessorTests
         var recorder = new RecordingProcessor();
         await using var engine = LocalEngine.Create(services: s => s.AddSingleton<IRunProcessor>(recorder));
         var body = await engine.Get<RunMessageCodec>().EncodeAsync(Message("tenant-gone", "{\"n\":1}"), default);
-        await engine.Get<TenantService>().UninstallAsync("tenant-gone", default);
+        await engine.Get<TenantService>().UninstallAsync(new TenantId("tenant-gone"), default);
 
         var response = await engine.Get<SqsBatchProcessor>().ProcessAsync(new SqsEvent([Record("m1", body)]), default);
 

@@ -4,6 +4,7 @@ using BluBees.Aws.Sqs;
 using BluBees.Aws.Tests.Fakes;
 using BluBees.Aws.Tests.Support;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tenancy;
 using Microsoft.Extensions.Time.Testing;
 using BluBees.Engine.Execution;
@@ -107,7 +108,7 @@ public sealed class SqsRunQueueTests
         {
             ["v"] = 1,
             ["tenant"] = "tenant-a",
-            ["ct"] = await engine.Get<BluBees.Engine.Crypto.SecretCipher>().EncryptAsync("tenant-a", RunMessageCodec.RecordId, plaintext, default),
+            ["ct"] = await engine.Get<BluBees.Engine.Crypto.SecretCipher>().EncryptAsync(new TenantId("tenant-a"), RunMessageCodec.RecordId, plaintext, default),
         };
 
         Assert.That(await engine.Get<RunMessageCodec>().DecodeAsync(v1.ToJsonString(), default), Is.EqualTo(message));

@@ -9,6 +9,7 @@ using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Tenancy;
 using BluBees.Engine.Tests.Egress;
@@ -26,7 +27,7 @@ namespace BluBees.Engine.Tests.Ai;
 /// </summary>
 internal sealed class AiKit : IDisposable
 {
-    public const string Tenant = "tenant-ai";
+    public static readonly TenantId Tenant = new("tenant-ai");
 
     private readonly KeyHarness _keys = new();
     private readonly EgressTestKit _egress;
@@ -73,7 +74,7 @@ internal sealed class AiKit : IDisposable
     public async Task<StepOutcome> RunAsync(string stepJson, JsonObject? scope = null)
     {
         var step = await CompileAsync(stepJson);
-        var run = new StepRun(new TenantContext(Tenant, "cloud-1", "https://example.atlassian.net"), "system-token", scope ?? Scope());
+        var run = new StepRun(new TenantContext(Tenant.Value, "cloud-1", "https://example.atlassian.net"), "system-token", scope ?? Scope());
         return await Executor.ExecuteAsync(run, step, CancellationToken.None);
     }
 
@@ -102,7 +103,7 @@ internal sealed class AiKit : IDisposable
     /// <summary>Everything a run leaves behind: the record (as stored JSON), the log lines, and the tenant's stored items.</summary>
     public async Task<string> TracesAsync(StepOutcome outcome)
     {
-        var stored = await _keys.PartitionAsync(Tenant);
+        var stored = await _keys.PartitionAsync(Tenant.Value);
         return string.Join('\n', JsonSerializer.Serialize(outcome.Record), Logs.AllText, string.Join('\n', stored.Select(s => s.Data)));
     }
 

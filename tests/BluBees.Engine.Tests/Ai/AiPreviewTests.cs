@@ -47,7 +47,7 @@ public sealed class AiPreviewTests
         var step = await kit.CompileAsync($$$"""{ "id": "t", "type": "ai.chat", "connection": "{{{connection.Id}}}", "model": "m", "prompt": "{{ issue.key | divided_by: 0 }}" }""");
 
         var preview = await kit.Executor.PreviewAsync(AiKit.Tenant, step, AiKit.Scope(), "steps[0]", CancellationToken.None);
-        var outcome = await kit.Executor.ExecuteAsync(new StepRun(new Engine.Tenancy.TenantContext(AiKit.Tenant, null, null), null, AiKit.Scope()), step, CancellationToken.None);
+        var outcome = await kit.Executor.ExecuteAsync(new StepRun(new Engine.Tenancy.TenantContext(AiKit.Tenant.Value, null, null), null, AiKit.Scope()), step, CancellationToken.None);
 
         Assert.That(preview.Error!.Category, Is.EqualTo(ErrorCategories.TemplateError));
         Assert.That(preview.Error.Path, Is.EqualTo("steps[0]"));

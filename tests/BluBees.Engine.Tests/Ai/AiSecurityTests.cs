@@ -114,7 +114,7 @@ public sealed class AiSecurityTests
         var plain = new ConnectionInput { Name = "plain", BaseUrl = connection.BaseUrl, Auth = connection.Auth, Secret = "other" };
         Assert.That((await kit.Connections.UpdateAsync(AiKit.Tenant, connection.Id, plain, CancellationToken.None)).Kind, Is.EqualTo(Engine.Common.OutcomeKind.Ok));
 
-        var outcome = await kit.Executor.ExecuteAsync(new Engine.Execution.StepRun(new Engine.Tenancy.TenantContext(AiKit.Tenant, null, null), null, AiKit.Scope()), step, CancellationToken.None);
+        var outcome = await kit.Executor.ExecuteAsync(new Engine.Execution.StepRun(new Engine.Tenancy.TenantContext(AiKit.Tenant.Value, null, null), null, AiKit.Scope()), step, CancellationToken.None);
 
         Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.ConnectionMismatch));
         Assert.That(server.Requests, Is.Empty);

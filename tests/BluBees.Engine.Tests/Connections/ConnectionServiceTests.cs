@@ -12,7 +12,7 @@ namespace BluBees.Engine.Tests.Connections;
 
 public sealed class ConnectionServiceTests
 {
-    private const string Tenant = "tenant-a";
+    private static readonly TenantId Tenant = new("tenant-a");
     private const string Secret = "xoxb-1111-2222-secret";
 
     private KeyHarness _h = null!;
@@ -33,9 +33,9 @@ public sealed class ConnectionServiceTests
     private static ConnectionInput Bearer(string baseUrl = "https://slack.com/api", string? secret = Secret, string name = "Slack")
         => new() { Name = name, BaseUrl = baseUrl, Auth = new ConnectionAuth { Type = AuthTypes.Bearer }, Secret = secret };
 
-    private async Task<Connection> CreateAsync(ConnectionInput input, string tenant = Tenant, ConnectionService? service = null)
+    private async Task<Connection> CreateAsync(ConnectionInput input, TenantId? tenant = null, ConnectionService? service = null)
     {
-        var outcome = await (service ?? _service).CreateAsync(tenant, input, Ct);
+        var outcome = await (service ?? _service).CreateAsync(tenant ?? Tenant, input, Ct);
         Assert.That(outcome.Kind, Is.EqualTo(OutcomeKind.Ok), () => outcome.Errors?.ToString() ?? outcome.Detail ?? string.Empty);
         return outcome.Value!;
     }
@@ -47,7 +47,7 @@ public sealed class ConnectionServiceTests
         return outcome.Value!;
     }
 
-    private async Task<string> RawAsync(string id) => (await _h.Store.GetAsync(Keys.Tenant(Tenant), Keys.Connection(id), Ct))!.Data;
+    private async Task<string> RawAsync(string id) => (await _h.Store.GetAsync(Keys.Tenant(Tenant.Value), Keys.Connection(id), Ct))!.Data;
 
     [Test]
     public async Task CreateStoresTheConnectionWithAnEncryptedSecret()
@@ -89,7 +89,7 @@ public sealed class ConnectionServiceTests
 
         Assert.That(outcome.Kind, Is.EqualTo(OutcomeKind.Invalid));
         Assert.That(outcome.Errors!.ToDictionary(), Is.EqualTo(new Dictionary<string, string[]> { ["secret"] = ["is required for auth type bearer"] }));
-        Assert.That(await _h.PartitionAsync(Tenant), Is.Empty, "not even a data key is created for a refused input");
+        Assert.That(await _h.PartitionAsync(Tenant.Value), Is.Empty, "not even a data key is created for a refused input");
     }
 
     [Test]
@@ -116,12 +116,12 @@ public sealed class ConnectionServiceTests
     public async Task ConnectionsBelongToTheirTenant()
     {
         var mine = await CreateAsync(Bearer(name: "Mine"));
-        await CreateAsync(Bearer(name: "Theirs"), tenant: "tenant-b");
+        await CreateAsync(Bearer(name: "Theirs"), tenant: new TenantId("tenant-b"));
 
-        Assert.That(await _service.GetAsync("tenant-b", mine.Id, Ct), Is.Null);
+        Assert.That(await _service.GetAsync(new TenantId("tenant-b"), mine.Id, Ct), Is.Null);
         Assert.That((await _service.ListAsync(Tenant, Ct)).Select(c => c.Name), Is.EqualTo(new[] { "Mine" }));
-        Assert.That((await _service.UpdateAsync("tenant-b", mine.Id, Bearer(), Ct)).Kind, Is.EqualTo(OutcomeKind.NotFound));
-        Assert.That(await _service.DeleteAsync("tenant-b", mine.Id, Ct), Is.False);
+        Assert.That((await _service.UpdateAsync(new TenantId("tenant-b"), mine.Id, Bearer(), Ct)).Kind, Is.EqualTo(OutcomeKind.NotFound));
+        Assert.That(await _service.DeleteAsync(new TenantId("tenant-b"), mine.Id, Ct), Is.False);
         Assert.That(await _service.GetAsync(Tenant, mine.Id, Ct), Is.Not.Null);
     }
 
@@ -129,10 +129,10 @@ public sealed class ConnectionServiceTests
     public async Task ASecretCopiedToAnotherTenantsConnectionDoesNotOpen()
     {
         var mine = await CreateAsync(Bearer());
-        var theirs = await CreateAsync(Bearer(secret: "their-secret"), tenant: "tenant-b");
+        var theirs = await CreateAsync(Bearer(secret: "their-secret"), tenant: new TenantId("tenant-b"));
         var forged = theirs with { SecretCiphertext = mine.SecretCiphertext };
 
-        Assert.That(() => _service.RevealSecretAsync("tenant-b", forged, Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(() => _service.RevealSecretAsync(new TenantId("tenant-b"), forged, Ct), Throws.InstanceOf<CryptographicException>());
     }
 
     [Test]
@@ -141,7 +141,7 @@ public sealed class ConnectionServiceTests
         var first = await CreateAsync(Bearer());
         var second = await CreateAsync(Bearer(secret: "second-secret", name: "Second"));
         var forged = second with { SecretCiphertext = first.SecretCiphertext };
-        await _h.Store.PutAsync(new StoreItem(Keys.Tenant(Tenant), Keys.Connection(second.Id), StoredJson.Write(forged)), Ct);
+        await _h.Store.PutAsync(new StoreItem(Keys.Tenant(Tenant.Value), Keys.Connection(second.Id), StoredJson.Write(forged)), Ct);
 
         var stored = await _service.GetAsync(Tenant, second.Id, Ct);
 
@@ -168,7 +168,7 @@ public sealed class ConnectionServiceTests
 
         Assert.That(await _service.GetAsync(Tenant, id, Ct), Is.Null);
         Assert.That(await _service.DeleteAsync(Tenant, id, Ct), Is.False);
-        Assert.That(await _h.Store.GetAsync(Keys.Tenant(Tenant), Keys.DataKey, Ct), Is.Not.Null);
+        Assert.That(await _h.Store.GetAsync(Keys.Tenant(Tenant.Value), Keys.DataKey, Ct), Is.Not.Null);
     }
 
     [Test]
@@ -315,7 +315,7 @@ public sealed class ConnectionServiceTests
         var open = new ConnectionInput { Name = "c", BaseUrl = "https://open.example.com", Auth = new ConnectionAuth { Type = AuthTypes.None } };
         for (var i = 0; i < ConnectionService.MaxConnectionsPerTenant; i++)
         {
-            await _h.Store.PutAsync(new StoreItem(Keys.Tenant(Tenant), Keys.Connection($"conn_{i:D3}"), StoredJson.Write(
+            await _h.Store.PutAsync(new StoreItem(Keys.Tenant(Tenant.Value), Keys.Connection($"conn_{i:D3}"), StoredJson.Write(
                 new Connection($"conn_{i:D3}", $"c{i:D3}", "https://open.example.com", new ConnectionAuth { Type = AuthTypes.None }, null, KeyHarness.Start, KeyHarness.Start))), Ct);
         }
 
@@ -323,6 +323,6 @@ public sealed class ConnectionServiceTests
 
         Assert.That(outcome.Kind, Is.EqualTo(OutcomeKind.Conflict));
         Assert.That(outcome.Detail, Is.EqualTo("A tenant may have at most 200 connections."));
-        Assert.That((await _service.CreateAsync("tenant-b", open, Ct)).Kind, Is.EqualTo(OutcomeKind.Ok), "the limit is per tenant");
+        Assert.That((await _service.CreateAsync(new TenantId("tenant-b"), open, Ct)).Kind, Is.EqualTo(OutcomeKind.Ok), "the limit is per tenant");
     }
 }

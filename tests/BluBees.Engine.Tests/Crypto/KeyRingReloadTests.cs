@@ -35,24 +35,24 @@ public sealed class KeyRingReloadTests
 
     private TenantKeyService OperatorKeys(LocalKeyRing ring) => new(_h.Store, new LocalKeyEncryptionProvider(ring), _h.Time, Options.Create(new KeyOptions()));
 
-    private async Task<string> WrappingKeyAsync(string tenantId)
-        => StoredJson.Read<StoredDataKey>((await _h.Store.GetAsync(StorageKeys.Tenant(tenantId), StorageKeys.DataKey, Ct))!.Data).KeyId;
+    private async Task<string> WrappingKeyAsync(TenantId tenantId)
+        => StoredJson.Read<StoredDataKey>((await _h.Store.GetAsync(StorageKeys.Tenant(tenantId.Value), StorageKeys.DataKey, Ct))!.Data).KeyId;
 
     [Test]
     public async Task ADataKeyReWrappedByAnotherProcessUnwrapsAfterTheCacheExpires()
     {
-        var ciphertext = await _h.Cipher.EncryptAsync("t1", "rec", "s3cret", Ct);
+        var ciphertext = await _h.Cipher.EncryptAsync(new TenantId("t1"), "rec", "s3cret", Ct);
         var operatorRing = OperatorRing();
         operatorRing.AddAndActivate();
         using (var operatorKeys = OperatorKeys(operatorRing))
         {
-            Assert.That(await operatorKeys.ReWrapAsync("t1", Ct), Is.True);
+            Assert.That(await operatorKeys.ReWrapAsync(new TenantId("t1"), Ct), Is.True);
         }
 
         operatorRing.RetireOldKeys();
         _h.Time.Advance(new KeyOptions().DataKeyCacheTtl + TimeSpan.FromSeconds(1));
 
-        Assert.That(await _h.Cipher.DecryptAsync("t1", "rec", ciphertext, Ct), Is.EqualTo("s3cret"));
+        Assert.That(await _h.Cipher.DecryptAsync(new TenantId("t1"), "rec", ciphertext, Ct), Is.EqualTo("s3cret"));
         Assert.That(_h.Ring.CurrentKeyId, Is.EqualTo(operatorRing.CurrentKeyId));
     }
 
@@ -62,10 +62,10 @@ public sealed class KeyRingReloadTests
         var loadedAtStart = _h.Ring.CurrentKeyId;
         var rotated = OperatorRing().AddAndActivate();
 
-        await _h.Keys.GetOrCreateAsync("new-tenant", Ct);
+        await _h.Keys.GetOrCreateAsync(new TenantId("new-tenant"), Ct);
 
         Assert.That(rotated, Is.Not.EqualTo(loadedAtStart));
-        Assert.That(await WrappingKeyAsync("new-tenant"), Is.EqualTo(rotated));
+        Assert.That(await WrappingKeyAsync(new TenantId("new-tenant")), Is.EqualTo(rotated));
     }
 
     [Test]
@@ -89,7 +89,7 @@ public sealed class KeyRingReloadTests
         File.WriteAllText(Path.Combine(_h.Directory, "keyring.json"), "{ not json");
 
         Assert.That(() => _h.Ring.CurrentKeyId, Throws.InstanceOf<CryptographicException>());
-        Assert.That(() => _h.Provider.GenerateDataKeyAsync("t2", Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(() => _h.Provider.GenerateDataKeyAsync(new TenantId("t2"), Ct), Throws.InstanceOf<CryptographicException>());
         Assert.That(_h.Ring.GetKey(current), Is.EqualTo(key), "the last good ring still unwraps");
     }
 
@@ -100,24 +100,24 @@ public sealed class KeyRingReloadTests
         var racing = new RotatingProvider(_h.Provider, OperatorRing());
         using var keys = new TenantKeyService(_h.Store, racing, _h.Time, Options.Create(new KeyOptions()));
 
-        var plaintext = await keys.GetOrCreateAsync("t3", Ct);
+        var plaintext = await keys.GetOrCreateAsync(new TenantId("t3"), Ct);
 
-        Assert.That(await WrappingKeyAsync("t3"), Is.EqualTo(racing.RotatedTo));
-        keys.Evict("t3");
-        Assert.That(await keys.GetOrCreateAsync("t3", Ct), Is.EqualTo(plaintext));
+        Assert.That(await WrappingKeyAsync(new TenantId("t3")), Is.EqualTo(racing.RotatedTo));
+        keys.Evict(new TenantId("t3"));
+        Assert.That(await keys.GetOrCreateAsync(new TenantId("t3"), Ct), Is.EqualTo(plaintext));
     }
 
     [Test]
     public async Task EveryStoredDataKeyIsListedInTheDirectory()
     {
-        await _h.Cipher.EncryptAsync("listed-by-encrypt", "rec", "x", Ct);
-        await _h.Keys.GetOrCreateAsync("listed-by-key", Ct);
+        await _h.Cipher.EncryptAsync(new TenantId("listed-by-encrypt"), "rec", "x", Ct);
+        await _h.Keys.GetOrCreateAsync(new TenantId("listed-by-key"), Ct);
         var tenants = new TenantService(_h.Store, _h.Keys, new BluBees.Engine.Rules.RuleCache(), _h.Time);
 
         var listed = new List<string>();
         await foreach (var id in tenants.ListTenantIdsAsync(Ct))
         {
-            listed.Add(id);
+            listed.Add(id.Value);
         }
 
         Assert.That(listed, Is.EquivalentTo(new[] { "listed-by-encrypt", "listed-by-key" }));
@@ -126,11 +126,11 @@ public sealed class KeyRingReloadTests
     [Test]
     public async Task AKeyStoredBeforeTheDirectoryRuleIsListedTheFirstTimeItIsUnwrapped()
     {
-        await _h.Keys.GetOrCreateAsync("legacy", Ct);
+        await _h.Keys.GetOrCreateAsync(new TenantId("legacy"), Ct);
         await _h.Store.DeleteAsync(StorageKeys.DirectoryPk, StorageKeys.DirectoryEntry("legacy"), Ct);
-        _h.Keys.Evict("legacy");
+        _h.Keys.Evict(new TenantId("legacy"));
 
-        await _h.Keys.GetExistingAsync("legacy", Ct);
+        await _h.Keys.GetExistingAsync(new TenantId("legacy"), Ct);
 
         Assert.That(await _h.Store.GetAsync(StorageKeys.DirectoryPk, StorageKeys.DirectoryEntry("legacy"), Ct), Is.Not.Null);
     }
@@ -165,16 +165,16 @@ public sealed class KeyRingReloadTests
         using var keys = new TenantKeyService(_h.Store, _h.Provider, _h.Time, Options.Create(new KeyOptions()), logs.For<TenantKeyService>(), metrics);
         var cipher = new SecretCipher(keys, logs.For<SecretCipher>(), metrics);
         const string Secret = "very-secret-value-0123456789";
-        var ciphertext = await cipher.EncryptAsync("t4", "rec", Secret, Ct);
+        var ciphertext = await cipher.EncryptAsync(new TenantId("t4"), "rec", Secret, Ct);
 
         // 1. A ciphertext copied to another record does not authenticate.
-        Assert.That(() => cipher.DecryptAsync("t4", "other-rec", ciphertext, Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(() => cipher.DecryptAsync(new TenantId("t4"), "other-rec", ciphertext, Ct), Throws.InstanceOf<CryptographicException>());
         // 2. The data key's wrapping key is gone from the ring.
         var operatorRing = OperatorRing();
         operatorRing.AddAndActivate();
         operatorRing.RetireOldKeys();
-        keys.Evict("t4");
-        Assert.That(() => cipher.DecryptAsync("t4", "rec", ciphertext, Ct), Throws.InstanceOf<CryptographicException>());
+        keys.Evict(new TenantId("t4"));
+        Assert.That(() => cipher.DecryptAsync(new TenantId("t4"), "rec", ciphertext, Ct), Throws.InstanceOf<CryptographicException>());
 
         Assert.That(failures, Is.EquivalentTo(new[] { "secret", "data_key" }));
         Assert.That(logs.Lines.Where(l => l.Level == LogLevel.Error), Has.Exactly(2).Items);
@@ -190,16 +190,16 @@ public sealed class KeyRingReloadTests
 
         public string CurrentKeyId => inner.CurrentKeyId;
 
-        public async Task<GeneratedDataKey> GenerateDataKeyAsync(string tenantId, CancellationToken ct)
+        public async Task<GeneratedDataKey> GenerateDataKeyAsync(TenantId tenantId, CancellationToken ct)
         {
             var generated = await inner.GenerateDataKeyAsync(tenantId, ct);
             RotatedTo = operatorRing.AddAndActivate();
             return generated;
         }
 
-        public Task<byte[]> DecryptDataKeyAsync(string tenantId, WrappedDataKey wrapped, CancellationToken ct) => inner.DecryptDataKeyAsync(tenantId, wrapped, ct);
+        public Task<byte[]> DecryptDataKeyAsync(TenantId tenantId, WrappedDataKey wrapped, CancellationToken ct) => inner.DecryptDataKeyAsync(tenantId, wrapped, ct);
 
-        public Task<WrappedDataKey> ReWrapAsync(string tenantId, WrappedDataKey wrapped, CancellationToken ct) => inner.ReWrapAsync(tenantId, wrapped, ct);
+        public Task<WrappedDataKey> ReWrapAsync(TenantId tenantId, WrappedDataKey wrapped, CancellationToken ct) => inner.ReWrapAsync(tenantId, wrapped, ct);
     }
 
     private sealed class OneMeterFactory : IMeterFactory

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using BluBees.Engine.Crypto;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tests.Support;
 using NUnit.Framework;
 
@@ -27,8 +28,8 @@ public sealed class LocalKeyEncryptionProviderTests
     [Test]
     public async Task GeneratesAFreshDataKeyWrappedUnderTheCurrentKey()
     {
-        var a = await _provider.GenerateDataKeyAsync("tenant-a", Ct);
-        var b = await _provider.GenerateDataKeyAsync("tenant-a", Ct);
+        var a = await _provider.GenerateDataKeyAsync(new TenantId("tenant-a"), Ct);
+        var b = await _provider.GenerateDataKeyAsync(new TenantId("tenant-a"), Ct);
 
         Assert.That(a.Plaintext, Has.Length.EqualTo(Aead.KeySize));
         Assert.That(a.Wrapped.KeyId, Is.EqualTo(_ring.CurrentKeyId));
@@ -40,9 +41,9 @@ public sealed class LocalKeyEncryptionProviderTests
     [Test]
     public async Task UnwrapsForTheSameTenant()
     {
-        var generated = await _provider.GenerateDataKeyAsync("tenant-a", Ct);
+        var generated = await _provider.GenerateDataKeyAsync(new TenantId("tenant-a"), Ct);
 
-        Assert.That(await _provider.DecryptDataKeyAsync("tenant-a", generated.Wrapped, Ct), Is.EqualTo(generated.Plaintext));
+        Assert.That(await _provider.DecryptDataKeyAsync(new TenantId("tenant-a"), generated.Wrapped, Ct), Is.EqualTo(generated.Plaintext));
     }
 
     [TestCase("tenant-b")]
@@ -50,59 +51,59 @@ public sealed class LocalKeyEncryptionProviderTests
     [TestCase("TENANT-A")]
     public async Task ADataKeyWrappedForOneTenantDoesNotUnwrapForAnother(string other)
     {
-        var generated = await _provider.GenerateDataKeyAsync("tenant-a", Ct);
+        var generated = await _provider.GenerateDataKeyAsync(new TenantId("tenant-a"), Ct);
 
-        Assert.That(() => _provider.DecryptDataKeyAsync(other, generated.Wrapped, Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(() => _provider.DecryptDataKeyAsync(new TenantId(other), generated.Wrapped, Ct), Throws.InstanceOf<CryptographicException>());
     }
 
     [Test]
     public async Task AWrappedKeyNamingAnotherKeyEncryptionKeyDoesNotUnwrap()
     {
-        var generated = await _provider.GenerateDataKeyAsync("tenant-a", Ct);
+        var generated = await _provider.GenerateDataKeyAsync(new TenantId("tenant-a"), Ct);
         _ring.AddAndActivate();
 
         var misnamed = generated.Wrapped with { KeyId = _ring.CurrentKeyId };
 
-        Assert.That(() => _provider.DecryptDataKeyAsync("tenant-a", misnamed, Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(() => _provider.DecryptDataKeyAsync(new TenantId("tenant-a"), misnamed, Ct), Throws.InstanceOf<CryptographicException>());
     }
 
     [Test]
     public async Task ReWrapMovesTheSameDataKeyToTheCurrentKey()
     {
-        var generated = await _provider.GenerateDataKeyAsync("tenant-a", Ct);
+        var generated = await _provider.GenerateDataKeyAsync(new TenantId("tenant-a"), Ct);
         var oldKeyId = generated.Wrapped.KeyId;
         var newKeyId = _ring.AddAndActivate();
 
-        var rewrapped = await _provider.ReWrapAsync("tenant-a", generated.Wrapped, Ct);
+        var rewrapped = await _provider.ReWrapAsync(new TenantId("tenant-a"), generated.Wrapped, Ct);
 
         Assert.That(rewrapped.KeyId, Is.EqualTo(newKeyId).And.Not.EqualTo(oldKeyId));
-        Assert.That(await _provider.DecryptDataKeyAsync("tenant-a", rewrapped, Ct), Is.EqualTo(generated.Plaintext));
-        Assert.That(await _provider.DecryptDataKeyAsync("tenant-a", generated.Wrapped, Ct), Is.EqualTo(generated.Plaintext), "the old wrapping still opens until its key is retired");
+        Assert.That(await _provider.DecryptDataKeyAsync(new TenantId("tenant-a"), rewrapped, Ct), Is.EqualTo(generated.Plaintext));
+        Assert.That(await _provider.DecryptDataKeyAsync(new TenantId("tenant-a"), generated.Wrapped, Ct), Is.EqualTo(generated.Plaintext), "the old wrapping still opens until its key is retired");
 
         _ring.RetireOldKeys();
 
-        Assert.That(await _provider.DecryptDataKeyAsync("tenant-a", rewrapped, Ct), Is.EqualTo(generated.Plaintext));
-        Assert.That(() => _provider.DecryptDataKeyAsync("tenant-a", generated.Wrapped, Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(await _provider.DecryptDataKeyAsync(new TenantId("tenant-a"), rewrapped, Ct), Is.EqualTo(generated.Plaintext));
+        Assert.That(() => _provider.DecryptDataKeyAsync(new TenantId("tenant-a"), generated.Wrapped, Ct), Throws.InstanceOf<CryptographicException>());
     }
 
     [Test]
     public async Task ReWrapKeepsTheTenantBinding()
     {
-        var generated = await _provider.GenerateDataKeyAsync("tenant-a", Ct);
+        var generated = await _provider.GenerateDataKeyAsync(new TenantId("tenant-a"), Ct);
         _ring.AddAndActivate();
 
-        Assert.That(() => _provider.ReWrapAsync("tenant-b", generated.Wrapped, Ct), Throws.InstanceOf<CryptographicException>());
-        var rewrapped = await _provider.ReWrapAsync("tenant-a", generated.Wrapped, Ct);
-        Assert.That(() => _provider.DecryptDataKeyAsync("tenant-b", rewrapped, Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(() => _provider.ReWrapAsync(new TenantId("tenant-b"), generated.Wrapped, Ct), Throws.InstanceOf<CryptographicException>());
+        var rewrapped = await _provider.ReWrapAsync(new TenantId("tenant-a"), generated.Wrapped, Ct);
+        Assert.That(() => _provider.DecryptDataKeyAsync(new TenantId("tenant-b"), rewrapped, Ct), Throws.InstanceOf<CryptographicException>());
     }
 
     [Test]
     public async Task ADataKeyIsUsableAfterTheRingIsReloaded()
     {
-        var generated = await _provider.GenerateDataKeyAsync("tenant-a", Ct);
+        var generated = await _provider.GenerateDataKeyAsync(new TenantId("tenant-a"), Ct);
 
         var restarted = new LocalKeyEncryptionProvider(new LocalKeyRing(_ring.FilePath));
 
-        Assert.That(await restarted.DecryptDataKeyAsync("tenant-a", generated.Wrapped, Ct), Is.EqualTo(generated.Plaintext));
+        Assert.That(await restarted.DecryptDataKeyAsync(new TenantId("tenant-a"), generated.Wrapped, Ct), Is.EqualTo(generated.Plaintext));
     }
 }

@@ -31,16 +31,16 @@ public sealed class SecretCipherTests
     [TestCase("pässwörd ✓ 🐝 with spaces")]
     public async Task RoundTrips(string secret)
     {
-        var ciphertext = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", secret, Ct);
+        var ciphertext = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "connection/conn_1", secret, Ct);
 
         Assert.That(ciphertext, Does.StartWith("v1."));
-        Assert.That(await _h.Cipher.DecryptAsync("tenant-a", "connection/conn_1", ciphertext, Ct), Is.EqualTo(secret));
+        Assert.That(await _h.Cipher.DecryptAsync(new TenantId("tenant-a"), "connection/conn_1", ciphertext, Ct), Is.EqualTo(secret));
     }
 
     [Test]
     public async Task ThePlaintextNeverAppearsInTheCiphertextOrTheStore()
     {
-        var ciphertext = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
+        var ciphertext = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "connection/conn_1", Secret, Ct);
         var stored = await _h.PartitionAsync("tenant-a");
 
         Assert.That(ciphertext, Does.Not.Contain(Secret));
@@ -52,8 +52,8 @@ public sealed class SecretCipherTests
     [Test]
     public async Task EncryptingTwiceGivesDifferentCiphertexts()
     {
-        var a = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
-        var b = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
+        var a = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "connection/conn_1", Secret, Ct);
+        var b = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "connection/conn_1", Secret, Ct);
 
         Assert.That(b, Is.Not.EqualTo(a));
     }
@@ -61,10 +61,10 @@ public sealed class SecretCipherTests
     [Test]
     public async Task ACiphertextCopiedToAnotherTenantDoesNotOpen()
     {
-        var ciphertext = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
-        await _h.Keys.GetOrCreateAsync("tenant-b", Ct);
+        var ciphertext = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "connection/conn_1", Secret, Ct);
+        await _h.Keys.GetOrCreateAsync(new TenantId("tenant-b"), Ct);
 
-        Assert.That(() => _h.Cipher.DecryptAsync("tenant-b", "connection/conn_1", ciphertext, Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(() => _h.Cipher.DecryptAsync(new TenantId("tenant-b"), "connection/conn_1", ciphertext, Ct), Throws.InstanceOf<CryptographicException>());
     }
 
     [TestCase("connection/conn_2")]
@@ -72,9 +72,9 @@ public sealed class SecretCipherTests
     [TestCase("queue/conn_1")]
     public async Task ACiphertextCopiedToAnotherRecordDoesNotOpen(string recordId)
     {
-        var ciphertext = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
+        var ciphertext = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "connection/conn_1", Secret, Ct);
 
-        Assert.That(() => _h.Cipher.DecryptAsync("tenant-a", recordId, ciphertext, Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(() => _h.Cipher.DecryptAsync(new TenantId("tenant-a"), recordId, ciphertext, Ct), Throws.InstanceOf<CryptographicException>());
     }
 
     [TestCase(0)]
@@ -82,9 +82,9 @@ public sealed class SecretCipherTests
     [TestCase(-1)]
     public async Task ATamperedCiphertextDoesNotOpen(int index)
     {
-        var ciphertext = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
+        var ciphertext = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "connection/conn_1", Secret, Ct);
 
-        Assert.That(() => _h.Cipher.DecryptAsync("tenant-a", "connection/conn_1", Tamper(ciphertext, index), Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(() => _h.Cipher.DecryptAsync(new TenantId("tenant-a"), "connection/conn_1", Tamper(ciphertext, index), Ct), Throws.InstanceOf<CryptographicException>());
     }
 
     [TestCase("v2.AAAA")]
@@ -92,18 +92,18 @@ public sealed class SecretCipherTests
     [TestCase("")]
     public async Task AnUnknownFormatIsRefused(string ciphertext)
     {
-        await _h.Keys.GetOrCreateAsync("tenant-a", Ct);
+        await _h.Keys.GetOrCreateAsync(new TenantId("tenant-a"), Ct);
 
-        Assert.That(() => _h.Cipher.DecryptAsync("tenant-a", "connection/conn_1", ciphertext, Ct),
+        Assert.That(() => _h.Cipher.DecryptAsync(new TenantId("tenant-a"), "connection/conn_1", ciphertext, Ct),
             Throws.InstanceOf<CryptographicException>().With.Message.EqualTo("Unknown secret format."));
     }
 
     [Test]
     public async Task DecryptingForATenantWithoutAKeyFailsAndCreatesNone()
     {
-        var ciphertext = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
+        var ciphertext = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "connection/conn_1", Secret, Ct);
 
-        Assert.That(() => _h.Cipher.DecryptAsync("tenant-new", "connection/conn_1", ciphertext, Ct),
+        Assert.That(() => _h.Cipher.DecryptAsync(new TenantId("tenant-new"), "connection/conn_1", ciphertext, Ct),
             Throws.InstanceOf<CryptographicException>().With.Message.EqualTo("The tenant has no data key."));
         Assert.That(await _h.PartitionAsync("tenant-new"), Is.Empty);
     }
@@ -111,28 +111,28 @@ public sealed class SecretCipherTests
     [Test]
     public async Task DeletingTheTenantKeyCryptoShredsItsSecrets()
     {
-        var first = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
-        var second = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_2", "other", Ct);
-        var bystander = await _h.Cipher.EncryptAsync("tenant-b", "connection/conn_1", Secret, Ct);
+        var first = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "connection/conn_1", Secret, Ct);
+        var second = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "connection/conn_2", "other", Ct);
+        var bystander = await _h.Cipher.EncryptAsync(new TenantId("tenant-b"), "connection/conn_1", Secret, Ct);
 
         Assert.That(await _h.Store.DeleteAsync(Keys.Tenant("tenant-a"), Keys.DataKey, Ct), Is.True);
-        _h.Keys.Evict("tenant-a");
+        _h.Keys.Evict(new TenantId("tenant-a"));
 
-        Assert.That(() => _h.Cipher.DecryptAsync("tenant-a", "connection/conn_1", first, Ct), Throws.InstanceOf<CryptographicException>());
-        Assert.That(() => _h.Cipher.DecryptAsync("tenant-a", "connection/conn_2", second, Ct), Throws.InstanceOf<CryptographicException>());
-        Assert.That(await _h.Cipher.DecryptAsync("tenant-b", "connection/conn_1", bystander, Ct), Is.EqualTo(Secret), "other tenants are untouched");
+        Assert.That(() => _h.Cipher.DecryptAsync(new TenantId("tenant-a"), "connection/conn_1", first, Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(() => _h.Cipher.DecryptAsync(new TenantId("tenant-a"), "connection/conn_2", second, Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(await _h.Cipher.DecryptAsync(new TenantId("tenant-b"), "connection/conn_1", bystander, Ct), Is.EqualTo(Secret), "other tenants are untouched");
     }
 
     [Test]
     public async Task ANewKeyAfterShreddingDoesNotOpenOldSecrets()
     {
-        var old = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", Secret, Ct);
+        var old = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "connection/conn_1", Secret, Ct);
         await _h.Store.DeletePartitionAsync(Keys.Tenant("tenant-a"), Ct);
-        _h.Keys.Evict("tenant-a");
+        _h.Keys.Evict(new TenantId("tenant-a"));
 
-        var fresh = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", "new", Ct);
+        var fresh = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "connection/conn_1", "new", Ct);
 
-        Assert.That(await _h.Cipher.DecryptAsync("tenant-a", "connection/conn_1", fresh, Ct), Is.EqualTo("new"));
-        Assert.That(() => _h.Cipher.DecryptAsync("tenant-a", "connection/conn_1", old, Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(await _h.Cipher.DecryptAsync(new TenantId("tenant-a"), "connection/conn_1", fresh, Ct), Is.EqualTo("new"));
+        Assert.That(() => _h.Cipher.DecryptAsync(new TenantId("tenant-a"), "connection/conn_1", old, Ct), Throws.InstanceOf<CryptographicException>());
     }
 }

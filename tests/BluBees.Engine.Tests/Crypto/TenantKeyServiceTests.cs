@@ -31,12 +31,12 @@ public sealed class TenantKeyServiceTests
     [Test]
     public async Task GetOrCreateIsStable()
     {
-        var first = await _h.Keys.GetOrCreateAsync("tenant-a", Ct);
-        var again = await _h.Keys.GetOrCreateAsync("tenant-a", Ct);
-        _h.Keys.Evict("tenant-a");
-        var reloaded = await _h.Keys.GetOrCreateAsync("tenant-a", Ct);
+        var first = await _h.Keys.GetOrCreateAsync(new TenantId("tenant-a"), Ct);
+        var again = await _h.Keys.GetOrCreateAsync(new TenantId("tenant-a"), Ct);
+        _h.Keys.Evict(new TenantId("tenant-a"));
+        var reloaded = await _h.Keys.GetOrCreateAsync(new TenantId("tenant-a"), Ct);
         using var other = NewService();
-        var fromAnotherInstance = await other.GetOrCreateAsync("tenant-a", Ct);
+        var fromAnotherInstance = await other.GetOrCreateAsync(new TenantId("tenant-a"), Ct);
 
         Assert.That(first, Has.Length.EqualTo(Aead.KeySize));
         Assert.That(again, Is.EqualTo(first));
@@ -47,7 +47,7 @@ public sealed class TenantKeyServiceTests
     [Test]
     public async Task TheDataKeyIsStoredWrappedInTheTenantPartition()
     {
-        var key = await _h.Keys.GetOrCreateAsync("tenant-a", Ct);
+        var key = await _h.Keys.GetOrCreateAsync(new TenantId("tenant-a"), Ct);
 
         var stored = await StoredKeyAsync("tenant-a");
 
@@ -63,8 +63,8 @@ public sealed class TenantKeyServiceTests
     [Test]
     public async Task EveryTenantHasItsOwnKey()
     {
-        var a = await _h.Keys.GetOrCreateAsync("tenant-a", Ct);
-        var b = await _h.Keys.GetOrCreateAsync("tenant-b", Ct);
+        var a = await _h.Keys.GetOrCreateAsync(new TenantId("tenant-a"), Ct);
+        var b = await _h.Keys.GetOrCreateAsync(new TenantId("tenant-b"), Ct);
 
         Assert.That(b, Is.Not.EqualTo(a));
     }
@@ -72,13 +72,13 @@ public sealed class TenantKeyServiceTests
     [Test]
     public async Task GetExistingNeverCreatesAKey()
     {
-        Assert.That(await _h.Keys.GetExistingAsync("tenant-a", Ct), Is.Null);
+        Assert.That(await _h.Keys.GetExistingAsync(new TenantId("tenant-a"), Ct), Is.Null);
         Assert.That(await StoredKeyAsync("tenant-a"), Is.Null);
 
-        var created = await _h.Keys.GetOrCreateAsync("tenant-a", Ct);
-        _h.Keys.Evict("tenant-a");
+        var created = await _h.Keys.GetOrCreateAsync(new TenantId("tenant-a"), Ct);
+        _h.Keys.Evict(new TenantId("tenant-a"));
 
-        Assert.That(await _h.Keys.GetExistingAsync("tenant-a", Ct), Is.EqualTo(created));
+        Assert.That(await _h.Keys.GetExistingAsync(new TenantId("tenant-a"), Ct), Is.EqualTo(created));
     }
 
     [Test]
@@ -87,9 +87,9 @@ public sealed class TenantKeyServiceTests
         var services = Enumerable.Range(0, 6).Select(_ => NewService()).ToList();
         try
         {
-            var keys = await Task.WhenAll(services.Select(s => Task.Run(() => s.GetOrCreateAsync("tenant-a", Ct))));
-            _h.Keys.Evict("tenant-a");
-            var stored = await _h.Keys.GetExistingAsync("tenant-a", Ct);
+            var keys = await Task.WhenAll(services.Select(s => Task.Run(() => s.GetOrCreateAsync(new TenantId("tenant-a"), Ct))));
+            _h.Keys.Evict(new TenantId("tenant-a"));
+            var stored = await _h.Keys.GetExistingAsync(new TenantId("tenant-a"), Ct);
 
             Assert.That(keys.Select(Convert.ToHexString).Distinct(), Has.Exactly(1).Items, "every worker must use the same key");
             Assert.That(stored, Is.EqualTo(keys[0]), "and it is the stored one");
@@ -103,54 +103,54 @@ public sealed class TenantKeyServiceTests
     [Test]
     public async Task ReWrapWithoutAKeyReportsFalse()
     {
-        Assert.That(await _h.Keys.ReWrapAsync("tenant-a", Ct), Is.False);
-        Assert.That(await _h.Keys.WrappingKeyIdAsync("tenant-a", Ct), Is.Null);
+        Assert.That(await _h.Keys.ReWrapAsync(new TenantId("tenant-a"), Ct), Is.False);
+        Assert.That(await _h.Keys.WrappingKeyIdAsync(new TenantId("tenant-a"), Ct), Is.Null);
         Assert.That(await StoredKeyAsync("tenant-a"), Is.Null, "re-wrapping must not create a key");
     }
 
     [Test]
     public async Task ReWrapMovesTheKeyToTheCurrentKeyEncryptionKeySoTheOldOneCanBeRetired()
     {
-        var key = await _h.Keys.GetOrCreateAsync("tenant-a", Ct);
-        var secret = await _h.Cipher.EncryptAsync("tenant-a", "connection/conn_1", "hunter2", Ct);
+        var key = await _h.Keys.GetOrCreateAsync(new TenantId("tenant-a"), Ct);
+        var secret = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "connection/conn_1", "hunter2", Ct);
         var oldKeyId = _h.Ring.CurrentKeyId;
         var newKeyId = _h.Ring.AddAndActivate();
         _h.Time.Advance(TimeSpan.FromDays(30));
 
-        Assert.That(await _h.Keys.WrappingKeyIdAsync("tenant-a", Ct), Is.EqualTo(oldKeyId));
-        Assert.That(await _h.Keys.ReWrapAsync("tenant-a", Ct), Is.True);
+        Assert.That(await _h.Keys.WrappingKeyIdAsync(new TenantId("tenant-a"), Ct), Is.EqualTo(oldKeyId));
+        Assert.That(await _h.Keys.ReWrapAsync(new TenantId("tenant-a"), Ct), Is.True);
 
         var stored = await StoredKeyAsync("tenant-a");
-        Assert.That(await _h.Keys.WrappingKeyIdAsync("tenant-a", Ct), Is.EqualTo(newKeyId));
+        Assert.That(await _h.Keys.WrappingKeyIdAsync(new TenantId("tenant-a"), Ct), Is.EqualTo(newKeyId));
         Assert.That(stored!.RotatedAt, Is.EqualTo(KeyHarness.Start.AddDays(30)));
         Assert.That(stored.CreatedAt, Is.EqualTo(KeyHarness.Start));
 
         _h.Ring.RetireOldKeys();
-        _h.Keys.Evict("tenant-a");
+        _h.Keys.Evict(new TenantId("tenant-a"));
 
-        Assert.That(await _h.Keys.GetExistingAsync("tenant-a", Ct), Is.EqualTo(key), "the data key itself does not change");
-        Assert.That(await _h.Cipher.DecryptAsync("tenant-a", "connection/conn_1", secret, Ct), Is.EqualTo("hunter2"));
+        Assert.That(await _h.Keys.GetExistingAsync(new TenantId("tenant-a"), Ct), Is.EqualTo(key), "the data key itself does not change");
+        Assert.That(await _h.Cipher.DecryptAsync(new TenantId("tenant-a"), "connection/conn_1", secret, Ct), Is.EqualTo("hunter2"));
     }
 
     [Test]
     public async Task RetiringTheWrappingKeyWithoutReWrappingLosesTheTenantKey()
     {
-        await _h.Keys.GetOrCreateAsync("tenant-a", Ct);
+        await _h.Keys.GetOrCreateAsync(new TenantId("tenant-a"), Ct);
         _h.Ring.AddAndActivate();
         _h.Ring.RetireOldKeys();
-        _h.Keys.Evict("tenant-a");
+        _h.Keys.Evict(new TenantId("tenant-a"));
 
-        Assert.That(() => _h.Keys.GetExistingAsync("tenant-a", Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(() => _h.Keys.GetExistingAsync(new TenantId("tenant-a"), Ct), Throws.InstanceOf<CryptographicException>());
     }
 
     [Test]
     public async Task ReWrapDropsTheCachedCopy()
     {
-        await _h.Keys.GetOrCreateAsync("tenant-a", Ct);
+        await _h.Keys.GetOrCreateAsync(new TenantId("tenant-a"), Ct);
         _h.Ring.AddAndActivate();
-        await _h.Keys.ReWrapAsync("tenant-a", Ct);
+        await _h.Keys.ReWrapAsync(new TenantId("tenant-a"), Ct);
         await _h.Store.DeleteAsync(Keys.Tenant("tenant-a"), Keys.DataKey, Ct);
 
-        Assert.That(await _h.Keys.GetExistingAsync("tenant-a", Ct), Is.Null, "the next read goes to the store");
+        Assert.That(await _h.Keys.GetExistingAsync(new TenantId("tenant-a"), Ct), Is.Null, "the next read goes to the store");
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Tests.Support;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,7 @@ public sealed class FlowDryRunTests
     public async Task TearDown() => await _kit.DisposeAsync();
 
     private Task<DryRunResult> RunAsync(JsonObject sample, params string[] steps)
-        => _runner.RunAsync("tenant-1", FlowKit.Compile(steps), sample, CancellationToken.None);
+        => _runner.RunAsync(new TenantId("tenant-1"), FlowKit.Compile(steps), sample, CancellationToken.None);
 
     private static JsonObject SampleWithSubtasks(int count)
     {

@@ -1,5 +1,6 @@
 using BluBees.Engine.Connections;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tests.Egress;
 using NUnit.Framework;
 using BluBees.Engine.Execution;
@@ -23,8 +24,8 @@ public sealed class BreakerAndLimitTests
         await using var server = LoopbackServer.Start((r, s, ct) =>
             LoopbackServer.RespondAsync(s, r.Target.Contains("/fail", StringComparison.Ordinal) ? 503 : 200, "{}", ct));
         var settings = new ConnectionResilience { MaxRetries = 0, BreakerMinimumThroughput = 2, BreakerFailureRatio = 0.5, BreakerBreakSeconds = 30 };
-        var a = await _h.CreateAsync("tenant-a", server, settings);
-        var b = await _h.CreateAsync("tenant-b", server, settings);
+        var a = await _h.CreateAsync(new TenantId("tenant-a"), server, settings);
+        var b = await _h.CreateAsync(new TenantId("tenant-b"), server, settings);
         var failing = PolicyHarness.Step(a, path: "/fail");
 
         var first = await _h.RunAsync("tenant-a", failing);
@@ -54,21 +55,21 @@ public sealed class BreakerAndLimitTests
     {
         await using var server = LoopbackServer.Start((_, s, ct) => LoopbackServer.RespondAsync(s, 503, "{}", ct));
         var settings = new ConnectionResilience { MaxRetries = 0, BreakerMinimumThroughput = 2 };
-        var connection = await _h.CreateAsync("tenant-a", server, settings);
-        var before = _h.Pipelines.For("tenant-a", connection);
-        Assert.That(_h.Pipelines.For("tenant-a", connection), Is.SameAs(before), "cached per revision");
+        var connection = await _h.CreateAsync(new TenantId("tenant-a"), server, settings);
+        var before = _h.Pipelines.For(new TenantId("tenant-a"), connection);
+        Assert.That(_h.Pipelines.For(new TenantId("tenant-a"), connection), Is.SameAs(before), "cached per revision");
         await _h.RunAsync("tenant-a", PolicyHarness.Step(connection));
         await _h.RunAsync("tenant-a", PolicyHarness.Step(connection));
         Assert.That((await _h.RunAsync("tenant-a", PolicyHarness.Step(connection))).Record.ErrorCategory, Is.EqualTo(ErrorCategories.CircuitOpen));
 
-        var edited = (await _h.Connections.UpdateAsync("tenant-a", connection.Id, new ConnectionInput
+        var edited = (await _h.Connections.UpdateAsync(new TenantId("tenant-a"), connection.Id, new ConnectionInput
         {
             Name = "API v2", BaseUrl = connection.BaseUrl, Auth = connection.Auth, Resilience = settings with { MaxRetries = 1 },
         }, CancellationToken.None)).Value!;
 
         Assert.That(edited.Revision, Is.EqualTo(connection.Revision + 1));
-        Assert.That(_h.Pipelines.For("tenant-a", edited), Is.Not.SameAs(before));
-        Assert.That(_h.Pipelines.For("tenant-a", edited).Policy.MaxRetries, Is.EqualTo(1));
+        Assert.That(_h.Pipelines.For(new TenantId("tenant-a"), edited), Is.Not.SameAs(before));
+        Assert.That(_h.Pipelines.For(new TenantId("tenant-a"), edited).Policy.MaxRetries, Is.EqualTo(1));
     }
 
     [Test]
@@ -85,14 +86,14 @@ public sealed class BreakerAndLimitTests
             Interlocked.Decrement(ref inFlight);
             await LoopbackServer.RespondAsync(s, 200, "{}", ct);
         });
-        var connection = await _h.CreateAsync("tenant-a", server, new ConnectionResilience { MaxConcurrency = 1, MaxRetries = 0 });
+        var connection = await _h.CreateAsync(new TenantId("tenant-a"), server, new ConnectionResilience { MaxConcurrency = 1, MaxRetries = 0 });
         var ruleOne = PolicyHarness.Step(connection, path: "/one", id: "first");
         var ruleTwo = PolicyHarness.Step(connection, "POST", "/two", id: "second");
 
         var one = _h.RunAsync("tenant-a", ruleOne);
         await Eventually.TrueAsync(() => server.Requests.Count == 1, "rule one's request arrives");
         var two = _h.RunAsync("tenant-a", ruleTwo);
-        await Eventually.TrueAsync(() => _h.Pipelines.For("tenant-a", connection).Queued == 1, "rule two waits for the limit");
+        await Eventually.TrueAsync(() => _h.Pipelines.For(new TenantId("tenant-a"), connection).Queued == 1, "rule two waits for the limit");
         Assert.That(server.Requests, Has.Count.EqualTo(1));
         release.SetResult();
         var (first, second) = (await one, await two);
@@ -113,7 +114,7 @@ public sealed class BreakerAndLimitTests
             await release.Task.WaitAsync(ct);
             await LoopbackServer.RespondAsync(s, 200, "{}", ct);
         });
-        var connection = await _h.CreateAsync("tenant-a", server, new ConnectionResilience { MaxConcurrency = 1, QueueLimit = 0 });
+        var connection = await _h.CreateAsync(new TenantId("tenant-a"), server, new ConnectionResilience { MaxConcurrency = 1, QueueLimit = 0 });
 
         var one = _h.RunAsync("tenant-a", PolicyHarness.Step(connection));
         await Eventually.TrueAsync(() => server.Requests.Count == 1, "the first request arrives");
@@ -131,13 +132,13 @@ public sealed class BreakerAndLimitTests
     public async Task The_rate_limit_holds_calls_until_the_next_second_on_the_injected_clock()
     {
         await using var server = LoopbackServer.Ok("{}");
-        var connection = await _h.CreateAsync("tenant-a", server, new ConnectionResilience { RequestsPerSecond = 2 });
+        var connection = await _h.CreateAsync(new TenantId("tenant-a"), server, new ConnectionResilience { RequestsPerSecond = 2 });
         var step = PolicyHarness.Step(connection);
 
         var first = await _h.RunAsync("tenant-a", step);
         var second = await _h.RunAsync("tenant-a", step);
         var third = _h.RunAsync("tenant-a", step);
-        await Eventually.TrueAsync(() => _h.Pipelines.For("tenant-a", connection).Queued == 1, "the third call waits for a token");
+        await Eventually.TrueAsync(() => _h.Pipelines.For(new TenantId("tenant-a"), connection).Queued == 1, "the third call waits for a token");
         Assert.That(server.Requests, Has.Count.EqualTo(2));
         _h.Time.Advance(TimeSpan.FromSeconds(1));
         var held = await third;

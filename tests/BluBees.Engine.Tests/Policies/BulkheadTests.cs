@@ -1,5 +1,6 @@
 using BluBees.Engine.Connections;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tests.Egress;
 using NUnit.Framework;
 using BluBees.Engine.Execution;
@@ -27,14 +28,14 @@ public sealed class BulkheadTests
     {
         await using var hanging = Hanging();
         await using var healthy = LoopbackServer.Ok("{}");
-        var a = await _h.CreateAsync("tenant-a", hanging, new ConnectionResilience { MaxRetries = 0 });
-        var aOther = await _h.CreateAsync("tenant-a", healthy);
-        var b = await _h.CreateAsync("tenant-b", healthy);
+        var a = await _h.CreateAsync(new TenantId("tenant-a"), hanging, new ConnectionResilience { MaxRetries = 0 });
+        var aOther = await _h.CreateAsync(new TenantId("tenant-a"), healthy);
+        var b = await _h.CreateAsync(new TenantId("tenant-b"), healthy);
 
         var held = new[] { _h.RunAsync("tenant-a", PolicyHarness.Step(a, id: "one")), _h.RunAsync("tenant-a", PolicyHarness.Step(a, id: "two")) };
         await Eventually.TrueAsync(() => hanging.Requests.Count == 2, "the default two slots are taken");
         var third = _h.RunAsync("tenant-a", PolicyHarness.Step(a, id: "three"));
-        await Eventually.TrueAsync(() => _h.Pipelines.For("tenant-a", a).Queued == 1, "the third call waits briefly for a slot");
+        await Eventually.TrueAsync(() => _h.Pipelines.For(new TenantId("tenant-a"), a).Queued == 1, "the third call waits briefly for a slot");
         _h.Time.Advance(TimeSpan.FromSeconds(1));
         var refused = await third;
 
@@ -52,14 +53,14 @@ public sealed class BulkheadTests
         _h.Time.Advance(TimeSpan.FromSeconds(10));
         var ended = await Task.WhenAll(held);
         Assert.That(ended.Select(o => o.Record.ErrorCategory), Is.All.EqualTo(ErrorCategories.Timeout));
-        Assert.That(_h.Pipelines.For("tenant-a", a).InFlight, Is.Zero, "slots are given back");
+        Assert.That(_h.Pipelines.For(new TenantId("tenant-a"), a).InFlight, Is.Zero, "slots are given back");
     }
 
     [Test]
     public async Task A_host_that_never_sends_headers_is_cut_at_the_response_headers_timeout_not_the_attempt_deadline()
     {
         await using var hanging = Hanging();
-        var connection = await _h.CreateAsync("tenant-a", hanging, new ConnectionResilience { MaxRetries = 0, AttemptTimeoutSeconds = 60, TimeoutSeconds = 60 });
+        var connection = await _h.CreateAsync(new TenantId("tenant-a"), hanging, new ConnectionResilience { MaxRetries = 0, AttemptTimeoutSeconds = 60, TimeoutSeconds = 60 });
 
         var run = _h.RunAsync("tenant-a", PolicyHarness.Step(connection, "POST", "/items"));
         await Eventually.TrueAsync(() => hanging.Requests.Count == 1, "the request (body included) arrives");
@@ -77,7 +78,7 @@ public sealed class BulkheadTests
     public async Task The_breaker_opens_on_timeouts_at_low_volume()
     {
         await using var hanging = Hanging();
-        var connection = await _h.CreateAsync("tenant-a", hanging, new ConnectionResilience { MaxRetries = 0, AttemptTimeoutSeconds = 5, TimeoutSeconds = 5 });
+        var connection = await _h.CreateAsync(new TenantId("tenant-a"), hanging, new ConnectionResilience { MaxRetries = 0, AttemptTimeoutSeconds = 5, TimeoutSeconds = 5 });
 
         for (var i = 0; i < 3; i++)
         {

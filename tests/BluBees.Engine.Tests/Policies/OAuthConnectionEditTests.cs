@@ -1,5 +1,6 @@
 using BluBees.Engine.Common;
 using BluBees.Engine.Connections;
+using BluBees.Engine.Storage;
 using NUnit.Framework;
 
 namespace BluBees.Engine.Tests.Policies;
@@ -7,7 +8,7 @@ namespace BluBees.Engine.Tests.Policies;
 /// <summary>OAuth 2.0 secrets are kept on edit only while they still go to the same token endpoint.</summary>
 public sealed class OAuthConnectionEditTests
 {
-    private const string Tenant = "tenant-edit";
+    private static readonly TenantId Tenant = new("tenant-edit");
 
     private PolicyHarness _h = null!;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tests.Egress;
 using NUnit.Framework;
 using BluBees.Engine.Execution;
@@ -10,7 +11,7 @@ namespace BluBees.Engine.Tests.Policies;
 /// <summary>OAuth 2.0 connections against a loopback token endpoint: caching, single-flight refresh, expiry, rotation.</summary>
 public sealed class OAuthTokenTests
 {
-    private const string Tenant = "tenant-oauth";
+    private static readonly TenantId Tenant = new("tenant-oauth");
 
     private PolicyHarness _h = null!;
 
@@ -27,8 +28,8 @@ public sealed class OAuthTokenTests
         await using var api = LoopbackServer.Ok("{}");
         var connection = await _h.CreateAsync(Tenant, tokens.ClientCredentials(api, "cs-1"));
 
-        var first = await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
-        var second = await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        var first = await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
+        var second = await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
 
         Assert.That(first.Record.Status, Is.EqualTo(RunStatus.Succeeded));
         Assert.That(second.Record.Status, Is.EqualTo(RunStatus.Succeeded));
@@ -48,7 +49,7 @@ public sealed class OAuthTokenTests
         await using var api = LoopbackServer.Ok("{}");
         var connection = await _h.CreateAsync(Tenant, tokens.ClientCredentials(api, "cs:1", clientAuth: "basic"));
 
-        await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
 
         Assert.That(tokens.Forms.Single().ContainsKey("client_secret"), Is.False);
         Assert.That(tokens.Authorizations.Single(), Is.EqualTo("Basic " + Convert.ToBase64String("client-1:cs%3A1"u8.ToArray())));
@@ -78,7 +79,7 @@ public sealed class OAuthTokenTests
         await using var api = LoopbackServer.Ok("{}");
         var connection = await _h.CreateAsync(Tenant, tokens.ClientCredentials(api, "cs-1"));
 
-        var runs = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => _h.RunAsync(Tenant, PolicyHarness.Step(connection, id: "s" + i))));
+        var runs = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection, id: "s" + i))));
 
         Assert.That(runs.Select(r => r.Record.Status), Is.All.EqualTo(RunStatus.Succeeded));
         Assert.That(tokens.Requests, Is.EqualTo(1));
@@ -94,12 +95,12 @@ public sealed class OAuthTokenTests
         await using var api = LoopbackServer.Ok("{}");
         var connection = await _h.CreateAsync(Tenant, tokens.ClientCredentials(api, "cs-1"));
 
-        await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
         _h.Time.Advance(TimeSpan.FromSeconds(59));
-        await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
         Assert.That(tokens.Requests, Is.EqualTo(1), "still well inside its lifetime");
         _h.Time.Advance(TimeSpan.FromSeconds(2));
-        await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
 
         Assert.That(tokens.Requests, Is.EqualTo(2), "refreshed 59 s before the 120 s token expired");
         Assert.That(api.Requests.Select(r => r.Header("Authorization")), Is.EqualTo(new[] { "Bearer at-1", "Bearer at-1", "Bearer at-2" }));
@@ -112,10 +113,10 @@ public sealed class OAuthTokenTests
         await using var api = LoopbackServer.Ok("{}");
         var input = tokens.ClientCredentials(api, "cs-1");
         var connection = await _h.CreateAsync(Tenant, input);
-        await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
 
         var edited = (await _h.Connections.UpdateAsync(Tenant, connection.Id, input with { Secret = "cs-2" }, CancellationToken.None)).Value!;
-        await _h.RunAsync(Tenant, PolicyHarness.Step(edited));
+        await _h.RunAsync(Tenant.Value, PolicyHarness.Step(edited));
 
         Assert.That(tokens.Requests, Is.EqualTo(2));
         Assert.That(tokens.Forms.Last()["client_secret"]!.GetValue<string>(), Is.EqualTo("cs-2"));
@@ -129,8 +130,8 @@ public sealed class OAuthTokenTests
         await using var api = Scripted.Sequence(Scripted.Answer(401), Scripted.Answer(200));
         var connection = await _h.CreateAsync(Tenant, tokens.ClientCredentials(api, "cs-1"));
 
-        var refused = await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
-        var next = await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        var refused = await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
+        var next = await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
 
         Assert.That(refused.Record.ErrorCategory, Is.EqualTo(ErrorCategories.Http4xx));
         Assert.That(next.Record.Status, Is.EqualTo(RunStatus.Succeeded));
@@ -147,7 +148,7 @@ public sealed class OAuthTokenTests
         await using var api = LoopbackServer.Ok("{}");
         var connection = await _h.CreateAsync(Tenant, tokens.ClientCredentials(api, "cs-1"));
 
-        var outcome = await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        var outcome = await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
 
         Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Failed));
         Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(category));
@@ -162,7 +163,7 @@ public sealed class OAuthTokenTests
         await using var api = LoopbackServer.Ok("{}");
         var connection = await _h.CreateAsync(Tenant, tokens.ClientCredentials(api, "cs-1"));
 
-        Assert.That((await _h.RunAsync(Tenant, PolicyHarness.Step(connection))).Record.ErrorCategory, Is.EqualTo(ErrorCategories.OAuthTokenRejected));
+        Assert.That((await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection))).Record.ErrorCategory, Is.EqualTo(ErrorCategories.OAuthTokenRejected));
     }
 
     [Test]
@@ -177,6 +178,6 @@ public sealed class OAuthTokenTests
             Secret = "cs",
         });
 
-        Assert.That((await _h.RunAsync(Tenant, PolicyHarness.Step(connection))).Record.ErrorCategory, Is.EqualTo(ErrorCategories.OAuthTokenUnavailable));
+        Assert.That((await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection))).Record.ErrorCategory, Is.EqualTo(ErrorCategories.OAuthTokenUnavailable));
     }
 }

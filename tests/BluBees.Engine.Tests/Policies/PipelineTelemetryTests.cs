@@ -4,6 +4,7 @@ using BluBees.Engine.Execution;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
 using NUnit.Framework;
 using static BluBees.Engine.Tests.Policies.Scripted;
 
@@ -15,7 +16,7 @@ namespace BluBees.Engine.Tests.Policies;
 /// </summary>
 public sealed class PipelineTelemetryTests
 {
-    private const string Tenant = "tenant-telemetry";
+    private static readonly TenantId Tenant = new("tenant-telemetry");
 
     private PolicyHarness _h = null!;
 
@@ -56,7 +57,7 @@ public sealed class PipelineTelemetryTests
         await using var server = Sequence(Answer(503), Answer(200, """{"ok":true}"""));
         var connection = await _h.CreateAsync(Tenant, server, new ConnectionResilience { MaxRetries = 1, RetryDelayMs = 200 }, secret: "s3cret-telemetry");
 
-        var run = _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        var run = _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
         await _h.Time.SkipNextDelayAsync();
         Assert.That((await run).Record.Status, Is.EqualTo(RunStatus.Succeeded));
 
@@ -82,8 +83,8 @@ public sealed class PipelineTelemetryTests
         var first = await _h.CreateAsync(Tenant, a);
         var second = await _h.CreateAsync(Tenant, b);
 
-        await _h.RunAsync(Tenant, PolicyHarness.Step(first));
-        await _h.RunAsync(Tenant, PolicyHarness.Step(second));
+        await _h.RunAsync(Tenant.Value, PolicyHarness.Step(first));
+        await _h.RunAsync(Tenant.Value, PolicyHarness.Step(second));
 
         var instances = measurements.Where(m => m.Instrument == "resilience.polly.pipeline.duration").Select(m => m.Tags.GetValueOrDefault("pipeline.instance")).ToHashSet();
         Assert.That(instances, Does.Contain(first.Id).And.Contain(second.Id));

@@ -9,6 +9,7 @@ using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Tests.Egress;
 using BluBees.Engine.Tests.Support;
@@ -52,7 +53,7 @@ internal sealed class PolicyHarness : IDisposable
     public HttpStepExecutor Executor { get; }
     public KeyHarness Keys => _keys;
 
-    public async Task<Connection> CreateAsync(string tenant, ConnectionInput input)
+    public async Task<Connection> CreateAsync(TenantId tenant, ConnectionInput input)
     {
         var outcome = await Connections.CreateAsync(tenant, input, CancellationToken.None);
         Assert.That(outcome.Kind, Is.EqualTo(OutcomeKind.Ok), () => outcome.Errors?.ToString() ?? outcome.Detail ?? "");
@@ -60,7 +61,7 @@ internal sealed class PolicyHarness : IDisposable
     }
 
     /// <summary>A bearer connection to <paramref name="server"/> with the given resilience settings (names are unique per tenant: the port tells them apart).</summary>
-    public Task<Connection> CreateAsync(string tenant, LoopbackServer server, ConnectionResilience? resilience = null, string secret = "s3cret")
+    public Task<Connection> CreateAsync(TenantId tenant, LoopbackServer server, ConnectionResilience? resilience = null, string secret = "s3cret")
         => CreateAsync(tenant, new ConnectionInput
         {
             Name = "API " + server.Url("/").Port,

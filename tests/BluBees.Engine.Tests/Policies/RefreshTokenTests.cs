@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tests.Egress;
 using NUnit.Framework;
 using BluBees.Engine.Execution;
@@ -9,7 +10,7 @@ namespace BluBees.Engine.Tests.Policies;
 /// <summary>The refresh-token grant: rotation stored encrypted, and no secret in any log line or run record.</summary>
 public sealed class RefreshTokenTests
 {
-    private const string Tenant = "tenant-refresh";
+    private static readonly TenantId Tenant = new("tenant-refresh");
 
     private PolicyHarness _h = null!;
 
@@ -32,15 +33,15 @@ public sealed class RefreshTokenTests
         await using var api = LoopbackServer.Ok("{}");
         var connection = await _h.CreateAsync(Tenant, tokens.RefreshToken(api, "rt-1", clientSecret: "cs-1"));
 
-        await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
         _h.Time.Advance(TimeSpan.FromSeconds(61));
-        await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
 
         var forms = tokens.Forms.ToArray();
         Assert.That(forms.Select(f => f["grant_type"]!.GetValue<string>()), Is.All.EqualTo("refresh_token"));
         Assert.That(forms.Select(f => f["refresh_token"]!.GetValue<string>()), Is.EqualTo(new[] { "rt-1", "rt-2" }));
         Assert.That(forms.Select(f => f["client_secret"]!.GetValue<string>()), Is.All.EqualTo("cs-1"));
-        var stored = await _h.StoredAsync(Tenant);
+        var stored = await _h.StoredAsync(Tenant.Value);
         Assert.That(stored, Does.Contain("OAUTHRT#" + connection.Id));
         Assert.That(stored, Does.Not.Contain("rt-2").And.Not.Contain("rt-3").And.Not.Contain("cs-1"), "stored only as ciphertext");
         Assert.That(await _h.Rotated.RevealAsync(Tenant, connection, CancellationToken.None), Is.EqualTo("rt-3"));
@@ -53,10 +54,10 @@ public sealed class RefreshTokenTests
         await using var api = LoopbackServer.Ok("{}");
         var input = tokens.RefreshToken(api, "rt-1");
         var connection = await _h.CreateAsync(Tenant, input);
-        await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
 
         var renamed = (await _h.Connections.UpdateAsync(Tenant, connection.Id, input with { Name = "Renamed", Secret = null }, CancellationToken.None)).Value!;
-        await _h.RunAsync(Tenant, PolicyHarness.Step(renamed));
+        await _h.RunAsync(Tenant.Value, PolicyHarness.Step(renamed));
 
         Assert.That(tokens.Forms.Select(f => f["refresh_token"]!.GetValue<string>()), Is.EqualTo(new[] { "rt-1", "rt-2" }));
         Assert.That(tokens.Forms.Last().ContainsKey("client_secret"), Is.False, "a public client sends only its id");
@@ -69,10 +70,10 @@ public sealed class RefreshTokenTests
         await using var api = LoopbackServer.Ok("{}");
         var input = tokens.RefreshToken(api, "rt-1");
         var connection = await _h.CreateAsync(Tenant, input);
-        await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
 
         var replaced = (await _h.Connections.UpdateAsync(Tenant, connection.Id, input with { Secret = "rt-admin" }, CancellationToken.None)).Value!;
-        await _h.RunAsync(Tenant, PolicyHarness.Step(replaced));
+        await _h.RunAsync(Tenant.Value, PolicyHarness.Step(replaced));
 
         Assert.That(tokens.Forms.Select(f => f["refresh_token"]!.GetValue<string>()), Is.EqualTo(new[] { "rt-1", "rt-admin" }));
     }
@@ -83,10 +84,10 @@ public sealed class RefreshTokenTests
         await using var tokens = Rotating();
         await using var api = LoopbackServer.Ok("{}");
         var connection = await _h.CreateAsync(Tenant, tokens.RefreshToken(api, "rt-1"));
-        await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
 
         Assert.That(await _h.Connections.DeleteAsync(Tenant, connection.Id, CancellationToken.None), Is.True);
-        Assert.That(await _h.StoredAsync(Tenant), Does.Not.Contain("OAUTHRT#"));
+        Assert.That(await _h.StoredAsync(Tenant.Value), Does.Not.Contain("OAUTHRT#"));
     }
 
     [Test]
@@ -110,15 +111,15 @@ public sealed class RefreshTokenTests
         await using var api = Scripted.Sequence(Scripted.Answer(500, "{\"echo\":\"" + access + "\"}"));
         var connection = await _h.CreateAsync(Tenant, tokens.RefreshToken(api, refresh, clientSecret));
 
-        var failedCall = await _h.RunAsync(Tenant, PolicyHarness.Step(connection, "POST"));
+        var failedCall = await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection, "POST"));
         _h.Time.Advance(TimeSpan.FromSeconds(61));
-        var failedToken = await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        var failedToken = await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
         var preview = await _h.Executor.PreviewAsync(Tenant, PolicyHarness.Step(connection), Support.StepKit.Scope(), "steps[0]", CancellationToken.None);
 
         Assert.That(failedCall.Record.ErrorCategory, Is.EqualTo(ErrorCategories.Http5xx));
         Assert.That(failedToken.Record.ErrorCategory, Is.EqualTo(ErrorCategories.OAuthTokenRejected));
         Assert.That(api.Requests.First().Header("Authorization"), Is.EqualTo("Bearer " + access), "the canaries were really in play");
-        var evidence = _h.Evidence(failedCall, failedToken) + System.Text.Json.JsonSerializer.Serialize(preview) + await _h.StoredAsync(Tenant);
+        var evidence = _h.Evidence(failedCall, failedToken) + System.Text.Json.JsonSerializer.Serialize(preview) + await _h.StoredAsync(Tenant.Value);
         Assert.That(_h.Logs, Is.Not.Empty);
         foreach (var canary in new[] { refresh, clientSecret, access, rotated })
         {

@@ -1,5 +1,6 @@
 using BluBees.Engine.Connections;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tests.Egress;
 using NUnit.Framework;
 using static BluBees.Engine.Tests.Policies.Scripted;
@@ -10,7 +11,7 @@ namespace BluBees.Engine.Tests.Policies;
 /// <summary>Retries against real loopback servers on a fake clock: backoff, Retry-After, and which methods may repeat.</summary>
 public sealed class RetryTests
 {
-    private const string Tenant = "tenant-retry";
+    private static readonly TenantId Tenant = new("tenant-retry");
     private static readonly ConnectionResilience TwoRetries = new() { MaxRetries = 2, RetryDelayMs = 200 };
 
     private PolicyHarness _h = null!;
@@ -27,7 +28,7 @@ public sealed class RetryTests
         await using var server = Sequence(Answer(503), Answer(502), Answer(200, """{"ok":true}"""));
         var connection = await _h.CreateAsync(Tenant, server, TwoRetries);
 
-        var run = _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        var run = _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
         var first = await _h.Time.SkipNextDelayAsync();
         var second = await _h.Time.SkipNextDelayAsync();
         var outcome = await run;
@@ -49,7 +50,7 @@ public sealed class RetryTests
         await using var server = Sequence(Answer(503));
         var connection = await _h.CreateAsync(Tenant, server, TwoRetries);
 
-        var run = _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        var run = _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
         await _h.Time.SkipNextDelayAsync();
         await _h.Time.SkipNextDelayAsync();
         var outcome = await run;
@@ -66,7 +67,7 @@ public sealed class RetryTests
         await using var server = Sequence(Answer(429, "{}", ("Retry-After", "7")), Answer(200));
         var connection = await _h.CreateAsync(Tenant, server, TwoRetries);
 
-        var run = _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        var run = _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
         var delay = await _h.Time.NextDelayAsync();
         Assert.That(delay, Is.EqualTo(TimeSpan.FromSeconds(7)));
         _h.Time.Advance(TimeSpan.FromSeconds(6));
@@ -86,7 +87,7 @@ public sealed class RetryTests
         await using var server = Sequence(Answer(503, "{}", ("Retry-After", at)), Answer(200));
         var connection = await _h.CreateAsync(Tenant, server, TwoRetries);
 
-        var run = _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        var run = _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
         Assert.That(await _h.Time.SkipNextDelayAsync(), Is.EqualTo(TimeSpan.FromSeconds(8)));
         Assert.That((await run).Record.Attempts, Is.EqualTo(2));
     }
@@ -97,7 +98,7 @@ public sealed class RetryTests
         await using var server = Sequence(Answer(429, "{}", ("Retry-After", "600")), Answer(200));
         var connection = await _h.CreateAsync(Tenant, server, TwoRetries with { MaxRetryAfterSeconds = 30 });
 
-        var outcome = await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        var outcome = await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
 
         Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.Http4xx));
         Assert.That(outcome.Record.StatusCode, Is.EqualTo(429));
@@ -111,7 +112,7 @@ public sealed class RetryTests
         await using var server = Sequence(Answer(503), Answer(201));
         var connection = await _h.CreateAsync(Tenant, server, TwoRetries);
 
-        var outcome = await _h.RunAsync(Tenant, PolicyHarness.Step(connection, "POST"));
+        var outcome = await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection, "POST"));
 
         Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.Http5xx));
         Assert.That(outcome.Record.Attempts, Is.EqualTo(1));
@@ -127,7 +128,7 @@ public sealed class RetryTests
         var connection = await _h.CreateAsync(Tenant, server, TwoRetries);
         var step = PolicyHarness.Step(connection, "POST", headers: """{ "Idempotency-Key": "create-{{ issue.key }}" }""");
 
-        var run = _h.RunAsync(Tenant, step);
+        var run = _h.RunAsync(Tenant.Value, step);
         await _h.Time.SkipNextDelayAsync();
         var outcome = await run;
 
@@ -145,7 +146,7 @@ public sealed class RetryTests
         await using var server = Sequence(Answer(404), Answer(200));
         var connection = await _h.CreateAsync(Tenant, server, TwoRetries);
 
-        var outcome = await _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        var outcome = await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
 
         Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.Http4xx));
         Assert.That(outcome.Record.Attempts, Is.EqualTo(1));
@@ -163,7 +164,7 @@ public sealed class RetryTests
             Resilience = new ConnectionResilience { MaxRetries = 1, RetryDelayMs = 200 },
         });
 
-        var run = _h.RunAsync(Tenant, PolicyHarness.Step(connection, "POST"));
+        var run = _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection, "POST"));
         await _h.Time.SkipNextDelayAsync();
         var outcome = await run;
 

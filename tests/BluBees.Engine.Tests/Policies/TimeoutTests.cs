@@ -1,5 +1,6 @@
 using BluBees.Engine.Connections;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tests.Egress;
 using NUnit.Framework;
 using BluBees.Engine.Execution;
@@ -9,7 +10,7 @@ namespace BluBees.Engine.Tests.Policies;
 /// <summary>Per-attempt and total timeouts on the fake clock, against a server that never answers.</summary>
 public sealed class TimeoutTests
 {
-    private const string Tenant = "tenant-timeout";
+    private static readonly TenantId Tenant = new("tenant-timeout");
 
     private PolicyHarness _h = null!;
 
@@ -27,7 +28,7 @@ public sealed class TimeoutTests
         await using var server = Silent();
         var connection = await _h.CreateAsync(Tenant, server, new ConnectionResilience { AttemptTimeoutSeconds = 2, MaxRetries = 0 });
 
-        var run = _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        var run = _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
         await Eventually.TrueAsync(() => server.Requests.Count == 1, "the request arrives");
         _h.Time.Advance(TimeSpan.FromSeconds(2));
         var outcome = await run;
@@ -42,7 +43,7 @@ public sealed class TimeoutTests
         await using var server = Silent();
         var connection = await _h.CreateAsync(Tenant, server, new ConnectionResilience { TimeoutSeconds = 3, AttemptTimeoutSeconds = 2, MaxRetries = 5, RetryDelayMs = 0 });
 
-        var run = _h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        var run = _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
         await Eventually.TrueAsync(() => server.Requests.Count == 1, "the first attempt arrives");
         _h.Time.Advance(TimeSpan.FromSeconds(2));
         await Eventually.TrueAsync(() => server.Requests.Count == 2, "the retry arrives");

@@ -37,12 +37,12 @@ public sealed class ReviewFindingsTests
     public async Task Rewrapping_cannot_resurrect_a_key_deleted_by_a_concurrent_uninstall()
     {
         using var h = new KeyHarness();
-        await h.Keys.GetOrCreateAsync("tenant-a", Ct);
+        await h.Keys.GetOrCreateAsync(new TenantId("tenant-a"), Ct);
         h.Ring.AddAndActivate();
         var racing = new UninstallDuringReWrap(h.Provider, h.Store, "tenant-a");
         using var keys = new TenantKeyService(h.Store, racing, h.Time, Options.Create(new KeyOptions()));
 
-        var rewrapped = await keys.ReWrapAsync("tenant-a", Ct);
+        var rewrapped = await keys.ReWrapAsync(new TenantId("tenant-a"), Ct);
 
         Assert.That(rewrapped, Is.False);
         Assert.That(await h.Store.GetAsync(Keys.Tenant("tenant-a"), Keys.DataKey, Ct), Is.Null, "the shredded key must stay gone");
@@ -52,21 +52,21 @@ public sealed class ReviewFindingsTests
     public async Task A_corrupted_secret_is_a_cryptographic_failure_not_a_crash()
     {
         using var h = new KeyHarness();
-        await h.Keys.GetOrCreateAsync("tenant-a", Ct);
-        Assert.That(() => h.Cipher.DecryptAsync("tenant-a", "connection/conn_1", "v1.not*base64!", Ct), Throws.InstanceOf<CryptographicException>());
+        await h.Keys.GetOrCreateAsync(new TenantId("tenant-a"), Ct);
+        Assert.That(() => h.Cipher.DecryptAsync(new TenantId("tenant-a"), "connection/conn_1", "v1.not*base64!", Ct), Throws.InstanceOf<CryptographicException>());
     }
 
     [Test]
     public async Task The_data_key_cache_expires_on_the_injected_clock()
     {
         using var h = new KeyHarness();
-        await h.Keys.GetOrCreateAsync("tenant-a", Ct);
+        await h.Keys.GetOrCreateAsync(new TenantId("tenant-a"), Ct);
         await h.Store.DeleteAsync(Keys.Tenant("tenant-a"), Keys.DataKey, Ct);
-        Assert.That(await h.Keys.GetExistingAsync("tenant-a", Ct), Is.Not.Null, "still cached before the TTL");
+        Assert.That(await h.Keys.GetExistingAsync(new TenantId("tenant-a"), Ct), Is.Not.Null, "still cached before the TTL");
 
         h.Time.Advance(new KeyOptions().DataKeyCacheTtl + TimeSpan.FromSeconds(1));
 
-        Assert.That(await h.Keys.GetExistingAsync("tenant-a", Ct), Is.Null);
+        Assert.That(await h.Keys.GetExistingAsync(new TenantId("tenant-a"), Ct), Is.Null);
     }
 
     [Test]
@@ -84,11 +84,11 @@ public sealed class ReviewFindingsTests
     {
         public string CurrentKeyId => inner.CurrentKeyId;
 
-        public Task<GeneratedDataKey> GenerateDataKeyAsync(string tenantId, CancellationToken ct) => inner.GenerateDataKeyAsync(tenantId, ct);
+        public Task<GeneratedDataKey> GenerateDataKeyAsync(TenantId tenantId, CancellationToken ct) => inner.GenerateDataKeyAsync(tenantId, ct);
 
-        public Task<byte[]> DecryptDataKeyAsync(string tenantId, WrappedDataKey wrapped, CancellationToken ct) => inner.DecryptDataKeyAsync(tenantId, wrapped, ct);
+        public Task<byte[]> DecryptDataKeyAsync(TenantId tenantId, WrappedDataKey wrapped, CancellationToken ct) => inner.DecryptDataKeyAsync(tenantId, wrapped, ct);
 
-        public async Task<WrappedDataKey> ReWrapAsync(string tenantId, WrappedDataKey wrapped, CancellationToken ct)
+        public async Task<WrappedDataKey> ReWrapAsync(TenantId tenantId, WrappedDataKey wrapped, CancellationToken ct)
         {
             var result = await inner.ReWrapAsync(tenantId, wrapped, ct);
             await store.DeletePartitionAsync(Keys.Tenant(tenant), ct);

@@ -184,15 +184,15 @@ public sealed class RetentionTests
     {
         var shortRuns = NewRunStore(retentionDays: 1);
         var run = Run(_time.GetUtcNow(), "OPS-7");
-        await shortRuns.WriteAsync("t1", run, Ct);
+        await shortRuns.WriteAsync(new TenantId("t1"), run, Ct);
         _time.Advance(TimeSpan.FromDays(2));
 
         var longRuns = NewRunStore(retentionDays: 400);
 
-        Assert.That(await longRuns.GetAsync("t1", run.Id, Ct), Is.Null);
-        Assert.That((await longRuns.ListAsync("t1", new RunFilter(null, null, null, null, 50, null), Ct)).Items, Is.Empty);
-        Assert.That(await longRuns.ListForIssueAsync("t1", "OPS-7", 10, Ct), Is.Empty);
-        Assert.That(await longRuns.LastRunAsync("t1", run.RuleId, Ct), Is.Null);
+        Assert.That(await longRuns.GetAsync(new TenantId("t1"), run.Id, Ct), Is.Null);
+        Assert.That((await longRuns.ListAsync(new TenantId("t1"), new RunFilter(null, null, null, null, 50, null), Ct)).Items, Is.Empty);
+        Assert.That(await longRuns.ListForIssueAsync(new TenantId("t1"), "OPS-7", 10, Ct), Is.Empty);
+        Assert.That(await longRuns.LastRunAsync(new TenantId("t1"), run.RuleId, Ct), Is.Null);
         await Purger().PurgeAsync(Ct);
         Assert.That(RawCount(), Is.Zero, "run, issue pointer and last-run marker are deleted");
     }
@@ -201,21 +201,21 @@ public sealed class RetentionTests
     public async Task LoweringThenRaisingRetentionNeverResurrectsAnything()
     {
         var run = Run(_time.GetUtcNow(), "OPS-8");
-        await NewRunStore(retentionDays: 30).WriteAsync("t1", run, Ct);
+        await NewRunStore(retentionDays: 30).WriteAsync(new TenantId("t1"), run, Ct);
 
         // Lowered: runs already written keep the expiry they were written with.
         _time.Advance(TimeSpan.FromDays(5));
-        Assert.That(await NewRunStore(retentionDays: 1).GetAsync("t1", run.Id, Ct), Is.Not.Null);
+        Assert.That(await NewRunStore(retentionDays: 1).GetAsync(new TenantId("t1"), run.Id, Ct), Is.Not.Null);
 
         // Past the written expiry: gone whatever the setting, before and after the purge.
         _time.Advance(TimeSpan.FromDays(26));
         foreach (var days in new[] { 1, 30, 400 })
         {
-            Assert.That(await NewRunStore(days).GetAsync("t1", run.Id, Ct), Is.Null, $"RetentionDays={days}");
+            Assert.That(await NewRunStore(days).GetAsync(new TenantId("t1"), run.Id, Ct), Is.Null, $"RetentionDays={days}");
         }
 
         await Purger().PurgeAsync(Ct);
-        Assert.That(await NewRunStore(400).GetAsync("t1", run.Id, Ct), Is.Null);
+        Assert.That(await NewRunStore(400).GetAsync(new TenantId("t1"), run.Id, Ct), Is.Null);
         Assert.That(RawCount(), Is.Zero);
     }
 
@@ -223,7 +223,7 @@ public sealed class RetentionTests
     public async Task ARunWithAFutureStartTimeCannotExtendItsRetention()
     {
         var run = Run(_time.GetUtcNow().AddDays(300), "OPS-9");
-        await NewRunStore(retentionDays: 1).WriteAsync("t1", run, Ct);
+        await NewRunStore(retentionDays: 1).WriteAsync(new TenantId("t1"), run, Ct);
 
         var item = await _store.GetAsync(StorageKeys.Tenant("t1"), StorageKeys.Run(run.Id), Ct);
 

@@ -64,10 +64,10 @@ public sealed class RuleTraceStoreTests
         for (var i = 0; i < 300; i++)
         {
             _time.Advance(TimeSpan.FromSeconds(1));
-            await _runs.WriteTraceAsync("t1", [Entry("rul_a", "msg_" + i, "OPS-" + i)], Ct);
+            await _runs.WriteTraceAsync(new TenantId("t1"), [Entry("rul_a", "msg_" + i, "OPS-" + i)], Ct);
         }
 
-        var trace = await _runs.ListTraceAsync("t1", "rul_a", Ct);
+        var trace = await _runs.ListTraceAsync(new TenantId("t1"), "rul_a", Ct);
 
         Assert.That(RawCount(StorageKeys.RuleTracePrefix("rul_a")), Is.LessThanOrEqualTo(RunStore.TraceSlots));
         Assert.That(trace, Has.Count.LessThanOrEqualTo(RunStore.TraceSlots).And.Count.GreaterThan(RunStore.TraceSlots / 2), "the ring is mostly full");
@@ -78,11 +78,11 @@ public sealed class RuleTraceStoreTests
     [Test]
     public async Task A_redelivered_message_rewrites_its_own_entry()
     {
-        await _runs.WriteTraceAsync("t1", [Entry("rul_a", "msg_1")], Ct);
+        await _runs.WriteTraceAsync(new TenantId("t1"), [Entry("rul_a", "msg_1")], Ct);
         _time.Advance(TimeSpan.FromMinutes(1));
-        await _runs.WriteTraceAsync("t1", [Entry("rul_a", "msg_1")], Ct);
+        await _runs.WriteTraceAsync(new TenantId("t1"), [Entry("rul_a", "msg_1")], Ct);
 
-        var trace = await _runs.ListTraceAsync("t1", "rul_a", Ct);
+        var trace = await _runs.ListTraceAsync(new TenantId("t1"), "rul_a", Ct);
 
         Assert.That(trace, Has.Count.EqualTo(1));
         Assert.That(trace[0].At, Is.EqualTo(_time.GetUtcNow()));
@@ -91,15 +91,15 @@ public sealed class RuleTraceStoreTests
     [Test]
     public async Task Entries_expire_with_the_run_retention_and_the_purge_deletes_them()
     {
-        await _runs.WriteTraceAsync("t1", [Entry("rul_a", "msg_1")], Ct);
-        var item = _runs.TraceItems("t1", [Entry("rul_a", "msg_2")]).Single();
+        await _runs.WriteTraceAsync(new TenantId("t1"), [Entry("rul_a", "msg_1")], Ct);
+        var item = _runs.TraceItems(new TenantId("t1"), [Entry("rul_a", "msg_2")]).Single();
         Assert.That(item.ExpiresAt, Is.EqualTo(Start.AddDays(7).ToUnixTimeSeconds()), "the same retention as run records");
         _options.RetentionDays = 400; // a later setting never extends what was written
 
         _time.Advance(TimeSpan.FromDays(7) - TimeSpan.FromSeconds(1));
-        Assert.That(await _runs.ListTraceAsync("t1", "rul_a", Ct), Has.Count.EqualTo(1));
+        Assert.That(await _runs.ListTraceAsync(new TenantId("t1"), "rul_a", Ct), Has.Count.EqualTo(1));
         _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.That(await _runs.ListTraceAsync("t1", "rul_a", Ct), Is.Empty);
+        Assert.That(await _runs.ListTraceAsync(new TenantId("t1"), "rul_a", Ct), Is.Empty);
 
         var purger = new RetentionPurger(_store, _time, Options.Create(new RetentionOptions()), NullLogger<RetentionPurger>.Instance);
         Assert.That(await purger.PurgeAsync(Ct), Is.EqualTo(1));
@@ -109,19 +109,19 @@ public sealed class RuleTraceStoreTests
     [Test]
     public async Task Deleting_a_rules_trace_leaves_other_rules_and_tenants_alone()
     {
-        await _runs.WriteTraceAsync("t1", [Entry("rul_a", "msg_1"), Entry("rul_a", "msg_2"), Entry("rul_ab", "msg_1")], Ct);
-        await _runs.WriteTraceAsync("t2", [Entry("rul_a", "msg_1")], Ct);
+        await _runs.WriteTraceAsync(new TenantId("t1"), [Entry("rul_a", "msg_1"), Entry("rul_a", "msg_2"), Entry("rul_ab", "msg_1")], Ct);
+        await _runs.WriteTraceAsync(new TenantId("t2"), [Entry("rul_a", "msg_1")], Ct);
 
-        Assert.That(await RunStore.DeleteTraceAsync(_store, "t1", "rul_a", Ct), Is.EqualTo(2));
+        Assert.That(await RunStore.DeleteTraceAsync(_store, new TenantId("t1"), "rul_a", Ct), Is.EqualTo(2));
 
-        Assert.That(await _runs.ListTraceAsync("t1", "rul_a", Ct), Is.Empty);
-        Assert.That(await _runs.ListTraceAsync("t1", "rul_ab", Ct), Has.Count.EqualTo(1), "a rule id that starts with the other's is another rule");
-        Assert.That(await _runs.ListTraceAsync("t2", "rul_a", Ct), Has.Count.EqualTo(1));
+        Assert.That(await _runs.ListTraceAsync(new TenantId("t1"), "rul_a", Ct), Is.Empty);
+        Assert.That(await _runs.ListTraceAsync(new TenantId("t1"), "rul_ab", Ct), Has.Count.EqualTo(1), "a rule id that starts with the other's is another rule");
+        Assert.That(await _runs.ListTraceAsync(new TenantId("t2"), "rul_a", Ct), Has.Count.EqualTo(1));
     }
 
     [Test]
     public void No_entries_are_no_items()
     {
-        Assert.That(_runs.TraceItems("t1", []), Is.Empty);
+        Assert.That(_runs.TraceItems(new TenantId("t1"), []), Is.Empty);
     }
 }

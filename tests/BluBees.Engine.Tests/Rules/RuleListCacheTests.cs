@@ -1,6 +1,7 @@
 using BluBees.Engine.Connections;
 using BluBees.Engine.Hosting;
 using BluBees.Engine.Rules;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tenancy;
 using BluBees.Engine.Tests.Support;
 using Microsoft.Extensions.Configuration;
@@ -17,7 +18,7 @@ namespace BluBees.Engine.Tests.Rules;
 /// </summary>
 public sealed class RuleListCacheTests
 {
-    private const string Tenant = "ari:cloud:ecosystem::installation/rule-list-cache";
+    private static readonly TenantId Tenant = new("ari:cloud:ecosystem::installation/rule-list-cache");
     private static readonly CancellationToken Ct = CancellationToken.None;
 
     [Test]
@@ -87,7 +88,7 @@ public sealed class RuleListCacheTests
 
     private static async Task<string> CreateRuleAsync(IServiceProvider services)
     {
-        await services.GetRequiredService<TenantService>().InstallAsync(new TenantContext(Tenant, "cloud", null), Ct);
+        await services.GetRequiredService<TenantService>().InstallAsync(new TenantContext(Tenant.Value, "cloud", null), Ct);
         var connectionId = await ConnectionIdAsync(services);
         var rule = await services.GetRequiredService<RuleService>().CreateAsync(Tenant, Definition(connectionId), "test", Ct);
         return rule.Value?.Id ?? throw new InvalidOperationException("rule: " + rule.Errors + rule.Detail);

@@ -3,6 +3,7 @@ using BluBees.Engine.Steps.Ai;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps.Transfer;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tests.Ai;
 using BluBees.Engine.Tests.Egress;
 using BluBees.Engine.Tests.Policies;
@@ -32,7 +33,7 @@ public sealed class CredentialMatrixTests
         using var h = new PolicyHarness();
         await using var tokens = new TokenEndpoint();
         await using var api = LoopbackServer.Ok("{}");
-        var connection = await h.CreateAsync("tenant-m", Input(auth, api, tokens));
+        var connection = await h.CreateAsync(new TenantId("tenant-m"), Input(auth, api, tokens));
 
         var outcome = await h.RunAsync("tenant-m", PolicyHarness.Step(connection, "POST", "/items"));
 

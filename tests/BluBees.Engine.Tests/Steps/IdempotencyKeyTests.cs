@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tests.Egress;
 using BluBees.Engine.Tests.Policies;
 using BluBees.Engine.Tests.Steps.Transfer;
@@ -17,7 +18,7 @@ namespace BluBees.Engine.Tests.Steps;
 /// </summary>
 public sealed class IdempotencyKeyTests
 {
-    private const string Tenant = "tenant-idem";
+    private static readonly TenantId Tenant = new("tenant-idem");
 
     [Test]
     public async Task AReplayOfTheSameEventSendsTheSameKeyAndEveryStepItsOwn()
@@ -28,12 +29,12 @@ public sealed class IdempotencyKeyTests
         var create = PolicyHarness.Step(connection, "POST", "/items", id: "create");
         var notify = PolicyHarness.Step(connection, "POST", "/items", id: "notify");
 
-        await h.RunAsync(PolicyHarness.Run(Tenant, ruleId: "rule_1"), create);
-        await h.RunAsync(PolicyHarness.Run(Tenant, ruleId: "rule_1"), create); // the replay (after a crash mid-step)
-        await h.RunAsync(PolicyHarness.Run(Tenant, ruleId: "rule_1"), notify);
-        await h.RunAsync(PolicyHarness.Run(Tenant, ruleId: "rule_2"), create);
-        await h.RunAsync(PolicyHarness.Run(Tenant, Later(), ruleId: "rule_1"), create);
-        await h.RunAsync(PolicyHarness.Run("tenant-other", ruleId: "rule_1"), PolicyHarness.Step(await h.CreateAsync("tenant-other", api), "POST", "/items", id: "create"));
+        await h.RunAsync(PolicyHarness.Run(Tenant.Value, ruleId: "rule_1"), create);
+        await h.RunAsync(PolicyHarness.Run(Tenant.Value, ruleId: "rule_1"), create); // the replay (after a crash mid-step)
+        await h.RunAsync(PolicyHarness.Run(Tenant.Value, ruleId: "rule_1"), notify);
+        await h.RunAsync(PolicyHarness.Run(Tenant.Value, ruleId: "rule_2"), create);
+        await h.RunAsync(PolicyHarness.Run(Tenant.Value, Later(), ruleId: "rule_1"), create);
+        await h.RunAsync(PolicyHarness.Run("tenant-other", ruleId: "rule_1"), PolicyHarness.Step(await h.CreateAsync(new TenantId("tenant-other"), api), "POST", "/items", id: "create"));
 
         var keys = api.Requests.Select(r => r.Header("Idempotency-Key")).ToArray();
         Assert.That(keys, Is.All.Match("^blubees-[0-9a-f]{40}$"));
@@ -48,7 +49,7 @@ public sealed class IdempotencyKeyTests
         await using var api = LoopbackServer.Ok("{}");
         var connection = await h.CreateAsync(Tenant, api);
 
-        await h.RunAsync(Tenant, PolicyHarness.Step(connection, "POST", "/items", headers: """{ "idempotency-key": "mine-{{ issue.key }}" }"""));
+        await h.RunAsync(Tenant.Value, PolicyHarness.Step(connection, "POST", "/items", headers: """{ "idempotency-key": "mine-{{ issue.key }}" }"""));
 
         var received = api.Requests.Single();
         Assert.That(received.Header("Idempotency-Key"), Is.EqualTo("mine-" + StepKit.Scope()["issue"]!["key"]!.GetValue<string>()));
@@ -61,7 +62,7 @@ public sealed class IdempotencyKeyTests
         await using var api = Scripted.Sequence(Scripted.Answer(503), Scripted.Answer(200));
         var connection = await h.CreateAsync(Tenant, api, new ConnectionResilience { MaxRetries = 2, RetryDelayMs = 0 });
 
-        var outcome = await h.RunAsync(Tenant, PolicyHarness.Step(connection, "POST", "/items"));
+        var outcome = await h.RunAsync(Tenant.Value, PolicyHarness.Step(connection, "POST", "/items"));
 
         Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.Http5xx));
         Assert.That(outcome.Record.Attempts, Is.EqualTo(1), "retries of POST stay opt-in through a key the step sets");
@@ -78,7 +79,7 @@ public sealed class IdempotencyKeyTests
               "source": { "url": "{{source.Url("/f")}}" },
               "destination": { "url": "{{destination.Url("/upload")}}", "method": "PUT" } }
             """);
-        var run = new StepRun(new Tenancy.TenantContext(TransferKit.Tenant, null, null), null, StepKit.Scope()) { RuleId = "rule_1", EventKey = "event-1" };
+        var run = new StepRun(new Tenancy.TenantContext(TransferKit.Tenant.Value, null, null), null, StepKit.Scope()) { RuleId = "rule_1", EventKey = "event-1" };
 
         await kit.RunAsync(step, run);
         await kit.RunAsync(step, run with { });
@@ -94,10 +95,10 @@ public sealed class IdempotencyKeyTests
     public void TheKeyIsAHashThatCarriesNoEventData()
     {
         var scope = SampleEvents.Scope(SampleEvents.With("summary", "CANARY-summary"));
-        var key = IdempotencyKeys.For(PolicyHarness.Run(Tenant, scope, "rule_1"), "create");
+        var key = IdempotencyKeys.For(PolicyHarness.Run(Tenant.Value, scope, "rule_1"), "create");
 
         Assert.That(key, Does.Match("^blubees-[0-9a-f]{40}$"));
-        Assert.That(IdempotencyKeys.For(PolicyHarness.Run(Tenant, SampleEvents.Scope(SampleEvents.With("summary", "other")), "rule_1"), "create"),
+        Assert.That(IdempotencyKeys.For(PolicyHarness.Run(Tenant.Value, SampleEvents.Scope(SampleEvents.With("summary", "other")), "rule_1"), "create"),
             Is.EqualTo(key), "the key names the event by its identifiers, not by its content");
     }
 

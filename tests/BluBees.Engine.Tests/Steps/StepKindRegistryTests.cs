@@ -9,6 +9,7 @@ using BluBees.Engine.Json;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Jira;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Tests.Support;
 using BluBees.Engine.Validation;
@@ -195,6 +196,6 @@ public sealed class StepKindRegistryTests
 
         public Task<StepOutcome> ExecuteAsync(StepRun run, ICompiledStep step, CancellationToken ct) => throw new NotSupportedException();
 
-        public Task<StepPreview> PreviewAsync(string tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct) => throw new NotSupportedException();
+        public Task<StepPreview> PreviewAsync(TenantId tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct) => throw new NotSupportedException();
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using BluBees.Engine.Steps.Ai;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Steps;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tests.Ai;
 using BluBees.Engine.Tests.Egress;
 using BluBees.Engine.Tests.Policies;
@@ -18,7 +19,7 @@ namespace BluBees.Engine.Tests.Steps;
 /// </summary>
 public sealed class TemplatedHostTests
 {
-    private const string Tenant = "tenant-host";
+    private static readonly TenantId Tenant = new("tenant-host");
     private const string Canary = "canary-host-7e1d";
 
     private static string Url(LoopbackServer server, string path = "/x") => $"http://{{{{ issue.fields.summary }}}}.test:{server.Port}{path}";
@@ -35,11 +36,11 @@ public sealed class TemplatedHostTests
         await using var server = LoopbackServer.Ok("{}");
         var step = StepKit.ValidAtRunTime($$$"""{ "id": "hook", "type": "http", "method": "POST", "url": "{{{Url(server)}}}", "body": { "k": "{{ issue.key }}" } }""", EgressTestKit.LoopbackOptions());
 
-        var outcome = await h.RunAsync(PolicyHarness.Run(Tenant, CanaryScope()), step);
+        var outcome = await h.RunAsync(PolicyHarness.Run(Tenant.Value, CanaryScope()), step);
 
         Assert.That(server.Requests, Has.Count.EqualTo(resolves ? 1 : 0));
         Assert.That(outcome.Record.Host, Is.EqualTo(StepHosts.Templated));
-        Assert.That(h.Evidence(outcome) + await h.StoredAsync(Tenant), Does.Not.Contain(Canary).IgnoreCase);
+        Assert.That(h.Evidence(outcome) + await h.StoredAsync(Tenant.Value), Does.Not.Contain(Canary).IgnoreCase);
     }
 
     [Test]
@@ -49,7 +50,7 @@ public sealed class TemplatedHostTests
         await using var server = LoopbackServer.Start((_, s, ct) => LoopbackServer.RedirectAsync(s, 302, $"http://{Canary}-location.test/x", ct));
         var connection = await h.CreateAsync(Tenant, server, new ConnectionResilience { MaxRetries = 0 });
 
-        var outcome = await h.RunAsync(Tenant, PolicyHarness.Step(connection));
+        var outcome = await h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
 
         Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(Engine.Execution.ErrorCategories.ConnectionFailed), "the location does not resolve");
         Assert.That(outcome.Record.Host, Is.EqualTo("127.0.0.1"), "the connection's configured host");
@@ -64,7 +65,7 @@ public sealed class TemplatedHostTests
         await using var server = LoopbackServer.Ok("{}");
         var step = StepKit.ValidAtRunTime($$"""{ "id": "hook", "type": "http", "method": "GET", "url": "{{server.Url("/x")}}" }""", EgressTestKit.LoopbackOptions());
 
-        var outcome = await h.RunAsync(Tenant, step);
+        var outcome = await h.RunAsync(Tenant.Value, step);
 
         Assert.That(outcome.Record.Host, Is.EqualTo("127.0.0.1"));
     }
@@ -80,7 +81,7 @@ public sealed class TemplatedHostTests
               "destination": { "url": "{{Url(source, "/upload")}}", "method": "PUT" } }
             """);
 
-        var outcome = await kit.RunAsync(step, new StepRun(new Tenancy.TenantContext(TransferKit.Tenant, null, null), null, CanaryScope()));
+        var outcome = await kit.RunAsync(step, new StepRun(new Tenancy.TenantContext(TransferKit.Tenant.Value, null, null), null, CanaryScope()));
 
         Assert.That(outcome.Record.Host, Is.EqualTo(StepHosts.Templated));
         Assert.That(JsonSerializer.Serialize(outcome.Record) + kit.Logs.AllText, Does.Not.Contain(Canary).IgnoreCase);

@@ -23,7 +23,7 @@ namespace BluBees.Engine.Tests.Storage;
 /// </summary>
 public sealed class SqliteShreddingTests
 {
-    private const string Victim = "victim-3f9c2a71-5d4e-4b8a-9c11-7e0d2b6a8f45";
+    private static readonly TenantId Victim = new("victim-3f9c2a71-5d4e-4b8a-9c11-7e0d2b6a8f45");
     private static CancellationToken Ct => CancellationToken.None;
 
     private TempDirectory _dir = null!;
@@ -50,7 +50,7 @@ public sealed class SqliteShreddingTests
         _rules = new RuleCache();
         _tenants = new TenantService(_store, _keys, _rules, _time);
         _needles.Clear();
-        AddText("tenant id", Victim);
+        AddText("tenant id", Victim.Value);
     }
 
     [TearDown]
@@ -65,7 +65,7 @@ public sealed class SqliteShreddingTests
     [Test]
     public async Task UninstallLeavesNoByteOfTheTenantInTheDatabaseWalOrShm()
     {
-        await InstallAsync(Victim);
+        await InstallAsync(Victim.Value);
         await WriteConnectionsAsync(Victim, count: 5, updates: 3);
         await WriteTraceAsync(Victim);
         await InstallOthersAsync(10);
@@ -81,7 +81,7 @@ public sealed class SqliteShreddingTests
     [Test]
     public async Task OldRowVersionsFromUpdatesAndRotationAreGoneToo()
     {
-        await InstallAsync(Victim);
+        await InstallAsync(Victim.Value);
         await RememberWrappedKeyAsync();
         // Every update rewrites the row: its earlier versions were in the WAL and in freed cell space.
         await WriteConnectionsAsync(Victim, count: 2, updates: 20);
@@ -105,14 +105,14 @@ public sealed class SqliteShreddingTests
     [Test]
     public async Task RowsSpanningOverflowPagesAreWipedWithTheirOverflowPages()
     {
-        await InstallAsync(Victim);
+        await InstallAsync(Victim.Value);
         await RememberWrappedKeyAsync();
         for (var i = 0; i < 4; i++)
         {
             // 40 KB of ciphertext in one row: ten 4 KB overflow pages each.
             var large = await _cipher.EncryptAsync(Victim, "CONN#big" + i, Convert.ToBase64String(RandomNumberGenerator.GetBytes(30_000)), Ct);
             AddCiphertext("large ciphertext " + i, large);
-            await _store.PutAsync(new StoreItem(StorageKeys.Tenant(Victim), StorageKeys.Connection("big" + i), StoredJson.Write(new { secretCiphertext = large })), Ct);
+            await _store.PutAsync(new StoreItem(StorageKeys.Tenant(Victim.Value), StorageKeys.Connection("big" + i), StoredJson.Write(new { secretCiphertext = large })), Ct);
         }
 
         await InstallOthersAsync(3);
@@ -128,7 +128,7 @@ public sealed class SqliteShreddingTests
     public async Task DeletingWhileOtherTenantsKeepWritingOnManyConnectionsLeavesNothing()
     {
         await InstallOthersAsync(8);
-        await InstallAsync(Victim);
+        await InstallAsync(Victim.Value);
         await RememberWrappedKeyAsync();
         await WriteConnectionsAsync(Victim, count: 10, updates: 2);
 
@@ -139,7 +139,7 @@ public sealed class SqliteShreddingTests
             while (!stop.IsCancellationRequested || written < 20)
             {
                 var tenant = "other-" + (w % 8);
-                var ciphertext = await _cipher.EncryptAsync(tenant, "CONN#w" + w, "other tenant secret " + written, Ct);
+                var ciphertext = await _cipher.EncryptAsync(new TenantId(tenant), "CONN#w" + w, "other tenant secret " + written, Ct);
                 await _store.PutAsync(new StoreItem(StorageKeys.Tenant(tenant), StorageKeys.Connection("w" + w + "-" + (written % 15)), StoredJson.Write(new { secretCiphertext = ciphertext })), Ct);
                 await _store.QueryAsync(new QueryRequest(StorageKeys.Tenant(tenant), StorageKeys.ConnectionPrefix) { Limit = 5 }, Ct);
                 written++;
@@ -164,7 +164,7 @@ public sealed class SqliteShreddingTests
     public async Task TheScanFindsTheTenantBeforeItIsDeleted()
     {
         // The scan itself must be able to see what it looks for, or the tests above prove nothing.
-        await InstallAsync(Victim);
+        await InstallAsync(Victim.Value);
         await RememberWrappedKeyAsync();
         await WriteConnectionsAsync(Victim, count: 1, updates: 0);
 
@@ -179,7 +179,7 @@ public sealed class SqliteShreddingTests
     public async Task WithoutSecureDeleteTheWrappedKeyWouldSurvive()
     {
         // The threat is real: the same sequence with secure_delete off and no truncating checkpoint leaves the key.
-        await InstallAsync(Victim);
+        await InstallAsync(Victim.Value);
         await RememberWrappedKeyAsync();
         await WriteConnectionsAsync(Victim, count: 3, updates: 3);
         await using (var raw = new SqliteConnection($"Data Source={_store.DatabasePath};Pooling=False"))
@@ -187,7 +187,7 @@ public sealed class SqliteShreddingTests
             await raw.OpenAsync();
             await using var command = raw.CreateCommand();
             command.CommandText = "PRAGMA secure_delete = OFF; DELETE FROM items WHERE pk = $pk;";
-            command.Parameters.AddWithValue("$pk", StorageKeys.Tenant(Victim));
+            command.Parameters.AddWithValue("$pk", StorageKeys.Tenant(Victim.Value));
             await command.ExecuteNonQueryAsync();
         }
 
@@ -202,12 +202,12 @@ public sealed class SqliteShreddingTests
         for (var i = 0; i < count; i++)
         {
             await InstallAsync("other-" + i);
-            var ciphertext = await _cipher.EncryptAsync("other-" + i, "CONN#c", "secret of other " + i, Ct);
+            var ciphertext = await _cipher.EncryptAsync(new TenantId("other-" + i), "CONN#c", "secret of other " + i, Ct);
             await _store.PutAsync(new StoreItem(StorageKeys.Tenant("other-" + i), StorageKeys.Connection("c"), StoredJson.Write(new { secretCiphertext = ciphertext })), Ct);
         }
     }
 
-    private async Task WriteConnectionsAsync(string tenantId, int count, int updates)
+    private async Task WriteConnectionsAsync(TenantId tenantId, int count, int updates)
     {
         for (var c = 0; c < count; c++)
         {
@@ -215,14 +215,14 @@ public sealed class SqliteShreddingTests
             {
                 var ciphertext = await _cipher.EncryptAsync(tenantId, "CONN#" + c, $"api-token-{c}-{u}-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), Ct);
                 AddCiphertext($"connection ciphertext {c}.{u}", ciphertext);
-                var data = StoredJson.Write(new { name = "Connection " + c, baseUrl = "https://api.example.com/" + tenantId, secretCiphertext = ciphertext });
-                await _store.PutAsync(new StoreItem(StorageKeys.Tenant(tenantId), StorageKeys.Connection("c" + c), data), Ct);
+                var data = StoredJson.Write(new { name = "Connection " + c, baseUrl = "https://api.example.com/" + tenantId.Value, secretCiphertext = ciphertext });
+                await _store.PutAsync(new StoreItem(StorageKeys.Tenant(tenantId.Value), StorageKeys.Connection("c" + c), data), Ct);
             }
         }
     }
 
     /// <summary>"Why didn't it run?" entries of a rule whose id is a needle: the trace goes with the tenant too.</summary>
-    private async Task WriteTraceAsync(string tenantId)
+    private async Task WriteTraceAsync(TenantId tenantId)
     {
         const string RuleId = "rul_trace7c41e9b2d";
         var runs = new Engine.Runs.RunStore(_store, _time, Options.Create(new Engine.Execution.RunOptions()));
@@ -235,7 +235,7 @@ public sealed class SqliteShreddingTests
 
     private async Task RememberWrappedKeyAsync()
     {
-        var item = await _store.GetAsync(StorageKeys.Tenant(Victim), StorageKeys.DataKey, Ct);
+        var item = await _store.GetAsync(StorageKeys.Tenant(Victim.Value), StorageKeys.DataKey, Ct);
         Assert.That(item, Is.Not.Null);
         var stored = StoredJson.Read<StoredDataKey>(item!.Data);
         var index = _needles.Count(n => n.What.StartsWith("wrapped key", StringComparison.Ordinal));

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using BluBees.Engine.Connections.OAuth;
 using BluBees.Engine.Execution;
+using BluBees.Engine.Storage;
 
 namespace BluBees.Engine.Connections.Credentials;
 
@@ -9,7 +10,7 @@ internal sealed class CredentialSource(ConnectionService connections, OAuthToken
 {
     public const string Mask = "••••••";
 
-    public async ValueTask<CredentialResult> GetAsync(string tenantId, Connection connection, TimeSpan timeout, CancellationToken ct)
+    public async ValueTask<CredentialResult> GetAsync(TenantId tenantId, Connection connection, TimeSpan timeout, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(connection);
         if (AuthTypes.IsOAuth2(connection.Auth.Type))
@@ -50,7 +51,7 @@ internal sealed class CredentialSource(ConnectionService connections, OAuthToken
         return connection.SecretCiphertext is null ? null : StaticCredentials.From(connection, Mask, masked: true);
     }
 
-    public void Rejected(string tenantId, Connection connection, Credential credential)
+    public void Rejected(TenantId tenantId, Connection connection, Credential credential)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(credential);

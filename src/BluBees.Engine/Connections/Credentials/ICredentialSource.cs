@@ -1,3 +1,5 @@
+using BluBees.Engine.Storage;
+
 namespace BluBees.Engine.Connections.Credentials;
 
 /// <summary>
@@ -9,11 +11,11 @@ namespace BluBees.Engine.Connections.Credentials;
 internal interface ICredentialSource
 {
     /// <summary>The credential to send now, or a failure category (<c>secret_unavailable</c>, <c>oauth_token_*</c>, …).</summary>
-    ValueTask<CredentialResult> GetAsync(string tenantId, Connection connection, TimeSpan timeout, CancellationToken ct);
+    ValueTask<CredentialResult> GetAsync(TenantId tenantId, Connection connection, TimeSpan timeout, CancellationToken ct);
 
     /// <summary>What a dry run shows: the credential's shape with its value masked. Decrypts and fetches nothing.</summary>
     Credential? Masked(Connection connection);
 
     /// <summary>The destination answered 401 to <paramref name="credential"/>: an OAuth access token is dropped from the cache.</summary>
-    void Rejected(string tenantId, Connection connection, Credential credential);
+    void Rejected(TenantId tenantId, Connection connection, Credential credential);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using BluBees.Engine.Storage;
 using Microsoft.Extensions.Logging;
 using BluBees.Engine.Execution;
 
@@ -19,10 +20,10 @@ internal sealed partial class OAuthTokenProvider(
     /// <summary>Assumed lifetime when the server sends no <c>expires_in</c>.</summary>
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromMinutes(10);
 
-    private readonly ConcurrentDictionary<(string Tenant, string Connection), Slot> _slots = new();
+    private readonly ConcurrentDictionary<(TenantId Tenant, string Connection), Slot> _slots = new();
 
     /// <summary>A valid access token for the connection, or the failure category of the refresh.</summary>
-    public async ValueTask<AccessToken> GetAsync(string tenantId, Connection connection, TimeSpan timeout, CancellationToken ct)
+    public async ValueTask<AccessToken> GetAsync(TenantId tenantId, Connection connection, TimeSpan timeout, CancellationToken ct)
     {
         var slot = _slots.GetOrAdd((tenantId, connection.Id), static _ => new Slot());
         TaskCompletionSource<AccessToken>? mine = null;
@@ -55,7 +56,7 @@ internal sealed partial class OAuthTokenProvider(
     }
 
     /// <summary>Drops a token the API refused (401), so the next call fetches a new one.</summary>
-    public void Invalidate(string tenantId, string connectionId, string accessToken)
+    public void Invalidate(TenantId tenantId, string connectionId, string accessToken)
     {
         if (_slots.TryGetValue((tenantId, connectionId), out var slot))
         {
@@ -69,7 +70,7 @@ internal sealed partial class OAuthTokenProvider(
         }
     }
 
-    private async Task RefreshAsync(Slot slot, TaskCompletionSource<AccessToken> mine, string tenantId, Connection connection, TimeSpan timeout)
+    private async Task RefreshAsync(Slot slot, TaskCompletionSource<AccessToken> mine, TenantId tenantId, Connection connection, TimeSpan timeout)
     {
         AccessToken result;
         CachedToken? token = null;
@@ -99,7 +100,7 @@ internal sealed partial class OAuthTokenProvider(
         mine.SetResult(result);
     }
 
-    private async Task<(AccessToken, CachedToken?)> FetchAsync(string tenantId, Connection connection, TimeSpan timeout)
+    private async Task<(AccessToken, CachedToken?)> FetchAsync(TenantId tenantId, Connection connection, TimeSpan timeout)
     {
         TokenGrant grant;
         try

@@ -14,9 +14,9 @@ namespace BluBees.Engine.Connections.OAuth;
 public sealed class RotatedRefreshTokens(IStore store, SecretCipher cipher)
 {
     /// <summary>The refresh token to use: the rotated one when it supersedes the connection's current secret.</summary>
-    public async Task<string> RevealAsync(string tenantId, Connection connection, CancellationToken ct)
+    public async Task<string> RevealAsync(TenantId tenantId, Connection connection, CancellationToken ct)
     {
-        var item = await store.ForTenant(new(tenantId)).GetAsync(Keys.RotatedRefreshToken(connection.Id), ct);
+        var item = await store.ForTenant(tenantId).GetAsync(Keys.RotatedRefreshToken(connection.Id), ct);
         if (item is not null && StoredJson.Read<StoredRotation>(item.Data) is var rotation && rotation.Supersedes == Fingerprint(connection.SecretCiphertext!))
         {
             return await cipher.DecryptAsync(tenantId, RecordId(connection.Id), rotation.Ciphertext, ct);
@@ -26,11 +26,11 @@ public sealed class RotatedRefreshTokens(IStore store, SecretCipher cipher)
     }
 
     /// <summary>Encrypts and stores a refresh token returned by the token endpoint.</summary>
-    public async Task StoreAsync(string tenantId, Connection connection, string refreshToken, CancellationToken ct)
+    public async Task StoreAsync(TenantId tenantId, Connection connection, string refreshToken, CancellationToken ct)
     {
         var ciphertext = await cipher.EncryptAsync(tenantId, RecordId(connection.Id), refreshToken, ct);
         var rotation = new StoredRotation(Fingerprint(connection.SecretCiphertext!), ciphertext);
-        await store.ForTenant(new(tenantId)).PutAsync(Keys.RotatedRefreshToken(connection.Id), StoredJson.Write(rotation), ct);
+        await store.ForTenant(tenantId).PutAsync(Keys.RotatedRefreshToken(connection.Id), StoredJson.Write(rotation), ct);
     }
 
     public static string RecordId(string connectionId) => "connection/" + connectionId + "/rotated-refresh-token";

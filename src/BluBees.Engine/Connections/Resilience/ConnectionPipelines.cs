@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using BluBees.Engine.Storage;
 
 namespace BluBees.Engine.Connections.Resilience;
 
@@ -9,11 +10,11 @@ namespace BluBees.Engine.Connections.Resilience;
 /// </summary>
 internal sealed class ConnectionPipelines(TimeProvider time) : IDisposable
 {
-    private readonly ConcurrentDictionary<(string Tenant, string Connection), ConnectionPipeline> _pipelines = new();
+    private readonly ConcurrentDictionary<(TenantId Tenant, string Connection), ConnectionPipeline> _pipelines = new();
     private readonly Lock _gate = new();
     private readonly ConnectionPipeline _connectionless = new(0, ResiliencePolicy.Default, time, shared: false);
 
-    public ConnectionPipeline For(string tenantId, Connection? connection)
+    public ConnectionPipeline For(TenantId tenantId, Connection? connection)
     {
         if (connection is null)
         {

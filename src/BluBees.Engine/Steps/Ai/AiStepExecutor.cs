@@ -5,6 +5,7 @@ using BluBees.Engine.Connections.Credentials;
 using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Steps;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -105,7 +106,7 @@ internal sealed class AiStepExecutor(
         return new StepOutcome(Record(ai, connection, handler, started, null, usage), output);
     }
 
-    public async Task<StepPreview> PreviewAsync(string tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct)
+    public async Task<StepPreview> PreviewAsync(TenantId tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct)
     {
         var ai = (CompiledAiStep)step;
         var connection = await connections.GetAsync(tenantId, ai.ConnectionId, ct);

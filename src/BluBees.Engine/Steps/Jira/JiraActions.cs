@@ -39,7 +39,7 @@ internal sealed partial class JiraActions(
         }
 
         var api = site.Client(baseUrl);
-        var call = new JiraCall(api, request.Issue, run.SystemToken, run.Trace ?? JiraTrace.New(null), run.Tenant.TenantId);
+        var call = new JiraCall(api, request.Issue, run.SystemToken, run.Trace ?? JiraTrace.New(null), run.TenantId);
         var (category, output) = step.Kind switch
         {
             CompiledJiraStep.FetchKind => await FetchAsync(call, totals, ct),
@@ -192,7 +192,7 @@ internal sealed partial class JiraActions(
         return new StepOutcome(record, output);
     }
 
-    private sealed record JiraCall(IJiraApi Api, string Issue, string Token, string Trace, string TenantId);
+    private sealed record JiraCall(IJiraApi Api, string Issue, string Token, string Trace, Storage.TenantId TenantId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Jira answered {StatusCode} shortly after install (attempt {Attempt}); retrying in {DelaySeconds} s")]
     private static partial void LogAuthRetry(ILogger logger, int statusCode, int attempt, long delaySeconds);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Tenancy;
 using Microsoft.Extensions.Logging;
@@ -48,8 +49,8 @@ public sealed partial class JiraFieldCatalog
     }
 
     /// <summary>The cached names only, never a call: the dry run sends nothing and has no system token.</summary>
-    public IDisposable? ActivateCached(string tenantId)
-        => _entries.TryGetValue(tenantId, out var entry) && entry.Load.IsValueCreated && entry.Load.Value.IsCompletedSuccessfully
+    public IDisposable? ActivateCached(TenantId tenantId)
+        => _entries.TryGetValue(tenantId.Value, out var entry) && entry.Load.IsValueCreated && entry.Load.Value.IsCompletedSuccessfully
             && entry.Fresh(time.GetUtcNow()) && entry.Load.Value.Result is { } names ? names.Activate() : null;
 
     /// <summary>

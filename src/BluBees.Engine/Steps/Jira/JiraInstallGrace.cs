@@ -13,7 +13,7 @@ namespace BluBees.Engine.Steps.Jira;
 /// </summary>
 internal sealed class JiraInstallGrace(IStore store, TimeProvider time, IOptions<JiraActionOptions> options)
 {
-    public async Task<bool> IsFreshAsync(string tenantId, CancellationToken ct)
+    public async Task<bool> IsFreshAsync(TenantId tenantId, CancellationToken ct)
     {
         var window = TimeSpan.FromSeconds(options.Value.InstallGraceSeconds);
         if (window <= TimeSpan.Zero)
@@ -21,7 +21,7 @@ internal sealed class JiraInstallGrace(IStore store, TimeProvider time, IOptions
             return false;
         }
 
-        var item = await store.ForTenant(new(tenantId)).GetAsync(Keys.TenantMeta, ct);
+        var item = await store.ForTenant(tenantId).GetAsync(Keys.TenantMeta, ct);
         if (item is null)
         {
             return false; // every event records its tenant before it is queued: no record, no known install time

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using BluBees.Engine.Execution;
+using BluBees.Engine.Storage;
 
 namespace BluBees.Engine.Steps.Jira;
 
@@ -14,6 +15,6 @@ internal sealed class JiraStepExecutor(string kind, JiraActions actions, JiraPre
     public Task<StepOutcome> ExecuteAsync(StepRun run, ICompiledStep step, CancellationToken ct)
         => actions.ExecuteAsync(run, (CompiledJiraStep)step, ct);
 
-    public Task<StepPreview> PreviewAsync(string tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct)
+    public Task<StepPreview> PreviewAsync(TenantId tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct)
         => Task.FromResult(preview.Preview((CompiledJiraStep)step, scope, path));
 }

@@ -19,12 +19,12 @@ public sealed class LoopGuard(IStore store, TimeProvider time, IOptions<JiraActi
     /// Counts this run of <paramref name="ruleId"/> on <paramref name="issue"/>. Returns false (and counts nothing)
     /// when the rule already ran <see cref="JiraActionOptions.LoopMaxRuns"/> times on the issue within the window.
     /// </summary>
-    public async Task<bool> TryEnterAsync(string tenantId, string ruleId, string issue, CancellationToken ct)
+    public async Task<bool> TryEnterAsync(TenantId tenantId, string ruleId, string issue, CancellationToken ct)
     {
         var settings = options.Value;
         var now = time.GetUtcNow();
         var window = TimeSpan.FromSeconds(settings.LoopWindowSeconds);
-        var partition = store.ForTenant(new(tenantId));
+        var partition = store.ForTenant(tenantId);
         var prefix = Keys.LoopPrefix(ruleId, issue);
         var page = await partition.QueryAsync(
             new TenantQuery(prefix) { SkFrom = prefix + Ids.RunIdLowerBound(now - window), Limit = settings.LoopMaxRuns }, ct);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Connections.Credentials;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Execution;
 
@@ -24,7 +25,7 @@ internal sealed record PreparedSide(PreparedRequest? Request, Connection? Connec
 /// </summary>
 internal sealed class TransferSides(ConnectionService connections, ICredentialSource credentials, TemplateLimits limits)
 {
-    public async Task<PreparedSide> PrepareAsync(string tenantId, CompiledHttpStep side, JsonObject scope, bool preview, TimeSpan timeout, CancellationToken ct)
+    public async Task<PreparedSide> PrepareAsync(TenantId tenantId, CompiledHttpStep side, JsonObject scope, bool preview, TimeSpan timeout, CancellationToken ct)
     {
         Connection? connection = null;
         Credential? credential = null;

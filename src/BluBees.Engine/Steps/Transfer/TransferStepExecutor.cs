@@ -5,6 +5,7 @@ using BluBees.Engine.Connections.Credentials;
 using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Steps.Jira;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -35,7 +36,7 @@ internal sealed class TransferStepExecutor(
     public Task<StepOutcome> ExecuteAsync(StepRun run, ICompiledStep step, CancellationToken ct)
         => ExecuteAsync(run, (CompiledTransferStep)step, ct);
 
-    public Task<StepPreview> PreviewAsync(string tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct)
+    public Task<StepPreview> PreviewAsync(TenantId tenantId, ICompiledStep step, JsonObject scope, string path, CancellationToken ct)
         => PreviewAsync(tenantId, (CompiledTransferStep)step, scope, path, ct);
 
     private async Task<StepOutcome> ExecuteAsync(StepRun run, CompiledTransferStep step, CancellationToken ct)
@@ -140,7 +141,7 @@ internal sealed class TransferStepExecutor(
         return new StepOutcome(record, output);
     }
 
-    private async Task<StepPreview> PreviewAsync(string tenantId, CompiledTransferStep step, JsonObject scope, string path, CancellationToken ct)
+    private async Task<StepPreview> PreviewAsync(TenantId tenantId, CompiledTransferStep step, JsonObject scope, string path, CancellationToken ct)
     {
         JsonObject streamedFrom;
         if (step.JiraAttachment is { } attachment)
@@ -213,11 +214,11 @@ internal sealed class TransferStepExecutor(
     }
 
     /// <summary>A slot of the connection's bulkhead; a side without a connection needs none.</summary>
-    private async ValueTask<IDisposable?> EnterAsync(string tenantId, Connection? connection, CancellationToken ct)
+    private async ValueTask<IDisposable?> EnterAsync(TenantId tenantId, Connection? connection, CancellationToken ct)
         => connection is null ? NoSlot.Instance : await pipelines.For(tenantId, connection).EnterAsync(ct);
 
     /// <summary>A 401 drops the OAuth access token the side sent, so the next run fetches a fresh one.</summary>
-    private void Rejected(string tenantId, PreparedSide side, EgressResponse response)
+    private void Rejected(TenantId tenantId, PreparedSide side, EgressResponse response)
     {
         if (response.StatusCode == 401 && side.Credential is { } credential && side.Connection is { } connection)
         {

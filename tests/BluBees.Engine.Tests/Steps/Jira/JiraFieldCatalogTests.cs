@@ -103,11 +103,11 @@ public sealed class JiraFieldCatalogTests
     public async Task Without_a_system_token_nothing_is_called_and_the_dry_run_uses_only_the_cache()
     {
         Assert.That(await _catalog.GetAsync(JiraKit.Tenant, null, CancellationToken.None), Is.Null);
-        Assert.That(_catalog.ActivateCached(JiraKit.Tenant.TenantId), Is.Null);
+        Assert.That(_catalog.ActivateCached(JiraKit.Tenant.Id), Is.Null);
         Assert.That(FieldListCalls, Is.Zero);
 
         await _catalog.GetAsync(JiraKit.Tenant, FakeJiraSite.Token, CancellationToken.None);
-        using (_catalog.ActivateCached(JiraKit.Tenant.TenantId))
+        using (_catalog.ActivateCached(JiraKit.Tenant.Id))
         {
             Assert.That(JiraFieldNames.Current?.IdFor("story points"), Is.EqualTo("customfield_10016"));
         }

@@ -1,6 +1,7 @@
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Jira;
+using BluBees.Engine.Storage;
 using NUnit.Framework;
 using BluBees.Engine.Execution;
 
@@ -68,10 +69,10 @@ public sealed class JiraInstallGraceTests
     {
         await using var kit = new JiraKit(new JiraActionOptions { InstallGraceSeconds = 60 });
         await kit.RecordInstallAsync(kit.Time.GetUtcNow());
-        Assert.That(await kit.InstallGrace.IsFreshAsync(JiraKit.Tenant.TenantId, CancellationToken.None), Is.True);
+        Assert.That(await kit.InstallGrace.IsFreshAsync(JiraKit.Tenant.Id, CancellationToken.None), Is.True);
         kit.Time.Advance(TimeSpan.FromSeconds(61));
-        Assert.That(await kit.InstallGrace.IsFreshAsync(JiraKit.Tenant.TenantId, CancellationToken.None), Is.False);
-        Assert.That(await kit.InstallGrace.IsFreshAsync("another-tenant", CancellationToken.None), Is.False, "no install recorded: no grace");
+        Assert.That(await kit.InstallGrace.IsFreshAsync(JiraKit.Tenant.Id, CancellationToken.None), Is.False);
+        Assert.That(await kit.InstallGrace.IsFreshAsync(new TenantId("another-tenant"), CancellationToken.None), Is.False, "no install recorded: no grace");
     }
 
     private static async Task<StepOutcome> RunAdvancingAsync(JiraKit kit, string stepJson)

@@ -34,13 +34,13 @@ public sealed class LoopGuardTests
         var entered = new List<bool>();
         for (var i = 0; i < 4; i++)
         {
-            entered.Add(await _guard.TryEnterAsync("t1", "rule_a", "10012", CancellationToken.None));
+            entered.Add(await _guard.TryEnterAsync(new TenantId("t1"), "rule_a", "10012", CancellationToken.None));
             _time.Advance(TimeSpan.FromSeconds(5));
         }
 
         Assert.That(entered, Is.EqualTo(new[] { true, true, true, false }));
         _time.Advance(TimeSpan.FromSeconds(50)); // the first run is now older than the window
-        Assert.That(await _guard.TryEnterAsync("t1", "rule_a", "10012", CancellationToken.None), Is.True);
+        Assert.That(await _guard.TryEnterAsync(new TenantId("t1"), "rule_a", "10012", CancellationToken.None), Is.True);
     }
 
     [Test]
@@ -48,15 +48,15 @@ public sealed class LoopGuardTests
     {
         for (var i = 0; i < 3; i++)
         {
-            Assert.That(await _guard.TryEnterAsync("t1", "rule_a", "10012", CancellationToken.None), Is.True);
+            Assert.That(await _guard.TryEnterAsync(new TenantId("t1"), "rule_a", "10012", CancellationToken.None), Is.True);
         }
 
         Assert.Multiple(async () =>
         {
-            Assert.That(await _guard.TryEnterAsync("t1", "rule_a", "10012", CancellationToken.None), Is.False);
-            Assert.That(await _guard.TryEnterAsync("t2", "rule_a", "10012", CancellationToken.None), Is.True, "another tenant");
-            Assert.That(await _guard.TryEnterAsync("t1", "rule_b", "10012", CancellationToken.None), Is.True, "another rule");
-            Assert.That(await _guard.TryEnterAsync("t1", "rule_a", "10013", CancellationToken.None), Is.True, "another issue");
+            Assert.That(await _guard.TryEnterAsync(new TenantId("t1"), "rule_a", "10012", CancellationToken.None), Is.False);
+            Assert.That(await _guard.TryEnterAsync(new TenantId("t2"), "rule_a", "10012", CancellationToken.None), Is.True, "another tenant");
+            Assert.That(await _guard.TryEnterAsync(new TenantId("t1"), "rule_b", "10012", CancellationToken.None), Is.True, "another rule");
+            Assert.That(await _guard.TryEnterAsync(new TenantId("t1"), "rule_a", "10013", CancellationToken.None), Is.True, "another issue");
         });
     }
 

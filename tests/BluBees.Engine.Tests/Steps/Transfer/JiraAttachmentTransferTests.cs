@@ -19,7 +19,7 @@ public sealed class JiraAttachmentTransferTests
 {
     private const long Mb = 1024 * 1024;
     private const string Token = "sys-token-attach";
-    private static readonly TenantContext Site = new(TransferKit.Tenant, "cloud-1", "https://api.atlassian.com/ex/jira/cloud-1");
+    private static readonly TenantContext Site = new(TransferKit.Tenant.Value, "cloud-1", "https://api.atlassian.com/ex/jira/cloud-1");
 
     private static string Step(Uri sink, string attachment = "{{ issue.fields.attachment[0].id }}") => $$"""
         { "id": "archive", "type": "transfer",
@@ -149,7 +149,7 @@ public sealed class JiraAttachmentTransferTests
         await using var jira = new FakeJiraAttachments(Token, new Dictionary<string, Uri>());
         await using var sink = new HashingSink();
         using var kit = new TransferKit();
-        var forged = new TenantContext(TransferKit.Tenant, "cloud-1", jira.BaseUrl.ToString());
+        var forged = new TenantContext(TransferKit.Tenant.Value, "cloud-1", jira.BaseUrl.ToString());
 
         var outcome = await kit.RunAsync(TransferKit.Compile(Step(sink.Url())), Run(tenant: forged));
 

@@ -9,6 +9,7 @@ using BluBees.Engine.Runs;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Steps.Transfer;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Tests.Egress;
 using BluBees.Engine.Tests.Support;
@@ -26,7 +27,7 @@ namespace BluBees.Engine.Tests.Steps.Transfer;
 /// </summary>
 internal sealed class TransferKit : IDisposable
 {
-    public const string Tenant = "tenant-t";
+    public static readonly TenantId Tenant = new("tenant-t");
     private readonly KeyHarness _keys = new();
     private readonly EgressTestKit _egress = new(EgressTestKit.LoopbackOptions());
     private readonly LoggerFactory _loggers;
@@ -76,7 +77,7 @@ internal sealed class TransferKit : IDisposable
 
     /// <summary>Runs the step; a hang fails the test instead of blocking the suite.</summary>
     public Task<StepOutcome> RunAsync(CompiledTransferStep step)
-        => RunAsync(step, new StepRun(new Tenancy.TenantContext(Tenant, "cloud", null), "system-token", StepKit.Scope()));
+        => RunAsync(step, new StepRun(new Tenancy.TenantContext(Tenant.Value, "cloud", null), "system-token", StepKit.Scope()));
 
     /// <summary>Runs the step as <paramref name="run"/> (its token, site and scope).</summary>
     public Task<StepOutcome> RunAsync(CompiledTransferStep step, StepRun run)
