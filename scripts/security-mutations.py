@@ -7,7 +7,7 @@ directory), never in the repository itself, so an interrupted run cannot leave a
 artifacts/security-mutations.md). Run from the repository root: python3 scripts/security-mutations.py
 It takes a few minutes; it is not part of the test run.
 """
-import pathlib, shutil, subprocess, sys, tempfile
+import pathlib, re, shutil, subprocess, sys, tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MUTATIONS = [
@@ -240,9 +240,39 @@ MUTATIONS = [
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
+LOGS = ROOT / "artifacts" / "mutants"  # one log per mutant (build and test output), to see why it was or was not caught
+SUMMARY = re.compile(r"(Passed|Failed)!\s+-\s+Failed:\s+(\d+),\s+Passed:\s+(\d+),\s+Skipped:\s+(\d+),\s+Total:\s+(\d+)")
+
+
+# Analyzers and code-style checks are off for mutant builds: they prove nothing about behaviour, and they are
+# most of the compile time of every rebuild (the real build keeps them, with warnings as errors).
+BUILD = "-c Release --nologo -v q -p:RunAnalyzers=false -p:EnforceCodeStyleInBuild=false"
+
 
 def run(cmd):
     return subprocess.run(cmd, cwd=WORK, shell=True, capture_output=True, text=True)
+
+
+def project_of(test_filter, project_choice):
+    return project_choice[0] if project_choice else "tests/BluBees.Engine.Tests" if "AddressClassifierTests" in test_filter else "tests/BluBees.Api.Tests"
+
+
+def outcome(test):
+    """What the test run says, from VSTest's summary line, not from the exit code alone: a non-zero exit
+    without a failed test (a crashed host, a filter that matched nothing) is not a catch."""
+    text = test.stdout + test.stderr
+    found = SUMMARY.findall(text)
+    failed = sum(int(f) for _, f, _, _, _ in found)
+    passed = sum(int(p) for _, _, p, _, _ in found)
+    skipped = sum(int(k) for _, _, _, k, _ in found)
+    if failed > 0:
+        return f"caught: {failed} failed, {passed} passed"
+    if passed + skipped == 0:
+        return "ERROR: no test matched the filter" if "No test matches the given testcase filter" in text else f"ERROR: no test result (exit {test.returncode})"
+    if test.returncode != 0:
+        return f"ERROR: test run failed without a failed test (exit {test.returncode})"
+    return f"NOT CAUGHT ({passed} passed" + (f", {skipped} skipped)" if skipped else ")")
+
 
 def copy_tree():
     """Tracked and untracked-but-not-ignored files, as they are in the working tree now."""
@@ -255,43 +285,80 @@ def copy_tree():
             shutil.copy2(src, dest / rel)
     return dest
 
+
+def baseline(selected):
+    """Every selected filter on the unmutated tree, one run per test project: all must pass (none skipped),
+    so that a mutant's failure is the mutant's doing, not a test that fails anyway."""
+    ok = True
+    by_project = {}
+    for _, _, _, _, test_filter, *choice in selected:
+        by_project.setdefault(project_of(test_filter, choice), []).append(test_filter)
+    for project, filters in by_project.items():
+        build = run(f"dotnet build {project} {BUILD}")
+        (LOGS / f"baseline-{pathlib.Path(project).name}.log").write_text(build.stdout + build.stderr)
+        if build.returncode != 0:
+            print(f"baseline: {project} does not build unmutated", flush=True)
+            ok = False
+            continue
+        test = run(f'dotnet test {project} -c Release --no-build --nologo --filter "{"|".join(filters)}"')
+        (LOGS / f"baseline-{pathlib.Path(project).name}.log").write_text(build.stdout + build.stderr + test.stdout + test.stderr)
+        found = SUMMARY.findall(test.stdout)
+        result = found[-1] if found else None
+        clean = test.returncode == 0 and result is not None and result[1] == "0" and result[3] == "0" and result[4] != "0"
+        print(f"baseline: {project}: {'all pass' if clean else 'NOT CLEAN'} {result}", flush=True)
+        ok = ok and clean
+    return ok
+
+
 def main():
     global WORK
-    only = sys.argv[1:]
+    args = sys.argv[1:]
+    with_baseline = "--baseline" in args
+    # --from=N: start at the N-th mutant (1-based, as numbered in the logs), to resume an interrupted run.
+    start = next((int(a.split("=", 1)[1]) for a in args if a.startswith("--from=")), 1)
+    only = [a for a in args if not a.startswith("--")]
+    selected = [m for m in MUTATIONS[start - 1:] if not only or any(o in m[0] for o in only)]
     rows = []
     WORK = copy_tree()
-    print(f"working in {WORK} (the repository is not modified)", flush=True)
-    for name, rel, old, new, test_filter, *project_choice in MUTATIONS:
-        if only and not any(o in name for o in only):
-            continue
+    LOGS.mkdir(parents=True, exist_ok=True)
+    print(f"working in {WORK} (the repository is not modified); logs in {LOGS}", flush=True)
+    if with_baseline and not baseline(selected):
+        print("the unmutated tree does not pass the selected tests: a mutant's failure would prove nothing", flush=True)
+        shutil.rmtree(WORK, ignore_errors=True)
+        return 2
+    for name, rel, old, new, test_filter, *project_choice in selected:
+        index = MUTATIONS.index(next(m for m in MUTATIONS if m[0] == name)) + 1
         path = WORK / rel
         original = path.read_text()
         olds, news = (old, new) if isinstance(old, list) else ([old], [new])
         if any(original.count(o) != 1 for o in olds):
             rows.append((name, rel, "SNIPPET NOT FOUND (update this script)"))
+            print(f"{rows[-1][2]:>40}  {name}", flush=True)
             continue
         try:
             mutated = original
             for o, n in zip(olds, news):
                 mutated = mutated.replace(o, n)
             path.write_text(mutated)
-            project = project_choice[0] if project_choice else "tests/BluBees.Engine.Tests" if "AddressClassifierTests" in test_filter else "tests/BluBees.Api.Tests"
-            build = run(f"dotnet build {project} -c Release --nologo -v q")
+            project = project_of(test_filter, project_choice)
+            build = run(f"dotnet build {project} {BUILD}")
+            log = LOGS / f"{index:02d}.log"
+            log.write_text(f"{name}\n{rel}\n{test_filter}\n\n" + build.stdout + build.stderr)
             if build.returncode != 0:
-                rows.append((name, rel, "mutant did not compile"))
-                continue
-            test = run(f'dotnet test {project} -c Release --no-build --nologo --filter "{test_filter}"')
-            failed = test.returncode != 0
-            rows.append((name, rel, "caught: tests failed" if failed else "NOT CAUGHT"))
+                rows.append((name, rel, "ERROR: mutant did not compile"))
+            else:
+                test = run(f'dotnet test {project} -c Release --no-build --nologo --filter "{test_filter}"')
+                log.write_text(log.read_text() + test.stdout + test.stderr)
+                rows.append((name, rel, outcome(test)))
         finally:
             path.write_text(original)
         print(f"{rows[-1][2]:>40}  {name}", flush=True)
     shutil.rmtree(WORK, ignore_errors=True)
     table = "| Guarantee broken | File | Outcome |\n|---|---|---|\n" + "\n".join(f"| {n} | `{r}` | {o} |" for n, r, o in rows)
-    (ROOT / "artifacts").mkdir(exist_ok=True)
     (ROOT / "artifacts" / "security-mutations.md").write_text(table + "\n")
     print(table)
     return 0 if all(o.startswith("caught") for _, _, o in rows) else 1
+
 
 if __name__ == "__main__":
     sys.exit(main())
