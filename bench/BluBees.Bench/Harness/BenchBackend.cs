@@ -76,7 +76,7 @@ internal sealed class BenchBackend : IAsyncDisposable
         var ct = CancellationToken.None;
         var tenant = new TenantContext(TenantId, "cloud-bench", "https://api.atlassian.com/ex/jira/cloud-bench");
         await _app.Services.GetRequiredService<TenantService>().InstallAsync(tenant, ct);
-        var connection = await _app.Services.GetRequiredService<ConnectionService>().CreateAsync(TenantId, new ConnectionInput
+        var connection = await _app.Services.GetRequiredService<ConnectionService>().CreateAsync(tenant.Id, new ConnectionInput
         {
             Name = "Bench sink",
             BaseUrl = new Uri(sinkAddress, "/api/v2").ToString(),
@@ -85,7 +85,7 @@ internal sealed class BenchBackend : IAsyncDisposable
             Resilience = limits,
         }, ct);
         var connectionId = connection.Value?.Id ?? throw new InvalidOperationException("Seeding the connection failed: " + connection.Errors + connection.Detail);
-        var rule = await _app.Services.GetRequiredService<RuleService>().CreateAsync(TenantId, BenchScenario.Rule(connectionId), "bench", ct);
+        var rule = await _app.Services.GetRequiredService<RuleService>().CreateAsync(tenant.Id, BenchScenario.Rule(connectionId), "bench", ct);
         _ = rule.Value ?? throw new InvalidOperationException("Seeding the rule failed: " + rule.Errors + rule.Detail);
     }
 
@@ -95,7 +95,7 @@ internal sealed class BenchBackend : IAsyncDisposable
         var tenantId = "ari:cloud:ecosystem::installation/" + Guid.NewGuid();
         var tenant = new TenantContext(tenantId, "cloud-bench", "https://api.atlassian.com/ex/jira/cloud-bench");
         await _app.Services.GetRequiredService<TenantService>().InstallAsync(tenant, ct);
-        var connection = await _app.Services.GetRequiredService<ConnectionService>().CreateAsync(tenantId, new ConnectionInput
+        var connection = await _app.Services.GetRequiredService<ConnectionService>().CreateAsync(tenant.Id, new ConnectionInput
         {
             Name = "Bench third party",
             BaseUrl = new Uri(baseUrl, "/api/v2").ToString(),
@@ -104,7 +104,7 @@ internal sealed class BenchBackend : IAsyncDisposable
             Resilience = EngineLimits,
         }, ct);
         var connectionId = connection.Value?.Id ?? throw new InvalidOperationException("Seeding the connection failed: " + connection.Errors + connection.Detail);
-        var rule = await _app.Services.GetRequiredService<RuleService>().CreateAsync(tenantId, BenchScenario.Rule(connectionId), "bench", ct);
+        var rule = await _app.Services.GetRequiredService<RuleService>().CreateAsync(tenant.Id, BenchScenario.Rule(connectionId), "bench", ct);
         _ = rule.Value ?? throw new InvalidOperationException("Seeding the rule failed: " + rule.Errors + rule.Detail);
         return tenantId;
     }

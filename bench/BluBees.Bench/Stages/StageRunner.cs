@@ -74,9 +74,10 @@ internal static class StageRunner
         var ct = CancellationToken.None;
         var tenantId = "ari:cloud:ecosystem::installation/" + Guid.NewGuid();
         var tenant = new TenantContext(tenantId, "cloud-bench", "https://api.atlassian.com/ex/jira/cloud-bench");
+        var id = tenant.Id;
         await services.GetRequiredService<TenantService>().InstallAsync(tenant, ct);
         var connectionService = services.GetRequiredService<ConnectionService>();
-        var created = await connectionService.CreateAsync(tenantId, new ConnectionInput
+        var created = await connectionService.CreateAsync(id, new ConnectionInput
         {
             Name = "Bench sink",
             BaseUrl = new Uri(sink.Address, "/api/v2").ToString(),
@@ -86,7 +87,7 @@ internal static class StageRunner
         }, ct);
         var connectionId = created.Value!.Id;
         var rules = services.GetRequiredService<RuleService>();
-        _ = (await rules.CreateAsync(tenantId, BenchScenario.Rule(connectionId), "bench", ct)).Value ?? throw new InvalidOperationException("rule");
+        _ = (await rules.CreateAsync(id, BenchScenario.Rule(connectionId), "bench", ct)).Value ?? throw new InvalidOperationException("rule");
         var queue = services.GetRequiredService<SqliteRunQueue>();
         var credentials = services.GetRequiredService<ICredentialSource>();
         var executor = services.GetServices<IStepExecutor>().Single(e => e.Kind == CompiledHttpStep.KindName);
@@ -112,14 +113,14 @@ internal static class StageRunner
             var dedup = EventIngestor.DedupKey(evt);
             times[0] = Lap();
             var could = false;
-            foreach (var head in await rules.ListHeadsAsync(tenantId, ct))
+            foreach (var head in await rules.ListHeadsAsync(id, ct))
             {
-                could |= await rules.LoadCompiledAsync(tenantId, head, ct) is { } r && r.Trigger.Matches(RunSource.Event, evt, out _);
+                could |= await rules.LoadCompiledAsync(id, head, ct) is { } r && r.Trigger.Matches(RunSource.Event, evt, out _);
             }
 
             times[1] = Lap();
             var now = DateTimeOffset.UtcNow;
-            var message = new RunMessage(tenant, RunSource.Event, body.ToJsonString(), now, null, null, null, RunIds.MessageFor(tenantId, dedup), dedup);
+            var message = new RunMessage(tenant, RunSource.Event, body.ToJsonString(), now, null, null, null, RunIds.MessageFor(id, dedup), dedup);
             Lap();
             var outcome = await queue.EnqueueDedupedAsync(message, new DedupClaim(Keys.Tenant(tenantId), Keys.Dedup(dedup), now + EventIngestor.DedupWindow), ct);
             times[2] = Lap();
@@ -135,9 +136,9 @@ internal static class StageRunner
             var runEvent = JiraEvent.From(JsonNode.Parse(opened.Payload), out _)!;
             times[4] = Lap();
             CompiledRule? rule = null;
-            foreach (var head in await rules.ListHeadsAsync(tenantId, ct))
+            foreach (var head in await rules.ListHeadsAsync(id, ct))
             {
-                rule = await rules.LoadCompiledAsync(tenantId, head, ct);
+                rule = await rules.LoadCompiledAsync(id, head, ct);
             }
 
             times[5] = Lap();
@@ -146,9 +147,9 @@ internal static class StageRunner
             var passes = rule!.Trigger.Matches(RunSource.Event, runEvent, out _) && (rule.Conditions?.Evaluate(scope, null) ?? true);
             times[6] = Lap();
             var step = (CompiledHttpStep)rule.Steps[0];
-            var connection = await connectionService.GetAsync(tenantId, connectionId, ct);
+            var connection = await connectionService.GetAsync(id, connectionId, ct);
             times[7] = Lap();
-            var credential = await credentials.GetAsync(tenantId, connection!, TimeSpan.FromSeconds(10), ct);
+            var credential = await credentials.GetAsync(id, connection!, TimeSpan.FromSeconds(10), ct);
             times[8] = Lap();
             var (request, _) = RequestBuilder.Build(step, connection, credential.Credential, scope, limits);
             times[9] = Lap();
