@@ -77,6 +77,9 @@ public sealed class ProcessRestartTests
     {
         await using var sink = await SlowSink.StartAsync();
         sink.Delay = TimeSpan.FromSeconds(2);
+        // The first run hangs until the refused request has been checked: the drain waits for it, so the server still
+        // listens. (With a timed delay only, a loaded machine could finish the drain and stop listening first.)
+        sink.HangMarker = "/e/OPS-1";
         var settings = new Dictionary<string, string> { ["Runs__WorkerConcurrency"] = "1", ["Runs__PerTenantConcurrency"] = "1", ["Runs__DrainSeconds"] = "30" };
         var tenant = Samples.NewTenant();
         var keys = Enumerable.Range(1, 6).Select(i => $"OPS-{i}").ToList();
@@ -90,7 +93,7 @@ public sealed class ProcessRestartTests
                 Assert.That(await StatusAsync(first, tenant, Samples.Event(key, "term " + key)), Is.EqualTo((HttpStatusCode.Accepted, "accepted")));
             }
 
-            await Waits.UntilAsync(() => Task.FromResult(sink.Count("/e/")), n => n > 0, Generous);
+            await Waits.UntilAsync(() => Task.FromResult(sink.Count("/e/OPS-1")), n => n > 0, Generous);
             await first.TerminateAsync();
             using (var refused = await first.SendAsync(HttpMethod.Post, "/forge/events", tenant, late))
             {
@@ -98,6 +101,8 @@ public sealed class ProcessRestartTests
                 Assert.That(refused.Headers.RetryAfter, Is.Not.Null);
                 Assert.That(refused.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
             }
+
+            sink.ReleaseHung();
 
             using var exit = new CancellationTokenSource(Generous);
             await first.WaitForExitAsync(exit.Token);
