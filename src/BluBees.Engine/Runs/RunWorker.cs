@@ -16,16 +16,17 @@ namespace BluBees.Engine.Runs;
 /// flight. On start it reclaims every lease of the previous process (at-least-once: a run that was started and not
 /// finished runs again and finishes the same record). On shutdown it stops claiming, lets in-flight runs finish up
 /// to <see cref="RunOptions.DrainSeconds"/>, then cancels the rest, which stay queued and run on the next start.
+/// Between the reclaim and the drain it also takes direct hand-offs from the queue (<see cref="IRunHandOff"/>).
 /// </summary>
 public sealed partial class RunWorker(
     SqliteRunQueue queue, RunProcessor processor, RunStore runs, TenantKeyService keys, IngressGate gate, BluBeesMetrics metrics,
-    IOptions<RunOptions> options, TimeProvider time, ILogger<RunWorker> logger) : BackgroundService
+    IOptions<RunOptions> options, TimeProvider time, ILogger<RunWorker> logger) : BackgroundService, IRunHandOff
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
     /// <summary>At most this many claims per transaction (bounded by the free slots).</summary>
     private const int MaxClaimBatch = 16;
-    private readonly ConcurrentDictionary<string, int> _perTenant = new(StringComparer.Ordinal);
+    private readonly TenantShares _shares = new(options.Value.PerTenantConcurrency);
     private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _runs = new();
     private readonly RunOptions _options = options.Value;
@@ -39,6 +40,7 @@ public sealed partial class RunWorker(
     {
         var reclaimed = await queue.ReclaimAllAsync(stoppingToken);
         LogResumed(logger, reclaimed, queue.Stats().Depth);
+        queue.Attach(this);
         var slots = _slots;
         string? last = null;
         while (!_stopping && !stoppingToken.IsCancellationRequested)
@@ -56,7 +58,7 @@ public sealed partial class RunWorker(
             IReadOnlyList<ClaimedMessage> claimed = [];
             try
             {
-                claimed = _stopping ? [] : await queue.ClaimManyAsync(free, InFlightPerTenant(), _options.PerTenantConcurrency, last, stoppingToken);
+                claimed = _stopping ? [] : await queue.ClaimManyAsync(free, _shares.TryTake, _shares.Give, last, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -82,22 +84,25 @@ public sealed partial class RunWorker(
         }
     }
 
-    private void Start(ClaimedMessage claimed, SemaphoreSlim slots)
+    /// <summary>Runs a claimed message; its worker slot and its tenant's share are already taken.</summary>
+    private void Start(ClaimedMessage claimed, SemaphoreSlim slots, RunMessage? opened = null)
     {
-        _perTenant.AddOrUpdate(claimed.TenantId, 1, (_, n) => n + 1);
         // Tracked before it starts, so that a run finishing at once cannot leave a stale entry behind.
         var run = new Task<Task>(async () =>
         {
             try
             {
-                await RunOneAsync(claimed);
+                await RunOneAsync(claimed, opened);
             }
             finally
             {
-                _perTenant.AddOrUpdate(claimed.TenantId, 0, (_, n) => n - 1);
+                _shares.Give(claimed.TenantId);
                 _inFlight.TryRemove(claimed.Id, out _);
                 slots.Release();
-                queue.Wake();
+                if (queue.Backlog)
+                {
+                    queue.Wake();
+                }
             }
         });
         _inFlight[claimed.Id] = run.Unwrap();
@@ -108,6 +113,7 @@ public sealed partial class RunWorker(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _stopping = true;
+        queue.Attach(null);
         gate.Close();
         queue.Wake();
         await base.StopAsync(cancellationToken);
@@ -137,10 +143,31 @@ public sealed partial class RunWorker(
         LogDrained(logger, finished, left);
     }
 
-    private Dictionary<string, int> InFlightPerTenant()
-        => _perTenant.Where(p => p.Value > 0).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+    bool IRunHandOff.TryReserve(string tenant)
+    {
+        if (_stopping || !_slots.Wait(0))
+        {
+            return false;
+        }
 
-    private async Task RunOneAsync(ClaimedMessage claimed)
+        if (_shares.TryTake(tenant))
+        {
+            return true;
+        }
+
+        _slots.Release();
+        return false;
+    }
+
+    void IRunHandOff.Unreserve(string tenant)
+    {
+        _shares.Give(tenant);
+        _slots.Release();
+    }
+
+    void IRunHandOff.Start(ClaimedMessage claimed, RunMessage message) => Start(claimed, _slots, message);
+
+    private async Task RunOneAsync(ClaimedMessage claimed, RunMessage? opened)
     {
         var ct = _runs.Token;
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -157,10 +184,10 @@ public sealed partial class RunWorker(
                 return;
             }
 
-            RunMessage? message = null;
+            var message = opened;
             try
             {
-                message = await queue.OpenAsync(claimed, ct);
+                message ??= await queue.OpenAsync(claimed, ct);
             }
             catch (Exception ex) when (ex is CryptographicException or JsonException or FormatException)
             {

@@ -28,7 +28,7 @@ public sealed record ClaimedMessage(string Id, string TenantId, string Source, s
 /// Connections run with <c>secure_delete</c>, so a deleted message's pages are zeroed. Every write goes through one
 /// <see cref="SqliteWriter"/> (group commit: concurrent accepts, claims and finishes share a transaction).
 /// </summary>
-public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
+public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
 {
     private const string UpsertItem = """
         INSERT INTO items (pk, sk, data, expires_at, revision) VALUES ($pk, $sk, $data, $exp, 1)
@@ -73,17 +73,29 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
     {
         var prepared = await PrepareAsync(message, ct);
         var claim = message.DedupKey is { } key ? new DedupClaim(TenantStore.PartitionOf(new TenantId(message.Tenant.TenantId)), Keys.Dedup(key), message.ReceivedAt + EventIngestor.DedupWindow) : null;
-        await _writer.RunAsync(w =>
+        var handOff = Volatile.Read(ref _handOff);
+        var leased = false;
+        try
         {
-            if (Count(w) >= _options.QueueCapacity)
+            await _writer.RunAsync(w =>
             {
-                throw new QueueFullException();
-            }
+                if (Count(w) >= _options.QueueCapacity)
+                {
+                    throw new QueueFullException();
+                }
 
-            Insert(w, prepared, claim);
-            return true;
-        }, ct);
-        Wake();
+                leased = TryLease(w, handOff, prepared.TenantId);
+                Insert(w, prepared, claim, leased);
+                return true;
+            }, ct);
+        }
+        catch when (leased)
+        {
+            handOff!.Unreserve(prepared.TenantId);
+            throw;
+        }
+
+        Accepted(handOff, leased, prepared, message);
     }
 
     public async Task<EnqueueOutcome> EnqueueDedupedAsync(RunMessage message, DedupClaim claim, CancellationToken ct)
@@ -96,35 +108,48 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
         var prepared = await PrepareAsync(message, ct);
         var markerData = StoredJson.Write(new DedupMarker(message.ReceivedAt, DedupMarker.Queued, message.Id));
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        var outcome = await _writer.RunAsync(w =>
+        var handOff = Volatile.Read(ref _handOff);
+        var leased = false;
+        EnqueueOutcome outcome;
+        try
         {
-            if (ReadMarker(w, claim, now) is { } marker)
+            outcome = await _writer.RunAsync(w =>
             {
-                if (marker.State != DedupMarker.Queued)
+                if (ReadMarker(w, claim, now) is { } marker)
                 {
-                    return EnqueueOutcome.AlreadyFinished;
+                    if (marker.State != DedupMarker.Queued)
+                    {
+                        return EnqueueOutcome.AlreadyFinished;
+                    }
+
+                    if (marker.MessageId is not null && Exists(w, marker.MessageId))
+                    {
+                        return EnqueueOutcome.AlreadyQueued;
+                    }
+
+                    // Marked queued, yet the message is gone and the run never finished: queue it again.
                 }
 
-                if (marker.MessageId is not null && Exists(w, marker.MessageId))
+                if (Count(w) >= _options.QueueCapacity)
                 {
-                    return EnqueueOutcome.AlreadyQueued;
+                    return EnqueueOutcome.Full; // nothing written: no marker either, so Forge's retry is not taken for a duplicate
                 }
 
-                // Marked queued, yet the message is gone and the run never finished: queue it again.
-            }
+                Put(w, claim.Pk, claim.Sk, markerData, claim.ExpiresAt.ToUnixTimeSeconds());
+                leased = TryLease(w, handOff, prepared.TenantId);
+                Insert(w, prepared, claim, leased);
+                return EnqueueOutcome.Accepted;
+            }, ct);
+        }
+        catch when (leased)
+        {
+            handOff!.Unreserve(prepared.TenantId);
+            throw;
+        }
 
-            if (Count(w) >= _options.QueueCapacity)
-            {
-                return EnqueueOutcome.Full; // nothing written: no marker either, so Forge's retry is not taken for a duplicate
-            }
-
-            Put(w, claim.Pk, claim.Sk, markerData, claim.ExpiresAt.ToUnixTimeSeconds());
-            Insert(w, prepared, claim);
-            return EnqueueOutcome.Accepted;
-        }, ct);
         if (outcome == EnqueueOutcome.Accepted)
         {
-            Wake();
+            Accepted(handOff, leased, prepared, message);
         }
 
         return outcome;
@@ -133,6 +158,7 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
     /// <summary>On start: the previous process is gone, so every lease it held is reclaimed at once. Returns how many.</summary>
     public async Task<int> ReclaimAllAsync(CancellationToken ct)
     {
+        _backlog = true;
         return await _writer.RunAsync(w => w.Command("UPDATE run_queue SET lease_until = NULL WHERE lease_until IS NOT NULL;").ExecuteNonQuery(), ct);
     }
 
@@ -145,7 +171,7 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
     {
         var now = NowMs;
         var busy = busyTenants.ToHashSet(StringComparer.Ordinal);
-        return await _writer.RunAsync(w => ClaimOne(w, busy, after, now), ct);
+        return await _writer.RunAsync(w => ClaimOne(w, tenant => !busy.Contains(tenant), static _ => { }, after, now), ct);
     }
 
     /// <summary>
@@ -159,28 +185,59 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
     public async Task<IReadOnlyList<ClaimedMessage>> ClaimManyAsync(
         int max, IReadOnlyDictionary<string, int> inFlight, int perTenantLimit, string? after, CancellationToken ct)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
-        var now = NowMs;
         var counts = new Dictionary<string, int>(inFlight, StringComparer.Ordinal);
-        return await _writer.RunAsync(w =>
-        {
-            var claimed = new List<ClaimedMessage>(max);
-            var next = after;
-            while (claimed.Count < max)
-            {
-                var busy = counts.Where(c => c.Value >= perTenantLimit).Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
-                if (ClaimOne(w, busy, next, now) is not { } one)
-                {
-                    break;
-                }
+        return await ClaimManyAsync(max, TryTake, Give, after, ct);
 
-                claimed.Add(one);
-                next = one.TenantId;
-                counts[one.TenantId] = counts.GetValueOrDefault(one.TenantId) + 1;
+        bool TryTake(string tenant)
+        {
+            var held = counts.GetValueOrDefault(tenant);
+            counts[tenant] = held + 1;
+            if (held < perTenantLimit)
+            {
+                return true;
             }
 
-            return (IReadOnlyList<ClaimedMessage>)claimed;
-        }, ct);
+            counts[tenant] = held;
+            return false;
+        }
+
+        void Give(string tenant) => counts[tenant]--;
+    }
+
+    /// <summary>
+    /// Up to <paramref name="max"/> claims in one write transaction, round-robin from <paramref name="after"/>. A
+    /// tenant is claimed for only when <paramref name="tryTake"/> grants it a share; it runs on the writer thread,
+    /// inside the transaction, so the worker's shares are exact (<see cref="TenantShares"/>). Shares of claims that
+    /// did not commit are given back with <paramref name="give"/>.
+    /// </summary>
+    internal async Task<IReadOnlyList<ClaimedMessage>> ClaimManyAsync(
+        int max, Func<string, bool> tryTake, Action<string> give, string? after, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        var now = NowMs;
+        var claimed = new List<ClaimedMessage>(max);
+        try
+        {
+            await _writer.RunAsync(w =>
+            {
+                var next = after;
+                while (claimed.Count < max && ClaimOne(w, tryTake, give, next, now) is { } one)
+                {
+                    claimed.Add(one);
+                    next = one.TenantId;
+                }
+
+                _backlog = AnyClaimable(w, now);
+                return true;
+            }, ct);
+        }
+        catch
+        {
+            claimed.ForEach(c => give(c.TenantId));
+            throw;
+        }
+
+        return claimed;
     }
 
     /// <summary>
@@ -190,7 +247,7 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
     /// tenants it passes, not the queue's depth (a GROUP BY over every queued row did, which slowed claims as a burst
     /// deepened the queue).
     /// </summary>
-    private ClaimedMessage? ClaimOne(SqliteWriter w, IReadOnlySet<string> busy, string? after, long now)
+    private ClaimedMessage? ClaimOne(SqliteWriter w, Func<string, bool> tryTake, Action<string> give, string? after, long now)
     {
         var cursor = after ?? string.Empty;
         var wrapped = after is null;
@@ -219,9 +276,14 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
             }
 
             cursor = tenant;
-            if (!busy.Contains(tenant) && ClaimOldest(w, tenant, now) is { } claimed)
+            if (tryTake(tenant))
             {
-                return claimed;
+                if (ClaimOldest(w, tenant, now) is { } claimed)
+                {
+                    return claimed;
+                }
+
+                give(tenant);
             }
         }
     }
@@ -273,6 +335,7 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
         {
             var command = w.Command("UPDATE run_queue SET lease_until = NULL WHERE id = $id;");
             command.Parameters.AddWithValue("$id", messageId);
+            _backlog = true;
             return command.ExecuteNonQuery();
         }, ct);
         Wake();
@@ -407,12 +470,16 @@ public sealed class SqliteRunQueue : IDedupingRunQueue, IDisposable
         return new PreparedMessage(id, tenantId, message.Source.ToString().ToLowerInvariant(), message.RuleId, message.ReceivedAt.ToUnixTimeMilliseconds(), body);
     }
 
-    private static void Insert(SqliteWriter w, PreparedMessage m, DedupClaim? claim)
+    /// <summary>Writes the message's row: waiting, or leased to the worker (a direct hand-off, its first delivery).</summary>
+    private void Insert(SqliteWriter w, PreparedMessage m, DedupClaim? claim, bool leased)
     {
         var insert = w.Command("""
             INSERT INTO run_queue (id, tenant, source, rule_id, enqueued_at, attempts, lease_until, dedup_pk, dedup_sk, body)
-            VALUES ($id, $tenant, $source, $rule, $at, 0, NULL, $dpk, $dsk, $body);
+            VALUES ($id, $tenant, $source, $rule, $at, $attempts, $lease, $dpk, $dsk, $body);
             """);
+        insert.Parameters.AddWithValue("$attempts", leased ? 1 : 0);
+        insert.Parameters.AddWithValue("$lease", leased ? NowMs + (long)_options.LeaseSeconds * 1000 : (object)DBNull.Value);
+        _backlog |= !leased;
         insert.Parameters.AddWithValue("$id", m.Id);
         insert.Parameters.AddWithValue("$tenant", m.TenantId);
         insert.Parameters.AddWithValue("$source", m.Source);

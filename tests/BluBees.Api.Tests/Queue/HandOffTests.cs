@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using BluBees.Api.Tests.Harness;
+using BluBees.Engine.Events;
+using BluBees.Engine.Execution;
+using BluBees.Engine.Runs;
+using Microsoft.Data.Sqlite;
+
+namespace BluBees.Api.Tests.Queue;
+
+/// <summary>
+/// The direct hand-off from the accepting transaction to the worker (<see cref="IRunHandOff"/>): the row is written
+/// leased in the same transaction, only when nothing claimable waits, a reservation that does not commit is given
+/// back, and the tenant cap stays exact when hand-offs race the claim loop. Real SQLite, real cipher, real worker.
+/// </summary>
+public sealed class HandOffTests
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
+
+    [Test]
+    public async Task The_queue_hands_off_only_when_nothing_claimable_waits_and_the_worker_has_room()
+    {
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
+        Assert.That(await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-1"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
+
+        var handOff = new RecordingHandOff();
+        kit.Queue.Attach(handOff);
+        Assert.That(await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-2"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(handOff.Reserved, Is.Empty, "OPS-1 waits: OPS-2 must not overtake it");
+            Assert.That(handOff.Started, Is.Empty);
+            Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM run_queue WHERE lease_until IS NULL AND attempts = 0"), Is.EqualTo(2));
+        });
+
+        // Both claimed (in flight): nothing claimable waits, so the next event is handed off, its row leased.
+        Assert.That(await kit.Queue.ClaimManyAsync(2, new Dictionary<string, int>(), 2, null, CancellationToken.None), Has.Count.EqualTo(2));
+        var evt = QueueKit.Event("OPS-3");
+        Assert.That(await kit.Ingress.IngestAsync(tenant, evt, null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
+        var (claimed, message) = handOff.Started.Single();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(handOff.Reserved, Is.EqualTo(new[] { tenant.TenantId }));
+            Assert.That((claimed.TenantId, claimed.Attempts, claimed.Id), Is.EqualTo((tenant.TenantId, 1, message.Id)), "its first delivery");
+            Assert.That(message.DedupKey, Is.EqualTo(EventIngestor.DedupKey(evt)), "the message itself, not a copy of another");
+            Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM run_queue WHERE id = $id AND lease_until IS NOT NULL AND attempts = 1", ("$id", claimed.Id)), Is.EqualTo(1));
+            Assert.That(await kit.Queue.ClaimAsync([], null, CancellationToken.None), Is.Null, "leased: the claim loop cannot take it a second time");
+        });
+
+        // A duplicate reserves nothing; a worker without room leaves the row waiting.
+        Assert.That(await kit.Ingress.IngestAsync(tenant, evt, null, null, CancellationToken.None), Is.EqualTo(IngestResult.AlreadyQueued));
+        handOff.Room = false;
+        Assert.That(await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-4"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(handOff.Reserved, Has.Count.EqualTo(1));
+            Assert.That(handOff.Started, Has.Count.EqualTo(1));
+            Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM run_queue WHERE lease_until IS NULL"), Is.EqualTo(1), "OPS-4 waits for the claim loop");
+        });
+    }
+
+    [Test]
+    public async Task A_reservation_whose_transaction_fails_is_given_back_and_nothing_starts()
+    {
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
+        var handOff = new RecordingHandOff();
+        kit.Queue.Attach(handOff);
+
+        // The row insert fails after the reservation was taken (the reservation is decided just before it).
+        await kit.ScalarAsync("CREATE TRIGGER fail_enqueue BEFORE INSERT ON run_queue BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+        Assert.That(async () => await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-5"), null, null, CancellationToken.None), Throws.InstanceOf<SqliteException>());
+        var manual = new RunMessage(tenant, RunSource.Manual, "{}", kit.Clock.GetUtcNow(), Id: "manual-" + Guid.NewGuid().ToString("N"));
+        Assert.That(async () => await kit.Queue.EnqueueAsync(manual, CancellationToken.None), Throws.InstanceOf<SqliteException>());
+        Assert.Multiple(() =>
+        {
+            Assert.That(handOff.Reserved, Has.Count.EqualTo(2));
+            Assert.That(handOff.Unreserved, Is.EqualTo(new[] { tenant.TenantId, tenant.TenantId }), "every reservation given back");
+            Assert.That(handOff.Started, Is.Empty);
+        });
+
+        await kit.ScalarAsync("DROP TRIGGER fail_enqueue;");
+        await kit.Queue.EnqueueAsync(manual, CancellationToken.None);
+        Assert.That(handOff.Started.Single().Claimed.Id, Is.EqualTo(manual.Id), "the un-deduplicated path hands off too");
+    }
+
+    [Test]
+    public async Task An_event_accepted_by_an_idle_worker_is_committed_leased_and_leaves_one_record()
+    {
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, sink.Address);
+        // What each row looked like when its insert committed (a trigger copies it into a probe table).
+        await kit.ScalarAsync("CREATE TABLE probe (id TEXT, leased INTEGER, attempts INTEGER);");
+        await kit.ScalarAsync("CREATE TRIGGER probe_insert AFTER INSERT ON run_queue BEGIN INSERT INTO probe VALUES (NEW.id, NEW.lease_until IS NOT NULL, NEW.attempts); END;");
+        var worker = kit.Worker();
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            // The worker attaches after reclaiming the previous process's leases; until then events go through the claim loop.
+            await Waits.UntilAsync(async () =>
+            {
+                var key = "OPS-" + Random.Shared.Next(1000, 9999);
+                await kit.Ingress.IngestAsync(tenant, QueueKit.Event(key), null, null, CancellationToken.None);
+                await Waits.UntilAsync(() => kit.ScalarAsync("SELECT COUNT(*) FROM run_queue"), n => n == 0, Generous);
+                return await kit.ScalarAsync("SELECT COUNT(*) FROM probe WHERE leased = 1 AND attempts = 1");
+            }, n => n > 0, Generous);
+
+            var runs = await kit.RunsOfAsync(tenant.TenantId);
+            Assert.Multiple(async () =>
+            {
+                Assert.That(runs.Select(r => r.Status), Is.All.EqualTo(RunStatus.Succeeded));
+                Assert.That(runs.Select(r => r.IssueKey).Distinct().Count(), Is.EqualTo(runs.Count), "one record per event");
+                Assert.That(sink.Hits.Values.Sum(), Is.EqualTo(runs.Count), "each event reached the third party once");
+                Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM probe"), Is.EqualTo(runs.Count));
+            });
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Test]
+    public async Task Hand_offs_racing_the_claim_loop_never_exceed_the_tenant_cap()
+    {
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create(new Dictionary<string, string?> { ["Runs:WorkerConcurrency"] = "4", ["Runs:PerTenantConcurrency"] = "1" });
+        var hanging = QueueKit.NewTenant();
+        var others = new[] { QueueKit.NewTenant(), QueueKit.NewTenant() };
+        await kit.RuleAsync(hanging, sink.Address, path: "/HANG/{{ issue.key }}");
+        foreach (var other in others)
+        {
+            await kit.RuleAsync(other, sink.Address);
+        }
+
+        var worker = kit.Worker();
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            // Accepts of all three tenants at once: hand-offs and claims interleave in the writer's transactions.
+            var accepts = Enumerable.Range(0, 24).Select(i => kit.Ingress.IngestAsync(hanging, QueueKit.Event($"OPS-{500 + i}"), null, null, CancellationToken.None))
+                .Concat(others.SelectMany((t, n) => Enumerable.Range(0, 12).Select(i => kit.Ingress.IngestAsync(t, QueueKit.Event($"OPS-{600 + (n * 100) + i}"), null, null, CancellationToken.None))));
+            Assert.That(await Task.WhenAll(accepts), Is.All.EqualTo(IngestResult.Accepted));
+            foreach (var other in others)
+            {
+                await Waits.UntilAsync(() => kit.RunsOfAsync(other.TenantId), r => r.Count == 12, Generous);
+            }
+
+            await Waits.UntilAsync(() => Task.FromResult(sink.Count("/HANG/")), n => n > 0, Generous);
+
+            Assert.Multiple(async () =>
+            {
+                Assert.That(sink.Count("/HANG/"), Is.EqualTo(1), "the hanging tenant holds one worker, its cap, however its events arrived");
+                Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM run_queue WHERE lease_until IS NOT NULL"), Is.EqualTo(1));
+                Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM run_queue"), Is.EqualTo(24));
+            });
+        }
+        finally
+        {
+            sink.ReleaseHung();
+            await worker.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>Stands in for the worker: records what the queue asks of it.</summary>
+    private sealed class RecordingHandOff : IRunHandOff
+    {
+        public bool Room { get; set; } = true;
+        public ConcurrentQueue<string> Reserved { get; } = new();
+        public ConcurrentQueue<string> Unreserved { get; } = new();
+        public ConcurrentQueue<(ClaimedMessage Claimed, RunMessage Message)> Started { get; } = new();
+
+        public bool TryReserve(string tenant)
+        {
+            if (Room)
+            {
+                Reserved.Enqueue(tenant);
+            }
+
+            return Room;
+        }
+
+        public void Unreserve(string tenant) => Unreserved.Enqueue(tenant);
+
+        public void Start(ClaimedMessage claimed, RunMessage message) => Started.Enqueue((claimed, message));
+    }
+}
