@@ -221,8 +221,8 @@ MUTATIONS = [
      "_bulkhead = new Bulkhead(10_000, policy.QueueLimit, policy.BulkheadWait, time);",
      "FullyQualifiedName~BulkheadTests", "tests/BluBees.Engine.Tests"),
     ("queue: dedupe marker committed outside the enqueue transaction", "src/BluBees.Engine/Runs/SqliteRunQueue.cs",
-     "            Insert(w, prepared, claim);\n            return EnqueueOutcome.Accepted;\n        }, ct);\n",
-     "            return EnqueueOutcome.Accepted;\n        }, ct);\n        if (outcome == EnqueueOutcome.Accepted) { await _writer.RunAsync(w => { Insert(w, prepared, claim); return true; }, ct); }\n",
+     "                leased = TryLease(w, handOff, prepared.TenantId);\n                Insert(w, prepared, claim, leased);\n                return EnqueueOutcome.Accepted;\n            }, ct);\n",
+     "                return EnqueueOutcome.Accepted;\n            }, ct);\n            if (outcome == EnqueueOutcome.Accepted) { await _writer.RunAsync(w => { Insert(w, prepared, claim, false); return true; }, ct); }\n",
      "FullyQualifiedName~DurableQueueTests"),
     ("queue: ingress writes the dedupe marker by itself, then enqueues", "src/BluBees.Engine/Runs/EventIngestor.cs",
      "if (queue is IDedupingRunQueue { SharesStore: true } deduping)", "if (queue is IDedupingRunQueue { SharesStore: false } deduping)",
@@ -237,6 +237,13 @@ MUTATIONS = [
     ("queue: a lost (unfinished, not queued) event is never queued again", "src/BluBees.Engine/Runs/SqliteRunQueue.cs",
      "if (marker.MessageId is not null && Exists(w, marker.MessageId))", "if (marker.MessageId is not null)",
      "FullyQualifiedName~DurableQueueTests.A_redelivery"),
+    ("queue: a direct hand-off overtakes a waiting message", "src/BluBees.Engine/Runs/SqliteRunQueue.HandOff.cs",
+     "handOff is not null && !AnyClaimable(w, NowMs) && handOff.TryReserve(tenant)", "handOff is not null && NowMs > 0 && handOff.TryReserve(tenant)",
+     "FullyQualifiedName~HandOffTests"),
+    ("queue: a direct hand-off ignores the tenant cap", "src/BluBees.Engine/Runs/RunWorker.cs",
+     "        if (_shares.TryTake(tenant))\n        {\n            return true;\n        }\n\n        _slots.Release();\n        return false;",
+     "        _ = _shares.TryTake(tenant);\n        return true;",
+     "FullyQualifiedName~HandOffTests.Hand_offs_racing"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
