@@ -165,7 +165,19 @@ public sealed partial class RunWorker(
         _slots.Release();
     }
 
-    void IRunHandOff.Start(ClaimedMessage claimed, RunMessage message) => Start(claimed, _slots, message);
+    void IRunHandOff.Start(ClaimedMessage claimed, RunMessage message)
+    {
+        if (_stopping)
+        {
+            // Reserved before the drain began, committed after: the row stays leased and durable, and the next start
+            // reclaims and runs it (the drain has already counted what it waits for).
+            _shares.Give(claimed.TenantId);
+            _slots.Release();
+            return;
+        }
+
+        Start(claimed, _slots, message);
+    }
 
     private async Task RunOneAsync(ClaimedMessage claimed, RunMessage? opened)
     {

@@ -166,6 +166,41 @@ public sealed class HandOffTests
         }
     }
 
+    [Test]
+    public async Task A_stopped_worker_takes_no_hand_off_and_leaves_a_late_one_durable_for_the_next_start()
+    {
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, sink.Address);
+        // A hand-off reserved before the drain and committed after it: its row is leased (here by a claim).
+        Assert.That(await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-77"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
+        var claimed = (await kit.Queue.ClaimAsync([], null, CancellationToken.None))!;
+        var worker = kit.Worker();
+        await worker.StopAsync(CancellationToken.None);
+        IRunHandOff handOff = worker;
+        Assert.That(handOff.TryReserve(tenant.TenantId), Is.False, "draining: no reservation");
+        handOff.Start(claimed, await kit.Queue.OpenAsync(claimed, CancellationToken.None));
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        Assert.That(sink.Hits.Values.Sum(), Is.Zero, "nothing ran after the drain");
+
+        var next = kit.Worker();
+        await next.StartAsync(CancellationToken.None);
+        try
+        {
+            var runs = await Waits.UntilAsync(() => kit.RunsOfAsync(tenant.TenantId), r => r.Count > 0, Generous);
+            Assert.Multiple(() =>
+            {
+                Assert.That(runs.Select(r => (r.IssueKey, r.Status)), Is.EqualTo(new[] { ((string?)"OPS-77", RunStatus.Succeeded) }), "the next start ran it, once");
+                Assert.That(sink.Count("OPS-77"), Is.EqualTo(1));
+            });
+        }
+        finally
+        {
+            await next.StopAsync(CancellationToken.None);
+        }
+    }
+
     /// <summary>Stands in for the worker: records what the queue asks of it.</summary>
     private sealed class RecordingHandOff : IRunHandOff
     {
