@@ -18,10 +18,11 @@ if (existsSync(trxDir)) {
     const counters = text.match(/<Counters ([^>]*)\/>/)?.[1] ?? '';
     const get = k => Number(counters.match(new RegExp(`\\b${k}="(\\d+)"`))?.[1] ?? 0);
     if (!m && !counters) { add(file, 0, 1); continue; }
-    for (const r of text.matchAll(/<UnitTestResult\b([^>]*)>([\s\S]*?)<\/UnitTestResult>/g)) {
+    // A passed result is usually self-closing (<UnitTestResult … />); a failed one has a body with its message.
+    for (const r of text.matchAll(/<UnitTestResult\b([^>]*?)(?:\/>|>([\s\S]*?)<\/UnitTestResult>)/g)) {
       if (!/\boutcome="(Failed|Error|Timeout|Aborted)"/.test(r[1])) continue;
       const name = unescape(r[1].match(/\btestName="([^"]*)"/)?.[1] ?? '?');
-      const message = unescape(r[2].match(/<Message>([\s\S]*?)<\/Message>/)?.[1] ?? '').split('\n')[0].slice(0, 400);
+      const message = unescape((r[2] ?? '').match(/<Message>([\s\S]*?)<\/Message>/)?.[1] ?? '').split('\n')[0].slice(0, 400);
       failures.push(`${name}: ${message}`);
     }
     add(`dotnet ${text.match(/storage="([^"]+)"/)?.[1]?.split('/').pop() ?? file}`, get('passed'), get('failed') + get('error') + get('timeout') + get('aborted'));
