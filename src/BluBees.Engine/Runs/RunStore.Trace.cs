@@ -75,8 +75,12 @@ public sealed partial class RunStore
 
     /// <summary>The slot of an entry: a hash of the tenant, the message and the rule (a message-less entry hashes its time).</summary>
     private static int Slot(TenantId tenantId, RuleTraceEntry entry)
+        => Slot(tenantId, entry.MessageId ?? entry.At.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), entry.RuleId);
+
+    /// <summary>The slot of a message's entry for a rule (tests pick events whose entries do not share one).</summary>
+    internal static int Slot(TenantId tenantId, string messageId, string ruleId)
     {
-        var identity = tenantId.Value + "\n" + (entry.MessageId ?? entry.At.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)) + "\n" + entry.RuleId;
+        var identity = tenantId.Value + "\n" + messageId + "\n" + ruleId;
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(Encoding.UTF8.GetBytes(identity), hash);
         return (int)(BinaryPrimitives.ReadUInt32BigEndian(hash) % TraceSlots);

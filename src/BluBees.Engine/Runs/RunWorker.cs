@@ -20,7 +20,7 @@ namespace BluBees.Engine.Runs;
 /// </summary>
 public sealed partial class RunWorker(
     SqliteRunQueue queue, RunProcessor processor, RunStore runs, TenantKeyService keys, IngressGate gate, BluBeesMetrics metrics,
-    IOptions<RunOptions> options, TimeProvider time, ILogger<RunWorker> logger) : BackgroundService, IRunHandOff
+    IOptions<RunOptions> options, TimeProvider time, ILogger<RunWorker> logger) : BackgroundService, IRunHandOff, IHostedLifecycleService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
@@ -32,6 +32,8 @@ public sealed partial class RunWorker(
     private readonly RunOptions _options = options.Value;
     private readonly SemaphoreSlim _slots = new(options.Value.WorkerConcurrency);
     private volatile bool _stopping;
+    private readonly Lock _drainLock = new();
+    private Task? _drain;
 
     /// <summary>Messages currently being run by this worker.</summary>
     public int InFlight => _inFlight.Count;
@@ -110,7 +112,28 @@ public sealed partial class RunWorker(
     }
 
     /// <summary>The drain: stop claiming and accepting, wait for in-flight runs up to the deadline, leave the rest durable.</summary>
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public override Task StopAsync(CancellationToken cancellationToken) => DrainOnceAsync(cancellationToken);
+
+    // The host calls StoppingAsync on every lifecycle service before it stops any hosted service, the web server
+    // included (the server, started last, is stopped first). Draining there keeps the server listening for the whole
+    // drain, so ingress answers 503 with Retry-After instead of refusing connections.
+    Task IHostedLifecycleService.StoppingAsync(CancellationToken cancellationToken) => DrainOnceAsync(cancellationToken);
+
+    Task IHostedLifecycleService.StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    Task IHostedLifecycleService.StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    Task IHostedLifecycleService.StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private Task DrainOnceAsync(CancellationToken cancellationToken)
+    {
+        lock (_drainLock)
+        {
+            return _drain ??= DrainAsync(cancellationToken);
+        }
+    }
+
+    private async Task DrainAsync(CancellationToken cancellationToken)
     {
         _stopping = true;
         queue.Attach(null);
