@@ -5,14 +5,18 @@ namespace BluBees.Engine.Support;
 
 /// <summary>
 /// The support audit trail of a tenant, newest first. An entry's id is <c>&lt;ms13&gt;-&lt;random&gt;</c> and its
-/// sort key <c>AUDIT#&lt;ms13&gt;#&lt;id&gt;</c>; the id doubles as the paging cursor.
+/// sort key <c>AUDIT#&lt;ms13&gt;#&lt;id&gt;</c>; the id doubles as the paging cursor. The id's milliseconds strictly
+/// increase within a process (two reads in the same millisecond would otherwise list in the random order of their
+/// suffixes); the entry's <c>at</c> stays the read's own time.
 /// </summary>
 public sealed class SupportAuditStore(IStore store, TimeProvider time, TimeSpan retention)
 {
+    private long _lastIdMs;
+
     public async Task<SupportAuditEntry> WriteAsync(TenantId tenantId, Func<string, DateTimeOffset, SupportAuditEntry> create, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var entry = create(Ids.NewRunId(now), now);
+        var entry = create(Ids.NewRunId(NextIdTime(now)), now);
         await store.ForTenant(tenantId).PutAsync(SortKey(entry.Id), StoredJson.Write(entry), (now + retention).ToUnixTimeSeconds(), ct);
         return entry;
     }
@@ -31,4 +35,18 @@ public sealed class SupportAuditStore(IStore store, TimeProvider time, TimeSpan 
         => value is { Length: > 14 and <= 64 } && value[13] == '-' && value.AsSpan(0, 13).IndexOfAnyExceptInRange('0', '9') < 0 && Ids.IsWellFormed(value);
 
     private static string SortKey(string id) => Keys.Audit(id);
+
+    private DateTimeOffset NextIdTime(DateTimeOffset now)
+    {
+        var ms = now.ToUnixTimeMilliseconds();
+        while (true)
+        {
+            var last = Volatile.Read(ref _lastIdMs);
+            var next = Math.Max(ms, last + 1);
+            if (Interlocked.CompareExchange(ref _lastIdMs, next, last) == last)
+            {
+                return DateTimeOffset.FromUnixTimeMilliseconds(next);
+            }
+        }
+    }
 }
