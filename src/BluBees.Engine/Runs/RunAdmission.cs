@@ -6,9 +6,9 @@ namespace BluBees.Engine.Runs;
 /// <see cref="SqliteRunQueue"/>), so a check and its take cannot interleave with another take; they are given back
 /// from any thread when a run ends. That keeps the cap exact when a claim and a direct hand-off race.
 /// </summary>
-internal sealed class TenantShares(int cap)
+internal sealed class TenantShares(int cap, IReadOnlyDictionary<string, int>? held = null)
 {
-    private readonly Dictionary<string, int> _held = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _held = held is null ? new(StringComparer.Ordinal) : new(held, StringComparer.Ordinal);
 
     public bool TryTake(string tenant)
     {

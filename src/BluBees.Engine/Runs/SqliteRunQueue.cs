@@ -69,6 +69,9 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>When a lease taken at <paramref name="nowMs"/> expires (claims, renewals and hand-offs alike).</summary>
+    private long LeaseUntil(long nowMs) => nowMs + (long)_options.LeaseSeconds * 1000;
+
     public async ValueTask EnqueueAsync(RunMessage message, CancellationToken ct)
     {
         var prepared = await PrepareAsync(message, ct);
@@ -185,23 +188,8 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
     public async Task<IReadOnlyList<ClaimedMessage>> ClaimManyAsync(
         int max, IReadOnlyDictionary<string, int> inFlight, int perTenantLimit, string? after, CancellationToken ct)
     {
-        var counts = new Dictionary<string, int>(inFlight, StringComparer.Ordinal);
-        return await ClaimManyAsync(max, TryTake, Give, after, ct);
-
-        bool TryTake(string tenant)
-        {
-            var held = counts.GetValueOrDefault(tenant);
-            counts[tenant] = held + 1;
-            if (held < perTenantLimit)
-            {
-                return true;
-            }
-
-            counts[tenant] = held;
-            return false;
-        }
-
-        void Give(string tenant) => counts[tenant]--;
+        var shares = new TenantShares(perTenantLimit, inFlight);
+        return await ClaimManyAsync(max, shares.TryTake, shares.Give, after, ct);
     }
 
     /// <summary>
@@ -295,7 +283,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
             WHERE seq = (SELECT seq FROM run_queue WHERE tenant = $tenant AND (lease_until IS NULL OR lease_until <= $now) ORDER BY seq LIMIT 1)
             RETURNING id, tenant, source, rule_id, attempts, enqueued_at, body;
             """);
-        claim.Parameters.AddWithValue("$until", now + (long)_options.LeaseSeconds * 1000);
+        claim.Parameters.AddWithValue("$until", LeaseUntil(now));
         claim.Parameters.AddWithValue("$tenant", tenant);
         claim.Parameters.AddWithValue("$now", now);
         using var reader = claim.ExecuteReader();
@@ -318,7 +306,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
     /// <summary>Renews the lease of a message still running. Returns false when the message is no longer there.</summary>
     public async Task<bool> RenewAsync(string messageId, CancellationToken ct)
     {
-        var until = NowMs + (long)_options.LeaseSeconds * 1000;
+        var until = LeaseUntil(NowMs);
         return await _writer.RunAsync(w =>
         {
             var command = w.Command("UPDATE run_queue SET lease_until = $until WHERE id = $id;");
@@ -478,8 +466,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
             VALUES ($id, $tenant, $source, $rule, $at, $attempts, $lease, $dpk, $dsk, $body);
             """);
         insert.Parameters.AddWithValue("$attempts", leased ? 1 : 0);
-        insert.Parameters.AddWithValue("$lease", leased ? NowMs + (long)_options.LeaseSeconds * 1000 : (object)DBNull.Value);
-        _backlog |= !leased;
+        insert.Parameters.AddWithValue("$lease", leased ? LeaseUntil(NowMs) : DBNull.Value);
         insert.Parameters.AddWithValue("$id", m.Id);
         insert.Parameters.AddWithValue("$tenant", m.TenantId);
         insert.Parameters.AddWithValue("$source", m.Source);
@@ -489,6 +476,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         insert.Parameters.AddWithValue("$dsk", (object?)claim?.Sk ?? DBNull.Value);
         insert.Parameters.AddWithValue("$body", m.Body);
         insert.ExecuteNonQuery();
+        _backlog |= !leased;
     }
 
     private static void Put(SqliteWriter w, string pk, string sk, string data, long? expiresAt)
