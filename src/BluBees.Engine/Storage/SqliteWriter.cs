@@ -12,8 +12,7 @@ namespace BluBees.Engine.Storage;
 /// arriving while the file is idle starts its own transaction at once (no timer), one arriving during a commit
 /// joins the next one. Before, every accept, claim and finish opened its own transaction and the connections queued
 /// for SQLite's write lock, whose busy handler sleeps in steps of milliseconds; now they queue in memory.
-/// Statements are prepared once per connection and reused. The writer's connection never checkpoints inside a
-/// COMMIT: <see cref="SqliteCheckpointer"/> does it beside the writer.
+/// Statements are prepared once per connection and reused.
 /// </summary>
 internal sealed class SqliteWriter : IDisposable
 {
@@ -21,20 +20,13 @@ internal sealed class SqliteWriter : IDisposable
     private readonly Channel<IWrite> _writes = Channel.CreateUnbounded<IWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
     private readonly SqliteConnection _connection;
-    private readonly SqliteCheckpointer _checkpointer;
     private readonly Task _loop;
-    private int _disposed;
 
-    public SqliteWriter(string connectionString, TimeProvider time)
+    public SqliteWriter(string connectionString)
     {
         _connection = SqliteFile.Open(connectionString);
-        Execute("PRAGMA wal_autocheckpoint = 0;");
-        _checkpointer = new SqliteCheckpointer(connectionString, time);
         _loop = Task.Run(LoopAsync);
     }
-
-    /// <summary>The writer's checkpoint loop (for tests).</summary>
-    internal SqliteCheckpointer Checkpointer => _checkpointer;
 
     /// <summary>Runs <paramref name="write"/> in the next group transaction; completes after its COMMIT.</summary>
     public Task<T> RunAsync<T>(Func<SqliteWriter, T> write, CancellationToken ct)
@@ -130,7 +122,6 @@ internal sealed class SqliteWriter : IDisposable
             return;
         }
 
-        _checkpointer.Committed();
         done.ForEach(w => w.Complete());
     }
 
@@ -138,27 +129,12 @@ internal sealed class SqliteWriter : IDisposable
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return; // the queue is registered under several service types, so the container may dispose it twice
-        }
-
         _writes.Writer.TryComplete();
         try
         {
             _loop.Wait(TimeSpan.FromSeconds(10));
         }
         catch (AggregateException)
-        {
-        }
-
-        _checkpointer.Dispose();
-        try
-        {
-            // The connection goes back to the shared pool: the next user gets SQLite's default automatic checkpoint.
-            Execute("PRAGMA wal_autocheckpoint = 1000;");
-        }
-        catch (SqliteException)
         {
         }
 
