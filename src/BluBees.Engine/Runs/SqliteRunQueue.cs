@@ -56,7 +56,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         SharesStore = store is SqliteStore sqlite && string.Equals(sqlite.DatabasePath, path, StringComparison.Ordinal);
         _connectionString = SqliteFile.ConnectionString(path);
         Initialize();
-        _writer = new SqliteWriter(_connectionString);
+        _writer = new SqliteWriter(_connectionString, time);
         metrics.ObserveQueue(() => Stats().Depth, () => Stats().OldestAgeSeconds);
     }
 

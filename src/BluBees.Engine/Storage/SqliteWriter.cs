@@ -12,7 +12,8 @@ namespace BluBees.Engine.Storage;
 /// arriving while the file is idle starts its own transaction at once (no timer), one arriving during a commit
 /// joins the next one. Before, every accept, claim and finish opened its own transaction and the connections queued
 /// for SQLite's write lock, whose busy handler sleeps in steps of milliseconds; now they queue in memory.
-/// Statements are prepared once per connection and reused.
+/// Statements are prepared once per connection and reused. The writer's connection never checkpoints inside a
+/// COMMIT: <see cref="SqliteCheckpointer"/> copies beside it, and the writer restarts the WAL between batches.
 /// </summary>
 internal sealed class SqliteWriter : IDisposable
 {
@@ -20,20 +21,33 @@ internal sealed class SqliteWriter : IDisposable
     private readonly Channel<IWrite> _writes = Channel.CreateUnbounded<IWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
     private readonly SqliteConnection _connection;
+    private readonly SqliteCheckpointer _checkpointer;
     private readonly Task _loop;
+    private int _disposed;
+    private int _queued; // writes in the channel (its single-reader form cannot count them)
 
-    public SqliteWriter(string connectionString)
+    public SqliteWriter(string connectionString, TimeProvider time)
     {
         _connection = SqliteFile.Open(connectionString);
+        Execute("PRAGMA wal_autocheckpoint = 0;");
+        _checkpointer = new SqliteCheckpointer(connectionString, time);
         _loop = Task.Run(LoopAsync);
     }
+
+    /// <summary>The writer's checkpoint loop (for tests).</summary>
+    internal SqliteCheckpointer Checkpointer => _checkpointer;
 
     /// <summary>Runs <paramref name="write"/> in the next group transaction; completes after its COMMIT.</summary>
     public Task<T> RunAsync<T>(Func<SqliteWriter, T> write, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         var item = new Write<T>(write);
-        ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(item), this);
+        Interlocked.Increment(ref _queued);
+        if (!_writes.Writer.TryWrite(item))
+        {
+            Interlocked.Decrement(ref _queued);
+            throw new ObjectDisposedException(nameof(SqliteWriter));
+        }
 
         return item.Task;
     }
@@ -62,6 +76,8 @@ internal sealed class SqliteWriter : IDisposable
             {
                 batch.Add(item);
             }
+
+            Interlocked.Add(ref _queued, -batch.Count);
 
             Commit(batch);
         }
@@ -122,19 +138,39 @@ internal sealed class SqliteWriter : IDisposable
             return;
         }
 
+        _checkpointer.Committed();
         done.ForEach(w => w.Complete());
+        if (_checkpointer.RestartDue(idle: Volatile.Read(ref _queued) == 0))
+        {
+            _checkpointer.Restart(Command);
+        }
     }
 
     private void Execute(string sql) => Command(sql).ExecuteNonQuery();
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return; // the queue is registered under several service types, so the container may dispose it twice
+        }
+
         _writes.Writer.TryComplete();
         try
         {
             _loop.Wait(TimeSpan.FromSeconds(10));
         }
         catch (AggregateException)
+        {
+        }
+
+        _checkpointer.Dispose();
+        try
+        {
+            // The connection goes back to the shared pool: the next user gets SQLite's default automatic checkpoint.
+            Execute("PRAGMA wal_autocheckpoint = 1000;");
+        }
+        catch (SqliteException)
         {
         }
 
