@@ -74,14 +74,15 @@ public sealed class GroupCommitTests
         // The WAL file only starts over when a writer begins with every frame copied into the main file
         // (https://www.sqlite.org/wal.html#avoiding_excessively_large_wal_files). A checkpoint scheme that copies beside
         // a writer that never pauses lets it grow without bound (tried and reverted: 95,121 frames in the bench).
-        // Waves of 4 concurrent accepts keep the writer committing; the WAL must stay near SQLite's 1,000-page threshold.
+        // Waves of 4 concurrent accepts keep the writer committing (8,000 accepts: a WAL that never starts over passes
+        // 60 MB); the WAL must stay within the writer's forced restart (SqliteCheckpointer.ForcedRestartFrames) and a batch.
         using var dir = new TempDirectory();
         await using var services = Instance(dir);
         await services.GetRequiredService<TenantService>().InstallAsync(new TenantContext(Tenant, "cloud", null), Ct);
         var queue = services.GetRequiredService<SqliteRunQueue>();
         var wal = Path.Combine(dir.Path, "blubees.db-wal");
         long largest = 0;
-        for (var wave = 0; wave < 600; wave++)
+        for (var wave = 0; wave < 2000; wave++)
         {
             await Task.WhenAll(Enumerable.Range(0, 4).Select(i => queue.EnqueueAsync(Message($"wal-{wave}-{i}"), Ct).AsTask()));
             largest = Math.Max(largest, new FileInfo(wal).Length);
@@ -92,8 +93,8 @@ public sealed class GroupCommitTests
         await reader.OpenAsync();
         await using var command = reader.CreateCommand();
         command.CommandText = "SELECT COUNT(*) FROM run_queue;";
-        Assert.That(Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(2400));
-        Assert.That(largest, Is.LessThan(2_000L * 4096), "the WAL file started over near 1,000 pages");
+        Assert.That(Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(8000));
+        Assert.That(largest, Is.LessThan((SqliteCheckpointer.ForcedRestartFrames + 2_000) * 4_120L), "the WAL file started over (frames are a 4,096-byte page plus a 24-byte header)");
     }
 
     private static RunMessage Message(string id)
