@@ -28,11 +28,6 @@ internal sealed class SqliteCheckpointer : IDisposable
     /// <summary>The least time between two checkpoints: bounds their syncs under load, and the WAL's unsynced tail.</summary>
     public static readonly TimeSpan Spacing = TimeSpan.FromMilliseconds(100);
 
-    private readonly Channel<bool> _pending = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-    private readonly CancellationTokenSource _stop = new();
-    private readonly string _connectionString;
-    private readonly TimeProvider _time;
-    private readonly Task _loop;
     /// <summary>WAL frames at which the writer restarts the WAL when it is idle (SQLite's automatic threshold).</summary>
     public const long RestartFrames = 1000;
 
@@ -43,8 +38,14 @@ internal sealed class SqliteCheckpointer : IDisposable
     public const int RestartCommits = 256;
 
     private const string Sql = "PRAGMA wal_checkpoint(PASSIVE);";
+
+    private readonly Channel<bool> _pending = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
+    private readonly Task _loop;
+
     private long _checkpoints;
-    private long _restarts;
     private long _walFrames;
     private int _commits;
     private int _disposed;
@@ -58,9 +59,6 @@ internal sealed class SqliteCheckpointer : IDisposable
 
     /// <summary>Checkpoints the loop has run (for tests).</summary>
     public long Checkpoints => Interlocked.Read(ref _checkpoints);
-
-    /// <summary>Checkpoints of the writer that copied every frame, so that its next transaction restarted the WAL (for tests).</summary>
-    public long Restarts => Interlocked.Read(ref _restarts);
 
     /// <summary>A COMMIT of the writer added frames to the WAL: the loop's checkpoint is due (at once, or after the spacing).</summary>
     public void Committed()
@@ -85,10 +83,6 @@ internal sealed class SqliteCheckpointer : IDisposable
         Interlocked.Exchange(ref _commits, 0);
         var (complete, frames) = Run(command(Sql));
         Interlocked.Exchange(ref _walFrames, complete ? 0 : frames);
-        if (complete)
-        {
-            Interlocked.Increment(ref _restarts);
-        }
     }
 
     private async Task LoopAsync()
