@@ -41,6 +41,9 @@ public sealed record IngressRequest(TenantContext Tenant, RunSource Source, Json
     public string? Trace { get; init; }
     public string? RuleId { get; init; }
     public string? DedupKey { get; init; }
+
+    /// <summary>The rule heads the ingress filter read for this work (events only); see <see cref="RunMessage.IngressHeads"/>.</summary>
+    internal IReadOnlyList<RuleHead>? Heads { get; init; }
 }
 
 /// <summary>
@@ -68,7 +71,8 @@ public sealed partial class EventIngestor(
 
         await tenants.EnsureAsync(tenant, ct);
         var misses = new List<Trace.RuleTraceEntry>();
-        if (!await CouldRunAsync(tenant.Id, evt, misses, ct))
+        var heads = await rules.ListHeadsForRunAsync(tenant.Id, ct);
+        if (!await CouldRunAsync(tenant.Id, heads, evt, misses, ct))
         {
             metrics.IngressFiltered();
             LogFiltered(logger, evt.EventType);
@@ -77,7 +81,7 @@ public sealed partial class EventIngestor(
         }
 
         return await SubmitAsync(
-            new IngressRequest(tenant, RunSource.Event, evt.Body) { SystemToken = systemToken, Trace = trace, DedupKey = DedupKey(evt) },
+            new IngressRequest(tenant, RunSource.Event, evt.Body) { SystemToken = systemToken, Trace = trace, DedupKey = DedupKey(evt), Heads = heads },
             release: null, ct);
     }
 
@@ -121,7 +125,10 @@ public sealed partial class EventIngestor(
         request.RuleId,
         request.Trace is { Length: > 0 and <= 200 } trace ? trace : null,
         RunIds.MessageFor(request.Tenant.Id, request.DedupKey),
-        request.DedupKey);
+        request.DedupKey)
+    {
+        IngressHeads = request.Heads,
+    };
 
     private async Task<IngestResult> EnqueueAsync(RunMessage message, CancellationToken ct)
     {
@@ -185,9 +192,9 @@ public sealed partial class EventIngestor(
     /// changed), from the compiled rules (cached per version). Conditions are not evaluated here. A rule that does
     /// not compile, or an event whose shape the trigger cannot read, counts as "could": the worker then records it.
     /// </summary>
-    private async Task<bool> CouldRunAsync(TenantId tenantId, JiraEvent evt, List<Trace.RuleTraceEntry> misses, CancellationToken ct)
+    private async Task<bool> CouldRunAsync(TenantId tenantId, IReadOnlyList<RuleHead> heads, JiraEvent evt, List<Trace.RuleTraceEntry> misses, CancellationToken ct)
     {
-        foreach (var head in await rules.ListHeadsForRunAsync(tenantId, ct))
+        foreach (var head in heads)
         {
             if (!string.Equals(head.TriggerType, nameof(TriggerKind.Event), StringComparison.OrdinalIgnoreCase))
             {

@@ -1,5 +1,7 @@
-using BluBees.Engine.Tenancy;
+using System.Text.Json.Serialization;
 using BluBees.Engine.Execution;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Tenancy;
 
 namespace BluBees.Engine.Runs;
 
@@ -21,4 +23,14 @@ public sealed record RunMessage(
     string? RuleId = null,
     string? Trace = null,
     string? Id = null,
-    string? DedupKey = null);
+    string? DedupKey = null)
+{
+    /// <summary>
+    /// The tenant's rule heads as the ingress filter read them for this event, moments before the message was built.
+    /// In memory only: never serialized, so a message read back from a queue has none and its worker reads the rule
+    /// list again. The direct hand-off runs the very instance the ingress built, which spares it a second read of the
+    /// rule-list stamp (see <see cref="RunProcessor"/>, which uses them only while they are fresh).
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyList<RuleHead>? IngressHeads { get; init; }
+}

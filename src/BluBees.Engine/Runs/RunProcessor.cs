@@ -64,7 +64,7 @@ public sealed partial class RunProcessor(
         IReadOnlyList<RuleHead> heads;
         try
         {
-            heads = await rules.ListHeadsForRunAsync(message.Tenant.Id, ct);
+            heads = FreshIngressHeads(message) ?? await rules.ListHeadsForRunAsync(message.Tenant.Id, ct);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
@@ -108,6 +108,23 @@ public sealed partial class RunProcessor(
         }
 
         return records;
+    }
+
+    /// <summary>
+    /// How long the rule heads the ingress read for an event stand in for a fresh read of the rule list: the direct
+    /// hand-off runs within milliseconds of the accept; anything older (a message that waited) reads the list again.
+    /// </summary>
+    public static readonly TimeSpan IngressHeadsMaxAge = TimeSpan.FromSeconds(1);
+
+    private IReadOnlyList<RuleHead>? FreshIngressHeads(RunMessage message)
+    {
+        if (message.IngressHeads is not { } heads)
+        {
+            return null;
+        }
+
+        var age = time.GetUtcNow() - message.ReceivedAt;
+        return age >= TimeSpan.Zero && age < IngressHeadsMaxAge ? heads : null;
     }
 
     /// <summary>

@@ -3,7 +3,9 @@ using BluBees.Api.Tests.Harness;
 using BluBees.Engine.Events;
 using BluBees.Engine.Execution;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Rules;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BluBees.Api.Tests.Queue;
 
@@ -199,6 +201,47 @@ public sealed class HandOffTests
         {
             await next.StopAsync(CancellationToken.None);
         }
+    }
+
+    [Test]
+    public async Task A_handed_off_event_runs_on_the_rule_heads_its_ingress_read_while_fresh_and_reads_them_again_otherwise()
+    {
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        var ruleId = await kit.RuleAsync(tenant, sink.Address);
+        var handOff = new RecordingHandOff();
+        kit.Queue.Attach(handOff);
+        foreach (var key in new[] { "OPS-31", "OPS-32" })
+        {
+            Assert.That(await kit.Ingress.IngestAsync(tenant, QueueKit.Event(key), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
+        }
+
+        var started = handOff.Started.ToArray();
+        var readBack = await kit.Queue.OpenAsync(started[0].Claimed, CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(started.Select(s => s.Message.IngressHeads?.Single().Id), Is.EqualTo(new[] { ruleId, ruleId }), "the heads the ingress filter read");
+            Assert.That(readBack, Is.Not.Null);
+            Assert.That(readBack!.IngressHeads, Is.Null, "never stored: a message read back from the queue reads the rule list again");
+        });
+
+        // The rule is disabled after both accepts. The message run at once keeps the accept's view; the one run
+        // after the freshness bound, and the one read back from the queue, read the list again and skip the rule.
+        Assert.That((await kit.Services.GetRequiredService<RuleService>().SetEnabledAsync(tenant.Id, ruleId, false, CancellationToken.None)).Value, Is.Not.Null);
+        var processor = kit.Services.GetRequiredService<RunProcessor>();
+        var fresh = await processor.ExecuteAsync(started[0].Message, CancellationToken.None);
+        kit.Clock.Advance(RunProcessor.IngressHeadsMaxAge);
+        var stale = await processor.ExecuteAsync(started[1].Message, CancellationToken.None);
+        var queued = await processor.ExecuteAsync(readBack!, CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(fresh.Select(r => (r.RuleId, r.Status)), Is.EqualTo(new[] { (ruleId, RunStatus.Succeeded) }));
+            Assert.That(sink.Count("OPS-31"), Is.EqualTo(1));
+            Assert.That(stale, Is.Empty, "older than the bound: the disabled rule does not run");
+            Assert.That(queued, Is.Empty, "read back from the queue: the disabled rule does not run");
+            Assert.That(sink.Count("OPS-32"), Is.Zero);
+        });
     }
 
     /// <summary>Stands in for the worker: records what the queue asks of it.</summary>
