@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using BluBees.Bench.Harness;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Connections.Credentials;
+using BluBees.Engine.Egress;
 using BluBees.Engine.Events;
 using BluBees.Engine.Hosting;
 using BluBees.Engine.Rules;
@@ -36,7 +37,11 @@ internal static class StageRunner
         "claim (lease, 1 tx)", "open message (decrypt + parse)", "worker rule load (list + compiled rules)", "event scope + condition",
         "connection read", "credential (decrypt secret)", "render (path + JSON body)", "HTTP step (whole executor, incl. the three above)",
         "record write (records + marker + delete, 1 tx)",
+        "HTTP step part: guarded send (guard, no pipeline)", "comparison: direct HttpClient send, same request",
     ];
+
+    /// <summary>The stages that are parts of, or comparisons with, another stage: not added to the sum.</summary>
+    public static bool CountedInSum(int stage) => stage is not (7 or 8 or 9 or 12 or 13);
 
     public static async Task<IReadOnlyList<StageResult>> RunAsync(BenchOptions options, Action<string> progress)
     {
@@ -69,6 +74,14 @@ internal static class StageRunner
         }
     }
 
+    private static EgressRequest Egress(PreparedRequest request) => new(new HttpMethod(request.Method), request.Url)
+    {
+        Headers = request.Headers,
+        Body = request.Body,
+        ContentType = request.ContentType,
+        Label = request.Url.Host,
+    };
+
     private static async Task<IReadOnlyList<StageResult>> MeasureAsync(IServiceProvider services, Sink sink, int events, Action<string> progress)
     {
         var ct = CancellationToken.None;
@@ -92,6 +105,8 @@ internal static class StageRunner
         var credentials = services.GetRequiredService<ICredentialSource>();
         var executor = services.GetServices<IStepExecutor>().Single(e => e.Kind == CompiledHttpStep.KindName);
         var budgets = services.GetRequiredService<TemplateBudgets>();
+        var guarded = services.GetRequiredService<GuardedHttpClient>();
+        using var direct = new HttpClient();
         var limits = services.GetRequiredService<TemplateLimits>();
         var samples = Names.Select(_ => new List<double>(events)).ToArray();
         var warmup = Math.Min(100, events);
@@ -159,6 +174,26 @@ internal static class StageRunner
             Lap();
             await queue.CompleteAsync(claimed, [record], ct);
             times[11] = Lap();
+            using (var alone = await guarded.SendAsync(Egress(request!), ct))
+            {
+                times[12] = Lap();
+            }
+
+            Lap();
+            using (var plain = new HttpRequestMessage(HttpMethod.Post, request!.Url))
+            {
+                plain.Content = new ByteArrayContent(request.Body ?? []);
+                plain.Content.Headers.TryAddWithoutValidation("Content-Type", request.ContentType);
+                foreach (var header in request.Headers)
+                {
+                    plain.Headers.TryAddWithoutValidation(header.Name, header.Value);
+                }
+
+                using var answer = await direct.SendAsync(plain, ct);
+                _ = await answer.Content.ReadAsByteArrayAsync(ct);
+            }
+
+            times[13] = Lap();
             if (outcome != EnqueueOutcome.Accepted || !could || !passes || request is null || !result.Succeeded)
             {
                 throw new InvalidOperationException($"stage bench event {i} did not take the full path ({outcome}, {could}, {passes}, {result.Record.ErrorCategory})");
