@@ -44,8 +44,9 @@ internal static class BluBeesApp
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ErrorHandling>();
         builder.Services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));
-        builder.Services.AddBluBeesOpenApi();
+        builder.Services.AddBluBeesOpenApi(builder.Configuration);
         builder.Services.AddBluBeesTelemetry(builder.Configuration);
+        builder.Services.RemoveUnusedStartupWork();
         // After the composition, so that a registration here is the last one and wins (tests substitute a
         // provider this way: the provider switch registers exactly one per concern, not TryAdd).
         overrides?.Invoke(builder.Services);

@@ -14,8 +14,14 @@ namespace BluBees.Api.Infrastructure;
 internal static class OpenApiSetup
 {
     public const string DocumentPath = "/openapi/v1.json";
+    public const string EnabledKey = "OpenApi:Enabled";
 
-    public static IServiceCollection AddBluBeesOpenApi(this IServiceCollection services) => services.AddBluBeesOpenApi(StepKinds.Default);
+    /// <summary>
+    /// Registers the document's generator only when it is served: otherwise its services, and the MVC and OpenAPI
+    /// assemblies they load, would cost every start (issue 14, docs/benchmarks.md "Cold start") for nothing.
+    /// </summary>
+    public static IServiceCollection AddBluBeesOpenApi(this IServiceCollection services, IConfiguration configuration)
+        => configuration.GetValue<bool>(EnabledKey) ? services.AddBluBeesOpenApi(StepKinds.Default) : services;
 
     /// <summary>The document with the steps of <paramref name="kinds"/> (a test adds a kind of its own).</summary>
     internal static IServiceCollection AddBluBeesOpenApi(this IServiceCollection services, StepKindSet kinds) => services.AddOpenApi("v1", options =>
@@ -49,7 +55,7 @@ internal static class OpenApiSetup
     /// <summary>Maps the document when configuration asks for it (never by default).</summary>
     public static WebApplication MapBluBeesOpenApi(this WebApplication app)
     {
-        if (app.Configuration.GetValue<bool>("OpenApi:Enabled"))
+        if (app.Configuration.GetValue<bool>(EnabledKey))
         {
             app.MapOpenApi(DocumentPath).AllowAnonymous();
         }

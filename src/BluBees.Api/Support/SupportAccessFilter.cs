@@ -10,6 +10,16 @@ namespace BluBees.Api.Support;
 /// </summary>
 internal sealed class SupportAccessFilter(SupportGrantStore grants, SupportAudit audit, IOptions<SupportOptions> options) : IEndpointFilter
 {
+    /// <summary>
+    /// The filter of one endpoint, from the application's services (what <c>AddEndpointFilter&lt;T&gt;</c> does, without
+    /// the exception it throws and catches, and the expression tree it compiles, at start-up).
+    /// </summary>
+    public static EndpointFilterDelegate Create(EndpointFilterFactoryContext context, EndpointFilterDelegate next)
+    {
+        var filter = ActivatorUtilities.CreateInstance<SupportAccessFilter>(context.ApplicationServices);
+        return invocation => filter.InvokeAsync(invocation, next);
+    }
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;

@@ -49,7 +49,7 @@ internal static class SupportSetup
 
         app.MapGroup("/support")
             .RequireAuthorization(PolicyName)
-            .AddEndpointFilter<SupportAccessFilter>()
+            .AddEndpointFilterFactory(SupportAccessFilter.Create)
             .MapSupportRuns();
         return app;
     }
