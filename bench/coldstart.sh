@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Cold start of the BluBees backend, locally: process start → first GET /health 200, and → first event processed
-# (run recorded, after a real outbound call to a loopback sink). Compares a ReadyToRun self-contained linux-x64
-# publish (what infra/build.sh ships, for x64) with `dotnet BluBees.Api.dll` of plain Release and Debug builds.
+# (run recorded, after a real outbound call to a loopback sink). Compares the Lambda artifact as infra/build.sh
+# builds it, for linux-x64 (composite ReadyToRun over a trimmed framework, -p:BluBeesLambdaArtifact=true), a plain
+# ReadyToRun self-contained publish, and `dotnet BluBees.Api.dll` of plain Release and Debug builds.
 #   bash bench/coldstart.sh [RUNS]        (default 10 runs per variant; results in docs/benchmarks.md by hand)
 # Everything binds to 127.0.0.1; builds go to $COLDSTART_OUT (default /tmp/coldstart; private artifacts path, repo
 # obj/ untouched): give each concurrent user of the machine its own.
 # Comparing start-up levers: COLDSTART_EXTRA="name=dir ..." adds variants, each an already published
 # self-contained directory holding BluBees.Api (e.g. built with other -p: properties), optionally started with
 # runtime settings ("name=dir+DOTNET_TieredPGO=0+DOTNET_gcConcurrent=0"); COLDSTART_ONLY="r2r" keeps
-# only the listed built-in variants (r2r, release, debug; default all three). SKIP_BUILD=1 reuses the last builds.
+# only the listed built-in variants (lambda, r2r, release, debug; default all four). SKIP_BUILD=1 reuses the last builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 RUNS="${1:-10}"
 OUT="${COLDSTART_OUT:-/tmp/coldstart}"
-ONLY=" ${COLDSTART_ONLY:-r2r release debug} "
+ONLY=" ${COLDSTART_ONLY:-lambda r2r release debug} "
 ART="$OUT/art"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 mkdir -p "$OUT"
@@ -28,7 +29,8 @@ build() {
   fi
 }
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  echo "== build (Release R2R self-contained, Release, Debug, CLI)"
+  echo "== build (Lambda artifact for x64, Release R2R self-contained, Release, Debug, CLI; the Lambda artifact takes minutes)"
+  [[ "$ONLY" == *" lambda "* ]] && build src/BluBees.Api -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -p:BluBeesLambdaArtifact=true --artifacts-path "$ART/lambda" -o "$OUT/lambda"
   [[ "$ONLY" == *" r2r "* ]] && build src/BluBees.Api -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true --artifacts-path "$ART/r2r" -o "$OUT/r2r"
   # The seed step below runs the plain Release build, so it is always built.
   build src/BluBees.Api -c Release --artifacts-path "$ART/release" -o "$OUT/release"
@@ -140,6 +142,7 @@ summarize() {
 
 VARIANTS=()
 declare -A CMD=()
+[[ "$ONLY" == *" lambda "* ]] && VARIANTS+=(lambda-artifact-x64) && CMD[lambda-artifact-x64]="$OUT/lambda/BluBees.Api"
 [[ "$ONLY" == *" r2r "* ]] && VARIANTS+=(r2r-self-contained) && CMD[r2r-self-contained]="$OUT/r2r/BluBees.Api"
 [[ "$ONLY" == *" release "* ]] && VARIANTS+=(release-dotnet-dll) && CMD[release-dotnet-dll]="dotnet $OUT/release/BluBees.Api.dll"
 [[ "$ONLY" == *" debug "* ]] && VARIANTS+=(debug-dotnet-dll) && CMD[debug-dotnet-dll]="dotnet $OUT/debug/BluBees.Api.dll"

@@ -39,7 +39,8 @@ internal sealed class DeploymentFilesTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(build, Does.Contain("dotnet publish \"$root/src/BluBees.Api/BluBees.Api.csproj\""));
-            Assert.That(build, Does.Contain("-r linux-arm64"), "matches Architectures: arm64");
+            Assert.That(build, Does.Contain("BLUBEES_LAMBDA_RID:-linux-arm64"), "matches Architectures: arm64 by default");
+            Assert.That(build, Does.Contain("-p:BluBeesLambdaArtifact=true"), "composite ReadyToRun over a trimmed framework");
             Assert.That(build, Does.Contain("--self-contained"), "provided.al2023 has no .NET runtime");
             Assert.That(build, Does.Contain("-p:PublishReadyToRun=true"));
             Assert.That(build, Does.Not.Contain("PublishAot"));
