@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cold start of the BluBees backend, locally: process start → first GET /health 200, and → first event processed
 # (run recorded, after a real outbound call to a loopback sink). Compares the Lambda artifact as infra/build.sh
-# builds it, for linux-x64 (composite ReadyToRun over a trimmed framework, -p:BluBeesLambdaArtifact=true), a plain
+# builds it, for linux-x64 (composite ReadyToRun, trimmed where declared safe, -p:BluBeesLambdaArtifact=true), a plain
 # ReadyToRun self-contained publish, and `dotnet BluBees.Api.dll` of plain Release and Debug builds.
 #   bash bench/coldstart.sh [RUNS]        (default 10 runs per variant; results in docs/benchmarks.md by hand)
 # Everything binds to 127.0.0.1; builds go to $COLDSTART_OUT (default /tmp/coldstart; private artifacts path, repo

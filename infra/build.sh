@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the Lambda artifact that template.yaml deploys (CodeUri: artifacts/lambda/):
-# a self-contained, composite ReadyToRun publish of src/BluBees.Api for linux-arm64 over a trimmed framework
+# a self-contained, composite ReadyToRun publish of src/BluBees.Api for linux-arm64, trimmed where declared safe
 # (BluBeesLambdaArtifact in src/BluBees.Api/BluBees.Api.csproj says what and why), plus `bootstrap`.
 # About 4 minutes on 2 cores. Usage: bash infra/build.sh [output-dir]
 # BLUBEES_LAMBDA_RID=linux-x64 builds the same artifact for x64 (to start it on an x64 machine: bench/coldstart.sh).
+# BLUBEES_LAMBDA_COMPOSITE=false builds plain ReadyToRun instead (171 MB, slower to start; infra/README.md says when).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,10 +12,10 @@ out="${1:-$root/artifacts/lambda}"
 
 rm -rf "$out"
 rid="${BLUBEES_LAMBDA_RID:-linux-arm64}"
-echo "build.sh: publishing for $rid (composite ReadyToRun, trimmed framework; a few minutes)"
+echo "build.sh: publishing for $rid (composite ReadyToRun, trimmed: ${BLUBEES_LAMBDA_COMPOSITE:-true}; a few minutes)"
 dotnet publish "$root/src/BluBees.Api/BluBees.Api.csproj" \
   -c Release -r "$rid" --self-contained \
-  -p:PublishReadyToRun=true -p:BluBeesLambdaArtifact=true \
+  -p:PublishReadyToRun=true -p:BluBeesLambdaArtifact="${BLUBEES_LAMBDA_COMPOSITE:-true}" \
   -o "$out"
 install -m 0755 "$root/infra/lambda/run.sh" "$out/bootstrap"
 

@@ -40,7 +40,7 @@ internal sealed class DeploymentFilesTests
         {
             Assert.That(build, Does.Contain("dotnet publish \"$root/src/BluBees.Api/BluBees.Api.csproj\""));
             Assert.That(build, Does.Contain("BLUBEES_LAMBDA_RID:-linux-arm64"), "matches Architectures: arm64 by default");
-            Assert.That(build, Does.Contain("-p:BluBeesLambdaArtifact=true"), "composite ReadyToRun over a trimmed framework");
+            Assert.That(build, Does.Contain("-p:BluBeesLambdaArtifact=\"${BLUBEES_LAMBDA_COMPOSITE:-true}\""), "composite ReadyToRun over a trimmed framework");
             Assert.That(build, Does.Contain("--self-contained"), "provided.al2023 has no .NET runtime");
             Assert.That(build, Does.Contain("-p:PublishReadyToRun=true"));
             Assert.That(build, Does.Not.Contain("PublishAot"));
