@@ -79,7 +79,44 @@ internal sealed class SqliteWriter : IDisposable
 
             Interlocked.Add(ref _queued, -batch.Count);
 
-            Commit(batch);
+            try
+            {
+                Commit(batch);
+            }
+            catch (Exception ex)
+            {
+                // Not a failed write (Commit answers those) but a fault of the writer itself, a bug or a broken
+                // statement: no caller may be left waiting and the writer must not stop, or every later accept would
+                // hang. Callers already answered keep their answer (the completions are one-shot).
+                batch.ForEach(w => w.Fail(ex));
+                Recover();
+            }
+        }
+    }
+
+    /// <summary>After a fault of the writer: every prepared statement is dropped and any open transaction rolled back.</summary>
+    private void Recover()
+    {
+        foreach (var command in _prepared.Values)
+        {
+            try
+            {
+                command.Dispose();
+            }
+            catch (Exception)
+            {
+                // Disposing a broken statement: nothing left to release.
+            }
+        }
+
+        _prepared.Clear();
+        try
+        {
+            Execute("ROLLBACK;");
+        }
+        catch (Exception)
+        {
+            // No transaction was open.
         }
     }
 

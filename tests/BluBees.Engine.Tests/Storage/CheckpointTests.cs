@@ -15,7 +15,7 @@ public sealed class CheckpointTests
 {
     private const int PageSize = 4096;
     private const int Commits = 30;
-    private const int RowsPerCommit = 100;
+    internal const int RowsPerCommit = 100;
 
     [Test]
     public async Task The_writer_never_checkpoints_in_a_commit_and_the_loop_copies_the_wal_back_once_per_spacing()
@@ -100,7 +100,7 @@ public sealed class CheckpointTests
         }
     }
 
-    private static string CreateTable(string path)
+    internal static string CreateTable(string path)
     {
         var connectionString = SqliteFile.ConnectionString(path);
         using var connection = SqliteFile.Open(connectionString);
@@ -110,7 +110,7 @@ public sealed class CheckpointTests
         return connectionString;
     }
 
-    private static Task<int> InsertAsync(SqliteWriter writer, int commit)
+    internal static Task<int> InsertAsync(SqliteWriter writer, int commit)
         => writer.RunAsync(w =>
         {
             for (var row = 0; row < RowsPerCommit; row++)
