@@ -11,11 +11,14 @@ internal static class SqliteFile
     /// so a pooled connection opened by one is reused by the other): wait up to 5 s for the write lock;
     /// <c>synchronous = NORMAL</c>, which in WAL mode syncs at checkpoints instead of at every commit (what a power
     /// loss can cost is in docs/architecture.md, "Durability of the embedded store"); <c>secure_delete</c>
-    /// (see SqliteStore.Erase.cs); <c>mmap_size</c> 256 MiB, so that reads of the database file map the OS page cache
-    /// instead of copying each page with a pread (a strace of the bench counted about 100 preads per event; every
-    /// commit of another connection invalidates a connection's own page cache).
+    /// (see SqliteStore.Erase.cs); <c>mmap_size = 0</c>: reads copy pages with <c>pread</c> instead of mapping the file.
+    /// A mapping did not pay: SQLite drops a connection's whole mapping whenever another connection has committed
+    /// (pager.c, pagerBeginReadTransaction: every read after a write, here), so each pooled connection unmapped and remapped the whole file about once
+    /// per event (an <c>strace</c> of the bench: 2,555 unmaps of the 22 MB mapping in about 2,600 events, each a TLB
+    /// shootdown across the cores, growing with the file), and a quiet A/B measured less CPU per event and lower
+    /// unloaded latency without it (docs/benchmarks.md, "Without mmap").
     /// </summary>
-    internal const string ConnectionPragmas = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456; " + SqliteStore.SecureDeletePragma;
+    internal const string ConnectionPragmas = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0; " + SqliteStore.SecureDeletePragma;
 
     // Physical connections already configured. The pool hands out the same native handle again and the pragmas stay
     // set on it, so they are run once per physical connection instead of once per Open (a prepared statement each).
