@@ -16,6 +16,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using BluBees.Engine.Execution;
 
@@ -79,7 +80,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<DryRunner>();
         services.TryAddSingleton<RunProcessor>();
         services.TryAddSingleton<IRunProcessor>(sp => sp.GetRequiredService<RunProcessor>());
-        services.TryAddSingleton<IngressGate>(sp => new IngressGate(sp.GetService<IHostApplicationLifetime>()));
+        services.TryAddSingleton<IngressGate>(sp => new IngressGate(sp.GetService<IHostApplicationLifetime>(), sp.GetService<ILogger<IngressGate>>()));
         services.TryAddSingleton<EventIngestor>();
         return services;
     }

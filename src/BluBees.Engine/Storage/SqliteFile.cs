@@ -13,10 +13,10 @@ internal static class SqliteFile
     /// loss can cost is in docs/architecture.md, "Durability of the embedded store"); <c>secure_delete</c>
     /// (see SqliteStore.Erase.cs); <c>mmap_size = 0</c>: reads copy pages with <c>pread</c> instead of mapping the file.
     /// A mapping did not pay: SQLite drops a connection's whole mapping whenever another connection has committed
-    /// (pager.c, pagerBeginReadTransaction: every read after a write, here), so each pooled connection unmapped and remapped the whole file about once
-    /// per event (an <c>strace</c> of the bench: 2,555 unmaps of the 22 MB mapping in about 2,600 events, each a TLB
-    /// shootdown across the cores, growing with the file), and a quiet A/B measured less CPU per event and lower
-    /// unloaded latency without it (docs/benchmarks.md, "Without mmap").
+    /// (pager.c, pagerBeginReadTransaction: every read after a write, here), so each pooled connection unmapped and
+    /// remapped the whole file about once per event (an <c>strace</c> of the bench: 2,555 unmaps of the 22 MB mapping
+    /// in about 2,600 events, each a TLB shootdown across the cores, growing with the file), and a quiet A/B measured
+    /// less CPU per event and lower unloaded latency without it (docs/benchmarks.md, "Without mmap").
     /// </summary>
     internal const string ConnectionPragmas = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0; " + SqliteStore.SecureDeletePragma;
 

@@ -45,8 +45,10 @@ public sealed class BackendProcess : IAsyncDisposable
         info.Environment["DOTNET_ENVIRONMENT"] = "Development";
         info.Environment["Storage__DataDirectory"] = dataDirectory;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
-        // The host's "Application is shutting down..." line tells TerminateAsync that SIGTERM has been handled.
+        // The ingress gate's "Ingress closed" line tells TerminateAsync that SIGTERM has closed the ingress (the host's
+        // own "Application is shutting down..." line can come before the gate has closed).
         info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        info.Environment["Logging__LogLevel__BluBees.Engine.Runs.IngressGate"] = "Information";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
@@ -56,7 +58,7 @@ public sealed class BackendProcess : IAsyncDisposable
         var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data?.Contains("Application is shutting down", StringComparison.Ordinal) == true)
+            if (e.Data?.Contains("Ingress closed", StringComparison.Ordinal) == true)
             {
                 stopping.TrySetResult();
             }
@@ -145,8 +147,8 @@ public sealed class BackendProcess : IAsyncDisposable
             throw new InvalidOperationException("kill -TERM failed.");
         }
 
-        // The signal is handled asynchronously: wait (bounded) until the host says it is stopping, so that the next
-        // request meets the closed ingress rather than racing the signal.
+        // The signal is handled asynchronously: wait (bounded) until the backend says its ingress is closed, so that
+        // the next request meets the closed ingress rather than racing the signal.
         await Task.WhenAny(_stopping.Task, Task.Delay(TimeSpan.FromSeconds(10)));
     }
 
