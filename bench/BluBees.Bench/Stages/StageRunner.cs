@@ -33,8 +33,8 @@ internal static class StageRunner
 
     public static readonly string[] Names =
     [
-        "dedupe key", "ingress rule filter (list + compiled rules + trigger)", "queue write (marker + encrypted message, 1 tx)",
-        "claim (lease, 1 tx)", "open message (decrypt + parse)", "worker rule load (list + compiled rules)", "event scope + condition",
+        "dedupe key", "ingress rule filter (list stamp + cached heads + compiled rules + trigger)", "queue write (marker + encrypted message, 1 tx)",
+        "claim (lease, 1 tx)", "open message (decrypt + parse)", "worker rule load (list stamp + cached heads + compiled rules)", "event scope + condition",
         "connection read", "credential (decrypt secret)", "render (path + JSON body)", "HTTP step (whole executor, incl. the three above)",
         "record write (records + marker + delete, 1 tx)",
         "HTTP step part: guarded send (guard, no pipeline)", "comparison: direct HttpClient send, same request",
@@ -128,7 +128,8 @@ internal static class StageRunner
             var dedup = EventIngestor.DedupKey(evt);
             times[0] = Lap();
             var could = false;
-            foreach (var head in await rules.ListHeadsAsync(id, ct))
+            // What the ingress does (EventIngestor): the tenant's rule-list stamp, then the heads cached under it.
+            foreach (var head in await rules.ListHeadsForRunAsync(id, ct))
             {
                 could |= await rules.LoadCompiledAsync(id, head, ct) is { } r && r.Trigger.Matches(RunSource.Event, evt, out _);
             }
@@ -151,7 +152,8 @@ internal static class StageRunner
             var runEvent = JiraEvent.From(JsonNode.Parse(opened.Payload), out _)!;
             times[4] = Lap();
             CompiledRule? rule = null;
-            foreach (var head in await rules.ListHeadsAsync(id, ct))
+            // What the worker does for a message that waited (RunProcessor; a direct hand-off reuses the ingress's heads).
+            foreach (var head in await rules.ListHeadsForRunAsync(id, ct))
             {
                 rule = await rules.LoadCompiledAsync(id, head, ct);
             }
@@ -254,5 +256,5 @@ internal sealed record StageResult(string Stage, int Events, double MeanMs, doub
     }
 
     public override string ToString()
-        => string.Create(CultureInfo.InvariantCulture, $"{Stage,-55} mean {MeanMs,8:F3} ms  p50 {P50Ms,8:F3} ms  p99 {P99Ms,8:F3} ms");
+        => string.Create(CultureInfo.InvariantCulture, $"{Stage,-72} mean {MeanMs,8:F3} ms  p50 {P50Ms,8:F3} ms  p99 {P99Ms,8:F3} ms");
 }
