@@ -130,6 +130,27 @@ internal sealed partial class DynamoDbStore : IStore, IDisposable
         return response.Attributes is { Count: > 0 };
     }
 
+    public async Task<bool> DeleteIfRevisionAsync(string pk, string sk, long expectedRevision, CancellationToken ct)
+    {
+        try
+        {
+            await Client.DeleteItemAsync(new DeleteItemRequest
+            {
+                TableName = _table,
+                ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
+                Key = Key(pk, sk),
+                ConditionExpression = "#rev = :expected AND (attribute_not_exists(#ttl) OR #ttl > :now)",
+                ExpressionAttributeNames = new() { ["#rev"] = Rev, ["#ttl"] = Ttl },
+                ExpressionAttributeValues = new() { [":expected"] = N(expectedRevision), [":now"] = N(Now) },
+            }, ct);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
     public Task<int> DeletePartitionAsync(string pk, CancellationToken ct)
         => new PartitionDeleter(Client, _table, _time, count => LogUnprocessed(_logger, count)).DeleteAsync(pk, ct);
 

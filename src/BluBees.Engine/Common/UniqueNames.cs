@@ -16,6 +16,12 @@ internal static class UniqueNames
     public static Outcome<T> Conflict<T>(string what, string otherId)
     {
         var errors = new ValidationErrors();
+        if (otherId.Length == 0)
+        {
+            errors.Add("name", $"another {what} was being saved with this name at the same moment; try again");
+            return new Outcome<T>(OutcomeKind.Conflict, default, errors, $"Another {what} was being saved with this name at the same moment. Try again.");
+        }
+
         errors.Add("name", $"another {what} already has this name; {what} names must be unique (ignoring case and surrounding spaces)");
         return new Outcome<T>(OutcomeKind.Conflict, default, errors,
             $"Another {what} ({otherId}) already has this name. Choose a different name: {what} names must be unique in this site, ignoring case and surrounding spaces.",

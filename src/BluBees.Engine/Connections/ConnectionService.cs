@@ -10,6 +10,8 @@ namespace BluBees.Engine.Connections;
 public sealed class ConnectionService(IStore store, SecretCipher cipher, TimeProvider time, IOptions<EgressOptions> egress)
 {
     public const int MaxConnectionsPerTenant = 200;
+    private const string NameKind = "connection";
+    private readonly NameClaims _names = new(store, time);
 
     public async Task<IReadOnlyList<Connection>> ListAsync(TenantId tenantId, CancellationToken ct)
     {
@@ -48,6 +50,11 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
         }
 
         var id = Ids.New("conn");
+        if (await _names.ClaimAsync(tenantId, NameKind, input.Name!, id, (c, t) => NameOfAsync(tenantId, c, t), ct) is { } holder)
+        {
+            return UniqueNames.Conflict<Connection>("connection", holder); // the same name, saved at the same moment
+        }
+
         var now = time.GetUtcNow();
         var connection = new Connection(id, input.Name!.Trim(), input.BaseUrl!.Trim(), Normalize(input.Auth!), await EncryptAsync(tenantId, id, input, ct), now, now)
         {
@@ -79,11 +86,13 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             return Outcome<Connection>.Invalid(errors);
         }
 
-        // Only a changed name is checked, so a duplicate stored before names were unique can still be saved and renamed.
-        if (!UniqueNames.Same(existing.Name, input.Name)
-            && (await ListAsync(tenantId, ct)).FirstOrDefault(c => c.Id != id && UniqueNames.Same(c.Name, input.Name)) is { } namesake)
+        // Only a changed name is checked, so a duplicate stored before names were unique can still be saved and
+        // renamed. The list finds names stored before claims existed; the claim settles two saves at once.
+        var renamed = !UniqueNames.Same(existing.Name, input.Name);
+        if (renamed && ((await ListAsync(tenantId, ct)).FirstOrDefault(c => c.Id != id && UniqueNames.Same(c.Name, input.Name))?.Id
+            ?? await _names.ClaimAsync(tenantId, NameKind, input.Name!, id, (c, t) => NameOfAsync(tenantId, c, t), ct)) is { } namesake)
         {
-            return UniqueNames.Conflict<Connection>("connection", namesake.Id);
+            return UniqueNames.Conflict<Connection>("connection", namesake);
         }
 
         var ciphertext = string.IsNullOrEmpty(input.Secret)
@@ -104,6 +113,11 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             UpdatedAt = time.GetUtcNow(),
         };
         await store.ForTenant(tenantId).PutAsync(Keys.Connection(id), StoredJson.Write(updated), ct);
+        if (renamed)
+        {
+            await _names.ReleaseAsync(tenantId, NameKind, existing.Name, id, CancellationToken.None);
+        }
+
         return Outcome<Connection>.Ok(updated);
     }
 
@@ -114,9 +128,18 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             return false;
         }
 
+        var existing = await GetAsync(tenantId, id, ct);
         await store.ForTenant(tenantId).DeleteAsync(Keys.RotatedRefreshToken(id), ct);
-        return await store.ForTenant(tenantId).DeleteAsync(Keys.Connection(id), ct);
+        var deleted = await store.ForTenant(tenantId).DeleteAsync(Keys.Connection(id), ct);
+        if (existing is not null)
+        {
+            await _names.ReleaseAsync(tenantId, NameKind, existing.Name, id, CancellationToken.None);
+        }
+
+        return deleted;
     }
+
+    private async Task<string?> NameOfAsync(TenantId tenantId, string id, CancellationToken ct) => (await GetAsync(tenantId, id, ct))?.Name;
 
     /// <summary>
     /// Decrypts the connection's secret. Only <see cref="Credentials.CredentialSource"/> (which turns it into the

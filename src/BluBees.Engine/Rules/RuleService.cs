@@ -16,6 +16,9 @@ public sealed class RuleService(
     IStore store, ConnectionService connections, IRuleRunHistory runs, RuleCache cache, TimeProvider time,
     IOptions<EgressOptions> egress, TemplateLimits templateLimits)
 {
+    private const string NameKind = "rule";
+    private readonly NameClaims _names = new(store, time);
+
     public async Task<IReadOnlyList<RuleHead>> ListHeadsAsync(TenantId tenantId, CancellationToken ct)
     {
         var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.RulePrefix) { Limit = RuleLimits.MaxRulesPerTenant }, ct);
@@ -155,7 +158,8 @@ public sealed class RuleService(
 
     public async Task<bool> DeleteAsync(TenantId tenantId, string id, CancellationToken ct)
     {
-        if (!Ids.IsWellFormed(id) || !await store.ForTenant(tenantId).DeleteAsync(Keys.Rule(id), ct))
+        var head = await GetHeadAsync(tenantId, id, ct);
+        if (head is null || !await store.ForTenant(tenantId).DeleteAsync(Keys.Rule(id), ct))
         {
             return false;
         }
@@ -167,8 +171,16 @@ public sealed class RuleService(
 
         await runs.DeleteTraceAsync(tenantId, id, ct); // its "why didn't it run?" entries go with it
         await ListChangedAsync(tenantId);
+        await _names.ReleaseAsync(tenantId, NameKind, head.Value.Head.Name, id, CancellationToken.None);
         return true;
     }
+
+    private async Task<string?> NameOfAsync(TenantId tenantId, string id, CancellationToken ct)
+        => (await GetHeadAsync(tenantId, id, ct))?.Head.Name;
+
+    /// <summary>A save that claimed a new name and then failed gives it back (the name it had keeps its claim).</summary>
+    private Task ReleaseNewNameAsync(TenantId tenantId, string id, bool renamed, string name)
+        => renamed ? _names.ReleaseAsync(tenantId, NameKind, name, id, CancellationToken.None) : Task.CompletedTask;
 
     /// <summary>The id of another rule with this name (trimmed, ignoring case), or null. A blank name is the validator's.</summary>
     private async Task<string?> NameTakenAsync(TenantId tenantId, string name, string exceptId, CancellationToken ct)
@@ -211,8 +223,11 @@ public sealed class RuleService(
             return Outcome<RuleView>.Invalid(errors);
         }
 
-        // Only a new or changed name is checked, so a duplicate stored before names were unique can still be saved and renamed.
-        if ((current is null || !UniqueNames.Same(compiled.Name, current.Value.Head.Name)) && await NameTakenAsync(tenantId, compiled.Name, id, ct) is { } other)
+        // Only a new or changed name is checked, so a duplicate stored before names were unique can still be saved and
+        // renamed. The list check finds names stored before claims existed; the claim settles two saves at once.
+        var renamed = current is null || !UniqueNames.Same(compiled.Name, current.Value.Head.Name);
+        if (renamed && (await NameTakenAsync(tenantId, compiled.Name, id, ct)
+            ?? await _names.ClaimAsync(tenantId, NameKind, compiled.Name, id, (rule, c) => NameOfAsync(tenantId, rule, c), ct)) is { } other)
         {
             return UniqueNames.Conflict<RuleView>("rule", other);
         }
@@ -222,6 +237,7 @@ public sealed class RuleService(
         var record = new RuleVersionRecord(version, stored, now, actor);
         if (!await partition.PutIfAbsentAsync(Keys.RuleVersion(id, version), StoredJson.Write(record), ct))
         {
+            await ReleaseNewNameAsync(tenantId, id, renamed, compiled.Name);
             return Outcome<RuleView>.Conflict("The rule was changed at the same time; reload and try again.");
         }
 
@@ -232,11 +248,16 @@ public sealed class RuleService(
         if (!await partition.PutIfRevisionAsync(Keys.Rule(id), StoredJson.Write(head), current?.Revision ?? 0, ct))
         {
             await partition.DeleteAsync(Keys.RuleVersion(id, version), ct);
+            await ReleaseNewNameAsync(tenantId, id, renamed, compiled.Name);
             return Outcome<RuleView>.Conflict("The rule was changed at the same time; reload and try again.");
         }
 
         cache.Set(tenantId, compiled);
         await ListChangedAsync(tenantId);
+        if (renamed && current is { } previous)
+        {
+            await _names.ReleaseAsync(tenantId, NameKind, previous.Head.Name, id, CancellationToken.None);
+        }
         return Outcome<RuleView>.Ok(View(head, record));
     }
 

@@ -27,6 +27,12 @@ public interface IStore
     /// <summary>Deletes one item. Returns whether it existed.</summary>
     Task<bool> DeleteAsync(string pk, string sk, CancellationToken ct);
 
+    /// <summary>
+    /// Deletes the item only when it is live and its stored revision equals <paramref name="expectedRevision"/>.
+    /// Returns false (and deletes nothing) otherwise: missing, expired, or rewritten since it was read.
+    /// </summary>
+    Task<bool> DeleteIfRevisionAsync(string pk, string sk, long expectedRevision, CancellationToken ct);
+
     /// <summary>Deletes every item of a partition, in batches. Returns the count deleted.</summary>
     Task<int> DeletePartitionAsync(string pk, CancellationToken ct);
 }

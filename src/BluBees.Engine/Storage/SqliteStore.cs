@@ -163,6 +163,18 @@ internal sealed partial class SqliteStore : IStore
         return await command.ExecuteNonQueryAsync(ct) == 1;
     }
 
+    public async Task<bool> DeleteIfRevisionAsync(string pk, string sk, long expectedRevision, CancellationToken ct)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM items WHERE pk = $pk AND sk = $sk AND revision = $rev AND (expires_at IS NULL OR expires_at > $now);";
+        command.Parameters.AddWithValue("$pk", pk);
+        command.Parameters.AddWithValue("$sk", sk);
+        command.Parameters.AddWithValue("$rev", expectedRevision);
+        command.Parameters.AddWithValue("$now", Now);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
     public async Task<int> DeletePartitionAsync(string pk, CancellationToken ct)
     {
         await using var connection = Open();

@@ -72,6 +72,9 @@ public sealed class TenantStore
 
     public Task<bool> DeleteAsync(string sk, CancellationToken ct) => _store.DeleteAsync(Partition, sk, ct);
 
+    public Task<bool> DeleteIfRevisionAsync(string sk, long expectedRevision, CancellationToken ct)
+        => _store.DeleteIfRevisionAsync(Partition, sk, expectedRevision, ct);
+
     /// <summary>Deletes the whole partition (uninstall). Returns the count deleted.</summary>
     public Task<int> DeleteAllAsync(CancellationToken ct) => _store.DeletePartitionAsync(Partition, ct);
 

@@ -97,6 +97,118 @@ public sealed class UniqueNamesApiTests : BackendFixture
         Assert.That((await Backend.JsonAsync(HttpMethod.Get, $"/api/rules/{a}", tenant))["name"]!.GetValue<string>(), Is.EqualTo("Twin"));
     }
 
+    [Test]
+    public async Task Concurrent_creates_of_one_rule_name_save_exactly_one()
+    {
+        var tenant = Samples.NewTenant();
+        var connection = await CreateConnectionAsync(tenant);
+        var names = new[] { "Race", "race", " RACE", "Race ", "rAcE", "RACE", "race  ", "Race" };
+        var answers = await Task.WhenAll(names.Select(n => Backend.SendAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(connection, n))));
+        try
+        {
+            Assert.That(answers.Count(a => a.StatusCode == HttpStatusCode.Created), Is.EqualTo(1), "exactly one save of the name wins");
+            foreach (var lost in answers.Where(a => a.StatusCode != HttpStatusCode.Created))
+            {
+                await AssertNameConflictAsync(lost, "rule");
+            }
+        }
+        finally
+        {
+            foreach (var answer in answers)
+            {
+                answer.Dispose();
+            }
+        }
+
+        var stored = (await Backend.JsonAsync(HttpMethod.Get, "/api/rules", tenant))["items"]!.AsArray();
+        Assert.That(stored.Count(r => r!["name"]!.GetValue<string>().Trim().Equals("race", StringComparison.OrdinalIgnoreCase)), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Concurrent_renames_of_two_rules_to_one_name_save_exactly_one()
+    {
+        var tenant = Samples.NewTenant();
+        var connection = await CreateConnectionAsync(tenant);
+        var ids = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            ids.Add((await CreateRuleAsync(tenant, Samples.Rule(connection, $"Start {i}")))["id"]!.GetValue<string>());
+        }
+
+        var answers = await Task.WhenAll(ids.Select(id => Backend.SendAsync(HttpMethod.Put, $"/api/rules/{id}", tenant, Samples.Rule(connection, "Finish"))));
+        Assert.That(answers.Count(a => a.StatusCode == HttpStatusCode.OK), Is.EqualTo(1), "exactly one rename wins");
+        Assert.That(answers.Where(a => a.StatusCode != HttpStatusCode.OK).Select(a => a.StatusCode), Is.All.EqualTo(HttpStatusCode.Conflict));
+        foreach (var answer in answers)
+        {
+            answer.Dispose();
+        }
+
+        var stored = (await Backend.JsonAsync(HttpMethod.Get, "/api/rules", tenant))["items"]!.AsArray().Select(r => r!["name"]!.GetValue<string>()).ToList();
+        Assert.That(stored.Count(n => n == "Finish"), Is.EqualTo(1));
+        Assert.That(stored, Has.Count.EqualTo(6), "the losers kept their old names");
+    }
+
+    [Test]
+    public async Task Concurrent_creates_of_one_connection_name_save_exactly_one()
+    {
+        var tenant = Samples.NewTenant();
+        var bodies = Enumerable.Range(0, 8).Select(i =>
+        {
+            var body = Samples.Connection(ThirdParty.Address, "s" + i);
+            body["name"] = i % 2 == 0 ? "Ticketing" : " TICKETING ";
+            return body;
+        });
+        var answers = await Task.WhenAll(bodies.Select(b => Backend.SendAsync(HttpMethod.Post, "/api/connections", tenant, b)));
+        Assert.That(answers.Count(a => a.StatusCode == HttpStatusCode.Created), Is.EqualTo(1), "exactly one save of the name wins");
+        foreach (var lost in answers.Where(a => a.StatusCode != HttpStatusCode.Created))
+        {
+            await AssertNameConflictAsync(lost, "connection");
+        }
+
+        foreach (var answer in answers)
+        {
+            answer.Dispose();
+        }
+
+        Assert.That((await Backend.JsonAsync(HttpMethod.Get, "/api/connections", tenant))["items"]!.AsArray(), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Renaming_or_deleting_gives_the_name_back()
+    {
+        var tenant = Samples.NewTenant();
+        var connection = await CreateConnectionAsync(tenant);
+        var first = (await CreateRuleAsync(tenant, Samples.Rule(connection, "Alpha")))["id"]!.GetValue<string>();
+        await Backend.JsonAsync(HttpMethod.Put, $"/api/rules/{first}", tenant, Samples.Rule(connection, "Beta"));
+        await CreateRuleAsync(tenant, Samples.Rule(connection, "alpha")); // the rename gave "Alpha" back
+        using (var taken = await Backend.SendAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(connection, "BETA")))
+        {
+            await AssertNameConflictAsync(taken, "rule");
+        }
+
+        using (var deleted = await Backend.SendAsync(HttpMethod.Delete, $"/api/rules/{first}", tenant))
+        {
+            Assert.That(deleted.IsSuccessStatusCode, Is.True);
+        }
+
+        await CreateRuleAsync(tenant, Samples.Rule(connection, "Beta")); // the delete gave "Beta" back
+
+        var body = Samples.Connection(ThirdParty.Address, "c1");
+        body["name"] = "Gamma";
+        var id = (await Backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, body, 201))["id"]!.GetValue<string>();
+        body["name"] = "Delta";
+        await Backend.JsonAsync(HttpMethod.Put, $"/api/connections/{id}", tenant, body);
+        body["name"] = "gamma";
+        var other = (await Backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, body, 201))["id"]!.GetValue<string>();
+        using (var deleted = await Backend.SendAsync(HttpMethod.Delete, $"/api/connections/{other}", tenant))
+        {
+            Assert.That(deleted.IsSuccessStatusCode, Is.True);
+        }
+
+        body["name"] = "GAMMA";
+        await Backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, body, 201);
+    }
+
     private async Task RenameInStoreAsync(string tenant, string sortKey, string name, string? nested = null)
     {
         var store = Backend.Services.GetRequiredService<IStore>();

@@ -56,6 +56,8 @@ public sealed class ReadinessTests
 
         public Task<bool> DeleteAsync(string pk, string sk, CancellationToken ct) => Fail<bool>();
 
+        public Task<bool> DeleteIfRevisionAsync(string pk, string sk, long expectedRevision, CancellationToken ct) => Fail<bool>();
+
         public Task<int> DeletePartitionAsync(string pk, CancellationToken ct) => Fail<int>();
 
         private Task<T> Fail<T>()

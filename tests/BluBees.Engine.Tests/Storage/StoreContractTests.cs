@@ -459,6 +459,31 @@ public abstract class StoreContractTests
     }
 
     [Test]
+    public async Task DeleteIfRevisionDeletesOnlyTheRevisionItWasGiven()
+    {
+        await PutAsync("T#a", "NAME#1");
+        await PutAsync("T#a", "NAME#1"); // revision 2
+
+        var stale = await Store.DeleteIfRevisionAsync("T#a", "NAME#1", 1, Ct);
+        var otherPartition = await Store.DeleteIfRevisionAsync("T#b", "NAME#1", 2, Ct);
+        Assert.That((stale, otherPartition), Is.EqualTo((false, false)));
+        Assert.That((await Store.GetAsync("T#a", "NAME#1", Ct))!.Revision, Is.EqualTo(2), "a stale revision deleted nothing");
+
+        Assert.That(await Store.DeleteIfRevisionAsync("T#a", "NAME#1", 2, Ct), Is.True);
+        Assert.That(await Store.GetAsync("T#a", "NAME#1", Ct), Is.Null);
+        Assert.That(await Store.DeleteIfRevisionAsync("T#a", "NAME#1", 2, Ct), Is.False, "already gone");
+    }
+
+    [Test]
+    public async Task DeleteIfRevisionDoesNotDeleteAnExpiredItem()
+    {
+        await PutAsync("T#a", "NAME#1", expiresAt: StartSeconds + 10);
+        Time.Advance(TimeSpan.FromSeconds(11));
+
+        Assert.That(await Store.DeleteIfRevisionAsync("T#a", "NAME#1", 1, Ct), Is.False);
+    }
+
+    [Test]
     public async Task ADeletedItemCanBeCreatedAgainAsNew()
     {
         await PutAsync("T#a", "RULE#1");
