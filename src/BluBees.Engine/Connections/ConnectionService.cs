@@ -1,4 +1,5 @@
 using BluBees.Engine.Common;
+using BluBees.Engine.Names;
 using BluBees.Engine.Crypto;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Storage;

@@ -59,7 +59,7 @@ public static class Keys
     public static string Webhook(string id) => WebhookPrefix + id;
     public const string SettingsSk = "SETTINGS";
 
-    /// <summary>A unique name's claim (<c>BluBees.Engine.Common.NameClaims</c>): kind, then a hash of the name, never the name.</summary>
+    /// <summary>A unique name's claim (<c>BluBees.Engine.Names.NameClaims</c>): kind, then a hash of the name, never the name.</summary>
     public static string NameClaim(string kind, string fingerprint) => "NAME#" + kind + "#" + fingerprint;
 
     /// <summary>An <c>everyHours</c> schedule rule's last fire (claimed with a conditional write).</summary>

@@ -1,4 +1,4 @@
-using BluBees.Engine.Common;
+using BluBees.Engine.Names;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Tests.Support;
 using Microsoft.Extensions.Options;

@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
+using BluBees.Engine.Common;
 using BluBees.Engine.Storage;
 
-namespace BluBees.Engine.Common;
+namespace BluBees.Engine.Names;
 
 /// <summary>
 /// Serialises unique names (<see cref="UniqueNames"/>) across concurrent saves, in one process or many: a save that
