@@ -56,6 +56,7 @@ internal sealed partial class SqliteStore : IResidueEraser, IDisposable
             return;
         }
 
+        ClosePointReaders();
         try
         {
             TruncateWal();

@@ -99,16 +99,21 @@ internal sealed partial class SqliteStore : IStore
         return await command.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    public async Task<StoreItem?> GetAsync(string pk, string sk, CancellationToken ct)
+    public Task<StoreItem?> GetAsync(string pk, string sk, CancellationToken ct)
     {
-        await using var connection = Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM items WHERE pk = $pk AND sk = $sk AND (expires_at IS NULL OR expires_at > $now);";
-        command.Parameters.AddWithValue("$pk", pk);
-        command.Parameters.AddWithValue("$sk", sk);
-        command.Parameters.AddWithValue("$now", Now);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? Read(reader) : null;
+        if (ct.IsCancellationRequested)
+        {
+            return Task.FromCanceled<StoreItem?>(ct);
+        }
+
+        try
+        {
+            return Task.FromResult(PointRead(pk, sk));
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<StoreItem?>(ex);
+        }
     }
 
     public async Task<QueryPage> QueryAsync(QueryRequest request, CancellationToken ct)
