@@ -63,6 +63,7 @@ public sealed class SqliteStoreTests : StoreContractTests
         Assert.That((await Store.GetAsync(Hostile, Hostile, Ct))!.Data, Is.EqualTo(Hostile));
         Assert.That(await Store.QueryAsync(new QueryRequest(Hostile, "x'"), Ct), Has.Property(nameof(QueryPage.Items)).Count.EqualTo(1));
     }
+
     [Test]
     public async Task APointReadOnAKeptConnectionSeesEveryCommitBeforeIt()
     {
