@@ -60,7 +60,10 @@ internal static class SampleEventEndpoints
                 JiraReadStatus.Refused => Problems.Forbidden(
                     $"Jira did not accept your user token to read issue {key}, so no sample event was built.",
                     new Dictionary<string, object?> { ["requiredPermission"] = JiraPermissionChecker.BrowseProjects }),
-                _ => Problems.Unavailable("Jira unavailable", $"Jira did not answer in time for issue {key}; try again shortly or paste the event JSON."),
+                JiraReadStatus.Unreadable => Problems.BadGateway(
+                    "Unexpected answer from Jira", $"Jira's answer for issue {key} could not be read as JSON; paste the event JSON instead."),
+                _ => Problems.Unavailable(
+                    "Jira unavailable", $"Jira did not answer in time, or answered with an error, for issue {key}; try again shortly or paste the event JSON."),
             };
         }
 

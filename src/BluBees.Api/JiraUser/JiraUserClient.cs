@@ -19,8 +19,11 @@ internal enum JiraReadStatus
     /// <summary>Jira refused the user token (401/403), or the request carried none.</summary>
     Refused,
 
-    /// <summary>No answer in time, 429/5xx, an unreadable or oversized body, or no usable Jira address.</summary>
+    /// <summary>No answer in time (headers and body), another error status (429, 5xx, 3xx…), or no usable Jira address.</summary>
     Unavailable,
+
+    /// <summary>A 2xx whose body is not JSON that can be read whole (malformed, duplicate properties, invalid text) or is too large.</summary>
+    Unreadable,
 }
 
 internal sealed record JiraRead(JiraReadStatus Status, JsonNode? Body);
@@ -55,9 +58,13 @@ internal sealed partial class JiraUserClient(IHttpClientFactory factory, IOption
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", userToken);
         request.Headers.Accept.ParseAdd("application/json");
         var client = factory.CreateClient(HttpClientName);
+        // HttpClient.Timeout ends at the response headers (ResponseHeadersRead): a Jira whose body stalls or drips
+        // would hold the request forever. One deadline covers the headers and the whole body.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(options.Value.TimeoutSeconds));
         try
         {
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
             var code = (int)response.StatusCode;
             LogRead(logger, pathAndQuery.Split('?')[0].Split('/').Take(5).Aggregate((a, b) => a + "/" + b), code);
             var status = code switch
@@ -74,30 +81,84 @@ internal sealed partial class JiraUserClient(IHttpClientFactory factory, IOption
 
             if (response.Content.Headers.ContentLength > MaxBodyBytes)
             {
-                return new JiraRead(JiraReadStatus.Unavailable, null);
+                return new JiraRead(JiraReadStatus.Unreadable, null);
             }
 
-            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            await using var stream = await response.Content.ReadAsStreamAsync(deadline.Token);
             using var limited = new MemoryStream();
             var buffer = new byte[81920];
             int read;
-            while ((read = await stream.ReadAsync(buffer, ct)) > 0)
+            while ((read = await stream.ReadAsync(buffer, deadline.Token)) > 0)
             {
                 if (limited.Length + read > MaxBodyBytes)
                 {
-                    return new JiraRead(JiraReadStatus.Unavailable, null);
+                    return new JiraRead(JiraReadStatus.Unreadable, null);
                 }
 
                 limited.Write(buffer, 0, read);
             }
 
-            return new JiraRead(JiraReadStatus.Ok, JsonNode.Parse(limited.ToArray(), JsonDefaults.NodeOptions, JsonDefaults.DocumentOptions));
+            try
+            {
+                return new JiraRead(JiraReadStatus.Ok, Parse(limited.ToArray()));
+            }
+            catch (JsonException)
+            {
+                LogUnavailable(logger, nameof(JiraReadStatus.Unreadable));
+                return new JiraRead(JiraReadStatus.Unreadable, null);
+            }
         }
-        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
         {
             // Only the type: messages can name hosts or quote the body.
             LogUnavailable(logger, ex.GetType().Name);
             return new JiraRead(JiraReadStatus.Unavailable, null);
+        }
+    }
+
+    /// <summary>
+    /// Jira's answer as a node, checked whole here: a node parses lazily, so a duplicate property (an
+    /// <see cref="ArgumentException"/> when the object is first read) or a lone surrogate escape (a
+    /// <see cref="JsonException"/> when the text is read or written) would otherwise surface later, in the caller, as a
+    /// 500. Reading every property and string once settles both; either is a <see cref="JsonException"/> here.
+    /// </summary>
+    internal static JsonNode? Parse(byte[] body)
+    {
+        var node = JsonNode.Parse(body, JsonDefaults.NodeOptions, JsonDefaults.DocumentOptions);
+        try
+        {
+            ReadWhole(node);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw new JsonException("Jira answered JSON that cannot be read whole.", ex);
+        }
+
+        return node;
+    }
+
+    private static void ReadWhole(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (name, value) in obj)
+                {
+                    _ = name.Length;
+                    ReadWhole(value);
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    ReadWhole(item);
+                }
+
+                break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                _ = value.GetValue<string>();
+                break;
         }
     }
 

@@ -78,11 +78,15 @@ internal sealed partial class JiraPermissionChecker(
     private async Task<PermissionStatus> AskJiraAsync(Uri url, string userToken, string permissions, bool forIssue, CancellationToken ct)
     {
         IApiResponse<MyPermissionsResponse> response;
+        // HttpClient.Timeout ends at the response headers: a Jira whose body stalls or drips would hold the request
+        // (and the Forge UI call) forever. One deadline covers the headers and the whole body.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(options.Value.TimeoutSeconds));
         try
         {
-            response = await jira.GetMyPermissionsAsync(url, userToken, ct);
+            response = await jira.GetMyPermissionsAsync(url, userToken, deadline.Token);
         }
-        catch (Exception ex) when (ex is HttpRequestException or ApiException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or ApiException or OperationCanceledException && !ct.IsCancellationRequested)
         {
             // Only the type: messages can name hosts, and this path must never risk echoing request data.
             LogUnavailable(logger, ex.GetType().Name);

@@ -110,6 +110,29 @@ public sealed class SampleEventApiTests : BackendFixture
         }
     }
 
+    // JSON Jira could send that a lazy parser accepts and then fails on when it is read: a duplicate property, a lone
+    // surrogate escape (in a value or a name), and an answer that is not JSON. A 502 naming the issue, never a 500.
+    [TestCase("OPS-71", """{"id":"1","key":"OPS-71","fields":{"summary":"a","summary":"b"}}""")]
+    [TestCase("OPS-72", """{"id":"1","key":"OPS-72","fields":{"summary":"\ud800"}}""")]
+    [TestCase("OPS-73", """{"id":"1","key":"OPS-73","fields":{"\udc00x":"a"}}""")]
+    [TestCase("OPS-74", """<html>maintenance</html>""")]
+    public async Task An_answer_from_Jira_that_cannot_be_read_whole_is_a_502(string key, string raw)
+    {
+        Backend.Jira.RawIssues[key] = raw;
+        try
+        {
+            using var response = await Backend.SendAsync(HttpMethod.Get, $"/api/issues/{key}/sample-event", Samples.NewTenant());
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadGateway));
+            var problem = await ProblemAsync(response);
+            Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain(key).And.Contain("could not be read as JSON"));
+            Assert.That(Backend.Logs.AllText, Does.Not.Contain("Unhandled"));
+        }
+        finally
+        {
+            Backend.Jira.RawIssues.TryRemove(key, out _);
+        }
+    }
+
     [TestCase("/api/issues/not-a-key/sample-event", "key")]
     [TestCase("/api/issues/OPS-5/sample-event?eventType=avi:jira:exploded:issue", "eventType")]
     public async Task Bad_input_is_a_400_naming_the_field(string path, string field)

@@ -328,7 +328,33 @@ public sealed partial class FakeJira : IAsyncDisposable
         var (status, body) = Respond?.Invoke(call) ?? Answer(call);
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(body);
+        await WriteOrStallAsync(context, body);
+    }
+
+    /// <summary>
+    /// When set, permission answers and reads as a user send their status, headers and the first bytes of the body,
+    /// then nothing more until the caller gives up (a Jira whose body stalls).
+    /// </summary>
+    public bool StallBodies { get; set; }
+
+    private async Task WriteOrStallAsync(HttpContext context, string body)
+    {
+        if (!StallBodies)
+        {
+            await context.Response.WriteAsync(body);
+            return;
+        }
+
+        await context.Response.WriteAsync(body[..Math.Min(body.Length, 10)]);
+        await context.Response.Body.FlushAsync();
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // The backend gave up on the answer.
+        }
     }
 
     private void HandleAttachment(HttpContext context, string id)

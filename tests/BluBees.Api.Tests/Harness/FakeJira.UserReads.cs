@@ -32,6 +32,9 @@ public sealed partial class FakeJira
     /// <summary>Issues by key as "Get issue" returns them to a user who may browse them.</summary>
     public ConcurrentDictionary<string, JsonObject> UserIssues { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Raw "Get issue" answers by key, sent as-is with 200 (JSON Jira could send but a parser may choke on).</summary>
+    public ConcurrentDictionary<string, string> RawIssues { get; } = new(StringComparer.Ordinal);
+
     public IReadOnlyList<JiraUserRead> UserReads => [.. _userReads];
 
     private async Task<bool> TryUserReadAsync(HttpContext context)
@@ -61,7 +64,8 @@ public sealed partial class FakeJira
         else
         {
             var key = path["/rest/api/3/issue/".Length..];
-            answer = MissingIssues.ContainsKey(key) || accountId is null || !UserIssues.TryGetValue(key, out var issue)
+            answer = RawIssues.TryGetValue(key, out var raw) ? (200, raw)
+                : MissingIssues.ContainsKey(key) || accountId is null || !UserIssues.TryGetValue(key, out var issue)
                 || !IssueGrant(accountId, key, "BROWSE_PROJECTS")
                 ? (404, """{"errorMessages":["Issue does not exist or you do not have permission to see it."],"errors":{}}""")
                 : (200, issue.ToJsonString());
@@ -69,7 +73,7 @@ public sealed partial class FakeJira
 
         context.Response.StatusCode = answer.Status;
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(answer.Body);
+        await WriteOrStallAsync(context, answer.Body);
         return true;
     }
 }

@@ -37,6 +37,38 @@ public sealed class JiraSettingsTests
         Assert.That(backend.Logs.AllText, Does.Contain("Jira permission check failed: TaskCanceledException").Or.Contain("Jira permission check failed: TimeoutException"));
     }
 
+    [Test]
+    public async Task A_Jira_whose_answer_stalls_after_its_headers_is_a_503_after_the_timeout_not_a_hang()
+    {
+        await using var backend = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?> { ["Jira:TimeoutSeconds"] = "1" });
+        backend.Jira.UserIssues["OPS-9"] = new System.Text.Json.Nodes.JsonObject { ["id"] = "10009", ["key"] = "OPS-9", ["fields"] = new System.Text.Json.Nodes.JsonObject() };
+        var admin = Samples.NewTenant();
+        using (var warm = await backend.SendAsync(HttpMethod.Get, "/api/issues/OPS-9/sample-event", admin))
+        {
+            Assert.That(warm.StatusCode, Is.EqualTo(HttpStatusCode.OK), "control: the read works, and the admin's permission is now cached");
+        }
+
+        // Headers and the first bytes arrive, then nothing: HttpClient.Timeout no longer applies once headers are in.
+        backend.Jira.StallBodies = true;
+        var watch = Stopwatch.StartNew();
+        using (var write = await backend.SendAsync(HttpMethod.Post, "/api/webhooks", Samples.NewTenant(), new { name = "stalled" }).WaitAsync(TimeSpan.FromSeconds(20)))
+        {
+            Assert.That(write.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the permission check gives up");
+        }
+
+        using (var me = await backend.SendAsync(HttpMethod.Get, "/api/me", Samples.NewTenant()).WaitAsync(TimeSpan.FromSeconds(20)))
+        {
+            Assert.That(me.StatusCode, Is.EqualTo(HttpStatusCode.OK), "/api/me answers (without edit rights) instead of hanging");
+        }
+
+        using (var read = await backend.SendAsync(HttpMethod.Get, "/api/issues/OPS-9/sample-event", admin).WaitAsync(TimeSpan.FromSeconds(20)))
+        {
+            Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the read as the user gives up");
+        }
+
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "three calls, each bounded by the 1 s timeout");
+    }
+
     [TestCase("not a url")]
     [TestCase("ftp://jira.example")]
     [TestCase("http://jira.example/?x=1")]
