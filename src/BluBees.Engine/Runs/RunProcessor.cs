@@ -178,11 +178,17 @@ public sealed partial class RunProcessor(
         }
     }
 
+    /// <summary>
+    /// The ingress accepts bodies nested up to 64 deep and may wrap one in its envelope (a webhook's body sits at
+    /// <c>webhook.body</c>, two levels down): the worker reads every payload the ingress accepted, with room to spare.
+    /// </summary>
+    internal const int PayloadMaxDepth = 64 + 8;
+
     private static JiraEvent? Read(RunMessage message)
     {
         try
         {
-            return JiraEvent.From(JsonNode.Parse(message.Payload, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }), out _);
+            return JiraEvent.From(JsonNode.Parse(message.Payload, documentOptions: new JsonDocumentOptions { MaxDepth = PayloadMaxDepth }), out _);
         }
         catch (JsonException)
         {

@@ -73,6 +73,29 @@ public sealed class WebhookDeliveryTests : WebhookKit
     }
 
     [Test]
+    public async Task A_body_at_the_deepest_accepted_nesting_runs_its_rule()
+    {
+        // Accepted bodies nest at most 64 deep (JsonScan.MaxDepth); the run message wraps the body two levels deeper
+        // ({"webhook": {"body": …}}), and the worker must read what the ingress accepted (it once failed such runs).
+        foreach (var depth in new[] { 63, 64, 65 })
+        {
+            var tenant = Samples.NewTenant();
+            var (hookId, secret) = await CreateHookAsync(tenant);
+            var marker = $"deep{depth}";
+            await HookRuleAsync(tenant, hookId, marker);
+            var body = "{\"order\":{\"id\":\"D-" + depth + "\"},\"deep\":" + new string('[', depth - 1) + new string(']', depth - 1) + "}";
+
+            using var response = await DeliverSignedAsync(tenant, hookId, secret, body);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), $"depth {depth}");
+            var run = (await Waits.UntilAsync(() => RunsAsync(tenant), r => r.Count == 1)).Single()!;
+            Assert.That(run["status"]!.GetValue<string>(), Is.EqualTo("succeeded"), $"depth {depth}: {run.ToJsonString()}");
+            // Up to 64 the body is JSON (the order id reaches the path); deeper it reaches the rule as a string.
+            var expected = depth <= 64 ? $"/api/v2/{marker}/D-{depth}" : $"/api/v2/{marker}/";
+            Assert.That((await Waits.UntilAsync(() => Task.FromResult(ReceivedAt($"/api/v2/{marker}/")), r => r.Count == 1)).Single().Path, Is.EqualTo(expected));
+        }
+    }
+
+    [Test]
     public async Task A_body_that_is_not_json_reaches_the_rule_as_a_string()
     {
         var tenant = Samples.NewTenant();
