@@ -28,7 +28,10 @@ internal static class BluBeesApp
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = ForgeEndpoints.MaxEventBytes + 1024;
+            // The largest cap of any route, plus room for framing: each route refuses above its own cap with a 413
+            // ProblemDetails (JsonBody); this is the backstop for everything else. It was the event cap alone, which
+            // left the documented 512 KiB webhook and 500 KB dry-run caps unreachable.
+            k.Limits.MaxRequestBodySize = Math.Max(ForgeEndpoints.MaxInvokeBytes, ForgeLimits.DryRunBytes) + 1024;
         });
         configure?.Invoke(builder);
 

@@ -67,6 +67,26 @@ public sealed class BadInputTests : BackendFixture
     }
 
     [Test]
+    public async Task A_dry_run_between_the_event_cap_and_its_own_500_KB_cap_is_read()
+    {
+        // 400 KB: above the 256 KiB event cap (once the server-wide limit), below the dry run's documented 500 KB.
+        var tenant = Samples.NewTenant();
+        var rule = Samples.Rule(await CreateConnectionAsync(tenant));
+        var body = new JsonObject
+        {
+            ["rule"] = rule,
+            ["event"] = new JsonObject { ["eventType"] = "avi:jira:created:issue", ["issue"] = new JsonObject { ["key"] = "OPS-1", ["fields"] = new JsonObject { ["description"] = new string('d', 400 * 1024) } } },
+        };
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/api/rules/dry-run", tenant, body);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+
+        body["event"]!["issue"]!["fields"]!["description"] = new string('d', 520 * 1024);
+        using var over = await Backend.SendAsync(HttpMethod.Post, "/api/rules/dry-run", tenant, body);
+        Assert.That(over.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        await ProblemAsync(over);
+    }
+
+    [Test]
     public async Task An_oversized_rule_is_413()
     {
         var tenant = Samples.NewTenant();

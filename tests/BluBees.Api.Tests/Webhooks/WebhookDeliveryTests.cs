@@ -96,6 +96,18 @@ public sealed class WebhookDeliveryTests : WebhookKit
     }
 
     [Test]
+    public async Task A_body_up_to_the_webhook_cap_is_accepted_and_run()
+    {
+        // 400 KB signed body: above the 256 KiB event cap (once the server-wide limit), inside the webhook's 512 KiB.
+        var tenant = Samples.NewTenant();
+        var (hookId, secret) = await CreateHookAsync(tenant);
+        await HookRuleAsync(tenant, hookId, "large");
+        using var response = await DeliverSignedAsync(tenant, hookId, secret, OrderBody("L-1", new string('n', 400 * 1024)));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await response.Content.ReadAsStringAsync());
+        Assert.That((await Waits.UntilAsync(() => Task.FromResult(ReceivedAt("/api/v2/large/")), r => r.Count == 1)).Single().Path, Is.EqualTo("/api/v2/large/L-1"));
+    }
+
+    [Test]
     public async Task A_body_that_is_not_json_reaches_the_rule_as_a_string()
     {
         var tenant = Samples.NewTenant();
