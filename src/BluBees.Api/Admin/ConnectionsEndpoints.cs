@@ -71,7 +71,7 @@ internal static class ConnectionsEndpoints
     }
 
     /// <summary>Ids are echoed in messages only when they look like ids.</summary>
-    internal static string Safe(string id) => BluBees.Engine.Common.Ids.IsWellFormed(id) ? id : "(invalid id)";
+    internal static string Safe(string id) => BluBees.Engine.Common.Ids.Shown(id);
 }
 
 internal sealed record ItemsResponse<T>(IReadOnlyList<T> Items);

@@ -18,4 +18,7 @@ public static class Ids
 
     /// <summary>Ids in routes are checked before they touch storage: short, and only id characters.</summary>
     public static bool IsWellFormed(string? id) => id is { Length: > 0 and <= 64 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+
+    /// <summary>An id as messages may show it: itself when it looks like an id, else a placeholder (a path is not echoed).</summary>
+    public static string Shown(string? id) => IsWellFormed(id) ? id! : "(invalid id)";
 }

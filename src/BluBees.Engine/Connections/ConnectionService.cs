@@ -72,7 +72,7 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
     {
         if (await GetAsync(tenantId, id, ct) is not { } existing)
         {
-            return Outcome<Connection>.NotFound($"Connection '{id}' does not exist.");
+            return Outcome<Connection>.NotFound($"Connection '{Ids.Shown(id)}' does not exist.");
         }
 
         // A secret is only kept while it still means the same thing: same auth type, same origin (and, for

@@ -118,7 +118,7 @@ public sealed class RuleService(
     {
         if (await GetHeadAsync(tenantId, id, ct) is not { } current)
         {
-            return Outcome<RuleView>.NotFound($"Rule '{id}' does not exist.");
+            return Outcome<RuleView>.NotFound($"Rule '{Ids.Shown(id)}' does not exist.");
         }
 
         return await SaveAsync(tenantId, id, current, definition, actor, definition.Enabled ?? current.Head.Enabled, ct);
@@ -128,12 +128,12 @@ public sealed class RuleService(
     {
         if (await GetHeadAsync(tenantId, id, ct) is not { } current)
         {
-            return Outcome<RuleView>.NotFound($"Rule '{id}' does not exist.");
+            return Outcome<RuleView>.NotFound($"Rule '{Ids.Shown(id)}' does not exist.");
         }
 
         if (await GetVersionAsync(tenantId, id, version, ct) is not { } old)
         {
-            return Outcome<RuleView>.NotFound($"Rule '{id}' has no version {version}.");
+            return Outcome<RuleView>.NotFound($"Rule '{Ids.Shown(id)}' has no version {version}.");
         }
 
         return await SaveAsync(tenantId, id, current, old.Definition, actor, current.Head.Enabled, ct);
@@ -143,7 +143,7 @@ public sealed class RuleService(
     {
         if (await GetHeadAsync(tenantId, id, ct) is not { } current)
         {
-            return Outcome<RuleView>.NotFound($"Rule '{id}' does not exist.");
+            return Outcome<RuleView>.NotFound($"Rule '{Ids.Shown(id)}' does not exist.");
         }
 
         var head = current.Head with { Enabled = enabled, UpdatedAt = time.GetUtcNow() };

@@ -2,10 +2,16 @@ namespace BluBees.Engine.Validation;
 
 /// <summary>
 /// Field-keyed validation messages, keyed by JSON path (<c>steps[0].path</c>), as RFC 7807
-/// <c>errors</c> expects. Messages never echo customer values, only the admin's own config text.
+/// <c>errors</c> expects. Messages never echo customer values, only the admin's own config text, and that only as a
+/// short excerpt: every quoted part (<c>'…'</c>) is cut to <see cref="MaxQuoted"/> characters and its control and
+/// text-direction characters are replaced (see <see cref="Bound"/>), so a 60,000-character trigger type does not
+/// come back whole, nor a line break or a right-to-left override.
 /// </summary>
-public sealed class ValidationErrors
+public sealed partial class ValidationErrors
 {
+    /// <summary>The longest excerpt of a submitted value a message quotes.</summary>
+    public const int MaxQuoted = 60;
+
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
 
     public bool IsEmpty => _errors.Count == 0;
@@ -21,9 +27,40 @@ public sealed class ValidationErrors
 
         if (list.Count < 20)
         {
-            list.Add(message);
+            list.Add(Bound(message));
         }
     }
+
+    /// <summary>The message with each quoted part bounded (see the class summary); the rest of the text is ours.</summary>
+    public static string Bound(string message)
+    {
+        if (message.Length <= 2 * MaxQuoted && !HasUnsafe(message))
+        {
+            return message;
+        }
+
+        var bounded = Unsafe().Replace(Quoted().Replace(message, m =>
+        {
+            var inner = m.Groups[1].Value;
+            return "'" + (inner.Length > MaxQuoted ? inner[..MaxQuoted] + "…" : inner) + "'";
+        }), "?");
+
+        // A value with a quote of its own unbalances the pairs above: the whole message is bounded too.
+        return bounded.Length > MaxMessage ? bounded[..MaxMessage] + "…" : bounded;
+    }
+
+    /// <summary>The longest message kept whole (ours are far shorter; only a submitted value can make one longer).</summary>
+    public const int MaxMessage = 1000;
+
+    private static bool HasUnsafe(string text) => Unsafe().IsMatch(text);
+
+    // A quoted part: from a quote to the next quote (names and values are quoted so in every message).
+    [System.Text.RegularExpressions.GeneratedRegex("'([^']*)'", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Quoted();
+
+    // Control characters and the bidirectional overrides, embeddings and isolates (U+202A–U+202E, U+2066–U+2069).
+    [System.Text.RegularExpressions.GeneratedRegex("[\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Unsafe();
 
     /// <summary>Whether <paramref name="path"/> already has a message (a more precise check spoke first).</summary>
     public bool Has(string path) => _errors.ContainsKey(path);

@@ -56,7 +56,7 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
     {
         if (await GetItemAsync(tenantId, id, ct) is not { } item)
         {
-            return Outcome<WebhookWithSecret>.NotFound($"Webhook '{id}' does not exist.");
+            return Outcome<WebhookWithSecret>.NotFound($"Webhook '{Ids.Shown(id)}' does not exist.");
         }
 
         var secret = NewSecret();

@@ -87,6 +87,29 @@ public sealed class BadInputTests : BackendFixture
     }
 
     [Test]
+    public async Task A_huge_value_is_never_echoed_whole_and_a_bad_id_never_echoed()
+    {
+        var tenant = Samples.NewTenant();
+        var rule = Samples.Rule(await CreateConnectionAsync(tenant));
+        rule["trigger"] = new JsonObject { ["type"] = new string('t', 60_000) + "\r\nX-Injected: 1" };
+        using (var response = await Backend.SendAsync(HttpMethod.Post, "/api/rules/validate", tenant, rule))
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
+            Assert.That(text.Length, Is.LessThan(4_000), "a short excerpt, not the 60 KB value");
+            Assert.That((await ProblemAsync(response))["errors"]!["trigger.type"]![0]!.GetValue<string>(), Does.Contain("…").And.Not.Contain("\n"));
+        }
+
+        foreach (var (method, path) in new[] { (HttpMethod.Post, "/api/rules/ZQXMARK%20%0d%0aX-Injected:%201/enable"), (HttpMethod.Put, "/api/connections/ZQXMARK%0d%0a") })
+        {
+            using var response = await Backend.SendAsync(method, path, tenant, method == HttpMethod.Put ? Samples.Connection(ThirdParty.Address, "s") : null);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), text);
+            Assert.That(text, Does.Not.Contain("ZQXMARK").And.Contain("(invalid id)"));
+        }
+    }
+
+    [Test]
     public async Task An_oversized_rule_is_413()
     {
         var tenant = Samples.NewTenant();
