@@ -14,7 +14,13 @@ internal sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IEx
         if (exception is BadHttpRequestException bad)
         {
             var status = bad.StatusCode;
-            await Problems.Write(context, status, status == 413 ? "Payload too large" : "Bad request", status == 413 ? "The body is too large." : "The request could not be read.");
+            var (title, detail) = status switch
+            {
+                413 => ("Payload too large", "The body is too large."),
+                408 => ("Request timeout", "The body did not arrive in time (it was shorter than its Content-Length, or too slow)."),
+                _ => ("Bad request", "The request could not be read."),
+            };
+            await Problems.Write(context, status, title, detail);
             return true;
         }
 

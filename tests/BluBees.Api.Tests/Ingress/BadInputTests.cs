@@ -110,6 +110,26 @@ public sealed class BadInputTests : BackendFixture
     }
 
     [Test]
+    public async Task A_body_shorter_than_its_content_length_is_a_408_problem_titled_so()
+    {
+        // A raw request: HttpClient will not send a body shorter than its own Content-Length.
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(Backend.Address.Host, Backend.Address.Port);
+        var stream = socket.GetStream();
+        var head = "POST /api/rules HTTP/1.1\r\n"
+            + $"Host: {Backend.Address.Authority}\r\n"
+            + $"Authorization: Bearer {Issuer.Mint(Samples.NewTenant())}\r\n"
+            + $"{FakeJira.UserTokenHeader}: {Backend.Jira.IssueUserToken("557058:admin")}\r\n"
+            + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\":";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head));
+        using var reader = new StreamReader(stream);
+        var answer = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.That(answer, Does.StartWith("HTTP/1.1 408"));
+        Assert.That(answer, Does.Contain("\"title\":\"Request timeout\"").And.Contain("\"status\":408"));
+    }
+
+    [Test]
     public async Task An_oversized_rule_is_413()
     {
         var tenant = Samples.NewTenant();
