@@ -35,12 +35,14 @@ internal static class DateFilter
             input = seconds;
         }
 
-        const double MaxSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z
+        // What DateTimeOffset can hold: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z (anything else is not a date).
+        const long MinSeconds = -62_135_596_800;
+        const long MaxSeconds = 253_402_300_799;
         switch (input)
         {
-            case long l when l is >= (long)-MaxSeconds and <= (long)MaxSeconds:
+            case long l when l is >= MinSeconds and <= MaxSeconds:
                 return DateTimeOffset.FromUnixTimeSeconds(l);
-            case double d when Math.Abs(d) <= MaxSeconds:
+            case double d when d >= MinSeconds && d <= MaxSeconds:
                 return DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(d * 1000));
             case string s:
                 return DateTimeOffset.TryParse(WithColonOffset(s.Trim()), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date)

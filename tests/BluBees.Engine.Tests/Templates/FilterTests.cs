@@ -102,6 +102,13 @@ public sealed class FilterTests
     [TestCase("{{ '2024-03-05T08:09:10+02:00' | date: '%d/%m/%y %-d %j %b %A %T %z %L %%' }}", "05/03/24 5 065 Mar Tuesday 08:09:10 +0200 000 %")]
     [TestCase("{{ '2024-03-05' | date: '%B %e, %Y %I%p' }}", "March  5, 2024 12AM")]
     [TestCase("{{ 'not a date' | date: '%Y' }}", "not a date")]
+    // The edges of what a date can be (0001-01-01, 9999-12-31), and one second past each: left as they came, as
+    // any value that is not a date (one second before year 1 was once an internal error of the renderer).
+    [TestCase("{{ -62135596800 | date: '%Y-%m-%d' }}", "0001-01-01")]
+    [TestCase("{{ -62135596801 | date: '%Y' }}", "-62135596801")]
+    [TestCase("{{ 253402300799 | date: '%Y' }}", "9999")]
+    [TestCase("{{ 253402300800 | date: '%Y' }}", "253402300800")]
+    [TestCase("{{ -62135596800.5 | date: '%Y' }}", "-62135596800.5")]
     [TestCase("{{ issue.fields.created | date: '%q' }}", "%q")]
     public void Date(string source, string expected) => Assert.That(Render(source), Is.EqualTo(expected));
 
