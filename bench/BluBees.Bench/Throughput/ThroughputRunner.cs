@@ -94,7 +94,16 @@ internal static class ThroughputRunner
     }
 
     /// <summary>Rounds of warm-up before any round counts: at most this many.</summary>
-    private const int MaxWarmupRounds = 20;
+    private const int MaxWarmupRounds = 40;
+
+    /// <summary>Quiet rounds in a row that end the warm-up.</summary>
+    private const int QuietRoundsNeeded = 2;
+
+    /// <summary>
+    /// A pause before each round is counted: tier-1 compiles run on a background thread, and call counting only
+    /// starts once no tier-0 compile happened for 100 ms, so a round can look quiet with a batch of promotions due.
+    /// </summary>
+    private static readonly TimeSpan TierUpPause = TimeSpan.FromMilliseconds(300);
 
     /// <summary>A round in which the JIT compiled at most this many methods ends the warm-up.</summary>
     private const long QuietJitMethods = 40;
@@ -105,19 +114,25 @@ internal static class ThroughputRunner
     /// into the measured phases: after 4,000 warm-up events the JIT still compiled about 3,200 methods during the
     /// paced phase, and the tiered-compilation thread took a third of the process's CPU samples (perf record,
     /// 2026-12-03). The engine's steady state is what the phases are meant to measure; each phase still reports
-    /// the methods compiled while it ran.
+    /// the methods compiled while it ran. One quiet round was not enough: a batch of tier-1 promotions could land in the
+    /// paced phase right after it (874 methods compiled in that phase, CPU per event 2.0 ms against 1.1–1.3 ms in
+    /// runs where it settled, 2026-12-04 17:40), which made single A/B pairs unreadable; so two quiet rounds in a row,
+    /// each counted after a pause for the background compiles.
     /// </summary>
     private static async Task WarmUpAsync(PhaseRunner runner, BenchBackend backend, TokenPool tokens, BenchOptions options, int workers, Action<string> progress)
     {
+        var quiet = 0;
         for (var round = 1; ; round++)
         {
             var before = System.Runtime.JitInfo.GetCompiledMethodCount();
             await runner.DirectAsync("warmup-direct", tokens, options.Warmup, options.Concurrency, workers);
             await runner.EngineAsync("warmup-engine", backend, tokens, options.Warmup, options.Concurrency, workers, paced: true);
             await runner.EngineAsync("warmup-engine-burst", backend, tokens, options.Warmup, options.Concurrency, workers, paced: false);
+            await Task.Delay(TierUpPause);
             var jitted = System.Runtime.JitInfo.GetCompiledMethodCount() - before;
             progress($"worker concurrency {workers}: warm-up round {round} ({options.Warmup} direct + {2 * options.Warmup} engine events): {jitted} methods compiled");
-            if (jitted <= QuietJitMethods)
+            quiet = jitted <= QuietJitMethods ? quiet + 1 : 0;
+            if (quiet == QuietRoundsNeeded)
             {
                 return;
             }
