@@ -86,7 +86,13 @@ internal static class RequestBuilder
                 return (null, TemplateFailure("body", error));
             }
 
-            body = JsonSerializer.SerializeToUtf8Bytes(value);
+            if (Serialize(value) is not { } written)
+            {
+                return (null, new BuildFailure(ErrorCategories.TemplateError,
+                    $"the body could not be written as JSON: it nests deeper than {MaxBodyDepth} levels, or a value is not a finite number"));
+            }
+
+            body = written;
             if (body.Length > MaxRequestBodyBytes)
             {
                 return (null, new BuildFailure(ErrorCategories.TemplateError, $"the request body exceeds {MaxRequestBodyBytes} bytes"));
@@ -97,6 +103,38 @@ internal static class RequestBuilder
         }
 
         return (new PreparedRequest(step.Method, uri, headers, body, contentType), null);
+    }
+
+    /// <summary>
+    /// How deep a rendered body may nest. A template that is a whole value puts that value under the body's own levels:
+    /// an event or webhook body may itself nest 64 deep (the ingress's limit), so the serializer's default of 64
+    /// turned an accepted event into an internal error; deeper than this is a template error naming the limit.
+    /// </summary>
+    public const int MaxBodyDepth = 256;
+
+    private static byte[]? Serialize(JsonNode? value)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        try
+        {
+            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { MaxDepth = MaxBodyDepth }))
+            {
+                if (value is null)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    value.WriteTo(writer);
+                }
+            }
+
+            return buffer.WrittenSpan.ToArray();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or JsonException)
+        {
+            return null; // too deep (InvalidOperationException), or NaN / infinity (ArgumentException)
+        }
     }
 
     private static BuildFailure? RenderTarget(CompiledHttpStep step, Connection? connection, JsonObject scope, TemplateLimits limits, out string target)

@@ -65,7 +65,13 @@ internal static class SmartTextFilters
     {
         try
         {
-            return a is long x && b is long y ? checked(x + y) : (object)(Convert.ToDouble(a, CultureInfo.InvariantCulture) + Convert.ToDouble(b, CultureInfo.InvariantCulture));
+            if (a is long x && b is long y)
+            {
+                return checked(x + y);
+            }
+
+            var sum = Convert.ToDouble(a, CultureInfo.InvariantCulture) + Convert.ToDouble(b, CultureInfo.InvariantCulture);
+            return double.IsFinite(sum) ? sum : throw TemplateFailure.Runtime("filter 'sum': the result is not a finite number");
         }
         catch (OverflowException)
         {
@@ -75,8 +81,15 @@ internal static class SmartTextFilters
 
     private static object? Average(RenderContext ctx, object? input, FilterArgs args)
     {
-        var numbers = Numbers(ctx, input).Select(n => Convert.ToDouble(n, CultureInfo.InvariantCulture)).ToList();
-        return numbers.Count == 0 ? null : numbers.Average();
+        // A running mean: the mean of finite numbers is finite, where their sum (Enumerable.Average) may overflow.
+        double mean = 0;
+        var count = 0;
+        foreach (var n in Numbers(ctx, input))
+        {
+            mean += (Convert.ToDouble(n, CultureInfo.InvariantCulture) - mean) / ++count;
+        }
+
+        return count == 0 ? null : double.IsFinite(mean) ? mean : throw TemplateFailure.Runtime("filter 'average': the result is not a finite number");
     }
 
     /// <summary>The largest or smallest number, or the latest or earliest date (Jira's <c>max</c>/<c>min</c> work on both).</summary>

@@ -53,6 +53,47 @@ public sealed class RequestBuilderTests
         Assert.That(request.Method, Is.EqualTo("GET"));
     }
 
+    /// <summary>The sample event's scope with a field set in memory (a text round trip would stop at 64 levels).</summary>
+    private static JsonObject DeepScope(JsonNode value)
+    {
+        var root = JsonNode.Parse(SampleEvents.IssueUpdated)!.AsObject();
+        root["issue"]!["fields"]!["deep"] = value;
+        return SampleEvents.Scope(BluBees.Engine.Events.JiraEvent.From(root, out _)!);
+    }
+
+    private static JsonNode Nested(int depth)
+    {
+        JsonNode node = "leaf";
+        for (var i = 1; i < depth; i++)
+        {
+            node = new JsonObject { ["a"] = node };
+        }
+
+        return node;
+    }
+
+    [Test]
+    public void A_whole_value_as_deep_as_an_accepted_event_is_written_under_the_bodys_own_levels()
+    {
+        // The ingress accepts bodies 64 deep; a whole-value template puts such a value two levels down here. The
+        // serializer's default limit of 64 once made this an internal error of the run.
+        var step = """{ "id": "s", "type": "http", "method": "POST", "connection": "conn_api", "body": { "x": { "v": "{{ issue.fields.deep }}" } } }""";
+        var request = Build(step, scope: DeepScope(Nested(64)));
+
+        Assert.That(JsonNode.Parse(request.Body, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = 80 })!["x"]!["v"]!["a"], Is.Not.Null);
+    }
+
+    [Test]
+    public void A_value_deeper_than_the_limits_is_a_template_error_naming_it()
+    {
+        var step = """{ "id": "s", "type": "http", "method": "POST", "connection": "conn_api", "body": { "v": "{{ issue.fields.deep }}" } }""";
+        var (request, failure) = TryBuild(step, scope: DeepScope(Nested(RequestBuilder.MaxBodyDepth + 10)));
+
+        Assert.That(request, Is.Null);
+        Assert.That(failure!.Category, Is.EqualTo(ErrorCategories.TemplateError));
+        Assert.That(failure.Message, Does.Contain("nested deeper than"), "the template's own limit on a value's depth speaks first");
+    }
+
     [Test]
     public void WithoutAPathTheBaseUrlIsTheTarget()
     {

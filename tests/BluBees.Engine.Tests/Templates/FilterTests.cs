@@ -112,6 +112,20 @@ public sealed class FilterTests
     [TestCase("{{ issue.fields.created | date: '%q' }}", "%q")]
     public void Date(string source, string expected) => Assert.That(Render(source), Is.EqualTo(expected));
 
+    [TestCase("{{ '1e308,1e308' | split: ',' | sum }}", "filter 'sum': the result is not a finite number")]
+    [TestCase("{{ '-1e308,-1e308' | split: ',' | sum }}", "filter 'sum': the result is not a finite number")]
+    public void A_sum_past_the_largest_number_is_a_template_error(string source, string message)
+    {
+        var result = RenderResult(source);
+
+        Assert.That(result.ErrorKind, Is.EqualTo(TemplateErrorKind.Runtime));
+        Assert.That(result.Error!.Message, Does.Contain(message));
+    }
+
+    [Test]
+    public void An_average_of_huge_numbers_is_their_mean_not_an_overflow()
+        => Assert.That(double.Parse(Render("{{ '1e308,1,1e308' | split: ',' | average }}"), System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(1e308 / 3 * 2).Within(1e294));
+
     [Test]
     public void DateRefusesNowBecauseTemplatesAreDeterministic()
     {

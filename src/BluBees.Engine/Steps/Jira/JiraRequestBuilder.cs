@@ -117,10 +117,32 @@ internal static class JiraRequestBuilder
         return Checked(new JiraRequest(issue, body, transitionName));
     }
 
+    /// <summary>
+    /// The body as the Jira client will write it (same serializer context): too large, too deep for it (a whole
+    /// event value under a field can pass its 64 levels) or holding a number that is not finite is a template error
+    /// here, never an exception in the send.
+    /// </summary>
     private static (JiraRequest? Request, BuildFailure? Failure) Checked(JiraRequest request)
-        => request.Body is not null && JsonSerializer.SerializeToUtf8Bytes(request.Body, JiraJsonContext.Default.JsonObject).Length > MaxBodyBytes
+    {
+        if (request.Body is null)
+        {
+            return (request, null);
+        }
+
+        int length;
+        try
+        {
+            length = JsonSerializer.SerializeToUtf8Bytes(request.Body, JiraJsonContext.Default.JsonObject).Length;
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
+        {
+            return (null, new BuildFailure(ErrorCategories.TemplateError, "the request body could not be written as JSON: it nests too deep, or a value is not a finite number"));
+        }
+
+        return length > MaxBodyBytes
             ? (null, new BuildFailure(ErrorCategories.TemplateError, $"the request body exceeds {MaxBodyBytes} bytes"))
             : (request, null);
+    }
 
     public static JsonObject TransitionBody(string transitionId) => new() { ["transition"] = new JsonObject { ["id"] = transitionId } };
 
