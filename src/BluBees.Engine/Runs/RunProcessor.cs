@@ -34,13 +34,15 @@ public sealed partial class RunProcessor(
     public async Task ProcessAsync(RunMessage message, CancellationToken ct)
     {
         var misses = new List<RuleTraceEntry>();
-        foreach (var run in await ExecuteAsync(message, misses, ct))
+        var records = await ExecuteAsync(message, misses, ct);
+        foreach (var run in records)
         {
             await runs.WriteAsync(message.Tenant.Id, run, CancellationToken.None);
             metrics.RunFinished(run.Status, run.ErrorCategory);
         }
 
         await runs.WriteTraceAsync(message.Tenant.Id, misses, CancellationToken.None);
+        await runs.RemoveIfUninstalledAsync(message.Tenant.Id, records, misses, CancellationToken.None);
     }
 
     /// <summary>Runs the message and returns its run records without writing them (the durable queue commits them).</summary>
@@ -202,7 +204,11 @@ public sealed partial class RunProcessor(
         var rule = await rules.LoadCompiledAsync(message.Tenant.Id, head, ct);
         if (rule is null)
         {
-            return Record(message, head.Id, head.Version, evt, startedAt, started, RunStatus.Failed, ErrorCategories.RuleInvalid, []);
+            // Deleted since the list was read (its versions went with it): no record, as for a rule deleted before the
+            // event arrived. Only a rule that still exists and cannot be compiled is a failed run.
+            return await rules.GetHeadAsync(message.Tenant.Id, head.Id, ct) is null
+                ? null
+                : Record(message, head.Id, head.Version, evt, startedAt, started, RunStatus.Failed, ErrorCategories.RuleInvalid, []);
         }
 
         if (rule.Trigger.Check(message.Source, evt) is var check && check != TriggerCheck.Fires)

@@ -16,6 +16,28 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
 {
     private TimeSpan Retention => TimeSpan.FromDays(options.Value.RetentionDays);
 
+    /// <summary>
+    /// After a run's items were written outside the queue's transaction (the SQS worker's path): when the tenant was
+    /// uninstalled meanwhile (its data key is gone; a consistent read), deletes them again, so that an uninstall racing
+    /// a run leaves none of the tenant's data behind. (The embedded queue checks inside its own transaction.)
+    /// </summary>
+    /// <returns>Whether the tenant was gone (and its items removed again).</returns>
+    public async Task<bool> RemoveIfUninstalledAsync(TenantId tenantId, IReadOnlyList<RunRecord> records, IReadOnlyList<Trace.RuleTraceEntry> misses, CancellationToken ct)
+    {
+        var partition = store.ForTenant(tenantId);
+        if (await partition.GetAsync(Keys.DataKey, ct) is not null)
+        {
+            return false;
+        }
+
+        foreach (var item in records.SelectMany(r => Items(tenantId, r)).Concat(TraceItems(tenantId, misses)))
+        {
+            await partition.DeleteAsync(item.Sk, ct);
+        }
+
+        return true;
+    }
+
     public async Task WriteAsync(TenantId tenantId, RunRecord run, CancellationToken ct)
     {
         var partition = store.ForTenant(tenantId);

@@ -365,8 +365,8 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
             }
 
             await _runs.WriteTraceAsync(claimed.Tenant, misses, ct);
-
-            if (await DedupOfAsync(claimed.Id, ct) is ({ } pk, { } sk))
+            if (!await _runs.RemoveIfUninstalledAsync(claimed.Tenant, records, misses, ct)
+                && await DedupOfAsync(claimed.Id, ct) is ({ } pk, { } sk))
             {
                 var marker = StoredJson.Write(new DedupMarker(claimed.EnqueuedAt, DedupMarker.Finished, claimed.Id));
                 await _store.PutAsync(new StoreItem(pk, sk, marker, (claimed.EnqueuedAt + EventIngestor.DedupWindow).ToUnixTimeSeconds()), ct);
@@ -389,7 +389,10 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                 }
             }
 
-            if (SharesStore)
+            // Uninstalled while it ran (the partition, data key included, is deleted in one statement on another
+            // connection): nothing of the tenant may be written back. The check and the writes share this transaction,
+            // which holds the file's write lock, so the delete is either before both or after both.
+            if (SharesStore && TenantInstalled(w, claimed.TenantId))
             {
                 foreach (var item in items)
                 {
@@ -411,6 +414,14 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
             return delete.ExecuteNonQuery();
         }, ct);
         Wake();
+    }
+
+    private static bool TenantInstalled(SqliteWriter w, string tenantId)
+    {
+        var command = w.Command("SELECT EXISTS (SELECT 1 FROM items WHERE pk = $pk AND sk = $sk);");
+        command.Parameters.AddWithValue("$pk", Keys.Tenant(tenantId));
+        command.Parameters.AddWithValue("$sk", Keys.DataKey);
+        return (long)command.ExecuteScalar()! != 0;
     }
 
     private async Task<(string? Pk, string? Sk)> DedupOfAsync(string messageId, CancellationToken ct)
