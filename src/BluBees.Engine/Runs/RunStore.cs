@@ -25,9 +25,9 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
     public async Task<bool> RemoveIfUninstalledAsync(TenantId tenantId, IReadOnlyList<RunRecord> records, IReadOnlyList<Trace.RuleTraceEntry> misses, CancellationToken ct)
     {
         var partition = store.ForTenant(tenantId);
-        if (await partition.GetAsync(Keys.DataKey, ct) is not null)
+        if (records.Count == 0 && misses.Count == 0 || await partition.GetAsync(Keys.DataKey, ct) is not null)
         {
-            return false;
+            return false; // nothing was written, or the tenant is still installed
         }
 
         foreach (var item in records.SelectMany(r => Items(tenantId, r)).Concat(TraceItems(tenantId, misses)))

@@ -419,7 +419,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
     private static bool TenantInstalled(SqliteWriter w, string tenantId)
     {
         var command = w.Command("SELECT EXISTS (SELECT 1 FROM items WHERE pk = $pk AND sk = $sk);");
-        command.Parameters.AddWithValue("$pk", Keys.Tenant(tenantId));
+        command.Parameters.AddWithValue("$pk", TenantStore.PartitionOf(new TenantId(tenantId)));
         command.Parameters.AddWithValue("$sk", Keys.DataKey);
         return (long)command.ExecuteScalar()! != 0;
     }
