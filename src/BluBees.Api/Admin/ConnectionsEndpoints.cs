@@ -2,6 +2,7 @@ using BluBees.Api.Auth;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Rules;
+using BluBees.Engine.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Admin;
@@ -55,19 +56,33 @@ internal static class ConnectionsEndpoints
     }
 
     internal static async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteAsync(
-        string id, VerifiedTenant tenant, ConnectionService connections, RuleService rules, CancellationToken ct)
+        string id, VerifiedTenant tenant, ConnectionService connections, RuleService rules, IStore store, CancellationToken ct)
     {
-        var users = await rules.UsingConnectionAsync(tenant.Id, id, ct);
-        if (users.Count > 0)
+        if (await connections.GetAsync(tenant.Id, id, ct) is null)
         {
-            return Problems.Conflict(
-                $"The connection is used by {users.Count} rule(s); change or delete them first.",
-                new Dictionary<string, object?> { ["usedBy"] = users.Select(r => new { id = r.Id, name = r.Name }).ToArray() });
+            return Problems.NotFound($"Connection '{Safe(id)}' does not exist.");
         }
 
-        return await connections.DeleteAsync(tenant.Id, id, ct)
-            ? TypedResults.NoContent()
-            : Problems.NotFound($"Connection '{Safe(id)}' does not exist.");
+        // Marked first, rules read second (ReferenceGuard): a rule saved at the same moment sees the mark or is seen.
+        await ReferenceGuard.MarkAsync(store, tenant.Id, Keys.Connection(id), ct);
+        try
+        {
+            var users = await rules.UsingConnectionAsync(tenant.Id, id, ct);
+            if (users.Count > 0)
+            {
+                return Problems.Conflict(
+                    $"The connection is used by {users.Count} rule(s); change or delete them first.",
+                    new Dictionary<string, object?> { ["usedBy"] = users.Select(r => new { id = r.Id, name = r.Name }).ToArray() });
+            }
+
+            return await connections.DeleteAsync(tenant.Id, id, ct)
+                ? TypedResults.NoContent()
+                : Problems.NotFound($"Connection '{Safe(id)}' does not exist.");
+        }
+        finally
+        {
+            await ReferenceGuard.UnmarkAsync(store, tenant.Id, Keys.Connection(id));
+        }
     }
 
     /// <summary>Ids are echoed in messages only when they look like ids.</summary>

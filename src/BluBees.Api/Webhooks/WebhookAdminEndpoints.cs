@@ -2,6 +2,7 @@ using BluBees.Api.Admin;
 using BluBees.Api.Auth;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.Rules;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -41,17 +42,31 @@ internal sealed class WebhookAdminEndpoints(WebhookService hooks)
         return outcome.Value is { } rotated ? TypedResults.Ok(rotated) : outcome.Kind == Engine.Common.OutcomeKind.NotFound ? NotFound(id) : Problems.From(outcome);
     }
 
-    public async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteAsync(string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
+    public async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteAsync(string id, VerifiedTenant tenant, RuleService rules, IStore store, CancellationToken ct)
     {
-        var users = (await rules.ListHeadsAsync(tenant.Id, ct)).Where(r => r.WebhookId == id).ToList();
-        if (users.Count > 0)
+        if (await hooks.GetAsync(tenant.Id, id, ct) is null)
         {
-            return Problems.Conflict(
-                $"The webhook is used by {users.Count} rule(s); change or delete them first.",
-                new Dictionary<string, object?> { ["usedBy"] = users.Select(r => new { id = r.Id, name = r.Name }).ToArray() });
+            return NotFound(id);
         }
 
-        return await hooks.DeleteAsync(tenant.Id, id, ct) ? TypedResults.NoContent() : NotFound(id);
+        // Marked first, rules read second (ReferenceGuard): a rule saved at the same moment sees the mark or is seen.
+        await ReferenceGuard.MarkAsync(store, tenant.Id, Keys.Webhook(id), ct);
+        try
+        {
+            var users = (await rules.ListHeadsAsync(tenant.Id, ct)).Where(r => r.WebhookId == id).ToList();
+            if (users.Count > 0)
+            {
+                return Problems.Conflict(
+                    $"The webhook is used by {users.Count} rule(s); change or delete them first.",
+                    new Dictionary<string, object?> { ["usedBy"] = users.Select(r => new { id = r.Id, name = r.Name }).ToArray() });
+            }
+
+            return await hooks.DeleteAsync(tenant.Id, id, ct) ? TypedResults.NoContent() : NotFound(id);
+        }
+        finally
+        {
+            await ReferenceGuard.UnmarkAsync(store, tenant.Id, Keys.Webhook(id));
+        }
     }
 
     private static NotFoundProblem NotFound(string id) => Problems.NotFound($"Webhook '{ConnectionsEndpoints.Safe(id)}' does not exist.");

@@ -176,6 +176,40 @@ public sealed class RuleService(
         return true;
     }
 
+    /// <summary>"connection" or "webhook" when one the head uses is gone or being deleted (read after the head's write).</summary>
+    private async Task<string?> GoneReferenceAsync(TenantId tenantId, RuleHead head)
+    {
+        foreach (var connection in head.Connections)
+        {
+            if (!await ReferenceGuard.UsableAsync(store, tenantId, Keys.Connection(connection), CancellationToken.None))
+            {
+                return "connection";
+            }
+        }
+
+        return head.WebhookId is { } hook && !await ReferenceGuard.UsableAsync(store, tenantId, Keys.Webhook(hook), CancellationToken.None)
+            ? "webhook"
+            : null;
+    }
+
+    /// <summary>Puts the head back as it was before this save (or removes a new rule) and drops the version written.</summary>
+    private async Task UndoAsync(TenantId tenantId, string id, int version, (RuleHead Head, long Revision)? previous, long written)
+    {
+        var partition = store.ForTenant(tenantId);
+        if (previous is { } before)
+        {
+            await partition.PutIfRevisionAsync(Keys.Rule(id), StoredJson.Write(before.Head), written, CancellationToken.None);
+        }
+        else
+        {
+            await partition.DeleteAsync(Keys.Rule(id), CancellationToken.None);
+        }
+
+        await partition.DeleteAsync(Keys.RuleVersion(id, version), CancellationToken.None);
+        cache.RemoveList(tenantId);
+        await RuleListStamp.BumpAsync(store, tenantId, CancellationToken.None);
+    }
+
     private async Task<string?> NameOfAsync(TenantId tenantId, string id, CancellationToken ct)
         => (await GetHeadAsync(tenantId, id, ct))?.Head.Name;
 
@@ -251,6 +285,14 @@ public sealed class RuleService(
             await partition.DeleteAsync(Keys.RuleVersion(id, version), ct);
             await ReleaseNewNameAsync(tenantId, id, renamed, compiled.Name);
             return Outcome<RuleView>.Conflict("The rule was changed at the same time; reload and try again.");
+        }
+
+        // Written first, checked second (ReferenceGuard): a connection or webhook deleted meanwhile undoes this save.
+        if (await GoneReferenceAsync(tenantId, head) is { } gone)
+        {
+            await UndoAsync(tenantId, id, version, current, (current?.Revision ?? 0) + 1);
+            await ReleaseNewNameAsync(tenantId, id, renamed, compiled.Name);
+            return Outcome<RuleView>.Conflict($"The {gone} this rule uses was deleted at the same time; choose another and save again.");
         }
 
         cache.Set(tenantId, compiled);

@@ -59,6 +59,9 @@ public static class Keys
     public static string Webhook(string id) => WebhookPrefix + id;
     public const string SettingsSk = "SETTINGS";
 
+    /// <summary>The mark of an item being deleted (<c>BluBees.Engine.Rules.ReferenceGuard</c>): the item's own sort key after the prefix.</summary>
+    public static string Deleting(string sk) => "DELETING#" + sk;
+
     /// <summary>A unique name's claim (<c>BluBees.Engine.Names.NameClaims</c>): kind, then a hash of the name, never the name.</summary>
     public static string NameClaim(string kind, string fingerprint) => "NAME#" + kind + "#" + fingerprint;
 

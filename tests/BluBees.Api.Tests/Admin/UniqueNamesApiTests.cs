@@ -209,6 +209,33 @@ public sealed class UniqueNamesApiTests : BackendFixture
         await Backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, body, 201);
     }
 
+    [Test]
+    public async Task A_rule_saved_while_its_connection_is_deleted_never_points_at_a_deleted_connection()
+    {
+        // Before, both could succeed (found by an adversarial sweep: 4 times in 40), leaving a rule whose every run
+        // failed with connection_missing. Now at most one of them does, and the state agrees with the answers.
+        var tenant = Samples.NewTenant();
+        var both = 0;
+        for (var i = 0; i < 30; i++)
+        {
+            var connection = await CreateConnectionAsync(tenant);
+            var save = Backend.SendAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(connection, $"Race {i}"));
+            var delete = Backend.SendAsync(HttpMethod.Delete, $"/api/connections/{connection}", tenant);
+            using var saved = await save;
+            using var deleted = await delete;
+            Assert.That(saved.StatusCode, Is.AnyOf(HttpStatusCode.Created, HttpStatusCode.Conflict, HttpStatusCode.BadRequest), await saved.Content.ReadAsStringAsync());
+            Assert.That(deleted.StatusCode, Is.AnyOf(HttpStatusCode.NoContent, HttpStatusCode.Conflict), await deleted.Content.ReadAsStringAsync());
+            both += saved.StatusCode == HttpStatusCode.Created && deleted.StatusCode == HttpStatusCode.NoContent ? 1 : 0;
+
+            var exists = (await Backend.SendAsync(HttpMethod.Get, $"/api/connections/{connection}", tenant)).StatusCode == HttpStatusCode.OK;
+            var rules = (await Backend.JsonAsync(HttpMethod.Get, "/api/rules", tenant))["items"]!.AsArray();
+            var usedBy = rules.Count(r => r!["name"]!.GetValue<string>() == $"Race {i}");
+            Assert.That(exists || usedBy == 0, Is.True, $"round {i}: a saved rule points at a deleted connection");
+        }
+
+        Assert.That(both, Is.Zero);
+    }
+
     private async Task RenameInStoreAsync(string tenant, string sortKey, string name, string? nested = null)
     {
         var store = Backend.Services.GetRequiredService<IStore>();
