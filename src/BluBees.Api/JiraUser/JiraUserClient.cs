@@ -142,9 +142,8 @@ internal sealed partial class JiraUserClient(IHttpClientFactory factory, IOption
         switch (node)
         {
             case JsonObject obj:
-                foreach (var (name, value) in obj)
+                foreach (var (_, value) in obj) // enumerating decodes every property name (and finds duplicates)
                 {
-                    _ = name.Length;
                     ReadWhole(value);
                 }
 

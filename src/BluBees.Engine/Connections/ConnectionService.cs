@@ -1,7 +1,7 @@
 using BluBees.Engine.Common;
-using BluBees.Engine.Names;
 using BluBees.Engine.Crypto;
 using BluBees.Engine.Egress;
+using BluBees.Engine.Names;
 using BluBees.Engine.Storage;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,7 @@
 using BluBees.Engine.Common;
-using BluBees.Engine.Names;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Egress;
+using BluBees.Engine.Names;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Validation;
@@ -301,6 +301,7 @@ public sealed class RuleService(
         {
             await _names.ReleaseAsync(tenantId, NameKind, previous.Head.Name, id, CancellationToken.None);
         }
+
         return Outcome<RuleView>.Ok(View(head, record));
     }
 
