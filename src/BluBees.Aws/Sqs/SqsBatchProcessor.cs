@@ -53,9 +53,29 @@ public sealed partial class SqsBatchProcessor(
             return;
         }
 
-        var message = await codec.DecodeAsync(body, ct);
+        RunMessage message;
+        try
+        {
+            message = await codec.DecodeAsync(body, ct);
+        }
+        catch (System.Security.Cryptography.CryptographicException) when (record.SentAt is not null)
+        {
+            if (!await keys.IsLaterInstallationAsync(tenantId, record.SentAt.Value, ct))
+            {
+                throw; // a tampered message, or a key provider that failed: it returns to the queue
+            }
+
+            // Sealed under an earlier installation's key (uninstalled, then installed again): nothing of it may run
+            // or be recorded in the new installation, and retrying cannot open it.
+            LogEarlierInstallation(logger, record.MessageId!);
+            return;
+        }
+
         await processor.ProcessAsync(message, ct);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SQS message {MessageId} was sealed for an earlier installation of its tenant (uninstalled, then installed again); dropped")]
+    private static partial void LogEarlierInstallation(ILogger logger, string messageId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SQS message {MessageId} failed on receive {ReceiveCount} with {ExceptionType}; it returns to the queue")]
     private static partial void LogFailed(ILogger logger, string messageId, int receiveCount, string exceptionType);

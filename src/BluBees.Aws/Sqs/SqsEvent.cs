@@ -18,6 +18,14 @@ public sealed record SqsRecord(
 {
     public int ReceiveCount => Attributes?.TryGetValue("ApproximateReceiveCount", out var count) == true
         && int.TryParse(count, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
+
+    /// <summary>
+    /// When SQS received the message (attribute <c>SentTimestamp</c>, epoch milliseconds, as Lambda's SQS event
+    /// carries it: https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html), or null when absent or unreadable.
+    /// </summary>
+    public DateTimeOffset? SentAt => Attributes?.TryGetValue("SentTimestamp", out var sent) == true
+        && long.TryParse(sent, System.Globalization.CultureInfo.InvariantCulture, out var ms) && ms is >= 0 and <= 253_402_300_799_999
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 }
 
 /// <summary>The partial batch response: only the listed messages return to the queue (and, after maxReceiveCount, the DLQ).</summary>

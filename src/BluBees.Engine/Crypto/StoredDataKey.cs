@@ -1,4 +1,36 @@
+using System.Text.Json;
+using BluBees.Engine.Json;
+
 namespace BluBees.Engine.Crypto;
 
 /// <summary>The stored form of a tenant's wrapped data key (item <c>KEY</c> of the tenant partition).</summary>
-internal sealed record StoredDataKey(string KeyId, string Wrapped, DateTimeOffset CreatedAt, DateTimeOffset? RotatedAt = null);
+internal sealed record StoredDataKey(string KeyId, string Wrapped, DateTimeOffset CreatedAt, DateTimeOffset? RotatedAt = null)
+{
+    /// <summary>
+    /// How much later than a message's receipt its tenant's data key may have been created and still be the key of
+    /// the installation that received it: the ingress creates a missing key while it seals the message (after it
+    /// took the receipt time), and instances' clocks differ a little. A key created later than this is a later
+    /// installation's (an uninstall, then a reinstall), and the message is not that installation's.
+    /// </summary>
+    public static readonly TimeSpan InstallationSkew = TimeSpan.FromMinutes(1);
+
+    /// <summary>The creation time of the stored key (kept across re-wraps: it names the installation), or null when unreadable.</summary>
+    public static DateTimeOffset? CreatedAtOf(string data)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<StoredDataKey>(data, JsonDefaults.Options)?.CreatedAt;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Whether the stored key (its item's data) belongs to an installation later than the one that received work at
+    /// <paramref name="receivedAt"/>. An unreadable item is not taken as a later installation.
+    /// </summary>
+    public static bool IsLaterInstallation(string data, DateTimeOffset receivedAt)
+        => CreatedAtOf(data) is { } created && created > receivedAt + InstallationSkew;
+}

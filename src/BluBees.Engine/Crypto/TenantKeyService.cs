@@ -95,6 +95,14 @@ public sealed partial class TenantKeyService : IDisposable
         return written;
     }
 
+    /// <summary>
+    /// Whether the tenant's data key was created after work received at <paramref name="receivedAt"/> (beyond
+    /// <see cref="StoredDataKey.InstallationSkew"/>): the tenant was uninstalled and installed again since, and the
+    /// work belongs to the earlier installation. False when the tenant has no key.
+    /// </summary>
+    public async Task<bool> IsLaterInstallationAsync(TenantId tenantId, DateTimeOffset receivedAt, CancellationToken ct)
+        => await _store.ForTenant(tenantId).GetAsync(Keys.DataKey, ct) is { } item && StoredDataKey.IsLaterInstallation(item.Data, receivedAt);
+
     /// <summary>The id of the key-encryption key that wraps the tenant's data key, or null.</summary>
     public async Task<string?> WrappingKeyIdAsync(TenantId tenantId, CancellationToken ct)
     {

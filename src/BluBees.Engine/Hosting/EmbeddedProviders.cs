@@ -37,6 +37,7 @@ public static class EmbeddedProviders
     public static IServiceCollection AddSqliteRunQueue(this IServiceCollection services)
     {
         services.AddSingleton<SqliteRunQueue>();
+        services.AddSingleton<Tenancy.ITenantQueuePurge>(sp => sp.GetRequiredService<SqliteRunQueue>());
         return services.AddSingleton<IRunQueue>(sp => sp.GetRequiredService<SqliteRunQueue>());
     }
 

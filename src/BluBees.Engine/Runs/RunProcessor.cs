@@ -42,7 +42,7 @@ public sealed partial class RunProcessor(
         }
 
         await runs.WriteTraceAsync(message.Tenant.Id, misses, CancellationToken.None);
-        await runs.RemoveIfUninstalledAsync(message.Tenant.Id, records, misses, CancellationToken.None);
+        await runs.RemoveIfUninstalledAsync(message.Tenant.Id, records, misses, message.ReceivedAt, CancellationToken.None);
     }
 
     /// <summary>Runs the message and returns its run records without writing them (the durable queue commits them).</summary>

@@ -18,16 +18,24 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
 
     /// <summary>
     /// After a run's items were written outside the queue's transaction (the SQS worker's path): when the tenant was
-    /// uninstalled meanwhile (its data key is gone; a consistent read), deletes them again, so that an uninstall racing
-    /// a run leaves none of the tenant's data behind. (The embedded queue checks inside its own transaction.)
+    /// uninstalled meanwhile (its data key is gone; a consistent read), or uninstalled and installed again (its data
+    /// key is a later installation's than the one that received the work at <paramref name="receivedAt"/>), deletes
+    /// them again, so that an uninstall racing a run leaves none of the tenant's data behind, not even in a new
+    /// installation. (The embedded queue checks inside its own transaction.)
     /// </summary>
-    /// <returns>Whether the tenant was gone (and its items removed again).</returns>
-    public async Task<bool> RemoveIfUninstalledAsync(TenantId tenantId, IReadOnlyList<RunRecord> records, IReadOnlyList<Trace.RuleTraceEntry> misses, CancellationToken ct)
+    /// <returns>Whether the tenant was gone or reinstalled (and the items removed again).</returns>
+    public async Task<bool> RemoveIfUninstalledAsync(
+        TenantId tenantId, IReadOnlyList<RunRecord> records, IReadOnlyList<Trace.RuleTraceEntry> misses, DateTimeOffset receivedAt, CancellationToken ct)
     {
         var partition = store.ForTenant(tenantId);
-        if (records.Count == 0 && misses.Count == 0 || await partition.GetAsync(Keys.DataKey, ct) is not null)
+        if (records.Count == 0 && misses.Count == 0)
         {
-            return false; // nothing was written, or the tenant is still installed
+            return false; // nothing was written
+        }
+
+        if (await partition.GetAsync(Keys.DataKey, ct) is { } key && !Crypto.StoredDataKey.IsLaterInstallation(key.Data, receivedAt))
+        {
+            return false; // the installation that received the work is still installed
         }
 
         foreach (var item in records.SelectMany(r => Items(tenantId, r)).Concat(TraceItems(tenantId, misses)))

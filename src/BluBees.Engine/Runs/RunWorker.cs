@@ -19,7 +19,7 @@ namespace BluBees.Engine.Runs;
 /// Between the reclaim and the drain it also takes direct hand-offs from the queue (<see cref="IRunHandOff"/>).
 /// </summary>
 public sealed partial class RunWorker(
-    SqliteRunQueue queue, RunProcessor processor, RunStore runs, TenantKeyService keys, IngressGate gate, BluBeesMetrics metrics,
+    SqliteRunQueue queue, RunProcessor processor, TenantKeyService keys, IngressGate gate, BluBeesMetrics metrics,
     IOptions<RunOptions> options, TimeProvider time, ILogger<RunWorker> logger) : BackgroundService, IRunHandOff, IHostedLifecycleService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
@@ -248,12 +248,7 @@ public sealed partial class RunWorker(
             {
                 // Drain deadline: the started runs leave a "cancelled" record now; the message stays queued and its
                 // next run overwrites the same records (run ids derive from the message).
-                foreach (var run in records)
-                {
-                    await runs.WriteAsync(claimed.Tenant, run, CancellationToken.None);
-                }
-
-                await queue.ReleaseAsync(claimed.Id, CancellationToken.None);
+                await queue.ReleaseAsync(claimed, records, CancellationToken.None);
                 return;
             }
 

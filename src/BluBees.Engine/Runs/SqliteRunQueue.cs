@@ -316,15 +316,40 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         }, ct);
     }
 
-    /// <summary>Gives a message back to the queue (drain: the run was stopped and runs again on the next start).</summary>
-    public async Task ReleaseAsync(string messageId, CancellationToken ct)
+    /// <summary>
+    /// Gives a message back to the queue with the records of its stopped runs (drain: the runs were cancelled and run
+    /// again on the next start, which overwrites the same records). Written in the transaction that releases the
+    /// lease, and only while the message is still queued and its tenant's installation is the one that received it,
+    /// as <see cref="CompleteAsync(ClaimedMessage, IReadOnlyList{RunRecord}, IReadOnlyList{Trace.RuleTraceEntry}, CancellationToken)"/> does.
+    /// </summary>
+    public async Task ReleaseAsync(ClaimedMessage claimed, IReadOnlyList<RunRecord> records, CancellationToken ct)
     {
+        if (!SharesStore)
+        {
+            foreach (var run in records)
+            {
+                await _runs.WriteAsync(claimed.Tenant, run, ct);
+            }
+
+            await _runs.RemoveIfUninstalledAsync(claimed.Tenant, records, [], claimed.EnqueuedAt, ct);
+        }
+
+        var items = SharesStore ? records.SelectMany(r => _runs.Items(claimed.Tenant, r)).ToList() : [];
         await _writer.RunAsync(w =>
         {
             var command = w.Command("UPDATE run_queue SET lease_until = NULL WHERE id = $id;");
-            command.Parameters.AddWithValue("$id", messageId);
+            command.Parameters.AddWithValue("$id", claimed.Id);
             _backlog = true;
-            return command.ExecuteNonQuery();
+            var released = command.ExecuteNonQuery();
+            if (released == 1 && items.Count > 0 && InstalledSince(w, claimed.TenantId, claimed.EnqueuedAt))
+            {
+                foreach (var item in items)
+                {
+                    Put(w, item.Pk, item.Sk, item.Data, item.ExpiresAt);
+                }
+            }
+
+            return released;
         }, ct);
         Wake();
     }
@@ -365,7 +390,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
             }
 
             await _runs.WriteTraceAsync(claimed.Tenant, misses, ct);
-            if (!await _runs.RemoveIfUninstalledAsync(claimed.Tenant, records, misses, ct)
+            if (!await _runs.RemoveIfUninstalledAsync(claimed.Tenant, records, misses, claimed.EnqueuedAt, ct)
                 && await DedupOfAsync(claimed.Id, ct) is ({ } pk, { } sk))
             {
                 var marker = StoredJson.Write(new DedupMarker(claimed.EnqueuedAt, DedupMarker.Finished, claimed.Id));
@@ -381,18 +406,24 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
             var read = w.Command("SELECT dedup_pk, dedup_sk FROM run_queue WHERE id = $id;");
             read.Parameters.AddWithValue("$id", claimed.Id);
             string? dedupPk = null, dedupSk = null;
+            var queued = false;
             using (var reader = read.ExecuteReader())
             {
-                if (reader.Read() && !reader.IsDBNull(0))
+                if (reader.Read())
                 {
-                    (dedupPk, dedupSk) = (reader.GetString(0), reader.GetString(1));
+                    queued = true;
+                    if (!reader.IsDBNull(0))
+                    {
+                        (dedupPk, dedupSk) = (reader.GetString(0), reader.GetString(1));
+                    }
                 }
             }
 
             // Uninstalled while it ran (the partition, data key included, is deleted in one statement on another
-            // connection): nothing of the tenant may be written back. The check and the writes share this transaction,
-            // which holds the file's write lock, so the delete is either before both or after both.
-            if (SharesStore && TenantInstalled(w, claimed.TenantId))
+            // connection, then the tenant's queue rows): nothing of the tenant may be written back, not even into a
+            // later installation. The checks and the writes share this transaction, which holds the file's write
+            // lock, so each delete is either before all of them or after all of them.
+            if (SharesStore && queued && InstalledSince(w, claimed.TenantId, claimed.EnqueuedAt))
             {
                 foreach (var item in items)
                 {
@@ -416,12 +447,13 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         Wake();
     }
 
-    private static bool TenantInstalled(SqliteWriter w, string tenantId)
+    /// <summary>Whether the tenant has a data key, and it is the one of the installation that received work at <paramref name="receivedAt"/>.</summary>
+    private static bool InstalledSince(SqliteWriter w, string tenantId, DateTimeOffset receivedAt)
     {
-        var command = w.Command("SELECT EXISTS (SELECT 1 FROM items WHERE pk = $pk AND sk = $sk);");
+        var command = w.Command("SELECT data FROM items WHERE pk = $pk AND sk = $sk;");
         command.Parameters.AddWithValue("$pk", TenantStore.PartitionOf(new TenantId(tenantId)));
         command.Parameters.AddWithValue("$sk", Keys.DataKey);
-        return (long)command.ExecuteScalar()! != 0;
+        return command.ExecuteScalar() is string data && !Crypto.StoredDataKey.IsLaterInstallation(data, receivedAt);
     }
 
     private async Task<(string? Pk, string? Sk)> DedupOfAsync(string messageId, CancellationToken ct)

@@ -9,7 +9,8 @@ namespace BluBees.Engine.Tenancy;
 public sealed record TenantRecord(string TenantId, string? CloudId, DateTimeOffset InstalledAt, DateTimeOffset UpdatedAt);
 
 /// <summary>Install, upgrade and uninstall. Uninstall deletes the whole partition, data key included.</summary>
-public sealed class TenantService(IStore store, TenantKeyService keys, ITenantDataCache rules, TimeProvider time)
+public sealed class TenantService(
+    IStore store, TenantKeyService keys, ITenantDataCache rules, TimeProvider time, IEnumerable<ITenantQueuePurge>? queues = null)
 {
     private readonly ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
 
@@ -46,7 +47,7 @@ public sealed class TenantService(IStore store, TenantKeyService keys, ITenantDa
         }
     }
 
-    /// <summary>Deletes every item of the tenant, its wrapped data key included (crypto-shredding).</summary>
+    /// <summary>Deletes every item of the tenant, its wrapped data key included (crypto-shredding), and its queued messages.</summary>
     public async Task<int> UninstallAsync(TenantId tenantId, CancellationToken ct)
     {
         var deleted = await store.ForTenant(tenantId).DeleteAllAsync(ct);
@@ -54,6 +55,13 @@ public sealed class TenantService(IStore store, TenantKeyService keys, ITenantDa
         keys.Evict(tenantId);
         rules.Clear();
         _known.TryRemove(tenantId.Value, out _);
+        // Its queued messages go too (unreadable without the key, but ciphertext all the same); a run in flight then
+        // finds its message gone and writes nothing back.
+        foreach (var queue in queues ?? [])
+        {
+            await queue.PurgeTenantAsync(tenantId, ct);
+        }
+
         // The deleted rows (wrapped data key included) must not survive in the store's own files (SQLite's WAL).
         if (store is IResidueEraser eraser)
         {

@@ -71,7 +71,7 @@ public sealed class UninstallRaceTests
         }
 
         Assert.That(await TenantItemsAsync(kit, tenant.TenantId), Is.GreaterThan(0), "control: the late write landed");
-        Assert.That(await kit.Runs.RemoveIfUninstalledAsync(tenant.Id, records, [], CancellationToken.None), Is.True);
+        Assert.That(await kit.Runs.RemoveIfUninstalledAsync(tenant.Id, records, [], message.ReceivedAt, CancellationToken.None), Is.True);
         Assert.That(await TenantItemsAsync(kit, tenant.TenantId), Is.Zero);
     }
 
@@ -96,6 +96,115 @@ public sealed class UninstallRaceTests
         var records = await processor.ExecuteAsync(message with { IngressHeads = heads }, CancellationToken.None);
         Assert.That(records, Is.Empty, "the rule is gone: no run, and no rule_invalid record of a rule that no longer exists");
         Assert.That(sink.Count("OPS-5"), Is.Zero);
+    }
+
+    [Test]
+    public async Task A_run_in_flight_across_an_uninstall_and_a_reinstall_writes_nothing_into_the_new_installation()
+    {
+        await using var sink = await SlowSink.StartAsync();
+        sink.HangMarker = "OPS-6";
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, sink.Address);
+        var tenants = kit.Services.GetRequiredService<TenantService>();
+        var worker = kit.Worker();
+        long installed;
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-6"), null, null, CancellationToken.None);
+            Assert.That(await Waits.UntilAsync(() => Task.FromResult(sink.Count("OPS-6")), n => n == 1, Generous), Is.EqualTo(1), "the run is in flight");
+            await tenants.UninstallAsync(tenant.Id, CancellationToken.None);
+            await tenants.InstallAsync(tenant, CancellationToken.None);
+            installed = await TenantItemsAsync(kit, tenant.TenantId);
+            Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM run_queue"), Is.Zero, "the uninstall deleted the tenant's queued message");
+
+        }
+        finally
+        {
+            // The drain waits for the run in flight, which the sink now answers: it completes normally.
+            sink.ReleaseHung();
+            await worker.StopAsync(CancellationToken.None);
+        }
+
+        Assert.That(await TenantItemsAsync(kit, tenant.TenantId, "RUN#"), Is.Zero, "no run record of the earlier installation");
+        Assert.That(await TenantItemsAsync(kit, tenant.TenantId, "LASTRUN#"), Is.Zero);
+        Assert.That(await TenantItemsAsync(kit, tenant.TenantId), Is.EqualTo(installed), "only what the new installation wrote itself");
+    }
+
+    [Test]
+    public async Task Events_queued_before_an_uninstall_never_run_after_a_reinstall()
+    {
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, sink.Address);
+        var tenants = kit.Services.GetRequiredService<TenantService>();
+
+        // No worker yet: the events wait in the queue.
+        await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-7"), null, null, CancellationToken.None);
+        await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-8"), null, null, CancellationToken.None);
+        Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM run_queue"), Is.EqualTo(2), "control: both are queued");
+        await tenants.UninstallAsync(tenant.Id, CancellationToken.None);
+        Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM run_queue"), Is.Zero);
+        await tenants.InstallAsync(tenant, CancellationToken.None);
+        await kit.RuleAsync(tenant, sink.Address);
+
+        var worker = kit.Worker();
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            // A new event of the new installation runs; the earlier ones never do.
+            await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-9"), null, null, CancellationToken.None);
+            Assert.That(await Waits.UntilAsync(() => kit.RunsOfAsync(tenant.TenantId), r => r.Count == 1, Generous), Has.Count.EqualTo(1));
+            Assert.That(await Waits.UntilAsync(() => kit.ScalarAsync("SELECT COUNT(*) FROM run_queue"), n => n == 0, Generous), Is.Zero);
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+        }
+
+        Assert.That(sink.Count("OPS-7") + sink.Count("OPS-8"), Is.Zero);
+        Assert.That(sink.Count("OPS-9"), Is.EqualTo(1));
+        Assert.That((await kit.RunsOfAsync(tenant.TenantId)).Single().IssueKey, Is.EqualTo("OPS-9"));
+    }
+
+    [Test]
+    public async Task The_sqs_workers_path_removes_what_it_wrote_into_a_later_installation()
+    {
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, sink.Address);
+        var tenants = kit.Services.GetRequiredService<TenantService>();
+        var processor = kit.Services.GetRequiredService<RunProcessor>();
+        var message = new RunMessage(tenant, RunSource.Event, QueueKit.Event("OPS-10").Body.ToJsonString(), kit.Clock.GetUtcNow(), Id: "msg-reinstall-10");
+
+        // Control: a key made within the installation skew of the receipt (the ingress creates a missing key while
+        // it seals the message) is the same installation's: the records stay.
+        var records = await processor.ExecuteAsync(message, CancellationToken.None);
+        Assert.That(records, Has.Count.EqualTo(1));
+        foreach (var run in records)
+        {
+            await kit.Runs.WriteAsync(tenant.Id, run, CancellationToken.None);
+        }
+
+        Assert.That(await kit.Runs.RemoveIfUninstalledAsync(tenant.Id, records, [], message.ReceivedAt, CancellationToken.None), Is.False);
+        Assert.That(await TenantItemsAsync(kit, tenant.TenantId, "RUN#"), Is.EqualTo(1));
+
+        // Uninstalled and installed again five minutes later while the run was in flight.
+        records = await processor.ExecuteAsync(message with { Id = "msg-reinstall-11" }, CancellationToken.None);
+        await tenants.UninstallAsync(tenant.Id, CancellationToken.None);
+        kit.Clock.Advance(TimeSpan.FromMinutes(5));
+        await tenants.InstallAsync(tenant, CancellationToken.None);
+        foreach (var run in records)
+        {
+            await kit.Runs.WriteAsync(tenant.Id, run, CancellationToken.None);
+        }
+
+        Assert.That(await TenantItemsAsync(kit, tenant.TenantId, "RUN#"), Is.EqualTo(1), "control: the late write landed");
+        Assert.That(await kit.Runs.RemoveIfUninstalledAsync(tenant.Id, records, [], message.ReceivedAt, CancellationToken.None), Is.True);
+        Assert.That(await TenantItemsAsync(kit, tenant.TenantId, "RUN#"), Is.Zero);
     }
 
     private static Task<long> TenantItemsAsync(QueueKit kit, string tenantId, string prefix = "")

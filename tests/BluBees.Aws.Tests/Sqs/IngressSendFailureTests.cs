@@ -36,7 +36,7 @@ public sealed class IngressSendFailureTests
         _issuer = await TestIssuer.StartAsync();
         _thirdParty = await ThirdPartyApi.StartAsync();
         _kms = await KmsFake.StartAsync();
-        _sqs = await SqsFake.StartAsync(new FakeTimeProvider());
+        _sqs = await SqsFake.StartAsync(new FakeTimeProvider(DateTimeOffset.UtcNow));
         _table = await DynamoDbTable.CreateAsync();
         _queueUrl = _sqs.CreateQueue("blubees-test-runs", TimeSpan.FromSeconds(900));
         _keyArn = _kms.CreateKey();

@@ -85,4 +85,29 @@ public sealed class SqsBatchProcessorTests
         Assert.That(response.BatchItemFailures, Is.Empty, "its data key is shredded: retrying can never succeed");
         Assert.That(recorder.Processed, Is.Empty);
     }
+
+    [Test]
+    public async Task A_message_sealed_for_an_earlier_installation_is_acknowledged_and_never_runs_in_the_new_one()
+    {
+        var recorder = new RecordingProcessor();
+        await using var engine = LocalEngine.Create(services: s => s.AddSingleton<IRunProcessor>(recorder));
+        var tenant = new TenantContext("tenant-again", null, null);
+        var body = await engine.Get<RunMessageCodec>().EncodeAsync(Message("tenant-again", "{\"n\":1}"), default);
+        await engine.Get<TenantService>().UninstallAsync(tenant.Id, default);
+        await engine.Get<TenantService>().InstallAsync(tenant, default); // a new data key: the old message cannot open
+
+        // SQS received it ten minutes before this installation's key was made.
+        var sentBefore = Sent(Record("m1", body), DateTimeOffset.UtcNow.AddMinutes(-10));
+        // Control: a message SQS received within the installation skew of the key is not taken for an earlier
+        // installation's; it does not open either, so it returns to the queue (tampering, a key provider failing).
+        var sentNow = Sent(Record("m2", body), DateTimeOffset.UtcNow);
+
+        var response = await engine.Get<SqsBatchProcessor>().ProcessAsync(new SqsEvent([sentBefore, sentNow]), default);
+
+        Assert.That(response.BatchItemFailures.Select(f => f.ItemIdentifier), Is.EqualTo(new[] { "m2" }), "the earlier installation's message is dropped, not retried into the DLQ");
+        Assert.That(recorder.Processed, Is.Empty);
+    }
+
+    private static SqsRecord Sent(SqsRecord record, DateTimeOffset at)
+        => record with { Attributes = new Dictionary<string, string>(record.Attributes!) { ["SentTimestamp"] = at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) } };
 }

@@ -18,7 +18,7 @@ public sealed class SqsRunQueueTests
     private SqsFake _sqs = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => _sqs = await SqsFake.StartAsync(new FakeTimeProvider());
+    public async Task StartAsync() => _sqs = await SqsFake.StartAsync(new FakeTimeProvider(DateTimeOffset.UtcNow));
 
     [OneTimeTearDown]
     public async Task StopAsync() => await _sqs.DisposeAsync();

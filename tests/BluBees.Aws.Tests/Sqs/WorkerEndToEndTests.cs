@@ -25,7 +25,7 @@ public sealed class WorkerEndToEndTests
 {
     private const int MaxReceiveCount = 3;
     private static readonly TimeSpan Visibility = TimeSpan.FromSeconds(900);
-    private readonly FakeTimeProvider _queueClock = new();
+    private readonly FakeTimeProvider _queueClock = new(DateTimeOffset.UtcNow); // SentTimestamp is wall-clock time, as in SQS
     private TestIssuer _issuer = null!;
     private ThirdPartyApi _thirdParty = null!;
     private KmsFake _kms = null!;

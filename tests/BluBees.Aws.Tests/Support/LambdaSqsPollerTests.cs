@@ -24,7 +24,7 @@ public sealed class LambdaSqsPollerTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _sqs = await SqsFake.StartAsync(new FakeTimeProvider());
+        _sqs = await SqsFake.StartAsync(new FakeTimeProvider(DateTimeOffset.UtcNow));
         _client = BluBees.Aws.AwsClientFactory.Sqs(_sqs.Address.ToString());
         _worker = await LoopbackServer.StartAsync(async context =>
         {
