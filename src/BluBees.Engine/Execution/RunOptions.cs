@@ -27,6 +27,17 @@ public sealed class RunOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int QueueCapacity { get; set; } = 10_000;
 
+    /// <summary>
+    /// The share of <see cref="QueueCapacity"/> one tenant's waiting and running messages may fill, in percent (at
+    /// least one message), so that one tenant's flood (a bulk edit, a looping rule) cannot get every other tenant's
+    /// events refused: past it, that tenant's events get 503 (Forge retries them) while others are still accepted.
+    /// </summary>
+    [Range(1, 100, ErrorMessage = "Runs:PerTenantQueuePercent must be from 1 to 100.")]
+    public int PerTenantQueuePercent { get; set; } = 50;
+
+    /// <summary>How many messages one tenant may have queued: <see cref="PerTenantQueuePercent"/> of <see cref="QueueCapacity"/>, at least 1.</summary>
+    public int PerTenantQueueCapacity => (int)Math.Max(1, (long)QueueCapacity * PerTenantQueuePercent / 100);
+
     /// <summary>Largest step response body kept (in memory) for later steps.</summary>
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxStepResponseBytes { get; set; } = 1024 * 1024;

@@ -82,7 +82,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         {
             await _writer.RunAsync(w =>
             {
-                if (Count(w) >= _options.QueueCapacity)
+                if (Full(w, prepared.TenantId))
                 {
                     throw new QueueFullException();
                 }
@@ -133,7 +133,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                     // Marked queued, yet the message is gone and the run never finished: queue it again.
                 }
 
-                if (Count(w) >= _options.QueueCapacity)
+                if (Full(w, prepared.TenantId))
                 {
                     return EnqueueOutcome.Full; // nothing written: no marker either, so Forge's retry is not taken for a duplicate
                 }
@@ -561,6 +561,24 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
     }
 
     private static long Count(SqliteWriter w) => (long)w.Command("SELECT COUNT(*) FROM run_queue;").ExecuteScalar()!;
+
+    /// <summary>
+    /// Whether the queue takes no message of this tenant now: it is at capacity, or the tenant holds its share of it
+    /// (<see cref="RunOptions.PerTenantQueuePercent"/>). Counted on the tenant's index, up to the share.
+    /// </summary>
+    private bool Full(SqliteWriter w, string tenantId)
+    {
+        if (Count(w) >= _options.QueueCapacity)
+        {
+            return true;
+        }
+
+        var share = _options.PerTenantQueueCapacity;
+        var command = w.Command("SELECT COUNT(*) FROM (SELECT 1 FROM run_queue WHERE tenant = $tenant LIMIT $share);");
+        command.Parameters.AddWithValue("$tenant", tenantId);
+        command.Parameters.AddWithValue("$share", share);
+        return (long)command.ExecuteScalar()! >= share;
+    }
 
     private void Initialize()
     {
