@@ -253,6 +253,19 @@ MUTATIONS = [
      "        if (_shares.TryTake(tenant))\n        {\n            return true;\n        }\n\n        _slots.Release();\n        return false;",
      "        _ = _shares.TryTake(tenant);\n        return true;",
      "FullyQualifiedName~HandOffTests.Hand_offs_racing"),
+    ("uninstalled installation's still-valid token accepted", "src/BluBees.Api/Auth/ForgeAuthenticationHandler.cs",
+     "&& await uninstalled.IsUninstalledAsync(tenant.Id, Context.RequestAborted))",
+     "&& Context.RequestAborted.IsCancellationRequested && await uninstalled.IsUninstalledAsync(tenant.Id, Context.RequestAborted))",
+     "FullyQualifiedName~AfterUninstallTests.Requests_with"),
+    ("uninstall leaves the tenant's queued messages", "src/BluBees.Engine/Tenancy/TenantService.cs",
+     "await queue.PurgeTenantAsync(tenantId, ct);", "await Task.CompletedTask;",
+     "FullyQualifiedName~UninstallRaceTests"),
+    ("a run finishing after a reinstall writes into the new installation", "src/BluBees.Engine/Crypto/StoredDataKey.cs",
+     "=> CreatedAtOf(data) is { } created && created > receivedAt + InstallationSkew;", "=> CreatedAtOf(data) is { } created && created < DateTimeOffset.MinValue;",
+     "FullyQualifiedName~UninstallRaceTests.The_sqs_workers_path_removes_what_it_wrote_into_a_later"),
+    ("one tenant may fill the whole queue", "src/BluBees.Engine/Runs/SqliteRunQueue.cs",
+     "return (long)command.ExecuteScalar()! >= share;", "return (long)command.ExecuteScalar()! >= share + _options.QueueCapacity;",
+     "FullyQualifiedName~QueueShareTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

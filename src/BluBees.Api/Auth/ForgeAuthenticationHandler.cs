@@ -12,7 +12,8 @@ namespace BluBees.Api.Auth;
 /// verified token only; nothing in the body, query or other headers can change it.
 /// </summary>
 internal sealed partial class ForgeAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory loggerFactory, UrlEncoder encoder, ForgeTokenValidator validator)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory loggerFactory, UrlEncoder encoder, ForgeTokenValidator validator,
+    UninstalledInstallations uninstalled)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "Forge";
@@ -38,6 +39,17 @@ internal sealed partial class ForgeAuthenticationHandler(
             return AuthenticateResult.Fail("invalid token");
         }
 
+        // An uninstalled installation's token may still be valid for minutes (an event sent before the uninstall, a
+        // retry, an open browser tab): it reaches nothing, so nothing of the tenant is created again. Its uninstall
+        // route stays open, so that a redelivered uninstall is answered as before.
+        if (Context.GetEndpoint()?.Metadata.GetMetadata<ForgeModuleMetadata>()?.Route != ForgeRoute.Uninstall
+            && await uninstalled.IsUninstalledAsync(tenant.Id, Context.RequestAborted))
+        {
+            Context.Items[FailureKey] = TokenFailure.Uninstalled;
+            LogRefused(Logger, TokenFailure.Uninstalled);
+            return AuthenticateResult.Fail("uninstalled");
+        }
+
         Context.Features.Set(tenant);
         var identity = new ClaimsIdentity(SchemeName);
         identity.AddClaim(new Claim("tenant", tenant.TenantId));
@@ -57,9 +69,12 @@ internal sealed partial class ForgeAuthenticationHandler(
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var failure = Context.Items.TryGetValue(FailureKey, out var f) && f is TokenFailure tf ? tf : TokenFailure.Missing;
-        var detail = failure == TokenFailure.Missing
-            ? "A Forge Invocation Token is required in the Authorization header (Bearer)."
-            : "The Forge Invocation Token is not valid.";
+        var detail = failure switch
+        {
+            TokenFailure.Missing => "A Forge Invocation Token is required in the Authorization header (Bearer).",
+            TokenFailure.Uninstalled => "This installation of the app was uninstalled.",
+            _ => "The Forge Invocation Token is not valid.",
+        };
         return Problems.Write(Context, StatusCodes.Status401Unauthorized, "Unauthorized", detail);
     }
 

@@ -16,4 +16,7 @@ internal enum TokenFailure
     Expired,
     NotYetValid,
     MissingClaim,
+
+    /// <summary>A valid token of an installation that was uninstalled (<c>UninstalledInstallations</c>).</summary>
+    Uninstalled,
 }

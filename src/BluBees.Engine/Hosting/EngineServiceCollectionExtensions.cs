@@ -63,6 +63,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TemplateBudgets>();
         services.TryAddSingleton<BluBeesMetrics>();
+        services.TryAddSingleton<UninstalledInstallations>();
         services.TryAddSingleton<TenantService>();
         services.TryAddSingleton<ConnectionService>();
         services.TryAddSingleton<RotatedRefreshTokens>();

@@ -326,9 +326,9 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
     {
         if (!SharesStore)
         {
-            foreach (var run in records)
+            foreach (var stopped in records)
             {
-                await _runs.WriteAsync(claimed.Tenant, run, ct);
+                await _runs.WriteAsync(claimed.Tenant, stopped, ct);
             }
 
             await _runs.RemoveIfUninstalledAsync(claimed.Tenant, records, [], claimed.EnqueuedAt, ct);

@@ -20,6 +20,12 @@ public static class Keys
     public const string DirectoryEntryPrefix = TenantPrefix;
     public static string DirectoryEntry(string tenantId) => DirectoryEntryPrefix + tenantId;
 
+    /// <summary>
+    /// Uninstalled installations, for a day after their uninstall (<c>BluBees.Engine.Tenancy.UninstalledInstallations</c>):
+    /// one item per installation, its sort key the SHA-256 of the tenant id, outside every tenant partition.
+    /// </summary>
+    public const string UninstalledPk = "UNINSTALLED";
+
     /// <summary>The item the health check reads (never written: a read of a missing item proves the store answers).</summary>
     public const string HealthPk = "HEALTH";
     public const string HealthSk = "HEALTH";

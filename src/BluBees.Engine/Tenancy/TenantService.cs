@@ -10,7 +10,8 @@ public sealed record TenantRecord(string TenantId, string? CloudId, DateTimeOffs
 
 /// <summary>Install, upgrade and uninstall. Uninstall deletes the whole partition, data key included.</summary>
 public sealed class TenantService(
-    IStore store, TenantKeyService keys, ITenantDataCache rules, TimeProvider time, IEnumerable<ITenantQueuePurge>? queues = null)
+    IStore store, TenantKeyService keys, ITenantDataCache rules, TimeProvider time, IEnumerable<ITenantQueuePurge>? queues = null,
+    UninstalledInstallations? uninstalled = null)
 {
     private readonly ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
 
@@ -31,6 +32,11 @@ public sealed class TenantService(
 
     public async Task InstallAsync(TenantContext tenant, CancellationToken ct)
     {
+        if (uninstalled is not null)
+        {
+            await uninstalled.ClearAsync(tenant.Id, ct);
+        }
+
         _known.TryRemove(tenant.TenantId, out _);
         await EnsureAsync(tenant, ct);
         await keys.GetOrCreateAsync(tenant.Id, ct);
@@ -50,6 +56,12 @@ public sealed class TenantService(
     /// <summary>Deletes every item of the tenant, its wrapped data key included (crypto-shredding), and its queued messages.</summary>
     public async Task<int> UninstallAsync(TenantId tenantId, CancellationToken ct)
     {
+        // First: from now on no request of this installation can create its data again.
+        if (uninstalled is not null)
+        {
+            await uninstalled.MarkAsync(tenantId, ct);
+        }
+
         var deleted = await store.ForTenant(tenantId).DeleteAllAsync(ct);
         await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId.Value), ct);
         keys.Evict(tenantId);

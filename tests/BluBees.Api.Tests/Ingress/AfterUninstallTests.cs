@@ -1,0 +1,78 @@
+using System.Net;
+using BluBees.Api.Tests.Harness;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Tenancy;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BluBees.Api.Tests.Ingress;
+
+/// <summary>
+/// After an uninstall, a request of that installation whose token is still valid (an event Forge sent before the
+/// uninstall, a retry, a browser tab left open) reaches nothing and creates nothing: before, an event recreated the
+/// tenant's META and directory entry, and an <c>/api</c> save its rules and connections, which no uninstall would
+/// ever delete again (Forge gives a reinstall a new installation id). Found by an adversarial sweep.
+/// </summary>
+public sealed class AfterUninstallTests : BackendFixture
+{
+    [Test]
+    public async Task Requests_with_a_still_valid_token_after_the_uninstall_are_refused_and_create_nothing()
+    {
+        var tenant = Samples.NewTenant();
+        var bystander = Samples.NewTenant();
+        await CreateRuleAsync(tenant, Samples.Rule(await CreateConnectionAsync(tenant)));
+        await CreateConnectionAsync(bystander);
+        using (var uninstall = await Backend.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, LifecycleTests.PreUninstallBody(tenant)))
+        {
+            Assert.That(uninstall.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        Assert.That(await TenantRowsAsync(tenant), Is.Empty, "control: the uninstall deleted everything");
+
+        using (var late = await Backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-950", "after uninstall")))
+        {
+            Assert.That(late.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+            Assert.That((string?)(await ProblemAsync(late))["detail"], Does.Contain("uninstalled"));
+        }
+
+        using (var save = await Backend.SendAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, "late-secret")))
+        {
+            Assert.That(save.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+            await ProblemAsync(save);
+        }
+
+        using (var lifecycle = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", tenant, new System.Text.Json.Nodes.JsonObject { ["eventType"] = "avi:forge:installed:app" }))
+        {
+            Assert.That(lifecycle.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "a late lifecycle call installs nothing under the uninstalled id");
+        }
+
+        Assert.That(await TenantRowsAsync(tenant), Is.Empty, "nothing of the tenant was created again: no META, directory entry, key, rule or connection");
+
+        // A redelivered uninstall is still answered as before, and another tenant is untouched.
+        using (var again = await Backend.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, LifecycleTests.PreUninstallBody(tenant)))
+        {
+            Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        Assert.That((await Backend.JsonAsync(HttpMethod.Get, "/api/connections", bystander))["items"]!.AsArray(), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task The_mark_holds_only_a_hash_of_the_tenant_id_and_expires_after_a_day()
+    {
+        var tenant = Samples.NewTenant();
+        await CreateConnectionAsync(tenant);
+        using (var uninstall = await Backend.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, LifecycleTests.PreUninstallBody(tenant)))
+        {
+            Assert.That(uninstall.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        var page = await Backend.Services.GetRequiredService<IStore>().QueryAsync(new QueryRequest(Keys.UninstalledPk, ""), CancellationToken.None);
+        var mark = page.Items.Single(i => i.Sk == Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(tenant))));
+        Assert.That(mark.Data, Does.Not.Contain(tenant));
+        var expires = DateTimeOffset.FromUnixTimeSeconds(mark.ExpiresAt!.Value);
+        Assert.That(expires - DateTimeOffset.UtcNow, Is.InRange(UninstalledInstallations.Remembered - TimeSpan.FromMinutes(5), UninstalledInstallations.Remembered));
+    }
+
+    private async Task<IReadOnlyList<string>> TenantRowsAsync(string tenant)
+        => [.. (await Backend.DumpStoreAsync()).Where(row => row.Contains(tenant, StringComparison.Ordinal))];
+}
