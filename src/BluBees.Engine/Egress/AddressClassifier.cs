@@ -12,13 +12,14 @@ internal static class AddressClassifier
 {
     private const AddressKind Private = AddressKind.Private;
     private const AddressKind Forbidden = AddressKind.Forbidden;
+    private const AddressKind Metadata = AddressKind.Metadata;
 
     // Most specific first: the first match wins.
     private static readonly Range[] V4Ranges =
     [
-        new("169.254.169.254/32", Forbidden, "cloud metadata"),
-        new("169.254.170.2/32", Forbidden, "cloud metadata"),
-        new("100.100.100.200/32", Forbidden, "cloud metadata"),
+        new("169.254.169.254/32", Metadata, "cloud metadata"),
+        new("169.254.170.2/32", Metadata, "cloud metadata"),
+        new("100.100.100.200/32", Metadata, "cloud metadata"),
         new("255.255.255.255/32", Forbidden, "broadcast"),
         new("0.0.0.0/8", Forbidden, "unspecified / this network"),
         new("10.0.0.0/8", Private, "private network"),
@@ -39,7 +40,7 @@ internal static class AddressClassifier
 
     private static readonly Range[] V6Ranges =
     [
-        new("fd00:ec2::254/128", Forbidden, "cloud metadata"),
+        new("fd00:ec2::254/128", Metadata, "cloud metadata"),
         new("64:ff9b:1::/48", Private, "local-use NAT64"),
         new("100::/64", Forbidden, "discard-only"),
         new("2001::/32", Forbidden, "Teredo tunnel"),
@@ -69,7 +70,7 @@ internal static class AddressClassifier
     public static bool IsBlocked(IPAddress address, bool allowPrivateNetworks, out string reason)
     {
         var kind = Classify(address, out reason);
-        return kind == AddressKind.Forbidden || (kind == AddressKind.Private && !allowPrivateNetworks);
+        return kind is AddressKind.Forbidden or AddressKind.Metadata || (kind == AddressKind.Private && !allowPrivateNetworks);
     }
 
     internal static AddressKind Classify(IPAddress address, out string reason)

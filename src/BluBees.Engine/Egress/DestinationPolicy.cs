@@ -2,7 +2,11 @@ using System.Net;
 
 namespace BluBees.Engine.Egress;
 
-/// <summary>The operator's address policy: the classifier, relaxed by AllowPrivateNetworks and AllowedNetworks.</summary>
+/// <summary>
+/// The operator's address policy: the classifier, relaxed by AllowPrivateNetworks and AllowedNetworks. Cloud
+/// metadata endpoints stay blocked whatever either says: an allowed range that covers one (169.254.0.0/16,
+/// 100.64.0.0/10, fd00::/8) opens the rest of the range, never the metadata address.
+/// </summary>
 internal sealed class DestinationPolicy
 {
     private readonly bool _allowPrivateNetworks;
@@ -16,6 +20,11 @@ internal sealed class DestinationPolicy
 
     public bool IsBlocked(IPAddress address, out string reason)
     {
+        if (AddressClassifier.Classify(address, out reason) == AddressKind.Metadata)
+        {
+            return true;
+        }
+
         var plain = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
         foreach (var network in _allowedNetworks)
         {

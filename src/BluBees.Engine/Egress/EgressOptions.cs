@@ -24,7 +24,11 @@ public sealed class EgressOptions : IValidatableObject
     /// </summary>
     public bool AllowPrivateNetworks { get; set; }
 
-    /// <summary>CIDR ranges (e.g. <c>10.20.0.0/16</c>) always allowed, whatever their classification.</summary>
+    /// <summary>
+    /// CIDR ranges (e.g. <c>10.20.0.0/16</c>) allowed whatever their classification, except cloud metadata endpoints
+    /// (169.254.169.254, 169.254.170.2, 100.100.100.200, fd00:ec2::254), which stay blocked even inside an allowed
+    /// range; a range that is only a metadata address is refused at start.
+    /// </summary>
     public string[]? AllowedNetworks { get; set; }
 
     /// <summary>Allowed destination ports. Null: 443, plus 80 when <see cref="AllowHttp"/>.</summary>
@@ -115,9 +119,14 @@ public sealed class EgressOptions : IValidatableObject
 
         foreach (var network in AllowedNetworks ?? [])
         {
-            if (!IPNetwork.TryParse(network, out _))
+            if (!IPNetwork.TryParse(network, out var range))
             {
                 errors.Add($"Egress:AllowedNetworks contains '{network}', not a CIDR range.");
+            }
+            else if (range.PrefixLength == range.BaseAddress.GetAddressBytes().Length * 8
+                && AddressClassifier.Classify(range.BaseAddress, out _) == AddressKind.Metadata)
+            {
+                errors.Add($"Egress:AllowedNetworks contains '{network}', a cloud metadata address: metadata endpoints stay blocked whatever this list says.");
             }
         }
 
