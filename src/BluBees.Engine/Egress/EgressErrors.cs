@@ -36,7 +36,7 @@ internal static class EgressErrors
                 (failure, message) = (EgressFailure.TooLarge, $"The response headers from '{host}' exceed the limit.");
                 return true;
             case HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError }:
-                (failure, message) = (EgressFailure.ConnectionFailed, $"Host '{host}' could not be resolved.");
+                (failure, message) = (EgressFailure.ConnectionFailed, EgressUrlValidator.Unresolved(host));
                 return true;
             case HttpRequestException or IOException:
                 (failure, message) = (EgressFailure.ConnectionFailed, $"The connection to '{host}' failed.");

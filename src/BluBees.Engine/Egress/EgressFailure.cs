@@ -21,13 +21,16 @@ public enum EgressFailure
     /// <summary>The port is not in the allowed list.</summary>
     BlockedPort,
 
-    /// <summary>The host is, or resolves to, a non-public address. Decided before any connection attempt.</summary>
+    /// <summary>
+    /// The host is a literal non-public address. Decided before any connection attempt. A host name that resolves to
+    /// such an address fails as <see cref="ConnectionFailed"/>, exactly like a name that does not resolve.
+    /// </summary>
     BlockedDestination,
 
     /// <summary>The remote host actively refused the TCP connection (allowed destinations only).</summary>
     Refused,
 
-    /// <summary>Name resolution, TCP, TLS or HTTP protocol failure.</summary>
+    /// <summary>Name resolution (including a name resolving to a blocked address), TCP, TLS or HTTP protocol failure.</summary>
     ConnectionFailed,
 
     /// <summary>Total, connect, idle-read or minimum-rate timeout.</summary>

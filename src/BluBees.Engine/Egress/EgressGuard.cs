@@ -60,7 +60,11 @@ internal sealed class EgressGuard : IDisposable
         _handler.Dispose();
     }
 
-    /// <summary>Resolves once, checks every address, connects only to checked addresses.</summary>
+    /// <summary>
+    /// Resolves once, checks every address, connects only to checked addresses. A name with a blocked address fails
+    /// exactly as a name that does not resolve (same failure, same message): otherwise a run's category would tell a
+    /// tenant which names exist in the operator's private DNS. The operator's log line says which it was.
+    /// </summary>
     internal async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, CancellationToken ct)
     {
         var host = endpoint.Host;
@@ -69,8 +73,11 @@ internal sealed class EgressGuard : IDisposable
         {
             if (Policy.IsBlocked(address, out var reason))
             {
-                EgressLog.DestinationBlocked(_logger, reason);
-                throw new EgressDeniedException(EgressFailure.BlockedDestination, EgressUrlValidator.Blocked(host));
+                var literal = EgressHost.Parse(host, out _) == HostKind.Literal;
+                EgressLog.DestinationBlocked(_logger, literal ? "address" : "name", reason);
+                throw literal
+                    ? new EgressDeniedException(EgressFailure.BlockedDestination, EgressUrlValidator.Blocked(host))
+                    : Unresolved(host);
             }
         }
 
@@ -119,8 +126,9 @@ internal sealed class EgressGuard : IDisposable
             addresses = [];
         }
 
-        return addresses.Length > 0
-            ? addresses
-            : throw new EgressDeniedException(EgressFailure.ConnectionFailed, $"Host '{host}' could not be resolved.");
+        return addresses.Length > 0 ? addresses : throw Unresolved(host);
     }
+
+    private static EgressDeniedException Unresolved(string host) =>
+        new(EgressFailure.ConnectionFailed, EgressUrlValidator.Unresolved(host));
 }

@@ -73,4 +73,10 @@ internal static class EgressUrlValidator
     }
 
     internal static string Blocked(string host) => $"Destination '{host}' is not allowed: it is not a public address.";
+
+    /// <summary>
+    /// A name that does not resolve, or resolves to an address the policy blocks: one message for both, so that a
+    /// tenant cannot tell an internal name from a missing one.
+    /// </summary>
+    internal static string Unresolved(string host) => $"Host '{host}' could not be resolved to an allowed address.";
 }

@@ -31,8 +31,8 @@ public sealed class CanaryTests
 
         var cases = new (EgressFailure Expected, Func<Task<EgressResponse>> Call)[]
         {
-            (EgressFailure.BlockedDestination, () => strict.GetAsync("https://internal.test/", Headers)),
-            (EgressFailure.BlockedDestination, () => permissive.GetAsync("http://meta.test/", Headers)),
+            (EgressFailure.ConnectionFailed, () => strict.GetAsync("https://internal.test/", Headers)),
+            (EgressFailure.ConnectionFailed, () => permissive.GetAsync("http://meta.test/", Headers)),
             (EgressFailure.BlockedScheme, () => strict.GetAsync("ftp://internal.test/", Headers)),
             (EgressFailure.BlockedPort, () => strict.GetAsync("https://internal.test:8443/", Headers)),
             (EgressFailure.InvalidUrl, () => permissive.GetAsync(badRedirect.Url(), Headers)),

@@ -204,7 +204,7 @@ public sealed class RedirectTests
 
         var response = await kit.GetAsync(redirector.Url("/start"));
 
-        Assert.That(response.Failure, Is.EqualTo(EgressFailure.BlockedDestination));
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.ConnectionFailed), "a blocked name fails like an unresolvable one");
         Assert.That(response.Redirects, Is.EqualTo(1));
         Assert.That(redirector.Connections, Is.EqualTo(1));
         Assert.That(await inside.SettledConnectionsAsync(), Is.Zero);

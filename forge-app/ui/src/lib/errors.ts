@@ -12,7 +12,7 @@ export interface Explanation {
 export const ERROR_CATEGORIES: Record<string, Explanation> = {
   timeout: { title: 'Timed out', explanation: 'The service did not answer within the step’s timeout.', fix: 'Check the service is up; raise “Timeout (seconds)” on the step if it is just slow.' },
   refused: { title: 'Connection refused', explanation: 'Nothing accepted the connection at the connection’s address.', fix: 'Check the connection’s base URL (host and port) and that the service is running.' },
-  blocked_destination: { title: 'Destination blocked', explanation: 'BluBees refused to call this address: private, loopback and metadata addresses are never called.', fix: 'Use a public HTTPS address for the connection.' },
+  blocked_destination: { title: 'Destination blocked', explanation: 'BluBees refused to call this address: private, loopback and metadata IP addresses (and ports or schemes the operator does not allow) are never called.', fix: 'Use a public HTTPS address for the connection.' },
   http_4xx: { title: 'The service rejected the request (4xx)', explanation: 'The service answered with a client error such as 400, 401, 403 or 404.', fix: 'Check the path, the body fields and the connection’s credentials; a dry run shows exactly what is sent.' },
   http_5xx: { title: 'The service failed (5xx)', explanation: 'The service answered with a server error.', fix: 'Usually temporary on their side: check the service’s status; BluBees already retried where it could.' },
   template_error: { title: 'A smart value could not be filled in', explanation: 'A template failed while rendering (an unknown filter, a value too large, a limit reached).', fix: 'Open the rule, dry-run it with a sample event, and fix the field named in the dry run.' },
@@ -23,7 +23,7 @@ export const ERROR_CATEGORIES: Record<string, Explanation> = {
   response_too_large: { title: 'Answer too large', explanation: 'The response (or transferred file) was larger than allowed.', fix: 'Ask the service for less data, or raise the transfer step’s size cap.' },
   too_many_redirects: { title: 'Too many redirects', explanation: 'The service kept redirecting the request.', fix: 'Point the connection or path at the final address.' },
   invalid_url: { title: 'Invalid address', explanation: 'The rendered URL was not a valid http(s) address (or Jira’s site address was unavailable).', fix: 'Check the connection’s base URL and the smart values in the path.' },
-  connection_failed: { title: 'Could not connect', explanation: 'The network connection failed (DNS, TLS or a reset).', fix: 'Check the host name and its certificate; try again later.' },
+  connection_failed: { title: 'Could not connect', explanation: 'The network connection failed (DNS, TLS or a reset). A host name that does not resolve to a public address is reported here too.', fix: 'Check the host name (it must resolve to a public address) and its certificate; try again later.' },
   internal_error: { title: 'BluBees had a problem', explanation: 'Something unexpected failed inside BluBees.', fix: 'Try again; if it repeats, contact support with the run id.' },
   rule_invalid: { title: 'The rule is not valid any more', explanation: 'The saved rule could not be compiled (e.g. after an upgrade).', fix: 'Open the rule, fix the fields it reports and save it again.' },
   oauth_token_rejected: { title: 'OAuth sign-in rejected', explanation: 'The token endpoint refused the connection’s client credentials or refresh token.', fix: 'Open the connection and replace the client secret or refresh token.' },
