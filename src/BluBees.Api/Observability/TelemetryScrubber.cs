@@ -4,8 +4,8 @@ using OpenTelemetry;
 namespace BluBees.Api.Observability;
 
 /// <summary>
-/// The last guard before export: whatever instrumentation created a span, no query string, full URL path or
-/// header value leaves with it. The instrumentations' enrich callbacks already do this for the spans they make.
+/// The last guard before export: whatever instrumentation created a span, no query string, URL, host, address,
+/// port or header value leaves with it. The instrumentations' enrich callbacks already do this for the spans they make.
 /// </summary>
 internal sealed class TelemetryScrubber : BaseProcessor<Activity>
 {
@@ -27,10 +27,7 @@ internal sealed class TelemetryScrubber : BaseProcessor<Activity>
             data.SetTag(key, null);
         }
 
-        if (data.GetTagItem("url.full") is string full && Uri.TryCreate(full, UriKind.Absolute, out var uri))
-        {
-            data.SetTag("url.full", uri.GetLeftPart(UriPartial.Authority));
-        }
+        OutboundTelemetry.Scrub(data);
 
         if (data.Kind == ActivityKind.Server && data.GetTagItem("url.path") is not null)
         {

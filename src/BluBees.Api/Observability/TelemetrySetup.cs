@@ -13,8 +13,9 @@ namespace BluBees.Api.Observability;
 /// <summary>
 /// OpenTelemetry where metrics and traces leave the process, behind <c>Telemetry:Enabled</c>. What leaves carries
 /// no payload, header value, query string or secret: no header is recorded, the server span's path is replaced
-/// by its route template and its query dropped, a client span's URL is cut to scheme, host and port (a tenant's
-/// path may itself be a secret, e.g. a webhook URL), and exceptions are not recorded (their messages can name URLs).
+/// by its route template and its query dropped, exceptions are not recorded (their messages can name URLs), and no
+/// outbound call's URL, host, address or port leaves at all, neither in a span nor in the runtime's HttpClient and
+/// DNS metrics (<see cref="OutboundTelemetry"/>): a step's host may be rendered from issue data.
 /// </summary>
 internal static class TelemetrySetup
 {
@@ -38,7 +39,8 @@ internal static class TelemetrySetup
             .ConfigureResource(r => r.AddService(options.ServiceName))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(BluBeesMetrics.MeterName, PollyMeter).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
+                metrics.AddMeter(BluBeesMetrics.MeterName, PollyMeter).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation()
+                    .AddView(OutboundTelemetry.View);
                 if (endpoint is not null)
                 {
                     metrics.AddOtlpExporter((exporter, reader) =>
@@ -59,8 +61,8 @@ internal static class TelemetrySetup
                 tracing.AddHttpClientInstrumentation(o =>
                 {
                     o.RecordException = false;
-                    o.EnrichWithHttpRequestMessage = (activity, request) => ScrubClient(activity, request.RequestUri);
-                    o.EnrichWithHttpResponseMessage = (activity, response) => ScrubClient(activity, response.RequestMessage?.RequestUri);
+                    o.EnrichWithHttpRequestMessage = (activity, _) => ScrubClient(activity);
+                    o.EnrichWithHttpResponseMessage = (activity, _) => ScrubClient(activity);
                 });
 
                 // Also applied to any span that ends here, whatever created it, before the OTLP exporter sees it.
@@ -88,11 +90,11 @@ internal static class TelemetrySetup
         activity.SetTag("url.path", route);
     }
 
-    /// <summary>Only scheme, host and port of an outbound URL leave the process.</summary>
-    internal static void ScrubClient(Activity activity, Uri? uri)
+    /// <summary>Nothing of an outbound URL leaves the process but its scheme (<c>url.scheme</c>).</summary>
+    internal static void ScrubClient(Activity activity)
     {
-        activity.SetTag("url.full", uri is { IsAbsoluteUri: true } ? uri.GetLeftPart(UriPartial.Authority) : null);
         activity.SetTag("url.query", null);
         activity.SetTag("url.path", null);
+        OutboundTelemetry.Scrub(activity);
     }
 }
