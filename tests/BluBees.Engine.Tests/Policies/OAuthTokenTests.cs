@@ -166,6 +166,26 @@ public sealed class OAuthTokenTests
         Assert.That((await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection))).Record.ErrorCategory, Is.EqualTo(ErrorCategories.OAuthTokenRejected));
     }
 
+    /// <summary>Found by an adversarial sweep: a token URL that redirects in a loop was reported as oauth_token_unavailable.</summary>
+    [Test]
+    public async Task A_token_endpoint_redirect_loop_is_too_many_redirects()
+    {
+        await using var loop = LoopbackServer.Start((_, s, ct) => LoopbackServer.RedirectAsync(s, 302, "/token", ct));
+        await using var api = LoopbackServer.Ok("{}");
+        var connection = await _h.CreateAsync(Tenant, new ConnectionInput
+        {
+            Name = "OAuth API",
+            BaseUrl = api.Url("/api").ToString(),
+            Auth = new ConnectionAuth { Type = AuthTypes.OAuth2ClientCredentials, TokenUrl = loop.Url("/token").ToString(), ClientId = "c" },
+            Secret = "cs",
+        });
+
+        var outcome = await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
+
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.TooManyRedirects));
+        Assert.That(api.Requests, Is.Empty, "no call without a token");
+    }
+
     [Test]
     public async Task An_unreachable_token_endpoint_is_unavailable_not_an_exception()
     {

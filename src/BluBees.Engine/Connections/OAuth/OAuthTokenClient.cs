@@ -57,8 +57,10 @@ internal sealed class OAuthTokenClient(GuardedHttpClient http)
         return response.Failure switch
         {
             EgressFailure.None => Parse(response),
-            // Refusals are the shared categories; anything else means the endpoint could not give a token.
+            // Refusals and a redirect loop are the shared categories (each says what to fix in the token URL);
+            // anything else means the endpoint could not give a token.
             EgressFailure.BlockedDestination or EgressFailure.BlockedPort or EgressFailure.BlockedScheme or EgressFailure.RedirectRefused
+                or EgressFailure.TooManyRedirects
                 => TokenResponse.Failed(EgressCategories.Of(response.Failure)!, response.StatusCode),
             _ => TokenResponse.Failed(ErrorCategories.OAuthTokenUnavailable, response.StatusCode),
         };
