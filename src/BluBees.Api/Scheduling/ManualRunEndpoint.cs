@@ -55,7 +55,8 @@ internal static partial class ManualRunEndpoint
 
         if (!current.Head.Enabled)
         {
-            // The run processor would run it (manual runs skip the enabled check); a disabled rule is an admin's "stop".
+            // A disabled rule is an admin's "stop"; a run accepted before the rule was disabled does not run either
+            // (the run processor skips it and leaves a `disabled` trace entry).
             return Problems.Conflict($"Rule '{current.Head.Id}' is disabled; an administrator must enable it first.");
         }
 

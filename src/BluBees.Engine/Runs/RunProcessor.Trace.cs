@@ -21,12 +21,13 @@ public sealed partial class RunProcessor
 
     /// <summary>
     /// A disabled rule that the event would have reached (its trigger listens to the event's source and type) gets
-    /// a <c>disabled</c> entry. Only for fanned-out messages (a message for one rule names it) and only when the
-    /// rule's trigger type is the message's source, so other rules cost no compile-cache lookup.
+    /// a <c>disabled</c> entry: any rule of a fanned-out message, or the one rule a message names (a manual or
+    /// scheduled run accepted before an administrator disabled the rule: it does not run, and the trace says why).
+    /// Only when the rule's trigger type is the message's source, so other rules cost no compile-cache lookup.
     /// </summary>
     private async Task TraceDisabledAsync(RunMessage message, RuleHead head, JiraEvent evt, List<RuleTraceEntry>? misses, CancellationToken ct)
     {
-        if (misses is null || head.Enabled || message.RuleId is not null
+        if (misses is null || head.Enabled || message.RuleId is not null && message.RuleId != head.Id
             || !string.Equals(head.TriggerType, message.Source.ToString(), StringComparison.OrdinalIgnoreCase))
         {
             return;

@@ -77,7 +77,7 @@ public sealed partial class RunProcessor(
 
         foreach (var head in heads)
         {
-            if (!head.Enabled && message.Source != RunSource.Manual || message.RuleId is not null && head.Id != message.RuleId)
+            if (!head.Enabled || message.RuleId is not null && head.Id != message.RuleId)
             {
                 await TraceDisabledAsync(message, head, evt, misses, ct);
                 continue;
@@ -148,7 +148,7 @@ public sealed partial class RunProcessor(
         {
             foreach (var head in await rules.ListHeadsAsync(message.Tenant.Id, ct))
             {
-                if (!head.Enabled && message.Source != RunSource.Manual || message.RuleId is not null && head.Id != message.RuleId)
+                if (!head.Enabled || message.RuleId is not null && head.Id != message.RuleId)
                 {
                     continue;
                 }

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+using BluBees.Engine.Execution;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Runs.Trace;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BluBees.Api.Tests.Queue;
+
+/// <summary>
+/// The manual-run endpoint refuses a disabled rule (an administrator's "stop"), so a manual run accepted while the
+/// rule was enabled and still queued when it was disabled must not run either: no call to the third party, no run
+/// record, and a <c>disabled</c> entry in the rule's trace ("why didn't it run?"), like any other event that reached
+/// a disabled rule. Found by an adversarial sweep: the run processor let manual messages skip the enabled check.
+/// </summary>
+public sealed class DisabledManualRunTests
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+
+    [Test]
+    public async Task A_manual_run_accepted_before_its_rule_was_disabled_does_not_run()
+    {
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        var ruleId = await kit.RuleAsync(tenant, sink.Address, new JsonObject { ["type"] = "manual" });
+        var rules = kit.Services.GetRequiredService<RuleService>();
+
+        // Accepted while enabled (the worker is busy or restarting: the message waits), then the admin disables the rule.
+        var work = new IngressRequest(tenant, RunSource.Manual, ManualEvent(kit, "OPS-11")) { RuleId = ruleId };
+        Assert.That(await kit.Ingress.SubmitAsync(work, release: null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
+        Assert.That((await rules.SetEnabledAsync(tenant.Id, ruleId, false, CancellationToken.None)).Value, Is.Not.Null);
+        kit.Clock.Advance(TimeSpan.FromSeconds(5));
+
+        await RunQueueAsync(kit);
+
+        Assert.That(sink.Count("OPS-11"), Is.Zero, "a disabled rule is an admin's stop: the queued manual run must not call the third party");
+        Assert.That(await kit.RunsOfAsync(tenant.TenantId), Is.Empty, "a skipped run leaves no run record");
+        var trace = await kit.Runs.ListTraceAsync(tenant.Id, ruleId, CancellationToken.None);
+        Assert.That(trace.Select(e => (e.Stage, e.Source, e.IssueKey)), Is.EqualTo(new[] { (TraceStages.Disabled, "manual", (string?)"OPS-11") }),
+            "the trace says why it did not run");
+    }
+
+    [Test]
+    public async Task Control_a_queued_manual_run_of_an_enabled_rule_runs()
+    {
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        var ruleId = await kit.RuleAsync(tenant, sink.Address, new JsonObject { ["type"] = "manual" });
+
+        var work = new IngressRequest(tenant, RunSource.Manual, ManualEvent(kit, "OPS-12")) { RuleId = ruleId };
+        Assert.That(await kit.Ingress.SubmitAsync(work, release: null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
+        kit.Clock.Advance(TimeSpan.FromSeconds(5));
+
+        await RunQueueAsync(kit);
+
+        Assert.That(sink.Count("OPS-12"), Is.EqualTo(1));
+        Assert.That((await kit.RunsOfAsync(tenant.TenantId)).Select(r => r.Status), Is.EqualTo(new[] { RunStatus.Succeeded }));
+    }
+
+    private static JsonObject ManualEvent(QueueKit kit, string issueKey) => new()
+    {
+        ["eventType"] = "blubees:manual",
+        ["timestamp"] = kit.Clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+        ["atlassianId"] = "user-1",
+        ["issue"] = new JsonObject { ["key"] = issueKey },
+    };
+
+    private static async Task RunQueueAsync(QueueKit kit)
+    {
+        var worker = kit.Worker();
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            Assert.That(await Waits.UntilAsync(() => kit.ScalarAsync("SELECT COUNT(*) FROM run_queue"), n => n == 0, Generous), Is.Zero);
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+        }
+    }
+}
