@@ -23,6 +23,11 @@ public sealed partial class TenantKeyService : IDisposable
     private readonly MemoryCache _cache;
     private readonly ILogger _logger;
     private readonly BluBeesMetrics? _metrics;
+    // Evictions so far, per stripe of tenants (a bounded stand-in for a per-tenant generation): a load during which
+    // its tenant's stripe changed does not cache the key it read.
+    private const int EvictionStripes = 256;
+    private readonly long[] _evictions = new long[EvictionStripes];
+    private readonly Lock _evictionLock = new();
 
     public TenantKeyService(IStore store, IKeyEncryptionProvider provider, TimeProvider time, IOptions<KeyOptions> options, ILogger<TenantKeyService>? logger = null, BluBeesMetrics? metrics = null)
     {
@@ -43,8 +48,9 @@ public sealed partial class TenantKeyService : IDisposable
             return cached;
         }
 
+        var evicted = Interlocked.Read(ref Evictions(tenantId));
         var key = await LoadAsync(tenantId, ct) ?? await CreateAsync(tenantId, ct);
-        Remember(tenantId, key);
+        Remember(tenantId, key, evicted);
         return key;
     }
 
@@ -56,10 +62,11 @@ public sealed partial class TenantKeyService : IDisposable
             return cached;
         }
 
+        var evicted = Interlocked.Read(ref Evictions(tenantId));
         var key = await LoadAsync(tenantId, ct);
         if (key is not null)
         {
-            Remember(tenantId, key);
+            Remember(tenantId, key, evicted);
         }
 
         return key;
@@ -69,13 +76,40 @@ public sealed partial class TenantKeyService : IDisposable
     private byte[]? Cached(TenantId tenantId)
         => _cache.TryGetValue(tenantId, out CachedKey? entry) && entry is not null && _time.GetUtcNow() < entry.ExpiresAt ? entry.Key : null;
 
-    private void Remember(TenantId tenantId, byte[] key)
-        => _cache.Set(tenantId, new CachedKey(key, _time.GetUtcNow() + _options.DataKeyCacheTtl), new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = _options.DataKeyCacheTtl });
+    private ref long Evictions(TenantId tenantId) => ref _evictions[(uint)StringComparer.Ordinal.GetHashCode(tenantId.Value) % EvictionStripes];
+
+    /// <summary>
+    /// Caches a key loaded while the tenant's eviction count was <paramref name="evictedBefore"/>, unless it changed
+    /// since: a load racing an uninstall (the unwrap takes a KMS round trip) read the key before the delete and must
+    /// not put the shredded key back after the uninstall's <see cref="Evict"/>. Evictions are rare (uninstall,
+    /// rotation), so a load that overlapped one of its stripe only costs the next use another unwrap.
+    /// </summary>
+    private void Remember(TenantId tenantId, byte[] key, long evictedBefore)
+    {
+        lock (_evictionLock)
+        {
+            if (Interlocked.Read(ref Evictions(tenantId)) == evictedBefore)
+            {
+                _cache.Set(tenantId, new CachedKey(key, _time.GetUtcNow() + _options.DataKeyCacheTtl), new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = _options.DataKeyCacheTtl });
+            }
+        }
+    }
 
     private sealed record CachedKey(byte[] Key, DateTimeOffset ExpiresAt);
 
-    /// <summary>Forgets the in-memory copy (uninstall, rotation).</summary>
-    public void Evict(TenantId tenantId) => _cache.Remove(tenantId);
+    /// <summary>
+    /// Forgets the in-memory copy (uninstall, rotation), and keeps a load already in flight from caching the key it
+    /// read before (see <see cref="Remember"/>). Only this process's cache: another instance keeps its copy until it
+    /// expires (<see cref="KeyOptions.DataKeyCacheTtl"/>; docs/security.md).
+    /// </summary>
+    public void Evict(TenantId tenantId)
+    {
+        lock (_evictionLock)
+        {
+            Interlocked.Increment(ref Evictions(tenantId));
+            _cache.Remove(tenantId);
+        }
+    }
 
     /// <summary>Re-wraps the tenant's data key under the provider's current key. Returns false when the tenant has no key.</summary>
     public async Task<bool> ReWrapAsync(TenantId tenantId, CancellationToken ct)
