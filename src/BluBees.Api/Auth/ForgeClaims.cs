@@ -5,7 +5,8 @@ namespace BluBees.Api.Auth;
 
 /// <summary>
 /// Forge's own claims of a FIT the handler already verified (signature, issuer, audience, lifetime: <see cref="Rs256Jws"/>):
-/// one audience, <c>app.id</c> equal to ours when present, and the tenant from <c>app.installationId</c>.
+/// one audience, <c>app.id</c> present and equal to ours, <c>app.environment.type</c> equal to the configured one
+/// when <see cref="ForgeOptions.EnvironmentType"/> is set, and the tenant from <c>app.installationId</c>.
 /// </summary>
 internal static class ForgeClaims
 {
@@ -27,8 +28,21 @@ internal static class ForgeClaims
             return (null, TokenFailure.MissingClaim);
         }
 
-        // A token minted for another app never passes, even if its audience were ours.
-        if (Str(app, "id") is { } appId && appId != options.AppId)
+        // A token minted for another app never passes, even if its audience were ours; nor one that does not say
+        // which app it is for (no app.id, or not a string): every FIT names its app (FORGE.md).
+        if (Str(app, "id") is not { } appId)
+        {
+            return (null, TokenFailure.MissingClaim);
+        }
+
+        if (appId != options.AppId)
+        {
+            return (null, TokenFailure.Audience);
+        }
+
+        // Every environment of the app (development, staging, production) shares its app id: when the operator pins
+        // this backend to one, a token from another environment's installation is not for this backend.
+        if (!string.IsNullOrEmpty(options.EnvironmentType) && !string.Equals(EnvironmentType(app), options.EnvironmentType, StringComparison.OrdinalIgnoreCase))
         {
             return (null, TokenFailure.Audience);
         }
@@ -67,6 +81,10 @@ internal static class ForgeClaims
             JsonValueKind.Array => aud.GetArrayLength() == 1 && aud[0].ValueKind == JsonValueKind.String,
             _ => false,
         };
+
+    /// <summary><c>app.environment.type</c> (<c>DEVELOPMENT</c>, <c>STAGING</c> or <c>PRODUCTION</c>), or null.</summary>
+    private static string? EnvironmentType(JsonElement app)
+        => app.TryGetProperty("environment", out var environment) && environment.ValueKind == JsonValueKind.Object ? Str(environment, "type") : null;
 
     private static string? CloudId(JsonElement claims, JsonElement app)
     {

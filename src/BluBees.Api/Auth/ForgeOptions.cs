@@ -14,6 +14,14 @@ internal sealed class ForgeOptions
     [RegularExpression("^ari:cloud:ecosystem::app/[0-9a-fA-F-]{36}$", ErrorMessage = "Forge:AppId must look like ari:cloud:ecosystem::app/<uuid>.")]
     public string AppId { get; set; } = string.Empty;
 
+    /// <summary>
+    /// When set, every token's <c>app.environment.type</c> must equal it (ignoring case), e.g. <c>PRODUCTION</c>: all
+    /// environments of an app share its app id and audience, so only this keeps tokens of the app's development or
+    /// staging installations away from a production backend. Unset: any environment.
+    /// </summary>
+    [RegularExpression("^[A-Za-z_]{1,40}$", ErrorMessage = "Forge:EnvironmentType must be an environment type such as PRODUCTION, STAGING or DEVELOPMENT.")]
+    public string? EnvironmentType { get; set; }
+
     [Required]
     public string JwksUrl { get; set; } = AtlassianJwksUrl;
 
