@@ -119,6 +119,13 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             await _names.ReleaseAsync(tenantId, NameKind, existing.Name, id, CancellationToken.None);
         }
 
+        // A secret replaced or dropped (a rotated or leaked credential) must not stay readable in the store's files.
+        if (existing.SecretCiphertext is { } oldSecret && oldSecret != updated.SecretCiphertext
+            || existing.ClientSecretCiphertext is { } oldClientSecret && oldClientSecret != updated.ClientSecretCiphertext)
+        {
+            await ResidueErasure.AfterDeleteAsync(store);
+        }
+
         return Outcome<Connection>.Ok(updated);
     }
 
@@ -135,6 +142,11 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
         if (existing is not null)
         {
             await _names.ReleaseAsync(tenantId, NameKind, existing.Name, id, CancellationToken.None);
+        }
+
+        if (deleted)
+        {
+            await ResidueErasure.AfterDeleteAsync(store); // its secrets' ciphertext must not stay in the store's files
         }
 
         return deleted;

@@ -173,6 +173,7 @@ public sealed class RuleService(
         await runs.DeleteTraceAsync(tenantId, id, ct); // its "why didn't it run?" entries go with it
         await ListChangedAsync(tenantId);
         await _names.ReleaseAsync(tenantId, NameKind, head.Value.Head.Name, id, CancellationToken.None);
+        await ResidueErasure.AfterDeleteAsync(store); // its definitions (in clear) must not stay in the store's files
         return true;
     }
 

@@ -13,3 +13,14 @@ internal interface IResidueEraser
     /// </summary>
     Task<bool> EraseResidueAsync(CancellationToken ct);
 }
+
+/// <summary>
+/// The erase after deleting or replacing a secret or a rule definition while the tenant stays installed: its data key
+/// still opens any old copy of the ciphertext, so none may stay in the store's files (SQLite's WAL keeps the page
+/// images of earlier commits until it is checkpointed and truncated). Not cancellable: the delete is already done.
+/// </summary>
+internal static class ResidueErasure
+{
+    public static Task<bool> AfterDeleteAsync(IStore store)
+        => store is IResidueEraser eraser ? eraser.EraseResidueAsync(CancellationToken.None) : Task.FromResult(true);
+}

@@ -18,7 +18,10 @@ internal static class SqliteFile
     /// in about 2,600 events, each a TLB shootdown across the cores, growing with the file), and a quiet A/B measured
     /// less CPU per event and lower unloaded latency without it (docs/benchmarks.md, "Without mmap").
     /// </summary>
-    internal const string ConnectionPragmas = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0; " + SqliteStore.SecureDeletePragma;
+    internal const string ConnectionPragmas = BusyTimeoutPragma + " PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0; " + SqliteStore.SecureDeletePragma;
+
+    /// <summary>How long a connection waits for a lock (part of <see cref="ConnectionPragmas"/>).</summary>
+    internal const string BusyTimeoutPragma = "PRAGMA busy_timeout = 5000;";
 
     // Physical connections already configured. The pool hands out the same native handle again and the pragmas stay
     // set on it, so they are run once per physical connection instead of once per Open (a prepared statement each).

@@ -14,10 +14,20 @@ namespace BluBees.Engine.Storage;
 /// file and truncates the <c>-wal</c> file to zero bytes (https://www.sqlite.org/pragma.html#pragma_wal_checkpoint).</item>
 /// </list>
 /// The <c>-shm</c> file only indexes WAL frames (page numbers, salts, checksums), never row content.
+/// <para>The erase runs after a tenant delete and after every delete or replacement of a secret or a rule definition
+/// (connections, webhooks, rules: <see cref="ResidueErasure"/>), never after an ordinary save. Its cost to the event
+/// path: a truncating checkpoint holds the write lock while it copies the frames not yet in the main file and while
+/// it waits for readers still on an old snapshot, so writers (the run queue's accepts) wait meanwhile. To keep that
+/// short, a <c>PASSIVE</c> checkpoint first copies what it can without blocking anyone, and the truncating one waits
+/// for a lock at most <see cref="EraseBusyTimeout"/> (not the usual 5 s) before it gives up and tries again later.</para>
 /// </summary>
 internal sealed partial class SqliteStore : IResidueEraser, IDisposable
 {
     internal const string SecureDeletePragma = "PRAGMA secure_delete = ON;";
+
+    /// <summary>How long the truncating checkpoint of an erase waits for a lock (writers wait for it meanwhile).</summary>
+    internal static readonly TimeSpan EraseBusyTimeout = TimeSpan.FromMilliseconds(100);
+
     private const int CheckpointAttempts = 20;
     private int _disposed;
 
@@ -25,27 +35,49 @@ internal sealed partial class SqliteStore : IResidueEraser, IDisposable
     {
         for (var attempt = 1; attempt <= CheckpointAttempts; attempt++)
         {
-            if (TruncateWal())
+            if (TruncateWal(EraseBusyTimeout))
             {
                 return true;
             }
 
-            // A reader still holds an old snapshot (busy_timeout already waited 5 s): try again shortly.
+            // A reader still holds an old snapshot, or writers kept the lock: try again shortly.
             await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), ct);
         }
 
         return false;
     }
 
-    /// <summary>One truncating checkpoint. True when every WAL frame was copied back and the file truncated.</summary>
-    internal bool TruncateWal()
+    /// <summary>
+    /// One truncating checkpoint, waiting at most <paramref name="busyTimeout"/> for a lock (default: the connection's
+    /// 5 s). True when every WAL frame was copied back and the file truncated.
+    /// </summary>
+    internal bool TruncateWal(TimeSpan? busyTimeout = null)
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
-        using var reader = command.ExecuteReader();
-        // Columns: busy (1 when it could not complete), frames in the WAL, frames checkpointed.
-        return reader.Read() && reader.GetInt64(0) == 0;
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        command.ExecuteNonQuery();
+        if (busyTimeout is { } timeout)
+        {
+            command.CommandText = $"PRAGMA busy_timeout = {(int)timeout.TotalMilliseconds};";
+            command.ExecuteNonQuery();
+        }
+
+        try
+        {
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            using var reader = command.ExecuteReader();
+            // Columns: busy (1 when it could not complete), frames in the WAL, frames checkpointed.
+            return reader.Read() && reader.GetInt64(0) == 0;
+        }
+        finally
+        {
+            if (busyTimeout is not null)
+            {
+                command.CommandText = SqliteFile.BusyTimeoutPragma; // the pooled connection goes back as it came
+                command.ExecuteNonQuery();
+            }
+        }
     }
 
     /// <summary>A clean stop: checkpoint and truncate the WAL, then close the pooled connections of this file.</summary>

@@ -70,11 +70,20 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
             return Outcome<WebhookWithSecret>.Conflict("The webhook was changed at the same time; reload and try again.");
         }
 
+        await ResidueErasure.AfterDeleteAsync(store); // the old secret must not stay readable in the store's files
         return Outcome<WebhookWithSecret>.Ok(WebhookWithSecret.From(hook, secret));
     }
 
-    public Task<bool> DeleteAsync(TenantId tenantId, string id, CancellationToken ct)
-        => Ids.IsWellFormed(id) ? store.ForTenant(tenantId).DeleteAsync(Key(id), ct) : Task.FromResult(false);
+    public async Task<bool> DeleteAsync(TenantId tenantId, string id, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(id) || !await store.ForTenant(tenantId).DeleteAsync(Key(id), ct))
+        {
+            return false;
+        }
+
+        await ResidueErasure.AfterDeleteAsync(store); // its secret's ciphertext must not stay in the store's files
+        return true;
+    }
 
     /// <summary>Decrypts the signing secret for one verification. Callers drop it at once.</summary>
     public Task<string> RevealSecretAsync(TenantId tenantId, Webhook hook, CancellationToken ct)

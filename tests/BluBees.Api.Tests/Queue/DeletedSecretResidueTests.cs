@@ -1,0 +1,179 @@
+using System.Text.Json;
+using BluBees.Api.Tests.Harness;
+using BluBees.Engine.Connections;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Json;
+using BluBees.Engine.Webhooks;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BluBees.Api.Tests.Queue;
+
+/// <summary>
+/// Deleting a connection or a webhook, replacing either's secret, or deleting a rule leaves nothing recoverable in the
+/// SQLite files (database, <c>-wal</c>, <c>-shm</c>): the tenant is still installed, so its data key still opens any
+/// surviving copy of the old ciphertext. Found by an adversarial sweep (the WAL kept the old rows); every such delete
+/// or replacement now erases the residue (<c>ResidueErasure</c>). Each test checks first that the copy it looks for
+/// would open with the live key, so an empty scan means gone, not unreadable.
+/// </summary>
+public sealed class DeletedSecretResidueTests
+{
+    [Test]
+    public async Task A_deleted_connections_secret_ciphertext_is_not_left_in_the_database_files_where_the_live_key_opens_it()
+    {
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/")); // creates the tenant and some activity
+        var connections = kit.Services.GetRequiredService<ConnectionService>();
+        const string secret = "canary-deleted-conn-secret-4e1c";
+        var input = JsonSerializer.Deserialize<ConnectionInput>(Samples.Connection(new Uri("http://127.0.0.1:9/"), secret).ToJsonString(), JsonDefaults.Options)!;
+        var created = (await connections.CreateAsync(tenant.Id, input, CancellationToken.None)).Value!;
+        var ciphertext = created.SecretCiphertext!;
+
+        Assert.That(await connections.DeleteAsync(tenant.Id, created.Id, CancellationToken.None), Is.True);
+        Assert.That(await connections.GetAsync(tenant.Id, created.Id, CancellationToken.None), Is.Null);
+        SqliteConnection.ClearAllPools();
+
+        var holding = FilesHolding(kit, ciphertext);
+        var cipher = kit.Services.GetRequiredService<SecretCipher>();
+        var recovered = await cipher.DecryptAsync(tenant.Id, ConnectionService.SecretRecordId(created.Id), ciphertext, CancellationToken.None);
+        Assert.That(recovered, Is.EqualTo(secret), "control: a surviving copy would open with the tenant's live data key");
+        Assert.That(holding, Is.Empty, "the deleted connection's secret ciphertext survives in these files and opens with the live data key");
+    }
+
+    [Test]
+    public async Task A_replaced_connection_secret_is_not_left_in_the_database_files_where_the_live_key_opens_it()
+    {
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
+        var connections = kit.Services.GetRequiredService<ConnectionService>();
+        const string oldSecret = "canary-rotated-away-secret-9b02";
+        var first = Samples.Connection(new Uri("http://127.0.0.1:9/"), oldSecret);
+        var created = (await connections.CreateAsync(tenant.Id, JsonSerializer.Deserialize<ConnectionInput>(first.ToJsonString(), JsonDefaults.Options)!, CancellationToken.None)).Value!;
+        var oldCiphertext = created.SecretCiphertext!;
+
+        // The admin rotates the credential (the old one leaked, or is being retired).
+        first["secret"] = "canary-new-secret-1d77";
+        var updated = await connections.UpdateAsync(tenant.Id, created.Id, JsonSerializer.Deserialize<ConnectionInput>(first.ToJsonString(), JsonDefaults.Options)!, CancellationToken.None);
+        Assert.That(updated.Value!.SecretCiphertext, Is.Not.EqualTo(oldCiphertext));
+        SqliteConnection.ClearAllPools();
+
+        var holding = FilesHolding(kit, oldCiphertext);
+        var cipher = kit.Services.GetRequiredService<SecretCipher>();
+        Assert.That(await cipher.DecryptAsync(tenant.Id, ConnectionService.SecretRecordId(created.Id), oldCiphertext, CancellationToken.None), Is.EqualTo(oldSecret),
+            "control: a surviving copy opens with the tenant's live data key");
+        Assert.That(holding, Is.Empty, "the replaced secret's ciphertext survives in these files and opens with the live data key");
+    }
+
+    [Test]
+    public async Task A_deleted_rules_definition_is_not_left_readable_in_the_database_files()
+    {
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        const string canary = "canaryDeletedRuleLiteral5c3e";
+        var ruleId = await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"), path: "/t/" + canary + "/{{ issue.key }}");
+        var rules = kit.Services.GetRequiredService<BluBees.Engine.Rules.RuleService>();
+        Assert.That(await rules.DeleteAsync(tenant.Id, ruleId, CancellationToken.None), Is.True);
+        Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM items WHERE data LIKE $c", ("$c", "%" + canary + "%")), Is.Zero, "no row holds it");
+        SqliteConnection.ClearAllPools();
+
+        Assert.That(FilesHoldingPlain(kit, canary), Is.Empty, "the deleted rule's definition (in clear) survives in these files");
+    }
+
+    [Test]
+    public async Task A_deleted_webhooks_secret_is_not_left_in_the_database_files_where_the_live_key_opens_it()
+    {
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
+        var hooks = ActivatorUtilities.CreateInstance<WebhookService>(kit.Services); // QueueKit registers no webhook service
+        var created = (await hooks.CreateAsync(tenant.Id, new WebhookInput { Name = "Deploys" }, CancellationToken.None)).Value!;
+        var ciphertext = (await hooks.GetAsync(tenant.Id, created.Id, CancellationToken.None))!.SecretCiphertext;
+
+        Assert.That(await hooks.DeleteAsync(tenant.Id, created.Id, CancellationToken.None), Is.True);
+        SqliteConnection.ClearAllPools();
+
+        var cipher = kit.Services.GetRequiredService<SecretCipher>();
+        Assert.That(await cipher.DecryptAsync(tenant.Id, WebhookService.SecretRecordId(created.Id), ciphertext, CancellationToken.None), Is.EqualTo(created.Secret),
+            "control: a surviving copy opens with the tenant's live data key");
+        Assert.That(FilesHolding(kit, ciphertext), Is.Empty, "the deleted webhook's secret survives in these files");
+    }
+
+    [Test]
+    public async Task A_rotated_away_webhook_secret_is_not_left_in_the_database_files_where_the_live_key_opens_it()
+    {
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
+        var hooks = ActivatorUtilities.CreateInstance<WebhookService>(kit.Services); // QueueKit registers no webhook service
+        var created = (await hooks.CreateAsync(tenant.Id, new WebhookInput { Name = "Deploys" }, CancellationToken.None)).Value!;
+        var oldCiphertext = (await hooks.GetAsync(tenant.Id, created.Id, CancellationToken.None))!.SecretCiphertext;
+
+        Assert.That((await hooks.RotateSecretAsync(tenant.Id, created.Id, CancellationToken.None)).Value!.Secret, Is.Not.EqualTo(created.Secret));
+        SqliteConnection.ClearAllPools();
+
+        var cipher = kit.Services.GetRequiredService<SecretCipher>();
+        Assert.That(await cipher.DecryptAsync(tenant.Id, WebhookService.SecretRecordId(created.Id), oldCiphertext, CancellationToken.None), Is.EqualTo(created.Secret),
+            "control: a surviving copy opens with the tenant's live data key");
+        Assert.That(FilesHolding(kit, oldCiphertext), Is.Empty, "the rotated-away webhook secret survives in these files");
+    }
+
+    [Test]
+    public async Task Control_a_save_that_keeps_the_secret_leaves_it_in_the_files()
+    {
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
+        var connections = kit.Services.GetRequiredService<ConnectionService>();
+        var input = Samples.Connection(new Uri("http://127.0.0.1:9/"), "canary-kept-secret-0a1b");
+        var created = (await connections.CreateAsync(tenant.Id, JsonSerializer.Deserialize<ConnectionInput>(input.ToJsonString(), JsonDefaults.Options)!, CancellationToken.None)).Value!;
+
+        input.Remove("secret"); // an edit that keeps the stored secret (no erase: ordinary saves stay cheap)
+        input["name"] = "Renamed";
+        Assert.That((await connections.UpdateAsync(tenant.Id, created.Id, JsonSerializer.Deserialize<ConnectionInput>(input.ToJsonString(), JsonDefaults.Options)!, CancellationToken.None)).Value!.SecretCiphertext,
+            Is.EqualTo(created.SecretCiphertext));
+        SqliteConnection.ClearAllPools();
+
+        Assert.That(FilesHolding(kit, created.SecretCiphertext!), Is.Not.Empty, "the scan finds a ciphertext that is still stored");
+    }
+
+    private static List<string> FilesHoldingPlain(QueueKit kit, string needle)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(needle);
+        var found = new List<string>();
+        foreach (var f in Directory.EnumerateFiles(kit.DataDirectory, "*", SearchOption.AllDirectories))
+        {
+            using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var memory = new MemoryStream();
+            stream.CopyTo(memory);
+            if (memory.ToArray().AsSpan().IndexOf(bytes) >= 0)
+            {
+                found.Add(Path.GetFileName(f));
+            }
+        }
+
+        return found;
+    }
+
+    private static List<string> FilesHolding(QueueKit kit, string needle)
+    {
+        // Stored JSON may escape '+' (\u002B): look for the longest plain fragment of the ciphertext.
+        var fragment = needle.Split('+', '/', '=').OrderByDescending(p => p.Length).First();
+        Assert.That(fragment.Length, Is.GreaterThanOrEqualTo(16));
+        var bytes = System.Text.Encoding.UTF8.GetBytes(fragment);
+        var found = new List<string>();
+        foreach (var f in Directory.EnumerateFiles(kit.DataDirectory, "*", SearchOption.AllDirectories))
+        {
+            using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var memory = new MemoryStream();
+            stream.CopyTo(memory);
+            if (memory.ToArray().AsSpan().IndexOf(bytes) >= 0)
+            {
+                found.Add(Path.GetFileName(f));
+            }
+        }
+
+        return found;
+    }
+}
