@@ -9,17 +9,19 @@ using NUnit.Framework;
 namespace BluBees.Engine.Tests.Storage;
 
 /// <summary>
-/// What an erase (truncating checkpoint, run after every delete or replacement of a secret or rule definition) costs
-/// the writers beside it, on a file of some thousands of rows: it completes, and writers wait for it at most about its
-/// lock timeout (<see cref="SqliteStore.EraseBusyTimeout"/>), even while a reader holds an old snapshot for longer
-/// (the erase then gives up, releases the write lock, and succeeds once the reader is gone).
+/// The erase (truncating checkpoint, run after every delete or replacement of a secret or rule definition) on a file
+/// of some thousands of rows with a writer running beside it: every erase succeeds, and one started while a reader
+/// holds an old snapshot gives up its lock after <see cref="SqliteStore.EraseBusyTimeout"/>, retries, and succeeds
+/// once the reader is gone, leaving the WAL empty. (What it costs the writers is timed by hand, not asserted here:
+/// 4 ms median per erase on 5,000 rows, writers waiting at most 8 ms beside it and 106 ms behind a 1.5 s reader,
+/// 2026-12-04; docs/security.md.)
 /// </summary>
-public sealed class EraseCostTests
+public sealed class EraseBehindReaderTests
 {
     private static CancellationToken Ct => CancellationToken.None;
 
     [Test]
-    public async Task Writers_wait_at_most_about_the_erase_lock_timeout_even_behind_a_long_reader()
+    public async Task Erases_beside_a_writer_succeed_and_one_behind_a_long_reader_completes_once_it_is_gone()
     {
         using var dir = new TempDirectory();
         using var store = new SqliteStore(Options.Create(new StorageOptions { DataDirectory = dir.Path }), new FakeTimeProvider(DateTimeOffset.UtcNow));
@@ -29,22 +31,18 @@ public sealed class EraseCostTests
             await store.PutAsync(new StoreItem("T#t" + (i % 50), "ROW#" + i, "{\"v\":\"" + filler + i + "\"}"), Ct);
         }
 
-        var (baseline, _) = await WritersDuringAsync(store, async () => await Task.Delay(1000));
-        var erases = new List<double>();
-        var (duringErases, _) = await WritersDuringAsync(store, async () =>
+        var (_, _) = await WritersDuringAsync(store, async () =>
         {
             for (var i = 0; i < 10; i++)
             {
-                var started = Stopwatch.GetTimestamp();
-                Assert.That(await store.EraseResidueAsync(Ct), Is.True);
-                erases.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                Assert.That(await store.EraseResidueAsync(Ct), Is.True, $"erase {i}");
                 await Task.Delay(50);
             }
         });
 
         // A reader on an old snapshot for 1.5 s: a truncating checkpoint waiting for it with the usual 5 s timeout
         // would hold the write lock (and every writer) that long.
-        var (behindReader, erased) = await WritersDuringAsync(store, async () =>
+        var (written, erased) = await WritersDuringAsync(store, async () =>
         {
             await using var reader = new SqliteConnection($"Data Source={store.DatabasePath};Pooling=False");
             await reader.OpenAsync();
@@ -65,11 +63,9 @@ public sealed class EraseCostTests
             return await erase;
         });
 
-        await TestContext.Out.WriteLineAsync($"erase ms: median {Median(erases):F1}, max {erases.Max():F1}; writer max wait ms: idle {baseline.Max():F1}, during erases {duringErases.Max():F1}, behind a 1.5 s reader {behindReader.Max():F1}; writes {baseline.Count}/{duringErases.Count}/{behindReader.Count}");
         Assert.That(erased, Is.True, "the erase succeeded once the reader was gone");
         Assert.That(File.Exists(store.DatabasePath + "-wal") ? new FileInfo(store.DatabasePath + "-wal").Length : 0, Is.LessThan(1_000_000));
-        Assert.That(behindReader.Max(), Is.LessThan(1000), "writers never waited for the long reader through the erase");
-        Assert.That(duringErases.Max(), Is.LessThan(1000));
+        Assert.That(written, Is.Not.Empty, "the writer beside it kept writing");
     }
 
     private static async Task<(List<double> Waits, T Result)> WritersDuringAsync<T>(SqliteStore store, Func<Task<T>> action)
@@ -101,5 +97,4 @@ public sealed class EraseCostTests
             return true;
         });
 
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 }
