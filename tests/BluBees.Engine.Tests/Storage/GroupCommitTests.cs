@@ -105,6 +105,7 @@ public sealed class GroupCommitTests
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Storage:DataDirectory"] = dir.Path,
+            ["Runs:PerTenantQueuePercent"] = "100", // one tenant's 8,000 accepts: the per-tenant share is not under test here
         }).Build();
         var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(config);
         services.AddBluBeesStorage(config).AddBluBeesKeys(config).AddBluBeesEngine(config).AddEmbeddedProviders();
