@@ -95,17 +95,10 @@ internal static class DateMathFilters
     {
         public static TimeZoneInfo Find(string filter, string id)
         {
-            // The name is looked up as a file under the system's zoneinfo directory: only zone-name characters pass.
-            var plausible = id.Length is > 0 and <= 64 && !id.Contains("..", StringComparison.Ordinal) && !id.StartsWith('/')
-                && id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '/' or '_' or '-' or '+');
-            try
-            {
-                return plausible ? TimeZoneInfo.FindSystemTimeZoneById(id) : throw new TimeZoneNotFoundException();
-            }
-            catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException or System.Security.SecurityException or IOException or UnauthorizedAccessException)
-            {
-                throw TemplateFailure.Runtime($"filter '{filter}': unknown time zone (use an IANA name such as Europe/Berlin)");
-            }
+            // Only real IANA ids: a host file such as "localtime" would make a template's output depend on the machine.
+            return BluBees.Engine.Common.IanaZones.TryFind(id, out var zone)
+                ? zone
+                : throw TemplateFailure.Runtime($"filter '{filter}': unknown time zone (use an IANA name such as Europe/Berlin)");
         }
 
         /// <summary>The same wall-clock time in <paramref name="zone"/>; a time skipped by a DST change moves forward by the gap.</summary>

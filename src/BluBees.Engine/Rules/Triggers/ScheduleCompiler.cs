@@ -1,4 +1,5 @@
 using Cronos;
+using BluBees.Engine.Common;
 using BluBees.Engine.Validation;
 
 namespace BluBees.Engine.Rules.Triggers;
@@ -122,8 +123,9 @@ public static class ScheduleCompiler
             return TimeZoneInfo.Utc;
         }
 
-        // IANA ids only ("Europe/Berlin", "UTC"): the form the UI offers and every platform resolves the same way.
-        if (zoneId.Length is > 0 and <= MaxZoneLength && TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out var zone) && zone.HasIanaId)
+        // IANA ids only ("Europe/Berlin", "UTC"): the form the UI offers and every platform resolves the same way (a
+        // host file such as "localtime" is not one; see IanaZones).
+        if (zoneId.Length <= MaxZoneLength && IanaZones.TryFind(zoneId, out var zone))
         {
             return zone;
         }

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+
+namespace BluBees.Api.Tests.Security;
+
+/// <summary>
+/// Inputs at the edges of what the routes accept, each once a 500, a silent merge, an echo or a wrong answer (found by
+/// an adversarial input sweep): every test states the answer the route now gives.
+/// </summary>
+public sealed class InputEdgeCaseTests : BackendFixture
+{
+    private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
+
+    private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, string tenant, string? body)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Issuer.Mint(TestIssuer.ForRoute(path.Split('?')[0], tenant)));
+        request.Headers.Add(FakeJira.UserTokenHeader, Backend.Jira.UserTokenFor("557058:admin"));
+        if (body is not null)
+        {
+            request.Content = Json(body);
+        }
+
+        return await Backend.Client.SendAsync(request);
+    }
+
+    private static async Task<JsonObject> AssertInvalidNamingAsync(HttpResponseMessage response, string field)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(400), text);
+        var errors = JsonNode.Parse(text)!["errors"]!.AsObject();
+        Assert.That(errors.Select(e => e.Key), Has.Member(field), text);
+        return errors;
+    }
+
+    // ---- Time zones: IANA ids only, never a file of the host (localtime, posixrules, ...) ----
+
+    [TestCase("localtime")]
+    [TestCase("posixrules")]
+    [TestCase("Factory")]
+    [TestCase("right/UTC")]
+    [TestCase("posix/Europe/Berlin")]
+    public async Task A_host_dependent_time_zone_name_is_refused_by_the_next_runs_route(string zone)
+    {
+        var tenant = Samples.NewTenant();
+        using var response = await SendRawAsync(HttpMethod.Get, $"/api/schedules/next?cron={Uri.EscapeDataString("0 9 * * *")}&timeZone={Uri.EscapeDataString(zone)}", tenant, null);
+        await AssertInvalidNamingAsync(response, "trigger.schedule.timeZone");
+    }
+
+    [TestCase("UTC")]
+    [TestCase("Etc/GMT+5")]
+    [TestCase("America/New_York")]
+    public async Task An_iana_time_zone_id_is_accepted_by_the_next_runs_route(string zone)
+    {
+        var tenant = Samples.NewTenant();
+        using var response = await SendRawAsync(HttpMethod.Get, $"/api/schedules/next?cron={Uri.EscapeDataString("0 9 * * *")}&timeZone={Uri.EscapeDataString(zone)}", tenant, null);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(200), text);
+        Assert.That(JsonNode.Parse(text)!["next"]!.AsArray(), Is.Not.Empty);
+    }
+
+    [Test]
+    public async Task A_rule_whose_schedule_names_the_host_local_time_zone_is_not_saved()
+    {
+        var tenant = Samples.NewTenant();
+        var rule = Samples.Rule(await CreateConnectionAsync(tenant));
+        rule["trigger"] = new JsonObject { ["type"] = "schedule", ["schedule"] = new JsonObject { ["cron"] = "0 9 * * *", ["timeZone"] = "localtime" } };
+        using var response = await SendRawAsync(HttpMethod.Post, "/api/rules", tenant, rule.ToJsonString());
+        await AssertInvalidNamingAsync(response, "trigger.schedule.timeZone");
+    }
+}
