@@ -12,9 +12,18 @@ public static class Ids
     public static string NewRunId(DateTimeOffset at)
         => at.ToUnixTimeMilliseconds().ToString("D13", System.Globalization.CultureInfo.InvariantCulture) + "-" + RandomNumberGenerator.GetString(Alphabet, 10);
 
-    /// <summary>The smallest run id at or after <paramref name="at"/> (for range queries).</summary>
+    /// <summary>
+    /// The last time a run id's 13 digits can hold (2286-11-20): a range that ends at or after it has no upper bound
+    /// (the run log's <c>to</c> may be as late as DateTimeOffset.MaxValue, where adding a millisecond throws).
+    /// </summary>
+    public static readonly DateTimeOffset LastRunIdTime = DateTimeOffset.FromUnixTimeMilliseconds(9_999_999_999_999);
+
+    /// <summary>
+    /// The smallest run id at or after <paramref name="at"/> (for range queries). Times outside the ids' 13 digits are
+    /// clamped to them (before 1970: the first id; a 14-digit time would sort before today's ids as text).
+    /// </summary>
     public static string RunIdLowerBound(DateTimeOffset at)
-        => at.ToUnixTimeMilliseconds().ToString("D13", System.Globalization.CultureInfo.InvariantCulture);
+        => Math.Clamp(at.ToUnixTimeMilliseconds(), 0, 9_999_999_999_999).ToString("D13", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Ids in routes are checked before they touch storage: short, and only id characters.</summary>
     public static bool IsWellFormed(string? id) => id is { Length: > 0 and <= 64 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');

@@ -104,7 +104,7 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
             Descending = true,
             Limit = filter.Limit,
             SkFrom = filter.From is { } from ? Keys.Run(Ids.RunIdLowerBound(from)) : null,
-            SkTo = filter.To is { } to ? Keys.Run(Ids.RunIdLowerBound(to.AddMilliseconds(1))) : null,
+            SkTo = filter.To is { } to && to < Ids.LastRunIdTime ? Keys.Run(Ids.RunIdLowerBound(to.AddMilliseconds(1))) : null,
             StartAfter = filter.Cursor is null ? null : Keys.Run(filter.Cursor),
         };
         var items = new List<RunRecord>(filter.Limit);

@@ -70,4 +70,54 @@ public sealed class InputEdgeCaseTests : BackendFixture
         using var response = await SendRawAsync(HttpMethod.Post, "/api/rules", tenant, rule.ToJsonString());
         await AssertInvalidNamingAsync(response, "trigger.schedule.timeZone");
     }
+
+    // ---- The run log's from/to at the edges of DateTimeOffset: a page, never a 500 ----
+
+    [TestCase("to=9999-12-31T23:59:59.9999999Z")]
+    [TestCase("to=9999-12-31T23:59:59.9995Z")]
+    [TestCase("from=2020-01-01T00:00:00Z&to=9999-12-31T23:59:59.9999999Z")]
+    [TestCase("from=0001-01-01T00:00:00Z")]
+    [TestCase("from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59.9999999Z")]
+    [TestCase("to=2300-01-01T00:00:00Z")]
+    public async Task The_run_log_with_times_at_the_edges_lists_the_runs(string query)
+    {
+        var tenant = Samples.NewTenant();
+        await CreateRuleAsync(tenant, Samples.Rule(await CreateConnectionAsync(tenant)));
+        using (var evt = await Backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-901", "edge")))
+        {
+            Assert.That(evt.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count > 0);
+        using var response = await SendRawAsync(HttpMethod.Get, "/api/runs?" + query, tenant, null);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(200), text);
+        Assert.That(JsonNode.Parse(text)!["items"]!.AsArray(), Has.Count.EqualTo(1), "the run lies inside the range");
+    }
+
+    [TestCase("from=9999-12-31T23:59:59.9999999Z")]
+    [TestCase("to=0001-01-01T00:00:00Z")]
+    public async Task The_run_log_with_a_range_outside_every_run_is_an_empty_page(string query)
+    {
+        var tenant = Samples.NewTenant();
+        using var response = await SendRawAsync(HttpMethod.Get, "/api/runs?" + query, tenant, null);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(200), text);
+        Assert.That(JsonNode.Parse(text)!["items"]!.AsArray(), Is.Empty, text);
+    }
+}
+
+/// <summary>The end-of-time <c>to</c> on the support staff's run log (SupportRunQuery → RunStore.ListAsync).</summary>
+public sealed class InputEdgeCaseSupportTests : BluBees.Api.Tests.Support.SupportFixture
+{
+    [TestCase("?to=9999-12-31T23:59:59.9999999Z")]
+    [TestCase("?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59.9999999Z")]
+    public async Task The_support_run_log_with_to_at_the_end_of_time_is_a_page(string query)
+    {
+        var tenant = Samples.NewTenant();
+        await GrantAsync(tenant);
+        using var response = await SupportGetAsync(RunsPath(tenant, query));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(200), text);
+    }
 }
