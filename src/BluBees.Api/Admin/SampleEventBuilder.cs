@@ -11,7 +11,8 @@ namespace BluBees.Api.Admin;
 /// samples/events follow it): <c>eventType</c>, <c>timestamp</c> (a string of epoch milliseconds), <c>atlassianId</c>
 /// and <c>associatedUsers</c> (the caller here), <c>issue {id, key, fields}</c>; updated events add
 /// <c>changelog {id, items[]}</c> with items <c>{field, fieldtype, fieldId, from, fromString, to, toString}</c>; comment
-/// events add <c>comment</c> (the issue's latest comment, in Jira's comment shape with an ADF body).
+/// events add <c>comment</c> (the issue's latest comment, in Jira's comment shape with an ADF body). Null when the
+/// answer is not an issue of that shape (the route answers 502).
 /// </summary>
 internal static class SampleEventBuilder
 {
@@ -22,8 +23,16 @@ internal static class SampleEventBuilder
             return null;
         }
 
+        // Jira's comment field is {"comments": [...], ...} or absent; any other kind is an answer this route cannot use
+        // (a 502, like every other unexpected answer), never an indexer that throws on a string or an array.
+        var comment = jiraFields["comment"];
+        if (comment is not (null or JsonObject) || comment is JsonObject o && o["comments"] is not (null or JsonArray))
+        {
+            return null;
+        }
+
         var fields = (JsonObject)jiraFields.DeepClone();
-        var comments = fields["comment"]?["comments"] as JsonArray;
+        var comments = (comment as JsonObject)?["comments"]?.DeepClone() as JsonArray;
         fields.Remove("comment");
         var timestamp = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         var sample = new JsonObject

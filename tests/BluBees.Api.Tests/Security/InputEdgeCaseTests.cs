@@ -71,6 +71,27 @@ public sealed class InputEdgeCaseTests : BackendFixture
         await AssertInvalidNamingAsync(response, "trigger.schedule.timeZone");
     }
 
+    // ---- A Jira issue whose "comment" field is not an object: an unexpected Jira answer (502), not a 500 ----
+
+    [TestCase("\"no comments\"")]
+    [TestCase("[]")]
+    [TestCase("5")]
+    [TestCase("{\"comments\":\"none\"}")]
+    public async Task A_sample_event_from_an_issue_whose_comment_field_is_odd_is_a_502(string comment)
+    {
+        var tenant = Samples.NewTenant();
+        Backend.Jira.UserIssues["ODD-7"] = new JsonObject
+        {
+            ["id"] = "10007",
+            ["key"] = "ODD-7",
+            ["fields"] = new JsonObject { ["summary"] = "x", ["comment"] = JsonNode.Parse(comment) },
+        };
+        using var response = await SendRawAsync(HttpMethod.Get, "/api/issues/ODD-7/sample-event?eventType=avi:jira:commented:issue", tenant, null);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(502), text);
+        Assert.That(JsonNode.Parse(text)!["title"]!.GetValue<string>(), Is.EqualTo("Unexpected answer from Jira"));
+    }
+
     // ---- The run log's from/to at the edges of DateTimeOffset: a page, never a 500 ----
 
     [TestCase("to=9999-12-31T23:59:59.9999999Z")]
