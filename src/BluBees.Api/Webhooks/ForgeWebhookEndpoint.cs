@@ -40,7 +40,9 @@ internal static class ForgeWebhookEndpoint
             return Problems.Invalid("signature", "must be a string");
         }
 
-        if (envelope.ContainsKey("timestamp") && envelope["timestamp"] is not null && JiraEvent.Text(envelope["timestamp"]) is null)
+        // JiraEvent.Text turns true/false into text too: the kind is checked here, so a boolean is named, not a 403.
+        if (envelope["timestamp"] is { } timestamp
+            && (timestamp is not JsonValue value || value.GetValueKind() is not (System.Text.Json.JsonValueKind.String or System.Text.Json.JsonValueKind.Number)))
         {
             return Problems.Invalid("timestamp", "must be a string or a number");
         }

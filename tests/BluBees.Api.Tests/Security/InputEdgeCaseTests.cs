@@ -92,6 +92,21 @@ public sealed class InputEdgeCaseTests : BackendFixture
         Assert.That(JsonNode.Parse(text)!["title"]!.GetValue<string>(), Is.EqualTo("Unexpected answer from Jira"));
     }
 
+    // ---- A webhook envelope's timestamp must be a string or a number ----
+
+    [TestCase("true")]
+    [TestCase("false")]
+    [TestCase("{}")]
+    public async Task A_webhook_timestamp_of_another_kind_is_400_naming_it(string value)
+    {
+        var tenant = Samples.NewTenant();
+        var hookId = (await Backend.JsonAsync(HttpMethod.Post, "/api/webhooks", tenant, new JsonObject { ["name"] = "ts" }, 201))["id"]!.GetValue<string>();
+        using var response = await SendRawAsync(
+            HttpMethod.Post, "/forge/webhook", tenant,
+            $"{{\"hookId\":\"{hookId}\",\"signature\":\"sha256={new string('0', 64)}\",\"timestamp\":{value},\"body\":\"{{}}\"}}");
+        await AssertInvalidNamingAsync(response, "timestamp");
+    }
+
     // ---- The run log's from/to at the edges of DateTimeOffset: a page, never a 500 ----
 
     [TestCase("to=9999-12-31T23:59:59.9999999Z")]
