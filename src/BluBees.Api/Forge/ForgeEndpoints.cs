@@ -122,18 +122,17 @@ internal static partial class ForgeEndpoints
     internal static async Task<Results<Ok<IngestResponse>, BodyProblem, InvalidProblem>> PreUninstallAsync(
         VerifiedTenant tenant, HttpRequest request, TenantService tenants, ILoggerFactory loggers, CancellationToken ct)
     {
-        if (request.ContentLength is not 0)
+        // An empty body uninstalls however it is framed (Content-Length: 0, no length at all, or chunked with no
+        // chunks): Forge does not retry a 4xx, so refusing one would leave the tenant's data and key behind.
+        var (node, problem) = await JsonBody.ReadOptionalNodeAsync(request, 64 * 1024);
+        if (problem is not null)
         {
-            var (node, problem) = await JsonBody.ReadNodeAsync(request, 64 * 1024);
-            if (problem is not null)
-            {
-                return problem;
-            }
+            return problem;
+        }
 
-            if (node is not null and not System.Text.Json.Nodes.JsonObject)
-            {
-                return Problems.Invalid("$", "the body must be a JSON object: {\"context\": {\"cloudId\", \"moduleKey\"}, \"contextToken\"}");
-            }
+        if (node is not null and not System.Text.Json.Nodes.JsonObject)
+        {
+            return Problems.Invalid("$", "the body must be a JSON object: {\"context\": {\"cloudId\", \"moduleKey\"}, \"contextToken\"}");
         }
 
         var deleted = await tenants.UninstallAsync(tenant.Id, ct);

@@ -14,10 +14,21 @@ internal static class JsonBody
 {
     public const int DefaultMaxBytes = 512 * 1024;
 
-    public static async Task<(JsonNode? Node, BodyProblem? Problem)> ReadNodeAsync(HttpRequest request, int maxBytes)
+    public static Task<(JsonNode? Node, BodyProblem? Problem)> ReadNodeAsync(HttpRequest request, int maxBytes)
+        => ReadNodeAsync(request, maxBytes, optional: false);
+
+    /// <summary>
+    /// A body that may be absent: an empty one, whatever its framing (<c>Content-Length: 0</c>, no length and no
+    /// Transfer-Encoding, or a chunked body of no chunks) and whatever its content type, is (null, null). Only reading it
+    /// tells: an unknown length may turn out empty.
+    /// </summary>
+    public static Task<(JsonNode? Node, BodyProblem? Problem)> ReadOptionalNodeAsync(HttpRequest request, int maxBytes)
+        => ReadNodeAsync(request, maxBytes, optional: true);
+
+    private static async Task<(JsonNode? Node, BodyProblem? Problem)> ReadNodeAsync(HttpRequest request, int maxBytes, bool optional)
     {
-        var (bytes, length, problem) = await ReadBytesAsync(request, maxBytes);
-        if (problem is not null)
+        var (bytes, length, problem) = await ReadBytesAsync(request, maxBytes, optional);
+        if (problem is not null || length == 0)
         {
             return (null, problem);
         }
@@ -79,11 +90,12 @@ internal static class JsonBody
         }
     }
 
-    private static async Task<(byte[] Bytes, int Length, BodyProblem? Problem)> ReadBytesAsync(HttpRequest request, int maxBytes)
+    /// <summary>The body's bytes; with <paramref name="optional"/>, an empty body is ([], 0, null) whatever its content type.</summary>
+    private static async Task<(byte[] Bytes, int Length, BodyProblem? Problem)> ReadBytesAsync(HttpRequest request, int maxBytes, bool optional = false)
     {
-        if (!IsJson(request.ContentType))
+        if (!optional && !IsJson(request.ContentType))
         {
-            return ([], 0, new BodyProblem(Problems.Status(415, "Unsupported media type", "The body must be JSON (Content-Type: application/json).")));
+            return ([], 0, NotJson());
         }
 
         if (request.ContentLength > maxBytes)
@@ -126,7 +138,13 @@ internal static class JsonBody
         if (length == 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            return ([], 0, Invalid("$", "the body is empty; a JSON document is required"));
+            return ([], 0, optional ? null : Invalid("$", "the body is empty; a JSON document is required"));
+        }
+
+        if (!IsJson(request.ContentType))
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return ([], 0, NotJson());
         }
 
         if (JsonScan.Check(buffer.AsSpan(0, length)) is { } bad)
@@ -142,6 +160,9 @@ internal static class JsonBody
         => contentType is not null
         && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
             || contentType.Contains("+json", StringComparison.OrdinalIgnoreCase));
+
+    private static BodyProblem NotJson()
+        => new(Problems.Status(415, "Unsupported media type", "The body must be JSON (Content-Type: application/json)."));
 
     private static BodyProblem TooLarge(int maxBytes)
         => new(Problems.Status(413, "Payload too large", $"The body may be at most {maxBytes} bytes."));

@@ -92,6 +92,45 @@ public sealed class InputEdgeCaseTests : BackendFixture
         Assert.That(JsonNode.Parse(text)!["title"]!.GetValue<string>(), Is.EqualTo("Unexpected answer from Jira"));
     }
 
+    // ---- preUninstall with an empty body of unknown length uninstalls like Content-Length: 0 ----
+
+    private async Task<string> RawHttpAsync(string head, string body)
+    {
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(Backend.Address.Host, Backend.Address.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head + "Connection: close\r\n\r\n" + body));
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [TestCase("", "")]
+    [TestCase("Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n")]
+    [TestCase("Transfer-Encoding: chunked\r\n", "0\r\n\r\n")]
+    public async Task PreUninstall_with_an_empty_body_of_unknown_length_still_uninstalls(string headers, string body)
+    {
+        var tenant = Samples.NewTenant();
+        await Backend.JsonAsync(HttpMethod.Post, "/api/webhooks", tenant, new JsonObject { ["name"] = "hook" }, 201);
+        Assert.That((await Backend.DumpStoreAsync()).Count(l => l.Contains(tenant, StringComparison.Ordinal)), Is.GreaterThan(0));
+
+        var answer = await RawHttpAsync(
+            "POST /forge/uninstall HTTP/1.1\r\n" + $"Host: {Backend.Address.Authority}\r\n"
+            + $"Authorization: Bearer {Issuer.MintFor("/forge/uninstall", tenant)}\r\n" + headers, body);
+
+        Assert.That(answer, Does.StartWith("HTTP/1.1 200"), answer);
+        Assert.That((await Backend.DumpStoreAsync()).Count(l => l.Contains(tenant, StringComparison.Ordinal)), Is.Zero, "the tenant's items are deleted");
+    }
+
+    [Test]
+    public async Task PreUninstall_with_a_body_that_is_not_json_is_still_refused()
+    {
+        var tenant = Samples.NewTenant();
+        var answer = await RawHttpAsync(
+            "POST /forge/uninstall HTTP/1.1\r\n" + $"Host: {Backend.Address.Authority}\r\n"
+            + $"Authorization: Bearer {Issuer.MintFor("/forge/uninstall", tenant)}\r\n" + "Content-Type: text/plain\r\nContent-Length: 5\r\n", "hello");
+        Assert.That(answer, Does.StartWith("HTTP/1.1 415"), answer);
+    }
+
     // ---- A webhook envelope's timestamp must be a string or a number ----
 
     [TestCase("true")]
