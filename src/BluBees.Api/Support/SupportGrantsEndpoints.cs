@@ -57,6 +57,11 @@ internal static class SupportGrantsEndpoints
         {
             errors.Add("reason", $"may be at most {SupportGrant.MaxReasonLength} characters");
         }
+        else if (reason is not null && DisplayText.HasUnsafeCharacters(reason))
+        {
+            // Support staff read the reason in the grant list and the audit: it must read as what was typed.
+            errors.Add("reason", "must not contain control or text-direction characters");
+        }
 
         if (!errors.IsEmpty)
         {

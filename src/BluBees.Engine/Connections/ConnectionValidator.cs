@@ -19,6 +19,10 @@ internal static class ConnectionValidator
         {
             errors.Add("name", "may be at most 100 characters");
         }
+        else if (DisplayText.HasUnsafeCharacters(input.Name))
+        {
+            errors.Add("name", "must not contain control or text-direction characters");
+        }
 
         if (string.IsNullOrWhiteSpace(input.BaseUrl))
         {

@@ -98,6 +98,13 @@ public sealed class RuleService(
     public async Task<(CompiledRule? Rule, ValidationErrors Errors)> ValidateAsync(TenantId tenantId, string id, int version, RuleDefinition definition, CancellationToken ct)
     {
         var errors = new ValidationErrors();
+        // Checked on save only (not in RuleCompiler, which also loads stored rules): a rule saved before this check
+        // with such a name still runs.
+        if (definition.Name is { } name && DisplayText.HasUnsafeCharacters(name))
+        {
+            errors.Add("name", "must not contain control or text-direction characters");
+        }
+
         var own = (await connections.ListAsync(tenantId, ct)).ToDictionary(c => c.Id, StringComparer.Ordinal);
         var compiled = RuleCompiler.Compile(id, version, definition, own, egress.Value, templateLimits, errors);
         return (compiled, errors);

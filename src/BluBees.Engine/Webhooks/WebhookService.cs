@@ -132,9 +132,9 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
         {
             errors.Add("name", "is required");
         }
-        else if (name.Length > MaxNameLength || name.Any(char.IsControl))
+        else if (name.Length > MaxNameLength || DisplayText.HasUnsafeCharacters(name))
         {
-            errors.Add("name", $"must be at most {MaxNameLength} characters without control characters");
+            errors.Add("name", $"must be at most {MaxNameLength} characters without control or text-direction characters");
         }
 
         return errors;

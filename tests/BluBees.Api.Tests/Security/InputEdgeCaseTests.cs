@@ -71,6 +71,37 @@ public sealed class InputEdgeCaseTests : BackendFixture
         await AssertInvalidNamingAsync(response, "trigger.schedule.timeZone");
     }
 
+    // ---- Names and reasons people read: no control or text-direction characters ----
+
+    [TestCase("/api/rules", "Deploy\u0000\nhook")]
+    [TestCase("/api/rules", "Deploy \u202ekooh")]
+    [TestCase("/api/connections", "Deploy\u0000\nhook")]
+    [TestCase("/api/connections", "Deploy \u2066hook")]
+    [TestCase("/api/webhooks", "Deploy \u202ekooh")]
+    public async Task A_name_with_control_or_bidi_characters_is_refused(string path, string name)
+    {
+        var tenant = Samples.NewTenant();
+        var body = path switch
+        {
+            "/api/rules" => Samples.Rule(await CreateConnectionAsync(tenant)),
+            "/api/connections" => Samples.Connection(ThirdParty.Address, "s3cret"),
+            _ => new JsonObject(),
+        };
+        body["name"] = name;
+        using var response = await SendRawAsync(HttpMethod.Post, path, tenant, body.ToJsonString());
+        await AssertInvalidNamingAsync(response, "name");
+    }
+
+    [TestCase("ticket 42\u0000evil")]
+    [TestCase("ticket 42\u202elive")]
+    public async Task A_support_grant_reason_with_control_or_bidi_characters_is_refused(string reason)
+    {
+        var tenant = Samples.NewTenant();
+        var body = new JsonObject { ["hours"] = 1, ["reason"] = reason };
+        using var response = await SendRawAsync(HttpMethod.Post, "/api/support/grants", tenant, body.ToJsonString());
+        await AssertInvalidNamingAsync(response, "reason");
+    }
+
     // ---- A Jira issue whose "comment" field is not an object: an unexpected Jira answer (502), not a 500 ----
 
     [TestCase("\"no comments\"")]

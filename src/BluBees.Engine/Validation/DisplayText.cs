@@ -1,0 +1,15 @@
+namespace BluBees.Engine.Validation;
+
+/// <summary>
+/// Names and reasons people read in lists, logs and audits (rule, connection and webhook names, a support grant's
+/// reason): no control characters (line breaks, NUL) and no text-direction controls (bidi embeddings, overrides,
+/// isolates and marks), which can make a shown name read as something else.
+/// </summary>
+public static class DisplayText
+{
+    /// <summary>Whether <paramref name="text"/> holds a control or text-direction character.</summary>
+    public static bool HasUnsafeCharacters(string text) => text.Any(IsUnsafe);
+
+    private static bool IsUnsafe(char c)
+        => char.IsControl(c) || c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069') or '\u200E' or '\u200F' or '\u061C';
+}
