@@ -112,10 +112,7 @@ internal static class JsonScan
     }
 
     /// <summary>A property name fit to appear in an error: short and plain, else a placeholder (names are input too).</summary>
-    internal static string SafeName(string name)
-        => name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '$' or '@' or ':')
-            ? name
-            : "(property)";
+    internal static string SafeName(string name) => BluBees.Engine.Validation.ValidationErrors.SafeName(name);
 
     private sealed class Frame(bool isObject)
     {

@@ -21,7 +21,7 @@ internal static class Problems
     {
         var errors = new ValidationErrors();
         errors.Add(field, message);
-        return Invalid(errors, $"{field}: {message}");
+        return Invalid(errors, $"{ValidationErrors.SafePath(field)}: {ValidationErrors.Bound(message)}");
     }
 
     public static NotFoundProblem NotFound(string detail) => new(Status(404, "Not found", detail));

@@ -20,6 +20,7 @@ public sealed partial class ValidationErrors
 
     public void Add(string path, string message)
     {
+        path = SafePath(path);
         if (!_errors.TryGetValue(path, out var list))
         {
             _errors[path] = list = [];
@@ -63,7 +64,45 @@ public sealed partial class ValidationErrors
     private static partial System.Text.RegularExpressions.Regex Unsafe();
 
     /// <summary>Whether <paramref name="path"/> already has a message (a more precise check spoke first).</summary>
-    public bool Has(string path) => _errors.ContainsKey(path);
+    public bool Has(string path) => _errors.ContainsKey(SafePath(path));
+
+    /// <summary>The longest property name a path shows (longer ones are input, not ours).</summary>
+    public const int MaxSegment = 64;
+
+    /// <summary>
+    /// A path as errors show it. Its names can be the admin's own (a header, a query parameter, a Jira field, a schema
+    /// property): each one that is not short and plain (<see cref="SafeName"/>) is shown as <c>(property)</c>, so a
+    /// header named <c>Authorization: Bearer …</c> or a 20,000-character name never comes back in an error key.
+    /// </summary>
+    public static string SafePath(string path)
+    {
+        if (path.Length <= MaxSegment && path.All(c => IsNameChar(c) || c is '.' or '[' or ']'))
+        {
+            return path;
+        }
+
+        var segments = path.Split('.');
+        for (var i = 0; i < segments.Length; i++)
+        {
+            // A segment is a name followed by indexes (steps[0][1]); only the name can be input.
+            var segment = segments[i];
+            var bracket = segment.IndexOf('[', StringComparison.Ordinal);
+            var indexes = bracket >= 0 && IsIndexes(segment[bracket..]) ? segment[bracket..] : string.Empty;
+            var name = segment[..(segment.Length - indexes.Length)];
+            segments[i] = (name.Length == 0 && indexes.Length > 0 ? name : SafeName(name)) + indexes;
+        }
+
+        return string.Join('.', segments);
+    }
+
+    /// <summary>A property name fit to appear in an error: short and plain, else a placeholder (names are input too).</summary>
+    public static string SafeName(string name)
+        => name.Length is > 0 and <= MaxSegment && name.All(IsNameChar) ? name : "(property)";
+
+    private static bool IsNameChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '$' or '@' or ':';
+
+    private static bool IsIndexes(string text)
+        => text.Length >= 3 && text[0] == '[' && text[^1] == ']' && text.All(c => char.IsAsciiDigit(c) || c is '[' or ']');
 
     public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
 

@@ -35,6 +35,40 @@ public sealed class InputEdgeCaseTests : BackendFixture
         return errors;
     }
 
+    // ---- Validation error keys never echo a submitted property name that is long or not plain ----
+
+    [Test]
+    public async Task A_step_header_name_holding_a_token_is_not_echoed_in_errors()
+    {
+        var tenant = Samples.NewTenant();
+        var rule = Samples.Rule(await CreateConnectionAsync(tenant));
+        var secret = Samples.Canary("token");
+        ((JsonObject)rule["steps"]![0]!)["headers"] = new JsonObject { ["Authorization: Bearer " + secret] = "x" };
+        using var response = await SendRawAsync(HttpMethod.Post, "/api/rules/validate", tenant, rule.ToJsonString());
+        var text = await response.Content.ReadAsStringAsync();
+        await AssertInvalidNamingAsync(response, "steps[0].headers.(property)");
+        Assert.That(text, Does.Not.Contain(secret), "the error must not repeat the submitted name (it held a token)");
+    }
+
+    [TestCase("http", "headers")]
+    [TestCase("http", "query")]
+    [TestCase("jira.edit", "fields")]
+    [TestCase("jira.edit", "update")]
+    public async Task A_huge_property_name_is_not_echoed_whole_in_errors(string type, string member)
+    {
+        var tenant = Samples.NewTenant();
+        var rule = Samples.Rule(await CreateConnectionAsync(tenant));
+        var name = "x-" + new string('z', 20_000) + ":";
+        JsonNode value = member == "update" ? new JsonArray(new JsonObject { ["add"] = "x" }) : "x";
+        rule["steps"] = type == "http"
+            ? new JsonArray(new JsonObject { ["id"] = "s", ["type"] = "http", ["connection"] = rule["steps"]![0]!["connection"]!.GetValue<string>(), ["path"] = "/x", [member] = new JsonObject { [name] = value } })
+            : new JsonArray(new JsonObject { ["id"] = "s", ["type"] = type, [member] = new JsonObject { [name] = value } });
+        using var response = await SendRawAsync(HttpMethod.Post, "/api/rules/validate", tenant, rule.ToJsonString());
+        var text = await response.Content.ReadAsStringAsync();
+        await AssertInvalidNamingAsync(response, $"steps[0].{member}.(property)");
+        Assert.That(text.Length, Is.LessThan(4_000), "a 20,000-character property name came back whole");
+    }
+
     // ---- Time zones: IANA ids only, never a file of the host (localtime, posixrules, ...) ----
 
     [TestCase("localtime")]
