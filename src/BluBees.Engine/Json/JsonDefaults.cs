@@ -26,6 +26,10 @@ public static class JsonDefaults
             NumberHandling = JsonNumberHandling.Strict,
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+        // Records bind names case-insensitively; JSON carried as data keeps its names exact ("a" and "A" are two).
+        options.Converters.Add(new ExactNameNodeConverter<System.Text.Json.Nodes.JsonNode>());
+        options.Converters.Add(new ExactNameNodeConverter<System.Text.Json.Nodes.JsonObject>());
+        options.Converters.Add(new ExactNameNodeConverter<System.Text.Json.Nodes.JsonArray>());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

@@ -35,6 +35,23 @@ public sealed class InputEdgeCaseTests : BackendFixture
         return errors;
     }
 
+    // ---- Keys that are data (headers, query, bodies) keep their case: two entries, never one ----
+
+    [TestCase("query")]
+    [TestCase("headers")]
+    [TestCase("body")]
+    public async Task Case_variant_keys_that_are_data_are_kept_apart(string member)
+    {
+        // A query parameter's name, a header's name, a body's property are data: "x-page" and "X-Page" are two entries
+        // (the serializer's case-insensitive matching once made the body and the warnings' walk throw: a 500).
+        var tenant = Samples.NewTenant();
+        var rule = Samples.Rule(await CreateConnectionAsync(tenant));
+        ((JsonObject)rule["steps"]![0]!)[member] = new JsonObject { ["x-page"] = "1", ["X-Page"] = "2" };
+        using var response = await SendRawAsync(HttpMethod.Post, "/api/rules/validate", tenant, rule.ToJsonString());
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(200), text);
+    }
+
     // ---- Validation error keys never echo a submitted property name that is long or not plain ----
 
     [Test]

@@ -40,7 +40,9 @@ public static class RuleAnalyzer
         {
             var scope = new Scope(allSteps, ran, visit.BlockRoots, fields);
             Conditions(visit.Step.If, visit.Path + ".if", scope, warnings);
-            var node = JsonSerializer.SerializeToNode(visit.Step, JsonDefaults.Options);
+            // Parsed with exact names: SerializeToNode would take the options' case-insensitive matching, and a step's
+            // query {"page", "Page"} (two parameters) would throw.
+            var node = JsonNode.Parse(JsonSerializer.SerializeToUtf8Bytes(visit.Step, JsonDefaults.Options), JsonDefaults.NodeOptions);
             if (node is JsonObject step)
             {
                 foreach (var (key, value) in step)
