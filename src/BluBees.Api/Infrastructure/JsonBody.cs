@@ -7,7 +7,8 @@ namespace BluBees.Api.Infrastructure;
 
 /// <summary>
 /// Reads a JSON request body within a byte budget and turns every way it can be wrong into a precise
-/// ProblemDetails: 415 (not JSON), 413 (too large), 400 (malformed, wrong type, unknown field — naming it).
+/// ProblemDetails: 415 (not JSON), 413 (too large), 400 (malformed, wrong type, unknown field, a field named twice,
+/// even in another case — naming it).
 /// Error texts carry positions and field paths, never the values that were sent.
 /// </summary>
 internal static class JsonBody
@@ -73,7 +74,15 @@ internal static class JsonBody
         try
         {
             var value = JsonSerializer.Deserialize<T>(bytes.AsSpan(0, length), JsonDefaults.Options);
-            return value is null ? (null, Invalid("$", "the body must be a JSON object")) : (value, null);
+            if (value is null)
+            {
+                return (null, Invalid("$", "the body must be a JSON object"));
+            }
+
+            // Read case-insensitively, "hours" and "Hours" both set hours (the last one wins): refused like an exact repeat.
+            return CaseVariantNames.Find(bytes.AsSpan(0, length), JsonDefaults.Options.GetTypeInfo(typeof(T))) is { } field
+                ? (null, Invalid(field, "names this property more than once (names are matched without regard to case)"))
+                : (value, null);
         }
         catch (JsonException ex)
         {

@@ -52,6 +52,22 @@ public sealed class InputEdgeCaseTests : BackendFixture
         Assert.That((int)response.StatusCode, Is.EqualTo(200), text);
     }
 
+    // ---- Duplicate properties that differ only in case (the serializer binds names case-insensitively) ----
+
+    [TestCase("/api/support/grants", "{\"hours\":1,\"Hours\":72}", "hours")]
+    [TestCase("/api/webhooks", "{\"name\":\"w1\",\"Name\":\"w2\"}", "name")]
+    [TestCase("/api/rules", "{\"name\":\"first\",\"Name\":\"second\",\"trigger\":{\"type\":\"manual\"},\"steps\":[{\"id\":\"a\",\"type\":\"jira.comment\",\"body\":\"x\"}]}", "name")]
+    [TestCase("/api/rules", "{\"name\":\"r\",\"trigger\":{\"type\":\"manual\",\"TYPE\":\"event\"},\"steps\":[{\"id\":\"a\",\"type\":\"jira.comment\",\"body\":\"x\"}]}", "trigger.type")]
+    [TestCase("/api/rules", "{\"name\":\"r\",\"trigger\":{\"type\":\"manual\"},\"steps\":[{\"id\":\"a\",\"type\":\"jira.comment\",\"body\":\"x\",\"Body\":\"y\"}]}", "steps[0].body")]
+    [TestCase("/api/connections", "{\"name\":\"c1\",\"baseUrl\":\"https://example.com\",\"auth\":{\"type\":\"bearer\"},\"secret\":\"first\",\"SECRET\":\"second\"}", "secret")]
+    public async Task Case_variant_duplicate_properties_are_refused_naming_the_field(string path, string body, string field)
+    {
+        var tenant = Samples.NewTenant();
+        using var response = await SendRawAsync(HttpMethod.Post, path, tenant, body);
+        var errors = await AssertInvalidNamingAsync(response, field);
+        Assert.That(errors[field]![0]!.GetValue<string>(), Does.Contain("more than once"));
+    }
+
     // ---- Validation error keys never echo a submitted property name that is long or not plain ----
 
     [Test]
