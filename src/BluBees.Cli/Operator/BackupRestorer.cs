@@ -64,7 +64,7 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
         await BluBees.Engine.Rules.RuleListStamp.BumpAsync(store, tenantId, ct);
 
         // The directory entry makes the tenant visible to key rotation, schedules and later backups.
-        await tenants.EnsureAsync(new TenantContext(tenantId.Value, cloudId, null), ct);
+        await tenants.RestoreAsync(new TenantContext(tenantId.Value, cloudId, null), ct);
         return counts;
     }
 

@@ -15,6 +15,9 @@ public sealed class TenantService(
 {
     private readonly ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
 
+    // Every composition marks uninstalls, the operator CLI's included (one not registering the service gets its own).
+    private readonly UninstalledInstallations _uninstalled = uninstalled ?? new UninstalledInstallations(store, time);
+
     /// <summary>Creates the tenant record (and directory entry) when missing; cheap after the first call.</summary>
     public async Task EnsureAsync(TenantContext tenant, CancellationToken ct)
     {
@@ -32,14 +35,22 @@ public sealed class TenantService(
 
     public async Task InstallAsync(TenantContext tenant, CancellationToken ct)
     {
-        if (uninstalled is not null)
-        {
-            await uninstalled.ClearAsync(tenant.Id, ct);
-        }
+        await _uninstalled.ClearAsync(tenant.Id, ct);
 
         _known.TryRemove(tenant.TenantId, out _);
         await EnsureAsync(tenant, ct);
         await keys.GetOrCreateAsync(tenant.Id, ct);
+    }
+
+    /// <summary>
+    /// An operator's restore of a tenant from a backup (the CLI): the installation's uninstall mark, if any, is
+    /// cleared (restoring is the deliberate opposite of the uninstall), then the tenant record is ensured.
+    /// </summary>
+    public async Task RestoreAsync(TenantContext tenant, CancellationToken ct)
+    {
+        await _uninstalled.ClearAsync(tenant.Id, ct);
+
+        await EnsureAsync(tenant, ct);
     }
 
     public async Task UpgradeAsync(TenantContext tenant, CancellationToken ct)
@@ -57,10 +68,7 @@ public sealed class TenantService(
     public async Task<int> UninstallAsync(TenantId tenantId, CancellationToken ct)
     {
         // First: from now on no request of this installation can create its data again.
-        if (uninstalled is not null)
-        {
-            await uninstalled.MarkAsync(tenantId, ct);
-        }
+        await _uninstalled.MarkAsync(tenantId, ct);
 
         var deleted = await store.ForTenant(tenantId).DeleteAllAsync(ct);
         await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId.Value), ct);

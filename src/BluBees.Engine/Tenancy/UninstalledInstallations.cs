@@ -12,8 +12,9 @@ namespace BluBees.Engine.Tenancy;
 /// tenant's data again: its META, directory entry, data key, rules or connections would be left behind with no
 /// uninstall ever to come (Forge gives a reinstall a new installation id: ../shared/FORGE.md, "Key data to
 /// app.installationId (changes on reinstall)"). The item holds the SHA-256 of the tenant id and the time, nothing
-/// else, and expires by itself. Each instance caches the answer for a tenant for <see cref="Recheck"/>, so the
-/// store is read about once a minute per tenant and instance, not per request.
+/// else, and expires by itself. Each instance caches "installed" for a tenant for <see cref="Recheck"/>, so the store
+/// is read about once a minute per tenant and instance, not per request; "uninstalled" is never cached (those requests
+/// are rare, and an operator's restore clears the mark for every instance at once).
 /// </summary>
 public sealed class UninstalledInstallations(IStore store, TimeProvider time)
 {
@@ -24,7 +25,7 @@ public sealed class UninstalledInstallations(IStore store, TimeProvider time)
     public static readonly TimeSpan Recheck = TimeSpan.FromMinutes(1);
 
     private const int MaxCached = 100_000;
-    private readonly ConcurrentDictionary<string, (bool Uninstalled, DateTimeOffset CheckedAt)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _installedAt = new(StringComparer.Ordinal); // tenant → when it was seen installed
 
     private sealed record Marker(DateTimeOffset UninstalledAt);
 
@@ -33,38 +34,37 @@ public sealed class UninstalledInstallations(IStore store, TimeProvider time)
     {
         var now = time.GetUtcNow();
         await store.PutAsync(new StoreItem(Keys.UninstalledPk, Sk(tenantId), StoredJson.Write(new Marker(now)), (now + Remembered).ToUnixTimeSeconds()), ct);
-        Remember(tenantId, true, now);
+        _installedAt.TryRemove(tenantId.Value, out _);
     }
 
     /// <summary>Forgets the mark (an installation installed again under the same id, which Forge does not do).</summary>
     public async Task ClearAsync(TenantId tenantId, CancellationToken ct)
     {
         await store.DeleteAsync(Keys.UninstalledPk, Sk(tenantId), ct);
-        _cache.TryRemove(tenantId.Value, out _);
     }
 
     /// <summary>Whether the installation was uninstalled within <see cref="Remembered"/>.</summary>
     public async ValueTask<bool> IsUninstalledAsync(TenantId tenantId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (_cache.TryGetValue(tenantId.Value, out var cached) && now - cached.CheckedAt < Recheck && now >= cached.CheckedAt)
+        if (_installedAt.TryGetValue(tenantId.Value, out var seen) && now - seen < Recheck && now >= seen)
         {
-            return cached.Uninstalled;
+            return false;
         }
 
-        var uninstalled = await store.GetAsync(Keys.UninstalledPk, Sk(tenantId), ct) is not null;
-        Remember(tenantId, uninstalled, now);
-        return uninstalled;
-    }
-
-    private void Remember(TenantId tenantId, bool uninstalled, DateTimeOffset now)
-    {
-        if (_cache.Count >= MaxCached)
+        if (await store.GetAsync(Keys.UninstalledPk, Sk(tenantId), ct) is not null)
         {
-            _cache.Clear(); // a bound, not an eviction policy: tenant ids come only from verified tokens
+            _installedAt.TryRemove(tenantId.Value, out _);
+            return true;
         }
 
-        _cache[tenantId.Value] = (uninstalled, now);
+        if (_installedAt.Count >= MaxCached)
+        {
+            _installedAt.Clear(); // a bound, not an eviction policy: tenant ids come only from verified tokens
+        }
+
+        _installedAt[tenantId.Value] = now;
+        return false;
     }
 
     private static string Sk(TenantId tenantId) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(tenantId.Value)));
