@@ -564,16 +564,17 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
 
     /// <summary>
     /// Whether the queue takes no message of this tenant now: it is at capacity, or the tenant holds its share of it
-    /// (<see cref="RunOptions.PerTenantQueuePercent"/>). Counted on the tenant's index, up to the share.
+    /// (<see cref="RunOptions.PerTenantQueuePercent"/>). The tenant's messages are counted (on its index, up to the share) only when the whole queue holds at least a share.
     /// </summary>
     private bool Full(SqliteWriter w, string tenantId)
     {
-        if (Count(w) >= _options.QueueCapacity)
+        var queued = Count(w);
+        var share = _options.PerTenantQueueCapacity;
+        if (queued >= _options.QueueCapacity || queued < share)
         {
-            return true;
+            return queued >= _options.QueueCapacity; // below the share in all: no tenant can hold its share
         }
 
-        var share = _options.PerTenantQueueCapacity;
         var command = w.Command("SELECT COUNT(*) FROM (SELECT 1 FROM run_queue WHERE tenant = $tenant LIMIT $share);");
         command.Parameters.AddWithValue("$tenant", tenantId);
         command.Parameters.AddWithValue("$share", share);
