@@ -40,9 +40,10 @@ internal sealed partial class ForgeAuthenticationHandler(
         }
 
         // An uninstalled installation's token may still be valid for minutes (an event sent before the uninstall, a
-        // retry, an open browser tab): it reaches nothing, so nothing of the tenant is created again. Its uninstall
-        // route stays open, so that a redelivered uninstall is answered as before.
-        if (Context.GetEndpoint()?.Metadata.GetMetadata<ForgeModuleMetadata>()?.Route != ForgeRoute.Uninstall
+        // retry, an open browser tab): it reaches nothing, so nothing of the tenant is created again. The lifecycle
+        // routes stay open: a redelivered uninstall is answered as before, and an install under the same id (which
+        // Forge does not send, but a reinstall must never be refused for a day) installs and clears the mark.
+        if (Context.GetEndpoint()?.Metadata.GetMetadata<ForgeModuleMetadata>()?.Route is not (ForgeRoute.Uninstall or ForgeRoute.Lifecycle)
             && await uninstalled.IsUninstalledAsync(tenant.Id, Context.RequestAborted))
         {
             Context.Items[FailureKey] = TokenFailure.Uninstalled;

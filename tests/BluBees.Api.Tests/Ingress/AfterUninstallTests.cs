@@ -40,11 +40,6 @@ public sealed class AfterUninstallTests : BackendFixture
             await ProblemAsync(save);
         }
 
-        using (var lifecycle = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", tenant, new System.Text.Json.Nodes.JsonObject { ["eventType"] = "avi:forge:installed:app" }))
-        {
-            Assert.That(lifecycle.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "a late lifecycle call installs nothing under the uninstalled id");
-        }
-
         Assert.That(await TenantRowsAsync(tenant), Is.Empty, "nothing of the tenant was created again: no META, directory entry, key, rule or connection");
 
         // A redelivered uninstall is still answered as before, and another tenant is untouched.
@@ -54,6 +49,31 @@ public sealed class AfterUninstallTests : BackendFixture
         }
 
         Assert.That((await Backend.JsonAsync(HttpMethod.Get, "/api/connections", bystander))["items"]!.AsArray(), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task An_install_under_the_uninstalled_id_is_never_refused_and_clears_the_mark()
+    {
+        // Forge gives a reinstall a new installation id, but an install must never be refused for a day if it did not.
+        var tenant = Samples.NewTenant();
+        await CreateConnectionAsync(tenant);
+        using (var uninstall = await Backend.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, LifecycleTests.PreUninstallBody(tenant)))
+        {
+            Assert.That(uninstall.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        using (var refused = await Backend.SendAsync(HttpMethod.Get, "/api/connections", tenant))
+        {
+            Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "control: the mark is in place");
+        }
+
+        using (var installed = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", tenant, new System.Text.Json.Nodes.JsonObject { ["eventType"] = "avi:forge:installed:app" }))
+        {
+            Assert.That(installed.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        Assert.That((await Backend.JsonAsync(HttpMethod.Get, "/api/connections", tenant))["items"]!.AsArray(), Is.Empty, "installed again, empty");
+        await CreateConnectionAsync(tenant);
     }
 
     [Test]
