@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using BluBees.Engine.Json;
 using BluBees.Engine.Steps;
+using BluBees.Engine.Validation;
 
 namespace BluBees.Api.Infrastructure;
 
@@ -13,7 +14,7 @@ namespace BluBees.Api.Infrastructure;
 /// Names the field of a failed deserialization from structured facts: <see cref="JsonException.Path"/> (the path of
 /// the member being read, e.g. <c>$.steps[0].timeoutSeconds</c>, which for a member refused as unmapped ends with that
 /// member's name) walked through the target type's <see cref="JsonTypeInfo"/> contract. Property names come from the
-/// request, so each one is shown only when short and plain (<see cref="JsonScan.SafeName"/>).
+/// request, so each one is shown only when short and plain (<see cref="ValidationErrors.SafeName"/>).
 /// </summary>
 internal static class JsonErrorPath
 {
@@ -51,7 +52,7 @@ internal static class JsonErrorPath
                     // A name the object's contract does not have is what Disallow refuses; anything else (an index into
                     // an object, a member of a number) means the value there is not of the kind the contract expects.
                     return info.Kind == JsonTypeInfoKind.Object && segment.Name is { } unknown
-                        ? new Failure(Format([.. done, .. segments.Take(i + 1)]), JsonScan.SafeName(unknown), null)
+                        ? new Failure(Format([.. done, .. segments.Take(i + 1)]), ValidationErrors.SafeName(unknown), null)
                         : new Failure(Format([.. done, .. segments.Take(i)]), null, info);
                 }
 
@@ -185,7 +186,7 @@ internal static class JsonErrorPath
                     field.Append('.');
                 }
 
-                field.Append(JsonScan.SafeName(segment.Name!));
+                field.Append(ValidationErrors.SafeName(segment.Name!));
             }
         }
 

@@ -100,7 +100,7 @@ internal static class JsonScan
                     path.Append('.');
                 }
 
-                path.Append(SafeName(frame.Current));
+                path.Append(BluBees.Engine.Validation.ValidationErrors.SafeName(frame.Current));
             }
             else if (frame.Index >= 0)
             {
@@ -110,9 +110,6 @@ internal static class JsonScan
 
         return path.Length == 0 ? "$" : path.ToString();
     }
-
-    /// <summary>A property name fit to appear in an error: short and plain, else a placeholder (names are input too).</summary>
-    internal static string SafeName(string name) => BluBees.Engine.Validation.ValidationErrors.SafeName(name);
 
     private sealed class Frame(bool isObject)
     {

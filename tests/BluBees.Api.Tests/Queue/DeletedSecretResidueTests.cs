@@ -161,19 +161,6 @@ public sealed class DeletedSecretResidueTests
         // Stored JSON may escape '+' (\u002B): look for the longest plain fragment of the ciphertext.
         var fragment = needle.Split('+', '/', '=').OrderByDescending(p => p.Length).First();
         Assert.That(fragment.Length, Is.GreaterThanOrEqualTo(16));
-        var bytes = System.Text.Encoding.UTF8.GetBytes(fragment);
-        var found = new List<string>();
-        foreach (var f in Directory.EnumerateFiles(kit.DataDirectory, "*", SearchOption.AllDirectories))
-        {
-            using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var memory = new MemoryStream();
-            stream.CopyTo(memory);
-            if (memory.ToArray().AsSpan().IndexOf(bytes) >= 0)
-            {
-                found.Add(Path.GetFileName(f));
-            }
-        }
-
-        return found;
+        return FilesHoldingPlain(kit, fragment);
     }
 }
