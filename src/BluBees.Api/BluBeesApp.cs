@@ -21,10 +21,19 @@ namespace BluBees.Api;
 /// </summary>
 internal static class BluBeesApp
 {
+    internal const string ReadSettingsOnce = "--hostBuilder:reloadConfigOnChange=false";
+
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null, Action<IServiceCollection>? overrides = null)
     {
-        // Settings files ship beside the binary; the working directory only anchors the data directory.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        // Settings files ship beside the binary; the working directory only anchors the data directory. They are read
+        // once, at start: reloading on change would start a recursive file watcher over the content root (its own
+        // thread and an inotify watch per directory) that no setting needs, since options are validated at start.
+        // A later --hostBuilder:reloadConfigOnChange=true argument still turns it back on.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [ReadSettingsOnce, .. args],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;

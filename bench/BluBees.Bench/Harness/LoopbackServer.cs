@@ -18,7 +18,14 @@ internal sealed class LoopbackServer : IAsyncDisposable
 
     public static async Task<LoopbackServer> StartAsync(RequestDelegate handler)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No settings file is read, so nothing is watched: the default builder watches its content root (the working
+        // directory) recursively for settings changes, and from /tmp that is tens of thousands of inotify watches whose
+        // events (every write of the engine's SQLite file below it) a watcher thread then reads during the measurement.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);

@@ -1,6 +1,7 @@
 using BluBees.Api.Infrastructure;
 using BluBees.Api.Tests.Harness;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -47,4 +48,24 @@ public sealed class StartupWorkTests
             Assert.That((await on.Client.GetAsync(OpenApiSetup.DocumentPath)).IsSuccessStatusCode, Is.True);
         });
     }
+
+    [Test]
+    public async Task Settings_files_are_read_once_and_not_watched()
+    {
+        // Control: the default builder reloads appsettings.json on change, which starts a recursive file watcher.
+        var plain = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        Assert.That(FileSources((IConfigurationRoot)plain.Configuration).Where(s => s.ReloadOnChange), Is.Not.Empty);
+
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var backend = await BackendHost.StartAsync(issuer);
+        var sources = FileSources((IConfigurationRoot)backend.Services.GetRequiredService<IConfiguration>());
+        Assert.Multiple(() =>
+        {
+            Assert.That(sources.Select(s => s.Path), Does.Contain("appsettings.json"), "the settings file is still read");
+            Assert.That(sources.Where(s => s.ReloadOnChange).Select(s => s.Path), Is.Empty);
+        });
+    }
+
+    private static List<FileConfigurationSource> FileSources(IConfigurationRoot root)
+        => root.Providers.OfType<FileConfigurationProvider>().Select(p => p.Source).ToList();
 }
