@@ -46,7 +46,7 @@ internal sealed class DevJira : IAsyncDisposable
 
     public static async Task<DevJira> StartAsync(int port, string systemToken, TextWriter output)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = LoopbackBuilder.Create();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
         var app = builder.Build();
