@@ -9,23 +9,25 @@ namespace BluBees.Engine.Runs;
 internal sealed class TenantShares(int cap, IReadOnlyDictionary<string, int>? held = null)
 {
     private readonly Dictionary<string, int> _held = held is null ? new(StringComparer.Ordinal) : new(held, StringComparer.Ordinal);
+    private readonly HashSet<string> _refusedClaims = new(StringComparer.Ordinal);
 
-    public bool TryTake(string tenant)
-    {
-        lock (_held)
-        {
-            var held = _held.GetValueOrDefault(tenant);
-            if (held >= cap)
-            {
-                return false;
-            }
+    public bool TryTake(string tenant) => TryTake(tenant, claim: false);
 
-            _held[tenant] = held + 1;
-            return true;
-        }
-    }
+    /// <summary>
+    /// <see cref="TryTake(string)"/> for the claim loop, which remembers a refusal: the claim then ends without that
+    /// tenant's message and the loop sleeps until woken, so the <see cref="Give"/> that frees the share must wake it
+    /// (see <see cref="Give"/>).
+    /// </summary>
+    public bool TryClaim(string tenant) => TryTake(tenant, claim: true);
 
-    public void Give(string tenant)
+    /// <summary>
+    /// Gives a share back. True when a claim was refused this tenant's share since its last give: the caller wakes
+    /// the claim loop, whatever the queue's backlog flag says. The flag is written at the end of the claim's
+    /// transaction, so a run ending between the refusal and that write read the flag of the claim before, found no
+    /// backlog, and woke nobody: the message then waited for the loop's poll (up to a second), or forever on a
+    /// clock that does not move.
+    /// </summary>
+    public bool Give(string tenant)
     {
         lock (_held)
         {
@@ -40,6 +42,28 @@ internal sealed class TenantShares(int cap, IReadOnlyDictionary<string, int>? he
                     _held[tenant] = held - 1;
                 }
             }
+
+            return _refusedClaims.Remove(tenant);
+        }
+    }
+
+    private bool TryTake(string tenant, bool claim)
+    {
+        lock (_held)
+        {
+            var held = _held.GetValueOrDefault(tenant);
+            if (held >= cap)
+            {
+                if (claim)
+                {
+                    _refusedClaims.Add(tenant);
+                }
+
+                return false;
+            }
+
+            _held[tenant] = held + 1;
+            return true;
         }
     }
 }

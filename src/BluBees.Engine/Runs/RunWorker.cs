@@ -60,7 +60,7 @@ public sealed partial class RunWorker(
             IReadOnlyList<ClaimedMessage> claimed = [];
             try
             {
-                claimed = _stopping ? [] : await queue.ClaimManyAsync(free, _shares.TryTake, _shares.Give, last, stoppingToken);
+                claimed = _stopping ? [] : await queue.ClaimManyAsync(free, _shares.TryClaim, tenant => _shares.Give(tenant), last, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -98,10 +98,10 @@ public sealed partial class RunWorker(
             }
             finally
             {
-                _shares.Give(claimed.TenantId);
+                var refused = _shares.Give(claimed.TenantId);
                 _inFlight.TryRemove(claimed.Id, out _);
                 slots.Release();
-                if (queue.Backlog)
+                if (refused || queue.Backlog)
                 {
                     queue.Wake();
                 }
@@ -184,8 +184,12 @@ public sealed partial class RunWorker(
 
     void IRunHandOff.Unreserve(string tenant)
     {
-        _shares.Give(tenant);
+        var refused = _shares.Give(tenant);
         _slots.Release();
+        if (refused)
+        {
+            queue.Wake();
+        }
     }
 
     void IRunHandOff.Start(ClaimedMessage claimed, RunMessage message)

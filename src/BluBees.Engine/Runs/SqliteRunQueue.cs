@@ -189,7 +189,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         int max, IReadOnlyDictionary<string, int> inFlight, int perTenantLimit, string? after, CancellationToken ct)
     {
         var shares = new TenantShares(perTenantLimit, inFlight);
-        return await ClaimManyAsync(max, shares.TryTake, shares.Give, after, ct);
+        return await ClaimManyAsync(max, shares.TryClaim, tenant => shares.Give(tenant), after, ct);
     }
 
     /// <summary>

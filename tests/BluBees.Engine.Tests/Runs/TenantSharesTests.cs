@@ -1,0 +1,56 @@
+using BluBees.Engine.Runs;
+using NUnit.Framework;
+
+namespace BluBees.Engine.Tests.Runs;
+
+/// <summary>
+/// The worker's per-tenant shares: a claim refused at the cap is remembered, so that the give freeing that share
+/// tells the worker to wake its claim loop (the loop sleeps after a claim that took nothing).
+/// </summary>
+public sealed class TenantSharesTests
+{
+    [Test]
+    public void A_give_after_a_refused_claim_says_so_once()
+    {
+        var shares = new TenantShares(1);
+        Assert.Multiple(() =>
+        {
+            Assert.That(shares.TryClaim("t1"), Is.True);
+            Assert.That(shares.TryClaim("t1"), Is.False, "at the cap");
+            Assert.That(shares.TryClaim("t2"), Is.True, "another tenant's share is its own");
+            Assert.That(shares.Give("t1"), Is.True, "a claim was refused this share");
+            Assert.That(shares.TryClaim("t1"), Is.True, "the share is free again");
+            Assert.That(shares.Give("t1"), Is.False, "nothing was refused since the last give");
+            Assert.That(shares.Give("t2"), Is.False);
+        });
+    }
+
+    [Test]
+    public void A_refused_hand_off_is_not_a_refused_claim()
+    {
+        // The hand-off's refusal needs no wake: its message is written unleased and the accept wakes the loop itself.
+        var shares = new TenantShares(1);
+        Assert.Multiple(() =>
+        {
+            Assert.That(shares.TryTake("t1"), Is.True);
+            Assert.That(shares.TryTake("t1"), Is.False);
+            Assert.That(shares.Give("t1"), Is.False);
+            Assert.That(shares.TryTake("t1"), Is.True, "given back");
+        });
+    }
+
+    [Test]
+    public void Refusals_of_several_claims_are_reported_by_the_next_give_only()
+    {
+        var shares = new TenantShares(2, new Dictionary<string, int> { ["t1"] = 2 });
+        Assert.Multiple(() =>
+        {
+            Assert.That(shares.TryClaim("t1"), Is.False);
+            Assert.That(shares.TryClaim("t1"), Is.False);
+            Assert.That(shares.Give("t1"), Is.True);
+            Assert.That(shares.Give("t1"), Is.False, "the refusals were reported already");
+            Assert.That(shares.TryClaim("t1"), Is.True);
+            Assert.That(shares.TryClaim("t1"), Is.True, "both shares are free");
+        });
+    }
+}
