@@ -87,11 +87,24 @@ public sealed partial class EventIngestor(
 
     /// <summary>
     /// Queues one unit of work. <paramref name="release"/> undoes what the caller claimed for it (a webhook's replay
-    /// record, a schedule's fire slot) when the queue cannot take it, so that the sender's retry is not refused.
+    /// record, a schedule's fire slot) when the queue cannot take it — full, closing, or failing with an exception —
+    /// so that the sender's retry is not refused.
     /// </summary>
     public async Task<IngestResult> SubmitAsync(IngressRequest request, Func<Task>? release, CancellationToken ct)
     {
-        var result = gate.Accepting ? await EnqueueAsync(Build(request), ct) : IngestResult.Unavailable;
+        IngestResult result;
+        try
+        {
+            result = gate.Accepting ? await EnqueueAsync(Build(request), ct) : IngestResult.Unavailable;
+        }
+        catch when (release is not null)
+        {
+            // A queue that throws kept nothing (the writer answers only after its COMMIT; SQS failures are "full"), so
+            // the caller's claim goes too: the sender's retry must not be refused as a replay and lost.
+            await release();
+            throw;
+        }
+
         switch (result)
         {
             case IngestResult.Unavailable:
