@@ -107,7 +107,15 @@ public sealed partial class RunWorker(
                 }
             }
         });
-        _inFlight[claimed.Id] = run.Unwrap();
+        if (!_inFlight.TryAdd(claimed.Id, run.Unwrap()))
+        {
+            // Still running here (its lease ran out under it, e.g. after a pause of the process): one run at a time per
+            // message. The claim's fresh lease is renewed by the running one.
+            _shares.Give(claimed.TenantId);
+            slots.Release();
+            return;
+        }
+
         run.Start(TaskScheduler.Default);
     }
 
@@ -283,15 +291,21 @@ public sealed partial class RunWorker(
             while (!ct.IsCancellationRequested)
             {
                 await Task.Delay(every, time, ct);
-                await queue.RenewAsync(messageId, CancellationToken.None);
+                try
+                {
+                    await queue.RenewAsync(messageId, CancellationToken.None);
+                }
+                catch (Microsoft.Data.Sqlite.SqliteException ex)
+                {
+                    // One failed renewal (a lock held past the busy timeout, a failed group commit) must not end the
+                    // renewals: the lease would run out under the running step and the message be claimed and run
+                    // again. The lease outlives the next try.
+                    LogRenewFailed(logger, messageId, ex.GetType().Name);
+                }
             }
         }
         catch (OperationCanceledException)
         {
-        }
-        catch (Microsoft.Data.Sqlite.SqliteException ex)
-        {
-            LogCrash(logger, messageId, ex.GetType().Name);
         }
     }
 
@@ -309,6 +323,9 @@ public sealed partial class RunWorker(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Queued message {MessageId} failed with {ExceptionType}; it runs again when its lease expires")]
     private static partial void LogCrash(ILogger logger, string messageId, string exceptionType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease of queued message {MessageId} failed with {ExceptionType}; tried again at the next renewal")]
+    private static partial void LogRenewFailed(ILogger logger, string messageId, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Claiming from the run queue failed with {ExceptionType}")]
     private static partial void LogClaimFailed(ILogger logger, string exceptionType);
