@@ -9,7 +9,7 @@ namespace BluBees.Aws.Sqs;
 
 /// <summary>
 /// Runs one SQS batch: decrypts each record and hands it to <see cref="IRunProcessor"/>, with the worker's
-/// concurrency. A record that throws is reported in <c>batchItemFailures</c>, so SQS redelivers only that
+/// concurrency and at most <see cref="RunOptions.PerTenantConcurrency"/> records of one tenant at a time. A record that throws is reported in <c>batchItemFailures</c>, so SQS redelivers only that
 /// one and moves it to the dead-letter queue after maxReceiveCount receives; the others are deleted.
 /// A record whose tenant has no data key any more (uninstalled: crypto-shredded) is acknowledged and dropped.
 /// Logs carry message ids and exception types only, never a body.
@@ -21,27 +21,64 @@ public sealed partial class SqsBatchProcessor(
     {
         var failures = new ConcurrentBag<SqsBatchItemFailure>();
         var records = batch.Records ?? [];
-        await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = runs.Value.WorkerConcurrency, CancellationToken = ct }, async (record, token) =>
+        // Every record waits for its tenant's share first and only then for a worker slot, so one tenant's records
+        // (a flood, a hanging third party) hold at most Runs:PerTenantConcurrency slots and the other tenants' records
+        // of the batch run beside them, as on the embedded worker.
+        using var slots = new SemaphoreSlim(runs.Value.WorkerConcurrency);
+        var shares = new Dictionary<string, SemaphoreSlim>(StringComparer.Ordinal);
+        foreach (var tenant in records.Select(r => TenantKey(r.Body)).Distinct(StringComparer.Ordinal))
         {
-            if (string.IsNullOrEmpty(record.MessageId))
-            {
-                LogNoMessageId(logger);
-                return;
-            }
+            shares[tenant] = new SemaphoreSlim(runs.Value.PerTenantConcurrency);
+        }
 
-            try
+        try
+        {
+            await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, records.Count), CancellationToken = ct }, async (record, token) =>
             {
-                await ProcessRecordAsync(record, token);
-            }
-            catch (Exception ex) when (!token.IsCancellationRequested)
+                if (string.IsNullOrEmpty(record.MessageId))
+                {
+                    LogNoMessageId(logger);
+                    return;
+                }
+
+                var share = shares[TenantKey(record.Body)];
+                await share.WaitAsync(token);
+                try
+                {
+                    await slots.WaitAsync(token);
+                    try
+                    {
+                        await ProcessRecordAsync(record, token);
+                    }
+                    catch (Exception ex) when (!token.IsCancellationRequested)
+                    {
+                        LogFailed(logger, record.MessageId, record.ReceiveCount, ex.GetType().Name);
+                        failures.Add(new SqsBatchItemFailure(record.MessageId));
+                    }
+                    finally
+                    {
+                        slots.Release();
+                    }
+                }
+                finally
+                {
+                    share.Release();
+                }
+            });
+        }
+        finally
+        {
+            foreach (var share in shares.Values)
             {
-                LogFailed(logger, record.MessageId, record.ReceiveCount, ex.GetType().Name);
-                failures.Add(new SqsBatchItemFailure(record.MessageId));
+                share.Dispose();
             }
-        });
+        }
 
         return new SqsBatchResponse([.. failures.OrderBy(f => f.ItemIdentifier, StringComparer.Ordinal)]);
     }
+
+    /// <summary>The record's tenant as its share key; unreadable records share one key (they fail at once).</summary>
+    private static string TenantKey(string? body) => body is null ? string.Empty : RunMessageCodec.TenantOf(body)?.Value ?? string.Empty;
 
     private async Task ProcessRecordAsync(SqsRecord record, CancellationToken ct)
     {
