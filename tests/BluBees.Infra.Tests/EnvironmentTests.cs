@@ -70,6 +70,11 @@ internal sealed class EnvironmentTests
     }
 
     [Test]
+    public void TheWorkerKnowsTheReceiveAfterWhichSqsDeadLettersAMessage()
+        => Assert.That(Describe(Template.Environment(Functions.Worker)["Worker__MaxReceiveCount"]), Is.EqualTo("Ref MaxReceiveCount"),
+            "the same parameter as the queue's redrive policy, so the last receive leaves a delivery_exhausted run record");
+
+    [Test]
     public void OnlyTheWorkerForwardsNonHttpEventsToTheBatchEndpoint()
     {
         using (Assert.EnterMultipleScope())

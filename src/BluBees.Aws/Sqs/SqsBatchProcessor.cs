@@ -15,7 +15,8 @@ namespace BluBees.Aws.Sqs;
 /// Logs carry message ids and exception types only, never a body.
 /// </summary>
 public sealed partial class SqsBatchProcessor(
-    RunMessageCodec codec, IRunProcessor processor, TenantKeyService keys, IOptions<RunOptions> runs, ILogger<SqsBatchProcessor> logger)
+    RunMessageCodec codec, IRunProcessor processor, TenantKeyService keys, IOptions<RunOptions> runs, ILogger<SqsBatchProcessor> logger,
+    RunProcessor exhausted, RunStore runStore, IOptions<WorkerOptions> worker)
 {
     public async Task<SqsBatchResponse> ProcessAsync(SqsEvent batch, CancellationToken ct)
     {
@@ -46,14 +47,19 @@ public sealed partial class SqsBatchProcessor(
                 try
                 {
                     await slots.WaitAsync(token);
+                    var opened = new OpenedRecord();
                     try
                     {
-                        await ProcessRecordAsync(record, token);
+                        await ProcessRecordAsync(record, opened, token);
                     }
                     catch (Exception ex) when (!token.IsCancellationRequested)
                     {
                         LogFailed(logger, record.MessageId, record.ReceiveCount, ex.GetType().Name);
                         failures.Add(new SqsBatchItemFailure(record.MessageId));
+                        if (record.ReceiveCount >= worker.Value.MaxReceiveCount)
+                        {
+                            await RecordExhaustedAsync(record, opened);
+                        }
                     }
                     finally
                     {
@@ -80,7 +86,7 @@ public sealed partial class SqsBatchProcessor(
     /// <summary>The record's tenant as its share key; unreadable records share one key (they fail at once).</summary>
     private static string TenantKey(string? body) => body is null ? string.Empty : RunMessageCodec.TenantOf(body)?.Value ?? string.Empty;
 
-    private async Task ProcessRecordAsync(SqsRecord record, CancellationToken ct)
+    private async Task ProcessRecordAsync(SqsRecord record, OpenedRecord opened, CancellationToken ct)
     {
         var body = record.Body ?? throw new FormatException("The record has no body.");
         var tenantId = RunMessageCodec.TenantOf(body) ?? throw new FormatException("The record is not a BluBees run envelope.");
@@ -108,8 +114,57 @@ public sealed partial class SqsBatchProcessor(
             return;
         }
 
+        opened.Tenant = tenantId;
+        opened.Message = message;
         await processor.ProcessAsync(message, ct);
     }
+
+    /// <summary>
+    /// The last receive before the dead-letter queue failed: the event leaves a failed run record
+    /// (<c>delivery_exhausted</c>) per rule it targets, as on the embedded queue, instead of vanishing from the run log.
+    /// A record already written for a rule (the run finished, a later write failed) is kept. A message that never
+    /// opened is recorded for the rule <c>unknown</c> of the tenant its envelope names, if that tenant is installed.
+    /// The message still goes to the dead-letter queue: a redrive that then succeeds rewrites the same records.
+    /// </summary>
+    private async Task RecordExhaustedAsync(SqsRecord record, OpenedRecord opened)
+    {
+        try
+        {
+            var tenantId = opened.Tenant ?? (record.Body is { } body ? RunMessageCodec.TenantOf(body) : null);
+            if (tenantId is not { } tenant || await keys.GetExistingAsync(tenant, CancellationToken.None) is null)
+            {
+                return; // no tenant to record for (unreadable envelope, or uninstalled)
+            }
+
+            foreach (var run in await exhausted.ExhaustedAsync(opened.Message, opened.Message?.RuleId, CancellationToken.None))
+            {
+                if (await runStore.GetAsync(tenant, run.Id, CancellationToken.None) is null)
+                {
+                    await runStore.WriteAsync(tenant, run, CancellationToken.None);
+                }
+            }
+
+            LogExhausted(logger, record.MessageId!, record.ReceiveCount);
+        }
+        catch (Exception ex)
+        {
+            LogExhaustedNotRecorded(logger, record.MessageId!, ex.GetType().Name);
+        }
+    }
+
+    /// <summary>What a record's processing got to before it failed.</summary>
+    private sealed class OpenedRecord
+    {
+        public Engine.Storage.TenantId? Tenant { get; set; }
+
+        public RunMessage? Message { get; set; }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS message {MessageId} failed on its last receive ({ReceiveCount}) before the dead-letter queue; recorded as delivery_exhausted")]
+    private static partial void LogExhausted(ILogger logger, string messageId, int receiveCount);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "SQS message {MessageId} goes to the dead-letter queue without a run record: writing it failed with {ExceptionType}")]
+    private static partial void LogExhaustedNotRecorded(ILogger logger, string messageId, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SQS message {MessageId} was sealed for an earlier installation of its tenant (uninstalled, then installed again); dropped")]
     private static partial void LogEarlierInstallation(ILogger logger, string messageId);

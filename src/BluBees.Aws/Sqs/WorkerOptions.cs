@@ -17,6 +17,13 @@ public sealed class WorkerOptions
     /// <summary>Largest SQS batch event accepted (Lambda's synchronous payload limit is 6 MB).</summary>
     [Range(64 * 1024, 16 * 1024 * 1024)]
     public int MaxBatchBytes { get; set; } = 7 * 1024 * 1024;
+
+    /// <summary>
+    /// The run queue's <c>maxReceiveCount</c> (template.yaml sets it from the same parameter): a record that fails on
+    /// this receive goes to the dead-letter queue next, so it leaves a <c>delivery_exhausted</c> run record first.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxReceiveCount { get; set; } = 5;
 }
 
 /// <summary>Source-generated validation of <see cref="WorkerOptions"/>, run at start.</summary>
