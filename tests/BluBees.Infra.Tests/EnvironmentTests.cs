@@ -75,6 +75,14 @@ internal sealed class EnvironmentTests
             "the same parameter as the queue's redrive policy, so the last receive leaves a delivery_exhausted run record");
 
     [Test]
+    public void TheWorkersRunDeadlineLeavesTimeToAnswerBeforeTheFunctionTimesOut()
+    {
+        var deadline = Cfn.Long(Template.Environment(Functions.Worker)["Worker__RunDeadlineSeconds"]);
+        Assert.That(deadline, Is.GreaterThan(0).And.LessThanOrEqualTo(Functions.Timeout(Functions.Worker) - 15),
+            "cancelled runs are recorded and the batch answered before Lambda ends the invocation");
+    }
+
+    [Test]
     public void OnlyTheWorkerForwardsNonHttpEventsToTheBatchEndpoint()
     {
         using (Assert.EnterMultipleScope())

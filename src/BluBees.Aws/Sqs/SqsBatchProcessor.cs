@@ -16,7 +16,7 @@ namespace BluBees.Aws.Sqs;
 /// </summary>
 public sealed partial class SqsBatchProcessor(
     RunMessageCodec codec, IRunProcessor processor, TenantKeyService keys, IOptions<RunOptions> runs, ILogger<SqsBatchProcessor> logger,
-    RunProcessor exhausted, RunStore runStore, IOptions<WorkerOptions> worker)
+    RunProcessor exhausted, RunStore runStore, IOptions<WorkerOptions> worker, TimeProvider time)
 {
     public async Task<SqsBatchResponse> ProcessAsync(SqsEvent batch, CancellationToken ct)
     {
@@ -32,6 +32,11 @@ public sealed partial class SqsBatchProcessor(
             shares[tenant] = new SemaphoreSlim(runs.Value.PerTenantConcurrency);
         }
 
+        // The function's timeout would end the invocation mid-run: no record, the whole batch again, finished runs too.
+        // Runs still going at the deadline are cancelled instead (record "cancelled") and their messages return to
+        // the queue, as the embedded worker's drain leaves them queued; the next receive rewrites the same records.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(worker.Value.RunDeadlineSeconds), time);
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         try
         {
             await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, records.Count), CancellationToken = ct }, async (record, token) =>
@@ -50,15 +55,31 @@ public sealed partial class SqsBatchProcessor(
                     var opened = new OpenedRecord();
                     try
                     {
-                        await ProcessRecordAsync(record, opened, token);
+                        if (!deadline.IsCancellationRequested)
+                        {
+                            await ProcessRecordAsync(record, opened, running.Token);
+                        }
+
+                        if (deadline.IsCancellationRequested)
+                        {
+                            LogDeadline(logger, record.MessageId, worker.Value.RunDeadlineSeconds);
+                            failures.Add(new SqsBatchItemFailure(record.MessageId));
+                        }
                     }
                     catch (Exception ex) when (!token.IsCancellationRequested)
                     {
-                        LogFailed(logger, record.MessageId, record.ReceiveCount, ex.GetType().Name);
                         failures.Add(new SqsBatchItemFailure(record.MessageId));
-                        if (record.ReceiveCount >= worker.Value.MaxReceiveCount)
+                        if (deadline.IsCancellationRequested)
                         {
-                            await RecordExhaustedAsync(record, opened);
+                            LogDeadline(logger, record.MessageId, worker.Value.RunDeadlineSeconds);
+                        }
+                        else
+                        {
+                            LogFailed(logger, record.MessageId, record.ReceiveCount, ex.GetType().Name);
+                            if (record.ReceiveCount >= worker.Value.MaxReceiveCount)
+                            {
+                                await RecordExhaustedAsync(record, opened);
+                            }
                         }
                     }
                     finally
@@ -119,53 +140,6 @@ public sealed partial class SqsBatchProcessor(
         await processor.ProcessAsync(message, ct);
     }
 
-    /// <summary>
-    /// The last receive before the dead-letter queue failed: the event leaves a failed run record
-    /// (<c>delivery_exhausted</c>) per rule it targets, as on the embedded queue, instead of vanishing from the run log.
-    /// A record already written for a rule (the run finished, a later write failed) is kept. A message that never
-    /// opened is recorded for the rule <c>unknown</c> of the tenant its envelope names, if that tenant is installed.
-    /// The message still goes to the dead-letter queue: a redrive that then succeeds rewrites the same records.
-    /// </summary>
-    private async Task RecordExhaustedAsync(SqsRecord record, OpenedRecord opened)
-    {
-        try
-        {
-            var tenantId = opened.Tenant ?? (record.Body is { } body ? RunMessageCodec.TenantOf(body) : null);
-            if (tenantId is not { } tenant || await keys.GetExistingAsync(tenant, CancellationToken.None) is null)
-            {
-                return; // no tenant to record for (unreadable envelope, or uninstalled)
-            }
-
-            foreach (var run in await exhausted.ExhaustedAsync(opened.Message, opened.Message?.RuleId, CancellationToken.None))
-            {
-                if (await runStore.GetAsync(tenant, run.Id, CancellationToken.None) is null)
-                {
-                    await runStore.WriteAsync(tenant, run, CancellationToken.None);
-                }
-            }
-
-            LogExhausted(logger, record.MessageId!, record.ReceiveCount);
-        }
-        catch (Exception ex)
-        {
-            LogExhaustedNotRecorded(logger, record.MessageId!, ex.GetType().Name);
-        }
-    }
-
-    /// <summary>What a record's processing got to before it failed.</summary>
-    private sealed class OpenedRecord
-    {
-        public Engine.Storage.TenantId? Tenant { get; set; }
-
-        public RunMessage? Message { get; set; }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS message {MessageId} failed on its last receive ({ReceiveCount}) before the dead-letter queue; recorded as delivery_exhausted")]
-    private static partial void LogExhausted(ILogger logger, string messageId, int receiveCount);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "SQS message {MessageId} goes to the dead-letter queue without a run record: writing it failed with {ExceptionType}")]
-    private static partial void LogExhaustedNotRecorded(ILogger logger, string messageId, string exceptionType);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "SQS message {MessageId} was sealed for an earlier installation of its tenant (uninstalled, then installed again); dropped")]
     private static partial void LogEarlierInstallation(ILogger logger, string messageId);
 
@@ -174,6 +148,9 @@ public sealed partial class SqsBatchProcessor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SQS message {MessageId} belongs to a tenant whose data key is gone (uninstalled); dropped")]
     private static partial void LogTenantGone(ILogger logger, string messageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS message {MessageId} was still running at the worker's run deadline ({DeadlineSeconds} s); cancelled, it returns to the queue")]
+    private static partial void LogDeadline(ILogger logger, string messageId, int deadlineSeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "An SQS record without a message id was ignored")]
     private static partial void LogNoMessageId(ILogger logger);

@@ -24,6 +24,14 @@ public sealed class WorkerOptions
     /// </summary>
     [Range(1, 1000)]
     public int MaxReceiveCount { get; set; } = 5;
+
+    /// <summary>
+    /// How long a batch's runs may take before they are cancelled (recorded <c>cancelled</c>, returned to the queue):
+    /// below the worker function's timeout (template.yaml: 120 s), so that the function answers instead of being
+    /// ended mid-run. A run longer than this cannot finish on the SQS worker.
+    /// </summary>
+    [Range(1, 900)]
+    public int RunDeadlineSeconds { get; set; } = 100;
 }
 
 /// <summary>Source-generated validation of <see cref="WorkerOptions"/>, run at start.</summary>

@@ -1,0 +1,55 @@
+using BluBees.Engine.Runs;
+using Microsoft.Extensions.Logging;
+
+namespace BluBees.Aws.Sqs;
+
+/// <summary>The last receive before the dead-letter queue: the record that failed leaves a run record first.</summary>
+public sealed partial class SqsBatchProcessor
+{
+    /// <summary>
+    /// The last receive before the dead-letter queue failed: the event leaves a failed run record
+    /// (<c>delivery_exhausted</c>) per rule it targets, as on the embedded queue, instead of vanishing from the run log.
+    /// A record already written for a rule (the run finished, a later write failed) is kept. A message that never
+    /// opened is recorded for the rule <c>unknown</c> of the tenant its envelope names, if that tenant is installed.
+    /// The message still goes to the dead-letter queue: a redrive that then succeeds rewrites the same records.
+    /// </summary>
+    private async Task RecordExhaustedAsync(SqsRecord record, OpenedRecord opened)
+    {
+        try
+        {
+            var tenantId = opened.Tenant ?? (record.Body is { } body ? RunMessageCodec.TenantOf(body) : null);
+            if (tenantId is not { } tenant || await keys.GetExistingAsync(tenant, CancellationToken.None) is null)
+            {
+                return; // no tenant to record for (unreadable envelope, or uninstalled)
+            }
+
+            foreach (var run in await exhausted.ExhaustedAsync(opened.Message, opened.Message?.RuleId, CancellationToken.None))
+            {
+                if (await runStore.GetAsync(tenant, run.Id, CancellationToken.None) is null)
+                {
+                    await runStore.WriteAsync(tenant, run, CancellationToken.None);
+                }
+            }
+
+            LogExhausted(logger, record.MessageId!, record.ReceiveCount);
+        }
+        catch (Exception ex)
+        {
+            LogExhaustedNotRecorded(logger, record.MessageId!, ex.GetType().Name);
+        }
+    }
+
+    /// <summary>What a record's processing got to before it failed.</summary>
+    private sealed class OpenedRecord
+    {
+        public Engine.Storage.TenantId? Tenant { get; set; }
+
+        public RunMessage? Message { get; set; }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS message {MessageId} failed on its last receive ({ReceiveCount}) before the dead-letter queue; recorded as delivery_exhausted")]
+    private static partial void LogExhausted(ILogger logger, string messageId, int receiveCount);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "SQS message {MessageId} goes to the dead-letter queue without a run record: writing it failed with {ExceptionType}")]
+    private static partial void LogExhaustedNotRecorded(ILogger logger, string messageId, string exceptionType);
+}
