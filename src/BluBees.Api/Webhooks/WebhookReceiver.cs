@@ -51,14 +51,17 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
             return Refuse(hook.Id, "bad_signature");
         }
 
+        // Read before the delivery is recorded: once it is, only the ingress may fail (and it gives the record back), so a
+        // failed read never leaves the sender's retry refused as a replay.
+        var targets = (await rules.ListHeadsAsync(tenantId, ct))
+            .Count(h => h.Enabled && h.TriggerType == TriggerType && h.WebhookId == hook.Id);
+
         // Outlives the window on both sides: a timestamp up to 5 min ahead stays acceptable for 10 min.
         if (!await hooks.TryRecordDeliveryAsync(tenantId, hook.Id, mac, now + 2 * WebhookSignature.ReplayWindow, ct))
         {
             return Refuse(hook.Id, "replay");
         }
 
-        var targets = (await rules.ListHeadsAsync(tenantId, ct))
-            .Count(h => h.Enabled && h.TriggerType == TriggerType && h.WebhookId == hook.Id);
         if (targets == 0)
         {
             // Nothing could run: acknowledged without queueing the body at all.

@@ -48,6 +48,34 @@ public sealed class EnqueueFaultReleaseTests : WebhookKit
     }
 
     [Test]
+    public async Task A_signed_webhook_whose_rule_list_cannot_be_read_is_accepted_and_runs_once_on_the_senders_retry()
+    {
+        // A store read that fails after the signature was checked (on DynamoDB a throttled query; here an unreadable
+        // rule head) must not leave the delivery recorded as seen either.
+        var tenant = Samples.NewTenant();
+        var (hookId, secret) = await CreateHookAsync(tenant);
+        await HookRuleAsync(tenant, hookId, "unread");
+        var body = OrderBody("U-1", "retried");
+        var ts = Now;
+        var signature = Sign(secret, ts, body);
+        var pk = TenantStore.PartitionOf(new TenantId(tenant)).Replace("'", "''", StringComparison.Ordinal);
+
+        await ExecuteAsync($"INSERT INTO items (pk, sk, data, expires_at, revision) VALUES ('{pk}', 'RULE#~unreadable', 'not json', NULL, 1);");
+        using (var failed = await DeliverAsync(tenant, hookId, body, signature, ts))
+        {
+            Assert.That((int)failed.StatusCode, Is.GreaterThanOrEqualTo(500), "the rule list could not be read: not acknowledged");
+        }
+
+        await ExecuteAsync($"DELETE FROM items WHERE pk = '{pk}' AND sk = 'RULE#~unreadable';");
+        using var retry = await DeliverAsync(tenant, hookId, body, signature, ts);
+        Assert.That(retry.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), "the retry of work that was never queued is not a replay");
+        await Waits.UntilAsync(() => RunsAsync(tenant), r => r.Count >= 1);
+        await SettleAsync();
+        Assert.That(await RunsAsync(tenant), Has.Count.EqualTo(1), "exactly one run record");
+        Assert.That(ReceivedAt("/api/v2/unread/U-1"), Is.Not.Empty);
+    }
+
+    [Test]
     public async Task An_interval_schedule_whose_enqueue_fails_fires_on_forges_retry()
     {
         var tenant = Samples.NewTenant();
