@@ -17,6 +17,9 @@ public sealed class CronScheduleApiTests : CronTickHarness
     [TestCase("*/1 * * * *", null, "trigger.schedule.cron")]
     [TestCase("0 25 * * *", null, "trigger.schedule.cron")]
     [TestCase("0 9 * * *", "Nowhere/Atlantis", "trigger.schedule.timeZone")]
+    [TestCase("H 9 * * *", null, "trigger.schedule.cron")]
+    [TestCase("0 H * * 1-5", "Europe/Berlin", "trigger.schedule.cron")]
+    [TestCase("H/15 * * * *", null, "trigger.schedule.cron")]
     public async Task Saving_a_bad_schedule_is_a_400_naming_the_field(string cron, string? zone, string field)
     {
         var tenant = Samples.NewTenant();
@@ -63,6 +66,8 @@ public sealed class CronScheduleApiTests : CronTickHarness
     [TestCase("cron=*+*+*+*+*", "trigger.schedule.cron")]
     [TestCase("cron=0+9+*+*+*&timeZone=Mars%2FBase", "trigger.schedule.timeZone")]
     [TestCase("", "trigger.schedule.cron")]
+    [TestCase("cron=H+9+*+*+*", "trigger.schedule.cron")]
+    [TestCase("cron=0+0+H+*+*&timeZone=America%2FNew_York", "trigger.schedule.cron")]
     [TestCase("cron=0+9+*+*+*&count=0", "count")]
     [TestCase("cron=0+9+*+*+*&count=21", "count")]
     [TestCase("cron=0+9+*+*+*&count=x", "count")]

@@ -99,6 +99,12 @@ public static class ScheduleCompiler
             errors.Add(cronPath, $"is not a valid 5-field cron expression (minute hour day-of-month month day-of-week): {e.Message}");
             return (null, zone);
         }
+        catch (MissingSeedException)
+        {
+            // Cronos reads H as a hashed ("jitter") value only with a seed; schedules are exact, so H is refused.
+            errors.Add(cronPath, "uses H (a hashed value), which is not supported: give the minute and hour as numbers, e.g. \"7 9 * * 1-5\"");
+            return (null, zone);
+        }
 
         var probeZone = zone ?? TimeZoneInfo.Utc;
         if (cron.GetNextOccurrence(ProbeStart, probeZone) is null && cron.GetNextOccurrence(ProbeStart.AddYears(-2), probeZone) is null)
