@@ -24,6 +24,7 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
 {
     public const string EventType = "blubees:webhook";
     private const string TriggerType = "webhook";
+    private static readonly TimeSpan ReplayRecordMargin = TimeSpan.FromMinutes(1);
 
     public async Task<WebhookReceipt> ReceiveAsync(TenantContext tenant, ForwardedWebhook request, string? systemToken, CancellationToken ct)
     {
@@ -56,8 +57,10 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
         var targets = (await rules.ListHeadsAsync(tenantId, ct))
             .Count(h => h.Enabled && h.TriggerType == TriggerType && h.WebhookId == hook.Id);
 
-        // Outlives the window on both sides: a timestamp up to 5 min ahead stays acceptable for 10 min.
-        if (!await hooks.TryRecordDeliveryAsync(tenantId, hook.Id, mac, now + 2 * WebhookSignature.ReplayWindow, ct))
+        // Outlives the window on both sides: a timestamp up to 5 min ahead stays acceptable for 10 min, up to and
+        // including the last instant, and expiry is in whole seconds with "expired" meaning ≤ now: a minute's margin
+        // keeps the record past that instant (without it, a replay at exactly +10 min was accepted).
+        if (!await hooks.TryRecordDeliveryAsync(tenantId, hook.Id, mac, now + 2 * WebhookSignature.ReplayWindow + ReplayRecordMargin, ct))
         {
             return Refuse(hook.Id, "replay");
         }

@@ -198,6 +198,34 @@ public sealed class WebhookDeliveryTests : WebhookKit
         Assert.That(keys.Distinct().Count(), Is.EqualTo(1), "the replay must not start a second operation");
     }
 
+    /// <summary>
+    /// The last instant a delivery is fresh: timestamped at the future edge of the window (now + 5 min) and replayed
+    /// exactly 10 min later, when the timestamp is at the past edge (now − 5 min, still accepted). The replay record
+    /// must still exist then; it used to expire at that very second (expiry is in whole seconds, "expired" is ≤ now).
+    /// </summary>
+    [Test]
+    public async Task A_replay_at_the_last_fresh_instant_of_a_future_timestamp_is_still_refused()
+    {
+        var tenant = Samples.NewTenant();
+        var (hookId, secret) = await CreateHookAsync(tenant);
+        await HookRuleAsync(tenant, hookId, "edge");
+        var now = Clock.GetUtcNow();
+        Clock.Advance(TimeSpan.FromTicks(TimeSpan.TicksPerSecond - now.UtcTicks % TimeSpan.TicksPerSecond)); // a whole second
+        var body = OrderBody("E-1", "edge");
+        var ts = (Clock.GetUtcNow().ToUnixTimeSeconds() + 5 * 60).ToString(CultureInfo.InvariantCulture);
+        var signature = Sign(secret, ts, body);
+
+        using var first = await DeliverAsync(tenant, hookId, body, signature, ts);
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        Clock.Advance(TimeSpan.FromMinutes(10));
+        using var replay = await DeliverAsync(tenant, hookId, body, signature, ts);
+
+        Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "the timestamp is exactly 5 min old: fresh, so only the replay record can refuse it");
+        await Waits.UntilAsync(() => RunsAsync(tenant), r => r.Count >= 1);
+        await SettleAsync();
+        Assert.That(await RunsAsync(tenant), Has.Count.EqualTo(1));
+    }
+
     [Test]
     public async Task Another_tenants_hook_is_404_even_when_correctly_signed()
     {
