@@ -120,6 +120,18 @@ public sealed class OpenApiContractTests : BackendFixture
     }
 
     [Test]
+    public async Task No_operation_lists_a_parameter_twice()
+    {
+        // OpenAPI: "The list MUST NOT include duplicated parameters" (a parameter is its name and location).
+        var document = JsonNode.Parse(await Backend.Client.GetStringAsync(OpenApiSetup.DocumentPath))!;
+        var duplicates = document["paths"]!.AsObject()
+            .SelectMany(p => p.Value!.AsObject().Select(o => (Operation: $"{o.Key.ToUpperInvariant()} {p.Key}", Parameters: o.Value?["parameters"]?.AsArray() ?? [])))
+            .SelectMany(o => o.Parameters.GroupBy(x => (x!["name"]!.GetValue<string>(), x["in"]!.GetValue<string>())).Where(g => g.Count() > 1).Select(g => $"{o.Operation}: {g.Key}"))
+            .ToList();
+        Assert.That(duplicates, Is.Empty);
+    }
+
+    [Test]
     public async Task The_document_is_not_served_unless_configured()
     {
         await using var plain = await BackendHost.StartAsync(Issuer);
