@@ -35,7 +35,33 @@ internal static class PermissionSetup
         // taking the factory context and catches the InvalidOperationException it throws (at every start), then
         // compiles an expression tree for the factory: both cost start-up time (issue 14).
         api.AddEndpointFilter(new ApiPermissionFilter());
+
+        // What the filter answers before a handler runs, stated for the OpenAPI document (after the route's own
+        // conventions, so its ApiAccess is known): 503 when Jira cannot confirm the permission (every route but the
+        // ones open to any user or checked by the handler), 400 for an issue route's ill-formed {key}.
+        ((IEndpointConventionBuilder)api).Finally(endpoint =>
+        {
+            var kind = endpoint.Metadata.OfType<ApiAccess>().LastOrDefault()?.Kind;
+            if (kind is ApiAccessKind.AnyUser or ApiAccessKind.EditIssueInBody)
+            {
+                return;
+            }
+
+            States(endpoint, StatusCodes.Status503ServiceUnavailable);
+            if (kind == ApiAccessKind.BrowseIssue)
+            {
+                States(endpoint, StatusCodes.Status400BadRequest);
+            }
+        });
         return api;
+    }
+
+    private static void States(EndpointBuilder endpoint, int status)
+    {
+        if (!endpoint.Metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>().Any(m => m.StatusCode == status))
+        {
+            endpoint.Metadata.Add(new ProducesResponseTypeMetadata(status, typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), ["application/json"]));
+        }
     }
 
     /// <summary>Marks a route as open beyond administrators (see <see cref="ApiAccess"/>).</summary>

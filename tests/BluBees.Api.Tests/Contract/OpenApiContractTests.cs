@@ -132,6 +132,50 @@ public sealed class OpenApiContractTests : BackendFixture
     }
 
     [Test]
+    public async Task Every_route_states_the_503_and_400_its_permission_check_answers()
+    {
+        // When Jira cannot answer the permission check, every /api route but /api/me refuses with 503 before its
+        // handler runs; the issue panel's routes refuse an ill-formed issue key with 400. The document says so.
+        var tenant = Samples.NewTenant();
+        var document = JsonNode.Parse(await Backend.Client.GetStringAsync(OpenApiSetup.DocumentPath))!;
+        var operations = document["paths"]!.AsObject()
+            .SelectMany(p => p.Value!.AsObject().Select(o => (Path: p.Key, Method: o.Key, Responses: o.Value!["responses"]!.AsObject())))
+            .Where(o => o.Path != "/api/me")
+            .ToList();
+        Assert.That(operations, Has.Count.GreaterThan(30));
+
+        Backend.Jira.Respond = _ => (503, "{}");
+        try
+        {
+            Assert.Multiple(() =>
+            {
+                foreach (var (path, method, responses) in operations)
+                {
+                    var url = path.Replace("{key}", "OPS-1", StringComparison.Ordinal).Replace("{version}", "1", StringComparison.Ordinal)
+                        .Replace("{id}", "rule_0000", StringComparison.Ordinal);
+                    using var response = Backend.SendAsync(new HttpMethod(method.ToUpperInvariant()), url, tenant, method is "post" or "put" ? Body(path) : null).GetAwaiter().GetResult();
+                    var status = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    Assert.That(status, Is.EqualTo("503"), $"{method.ToUpperInvariant()} {path} while Jira is down");
+                    Assert.That(responses[status], Is.Not.Null, $"{method.ToUpperInvariant()} {path} answers {status}, which the document does not state");
+                }
+            });
+        }
+        finally
+        {
+            Backend.Jira.Respond = null;
+        }
+
+        foreach (var path in new[] { "/api/issues/{key}/runs", "/api/issues/{key}/manual-rules", "/api/issues/{key}/sample-event" })
+        {
+            using var response = await Backend.SendAsync(HttpMethod.Get, path.Replace("{key}", "not-a-key", StringComparison.Ordinal), tenant);
+            Assert.That(response.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.BadRequest), path);
+            Assert.That(document["paths"]![path]!["get"]!["responses"]!["400"], Is.Not.Null, $"GET {path} answers 400 for an ill-formed key, which the document does not state");
+        }
+    }
+
+    private static JsonObject Body(string path) => path.EndsWith("/run", StringComparison.Ordinal) ? new JsonObject { ["issueKey"] = "OPS-1" } : new JsonObject();
+
+    [Test]
     public async Task The_document_is_not_served_unless_configured()
     {
         await using var plain = await BackendHost.StartAsync(Issuer);
