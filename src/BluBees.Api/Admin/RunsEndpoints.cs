@@ -57,7 +57,7 @@ internal static class RunsEndpoints
         }
 
         var cursor = q["cursor"].ToString() is { Length: > 0 } c ? c : null;
-        if (cursor is not null && !Ids.IsWellFormed(cursor))
+        if (cursor is not null && !Ids.IsTimeOrdered(cursor))
         {
             errors.Add("cursor", "is not a cursor this API returned");
         }

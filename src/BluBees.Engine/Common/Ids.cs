@@ -28,6 +28,13 @@ public static class Ids
     /// <summary>Ids in routes are checked before they touch storage: short, and only id characters.</summary>
     public static bool IsWellFormed(string? id) => id is { Length: > 0 and <= 64 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
+    /// <summary>
+    /// A time-ordered id (a run's, an audit entry's) as a paging cursor: 13 digits, a dash, id characters. Anything else
+    /// is not a cursor the API returned (a well-formed but foreign value would page from an arbitrary place).
+    /// </summary>
+    public static bool IsTimeOrdered(string? value)
+        => value is { Length: > 14 and <= 64 } && value[13] == '-' && value.AsSpan(0, 13).IndexOfAnyExceptInRange('0', '9') < 0 && IsWellFormed(value);
+
     /// <summary>An id as messages may show it: itself when it looks like an id, else a placeholder (a path is not echoed).</summary>
     public static string Shown(string? id) => IsWellFormed(id) ? id! : "(invalid id)";
 }

@@ -32,7 +32,7 @@ public sealed class SupportAuditStore(IStore store, TimeProvider time, TimeSpan 
 
     /// <summary>Cursors are entry ids this store issued: 13 digits, a dash, id characters.</summary>
     public static bool IsCursor(string? value)
-        => value is { Length: > 14 and <= 64 } && value[13] == '-' && value.AsSpan(0, 13).IndexOfAnyExceptInRange('0', '9') < 0 && Ids.IsWellFormed(value);
+        => Ids.IsTimeOrdered(value);
 
     private static string SortKey(string id) => Keys.Audit(id);
 
