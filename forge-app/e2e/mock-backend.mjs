@@ -202,7 +202,8 @@ async function route(method, url, body, id) {
   }
   if (path === '/api/rules/dry-run' && method === 'POST') {
     const invalid = validateRule(body.rule, t);
-    if (invalid) return invalid;
+    // As the backend names them: from the body's root (rule.steps[0].path).
+    if (invalid) return problem(400, invalid.body.title, { errors: Object.fromEntries(Object.entries(invalid.body.errors).map(([k, v]) => [`rule.${k}`, v])) });
     const p = plan(body.rule, body.event ?? {}, t);
     p.requests = p.requests.map(({ _real, ...r }) => r);
     return { status: 200, body: p };

@@ -148,7 +148,8 @@ internal static class RulesEndpoints
 
         var sample = (JsonObject)body.Event!;
         var (compiled, errors) = await rules.ValidateAsync(tenant.Id, "dry-run", 0, body.Rule, ct);
-        return compiled is null ? Problems.Invalid(errors) : TypedResults.Ok(await runner.RunAsync(tenant.Id, compiled, sample, ct));
+        // Paths from the body's root (rule.steps[0].path), like the event's (event.issue) and a wrong type's.
+        return compiled is null ? Problems.Invalid(errors.Under("rule")) : TypedResults.Ok(await runner.RunAsync(tenant.Id, compiled, sample, ct));
     }
 
     private static NotFoundProblem RuleNotFound(string id) => Problems.NotFound($"Rule '{ConnectionsEndpoints.Safe(id)}' does not exist.");

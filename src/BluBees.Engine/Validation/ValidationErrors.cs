@@ -104,6 +104,22 @@ public sealed partial class ValidationErrors
     private static bool IsIndexes(string text)
         => text.Length >= 3 && text[0] == '[' && text[^1] == ']' && text.All(c => char.IsAsciiDigit(c) || c is '[' or ']');
 
+    /// <summary>
+    /// The same errors with their paths under <paramref name="member"/>, for a definition sent as a member of a body
+    /// (the unsaved dry run's <c>rule</c>: <c>steps[0].path</c> becomes <c>rule.steps[0].path</c>, as a wrong type there
+    /// is named), so that every path names the field from the body's root.
+    /// </summary>
+    public ValidationErrors Under(string member)
+    {
+        var nested = new ValidationErrors();
+        foreach (var (path, messages) in _errors)
+        {
+            nested._errors[path.Length == 0 || path == "$" ? member : path.StartsWith('[') ? member + path : $"{member}.{path}"] = [.. messages];
+        }
+
+        return nested;
+    }
+
     public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
 
     public override string ToString() => string.Join("; ", _errors.Select(p => $"{p.Key}: {string.Join(", ", p.Value)}"));

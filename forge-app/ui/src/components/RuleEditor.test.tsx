@@ -136,6 +136,27 @@ describe('rule editor', () => {
     expect(sent.event.issue.key).toBe('DEMO-1');
   });
 
+  it('shows a dry run\'s rule errors (named from the body: rule.steps[0].path) next to the field', async () => {
+    const backend = backendWithBasics();
+    backend.on('POST', '/api/rules/dry-run', () => ({
+      status: 400,
+      body: { title: 'Validation failed', status: 400, errors: { 'rule.steps[0].path': ['template error at line 1, column 3'], 'event.issue': ['must be an object'] } },
+    }));
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={() => undefined} onCancel={() => undefined} />);
+    await screen.findByDisplayValue('Escalate');
+    const event = screen.getByLabelText(/^Event JSON/);
+    await u.clear(event);
+    await u.click(event);
+    await u.paste('{"eventType":"avi:jira:updated:issue","issue":{"key":"DEMO-1"}}');
+    await u.click(screen.getByRole('button', { name: 'Dry run' }));
+
+    const step = await screen.findByRole('group', { name: 'Step 1' });
+    expect(await within(step).findByText('template error at line 1, column 3')).toBeInTheDocument();
+    expect(within(step).getByLabelText(/^Path/).getAttribute('aria-describedby')).toBe('step-0-path-error-0');
+    expect(await screen.findByText(/must be an object/)).toBeInTheDocument();
+  });
+
   it('loads a sample event by issue key, and degrades gracefully when the endpoint answers 404', async () => {
     const backend = backendWithBasics();
     const u = user();
