@@ -76,6 +76,67 @@ public sealed class AdminBodyBatteryTests : BackendFixture
         Assert.That(failures, Is.Empty, string.Join("\n", failures.Take(60)));
     }
 
+    /// <summary>Raw bodies that are wrong for every route: (name, bytes, content type, status, field the answer names or null).</summary>
+    private static readonly (string Name, byte[] Body, string? ContentType, int Status, string? Field)[] RawBodies =
+    [
+        ("empty", [], "application/json", 400, "$"),
+        ("array root", Utf8("[{}]"), "application/json", 400, "$"),
+        ("string root", Utf8("\"x\""), "application/json", 400, "$"),
+        ("null root", Utf8("null"), "application/json", 400, "$"),
+        ("number root", Utf8("1e400"), "application/json", 400, "$"),
+        ("truncated", Utf8("{\"name\": \"x"), "application/json", 400, null),
+        ("trailing garbage", Utf8("{} {}"), "application/json", 400, null),
+        ("comment", Utf8("{/* c */}"), "application/json", 400, null),
+        ("trailing comma", Utf8("{\"name\": \"x\",}"), "application/json", 400, null),
+        ("single quotes", Utf8("{'name': 'x'}"), "application/json", 400, null),
+        ("NaN", Utf8("{\"name\": NaN}"), "application/json", 400, null),
+        ("deep arrays", Utf8("{\"name\":" + new string('[', 1000) + new string(']', 1000) + "}"), "application/json", 400, null),
+        ("deep objects", Utf8(string.Concat(Enumerable.Repeat("{\"a\":", 300)) + "1" + new string('}', 300)), "application/json", 400, null),
+        ("duplicate key", Utf8("{\"name\":\"a\",\"name\":\"b\"}"), "application/json", 400, "name"),
+        ("duplicate key in another case", Utf8("{\"name\":\"a\",\"NAME\":\"b\"}"), "application/json", 400, "name"),
+        ("invalid UTF-8", [.. Utf8("{\"name\":\""), 0xC3, 0x28, .. Utf8("\"}")], "application/json", 400, "name"),
+        ("overlong UTF-8", [.. Utf8("{\"name\":\""), 0xC0, 0xAF, .. Utf8("\"}")], "application/json", 400, "name"),
+        ("lone surrogate", Utf8("{\"name\":\"\\ud800\"}"), "application/json", 400, "name"),
+        ("NUL in a name", Utf8("{\"na\\u0000me\":1}"), "application/json", 400, null),
+        ("BOM", [0xEF, 0xBB, 0xBF, .. Utf8("{")], "application/json", 400, null),
+        ("UTF-16", System.Text.Encoding.Unicode.GetBytes("{\"name\":\"x\"}"), "application/json; charset=utf-16", 400, null),
+        ("form", Utf8("name=x"), "application/x-www-form-urlencoded", 415, null),
+        ("text", Utf8("{}"), "text/plain", 415, null),
+        ("xml", Utf8("<a/>"), "application/xml", 415, null),
+        ("no content type", Utf8("{}"), null, 415, null),
+        ("multipart", Utf8("--b\r\n\r\n{}\r\n--b--"), "multipart/form-data; boundary=b", 415, null),
+        ("too large", Utf8("{\"name\":\"" + new string('x', 600 * 1024) + "\"}"), "application/json", 413, null),
+    ];
+
+    private static byte[] Utf8(string text) => System.Text.Encoding.UTF8.GetBytes(text);
+
+    private static IEnumerable<TestCaseData> RawCases()
+        => Routes.SelectMany(route => RawBodies.Select((b, i) => new TestCaseData(route, i).SetName($"{route}: {b.Name}")));
+
+    [TestCaseSource(nameof(RawCases))]
+    public async Task A_malformed_body_is_a_stated_4xx_problem_naming_the_field(Route route, int index)
+    {
+        var (_, bytes, contentType, status, field) = RawBodies[index];
+        var (method, path, _) = Target(route);
+        using var request = new HttpRequestMessage(method, PathFor(route, path)) { Content = new ByteArrayContent(bytes) };
+        request.Content.Headers.ContentType = contentType is null ? null : System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Issuer.Mint(TestIssuer.For(_tenant)));
+        request.Headers.Add(FakeJira.UserTokenHeader, Backend.Jira.UserTokenFor("557058:admin"));
+        using var response = await Backend.Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        var expected = route is Route.DryRunUnsaved or Route.DryRunSaved && field is "name" ? null : field; // a dry run has no 'name'
+        Assert.That((int)response.StatusCode, Is.EqualTo(status), text);
+        var problem = await ProblemAsync(response);
+        Assert.That(problem["status"]?.GetValue<int>(), Is.EqualTo(status), text);
+        if (expected is not null && !(route is Route.ManualRun or Route.CreateGrant && expected != "$"))
+        {
+            Assert.That(problem["errors"]?.AsObject().Select(e => e.Key), Does.Contain(expected), text);
+        }
+
+        Assert.That(Stated(method, path, response.StatusCode), Is.Null);
+    }
+
     [TestCase(0)]
     [TestCase("fifteen")]
     public async Task An_unsaved_dry_run_names_a_rule_error_from_the_body_root_whatever_its_kind(object timeout)
