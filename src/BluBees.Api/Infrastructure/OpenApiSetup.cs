@@ -51,7 +51,45 @@ internal static class OpenApiSetup
 
             return Task.CompletedTask;
         });
+        options.AddDocumentTransformer((document, _, _) =>
+        {
+            OmittedNulls(document);
+            return Task.CompletedTask;
+        });
     });
+
+    /// <summary>
+    /// Answers are written without null properties (<see cref="JsonSetup"/>: <c>WhenWritingNull</c>), so a property that
+    /// may be null is absent then, not null: in an answer's schema it is optional, not required (a run page without
+    /// <c>nextCursor</c>, a rule that never ran without <c>lastRun</c>). Request bodies keep theirs: the handler requires them.
+    /// </summary>
+    private static void OmittedNulls(OpenApiDocument document)
+    {
+        var bodies = (document.Paths ?? [])
+            .SelectMany(p => p.Value.Operations ?? [])
+            .Select(o => o.Value.RequestBody?.Content?.TryGetValue(Json, out var media) == true ? media.Schema : null)
+            .OfType<OpenApiSchemaReference>()
+            .Select(r => r.Reference.Id)
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var (name, component) in document.Components?.Schemas ?? new Dictionary<string, IOpenApiSchema>())
+        {
+            if (bodies.Contains(name) || component is not OpenApiSchema { Required.Count: > 0, Properties: { } properties } schema)
+            {
+                continue;
+            }
+
+            foreach (var optional in schema.Required.Where(p => properties.TryGetValue(p, out var property) && MayBeNull(property)).ToList())
+            {
+                schema.Required.Remove(optional);
+            }
+        }
+    }
+
+    private static bool MayBeNull(IOpenApiSchema schema)
+        => (schema.Type is { } type && type.HasFlag(JsonSchemaType.Null))
+           || schema.OneOf?.Any(o => o.Type is { } t && t.HasFlag(JsonSchemaType.Null)) == true;
+
+    private const string Json = "application/json";
 
     /// <summary>Maps the document when configuration asks for it (never by default).</summary>
     public static WebApplication MapBluBeesOpenApi(this WebApplication app)

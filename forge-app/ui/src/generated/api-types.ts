@@ -2907,7 +2907,7 @@ export interface components {
         };
         AuditPage: {
             items: components["schemas"]["SupportAuditEntry"][];
-            nextCursor: null | string;
+            nextCursor?: null | string;
         };
         ConditionNode: {
             all?: null | components["schemas"]["ConditionNode"][];
@@ -2988,10 +2988,10 @@ export interface components {
         DryRunError: {
             category: string;
             message: string;
-            path: null | string;
+            path?: null | string;
         };
         DryRunRequest: {
-            body: null | components["schemas"]["JsonNode"];
+            body?: null | components["schemas"]["JsonNode"];
             headers: {
                 [key: string]: string;
             };
@@ -3034,7 +3034,7 @@ export interface components {
         };
         DryRunTrigger: {
             matched: boolean;
-            reason: null | string;
+            reason?: null | string;
         };
         FieldChangeDefinition: {
             field?: null | string;
@@ -3070,10 +3070,10 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
             id: string;
-            reason: null | string;
+            reason?: null | string;
             /** Format: date-time */
-            revokedAt: null | string;
-            revokedBy: null | string;
+            revokedAt?: null | string;
+            revokedBy?: null | string;
         };
         HttpStepDefinition: {
             body?: null | components["schemas"]["JsonNode"];
@@ -3154,7 +3154,7 @@ export interface components {
         IterationRecord: {
             /** Format: int64 */
             durationMs: number;
-            errorCategory: null | string;
+            errorCategory?: null | string;
             /** Format: int32 */
             index: number;
             status: string;
@@ -3304,7 +3304,7 @@ export interface components {
             issueKey: null | string;
         };
         MeResponse: {
-            accountId: null | string;
+            accountId?: null | string;
             isAdmin: boolean;
         };
         NextRun: {
@@ -3334,7 +3334,7 @@ export interface components {
         RuleSummary: {
             enabled: boolean;
             id: string;
-            lastRun: null | components["schemas"]["LastRun"];
+            lastRun?: null | components["schemas"]["LastRun"];
             name: string;
             triggerType: string;
             /** Format: date-time */
@@ -3345,11 +3345,11 @@ export interface components {
         RuleTraceEntry: {
             /** Format: date-time */
             at: string;
-            eventType: null | string;
-            issueId: null | string;
-            issueKey: null | string;
-            operator: null | string;
-            path: null | string;
+            eventType?: null | string;
+            issueId?: null | string;
+            issueKey?: null | string;
+            operator?: null | string;
+            path?: null | string;
             ruleId: string;
             /** Format: int32 */
             ruleVersion: number;
@@ -3363,7 +3363,7 @@ export interface components {
         RuleVersionRecord: {
             /** Format: date-time */
             createdAt: string;
-            createdBy: null | string;
+            createdBy?: null | string;
             definition: components["schemas"]["RuleDefinition"];
             /** Format: int32 */
             version: number;
@@ -3371,7 +3371,7 @@ export interface components {
         RuleVersionSummary: {
             /** Format: date-time */
             createdAt: string;
-            createdBy: null | string;
+            createdBy?: null | string;
             /** Format: int32 */
             version: number;
         };
@@ -3395,16 +3395,16 @@ export interface components {
         };
         RunPage: {
             items: components["schemas"]["RunRecord"][];
-            nextCursor: null | string;
+            nextCursor?: null | string;
         };
         RunRecord: {
             /** Format: int64 */
             durationMs: number;
-            errorCategory: null | string;
-            eventType: null | string;
+            errorCategory?: null | string;
+            eventType?: null | string;
             id: string;
-            issueId: null | string;
-            issueKey: null | string;
+            issueId?: null | string;
+            issueKey?: null | string;
             ruleId: string;
             /** Format: int32 */
             ruleVersion: number;
@@ -3445,34 +3445,34 @@ export interface components {
             bytesIn: number;
             /** Format: int64 */
             bytesOut: number;
-            connectionId: null | string;
+            connectionId?: null | string;
             /** Format: int64 */
             durationMs: number;
-            errorCategory: null | string;
-            host: null | string;
+            errorCategory?: null | string;
+            host?: null | string;
             id: string;
             loop?: null | components["schemas"]["LoopRecord"];
-            method: null | string;
+            method?: null | string;
             metrics?: null | components["schemas"]["StepMetrics"];
             skippedBy?: null | string;
             status: string;
             /** Format: int32 */
-            statusCode: null | number;
+            statusCode?: null | number;
             steps?: null | components["schemas"]["StepRecord"][];
             type: string;
         };
         SupportAuditEntry: {
             actor: string;
-            actorEmail: null | string;
+            actorEmail?: null | string;
             /** Format: date-time */
             at: string;
-            grantId: null | string;
+            grantId?: null | string;
             id: string;
             outcome: string;
             query: {
                 [key: string]: string;
             };
-            reason: null | string;
+            reason?: null | string;
             route: string;
             tenantId: string;
         };
