@@ -26,7 +26,7 @@ internal static class RulesEndpoints
         group.MapGet("/{id}/versions", ListVersionsAsync);
         group.MapGet("/{id}/versions/{version:int}", GetVersionAsync);
         group.MapPost("/{id}/versions/{version:int}/restore", RestoreAsync);
-        group.MapPost("/{id}/dry-run", DryRunAsync).Reads<DryRunRequestBody>();
+        group.MapPost("/{id}/dry-run", DryRunAsync).Reads<SavedDryRunRequestBody>();
         group.MapGet("/{id}/trace", RuleTraceEndpoint.GetAsync);
         return api;
     }
@@ -104,7 +104,7 @@ internal static class RulesEndpoints
     internal static async Task<Results<Ok<DryRunResult>, BodyProblem, NotFoundProblem, InvalidProblem, ConflictProblem>> DryRunAsync(
         string id, VerifiedTenant tenant, HttpRequest request, RuleService rules, DryRunner runner, CancellationToken ct)
     {
-        var (body, problem) = await JsonBody.ReadAsync<DryRunRequestBody>(request, ForgeLimits.DryRunBytes);
+        var (body, problem) = await JsonBody.ReadAsync<SavedDryRunRequestBody>(request, ForgeLimits.DryRunBytes);
         if (problem is not null)
         {
             return problem;
@@ -155,8 +155,14 @@ internal static class RulesEndpoints
     private static NotFoundProblem RuleNotFound(string id) => Problems.NotFound($"Rule '{ConnectionsEndpoints.Safe(id)}' does not exist.");
 }
 
-/// <summary>Body of a dry run: a sample event, and for an unsaved rule its definition.</summary>
+/// <summary>Body of an unsaved rule's dry run: its definition and a sample event.</summary>
 internal sealed record DryRunRequestBody(JsonNode? Event, RuleDefinition? Rule);
+
+/// <summary>
+/// Body of a saved rule's dry run: a sample event only. The rule is the saved one; a <c>rule</c> here is refused as an
+/// unknown property rather than ignored (it would not be the rule that is tried).
+/// </summary>
+internal sealed record SavedDryRunRequestBody(JsonNode? Event);
 
 internal static class ForgeLimits
 {

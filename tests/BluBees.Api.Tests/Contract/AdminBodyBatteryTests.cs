@@ -137,6 +137,21 @@ public sealed class AdminBodyBatteryTests : BackendFixture
         Assert.That(Stated(method, path, response.StatusCode), Is.Null);
     }
 
+    [Test]
+    public async Task A_saved_rules_dry_run_refuses_a_rule_in_its_body_instead_of_ignoring_it()
+    {
+        // The document said the saved dry run requires a 'rule'; the route ignored one, so an edited rule sent there
+        // was silently not the rule that was tried. Its body is the event only; a 'rule' is an unknown property.
+        using var response = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{_ruleId}/dry-run", _tenant,
+            new JsonObject { ["rule"] = RichRule("edited"), ["event"] = Samples.Event("OPS-1", "Broken") });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
+        Assert.That((await ProblemAsync(response))["errors"]!["rule"], Is.Not.Null, text);
+        var body = _document["paths"]!["/api/rules/{id}/dry-run"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>();
+        var schema = _document["components"]!["schemas"]![body.Split('/')[^1]]!;
+        Assert.That(schema["properties"]!.AsObject().Select(p => p.Key), Is.EqualTo(new[] { "event" }), "the document describes the body the route reads");
+    }
+
     [TestCase(0)]
     [TestCase("fifteen")]
     public async Task An_unsaved_dry_run_names_a_rule_error_from_the_body_root_whatever_its_kind(object timeout)

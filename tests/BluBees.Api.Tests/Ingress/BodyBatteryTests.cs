@@ -159,7 +159,7 @@ public sealed class BodyBatteryTests : BackendFixture
         Set(evt, path, value);
         var envelope = nested ? new JsonObject { ["payload"] = evt } : evt;
 
-        using var response = await SendAsync(route, Utf8(route == Route.Events ? envelope.ToJsonString() : DryRunBody(envelope)), "application/json");
+        using var response = await SendAsync(route, Utf8(route == Route.Events ? envelope.ToJsonString() : DryRunBody(route, envelope)), "application/json");
 
         await AssertProblemAsync(response, 400, field);
     }
@@ -234,8 +234,10 @@ public sealed class BodyBatteryTests : BackendFixture
         return await Backend.Client.SendAsync(request);
     }
 
-    /// <summary>A dry-run request around the sample (the rule is only compiled after the sample passed its checks).</summary>
-    private static string DryRunBody(JsonObject sample) => new JsonObject { ["rule"] = Samples.Rule("conn_unused000000000000"), ["event"] = sample.DeepClone() }.ToJsonString();
+    /// <summary>A dry-run request around the sample (an unsaved rule is only compiled after the sample passed its checks).</summary>
+    private static string DryRunBody(Route route, JsonObject sample) => (route == Route.DryRunSaved
+        ? new JsonObject { ["event"] = sample.DeepClone() }
+        : new JsonObject { ["rule"] = Samples.Rule("conn_unused000000000000"), ["event"] = sample.DeepClone() }).ToJsonString();
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, int status, string? field)
     {

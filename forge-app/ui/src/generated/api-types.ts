@@ -1181,7 +1181,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": components["schemas"]["DryRunRequestBody"];
+                    "application/json": components["schemas"]["SavedDryRunRequestBody"];
                 };
             };
             responses: {
@@ -3413,6 +3413,9 @@ export interface components {
             startedAt: string;
             status: string;
             steps: components["schemas"]["StepRecord"][];
+        };
+        SavedDryRunRequestBody: {
+            event: null | components["schemas"]["JsonNode"];
         };
         ScheduleDefinition: {
             cron?: null | string;
