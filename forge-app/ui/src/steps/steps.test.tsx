@@ -189,3 +189,31 @@ describe('step library', () => {
     expect(toJson(latest).out).toEqual([SAMPLES.transfer[0]]);
   });
 });
+
+describe('every documented field of every kind has a form', () => {
+  // The same rule the backend's AdminBodyBatteryTests attacks: each kind with the fields docs/api.md documents for it.
+  const rich: Record<string, unknown>[] = [
+    { type: 'http', connection: 'conn-1', method: 'POST', path: '/tickets/{{ issue.key | url_encode }}', headers: { 'X-Source': 'blubees' }, query: { source: 'jira' },
+      body: { key: '{{ issue.key }}', list: [1, { deep: true }] }, timeoutSeconds: 15, onError: 'continue', if: { field: 'issue.key', op: 'isNotEmpty' } },
+    { type: 'jira.comment', body: 'Ticket {{ steps.ticket.status }}', issue: '{{ issue.key }}' },
+    { type: 'jira.edit', fields: { summary: '{{ issue.fields.summary }}', labels: ['triaged'], priority: 'High', customfield_10016: 3 }, update: { labels: [{ add: 'urgent' }] } },
+    { type: 'jira.transition', transition: 'In Progress' },
+    { type: 'jira.fetch', issue: '{{ issue.key }}', onError: 'continue' },
+    { type: 'jira.create', issueType: 'Task', project: 'OPS', parent: '{{ issue.key }}', fields: { summary: 'Follow up' } },
+    { type: 'jira.assign', assignee: '557058:abc' },
+    { type: 'jira.link', linkType: 'Blocks', inwardIssue: 'OPS-2' },
+    { type: 'jira.search', jql: 'project = OPS', select: ['summary', 'status'], maxResults: 10 },
+    { type: 'transfer', source: { connection: 'conn-1', method: 'GET', path: '/files/1', headers: { Accept: '*/*' }, query: { v: '1' } },
+      destination: { connection: 'conn-1', method: 'PUT', path: '/store/1' }, maxBytes: 1048576, timeoutSeconds: 60 },
+    { type: 'transfer', source: { jiraAttachment: '10001' }, destination: { connection: 'conn-1', path: '/store/2' } },
+    { type: 'ai.chat', connection: 'conn-ai', model: 'gpt-4o-mini', system: 'Triage.', prompt: '{{ issue.fields.summary }}', temperature: 0.5, maxTokens: 100, timeoutSeconds: 30,
+      schema: { type: 'object', properties: { priority: { type: 'string', enum: ['High', 'Low'] } }, required: ['priority'] } },
+    { type: 'if', if: { field: 'steps.ask.output.priority', op: 'equals', value: 'High' }, then: [{ id: 'hot', type: 'jira.comment', body: 'Hot' }], else: [{ id: 'cold', type: 'jira.comment', body: 'Cold' }] },
+    { type: 'forEach', items: 'steps.search.issues', limit: 10, parallelism: 2, onError: 'continue', steps: [{ id: 'sub', type: 'jira.comment', issue: '{{ item.key }}', body: 'Seen' }] },
+  ];
+  for (const step of rich) {
+    it(`${step.type} with ${Object.keys(step).filter((k) => k !== 'type').join(', ')}`, () => {
+      expect(formValuesFor(step)).toBeDefined();
+    });
+  }
+});
