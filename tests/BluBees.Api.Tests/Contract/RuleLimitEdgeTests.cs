@@ -83,6 +83,7 @@ public sealed class RuleLimitEdgeTests : BackendFixture
         yield return new TestCaseData("headers", (Func<string, JsonObject>)(c => Rule(new JsonArray(Http(c, s => s["headers"] = Map(30))))), (Func<string, JsonObject>)(c => Rule(new JsonArray(Http(c, s => s["headers"] = Map(31))))), "steps[0].headers").SetName("headers 30 / 31");
         yield return new TestCaseData("query", (Func<string, JsonObject>)(c => Rule(new JsonArray(Http(c, s => s["query"] = Map(30))))), (Func<string, JsonObject>)(c => Rule(new JsonArray(Http(c, s => s["query"] = Map(31))))), "steps[0].query").SetName("query 30 / 31");
         yield return new TestCaseData("body depth", (Func<string, JsonObject>)(c => Rule(new JsonArray(Http(c, s => s["body"] = DeepBody(16))))), (Func<string, JsonObject>)(c => Rule(new JsonArray(Http(c, s => s["body"] = DeepBody(17))))), "steps[0].body").SetName("body 16 / 17 levels");
+        yield return new TestCaseData("template", (Func<string, JsonObject>)(c => Rule(new JsonArray(Http(c, s => s["body"] = new JsonObject { ["v"] = Template(16_384) })))), (Func<string, JsonObject>)(c => Rule(new JsonArray(Http(c, s => s["body"] = new JsonObject { ["v"] = Template(16_385) })))), "steps[0].body.v").SetName("template text 16384 / 16385 characters");
         yield return new TestCaseData("body values", (Func<string, JsonObject>)(c => Rule(new JsonArray(Http(c, s => s["body"] = Values(500))))), (Func<string, JsonObject>)(c => Rule(new JsonArray(Http(c, s => s["body"] = Values(501))))), "steps[0].body").SetName("body 500 / 501 values");
     }
 
@@ -108,6 +109,9 @@ public sealed class RuleLimitEdgeTests : BackendFixture
 
         return steps;
     }
+
+    /// <summary>A template of exactly <paramref name="length"/> characters.</summary>
+    private static string Template(int length) => "{{ issue.key }}" + new string('x', length - "{{ issue.key }}".Length);
 
     private static JsonObject Map(int n) => new([.. Enumerable.Range(0, n).Select(i => KeyValuePair.Create("X-H" + i, (JsonNode?)JsonValue.Create("v")))]);
 
