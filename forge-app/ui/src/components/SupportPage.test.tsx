@@ -44,6 +44,24 @@ describe('support access', () => {
     expect(await screen.findByText('Support cannot read your logs.')).toBeInTheDocument();
   });
 
+  it('shows the backend\'s errors on hours and reason next to their fields', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/support/grants', () => ({ items: [] }));
+    b.on('GET', '/api/support/audit', () => ({ items: [] }));
+    b.on('POST', '/api/support/grants', () => ({
+      status: 400,
+      body: { title: 'Validation failed', status: 400, errors: { reason: ['may not hold control or text-direction characters'] } },
+    }));
+    const u = user();
+    render(<SupportPage readOnly={false} />);
+    await screen.findByText('Support cannot read your logs.');
+    await u.type(screen.getByLabelText(/^Reason/), 'TICKET-42');
+    await u.click(screen.getByRole('button', { name: 'Grant access' }));
+    const message = await screen.findByText(/may not hold control/);
+    // Under its own field (Field renders errors beside the input it names), not only in a banner at the top.
+    expect(message.closest('[data-field-error]')?.getAttribute('data-field-error')).toBe('grant-reason');
+  });
+
   it('helpers', () => {
     expect(validateHours('1')).toBeUndefined();
     expect(validateHours('1.5')).toBeDefined();

@@ -3,7 +3,7 @@ import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
 import Lozenge from '@atlaskit/lozenge';
 import { token } from '@atlaskit/tokens';
-import { api, type AuditEntry, type SupportGrant } from '../api';
+import { api, ApiError, type AuditEntry, type SupportGrant } from '../api';
 import { ConfirmDialog, EmptyState, ErrorBanner, formatTime, isMissing, Loading, NotAvailable, row, Section, stack, TextField, useLoad } from './common';
 
 export const MAX_GRANT_HOURS = 72;
@@ -43,7 +43,10 @@ export function SupportPage({ readOnly }: { readOnly: boolean }) {
       grants.reload();
       audit.reload();
     } catch (err) {
-      setFailure(err);
+      // The backend names the field (errors.hours, errors.reason): show each under its field.
+      const named = err instanceof ApiError ? Object.fromEntries(['hours', 'reason'].filter((k) => err.fieldErrors[k]?.length).map((k) => [k, err.fieldErrors[k]])) : {};
+      if (Object.keys(named).length) setErrors(named);
+      else setFailure(err);
     } finally {
       setWorking(false);
     }
@@ -125,7 +128,7 @@ export function SupportPage({ readOnly }: { readOnly: boolean }) {
         {!readOnly && !isMissing(grants.error) && (
           <form onSubmit={grant} aria-label="Grant support access" style={row('space.150')} noValidate>
             <TextField id="grant-hours" label="Hours" required value={hours} onChange={setHours} errors={errors.hours} width={100} type="number" />
-            <TextField id="grant-reason" label="Reason (optional)" value={reason} onChange={setReason} width={360} placeholder="Ticket number or short note" />
+            <TextField id="grant-reason" label="Reason (optional)" value={reason} onChange={setReason} errors={errors.reason} width={360} placeholder="Ticket number or short note" />
             <Button appearance="primary" type="submit" isLoading={working}>
               Grant access
             </Button>

@@ -24,4 +24,21 @@ describe('incoming webhooks', () => {
     expect(screen.queryByText('whsec_once_only')).toBeNull();
     expect(document.body.innerHTML).not.toContain('whsec_once_only');
   });
+
+  it('shows the backend\'s error on the name next to the name field', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/webhooks', () => ({ items: [] }));
+    b.on('POST', '/api/webhooks', () => ({
+      status: 400,
+      body: { title: 'Validation failed', status: 400, errors: { name: ['must be at most 100 characters without control or text-direction characters'] } },
+    }));
+    const u = user();
+    render(<WebhooksPage readOnly={false} />);
+    await screen.findByText('No incoming webhooks');
+    await u.type(screen.getByLabelText(/^Name/), 'Deploys');
+    await u.click(screen.getByRole('button', { name: 'Create webhook' }));
+    const message = await screen.findByText(/must be at most 100 characters/);
+    // Under its own field (Field renders errors beside the input it names), not only in a banner at the top.
+    expect(message.closest('[data-field-error]')?.getAttribute('data-field-error')).toBe('webhook-name');
+  });
 });

@@ -3,7 +3,7 @@ import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
 import SectionMessage from '@atlaskit/section-message';
 import { token } from '@atlaskit/tokens';
-import { api, type CreatedWebhook, type Webhook } from '../api';
+import { api, ApiError, type CreatedWebhook, type Webhook } from '../api';
 import { ConfirmDialog, CopyButton, EmptyState, ErrorBanner, formatTime, isMissing, Loading, NotAvailable, row, stack, TextField, useLoad } from './common';
 
 export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
@@ -27,7 +27,10 @@ export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
       setName('');
       list.reload();
     } catch (err) {
-      setFailure(err);
+      // The backend names the field (errors.name: too long, control characters): show it under the field.
+      const named = err instanceof ApiError ? err.fieldErrors.name : undefined;
+      if (named?.length) setNameError(named.join(' '));
+      else setFailure(err);
     } finally {
       setWorking(false);
     }
