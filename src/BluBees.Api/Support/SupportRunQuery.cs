@@ -41,7 +41,7 @@ internal static class SupportRunQuery
         }
 
         var cursor = Text(q, "cursor");
-        if (cursor is not null && !Ids.IsWellFormed(cursor))
+        if (cursor is not null && !Ids.IsTimeOrdered(cursor))
         {
             errors.Add("cursor", "is not a cursor this API returned");
         }

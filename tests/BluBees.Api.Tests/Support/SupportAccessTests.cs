@@ -204,4 +204,15 @@ public sealed class SupportAccessTests : SupportFixture
         var problem = await ProblemAsync(invalid, HttpStatusCode.BadRequest);
         Assert.That(problem["errors"]!.AsObject().Select(p => p.Key), Is.EquivalentTo(new[] { "limit", "status" }));
     }
+
+    [Test]
+    public async Task A_cursor_the_support_runs_route_did_not_return_is_400()
+    {
+        // Well-formed but not a run id (13 digits, dash, id characters): it would page from an arbitrary place.
+        var tenant = Samples.NewTenant();
+        await GrantAsync(tenant);
+        using var invalid = await SupportGetAsync(RunsPath(tenant, "?cursor=zzzz"));
+        var problem = await ProblemAsync(invalid, HttpStatusCode.BadRequest);
+        Assert.That(problem["errors"]!.AsObject().Select(p => p.Key), Is.EqualTo(new[] { "cursor" }));
+    }
 }
