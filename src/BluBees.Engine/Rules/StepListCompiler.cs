@@ -85,7 +85,7 @@ internal sealed class StepListCompiler
     {
         if (step.Id is not { Length: > 0 and <= 40 } stepId || !stepId.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') || char.IsAsciiDigit(stepId[0]))
         {
-            _errors.Add(path + ".id", "is required: letters, digits and '_', not starting with a digit, at most 40 characters");
+            _errors.Add(path + ".id", (string.IsNullOrWhiteSpace(step.Id) ? "is required" : "must be") + ": letters, digits and '_', not starting with a digit, at most 40 characters");
         }
         else if (!_ids.Add(stepId))
         {

@@ -105,19 +105,21 @@ public sealed class RuleCompilerTests
         }));
     }
 
-    [TestCase(null)]
-    [TestCase("")]
-    [TestCase("1st")]
-    [TestCase("a-b")]
-    [TestCase("a b")]
-    [TestCase("ünicode")]
-    public void StepIdsAreIdentifiers(string? id)
+    [TestCase(null, "is required")]
+    [TestCase("", "is required")]
+    [TestCase("  ", "is required")]
+    [TestCase("1st", "must be")]
+    [TestCase("a-b", "must be")]
+    [TestCase("a b", "must be")]
+    [TestCase("ünicode", "must be")]
+    public void StepIdsAreIdentifiers(string? id, string start)
     {
+        // A step id that is there but malformed is not "required": the message says what it must be.
         var step = id is null ? """{ "type": "http", "connection": "conn_api" }""" : StepWithId(id);
 
         Assert.That(Errors(Rule(step)), Is.EqualTo(new Dictionary<string, string[]>
         {
-            ["steps[0].id"] = ["is required: letters, digits and '_', not starting with a digit, at most 40 characters"],
+            ["steps[0].id"] = [start + ": letters, digits and '_', not starting with a digit, at most 40 characters"],
         }));
     }
 
