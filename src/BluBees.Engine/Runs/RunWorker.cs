@@ -111,8 +111,13 @@ public sealed partial class RunWorker(
         {
             // Still running here (its lease ran out under it, e.g. after a pause of the process): one run at a time per
             // message. The claim's fresh lease is renewed by the running one.
-            _shares.Give(claimed.TenantId);
+            var refused = _shares.Give(claimed.TenantId);
             slots.Release();
+            if (refused)
+            {
+                queue.Wake();
+            }
+
             return;
         }
 
