@@ -1,4 +1,5 @@
 using BluBees.Api.Dev;
+using BluBees.Engine.Crypto;
 using BluBees.Engine.DevTokens;
 using BluBees.Engine.Storage;
 using Microsoft.AspNetCore.Authentication;
@@ -18,7 +19,12 @@ internal static class ForgeAuthenticationSetup
     {
         services.AddOptions<ForgeOptions>().Bind(configuration.GetSection(ForgeOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ForgeOptions>, ForgeOptionsValidator>());
-        services.AddOptions<DevOptions>().Bind(configuration.GetSection(DevOptions.Section)).ValidateOnStart();
+        services.AddOptions<DevOptions>().Bind(configuration.GetSection(DevOptions.Section))
+            .Configure<IOptions<StorageOptions>, IOptions<KeyOptions>>((dev, storage, keys) => dev.AwsProvider =
+                storage.Value.Provider == StorageProvider.DynamoDb ? "Storage:Provider=DynamoDb"
+                : keys.Value.Provider == KeyProviderKind.Kms ? "Keys:Provider=Kms"
+                : null)
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DevOptions>, DevOptionsValidator>());
         services.AddHttpClient(JwksCache.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(5))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });

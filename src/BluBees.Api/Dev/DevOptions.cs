@@ -22,12 +22,26 @@ internal sealed class DevOptions : IValidatableObject
 
     public string DefaultApiBaseUrl { get; set; } = "https://api.atlassian.com/ex/jira/00000000-0000-4000-8000-00000000c10d";
 
+    /// <summary>
+    /// Which store and key providers this process uses (not a setting: filled in from <c>Storage:Provider</c> and
+    /// <c>Keys:Provider</c>). The development issuer mints a token for any tenant and makes <c>dev-admin</c> a Jira
+    /// administrator, to anyone who can reach <c>POST /dev/token</c>: it never starts beside the AWS providers.
+    /// </summary>
+    internal string? AwsProvider { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         // Development tokens carry this as the tenant's Jira base; a relative or non-http value breaks every Jira call.
         if (!Uri.TryCreate(DefaultApiBaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
             yield return new ValidationResult("DevIssuer:DefaultApiBaseUrl must be an absolute http(s) URL.", [nameof(DefaultApiBaseUrl)]);
+        }
+
+        if (Enabled && AwsProvider is { } aws)
+        {
+            yield return new ValidationResult(
+                $"DevIssuer:Enabled must be false with {aws}: the development token issuer mints tokens for any tenant, and is for local use only.",
+                [nameof(Enabled)]);
         }
     }
 }

@@ -85,4 +85,44 @@ public sealed class ApiOptionsValidationTests
         });
         Assert.That(failure!.Message, Does.Contain(message));
     }
+
+    [TestCase("Storage:Provider", "DynamoDb", "Storage:Provider=DynamoDb")]
+    [TestCase("Keys:Provider", "Kms", "Keys:Provider=Kms")]
+    public void The_development_issuer_never_starts_beside_an_aws_provider(string key, string value, string named)
+    {
+        // It mints a token for any tenant to anyone who reaches POST /dev/token: local use only.
+        var settings = new Dictionary<string, string?>
+        {
+            [key] = value,
+            ["Storage:TableName"] = "blubees",
+            ["Keys:KmsKeyId"] = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000001",
+        };
+        Assert.That(Validate(new(settings) { ["DevIssuer:Enabled"] = "false" }), Is.Null, "the provider alone starts");
+        var failure = Validate(new(settings) { ["DevIssuer:Enabled"] = "true" });
+        Assert.That(failure?.Message, Does.Contain("DevIssuer:Enabled must be false with " + named));
+    }
+
+    [Test]
+    public void The_development_issuer_starts_with_the_embedded_providers()
+        => Assert.That(Validate(new() { ["DevIssuer:Enabled"] = "true" }), Is.Null);
+
+    /// <summary>The start's validation failure, null when it starts (the build itself may read the options).</summary>
+    private static OptionsValidationException? Validate(Dictionary<string, string?> settings)
+    {
+        WebApplication? app = null;
+        try
+        {
+            app = Build(settings);
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
+            return null;
+        }
+        catch (OptionsValidationException ex)
+        {
+            return ex;
+        }
+        finally
+        {
+            (app as IDisposable)?.Dispose();
+        }
+    }
 }
