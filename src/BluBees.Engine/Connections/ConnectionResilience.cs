@@ -94,7 +94,7 @@ public sealed record ConnectionResilience
         Range(errors, "breakerSamplingSeconds", BreakerSamplingSeconds, 1, 600);
         Range(errors, "breakerBreakSeconds", BreakerBreakSeconds, 1, 600);
         Range(errors, "maxConcurrency", MaxConcurrency, 1, 100);
-        Range(errors, "requestsPerSecond", RequestsPerSecond, 1, 1000);
+        Range(errors, "requestsPerSecond", RequestsPerSecond, 1, 10_000);
         Range(errors, "queueLimit", QueueLimit, 0, 1000);
         Range(errors, "bulkheadWaitMs", BulkheadWaitMs, 0, 10_000);
         if (AttemptTimeoutSeconds is { } attempt && TimeoutSeconds is { } total && attempt > total)

@@ -77,7 +77,7 @@ public sealed class PolicyValidationTests
         {
             TimeoutSeconds = 300, AttemptTimeoutSeconds = 60, MaxRetries = 5, RetryDelayMs = 0, MaxRetryAfterSeconds = 300,
             BreakerFailureRatio = 1.0, BreakerMinimumThroughput = 2, BreakerSamplingSeconds = 1, BreakerBreakSeconds = 600,
-            MaxConcurrency = 1, RequestsPerSecond = 1000, QueueLimit = 0,
+            MaxConcurrency = 1, RequestsPerSecond = 10_000, QueueLimit = 0,
         };
 
         Assert.That(Errors(Input(OAuth(), resilience: settings)), Is.Empty);
@@ -90,7 +90,7 @@ public sealed class PolicyValidationTests
         {
             TimeoutSeconds = 0, AttemptTimeoutSeconds = 61, MaxRetries = 6, RetryDelayMs = -1, MaxRetryAfterSeconds = 301,
             BreakerFailureRatio = 0.05, BreakerMinimumThroughput = 1, BreakerSamplingSeconds = 0, BreakerBreakSeconds = 601,
-            MaxConcurrency = 0, RequestsPerSecond = 1001, QueueLimit = -1,
+            MaxConcurrency = 0, RequestsPerSecond = 10_001, QueueLimit = -1,
         };
 
         var errors = Errors(Input(new ConnectionAuth { Type = AuthTypes.Bearer }, resilience: settings));
