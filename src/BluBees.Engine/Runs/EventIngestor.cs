@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -163,10 +164,16 @@ public sealed partial class EventIngestor(
             };
         }
 
-        // A queue outside the store (SQS): the marker first, forgotten again when the queue refuses the message.
+        // A queue outside the store (SQS): the marker first. A failed send leaves it "unsent" (the queue may have kept
+        // the message all the same), and the redelivery sends again under the first attempt's identity.
         if (!await partition.PutIfAbsentAsync(claim.Sk, Common.StoredJson.Write(new DedupMarker(message.ReceivedAt, DedupMarker.Queued, message.Id)), claim.ExpiresAt.ToUnixTimeSeconds(), ct))
         {
-            return IngestResult.Duplicate;
+            if (await ResendableAsync(partition, claim.Sk, message, ct) is not { } resend)
+            {
+                return IngestResult.Duplicate;
+            }
+
+            message = resend;
         }
 
         try
@@ -178,13 +185,44 @@ public sealed partial class EventIngestor(
         }
         catch
         {
-            // No marker may outlive a failed enqueue, whatever the failure (e.g. a message too large to queue).
+            // Not a send that may have reached the queue (e.g. a message too large to queue): no marker outlives it.
             await partition.DeleteAsync(claim.Sk, CancellationToken.None);
             throw;
         }
 
-        await partition.DeleteAsync(claim.Sk, CancellationToken.None);
+        await partition.PutAsync(claim.Sk, Common.StoredJson.Write(new DedupMarker(message.ReceivedAt, DedupMarker.Unsent, message.Id)),
+            (message.ReceivedAt + DedupWindow).ToUnixTimeSeconds(), CancellationToken.None);
         return IngestResult.Unavailable;
+    }
+
+    /// <summary>
+    /// The message to send again when the event's marker says its last send failed ("unsent"), taken over by this
+    /// delivery (a compare-and-swap on the marker, so two redeliveries racing send once); null for a duplicate. The
+    /// message keeps the first attempt's receipt time: its run ids then equal those of a copy the queue kept.
+    /// </summary>
+    private static async Task<RunMessage?> ResendableAsync(TenantStore partition, string sk, RunMessage message, CancellationToken ct)
+    {
+        if (await partition.GetAsync(sk, ct) is not { } item || UnsentMarker(item.Data) is not { } marker || marker.MessageId != message.Id)
+        {
+            return null;
+        }
+
+        var queued = Common.StoredJson.Write(new DedupMarker(marker.ReceivedAt, DedupMarker.Queued, marker.MessageId));
+        return await partition.PutIfRevisionAsync(partition.Item(sk, queued, item.ExpiresAt), item.Revision, ct)
+            ? message with { ReceivedAt = marker.ReceivedAt }
+            : null;
+    }
+
+    private static DedupMarker? UnsentMarker(string data)
+    {
+        try
+        {
+            return Common.StoredJson.Read<DedupMarker>(data) is { State: DedupMarker.Unsent } marker ? marker : null;
+        }
+        catch (JsonException)
+        {
+            return null; // unreadable: a duplicate (never run an event twice on a guess)
+        }
     }
 
     private async Task<bool> TryEnqueueAsync(RunMessage message, CancellationToken ct)

@@ -49,6 +49,13 @@ public sealed record DedupMarker(DateTimeOffset ReceivedAt, string? State = null
 {
     public const string Queued = "queued";
     public const string Finished = "finished";
+
+    /// <summary>
+    /// A queue outside the store (SQS) failed the send: the queue may still have kept the message (an answer lost, a
+    /// deadline passed after SQS stored it). The redelivery sends it again under this marker's receipt and message id,
+    /// so the run ids are the same and a copy that SQS did keep finishes the same run records.
+    /// </summary>
+    public const string Unsent = "unsent";
 }
 
 /// <summary>The queue cannot take more work right now; the caller should ask Forge to retry.</summary>

@@ -36,6 +36,9 @@ public enum SqsFault
 
     /// <summary>HTTP 400 KmsAccessDenied: the sender may not use the queue's KMS key.</summary>
     KmsAccessDenied,
+
+    /// <summary>The message is kept, then HTTP 500 InternalFailure: the answer was lost, not the message (each retry keeps another copy).</summary>
+    KeptThenInternalError,
 }
 
 /// <summary>
@@ -90,6 +93,13 @@ public sealed class SqsFake : IAsyncDisposable
 
         switch (fault)
         {
+            case SqsFault.KeptThenInternalError:
+                using (var reader = new StreamReader(context.Request.Body))
+                {
+                    Handle(operation, JsonNode.Parse(await reader.ReadToEndAsync())!.AsObject());
+                }
+
+                break;
             case SqsFault.ConnectionReset:
                 context.Abort();
                 return true;
@@ -109,7 +119,7 @@ public sealed class SqsFake : IAsyncDisposable
         var (status, type) = fault switch
         {
             SqsFault.Throttling => (400, "RequestThrottled"),
-            SqsFault.InternalError => (500, "InternalFailure"),
+            SqsFault.InternalError or SqsFault.KeptThenInternalError => (500, "InternalFailure"),
             SqsFault.ServiceUnavailable => (503, "ServiceUnavailable"),
             SqsFault.AccessDenied => (400, "AccessDeniedException"),
             SqsFault.KmsDisabled => (400, "KmsDisabled"),

@@ -136,6 +136,64 @@ public sealed class WorkerEndToEndTests
     }
 
     [Test]
+    public async Task A_send_whose_answer_was_lost_but_whose_message_was_kept_leaves_one_run_record_after_the_redelivery()
+    {
+        // SQS kept the message and the answer was lost (500 after storing; the SDK's retries keep more copies): the
+        // ingress answers 503 and marks the event unsent; Forge's redelivery sends it again under the same receipt
+        // and message id, so every copy runs to the same run id. Steps are at least once; the run record is one.
+        var tenant = Samples.NewTenant();
+        var connection = await _api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "s"), 201);
+        await _api.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule((string)connection["id"]!), 201);
+        var evt = Samples.Event("OPS-77", "Checkout broken");
+        _sqs.FailSends(SqsFault.KeptThenInternalError);
+        try
+        {
+            using var failed = await PostEventAsync(tenant, evt);
+            Assert.That(failed.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        }
+        finally
+        {
+            _sqs.FailSends(null);
+        }
+
+        var kept = _sqs.Bodies(_queueUrl).Count;
+        Assert.That(kept, Is.GreaterThanOrEqualTo(1), "the queue kept the message whose answer was lost");
+        var redelivery = evt.DeepClone().AsObject();
+        redelivery["retryContext"] = new JsonObject { ["retryCount"] = 1, ["retryReason"] = "FUNCTION_ERROR" };
+        using (var retried = await PostEventAsync(tenant, redelivery))
+        {
+            Assert.That(retried.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), "the redelivery is sent again, not taken for a duplicate");
+        }
+
+        using (var again = await PostEventAsync(tenant, redelivery))
+        {
+            Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK), "once sent, a further delivery is a duplicate");
+        }
+
+        Assert.That(_sqs.Bodies(_queueUrl), Has.Count.EqualTo(kept + 1));
+        var poller = new LambdaSqsPoller(_sqsClient, _queueUrl, _worker.Client);
+        for (var round = 0; round < 10 && _sqs.Bodies(_queueUrl).Count > 0; round++)
+        {
+            await poller.DeliverOnceAsync();
+        }
+
+        var runs = await _api.JsonAsync(HttpMethod.Get, "/api/runs", tenant);
+        Assert.Multiple(() =>
+        {
+            Assert.That(_sqs.Bodies(_queueUrl), Is.Empty, "every copy was processed");
+            Assert.That(runs["items"]!.AsArray(), Has.Count.EqualTo(1), "one event, one run record");
+            Assert.That((string?)runs["items"]![0]!["status"], Is.EqualTo("succeeded"));
+        });
+    }
+
+    private async Task<HttpResponseMessage> PostEventAsync(string tenant, JsonObject evt)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/forge/events") { Content = JsonContentOf(evt) };
+        request.Headers.Authorization = new("Bearer", _issuer.MintFor("/forge/events", tenant));
+        return await _api.Client.SendAsync(request);
+    }
+
+    [Test]
     public async Task A_poison_message_is_retried_then_moved_to_the_dead_letter_queue()
     {
         var tenant = Samples.NewTenant();
