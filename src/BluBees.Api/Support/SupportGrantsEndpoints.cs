@@ -2,6 +2,7 @@ using System.Globalization;
 using BluBees.Api.Admin;
 using BluBees.Api.Auth;
 using BluBees.Api.Infrastructure;
+using BluBees.Engine.Common;
 using BluBees.Engine.Support;
 using BluBees.Engine.Validation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -93,7 +94,7 @@ internal static class SupportGrantsEndpoints
         }
 
         var cursor = q["cursor"].ToString() is { Length: > 0 } c ? c : null;
-        if (cursor is not null && !SupportAuditStore.IsCursor(cursor))
+        if (cursor is not null && !Ids.IsTimeOrdered(cursor))
         {
             errors.Add("cursor", "is not a cursor this API returned");
         }

@@ -98,26 +98,15 @@ public sealed partial class RunWorker(
             }
             finally
             {
-                var refused = _shares.Give(claimed.TenantId);
                 _inFlight.TryRemove(claimed.Id, out _);
-                slots.Release();
-                if (refused || queue.Backlog)
-                {
-                    queue.Wake();
-                }
+                GiveBack(claimed.TenantId, slots, afterRun: true);
             }
         });
         if (!_inFlight.TryAdd(claimed.Id, run.Unwrap()))
         {
             // Still running here (its lease ran out under it, e.g. after a pause of the process): one run at a time per
             // message. The claim's fresh lease is renewed by the running one.
-            var refused = _shares.Give(claimed.TenantId);
-            slots.Release();
-            if (refused)
-            {
-                queue.Wake();
-            }
-
+            GiveBack(claimed.TenantId, slots, afterRun: false);
             return;
         }
 
@@ -195,11 +184,17 @@ public sealed partial class RunWorker(
         return false;
     }
 
-    void IRunHandOff.Unreserve(string tenant)
+    void IRunHandOff.Unreserve(string tenant) => GiveBack(tenant, _slots, afterRun: false);
+
+    /// <summary>
+    /// Gives back a tenant's share and a worker slot, and wakes the claim loop when a claim was refused that share
+    /// meanwhile (<see cref="TenantShares.Give"/>) or, after a run, when the last claim left claimable messages behind.
+    /// </summary>
+    private void GiveBack(string tenant, SemaphoreSlim slots, bool afterRun)
     {
         var refused = _shares.Give(tenant);
-        _slots.Release();
-        if (refused)
+        slots.Release();
+        if (refused || (afterRun && queue.Backlog))
         {
             queue.Wake();
         }

@@ -30,10 +30,6 @@ public sealed class SupportAuditStore(IStore store, TimeProvider time, TimeSpan 
         return ([.. page.Items.Select(i => StoredJson.Read<SupportAuditEntry>(i.Data))], next);
     }
 
-    /// <summary>Cursors are entry ids this store issued: 13 digits, a dash, id characters.</summary>
-    public static bool IsCursor(string? value)
-        => Ids.IsTimeOrdered(value);
-
     private static string SortKey(string id) => Keys.Audit(id);
 
     private DateTimeOffset NextIdTime(DateTimeOffset now)

@@ -1,3 +1,4 @@
+using BluBees.Engine.Common;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Support;
 using Microsoft.Extensions.Options;
@@ -30,7 +31,7 @@ public sealed class SupportAuditOrderTests
         {
             Assert.That(items.Select(i => i.Route), Is.EqualTo(Enumerable.Reverse(routes)), "newest first, exactly");
             Assert.That(items.Select(i => i.At), Is.All.EqualTo(time.GetUtcNow()), "each entry keeps the read's own time");
-            Assert.That(items.All(i => SupportAuditStore.IsCursor(i.Id)), Is.True, "ids stay valid cursors");
+            Assert.That(items.All(i => Ids.IsTimeOrdered(i.Id)), Is.True, "ids stay valid cursors");
         });
     }
 }
