@@ -28,7 +28,7 @@ if (existsSync(trxDir)) {
     add(`dotnet ${text.match(/storage="([^"]+)"/)?.[1]?.split('/').pop() ?? file}`, get('passed'), get('failed') + get('error') + get('timeout') + get('aborted'));
   }
 }
-for (const [name, file] of [['vitest', 'vitest.json'], ['checks', 'checks.json'], ['e2e', 'e2e.json']]) {
+for (const [name, file] of [['vitest', 'vitest.json'], ['checks', 'checks.json'], ['artifact', 'artifact.json'], ['e2e', 'e2e.json']]) {
   const path = join(dir, file);
   if (!existsSync(path)) { console.log(`${name}: no report (counted as 1 failure)`); failed += 1; continue; }
   const report = JSON.parse(readFileSync(path, 'utf8'));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: .NET tests (engine, API on Kestrel, AWS stores against dynalite,
 # infrastructure), the Forge app's unit tests and manifest validation, and the end-to-end UI tests in
-# headless Chromium against the real backend. Installs what it needs (npm ci, Debian chromium).
+# headless Chromium against the real backend as we deploy it (the Lambda artifact, built for x64). Installs what it needs (npm ci, Debian chromium).
 # Ends with one summary line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,7 +68,25 @@ if (cd forge-app && npm run --silent lint); then CHECKS_PASSED=$((CHECKS_PASSED 
 if node scripts/generate-api-types.mjs --check; then CHECKS_PASSED=$((CHECKS_PASSED + 1)); else CHECKS_FAILED=$((CHECKS_FAILED + 1)); fi
 echo "{\"passed\": $CHECKS_PASSED, \"failed\": $CHECKS_FAILED}" >"$RESULTS/checks.json"
 
-step "Forge app: end-to-end in headless Chromium against the real backend"
+step "Lambda artifact for x64 (composite ReadyToRun, trimmed: infra/build.sh), for the end-to-end run below"
+# The end-to-end suite runs against the artifact we deploy, not the plain build the .NET tests use: trimming can
+# break a path that reflects on a trimmed type (infra/README.md). BLUBEES_E2E_BACKEND=release runs it against the
+# plain Release build instead (a quicker local run; CI never sets it).
+E2E_BACKEND=(dotnet src/BluBees.Api/bin/Release/net10.0/BluBees.Api.dll)
+ARTIFACT_FAILED=0
+if [ "${BLUBEES_E2E_BACKEND:-artifact}" != release ]; then
+  if BLUBEES_LAMBDA_RID=linux-x64 bash infra/build.sh "$ART/lambda-x64" >"$RESULTS/artifact-build.log" 2>&1; then
+    tail -1 "$RESULTS/artifact-build.log"
+    E2E_BACKEND=("$ART/lambda-x64/BluBees.Api")
+  else
+    ARTIFACT_FAILED=1
+    tail -30 "$RESULTS/artifact-build.log"
+    echo "the artifact did not build: the end-to-end suite runs against the plain Release build"
+  fi
+fi
+echo "{\"passed\": $((1 - ARTIFACT_FAILED)), \"failed\": $ARTIFACT_FAILED}" >"$RESULTS/artifact.json"
+
+step "Forge app: end-to-end in headless Chromium against the real backend (${E2E_BACKEND[0]})"
 bash forge-app/scripts/ensure-chromium.sh
 E2E_DATA="$(mktemp -d)"
 API_PORT="$(free_port)"
@@ -78,7 +96,7 @@ JIRA_PORT="$(free_port)"
 dotnet src/BluBees.Cli/bin/Release/net10.0/blubees.dll jira --port "$JIRA_PORT" >"$RESULTS/e2e-jira.log" 2>&1 &
 PIDS+=($!)
 ASPNETCORE_ENVIRONMENT=Development Storage__DataDirectory="$E2E_DATA" Jira__ApiBaseUrlOverride="http://127.0.0.1:$JIRA_PORT" \
-  dotnet src/BluBees.Api/bin/Release/net10.0/BluBees.Api.dll --urls "http://127.0.0.1:$API_PORT" >"$RESULTS/e2e-backend.log" 2>&1 &
+  "${E2E_BACKEND[@]}" --urls "http://127.0.0.1:$API_PORT" >"$RESULTS/e2e-backend.log" 2>&1 &
 PIDS+=($!)
 dotnet src/BluBees.Cli/bin/Release/net10.0/blubees.dll sink --port "$SINK_PORT" >"$RESULTS/e2e-sink.log" 2>&1 &
 PIDS+=($!)
@@ -89,7 +107,7 @@ E2E_FAILED=0
 
 step "summary"
 node scripts/summarize-tests.mjs "$RESULTS"
-if [ "$DOTNET_FAILED" -ne 0 ] || [ "$NODE_FAILED" -ne 0 ] || [ "$CHECKS_FAILED" -ne 0 ] || [ "$E2E_FAILED" -ne 0 ] || [ "$AUDIT_FAILED" -ne 0 ]; then
-  echo "FAILED: dotnet=$DOTNET_FAILED vitest=$NODE_FAILED lint/api-types=$CHECKS_FAILED e2e=$E2E_FAILED audit=$AUDIT_FAILED"
+if [ "$DOTNET_FAILED" -ne 0 ] || [ "$NODE_FAILED" -ne 0 ] || [ "$CHECKS_FAILED" -ne 0 ] || [ "$E2E_FAILED" -ne 0 ] || [ "$AUDIT_FAILED" -ne 0 ] || [ "$ARTIFACT_FAILED" -ne 0 ]; then
+  echo "FAILED: dotnet=$DOTNET_FAILED vitest=$NODE_FAILED lint/api-types=$CHECKS_FAILED e2e=$E2E_FAILED audit=$AUDIT_FAILED artifact=$ARTIFACT_FAILED"
   exit 1
 fi
