@@ -5,12 +5,12 @@ namespace BluBees.Engine.Support;
 
 /// <summary>
 /// Grants live in the tenant partition under time-ordered ids, so the newest come first and an active grant
-/// (at most <see cref="SupportGrant.MaxHours"/> old) is found in a bounded window. A grant is kept until its
+/// (at most <see cref="SupportGrant.MaxHours"/> old) is found in a bounded time window, paged through in full. A grant is kept until its
 /// expiry plus the audit retention, so every audit entry that names it can still be explained.
 /// </summary>
 public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan retention)
 {
-    private const int ScanLimit = 100;
+    private const int PageSize = 100;
 
     public async Task<SupportGrant> CreateAsync(TenantId tenantId, TimeSpan duration, string createdBy, string? reason, CancellationToken ct)
     {
@@ -27,15 +27,31 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
         return [.. page.Items.Select(i => StoredJson.Read<SupportGrant>(i.Data))];
     }
 
-    /// <summary>An unrevoked grant whose expiry is in the future, or null. Fails closed: unreadable means none.</summary>
+    /// <summary>
+    /// An unrevoked grant whose expiry is in the future, or null. Only grants created within the longest grant's
+    /// lifetime can still be active, so the query starts there and pages through that window, however many newer
+    /// revoked or expired grants come first. Fails closed: unreadable means none.
+    /// </summary>
     public async Task<SupportGrant?> FindActiveAsync(TenantId tenantId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var oldestPossible = now - TimeSpan.FromHours(SupportGrant.MaxHours) - TimeSpan.FromMinutes(1);
-        var page = await store.ForTenant(tenantId).QueryAsync(
-            new TenantQuery(Keys.GrantPrefix) { Descending = true, Limit = ScanLimit, SkFrom = Keys.GrantPrefix + Ids.RunIdLowerBound(oldestPossible) },
-            ct);
-        return page.Items.Select(i => StoredJson.Read<SupportGrant>(i.Data)).FirstOrDefault(g => g.IsActiveAt(now));
+        var query = new TenantQuery(Keys.GrantPrefix) { Descending = true, Limit = PageSize, SkFrom = Keys.GrantPrefix + Ids.RunIdLowerBound(oldestPossible) };
+        while (true)
+        {
+            var page = await store.ForTenant(tenantId).QueryAsync(query, ct);
+            if (page.Items.Select(i => StoredJson.Read<SupportGrant>(i.Data)).FirstOrDefault(g => g.IsActiveAt(now)) is { } active)
+            {
+                return active;
+            }
+
+            if (page.NextCursor is not { } next)
+            {
+                return null;
+            }
+
+            query = query with { StartAfter = next };
+        }
     }
 
     /// <summary>Whether the tenant ever granted access (within the retention): such tenants get denial audits.</summary>
