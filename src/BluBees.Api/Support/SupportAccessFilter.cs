@@ -8,7 +8,7 @@ namespace BluBees.Api.Support;
 /// grant. Every outcome is audited before the handler runs; the handler reads the tenant from the
 /// <see cref="SupportTenant"/> this filter sets, never from the route.
 /// </summary>
-internal sealed class SupportAccessFilter(SupportGrantStore grants, SupportAudit audit, IOptions<SupportOptions> options) : IEndpointFilter
+internal sealed class SupportAccessFilter(SupportGrantStore grants, SupportAudit audit, IOptions<SupportOptions> options, TimeProvider time) : IEndpointFilter
 {
     /// <summary>
     /// The filter of one endpoint, from the application's services (what <c>AddEndpointFilter&lt;T&gt;</c> does, without
@@ -30,8 +30,8 @@ internal sealed class SupportAccessFilter(SupportGrantStore grants, SupportAudit
             return SupportProblems.Forbidden(SupportDenial.NoGrant);
         }
 
-        // The policy checked role and MFA already; checked again so a mis-wired route cannot skip them.
-        if (identity.Denial(options.Value) is { } denial)
+        // The policy checked role and MFA (and its age) already; checked again so a mis-wired route cannot skip them.
+        if (identity.Denial(options.Value, time.GetUtcNow()) is { } denial)
         {
             await audit.RecordAsync(http, identity, tenantId, SupportAuditOutcome.Denied, grantId: null, denial);
             return SupportProblems.Forbidden(denial);

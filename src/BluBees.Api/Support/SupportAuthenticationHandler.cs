@@ -13,7 +13,7 @@ namespace BluBees.Api.Support;
 /// </summary>
 internal sealed partial class SupportAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory loggerFactory, UrlEncoder encoder,
-    SupportTokenValidator validator, IOptions<SupportOptions> support, SupportAudit audit)
+    SupportTokenValidator validator, IOptions<SupportOptions> support, SupportAudit audit, TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "Support";
@@ -52,11 +52,11 @@ internal sealed partial class SupportAuthenticationHandler(
         return Problems.Write(Context, StatusCodes.Status401Unauthorized, "Unauthorized", detail);
     }
 
-    /// <summary>Authenticated support staff refused by the role or MFA rule: audited like any other denied read.</summary>
+    /// <summary>Authenticated support staff refused by the role or MFA rules: audited like any other denied read.</summary>
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         var identity = SupportIdentity.From(Context.User);
-        var reason = identity?.Denial(support.Value) ?? SupportDenial.Role;
+        var reason = identity?.Denial(support.Value, time.GetUtcNow()) ?? SupportDenial.Role;
         if (identity is not null && SupportTenant.FromRoute(Context) is { } tenantId)
         {
             await audit.RecordAsync(Context, identity, tenantId, SupportAuditOutcome.Denied, grantId: null, reason);

@@ -7,6 +7,7 @@ namespace BluBees.Api.Support;
 internal static class SupportClaims
 {
     private const int MaxListItems = 100;
+    private const double MaxEpochSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z, the last second DateTimeOffset holds
 
     public static (SupportIdentity? Identity, TokenFailure Failure) Check(JsonElement claims, SupportOptions options)
     {
@@ -23,7 +24,7 @@ internal static class SupportClaims
 
         var email = Str(claims, "email") is { Length: > 0 and <= 320 } e ? e : null;
         var acr = Str(claims, "acr") is { Length: > 0 and <= 256 } a ? a : null;
-        var identity = new SupportIdentity(subject, email, Strings(claims, options.RoleClaim, allowSingle: true), Strings(claims, "amr", allowSingle: false), acr);
+        var identity = new SupportIdentity(subject, email, Strings(claims, options.RoleClaim, allowSingle: true), Strings(claims, "amr", allowSingle: false), acr, AuthTime(claims));
         return (identity, TokenFailure.None);
     }
 
@@ -40,6 +41,20 @@ internal static class SupportClaims
             JsonValueKind.Array => [.. value.EnumerateArray().Take(MaxListItems).Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!)],
             _ => [],
         };
+    }
+
+    /// <summary>
+    /// <c>auth_time</c>: a JSON number of seconds since the epoch (OIDC Core 1.0 §2); anything else (a string, out of
+    /// range) is treated as absent, which <see cref="SupportIdentity.Denial"/> refuses.
+    /// </summary>
+    private static DateTimeOffset? AuthTime(JsonElement claims)
+    {
+        if (!claims.TryGetProperty("auth_time", out var value) || value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var seconds))
+        {
+            return null;
+        }
+
+        return seconds is >= 0 and <= MaxEpochSeconds ? DateTimeOffset.FromUnixTimeSeconds((long)Math.Floor(seconds)) : null;
     }
 
     private static string? Str(JsonElement obj, string name)

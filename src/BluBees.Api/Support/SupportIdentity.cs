@@ -1,16 +1,18 @@
+using System.Globalization;
 using System.Security.Claims;
 using BluBees.Engine.Support;
 
 namespace BluBees.Api.Support;
 
 /// <summary>A verified support token's identity: subject, display e-mail, roles and how the person authenticated.</summary>
-internal sealed record SupportIdentity(string Subject, string? Email, IReadOnlyList<string> Roles, IReadOnlyList<string> Amr, string? Acr)
+internal sealed record SupportIdentity(string Subject, string? Email, IReadOnlyList<string> Roles, IReadOnlyList<string> Amr, string? Acr, DateTimeOffset? AuthTime)
 {
     private const string SubjectType = "sub";
     private const string EmailType = "email";
     private const string RoleType = "blubees:support:role";
     private const string AmrType = "amr";
     private const string AcrType = "acr";
+    private const string AuthTimeType = "auth_time";
 
     public ClaimsPrincipal ToPrincipal(string scheme)
     {
@@ -26,6 +28,11 @@ internal sealed record SupportIdentity(string Subject, string? Email, IReadOnlyL
         if (Acr is not null)
         {
             identity.AddClaim(new Claim(AcrType, Acr));
+        }
+
+        if (AuthTime is { } authTime)
+        {
+            identity.AddClaim(new Claim(AuthTimeType, authTime.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
         }
 
         return new ClaimsPrincipal(identity);
@@ -45,15 +52,18 @@ internal sealed record SupportIdentity(string Subject, string? Email, IReadOnlyL
             identity.FindFirst(EmailType)?.Value,
             [.. identity.FindAll(RoleType).Select(c => c.Value)],
             [.. identity.FindAll(AmrType).Select(c => c.Value)],
-            identity.FindFirst(AcrType)?.Value);
+            identity.FindFirst(AcrType)?.Value,
+            long.TryParse(identity.FindFirst(AuthTimeType)?.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var at) ? DateTimeOffset.FromUnixTimeSeconds(at) : null);
     }
 
     /// <summary>
-    /// Why this person may not read support data at all (role, then MFA), or null. Only <c>amr</c> containing
-    /// exactly <c>mfa</c> counts — <c>otp</c>, <c>hwk</c>, <c>swk</c> alone do not, since they can be one factor —
-    /// or an <c>acr</c> equal to the configured <see cref="SupportOptions.AcceptedAcr"/>.
+    /// Why this person may not read support data at all (role, then MFA, then its age), or null. Only <c>amr</c>
+    /// containing exactly <c>mfa</c> counts — <c>otp</c>, <c>hwk</c>, <c>swk</c> alone do not, since they can be one
+    /// factor — or an <c>acr</c> equal to the configured <see cref="SupportOptions.AcceptedAcr"/>. The sign-in
+    /// (<c>auth_time</c>, required) must be at most <see cref="SupportOptions.MaxAuthAgeMinutes"/> before
+    /// <paramref name="now"/> and not after it, each with the exp/nbf skew.
     /// </summary>
-    public string? Denial(SupportOptions options)
+    public string? Denial(SupportOptions options, DateTimeOffset now)
     {
         if (!Roles.Contains(options.RequiredRole, StringComparer.Ordinal))
         {
@@ -62,6 +72,14 @@ internal sealed record SupportIdentity(string Subject, string? Email, IReadOnlyL
 
         var mfa = Amr.Contains("mfa", StringComparer.Ordinal)
             || (options.AcceptedAcr is { Length: > 0 } accepted && string.Equals(Acr, accepted, StringComparison.Ordinal));
-        return mfa ? null : SupportDenial.Mfa;
+        if (!mfa)
+        {
+            return SupportDenial.Mfa;
+        }
+
+        var skew = TimeSpan.FromSeconds(options.ClockSkewSeconds);
+        return AuthTime is { } at && at <= now + skew && now - at <= TimeSpan.FromMinutes(options.MaxAuthAgeMinutes) + skew
+            ? null
+            : SupportDenial.MfaTooOld;
     }
 }

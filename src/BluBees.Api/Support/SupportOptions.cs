@@ -37,7 +37,16 @@ internal sealed class SupportOptions : IValidatableObject
     /// </summary>
     public string? AcceptedAcr { get; set; }
 
-    /// <summary>Allowed clock skew for exp/nbf (0..60).</summary>
+    /// <summary>
+    /// How long after the multi-factor sign-in (the token's <c>auth_time</c>, OIDC Core 1.0 §2) a support token is
+    /// accepted, in minutes (1..1440). It bounds what one MFA sign-in is worth however the identity provider renews
+    /// tokens (refresh tokens keep the original <c>auth_time</c>). 60: one usual access-token lifetime, so a fresh
+    /// sign-in covers a support session, and a stolen token or session works for an hour at most.
+    /// </summary>
+    [Range(1, 1440, ErrorMessage = "Support:MaxAuthAgeMinutes must be from 1 to 1440.")]
+    public int MaxAuthAgeMinutes { get; set; } = 60;
+
+    /// <summary>Allowed clock skew for exp/nbf and auth_time (0..60).</summary>
     [Range(0, 60, ErrorMessage = "Support:ClockSkewSeconds must be from 0 to 60.")]
     public int ClockSkewSeconds { get; set; } = 30;
 

@@ -79,6 +79,7 @@ internal static class SupportCommands
             (401, _) => $"the support token was refused ({detail ?? "not valid"}). Sign in to the company identity provider again and export a fresh token in {client.TokenVariable}.",
             (403, "no_grant") => "no active support grant for this tenant; ask the tenant admin to grant access.",
             (403, "mfa_missing") => "your support token does not show multi-factor authentication; sign in again with MFA.",
+            (403, "mfa_too_old") => $"your multi-factor sign-in is too old (or the token has no auth_time); sign in again with MFA and export a fresh token in {client.TokenVariable}.",
             (403, "role_missing") => "your support token lacks the support role; ask for it at the identity provider.",
             (404, _) => $"not found: {detail ?? "no such run"}",
             _ => $"the backend answered {status}: {detail ?? problem?["title"]?.ToString() ?? "no details"}",

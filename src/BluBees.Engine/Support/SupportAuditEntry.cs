@@ -28,4 +28,7 @@ public static class SupportDenial
     public const string NoGrant = "no_grant";
     public const string Role = "role_missing";
     public const string Mfa = "mfa_missing";
+
+    /// <summary>The token shows MFA but not when it happened (<c>auth_time</c>), or it happened too long ago.</summary>
+    public const string MfaTooOld = "mfa_too_old";
 }

@@ -115,6 +115,7 @@ public sealed partial class EveryRouteCallerTests : SupportFixture
                 await Expect("a Forge backend token", Forge.Mint(TestIssuer.For(_tenant, null, ForgeModuleKeys.Events)), HttpStatusCode.Unauthorized);
                 await Expect("a support token without the role", Idp.Mint(c => c["roles"] = new JsonArray("engineer")), HttpStatusCode.Forbidden, Reason("role_missing"));
                 await Expect("a support token without MFA", Idp.Mint(c => c["amr"] = new JsonArray("pwd", "otp")), HttpStatusCode.Forbidden, Reason("mfa_missing"));
+                await Expect("a support token with an old MFA sign-in", Idp.Mint(c => c["auth_time"] = DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeSeconds()), HttpStatusCode.Forbidden, Reason("mfa_too_old"));
                 await Expect("a support token for a tenant without a grant", Idp.Mint(), HttpStatusCode.Forbidden, Reason("no_grant"), at: Path(pattern, Samples.NewTenant()));
                 continue;
             }

@@ -149,6 +149,48 @@ public sealed class SupportAccessTests : SupportFixture
         Assert.That(entry["reason"]!.GetValue<string>(), Is.EqualTo("mfa_missing"));
     }
 
+    [TestCase("missing")]
+    [TestCase("an hour and a minute ago")]
+    [TestCase("in two minutes")]
+    [TestCase("string")]
+    [TestCase("null")]
+    public async Task Without_a_recent_mfa_sign_in_support_gets_403_even_with_a_grant_and_it_is_audited(string authTime)
+    {
+        var tenant = Samples.NewTenant();
+        await GrantAsync(tenant);
+        var now = DateTimeOffset.UtcNow;
+        var token = Idp.Mint(c =>
+        {
+            switch (authTime)
+            {
+                case "missing": c.Remove("auth_time"); break;
+                case "an hour and a minute ago": c["auth_time"] = now.AddMinutes(-61).ToUnixTimeSeconds(); break;
+                case "in two minutes": c["auth_time"] = now.AddMinutes(2).ToUnixTimeSeconds(); break;
+                case "string": c["auth_time"] = now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture); break;
+                default: c["auth_time"] = null; break;
+            }
+        });
+
+        using var response = await SupportGetAsync(RunsPath(tenant), token);
+
+        var problem = await ProblemAsync(response, HttpStatusCode.Forbidden);
+        Assert.That(problem["reason"]!.GetValue<string>(), Is.EqualTo("mfa_too_old"));
+        Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain("auth_time").And.Contain("sign in again with MFA"));
+        var entry = (await AuditAsync(tenant)).Single()!;
+        Assert.That(entry["outcome"]!.GetValue<string>(), Is.EqualTo("denied"));
+        Assert.That(entry["reason"]!.GetValue<string>(), Is.EqualTo("mfa_too_old"));
+    }
+
+    [Test]
+    public async Task A_sign_in_at_the_max_age_within_the_clock_skew_is_accepted()
+    {
+        var tenant = Samples.NewTenant();
+        await GrantAsync(tenant);
+        var token = Idp.Mint(c => c["auth_time"] = DateTimeOffset.UtcNow.AddMinutes(-60).AddSeconds(-10).ToUnixTimeSeconds());
+        using var response = await SupportGetAsync(RunsPath(tenant), token);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
     [Test]
     public async Task The_configured_acr_counts_as_mfa_and_no_other_acr_does()
     {

@@ -78,6 +78,18 @@ public sealed class SupportCliTests : SupportFixture
     }
 
     [Test]
+    public async Task An_old_mfa_sign_in_is_explained()
+    {
+        var tenant = Samples.NewTenant();
+        await GrantAsync(tenant);
+        using var output = new StringWriter();
+        var token = Idp.Mint(c => c["auth_time"] = DateTimeOffset.UtcNow.AddHours(-3).ToUnixTimeSeconds());
+        var code = await SupportCommands.RunsAsync(Args("support", "runs", "--tenant", tenant, "--token-env", TokenVariable), output, Env(token));
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(output.ToString(), Does.Contain("multi-factor sign-in is too old").And.Contain(TokenVariable));
+    }
+
+    [Test]
     public async Task A_token_on_the_command_line_is_refused_before_anything_is_sent()
     {
         var ex = await Assert.ThrowsAsync<CliException>(() => SupportCommands.RunsAsync(Args("support", "runs", "--tenant", "t", "--token", Idp.Mint()), TextWriter.Null, Env(null)));

@@ -29,6 +29,8 @@ public sealed class SupportConfigTests
     [TestCase("Support:ClockSkewSeconds", "61", "ClockSkewSeconds")]
     [TestCase("Support:RequiredRole", " ", "RequiredRole")]
     [TestCase("Support:AuditRetentionDays", "0", "AuditRetentionDays")]
+    [TestCase("Support:MaxAuthAgeMinutes", "0", "MaxAuthAgeMinutes")]
+    [TestCase("Support:MaxAuthAgeMinutes", "1441", "MaxAuthAgeMinutes")]
     public async Task An_incomplete_configuration_refuses_to_start(string key, string value, string named)
     {
         await using var forge = await TestIssuer.StartAsync();

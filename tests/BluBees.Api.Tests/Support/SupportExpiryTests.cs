@@ -7,7 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace BluBees.Api.Tests.Support;
 
-/// <summary>Grants end on time and audit entries age out after the retention, on the injected clock.</summary>
+/// <summary>Grants end on time, MFA sign-ins age out, and audit entries age out after the retention, on the injected clock.</summary>
 public sealed class SupportExpiryTests
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
@@ -41,12 +41,29 @@ public sealed class SupportExpiryTests
         return JsonNode.Parse(text)!;
     }
 
-    private async Task<HttpStatusCode> SupportReadAsync(string tenant)
+    private async Task<HttpStatusCode> SupportReadAsync(string tenant, string? token = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/support/tenants/{Uri.EscapeDataString(tenant)}/runs");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _idp.Mint(now: _time.GetUtcNow()));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? _idp.Mint(now: _time.GetUtcNow()));
         using var response = await _backend.Client.SendAsync(request);
         return response.StatusCode;
+    }
+
+    [Test]
+    public async Task A_token_is_refused_once_its_mfa_sign_in_is_older_than_the_max_age_on_the_injected_clock()
+    {
+        var tenant = Samples.NewTenant();
+        await AdminAsync(HttpMethod.Post, "/api/support/grants", tenant, new JsonObject { ["hours"] = 3 }, HttpStatusCode.Created);
+        var signedIn = _time.GetUtcNow();
+        var token = _idp.Mint(c => c["exp"] = signedIn.AddHours(2).ToUnixTimeSeconds(), now: signedIn);
+
+        _time.Advance(TimeSpan.FromMinutes(60));
+        Assert.That(await SupportReadAsync(tenant, token), Is.EqualTo(HttpStatusCode.OK), "60 minutes after the sign-in");
+
+        _time.Advance(TimeSpan.FromSeconds(31));
+        Assert.That(await SupportReadAsync(tenant, token), Is.EqualTo(HttpStatusCode.Forbidden), "past 60 minutes and the 30 s skew");
+        var audit = (await AdminAsync(HttpMethod.Get, "/api/support/audit", tenant))["items"]!.AsArray();
+        Assert.That(audit.Select(e => e!["reason"]?.GetValue<string>()), Is.EqualTo(new[] { "mfa_too_old", null }));
     }
 
     [Test]

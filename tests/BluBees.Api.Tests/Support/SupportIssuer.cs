@@ -71,6 +71,7 @@ public sealed class SupportIssuer : IAsyncDisposable
             ["exp"] = at.AddMinutes(10).ToUnixTimeSeconds(),
             ["roles"] = new JsonArray("engineer", Role),
             ["amr"] = new JsonArray("pwd", "mfa"),
+            ["auth_time"] = at.ToUnixTimeSeconds(),
         };
     }
 
