@@ -7,6 +7,8 @@ namespace BluBees.Api.Support;
 /// Records a support read in the tenant's audit trail before any data is returned: if the write fails, the
 /// read fails. Denials are recorded for tenants that exist here (installed, or ever granted access); for any
 /// other tenant id only the operator log sees them, so nobody can fill partitions of tenants that do not exist.
+/// Repeated denials of one actor for one reason are counted in one entry per <see cref="SupportAuditStore.DenialWindow"/>,
+/// so denied requests cannot flood the tenant's trail.
 /// </summary>
 internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrantStore grants, IStore store, ILogger<SupportAudit> logger)
 {
@@ -34,7 +36,15 @@ internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrant
             }
         }
 
-        await audit.WriteAsync(tenantId, (id, at) => new SupportAuditEntry(id, at, who.Subject, who.Email, tenantId.Value, route, query, outcome, grantId, reason), ct);
+        SupportAuditEntry Create(string id, DateTimeOffset at) => new(id, at, who.Subject, who.Email, tenantId.Value, route, query, outcome, grantId, reason);
+        if (outcome != SupportAuditOutcome.Denied)
+        {
+            await audit.WriteAsync(tenantId, Create, ct);
+        }
+        else if (await audit.WriteDeniedAsync(tenantId, who.Subject, reason ?? SupportDenial.NoGrant, Create, ct) is null)
+        {
+            LogDenialNotCounted(logger, tenantId.Value, who.Subject);
+        }
     }
 
     private async Task<bool> TenantKnownAsync(TenantId tenantId, CancellationToken ct)
@@ -44,6 +54,9 @@ internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrant
         => Truncate(context.Request.Method + " " + (context.Request.Path.Value ?? string.Empty).Replace("%2F", "/", StringComparison.OrdinalIgnoreCase), MaxRouteLength);
 
     private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Support denial for tenant {TenantId} by {Actor} not counted: its audit entry changed concurrently on every attempt")]
+    private static partial void LogDenialNotCounted(ILogger logger, string tenantId, string actor);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Support read {Outcome} for tenant {TenantId} by {Actor} (reason {Reason}): {Route}")]
     private static partial void LogRead(ILogger logger, string outcome, string tenantId, string actor, string reason, string route);

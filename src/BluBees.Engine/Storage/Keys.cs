@@ -59,6 +59,11 @@ public static class Keys
 
     /// <summary>A support audit entry: its id's 13-character time prefix first, so that the order is time order.</summary>
     public static string Audit(string entryId) => AuditPrefix + entryId[..13] + "#" + entryId;
+    /// <summary>
+    /// The open group of one actor's denials for one reason (<c>SupportAuditStore</c>): the id of the audit entry that
+    /// counts them, until the window ends (its TTL). Keyed by a hash of actor and reason, never the values themselves.
+    /// </summary>
+    public static string SupportDenialGroup(string fingerprint) => "AUDITGRP#" + fingerprint;
     public const string GrantPrefix = "GRANT#";
     public static string Grant(string grantId) => GrantPrefix + grantId;
     public const string WebhookPrefix = "HOOK#";

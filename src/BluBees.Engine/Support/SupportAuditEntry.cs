@@ -3,6 +3,8 @@ namespace BluBees.Engine.Support;
 /// <summary>
 /// One support read, allowed or denied, in the tenant partition at <c>AUDIT#&lt;time&gt;#&lt;id&gt;</c>.
 /// Holds who (the identity provider's subject), what (route and filter parameters: metadata) and why.
+/// Denials of one actor for one reason within <see cref="SupportAuditStore.DenialWindow"/> of the first are one
+/// entry: <see cref="Count"/> denials, the first at <see cref="At"/> (its route and query), the last at <see cref="LastAt"/>.
 /// </summary>
 public sealed record SupportAuditEntry(
     string Id,
@@ -14,7 +16,9 @@ public sealed record SupportAuditEntry(
     IReadOnlyDictionary<string, string> Query,
     string Outcome,
     string? GrantId,
-    string? Reason);
+    string? Reason,
+    int Count = 1,
+    DateTimeOffset? LastAt = null);
 
 public static class SupportAuditOutcome
 {

@@ -67,6 +67,29 @@ public sealed class SupportExpiryTests
     }
 
     [Test]
+    public async Task Repeated_denials_are_counted_per_window_and_a_new_window_starts_a_new_entry()
+    {
+        var tenant = Samples.NewTenant();
+        var grantId = (await AdminAsync(HttpMethod.Post, "/api/support/grants", tenant, new JsonObject { ["hours"] = 1 }, HttpStatusCode.Created))["id"]!.GetValue<string>();
+        using (var revoke = await _backend.SendWithTokenAsync(HttpMethod.Delete, "/api/support/grants/" + grantId, _forge.Mint(TestIssuer.For(tenant), now: _time.GetUtcNow())))
+        {
+            Assert.That(revoke.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.That(await SupportReadAsync(tenant), Is.EqualTo(HttpStatusCode.Forbidden));
+            _time.Advance(TimeSpan.FromMinutes(4));
+        }
+
+        // 12 minutes after the first denial: its 10-minute window is over.
+        Assert.That(await SupportReadAsync(tenant), Is.EqualTo(HttpStatusCode.Forbidden));
+
+        var audit = (await AdminAsync(HttpMethod.Get, "/api/support/audit", tenant))["items"]!.AsArray();
+        Assert.That(audit.Select(e => e!["count"]!.GetValue<int>()), Is.EqualTo(new[] { 1, 3 }), "newest first");
+    }
+
+    [Test]
     public async Task A_grant_opens_the_run_log_until_it_expires_and_the_audit_ages_out_after_the_retention()
     {
         var tenant = Samples.NewTenant();

@@ -19,11 +19,18 @@ describe('support access', () => {
       grants = [];
       return { status: 204 };
     });
-    b.on('GET', '/api/support/audit', () => ({ items: [{ at: '2024-05-02T11:00:00Z', actor: 'support@blubees', route: '/support/tenants/t1/runs', query: { status: 'failed' } }] }));
+    b.on('GET', '/api/support/audit', () => ({
+      items: [
+        { at: '2024-05-02T11:05:00Z', actor: 'support@blubees', route: '/support/tenants/t1/runs', query: {}, outcome: 'denied', reason: 'no_grant', count: 40, lastAt: '2024-05-02T11:09:00Z' },
+        { at: '2024-05-02T11:00:00Z', actor: 'support@blubees', route: '/support/tenants/t1/runs', query: { status: 'failed' }, outcome: 'allowed', count: 1 },
+      ],
+    }));
     const u = user();
     render(<SupportPage readOnly={false} />);
     expect(await screen.findByText('Support cannot read your logs.')).toBeInTheDocument();
     expect(await screen.findByText('/support/tenants/t1/runs?status=failed')).toBeInTheDocument();
+    expect(screen.getByText(/^denied \(no active grant\): 40 times, last /)).toBeInTheDocument();
+    expect(screen.getByText('allowed')).toBeInTheDocument();
 
     const hours = screen.getByLabelText(/^Hours/);
     await u.clear(hours);

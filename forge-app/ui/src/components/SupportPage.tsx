@@ -144,13 +144,14 @@ export function SupportPage({ readOnly }: { readOnly: boolean }) {
         ) : (
           <DynamicTable
             caption="Support reads"
-            head={{ cells: ['When', 'Who', 'What they read'].map((c, i) => ({ key: `h${i}`, content: c })) }}
+            head={{ cells: ['When', 'Who', 'What they read', 'Outcome'].map((c, i) => ({ key: `h${i}`, content: c })) }}
             rows={(audit.data ?? []).map((a, i) => ({
               key: `${a.at}-${i}`,
               cells: [
                 { key: 'at', content: formatTime(a.at) },
                 { key: 'actor', content: a.actor },
                 { key: 'query', content: <code style={{ color: token('color.text') }}>{auditRead(a)}</code> },
+                { key: 'outcome', content: auditOutcome(a) },
               ],
             }))}
           />
@@ -169,6 +170,21 @@ export function SupportPage({ readOnly }: { readOnly: boolean }) {
       </ConfirmDialog>
     </div>
   );
+}
+
+const denialReasons: Record<string, string> = {
+  no_grant: 'no active grant',
+  role_missing: 'no support role',
+  mfa_missing: 'no multi-factor sign-in',
+  mfa_too_old: 'multi-factor sign-in too old',
+};
+
+/** Allowed, or denied and why; repeated denials are one entry with their count and the time of the last. */
+function auditOutcome(entry: AuditEntry): string {
+  if (entry.outcome !== 'denied') return 'allowed';
+  const why = denialReasons[entry.reason ?? ''] ?? entry.reason ?? 'refused';
+  const count = entry.count ?? 1;
+  return count > 1 ? `denied (${why}): ${count} times, last ${formatTime(entry.lastAt)}` : `denied (${why})`;
 }
 
 /** What a support read asked for: the route and its filter parameters (the backend sends the query as an object). */

@@ -3469,8 +3469,15 @@ export interface components {
             actorEmail?: null | string;
             /** Format: date-time */
             at: string;
+            /**
+             * Format: int32
+             * @default 1
+             */
+            count: number;
             grantId?: null | string;
             id: string;
+            /** Format: date-time */
+            lastAt?: null | string;
             outcome: string;
             query: {
                 [key: string]: string;
