@@ -29,8 +29,12 @@ internal static class SupportGrantsEndpoints
 
     internal static async Task<Ok<ItemsResponse<GrantView>>> ListAsync(VerifiedTenant tenant, SupportGrantStore grants, TimeProvider time, CancellationToken ct)
     {
+        // The newest grants, and every active one however many newer grants there are: the admin must see (and can
+        // revoke) each grant that lets support in.
+        var newest = await grants.ListAsync(tenant.Id, ListLimit, ct);
+        var active = await grants.ListActiveAsync(tenant.Id, ct);
         var now = time.GetUtcNow();
-        var items = await grants.ListAsync(tenant.Id, ListLimit, ct);
+        var items = newest.Concat(active).DistinctBy(g => g.Id).OrderByDescending(g => g.Id, StringComparer.Ordinal);
         return TypedResults.Ok(new ItemsResponse<GrantView>([.. items.Select(g => GrantView.From(g, now))]));
     }
 

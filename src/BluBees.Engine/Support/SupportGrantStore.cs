@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using BluBees.Engine.Common;
 using BluBees.Engine.Storage;
 
@@ -35,19 +36,49 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
     public async Task<SupportGrant?> FindActiveAsync(TenantId tenantId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        await foreach (var grant in YoungEnoughAsync(tenantId, now, ct))
+        {
+            if (grant.IsActiveAt(now))
+            {
+                return grant;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Every active grant, newest first (the admin's list shows them however many newer grants there are).</summary>
+    public async Task<IReadOnlyList<SupportGrant>> ListActiveAsync(TenantId tenantId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var active = new List<SupportGrant>();
+        await foreach (var grant in YoungEnoughAsync(tenantId, now, ct))
+        {
+            if (grant.IsActiveAt(now))
+            {
+                active.Add(grant);
+            }
+        }
+
+        return active;
+    }
+
+    /// <summary>The grants that may still be active at <paramref name="now"/> (created within the longest lifetime), newest first, page by page.</summary>
+    private async IAsyncEnumerable<SupportGrant> YoungEnoughAsync(TenantId tenantId, DateTimeOffset now, [EnumeratorCancellation] CancellationToken ct)
+    {
         var oldestPossible = now - TimeSpan.FromHours(SupportGrant.MaxHours) - TimeSpan.FromMinutes(1);
         var query = new TenantQuery(Keys.GrantPrefix) { Descending = true, Limit = PageSize, SkFrom = Keys.GrantPrefix + Ids.RunIdLowerBound(oldestPossible) };
         while (true)
         {
             var page = await store.ForTenant(tenantId).QueryAsync(query, ct);
-            if (page.Items.Select(i => StoredJson.Read<SupportGrant>(i.Data)).FirstOrDefault(g => g.IsActiveAt(now)) is { } active)
+            foreach (var item in page.Items)
             {
-                return active;
+                yield return StoredJson.Read<SupportGrant>(item.Data);
             }
 
             if (page.NextCursor is not { } next)
             {
-                return null;
+                yield break;
             }
 
             query = query with { StartAfter = next };

@@ -74,6 +74,29 @@ public sealed class SupportGrantTests : SupportFixture
     }
 
     [Test]
+    public async Task An_active_grant_is_listed_however_many_newer_revoked_grants_there_are()
+    {
+        var tenant = Samples.NewTenant();
+        var open = (await GrantAsync(tenant, hours: 168))["id"]!.GetValue<string>();
+        for (var i = 0; i < 55; i++)
+        {
+            var id = (await GrantAsync(tenant, hours: 1))["id"]!.GetValue<string>();
+            using var revoke = await Backend.SendAsync(HttpMethod.Delete, "/api/support/grants/" + id, tenant);
+            Assert.That(revoke.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        }
+
+        using (var read = await SupportGetAsync(RunsPath(tenant)))
+        {
+            Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.OK), "control: support can read");
+        }
+
+        var items = (await Backend.JsonAsync(HttpMethod.Get, "/api/support/grants", tenant))["items"]!.AsArray();
+        var active = items.Where(i => i!["active"]!.GetValue<bool>()).Select(i => i!["id"]!.GetValue<string>());
+        Assert.That(active, Is.EqualTo(new[] { open }), "the admin sees the grant that lets support in, and can revoke it");
+        Assert.That(items[^1]!["id"]!.GetValue<string>(), Is.EqualTo(open), "newest first");
+    }
+
+    [Test]
     public async Task Revoking_an_unknown_grant_or_another_tenants_grant_is_404_and_changes_nothing()
     {
         var owner = Samples.NewTenant();
