@@ -1,5 +1,6 @@
 using BluBees.Engine.Storage;
 using BluBees.Engine.Support;
+using BluBees.Engine.Validation;
 
 namespace BluBees.Api.Support;
 
@@ -32,7 +33,7 @@ internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrant
         {
             if (context.Request.Query[key].ToString() is { Length: > 0 } value)
             {
-                query[key] = Truncate(value, MaxValueLength);
+                query[key] = DisplayText.Neutralized(Truncate(value, MaxValueLength));
             }
         }
 
@@ -50,10 +51,13 @@ internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrant
     private async Task<bool> TenantKnownAsync(TenantId tenantId, CancellationToken ct)
         => await store.ForTenant(tenantId).GetAsync(Keys.TenantMeta, ct) is not null || await grants.AnyAsync(tenantId, ct);
 
+    /// <summary>Method and path as requested, cut, with control and text-direction characters neutralized: the tenant reads it.</summary>
     private static string Route(HttpContext context)
-        => Truncate(context.Request.Method + " " + (context.Request.Path.Value ?? string.Empty).Replace("%2F", "/", StringComparison.OrdinalIgnoreCase), MaxRouteLength);
+        => DisplayText.Neutralized(Truncate(context.Request.Method + " " + (context.Request.Path.Value ?? string.Empty).Replace("%2F", "/", StringComparison.OrdinalIgnoreCase), MaxRouteLength));
 
-    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+    /// <summary>At most <paramref name="max"/> characters, never half of a surrogate pair.</summary>
+    private static string Truncate(string value, int max)
+        => value.Length <= max ? value : value[..(char.IsHighSurrogate(value[max - 1]) ? max - 1 : max)];
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Support denial for tenant {TenantId} by {Actor} not counted: its audit entry changed concurrently on every attempt")]
     private static partial void LogDenialNotCounted(ILogger logger, string tenantId, string actor);

@@ -10,6 +10,19 @@ public static class DisplayText
     /// <summary>Whether <paramref name="text"/> holds a control or text-direction character.</summary>
     public static bool HasUnsafeCharacters(string text) => text.Any(IsUnsafe);
 
+    /// <summary>
+    /// <paramref name="text"/> with each control or text-direction character replaced by U+FFFD, for text that is
+    /// recorded as given but shown to someone else (a support read's route and filters in the tenant's audit).
+    /// </summary>
+    public static string Neutralized(string text)
+        => HasUnsafeCharacters(text) ? string.Create(text.Length, text, (span, t) =>
+        {
+            for (var i = 0; i < t.Length; i++)
+            {
+                span[i] = IsUnsafe(t[i]) ? '\uFFFD' : t[i];
+            }
+        }) : text;
+
     private static bool IsUnsafe(char c)
         => char.IsControl(c) || c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069') or '\u200E' or '\u200F' or '\u061C';
 }
