@@ -15,8 +15,11 @@ internal sealed record ScheduleResult(int Queued, bool Busy);
 /// <summary>
 /// Queues the tenant's due schedule rules. A cron rule's due occurrences are fired by <see cref="CronTicks"/>. A
 /// legacy <c>everyHours</c> rule is due when its last fire is at least <c>everyHours</c> ago, less
-/// <see cref="Tolerance"/> (Forge's trigger jitters). Its last fire is stored under <see cref="Keys.ScheduleFire"/>
-/// and claimed with a conditional write, so a Forge retry or a concurrent delivery never fires a rule twice.
+/// <see cref="Tolerance"/> (Forge's trigger jitters). Its last fire is stored under <see cref="Keys.ScheduleFire"/>.
+/// A due interval is handed to the ingress with a de-duplication key named after the fire it follows
+/// (<see cref="Keys.ScheduleInterval"/>), and the last fire is recorded only after the hand-over (as a cron rule's
+/// cursor): a Forge retry, a concurrent delivery or the delivery after a crash between the two hands over the same
+/// key, which the ingress queues once; a full queue keeps nothing, so the retry fires it.
 /// </summary>
 internal sealed partial class ScheduleRunner(
     RuleService rules, IStore store, EventIngestor ingress, TenantService tenants, CronTicks cron, TimeProvider time, ILogger<ScheduleRunner> logger)
@@ -57,51 +60,49 @@ internal sealed partial class ScheduleRunner(
             }
 
             var previous = await partition.GetAsync(FireKey(head.Id), ct);
-            if (previous is not null && now - StoredJson.Read<LastFire>(previous.Data).FiredAt < TimeSpan.FromHours(head.EveryHours) - Tolerance)
+            var lastFire = previous is null ? (DateTimeOffset?)null : StoredJson.Read<LastFire>(previous.Data).FiredAt;
+            if (lastFire is { } last && now - last < TimeSpan.FromHours(head.EveryHours) - Tolerance)
             {
                 continue;
             }
 
-            // The marker outlives the interval, then expires: a deleted rule leaves nothing behind for long.
-            var expires = now + TimeSpan.FromHours(head.EveryHours) + TimeSpan.FromDays(1);
-            var claim = partition.Item(FireKey(head.Id), StoredJson.Write(new LastFire(now)), expires.ToUnixTimeSeconds());
-            if (!await partition.PutIfRevisionAsync(claim, previous?.Revision ?? 0, ct))
-            {
-                continue; // another delivery of this trigger claimed it
-            }
-
+            // The interval's slot is named by the fire it follows, so every delivery that finds the rule due for this
+            // interval (a retry, a concurrent delivery, the one after a crash) hands over the same de-duplication key:
+            // the ingress queues it once. The last fire is recorded only after the hand-over, so a process killed in
+            // between leaves the slot due, and the next delivery's hand-over finds the marker instead of firing again.
             var payload = new JsonObject
             {
                 ["eventType"] = EventType,
                 ["timestamp"] = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
             };
-            var work = new IngressRequest(tenant, RunSource.Schedule, payload) { SystemToken = systemToken, RuleId = head.Id };
-            var claimedRevision = (previous?.Revision ?? 0) + 1;
-            var result = await ingress.SubmitAsync(work, () => ReleaseAsync(partition, head.Id, previous, claimedRevision), ct);
+            var work = new IngressRequest(tenant, RunSource.Schedule, payload) { SystemToken = systemToken, RuleId = head.Id, DedupKey = Keys.ScheduleInterval(head.Id, lastFire) };
+            var result = await ingress.SubmitAsync(work, release: null, ct);
             if (result == IngestResult.Unavailable)
             {
-                LogBusy(logger, queued);
+                LogBusy(logger, queued); // nothing of it was kept; the last fire stays for the retry
                 return new ScheduleResult(queued, Busy: true);
             }
 
-            queued++;
+            await RecordFireAsync(partition, head, previous, now, ct);
+            if (result == IngestResult.Accepted)
+            {
+                queued++;
+            }
         }
 
         LogFired(logger, queued);
         return new ScheduleResult(queued, Busy: false);
     }
 
-    /// <summary>Gives the slot back so that Forge's retry fires the rule.</summary>
-    private static async Task ReleaseAsync(TenantStore partition, string ruleId, StoreItem? previous, long claimedRevision)
+    /// <summary>
+    /// Records the interval's fire after its hand-over; losing the conditional write to a concurrent delivery that
+    /// recorded it is fine. The marker outlives the interval, then expires: a deleted rule leaves nothing behind for long.
+    /// </summary>
+    private static async Task RecordFireAsync(TenantStore partition, RuleHead head, StoreItem? previous, DateTimeOffset now, CancellationToken ct)
     {
-        if (previous is null)
-        {
-            await partition.DeleteAsync(FireKey(ruleId), CancellationToken.None);
-        }
-        else
-        {
-            await partition.PutIfRevisionAsync(previous, claimedRevision, CancellationToken.None);
-        }
+        var expires = now + TimeSpan.FromHours(head.EveryHours) + TimeSpan.FromDays(1);
+        var fire = partition.Item(FireKey(head.Id), StoredJson.Write(new LastFire(now)), expires.ToUnixTimeSeconds());
+        await partition.PutIfRevisionAsync(fire, previous?.Revision ?? 0, ct);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scheduled trigger: {RuleCount} rule run(s) queued")]

@@ -16,7 +16,7 @@ internal static class ScheduledEndpoint
     {
         var result = await runner.FireDueAsync(tenant.Context, systemToken.Value, ct);
 
-        // A full queue asks Forge to retry; work already queued is not queued again (fire slots and tick markers are stored).
+        // A full queue asks Forge to retry; work already queued is not queued again (interval and tick de-duplication markers are stored).
         return result.Busy
             ? Ingress.IngressResults.Unavailable()
             : TypedResults.Accepted((string?)null, new ScheduledResponse("accepted", result.Queued));

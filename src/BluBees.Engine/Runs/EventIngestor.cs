@@ -88,7 +88,7 @@ public sealed partial class EventIngestor(
 
     /// <summary>
     /// Queues one unit of work. <paramref name="release"/> undoes what the caller claimed for it (a webhook's replay
-    /// record, a schedule's fire slot) when the queue cannot take it — full, closing, or failing with an exception —
+    /// record) when the queue cannot take it — full, closing, or failing with an exception —
     /// so that the sender's retry is not refused.
     /// </summary>
     public async Task<IngestResult> SubmitAsync(IngressRequest request, Func<Task>? release, CancellationToken ct)

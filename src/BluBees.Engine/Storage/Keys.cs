@@ -79,6 +79,14 @@ public static class Keys
     /// <summary>An <c>everyHours</c> schedule rule's last fire (claimed with a conditional write).</summary>
     public static string ScheduleFire(string ruleId) => "SCHED#" + ruleId;
 
+    /// <summary>
+    /// The idempotent key of one interval of an <c>everyHours</c> rule: the rule and the fire the interval follows
+    /// (<c>first</c> when the rule has none on record). Handed to the ingress as the de-duplication key, so that every
+    /// delivery finding the interval due (retries, concurrent deliveries, the one after a crash) queues it once.
+    /// </summary>
+    public static string ScheduleInterval(string ruleId, DateTimeOffset? previousFire)
+        => "EVERY#" + ruleId + "#" + (previousFire is { } at ? at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) : "first");
+
     /// <summary>A cron schedule rule's cursor: the time up to which its occurrences have been processed.</summary>
     public static string ScheduleCursor(string ruleId) => "SCHEDCUR#" + ruleId;
 

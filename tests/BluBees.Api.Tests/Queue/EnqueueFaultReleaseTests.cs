@@ -10,8 +10,8 @@ using Microsoft.Extensions.Options;
 namespace BluBees.Api.Tests.Queue;
 
 /// <summary>
-/// A source that claims something before it queues (a webhook's replay record, an interval schedule's fire slot) must
-/// give the claim back whenever the queue does not take the work, not only when the queue is full: a queue write
+/// A source must not leave a claim behind when the queue does not take its work (a webhook gives its replay record back;
+/// an interval schedule writes its last fire only after the hand-over), not only when the queue is full: a queue write
 /// that fails (here a SQLite trigger that aborts the tenant's inserts into <c>run_queue</c>, standing in for a disk
 /// or lock fault) answers an error, and the sender's retry must then be accepted and run once, not refused as a
 /// replay or "not due" and lost without a run record.
@@ -92,7 +92,7 @@ public sealed class EnqueueFaultReleaseTests : WebhookKit
         using var retry = await TriggerAsync(tenant);
         var text = await retry.Content.ReadAsStringAsync();
         Assert.That(retry.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), text);
-        Assert.That(JsonNode.Parse(text)!["queued"]!.GetValue<int>(), Is.EqualTo(1), "the fire slot was given back: the rule is still due");
+        Assert.That(JsonNode.Parse(text)!["queued"]!.GetValue<int>(), Is.EqualTo(1), "no last fire was written: the rule is still due");
         await Waits.UntilAsync(() => RunsAsync(tenant), r => r.Count >= 1);
         await SettleAsync();
         Assert.That(await RunsAsync(tenant), Has.Count.EqualTo(1), "exactly one run record");

@@ -12,8 +12,8 @@ using BluBees.Engine.Execution;
 namespace BluBees.Api.Tests.Scheduling;
 
 /// <summary>
-/// The fire slot is claimed with a conditional write: a delivery that read the old state loses the race to the
-/// one that claimed it first, deterministically (a store that serves a stale read stands in for the race).
+/// The interval is handed over with a de-duplication key named after the fire it follows: a delivery that read the old state hands over the same key
+/// as the one that fired first and queues nothing, deterministically (a store that serves a stale read stands in for the race).
 /// </summary>
 public sealed class ScheduleClaimTests : FakeClockFixture
 {
