@@ -62,6 +62,13 @@ public sealed partial class EventIngestor(
 {
     public static readonly TimeSpan DedupWindow = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// How long a "sending" marker (a queue outside the store) is its sender's: longer than any send may take (the SQS
+    /// send deadline is at most 60 s, <c>Queue:SendTimeoutMilliseconds</c>). A marker still "sending" after that was left
+    /// by a sender killed mid-send (no handler ran); a redelivery then takes it over and sends again.
+    /// </summary>
+    public static readonly TimeSpan SendLease = TimeSpan.FromMinutes(2);
+
     /// <param name="trace">The <c>X-Atlassian-Webhook-Trace</c> the event arrived with, if any: handed to the run for loop detection.</param>
     public async Task<IngestResult> IngestAsync(TenantContext tenant, JiraEvent evt, string? systemToken, string? trace, CancellationToken ct)
     {
@@ -164,60 +171,79 @@ public sealed partial class EventIngestor(
             };
         }
 
-        // A queue outside the store (SQS): the marker first. A failed send leaves it "unsent" (the queue may have kept
-        // the message all the same), and the redelivery sends again under the first attempt's identity.
-        if (!await partition.PutIfAbsentAsync(claim.Sk, Common.StoredJson.Write(new DedupMarker(message.ReceivedAt, DedupMarker.Queued, message.Id)), claim.ExpiresAt.ToUnixTimeSeconds(), ct))
+        // A queue outside the store (SQS): the marker first, "sending" until the send's outcome is known. A process
+        // killed mid-send leaves it so; once its lease has passed, a redelivery takes it over and sends again under
+        // the first attempt's identity. A failed send leaves it "unsent" (the queue may have kept the message all the
+        // same), and the redelivery sends again at once. Only a completed send marks it "queued".
+        var now = time.GetUtcNow();
+        long revision = 1; // the marker's revision while this delivery owns its send
+        if (!await partition.PutIfAbsentAsync(claim.Sk, Common.StoredJson.Write(new DedupMarker(message.ReceivedAt, DedupMarker.Sending, message.Id) { Since = now }), claim.ExpiresAt.ToUnixTimeSeconds(), ct))
         {
-            if (await ResendableAsync(partition, claim.Sk, message, ct) is not { } resend)
+            switch (await ResendableAsync(partition, claim.Sk, message, now, ct))
             {
-                return IngestResult.Duplicate;
+                case ({ } resend, _, var taken):
+                    message = resend;
+                    revision = taken;
+                    break;
+                case (null, true, _):
+                    return IngestResult.Unavailable; // another delivery is sending it right now: ask for a retry, never drop it
+                default:
+                    return IngestResult.Duplicate;
             }
-
-            message = resend;
         }
 
+        // The marker's later writes are conditional on this delivery still owning it: a delivery that took over a
+        // send whose lease ran out is not undone by the slow first one.
+        bool sent;
         try
         {
-            if (await TryEnqueueAsync(message, ct))
-            {
-                return IngestResult.Accepted;
-            }
+            sent = await TryEnqueueAsync(message, ct);
         }
         catch
         {
             // Not a send that may have reached the queue (e.g. a message too large to queue): no marker outlives it.
-            await partition.DeleteAsync(claim.Sk, CancellationToken.None);
+            await partition.DeleteIfRevisionAsync(claim.Sk, revision, CancellationToken.None);
             throw;
         }
 
-        await partition.PutAsync(claim.Sk, Common.StoredJson.Write(new DedupMarker(message.ReceivedAt, DedupMarker.Unsent, message.Id)),
-            (message.ReceivedAt + DedupWindow).ToUnixTimeSeconds(), CancellationToken.None);
-        return IngestResult.Unavailable;
+        var state = sent ? DedupMarker.Queued : DedupMarker.Unsent;
+        var marker = partition.Item(claim.Sk, Common.StoredJson.Write(new DedupMarker(message.ReceivedAt, state, message.Id)), (message.ReceivedAt + DedupWindow).ToUnixTimeSeconds());
+        await partition.PutIfRevisionAsync(marker, revision, CancellationToken.None);
+        return sent ? IngestResult.Accepted : IngestResult.Unavailable;
     }
 
     /// <summary>
-    /// The message to send again when the event's marker says its last send failed ("unsent"), taken over by this
-    /// delivery (a compare-and-swap on the marker, so two redeliveries racing send once); null for a duplicate. The
-    /// message keeps the first attempt's receipt time: its run ids then equal those of a copy the queue kept.
+    /// The message to send again when the event's marker says its last send failed ("unsent") or was cut off (still
+    /// "sending" after <see cref="SendLease"/>: the sender died), taken over by this delivery (a compare-and-swap on
+    /// the marker, so two redeliveries racing send once); <c>InFlight</c> when another delivery's send is still within
+    /// its lease; neither for a duplicate. The message keeps the first attempt's receipt time: its run ids then equal
+    /// those of a copy the queue kept.
     /// </summary>
-    private static async Task<RunMessage?> ResendableAsync(TenantStore partition, string sk, RunMessage message, CancellationToken ct)
+    private static async Task<(RunMessage? Resend, bool InFlight, long Revision)> ResendableAsync(
+        TenantStore partition, string sk, RunMessage message, DateTimeOffset now, CancellationToken ct)
     {
-        if (await partition.GetAsync(sk, ct) is not { } item || UnsentMarker(item.Data) is not { } marker || marker.MessageId != message.Id)
+        if (await partition.GetAsync(sk, ct) is not { } item || OpenMarker(item.Data) is not { } marker || marker.MessageId != message.Id)
         {
-            return null;
+            return (null, false, 0);
         }
 
-        var queued = Common.StoredJson.Write(new DedupMarker(marker.ReceivedAt, DedupMarker.Queued, marker.MessageId));
-        return await partition.PutIfRevisionAsync(partition.Item(sk, queued, item.ExpiresAt), item.Revision, ct)
-            ? message with { ReceivedAt = marker.ReceivedAt }
-            : null;
+        if (marker.State == DedupMarker.Sending && (marker.Since ?? marker.ReceivedAt) + SendLease > now)
+        {
+            return (null, true, 0);
+        }
+
+        var sending = Common.StoredJson.Write(new DedupMarker(marker.ReceivedAt, DedupMarker.Sending, marker.MessageId) { Since = now });
+        return await partition.PutIfRevisionAsync(partition.Item(sk, sending, item.ExpiresAt), item.Revision, ct)
+            ? (message with { ReceivedAt = marker.ReceivedAt }, false, item.Revision + 1)
+            : (null, true, 0); // another redelivery took it over just now
     }
 
-    private static DedupMarker? UnsentMarker(string data)
+    /// <summary>A marker whose send is not known to have completed ("unsent" or "sending"); null otherwise.</summary>
+    private static DedupMarker? OpenMarker(string data)
     {
         try
         {
-            return Common.StoredJson.Read<DedupMarker>(data) is { State: DedupMarker.Unsent } marker ? marker : null;
+            return Common.StoredJson.Read<DedupMarker>(data) is { State: DedupMarker.Unsent or DedupMarker.Sending } marker ? marker : null;
         }
         catch (JsonException)
         {

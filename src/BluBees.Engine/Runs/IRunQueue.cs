@@ -56,6 +56,16 @@ public sealed record DedupMarker(DateTimeOffset ReceivedAt, string? State = null
     /// so the run ids are the same and a copy that SQS did keep finishes the same run records.
     /// </summary>
     public const string Unsent = "unsent";
+
+    /// <summary>
+    /// A queue outside the store: the send has begun (at <see cref="Since"/>) and its outcome is not recorded yet. Left
+    /// so by a process killed mid-send; after <see cref="EventIngestor.SendLease"/> a redelivery sends it again (as for
+    /// <see cref="Unsent"/>), within it the redelivery is asked to retry.
+    /// </summary>
+    public const string Sending = "sending";
+
+    /// <summary>When the current send began (<see cref="Sending"/> only).</summary>
+    public DateTimeOffset? Since { get; init; }
 }
 
 /// <summary>The queue cannot take more work right now; the caller should ask Forge to retry.</summary>
