@@ -52,33 +52,40 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
             return Refuse(hook.Id, "bad_signature");
         }
 
-        // Read before the delivery is recorded: once it is, only the ingress may fail (and it gives the record back), so a
-        // failed read never leaves the sender's retry refused as a replay.
+        // Read before the delivery is recorded, so a failed read never leaves the sender's retry refused as a replay.
         var targets = (await rules.ListHeadsAsync(tenantId, ct))
             .Count(h => h.Enabled && h.TriggerType == TriggerType && h.WebhookId == hook.Id);
 
-        // Outlives the window on both sides: a timestamp up to 5 min ahead stays acceptable for 10 min, up to and
-        // including the last instant, and expiry is in whole seconds with "expired" meaning ≤ now: a minute's margin
-        // keeps the record past that instant (without it, a replay at exactly +10 min was accepted).
-        if (!await hooks.TryRecordDeliveryAsync(tenantId, hook.Id, mac, now + 2 * WebhookSignature.ReplayWindow + ReplayRecordMargin, ct))
-        {
-            return Refuse(hook.Id, "replay");
-        }
-
         if (targets == 0)
         {
-            // Nothing could run: acknowledged without queueing the body at all.
+            // Nothing could run: acknowledged without queueing the body at all; the record refuses its replays.
+            // Outlives the window on both sides: a timestamp up to 5 min ahead stays acceptable for 10 min, up to and
+            // including the last instant, and expiry is in whole seconds with "expired" meaning ≤ now: a minute's
+            // margin keeps the record past that instant (without it, a replay at exactly +10 min was accepted).
+            if (!await hooks.TryRecordDeliveryAsync(tenantId, hook.Id, mac, now + 2 * WebhookSignature.ReplayWindow + ReplayRecordMargin, ct))
+            {
+                return Refuse(hook.Id, "replay");
+            }
+
             metrics.IngressFiltered();
             LogAccepted(logger, hook.Id, 0);
             return WebhookReceipt.Accepted;
         }
 
-        // One message for the hook: the run processor runs every enabled rule whose trigger is this hook.
-        var work = new IngressRequest(tenant, RunSource.Webhook, Payload(hook.Id, request.Body)) { SystemToken = systemToken };
-        var result = await ingress.SubmitAsync(work, () => hooks.ForgetDeliveryAsync(tenantId, hook.Id, mac, CancellationToken.None), ct);
-        if (result == IngestResult.Unavailable)
+        // One message for the hook: the run processor runs every enabled rule whose trigger is this hook. The replay
+        // record is the ingress's de-duplication marker (1 day, longer than the replay window), written with the
+        // message: a process killed before the hand-over leaves no record, so the sender's retry is accepted.
+        var work = new IngressRequest(tenant, RunSource.Webhook, Payload(hook.Id, request.Body))
         {
-            return WebhookReceipt.Busy;
+            SystemToken = systemToken,
+            DedupKey = WebhookService.DeliveryDedupKey(hook.Id, mac),
+        };
+        switch (await ingress.SubmitAsync(work, release: null, ct))
+        {
+            case IngestResult.Unavailable:
+                return WebhookReceipt.Busy;
+            case IngestResult.Duplicate or IngestResult.AlreadyQueued:
+                return Refuse(hook.Id, "replay");
         }
 
         LogAccepted(logger, hook.Id, targets);

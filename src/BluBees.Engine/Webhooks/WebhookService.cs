@@ -97,10 +97,6 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
         => store.ForTenant(tenantId).PutIfAbsentAsync(
             DeliveryKey(hookId, mac), StoredJson.Write(new DeliveryMarker(time.GetUtcNow())), expiresAt.ToUnixTimeSeconds(), ct);
 
-    /// <summary>Forgets a recorded delivery (the run could not be queued; the sender's retry must not count as a replay).</summary>
-    public Task ForgetDeliveryAsync(TenantId tenantId, string hookId, byte[] mac, CancellationToken ct)
-        => store.ForTenant(tenantId).DeleteAsync(DeliveryKey(hookId, mac), ct);
-
     public static string SecretRecordId(string webhookId) => "webhook/" + webhookId;
 
     private async Task<StoreItem?> GetItemAsync(TenantId tenantId, string id, CancellationToken ct)
@@ -108,8 +104,14 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
 
     private static string Key(string id) => Keys.Webhook(id);
 
-    private static string DeliveryKey(string hookId, byte[] mac)
-        => Keys.Dedup("hook-" + Convert.ToHexStringLower(SHA256.HashData([.. Encoding.UTF8.GetBytes(hookId + "\n"), .. mac])));
+    /// <summary>
+    /// A verified delivery's de-duplication key (hook + a hash of the MAC): the ingress's marker under it is the
+    /// delivery's replay record, written with the queued message (one SQLite transaction).
+    /// </summary>
+    public static string DeliveryDedupKey(string hookId, byte[] mac)
+        => "hook-" + Convert.ToHexStringLower(SHA256.HashData([.. Encoding.UTF8.GetBytes(hookId + "\n"), .. mac]));
+
+    private static string DeliveryKey(string hookId, byte[] mac) => Keys.Dedup(DeliveryDedupKey(hookId, mac));
 
     private static string NewSecret()
     {

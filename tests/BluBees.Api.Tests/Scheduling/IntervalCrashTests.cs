@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using BluBees.Api.Scheduling;
 using BluBees.Api.Tests.Harness;
+using BluBees.Api.Tests.Queue;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Steps.Jira;
@@ -95,27 +96,6 @@ public sealed class IntervalCrashTests : FakeClockFixture
             s.GetRequiredService<BluBees.Engine.Observability.BluBeesMetrics>(), Clock, NullLogger<EventIngestor>.Instance, s.GetRequiredService<RunStore>());
         var cron = new CronTicks(store, ingress, ActivatorUtilities.CreateInstance<JiraIssueSearch>(s), NullLogger<CronTicks>.Instance);
         return new ScheduleRunner(s.GetRequiredService<RuleService>(), store, ingress, s.GetRequiredService<TenantService>(), cron, Clock, NullLogger<ScheduleRunner>.Instance);
-    }
-
-    /// <summary>The process dies inside the queue write: the write never happens and the call never returns.</summary>
-    private sealed class DyingQueue(IDedupingRunQueue inner) : IDedupingRunQueue
-    {
-        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public bool SharesStore => inner.SharesStore;
-
-        public async ValueTask EnqueueAsync(RunMessage message, CancellationToken ct) => await DieAsync(ct);
-
-        public async Task<EnqueueOutcome> EnqueueDedupedAsync(RunMessage message, DedupClaim claim, CancellationToken ct)
-        {
-            await DieAsync(ct);
-            return EnqueueOutcome.Full;
-        }
-
-        private async Task DieAsync(CancellationToken ct)
-        {
-            Reached.TrySetResult();
-            await Task.Delay(Timeout.Infinite, ct);
-        }
     }
 
     /// <summary>The process dies while writing a rule's last fire (<c>SCHED#</c>): the write never happens and the call never returns.</summary>
