@@ -72,7 +72,7 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
             {
                 var key = issue is null ? Keys.ScheduleTick(head.Id, occurrence) : Keys.ScheduleTickIssue(head.Id, occurrence, issue["id"]!.GetValue<string>());
                 var work = new IngressRequest(tenant, RunSource.Schedule, Payload(occurrence, issue)) { SystemToken = systemToken, RuleId = head.Id, DedupKey = key };
-                switch (await ingress.SubmitAsync(work, release: null, ct))
+                switch (await ingress.SubmitAsync(work, ct))
                 {
                     case IngestResult.Unavailable:
                         return new CronTickResult(queued, Busy: true); // nothing of it was kept; the cursor stays for the retry

@@ -70,7 +70,7 @@ internal static partial class ManualRunEndpoint
         };
         var systemToken = request.Headers["x-forge-oauth-system"].ToString();
         var work = new IngressRequest(tenant.Context, RunSource.Manual, evt) { SystemToken = systemToken, RuleId = current.Head.Id };
-        var result = await ingress.SubmitAsync(work, release: null, ct);
+        var result = await ingress.SubmitAsync(work, ct);
         return Ingress.IngressResults.From(result);
     }
 

@@ -76,7 +76,7 @@ internal sealed partial class ScheduleRunner(
                 ["timestamp"] = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
             };
             var work = new IngressRequest(tenant, RunSource.Schedule, payload) { SystemToken = systemToken, RuleId = head.Id, DedupKey = Keys.ScheduleInterval(head.Id, lastFire) };
-            var result = await ingress.SubmitAsync(work, release: null, ct);
+            var result = await ingress.SubmitAsync(work, ct);
             if (result == IngestResult.Unavailable)
             {
                 LogBusy(logger, queued); // nothing of it was kept; the last fire stays for the retry

@@ -80,7 +80,7 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
             SystemToken = systemToken,
             DedupKey = WebhookService.DeliveryDedupKey(hook.Id, mac),
         };
-        switch (await ingress.SubmitAsync(work, release: null, ct))
+        switch (await ingress.SubmitAsync(work, ct))
         {
             case IngestResult.Unavailable:
                 return WebhookReceipt.Busy;

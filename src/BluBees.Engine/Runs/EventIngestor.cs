@@ -34,7 +34,8 @@ public enum IngestResult
 
 /// <summary>
 /// Work from any source (a Forge event, a webhook, a schedule, a manual run), as the API hands it to the ingress.
-/// <see cref="Payload"/> is pass-through data. <see cref="DedupKey"/> is set for events only (identifiers, hashed).
+/// <see cref="Payload"/> is pass-through data. <see cref="DedupKey"/> is set by every source that must queue its work once
+/// (events: identifiers, hashed; webhooks: hook and MAC, hashed; schedules: rule and occurrence or interval); manual runs have none.
 /// </summary>
 public sealed record IngressRequest(TenantContext Tenant, RunSource Source, JsonObject Payload)
 {
@@ -90,37 +91,21 @@ public sealed partial class EventIngestor(
 
         return await SubmitAsync(
             new IngressRequest(tenant, RunSource.Event, evt.Body) { SystemToken = systemToken, Trace = trace, DedupKey = DedupKey(evt), Heads = heads },
-            release: null, ct);
+            ct);
     }
 
     /// <summary>
-    /// Queues one unit of work. <paramref name="release"/> undoes what the caller claimed for it (a webhook's replay
-    /// record) when the queue cannot take it — full, closing, or failing with an exception —
-    /// so that the sender's retry is not refused.
+    /// Queues one unit of work. A queue that refuses it (full, closing) or fails kept nothing of it; a source that
+    /// must not see its work twice passes a <see cref="IngressRequest.DedupKey"/>, whose marker is written with the
+    /// message (or, on SQS, before it and open until the send succeeded), never a claim of its own before the hand-over:
+    /// a process killed in between would leave the claim and lose the work.
     /// </summary>
-    public async Task<IngestResult> SubmitAsync(IngressRequest request, Func<Task>? release, CancellationToken ct)
+    public async Task<IngestResult> SubmitAsync(IngressRequest request, CancellationToken ct)
     {
-        IngestResult result;
-        try
-        {
-            result = gate.Accepting ? await EnqueueAsync(Build(request), ct) : IngestResult.Unavailable;
-        }
-        catch when (release is not null)
-        {
-            // A queue that throws kept nothing (the writer answers only after its COMMIT; SQS failures are "full"), so
-            // the caller's claim goes too: the sender's retry must not be refused as a replay and lost.
-            await release();
-            throw;
-        }
-
+        var result = gate.Accepting ? await EnqueueAsync(Build(request), ct) : IngestResult.Unavailable;
         switch (result)
         {
             case IngestResult.Unavailable:
-                if (release is not null)
-                {
-                    await release();
-                }
-
                 LogUnavailable(logger, request.Source, gate.Accepting ? "the queue is full" : "the backend is shutting down");
                 break;
             case IngestResult.Accepted:

@@ -30,7 +30,7 @@ public sealed class DisabledManualRunTests
 
         // Accepted while enabled (the worker is busy or restarting: the message waits), then the admin disables the rule.
         var work = new IngressRequest(tenant, RunSource.Manual, ManualEvent(kit, "OPS-11")) { RuleId = ruleId };
-        Assert.That(await kit.Ingress.SubmitAsync(work, release: null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
+        Assert.That(await kit.Ingress.SubmitAsync(work, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
         Assert.That((await rules.SetEnabledAsync(tenant.Id, ruleId, false, CancellationToken.None)).Value, Is.Not.Null);
         kit.Clock.Advance(TimeSpan.FromSeconds(5));
 
@@ -52,7 +52,7 @@ public sealed class DisabledManualRunTests
         var ruleId = await kit.RuleAsync(tenant, sink.Address, new JsonObject { ["type"] = "manual" });
 
         var work = new IngressRequest(tenant, RunSource.Manual, ManualEvent(kit, "OPS-12")) { RuleId = ruleId };
-        Assert.That(await kit.Ingress.SubmitAsync(work, release: null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
+        Assert.That(await kit.Ingress.SubmitAsync(work, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
         kit.Clock.Advance(TimeSpan.FromSeconds(5));
 
         await RunQueueAsync(kit);

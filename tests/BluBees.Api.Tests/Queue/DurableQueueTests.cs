@@ -269,7 +269,7 @@ public sealed class DurableQueueTests
         await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
         kit.Services.GetRequiredService<IngressGate>().Close();
         Assert.That(await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-11"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Unavailable));
-        Assert.That(await kit.Ingress.SubmitAsync(new IngressRequest(tenant, RunSource.Manual, new JsonObject { ["eventType"] = "blubees:manual" }), null, CancellationToken.None),
+        Assert.That(await kit.Ingress.SubmitAsync(new IngressRequest(tenant, RunSource.Manual, new JsonObject { ["eventType"] = "blubees:manual" }), CancellationToken.None),
             Is.EqualTo(IngestResult.Unavailable));
         Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM run_queue"), Is.Zero);
     }
