@@ -102,11 +102,11 @@ public sealed partial class EventIngestor(
     /// </summary>
     public async Task<IngestResult> SubmitAsync(IngressRequest request, CancellationToken ct)
     {
-        var result = gate.Accepting ? await EnqueueAsync(Build(request), ct) : IngestResult.Unavailable;
+        var (result, why) = gate.Accepting ? await EnqueueAsync(Build(request), ct) : (IngestResult.Unavailable, "the backend is shutting down");
         switch (result)
         {
             case IngestResult.Unavailable:
-                LogUnavailable(logger, request.Source, gate.Accepting ? "the queue is full" : "the backend is shutting down");
+                LogUnavailable(logger, request.Source, why ?? "the queue is full");
                 break;
             case IngestResult.Accepted:
                 metrics.EventAccepted(request.Source.ToString().ToLowerInvariant());
@@ -136,24 +136,25 @@ public sealed partial class EventIngestor(
         IngressHeads = request.Heads,
     };
 
-    private async Task<IngestResult> EnqueueAsync(RunMessage message, CancellationToken ct)
+    /// <summary>Queues the message; with an unavailable result, why (null: the queue is full or refused it).</summary>
+    private async Task<(IngestResult Result, string? Why)> EnqueueAsync(RunMessage message, CancellationToken ct)
     {
         var partition = store.ForTenant(message.Tenant.Id);
         if (message.DedupKey is not { } dedupKey)
         {
-            return await TryEnqueueAsync(message, ct) ? IngestResult.Accepted : IngestResult.Unavailable;
+            return (await TryEnqueueAsync(message, ct) ? IngestResult.Accepted : IngestResult.Unavailable, null);
         }
 
         var claim = new DedupClaim(partition.Partition, Keys.Dedup(dedupKey), message.ReceivedAt + DedupWindow);
         if (queue is IDedupingRunQueue { SharesStore: true } deduping)
         {
-            return await deduping.EnqueueDedupedAsync(message, claim, ct) switch
+            return (await deduping.EnqueueDedupedAsync(message, claim, ct) switch
             {
                 EnqueueOutcome.Accepted => IngestResult.Accepted,
                 EnqueueOutcome.AlreadyQueued => IngestResult.AlreadyQueued,
                 EnqueueOutcome.AlreadyFinished => IngestResult.Duplicate,
                 _ => IngestResult.Unavailable,
-            };
+            }, null);
         }
 
         // A queue outside the store (SQS): the marker first, "sending" until the send's outcome is known. A process
@@ -171,9 +172,11 @@ public sealed partial class EventIngestor(
                     revision = taken;
                     break;
                 case (null, true, _):
-                    return IngestResult.Unavailable; // another delivery is sending it right now: ask for a retry, never drop it
+                    // Another delivery is sending it right now, or died sending it less than SendLease ago: ask for a
+                    // retry, never drop it.
+                    return (IngestResult.Unavailable, "another delivery of this event is still being sent");
                 default:
-                    return IngestResult.Duplicate;
+                    return (IngestResult.Duplicate, null);
             }
         }
 
@@ -194,7 +197,7 @@ public sealed partial class EventIngestor(
         var state = sent ? DedupMarker.Queued : DedupMarker.Unsent;
         var marker = partition.Item(claim.Sk, Common.StoredJson.Write(new DedupMarker(message.ReceivedAt, state, message.Id)), (message.ReceivedAt + DedupWindow).ToUnixTimeSeconds());
         await partition.PutIfRevisionAsync(marker, revision, CancellationToken.None);
-        return sent ? IngestResult.Accepted : IngestResult.Unavailable;
+        return (sent ? IngestResult.Accepted : IngestResult.Unavailable, null);
     }
 
     /// <summary>

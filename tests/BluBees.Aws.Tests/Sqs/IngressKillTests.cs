@@ -120,6 +120,8 @@ public sealed class IngressKillTests
             Assert.That(early.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "within the send lease the first send's outcome is unknown: retry later");
         }
 
+        Assert.That(_api.Logs.AllText, Does.Contain("work refused: another delivery of this event is still being sent"), "the operator's log says why, not 'the queue is full'");
+
         Assert.That(_sqs.Bodies(_queueUrl).Count(b => (string?)JsonNode.Parse(b)!["tenant"] == tenant), Is.Zero);
         _clock.Advance(TimeSpan.FromMinutes(3)); // past the send lease (2 min): Forge's later retry
         using (var retry = await PostEventAsync(tenant, evt))
