@@ -34,6 +34,7 @@ public sealed partial class RunWorker(
     private volatile bool _stopping;
     private readonly Lock _drainLock = new();
     private Task? _drain;
+    private ConsumerLock? _consumer;
 
     /// <summary>Messages currently being run by this worker.</summary>
     public int InFlight => _inFlight.Count;
@@ -121,7 +122,35 @@ public sealed partial class RunWorker(
     // drain, so ingress answers 503 with Retry-After instead of refusing connections.
     Task IHostedLifecycleService.StoppingAsync(CancellationToken cancellationToken) => DrainOnceAsync(cancellationToken);
 
-    Task IHostedLifecycleService.StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    // Before any hosted service starts (the web server included): a second backend on the same file refuses to start.
+    Task IHostedLifecycleService.StartingAsync(CancellationToken cancellationToken)
+    {
+        HoldConsumerLock();
+        return Task.CompletedTask;
+    }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        HoldConsumerLock();
+        return base.StartAsync(cancellationToken);
+    }
+
+    private void HoldConsumerLock()
+    {
+        lock (_drainLock)
+        {
+            _consumer ??= queue.TakeConsumerLock();
+        }
+    }
+
+    private void ReleaseConsumerLock()
+    {
+        lock (_drainLock)
+        {
+            _consumer?.Dispose();
+            _consumer = null;
+        }
+    }
 
     Task IHostedLifecycleService.StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -166,6 +195,7 @@ public sealed partial class RunWorker(
         metrics.DrainOutcome("completed", finished);
         metrics.DrainOutcome("left_durable", left);
         LogDrained(logger, finished, left);
+        ReleaseConsumerLock();
     }
 
     bool IRunHandOff.TryReserve(string tenant)
@@ -311,6 +341,7 @@ public sealed partial class RunWorker(
 
     public override void Dispose()
     {
+        ReleaseConsumerLock();
         _runs.Dispose();
         base.Dispose();
     }

@@ -37,6 +37,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
 
     private readonly SqliteWriter _writer;
     private readonly string _connectionString;
+    private readonly string _connectionPath;
     private readonly TimeProvider _time;
     private readonly SecretCipher _cipher;
     private readonly RunStore _runs;
@@ -55,12 +56,16 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         // Same file as the SQLite store when that is the store in use: then one transaction spans both tables.
         SharesStore = store is SqliteStore sqlite && string.Equals(sqlite.DatabasePath, path, StringComparison.Ordinal);
         _connectionString = SqliteFile.ConnectionString(path);
+        _connectionPath = path;
         Initialize();
         _writer = new SqliteWriter(_connectionString, time);
         metrics.ObserveQueue(() => Stats().Depth, () => Stats().OldestAgeSeconds);
     }
 
     public bool SharesStore { get; }
+
+    /// <summary>The lock a consuming worker holds on this queue's database file (<see cref="ConsumerLock"/>).</summary>
+    internal ConsumerLock TakeConsumerLock() => ConsumerLock.Take(_connectionPath);
 
     /// <summary>Completes at the next enqueue, release or finish, so an idle worker wakes at once instead of waiting for its poll.</summary>
     public Task NextWake => Volatile.Read(ref _wake).Task;

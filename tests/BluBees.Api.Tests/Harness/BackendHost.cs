@@ -80,7 +80,18 @@ public sealed class BackendHost : IAsyncDisposable
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddProvider(logs);
         }, services);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            // A backend that refused to start (e.g. a second one on a data directory in use) leaves nothing running.
+            await app.DisposeAsync();
+            await jira.DisposeAsync();
+            throw;
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new BackendHost(app, new Uri(address), dataDirectory, logs, issuer, jira);
     }
@@ -151,9 +162,12 @@ public sealed class BackendHost : IAsyncDisposable
         return rows;
     }
 
-    /// <summary>Every byte of every file in the data directory (database, WAL, key ring...), as text.</summary>
+    /// <summary>
+    /// Every byte of every file in the data directory (database, WAL, key ring...), as text. Not the worker's empty
+    /// lock file (<c>blubees.db.lock</c>): the running backend holds it exclusively.
+    /// </summary>
     public string DumpDataDirectory()
-        => string.Join('\n', Directory.EnumerateFiles(DataDirectory, "*", SearchOption.AllDirectories).Select(f =>
+        => string.Join('\n', Directory.EnumerateFiles(DataDirectory, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".lock", StringComparison.Ordinal)).Select(f =>
         {
             using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var reader = new StreamReader(stream, Encoding.Latin1);

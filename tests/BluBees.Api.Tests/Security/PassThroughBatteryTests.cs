@@ -111,7 +111,7 @@ public sealed class PassThroughBatteryTests
         }
 
         var written = Directory.EnumerateFiles(backend.DataDirectory, "*", SearchOption.AllDirectories).Select(Path.GetFileName).Order().ToArray();
-        Assert.That(written, Is.SubsetOf(new[] { "blubees.db", "blubees.db-shm", "blubees.db-wal", "keyring.json" }), "nothing but the store and the key file is written");
+        Assert.That(written, Is.SubsetOf(new[] { "blubees.db", "blubees.db-shm", "blubees.db-wal", "blubees.db.lock", "keyring.json" }), "nothing but the store, the worker's (empty) lock file and the key file is written");
     }
 
     [Test]
