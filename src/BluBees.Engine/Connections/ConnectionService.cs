@@ -137,8 +137,9 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
         }
 
         var existing = await GetAsync(tenantId, id, ct);
-        await store.ForTenant(tenantId).DeleteAsync(Keys.RotatedRefreshToken(id), ct);
+        // The connection first: a run storing a rotated refresh token meanwhile reads it back and takes its write back.
         var deleted = await store.ForTenant(tenantId).DeleteAsync(Keys.Connection(id), ct);
+        await store.ForTenant(tenantId).DeleteAsync(Keys.RotatedRefreshToken(id), ct);
         if (existing is not null)
         {
             await _names.ReleaseAsync(tenantId, NameKind, existing.Name, id, CancellationToken.None);

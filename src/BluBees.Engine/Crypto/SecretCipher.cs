@@ -20,8 +20,17 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
     private const string Prefix = "v1.";
 
     public async Task<string> EncryptAsync(TenantId tenantId, string recordId, string plaintext, CancellationToken ct)
+        => Seal(await keys.GetOrCreateAsync(tenantId, ct), tenantId, recordId, plaintext);
+
+    /// <summary>
+    /// Encrypts under the tenant's existing data key; null when it has none (uninstalled: crypto-shredded). For writes
+    /// made by work that can outlive an uninstall (a run in flight), which must never create a data key again.
+    /// </summary>
+    public async Task<string?> EncryptIfKeyExistsAsync(TenantId tenantId, string recordId, string plaintext, CancellationToken ct)
+        => await keys.GetExistingAsync(tenantId, ct) is { } key ? Seal(key, tenantId, recordId, plaintext) : null;
+
+    private static string Seal(byte[] key, TenantId tenantId, string recordId, string plaintext)
     {
-        var key = await keys.GetOrCreateAsync(tenantId, ct);
         var bytes = Encoding.UTF8.GetBytes(plaintext);
         try
         {

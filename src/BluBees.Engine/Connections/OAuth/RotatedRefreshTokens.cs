@@ -25,12 +25,30 @@ public sealed class RotatedRefreshTokens(IStore store, SecretCipher cipher)
         return await cipher.DecryptAsync(tenantId, ConnectionService.SecretRecordId(connection.Id), connection.SecretCiphertext!, ct);
     }
 
-    /// <summary>Encrypts and stores a refresh token returned by the token endpoint.</summary>
+    /// <summary>
+    /// Encrypts and stores a refresh token returned by the token endpoint, unless the connection (or its tenant) was
+    /// deleted while the token was being fetched: a run in flight outlives an uninstall or a connection delete, and
+    /// the rotated token is a live credential. Without a data key nothing is written (and no key is created); a
+    /// delete that lands between the encrypt and the write is seen by reading the connection back after the write,
+    /// which then takes the write back and erases its residue (the connection delete removes the connection first,
+    /// then this item, so one of the two always removes it).
+    /// </summary>
     public async Task StoreAsync(TenantId tenantId, Connection connection, string refreshToken, CancellationToken ct)
     {
-        var ciphertext = await cipher.EncryptAsync(tenantId, RecordId(connection.Id), refreshToken, ct);
+        if (await cipher.EncryptIfKeyExistsAsync(tenantId, RecordId(connection.Id), refreshToken, ct) is not { } ciphertext)
+        {
+            return;
+        }
+
+        var partition = store.ForTenant(tenantId);
         var rotation = new StoredRotation(Fingerprint(connection.SecretCiphertext!), ciphertext);
-        await store.ForTenant(tenantId).PutAsync(Keys.RotatedRefreshToken(connection.Id), StoredJson.Write(rotation), ct);
+        await partition.PutAsync(Keys.RotatedRefreshToken(connection.Id), StoredJson.Write(rotation), ct);
+        if (await partition.GetAsync(Keys.Connection(connection.Id), CancellationToken.None) is not { } current
+            || StoredJson.Read<Connection>(current.Data).SecretCiphertext != connection.SecretCiphertext)
+        {
+            await partition.DeleteAsync(Keys.RotatedRefreshToken(connection.Id), CancellationToken.None);
+            await ResidueErasure.AfterDeleteAsync(store);
+        }
     }
 
     public static string RecordId(string connectionId) => "connection/" + connectionId + "/rotated-refresh-token";
