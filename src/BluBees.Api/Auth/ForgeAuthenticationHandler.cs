@@ -43,6 +43,8 @@ internal sealed partial class ForgeAuthenticationHandler(
         // retry, an open browser tab): it reaches nothing, so nothing of the tenant is created again. The lifecycle
         // routes stay open: a redelivered uninstall is answered as before, and an install under the same id (which
         // Forge does not send, but a reinstall must never be refused for a day) installs and clears the mark.
+        // The count of uninstalls is noted first: an uninstall after it is seen at the end (UninstalledMeanwhileFilter).
+        Context.Items[UninstalledMeanwhileFilter.MarksKey] = uninstalled.Marks;
         if (Context.GetEndpoint()?.Metadata.GetMetadata<ForgeModuleMetadata>()?.Route is not (ForgeRoute.Uninstall or ForgeRoute.Lifecycle)
             && await uninstalled.IsUninstalledAsync(tenant.Id, Context.RequestAborted))
         {

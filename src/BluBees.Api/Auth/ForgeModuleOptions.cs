@@ -79,10 +79,19 @@ internal sealed record ForgeModuleMetadata(ForgeRoute Route);
 
 internal static class ForgeModuleExtensions
 {
-    /// <summary>Only tokens minted for this route's manifest module may call it (and a user only on the UI route).</summary>
+    /// <summary>
+    /// Only tokens minted for this route's manifest module may call it (and a user only on the UI route). Every route
+    /// but the lifecycle ones deletes again what it wrote when its tenant was uninstalled meanwhile
+    /// (<see cref="UninstalledMeanwhileFilter"/>; one stateless instance, as for the permission filter).
+    /// </summary>
     public static TBuilder ForForgeModule<TBuilder>(this TBuilder builder, ForgeRoute route)
         where TBuilder : IEndpointConventionBuilder
-        => builder.WithMetadata(new ForgeModuleMetadata(route));
+    {
+        builder.WithMetadata(new ForgeModuleMetadata(route));
+        return route is ForgeRoute.Uninstall or ForgeRoute.Lifecycle ? builder : builder.AddEndpointFilter(Meanwhile);
+    }
+
+    private static readonly UninstalledMeanwhileFilter Meanwhile = new();
 }
 
 /// <summary>Source-generated validation of <see cref="ForgeModuleOptions"/> (attributes and <see cref="ForgeModuleOptions.Validate"/>), run at start.</summary>

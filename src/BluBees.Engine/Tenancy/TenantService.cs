@@ -69,7 +69,17 @@ public sealed class TenantService(
     {
         // First: from now on no request of this installation can create its data again.
         await _uninstalled.MarkAsync(tenantId, ct);
+        return await EraseAsync(tenantId, ct);
+    }
 
+    /// <summary>
+    /// Deletes the tenant's data again after a request that began before its uninstall wrote some (the API calls this
+    /// when <see cref="UninstalledInstallations.Marks"/> moved during the request and the tenant is marked).
+    /// </summary>
+    public Task<int> EraseAfterUninstallAsync(TenantId tenantId, CancellationToken ct) => EraseAsync(tenantId, ct);
+
+    private async Task<int> EraseAsync(TenantId tenantId, CancellationToken ct)
+    {
         var deleted = await store.ForTenant(tenantId).DeleteAllAsync(ct);
         await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId.Value), ct);
         keys.Evict(tenantId);

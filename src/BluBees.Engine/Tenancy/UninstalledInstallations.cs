@@ -15,6 +15,12 @@ namespace BluBees.Engine.Tenancy;
 /// else, and expires by itself. Each instance caches "installed" for a tenant for <see cref="Recheck"/>, so the store
 /// is read about once a minute per tenant and instance, not per request; "uninstalled" is never cached (those requests
 /// are rare, and an operator's restore clears the mark for every instance at once).
+/// <para>A request that passed the check just before the uninstall and writes after it (a save held up by Jira's
+/// permission check, an event being queued) would still leave data behind, a new data key included. So the instance
+/// counts the uninstalls it marks (<see cref="Marks"/>): a request notes the count before its check and, when it
+/// changed by the end and its tenant is now marked, the tenant's data is deleted again (the API's
+/// <c>UninstalledMeanwhileFilter</c>). Only uninstalls marked by this instance are seen: on AWS an uninstall on
+/// another instance is not (docs/security.md).</para>
 /// </summary>
 public sealed class UninstalledInstallations(IStore store, TimeProvider time)
 {
@@ -26,6 +32,11 @@ public sealed class UninstalledInstallations(IStore store, TimeProvider time)
 
     private const int MaxCached = 100_000;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _installedAt = new(StringComparer.Ordinal); // tenant → when it was seen installed
+    private readonly Lock _marking = new();
+    private long _marks;
+
+    /// <summary>How many uninstalls this instance has marked; read before <see cref="IsUninstalledAsync"/>.</summary>
+    public long Marks => Interlocked.Read(ref _marks);
 
     private sealed record Marker(DateTimeOffset UninstalledAt);
 
@@ -34,8 +45,17 @@ public sealed class UninstalledInstallations(IStore store, TimeProvider time)
     {
         var now = time.GetUtcNow();
         await store.PutAsync(new StoreItem(Keys.UninstalledPk, Sk(tenantId), StoredJson.Write(new Marker(now)), (now + Remembered).ToUnixTimeSeconds()), ct);
-        _installedAt.TryRemove(tenantId.Value, out _);
+        lock (_marking)
+        {
+            // Together: a check that read "installed" before the mark cannot cache it after the count moved on.
+            _installedAt.TryRemove(tenantId.Value, out _);
+            Interlocked.Increment(ref _marks);
+        }
     }
+
+    /// <summary>Whether the installation is marked now (always read from the store).</summary>
+    public async Task<bool> IsMarkedAsync(TenantId tenantId, CancellationToken ct)
+        => await store.GetAsync(Keys.UninstalledPk, Sk(tenantId), ct) is not null;
 
     /// <summary>Forgets the mark (an installation installed again under the same id, which Forge does not do).</summary>
     public async Task ClearAsync(TenantId tenantId, CancellationToken ct)
@@ -52,18 +72,28 @@ public sealed class UninstalledInstallations(IStore store, TimeProvider time)
             return false;
         }
 
-        if (await store.GetAsync(Keys.UninstalledPk, Sk(tenantId), ct) is not null)
+        var marks = Marks;
+        if (await IsMarkedAsync(tenantId, ct))
         {
             _installedAt.TryRemove(tenantId.Value, out _);
             return true;
         }
 
-        if (_installedAt.Count >= MaxCached)
+        lock (_marking)
         {
-            _installedAt.Clear(); // a bound, not an eviction policy: tenant ids come only from verified tokens
+            if (Marks != marks)
+            {
+                return false; // an uninstall was marked meanwhile: answer from the read, but do not cache it
+            }
+
+            if (_installedAt.Count >= MaxCached)
+            {
+                _installedAt.Clear(); // a bound, not an eviction policy: tenant ids come only from verified tokens
+            }
+
+            _installedAt[tenantId.Value] = now;
         }
 
-        _installedAt[tenantId.Value] = now;
         return false;
     }
 
