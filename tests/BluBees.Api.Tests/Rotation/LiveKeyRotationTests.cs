@@ -238,6 +238,59 @@ public sealed class LiveKeyRotationTests
     }
 
     [Test]
+    public async Task After_rotate_with_retire_the_old_wrapped_data_key_is_in_no_database_file()
+    {
+        // Why rotate: the old key-encryption key may have leaked (an old copy of keyring.json). Retiring it is only
+        // worth something if no copy of a data key wrapped under it survives in the database files, where the
+        // leaked key would still unwrap it (and so every secret of the tenant: data keys do not change).
+        var backend = await StartBackendAsync();
+        var tenant = Samples.NewTenant();
+        var secret = Samples.Canary("secret");
+        await SetUpTenantAsync(backend, tenant, secret);
+        await AssertEventRunsAsync(backend, tenant, secret, "OPS-60");
+        var item = await backend.Services.GetRequiredService<IStore>().GetAsync(StorageKeys.Tenant(tenant), StorageKeys.DataKey, default);
+        var old = StoredJson.Read<StoredDataKey>(item!.Data);
+        var leakedRing = Path.Combine(Path.GetTempPath(), "blubees-leaked-ring-" + Guid.NewGuid().ToString("N") + ".json");
+        File.Copy(RingFile, leakedRing);
+        try
+        {
+            var (exit, output) = await CliAsync("keys", "rotate", "--retire");
+            Assert.That(exit, Is.Zero, output);
+            Assert.That(KeysInFile(), Does.Not.Contain(old.KeyId));
+
+            var leaked = new LocalKeyEncryptionProvider(new LocalKeyRing(leakedRing));
+            var unwrapped = await leaked.DecryptDataKeyAsync(new TenantId(tenant), new WrappedDataKey(old.KeyId, Convert.FromBase64String(old.Wrapped)), default);
+            Assert.That(unwrapped, Has.Length.EqualTo(32), "control: a surviving copy would unwrap under the leaked old key");
+            Assert.That(FilesHolding(old.Wrapped), Is.Empty, "the data key wrapped under the retired key survives in these files");
+            _clock.Advance(PastCacheTtl);
+            await AssertEventRunsAsync(backend, tenant, secret, "OPS-61");
+        }
+        finally
+        {
+            File.Delete(leakedRing);
+        }
+    }
+
+    /// <summary>The database files (not the ring file) holding <paramref name="needle"/> as it is or as JSON writes it.</summary>
+    private List<string> FilesHolding(string needle)
+    {
+        var forms = new[] { needle, System.Text.Json.JsonSerializer.Serialize(needle)[1..^1] }.Select(System.Text.Encoding.UTF8.GetBytes).ToArray();
+        var found = new List<string>();
+        foreach (var file in new[] { "blubees.db", "blubees.db-wal", "blubees.db-shm" }.Select(f => Path.Combine(_dataDirectory, f)).Where(File.Exists))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var memory = new MemoryStream();
+            stream.CopyTo(memory);
+            if (forms.Any(f => memory.ToArray().AsSpan().IndexOf(f) >= 0))
+            {
+                found.Add(Path.GetFileName(file));
+            }
+        }
+
+        return found;
+    }
+
+    [Test]
     public async Task A_data_key_that_does_not_unwrap_is_logged_at_error_without_secrets_and_counted()
     {
         var backend = await StartBackendAsync();
