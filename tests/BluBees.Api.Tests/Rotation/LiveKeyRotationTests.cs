@@ -71,9 +71,10 @@ public sealed class LiveKeyRotationTests
         }
     }
 
-    private async Task<BackendHost> StartBackendAsync()
+    private async Task<BackendHost> StartBackendAsync(IDictionary<string, string?>? settings = null)
     {
-        var backend = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dataDirectory }, s => s.AddSingleton<TimeProvider>(_clock));
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["Storage:DataDirectory"] = _dataDirectory };
+        var backend = await BackendHost.StartAsync(_issuer, all, s => s.AddSingleton<TimeProvider>(_clock));
         _backends.Add(backend);
         return backend;
     }
@@ -269,6 +270,46 @@ public sealed class LiveKeyRotationTests
         {
             File.Delete(leakedRing);
         }
+    }
+
+    [Test]
+    public async Task Events_queued_and_running_across_rotate_with_retire_and_a_restart_each_run_once_with_their_secret()
+    {
+        // One worker, no drain time: the hanging run is cancelled at the stop and stays queued with the two behind it.
+        var settings = new Dictionary<string, string?> { ["Runs:WorkerConcurrency"] = "1", ["Runs:PerTenantConcurrency"] = "1", ["Runs:DrainSeconds"] = "0" };
+        await using var sink = await BluBees.Api.Tests.Queue.SlowSink.StartAsync();
+        sink.HangMarker = "/tickets/OPS-70";
+        var backend = await StartBackendAsync(settings);
+        var tenant = Samples.NewTenant();
+        var connection = await backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(sink.Address, Samples.Canary("secret")), 201);
+        await backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(connection["id"]!.GetValue<string>()), 201);
+        var keys = new[] { "OPS-70", "OPS-71", "OPS-72" };
+        foreach (var key in keys)
+        {
+            using var accepted = await backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event(key, "queued " + key));
+            Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), key);
+        }
+
+        await Waits.UntilAsync(() => Task.FromResult(sink.Count("/tickets/OPS-70")), n => n > 0);
+        var oldKey = CurrentKeyInFile();
+        var (exit, output) = await CliAsync("keys", "rotate", "--retire");
+        Assert.That(exit, Is.Zero, output);
+        Assert.That(KeysInFile(), Does.Not.Contain(oldKey));
+
+        await backend.DisposeAsync();
+        _backends.Remove(backend);
+        sink.ReleaseHung();
+        var restarted = await StartBackendAsync(settings);
+
+        var runs = await Waits.UntilAsync(
+            () => RunsAsync(restarted, tenant),
+            r => r.Count == keys.Length && r.All(x => x["status"]!.GetValue<string>() == "succeeded"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(runs.Select(r => r["issueKey"]!.GetValue<string>()).Order(), Is.EqualTo(keys), "exactly one run record per event");
+            Assert.That(keys.Where(k => sink.Count("/tickets/" + k) == 0), Is.Empty, "every queued event reached the third party");
+            Assert.That(restarted.Logs.AllText, Does.Not.Contain("did not unwrap").And.Not.Contain("did not decrypt"));
+        });
     }
 
     /// <summary>The database files (not the ring file) holding <paramref name="needle"/> as it is or as JSON writes it.</summary>
