@@ -20,7 +20,7 @@ namespace BluBees.Engine.Runs;
 /// </summary>
 public sealed partial class RunWorker(
     SqliteRunQueue queue, RunProcessor processor, TenantKeyService keys, IngressGate gate, BluBeesMetrics metrics,
-    IOptions<RunOptions> options, TimeProvider time, ILogger<RunWorker> logger) : BackgroundService, IRunHandOff, IHostedLifecycleService
+    IOptions<RunOptions> options, TimeProvider time, ILogger<RunWorker> logger, Tenancy.TenantService tenants, Tenancy.UninstalledInstallations uninstalled) : BackgroundService, IRunHandOff, IHostedLifecycleService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
@@ -291,10 +291,12 @@ public sealed partial class RunWorker(
                 // Drain deadline: the started runs leave a "cancelled" record now; the message stays queued and its
                 // next run overwrites the same records (run ids derive from the message).
                 await queue.ReleaseAsync(claimed, records, CancellationToken.None);
+                await EraseIfUninstalledAsync(claimed);
                 return;
             }
 
             await queue.CompleteAsync(claimed, records, misses, CancellationToken.None);
+            await EraseIfUninstalledAsync(claimed);
             foreach (var run in records)
             {
                 metrics.RunFinished(run.Status, run.ErrorCategory);
@@ -312,6 +314,31 @@ public sealed partial class RunWorker(
             await renewing;
         }
     }
+
+    /// <summary>
+    /// A run that outlived its tenant's uninstall wrote nothing back through the queue (its records need the message
+    /// still queued), but the run itself may have written into the deleted partition meanwhile (the loop guard's count
+    /// of a Jira-writing rule). When the tenant has no data key any more and is marked uninstalled, its data is deleted
+    /// again. Costs nothing otherwise: the key the run has just used is cached.
+    /// </summary>
+    private async Task EraseIfUninstalledAsync(ClaimedMessage claimed)
+    {
+        try
+        {
+            if (await keys.GetExistingAsync(claimed.Tenant, CancellationToken.None) is null && await uninstalled.IsMarkedAsync(claimed.Tenant, CancellationToken.None))
+            {
+                await tenants.EraseAfterUninstallAsync(claimed.Tenant, CancellationToken.None);
+                LogErasedAfterUninstall(logger, claimed.Id);
+            }
+        }
+        catch (CryptographicException)
+        {
+            // The key exists but does not unwrap (logged by the key service): the tenant is not uninstalled.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queued message {MessageId} finished after its tenant was uninstalled; what the run wrote meanwhile was deleted")]
+    private static partial void LogErasedAfterUninstall(ILogger logger, string messageId);
 
     private async Task RenewAsync(string messageId, CancellationToken ct)
     {
