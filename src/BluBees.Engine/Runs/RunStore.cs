@@ -43,7 +43,33 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
             await partition.DeleteAsync(item.Sk, ct);
         }
 
+        // The loop guard's count of a Jira-writing rule's run (LoopGuard: rule and issue), written before its steps.
+        foreach (var run in records)
+        {
+            if ((run.IssueId ?? run.IssueKey) is { } issue)
+            {
+                await DeleteAllAsync(partition, Keys.LoopPrefix(run.RuleId, issue), ct);
+            }
+        }
+
         return true;
+    }
+
+    /// <summary>Deletes every item of the partition under <paramref name="prefix"/>, a page at a time.</summary>
+    private static async Task DeleteAllAsync(TenantStore partition, string prefix, CancellationToken ct)
+    {
+        string? after = null;
+        do
+        {
+            var page = await partition.QueryAsync(new TenantQuery(prefix) { StartAfter = after }, ct);
+            foreach (var item in page.Items)
+            {
+                await partition.DeleteAsync(item.Sk, ct);
+            }
+
+            after = page.NextCursor;
+        }
+        while (after is not null);
     }
 
     public async Task WriteAsync(TenantId tenantId, RunRecord run, CancellationToken ct)

@@ -76,6 +76,31 @@ public sealed class UninstallRaceTests
     }
 
     [Test]
+    public async Task The_sqs_workers_path_also_removes_the_loop_guard_count_a_run_wrote_for_a_tenant_uninstalled_meanwhile()
+    {
+        // A Jira-writing rule counts its run in the loop guard (LOOP#<rule>#<issue>#…) before its steps; an uninstall
+        // landing between that count and the records leaves the count in the deleted partition, with the tenant's id.
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, sink.Address);
+        var message = new RunMessage(tenant, RunSource.Event, QueueKit.Event("OPS-5").Body.ToJsonString(), DateTimeOffset.UtcNow, Id: "msg-race-5");
+        var processor = kit.Services.GetRequiredService<RunProcessor>();
+        var records = await processor.ExecuteAsync(message, CancellationToken.None);
+        Assert.That(records, Has.Count.EqualTo(1));
+        var run = records[0];
+        await kit.Services.GetRequiredService<TenantService>().UninstallAsync(tenant.Id, CancellationToken.None);
+
+        var loops = kit.Services.GetRequiredService<BluBees.Engine.Steps.Jira.LoopGuard>();
+        Assert.That(await loops.TryEnterAsync(tenant.Id, run.RuleId, (run.IssueId ?? run.IssueKey)!, CancellationToken.None), Is.True);
+        await kit.Runs.WriteAsync(tenant.Id, run, CancellationToken.None);
+        Assert.That(await TenantItemsAsync(kit, tenant.TenantId, "LOOP#"), Is.EqualTo(1), "control: the late loop count landed");
+
+        Assert.That(await kit.Runs.RemoveIfUninstalledAsync(tenant.Id, records, [], message.ReceivedAt, CancellationToken.None), Is.True);
+        Assert.That(await TenantItemsAsync(kit, tenant.TenantId), Is.Zero, "nothing of the uninstalled tenant is left, its loop count included");
+    }
+
+    [Test]
     public async Task A_rule_deleted_while_its_event_is_in_flight_leaves_no_failed_record()
     {
         await using var sink = await SlowSink.StartAsync();
