@@ -138,6 +138,42 @@ public sealed class DeletedSecretResidueTests
         Assert.That(FilesHolding(kit, created.SecretCiphertext!), Is.Not.Empty, "the scan finds a ciphertext that is still stored");
     }
 
+    [Test]
+    public async Task A_rotated_refresh_token_replaced_by_the_next_rotation_is_not_left_in_the_database_files_where_the_live_key_opens_it()
+    {
+        // OAuth 2.0 refresh-token rotation: every refresh may answer with a new refresh token, which replaces the
+        // stored one (OAUTHRT#). The replaced one is a credential too (not every server revokes it at once).
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
+        var connections = kit.Services.GetRequiredService<ConnectionService>();
+        var input = new System.Text.Json.Nodes.JsonObject
+        {
+            ["name"] = "OAuth API",
+            ["baseUrl"] = "http://127.0.0.1:9/",
+            ["auth"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "oauth2RefreshToken", ["tokenUrl"] = "http://127.0.0.1:9/oauth/token", ["clientId"] = "blubees" },
+            ["secret"] = "canary-configured-refresh-5a1e",
+            ["clientSecret"] = "canary-client-secret-77c0",
+        };
+        var created = (await connections.CreateAsync(tenant.Id, JsonSerializer.Deserialize<ConnectionInput>(input.ToJsonString(), JsonDefaults.Options)!, CancellationToken.None)).Value!;
+        var rotations = kit.Services.GetRequiredService<BluBees.Engine.Connections.OAuth.RotatedRefreshTokens>();
+        const string first = "canary-rotated-first-3f9d";
+        await rotations.StoreAsync(tenant.Id, created, first, CancellationToken.None);
+        var stored = await kit.Services.GetRequiredService<BluBees.Engine.Storage.IStore>().GetAsync(
+            BluBees.Engine.Storage.Keys.Tenant(tenant.TenantId), BluBees.Engine.Storage.Keys.RotatedRefreshToken(created.Id), CancellationToken.None);
+        var firstCiphertext = JsonDocument.Parse(stored!.Data).RootElement.GetProperty("ciphertext").GetString()!;
+
+        await rotations.StoreAsync(tenant.Id, created, "canary-rotated-second-8b21", CancellationToken.None);
+        Assert.That(await rotations.RevealAsync(tenant.Id, created, CancellationToken.None), Is.EqualTo("canary-rotated-second-8b21"));
+        SqliteConnection.ClearAllPools();
+
+        var holding = FilesHolding(kit, firstCiphertext);
+        var cipher = kit.Services.GetRequiredService<SecretCipher>();
+        var recovered = await cipher.DecryptAsync(tenant.Id, BluBees.Engine.Connections.OAuth.RotatedRefreshTokens.RecordId(created.Id), firstCiphertext, CancellationToken.None);
+        Assert.That(recovered, Is.EqualTo(first), "control: a surviving copy would open with the tenant's live data key");
+        Assert.That(holding, Is.Empty, "the replaced rotated refresh token survives in these files and opens with the live data key");
+    }
+
     private static List<string> FilesHoldingPlain(QueueKit kit, string needle)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(needle);

@@ -42,11 +42,18 @@ public sealed class RotatedRefreshTokens(IStore store, SecretCipher cipher)
 
         var partition = store.ForTenant(tenantId);
         var rotation = new StoredRotation(Fingerprint(connection.SecretCiphertext!), ciphertext);
+        var replaced = await partition.GetAsync(Keys.RotatedRefreshToken(connection.Id), ct) is not null;
         await partition.PutAsync(Keys.RotatedRefreshToken(connection.Id), StoredJson.Write(rotation), ct);
         if (await partition.GetAsync(Keys.Connection(connection.Id), CancellationToken.None) is not { } current
             || StoredJson.Read<Connection>(current.Data).SecretCiphertext != connection.SecretCiphertext)
         {
             await partition.DeleteAsync(Keys.RotatedRefreshToken(connection.Id), CancellationToken.None);
+            await ResidueErasure.AfterDeleteAsync(store);
+        }
+        else if (replaced)
+        {
+            // The token it replaced is a credential as well (not every server revokes it at once), still opened by
+            // the live data key: no copy may stay in the store's files (SQLite's WAL), as for a replaced secret.
             await ResidueErasure.AfterDeleteAsync(store);
         }
     }
