@@ -137,15 +137,20 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
         }
 
         var existing = await GetAsync(tenantId, id, ct);
-        // The connection first: a run storing a rotated refresh token meanwhile reads it back and takes its write back.
-        var deleted = await store.ForTenant(tenantId).DeleteAsync(Keys.Connection(id), ct);
-        await store.ForTenant(tenantId).DeleteAsync(Keys.RotatedRefreshToken(id), ct);
+        var partition = store.ForTenant(tenantId);
+        // The rotated refresh token, then the connection, then the token again: a process killed between two deletes
+        // leaves no credential without its connection; a run storing a rotated token meanwhile reads the connection
+        // back and takes its write back, and the last delete removes one stored between the first two. A delete
+        // retried after such a kill (the connection already gone: 404) still removes the token and erases.
+        var removedToken = await partition.DeleteAsync(Keys.RotatedRefreshToken(id), ct);
+        var deleted = await partition.DeleteAsync(Keys.Connection(id), ct);
+        removedToken |= await partition.DeleteAsync(Keys.RotatedRefreshToken(id), ct);
         if (existing is not null)
         {
             await _names.ReleaseAsync(tenantId, NameKind, existing.Name, id, CancellationToken.None);
         }
 
-        if (deleted)
+        if (deleted || removedToken)
         {
             await ResidueErasure.AfterDeleteAsync(store); // its secrets' ciphertext must not stay in the store's files
         }

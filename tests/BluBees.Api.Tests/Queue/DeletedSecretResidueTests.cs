@@ -147,15 +147,7 @@ public sealed class DeletedSecretResidueTests
         var tenant = QueueKit.NewTenant();
         await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
         var connections = kit.Services.GetRequiredService<ConnectionService>();
-        var input = new System.Text.Json.Nodes.JsonObject
-        {
-            ["name"] = "OAuth API",
-            ["baseUrl"] = "http://127.0.0.1:9/",
-            ["auth"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "oauth2RefreshToken", ["tokenUrl"] = "http://127.0.0.1:9/oauth/token", ["clientId"] = "blubees" },
-            ["secret"] = "canary-configured-refresh-5a1e",
-            ["clientSecret"] = "canary-client-secret-77c0",
-        };
-        var created = (await connections.CreateAsync(tenant.Id, JsonSerializer.Deserialize<ConnectionInput>(input.ToJsonString(), JsonDefaults.Options)!, CancellationToken.None)).Value!;
+        var created = (await connections.CreateAsync(tenant.Id, JsonSerializer.Deserialize<ConnectionInput>(OAuthConnection().ToJsonString(), JsonDefaults.Options)!, CancellationToken.None)).Value!;
         var rotations = kit.Services.GetRequiredService<BluBees.Engine.Connections.OAuth.RotatedRefreshTokens>();
         const string first = "canary-rotated-first-3f9d";
         await rotations.StoreAsync(tenant.Id, created, first, CancellationToken.None);
@@ -173,6 +165,45 @@ public sealed class DeletedSecretResidueTests
         Assert.That(recovered, Is.EqualTo(first), "control: a surviving copy would open with the tenant's live data key");
         Assert.That(holding, Is.Empty, "the replaced rotated refresh token survives in these files and opens with the live data key");
     }
+
+    [Test]
+    public async Task A_connection_delete_retried_after_a_kill_between_its_deletes_leaves_no_rotated_refresh_token_in_the_database_files()
+    {
+        // The state a process killed inside a connection delete could leave: the connection gone, its rotated refresh
+        // token (OAUTHRT#) still there. The admin's retry answers 404 but must still remove the token, residue included.
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
+        var connections = kit.Services.GetRequiredService<ConnectionService>();
+        var created = (await connections.CreateAsync(tenant.Id, JsonSerializer.Deserialize<ConnectionInput>(OAuthConnection().ToJsonString(), JsonDefaults.Options)!, CancellationToken.None)).Value!;
+        var rotations = kit.Services.GetRequiredService<BluBees.Engine.Connections.OAuth.RotatedRefreshTokens>();
+        const string rotated = "canary-rotated-orphan-61d4";
+        await rotations.StoreAsync(tenant.Id, created, rotated, CancellationToken.None);
+        var store = kit.Services.GetRequiredService<BluBees.Engine.Storage.IStore>();
+        var pk = BluBees.Engine.Storage.Keys.Tenant(tenant.TenantId);
+        var stored = await store.GetAsync(pk, BluBees.Engine.Storage.Keys.RotatedRefreshToken(created.Id), CancellationToken.None);
+        var ciphertext = JsonDocument.Parse(stored!.Data).RootElement.GetProperty("ciphertext").GetString()!;
+        Assert.That(await store.DeleteAsync(pk, BluBees.Engine.Storage.Keys.Connection(created.Id), CancellationToken.None), Is.True, "the kill's state");
+
+        Assert.That(await connections.DeleteAsync(tenant.Id, created.Id, CancellationToken.None), Is.False, "the retry finds no connection (404)");
+        Assert.That(await store.GetAsync(pk, BluBees.Engine.Storage.Keys.RotatedRefreshToken(created.Id), CancellationToken.None), Is.Null);
+        SqliteConnection.ClearAllPools();
+
+        var holding = FilesHolding(kit, ciphertext);
+        var recovered = await kit.Services.GetRequiredService<SecretCipher>().DecryptAsync(
+            tenant.Id, BluBees.Engine.Connections.OAuth.RotatedRefreshTokens.RecordId(created.Id), ciphertext, CancellationToken.None);
+        Assert.That(recovered, Is.EqualTo(rotated), "control: a surviving copy would open with the tenant's live data key");
+        Assert.That(holding, Is.Empty, "the orphaned rotated refresh token survives in these files and opens with the live data key");
+    }
+
+    private static System.Text.Json.Nodes.JsonObject OAuthConnection() => new()
+    {
+        ["name"] = "OAuth API",
+        ["baseUrl"] = "http://127.0.0.1:9/",
+        ["auth"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "oauth2RefreshToken", ["tokenUrl"] = "http://127.0.0.1:9/oauth/token", ["clientId"] = "blubees" },
+        ["secret"] = "canary-configured-refresh-5a1e",
+        ["clientSecret"] = "canary-client-secret-77c0",
+    };
 
     private static List<string> FilesHoldingPlain(QueueKit kit, string needle)
     {
