@@ -1,8 +1,9 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace BluBees.Cli.Commands;
 
-/// <summary><c>blubees jira [--port 5091] [--system-token T]</c>: runs <see cref="DevJira"/> until Ctrl+C.</summary>
+/// <summary><c>blubees jira [--port 5091] [--system-token T]</c>: runs <see cref="DevJira"/> until Ctrl+C or SIGTERM.</summary>
 internal static class DevJiraCommand
 {
     public static async Task<int> RunAsync(CliArgs cli)
@@ -19,8 +20,17 @@ internal static class DevJiraCommand
               Jira__ApiBaseUrlOverride={jira.Address} dotnet run --project src/BluBees.Api
             then send events with the matching system token (the default): blubees event send updated
             """);
-        var stopped = new TaskCompletionSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stopped.TrySetResult(); };
+        // Until Ctrl+C (SIGINT) or SIGTERM (a service manager, a script's kill, CI's clean-up). Waiting for Ctrl+C
+        // alone left it running after a kill: a background job of a non-interactive shell ignores SIGINT.
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stopped.TrySetResult();
+        }
+
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         await stopped.Task;
         return 0;
     }
