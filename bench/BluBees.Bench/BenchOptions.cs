@@ -16,13 +16,13 @@ internal sealed record BenchOptions
     public bool Quick { get; init; }
     public int Events { get; init; } = 5_000;
     public int Concurrency { get; init; } = 16;
-    public IReadOnlyList<int> WorkerConcurrency { get; init; } = [4, 16];
+    public IReadOnlyList<int> WorkerConcurrency { get; init; } = [16, 4];
     public int Warmup { get; init; } = 300;
 
     /// <summary>
     /// Tenants the extra paced and burst phases spread their events over (round-robin); 1 leaves them out. Each
-    /// tenant may hold only <c>Runs:PerTenantConcurrency</c> (2) of the workers at once, so the single-tenant
-    /// phases measure that fairness cap as much as the engine.
+    /// tenant may hold only <c>Runs:PerTenantConcurrency</c> (half of the workers, as the defaults: 8 of 16) at
+    /// once, so with few workers the single-tenant phases measure that fairness cap as much as the engine.
     /// </summary>
     public int Tenants { get; init; } = 8;
 
@@ -41,7 +41,7 @@ internal sealed record BenchOptions
     {
         Quick = true,
         Events = 1_000,
-        WorkerConcurrency = [4],
+        WorkerConcurrency = [16],
         Warmup = 300,
         LatencyEvents = 200,
         TransferSizesMiB = [256, 1024],
@@ -63,7 +63,7 @@ internal sealed record BenchOptions
           --quick               short run: 1000 events, workers 4, transfers 256 MiB and 1 GiB once, micro 'quick'
           --events N            events (and direct requests) per measured phase       default 5000
           --concurrency N       client concurrency (in-flight requests)                default 16
-          --workers A,B         Runs:WorkerConcurrency values, one backend each        default 4,16
+          --workers A,B         Runs:WorkerConcurrency values, one backend each        default 16,4
           --offered N           events/s of the open-loop ingress phase (3 s at least) default 1000
           --tenants N           tenants of the extra multi-tenant paced/burst phases  default 8 (1: none)
           --warmup N            events per warm-up round (rounds until the JIT settles) default 300

@@ -17,7 +17,7 @@ internal static class FairnessRunner
 
     public static async Task<FairnessResult> RunAsync(BenchOptions options, Action<string> progress)
     {
-        const int workers = 4;
+        const int workers = 16; // the default Runs:WorkerConcurrency (8 per tenant)
         var rate = options.FairnessRate;
         var count = (int)Math.Round(rate * options.FairnessSeconds.TotalSeconds);
         await using var issuer = await BenchIssuer.StartAsync();

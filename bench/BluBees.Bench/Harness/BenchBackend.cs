@@ -52,6 +52,8 @@ internal sealed class BenchBackend : IAsyncDisposable
             ["Egress:AllowPrivateNetworks"] = "true",
             ["Egress:AllowAnyPort"] = "true",
             ["Runs:WorkerConcurrency"] = workerConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Half of the workers per tenant, the defaults' ratio (16 and 8).
+            ["Runs:PerTenantConcurrency"] = Math.Max(1, workerConcurrency / 2).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Runs:QueueCapacity"] = queueCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft"] = "Warning",

@@ -12,16 +12,20 @@ public sealed class RunOptions : IValidatableObject
     [Range(1, 400)]
     public int RetentionDays { get; set; } = 30;
 
-    /// <summary>How many runs the in-process worker executes at once.</summary>
+    /// <summary>
+    /// How many runs the worker executes at once (the embedded worker; on AWS, the records of one SQS batch). A run
+    /// mostly waits on third parties, so the default is well above the core count: at 4 (with 2 per tenant) one
+    /// tenant's events were capped below what the engine completes (docs/benchmarks.md, "Worker concurrency").
+    /// </summary>
     [Range(1, 64)]
-    public int WorkerConcurrency { get; set; } = 4;
+    public int WorkerConcurrency { get; set; } = 16;
 
     /// <summary>
     /// How many of those runs one tenant may hold at once, so that one tenant (a hanging third party, a burst)
-    /// cannot occupy every worker. At most <see cref="WorkerConcurrency"/>.
+    /// cannot occupy every worker. At most <see cref="WorkerConcurrency"/>; the default is half of its default.
     /// </summary>
     [Range(1, 64)]
-    public int PerTenantConcurrency { get; set; } = 2;
+    public int PerTenantConcurrency { get; set; } = 8;
 
     /// <summary>Durable queue capacity (messages); when full, ingress answers 503 and Forge retries.</summary>
     [Range(1, 1_000_000)]

@@ -58,7 +58,7 @@ public sealed class OptionsValidationTests
 
     [TestCase("Runs:WorkerConcurrency", "0", "WorkerConcurrency")]
     [TestCase("Runs:LeaseSeconds", "4", "LeaseSeconds")]
-    [TestCase("Runs:PerTenantConcurrency", "5", "Runs:PerTenantConcurrency must not exceed Runs:WorkerConcurrency.")]
+    [TestCase("Runs:PerTenantConcurrency", "17", "Runs:PerTenantConcurrency must not exceed Runs:WorkerConcurrency.")]
     [TestCase("Retention:BatchSize", "9", "BatchSize")]
     [TestCase("Retention:PurgeInterval", "00:00:01", "PurgeInterval")]
     [TestCase("Transfer:MaxBytes", "0", "MaxBytes")]
