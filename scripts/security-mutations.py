@@ -88,7 +88,7 @@ MUTATIONS = [
      "RegexOptions.NonBacktracking | RegexOptions.CultureInvariant", "RegexOptions.CultureInvariant",
      "FullyQualifiedName~A_backtracking_regex"),
     ("support token without MFA accepted", "src/BluBees.Api/Support/SupportIdentity.cs",
-     "return mfa ? null : SupportDenial.Mfa;", "return mfa || true ? null : SupportDenial.Mfa;",
+     "        if (!mfa)\n        {\n            return SupportDenial.Mfa;\n        }", "        if (!mfa && false)\n        {\n            return SupportDenial.Mfa;\n        }",
      "FullyQualifiedName~Without_mfa_support_gets_403"),
     ("support read without an active grant", "src/BluBees.Api/Support/SupportAccessFilter.cs",
      "if (await grants.FindActiveAsync(tenantId, http.RequestAborted) is not { } grant)",
@@ -212,7 +212,7 @@ MUTATIONS = [
      "deadline.IsCancellationRequested);\n            return;",
      "FullyQualifiedName~IngressSendFailureTests", "tests/BluBees.Aws.Tests"),
     ("dedupe marker kept after a refused (too large) message", "src/BluBees.Engine/Runs/EventIngestor.cs",
-     "            await partition.DeleteAsync(claim.Sk, CancellationToken.None);\n            throw;",
+     "            await partition.DeleteIfRevisionAsync(claim.Sk, revision, CancellationToken.None);\n            throw;",
      "            throw;",
      "FullyQualifiedName~IngressSendFailureTests.An_event_too_large", "tests/BluBees.Aws.Tests"),
     ("AWS_LWA_ERROR_STATUS_CODES removed (template)", "template.yaml",
@@ -317,6 +317,10 @@ def outcome(test):
     failed = sum(int(f) for _, f, _, _, _ in found)
     passed = sum(int(p) for _, _, p, _, _ in found)
     skipped = sum(int(k) for _, _, _, k, _ in found)
+    # A fixture that could not start (dynalite missing, a port taken) fails every test without the mutant having
+    # been run against: not a catch.
+    if "OneTimeSetUp:" in text or "dynalite is not installed" in text:
+        return f"ERROR: the fixture did not start ({failed} failed); see the log (AWS tests need dynalite: scripts/dynalite.sh start)"
     if failed > 0:
         return f"caught: {failed} failed, {passed} passed"
     if passed + skipped == 0:
