@@ -79,6 +79,14 @@ internal sealed class KeyRotation(IServiceProvider services, TextWriter output)
         }
 
         output.WriteLine($"check: {wrapped} tenant data keys, all wrapped by {string.Join(" / ", expected)}; none by an old key");
+        // The data keys as they were wrapped before must not outlive the rotation in the database files (the WAL),
+        // whether or not this process gets to close its store cleanly.
+        if (!await keys.EraseReWrappedResidueAsync())
+        {
+            output.WriteLine("warning: the database's write-ahead log could not be cleared yet (a backend held an old snapshot); "
+                + "the data keys as wrapped before stay in it until it is; this command tries again when it closes the database.");
+        }
+
         return retire ? await RetireAsync(ct) : 0;
     }
 

@@ -137,6 +137,13 @@ public sealed partial class TenantKeyService : IDisposable
     public async Task<bool> IsLaterInstallationAsync(TenantId tenantId, DateTimeOffset receivedAt, CancellationToken ct)
         => await _store.ForTenant(tenantId).GetAsync(Keys.DataKey, ct) is { } item && StoredDataKey.IsLaterInstallation(item.Data, receivedAt);
 
+    /// <summary>
+    /// After re-wrapping: erases the copies of the data keys as they were wrapped before from the store's own files
+    /// (SQLite's WAL keeps the page images of earlier commits), where a leaked copy of a retired key-encryption key
+    /// would still unwrap them. False when it could not finish now (a reader held an old snapshot throughout).
+    /// </summary>
+    public Task<bool> EraseReWrappedResidueAsync() => ResidueErasure.AfterDeleteAsync(_store);
+
     /// <summary>The id of the key-encryption key that wraps the tenant's data key, or null.</summary>
     public async Task<string?> WrappingKeyIdAsync(TenantId tenantId, CancellationToken ct)
     {

@@ -273,6 +273,25 @@ public sealed class LiveKeyRotationTests
     }
 
     [Test]
+    public async Task After_a_rotation_the_data_key_as_wrapped_before_is_in_no_database_file_even_before_the_command_closes_its_store()
+    {
+        // A rotation killed after its re-wrap (an operator's Ctrl+C, a lost session) never reaches the store's close,
+        // which truncated the WAL: the rotation itself must leave no copy of the data key as wrapped before.
+        var backend = await StartBackendAsync();
+        var tenant = Samples.NewTenant();
+        var secret = Samples.Canary("secret");
+        await SetUpTenantAsync(backend, tenant, secret);
+        var item = await backend.Services.GetRequiredService<IStore>().GetAsync(StorageKeys.Tenant(tenant), StorageKeys.DataKey, default);
+        var old = StoredJson.Read<StoredDataKey>(item!.Data);
+
+        await using var services = BluBees.Cli.Operator.OperatorHost.Build(OperatorConfiguration());
+        using var output = new StringWriter();
+        Assert.That(await new BluBees.Cli.Operator.KeyRotation(services, output).RunAsync(retire: false, CancellationToken.None), Is.Zero, output.ToString());
+        Assert.That(await WrappingKeyAsync(backend, tenant), Is.Not.EqualTo(old.KeyId), "control: the data key was re-wrapped");
+        Assert.That(FilesHolding(old.Wrapped), Is.Empty, "the data key as wrapped before survives in these files while the command still runs");
+    }
+
+    [Test]
     public async Task Events_queued_and_running_across_rotate_with_retire_and_a_restart_each_run_once_with_their_secret()
     {
         // One worker, no drain time: the hanging run is cancelled at the stop and stays queued with the two behind it.
