@@ -289,6 +289,12 @@ MUTATIONS = [
     ("an admin route opened to any user", "src/BluBees.Api/Scheduling/SchedulingSetup.cs",
      '.Query("cron", "timeZone", "count");', '.Query("cron", "timeZone", "count").WithApiAccess(ApiAccess.AnyUser);',
      "FullyQualifiedName~EveryRouteCallerTests"),
+    ("support token with an MFA sign-in of any age accepted", "src/BluBees.Api/Support/SupportIdentity.cs",
+     "now - at <= TimeSpan.FromMinutes(options.MaxAuthAgeMinutes) + skew", "now - at <= TimeSpan.MaxValue",
+     "FullyQualifiedName~Without_a_recent_mfa_sign_in|FullyQualifiedName~SupportExpiryTests"),
+    ("a second backend runs on the same database file", "src/BluBees.Engine/Runs/ConsumerLock.cs",
+     "Access = FileAccess.ReadWrite, Share = FileShare.None };", "Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite };",
+     "FullyQualifiedName~SecondInstanceTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
