@@ -229,6 +229,27 @@ public sealed class WebhookDeliveryTests : WebhookKit
     }
 
     [Test]
+    public async Task A_replay_at_the_last_fresh_instant_to_a_hook_no_rule_uses_is_still_refused()
+    {
+        // A hook with no enabled rule queues nothing, so its replay record is its own (not the queue's de-dup
+        // marker): it must outlive the replay window up to and including its last instant as well.
+        var tenant = Samples.NewTenant();
+        var (hookId, secret) = await CreateHookAsync(tenant);
+        var now = Clock.GetUtcNow();
+        Clock.Advance(TimeSpan.FromTicks(TimeSpan.TicksPerSecond - now.UtcTicks % TimeSpan.TicksPerSecond)); // a whole second
+        var body = OrderBody("E-2", "edge-unused");
+        var ts = (Clock.GetUtcNow().ToUnixTimeSeconds() + 5 * 60).ToString(CultureInfo.InvariantCulture);
+        var signature = Sign(secret, ts, body);
+
+        using var first = await DeliverAsync(tenant, hookId, body, signature, ts);
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        Clock.Advance(TimeSpan.FromMinutes(10));
+        using var replay = await DeliverAsync(tenant, hookId, body, signature, ts);
+
+        Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "the timestamp is exactly 5 min old: fresh, so only the replay record can refuse it");
+    }
+
+    [Test]
     public async Task Another_tenants_hook_is_404_even_when_correctly_signed()
     {
         var owner = Samples.NewTenant();
