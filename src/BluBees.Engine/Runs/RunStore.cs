@@ -48,7 +48,7 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
         {
             if ((run.IssueId ?? run.IssueKey) is { } issue)
             {
-                await DeleteAllAsync(partition, Keys.LoopPrefix(run.RuleId, issue), ct);
+                await DeletePrefixAsync(partition, Keys.LoopPrefix(run.RuleId, issue), ct);
             }
         }
 
@@ -56,7 +56,7 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
     }
 
     /// <summary>Deletes every item of the partition under <paramref name="prefix"/>, a page at a time.</summary>
-    private static async Task DeleteAllAsync(TenantStore partition, string prefix, CancellationToken ct)
+    private static async Task DeletePrefixAsync(TenantStore partition, string prefix, CancellationToken ct)
     {
         string? after = null;
         do

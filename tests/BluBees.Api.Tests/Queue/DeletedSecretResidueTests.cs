@@ -1,8 +1,12 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using BluBees.Api.Tests.Harness;
 using BluBees.Engine.Connections;
+using BluBees.Engine.Connections.OAuth;
 using BluBees.Engine.Crypto;
 using BluBees.Engine.Json;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Tenancy;
 using BluBees.Engine.Webhooks;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -145,25 +149,15 @@ public sealed class DeletedSecretResidueTests
         // stored one (OAUTHRT#). The replaced one is a credential too (not every server revokes it at once).
         await using var kit = QueueKit.Create();
         var tenant = QueueKit.NewTenant();
-        await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
-        var connections = kit.Services.GetRequiredService<ConnectionService>();
-        var created = (await connections.CreateAsync(tenant.Id, JsonSerializer.Deserialize<ConnectionInput>(OAuthConnection().ToJsonString(), JsonDefaults.Options)!, CancellationToken.None)).Value!;
-        var rotations = kit.Services.GetRequiredService<BluBees.Engine.Connections.OAuth.RotatedRefreshTokens>();
         const string first = "canary-rotated-first-3f9d";
-        await rotations.StoreAsync(tenant.Id, created, first, CancellationToken.None);
-        var stored = await kit.Services.GetRequiredService<BluBees.Engine.Storage.IStore>().GetAsync(
-            BluBees.Engine.Storage.Keys.Tenant(tenant.TenantId), BluBees.Engine.Storage.Keys.RotatedRefreshToken(created.Id), CancellationToken.None);
-        var firstCiphertext = JsonDocument.Parse(stored!.Data).RootElement.GetProperty("ciphertext").GetString()!;
+        var (created, firstCiphertext) = await RotatedConnectionAsync(kit, tenant, first);
+        var rotations = kit.Services.GetRequiredService<RotatedRefreshTokens>();
 
         await rotations.StoreAsync(tenant.Id, created, "canary-rotated-second-8b21", CancellationToken.None);
         Assert.That(await rotations.RevealAsync(tenant.Id, created, CancellationToken.None), Is.EqualTo("canary-rotated-second-8b21"));
         SqliteConnection.ClearAllPools();
 
-        var holding = FilesHolding(kit, firstCiphertext);
-        var cipher = kit.Services.GetRequiredService<SecretCipher>();
-        var recovered = await cipher.DecryptAsync(tenant.Id, BluBees.Engine.Connections.OAuth.RotatedRefreshTokens.RecordId(created.Id), firstCiphertext, CancellationToken.None);
-        Assert.That(recovered, Is.EqualTo(first), "control: a surviving copy would open with the tenant's live data key");
-        Assert.That(holding, Is.Empty, "the replaced rotated refresh token survives in these files and opens with the live data key");
+        await AssertNoOpenableCopyAsync(kit, tenant, created, first, firstCiphertext, "the replaced rotated refresh token");
     }
 
     [Test]
@@ -173,37 +167,50 @@ public sealed class DeletedSecretResidueTests
         // token (OAUTHRT#) still there. The admin's retry answers 404 but must still remove the token, residue included.
         await using var kit = QueueKit.Create();
         var tenant = QueueKit.NewTenant();
-        await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
-        var connections = kit.Services.GetRequiredService<ConnectionService>();
-        var created = (await connections.CreateAsync(tenant.Id, JsonSerializer.Deserialize<ConnectionInput>(OAuthConnection().ToJsonString(), JsonDefaults.Options)!, CancellationToken.None)).Value!;
-        var rotations = kit.Services.GetRequiredService<BluBees.Engine.Connections.OAuth.RotatedRefreshTokens>();
         const string rotated = "canary-rotated-orphan-61d4";
-        await rotations.StoreAsync(tenant.Id, created, rotated, CancellationToken.None);
-        var store = kit.Services.GetRequiredService<BluBees.Engine.Storage.IStore>();
-        var pk = BluBees.Engine.Storage.Keys.Tenant(tenant.TenantId);
-        var stored = await store.GetAsync(pk, BluBees.Engine.Storage.Keys.RotatedRefreshToken(created.Id), CancellationToken.None);
-        var ciphertext = JsonDocument.Parse(stored!.Data).RootElement.GetProperty("ciphertext").GetString()!;
-        Assert.That(await store.DeleteAsync(pk, BluBees.Engine.Storage.Keys.Connection(created.Id), CancellationToken.None), Is.True, "the kill's state");
+        var (created, ciphertext) = await RotatedConnectionAsync(kit, tenant, rotated);
+        var store = kit.Services.GetRequiredService<IStore>();
+        var pk = Keys.Tenant(tenant.TenantId);
+        Assert.That(await store.DeleteAsync(pk, Keys.Connection(created.Id), CancellationToken.None), Is.True, "the kill's state");
 
-        Assert.That(await connections.DeleteAsync(tenant.Id, created.Id, CancellationToken.None), Is.False, "the retry finds no connection (404)");
-        Assert.That(await store.GetAsync(pk, BluBees.Engine.Storage.Keys.RotatedRefreshToken(created.Id), CancellationToken.None), Is.Null);
+        Assert.That(await kit.Services.GetRequiredService<ConnectionService>().DeleteAsync(tenant.Id, created.Id, CancellationToken.None), Is.False, "the retry finds no connection (404)");
+        Assert.That(await store.GetAsync(pk, Keys.RotatedRefreshToken(created.Id), CancellationToken.None), Is.Null);
         SqliteConnection.ClearAllPools();
 
-        var holding = FilesHolding(kit, ciphertext);
-        var recovered = await kit.Services.GetRequiredService<SecretCipher>().DecryptAsync(
-            tenant.Id, BluBees.Engine.Connections.OAuth.RotatedRefreshTokens.RecordId(created.Id), ciphertext, CancellationToken.None);
-        Assert.That(recovered, Is.EqualTo(rotated), "control: a surviving copy would open with the tenant's live data key");
-        Assert.That(holding, Is.Empty, "the orphaned rotated refresh token survives in these files and opens with the live data key");
+        await AssertNoOpenableCopyAsync(kit, tenant, created, rotated, ciphertext, "the orphaned rotated refresh token");
     }
 
-    private static System.Text.Json.Nodes.JsonObject OAuthConnection() => new()
+    /// <summary>
+    /// A tenant with an OAuth connection whose server rotated its refresh token to <paramref name="rotated"/>, and the
+    /// stored ciphertext of that token.
+    /// </summary>
+    private static async Task<(Connection Connection, string Ciphertext)> RotatedConnectionAsync(QueueKit kit, TenantContext tenant, string rotated)
     {
-        ["name"] = "OAuth API",
-        ["baseUrl"] = "http://127.0.0.1:9/",
-        ["auth"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "oauth2RefreshToken", ["tokenUrl"] = "http://127.0.0.1:9/oauth/token", ["clientId"] = "blubees" },
-        ["secret"] = "canary-configured-refresh-5a1e",
-        ["clientSecret"] = "canary-client-secret-77c0",
-    };
+        await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
+        var input = new JsonObject
+        {
+            ["name"] = "OAuth API",
+            ["baseUrl"] = "http://127.0.0.1:9/",
+            ["auth"] = new JsonObject { ["type"] = "oauth2RefreshToken", ["tokenUrl"] = "http://127.0.0.1:9/oauth/token", ["clientId"] = "blubees" },
+            ["secret"] = "canary-configured-refresh-5a1e",
+            ["clientSecret"] = "canary-client-secret-77c0",
+        };
+        var created = (await kit.Services.GetRequiredService<ConnectionService>().CreateAsync(
+            tenant.Id, JsonSerializer.Deserialize<ConnectionInput>(input.ToJsonString(), JsonDefaults.Options)!, CancellationToken.None)).Value!;
+        await kit.Services.GetRequiredService<RotatedRefreshTokens>().StoreAsync(tenant.Id, created, rotated, CancellationToken.None);
+        var stored = await kit.Services.GetRequiredService<IStore>().GetAsync(Keys.Tenant(tenant.TenantId), Keys.RotatedRefreshToken(created.Id), CancellationToken.None);
+        return (created, JsonDocument.Parse(stored!.Data).RootElement.GetProperty("ciphertext").GetString()!);
+    }
+
+    /// <summary>The rotated token's old ciphertext would open with the live key (control), and no database file holds it.</summary>
+    private static async Task AssertNoOpenableCopyAsync(QueueKit kit, TenantContext tenant, Connection connection, string token, string ciphertext, string what)
+    {
+        var holding = FilesHolding(kit, ciphertext);
+        var recovered = await kit.Services.GetRequiredService<SecretCipher>().DecryptAsync(
+            tenant.Id, RotatedRefreshTokens.RecordId(connection.Id), ciphertext, CancellationToken.None);
+        Assert.That(recovered, Is.EqualTo(token), "control: a surviving copy would open with the tenant's live data key");
+        Assert.That(holding, Is.Empty, what + " survives in these files and opens with the live data key");
+    }
 
     private static List<string> FilesHoldingPlain(QueueKit kit, string needle)
     {
