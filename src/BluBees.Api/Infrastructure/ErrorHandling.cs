@@ -20,6 +20,7 @@ internal sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IEx
                 408 => ("Request timeout", "The body did not arrive in time (it was shorter than its Content-Length, or too slow)."),
                 _ => ("Bad request", "The request could not be read."),
             };
+            UnreadBody.Close(context);
             await Problems.Write(context, status, title, detail);
             return true;
         }

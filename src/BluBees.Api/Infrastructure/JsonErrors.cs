@@ -18,6 +18,7 @@ internal static class JsonErrors
         var response = context.Response;
         response.OnStarting(() =>
         {
+            UnreadBody.CloseIfLeftUnread(context);
             if (response.StatusCode >= 400 && response.ContentType is { } type
                 && type.StartsWith("application/problem+json", StringComparison.OrdinalIgnoreCase))
             {
