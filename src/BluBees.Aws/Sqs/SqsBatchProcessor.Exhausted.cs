@@ -23,7 +23,10 @@ public sealed partial class SqsBatchProcessor
                 return; // no tenant to record for (unreadable envelope, or uninstalled)
             }
 
-            foreach (var run in await exhausted.ExhaustedAsync(opened.Message, opened.Message?.RuleId, CancellationToken.None))
+            // A record that never started (the deadline came while it waited for its tenant's share) was not opened:
+            // opened now, so that each rule it targets gets its record rather than one for the rule "unknown".
+            var message = opened.Message ?? await TryDecodeAsync(record.Body);
+            foreach (var run in await exhausted.ExhaustedAsync(message, message?.RuleId, CancellationToken.None))
             {
                 if (await runStore.GetAsync(tenant, run.Id, CancellationToken.None) is null)
                 {
@@ -36,6 +39,23 @@ public sealed partial class SqsBatchProcessor
         catch (Exception ex)
         {
             LogExhaustedNotRecorded(logger, record.MessageId!, ex.GetType().Name);
+        }
+    }
+
+    private async Task<RunMessage?> TryDecodeAsync(string? body)
+    {
+        if (body is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await codec.DecodeAsync(body, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return null; // it does not open: recorded for the rule "unknown"
         }
     }
 

@@ -55,29 +55,36 @@ public sealed partial class SqsBatchProcessor(
                     var opened = new OpenedRecord();
                     try
                     {
-                        if (!deadline.IsCancellationRequested)
+                        string? error = null;
+                        try
                         {
-                            await ProcessRecordAsync(record, opened, running.Token);
+                            if (!deadline.IsCancellationRequested)
+                            {
+                                await ProcessRecordAsync(record, opened, running.Token);
+                            }
+                        }
+                        catch (Exception ex) when (!token.IsCancellationRequested)
+                        {
+                            error = ex.GetType().Name;
                         }
 
-                        if (deadline.IsCancellationRequested)
+                        if (error is not null || deadline.IsCancellationRequested)
                         {
-                            LogDeadline(logger, record.MessageId, worker.Value.RunDeadlineSeconds);
                             failures.Add(new SqsBatchItemFailure(record.MessageId));
-                        }
-                    }
-                    catch (Exception ex) when (!token.IsCancellationRequested)
-                    {
-                        failures.Add(new SqsBatchItemFailure(record.MessageId));
-                        if (deadline.IsCancellationRequested)
-                        {
-                            LogDeadline(logger, record.MessageId, worker.Value.RunDeadlineSeconds);
-                        }
-                        else
-                        {
-                            LogFailed(logger, record.MessageId, record.ReceiveCount, ex.GetType().Name);
+                            if (deadline.IsCancellationRequested)
+                            {
+                                LogDeadline(logger, record.MessageId, worker.Value.RunDeadlineSeconds);
+                            }
+                            else
+                            {
+                                LogFailed(logger, record.MessageId, record.ReceiveCount, error!);
+                            }
+
                             if (record.ReceiveCount >= worker.Value.MaxReceiveCount)
                             {
+                                // Its last receive: the record goes to the dead-letter queue next, so it leaves its
+                                // records first — whether it threw, was cut off by the deadline, or never started
+                                // (waiting for its tenant's share behind that tenant's hanging runs).
                                 await RecordExhaustedAsync(record, opened);
                             }
                         }
