@@ -42,6 +42,21 @@ public sealed class RunOptions : IValidatableObject
     /// <summary>How many messages one tenant may have queued: <see cref="PerTenantQueuePercent"/> of <see cref="QueueCapacity"/>, at least 1.</summary>
     public int PerTenantQueueCapacity => (int)Math.Max(1, (long)QueueCapacity * PerTenantQueuePercent / 100);
 
+    /// <summary>
+    /// Durable queue capacity in megabytes of stored (encrypted) messages: a message may be about 1 MiB of event or
+    /// webhook body and takes more once escaped and encrypted, so <see cref="QueueCapacity"/> alone lets one tenant's
+    /// flood of large events fill the disk every tenant's data lives on. The same <see cref="PerTenantQueuePercent"/>
+    /// applies: past its share of these bytes a tenant's events get 503 while others' are still accepted.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int QueueCapacityMegabytes { get; set; } = 1024;
+
+    /// <summary>The queue's capacity in bytes (<see cref="QueueCapacityMegabytes"/>).</summary>
+    public long QueueCapacityBytes => QueueCapacityMegabytes * 1024L * 1024;
+
+    /// <summary>How many bytes of queued messages one tenant may hold: <see cref="PerTenantQueuePercent"/> of <see cref="QueueCapacityBytes"/>; a tenant below it may always queue one more message.</summary>
+    public long PerTenantQueueBytes => Math.Max(1, QueueCapacityBytes * PerTenantQueuePercent / 100);
+
     /// <summary>Largest step response body kept (in memory) for later steps.</summary>
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxStepResponseBytes { get; set; } = 1024 * 1024;

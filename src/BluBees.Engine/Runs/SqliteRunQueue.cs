@@ -510,9 +510,10 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
     private void Insert(SqliteWriter w, PreparedMessage m, DedupClaim? claim, bool leased)
     {
         var insert = w.Command("""
-            INSERT INTO run_queue (id, tenant, source, rule_id, enqueued_at, attempts, lease_until, dedup_pk, dedup_sk, body)
-            VALUES ($id, $tenant, $source, $rule, $at, $attempts, $lease, $dpk, $dsk, $body);
+            INSERT INTO run_queue (id, tenant, source, rule_id, enqueued_at, attempts, lease_until, dedup_pk, dedup_sk, body, size)
+            VALUES ($id, $tenant, $source, $rule, $at, $attempts, $lease, $dpk, $dsk, $body, $size);
             """);
+        insert.Parameters.AddWithValue("$size", (long)m.Body.Length); // the ciphertext is ASCII: characters are bytes
         insert.Parameters.AddWithValue("$attempts", leased ? 1 : 0);
         insert.Parameters.AddWithValue("$lease", leased ? LeaseUntil(NowMs) : DBNull.Value);
         insert.Parameters.AddWithValue("$id", m.Id);
@@ -565,25 +566,51 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         return command.ExecuteScalar() is not null;
     }
 
-    private static long Count(SqliteWriter w) => (long)w.Command("SELECT COUNT(*) FROM run_queue;").ExecuteScalar()!;
+    /// <summary>
+    /// The queue's messages and their stored bytes, in one scan of the small <c>run_queue_bytes</c> index (the table
+    /// itself holds the bodies, up to megabytes each).
+    /// </summary>
+    private static (long Count, long Bytes) Totals(SqliteWriter w)
+    {
+        using var reader = w.Command("SELECT COUNT(*), TOTAL(size) FROM run_queue INDEXED BY run_queue_bytes;").ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), (long)reader.GetDouble(1));
+    }
 
     /// <summary>
-    /// Whether the queue takes no message of this tenant now: it is at capacity, or the tenant holds its share of it
-    /// (<see cref="RunOptions.PerTenantQueuePercent"/>). The tenant's messages are counted (on its index, up to the share) only when the whole queue holds at least a share.
+    /// Whether the queue takes no message of this tenant now: it is at capacity in messages or in bytes, or the tenant
+    /// holds its share of either (<see cref="RunOptions.PerTenantQueuePercent"/>). The tenant's messages are counted
+    /// (on its index, up to the share), and its bytes summed, only when the whole queue holds at least a share of that
+    /// measure: below it no tenant can hold its share.
     /// </summary>
     private bool Full(SqliteWriter w, string tenantId)
     {
-        var queued = Count(w);
-        var share = _options.PerTenantQueueCapacity;
-        if (queued >= _options.QueueCapacity || queued < share)
+        var (queued, bytes) = Totals(w);
+        if (queued >= _options.QueueCapacity || bytes >= _options.QueueCapacityBytes)
         {
-            return queued >= _options.QueueCapacity; // below the share in all: no tenant can hold its share
+            return true;
         }
 
-        var command = w.Command("SELECT COUNT(*) FROM (SELECT 1 FROM run_queue WHERE tenant = $tenant LIMIT $share);");
-        command.Parameters.AddWithValue("$tenant", tenantId);
-        command.Parameters.AddWithValue("$share", share);
-        return (long)command.ExecuteScalar()! >= share;
+        var share = _options.PerTenantQueueCapacity;
+        if (queued >= share)
+        {
+            var command = w.Command("SELECT COUNT(*) FROM (SELECT 1 FROM run_queue WHERE tenant = $tenant LIMIT $share);");
+            command.Parameters.AddWithValue("$tenant", tenantId);
+            command.Parameters.AddWithValue("$share", share);
+            if ((long)command.ExecuteScalar()! >= share)
+            {
+                return true;
+            }
+        }
+
+        if (bytes >= _options.PerTenantQueueBytes)
+        {
+            var command = w.Command("SELECT TOTAL(size) FROM run_queue INDEXED BY run_queue_bytes WHERE tenant = $tenant;");
+            command.Parameters.AddWithValue("$tenant", tenantId);
+            return (double)command.ExecuteScalar()! >= _options.PerTenantQueueBytes;
+        }
+
+        return false;
     }
 
     private void Initialize()
@@ -608,11 +635,39 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                 lease_until INTEGER NULL,
                 dedup_pk TEXT NULL,
                 dedup_sk TEXT NULL,
-                body TEXT NOT NULL
+                body TEXT NOT NULL,
+                size INTEGER NOT NULL DEFAULT 0
             );
             CREATE INDEX IF NOT EXISTS run_queue_by_tenant ON run_queue (tenant, seq);
             """;
         command.ExecuteNonQuery();
+
+        // The stored size of each message (a file from before it was kept counts its rows as 0 bytes until they are
+        // run), and the index that sums it per tenant without reading the bodies.
+        if (!HasSizeColumn(connection))
+        {
+            try
+            {
+                using var add = connection.CreateCommand();
+                add.CommandText = "ALTER TABLE run_queue ADD COLUMN size INTEGER NOT NULL DEFAULT 0;";
+                add.ExecuteNonQuery();
+            }
+            catch (SqliteException) when (HasSizeColumn(connection))
+            {
+                // Another process opening the same file added it first.
+            }
+        }
+
+        using var index = connection.CreateCommand();
+        index.CommandText = "CREATE INDEX IF NOT EXISTS run_queue_bytes ON run_queue (tenant, size);";
+        index.ExecuteNonQuery();
+    }
+
+    private static bool HasSizeColumn(SqliteConnection connection)
+    {
+        using var columns = connection.CreateCommand();
+        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('run_queue') WHERE name = 'size';";
+        return (long)columns.ExecuteScalar()! != 0;
     }
 
     private SqliteConnection Open() => SqliteFile.Open(_connectionString);

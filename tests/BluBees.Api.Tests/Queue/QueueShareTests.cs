@@ -1,4 +1,5 @@
 using BluBees.Api.Tests.Harness;
+using BluBees.Engine.Events;
 using BluBees.Engine.Runs;
 
 namespace BluBees.Api.Tests.Queue;
@@ -40,6 +41,128 @@ public sealed class QueueShareTests
         await kit.RuleAsync(third, sink.Address);
         Assert.That(await kit.Ingress.IngestAsync(third, QueueKit.Event("OPS-1"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Unavailable),
             "the capacity still bounds the whole queue");
+    }
+
+    /// <summary>
+    /// The share holds in bytes too: a message can carry about 1 MiB of event body, so a count alone let one tenant's
+    /// flood of large events take gigabytes of the disk every tenant shares (half of 10,000 messages). Counting, not
+    /// timing: each flooder is accepted exactly while it holds less than its share of <c>Runs:QueueCapacityMegabytes</c>.
+    /// </summary>
+    [Test]
+    public async Task A_tenant_flooding_the_queue_with_large_events_gets_its_own_refused_past_its_share_of_the_bytes_and_never_another_tenants()
+    {
+        const long Share = 2 * 1024 * 1024; // 50 % of 4 MiB
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create(new Dictionary<string, string?> { ["Runs:QueueCapacityMegabytes"] = "4" });
+        var flooder = QueueKit.NewTenant();
+        var quiet = QueueKit.NewTenant();
+        var second = QueueKit.NewTenant();
+        var third = QueueKit.NewTenant();
+        foreach (var tenant in new[] { flooder, quiet, second, third })
+        {
+            await kit.RuleAsync(tenant, sink.Address);
+        }
+
+        var flood = await FloodAsync(kit, flooder);
+        var accepted = flood.Count(r => r == IngestResult.Accepted);
+        var sizes = await SizesAsync(kit, flooder.TenantId);
+        Assert.Multiple(() =>
+        {
+            Assert.That(accepted, Is.InRange(2, 10), "a few large events, far fewer than the 5,000 of the message share");
+            Assert.That(flood.Skip(accepted), Has.All.EqualTo(IngestResult.Unavailable), "past its share the flooder gets 503, which Forge retries");
+            Assert.That(sizes, Has.Count.EqualTo(accepted));
+            Assert.That(sizes.Sum() - sizes[^1], Is.LessThan(Share), "each accepted while the tenant held less than its share");
+            Assert.That(sizes.Sum(), Is.GreaterThanOrEqualTo(Share), "and refused once it held its share");
+        });
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.That(await kit.Ingress.IngestAsync(quiet, QueueKit.Event("OPS-" + i), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted), $"the other tenant's event {i}");
+        }
+
+        Assert.That((await FloodAsync(kit, second)).Count(r => r == IngestResult.Accepted), Is.InRange(2, 10), "a second flooder has its own share");
+        Assert.That(await kit.Ingress.IngestAsync(third, QueueKit.Event("OPS-1"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Unavailable),
+            "the capacity in bytes still bounds the whole queue");
+    }
+
+    /// <summary>A queue file from before the byte share (no <c>size</c> column) opens, keeps its waiting message and sizes new ones.</summary>
+    [Test]
+    public async Task A_queue_file_from_before_the_byte_share_opens_keeps_its_waiting_message_and_sizes_new_ones()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "blubees-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        try
+        {
+            await using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "blubees.db")};Pooling=False"))
+            {
+                await old.OpenAsync();
+                await using var create = old.CreateCommand();
+                create.CommandText = """
+                    PRAGMA journal_mode = WAL;
+                    CREATE TABLE run_queue (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, source TEXT NOT NULL,
+                        rule_id TEXT NULL, enqueued_at INTEGER NOT NULL, attempts INTEGER NOT NULL, lease_until INTEGER NULL,
+                        dedup_pk TEXT NULL, dedup_sk TEXT NULL, body TEXT NOT NULL);
+                    CREATE INDEX run_queue_by_tenant ON run_queue (tenant, seq);
+                    INSERT INTO run_queue (id, tenant, source, enqueued_at, attempts, body) VALUES ('msg-old', 'tenant-old', 'event', 0, 0, 'ciphertext');
+                    """;
+                await create.ExecuteNonQueryAsync();
+            }
+
+            await using var sink = await SlowSink.StartAsync();
+            await using var kit = QueueKit.Create(new Dictionary<string, string?> { ["Storage:DataDirectory"] = directory });
+            var tenant = QueueKit.NewTenant();
+            await kit.RuleAsync(tenant, sink.Address);
+            Assert.That(await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-1"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
+            var first = await kit.Queue.ClaimAsync([], null, CancellationToken.None);
+            var second = await kit.Queue.ClaimAsync([], first?.TenantId, CancellationToken.None);
+            Assert.Multiple(async () =>
+            {
+                Assert.That(new[] { first?.Id, second?.Id }, Does.Contain("msg-old"), "the waiting message is still claimable");
+                Assert.That(await kit.ScalarAsync("SELECT size FROM run_queue WHERE tenant = $t", ("$t", tenant.TenantId)), Is.EqualTo(await kit.ScalarAsync("SELECT length(body) FROM run_queue WHERE tenant = $t", ("$t", tenant.TenantId))));
+            });
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static async Task<List<IngestResult>> FloodAsync(QueueKit kit, Engine.Tenancy.TenantContext tenant)
+    {
+        var big = new string('x', 400 * 1024);
+        var results = new List<IngestResult>();
+        for (var i = 0; i < 40; i++)
+        {
+            var evt = JiraEvent.From(Samples.Event("OPS-" + (100 + i), big + i), out _)!;
+            results.Add(await kit.Ingress.IngestAsync(tenant, evt, null, null, CancellationToken.None));
+        }
+
+        return results;
+    }
+
+    private static async Task<List<long>> SizesAsync(QueueKit kit, string tenantId)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={kit.DatabasePath}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT length(body) FROM run_queue WHERE tenant = $tenant ORDER BY seq;";
+        command.Parameters.AddWithValue("$tenant", tenantId);
+        var sizes = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            sizes.Add(reader.GetInt64(0));
+        }
+
+        return sizes;
     }
 
     [Test]
