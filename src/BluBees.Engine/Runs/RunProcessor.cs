@@ -219,7 +219,7 @@ public sealed partial class RunProcessor(
 
         var scope = EventScope.Create(evt, sourceName);
         using var fieldNames = rule.UsesFieldNames ? (await fieldCatalog.GetAsync(message.Tenant, message.SystemToken, ct))?.Activate() : null;
-        var run = new StepRun(message.Tenant, message.SystemToken, scope) { Trace = JiraTrace.New(rule.Id), EventKey = message.DedupKey ?? message.Id, RuleId = rule.Id };
+        var run = new StepRun(message.Tenant, message.SystemToken, scope) { Trace = JiraTrace.New(rule.Id, LoopGuard.GenerationAfter(message.Trace)), EventKey = message.DedupKey ?? message.Id, RuleId = rule.Id };
         var budget = budgets.NewRun(); // every render and condition of this run charges it (RunBudget.Current)
         using var activeBudget = budget.Activate();
         try
@@ -261,6 +261,12 @@ public sealed partial class RunProcessor(
         {
             LogLoopStopped(logger, rule.Id, "the event carries the trace of its own write");
             return RunStatus.Skipped;
+        }
+
+        if (loops.ChainTooLong(LoopGuard.GenerationAfter(message.Trace)))
+        {
+            LogLoopStopped(logger, rule.Id, "it is the end of too long a chain of runs each caused by the previous one's Jira write");
+            return RunStatus.Failed;
         }
 
         if (message.Source == RunSource.Event && (evt.IssueId ?? evt.IssueKey) is { } issue && JiraValues.IsIssueRef(issue)

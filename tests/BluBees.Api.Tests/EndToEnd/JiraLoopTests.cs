@@ -25,6 +25,7 @@ public sealed class JiraLoopTests
         {
             ["Jira:LoopMaxRuns"] = "3",
             ["Jira:LoopWindowSeconds"] = "600",
+            ["Jira:LoopMaxChain"] = "4",
         });
     }
 
@@ -96,6 +97,39 @@ public sealed class JiraLoopTests
         }
     }
 
+    /// <summary>
+    /// Two rules that each answer a comment feed each other, and here every answer lands on a new issue (as a rule that
+    /// creates an issue would): neither event is a rule's own echo, and no rule runs twice on one issue, so neither the
+    /// echo check nor the per-issue counter ever stops it. The trace carries the chain's length back with each event,
+    /// and the run that would make the chain longer than <c>Jira:LoopMaxChain</c> (4 here) is stopped. Counting: each
+    /// of the two branches writes at generations 1 to 3 after the first event's two writes, then stops.
+    /// </summary>
+    [Test]
+    public async Task A_chain_of_rules_that_moves_to_a_new_issue_at_every_write_is_stopped_at_the_chain_limit()
+    {
+        var tenant = Samples.NewTenant();
+        var token = _backend.Jira.SystemToken = Samples.Canary("system-token");
+        await CreateCommentingRuleAsync(tenant, "Answer every comment A");
+        await CreateCommentingRuleAsync(tenant, "Answer every comment B");
+        var before = _backend.Jira.Actions.Count;
+        var next = 700;
+        _backend.Jira.OnWrite = write => SendCommentEventAsync(tenant, "OPS-" + Interlocked.Increment(ref next), token, trace: write.Trace);
+
+        using var first = await SendCommentEventAsync(tenant, "OPS-41", token, trace: null);
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+
+        static bool ChainStop(JsonNode? r) => r!["status"]!.GetValue<string>() == "failed" && r["errorCategory"]?.GetValue<string>() == "loop_stopped";
+        var runs = await RunsAsync(tenant, r => r.Count(ChainStop) >= 2 || _backend.Jira.Actions.Count - before > 40);
+        _backend.Jira.OnWrite = null;
+        var writes = _backend.Jira.Actions.Skip(before).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(writes, Has.Count.EqualTo(8), "2 at the first event, then 3 per branch");
+            Assert.That(runs.Count(ChainStop), Is.EqualTo(2), "each branch ends with one stopped run");
+            Assert.That(writes.Select(w => w.Trace), Has.All.StartWith("blubees."));
+        });
+    }
+
     [Test]
     public async Task An_event_without_a_system_token_fails_the_step_clearly_and_calls_nothing()
     {
@@ -159,10 +193,10 @@ public sealed class JiraLoopTests
         Assert.That(problem["errors"]!["steps[0].fields.status"]![0]!.GetValue<string>(), Does.Contain("not a field this step sets"));
     }
 
-    private async Task CreateCommentingRuleAsync(string tenant)
+    private async Task CreateCommentingRuleAsync(string tenant, string name = "Answer every comment")
         => await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject
         {
-            ["name"] = "Answer every comment",
+            ["name"] = name,
             ["trigger"] = new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:commented:issue"), ["projects"] = new JsonArray("OPS") },
             ["steps"] = new JsonArray(new JsonObject
             {

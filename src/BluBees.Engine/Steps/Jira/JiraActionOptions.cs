@@ -48,6 +48,14 @@ public sealed class JiraActionOptions
     /// <summary>Loop guard: the most runs of one rule with Jira writes on one issue within the window.</summary>
     [Range(1, 1000)]
     public int LoopMaxRuns { get; set; } = 10;
+
+    /// <summary>
+    /// Loop guard: the longest chain of runs each caused by the previous one's Jira write (the event carries back its
+    /// trace), whatever the rules and issues. Counting per rule and issue misses a chain that moves to a new issue at
+    /// every step (A creates an issue, B reacts to it by creating another, A to that one…).
+    /// </summary>
+    [Range(1, 1000)]
+    public int LoopMaxChain { get; set; } = 10;
 }
 
 /// <summary>Source-generated validation of <see cref="JiraActionOptions"/> (its attributes), run at start.</summary>

@@ -15,6 +15,12 @@ public sealed class LoopGuard(IStore store, TimeProvider time, IOptions<JiraActi
     /// <summary>Whether the event was caused by a Jira write of this very rule.</summary>
     public static bool IsOwnEcho(string? trace, string ruleId) => JiraTrace.RuleOf(trace) == ruleId;
 
+    /// <summary>The generation of a run started by an event carrying <paramref name="trace"/> (see <see cref="JiraTrace.New"/>).</summary>
+    public static int GenerationAfter(string? trace) => JiraTrace.GenerationOf(trace) + 1;
+
+    /// <summary>Whether a run of that generation would make the chain of write-caused runs longer than <see cref="JiraActionOptions.LoopMaxChain"/>.</summary>
+    public bool ChainTooLong(int generation) => generation >= options.Value.LoopMaxChain;
+
     /// <summary>
     /// Counts this run of <paramref name="ruleId"/> on <paramref name="issue"/>. Returns false (and counts nothing)
     /// when the rule already ran <see cref="JiraActionOptions.LoopMaxRuns"/> times on the issue within the window.
