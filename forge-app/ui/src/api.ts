@@ -283,7 +283,8 @@ export interface RuleDefinition {
   name: string;
   enabled?: boolean;
   trigger: Trigger;
-  conditions?: ConditionGroup;
+  /** A group, or one bare condition (the same as a group of one). */
+  conditions?: ConditionNode;
   steps: Step[];
 }
 export type RunStatus = 'succeeded' | 'failed' | 'partial' | 'skipped';

@@ -11,6 +11,11 @@ export interface CondDraft {
   value: string;
   from: string;
   to: string;
+  /**
+   * The loaded value when the text cannot say it exactly (a number, boolean, null or object for `equals`…): written
+   * back as it was while the operator and the text are unchanged, so opening a rule never turns `5` into `"5"`.
+   */
+  typed?: { op: ConditionOp; text: string; value: unknown };
 }
 export interface GroupDraft {
   kind: 'group';
@@ -61,9 +66,15 @@ function valueToText(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function fromApi(conditions: ConditionGroup | undefined | null): GroupDraft {
+export function fromApi(conditions: ConditionNode | undefined | null): GroupDraft {
   if (!conditions) return newGroup('all');
-  return groupFromApi(conditions);
+  // One bare condition at the top is the same as a group of one (the backend accepts both).
+  return groupFromApi(isGroup(conditions) ? conditions : { all: [conditions] });
+}
+
+/** True when the node is one condition, not an `all`/`any` group. */
+export function isBareCondition(node: unknown): boolean {
+  return !!node && typeof node === 'object' && !Array.isArray(node) && !('all' in node) && !('any' in node);
 }
 
 function groupFromApi(group: ConditionGroup): GroupDraft {
@@ -75,15 +86,15 @@ function groupFromApi(group: ConditionGroup): GroupDraft {
 function nodeFromApi(node: ConditionNode): NodeDraft {
   if (isGroup(node)) return groupFromApi(node);
   const c = node as Condition;
-  return {
-    kind: 'cond',
-    id: newId('c'),
-    field: c.field ?? '',
-    op: c.op ?? 'equals',
-    value: valueToText(c.value),
-    from: valueToText(c.from),
-    to: valueToText(c.to),
-  };
+  const op = c.op ?? 'equals';
+  const value = valueToText(c.value);
+  const draft: CondDraft = { kind: 'cond', id: newId('c'), field: c.field ?? '', op, value, from: valueToText(c.from), to: valueToText(c.to) };
+  if (c.value !== undefined && opInfo(op).needs === 'value' && !sameValue(parseValue(op, value), c.value)) draft.typed = { op, text: value, value: c.value };
+  return draft;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Converts the text typed by the user into the value the API expects for the operator. */
@@ -121,7 +132,7 @@ function nodeToApi(node: NodeDraft): ConditionNode {
   if (node.kind === 'group') return groupToApi(node);
   const result: Condition = { field: node.field.trim(), op: node.op };
   const needs = opInfo(node.op).needs;
-  if (needs === 'value') result.value = parseValue(node.op, node.value);
+  if (needs === 'value') result.value = node.typed && node.typed.op === node.op && node.typed.text === node.value ? node.typed.value : parseValue(node.op, node.value);
   if (needs === 'fromTo') {
     if (node.from.trim() !== '') result.from = node.from;
     if (node.to.trim() !== '') result.to = node.to;

@@ -119,3 +119,30 @@ describe('rule draft', () => {
     expect(definitionFromDraft({ ...base, triggerType: 'webhook', webhookId: '' }).errors['trigger.webhookId']).toBeDefined();
   });
 });
+
+describe('rule conditions the builder must keep exactly', () => {
+  const withConditions = (conditions: unknown): RuleDefinition => ({ ...full, conditions: conditions as RuleDefinition['conditions'] });
+
+  it('keeps a rule whose conditions are one bare condition (not a group), as it was', () => {
+    const def = withConditions({ field: 'issue.fields.priority.name', op: 'equals', value: 'High' });
+    const draft = draftFromDefinition(def);
+    expect(draft.conditions.children).toHaveLength(1);
+    const { definition, errors } = definitionFromDraft(draft);
+    expect(errors).toEqual({});
+    expect(definition).toEqual(def);
+  });
+
+  it('keeps typed condition values (numbers, booleans, objects) typed while their text is not edited', () => {
+    const def = withConditions({
+      all: [
+        { field: 'issue.fields.customfield_10016', op: 'equals', value: 5 },
+        { field: 'issue.fields.customfield_10020', op: 'notEquals', value: true },
+        { field: 'webhook.body.meta', op: 'equals', value: { a: 1 } },
+        { field: 'issue.fields.labels', op: 'contains', value: 7 },
+      ],
+    });
+    const { definition, errors } = definitionFromDraft(draftFromDefinition(def));
+    expect(errors).toEqual({});
+    expect(definition).toEqual(def);
+  });
+});

@@ -2,7 +2,7 @@
 import type { RuleDefinition, Step, TriggerType } from '../api';
 import { formValuesFor, stepKind } from '../steps/registry';
 import type { Values } from '../steps/types';
-import { fromApi, newId, toApi, validateConditions, type GroupDraft } from './conditions';
+import { fromApi, isBareCondition, newId, toApi, validateConditions, type GroupDraft } from './conditions';
 import { joinFlow, splitFlow, startCondition, walkDrafts } from './flow';
 import { sampleEventFor } from './sampleEvents';
 import { emptySchedule, scheduleDraftFrom, scheduleFromDraft, type ScheduleDraft } from './scheduleForm';
@@ -51,6 +51,8 @@ export interface RuleDraft {
   schedule: ScheduleDraft;
   webhookId: string;
   conditions: GroupDraft;
+  /** The rule's `conditions` were one bare condition (not a group): written back so while they stay one. */
+  conditionsBare?: boolean;
   steps: StepDraft[];
 }
 
@@ -109,6 +111,7 @@ export function draftFromDefinition(def: RuleDefinition): RuleDraft {
     schedule: scheduleDraftFrom(t.schedule),
     webhookId: t.webhookId ?? '',
     conditions: fromApi(def.conditions),
+    ...(isBareCondition(def.conditions) ? { conditionsBare: true } : {}),
     steps: (def.steps ?? []).map((step) => stepDraftFrom(step)),
   };
 }
@@ -213,7 +216,8 @@ export function definitionFromDraft(draft: RuleDraft): DraftResult {
 
   const definition: RuleDefinition = { name: draft.name.trim(), enabled: draft.enabled, trigger, steps };
   const conditions = toApi(draft.conditions);
-  if (conditions) definition.conditions = conditions;
+  const only = conditions && 'all' in conditions && conditions.all.length === 1 ? conditions.all[0] : undefined;
+  if (conditions) definition.conditions = draft.conditionsBare && only && isBareCondition(only) ? only : conditions;
   return { definition, errors };
 }
 

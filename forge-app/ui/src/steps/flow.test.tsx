@@ -69,10 +69,17 @@ describe('control flow in the rule editor', () => {
   });
 
   it('keeps in the JSON editor a step whose condition the builder cannot show exactly', () => {
-    const odd: Step = { id: 'x', type: 'jira.comment', body: 'b', if: { all: [{ field: 'issue.fields.customfield_1', op: 'equals', value: 5 }] } };
+    const odd: Step = { id: 'x', type: 'jira.comment', body: 'b', if: { all: [{ field: 'issue.fields.customfield_1', op: 'equals', value: 5, note: 'n' }] } };
     const draft = draftFromDefinition({ name: 'x', trigger: { type: 'manual' }, steps: [odd, { ...FLOW[1], steps: 'not a list' } as Step] });
     expect(draft.steps.map((s) => s.mode)).toEqual(['json', 'json']);
     expect(definitionFromDraft(draft).definition.steps[0]).toEqual(odd);
+  });
+
+  it('shows a step whose condition compares with a number in the form, and keeps the number', () => {
+    const typed: Step = { id: 'x', type: 'jira.comment', body: 'b', if: { all: [{ field: 'issue.fields.customfield_1', op: 'equals', value: 5 }] } };
+    const draft = draftFromDefinition({ name: 'x', trigger: { type: 'manual' }, steps: [typed] });
+    expect(draft.steps[0].mode).toBe('form');
+    expect(definitionFromDraft(draft).definition.steps[0]).toEqual(typed);
   });
 
   it('reports missing parts of blocks by path, bounds the loop, and wants ids unique across nested steps', () => {
