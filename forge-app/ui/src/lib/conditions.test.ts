@@ -112,10 +112,27 @@ describe('condition tree', () => {
     expect(validateConditions(root)).toEqual({
       'conditions.all[0].field': ['Choose a field.'],
       'conditions.all[0].value': ['Enter a value.'],
-      'conditions.all[1].value': ['Enter a number.'],
+      'conditions.all[1].value': ['Enter a number or an ISO-8601 date (2026-12-31).'],
       'conditions.all[2].value': ['This is not a valid regular expression.'],
       'conditions.all[3]': ['A group needs at least one condition.'],
     });
+  });
+
+  it('accepts what the backend accepts: ISO-8601 dates for greaterThan/lessThan, .NET inline options in a regex', () => {
+    const root: GroupDraft = {
+      kind: 'group',
+      id: 'r',
+      mode: 'all',
+      children: [
+        { ...newCondition(), id: 'a', field: 'issue.fields.duedate', op: 'lessThan', value: '2026-12-31' },
+        { ...newCondition(), id: 'b', field: 'issue.fields.created', op: 'greaterThan', value: '2026-01-01T08:00:00Z' },
+        { ...newCondition(), id: 'c', field: 'comment.bodyText', op: 'matches', value: '(?i)roll ?back' },
+        { ...newCondition(), id: 'd', field: 'comment.bodyText', op: 'matches', value: '(?i:urgent)(?#a comment)!' },
+        { ...newCondition(), id: 'e', field: 'issue.fields.created', op: 'greaterThan', value: '2026-13-45' },
+      ],
+    };
+    expect(validateConditions(root)).toEqual({ 'conditions.all[4].value': ['Enter a number or an ISO-8601 date (2026-12-31).'] });
+    expect(toApi(root)).toMatchObject({ all: [{ value: '2026-12-31' }, { value: '2026-01-01T08:00:00Z' }, {}, {}, {}] });
   });
 });
 

@@ -225,12 +225,12 @@ export function validateConditions(root: GroupDraft, prefix = 'conditions'): Rec
       if (!child.field.trim()) errors[`${path}.field`] = ['Choose a field.'];
       const needs = opInfo(child.op).needs;
       if (needs === 'value' && child.value.trim() === '') errors[`${path}.value`] = ['Enter a value.'];
-      if ((child.op === 'greaterThan' || child.op === 'lessThan') && child.value.trim() !== '' && !Number.isFinite(Number(child.value))) {
-        errors[`${path}.value`] = ['Enter a number.'];
+      if ((child.op === 'greaterThan' || child.op === 'lessThan') && child.value.trim() !== '' && !Number.isFinite(Number(child.value)) && !isDate(child.value)) {
+        errors[`${path}.value`] = ['Enter a number or an ISO-8601 date (2026-12-31).'];
       }
       if (child.op === 'matches' && child.value.trim() !== '') {
         try {
-          new RegExp(child.value);
+          new RegExp(asJsRegex(child.value));
         } catch {
           errors[`${path}.value`] = ['This is not a valid regular expression.'];
         }
@@ -239,4 +239,22 @@ export function validateConditions(root: GroupDraft, prefix = 'conditions'): Rec
   };
   walk(root);
   return errors;
+}
+
+/** The backend compares dates of at least 10 characters (`2026-12-31`, `2026-12-31T08:00:00Z`) chronologically. */
+function isDate(text: string): boolean {
+  const t = text.trim();
+  return t.length >= 10 && !Number.isNaN(Date.parse(t));
+}
+
+/**
+ * A .NET pattern as JavaScript can check it: inline options (`(?i)`, `(?i:…)`) and `(?#comments)` are .NET syntax
+ * JavaScript refuses; `(?'name'…)` is .NET's other spelling of a named group. The backend checks the rest.
+ */
+function asJsRegex(pattern: string): string {
+  return pattern
+    .replace(/\(\?#[^)]*\)/g, '')
+    .replace(/\(\?[imnsx]*(?:-[imnsx]+)?\)/g, '')
+    .replace(/\(\?[imnsx]*(?:-[imnsx]+)?:/g, '(?:')
+    .replace(/\(\?'([A-Za-z_][A-Za-z0-9_]*)'/g, '(?<$1>');
 }
