@@ -77,6 +77,45 @@ describe('rule editor', () => {
     expect(screen.getByText('2 problems to fix')).toBeInTheDocument();
   });
 
+  it('shows backend errors of a bare condition (rule or step) and of a trigger list item next to their fields', async () => {
+    const backend = backendWithBasics();
+    const bare: Rule = {
+      ...savedRule,
+      definition: {
+        ...savedRule.definition,
+        trigger: { type: 'event', events: ['avi:jira:updated:issue'], projects: ['OPS', 'X'.repeat(300)] },
+        conditions: { field: 'issue.fields.priority.name', op: 'equals', value: 'High' },
+        steps: [{ ...savedRule.definition.steps[0], if: { field: 'issue.fields.labels', op: 'contains', value: 'vip' } }],
+      },
+    };
+    backend.on('GET', '/api/rules/r1', () => bare);
+    backend.on('PUT', '/api/rules/r1', () => ({
+      status: 400,
+      body: {
+        title: 'The rule is not valid',
+        status: 400,
+        errors: {
+          'conditions.value': ['Unknown priority'],
+          'steps[0].if.field': ['Unknown field'],
+          'trigger.projects[1]': ['must be a non-empty name of at most 255 characters'],
+        },
+      },
+    }));
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={() => undefined} onCancel={() => undefined} />);
+    await screen.findByDisplayValue('Escalate');
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+
+    const cond = await screen.findByRole('group', { name: 'Condition conditions.all[0]' });
+    expect(await within(cond).findByText('Unknown priority')).toBeInTheDocument();
+    const stepCond = screen.getByRole('group', { name: 'Condition steps[0].if.all[0]' });
+    expect(within(stepCond).getByText('Unknown field')).toBeInTheDocument();
+    const projects = screen.getByLabelText(/^Projects/);
+    expect(projects.getAttribute('aria-describedby')).toBeTruthy();
+    expect(document.getElementById(projects.getAttribute('aria-describedby')!.split(' ')[0])?.textContent).toBe('Value 2: must be a non-empty name of at most 255 characters');
+    expect(backend.callsTo('PUT', '/api/rules/r1')[0].body).toMatchObject({ conditions: bare.definition.conditions, steps: [{ if: (bare.definition.steps[0] as Record<string, unknown>).if }] });
+  });
+
   it('keeps a step of a kind without a form (a future kind) as JSON, with a link to the format, saves it unchanged, and shows its backend errors beneath it', async () => {
     const backend = backendWithBasics();
     const comment = { id: 'comment', type: 'jira.worklog', body: 'Escalated {{ issue.key }}' };

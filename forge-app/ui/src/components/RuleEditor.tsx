@@ -7,7 +7,7 @@ import { api, ApiError, type Connection, type Rule, type RuleDefinition, type Ru
 import { smartGroups } from '../lib/smartValues';
 import { useJiraFields } from './JiraPicker';
 import { SmartScope } from './SmartValuePicker';
-import { definitionFromDraft, draftFromDefinition, emptyDraft, type RuleDraft } from '../lib/ruleForm';
+import { definitionFromDraft, draftFromDefinition, emptyDraft, placeErrors, type RuleDraft } from '../lib/ruleForm';
 import { ConditionBuilder } from './ConditionBuilder';
 import { DryRunPanel } from './DryRunPanel';
 import { StepsEditor } from './StepsEditor';
@@ -103,7 +103,7 @@ export function RuleEditor({
         onSaved(saved);
       }
     } catch (err) {
-      if (err instanceof ApiError && Object.keys(err.fieldErrors).length) setErrors(err.fieldErrors);
+      if (err instanceof ApiError && Object.keys(err.fieldErrors).length) setErrors(placeErrors(draft!, err.fieldErrors));
       else setFailure(err);
     } finally {
       setSaving(false);
@@ -120,7 +120,7 @@ export function RuleEditor({
       const result = await api.validateRule(definition);
       setWarnings({ list: result?.warnings ?? [], after: 'check' });
     } catch (err) {
-      if (err instanceof ApiError && Object.keys(err.fieldErrors).length) setErrors(err.fieldErrors);
+      if (err instanceof ApiError && Object.keys(err.fieldErrors).length) setErrors(placeErrors(draft!, err.fieldErrors));
       else setFailure(err);
     } finally {
       setChecking(false);
@@ -228,7 +228,7 @@ export function RuleEditor({
       </Section>
 
       <Section title="Dry run">
-        <DryRunPanel build={buildForDryRun} onFieldErrors={setErrors} trigger={definitionFromDraft(draft).definition.trigger} />
+        <DryRunPanel build={buildForDryRun} onFieldErrors={(e) => setErrors(placeErrors(draft, e))} trigger={definitionFromDraft(draft).definition.trigger} />
       </Section>
 
       {!readOnly && (

@@ -221,6 +221,32 @@ export function definitionFromDraft(draft: RuleDraft): DraftResult {
   return { definition, errors };
 }
 
+/**
+ * The backend's field errors re-keyed to where the builder shows them: a condition written bare (the rule's
+ * `conditions` or a step's `if`) is shown as the first of a group, so `conditions.value` goes to
+ * `conditions.all[0].value`; an item of the trigger's project or issue-type list (`trigger.projects[1]`) goes to
+ * the list's field. Other keys are kept as they are.
+ */
+export function placeErrors(draft: RuleDraft, errors: Record<string, string[]>): Record<string, string[]> {
+  const bare: string[] = [];
+  if (draft.conditionsBare) bare.push('conditions');
+  walkDrafts(draft.steps, 'steps', (s, p) => {
+    if (s.mode === 'form' && s.runIf && s.runIfBare) bare.push(`${p}.if`);
+  });
+  const out: Record<string, string[]> = {};
+  const put = (key: string, messages: string[]) => (out[key] = [...(out[key] ?? []), ...messages]);
+  for (const [key, messages] of Object.entries(errors)) {
+    const list = key.match(/^trigger\.(projects|issueTypes)\[(\d+)\]$/);
+    if (list) {
+      put(`trigger.${list[1]}`, messages.map((m) => `Value ${Number(list[2]) + 1}: ${m}`));
+      continue;
+    }
+    const prefix = bare.find((b) => key.startsWith(`${b}.`) && /^\.(field|op|value|from|to)$/.test(key.slice(b.length)));
+    put(prefix ? `${prefix}.all[0]${key.slice(prefix.length)}` : key, messages);
+  }
+  return out;
+}
+
 /** A sample Jira event used to pre-fill the dry-run box: the documented payload (samples/events). */
 export function sampleEvent(eventType = 'avi:jira:created:issue'): unknown {
   return sampleEventFor(eventType);
