@@ -271,7 +271,7 @@ export type HttpStep = Omit<Schemas['HttpStepDefinition'], 'id' | 'connection' |
 };
 /**
  * Any step the form does not edit field by field (the other step kinds, or an HTTP step with an absolute
- * `url`): kept whole, edited as JSON, and validated by the backend.
+ * `url`): kept whole and validated by the backend.
  */
 export interface OtherStep {
   id: string;

@@ -31,7 +31,7 @@ const full: RuleDefinition = {
 };
 
 describe('rule draft', () => {
-  it('keeps steps no form can show exactly (unknown kinds, absolute urls, ADF comments) whole, as JSON; known kinds get their form', () => {
+  it('keeps steps no form can show exactly (unknown kinds, ADF comments) whole, as JSON; known kinds (an absolute url too) get their form', () => {
     const def: RuleDefinition = {
       ...full,
       steps: [
@@ -43,7 +43,7 @@ describe('rule draft', () => {
       ],
     };
     const draft = draftFromDefinition(def);
-    expect(draft.steps.map((s) => s.mode)).toEqual(['form', 'form', 'json', 'json', 'json']);
+    expect(draft.steps.map((s) => s.mode)).toEqual(['form', 'form', 'form', 'json', 'json']);
     expect(draft.steps[1].type).toBe('jira.comment');
     expect(JSON.parse(draft.steps[3].jsonText)).toEqual({ type: 'jira.worklog', timeSpent: '1h' });
     const { definition, errors } = definitionFromDraft(draft);

@@ -1,14 +1,14 @@
-// `http`: one request to a connection (docs/api.md "HTTP step"). Steps with an absolute `url` stay in the JSON editor.
+// `http`: one request to a connection, or to an absolute `url` (docs/api.md "HTTP step").
 import React from 'react';
 import Button from '@atlaskit/button/new';
 import { token } from '@atlaskit/tokens';
 import { SelectField, TextField } from '../components/common';
 import { TemplateField } from '../components/SmartValuePicker';
-import { ConnectionSelect, grid2, KeyValueEditor, kvFrom, kvTo, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, str, subErrors, type KeyValue } from './shared';
+import { grid2, KeyValueEditor, kvFrom, kvTo, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, subErrors, TargetFields, targetFrom, targetTo, type KeyValue } from './shared';
 import type { StepKind } from './types';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
-const KNOWN = ['connection', 'method', 'path', 'headers', 'query', 'body', 'timeoutSeconds', 'onError'];
+const KNOWN = ['connection', 'method', 'path', 'url', 'headers', 'query', 'body', 'timeoutSeconds', 'onError'];
 
 export const httpKind: StepKind = {
   type: 'http',
@@ -23,20 +23,19 @@ export const httpKind: StepKind = {
       <code>ok</code> and <code>body</code>.
     </>
   ),
-  defaults: () => ({ connection: '', method: 'POST', path: '/', headers: [], query: [], bodyText: '', timeoutSeconds: '', onError: 'stop', extra: {} }),
+  defaults: () => ({ target: 'connection', connection: '', method: 'POST', path: '/', url: '', headers: [], query: [], bodyText: '', timeoutSeconds: '', onError: 'stop', extra: {} }),
   fromJson(step) {
-    if ('url' in step || typeof step.connection !== 'string') return undefined;
+    const target = targetFrom(step);
+    if (!target || (target.target === 'connection' && typeof step.connection !== 'string')) return undefined;
     const headers = kvFrom(step.headers);
     const query = kvFrom(step.query);
-    const path = str(step.path);
     const method = step.method === undefined ? '' : typeof step.method === 'string' ? step.method : undefined;
     const timeoutSeconds = numText(step.timeoutSeconds);
     const onError = onErrorFrom(step.onError);
-    if (!headers || !query || path === undefined || method === undefined || timeoutSeconds === undefined || !onError) return undefined;
+    if (!headers || !query || method === undefined || timeoutSeconds === undefined || !onError) return undefined;
     return {
-      connection: step.connection,
+      ...target,
       method,
-      path,
       headers,
       query,
       bodyText: step.body === undefined ? '' : JSON.stringify(step.body, null, 2),
@@ -47,11 +46,9 @@ export const httpKind: StepKind = {
     };
   },
   toJson(v, add) {
-    if (!v.connection) add('connection', 'Choose a connection.');
-    if (!String(v.path ?? '').trim()) add('path', 'Enter a path (for example /issues).');
-    const out: Record<string, unknown> = { ...(v.extra ?? {}), type: 'http', connection: v.connection };
+    const out: Record<string, unknown> = { ...(v.extra ?? {}), type: 'http' };
+    targetTo(v, out, add);
     if (v.method) out.method = v.method;
-    out.path = String(v.path ?? '').trim();
     const headers = kvTo(v.headers);
     if (headers) out.headers = headers;
     const query = kvTo(v.query);
@@ -71,26 +68,23 @@ export const httpKind: StepKind = {
   Form({ index: i, values: s, onChange, errors, path: p, readOnly, connections }) {
     return (
       <>
-        <div style={grid2}>
-          <ConnectionSelect id={`step-${i}-connection`} value={s.connection} onChange={(v) => onChange({ connection: v })} connections={connections} errors={errors[`${p}.connection`]} readOnly={readOnly} />
-          <SelectField
-            id={`step-${i}-method`}
-            label="Method"
-            options={HTTP_METHODS.map((m) => ({ value: m, label: m }))}
-            value={s.method}
-            onChange={(v) => onChange({ method: v || 'POST' })}
-            errors={errors[`${p}.method`]}
-            isDisabled={readOnly}
-          />
-        </div>
-        <TemplateField
-          id={`step-${i}-path`}
-          label="Path"
-          required
-          value={s.path}
-          onChange={(v) => onChange({ path: v })}
-          errors={errors[`${p}.path`]}
-          helper="Relative to the connection's base URL, e.g. /hooks/{{ issue.key | url_encode }}."
+        <TargetFields
+          id={`step-${i}`}
+          values={s}
+          onChange={onChange}
+          errors={errors}
+          path={p}
+          readOnly={readOnly}
+          connections={connections}
+          pathHelper="Relative to the connection's base URL, e.g. /hooks/{{ issue.key | url_encode }}."
+        />
+        <SelectField
+          id={`step-${i}-method`}
+          label="Method"
+          options={HTTP_METHODS.map((m) => ({ value: m, label: m }))}
+          value={s.method}
+          onChange={(v) => onChange({ method: v || 'POST' })}
+          errors={errors[`${p}.method`]}
           isDisabled={readOnly}
         />
         <KeyValueEditor id={`step-${i}-headers`} label="Headers" items={s.headers as KeyValue[]} onChange={(headers) => onChange({ headers })} errors={subErrors(errors, `${p}.headers`)} readOnly={readOnly} />

@@ -51,6 +51,110 @@ export function split(step: Record<string, unknown>, known: string[]): { extra: 
   return { extra };
 }
 
+/**
+ * Where a request goes (http steps, transfer sides): `connection` + a `path` relative to its base URL, or an absolute
+ * `url` (a template) with no connection (an unauthenticated call) or with one on the same origin (its credentials).
+ */
+export interface TargetValues {
+  target: 'connection' | 'url';
+  connection: string;
+  path: string;
+  url: string;
+}
+/** The target of a request object, or undefined when the form cannot show it (both path and url, non-strings). */
+export function targetFrom(s: Record<string, unknown>): TargetValues | undefined {
+  const [connection, path, url] = [str(s.connection), str(s.path), str(s.url)];
+  if (connection === undefined || path === undefined || url === undefined) return undefined;
+  if (s.url === undefined) return { target: 'connection', connection, path, url: '' };
+  if (s.path !== undefined) return undefined;
+  if (s.connection !== undefined && !connection) return undefined;
+  return { target: 'url', connection, path: '', url };
+}
+/** Writes the target into `out`; errors keyed `prefix.connection`, `prefix.path`, `prefix.url` (prefix may be ''). */
+export function targetTo(v: Values, out: Record<string, unknown>, add: AddError, prefix = '') {
+  const at = (name: string) => (prefix ? `${prefix}.${name}` : name);
+  if (v.target === 'url') {
+    const url = String(v.url ?? '').trim();
+    if (!url) add(at('url'), 'Enter the URL, e.g. https://hooks.example.com/in.');
+    else if (!/^https?:\/\//i.test(url)) add(at('url'), 'Enter a URL starting with https:// (or http://).');
+    if (v.connection) out.connection = v.connection;
+    out.url = url;
+    return;
+  }
+  if (!v.connection) add(at('connection'), 'Choose a connection.');
+  if (!String(v.path ?? '').trim()) add(at('path'), 'Enter a path (for example /issues).');
+  out.connection = v.connection;
+  out.path = String(v.path ?? '').trim();
+}
+
+/** Connection + path, or an absolute URL with an optional connection (see `targetFrom`). */
+export function TargetFields({
+  id,
+  values: v,
+  onChange,
+  errors,
+  path: p,
+  readOnly,
+  connections,
+  pathHelper,
+}: {
+  id: string;
+  values: Values;
+  onChange: (patch: Values) => void;
+  errors: Record<string, string[]>;
+  /** The request object's error prefix (`steps[0]`, `steps[0].source`). */
+  path: string;
+  readOnly: boolean;
+  connections: Connection[];
+  pathHelper?: React.ReactNode;
+}) {
+  const byUrl = v.target === 'url';
+  return (
+    <>
+      <SelectField
+        id={`${id}-target`}
+        label="Send to"
+        options={[
+          { value: 'connection', label: 'A connection (its base URL and credentials)' },
+          { value: 'url', label: 'A web address (no credentials, or a connection on the same host)' },
+        ]}
+        value={byUrl ? 'url' : 'connection'}
+        onChange={(t) => onChange({ target: t === 'url' ? 'url' : 'connection' })}
+        isDisabled={readOnly}
+      />
+      {byUrl ? (
+        <>
+          <TemplateField
+            id={`${id}-url`}
+            label="URL"
+            required
+            value={v.url ?? ''}
+            onChange={(url) => onChange({ url })}
+            errors={errors[`${p}.url`]}
+            helper="An absolute https:// address; a template, e.g. https://hooks.example.com/{{ issue.key | url_encode }}."
+            isDisabled={readOnly}
+          />
+          <SelectField
+            id={`${id}-connection`}
+            label="Credentials (optional)"
+            options={[{ value: '', label: 'None: an unauthenticated call' }, ...connections.filter((c) => !c.provider).map((c) => ({ value: c.id, label: `${c.name} (${c.baseUrl})` })), ...(v.connection && !connections.some((c) => c.id === v.connection) ? [{ value: v.connection, label: `${v.connection} (not found)` }] : [])]}
+            value={v.connection ?? ''}
+            onChange={(connection) => onChange({ connection })}
+            errors={errors[`${p}.connection`]}
+            helper="A connection's credentials are only sent to its own host."
+            isDisabled={readOnly}
+          />
+        </>
+      ) : (
+        <>
+          <ConnectionSelect id={`${id}-connection`} value={v.connection} onChange={(connection) => onChange({ connection })} connections={connections} errors={errors[`${p}.connection`]} readOnly={readOnly} />
+          <TemplateField id={`${id}-path`} label="Path" required value={v.path} onChange={(path) => onChange({ path })} errors={errors[`${p}.path`]} helper={pathHelper} isDisabled={readOnly} />
+        </>
+      )}
+    </>
+  );
+}
+
 export const onErrorFrom = (v: unknown): string | undefined => (v === undefined ? 'stop' : v === 'stop' || v === 'continue' ? v : undefined);
 export function onErrorTo(out: Record<string, unknown>, values: Values) {
   if (values.onErrorExplicit || values.onError !== 'stop') out.onError = values.onError;

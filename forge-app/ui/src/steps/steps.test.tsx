@@ -19,6 +19,9 @@ const SAMPLES: Record<string, Step[]> = {
     { id: 'a', type: 'http', connection: 'conn-1', method: 'POST', path: '/tickets/{{ issue.key | url_encode }}', headers: { 'X-Source': 'blubees' }, query: { project: '{{ project.key }}' }, body: { title: '{{ issue.fields.summary }}', n: 5, list: ['x'] }, timeoutSeconds: 15, onError: 'stop' },
     { id: 'b', type: 'http', connection: 'conn-1', method: 'GET', path: '/' },
     { id: 'c', type: 'http', connection: 'conn-1', path: '/x', onError: 'continue' },
+    // An absolute url: unauthenticated, or with a connection on the same origin (docs/api.md "HTTP step").
+    { id: 'd', type: 'http', url: 'https://hooks.example.com/services/{{ webhook.body.team | url_encode }}', method: 'POST', body: { text: '{{ issue.key }}' } },
+    { id: 'e', type: 'http', connection: 'conn-1', url: 'https://tickets.example.com/api/v2/{{ issue.key }}', method: 'GET', headers: { Accept: 'application/json' } },
   ],
   'ai.chat': [
     {
@@ -81,6 +84,7 @@ const SAMPLES: Record<string, Step[]> = {
       maxBytes: 524288000, timeoutSeconds: 600, onError: 'stop',
     },
     { id: 'archive_attachment', type: 'transfer', source: { jiraAttachment: '{{ issue.fields.attachment[0].id }}' }, destination: { connection: 'conn-store', path: '/b/{{ issue.key }}' }, maxBytes: 524288000 },
+    { id: 'mirror', type: 'transfer', source: { url: 'https://cdn.example.com/exports/{{ issue.key }}.pdf', query: { v: '2' } }, destination: { connection: 'conn-store', path: '/b', query: { overwrite: 'true' } } },
   ],
 };
 
@@ -168,6 +172,33 @@ describe('step library', () => {
     });
   });
 
+  it('the web request form sends to an absolute URL without a connection, and back to a connection path', async () => {
+    const u = user();
+    let latest: StepDraft[] = [];
+    const initial = draftFromDefinition({ name: 'x', trigger: { type: 'manual' }, steps: [{ id: 'ping', type: 'http', connection: '', method: 'POST', path: '/' }] }).steps;
+    render(<Harness initial={initial} onSteps={(s) => (latest = s)} />);
+    await choose(u, 'step-0-target', /A web address/);
+    await u.type(screen.getByLabelText(/^URL/), 'https://hooks.example.com/in');
+    expect(toJson(latest)).toEqual({ out: [{ id: 'ping', type: 'http', method: 'POST', url: 'https://hooks.example.com/in' }], errors: {} });
+    await u.clear(screen.getByLabelText(/^URL/));
+    await u.type(screen.getByLabelText(/^URL/), 'hooks.example.com/in');
+    expect(toJson(latest).errors).toEqual({ 'steps[0].url': ['Enter a URL starting with https:// (or http://).'] });
+    await choose(u, 'step-0-target', /A connection/);
+    expect(screen.queryByLabelText(/^URL/)).toBeNull();
+    expect(toJson(latest).errors['steps[0].connection']).toEqual(['Choose a connection.']);
+  });
+
+  it('the transfer form edits query parameters and absolute URLs of both sides', async () => {
+    const u = user();
+    let latest: StepDraft[] = [];
+    const initial = draftFromDefinition({ name: 'x', trigger: { type: 'manual' }, steps: [SAMPLES.transfer[2]] }).steps;
+    render(<Harness initial={initial} onSteps={(s) => (latest = s)} />);
+    expect(screen.getByDisplayValue('https://cdn.example.com/exports/{{ issue.key }}.pdf')).toBeInTheDocument();
+    expect(screen.getByDisplayValue('overwrite')).toBeInTheDocument();
+    await u.click(screen.getAllByRole('button', { name: /Add query parameter/ })[0]);
+    expect(toJson(latest).out).toEqual([SAMPLES.transfer[2]]);
+  });
+
   it('changing one field in a form changes only that property', async () => {
     const u = user();
     let latest: StepDraft[] = [];
@@ -206,6 +237,8 @@ describe('every documented field of every kind has a form', () => {
     { type: 'transfer', source: { connection: 'conn-1', method: 'GET', path: '/files/1', headers: { Accept: '*/*' }, query: { v: '1' } },
       destination: { connection: 'conn-1', method: 'PUT', path: '/store/1' }, maxBytes: 1048576, timeoutSeconds: 60 },
     { type: 'transfer', source: { jiraAttachment: '10001' }, destination: { connection: 'conn-1', path: '/store/2' } },
+    { type: 'transfer', source: { url: 'https://cdn.example.com/a.pdf' }, destination: { url: 'https://files.example.com/upload?k={{ issue.key }}', method: 'POST', headers: { 'X-A': 'b' } } },
+    { type: 'http', url: 'https://hooks.example.com/in', method: 'POST', body: { text: 'hi' } },
     { type: 'ai.chat', connection: 'conn-ai', model: 'gpt-4o-mini', system: 'Triage.', prompt: '{{ issue.fields.summary }}', temperature: 0.5, maxTokens: 100, timeoutSeconds: 30,
       schema: { type: 'object', properties: { priority: { type: 'string', enum: ['High', 'Low'] } }, required: ['priority'] } },
     { type: 'if', if: { field: 'steps.ask.output.priority', op: 'equals', value: 'High' }, then: [{ id: 'hot', type: 'jira.comment', body: 'Hot' }], else: [{ id: 'cold', type: 'jira.comment', body: 'Cold' }] },

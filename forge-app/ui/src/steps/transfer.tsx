@@ -3,26 +3,26 @@ import React from 'react';
 import { token } from '@atlaskit/tokens';
 import { SelectField, TextField } from '../components/common';
 import { TemplateField } from '../components/SmartValuePicker';
-import { ConnectionSelect, grid2, KeyValueEditor, kvFrom, kvTo, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, str, subErrors, type KeyValue } from './shared';
+import { grid2, KeyValueEditor, kvFrom, kvTo, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, str, subErrors, TargetFields, targetFrom, targetTo, type KeyValue } from './shared';
 import type { AddError, StepKind, Values } from './types';
 
-const SIDE_KNOWN = ['connection', 'method', 'path', 'headers', 'query', 'jiraAttachment'];
+const SIDE_KNOWN = ['connection', 'method', 'path', 'url', 'headers', 'query', 'jiraAttachment'];
 
 function sideFrom(side: unknown, allowJira: boolean): Values | undefined {
   if (!side || typeof side !== 'object' || Array.isArray(side)) return undefined;
   const s = side as Record<string, unknown>;
-  if ('url' in s) return undefined;
   const extra = split(s, SIDE_KNOWN).extra;
   if (allowJira && s.jiraAttachment !== undefined) {
     const jiraAttachment = str(s.jiraAttachment);
-    if (jiraAttachment === undefined || ['connection', 'method', 'path', 'headers', 'query'].some((k) => k in s)) return undefined;
-    return { mode: 'jira', jiraAttachment, connection: '', method: '', path: '', headers: [], query: [], extra };
+    if (jiraAttachment === undefined || ['connection', 'method', 'path', 'url', 'headers', 'query'].some((k) => k in s)) return undefined;
+    return { mode: 'jira', jiraAttachment, target: 'connection', connection: '', method: '', path: '', url: '', headers: [], query: [], extra };
   }
-  const [connection, method, path] = [str(s.connection), str(s.method), str(s.path)];
+  const target = targetFrom(s);
+  const method = str(s.method);
   const headers = kvFrom(s.headers);
   const query = kvFrom(s.query);
-  if (connection === undefined || method === undefined || path === undefined || !headers || !query) return undefined;
-  return { mode: 'connection', connection, method, path, headers, query, jiraAttachment: '', extra };
+  if (!target || method === undefined || !headers || !query) return undefined;
+  return { mode: 'connection', ...target, method, headers, query, jiraAttachment: '', extra };
 }
 function sideTo(v: Values, name: string, add: AddError): Record<string, unknown> {
   const out: Record<string, unknown> = { ...(v.extra ?? {}) };
@@ -31,11 +31,8 @@ function sideTo(v: Values, name: string, add: AddError): Record<string, unknown>
     out.jiraAttachment = v.jiraAttachment;
     return out;
   }
-  if (!v.connection) add(`${name}.connection`, 'Choose a connection.');
-  if (!String(v.path ?? '').trim()) add(`${name}.path`, 'Enter a path.');
-  out.connection = v.connection;
+  targetTo(v, out, add, name);
   if (v.method) out.method = v.method;
-  out.path = String(v.path ?? '').trim();
   const headers = kvTo(v.headers);
   if (headers) out.headers = headers;
   const query = kvTo(v.query);
@@ -56,8 +53,8 @@ export const transferKind: StepKind = {
     </>
   ),
   defaults: () => ({
-    source: { mode: 'jira', jiraAttachment: '{{ issue.fields.attachment[0].id }}', connection: '', method: '', path: '', headers: [], query: [], extra: {} },
-    destination: { mode: 'connection', connection: '', method: 'PUT', path: '/', headers: [], query: [], jiraAttachment: '', extra: {} },
+    source: { mode: 'jira', jiraAttachment: '{{ issue.fields.attachment[0].id }}', target: 'connection', connection: '', method: '', path: '', url: '', headers: [], query: [], extra: {} },
+    destination: { mode: 'connection', target: 'connection', connection: '', method: 'PUT', path: '/', url: '', headers: [], query: [], jiraAttachment: '', extra: {} },
     maxBytes: '',
     timeoutSeconds: '',
     onError: 'stop',
@@ -95,7 +92,7 @@ export const transferKind: StepKind = {
               label="Source"
               options={[
                 { value: 'jira', label: 'A Jira attachment of the issue' },
-                { value: 'connection', label: 'A request to a connection' },
+                { value: 'connection', label: 'A web request (a connection or a URL)' },
               ]}
               value={v.mode}
               onChange={(m) => set({ mode: m || 'jira' })}
@@ -106,12 +103,10 @@ export const transferKind: StepKind = {
             <TemplateField id={`step-${i}-source-jiraAttachment`} label="Attachment id" value={v.jiraAttachment} onChange={(x) => set({ jiraAttachment: x })} errors={errors[`${sp}.jiraAttachment`]} isDisabled={readOnly} helper="E.g. {{ issue.fields.attachment[0].id }} (the first attachment)." />
           ) : (
             <>
-              <div style={grid2}>
-                <ConnectionSelect id={`step-${i}-${name}-connection`} value={v.connection} onChange={(x) => set({ connection: x })} connections={connections} errors={errors[`${sp}.connection`]} readOnly={readOnly} />
-                <SelectField id={`step-${i}-${name}-method`} label="Method" options={methods.map((m) => ({ value: m, label: m }))} value={v.method || methods[0]} onChange={(x) => set({ method: x })} isDisabled={readOnly} />
-              </div>
-              <TemplateField id={`step-${i}-${name}-path`} label="Path" required value={v.path} onChange={(x) => set({ path: x })} errors={errors[`${sp}.path`]} isDisabled={readOnly} />
+              <TargetFields id={`step-${i}-${name}`} values={v} onChange={set} errors={errors} path={sp} readOnly={readOnly} connections={connections} />
+              <SelectField id={`step-${i}-${name}-method`} label="Method" options={methods.map((m) => ({ value: m, label: m }))} value={v.method || methods[0]} onChange={(x) => set({ method: x })} isDisabled={readOnly} />
               <KeyValueEditor id={`step-${i}-${name}-headers`} label="Headers" items={v.headers as KeyValue[]} onChange={(headers) => set({ headers })} errors={subErrors(errors, `${sp}.headers`)} readOnly={readOnly} />
+              <KeyValueEditor id={`step-${i}-${name}-query`} label="Query parameters" items={v.query as KeyValue[]} onChange={(query) => set({ query })} errors={subErrors(errors, `${sp}.query`)} readOnly={readOnly} />
             </>
           )}
         </fieldset>
