@@ -49,9 +49,9 @@ export const httpKind: StepKind = {
     const out: Record<string, unknown> = { ...(v.extra ?? {}), type: 'http' };
     targetTo(v, out, add);
     if (v.method) out.method = v.method;
-    const headers = kvTo(v.headers);
+    const headers = kvTo(v.headers, 'headers', add);
     if (headers) out.headers = headers;
-    const query = kvTo(v.query);
+    const query = kvTo(v.query, 'query', add);
     if (query) out.query = query;
     if (String(v.bodyText ?? '').trim()) {
       try {

@@ -22,8 +22,14 @@ export function kvFrom(record: unknown): KeyValue[] | undefined {
   if (entries.some(([, v]) => typeof v !== 'string')) return undefined;
   return entries.map(([key, value]) => ({ id: newId('kv'), key, value: value as string }));
 }
-export function kvTo(list: KeyValue[] | undefined): Record<string, string> | undefined {
+/** Rows → Record<string,string> (rows without a name are left out); a name given twice is reported under `path.<name>` with `add`. */
+export function kvTo(list: KeyValue[] | undefined, path?: string, add?: AddError): Record<string, string> | undefined {
   const entries = (list ?? []).filter((kv) => kv.key.trim() !== '').map((kv) => [kv.key.trim(), kv.value] as const);
+  const seen = new Set<string>();
+  for (const [key] of entries) {
+    if (seen.has(key) && path && add) add(`${path}.${key}`, `“${key}” is given twice; keep one row.`);
+    seen.add(key);
+  }
   return entries.length ? Object.fromEntries(entries) : undefined;
 }
 
@@ -249,7 +255,7 @@ export function KeyValueEditor({
       {items.length === 0 && <span style={{ color: token('color.text.subtlest') }}>None.</span>}
       {items.map((kv, i) => (
         <div key={kv.id} style={{ display: 'grid', gridTemplateColumns: 'minmax(140px, 1fr) 2fr auto', gap: token('space.100'), alignItems: 'end' }}>
-          <TextField id={`${id}-${i}-key`} label={`${keyLabel} ${i + 1}`} value={kv.key} onChange={(v) => set(kv.id, { key: v })} isDisabled={readOnly} errors={errors[kv.key]} />
+          <TextField id={`${id}-${i}-key`} label={`${keyLabel} ${i + 1}`} value={kv.key} onChange={(v) => set(kv.id, { key: v })} isDisabled={readOnly} errors={errors[kv.key.trim()]} />
           <TemplateField id={`${id}-${i}-value`} label={`Value ${i + 1}`} value={kv.value} onChange={(v) => set(kv.id, { value: v })} isDisabled={readOnly} />
           {!readOnly ? (
             <Button appearance="subtle" onClick={() => onChange(items.filter((x) => x.id !== kv.id))} aria-label={`Remove ${label.toLowerCase()} ${i + 1}`}>

@@ -199,6 +199,17 @@ describe('step library', () => {
     expect(toJson(latest).out).toEqual([SAMPLES.transfer[2]]);
   });
 
+  it('header and query rows: a name given twice is an error on that name, and errors find a row whose name has stray spaces', () => {
+    const kind = stepKind('http')!;
+    const values = { ...kind.defaults(), connection: 'conn-1', headers: [{ id: 'h1', key: 'X-Trace', value: 'a' }, { id: 'h2', key: 'X-Trace ', value: 'b' }], query: [{ id: 'q1', key: 'page', value: '1' }, { id: 'q2', key: 'page', value: '2' }] };
+    const { errors } = toJson([{ uid: 'u', id: 's', mode: 'form', type: 'http', values, jsonText: '' }]);
+    expect(errors).toEqual({ 'steps[0].headers.X-Trace': ['“X-Trace” is given twice; keep one row.'], 'steps[0].query.page': ['“page” is given twice; keep one row.'] });
+
+    const Form = kind.Form;
+    render(<Form index={0} values={{ ...values, headers: [{ id: 'h2', key: 'X-Trace ', value: 'b' }] }} onChange={() => undefined} errors={{ 'steps[0].headers.X-Trace': ['is not allowed here'] }} path="steps[0]" readOnly={false} connections={connections} />);
+    expect(screen.getByText('is not allowed here')).toBeInTheDocument();
+  });
+
   it('changing one field in a form changes only that property', async () => {
     const u = user();
     let latest: StepDraft[] = [];

@@ -33,9 +33,9 @@ function sideTo(v: Values, name: string, add: AddError): Record<string, unknown>
   }
   targetTo(v, out, add, name);
   if (v.method) out.method = v.method;
-  const headers = kvTo(v.headers);
+  const headers = kvTo(v.headers, `${name}.headers`, add);
   if (headers) out.headers = headers;
-  const query = kvTo(v.query);
+  const query = kvTo(v.query, `${name}.query`, add);
   if (query) out.query = query;
   return out;
 }
