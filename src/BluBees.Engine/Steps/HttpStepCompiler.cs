@@ -135,10 +135,23 @@ internal static class HttpStepCompiler
 
             if (TemplateCompilation.Compile(value, itemPath, limits, errors) is { } template)
             {
+                if (isHeader && template.IsConstant && ConstantHeaderProblem(template.Render(new System.Text.Json.Nodes.JsonObject(), limits).Output) is { } problem)
+                {
+                    errors.Add(itemPath, problem);
+                    continue;
+                }
+
                 compiled.Add(new(name, template));
             }
         }
 
         return compiled;
     }
+
+    /// <summary>A header value that could never be sent (the same checks <see cref="RequestBuilder"/> makes on a rendered one).</summary>
+    private static string? ConstantHeaderProblem(string? value)
+        => value is null ? null
+        : value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0 ? "must not contain a line break"
+        : !System.Text.Ascii.IsValid(value) ? "must be ASCII (header values cannot carry other characters); encode it, e.g. with url_encode"
+        : null;
 }

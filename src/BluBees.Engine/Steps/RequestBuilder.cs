@@ -56,6 +56,12 @@ internal static class RequestBuilder
                 return (null, new BuildFailure(ErrorCategories.TemplateError, $"header '{name}' rendered a value with a line break"));
             }
 
+            // The HTTP client refuses other characters while sending, which read as a connection failure.
+            if (!Ascii.IsValid(value.Output))
+            {
+                return (null, new BuildFailure(ErrorCategories.TemplateError, $"header '{name}' rendered a value with characters outside ASCII; encode it (url_encode or base64_encode)"));
+            }
+
             headers.Add(new EgressHeader(name, value.Output!, IsCredential: name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)));
         }
 
