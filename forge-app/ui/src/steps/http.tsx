@@ -60,7 +60,7 @@ export const httpKind: StepKind = {
         add('body', `The body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-    const t = parseNumber(String(v.timeoutSeconds ?? ''), 'timeoutSeconds', () => add('timeoutSeconds', 'Enter a positive number of seconds.'), { min: 1, max: 60, what: 'seconds' });
+    const t = parseNumber(String(v.timeoutSeconds ?? ''), 'timeoutSeconds', add, { min: 1, max: 60, integer: true, what: 'seconds' });
     if (t !== undefined) out.timeoutSeconds = t;
     onErrorTo(out, v);
     return out;

@@ -210,6 +210,14 @@ describe('step library', () => {
     expect(screen.getByText('is not allowed here')).toBeInTheDocument();
   });
 
+  it('the web request timeout is a whole number of seconds from 1 to 60, as the backend reads it', () => {
+    const kind = stepKind('http')!;
+    for (const timeoutSeconds of ['2.5', '90', '0']) {
+      const { errors } = toJson([{ uid: 'u', id: 's', mode: 'form', type: 'http', values: { ...kind.defaults(), connection: 'conn-1', timeoutSeconds }, jsonText: '' }]);
+      expect(errors, timeoutSeconds).toEqual({ 'steps[0].timeoutSeconds': ['Enter a whole number from 1 to 60 (seconds).'] });
+    }
+  });
+
   it('changing one field in a form changes only that property', async () => {
     const u = user();
     let latest: StepDraft[] = [];
