@@ -4,7 +4,7 @@ import Button from '@atlaskit/button/new';
 import { token } from '@atlaskit/tokens';
 import { SelectField, TextField } from '../components/common';
 import { TemplateField } from '../components/SmartValuePicker';
-import { grid2, KeyValueEditor, kvFrom, kvTo, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, subErrors, TargetFields, targetFrom, targetTo, type KeyValue } from './shared';
+import { emptyMapsOf, grid2, keepEmptyMaps, KeyValueEditor, kvFrom, kvTo, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, subErrors, TargetFields, targetFrom, targetTo, type KeyValue } from './shared';
 import type { StepKind } from './types';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
@@ -42,6 +42,7 @@ export const httpKind: StepKind = {
       timeoutSeconds,
       onError,
       onErrorExplicit: step.onError !== undefined,
+      emptyMaps: emptyMapsOf(step, ['headers', 'query']),
       ...split(step, KNOWN),
     };
   },
@@ -53,6 +54,7 @@ export const httpKind: StepKind = {
     if (headers) out.headers = headers;
     const query = kvTo(v.query, 'query', add);
     if (query) out.query = query;
+    keepEmptyMaps(out, v.emptyMaps);
     if (String(v.bodyText ?? '').trim()) {
       try {
         out.body = JSON.parse(v.bodyText);

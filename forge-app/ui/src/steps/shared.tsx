@@ -33,6 +33,17 @@ export function kvTo(list: KeyValue[] | undefined, path?: string, add?: AddError
   return entries.length ? Object.fromEntries(entries) : undefined;
 }
 
+/** The names among `keys` whose value is an empty object (`"headers": {}`): written back as such when their rows stay empty. */
+export function emptyMapsOf(step: Record<string, unknown>, keys: string[]): string[] {
+  return keys.filter((k) => {
+    const v = step[k];
+    return !!v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0;
+  });
+}
+export function keepEmptyMaps(out: Record<string, unknown>, keys: string[] | undefined) {
+  for (const k of keys ?? []) if (out[k] === undefined) out[k] = {};
+}
+
 /** Puts `value` under `key` unless it is undefined or ''. */
 export function put(target: Record<string, unknown>, key: string, value: unknown) {
   if (value !== undefined && value !== '') target[key] = value;

@@ -19,6 +19,7 @@ const SAMPLES: Record<string, Step[]> = {
     { id: 'a', type: 'http', connection: 'conn-1', method: 'POST', path: '/tickets/{{ issue.key | url_encode }}', headers: { 'X-Source': 'blubees' }, query: { project: '{{ project.key }}' }, body: { title: '{{ issue.fields.summary }}', n: 5, list: ['x'] }, timeoutSeconds: 15, onError: 'stop' },
     { id: 'b', type: 'http', connection: 'conn-1', method: 'GET', path: '/' },
     { id: 'c', type: 'http', connection: 'conn-1', path: '/x', onError: 'continue' },
+    { id: 'f', type: 'http', connection: 'conn-1', method: 'GET', path: '/y', headers: {}, query: {} },
     // An absolute url: unauthenticated, or with a connection on the same origin (docs/api.md "HTTP step").
     { id: 'd', type: 'http', url: 'https://hooks.example.com/services/{{ webhook.body.team | url_encode }}', method: 'POST', body: { text: '{{ issue.key }}' } },
     { id: 'e', type: 'http', connection: 'conn-1', url: 'https://tickets.example.com/api/v2/{{ issue.key }}', method: 'GET', headers: { Accept: 'application/json' } },
@@ -84,6 +85,7 @@ const SAMPLES: Record<string, Step[]> = {
       maxBytes: 524288000, timeoutSeconds: 600, onError: 'stop',
     },
     { id: 'archive_attachment', type: 'transfer', source: { jiraAttachment: '{{ issue.fields.attachment[0].id }}' }, destination: { connection: 'conn-store', path: '/b/{{ issue.key }}' }, maxBytes: 524288000 },
+    { id: 'empty_maps', type: 'transfer', source: { jiraAttachment: '1' }, destination: { connection: 'conn-store', path: '/x', headers: {}, query: {} } },
     { id: 'mirror', type: 'transfer', source: { url: 'https://cdn.example.com/exports/{{ issue.key }}.pdf', query: { v: '2' } }, destination: { connection: 'conn-store', path: '/b', query: { overwrite: 'true' } } },
   ],
 };
@@ -191,12 +193,12 @@ describe('step library', () => {
   it('the transfer form edits query parameters and absolute URLs of both sides', async () => {
     const u = user();
     let latest: StepDraft[] = [];
-    const initial = draftFromDefinition({ name: 'x', trigger: { type: 'manual' }, steps: [SAMPLES.transfer[2]] }).steps;
+    const initial = draftFromDefinition({ name: 'x', trigger: { type: 'manual' }, steps: [SAMPLES.transfer[3]] }).steps;
     render(<Harness initial={initial} onSteps={(s) => (latest = s)} />);
     expect(screen.getByDisplayValue('https://cdn.example.com/exports/{{ issue.key }}.pdf')).toBeInTheDocument();
     expect(screen.getByDisplayValue('overwrite')).toBeInTheDocument();
     await u.click(screen.getAllByRole('button', { name: /Add query parameter/ })[0]);
-    expect(toJson(latest).out).toEqual([SAMPLES.transfer[2]]);
+    expect(toJson(latest).out).toEqual([SAMPLES.transfer[3]]);
   });
 
   it('header and query rows: a name given twice is an error on that name, and errors find a row whose name has stray spaces', () => {

@@ -3,7 +3,7 @@ import React from 'react';
 import { token } from '@atlaskit/tokens';
 import { SelectField, TextField } from '../components/common';
 import { TemplateField } from '../components/SmartValuePicker';
-import { grid2, KeyValueEditor, kvFrom, kvTo, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, str, subErrors, TargetFields, targetFrom, targetTo, type KeyValue } from './shared';
+import { emptyMapsOf, grid2, keepEmptyMaps, KeyValueEditor, kvFrom, kvTo, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, str, subErrors, TargetFields, targetFrom, targetTo, type KeyValue } from './shared';
 import type { AddError, StepKind, Values } from './types';
 
 const SIDE_KNOWN = ['connection', 'method', 'path', 'url', 'headers', 'query', 'jiraAttachment'];
@@ -22,7 +22,7 @@ function sideFrom(side: unknown, allowJira: boolean): Values | undefined {
   const headers = kvFrom(s.headers);
   const query = kvFrom(s.query);
   if (!target || method === undefined || !headers || !query) return undefined;
-  return { mode: 'connection', ...target, method, headers, query, jiraAttachment: '', extra };
+  return { mode: 'connection', ...target, method, headers, query, emptyMaps: emptyMapsOf(s, ['headers', 'query']), jiraAttachment: '', extra };
 }
 function sideTo(v: Values, name: string, add: AddError): Record<string, unknown> {
   const out: Record<string, unknown> = { ...(v.extra ?? {}) };
@@ -37,6 +37,7 @@ function sideTo(v: Values, name: string, add: AddError): Record<string, unknown>
   if (headers) out.headers = headers;
   const query = kvTo(v.query, `${name}.query`, add);
   if (query) out.query = query;
+  keepEmptyMaps(out, v.emptyMaps);
   return out;
 }
 
