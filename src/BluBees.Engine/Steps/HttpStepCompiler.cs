@@ -135,7 +135,7 @@ internal static class HttpStepCompiler
 
             if (TemplateCompilation.Compile(value, itemPath, limits, errors) is { } template)
             {
-                if (isHeader && template.IsConstant && ConstantHeaderProblem(template.Render(new System.Text.Json.Nodes.JsonObject(), limits).Output) is { } problem)
+                if (isHeader && template.IsConstant && ConstantHeaderProblem(name, template.Render(new System.Text.Json.Nodes.JsonObject(), limits).Output) is { } problem)
                 {
                     errors.Add(itemPath, problem);
                     continue;
@@ -149,9 +149,10 @@ internal static class HttpStepCompiler
     }
 
     /// <summary>A header value that could never be sent (the same checks <see cref="RequestBuilder"/> makes on a rendered one).</summary>
-    private static string? ConstantHeaderProblem(string? value)
+    private static string? ConstantHeaderProblem(string name, string? value)
         => value is null ? null
         : value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0 ? "must not contain a line break"
         : !System.Text.Ascii.IsValid(value) ? "must be ASCII (header values cannot carry other characters); encode it, e.g. with url_encode"
+        : name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) && !RequestBuilder.IsMediaType(value) ? "must be a media type (type/subtype, e.g. application/json)"
         : null;
 }

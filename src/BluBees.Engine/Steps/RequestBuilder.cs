@@ -105,11 +105,20 @@ internal static class RequestBuilder
             }
 
             contentType = headers.FirstOrDefault(h => h.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)).Value ?? "application/json";
+            if (!IsMediaType(contentType))
+            {
+                // The client would refuse it while building the request, which read as an invalid URL.
+                return (null, new BuildFailure(ErrorCategories.TemplateError, "header 'Content-Type' rendered a value that is not a media type (type/subtype, e.g. application/json)"));
+            }
+
             headers.RemoveAll(h => h.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase));
         }
 
         return (new PreparedRequest(step.Method, uri, headers, body, contentType), null);
     }
+
+    /// <summary>Whether a Content-Type value is one the HTTP client takes (<c>type/subtype</c> with optional parameters).</summary>
+    internal static bool IsMediaType(string value) => System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(value, out _);
 
     /// <summary>
     /// How deep a rendered body may nest. A template that is a whole value puts that value under the body's own levels:

@@ -77,4 +77,36 @@ public sealed class HeaderValueTests
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.That(problem["errors"]!["steps[0].headers.X-Summary"]![0]!.GetValue<string>(), Does.Contain("ASCII").Or.Contain("line break"), problem.ToJsonString());
     }
+
+    [Test]
+    public async Task A_content_type_that_is_not_a_media_type_is_refused_at_save_or_fails_the_step_and_the_dry_run_as_a_template_error()
+    {
+        var tenant = Samples.NewTenant();
+        var constant = await RuleWithHeaderAsync(tenant, "x");
+        constant["steps"]![0]!["headers"] = new JsonObject { ["Content-Type"] = "json" };
+        using (var response = await _backend.SendAsync(HttpMethod.Post, "/api/rules", tenant, constant))
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            Assert.That(problem["errors"]!["steps[0].headers.Content-Type"]![0]!.GetValue<string>(), Does.Contain("media type"), problem.ToJsonString());
+        }
+
+        var rule = await RuleWithHeaderAsync(tenant, "x");
+        rule["steps"]![0]!["headers"] = new JsonObject { ["Content-Type"] = "{{ issue.fields.summary }}" };
+        await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, rule, 201);
+        var evt = Samples.Event("OPS-42", "plain summary words");
+        var before = _thirdParty.Received.Count;
+
+        using var accepted = await _backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, evt);
+        Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        var runs = await Waits.UntilAsync(() => _backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count > 0);
+        var step = runs["items"]![0]!["steps"]![0]!;
+        Assert.That(step["errorCategory"]!.GetValue<string>(), Is.EqualTo("template_error"), step.ToJsonString());
+        Assert.That(_thirdParty.Received, Has.Count.EqualTo(before), "nothing was sent");
+
+        var dry = await _backend.JsonAsync(HttpMethod.Post, "/api/rules/dry-run", tenant, new JsonObject { ["rule"] = rule.DeepClone(), ["event"] = evt.DeepClone() });
+        var error = dry["errors"]!.AsArray().Single()!;
+        Assert.That(error["category"]!.GetValue<string>(), Is.EqualTo("template_error"), dry.ToJsonString());
+        Assert.That(error["message"]!.GetValue<string>(), Does.Contain("Content-Type").And.Not.Contain("plain summary"));
+    }
 }
