@@ -116,6 +116,20 @@ describe('rule editor', () => {
     expect(backend.callsTo('PUT', '/api/rules/r1')[0].body).toMatchObject({ conditions: bare.definition.conditions, steps: [{ if: (bare.definition.steps[0] as Record<string, unknown>).if }] });
   });
 
+  it('shows a webhook trigger whose webhook is not in the list as that id, not as unset, and saves it unchanged', async () => {
+    const backend = backendWithBasics();
+    backend.on('GET', '/api/webhooks', () => ({ items: [{ id: 'wh_other', name: 'Other' }] }));
+    backend.on('GET', '/api/rules/r1', () => ({ ...savedRule, definition: { ...savedRule.definition, trigger: { type: 'webhook', webhookId: 'wh_gone' } } }));
+    backend.on('PUT', '/api/rules/r1', (req) => ({ status: 200, body: { ...savedRule, definition: req.body } }));
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={() => undefined} onCancel={() => undefined} />);
+    await screen.findByDisplayValue('Escalate');
+    expect(await screen.findByText('wh_gone (not found)')).toBeInTheDocument();
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+    await waitFor(() => expect(backend.callsTo('PUT', '/api/rules/r1')).toHaveLength(1));
+    expect(backend.callsTo('PUT', '/api/rules/r1')[0].body).toMatchObject({ trigger: { type: 'webhook', webhookId: 'wh_gone' } });
+  });
+
   it('keeps a step of a kind without a form (a future kind) as JSON, with a link to the format, saves it unchanged, and shows its backend errors beneath it', async () => {
     const backend = backendWithBasics();
     const comment = { id: 'comment', type: 'jira.worklog', body: 'Escalated {{ issue.key }}' };

@@ -113,7 +113,11 @@ export function TriggerEditor({
           id="trigger-webhookId"
           label="Incoming webhook"
           required
-          options={webhooks.map((w) => ({ value: w.id, label: w.name }))}
+          options={[
+            ...webhooks.map((w) => ({ value: w.id, label: w.name })),
+            // A stored id that is not (or no longer, or not yet) in the list stays visible rather than reading as unset.
+            ...(draft.webhookId && !webhooks.some((w) => w.id === draft.webhookId) ? [{ value: draft.webhookId, label: `${draft.webhookId} (not found)` }] : []),
+          ]}
           value={draft.webhookId}
           onChange={(v) => onChange({ webhookId: v })}
           errors={errors['trigger.webhookId']}
