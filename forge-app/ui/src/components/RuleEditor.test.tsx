@@ -130,6 +130,30 @@ describe('rule editor', () => {
     expect(backend.callsTo('PUT', '/api/rules/r1')[0].body).toMatchObject({ trigger: { type: 'webhook', webhookId: 'wh_gone' } });
   });
 
+  it('lists a stored step\'s property its form does not show, with the backend\'s error beside it, and removes it without JSON', async () => {
+    const backend = backendWithBasics();
+    const stray: Rule = { ...savedRule, definition: { ...savedRule.definition, steps: [{ ...savedRule.definition.steps[0], issue: 'OPS-1' }] } };
+    backend.on('GET', '/api/rules/r1', () => stray);
+    let puts = 0;
+    backend.on('PUT', '/api/rules/r1', (req) =>
+      ++puts === 1
+        ? { status: 400, body: { title: 'The rule is not valid', status: 400, errors: { 'steps[0].issue': ["is not used by a step of type 'http'"] } } }
+        : { status: 200, body: { ...savedRule, definition: req.body } },
+    );
+    let saved: Rule | undefined;
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={(r) => (saved = r)} onCancel={() => undefined} />);
+    await screen.findByDisplayValue('Escalate');
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+    const other = await screen.findByRole('group', { name: 'Other properties of step 1' });
+    expect(within(other).getByText("is not used by a step of type 'http'")).toBeInTheDocument();
+    expect(within(screen.getByRole('group', { name: 'Step 1' })).getByRole('group', { name: 'Other properties of step 1' })).toBe(other);
+    await u.click(within(other).getByRole('button', { name: 'Remove issue from step 1' }));
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+    await waitFor(() => expect(saved).toBeDefined());
+    expect(backend.callsTo('PUT', '/api/rules/r1')[1].body).toEqual(savedRule.definition);
+  });
+
   it('keeps a step of a kind without a form (a future kind) as JSON, with a link to the format, saves it unchanged, and shows its backend errors beneath it', async () => {
     const backend = backendWithBasics();
     const comment = { id: 'comment', type: 'jira.worklog', body: 'Escalated {{ issue.key }}' };

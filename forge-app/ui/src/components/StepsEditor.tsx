@@ -1,5 +1,5 @@
 // The steps of a rule: each step is edited with its kind's form from the step library (steps/registry.ts);
-// a step no form can show exactly (a future kind, an HTTP step with a `url`) is edited as JSON. Blocks
+// a step no form can show exactly (a future kind, an ADF comment) is edited as JSON. Blocks
 // (if/else, for each) hold nested step lists, edited here with the same forms, recursively.
 import React, { useMemo } from 'react';
 import Button from '@atlaskit/button/new';
@@ -164,6 +164,7 @@ export function StepList({
                   />
                   <StepCondition step={s} kind={kind} path={p} idKey={idKey} name={name} errors={errors} readOnly={readOnly} onChange={(runIf) => update(s.uid, { runIf })} />
                   <kind.Form index={idKey} values={s.values} onChange={(patch) => update(s.uid, { values: { ...s.values, ...patch } })} errors={errors} path={p} readOnly={readOnly} connections={connections} />
+                  <ExtraFields extra={s.values.extra} path={p} name={name} errors={errors} readOnly={readOnly} onChange={(extra) => update(s.uid, { values: { ...s.values, extra } })} />
                   {kind.nested && (
                     <NestedLists
                       step={s}
@@ -215,6 +216,60 @@ export function StepList({
           </Button>
         </div>
       )}
+    </div>
+  );
+}
+
+/**
+ * Properties the kind's form does not show (kept so opening a step never changes it): a stray field of another kind,
+ * which the backend refuses at save naming `steps[i].<name>`, is listed with that error and can be removed here.
+ */
+function ExtraFields({
+  extra,
+  path,
+  name,
+  errors,
+  readOnly,
+  onChange,
+}: {
+  extra: Record<string, unknown> | undefined;
+  path: string;
+  name: string;
+  errors: Record<string, string[]>;
+  readOnly: boolean;
+  onChange: (extra: Record<string, unknown>) => void;
+}) {
+  const keys = Object.keys(extra ?? {});
+  if (!keys.length) return null;
+  return (
+    <div role="group" aria-label={`Other properties of ${name}`} style={stack('space.050')}>
+      <span style={{ font: token('font.body.small'), fontWeight: 600, color: token('color.text.subtle') }}>Other properties (not shown by this form, kept as they are)</span>
+      {keys.map((key) => {
+        const text = JSON.stringify(extra![key]) ?? '';
+        return (
+          <div key={key} style={stack('space.025')}>
+            <div style={row('space.100')}>
+              <code>{key}</code>
+              <span style={{ color: token('color.text.subtle') }}>{text.length > 80 ? `${text.slice(0, 80)}…` : text}</span>
+              {!readOnly && (
+                <Button
+                  spacing="compact"
+                  appearance="subtle"
+                  aria-label={`Remove ${key} from ${name}`}
+                  onClick={() => onChange(Object.fromEntries(Object.entries(extra!).filter(([k]) => k !== key)))}
+                >
+                  Remove
+                </Button>
+              )}
+            </div>
+            {errors[`${path}.${key}`]?.map((m, k) => (
+              <span key={k} role="alert" style={{ color: token('color.text.danger') }}>
+                {m}
+              </span>
+            ))}
+          </div>
+        );
+      })}
     </div>
   );
 }
