@@ -253,11 +253,39 @@ export function sampleEvent(eventType = 'avi:jira:created:issue'): unknown {
 }
 
 /**
+ * The event a schedule, webhook or manual run really gets (the backend's ScheduleRunner/CronTicks, WebhookReceiver and
+ * ManualRunEndpoint build them): a Jira issue event in their place matched no webhook, and showed issue data that a
+ * schedule without a JQL, or a manual run (which carries only the issue's key), never has.
+ */
+function syntheticSample(trigger: RuleDefinition['trigger'] | undefined): Record<string, unknown> | undefined {
+  const now = new Date();
+  const timestamp = String(now.getTime());
+  switch (trigger?.type) {
+    case 'webhook':
+      return { eventType: 'blubees:webhook', webhook: { id: trigger.webhookId ?? '', body: { example: 'value' } } };
+    case 'schedule': {
+      const event: Record<string, unknown> = { eventType: 'blubees:schedule', timestamp, scheduledAt: `${now.toISOString().slice(0, 19)}Z` };
+      // With a JQL, each matching issue runs with the issue as an issue event carries it.
+      if (trigger.schedule?.jql) event.issue = (sampleEvent('avi:jira:created:issue') as { issue: unknown }).issue;
+      return event;
+    }
+    case 'manual': {
+      const key = (sampleEvent('avi:jira:created:issue') as { issue: { key: string } }).issue.key;
+      return { eventType: 'blubees:manual', timestamp, atlassianId: 'sample-account', issue: { key } };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
  * The dry run's starting event, built from the trigger: its first event type, its first project and issue
  * type, and for `fieldChanged` a changelog item from → to (the Forge issue-updated payload's
  * `changelog.items[]`: field, fieldId, fromString, toString). Builds on `sampleEvent`.
  */
 export function sampleEventForTrigger(trigger: RuleDefinition['trigger'] | undefined): Record<string, unknown> {
+  const synthetic = syntheticSample(trigger);
+  if (synthetic) return synthetic;
   const eventType = trigger?.type === 'event' && trigger.events?.length ? trigger.events[0] : 'avi:jira:created:issue';
   const event = sampleEvent(eventType) as Record<string, unknown> & { issue: { key: string; fields: Record<string, unknown> } };
   const project = trigger?.projects?.[0];

@@ -55,6 +55,16 @@ describe('trigger-driven dry-run sample', () => {
     expect(created.changelog).toBeUndefined();
     expect((sampleEventForTrigger({ type: 'event', events: ['avi:jira:commented:issue'] }) as Record<string, unknown>).comment).toBeDefined();
   });
+  it('is the event a webhook, schedule or manual run really gets, so the dry run matches and shows what the run reads', () => {
+    expect(sampleEventForTrigger({ type: 'webhook', webhookId: 'hook_1' })).toEqual({ eventType: 'blubees:webhook', webhook: { id: 'hook_1', body: { example: 'value' } } });
+    const schedule = sampleEventForTrigger({ type: 'schedule', schedule: { cron: '0 9 * * *' } });
+    expect(schedule).toEqual({ eventType: 'blubees:schedule', timestamp: expect.stringMatching(/^\d+$/), scheduledAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) });
+    const perIssue = sampleEventForTrigger({ type: 'schedule', schedule: { cron: '0 9 * * *', jql: 'project = OPS' } }) as { issue: { key: string; fields: object } };
+    expect(perIssue.issue.fields).toBeDefined();
+    const manual = sampleEventForTrigger({ type: 'manual' }) as { eventType: string; issue: Record<string, unknown> };
+    expect(manual.eventType).toBe('blubees:manual');
+    expect(Object.keys(manual.issue)).toEqual(['key']);
+  });
 });
 
 describe('templates', () => {
