@@ -169,7 +169,7 @@ function ConditionRow({
   const patch = (p: Partial<CondDraft>) => onChange(updateCondition(root, cond.id, p));
   return (
     <div role="group" aria-label={`Condition ${path}`} data-path={path} style={row('space.100')}>
-      <FieldInput id={`${cond.id}-field`} value={cond.field} onChange={(v) => patch({ field: v })} errors={errors[`${path}.field`]} readOnly={readOnly} />
+      <FieldInput id={`${cond.id}-field`} value={cond.field} onChange={(v) => patch({ field: v })} errors={errors[`${path}.field`]} readOnly={readOnly} changelog={cond.op === 'changed'} />
       <SelectField
         id={`${cond.id}-op`}
         label="Operator"
@@ -210,7 +210,13 @@ function ConditionRow({
 }
 
 /** Text input with field-path suggestions (a native datalist keeps it keyboard friendly). */
-function FieldInput({ id, value, onChange, errors, readOnly }: { id: string; value: string; onChange: (v: string) => void; errors?: string[]; readOnly: boolean }) {
+function FieldInput({ id, value, onChange, errors, readOnly, changelog }: { id: string; value: string; onChange: (v: string) => void; errors?: string[]; readOnly: boolean; changelog?: boolean }) {
+  // "changed" reads the event's change log, whose items name a field (status, priority, customfield_10016), not a path.
+  if (changelog) {
+    return (
+      <TextField id={id} label="Field" value={value} onChange={onChange} errors={errors} isDisabled={readOnly} placeholder="status" width={300} helper="The field's name in Jira's change log: status, priority, assignee, or a custom field's id." />
+    );
+  }
   return (
     <span style={{ display: 'flex', gap: token('space.050'), alignItems: 'flex-start' }}>
       <TextField

@@ -134,6 +134,22 @@ describe('condition tree', () => {
     expect(validateConditions(root)).toEqual({ 'conditions.all[4].value': ['Enter a number or an ISO-8601 date (2026-12-31).'] });
     expect(toApi(root)).toMatchObject({ all: [{ value: '2026-12-31' }, { value: '2026-01-01T08:00:00Z' }, {}, {}, {}] });
   });
+
+  it('wants a change log field name, not a path, for "changed" (a path never matches)', () => {
+    const root: GroupDraft = {
+      kind: 'group',
+      id: 'r',
+      mode: 'all',
+      children: [
+        { ...newCondition(), id: 'a', field: 'issue.fields.status', op: 'changed', from: '', to: 'Done' },
+        { ...newCondition(), id: 'b', field: 'status', op: 'changed', from: '', to: 'Done' },
+        { ...newCondition(), id: 'c', field: 'customfield_10016', op: 'changed' },
+      ],
+    };
+    expect(validateConditions(root)).toEqual({
+      'conditions.all[0].field': ['For “changed”, enter the field’s name as Jira’s change log has it (e.g. status), not a path: a path never matches.'],
+    });
+  });
 });
 
 function findLastGroup(root: GroupDraft): GroupDraft {

@@ -223,6 +223,9 @@ export function validateConditions(root: GroupDraft, prefix = 'conditions'): Rec
       }
       const path = paths.get(child.id)!;
       if (!child.field.trim()) errors[`${path}.field`] = ['Choose a field.'];
+      else if (child.op === 'changed' && SCOPE_PATH.test(child.field.trim())) {
+        errors[`${path}.field`] = ['For “changed”, enter the field’s name as Jira’s change log has it (e.g. status), not a path: a path never matches.'];
+      }
       const needs = opInfo(child.op).needs;
       if (needs === 'value' && child.value.trim() === '') errors[`${path}.value`] = ['Enter a value.'];
       if ((child.op === 'greaterThan' || child.op === 'lessThan') && child.value.trim() !== '' && !Number.isFinite(Number(child.value)) && !isDate(child.value)) {
@@ -240,6 +243,9 @@ export function validateConditions(root: GroupDraft, prefix = 'conditions'): Rec
   walk(root);
   return errors;
 }
+
+/** A path into the run's data (`issue.fields.status`), which a change log item never names. */
+const SCOPE_PATH = /^(issue|changelog|comment|user|project|associatedStatuses|webhook|event|steps)[.[]/;
 
 /** The backend compares dates of at least 10 characters (`2026-12-31`, `2026-12-31T08:00:00Z`) chronologically. */
 function isDate(text: string): boolean {
