@@ -220,6 +220,16 @@ describe('step library', () => {
     }
   });
 
+  it('the transfer form shows a side method (even one it does not offer) and the backend errors for it', () => {
+    const kind = stepKind('transfer')!;
+    const values = formValuesFor({ type: 'transfer', source: { connection: 'conn-1', method: 'DELETE', path: '/x' }, destination: { connection: 'conn-1', path: '/y' } })!;
+    const Form = kind.Form;
+    render(<Form index={0} values={values} onChange={() => undefined} errors={{ 'steps[0].source.method': ["'DELETE' is not allowed here: use one of GET, POST"], 'steps[0].destination': ['is required'] }} path="steps[0]" readOnly={false} connections={connections} />);
+    expect(screen.getByText("'DELETE' is not allowed here: use one of GET, POST")).toBeInTheDocument();
+    expect(screen.getByText('DELETE')).toBeInTheDocument();
+    expect(screen.getByText('is required')).toBeInTheDocument();
+  });
+
   it('changing one field in a form changes only that property', async () => {
     const u = user();
     let latest: StepDraft[] = [];

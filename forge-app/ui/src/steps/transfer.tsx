@@ -87,6 +87,11 @@ export const transferKind: StepKind = {
       return (
         <fieldset style={{ border: `1px solid ${token('color.border')}`, borderRadius: 4, padding: token('space.100'), margin: 0, display: 'flex', flexDirection: 'column', gap: token('space.100') }}>
           <legend style={{ padding: `0 ${token('space.050')}`, fontWeight: 600 }}>{name === 'source' ? 'Read from (source)' : 'Write to (destination)'}</legend>
+          {errors[sp]?.map((m, k) => (
+            <span key={k} role="alert" style={{ color: token('color.text.danger') }}>
+              {m}
+            </span>
+          ))}
           {name === 'source' && (
             <SelectField
               id={`step-${i}-source-mode`}
@@ -105,7 +110,7 @@ export const transferKind: StepKind = {
           ) : (
             <>
               <TargetFields id={`step-${i}-${name}`} values={v} onChange={set} errors={errors} path={sp} readOnly={readOnly} connections={connections} />
-              <SelectField id={`step-${i}-${name}-method`} label="Method" options={methods.map((m) => ({ value: m, label: m }))} value={v.method || methods[0]} onChange={(x) => set({ method: x })} isDisabled={readOnly} />
+              <SelectField id={`step-${i}-${name}-method`} label="Method" options={[...methods, ...(v.method && !methods.includes(v.method) ? [v.method] : [])].map((m) => ({ value: m, label: m }))} value={v.method || methods[0]} onChange={(x) => set({ method: x })} errors={errors[`${sp}.method`]} isDisabled={readOnly} />
               <KeyValueEditor id={`step-${i}-${name}-headers`} label="Headers" items={v.headers as KeyValue[]} onChange={(headers) => set({ headers })} errors={subErrors(errors, `${sp}.headers`)} readOnly={readOnly} />
               <KeyValueEditor id={`step-${i}-${name}-query`} label="Query parameters" items={v.query as KeyValue[]} onChange={(query) => set({ query })} errors={subErrors(errors, `${sp}.query`)} readOnly={readOnly} />
             </>
