@@ -83,11 +83,12 @@ export const httpKind: StepKind = {
         <SelectField
           id={`step-${i}-method`}
           label="Method"
-          options={HTTP_METHODS.map((m) => ({ value: m, label: m }))}
+          options={[...HTTP_METHODS, ...(s.method && !(HTTP_METHODS as readonly string[]).includes(s.method) ? [s.method] : [])].map((m) => ({ value: m, label: m }))}
           value={s.method}
           onChange={(v) => onChange({ method: v || 'POST' })}
           errors={errors[`${p}.method`]}
           isDisabled={readOnly}
+          placeholder="GET (the default)"
         />
         <KeyValueEditor id={`step-${i}-headers`} label="Headers" items={s.headers as KeyValue[]} onChange={(headers) => onChange({ headers })} errors={subErrors(errors, `${p}.headers`)} readOnly={readOnly} />
         <KeyValueEditor id={`step-${i}-query`} label="Query parameters" items={s.query as KeyValue[]} onChange={(query) => onChange({ query })} errors={subErrors(errors, `${p}.query`)} readOnly={readOnly} />

@@ -230,6 +230,17 @@ describe('step library', () => {
     expect(screen.getByText('is required')).toBeInTheDocument();
   });
 
+  it('the web request form shows the method a step really uses: GET when none is given, a stored one it does not offer as it is', () => {
+    const kind = stepKind('http')!;
+    const Form = kind.Form;
+    const { unmount } = render(<Form index={0} values={formValuesFor({ type: 'http', connection: 'conn-1', path: '/x' })!} onChange={() => undefined} errors={{}} path="steps[0]" readOnly={false} connections={connections} />);
+    expect(screen.getByText('GET (the default)')).toBeInTheDocument();
+    unmount();
+    render(<Form index={0} values={formValuesFor({ type: 'http', connection: 'conn-1', path: '/x', method: 'get' })!} onChange={() => undefined} errors={{ 'steps[0].method': ["'get' is not allowed"] }} path="steps[0]" readOnly={false} connections={connections} />);
+    expect(screen.getByText('get')).toBeInTheDocument();
+    expect(screen.getByText("'get' is not allowed")).toBeInTheDocument();
+  });
+
   it('changing one field in a form changes only that property', async () => {
     const u = user();
     let latest: StepDraft[] = [];
