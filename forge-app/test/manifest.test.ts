@@ -100,7 +100,15 @@ describe('manifest.yml validates offline with @forge/manifest', () => {
 
     const issueTrigger = m.trigger.find((t: any) => t.events.includes('avi:jira:created:issue'));
     expect(issueTrigger.events.sort()).toEqual(
-      ['avi:jira:assigned:issue', 'avi:jira:commented:issue', 'avi:jira:created:issue', 'avi:jira:deleted:issue', 'avi:jira:updated:issue'].sort(),
+      [
+        'avi:jira:assigned:issue',
+        'avi:jira:commented:issue',
+        'avi:jira:created:issue',
+        'avi:jira:deleted:comment',
+        'avi:jira:deleted:issue',
+        'avi:jira:mentioned:issue',
+        'avi:jira:updated:issue',
+      ].sort(),
     );
     expect(issueTrigger.filter).toEqual({ ignoreSelf: true });
     expect(routeOf(issueTrigger.endpoint)).toBe('/forge/events');

@@ -58,6 +58,17 @@ public sealed class ModuleKeyConfigurationTests
     }
 
     [Test]
+    public void The_manifest_subscribes_to_every_Jira_event_a_rule_can_name_and_to_no_other()
+    {
+        // A trigger event the backend accepts but the manifest does not subscribe to saves fine and never fires; one
+        // subscribed but unknown is acknowledged and dropped (EventTypes; FORGE.md "Jira events worth supporting").
+        var subscribed = Entries(Modules(), "trigger")
+            .SelectMany(t => ((YamlSequenceNode)t["events"]).Children.Select(e => ((YamlScalarNode)e).Value!))
+            .Where(e => e.StartsWith("avi:jira:", StringComparison.Ordinal));
+        Assert.That(subscribed, Is.EquivalentTo(BluBees.Engine.Events.EventTypes.Supported));
+    }
+
+    [Test]
     public void The_defaults_are_the_manifest_modules_of_each_route()
     {
         var modules = Modules();

@@ -13,6 +13,8 @@ export const EVENT_TYPES: { value: string; label: string }[] = [
   { value: 'avi:jira:deleted:issue', label: 'Issue deleted' },
   { value: 'avi:jira:assigned:issue', label: 'Issue assigned' },
   { value: 'avi:jira:commented:issue', label: 'Comment added or edited' },
+  { value: 'avi:jira:deleted:comment', label: 'Comment deleted' },
+  { value: 'avi:jira:mentioned:issue', label: 'Someone mentioned in an issue' },
 ];
 
 /** Step ids are referenced from templates (`steps.<id>.…`), hence identifier-like. */
@@ -305,6 +307,6 @@ export function sampleEventForTrigger(trigger: RuleDefinition['trigger'] | undef
     if (field === 'status' || field === 'priority') event.issue.fields[field] = { ...(event.issue.fields[field] as object), name: to };
     else if (!(field in event.issue.fields)) event.issue.fields[field] = to;
   }
-  if (eventType === 'avi:jira:commented:issue') event.comment = { id: '10200', body: 'Sample comment', author: { accountId: 'sample-account', displayName: 'Sample User' } };
+  if (eventType === 'avi:jira:commented:issue' || eventType === 'avi:jira:deleted:comment') event.comment = { id: '10200', body: 'Sample comment', author: { accountId: 'sample-account', displayName: 'Sample User' } };
   return event;
 }
