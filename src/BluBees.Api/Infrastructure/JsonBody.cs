@@ -133,6 +133,7 @@ internal static class JsonBody
             var read = await request.Body.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, maxBytes + 1) - length), request.HttpContext.RequestAborted);
             if (read == 0)
             {
+                UnreadBody.MarkRead(request.HttpContext);
                 break;
             }
 

@@ -8,15 +8,18 @@ namespace BluBees.Api.Infrastructure;
 /// closes a connection the client believes it may reuse, and the client's next request on it fails while sending.
 /// With the header the client opens a new connection instead (RFC 9112 §9.6). Closed: every 413 (the body was
 /// refused unread, by a route's cap or the server's), every 408 and bad-request answer from the server's own reader
-/// (the connection's framing is in doubt), any answer to a body declared larger than the server's limit, and an
-/// error answer to a chunked body (its length is unknown, so it may be any size).
+/// (the connection's framing is in doubt), any answer to a body declared larger than the server's limit, and any
+/// answer to a chunked body that was not read to its end (its length is unknown, so it may be any size: a body sent
+/// to a route that reads none, a GET's, an enable's, or one refused before it was read).
 /// </summary>
 internal static class UnreadBody
 {
+    private static readonly object ReadKey = new();
+
     public static void CloseIfLeftUnread(HttpContext context)
     {
         var response = context.Response;
-        if (response.StatusCode == StatusCodes.Status413PayloadTooLarge || Declared(context) || ChunkedRefused(context))
+        if (response.StatusCode == StatusCodes.Status413PayloadTooLarge || Declared(context) || ChunkedUnread(context))
         {
             response.Headers.Connection = "close";
         }
@@ -25,13 +28,16 @@ internal static class UnreadBody
     /// <summary>Marks the connection for closing outright (an answer to a body the server's reader failed on).</summary>
     public static void Close(HttpContext context) => context.Response.Headers.Connection = "close";
 
+    /// <summary>Records that the request body was read to its end (<see cref="JsonBody"/>): nothing is left to drain.</summary>
+    public static void MarkRead(HttpContext context) => context.Items[ReadKey] = true;
+
     private static bool Declared(HttpContext context)
         => context.Request.ContentLength is { } length
         && context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit
         && length > limit;
 
-    private static bool ChunkedRefused(HttpContext context)
-        => context.Response.StatusCode >= 400
-        && context.Request.ContentLength is null
+    private static bool ChunkedUnread(HttpContext context)
+        => context.Request.ContentLength is null
+        && !context.Items.ContainsKey(ReadKey)
         && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true;
 }
