@@ -10,7 +10,9 @@ namespace BluBees.Api.Infrastructure;
 /// refused unread, by a route's cap or the server's), every 408 and bad-request answer from the server's own reader
 /// (the connection's framing is in doubt), any answer to a body declared larger than the server's limit, and any
 /// answer to a chunked body that was not read to its end (its length is unknown, so it may be any size: a body sent
-/// to a route that reads none, a GET's, an enable's, or one refused before it was read).
+/// to a route that reads none, a GET's, an enable's, or one refused before it was read), and any answer to a body
+/// announced with <c>Expect: 100-continue</c> that was not read (no <c>100 Continue</c> was sent, so the client may
+/// never send it, or send it later: either way the connection's next bytes are in doubt).
 /// </summary>
 internal static class UnreadBody
 {
@@ -19,7 +21,7 @@ internal static class UnreadBody
     public static void CloseIfLeftUnread(HttpContext context)
     {
         var response = context.Response;
-        if (response.StatusCode == StatusCodes.Status413PayloadTooLarge || Declared(context) || ChunkedUnread(context))
+        if (response.StatusCode == StatusCodes.Status413PayloadTooLarge || Declared(context) || ChunkedUnread(context) || ContinueUnread(context))
         {
             response.Headers.Connection = "close";
         }
@@ -35,6 +37,11 @@ internal static class UnreadBody
         => context.Request.ContentLength is { } length
         && context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit
         && length > limit;
+
+    private static bool ContinueUnread(HttpContext context)
+        => !context.Items.ContainsKey(ReadKey)
+        && context.Request.Headers.Expect.ToString().Contains("100-continue", StringComparison.OrdinalIgnoreCase)
+        && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true;
 
     private static bool ChunkedUnread(HttpContext context)
         => context.Request.ContentLength is null

@@ -37,8 +37,8 @@ public sealed class RawHttp : IAsyncDisposable
         await _stream.FlushAsync();
     }
 
-    /// <summary>Reads the next final answer (skipping 1xx); null if the server closed the connection first.</summary>
-    public async Task<RawAnswer?> ReadAsync(bool head = false, TimeSpan? timeout = null)
+    /// <summary>Reads the next final answer (skipping 1xx unless <paramref name="interim"/>); null if the server closed the connection first.</summary>
+    public async Task<RawAnswer?> ReadAsync(bool head = false, TimeSpan? timeout = null, bool interim = false)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
         while (true)
@@ -54,6 +54,11 @@ public sealed class RawHttp : IAsyncDisposable
             var headers = lines.Skip(1).Select(l => (l[..l.IndexOf(':')].Trim().ToLowerInvariant(), l[(l.IndexOf(':') + 1)..].Trim())).ToList();
             if (status < 200)
             {
+                if (interim)
+                {
+                    return new RawAnswer(status, headers, string.Empty);
+                }
+
                 continue;
             }
 

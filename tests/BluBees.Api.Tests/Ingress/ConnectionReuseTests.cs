@@ -6,7 +6,8 @@ namespace BluBees.Api.Tests.Ingress;
 
 /// <summary>
 /// Every kind of answer (2xx, 400, 401, 403, 404, 405, 413, 415), to a request with a body of every framing and size
-/// band (none, a length under and over the server's limit, chunked under and over it), on a raw connection: the answer
+/// band (none, a length under and over the server's limit, chunked under and over it, a length with
+/// <c>Expect: 100-continue</c> whose body is sent only after a <c>100 Continue</c>), on a raw connection: the answer
 /// either says the connection closes (<c>Connection: close</c>) or the connection serves the next request. A server
 /// that closes a connection silently makes the client's next request on its pooled connection fail while sending.
 /// </summary>
@@ -17,7 +18,7 @@ public sealed class ConnectionReuseTests : BackendFixture
 
     public enum Target { List, Health, Enable, DeleteMissing, NoRoute, WrongMethod, NoToken, OtherModule, NotJson, Malformed }
 
-    public enum Framing { None, LengthSmall, LengthOverLimit, ChunkedSmall, ChunkedOverLimit }
+    public enum Framing { None, LengthSmall, LengthOverLimit, ChunkedSmall, ChunkedOverLimit, ExpectContinue }
 
     [OneTimeSetUp]
     public async Task SetUpTenantAsync()
@@ -41,15 +42,22 @@ public sealed class ConnectionReuseTests : BackendFixture
         {
             Framing.None => "\r\n",
             Framing.LengthSmall or Framing.LengthOverLimit => $"Content-Length: {body.Length}\r\n\r\n{body}",
+            Framing.ExpectContinue => $"Content-Length: {body.Length}\r\nExpect: 100-continue\r\n\r\n",
             _ => $"Transfer-Encoding: chunked\r\n\r\n{Chunked(body)}",
         };
 
         await using var raw = await RawHttp.ConnectAsync(Backend.Address);
         await raw.SendAsync($"{method} {path} HTTP/1.1\r\nHost: {Backend.Address.Authority}\r\n{headers}{framed}");
-        var answer = await raw.ReadAsync();
+        var answer = await raw.ReadAsync(interim: framing == Framing.ExpectContinue);
+        if (answer?.Status == 100)
+        {
+            // As a client should: the body only once the server asked for it (RFC 9110 §10.1.1).
+            await raw.SendAsync(body);
+            answer = await raw.ReadAsync();
+        }
 
         Assert.That(answer, Is.Not.Null, "the server closed the connection without an answer");
-        Assert.That(answer!.Status, Is.EqualTo(framing is Framing.None or Framing.LengthSmall or Framing.ChunkedSmall ? expected : Over(expected)), answer.Body);
+        Assert.That(answer!.Status, Is.EqualTo(framing is Framing.None or Framing.LengthSmall or Framing.ChunkedSmall or Framing.ExpectContinue ? expected : Over(expected)), answer.Body);
         if (answer.Status >= 400)
         {
             Assert.That(answer.Header("content-type"), Does.StartWith("application/json"));
