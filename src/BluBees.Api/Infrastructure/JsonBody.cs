@@ -7,7 +7,7 @@ namespace BluBees.Api.Infrastructure;
 
 /// <summary>
 /// Reads a JSON request body within a byte budget and turns every way it can be wrong into a precise
-/// ProblemDetails: 415 (not JSON), 413 (too large), 400 (malformed, wrong type, unknown field, a field named twice,
+/// ProblemDetails: 415 (not JSON, or compressed: a Content-Encoding other than identity), 413 (too large), 400 (malformed, wrong type, unknown field, a field named twice,
 /// even in another case — naming it).
 /// Error texts carry positions and field paths, never the values that were sent.
 /// </summary>
@@ -157,6 +157,13 @@ internal static class JsonBody
             return ([], 0, NotJson());
         }
 
+        if (Encoded(request))
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            request.HttpContext.Response.Headers.AcceptEncoding = "identity"; // RFC 7694 §3: the codings we accept
+            return ([], 0, new(Problems.Status(415, "Unsupported media type", "Content-Encoding: the body must be sent uncompressed (identity); no content coding is accepted.")));
+        }
+
         if (JsonScan.Check(buffer.AsSpan(0, length)) is { } bad)
         {
             ArrayPool<byte>.Shared.Return(buffer);
@@ -165,6 +172,11 @@ internal static class JsonBody
 
         return (buffer, length, null);
     }
+
+    /// <summary>A content coding other than identity (gzip, br...): the bytes are not the JSON they claim to be.</summary>
+    private static bool Encoded(HttpRequest request)
+        => request.Headers.ContentEncoding.Any(value => value is not null
+            && value.Split(',').Any(coding => coding.Trim() is { Length: > 0 } name && !name.Equals("identity", StringComparison.OrdinalIgnoreCase)));
 
     private static bool IsJson(string? contentType)
         => contentType is not null

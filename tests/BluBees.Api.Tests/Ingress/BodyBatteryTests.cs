@@ -76,6 +76,20 @@ public sealed class BodyBatteryTests : BackendFixture
     }
 
     [TestCaseSource(nameof(AllRoutes))]
+    public async Task A_compressed_body_is_415_naming_Content_Encoding(Route route)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            zip.Write(Utf8("{\"eventType\":\"avi:forge:installed:app\"}"));
+        }
+
+        using var response = await SendAsync(route, buffer.ToArray(), "application/json", "gzip");
+        await AssertProblemAsync(response, 415, null);
+        Assert.That(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>(), Does.StartWith("Content-Encoding:"));
+    }
+
+    [TestCaseSource(nameof(AllRoutes))]
     public async Task A_body_without_content_type_is_415(Route route)
     {
         using var response = await SendAsync(route, Utf8("{}"), null);
@@ -213,7 +227,7 @@ public sealed class BodyBatteryTests : BackendFixture
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(Route route, byte[] body, string? contentType)
+    private async Task<HttpResponseMessage> SendAsync(Route route, byte[] body, string? contentType, string? contentEncoding = null)
     {
         var (path, token, userToken) = route switch
         {
@@ -225,6 +239,11 @@ public sealed class BodyBatteryTests : BackendFixture
         };
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = contentType is null ? null : MediaTypeHeaderValue.Parse(contentType);
+        if (contentEncoding is not null)
+        {
+            request.Content.Headers.ContentEncoding.Add(contentEncoding);
+        }
+
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         if (userToken)
         {
