@@ -78,6 +78,7 @@ internal sealed partial class ForgeAuthenticationHandler(
             TokenFailure.Uninstalled => "This installation of the app was uninstalled.",
             _ => "The Forge Invocation Token is not valid.",
         };
+        Response.Headers.WWWAuthenticate = failure == TokenFailure.Missing ? "Bearer" : "Bearer error=\"invalid_token\""; // RFC 9110 §11.6.1, RFC 6750 §3
         return Problems.Write(Context, StatusCodes.Status401Unauthorized, "Unauthorized", detail);
     }
 

@@ -29,6 +29,7 @@ internal sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IEx
         {
             // A route that binds the tenant was reached without Forge authentication setting one: refuse as
             // unauthenticated, never serve it (and never a 500 the caller could mistake for a transient failure).
+            context.Response.Headers.WWWAuthenticate = "Bearer";
             await Problems.Write(context, 401, "Unauthorized", "A Forge Invocation Token is required in the Authorization header (Bearer).");
             return true;
         }

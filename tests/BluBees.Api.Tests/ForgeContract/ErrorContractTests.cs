@@ -36,6 +36,12 @@ public sealed class ErrorContractTests : BackendFixture
             Assert.That(problem["detail"]!.GetValue<string>(), Is.Not.Empty, what);
             Assert.That(problem["type"]!.GetValue<string>(), Does.StartWith("https://"), what);
         });
+        if (status == 401)
+        {
+            // RFC 9110 §15.5.2: a 401 must say how to authenticate.
+            Assert.That(response.Headers.WwwAuthenticate.Select(h => h.Scheme), Is.EqualTo(new[] { "Bearer" }), what);
+        }
+
         return problem;
     }
 

@@ -16,6 +16,7 @@ public sealed class TokenTests : BackendFixture
         var problem = await ProblemAsync(response);
         Assert.That(problem["status"]!.GetValue<int>(), Is.EqualTo(401));
         Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain("Forge Invocation Token"));
+        Assert.That(response.Headers.WwwAuthenticate.ToString(), Is.EqualTo("Bearer"), "a 401 says how to authenticate (RFC 9110 §15.5.2)");
     }
 
     [Test]
@@ -32,6 +33,7 @@ public sealed class TokenTests : BackendFixture
         var tampered = token[..^6] + (token[^6] == 'A' ? "BBBBBB" : "AAAAAA");
         using var response = await Backend.SendWithTokenAsync(HttpMethod.Get, "/api/rules", tampered);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(response.Headers.WwwAuthenticate.ToString(), Is.EqualTo("Bearer error=\"invalid_token\""), "RFC 6750 §3");
     }
 
     [Test]
