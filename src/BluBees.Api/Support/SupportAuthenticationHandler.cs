@@ -21,14 +21,13 @@ internal sealed partial class SupportAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var header = Request.Headers.Authorization;
-        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.Ordinal))
+        if (BearerHeader.Token(Request.Headers.Authorization) is not { } token)
         {
             Context.Items[FailureKey] = TokenFailure.Missing;
             return AuthenticateResult.NoResult();
         }
 
-        var (identity, failure) = await validator.ValidateAsync(value["Bearer ".Length..].Trim(), Context.RequestAborted);
+        var (identity, failure) = await validator.ValidateAsync(token, Context.RequestAborted);
         if (identity is null)
         {
             Context.Items[FailureKey] = failure;

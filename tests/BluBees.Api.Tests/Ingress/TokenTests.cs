@@ -26,6 +26,32 @@ public sealed class TokenTests : BackendFixture
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 
+    [TestCase("bearer")]
+    [TestCase("BEARER")]
+    [TestCase("bEaReR")]
+    public async Task The_scheme_is_matched_without_regard_to_case(string scheme)
+    {
+        // RFC 9110 §11.1: the authentication scheme is a case-insensitive token.
+        var tenant = Samples.NewTenant();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/rules");
+        request.Headers.TryAddWithoutValidation("Authorization", $"{scheme} {Issuer.Mint(tenant)}");
+        request.Headers.Add(FakeJira.UserTokenHeader, Backend.Jira.IssueUserToken("557058:admin"));
+        using var response = await Backend.Client.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+    }
+
+    [TestCase("Basic dXNlcjpwYXNz")]
+    [TestCase("Bearer")]
+    [TestCase("Bearertoken")]
+    public async Task Another_scheme_or_no_token_is_401_as_missing(string value)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/rules");
+        request.Headers.TryAddWithoutValidation("Authorization", value);
+        using var response = await Backend.Client.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That((await ProblemAsync(response))["detail"]!.GetValue<string>(), Does.Contain("is required"));
+    }
+
     [Test]
     public async Task A_bad_signature_is_401()
     {

@@ -37,6 +37,17 @@ public sealed class SupportTokenTests : SupportFixture
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the cases below differ from this token only in what they test");
     }
 
+    [TestCase("bearer")]
+    [TestCase("BEARER")]
+    public async Task The_scheme_is_matched_without_regard_to_case(string scheme)
+    {
+        // RFC 9110 §11.1: the authentication scheme is a case-insensitive token.
+        using var request = new HttpRequestMessage(HttpMethod.Get, RunsPath(_tenant));
+        request.Headers.TryAddWithoutValidation("Authorization", $"{scheme} {Idp.Mint()}");
+        using var response = await Backend.Client.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
     [Test]
     public Task No_token_is_401() => AssertUnauthorizedAsync(null);
 
