@@ -64,6 +64,8 @@ internal static class BluBeesApp
         overrides?.Invoke(builder.Services);
 
         var app = builder.Build();
+        app.UseHeadAsGet(); // before routing, which is otherwise first: HEAD is routed as GET
+        app.UseRouting();
         app.UseTelemetryFlush(); // outermost: every answer, errors included, waits for the flush (Lambda only)
         app.UseJsonErrors();
         app.UseExceptionHandler();
