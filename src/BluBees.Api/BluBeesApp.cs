@@ -70,6 +70,7 @@ internal static class BluBeesApp
         app.UseJsonErrors();
         app.UseExceptionHandler();
         app.UseSecurityHeaders();
+        app.UseMethodNotAllowedFirst();
         app.UseAuthentication();
         app.UseAuthorization();
 

@@ -93,6 +93,24 @@ public sealed class ErrorContractTests : BackendFixture
         await AssertJsonProblemAsync(noToken, 401, "an unknown route still needs a token");
     }
 
+    [TestCase("POST", "/health", "GET")]
+    [TestCase("DELETE", "/ready", "GET")]
+    [TestCase("PUT", "/health", "GET")]
+    [TestCase("PATCH", "/api/rules", "GET, POST")]
+    [TestCase("GET", "/forge/events", "POST")]
+    [TestCase("TRACE", "/api/me", "GET")]
+    [TestCase("FOO", "/forge/webhook", "POST")]
+    public async Task A_wrong_method_is_405_naming_the_methods_with_or_without_a_token(string method, string path, string allow)
+    {
+        // A 401 asking for a Forge token was the answer without one, even on /health, which takes none.
+        foreach (var token in new[] { null, Issuer.MintFor(path, Samples.NewTenant()) })
+        {
+            using var response = await Backend.SendWithTokenAsync(new HttpMethod(method), path, token, withUserToken: false);
+            await AssertJsonProblemAsync(response, 405, $"{method} {path}, token: {token is not null}");
+            Assert.That(string.Join(", ", response.Content.Headers.Allow), Is.EqualTo(allow));
+        }
+    }
+
     [Test]
     public async Task An_unhandled_exception_is_a_500_problem_in_json_that_quotes_nothing()
     {
