@@ -13,5 +13,16 @@ internal static class MethodNotAllowed
 
     /// <summary>Must run after routing and before authentication.</summary>
     public static IApplicationBuilder UseMethodNotAllowedFirst(this IApplicationBuilder app) => app.Use(static (context, next) =>
-        context.GetEndpoint() is { DisplayName: EndpointName, RequestDelegate: { } answer } ? answer(context) : next(context));
+        context.GetEndpoint() is { DisplayName: EndpointName, RequestDelegate: { } answer } ? AnswerAsync(context, answer) : next(context));
+
+    /// <summary>The framework's 405, whose <c>Allow</c> also names HEAD where GET is allowed (<see cref="HeadRequests"/>).</summary>
+    private static async Task AnswerAsync(HttpContext context, RequestDelegate answer)
+    {
+        await answer(context);
+        var allow = context.Response.Headers.Allow.ToString().Split(", ", StringSplitOptions.RemoveEmptyEntries);
+        if (allow.Contains(HttpMethods.Get) && !allow.Contains(HttpMethods.Head))
+        {
+            context.Response.Headers.Allow = string.Join(", ", [.. allow, HttpMethods.Head]);
+        }
+    }
 }

@@ -93,12 +93,12 @@ public sealed class ErrorContractTests : BackendFixture
         await AssertJsonProblemAsync(noToken, 401, "an unknown route still needs a token");
     }
 
-    [TestCase("POST", "/health", "GET")]
-    [TestCase("DELETE", "/ready", "GET")]
-    [TestCase("PUT", "/health", "GET")]
-    [TestCase("PATCH", "/api/rules", "GET, POST")]
+    [TestCase("POST", "/health", "GET, HEAD")]
+    [TestCase("DELETE", "/ready", "GET, HEAD")]
+    [TestCase("PUT", "/health", "GET, HEAD")]
+    [TestCase("PATCH", "/api/rules", "GET, POST, HEAD")]
     [TestCase("GET", "/forge/events", "POST")]
-    [TestCase("TRACE", "/api/me", "GET")]
+    [TestCase("TRACE", "/api/me", "GET, HEAD")]
     [TestCase("FOO", "/forge/webhook", "POST")]
     public async Task A_wrong_method_is_405_naming_the_methods_with_or_without_a_token(string method, string path, string allow)
     {
