@@ -36,7 +36,7 @@ internal static class JsonErrors
             var (title, detail) = status switch
             {
                 404 => ("Not found", "There is no such route: see docs/api.md for the routes of this API."),
-                405 => ("Method not allowed", $"The route does not accept {context.Request.Method}; see the Allow header."),
+                405 => ("Method not allowed", "The route does not accept this method; see the Allow header for those it does."), // the method is not echoed
                 413 => ("Payload too large", "The body is too large."),
                 415 => ("Unsupported media type", "The body must be JSON (Content-Type: application/json)."),
                 _ => ("Error", "The request could not be served."),
