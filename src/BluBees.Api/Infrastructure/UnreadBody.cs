@@ -30,8 +30,18 @@ internal static class UnreadBody
     /// <summary>Marks the connection for closing outright (an answer to a body the server's reader failed on).</summary>
     public static void Close(HttpContext context) => context.Response.Headers.Connection = "close";
 
-    /// <summary>Records that the request body was read to its end (<see cref="JsonBody"/>): nothing is left to drain.</summary>
-    public static void MarkRead(HttpContext context) => context.Items[ReadKey] = true;
+    /// <summary>
+    /// Records that the request body was read to its end (<see cref="JsonBody"/>): nothing is left to drain. Only the
+    /// requests whose answer asks (chunked, or announced with <c>Expect</c>) are marked: the mark costs an allocation,
+    /// and a body with a length within the server's limit is drained by Kestrel anyway.
+    /// </summary>
+    public static void MarkRead(HttpContext context)
+    {
+        if (context.Request.ContentLength is null || ExpectsContinue(context))
+        {
+            context.Items[ReadKey] = true;
+        }
+    }
 
     private static bool Declared(HttpContext context)
         => context.Request.ContentLength is { } length
@@ -39,9 +49,13 @@ internal static class UnreadBody
         && length > limit;
 
     private static bool ContinueUnread(HttpContext context)
-        => !context.Items.ContainsKey(ReadKey)
-        && context.Request.Headers.Expect.ToString().Contains("100-continue", StringComparison.OrdinalIgnoreCase)
+        => ExpectsContinue(context)
+        && !context.Items.ContainsKey(ReadKey)
         && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true;
+
+    private static bool ExpectsContinue(HttpContext context)
+        => context.Request.Headers.Expect is { Count: > 0 } expect
+        && expect.ToString().Contains("100-continue", StringComparison.OrdinalIgnoreCase);
 
     private static bool ChunkedUnread(HttpContext context)
         => context.Request.ContentLength is null
