@@ -20,7 +20,7 @@ public sealed class SupportAuditStore(IStore store, TimeProvider time, TimeSpan 
     public static readonly TimeSpan DenialWindow = TimeSpan.FromMinutes(10);
 
     private const int MaxAttempts = 64;
-    private long _lastIdMs;
+    private readonly OrderedRunIds _ids = new();
 
     public async Task<SupportAuditEntry> WriteAsync(TenantId tenantId, Func<string, DateTimeOffset, SupportAuditEntry> create, CancellationToken ct)
     {
@@ -107,21 +107,7 @@ public sealed class SupportAuditStore(IStore store, TimeProvider time, TimeSpan 
     private static string Fingerprint(string actor, string reason)
         => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(reason + "\n" + actor)));
 
-    private string NewId(DateTimeOffset now) => Ids.NewRunId(NextIdTime(now));
-
-    private DateTimeOffset NextIdTime(DateTimeOffset now)
-    {
-        var ms = now.ToUnixTimeMilliseconds();
-        while (true)
-        {
-            var last = Volatile.Read(ref _lastIdMs);
-            var next = Math.Max(ms, last + 1);
-            if (Interlocked.CompareExchange(ref _lastIdMs, next, last) == last)
-            {
-                return DateTimeOffset.FromUnixTimeMilliseconds(next);
-            }
-        }
-    }
+    private string NewId(DateTimeOffset now) => _ids.Next(now);
 
     /// <summary>The stored open group: the entry that counts its denials, and when the group closes.</summary>
     private sealed record DenialGroup(string EntryId, DateTimeOffset Until);

@@ -12,11 +12,12 @@ namespace BluBees.Engine.Support;
 public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan retention)
 {
     private const int PageSize = 100;
+    private readonly OrderedRunIds _ids = new();
 
     public async Task<SupportGrant> CreateAsync(TenantId tenantId, TimeSpan duration, string createdBy, string? reason, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var grant = new SupportGrant(Ids.NewRunId(now), now, now + duration, createdBy, reason);
+        var grant = new SupportGrant(_ids.Next(now), now, now + duration, createdBy, reason);
         await store.ForTenant(tenantId).PutAsync(Item(tenantId, grant), ct);
         return grant;
     }
