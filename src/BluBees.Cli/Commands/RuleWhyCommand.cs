@@ -5,7 +5,7 @@ namespace BluBees.Cli.Commands;
 
 /// <summary>
 /// <c>blubees rule why RULE</c>: "why didn't my rule run?" — the recent events that reached the rule without running
-/// it, one plain-language line each (GET /api/rules/{id}/trace; metadata only). RULE is an id or a unique name.
+/// it, one plain-language line each (GET /api/rules/{id}/trace; metadata only). RULE is an id (rule_…) or a unique name.
 /// </summary>
 internal static class RuleWhyCommand
 {
@@ -14,7 +14,7 @@ internal static class RuleWhyCommand
         var rule = cli.At(2, "rule id or name");
         using var backend = new BackendClient(cli);
         var ruleId = rule;
-        if (!rule.StartsWith("rul_", StringComparison.Ordinal))
+        if (!rule.StartsWith("rule_", StringComparison.Ordinal))
         {
             var (listCode, list) = await backend.SendAsync(HttpMethod.Get, "/api/rules");
             if (listCode != 200)

@@ -55,9 +55,17 @@ public sealed class RuleWhyCliTests
         var (missing, missingOut, missingErr) = await RunCliAsync(["rule", "why", "No such rule", .. Common()]);
         Assert.That(missing, Is.EqualTo(2), "an unknown name is a usage error");
         Assert.That(missingOut + missingErr, Does.Contain("No rule named 'No such rule'"));
-        var (unknownId, unknownOut, _) = await RunCliAsync(["rule", "why", "rul_doesnotexist", .. Common()]);
+        var (unknownId, unknownOut, _) = await RunCliAsync(["rule", "why", "rule_doesnotexist", .. Common()]);
         Assert.That(unknownId, Is.EqualTo(1), "the backend's 404 is exit code 1");
         Assert.That(unknownOut, Does.Contain("404").And.Contain("does not exist"));
+
+        // By id, as `blubees rule list` shows it (ids are rule_…).
+        var (_, list, _) = await RunCliAsync(["rule", "list", .. Common()]);
+        var id = JsonNode.Parse(list)!["items"]![0]!["id"]!.GetValue<string>();
+        Assert.That(id, Does.StartWith("rule_"));
+        var (byId, byIdOut, byIdErr) = await RunCliAsync(["rule", "why", id, .. Common()]);
+        Assert.That(byId, Is.Zero, byIdOut + byIdErr);
+        Assert.That(byIdOut, Does.Contain("WEB-5").And.Contain("trigger.projects"));
     }
 
     [Test]
@@ -74,7 +82,7 @@ public sealed class RuleWhyCliTests
         Assert.That(RuleWhyCommand.Describe(Entry("conditions", "conditions", "any")), Does.EndWith("none of the conditions of an 'any' group passed (conditions, any)"));
         Assert.That(RuleWhyCommand.Describe(Entry("trigger", "trigger.fieldChanged", "changed")), Does.EndWith("the trigger's field-changed filter didn't match (trigger.fieldChanged, changed)"));
         Assert.That(RuleWhyCommand.Describe(Entry("disabled", "enabled", "equals")), Does.EndWith("the rule is disabled (enabled, equals)"));
-        Assert.That(() => RuleWhyCommand.ResolveRule([new JsonObject { ["id"] = "rul_a", ["name"] = "Twin" }, new JsonObject { ["id"] = "rul_b", ["name"] = "Twin" }], "twin"),
-            Throws.InstanceOf<CliException>().With.Message.Contain("rul_a").And.Message.Contain("rul_b"));
+        Assert.That(() => RuleWhyCommand.ResolveRule([new JsonObject { ["id"] = "rule_a", ["name"] = "Twin" }, new JsonObject { ["id"] = "rule_b", ["name"] = "Twin" }], "twin"),
+            Throws.InstanceOf<CliException>().With.Message.Contain("rule_a").And.Message.Contain("rule_b"));
     }
 }
