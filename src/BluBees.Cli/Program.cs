@@ -10,12 +10,12 @@ try
 }
 catch (CliException ex)
 {
-    AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+    Terminal.Line("[red]error:[/] ", ex.Message);
     return 2;
 }
 catch (HttpRequestException ex)
 {
-    AnsiConsole.MarkupLineInterpolated($"[red]error:[/] cannot reach the backend ({ex.Message}). Start it with: dotnet run --project src/BluBees.Api");
+    Terminal.Line("[red]error:[/] ", $"cannot reach the backend ({ex.Message}). Start it with: dotnet run --project src/BluBees.Api");
     return 2;
 }
 catch (TaskCanceledException)

@@ -15,4 +15,15 @@ internal static class Terminal
             AnsiConsole.Profile.Width = RedirectedWidth;
         }
     }
+
+    /// <summary>
+    /// A line of a styled prefix (markup) and plain text. The text is never parsed as markup: besides brackets, markup
+    /// turns emoji codes into emoji, and ids such as <c>ari:cloud:ecosystem::…</c> would print as <c>ari☁️ecosystem::…</c>.
+    /// </summary>
+    public static void Line(string markupPrefix, string text)
+    {
+        AnsiConsole.Markup(markupPrefix);
+        AnsiConsole.Write(new Text(text));
+        AnsiConsole.WriteLine();
+    }
 }

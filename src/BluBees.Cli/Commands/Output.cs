@@ -18,14 +18,14 @@ internal static class Output
             return 0;
         }
 
-        AnsiConsole.MarkupLineInterpolated($"[red]{status}[/] {body?["title"]?.ToString() ?? "error"}: {body?["detail"]?.ToString() ?? string.Empty}");
+        Terminal.Line($"[red]{status}[/] ", $"{body?["title"]?.ToString() ?? "error"}: {body?["detail"]?.ToString() ?? string.Empty}");
         if (body?["errors"] is JsonObject errors)
         {
             foreach (var (field, messages) in errors)
             {
                 foreach (var message in messages?.AsArray() ?? [])
                 {
-                    AnsiConsole.MarkupLineInterpolated($"  [yellow]{field}[/]: {message?.ToString()}");
+                    Terminal.Line($"  [yellow]{Markup.Escape(field)}[/]", $": {message?.ToString()}");
                 }
             }
         }

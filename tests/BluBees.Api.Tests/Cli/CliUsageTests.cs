@@ -154,6 +154,24 @@ public sealed class CliUsageTests
         Assert.That(payload, Does.Contain(tenant.Replace("/", "\\/", StringComparison.Ordinal)).Or.Contain(tenant), "the tenant in the body is the token's tenant");
     }
 
+    [Test]
+    public async Task An_error_naming_a_tenant_prints_its_id_unchanged()
+    {
+        var dir = Directory.CreateTempSubdirectory("blubees-cli-tenant-").FullName;
+        try
+        {
+            const string tenant = "ari:cloud:ecosystem::installation/00000000-0000-4000-8000-00000000none";
+            var (code, stdout, stderr) = await RunCliAsync(new Dictionary<string, string> { ["BLUBEES_TEST_PASSPHRASE"] = "correct horse battery" }, dir,
+                "backup", "export", "--tenant", tenant, "--out", Path.Combine(dir, "t.bbk"), "--passphrase-env", "BLUBEES_TEST_PASSPHRASE", "--data-dir", Path.Combine(dir, ".data"));
+            Assert.That(code, Is.EqualTo(2));
+            Assert.That(stdout + stderr, Does.Contain($"tenant '{tenant}' has no configuration"), "':cloud:' is text, not an emoji code");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static string Pad(string base64Url)
     {
         var s = base64Url.Replace('-', '+').Replace('_', '/');
