@@ -56,11 +56,22 @@ internal static class BackupFile
             throw new CliException($"'{path}' is not a BluBees backup file this version can read.");
         }
 
-        var key = DeriveKey(passphrase, Convert.FromBase64String(header.Salt), header.Iterations);
+        byte[] salt, data;
+        try
+        {
+            salt = Convert.FromBase64String(header.Salt ?? string.Empty);
+            data = Convert.FromBase64String(header.Data ?? string.Empty);
+        }
+        catch (FormatException)
+        {
+            throw new CliException("cannot decrypt the backup: the file was altered (its salt or data is not base64).");
+        }
+
+        var key = DeriveKey(passphrase, salt, header.Iterations);
         byte[] plaintext;
         try
         {
-            plaintext = Aead.Open(key, Convert.FromBase64String(header.Data), Aad(header));
+            plaintext = Aead.Open(key, data, Aad(header));
         }
         catch (CryptographicException)
         {

@@ -155,6 +155,35 @@ public sealed class CliUsageTests
     }
 
     [Test]
+    public async Task Backup_files_that_cannot_be_read_or_written_are_clear_errors_without_a_stack_trace()
+    {
+        var dir = Directory.CreateTempSubdirectory("blubees-cli-backup-").FullName;
+        try
+        {
+            var env = new Dictionary<string, string> { ["BLUBEES_TEST_PASSPHRASE"] = "correct horse battery" };
+            var notBackup = Path.Combine(dir, "altered.bbk");
+            await File.WriteAllTextAsync(notBackup, """{"format":"blubees-backup","version":1,"kdf":"PBKDF2-HMAC-SHA256","iterations":600000,"salt":"!!!","cipher":"AES-256-GCM","data":"x"}""");
+            string[][] cases =
+            [
+                ["backup", "restore", "--in", Path.Combine(dir, "missing.bbk")],
+                ["backup", "restore", "--in", dir],
+                ["backup", "restore", "--in", notBackup],
+                ["backup", "export", "--tenant", "ari:cloud:ecosystem::installation/none", "--out", Path.Combine(dir, "no-such-dir", "t.bbk")],
+            ];
+            foreach (var args in cases)
+            {
+                var (code, stdout, stderr) = await RunCliAsync(env, dir, [.. args, "--passphrase-env", "BLUBEES_TEST_PASSPHRASE", "--tenant", "t-restore", "--data-dir", Path.Combine(dir, ".data")]);
+                Assert.That(code, Is.EqualTo(2), string.Join(' ', args) + ": " + stdout + stderr);
+                Assert.That(stdout + stderr, Does.Contain("error:").And.Not.Contain("   at ").And.Not.Contain("Unhandled exception"), string.Join(' ', args));
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task An_error_naming_a_tenant_prints_its_id_unchanged()
     {
         var dir = Directory.CreateTempSubdirectory("blubees-cli-tenant-").FullName;
