@@ -26,6 +26,7 @@ internal static class Help
 
         Operator (works on the store directly, with the backend's settings as environment variables):
           keys rotate [--retire] [--data-dir DIR]       new key-encryption key; re-wrap every tenant's data key
+          keys retire [--data-dir DIR]                  remove the old local keys (refused while a data key uses one)
           backup export --tenant ID --out FILE (--passphrase-env VAR | --key-file FILE) [--data-dir DIR]
           backup restore --in FILE (--passphrase-env VAR | --key-file FILE) [--tenant ID] [--data-dir DIR]
 

@@ -54,7 +54,7 @@ public sealed class CliUsageTests
             var (code, stdout, _) = await RunCliAsync(args: args);
             Assert.That(code, Is.Zero);
             Assert.That(stdout, Does.Contain("runs [--rule ID] [--status S] [--limit N] [--json]")
-                .And.Contain("keys rotate").And.Contain("backup export").And.Contain("backup restore")
+                .And.Contain("keys rotate").And.Contain("keys retire").And.Contain("backup export").And.Contain("backup restore")
                 .And.Contain("created|updated|commented|deleted").And.Contain("--url"));
         }
     }
