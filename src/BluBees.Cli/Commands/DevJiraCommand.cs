@@ -8,12 +8,7 @@ internal static class DevJiraCommand
 {
     public static async Task<int> RunAsync(CliArgs cli)
     {
-        var portText = cli.Option("port", "5091");
-        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
-        {
-            throw new CliException($"--port must be a port number from 1 to 65535, not '{portText}'.");
-        }
-
+        var port = PortOption(cli, 5091);
         await using var jira = await DevJira.StartAsync(port, cli.Option("system-token", DevJira.DefaultSystemToken), Console.Out);
         Console.WriteLine($"""
             Development Jira on {jira.Address} (Ctrl+C to stop). Start the backend against it:
@@ -33,5 +28,14 @@ internal static class DevJiraCommand
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         await stopped.Task;
         return 0;
+    }
+
+    /// <summary>The <c>--port</c> of the CLI's loopback servers: a port number, or a usage error naming what was given.</summary>
+    public static int PortOption(CliArgs cli, int fallback)
+    {
+        var portText = cli.Option("port", fallback.ToString(CultureInfo.InvariantCulture));
+        return int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535
+            ? port
+            : throw new CliException($"--port must be a port number from 1 to 65535, not '{portText}'.");
     }
 }

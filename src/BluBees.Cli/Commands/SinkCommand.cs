@@ -13,7 +13,7 @@ internal static class SinkCommand
 {
     public static async Task<int> RunAsync(CliArgs cli)
     {
-        var port = cli.Option("port", "5090");
+        var port = DevJiraCommand.PortOption(cli, 5090);
         var builder = LoopbackBuilder.Create();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");

@@ -183,6 +183,17 @@ public sealed class CliUsageTests
         }
     }
 
+    [TestCase("sink", "abc")]
+    [TestCase("sink", "99999")]
+    [TestCase("jira", "abc")]
+    [TestCase("jira", "0")]
+    public async Task A_server_port_that_is_not_a_port_number_is_a_usage_error(string command, string port)
+    {
+        var (code, stdout, stderr) = await RunCliAsync(args: [command, "--port", port]);
+        Assert.That(code, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stdout + stderr, Does.Contain($"--port must be a port number from 1 to 65535, not '{port}'").And.Not.Contain("   at ").And.Not.Contain("listening"));
+    }
+
     [Test]
     public async Task An_error_naming_a_tenant_prints_its_id_unchanged()
     {
