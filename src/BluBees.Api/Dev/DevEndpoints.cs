@@ -11,6 +11,9 @@ internal static class DevEndpoints
 {
     public static IEndpointRouteBuilder MapDevEndpoints(this IEndpointRouteBuilder app)
     {
+        // The issuer's key (.data/dev-issuer.pem, 0600) is created now, at start, not at the first token: the CLI
+        // signs its tokens with that file and looks for it before asking /dev/token.
+        _ = app.ServiceProvider.GetRequiredService<DevTokenIssuer>();
         var dev = app.MapGroup("/dev").AllowAnonymous();
         dev.MapGet("/jwks.json", (DevTokenIssuer issuer) => TypedResults.Text(issuer.JwksJson(), "application/json"));
         dev.MapPost("/token", MintAsync);
