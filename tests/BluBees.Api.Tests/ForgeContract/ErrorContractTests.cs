@@ -91,6 +91,8 @@ public sealed class ErrorContractTests : BackendFixture
 
         using var noToken = await Backend.SendWithTokenAsync(HttpMethod.Get, "/api/no-such-thing", token: null);
         await AssertJsonProblemAsync(noToken, 401, "an unknown route still needs a token");
+        using var wrongMethodNoToken = await Backend.SendWithTokenAsync(HttpMethod.Delete, "/health", token: null);
+        await AssertJsonProblemAsync(wrongMethodNoToken, 401, "a wrong method, even on an anonymous route, is answered 401 first (docs/api.md, Errors)");
     }
 
     [TestCase("POST", "/health", "GET, HEAD")]
