@@ -67,6 +67,28 @@ public sealed class BadInputTests : BackendFixture
     }
 
     [Test]
+    public async Task The_event_cap_is_256_KiB()
+    {
+        // docs/api.md: "/forge/events takes up to 256 KiB". Just under passes the size check; just over is a 413.
+        static JsonObject Padded(int bodyBytes)
+        {
+            var evt = Samples.Event("OPS-1", "sized");
+            evt["pad"] = string.Empty;
+            var overhead = System.Text.Encoding.UTF8.GetByteCount(evt.ToJsonString());
+            evt["pad"] = new string('x', bodyBytes - overhead);
+            return evt;
+        }
+
+        var tenant = Samples.NewTenant();
+        using var under = await Backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Padded((256 * 1024) - 16));
+        using var over = await Backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Padded((256 * 1024) + 16));
+        Assert.That(under.StatusCode, Is.Not.EqualTo(HttpStatusCode.RequestEntityTooLarge), await under.Content.ReadAsStringAsync());
+        Assert.That((int)under.StatusCode, Is.LessThan(300), await under.Content.ReadAsStringAsync());
+        Assert.That(over.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        await ProblemAsync(over);
+    }
+
+    [Test]
     public async Task A_refused_oversized_body_closes_its_connection_and_the_next_request_on_the_client_is_answered()
     {
         // The body is refused unread, so the server cannot keep the connection (the rest of the body is still on
