@@ -89,6 +89,24 @@ public sealed class BadInputTests : BackendFixture
     }
 
     [Test]
+    public async Task The_dry_run_cap_is_500_KiB()
+    {
+        // docs/api.md: dry runs take up to 500 KiB (512 000 bytes). Just under passes the size check; just over is a 413.
+        static string Body(int bytes)
+        {
+            const string head = "{\"event\":{\"pad\":\"", tail = "\"}}";
+            return head + new string('x', bytes - head.Length - tail.Length) + tail;
+        }
+
+        var tenant = Samples.NewTenant();
+        using var under = await Backend.SendAsync(HttpMethod.Post, "/api/rules/dry-run", tenant, Body(512_000 - 16));
+        Assert.That(under.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "read and validated (no rule), not refused for its size");
+        using var over = await Backend.SendAsync(HttpMethod.Post, "/api/rules/dry-run", tenant, Body(512_000 + 16));
+        Assert.That(over.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        await ProblemAsync(over);
+    }
+
+    [Test]
     public async Task A_refused_oversized_body_closes_its_connection_and_the_next_request_on_the_client_is_answered()
     {
         // The body is refused unread, so the server cannot keep the connection (the rest of the body is still on
