@@ -33,7 +33,8 @@ catch (TaskCanceledException)
 static Task<int> Dispatch(CliArgs cli) => (cli.Positional.ElementAtOrDefault(0), cli.Positional.ElementAtOrDefault(1)) switch
 {
     (null, _) or ("help", _) => Task.FromResult(Help.Print(Console.Out)),
-    _ when cli.Flag("help") || cli.Flag("h") => Task.FromResult(Help.Print(Console.Out)),
+    // The operator commands print their own, longer usage (OperatorCommands.Usage) for --help, before touching a store.
+    _ when (cli.Flag("help") || cli.Flag("h")) && cli.Positional.ElementAtOrDefault(0) is not ("keys" or "backup") => Task.FromResult(Help.Print(Console.Out)),
     ("token", _) => DevCommands.TokenAsync(cli),
     ("event", "send") => EventCommands.SendAsync(cli),
     ("connection", "create") => ConfigCommands.CreateConnectionAsync(cli),

@@ -75,7 +75,7 @@ internal static class OperatorCommands
 
     private static async Task<int> RunAsync(CliArgs cli, IConfiguration configuration, TextWriter output, Func<IServiceProvider, Task<int>> command)
     {
-        if (cli.Flag("help"))
+        if (cli.Flag("help") || cli.Flag("h"))
         {
             output.WriteLine(Usage);
             return 0;

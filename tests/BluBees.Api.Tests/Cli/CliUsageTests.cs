@@ -59,6 +59,27 @@ public sealed class CliUsageTests
         }
     }
 
+    [TestCase("keys", "rotate")]
+    [TestCase("keys", "retire")]
+    [TestCase("backup", "export")]
+    [TestCase("backup", "restore")]
+    public async Task An_operator_command_with_help_explains_itself_and_does_nothing(string group, string command)
+    {
+        // infra/README.md: "see `blubees keys rotate --help` for its options".
+        var dir = Directory.CreateTempSubdirectory("blubees-cli-help-").FullName;
+        try
+        {
+            var (code, stdout, _) = await RunCliAsync(workingDirectory: dir, args: [group, command, "--help", "--data-dir", Path.Combine(dir, ".data")]);
+            Assert.That(code, Is.Zero);
+            Assert.That(stdout, Does.Contain("KMS (Keys__Provider=Kms)").And.Contain("Into an empty tenant partition"), "the operator commands' own usage");
+            Assert.That(Directory.Exists(Path.Combine(dir, ".data")), Is.False, "help touches no store");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [TestCase("127.0.0.1:5080")]
     [TestCase("localhost")]
     [TestCase("ftp://127.0.0.1/")]
