@@ -17,7 +17,10 @@ internal static class EventCommands
         var (status, body) = await backend.SendAsync(HttpMethod.Post, "/forge/events", evt, headers);
         if (status is >= 200 and < 300)
         {
-            Console.WriteLine($"{evt["eventType"]} for {evt["issue"]?["key"]}: {body?["status"]} (HTTP {status}). See the run with: blubees runs");
+            var next = body?["status"]?.ToString() == "filtered"
+                ? "No enabled rule could match it, so nothing was queued (blubees rule list; blubees rule why RULE)."
+                : "See the run with: blubees runs";
+            Console.WriteLine($"{evt["eventType"]} for {evt["issue"]?["key"]}: {body?["status"]} (HTTP {status}). {next}");
             return 0;
         }
 

@@ -69,6 +69,20 @@ public sealed class RuleWhyCliTests
     }
 
     [Test]
+    public async Task An_event_no_rule_could_match_is_reported_as_not_queued_not_as_a_run_to_look_for()
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var backend = await BackendHost.StartAsync(issuer, new Dictionary<string, string?> { ["DevIssuer:Enabled"] = "true", ["Forge:AppId"] = BackendClient.DevAppId });
+        string[] common = ["--url", backend.Address.ToString(), "--data-dir", backend.DataDirectory, "--tenant", "ari:cloud:ecosystem::installation/00000000-0000-4000-8000-000000norule"];
+
+        var (code, stdout, stderr) = await RunCliAsync(["event", "send", "updated", "--no-system-token", .. common]);
+
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("filtered").And.Contain("nothing was queued"));
+        Assert.That(stdout, Does.Not.Contain("See the run"), "a filtered event has no run");
+    }
+
+    [Test]
     public void Each_stage_reads_as_a_sentence()
     {
         static JsonObject Entry(string stage, string? path, string? op) => new()
