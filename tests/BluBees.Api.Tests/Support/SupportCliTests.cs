@@ -105,6 +105,14 @@ public sealed class SupportCliTests : SupportFixture
         Assert.That(ex!.Message, Does.Contain(TokenVariable));
     }
 
+    [TestCase("127.0.0.1:5080")]
+    [TestCase("notaurl")]
+    public async Task A_url_that_is_not_absolute_http_is_a_clear_error(string url)
+    {
+        var ex = await Assert.ThrowsAsync<CliException>(() => SupportCommands.RunsAsync(new CliArgs(["support", "runs", "--tenant", "t", "--token-env", TokenVariable, "--url", url]), TextWriter.Null, Env(Idp.Mint())));
+        Assert.That(ex!.Message, Does.Contain("--url must be an absolute http:// or https:// URL"));
+    }
+
     [Test]
     public async Task The_blubees_executable_dispatches_support_commands()
     {
