@@ -90,6 +90,11 @@ internal static class OperatorCommands
         {
             throw new CliException($"AWS refused the request ({ex.ErrorCode}, HTTP {(int)ex.StatusCode}): {ex.Message}");
         }
+        catch (HttpRequestException ex)
+        {
+            // The operator commands talk to the store and the key service (DynamoDB, KMS), never to a running backend.
+            throw new CliException($"cannot reach the store or the key service ({ex.Message}). Check Storage__DynamoDbServiceUrl / Keys__KmsServiceUrl (empty in production), AWS_REGION and the network.");
+        }
         catch (System.Security.Cryptography.CryptographicException)
         {
             throw new CliException("a stored secret or data key could not be decrypted with the configured key provider (wrong Keys__* settings or key file?).");

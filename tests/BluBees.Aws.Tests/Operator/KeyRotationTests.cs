@@ -134,4 +134,21 @@ public sealed class KeyRotationTests
     [Test]
     public void A_KMS_configuration_without_a_key_id_is_refused_before_touching_data()
         => Assert.That(() => RunAsync(Configuration(new() { ["Keys:Provider"] = "Kms" })), Throws.InstanceOf<CliException>().With.Message.Contains("Keys:KmsKeyId"));
+
+    [Test]
+    public void An_unreachable_store_is_named_as_the_store_not_as_the_backend()
+    {
+        // A loopback port nothing listens on: the operator command talks to the store, not to a running backend.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var configuration = Configuration(new()
+        {
+            ["Storage:Provider"] = "DynamoDb", ["Storage:TableName"] = "blubees", ["Storage:DynamoDbServiceUrl"] = $"http://127.0.0.1:{port}",
+            ["AWS_REGION"] = "us-east-1",
+        });
+        Assert.That(() => RunAsync(configuration), Throws.InstanceOf<CliException>()
+            .With.Message.Contains("cannot reach the store").And.Message.Contains($"127.0.0.1:{port}").And.Message.Not.Contains("dotnet run --project src/BluBees.Api"));
+    }
 }
