@@ -70,9 +70,9 @@ internal static class BluBeesApp
         app.UseJsonErrors();
         app.UseExceptionHandler();
         app.UseSecurityHeaders();
-        app.UseMethodNotAllowedFirst();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMethodNotAllowed(); // after authorization: without a valid token, any path but /health and /ready is a 401
 
         app.MapHealth();
         app.MapForgeEndpoints();

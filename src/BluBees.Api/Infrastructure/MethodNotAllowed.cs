@@ -1,18 +1,18 @@
 namespace BluBees.Api.Infrastructure;
 
 /// <summary>
-/// A method the route does not accept is a 405 (with <c>Allow</c>) before any authentication: the framework's 405
-/// endpoint carries no authorization metadata, so the Forge fallback policy answered it with a 401 asking for a Forge
-/// token, even on routes that take none (<c>POST /health</c>). What it tells (the route exists, its methods) is in the
-/// published API documents; an unknown path still needs a token (a 401, not a 404).
+/// A method the route does not accept is a 405 whose <c>Allow</c> also names HEAD where it names GET (HEAD is answered
+/// wherever GET is, <see cref="HeadRequests"/>; RFC 9110 §10.2.1). It runs after authorization, like every route: a
+/// caller without a valid token gets the 401 of any path but <c>GET /health</c> and <c>GET /ready</c> (even a wrong
+/// method on those two), so the routes and their methods cannot be probed anonymously (docs/api.md, Errors).
 /// </summary>
 internal static class MethodNotAllowed
 {
     /// <summary>The display name routing's HttpMethodMatcherPolicy gives the endpoint it selects when only the method does not match.</summary>
     private const string EndpointName = "405 HTTP Method Not Supported";
 
-    /// <summary>Must run after routing and before authentication.</summary>
-    public static IApplicationBuilder UseMethodNotAllowedFirst(this IApplicationBuilder app) => app.Use(static (context, next) =>
+    /// <summary>Must run after routing and authorization.</summary>
+    public static IApplicationBuilder UseMethodNotAllowed(this IApplicationBuilder app) => app.Use(static (context, next) =>
         context.GetEndpoint() is { DisplayName: EndpointName, RequestDelegate: { } answer } ? AnswerAsync(context, answer) : next(context));
 
     /// <summary>The framework's 405, whose <c>Allow</c> also names HEAD where GET is allowed (<see cref="HeadRequests"/>).</summary>
