@@ -151,8 +151,11 @@ internal static class HttpStepCompiler
     /// <summary>A header value that could never be sent (the same checks <see cref="RequestBuilder"/> makes on a rendered one).</summary>
     private static string? ConstantHeaderProblem(string name, string? value)
         => value is null ? null
-        : value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0 ? "must not contain a line break"
-        : !System.Text.Ascii.IsValid(value) ? "must be ASCII (header values cannot carry other characters); encode it, e.g. with url_encode"
-        : name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) && !RequestBuilder.IsMediaType(value) ? "must be a media type (type/subtype, e.g. application/json)"
-        : null;
+        : RequestBuilder.FaultOf(value) switch
+        {
+            HeaderFault.LineBreak => "must not contain a line break",
+            HeaderFault.NotAscii => "must be ASCII (header values cannot carry other characters); encode it, e.g. with url_encode",
+            _ => null,
+        }
+        ?? (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) && !RequestBuilder.IsMediaType(value) ? "must be a media type (type/subtype, e.g. application/json)" : null);
 }

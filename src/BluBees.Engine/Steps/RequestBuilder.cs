@@ -51,15 +51,12 @@ internal static class RequestBuilder
                 return (null, TemplateFailure($"header '{name}'", value.Error!));
             }
 
-            if (value.Output!.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+            switch (FaultOf(value.Output!))
             {
-                return (null, new BuildFailure(ErrorCategories.TemplateError, $"header '{name}' rendered a value with a line break"));
-            }
-
-            // The HTTP client refuses other characters while sending, which read as a connection failure.
-            if (!Ascii.IsValid(value.Output))
-            {
-                return (null, new BuildFailure(ErrorCategories.TemplateError, $"header '{name}' rendered a value with characters outside ASCII; encode it (url_encode or base64_encode)"));
+                case HeaderFault.LineBreak:
+                    return (null, new BuildFailure(ErrorCategories.TemplateError, $"header '{name}' rendered a value with a line break"));
+                case HeaderFault.NotAscii:
+                    return (null, new BuildFailure(ErrorCategories.TemplateError, $"header '{name}' rendered a value with characters outside ASCII; encode it (url_encode or base64_encode)"));
             }
 
             headers.Add(new EgressHeader(name, value.Output!, IsCredential: name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)));
@@ -116,6 +113,14 @@ internal static class RequestBuilder
 
         return (new PreparedRequest(step.Method, uri, headers, body, contentType), null);
     }
+
+    /// <summary>What makes a header value unsendable: a line break (header injection), or a character outside ASCII,
+    /// which the HTTP client refuses while sending (it read as a connection failure). Checked on rendered values here
+    /// and on constant ones at save (<see cref="HttpStepCompiler"/>).</summary>
+    internal static HeaderFault FaultOf(string value)
+        => value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0 ? HeaderFault.LineBreak
+        : !Ascii.IsValid(value) ? HeaderFault.NotAscii
+        : HeaderFault.None;
 
     /// <summary>Whether a Content-Type value is one the HTTP client takes (<c>type/subtype</c> with optional parameters).</summary>
     internal static bool IsMediaType(string value) => System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(value, out _);
@@ -222,4 +227,12 @@ internal static class RequestBuilder
 
     private static BuildFailure TemplateFailure(string where, TemplateError error)
         => new(ErrorCategories.TemplateError, $"{where}: {TemplateCompilation.Describe(error)}");
+}
+
+/// <summary>Why a header value cannot be sent (<see cref="RequestBuilder.FaultOf"/>).</summary>
+internal enum HeaderFault
+{
+    None,
+    LineBreak,
+    NotAscii,
 }

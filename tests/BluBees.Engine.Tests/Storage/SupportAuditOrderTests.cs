@@ -8,17 +8,38 @@ using NUnit.Framework;
 
 namespace BluBees.Engine.Tests.Storage;
 
-/// <summary>The support audit trail lists reads newest first even when they share a millisecond (real SQLite store).</summary>
+/// <summary>
+/// The support audit trail and the support grants list newest first even when entries share a millisecond (real
+/// SQLite store, a frozen clock: every entry at one instant).
+/// </summary>
 public sealed class SupportAuditOrderTests
 {
+    private static readonly TenantId Tenant = new("t1");
+    private TempDirectory _dir = null!;
+    private FakeTimeProvider _time = null!;
+    private SqliteStore _store = null!;
+
+    [SetUp]
+    public void Open()
+    {
+        _dir = new TempDirectory();
+        _time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 23, 0, 0, TimeSpan.Zero));
+        _store = new SqliteStore(Options.Create(new StorageOptions { DataDirectory = _dir.Path }), _time);
+    }
+
+    [TearDown]
+    public void Close()
+    {
+        _store.Dispose();
+        _dir.Dispose();
+    }
+
     [Test]
     public async Task Reads_in_the_same_millisecond_list_newest_first_in_the_order_they_were_made()
     {
-        using var dir = new TempDirectory();
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 23, 0, 0, TimeSpan.Zero)); // frozen: every read at one instant
-        using var store = new SqliteStore(Options.Create(new StorageOptions { DataDirectory = dir.Path }), time);
-        var audit = new SupportAuditStore(store, time, TimeSpan.FromDays(30));
-        var tenant = new TenantId("t1");
+        var audit = new SupportAuditStore(_store, _time, TimeSpan.FromDays(30));
+        var tenant = Tenant;
+        var time = _time;
 
         var routes = Enumerable.Range(1, 20).Select(i => $"GET /support/tenants/t1/runs/{i}").ToList();
         foreach (var route in routes)
@@ -34,19 +55,13 @@ public sealed class SupportAuditOrderTests
             Assert.That(items.All(i => Ids.IsTimeOrdered(i.Id)), Is.True, "ids stay valid cursors");
         });
     }
-}
 
-/// <summary>Support grants list newest first even when they share a millisecond (real SQLite store).</summary>
-public sealed class SupportGrantOrderTests
-{
     [Test]
     public async Task Grants_made_in_the_same_millisecond_list_newest_first_in_the_order_they_were_made()
     {
-        using var dir = new TempDirectory();
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 5, 3, 0, 0, TimeSpan.Zero)); // frozen: every grant at one instant
-        using var store = new SqliteStore(Options.Create(new StorageOptions { DataDirectory = dir.Path }), time);
-        var grants = new SupportGrantStore(store, time, TimeSpan.FromDays(30));
-        var tenant = new TenantId("t1");
+        var grants = new SupportGrantStore(_store, _time, TimeSpan.FromDays(30));
+        var tenant = Tenant;
+        var time = _time;
 
         var reasons = Enumerable.Range(1, 20).Select(i => $"INC-{i}").ToList();
         foreach (var reason in reasons)
