@@ -78,6 +78,15 @@ internal sealed partial class DynamoDbStore : IStore, IDisposable
         }, ct);
     }
 
+    /// <summary>
+    /// Up to <see cref="PutManyInFlight"/> puts at once: the same units as one by one, a fraction of the time.
+    /// BatchWriteItem is not used: its PutRequest replaces the item, so it could not add to the revision.
+    /// </summary>
+    public Task PutManyAsync(IReadOnlyList<StoreItem> items, CancellationToken ct)
+        => Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = PutManyInFlight, CancellationToken = ct }, async (item, token) => await PutAsync(item, token));
+
+    private const int PutManyInFlight = 8;
+
     public async Task<bool> PutIfRevisionAsync(StoreItem item, long expectedRevision, CancellationToken ct)
     {
         if (expectedRevision == 0)

@@ -43,14 +43,13 @@ public sealed partial class RunStore
         return items;
     }
 
-    /// <summary>Writes trace entries on their own (the SQS worker and the ingress, which have no transaction to join).</summary>
+    /// <summary>
+    /// Writes trace entries on their own (the SQS worker and the ingress, which have no transaction to join), together:
+    /// one transaction on SQLite, concurrent puts on DynamoDB (a filtered event can reach hundreds of rules).
+    /// </summary>
     public async Task WriteTraceAsync(TenantId tenantId, IReadOnlyList<RuleTraceEntry> entries, CancellationToken ct)
     {
-        var partition = store.ForTenant(tenantId);
-        foreach (var item in TraceItems(tenantId, entries))
-        {
-            await partition.PutAsync(item, ct);
-        }
+        await store.ForTenant(tenantId).PutManyAsync(TraceItems(tenantId, entries), ct);
     }
 
     /// <summary>A rule's trace, newest first (at most <see cref="TraceSlots"/> entries; expired ones are invisible).</summary>

@@ -2,7 +2,7 @@ namespace BluBees.Engine.Storage;
 
 /// <summary>
 /// The storage seam. Two implementations honour the same contract (tests/…/Storage/StoreContract*):
-/// SQLite for the embedded default and DynamoDB for production. No operation spans items (no transactions).
+/// SQLite for the embedded default and DynamoDB for production. No operation spans items atomically (no transactions).
 /// </summary>
 public interface IStore
 {
@@ -11,6 +11,19 @@ public interface IStore
 
     /// <summary>Writes the item unconditionally with <see cref="StoreItem.Revision"/> 1 more than the current one.</summary>
     Task PutAsync(StoreItem item, CancellationToken ct);
+
+    /// <summary>
+    /// Writes each item as <see cref="PutAsync"/> does, together where the store can: SQLite in one transaction,
+    /// DynamoDB several at once (its batch write cannot add to a revision). Not atomic across items on DynamoDB; a
+    /// failure may leave some written. For many small unconditional writes at once (a filtered event's trace).
+    /// </summary>
+    async Task PutManyAsync(IReadOnlyList<StoreItem> items, CancellationToken ct)
+    {
+        foreach (var item in items)
+        {
+            await PutAsync(item, ct);
+        }
+    }
 
     /// <summary>
     /// Writes the item only when the stored revision equals <paramref name="expectedRevision"/> (0: absent).

@@ -50,6 +50,9 @@ public sealed class TenantStore
 
     public Task PutAsync(StoreItem item, CancellationToken ct) => _store.PutAsync(Own(item), ct);
 
+    /// <summary>Writes each item as <see cref="PutAsync(StoreItem, CancellationToken)"/> does, together where the store can.</summary>
+    public Task PutManyAsync(IReadOnlyList<StoreItem> items, CancellationToken ct) => _store.PutManyAsync([.. items.Select(Own)], ct);
+
     public Task<bool> PutIfRevisionAsync(string sk, string data, long expectedRevision, CancellationToken ct)
         => _store.PutIfRevisionAsync(Item(sk, data), expectedRevision, ct);
 

@@ -83,6 +83,33 @@ public abstract class StoreContractTests
     }
 
     [Test]
+    public async Task PutManyWritesEachItemAsPutDoes()
+    {
+        await PutAsync("T#a", "TRACE#07", "{\"v\":\"old\"}", StartSeconds + 5);
+        var items = Enumerable.Range(0, 40)
+            .Select(i => new StoreItem("T#a", $"TRACE#{i:D2}", $"{{\"v\":{i}}}", i % 2 == 0 ? StartSeconds + 60 + i : null, Revision: 9))
+            .ToList();
+
+        await Store.PutManyAsync(items, Ct);
+
+        var stored = await AllPagesAsync(new QueryRequest("T#a", "TRACE#") { Limit = 7 });
+        Assert.That(stored, Is.EqualTo(items.Select(i => i.Sk)), "every item, no other");
+        foreach (var item in items)
+        {
+            var expected = item with { Revision = item.Sk == "TRACE#07" ? 2 : 1 };
+            Assert.That(await Store.GetAsync("T#a", item.Sk, Ct), Is.EqualTo(expected), item.Sk);
+        }
+    }
+
+    [Test]
+    public async Task PutManyOfNoItemsWritesNothing()
+    {
+        await Store.PutManyAsync([], Ct);
+
+        Assert.That((await Store.QueryAsync(new QueryRequest("T#a", "TRACE#"), Ct)).Items, Is.Empty);
+    }
+
+    [Test]
     public async Task PutIgnoresTheRevisionItIsGiven()
     {
         await Store.PutAsync(new StoreItem("T#a", "K", "{}", Revision: 41), Ct);
