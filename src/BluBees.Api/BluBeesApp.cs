@@ -41,6 +41,10 @@ internal static class BluBeesApp
             // ProblemDetails (JsonBody); this is the backstop for everything else. It was the event cap alone, which
             // left the documented 512 KiB webhook and 500 KB dry-run caps unreachable.
             k.Limits.MaxRequestBodySize = Math.Max(ForgeEndpoints.MaxInvokeBytes, ForgeLimits.DryRunBytes) + 1024;
+            // Above our own limits on the request's head, which answer with a ProblemDetails (RequestHeadLimits).
+            k.Limits.MaxRequestLineSize = RequestHeadLimits.ServerTargetBytes;
+            k.Limits.MaxRequestHeadersTotalSize = RequestHeadLimits.ServerHeaderBytes;
+            k.Limits.MaxRequestHeaderCount = RequestHeadLimits.ServerHeaderCount;
         });
         configure?.Invoke(builder);
 
@@ -70,6 +74,7 @@ internal static class BluBeesApp
         app.UseJsonErrors();
         app.UseExceptionHandler();
         app.UseSecurityHeaders();
+        app.UseRequestHeadLimits(); // before authentication: a size, not a route or a tenant
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMethodNotAllowed(); // after authorization: without a valid token, any path but /health and /ready is a 401
