@@ -253,7 +253,7 @@ public sealed partial class RunWorker(
         {
             var now = time.GetUtcNow();
             metrics.QueueWait(now - claimed.EnqueuedAt);
-            if (await keys.GetExistingAsync(claimed.Tenant, ct) is null)
+            if (await TenantGoneAsync(claimed.Tenant, ct))
             {
                 // Uninstalled: the data key is shredded, the tenant's partition deleted; nothing can run or be recorded.
                 await queue.DropAsync(claimed.Id, CancellationToken.None);
@@ -312,6 +312,23 @@ public sealed partial class RunWorker(
         {
             await renewal.CancelAsync();
             await renewing;
+        }
+    }
+
+    /// <summary>
+    /// Whether the tenant was uninstalled (its data key is gone). A data key that exists but does not unwrap (its
+    /// key-encryption key is not in the ring) is not an uninstall: the message then fails to open below, like any
+    /// unopenable message, and ends as <c>delivery_exhausted</c> after its attempts instead of failing every lease forever.
+    /// </summary>
+    private async Task<bool> TenantGoneAsync(Storage.TenantId tenant, CancellationToken ct)
+    {
+        try
+        {
+            return await keys.GetExistingAsync(tenant, ct) is null;
+        }
+        catch (CryptographicException)
+        {
+            return false; // logged and counted by the key service
         }
     }
 
