@@ -9,6 +9,14 @@ public static class JsonDefaults
 {
     public static readonly JsonSerializerOptions Options = Create();
 
+    /// <summary>
+    /// For run messages read back from a queue: <see cref="Options"/>, but a member this build does not know is
+    /// skipped instead of refused. Old and new builds share the queue across a deploy and a rollback; a message a later
+    /// build queued with an added field must still run here, not end as <c>delivery_exhausted</c>. (API bodies keep
+    /// refusing unknown members.)
+    /// </summary>
+    public static readonly JsonSerializerOptions QueuedMessage = CreateQueuedMessage();
+
     /// <summary>Bounded parsing of untrusted input: depth limited, comments and trailing commas refused.</summary>
     public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
@@ -30,6 +38,13 @@ public static class JsonDefaults
         options.Converters.Add(new ExactNameNodeConverter<System.Text.Json.Nodes.JsonNode>());
         options.Converters.Add(new ExactNameNodeConverter<System.Text.Json.Nodes.JsonObject>());
         options.Converters.Add(new ExactNameNodeConverter<System.Text.Json.Nodes.JsonArray>());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+
+    private static JsonSerializerOptions CreateQueuedMessage()
+    {
+        var options = new JsonSerializerOptions(Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

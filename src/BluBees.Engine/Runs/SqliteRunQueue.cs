@@ -363,7 +363,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
     public async Task<RunMessage> OpenAsync(ClaimedMessage claimed, CancellationToken ct)
     {
         var plaintext = await _cipher.DecryptAsync(claimed.Tenant, RecordId(claimed.Id), claimed.Body, ct);
-        var message = JsonSerializer.Deserialize<RunMessage>(plaintext, JsonDefaults.Options)
+        var message = JsonSerializer.Deserialize<RunMessage>(plaintext, JsonDefaults.QueuedMessage)
             ?? throw new FormatException("The run message is empty.");
         if (!string.Equals(message.Tenant.TenantId, claimed.TenantId, StringComparison.Ordinal) || message.Id != claimed.Id)
         {
