@@ -18,7 +18,7 @@ public sealed partial class SqsBatchProcessor
         try
         {
             var tenantId = opened.Tenant ?? (record.Body is { } body ? RunMessageCodec.TenantOf(body) : null);
-            if (tenantId is not { } tenant || await keys.GetExistingAsync(tenant, CancellationToken.None) is null)
+            if (tenantId is not { } tenant || await TenantGoneAsync(tenant))
             {
                 return; // no tenant to record for (unreadable envelope, or uninstalled)
             }
@@ -39,6 +39,22 @@ public sealed partial class SqsBatchProcessor
         catch (Exception ex)
         {
             LogExhaustedNotRecorded(logger, record.MessageId!, ex.GetType().Name);
+        }
+    }
+
+    /// <summary>
+    /// Whether the tenant was uninstalled (no data key). A data key that does not unwrap (its key-encryption key
+    /// disabled or gone) is an installed tenant's: the message does not open and is recorded for the rule <c>unknown</c>.
+    /// </summary>
+    private async Task<bool> TenantGoneAsync(Engine.Storage.TenantId tenant)
+    {
+        try
+        {
+            return await keys.GetExistingAsync(tenant, CancellationToken.None) is null;
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return false; // logged and counted by the key service
         }
     }
 

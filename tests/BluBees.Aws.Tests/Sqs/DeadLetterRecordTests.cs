@@ -7,6 +7,7 @@ using BluBees.Aws.Tests.Fakes;
 using BluBees.Aws.Tests.Support;
 using BluBees.Engine.Execution;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -72,6 +73,56 @@ public sealed class DeadLetterRecordTests
         var runs = await RunsAsync(backend, tenant);
         Assert.That(runs.Select(r => (r["status"]!.GetValue<string>(), r["errorCategory"]?.GetValue<string>())),
             Is.EqualTo(new[] { ("failed", (string?)ErrorCategories.DeliveryExhausted) }), "exactly one record, honest about the outcome");
+    }
+
+    [Test]
+    public async Task A_message_whose_data_key_no_longer_unwraps_is_dead_lettered_and_leaves_one_delivery_exhausted_record()
+    {
+        var queueClock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var thirdParty = await ThirdPartyApi.StartAsync();
+        await using var sqs = await SqsFake.StartAsync(queueClock);
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var dlq = sqs.CreateQueue("blubees-test-dl-" + suffix, Visibility);
+        var queue = sqs.CreateQueue("blubees-test-runs-" + suffix, Visibility, dlq, MaxReceiveCount);
+        await using var backend = await BackendHost.StartAsync(issuer, new Dictionary<string, string?>
+        {
+            ["Queue:Provider"] = "Sqs",
+            ["Queue:QueueUrl"] = queue,
+            ["Queue:SqsServiceUrl"] = sqs.Address.ToString(),
+            ["Queue:SendTimeoutMilliseconds"] = "60000",
+            ["Worker:Enabled"] = "true",
+            ["Worker:MaxReceiveCount"] = MaxReceiveCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        using var sqsClient = BluBees.Aws.AwsClientFactory.Sqs(sqs.Address.ToString());
+        var tenant = Samples.NewTenant();
+        var connection = await backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(thirdParty.Address, "s"), 201);
+        await backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(connection["id"]!.GetValue<string>()), 201);
+        var sealedBody = await backend.Services.GetRequiredService<RunMessageCodec>().EncodeAsync(
+            new RunMessage(new(tenant, null, null), RunSource.Event, Samples.Event("OPS-78", "key lost").ToJsonString(), DateTimeOffset.UtcNow), default);
+        await sqsClient.SendMessageAsync(queue, sealedBody);
+
+        // The tenant's data key now names a key-encryption key the provider does not hold (disabled, or lost from the ring).
+        var partition = backend.Services.GetRequiredService<BluBees.Engine.Storage.IStore>().ForTenant(new BluBees.Engine.Storage.TenantId(tenant));
+        var key = JsonNode.Parse((await partition.GetAsync(BluBees.Engine.Storage.Keys.DataKey, default))!.Data)!;
+        key["keyId"] = "key-lost";
+        await partition.PutAsync(BluBees.Engine.Storage.Keys.DataKey, key.ToJsonString(), default);
+        backend.Services.GetRequiredService<BluBees.Engine.Crypto.TenantKeyService>().Evict(new BluBees.Engine.Storage.TenantId(tenant));
+        var poller = new LambdaSqsPoller(sqsClient, queue, backend.Client);
+
+        for (var receive = 1; receive <= MaxReceiveCount; receive++)
+        {
+            var delivery = await poller.DeliverOnceAsync();
+            Assert.That(delivery.Failures, Has.Count.EqualTo(1), $"receive {receive}: a batch item failure");
+            queueClock.Advance(Visibility);
+        }
+
+        Assert.That((await poller.DeliverOnceAsync()).Messages, Is.Empty);
+        Assert.That(sqs.Bodies(dlq), Is.EqualTo(new[] { sealedBody }), "dead-lettered: a redrive stays possible once the key is back");
+        var runs = await RunsAsync(backend, tenant);
+        Assert.That(runs.Select(r => (r["status"]!.GetValue<string>(), r["errorCategory"]?.GetValue<string>())),
+            Is.EqualTo(new[] { ("failed", (string?)ErrorCategories.DeliveryExhausted) }), "exactly one record, not none");
+        Assert.That(thirdParty.Received, Is.Empty, "nothing was sent");
     }
 
     private static async Task<IReadOnlyList<JsonNode>> RunsAsync(BackendHost backend, string tenant)
