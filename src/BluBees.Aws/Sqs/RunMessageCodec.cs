@@ -58,7 +58,7 @@ public sealed class RunMessageCodec(TenantKeyService keys, SecretCipher cipher)
     {
         var envelope = Read(body) ?? throw new FormatException("The message is not a BluBees run envelope.");
         var message = envelope.V == Version1
-            ? JsonSerializer.Deserialize<RunMessage>(await cipher.DecryptAsync(envelope.Owner, RecordId, envelope.Ct, ct), JsonDefaults.QueuedMessage)
+            ? JsonSerializer.Deserialize<RunMessage>(await cipher.DecryptAsync(envelope.Owner, RecordId, envelope.Ct, ct), JsonDefaults.Tolerant)
             : await OpenAsync(envelope, ct);
         if (message is null)
         {
@@ -130,7 +130,7 @@ public sealed class RunMessageCodec(TenantKeyService keys, SecretCipher cipher)
             throw new FormatException("The run message is malformed.");
         }
 
-        var message = JsonSerializer.Deserialize<RunMessage>(packed.AsSpan(4, headerLength), JsonDefaults.QueuedMessage);
+        var message = JsonSerializer.Deserialize<RunMessage>(packed.AsSpan(4, headerLength), JsonDefaults.Tolerant);
         var payload = Decompress(packed[(4 + headerLength)..]);
         try
         {

@@ -10,12 +10,13 @@ public static class JsonDefaults
     public static readonly JsonSerializerOptions Options = Create();
 
     /// <summary>
-    /// For run messages read back from a queue: <see cref="Options"/>, but a member this build does not know is
-    /// skipped instead of refused. Old and new builds share the queue across a deploy and a rollback; a message a later
-    /// build queued with an added field must still run here, not end as <c>delivery_exhausted</c>. (API bodies keep
-    /// refusing unknown members.)
+    /// For what old and new builds share across a deploy and a rollback: run messages read back from a queue and the
+    /// events' de-duplication markers (<see cref="Runs.DedupMarker.Read"/>). <see cref="Options"/>, but a member this
+    /// build does not know is skipped instead of refused: a message a later build queued with an added field must still
+    /// run here (not end as <c>delivery_exhausted</c>), and its marker keep its state. (API bodies keep refusing unknown
+    /// members.)
     /// </summary>
-    public static readonly JsonSerializerOptions QueuedMessage = CreateQueuedMessage();
+    public static readonly JsonSerializerOptions Tolerant = CreateTolerant();
 
     /// <summary>Bounded parsing of untrusted input: depth limited, comments and trailing commas refused.</summary>
     public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
@@ -42,7 +43,7 @@ public static class JsonDefaults
         return options;
     }
 
-    private static JsonSerializerOptions CreateQueuedMessage()
+    private static JsonSerializerOptions CreateTolerant()
     {
         var options = new JsonSerializerOptions(Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip };
         options.MakeReadOnly(populateMissingResolver: true);

@@ -231,7 +231,7 @@ public sealed partial class EventIngestor(
     {
         try
         {
-            return Common.StoredJson.Read<DedupMarker>(data) is { State: DedupMarker.Unsent or DedupMarker.Sending } marker ? marker : null;
+            return DedupMarker.Read(data) is { State: DedupMarker.Unsent or DedupMarker.Sending } marker ? marker : null;
         }
         catch (JsonException)
         {

@@ -66,6 +66,15 @@ public sealed record DedupMarker(DateTimeOffset ReceivedAt, string? State = null
 
     /// <summary>When the current send began (<see cref="Sending"/> only).</summary>
     public DateTimeOffset? Since { get; init; }
+
+    /// <summary>
+    /// Reads a stored marker, skipping fields a later build added (<see cref="Json.JsonDefaults.Tolerant"/>): read
+    /// strictly, such a marker did not parse and counted as finished, so an "unsent" event's redelivery was answered
+    /// as a duplicate and never ran.
+    /// </summary>
+    public static DedupMarker Read(string data)
+        => System.Text.Json.JsonSerializer.Deserialize<DedupMarker>(data, Json.JsonDefaults.Tolerant)
+            ?? throw new System.Text.Json.JsonException("The stored marker is empty.");
 }
 
 /// <summary>The queue cannot take more work right now; the caller should ask Forge to retry.</summary>

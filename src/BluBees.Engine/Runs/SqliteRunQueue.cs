@@ -363,7 +363,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
     public async Task<RunMessage> OpenAsync(ClaimedMessage claimed, CancellationToken ct)
     {
         var plaintext = await _cipher.DecryptAsync(claimed.Tenant, RecordId(claimed.Id), claimed.Body, ct);
-        var message = JsonSerializer.Deserialize<RunMessage>(plaintext, JsonDefaults.QueuedMessage)
+        var message = JsonSerializer.Deserialize<RunMessage>(plaintext, JsonDefaults.Tolerant)
             ?? throw new FormatException("The run message is empty.");
         if (!string.Equals(message.Tenant.TenantId, claimed.TenantId, StringComparison.Ordinal) || message.Id != claimed.Id)
         {
@@ -551,7 +551,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
 
         try
         {
-            return StoredJson.Read<DedupMarker>(data);
+            return DedupMarker.Read(data);
         }
         catch (JsonException)
         {

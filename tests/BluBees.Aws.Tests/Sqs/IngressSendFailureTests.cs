@@ -90,6 +90,24 @@ public sealed class IngressSendFailureTests
     }
 
     [Test]
+    public async Task An_unsent_marker_written_by_a_later_build_still_lets_the_redelivery_be_queued_once()
+    {
+        // Old and new builds share the table across a deploy and a rollback: a later build's marker may carry a field
+        // this build lacks. Its state must still count ("unsent": send again), not make the event a duplicate.
+        var tenant = await TenantWithRuleAsync();
+        var evt = Samples.Event("OPS-12", "Checkout broken");
+        _sqs.FailSends(SqsFault.InternalError);
+        await AssertRetryLaterAsync(tenant, evt);
+        _sqs.FailSends(null);
+        var marker = (await MarkerAsync(tenant, evt))!;
+        var later = JsonNode.Parse(marker.Data)!.AsObject();
+        later["sendAttempts"] = 1;
+        await _api.Services.GetRequiredService<IStore>().PutAsync(marker with { Data = later.ToJsonString() }, default);
+
+        await AssertRedeliveryQueuedOnceAsync(tenant, evt);
+    }
+
+    [Test]
     public async Task An_SQS_that_does_not_answer_hits_the_send_deadline_answers_503_and_marks_the_event_unsent()
     {
         // Its own app instance: only here is the deadline short (the sender must answer inside Forge's 5 s).
