@@ -17,7 +17,7 @@ internal static class ConfigCommands
     {
         var body = Output.ReadJsonFile(cli.At(2, "rule JSON file"));
         using var backend = new BackendClient(cli);
-        if (body["steps"] is JsonArray steps && steps.Any(s => s?["connection"] is JsonValue v && !v.ToString().StartsWith("conn_", StringComparison.Ordinal)))
+        if (body["steps"] is JsonArray steps && steps.Any(s => s is JsonObject step && step["connection"] is JsonValue v && !v.ToString().StartsWith("conn_", StringComparison.Ordinal)))
         {
             var (listStatus, list) = await backend.SendAsync(HttpMethod.Get, "/api/connections");
             if (listStatus != 200)
@@ -30,7 +30,7 @@ internal static class ConfigCommands
                 .ToLookup(c => c["name"]!.ToString().Trim(), c => c["id"]!.ToString(), StringComparer.OrdinalIgnoreCase);
             foreach (var step in steps.OfType<JsonObject>())
             {
-                if (step["connection"]?.ToString() is { } name && !name.StartsWith("conn_", StringComparison.Ordinal))
+                if (step["connection"] is JsonValue value && value.ToString() is var name && !name.StartsWith("conn_", StringComparison.Ordinal))
                 {
                     step["connection"] = ResolveConnection(byName, name);
                 }

@@ -33,7 +33,8 @@ internal static class Output
         return 1;
     }
 
-    public static JsonNode ReadJsonFile(string path)
+    /// <summary>A definition file: its root must be a JSON object (an array, a string or null is a usage error, not a crash).</summary>
+    public static JsonObject ReadJsonFile(string path)
     {
         if (!File.Exists(path))
         {
@@ -42,7 +43,8 @@ internal static class Output
 
         try
         {
-            return JsonNode.Parse(File.ReadAllText(path)) ?? throw new CliException($"File '{path}' is empty.");
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                ?? throw new CliException($"File '{path}' must hold one JSON object (a definition), not an array, a value or null.");
         }
         catch (JsonException ex)
         {
