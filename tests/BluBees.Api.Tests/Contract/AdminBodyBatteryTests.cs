@@ -7,8 +7,10 @@ namespace BluBees.Api.Tests.Contract;
 
 /// <summary>
 /// Every <c>/api</c> route that reads a body, attacked at every node of a valid body: each value replaced by one of
-/// the wrong JSON kind, by null, by huge and negative numbers, and an unknown property added to each object. The
-/// valid bodies use every step kind, trigger kind and condition operator, so the rule model's fields are all reached.
+/// the wrong JSON kind, by null, by huge, negative and oddly written numbers (-0, 1.0, 1e2, 1e-400, 2^53+1), each string
+/// by an empty, blank, 20,000-character, NUL-, lone-surrogate- or RLO-bearing, templated or non-ASCII one, and an unknown
+/// property added to each object. The valid bodies (each checked to be accepted unmutated) use every step kind, trigger
+/// kind and condition operator, so the rule model's fields are all reached.
 /// Each answer is a 2xx (the field takes any JSON, or null means "default"), or a 4xx ProblemDetails whose
 /// <c>errors</c> name the field (or a field inside it) — never a 500, never a 4xx without the field.
 /// </summary>
@@ -24,7 +26,7 @@ public sealed class AdminBodyBatteryTests : BackendFixture
 
     public enum Route { ValidateRule, CreateRule, UpdateRule, DryRunUnsaved, DryRunSaved, ManualRun, CreateConnection, UpdateConnection, CreateOAuthConnection, CreateWebhook, CreateGrant }
 
-    public enum Mutation { WrongKind, Null, Unknown, HugeNumber, NegativeNumber }
+    public enum Mutation { WrongKind, Null, Unknown, HugeNumber, NegativeNumber, EmptyString, LongString, OddString, IntegerEdge }
 
     private JsonNode _document = null!;
 
@@ -52,6 +54,13 @@ public sealed class AdminBodyBatteryTests : BackendFixture
     public async Task Every_node_of_the_body_mutated_is_a_2xx_or_a_4xx_naming_it(Route route)
     {
         var (method, path, baseBody) = Target(route);
+        using (var unmutated = await Backend.SendAsync(method, PathFor(route, path), _tenant, Rename(route, (JsonObject)baseBody.DeepClone())))
+        {
+            // A refused base body makes every mutation's answer that refusal: the battery would test nothing.
+            Assert.That((int)unmutated.StatusCode, Is.InRange(200, 299), $"the unmutated body of {route}: {await unmutated.Content.ReadAsStringAsync()}");
+            await CleanUpAsync(route, unmutated);
+        }
+
         var failures = new List<string>();
         var tried = 0;
         foreach (var (nodePath, node) in Nodes(baseBody, "$"))
@@ -59,7 +68,7 @@ public sealed class AdminBodyBatteryTests : BackendFixture
             foreach (var (label, body, field) in Enum.GetValues<Mutation>().SelectMany(m => Mutate(baseBody, nodePath, node, m)))
             {
                 tried++;
-                var rendered = Rename(route, body);
+                var rendered = Rename(route, body).ToJsonString().Replace(LoneSurrogate, "\\ud800", StringComparison.Ordinal);
                 using var response = await Backend.SendAsync(method, PathFor(route, path), _tenant, rendered);
                 var problem = await CheckAsync(response, field) ?? Stated(method, path, response.StatusCode);
 
@@ -374,6 +383,20 @@ public sealed class AdminBodyBatteryTests : BackendFixture
             Mutation.HugeNumber => node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
                 ? [($"{path} = 1e400", JsonNode.Parse("1e400"), path), ($"{path} = 2^63", JsonNode.Parse("9223372036854775808"), path), ($"{path} = 2147483648", 2147483648L, path), ($"{path} = 0.5", 0.5, path)]
                 : [],
+            Mutation.EmptyString => IsString(node) ? [($"{path} = ''", "", path), ($"{path} = '   '", "   ", path)] : [],
+            // A schema's cap is on its whole text, so a long string inside one is named by the schema.
+            Mutation.LongString => IsString(node)
+                ? [($"{path} = 20,000 x", new string('x', 20000), SchemaOf(path)), ($"{path} + 5,000 y", node!.GetValue<string>() + new string('y', 5000), SchemaOf(path))]
+                : [],
+            Mutation.OddString => IsString(node)
+                ? [($"{path} + NUL", node!.GetValue<string>() + "\u0000z", path), ($"{path} + lone surrogate", node!.GetValue<string>() + LoneSurrogate, path),
+                   ($"{path} + RLO", node!.GetValue<string>() + "\u202e", path), ($"{path} = template of a missing field", "{{ issue.fields.nothing.deeper }}", path),
+                   ($"{path} = non-ASCII", "\u00dcn\u00efc\u00f8d\u00e9 \u2713 \ud83d\ude00", path)]
+                : [],
+            Mutation.IntegerEdge => node is JsonValue e && e.GetValueKind() == System.Text.Json.JsonValueKind.Number
+                ? [($"{path} = -0", JsonNode.Parse("-0"), path), ($"{path} = 1.0", JsonNode.Parse("1.0"), path), ($"{path} = 1e2", JsonNode.Parse("1e2"), path),
+                   ($"{path} = 1e-400", JsonNode.Parse("1e-400"), path), ($"{path} = 2^53+1", JsonNode.Parse("9007199254740993"), path)]
+                : [],
             Mutation.NegativeNumber => node is JsonValue n && n.GetValueKind() == System.Text.Json.JsonValueKind.Number
                 ? [($"{path} = -1", -1, path), ($"{path} = 0", 0, path), ($"{path} = -2^63", long.MinValue, path)]
                 : [],
@@ -393,6 +416,14 @@ public sealed class AdminBodyBatteryTests : BackendFixture
             yield return ($"{path}.zzUnknown", body, path);
         }
     }
+
+    /// <summary>Stands for an escaped lone surrogate (<c>\ud800</c>), which a JsonNode cannot hold; put in the text as sent.</summary>
+    private const string LoneSurrogate = "LONE-SURROGATE-ESCAPE";
+
+    private static bool IsString(JsonNode? node) => node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String;
+
+    private static string SchemaOf(string path)
+        => path.IndexOf(".schema.", StringComparison.Ordinal) is var at and >= 0 ? path[..(at + ".schema".Length)] : path;
 
     private static string Parent(string path)
     {
@@ -492,7 +523,6 @@ public sealed class AdminBodyBatteryTests : BackendFixture
         },
         ["secret"] = "refresh",
         ["clientSecret"] = "client",
-        ["provider"] = "openai",
     };
 
     private static JsonObject ManualRule(string name) => new()
