@@ -19,9 +19,13 @@ internal static class ApiContract
     public static RouteHandlerBuilder Reads<T>(this RouteHandlerBuilder builder) where T : notnull
         => builder.Accepts<T>(Json);
 
-    /// <summary>Query parameters (read by the handler, which validates them and names the field in its <see cref="InvalidProblem"/>).</summary>
+    /// <summary>
+    /// Query parameters (read by the handler, which validates them and names the field in its <see cref="InvalidProblem"/>).
+    /// Any other is refused, naming it: a misspelt filter (<c>?rule=</c> for <c>?ruleId=</c>) would otherwise be ignored
+    /// and answer an unfiltered page as if it were the filtered one.
+    /// </summary>
     public static RouteHandlerBuilder Query(this RouteHandlerBuilder builder, params string[] names)
-        => builder.WithMetadata(new QueryParameters(names));
+        => builder.WithMetadata(new QueryParameters(names)).AddEndpointFilter(new UnknownQueryFilter(names));
 
     /// <summary>What every <c>/api</c> route may answer before its handler runs: 401 (token), 403 (Jira permission).</summary>
     public static RouteGroupBuilder WithApiContract(this RouteGroupBuilder group)

@@ -79,6 +79,15 @@ public sealed class QueryBatteryTests : BackendFixture
             yield return Case("/api/issues/{key}/sample-event", "/api/issues/OPS-1/sample-event?eventType=" + Escape(value), "eventType");
         }
 
+        // A parameter the route does not read (a misspelt filter) is refused, not ignored into an unfiltered answer.
+        foreach (var (name, shown) in new[] { ("rule", "rule"), ("statuses", "statuses"), ("page", "page"), ("a.b", "(property)"), (new string('k', 100), "(property)") })
+        {
+            yield return Case("/api/runs", "/api/runs?limit=5&" + Escape(name) + "=x", shown);
+            yield return Case("/api/support/audit", "/api/support/audit?" + Escape(name) + "=x", shown);
+            yield return Case("/api/schedules/next", "/api/schedules/next?cron=0+8+*+*+1-5&" + Escape(name) + "=3", shown);
+            yield return Case("/api/issues/{key}/sample-event", "/api/issues/OPS-1/sample-event?eventType=avi%3Ajira%3Aupdated%3Aissue&" + Escape(name) + "=x", shown);
+        }
+
         foreach (var name in new[] { "field", "from", "to" })
         {
             yield return Case("/api/issues/{key}/sample-event", $"/api/issues/OPS-1/sample-event?{name}=" + new string('f', 256), name);
