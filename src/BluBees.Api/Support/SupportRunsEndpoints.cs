@@ -15,7 +15,7 @@ internal static class SupportRunsEndpoints
     public static RouteGroupBuilder MapSupportRuns(this RouteGroupBuilder support)
     {
         var tenant = support.MapGroup("/tenants/{tenantId}");
-        tenant.MapGet("/runs", ListAsync);
+        tenant.MapGet("/runs", ListAsync).Query("ruleId", "status", "from", "to", "limit", "cursor");
         tenant.MapGet("/runs/{runId}", GetAsync);
         return support;
     }

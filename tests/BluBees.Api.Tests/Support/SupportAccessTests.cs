@@ -247,6 +247,18 @@ public sealed class SupportAccessTests : SupportFixture
         Assert.That(problem["errors"]!.AsObject().Select(p => p.Key), Is.EquivalentTo(new[] { "limit", "status" }));
     }
 
+    [TestCase("?rule=rule_abcdefghijklmnopqrst", "rule")]
+    [TestCase("?status=failed&statuses=failed", "statuses")]
+    public async Task A_filter_the_support_runs_route_does_not_read_is_400_naming_it(string query, string field)
+    {
+        // Ignored, it answered the unfiltered run log as if it were the filtered one.
+        var tenant = Samples.NewTenant();
+        await GrantAsync(tenant);
+        using var invalid = await SupportGetAsync(RunsPath(tenant, query));
+        var problem = await ProblemAsync(invalid, HttpStatusCode.BadRequest);
+        Assert.That(problem["errors"]!.AsObject().Select(p => p.Key), Is.EqualTo(new[] { field }));
+    }
+
     [Test]
     public async Task A_cursor_the_support_runs_route_did_not_return_is_400()
     {
