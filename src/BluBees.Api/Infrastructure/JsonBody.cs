@@ -178,10 +178,15 @@ internal static class JsonBody
         => request.Headers.ContentEncoding.Any(value => value is not null
             && value.Split(',').Any(coding => coding.Trim() is { Length: > 0 } name && !name.Equals("identity", StringComparison.OrdinalIgnoreCase)));
 
+    /// <summary>
+    /// <c>application/json</c> or a <c>+json</c> suffix type, parameters aside. Parsed, not prefix-matched: a prefix let
+    /// <c>application/jsonx</c> or <c>application/json-seq</c> through on the Forge routes while the /api routes refused them.
+    /// </summary>
     private static bool IsJson(string? contentType)
-        => contentType is not null
-        && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
-            || contentType.Contains("+json", StringComparison.OrdinalIgnoreCase));
+        => Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && media.Type.Equals("application", StringComparison.OrdinalIgnoreCase)
+        && (media.SubType.Equals("json", StringComparison.OrdinalIgnoreCase)
+            || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
 
     private static BodyProblem NotJson()
         => new(Problems.Status(415, "Unsupported media type", "The body must be JSON (Content-Type: application/json)."));

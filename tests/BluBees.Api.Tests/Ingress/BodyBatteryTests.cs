@@ -75,6 +75,28 @@ public sealed class BodyBatteryTests : BackendFixture
         await AssertProblemAsync(response, 415, null);
     }
 
+    private static IEnumerable<TestCaseData> OtherMediaTypes()
+        => AllRoutes.SelectMany(route => new[] { "application/jsonx", "application/json-seq", "application/json5", "text/json", "application/xml+jsonx" }
+            .Select(type => new TestCaseData(route, type).SetName($"{route}: {type}")));
+
+    [TestCaseSource(nameof(OtherMediaTypes))]
+    public async Task A_body_of_a_media_type_that_only_starts_like_json_is_415(Route route, string contentType)
+    {
+        // The Forge routes matched a prefix, so these were read as JSON there while the /api routes refused them.
+        using var response = await SendAsync(route, Utf8("{\"eventType\":\"avi:forge:installed:app\"}"), contentType);
+        await AssertProblemAsync(response, 415, null);
+    }
+
+    [TestCase("application/json")]
+    [TestCase("application/json; charset=utf-8")]
+    [TestCase("APPLICATION/JSON;charset=UTF-8")]
+    [TestCase("application/vnd.forge+json")]
+    public async Task A_json_media_type_with_parameters_or_a_json_suffix_is_read(string contentType)
+    {
+        using var response = await SendAsync(Route.Lifecycle, Utf8("{\"eventType\":\"avi:forge:installed:app\"}"), contentType);
+        Assert.That((int)response.StatusCode, Is.EqualTo(200), await response.Content.ReadAsStringAsync());
+    }
+
     [TestCaseSource(nameof(AllRoutes))]
     public async Task A_compressed_body_is_415_naming_Content_Encoding(Route route)
     {
