@@ -35,14 +35,14 @@ internal static class OperatorCommands
     public static Task<int> KeysRetireAsync(CliArgs cli) => KeysRetireAsync(cli, OperatorHost.Configuration(cli), Console.Out);
 
     public static Task<int> KeysRetireAsync(CliArgs cli, IConfiguration configuration, TextWriter output)
-        => RunAsync(cli, configuration, output, services => new KeyRotation(services, output).RetireAsync(CancellationToken.None));
+        => RunAsync(cli, configuration, output, services => new KeyRotation(services, output).RetireAsync(CancellationToken.None), existingStore: true);
 
     public static Task<int> BackupExportAsync(CliArgs cli) => BackupExportAsync(cli, OperatorHost.Configuration(cli), Console.Out);
 
     public static Task<int> BackupRestoreAsync(CliArgs cli) => BackupRestoreAsync(cli, OperatorHost.Configuration(cli), Console.Out);
 
     public static Task<int> KeysRotateAsync(CliArgs cli, IConfiguration configuration, TextWriter output)
-        => RunAsync(cli, configuration, output, services => new KeyRotation(services, output).RunAsync(cli.Flag("retire"), CancellationToken.None));
+        => RunAsync(cli, configuration, output, services => new KeyRotation(services, output).RunAsync(cli.Flag("retire"), CancellationToken.None), existingStore: true);
 
     public static Task<int> BackupExportAsync(CliArgs cli, IConfiguration configuration, TextWriter output)
         => RunAsync(cli, configuration, output, async services =>
@@ -73,7 +73,7 @@ internal static class OperatorCommands
     private static TenantId TenantOf(string id)
         => id is { Length: > 0 } ? new(id) : throw new CliException("give a non-empty tenant id with --tenant ID.");
 
-    private static async Task<int> RunAsync(CliArgs cli, IConfiguration configuration, TextWriter output, Func<IServiceProvider, Task<int>> command)
+    private static async Task<int> RunAsync(CliArgs cli, IConfiguration configuration, TextWriter output, Func<IServiceProvider, Task<int>> command, bool existingStore = false)
     {
         if (cli.Flag("help") || cli.Flag("h"))
         {
@@ -81,7 +81,13 @@ internal static class OperatorCommands
             return 0;
         }
 
+        // The configuration is checked first (Build validates it); nothing has touched the data directory yet.
         await using var services = OperatorHost.Build(configuration);
+        if (existingStore)
+        {
+            RequireEmbeddedStore(configuration);
+        }
+
         try
         {
             return await command(services);
@@ -98,6 +104,20 @@ internal static class OperatorCommands
         catch (System.Security.Cryptography.CryptographicException)
         {
             throw new CliException("a stored secret or data key could not be decrypted with the configured key provider (wrong Keys__* settings or key file?).");
+        }
+    }
+
+    /// <summary>
+    /// Rotating and retiring work on an existing store. With the embedded store, a mistyped <c>--data-dir</c>
+    /// (or none, run from the wrong directory) used to create a new, empty database and key ring there and report a
+    /// rotation of nothing, leaving the real store untouched; now it is a usage error naming the directory.
+    /// </summary>
+    private static void RequireEmbeddedStore(IConfiguration configuration)
+    {
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        if (storage.Provider == StorageProvider.Sqlite && !File.Exists(storage.SqlitePath))
+        {
+            throw new CliException($"no BluBees store in {Path.GetFullPath(storage.DataDirectory)} (no {storage.SqliteFileName}): give the backend's data directory with --data-dir DIR.");
         }
     }
 

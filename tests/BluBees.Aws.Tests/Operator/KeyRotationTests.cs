@@ -131,6 +131,20 @@ public sealed class KeyRotationTests
         }
     }
 
+    [TestCase("rotate")]
+    [TestCase("retire")]
+    public void A_data_directory_that_holds_no_store_is_refused_and_nothing_is_created_there(string command)
+    {
+        // A mistyped --data-dir created a new, empty database and key ring there and "rotated" them (exit 0).
+        var configuration = Configuration();
+        using var output = new StringWriter();
+        Func<Task<int>> run = command == "rotate"
+            ? () => OperatorCommands.KeysRotateAsync(new CliArgs(["keys", "rotate"]), configuration, output)
+            : () => OperatorCommands.KeysRetireAsync(new CliArgs(["keys", "retire"]), configuration, output);
+        Assert.That(run, Throws.InstanceOf<CliException>().With.Message.Contains("no BluBees store in " + Path.GetFullPath(_directory)));
+        Assert.That(Directory.Exists(_directory), Is.False, "nothing is created in the directory given");
+    }
+
     [Test]
     public void A_KMS_configuration_without_a_key_id_is_refused_before_touching_data()
         => Assert.That(() => RunAsync(Configuration(new() { ["Keys:Provider"] = "Kms" })), Throws.InstanceOf<CliException>().With.Message.Contains("Keys:KmsKeyId"));
