@@ -14,8 +14,9 @@ namespace BluBees.Api.Scheduling;
 
 /// <summary>
 /// <c>POST /api/rules/{id}/run</c> <c>{issueKey}</c>: runs a rule with a manual trigger for one issue. Only a user
-/// whom Jira allows to edit that issue may call it (asked with the user's own token: the run then acts with the app's). The run sees a synthetic event with the issue key only; loading the issue's fields
-/// from Jira is the Connectors feature's job.
+/// whom Jira allows to edit that issue may call it (asked with the user's own token: the run then acts with the app's). The queued
+/// event carries the issue key only; the run processor reads the issue with the app's token when the run starts (nothing of the
+/// issue is queued), so the run sees <c>issue.fields</c> as an event's run does.
 /// </summary>
 internal static partial class ManualRunEndpoint
 {

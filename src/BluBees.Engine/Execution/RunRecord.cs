@@ -126,6 +126,9 @@ public static class ErrorCategories
     /// <summary>A <c>jira.create</c> field given by name matched no field of the site, or several.</summary>
     public const string FieldNotFound = "field_not_found";
 
+    /// <summary>A manual run's issue could not be read: Jira answered 404 (the issue does not exist, or the app may not see it); no step ran.</summary>
+    public const string JiraIssueNotFound = "jira_issue_not_found";
+
     /// <summary>A Jira transition named by the step is not available for the issue.</summary>
     public const string TransitionNotFound = "transition_not_found";
 

@@ -24,7 +24,7 @@ namespace BluBees.Engine.Runs;
 /// </summary>
 public sealed partial class RunProcessor(
     RuleService rules, IEnumerable<IStepExecutor> executors, RunStore runs, LoopGuard loops, BluBeesMetrics metrics, TimeProvider time,
-    ILogger<RunProcessor> logger, TemplateBudgets budgets, JiraFieldCatalog fieldCatalog)
+    ILogger<RunProcessor> logger, TemplateBudgets budgets, JiraFieldCatalog fieldCatalog, JiraIssueReader issues)
     : IRunProcessor
 {
     private const string UnknownRule = "unknown";
@@ -217,9 +217,24 @@ public sealed partial class RunProcessor(
             return null;
         }
 
+        var trace = JiraTrace.New(rule.Id, LoopGuard.GenerationAfter(message.Trace));
+        if (message.Source == RunSource.Manual)
+        {
+            // The queued event names the issue only: read it now, for this run's memory only (see WithIssueAsync).
+            var (loaded, category) = await WithIssueAsync(message, evt, trace, ct);
+            if (loaded is null)
+            {
+                LogIssueUnreadable(logger, rule.Id, category!);
+                return Record(message, rule.Id, rule.Version, evt, startedAt, started, RunStatus.Failed, category,
+                    [.. rule.Steps.Select(s => StepRecord.NotRun(s, RunStatus.Skipped, null))]);
+            }
+
+            evt = loaded;
+        }
+
         var scope = EventScope.Create(evt, sourceName);
         using var fieldNames = rule.UsesFieldNames ? (await fieldCatalog.GetAsync(message.Tenant, message.SystemToken, ct))?.Activate() : null;
-        var run = new StepRun(message.Tenant, message.SystemToken, scope) { Trace = JiraTrace.New(rule.Id, LoopGuard.GenerationAfter(message.Trace)), EventKey = message.DedupKey ?? message.Id, RuleId = rule.Id };
+        var run = new StepRun(message.Tenant, message.SystemToken, scope) { Trace = trace, EventKey = message.DedupKey ?? message.Id, RuleId = rule.Id };
         var budget = budgets.NewRun(); // every render and condition of this run charges it (RunBudget.Current)
         using var activeBudget = budget.Activate();
         try
@@ -244,6 +259,32 @@ public sealed partial class RunProcessor(
         // The step loop, control flow included, lives in StepSequence; it runs under this run's budget (activated above).
         var result = await new StepSequence(_executors, time, logger, rule.Id).RunAsync(rule.Steps, run, ct);
         return Record(message, rule.Id, rule.Version, evt, startedAt, started, result.Status, result.ErrorCategory, result.Records);
+    }
+
+    /// <summary>
+    /// A manual run's event with its issue as Jira's "Get issue" returns it (<c>{id, key, fields…}</c>), read with the
+    /// app's system token when the run starts, not when it was accepted: the queue row then holds the issue key only,
+    /// and the issue's content lives in this run's memory, as an event's does. Null and an error category when the
+    /// issue cannot be read (Jira's 404 is <see cref="ErrorCategories.JiraIssueNotFound"/>); the run then fails
+    /// before its first step.
+    /// </summary>
+    private async Task<(JiraEvent? Event, string? Category)> WithIssueAsync(RunMessage message, JiraEvent evt, string trace, CancellationToken ct)
+    {
+        if (evt.IssueKey is not { } key || !JiraValues.IsIssueRef(key))
+        {
+            return (null, ErrorCategories.IssueMissing);
+        }
+
+        var (issue, category) = await issues.ReadAsync(message.Tenant, message.SystemToken, key, trace, ct);
+        if (issue is null)
+        {
+            return (null, category ?? ErrorCategories.InternalError);
+        }
+
+        issue["key"] ??= key; // Jira's key wins: it answers a moved issue's old key with the issue under its new one
+        var body = evt.Body.DeepClone().AsObject();
+        body["issue"] = issue;
+        return (JiraEvent.From(body, out _), null);
     }
 
     /// <summary>
@@ -307,6 +348,9 @@ public sealed partial class RunProcessor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} of rule {RuleId} v{RuleVersion} finished {Status} in {DurationMs} ms")]
     private static partial void LogRun(ILogger logger, string runId, string ruleId, int ruleVersion, string status, long durationMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The manual run of rule {RuleId} could not read its issue from Jira ({ErrorCategory}); no step ran")]
+    private static partial void LogIssueUnreadable(ILogger logger, string ruleId, string errorCategory);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rule {RuleId} stopped as a loop: {Reason}")]
     private static partial void LogLoopStopped(ILogger logger, string ruleId, string reason);

@@ -102,19 +102,25 @@ public sealed class BackendHost : IAsyncDisposable
     /// naming the user only on UI routes (<c>/api</c>), and, unless told otherwise, a user token. Hostile variants
     /// (another module, a user on a backend route) go through <see cref="SendWithTokenAsync"/>.
     /// </summary>
-    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string tenantId, object? body = null, string? accountId = "557058:admin", bool withUserToken = true)
-        => SendWithTokenAsync(method, path, Issuer.Mint(TestIssuer.ForRoute(path, tenantId, accountId), now: Services.GetRequiredService<TimeProvider>().GetUtcNow()), body, withUserToken);
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string tenantId, object? body = null, string? accountId = "557058:admin", bool withUserToken = true, string? systemToken = null)
+        => SendWithTokenAsync(method, path, Issuer.Mint(TestIssuer.ForRoute(path, tenantId, accountId), now: Services.GetRequiredService<TimeProvider>().GetUtcNow()), body, withUserToken, systemToken: systemToken);
 
     /// <summary>
     /// Sends a request with the given Forge token and, unless told otherwise, an opaque user token in
-    /// <c>x-forge-oauth-user</c> (<paramref name="userToken"/>, or one that <see cref="Jira"/> issues for the token's principal).
+    /// <c>x-forge-oauth-user</c> (<paramref name="userToken"/>, or one that <see cref="Jira"/> issues for the token's principal),
+    /// and <paramref name="systemToken"/>, if given, in <c>x-forge-oauth-system</c> (the ui-endpoint module enables it).
     /// </summary>
-    public async Task<HttpResponseMessage> SendWithTokenAsync(HttpMethod method, string path, string? token, object? body = null, bool withUserToken = true, string? userToken = null)
+    public async Task<HttpResponseMessage> SendWithTokenAsync(HttpMethod method, string path, string? token, object? body = null, bool withUserToken = true, string? userToken = null, string? systemToken = null)
     {
         using var request = new HttpRequestMessage(method, path);
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (systemToken is not null)
+        {
+            request.Headers.Add("x-forge-oauth-system", systemToken);
         }
 
         if (withUserToken)
@@ -397,6 +403,7 @@ public sealed partial class FakeJira : IAsyncDisposable
         var accepted = SystemToken is not null && authorization == "Bearer " + SystemToken;
         var (status, answer) = !accepted ? (401, """{"errorMessages":["Unauthorized"]}""")
             : RespondAction?.Invoke(action) is { } custom ? custom
+            : SystemIssueAnswer(action) is { } issue ? issue
             : context.Request.Method == "GET" ? (200, """{"id":"10017","key":"OPS-17","fields":{"summary":"Fetched"}}""")
             : context.Request.Method == "POST" && action.Path.EndsWith("/comment", StringComparison.Ordinal) ? (201, """{"id":"100200"}""")
             : (204, string.Empty);

@@ -47,11 +47,15 @@ public sealed class DisabledManualRunTests
     public async Task Control_a_queued_manual_run_of_an_enabled_rule_runs()
     {
         await using var sink = await SlowSink.StartAsync();
-        await using var kit = QueueKit.Create();
+        // The run reads its issue from Jira as the app before its steps.
+        await using var jira = await FakeJira.StartAsync();
+        jira.SystemToken = "sys-" + Guid.NewGuid().ToString("N");
+        jira.SystemIssues = new() { ["OPS-12"] = FakeJira.Issue("OPS-12", new JsonObject { ["summary"] = "Queued" }) };
+        await using var kit = QueueKit.Create(new Dictionary<string, string?> { ["Jira:ApiBaseUrlOverride"] = jira.Address.ToString() });
         var tenant = QueueKit.NewTenant();
         var ruleId = await kit.RuleAsync(tenant, sink.Address, new JsonObject { ["type"] = "manual" });
 
-        var work = new IngressRequest(tenant, RunSource.Manual, ManualEvent(kit, "OPS-12")) { RuleId = ruleId };
+        var work = new IngressRequest(tenant, RunSource.Manual, ManualEvent(kit, "OPS-12")) { RuleId = ruleId, SystemToken = jira.SystemToken };
         Assert.That(await kit.Ingress.SubmitAsync(work, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
         kit.Clock.Advance(TimeSpan.FromSeconds(5));
 

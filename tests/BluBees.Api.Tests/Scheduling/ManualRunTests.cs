@@ -33,8 +33,11 @@ public sealed class ManualRunTests : BackendFixture
         var tenant = Samples.NewTenant();
         var ruleId = await ManualRuleAsync(tenant);
         var issueKey = "OPS-" + Random.Shared.Next(1000, 99999);
+        var systemToken = "sys-" + Guid.NewGuid().ToString("N");
+        Backend.Jira.SystemToken = systemToken; // the run reads the issue as the app (ManualRunIssueTests)
+        Backend.Jira.SystemIssues = new() { [issueKey] = FakeJira.Issue(issueKey, new JsonObject { ["summary"] = "Escalate me" }) };
 
-        using var response = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/run", tenant, new { issueKey }, accountId: AdminWriteTests.User);
+        using var response = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/run", tenant, new { issueKey }, accountId: AdminWriteTests.User, systemToken: systemToken);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await response.Content.ReadAsStringAsync());
         Assert.That(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["status"]!.GetValue<string>(), Is.EqualTo("accepted"));
 

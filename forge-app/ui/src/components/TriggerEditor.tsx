@@ -106,7 +106,10 @@ export function TriggerEditor({
         <ScheduleFields draft={draft.schedule} onChange={(schedule) => onChange({ schedule })} errors={errors} readOnly={readOnly} />
       )}
       {draft.triggerType === 'manual' && (
-        <p style={{ margin: 0, color: token('color.text.subtle') }}>People run this rule with “Run now” in the BluBees panel of an issue.</p>
+        <p style={{ margin: 0, color: token('color.text.subtle') }}>
+          People run this rule with “Run now” in the BluBees panel of an issue. The run reads that issue from Jira first, so conditions and smart values such as {'{{ issue.fields.summary }}'} work as
+          for a Jira event.
+        </p>
       )}
       {draft.triggerType === 'webhook' && (
         <SelectField

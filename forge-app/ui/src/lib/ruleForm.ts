@@ -257,7 +257,8 @@ export function sampleEvent(eventType = 'avi:jira:created:issue'): unknown {
 /**
  * The event a schedule, webhook or manual run really gets (the backend's ScheduleRunner/CronTicks, WebhookReceiver and
  * ManualRunEndpoint build them): a Jira issue event in their place matched no webhook, and showed issue data that a
- * schedule without a JQL, or a manual run (which carries only the issue's key), never has.
+ * schedule without a JQL never has. A manual run queues the issue's key only; the backend reads the issue from Jira
+ * when the run starts (RunProcessor), so its event carries the issue as Jira's "Get issue" returns it (id, key, fields).
  */
 function syntheticSample(trigger: RuleDefinition['trigger'] | undefined): Record<string, unknown> | undefined {
   const now = new Date();
@@ -272,8 +273,8 @@ function syntheticSample(trigger: RuleDefinition['trigger'] | undefined): Record
       return event;
     }
     case 'manual': {
-      const key = (sampleEvent('avi:jira:created:issue') as { issue: { key: string } }).issue.key;
-      return { eventType: 'blubees:manual', timestamp, atlassianId: 'sample-account', issue: { key } };
+      const { id, key, fields } = (sampleEvent('avi:jira:created:issue') as { issue: { id: string; key: string; fields: Record<string, unknown> } }).issue;
+      return { eventType: 'blubees:manual', timestamp, atlassianId: 'sample-account', issue: { id, key, fields } };
     }
     default:
       return undefined;

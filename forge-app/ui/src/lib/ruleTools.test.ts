@@ -61,9 +61,11 @@ describe('trigger-driven dry-run sample', () => {
     expect(schedule).toEqual({ eventType: 'blubees:schedule', timestamp: expect.stringMatching(/^\d+$/), scheduledAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) });
     const perIssue = sampleEventForTrigger({ type: 'schedule', schedule: { cron: '0 9 * * *', jql: 'project = OPS' } }) as { issue: { key: string; fields: object } };
     expect(perIssue.issue.fields).toBeDefined();
-    const manual = sampleEventForTrigger({ type: 'manual' }) as { eventType: string; issue: Record<string, unknown> };
+    // A manual run reads its issue from Jira when it starts: its event carries the issue's id, key and fields.
+    const manual = sampleEventForTrigger({ type: 'manual' }) as { eventType: string; issue: { key: string; fields: { summary?: unknown } } };
     expect(manual.eventType).toBe('blubees:manual');
-    expect(Object.keys(manual.issue)).toEqual(['key']);
+    expect(Object.keys(manual.issue)).toEqual(['id', 'key', 'fields']);
+    expect(manual.issue.fields.summary).toEqual(expect.any(String));
   });
 });
 

@@ -11,7 +11,7 @@ internal static class JiraStepsServiceCollectionExtensions
 {
     /// <summary>
     /// The Jira site access the engine needs whatever kinds it runs (options from section <c>Jira</c>): the loop guard
-    /// (<c>RunProcessor</c>), the field catalog (<c>DryRunner</c>, the API) and the site client under it; the transfer
+    /// (<c>RunProcessor</c>), the issue reader of manual runs (<c>RunProcessor</c>), the field catalog (<c>DryRunner</c>, the API) and the site client under it; the transfer
     /// step reads the options for its Jira attachment source. Registered by the engine, not by a kind.
     /// </summary>
     public static IServiceCollection AddJiraSite(this IServiceCollection services, IConfiguration configuration)
@@ -24,6 +24,9 @@ internal static class JiraStepsServiceCollectionExtensions
             sp.GetRequiredService<JiraSite>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<JiraActionOptions>>(),
             sp.GetRequiredService<IOptions<RunOptions>>(), sp.GetRequiredService<ILogger<JiraFieldCatalog>>()));
         services.TryAddSingleton<LoopGuard>();
+        // A manual run's issue is read before its steps (RunProcessor), whichever step kinds are registered.
+        services.AddJiraActions();
+        services.TryAddSingleton(sp => new JiraIssueReader(sp.GetRequiredService<JiraActions>()));
         return services;
     }
 
