@@ -1,5 +1,5 @@
 // The steps of a rule: each step is edited with its kind's form from the step library (steps/registry.ts);
-// a step no form can show exactly (a future kind, an ADF comment) is edited as JSON. Blocks
+// a step no form can show exactly (a future kind, a rich-text ADF comment) is edited as JSON. Blocks
 // (if/else, for each) hold nested step lists, edited here with the same forms, recursively.
 import React, { useMemo } from 'react';
 import Button from '@atlaskit/button/new';

@@ -31,7 +31,7 @@ const full: RuleDefinition = {
 };
 
 describe('rule draft', () => {
-  it('keeps steps no form can show exactly (unknown kinds, ADF comments) whole, as JSON; known kinds (an absolute url too) get their form', () => {
+  it('keeps steps no form can show exactly (unknown kinds, rich ADF comments) whole, as JSON; known kinds (an absolute url too) get their form', () => {
     const def: RuleDefinition = {
       ...full,
       steps: [
@@ -40,10 +40,11 @@ describe('rule draft', () => {
         { id: 'ping', type: 'http', url: 'https://hooks.example.com/x', method: 'POST' },
         { id: 'future', type: 'jira.worklog', timeSpent: '1h' },
         { id: 'adf', type: 'jira.comment', body: { type: 'doc', version: 1, content: [] } },
+        { id: 'bold', type: 'jira.comment', body: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Urgent', marks: [{ type: 'strong' }] }] }] } },
       ],
     };
     const draft = draftFromDefinition(def);
-    expect(draft.steps.map((s) => s.mode)).toEqual(['form', 'form', 'form', 'json', 'json']);
+    expect(draft.steps.map((s) => s.mode)).toEqual(['form', 'form', 'form', 'json', 'json', 'json']);
     expect(draft.steps[1].type).toBe('jira.comment');
     expect(JSON.parse(draft.steps[3].jsonText)).toEqual({ type: 'jira.worklog', timeSpent: '1h' });
     const { definition, errors } = definitionFromDraft(draft);

@@ -3,6 +3,7 @@
 import React from 'react';
 import Button from '@atlaskit/button/new';
 import { token } from '@atlaskit/tokens';
+import { adfFromText, textFromAdf } from '../lib/adf';
 import { newId } from '../lib/conditions';
 import { fieldOptions, jira } from '../lib/jira';
 import { SelectField, TextField } from '../components/common';
@@ -51,16 +52,20 @@ export const jiraCommentKind: StepKind = {
       <code>steps.&lt;id&gt;.body.id</code> (the new comment).
     </>
   ),
-  defaults: () => ({ body: '', issue: '', onError: 'stop', extra: {} }),
+  defaults: () => ({ body: '', adf: false, issue: '', onError: 'stop', extra: {} }),
   fromJson(step) {
     const c = common(step);
-    // An Atlassian Document Format body stays in the JSON editor.
-    if (!c || typeof step.body !== 'string') return undefined;
-    return { ...c, body: step.body, ...split(step, ['body', 'issue', 'onError']) };
+    if (!c) return undefined;
+    if (typeof step.body === 'string') return { ...c, body: step.body, adf: false, ...split(step, ['body', 'issue', 'onError']) };
+    // An Atlassian Document Format body of plain paragraphs is edited as its text and saved as paragraphs again;
+    // a richer one (marks, mentions, lists) has no plain-text form and stays in the JSON editor.
+    const text = textFromAdf(step.body);
+    return text === undefined ? undefined : { ...c, body: text, adf: true, ...split(step, ['body', 'issue', 'onError']) };
   },
   toJson(v, add) {
-    if (!String(v.body ?? '').trim()) add('body', 'Write the comment.');
-    const out: Record<string, unknown> = { ...(v.extra ?? {}), type: 'jira.comment', body: v.body };
+    const text = String(v.body ?? '');
+    if (!text.trim()) add('body', 'Write the comment.');
+    const out: Record<string, unknown> = { ...(v.extra ?? {}), type: 'jira.comment', body: v.adf && text.trim() ? adfFromText(text) : text };
     commonTo(out, v);
     return out;
   },
@@ -68,7 +73,18 @@ export const jiraCommentKind: StepKind = {
     const { index: i, values: s, onChange, errors, path: p, readOnly } = props;
     return (
       <>
-        <TemplateField id={`step-${i}-body`} label="Comment" multiline rows={4} value={s.body} onChange={(v) => onChange({ body: v })} errors={errors[`${p}.body`]} isDisabled={readOnly} placeholder="Escalated: {{ issue.fields.summary }}" />
+        <TemplateField
+          id={`step-${i}-body`}
+          label="Comment"
+          multiline
+          rows={4}
+          value={s.body}
+          onChange={(v) => onChange({ body: v })}
+          errors={errors[`${p}.body`]}
+          isDisabled={readOnly}
+          placeholder="Escalated: {{ issue.fields.summary }}"
+          helper={s.adf ? 'Saved as Atlassian Document Format (rich text): each block of text becomes a paragraph, line breaks stay line breaks. Smart values work in the text.' : undefined}
+        />
         <CommonFields {...props} />
       </>
     );

@@ -36,6 +36,14 @@ const SAMPLES: Record<string, Step[]> = {
   'jira.comment': [
     { id: 'note', type: 'jira.comment', body: 'Triaged automatically.\n\nPriority set to High.' },
     { id: 'note2', type: 'jira.comment', body: 'x', issue: '{{ issue.fields.parent.key }}', onError: 'continue' },
+    // An Atlassian Document Format body of plain paragraphs has a form too (docs/api.md "Jira steps").
+    {
+      id: 'note3', type: 'jira.comment', onError: 'continue',
+      body: { type: 'doc', version: 1, content: [
+        { type: 'paragraph', content: [{ type: 'text', text: 'Escalated: {{ issue.fields.summary }}' }, { type: 'hardBreak' }, { type: 'text', text: 'by BluBees' }] },
+        { type: 'paragraph', content: [{ type: 'text', text: 'Thanks' }] },
+      ] },
+    },
   ],
   'jira.edit': [
     { id: 'triage', type: 'jira.edit', fields: { labels: 'needs-triage, {{ project.key | downcase }}', priority: 'High', customfield_10016: '{{ issue.fields.storyPoints | default: 3 }}' } },
@@ -190,6 +198,31 @@ describe('step library', () => {
     expect(toJson(latest).errors['steps[0].connection']).toEqual(['Choose a connection.']);
   });
 
+  it('the comment form edits an ADF comment as text and saves it as ADF paragraphs, smart values included', async () => {
+    const u = user();
+    let latest: StepDraft[] = [];
+    const initial = draftFromDefinition({ name: 'x', trigger: { type: 'manual' }, steps: [SAMPLES['jira.comment'][2]] }).steps;
+    expect(initial[0].mode).toBe('form');
+    render(<Harness initial={initial} onSteps={(s) => (latest = s)} />);
+    const body = screen.getByLabelText(/^Comment/);
+    expect(body).toHaveValue('Escalated: {{ issue.fields.summary }}\nby BluBees\n\nThanks');
+    expect(screen.getByText(/Saved as Atlassian Document Format/)).toBeInTheDocument();
+    await u.clear(body);
+    await u.type(body, 'Hi {{{{ issue.key }}{Enter}{Enter}Bye');
+    expect(toJson(latest)).toEqual({
+      out: [{
+        id: 'note3', type: 'jira.comment', onError: 'continue',
+        body: { type: 'doc', version: 1, content: [
+          { type: 'paragraph', content: [{ type: 'text', text: 'Hi {{ issue.key }}' }] },
+          { type: 'paragraph', content: [{ type: 'text', text: 'Bye' }] },
+        ] },
+      }],
+      errors: {},
+    });
+    await u.clear(body);
+    expect(toJson(latest).errors).toEqual({ 'steps[0].body': ['Write the comment.'] });
+  });
+
   it('the transfer form edits query parameters and absolute URLs of both sides', async () => {
     const u = user();
     let latest: StepDraft[] = [];
@@ -249,7 +282,7 @@ describe('step library', () => {
     const body = screen.getAllByLabelText(/^Comment/)[0] as HTMLTextAreaElement;
     await u.clear(body);
     await u.type(body, 'Done');
-    expect(toJson(latest).out).toEqual([{ ...SAMPLES['jira.comment'][0], body: 'Done' }, SAMPLES['jira.comment'][1]]);
+    expect(toJson(latest).out).toEqual([{ ...SAMPLES['jira.comment'][0], body: 'Done' }, ...SAMPLES['jira.comment'].slice(1)]);
   });
 
   it('"Edit as JSON" switches a step to the JSON editor with the same definition', async () => {
