@@ -39,7 +39,7 @@ export function CommonFields({ index: i, values: s, onChange, errors, path: p, r
     </div>
   );
 }
-export const jiraHelp = 'Runs as the BluBees app on the Jira site that sent the event (no connection needed; scheduled and webhook rules have no site token, so Jira steps fail there with system_token_missing).';
+export const jiraHelp = 'Runs as the BluBees app on your Jira site, with the app token Forge sends with every trigger: issue events, schedules, incoming webhooks and “Run now” (no connection needed).';
 
 export const jiraCommentKind: StepKind = {
   type: 'jira.comment',

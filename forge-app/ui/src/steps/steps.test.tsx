@@ -5,6 +5,7 @@ import type { Connection, Step } from '../api';
 import { StepsEditor } from '../components/StepsEditor';
 import { definitionFromDraft, draftFromDefinition, stepJson, type StepDraft } from '../lib/ruleForm';
 import { choose, user } from '../test/utils';
+import { ERROR_CATEGORIES } from '../lib/errors';
 import { formValuesFor, stepKind, stepKinds } from './registry';
 
 const connections: Connection[] = [
@@ -149,6 +150,15 @@ describe('step library', () => {
       expect(definition.steps).toEqual(samples);
     });
   }
+
+  it('the Jira kinds say they work in every kind of rule: schedules, webhooks and manual runs carry the app token too', () => {
+    for (const k of stepKinds().filter((k) => k.type.startsWith('jira.'))) {
+      const { container } = render(<>{k.help}</>);
+      expect(container.textContent, k.type).toMatch(/every trigger: issue events, schedules, incoming webhooks and “Run now”/);
+      expect(container.textContent, k.type).not.toMatch(/fail there|have no site token/);
+    }
+    expect(ERROR_CATEGORIES.system_token_missing.fix).not.toMatch(/Use Jira steps in rules triggered by Jira issue events/);
+  });
 
   it('a new step of each kind starts from its defaults and reports what is missing by field', () => {
     for (const k of stepKinds()) {
