@@ -8,7 +8,8 @@ namespace BluBees.Engine.Rules.Warnings;
 
 /// <summary>
 /// Save-time warnings for a rule that compiles: scope paths that read nothing (an unknown root, a field Jira does not
-/// have), a trigger on a field Jira does not have, and step outputs read before the step runs. Warnings never block a
+/// have), a trigger on a field Jira does not have, step outputs read before the step runs, and Jira steps that act on
+/// the rule's issue under a trigger that brings none. Warnings never block a
 /// save. <paramref name="fields"/> null means Jira's field list was not available: field names are then not checked,
 /// and one warning says so.
 /// </summary>
@@ -35,6 +36,7 @@ public static class RuleAnalyzer
         var before = new Scope(allSteps, new HashSet<string>(StringComparer.Ordinal), [], fields);
         Conditions(rule.Conditions, "conditions", before, warnings);
 
+        var lacking = TriggerIssue.Lacking(rule.Trigger);
         var ran = new HashSet<string>(StringComparer.Ordinal);
         foreach (var visit in visits)
         {
@@ -45,6 +47,11 @@ public static class RuleAnalyzer
             var node = JsonNode.Parse(JsonSerializer.SerializeToUtf8Bytes(visit.Step, JsonDefaults.Options), JsonDefaults.NodeOptions);
             if (node is JsonObject step)
             {
+                if (lacking is not null)
+                {
+                    TriggerIssue.Check(step, visit.Path, lacking, warnings);
+                }
+
                 foreach (var (key, value) in step)
                 {
                     if (!StepOrder.NonTemplateKeys.Contains(key))

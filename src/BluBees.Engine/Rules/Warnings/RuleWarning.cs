@@ -22,6 +22,9 @@ public static class RuleWarningCodes
     /// <summary>A step id no step of the rule has.</summary>
     public const string UnknownStep = "unknown_step";
 
+    /// <summary>A Jira step acts on the rule's issue (none named) but the trigger brings none (a webhook, a schedule without a JQL).</summary>
+    public const string NoIssue = "no_issue";
+
     /// <summary>Jira's field list could not be read, so field names were not checked.</summary>
     public const string FieldsNotChecked = "fields_not_checked";
 }
