@@ -5,7 +5,7 @@ namespace BluBees.Api.Tests.Admin;
 
 /// <summary>
 /// A scheduled rule without a JQL has no issue: a Jira step acting on "the rule's issue" is saved with a
-/// <c>no_issue</c> warning at its Issue field.
+/// <c>no_issue</c> warning at its Issue field; the builder's "stale issues" template (a Jira search, then a post) has none.
 /// </summary>
 public sealed class TriggerIssueWarningApiTests : BackendFixture
 {
@@ -24,5 +24,28 @@ public sealed class TriggerIssueWarningApiTests : BackendFixture
         var warnings = created["warnings"]!.AsArray();
         Assert.That(warnings.Select(w => (w!["path"]!.GetValue<string>(), w["code"]!.GetValue<string>())), Is.EqualTo(new[] { ("steps[0].issue", "no_issue") }));
         Assert.That(created["version"]!.GetValue<int>(), Is.EqualTo(1), "a warning never blocks the save");
+    }
+
+    [Test]
+    public async Task The_stale_issues_template_searches_with_a_Jira_step_and_saves_without_warnings()
+    {
+        var tenant = Samples.NewTenant();
+        var created = await CreateRuleAsync(tenant, new JsonObject
+        {
+            ["name"] = "Escalate stale high-priority issues",
+            ["trigger"] = Daily,
+            ["steps"] = new JsonArray(
+                new JsonObject
+                {
+                    ["id"] = "stale", ["type"] = "jira.search", ["jql"] = "priority in (High, Highest) AND statusCategory != Done AND updated < -3d",
+                    ["select"] = new JsonArray("summary"), ["maxResults"] = 50,
+                },
+                new JsonObject
+                {
+                    ["id"] = "post", ["type"] = "http", ["connection"] = await CreateConnectionAsync(tenant), ["method"] = "POST", ["path"] = "/",
+                    ["body"] = new JsonObject { ["text"] = """{{ steps.stale.count }} stale high-priority issues: {{ steps.stale.issues | map: "key" | join: ", " }}""" },
+                }),
+        });
+        Assert.That(created["warnings"]?.AsArray() ?? [], Is.Empty);
     }
 }

@@ -70,6 +70,13 @@ describe('trigger-driven dry-run sample', () => {
 });
 
 describe('templates', () => {
+  it('call Jira with Jira steps (the app token comes with every trigger), never through a connection needing a Jira API token', () => {
+    for (const t of TEMPLATES) {
+      const viaConnection = t.definition.steps.filter((st) => st.type === 'http' && /^\/rest\/api\//.test(String((st as { path?: unknown }).path ?? '')));
+      expect(viaConnection.map((st) => st.id), t.id).toEqual([]);
+      expect(t.needs.join(' '), t.id).not.toMatch(/Jira site’s REST API|API token/);
+    }
+  });
   it('has at least 6, each a valid rule once connections are picked, with only kinds that have forms', () => {
     expect(TEMPLATES.length).toBeGreaterThanOrEqual(6);
     expect(TEMPLATES.map((t) => t.id)).toEqual(expect.arrayContaining(['webhook-on-done', 'ai-triage-bug']));

@@ -119,7 +119,8 @@ export const TEMPLATES: RuleTemplate[] = [
     id: 'escalate-stale',
     name: 'Escalate stale high-priority issues daily',
     description: 'Once a day, search Jira for High/Highest issues not updated for 3 days and post the list to a chat webhook.',
-    needs: ['A connection to your Jira site’s REST API (API token)', 'A connection to the chat webhook'],
+    // The search is a Jira step: it runs as the app with the token Forge sends with the schedule, no Jira API token needed.
+    needs: ['A connection to the chat webhook'],
     definition: {
       name: 'Escalate stale high-priority issues',
       enabled: true,
@@ -127,11 +128,10 @@ export const TEMPLATES: RuleTemplate[] = [
       steps: [
         {
           id: 'stale',
-          type: 'http',
-          connection: '',
-          method: 'GET',
-          path: '/rest/api/3/search/jql',
-          query: { jql: 'priority in (High, Highest) AND statusCategory != Done AND updated < -3d', fields: 'summary', maxResults: '50' },
+          type: 'jira.search',
+          jql: 'priority in (High, Highest) AND statusCategory != Done AND updated < -3d',
+          select: ['summary'],
+          maxResults: 50,
         },
         {
           id: 'post',
@@ -139,7 +139,7 @@ export const TEMPLATES: RuleTemplate[] = [
           connection: '',
           method: 'POST',
           path: '/',
-          body: { text: '{{ steps.stale.body.issues | size }} stale high-priority issues: {{ steps.stale.body.issues | map: "key" | join: ", " }}' },
+          body: { text: '{{ steps.stale.count }} stale high-priority issues: {{ steps.stale.issues | map: "key" | join: ", " }}' },
         },
       ],
     },
