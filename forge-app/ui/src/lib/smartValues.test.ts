@@ -15,6 +15,13 @@ describe('smart-value picker: Jira Automation values', () => {
     expect(byName['Comment (comment events)']).toContain('comment.bodyText');
   });
 
+  it('offers what a webhook rule reads (its request body) and what started the run', () => {
+    const byName = Object.fromEntries(smartGroups([]).map((g) => [g.name, g.values.map((v) => v.path)]));
+    expect(byName['Incoming webhook (webhook rules)']).toEqual(['webhook.body', 'webhook.id']);
+    expect(byName['Event']).toContain('event.source');
+    expect(doc).toContain('`event` (`type`, `timestamp`, `source`), `webhook`');
+  });
+
   it('writes the date filters after a pipe', () => {
     expect(expression('now', 'plus_days')).toBe('{{ now | plus_days: 1 }}');
     expect(expression('issue.fields.duedate', 'plus_business_days')).toBe('{{ issue.fields.duedate | plus_business_days: 1 }}');

@@ -90,6 +90,15 @@ const OTHER_GROUPS: SmartGroup[] = [
     values: [
       { path: 'event.type', label: 'Event type' },
       { path: 'event.timestamp', label: 'Event time' },
+      { path: 'event.source', label: 'Started by (event, schedule, webhook, manual)' },
+    ],
+  },
+  {
+    // docs/api.md "Templates": `webhook` (webhook rules) is `{id, body}`, the body parsed as JSON when it is JSON.
+    name: 'Incoming webhook (webhook rules)',
+    values: [
+      { path: 'webhook.body', label: 'Request body (add .field to read one field)' },
+      { path: 'webhook.id', label: 'Webhook id' },
     ],
   },
 ];
