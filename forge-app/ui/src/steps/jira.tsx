@@ -97,12 +97,16 @@ export interface FieldRow {
   value: string;
   /** The value is JSON (a list, an object, null, a number) rather than a text template. */
   json: boolean;
+  /** The value is an Atlassian Document Format document of plain paragraphs (a description), edited as its text. */
+  adf?: boolean;
 }
 
 export function fieldRowsFrom(fields: Record<string, unknown>): FieldRow[] {
-  return Object.entries(fields).map(([field, value]) =>
-    typeof value === 'string' ? { id: newId('f'), field, value, json: false } : { id: newId('f'), field, value: JSON.stringify(value), json: true },
-  );
+  return Object.entries(fields).map(([field, value]) => {
+    if (typeof value === 'string') return { id: newId('f'), field, value, json: false };
+    const text = textFromAdf(value);
+    return text !== undefined ? { id: newId('f'), field, value: text, json: false, adf: true } : { id: newId('f'), field, value: JSON.stringify(value), json: true };
+  });
 }
 export function fieldRowsTo(rows: FieldRow[] | undefined, add: AddError): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
@@ -116,7 +120,7 @@ export function fieldRowsTo(rows: FieldRow[] | undefined, add: AddError): Record
       } catch {
         add(`fields.${name}`, 'This value is marked as JSON but does not parse.');
       }
-    } else fields[name] = r.value;
+    } else fields[name] = r.adf && r.value.trim() ? adfFromText(r.value) : r.value;
   }
   return fields;
 }
@@ -143,12 +147,13 @@ export function FieldRowsEditor({ index: i, rows, onRows, errors, path: p, readO
             const valueField = (hint?: string) => (
               <TemplateField
                 id={`step-${i}-value-${k}`}
-                label={r.json ? `Value ${k + 1} (JSON)` : `Value ${k + 1}`}
+                label={r.json ? `Value ${k + 1} (JSON)` : r.adf ? `Value ${k + 1} (rich text)` : `Value ${k + 1}`}
+                multiline={r.adf}
                 value={r.value}
                 onChange={(v) => set(r.id, { value: v })}
                 errors={errors[`${p}.fields.${r.field.trim()}`]}
                 isDisabled={readOnly}
-                helper={hint}
+                helper={hint ?? (r.adf ? 'Saved as Atlassian Document Format: each block of text becomes a paragraph, line breaks stay line breaks.' : undefined)}
                 placeholder={r.field === 'labels' ? 'needs-triage, {{ project.key | downcase }}' : r.field === 'assignee' ? 'An account id, or a smart value' : '{{ issue.fields.summary }}'}
               />
             );

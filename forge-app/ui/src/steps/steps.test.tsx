@@ -51,6 +51,14 @@ const SAMPLES: Record<string, Step[]> = {
     { id: 'e2', type: 'jira.edit', fields: { assignee: null, labels: ['a', 'b'], priority: { id: '2' }, customfield_1: 3 }, issue: 'OPS-1', onError: 'stop' },
     // `update` (docs/api.md): one operation or a list of them per field; `fields` then optional.
     { id: 'e3', type: 'jira.edit', update: { labels: [{ add: 'urgent' }, { remove: 'needs-triage' }], components: { add: 'Backend' } } },
+    // A description as a document: plain paragraphs are a text row, a richer one a JSON row (docs/api.md "Jira steps").
+    {
+      id: 'edoc', type: 'jira.edit',
+      fields: {
+        description: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Seen by {{ user.accountId }}' }] }] },
+        environment: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'prod', marks: [{ type: 'code' }] }] }] },
+      },
+    },
     { id: 'e4', type: 'jira.edit', fields: { summary: '{{ issue.fields.summary }} (triaged)' }, update: { labels: [{ add: '{{ project.key | downcase }}' }], fixVersions: { set: '2.0' }, customfield_10020: [{ remove: 'x' }, { add: 'y' }] }, issue: 'OPS-2', onError: 'continue' },
     { id: 'e5', type: 'jira.edit', fields: {}, update: { versions: { remove: '1.0' } } },
   ],
@@ -231,6 +239,26 @@ describe('step library', () => {
     });
     await u.clear(body);
     expect(toJson(latest).errors).toEqual({ 'steps[0].body': ['Write the comment.'] });
+  });
+
+  it('the edit form shows a plain-paragraph description document as text and saves it as a document again', async () => {
+    const u = user();
+    let latest: StepDraft[] = [];
+    const edoc = SAMPLES['jira.edit'].find((x) => x.id === 'edoc')!;
+    const initial = draftFromDefinition({ name: 'x', trigger: { type: 'manual' }, steps: [edoc] }).steps;
+    render(<Harness initial={initial} onSteps={(s) => (latest = s)} />);
+    const description = screen.getByLabelText(/^Value 1 \(rich text\)/);
+    expect(description).toHaveValue('Seen by {{ user.accountId }}');
+    expect(screen.getByLabelText(/^Value 2 \(JSON\)/)).toBeInTheDocument();
+    await u.type(description, '{Enter}{Enter}Thanks');
+    const fields = (toJson(latest).out[0] as unknown as { fields: Record<string, unknown> }).fields;
+    expect(fields.description).toEqual({
+      type: 'doc', version: 1, content: [
+        { type: 'paragraph', content: [{ type: 'text', text: 'Seen by {{ user.accountId }}' }] },
+        { type: 'paragraph', content: [{ type: 'text', text: 'Thanks' }] },
+      ],
+    });
+    expect(fields.environment).toEqual((edoc as unknown as { fields: Record<string, unknown> }).fields.environment);
   });
 
   it('the transfer form edits query parameters and absolute URLs of both sides', async () => {
