@@ -72,6 +72,12 @@ public sealed class EgressResponseStream : Stream
                 ? new EgressStreamException(EgressFailure.Timeout, "The request timed out while reading the response.")
                 : new EgressStreamException(EgressFailure.Timeout, Invariant($"No response data for {_limits.IdleTimeout.TotalSeconds} s."), e);
         }
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        {
+            // A body whose Content-Encoding does not match its bytes (gzip, deflate: InvalidDataException; Brotli:
+            // InvalidOperationException) is the server's protocol error, not ours: a failure like a broken chunk.
+            throw new EgressStreamException(EgressFailure.ConnectionFailed, "The response body could not be decoded.", e);
+        }
 
         if (n == 0)
         {
