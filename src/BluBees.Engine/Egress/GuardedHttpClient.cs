@@ -74,6 +74,15 @@ internal sealed class GuardedHttpClient
 
                 call.BytesOut += message.Content?.Headers.ContentLength ?? 0;
                 call.Status = (int)response.StatusCode;
+                if (call.Status < 200)
+                {
+                    // Only 101 reaches here (the handler skips other 1xx). The guard never asks for an upgrade, so the
+                    // connection is no longer HTTP: what follows is raw bytes, never a response body.
+                    response.Dispose();
+                    message.Dispose();
+                    return Finish(call, EgressFailure.ConnectionFailed, $"'{call.Request.SafeLabel}' switched protocols without being asked to.");
+                }
+
                 if (RedirectPolicy.IsFollowed(call.Status.Value) && response.Headers.NonValidated.Contains("Location"))
                 {
                     var next = RedirectPolicy.NextUrl(response, call.Url);
