@@ -86,7 +86,8 @@ internal sealed class OAuthTokenClient(GuardedHttpClient http)
             if (root.ValueKind != JsonValueKind.Object
                 || !root.TryGetProperty("access_token", out var access) || access.ValueKind != JsonValueKind.String
                 || access.GetString() is not { Length: > 0 } accessToken || accessToken.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0
-                || root.TryGetProperty("token_type", out var type) && !string.Equals(type.GetString(), "bearer", StringComparison.OrdinalIgnoreCase))
+                || root.TryGetProperty("token_type", out var type)
+                    && (type.ValueKind != JsonValueKind.String || !string.Equals(type.GetString(), "bearer", StringComparison.OrdinalIgnoreCase)))
             {
                 return TokenResponse.Failed(ErrorCategories.OAuthTokenRejected, status);
             }
