@@ -52,4 +52,23 @@ public sealed class OAuthTokenAnswerTests
         Assert.That(api.Requests, Is.Empty, "no call without a token");
         Assert.That(_h.Logs, Has.None.Contains("crashed"));
     }
+
+    /// <summary>
+    /// Found by the egress sweep: an access token outside RFC 6749's VSCHAR (A.12: %x20-7E) was cached and sent, so every
+    /// call with it failed below HTTP (connection_failed, retried) or carried a control character, until it expired.
+    /// </summary>
+    [TestCase("t\u00f6ken")]
+    [TestCase("tok\ud800en")]
+    [TestCase("tok\u0001en")]
+    [TestCase("tok\u007fen")]
+    public async Task An_access_token_that_is_not_visible_ascii_is_rejected_and_never_sent(string token)
+    {
+        await using var api = LoopbackServer.Ok("{}");
+
+        var (outcome, _) = await RunAsync(() => new JsonObject { ["access_token"] = token, ["token_type"] = "Bearer" }, api);
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Failed));
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.OAuthTokenRejected));
+        Assert.That(api.Requests, Is.Empty, "no call without a usable token");
+    }
 }

@@ -85,7 +85,7 @@ internal sealed class OAuthTokenClient(GuardedHttpClient http)
             var root = json.RootElement;
             if (root.ValueKind != JsonValueKind.Object
                 || !root.TryGetProperty("access_token", out var access) || access.ValueKind != JsonValueKind.String
-                || access.GetString() is not { Length: > 0 } accessToken || accessToken.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0
+                || access.GetString() is not { Length: > 0 } accessToken || !IsVisibleAscii(accessToken)
                 || root.TryGetProperty("token_type", out var type)
                     && (type.ValueKind != JsonValueKind.String || !string.Equals(type.GetString(), "bearer", StringComparison.OrdinalIgnoreCase)))
             {
@@ -103,6 +103,9 @@ internal sealed class OAuthTokenClient(GuardedHttpClient http)
             return TokenResponse.Failed(ErrorCategories.OAuthTokenRejected, status);
         }
     }
+
+    /// <summary>RFC 6749 A.12: access-token = 1*VSCHAR (%x20-7E). Anything else cannot be sent in a header.</summary>
+    private static bool IsVisibleAscii(string token) => token.All(c => c is >= '\x20' and <= '\x7E');
 
     private static void Append(StringBuilder form, string name, string value)
         => form.Append(name).Append('=').Append(Uri.EscapeDataString(value)).Append('&');
