@@ -27,7 +27,7 @@ internal sealed class TokenEndpoint : IAsyncDisposable
             }
 
             var (status, body) = Answer(form, Interlocked.Increment(ref _issued));
-            await LoopbackServer.RespondAsync(stream, status, body.ToJsonString(), ct, ("Content-Type", "application/json"));
+            await LoopbackServer.RespondAsync(stream, status, body.ToJsonString(), ct, [("Content-Type", "application/json"), .. Headers]);
         });
     }
 
@@ -38,6 +38,9 @@ internal sealed class TokenEndpoint : IAsyncDisposable
     public int Requests => Forms.Count;
 
     public TaskCompletionSource? Gate { get; set; }
+
+    /// <summary>Headers added to every reply (a <c>Retry-After</c>, say).</summary>
+    public (string Name, string Value)[] Headers { get; set; } = [];
 
     public Func<JsonObject, int, (int Status, JsonObject Body)> Answer { get; set; } =
         (_, n) => (200, new JsonObject { ["access_token"] = "at-" + n, ["token_type"] = "Bearer", ["expires_in"] = 3600 });

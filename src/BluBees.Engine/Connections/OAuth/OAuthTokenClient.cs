@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Execution;
 
@@ -13,7 +14,11 @@ internal sealed class OAuthTokenClient(GuardedHttpClient http)
 {
     public const int MaxTokenResponseBytes = 64 * 1024;
 
-    public async Task<TokenResponse> RequestAsync(ConnectionAuth auth, TokenGrant grant, TimeSpan timeout, CancellationToken ct)
+    /// <summary>The longest <c>Retry-After</c> of a 429/5xx token answer that is honoured; a longer one counts as this.</summary>
+    public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(10);
+
+    /// <param name="now">To read a <c>Retry-After</c> given as an HTTP-date.</param>
+    public async Task<TokenResponse> RequestAsync(ConnectionAuth auth, TokenGrant grant, TimeSpan timeout, DateTimeOffset now, CancellationToken ct)
     {
         var form = new StringBuilder();
         Append(form, "grant_type", grant.RefreshToken is null ? "client_credentials" : "refresh_token");
@@ -56,7 +61,7 @@ internal sealed class OAuthTokenClient(GuardedHttpClient http)
         using var response = await http.SendAsync(request, ct);
         return response.Failure switch
         {
-            EgressFailure.None => Parse(response),
+            EgressFailure.None => Parse(response, now),
             // Refusals and a redirect loop are the shared categories (each says what to fix in the token URL);
             // anything else means the endpoint could not give a token.
             EgressFailure.BlockedDestination or EgressFailure.BlockedPort or EgressFailure.BlockedScheme or EgressFailure.RedirectRefused
@@ -66,12 +71,17 @@ internal sealed class OAuthTokenClient(GuardedHttpClient http)
         };
     }
 
-    private static TokenResponse Parse(EgressResponse response)
+    private static TokenResponse Parse(EgressResponse response, DateTimeOffset now)
     {
         var status = response.StatusCode!.Value;
         if (status is 429 or >= 500)
         {
-            return TokenResponse.Failed(ErrorCategories.OAuthTokenUnavailable, status);
+            return TokenResponse.Failed(ErrorCategories.OAuthTokenUnavailable, status) with
+            {
+                RetryAfter = RetryAfter.TryGet(response, now, out var delay) && delay > TimeSpan.Zero
+                    ? (delay < MaxRetryAfter ? delay : MaxRetryAfter)
+                    : null,
+            };
         }
 
         if (status is < 200 or >= 300)
@@ -117,6 +127,9 @@ internal readonly record struct TokenGrant(string? ClientSecret, string? Refresh
 /// <summary>A token endpoint answer: a token, or a closed failure category (and the HTTP status, if any).</summary>
 internal sealed record TokenResponse(string? AccessToken, TimeSpan? Lifetime, string? RefreshToken, string? Category, int? StatusCode)
 {
+    /// <summary>How long the endpoint asked not to be called again (429/5xx with <c>Retry-After</c>), at most <see cref="OAuthTokenClient.MaxRetryAfter"/>.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public static TokenResponse Failed(string category, int? status) => new(null, null, null, category, status);
 
     /// <summary>Never prints a token.</summary>

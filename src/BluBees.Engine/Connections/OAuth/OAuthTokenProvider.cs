@@ -9,7 +9,9 @@ namespace BluBees.Engine.Connections.OAuth;
 /// <summary>
 /// Access tokens of OAuth 2.0 connections, cached in memory only, keyed by tenant + connection and valid for one
 /// connection revision. A token is refreshed before it expires (skew); refresh is single-flight: every caller
-/// that needs a token while a refresh is in flight awaits that same refresh. Failures are not cached.
+/// that needs a token while a refresh is in flight awaits that same refresh. Failures are not cached, except that a
+/// 429/5xx with <c>Retry-After</c> (at most <see cref="OAuthTokenClient.MaxRetryAfter"/>) fails the revision's callers
+/// without a request until then.
 /// </summary>
 internal sealed partial class OAuthTokenProvider(
     ConnectionService connections, RotatedRefreshTokens rotated, OAuthTokenClient client, TimeProvider time, ILogger<OAuthTokenProvider> logger)
@@ -33,6 +35,12 @@ internal sealed partial class OAuthTokenProvider(
             if (slot.Token is { } cached && cached.Revision == connection.Revision && time.GetUtcNow() < cached.RefreshAt)
             {
                 return new AccessToken(cached.Value, null);
+            }
+
+            if (slot.RetryAt is { } retryAt && slot.RetryRevision == connection.Revision && time.GetUtcNow() < retryAt)
+            {
+                // The endpoint said when to come back (429/5xx Retry-After): until then every run fails without asking.
+                return new AccessToken(null, ErrorCategories.OAuthTokenUnavailable);
             }
 
             if (slot.Pending is not null && slot.PendingRevision == connection.Revision)
@@ -74,9 +82,10 @@ internal sealed partial class OAuthTokenProvider(
     {
         AccessToken result;
         CachedToken? token = null;
+        TimeSpan? retryAfter = null;
         try
         {
-            (result, token) = await FetchAsync(tenantId, connection, timeout);
+            (result, token, retryAfter) = await FetchAsync(tenantId, connection, timeout);
         }
         catch (Exception e)
         {
@@ -91,6 +100,15 @@ internal sealed partial class OAuthTokenProvider(
                 slot.Token = token;
             }
 
+            if (retryAfter is { } wait)
+            {
+                (slot.RetryAt, slot.RetryRevision) = (time.GetUtcNow() + wait, connection.Revision);
+            }
+            else if (token is not null && slot.RetryRevision <= token.Revision)
+            {
+                slot.RetryAt = null;
+            }
+
             if (slot.Pending == mine)
             {
                 slot.Pending = null;
@@ -100,7 +118,7 @@ internal sealed partial class OAuthTokenProvider(
         mine.SetResult(result);
     }
 
-    private async Task<(AccessToken, CachedToken?)> FetchAsync(TenantId tenantId, Connection connection, TimeSpan timeout)
+    private async Task<(AccessToken, CachedToken?, TimeSpan?)> FetchAsync(TenantId tenantId, Connection connection, TimeSpan timeout)
     {
         TokenGrant grant;
         try
@@ -111,14 +129,14 @@ internal sealed partial class OAuthTokenProvider(
         }
         catch (CryptographicException)
         {
-            return (new AccessToken(null, ErrorCategories.SecretUnavailable), null);
+            return (new AccessToken(null, ErrorCategories.SecretUnavailable), null, null);
         }
 
-        var response = await client.RequestAsync(connection.Auth, grant, timeout, CancellationToken.None);
+        var response = await client.RequestAsync(connection.Auth, grant, timeout, time.GetUtcNow(), CancellationToken.None);
         if (response.AccessToken is null)
         {
             LogFailed(logger, connection.Id, response.Category!, response.StatusCode);
-            return (new AccessToken(null, response.Category), null);
+            return (new AccessToken(null, response.Category), null, response.RetryAfter);
         }
 
         if (grant.RefreshToken is not null && response.RefreshToken is { } next && next != grant.RefreshToken)
@@ -130,7 +148,7 @@ internal sealed partial class OAuthTokenProvider(
         var lifetime = response.Lifetime ?? DefaultLifetime;
         var skew = lifetime / 2 < MaxSkew ? lifetime / 2 : MaxSkew;
         LogIssued(logger, connection.Id, (long)lifetime.TotalSeconds);
-        return (new AccessToken(response.AccessToken, null), new CachedToken(connection.Revision, response.AccessToken, time.GetUtcNow() + lifetime - skew));
+        return (new AccessToken(response.AccessToken, null), new CachedToken(connection.Revision, response.AccessToken, time.GetUtcNow() + lifetime - skew), null);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "OAuth token for connection {ConnectionId} obtained, valid {LifetimeSeconds} s")]
@@ -150,6 +168,8 @@ internal sealed partial class OAuthTokenProvider(
         public CachedToken? Token { get; set; }
         public TaskCompletionSource<AccessToken>? Pending { get; set; }
         public int PendingRevision { get; set; }
+        public DateTimeOffset? RetryAt { get; set; }
+        public int RetryRevision { get; set; }
     }
 
     private sealed record CachedToken(int Revision, string Value, DateTimeOffset RefreshAt);
