@@ -30,28 +30,47 @@ internal sealed partial class OAuthTokenProvider(
         var slot = _slots.GetOrAdd((tenantId, connection.Id), static _ => new Slot());
         TaskCompletionSource<AccessToken>? mine = null;
         Task<AccessToken> pending;
-        lock (slot)
+        while (true)
         {
-            if (slot.Token is { } cached && cached.Revision == connection.Revision && time.GetUtcNow() < cached.RefreshAt)
+            Task<AccessToken>? earlier = null;
+            lock (slot)
             {
-                return new AccessToken(cached.Value, null);
+                if (slot.Token is { } cached && cached.Revision == connection.Revision && time.GetUtcNow() < cached.RefreshAt)
+                {
+                    return new AccessToken(cached.Value, null);
+                }
+
+                if (slot.RetryAt is { } retryAt && slot.RetryRevision == connection.Revision && time.GetUtcNow() < retryAt)
+                {
+                    // The endpoint said when to come back (429/5xx Retry-After): until then every run fails without asking.
+                    return new AccessToken(null, ErrorCategories.OAuthTokenUnavailable);
+                }
+
+                if (slot.Pending is not null && slot.PendingRevision == connection.Revision)
+                {
+                    pending = slot.Pending.Task;
+                }
+                else if (slot.Pending is not null && connection.Auth.Type == AuthTypes.OAuth2RefreshToken)
+                {
+                    // A refresh of an earlier revision (an edit that kept the secret) is sending the same refresh token:
+                    // a second one now would spend it twice (a rotating server refuses one, or revokes the family), and
+                    // the rotated token the first one stores is the one to use. Wait for it, then look again.
+                    earlier = slot.Pending.Task;
+                    pending = earlier;
+                }
+                else
+                {
+                    mine = new TaskCompletionSource<AccessToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    (slot.Pending, slot.PendingRevision, pending) = (mine, connection.Revision, mine.Task);
+                }
             }
 
-            if (slot.RetryAt is { } retryAt && slot.RetryRevision == connection.Revision && time.GetUtcNow() < retryAt)
+            if (earlier is null)
             {
-                // The endpoint said when to come back (429/5xx Retry-After): until then every run fails without asking.
-                return new AccessToken(null, ErrorCategories.OAuthTokenUnavailable);
+                break;
             }
 
-            if (slot.Pending is not null && slot.PendingRevision == connection.Revision)
-            {
-                pending = slot.Pending.Task;
-            }
-            else
-            {
-                mine = new TaskCompletionSource<AccessToken>(TaskCreationOptions.RunContinuationsAsynchronously);
-                (slot.Pending, slot.PendingRevision, pending) = (mine, connection.Revision, mine.Task);
-            }
+            await earlier.WaitAsync(ct);
         }
 
         if (mine is not null)
