@@ -63,6 +63,12 @@ internal sealed class EgressRequest
 
     internal bool HasBody => Body is not null || ContentFactory is not null;
 
+    /// <summary>
+    /// A body with bytes in it (or streamed). Not the same as <see cref="HasBody"/>: a <c>byte[]?</c> that was null
+    /// becomes an empty, non-null <see cref="Body"/> when assigned, and an empty body carries nothing to another origin.
+    /// </summary>
+    internal bool HasContent => Body is { Length: > 0 } || ContentFactory is not null;
+
     /// <summary>Method and origin only: paths and queries may carry secrets.</summary>
     public override string ToString() =>
         Url.IsAbsoluteUri ? $"{Method} {Url.GetLeftPart(UriPartial.Authority)}" : $"{Method} (relative URL)";

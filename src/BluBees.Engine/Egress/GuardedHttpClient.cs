@@ -228,7 +228,7 @@ internal sealed class GuardedHttpClient
             // A stored secret in the body (OAuth token request) never leaves its origin, whatever the status: even a
             // 303 would tell us the server forwards clients elsewhere. A 307/308 would re-send any body (a rendered
             // template carrying issue data) to an origin the rule did not name: refused too.
-            if (call.Request.BodyCarriesCredential || keepsBody)
+            if (call.Request.BodyCarriesCredential || keepsBody && call.Request.HasContent)
             {
                 return Finish(call, EgressFailure.RedirectRefused, $"The redirect from '{call.Request.SafeLabel}' to another origin was not followed: the request carries a body.");
             }
