@@ -222,12 +222,13 @@ internal sealed class GuardedHttpClient
             return Finish(call, EgressFailure.TooManyRedirects, Invariant($"More than {maxRedirects} redirects."));
         }
 
-        var keepsBody = call.WithBody && RedirectPolicy.KeepsMethodAndBody(call.Status!.Value);
+        var keepsBody = call.WithBody && RedirectPolicy.KeepsMethodAndBody(call.Status!.Value, call.Method);
         if (!RedirectPolicy.SameOrigin(call.Url, next))
         {
             // A stored secret in the body (OAuth token request) never leaves its origin, whatever the status: even a
             // 303 would tell us the server forwards clients elsewhere. A 307/308 would re-send any body (a rendered
-            // template carrying issue data) to an origin the rule did not name: refused too.
+            // template carrying issue data) to an origin the rule did not name: refused too, and so would a 301/302 of a
+            // PUT or PATCH, which keeps its body.
             if (call.Request.BodyCarriesCredential || keepsBody && call.Request.HasContent)
             {
                 return Finish(call, EgressFailure.RedirectRefused, $"The redirect from '{call.Request.SafeLabel}' to another origin was not followed: the request carries a body.");

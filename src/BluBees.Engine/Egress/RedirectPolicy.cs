@@ -16,11 +16,16 @@ internal static class RedirectPolicy
 
     public static bool IsFollowed(int status) => status is 301 or 302 or 303 or 307 or 308;
 
-    /// <summary>301/302/303 turn into GET without a body (HEAD stays HEAD); 307/308 keep method and body.</summary>
-    public static bool KeepsMethodAndBody(int status) => status is 307 or 308;
+    /// <summary>
+    /// 307/308 keep method and body; 301/302 too, except that a POST turns into a GET without a body (the only change
+    /// RFC 9110 §15.4.2–15.4.3 allows them: a PUT, PATCH or DELETE turned into a GET would answer 200 for a write that
+    /// never happened); 303 turns anything but HEAD into a GET without a body (§15.4.4).
+    /// </summary>
+    public static bool KeepsMethodAndBody(int status, HttpMethod method) =>
+        status is 307 or 308 || (status is 301 or 302 && method != HttpMethod.Post);
 
     public static HttpMethod NextMethod(int status, HttpMethod method) =>
-        KeepsMethodAndBody(status) || method == HttpMethod.Head ? method : HttpMethod.Get;
+        KeepsMethodAndBody(status, method) || method == HttpMethod.Head ? method : HttpMethod.Get;
 
     public static bool SameOrigin(Uri a, Uri b) =>
         string.Equals(a.Scheme, b.Scheme, StringComparison.OrdinalIgnoreCase)

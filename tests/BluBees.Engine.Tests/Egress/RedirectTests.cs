@@ -89,6 +89,53 @@ public sealed class RedirectTests
         Assert.That(second.Header("Content-Type"), bodyLength == 0 ? Is.Null : Is.EqualTo("text/plain"));
     }
 
+    /// <summary>
+    /// RFC 9110 §15.4.2–15.4.3 lets a 301/302 change only a POST into a GET; a PUT, PATCH or DELETE is repeated as
+    /// it was (its body too). Turning it into a GET would answer 200 for a write that never happened.
+    /// </summary>
+    [TestCase(301, "PUT", "PUT", 4)]
+    [TestCase(302, "PUT", "PUT", 4)]
+    [TestCase(301, "PATCH", "PATCH", 4)]
+    [TestCase(302, "DELETE", "DELETE", 0)]
+    [TestCase(303, "PUT", "GET", 0)]
+    [TestCase(303, "DELETE", "GET", 0)]
+    public async Task A301Or302RepeatsAnyMethodButPost(int status, string method, string expected, int bodyLength)
+    {
+        await using var server = LoopbackServer.Start((r, s, ct) => r.Target == "/start"
+            ? LoopbackServer.RedirectAsync(s, status, "/next", ct)
+            : LoopbackServer.RespondAsync(s, 200, "done", ct));
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+
+        var response = await kit.Client.SendAsync(
+            new EgressRequest(new HttpMethod(method), server.Url("/start"))
+            {
+                Body = method == "DELETE" ? null : "data"u8.ToArray(),
+                ContentType = method == "DELETE" ? null : "text/plain",
+            },
+            CancellationToken.None);
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.None), response.Error);
+        var second = server.Requests.Last();
+        Assert.That(second.Target, Is.EqualTo("/next"));
+        Assert.That(second.Method, Is.EqualTo(expected));
+        Assert.That(second.Body, Has.Length.EqualTo(bodyLength));
+    }
+
+    [Test]
+    public async Task A301ThatWouldCarryAPutBodyToAnotherOriginIsRefused()
+    {
+        await using var target = LoopbackServer.Ok("target");
+        await using var server = LoopbackServer.Start((_, s, ct) => LoopbackServer.RedirectAsync(s, 301, target.Url("/elsewhere").ToString(), ct));
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+
+        var response = await kit.Client.SendAsync(
+            new EgressRequest(HttpMethod.Put, server.Url("/start")) { Body = "data"u8.ToArray(), ContentType = "text/plain" },
+            CancellationToken.None);
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.RedirectRefused), response.Error);
+        Assert.That(target.Requests, Is.Empty);
+    }
+
     [Test]
     public async Task AStreamedRequestBodyIsProducedAgainForA307()
     {

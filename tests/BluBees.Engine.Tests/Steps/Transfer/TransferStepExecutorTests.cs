@@ -189,6 +189,30 @@ public sealed class TransferStepExecutorTests
         Assert.That(sink.Hash, Is.Null, "no partial body reaches the redirect's target as if it were whole");
     }
 
+    /// <summary>
+    /// A 301/302 answer to the upload was followed as a GET without the body; the redirect's target answered that GET
+    /// with 200, so the transfer was recorded as succeeded although nothing was uploaded anywhere.
+    /// </summary>
+    [TestCase(301)]
+    [TestCase(302)]
+    public async Task A_301_or_302_answer_to_the_upload_never_reads_as_a_successful_transfer(int status)
+    {
+        await using var source = new GeneratedSource(64 * 1024);
+        await using var anything = Egress.LoopbackServer.Ok("ok"); // answers 200 to any request
+        await using var redirecting = new StreamingLoopback(async (_, _, stream, ct) =>
+        {
+            await StreamingLoopback.WriteHeadAsync(stream, status, 0, ct, ("Location", anything.Url("/moved").ToString()));
+            await stream.FlushAsync(ct);
+        });
+        using var kit = new TransferKit();
+
+        var outcome = await kit.RunAsync(TransferKit.Compile(Step(source.Url(), redirecting.Url("/upload"))));
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Failed));
+        Assert.That(outcome.Record.Metrics!.FailedSide, Is.EqualTo("destination"));
+        Assert.That(anything.Requests.Where(r => r.Method == "GET"), Is.Empty, "the upload is not turned into a GET");
+    }
+
     [Test]
     public async Task AMissingDestinationConnectionFailsBeforeAnythingIsSent()
     {
