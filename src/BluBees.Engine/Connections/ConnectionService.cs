@@ -119,8 +119,19 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             await _names.ReleaseAsync(tenantId, NameKind, existing.Name, id, CancellationToken.None);
         }
 
+        // A refresh token the server rotated supersedes the configured secret it was rotated from, and only that one:
+        // once the secret is replaced or dropped (or the connection is no longer an OAuth 2.0 refresh one) it is a
+        // leftover credential. Deleted after the connection's write: a run storing a rotation meanwhile reads the
+        // connection back and takes its own write back (RotatedRefreshTokens.StoreAsync).
+        var removedRotation = false;
+        if (existing.SecretCiphertext != updated.SecretCiphertext || updated.Auth.Type != AuthTypes.OAuth2RefreshToken)
+        {
+            removedRotation = await store.ForTenant(tenantId).DeleteAsync(Keys.RotatedRefreshToken(id), CancellationToken.None);
+        }
+
         // A secret replaced or dropped (a rotated or leaked credential) must not stay readable in the store's files.
-        if (existing.SecretCiphertext is { } oldSecret && oldSecret != updated.SecretCiphertext
+        if (removedRotation
+            || existing.SecretCiphertext is { } oldSecret && oldSecret != updated.SecretCiphertext
             || existing.ClientSecretCiphertext is { } oldClientSecret && oldClientSecret != updated.ClientSecretCiphertext)
         {
             await ResidueErasure.AfterDeleteAsync(store);

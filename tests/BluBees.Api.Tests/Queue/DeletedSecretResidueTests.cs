@@ -181,6 +181,39 @@ public sealed class DeletedSecretResidueTests
     }
 
     /// <summary>
+    /// The admin replaces the connection's refresh token (the rotated one leaked), or turns the connection into a bearer
+    /// one: the refresh token the server had rotated to is the credential actually in use, and it no longer applies, so
+    /// neither its item (OAUTHRT#) nor any copy of its ciphertext may stay where the live data key opens it.
+    /// </summary>
+    [TestCase("oauth2RefreshToken")]
+    [TestCase("bearer")]
+    public async Task A_rotated_refresh_token_superseded_by_an_admins_edit_is_not_left_in_the_store_or_the_database_files(string newType)
+    {
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        const string rotated = "canary-rotated-then-replaced-2c7a";
+        var (created, ciphertext) = await RotatedConnectionAsync(kit, tenant, rotated);
+        var edit = new JsonObject
+        {
+            ["name"] = "OAuth API",
+            ["baseUrl"] = "http://127.0.0.1:9/",
+            ["auth"] = newType == "bearer"
+                ? new JsonObject { ["type"] = "bearer" }
+                : new JsonObject { ["type"] = "oauth2RefreshToken", ["tokenUrl"] = "http://127.0.0.1:9/oauth/token", ["clientId"] = "blubees" },
+            ["secret"] = "canary-admins-new-secret-0d3e",
+        };
+
+        var updated = await kit.Services.GetRequiredService<ConnectionService>().UpdateAsync(
+            tenant.Id, created.Id, JsonSerializer.Deserialize<ConnectionInput>(edit.ToJsonString(), JsonDefaults.Options)!, CancellationToken.None);
+
+        Assert.That(updated.Value, Is.Not.Null, updated.Detail);
+        var store = kit.Services.GetRequiredService<IStore>();
+        Assert.That(await store.GetAsync(Keys.Tenant(tenant.TenantId), Keys.RotatedRefreshToken(created.Id), CancellationToken.None), Is.Null, "the superseded rotated token's item");
+        SqliteConnection.ClearAllPools();
+        await AssertNoOpenableCopyAsync(kit, tenant, created, rotated, ciphertext, "the rotated refresh token the admin's edit superseded");
+    }
+
+    /// <summary>
     /// A tenant with an OAuth connection whose server rotated its refresh token to <paramref name="rotated"/>, and the
     /// stored ciphertext of that token.
     /// </summary>
