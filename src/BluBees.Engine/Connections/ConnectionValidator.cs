@@ -112,6 +112,13 @@ internal static class ConnectionValidator
         {
             errors.Add("secret", "must not contain control characters");
         }
+        else if (input.Secret is { Length: > 0 } headerSecret && SentInAHeader(auth) && !System.Text.Ascii.IsValid(headerSecret))
+        {
+            // The HTTP client sends header values as ASCII only and refuses anything else while sending: the secret
+            // would be saved and then fail every run as a connection failure. (Basic auth is base64-encoded, a query
+            // parameter escaped, an OAuth refresh token sent in a form: any text goes there.)
+            errors.Add("secret", "must be ASCII text: it is sent in a request header");
+        }
 
         switch (auth.Type)
         {
@@ -140,6 +147,9 @@ internal static class ConnectionValidator
                 break;
         }
     }
+
+    private static bool SentInAHeader(ConnectionAuth auth)
+        => auth.Type == AuthTypes.Bearer || auth.Type == AuthTypes.ApiKey && auth.In == "header";
 
     public static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
 }

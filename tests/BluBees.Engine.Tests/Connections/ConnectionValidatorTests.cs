@@ -158,6 +158,22 @@ public sealed class ConnectionValidatorTests
             Is.EqualTo(Only("auth.name", "must be a header or parameter name (letters, digits, and !#$%&'*+-.^_`|~)")));
     }
 
+    /// <summary>
+    /// A header value goes out as ASCII only (the HTTP client refuses anything else while sending), so a bearer token or
+    /// a header API key with other characters was saved and then failed every run as a connection failure.
+    /// </summary>
+    [TestCase("tökén")]
+    [TestCase("key with-nbsp")]
+    [TestCase("ключ")]
+    public void ASecretSentInAHeaderIsAscii(string secret)
+    {
+        const string Message = "must be ASCII text: it is sent in a request header";
+        Assert.That(Errors(Input(secret: secret)), Is.EqualTo(Only("secret", Message)), "bearer");
+        Assert.That(Errors(Input(new ConnectionAuth { Type = AuthTypes.ApiKey, In = "header", Name = "X-Key" }, secret: secret)), Is.EqualTo(Only("secret", Message)), "API key header");
+        Assert.That(Errors(Input(new ConnectionAuth { Type = AuthTypes.ApiKey, In = "query", Name = "key" }, secret: secret)), Is.Empty, "a query parameter is escaped");
+        Assert.That(Errors(Input(new ConnectionAuth { Type = AuthTypes.Basic, Username = "ann" }, secret: secret)), Is.Empty, "basic auth is base64-encoded");
+    }
+
     [Test]
     public void AnApiKeyNameIsAtMost100Characters()
     {
