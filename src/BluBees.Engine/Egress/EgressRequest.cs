@@ -61,13 +61,13 @@ internal sealed class EgressRequest
 
     internal string SafeLabel => Label ?? (Url.IsAbsoluteUri ? Url.Host : "(relative URL)");
 
-    internal bool HasBody => Body is not null || ContentFactory is not null;
-
     /// <summary>
-    /// A body with bytes in it (or streamed). Not the same as <see cref="HasBody"/>: a <c>byte[]?</c> that was null
-    /// becomes an empty, non-null <see cref="Body"/> when assigned, and an empty body carries nothing to another origin.
+    /// A body with bytes in it, or a streamed one. An empty <see cref="Body"/> is none: callers assign a <c>byte[]?</c>,
+    /// and a null array becomes an empty, non-null <see cref="Body"/> on the way (the implicit conversion to
+    /// <see cref="ReadOnlyMemory{T}"/>), which sent a GET with <c>Content-Length: 0</c> and counted as a body to refuse
+    /// across origins. Without content the handler still frames a POST, PUT or PATCH with <c>Content-Length: 0</c>.
     /// </summary>
-    internal bool HasContent => Body is { Length: > 0 } || ContentFactory is not null;
+    internal bool HasBody => Body is { IsEmpty: false } || ContentFactory is not null;
 
     /// <summary>Method and origin only: paths and queries may carry secrets.</summary>
     public override string ToString() =>

@@ -229,7 +229,7 @@ internal sealed class GuardedHttpClient
             // 303 would tell us the server forwards clients elsewhere. A 307/308 would re-send any body (a rendered
             // template carrying issue data) to an origin the rule did not name: refused too, and so would a 301/302 of a
             // PUT or PATCH, which keeps its body.
-            if (call.Request.BodyCarriesCredential || keepsBody && call.Request.HasContent)
+            if (call.Request.BodyCarriesCredential || keepsBody)
             {
                 return Finish(call, EgressFailure.RedirectRefused, $"The redirect from '{call.Request.SafeLabel}' to another origin was not followed: the request carries a body.");
             }
