@@ -305,6 +305,18 @@ MUTATIONS = [
     ("a second backend runs on the same database file", "src/BluBees.Engine/Runs/ConsumerLock.cs",
      "Access = FileAccess.ReadWrite, Share = FileShare.None };", "Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite };",
      "FullyQualifiedName~SecondInstanceTests"),
+    ("the dev issuer answers callers from the network", "src/BluBees.Api/Dev/DevEndpoints.cs",
+     ".AllowAnonymous().AddEndpointFilter(LoopbackOnlyAsync);", ".AllowAnonymous();",
+     "FullyQualifiedName~DevIssuerNetworkTests"),
+    ("an unrequested protocol switch read as an answer", "src/BluBees.Engine/Egress/GuardedHttpClient.cs",
+     "if (call.Status < 200)", "if (call.Status < 100)",
+     "FullyQualifiedName~SwitchingProtocolsTests", "tests/BluBees.Engine.Tests"),
+    ("an OAuth access token that cannot go in a header cached and sent", "src/BluBees.Engine/Connections/OAuth/OAuthTokenClient.cs",
+     "|| !IsVisibleAscii(accessToken)", "|| accessToken.Length == 0 && !IsVisibleAscii(accessToken)",
+     "FullyQualifiedName~OAuthTokenAnswerTests", "tests/BluBees.Engine.Tests"),
+    ("the server-rotated refresh token kept after an admin replaced the secret", "src/BluBees.Engine/Connections/ConnectionService.cs",
+     "removedRotation = await store.ForTenant(tenantId).DeleteAsync(Keys.RotatedRefreshToken(id), CancellationToken.None);", "removedRotation = false;",
+     "FullyQualifiedName~DeletedSecretResidueTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

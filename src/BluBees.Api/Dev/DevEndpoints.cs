@@ -1,3 +1,4 @@
+using System.Net;
 using BluBees.Api.Auth;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.DevTokens;
@@ -14,10 +15,27 @@ internal static class DevEndpoints
         // The issuer's key (.data/dev-issuer.pem, 0600) is created now, at start, not at the first token: the CLI
         // signs its tokens with that file and looks for it before asking /dev/token.
         _ = app.ServiceProvider.GetRequiredService<DevTokenIssuer>();
-        var dev = app.MapGroup("/dev").AllowAnonymous();
+        var dev = app.MapGroup("/dev").AllowAnonymous().AddEndpointFilter(LoopbackOnlyAsync);
         dev.MapGet("/jwks.json", (DevTokenIssuer issuer) => TypedResults.Text(issuer.JwksJson(), "application/json"));
         dev.MapPost("/token", MintAsync);
         return app;
+    }
+
+    /// <summary>
+    /// The dev issuer mints an administrator's token for any tenant, to anyone who asks: it answers only a caller on
+    /// this machine (a loopback address), so a backend started with <c>DevIssuer:Enabled</c> and bound to a network
+    /// address (<c>--urls http://0.0.0.0:…</c>) does not hand its tenants to the network. Behind a proxy every caller
+    /// is loopback, which is why the issuer is also refused at start beside the AWS providers.
+    /// </summary>
+    private static ValueTask<object?> LoopbackOnlyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var remote = context.HttpContext.Connection.RemoteIpAddress;
+        if (remote is not null && (IPAddress.IsLoopback(remote) || remote.IsIPv4MappedToIPv6 && IPAddress.IsLoopback(remote.MapToIPv4())))
+        {
+            return next(context);
+        }
+
+        return ValueTask.FromResult<object?>(Problems.Forbidden("The development token issuer answers only callers on this machine (a loopback address)."));
     }
 
     internal static async Task<Results<Ok<DevTokenResponse>, BodyProblem, InvalidProblem>> MintAsync(
