@@ -59,7 +59,7 @@ internal sealed class GeneratedSource : IAsyncDisposable
                 }
 
                 await stream.FlushAsync(ct);
-                Hash = Convert.ToHexString(hash.GetHashAndReset());
+                _hash.TrySetResult(Convert.ToHexString(hash.GetHashAndReset()));
             }
             catch (IOException)
             {
@@ -73,8 +73,17 @@ internal sealed class GeneratedSource : IAsyncDisposable
 
     public ConcurrentQueue<RequestHead> Requests { get; } = new();
 
-    /// <summary>SHA-256 of every byte written, once the whole body went out.</summary>
-    public string? Hash { get; private set; }
+    private readonly TaskCompletionSource<string> _hash = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>SHA-256 of every byte written, once the whole body went out; null until then (or when it never did).</summary>
+    public string? Hash => _hash.Task.IsCompletedSuccessfully ? _hash.Task.Result : null;
+
+    /// <summary>
+    /// The SHA-256 once the source's handler has finished writing. The client can have read the last byte (and the
+    /// transfer succeeded) before the handler's continuation ran past its flush, so a test that compares hashes after
+    /// a successful transfer waits for it (at most 30 s) instead of reading <see cref="Hash"/> at once.
+    /// </summary>
+    public Task<string> WrittenHashAsync() => _hash.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
     /// <summary>Completes (with the bytes written so far) when the client closed the connection mid-body.</summary>
     public TaskCompletionSource<long> ClientWentAway { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -47,7 +47,7 @@ public sealed class JiraAttachmentTransferTests
         var outcome = await kit.RunAsync(TransferKit.Compile(Step(sink.Url())), Run());
 
         Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Record.ErrorCategory);
-        Assert.That(sink.Hash, Is.Not.Null.And.EqualTo(media.Hash), "the sink's SHA-256 equals the media host's");
+        Assert.That(sink.Hash, Is.Not.Null.And.EqualTo(await media.WrittenHashAsync()), "the sink's SHA-256 equals the media host's");
         var asked = jira.Requests.Single();
         Assert.That(asked.Method, Is.EqualTo("GET"));
         Assert.That(asked.Target, Is.EqualTo("/jira/rest/api/3/attachment/content/10001"));
