@@ -4,6 +4,7 @@ using BluBees.Engine.Common;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Rules.Triggers;
 using BluBees.Engine.Runs;
+using BluBees.Engine.Runs.Trace;
 using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Tenancy;
@@ -24,7 +25,7 @@ internal sealed record CronTickResult(int Queued, bool Busy);
 /// queue writes neither (the next delivery fires it). The cursor moves only after every due occurrence was handed
 /// over, so a tick cut short (crash, full queue, failed search) is redone by the next one, without doubles.
 /// </summary>
-internal sealed partial class CronTicks(IStore store, EventIngestor ingress, JiraIssueSearch search, ILogger<CronTicks> logger)
+internal sealed partial class CronTicks(IStore store, EventIngestor ingress, JiraIssueSearch search, RunStore runs, ILogger<CronTicks> logger)
 {
     /// <summary>
     /// How far back a late tick still fires missed occurrences. Well under the ingress's de-duplication window (1 day),
@@ -52,9 +53,17 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
         if (due.Count > 0 && schedule.Jql is { } jql)
         {
             var found = await search.SearchAsync(tenant, systemToken, jql, schedule.MaxIssues, ct);
-            if (found.FailureCategory is not null)
+            if (found.FailureCategory is { } category)
             {
-                return new CronTickResult(0, Busy: false); // cursor kept: the next tick searches again
+                // "Why didn't it run?": a refusal the admin must fix (the JQL, the app's access) is traced for the rule;
+                // a passing failure (429, 5xx, network) is only logged. Cursor kept: the next tick searches again.
+                if (Reason(category, found.Status) is { } reason)
+                {
+                    LogRefused(logger, head.Id, reason);
+                    await runs.WriteTraceAsync(tenant.Id, [RuleMisses.Schedule(head.Id, head.Version, reason, now)], ct);
+                }
+
+                return new CronTickResult(0, Busy: false);
             }
 
             if (found.Truncated)
@@ -117,7 +126,19 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
         await partition.PutIfRevisionAsync(item, current?.Revision ?? 0, ct);
     }
 
+    /// <summary>The trace reason of a failed search that only the admin can fix; null for one the next tick may get past.</summary>
+    private static string? Reason(string category, int status) => (category, status) switch
+    {
+        (ErrorCategories.SystemTokenMissing, _) => ScheduleReasons.SystemTokenMissing,
+        (_, 400) => ScheduleReasons.JqlRejected,
+        (_, 401 or 403) => ScheduleReasons.SystemTokenRefused,
+        _ => null,
+    };
+
     private static DateTimeOffset Latest(DateTimeOffset a, DateTimeOffset b, DateTimeOffset c) => a > b ? (a > c ? a : c) : (b > c ? b : c);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule of rule {RuleId}: its JQL search was refused ({Reason}); nothing fired, the next tick tries again")]
+    private static partial void LogRefused(ILogger logger, string ruleId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule of rule {RuleId}: {Skipped} missed occurrence(s) beyond the catch-up bound were skipped")]
     private static partial void LogSkipped(ILogger logger, string ruleId, int skipped);

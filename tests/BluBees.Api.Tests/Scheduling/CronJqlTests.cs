@@ -121,7 +121,7 @@ public sealed class CronJqlTests : CronTickHarness
         // The backend's own ingress and durable queue: the runs really happen.
         var s = Backend.Services;
         var cron = new BluBees.Api.Scheduling.CronTicks(s.GetRequiredService<IStore>(), s.GetRequiredService<EventIngestor>(),
-            ActivatorUtilities.CreateInstance<BluBees.Engine.Steps.Jira.JiraIssueSearch>(s), NullLogger<BluBees.Api.Scheduling.CronTicks>.Instance);
+            ActivatorUtilities.CreateInstance<BluBees.Engine.Steps.Jira.JiraIssueSearch>(s), s.GetRequiredService<RunStore>(), NullLogger<BluBees.Api.Scheduling.CronTicks>.Instance);
         var runner = new BluBees.Api.Scheduling.ScheduleRunner(s.GetRequiredService<BluBees.Engine.Rules.RuleService>(), s.GetRequiredService<IStore>(),
             s.GetRequiredService<EventIngestor>(), s.GetRequiredService<TenantService>(), cron, Clock, NullLogger<BluBees.Api.Scheduling.ScheduleRunner>.Instance);
         Assert.That((await runner.FireDueAsync(new TenantContext(tenant, null, null), SystemToken, CancellationToken.None)).Queued, Is.EqualTo(2));

@@ -45,6 +45,17 @@ internal static class RuleMisses
         return check.Failed() is { } failed ? Entry(source, messageId, rule.Id, rule.Version, evt, TraceStages.Trigger, failed, at) : null;
     }
 
+    /// <summary>
+    /// The entry for a cron schedule whose due occurrences could not fire (<paramref name="reason"/> from
+    /// <see cref="ScheduleReasons"/>). One slot per rule and reason: a failure repeated every tick rewrites its own
+    /// entry (the newest time) instead of filling the ring.
+    /// </summary>
+    public static RuleTraceEntry Schedule(string ruleId, int version, string reason, DateTimeOffset at)
+        => new(ruleId, version, at, "schedule", "blubees:schedule", null, null, TraceStages.Schedule, "trigger.schedule.jql", reason)
+        {
+            MessageId = "schedule:" + reason,
+        };
+
     private static RuleTraceEntry Entry(RunSource source, string? messageId, string ruleId, int version, JiraEvent evt, string stage, FailedCheck failed, DateTimeOffset at)
         => new(ruleId, version, at, source.ToString().ToLowerInvariant(), Bounded(evt.EventType), Safe(() => evt.IssueId), Safe(() => evt.IssueKey), stage, failed.Path, failed.Operator)
         {

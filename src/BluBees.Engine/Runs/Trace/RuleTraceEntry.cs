@@ -34,4 +34,23 @@ public static class TraceStages
 
     /// <summary>The rule is disabled (its trigger listens to the event).</summary>
     public const string Disabled = "disabled";
+
+    /// <summary>
+    /// A cron schedule's due occurrence could not fire: its JQL search was refused. <see cref="RuleTraceEntry.Path"/> is
+    /// <c>trigger.schedule.jql</c>, <see cref="RuleTraceEntry.Operator"/> one of <see cref="ScheduleReasons"/>.
+    /// </summary>
+    public const string Schedule = "schedule";
+}
+
+/// <summary>Why a schedule's occurrence did not fire (a closed list: never Jira's text).</summary>
+public static class ScheduleReasons
+{
+    /// <summary>Jira answered 400 to the JQL search: the JQL does not parse or names what does not exist.</summary>
+    public const string JqlRejected = "jql_rejected";
+
+    /// <summary>The scheduled trigger came without the app's system token.</summary>
+    public const string SystemTokenMissing = "system_token_missing";
+
+    /// <summary>Jira refused the app's system token (401/403).</summary>
+    public const string SystemTokenRefused = "system_token_refused";
 }

@@ -7,7 +7,11 @@ using BluBees.Engine.Execution;
 namespace BluBees.Engine.Steps.Jira;
 
 /// <summary>The issues a schedule's JQL matched, or why the search failed (an error category, never Jira's text).</summary>
-internal sealed record ScheduleSearchResult(IReadOnlyList<JsonObject> Issues, string? FailureCategory, bool Truncated);
+internal sealed record ScheduleSearchResult(IReadOnlyList<JsonObject> Issues, string? FailureCategory, bool Truncated)
+{
+    /// <summary>Jira's HTTP status when Jira answered the failed page (0 otherwise).</summary>
+    public int Status { get; init; }
+}
 
 /// <summary>
 /// A schedule's "for each issue matching" search: Jira's enhanced JQL search
@@ -111,7 +115,7 @@ internal sealed partial class JiraIssueSearch(JiraSite site, IOptions<JiraAction
     private ScheduleSearchResult Failed(string category, int status = 0)
     {
         LogFailed(logger, category, status);
-        return new ScheduleSearchResult([], category, Truncated: false);
+        return new ScheduleSearchResult([], category, Truncated: false) { Status = status };
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule JQL search failed ({Category}, status {StatusCode}); the next tick tries again")]
