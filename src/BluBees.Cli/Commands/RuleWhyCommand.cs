@@ -82,6 +82,7 @@ internal static class RuleWhyCommand
         "avi:jira:commented:issue" => "issue commented",
         "avi:jira:deleted:comment" => "comment deleted",
         "avi:jira:mentioned:issue" => "issue mentioned",
+        "blubees:schedule" => "schedule",
         null => source ?? "unknown",
         _ => eventType,
     };
@@ -95,6 +96,13 @@ internal static class RuleWhyCommand
         ("trigger", _) => "the trigger didn't match",
         ("conditions", _) when op == "any" => "none of the conditions of an 'any' group passed",
         ("conditions", _) => "a condition didn't pass",
+        ("schedule", _) => op switch
+        {
+            "jql_rejected" => "Jira refused the schedule's JQL, so nothing fired (correct the JQL and save the rule)",
+            "system_token_missing" => "the scheduled trigger came without the app's Jira token, so the JQL was not searched",
+            "system_token_refused" => "Jira refused the app's token, so the JQL was not searched",
+            _ => "the schedule did not fire",
+        },
         _ => "it did not run",
     };
 }

@@ -68,6 +68,20 @@ public sealed class RuleWhyCliTests
         Assert.That(byIdOut, Does.Contain("WEB-5").And.Contain("trigger.projects"));
     }
 
+    [TestCase("jql_rejected", "Jira refused the schedule's JQL")]
+    [TestCase("system_token_missing", "the scheduled trigger came without the app's Jira token")]
+    [TestCase("system_token_refused", "Jira refused the app's token")]
+    public void A_schedule_that_could_not_search_says_why(string reason, string words)
+    {
+        var entry = new JsonObject
+        {
+            ["at"] = "2026-12-03T12:05:00Z", ["source"] = "schedule", ["eventType"] = "blubees:schedule",
+            ["stage"] = "schedule", ["path"] = "trigger.schedule.jql", ["operator"] = reason,
+        };
+
+        Assert.That(RuleWhyCommand.Describe(entry), Does.StartWith("Event 'schedule' at 2026-12-03 12:05 UTC: " + words).And.EndWith($"(trigger.schedule.jql, {reason})"));
+    }
+
     [Test]
     public async Task An_event_no_rule_could_match_is_reported_as_not_queued_not_as_a_run_to_look_for()
     {

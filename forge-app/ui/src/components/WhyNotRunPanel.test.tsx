@@ -34,6 +34,16 @@ describe('why did the rule not run', () => {
     );
   });
 
+  it("says why a schedule's JQL search did not fire, for each reason of the closed list", () => {
+    const at = () => '12:05';
+    const schedule = { ...entry, source: 'schedule', eventType: 'blubees:schedule', issueId: null, issueKey: null, stage: 'schedule', path: 'trigger.schedule.jql' };
+    expect(describeTrace({ ...schedule, operator: 'jql_rejected' }, at)).toBe(
+      "Event 'schedule' at 12:05: Jira refused the schedule's JQL, so nothing fired (correct the JQL and save the rule) (trigger.schedule.jql, jql_rejected)",
+    );
+    expect(describeTrace({ ...schedule, operator: 'system_token_missing' }, at)).toContain("came without the app's Jira token");
+    expect(describeTrace({ ...schedule, operator: 'system_token_refused' }, at)).toContain("Jira refused the app's token");
+  });
+
   it("shows the rule's recent non-runs under its runs and refreshes", async () => {
     const b = fakeBackend();
     b.on('GET', '/api/rules', () => ({ items: [{ id: 'r1', name: 'Escalate', enabled: true, version: 2 }] }));

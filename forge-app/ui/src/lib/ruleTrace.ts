@@ -8,6 +8,14 @@ const EVENT_NAMES: Record<string, string> = {
   'avi:jira:commented:issue': 'issue commented',
   'avi:jira:deleted:comment': 'comment deleted',
   'avi:jira:mentioned:issue': 'issue mentioned',
+  'blubees:schedule': 'schedule',
+};
+
+/** Why a schedule's occurrence did not fire (the backend's closed list; `operator` of a `schedule` entry). */
+const SCHEDULE_REASONS: Record<string, string> = {
+  jql_rejected: "Jira refused the schedule's JQL, so nothing fired (correct the JQL and save the rule)",
+  system_token_missing: "the scheduled trigger came without the app's Jira token, so the JQL was not searched",
+  system_token_refused: "Jira refused the app's token, so the JQL was not searched",
 };
 
 export function eventName(entry: Pick<RuleTraceEntry, 'eventType' | 'source'>): string {
@@ -17,6 +25,7 @@ export function eventName(entry: Pick<RuleTraceEntry, 'eventType' | 'source'>): 
 /** Why the event stopped, in words (the same sentences as `blubees rule why`). */
 export function traceReason(entry: Pick<RuleTraceEntry, 'stage' | 'path' | 'operator'>): string {
   if (entry.stage === 'disabled') return 'the rule is disabled';
+  if (entry.stage === 'schedule') return (entry.operator && SCHEDULE_REASONS[entry.operator]) || 'the schedule did not fire';
   if (entry.stage === 'trigger') {
     switch (entry.path) {
       case 'trigger.projects':
