@@ -41,7 +41,13 @@ internal static class RuleWarningsEndpoints
         }
 
         var (compiled, errors) = await rules.ValidateAsync(tenant.Id, "validate", 1, definition!, ct);
-        return compiled is null ? Problems.Invalid(errors) : TypedResults.Ok(new RuleValidation(true, await ForAsync(tenant, request, definition!)));
+        if (compiled is null)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        var (jqlProblem, jqlWarnings) = await ScheduleJqlCheck.CheckAsync(tenant, request, definition!);
+        return jqlProblem ?? (Results<Ok<RuleValidation>, BodyProblem, InvalidProblem>)TypedResults.Ok(new RuleValidation(true, [.. await ForAsync(tenant, request, definition!), .. jqlWarnings]));
     }
 }
 

@@ -46,9 +46,15 @@ internal static class RulesEndpoints
             return problem;
         }
 
+        var (jqlProblem, jqlWarnings) = await ScheduleJqlCheck.CheckAsync(tenant, request, definition!);
+        if (jqlProblem is not null)
+        {
+            return (Results<NotFoundProblem, InvalidProblem, ConflictProblem>)jqlProblem;
+        }
+
         var outcome = await rules.CreateAsync(tenant.Id, definition!, tenant.AccountId, ct);
         return outcome.Value is { } rule
-            ? TypedResults.Created($"/api/rules/{rule.Id}", rule with { Warnings = await RuleWarningsEndpoints.ForAsync(tenant, request, definition!) })
+            ? TypedResults.Created($"/api/rules/{rule.Id}", rule with { Warnings = [.. await RuleWarningsEndpoints.ForAsync(tenant, request, definition!), .. jqlWarnings] })
             : Problems.From(outcome);
     }
 
@@ -61,9 +67,15 @@ internal static class RulesEndpoints
             return problem;
         }
 
+        var (jqlProblem, jqlWarnings) = await ScheduleJqlCheck.CheckAsync(tenant, request, definition!);
+        if (jqlProblem is not null)
+        {
+            return (Results<NotFoundProblem, InvalidProblem, ConflictProblem>)jqlProblem;
+        }
+
         var outcome = await rules.UpdateAsync(tenant.Id, id, definition!, tenant.AccountId, ct);
         return outcome.Value is { } rule
-            ? TypedResults.Ok(rule with { Warnings = await RuleWarningsEndpoints.ForAsync(tenant, request, definition!) })
+            ? TypedResults.Ok(rule with { Warnings = [.. await RuleWarningsEndpoints.ForAsync(tenant, request, definition!), .. jqlWarnings] })
             : Problems.From(outcome);
     }
 

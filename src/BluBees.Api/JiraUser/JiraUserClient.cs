@@ -42,7 +42,14 @@ internal sealed partial class JiraUserClient(IHttpClientFactory factory, IOption
     /// <summary>Well above a real issue or field list; Forge's invokeRemote answers carry at most 5 MB anyway.</summary>
     public const int MaxBodyBytes = 2 * 1024 * 1024;
 
-    public async Task<JiraRead> GetAsync(TenantContext tenant, string? userToken, string pathAndQuery, CancellationToken ct)
+    public Task<JiraRead> GetAsync(TenantContext tenant, string? userToken, string pathAndQuery, CancellationToken ct)
+        => SendAsync(tenant, userToken, HttpMethod.Get, pathAndQuery, null, ct);
+
+    /// <summary>A POST whose answer is a read (Jira's JQL parse): same rules as <see cref="GetAsync"/>.</summary>
+    public Task<JiraRead> PostAsync(TenantContext tenant, string? userToken, string pathAndQuery, JsonNode body, CancellationToken ct)
+        => SendAsync(tenant, userToken, HttpMethod.Post, pathAndQuery, body, ct);
+
+    private async Task<JiraRead> SendAsync(TenantContext tenant, string? userToken, HttpMethod method, string pathAndQuery, JsonNode? body, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(userToken))
         {
@@ -54,7 +61,12 @@ internal sealed partial class JiraUserClient(IHttpClientFactory factory, IOption
             return new JiraRead(JiraReadStatus.Unavailable, null);
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUrl + pathAndQuery));
+        using var request = new HttpRequestMessage(method, new Uri(baseUrl + pathAndQuery));
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+        }
+
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", userToken);
         request.Headers.Accept.ParseAdd("application/json");
         var client = factory.CreateClient(HttpClientName);

@@ -9,6 +9,7 @@ internal static class JiraUserSetup
     public static IServiceCollection AddJiraUserReads(this IServiceCollection services)
     {
         services.AddSingleton<UserFieldCatalog>();
+        services.AddTransient<UserJqlCheck>();
         services.AddTransient<JiraUserClient>();
         services.AddHttpClient(JiraUserClient.HttpClientName, (sp, client) =>
                 client.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<JiraOptions>>().Value.TimeoutSeconds))

@@ -311,6 +311,11 @@ public sealed partial class FakeJira : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (await TryJqlParseAsync(context))
+        {
+            return;
+        }
+
         if (await TryUserReadAsync(context))
         {
             return;
