@@ -301,7 +301,16 @@ export type RuleSummary = Omit<Schemas['RuleSummary'], 'triggerType' | 'lastRun'
  */
 export interface RuleWarning {
   path: string;
-  code: 'unknown_scope_root' | 'unknown_field' | 'step_not_yet_run' | 'unknown_step' | 'no_issue' | 'fields_not_checked' | string;
+  code:
+    | 'unknown_scope_root'
+    | 'unknown_field'
+    | 'step_not_yet_run'
+    | 'unknown_step'
+    | 'no_issue'
+    | 'fields_not_checked'
+    | 'jql_unknown_value'
+    | 'jql_not_checked'
+    | string;
   message: string;
 }
 export interface Rule {

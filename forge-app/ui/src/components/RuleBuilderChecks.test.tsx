@@ -78,6 +78,25 @@ describe('save-time warnings', () => {
     expect(saved?.version).toBe(4);
   });
 
+  it("a save whose only warnings say Jira could not be asked (fields, the schedule's JQL) goes back as usual", async () => {
+    const b = backend();
+    b.on('PUT', '/api/rules/r1', (req) => ({
+      ...savedRule,
+      version: 5,
+      definition: req.body,
+      warnings: [
+        { path: '', code: 'fields_not_checked', message: "Jira's field list could not be read, so field names were not checked." },
+        { path: 'trigger.schedule.jql', code: 'jql_not_checked', message: 'Jira could not be asked to check this JQL, so it was not checked.' },
+      ],
+    }));
+    let saved: Rule | undefined;
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={(r) => (saved = r)} onCancel={() => undefined} />);
+    await screen.findByDisplayValue('Escalate');
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+    await waitFor(() => expect(saved?.version).toBe(5));
+  });
+
   it('a save whose only warning is that field names were not checked goes back as usual', async () => {
     const b = backend();
     b.on('PUT', '/api/rules/r1', (req) => ({

@@ -15,6 +15,9 @@ import { TriggerEditor } from './TriggerEditor';
 import { RuleWarnings } from './RuleWarnings';
 import { ErrorBanner, ErrorSummary, Loading, row, Section, stack, TextField } from './common';
 
+/** Warnings that only say Jira could not be asked (docs/api.md, Save-time warnings). */
+const NOT_CHECKED = new Set(['fields_not_checked', 'jql_not_checked']);
+
 export function RuleEditor({
   ruleId,
   initial,
@@ -93,9 +96,9 @@ export function RuleEditor({
     setSaving(true);
     try {
       const saved = creating ? await api.createRule(definition) : await api.updateRule(currentId!, definition);
-      // "Field names were not checked" (Jira not reachable, or local development) says nothing about this rule's
-      // content: it does not hold the editor open.
-      if (saved?.warnings?.some((w) => w.code !== 'fields_not_checked')) {
+      // "Field names / the JQL were not checked" (Jira not reachable, or local development) says nothing about this
+      // rule's content: it does not hold the editor open.
+      if (saved?.warnings?.some((w) => !NOT_CHECKED.has(w.code))) {
         setSavedWithWarnings(saved);
         setRule(saved);
         setWarnings({ list: saved.warnings, after: 'save' });
