@@ -73,7 +73,7 @@ internal static class ArrayFilters
 
     private static int Rank(object? value) => value switch
     {
-        long or double => 0,
+        long or double or NumberText => 0,
         string => 1,
         null => 3,
         _ => 2,
@@ -91,6 +91,7 @@ internal static class ArrayFilters
         null => "nil",
         string s => "s:" + ctx.Checked(s),
         long or double => "n:" + Values.ScalarText(value),
+        NumberText n => "n:" + Values.ScalarText(n.Value ?? n.Text), // 1.10 and 1.1 are the same number
         bool b => b ? "true" : "false",
         _ => "j:" + ValueJson.Serialize(value, ctx),
     };

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BluBees.Engine.Common;
 
 namespace BluBees.Engine.Templates;
 
@@ -37,7 +38,7 @@ internal static class Comparisons
         {
             case null:
                 return right is null;
-            case long or double when Values.IsNumber(right):
+            case long or double or NumberText when Values.IsNumber(right):
                 return Compare(left, right) == 0;
             case string text:
                 if (right is not string otherText)
@@ -107,6 +108,8 @@ internal static class Comparisons
     private static int? Compare(object? left, object? right) => (left, right) switch
     {
         (long a, long b) => a.CompareTo(b),
+        (NumberText, _) or (_, NumberText) when Values.IsNumber(left) && Values.IsNumber(right)
+            => DecimalText.Compare(Values.ScalarText(left)!, Values.ScalarText(right)!), // exact, any size
         (long or double, long or double) => ToDouble(left).CompareTo(ToDouble(right)),
         (string a, string b) => string.CompareOrdinal(a, b) switch { < 0 => -1, > 0 => 1, _ => 0 },
         _ => null,

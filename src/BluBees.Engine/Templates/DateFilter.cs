@@ -38,7 +38,7 @@ internal static class DateFilter
         // What DateTimeOffset can hold: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z (anything else is not a date).
         const long MinSeconds = -62_135_596_800;
         const long MaxSeconds = 253_402_300_799;
-        switch (input)
+        switch (input is NumberText n ? n.Value : input)
         {
             case long l when l is >= MinSeconds and <= MaxSeconds:
                 return DateTimeOffset.FromUnixTimeSeconds(l);

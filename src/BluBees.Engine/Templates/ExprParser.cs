@@ -138,7 +138,7 @@ internal sealed class ExprParser(string source, int start, int end, int maxDepth
                 return new LiteralExpr(token.Text, token.Offset);
             case ExprTokenKind.Number:
                 Next();
-                return new LiteralExpr(Values.ParseNumber(token.Text), token.Offset);
+                return new LiteralExpr(Values.ReadNumber(token.Text), token.Offset);
             case ExprTokenKind.LParen:
                 Next();
                 var from = ParsePrimary(depth + 1);

@@ -29,6 +29,7 @@ internal sealed class FilterArgs(string filter, object?[] positional, IReadOnlyD
     {
         long l => l,
         double d when double.IsFinite(d) => (long)Math.Clamp(Math.Truncate(d), -RangeValue.MaxBound, RangeValue.MaxBound),
+        NumberText n => ToInteger(n.Value ?? (n.Text.StartsWith('-') ? double.MinValue : double.MaxValue)), // clamped like any huge double
         string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)
             => ToInteger(Values.ParseNumber(s.Trim())),
         null => 0,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BluBees.Engine.Common;
 
 namespace BluBees.Engine.Templates;
 
@@ -24,7 +25,7 @@ internal static class SmartTextFilters
         new("is_empty", 0, 0, (_, i, _) => i is null || Values.IsEmpty(i)),
         new("is_not_empty", 0, 0, (_, i, _) => !(i is null || Values.IsEmpty(i))),
         new("as_number", 0, 0, (_, i, _) => AsNumber(i)),
-        new("sum", 0, 0, (c, i, _) => Numbers(c, i).Aggregate((object)0L, Add)),
+        new("sum", 0, 0, (c, i, _) => Numbers(c, i).Select(n => Values.Arithmetic(n, "sum")).Aggregate((object)0L, Add)),
         new("average", 0, 0, Average),
         new("max", 0, 0, (c, i, _) => Extreme(c, i, max: true)),
         new("min", 0, 0, (c, i, _) => Extreme(c, i, max: false)),
@@ -53,8 +54,8 @@ internal static class SmartTextFilters
     /// <summary>A number from a number or numeric text; nil otherwise (Jira's <c>asNumber</c>).</summary>
     public static object? AsNumber(object? input) => input switch
     {
-        long or double => input,
-        string s when double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) => Values.ParseNumber(s.Trim()),
+        long or double or NumberText => input,
+        string s when DecimalText.IsNumber(s) => Values.ParseNumber(s.Trim()), // beyond a double: kept, never 0
         _ => null,
     };
 
@@ -86,7 +87,7 @@ internal static class SmartTextFilters
         var count = 0;
         foreach (var n in Numbers(ctx, input))
         {
-            mean += (Convert.ToDouble(n, CultureInfo.InvariantCulture) - mean) / ++count;
+            mean += (Convert.ToDouble(Values.Arithmetic(n, "average"), CultureInfo.InvariantCulture) - mean) / ++count;
         }
 
         return count == 0 ? null : double.IsFinite(mean) ? mean : throw TemplateFailure.Runtime("filter 'average': the result is not a finite number");
@@ -99,8 +100,8 @@ internal static class SmartTextFilters
         var numbers = items.Select(AsNumber).OfType<object>().ToList();
         if (numbers.Count > 0)
         {
-            var best = numbers.MaxBy(n => (max ? 1 : -1) * Convert.ToDouble(n, CultureInfo.InvariantCulture));
-            return best;
+            // Exact for numbers of any size; the first of equal extremes wins.
+            return numbers.Aggregate((best, n) => (max ? 1 : -1) * (Comparisons.Compare(n, best, ctx) ?? 0) > 0 ? n : best);
         }
 
         var dates = items.Select(JiraDates.Parse).OfType<DateTimeOffset>().ToList();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace BluBees.Engine.Templates;
@@ -31,7 +32,7 @@ internal static class ValueJson
             case string s:
                 WriteString(buffer, s);
                 return;
-            case bool or long or double:
+            case bool or long or double or NumberText:
                 buffer.Append(Values.ScalarText(value)!);
                 return;
             case JsonObject obj:
@@ -127,6 +128,8 @@ internal static class ValueJson
                 return JsonValue.Create(l);
             case double d:
                 return JsonValue.Create(d);
+            case NumberText n:
+                return JsonValue.Create(JsonElement.Parse(n.Text)); // the number's own text (it came from JSON or is JSON grammar)
             case JsonObject obj:
                 var copy = new JsonObject();
                 foreach (var (key, node) in obj)

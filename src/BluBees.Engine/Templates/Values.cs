@@ -1,11 +1,12 @@
 using System.Globalization;
+using BluBees.Engine.Common;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace BluBees.Engine.Templates;
 
 /// <summary>
-/// The runtime value model: nil (null), bool, long, double, string, <see cref="JsonObject"/>, sequences
+/// The runtime value model: nil (null), bool, long, double, <see cref="NumberText"/>, string, <see cref="JsonObject"/>, sequences
 /// (<see cref="Seq"/>), <see cref="SpecialValue"/> and <see cref="ForLoopState"/>. Scope leaves
 /// (<see cref="JsonValue"/>) are unwrapped to primitives when read.
 /// </summary>
@@ -29,7 +30,7 @@ internal static class Values
                 ctx?.Scan(text.Length);
                 return text;
             case JsonValueKind.Number:
-                return ParseNumber(value.ToJsonString());
+                return ReadNumber(value.ToJsonString());
             case JsonValueKind.True:
                 return true;
             case JsonValueKind.False:
@@ -56,6 +57,28 @@ internal static class Values
         }
     }
 
+    /// <summary>
+    /// A scope number or a number literal: a long or double when that prints back as the same text (no allocation
+    /// beyond the text), otherwise a <see cref="NumberText"/> that keeps it (<c>1.10</c>, <c>1e5</c>, digits beyond
+    /// 64 bits, <c>1e400</c>).
+    /// </summary>
+    public static object ReadNumber(string json)
+    {
+        var number = ParseNumber(json);
+        return number switch
+        {
+            long l when l != 0 || json.Length == 1 => number, // JSON has no '+' or leading zeros: only "-0" differs
+            double d when PrintsAs(d, json) => number,
+            NumberText => number,
+            _ => new NumberText(json, number),
+        };
+    }
+
+    /// <summary>
+    /// A number from numeric text (a numeric string): long, double (also for integers beyond 64 bits, as Jira's
+    /// number fields are), or a <see cref="NumberText"/> with no arithmetic value for a number outside double's
+    /// range (never 0); 0 when the text is not a number at all (Liquid's rule for arithmetic on other strings).
+    /// </summary>
     public static object ParseNumber(string text)
     {
         if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
@@ -63,12 +86,27 @@ internal static class Values
             return integer;
         }
 
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real) ? real : 0L;
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real)
+            ? real
+            : DecimalText.ToJson(text) is { } json ? new NumberText(json, null) : 0L;
+    }
+
+    /// <summary>The long or double arithmetic works on; a runtime error naming <paramref name="filter"/> when there is none.</summary>
+    public static object Arithmetic(object number, string filter) => number is NumberText n
+        ? n.Value ?? throw TemplateFailure.Runtime($"filter '{filter}': the number is too large for arithmetic (beyond ±1.7976931348623157E+308)")
+        : number;
+
+    private static bool PrintsAs(double value, string text)
+    {
+        Span<char> buffer = stackalloc char[40];
+        var format = double.IsInteger(value) && Math.Abs(value) < 1e16 ? "0.0" : "R";
+        return value.TryFormat(buffer, out var written, format, CultureInfo.InvariantCulture)
+            && buffer[..written].SequenceEqual(text);
     }
 
     public static bool IsTruthy(object? value) => value is not (null or false);
 
-    public static bool IsNumber(object? value) => value is long or double;
+    public static bool IsNumber(object? value) => value is long or double or NumberText;
 
     public static bool IsEmpty(object? value) => value switch
     {
@@ -106,6 +144,7 @@ internal static class Values
         bool b => b ? "true" : "false",
         long l => l.ToString(CultureInfo.InvariantCulture),
         double d => FormatDouble(d),
+        NumberText n => n.Text,
         _ => null,
     };
 
@@ -155,7 +194,7 @@ internal static class Values
     {
         if (target is JsonObject obj)
         {
-            var name = key is string s ? s : key is long or double ? ScalarText(key) : null;
+            var name = key is string s ? s : IsNumber(key) ? ScalarText(key) : null;
             return name is null ? null
                 : obj.TryGetPropertyValue(name, out var node) ? FromNode(node, ctx)
                 : JiraShortcuts.Member(obj, name, ctx);
@@ -181,6 +220,7 @@ internal static class Values
         {
             long l => (true, l),
             double d when double.IsInteger(d) && Math.Abs(d) < RangeValue.MaxBound => (true, (long)d),
+            NumberText { Value: { } n } => (TryInteger(n, out var i), i),
             _ => (false, 0L),
         };
         return ok;
