@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BluBees.Engine.Common;
 
 namespace BluBees.Engine.Conditions;
 
@@ -30,7 +31,7 @@ public static class Values
     {
         if (TryNumber(left, out var l) && TryNumber(right, out var r) && IsNumeric(left) == IsNumeric(right))
         {
-            return l == r;
+            return DecimalText.Compare(l, r) == 0;
         }
 
         if (left is JsonValue && right is JsonValue || left is null || right is null)
@@ -41,12 +42,15 @@ public static class Values
         return JsonNode.DeepEquals(left, right);
     }
 
-    /// <summary>Orders numbers numerically and ISO-8601 dates chronologically; null when not comparable.</summary>
+    /// <summary>
+    /// Orders numbers numerically (exactly, whatever their size or number of digits) and ISO-8601 dates
+    /// chronologically; null when not comparable.
+    /// </summary>
     public static int? Compare(JsonNode? left, JsonNode? right)
     {
         if (TryNumber(left, out var l) && TryNumber(right, out var r))
         {
-            return l.CompareTo(r);
+            return DecimalText.Compare(l, r);
         }
 
         if (TryDate(left, out var ld) && TryDate(right, out var rd))
@@ -57,20 +61,16 @@ public static class Values
         return null;
     }
 
-    public static bool TryNumber(JsonNode? node, out decimal value)
+    /// <summary>A JSON number's text, or a string that is a decimal number (sign, point, exponent, surrounding spaces).</summary>
+    public static bool TryNumber(JsonNode? node, out string text)
     {
-        value = 0;
-        if (node is not JsonValue v)
+        text = node is JsonValue v ? v.GetValueKind() switch
         {
-            return false;
-        }
-
-        return v.GetValueKind() switch
-        {
-            JsonValueKind.Number => decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out value),
-            JsonValueKind.String => decimal.TryParse(v.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture, out value),
-            _ => false,
-        };
+            JsonValueKind.Number => v.ToJsonString(),
+            JsonValueKind.String => v.GetValue<string>(),
+            _ => "",
+        } : "";
+        return DecimalText.IsNumber(text);
     }
 
     public static bool TryDate(JsonNode? node, out DateTimeOffset value)

@@ -42,8 +42,6 @@ public sealed class ConditionCompilerTests
     [TestCase("""{ "field": "issue.key", "op": "greaterThan", "value": "soon" }""", "conditions.value", "must be a number or an ISO-8601 date")]
     [TestCase("""{ "field": "issue.key", "op": "lessThan", "value": true }""", "conditions.value", "must be a number or an ISO-8601 date")]
     [TestCase("""{ "field": "issue.key", "op": "lessThan", "value": [1] }""", "conditions.value", "must be a number or an ISO-8601 date")]
-    [TestCase("""{ "field": "issue.key", "op": "greaterThan", "value": -1e300 }""", "conditions.value", "is a number out of range", Description = "a number, but beyond what comparisons hold: not 'must be a number'")]
-    [TestCase("""{ "field": "issue.key", "op": "lessThan", "value": 79228162514264337593543950336 }""", "conditions.value", "is a number out of range")]
     [TestCase("""{ "field": "issue.key", "op": "matches", "value": "" }""", "conditions.value", "must be a non-empty regular expression")]
     [TestCase("""{ "field": "issue.key", "op": "matches", "value": "(" }""", "conditions.value", "is not a supported regular expression")]
     [TestCase("""{ "all": [], "any": [] }""", "conditions", "a group has either 'all' or 'any', not both")]
