@@ -48,7 +48,7 @@ public static class DecimalText
     }
 
     /// <summary>JSON's number grammar: <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?</c>.</summary>
-    private static bool IsJson(ReadOnlySpan<char> s)
+    public static bool IsJson(ReadOnlySpan<char> s)
     {
         s = s.Length > 0 && s[0] == '-' ? s[1..] : s;
         var whole = Digits(ref s);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using BluBees.Engine.Common;
 
 namespace BluBees.Engine.Templates;
 
@@ -138,7 +139,8 @@ internal sealed class ExprParser(string source, int start, int end, int maxDepth
                 return new LiteralExpr(token.Text, token.Offset);
             case ExprTokenKind.Number:
                 Next();
-                return new LiteralExpr(Values.ReadNumber(token.Text), token.Offset);
+                // A literal keeps its text like a scope number; one with leading zeros (not JSON) prints canonically.
+                return new LiteralExpr(DecimalText.IsJson(token.Text) ? Values.ReadNumber(token.Text) : Values.ParseNumber(token.Text), token.Offset);
             case ExprTokenKind.LParen:
                 Next();
                 var from = ParsePrimary(depth + 1);

@@ -43,6 +43,8 @@ public sealed class NumberTextTests
     [TestCase("{{ list | join: ',' }}", "1.10,123456789012345678901234567890")]
     [TestCase("{{ obj }}", "{\"n\":1e400}")]
     [TestCase("{{ ' .5E400 ' | as_number | json }}", "0.5e400", Description = "numeric text beyond a double: JSON grammar, not 0")]
+    [TestCase("{{ 123456789012345678901234567890 }} {{ 1.50 }} {{ 007 }}", "123456789012345678901234567890 1.50 7")]
+    [TestCase("{{ 00.50 | json }} {{ 123456789012345678901234567890 | json }}", "0.5 123456789012345678901234567890", Description = "json output is always JSON")]
     public void OutputsKeepTheOriginalText(string source, string expected)
     {
         var scope = Scope(Data);
