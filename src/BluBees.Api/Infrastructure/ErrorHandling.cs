@@ -41,10 +41,26 @@ internal sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IEx
             return true;
         }
 
+        if (BluBees.Aws.AwsTransientErrors.IsTransient(exception))
+        {
+            // DynamoDB (or KMS) throttled or failed even after the SDK's bounded retries: the caller should retry, not
+            // take it for a bug. Only the exception type is logged; the service's message is never echoed.
+            LogTransient(logger, exception.GetType().Name, context.Request.Method, context.GetEndpoint()?.DisplayName ?? "unknown");
+            context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Problems.Write(context, 503, "Service unavailable", "A backend service is throttling or failing right now; the request was not completed. Retry later.");
+            return true;
+        }
+
         LogUnhandled(logger, exception.GetType().Name, context.Request.Method, context.GetEndpoint()?.DisplayName ?? "unknown");
         await Problems.Write(context, 500, "Internal error", "An internal error occurred. It has been logged without any request data. Trace id: " + context.TraceIdentifier);
         return true;
     }
+
+    /// <summary>Seconds a caller refused for a transient AWS failure should wait (as the ingress's own 503s).</summary>
+    private const int RetryAfterSeconds = BluBees.Api.Ingress.IngressResults.RetryAfterSeconds;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Transient AWS failure {ExceptionType} in {Method} {Endpoint}; answered 503 with Retry-After")]
+    private static partial void LogTransient(ILogger logger, string exceptionType, string method, string endpoint);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled {ExceptionType} in {Method} {Endpoint}")]
     private static partial void LogUnhandled(ILogger logger, string exceptionType, string method, string endpoint);
