@@ -196,7 +196,19 @@ public sealed partial class EventIngestor(
 
         var state = sent ? DedupMarker.Queued : DedupMarker.Unsent;
         var marker = partition.Item(claim.Sk, Common.StoredJson.Write(new DedupMarker(message.ReceivedAt, state, message.Id)), (message.ReceivedAt + DedupWindow).ToUnixTimeSeconds());
-        await partition.PutIfRevisionAsync(marker, revision, CancellationToken.None);
+        try
+        {
+            await partition.PutIfRevisionAsync(marker, revision, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The send's outcome is known; only the marker's update failed (the store throttled or failed after its
+            // retries). A queued message is accepted all the same: an error would make the sender deliver it again.
+            // The marker stays "sending", as if this process had died mid-send: a redelivery within SendLease is asked
+            // to retry, a later one sends again under the same identity.
+            LogMarkerNotUpdated(logger, state, ex.GetType().Name);
+        }
+
         return (sent ? IngestResult.Accepted : IngestResult.Unavailable, null);
     }
 
@@ -320,6 +332,9 @@ public sealed partial class EventIngestor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Event {EventType} matches no enabled rule; acknowledged without queueing")]
     private static partial void LogFiltered(ILogger logger, string eventType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The de-duplication marker could not be set to {State} after the send ({ExceptionType}); it stays 'sending' until its lease passes")]
+    private static partial void LogMarkerNotUpdated(ILogger logger, string state, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Source} work refused: {Reason}; the sender should retry")]
     private static partial void LogUnavailable(ILogger logger, RunSource source, string reason);

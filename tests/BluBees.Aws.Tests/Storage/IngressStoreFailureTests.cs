@@ -96,6 +96,27 @@ public sealed class IngressStoreFailureTests
         Assert.That(QueuedFor(tenant), Is.EqualTo(1));
     }
 
+    [Test]
+    public async Task A_throttled_marker_update_after_the_send_still_accepts_the_queued_event(
+        [Values(DynamoDbFault.ProvisionedThroughputExceeded, DynamoDbFault.InternalServerError)] DynamoDbFault fault)
+    {
+        var tenant = await TenantWithRuleAsync();
+        var evt = Samples.Event("OPS-22", "Checkout broken");
+        // Only the write that turns the marker from "sending" into "queued" (conditional on its revision) fails.
+        _proxy.Fail((operation, request) => operation == "PutItem" && IsMarker(request) && !IsClaim(request) ? fault : null);
+        var refused = _proxy.Refused;
+
+        using var response = await PostEventAsync(tenant, evt);
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(_proxy.Refused, Is.GreaterThan(refused), "the store refused the marker's update");
+            Assert.That(QueuedFor(tenant), Is.EqualTo(1), "the message was queued");
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), "a queued event is accepted, not reported as failed: " + body);
+        });
+    }
+
     private static bool IsMarker(JsonObject request)
         => ((string?)request["Item"]?["sk"]?["S"])?.StartsWith(Keys.Dedup(string.Empty), StringComparison.Ordinal) == true;
 
