@@ -94,6 +94,26 @@ public sealed class RuleService(
         return [.. page.Items.Select(i => StoredJson.Read<RuleVersionRecord>(i.Data)).Select(v => new RuleVersionSummary(v.Version, v.CreatedAt, v.CreatedBy))];
     }
 
+    /// <summary>
+    /// Deletes every stored version of a rule, page by page however many there are (each holds the definition in clear;
+    /// a capped list once left the oldest versions of a rule saved more than 1 000 times behind).
+    /// </summary>
+    private static async Task DeleteVersionsAsync(TenantStore partition, string id, CancellationToken ct)
+    {
+        string? after = null;
+        do
+        {
+            var page = await partition.QueryAsync(new TenantQuery(Keys.RuleVersionPrefix(id)) { Limit = 100, StartAfter = after }, ct);
+            foreach (var item in page.Items)
+            {
+                await partition.DeleteAsync(item.Sk, ct);
+            }
+
+            after = page.NextCursor;
+        }
+        while (after is not null);
+    }
+
     /// <summary>Validates a definition against the tenant's own connections.</summary>
     public async Task<(CompiledRule? Rule, ValidationErrors Errors)> ValidateAsync(TenantId tenantId, string id, int version, RuleDefinition definition, CancellationToken ct)
     {
@@ -172,10 +192,7 @@ public sealed class RuleService(
             return false;
         }
 
-        foreach (var v in await ListVersionsAsync(tenantId, id, ct))
-        {
-            await store.ForTenant(tenantId).DeleteAsync(Keys.RuleVersion(id, v.Version), ct);
-        }
+        await DeleteVersionsAsync(store.ForTenant(tenantId), id, ct);
 
         await runs.DeleteTraceAsync(tenantId, id, ct); // its "why didn't it run?" entries go with it
         await ListChangedAsync(tenantId);
