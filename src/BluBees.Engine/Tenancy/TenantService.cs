@@ -80,7 +80,12 @@ public sealed class TenantService(
 
     private async Task<int> EraseAsync(TenantId tenantId, CancellationToken ct)
     {
-        var deleted = await store.ForTenant(tenantId).DeleteAllAsync(ct);
+        // The data key first (crypto-shredding): the partition delete is many batches on DynamoDB, and one that fails
+        // part way (throttling after the SDK's retries; Forge does not retry a pre-uninstall) must not leave it behind.
+        var partition = store.ForTenant(tenantId);
+        var deleted = await partition.DeleteAsync(Keys.DataKey, ct) ? 1 : 0;
+        keys.Evict(tenantId);
+        deleted += await partition.DeleteAllAsync(ct);
         await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId.Value), ct);
         keys.Evict(tenantId);
         rules.Clear();
