@@ -41,7 +41,15 @@ public sealed class KmsFake : IAsyncDisposable
 
     public void EnableKey(string arn) => _keys[arn].Enabled = true;
 
-    private JsonObject Handle(string operation, JsonObject request) => operation switch
+    /// <summary>
+    /// Every call is refused with HTTP 400 ThrottlingException, as KMS throttles above its request quota
+    /// (https://docs.aws.amazon.com/kms/latest/APIReference/CommonErrors.html; the SDK retries it, then gives up).
+    /// </summary>
+    public bool Throttled { get; set; }
+
+    private JsonObject Handle(string operation, JsonObject request) => Throttled
+        ? throw new AwsFaultException("ThrottlingException", "Rate exceeded")
+        : operation switch
     {
         "GenerateDataKey" => GenerateDataKey(request),
         "Encrypt" => Encrypt(request),
