@@ -74,8 +74,9 @@ MUTATIONS = [
      'return Prefix + Convert.ToBase64String(Aead.Seal(key, bytes, Aad(tenantId, recordId))) + "." + plaintext;',
      "FullyQualifiedName~PassThroughTests.Event_reaches"),
     ("uninstall keeps the data key", "src/BluBees.Engine/Tenancy/TenantService.cs",
-     "var deleted = await store.ForTenant(tenantId).DeleteAllAsync(ct);",
-     "var kept = await store.ForTenant(tenantId).GetAsync(Keys.DataKey, ct); var deleted = await store.ForTenant(tenantId).DeleteAllAsync(ct); if (kept is not null) { await store.ForTenant(tenantId).PutAsync(kept, ct); }",
+     ["var deleted = await partition.DeleteAsync(Keys.DataKey, ct) ? 1 : 0;", "deleted += await partition.DeleteAllAsync(ct);"],
+     ["var kept = await partition.GetAsync(Keys.DataKey, ct); var deleted = 0;",
+      "deleted += await partition.DeleteAllAsync(ct); if (kept is not null) { await partition.PutAsync(kept, ct); }"],
      "FullyQualifiedName~LifecycleTests"),
     ("no HSTS header", "src/BluBees.Api/Infrastructure/SecurityHeaders.cs",
      'headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";', 'headers.StrictTransportSecurity = "max-age=300";',
@@ -317,6 +318,12 @@ MUTATIONS = [
     ("the server-rotated refresh token kept after an admin replaced the secret", "src/BluBees.Engine/Connections/ConnectionService.cs",
      "removedRotation = await store.ForTenant(tenantId).DeleteAsync(Keys.RotatedRefreshToken(id), CancellationToken.None);", "removedRotation = false;",
      "FullyQualifiedName~DeletedSecretResidueTests"),
+    ("uninstall deletes the data key last, after the whole partition", "src/BluBees.Engine/Tenancy/TenantService.cs",
+     "var deleted = await partition.DeleteAsync(Keys.DataKey, ct) ? 1 : 0;", "var deleted = 0;",
+     "FullyQualifiedName~UninstallStoreFailureTests", "tests/BluBees.Aws.Tests"),
+    ("a deleted rule's older versions (definitions in clear) kept", "src/BluBees.Engine/Rules/RuleService.cs",
+     "        while (after is not null);", "        while (after is null);",
+     "FullyQualifiedName~RuleVersionDeleteTests", "tests/BluBees.Aws.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
