@@ -10,23 +10,23 @@ try
 }
 catch (CliException ex)
 {
-    Terminal.Line("[red]error:[/] ", ex.Message);
+    Terminal.Error("[red]error:[/] ", ex.Message);
     return 2;
 }
 catch (HttpRequestException ex)
 {
-    Terminal.Line("[red]error:[/] ", $"cannot reach the backend ({ex.Message}). Start it with: dotnet run --project src/BluBees.Api");
+    Terminal.Error("[red]error:[/] ", $"cannot reach the backend ({ex.Message}). Start it with: dotnet run --project src/BluBees.Api");
     return 2;
 }
 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
 {
     // A file the command was given (a backup, a key file, an output path) that cannot be read or written.
-    Terminal.Line("[red]error:[/] ", ex.Message);
+    Terminal.Error("[red]error:[/] ", ex.Message);
     return 2;
 }
 catch (TaskCanceledException)
 {
-    AnsiConsole.MarkupLine("[red]error:[/] the backend did not answer within 30 seconds.");
+    Terminal.Error("[red]error:[/] ", "the backend did not answer within 30 seconds.");
     return 2;
 }
 

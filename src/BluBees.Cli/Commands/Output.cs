@@ -18,14 +18,14 @@ internal static class Output
             return 0;
         }
 
-        Terminal.Line($"[red]{status}[/] ", $"{body?["title"]?.ToString() ?? "error"}: {body?["detail"]?.ToString() ?? string.Empty}");
+        Terminal.Error($"[red]{status}[/] ", $"{body?["title"]?.ToString() ?? "error"}: {body?["detail"]?.ToString() ?? string.Empty}");
         if (body?["errors"] is JsonObject errors)
         {
             foreach (var (field, messages) in errors)
             {
                 foreach (var message in messages?.AsArray() ?? [])
                 {
-                    Terminal.Line($"  [yellow]{Markup.Escape(field)}[/]", $": {message?.ToString()}");
+                    Terminal.Error($"  [yellow]{Markup.Escape(field)}[/]", $": {message?.ToString()}");
                 }
             }
         }

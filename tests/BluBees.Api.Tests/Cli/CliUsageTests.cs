@@ -107,6 +107,34 @@ public sealed class CliUsageTests
     }
 
     [Test]
+    public async Task Errors_go_to_standard_error_so_standard_output_holds_only_results()
+    {
+        // A usage error, and a backend's ProblemDetails answer: both on stderr, nothing on stdout.
+        var usage = await RunCliAsync(args: ["runs", "--url", "ftp://127.0.0.1/", "--data-dir", Path.GetTempPath()]);
+        Assert.That(usage.Code, Is.EqualTo(2));
+        Assert.That(usage.Stderr, Does.Contain("error:").And.Contain("--url must be an absolute"));
+        Assert.That(usage.Stdout, Is.Empty);
+
+        await using var backend = await LoopbackServer.StartAsync(async context =>
+        {
+            if (context.Request.Path == "/dev/token")
+            {
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync("{\"token\":\"t\"}");
+                return;
+            }
+
+            context.Response.StatusCode = 400;
+            context.Response.ContentType = "application/problem+json";
+            await context.Response.WriteAsync("{\"title\":\"Invalid request\",\"detail\":\"limit is wrong\",\"errors\":{\"limit\":[\"must be 1 to 100\"]}}");
+        });
+        var problem = await RunCliAsync(args: ["runs", "--url", backend.Address.ToString(), "--data-dir", Path.GetTempPath()]);
+        Assert.That(problem.Code, Is.EqualTo(1));
+        Assert.That(problem.Stderr, Does.Contain("400").And.Contain("limit is wrong").And.Contain("must be 1 to 100"));
+        Assert.That(problem.Stdout, Is.Empty);
+    }
+
+    [Test]
     public void A_url_keeps_its_port_and_path_and_loses_a_trailing_slash()
     {
         Assert.That(BackendClient.ParseBaseUrl("http://127.0.0.1:5081/"), Is.EqualTo("http://127.0.0.1:5081"));

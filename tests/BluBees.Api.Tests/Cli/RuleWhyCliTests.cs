@@ -55,9 +55,10 @@ public sealed class RuleWhyCliTests
         var (missing, missingOut, missingErr) = await RunCliAsync(["rule", "why", "No such rule", .. Common()]);
         Assert.That(missing, Is.EqualTo(2), "an unknown name is a usage error");
         Assert.That(missingOut + missingErr, Does.Contain("No rule named 'No such rule'"));
-        var (unknownId, unknownOut, _) = await RunCliAsync(["rule", "why", "rule_doesnotexist", .. Common()]);
+        var (unknownId, unknownOut, unknownErr) = await RunCliAsync(["rule", "why", "rule_doesnotexist", .. Common()]);
         Assert.That(unknownId, Is.EqualTo(1), "the backend's 404 is exit code 1");
-        Assert.That(unknownOut, Does.Contain("404").And.Contain("does not exist"));
+        Assert.That(unknownErr, Does.Contain("404").And.Contain("does not exist"), "errors go to stderr");
+        Assert.That(unknownOut, Is.Empty);
 
         // By id, as `blubees rule list` shows it (ids are rule_…).
         var (_, list, _) = await RunCliAsync(["rule", "list", .. Common()]);
