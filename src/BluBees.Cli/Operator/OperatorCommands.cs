@@ -55,7 +55,7 @@ internal static class OperatorCommands
             BackupFile.Write(file, backup, passphrase);
             output.WriteLine($"exported tenant {tenant}: {Summary(backup.Items.GroupBy(i => Kind(i.Sk)).ToDictionary(g => g.Key, g => g.Count()))}; {backup.Items.Count(i => i.Secret is not null)} secret(s); encrypted to {Path.GetFullPath(file)}");
             return 0;
-        });
+        }, existingStore: true);
 
     public static Task<int> BackupRestoreAsync(CliArgs cli, IConfiguration configuration, TextWriter output)
         => RunAsync(cli, configuration, output, async services =>
@@ -108,9 +108,10 @@ internal static class OperatorCommands
     }
 
     /// <summary>
-    /// Rotating and retiring work on an existing store. With the embedded store, a mistyped <c>--data-dir</c>
-    /// (or none, run from the wrong directory) used to create a new, empty database and key ring there and report a
-    /// rotation of nothing, leaving the real store untouched; now it is a usage error naming the directory.
+    /// Rotating, retiring and exporting work on an existing store. With the embedded store, a mistyped
+    /// <c>--data-dir</c> (or none, run from the wrong directory) used to create a new, empty database and key ring
+    /// there and report a rotation of nothing (or, for an export, leave them behind); now it is a usage error naming
+    /// the directory, and nothing is created. A restore may create the store: that is how a new machine is filled.
     /// </summary>
     private static void RequireEmbeddedStore(IConfiguration configuration)
     {

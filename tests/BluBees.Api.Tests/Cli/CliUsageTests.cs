@@ -250,6 +250,9 @@ public sealed class CliUsageTests
         try
         {
             const string tenant = "ari:cloud:ecosystem::installation/00000000-0000-4000-8000-00000000none";
+            // An existing (empty) store: the export then looks the tenant up and names it in its error.
+            Directory.CreateDirectory(Path.Combine(dir, ".data"));
+            await File.WriteAllBytesAsync(Path.Combine(dir, ".data", "blubees.db"), []);
             var (code, stdout, stderr) = await RunCliAsync(new Dictionary<string, string> { ["BLUBEES_TEST_PASSPHRASE"] = "correct horse battery" }, dir,
                 "backup", "export", "--tenant", tenant, "--out", Path.Combine(dir, "t.bbk"), "--passphrase-env", "BLUBEES_TEST_PASSPHRASE", "--data-dir", Path.Combine(dir, ".data"));
             Assert.That(code, Is.EqualTo(2));

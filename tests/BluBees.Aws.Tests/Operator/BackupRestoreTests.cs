@@ -181,4 +181,16 @@ public sealed class BackupRestoreTests
                 Throws.InstanceOf<CliException>().With.Message.Contains("has no configuration"));
         });
     }
+
+    [Test]
+    public void An_export_from_a_data_directory_that_holds_no_store_is_refused_and_nothing_is_created_there()
+    {
+        // A mistyped --data-dir created an empty database and key ring there before saying the tenant had no configuration.
+        var directory = Path.Combine(_backupDirectory, "mistyped-" + Guid.NewGuid().ToString("N"));
+        var local = Configuration(new Dictionary<string, string?> { ["Storage:DataDirectory"] = directory });
+        Assert.That(() => RunAsync(OperatorCommands.BackupExportAsync, local, "backup", "export", "--tenant", Samples.NewTenant(), "--out", Path.Combine(_backupDirectory, "none.bbk"), "--passphrase-env", PassphraseVariable),
+            Throws.InstanceOf<CliException>().With.Message.Contains("no BluBees store in " + Path.GetFullPath(directory)));
+        Assert.That(Directory.Exists(directory), Is.False, "nothing is created in the directory given");
+        Assert.That(File.Exists(Path.Combine(_backupDirectory, "none.bbk")), Is.False, "no backup file either");
+    }
 }
