@@ -23,6 +23,7 @@ public sealed class RunOptions : IValidatableObject
     /// <summary>
     /// How many of those runs one tenant may hold at once, so that one tenant (a hanging third party, a burst)
     /// cannot occupy every worker. At most <see cref="WorkerConcurrency"/>; the default is half of its default.
+    /// Besides, an eighth of the workers (at least one) is kept for tenants with nothing running (Runs.TenantShares).
     /// </summary>
     [Range(1, 64)]
     public int PerTenantConcurrency { get; set; } = 8;

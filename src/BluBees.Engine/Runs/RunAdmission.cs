@@ -6,10 +6,25 @@ namespace BluBees.Engine.Runs;
 /// <see cref="SqliteRunQueue"/>), so a check and its take cannot interleave with another take; they are given back
 /// from any thread when a run ends. That keeps the cap exact when a claim and a direct hand-off race.
 /// </summary>
-internal sealed class TenantShares(int cap, IReadOnlyDictionary<string, int>? held = null)
+/// <remarks>
+/// A per-tenant cap alone lets a few tenants together hold every worker: with the defaults (16 workers, 8 per
+/// tenant), two tenants whose third party hangs hold all 16, and every other tenant waits for their timeouts. So when
+/// <paramref name="workers"/> is given, <see cref="Reserve"/> workers are kept for tenants that have nothing
+/// running: a tenant that already holds a share takes another only while more than the reserve stays free.
+/// </remarks>
+internal sealed class TenantShares(int cap, IReadOnlyDictionary<string, int>? held = null, int? workers = null)
 {
     private readonly Dictionary<string, int> _held = held is null ? new(StringComparer.Ordinal) : new(held, StringComparer.Ordinal);
     private readonly HashSet<string> _refusedClaims = new(StringComparer.Ordinal);
+    private readonly int _busyLimit = workers is { } w ? w - Reserve(w, cap) : int.MaxValue;
+    private int _total = held?.Values.Sum() ?? 0;
+    private bool _refusedForReserve;
+
+    /// <summary>
+    /// The workers kept for tenants with nothing running: an eighth of the workers, at least one, and never so many
+    /// that a single tenant could not reach its cap (none when the cap is every worker).
+    /// </summary>
+    public static int Reserve(int workers, int cap) => Math.Min(Math.Max(1, workers / 8), Math.Max(0, workers - cap));
 
     public bool TryTake(string tenant) => TryTake(tenant, claim: false);
 
@@ -33,6 +48,7 @@ internal sealed class TenantShares(int cap, IReadOnlyDictionary<string, int>? he
         {
             if (_held.TryGetValue(tenant, out var held))
             {
+                _total--;
                 if (held <= 1)
                 {
                     _held.Remove(tenant);
@@ -43,7 +59,10 @@ internal sealed class TenantShares(int cap, IReadOnlyDictionary<string, int>? he
                 }
             }
 
-            return _refusedClaims.Remove(tenant);
+            // A claim refused for the reserve waits for any tenant's run to end, not for its own.
+            var reserveRefused = _refusedForReserve;
+            _refusedForReserve = false;
+            return _refusedClaims.Remove(tenant) | reserveRefused;
         }
     }
 
@@ -62,7 +81,14 @@ internal sealed class TenantShares(int cap, IReadOnlyDictionary<string, int>? he
                 return false;
             }
 
+            if (held > 0 && _total >= _busyLimit)
+            {
+                _refusedForReserve |= claim;
+                return false;
+            }
+
             _held[tenant] = held + 1;
+            _total++;
             return true;
         }
     }

@@ -26,7 +26,7 @@ public sealed partial class RunWorker(
 
     /// <summary>At most this many claims per transaction (bounded by the free slots).</summary>
     private const int MaxClaimBatch = 16;
-    private readonly TenantShares _shares = new(options.Value.PerTenantConcurrency);
+    private readonly TenantShares _shares = new(options.Value.PerTenantConcurrency, workers: options.Value.WorkerConcurrency);
     private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _runs = new();
     private readonly RunOptions _options = options.Value;

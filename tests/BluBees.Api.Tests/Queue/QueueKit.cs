@@ -75,10 +75,16 @@ public sealed class QueueKit : IAsyncDisposable
     public RunWorker Worker() => ActivatorUtilities.CreateInstance<RunWorker>(_services);
 
     /// <summary>Creates the tenant, a bearer connection to <paramref name="target"/> and a rule; returns the rule id.</summary>
-    public async Task<string> RuleAsync(TenantContext tenant, Uri target, JsonObject? trigger = null, string path = "/t/{{ issue.key }}")
+    public async Task<string> RuleAsync(TenantContext tenant, Uri target, JsonObject? trigger = null, string path = "/t/{{ issue.key }}", JsonObject? resilience = null)
     {
         await _services.GetRequiredService<TenantService>().EnsureAsync(tenant, CancellationToken.None);
-        var input = JsonSerializer.Deserialize<ConnectionInput>(Samples.Connection(target, "t0ken").ToJsonString(), JsonDefaults.Options)!;
+        var json = Samples.Connection(target, "t0ken");
+        if (resilience is not null)
+        {
+            json["resilience"] = resilience;
+        }
+
+        var input = JsonSerializer.Deserialize<ConnectionInput>(json.ToJsonString(), JsonDefaults.Options)!;
         var connection = await _services.GetRequiredService<ConnectionService>().CreateAsync(tenant.Id, input, CancellationToken.None);
         var rule = new JsonObject
         {

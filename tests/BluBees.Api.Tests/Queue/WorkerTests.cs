@@ -219,6 +219,49 @@ public sealed class WorkerTests
         });
     }
 
+    [Test]
+    public async Task Two_tenants_with_hanging_hosts_cannot_hold_every_worker_between_them()
+    {
+        // The defaults: 16 workers, 8 per tenant. Two tenants at their caps held all 16, and a third tenant's events
+        // waited for the hanging calls to time out (30 s each attempt, with retries). Two workers are kept for tenants
+        // with nothing running.
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create();
+        var first = QueueKit.NewTenant();
+        var second = QueueKit.NewTenant();
+        var other = QueueKit.NewTenant();
+        // Each connection lets many calls wait on its host at once (its bulkhead allows up to 100): a tenant's choice.
+        var wide = new JsonObject { ["maxConcurrency"] = 100 };
+        await kit.RuleAsync(first, sink.Address, path: "/HANG/{{ issue.key }}", resilience: wide);
+        await kit.RuleAsync(second, sink.Address, path: "/HANG/{{ issue.key }}", resilience: (JsonObject)wide.DeepClone());
+        await kit.RuleAsync(other, sink.Address);
+        foreach (var (tenant, from) in new[] { (first, 600), (second, 700) })
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await kit.Ingress.IngestAsync(tenant, QueueKit.Event($"OPS-{from + i}"), null, null, CancellationToken.None);
+            }
+        }
+
+        var worker = kit.Worker();
+        await worker.StartAsync(CancellationToken.None);
+        await Waits.UntilAsync(() => Task.FromResult(sink.Count("/HANG/")), n => n == 14, Generous);
+        for (var i = 0; i < 3; i++)
+        {
+            await kit.Ingress.IngestAsync(other, QueueKit.Event($"OPS-{500 + i}"), null, null, CancellationToken.None);
+        }
+
+        var runs = await Waits.UntilAsync(() => kit.RunsOfAsync(other.TenantId), r => r.Count == 3, Generous);
+        var hangingHits = sink.Count("/HANG/");
+        sink.ReleaseHung();
+        await worker.StopAsync(CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(runs.Select(r => r.Status), Is.All.EqualTo(RunStatus.Succeeded), "the third tenant's runs proceeded while both others hung");
+            Assert.That(hangingHits, Is.EqualTo(14), "the hanging tenants held 8 and 6 workers: two stayed for tenants with nothing running");
+        });
+    }
+
     /// <summary>Collects <c>blubees.worker.drain</c> measurements by outcome.</summary>
     private sealed class DrainListener : IDisposable
     {

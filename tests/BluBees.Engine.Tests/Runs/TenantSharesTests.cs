@@ -53,4 +53,32 @@ public sealed class TenantSharesTests
             Assert.That(shares.TryClaim("t1"), Is.True, "both shares are free");
         });
     }
+
+    [TestCase(16, 8, 2)]
+    [TestCase(16, 16, 0)]
+    [TestCase(16, 15, 1)]
+    [TestCase(4, 2, 1)]
+    [TestCase(2, 1, 1)]
+    [TestCase(1, 1, 0)]
+    [TestCase(64, 8, 8)]
+    public void The_reserve_is_an_eighth_of_the_workers_but_never_below_one_tenants_cap(int workers, int cap, int reserve)
+        => Assert.That(TenantShares.Reserve(workers, cap), Is.EqualTo(reserve));
+
+    [Test]
+    public void Tenants_already_running_leave_the_reserve_to_tenants_with_nothing_running()
+    {
+        // 4 workers, 2 per tenant: one is kept for tenants with nothing running. (The worker's slots bound the total.)
+        var shares = new TenantShares(2, workers: 4);
+        Assert.Multiple(() =>
+        {
+            Assert.That(shares.TryClaim("a"), Is.True);
+            Assert.That(shares.TryClaim("a"), Is.True, "a reaches its cap: 2 of 4 held");
+            Assert.That(shares.TryClaim("b"), Is.True, "b's first: 3 of 4 held");
+            Assert.That(shares.TryClaim("b"), Is.False, "b already runs, and the last worker is the reserve");
+            Assert.That(shares.TryTake("c"), Is.True, "c has nothing running: it gets the reserve");
+            Assert.That(shares.Give("c"), Is.True, "b's claim was refused for the reserve: any give wakes the loop");
+            Assert.That(shares.Give("a"), Is.False, "nothing refused since");
+            Assert.That(shares.TryClaim("b"), Is.True, "2 of 4 held again, so b's second fits");
+        });
+    }
 }
