@@ -25,7 +25,7 @@ internal sealed class SupportClient : IDisposable
             ? token
             : throw new CliException($"The environment variable {TokenVariable} is not set or does not hold a token; export your support token (from the company identity provider) into it.");
         Tenant = cli.Option("tenant") ?? throw new CliException("Missing --tenant ID: the installation id of the tenant whose runs you need.");
-        BaseUrl = BackendClient.ParseBaseUrl(cli.Option("url", environment("BLUBEES_URL") ?? "http://127.0.0.1:5080"));
+        BaseUrl = SecureBaseUrl(BackendClient.ParseBaseUrl(cli.Option("url", environment("BLUBEES_URL") ?? "http://127.0.0.1:5080")));
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         _http.Timeout = TimeSpan.FromSeconds(30);
     }
@@ -66,4 +66,16 @@ internal sealed class SupportClient : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>
+    /// The support token is a bearer credential for tenants' run logs: it goes over https, or plain http to a loopback
+    /// host only (a local backend), never in clear across a network. Checked before anything is sent.
+    /// </summary>
+    private static string SecureBaseUrl(string url)
+    {
+        var uri = new Uri(url);
+        return uri.Scheme == Uri.UriSchemeHttps || uri.IsLoopback
+            ? url
+            : throw new CliException($"--url (or BLUBEES_URL) must use https:// for support commands: the support token would cross the network in clear. Plain http:// is accepted for a loopback host only (127.0.0.1, localhost), not '{url}'.");
+    }
 }

@@ -113,6 +113,15 @@ public sealed class SupportCliTests : SupportFixture
         Assert.That(ex!.Message, Does.Contain("--url must be an absolute http:// or https:// URL"));
     }
 
+    [TestCase("http://support-backend.invalid:5080")]
+    [TestCase("http://10.0.0.1")]
+    public async Task A_plain_http_url_to_a_host_that_is_not_loopback_is_refused_before_the_token_is_sent(string url)
+    {
+        // The support token is a bearer credential for tenants' run logs: over plain http anyone on the path could replay it.
+        var ex = await Assert.ThrowsAsync<CliException>(() => SupportCommands.RunsAsync(new CliArgs(["support", "runs", "--tenant", "t", "--token-env", TokenVariable, "--url", url]), TextWriter.Null, Env(Idp.Mint())));
+        Assert.That(ex!.Message, Does.Contain("https://").And.Contain("loopback").And.Not.Contain("Cannot reach"));
+    }
+
     [Test]
     public async Task The_blubees_executable_dispatches_support_commands()
     {
