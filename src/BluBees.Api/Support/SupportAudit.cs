@@ -22,7 +22,9 @@ internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrant
     {
         var ct = context.RequestAborted;
         var route = Route(context);
-        LogRead(logger, outcome, tenantId.Value, who.Subject, reason ?? "-", route);
+        // Who, as the identity provider says, neutralized like route and query: an e-mail is often editable by its owner.
+        var actor = DisplayText.Neutralized(who.Subject);
+        LogRead(logger, outcome, tenantId.Value, actor, reason ?? "-", route);
         if (outcome == SupportAuditOutcome.Denied && !await TenantKnownAsync(tenantId, ct))
         {
             return;
@@ -37,14 +39,15 @@ internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrant
             }
         }
 
-        SupportAuditEntry Create(string id, DateTimeOffset at) => new(id, at, who.Subject, who.Email, tenantId.Value, route, query, outcome, grantId, reason);
+        var email = who.Email is null ? null : DisplayText.Neutralized(who.Email);
+        SupportAuditEntry Create(string id, DateTimeOffset at) => new(id, at, actor, email, tenantId.Value, route, query, outcome, grantId, reason);
         if (outcome != SupportAuditOutcome.Denied)
         {
             await audit.WriteAsync(tenantId, Create, ct);
         }
         else if (await audit.WriteDeniedAsync(tenantId, who.Subject, reason ?? SupportDenial.NoGrant, Create, ct) is null)
         {
-            LogDenialNotCounted(logger, tenantId.Value, who.Subject);
+            LogDenialNotCounted(logger, tenantId.Value, actor);
         }
     }
 
