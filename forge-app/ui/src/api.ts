@@ -485,6 +485,11 @@ export type RunPage = Omit<Schemas['RunPage'], 'items'> & { items: Run[] };
 /** Every field but the id may be missing from an older backend's answer. */
 export type SupportGrant = Pick<Schemas['GrantView'], 'id'> & Partial<Schemas['GrantView']>;
 export type AuditEntry = Schemas['SupportAuditEntry'];
+/** One page of the support audit, newest first; `nextCursor` pages on to older entries (null on the last page). */
+export interface AuditPage {
+  items: AuditEntry[];
+  nextCursor: string | null;
+}
 /** `url`: not in the backend's contract (the web trigger's address is Forge's); shown when present. */
 export type Webhook = Schemas['WebhookView'] & { url?: string };
 /** `secret` is returned once, at creation (and on rotation) only. */
@@ -553,7 +558,10 @@ export const api = {
   createGrant: (hours: number, reason?: string) =>
     call<SupportGrant>('POST', '/api/support/grants', reason ? { hours, reason } : { hours }),
   revokeGrant: (id: string) => call<void>('DELETE', `/api/support/grants/${enc(id)}`),
-  listAudit: async () => itemsOf(await call<Items<AuditEntry>>('GET', '/api/support/audit')),
+  listAudit: async (cursor?: string): Promise<AuditPage> => {
+    const page = await call<Items<AuditEntry> & { nextCursor?: string | null }>('GET', `/api/support/audit${query({ cursor })}`);
+    return { items: itemsOf(page), nextCursor: page?.nextCursor ?? null };
+  },
 
   listWebhooks: async () => itemsOf(await call<Items<Webhook>>('GET', '/api/webhooks')),
   createWebhook: (name: string) => call<CreatedWebhook>('POST', '/api/webhooks', { name }),

@@ -69,6 +69,25 @@ describe('support access', () => {
     expect(message.closest('[data-field-error]')?.getAttribute('data-field-error')).toBe('grant-reason');
   });
 
+  it('pages through the whole audit, so every support read stays visible however many newer ones there are', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/support/grants', () => ({ items: [] }));
+    const entry = (n: number) => ({ id: `e${n}`, at: '2024-05-02T11:00:00Z', actor: `staff-${n}`, route: `/support/tenants/t1/runs/r${n}`, query: {}, outcome: 'allowed', count: 1 });
+    b.on('GET', '/api/support/audit', (req) =>
+      new URL(req.path, 'https://x').searchParams.get('cursor') === 'e1'
+        ? { items: [entry(2)], nextCursor: null }
+        : { items: [entry(1)], nextCursor: 'e1' },
+    );
+    const u = user();
+    render(<SupportPage readOnly={false} />);
+    expect(await screen.findByText('/support/tenants/t1/runs/r1')).toBeInTheDocument();
+    await u.click(await screen.findByRole('button', { name: 'Show older entries' }));
+    expect(await screen.findByText('/support/tenants/t1/runs/r2')).toBeInTheDocument();
+    expect(screen.getByText('/support/tenants/t1/runs/r1')).toBeInTheDocument();
+    expect(b.callsTo('GET', '/api/support/audit').map((c) => c.path)).toEqual(['/api/support/audit', '/api/support/audit?cursor=e1']);
+    expect(screen.queryByRole('button', { name: 'Show older entries' })).toBeNull();
+  });
+
   it('helpers', () => {
     expect(validateHours('1')).toBeUndefined();
     expect(validateHours('1.5')).toBeDefined();

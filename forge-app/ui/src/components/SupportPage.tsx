@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import React, { useEffect, useState } from 'react';
 import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
 import Lozenge from '@atlaskit/lozenge';
@@ -23,6 +23,30 @@ export function validateHours(text: string): string | undefined {
 export function SupportPage({ readOnly }: { readOnly: boolean }) {
   const grants = useLoad(() => api.listGrants(), []);
   const audit = useLoad(() => api.listAudit(), []);
+  // Older audit pages the admin asked for; every read support made must stay reachable, not only the newest page.
+  const [older, setOlder] = useState<{ items: AuditEntry[]; nextCursor: string | null }>();
+  const [olderLoading, setOlderLoading] = useState(false);
+  const [olderError, setOlderError] = useState<unknown>();
+  useEffect(() => {
+    setOlder(undefined);
+    setOlderError(undefined);
+  }, [audit.data]);
+  const entries = [...(audit.data?.items ?? []), ...(older?.items ?? [])];
+  const olderCursor = older ? older.nextCursor : (audit.data?.nextCursor ?? null);
+
+  async function loadOlder() {
+    if (!olderCursor) return;
+    setOlderLoading(true);
+    setOlderError(undefined);
+    try {
+      const page = await api.listAudit(olderCursor);
+      setOlder((prev) => ({ items: [...(prev?.items ?? []), ...page.items], nextCursor: page.nextCursor }));
+    } catch (err) {
+      setOlderError(err);
+    } finally {
+      setOlderLoading(false);
+    }
+  }
   const [hours, setHours] = useState('4');
   const [reason, setReason] = useState('');
   const [errors, setErrors] = useState<Record<string, string[]>>({});
@@ -139,13 +163,13 @@ export function SupportPage({ readOnly }: { readOnly: boolean }) {
         {isMissing(audit.error) ? <NotAvailable what="The support access audit is" /> : <ErrorBanner error={audit.error} onRetry={audit.reload} />}
         {audit.loading && !audit.data ? (
           <Loading label="Loading the audit list" />
-        ) : (audit.data ?? []).length === 0 && !audit.error ? (
+        ) : entries.length === 0 && !audit.error ? (
           <EmptyState title="No support reads recorded" />
         ) : (
           <DynamicTable
             caption="Support reads"
             head={{ cells: ['When', 'Who', 'What they read', 'Outcome'].map((c, i) => ({ key: `h${i}`, content: c })) }}
-            rows={(audit.data ?? []).map((a, i) => ({
+            rows={entries.map((a, i) => ({
               key: `${a.at}-${i}`,
               cells: [
                 { key: 'at', content: formatTime(a.at) },
@@ -155,6 +179,14 @@ export function SupportPage({ readOnly }: { readOnly: boolean }) {
               ],
             }))}
           />
+        )}
+        <ErrorBanner error={olderError} onRetry={loadOlder} />
+        {olderCursor && (
+          <div>
+            <Button onClick={loadOlder} isLoading={olderLoading}>
+              Show older entries
+            </Button>
+          </div>
         )}
       </Section>
       <ConfirmDialog
