@@ -36,7 +36,7 @@ describe('support access', () => {
     await u.clear(hours);
     await u.type(hours, '500');
     await u.click(screen.getByRole('button', { name: 'Grant access' }));
-    expect(await screen.findByText(/from 1 to 72/)).toBeInTheDocument();
+    expect(await screen.findByText(/from 1 to 168/)).toBeInTheDocument();
     await u.clear(hours);
     await u.type(hours, '8');
     await u.type(screen.getByLabelText(/^Reason/), 'TICKET-42');
@@ -92,6 +92,10 @@ describe('support access', () => {
     expect(validateHours('1')).toBeUndefined();
     expect(validateHours('1.5')).toBeDefined();
     expect(validateHours('0')).toBeDefined();
+    // The backend's range (SupportGrant.MaxHours, docs/support-access.md): a week is grantable, more is not.
+    expect(validateHours('100')).toBeUndefined();
+    expect(validateHours('168')).toBeUndefined();
+    expect(validateHours('169')).toBeDefined();
     expect(isActive({ id: 'a', expiresAt: '2000-01-01T00:00:00Z' })).toBe(false);
     expect(isActive({ id: 'a', revokedAt: '2000-01-01T00:00:00Z' })).toBe(false);
     expect(isActive({ id: 'a', active: true })).toBe(true);

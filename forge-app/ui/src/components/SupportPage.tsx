@@ -6,7 +6,8 @@ import { token } from '@atlaskit/tokens';
 import { api, ApiError, type AuditEntry, type SupportGrant } from '../api';
 import { ConfirmDialog, EmptyState, ErrorBanner, formatTime, isMissing, Loading, NotAvailable, row, Section, stack, TextField, useLoad } from './common';
 
-export const MAX_GRANT_HOURS = 72;
+/** The backend's longest grant (SupportGrant.MaxHours: one week); the backend refuses more with 400 naming hours. */
+export const MAX_GRANT_HOURS = 168;
 
 export function isActive(grant: SupportGrant, now = Date.now()): boolean {
   if (grant.active !== undefined) return grant.active;
