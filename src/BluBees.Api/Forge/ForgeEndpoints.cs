@@ -70,7 +70,7 @@ internal static partial class ForgeEndpoints
         return Ingress.IngressResults.From(result);
     }
 
-    internal static async Task<Results<Ok<IngestResponse>, BodyProblem, InvalidProblem>> LifecycleAsync(
+    internal static async Task<Results<Ok<IngestResponse>, BodyProblem, InvalidProblem, ProblemHttpResult>> LifecycleAsync(
         VerifiedTenant tenant, HttpRequest request, TenantService tenants, ILoggerFactory loggers, CancellationToken ct)
     {
         var (node, problem) = await JsonBody.ReadObjectAsync(request, 64 * 1024);
@@ -89,7 +89,12 @@ internal static partial class ForgeEndpoints
                 LogLifecycle(logger, "installed");
                 return TypedResults.Ok(new IngestResponse("installed"));
             case "avi:forge:upgraded:app":
-                await tenants.UpgradeAsync(tenant.Context, ct);
+                if (!await tenants.UpgradeAsync(tenant.Context, ct))
+                {
+                    // Uninstalled (within the last day): answered as every other route answers such a token.
+                    return Problems.Status(StatusCodes.Status401Unauthorized, "Unauthorized", "This installation of the app was uninstalled.");
+                }
+
                 LogLifecycle(logger, "upgraded");
                 return TypedResults.Ok(new IngestResponse("upgraded"));
             default:

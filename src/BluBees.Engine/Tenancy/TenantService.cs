@@ -53,8 +53,19 @@ public sealed class TenantService(
         await EnsureAsync(tenant, ct);
     }
 
-    public async Task UpgradeAsync(TenantContext tenant, CancellationToken ct)
+    /// <summary>
+    /// Updates the tenant record; false (nothing written) when the installation was uninstalled: a late or retried
+    /// upgraded event (Forge redelivers up to 4 times and events may arrive late, in any order:
+    /// https://developer.atlassian.com/platform/forge/remote/sending-product-events/) must not recreate the META and
+    /// directory entry of a tenant whose uninstall already deleted them, which no later uninstall would delete.
+    /// </summary>
+    public async Task<bool> UpgradeAsync(TenantContext tenant, CancellationToken ct)
     {
+        if (await _uninstalled.IsUninstalledAsync(tenant.Id, ct))
+        {
+            return false;
+        }
+
         await EnsureAsync(tenant, ct);
         var item = await store.ForTenant(tenant.Id).GetAsync(Keys.TenantMeta, ct);
         if (item is not null)
@@ -62,6 +73,8 @@ public sealed class TenantService(
             var record = StoredJson.Read<TenantRecord>(item.Data) with { UpdatedAt = time.GetUtcNow(), CloudId = tenant.CloudId };
             await store.ForTenant(tenant.Id).PutAsync(item with { Data = StoredJson.Write(record) }, ct);
         }
+
+        return true;
     }
 
     /// <summary>Deletes every item of the tenant, its wrapped data key included (crypto-shredding), and its queued messages.</summary>

@@ -77,6 +77,38 @@ public sealed class AfterUninstallTests : BackendFixture
     }
 
     [Test]
+    public async Task A_late_or_retried_upgraded_event_after_the_uninstall_creates_nothing()
+    {
+        // Forge redelivers a lifecycle event after a non-2xx or a timeout, up to 4 times 60 s apart, and events may
+        // arrive up to 3 minutes late, in any order (https://developer.atlassian.com/platform/forge/remote/sending-product-events/,
+        // https://developer.atlassian.com/platform/forge/events-reference/life-cycle/): an upgraded event can reach
+        // the backend after the preUninstall. The lifecycle route stays open to an uninstalled installation (for the
+        // install), but an upgrade must not recreate the tenant's META and directory entry, which nothing would delete.
+        var tenant = Samples.NewTenant();
+        await CreateConnectionAsync(tenant);
+        using (var uninstall = await Backend.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, LifecycleTests.PreUninstallBody(tenant)))
+        {
+            Assert.That(uninstall.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        Assert.That(await TenantRowsAsync(tenant), Is.Empty, "control: the uninstall deleted everything");
+        var upgraded = new System.Text.Json.Nodes.JsonObject
+        {
+            ["eventType"] = "avi:forge:upgraded:app",
+            ["id"] = tenant,
+            ["upgraderAccountId"] = "4ad9aa0c52dc1b420a791d12",
+            ["app"] = new System.Text.Json.Nodes.JsonObject { ["id"] = "406d303d-0393-4ec4-ad7c-1435be94583a", ["version"] = "9.0.0" },
+        };
+        using (var late = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", tenant, upgraded))
+        {
+            Assert.That(late.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+            Assert.That((string?)(await ProblemAsync(late))["detail"], Does.Contain("uninstalled"));
+        }
+
+        Assert.That(await TenantRowsAsync(tenant), Is.Empty, "no META or directory entry of the uninstalled tenant was created again");
+    }
+
+    [Test]
     public async Task The_mark_holds_only_a_hash_of_the_tenant_id_and_expires_after_a_day()
     {
         var tenant = Samples.NewTenant();
