@@ -317,11 +317,34 @@ public sealed partial class EventIngestor(
             IdOf("comment") ?? string.Empty);
         if (body["timestamp"] is null)
         {
-            // Without a timestamp the identifiers cannot tell two events apart; fall back to the content hash.
-            identity += "\n" + body.ToJsonString();
+            // Without a timestamp (Atlassian's Jira event reference lists none for some events:
+            // https://developer.atlassian.com/platform/forge/events-reference/jira/) the identifiers cannot tell two
+            // events apart; fall back to the content hash. Without retryContext: Forge adds it to each redelivery
+            // (https://developer.atlassian.com/platform/forge/events-reference/product_events/ "Retry product events"),
+            // so hashing it made every redelivery a new event that ran again.
+            identity += "\n" + ContentWithoutRetryContext(body);
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)));
+    }
+
+    private static string ContentWithoutRetryContext(JsonObject body)
+    {
+        if (!body.ContainsKey("retryContext"))
+        {
+            return body.ToJsonString();
+        }
+
+        var copy = new JsonObject();
+        foreach (var (name, value) in body)
+        {
+            if (name != "retryContext")
+            {
+                copy[name] = value?.DeepClone();
+            }
+        }
+
+        return copy.ToJsonString();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Source} work accepted")]
