@@ -72,7 +72,18 @@ public static class EventShape
         }
 
         check.ObjectArray(body, "associatedStatuses", ["id", "name"]);
-        check.ObjectArray(body, "associatedUsers", ["accountId"]);
+        // Atlassian's type reference declares associatedUsers as "AssociatedUsers: an object containing an array of one
+        // user", interface AssociatedUsers { associatedUsers: User[] } (events-reference/jira), while its examples show
+        // the array itself: both are accepted. A 400 here would be redelivered four times and the event lost.
+        if (body["associatedUsers"] is JsonObject wrapper)
+        {
+            check.ObjectArray(wrapper, "associatedUsers", ["accountId"], "associatedUsers.");
+        }
+        else
+        {
+            check.ObjectArray(body, "associatedUsers", ["accountId"]);
+        }
+
         return errors;
     }
 
@@ -156,9 +167,9 @@ public static class EventShape
             return false;
         }
 
-        public void ObjectArray(JsonObject body, string name, string[] texts)
+        public void ObjectArray(JsonObject body, string name, string[] texts, string at = "")
         {
-            if (!Kind(body, name, Kinds.Array | Kinds.Null) || body[name] is not JsonArray items)
+            if (!Kind(body, name, Kinds.Array | Kinds.Null, at) || body[name] is not JsonArray items)
             {
                 return;
             }
@@ -167,13 +178,13 @@ public static class EventShape
             {
                 if (items[i] is not JsonObject item)
                 {
-                    errors[$"{prefix}{name}[{i}]"] = "must be an object";
+                    errors[$"{prefix}{at}{name}[{i}]"] = "must be an object";
                     continue;
                 }
 
                 foreach (var text in texts)
                 {
-                    Kind(item, text, Kinds.String | Kinds.Number | Kinds.Null, $"{name}[{i}].");
+                    Kind(item, text, Kinds.String | Kinds.Number | Kinds.Null, $"{at}{name}[{i}].");
                 }
             }
         }
