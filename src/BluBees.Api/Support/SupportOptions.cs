@@ -66,6 +66,12 @@ internal sealed class SupportOptions : IValidatableObject
     /// <summary>The identity provider's settings matter only when support access is enabled.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        // A blank value (or one with spaces around it) would count a token whose acr is that blank as multi-factor.
+        if (AcceptedAcr is { Length: > 0 } acr && (string.IsNullOrWhiteSpace(acr) || acr.Trim() != acr))
+        {
+            yield return new ValidationResult("Support:AcceptedAcr must be the identity provider's acr value without surrounding spaces, or empty (only amr counts).", [nameof(AcceptedAcr)]);
+        }
+
         if (!Enabled)
         {
             yield break;

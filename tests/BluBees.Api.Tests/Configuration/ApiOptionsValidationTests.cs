@@ -66,6 +66,8 @@ public sealed class ApiOptionsValidationTests
     // The generator ignores ErrorMessage on [Range] (dotnet/runtime#123137); its own message names the field.
     [TestCase("Support:JwksCacheSeconds", "59", "SupportOptions.JwksCacheSeconds must be between 60 and 86400")]
     [TestCase("Support:MaxTokenLength", "70000", "SupportOptions.MaxTokenLength must be between 512 and 65536")]
+    [TestCase("Support:AcceptedAcr", " ", "Support:AcceptedAcr must be the identity provider's acr value without surrounding spaces")]
+    [TestCase("Support:AcceptedAcr", "mfa ", "Support:AcceptedAcr must be the identity provider's acr value without surrounding spaces")]
     [TestCase("Worker:MaxBatchBytes", "1024", "MaxBatchBytes")]
     [TestCase("Queue:MaxMessageBytes", "1023", "MaxMessageBytes")]
     [TestCase("Queue:SendTimeoutMilliseconds", "60001", "SendTimeoutMilliseconds")]
