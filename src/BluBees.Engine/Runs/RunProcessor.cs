@@ -311,7 +311,7 @@ public sealed partial class RunProcessor(
         }
 
         if (message.Source == RunSource.Event && (evt.IssueId ?? evt.IssueKey) is { } issue && JiraValues.IsIssueRef(issue)
-            && !await loops.TryEnterAsync(message.Tenant.Id, rule.Id, issue, ct))
+            && !await loops.TryEnterAsync(message.Tenant.Id, rule.Id, issue, RunIds.For(message, rule.Id), ct))
         {
             LogLoopStopped(logger, rule.Id, "it ran too often on one issue within the loop window");
             return RunStatus.Failed;

@@ -106,10 +106,15 @@ public sealed class BackendProcess : IAsyncDisposable
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Module), string> _tokens = new();
 
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string tenantId, JsonNode? body = null)
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string tenantId, JsonNode? body = null, IReadOnlyDictionary<string, string>? headers = null)
     {
         using var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(tenantId, path));
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.Add(name, value);
+        }
+
         if (body is not null)
         {
             request.Content = JsonContent.Create(body);
