@@ -52,7 +52,17 @@ public sealed partial class RunProcessor(
     /// Runs the message and returns its run records without writing them; adds to <paramref name="misses"/> the
     /// trace entries of the rules the event reached without running them (written with the records).
     /// </summary>
-    public async Task<IReadOnlyList<RunRecord>> ExecuteAsync(RunMessage message, List<RuleTraceEntry>? misses, CancellationToken ct)
+    public Task<IReadOnlyList<RunRecord>> ExecuteAsync(RunMessage message, List<RuleTraceEntry>? misses, CancellationToken ct)
+        => ExecuteAsync(message, misses, replay: false, ct);
+
+    /// <summary>
+    /// As above; with <paramref name="replay"/> (the message was delivered before: a drain gave it back, or the process
+    /// died), a rule whose record this message already left finished (not <c>cancelled</c>, not
+    /// <c>delivery_exhausted</c>) is not run again: its record is kept. A drain gives the message back with the records
+    /// of every rule it had run, so only the rules the deadline cut off (or never reached) run on the next start, and a
+    /// finished rule's calls and Jira writes are not sent twice.
+    /// </summary>
+    public async Task<IReadOnlyList<RunRecord>> ExecuteAsync(RunMessage message, List<RuleTraceEntry>? misses, bool replay, CancellationToken ct)
     {
         var records = new List<RunRecord>();
         var evt = Read(message);
@@ -88,6 +98,12 @@ public sealed partial class RunProcessor(
                 break; // later rules never started; the message runs again and they run then
             }
 
+            if (replay && await FinishedEarlierAsync(message, head.Id, ct) is { } earlier)
+            {
+                records.Add(earlier);
+                continue;
+            }
+
             var startedAt = time.GetUtcNow();
             var started = time.GetTimestamp();
             try
@@ -110,6 +126,22 @@ public sealed partial class RunProcessor(
         }
 
         return records;
+    }
+
+    /// <summary>The record an earlier delivery of this message left for the rule, when that run finished; null to run it.</summary>
+    private async Task<RunRecord?> FinishedEarlierAsync(RunMessage message, string ruleId, CancellationToken ct)
+    {
+        try
+        {
+            return await runs.GetAsync(message.Tenant.Id, RunIds.For(message, ruleId), ct) is { } earlier
+                && !(earlier.Status == RunStatus.Failed && earlier.ErrorCategory is ErrorCategories.Cancelled or ErrorCategories.DeliveryExhausted)
+                ? earlier
+                : null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return null; // not known to have finished: run it (at least once)
+        }
     }
 
     /// <summary>

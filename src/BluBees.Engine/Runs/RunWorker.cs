@@ -285,7 +285,7 @@ public sealed partial class RunWorker(
             var misses = new List<Trace.RuleTraceEntry>();
             var records = exhausted
                 ? await processor.ExhaustedAsync(message, claimed.RuleId, CancellationToken.None)
-                : await processor.ExecuteAsync(message!, misses, ct);
+                : await processor.ExecuteAsync(message!, misses, replay: claimed.Attempts > 1, ct);
             if (ct.IsCancellationRequested)
             {
                 // Drain deadline: the started runs leave a "cancelled" record now; the message stays queued and its
