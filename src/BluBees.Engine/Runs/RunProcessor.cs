@@ -128,6 +128,28 @@ public sealed partial class RunProcessor(
         return records;
     }
 
+    /// <summary>
+    /// <see cref="ExhaustedAsync"/> for the embedded worker, which writes these records over whatever the message left:
+    /// a rule an earlier delivery finished (a drain gave the message back with its record) keeps that record — it ran —
+    /// and only the rules that were cut off or never reached become <c>delivery_exhausted</c>.
+    /// </summary>
+    public async Task<IReadOnlyList<RunRecord>> ExhaustedKeepingFinishedAsync(RunMessage? message, string? ruleId, CancellationToken ct)
+    {
+        var records = await ExhaustedAsync(message, ruleId, ct);
+        if (message is null)
+        {
+            return records;
+        }
+
+        var kept = new List<RunRecord>(records.Count);
+        foreach (var record in records)
+        {
+            kept.Add(await FinishedEarlierAsync(message, record.RuleId, ct) ?? record);
+        }
+
+        return kept;
+    }
+
     /// <summary>The record an earlier delivery of this message left for the rule, when that run finished; null to run it.</summary>
     private async Task<RunRecord?> FinishedEarlierAsync(RunMessage message, string ruleId, CancellationToken ct)
     {

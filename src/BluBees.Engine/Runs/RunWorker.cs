@@ -284,7 +284,7 @@ public sealed partial class RunWorker(
 
             var misses = new List<Trace.RuleTraceEntry>();
             var records = exhausted
-                ? await processor.ExhaustedAsync(message, claimed.RuleId, CancellationToken.None)
+                ? await processor.ExhaustedKeepingFinishedAsync(message, claimed.RuleId, CancellationToken.None)
                 : await processor.ExecuteAsync(message!, misses, replay: claimed.Attempts > 1, ct);
             if (ct.IsCancellationRequested)
             {
