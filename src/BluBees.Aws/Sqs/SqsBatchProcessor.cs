@@ -144,7 +144,7 @@ public sealed partial class SqsBatchProcessor(
 
         opened.Tenant = tenantId;
         opened.Message = message;
-        await processor.ProcessAsync(message, ct);
+        await processor.ProcessAsync(message, replay: record.ReceiveCount > 1, ct);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SQS message {MessageId} was sealed for an earlier installation of its tenant (uninstalled, then installed again); dropped")]

@@ -11,6 +11,12 @@ public interface IRunQueue
 public interface IRunProcessor
 {
     Task ProcessAsync(RunMessage message, CancellationToken ct);
+
+    /// <summary>
+    /// As <see cref="ProcessAsync(RunMessage, CancellationToken)"/>; <paramref name="replay"/> when the message was
+    /// delivered before (an SQS receive count above 1): the rules an earlier delivery finished are not run again.
+    /// </summary>
+    Task ProcessAsync(RunMessage message, bool replay, CancellationToken ct) => ProcessAsync(message, ct);
 }
 
 /// <summary>What a de-duplicating enqueue did.</summary>

@@ -31,10 +31,17 @@ public sealed partial class RunProcessor(
     private readonly FrozenDictionary<string, IStepExecutor> _executors = StepKinds.Executors(executors);
 
     /// <summary>Runs the message and writes its records through the store (the SQS worker's path).</summary>
-    public async Task ProcessAsync(RunMessage message, CancellationToken ct)
+    public Task ProcessAsync(RunMessage message, CancellationToken ct) => ProcessAsync(message, replay: false, ct);
+
+    /// <summary>
+    /// Runs the message and writes its records through the store; with <paramref name="replay"/> (a message delivered
+    /// before: the run deadline cut an earlier receive short, or its invocation failed after some rules finished), a
+    /// rule whose record says it finished keeps it and is not run again.
+    /// </summary>
+    public async Task ProcessAsync(RunMessage message, bool replay, CancellationToken ct)
     {
         var misses = new List<RuleTraceEntry>();
-        var records = await ExecuteAsync(message, misses, ct);
+        var records = await ExecuteAsync(message, misses, replay, ct);
         foreach (var run in records)
         {
             await runs.WriteAsync(message.Tenant.Id, run, CancellationToken.None);
