@@ -182,6 +182,9 @@ public sealed class LocalKeyRing
         using (var stream = Storage.OwnerOnlyFile.Create(temp))
         {
             JsonSerializer.Serialize(stream, ring);
+            // On disk before the rename: otherwise a power loss (not a process crash) just after a rotation could leave
+            // the renamed file empty, and every tenant's data key with no key to unwrap it.
+            stream.Flush(flushToDisk: true);
         }
 
         Storage.OwnerOnlyFile.Restrict(temp);
