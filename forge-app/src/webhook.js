@@ -24,12 +24,20 @@ export function header(headers, name) {
   return undefined;
 }
 
-/** The hook id travels as `?hook=<id>` (or `?hookId=`), else as the last path segment. */
+/**
+ * The hook id travels as `?hook=<id>` (or `?hookId=`), else as the last path segment the caller added after the web
+ * trigger's URL. `path` is the whole request path, `/x1/<web trigger id>[/…]` (Atlassian's web trigger reference), so
+ * its own segments are never a hook id: `userPath` (the segments after the trigger id) is read when the runtime sends
+ * it, else what follows the first two segments of `path`.
+ */
 export function hookIdOf(request) {
   const q = request.queryParameters ?? {};
   const fromQuery = (q.hook ?? q.hookId ?? [])[0];
   if (fromQuery) return fromQuery;
-  const segments = String(request.path ?? '').split('/').filter(Boolean);
+  const segments =
+    typeof request.userPath === 'string'
+      ? request.userPath.split('/').filter(Boolean)
+      : String(request.path ?? '').split('/').filter(Boolean).slice(2);
   const last = segments[segments.length - 1];
   return last && /^[A-Za-z0-9_-]{6,128}$/.test(last) ? last : undefined;
 }

@@ -56,7 +56,12 @@ describe('web trigger forwarder', () => {
   it('reads headers case-insensitively and takes the hook id from the path when no query is given', async () => {
     const invoke = vi.fn().mockResolvedValue(response(202));
     await createHandler(invoke)(
-      request({ headers: { 'X-BluBees-Signature': ['s'], 'X-BLUBEES-TIMESTAMP': ['t'] }, queryParameters: {}, path: '/x/hook_abcdef' }),
+      request({
+        headers: { 'X-BluBees-Signature': ['s'], 'X-BLUBEES-TIMESTAMP': ['t'] },
+        queryParameters: {},
+        path: '/x1/XUBR5WnG2Hk2V52APDdGaRSDm/hook_abcdef',
+        userPath: '/hook_abcdef',
+      }),
     );
     const sent = JSON.parse(invoke.mock.calls[0][1].body);
     expect(sent).toMatchObject({ hookId: 'hook_abcdef', signature: 's', timestamp: 't' });
@@ -68,6 +73,20 @@ describe('web trigger forwarder', () => {
     expect(JSON.parse(invoke.mock.calls[0][1].body)).toMatchObject({ signature: null, timestamp: null });
     expect(out.statusCode).toBe(401);
     expect(JSON.parse(out.body)).toEqual({ title: 'Invalid signature' });
+  });
+
+  it("never takes the web trigger's own id (path /x1/<trigger id>) for a hook id", async () => {
+    // Atlassian's web trigger reference: `path` is the whole request path, `/x1/<web trigger id>` in its example;
+    // `userPath` holds what the caller added after the trigger id. A bare trigger URL names no hook.
+    const invoke = vi.fn();
+    const h = createHandler(invoke);
+    const bare = await h(request({ queryParameters: {}, path: '/x1/XUBR5WnG2Hk2V52APDdGaRSDm', userPath: '' }));
+    const oldRuntime = await h(request({ queryParameters: {}, path: '/x1/XUBR5WnG2Hk2V52APDdGaRSDm' }));
+    expect(bare.statusCode).toBe(400);
+    expect(oldRuntime.statusCode).toBe(400);
+    expect(invoke).not.toHaveBeenCalled();
+    expect(hookIdOf({ path: '/x1/XUBR5WnG2Hk2V52APDdGaRSDm/hook_abcdef' })).toBe('hook_abcdef');
+    expect(hookIdOf({ path: '/x1/XUBR5WnG2Hk2V52APDdGaRSDm', userPath: 'hook_abcdef' })).toBe('hook_abcdef');
   });
 
   it('rejects non-POST and requests without a hook id without calling the backend', async () => {
