@@ -8,8 +8,10 @@ export const WEBHOOK_PATH = '/forge/webhook';
 export const SIGNATURE_HEADER = 'x-blubees-signature';
 export const TIMESTAMP_HEADER = 'x-blubees-timestamp';
 
-// Statuses a third-party sender can act on; anything else becomes 400 (client side) or 502.
-const PASS_THROUGH = new Set([200, 201, 202, 204, 400, 401, 403, 404, 409, 410, 413, 415, 422, 429]);
+// Statuses a third-party sender can act on; anything else becomes 400 (client side) or 502. Not 401: the backend
+// answers it only when it refuses Forge's invocation token (a signature it refuses is a 403), which is the app's
+// fault and passing it on would tell the sender its request was unauthorized (no retry) and name our internals.
+const PASS_THROUGH = new Set([200, 201, 202, 204, 400, 403, 404, 409, 410, 413, 415, 422, 429]);
 const MAX_ECHOED_BODY = 4096;
 
 /** First value of a header, looked up case-insensitively (web trigger headers are `{name: [values]}`). */
@@ -99,7 +101,7 @@ export function createHandler(invokeRemote) {
     const retryAfter = response?.headers?.get?.('retry-after');
     if (retryAfter && (status === 429 || status === 503)) extra['Retry-After'] = [retryAfter];
 
-    if (status >= 500) return json(status === 503 ? 503 : 502, { error: 'backend_error' }, extra);
+    if (status >= 500 || status === 401) return json(status === 503 ? 503 : 502, { error: 'backend_error' }, extra);
     const mapped = PASS_THROUGH.has(status) ? status : status >= 400 ? 400 : 202;
     if (mapped === 204) return { statusCode: 204, headers: extra, body: '' };
     return json(mapped, echoable(text) ?? { status: mapped }, extra);

@@ -68,11 +68,21 @@ describe('web trigger forwarder', () => {
   });
 
   it('sends null for missing signature headers and lets the backend reject', async () => {
-    const invoke = vi.fn().mockResolvedValue(response(401, { title: 'Invalid signature' }));
+    const refusal = { title: 'Forbidden', detail: 'The webhook signature or timestamp is invalid.' };
+    const invoke = vi.fn().mockResolvedValue(response(403, refusal));
     const out = await createHandler(invoke)(request({ headers: {} }));
     expect(JSON.parse(invoke.mock.calls[0][1].body)).toMatchObject({ signature: null, timestamp: null });
-    expect(out.statusCode).toBe(401);
-    expect(JSON.parse(out.body)).toEqual({ title: 'Invalid signature' });
+    expect(out.statusCode).toBe(403);
+    expect(JSON.parse(out.body)).toEqual(refusal);
+  });
+
+  it("answers the backend's 401 (Forge's invocation token refused: the app's fault, not the sender's) as a retryable 502 without its detail", async () => {
+    // The backend's 401 is only ever a refused Forge Invocation Token (docs/api.md); a signature it refuses is a 403.
+    const detail = 'A Forge Invocation Token is required in the Authorization header (Bearer).';
+    const out = await createHandler(vi.fn().mockResolvedValue(response(401, { title: 'Unauthorized', detail })))(request());
+    expect(out.statusCode).toBe(502);
+    expect(out.body).not.toContain('Forge Invocation Token');
+    expect(JSON.parse(out.body)).toEqual({ error: 'backend_error' });
   });
 
   it("never takes the web trigger's own id (path /x1/<trigger id>) for a hook id", async () => {
