@@ -92,17 +92,21 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
         return WebhookReceipt.Accepted;
     }
 
-    /// <summary>The synthetic event: the body as JSON when it parses, else as the raw string.</summary>
+    /// <summary>
+    /// The synthetic event: the body as JSON when it parses (a leading byte order mark ignored, as RFC 8259 §8.1
+    /// allows: the signature covered it, the JSON does not include it), else as the raw string.
+    /// </summary>
     internal static JsonObject Payload(string hookId, string body)
     {
         JsonNode? parsed = null;
-        if (body.Length > 0)
+        var json = body.StartsWith('\uFEFF') ? body[1..] : body;
+        if (json.Length > 0)
         {
             try
             {
                 // Only bodies whose every string is readable text become JSON: a lone surrogate escape would otherwise
                 // surface later, when a template reads it.
-                var utf8 = System.Text.Encoding.UTF8.GetBytes(body);
+                var utf8 = System.Text.Encoding.UTF8.GetBytes(json);
                 parsed = Infrastructure.JsonScan.Check(utf8) is null
                     ? JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = Infrastructure.JsonScan.MaxDepth, AllowDuplicateProperties = false })
                     : null;
