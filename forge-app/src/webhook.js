@@ -101,7 +101,11 @@ export function createHandler(invokeRemote) {
     const retryAfter = response?.headers?.get?.('retry-after');
     if (retryAfter && (status === 429 || status === 503)) extra['Retry-After'] = [retryAfter];
 
-    if (status >= 500 || status === 401) return json(status === 503 ? 503 : 502, { error: 'backend_error' }, extra);
+    // Only a 2xx means the backend took the delivery: anything below 200 or a 3xx (a redirect not followed) did not
+    // process it, so the sender must retry rather than be told "accepted".
+    if (status >= 500 || status === 401 || status < 200 || (status >= 300 && status < 400)) {
+      return json(status === 503 ? 503 : 502, { error: 'backend_error' }, extra);
+    }
     const mapped = PASS_THROUGH.has(status) ? status : status >= 400 ? 400 : 202;
     if (mapped === 204) return { statusCode: 204, headers: extra, body: '' };
     return json(mapped, echoable(text) ?? { status: mapped }, extra);

@@ -121,6 +121,15 @@ describe('web trigger forwarder', () => {
     expect(out.statusCode).toBe(expected);
   });
 
+  it.each([301, 302, 307, 308, 304])(
+    'answers a backend %i (the delivery was not processed) as a retryable 502, never as 202 accepted',
+    async (backend) => {
+      const out = await createHandler(vi.fn().mockResolvedValue(response(backend, '', { location: 'http://10.0.0.1/x' })))(request());
+      expect(out.statusCode).toBe(502);
+      expect(out.body).not.toContain('10.0.0.1');
+    },
+  );
+
   it('never echoes backend error details on 5xx, and passes Retry-After on 429', async () => {
     const h = createHandler(vi.fn().mockResolvedValue(response(500, { title: 'Internal', detail: 'stack trace here' })));
     const out = await h(request());
