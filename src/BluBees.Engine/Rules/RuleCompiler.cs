@@ -27,7 +27,7 @@ internal static class RuleCompiler
         }
 
         using var fieldNames = FieldNameUse.Observe();
-        var trigger = TriggerCompiler.Compile(definition.Trigger, errors);
+        var trigger = TriggerCompiler.Compile(definition.Trigger, errors, save: connections is not null);
         var conditions = ConditionCompiler.Compile(definition.Conditions, "conditions", errors);
         var steps = StepListCompiler.Compile(definition.Steps, connections, egress, limits, errors);
         return errors.IsEmpty ? new CompiledRule(id, version, definition.Name!.Trim(), trigger!, conditions, steps) { UsesFieldNames = fieldNames.UsesFieldNames } : null;

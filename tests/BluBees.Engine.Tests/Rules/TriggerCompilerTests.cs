@@ -26,6 +26,30 @@ public sealed class TriggerCompilerTests
 
     private static IDictionary<string, string[]> Invalid(string json) => Compile(TestJson.Read<TriggerDefinition>(json)).Errors;
 
+    [TestCase("""{ "type": "manual", "projects": ["OPS"] }""", "trigger.projects", "applies to event triggers only; a manual trigger would ignore it")]
+    [TestCase("""{ "type": "manual", "issueTypes": ["Bug"] }""", "trigger.issueTypes", "applies to event triggers only; a manual trigger would ignore it")]
+    [TestCase("""{ "type": "webhook", "webhookId": "hook_1", "fieldChanged": { "field": "status" } }""", "trigger.fieldChanged", "applies to event triggers only; a webhook trigger would ignore it")]
+    [TestCase("""{ "type": "schedule", "schedule": { "everyHours": 6 }, "events": ["avi:jira:created:issue"] }""", "trigger.events", "applies to event triggers only; a schedule trigger would ignore it")]
+    [TestCase("""{ "type": "event", "events": ["avi:jira:created:issue"], "schedule": { "everyHours": 6 } }""", "trigger.schedule", "applies to schedule triggers only; an event trigger would ignore it")]
+    [TestCase("""{ "type": "manual", "webhookId": "hook_1" }""", "trigger.webhookId", "applies to webhook triggers only; a manual trigger would ignore it")]
+    public void A_save_refuses_a_field_its_trigger_type_would_ignore_and_a_stored_rule_still_compiles(string json, string field, string message)
+    {
+        // A manual rule saved with projects was listed and ran on any issue: the filter was silently ignored.
+        var definition = TestJson.Read<TriggerDefinition>(json);
+        var errors = new ValidationErrors();
+        Assert.That(TriggerCompiler.Compile(definition, errors, save: true), Is.Null);
+        Assert.That(errors.ToDictionary(), Is.EqualTo(new Dictionary<string, string[]> { [field] = [message] }));
+        Assert.That(Compile(definition).Errors, Is.Empty, "a rule stored before this check still compiles and runs");
+    }
+
+    [Test]
+    public void Empty_lists_of_fields_another_type_reads_are_not_refused()
+    {
+        var errors = new ValidationErrors();
+        Assert.That(TriggerCompiler.Compile(TestJson.Read<TriggerDefinition>("""{ "type": "manual", "projects": [], "issueTypes": [], "events": [] }"""), errors, save: true), Is.Not.Null);
+        Assert.That(errors.IsEmpty, Is.True);
+    }
+
     [Test]
     public void AMissingTriggerIsReported()
     {

@@ -6,7 +6,12 @@ namespace BluBees.Engine.Rules.Triggers;
 /// <summary>Validates a trigger definition and compiles it.</summary>
 internal static class TriggerCompiler
 {
-    public static CompiledTrigger? Compile(TriggerDefinition? trigger, ValidationErrors errors)
+    /// <summary>
+    /// Compiles <paramref name="trigger"/>. On a save (<paramref name="save"/>), a field that its trigger type never
+    /// reads is refused too: a manual rule saved with <c>projects</c> was listed and ran on any issue, the filter
+    /// silently ignored. Stored rules are not refused for it (they compile as before).
+    /// </summary>
+    public static CompiledTrigger? Compile(TriggerDefinition? trigger, ValidationErrors errors, bool save = false)
     {
         if (trigger is null)
         {
@@ -18,6 +23,11 @@ internal static class TriggerCompiler
         {
             errors.Add("trigger.type", trigger.Type is null ? "is required: event, schedule, manual or webhook" : $"'{trigger.Type}' is not a trigger type: use event, schedule, manual or webhook");
             return null;
+        }
+
+        if (save)
+        {
+            RefuseFieldsOtherTypesRead(trigger, kind, errors);
         }
 
         var events = new HashSet<string>(StringComparer.Ordinal);
@@ -58,6 +68,31 @@ internal static class TriggerCompiler
         }
 
         return errors.IsEmpty ? new CompiledTrigger(kind, events, projects, issueTypes, trigger.FieldChanged, schedule?.EveryHours ?? 0, trigger.WebhookId) { Schedule = schedule } : null;
+    }
+
+    private static void RefuseFieldsOtherTypesRead(TriggerDefinition trigger, TriggerKind kind, ValidationErrors errors)
+    {
+        var type = trigger.Type;
+        if (kind != TriggerKind.Event)
+        {
+            foreach (var (field, set) in new[] { ("events", trigger.Events is { Count: > 0 }), ("projects", trigger.Projects is { Count: > 0 }), ("issueTypes", trigger.IssueTypes is { Count: > 0 }), ("fieldChanged", trigger.FieldChanged is not null) })
+            {
+                if (set)
+                {
+                    errors.Add("trigger." + field, $"applies to event triggers only; {(type == "event" ? "an" : "a")} {type} trigger would ignore it");
+                }
+            }
+        }
+
+        if (kind != TriggerKind.Schedule && trigger.Schedule is not null)
+        {
+            errors.Add("trigger.schedule", $"applies to schedule triggers only; {(type == "event" ? "an" : "a")} {type} trigger would ignore it");
+        }
+
+        if (kind != TriggerKind.Webhook && trigger.WebhookId is not null)
+        {
+            errors.Add("trigger.webhookId", $"applies to webhook triggers only; {(type == "event" ? "an" : "a")} {type} trigger would ignore it");
+        }
     }
 
     private static bool TryParseLower(string? text, out TriggerKind kind)
