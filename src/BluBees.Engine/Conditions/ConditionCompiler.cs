@@ -9,6 +9,13 @@ internal static class ConditionCompiler
     public const int MaxDepth = 8;
     public const int MaxConditions = 100;
     public const int MaxRegexLength = 1000;
+
+    /// <summary>
+    /// How deep a condition's value may nest, as a step body (<see cref="Steps.CompiledBody.MaxDepth"/>). Without a cap
+    /// a value nested to the 64 levels a body may have was accepted and then could not be stored: the rule's version
+    /// record wraps it one level deeper than the serializer writes (a 500, the rule not saved).
+    /// </summary>
+    public const int MaxValueDepth = 16;
     public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(500);
 
     public static ICondition? Compile(ConditionNode? node, string path, ValidationErrors errors)
@@ -118,6 +125,12 @@ internal static class ConditionCompiler
             return null;
         }
 
+        if (Depth(node.Value) > MaxValueDepth)
+        {
+            errors.Add(path + ".value", $"nests more than {MaxValueDepth} levels");
+            return null;
+        }
+
         if (op == ConditionOperator.In && node.Value is not System.Text.Json.Nodes.JsonArray)
         {
             errors.Add(path + ".value", "must be an array for 'in'");
@@ -144,6 +157,14 @@ internal static class ConditionCompiler
     /// Regexes run on the non-backtracking engine (linear time), with a timeout as a second fence.
     /// Constructs that need backtracking (backreferences, lookarounds) are refused at save time.
     /// </summary>
+    /// <summary>Containers around the deepest leaf: 0 for a plain value, 1 for <c>[1]</c>.</summary>
+    private static int Depth(System.Text.Json.Nodes.JsonNode? node) => node switch
+    {
+        System.Text.Json.Nodes.JsonObject obj => 1 + obj.Select(p => Depth(p.Value)).DefaultIfEmpty(0).Max(),
+        System.Text.Json.Nodes.JsonArray array => 1 + array.Select(Depth).DefaultIfEmpty(0).Max(),
+        _ => 0,
+    };
+
     public static Regex? CompileRegex(string? pattern, string path, ValidationErrors errors)
     {
         if (string.IsNullOrEmpty(pattern))
