@@ -56,4 +56,37 @@ public sealed class DeepValueTests : BackendFixture
         var shown = await Backend.JsonAsync(HttpMethod.Get, $"/api/rules/{id}", tenant);
         Assert.That(JsonNode.DeepEquals(shown["definition"]!["conditions"]!["all"]![0]!["value"], Nested(16)), Is.True, "the value is kept as sent");
     }
+
+    [TestCase("/api/rules")]
+    [TestCase("/api/rules/validate")]
+    public async Task An_ai_schema_enum_value_nested_to_the_deepest_a_body_may_have_is_a_400_naming_it(string route)
+    {
+        // As a condition's value: the enum's values had no cap, and the rule's version record could not be written (500).
+        var tenant = Samples.NewTenant();
+        var ai = (await Backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, new JsonObject
+        {
+            ["name"] = "OpenAI", ["baseUrl"] = new Uri(ThirdParty.Address, "/v1").ToString(),
+            ["auth"] = new JsonObject { ["type"] = "bearer" }, ["secret"] = "k", ["provider"] = "openai",
+        }, 201))["id"]!.GetValue<string>();
+        // root, steps, [0], schema, properties, priority and enum hold the value: seven levels; fifty-seven more make 64.
+        var rule = new JsonObject
+        {
+            ["name"] = "deep enum",
+            ["trigger"] = new JsonObject { ["type"] = "manual" },
+            ["steps"] = new JsonArray(new JsonObject
+            {
+                ["id"] = "ask", ["type"] = "ai.chat", ["connection"] = ai, ["model"] = "gpt-4o-mini", ["prompt"] = "Triage",
+                ["schema"] = new JsonObject
+                {
+                    ["type"] = "object",
+                    ["properties"] = new JsonObject { ["priority"] = new JsonObject { ["enum"] = new JsonArray(Nested(57), "Low") } },
+                },
+            }),
+        };
+
+        using var response = await Backend.SendAsync(HttpMethod.Post, route, tenant, rule.ToJsonString());
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
+        Assert.That((await ProblemAsync(response))["errors"]!["steps[0].schema.properties.priority.enum[0]"]![0]!.GetValue<string>(), Does.Contain("8 levels"), text);
+    }
 }
