@@ -45,7 +45,7 @@ internal sealed class HttpStepExecutor(
             return new StepPreview(null, new DryRunError(path, failure!.Category, failure.Message), null);
         }
 
-        var headers = request.Headers.ToDictionary(h => h.Name, h => h.IsCredential ? RequestBuilder.Mask : h.Value, StringComparer.OrdinalIgnoreCase);
+        var headers = RequestBuilder.Preview(request.Headers);
         if (!IdempotencyKeys.Has(request.Headers))
         {
             headers[IdempotencyKeys.Header] = "(one per event and step)";

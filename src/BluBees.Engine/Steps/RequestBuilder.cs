@@ -123,6 +123,23 @@ internal static class RequestBuilder
         : HeaderFault.None;
 
     /// <summary>Whether a Content-Type value is one the HTTP client takes (<c>type/subtype</c> with optional parameters).</summary>
+    /// <summary>
+    /// The headers as a dry run shows them, credentials masked. Header names are data, so "X-Page" and "x-page" may both
+    /// be given; both are sent (one header with two values), and shown so: under the first spelling, the values joined
+    /// by ", ". (A case-insensitive dictionary built directly threw on the second spelling: a 500 from the dry run.)
+    /// </summary>
+    internal static Dictionary<string, string> Preview(IReadOnlyList<EgressHeader> headers)
+    {
+        var shown = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var header in headers)
+        {
+            var value = header.IsCredential ? Mask : header.Value;
+            shown[header.Name] = shown.TryGetValue(header.Name, out var before) ? before + ", " + value : value;
+        }
+
+        return shown;
+    }
+
     internal static bool IsMediaType(string value) => System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(value, out _);
 
     /// <summary>

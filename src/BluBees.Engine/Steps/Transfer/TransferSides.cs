@@ -63,7 +63,7 @@ internal sealed class TransferSides(ConnectionService connections, ICredentialSo
     /// <summary>What a dry run shows of a side: method, URL and headers with every credential masked.</summary>
     public static (string Url, Dictionary<string, string> Headers) Masked(PreparedRequest request)
     {
-        var headers = request.Headers.ToDictionary(h => h.Name, h => h.IsCredential ? RequestBuilder.Mask : h.Value, StringComparer.OrdinalIgnoreCase);
+        var headers = RequestBuilder.Preview(request.Headers);
         var url = request.Url.OriginalString.Replace(Uri.EscapeDataString(RequestBuilder.Mask), RequestBuilder.Mask, StringComparison.Ordinal);
         return (url, headers);
     }
