@@ -29,9 +29,9 @@ public sealed class RouteFuzzTests : BackendFixture
     private string _ai = null!;
     private int _counter;
 
-    public enum BodyRoute { CreateRule, UpdateRule, ValidateRule, DryRunUnsaved, DryRunSaved, ManualRun, CreateConnection, CreateWebhook, CreateGrant, Events, Webhook, Lifecycle, CreateRichRule, DryRunRichRule }
+    public enum BodyRoute { CreateRule, UpdateRule, ValidateRule, DryRunUnsaved, DryRunSaved, ManualRun, CreateConnection, CreateWebhook, CreateGrant, Events, Webhook, Lifecycle, CreateRichRule, DryRunRichRule, WebhookEnvelope, Scheduled, Uninstall }
 
-    public enum Mutation { Removed, DeepestAccepted, OnePastDeepest, HugeArray, LongString, RtlAndNul }
+    public enum Mutation { Removed, DeepestAccepted, OnePastDeepest, HugeArray, LongString, RtlAndNul, Emptied, HugeNumber, NegativeFraction, HugeObject, CaseVariant }
 
     [OneTimeSetUp]
     public async Task SetUpTenantAsync()
@@ -88,8 +88,9 @@ public sealed class RouteFuzzTests : BackendFixture
                 using var response = await SendAsync(route, Render(route, Rename(route, body)));
                 // One past the deepest is refused by the parser, at a position; a removed field may leave a sibling invalid.
                 // (A removed schema property leaves the 'required' naming it wrong: the sibling of its parent.)
-                var field = mutation switch { Mutation.OnePastDeepest => null, Mutation.Removed => Parent(Parent(Field(route, path))), _ => Field(route, path) };
-                var problem = await CheckAsync(response, field);
+                var field = mutation switch { Mutation.OnePastDeepest => null, Mutation.Removed or Mutation.Emptied => Parent(Parent(Field(route, path))), _ => Field(route, path) };
+                // A case variant is refused where names are matched without regard to case: at either spelling.
+                var problem = await CheckAsync(response, Ignored(route) ? null : field, alsoAccept: mutation == Mutation.CaseVariant ? Variant(field!) : null);
                 if (problem is null && response.IsSuccessStatusCode)
                 {
                     problem = await ReadsBackAsync(route, response);
@@ -304,6 +305,12 @@ public sealed class RouteFuzzTests : BackendFixture
         return null;
     }
 
+    private static string Variant(string path)
+    {
+        var cut = path.LastIndexOf('.') + 1;
+        return path[..cut] + path[cut..].ToUpperInvariant();
+    }
+
     private static string Parent(string path)
     {
         var cut = Math.Max(path.LastIndexOf('.'), path.LastIndexOf('['));
@@ -312,6 +319,9 @@ public sealed class RouteFuzzTests : BackendFixture
 
     /// <summary>The field a refusal must name: the node, or for the webhook (whose body is a string) that string.</summary>
     private static string Field(BodyRoute route, string path) => route is BodyRoute.Webhook ? "body" : path;
+
+    /// <summary>Nodes a route ignores by contract (the body of a pre-uninstall is not trusted), so any answer does.</summary>
+    private static bool Ignored(BodyRoute route) => route is BodyRoute.Uninstall or BodyRoute.Scheduled;
 
     /// <summary>Applies the mutation at the node; false when it does not fit the node.</summary>
     private static bool Apply(JsonObject body, string path, JsonNode? node, Mutation mutation, int depth)
@@ -368,6 +378,40 @@ public sealed class RouteFuzzTests : BackendFixture
 
                 Set(body, path, "\u200f" + r.GetValue<string>() + "\u0000");
                 return true;
+            case Mutation.Emptied:
+                Set(body, path, node switch { JsonObject => new JsonObject(), JsonArray => new JsonArray(), _ => JsonValue.Create("") });
+                return true;
+            case Mutation.HugeObject:
+                if (node is not JsonObject)
+                {
+                    return false;
+                }
+
+                var many = new JsonObject();
+                for (var i = 0; i < 15_000; i++)
+                {
+                    many["k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)] = 0;
+                }
+
+                Set(body, path, many);
+                return true;
+            case Mutation.CaseVariant:
+                // The same name again in another case, with another value: refused where names are matched without
+                // regard to case, kept apart where the names are data.
+                var (parent, last) = Locate(body, path);
+                if (parent is not JsonObject holder || last is not string name || string.Equals(name.ToUpperInvariant(), name, StringComparison.Ordinal) || holder.ContainsKey(name.ToUpperInvariant()))
+                {
+                    return false;
+                }
+
+                holder[name.ToUpperInvariant()] = "variant";
+                return true;
+            case Mutation.HugeNumber:
+                Set(body, path, JsonNode.Parse("1e400"));
+                return true;
+            case Mutation.NegativeFraction:
+                Set(body, path, JsonNode.Parse("-0.5"));
+                return true;
             default:
                 return false;
         }
@@ -391,6 +435,9 @@ public sealed class RouteFuzzTests : BackendFixture
         BodyRoute.Events => Samples.Event("OPS-1", "Broken"),
         // The webhook's own body is a string that the route parses: it is fuzzed as JSON and signed after.
         BodyRoute.Webhook => new JsonObject { ["order"] = new JsonObject { ["id"] = "A-1", ["lines"] = new JsonArray(new JsonObject { ["sku"] = "s", ["qty"] = 2 }) }, ["note"] = "rush" },
+        BodyRoute.WebhookEnvelope => new JsonObject { ["hookId"] = "{hook}", ["signature"] = "{signature}", ["timestamp"] = "{timestamp}", ["contentType"] = "application/json", ["body"] = "{\"note\":\"rush\"}" },
+        BodyRoute.Scheduled => new JsonObject { ["context"] = new JsonObject { ["cloudId"] = "cloud-1", ["moduleKey"] = "scheduled" }, ["contextToken"] = "opaque" },
+        BodyRoute.Uninstall => new JsonObject { ["context"] = new JsonObject { ["cloudId"] = "cloud-1", ["moduleKey"] = "pre-uninstall" }, ["contextToken"] = "opaque-context-token" },
         BodyRoute.Lifecycle => new JsonObject { ["eventType"] = "avi:forge:installed:app", ["context"] = new JsonObject { ["cloudId"] = "cloud-1", ["moduleKey"] = "lifecycle" } },
         _ => throw new ArgumentOutOfRangeException(nameof(route)),
     };
@@ -417,6 +464,18 @@ public sealed class RouteFuzzTests : BackendFixture
 
     private string Render(BodyRoute route, JsonObject body)
     {
+        if (route == BodyRoute.WebhookEnvelope)
+        {
+            // Placeholders left in place are filled: the hook, a signature of the body as sent, the time now.
+            var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var text = body["body"] is JsonValue b && b.TryGetValue<string>(out var t) ? t : string.Empty;
+            var stamp = body["timestamp"] is JsonValue s && s.TryGetValue<string>(out var st) && st == "{timestamp}" ? now : body["timestamp"]?.ToJsonString() ?? string.Empty;
+            return body.ToJsonString()
+                .Replace("\"{hook}\"", "\"" + _hookId + "\"", StringComparison.Ordinal)
+                .Replace("\"{signature}\"", "\"" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(_hookSecret), Encoding.UTF8.GetBytes($"{stamp.Trim('"')}.{text}"))) + "\"", StringComparison.Ordinal)
+                .Replace("\"{timestamp}\"", "\"" + now + "\"", StringComparison.Ordinal);
+        }
+
         if (route != BodyRoute.Webhook)
         {
             return body.ToJsonString();
@@ -447,11 +506,16 @@ public sealed class RouteFuzzTests : BackendFixture
             BodyRoute.CreateGrant => (HttpMethod.Post, "/api/support/grants"),
             BodyRoute.Events => (HttpMethod.Post, "/forge/events"),
             BodyRoute.Lifecycle => (HttpMethod.Post, "/forge/lifecycle"),
+            BodyRoute.WebhookEnvelope => (HttpMethod.Post, "/forge/webhook"),
+            BodyRoute.Scheduled => (HttpMethod.Post, "/forge/scheduled"),
+            BodyRoute.Uninstall => (HttpMethod.Post, "/forge/uninstall"),
             _ => (HttpMethod.Post, "/forge/webhook"),
         };
         if (path.StartsWith("/forge/", StringComparison.Ordinal))
         {
-            return await Backend.SendWithTokenAsync(method, path, Issuer.MintFor(path, _tenant), body, withUserToken: false);
+            // An uninstall that is accepted deletes its tenant: each goes to a tenant of its own.
+            var tenant = route == BodyRoute.Uninstall ? Samples.NewTenant() : _tenant;
+            return await Backend.SendWithTokenAsync(method, path, Issuer.MintFor(path, tenant), body, withUserToken: false);
         }
 
         return await Backend.SendAsync(method, path, _tenant, body);
