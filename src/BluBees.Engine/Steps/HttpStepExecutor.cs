@@ -57,7 +57,8 @@ internal sealed class HttpStepExecutor(
         }
 
         var url = request.Url.OriginalString.Replace(Uri.EscapeDataString(RequestBuilder.Mask), RequestBuilder.Mask, StringComparison.Ordinal);
-        var preview = new DryRunRequest(step.Id, request.Method, url, headers, request.Body is null ? null : JsonNode.Parse(request.Body));
+        var preview = new DryRunRequest(step.Id, request.Method, url, headers, request.Body is null ? null
+            : JsonNode.Parse(request.Body, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = RequestBuilder.MaxBodyDepth }));
 
         // Later steps see a placeholder: a dry run has no responses.
         return new StepPreview(preview, null, new JsonObject { ["status"] = null, ["ok"] = null, ["body"] = null, ["dryRun"] = true });
