@@ -119,7 +119,7 @@ public sealed class RouteFuzzTests : BackendFixture
         // Not here: a NUL (%00), which Kestrel refuses with an empty 400 before any code of ours (docs/api.md, Errors), and
         // dot segments, which the client removes before sending.
         "%ED%A0%80", "%C3%28", "%E2%80%8F", "a%2Fb", "%20", "%25", "'%20OR%201=1", new string('x', 4000), "%F0%9F%98%80",
-        "rule_" + new string('0', 200), "-1", "0", "99999999999999999999", "1e3", "%5Cu0000",
+        "rule_" + new string('0', 200), "-1", "0", "99999999999999999999", "1e3", "%5Cu0000", "%FF", "%zz", "%",
     ];
 
     private static readonly string[] PathTemplates =
@@ -184,6 +184,7 @@ public sealed class RouteFuzzTests : BackendFixture
             ($"{parameter}={Uri.EscapeDataString(valid)}&{parameter.ToUpperInvariant()}=x", true),
             ($"{parameter}=%00", false), ($"{parameter}=%ED%A0%80", false), ($"{parameter}=%E2%80%8F{Uri.EscapeDataString(valid)}", false),
             ($"{parameter}={new string('q', 3000)}", false), ($"{parameter}[]=1", true), ($"{parameter}", true), ($"{parameter}=", true),
+            ($"{parameter}=%zz", false), ($"{parameter}=%", false), ($"{parameter}=%FF", false),
         };
         var failures = new List<string>();
         foreach (var (query, mayPass) in values)
@@ -201,6 +202,36 @@ public sealed class RouteFuzzTests : BackendFixture
             if (problem is not null)
             {
                 failures.Add($"{path} {query[..Math.Min(60, query.Length)]}: {problem}");
+            }
+        }
+
+        Assert.That(failures, Is.Empty, string.Join("\n", failures));
+    }
+
+    private static readonly string[] UserTokens = ["", " ", new string('u', 8000), "Bearer x", "x,y", "\t", "null", "%00"];
+
+    // Not here: /api/me, which answers from the Forge token alone; a value outside ASCII, which Kestrel refuses with an
+    // empty 400 before any code of ours (reported, not fixed).
+    [TestCase("/api/rules")]
+    [TestCase("/api/issues/OPS-1/runs")]
+    public async Task A_malformed_user_token_header_is_a_4xx_problem(string path)
+    {
+        var failures = new List<string>();
+        foreach (var value in UserTokens)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Issuer.Mint(TestIssuer.For(_tenant)));
+            request.Headers.TryAddWithoutValidation(FakeJira.UserTokenHeader, value);
+            using var response = await Backend.Client.SendAsync(request);
+            var problem = await CheckAsync(response, null);
+            if (problem is null && response.IsSuccessStatusCode)
+            {
+                problem = $"{(int)response.StatusCode} with a junk user token";
+            }
+
+            if (problem is not null)
+            {
+                failures.Add($"{(value.Length > 20 ? value[..20] + "…" : value)}: {problem}");
             }
         }
 
