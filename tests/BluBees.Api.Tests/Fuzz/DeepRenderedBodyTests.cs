@@ -28,4 +28,23 @@ public sealed class DeepRenderedBodyTests : BackendFixture
         var body = JsonNode.Parse(text)!["requests"]![0]!["body"]!.GetValue<string>();
         Assert.That(JsonNode.DeepEquals(JsonNode.Parse(body, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = 128 })!["a"]!["b"]!["c"]!["d"], DeepValueTests.Nested(60)), Is.True, body[..Math.Min(200, body.Length)]);
     }
+
+    [Test]
+    public async Task The_dry_run_of_jira_fields_holding_a_deep_event_value_is_shown_as_text_not_a_500()
+    {
+        var tenant = Samples.NewTenant();
+        var rule = Samples.Rule(await CreateConnectionAsync(tenant));
+        rule["steps"] = new JsonArray(new JsonObject
+        {
+            ["id"] = "edit", ["type"] = "jira.edit",
+            ["fields"] = new JsonObject { ["customfield_1"] = new JsonObject { ["x"] = new JsonObject { ["y"] = "{{ issue.fields.deep }}" } } },
+        });
+        var evt = Samples.Event("OPS-1", "Broken");
+        evt["issue"]!["fields"]!["deep"] = DeepValueTests.Nested(60);
+
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/api/rules/dry-run", tenant, new JsonObject { ["rule"] = rule, ["event"] = evt }.ToJsonString());
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), text);
+        Assert.That(JsonNode.Parse(text)!["requests"]![0]!["body"]!.GetValueKind(), Is.EqualTo(System.Text.Json.JsonValueKind.String), text[..Math.Min(300, text.Length)]);
+    }
 }
