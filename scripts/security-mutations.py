@@ -324,6 +324,22 @@ MUTATIONS = [
     ("a deleted rule's older versions (definitions in clear) kept", "src/BluBees.Engine/Rules/RuleService.cs",
      "        while (after is not null);", "        while (after is null);",
      "FullyQualifiedName~RuleVersionDeleteTests", "tests/BluBees.Aws.Tests"),
+    ("support CLI sends the token over plain http to a remote host", "src/BluBees.Cli/Support/SupportClient.cs",
+     "return uri.Scheme == Uri.UriSchemeHttps || uri.IsLoopback", "return uri.Scheme == Uri.UriSchemeHttps || uri.IsLoopback || uri.Scheme == Uri.UriSchemeHttp",
+     "FullyQualifiedName~SupportCliTests"),
+    ("support audit keeps the actor's control characters", "src/BluBees.Api/Support/SupportAudit.cs",
+     "var actor = DisplayText.Neutralized(who.Subject);", "var actor = who.Subject;",
+     "FullyQualifiedName~SupportAuditTextTests"),
+    ("a late upgraded event recreates an uninstalled tenant", "src/BluBees.Engine/Tenancy/TenantService.cs",
+     "if (await _uninstalled.IsUninstalledAsync(tenant.Id, ct))\n        {\n            return false;", "if (await _uninstalled.IsUninstalledAsync(tenant.Id, ct) && false)\n        {\n            return false;",
+     "FullyQualifiedName~AfterUninstallTests"),
+    ("a blank accepted acr counts as MFA", "src/BluBees.Api/Support/SupportOptions.cs",
+     "if (AcceptedAcr is { Length: > 0 } acr && (string.IsNullOrWhiteSpace(acr) || acr.Trim() != acr))", "if (AcceptedAcr is { Length: > 0 } acr && false)",
+     "FullyQualifiedName~ApiOptionsValidationTests"),
+    ("two tenants at their caps hold every worker (no reserve)", "src/BluBees.Engine/Runs/RunAdmission.cs",
+     "public static int Reserve(int workers, int cap) => Math.Min(Math.Max(1, workers / 8), Math.Max(0, workers - cap));", "public static int Reserve(int workers, int cap) => 0;",
+     "FullyQualifiedName~TenantSharesTests", "tests/BluBees.Engine.Tests"),
+
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
