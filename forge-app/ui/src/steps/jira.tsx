@@ -241,6 +241,26 @@ export function updateRowsTo(rows: UpdateRow[] | undefined, lists: string[] | un
   return Object.fromEntries([...grouped].map(([field, ops]) => [field, ops.length === 1 && !(lists ?? []).includes(field) ? ops[0] : ops]));
 }
 
+/**
+ * The backend's errors for the `position`-th of `count` operations on one field (`base` is `steps[0].update.labels`):
+ * the field's own errors, and those of that operation, which the backend names `base[1].add` (written as a list) or
+ * `base.add` (one operation written alone); both are taken, as the form keeps either shape.
+ */
+export function updateRowErrors(errors: Record<string, string[]>, base: string, position: number, count: number): string[] | undefined {
+  const mine = (key: string) => {
+    if (key === base) return true;
+    const rest = key.slice(base.length);
+    if (!key.startsWith(base)) return false;
+    const item = /^\[(\d+)\]/.exec(rest);
+    if (item) return Number(item[1]) === position;
+    return count === 1 && rest.startsWith('.');
+  };
+  const out = Object.entries(errors)
+    .filter(([key]) => mine(key))
+    .flatMap(([, messages]) => messages);
+  return out.length ? out : undefined;
+}
+
 const UPDATE_FIELDS = [
   { value: 'labels', label: 'Labels (labels)' },
   { value: 'components', label: 'Components (components)' },
@@ -251,6 +271,11 @@ const UPDATE_FIELDS = [
 /** Add/remove rows for labels, components, versions and multi-value custom fields (`update`). */
 export function UpdateRowsEditor({ index: i, rows, onRows, errors, path: p, readOnly }: { index: number | string; rows: UpdateRow[]; onRows: (rows: UpdateRow[]) => void; errors: Record<string, string[]>; path: string; readOnly: boolean }) {
   const set = (id: string, patch: Partial<UpdateRow>) => onRows(rows.map((r) => (r.id === id ? { ...r, ...patch } : r)));
+  const rowErrors = (r: UpdateRow) => {
+    const field = r.field.trim();
+    const same = rows.filter((x) => x.field.trim() === field);
+    return updateRowErrors(errors, `${p}.update.${field}`, same.indexOf(r), same.length);
+  };
   const newRow = (field: string): UpdateRow => ({ id: newId('u'), field, op: 'add', value: '' });
   return (
     <div role="group" aria-label="Add or remove values" style={{ display: 'flex', flexDirection: 'column', gap: token('space.100') }}>
@@ -288,7 +313,7 @@ export function UpdateRowsEditor({ index: i, rows, onRows, errors, path: p, read
             label={`Value ${k + 1}`}
             value={r.value}
             onChange={(v) => set(r.id, { value: v })}
-            errors={errors[`${p}.update.${r.field.trim()}`]}
+            errors={rowErrors(r)}
             isDisabled={readOnly}
             placeholder={r.field === 'components' ? 'Backend' : 'urgent'}
           />
