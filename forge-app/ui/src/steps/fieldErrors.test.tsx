@@ -29,3 +29,22 @@ describe('backend errors inside a step are shown at their input', () => {
     expect(shownAt('step-0-update-value-2')).toEqual(['is not a valid template: unclosed tag']);
   });
 });
+
+describe('backend errors inside a JSON or document value are shown at its input', () => {
+  it('jira.edit: a leaf of a custom field’s JSON value (fields.customfield_10020.value) at that field’s value', () => {
+    renderStep({ id: 'e', type: 'jira.edit', fields: { summary: 'x', customfield_10020: { value: '{{ x' } } }, {
+      'steps[0].fields.customfield_10020.value': ['is not a valid template: unclosed output'],
+    });
+    expect(shownAt('step-0-value-0')).toEqual([]);
+    expect(shownAt('step-0-value-1')).toEqual(['value: is not a valid template: unclosed output']);
+  });
+
+  it('jira.comment: a text leaf of a document body (body.content[1].content[0].text) at the comment, naming the paragraph', () => {
+    const doc = { type: 'doc', version: 1, content: [
+      { type: 'paragraph', content: [{ type: 'text', text: 'Hello' }] },
+      { type: 'paragraph', content: [{ type: 'text', text: '{{ x' }] },
+    ] };
+    renderStep({ id: 'c', type: 'jira.comment', body: doc }, { 'steps[0].body.content[1].content[0].text': ['is not a valid template: unclosed output'] });
+    expect(shownAt('step-0-body')).toEqual(['Paragraph 2: is not a valid template: unclosed output']);
+  });
+});

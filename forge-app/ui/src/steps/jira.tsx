@@ -9,7 +9,7 @@ import { fieldOptions, jira } from '../lib/jira';
 import { SelectField, TextField } from '../components/common';
 import { JiraSelect, JiraUserSelect } from '../components/JiraPicker';
 import { TemplateField } from '../components/SmartValuePicker';
-import { grid2, onErrorFrom, OnErrorSelect, onErrorTo, split, str } from './shared';
+import { errorsWithin, grid2, onErrorFrom, OnErrorSelect, onErrorTo, split, str } from './shared';
 import type { AddError, StepFormProps, StepKind, Values } from './types';
 
 export function common(step: Record<string, unknown>): Values | undefined {
@@ -80,7 +80,7 @@ export const jiraCommentKind: StepKind = {
           rows={4}
           value={s.body}
           onChange={(v) => onChange({ body: v })}
-          errors={errors[`${p}.body`]}
+          errors={errorsWithin(errors, `${p}.body`, !!s.adf)}
           isDisabled={readOnly}
           placeholder="Escalated: {{ issue.fields.summary }}"
           helper={s.adf ? 'Saved as Atlassian Document Format (rich text): each block of text becomes a paragraph, line breaks stay line breaks. Smart values work in the text.' : undefined}
@@ -151,7 +151,7 @@ export function FieldRowsEditor({ index: i, rows, onRows, errors, path: p, readO
                 multiline={r.adf}
                 value={r.value}
                 onChange={(v) => set(r.id, { value: v })}
-                errors={errors[`${p}.fields.${r.field.trim()}`]}
+                errors={errorsWithin(errors, `${p}.fields.${r.field.trim()}`, !!r.adf)}
                 isDisabled={readOnly}
                 helper={hint ?? (r.adf ? 'Saved as Atlassian Document Format: each block of text becomes a paragraph, line breaks stay line breaks.' : undefined)}
                 placeholder={r.field === 'labels' ? 'needs-triage, {{ project.key | downcase }}' : r.field === 'assignee' ? 'An account id, or a smart value' : '{{ issue.fields.summary }}'}
@@ -164,7 +164,7 @@ export function FieldRowsEditor({ index: i, rows, onRows, errors, path: p, readO
                 value={r.value}
                 onChange={(v) => set(r.id, { value: v })}
                 search={(q) => jira.users(q)}
-                errors={errors[`${p}.fields.assignee`]}
+                errors={errorsWithin(errors, `${p}.fields.assignee`)}
                 isDisabled={readOnly}
                 fallback={(hint) => valueField(hint)}
               />

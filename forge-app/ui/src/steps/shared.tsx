@@ -288,6 +288,23 @@ export function KeyValueEditor({
   );
 }
 
+/**
+ * The messages at `key` and at any path inside it (`key.value`, `key[0]`: the backend names the leaf of a JSON value
+ * whose template does not compile), the inner ones prefixed with where they are. `adf`: the value is a document edited
+ * as its text, so `content[1]…` is named as paragraph 2.
+ */
+export function errorsWithin(errors: Record<string, string[]>, key: string, adf = false): string[] | undefined {
+  const out = [...(errors[key] ?? [])];
+  for (const [k, messages] of Object.entries(errors)) {
+    if (k.length <= key.length || !k.startsWith(key) || (k[key.length] !== '.' && k[key.length] !== '[')) continue;
+    const rest = k.slice(key.length);
+    const paragraph = adf ? /^\.content\[(\d+)\]/.exec(rest) : null;
+    const where = paragraph ? `Paragraph ${Number(paragraph[1]) + 1}` : rest.replace(/^\./, '');
+    out.push(...messages.map((m) => `${where}: ${m}`));
+  }
+  return out.length ? out : undefined;
+}
+
 /** Errors for a key/value map come keyed as `steps[0].headers.X-Name` or `steps[0].headers['X-Name']`; re-key them by the name. */
 export function subErrors(errors: Record<string, string[]>, prefix: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
