@@ -48,3 +48,12 @@ describe('backend errors inside a JSON or document value are shown at its input'
     expect(shownAt('step-0-body')).toEqual(['Paragraph 2: is not a valid template: unclosed output']);
   });
 });
+
+describe('backend errors on one item of a list are shown at the list', () => {
+  it('jira.search: select[1] (a field id the backend refuses) at the fields input, naming the id', () => {
+    renderStep({ id: 's', type: 'jira.search', jql: 'project = OPS', select: ['summary', 'story points'] }, {
+      'steps[0].select[1]': ['must be a field id such as summary, status or customfield_10016'],
+    });
+    expect(shownAt('step-0-select')).toEqual(['“story points”: must be a field id such as summary, status or customfield_10016']);
+  });
+});

@@ -256,6 +256,16 @@ export const jiraLinkKind: StepKind = {
   },
 };
 
+/** The select's errors: the list's own, and each item's (`select[1]`, as the backend names it) naming the field id. */
+function selectErrors(errors: Record<string, string[]>, p: string, select: string[]): string[] | undefined {
+  const out = [...(errors[`${p}.select`] ?? [])];
+  for (const [key, messages] of Object.entries(errors)) {
+    const item = key.startsWith(`${p}.select[`) ? /^\[(\d+)\]$/.exec(key.slice(`${p}.select`.length)) : null;
+    if (item) out.push(...messages.map((m) => `“${select[Number(item[1])] ?? `Field ${Number(item[1]) + 1}`}”: ${m}`));
+  }
+  return out.length ? out : undefined;
+}
+
 export const jiraSearchKind: StepKind = {
   type: 'jira.search',
   label: 'Search issues (JQL)',
@@ -299,7 +309,7 @@ export const jiraSearchKind: StepKind = {
             onChange={(select) => onChange({ select })}
             cacheKey="fields"
             load={async () => fieldOptions(await jira.fields())}
-            errors={errors[`${p}.select`]}
+            errors={selectErrors(errors, p, s.select as string[])}
             isDisabled={readOnly}
             helper="Field ids; default summary, status, issue type and assignee."
           />
