@@ -136,28 +136,29 @@ export function TriggerEditor({
 function FieldChanged({ draft, onChange, errors, readOnly }: { draft: RuleDraft; onChange: (patch: Partial<RuleDraft>) => void; errors: Record<string, string[]>; readOnly: boolean }) {
   const fc = draft.fieldChanged;
   const isStatus = fc.field.trim().toLowerCase() === 'status';
+  const empty = (which: 'from' | 'to') => (which === 'from' ? 'emptyFrom' : 'emptyTo') as 'emptyFrom' | 'emptyTo';
   const valuePicker = (which: 'from' | 'to', label: string) =>
     isStatus ? (
       <JiraSelect
         id={`trigger-fieldChanged-${which}`}
         label={label}
         value={fc[which]}
-        onChange={(v) => onChange({ fieldChanged: { ...fc, [which]: v } })}
+        onChange={(v) => onChange({ fieldChanged: { ...fc, [which]: v, [empty(which)]: false } })}
         cacheKey="statuses"
         load={() => jira.statuses()}
         errors={errors[`trigger.fieldChanged.${which}`]}
         isDisabled={readOnly}
-        placeholder="Any status"
+        placeholder={fc[empty(which)] ? 'Empty (saved as "")' : 'Any status'}
       />
     ) : (
       <TextField
         id={`trigger-fieldChanged-${which}`}
         label={label}
         value={fc[which]}
-        onChange={(v) => onChange({ fieldChanged: { ...fc, [which]: v } })}
+        onChange={(v) => onChange({ fieldChanged: { ...fc, [which]: v, [empty(which)]: false } })}
         errors={errors[`trigger.fieldChanged.${which}`]}
         isDisabled={readOnly}
-        placeholder="Any value"
+        placeholder={fc[empty(which)] ? 'Empty (saved as "")' : 'Any value'}
       />
     );
   return (

@@ -49,7 +49,11 @@ export interface RuleDraft {
   projectsText: string;
   issueTypesText: string;
   fieldChangedEnabled: boolean;
-  fieldChanged: { field: string; from: string; to: string };
+  /**
+   * `emptyFrom`/`emptyTo`: the rule was saved with `""` there, which the backend matches against an empty value (not
+   * "any value", which is leaving it out); kept as `""` until that input is edited.
+   */
+  fieldChanged: { field: string; from: string; to: string; emptyFrom?: boolean; emptyTo?: boolean };
   schedule: ScheduleDraft;
   webhookId: string;
   conditions: GroupDraft;
@@ -109,7 +113,13 @@ export function draftFromDefinition(def: RuleDefinition): RuleDraft {
     projectsText: listText(t.projects),
     issueTypesText: listText(t.issueTypes),
     fieldChangedEnabled: !!t.fieldChanged,
-    fieldChanged: { field: t.fieldChanged?.field ?? '', from: t.fieldChanged?.from ?? '', to: t.fieldChanged?.to ?? '' },
+    fieldChanged: {
+      field: t.fieldChanged?.field ?? '',
+      from: t.fieldChanged?.from ?? '',
+      to: t.fieldChanged?.to ?? '',
+      ...(t.fieldChanged?.from === '' ? { emptyFrom: true } : {}),
+      ...(t.fieldChanged?.to === '' ? { emptyTo: true } : {}),
+    },
     schedule: scheduleDraftFrom(t.schedule),
     webhookId: t.webhookId ?? '',
     conditions: fromApi(def.conditions),
@@ -184,8 +194,8 @@ export function definitionFromDraft(draft: RuleDraft): DraftResult {
         const fc = draft.fieldChanged;
         if (!fc.field.trim()) add('trigger.fieldChanged.field', 'Enter the field to watch.');
         trigger.fieldChanged = { field: fc.field.trim() };
-        if (fc.from.trim()) trigger.fieldChanged.from = fc.from.trim();
-        if (fc.to.trim()) trigger.fieldChanged.to = fc.to.trim();
+        if (fc.from.trim() || fc.emptyFrom) trigger.fieldChanged.from = fc.from.trim();
+        if (fc.to.trim() || fc.emptyTo) trigger.fieldChanged.to = fc.to.trim();
       }
       break;
     }

@@ -1,0 +1,38 @@
+// A rule opened in the builder and saved without changes keeps its trigger as it was (docs/api.md "The rule format").
+import React, { useState } from 'react';
+import { describe, expect, it } from 'vitest';
+import { render } from '@testing-library/react';
+import type { RuleDefinition } from '../api';
+import { TriggerEditor } from '../components/TriggerEditor';
+import { definitionFromDraft, draftFromDefinition, type RuleDraft } from './ruleForm';
+import { user } from '../test/utils';
+
+const rule = (fieldChanged: Record<string, string>): RuleDefinition => ({
+  name: 'Labels added to an unlabelled issue',
+  enabled: true,
+  trigger: { type: 'event', events: ['avi:jira:updated:issue'], fieldChanged: fieldChanged as never },
+  steps: [{ id: 'f', type: 'jira.fetch' }],
+});
+
+describe('fieldChanged from/to', () => {
+  it('an empty from or to ("", which matches an empty value, unlike leaving it out) is saved as it was', () => {
+    for (const fc of [{ field: 'labels', from: '', to: 'urgent' }, { field: 'labels', from: 'urgent', to: '' }, { field: 'labels', from: '', to: '' }]) {
+      const def = rule(fc);
+      expect(definitionFromDraft(draftFromDefinition(def)).definition).toEqual(def);
+    }
+  });
+
+  it('typing into it and clearing it again means any value (left out), as for a new rule', async () => {
+    const u = user();
+    let latest: RuleDraft | undefined;
+    function Harness() {
+      const [draft, setDraft] = useState(draftFromDefinition(rule({ field: 'labels', from: '', to: 'urgent' })));
+      return <TriggerEditor draft={draft} onChange={(p) => setDraft((d) => (latest = { ...d, ...p }))} webhooks={[]} errors={{}} readOnly={false} />;
+    }
+    render(<Harness />);
+    const from = document.getElementById('trigger-fieldChanged-from') as HTMLInputElement;
+    await u.type(from, 'x');
+    await u.clear(from);
+    expect(definitionFromDraft(latest!).definition.trigger!.fieldChanged).toEqual({ field: 'labels', to: 'urgent' });
+  });
+});
