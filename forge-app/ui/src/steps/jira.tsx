@@ -2,6 +2,7 @@
 // system token, so no connection is needed. `issue` (optional) is a template rendering another issue key.
 import React from 'react';
 import Button from '@atlaskit/button/new';
+import { Checkbox } from '@atlaskit/checkbox';
 import { token } from '@atlaskit/tokens';
 import { adfFromText, textFromAdf } from '../lib/adf';
 import { newId } from '../lib/conditions';
@@ -200,6 +201,8 @@ export interface UpdateRow {
   field: string;
   op: 'add' | 'remove' | 'set';
   value: string;
+  /** `set` to a list (`{"set": ["a", "b"]}`; `[]` clears the field): `value` holds one item per line. */
+  list?: boolean;
 }
 const UPDATE_OPS = ['add', 'remove', 'set'] as const;
 /** Multi-value fields `update` accepts (docs/api.md "Jira steps"). */
@@ -222,6 +225,12 @@ export function updateRowsFrom(update: unknown): { updateRows: UpdateRow[]; upda
       const entries = Object.entries(op as Record<string, unknown>);
       if (entries.length !== 1) return undefined;
       const [name, value] = entries[0];
+      if (name === 'set' && Array.isArray(value)) {
+        // One item per line: an item the lines cannot hold exactly (not text, empty, with a line break) keeps the JSON editor.
+        if (!value.every((x) => typeof x === 'string' && x !== '' && !/[\r\n]/.test(x))) return undefined;
+        updateRows.push({ id: newId('u'), field, op: 'set', value: value.join('\n'), list: true });
+        continue;
+      }
       if (!(UPDATE_OPS as readonly string[]).includes(name) || typeof value !== 'string') return undefined;
       updateRows.push({ id: newId('u'), field, op: name as UpdateRow['op'], value });
     }
@@ -229,11 +238,15 @@ export function updateRowsFrom(update: unknown): { updateRows: UpdateRow[]; upda
   return { updateRows, updateLists };
 }
 export function updateRowsTo(rows: UpdateRow[] | undefined, lists: string[] | undefined, add: AddError): Record<string, unknown> | undefined {
-  const grouped = new Map<string, Record<string, string>[]>();
+  const grouped = new Map<string, Record<string, string | string[]>[]>();
   for (const r of rows ?? []) {
     const field = r.field.trim();
     if (!field) continue;
     if (!UPDATABLE.test(field)) add(`update.${field}`, `“${field}” cannot be added to or removed from: use labels, components, fixVersions, versions or customfield_<digits>.`);
+    if (r.op === 'set' && r.list) {
+      grouped.set(field, [...(grouped.get(field) ?? []), { set: r.value.split(/\r?\n/).filter((x) => x !== '') }]);
+      continue;
+    }
     if (!r.value.trim()) add(`update.${field}`, `Enter the value to ${r.op}.`);
     grouped.set(field, [...(grouped.get(field) ?? []), { [r.op]: r.value }]);
   }
@@ -308,15 +321,29 @@ export function UpdateRowsEditor({ index: i, rows, onRows, errors, path: p, read
             onChange={(v) => set(r.id, { op: ((UPDATE_OPS as readonly string[]).includes(v) ? v : 'add') as UpdateRow['op'] })}
             isDisabled={readOnly}
           />
-          <TemplateField
-            id={`step-${i}-update-value-${k}`}
-            label={`Value ${k + 1}`}
-            value={r.value}
-            onChange={(v) => set(r.id, { value: v })}
-            errors={rowErrors(r)}
-            isDisabled={readOnly}
-            placeholder={r.field === 'components' ? 'Backend' : 'urgent'}
-          />
+          <div style={{ display: 'flex', flexDirection: 'column', gap: token('space.050') }}>
+            <TemplateField
+              id={`step-${i}-update-value-${k}`}
+              label={r.op === 'set' && r.list ? `Values ${k + 1} (one per line)` : `Value ${k + 1}`}
+              multiline={r.op === 'set' && r.list}
+              rows={3}
+              value={r.value}
+              onChange={(v) => set(r.id, { value: v })}
+              errors={rowErrors(r)}
+              isDisabled={readOnly}
+              helper={r.op === 'set' && r.list ? 'The field is set to exactly these values; none clears it.' : undefined}
+              placeholder={r.field === 'components' ? 'Backend' : 'urgent'}
+            />
+            {r.op === 'set' && (
+              <Checkbox
+                id={`step-${i}-update-list-${k}`}
+                label="Several values (one per line)"
+                isChecked={!!r.list}
+                isDisabled={readOnly}
+                onChange={(e) => set(r.id, { list: e.target.checked })}
+              />
+            )}
+          </div>
           {!readOnly ? (
             <div style={{ paddingTop: 24 }}>
               <Button appearance="subtle" onClick={() => onRows(rows.filter((x) => x.id !== r.id))} aria-label={`Remove change ${k + 1}`}>
