@@ -13,7 +13,8 @@ import { DryRunPanel } from './DryRunPanel';
 import { StepsEditor } from './StepsEditor';
 import { TriggerEditor } from './TriggerEditor';
 import { RuleWarnings } from './RuleWarnings';
-import { ErrorBanner, ErrorSummary, Loading, row, Section, stack, TextField } from './common';
+import { ConfirmDialog, ErrorBanner, ErrorSummary, Loading, row, Section, stack, TextField } from './common';
+import { sameJson } from '../steps/registry';
 
 /** Warnings that only say Jira could not be asked (docs/api.md, Save-time warnings). */
 const NOT_CHECKED = new Set(['fields_not_checked', 'jql_not_checked']);
@@ -47,6 +48,9 @@ export function RuleEditor({
   // Warnings of the last save or check; a save with warnings keeps the editor open on the saved rule.
   const [warnings, setWarnings] = useState<{ list: RuleWarning[]; after: 'save' | 'check' }>();
   const [savedWithWarnings, setSavedWithWarnings] = useState<Rule>();
+  // The definition as opened (or last saved): leaving with another one asks first.
+  const [baseline, setBaseline] = useState<RuleDefinition>();
+  const [confirmLeave, setConfirmLeave] = useState(false);
   const fields = useJiraFields();
 
   useEffect(() => {
@@ -57,7 +61,9 @@ export function RuleEditor({
         if (!live) return;
         setRule(loaded);
         setConnections(conns);
-        setDraft(loaded ? draftFromDefinition({ ...loaded.definition, enabled: loaded.definition?.enabled ?? loaded.enabled }) : initial ? draftFromDefinition(initial) : emptyDraft());
+        const opened = loaded ? draftFromDefinition({ ...loaded.definition, enabled: loaded.definition?.enabled ?? loaded.enabled }) : initial ? draftFromDefinition(initial) : emptyDraft();
+        setDraft(opened);
+        setBaseline(definitionFromDraft(opened).definition);
       } catch (e) {
         if (live) setLoadError(e);
       }
@@ -99,6 +105,7 @@ export function RuleEditor({
       // "Field names / the JQL were not checked" (Jira not reachable, or local development) says nothing about this
       // rule's content: it does not hold the editor open.
       if (saved?.warnings?.some((w) => !NOT_CHECKED.has(w.code))) {
+        setBaseline(definition);
         setSavedWithWarnings(saved);
         setRule(saved);
         setWarnings({ list: saved.warnings, after: 'save' });
@@ -130,6 +137,8 @@ export function RuleEditor({
     }
   }
 
+  const back = () => (savedWithWarnings ? onSaved(savedWithWarnings) : onCancel());
+  const leave = () => (!readOnly && baseline && !sameJson(definitionFromDraft(draft).definition, baseline) ? setConfirmLeave(true) : back());
   const count = Object.values(errors).reduce((n, m) => n + m.length, 0);
   const warningList = warnings?.list;
   return (
@@ -145,7 +154,7 @@ export function RuleEditor({
               {creating ? 'Create rule' : 'Save rule'}
             </Button>
           )}
-          <Button appearance="subtle" onClick={savedWithWarnings ? () => onSaved(savedWithWarnings) : onCancel}>
+          <Button appearance="subtle" onClick={leave}>
             {readOnly ? 'Back' : 'Cancel'}
           </Button>
         </div>
@@ -242,11 +251,14 @@ export function RuleEditor({
           <Button onClick={check} isLoading={checking}>
             Check for problems
           </Button>
-          <Button appearance="subtle" onClick={savedWithWarnings ? () => onSaved(savedWithWarnings) : onCancel}>
+          <Button appearance="subtle" onClick={leave}>
             Cancel
           </Button>
         </div>
       )}
+      <ConfirmDialog isOpen={confirmLeave} title="Discard your changes?" confirmLabel="Discard changes" appearance="warning" onCancel={() => setConfirmLeave(false)} onConfirm={back}>
+        <p>{creating ? 'The rule has not been created.' : 'Your changes to this rule have not been saved.'} Leaving now discards them.</p>
+      </ConfirmDialog>
     </form>
   );
 }

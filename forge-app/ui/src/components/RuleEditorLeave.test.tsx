@@ -1,0 +1,59 @@
+// Leaving the rule editor with changes that are not saved asks first; leaving without changes does not.
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { render, screen, waitFor } from '@testing-library/react';
+import { RuleEditor } from './RuleEditor';
+import { fakeBackend } from '../test/fakeBackend';
+import { user } from '../test/utils';
+import type { Rule } from '../api';
+
+const savedRule: Rule = {
+  id: 'r1',
+  name: 'Escalate',
+  enabled: true,
+  version: 3,
+  definition: {
+    name: 'Escalate',
+    enabled: true,
+    trigger: { type: 'event', events: ['avi:jira:updated:issue'] },
+    steps: [{ id: 'note', type: 'jira.comment', body: 'Escalated' }],
+  },
+};
+
+function open() {
+  const backend = fakeBackend();
+  backend.on('GET', '/api/connections', () => ({ items: [] }));
+  backend.on('GET', '/api/webhooks', () => ({ items: [] }));
+  backend.on('GET', '/api/rules/r1', () => savedRule);
+  let left = 0;
+  render(<RuleEditor ruleId="r1" readOnly={false} onSaved={() => undefined} onCancel={() => left++} />);
+  return { left: () => left };
+}
+
+describe('leaving the rule editor', () => {
+  it('without changes, Cancel goes back at once', async () => {
+    const u = user();
+    const editor = open();
+    await screen.findByLabelText(/^Name/);
+    await u.click(screen.getAllByRole('button', { name: 'Cancel' })[0]);
+    expect(editor.left()).toBe(1);
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('with a change, Cancel asks; "Cancel" keeps the edit, "Discard changes" goes back', async () => {
+    const u = user();
+    const editor = open();
+    const name = await screen.findByLabelText(/^Name/);
+    await u.type(name, ' now');
+    await u.click(screen.getAllByRole('button', { name: 'Cancel' })[0]);
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent('Discard your changes?');
+    expect(editor.left()).toBe(0);
+    await u.click(screen.getAllByRole('button', { name: 'Cancel' }).find((b) => dialog.contains(b))!);
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(screen.getByLabelText(/^Name/)).toHaveValue('Escalate now');
+    await u.click(screen.getAllByRole('button', { name: 'Cancel' })[0]);
+    await u.click(await screen.findByRole('button', { name: 'Discard changes' }));
+    expect(editor.left()).toBe(1);
+  });
+});
