@@ -93,15 +93,34 @@ export function StepList({
 }) {
   const { connections, errors, readOnly, fields } = shared;
   const [adding, setAdding] = React.useState('http');
+  const addId = idBase ? `add-step-kind-${idBase}` : 'add-step-kind';
   const update = (uid: string, patch: Partial<StepDraft>) => onChange(steps.map((s) => (s.uid === uid ? { ...s, ...patch } : s)));
+  // Keyboard users keep their place: after a move, focus stays on the moved step's move button (the other one when it
+  // reaches an end, where this one is disabled); after a remove or an add, it goes to a step id (or the add picker).
+  const [focusAfter, setFocusAfter] = React.useState<string>();
+  React.useEffect(() => {
+    if (!focusAfter) return;
+    setFocusAfter(undefined);
+    const target = document.getElementById(focusAfter) ?? [...document.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === focusAfter);
+    target?.focus();
+  }, [focusAfter, steps]);
+  const nameAt = (j: number) => (titleBase ? `${titleBase} ${j + 1}` : `Step ${j + 1}`).replace(/^Step/, 'step');
+  const idInput = (j: number) => `step-${idBase ? `${idBase}-${j}` : j}-id`;
   const move = (index: number, delta: number) => {
     const next = [...steps];
     const [item] = next.splice(index, 1);
-    next.splice(index + delta, 0, item);
+    const j = index + delta;
+    next.splice(j, 0, item);
+    const atEnd = delta < 0 ? j === 0 : j === steps.length - 1;
+    setFocusAfter(`Move ${nameAt(j)} ${(delta < 0) !== atEnd ? 'up' : 'down'}`);
     onChange(next);
   };
+  const remove = (index: number) => {
+    const left = steps.length - 1;
+    setFocusAfter(left === 0 ? addId : idInput(Math.min(index, left - 1)));
+    onChange(steps.filter((_, k) => k !== index));
+  };
   const prior = useMemo(() => steps.map(priorOf), [steps]);
-  const addId = idBase ? `add-step-kind-${idBase}` : 'add-step-kind';
   return (
     <div style={stack('space.200')}>
       {steps.length === 0 && <span style={{ color: token('color.text.subtle') }}>No steps yet: add one below.</span>}
@@ -133,7 +152,7 @@ export function StepList({
                 Edit as JSON
               </Button>
             )}
-            <Button spacing="compact" appearance="subtle" onClick={() => onChange(steps.filter((x) => x.uid !== s.uid))} aria-label={`Remove ${name}`}>
+            <Button spacing="compact" appearance="subtle" onClick={() => remove(i)} aria-label={`Remove ${name}`}>
               Remove step
             </Button>
           </div>
@@ -210,7 +229,10 @@ export function StepList({
           </div>
           <Button
             aria-label={titleBase ? `Add step to ${titleBase.replace(/^Step/, 'step')}` : undefined}
-            onClick={() => onChange([...steps, { ...newStep(steps.length, adding === 'json' ? 'json' : adding), id: freeId(steps, shared.takenIds) }])}
+            onClick={() => {
+              setFocusAfter(idInput(steps.length));
+              onChange([...steps, { ...newStep(steps.length, adding === 'json' ? 'json' : adding), id: freeId(steps, shared.takenIds) }]);
+            }}
           >
             Add step
           </Button>
