@@ -191,8 +191,8 @@ function ConditionRow({
       )}
       {needs === 'fromTo' && (
         <>
-          <TextField id={`${cond.id}-from`} label="From (optional)" value={cond.from} onChange={(v) => patch({ from: v })} errors={errors[`${path}.from`]} isDisabled={readOnly} />
-          <TextField id={`${cond.id}-to`} label="To (optional)" value={cond.to} onChange={(v) => patch({ to: v })} errors={errors[`${path}.to`]} isDisabled={readOnly} />
+          <TextField id={`${cond.id}-from`} label="From (optional)" value={cond.from} onChange={(v) => patch({ from: v, emptyFrom: false })} errors={errors[`${path}.from`]} isDisabled={readOnly} placeholder={cond.emptyFrom ? 'Empty (saved as "")' : 'Any value'} />
+          <TextField id={`${cond.id}-to`} label="To (optional)" value={cond.to} onChange={(v) => patch({ to: v, emptyTo: false })} errors={errors[`${path}.to`]} isDisabled={readOnly} placeholder={cond.emptyTo ? 'Empty (saved as "")' : 'Any value'} />
         </>
       )}
       {!readOnly && (

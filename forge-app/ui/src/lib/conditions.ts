@@ -16,6 +16,9 @@ export interface CondDraft {
    * back as it was while the operator and the text are unchanged, so opening a rule never turns `5` into `"5"`.
    */
   typed?: { op: ConditionOp; text: string; value: unknown };
+  /** `changed` loaded with `from`/`to` `""` (an empty value, unlike leaving it out: any value): kept until edited. */
+  emptyFrom?: boolean;
+  emptyTo?: boolean;
 }
 export interface GroupDraft {
   kind: 'group';
@@ -90,6 +93,8 @@ function nodeFromApi(node: ConditionNode): NodeDraft {
   const value = valueToText(c.value);
   const draft: CondDraft = { kind: 'cond', id: newId('c'), field: c.field ?? '', op, value, from: valueToText(c.from), to: valueToText(c.to) };
   if (c.value !== undefined && opInfo(op).needs === 'value' && !sameValue(parseValue(op, value), c.value)) draft.typed = { op, text: value, value: c.value };
+  if (c.from === '') draft.emptyFrom = true;
+  if (c.to === '') draft.emptyTo = true;
   return draft;
 }
 
@@ -134,8 +139,8 @@ function nodeToApi(node: NodeDraft): ConditionNode {
   const needs = opInfo(node.op).needs;
   if (needs === 'value') result.value = node.typed && node.typed.op === node.op && node.typed.text === node.value ? node.typed.value : parseValue(node.op, node.value);
   if (needs === 'fromTo') {
-    if (node.from.trim() !== '') result.from = node.from;
-    if (node.to.trim() !== '') result.to = node.to;
+    if (node.from.trim() !== '' || (node.from === '' && node.emptyFrom)) result.from = node.from;
+    if (node.to.trim() !== '' || (node.to === '' && node.emptyTo)) result.to = node.to;
   }
   return result;
 }
