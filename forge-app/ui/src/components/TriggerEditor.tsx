@@ -48,7 +48,11 @@ export function TriggerEditor({
         <>
           <fieldset aria-describedby={errors['trigger.events'] ? 'trigger-events-error' : undefined} style={{ border: 0, padding: 0, margin: 0, ...stack('space.050') }}>
             <legend style={{ font: token('font.body.small'), fontWeight: 600, color: token('color.text.subtle'), marginBottom: token('space.050') }}>Events</legend>
-            {EVENT_TYPES.map((e) => (
+            {[
+              ...EVENT_TYPES,
+              // An event the builder does not offer (an imported or hand-written rule): shown, so that it can be unticked.
+              ...draft.events.filter((v) => !EVENT_TYPES.some((e) => e.value === v)).map((v) => ({ value: v, label: `${v} (not an event BluBees supports)` })),
+            ].map((e) => (
               <Checkbox
                 key={e.value}
                 id={`event-${e.value.replace(/[^a-z]/gi, '-')}`}

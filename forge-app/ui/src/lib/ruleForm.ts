@@ -236,7 +236,7 @@ export function definitionFromDraft(draft: RuleDraft): DraftResult {
 /**
  * The backend's field errors re-keyed to where the builder shows them: a condition written bare (the rule's
  * `conditions` or a step's `if`) is shown as the first of a group, so `conditions.value` goes to
- * `conditions.all[0].value`; an item of the trigger's project or issue-type list (`trigger.projects[1]`) goes to
+ * `conditions.all[0].value`; an item of the trigger's event, project or issue-type list (`trigger.projects[1]`) goes to
  * the list's field. Other keys are kept as they are.
  */
 export function placeErrors(draft: RuleDraft, errors: Record<string, string[]>): Record<string, string[]> {
@@ -248,7 +248,7 @@ export function placeErrors(draft: RuleDraft, errors: Record<string, string[]>):
   const out: Record<string, string[]> = {};
   const put = (key: string, messages: string[]) => (out[key] = [...(out[key] ?? []), ...messages]);
   for (const [key, messages] of Object.entries(errors)) {
-    const list = key.match(/^trigger\.(projects|issueTypes)\[(\d+)\]$/);
+    const list = key.match(/^trigger\.(projects|issueTypes|events)\[(\d+)\]$/);
     if (list) {
       put(`trigger.${list[1]}`, messages.map((m) => `Value ${Number(list[2]) + 1}: ${m}`));
       continue;
