@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import React, { useCallback, useRef, useState } from 'react';
 import SectionMessage from '@atlaskit/section-message';
 import Tabs, { Tab, TabList, TabPanel } from '@atlaskit/tabs';
 import { token } from '@atlaskit/tokens';
@@ -8,7 +8,8 @@ import { RulesPage } from './RulesPage';
 import { RunsPage } from './RunsPage';
 import { SupportPage } from './SupportPage';
 import { WebhooksPage } from './WebhooksPage';
-import { ErrorBanner, Loading, useLoad } from './common';
+import { ConfirmDialog, ErrorBanner, Loading, useLoad } from './common';
+import { LeaveGuard } from './leaveGuard';
 
 /** GET /api/me; a backend without it (404) is treated as "not checked": the server still enforces writes. */
 export async function loadMe(): Promise<Me & { unchecked?: boolean }> {
@@ -26,6 +27,10 @@ export function AdminApp() {
   const me = useLoad(loadMe, []);
   const [selected, setSelected] = useState(0);
   const [runsRule, setRunsRule] = useState<string>();
+  // A tab change unmounts the rule editor: with unsaved changes, it asks first.
+  const guard = useRef<() => boolean>(undefined);
+  const registerGuard = useCallback((check: (() => boolean) | undefined) => (guard.current = check), []);
+  const [pendingTab, setPendingTab] = useState<number>();
 
   if (me.loading && !me.data) return <Loading label="Loading BluBees" />;
   if (me.error) return <ErrorBanner error={me.error} title="BluBees could not load" onRetry={me.reload} />;
@@ -59,44 +64,60 @@ export function AdminApp() {
           </SectionMessage>
         </div>
       )}
-      <Tabs id="blubees-admin-tabs" selected={selected} onChange={(i) => setSelected(i)} shouldUnmountTabPanelOnChange>
-        <TabList>
-          {TABS.map((t) => (
-            <Tab key={t}>{t}</Tab>
-          ))}
-        </TabList>
-        <TabPanel>
-          <Panel>
-            <RulesPage
-              readOnly={readOnly}
-              onShowRuns={(ruleId) => {
-                setRunsRule(ruleId);
-                setSelected(2);
-              }}
-            />
-          </Panel>
-        </TabPanel>
-        <TabPanel>
-          <Panel>
-            <ConnectionsPage readOnly={readOnly} />
-          </Panel>
-        </TabPanel>
-        <TabPanel>
-          <Panel>
-            <RunsPage key={runsRule ?? 'all'} initialRuleId={runsRule} />
-          </Panel>
-        </TabPanel>
-        <TabPanel>
-          <Panel>
-            <WebhooksPage readOnly={readOnly} />
-          </Panel>
-        </TabPanel>
-        <TabPanel>
-          <Panel>
-            <SupportPage readOnly={readOnly} />
-          </Panel>
-        </TabPanel>
-      </Tabs>
+      <LeaveGuard.Provider value={registerGuard}>
+        <Tabs id="blubees-admin-tabs" selected={selected} onChange={(i) => (guard.current?.() ? setPendingTab(i) : setSelected(i))} shouldUnmountTabPanelOnChange>
+          <TabList>
+            {TABS.map((t) => (
+              <Tab key={t}>{t}</Tab>
+            ))}
+          </TabList>
+          <TabPanel>
+            <Panel>
+              <RulesPage
+                readOnly={readOnly}
+                onShowRuns={(ruleId) => {
+                  setRunsRule(ruleId);
+                  setSelected(2);
+                }}
+              />
+            </Panel>
+          </TabPanel>
+          <TabPanel>
+            <Panel>
+              <ConnectionsPage readOnly={readOnly} />
+            </Panel>
+          </TabPanel>
+          <TabPanel>
+            <Panel>
+              <RunsPage key={runsRule ?? 'all'} initialRuleId={runsRule} />
+            </Panel>
+          </TabPanel>
+          <TabPanel>
+            <Panel>
+              <WebhooksPage readOnly={readOnly} />
+            </Panel>
+          </TabPanel>
+          <TabPanel>
+            <Panel>
+              <SupportPage readOnly={readOnly} />
+            </Panel>
+          </TabPanel>
+        </Tabs>
+      </LeaveGuard.Provider>
+      <ConfirmDialog
+        isOpen={pendingTab !== undefined}
+        title="Discard your changes?"
+        confirmLabel="Discard changes"
+        appearance="warning"
+        onCancel={() => setPendingTab(undefined)}
+        onConfirm={() => {
+          guard.current = undefined;
+          setSelected(pendingTab!);
+          setPendingTab(undefined);
+        }}
+      >
+        <p>The rule you are editing has changes that are not saved. Leaving this tab discards them.</p>
+      </ConfirmDialog>
     </main>
   );
 }

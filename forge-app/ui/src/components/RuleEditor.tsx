@@ -1,4 +1,4 @@
-import React, { useEffect, useState } from 'react';
+import React, { useContext, useEffect, useRef, useState } from 'react';
 import Button from '@atlaskit/button/new';
 import SectionMessage, { SectionMessageAction } from '@atlaskit/section-message';
 import Toggle from '@atlaskit/toggle';
@@ -15,6 +15,7 @@ import { TriggerEditor } from './TriggerEditor';
 import { RuleWarnings } from './RuleWarnings';
 import { ConfirmDialog, ErrorBanner, ErrorSummary, Loading, row, Section, stack, TextField } from './common';
 import { sameJson } from '../steps/registry';
+import { LeaveGuard } from './leaveGuard';
 
 /** Warnings that only say Jira could not be asked (docs/api.md, Save-time warnings). */
 const NOT_CHECKED = new Set(['fields_not_checked', 'jql_not_checked']);
@@ -51,6 +52,13 @@ export function RuleEditor({
   // The definition as opened (or last saved): leaving with another one asks first.
   const [baseline, setBaseline] = useState<RuleDefinition>();
   const [confirmLeave, setConfirmLeave] = useState(false);
+  // The page around the editor (the admin tabs) asks this before unmounting it.
+  const registerGuard = useContext(LeaveGuard);
+  const hasChanges = useRef<() => boolean>(() => false);
+  useEffect(() => {
+    registerGuard(() => hasChanges.current());
+    return () => registerGuard(undefined);
+  }, [registerGuard]);
   const fields = useJiraFields();
 
   useEffect(() => {
@@ -138,7 +146,8 @@ export function RuleEditor({
   }
 
   const back = () => (savedWithWarnings ? onSaved(savedWithWarnings) : onCancel());
-  const leave = () => (!readOnly && baseline && !sameJson(definitionFromDraft(draft).definition, baseline) ? setConfirmLeave(true) : back());
+  hasChanges.current = () => !readOnly && !!baseline && !sameJson(definitionFromDraft(draft).definition, baseline);
+  const leave = () => (hasChanges.current() ? setConfirmLeave(true) : back());
   const count = Object.values(errors).reduce((n, m) => n + m.length, 0);
   const warningList = warnings?.list;
   return (

@@ -3,6 +3,7 @@ import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { render, screen, waitFor } from '@testing-library/react';
 import { RuleEditor } from './RuleEditor';
+import { AdminApp } from './AdminApp';
 import { fakeBackend } from '../test/fakeBackend';
 import { user } from '../test/utils';
 import type { Rule } from '../api';
@@ -55,5 +56,46 @@ describe('leaving the rule editor', () => {
     await u.click(screen.getAllByRole('button', { name: 'Cancel' })[0]);
     await u.click(await screen.findByRole('button', { name: 'Discard changes' }));
     expect(editor.left()).toBe(1);
+  });
+});
+
+describe('leaving the rule editor for another tab', () => {
+  it('with a change, asks first; "Cancel" stays on the rule, "Discard changes" opens the tab', async () => {
+    const backend = fakeBackend();
+    backend.on('GET', '/api/me', () => ({ accountId: 'acc-1', isAdmin: true }));
+    backend.on('GET', '/api/rules', () => ({ items: [{ id: 'r1', name: 'Escalate', enabled: true, version: 3, trigger: 'event' }] }));
+    backend.on('GET', '/api/rules/r1', () => savedRule);
+    backend.on('GET', '/api/connections', () => ({ items: [] }));
+    backend.on('GET', '/api/webhooks', () => ({ items: [] }));
+    const u = user();
+    render(<AdminApp />);
+    await u.click(await screen.findByRole('button', { name: 'Edit rule Escalate' }));
+    await u.type(await screen.findByLabelText(/^Name/), ' now');
+    await u.click(screen.getByRole('tab', { name: 'Connections' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent('Discard your changes?');
+    await u.click(screen.getAllByRole('button', { name: 'Cancel' }).find((b) => dialog.contains(b))!);
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(screen.getByLabelText(/^Name/)).toHaveValue('Escalate now');
+    await u.click(screen.getByRole('tab', { name: 'Connections' }));
+    await u.click(await screen.findByRole('button', { name: 'Discard changes' }));
+    await waitFor(() => expect(screen.getByRole('tab', { name: 'Connections' })).toHaveAttribute('aria-selected', 'true'));
+    expect(screen.queryByLabelText(/^Name/)).toBeNull();
+  });
+
+  it('without changes, the tab opens at once', async () => {
+    const backend = fakeBackend();
+    backend.on('GET', '/api/me', () => ({ accountId: 'acc-1', isAdmin: true }));
+    backend.on('GET', '/api/rules', () => ({ items: [{ id: 'r1', name: 'Escalate', enabled: true, version: 3, trigger: 'event' }] }));
+    backend.on('GET', '/api/rules/r1', () => savedRule);
+    backend.on('GET', '/api/connections', () => ({ items: [] }));
+    backend.on('GET', '/api/webhooks', () => ({ items: [] }));
+    const u = user();
+    render(<AdminApp />);
+    await u.click(await screen.findByRole('button', { name: 'Edit rule Escalate' }));
+    await screen.findByLabelText(/^Name/);
+    await u.click(screen.getByRole('tab', { name: 'Connections' }));
+    expect(screen.getByRole('tab', { name: 'Connections' })).toHaveAttribute('aria-selected', 'true');
+    expect(screen.queryByRole('dialog')).toBeNull();
   });
 });
