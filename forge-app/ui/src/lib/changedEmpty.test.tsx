@@ -1,4 +1,5 @@
-// A `changed` condition with from/to "" (an empty value; leaving it out means any value) survives opening and saving.
+// Empty texts a rule was saved with survive opening and saving: a `changed` condition's from/to "" (an empty value;
+// leaving it out means any value) and a blank value of equals/notEquals/contains.
 import React, { useState } from 'react';
 import { describe, expect, it } from 'vitest';
 import { render } from '@testing-library/react';
@@ -36,5 +37,23 @@ describe('changed from/to ""', () => {
     await u.type(from, 'x');
     await u.clear(from);
     expect(toApi(latest!)).toEqual({ all: [{ field: 'labels', op: 'changed', to: 'urgent' }, { field: 'assignee', op: 'changed', to: '' }] });
+  });
+});
+
+describe('a blank value ("") of equals / notEquals / contains', () => {
+  it('a rule saved with one opens and saves unchanged (no "Enter a value."), in the conditions and a step’s “Only run if…”', () => {
+    const blank = { all: [{ field: 'issue.fields.resolution', op: 'equals' as const, value: '' }, { field: 'issue.fields.environment', op: 'notEquals' as const, value: ' ' }] };
+    const def: RuleDefinition = { name: 'x', enabled: true, trigger: { type: 'manual' }, conditions: blank, steps: [{ id: 'f', type: 'jira.fetch', if: blank }] };
+    const { definition, errors } = definitionFromDraft(draftFromDefinition(def));
+    expect(errors).toEqual({});
+    expect(definition).toEqual(def);
+  });
+
+  it('a new condition still asks for a value', () => {
+    const def: RuleDefinition = { name: 'x', enabled: true, trigger: { type: 'manual' }, conditions: { all: [{ field: 'a', op: 'equals', value: 'x' }] }, steps: [{ id: 'f', type: 'jira.fetch' }] };
+    const draft = draftFromDefinition(def);
+    const cond = draft.conditions.children[0] as Extract<GroupDraft['children'][number], { kind: 'cond' }>;
+    cond.value = '';
+    expect(definitionFromDraft(draft).errors['conditions.all[0].value']).toEqual(['Enter a value.']);
   });
 });

@@ -93,6 +93,8 @@ function nodeFromApi(node: ConditionNode): NodeDraft {
   const value = valueToText(c.value);
   const draft: CondDraft = { kind: 'cond', id: newId('c'), field: c.field ?? '', op, value, from: valueToText(c.from), to: valueToText(c.to) };
   if (c.value !== undefined && opInfo(op).needs === 'value' && !sameValue(parseValue(op, value), c.value)) draft.typed = { op, text: value, value: c.value };
+  // A blank text value ("") is a value the backend compares with; the form's "Enter a value." is for new ones.
+  if (typeof c.value === 'string' && c.value.trim() === '' && opInfo(op).needs === 'value') draft.typed = { op, text: value, value: c.value };
   if (c.from === '') draft.emptyFrom = true;
   if (c.to === '') draft.emptyTo = true;
   return draft;
@@ -232,7 +234,8 @@ export function validateConditions(root: GroupDraft, prefix = 'conditions'): Rec
         errors[`${path}.field`] = ['For “changed”, enter the field’s name as Jira’s change log has it (e.g. status), not a path: a path never matches.'];
       }
       const needs = opInfo(child.op).needs;
-      if (needs === 'value' && child.value.trim() === '') errors[`${path}.value`] = ['Enter a value.'];
+      const keptBlank = child.typed?.op === child.op && child.typed.text === child.value && typeof child.typed.value === 'string';
+      if (needs === 'value' && child.value.trim() === '' && !keptBlank) errors[`${path}.value`] = ['Enter a value.'];
       if ((child.op === 'greaterThan' || child.op === 'lessThan') && child.value.trim() !== '' && !Number.isFinite(Number(child.value)) && !isDate(child.value)) {
         errors[`${path}.value`] = ['Enter a number or an ISO-8601 date (2026-12-31).'];
       }
