@@ -57,7 +57,8 @@ export const jiraCreateKind: StepKind = {
     if (!step.fields || typeof step.fields !== 'object' || Array.isArray(step.fields)) return undefined;
     const { summary, ...rest } = step.fields as Record<string, unknown>;
     if (typeof summary !== 'string') return undefined;
-    return { ...base, issueType, ...project, ...parent, summary, rows: fieldRowsFrom(rest), ...split(step, ['issueType', 'project', 'parent', 'fields', 'onError']) };
+    const summaryAt = Object.keys(step.fields).indexOf('summary');
+    return { ...base, issueType, ...project, ...parent, summary, summaryAt, rows: fieldRowsFrom(rest), ...split(step, ['issueType', 'project', 'parent', 'fields', 'onError']) };
   },
   toJson(v, add) {
     if (!String(v.issueType ?? '').trim()) add('issueType', 'Choose the issue type.');
@@ -67,7 +68,10 @@ export const jiraCreateKind: StepKind = {
     const out: Record<string, unknown> = { ...(v.extra ?? {}), type: 'jira.create', issueType: v.issueType ?? '' };
     putOptional(out, v, 'project');
     putOptional(out, v, 'parent');
-    out.fields = { ...rest, summary: v.summary ?? '' };
+    // The summary goes back where it was among the fields (first in a new step), so opening a step never reorders them.
+    const entries = Object.entries(rest);
+    entries.splice(Math.min(Number(v.summaryAt ?? 0), entries.length), 0, ['summary', v.summary ?? '']);
+    out.fields = Object.fromEntries(entries);
     onErrorTo(out, v);
     return out;
   },

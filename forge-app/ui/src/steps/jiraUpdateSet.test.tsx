@@ -1,4 +1,5 @@
-// jira.edit's `update` sets a multi-value field to a list (`{"set": ["a", "b"]}`, docs/api.md "Jira steps") with the form.
+// jira.edit's `update` sets a multi-value field to a list (`{"set": ["a", "b"]}`, docs/api.md "Jira steps") with the form;
+// jira.create keeps the order of its fields.
 import React, { useState } from 'react';
 import { describe, expect, it } from 'vitest';
 import { render, screen } from '@testing-library/react';
@@ -36,5 +37,15 @@ describe('jira.edit update: set to a list', () => {
     await u.clear(value);
     await u.type(value, 'urgent{Enter}customer-facing');
     expect(stepJson(latest[0], 'steps[0]', () => undefined)).toEqual({ id: 'e', type: 'jira.edit', update: { labels: { set: ['urgent', 'customer-facing'] } } });
+  });
+});
+
+describe('jira.create: the order of the fields', () => {
+  it('is kept: the summary goes back where it was (a reordered object shows as changed lines in the version history’s line diff)', () => {
+    for (const fields of [{ summary: 'S', 'Story Points': 2, labels: ['a'] }, { 'Story Points': 2, summary: 'S' }, { labels: ['a'], customfield_1: 3, summary: 'S' }]) {
+      const step: Step = { id: 'c', type: 'jira.create', issueType: 'Task', fields };
+      const { definition } = definitionFromDraft(draftFromDefinition(rule([step])));
+      expect(Object.keys((definition.steps![0] as unknown as { fields: object }).fields)).toEqual(Object.keys(fields));
+    }
   });
 });
