@@ -38,6 +38,9 @@ export function RuleEditor({
   onCancel: () => void;
 }) {
   const [draft, setDraft] = useState<RuleDraft>();
+  // The starting definition of a new rule (a template) is read once, when the editor opens: a parent that passes a
+  // new object on a re-render must not reset the admin's edits.
+  const initialRef = useRef(initial);
   const [rule, setRule] = useState<Rule>();
   const [connections, setConnections] = useState<Connection[]>([]);
   const [webhooks, setWebhooks] = useState<Webhook[]>([]);
@@ -69,7 +72,7 @@ export function RuleEditor({
         if (!live) return;
         setRule(loaded);
         setConnections(conns);
-        const opened = loaded ? draftFromDefinition({ ...loaded.definition, enabled: loaded.definition?.enabled ?? loaded.enabled }) : initial ? draftFromDefinition(initial) : emptyDraft();
+        const opened = loaded ? draftFromDefinition({ ...loaded.definition, enabled: loaded.definition?.enabled ?? loaded.enabled }) : initialRef.current ? draftFromDefinition(initialRef.current) : emptyDraft();
         setDraft(opened);
         setBaseline(definitionFromDraft(opened).definition);
       } catch (e) {
