@@ -12,11 +12,12 @@ internal static class SupportCommands
 {
     private static readonly JsonSerializerOptions Pretty = Commands.Output.Pretty;
 
-    public static Task<int> RunsAsync(CliArgs cli) => RunsAsync(cli, Console.Out, Environment.GetEnvironmentVariable);
+    // Results on standard output, errors on standard error (as every other command).
+    public static Task<int> RunsAsync(CliArgs cli) => RunsAsync(cli, Console.Out, Environment.GetEnvironmentVariable, error: Console.Error);
 
-    public static Task<int> RunAsync(CliArgs cli) => RunAsync(cli, Console.Out, Environment.GetEnvironmentVariable);
+    public static Task<int> RunAsync(CliArgs cli) => RunAsync(cli, Console.Out, Environment.GetEnvironmentVariable, error: Console.Error);
 
-    internal static async Task<int> RunsAsync(CliArgs cli, TextWriter output, Func<string, string?> environment, HttpMessageHandler? handler = null)
+    internal static async Task<int> RunsAsync(CliArgs cli, TextWriter output, Func<string, string?> environment, HttpMessageHandler? handler = null, TextWriter? error = null)
     {
         using var client = new SupportClient(cli, environment, handler);
         var query = new List<string>();
@@ -31,7 +32,7 @@ internal static class SupportCommands
         var (status, body) = await client.GetAsync("runs" + (query.Count == 0 ? string.Empty : "?" + string.Join('&', query)));
         if (status != 200)
         {
-            return Fail(output, client, status, body);
+            return Fail(error ?? output, client, status, body);
         }
 
         if (cli.Flag("json"))
@@ -56,14 +57,14 @@ internal static class SupportCommands
         return 0;
     }
 
-    internal static async Task<int> RunAsync(CliArgs cli, TextWriter output, Func<string, string?> environment, HttpMessageHandler? handler = null)
+    internal static async Task<int> RunAsync(CliArgs cli, TextWriter output, Func<string, string?> environment, HttpMessageHandler? handler = null, TextWriter? error = null)
     {
         var runId = cli.At(2, "run id (blubees support run RUN_ID --tenant ID --token-env VAR)");
         using var client = new SupportClient(cli, environment, handler);
         var (status, body) = await client.GetAsync("runs/" + Uri.EscapeDataString(runId));
         if (status != 200)
         {
-            return Fail(output, client, status, body);
+            return Fail(error ?? output, client, status, body);
         }
 
         output.WriteLine(body?.ToJsonString(Pretty));

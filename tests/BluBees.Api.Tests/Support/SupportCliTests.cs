@@ -57,6 +57,17 @@ public sealed class SupportCliTests : SupportFixture
     }
 
     [Test]
+    public async Task Its_errors_go_to_the_error_stream_and_leave_the_output_empty()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await SupportCommands.RunsAsync(Args("support", "runs", "--tenant", Samples.NewTenant(), "--token-env", TokenVariable), output, Env(Idp.Mint()), error: error);
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(error.ToString(), Does.Contain("error: no active support grant for this tenant"));
+        Assert.That(output.ToString(), Is.Empty);
+    }
+
+    [Test]
     public async Task A_refused_token_says_to_sign_in_again_and_names_the_variable()
     {
         using var output = new StringWriter();
@@ -139,6 +150,7 @@ public sealed class SupportCliTests : SupportFixture
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.That(process.ExitCode, Is.EqualTo(1), await stderr);
-        Assert.That(await stdout, Does.Contain("no active support grant"));
+        Assert.That(await stderr, Does.Contain("no active support grant"), "errors go to standard error");
+        Assert.That(await stdout, Is.Empty);
     }
 }
