@@ -22,7 +22,8 @@ internal sealed record ScheduleResult(int Queued, bool Busy);
 /// key, which the ingress queues once; a full queue keeps nothing, so the retry fires it.
 /// </summary>
 internal sealed partial class ScheduleRunner(
-    RuleService rules, IStore store, EventIngestor ingress, TenantService tenants, CronTicks cron, TimeProvider time, ILogger<ScheduleRunner> logger)
+    RuleService rules, IStore store, EventIngestor ingress, TenantService tenants, CronTicks cron, IRuleRunHistory history, TimeProvider time,
+    ILogger<ScheduleRunner> logger)
 {
     public const string EventType = "blubees:schedule";
     public static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(10);
@@ -60,7 +61,15 @@ internal sealed partial class ScheduleRunner(
             }
 
             var previous = await partition.GetAsync(FireKey(head.Id), ct);
-            var lastFire = previous is null ? (DateTimeOffset?)null : StoredJson.Read<LastFire>(previous.Data).FiredAt;
+            var state = previous is null ? null : StoredJson.Read<LastFire>(previous.Data);
+            var lastFire = await ResolveAsync(tenant, head.Id, state, now, ct);
+            if (previous is not null && state?.HandingOverAt is { } handedAt && lastFire == handedAt)
+            {
+                // Recovered from the rule's last run: record it, so it no longer depends on that record's life.
+                var settled = partition.Item(FireKey(head.Id), StoredJson.Write(new LastFire(handedAt)), Expiry(head, handedAt));
+                previous = await partition.PutIfRevisionAsync(settled, previous.Revision, ct) ? settled with { Revision = previous.Revision + 1 } : previous;
+            }
+
             if (lastFire is { } last && now - last < TimeSpan.FromHours(head.EveryHours) - Tolerance)
             {
                 continue;
@@ -68,8 +77,17 @@ internal sealed partial class ScheduleRunner(
 
             // The interval's slot is named by the fire it follows, so every delivery that finds the rule due for this
             // interval (a retry, a concurrent delivery, the one after a crash) hands over the same de-duplication key:
-            // the ingress queues it once. The last fire is recorded only after the hand-over, so a process killed in
-            // between leaves the slot due, and the next delivery's hand-over finds the marker instead of firing again.
+            // the ingress queues it once. The hand-over is announced first (HandingOverAt) and the last fire recorded
+            // only after it, so a process killed in between leaves the slot due, and the next delivery's hand-over finds
+            // the marker instead of firing again; once that marker may have expired, the announcement is resolved by
+            // the rule's last run instead (ResolveAsync).
+            var handing = partition.Item(FireKey(head.Id), StoredJson.Write(new LastFire(lastFire, now)), Expiry(head, now));
+            if (!await partition.PutIfRevisionAsync(handing, previous?.Revision ?? 0, ct))
+            {
+                continue; // a concurrent delivery is handing this interval over
+            }
+
+            var handingRevision = (previous?.Revision ?? 0) + 1;
             var payload = new JsonObject
             {
                 ["eventType"] = EventType,
@@ -79,11 +97,16 @@ internal sealed partial class ScheduleRunner(
             var result = await ingress.SubmitAsync(work, ct);
             if (result == IngestResult.Unavailable)
             {
-                LogBusy(logger, queued); // nothing of it was kept; the last fire stays for the retry
+                // Nothing of it was kept: take the announcement back so the slot stays plainly due for the retry.
+                await (previous is null
+                    ? partition.DeleteIfRevisionAsync(FireKey(head.Id), handingRevision, ct)
+                    : partition.PutIfRevisionAsync(previous, handingRevision, ct));
+                LogBusy(logger, queued);
                 return new ScheduleResult(queued, Busy: true);
             }
 
-            await RecordFireAsync(partition, head, previous, now, ct);
+            var fire = partition.Item(FireKey(head.Id), StoredJson.Write(new LastFire(now)), Expiry(head, now));
+            await partition.PutIfRevisionAsync(fire, handingRevision, ct); // losing it to a concurrent delivery that recorded it is fine
             if (result == IngestResult.Accepted)
             {
                 queued++;
@@ -95,15 +118,32 @@ internal sealed partial class ScheduleRunner(
     }
 
     /// <summary>
-    /// Records the interval's fire after its hand-over; losing the conditional write to a concurrent delivery that
-    /// recorded it is fine. The marker outlives the interval, then expires: a deleted rule leaves nothing behind for long.
+    /// The fire the next interval follows. A hand-over announced at H but never recorded (a process killed between the
+    /// two writes) is left to the ingress's de-duplication marker while that marker must still exist (H + its 1-day
+    /// window); after that the marker may have expired, so the rule's last run decides: a run started at or after H
+    /// means the interval was queued (and fired at H), otherwise it was not and the rule is due as before.
     /// </summary>
-    private static async Task RecordFireAsync(TenantStore partition, RuleHead head, StoreItem? previous, DateTimeOffset now, CancellationToken ct)
+    private async Task<DateTimeOffset?> ResolveAsync(TenantContext tenant, string ruleId, LastFire? state, DateTimeOffset now, CancellationToken ct)
     {
-        var expires = now + TimeSpan.FromHours(head.EveryHours) + TimeSpan.FromDays(1);
-        var fire = partition.Item(FireKey(head.Id), StoredJson.Write(new LastFire(now)), expires.ToUnixTimeSeconds());
-        await partition.PutIfRevisionAsync(fire, previous?.Revision ?? 0, ct);
+        if (state?.HandingOverAt is not { } handedAt || now - handedAt < EventIngestor.DedupWindow)
+        {
+            return state?.FiredAt;
+        }
+
+        if (await history.LastRunAsync(tenant.Id, ruleId, ct) is { } run && run.StartedAt >= handedAt)
+        {
+            LogRecovered(logger, ruleId);
+            return handedAt;
+        }
+
+        return state.FiredAt;
     }
+
+    /// <summary>The last-fire record outlives the interval, then expires: a deleted rule leaves nothing behind for long.</summary>
+    private static long Expiry(RuleHead head, DateTimeOffset now) => (now + TimeSpan.FromHours(head.EveryHours) + TimeSpan.FromDays(1)).ToUnixTimeSeconds();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule of rule {RuleId}: an interval handed over before a restart, whose fire was never recorded, is counted from its hand-over (the rule ran since)")]
+    private static partial void LogRecovered(ILogger logger, string ruleId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scheduled trigger: {RuleCount} rule run(s) queued")]
     private static partial void LogFired(ILogger logger, int ruleCount);
@@ -111,5 +151,6 @@ internal sealed partial class ScheduleRunner(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduled trigger: queue full after {RuleCount} rule run(s); asking Forge to retry")]
     private static partial void LogBusy(ILogger logger, int ruleCount);
 
-    private sealed record LastFire(DateTimeOffset FiredAt);
+    /// <summary>The last fire (null before the first) and, while a hand-over is under way, when it began.</summary>
+    private sealed record LastFire(DateTimeOffset? FiredAt, DateTimeOffset? HandingOverAt = null);
 }

@@ -123,7 +123,7 @@ public sealed class CronJqlTests : CronTickHarness
         var cron = new BluBees.Api.Scheduling.CronTicks(s.GetRequiredService<IStore>(), s.GetRequiredService<EventIngestor>(),
             ActivatorUtilities.CreateInstance<BluBees.Engine.Steps.Jira.JiraIssueSearch>(s), s.GetRequiredService<RunStore>(), NullLogger<BluBees.Api.Scheduling.CronTicks>.Instance);
         var runner = new BluBees.Api.Scheduling.ScheduleRunner(s.GetRequiredService<BluBees.Engine.Rules.RuleService>(), s.GetRequiredService<IStore>(),
-            s.GetRequiredService<EventIngestor>(), s.GetRequiredService<TenantService>(), cron, Clock, NullLogger<BluBees.Api.Scheduling.ScheduleRunner>.Instance);
+            s.GetRequiredService<EventIngestor>(), s.GetRequiredService<TenantService>(), cron, s.GetRequiredService<BluBees.Engine.Rules.IRuleRunHistory>(), Clock, NullLogger<BluBees.Api.Scheduling.ScheduleRunner>.Instance);
         Assert.That((await runner.FireDueAsync(new TenantContext(tenant, null, null), SystemToken, CancellationToken.None)).Queued, Is.EqualTo(2));
 
         var received = await Waits.UntilAsync(() => Task.FromResult(ReceivedAt("/api/v2" + path)), r => r.Count >= 2);

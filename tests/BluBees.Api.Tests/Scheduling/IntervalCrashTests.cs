@@ -55,7 +55,7 @@ public sealed class IntervalCrashTests : FakeClockFixture
         var tenant = Samples.NewTenant();
         var path = "/killed-after-" + Guid.NewGuid().ToString("N")[..8];
         await CreateRuleAsync(tenant, Rule(await CreateConnectionAsync(tenant), Every(1), path));
-        var store = new DyingFireWrites(Backend.Services.GetRequiredService<IStore>());
+        var store = new DyingFireWrites(Backend.Services.GetRequiredService<IStore>(), onlyTheRecord: true);
         using var kill = new CancellationTokenSource();
 
         var killed = Runner(Backend.Services.GetRequiredService<IRunQueue>(), store).FireDueAsync(new TenantContext(tenant, null, null), null, kill.Token);
@@ -78,6 +78,57 @@ public sealed class IntervalCrashTests : FakeClockFixture
         Assert.That(async () => await killed, Throws.InstanceOf<OperationCanceledException>());
     }
 
+    [Test]
+    public async Task A_delivery_killed_after_its_hand_over_then_a_day_without_deliveries_does_not_fire_a_two_day_rule_early()
+    {
+        var tenant = Samples.NewTenant();
+        var path = "/killed-day-" + Guid.NewGuid().ToString("N")[..8];
+        await CreateRuleAsync(tenant, Rule(await CreateConnectionAsync(tenant), Every(48), path));
+        Assert.That(await TriggerAsync(tenant), Is.EqualTo(1), "the first fire");
+        await Waits.UntilAsync(() => RunsAsync(tenant), r => r.Count >= 1);
+
+        Clock.Advance(TimeSpan.FromHours(48));
+        var store = new DyingFireWrites(Backend.Services.GetRequiredService<IStore>(), onlyTheRecord: true);
+        using var kill = new CancellationTokenSource();
+        var killed = Runner(Backend.Services.GetRequiredService<IRunQueue>(), store).FireDueAsync(new TenantContext(tenant, null, null), null, kill.Token);
+        await store.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Waits.UntilAsync(() => RunsAsync(tenant), r => r.Count >= 2);
+
+        Clock.Advance(TimeSpan.FromHours(25)); // no delivery for more than a day: the interval's de-duplication marker expired
+        Assert.That(await TriggerAsync(tenant), Is.Zero, "the interval handed over 25 hours ago ran: a 48-hour rule is not due again yet");
+        Clock.Advance(TimeSpan.FromHours(23));
+        Assert.That(await TriggerAsync(tenant), Is.EqualTo(1), "48 hours after the killed delivery's fire it is due");
+        await SettleAsync();
+        Assert.That(ReceivedAt("/api/v2" + path), Has.Count.EqualTo(3));
+
+        await kill.CancelAsync();
+        Assert.That(async () => await killed, Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    [Test]
+    public async Task A_delivery_killed_before_its_hand_over_then_a_day_without_deliveries_leaves_the_interval_due()
+    {
+        var tenant = Samples.NewTenant();
+        var path = "/killed-before-day-" + Guid.NewGuid().ToString("N")[..8];
+        await CreateRuleAsync(tenant, Rule(await CreateConnectionAsync(tenant), Every(48), path));
+        Assert.That(await TriggerAsync(tenant), Is.EqualTo(1), "the first fire");
+        await Waits.UntilAsync(() => RunsAsync(tenant), r => r.Count >= 1);
+
+        Clock.Advance(TimeSpan.FromHours(48));
+        var queue = new DyingQueue((IDedupingRunQueue)Backend.Services.GetRequiredService<IRunQueue>());
+        using var kill = new CancellationTokenSource();
+        var killed = Runner(queue, Backend.Services.GetRequiredService<IStore>()).FireDueAsync(new TenantContext(tenant, null, null), null, kill.Token);
+        await queue.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Clock.Advance(TimeSpan.FromHours(25));
+        Assert.That(await TriggerAsync(tenant), Is.EqualTo(1), "nothing was handed over before the kill: the interval is not lost");
+        await SettleAsync();
+        Assert.That(ReceivedAt("/api/v2" + path), Has.Count.EqualTo(2));
+
+        await kill.CancelAsync();
+        Assert.That(async () => await killed, Throws.InstanceOf<OperationCanceledException>());
+    }
+
     private async Task<int> TriggerAsync(string tenant)
     {
         using var response = await Backend.SendWithTokenAsync(HttpMethod.Post, "/forge/scheduled", ForgeToken(tenant, "/forge/scheduled"), "{}", withUserToken: false);
@@ -95,17 +146,18 @@ public sealed class IntervalCrashTests : FakeClockFixture
         var ingress = new EventIngestor(store, queue, s.GetRequiredService<TenantService>(), s.GetRequiredService<RuleService>(), new IngressGate(),
             s.GetRequiredService<BluBees.Engine.Observability.BluBeesMetrics>(), Clock, NullLogger<EventIngestor>.Instance, s.GetRequiredService<RunStore>());
         var cron = new CronTicks(store, ingress, ActivatorUtilities.CreateInstance<JiraIssueSearch>(s), s.GetRequiredService<BluBees.Engine.Runs.RunStore>(), NullLogger<CronTicks>.Instance);
-        return new ScheduleRunner(s.GetRequiredService<RuleService>(), store, ingress, s.GetRequiredService<TenantService>(), cron, Clock, NullLogger<ScheduleRunner>.Instance);
+        return new ScheduleRunner(s.GetRequiredService<RuleService>(), store, ingress, s.GetRequiredService<TenantService>(), cron, s.GetRequiredService<BluBees.Engine.Rules.IRuleRunHistory>(), Clock, NullLogger<ScheduleRunner>.Instance);
     }
 
     /// <summary>The process dies while writing a rule's last fire (<c>SCHED#</c>): the write never happens and the call never returns.</summary>
-    private sealed class DyingFireWrites(IStore inner) : IStore
+    /// <remarks>With <paramref name="onlyTheRecord"/>, only the write that records the fire dies (an announcement of a hand-over passes).</remarks>
+    private sealed class DyingFireWrites(IStore inner, bool onlyTheRecord = false) : IStore
     {
         public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public async Task<bool> PutIfRevisionAsync(StoreItem item, long expectedRevision, CancellationToken ct)
         {
-            if (!item.Sk.StartsWith("SCHED#", StringComparison.Ordinal))
+            if (!item.Sk.StartsWith("SCHED#", StringComparison.Ordinal) || (onlyTheRecord && item.Data.Contains("\"handingOverAt\":\"", StringComparison.Ordinal)))
             {
                 return await inner.PutIfRevisionAsync(item, expectedRevision, ct);
             }
