@@ -43,10 +43,16 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
         var cursor = cursorItem is null ? head.UpdatedAt : StoredJson.Read<Cursor>(cursorItem.Data).ProcessedThrough;
         var from = Latest(cursor, head.UpdatedAt, now - CatchUpWindow);
         var due = schedule.Occurrences(from, now).ToList();
+        var skipped = SkippedBeforeWindow(schedule, cursor, head.UpdatedAt, from, now);
         if (due.Count > MaxOccurrencesPerTick)
         {
-            LogSkipped(logger, head.Id, due.Count - MaxOccurrencesPerTick);
+            skipped += due.Count - MaxOccurrencesPerTick;
             due = due[^MaxOccurrencesPerTick..];
+        }
+
+        if (skipped > 0)
+        {
+            LogSkipped(logger, head.Id, skipped);
         }
 
         IReadOnlyList<JsonObject?> targets = [null];
@@ -134,6 +140,16 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
         (_, 401 or 403) => ScheduleReasons.SystemTokenRefused,
         _ => null,
     };
+
+    /// <summary>
+    /// The missed occurrences older than the catch-up window (after the cursor and the last save), which are skipped:
+    /// counted for the log, back to at most the cursor's own life (older ones could not be known anyway).
+    /// </summary>
+    private static int SkippedBeforeWindow(CompiledSchedule schedule, DateTimeOffset cursor, DateTimeOffset saved, DateTimeOffset from, DateTimeOffset now)
+    {
+        var floor = Latest(cursor, saved, now - CatchUpWindow - TimeSpan.FromDays(1));
+        return floor < from ? schedule.Occurrences(floor, from).Count() : 0;
+    }
 
     private static DateTimeOffset Latest(DateTimeOffset a, DateTimeOffset b, DateTimeOffset c) => a > b ? (a > c ? a : c) : (b > c ? b : c);
 

@@ -14,6 +14,29 @@ public sealed class CronScheduleApiTests : CronTickHarness
     private async Task<HttpResponseMessage> TickAsync(string tenant)
         => await Backend.SendWithTokenAsync(HttpMethod.Post, "/forge/scheduled", ForgeToken(tenant, "/forge/scheduled"), "{}", withUserToken: false);
 
+    [Test]
+    public async Task Occurrences_missed_beyond_the_6_hour_catch_up_are_logged_as_skipped()
+    {
+        var tenant = Samples.NewTenant();
+        var ruleId = await CreateRuleAsync(tenant, Rule(await CreateConnectionAsync(tenant), Cron("0 * * * *"), "/late"));
+        using (var first = await TickAsync(tenant))
+        {
+            Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), "this tick sets the rule's cursor");
+        }
+
+        Clock.Advance(TimeSpan.FromHours(10)); // ten hourly occurrences missed: the 6 of the last 6 hours fire, 4 are skipped
+        using var late = await TickAsync(tenant);
+        var queued = JsonNode.Parse(await late.Content.ReadAsStringAsync())!["queued"]!.GetValue<int>();
+
+        var skippedLines = Backend.Logs.Lines.Where(l => l.Contains("beyond the catch-up bound", StringComparison.Ordinal) && l.Contains("RuleId=" + ruleId, StringComparison.Ordinal)).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(queued, Is.EqualTo(6));
+            Assert.That(skippedLines, Has.Count.EqualTo(1), "docs/api.md: older missed occurrences are skipped (and logged)");
+            Assert.That(skippedLines.FirstOrDefault() ?? "", Does.Contain("Skipped=4"));
+        });
+    }
+
     [TestCase("*/1 * * * *", null, "trigger.schedule.cron")]
     [TestCase("0 25 * * *", null, "trigger.schedule.cron")]
     [TestCase("0 9 * * *", "Nowhere/Atlantis", "trigger.schedule.timeZone")]
