@@ -36,6 +36,9 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
     /// <summary>The most occurrences of one rule fired by one tick (the most recent ones).</summary>
     public const int MaxOccurrencesPerTick = 12;
 
+    /// <summary>The longest a rule's JQL search waits on Jira's <c>Retry-After</c> (well inside the catch-up window).</summary>
+    public static readonly TimeSpan MaxSearchWait = TimeSpan.FromHours(1);
+
     public async Task<CronTickResult> FireAsync(TenantContext tenant, RuleHead head, CompiledSchedule schedule, string? systemToken, DateTimeOffset now, CancellationToken ct)
     {
         var partition = store.ForTenant(tenant.Id);
@@ -58,9 +61,15 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
         IReadOnlyList<JsonObject?> targets = [null];
         if (due.Count > 0 && schedule.Jql is { } jql)
         {
+            if (cursorItem is not null && StoredJson.Read<Cursor>(cursorItem.Data).SearchNotBefore is { } notBefore && notBefore > now)
+            {
+                return new CronTickResult(0, Busy: false); // Jira asked to wait (Retry-After): not asked again before then; cursor kept
+            }
+
             var found = await search.SearchAsync(tenant, systemToken, jql, schedule.MaxIssues, ct);
             if (found.FailureCategory is { } category)
             {
+                await WaitForJiraAsync(partition, head.Id, cursorItem, cursor, found.RetryAfter, now, ct);
                 // "Why didn't it run?": a refusal the admin must fix (the JQL, the app's access) is traced for the rule;
                 // a passing failure (429, 5xx, network) is only logged. Cursor kept: the next tick searches again.
                 if (Reason(category, found.Status) is { } reason)
@@ -132,6 +141,25 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
         await partition.PutIfRevisionAsync(item, current?.Revision ?? 0, ct);
     }
 
+    /// <summary>
+    /// Jira's <c>Retry-After</c> on a failed search: asking again before it "will fail and return the same or longer
+    /// Retry-After period" (https://developer.atlassian.com/cloud/jira/platform/rate-limiting/), so the rule's search
+    /// waits that long (at most <see cref="MaxSearchWait"/>, so catch-up still reaches the missed occurrences), noted
+    /// on the cursor without moving it.
+    /// </summary>
+    private static async Task WaitForJiraAsync(TenantStore partition, string ruleId, StoreItem? current, DateTimeOffset processedThrough, System.Net.Http.Headers.RetryConditionHeaderValue? retryAfter, DateTimeOffset now, CancellationToken ct)
+    {
+        var wait = retryAfter?.Delta ?? (retryAfter?.Date is { } date ? date - now : TimeSpan.Zero);
+        if (wait <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var until = now + (wait < MaxSearchWait ? wait : MaxSearchWait);
+        var item = partition.Item(Keys.ScheduleCursor(ruleId), StoredJson.Write(new Cursor(processedThrough) { SearchNotBefore = until }), (now + CatchUpWindow + TimeSpan.FromDays(1)).ToUnixTimeSeconds());
+        await partition.PutIfRevisionAsync(item, current?.Revision ?? 0, ct); // losing it to a concurrent tick is fine
+    }
+
     /// <summary>The trace reason of a failed search that only the admin can fix; null for one the next tick may get past.</summary>
     private static string? Reason(string category, int status) => (category, status) switch
     {
@@ -162,5 +190,9 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
     [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule of rule {RuleId}: the JQL matched more than {MaxIssues} issues; the first {MaxIssues} run")]
     private static partial void LogTruncated(ILogger logger, string ruleId, int maxIssues);
 
-    private sealed record Cursor(DateTimeOffset ProcessedThrough);
+    /// <summary>The cursor and, after Jira's Retry-After on a search, when the rule's search may ask again.</summary>
+    private sealed record Cursor(DateTimeOffset ProcessedThrough)
+    {
+        public DateTimeOffset? SearchNotBefore { get; init; }
+    }
 }

@@ -28,6 +28,9 @@ public sealed partial class FakeJira
     /// <summary>When set, every search answers with this status (e.g. 400 for bad JQL, 429).</summary>
     public int? SearchStatus { get; set; }
 
+    /// <summary>When set with <see cref="SearchStatus"/>, the failed search's <c>Retry-After</c> header (e.g. "1800").</summary>
+    public string? SearchRetryAfter { get; set; }
+
     public IReadOnlyList<JiraSearchCall> Searches => [.. _searches];
 
     private async Task HandleSearchAsync(HttpContext context)
@@ -50,6 +53,11 @@ public sealed partial class FakeJira
         if (SearchStatus is { } status)
         {
             context.Response.StatusCode = status;
+            if (SearchRetryAfter is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = retryAfter;
+            }
+
             await context.Response.WriteAsync("""{"errorMessages":["Error in the JQL Query"]}""");
             return;
         }

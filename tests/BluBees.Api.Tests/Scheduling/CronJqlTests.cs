@@ -23,6 +23,7 @@ public sealed class CronJqlTests : CronTickHarness
         Backend.Jira.SystemToken = SystemToken;
         Backend.Jira.SearchIssues.Clear();
         Backend.Jira.SearchStatus = null;
+        Backend.Jira.SearchRetryAfter = null;
         Backend.Jira.SearchIssues.AddRange(Enumerable.Range(1, 5).Select(i => ($"100{i}", $"OPS-{i}")));
     }
 
@@ -76,6 +77,31 @@ public sealed class CronJqlTests : CronTickHarness
             Assert.That(searches.Select(s => s.MaxResults), Is.EqualTo(new int?[] { 3, 1 }), "never asks for more than it keeps");
             Assert.That(queue.Messages.Select(m => JsonNode.Parse(m.Payload)!["issue"]!["key"]!.GetValue<string>()), Is.EqualTo(new[] { "OPS-1", "OPS-2", "OPS-3" }));
         });
+    }
+
+    [Test]
+    public async Task After_a_429_with_Retry_After_the_search_waits_that_long_then_catches_up()
+    {
+        var (_, context, clock) = await NewRuleAsync();
+        var occurrence = NextFive(clock.GetUtcNow());
+        clock.SetUtcNow(occurrence.AddSeconds(10));
+        Backend.Jira.SearchStatus = 429;
+        Backend.Jira.SearchRetryAfter = "1800";
+        var queue = new RecordingQueue();
+        Assert.That((await Runner(clock, queue).FireDueAsync(context, SystemToken, CancellationToken.None)).Queued, Is.Zero);
+
+        var searches = Backend.Jira.Searches.Count;
+        Backend.Jira.SearchStatus = null;
+        for (var tick = 0; tick < 5; tick++)
+        {
+            clock.Advance(TimeSpan.FromMinutes(5));
+            Assert.That((await Runner(clock, queue).FireDueAsync(context, SystemToken, CancellationToken.None)).Queued, Is.Zero);
+        }
+
+        Assert.That(Backend.Jira.Searches, Has.Count.EqualTo(searches), "Jira's Retry-After (30 minutes) is honoured: asking earlier extends the limit");
+        clock.Advance(TimeSpan.FromMinutes(6)); // past the 30 minutes
+        Assert.That((await Runner(clock, queue).FireDueAsync(context, SystemToken, CancellationToken.None)).Queued, Is.EqualTo(7 * 5), "the 7 missed occurrences, 5 issues each");
+        Assert.That(Occurrences(queue.Messages).Min(), Is.EqualTo(occurrence), "the occurrence the refused search missed");
     }
 
     [TestCase(400)]

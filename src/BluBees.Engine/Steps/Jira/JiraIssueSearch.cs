@@ -11,6 +11,9 @@ internal sealed record ScheduleSearchResult(IReadOnlyList<JsonObject> Issues, st
 {
     /// <summary>Jira's HTTP status when Jira answered the failed page (0 otherwise).</summary>
     public int Status { get; init; }
+
+    /// <summary>Jira's <c>Retry-After</c> on the failed page (a 429 or 5xx), as it came: delay-seconds or a date.</summary>
+    public System.Net.Http.Headers.RetryConditionHeaderValue? RetryAfter { get; init; }
 }
 
 /// <summary>
@@ -19,7 +22,7 @@ internal sealed record ScheduleSearchResult(IReadOnlyList<JsonObject> Issues, st
 /// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/#api-rest-api-3-search-jql-post),
 /// on the tenant's site with the Forge system token, through the same guarded Refit client as the Jira steps. A
 /// failed page (including a 429) fails the whole search: the scheduler then keeps its cursor and the next tick,
-/// about 5 minutes later, searches again.
+/// about 5 minutes later, searches again (not before Jira's Retry-After, which the result carries).
 /// </summary>
 internal sealed partial class JiraIssueSearch(JiraSite site, IOptions<JiraActionOptions> options, IOptions<RunOptions> runOptions, ILogger<JiraIssueSearch> logger)
 {
@@ -77,7 +80,8 @@ internal sealed partial class JiraIssueSearch(JiraSite site, IOptions<JiraAction
                 var status = (int)response.StatusCode;
                 if (status != 200 || response.Content is not { } result)
                 {
-                    return Failed(status switch { 429 => ErrorCategories.RateLimited, >= 500 => ErrorCategories.Http5xx, _ => ErrorCategories.Http4xx }, status);
+                    return Failed(status switch { 429 => ErrorCategories.RateLimited, >= 500 => ErrorCategories.Http5xx, _ => ErrorCategories.Http4xx }, status)
+                        with { RetryAfter = status is 429 or >= 500 ? response.Headers?.RetryAfter : null };
                 }
 
                 var found = result["issues"] as JsonArray ?? [];
