@@ -34,6 +34,13 @@ internal sealed class EgressRequest
     public TimeSpan? Timeout { get; init; }
 
     /// <summary>
+    /// Longest wait for each hop's response headers once its request is sent. Default:
+    /// <see cref="EgressOptions.ResponseHeadersTimeout"/>. A non-streamed AI completion sends nothing, not even its
+    /// status line, until the model has finished, so its caller waits up to its own (bounded) <see cref="Timeout"/>.
+    /// </summary>
+    public TimeSpan? ResponseHeadersTimeout { get; init; }
+
+    /// <summary>
     /// Body cap for this call. Default: <see cref="EgressOptions.MaxResponseBytes"/>. Above 2 GiB only when the
     /// response is streamed (<see cref="BufferResponse"/> false).
     /// </summary>

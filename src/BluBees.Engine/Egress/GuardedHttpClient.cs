@@ -64,7 +64,7 @@ internal sealed class GuardedHttpClient
                 HttpResponseMessage response;
                 try
                 {
-                    response = await SendHopAsync(message, options.ResponseHeadersTimeout, linked.Token);
+                    response = await SendHopAsync(message, request.ResponseHeadersTimeout ?? options.ResponseHeadersTimeout, linked.Token);
                 }
                 catch
                 {

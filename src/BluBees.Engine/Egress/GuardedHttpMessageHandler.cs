@@ -5,7 +5,8 @@ namespace BluBees.Engine.Egress;
 /// <summary>
 /// An <see cref="HttpMessageHandler"/> for SDK clients (OpenAI, Anthropic) that sends every request through
 /// <see cref="GuardedHttpClient"/>: destination checks, hop-by-hop redirects, the body cap and the timeout all
-/// apply. The SDK never holds the tenant's secret: whatever credential header it sets is removed and the
+/// apply, except the operator's time-to-first-byte limit: the step's own timeout bounds the wait for the headers of a
+/// non-streamed completion. The SDK never holds the tenant's secret: whatever credential header it sets is removed and the
 /// connection's <see cref="Credential"/> is added here, marked so the guard drops it on a cross-origin redirect.
 /// A call the guard refuses or that fails below HTTP throws <see cref="EgressCallException"/>.
 /// Bodies are buffered (request and response), within the guard's cap. Not thread-safe for its counters:
@@ -61,6 +62,8 @@ internal sealed class GuardedHttpMessageHandler(GuardedHttpClient client, Egress
             Body = body,
             ContentType = request.Content?.Headers.ContentType?.ToString(),
             Timeout = timeout,
+            // A model answers a non-streamed request only once it has finished: the step's timeout bounds the wait.
+            ResponseHeadersTimeout = timeout,
             MaxResponseBytes = maxResponseBytes,
             Label = Label,
         };

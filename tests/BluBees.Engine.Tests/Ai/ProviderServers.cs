@@ -16,6 +16,18 @@ internal static class ProviderServers
     public static LoopbackServer Anthropic(string text, int inputTokens = 42, int outputTokens = 7) =>
         LoopbackServer.Start((request, stream, ct) => LoopbackServer.RespondAsync(stream, 200, AnthropicMessage(request, text, inputTokens, outputTokens), ct, ("Content-Type", "application/json")));
 
+    /// <summary>
+    /// A provider that answers a non-streamed request only once the whole completion is generated: nothing, not even the
+    /// status line, arrives for <paramref name="thinking"/> (as with a long completion over the real APIs).
+    /// </summary>
+    public static LoopbackServer Thinking(string provider, TimeSpan thinking, string content) =>
+        LoopbackServer.Start(async (request, stream, ct) =>
+        {
+            await Task.Delay(thinking, ct);
+            var body = provider == "anthropic" ? AnthropicMessage(request, content, 42, 7) : OpenAiCompletion(request, content, 42, 7);
+            await LoopbackServer.RespondAsync(stream, 200, body, ct, ("Content-Type", "application/json"));
+        });
+
     /// <summary>Answers every request with <paramref name="status"/> and the provider's error body, echoing <paramref name="echo"/> in it.</summary>
     public static LoopbackServer Error(string provider, int status, string echo) =>
         LoopbackServer.Start((_, stream, ct) => LoopbackServer.RespondAsync(stream, status, ErrorBody(provider, status, echo), ct, ("Content-Type", "application/json")));
