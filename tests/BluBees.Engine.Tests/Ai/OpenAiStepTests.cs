@@ -114,6 +114,7 @@ public sealed class OpenAiStepTests
     [TestCase("""{"priority":"High","labels":[],"extra":true}""")]
     [TestCase("""["High"]""")]
     [TestCase("```json\n{\"priority\":\"High\",\"labels\":[]}\n```")]
+    [TestCase("""{"priority":"High","priority":"Low","labels":[]}""")]
     public async Task OutputThatDoesNotMatchTheSchemaFailsWithoutRepair(string completion)
     {
         await using var server = ProviderServers.OpenAi(completion, inputTokens: 50, outputTokens: 9);

@@ -53,6 +53,8 @@ public sealed class OutputValidatorTests
     [TestCase("""{"priority":"High","meta":{"ok":true,"more":1}}""")]
     [TestCase("""[{"priority":"High"}]""")]
     [TestCase("null")]
+    [TestCase("""{"priority":"High","priority":"Low"}""")]
+    [TestCase("""{"priority":"High","meta":{"ok":true,"ok":false}}""")]
     public void AnythingElseIsRefused(string text)
     {
         Assert.That(OutputValidator.Parse(text, Schema), Is.Null);

@@ -20,7 +20,9 @@ internal static class OutputValidator
         JsonNode? value;
         try
         {
-            value = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            // A repeated name is refused here: JsonObject builds its dictionary lazily and would throw an ArgumentException
+            // later (while checking, or in a later step reading the output), failing the step as internal_error.
+            value = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
         }
         catch (JsonException)
         {
