@@ -20,7 +20,9 @@ internal static class TransferResponseBody
         {
             try
             {
-                return JsonNode.Parse(response.Body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+                // A name repeated in an object is refused here, as not JSON: JsonObject builds its dictionary lazily, so such a
+                // body would throw later, in whichever step first read it (the run lost as internal_error).
+                return JsonNode.Parse(response.Body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
             }
             catch (JsonException)
             {
