@@ -36,7 +36,7 @@ export const ERROR_CATEGORIES: Record<string, Explanation> = {
   transition_not_found: { title: 'Transition not available', explanation: 'The issue’s workflow has no transition with that name from its current status.', fix: 'Pick a transition the issue has (enter an example issue in the step to list them).' },
   attachment_missing: { title: 'No attachment', explanation: 'The attachment id rendered empty or was not a number (the issue may have no attachment).', fix: 'Add a condition that the issue has attachments, or check the attachment smart value.' },
   connection_mismatch: { title: 'Not an AI connection', explanation: 'The AI step’s connection no longer has an AI provider.', fix: 'Pick an AI connection for the step, or set the provider on the connection.' },
-  ai_invalid_output: { title: 'The AI answer did not match the format', explanation: 'The model answered something that is not the requested format, so nothing was passed on.', fix: 'Make the instructions clearer (list the allowed answers), or use a more capable model.' },
+  ai_invalid_output: { title: 'The AI answer did not match the format', explanation: 'The model refused, asked for a tool, or answered something that is not the requested format, so nothing was passed on.', fix: 'Make the instructions clearer (list the allowed answers), or use a more capable model.' },
   ai_provider_error: { title: 'Unexpected answer from the AI provider', explanation: 'The provider answered successfully but not in its usual format.', fix: 'Check the AI connection’s base URL points at the provider’s API.' },
   field_not_found: {
     title: 'Field not found',

@@ -10,4 +10,7 @@ internal static partial class AiLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "AI step {StepId} via {Provider} returned output that does not match its schema")]
     public static partial void InvalidOutput(ILogger logger, string stepId, string provider);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "AI step {StepId} via {Provider} got no answer: {Reason}")]
+    public static partial void NoAnswer(ILogger logger, string stepId, string provider, string reason);
 }

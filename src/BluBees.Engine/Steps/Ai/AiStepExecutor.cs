@@ -87,6 +87,12 @@ internal sealed class AiStepExecutor(
         }
 
         var usage = new StepMetrics { InputTokens = ToInt(response.Usage?.InputTokenCount), OutputTokens = ToInt(response.Usage?.OutputTokenCount) };
+        if (AiNonAnswers.Of(response) is { } reason)
+        {
+            AiLog.NoAnswer(logger, ai.Id, connection.Provider, reason);
+            return new StepOutcome(Record(ai, connection, handler, started, ErrorCategories.AiInvalidOutput, usage), null);
+        }
+
         var text = response.Text;
         JsonObject? structured = null;
         if (ai.Schema is not null && (structured = OutputValidator.Parse(text, ai.Schema)) is null)
