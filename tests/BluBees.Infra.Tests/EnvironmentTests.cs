@@ -33,6 +33,8 @@ internal sealed class EnvironmentTests
             Assert.That(Cfn.Str(env["AWS_LWA_READINESS_CHECK_PATH"]), Is.EqualTo("/ready"),
                 "the readiness probe must not be /health, which reads DynamoDB (issue 14)");
             Assert.That(Describe(env["Forge__AppId"]), Is.EqualTo("Ref ForgeAppId"));
+            Assert.That(Describe(env["Forge__EnvironmentType"]), Is.EqualTo("Ref ForgeEnvironmentType"),
+                "tokens of the app's development and staging installations must not reach a production stack");
             Assert.That(Cfn.Str(env["Storage__Provider"]), Is.EqualTo("DynamoDb"));
             Assert.That(Cfn.Str(env["Keys__Provider"]), Is.EqualTo("Kms"));
             Assert.That(Describe(env["Keys__KmsKeyId"]), Is.EqualTo("GetAtt DataKey.Arn"));

@@ -8,7 +8,7 @@ internal sealed partial class ParametersAndOutputsTests
 {
     private static readonly string[] RequiredParameters =
     [
-        "Stage", "ForgeAppId", "AlarmEmail", "LambdaAdapterLayerArn", "RunsRetentionDays", "MaxReceiveCount",
+        "Stage", "ForgeAppId", "ForgeEnvironmentType", "AlarmEmail", "LambdaAdapterLayerArn", "RunsRetentionDays", "MaxReceiveCount",
         "SupportIssuer", "SupportJwksUrl", "SupportAudience",
     ];
 
@@ -30,6 +30,7 @@ internal sealed partial class ParametersAndOutputsTests
             Assert.That(Cfn.Long(Template.Parameters["RunsRetentionDays"]?["Default"]), Is.EqualTo(30));
             Assert.That(Cfn.Long(Template.Parameters["MaxReceiveCount"]?["Default"]), Is.EqualTo(5));
             Assert.That(Template.Parameters["ForgeAppId"]?["Default"], Is.Null, "the app id must be chosen, never defaulted");
+            Assert.That(Cfn.Str(Template.Parameters["ForgeEnvironmentType"]?["Default"]), Is.EqualTo("PRODUCTION"), "a stack accepts only production installations unless told otherwise");
             Assert.That(Template.Parameters["AlarmEmail"]?["Default"], Is.Null);
         }
     }
