@@ -1,4 +1,6 @@
+using BluBees.Engine.Runs;
 using BluBees.Engine.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BluBees.Api.Infrastructure;
 
@@ -6,7 +8,8 @@ namespace BluBees.Api.Infrastructure;
 /// <c>GET /health</c>: unauthenticated, says ok or not ok and nothing else; it reads the store.
 /// <c>GET /ready</c>: the Lambda Web Adapter's readiness probe (<c>AWS_LWA_READINESS_CHECK_PATH</c>): answers as
 /// soon as the app serves requests, with no store, key or queue call, so a cold start neither waits for nor
-/// depends on DynamoDB.
+/// depends on DynamoDB. From SIGTERM on (the ingress gate closed, the worker draining) it answers 503
+/// <c>{"status":"draining"}</c> with <c>Retry-After</c>, so a balancer or orchestrator stops sending work there.
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -15,8 +18,19 @@ internal static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         app.MapGet("/health", CheckAsync).AllowAnonymous().WithName("Health");
-        app.MapGet(ReadyPath, () => TypedResults.Ok(new HealthResponse("ready"))).AllowAnonymous().WithName("Ready");
+        app.MapGet(ReadyPath, Ready).AllowAnonymous().WithName("Ready");
         return app;
+    }
+
+    internal static Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>> Ready(IngressGate gate, HttpResponse response)
+    {
+        if (gate.Accepting)
+        {
+            return TypedResults.Ok(new HealthResponse("ready"));
+        }
+
+        response.Headers.RetryAfter = Ingress.IngressResults.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Json(new HealthResponse("draining"), statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
     internal static async Task<IResult> CheckAsync(IStore store, CancellationToken ct)

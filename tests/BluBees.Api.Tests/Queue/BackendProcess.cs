@@ -135,6 +135,9 @@ public sealed class BackendProcess : IAsyncDisposable
         return JsonNode.Parse(text)!;
     }
 
+    /// <summary>A request without a token (<c>/health</c>, <c>/ready</c>).</summary>
+    public Task<HttpResponseMessage> GetAnonymousAsync(string path) => _client.GetAsync(path);
+
     /// <summary><c>kill -9</c>: no shutdown code runs.</summary>
     public async Task KillAsync()
     {

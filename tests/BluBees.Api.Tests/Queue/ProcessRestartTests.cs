@@ -102,6 +102,14 @@ public sealed class ProcessRestartTests
                 Assert.That(refused.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
             }
 
+            // The readiness probe says so too: a balancer stops sending work to a draining backend.
+            using (var ready = await first.GetAnonymousAsync("/ready"))
+            {
+                Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "draining: not ready");
+                Assert.That(ready.Headers.RetryAfter, Is.Not.Null);
+                Assert.That(await ready.Content.ReadAsStringAsync(), Is.EqualTo("{\"status\":\"draining\"}"), "no internals");
+            }
+
             sink.ReleaseHung();
 
             using var exit = new CancellationTokenSource(Generous);
