@@ -37,7 +37,7 @@ internal static class HealthEndpoints
     {
         try
         {
-            await store.GetAsync(Keys.HealthPk, Keys.HealthSk, ct);
+            await store.ProbeAsync(ct);
             return TypedResults.Ok(new HealthResponse("ok"));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -48,4 +48,10 @@ public interface IStore
 
     /// <summary>Deletes every item of a partition, in batches. Returns the count deleted.</summary>
     Task<int> DeletePartitionAsync(string pk, CancellationToken ct);
+
+    /// <summary>
+    /// What <c>GET /health</c> runs: throws when the store cannot serve. By default a point read of the health key;
+    /// the SQLite store also checks that its file is still the one on disk (see <c>SqliteStore.Probe.cs</c>).
+    /// </summary>
+    Task ProbeAsync(CancellationToken ct) => GetAsync(Keys.HealthPk, Keys.HealthSk, ct);
 }
