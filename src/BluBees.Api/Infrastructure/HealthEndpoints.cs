@@ -11,7 +11,7 @@ namespace BluBees.Api.Infrastructure;
 /// depends on DynamoDB. From SIGTERM on (the ingress gate closed, the worker draining) it answers 503
 /// <c>{"status":"draining"}</c> with <c>Retry-After</c>, so a balancer or orchestrator stops sending work there.
 /// </summary>
-internal static class HealthEndpoints
+internal static partial class HealthEndpoints
 {
     public const string ReadyPath = "/ready";
 
@@ -33,7 +33,7 @@ internal static class HealthEndpoints
         return TypedResults.Json(new HealthResponse("draining"), statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
-    internal static async Task<IResult> CheckAsync(IStore store, CancellationToken ct)
+    internal static async Task<IResult> CheckAsync(IStore store, ILoggerFactory loggers, CancellationToken ct)
     {
         try
         {
@@ -42,9 +42,14 @@ internal static class HealthEndpoints
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // The type only: a store exception's message can name the file, the table or the endpoint.
+            LogUnhealthy(loggers.CreateLogger(typeof(HealthEndpoints).FullName!), ex.GetType().Name);
             return TypedResults.Json(new HealthResponse("unavailable"), statusCode: 503);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Health check failed: the store did not answer ({ExceptionType}); /health answers 503")]
+    private static partial void LogUnhealthy(ILogger logger, string exceptionType);
 }
 
 internal sealed record HealthResponse(string Status);

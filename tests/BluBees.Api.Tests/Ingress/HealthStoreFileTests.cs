@@ -37,4 +37,26 @@ public sealed class HealthStoreFileTests
             Assert.That(body, Is.EqualTo("{\"status\":\"unavailable\"}"), "no internals");
         });
     }
+
+    [Test]
+    public async Task An_unhealthy_answer_leaves_one_warning_naming_the_exception_type_only()
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var host = await BackendHost.StartAsync(issuer);
+        var file = Path.Combine(host.DataDirectory, "blubees.db");
+        foreach (var path in new[] { file, file + "-wal", file + "-shm" })
+        {
+            File.Delete(path);
+        }
+
+        using var health = await host.Client.GetAsync("/health");
+        Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        var lines = host.Logs.Lines.Where(l => l.Contains("Health check failed", StringComparison.Ordinal)).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(lines, Has.Count.EqualTo(1), "the operator sees why /health said unavailable");
+            Assert.That(lines.Single(), Does.StartWith("Warning ").And.Contains("SqliteException"));
+            Assert.That(lines.Single(), Does.Not.Contain(host.DataDirectory), "no path, message or stack in the line");
+        });
+    }
 }
