@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace BluBees.Api.Auth;
 
 /// <summary>Configuration section <c>Forge</c>: how Forge Invocation Tokens are verified.</summary>
-internal sealed class ForgeOptions
+internal sealed class ForgeOptions : IValidatableObject
 {
     public const string Section = "Forge";
     public const string AtlassianJwksUrl = "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json";
@@ -22,6 +22,10 @@ internal sealed class ForgeOptions
     [RegularExpression("^[A-Za-z_]{1,40}$", ErrorMessage = "Forge:EnvironmentType must be an environment type such as PRODUCTION, STAGING or DEVELOPMENT.")]
     public string? EnvironmentType { get; set; }
 
+    /// <summary>
+    /// Where the signing keys come from: absolute https (http for a loopback host only, as in tests). Whoever can
+    /// answer this URL can mint tokens for any tenant, so a plain-http or malformed value is refused at start.
+    /// </summary>
     [Required]
     public string JwksUrl { get; set; } = AtlassianJwksUrl;
 
@@ -43,8 +47,25 @@ internal sealed class ForgeOptions
     /// <summary>Tokens longer than this are refused before any parsing.</summary>
     [Range(512, 65536)]
     public int MaxTokenLength { get; set; } = 8192;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrEmpty(JwksUrl))
+        {
+            yield break; // [Required] names it
+        }
+
+        if (!Uri.TryCreate(JwksUrl, UriKind.Absolute, out var jwks) || jwks.Scheme is not ("https" or "http"))
+        {
+            yield return new ValidationResult("Forge:JwksUrl (env Forge__JwksUrl) must be an absolute https URL; leave it unset for Atlassian's.", [nameof(JwksUrl)]);
+        }
+        else if (jwks.Scheme != Uri.UriSchemeHttps && !jwks.IsLoopback)
+        {
+            yield return new ValidationResult("Forge:JwksUrl must use https (http is accepted for a loopback host only).", [nameof(JwksUrl)]);
+        }
+    }
 }
 
-/// <summary>Source-generated validation of <see cref="ForgeOptions"/> (its attributes), run at start.</summary>
+/// <summary>Source-generated validation of <see cref="ForgeOptions"/> (attributes and <see cref="ForgeOptions.Validate"/>), run at start.</summary>
 [OptionsValidator]
 internal sealed partial class ForgeOptionsValidator : IValidateOptions<ForgeOptions>;

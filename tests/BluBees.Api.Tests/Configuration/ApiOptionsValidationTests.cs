@@ -58,6 +58,8 @@ public sealed class ApiOptionsValidationTests
     [TestCase("Forge:MaxTokenLength", "100", "MaxTokenLength")]
     [TestCase("Forge:AppId", "my-app", "Forge:AppId must look like ari:cloud:ecosystem::app/<uuid>.")]
     [TestCase("Forge:JwksUrl", "", "JwksUrl")]
+    [TestCase("Forge:JwksUrl", "forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json", "Forge:JwksUrl (env Forge__JwksUrl) must be an absolute https URL")]
+    [TestCase("Forge:JwksUrl", "http://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json", "Forge:JwksUrl must use https (http is accepted for a loopback host only).")]
     [TestCase("DevIssuer:DefaultApiBaseUrl", "api.atlassian.com/ex/jira/x", "DevIssuer:DefaultApiBaseUrl must be an absolute http(s) URL.")]
     [TestCase("DevIssuer:DefaultTenantId", " ", "DevIssuer:DefaultTenantId must not be empty.")]
     [TestCase("DevIssuer:AdminAccountIds:0", " ", "DevIssuer:AdminAccountIds must not contain an empty account id.")]
