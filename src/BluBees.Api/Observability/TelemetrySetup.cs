@@ -34,7 +34,8 @@ internal static class TelemetrySetup
             return services;
         }
 
-        var endpoint = string.IsNullOrWhiteSpace(options.OtlpEndpoint) ? null : new Uri(options.OtlpEndpoint);
+        // A malformed endpoint exports nothing here; TelemetryOptions' validation then stops the start naming it.
+        var endpoint = Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out var parsed) ? parsed : null;
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(options.ServiceName))
             .WithMetrics(metrics =>

@@ -90,6 +90,25 @@ public sealed class ApiOptionsValidationTests
         Assert.That(failure!.Message, Does.Contain(message));
     }
 
+    [Test]
+    public void A_malformed_OTLP_endpoint_with_telemetry_enabled_fails_at_start_naming_the_setting()
+    {
+        // Composition reads the endpoint before the validators run: it must not throw its own, unnamed error there.
+        var failure = Assert.Throws<OptionsValidationException>(() =>
+        {
+            var app = Build(new() { ["Telemetry:Enabled"] = "true", ["Telemetry:OtlpEndpoint"] = "localhost 4318" });
+            try
+            {
+                app.Services.GetRequiredService<IStartupValidator>().Validate();
+            }
+            finally
+            {
+                ((IDisposable)app).Dispose();
+            }
+        });
+        Assert.That(failure!.Message, Does.Contain("Telemetry:OtlpEndpoint must be an absolute http(s) URL"));
+    }
+
     [TestCase("Storage:Provider", "DynamoDb", "Storage:Provider=DynamoDb")]
     [TestCase("Keys:Provider", "Kms", "Keys:Provider=Kms")]
     public void The_development_issuer_never_starts_beside_an_aws_provider(string key, string value, string named)
