@@ -22,8 +22,17 @@ internal sealed partial class SqliteStore : IStore
     {
         _time = time;
         var path = options.Value.SqlitePath;
-        _connectionString = SqliteFile.ConnectionString(path);
-        Initialize();
+        try
+        {
+            _connectionString = SqliteFile.ConnectionString(path);
+            Initialize();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SqliteException)
+        {
+            // Fails the start naming the setting, not with a bare IO stack trace.
+            throw new InvalidOperationException(
+                $"Storage:DataDirectory (env Storage__DataDirectory) / Storage:SqliteFileName: cannot create or open the SQLite database at '{path}' ({ex.GetType().Name}: {ex.Message}).", ex);
+        }
     }
 
     public string DatabasePath => new SqliteConnectionStringBuilder(_connectionString).DataSource;

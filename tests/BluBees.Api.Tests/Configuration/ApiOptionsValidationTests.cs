@@ -109,6 +109,34 @@ public sealed class ApiOptionsValidationTests
         Assert.That(failure!.Message, Does.Contain("Telemetry:OtlpEndpoint must be an absolute http(s) URL"));
     }
 
+    [Test]
+    public void A_data_directory_that_cannot_hold_the_database_fails_at_start_naming_the_setting()
+    {
+        // A regular file where the directory should be (a mount that is not there, a typo onto a file).
+        var notADirectory = Path.Combine(Path.GetTempPath(), "blubees-options-file-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(notADirectory, "x");
+        try
+        {
+            Assert.That(() =>
+            {
+                var app = Build(new() { ["Storage:DataDirectory"] = notADirectory });
+                try
+                {
+                    app.Services.GetRequiredService<IStartupValidator>().Validate();
+                    app.Services.GetRequiredService<BluBees.Engine.Storage.IStore>();
+                }
+                finally
+                {
+                    ((IDisposable)app).Dispose();
+                }
+            }, Throws.InstanceOf<InvalidOperationException>().With.Message.Contains("Storage:DataDirectory (env Storage__DataDirectory)"));
+        }
+        finally
+        {
+            File.Delete(notADirectory);
+        }
+    }
+
     [TestCase("Storage:Provider", "DynamoDb", "Storage:Provider=DynamoDb")]
     [TestCase("Keys:Provider", "Kms", "Keys:Provider=Kms")]
     public void The_development_issuer_never_starts_beside_an_aws_provider(string key, string value, string named)
