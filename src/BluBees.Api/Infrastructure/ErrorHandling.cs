@@ -41,6 +41,16 @@ internal sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IEx
             return true;
         }
 
+        if (exception is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked })
+        {
+            // The embedded file's lock was not free within the command timeout (another process holds it): as
+            // transient as DynamoDB throttling, so the same 503 with Retry-After.
+            LogStoreBusy(logger, exception.GetType().Name, context.Request.Method, context.GetEndpoint()?.DisplayName ?? "unknown");
+            context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Problems.Write(context, 503, "Service unavailable", "The store is busy right now; the request was not completed. Retry later.");
+            return true;
+        }
+
         if (BluBees.Aws.AwsTransientErrors.IsTransient(exception))
         {
             // DynamoDB (or KMS) throttled or failed even after the SDK's bounded retries: the caller should retry, not
@@ -58,6 +68,12 @@ internal sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IEx
 
     /// <summary>Seconds a caller refused for a transient AWS failure should wait (as the ingress's own 503s).</summary>
     private const int RetryAfterSeconds = BluBees.Api.Ingress.IngressResults.RetryAfterSeconds;
+
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Store busy ({ExceptionType}: the SQLite file stayed locked) in {Method} {Endpoint}; answered 503 with Retry-After")]
+    private static partial void LogStoreBusy(ILogger logger, string exceptionType, string method, string endpoint);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Transient AWS failure {ExceptionType} in {Method} {Endpoint}; answered 503 with Retry-After")]
     private static partial void LogTransient(ILogger logger, string exceptionType, string method, string endpoint);
