@@ -125,7 +125,7 @@ internal static class ConditionCompiler
             return null;
         }
 
-        if (Depth(node.Value) > MaxValueDepth)
+        if (Json.JsonDepth.Of(node.Value, MaxValueDepth) > MaxValueDepth)
         {
             errors.Add(path + ".value", $"nests more than {MaxValueDepth} levels");
             return null;
@@ -157,14 +157,6 @@ internal static class ConditionCompiler
     /// Regexes run on the non-backtracking engine (linear time), with a timeout as a second fence.
     /// Constructs that need backtracking (backreferences, lookarounds) are refused at save time.
     /// </summary>
-    /// <summary>Containers around the deepest leaf: 0 for a plain value, 1 for <c>[1]</c>.</summary>
-    private static int Depth(System.Text.Json.Nodes.JsonNode? node) => node switch
-    {
-        System.Text.Json.Nodes.JsonObject obj => 1 + obj.Select(p => Depth(p.Value)).DefaultIfEmpty(0).Max(),
-        System.Text.Json.Nodes.JsonArray array => 1 + array.Select(Depth).DefaultIfEmpty(0).Max(),
-        _ => 0,
-    };
-
     public static Regex? CompileRegex(string? pattern, string path, ValidationErrors errors)
     {
         if (string.IsNullOrEmpty(pattern))

@@ -23,7 +23,7 @@ public sealed record DryRunRequest(string StepId, string Method, string Url, IRe
 
     private static JsonNode? Shown(JsonNode? body)
     {
-        if (body is null || Depth(body, 0) <= MaxShownDepth)
+        if (body is null || Json.JsonDepth.Of(body, MaxShownDepth) <= MaxShownDepth)
         {
             return body;
         }
@@ -36,14 +36,6 @@ public sealed record DryRunRequest(string StepId, string Method, string Url, IRe
 
         return JsonValue.Create(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
     }
-
-    /// <summary>Containers around the deepest leaf; stops counting past the shown depth.</summary>
-    private static int Depth(JsonNode? node, int above) => above > MaxShownDepth ? above : node switch
-    {
-        JsonObject obj => obj.Select(p => Depth(p.Value, above + 1)).DefaultIfEmpty(above + 1).Max(),
-        JsonArray array => array.Select(n => Depth(n, above + 1)).DefaultIfEmpty(above + 1).Max(),
-        _ => above,
-    };
 }
 
 /// <summary>Why a dry run could not build a step's request (a template error, a missing connection): a category and a message, no value.</summary>

@@ -50,14 +50,6 @@ internal static class OutputSchema
         return errors.Count > before ? null : (JsonObject)root.DeepClone();
     }
 
-    /// <summary>Containers around the deepest leaf: 0 for a plain value, 1 for <c>[1]</c>.</summary>
-    private static int Depth(JsonNode? node) => node switch
-    {
-        JsonObject obj => 1 + obj.Select(p => Depth(p.Value)).DefaultIfEmpty(0).Max(),
-        JsonArray array => 1 + array.Select(Depth).DefaultIfEmpty(0).Max(),
-        _ => 0,
-    };
-
     private static void CheckNode(JsonObject node, string path, int depth, ValidationErrors errors)
     {
         if (depth > MaxDepth)
@@ -125,7 +117,7 @@ internal static class OutputSchema
                     {
                         errors.Add(at, "must be a non-empty array");
                     }
-                    else if (values.Select((v, i) => (Depth: Depth(v), Index: i)).FirstOrDefault(v => v.Depth > MaxDepth) is { Depth: > 0 } deep)
+                    else if (values.Select((v, i) => (Depth: Json.JsonDepth.Of(v, MaxDepth), Index: i)).FirstOrDefault(v => v.Depth > MaxDepth) is { Depth: > 0 } deep)
                     {
                         // Uncapped, a value nested to the 64 levels a body may have was accepted, and the rule's version
                         // record, one level deeper, could not be written: a 500 and the rule not saved.
