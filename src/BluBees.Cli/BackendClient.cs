@@ -18,7 +18,7 @@ internal sealed class BackendClient : IDisposable
     {
         _args = args;
         BaseUrl = ParseBaseUrl(args.Option("url", Environment.GetEnvironmentVariable("BLUBEES_URL") ?? "http://127.0.0.1:5080"));
-        _http = handler is null ? new HttpClient() : new HttpClient(handler);
+        _http = new HttpClient(handler ?? NoRedirects());
         _http.Timeout = TimeSpan.FromSeconds(30);
     }
 
@@ -134,14 +134,36 @@ internal sealed class BackendClient : IDisposable
     {
         using (request)
         {
+            HttpResponseMessage response;
             try
             {
-                return await _http.SendAsync(request);
+                response = await _http.SendAsync(request);
             }
             catch (HttpRequestException ex)
             {
                 throw new CliException($"Cannot reach the backend at {BaseUrl}: {ex.Message}. Start it with: dotnet run --project src/BluBees.Api (or point --url at it).");
             }
+
+            RefuseRedirect(response, BaseUrl);
+            return response;
+        }
+    }
+
+    /// <summary>
+    /// The CLI's HTTP handler: redirects are never followed. HttpClient's default would re-send a 307/308's body (a
+    /// connection's secret, a development token request) and every header but Authorization (x-forge-oauth-system)
+    /// to whatever origin the Location names; the backend never redirects, so a 3xx is answered as an error.
+    /// </summary>
+    internal static SocketsHttpHandler NoRedirects() => new() { AllowAutoRedirect = false, UseCookies = false };
+
+    /// <summary>A 3xx is not the backend's answer: a usage error naming the status, the Location not followed (nor shown).</summary>
+    internal static void RefuseRedirect(HttpResponseMessage response, string baseUrl)
+    {
+        var status = (int)response.StatusCode;
+        if (status is >= 300 and < 400)
+        {
+            response.Dispose();
+            throw new CliException($"{baseUrl} answered HTTP {status}, a redirect, which the CLI does not follow (nothing was sent on): point --url at the backend itself.");
         }
     }
 

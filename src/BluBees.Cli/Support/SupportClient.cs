@@ -26,7 +26,7 @@ internal sealed class SupportClient : IDisposable
             : throw new CliException($"The environment variable {TokenVariable} is not set or does not hold a token; export your support token (from the company identity provider) into it.");
         Tenant = cli.Option("tenant") ?? throw new CliException("Missing --tenant ID: the installation id of the tenant whose runs you need.");
         BaseUrl = SecureBaseUrl(BackendClient.ParseBaseUrl(cli.Option("url", environment("BLUBEES_URL") ?? "http://127.0.0.1:5080")));
-        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        _http = handler is null ? new HttpClient(BackendClient.NoRedirects()) : new HttpClient(handler, disposeHandler: false);
         _http.Timeout = TimeSpan.FromSeconds(30);
     }
 
@@ -50,6 +50,8 @@ internal sealed class SupportClient : IDisposable
         {
             throw new CliException($"Cannot reach the backend at {BaseUrl}: {ex.Message}");
         }
+
+        BackendClient.RefuseRedirect(response, BaseUrl);
 
         using (response)
         {
