@@ -175,15 +175,10 @@ internal sealed partial class JiraUserClient(IHttpClientFactory factory, IOption
 
     private string? BaseUrl(TenantContext tenant)
     {
-        var configured = options.Value.ApiBaseUrlOverride;
-        var useOverride = !string.IsNullOrEmpty(configured);
-        if (!Uri.TryCreate(useOverride ? configured : tenant.ApiBaseUrl, UriKind.Absolute, out var baseUrl)
-            || !useOverride && baseUrl.Scheme != Uri.UriSchemeHttps)
-        {
-            return null; // a real apiBaseUrl is always https
-        }
-
-        return baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        // The user's token goes to the site the Jira steps accept: https on an Atlassian host (or the test override).
+        return Engine.Steps.Jira.JiraSite.Resolve(tenant.ApiBaseUrl, options.Value.ApiBaseUrlOverride) is { } baseUrl
+            ? baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/')
+            : null;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Jira read as the user {Path}: HTTP {StatusCode}")]

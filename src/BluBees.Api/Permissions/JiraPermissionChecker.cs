@@ -125,12 +125,10 @@ internal sealed partial class JiraPermissionChecker(
 
     private Uri? PermissionsUrl(TenantContext tenant, string permissions, string? issueKey)
     {
-        var configured = options.Value.ApiBaseUrlOverride;
-        var useOverride = !string.IsNullOrEmpty(configured);
-        if (!Uri.TryCreate(useOverride ? configured : tenant.ApiBaseUrl, UriKind.Absolute, out var baseUrl)
-            || !useOverride && baseUrl.Scheme != Uri.UriSchemeHttps)
+        // The user's token goes to the site the Jira steps accept: https on an Atlassian host (or the test override).
+        if (Engine.Steps.Jira.JiraSite.Resolve(tenant.ApiBaseUrl, options.Value.ApiBaseUrlOverride) is not { } baseUrl)
         {
-            return null; // a real apiBaseUrl is always https
+            return null;
         }
 
         var query = issueKey is null
