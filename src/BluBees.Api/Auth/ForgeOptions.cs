@@ -44,6 +44,14 @@ internal sealed class ForgeOptions : IValidatableObject
     [Range(60, 86400)]
     public int JwksCacheSeconds { get; set; } = 3600;
 
+    /// <summary>
+    /// How long past <see cref="JwksCacheSeconds"/> the last fetched keys are still trusted while every refresh
+    /// fails (the issuer unreachable or answering errors). After that the cache holds no key and tokens are refused
+    /// until a fetch succeeds: a key the issuer withdrew is not trusted forever because its JWKS could not be read.
+    /// </summary>
+    [Range(0, 604800)]
+    public int JwksMaxStaleSeconds { get; set; } = 86400;
+
     /// <summary>Tokens longer than this are refused before any parsing.</summary>
     [Range(512, 65536)]
     public int MaxTokenLength { get; set; } = 8192;

@@ -6,7 +6,9 @@ namespace BluBees.Api.Auth;
 
 /// <summary>
 /// The signing keys of the token issuer. Fetched lazily, cached, and refetched on an unknown <c>kid</c> at
-/// most once per cooldown: a flood of tokens with invented kids costs at most one fetch per interval.
+/// most once per cooldown: a flood of tokens with invented kids costs at most one fetch per interval. When
+/// refreshes fail, the last keys stay trusted for <see cref="ForgeOptions.JwksMaxStaleSeconds"/> past their cache
+/// lifetime, then no longer (fail closed).
 /// </summary>
 internal sealed class JwksCache(IHttpClientFactory httpClientFactory, IOptions<ForgeOptions> options, TimeProvider time, ILogger<JwksCache> logger) : IJwksSource, IDisposable
 {
@@ -42,7 +44,7 @@ internal sealed class JwksCache(IHttpClientFactory httpClientFactory, IOptions<F
                 _fetchGate.Release();
             }
 
-            return _keys.GetValueOrDefault(kid);
+            return Trusted(kid, opts);
         }
 
         await _fetchGate.WaitAsync(ct);
@@ -60,8 +62,14 @@ internal sealed class JwksCache(IHttpClientFactory httpClientFactory, IOptions<F
             _fetchGate.Release();
         }
 
-        return _keys.GetValueOrDefault(kid);
+        return Trusted(kid, opts);
     }
+
+    /// <summary>The key, unless the keys are older than their lifetime plus the stale allowance (every refresh since failed).</summary>
+    private RSA? Trusted(string kid, ForgeOptions opts)
+        => time.GetUtcNow() - _fetchedAt > TimeSpan.FromSeconds((long)opts.JwksCacheSeconds + opts.JwksMaxStaleSeconds)
+            ? null
+            : _keys.GetValueOrDefault(kid);
 
     public void Dispose() => _fetchGate.Dispose();
 
