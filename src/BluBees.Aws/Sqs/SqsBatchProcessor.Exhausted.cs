@@ -26,12 +26,19 @@ public sealed partial class SqsBatchProcessor
             // A record that never started (the deadline came while it waited for its tenant's share) was not opened:
             // opened now, so that each rule it targets gets its record rather than one for the rule "unknown".
             var message = opened.Message ?? await TryDecodeAsync(record.Body);
-            foreach (var run in await exhausted.ExhaustedAsync(message, message?.RuleId, CancellationToken.None))
+            var runs = await exhausted.ExhaustedAsync(message, message?.RuleId, CancellationToken.None);
+            foreach (var run in runs)
             {
                 if (await runStore.GetAsync(tenant, run.Id, CancellationToken.None) is null)
                 {
                     await runStore.WriteAsync(tenant, run, CancellationToken.None);
                 }
+            }
+
+            if (runs.Count == 0)
+            {
+                LogNoTarget(logger, record.MessageId!, record.ReceiveCount); // its rules were disabled or deleted meanwhile
+                return;
             }
 
             LogExhausted(logger, record.MessageId!, record.ReceiveCount);
@@ -85,6 +92,9 @@ public sealed partial class SqsBatchProcessor
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SQS message {MessageId} failed on its last receive ({ReceiveCount}) before the dead-letter queue; recorded as delivery_exhausted")]
     private static partial void LogExhausted(ILogger logger, string messageId, int receiveCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS message {MessageId} failed on its last receive ({ReceiveCount}) before the dead-letter queue; no rule targets it any more (disabled or deleted), so it leaves no run record")]
+    private static partial void LogNoTarget(ILogger logger, string messageId, int receiveCount);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "SQS message {MessageId} goes to the dead-letter queue without a run record: writing it failed with {ExceptionType}")]
     private static partial void LogExhaustedNotRecorded(ILogger logger, string messageId, string exceptionType);

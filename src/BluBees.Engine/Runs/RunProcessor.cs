@@ -193,7 +193,8 @@ public sealed partial class RunProcessor(
     /// <summary>
     /// The records of a message that is not run again (too many deliveries, too old, unreadable): one failed record
     /// per rule it targets (its rule, or the tenant's enabled rules whose trigger it fires), or one for the rule
-    /// <c>unknown</c> when the message could not be opened at all.
+    /// <c>unknown</c> when the message could not be opened at all (or the rule list could not be read). A message that
+    /// targets no rule any more (its rules disabled or deleted while it waited) leaves no record, as its run would not.
     /// </summary>
     public async Task<IReadOnlyList<RunRecord>> ExhaustedAsync(RunMessage? message, string? ruleId, CancellationToken ct)
     {
@@ -205,6 +206,7 @@ public sealed partial class RunProcessor(
         }
 
         var records = new List<RunRecord>();
+        var listed = false;
         try
         {
             foreach (var head in await rules.ListHeadsAsync(message.Tenant.Id, ct))
@@ -220,13 +222,17 @@ public sealed partial class RunProcessor(
                     records.Add(Record(message, head.Id, head.Version, evt, now, started, RunStatus.Failed, ErrorCategories.DeliveryExhausted, []));
                 }
             }
+
+            listed = true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogCrash(logger, ruleId ?? UnknownRule, ex.GetType().Name);
         }
 
-        return records.Count > 0 ? records : [Record(message, message.RuleId ?? UnknownRule, 0, evt, now, started, RunStatus.Failed, ErrorCategories.DeliveryExhausted, [])];
+        // Listed and no rule targets it (disabled or deleted meanwhile): no record, as a run would leave none. Only a
+        // list that could not be read leaves the one record that says the event was lost.
+        return records.Count > 0 || listed ? records : [Record(message, message.RuleId ?? UnknownRule, 0, evt, now, started, RunStatus.Failed, ErrorCategories.DeliveryExhausted, [])];
     }
 
     private static bool Fires(CompiledRule rule, RunSource source, JiraEvent evt)
