@@ -58,6 +58,20 @@ public sealed class RunOptions : IValidatableObject
     /// <summary>How many bytes of queued messages one tenant may hold: <see cref="PerTenantQueuePercent"/> of <see cref="QueueCapacityBytes"/>; a tenant below it may always queue one more message.</summary>
     public long PerTenantQueueBytes => Math.Max(1, QueueCapacityBytes * PerTenantQueuePercent / 100);
 
+    /// <summary>
+    /// The messages of <see cref="QueueCapacity"/> kept for tenants that have nothing queued: two tenants at their share
+    /// (50 % each by default) would otherwise fill the whole queue and get every other tenant's events refused. An
+    /// eighth of the capacity, at least one message, and never so much that one tenant could not reach its share.
+    /// </summary>
+    public int QueueReserve => Reserve(QueueCapacity, PerTenantQueueCapacity);
+
+    /// <summary>The bytes of <see cref="QueueCapacityBytes"/> kept for tenants that have nothing queued (as <see cref="QueueReserve"/>).</summary>
+    public long QueueReserveBytes => Reserve(QueueCapacityBytes, PerTenantQueueBytes);
+
+    private static int Reserve(int capacity, int share) => (int)Reserve((long)capacity, share);
+
+    private static long Reserve(long capacity, long share) => Math.Min(Math.Max(1, capacity / 8), Math.Max(0, capacity - share));
+
     /// <summary>Largest step response body kept (in memory) for later steps.</summary>
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxStepResponseBytes { get; set; } = 1024 * 1024;

@@ -579,14 +579,22 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
 
     /// <summary>
     /// Whether the queue takes no message of this tenant now: it is at capacity in messages or in bytes, or the tenant
-    /// holds its share of either (<see cref="RunOptions.PerTenantQueuePercent"/>). The tenant's messages are counted
-    /// (on its index, up to the share), and its bytes summed, only when the whole queue holds at least a share of that
-    /// measure: below it no tenant can hold its share.
+    /// holds its share of either (<see cref="RunOptions.PerTenantQueuePercent"/>), or the queue is down to its reserve
+    /// (<see cref="RunOptions.QueueReserve"/>, <see cref="RunOptions.QueueReserveBytes"/>) and the tenant already has a
+    /// message queued: the reserve is for tenants with nothing queued, so two tenants at their share cannot fill the
+    /// queue between them. The tenant's messages are counted (on its index, up to the share), and its bytes summed, only
+    /// when the whole queue holds at least a share of that measure: below it no tenant can hold its share.
     /// </summary>
     private bool Full(SqliteWriter w, string tenantId)
     {
         var (queued, bytes) = Totals(w);
         if (queued >= _options.QueueCapacity || bytes >= _options.QueueCapacityBytes)
+        {
+            return true;
+        }
+
+        if ((queued >= _options.QueueCapacity - _options.QueueReserve || bytes >= _options.QueueCapacityBytes - _options.QueueReserveBytes)
+            && HasQueued(w, tenantId))
         {
             return true;
         }
@@ -611,6 +619,13 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         }
 
         return false;
+    }
+
+    private static bool HasQueued(SqliteWriter w, string tenantId)
+    {
+        var command = w.Command("SELECT EXISTS (SELECT 1 FROM run_queue WHERE tenant = $tenant);");
+        command.Parameters.AddWithValue("$tenant", tenantId);
+        return (long)command.ExecuteScalar()! != 0;
     }
 
     private void Initialize()

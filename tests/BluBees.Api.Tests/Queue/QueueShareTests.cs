@@ -31,15 +31,57 @@ public sealed class QueueShareTests
         Assert.That(flood.Count(r => r == IngestResult.Accepted), Is.EqualTo(10), "half of the capacity (the default share, 50 %)");
         Assert.That(flood.Skip(10), Has.All.EqualTo(IngestResult.Unavailable), "past its share the flooder gets 503, which Forge retries");
 
-        for (var i = 0; i < 10; i++)
+        for (var i = 0; i < 8; i++)
         {
             Assert.That(await kit.Ingress.IngestAsync(quiet, QueueKit.Event("OPS-" + i), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted), $"the other tenant's event {i}");
         }
 
+        Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM run_queue"), Is.EqualTo(18));
+        Assert.That(await kit.Ingress.IngestAsync(quiet, QueueKit.Event("OPS-8"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Unavailable),
+            "the last eighth of the queue is kept for tenants with nothing queued");
+    }
+
+    /// <summary>
+    /// Two tenants flooding at once (a bulk edit in two sites, two looping rules) each hold their 50 % share: with
+    /// nothing kept back they filled the whole queue between them, and every other tenant's event, with all of Forge's
+    /// redeliveries, was refused. The last eighth of the capacity (<c>QueueReserve</c>) is kept for tenants that have
+    /// nothing queued, as the worker keeps a reserve of workers (TenantShares). Counting, not timing.
+    /// </summary>
+    [Test]
+    public async Task Two_tenants_flooding_the_queue_cannot_get_a_third_tenants_event_refused()
+    {
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create(new Dictionary<string, string?> { ["Runs:QueueCapacity"] = "20" });
+        var first = QueueKit.NewTenant();
+        var second = QueueKit.NewTenant();
+        var quiet = QueueKit.NewTenant();
+        var another = QueueKit.NewTenant();
+        var late = QueueKit.NewTenant();
+        foreach (var tenant in new[] { first, second, quiet, another, late })
+        {
+            await kit.RuleAsync(tenant, sink.Address);
+        }
+
+        var floods = new List<int>();
+        foreach (var flooder in new[] { first, second })
+        {
+            var accepted = 0;
+            for (var i = 0; i < 40; i++)
+            {
+                accepted += await kit.Ingress.IngestAsync(flooder, QueueKit.Event("OPS-" + (100 + i)), null, null, CancellationToken.None) == IngestResult.Accepted ? 1 : 0;
+            }
+
+            floods.Add(accepted);
+        }
+
+        Assert.That(floods, Is.EqualTo(new[] { 10, 8 }), "the second flooder stops short of the reserve (2 of 20)");
+        Assert.That(await kit.Ingress.IngestAsync(quiet, QueueKit.Event("OPS-1"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted),
+            "a tenant with nothing queued is accepted while two others flood");
+        Assert.That(await kit.Ingress.IngestAsync(quiet, QueueKit.Event("OPS-2"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Unavailable),
+            "the reserve is for tenants with nothing queued");
+        Assert.That(await kit.Ingress.IngestAsync(another, QueueKit.Event("OPS-1"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
         Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM run_queue"), Is.EqualTo(20));
-        var third = QueueKit.NewTenant();
-        await kit.RuleAsync(third, sink.Address);
-        Assert.That(await kit.Ingress.IngestAsync(third, QueueKit.Event("OPS-1"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Unavailable),
+        Assert.That(await kit.Ingress.IngestAsync(late, QueueKit.Event("OPS-1"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Unavailable),
             "the capacity still bounds the whole queue");
     }
 
@@ -51,9 +93,10 @@ public sealed class QueueShareTests
     [Test]
     public async Task A_tenant_flooding_the_queue_with_large_events_gets_its_own_refused_past_its_share_of_the_bytes_and_never_another_tenants()
     {
-        const long Share = 2 * 1024 * 1024; // 50 % of 4 MiB
+        const long Capacity = 8 * 1024 * 1024;
+        const long Share = Capacity / 2; // 50 %; the reserve is an eighth (1 MiB), more than one of these messages
         await using var sink = await SlowSink.StartAsync();
-        await using var kit = QueueKit.Create(new Dictionary<string, string?> { ["Runs:QueueCapacityMegabytes"] = "4" });
+        await using var kit = QueueKit.Create(new Dictionary<string, string?> { ["Runs:QueueCapacityMegabytes"] = "8" });
         var flooder = QueueKit.NewTenant();
         var quiet = QueueKit.NewTenant();
         var second = QueueKit.NewTenant();
@@ -81,8 +124,19 @@ public sealed class QueueShareTests
         }
 
         Assert.That((await FloodAsync(kit, second)).Count(r => r == IngestResult.Accepted), Is.InRange(2, 10), "a second flooder has its own share");
-        Assert.That(await kit.Ingress.IngestAsync(third, QueueKit.Event("OPS-1"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Unavailable),
-            "the capacity in bytes still bounds the whole queue");
+        Assert.That(await kit.ScalarAsync("SELECT CAST(TOTAL(size) AS INTEGER) FROM run_queue"), Is.LessThan(Capacity),
+            "the two flooders stopped short of the last eighth of the bytes");
+        Assert.That((await FloodAsync(kit, third)).Count(r => r == IngestResult.Accepted), Is.EqualTo(1),
+            "a tenant with nothing queued takes the reserve while two others flood; its second message does not");
+        var refused = false;
+        for (var i = 0; i < 4 && !refused; i++)
+        {
+            var fresh = QueueKit.NewTenant();
+            await kit.RuleAsync(fresh, sink.Address);
+            refused = (await FloodAsync(kit, fresh, count: 1)).Single() == IngestResult.Unavailable;
+        }
+
+        Assert.That(refused, Is.True, "the capacity in bytes still bounds the whole queue");
     }
 
     /// <summary>A queue file from before the byte share (no <c>size</c> column) opens, keeps its waiting message and sizes new ones.</summary>
@@ -135,11 +189,11 @@ public sealed class QueueShareTests
         }
     }
 
-    private static async Task<List<IngestResult>> FloodAsync(QueueKit kit, Engine.Tenancy.TenantContext tenant)
+    private static async Task<List<IngestResult>> FloodAsync(QueueKit kit, Engine.Tenancy.TenantContext tenant, int count = 40)
     {
         var big = new string('x', 400 * 1024);
         var results = new List<IngestResult>();
-        for (var i = 0; i < 40; i++)
+        for (var i = 0; i < count; i++)
         {
             var evt = JiraEvent.From(Samples.Event("OPS-" + (100 + i), big + i), out _)!;
             results.Add(await kit.Ingress.IngestAsync(tenant, evt, null, null, CancellationToken.None));
