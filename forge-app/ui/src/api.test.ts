@@ -14,6 +14,9 @@ describe('api error mapping', () => {
     expect(normalizeErrorPath('Steps[0].Path')).toBe('steps[0].path');
     expect(normalizeErrorPath('rule.trigger.events')).toBe('trigger.events');
     expect(normalizeErrorPath('$')).toBe('');
+    // Data after a property name (a header, a Jira field named by its name) is kept as written.
+    expect(normalizeErrorPath('steps[0].headers.X-Summary')).toBe('steps[0].headers.X-Summary');
+    expect(normalizeErrorPath('steps[1].fields.Story Points')).toBe('steps[1].fields.Story Points');
   });
 
   it('turns ProblemDetails into ApiError with field errors, usedBy and titles', () => {

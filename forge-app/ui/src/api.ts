@@ -57,12 +57,17 @@ const DEFAULT_TITLES: Record<number, string> = {
   429: 'Too many requests: try again in a moment',
 };
 
-/** Normalises an error key from the backend into the editor's JSON path form (`steps[0].path`). */
+/**
+ * Normalises an error key from the backend into the editor's JSON path form (`steps[0].path`). The backend names
+ * fields as the rule writes them, and a segment after a property name can be data: a header (`headers.X-Trace`), a Jira
+ * field (`fields.Story Points`), kept as written so the row with that name finds its error.
+ */
 export function normalizeErrorPath(key: string): string {
   let path = key.trim();
   path = path.replace(/^\$\.?/, '');
   path = path.replace(/^(rule|definition)\./i, '');
-  // camelCase each segment (ASP.NET may report "Steps[0].Path").
+  if (!/^[A-Z]/.test(path)) return path;
+  // A .NET-cased path (ASP.NET may report "Steps[0].Path"): camelCase each segment.
   return path
     .split('.')
     .map((segment) => (segment ? segment[0].toLowerCase() + segment.slice(1) : segment))
