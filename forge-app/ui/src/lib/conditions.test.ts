@@ -96,6 +96,16 @@ describe('condition tree', () => {
     expect(toApi(r2)).toEqual({ all: [{ field: 'f', op: 'isEmpty' }] });
   });
 
+  it('sends a typed number for greaterThan/lessThan exactly, however many digits it has', () => {
+    // The backend compares numbers (and numeric text) exactly; a JavaScript number keeps about 15 digits.
+    const big = { ...newCondition(), field: 'issue.fields.customfield_10100', op: 'greaterThan' as const, value: '12345678901234567890' };
+    const sent = JSON.stringify(toApi({ ...fromApi(undefined), children: [big] }));
+    expect(sent).toContain('12345678901234567890');
+    expect(parseValue('lessThan', '0.12345678901234567')).toBe('0.12345678901234567');
+    expect(parseValue('greaterThan', '100000000000000000000')).toBe(1e20);
+    expect(parseValue('greaterThan', '-2.5')).toBe(-2.5);
+  });
+
   it('validates fields, values, numbers, regexes and empty groups with JSON paths', () => {
     const root: GroupDraft = {
       kind: 'group',

@@ -120,9 +120,20 @@ export function parseValue(op: ConditionOp, text: string): unknown {
   }
   if (op === 'greaterThan' || op === 'lessThan') {
     const n = Number(trimmed);
-    return trimmed !== '' && Number.isFinite(n) ? n : text;
+    if (trimmed === '' || !Number.isFinite(n)) return text;
+    // A number with more digits than a JavaScript number keeps (12345678901234567890, an id) is sent as its text: the
+    // backend compares numeric text exactly, where the rounded number would compare against another value.
+    return moreDigitsThanADouble(trimmed) ? trimmed : n;
   }
   return text;
+}
+
+/** A decimal number with more than 15 significant digits: a double (a JavaScript number) may not hold it exactly. */
+function moreDigitsThanADouble(text: string): boolean {
+  const m = /^[-+]?(\d*)(?:\.(\d*))?(?:[eE][-+]?\d+)?$/.exec(text);
+  if (!m) return false;
+  const digits = `${m[1]}${m[2] ?? ''}`.replace(/^0+/, '').replace(/0+$/, '');
+  return digits.length > 15;
 }
 
 export function toApi(root: GroupDraft): ConditionGroup | undefined {
