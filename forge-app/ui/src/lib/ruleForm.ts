@@ -5,6 +5,7 @@ import type { Values } from '../steps/types';
 import { fromApi, isBareCondition, newId, toApi, validateConditions, type GroupDraft } from './conditions';
 import { joinFlow, splitFlow, startCondition, walkDrafts } from './flow';
 import { sampleEventFor } from './sampleEvents';
+import { reportInexactNumbers } from './jsonNumbers';
 import { emptySchedule, scheduleDraftFrom, scheduleFromDraft, type ScheduleDraft } from './scheduleForm';
 
 export const EVENT_TYPES: { value: string; label: string }[] = [
@@ -147,6 +148,7 @@ function jsonStep(s: StepDraft, p: string, add: (path: string, message: string) 
   let parsed: unknown;
   try {
     parsed = JSON.parse(s.jsonText);
+    reportInexactNumbers(s.jsonText, p, add);
   } catch (e) {
     add(p, `The step definition is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
     return { id: s.id.trim(), type: '' };

@@ -6,6 +6,7 @@ import { SelectField, TextField } from '../components/common';
 import { TemplateField } from '../components/SmartValuePicker';
 import { emptyMapsOf, grid2, keepEmptyMaps, KeyValueEditor, kvFrom, kvTo, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, subErrors, TargetFields, targetFrom, targetTo, type KeyValue } from './shared';
 import type { StepKind } from './types';
+import { reportInexactNumbers } from '../lib/jsonNumbers';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 const KNOWN = ['connection', 'method', 'path', 'url', 'headers', 'query', 'body', 'timeoutSeconds', 'onError'];
@@ -58,6 +59,7 @@ export const httpKind: StepKind = {
     if (String(v.bodyText ?? '').trim()) {
       try {
         out.body = JSON.parse(v.bodyText);
+        reportInexactNumbers(v.bodyText, 'body', add);
       } catch (e) {
         add('body', `The body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
       }

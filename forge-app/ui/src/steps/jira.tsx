@@ -6,6 +6,7 @@ import { Checkbox } from '@atlaskit/checkbox';
 import { token } from '@atlaskit/tokens';
 import { adfFromText, textFromAdf } from '../lib/adf';
 import { newId } from '../lib/conditions';
+import { reportInexactNumbers } from '../lib/jsonNumbers';
 import { fieldOptions, jira } from '../lib/jira';
 import { SelectField, TextField } from '../components/common';
 import { JiraSelect, JiraUserSelect } from '../components/JiraPicker';
@@ -118,6 +119,7 @@ export function fieldRowsTo(rows: FieldRow[] | undefined, add: AddError): Record
     if (r.json) {
       try {
         fields[name] = JSON.parse(r.value);
+        reportInexactNumbers(r.value, `fields.${name}`, add);
       } catch {
         add(`fields.${name}`, 'This value is marked as JSON but does not parse.');
       }
