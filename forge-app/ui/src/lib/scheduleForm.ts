@@ -15,6 +15,11 @@ export interface ScheduleDraft {
   maxIssues: string;
   /** Only for a rule saved with the older everyHours. */
   everyHours: string;
+  /**
+   * The schedule as it was saved, written back while the draft still means it: an explicit `"timeZone": "UTC"`, a cron
+   * spelled otherwise than the preset writes it (`00 09 * * 1-5`), a JQL with outer spaces. Opening never changes a rule.
+   */
+  saved?: { cron: string; timeZone?: string; jql?: string };
 }
 
 export const SCHEDULE_PRESETS: { value: SchedulePreset; label: string }[] = [
@@ -65,7 +70,8 @@ export function scheduleDraftFrom(schedule?: Schedule): ScheduleDraft {
     return { ...base, preset: 'hours', everyHours: String(schedule.everyHours), timeZone: 'UTC' };
   }
   const cron = (schedule.cron ?? '').trim();
-  const draft = { ...base, cron, timeZone: schedule.timeZone ?? 'UTC', jql: schedule.jql ?? '', maxIssues: schedule.maxIssues !== undefined ? String(schedule.maxIssues) : '' };
+  const saved = { cron: schedule.cron ?? '', ...(schedule.timeZone !== undefined ? { timeZone: schedule.timeZone } : {}), ...(schedule.jql !== undefined ? { jql: schedule.jql } : {}) };
+  const draft = { ...base, cron, timeZone: schedule.timeZone ?? 'UTC', jql: schedule.jql ?? '', maxIssues: schedule.maxIssues !== undefined ? String(schedule.maxIssues) : '', saved };
   if (cron === '0 * * * *') return { ...draft, preset: 'hourly' };
   const m = /^(\d{1,2}) (\d{1,2}) \* \* (\*|1-5)$/.exec(cron);
   if (m && Number(m[1]) < 60 && Number(m[2]) < 24) {
@@ -90,11 +96,14 @@ export function scheduleFromDraft(draft: ScheduleDraft, add: (path: string, mess
   }
   const cron = draftCron(draft);
   if (!cron) add('trigger.schedule.cron', draft.preset === 'custom' ? 'Enter a cron expression (minute hour day month weekday).' : 'Enter a time as HH:MM, e.g. 09:00.');
-  const schedule: Schedule = { cron: cron ?? '' };
-  if (draft.timeZone && draft.timeZone !== 'UTC') schedule.timeZone = draft.timeZone;
+  const saved = draft.saved;
+  // A preset's cron that means the saved one (the same five fields, numbers without leading zeros) keeps its spelling.
+  const sameCron = !!cron && !!saved && cronFields(saved.cron) === cronFields(cron);
+  const schedule: Schedule = { cron: sameCron ? saved!.cron : (cron ?? '') };
+  if (draft.timeZone && (draft.timeZone !== 'UTC' || saved?.timeZone === 'UTC')) schedule.timeZone = draft.timeZone;
   const jql = draft.jql.trim();
   if (jql) {
-    schedule.jql = jql;
+    schedule.jql = saved?.jql !== undefined && saved.jql.trim() === jql ? saved.jql : jql;
     if (draft.maxIssues.trim()) {
       const max = Number(draft.maxIssues);
       if (!Number.isInteger(max) || max < 1 || max > 1000) add('trigger.schedule.maxIssues', 'Enter a whole number from 1 to 1000.');
@@ -102,4 +111,13 @@ export function scheduleFromDraft(draft: ScheduleDraft, add: (path: string, mess
     }
   }
   return schedule;
+}
+
+/** A cron's fields with numbers read as numbers (`00 09` is `0 9`), to tell the same schedule spelled otherwise. */
+function cronFields(cron: string): string {
+  return cron
+    .trim()
+    .split(/\s+/)
+    .map((f) => f.replace(/\d+/g, (d) => String(Number(d))))
+    .join(' ');
 }

@@ -36,3 +36,23 @@ describe('fieldChanged from/to', () => {
     expect(definitionFromDraft(latest!).definition.trigger!.fieldChanged).toEqual({ field: 'labels', to: 'urgent' });
   });
 });
+
+describe('a schedule opened and saved without changes', () => {
+  it('is saved as it was: an explicit UTC time zone, a cron the presets spell otherwise, a JQL with outer spaces', () => {
+    for (const schedule of [
+      { cron: '0 9 * * *', timeZone: 'UTC' },
+      { cron: '00 09 * * 1-5', timeZone: 'Europe/Berlin' },
+      { cron: ' 0 * * * * ' },
+      { cron: '*/15 8-17 * * MON-FRI', jql: ' project = OPS ', maxIssues: 10 },
+    ]) {
+      const def: RuleDefinition = { name: 'Nightly', enabled: true, trigger: { type: 'schedule', schedule }, steps: [{ id: 'f', type: 'jira.fetch' }] };
+      expect(definitionFromDraft(draftFromDefinition(def)).definition).toEqual(def);
+    }
+  });
+
+  it('writes what the form shows once the admin changes it (a new time, another zone)', () => {
+    const draft = draftFromDefinition({ name: 'N', enabled: true, trigger: { type: 'schedule', schedule: { cron: '00 09 * * *', timeZone: 'UTC' } }, steps: [{ id: 'f', type: 'jira.fetch' }] });
+    const out = definitionFromDraft({ ...draft, schedule: { ...draft.schedule, time: '10:30', timeZone: 'Europe/Paris' } }).definition;
+    expect(out.trigger!.schedule).toEqual({ cron: '30 10 * * *', timeZone: 'Europe/Paris' });
+  });
+});
