@@ -9,8 +9,6 @@ import { row, SelectField, stack, TextField } from './common';
 import { JiraMultiSelect, JiraSelect } from './JiraPicker';
 import { ScheduleFields } from './ScheduleFields';
 
-const splitList = (text: string) => text.split(',').map((x) => x.trim()).filter(Boolean);
-
 export const TRIGGER_TYPES: { value: TriggerType; label: string }[] = [
   { value: 'event', label: 'A Jira issue event' },
   { value: 'schedule', label: 'A schedule' },
@@ -74,8 +72,8 @@ export function TriggerEditor({
             <JiraMultiSelect
               id="trigger-projects"
               label="Projects"
-              values={splitList(draft.projectsText)}
-              onChange={(v) => onChange({ projectsText: v.join(', ') })}
+              values={draft.projects}
+              onChange={(projects) => onChange({ projects })}
               cacheKey="projects"
               load={() => jira.projects()}
               helper="Empty means every project."
@@ -85,8 +83,8 @@ export function TriggerEditor({
             <JiraMultiSelect
               id="trigger-issueTypes"
               label="Issue types"
-              values={splitList(draft.issueTypesText)}
-              onChange={(v) => onChange({ issueTypesText: v.join(', ') })}
+              values={draft.issueTypes}
+              onChange={(issueTypes) => onChange({ issueTypes })}
               cacheKey="issueTypes"
               load={() => jira.issueTypes()}
               helper="Empty means all."

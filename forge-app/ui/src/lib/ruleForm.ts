@@ -47,8 +47,11 @@ export interface RuleDraft {
   enabled: boolean;
   triggerType: TriggerType;
   events: string[];
-  projectsText: string;
-  issueTypesText: string;
+  /** Project keys and issue type names, each kept whole (a name may hold a comma). */
+  projects: string[];
+  issueTypes: string[];
+  /** Lists saved empty (`"projects": []`, accepted as "all"): written back so while they stay empty. */
+  emptyLists?: { projects?: boolean; issueTypes?: boolean };
   fieldChangedEnabled: boolean;
   /**
    * `emptyFrom`/`emptyTo`: the rule was saved with `""` there, which the backend matches against an empty value (not
@@ -63,12 +66,6 @@ export interface RuleDraft {
   steps: StepDraft[];
 }
 
-const listText = (list?: string[]) => (list ?? []).join(', ');
-const textList = (text: string) =>
-  text
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
 
 /** A new step of `type` (form) or, with mode `json`, an empty JSON step. */
 export function newStep(index: number, mode: StepDraft['mode'] | string = 'form', type = 'http'): StepDraft {
@@ -93,8 +90,8 @@ export function emptyDraft(): RuleDraft {
     enabled: true,
     triggerType: 'event',
     events: ['avi:jira:created:issue'],
-    projectsText: '',
-    issueTypesText: '',
+    projects: [],
+    issueTypes: [],
     fieldChangedEnabled: false,
     fieldChanged: { field: '', from: '', to: '' },
     schedule: emptySchedule(),
@@ -111,8 +108,9 @@ export function draftFromDefinition(def: RuleDefinition): RuleDraft {
     enabled: def.enabled ?? true,
     triggerType: t.type ?? 'event',
     events: t.events ?? [],
-    projectsText: listText(t.projects),
-    issueTypesText: listText(t.issueTypes),
+    projects: [...(t.projects ?? [])],
+    issueTypes: [...(t.issueTypes ?? [])],
+    ...(t.projects?.length === 0 || t.issueTypes?.length === 0 ? { emptyLists: { ...(t.projects?.length === 0 ? { projects: true } : {}), ...(t.issueTypes?.length === 0 ? { issueTypes: true } : {}) } } : {}),
     fieldChangedEnabled: !!t.fieldChanged,
     fieldChanged: {
       field: t.fieldChanged?.field ?? '',
@@ -188,10 +186,8 @@ export function definitionFromDraft(draft: RuleDraft): DraftResult {
     case 'event': {
       if (draft.events.length === 0) add('trigger.events', 'Choose at least one event.');
       trigger.events = [...draft.events];
-      const projects = textList(draft.projectsText);
-      if (projects.length) trigger.projects = projects;
-      const issueTypes = textList(draft.issueTypesText);
-      if (issueTypes.length) trigger.issueTypes = issueTypes;
+      if (draft.projects.length || draft.emptyLists?.projects) trigger.projects = [...draft.projects];
+      if (draft.issueTypes.length || draft.emptyLists?.issueTypes) trigger.issueTypes = [...draft.issueTypes];
       if (draft.fieldChangedEnabled) {
         const fc = draft.fieldChanged;
         if (!fc.field.trim()) add('trigger.fieldChanged.field', 'Enter the field to watch.');

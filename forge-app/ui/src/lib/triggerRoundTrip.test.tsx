@@ -56,3 +56,12 @@ describe('a schedule opened and saved without changes', () => {
     expect(out.trigger!.schedule).toEqual({ cron: '30 10 * * *', timeZone: 'Europe/Paris' });
   });
 });
+
+describe("an event trigger's project and issue type lists", () => {
+  it('are saved as they were: a name holding a comma stays one name, an empty list stays empty', () => {
+    for (const narrowing of [{ issueTypes: ['Bug, critical', 'Task'] }, { projects: [] }, { projects: ['OPS'], issueTypes: [] }]) {
+      const def: RuleDefinition = { name: 'N', enabled: true, trigger: { type: 'event', events: ['avi:jira:created:issue'], ...narrowing }, steps: [{ id: 'f', type: 'jira.fetch' }] };
+      expect(definitionFromDraft(draftFromDefinition(def)).definition).toEqual(def);
+    }
+  });
+});
