@@ -4,7 +4,7 @@ import React, { useEffect, useState } from 'react';
 import { AsyncCreatableSelect, CreatableSelect } from '@atlaskit/select';
 import { token } from '@atlaskit/tokens';
 import { jira, jiraAvailable, JiraUnavailable, type JiraField, type JiraOption } from '../lib/jira';
-import { Field, TextField } from './common';
+import { describedBy, Field, TextField } from './common';
 import { SmartValuePicker } from './SmartValuePicker';
 
 export type Loader = () => Promise<JiraOption[]>;
@@ -122,6 +122,7 @@ export function JiraSelect({
       <div data-select-id={id} style={{ width: '100%' }}>
         <CreatableSelect<Opt, false>
           inputId={id}
+          aria-describedby={describedBy(id, errors, helper)}
           options={opts}
           value={selected}
           isLoading={loading}
@@ -194,6 +195,7 @@ export function JiraMultiSelect({
       <div data-select-id={id} style={{ width: '100%' }}>
         <CreatableSelect<Opt, true>
           inputId={id}
+          aria-describedby={describedBy(id, errors, helper)}
           isMulti
           options={opts}
           value={selected}
@@ -227,6 +229,8 @@ export function useJiraFields(): JiraField[] {
   return fields;
 }
 
+const USER_HINT = 'Search by name; or type an account id or a smart value.';
+
 /**
  * A Jira user, searched as you type (`/rest/api/3/user/search`), stored as the account id; any typed value (e.g. a
  * smart value) is kept as it is. Without requestJira, or when Jira refuses (the user search needs the
@@ -257,10 +261,11 @@ export function JiraUserSelect({
   if (problem) return <>{fallback(problem)}</>;
   const selected = value ? { value, label: labels[value] ?? value } : null;
   return (
-    <Field id={id} label={label} errors={errors} helper="Search by name; or type an account id or a smart value.">
+    <Field id={id} label={label} errors={errors} helper={USER_HINT}>
       <div data-select-id={id} style={{ width: '100%' }}>
         <AsyncCreatableSelect<Opt, false>
           inputId={id}
+          aria-describedby={describedBy(id, errors, USER_HINT)}
           value={selected}
           isDisabled={isDisabled}
           isClearable

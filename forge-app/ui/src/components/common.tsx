@@ -49,6 +49,15 @@ export function Section({ title, children, actions }: { title: string; children:
 
 // ---------- fields ----------
 
+/**
+ * What a screen reader reads after an input's label: its errors (first, they matter most), then its hint. The ids are
+ * those `Field` gives the messages.
+ */
+export function describedBy(id: string, errors?: string[], helper?: ReactNode): string | undefined {
+  const ids = [...(errors ?? []).map((_, i) => `${id}-error-${i}`), ...(helper ? [`${id}-helper`] : [])];
+  return ids.length ? ids.join(' ') : undefined;
+}
+
 export function Field({
   id,
   label,
@@ -71,7 +80,11 @@ export function Field({
         {required ? <span aria-hidden="true" style={{ color: token('color.text.danger') }}> *</span> : null}
       </Label>
       {children}
-      {helper ? <HelperMessage>{helper}</HelperMessage> : null}
+      {helper ? (
+        <span id={`${id}-helper`}>
+          <HelperMessage>{helper}</HelperMessage>
+        </span>
+      ) : null}
       {errors?.map((message, i) => (
         <span key={i} id={`${id}-error-${i}`} role="alert" data-field-error={id}>
           <ErrorMessage>{message}</ErrorMessage>
@@ -123,7 +136,7 @@ export function TextField({
         isDisabled={isDisabled}
         isInvalid={!!errors?.length}
         isRequired={required}
-        aria-describedby={errors?.length ? errors.map((_, i) => `${id}-error-${i}`).join(' ') : undefined}
+        aria-describedby={describedBy(id, errors, helper)}
         width={width as never}
         onChange={(e) => onChange((e.target as HTMLInputElement).value)}
       />
@@ -167,7 +180,7 @@ export function TextAreaField({
         placeholder={placeholder}
         resize="vertical"
         spellCheck={false}
-        aria-describedby={errors?.length ? errors.map((_, i) => `${id}-error-${i}`).join(' ') : undefined}
+        aria-describedby={describedBy(id, errors, helper)}
         onChange={(e) => onChange((e.target as HTMLTextAreaElement).value)}
       />
     </Field>
@@ -210,6 +223,7 @@ export function SelectField({
       <div data-select-id={id} style={{ minWidth: 180, maxWidth: 480, width: '100%' }}>
         <Select<Option, false>
           inputId={id}
+          aria-describedby={describedBy(id, errors, helper)}
           options={options}
           value={selected}
           isDisabled={isDisabled}
