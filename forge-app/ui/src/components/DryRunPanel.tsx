@@ -29,8 +29,8 @@ export function DryRunPanel({
 }: {
   /** The trigger being edited: the sample event follows it (event type, project, issue type, changelog). */
   trigger?: RuleDefinition['trigger'];
-  /** Returns the definition being edited, or undefined when it has local errors. */
-  build: () => RuleDefinition | undefined;
+  /** The definition being edited, or (no definition) the problems the editor found in it. */
+  build: () => { definition?: RuleDefinition; errors: Record<string, string[]> };
   onFieldErrors: (errors: Record<string, string[]>) => void;
 }) {
   const sampleText = (t: RuleDefinition['trigger'] | undefined) => JSON.stringify(sampleEventForTrigger(t), null, 2);
@@ -54,6 +54,9 @@ export function DryRunPanel({
   const [running, setRunning] = useState(false);
   const [result, setResult] = useState<DryRunResult>();
   const [failure, setFailure] = useState<unknown>();
+  // The rule's problems that stopped the dry run: shown here too, where the admin pressed the button (the editor
+  // shows them beside their fields and in the summary at the top, out of sight in a long rule).
+  const [blocked, setBlocked] = useState<Record<string, string[]>>();
 
   async function loadSample() {
     const key = issueKey.trim().toUpperCase();
@@ -88,9 +91,11 @@ export function DryRunPanel({
   async function run() {
     setResult(undefined);
     setFailure(undefined);
+    setBlocked(undefined);
     const parsed = parseEventText(eventText);
     setEventError(parsed.error);
-    const definition = build();
+    const { definition, errors: problems } = build();
+    if (Object.keys(problems).length) setBlocked(problems);
     if (parsed.error || !definition) return;
     setReferences(stepReferences(definition.steps));
     setStepPaths(stepPathsOf(definition.steps));
@@ -106,6 +111,7 @@ export function DryRunPanel({
           else ruleErrors[k] = v;
         }
         onFieldErrors(ruleErrors);
+        if (Object.keys(ruleErrors).length) setBlocked(ruleErrors);
         if (eventErrors.length) setEventError(eventErrors.join(' '));
         if (!Object.keys(ruleErrors).length && !eventErrors.length) setFailure(e);
       } else {
@@ -168,6 +174,7 @@ export function DryRunPanel({
         </Button>
       </div>
       <ErrorBanner error={failure} title="The dry run failed" />
+      {blocked && <BlockedBy errors={blocked} />}
       {result && references.length > 0 && (
         <div role="note" data-testid="dry-run-step-note">
           <SectionMessage appearance="information" title="Values from earlier steps are empty here">
@@ -179,6 +186,27 @@ export function DryRunPanel({
         </div>
       )}
       {result && <DryRunResultView result={result} stepPaths={stepPaths} />}
+    </div>
+  );
+}
+
+/** The rule's problems that kept the dry run from running, listed by where they are ("Step 2 › path"). */
+function BlockedBy({ errors }: { errors: Record<string, string[]> }) {
+  const entries = Object.entries(errors).flatMap(([path, messages]) => messages.map((m) => [path, m] as const));
+  return (
+    <div role="alert" data-testid="dry-run-blocked">
+      <SectionMessage appearance="error" title={`The dry run did not run: the rule has ${entries.length} ${entries.length === 1 ? 'problem' : 'problems'} to fix`}>
+        <ul style={{ margin: 0 }}>
+          {entries.map(([path, m], i) => (
+            <li key={i}>
+              {path ? <strong>{humanPath(path)}</strong> : null}
+              {path ? ': ' : ''}
+              {m}
+            </li>
+          ))}
+        </ul>
+        <p style={{ margin: 0 }}>Each is also shown beside its field above.</p>
+      </SectionMessage>
     </div>
   );
 }

@@ -100,7 +100,7 @@ export function RuleEditor({
   function buildForDryRun() {
     const { definition, errors: local } = definitionFromDraft(draft!);
     setErrors(local);
-    return Object.keys(local).length ? undefined : definition;
+    return Object.keys(local).length ? { errors: local } : { definition, errors: local };
   }
 
   async function save(e: React.FormEvent) {
