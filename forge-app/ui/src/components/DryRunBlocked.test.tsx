@@ -48,3 +48,17 @@ describe('a dry run the rule keeps from running', () => {
     expect(blocked.textContent).toMatch(/Step 1.*template error at line 1, column 7/);
   });
 });
+
+describe('a dry run that ran', () => {
+  it('is announced to screen readers in one sentence (a live status), not only drawn below', async () => {
+    const b = backend();
+    b.on('POST', '/api/rules/dry-run', () => ({ matched: true, trigger: { matched: true }, conditions: [], requests: [], errors: [{ path: 'steps[0].body', category: 'template_error', message: 'unknown variable' }] }));
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={() => undefined} onCancel={() => undefined} />);
+    await screen.findByDisplayValue('Escalate');
+    await u.click(screen.getByRole('button', { name: 'Dry run' }));
+    await screen.findByTestId('dry-run-result');
+    const status = screen.getAllByRole('status').find((el) => /Dry run done/.test(el.textContent ?? ''));
+    expect(status?.textContent).toBe('Dry run done: the rule matched; no request would be sent; 1 problem.');
+  });
+});

@@ -185,9 +185,19 @@ export function DryRunPanel({
           </SectionMessage>
         </div>
       )}
+      <div role="status" data-testid="dry-run-status" style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clipPath: 'inset(50%)', whiteSpace: 'nowrap' }}>
+        {result ? dryRunSummary(result) : running ? 'Dry run running…' : ''}
+      </div>
       {result && <DryRunResultView result={result} stepPaths={stepPaths} />}
     </div>
   );
+}
+
+/** One sentence for screen readers when a dry run is done: the outcome, the requests and the problems. */
+export function dryRunSummary(result: DryRunResult): string {
+  const n = result.requests?.length ?? 0;
+  const problems = result.errors?.length ?? 0;
+  return `Dry run done: ${result.matched ? 'the rule matched' : 'the rule did not match'}; ${n === 0 ? 'no request' : n === 1 ? '1 request' : `${n} requests`} would be sent${problems ? `; ${problems} ${problems === 1 ? 'problem' : 'problems'}` : ''}.`;
 }
 
 /** The rule's problems that kept the dry run from running, listed by where they are ("Step 2 › path"). */
