@@ -61,6 +61,19 @@ describe('issue panel', () => {
     expect(b.callsTo('GET', '/api/rules')).toHaveLength(0);
   });
 
+  it('says why a run of the issue failed (its error category, in words, with what to do), not only "failed"', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/issues/DEMO-9/runs', () => ({
+      items: [{ id: 'run-2', ruleId: 'm1', startedAt: '2024-05-02T11:00:00Z', durationMs: 80, status: 'failed', errorCategory: 'jira_issue_not_found', steps: [] }],
+      ruleNames: { m1: 'Send to CRM' },
+    }));
+    b.on('GET', '/api/issues/DEMO-9/manual-rules', () => ({ items: [] }));
+    render(<IssuePanel issueKey="DEMO-9" />);
+    const problem = await screen.findByTestId('run-problem-run-2');
+    expect(problem.textContent).toContain('Issue not found in Jira.');
+    expect(problem.textContent).toContain('Check the issue still exists');
+  });
+
   it('has clear empty states', async () => {
     const b = fakeBackend();
     b.on('GET', '/api/issues/X-1/runs', () => ({ items: [] }));

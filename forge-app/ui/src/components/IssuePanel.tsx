@@ -3,6 +3,7 @@ import Button from '@atlaskit/button/new';
 import SectionMessage from '@atlaskit/section-message';
 import { token } from '@atlaskit/tokens';
 import { api, type RuleSummary, type Run } from '../api';
+import { explainCategory } from '../lib/errors';
 import { EmptyState, ErrorBanner, formatDuration, formatTime, Loading, row, SelectField, stack, StatusLozenge, useLoad } from './common';
 
 /** Manual rules: uses the list's trigger type when the backend sends it, else reads each enabled rule. */
@@ -104,6 +105,11 @@ export function IssuePanel({ issueKey }: { issueKey: string }) {
                 <span style={{ color: token('color.text.subtle') }}>
                   {formatTime(r.startedAt)} · {formatDuration(r.durationMs)}
                 </span>
+                {explainCategory(r.errorCategory) && (
+                  <span data-testid={`run-problem-${r.id}`}>
+                    <strong>{explainCategory(r.errorCategory)!.title}.</strong> <span style={{ color: token('color.text.subtle') }}>{explainCategory(r.errorCategory)!.fix}</span>
+                  </span>
+                )}
               </li>
             ))}
           </ul>
