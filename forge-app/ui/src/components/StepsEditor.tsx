@@ -8,7 +8,8 @@ import type { Connection } from '../api';
 import type { JiraField } from '../lib/jira';
 import { walkDrafts } from '../lib/flow';
 import { listOptions, loopGroup } from '../lib/loopScope';
-import { newStep, stepJson, type StepDraft } from '../lib/ruleForm';
+import { newStep, stepDraftFrom, stepJson, type StepDraft } from '../lib/ruleForm';
+import type { Step } from '../api';
 import { smartGroups, type PriorStep } from '../lib/smartValues';
 import { ListChoices } from '../steps/blocks';
 import { stepKind, stepKinds } from '../steps/registry';
@@ -60,6 +61,23 @@ function priorOf(s: StepDraft): PriorStep[] {
   const own: PriorStep = { id: s.id.trim(), type: String(json.type ?? s.type), json };
   if (s.mode !== 'form' || stepKind(s.type)?.loop) return [own];
   return [own, ...Object.values(s.nested ?? {}).flatMap((list) => list.flatMap(priorOf))];
+}
+
+/**
+ * A step in the JSON editor as a form draft, when its kind's form shows the JSON exactly (the same check as opening a
+ * rule): "Edit as JSON" is not a one-way door, and a step written as JSON can move to its form.
+ */
+function formDraftOf(s: StepDraft): StepDraft | undefined {
+  if (s.mode !== 'json') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(s.jsonText);
+  } catch {
+    return undefined;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !stepKind(String((parsed as { type?: unknown }).type))) return undefined;
+  const draft = stepDraftFrom({ ...(parsed as Step), id: s.id });
+  return draft.mode === 'form' ? draft : undefined;
 }
 
 function freeId(list: StepDraft[], taken: Set<string>): string {
@@ -139,6 +157,19 @@ export function StepList({
             <Button spacing="compact" isDisabled={i === steps.length - 1} onClick={() => move(i, 1)} aria-label={`Move ${name} down`}>
               Move down
             </Button>
+            {!kind && formDraftOf(s) && (
+              <Button
+                spacing="compact"
+                appearance="subtle"
+                aria-label={`Edit ${name} with the form`}
+                onClick={() => {
+                  const { uid: _uid, id: _id, ...form } = formDraftOf(s)!;
+                  update(s.uid, { ...form, jsonText: '' });
+                }}
+              >
+                Edit with the form
+              </Button>
+            )}
             {kind && (
               <Button
                 spacing="compact"

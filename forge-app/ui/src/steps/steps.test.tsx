@@ -334,6 +334,21 @@ describe('step library', () => {
   });
 });
 
+describe('"Edit with the form": back from the JSON editor', () => {
+  it('a step switched to JSON (or written as JSON) goes back to its form with the same definition; one the form cannot show stays JSON', async () => {
+    const u = user();
+    let latest: StepDraft[] = [];
+    const initial = draftFromDefinition({ name: 'x', trigger: { type: 'manual' }, steps: [SAMPLES.transfer[0], { id: 'later', type: 'jira.future', x: 1 }] }).steps;
+    render(<Harness initial={initial} onSteps={(s) => (latest = s)} />);
+    await u.click(screen.getByRole('button', { name: 'Edit step 1 as JSON' }));
+    expect(latest[0].mode).toBe('json');
+    await u.click(screen.getByRole('button', { name: 'Edit step 1 with the form' }));
+    expect(latest[0].mode).toBe('form');
+    expect(toJson(latest).out[0]).toEqual(SAMPLES.transfer[0]);
+    expect(screen.queryByRole('button', { name: 'Edit step 2 with the form' })).toBeNull();
+  });
+});
+
 describe('every documented field of every kind has a form', () => {
   // The same rule the backend's AdminBodyBatteryTests attacks: each kind with the fields docs/api.md documents for it.
   const rich: Record<string, unknown>[] = [
