@@ -22,6 +22,23 @@ function asChoice(schema: unknown): { property: string; choices: string[] } | un
   return { property: names[0], choices: prop.enum as string[] };
 }
 
+/**
+ * The "one value from a list" format's errors by input: the allowed answers get those at the answer's `enum`, the
+ * answer name the rest of `schema.properties…`, the format select the schema's own (`schema`, `schema.type`…).
+ */
+function choiceErrors(errors: Record<string, string[]>, p: string, property: string) {
+  const out: { format: string[]; property: string[]; choices: string[] } = { format: [], property: [], choices: [] };
+  const base = `${p}.schema`;
+  const enumKey = `${base}.properties.${property}.enum`;
+  for (const [k, messages] of Object.entries(errors)) {
+    if (k !== base && !k.startsWith(`${base}.`) && !k.startsWith(`${base}[`)) continue;
+    if (k === enumKey || k.startsWith(`${enumKey}[`)) out.choices.push(...messages);
+    else if (k === `${base}.properties` || k.startsWith(`${base}.properties.`)) out.property.push(...messages);
+    else out.format.push(...(k === base ? messages : messages.map((m) => `${k.slice(base.length + 1)}: ${m}`)));
+  }
+  return out;
+}
+
 export const aiChatKind: StepKind = {
   type: 'ai.chat',
   label: 'Ask an AI model',
@@ -76,8 +93,9 @@ export const aiChatKind: StepKind = {
     if (v.format === 'choice') {
       const choices = String(v.choices ?? '').split(',').map((c) => c.trim()).filter(Boolean);
       const property = String(v.property ?? '').trim();
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(property)) add('schema', 'Name the answer with letters, digits and _ (e.g. label).');
-      if (choices.length === 0) add('schema', 'List at least one allowed answer.');
+      // Keyed where they land in the schema the format writes, as the backend names a schema's parts.
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(property)) add('schema.properties', 'Name the answer with letters, digits and _ (e.g. label).');
+      if (choices.length === 0) add(`schema.properties.${property}.enum`, 'List at least one allowed answer.');
       out.schema = choiceSchema(property, choices);
     } else if (v.format === 'schema') {
       try {
@@ -113,12 +131,12 @@ export const aiChatKind: StepKind = {
           value={s.format}
           onChange={(v) => onChange({ format: v || 'text' })}
           isDisabled={readOnly}
-          errors={s.format === 'schema' ? undefined : errors[`${p}.schema`]}
+          errors={s.format === 'schema' ? undefined : s.format === 'choice' ? choiceErrors(errors, p, String(s.property ?? '').trim()).format : errors[`${p}.schema`]}
         />
         {s.format === 'choice' && (
           <div style={grid2}>
-            <TextField id={`step-${i}-property`} label="Answer name" value={s.property} onChange={(v) => onChange({ property: v })} isDisabled={readOnly} helper="Read later as steps.<id>.output.<name>." />
-            <TextField id={`step-${i}-choices`} label="Allowed answers" value={s.choices} onChange={(v) => onChange({ choices: v })} isDisabled={readOnly} placeholder="bug, feature, question" helper="Comma separated; the model must answer one of them." />
+            <TextField id={`step-${i}-property`} label="Answer name" value={s.property} onChange={(v) => onChange({ property: v })} errors={choiceErrors(errors, p, String(s.property ?? '').trim()).property} isDisabled={readOnly} helper="Read later as steps.<id>.output.<name>." />
+            <TextField id={`step-${i}-choices`} label="Allowed answers" value={s.choices} onChange={(v) => onChange({ choices: v })} errors={choiceErrors(errors, p, String(s.property ?? '').trim()).choices} isDisabled={readOnly} placeholder="bug, feature, question" helper="Comma separated; the model must answer one of them." />
           </div>
         )}
         {s.format === 'schema' && (
