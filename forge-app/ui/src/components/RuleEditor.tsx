@@ -190,7 +190,7 @@ export function RuleEditor({
         </div>
       )}
       <ErrorBanner error={failure} title="The rule was not saved" />
-      <ErrorSummary errors={errors} title={`${count} ${count === 1 ? 'problem' : 'problems'} to fix`} />
+      <ErrorSummary errors={errors} title={`${count} ${count === 1 ? 'problem' : 'problems'} to fix`} linked />
       {warnings && (
         <div role="status" data-testid="warnings-summary">
           <SectionMessage

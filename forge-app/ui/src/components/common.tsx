@@ -10,6 +10,7 @@ import TextArea from '@atlaskit/textarea';
 import { token } from '@atlaskit/tokens';
 import { ApiError, errorMessage, type RunStatus } from '../api';
 import { humanPath } from '../lib/errors';
+import { focusProblem } from './focusProblem';
 
 // ---------- formatting ----------
 
@@ -293,7 +294,7 @@ export function NotAvailable({ what }: { what: string }) {
 }
 
 /** Errors that the form could not place next to a field, listed with their paths. */
-export function ErrorSummary({ errors, title = 'Please fix the following' }: { errors: Record<string, string[]>; title?: string }) {
+export function ErrorSummary({ errors, title = 'Please fix the following', linked = false }: { errors: Record<string, string[]>; title?: string; linked?: boolean }) {
   const entries = Object.entries(errors);
   if (entries.length === 0) return null;
   return (
@@ -303,7 +304,19 @@ export function ErrorSummary({ errors, title = 'Please fix the following' }: { e
           {entries.flatMap(([path, messages]) =>
             messages.map((m, i) => (
               <li key={`${path}-${i}`}>
-                {path ? <strong>{humanPath(path)}</strong> : null}
+                {path && linked ? (
+                  // Takes the admin to the field, however far down a long rule it is.
+                  <button
+                    type="button"
+                    aria-label={`Go to ${humanPath(path)}: ${m}`}
+                    onClick={() => focusProblem(path, m)}
+                    style={{ background: 'none', border: 0, padding: 0, font: 'inherit', fontWeight: 600, color: token('color.link'), textDecoration: 'underline', cursor: 'pointer' }}
+                  >
+                    {humanPath(path)}
+                  </button>
+                ) : path ? (
+                  <strong>{humanPath(path)}</strong>
+                ) : null}
                 {path ? ': ' : ''}
                 {m}
               </li>
