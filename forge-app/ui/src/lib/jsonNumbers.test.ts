@@ -24,3 +24,14 @@ describe('numbers typed in JSON that a JavaScript number cannot keep', () => {
     expect(definitionFromDraft(draft).errors['steps[0]']?.[0]).toContain('1e400');
   });
 });
+
+describe('a rule file imported with such numbers', () => {
+  it('says they were rounded, instead of letting the first save store other numbers than the file', async () => {
+    const { importRule } = await import('./ruleFiles');
+    const text = '{"name": "Imported", "trigger": {"type": "manual"}, "steps": [{"id": "post", "type": "http", "url": "https://chat.example.com/x", "body": {"chatId": 12345678901234567890}}]}';
+    const { definition, messages } = importRule(text, []);
+    expect(definition?.name).toBe('Imported');
+    expect(messages.join(' ')).toContain('12345678901234567890');
+    expect(importRule('{"name": "Fine", "trigger": {"type": "manual"}, "steps": [{"id": "a", "type": "jira.fetch", "n": 1.10}]}', []).messages).toEqual([]);
+  });
+});

@@ -3,6 +3,7 @@
 import type { Connection, RuleDefinition, Step } from '../api';
 import { stepKind } from '../steps/registry';
 import { humanPath } from './errors';
+import { inexactNumbers } from './jsonNumbers';
 
 export const RULE_FILE_FORMAT = 'blubees.rule/v1';
 
@@ -102,6 +103,14 @@ export function importRule(text: string, connections: Connection[]): ImportResul
       }
     }
   });
+  // JSON.parse rounded them already: say so, rather than let the first save store other numbers than the file's.
+  const rounded = inexactNumbers(text);
+  if (rounded.length) {
+    const shown = rounded.slice(0, 3).map((n) => (n.length > 40 ? `${n.slice(0, 40)}…` : n));
+    messages.push(
+      `The file holds ${rounded.length === 1 ? 'a number' : `${rounded.length} numbers`} with more digits than the rule builder can keep (${shown.join(', ')}${rounded.length > 3 ? ', …' : ''}): ${rounded.length === 1 ? 'it is' : 'they are'} rounded here. Check ${rounded.length === 1 ? 'it' : 'them'} before saving, or create the rule through the API (docs/api.md).`,
+    );
+  }
   return { definition, messages };
 }
 
