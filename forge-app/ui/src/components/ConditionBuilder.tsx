@@ -41,8 +41,44 @@ interface Props {
   readOnly: boolean;
 }
 
-export function ConditionBuilder({ value, onChange, errors, readOnly, prefix = 'conditions', label = 'Conditions', emptyText = 'No conditions: the rule runs for every matching trigger.' }: Props) {
+/** Where focus goes after an edit of the tree: a new condition's field, or what took a removed node's place. */
+export function focusAfterEdit(before: GroupDraft, after: GroupDraft): string | undefined {
+  const place = new Map<string, { parent: string; index: number }>();
+  const kinds = new Map<string, 'cond' | 'group'>();
+  const walk = (g: GroupDraft, into: Map<string, { parent: string; index: number }>, kindsOf?: Map<string, 'cond' | 'group'>) =>
+    g.children.forEach((c, index) => {
+      into.set(c.id, { parent: g.id, index });
+      kindsOf?.set(c.id, c.kind);
+      if (c.kind === 'group') walk(c, into, kindsOf);
+    });
+  walk(before, place);
+  const now = new Map<string, { parent: string; index: number }>();
+  walk(after, now, kinds);
+  const added = [...now.keys()].find((id) => !place.has(id) && kinds.get(id) === 'cond');
+  if (added) return `${added}-field`;
+  const removed = [...place.entries()].find(([id, at]) => !now.has(id) && (at.parent === after.id || now.has(at.parent)));
+  if (!removed) return undefined;
+  const { parent, index } = removed[1];
+  const siblings = [...now.entries()].filter(([, at]) => at.parent === parent).sort((a, b) => a[1].index - b[1].index);
+  const next = siblings[Math.min(index, siblings.length - 1)];
+  if (!next) return `${parent}-add`;
+  return kinds.get(next[0]) === 'cond' ? `${next[0]}-field` : `${next[0]}-mode`;
+}
+
+export function ConditionBuilder({ value, onChange: setValue, errors, readOnly, prefix = 'conditions', label = 'Conditions', emptyText = 'No conditions: the rule runs for every matching trigger.' }: Props) {
   const paths = pathsOf(value, prefix);
+  // Keyboard users keep their place: after an add, focus goes to the new condition's field; after a remove, to what
+  // took its place (or the one before it, or the group's "Add condition").
+  const [focusId, setFocusId] = React.useState<string>();
+  React.useEffect(() => {
+    if (!focusId) return;
+    setFocusId(undefined);
+    document.getElementById(focusId)?.focus();
+  }, [focusId, value]);
+  const onChange = (next: GroupDraft) => {
+    setFocusId(focusAfterEdit(value, next));
+    setValue(next);
+  };
   return (
     <div>
       <datalist id="condition-field-suggestions">
@@ -54,7 +90,9 @@ export function ConditionBuilder({ value, onChange, errors, readOnly, prefix = '
         <div style={row('space.100')}>
           <span style={{ color: token('color.text.subtle') }}>{emptyText}</span>
           {!readOnly && (
-            <Button onClick={() => onChange(addCondition(value, value.id))}>Add condition</Button>
+            <Button id={`${value.id}-add`} onClick={() => onChange(addCondition(value, value.id))}>
+              Add condition
+            </Button>
           )}
         </div>
       ) : (
@@ -136,7 +174,7 @@ function GroupView({
       )}
       {!readOnly && (
         <div style={row('space.100')}>
-          <Button spacing="compact" onClick={() => onChange(addCondition(root, group.id))}>
+          <Button id={`${group.id}-add`} spacing="compact" onClick={() => onChange(addCondition(root, group.id))}>
             Add condition
           </Button>
           {depth < MAX_DEPTH && (
