@@ -11,7 +11,7 @@ import { fieldOptions, jira } from '../lib/jira';
 import { SelectField, TextField } from '../components/common';
 import { JiraSelect, JiraUserSelect } from '../components/JiraPicker';
 import { TemplateField } from '../components/SmartValuePicker';
-import { errorsWithin, grid2, onErrorFrom, OnErrorSelect, onErrorTo, split, str } from './shared';
+import { afterRemove, errorsWithin, grid2, onErrorFrom, OnErrorSelect, onErrorTo, split, str, useFocusAfter } from './shared';
 import type { AddError, StepFormProps, StepKind, Values } from './types';
 
 export function common(step: Record<string, unknown>): Values | undefined {
@@ -131,6 +131,7 @@ export function fieldRowsTo(rows: FieldRow[] | undefined, add: AddError): Record
 /** Field/value rows (jira.edit and jira.create): a field picker (ids, or any typed id or name) and a template value. */
 export function FieldRowsEditor({ index: i, rows, onRows, errors, path: p, readOnly, addLabel = 'Add field', fieldHelper }: { index: number | string; rows: FieldRow[]; onRows: (rows: FieldRow[]) => void; errors: Record<string, string[]>; path: string; readOnly: boolean; addLabel?: string; fieldHelper?: string }) {
   const set = (id: string, patch: Partial<FieldRow>) => onRows(rows.map((r) => (r.id === id ? { ...r, ...patch } : r)));
+  const focusAfter = useFocusAfter();
   return (
     <>
       {rows.map((r, k) => (
@@ -177,7 +178,14 @@ export function FieldRowsEditor({ index: i, rows, onRows, errors, path: p, readO
           })()}
           {!readOnly ? (
             <div style={{ paddingTop: 24 }}>
-              <Button appearance="subtle" onClick={() => onRows(rows.filter((x) => x.id !== r.id))} aria-label={`Remove field ${k + 1}`}>
+              <Button
+                appearance="subtle"
+                onClick={() => {
+                  focusAfter(afterRemove(k, rows.length, (n) => `step-${i}-field-${n}`, `step-${i}-field-add`));
+                  onRows(rows.filter((x) => x.id !== r.id));
+                }}
+                aria-label={`Remove field ${k + 1}`}
+              >
                 Remove
               </Button>
             </div>
@@ -188,7 +196,14 @@ export function FieldRowsEditor({ index: i, rows, onRows, errors, path: p, readO
       ))}
       {!readOnly && (
         <div>
-          <Button spacing="compact" onClick={() => onRows([...rows, { id: newId('f'), field: '', value: '', json: false }])}>
+          <Button
+            id={`step-${i}-field-add`}
+            spacing="compact"
+            onClick={() => {
+              focusAfter(`step-${i}-field-${rows.length}`);
+              onRows([...rows, { id: newId('f'), field: '', value: '', json: false }]);
+            }}
+          >
             {addLabel}
           </Button>
         </div>
@@ -292,6 +307,11 @@ export function UpdateRowsEditor({ index: i, rows, onRows, errors, path: p, read
     return updateRowErrors(errors, `${p}.update.${field}`, same.indexOf(r), same.length);
   };
   const newRow = (field: string): UpdateRow => ({ id: newId('u'), field, op: 'add', value: '' });
+  const focusAfter = useFocusAfter();
+  const add = (field: string) => {
+    focusAfter(`step-${i}-update-value-${rows.length}`);
+    onRows([...rows, newRow(field)]);
+  };
   return (
     <div role="group" aria-label="Add or remove values" style={{ display: 'flex', flexDirection: 'column', gap: token('space.100') }}>
       <span style={{ font: token('font.body.small'), fontWeight: 600, color: token('color.text.subtle') }}>Add or remove values (labels, components, versions)</span>
@@ -348,7 +368,14 @@ export function UpdateRowsEditor({ index: i, rows, onRows, errors, path: p, read
           </div>
           {!readOnly ? (
             <div style={{ paddingTop: 24 }}>
-              <Button appearance="subtle" onClick={() => onRows(rows.filter((x) => x.id !== r.id))} aria-label={`Remove change ${k + 1}`}>
+              <Button
+                appearance="subtle"
+                onClick={() => {
+                  focusAfter(afterRemove(k, rows.length, (n) => `step-${i}-update-field-${n}`, `step-${i}-update-add`));
+                  onRows(rows.filter((x) => x.id !== r.id));
+                }}
+                aria-label={`Remove change ${k + 1}`}
+              >
                 Remove
               </Button>
             </div>
@@ -359,10 +386,10 @@ export function UpdateRowsEditor({ index: i, rows, onRows, errors, path: p, read
       ))}
       {!readOnly && (
         <div style={{ display: 'flex', gap: token('space.100') }}>
-          <Button spacing="compact" onClick={() => onRows([...rows, newRow('labels')])}>
+          <Button id={`step-${i}-update-add`} spacing="compact" onClick={() => add('labels')}>
             Add or remove a label
           </Button>
-          <Button spacing="compact" onClick={() => onRows([...rows, newRow('components')])}>
+          <Button spacing="compact" onClick={() => add('components')}>
             Add or remove a component
           </Button>
         </div>

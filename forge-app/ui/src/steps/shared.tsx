@@ -242,6 +242,26 @@ export function OnErrorSelect({ id, value, onChange, errors, readOnly }: { id: s
   );
 }
 
+/**
+ * Keyboard users keep their place in a list of rows: call the returned function with an element id before changing
+ * the rows, and that element (the row now in a removed one's place, a new row's first input, the add button) gets
+ * focus once they are drawn. A removed row's own Remove button is gone, so focus would otherwise drop to the page.
+ */
+export function useFocusAfter(): (id: string) => void {
+  const [id, setId] = React.useState<string>();
+  React.useEffect(() => {
+    if (!id) return;
+    setId(undefined);
+    document.getElementById(id)?.focus();
+  }, [id]);
+  return setId;
+}
+
+/** The id to focus after removing row `k` of `count` rows: the row now in its place, else the one before, else `empty`. */
+export function afterRemove(k: number, count: number, rowId: (k: number) => string, empty: string): string {
+  return count <= 1 ? empty : rowId(Math.min(k, count - 2));
+}
+
 export function KeyValueEditor({
   id,
   label,
@@ -260,6 +280,7 @@ export function KeyValueEditor({
   keyLabel?: string;
 }) {
   const set = (itemId: string, patch: Partial<KeyValue>) => onChange(items.map((kv) => (kv.id === itemId ? { ...kv, ...patch } : kv)));
+  const focusAfter = useFocusAfter();
   return (
     <div role="group" aria-label={label} style={stack('space.050')}>
       <span style={{ font: token('font.body.small'), fontWeight: 600, color: token('color.text.subtle') }}>{label}</span>
@@ -269,7 +290,14 @@ export function KeyValueEditor({
           <TextField id={`${id}-${i}-key`} label={`${keyLabel} ${i + 1}`} value={kv.key} onChange={(v) => set(kv.id, { key: v })} isDisabled={readOnly} errors={errors[kv.key.trim()]} />
           <TemplateField id={`${id}-${i}-value`} label={`Value ${i + 1}`} value={kv.value} onChange={(v) => set(kv.id, { value: v })} isDisabled={readOnly} />
           {!readOnly ? (
-            <Button appearance="subtle" onClick={() => onChange(items.filter((x) => x.id !== kv.id))} aria-label={`Remove ${label.toLowerCase()} ${i + 1}`}>
+            <Button
+              appearance="subtle"
+              onClick={() => {
+                focusAfter(afterRemove(i, items.length, (k) => `${id}-${k}-key`, `${id}-add`));
+                onChange(items.filter((x) => x.id !== kv.id));
+              }}
+              aria-label={`Remove ${label.toLowerCase()} ${i + 1}`}
+            >
               Remove
             </Button>
           ) : (
@@ -279,7 +307,14 @@ export function KeyValueEditor({
       ))}
       {!readOnly && (
         <div>
-          <Button spacing="compact" onClick={() => onChange([...items, { id: newId('kv'), key: '', value: '' }])}>
+          <Button
+            id={`${id}-add`}
+            spacing="compact"
+            onClick={() => {
+              focusAfter(`${id}-${items.length}-key`);
+              onChange([...items, { id: newId('kv'), key: '', value: '' }]);
+            }}
+          >
             Add {label.toLowerCase().replace(/s$/, '').replace(/ parameter$/, ' parameter')}
           </Button>
         </div>
