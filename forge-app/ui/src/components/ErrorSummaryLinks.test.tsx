@@ -27,3 +27,20 @@ describe('the error summary of a 50-step rule', () => {
     expect(document.activeElement?.id).toBe('rule-name');
   }, 30000);
 });
+
+describe('a save refused with problems', () => {
+  it('moves focus to the problems summary at the top, also when the Save pressed was the one at the bottom', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/connections', () => ({ items: [] }));
+    b.on('GET', '/api/webhooks', () => ({ items: [] }));
+    b.on('GET', '/api/rules/r1', () => ({ ...rule, definition: { ...rule.definition, steps: steps.slice(0, 3) } }));
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={() => undefined} onCancel={() => undefined} />);
+    await u.clear(await screen.findByDisplayValue('Fifty'));
+    const saves = screen.getAllByRole('button', { name: 'Save rule' });
+    await u.click(saves[saves.length - 1]);
+    const summary = await screen.findByTestId('error-summary');
+    expect(document.activeElement).toBe(summary);
+    expect(summary.textContent).toContain('Give the rule a name.');
+  });
+});

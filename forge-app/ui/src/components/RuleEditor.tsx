@@ -55,6 +55,13 @@ export function RuleEditor({
   // The definition as opened (or last saved): leaving with another one asks first.
   const [baseline, setBaseline] = useState<RuleDefinition>();
   const [confirmLeave, setConfirmLeave] = useState(false);
+  // Counts saves and checks refused with problems: the summary at the top then takes focus (the buttons that were
+  // pressed may be at the bottom of a long rule, where nothing else would show).
+  const [refused, setRefused] = useState(0);
+  const refuse = (found: Record<string, string[]>) => {
+    setErrors(found);
+    setRefused((n) => n + 1);
+  };
   // The page around the editor (the admin tabs) asks this before unmounting it.
   const registerGuard = useContext(LeaveGuard);
   const hasChanges = useRef<() => boolean>(() => false);
@@ -109,7 +116,7 @@ export function RuleEditor({
     const { definition, errors: local } = definitionFromDraft(draft!);
     setErrors(local);
     setFailure(undefined);
-    if (Object.keys(local).length) return;
+    if (Object.keys(local).length) return refuse(local);
     setSaving(true);
     try {
       const saved = creating ? await api.createRule(definition) : await api.updateRule(currentId!, definition);
@@ -124,7 +131,7 @@ export function RuleEditor({
         onSaved(saved);
       }
     } catch (err) {
-      if (err instanceof ApiError && Object.keys(err.fieldErrors).length) setErrors(placeErrors(draft!, err.fieldErrors));
+      if (err instanceof ApiError && Object.keys(err.fieldErrors).length) refuse(placeErrors(draft!, err.fieldErrors));
       else setFailure(err);
     } finally {
       setSaving(false);
@@ -135,13 +142,13 @@ export function RuleEditor({
     const { definition, errors: local } = definitionFromDraft(draft!);
     setErrors(local);
     setFailure(undefined);
-    if (Object.keys(local).length) return;
+    if (Object.keys(local).length) return refuse(local);
     setChecking(true);
     try {
       const result = await api.validateRule(definition);
       setWarnings({ list: result?.warnings ?? [], after: 'check' });
     } catch (err) {
-      if (err instanceof ApiError && Object.keys(err.fieldErrors).length) setErrors(placeErrors(draft!, err.fieldErrors));
+      if (err instanceof ApiError && Object.keys(err.fieldErrors).length) refuse(placeErrors(draft!, err.fieldErrors));
       else setFailure(err);
     } finally {
       setChecking(false);
@@ -190,7 +197,7 @@ export function RuleEditor({
         </div>
       )}
       <ErrorBanner error={failure} title="The rule was not saved" />
-      <ErrorSummary errors={errors} title={`${count} ${count === 1 ? 'problem' : 'problems'} to fix`} linked />
+      <ErrorSummary errors={errors} title={`${count} ${count === 1 ? 'problem' : 'problems'} to fix`} linked focusOn={refused} />
       {warnings && (
         <div role="status" data-testid="warnings-summary">
           <SectionMessage

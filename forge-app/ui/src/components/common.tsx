@@ -294,11 +294,28 @@ export function NotAvailable({ what }: { what: string }) {
 }
 
 /** Errors that the form could not place next to a field, listed with their paths. */
-export function ErrorSummary({ errors, title = 'Please fix the following', linked = false }: { errors: Record<string, string[]>; title?: string; linked?: boolean }) {
+export function ErrorSummary({
+  errors,
+  title = 'Please fix the following',
+  linked = false,
+  focusOn,
+}: {
+  errors: Record<string, string[]>;
+  title?: string;
+  linked?: boolean;
+  /** Changes on each refused attempt (a save, a check): the summary then takes focus and comes into view. */
+  focusOn?: number;
+}) {
   const entries = Object.entries(errors);
+  const ref = React.useRef<HTMLDivElement>(null);
+  React.useEffect(() => {
+    if (!focusOn || !ref.current) return;
+    ref.current.scrollIntoView?.({ block: 'start' });
+    ref.current.focus();
+  }, [focusOn]);
   if (entries.length === 0) return null;
   return (
-    <div role="alert">
+    <div role="alert" ref={ref} tabIndex={-1} data-testid="error-summary">
       <SectionMessage appearance="error" title={title}>
         <ul style={{ margin: 0, paddingLeft: token('space.250') }}>
           {entries.flatMap(([path, messages]) =>
