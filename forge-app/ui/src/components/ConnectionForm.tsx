@@ -183,7 +183,12 @@ export function ConnectionForm({
           label="Authentication"
           options={AUTH_TYPES}
           value={state.authType}
-          onChange={(v) => set('authType', (v || 'none') as AuthType)}
+          onChange={(v) => {
+            const next = (v || 'none') as AuthType;
+            // A secret typed for one kind (an API key) is not the next kind's (a password): never send it under it.
+            if (next !== state.authType) setSecret('');
+            set('authType', next);
+          }}
           errors={errors['auth.type']}
           isDisabled={readOnly}
         />

@@ -77,6 +77,28 @@ describe('connections', () => {
     expect(backend.callsTo('PUT', '/api/connections/c1')[1].body).toMatchObject({ secret: 'new-token' });
   });
 
+  it('clears a typed secret when the authentication kind changes, so it is never sent under another kind', async () => {
+    const backend = fakeBackend();
+    backend.on('GET', '/api/connections', () => ({ items: [] }));
+    backend.on('POST', '/api/connections', (req) => ({ status: 201, body: { ...(req.body as object), id: 'c9', secretSet: true } }));
+    const u = user();
+    render(<ConnectionsPage readOnly={false} />);
+    await u.click(await screen.findByRole('button', { name: 'New connection' }));
+    await u.type(screen.getByLabelText(/^Name/), 'Billing');
+    const url = screen.getByLabelText(/^Base URL/);
+    await u.clear(url);
+    await u.type(url, 'https://billing.example.com');
+    await choose(u, 'conn-authType', 'Bearer token');
+    await u.type(screen.getByLabelText(/^Bearer token/), CANARY);
+    await choose(u, 'conn-authType', 'Basic (username and password)');
+    await u.type(screen.getByLabelText(/^Username/), 'svc');
+
+    expect(screen.getByLabelText(/^Password/)).toHaveValue('');
+    await u.click(screen.getByRole('button', { name: 'Create connection' }));
+    expect(backend.callsTo('POST', '/api/connections')).toHaveLength(0);
+    expect(await screen.findByText(/Enter the password/)).toBeInTheDocument();
+  });
+
   it('explains a refused delete with the rules that use the connection', async () => {
     const backend = fakeBackend();
     backend.on('GET', '/api/connections', () => ({ items: [existing] }));
