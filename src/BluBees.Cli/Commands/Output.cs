@@ -43,7 +43,9 @@ internal static class Output
 
         try
         {
-            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+            // A property named twice is refused here, as the backend does: a JsonObject would throw an unhandled
+            // ArgumentException at the first read of it instead (a stack trace, exit 134).
+            return JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
                 ?? throw new CliException($"File '{path}' must hold one JSON object (a definition), not an array, a value or null.");
         }
         catch (JsonException ex)

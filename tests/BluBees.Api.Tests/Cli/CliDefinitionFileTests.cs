@@ -51,6 +51,26 @@ public sealed class CliDefinitionFileTests
         }
     }
 
+    [TestCase("rule", "{\"name\":\"a\",\"name\":\"b\",\"steps\":[]}")]
+    [TestCase("rule", "{\"name\":\"a\",\"steps\":[{\"connection\":\"x\",\"connection\":\"y\"}]}")]
+    [TestCase("connection", "{\"name\":\"a\",\"auth\":{\"type\":\"bearer\",\"type\":\"basic\"}}")]
+    public async Task A_file_naming_a_property_twice_is_a_usage_error_without_a_stack_trace(string kind, string content)
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("blubees-cli-file-").FullName, "definition.json");
+        await File.WriteAllTextAsync(file, content);
+        try
+        {
+            // Nothing listens on port 9: the file is refused before any request is sent.
+            var (code, output) = await RunCliAsync(kind, "create", file, "--url", "http://127.0.0.1:9");
+            Assert.That(code, Is.EqualTo(2), output);
+            Assert.That(output, Does.Contain("is not valid JSON").And.Not.Contain("Unhandled exception").And.Not.Contain("   at "), output);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+        }
+    }
+
     [Test]
     public async Task A_rule_file_with_steps_that_are_not_objects_reaches_the_backend_which_names_them()
     {
