@@ -17,6 +17,11 @@ internal static class BackupFile
 {
     public const string Format = "blubees-backup";
     public const int Iterations = 600_000;
+    /// <summary>
+    /// The most iterations a header may ask for: the header is read before it is authenticated, so an altered or
+    /// corrupt file asking for 2^31 would keep restore deriving a key for the better part of an hour.
+    /// </summary>
+    public const int MaxIterations = 10_000_000;
     public const int MinPassphraseLength = 12;
     private const int SaltSize = 16;
 
@@ -51,7 +56,7 @@ internal static class BackupFile
             throw new CliException($"'{path}' is not a BluBees backup file.");
         }
 
-        if (header.FormatName != Format || header.Version != 1 || header.Iterations < Iterations)
+        if (header.FormatName != Format || header.Version != 1 || header.Iterations is < Iterations or > MaxIterations)
         {
             throw new CliException($"'{path}' is not a BluBees backup file this version can read.");
         }

@@ -31,7 +31,16 @@ public sealed class CliUsageTests
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true); // a hung CLI must not outlive the test
+            throw;
+        }
+
         return (process.ExitCode, await stdout, await stderr);
     }
 
@@ -225,6 +234,28 @@ public sealed class CliUsageTests
                 Assert.That(code, Is.EqualTo(2), string.Join(' ', args) + ": " + stdout + stderr);
                 Assert.That(stdout + stderr, Does.Contain("error:").And.Not.Contain("   at ").And.Not.Contain("Unhandled exception"), string.Join(' ', args));
             }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task A_backup_header_asking_for_an_absurd_iteration_count_is_refused_before_deriving_a_key()
+    {
+        // The header is read before it is authenticated: an altered or corrupt one asking for 2^31 - 1 PBKDF2
+        // iterations kept restore busy for the better part of an hour (here: past the 60 s the runner waits).
+        var dir = Directory.CreateTempSubdirectory("blubees-cli-backup-").FullName;
+        try
+        {
+            var env = new Dictionary<string, string> { ["BLUBEES_TEST_PASSPHRASE"] = "correct horse battery" };
+            var file = Path.Combine(dir, "altered.bbk");
+            var data = Convert.ToBase64String(new byte[64]);
+            await File.WriteAllTextAsync(file, $$"""{"format":"blubees-backup","version":1,"kdf":"PBKDF2-HMAC-SHA256","iterations":2147483647,"salt":"AAAAAAAAAAAAAAAAAAAAAA==","cipher":"AES-256-GCM","data":"{{data}}"}""");
+            var (code, stdout, stderr) = await RunCliAsync(env, dir, ["backup", "restore", "--in", file, "--passphrase-env", "BLUBEES_TEST_PASSPHRASE", "--tenant", "t-restore", "--data-dir", Path.Combine(dir, ".data")]);
+            Assert.That(code, Is.EqualTo(2), stdout + stderr);
+            Assert.That(stderr, Does.Contain("is not a BluBees backup file this version can read").And.Not.Contain("   at "), stderr);
         }
         finally
         {
