@@ -45,12 +45,16 @@ internal static class WorkerEndpoints
             batch = null;
         }
 
-        if (batch?.Records is null)
+        // A null record ({"Records":[null]}) reached the processor, whose first read of it threw: a 500.
+        var nullRecord = batch?.Records?.Select((record, index) => record is null ? index : -1).FirstOrDefault(i => i >= 0, -1) ?? -1;
+        var field = batch?.Records is null ? "Records" : nullRecord >= 0 ? $"Records[{nullRecord}]" : null;
+        if (field is not null)
         {
             // The event source mapping never sends this; whoever did gets a clear 400, not a batch response.
-            return Problems.Status(400, "Not an SQS event", "The body must be a Lambda SQS event with a Records array.");
+            return Problems.Status(400, "Not an SQS event", "The body must be a Lambda SQS event with a Records array of record objects.",
+                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = ["must be an array of SQS record objects"] } });
         }
 
-        return TypedResults.Ok(await processor.ProcessAsync(batch, context.RequestAborted));
+        return TypedResults.Ok(await processor.ProcessAsync(batch!, context.RequestAborted));
     }
 }
