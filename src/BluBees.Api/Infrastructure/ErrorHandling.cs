@@ -11,9 +11,9 @@ internal sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IEx
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var context = httpContext;
-        if (exception is BadHttpRequestException bad)
+        if (exception is BadHttpRequestException || IsUnreadableFraming(exception))
         {
-            var status = bad.StatusCode;
+            var status = (exception as BadHttpRequestException)?.StatusCode ?? StatusCodes.Status400BadRequest;
             var (title, detail) = status switch
             {
                 413 => ("Payload too large", "The body is too large."),
@@ -65,6 +65,14 @@ internal sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IEx
         await Problems.Write(context, 500, "Internal error", "An internal error occurred. It has been logged without any request data. Trace id: " + context.TraceIdentifier);
         return true;
     }
+
+    /// <summary>
+    /// A body whose chunked framing Kestrel cannot read but reports as a plain <see cref="IOException"/>, not as a bad
+    /// request: a chunk size that overflows (<c>ffffffff</c>), an OverflowException inside. The caller's fault: a 400.
+    /// </summary>
+    private static bool IsUnreadableFraming(Exception exception)
+        => exception.GetType() == typeof(IOException) && exception.InnerException is OverflowException
+            && exception.Source == "Microsoft.AspNetCore.Server.Kestrel.Core";
 
     /// <summary>Seconds a caller refused for a transient AWS failure should wait (as the ingress's own 503s).</summary>
     private const int RetryAfterSeconds = BluBees.Api.Ingress.IngressResults.RetryAfterSeconds;
