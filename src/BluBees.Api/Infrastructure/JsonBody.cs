@@ -164,6 +164,13 @@ internal static class JsonBody
             return ([], 0, new(Problems.Status(415, "Unsupported media type", "Content-Encoding: the body must be sent uncompressed (identity); no content coding is accepted.")));
         }
 
+        if (TransferCoded(request))
+        {
+            // Kestrel decodes only chunked and hands any other transfer coding's bytes on as they came.
+            ArrayPool<byte>.Shared.Return(buffer);
+            return ([], 0, new(Problems.Status(400, "Bad request", "Transfer-Encoding: only chunked is accepted; the body must not be transfer-compressed (gzip, deflate, compress).")));
+        }
+
         if (JsonScan.Check(buffer.AsSpan(0, length)) is { } bad)
         {
             ArrayPool<byte>.Shared.Return(buffer);
@@ -177,6 +184,15 @@ internal static class JsonBody
     private static bool Encoded(HttpRequest request)
         => request.Headers.ContentEncoding.Any(value => value is not null
             && value.Split(',').Any(coding => coding.Trim() is { Length: > 0 } name && !name.Equals("identity", StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>
+    /// A transfer coding other than chunked (<c>Transfer-Encoding: gzip, chunked</c>): Kestrel removes the chunked framing
+    /// only, so the body read is still compressed; read as it came, it was a misleading "malformed JSON" at best and, when
+    /// the sender only claimed the coding, saved as if none had been named.
+    /// </summary>
+    private static bool TransferCoded(HttpRequest request)
+        => request.Headers.TransferEncoding.Any(value => value is not null
+            && value.Split(',').Any(coding => coding.Trim() is { Length: > 0 } name && !name.Equals("chunked", StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>
     /// <c>application/json</c> or a <c>+json</c> suffix type, parameters aside. Parsed, not prefix-matched: a prefix let

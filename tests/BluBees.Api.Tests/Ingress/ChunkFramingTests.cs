@@ -53,4 +53,44 @@ public sealed class ChunkFramingTests : BackendFixture
         var errors = Backend.Logs.Lines.Skip(logged).Where(l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal)).ToList();
         Assert.That(errors, Is.Empty, string.Join("\n", errors));
     }
+
+    [TestCase("/api/rules", "gzip, chunked", true)]
+    [TestCase("/api/rules", "gzip, chunked", false)]
+    [TestCase("/api/rules", "deflate,chunked", false)]
+    [TestCase("/forge/events", "gzip, chunked", true)]
+    [TestCase("/forge/events", "gzip, chunked", false)]
+    public async Task A_body_with_a_transfer_coding_other_than_chunked_is_a_400_naming_Transfer_Encoding_and_nothing_is_saved(string path, string coding, bool compressed)
+    {
+        var tenant = Samples.NewTenant();
+        var json = path == "/api/rules"
+            ? Samples.Rule(await CreateConnectionAsync(tenant)).ToJsonString()
+            : Samples.Event("OPS-7", "Transfer coded").ToJsonString();
+        var bytes = System.Text.Encoding.UTF8.GetBytes(json);
+        if (compressed)
+        {
+            using var packed = new MemoryStream();
+            await using (var gzip = new System.IO.Compression.GZipStream(packed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            {
+                await gzip.WriteAsync(bytes);
+            }
+
+            bytes = packed.ToArray();
+        }
+
+        var auth = path.StartsWith("/api/", StringComparison.Ordinal)
+            ? $"Authorization: Bearer {Issuer.Mint(TestIssuer.ForRoute(path, tenant))}\r\n{FakeJira.UserTokenHeader}: {Backend.Jira.IssueUserToken("557058:admin")}\r\n"
+            : $"Authorization: Bearer {Issuer.MintFor(path, tenant)}\r\n";
+        await using var raw = await RawHttp.ConnectAsync(Backend.Address);
+        await raw.SendAsync($"POST {path} HTTP/1.1\r\nHost: {Backend.Address.Authority}\r\n{auth}Content-Type: application/json\r\nTransfer-Encoding: {coding}\r\n\r\n{bytes.Length:x}\r\n");
+        await raw.SendAsync([.. bytes, .. "\r\n0\r\n\r\n"u8.ToArray()]);
+        var answer = await raw.ReadAsync();
+
+        Assert.That(answer, Is.Not.Null, "the server closed the connection without an answer");
+        Assert.That(answer!.Status, Is.EqualTo(400), answer.Body);
+        Assert.That(JsonNode.Parse(answer.Body)!["detail"]!.GetValue<string>(), Does.StartWith("Transfer-Encoding:"), answer.Body);
+        var saved = path == "/api/rules"
+            ? (await Backend.JsonAsync(HttpMethod.Get, "/api/rules", tenant))["items"]!.AsArray().Count
+            : (await Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant))["items"]!.AsArray().Count;
+        Assert.That(saved, Is.Zero, "nothing was saved or queued");
+    }
 }
