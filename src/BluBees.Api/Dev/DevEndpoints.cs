@@ -55,6 +55,13 @@ internal static class DevEndpoints
             request = body!;
         }
 
+        // A token whose installation id every route refuses (ForgeClaims: 1–200 characters) is no token: say so here,
+        // not with a 401 "not valid" at the first call.
+        if (request.TenantId is { Length: 0 or > MaxTenantIdLength })
+        {
+            return Problems.Invalid("tenantId", $"must be an installation id of 1 to {MaxTenantIdLength} characters (leave it out for the default)");
+        }
+
         // Each route accepts only its own module's tokens (and a user only on /api): name the route (path) or the module.
         var route = request.Path is { } path ? RouteFor(path) : request.Module is { } name ? RouteForName(name) : ForgeRoute.Ui;
         if (route is not { } r)
@@ -71,6 +78,9 @@ internal static class DevEndpoints
             time.GetUtcNow());
         return TypedResults.Ok(new DevTokenResponse(token));
     }
+
+    /// <summary>The longest <c>app.installationId</c> a Forge token may carry here (ForgeClaims).</summary>
+    private const int MaxTenantIdLength = 200;
 
     private static ForgeRoute? RouteFor(string path)
         => path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase) || path.Equals("/api", StringComparison.OrdinalIgnoreCase)

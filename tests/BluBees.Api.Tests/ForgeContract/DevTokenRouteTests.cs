@@ -46,4 +46,19 @@ public sealed class DevTokenRouteTests
         using var unknown = await backend.Client.PostAsJsonAsync("/dev/token", new { tenantId = tenant, module = "everything" });
         Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
     }
+
+    [TestCase("")]
+    [TestCase("x201")]
+    public async Task A_tenant_id_no_route_would_accept_is_a_400_naming_it_not_a_token(string tenantId)
+    {
+        // Minted before, it was refused by every route as "The Forge Invocation Token is not valid" (401).
+        tenantId = tenantId == "x201" ? new string('x', 201) : tenantId;
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var backend = await BackendHost.StartAsync(issuer, new Dictionary<string, string?> { ["DevIssuer:Enabled"] = "true" });
+
+        using var response = await backend.Client.PostAsJsonAsync("/dev/token", new { tenantId });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
+        Assert.That(JsonNode.Parse(text)!["errors"]!.AsObject().Select(e => e.Key), Is.EqualTo(new[] { "tenantId" }), text);
+    }
 }
