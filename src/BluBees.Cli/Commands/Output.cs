@@ -36,6 +36,11 @@ internal static class Output
     /// <summary>A definition file: its root must be a JSON object (an array, a string or null is a usage error, not a crash).</summary>
     public static JsonObject ReadJsonFile(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new CliException($"'{path}' is a directory: give the definition's JSON file.");
+        }
+
         if (!File.Exists(path))
         {
             throw new CliException($"File '{path}' does not exist.");

@@ -71,6 +71,23 @@ public sealed class CliDefinitionFileTests
         }
     }
 
+    [TestCase("rule")]
+    [TestCase("connection")]
+    public async Task A_directory_given_as_the_file_is_named_as_a_directory_not_as_missing(string kind)
+    {
+        var dir = Directory.CreateTempSubdirectory("blubees-cli-file-").FullName;
+        try
+        {
+            var (code, output) = await RunCliAsync(kind, "create", dir, "--url", "http://127.0.0.1:9");
+            Assert.That(code, Is.EqualTo(2), output);
+            Assert.That(output, Does.Contain("is a directory").And.Not.Contain("does not exist").And.Not.Contain("   at "), output);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Test]
     public async Task A_rule_file_with_steps_that_are_not_objects_reaches_the_backend_which_names_them()
     {
