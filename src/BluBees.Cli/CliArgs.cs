@@ -32,9 +32,14 @@ internal sealed class CliArgs
 
     public List<string> Positional { get; } = [];
 
-    public string? Option(string name) => _options.GetValueOrDefault(name);
+    /// <summary>
+    /// The value of <c>--name value</c>; null when the option is absent. Given without a value (last, or followed by
+    /// another option), it is a usage error: <c>runs --rule</c> must not silently list every rule's runs.
+    /// </summary>
+    public string? Option(string name)
+        => _flags.Contains(name) ? throw new CliException($"--{name} needs a value.") : _options.GetValueOrDefault(name);
 
-    public string Option(string name, string fallback) => _options.GetValueOrDefault(name) ?? fallback;
+    public string Option(string name, string fallback) => Option(name) ?? fallback;
 
     public bool Flag(string name) => _flags.Contains(name);
 

@@ -15,7 +15,7 @@ internal sealed class SupportClient : IDisposable
 
     public SupportClient(CliArgs cli, Func<string, string?> environment, HttpMessageHandler? handler = null)
     {
-        if (cli.Option("token") is not null || cli.Flag("token"))
+        if (cli.Flag("token") || cli.Option("token") is not null)
         {
             throw new CliException("Never pass a token as an argument: it lands in shell history. Put it in an environment variable and name it with --token-env VAR.");
         }

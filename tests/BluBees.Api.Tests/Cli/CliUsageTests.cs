@@ -101,6 +101,18 @@ public sealed class CliUsageTests
         Assert.That(stdout + stderr, Does.Not.Contain("   at "), "no stack trace");
     }
 
+    [TestCase("--rule", "runs", "--rule")]
+    [TestCase("--limit", "runs", "--limit", "--url", "http://127.0.0.1:9/")]
+    [TestCase("--url", "runs", "--url")]
+    public async Task An_option_given_without_its_value_is_a_usage_error_not_ignored(string option, params string[] args)
+    {
+        // Before: the option was taken for a flag and never read, so 'runs --rule' listed every rule's runs.
+        var (code, stdout, stderr) = await RunCliAsync(args: [.. args, "--data-dir", Path.GetTempPath()]);
+        Assert.That(code, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain(option + " needs a value."));
+        Assert.That(stdout, Is.Empty);
+    }
+
     [Test]
     public async Task A_url_pointing_at_another_server_says_so_without_a_stack_trace()
     {
