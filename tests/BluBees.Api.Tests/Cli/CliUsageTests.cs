@@ -13,36 +13,8 @@ namespace BluBees.Api.Tests.Cli;
 /// <summary>The CLI's usage errors, output formats and development-token lookup, as a newcomer meets them.</summary>
 public sealed class CliUsageTests
 {
-    private static async Task<(int Code, string Stdout, string Stderr)> RunCliAsync(IDictionary<string, string>? environment = null, string? workingDirectory = null, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? Path.GetTempPath() };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "blubees.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove("BLUBEES_URL");
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true); // a hung CLI must not outlive the test
-            throw;
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Code, string Stdout, string Stderr)> RunCliAsync(IDictionary<string, string>? environment = null, string? workingDirectory = null, params string[] args)
+        => CliProcess.RunAsync(environment, workingDirectory, args);
 
     [TestCase("frobnicate")]
     [TestCase("rule", "explode")]

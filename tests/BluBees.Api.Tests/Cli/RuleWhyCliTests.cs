@@ -9,22 +9,7 @@ namespace BluBees.Api.Tests.Cli;
 /// <summary><c>blubees rule why RULE</c> against a backend on Kestrel: the trace in plain language, by id or by name.</summary>
 public sealed class RuleWhyCliTests
 {
-    private static async Task<(int Code, string Stdout, string Stderr)> RunCliAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "blubees.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove("BLUBEES_URL");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Code, string Stdout, string Stderr)> RunCliAsync(params string[] args) => CliProcess.RunAsync(args);
 
     [Test]
     public async Task Rule_why_explains_each_recent_non_run_in_plain_language()

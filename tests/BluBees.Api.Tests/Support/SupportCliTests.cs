@@ -1,3 +1,4 @@
+using BluBees.Api.Tests.Cli;
 using System.Diagnostics;
 using BluBees.Api.Tests.Harness;
 using BluBees.Cli;
@@ -136,21 +137,12 @@ public sealed class SupportCliTests : SupportFixture
     [Test]
     public async Task The_blubees_executable_dispatches_support_commands()
     {
-        var cli = Path.Combine(AppContext.BaseDirectory, "blubees.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { cli, "support", "runs", "--tenant", Samples.NewTenant(), "--token-env", TokenVariable, "--url", Backend.Address.ToString() })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var (code, stdout, stderr) = await CliProcess.RunAsync(
+            new Dictionary<string, string> { [TokenVariable] = Idp.Mint() }, null,
+            "support", "runs", "--tenant", Samples.NewTenant(), "--token-env", TokenVariable, "--url", Backend.Address.ToString());
 
-        start.Environment[TokenVariable] = Idp.Mint();
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-
-        Assert.That(process.ExitCode, Is.EqualTo(1), await stderr);
-        Assert.That(await stderr, Does.Contain("no active support grant"), "errors go to standard error");
-        Assert.That(await stdout, Is.Empty);
+        Assert.That(code, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("no active support grant"), "errors go to standard error");
+        Assert.That(stdout, Is.Empty);
     }
 }
