@@ -1,7 +1,5 @@
-using System.Buffers.Text;
 using System.Net;
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using BluBees.Api.Auth;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -19,8 +17,8 @@ public sealed class JwksColdStartTests
     public async Task Requests_that_arrive_during_the_first_fetch_wait_for_it_and_get_the_key()
     {
         using var rsa = RSA.Create(2048);
-        var handler = new GatedJwksHandler(Jwks("k1", rsa));
-        using var cache = new JwksCache(new SingleClientFactory(handler), Options.Create(new ForgeOptions { JwksUrl = "https://issuer.test/jwks.json" }), TimeProvider.System, NullLogger<JwksCache>.Instance);
+        var handler = new GatedJwksHandler(JwksDocuments.Of("k1", rsa));
+        using var cache = new JwksCache(new JwksDocuments.SingleClientFactory(handler), Options.Create(new ForgeOptions { JwksUrl = "https://issuer.test/jwks.json" }), TimeProvider.System, NullLogger<JwksCache>.Instance);
 
         var first = cache.GetKeyAsync("k1", CancellationToken.None).AsTask();
         await handler.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -38,8 +36,8 @@ public sealed class JwksColdStartTests
     public async Task An_unknown_kid_during_the_fetch_is_refused_after_it_without_a_second_fetch()
     {
         using var rsa = RSA.Create(2048);
-        var handler = new GatedJwksHandler(Jwks("k1", rsa));
-        using var cache = new JwksCache(new SingleClientFactory(handler), Options.Create(new ForgeOptions { JwksUrl = "https://issuer.test/jwks.json" }), TimeProvider.System, NullLogger<JwksCache>.Instance);
+        var handler = new GatedJwksHandler(JwksDocuments.Of("k1", rsa));
+        using var cache = new JwksCache(new JwksDocuments.SingleClientFactory(handler), Options.Create(new ForgeOptions { JwksUrl = "https://issuer.test/jwks.json" }), TimeProvider.System, NullLogger<JwksCache>.Instance);
 
         var first = cache.GetKeyAsync("k1", CancellationToken.None).AsTask();
         await handler.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -49,19 +47,6 @@ public sealed class JwksColdStartTests
         Assert.That(await first, Is.Not.Null);
         Assert.That(await invented, Is.Null);
         Assert.That(handler.Calls, Is.EqualTo(1));
-    }
-
-    private static string Jwks(string kid, RSA rsa)
-    {
-        var p = rsa.ExportParameters(false);
-        return new JsonObject
-        {
-            ["keys"] = new JsonArray(new JsonObject
-            {
-                ["kty"] = "RSA", ["use"] = "sig", ["alg"] = "RS256", ["kid"] = kid,
-                ["n"] = Base64Url.EncodeToString(p.Modulus), ["e"] = Base64Url.EncodeToString(p.Exponent),
-            }),
-        }.ToJsonString();
     }
 
     /// <summary>Answers the JWKS only when the test releases it, so that requests can arrive during the fetch.</summary>
@@ -80,10 +65,5 @@ public sealed class JwksColdStartTests
             await Release.Task.WaitAsync(cancellationToken);
             return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(jwks) };
         }
-    }
-
-    private sealed class SingleClientFactory(HttpMessageHandler handler) : IHttpClientFactory
-    {
-        public HttpClient CreateClient(string name) => new(handler, disposeHandler: false);
     }
 }

@@ -1,7 +1,5 @@
-using System.Buffers.Text;
 using System.Net;
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using BluBees.Api.Auth;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -20,10 +18,10 @@ public sealed class JwksStaleKeysTests
     public async Task Keys_stay_trusted_while_refreshes_fail_only_for_the_stale_allowance()
     {
         using var rsa = RSA.Create(2048);
-        var handler = new SwitchableJwksHandler(Jwks("k1", rsa));
+        var handler = new SwitchableJwksHandler(JwksDocuments.Of("k1", rsa));
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-12-05T10:00:00Z"));
         var options = new ForgeOptions { JwksUrl = "https://issuer.test/jwks.json", JwksCacheSeconds = 3600, JwksMaxStaleSeconds = 7200 };
-        using var cache = new JwksCache(new SingleClientFactory(handler), Options.Create(options), time, NullLogger<JwksCache>.Instance);
+        using var cache = new JwksCache(new JwksDocuments.SingleClientFactory(handler), Options.Create(options), time, NullLogger<JwksCache>.Instance);
 
         Assert.That(await cache.GetKeyAsync("k1", CancellationToken.None), Is.Not.Null, "fetched");
         handler.Failing = true;
@@ -46,10 +44,10 @@ public sealed class JwksStaleKeysTests
     public async Task A_stale_key_is_refused_also_during_the_refresh_cooldown()
     {
         using var rsa = RSA.Create(2048);
-        var handler = new SwitchableJwksHandler(Jwks("k1", rsa));
+        var handler = new SwitchableJwksHandler(JwksDocuments.Of("k1", rsa));
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-12-05T10:00:00Z"));
         var options = new ForgeOptions { JwksUrl = "https://issuer.test/jwks.json", JwksCacheSeconds = 3600, JwksMaxStaleSeconds = 0, JwksRefreshCooldownSeconds = 600 };
-        using var cache = new JwksCache(new SingleClientFactory(handler), Options.Create(options), time, NullLogger<JwksCache>.Instance);
+        using var cache = new JwksCache(new JwksDocuments.SingleClientFactory(handler), Options.Create(options), time, NullLogger<JwksCache>.Instance);
 
         Assert.That(await cache.GetKeyAsync("k1", CancellationToken.None), Is.Not.Null);
         handler.Failing = true;
@@ -58,19 +56,6 @@ public sealed class JwksStaleKeysTests
         time.Advance(TimeSpan.FromSeconds(10)); // inside the cooldown: no fetch, and still no stale key
         Assert.That(await cache.GetKeyAsync("k1", CancellationToken.None), Is.Null);
         Assert.That(cache.FetchCount, Is.EqualTo(2));
-    }
-
-    private static string Jwks(string kid, RSA rsa)
-    {
-        var p = rsa.ExportParameters(false);
-        return new JsonObject
-        {
-            ["keys"] = new JsonArray(new JsonObject
-            {
-                ["kty"] = "RSA", ["use"] = "sig", ["alg"] = "RS256", ["kid"] = kid,
-                ["n"] = Base64Url.EncodeToString(p.Modulus), ["e"] = Base64Url.EncodeToString(p.Exponent),
-            }),
-        }.ToJsonString();
     }
 
     /// <summary>The issuer's JWKS endpoint: the document, or a 503 while <see cref="Failing"/>.</summary>
@@ -82,10 +67,5 @@ public sealed class JwksStaleKeysTests
             => Task.FromResult(Failing
                 ? new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)
                 : new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(jwks) });
-    }
-
-    private sealed class SingleClientFactory(HttpMessageHandler handler) : IHttpClientFactory
-    {
-        public HttpClient CreateClient(string name) => new(handler, disposeHandler: false);
     }
 }
