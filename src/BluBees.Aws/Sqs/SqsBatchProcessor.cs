@@ -144,8 +144,22 @@ public sealed partial class SqsBatchProcessor(
 
         opened.Tenant = tenantId;
         opened.Message = message;
-        await processor.ProcessAsync(message, replay: record.ReceiveCount > 1, ct);
+        await processor.ProcessAsync(message, replay: IsReplay(record, message), ct);
     }
+
+    /// <summary>
+    /// Whether an earlier copy of the message may have run (so a rule whose record says it finished is kept, not run
+    /// again): SQS counted an earlier receive, or SQS took the message well after the event was received — a dead-letter
+    /// queue redrive, which makes every moved message a new one (new message id and enqueue time, no receives counted:
+    /// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html),
+    /// or a Forge redelivery's second send. A first send is within the ingress's send deadline (at most 60 s) of the
+    /// receipt. A replay only costs a read of each rule's record.
+    /// </summary>
+    internal static bool IsReplay(SqsRecord record, RunMessage message)
+        => record.ReceiveCount > 1 || record.SentAt is { } sent && sent - message.ReceivedAt > SecondSendAfter;
+
+    /// <summary>Longer than any first send can take after the receipt (<see cref="QueueOptions.SendTimeoutMilliseconds"/> ≤ 60 s).</summary>
+    private static readonly TimeSpan SecondSendAfter = TimeSpan.FromMinutes(1);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SQS message {MessageId} was sealed for an earlier installation of its tenant (uninstalled, then installed again); dropped")]
     private static partial void LogEarlierInstallation(ILogger logger, string messageId);

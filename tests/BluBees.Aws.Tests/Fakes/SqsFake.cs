@@ -163,6 +163,7 @@ public sealed class SqsFake : IAsyncDisposable
                 "SendMessage" => Send(request),
                 "ReceiveMessage" => Receive(request),
                 "DeleteMessage" => Delete(request),
+                "StartMessageMoveTask" => MoveMessages(request),
                 "GetQueueUrl" => new JsonObject { ["QueueUrl"] = _queues.Keys.FirstOrDefault(u => u.EndsWith("/" + (string)request["QueueName"]!, StringComparison.Ordinal)) ?? throw NoQueue() },
                 "GetQueueAttributes" => new JsonObject { ["Attributes"] = new JsonObject { ["ApproximateNumberOfMessages"] = Queue(request).Messages.Count.ToString(CultureInfo.InvariantCulture) } },
                 _ => throw new AwsFaultException("com.amazonaws.sqs#UnsupportedOperation", $"{operation} is not supported by the fake."),
@@ -236,6 +237,37 @@ public sealed class SqsFake : IAsyncDisposable
         queue.Messages.Remove(message);
         return [];
     }
+
+    /// <summary>The queue's ARN, as <c>StartMessageMoveTask</c> names queues.</summary>
+    public static string ArnOf(string queueUrl) => $"arn:aws:sqs:us-east-1:{Account}:{queueUrl[(queueUrl.LastIndexOf('/') + 1)..]}";
+
+    /// <summary>
+    /// A dead-letter queue redrive (<c>StartMessageMoveTask</c>), done at once rather than as a background task: every
+    /// message of the source moves to the destination (by default the queue that dead-letters into the source) as a new
+    /// message, with a new message id and enqueue time and no receives counted — "all redriven messages are considered new
+    /// messages with a new messageID and enqueueTime"
+    /// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html).
+    /// </summary>
+    private JsonObject MoveMessages(JsonObject request)
+    {
+        var sourceUrl = UrlOf((string?)request["SourceArn"] ?? throw new AwsFaultException("com.amazonaws.sqs#MissingParameter", "SourceArn is required."));
+        var source = Queue(sourceUrl);
+        var destination = request["DestinationArn"] is { } arn
+            ? Queue(UrlOf((string)arn!))
+            : _queues.Values.FirstOrDefault(q => q.DeadLetterQueueUrl == sourceUrl)
+                ?? throw new AwsFaultException("com.amazonaws.sqs#InvalidParameterValue", "The source queue is not a dead-letter queue.");
+        var now = _time.GetUtcNow();
+        foreach (var message in source.Messages.ToList())
+        {
+            source.Messages.Remove(message);
+            destination.Messages.Add(new FakeMessage(Guid.NewGuid().ToString(), message.Body, now));
+        }
+
+        return new JsonObject { ["TaskHandle"] = Guid.NewGuid().ToString("N") };
+    }
+
+    private string UrlOf(string arn)
+        => _queues.Keys.FirstOrDefault(u => ArnOf(u) == arn) ?? throw new AwsFaultException("com.amazonaws.sqs#ResourceNotFoundException", "The resource that you specified for the SourceArn parameter doesn't exist.");
 
     private FakeQueue Queue(JsonObject request) => Queue((string?)request["QueueUrl"] ?? throw NoQueue());
 
