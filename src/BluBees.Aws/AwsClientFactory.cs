@@ -17,9 +17,15 @@ internal static class AwsClientFactory
 {
     private const string LocalRegion = "us-east-1";
 
-    public static IAmazonDynamoDB DynamoDb(string? serviceUrl, BluBeesMetrics? metrics = null)
+    /// <param name="timeout">How long one request may go unanswered (the SDK's default, 100 s, outlasts every caller's budget).</param>
+    public static IAmazonDynamoDB DynamoDb(string? serviceUrl, BluBeesMetrics? metrics = null, TimeSpan? timeout = null)
     {
         var config = new AmazonDynamoDBConfig();
+        if (timeout is { } limit)
+        {
+            config.Timeout = limit;
+        }
+
         var client = string.IsNullOrWhiteSpace(serviceUrl)
             ? new AmazonDynamoDBClient(config)
             : new AmazonDynamoDBClient(LocalCredentials(), Local(config, serviceUrl));

@@ -41,7 +41,7 @@ public static class ProviderSwitch
                 services.AddSingleton<IStore>(sp =>
                 {
                     var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-                    var client = new Lazy<IAmazonDynamoDB>(() => AwsClientFactory.DynamoDb(options.DynamoDbServiceUrl, sp.GetService<BluBeesMetrics>()));
+                    var client = new Lazy<IAmazonDynamoDB>(() => AwsClientFactory.DynamoDb(options.DynamoDbServiceUrl, sp.GetService<BluBeesMetrics>(), TimeSpan.FromMilliseconds(options.DynamoDbTimeoutMilliseconds)));
                     return new DynamoDbStore(client, options.TableName, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DynamoDbStore>>());
                 });
                 break;

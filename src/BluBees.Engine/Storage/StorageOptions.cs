@@ -26,6 +26,15 @@ public sealed class StorageOptions : IValidatableObject
     /// <summary>DynamoDB endpoint override (dynalite in tests); empty means the regional AWS endpoint.</summary>
     public string? DynamoDbServiceUrl { get; set; }
 
+    /// <summary>
+    /// How long one DynamoDB request may go unanswered before the SDK gives it up (and retries it, within its bounded
+    /// retries). The SDK's default is 100 s, longer than Forge's event budget and the API function's timeout (29 s):
+    /// a network path that drops requests would hold the request until Lambda ended it. A given-up call is a transient
+    /// failure: 503 with Retry-After.
+    /// </summary>
+    [Range(100, 60_000)]
+    public int DynamoDbTimeoutMilliseconds { get; set; } = 2000;
+
     public string SqlitePath => Path.GetFullPath(Path.Combine(DataDirectory, SqliteFileName));
 
     /// <summary>The DynamoDB settings matter only when DynamoDB is the provider.</summary>

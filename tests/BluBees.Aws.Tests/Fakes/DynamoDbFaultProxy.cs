@@ -18,6 +18,9 @@ public enum DynamoDbFault
 
     /// <summary>HTTP 500 InternalServerError.</summary>
     InternalServerError,
+
+    /// <summary>No answer at all until the client gives up (a network path that drops the request).</summary>
+    NoAnswer,
 }
 
 /// <summary>
@@ -54,6 +57,20 @@ public sealed class DynamoDbFaultProxy : IAsyncDisposable
             if (self._fault is { } rule && rule(operation, JsonNode.Parse(text.Length == 0 ? "{}" : text) as JsonObject ?? []) is { } fault)
             {
                 Interlocked.Increment(ref self._refused);
+                if (fault == DynamoDbFault.NoAnswer)
+                {
+                    try
+                    {
+                        await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // The client gave up, as it should.
+                    }
+
+                    return;
+                }
+
                 var (status, type) = fault switch
                 {
                     DynamoDbFault.ProvisionedThroughputExceeded => (400, "ProvisionedThroughputExceededException"),

@@ -67,8 +67,20 @@ public sealed class IngressStoreFailureTests
     public void Heal() => _proxy.Fail(null);
 
     [Test]
-    public async Task A_throttled_or_failing_marker_claim_answers_503_with_Retry_After_and_keeps_nothing(
-        [Values] DynamoDbFault fault)
+    public Task A_throttled_or_failing_marker_claim_answers_503_with_Retry_After_and_keeps_nothing(
+        [Values(DynamoDbFault.ProvisionedThroughputExceeded, DynamoDbFault.Throttling, DynamoDbFault.InternalServerError)] DynamoDbFault fault)
+        => RefusedClaimAsync(fault);
+
+    /// <summary>
+    /// DynamoDB that stops answering (a dropped network path): the SDK's default would wait 100 s per attempt, past
+    /// Forge's delivery budget and the API function's 29 s timeout, and then answer 500. Each attempt is cut off after
+    /// <c>Storage:DynamoDbTimeoutMilliseconds</c>, and the timeout is a transient failure: 503 with Retry-After.
+    /// </summary>
+    [Test]
+    public Task A_marker_claim_that_gets_no_answer_answers_503_with_Retry_After_and_keeps_nothing()
+        => RefusedClaimAsync(DynamoDbFault.NoAnswer);
+
+    private async Task RefusedClaimAsync(DynamoDbFault fault)
     {
         var tenant = await TenantWithRuleAsync();
         var evt = Samples.Event("OPS-21", "Checkout broken");
