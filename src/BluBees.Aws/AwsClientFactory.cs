@@ -32,9 +32,15 @@ internal static class AwsClientFactory
         return AwsRequestMeter.Attach(client, "dynamodb", metrics);
     }
 
-    public static IAmazonKeyManagementService Kms(string? serviceUrl, BluBeesMetrics? metrics = null)
+    /// <param name="timeout">How long one request may go unanswered (the SDK's default, 100 s, outlasts every caller's budget).</param>
+    public static IAmazonKeyManagementService Kms(string? serviceUrl, BluBeesMetrics? metrics = null, TimeSpan? timeout = null)
     {
         var config = new AmazonKeyManagementServiceConfig();
+        if (timeout is { } limit)
+        {
+            config.Timeout = limit;
+        }
+
         var client = string.IsNullOrWhiteSpace(serviceUrl)
             ? new AmazonKeyManagementServiceClient(config)
             : new AmazonKeyManagementServiceClient(LocalCredentials(), Local(config, serviceUrl));

@@ -59,7 +59,7 @@ public static class ProviderSwitch
                 services.AddSingleton<IKeyEncryptionProvider>(sp =>
                 {
                     var options = sp.GetRequiredService<IOptions<KeyOptions>>().Value;
-                    var client = new Lazy<IAmazonKeyManagementService>(() => AwsClientFactory.Kms(options.KmsServiceUrl, sp.GetService<BluBeesMetrics>()));
+                    var client = new Lazy<IAmazonKeyManagementService>(() => AwsClientFactory.Kms(options.KmsServiceUrl, sp.GetService<BluBeesMetrics>(), TimeSpan.FromMilliseconds(options.KmsTimeoutMilliseconds)));
                     return new KmsKeyEncryptionProvider(client, options.KmsKeyId!);
                 });
                 break;

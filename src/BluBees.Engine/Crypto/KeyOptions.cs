@@ -22,6 +22,14 @@ public sealed class KeyOptions : IValidatableObject
     /// <summary>KMS endpoint override (the loopback KMS stand-in in tests).</summary>
     public string? KmsServiceUrl { get; set; }
 
+    /// <summary>
+    /// How long one KMS request may go unanswered before the SDK gives it up (and retries it, within its bounded
+    /// retries). The SDK's default is 100 s, longer than the API function's timeout (29 s). A given-up call is a
+    /// transient failure: 503 with Retry-After.
+    /// </summary>
+    [Range(100, 60_000, ErrorMessage = "Keys:KmsTimeoutMilliseconds must be from 100 to 60000.")]
+    public int KmsTimeoutMilliseconds { get; set; } = 2000;
+
     /// <summary>How long an unwrapped tenant data key may stay in memory.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Keys:DataKeyCacheTtl must be from 1 second to 1 day.")]
     public TimeSpan DataKeyCacheTtl { get; set; } = TimeSpan.FromMinutes(5);

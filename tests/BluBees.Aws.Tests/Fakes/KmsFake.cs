@@ -26,6 +26,7 @@ public sealed class KmsFake : IAsyncDisposable
     {
         var fake = new KmsFake();
         fake._server = await AwsJsonServer.StartAsync("application/x-amz-json-1.1", fake.Handle);
+        fake._server.Interceptor = fake.WithholdAsync;
         return fake;
     }
 
@@ -46,6 +47,28 @@ public sealed class KmsFake : IAsyncDisposable
     /// (https://docs.aws.amazon.com/kms/latest/APIReference/CommonErrors.html; the SDK retries it, then gives up).
     /// </summary>
     public bool Throttled { get; set; }
+
+    /// <summary>Every call gets no answer at all until the client gives up (a network path that drops requests).</summary>
+    public bool Unanswering { get; set; }
+
+    private async Task<bool> WithholdAsync(string operation, Microsoft.AspNetCore.Http.HttpContext context)
+    {
+        if (!Unanswering)
+        {
+            return false;
+        }
+
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client gave up, as it should.
+        }
+
+        return true;
+    }
 
     private JsonObject Handle(string operation, JsonObject request) => Throttled
         ? throw new AwsFaultException("ThrottlingException", "Rate exceeded")

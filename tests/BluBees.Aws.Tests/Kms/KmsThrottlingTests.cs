@@ -72,4 +72,36 @@ public sealed class KmsThrottlingTests
 
         await _api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "s"), 201);
     }
+
+    /// <summary>
+    /// KMS that stops answering: the SDK's default would wait 100 s per attempt, past the API function's 29 s timeout,
+    /// and then answer 500. Each attempt is cut off after <c>Keys:KmsTimeoutMilliseconds</c>: 503 with Retry-After.
+    /// </summary>
+    [Test]
+    public async Task An_unanswering_KMS_on_an_admin_write_answers_503_with_Retry_After()
+    {
+        var tenant = Samples.NewTenant();
+        _kms.Unanswering = true;
+        HttpResponseMessage response;
+        try
+        {
+            response = await _api.SendAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "s"));
+        }
+        finally
+        {
+            _kms.Unanswering = false;
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Multiple(() =>
+            {
+                Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), body);
+                Assert.That(response.Headers.RetryAfter?.Delta, Is.Not.Null, "503 with Retry-After");
+            });
+        }
+
+        await _api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "s"), 201);
+    }
 }
