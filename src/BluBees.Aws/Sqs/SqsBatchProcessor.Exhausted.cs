@@ -52,6 +52,9 @@ public sealed partial class SqsBatchProcessor
     /// <summary>
     /// Whether the tenant was uninstalled (no data key). A data key that does not unwrap (its key-encryption key
     /// disabled or gone) is an installed tenant's: the message does not open and is recorded for the rule <c>unknown</c>.
+    /// On KMS that is an error of KMS itself (DisabledException, KMSInvalidStateException, NotFoundException, access
+    /// denied, throttling): KMS is only asked once the data key item was read, so the tenant is installed. A store
+    /// failure still ends the attempt (nothing is written for a tenant that may be gone).
     /// </summary>
     private async Task<bool> TenantGoneAsync(Engine.Storage.TenantId tenant)
     {
@@ -63,7 +66,15 @@ public sealed partial class SqsBatchProcessor
         {
             return false; // logged and counted by the key service
         }
+        catch (Amazon.KeyManagementService.AmazonKeyManagementServiceException ex)
+        {
+            LogKeyServiceRefused(logger, tenant.Value, ex.ErrorCode ?? ex.GetType().Name);
+            return false;
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "KMS refused to unwrap the data key of tenant {TenantId} ({ErrorCode}); its messages cannot open until the key-encryption key is usable again")]
+    private static partial void LogKeyServiceRefused(ILogger logger, string tenantId, string errorCode);
 
     private async Task<RunMessage?> TryDecodeAsync(string? body)
     {

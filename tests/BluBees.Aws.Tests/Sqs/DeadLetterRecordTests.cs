@@ -125,6 +125,62 @@ public sealed class DeadLetterRecordTests
         Assert.That(thirdParty.Received, Is.Empty, "nothing was sent");
     }
 
+    /// <summary>
+    /// The same on the production key provider: the tenant's KMS key is disabled (an operator's mistake, or a key
+    /// scheduled for deletion), so KMS answers Decrypt with DisabledException. The tenant is installed: the message
+    /// fails every receive and, on its last, leaves its delivery_exhausted record before the dead-letter queue.
+    /// </summary>
+    [Test]
+    public async Task A_message_whose_KMS_key_is_disabled_is_dead_lettered_and_leaves_one_delivery_exhausted_record()
+    {
+        var queueClock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var thirdParty = await ThirdPartyApi.StartAsync();
+        await using var kms = await KmsFake.StartAsync();
+        await using var sqs = await SqsFake.StartAsync(queueClock);
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var dlq = sqs.CreateQueue("blubees-test-dl-" + suffix, Visibility);
+        var queue = sqs.CreateQueue("blubees-test-runs-" + suffix, Visibility, dlq, MaxReceiveCount);
+        var keyArn = kms.CreateKey();
+        await using var backend = await BackendHost.StartAsync(issuer, new Dictionary<string, string?>
+        {
+            ["Keys:Provider"] = "Kms",
+            ["Keys:KmsKeyId"] = keyArn,
+            ["Keys:KmsServiceUrl"] = kms.Address.ToString(),
+            ["Queue:Provider"] = "Sqs",
+            ["Queue:QueueUrl"] = queue,
+            ["Queue:SqsServiceUrl"] = sqs.Address.ToString(),
+            ["Queue:SendTimeoutMilliseconds"] = "60000",
+            ["Worker:Enabled"] = "true",
+            ["Worker:MaxReceiveCount"] = MaxReceiveCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        using var sqsClient = BluBees.Aws.AwsClientFactory.Sqs(sqs.Address.ToString());
+        var tenant = Samples.NewTenant();
+        var connection = await backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(thirdParty.Address, "s"), 201);
+        await backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(connection["id"]!.GetValue<string>()), 201);
+        using (var accepted = await backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-79", "key disabled"), withUserToken: false))
+        {
+            Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        kms.DisableKey(keyArn);
+        backend.Services.GetRequiredService<BluBees.Engine.Crypto.TenantKeyService>().Evict(new TenantId(tenant));
+        var poller = new LambdaSqsPoller(sqsClient, queue, backend.Client);
+        for (var receive = 1; receive <= MaxReceiveCount; receive++)
+        {
+            var delivery = await poller.DeliverOnceAsync();
+            Assert.That(delivery.Failures, Has.Count.EqualTo(1), $"receive {receive}: a batch item failure");
+            queueClock.Advance(Visibility);
+        }
+
+        Assert.That((await poller.DeliverOnceAsync()).Messages, Is.Empty);
+        Assert.That(sqs.Bodies(dlq), Has.Count.EqualTo(1), "dead-lettered: a redrive stays possible once the key is enabled");
+        var runs = await RunsAsync(backend, tenant);
+        Assert.That(runs.Select(r => (r["status"]!.GetValue<string>(), r["errorCategory"]?.GetValue<string>())),
+            Is.EqualTo(new[] { ("failed", (string?)ErrorCategories.DeliveryExhausted) }), "exactly one record, not none");
+        Assert.That(thirdParty.Received, Is.Empty, "nothing was sent");
+    }
+
     private static async Task<IReadOnlyList<JsonNode>> RunsAsync(BackendHost backend, string tenant)
         => [.. (await backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant))["items"]!.AsArray().Select(n => n!)];
 }
