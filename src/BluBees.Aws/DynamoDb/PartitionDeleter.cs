@@ -14,16 +14,32 @@ internal sealed class PartitionDeleter(IAmazonDynamoDB client, string table, Tim
     public const int BatchSize = 25;
     private const int MaxAttempts = 10;
 
+    /// <summary>
+    /// The items that never expire first (<see cref="Engine.Storage.Keys.LastingPrefixes"/>: definitions, secrets,
+    /// settings), one key range each, then whatever is left: a delete refused or cut off part way leaves only items
+    /// that expire by themselves, never a rule definition that would stay in the table for good.
+    /// </summary>
     public async Task<int> DeleteAsync(string pk, CancellationToken ct)
+    {
+        var deleted = 0;
+        foreach (var prefix in Engine.Storage.Keys.LastingPrefixes)
+        {
+            deleted += await DeleteRangeAsync(pk, prefix, ct);
+        }
+
+        return deleted + await DeleteRangeAsync(pk, null, ct);
+    }
+
+    private async Task<int> DeleteRangeAsync(string pk, string? prefix, CancellationToken ct)
     {
         var query = new QueryRequest
         {
             TableName = table,
             ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
-            KeyConditionExpression = "#pk = :pk",
+            KeyConditionExpression = prefix is null ? "#pk = :pk" : "#pk = :pk AND begins_with(#sk, :prefix)",
             ProjectionExpression = "#pk, #sk",
             ExpressionAttributeNames = new() { ["#pk"] = Pk, ["#sk"] = Sk },
-            ExpressionAttributeValues = new() { [":pk"] = S(pk) },
+            ExpressionAttributeValues = prefix is null ? new() { [":pk"] = S(pk) } : new() { [":pk"] = S(pk), [":prefix"] = S(prefix) },
             ConsistentRead = true,
         };
         var deleted = 0;

@@ -76,6 +76,19 @@ public static class Keys
     /// <summary>A unique name's claim (<c>BluBees.Engine.Names.NameClaims</c>): kind, then a hash of the name, never the name.</summary>
     public static string NameClaim(string kind, string fingerprint) => "NAME#" + kind + "#" + fingerprint;
 
+    /// <summary>
+    /// Sort-key prefixes of a tenant's items that never expire — rule definitions and their versions (in clear),
+    /// connections and their secrets, webhooks, settings, name claims, schedule state, the tenant's record — which a
+    /// store that deletes a partition in many steps (DynamoDB) deletes first: a delete cut off part way (throttling,
+    /// the function's timeout) then leaves only items that expire by themselves (runs, their pointers, de-duplication
+    /// markers, traces, loop counts, audit entries). The whole partition is deleted after them all the same.
+    /// </summary>
+    public static readonly IReadOnlyList<string> LastingPrefixes =
+    [
+        RulePrefix, RuleVersionsPrefix, ConnectionPrefix, RotatedRefreshTokenPrefix, WebhookPrefix, SettingsSk, TenantMeta,
+        RuleListStamp, "NAME#", "SCHED#", "SCHEDCUR#", "DELETING#",
+    ];
+
     /// <summary>An <c>everyHours</c> schedule rule's last fire (claimed with a conditional write).</summary>
     public static string ScheduleFire(string ruleId) => "SCHED#" + ruleId;
 

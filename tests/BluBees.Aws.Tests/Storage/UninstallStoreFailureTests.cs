@@ -61,4 +61,39 @@ public sealed class UninstallStoreFailureTests
         _proxy.Fail(null);
         Assert.That(await store.GetAsync(pk, Keys.DataKey, default), Is.Null, "the data key is gone although the rest could not be deleted");
     }
+
+    /// <summary>
+    /// A big tenant's partition is mostly run records and their issue pointers (<c>IRUN#…</c>), which sort before its
+    /// rules (<c>RULE#…</c>, <c>RULEV#…</c>: the definitions, in clear) and expire by themselves. A delete refused
+    /// (or cut off by the function's timeout) among the pointers must not leave the definitions, which never expire.
+    /// </summary>
+    [Test]
+    public async Task A_partition_delete_refused_among_the_run_pointers_has_already_removed_the_rule_definitions()
+    {
+        var tenant = Samples.NewTenant();
+        var connection = await _api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "s"), 201);
+        await _api.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule((string)connection["id"]!), 201);
+        var store = _api.Services.GetRequiredService<IStore>();
+        var pk = Keys.Tenant(tenant);
+        var expires = DateTimeOffset.UtcNow.AddDays(30).ToUnixTimeSeconds();
+        await store.PutManyAsync([.. Enumerable.Range(0, 60).Select(i => new StoreItem(pk, Keys.IssueRun("OPS-1", $"run-{i:D3}"), "{}", expires))], default);
+        Assert.That(await CountAsync(store, pk, Keys.RuleVersionsPrefix), Is.EqualTo(1), "the rule's definition is stored");
+        _proxy.Fail((operation, request) => operation == "BatchWriteItem" && request.ToJsonString().Contains("IRUN#", StringComparison.Ordinal)
+            ? DynamoDbFault.ProvisionedThroughputExceeded : null);
+
+        using var response = await _api.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, new JsonObject { ["context"] = new JsonObject { ["cloudId"] = "c" }, ["contextToken"] = "t" }, withUserToken: false);
+
+        _proxy.Fail(null);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the delete was refused part way");
+            Assert.That(await CountAsync(store, pk, Keys.RulePrefix), Is.Zero, "no rule head left");
+            Assert.That(await CountAsync(store, pk, Keys.RuleVersionsPrefix), Is.Zero, "no rule definition left");
+            Assert.That(await CountAsync(store, pk, Keys.ConnectionPrefix), Is.Zero, "no connection left");
+            Assert.That(await CountAsync(store, pk, Keys.IssueRunPrefix("OPS-1")), Is.GreaterThan(0), "only what expires by itself is left");
+        });
+    }
+
+    private static async Task<int> CountAsync(IStore store, string pk, string prefix)
+        => (await store.QueryAsync(new QueryRequest(pk, prefix) { Limit = 1000 }, default)).Items.Count;
 }
