@@ -217,6 +217,34 @@ public sealed class RuleService(
             : null;
     }
 
+    /// <summary>Whether the stored head is the one this save wrote (same version and time); false when it cannot be read.</summary>
+    private static async Task<bool> HeadNamesAsync(TenantStore partition, RuleHead head)
+    {
+        try
+        {
+            return await partition.GetAsync(Keys.Rule(head.Id), CancellationToken.None) is { } item
+                && StoredJson.Read<RuleHead>(item.Data) is var stored && stored.Version == head.Version && stored.UpdatedAt == head.UpdatedAt;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Removes what a save that failed wrote before its head (best effort: the store may still be failing).</summary>
+    private static async Task DropFailedSaveAsync(TenantStore partition, string id, int version, Func<Task> releaseName)
+    {
+        try
+        {
+            await partition.DeleteAsync(Keys.RuleVersion(id, version), CancellationToken.None);
+            await releaseName();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The original failure is what the caller hears about.
+        }
+    }
+
     /// <summary>Puts the head back as it was before this save (or removes a new rule) and drops the version written.</summary>
     private async Task UndoAsync(TenantId tenantId, string id, int version, (RuleHead Head, long Revision)? previous, long written)
     {
@@ -305,7 +333,26 @@ public sealed class RuleService(
             id, compiled.Name, enabled, version, compiled.Trigger.Kind.ToString().ToLowerInvariant(), compiled.Trigger.EveryHours,
             compiled.Trigger.WebhookId, [.. compiled.Steps.SelectMany(s => s.ConnectionIds).Distinct()],
             current?.Head.CreatedAt ?? now, now);
-        if (!await partition.PutIfRevisionAsync(Keys.Rule(id), StoredJson.Write(head), current?.Revision ?? 0, ct))
+        bool headWritten;
+        try
+        {
+            headWritten = await partition.PutIfRevisionAsync(Keys.Rule(id), StoredJson.Write(head), current?.Revision ?? 0, ct);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The store refused the head (throttled or failed after its retries; the caller is asked to retry). The version
+            // written above must not stay: it would take the number every later save of this rule tries (409 for good).
+            if (!await HeadNamesAsync(partition, head))
+            {
+                await DropFailedSaveAsync(partition, id, version, () => ReleaseNewNameAsync(tenantId, id, renamed, compiled.Name));
+            }
+
+            throw;
+        }
+
+        // A write whose answer was lost and that the client sent again is refused by its own first attempt: the head
+        // then names this very save (same version, same time), which stands.
+        if (!headWritten && !await HeadNamesAsync(partition, head))
         {
             await partition.DeleteAsync(Keys.RuleVersion(id, version), ct);
             await ReleaseNewNameAsync(tenantId, id, renamed, compiled.Name);
