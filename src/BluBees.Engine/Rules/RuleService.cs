@@ -114,6 +114,18 @@ public sealed class RuleService(
         while (after is not null);
     }
 
+    /// <summary>The versions of a rule whose head is gone (a delete cut off part way), deleted; false when there were none.</summary>
+    private static async Task<bool> DeleteLeftoverVersionsAsync(TenantStore partition, string id, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(id) || (await partition.QueryAsync(new TenantQuery(Keys.RuleVersionPrefix(id)) { Limit = 1 }, ct)).Items.Count == 0)
+        {
+            return false;
+        }
+
+        await DeleteVersionsAsync(partition, id, ct);
+        return true;
+    }
+
     /// <summary>Validates a definition against the tenant's own connections.</summary>
     public async Task<(CompiledRule? Rule, ValidationErrors Errors)> ValidateAsync(TenantId tenantId, string id, int version, RuleDefinition definition, CancellationToken ct)
     {
@@ -189,7 +201,9 @@ public sealed class RuleService(
         var head = await GetHeadAsync(tenantId, id, ct);
         if (head is null || !await store.ForTenant(tenantId).DeleteAsync(Keys.Rule(id), ct))
         {
-            return false;
+            // A delete the store refused after the head was gone (throttling: answered 503) left versions behind, each a
+            // definition in clear; the caller's retry finds no head, and removes them. Nothing of the rule left: 404.
+            return await DeleteLeftoverVersionsAsync(store.ForTenant(tenantId), id, ct);
         }
 
         await DeleteVersionsAsync(store.ForTenant(tenantId), id, ct);
