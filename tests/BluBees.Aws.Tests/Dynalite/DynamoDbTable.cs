@@ -36,6 +36,9 @@ public sealed class DynamoDbTable : IDisposable
         ["Storage:Provider"] = "DynamoDb",
         ["Storage:TableName"] = Name,
         ["Storage:DynamoDbServiceUrl"] = Url.ToString(),
+        // Dynalite shares 2 cores with the whole suite: a request can wait for CPU far longer than DynamoDB ever
+        // answers. The production bound (2 s per attempt) is tested where it matters (IngressStoreFailureTests).
+        ["Storage:DynamoDbTimeoutMilliseconds"] = "15000",
     };
 
     public void Dispose() => Client.Dispose();

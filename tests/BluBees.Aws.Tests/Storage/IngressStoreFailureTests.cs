@@ -40,6 +40,7 @@ public sealed class IngressStoreFailureTests
         _queueUrl = _sqs.CreateQueue("blubees-test-runs", TimeSpan.FromSeconds(900));
         var settings = _table.Settings();
         settings["Storage:DynamoDbServiceUrl"] = _proxy.Address.ToString();
+        settings["Storage:DynamoDbTimeoutMilliseconds"] = "2000"; // the production default, which the unanswered claim test relies on
         settings["Keys:Provider"] = "Kms";
         settings["Keys:KmsKeyId"] = _kms.CreateKey();
         settings["Keys:KmsServiceUrl"] = _kms.Address.ToString();
