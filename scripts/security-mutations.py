@@ -340,6 +340,26 @@ MUTATIONS = [
      "public static int Reserve(int workers, int cap) => Math.Min(Math.Max(1, workers / 8), Math.Max(0, workers - cap));", "public static int Reserve(int workers, int cap) => 0;",
      "FullyQualifiedName~TenantSharesTests", "tests/BluBees.Engine.Tests"),
 
+    ("JWKS keys trusted forever while every refresh fails", "src/BluBees.Api/Auth/JwksCache.cs",
+     "=> time.GetUtcNow() - _fetchedAt > TimeSpan.FromSeconds((long)opts.JwksCacheSeconds + opts.JwksMaxStaleSeconds)",
+     "=> time.GetUtcNow() - _fetchedAt > TimeSpan.MaxValue",
+     "FullyQualifiedName~JwksStaleKeysTests"),
+    ("the user's Jira token sent to a non-Atlassian host", "src/BluBees.Api/Permissions/JiraPermissionChecker.cs",
+     "if (Engine.Steps.Jira.JiraSite.Resolve(tenant.ApiBaseUrl, options.Value.ApiBaseUrlOverride) is not { } baseUrl)",
+     "if ((Engine.Steps.Jira.JiraSite.Resolve(tenant.ApiBaseUrl, options.Value.ApiBaseUrlOverride) ?? (Uri.TryCreate(tenant.ApiBaseUrl, UriKind.Absolute, out var any) ? any : null)) is not { } baseUrl)",
+     "FullyQualifiedName~UserTokenSiteTests"),
+    ("the CLI follows a redirect with the connection's secret", "src/BluBees.Cli/BackendClient.cs",
+     "internal static SocketsHttpHandler NoRedirects() => new() { AllowAutoRedirect = false, UseCookies = false };",
+     "internal static SocketsHttpHandler NoRedirects() => new() { AllowAutoRedirect = true, UseCookies = false };",
+     "FullyQualifiedName~CliRedirectTests"),
+    ("two flooding tenants fill the queue (no reserve for quiet tenants)", "src/BluBees.Engine/Runs/SqliteRunQueue.cs",
+     "if ((queued >= _options.QueueCapacity - _options.QueueReserve || bytes >= _options.QueueCapacityBytes - _options.QueueReserveBytes)",
+     "if (false && (queued >= _options.QueueCapacity - _options.QueueReserve || bytes >= _options.QueueCapacityBytes - _options.QueueReserveBytes)",
+     "FullyQualifiedName~QueueShareTests"),
+    ("uninstall on DynamoDB deletes in key order (definitions last)", "src/BluBees.Aws/DynamoDb/PartitionDeleter.cs",
+     "foreach (var prefix in Engine.Storage.Keys.LastingPrefixes)",
+     "foreach (var prefix in Array.Empty<string>())",
+     "FullyQualifiedName~UninstallStoreFailureTests", "tests/BluBees.Aws.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
