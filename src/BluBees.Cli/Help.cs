@@ -20,7 +20,8 @@ internal static class Help
           runs [--rule ID] [--status S] [--limit N] [--json]
                                                         the tenant's recent runs (metadata only)
           runs show RUN_ID
-          sink [--port 5090]                            a loopback "third-party API" that prints what it receives
+          sink [--port 5090] [--show-body]              a loopback "third-party API" that prints what it receives
+                                                        (method, path, size, header names; bodies only with --show-body)
           jira [--port 5091] [--system-token T]         a loopback development Jira for jira.* steps (issues in memory);
                                                         run the backend with Jira__ApiBaseUrlOverride=http://127.0.0.1:5091
 
@@ -31,7 +32,8 @@ internal static class Help
           backup restore --in FILE (--passphrase-env VAR | --key-file FILE) [--tenant ID] [--data-dir DIR]
 
         Support staff (token from the company identity provider, read from an environment variable):
-          support runs --tenant ID --token-env VAR [--status S] [--rule ID] [--limit N] [--json]
+          support runs --tenant ID --token-env VAR [--status S] [--rule ID] [--from ISO] [--to ISO] [--limit N]
+                [--cursor C] [--json]
           support run RUN_ID --tenant ID --token-env VAR
 
         Common options:

@@ -40,6 +40,18 @@ public sealed class CliUsageTests
         }
     }
 
+    [Test]
+    public async Task Help_names_every_option_the_support_runs_and_sink_commands_read()
+    {
+        // support-access.md documents --from, --to and --cursor for 'support runs' (the command reads them), and the sink
+        // offers --show-body in its banner; the help listed none of them.
+        var (code, stdout, _) = await RunCliAsync(args: ["help"]);
+        Assert.That(code, Is.Zero);
+        Assert.That(stdout, Does.Contain("support runs --tenant ID --token-env VAR [--status S] [--rule ID] [--from ISO] [--to ISO] [--limit N]")
+            .And.Contain("[--cursor C] [--json]")
+            .And.Contain("sink [--port 5090] [--show-body]"));
+    }
+
     [TestCase("keys", "rotate")]
     [TestCase("keys", "retire")]
     [TestCase("backup", "export")]
