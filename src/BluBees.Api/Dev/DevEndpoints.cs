@@ -62,6 +62,12 @@ internal static class DevEndpoints
             return Problems.Invalid("tenantId", $"must be an installation id of 1 to {MaxTenantIdLength} characters (leave it out for the default)");
         }
 
+        // An empty principal is no user: every /api route would refuse the token as "not made by a signed-in Jira user".
+        if (request.AccountId is { Length: 0 })
+        {
+            return Problems.Invalid("accountId", "must be an Atlassian account id (leave it out for dev-admin)");
+        }
+
         // Each route accepts only its own module's tokens (and a user only on /api): name the route (path) or the module.
         var route = request.Path is { } path ? RouteFor(path) : request.Module is { } name ? RouteForName(name) : ForgeRoute.Ui;
         if (route is not { } r)

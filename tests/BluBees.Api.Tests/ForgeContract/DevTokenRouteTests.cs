@@ -61,4 +61,17 @@ public sealed class DevTokenRouteTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
         Assert.That(JsonNode.Parse(text)!["errors"]!.AsObject().Select(e => e.Key), Is.EqualTo(new[] { "tenantId" }), text);
     }
+
+    [Test]
+    public async Task An_empty_account_id_is_a_400_naming_it_not_a_token_no_api_route_accepts()
+    {
+        // Minted before, its token was refused by every /api route as "not made by a signed-in Jira user" (403).
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var backend = await BackendHost.StartAsync(issuer, new Dictionary<string, string?> { ["DevIssuer:Enabled"] = "true" });
+
+        using var response = await backend.Client.PostAsJsonAsync("/dev/token", new { accountId = string.Empty });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
+        Assert.That(JsonNode.Parse(text)!["errors"]!.AsObject().Select(e => e.Key), Is.EqualTo(new[] { "accountId" }), text);
+    }
 }
