@@ -51,7 +51,7 @@ internal static partial class ManualRunEndpoint
 
         if (current.Head.TriggerType != TriggerType)
         {
-            return Problems.Conflict($"Rule '{current.Head.Id}' has a {current.Head.TriggerType} trigger; only rules with a manual trigger can be run by hand.");
+            return Problems.Conflict($"Rule '{current.Head.Id}' is triggered by '{current.Head.TriggerType}'; only rules with a manual trigger can be run by hand.");
         }
 
         if (!current.Head.Enabled)

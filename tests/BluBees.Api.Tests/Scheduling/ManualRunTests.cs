@@ -69,7 +69,7 @@ public sealed class ManualRunTests : BackendFixture
         var ruleId = (await CreateRuleAsync(tenant, Samples.Rule(await CreateConnectionAsync(tenant))))["id"]!.GetValue<string>();
         using var response = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/run", tenant, new { issueKey = "OPS-1" });
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
-        Assert.That((await ProblemAsync(response))["detail"]!.GetValue<string>(), Does.Contain("event trigger"));
+        Assert.That((await ProblemAsync(response))["detail"]!.GetValue<string>(), Does.Contain("is triggered by 'event'; only rules with a manual trigger"));
     }
 
     [Test]
