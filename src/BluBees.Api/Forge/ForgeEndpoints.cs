@@ -97,11 +97,30 @@ internal static partial class ForgeEndpoints
 
                 LogLifecycle(logger, "upgraded");
                 return TypedResults.Ok(new IngestResponse("upgraded"));
+            case "" when IsDocumentedLifecyclePayload(body):
+                // Atlassian's life-cycle reference shows both payloads without an event type
+                // (https://developer.atlassian.com/platform/forge/events-reference/life-cycle/: {"id", "installerAccountId"
+                // or "upgraderAccountId", "app": {"id", "version"}}), so such a body does not say which of the two it is.
+                // Both mean the installation is installed: ensure the tenant and its data key, unless it was uninstalled
+                // (a reinstall gets a new installation id, so this is a late or retried event: write nothing, as for an upgrade).
+                if (!await tenants.InstalledOrUpgradedAsync(tenant.Context, ct))
+                {
+                    return Problems.Status(StatusCodes.Status401Unauthorized, "Unauthorized", "This installation of the app was uninstalled.");
+                }
+
+                LogLifecycle(logger, "installed or upgraded");
+                return TypedResults.Ok(new IngestResponse("installed"));
             default:
                 // Uninstall is not a lifecycle event: it arrives from the preUninstall module at /forge/uninstall.
                 return Problems.Invalid("eventType", "must be avi:forge:installed:app or avi:forge:upgraded:app");
         }
     }
+
+    /// <summary>The life-cycle payload as documented: the installation's <c>id</c> (a string) and the <c>app</c> object.</summary>
+    private static bool IsDocumentedLifecyclePayload(System.Text.Json.Nodes.JsonObject body)
+        => body["eventType"] is null && body["type"] is null
+           && JiraEvent.Child(body, "id") is System.Text.Json.Nodes.JsonValue id && id.GetValueKind() == System.Text.Json.JsonValueKind.String
+           && JiraEvent.Child(body, "app") is System.Text.Json.Nodes.JsonObject;
 
     internal static ValidationErrors ToValidationErrors(Dictionary<string, string> errors)
     {

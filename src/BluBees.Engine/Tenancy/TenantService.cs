@@ -77,6 +77,21 @@ public sealed class TenantService(
         return true;
     }
 
+    /// <summary>
+    /// An installed or upgraded event that does not say which (Atlassian's life-cycle examples carry no event type):
+    /// the upgrade's update, then the install's data key; false (nothing written) when the installation was uninstalled.
+    /// </summary>
+    public async Task<bool> InstalledOrUpgradedAsync(TenantContext tenant, CancellationToken ct)
+    {
+        if (!await UpgradeAsync(tenant, ct))
+        {
+            return false;
+        }
+
+        await keys.GetOrCreateAsync(tenant.Id, ct);
+        return true;
+    }
+
     /// <summary>Deletes every item of the tenant, its wrapped data key included (crypto-shredding), and its queued messages.</summary>
     public async Task<int> UninstallAsync(TenantId tenantId, CancellationToken ct)
     {

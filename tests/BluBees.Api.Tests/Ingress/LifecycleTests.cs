@@ -92,6 +92,45 @@ public sealed class LifecycleTests : BackendFixture
         ["contextToken"] = "opaque-context-token",
     };
 
+    /// <summary>
+    /// The two example payloads of Atlassian's life-cycle reference, as shown: no event type
+    /// (https://developer.atlassian.com/platform/forge/events-reference/life-cycle/).
+    /// </summary>
+    private static JsonObject DocumentedLifecyclePayload(string tenant, string accountField) => new()
+    {
+        ["id"] = tenant,
+        [accountField] = "4ad9aa0c52dc1b420a791d12",
+        ["app"] = new JsonObject { ["id"] = "406d303d-0393-4ec4-ad7c-1435be94583a", ["version"] = "9.0.0" },
+    };
+
+    [TestCase("installerAccountId")]
+    [TestCase("upgraderAccountId")]
+    public async Task The_documented_lifecycle_payload_without_an_event_type_installs_the_tenant(string accountField)
+    {
+        var tenant = Samples.NewTenant();
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", tenant, DocumentedLifecyclePayload(tenant, accountField));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), "Forge redelivers a 400 four times, then the event is lost");
+        var store = Backend.Services.GetRequiredService<IStore>();
+        Assert.That(await store.GetAsync(Keys.Tenant(tenant), Keys.TenantMeta, CancellationToken.None), Is.Not.Null);
+        Assert.That(await store.GetAsync(Keys.Tenant(tenant), Keys.DataKey, CancellationToken.None), Is.Not.Null);
+    }
+
+    [Test]
+    public async Task The_documented_lifecycle_payload_after_the_uninstall_creates_nothing()
+    {
+        var tenant = Samples.NewTenant();
+        await CreateConnectionAsync(tenant);
+        using (var uninstall = await Backend.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, PreUninstallBody(tenant)))
+        {
+            Assert.That(uninstall.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        using var late = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", tenant, DocumentedLifecyclePayload(tenant, "installerAccountId"));
+        Assert.That(late.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        await ProblemAsync(late);
+        Assert.That((await Backend.DumpStoreAsync()).Where(row => row.Contains(tenant, StringComparison.Ordinal)), Is.Empty);
+    }
+
     [Test]
     public async Task An_unknown_lifecycle_event_is_400()
     {
