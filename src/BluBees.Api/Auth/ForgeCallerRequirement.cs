@@ -56,7 +56,7 @@ internal sealed partial class ForgeCallerHandler(IOptions<ForgeModuleOptions> mo
             return ForgeCallerDenial.RouteWithoutModule;
         }
 
-        if (module is null || !string.Equals(module, modules.Value.KeyFor(r), StringComparison.Ordinal))
+        if (module is null || !modules.Value.Accepts(r, module))
         {
             return ForgeCallerDenial.WrongModule;
         }

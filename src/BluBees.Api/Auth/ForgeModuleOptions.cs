@@ -35,9 +35,16 @@ internal sealed class ForgeModuleOptions : IValidatableObject
     [Required, RegularExpression(KeyPattern, ErrorMessage = KeyMessage)]
     public string Webhook { get; set; } = ForgeModuleKeys.Webhook;
 
-    /// <summary><c>/api/*</c>: the Custom UI resolver endpoint.</summary>
+    /// <summary>
+    /// <c>/api/*</c>: the admin page's module key. Forge puts the Custom UI module's key in the token of an invokeRemote
+    /// call (not the resolver endpoint's: https://developer.atlassian.com/platform/forge/remote/essentials/).
+    /// </summary>
     [Required, RegularExpression(KeyPattern, ErrorMessage = KeyMessage)]
     public string Ui { get; set; } = ForgeModuleKeys.Ui;
+
+    /// <summary><c>/api/*</c> too: the issue panel's module key.</summary>
+    [Required, RegularExpression(KeyPattern, ErrorMessage = KeyMessage)]
+    public string IssuePanel { get; set; } = ForgeModuleKeys.IssuePanel;
 
     /// <summary>The key the given route accepts.</summary>
     public string KeyFor(ForgeRoute route) => route switch
@@ -51,9 +58,14 @@ internal sealed class ForgeModuleOptions : IValidatableObject
         _ => throw new ArgumentOutOfRangeException(nameof(route)),
     };
 
+    /// <summary>Whether a token minted for <paramref name="moduleKey"/> may call the route: its own key; either UI module's on <c>/api/*</c>.</summary>
+    public bool Accepts(ForgeRoute route, string moduleKey)
+        => string.Equals(moduleKey, KeyFor(route), StringComparison.Ordinal)
+           || (route == ForgeRoute.Ui && string.Equals(moduleKey, IssuePanel, StringComparison.Ordinal));
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var keys = new[] { Events, Lifecycle, Uninstall, Scheduled, Webhook, Ui };
+        var keys = new[] { Events, Lifecycle, Uninstall, Scheduled, Webhook, Ui, IssuePanel };
         if (keys.Distinct(StringComparer.Ordinal).Count() != keys.Length)
         {
             yield return new ValidationResult("ForgeModules: every route needs its own module key; two routes name the same key.");

@@ -79,7 +79,10 @@ internal static class DevEndpoints
             new DevTokenRequest(forge.Value.AppId, request.TenantId ?? dev.Value.DefaultTenantId, request.CloudId ?? dev.Value.DefaultCloudId, dev.Value.DefaultApiBaseUrl)
             {
                 AccountId = r == ForgeRoute.Ui ? request.AccountId ?? "dev-admin" : null,
-                ModuleKey = modules.Value.KeyFor(r),
+                // The issue panel's Custom UI calls /api/* with its own module key (named by "module": "issue-panel").
+                ModuleKey = r == ForgeRoute.Ui && request.Path is null && ForgeModuleKeys.ForName(request.Module) == ForgeModuleKeys.IssuePanel
+                    ? modules.Value.IssuePanel
+                    : modules.Value.KeyFor(r),
             },
             time.GetUtcNow());
         return TypedResults.Ok(new DevTokenResponse(token));
@@ -95,7 +98,7 @@ internal static class DevEndpoints
 
     private static ForgeRoute? RouteForName(string name) => name.ToLowerInvariant() switch
     {
-        "ui" or "api" => ForgeRoute.Ui,
+        "ui" or "api" or "admin" or "issue-panel" or "issuepanel" => ForgeRoute.Ui,
         "events" => ForgeRoute.Events,
         "lifecycle" => ForgeRoute.Lifecycle,
         "uninstall" or "preuninstall" => ForgeRoute.Uninstall,

@@ -22,8 +22,16 @@ public static class ForgeModuleKeys
     /// <summary>The web trigger whose forwarder function calls <c>POST /forge/webhook</c> with invokeRemote.</summary>
     public const string Webhook = "incoming-webhook";
 
-    /// <summary>The Custom UI resolver endpoint: every <c>/api/*</c> call comes through it.</summary>
-    public const string Ui = "ui-endpoint";
+    /// <summary>
+    /// The admin page (<c>jira:adminPage</c>), whose Custom UI calls <c>/api/*</c> through the resolver endpoint. A
+    /// front-end invocation's token names the UI module, not the resolver endpoint: <c>app.module</c> is e.g.
+    /// <c>{"type": "xen:macro", "key": "forge-remote-app-boot"}</c>, the key <c>context.moduleKey</c> also carries
+    /// (https://developer.atlassian.com/platform/forge/remote/essentials/, the FIT table and example).
+    /// </summary>
+    public const string Ui = "blubees-admin";
+
+    /// <summary>The issue panel (<c>jira:issuePanel</c>): its Custom UI calls <c>/api/*</c> too, with this module's key.</summary>
+    public const string IssuePanel = "blubees-issue-panel";
 
     /// <summary>The module a development token for <paramref name="path"/> must name; <see cref="Ui"/> for anything else.</summary>
     public static string ForPath(string path) => path.Split('?')[0].TrimEnd('/').ToLowerInvariant() switch
@@ -42,7 +50,8 @@ public static class ForgeModuleKeys
     /// <summary>The development module name a caller may pass (<c>events</c>, <c>ui</c>...) → its default key; null when unknown.</summary>
     public static string? ForName(string? name) => name?.ToLowerInvariant() switch
     {
-        null or "" or "ui" => Ui,
+        null or "" or "ui" or "admin" => Ui,
+        "issue-panel" or "issuepanel" => IssuePanel,
         "events" => Events,
         "lifecycle" => Lifecycle,
         "uninstall" or "preuninstall" => Uninstall,

@@ -108,7 +108,7 @@ public sealed class BackendHost : IAsyncDisposable
     /// <summary>
     /// Sends a request with the given Forge token and, unless told otherwise, an opaque user token in
     /// <c>x-forge-oauth-user</c> (<paramref name="userToken"/>, or one that <see cref="Jira"/> issues for the token's principal),
-    /// and <paramref name="systemToken"/>, if given, in <c>x-forge-oauth-system</c> (the ui-endpoint module enables it).
+    /// and <paramref name="systemToken"/>, if given, in <c>x-forge-oauth-system</c> (the UI modules' resolver endpoint enables it).
     /// </summary>
     public async Task<HttpResponseMessage> SendWithTokenAsync(HttpMethod method, string path, string? token, object? body = null, bool withUserToken = true, string? userToken = null, string? systemToken = null)
     {

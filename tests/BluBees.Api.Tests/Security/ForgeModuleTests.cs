@@ -57,6 +57,28 @@ public sealed class ForgeModuleTests : BackendFixture
         });
     }
 
+    [Test]
+    public async Task Tokens_of_the_admin_page_and_the_issue_panel_reach_the_api_as_Forge_mints_them()
+    {
+        // Forge puts the Custom UI module's own key in a front-end invocation's token (app.module {"type": "xen:macro",
+        // "key": "forge-remote-app-boot"}, the key context.moduleKey carries too; https://developer.atlassian.com/platform/forge/remote/essentials/),
+        // not the key of the resolver endpoint both modules name in the manifest (ui-endpoint).
+        var tenant = Samples.NewTenant();
+        using var admin = await Backend.SendWithTokenAsync(HttpMethod.Get, "/api/me", Token(tenant, "blubees-admin", "557058:admin"));
+        using var panel = await Backend.SendWithTokenAsync(HttpMethod.Get, "/api/issues/OPS-1/runs", Token(tenant, "blubees-issue-panel", "557058:admin"));
+        using var resolver = await Backend.SendWithTokenAsync(HttpMethod.Get, "/api/me", Token(tenant, "ui-endpoint", "557058:admin"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(admin.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the admin page (jira:adminPage blubees-admin)");
+            Assert.That(panel.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the issue panel (jira:issuePanel blubees-issue-panel)");
+            Assert.That(resolver.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "no front-end token names the resolver endpoint");
+        });
+
+        // Neither UI module's token opens a backend route.
+        using var panelOnEvents = await Backend.SendWithTokenAsync(HttpMethod.Post, "/forge/events", Token(tenant, "blubees-issue-panel", null), BodyFor("/forge/events", tenant));
+        await AssertForbiddenAsync(panelOnEvents, "issue panel on /forge/events", "app.module.key");
+    }
+
     [TestCaseSource(nameof(ForgeRoutes))]
     public async Task A_forge_route_refuses_its_own_modules_token_when_it_names_a_user(string path)
     {
