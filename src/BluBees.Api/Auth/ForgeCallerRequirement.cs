@@ -32,7 +32,10 @@ internal sealed partial class ForgeCallerHandler(IOptions<ForgeModuleOptions> mo
         var route = endpoint?.Metadata.GetMetadata<ForgeModuleMetadata>()?.Route;
         var module = context.User.FindFirst(ForgeAuthenticationHandler.ModuleClaim)?.Value;
         var principal = context.User.FindFirst(ClaimTypes.NameIdentifier)?.Value;
-        var denial = Check(route, module, principal);
+        // The issue panel's token opens only the routes the panel calls (those open beyond administrators: an issue's
+        // runs and manual rules, a manual run, /api/me), never the admin page's configuration routes.
+        var panelRoute = endpoint?.Metadata.GetMetadata<BluBees.Api.Permissions.ApiAccess>() is not null;
+        var denial = Check(route, module, principal, panelRoute);
         if (denial is null)
         {
             context.Succeed(requirement);
@@ -49,14 +52,15 @@ internal sealed partial class ForgeCallerHandler(IOptions<ForgeModuleOptions> mo
         return Task.CompletedTask;
     }
 
-    private ForgeCallerDenial? Check(ForgeRoute? route, string? module, string? principal)
+    private ForgeCallerDenial? Check(ForgeRoute? route, string? module, string? principal, bool panelRoute)
     {
         if (route is not { } r)
         {
             return ForgeCallerDenial.RouteWithoutModule;
         }
 
-        if (module is null || !modules.Value.Accepts(r, module))
+        if (module is null || !modules.Value.Accepts(r, module)
+            || (!panelRoute && string.Equals(module, modules.Value.IssuePanel, StringComparison.Ordinal)))
         {
             return ForgeCallerDenial.WrongModule;
         }

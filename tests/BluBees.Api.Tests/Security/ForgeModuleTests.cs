@@ -79,6 +79,29 @@ public sealed class ForgeModuleTests : BackendFixture
         await AssertForbiddenAsync(panelOnEvents, "issue panel on /forge/events", "app.module.key");
     }
 
+    [Test]
+    public async Task The_issue_panels_token_opens_only_the_routes_the_panel_calls()
+    {
+        // The panel lists an issue's runs and manual rules and runs a manual rule (IssuePanel.tsx); configuration is the
+        // admin page's. Its token (app.module.key blubees-issue-panel), even an administrator's, opens nothing else.
+        var tenant = Samples.NewTenant();
+        var connectionId = await CreateConnectionAsync(tenant);
+        var panel = Token(tenant, ForgeModuleKeys.IssuePanel, "557058:admin");
+        foreach (var (method, path) in new[] { (HttpMethod.Get, "/api/rules"), (HttpMethod.Get, "/api/connections"), (HttpMethod.Delete, $"/api/connections/{connectionId}"), (HttpMethod.Get, "/api/runs") })
+        {
+            using var response = await Backend.SendWithTokenAsync(method, path, panel);
+            await AssertForbiddenAsync(response, $"{method} {path}", "app.module.key");
+        }
+
+        foreach (var path in new[] { "/api/me", "/api/issues/OPS-1/runs", "/api/issues/OPS-1/manual-rules" })
+        {
+            using var response = await Backend.SendWithTokenAsync(HttpMethod.Get, path, panel);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), path);
+        }
+
+        Assert.That((await Backend.JsonAsync(HttpMethod.Get, "/api/connections", tenant))["items"]!.AsArray(), Has.Count.EqualTo(1), "nothing deleted");
+    }
+
     [TestCaseSource(nameof(ForgeRoutes))]
     public async Task A_forge_route_refuses_its_own_modules_token_when_it_names_a_user(string path)
     {
