@@ -46,6 +46,15 @@ internal sealed class ForgeModuleOptions : IValidatableObject
     [Required, RegularExpression(KeyPattern, ErrorMessage = KeyMessage)]
     public string IssuePanel { get; set; } = ForgeModuleKeys.IssuePanel;
 
+    /// <summary>
+    /// <c>/api/*</c> as the admin page: the resolver endpoint's key, for the reading of Atlassian's FIT table in which a
+    /// front-end invocation's <c>app.module.key</c> is "the Forge module key for this endpoint" (see
+    /// <see cref="ForgeModuleKeys.UiEndpoint"/>). Both UI modules would then carry it, so it opens what the admin page's
+    /// key opens; administrators' routes still ask Jira whether the user is an administrator.
+    /// </summary>
+    [Required, RegularExpression(KeyPattern, ErrorMessage = KeyMessage)]
+    public string UiEndpoint { get; set; } = ForgeModuleKeys.UiEndpoint;
+
     /// <summary>The key the given route accepts.</summary>
     public string KeyFor(ForgeRoute route) => route switch
     {
@@ -58,14 +67,14 @@ internal sealed class ForgeModuleOptions : IValidatableObject
         _ => throw new ArgumentOutOfRangeException(nameof(route)),
     };
 
-    /// <summary>Whether a token minted for <paramref name="moduleKey"/> may call the route: its own key; either UI module's on <c>/api/*</c>.</summary>
+    /// <summary>Whether a token minted for <paramref name="moduleKey"/> may call the route: its own key; either UI module's, or their resolver endpoint's, on <c>/api/*</c>.</summary>
     public bool Accepts(ForgeRoute route, string moduleKey)
         => string.Equals(moduleKey, KeyFor(route), StringComparison.Ordinal)
-           || (route == ForgeRoute.Ui && string.Equals(moduleKey, IssuePanel, StringComparison.Ordinal));
+           || (route == ForgeRoute.Ui && (string.Equals(moduleKey, IssuePanel, StringComparison.Ordinal) || string.Equals(moduleKey, UiEndpoint, StringComparison.Ordinal)));
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var keys = new[] { Events, Lifecycle, Uninstall, Scheduled, Webhook, Ui, IssuePanel };
+        var keys = new[] { Events, Lifecycle, Uninstall, Scheduled, Webhook, Ui, IssuePanel, UiEndpoint };
         if (keys.Distinct(StringComparer.Ordinal).Count() != keys.Length)
         {
             yield return new ValidationResult("ForgeModules: every route needs its own module key; two routes name the same key.");

@@ -33,6 +33,13 @@ public static class ForgeModuleKeys
     /// <summary>The issue panel (<c>jira:issuePanel</c>): its Custom UI calls <c>/api/*</c> too, with this module's key.</summary>
     public const string IssuePanel = "blubees-issue-panel";
 
+    /// <summary>
+    /// The resolver endpoint both UI modules name (<c>modules.endpoint</c> <c>ui-endpoint</c>). Atlassian's FIT table
+    /// describes <c>app.module.key</c> as "the Forge module key for this endpoint" while its example names a UI module;
+    /// a token naming the endpoint is accepted on <c>/api/*</c> as the admin page's, so either reading works.
+    /// </summary>
+    public const string UiEndpoint = "ui-endpoint";
+
     /// <summary>The module a development token for <paramref name="path"/> must name; <see cref="Ui"/> for anything else.</summary>
     public static string ForPath(string path) => path.Split('?')[0].TrimEnd('/').ToLowerInvariant() switch
     {
