@@ -570,6 +570,8 @@ export const api = {
 
   listWebhooks: async () => itemsOf(await call<Items<Webhook>>('GET', '/api/webhooks')),
   createWebhook: (name: string) => call<CreatedWebhook>('POST', '/api/webhooks', { name }),
+  /** A new secret, returned here only; the old one stops verifying at once (docs/api.md, Incoming webhooks). */
+  rotateWebhookSecret: (id: string) => call<CreatedWebhook>('POST', `/api/webhooks/${enc(id)}/rotate-secret`),
   deleteWebhook: (id: string) => call<void>('DELETE', `/api/webhooks/${enc(id)}`),
 };
 

@@ -41,4 +41,30 @@ describe('incoming webhooks', () => {
     // Under its own field (Field renders errors beside the input it names), not only in a banner at the top.
     expect(message.closest('[data-field-error]')?.getAttribute('data-field-error')).toBe('webhook-name');
   });
+
+  it('rotates a webhook secret after a warning and shows the new secret once', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/webhooks', () => ({
+      items: [{ id: 'w1', name: 'Billing events', secretSet: true, createdAt: '2026-11-01T10:00:00Z', secretRotatedAt: '2026-11-01T10:00:00Z' }],
+    }));
+    b.on('POST', '/api/webhooks/w1/rotate-secret', () => ({
+      id: 'w1',
+      name: 'Billing events',
+      secret: 'whsec_rotated_once',
+      createdAt: '2026-11-01T10:00:00Z',
+      secretRotatedAt: '2026-12-05T10:00:00Z',
+    }));
+    const u = user();
+    render(<WebhooksPage readOnly={false} />);
+    await u.click(await screen.findByRole('button', { name: 'Rotate the secret of webhook Billing events' }));
+    // Nothing is rotated before the admin confirms: the old secret stops working at once.
+    expect(await screen.findByText(/The current secret stops working at once/)).toBeInTheDocument();
+    expect(b.callsTo('POST', '/api/webhooks/w1/rotate-secret')).toHaveLength(0);
+    await u.click(screen.getByRole('button', { name: 'Rotate secret' }));
+    expect(await screen.findByText('whsec_rotated_once')).toBeInTheDocument();
+    expect(screen.getByText('Copy the new secret of “Billing events” now')).toBeInTheDocument();
+    expect(b.callsTo('POST', '/api/webhooks/w1/rotate-secret')).toHaveLength(1);
+    await u.click(screen.getByRole('button', { name: 'I have copied it' }));
+    expect(document.body.innerHTML).not.toContain('whsec_rotated_once');
+  });
 });

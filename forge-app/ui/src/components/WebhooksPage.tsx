@@ -12,9 +12,10 @@ export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
   const [nameError, setNameError] = useState<string>();
   const [failure, setFailure] = useState<unknown>();
   const [working, setWorking] = useState(false);
-  // Shown once, right after creation; dropped as soon as the user dismisses it or leaves.
-  const [created, setCreated] = useState<CreatedWebhook>();
+  // Shown once, right after creation or rotation; dropped as soon as the user dismisses it or leaves.
+  const [created, setCreated] = useState<CreatedWebhook & { rotated?: boolean }>();
   const [deleting, setDeleting] = useState<Webhook>();
+  const [rotating, setRotating] = useState<Webhook>();
 
   async function create(e: React.FormEvent) {
     e.preventDefault();
@@ -50,6 +51,22 @@ export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
     }
   }
 
+  async function rotate() {
+    if (!rotating) return;
+    setWorking(true);
+    setFailure(undefined);
+    try {
+      const rotated = await api.rotateWebhookSecret(rotating.id);
+      setCreated({ ...rotated, name: rotated.name ?? rotating.name, url: rotated.url ?? rotating.url, rotated: true });
+      list.reload();
+    } catch (err) {
+      setFailure(err);
+    } finally {
+      setWorking(false);
+      setRotating(undefined);
+    }
+  }
+
   const items = list.data ?? [];
   return (
     <div style={stack('space.200')}>
@@ -61,7 +78,7 @@ export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
         <div role="alert">
           <SectionMessage
             appearance="warning"
-            title={`Copy the secret of “${created.name}” now`}
+            title={created.rotated ? `Copy the new secret of “${created.name}” now` : `Copy the secret of “${created.name}” now`}
             actions={[
               <Button key="done" onClick={() => setCreated(undefined)}>
                 I have copied it
@@ -69,6 +86,7 @@ export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
             ]}
           >
             <p>This is the only time the secret is shown. BluBees stores it encrypted and cannot display it again.</p>
+            {created.rotated && <p>The old secret no longer works: requests signed with it are rejected until the sender uses this one.</p>}
             {created.url && (
               <p>
                 URL: <code style={{ overflowWrap: 'anywhere' }}>{created.url}</code> <CopyButton value={created.url} label="Copy the webhook URL" />
@@ -102,7 +120,7 @@ export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
       ) : (
         <DynamicTable
           caption="Incoming webhooks"
-          head={{ cells: ['Name', 'URL', 'Created', ''].map((c, i) => ({ key: `h${i}`, content: c })) }}
+          head={{ cells: ['Name', 'URL', 'Created', 'Actions'].map((c, i) => ({ key: `h${i}`, content: c })) }}
           rows={items.map((w) => ({
             key: w.id,
             cells: [
@@ -122,9 +140,14 @@ export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
               {
                 key: 'delete',
                 content: !readOnly ? (
-                  <Button appearance="subtle" onClick={() => setDeleting(w)} aria-label={`Delete webhook ${w.name}`}>
-                    Delete
-                  </Button>
+                  <div style={row('space.050')}>
+                    <Button onClick={() => setRotating(w)} aria-label={`Rotate the secret of webhook ${w.name}`}>
+                      Rotate secret
+                    </Button>
+                    <Button appearance="subtle" onClick={() => setDeleting(w)} aria-label={`Delete webhook ${w.name}`}>
+                      Delete
+                    </Button>
+                  </div>
                 ) : (
                   ''
                 ),
@@ -133,6 +156,20 @@ export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
           }))}
         />
       )}
+      <ConfirmDialog
+        isOpen={!!rotating}
+        title="Rotate this webhook's secret?"
+        confirmLabel="Rotate secret"
+        appearance="warning"
+        isWorking={working}
+        onCancel={() => setRotating(undefined)}
+        onConfirm={rotate}
+      >
+        <p>
+          “{rotating?.name}” gets a new secret, shown once. The current secret stops working at once: update the sender right after, or its
+          requests are rejected.
+        </p>
+      </ConfirmDialog>
       <ConfirmDialog isOpen={!!deleting} title="Delete this webhook?" confirmLabel="Delete" isWorking={working} onCancel={() => setDeleting(undefined)} onConfirm={remove}>
         <p>Senders using “{deleting?.name}” will be rejected from now on.</p>
       </ConfirmDialog>
