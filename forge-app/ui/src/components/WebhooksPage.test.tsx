@@ -67,4 +67,24 @@ describe('incoming webhooks', () => {
     await u.click(screen.getByRole('button', { name: 'I have copied it' }));
     expect(document.body.innerHTML).not.toContain('whsec_rotated_once');
   });
+
+  it('names the rules that still use a webhook the backend refused to delete', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/webhooks', () => ({ items: [{ id: 'w1', name: 'Billing events', secretSet: true }] }));
+    b.on('DELETE', '/api/webhooks/w1', () => ({
+      status: 409,
+      body: {
+        title: 'Conflict',
+        status: 409,
+        detail: 'The webhook is used by 1 rule(s); change or delete them first.',
+        usedBy: [{ id: 'r1', name: 'Invoice paid → comment' }],
+      },
+    }));
+    const u = user();
+    render(<WebhooksPage readOnly={false} />);
+    await u.click(await screen.findByRole('button', { name: 'Delete webhook Billing events' }));
+    await u.click(screen.getByRole('button', { name: 'Delete' }));
+    expect(await screen.findByText('“Billing events” is still in use')).toBeInTheDocument();
+    expect(screen.getByText('Invoice paid → comment')).toBeInTheDocument();
+  });
 });

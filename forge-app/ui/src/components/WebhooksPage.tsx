@@ -3,7 +3,7 @@ import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
 import SectionMessage from '@atlaskit/section-message';
 import { token } from '@atlaskit/tokens';
-import { api, ApiError, type CreatedWebhook, type Webhook } from '../api';
+import { api, ApiError, type CreatedWebhook, type UsedBy, type Webhook } from '../api';
 import { ConfirmDialog, CopyButton, EmptyState, ErrorBanner, formatTime, isMissing, Loading, NotAvailable, row, stack, TextField, useLoad } from './common';
 
 export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
@@ -16,6 +16,8 @@ export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
   const [created, setCreated] = useState<CreatedWebhook & { rotated?: boolean }>();
   const [deleting, setDeleting] = useState<Webhook>();
   const [rotating, setRotating] = useState<Webhook>();
+  // A delete the backend refused because rules use the hook (409 with usedBy): which rules, by name.
+  const [inUse, setInUse] = useState<{ webhook: Webhook; usedBy: UsedBy[] }>();
 
   async function create(e: React.FormEvent) {
     e.preventDefault();
@@ -40,11 +42,14 @@ export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
   async function remove() {
     if (!deleting) return;
     setWorking(true);
+    setFailure(undefined);
+    setInUse(undefined);
     try {
       await api.deleteWebhook(deleting.id);
       list.reload();
     } catch (err) {
-      setFailure(err);
+      if (err instanceof ApiError && err.status === 409 && err.usedBy.length > 0) setInUse({ webhook: deleting, usedBy: err.usedBy });
+      else setFailure(err);
     } finally {
       setWorking(false);
       setDeleting(undefined);
@@ -96,6 +101,18 @@ export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
               Secret: <code style={{ userSelect: 'all', color: token('color.text') }}>{created.secret}</code>{' '}
               {created.secret ? <CopyButton value={created.secret} label="Copy the webhook secret" /> : null}
             </p>
+          </SectionMessage>
+        </div>
+      )}
+      {inUse && (
+        <div role="alert">
+          <SectionMessage appearance="warning" title={`“${inUse.webhook.name}” is still in use`}>
+            <p>Rules started by this webhook would never run again, so it was not deleted. Change or delete these rules first:</p>
+            <ul>
+              {inUse.usedBy.map((r) => (
+                <li key={r.id}>{r.name}</li>
+              ))}
+            </ul>
           </SectionMessage>
         </div>
       )}
