@@ -73,4 +73,21 @@ describe('runs log', () => {
     expect(localToIso('')).toBeUndefined();
     expect(localToIso('2024-05-02T10:30')).toBe(new Date('2024-05-02T10:30').toISOString());
   });
+
+  it('moves focus to the run it opens and back to its Details button, so a keyboard user keeps their place', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/rules', () => ({ items: [] }));
+    b.on('GET', '/api/connections', () => ({ items: [] }));
+    b.on('GET', /^\/api\/runs\?/, () => ({ items: [run, { ...run, id: 'run-2', status: 'succeeded' }], nextCursor: null }));
+    b.on('GET', '/api/runs/run-2', () => ({ ...run, id: 'run-2', status: 'succeeded' }));
+    const u = user();
+    render(<RunsPage />);
+    const details = await screen.findByRole('button', { name: 'Details of run run-2' });
+    details.focus();
+    await u.keyboard('{Enter}');
+    await screen.findByText('Payloads are never stored');
+    expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Run run-2' }));
+    await u.click(screen.getByRole('button', { name: 'Back to runs' }));
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Details of run run-2' })));
+  });
 });

@@ -1,4 +1,4 @@
-import React, { useCallback, useEffect, useState } from 'react';
+import React, { useCallback, useEffect, useRef, useState } from 'react';
 import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
 import SectionMessage from '@atlaskit/section-message';
@@ -32,10 +32,15 @@ export function RunDetail({
 }) {
   const run = useLoad(() => api.getRun(runId), [runId]);
   const r = run.data;
+  // The Details button that opened this view is gone: focus the heading, so keyboard and screen-reader users start here.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [runId]);
   return (
     <div style={stack('space.200')}>
       <div style={{ ...row('space.100'), justifyContent: 'space-between' }}>
-        <h3 style={{ margin: 0, font: token('font.heading.small') }}>Run {runId}</h3>
+        <h3 ref={heading} tabIndex={-1} style={{ margin: 0, font: token('font.heading.small') }}>
+          Run {runId}
+        </h3>
         <Button onClick={onBack}>Back to runs</Button>
       </div>
       <SectionMessage appearance="information" title="Payloads are never stored">
@@ -155,6 +160,8 @@ export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>();
   const [selected, setSelected] = useState<string>();
+  // The run whose details were open: back on the list, focus returns to its Details button (the place the user left).
+  const [returnTo, setReturnTo] = useState<string>();
 
   const load = useCallback(async (f: RunFilter, append: boolean, after?: string | null) => {
     setLoading(true);
@@ -174,10 +181,27 @@ export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
     load(filter, false);
   }, [filter, load]);
 
+  useEffect(() => {
+    if (selected || !returnTo) return;
+    document.querySelector<HTMLElement>(`[data-testid="run-details-${CSS.escape(returnTo)}"]`)?.focus();
+    setReturnTo(undefined);
+  }, [selected, returnTo]);
+
   const nameOf = (id: string) => rules.data?.find((r) => r.id === id)?.name;
 
   const connectionNameOf = (id: string) => connections.data?.find((c) => c.id === id)?.name;
-  if (selected) return <RunDetail runId={selected} ruleName={nameOf} connectionName={connectionNameOf} onBack={() => setSelected(undefined)} />;
+  if (selected)
+    return (
+      <RunDetail
+        runId={selected}
+        ruleName={nameOf}
+        connectionName={connectionNameOf}
+        onBack={() => {
+          setReturnTo(selected);
+          setSelected(undefined);
+        }}
+      />
+    );
 
   function apply(e: React.FormEvent) {
     e.preventDefault();
@@ -245,7 +269,7 @@ export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
               {
                 key: 'open',
                 content: (
-                  <Button appearance="subtle" onClick={() => setSelected(r.id)} aria-label={`Details of run ${r.id}`}>
+                  <Button appearance="subtle" onClick={() => setSelected(r.id)} aria-label={`Details of run ${r.id}`} testId={`run-details-${r.id}`}>
                     Details
                   </Button>
                 ),
