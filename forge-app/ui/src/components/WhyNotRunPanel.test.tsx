@@ -82,4 +82,14 @@ describe('why did the rule not run', () => {
     render(<WhyNotRunPanel ruleId="gone" />);
     expect(await screen.findByText(/does not exist/)).toBeInTheDocument();
   });
+
+  it('says on which day each event was stopped, not only the time of day (entries go back days)', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/rules/r3/trace', () => ({ items: [entry, { ...entry, at: '2026-11-28T12:01:00Z' }] }));
+    render(<WhyNotRunPanel ruleId="r3" />);
+    const list = await screen.findByRole('list', { name: 'Recent events that did not run the rule' });
+    const [today, earlier] = within(list).getAllByRole('listitem').map((li) => li.textContent);
+    // The same issue, event and reason five days apart at the same time: the two lines must differ.
+    expect(today).not.toBe(earlier);
+  });
 });

@@ -5,10 +5,13 @@ import { api, type RuleTraceEntry } from '../api';
 import { describeTrace } from '../lib/ruleTrace';
 import { EmptyState, ErrorBanner, Loading, Section, stack, useLoad } from './common';
 
-/** The time of day an entry happened ("12:01"), in the viewer's time zone. */
+/**
+ * When an entry happened ("3 Dec 2026, 12:01"), in the viewer's time zone. With the date: entries go back as far as
+ * the run log keeps them, and "12:01" alone does not say which day.
+ */
 function timeOfDay(iso: string): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 /**
