@@ -1,6 +1,6 @@
 import React from 'react';
 import { describe, expect, it } from 'vitest';
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import { localToIso, metricsText, RunsPage } from './RunsPage';
 import { fakeBackend } from '../test/fakeBackend';
 import { choose, user } from '../test/utils';
@@ -89,5 +89,28 @@ describe('runs log', () => {
     expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Run run-2' }));
     await u.click(screen.getByRole('button', { name: 'Back to runs' }));
     await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Details of run run-2' })));
+  });
+
+  it('drops a page of an earlier filter that answers after the new filter', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/rules', () => ({ items: [] }));
+    b.on('GET', '/api/connections', () => ({ items: [] }));
+    let answerOlder: (value: unknown) => void = () => {};
+    b.on('GET', /^\/api\/runs\?/, (req) => {
+      if (req.path.includes('cursor=c2')) return new Promise((resolve) => (answerOlder = resolve));
+      if (req.path.includes('status=succeeded')) return { items: [{ ...run, id: 'run-ok', issueKey: 'DEMO-OK', status: 'succeeded' }], nextCursor: null };
+      return { items: [run], nextCursor: 'c2' };
+    });
+    const u = user();
+    render(<RunsPage />);
+    expect(await screen.findByText('DEMO-1')).toBeInTheDocument();
+    await u.click(screen.getByRole('button', { name: 'Load more' }));
+    // The admin filters before the next page of the unfiltered log has come back.
+    await choose(u, 'runs-status', 'succeeded');
+    await u.click(screen.getByRole('button', { name: 'Apply filters' }));
+    expect(await screen.findByText('DEMO-OK')).toBeInTheDocument();
+    await act(async () => answerOlder({ items: [{ ...run, id: 'run-old', issueKey: 'DEMO-OLD', status: 'failed' }], nextCursor: 'c3' }));
+    expect(screen.queryByText('DEMO-OLD')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
   });
 });

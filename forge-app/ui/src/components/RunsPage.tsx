@@ -163,17 +163,22 @@ export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
   // The run whose details were open: back on the list, focus returns to its Details button (the place the user left).
   const [returnTo, setReturnTo] = useState<string>();
 
+  // Only the newest request may change the list: a page asked for under an earlier filter (Load more, then Apply
+  // filters) that answers late would otherwise add runs the filter excludes and its cursor.
+  const latest = useRef(0);
   const load = useCallback(async (f: RunFilter, append: boolean, after?: string | null) => {
+    const request = ++latest.current;
     setLoading(true);
     setError(undefined);
     try {
       const page = await api.listRuns({ ...f, cursor: after ?? undefined });
+      if (request !== latest.current) return;
       setRuns((prev) => (append ? [...prev, ...page.items] : page.items));
       setCursor(page.nextCursor ?? null);
     } catch (e) {
-      setError(e);
+      if (request === latest.current) setError(e);
     } finally {
-      setLoading(false);
+      if (request === latest.current) setLoading(false);
     }
   }, []);
 
