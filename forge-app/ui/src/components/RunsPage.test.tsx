@@ -113,4 +113,25 @@ describe('runs log', () => {
     expect(screen.queryByText('DEMO-OLD')).toBeNull();
     expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
   });
+
+  it("retries a failed 'Load more' for that page, keeping the runs already shown", async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/rules', () => ({ items: [] }));
+    b.on('GET', '/api/connections', () => ({ items: [] }));
+    let refuse = true;
+    b.on('GET', /^\/api\/runs\?/, (req) => {
+      if (!req.path.includes('cursor=c2')) return { items: [run], nextCursor: 'c2' };
+      if (refuse) return { status: 503, headers: { 'retry-after': '1' }, body: { title: 'Unavailable', status: 503, detail: 'The store is busy.' } };
+      return { items: [{ ...run, id: 'run-2', issueKey: 'DEMO-2' }], nextCursor: null };
+    });
+    const u = user();
+    render(<RunsPage />);
+    expect(await screen.findByText('DEMO-1')).toBeInTheDocument();
+    await u.click(screen.getByRole('button', { name: 'Load more' }));
+    expect(await screen.findByText('The store is busy.')).toBeInTheDocument();
+    refuse = false;
+    await u.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByText('DEMO-2')).toBeInTheDocument();
+    expect(screen.getByText('DEMO-1')).toBeInTheDocument();
+  });
 });

@@ -158,7 +158,8 @@ export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
   const [runs, setRuns] = useState<Run[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>();
+  // The request that failed, so 'Try again' repeats it: a failed 'Load more' retries that page, keeping the ones shown.
+  const [error, setError] = useState<{ error: unknown; append: boolean; after?: string | null }>();
   const [selected, setSelected] = useState<string>();
   // The run whose details were open: back on the list, focus returns to its Details button (the place the user left).
   const [returnTo, setReturnTo] = useState<string>();
@@ -176,7 +177,7 @@ export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
       setRuns((prev) => (append ? [...prev, ...page.items] : page.items));
       setCursor(page.nextCursor ?? null);
     } catch (e) {
-      if (request === latest.current) setError(e);
+      if (request === latest.current) setError({ error: e, append, after });
     } finally {
       if (request === latest.current) setLoading(false);
     }
@@ -248,7 +249,7 @@ export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
         <Button onClick={() => load(filter, false)}>Refresh</Button>
       </form>
       <p style={{ margin: 0, color: token('color.text.subtle') }}>The log keeps metadata only; payloads are never stored.</p>
-      <ErrorBanner error={error} onRetry={() => load(filter, false)} />
+      <ErrorBanner error={error?.error} onRetry={() => load(filter, error?.append ?? false, error?.after)} />
       {loading && runs.length === 0 ? (
         <Loading label="Loading runs" />
       ) : runs.length === 0 && !error ? (
