@@ -22,6 +22,25 @@ const SECRET_LABEL: Record<AuthType, string> = {
   oauth2RefreshToken: 'Refresh token',
 };
 const isOAuth = (t: AuthType) => t === 'oauth2ClientCredentials' || t === 'oauth2RefreshToken';
+
+/** Scheme, host and port: what a stored secret is tied to (docs/api.md, Connections). */
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a.trim()).origin === new URL(b.trim()).origin;
+  } catch {
+    return a.trim() === b.trim();
+  }
+}
+
+/**
+ * The backend keeps a stored secret on update only while the auth type, the base URL's origin and (OAuth 2.0) the
+ * token URL's origin stay the same; otherwise the secret must be sent again.
+ */
+export function secretOriginChanged(original: Connection | undefined, state: ConnectionFormState): boolean {
+  if (!original) return false;
+  if (!sameOrigin(original.baseUrl, state.baseUrl)) return true;
+  return isOAuth(original.auth?.type) && isOAuth(state.authType) && !sameOrigin(original.auth?.tokenUrl ?? '', state.tokenUrl);
+}
 export const PROVIDERS: { value: '' | AiProvider; label: string }[] = [
   { value: '', label: 'No (plain HTTP connection)' },
   { value: 'openai', label: 'OpenAI-compatible chat completions' },
@@ -98,7 +117,8 @@ export function buildConnectionInput(
   // The form does not edit resilience settings: a save keeps them as they are instead of resetting them.
   if (mode.original?.resilience) input.resilience = mode.original.resilience;
   const needsSecret = state.authType !== 'none';
-  const mustSend = needsSecret && (mode.creating || mode.replacing || mode.originalType !== state.authType);
+  const mustSend =
+    needsSecret && (mode.creating || mode.replacing || mode.originalType !== state.authType || secretOriginChanged(mode.original, state));
   if (mustSend) {
     if (!secret) errors.secret = [`Enter the ${SECRET_LABEL[state.authType].toLowerCase()}.`];
     else input.secret = secret;
@@ -128,7 +148,9 @@ export function ConnectionForm({
 
   const set = <K extends keyof ConnectionFormState>(key: K, value: ConnectionFormState[K]) => setState((s) => ({ ...s, [key]: value }));
   const typeChanged = !creating && connection?.auth?.type !== state.authType;
-  const showSecretInput = state.authType !== 'none' && (replacing || typeChanged);
+  // A new origin: the stored secret is not sent there, so it must be entered again (the backend refuses without it).
+  const originChanged = !creating && connection?.secretSet === true && secretOriginChanged(connection, state);
+  const showSecretInput = state.authType !== 'none' && (replacing || typeChanged || originChanged || !!errors.secret?.length);
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -261,11 +283,15 @@ export function ConnectionForm({
               value={secret}
               onChange={setSecret}
               errors={errors.secret}
-              helper="Write-only: stored encrypted and never shown again."
+              helper={
+                originChanged && !replacing && !typeChanged
+                  ? 'The address changed: the stored secret is only sent to its own origin, so enter it again. Write-only: stored encrypted and never shown again.'
+                  : 'Write-only: stored encrypted and never shown again.'
+              }
               isDisabled={readOnly}
               width={360}
             />
-            {!creating && connection?.secretSet && !typeChanged && (
+            {!creating && connection?.secretSet && !typeChanged && !originChanged && (
               <Button
                 appearance="subtle"
                 onClick={() => {

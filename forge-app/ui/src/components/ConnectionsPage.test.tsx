@@ -166,4 +166,30 @@ describe('buildConnectionInput', () => {
     expect(buildConnectionInput({ ...basic, username: 'u' }, undefined, { creating: false, replacing: false, originalType: 'basic' }).errors).toEqual({});
     expect(buildConnectionInput({ ...basic, baseUrl: 'ftp://x' }, 'p', { creating: true, replacing: true }).errors.baseUrl).toBeDefined();
   });
+
+  it("asks for the secret again when the base URL's origin changes, since the stored one is not kept for another origin", async () => {
+    const backend = fakeBackend();
+    backend.on('GET', '/api/connections', () => ({ items: [existing] }));
+    backend.on('PUT', '/api/connections/c1', (req) =>
+      (req.body as { secret?: string }).secret
+        ? { ...existing, ...(req.body as object), secretSet: true }
+        : { status: 400, body: { title: 'Validation failed', status: 400, errors: { secret: ['is required for auth type bearer'] } } },
+    );
+    const u = user();
+    render(<ConnectionsPage readOnly={false} />);
+    await u.click(await screen.findByRole('button', { name: 'Edit connection CRM' }));
+    const url = screen.getByLabelText(/^Base URL/);
+    await u.clear(url);
+    await u.type(url, 'https://crm.example.net');
+    await u.click(screen.getByRole('button', { name: 'Save connection' }));
+    // The admin sees where to act: the token input, with the reason, not a form that silently does nothing.
+    const secret = (await screen.findByLabelText(/^Bearer token/)) as HTMLInputElement;
+    expect(secret.value).toBe('');
+    expect(screen.getByText(/The address changed/)).toBeInTheDocument();
+    await u.type(secret, CANARY);
+    await u.click(screen.getByRole('button', { name: 'Save connection' }));
+    await screen.findByText(/Saved connection “CRM”/);
+    const puts = backend.callsTo('PUT', '/api/connections/c1');
+    expect(puts[puts.length - 1].body).toMatchObject({ baseUrl: 'https://crm.example.net', secret: CANARY });
+  });
 });
