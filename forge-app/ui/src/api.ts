@@ -215,6 +215,8 @@ export interface ConnectionInput {
   auth: ConnectionAuth;
   /** Write-only. Omit on update to keep the stored secret. */
   secret?: string;
+  /** oauth2RefreshToken only: the client secret of a confidential client (write-only; omit to keep the stored one). */
+  clientSecret?: string;
   provider?: AiProvider;
   resilience?: Record<string, number>;
 }

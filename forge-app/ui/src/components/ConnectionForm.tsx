@@ -85,6 +85,7 @@ export function buildConnectionInput(
   state: ConnectionFormState,
   secret: string | undefined,
   mode: { creating: boolean; replacing: boolean; originalType?: AuthType; original?: Connection },
+  clientSecret?: string,
 ): { input: ConnectionInput; errors: Record<string, string[]> } {
   const errors: Record<string, string[]> = {};
   if (!state.name.trim()) errors.name = ['Give the connection a name.'];
@@ -123,6 +124,8 @@ export function buildConnectionInput(
     if (!secret) errors.secret = [`Enter the ${SECRET_LABEL[state.authType].toLowerCase()}.`];
     else input.secret = secret;
   }
+  // A refresh-token connection's client secret (optional: a public client has none); the backend allows it on no other type.
+  if (state.authType === 'oauth2RefreshToken' && clientSecret) input.clientSecret = clientSecret;
   return { input, errors };
 }
 
@@ -141,6 +144,7 @@ export function ConnectionForm({
   const [state, setState] = useState(() => initialState(connection));
   // The secret lives only in this component's state until it is sent; it is never pre-filled.
   const [secret, setSecret] = useState('');
+  const [clientSecret, setClientSecret] = useState('');
   const [replacing, setReplacing] = useState(creating || !connection?.secretSet);
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [failure, setFailure] = useState<unknown>();
@@ -150,17 +154,19 @@ export function ConnectionForm({
   const typeChanged = !creating && connection?.auth?.type !== state.authType;
   // A new origin: the stored secret is not sent there, so it must be entered again (the backend refuses without it).
   const originChanged = !creating && connection?.secretSet === true && secretOriginChanged(connection, state);
+  // The stored client secret is kept on update under the same rules as the secret (type and origins unchanged).
+  const keepsClientSecret = !creating && connection?.clientSecretSet === true && !typeChanged && !secretOriginChanged(connection, state);
   const showSecretInput = state.authType !== 'none' && (replacing || typeChanged || originChanged || !!errors.secret?.length);
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
     if (readOnly) return;
-    const { input, errors: local } = buildConnectionInput(state, secret || undefined, {
-      creating,
-      replacing,
-      originalType: connection?.auth?.type,
-      original: connection,
-    });
+    const { input, errors: local } = buildConnectionInput(
+      state,
+      secret || undefined,
+      { creating, replacing, originalType: connection?.auth?.type, original: connection },
+      clientSecret || undefined,
+    );
     setErrors(local);
     setFailure(undefined);
     if (Object.keys(local).length) return;
@@ -168,6 +174,7 @@ export function ConnectionForm({
     try {
       const saved = creating ? await api.createConnection(input) : await api.updateConnection(connection!.id, input);
       setSecret('');
+      setClientSecret('');
       onSaved(saved);
     } catch (err) {
       if (err instanceof ApiError && Object.keys(err.fieldErrors).length) setErrors(err.fieldErrors);
@@ -177,7 +184,7 @@ export function ConnectionForm({
     }
   }
 
-  const placed = new Set(['name', 'baseUrl', 'auth.type', 'auth.in', 'auth.name', 'auth.username', 'auth.tokenUrl', 'auth.clientId', 'auth.scope', 'provider', 'secret']);
+  const placed = new Set(['name', 'baseUrl', 'auth.type', 'auth.in', 'auth.name', 'auth.username', 'auth.tokenUrl', 'auth.clientId', 'auth.scope', 'provider', 'secret', 'clientSecret']);
   const unplaced = Object.fromEntries(Object.entries(errors).filter(([k]) => !placed.has(k)));
 
   return (
@@ -208,7 +215,10 @@ export function ConnectionForm({
           onChange={(v) => {
             const next = (v || 'none') as AuthType;
             // A secret typed for one kind (an API key) is not the next kind's (a password): never send it under it.
-            if (next !== state.authType) setSecret('');
+            if (next !== state.authType) {
+              setSecret('');
+              setClientSecret('');
+            }
             set('authType', next);
           }}
           errors={errors['auth.type']}
@@ -260,6 +270,24 @@ export function ConnectionForm({
             isDisabled={readOnly}
           />
         </div>
+      )}
+      {state.authType === 'oauth2RefreshToken' && (
+        <TextField
+          id="conn-clientSecret"
+          label="Client secret (optional)"
+          type="password"
+          autoComplete="new-password"
+          value={clientSecret}
+          onChange={setClientSecret}
+          errors={errors.clientSecret}
+          helper={
+            keepsClientSecret
+              ? 'A client secret is stored (encrypted; it cannot be displayed). Leave empty to keep it, or type a new one to replace it.'
+              : 'For a confidential client; leave empty for a public client. Write-only: stored encrypted and never shown again.'
+          }
+          isDisabled={readOnly}
+          width={360}
+        />
       )}
       <SelectField
         id="conn-provider"

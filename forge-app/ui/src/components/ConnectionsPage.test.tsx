@@ -192,4 +192,31 @@ describe('buildConnectionInput', () => {
     const puts = backend.callsTo('PUT', '/api/connections/c1');
     expect(puts[puts.length - 1].body).toMatchObject({ baseUrl: 'https://crm.example.net', secret: CANARY });
   });
+
+  it("sends a refresh-token connection's client secret (a confidential client), write-only", async () => {
+    const backend = fakeBackend();
+    backend.on('GET', '/api/connections', () => ({ items: [] }));
+    backend.on('POST', '/api/connections', (req) => {
+      const { secret: _s, clientSecret: _c, ...rest } = req.body as Record<string, unknown>;
+      return { status: 201, body: { ...rest, id: 'c7', secretSet: true, clientSecretSet: true } };
+    });
+    const u = user();
+    render(<ConnectionsPage readOnly={false} />);
+    await u.click(await screen.findByRole('button', { name: 'New connection' }));
+    await u.type(screen.getByLabelText(/^Name/), 'Service desk');
+    const url = screen.getByLabelText(/^Base URL/);
+    await u.clear(url);
+    await u.type(url, 'https://api.example.com/v1');
+    await choose(u, 'conn-authType', 'OAuth 2.0 refresh token');
+    await u.type(screen.getByLabelText(/^Token URL/), 'https://login.example.com/oauth/token');
+    await u.type(screen.getByLabelText(/^Client id/), 'blubees');
+    await u.type(screen.getByLabelText(/^Refresh token/), 'refresh-1');
+    const clientSecret = screen.getByLabelText(/^Client secret/) as HTMLInputElement;
+    expect(clientSecret.type).toBe('password');
+    await u.type(clientSecret, CANARY);
+    await u.click(screen.getByRole('button', { name: 'Create connection' }));
+    await screen.findByText(/Saved connection “Service desk”/);
+    expect(backend.callsTo('POST', '/api/connections')[0].body).toMatchObject({ secret: 'refresh-1', clientSecret: CANARY });
+    expect(document.body.innerHTML).not.toContain(CANARY);
+  });
 });
