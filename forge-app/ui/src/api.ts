@@ -80,7 +80,10 @@ export class ApiError extends Error {
   readonly fieldErrors: Record<string, string[]>;
 
   constructor(status: number, problem: ProblemDetails) {
-    const title = problem.title || DEFAULT_TITLES[status] || (status >= 500 ? 'BluBees had a problem' : `Request failed (${status})`);
+    // A 401 is the user's Forge session (its invocation token) no longer being accepted: the backend's title is the
+    // reason phrase ('Unauthorized'), which does not say what to do, so the UI's own title (reload) replaces it.
+    const title =
+      (status === 401 ? DEFAULT_TITLES[401] : problem.title) || DEFAULT_TITLES[status] || (status >= 500 ? 'BluBees had a problem' : `Request failed (${status})`);
     super(problem.detail ? `${title}: ${problem.detail}` : title);
     this.name = 'ApiError';
     this.status = status;

@@ -59,4 +59,16 @@ describe('admin page', () => {
     render(<AdminApp />);
     expect(await screen.findByText('BluBees could not load')).toBeInTheDocument();
   });
+
+  it('says to reload the page when the session is no longer accepted (401), not only the HTTP reason', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/me', () => ({
+      status: 401,
+      headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+      body: { title: 'Unauthorized', status: 401, detail: 'The Forge Invocation Token is not valid.' },
+    }));
+    render(<AdminApp />);
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(/reload the page/i);
+  });
 });

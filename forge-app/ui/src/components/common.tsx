@@ -272,7 +272,14 @@ export function ErrorBanner({ error, title, onRetry }: { error: unknown; title?:
         title={title ?? api?.title ?? 'Something went wrong'}
         actions={onRetry ? [<Button key="retry" onClick={onRetry}>Try again</Button>] : undefined}
       >
-        <p>{api ? api.detail ?? (title ? api.title : '') : errorMessage(error)}</p>
+        <p>
+          {api
+            ? // A caller's own title ('BluBees could not load') must not hide that the session expired and a reload fixes it.
+              title && api.status === 401
+              ? [`${api.title}.`, api.detail].filter(Boolean).join(' ')
+              : api.detail ?? (title ? api.title : '')
+            : errorMessage(error)}
+        </p>
       </SectionMessage>
     </div>
   );
