@@ -72,4 +72,22 @@ describe('rules list', () => {
     expect(screen.queryByRole('button', { name: /Delete rule/ })).toBeNull();
     expect(screen.getByLabelText('Rule Escalate enabled')).toBeDisabled();
   });
+
+  it('takes a rule off the list when its delete answers 404 (nothing of it is left), instead of an error on every try', async () => {
+    const b = fakeBackend();
+    let items = rules;
+    b.on('GET', '/api/rules', () => ({ items }));
+    b.on('DELETE', '/api/rules/r2', () => {
+      // Another admin (or this delete, whose answer was lost) deleted it first.
+      items = rules.filter((r) => r.id !== 'r2');
+      return { status: 404, body: { title: 'Not Found', status: 404, detail: "Rule 'r2' does not exist." } };
+    });
+    const u = user();
+    render(<RulesPage readOnly={false} />);
+    await u.click(await screen.findByRole('button', { name: 'Delete rule Nightly' }));
+    await u.click(screen.getByRole('button', { name: 'Delete' }));
+    expect(await screen.findByText('Rule “Nightly” was already deleted.')).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByRole('button', { name: 'Delete rule Nightly' })).toBeNull());
+    expect(screen.queryByText(/does not exist/)).toBeNull();
+  });
 });

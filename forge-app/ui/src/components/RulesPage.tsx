@@ -4,7 +4,7 @@ import DynamicTable from '@atlaskit/dynamic-table';
 import SectionMessage from '@atlaskit/section-message';
 import Toggle from '@atlaskit/toggle';
 import Textfield from '@atlaskit/textfield';
-import { api, type RuleDefinition, type RuleSummary, type TriggerType } from '../api';
+import { api, ApiError, type RuleDefinition, type RuleSummary, type TriggerType } from '../api';
 import { download, exportRule, importRule, ruleFileName } from '../lib/ruleFiles';
 import { RuleEditor } from './RuleEditor';
 import { TemplateGallery } from './TemplateGallery';
@@ -94,7 +94,12 @@ export function RulesPage({ readOnly, onShowRuns }: { readOnly: boolean; onShowR
       setNotice(`Deleted rule “${rule.name}”.`);
       list.reload();
     } catch (e) {
-      setActionError(e);
+      // 404: nothing of the rule is left (docs/api.md) — deleted by another admin, or by this delete whose answer was
+      // lost (a timeout): the row goes, instead of an error on every further try.
+      if (e instanceof ApiError && e.isNotFound) {
+        setNotice(`Rule “${rule.name}” was already deleted.`);
+        list.reload();
+      } else setActionError(e);
     } finally {
       setBusy(undefined);
       setDeleting(undefined);
