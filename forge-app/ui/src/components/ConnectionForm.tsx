@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import Button from '@atlaskit/button/new';
 import Lozenge from '@atlaskit/lozenge';
 import { token } from '@atlaskit/tokens';
@@ -150,6 +150,9 @@ export function ConnectionForm({
   const [failure, setFailure] = useState<unknown>();
   const [saving, setSaving] = useState(false);
 
+  // The button that opened the form is gone: the heading takes focus, so keyboard and screen-reader users start here.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
   const set = <K extends keyof ConnectionFormState>(key: K, value: ConnectionFormState[K]) => setState((s) => ({ ...s, [key]: value }));
   const typeChanged = !creating && connection?.auth?.type !== state.authType;
   // A new origin: the stored secret is not sent there, so it must be entered again (the backend refuses without it).
@@ -189,7 +192,9 @@ export function ConnectionForm({
 
   return (
     <form onSubmit={submit} aria-label={creating ? 'New connection' : `Edit connection ${connection?.name}`} style={stack('space.200')} noValidate>
-      <h3 style={{ margin: 0, font: token('font.heading.small') }}>{creating ? 'New connection' : `Edit ${connection?.name}`}</h3>
+      <h3 ref={heading} tabIndex={-1} style={{ margin: 0, font: token('font.heading.small') }}>
+        {creating ? 'New connection' : `Edit ${connection?.name}`}
+      </h3>
       <ErrorBanner error={failure} />
       <ErrorSummary errors={unplaced} />
       <div style={row('space.200')}>

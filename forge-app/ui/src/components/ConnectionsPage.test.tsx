@@ -219,4 +219,17 @@ describe('buildConnectionInput', () => {
     expect(backend.callsTo('POST', '/api/connections')[0].body).toMatchObject({ secret: 'refresh-1', clientSecret: CANARY });
     expect(document.body.innerHTML).not.toContain(CANARY);
   });
+
+  it('moves focus into the form it opens and back to the Edit button it came from', async () => {
+    const backend = fakeBackend();
+    backend.on('GET', '/api/connections', () => ({ items: [existing, { ...existing, id: 'c2', name: 'Billing' }] }));
+    const u = user();
+    render(<ConnectionsPage readOnly={false} />);
+    const edit = await screen.findByRole('button', { name: 'Edit connection Billing' });
+    edit.focus();
+    await u.keyboard('{Enter}');
+    expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Edit Billing' }));
+    await u.click(screen.getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Edit connection Billing' })));
+  });
 });

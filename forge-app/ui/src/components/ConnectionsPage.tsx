@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import React, { useEffect, useState } from 'react';
 import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
 import Lozenge from '@atlaskit/lozenge';
@@ -23,15 +23,28 @@ export function ConnectionsPage({ readOnly }: { readOnly: boolean }) {
   const [deleting, setDeleting] = useState<Connection>();
   const [deleteWorking, setDeleteWorking] = useState(false);
   const [deleteError, setDeleteError] = useState<{ connection: Connection; error: unknown; usedBy: UsedBy[] }>();
+  // Back on the list, focus returns to where the user left: the connection's Edit button, or New connection.
+  const [returnTo, setReturnTo] = useState<string>();
+  useEffect(() => {
+    if (view.kind !== 'list' || !returnTo || list.loading) return;
+    const target = document.querySelector<HTMLElement>(`[data-testid="${CSS.escape(returnTo)}"]`);
+    if (!target) return;
+    target.focus();
+    setReturnTo(undefined);
+  }, [view, returnTo, list.loading, list.data]);
 
   if (view.kind === 'edit') {
     return (
       <ConnectionForm
         connection={view.connection}
         readOnly={readOnly}
-        onCancel={() => setView({ kind: 'list' })}
+        onCancel={() => {
+          setReturnTo(view.connection ? `connection-edit-${view.connection.id}` : 'connection-new');
+          setView({ kind: 'list' });
+        }}
         onSaved={(saved) => {
           setNotice(`Saved connection “${saved.name}”.`);
+          setReturnTo(`connection-edit-${saved.id}`);
           setView({ kind: 'list' });
           list.reload();
         }}
@@ -62,7 +75,7 @@ export function ConnectionsPage({ readOnly }: { readOnly: boolean }) {
       <div style={{ ...row('space.100'), justifyContent: 'space-between' }}>
         <p style={{ margin: 0 }}>Connections hold the base URL and credentials of the services your rules call.</p>
         {!readOnly && (
-          <Button appearance="primary" onClick={() => setView({ kind: 'edit' })}>
+          <Button appearance="primary" onClick={() => setView({ kind: 'edit' })} testId="connection-new">
             New connection
           </Button>
         )}
@@ -126,7 +139,11 @@ export function ConnectionsPage({ readOnly }: { readOnly: boolean }) {
                 key: 'actions',
                 content: (
                   <div style={row('space.050')}>
-                    <Button onClick={() => setView({ kind: 'edit', connection: c })} aria-label={`${readOnly ? 'View' : 'Edit'} connection ${c.name}`}>
+                    <Button
+                      onClick={() => setView({ kind: 'edit', connection: c })}
+                      aria-label={`${readOnly ? 'View' : 'Edit'} connection ${c.name}`}
+                      testId={`connection-edit-${c.id}`}
+                    >
                       {readOnly ? 'View' : 'Edit'}
                     </Button>
                     {!readOnly && (
