@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import '@atlaskit/css-reset';
 import { view } from '@forge/bridge';
 import { Loading } from './components/Loading';
+import { AppErrorBoundary, StartFailure } from './components/StartFailure';
 import './styles.css';
 
 const AdminApp = lazy(() => import('./components/AdminApp').then((m) => ({ default: m.AdminApp })));
@@ -19,18 +20,29 @@ export function pickView(context: ForgeContext): { kind: 'panel'; issueKey: stri
   return { kind: 'admin' };
 }
 
-async function start() {
-  const root = createRoot(document.getElementById('root')!);
+/** Draws the app into `container`. A start that fails (the Forge context not read) shows why instead of a spinner for good. */
+export async function start(container: HTMLElement): Promise<void> {
+  const root = createRoot(container);
   root.render(<Loading label="Loading BluBees" />);
-  // In Jira this applies the user's theme (light/dark) to the design tokens.
-  await view.theme.enable().catch(() => undefined);
-  const context = (await view.getContext()) as ForgeContext;
-  const picked = pickView(context);
+  let picked: ReturnType<typeof pickView>;
+  try {
+    // In Jira this applies the user's theme (light/dark) to the design tokens.
+    await view.theme.enable().catch(() => undefined);
+    picked = pickView((await view.getContext()) as ForgeContext);
+  } catch {
+    root.render(<StartFailure />);
+    return;
+  }
   // No <React.StrictMode>: in development it mounts, unmounts and re-mounts every effect, and
   // @atlaskit/portal (used by modal-dialog) appends its container during render but removes it in an effect
   // cleanup, so after the simulated unmount the modal rendered into a detached node: under `npm run dev` the
   // delete confirmation (and every modal) showed up empty. Production builds never double-invoke effects.
-  root.render(<Suspense fallback={<Loading label="Loading BluBees" />}>{picked.kind === 'panel' ? <IssuePanel issueKey={picked.issueKey} /> : <AdminApp />}</Suspense>);
+  root.render(
+    <AppErrorBoundary>
+      <Suspense fallback={<Loading label="Loading BluBees" />}>{picked.kind === 'panel' ? <IssuePanel issueKey={picked.issueKey} /> : <AdminApp />}</Suspense>
+    </AppErrorBoundary>,
+  );
 }
 
-start();
+const container = document.getElementById('root');
+if (container) void start(container);
