@@ -134,4 +134,23 @@ describe('runs log', () => {
     expect(await screen.findByText('DEMO-2')).toBeInTheDocument();
     expect(screen.getByText('DEMO-1')).toBeInTheDocument();
   });
+
+  it("shows the backend's refusal of a filter at the field it names ('from' after 'to')", async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/rules', () => ({ items: [] }));
+    b.on('GET', '/api/connections', () => ({ items: [] }));
+    b.on('GET', /^\/api\/runs\?/, (req) =>
+      req.path.includes('from=')
+        ? { status: 400, body: { title: 'Validation failed', status: 400, detail: 'The request has invalid fields; see errors.', errors: { from: ["must not be after 'to'"] } } }
+        : { items: [run], nextCursor: null },
+    );
+    const u = user();
+    render(<RunsPage />);
+    await screen.findByText('DEMO-1');
+    await u.type(screen.getByLabelText('From'), '2026-12-05T10:00');
+    await u.type(screen.getByLabelText('To'), '2026-12-01T10:00');
+    await u.click(screen.getByRole('button', { name: 'Apply filters' }));
+    const message = await screen.findByText("must not be after 'to'");
+    expect(message.closest('[data-field-error]')?.getAttribute('data-field-error')).toBe('runs-from');
+  });
 });

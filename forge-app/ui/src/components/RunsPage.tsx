@@ -3,7 +3,7 @@ import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
 import SectionMessage from '@atlaskit/section-message';
 import { token } from '@atlaskit/tokens';
-import { api, type Connection, type Run, type RunFilter, type RuleSummary, type StepMetrics } from '../api';
+import { api, ApiError, type Connection, type Run, type RunFilter, type RuleSummary, type StepMetrics } from '../api';
 import { explainCategory } from '../lib/errors';
 import { flatSteps, RunPath } from './RunPath';
 import { WhyNotRunPanel } from './WhyNotRunPanel';
@@ -209,6 +209,11 @@ export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
       />
     );
 
+  // A filter the backend refused (400 naming from, to, ruleId or status: 'from' after 'to') is shown at its field.
+  const FILTER_FIELDS = ['ruleId', 'status', 'from', 'to'];
+  const fieldErrors = error?.error instanceof ApiError ? error.error.fieldErrors : {};
+  const placed = Object.keys(fieldErrors).length > 0 && Object.keys(fieldErrors).every((k) => FILTER_FIELDS.includes(k));
+
   function apply(e: React.FormEvent) {
     e.preventDefault();
     setFilter({
@@ -231,6 +236,7 @@ export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
           options={(rules.data ?? []).map((r) => ({ value: r.id, label: r.name }))}
           value={form.ruleId}
           onChange={(v) => setForm((f) => ({ ...f, ruleId: v }))}
+          errors={fieldErrors.ruleId}
         />
         <SelectField
           id="runs-status"
@@ -240,16 +246,17 @@ export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
           options={STATUSES.map((s) => ({ value: s, label: s }))}
           value={form.status}
           onChange={(v) => setForm((f) => ({ ...f, status: v }))}
+          errors={fieldErrors.status}
         />
-        <TextField id="runs-from" label="From" type="datetime-local" value={form.from} onChange={(v) => setForm((f) => ({ ...f, from: v }))} />
-        <TextField id="runs-to" label="To" type="datetime-local" value={form.to} onChange={(v) => setForm((f) => ({ ...f, to: v }))} />
+        <TextField id="runs-from" label="From" type="datetime-local" value={form.from} onChange={(v) => setForm((f) => ({ ...f, from: v }))} errors={fieldErrors.from} />
+        <TextField id="runs-to" label="To" type="datetime-local" value={form.to} onChange={(v) => setForm((f) => ({ ...f, to: v }))} errors={fieldErrors.to} />
         <Button appearance="primary" type="submit">
           Apply filters
         </Button>
         <Button onClick={() => load(filter, false)}>Refresh</Button>
       </form>
       <p style={{ margin: 0, color: token('color.text.subtle') }}>The log keeps metadata only; payloads are never stored.</p>
-      <ErrorBanner error={error?.error} onRetry={() => load(filter, error?.append ?? false, error?.after)} />
+      {!placed && <ErrorBanner error={error?.error} onRetry={() => load(filter, error?.append ?? false, error?.after)} />}
       {loading && runs.length === 0 ? (
         <Loading label="Loading runs" />
       ) : runs.length === 0 && !error ? (
