@@ -153,4 +153,16 @@ describe('runs log', () => {
     const message = await screen.findByText("must not be after 'to'");
     expect(message.closest('[data-field-error]')?.getAttribute('data-field-error')).toBe('runs-from');
   });
+
+  it('names every column of the runs table, the one holding the Details buttons included', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/rules', () => ({ items: [] }));
+    b.on('GET', '/api/connections', () => ({ items: [] }));
+    b.on('GET', /^\/api\/runs\?/, () => ({ items: [run], nextCursor: null }));
+    render(<RunsPage />);
+    const table = await screen.findByRole('table');
+    const headers = within(table).getAllByRole('columnheader').map((h) => h.textContent?.trim());
+    expect(headers).not.toContain('');
+    expect(headers).toContain('Actions');
+  });
 });

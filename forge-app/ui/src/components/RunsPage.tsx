@@ -267,7 +267,7 @@ export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
         <DynamicTable
           caption="Runs"
           head={{
-            cells: ['Started', 'Rule', 'Status', 'Problem', 'Source', 'Issue', 'Duration', ''].map((c, i) => ({ key: `h${i}`, content: c })),
+            cells: ['Started', 'Rule', 'Status', 'Problem', 'Source', 'Issue', 'Duration', 'Actions'].map((c, i) => ({ key: `h${i}`, content: c })),
           }}
           rows={runs.map((r) => ({
             key: r.id,

@@ -100,4 +100,15 @@ describe('support access', () => {
     expect(isActive({ id: 'a', revokedAt: '2000-01-01T00:00:00Z' })).toBe(false);
     expect(isActive({ id: 'a', active: true })).toBe(true);
   });
+
+  it('names every column of the grants table, the one holding the Revoke buttons included', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/support/grants', () => ({ items: [{ id: 'g1', createdAt: '2026-12-05T09:00:00Z', expiresAt: new Date(Date.now() + 3600_000).toISOString() }] }));
+    b.on('GET', '/api/support/audit', () => ({ items: [] }));
+    render(<SupportPage readOnly={false} />);
+    const table = await screen.findByRole('table', { name: 'Grants' });
+    const headers = within(table).getAllByRole('columnheader').map((h) => h.textContent?.trim());
+    expect(headers).not.toContain('');
+    expect(headers).toContain('Actions');
+  });
 });

@@ -125,7 +125,7 @@ export function SupportPage({ readOnly }: { readOnly: boolean }) {
             {list.length > 0 && (
               <DynamicTable
                 caption="Grants"
-                head={{ cells: ['Granted', 'Expires', 'Reason', 'State', ''].map((c, i) => ({ key: `h${i}`, content: c })) }}
+                head={{ cells: ['Granted', 'Expires', 'Reason', 'State', 'Actions'].map((c, i) => ({ key: `h${i}`, content: c })) }}
                 rows={list.map((g) => ({
                   key: g.id,
                   cells: [
