@@ -13,6 +13,7 @@ import { DryRunPanel } from './DryRunPanel';
 import { StepsEditor } from './StepsEditor';
 import { TriggerEditor } from './TriggerEditor';
 import { RuleWarnings } from './RuleWarnings';
+import { useHeadingFocus } from './focusMoves';
 import { ConfirmDialog, ErrorBanner, ErrorSummary, Loading, row, Section, stack, TextField } from './common';
 import { sameJson } from '../steps/registry';
 import { LeaveGuard } from './leaveGuard';
@@ -96,6 +97,7 @@ export function RuleEditor({
     };
   }, [ruleId]);
 
+  const heading = useHeadingFocus(!!draft);
   if (loadError) return <ErrorBanner error={loadError} title="Could not open the rule" />;
   if (!draft) return <Loading label="Loading the rule" />;
 
@@ -163,7 +165,7 @@ export function RuleEditor({
   return (
     <form onSubmit={save} aria-label={creating ? 'New rule' : `Rule ${draft.name}`} style={stack('space.300')} noValidate>
       <div style={{ ...row('space.100'), justifyContent: 'space-between' }}>
-        <h3 style={{ margin: 0, font: token('font.heading.medium') }}>
+        <h3 ref={heading} tabIndex={-1} style={{ margin: 0, font: token('font.heading.medium') }}>
           {creating ? 'New rule' : `${readOnly ? '' : 'Edit '}${rule?.name ?? draft.name}`}
           {rule ? <span style={{ font: token('font.body'), color: token('color.text.subtle') }}> — version {rule.version}</span> : null}
         </h3>

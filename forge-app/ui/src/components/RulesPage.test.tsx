@@ -90,4 +90,25 @@ describe('rules list', () => {
     await waitFor(() => expect(screen.queryByRole('button', { name: 'Delete rule Nightly' })).toBeNull());
     expect(screen.queryByText(/does not exist/)).toBeNull();
   });
+
+  it('moves focus to the view it opens (history, editor) and back to the button that opened it', async () => {
+    const b = backend();
+    b.on('GET', '/api/rules/r1', () => ({ id: 'r1', name: 'Escalate', enabled: true, version: 2, definition: v2.definition }));
+    b.on('GET', '/api/connections', () => ({ items: [{ id: 'c', name: 'CRM', baseUrl: 'https://crm.example.com', auth: { type: 'none' }, secretSet: false }] }));
+    b.on('GET', '/api/webhooks', () => ({ items: [] }));
+    const u = user();
+    render(<RulesPage readOnly={false} />);
+    const history = await screen.findByRole('button', { name: 'Version history of rule Escalate' });
+    history.focus();
+    await u.keyboard('{Enter}');
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('heading', { name: /Version history of “Escalate”/ })));
+    await u.click(screen.getByRole('button', { name: 'Back to rules' }));
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Version history of rule Escalate' })));
+
+    screen.getByRole('button', { name: 'Edit rule Escalate' }).focus();
+    await u.keyboard('{Enter}');
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('heading', { name: /Edit Escalate/ })));
+    await u.click(screen.getAllByRole('button', { name: 'Cancel' })[0]);
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Edit rule Escalate' })));
+  });
 });

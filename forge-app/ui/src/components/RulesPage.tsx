@@ -9,6 +9,7 @@ import { download, exportRule, importRule, ruleFileName } from '../lib/ruleFiles
 import { RuleEditor } from './RuleEditor';
 import { TemplateGallery } from './TemplateGallery';
 import { VersionHistory } from './VersionHistory';
+import { useFocusReturn } from './focusMoves';
 import { ConfirmDialog, EmptyState, ErrorBanner, formatTime, Loading, row, StatusLozenge, stack, useLoad } from './common';
 
 type View =
@@ -32,9 +33,19 @@ export function RulesPage({ readOnly, onShowRuns }: { readOnly: boolean; onShowR
   const [deleting, setDeleting] = useState<RuleSummary>();
   const [search, setSearch] = useState('');
   const fileInput = React.useRef<HTMLInputElement>(null);
+  // Back from the editor, the history or the templates, focus returns to the button that opened them.
+  const returnTo = useFocusReturn(view.kind === 'list', list.data);
 
   if (view.kind === 'templates') {
-    return <TemplateGallery onUse={(definition) => setView({ kind: 'edit', initial: definition })} onCancel={() => setView({ kind: 'list' })} />;
+    return (
+      <TemplateGallery
+        onUse={(definition) => setView({ kind: 'edit', initial: definition })}
+        onCancel={() => {
+          returnTo('rule-templates');
+          setView({ kind: 'list' });
+        }}
+      />
+    );
   }
   if (view.kind === 'edit') {
     return (
@@ -44,8 +55,12 @@ export function RulesPage({ readOnly, onShowRuns }: { readOnly: boolean; onShowR
         initial={view.initial}
         notes={view.notes}
         readOnly={readOnly}
-        onCancel={() => setView({ kind: 'list' })}
+        onCancel={() => {
+          returnTo(view.id ? `rule-edit-${view.id}` : 'rule-new');
+          setView({ kind: 'list' });
+        }}
         onSaved={(rule) => {
+          returnTo(`rule-edit-${rule.id}`);
           setNotice(`Saved rule “${rule.name}” (version ${rule.version}).`);
           setView({ kind: 'list' });
           list.reload();
@@ -61,7 +76,10 @@ export function RulesPage({ readOnly, onShowRuns }: { readOnly: boolean; onShowR
         ruleName={view.rule.name}
         currentVersion={current?.version ?? view.rule.version}
         readOnly={readOnly}
-        onClose={() => setView({ kind: 'list' })}
+        onClose={() => {
+          returnTo(`rule-history-${view.rule.id}`);
+          setView({ kind: 'list' });
+        }}
         onRestored={(rule) => {
           setNotice(`Restored “${rule.name}”; it is now version ${rule.version}.`);
           setView({ kind: 'list' });
@@ -153,8 +171,10 @@ export function RulesPage({ readOnly, onShowRuns }: { readOnly: boolean; onShowR
         {!readOnly && (
           <div style={row('space.100')}>
             <Button onClick={() => fileInput.current?.click()}>Import</Button>
-            <Button onClick={() => setView({ kind: 'templates' })}>From a template</Button>
-            <Button appearance="primary" onClick={() => setView({ kind: 'edit' })}>
+            <Button onClick={() => setView({ kind: 'templates' })} testId="rule-templates">
+              From a template
+            </Button>
+            <Button appearance="primary" onClick={() => setView({ kind: 'edit' })} testId="rule-new">
               New rule
             </Button>
             <input
@@ -243,10 +263,15 @@ export function RulesPage({ readOnly, onShowRuns }: { readOnly: boolean; onShowR
                 key: 'actions',
                 content: (
                   <div style={row('space.050')}>
-                    <Button onClick={() => setView({ kind: 'edit', id: r.id })} aria-label={`${readOnly ? 'View' : 'Edit'} rule ${r.name}`}>
+                    <Button onClick={() => setView({ kind: 'edit', id: r.id })} aria-label={`${readOnly ? 'View' : 'Edit'} rule ${r.name}`} testId={`rule-edit-${r.id}`}>
                       {readOnly ? 'View' : 'Edit'}
                     </Button>
-                    <Button appearance="subtle" onClick={() => setView({ kind: 'history', rule: r })} aria-label={`Version history of rule ${r.name}`}>
+                    <Button
+                      appearance="subtle"
+                      onClick={() => setView({ kind: 'history', rule: r })}
+                      aria-label={`Version history of rule ${r.name}`}
+                      testId={`rule-history-${r.id}`}
+                    >
                       History
                     </Button>
                     {onShowRuns && (

@@ -6,12 +6,16 @@ import type { RuleDefinition } from '../api';
 import { TEMPLATES } from '../lib/templates';
 import { stepKind } from '../steps/registry';
 import { row, stack } from './common';
+import { useHeadingFocus } from './focusMoves';
 
 export function TemplateGallery({ onUse, onCancel }: { onUse: (definition: RuleDefinition) => void; onCancel: () => void }) {
+  const heading = useHeadingFocus();
   return (
     <div style={stack('space.200')}>
       <div style={{ ...row('space.100'), justifyContent: 'space-between' }}>
-        <h3 style={{ margin: 0, font: token('font.heading.medium') }}>Start from a template</h3>
+        <h3 ref={heading} tabIndex={-1} style={{ margin: 0, font: token('font.heading.medium') }}>
+          Start from a template
+        </h3>
         <Button appearance="subtle" onClick={onCancel}>
           Back to rules
         </Button>

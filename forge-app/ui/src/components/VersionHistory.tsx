@@ -5,6 +5,7 @@ import { token } from '@atlaskit/tokens';
 import { api, type Rule, type RuleVersion } from '../api';
 import { canonicalJson, changeText, lineDiff, structuralDiff } from '../lib/diff';
 import { useDisplayNames } from '../lib/displayNames';
+import { useHeadingFocus } from './focusMoves';
 import { ConfirmDialog, EmptyState, ErrorBanner, formatTime, Loading, row, SelectField, stack, useLoad } from './common';
 
 export function VersionDiff({ before, after }: { before: RuleVersion; after: RuleVersion }) {
@@ -80,6 +81,7 @@ export function VersionHistory({
   onClose: () => void;
 }) {
   const versions = useLoad(() => api.listVersions(ruleId), [ruleId]);
+  const heading = useHeadingFocus();
   const sorted = useMemo(() => [...(versions.data ?? [])].sort((a, b) => b.version - a.version), [versions.data]);
   const names = useDisplayNames(sorted.map((v) => v.createdBy));
   const [left, setLeft] = useState<number>();
@@ -129,7 +131,9 @@ export function VersionHistory({
   return (
     <div style={stack('space.200')}>
       <div style={{ ...row('space.100'), justifyContent: 'space-between' }}>
-        <h3 style={{ margin: 0, font: token('font.heading.small') }}>Version history of “{ruleName}”</h3>
+        <h3 ref={heading} tabIndex={-1} style={{ margin: 0, font: token('font.heading.small') }}>
+          Version history of “{ruleName}”
+        </h3>
         <Button onClick={onClose}>Back to rules</Button>
       </div>
       <ErrorBanner error={versions.error} onRetry={versions.reload} />
