@@ -87,4 +87,25 @@ describe('incoming webhooks', () => {
     expect(await screen.findByText('“Billing events” is still in use')).toBeInTheDocument();
     expect(screen.getByText('Invoice paid → comment')).toBeInTheDocument();
   });
+
+  it("shows each webhook's id, which senders need to address it (?hook=<id>), with a copy button", async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/webhooks', () => ({ items: [] }));
+    b.on('POST', '/api/webhooks', () => ({
+      status: 201,
+      body: { id: 'whk_01JDX4Q', name: 'Billing events', secret: 'whsec_once_only', createdAt: '2026-12-05T10:00:00Z', secretRotatedAt: '2026-12-05T10:00:00Z' },
+    }));
+    const u = user();
+    render(<WebhooksPage readOnly={false} />);
+    await screen.findByText('No incoming webhooks');
+    await u.type(screen.getByLabelText(/^Name/), 'Billing events');
+    await u.click(screen.getByRole('button', { name: 'Create webhook' }));
+    expect(await screen.findByRole('button', { name: 'Copy the webhook id' })).toBeInTheDocument();
+    expect(screen.getByText('?hook=whk_01JDX4Q')).toBeInTheDocument();
+
+    b.on('GET', '/api/webhooks', () => ({ items: [{ id: 'whk_01JDX4Q', name: 'Billing events', secretSet: true, createdAt: '2026-12-05T10:00:00Z' }] }));
+    await u.click(screen.getByRole('button', { name: 'I have copied it' }));
+    render(<WebhooksPage readOnly={false} />);
+    expect(await screen.findByRole('button', { name: 'Copy the id of webhook Billing events' })).toBeInTheDocument();
+  });
 });

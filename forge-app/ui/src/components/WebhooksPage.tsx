@@ -76,8 +76,8 @@ export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
   return (
     <div style={stack('space.200')}>
       <p style={{ margin: 0 }}>
-        Incoming webhooks let other systems start a rule. Senders sign each request with the webhook secret (headers <code>X-BluBees-Signature</code> and{' '}
-        <code>X-BluBees-Timestamp</code>).
+        Incoming webhooks let other systems start a rule. Senders call the app&apos;s web trigger URL with the webhook&apos;s id (<code>?hook=</code>
+        <em>webhook id</em>) and sign each request with the webhook secret (headers <code>X-BluBees-Signature</code> and <code>X-BluBees-Timestamp</code>).
       </p>
       {created && (
         <div role="alert">
@@ -92,6 +92,10 @@ export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
           >
             <p>This is the only time the secret is shown. BluBees stores it encrypted and cannot display it again.</p>
             {created.rotated && <p>The old secret no longer works: requests signed with it are rejected until the sender uses this one.</p>}
+            <p>
+              Webhook id (the sender adds <code>?hook={created.id}</code> to the web trigger URL): <code>{created.id}</code>{' '}
+              <CopyButton value={created.id} label="Copy the webhook id" />
+            </p>
             {created.url && (
               <p>
                 URL: <code style={{ overflowWrap: 'anywhere' }}>{created.url}</code> <CopyButton value={created.url} label="Copy the webhook URL" />
@@ -137,11 +141,20 @@ export function WebhooksPage({ readOnly }: { readOnly: boolean }) {
       ) : (
         <DynamicTable
           caption="Incoming webhooks"
-          head={{ cells: ['Name', 'URL', 'Created', 'Actions'].map((c, i) => ({ key: `h${i}`, content: c })) }}
+          head={{ cells: ['Name', 'Webhook id', 'URL', 'Created', 'Actions'].map((c, i) => ({ key: `h${i}`, content: c })) }}
           rows={items.map((w) => ({
             key: w.id,
             cells: [
               { key: 'name', content: <strong>{w.name}</strong> },
+              {
+                key: 'id',
+                content: (
+                  <span style={{ display: 'inline-flex', alignItems: 'center', gap: token('space.100'), flexWrap: 'wrap' }}>
+                    <code style={{ overflowWrap: 'anywhere' }}>{w.id}</code>
+                    <CopyButton value={w.id} label={`Copy the id of webhook ${w.name}`} />
+                  </span>
+                ),
+              },
               {
                 key: 'url',
                 content: w.url ? (
