@@ -82,4 +82,21 @@ describe('issue panel', () => {
     expect(await screen.findByText('No runs for this issue yet')).toBeInTheDocument();
     expect(await screen.findByText(/No manual rules/)).toBeInTheDocument();
   });
+
+  it("shows the fields a refused Run now names, not only 'see errors'", async () => {
+    const b = backend();
+    b.on('POST', '/api/rules/m1/run', () => ({
+      status: 400,
+      body: {
+        title: 'Validation failed',
+        status: 400,
+        detail: 'The request has invalid fields; see errors.',
+        errors: { issueKey: ['is required: an issue key such as OPS-17 (project key in capitals, dash, number)'] },
+      },
+    }));
+    const u = user();
+    render(<IssuePanel issueKey="DEMO-7" />);
+    await u.click(await screen.findByRole('button', { name: 'Run now' }));
+    expect(await screen.findByText(/an issue key such as OPS-17/)).toBeInTheDocument();
+  });
 });

@@ -280,6 +280,20 @@ export function ErrorBanner({ error, title, onRetry }: { error: unknown; title?:
               : api.detail ?? (title ? api.title : '')
             : errorMessage(error)}
         </p>
+        {/* A 400's field errors ('see errors' says the detail): shown here when the page has no field to put them at. */}
+        {api && Object.keys(api.fieldErrors).length > 0 && (
+          <ul style={{ margin: 0, paddingLeft: token('space.250') }}>
+            {Object.entries(api.fieldErrors).flatMap(([path, messages]) =>
+              messages.map((m, i) => (
+                <li key={`${path}-${i}`}>
+                  {path ? <strong>{humanPath(path)}</strong> : null}
+                  {path ? ': ' : ''}
+                  {m}
+                </li>
+              )),
+            )}
+          </ul>
+        )}
       </SectionMessage>
     </div>
   );
