@@ -165,4 +165,15 @@ describe('runs log', () => {
     expect(headers).not.toContain('');
     expect(headers).toContain('Actions');
   });
+
+  it('says which time zone its times and the From/To filters are in', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/rules', () => ({ items: [] }));
+    b.on('GET', '/api/connections', () => ({ items: [] }));
+    b.on('GET', /^\/api\/runs\?/, () => ({ items: [run], nextCursor: null }));
+    render(<RunsPage />);
+    await screen.findByText('DEMO-1');
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    expect(screen.getByText(new RegExp(`time zone \\(${zone.replace('/', '\\/')}\\)`))).toBeInTheDocument();
+  });
 });

@@ -12,6 +12,11 @@ import { EmptyState, ErrorBanner, formatBytes, formatDuration, formatTime, Loadi
 export const STATUSES = ['succeeded', 'failed', 'partial', 'skipped'];
 const PAGE_SIZE = 25;
 
+/** The zone the page shows times in and reads From/To in (the browser's; Jira may show another, the profile's). */
+export function viewerTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
+}
+
 /** `datetime-local` values are local wall-clock times; the API wants ISO 8601 instants. */
 export function localToIso(value: string): string | undefined {
   if (!value) return undefined;
@@ -255,7 +260,9 @@ export function RunsPage({ initialRuleId }: { initialRuleId?: string }) {
         </Button>
         <Button onClick={() => load(filter, false)}>Refresh</Button>
       </form>
-      <p style={{ margin: 0, color: token('color.text.subtle') }}>The log keeps metadata only; payloads are never stored.</p>
+      <p style={{ margin: 0, color: token('color.text.subtle') }}>
+        The log keeps metadata only; payloads are never stored. Times, the From and To filters included, are in your browser&apos;s time zone ({viewerTimeZone()}).
+      </p>
       {!placed && <ErrorBanner error={error?.error} onRetry={() => load(filter, error?.append ?? false, error?.after)} />}
       {loading && runs.length === 0 ? (
         <Loading label="Loading runs" />
