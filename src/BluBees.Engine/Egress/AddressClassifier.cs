@@ -58,6 +58,7 @@ internal static class AddressClassifier
     private static readonly IPNetwork GlobalUnicast = IPNetwork.Parse("2000::/3");
     private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
     private static readonly IPNetwork SixToFour = IPNetwork.Parse("2002::/16");
+    private static readonly IPNetwork LocalUseNat64 = IPNetwork.Parse("64:ff9b:1::/48");
     private static readonly IPAddress V4One = new([0, 0, 0, 1]);
 
     /// <summary>True when the address is not public (the default policy). <paramref name="reason"/> names the range.</summary>
@@ -112,10 +113,42 @@ internal static class AddressClassifier
             return Embedded(new IPAddress(b[2..6]), "6to4", out reason);
         }
 
+        if (LocalUseNat64.Contains(address) && LocalUseNat64Metadata(b, out reason))
+        {
+            return Metadata;
+        }
+
         var kind = Match(V6Ranges, address, out reason);
         return kind == AddressKind.Public && !GlobalUnicast.Contains(address)
             ? Result(Forbidden, "reserved (not global unicast)", out reason)
             : kind;
+    }
+
+    /// <summary>
+    /// The local-use NAT64 prefix (RFC 8215) stays a private network, but a site's NAT64 translates the IPv4 address at
+    /// the position its own prefix length puts it (RFC 6052 §2.2: /48, /56, /64 or /96 within this /48; bits 64–71 are
+    /// skipped). The prefix length is the site's, unknown here, so a metadata address at any of the positions is metadata.
+    /// </summary>
+    private static bool LocalUseNat64Metadata(ReadOnlySpan<byte> b, out string reason)
+    {
+        ReadOnlySpan<byte> candidates =
+        [
+            b[6], b[7], b[9], b[10], // /48
+            b[7], b[9], b[10], b[11], // /56
+            b[9], b[10], b[11], b[12], // /64
+            b[12], b[13], b[14], b[15], // /96
+        ];
+        for (var i = 0; i < candidates.Length; i += 4)
+        {
+            if (Match(V4Ranges, new IPAddress(candidates.Slice(i, 4)), out var inner) == Metadata)
+            {
+                reason = "local-use NAT64 " + inner;
+                return true;
+            }
+        }
+
+        reason = "";
+        return false;
     }
 
     private static AddressKind Embedded(IPAddress v4, string form, out string reason)
