@@ -160,7 +160,10 @@ internal sealed class GuardedHttpClient
         EgressCall call, HttpResponseMessage response, HttpRequestMessage message, ReadLimits limits,
         CancellationTokenSource linked, CancellationTokenSource deadline, CancellationToken ct)
     {
-        if (call.Method != HttpMethod.Head && response.Content.Headers.ContentLength > limits.Cap)
+        // A HEAD, 204 or 304 answer has no body (RFC 9110 §6.4.1): a Content-Length there is the representation's (a
+        // 304 to a conditional GET may send it, §8.6), never bytes to read, so it is neither checked nor passed on.
+        var bodyless = call.Method == HttpMethod.Head || call.Status is 204 or 304;
+        if (!bodyless && response.Content.Headers.ContentLength > limits.Cap)
         {
             response.Dispose();
             message.Dispose();
@@ -190,7 +193,7 @@ internal sealed class GuardedHttpClient
             {
                 StatusCode = call.Status,
                 ContentType = response.Content.Headers.ContentType?.ToString(),
-                ContentLength = call.Method == HttpMethod.Head ? null : response.Content.Headers.ContentLength,
+                ContentLength = bodyless ? null : response.Content.Headers.ContentLength,
                 Headers = ResponseBody.Headers(response),
                 Body = body,
                 BodyStream = streaming ? call.Body : null,
