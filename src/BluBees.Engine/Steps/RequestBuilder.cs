@@ -79,6 +79,13 @@ internal static class RequestBuilder
             return (null, new BuildFailure(ErrorCategories.CredentialScope, "the URL is not on the connection's host; its credential is only sent there"));
         }
 
+        if (connection is not null && step.Url is null && !StaysUnderBasePath(uri, connection.BaseUrl))
+        {
+            // Data rendered into the path ('../', also percent-encoded: the URL parser decodes and removes dot segments)
+            // must not walk the request out of the base path the admin configured the connection for.
+            return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path leaves the connection's base URL"));
+        }
+
         byte[]? body = null;
         string? contentType = null;
         if (step.Body is not null)
@@ -172,6 +179,14 @@ internal static class RequestBuilder
         {
             return null; // too deep (InvalidOperationException), or NaN / infinity (ArgumentException)
         }
+    }
+
+    /// <summary>Whether the final URL's path is the base URL's path or below it (after dot segments were removed).</summary>
+    internal static bool StaysUnderBasePath(Uri url, string baseUrl)
+    {
+        var basePath = Uri.TryCreate(baseUrl, UriKind.Absolute, out var parsed) ? parsed.AbsolutePath.TrimEnd('/') : null;
+        return basePath is not null
+            && (basePath.Length == 0 || url.AbsolutePath == basePath || url.AbsolutePath.StartsWith(basePath + "/", StringComparison.Ordinal));
     }
 
     private static BuildFailure? RenderTarget(CompiledHttpStep step, Connection? connection, JsonObject scope, TemplateLimits limits, out string target)

@@ -1,0 +1,73 @@
+using BluBees.Engine.Connections;
+using BluBees.Engine.Execution;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Tests.Egress;
+using BluBees.Engine.Tests.Policies;
+using BluBees.Engine.Tests.Support;
+using NUnit.Framework;
+
+namespace BluBees.Engine.Tests.Steps;
+
+/// <summary>
+/// An http step's <c>path</c> is relative to its connection's base URL (api.md), and the issue data rendered into it
+/// comes from whoever wrote the issue, not from the admin who configured the connection. Dot segments in that data
+/// ('../', also percent-encoded, which the URL parser decodes and removes) walked the request out of the base path —
+/// /api/v2/tenants/42/items/../../admin was sent to /api/v2/tenants/admin, with the connection's credential.
+/// </summary>
+public sealed class PathTraversalTests
+{
+    private const string Secret = "path-traversal-secret";
+
+    [TestCase("../../admin")]
+    [TestCase("%2e%2e/%2e%2e/admin")]
+    [TestCase("x/../../../../../../admin")]
+    [TestCase("../..")]
+    public async Task Issue_data_that_leaves_the_base_path_is_not_sent(string summary)
+    {
+        await using var server = LoopbackServer.Ok("{}");
+        using var h = new PolicyHarness();
+        var tenant = new TenantId("tenant-path");
+        var connection = await CreateAsync(h, tenant, server);
+
+        var outcome = await h.RunAsync(PolicyHarness.Run(tenant.Value, Scope(summary)), PolicyHarness.Step(connection, path: "/items/{{ issue.fields.summary }}"));
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Failed));
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.InvalidUrl));
+        Assert.That(await server.SettledConnectionsAsync(), Is.Zero, "nothing may be sent outside the base path");
+    }
+
+    [TestCase("sub/../7", "/api/v2/tenants/42/items/7")]
+    [TestCase("7", "/api/v2/tenants/42/items/7")]
+    public async Task Dot_segments_that_stay_under_the_base_path_are_sent_as_before(string summary, string target)
+    {
+        await using var server = LoopbackServer.Ok("{}");
+        using var h = new PolicyHarness();
+        var tenant = new TenantId("tenant-path");
+        var connection = await CreateAsync(h, tenant, server);
+
+        var outcome = await h.RunAsync(PolicyHarness.Run(tenant.Value, Scope(summary)), PolicyHarness.Step(connection, path: "/items/{{ issue.fields.summary }}"));
+
+        Assert.That(outcome.Record.ErrorCategory, Is.Null);
+        var request = server.Requests.Single();
+        Assert.That(request.Target, Is.EqualTo(target));
+        Assert.That(request.Header("Authorization"), Is.EqualTo("Bearer " + Secret));
+    }
+
+    private static Task<Connection> CreateAsync(PolicyHarness h, TenantId tenant, LoopbackServer server) =>
+        h.CreateAsync(tenant, new ConnectionInput
+        {
+            Name = "Tenant API",
+            BaseUrl = server.Url("/api/v2/tenants/42").ToString(),
+            Auth = new ConnectionAuth { Type = AuthTypes.Bearer },
+            Secret = Secret,
+            Resilience = new ConnectionResilience { MaxRetries = 0 },
+        });
+
+    private static System.Text.Json.Nodes.JsonObject Scope(string summary)
+    {
+        var scope = StepKit.Scope();
+        scope["issue"]!["fields"]!["summary"] = summary;
+        return scope;
+    }
+}
