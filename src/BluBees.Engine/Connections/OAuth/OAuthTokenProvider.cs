@@ -104,7 +104,7 @@ internal sealed partial class OAuthTokenProvider(
         TimeSpan? retryAfter = null;
         try
         {
-            (result, token, retryAfter) = await FetchAsync(tenantId, connection, timeout);
+            (result, token, retryAfter) = await FetchAsync(slot, tenantId, connection, timeout);
         }
         catch (Exception e)
         {
@@ -137,13 +137,19 @@ internal sealed partial class OAuthTokenProvider(
         mine.SetResult(result);
     }
 
-    private async Task<(AccessToken, CachedToken?, TimeSpan?)> FetchAsync(TenantId tenantId, Connection connection, TimeSpan timeout)
+    private async Task<(AccessToken, CachedToken?, TimeSpan?)> FetchAsync(Slot slot, TenantId tenantId, Connection connection, TimeSpan timeout)
     {
         TokenGrant grant;
+        string? unsaved;
+        lock (slot)
+        {
+            unsaved = slot.Unsaved is { } u && u.Supersedes == connection.SecretCiphertext ? u.RefreshToken : null;
+        }
+
         try
         {
             grant = connection.Auth.Type == AuthTypes.OAuth2RefreshToken
-                ? new TokenGrant(await connections.RevealClientSecretAsync(tenantId, connection, CancellationToken.None), await rotated.RevealAsync(tenantId, connection, CancellationToken.None))
+                ? new TokenGrant(await connections.RevealClientSecretAsync(tenantId, connection, CancellationToken.None), unsaved ?? await rotated.RevealAsync(tenantId, connection, CancellationToken.None))
                 : new TokenGrant(await connections.RevealSecretAsync(tenantId, connection, CancellationToken.None), null);
         }
         catch (CryptographicException)
@@ -158,10 +164,12 @@ internal sealed partial class OAuthTokenProvider(
             return (new AccessToken(null, response.Category), null, response.RetryAfter);
         }
 
-        if (grant.RefreshToken is not null && response.RefreshToken is { } next && next != grant.RefreshToken)
+        // A new rotation, or one an earlier refresh could not store: the server may already have retired the token it
+        // replaced, so a rotation that is lost here would leave the connection with a dead refresh token.
+        var toStore = response.RefreshToken is { } next && next != grant.RefreshToken ? next : unsaved;
+        if (grant.RefreshToken is not null && toStore is not null)
         {
-            await rotated.StoreAsync(tenantId, connection, next, CancellationToken.None);
-            LogRotated(logger, connection.Id);
+            await StoreRotationAsync(slot, tenantId, connection, toStore);
         }
 
         var lifetime = response.Lifetime ?? DefaultLifetime;
@@ -169,6 +177,42 @@ internal sealed partial class OAuthTokenProvider(
         LogIssued(logger, connection.Id, (long)lifetime.TotalSeconds);
         return (new AccessToken(response.AccessToken, null), new CachedToken(connection.Revision, response.AccessToken, time.GetUtcNow() + lifetime - skew), null);
     }
+
+    /// <summary>
+    /// Stores a rotated refresh token. A store that refuses the write (throttling, a locked file) must not lose it: the
+    /// access token that came with it is still used, and the refresh token is kept in this slot (memory only), used by the
+    /// next refresh of the same configured secret and stored again then.
+    /// </summary>
+    private async Task StoreRotationAsync(Slot slot, TenantId tenantId, Connection connection, string refreshToken)
+    {
+        try
+        {
+            await rotated.StoreAsync(tenantId, connection, refreshToken, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            lock (slot)
+            {
+                slot.Unsaved = new UnsavedRotation(connection.SecretCiphertext, refreshToken);
+            }
+
+            LogRotationNotStored(logger, connection.Id, e.GetType().Name);
+            return;
+        }
+
+        lock (slot)
+        {
+            if (slot.Unsaved?.RefreshToken == refreshToken || slot.Unsaved?.Supersedes != connection.SecretCiphertext)
+            {
+                slot.Unsaved = null;
+            }
+        }
+
+        LogRotated(logger, connection.Id);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OAuth refresh token of connection {ConnectionId} rotated but not stored ({ExceptionType}); kept in memory and stored again at the next refresh")]
+    private static partial void LogRotationNotStored(ILogger logger, string connectionId, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "OAuth token for connection {ConnectionId} obtained, valid {LifetimeSeconds} s")]
     private static partial void LogIssued(ILogger logger, string connectionId, long lifetimeSeconds);
@@ -189,6 +233,15 @@ internal sealed partial class OAuthTokenProvider(
         public int PendingRevision { get; set; }
         public DateTimeOffset? RetryAt { get; set; }
         public int RetryRevision { get; set; }
+
+        /// <summary>A rotated refresh token the store refused, with the configured secret (ciphertext) it supersedes.</summary>
+        public UnsavedRotation? Unsaved { get; set; }
+    }
+
+    private sealed record UnsavedRotation(string? Supersedes, string RefreshToken)
+    {
+        /// <summary>Never prints the token.</summary>
+        public override string ToString() => "UnsavedRotation { *** }";
     }
 
     private sealed record CachedToken(int Revision, string Value, DateTimeOffset RefreshAt);
