@@ -227,7 +227,7 @@ MUTATIONS = [
      '          AWS_LWA_ERROR_STATUS_CODES: "400-599"\n', "",
      "FullyQualifiedName~WorkerEndToEndTests|FullyQualifiedName~LambdaSqsPollerTests", "tests/BluBees.Aws.Tests"),
     ("readiness probe reads DynamoDB", "src/BluBees.Api/Infrastructure/HealthEndpoints.cs",
-     'app.MapGet(ReadyPath, () => TypedResults.Ok(new HealthResponse("ready")))',
+     'app.MapGet(ReadyPath, Ready)',
      "app.MapGet(ReadyPath, CheckAsync)",
      "FullyQualifiedName~ReadinessProbeTests", "tests/BluBees.Aws.Tests"),
     ("tenant not sent as MessageGroupId (no fair queues)", "src/BluBees.Aws/Sqs/SqsRunQueue.cs",
