@@ -35,6 +35,10 @@ internal sealed class ForgeModuleOptions : IValidatableObject
     [Required, RegularExpression(KeyPattern, ErrorMessage = KeyMessage)]
     public string Webhook { get; set; } = ForgeModuleKeys.Webhook;
 
+    /// <summary><c>POST /forge/webhook</c> too: the forwarder function's key (see <see cref="ForgeModuleKeys.WebhookFunction"/>).</summary>
+    [Required, RegularExpression(KeyPattern, ErrorMessage = KeyMessage)]
+    public string WebhookFunction { get; set; } = ForgeModuleKeys.WebhookFunction;
+
     /// <summary>
     /// <c>/api/*</c>: the admin page's module key. Forge puts the Custom UI module's key in the token of an invokeRemote
     /// call (not the resolver endpoint's: https://developer.atlassian.com/platform/forge/remote/essentials/).
@@ -67,14 +71,15 @@ internal sealed class ForgeModuleOptions : IValidatableObject
         _ => throw new ArgumentOutOfRangeException(nameof(route)),
     };
 
-    /// <summary>Whether a token minted for <paramref name="moduleKey"/> may call the route: its own key; either UI module's, or their resolver endpoint's, on <c>/api/*</c>.</summary>
+    /// <summary>Whether a token minted for <paramref name="moduleKey"/> may call the route: its own key; either UI module's, or their resolver endpoint's, on <c>/api/*</c>; the forwarder function's on <c>/forge/webhook</c>.</summary>
     public bool Accepts(ForgeRoute route, string moduleKey)
         => string.Equals(moduleKey, KeyFor(route), StringComparison.Ordinal)
-           || (route == ForgeRoute.Ui && (string.Equals(moduleKey, IssuePanel, StringComparison.Ordinal) || string.Equals(moduleKey, UiEndpoint, StringComparison.Ordinal)));
+           || (route == ForgeRoute.Ui && (string.Equals(moduleKey, IssuePanel, StringComparison.Ordinal) || string.Equals(moduleKey, UiEndpoint, StringComparison.Ordinal)))
+           || (route == ForgeRoute.Webhook && string.Equals(moduleKey, WebhookFunction, StringComparison.Ordinal));
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var keys = new[] { Events, Lifecycle, Uninstall, Scheduled, Webhook, Ui, IssuePanel, UiEndpoint };
+        var keys = new[] { Events, Lifecycle, Uninstall, Scheduled, Webhook, WebhookFunction, Ui, IssuePanel, UiEndpoint };
         if (keys.Distinct(StringComparer.Ordinal).Count() != keys.Length)
         {
             yield return new ValidationResult("ForgeModules: every route needs its own module key; two routes name the same key.");

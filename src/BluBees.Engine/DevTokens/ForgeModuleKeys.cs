@@ -23,6 +23,13 @@ public static class ForgeModuleKeys
     public const string Webhook = "incoming-webhook";
 
     /// <summary>
+    /// The forwarder function itself (<c>function</c> <c>webhook-forwarder</c>). Its invokeRemote names the remote, not an
+    /// endpoint module, and Atlassian's FIT table does not say which key a function's call then carries (the web
+    /// trigger's or the function's); <c>POST /forge/webhook</c> accepts both of these two modules of ours.
+    /// </summary>
+    public const string WebhookFunction = "webhook-forwarder";
+
+    /// <summary>
     /// The admin page (<c>jira:adminPage</c>), whose Custom UI calls <c>/api/*</c> through the resolver endpoint. A
     /// front-end invocation's token names the UI module, not the resolver endpoint: <c>app.module</c> is e.g.
     /// <c>{"type": "xen:macro", "key": "forge-remote-app-boot"}</c>, the key <c>context.moduleKey</c> also carries
