@@ -13,64 +13,36 @@ namespace BluBees.Aws.Tests.Storage;
 /// must remove the versions left behind, not answer 404 because the head is already gone and leave them for good.
 /// </summary>
 [TestFixture]
-public sealed class RuleDeleteStoreFailureTests
+public sealed class RuleDeleteStoreFailureTests : FaultyTableFixture
 {
-    private TestIssuer _issuer = null!;
-    private ThirdPartyApi _thirdParty = null!;
-    private DynamoDbTable _table = null!;
-    private DynamoDbFaultProxy _proxy = null!;
-    private BackendHost _api = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _issuer = await TestIssuer.StartAsync();
-        _thirdParty = await ThirdPartyApi.StartAsync();
-        _table = await DynamoDbTable.CreateAsync();
-        _proxy = await DynamoDbFaultProxy.StartAsync(_table.Url);
-        var settings = _table.Settings();
-        settings["Storage:DynamoDbServiceUrl"] = _proxy.Address.ToString();
-        _api = await BackendHost.StartAsync(_issuer, settings);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await _api.DisposeAsync();
-        await _proxy.DisposeAsync();
-        _table.Dispose();
-        await _thirdParty.DisposeAsync();
-        await _issuer.DisposeAsync();
-    }
-
     [Test]
     public async Task A_rule_delete_refused_part_way_is_finished_by_the_retry()
     {
         var tenant = Samples.NewTenant();
-        var connection = (string)(await _api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "s"), 201))["id"]!;
-        var id = (string)(await _api.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(connection, "Escalate"), 201))["id"]!;
-        await _api.JsonAsync(HttpMethod.Put, "/api/rules/" + id, tenant, Samples.Rule(connection, "Escalate"), 200);
-        var store = _api.Services.GetRequiredService<IStore>();
+        var connection = (string)(await Api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, "s"), 201))["id"]!;
+        var id = (string)(await Api.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(connection, "Escalate"), 201))["id"]!;
+        await Api.JsonAsync(HttpMethod.Put, "/api/rules/" + id, tenant, Samples.Rule(connection, "Escalate"), 200);
+        var store = Api.Services.GetRequiredService<IStore>();
         var pk = Keys.Tenant(tenant);
         Assert.That(await VersionsAsync(store, pk, id), Is.EqualTo(2));
         var versions = Keys.RuleVersionPrefix(id);
-        _proxy.Fail((operation, request) => operation == "DeleteItem" && ((string?)request["Key"]?["sk"]?["S"])?.StartsWith(versions, StringComparison.Ordinal) == true
+        Proxy.Fail((operation, request) => operation == "DeleteItem" && ((string?)request["Key"]?["sk"]?["S"])?.StartsWith(versions, StringComparison.Ordinal) == true
             ? DynamoDbFault.ProvisionedThroughputExceeded : null);
 
-        using (var refused = await _api.SendAsync(HttpMethod.Delete, "/api/rules/" + id, tenant))
+        using (var refused = await Api.SendAsync(HttpMethod.Delete, "/api/rules/" + id, tenant))
         {
-            _proxy.Fail(null);
+            Proxy.Fail(null);
             Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), await refused.Content.ReadAsStringAsync());
         }
 
-        using var retried = await _api.SendAsync(HttpMethod.Delete, "/api/rules/" + id, tenant);
+        using var retried = await Api.SendAsync(HttpMethod.Delete, "/api/rules/" + id, tenant);
         Assert.Multiple(async () =>
         {
             Assert.That(retried.StatusCode, Is.EqualTo(HttpStatusCode.NoContent), "the retry finishes the delete");
             Assert.That(await VersionsAsync(store, pk, id), Is.Zero, "no definition of the deleted rule is left");
         });
 
-        using var again = await _api.SendAsync(HttpMethod.Delete, "/api/rules/" + id, tenant);
+        using var again = await Api.SendAsync(HttpMethod.Delete, "/api/rules/" + id, tenant);
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "once nothing is left, the rule does not exist");
     }
 

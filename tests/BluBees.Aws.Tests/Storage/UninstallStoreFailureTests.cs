@@ -13,52 +13,24 @@ namespace BluBees.Aws.Tests.Storage;
 /// the tenant's data key goes first, so whatever is left behind is crypto-shredded, never readable again.
 /// </summary>
 [TestFixture]
-public sealed class UninstallStoreFailureTests
+public sealed class UninstallStoreFailureTests : FaultyTableFixture
 {
-    private TestIssuer _issuer = null!;
-    private ThirdPartyApi _thirdParty = null!;
-    private DynamoDbTable _table = null!;
-    private DynamoDbFaultProxy _proxy = null!;
-    private BackendHost _api = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _issuer = await TestIssuer.StartAsync();
-        _thirdParty = await ThirdPartyApi.StartAsync();
-        _table = await DynamoDbTable.CreateAsync();
-        _proxy = await DynamoDbFaultProxy.StartAsync(_table.Url);
-        var settings = _table.Settings();
-        settings["Storage:DynamoDbServiceUrl"] = _proxy.Address.ToString();
-        _api = await BackendHost.StartAsync(_issuer, settings);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await _api.DisposeAsync();
-        await _proxy.DisposeAsync();
-        _table.Dispose();
-        await _thirdParty.DisposeAsync();
-        await _issuer.DisposeAsync();
-    }
-
     [Test]
     public async Task A_throttled_partition_delete_still_removes_the_data_key_first()
     {
         var tenant = Samples.NewTenant();
-        await _api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "s"), 201);
-        var store = _api.Services.GetRequiredService<IStore>();
+        await Api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, "s"), 201);
+        var store = Api.Services.GetRequiredService<IStore>();
         var pk = Keys.Tenant(tenant);
         Assert.That(await store.GetAsync(pk, Keys.DataKey, default), Is.Not.Null, "the tenant has a data key");
         // Items that sort before the data key (de-duplication markers: "DEDUP#…" < "KEY"), more than one batch of deletes.
         await store.PutManyAsync([.. Enumerable.Range(0, 60).Select(i => new StoreItem(pk, Keys.Dedup($"seeded-{i:D3}"), "{}"))], default);
-        _proxy.Fail((operation, _) => operation == "BatchWriteItem" ? DynamoDbFault.ProvisionedThroughputExceeded : null);
+        Proxy.Fail((operation, _) => operation == "BatchWriteItem" ? DynamoDbFault.ProvisionedThroughputExceeded : null);
 
-        using var response = await _api.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, new JsonObject { ["context"] = new JsonObject { ["cloudId"] = "c" }, ["contextToken"] = "t" }, withUserToken: false);
+        using var response = await Api.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, new JsonObject { ["context"] = new JsonObject { ["cloudId"] = "c" }, ["contextToken"] = "t" }, withUserToken: false);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), await response.Content.ReadAsStringAsync());
-        _proxy.Fail(null);
+        Proxy.Fail(null);
         Assert.That(await store.GetAsync(pk, Keys.DataKey, default), Is.Null, "the data key is gone although the rest could not be deleted");
     }
 
@@ -71,19 +43,19 @@ public sealed class UninstallStoreFailureTests
     public async Task A_partition_delete_refused_among_the_run_pointers_has_already_removed_the_rule_definitions()
     {
         var tenant = Samples.NewTenant();
-        var connection = await _api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "s"), 201);
-        await _api.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule((string)connection["id"]!), 201);
-        var store = _api.Services.GetRequiredService<IStore>();
+        var connection = await Api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, "s"), 201);
+        await Api.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule((string)connection["id"]!), 201);
+        var store = Api.Services.GetRequiredService<IStore>();
         var pk = Keys.Tenant(tenant);
         var expires = DateTimeOffset.UtcNow.AddDays(30).ToUnixTimeSeconds();
         await store.PutManyAsync([.. Enumerable.Range(0, 60).Select(i => new StoreItem(pk, Keys.IssueRun("OPS-1", $"run-{i:D3}"), "{}", expires))], default);
         Assert.That(await CountAsync(store, pk, Keys.RuleVersionsPrefix), Is.EqualTo(1), "the rule's definition is stored");
-        _proxy.Fail((operation, request) => operation == "BatchWriteItem" && request.ToJsonString().Contains("IRUN#", StringComparison.Ordinal)
+        Proxy.Fail((operation, request) => operation == "BatchWriteItem" && request.ToJsonString().Contains("IRUN#", StringComparison.Ordinal)
             ? DynamoDbFault.ProvisionedThroughputExceeded : null);
 
-        using var response = await _api.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, new JsonObject { ["context"] = new JsonObject { ["cloudId"] = "c" }, ["contextToken"] = "t" }, withUserToken: false);
+        using var response = await Api.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, new JsonObject { ["context"] = new JsonObject { ["cloudId"] = "c" }, ["contextToken"] = "t" }, withUserToken: false);
 
-        _proxy.Fail(null);
+        Proxy.Fail(null);
         Assert.Multiple(async () =>
         {
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the delete was refused part way");
