@@ -17,8 +17,6 @@ namespace BluBees.Api.Tests.Queue;
 /// </summary>
 public sealed class DisabledManualRunTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
-
     [Test]
     public async Task A_manual_run_accepted_before_its_rule_was_disabled_does_not_run()
     {
@@ -29,12 +27,12 @@ public sealed class DisabledManualRunTests
         var rules = kit.Services.GetRequiredService<RuleService>();
 
         // Accepted while enabled (the worker is busy or restarting: the message waits), then the admin disables the rule.
-        var work = new IngressRequest(tenant, RunSource.Manual, ManualEvent(kit, "OPS-11")) { RuleId = ruleId };
+        var work = new IngressRequest(tenant, RunSource.Manual, kit.ManualEvent("OPS-11")) { RuleId = ruleId };
         Assert.That(await kit.Ingress.SubmitAsync(work, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
         Assert.That((await rules.SetEnabledAsync(tenant.Id, ruleId, false, CancellationToken.None)).Value, Is.Not.Null);
         kit.Clock.Advance(TimeSpan.FromSeconds(5));
 
-        await RunQueueAsync(kit);
+        await kit.RunQueueUntilEmptyAsync();
 
         Assert.That(sink.Count("OPS-11"), Is.Zero, "a disabled rule is an admin's stop: the queued manual run must not call the third party");
         Assert.That(await kit.RunsOfAsync(tenant.TenantId), Is.Empty, "a skipped run leaves no run record");
@@ -55,35 +53,13 @@ public sealed class DisabledManualRunTests
         var tenant = QueueKit.NewTenant();
         var ruleId = await kit.RuleAsync(tenant, sink.Address, new JsonObject { ["type"] = "manual" });
 
-        var work = new IngressRequest(tenant, RunSource.Manual, ManualEvent(kit, "OPS-12")) { RuleId = ruleId, SystemToken = jira.SystemToken };
+        var work = new IngressRequest(tenant, RunSource.Manual, kit.ManualEvent("OPS-12")) { RuleId = ruleId, SystemToken = jira.SystemToken };
         Assert.That(await kit.Ingress.SubmitAsync(work, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
         kit.Clock.Advance(TimeSpan.FromSeconds(5));
 
-        await RunQueueAsync(kit);
+        await kit.RunQueueUntilEmptyAsync();
 
         Assert.That(sink.Count("OPS-12"), Is.EqualTo(1));
         Assert.That((await kit.RunsOfAsync(tenant.TenantId)).Select(r => r.Status), Is.EqualTo(new[] { RunStatus.Succeeded }));
-    }
-
-    private static JsonObject ManualEvent(QueueKit kit, string issueKey) => new()
-    {
-        ["eventType"] = "blubees:manual",
-        ["timestamp"] = kit.Clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
-        ["atlassianId"] = "user-1",
-        ["issue"] = new JsonObject { ["key"] = issueKey },
-    };
-
-    private static async Task RunQueueAsync(QueueKit kit)
-    {
-        var worker = kit.Worker();
-        await worker.StartAsync(CancellationToken.None);
-        try
-        {
-            Assert.That(await Waits.UntilAsync(() => kit.ScalarAsync("SELECT COUNT(*) FROM run_queue"), n => n == 0, Generous), Is.Zero);
-        }
-        finally
-        {
-            await worker.StopAsync(CancellationToken.None);
-        }
     }
 }

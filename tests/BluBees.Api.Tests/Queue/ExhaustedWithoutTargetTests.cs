@@ -19,7 +19,6 @@ namespace BluBees.Api.Tests.Queue;
 /// </summary>
 public sealed class ExhaustedWithoutTargetTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
 
     [TestCase("disabled")]
     [TestCase("deleted")]
@@ -31,12 +30,12 @@ public sealed class ExhaustedWithoutTargetTests
         var ruleId = await kit.RuleAsync(tenant, sink.Address, new JsonObject { ["type"] = "manual" });
         var rules = kit.Services.GetRequiredService<RuleService>();
 
-        var work = new IngressRequest(tenant, RunSource.Manual, ManualEvent(kit, "OPS-41")) { RuleId = ruleId };
+        var work = new IngressRequest(tenant, RunSource.Manual, kit.ManualEvent("OPS-41")) { RuleId = ruleId };
         Assert.That(await kit.Ingress.SubmitAsync(work, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
         await ChangeAsync(rules, tenant, ruleId, change);
         kit.Clock.Advance(TimeSpan.FromHours(2)); // older than its age limit when the worker comes back
 
-        await RunQueueAsync(kit);
+        await kit.RunQueueUntilEmptyAsync();
 
         Assert.That(sink.Count("OPS-41"), Is.Zero);
         Assert.That((await kit.RunsOfAsync(tenant.TenantId)).Select(r => (r.RuleId, r.ErrorCategory)), Is.Empty,
@@ -57,7 +56,7 @@ public sealed class ExhaustedWithoutTargetTests
         await ChangeAsync(rules, tenant, ruleId, change);
         kit.Clock.Advance(TimeSpan.FromHours(2));
 
-        await RunQueueAsync(kit);
+        await kit.RunQueueUntilEmptyAsync();
 
         Assert.That(sink.Count("OPS-42"), Is.Zero);
         Assert.That((await kit.RunsOfAsync(tenant.TenantId)).Select(r => (r.RuleId, r.ErrorCategory)), Is.Empty,
@@ -75,7 +74,7 @@ public sealed class ExhaustedWithoutTargetTests
         Assert.That(await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-43"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
         kit.Clock.Advance(TimeSpan.FromHours(2));
 
-        await RunQueueAsync(kit);
+        await kit.RunQueueUntilEmptyAsync();
 
         Assert.That((await kit.RunsOfAsync(tenant.TenantId)).Select(r => (r.RuleId, r.ErrorCategory)),
             Is.EqualTo(new[] { (ruleId, (string?)ErrorCategories.DeliveryExhausted) }));
@@ -90,28 +89,6 @@ public sealed class ExhaustedWithoutTargetTests
         else
         {
             Assert.That(await rules.DeleteAsync(tenant.Id, ruleId, CancellationToken.None), Is.True);
-        }
-    }
-
-    private static JsonObject ManualEvent(QueueKit kit, string issueKey) => new()
-    {
-        ["eventType"] = "blubees:manual",
-        ["timestamp"] = kit.Clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
-        ["atlassianId"] = "user-1",
-        ["issue"] = new JsonObject { ["key"] = issueKey },
-    };
-
-    private static async Task RunQueueAsync(QueueKit kit)
-    {
-        var worker = kit.Worker();
-        await worker.StartAsync(CancellationToken.None);
-        try
-        {
-            Assert.That(await Waits.UntilAsync(() => kit.ScalarAsync("SELECT COUNT(*) FROM run_queue"), n => n == 0, Generous), Is.Zero);
-        }
-        finally
-        {
-            await worker.StopAsync(CancellationToken.None);
         }
     }
 }

@@ -74,6 +74,30 @@ public sealed class QueueKit : IAsyncDisposable
     /// <summary>A worker over this kit's queue (not started).</summary>
     public RunWorker Worker() => ActivatorUtilities.CreateInstance<RunWorker>(_services);
 
+    /// <summary>A manual run's event for <paramref name="issueKey"/> as the manual-run route queues it, dated by the kit's clock.</summary>
+    public JsonObject ManualEvent(string issueKey) => new()
+    {
+        ["eventType"] = "blubees:manual",
+        ["timestamp"] = Clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["atlassianId"] = "user-1",
+        ["issue"] = new JsonObject { ["key"] = issueKey },
+    };
+
+    /// <summary>Starts a worker and waits (at most 30 s) until the queue is empty, then stops it.</summary>
+    public async Task RunQueueUntilEmptyAsync()
+    {
+        var worker = Worker();
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            NUnit.Framework.Assert.That(await Waits.UntilAsync(() => ScalarAsync("SELECT COUNT(*) FROM run_queue"), n => n == 0, TimeSpan.FromSeconds(30)), NUnit.Framework.Is.Zero);
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+        }
+    }
+
     /// <summary>Creates the tenant, a bearer connection to <paramref name="target"/> and a rule; returns the rule id.</summary>
     public async Task<string> RuleAsync(TenantContext tenant, Uri target, JsonObject? trigger = null, string path = "/t/{{ issue.key }}", JsonObject? resilience = null)
     {
