@@ -19,7 +19,6 @@ namespace BluBees.Api.Tests.Queue;
 /// </summary>
 public sealed class ExhaustedWithoutTargetTests
 {
-
     [TestCase("disabled")]
     [TestCase("deleted")]
     public async Task An_exhausted_manual_run_of_a_rule_disabled_or_deleted_meanwhile_leaves_no_run_record(string change)
