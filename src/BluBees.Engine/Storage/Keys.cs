@@ -71,10 +71,17 @@ public static class Keys
     public const string SettingsSk = "SETTINGS";
 
     /// <summary>The mark of an item being deleted (<c>BluBees.Engine.Rules.ReferenceGuard</c>): the item's own sort key after the prefix.</summary>
-    public static string Deleting(string sk) => "DELETING#" + sk;
+    public static string Deleting(string sk) => DeletingPrefix + sk;
 
     /// <summary>A unique name's claim (<c>BluBees.Engine.Names.NameClaims</c>): kind, then a hash of the name, never the name.</summary>
-    public static string NameClaim(string kind, string fingerprint) => "NAME#" + kind + "#" + fingerprint;
+    public static string NameClaim(string kind, string fingerprint) => NameClaimPrefix + kind + "#" + fingerprint;
+
+    // One literal each for the keys below and for LastingPrefixes: a prefix that drifted from its key would leave that
+    // kind of item behind a partial uninstall.
+    private const string DeletingPrefix = "DELETING#";
+    private const string NameClaimPrefix = "NAME#";
+    private const string ScheduleFirePrefix = "SCHED#";
+    private const string ScheduleCursorPrefix = "SCHEDCUR#";
 
     /// <summary>
     /// Sort-key prefixes of a tenant's items that never expire — rule definitions and their versions (in clear),
@@ -86,11 +93,11 @@ public static class Keys
     public static readonly IReadOnlyList<string> LastingPrefixes =
     [
         RulePrefix, RuleVersionsPrefix, ConnectionPrefix, RotatedRefreshTokenPrefix, WebhookPrefix, SettingsSk, TenantMeta,
-        RuleListStamp, "NAME#", "SCHED#", "SCHEDCUR#", "DELETING#",
+        RuleListStamp, NameClaimPrefix, ScheduleFirePrefix, ScheduleCursorPrefix, DeletingPrefix,
     ];
 
     /// <summary>An <c>everyHours</c> schedule rule's last fire (claimed with a conditional write).</summary>
-    public static string ScheduleFire(string ruleId) => "SCHED#" + ruleId;
+    public static string ScheduleFire(string ruleId) => ScheduleFirePrefix + ruleId;
 
     /// <summary>
     /// The idempotent key of one interval of an <c>everyHours</c> rule: the rule and the fire the interval follows
@@ -101,7 +108,7 @@ public static class Keys
         => "EVERY#" + ruleId + "#" + (previousFire is { } at ? at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) : "first");
 
     /// <summary>A cron schedule rule's cursor: the time up to which its occurrences have been processed.</summary>
-    public static string ScheduleCursor(string ruleId) => "SCHEDCUR#" + ruleId;
+    public static string ScheduleCursor(string ruleId) => ScheduleCursorPrefix + ruleId;
 
     /// <summary>
     /// The idempotent key of one cron occurrence of a rule (the tenant is the partition): handed to the ingress as
