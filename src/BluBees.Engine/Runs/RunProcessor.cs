@@ -85,6 +85,10 @@ public sealed partial class RunProcessor(
         {
             heads = FreshIngressHeads(message) ?? await rules.ListHeadsForRunAsync(message.Tenant.Id, ct);
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return records; // the drain deadline before any rule started: nothing to record; the message runs again
+        }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             LogCrash(logger, message.RuleId ?? UnknownRule, ex.GetType().Name);
@@ -105,7 +109,17 @@ public sealed partial class RunProcessor(
                 break; // later rules never started; the message runs again and they run then
             }
 
-            if (replay && await FinishedEarlierAsync(message, head.Id, ct) is { } earlier)
+            RunRecord? earlier;
+            try
+            {
+                earlier = replay ? await FinishedEarlierAsync(message, head.Id, ct) : null;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break; // as above: the records of the rules that ran are kept and given back with the message
+            }
+
+            if (earlier is not null)
             {
                 records.Add(earlier);
                 continue;

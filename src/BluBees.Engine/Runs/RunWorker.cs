@@ -302,6 +302,12 @@ public sealed partial class RunWorker(
                 metrics.RunFinished(run.Status, run.ErrorCategory);
             }
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Drain deadline before any rule had started (the data key or the message was still being read): no run
+            // to record; the message goes back to the queue now instead of when its lease runs out.
+            await ReleaseUnstartedAsync(claimed);
+        }
         catch (Exception ex)
         {
             // Infrastructure fault (the database): the lease expires and the message runs again. Type only: a
@@ -314,6 +320,22 @@ public sealed partial class RunWorker(
             await renewing;
         }
     }
+
+    private async Task ReleaseUnstartedAsync(ClaimedMessage claimed)
+    {
+        try
+        {
+            await queue.ReleaseAsync(claimed, [], CancellationToken.None);
+            LogReleasedUnstarted(logger, claimed.Id);
+        }
+        catch (Exception ex)
+        {
+            LogCrash(logger, claimed.Id, ex.GetType().Name); // the lease expires and the message runs again
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Drain: queued message {MessageId} given back before any of its rules started")]
+    private static partial void LogReleasedUnstarted(ILogger logger, string messageId);
 
     /// <summary>
     /// Whether the tenant was uninstalled (its data key is gone). A data key that exists but does not unwrap (its
