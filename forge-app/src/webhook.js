@@ -8,11 +8,16 @@ export const WEBHOOK_PATH = '/forge/webhook';
 export const SIGNATURE_HEADER = 'x-blubees-signature';
 export const TIMESTAMP_HEADER = 'x-blubees-timestamp';
 
-// Statuses a third-party sender can act on; anything else becomes 400 (client side) or 502. Not 401: the backend
+// Statuses a third-party sender can act on; anything else becomes 400 (client side) or 502 (403 only as the signature
+// refusal, SIGNATURE_REFUSAL). Not 401: the backend
 // answers it only when it refuses Forge's invocation token (a signature it refuses is a 403), which is the app's
 // fault and passing it on would tell the sender its request was unauthorized (no retry) and name our internals.
 const PASS_THROUGH = new Set([200, 201, 202, 204, 400, 403, 404, 409, 410, 413, 415, 422, 429]);
 const MAX_ECHOED_BODY = 4096;
+// The backend's refusal of a delivery (bad signature, stale timestamp, replay): the only 403 that is the sender's. Its
+// other 403s refuse Forge's invocation token (a token of another module, or one naming a user on this route): the
+// app's fault, like a 401. The text is pinned by the backend's WebhookDeliveryTests (Refusal).
+export const SIGNATURE_REFUSAL = 'The webhook signature or timestamp is invalid.';
 
 /** First value of a header, looked up case-insensitively (web trigger headers are `{name: [values]}`). */
 export function header(headers, name) {
@@ -103,12 +108,16 @@ export function createHandler(invokeRemote) {
 
     // Only a 2xx means the backend took the delivery: anything below 200 or a 3xx (a redirect not followed) did not
     // process it, so the sender must retry rather than be told "accepted".
-    if (status >= 500 || status === 401 || status < 200 || (status >= 300 && status < 400)) {
+    const echoed = echoable(text);
+    // A 403 other than the signature refusal is the backend refusing our invocation token: passing it on would tell
+    // the sender its delivery was refused (most stop retrying: it is lost) and show it our internals.
+    const refusedToken = status === 403 && echoed?.detail !== SIGNATURE_REFUSAL;
+    if (status >= 500 || status === 401 || refusedToken || status < 200 || (status >= 300 && status < 400)) {
       return json(status === 503 ? 503 : 502, { error: 'backend_error' }, extra);
     }
     const mapped = PASS_THROUGH.has(status) ? status : status >= 400 ? 400 : 202;
     if (mapped === 204) return { statusCode: 204, headers: extra, body: '' };
-    return json(mapped, echoable(text) ?? { status: mapped }, extra);
+    return json(mapped, echoed ?? { status: mapped }, extra);
   };
 }
 

@@ -85,6 +85,21 @@ describe('web trigger forwarder', () => {
     expect(JSON.parse(out.body)).toEqual({ error: 'backend_error' });
   });
 
+  it.each([
+    ['a token of another module', 'This route accepts only Forge Invocation Tokens of its own manifest module (app.module.key).'],
+    ['a token naming a user', 'This route is called by Forge for the app, never on behalf of a user; tokens naming a user are refused.'],
+    ['a 403 without a body', undefined],
+  ])(
+    "answers the backend's 403 refusing Forge's invocation token (%s: the app's fault) as a retryable 502 without its detail",
+    async (_what, detail) => {
+      // The backend's 403s on /forge/webhook other than its signature refusal come from its token check (ForgeAuthenticationHandler).
+      const out = await createHandler(vi.fn().mockResolvedValue(response(403, detail ? { title: 'Forbidden', detail } : '')))(request());
+      expect(out.statusCode).toBe(502);
+      expect(out.body).not.toContain('Forge');
+      expect(JSON.parse(out.body)).toEqual({ error: 'backend_error' });
+    },
+  );
+
   it("never takes the web trigger's own id (path /x1/<trigger id>) for a hook id", async () => {
     // Atlassian's web trigger reference: `path` is the whole request path, `/x1/<web trigger id>` in its example;
     // `userPath` holds what the caller added after the trigger id. A bare trigger URL names no hook.

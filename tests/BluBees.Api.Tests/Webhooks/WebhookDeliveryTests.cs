@@ -11,6 +11,7 @@ namespace BluBees.Api.Tests.Webhooks;
 /// </summary>
 public sealed class WebhookDeliveryTests : WebhookKit
 {
+    // forge-app/src/webhook.js (SIGNATURE_REFUSAL) passes a 403 on to the sender only with this detail: change both together.
     private const string Refusal = "The webhook signature or timestamp is invalid.";
 
     [Test]
