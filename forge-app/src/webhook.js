@@ -18,6 +18,10 @@ const MAX_ECHOED_BODY = 4096;
 // other 403s refuse Forge's invocation token (a token of another module, or one naming a user on this route): the
 // app's fault, like a 401. The text is pinned by the backend's WebhookDeliveryTests (Refusal).
 export const SIGNATURE_REFUSAL = 'The webhook signature or timestamp is invalid.';
+// The backend reads at most this many bytes of the forwarded envelope (ForgeEndpoints.MaxInvokeBytes, docs/api.md 413:
+// forwarded webhooks 512 KiB) and answers 413 past it. A web trigger takes up to 5 MB, so a larger delivery is refused
+// here, without sending megabytes to the backend only to be refused there.
+export const MAX_FORWARDED_BYTES = 512 * 1024;
 
 /** First value of a header, looked up case-insensitively (web trigger headers are `{name: [values]}`). */
 export function header(headers, name) {
@@ -86,13 +90,18 @@ export function createHandler(invokeRemote) {
       body: typeof request.body === 'string' ? request.body : '',
     };
 
+    const envelope = JSON.stringify(forwarded);
+    if (Buffer.byteLength(envelope, 'utf8') > MAX_FORWARDED_BYTES) {
+      return json(413, { error: 'payload_too_large' });
+    }
+
     let response;
     try {
       response = await invokeRemote(REMOTE_KEY, {
         path: WEBHOOK_PATH,
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(forwarded),
+        body: envelope,
       });
     } catch {
       // The sender should retry later; say nothing about our internals.

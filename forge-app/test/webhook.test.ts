@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it, vi } from 'vitest';
-import { createHandler, handler, header, hookIdOf, REMOTE_KEY, WEBHOOK_PATH } from '../src/webhook.js';
+import { createHandler, handler, header, hookIdOf, MAX_FORWARDED_BYTES, REMOTE_KEY, WEBHOOK_PATH } from '../src/webhook.js';
 
 function response(status: number, body: unknown = '', headers: Record<string, string> = {}) {
   return {
@@ -112,6 +112,22 @@ describe('web trigger forwarder', () => {
     expect(invoke).not.toHaveBeenCalled();
     expect(hookIdOf({ path: '/x1/XUBR5WnG2Hk2V52APDdGaRSDm/hook_abcdef' })).toBe('hook_abcdef');
     expect(hookIdOf({ path: '/x1/XUBR5WnG2Hk2V52APDdGaRSDm', userPath: 'hook_abcdef' })).toBe('hook_abcdef');
+  });
+
+  it('refuses a delivery larger than the backend reads (512 KiB forwarded) with 413, without calling the backend', async () => {
+    const invoke = vi.fn().mockResolvedValue(response(202, { status: 'accepted' }));
+    const h = createHandler(invoke);
+    // Escaped in the forwarded JSON: 300 000 quotes are 600 000 bytes there, more than the backend's 524 288.
+    const tooBig = await h(request({ body: '"'.repeat(300_000) }));
+    expect(tooBig.statusCode).toBe(413);
+    expect(JSON.parse(tooBig.body)).toEqual({ error: 'payload_too_large' });
+    const huge = await h(request({ body: 'x'.repeat(4 * 1024 * 1024) }));
+    expect(huge.statusCode).toBe(413);
+    expect(invoke).not.toHaveBeenCalled();
+    // Just under the limit is forwarded.
+    const fits = await h(request({ body: 'x'.repeat(MAX_FORWARDED_BYTES - 200) }));
+    expect(fits.statusCode).toBe(202);
+    expect(Buffer.byteLength(invoke.mock.calls[0][1].body, 'utf8')).toBeLessThanOrEqual(MAX_FORWARDED_BYTES);
   });
 
   it('rejects non-POST and requests without a hook id without calling the backend', async () => {
