@@ -144,7 +144,8 @@ describe('manifest.yml validates offline with @forge/manifest', () => {
     const { manifest } = await validate(dir, ValidationTypes.FULL);
     const remote = manifest!.remotes[0];
     expect(remote.key).toBe('backend');
-    expect(remote.operations.sort()).toEqual(['compute', 'fetch', 'storage']);
+    // Not 'fetch' (a remote used for client fetch permissions, Atlassian's remotes reference): the UI fetches nothing.
+    expect(remote.operations.sort()).toEqual(['compute', 'storage']);
     expect(remote.storage).toEqual({ inScopeEUD: false });
     expect(manifest!.permissions.scopes.sort()).toEqual(['read:app-system-token', 'read:app-user-token', 'read:jira-user', 'read:jira-work', 'write:jira-work']);
     // No external egress from the UI: everything goes through invokeRemote.
