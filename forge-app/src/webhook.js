@@ -8,8 +8,8 @@ export const WEBHOOK_PATH = '/forge/webhook';
 export const SIGNATURE_HEADER = 'x-blubees-signature';
 export const TIMESTAMP_HEADER = 'x-blubees-timestamp';
 
-// Statuses a third-party sender can act on; anything else becomes 400 (client side) or 502 (403 only as the signature
-// refusal, SIGNATURE_REFUSAL). Not 401: the backend
+// Statuses a third-party sender can act on; any other 4xx or 5xx becomes 502 (403 passes only as the signature
+// refusal, SIGNATURE_REFUSAL), any other 2xx 202. Not 401: the backend
 // answers it only when it refuses Forge's invocation token (a signature it refuses is a 403), which is the app's
 // fault and passing it on would tell the sender its request was unauthorized (no retry) and name our internals.
 const PASS_THROUGH = new Set([200, 201, 202, 204, 400, 403, 404, 409, 410, 413, 415, 422, 429]);
@@ -121,10 +121,14 @@ export function createHandler(invokeRemote) {
     // A 403 other than the signature refusal is the backend refusing our invocation token: passing it on would tell
     // the sender its delivery was refused (most stop retrying: it is lost) and show it our internals.
     const refusedToken = status === 403 && echoed?.detail !== SIGNATURE_REFUSAL;
-    if (status >= 500 || status === 401 || refusedToken || status < 200 || (status >= 300 && status < 400)) {
+    // A 4xx outside PASS_THROUGH is none the sender can cause (it sets only the hook id, the signature headers and the
+    // body, all answered by the statuses listed): a 405 or an unknown route (a backend of another version), a 408 (the
+    // forwarded body arrived too slowly), a 431 (Forge's headers). Told 400 the sender drops the delivery; 502 retries.
+    const ours = status >= 400 && status < 500 && !PASS_THROUGH.has(status);
+    if (status >= 500 || status === 401 || refusedToken || ours || status < 200 || (status >= 300 && status < 400)) {
       return json(status === 503 ? 503 : 502, { error: 'backend_error' }, extra);
     }
-    const mapped = PASS_THROUGH.has(status) ? status : status >= 400 ? 400 : 202;
+    const mapped = PASS_THROUGH.has(status) ? status : 202;
     if (mapped === 204) return { statusCode: 204, headers: extra, body: '' };
     return json(mapped, echoed ?? { status: mapped }, extra);
   };

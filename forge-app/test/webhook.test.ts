@@ -142,7 +142,9 @@ describe('web trigger forwarder', () => {
     [404, 404],
     [409, 409],
     [413, 413],
-    [418, 400],
+    [400, 400],
+    [422, 422],
+    [429, 429],
     [500, 502],
     [502, 502],
     [503, 503],
@@ -151,6 +153,20 @@ describe('web trigger forwarder', () => {
     const out = await createHandler(invoke)(request());
     expect(out.statusCode).toBe(expected);
   });
+
+  it.each([
+    [405, { title: 'Method not allowed', detail: 'The route does not accept this method; see the Allow header for those it does.' }],
+    [408, { title: 'Error', detail: 'The request could not be served.' }],
+    [418, { title: 'x' }],
+    [431, { title: 'Error', detail: 'The request could not be served.' }],
+  ])(
+    "answers a backend %i (no status the sender's request can cause: the app's side) as a retryable 502 without its body, not a 400 the sender drops",
+    async (backend, body) => {
+      const out = await createHandler(vi.fn().mockResolvedValue(response(backend, body)))(request());
+      expect(out.statusCode).toBe(502);
+      expect(JSON.parse(out.body)).toEqual({ error: 'backend_error' });
+    },
+  );
 
   it.each([301, 302, 307, 308, 304])(
     'answers a backend %i (the delivery was not processed) as a retryable 502, never as 202 accepted',
