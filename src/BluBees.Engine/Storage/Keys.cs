@@ -89,10 +89,12 @@ public static class Keys
     /// store that deletes a partition in many steps (DynamoDB) deletes first: a delete cut off part way (throttling,
     /// the function's timeout) then leaves only items that expire by themselves (runs, their pointers, de-duplication
     /// markers, traces, loop counts, audit entries). The whole partition is deleted after them all the same.
+    /// Support grants go first although they expire (expiry + audit retention): a grant left behind would let support
+    /// staff go on reading what is left of an uninstalled tenant's run log, and write audit entries into its partition.
     /// </summary>
     public static readonly IReadOnlyList<string> LastingPrefixes =
     [
-        RulePrefix, RuleVersionsPrefix, ConnectionPrefix, RotatedRefreshTokenPrefix, WebhookPrefix, SettingsSk, TenantMeta,
+        GrantPrefix, RulePrefix, RuleVersionsPrefix, ConnectionPrefix, RotatedRefreshTokenPrefix, WebhookPrefix, SettingsSk, TenantMeta,
         RuleListStamp, NameClaimPrefix, ScheduleFirePrefix, ScheduleCursorPrefix, DeletingPrefix,
     ];
 

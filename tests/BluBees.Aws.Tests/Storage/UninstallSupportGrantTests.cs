@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+using BluBees.Api.Tests.Support;
+using BluBees.Aws.Tests.Dynalite;
+using BluBees.Aws.Tests.Fakes;
+using BluBees.Engine.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BluBees.Aws.Tests.Storage;
+
+/// <summary>
+/// An uninstall whose partition delete DynamoDB refuses part way (Forge's preUninstall is not retried) leaves items
+/// that expire by themselves, run records among them. A support grant must not be one of them: it would let support
+/// staff go on reading the uninstalled tenant's leftover run log (and write new audit entries into its partition) for
+/// as long as the grant had to run.
+/// </summary>
+[TestFixture]
+public sealed class UninstallSupportGrantTests
+{
+    private TestIssuer _forge = null!;
+    private SupportIssuer _idp = null!;
+    private DynamoDbTable _table = null!;
+    private DynamoDbFaultProxy _proxy = null!;
+    private BackendHost _api = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _forge = await TestIssuer.StartAsync();
+        _idp = await SupportIssuer.StartAsync();
+        _table = await DynamoDbTable.CreateAsync();
+        _proxy = await DynamoDbFaultProxy.StartAsync(_table.Url);
+        var settings = _table.Settings();
+        settings["Storage:DynamoDbServiceUrl"] = _proxy.Address.ToString();
+        foreach (var (key, value) in _idp.Settings())
+        {
+            settings[key] = value;
+        }
+
+        _api = await BackendHost.StartAsync(_forge, settings);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        await _api.DisposeAsync();
+        await _proxy.DisposeAsync();
+        _table.Dispose();
+        await _idp.DisposeAsync();
+        await _forge.DisposeAsync();
+    }
+
+    [Test]
+    public async Task A_partition_delete_refused_among_the_run_pointers_has_already_removed_the_support_grants()
+    {
+        var tenant = Samples.NewTenant();
+        await _api.JsonAsync(HttpMethod.Post, "/api/support/grants", tenant, new JsonObject { ["hours"] = 24 }, 201);
+        var store = _api.Services.GetRequiredService<IStore>();
+        var pk = Keys.Tenant(tenant);
+        var expires = DateTimeOffset.UtcNow.AddDays(30).ToUnixTimeSeconds();
+        // Run pointers sort after the grant ("GRANT#…" < "IRUN#…"), more than one batch of deletes.
+        await store.PutManyAsync([.. Enumerable.Range(0, 60).Select(i => new StoreItem(pk, Keys.IssueRun("OPS-1", $"run-{i:D3}"), "{}", expires))], default);
+        Assert.That(await SupportReadAsync(tenant), Is.EqualTo(HttpStatusCode.OK), "control: the grant lets support in");
+        Proxy(fail: true);
+
+        using var response = await _api.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, new JsonObject { ["context"] = new JsonObject { ["cloudId"] = "c" }, ["contextToken"] = "t" }, withUserToken: false);
+
+        Proxy(fail: false);
+        var audited = await CountAsync(store, pk, Keys.AuditPrefix);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the delete was refused part way");
+            Assert.That(await CountAsync(store, pk, Keys.IssueRunPrefix("OPS-1")), Is.GreaterThan(0), "control: run pointers are left");
+            Assert.That(await CountAsync(store, pk, Keys.GrantPrefix), Is.Zero, "no grant left behind");
+            Assert.That(await SupportReadAsync(tenant), Is.EqualTo(HttpStatusCode.Forbidden), "support cannot read the uninstalled tenant's leftovers");
+            Assert.That(await CountAsync(store, pk, Keys.AuditPrefix), Is.EqualTo(audited), "nothing new written into the uninstalled tenant's partition");
+        });
+    }
+
+    private void Proxy(bool fail)
+        => _proxy.Fail(fail
+            ? (operation, request) => operation == "BatchWriteItem" && request.ToJsonString().Contains("IRUN#", StringComparison.Ordinal) ? DynamoDbFault.ProvisionedThroughputExceeded : null
+            : null);
+
+    private async Task<HttpStatusCode> SupportReadAsync(string tenant)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/support/tenants/{Uri.EscapeDataString(tenant)}/runs");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _idp.Mint());
+        using var response = await _api.Client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    private static async Task<int> CountAsync(IStore store, string pk, string prefix)
+        => (await store.QueryAsync(new QueryRequest(pk, prefix) { Limit = 1000 }, default)).Items.Count;
+}
