@@ -26,7 +26,8 @@ internal sealed class SupportAccessFilter(SupportGrantStore grants, SupportAudit
         var identity = SupportIdentity.From(http.User) ?? throw new InvalidOperationException("Support route reached without the Support scheme.");
         if (SupportTenant.FromRoute(http) is not { } tenantId)
         {
-            // Not an installation id: no tenant to audit in, and the same answer as a tenant without a grant.
+            // Not an installation id: no tenant to audit in (the operator log only), and the same answer as a tenant without a grant.
+            audit.RecordUnaddressed(http, identity, SupportDenial.NoGrant);
             return SupportProblems.Forbidden(SupportDenial.NoGrant);
         }
 

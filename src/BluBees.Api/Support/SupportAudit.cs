@@ -17,6 +17,7 @@ internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrant
     public static readonly string[] QueryKeys = ["ruleId", "status", "from", "to", "limit", "cursor"];
     private const int MaxValueLength = 200;
     private const int MaxRouteLength = 400;
+    private const string NotATenant = "(not an installation id)";
 
     public async Task RecordAsync(HttpContext context, SupportIdentity who, TenantId tenantId, string outcome, string? grantId, string? reason)
     {
@@ -50,6 +51,13 @@ internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrant
             LogDenialNotCounted(logger, tenantId.Value, actor);
         }
     }
+
+    /// <summary>
+    /// A denial on a route whose tenant is not an installation id: no tenant's audit can hold it, so only the operator
+    /// log sees who tried and why (the route is cut and neutralized as in the audit).
+    /// </summary>
+    public void RecordUnaddressed(HttpContext context, SupportIdentity who, string reason)
+        => LogRead(logger, SupportAuditOutcome.Denied, NotATenant, DisplayText.Neutralized(who.Subject), reason, Route(context));
 
     private async Task<bool> TenantKnownAsync(TenantId tenantId, CancellationToken ct)
         => await store.ForTenant(tenantId).GetAsync(Keys.TenantMeta, ct) is not null || await grants.AnyAsync(tenantId, ct);

@@ -60,6 +60,10 @@ internal sealed partial class SupportAuthenticationHandler(
         {
             await audit.RecordAsync(Context, identity, tenantId, SupportAuditOutcome.Denied, grantId: null, reason);
         }
+        else if (identity is not null)
+        {
+            audit.RecordUnaddressed(Context, identity, reason);
+        }
 
         await SupportProblems.Forbidden(reason).ExecuteAsync(Context);
     }
