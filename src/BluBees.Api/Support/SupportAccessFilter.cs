@@ -1,4 +1,5 @@
 using BluBees.Engine.Support;
+using BluBees.Engine.Tenancy;
 using Microsoft.Extensions.Options;
 
 namespace BluBees.Api.Support;
@@ -8,7 +9,7 @@ namespace BluBees.Api.Support;
 /// grant. Every outcome is audited before the handler runs; the handler reads the tenant from the
 /// <see cref="SupportTenant"/> this filter sets, never from the route.
 /// </summary>
-internal sealed class SupportAccessFilter(SupportGrantStore grants, SupportAudit audit, IOptions<SupportOptions> options, TimeProvider time) : IEndpointFilter
+internal sealed class SupportAccessFilter(SupportGrantStore grants, UninstalledInstallations uninstalled, SupportAudit audit, IOptions<SupportOptions> options, TimeProvider time) : IEndpointFilter
 {
     /// <summary>
     /// The filter of one endpoint, from the application's services (what <c>AddEndpointFilter&lt;T&gt;</c> does, without
@@ -38,7 +39,12 @@ internal sealed class SupportAccessFilter(SupportGrantStore grants, SupportAudit
             return SupportProblems.Forbidden(denial);
         }
 
-        if (await grants.FindActiveAsync(tenantId, http.RequestAborted) is not { } grant)
+        // An uninstalled installation (marked before its partition is deleted; a delete refused part way leaves grants
+        // and runs behind) is closed to support like one without a grant, and nothing is written into its partition. The
+        // mark is read from the store every time (support reads are rare): no instance's cache, and no cache entry for
+        // whatever tenant id a support route names.
+        if (await uninstalled.IsMarkedAsync(tenantId, http.RequestAborted)
+            || await grants.FindActiveAsync(tenantId, http.RequestAborted) is not { } grant)
         {
             await audit.RecordAsync(http, identity, tenantId, SupportAuditOutcome.Denied, grantId: null, SupportDenial.NoGrant);
             return SupportProblems.Forbidden(SupportDenial.NoGrant);

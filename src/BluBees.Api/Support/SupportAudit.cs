@@ -1,17 +1,19 @@
 using BluBees.Engine.Storage;
 using BluBees.Engine.Support;
+using BluBees.Engine.Tenancy;
 using BluBees.Engine.Validation;
 
 namespace BluBees.Api.Support;
 
 /// <summary>
 /// Records a support read in the tenant's audit trail before any data is returned: if the write fails, the
-/// read fails. Denials are recorded for tenants that exist here (installed, or ever granted access); for any
-/// other tenant id only the operator log sees them, so nobody can fill partitions of tenants that do not exist.
+/// read fails. Denials are recorded for tenants that exist here (installed, or ever granted access, and not marked
+/// uninstalled); for any other tenant id only the operator log sees them, so nobody can fill partitions of tenants
+/// that do not exist.
 /// Repeated denials of one actor for one reason are counted in one entry per <see cref="SupportAuditStore.DenialWindow"/>,
 /// so denied requests cannot flood the tenant's trail.
 /// </summary>
-internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrantStore grants, IStore store, ILogger<SupportAudit> logger)
+internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrantStore grants, UninstalledInstallations uninstalled, IStore store, ILogger<SupportAudit> logger)
 {
     /// <summary>The run-log filter parameters, the only query values a support route reads.</summary>
     public static readonly string[] QueryKeys = ["ruleId", "status", "from", "to", "limit", "cursor"];
@@ -59,8 +61,10 @@ internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrant
     public void RecordUnaddressed(HttpContext context, SupportIdentity who, string reason)
         => LogRead(logger, SupportAuditOutcome.Denied, NotATenant, DisplayText.Neutralized(who.Subject), reason, Route(context));
 
+    /// <summary>Installed or ever granted access, and not uninstalled (whatever a refused delete left in its partition).</summary>
     private async Task<bool> TenantKnownAsync(TenantId tenantId, CancellationToken ct)
-        => await store.ForTenant(tenantId).GetAsync(Keys.TenantMeta, ct) is not null || await grants.AnyAsync(tenantId, ct);
+        => !await uninstalled.IsMarkedAsync(tenantId, ct)
+            && (await store.ForTenant(tenantId).GetAsync(Keys.TenantMeta, ct) is not null || await grants.AnyAsync(tenantId, ct));
 
     /// <summary>Method and path as requested, cut, with control and text-direction characters neutralized: the tenant reads it.</summary>
     private static string Route(HttpContext context)

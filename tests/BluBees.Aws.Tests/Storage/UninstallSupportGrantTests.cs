@@ -79,9 +79,36 @@ public sealed class UninstallSupportGrantTests
         });
     }
 
-    private void Proxy(bool fail)
+    /// <summary>
+    /// The delete refused at its first range (the grants): everything but the data key is left, the grant included. The
+    /// installation is marked uninstalled before anything is deleted, and support must not read it while it is marked.
+    /// </summary>
+    [Test]
+    public async Task A_partition_delete_refused_at_the_grants_leaves_the_tenant_closed_to_support()
+    {
+        var tenant = Samples.NewTenant();
+        await _api.JsonAsync(HttpMethod.Post, "/api/support/grants", tenant, new JsonObject { ["hours"] = 24 }, 201);
+        var store = _api.Services.GetRequiredService<IStore>();
+        var pk = Keys.Tenant(tenant);
+        Assert.That(await SupportReadAsync(tenant), Is.EqualTo(HttpStatusCode.OK), "control: the grant lets support in");
+        Proxy(fail: true, refused: Keys.GrantPrefix);
+
+        using var response = await _api.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, new JsonObject { ["context"] = new JsonObject { ["cloudId"] = "c" }, ["contextToken"] = "t" }, withUserToken: false);
+
+        Proxy(fail: false);
+        var audited = await CountAsync(store, pk, Keys.AuditPrefix);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the delete was refused");
+            Assert.That(await CountAsync(store, pk, Keys.GrantPrefix), Is.EqualTo(1), "control: the grant is left");
+            Assert.That(await SupportReadAsync(tenant), Is.EqualTo(HttpStatusCode.Forbidden), "support cannot read an uninstalled tenant");
+            Assert.That(await CountAsync(store, pk, Keys.AuditPrefix), Is.EqualTo(audited), "nothing new written into the uninstalled tenant's partition");
+        });
+    }
+
+    private void Proxy(bool fail, string refused = "IRUN#")
         => _proxy.Fail(fail
-            ? (operation, request) => operation == "BatchWriteItem" && request.ToJsonString().Contains("IRUN#", StringComparison.Ordinal) ? DynamoDbFault.ProvisionedThroughputExceeded : null
+            ? (operation, request) => operation == "BatchWriteItem" && request.ToJsonString().Contains(refused, StringComparison.Ordinal) ? DynamoDbFault.ProvisionedThroughputExceeded : null
             : null);
 
     private async Task<HttpStatusCode> SupportReadAsync(string tenant)
