@@ -24,6 +24,7 @@ internal sealed class SupportAccessFilter(SupportGrantStore grants, UninstalledI
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
+        var marks = audit.Marks; // before any check: an uninstall after it is seen when the audit is written
         var identity = SupportIdentity.From(http.User) ?? throw new InvalidOperationException("Support route reached without the Support scheme.");
         if (SupportTenant.FromRoute(http) is not { } tenantId)
         {
@@ -35,7 +36,7 @@ internal sealed class SupportAccessFilter(SupportGrantStore grants, UninstalledI
         // The policy checked role and MFA (and its age) already; checked again so a mis-wired route cannot skip them.
         if (identity.Denial(options.Value, time.GetUtcNow()) is { } denial)
         {
-            await audit.RecordAsync(http, identity, tenantId, SupportAuditOutcome.Denied, grantId: null, denial);
+            await audit.RecordAsync(http, identity, tenantId, SupportAuditOutcome.Denied, grantId: null, denial, marks);
             return SupportProblems.Forbidden(denial);
         }
 
@@ -46,11 +47,16 @@ internal sealed class SupportAccessFilter(SupportGrantStore grants, UninstalledI
         if (await uninstalled.IsMarkedAsync(tenantId, http.RequestAborted)
             || await grants.FindActiveAsync(tenantId, http.RequestAborted) is not { } grant)
         {
-            await audit.RecordAsync(http, identity, tenantId, SupportAuditOutcome.Denied, grantId: null, SupportDenial.NoGrant);
+            await audit.RecordAsync(http, identity, tenantId, SupportAuditOutcome.Denied, grantId: null, SupportDenial.NoGrant, marks);
             return SupportProblems.Forbidden(SupportDenial.NoGrant);
         }
 
-        await audit.RecordAsync(http, identity, tenantId, SupportAuditOutcome.Allowed, grant.Id, reason: null);
+        if (await audit.RecordAsync(http, identity, tenantId, SupportAuditOutcome.Allowed, grant.Id, reason: null, marks))
+        {
+            // Uninstalled while this read was being let in: its partition was erased again, and nothing is read.
+            return SupportProblems.Forbidden(SupportDenial.NoGrant);
+        }
+
         http.Features.Set(new SupportTenant(tenantId, grant.Id));
         return await next(context);
     }

@@ -13,7 +13,7 @@ namespace BluBees.Api.Support;
 /// Repeated denials of one actor for one reason are counted in one entry per <see cref="SupportAuditStore.DenialWindow"/>,
 /// so denied requests cannot flood the tenant's trail.
 /// </summary>
-internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrantStore grants, UninstalledInstallations uninstalled, IStore store, ILogger<SupportAudit> logger)
+internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrantStore grants, UninstalledInstallations uninstalled, TenantService tenants, IStore store, ILogger<SupportAudit> logger)
 {
     /// <summary>The run-log filter parameters, the only query values a support route reads.</summary>
     public static readonly string[] QueryKeys = ["ruleId", "status", "from", "to", "limit", "cursor"];
@@ -21,7 +21,16 @@ internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrant
     private const int MaxRouteLength = 400;
     private const string NotATenant = "(not an installation id)";
 
-    public async Task RecordAsync(HttpContext context, SupportIdentity who, TenantId tenantId, string outcome, string? grantId, string? reason)
+    /// <summary>How many uninstalls this instance has marked: noted before a request's checks, and given to <see cref="RecordAsync"/>.</summary>
+    public long Marks => uninstalled.Marks;
+
+    /// <summary>
+    /// Writes the entry (or counts the denial). True when the tenant was uninstalled on this instance after
+    /// <paramref name="marksBefore"/> was noted: a request that passed its checks just before the uninstall may have
+    /// written after the delete, so the partition is erased again (as <c>UninstalledMeanwhileFilter</c> does for /api)
+    /// and the caller answers no data.
+    /// </summary>
+    public async Task<bool> RecordAsync(HttpContext context, SupportIdentity who, TenantId tenantId, string outcome, string? grantId, string? reason, long marksBefore)
     {
         var ct = context.RequestAborted;
         var route = Route(context);
@@ -30,7 +39,7 @@ internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrant
         LogRead(logger, outcome, tenantId.Value, actor, reason ?? "-", route);
         if (outcome == SupportAuditOutcome.Denied && !await TenantKnownAsync(tenantId, ct))
         {
-            return;
+            return false;
         }
 
         var query = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -52,6 +61,14 @@ internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrant
         {
             LogDenialNotCounted(logger, tenantId.Value, actor);
         }
+
+        if (uninstalled.Marks == marksBefore || !await uninstalled.IsMarkedAsync(tenantId, CancellationToken.None))
+        {
+            return false;
+        }
+
+        await tenants.EraseAfterUninstallAsync(tenantId, CancellationToken.None);
+        return true;
     }
 
     /// <summary>

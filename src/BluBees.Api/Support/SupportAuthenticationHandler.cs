@@ -54,11 +54,12 @@ internal sealed partial class SupportAuthenticationHandler(
     /// <summary>Authenticated support staff refused by the role or MFA rules: audited like any other denied read.</summary>
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
+        var marks = audit.Marks;
         var identity = SupportIdentity.From(Context.User);
         var reason = identity?.Denial(support.Value, time.GetUtcNow()) ?? SupportDenial.Role;
         if (identity is not null && SupportTenant.FromRoute(Context) is { } tenantId)
         {
-            await audit.RecordAsync(Context, identity, tenantId, SupportAuditOutcome.Denied, grantId: null, reason);
+            await audit.RecordAsync(Context, identity, tenantId, SupportAuditOutcome.Denied, grantId: null, reason, marks);
         }
         else if (identity is not null)
         {

@@ -106,6 +106,49 @@ public sealed class UninstallSupportGrantTests
         });
     }
 
+    /// <summary>
+    /// A support read that passed the grant check just before the uninstall writes its audit entry after the uninstall's
+    /// delete (held here at the table until the uninstall has answered): that entry must not stay behind in the
+    /// partition of an uninstalled tenant, and the read answers no data.
+    /// </summary>
+    [Test]
+    public async Task A_support_read_whose_audit_write_lands_after_the_uninstall_leaves_nothing_behind()
+    {
+        var tenant = Samples.NewTenant();
+        await _api.JsonAsync(HttpMethod.Post, "/api/support/grants", tenant, new JsonObject { ["hours"] = 24 }, 201);
+        var store = _api.Services.GetRequiredService<IStore>();
+        var pk = Keys.Tenant(tenant);
+        using var arrived = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        _proxy.Fail((operation, request) =>
+        {
+            var text = request.ToJsonString();
+            if (operation is "UpdateItem" or "PutItem" && text.Contains(pk, StringComparison.Ordinal) && text.Contains(Keys.AuditPrefix, StringComparison.Ordinal))
+            {
+                arrived.Set();
+                release.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            return null;
+        });
+
+        var read = SupportReadAsync(tenant);
+        Assert.That(await Task.Run(() => arrived.Wait(TimeSpan.FromSeconds(30))), Is.True, "the read reached its audit write");
+        using (var uninstall = await _api.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, new JsonObject { ["context"] = new JsonObject { ["cloudId"] = "c" }, ["contextToken"] = "t" }, withUserToken: false))
+        {
+            Assert.That(uninstall.IsSuccessStatusCode, Is.True, "control: the uninstall deleted the partition");
+        }
+
+        release.Set();
+        var status = await read;
+        _proxy.Fail(null);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(status, Is.EqualTo(HttpStatusCode.Forbidden), "no data of the uninstalled tenant");
+            Assert.That(await CountAsync(store, pk, string.Empty), Is.Zero, "nothing left in the uninstalled tenant's partition");
+        });
+    }
+
     private void Proxy(bool fail, string refused = "IRUN#")
         => _proxy.Fail(fail
             ? (operation, request) => operation == "BatchWriteItem" && request.ToJsonString().Contains(refused, StringComparison.Ordinal) ? DynamoDbFault.ProvisionedThroughputExceeded : null
