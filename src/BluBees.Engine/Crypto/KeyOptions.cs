@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using BluBees.Engine.Storage;
 using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Crypto;
@@ -51,9 +52,9 @@ public sealed class KeyOptions : IValidatableObject
             yield return new ValidationResult("Keys:KmsKeyId is required when Keys:Provider is Kms.", [nameof(KmsKeyId)]);
         }
 
-        if (!string.IsNullOrWhiteSpace(KmsServiceUrl) && !Uri.IsWellFormedUriString(KmsServiceUrl, UriKind.Absolute))
+        if (!string.IsNullOrWhiteSpace(KmsServiceUrl) && !ServiceUrl.IsHttp(KmsServiceUrl))
         {
-            yield return new ValidationResult("Keys:KmsServiceUrl must be an absolute URL.", [nameof(KmsServiceUrl)]);
+            yield return new ValidationResult("Keys:KmsServiceUrl (env Keys__KmsServiceUrl) must be an absolute http(s) URL, or unset for the regional endpoint.", [nameof(KmsServiceUrl)]);
         }
     }
 }

@@ -50,9 +50,10 @@ public sealed class StorageOptions : IValidatableObject
             yield return new ValidationResult("Storage:TableName is required when Storage:Provider is DynamoDb.", [nameof(TableName)]);
         }
 
-        if (!string.IsNullOrWhiteSpace(DynamoDbServiceUrl) && !Uri.IsWellFormedUriString(DynamoDbServiceUrl, UriKind.Absolute))
+        // On Linux Uri takes "/dynamodb" as the absolute file:///dynamodb: only http(s) reaches an endpoint.
+        if (!string.IsNullOrWhiteSpace(DynamoDbServiceUrl) && !ServiceUrl.IsHttp(DynamoDbServiceUrl))
         {
-            yield return new ValidationResult("Storage:DynamoDbServiceUrl must be an absolute URL.", [nameof(DynamoDbServiceUrl)]);
+            yield return new ValidationResult("Storage:DynamoDbServiceUrl (env Storage__DynamoDbServiceUrl) must be an absolute http(s) URL, or unset for the regional endpoint.", [nameof(DynamoDbServiceUrl)]);
         }
     }
 }

@@ -78,7 +78,7 @@ public sealed class OptionsValidationTests
     }
 
     [TestCase("", "Storage:TableName is required when Storage:Provider is DynamoDb.")]
-    [TestCase("not a url", "Storage:DynamoDbServiceUrl must be an absolute URL.")]
+    [TestCase("not a url", "Storage:DynamoDbServiceUrl (env Storage__DynamoDbServiceUrl) must be an absolute http(s) URL")]
     public void The_DynamoDB_settings_are_checked_only_when_DynamoDB_is_chosen(string value, string message)
     {
         var key = value.Length == 0 ? "Storage:TableName" : "Storage:DynamoDbServiceUrl";
@@ -87,6 +87,27 @@ public sealed class OptionsValidationTests
 
         Assert.That(() => sqlite.GetRequiredService<IOptions<StorageOptions>>().Value, Throws.Nothing);
         var failure = Assert.Throws<OptionsValidationException>(() => _ = dynamo.GetRequiredService<IOptions<StorageOptions>>().Value);
+        Assert.That(failure!.Message, Does.Contain(message));
+    }
+
+    // On Linux Uri takes "/dynamodb" as the absolute file:///dynamodb: such an override started, and every store or
+    // KMS call then failed (503 on each request) instead of the start naming the setting.
+    [TestCase("Storage:DynamoDbServiceUrl", "/dynamodb", "Storage:Provider", "DynamoDb", "Storage:DynamoDbServiceUrl (env Storage__DynamoDbServiceUrl) must be an absolute http(s) URL")]
+    [TestCase("Storage:DynamoDbServiceUrl", "file:///tmp/dynamodb", "Storage:Provider", "DynamoDb", "Storage:DynamoDbServiceUrl (env Storage__DynamoDbServiceUrl) must be an absolute http(s) URL")]
+    [TestCase("Keys:KmsServiceUrl", "/kms", "Keys:Provider", "Kms", "Keys:KmsServiceUrl (env Keys__KmsServiceUrl) must be an absolute http(s) URL")]
+    [TestCase("Keys:KmsServiceUrl", "ftp://127.0.0.1/kms", "Keys:Provider", "Kms", "Keys:KmsServiceUrl (env Keys__KmsServiceUrl) must be an absolute http(s) URL")]
+    public void An_aws_endpoint_override_that_is_not_http_fails_at_start_naming_the_setting(string key, string value, string providerKey, string provider, string message)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            [providerKey] = provider,
+            ["Keys:KmsKeyId"] = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000001",
+        };
+        using var valid = Engine(new(settings) { [key] = "http://127.0.0.1:4567" });
+        Assert.That(() => valid.GetRequiredService<IStartupValidator>().Validate(), Throws.Nothing, "a loopback http override starts");
+
+        using var services = Engine(new(settings) { [key] = value });
+        var failure = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
         Assert.That(failure!.Message, Does.Contain(message));
     }
 }
