@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using BluBees.Engine.Storage;
 using Microsoft.Extensions.Options;
 
 namespace BluBees.Aws.Sqs;
@@ -38,12 +39,23 @@ public sealed class QueueOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (Provider == QueueProvider.Sqs && !Uri.TryCreate(QueueUrl, UriKind.Absolute, out _))
+        if (Provider != QueueProvider.Sqs)
         {
-            yield return new ValidationResult("Queue:QueueUrl must be an absolute URL when Queue:Provider is Sqs.", [nameof(QueueUrl)]);
+            yield break;
         }
 
-        if (Provider == QueueProvider.Sqs && QueueUrl?.TrimEnd('/').EndsWith(".fifo", StringComparison.OrdinalIgnoreCase) == true)
+        // On Linux Uri takes "/blubees-runs" as the absolute file:///blubees-runs: only http(s) reaches SQS.
+        if (!ServiceUrl.IsHttp(QueueUrl))
+        {
+            yield return new ValidationResult("Queue:QueueUrl (env Queue__QueueUrl) must be an absolute http(s) URL when Queue:Provider is Sqs, e.g. https://sqs.eu-west-1.amazonaws.com/111122223333/blubees-runs.", [nameof(QueueUrl)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(SqsServiceUrl) && !ServiceUrl.IsHttp(SqsServiceUrl))
+        {
+            yield return new ValidationResult("Queue:SqsServiceUrl (env Queue__SqsServiceUrl) must be an absolute http(s) URL, or unset for the regional endpoint.", [nameof(SqsServiceUrl)]);
+        }
+
+        if (QueueUrl?.TrimEnd('/').EndsWith(".fifo", StringComparison.OrdinalIgnoreCase) == true)
         {
             // The tenant travels in MessageGroupId to use fair queues, which only a standard queue has; a FIFO
             // queue would also serialize each tenant's runs and need a deduplication id.

@@ -157,6 +157,24 @@ public sealed class ApiOptionsValidationTests
     public void The_development_issuer_starts_with_the_embedded_providers()
         => Assert.That(Validate(new() { ["DevIssuer:Enabled"] = "true" }), Is.Null);
 
+    // On Linux Uri.TryCreate takes "/blubees-runs" as file:///blubees-runs; the SQS endpoint was not checked at all,
+    // so either started and the failure came only with the first send.
+    [TestCase("Queue:QueueUrl", "/blubees-runs", "Queue:QueueUrl (env Queue__QueueUrl) must be an absolute http(s) URL")]
+    [TestCase("Queue:QueueUrl", "file:///tmp/blubees-runs", "Queue:QueueUrl (env Queue__QueueUrl) must be an absolute http(s) URL")]
+    [TestCase("Queue:SqsServiceUrl", "sqs.eu-west-1.amazonaws.com", "Queue:SqsServiceUrl (env Queue__SqsServiceUrl) must be an absolute http(s) URL")]
+    [TestCase("Queue:SqsServiceUrl", "/sqs", "Queue:SqsServiceUrl (env Queue__SqsServiceUrl) must be an absolute http(s) URL")]
+    public void An_sqs_url_that_is_not_http_fails_at_start_naming_the_setting(string key, string value, string message)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Queue:Provider"] = "Sqs",
+            ["Queue:QueueUrl"] = "https://sqs.eu-west-1.amazonaws.com/111122223333/blubees-runs",
+            ["Queue:SqsServiceUrl"] = "http://127.0.0.1:9324",
+        };
+        Assert.That(Validate(new(settings)), Is.Null, "the valid URLs start");
+        Assert.That(Validate(new(settings) { [key] = value })?.Message, Does.Contain(message));
+    }
+
     /// <summary>The start's validation failure, null when it starts (the build itself may read the options).</summary>
     private static OptionsValidationException? Validate(Dictionary<string, string?> settings)
     {
