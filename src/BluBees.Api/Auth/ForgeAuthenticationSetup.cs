@@ -1,4 +1,5 @@
 using BluBees.Api.Dev;
+using BluBees.Api.Infrastructure;
 using BluBees.Engine.Crypto;
 using BluBees.Engine.DevTokens;
 using BluBees.Engine.Storage;
@@ -20,10 +21,7 @@ internal static class ForgeAuthenticationSetup
         services.AddOptions<ForgeOptions>().Bind(configuration.GetSection(ForgeOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ForgeOptions>, ForgeOptionsValidator>());
         services.AddOptions<DevOptions>().Bind(configuration.GetSection(DevOptions.Section))
-            .Configure<IOptions<StorageOptions>, IOptions<KeyOptions>>((dev, storage, keys) => dev.AwsProvider =
-                storage.Value.Provider == StorageProvider.DynamoDb ? "Storage:Provider=DynamoDb"
-                : keys.Value.Provider == KeyProviderKind.Kms ? "Keys:Provider=Kms"
-                : null)
+            .Configure<IOptions<StorageOptions>, IOptions<KeyOptions>>((dev, storage, keys) => dev.AwsProvider = AwsProviderSetting.Of(storage.Value, keys.Value))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DevOptions>, DevOptionsValidator>());
         services.AddHttpClient(JwksCache.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(5))

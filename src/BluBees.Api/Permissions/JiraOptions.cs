@@ -22,8 +22,21 @@ internal sealed class JiraOptions : IValidatableObject
     [Range(0, 600)]
     public int PermissionCacheSeconds { get; set; } = 60;
 
+    /// <summary>Set at composition: the setting that makes this an AWS backend (null for the embedded providers).</summary>
+    internal string? AwsProvider { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        // Beside an AWS provider it would send every tenant's Jira calls, with that tenant's system or user token, to
+        // one site instead of the one each verified token names; a loopback fake Jira (the tests') reaches nobody.
+        if (AwsProvider is { } aws && !string.IsNullOrEmpty(ApiBaseUrlOverride)
+            && !(Uri.TryCreate(ApiBaseUrlOverride, UriKind.Absolute, out var target) && target.IsLoopback))
+        {
+            yield return new ValidationResult(
+                $"Jira:ApiBaseUrlOverride (env Jira__ApiBaseUrlOverride) must be unset with {aws}: it is for tests and local development (a loopback fake Jira) only.",
+                [nameof(ApiBaseUrlOverride)]);
+        }
+
         if (!string.IsNullOrEmpty(ApiBaseUrlOverride)
             && (!Uri.TryCreate(ApiBaseUrlOverride, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(uri.Query)))
         {

@@ -1,4 +1,6 @@
 using BluBees.Api.Infrastructure;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Storage;
 using Microsoft.Extensions.Options;
 using Refit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -10,7 +12,9 @@ internal static class PermissionSetup
 {
     public static IServiceCollection AddJiraPermissions(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<JiraOptions>().Bind(configuration.GetSection(JiraOptions.Section)).ValidateOnStart();
+        services.AddOptions<JiraOptions>().Bind(configuration.GetSection(JiraOptions.Section))
+            .Configure<IOptions<StorageOptions>, IOptions<KeyOptions>>((jira, storage, keys) => jira.AwsProvider = AwsProviderSetting.Of(storage.Value, keys.Value))
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JiraOptions>, JiraOptionsValidator>());
         services.AddOptions<DevAdminOptions>().Bind(configuration.GetSection(Dev.DevOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DevAdminOptions>, DevAdminOptionsValidator>());

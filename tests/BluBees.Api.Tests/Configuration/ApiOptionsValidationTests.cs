@@ -153,6 +153,25 @@ public sealed class ApiOptionsValidationTests
         Assert.That(failure?.Message, Does.Contain("DevIssuer:Enabled must be false with " + named));
     }
 
+    [TestCase("Storage:Provider", "DynamoDb", "Storage:Provider=DynamoDb")]
+    [TestCase("Keys:Provider", "Kms", "Keys:Provider=Kms")]
+    public void A_jira_override_off_loopback_never_starts_beside_an_aws_provider(string key, string value, string named)
+    {
+        // "Tests and local development only. Never set in production": it sends every tenant's Jira calls, with that
+        // tenant's system or user token, to one site instead of the one the verified token names.
+        var settings = new Dictionary<string, string?>
+        {
+            [key] = value,
+            ["Storage:TableName"] = "blubees",
+            ["Keys:KmsKeyId"] = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000001",
+        };
+        Assert.That(Validate(new(settings) { ["Jira:ApiBaseUrlOverride"] = "http://127.0.0.1:5091" }), Is.Null, "a loopback fake Jira (the tests') starts");
+        Assert.That(Validate(new() { ["Jira:ApiBaseUrlOverride"] = "https://example.atlassian.net" }), Is.Null, "any site with the embedded providers");
+        var failure = Validate(new(settings) { ["Jira:ApiBaseUrlOverride"] = "https://example.atlassian.net" });
+        Assert.That(failure?.Message, Does.Contain("Jira:ApiBaseUrlOverride (env Jira__ApiBaseUrlOverride) must be unset with " + named));
+        Assert.That(failure?.Message, Does.Not.Contain("example.atlassian.net"));
+    }
+
     [Test]
     public void The_development_issuer_starts_with_the_embedded_providers()
         => Assert.That(Validate(new() { ["DevIssuer:Enabled"] = "true" }), Is.Null);
