@@ -631,6 +631,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
     private void Initialize()
     {
         using var connection = Open();
+        SqliteFile.RefuseNewerSchema(connection, _connectionPath);
         using var command = connection.CreateCommand();
         // items is created here too when the queue's file is not the store's (another store provider).
         command.CommandText = """
@@ -676,6 +677,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         using var index = connection.CreateCommand();
         index.CommandText = "CREATE INDEX IF NOT EXISTS run_queue_bytes ON run_queue (tenant, size);";
         index.ExecuteNonQuery();
+        SqliteFile.StampSchemaVersion(connection);
     }
 
     private static bool HasSizeColumn(SqliteConnection connection)

@@ -27,6 +27,36 @@ internal static class SqliteFile
     // set on it, so they are run once per physical connection instead of once per Open (a prepared statement each).
     private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = new();
 
+    /// <summary>
+    /// The layout of the file this release writes, kept in <c>PRAGMA user_version</c>: 1 is the <c>items</c> table and
+    /// the <c>run_queue</c> with its <c>size</c> column. Files of earlier releases carry 0 and are brought up to it;
+    /// a change of layout raises it, so that a backend rolled back onto a newer file refuses it at start instead of
+    /// writing into a layout it does not know.
+    /// </summary>
+    internal const long SchemaVersion = 1;
+
+    /// <summary>Refuses, naming the file and both versions, a file written by a newer release; changes nothing.</summary>
+    public static void RefuseNewerSchema(SqliteConnection connection, string path)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA user_version;";
+        var version = (long)command.ExecuteScalar()!;
+        if (version > SchemaVersion)
+        {
+            throw new InvalidOperationException(
+                $"Storage:DataDirectory (env Storage__DataDirectory): the SQLite database at '{path}' has schema version {version}, written by a newer "
+                + $"BluBees; this backend reads up to {SchemaVersion}. Run the newer release on it, or restore the backup taken before the upgrade (docs/operations.md, Upgrades).");
+        }
+    }
+
+    /// <summary>Records <see cref="SchemaVersion"/> once the tables of this release exist (an older file's is 0).</summary>
+    public static void StampSchemaVersion(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA user_version = {SchemaVersion};";
+        command.ExecuteNonQuery();
+    }
+
     /// <summary>Opens a pooled connection of the file, configured with <see cref="ConnectionPragmas"/>.</summary>
     public static SqliteConnection Open(string connectionString)
     {

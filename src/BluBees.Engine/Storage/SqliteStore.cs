@@ -40,6 +40,7 @@ internal sealed partial class SqliteStore : IStore
     private void Initialize()
     {
         using var connection = Open();
+        SqliteFile.RefuseNewerSchema(connection, DatabasePath);
         using var command = connection.CreateCommand();
         // auto_vacuum only takes effect on a new file (before the first table); see SqliteStore.Retention.cs.
         command.CommandText = """
@@ -57,6 +58,7 @@ internal sealed partial class SqliteStore : IStore
             CREATE INDEX IF NOT EXISTS items_expires_at ON items (expires_at) WHERE expires_at IS NOT NULL;
             """;
         command.ExecuteNonQuery();
+        SqliteFile.StampSchemaVersion(connection);
         foreach (var file in new[] { DatabasePath, DatabasePath + "-wal", DatabasePath + "-shm" })
         {
             if (File.Exists(file))
