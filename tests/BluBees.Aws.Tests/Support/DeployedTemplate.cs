@@ -16,6 +16,10 @@ public static partial class DeployedTemplate
     public static string? FunctionEnvironment(string functionResource, string name)
         => Literal(Section("  " + functionResource + ":"), name) ?? Literal(Section("Globals:"), name);
 
+    /// <summary>A literal property of a template parameter (e.g. its <c>MaxValue</c>), or null.</summary>
+    public static string? Parameter(string parameter, string property)
+        => Literal(Section("  " + parameter + ":"), property);
+
     private static string Section(string header)
     {
         var text = Text.Value;
