@@ -92,6 +92,11 @@ internal static class OperatorCommands
         {
             return await command(services);
         }
+        catch (StoreOpenException ex)
+        {
+            // The embedded database cannot be opened (not a database, unreadable, written by a newer release).
+            throw new CliException(ex.Message);
+        }
         catch (AmazonServiceException ex)
         {
             throw new CliException($"AWS refused the request ({ex.ErrorCode}, HTTP {(int)ex.StatusCode}): {ex.Message}");

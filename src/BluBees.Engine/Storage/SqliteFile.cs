@@ -43,7 +43,7 @@ internal static class SqliteFile
         var version = (long)command.ExecuteScalar()!;
         if (version > SchemaVersion)
         {
-            throw new InvalidOperationException(
+            throw new StoreOpenException(
                 $"Storage:DataDirectory (env Storage__DataDirectory): the SQLite database at '{path}' has schema version {version}, written by a newer "
                 + $"BluBees; this backend reads up to {SchemaVersion}. Run the newer release on it, or restore the backup taken before the upgrade (docs/operations.md, Upgrades).");
         }

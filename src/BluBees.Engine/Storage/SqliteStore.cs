@@ -30,7 +30,7 @@ internal sealed partial class SqliteStore : IStore
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SqliteException)
         {
             // Fails the start naming the setting, not with a bare IO stack trace.
-            throw new InvalidOperationException(
+            throw new StoreOpenException(
                 $"Storage:DataDirectory (env Storage__DataDirectory) / Storage:SqliteFileName: cannot create or open the SQLite database at '{path}' ({ex.GetType().Name}: {ex.Message}).", ex);
         }
     }
