@@ -95,6 +95,9 @@ public sealed class EgressOptions : IValidatableObject
         RequirePositive(errors, DefaultTimeout, nameof(DefaultTimeout));
         RequirePositive(errors, ReadIdleTimeout, nameof(ReadIdleTimeout));
         RequirePositive(errors, ResponseHeadersTimeout, nameof(ResponseHeadersTimeout));
+        RequireAtMostOneDay(errors, ConnectTimeout, nameof(ConnectTimeout));
+        RequireAtMostOneDay(errors, DefaultTimeout, nameof(DefaultTimeout));
+        RequireAtMostOneDay(errors, ReadIdleTimeout, nameof(ReadIdleTimeout));
         if (ResponseHeadersTimeout > TimeSpan.FromMinutes(10))
         {
             errors.Add("Egress:ResponseHeadersTimeout must be at most 10 minutes.");
@@ -138,6 +141,18 @@ public sealed class EgressOptions : IValidatableObject
         if (value <= TimeSpan.Zero || value == Timeout.InfiniteTimeSpan)
         {
             errors.Add($"Egress:{name} must be a positive, finite duration.");
+        }
+    }
+
+    /// <summary>
+    /// The runtime refuses longer ones only at the first outbound call (a connect timeout over int.MaxValue ms, a
+    /// deadline over about 49.7 days), so each is bounded at start, like <see cref="ResponseHeadersTimeout"/>.
+    /// </summary>
+    private static void RequireAtMostOneDay(List<string> errors, TimeSpan value, string name)
+    {
+        if (value > TimeSpan.FromDays(1))
+        {
+            errors.Add($"Egress:{name} must be at most 1 day.");
         }
     }
 }

@@ -39,6 +39,27 @@ public sealed class EgressOptionsTests
         Assert.That(options.Validate(), Has.Count.EqualTo(8));
     }
 
+    [Test]
+    public void TheOtherTimeoutsAreBoundedAtOneDay()
+    {
+        // Control: past these the runtime throws on the first outbound call (the handler's connect timeout is at most
+        // int.MaxValue ms, about 24.8 days; a deadline's delay at most about 49.7 days), so such a value started and
+        // then failed every step instead of stopping the start.
+        Assert.That(() => new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromDays(30) }, Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => new CancellationTokenSource(TimeSpan.FromDays(60), TimeProvider.System), Throws.InstanceOf<ArgumentOutOfRangeException>());
+
+        var huge = new EgressOptions { ConnectTimeout = TimeSpan.FromDays(30), DefaultTimeout = TimeSpan.FromDays(60), ReadIdleTimeout = TimeSpan.FromDays(60) };
+        Assert.That(huge.Validate(), Is.EquivalentTo(new[]
+        {
+            "Egress:ConnectTimeout must be at most 1 day.",
+            "Egress:DefaultTimeout must be at most 1 day.",
+            "Egress:ReadIdleTimeout must be at most 1 day.",
+        }));
+
+        var day = TimeSpan.FromDays(1);
+        Assert.That(new EgressOptions { ConnectTimeout = day, DefaultTimeout = day, ReadIdleTimeout = day }.Validate(), Is.Empty);
+    }
+
     [TestCase(0)]
     [TestCase(-1)]
     [TestCase(601)]
