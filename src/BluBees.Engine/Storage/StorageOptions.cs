@@ -49,12 +49,37 @@ public sealed class StorageOptions : IValidatableObject
         {
             yield return new ValidationResult("Storage:TableName is required when Storage:Provider is DynamoDb.", [nameof(TableName)]);
         }
+        else if (!IsTableName(TableName))
+        {
+            // DynamoDB would refuse it on every request (ValidationException).
+            yield return new ValidationResult(
+                "Storage:TableName (env Storage__TableName) must be a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, '_', '-', '.') or a table ARN.",
+                [nameof(TableName)]);
+        }
 
         // On Linux Uri takes "/dynamodb" as the absolute file:///dynamodb: only http(s) reaches an endpoint.
         if (!string.IsNullOrWhiteSpace(DynamoDbServiceUrl) && !ServiceUrl.IsHttp(DynamoDbServiceUrl))
         {
             yield return new ValidationResult("Storage:DynamoDbServiceUrl (env Storage__DynamoDbServiceUrl) must be an absolute http(s) URL, or unset for the regional endpoint.", [nameof(DynamoDbServiceUrl)]);
         }
+    }
+
+    /// <summary>A table name as DynamoDB's naming rules allow it, or the ARN of one (which the API accepts as TableName).</summary>
+    private static bool IsTableName(string value)
+    {
+        var name = value;
+        if (value.StartsWith("arn:", StringComparison.Ordinal))
+        {
+            var parts = value.Split(':');
+            if (parts.Length != 6 || parts[2] != "dynamodb" || !parts[5].StartsWith("table/", StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            name = parts[5]["table/".Length..];
+        }
+
+        return name.Length is >= 3 and <= 255 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.');
     }
 }
 

@@ -110,4 +110,24 @@ public sealed class OptionsValidationTests
         var failure = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
         Assert.That(failure!.Message, Does.Contain(message));
     }
+
+    // DynamoDB refuses such a name on every request (ValidationException): the start must name the setting instead.
+    [TestCase("blubees prod")]
+    [TestCase("bb")]
+    [TestCase("blubees/data")]
+    public void A_table_name_DynamoDB_would_refuse_fails_at_start_naming_the_setting(string name)
+    {
+        Assert.Multiple(() =>
+        {
+            foreach (var valid in new[] { "blubees", "blubees-prod_data.v2", "arn:aws:dynamodb:eu-west-1:111122223333:table/blubees-prod-data" })
+            {
+                using var ok = Engine(new() { ["Storage:Provider"] = "DynamoDb", ["Storage:TableName"] = valid });
+                Assert.That(() => ok.GetRequiredService<IStartupValidator>().Validate(), Throws.Nothing, valid);
+            }
+        });
+
+        using var services = Engine(new() { ["Storage:Provider"] = "DynamoDb", ["Storage:TableName"] = name });
+        var failure = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
+        Assert.That(failure!.Message, Does.Contain("Storage:TableName (env Storage__TableName) must be a DynamoDB table name"));
+    }
 }
