@@ -42,6 +42,8 @@ internal sealed class EnvironmentTests
             Assert.That(Describe(env["Queue__QueueUrl"]), Is.EqualTo("Ref RunQueue"));
             Assert.That(Describe(env["Runs__RetentionDays"]), Is.EqualTo("Ref RunsRetentionDays"));
             Assert.That(Cfn.Str(env["Egress__AllowPrivateNetworks"]), Is.EqualTo("false"), "explicitly blocked in production");
+            Assert.That(Cfn.Str(env["Support__Enabled"]), Is.EqualTo("true"),
+                "the stack requires the support identity provider and routes /support/* to the API: without it the app maps no support route (404)");
             Assert.That(Describe(env["Support__Issuer"]), Is.EqualTo("Ref SupportIssuer"));
             Assert.That(Describe(env["Support__JwksUrl"]), Is.EqualTo("Ref SupportJwksUrl"));
             Assert.That(Describe(env["Support__Audience"]), Is.EqualTo("Ref SupportAudience"));
