@@ -70,10 +70,12 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
 
     public async Task<Outcome<Connection>> UpdateAsync(TenantId tenantId, string id, ConnectionInput input, CancellationToken ct)
     {
-        if (await GetAsync(tenantId, id, ct) is not { } existing)
+        if (!Ids.IsWellFormed(id) || await store.ForTenant(tenantId).GetAsync(Keys.Connection(id), ct) is not { } item)
         {
             return Outcome<Connection>.NotFound($"Connection '{Ids.Shown(id)}' does not exist.");
         }
+
+        var existing = StoredJson.Read<Connection>(item.Data);
 
         // A secret is only kept while it still means the same thing: same auth type, same origin (and, for
         // OAuth 2.0, the same token endpoint origin, where the client secret or refresh token is sent).
@@ -113,7 +115,13 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             Revision = existing.Revision + 1,
             UpdatedAt = time.GetUtcNow(),
         };
-        await store.ForTenant(tenantId).PutAsync(Keys.Connection(id), StoredJson.Write(updated), ct);
+        // Conditional on the revision read: a delete answered 204 meanwhile must not be undone by this write (the
+        // connection and its secret brought back), and two edits must not both answer 200 as the same revision.
+        if (!await store.ForTenant(tenantId).PutIfRevisionAsync(Keys.Connection(id), StoredJson.Write(updated), item.Revision, ct))
+        {
+            return await RefusedEditAsync(tenantId, id, renamed, input.Name!, ct);
+        }
+
         if (renamed)
         {
             await _names.ReleaseAsync(tenantId, NameKind, existing.Name, id, CancellationToken.None);
@@ -167,6 +175,20 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
         }
 
         return deleted;
+    }
+
+    /// <summary>An edit whose write lost to a delete (404) or to another edit (409); a name it claimed is given back.</summary>
+    private async Task<Outcome<Connection>> RefusedEditAsync(TenantId tenantId, string id, bool renamed, string name, CancellationToken ct)
+    {
+        var current = await GetAsync(tenantId, id, ct);
+        if (renamed && (current is null || !UniqueNames.Same(current.Name, name)))
+        {
+            await _names.ReleaseAsync(tenantId, NameKind, name, id, CancellationToken.None);
+        }
+
+        return current is null
+            ? Outcome<Connection>.NotFound($"Connection '{Ids.Shown(id)}' was deleted at the same time.")
+            : Outcome<Connection>.Conflict("The connection was changed at the same time; reload and try again.");
     }
 
     private async Task<string?> NameOfAsync(TenantId tenantId, string id, CancellationToken ct) => (await GetAsync(tenantId, id, ct))?.Name;
