@@ -199,6 +199,13 @@ public sealed class RuleService(
             return Outcome<RuleView>.NotFound($"Rule '{Ids.Shown(id)}' does not exist.");
         }
 
+        // Read before the head's write (a version never changes): read after it, a delete that came in between had
+        // removed it, and the answer was a 500 (a null version) although the toggle was written.
+        if (await GetVersionAsync(tenantId, id, current.Head.Version, ct) is not { } version)
+        {
+            return Outcome<RuleView>.NotFound($"Rule '{Ids.Shown(id)}' does not exist.");
+        }
+
         var head = current.Head with { Enabled = enabled, UpdatedAt = time.GetUtcNow() };
         if (!await store.ForTenant(tenantId).PutIfRevisionAsync(Keys.Rule(id), StoredJson.Write(head), current.Revision, ct))
         {
@@ -206,8 +213,7 @@ public sealed class RuleService(
         }
 
         await ListChangedAsync(tenantId);
-        var version = await GetVersionAsync(tenantId, id, head.Version, ct);
-        return Outcome<RuleView>.Ok(View(head, version!));
+        return Outcome<RuleView>.Ok(View(head, version));
     }
 
     public async Task<bool> DeleteAsync(TenantId tenantId, string id, CancellationToken ct)
