@@ -12,8 +12,13 @@ internal static class ResponseJson
 {
     public const int MaxDepth = 64;
 
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     public static JsonNode? Parse(ReadOnlySpan<byte> body, string? contentType)
     {
+        // A UTF-8 byte order mark (what .NET's Encoding.UTF8, PowerShell and some IIS services write) is not part of the
+        // text: RFC 8259 §8.1 lets a parser ignore it, and the JSON parser refused the whole body because of it.
+        body = body.StartsWith(Utf8Bom) ? body[Utf8Bom.Length..] : body;
         if (body.IsEmpty)
         {
             return null;

@@ -7,7 +7,7 @@ namespace BluBees.Api.Tests.EndToEnd;
 /// <summary>
 /// What an HTTP step keeps of a connector's JSON answer as <c>steps.&lt;id&gt;.body</c>, for answers that are JSON
 /// grammar but not plain text: a string holding an escaped lone surrogate (<c>"\ud800"</c>, which Java and JavaScript
-/// serializers write for a cut emoji).
+/// serializers write for a cut emoji), or a body starting with a UTF-8 byte order mark.
 /// </summary>
 [TestFixture]
 public sealed class ResponseBodyTextTests
@@ -25,6 +25,7 @@ public sealed class ResponseBodyTextTests
         _api.Respond = request => request.Path switch
         {
             var p when p.EndsWith("/lookup/surrogate", StringComparison.Ordinal) => (200, """{"ticket":{"state":"open","title":"cut \ud83d"}}"""),
+            var p when p.EndsWith("/lookup/bom", StringComparison.Ordinal) => (200, "\uFEFF" + """{"ticket":{"state":"open","title":"Printer"}}"""),
             _ => (200, """{"ok":true}"""),
         };
     }
@@ -73,5 +74,18 @@ public sealed class ResponseBodyTextTests
         Assert.That(steps[1]!["status"]!.GetValue<string>(), Is.EqualTo("skipped"), "the body is not JSON that can be read, as a body that does not parse");
         Assert.That(run["status"]!.GetValue<string>(), Is.EqualTo("succeeded"));
         Assert.That(_backend.Logs.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal)), Is.Empty);
+    }
+
+    [Test]
+    public async Task An_answer_starting_with_a_byte_order_mark_is_read_as_json()
+    {
+        var run = await RunAsync(Samples.NewTenant(), "bom", "OPS-62");
+
+        Assert.That(run["status"]!.GetValue<string>(), Is.EqualTo("succeeded"), run.ToJsonString());
+        Assert.That(run["steps"]![1]!["status"]!.GetValue<string>(), Is.EqualTo("succeeded"), "the if read the body's title");
+        var notify = _api.Received.Single(r => r.Path.EndsWith("/notify/bom", StringComparison.Ordinal));
+        var body = JsonNode.Parse(notify.Body)!;
+        Assert.That(body["state"]!.GetValue<string>(), Is.EqualTo("open"));
+        Assert.That(body["ticket"]!["title"]!.GetValue<string>(), Is.EqualTo("Printer"));
     }
 }
