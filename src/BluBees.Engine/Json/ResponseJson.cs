@@ -46,7 +46,7 @@ internal static class ResponseJson
     }
 
     /// <summary>Whether a string or property name of the document cannot be read as text. Grammar errors are left to the parser.</summary>
-    private static bool HasUnreadableText(ReadOnlySpan<byte> utf8)
+    internal static bool HasUnreadableText(ReadOnlySpan<byte> utf8)
     {
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = MaxDepth });
         try

@@ -111,6 +111,29 @@ public sealed class AiTriageTests
     }
 
     [Test]
+    public async Task Output_with_a_lone_surrogate_escape_fails_the_step_as_ai_invalid_output_not_the_run_as_internal_error()
+    {
+        // A model writing an emoji as escapes may cut the pair: "\ud83d" alone is JSON grammar but not text.
+        var tenant = Samples.NewTenant();
+        _provider.Respond = _ => (200, Completion("""{"priority":"High","labels":["safari"],"reason":"Crashes \ud83d"}"""));
+        var ai = await _backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, AiConnection("k"), 201);
+        var tracker = await _backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_tracker.Address, "t"), 201);
+        var rule = TriageRule(ai["id"]!.GetValue<string>(), tracker["id"]!.GetValue<string>());
+        rule["steps"]![1]!["if"] = JsonNode.Parse("""{ "field": "steps.triage.output.reason", "op": "contains", "value": "Crash" }""");
+        await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, rule, 201);
+        var writesBefore = _tracker.Received.Count;
+
+        using var accepted = await _backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-33", "Cut emoji", "avi:jira:created:issue"));
+
+        var runs = await Waits.UntilAsync(() => _backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count > 0);
+        var run = runs["items"]!.AsArray().Single()!;
+        Assert.That(run["errorCategory"]?.GetValue<string>(), Is.EqualTo("ai_invalid_output"), run.ToJsonString());
+        Assert.That(run["steps"]![0]!["metrics"]!["outputTokens"]!.GetValue<int>(), Is.EqualTo(24), "the step's record is kept, tokens counted");
+        Assert.That(run["steps"]![1]!["status"]!.GetValue<string>(), Is.EqualTo("skipped"));
+        Assert.That(_tracker.Received.Count, Is.EqualTo(writesBefore));
+    }
+
+    [Test]
     public async Task A_rule_on_a_plain_connection_is_rejected_naming_the_field()
     {
         var tenant = Samples.NewTenant();

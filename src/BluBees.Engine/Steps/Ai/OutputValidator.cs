@@ -1,5 +1,7 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BluBees.Engine.Json;
 
 namespace BluBees.Engine.Steps.Ai;
 
@@ -21,8 +23,16 @@ internal static class OutputValidator
         try
         {
             // A repeated name is refused here: JsonObject builds its dictionary lazily and would throw an ArgumentException
-            // later (while checking, or in a later step reading the output), failing the step as internal_error.
-            value = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
+            // later (while checking, or in a later step reading the output), failing the step as internal_error. So is a
+            // string that is not text (a model cutting an emoji's escapes: "\ud83d" alone): the parser keeps it, and the
+            // first condition or body reading it threw, ending the whole run as internal_error.
+            var utf8 = Encoding.UTF8.GetBytes(text);
+            if (ResponseJson.HasUnreadableText(utf8))
+            {
+                return null;
+            }
+
+            value = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
         }
         catch (JsonException)
         {
