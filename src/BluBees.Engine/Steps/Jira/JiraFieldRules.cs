@@ -77,6 +77,7 @@ internal static class JiraFieldRules
     public static JsonNode? Shape(string name, JsonNode? rendered) => name switch
     {
         "description" when JiraValues.Text(rendered) is { } text => Adf.FromText(text),
+        "description" when rendered is JsonObject document && Adf.IsDocument(document) => Adf.AsJiraText(document),
         "labels" when JiraValues.Text(rendered) is { } text => new JsonArray([.. Split(text).Select(l => (JsonNode?)JsonValue.Create(l))]),
         "labels" when rendered is JsonArray list => new JsonArray([.. list.SelectMany(l => Split(JiraValues.Text(l) ?? l?.ToJsonString() ?? string.Empty)).Select(l => (JsonNode?)JsonValue.Create(l))]),
         "priority" when JiraValues.Text(rendered) is { } text => new JsonObject { ["name"] = text.Trim() },

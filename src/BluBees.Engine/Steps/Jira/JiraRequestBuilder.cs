@@ -47,7 +47,7 @@ internal static class JiraRequestBuilder
                     return (null, new BuildFailure(ErrorCategories.TemplateError, "body: the comment rendered empty or is not a document"));
                 }
 
-                body = new JsonObject { ["body"] = document };
+                body = new JsonObject { ["body"] = Adf.AsJiraText(document) };
                 break;
             case CompiledJiraStep.EditKind:
                 var fields = new JsonObject();
