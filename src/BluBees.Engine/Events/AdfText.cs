@@ -6,7 +6,8 @@ namespace BluBees.Engine.Events;
 /// <summary>
 /// The plain text of an Atlassian Document Format node (comment bodies arrive as ADF:
 /// https://developer.atlassian.com/cloud/jira/platform/apis/document/structure/): text leaves in order, a line break
-/// for <c>hardBreak</c>, a blank line between blocks, a mention's or emoji's display text. Any other shape reads as
+/// for <c>hardBreak</c>, a blank line between blocks, a mention's or emoji's display text, a date node's day
+/// (<c>yyyy-MM-dd</c>, from its millisecond timestamp). Any other shape reads as
 /// its string value or as empty; it never throws.
 /// </summary>
 internal static class AdfText
@@ -44,7 +45,17 @@ internal static class AdfText
             case "hardBreak":
                 text.Append('\n');
                 return;
-            case "mention" or "emoji" or "status" or "date" or "inlineCard":
+            case "date":
+                // attrs.timestamp: a UNIX timestamp in milliseconds, as a string; Jira shows the day (UTC).
+                var stamp = JiraEvent.Text(JiraEvent.Child(JiraEvent.Child(obj, "attrs"), "timestamp"));
+                if (long.TryParse(stamp, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var ms)
+                    && ms is >= -62_135_596_800_000 and <= 253_402_300_799_999)
+                {
+                    text.Append(DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+                return;
+            case "mention" or "emoji" or "status" or "inlineCard":
                 var attrs = JiraEvent.Child(obj, "attrs");
                 text.Append(JiraEvent.Text(JiraEvent.Child(attrs, "text")) ?? JiraEvent.Text(JiraEvent.Child(attrs, "url")) ?? string.Empty);
                 return;

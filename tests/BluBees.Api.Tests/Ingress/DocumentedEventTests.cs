@@ -104,6 +104,25 @@ public sealed class DocumentedEventTests : BackendFixture
     }
 
     [Test]
+    public async Task A_date_in_an_ADF_comment_reads_as_its_date_in_the_plain_text()
+    {
+        // ADF date node: attrs.timestamp, a UNIX timestamp in milliseconds as a string
+        // (https://developer.atlassian.com/cloud/jira/platform/apis/document/nodes/date). Jira shows it as a day.
+        var tenant = Samples.NewTenant();
+        var evt = SampleEvents.Fixture("commented");
+        evt["comment"]!["body"] = JsonNode.Parse("""
+            {"type":"doc","version":1,"content":[{"type":"paragraph","content":[
+              {"type":"text","text":"Fix promised for "},{"type":"date","attrs":{"timestamp":"1735689600000"}},{"type":"text","text":"."}]}]}
+            """);
+        var rule = DryRunRule(new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:commented:issue") }, null, "{{ comment.bodyText }}");
+
+        var result = await Backend.JsonAsync(HttpMethod.Post, "/api/rules/dry-run", tenant, new JsonObject { ["rule"] = rule, ["event"] = evt });
+
+        var body = result["requests"]![0]!["body"]!["body"]!.ToJsonString();
+        Assert.That(body, Does.Contain("Fix promised for 2025-01-01."), body);
+    }
+
+    [Test]
     public async Task A_deleted_issue_event_runs_a_rule_that_names_it()
     {
         var tenant = Samples.NewTenant();
