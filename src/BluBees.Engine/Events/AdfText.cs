@@ -57,7 +57,8 @@ internal static class AdfText
                 return;
             case "mention" or "emoji" or "status" or "inlineCard":
                 var attrs = JiraEvent.Child(obj, "attrs");
-                text.Append(JiraEvent.Text(JiraEvent.Child(attrs, "text")) ?? JiraEvent.Text(JiraEvent.Child(attrs, "url")) ?? string.Empty);
+                text.Append(JiraEvent.Text(JiraEvent.Child(attrs, "text")) ?? JiraEvent.Text(JiraEvent.Child(attrs, "url"))
+                    ?? (type == "emoji" ? JiraEvent.Text(JiraEvent.Child(attrs, "shortName")) : null) ?? string.Empty); // emoji: text is optional, shortName required
                 return;
         }
 

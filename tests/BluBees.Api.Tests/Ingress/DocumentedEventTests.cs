@@ -123,6 +123,25 @@ public sealed class DocumentedEventTests : BackendFixture
     }
 
     [Test]
+    public async Task An_emoji_without_text_in_an_ADF_comment_reads_as_its_short_name()
+    {
+        // ADF emoji node: attrs.shortName is required, attrs.text optional
+        // (https://developer.atlassian.com/cloud/jira/platform/apis/document/nodes/emoji).
+        var tenant = Samples.NewTenant();
+        var evt = SampleEvents.Fixture("commented");
+        evt["comment"]!["body"] = JsonNode.Parse("""
+            {"type":"doc","version":1,"content":[{"type":"paragraph","content":[
+              {"type":"text","text":"Deployed "},{"type":"emoji","attrs":{"shortName":":white_check_mark:","id":"2705"}}]}]}
+            """);
+        var rule = DryRunRule(new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:commented:issue") }, null, "{{ comment.bodyText }}");
+
+        var result = await Backend.JsonAsync(HttpMethod.Post, "/api/rules/dry-run", tenant, new JsonObject { ["rule"] = rule, ["event"] = evt });
+
+        var body = result["requests"]![0]!["body"]!["body"]!.ToJsonString();
+        Assert.That(body, Does.Contain("Deployed :white_check_mark:"), body);
+    }
+
+    [Test]
     public async Task A_deleted_issue_event_runs_a_rule_that_names_it()
     {
         var tenant = Samples.NewTenant();
