@@ -55,6 +55,15 @@ internal static class AdfText
                 }
 
                 return;
+            case "blockCard" or "embedCard":
+                // A link pasted on a line of its own becomes a block card: its text is the link (attrs.url).
+                text.Append(JiraEvent.Text(JiraEvent.Child(JiraEvent.Child(obj, "attrs"), "url")));
+                if (text.Length == 0 || text[^1] != '\n')
+                {
+                    text.Append('\n');
+                }
+
+                return;
             case "mention" or "emoji" or "status" or "inlineCard":
                 var attrs = JiraEvent.Child(obj, "attrs");
                 text.Append(JiraEvent.Text(JiraEvent.Child(attrs, "text")) ?? JiraEvent.Text(JiraEvent.Child(attrs, "url"))

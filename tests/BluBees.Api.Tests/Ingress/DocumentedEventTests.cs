@@ -142,6 +142,25 @@ public sealed class DocumentedEventTests : BackendFixture
     }
 
     [Test]
+    public async Task A_link_card_in_an_ADF_comment_reads_as_its_url()
+    {
+        // ADF blockCard / embedCard: attrs.url (https://developer.atlassian.com/cloud/jira/platform/apis/document/nodes/blockcard).
+        var tenant = Samples.NewTenant();
+        var evt = SampleEvents.Fixture("commented");
+        evt["comment"]!["body"] = JsonNode.Parse("""
+            {"type":"doc","version":1,"content":[{"type":"paragraph","content":[{"type":"text","text":"Incident report:"}]},
+              {"type":"blockCard","attrs":{"url":"https://status.example.com/incidents/42"}},
+              {"type":"paragraph","content":[{"type":"text","text":"Please review."}]}]}
+            """);
+        var rule = DryRunRule(new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:commented:issue") }, null, "{{ comment.bodyText }}");
+
+        var result = await Backend.JsonAsync(HttpMethod.Post, "/api/rules/dry-run", tenant, new JsonObject { ["rule"] = rule, ["event"] = evt });
+
+        var body = result["requests"]![0]!["body"]!["body"]!.ToJsonString();
+        Assert.That(body, Does.Contain("https://status.example.com/incidents/42"), body);
+    }
+
+    [Test]
     public async Task A_deleted_issue_event_runs_a_rule_that_names_it()
     {
         var tenant = Samples.NewTenant();
