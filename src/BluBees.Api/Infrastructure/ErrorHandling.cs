@@ -51,6 +51,18 @@ internal sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IEx
             return true;
         }
 
+        if (exception is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: var code } && StoreUnavailable(code))
+        {
+            // The embedded file cannot be written or read (disk full, an I/O error, the file or its volume made
+            // read-only, removed, or damaged): the store is down, not the request wrong. 503 with Retry-After, so Forge
+            // redelivers an event and an admin retries; the operator's Warning names the SQLite code, never the message
+            // (it may quote a path).
+            LogStoreUnavailable(logger, exception.GetType().Name, code, context.Request.Method, context.GetEndpoint()?.DisplayName ?? "unknown");
+            context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Problems.Write(context, 503, "Service unavailable", "The store cannot take the request right now; nothing was completed. Retry later.");
+            return true;
+        }
+
         if (BluBees.Aws.AwsTransientErrors.IsTransient(exception))
         {
             // DynamoDB (or KMS) throttled or failed even after the SDK's bounded retries: the caller should retry, not
@@ -80,8 +92,18 @@ internal sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IEx
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
 
+    /// <summary>
+    /// SQLite's primary result codes for a store that cannot serve, whatever the request: SQLITE_READONLY (8),
+    /// SQLITE_IOERR (10), SQLITE_CORRUPT (11), SQLITE_FULL (13), SQLITE_CANTOPEN (14), SQLITE_NOTADB (26). Extended
+    /// codes carry the primary one in their low byte.
+    /// </summary>
+    private static bool StoreUnavailable(int code) => (code & 0xFF) is 8 or 10 or 11 or 13 or 14 or 26;
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Store busy ({ExceptionType}: the SQLite file stayed locked) in {Method} {Endpoint}; answered 503 with Retry-After")]
     private static partial void LogStoreBusy(ILogger logger, string exceptionType, string method, string endpoint);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Store unavailable ({ExceptionType}, SQLite code {SqliteCode}: disk full, I/O error, read-only or damaged file) in {Method} {Endpoint}; answered 503 with Retry-After")]
+    private static partial void LogStoreUnavailable(ILogger logger, string exceptionType, int sqliteCode, string method, string endpoint);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Transient AWS failure {ExceptionType} in {Method} {Endpoint}; answered 503 with Retry-After")]
     private static partial void LogTransient(ILogger logger, string exceptionType, string method, string endpoint);

@@ -27,17 +27,34 @@ public sealed class BackendProcess : IAsyncDisposable
     public Uri Address { get; }
     public bool HasExited => _process.HasExited;
 
-    public static async Task<BackendProcess> StartAsync(string dataDirectory, IDictionary<string, string>? settings = null)
+    /// <summary>A path as the backend process sees it (its own mount namespace, when started on a tmpfs).</summary>
+    public string PathInside(string path) => $"/proc/{_process.Id}/root{Path.GetFullPath(path)}";
+
+    /// <summary>
+    /// Starts the backend on <paramref name="dataDirectory"/>; with <paramref name="tmpfsMegabytes"/>, in a mount
+    /// namespace of its own (<c>unshare -m</c>, as root) where that directory is a tmpfs of that size, so the disk
+    /// can be filled without touching the machine's: <see cref="PathInside"/> reaches it.
+    /// </summary>
+    public static async Task<BackendProcess> StartAsync(string dataDirectory, IDictionary<string, string>? settings = null, int? tmpfsMegabytes = null)
     {
         Directory.CreateDirectory(dataDirectory);
         var port = FreePort();
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(tmpfsMegabytes is null ? "dotnet" : "unshare")
         {
             WorkingDirectory = dataDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (tmpfsMegabytes is { } megabytes)
+        {
+            // unshare execs sh, which execs dotnet: one process id throughout.
+            foreach (var arg in new[] { "-m", "sh", "-c", $"mount -t tmpfs -o size={megabytes}m tmpfs \"$0\" && cd \"$0\" && exec dotnet \"$@\"", dataDirectory })
+            {
+                info.ArgumentList.Add(arg);
+            }
+        }
+
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "BluBees.Api.dll"));
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add($"http://127.0.0.1:{port}");
@@ -56,8 +73,14 @@ public sealed class BackendProcess : IAsyncDisposable
 
         var process = Process.Start(info)!;
         var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) =>
         {
+            if (e.Data is { } line)
+            {
+                output.Enqueue(line);
+            }
+
             if (e.Data?.Contains("Ingress closed", StringComparison.Ordinal) == true)
             {
                 stopping.TrySetResult();
@@ -66,7 +89,7 @@ public sealed class BackendProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var backend = new BackendProcess(process, new Uri($"http://127.0.0.1:{port}")) { _stopping = stopping };
+        var backend = new BackendProcess(process, new Uri($"http://127.0.0.1:{port}")) { _stopping = stopping, _output = output };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (DateTime.UtcNow < deadline && !process.HasExited)
         {
@@ -161,6 +184,10 @@ public sealed class BackendProcess : IAsyncDisposable
     }
 
     private TaskCompletionSource _stopping = new();
+    private System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+
+    /// <summary>What the backend wrote to standard output so far (its console log: Warning and above by default).</summary>
+    public string Output => string.Join('\n', _output);
 
     public Task WaitForExitAsync(CancellationToken ct) => _process.WaitForExitAsync(ct);
 

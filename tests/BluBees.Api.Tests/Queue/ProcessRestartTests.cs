@@ -128,7 +128,7 @@ public sealed class ProcessRestartTests
         });
     }
 
-    private static async Task CreateRuleAsync(BackendProcess backend, string tenant, Uri sink)
+    internal static async Task CreateRuleAsync(BackendProcess backend, string tenant, Uri sink)
     {
         var connection = await backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(sink, "t0ken"));
         await backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject
