@@ -9,6 +9,13 @@ internal static class JwksParser
 {
     public static IReadOnlyDictionary<string, RSA> Parse(JsonElement root)
     {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            // [], null, a string: not a JWKS at all (TryGetProperty would throw InvalidOperationException, a 500 on
+            // every request). A failed fetch: the cache keeps the keys it has.
+            throw new JsonException("The JWKS is not a JSON object.");
+        }
+
         var keys = new Dictionary<string, RSA>(StringComparer.Ordinal);
         if (!root.TryGetProperty("keys", out var array) || array.ValueKind != JsonValueKind.Array)
         {

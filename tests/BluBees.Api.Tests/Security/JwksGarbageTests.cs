@@ -1,0 +1,50 @@
+using System.Net;
+using BluBees.Api.Tests.Harness;
+using Microsoft.AspNetCore.Http;
+
+namespace BluBees.Api.Tests.Security;
+
+/// <summary>
+/// The issuer's JWKS endpoint answering 200 with JSON that is not an object (a proxy's or a misconfigured endpoint's
+/// <c>[]</c>, <c>null</c>, a string): no key can come from it, so tokens are refused as unverifiable (401) — never a
+/// 500 with an unhandled-exception log on every request — and a later good fetch is trusted again.
+/// </summary>
+public sealed class JwksGarbageTests
+{
+    [TestCase("[]")]
+    [TestCase("null")]
+    [TestCase("\"keys\"")]
+    [TestCase("42")]
+    public async Task A_JWKS_that_is_not_a_JSON_object_refuses_tokens_as_401_and_a_later_good_fetch_is_used(string garbage)
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        var body = garbage;
+        await using var jwks = await LoopbackServer.StartAsync(async context =>
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(Volatile.Read(ref body));
+        });
+        await using var host = await BackendHost.StartAsync(issuer, new Dictionary<string, string?>
+        {
+            ["Forge:JwksUrl"] = new Uri(jwks.Address, "/.well-known/jwks.json").ToString(),
+            ["Forge:JwksRefreshCooldownSeconds"] = "1",
+        });
+        var tenant = Samples.NewTenant();
+
+        using (var refused = await host.SendAsync(HttpMethod.Get, "/api/rules", tenant))
+        {
+            var text = await refused.Content.ReadAsStringAsync();
+            Assert.Multiple(() =>
+            {
+                Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), text);
+                Assert.That(text, Does.Contain("\"status\":401"), "a ProblemDetails");
+                Assert.That(host.Logs.AllText, Does.Not.Contain("Unhandled"));
+            });
+        }
+
+        Volatile.Write(ref body, issuer.Jwks());
+        await Task.Delay(TimeSpan.FromSeconds(1.2)); // past the refetch cooldown, so the next unknown kid fetches again
+        using var accepted = await host.SendAsync(HttpMethod.Get, "/api/rules", tenant);
+        Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.OK), await accepted.Content.ReadAsStringAsync());
+    }
+}
