@@ -41,7 +41,7 @@ public sealed class LocalKeyRing
             {
                 if (!TryReload(force: true))
                 {
-                    throw new CryptographicException("The local key ring file cannot be read; nothing is wrapped until it can.");
+                    throw new KeyRingUnavailableException("The local key ring file cannot be read; nothing is wrapped until it can.");
                 }
 
                 return _ring.Current;
@@ -81,7 +81,7 @@ public sealed class LocalKeyRing
 
             if (!_ring.Keys.TryGetValue(keyId, out var encoded))
             {
-                throw new CryptographicException($"Key-encryption key '{keyId}' is not in the local key ring.");
+                throw new KeyRingUnavailableException($"Key-encryption key '{keyId}' is not in the local key ring.");
             }
 
             return Convert.FromBase64String(encoded);
