@@ -7,10 +7,15 @@ namespace BluBees.Engine.Storage;
 /// operator, a clean-up job, a replaced volume) they go on reading and writing the unlinked file, and all of it is lost
 /// at the next start, while a read through them still succeeds. The probe therefore opens a connection of its own,
 /// outside the pool and without <c>Create</c>, by the path: it fails when the file is gone, and a file created anew by
-/// another connection has no <c>items</c> table, so the read fails too.
+/// another connection has no <c>items</c> table, so the read fails too. A volume with less than
+/// <see cref="MinFreeBytes"/> left fails it as well: reads still succeed there, but writes (an event's queue message
+/// takes up to a few MB) answer 503, and /health must not say "ok" while they do.
 /// </summary>
 internal sealed partial class SqliteStore
 {
+    /// <summary>Free space on the database's volume below which the store counts as full.</summary>
+    internal const long MinFreeBytes = 1024 * 1024;
+
     public async Task ProbeAsync(CancellationToken ct)
     {
         var builder = new SqliteConnectionStringBuilder(_connectionString) { Mode = SqliteOpenMode.ReadWrite, Pooling = false };
@@ -21,5 +26,9 @@ internal sealed partial class SqliteStore
         command.Parameters.AddWithValue("$pk", Keys.HealthPk);
         command.Parameters.AddWithValue("$sk", Keys.HealthSk);
         await command.ExecuteScalarAsync(ct);
+        if (new DriveInfo(Path.GetDirectoryName(DatabasePath)!).AvailableFreeSpace < MinFreeBytes)
+        {
+            throw new IOException("The volume of the embedded store is full.");
+        }
     }
 }

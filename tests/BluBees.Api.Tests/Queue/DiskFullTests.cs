@@ -70,8 +70,18 @@ public sealed class DiskFullTests
 
         Assert.That(adminStatus, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the full disk refused an admin write");
         Assert.That(backend.Output, Does.Not.Contain("Unhandled"), "a full disk is not an internal error");
+        using (var health = await backend.GetAnonymousAsync("/health"))
+        {
+            Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "/health says the store cannot take writes");
+            Assert.That(await health.Content.ReadAsStringAsync(), Is.EqualTo("{\"status\":\"unavailable\"}"), "no internals");
+        }
 
         File.Delete(filler);
+        using (var health = await backend.GetAnonymousAsync("/health"))
+        {
+            Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.OK), "space is back");
+        }
+
         foreach (var (key, evt) in refused)
         {
             using var redelivery = await backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, evt);
