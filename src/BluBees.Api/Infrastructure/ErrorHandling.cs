@@ -63,10 +63,11 @@ internal sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IEx
             return true;
         }
 
-        if (exception is BluBees.Engine.Crypto.KeyRingUnavailableException)
+        if (exception is BluBees.Engine.Crypto.KeyRingUnavailableException || BluBees.Aws.Kms.KmsKeyRefusals.IsKeyUnusable(exception))
         {
-            // The embedded key ring file is missing, unreadable or without the key asked for: no data key can be
-            // wrapped or unwrapped until the operator puts it back. Never the path or key id in the answer or the log.
+            // The embedded key ring file is missing, unreadable or without the key asked for, or KMS refuses the key
+            // (disabled, pending deletion, deleted, access denied): no data key can be wrapped or unwrapped until the
+            // operator makes it usable again. Never the path, key id or KMS's message in the answer or the log.
             LogKeysUnavailable(logger, exception.GetType().Name, context.Request.Method, context.GetEndpoint()?.DisplayName ?? "unknown");
             context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             await Problems.Write(context, 503, "Service unavailable", "The encryption keys cannot be read right now; nothing was completed. Retry later.");
@@ -115,7 +116,7 @@ internal sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IEx
     [LoggerMessage(Level = LogLevel.Warning, Message = "Store unavailable ({ExceptionType}, SQLite code {SqliteCode}: disk full, I/O error, read-only or damaged file) in {Method} {Endpoint}; answered 503 with Retry-After")]
     private static partial void LogStoreUnavailable(ILogger logger, string exceptionType, int sqliteCode, string method, string endpoint);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Keys unavailable ({ExceptionType}: the local key ring file is missing, unreadable or lacks a key) in {Method} {Endpoint}; answered 503 with Retry-After")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Keys unavailable ({ExceptionType}: the local key ring file is missing, unreadable or lacks a key, or KMS refuses the key) in {Method} {Endpoint}; answered 503 with Retry-After")]
     private static partial void LogKeysUnavailable(ILogger logger, string exceptionType, string method, string endpoint);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Transient AWS failure {ExceptionType} in {Method} {Endpoint}; answered 503 with Retry-After")]
