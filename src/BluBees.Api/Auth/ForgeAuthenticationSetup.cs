@@ -24,7 +24,11 @@ internal static class ForgeAuthenticationSetup
             .Configure<IOptions<StorageOptions>, IOptions<KeyOptions>>((dev, storage, keys) => dev.AwsProvider = AwsProviderSetting.Of(storage.Value, keys.Value))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DevOptions>, DevOptionsValidator>());
-        services.AddHttpClient(JwksCache.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(5))
+        services.AddHttpClient(JwksCache.HttpClientName, c =>
+            {
+                c.Timeout = TimeSpan.FromSeconds(5);
+                c.MaxResponseContentBufferSize = JwksCache.MaxDocumentBytes; // larger is a failed fetch, not memory
+            })
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         services.AddSingleton<JwksCache>();
         services.AddSingleton(sp => DevTokenIssuer.LoadOrCreate(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory));

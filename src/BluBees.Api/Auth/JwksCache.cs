@@ -13,6 +13,13 @@ namespace BluBees.Api.Auth;
 internal sealed class JwksCache(IHttpClientFactory httpClientFactory, IOptions<ForgeOptions> options, TimeProvider time, ILogger<JwksCache> logger) : IJwksSource, IDisposable
 {
     public const string HttpClientName = "jwks";
+
+    /// <summary>
+    /// The largest JWKS document read (1 MiB; Atlassian's holds a few keys, a few KB, and at most 50 keys are read).
+    /// Without it the fetch buffered up to HttpClient's default 2 GB within its 5 s timeout: a broken or hostile
+    /// endpoint streaming a huge body cost that much memory on every fetch.
+    /// </summary>
+    public const int MaxDocumentBytes = 1024 * 1024;
     private readonly SemaphoreSlim _fetchGate = new(1, 1);
     private volatile IReadOnlyDictionary<string, RSA> _keys = new Dictionary<string, RSA>();
     private DateTimeOffset _lastFetchAttempt = DateTimeOffset.MinValue;

@@ -47,4 +47,43 @@ public sealed class JwksGarbageTests
         using var accepted = await host.SendAsync(HttpMethod.Get, "/api/rules", tenant);
         Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.OK), await accepted.Content.ReadAsStringAsync());
     }
+
+    /// <summary>
+    /// A JWKS endpoint answering a huge body (8 MB: a broken proxy, a hostile endpoint; Atlassian's is a few KB) is a
+    /// failed fetch, not buffered whole: the fetch reads at most 1 MiB (JwksCache.MaxDocumentBytes), so the key in it is
+    /// not used and the token is refused 401. The same document without the padding is used.
+    /// </summary>
+    [Test]
+    public async Task A_JWKS_larger_than_1_MiB_is_a_failed_fetch_and_not_read_whole()
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        var padded = true;
+        await using var jwks = await LoopbackServer.StartAsync(async context =>
+        {
+            var document = System.Text.Json.Nodes.JsonNode.Parse(issuer.Jwks())!.AsObject();
+            if (Volatile.Read(ref padded))
+            {
+                document["padding"] = new string('x', 8 * 1024 * 1024);
+            }
+
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(document.ToJsonString());
+        });
+        await using var host = await BackendHost.StartAsync(issuer, new Dictionary<string, string?>
+        {
+            ["Forge:JwksUrl"] = new Uri(jwks.Address, "/.well-known/jwks.json").ToString(),
+            ["Forge:JwksRefreshCooldownSeconds"] = "1",
+        });
+        var tenant = Samples.NewTenant();
+
+        using (var refused = await host.SendAsync(HttpMethod.Get, "/api/rules", tenant))
+        {
+            Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), await refused.Content.ReadAsStringAsync());
+        }
+
+        Volatile.Write(ref padded, false);
+        await Task.Delay(TimeSpan.FromSeconds(1.2)); // past the refetch cooldown
+        using var accepted = await host.SendAsync(HttpMethod.Get, "/api/rules", tenant);
+        Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.OK), await accepted.Content.ReadAsStringAsync());
+    }
 }
