@@ -35,18 +35,40 @@ internal static class JwksParser
                 continue;
             }
 
-            var modulus = Base64Url.DecodeFromChars(n);
-            if (modulus.Length < 256)
+            if (Import(n, e) is { } rsa)
             {
-                continue; // under 2048 bits
+                keys[kid] = rsa;
             }
-
-            var rsa = RSA.Create();
-            rsa.ImportParameters(new RSAParameters { Modulus = modulus, Exponent = Base64Url.DecodeFromChars(e) });
-            keys[kid] = rsa;
         }
 
         return keys;
+    }
+
+    /// <summary>
+    /// The key, or null when it cannot be one of ours: under 2048 bits, or unreadable (a modulus or exponent that is not
+    /// base64url, an exponent RSA refuses: FormatException, CryptographicException, and IndexOutOfRangeException for an
+    /// empty exponent). One odd key is skipped; the document's other keys stay usable.
+    /// </summary>
+    private static RSA? Import(string n, string e)
+    {
+        RSA? rsa = null;
+        try
+        {
+            var modulus = Base64Url.DecodeFromChars(n);
+            if (modulus.Length < 256)
+            {
+                return null; // under 2048 bits
+            }
+
+            rsa = RSA.Create();
+            rsa.ImportParameters(new RSAParameters { Modulus = modulus, Exponent = Base64Url.DecodeFromChars(e) });
+            return rsa;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            rsa?.Dispose();
+            return null;
+        }
     }
 
     private static string? Str(JsonElement obj, string name)

@@ -86,4 +86,33 @@ public sealed class JwksGarbageTests
         using var accepted = await host.SendAsync(HttpMethod.Get, "/api/rules", tenant);
         Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.OK), await accepted.Content.ReadAsStringAsync());
     }
+
+    /// <summary>
+    /// One key of the JWKS that cannot be read (a modulus that is not base64url, an exponent RSA refuses) is skipped:
+    /// the other keys of the document are used. Before, the whole fetch failed, so one odd key the issuer published
+    /// beside the good ones got every token refused 401.
+    /// </summary>
+    [TestCase("n", "not base64url!")]
+    [TestCase("e", "")]
+    public async Task An_unreadable_key_in_the_JWKS_is_skipped_and_the_other_keys_are_used(string field, string value)
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var jwks = await LoopbackServer.StartAsync(async context =>
+        {
+            var document = System.Text.Json.Nodes.JsonNode.Parse(issuer.Jwks())!.AsObject();
+            var odd = document["keys"]![0]!.DeepClone().AsObject();
+            odd["kid"] = "odd-key";
+            odd[field] = value;
+            document["keys"]!.AsArray().Insert(0, odd);
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(document.ToJsonString());
+        });
+        await using var host = await BackendHost.StartAsync(issuer, new Dictionary<string, string?>
+        {
+            ["Forge:JwksUrl"] = new Uri(jwks.Address, "/.well-known/jwks.json").ToString(),
+        });
+
+        using var accepted = await host.SendAsync(HttpMethod.Get, "/api/rules", Samples.NewTenant());
+        Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.OK), string.Join('\n', host.Logs.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal) || l.Contains("JWKS", StringComparison.Ordinal))));
+    }
 }
