@@ -171,7 +171,22 @@ public sealed class LocalKeyRing
             throw new InvalidOperationException($"Key ring file '{path}' names a current key it does not hold.");
         }
 
+        // Every key is 32 bytes of base64: anything else (a bad edit, a truncated copy) would be a FormatException at
+        // the next wrap (a 500), or, for 16 or 24 bytes, silently wrap data keys under AES-128/192.
+        if (ring.Keys.Values.Any(k => !IsKey(k)))
+        {
+            throw new InvalidOperationException($"Key ring file '{path}' holds a key that is not {Aead.KeySize} bytes of base64.");
+        }
+
         return ring;
+    }
+
+    private static bool IsKey(string? encoded)
+    {
+        Span<byte> key = stackalloc byte[Aead.KeySize + 1];
+        var ok = encoded is not null && Convert.TryFromBase64String(encoded, key, out var written) && written == Aead.KeySize;
+        CryptographicOperations.ZeroMemory(key);
+        return ok;
     }
 
     private static void Save(string path, RingFile ring)

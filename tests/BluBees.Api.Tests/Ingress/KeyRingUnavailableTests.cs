@@ -14,6 +14,8 @@ public sealed class KeyRingUnavailableTests
 {
     [TestCase("missing")]
     [TestCase("garbage")]
+    [TestCase("not base64")]
+    [TestCase("short key")]
     public async Task A_write_needing_a_key_while_the_key_ring_file_is_unreadable_answers_503_and_the_retry_succeeds(string damage)
     {
         await using var issuer = await TestIssuer.StartAsync();
@@ -28,7 +30,12 @@ public sealed class KeyRingUnavailableTests
         }
         else
         {
-            await File.WriteAllTextAsync(ring, "{\"current\": ");
+            await File.WriteAllTextAsync(ring, damage switch
+            {
+                "not base64" => "{\"current\":\"k1\",\"keys\":{\"k1\":\"not base64!\"}}",
+                "short key" => "{\"current\":\"k1\",\"keys\":{\"k1\":\"" + Convert.ToBase64String(new byte[16]) + "\"}}",
+                _ => "{\"current\": ",
+            });
         }
 
         var tenant = Samples.NewTenant(); // a new tenant: its first secret needs a new data key wrapped by the ring
