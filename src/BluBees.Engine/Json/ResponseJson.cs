@@ -53,9 +53,12 @@ internal static class ResponseJson
         {
             while (reader.Read())
             {
-                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName)
+                // Only an escaped string can hold an escaped lone surrogate: it alone is decoded (which throws for one).
+                // The rest are checked as UTF-8 where they lie, with no string allocated per value.
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName
+                    && (reader.ValueIsEscaped ? reader.GetString() is null : !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan)))
                 {
-                    _ = reader.GetString();
+                    return true;
                 }
             }
         }
