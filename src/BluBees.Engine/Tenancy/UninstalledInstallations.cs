@@ -7,7 +7,7 @@ using BluBees.Engine.Storage;
 namespace BluBees.Engine.Tenancy;
 
 /// <summary>
-/// Remembers for a day that an installation was uninstalled, so that a request arriving after the uninstall with a
+/// Remembers for eight days (<see cref="Remembered"/>) that an installation was uninstalled, so that a request arriving after the uninstall with a
 /// token that is still valid (an event Forge sent before it, a retry, a browser tab left open) cannot create the
 /// tenant's data again: its META, directory entry, data key, rules or connections would be left behind with no
 /// uninstall ever to come (Forge gives a reinstall a new installation id: ../shared/FORGE.md, "Key data to
@@ -24,8 +24,12 @@ namespace BluBees.Engine.Tenancy;
 /// </summary>
 public sealed class UninstalledInstallations(IStore store, TimeProvider time)
 {
-    /// <summary>How long after an uninstall its installation's requests are refused.</summary>
-    public static readonly TimeSpan Remembered = TimeSpan.FromDays(1);
+    /// <summary>
+    /// How long after an uninstall its installation's requests are refused: a day past the longest support grant, because
+    /// the mark also closes the installation to support (a partition delete refused part way can leave a grant, and what
+    /// it opens, behind: the support access filter). Tokens themselves live minutes.
+    /// </summary>
+    public static readonly TimeSpan Remembered = TimeSpan.FromHours(Support.SupportGrant.MaxHours) + TimeSpan.FromDays(1);
 
     /// <summary>How long an instance trusts its cached answer for a tenant.</summary>
     public static readonly TimeSpan Recheck = TimeSpan.FromMinutes(1);
