@@ -11,7 +11,7 @@ internal sealed class JiraSite(JiraEgressHandler handler, IOptions<JiraActionOpt
 {
     private static readonly RefitSettings Settings = new()
     {
-        ContentSerializer = new SystemTextJsonContentSerializer(new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)
+        ContentSerializer = new JiraContentSerializer(new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)
         {
             TypeInfoResolver = JiraJsonContext.Default,
         }),

@@ -1,0 +1,36 @@
+using System.Reflection;
+using System.Text.Json;
+using BluBees.Engine.Json;
+using Refit;
+
+namespace BluBees.Engine.Steps.Jira;
+
+/// <summary>
+/// Refit's JSON serializer for Jira's answers, with the connector answer's text rules (<see cref="ResponseJson"/>): a
+/// UTF-8 byte order mark is ignored, and an answer holding a string that is not text (an escaped lone surrogate such
+/// as "\ud83d" in an issue's summary) is no content, like one that does not parse: kept, the first condition or
+/// template to read it threw and the whole run was recorded internal_error without its step records.
+/// </summary>
+internal sealed class JiraContentSerializer(JsonSerializerOptions options) : IHttpContentSerializer
+{
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    private readonly SystemTextJsonContentSerializer _inner = new(options);
+
+    public HttpContent ToHttpContent<T>(T item) => _inner.ToHttpContent(item);
+
+    public async Task<T?> FromHttpContentAsync<T>(HttpContent content, CancellationToken cancellationToken = default)
+    {
+        var bytes = await content.ReadAsByteArrayAsync(cancellationToken);
+        var body = bytes.AsMemory();
+        body = body.Span.StartsWith(Utf8Bom) ? body[Utf8Bom.Length..] : body;
+        if (body.IsEmpty || ResponseJson.HasUnreadableText(body.Span))
+        {
+            return default;
+        }
+
+        return JsonSerializer.Deserialize<T>(body.Span, options);
+    }
+
+    public string? GetFieldNameForProperty(PropertyInfo propertyInfo) => _inner.GetFieldNameForProperty(propertyInfo);
+}
