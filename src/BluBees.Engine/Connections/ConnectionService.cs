@@ -65,6 +65,15 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
             Resilience = input.Resilience,
         };
         await store.ForTenant(tenantId).PutAsync(Keys.Connection(id), StoredJson.Write(connection), ct);
+
+        // Counted again after the write (TenantLimit): creates sent at once all passed the count above. Nothing uses
+        // the new id yet (its 201 is not sent), so taking it back deletes it, its secret and its name's claim.
+        if (await TenantLimit.ExceededAsync(store, tenantId, Keys.ConnectionPrefix, MaxConnectionsPerTenant))
+        {
+            await DeleteAsync(tenantId, id, CancellationToken.None);
+            return Outcome<Connection>.Conflict($"A tenant may have at most {MaxConnectionsPerTenant} connections.");
+        }
+
         return Outcome<Connection>.Ok(connection);
     }
 

@@ -152,10 +152,8 @@ public sealed class RuleService(
         var id = Ids.New("rule");
         var saved = await SaveAsync(tenantId, id, current: null, definition, actor, definition.Enabled ?? true, ct);
 
-        // Counted again after the write: creates sent at once all passed the count above, and a rule past the limit is
-        // kept but never listed (the lists read at most the limit), so never run or shown. The last of them to write
-        // sees every one written before it; each that sees too many takes itself back (all of them may: then retry).
-        if (saved.Value is not null && await CountHeadsAsync(tenantId, RuleLimits.MaxRulesPerTenant + 1) > RuleLimits.MaxRulesPerTenant)
+        // Counted again after the write (TenantLimit): creates sent at once all passed the count above.
+        if (saved.Value is not null && await TenantLimit.ExceededAsync(store, tenantId, Keys.RulePrefix, RuleLimits.MaxRulesPerTenant))
         {
             await DeleteAsync(tenantId, id, CancellationToken.None);
             return Outcome<RuleView>.Conflict($"A tenant may have at most {RuleLimits.MaxRulesPerTenant} rules.");
@@ -163,9 +161,6 @@ public sealed class RuleService(
 
         return saved;
     }
-
-    private async Task<int> CountHeadsAsync(TenantId tenantId, int limit)
-        => (await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.RulePrefix) { Limit = limit }, CancellationToken.None)).Items.Count;
 
     public async Task<Outcome<RuleView>> UpdateAsync(TenantId tenantId, string id, RuleDefinition definition, string? actor, CancellationToken ct)
     {

@@ -48,6 +48,13 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
             return Outcome<WebhookWithSecret>.Conflict("A webhook with the same id exists; try again.");
         }
 
+        // Counted again after the write (TenantLimit): creates sent at once all passed the count above.
+        if (await TenantLimit.ExceededAsync(store, tenantId, Keys.WebhookPrefix, MaxWebhooksPerTenant))
+        {
+            await DeleteAsync(tenantId, id, CancellationToken.None);
+            return Outcome<WebhookWithSecret>.Conflict($"A tenant may have at most {MaxWebhooksPerTenant} webhooks.");
+        }
+
         return Outcome<WebhookWithSecret>.Ok(WebhookWithSecret.From(hook, secret));
     }
 

@@ -1,0 +1,138 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+using BluBees.Aws.Tests.Dynalite;
+using BluBees.Engine.Connections;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Webhooks;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BluBees.Aws.Tests.Storage;
+
+/// <summary>
+/// The per-tenant connection and webhook limits hold under concurrent creates: one short of the limit, creates sent at
+/// once save at most one more (the others answer 409 naming the limit), so nothing goes past the lists, which read at
+/// most the limit (an item past it was kept, its secret's ciphertext and all, but never listed or used). On the
+/// DynamoDB store on dynalite, whose round trips leave the creates' count-then-write window open (the embedded store
+/// answers too quickly to show it over loopback; Api.Tests › Admin › RuleLimitRaceTests is the rules' test).
+/// </summary>
+[TestFixture]
+public sealed class TenantLimitRaceTests
+{
+    private const int AtOnce = 8;
+
+    private TestIssuer _issuer = null!;
+    private ThirdPartyApi _thirdParty = null!;
+    private DynamoDbTable _table = null!;
+    private BackendHost _api = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _issuer = await TestIssuer.StartAsync();
+        _thirdParty = await ThirdPartyApi.StartAsync();
+        _table = await DynamoDbTable.CreateAsync();
+        _api = await BackendHost.StartAsync(_issuer, _table.Settings());
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        await _api.DisposeAsync();
+        _table.Dispose();
+        await _thirdParty.DisposeAsync();
+        await _issuer.DisposeAsync();
+    }
+
+    [Test]
+    public async Task Connections_created_at_once_one_short_of_the_limit_never_go_past_it()
+    {
+        var tenant = Samples.NewTenant();
+        await FillAsync(tenant, "/api/connections", Samples.Connection(_thirdParty.Address, "s"), ConnectionService.MaxConnectionsPerTenant - 1);
+
+        await CreateAtOnceAsync(tenant, "/api/connections", _ => Samples.Connection(_thirdParty.Address, "s"), $"at most {ConnectionService.MaxConnectionsPerTenant} connections");
+        Assert.That(await CountAsync(tenant, Keys.ConnectionPrefix), Is.EqualTo(ConnectionService.MaxConnectionsPerTenant));
+    }
+
+    [Test]
+    public async Task Webhooks_created_at_once_one_short_of_the_limit_never_go_past_it()
+    {
+        var tenant = Samples.NewTenant();
+        await FillAsync(tenant, "/api/webhooks", new JsonObject { ["name"] = "first" }, WebhookService.MaxWebhooksPerTenant - 1);
+
+        await CreateAtOnceAsync(tenant, "/api/webhooks", n => new JsonObject { ["name"] = $"at once {n}" }, $"at most {WebhookService.MaxWebhooksPerTenant} webhooks");
+        Assert.That(await CountAsync(tenant, Keys.WebhookPrefix), Is.EqualTo(WebhookService.MaxWebhooksPerTenant));
+    }
+
+    /// <summary>
+    /// One item created through the API, then copies of it under new ids and names written to the store (as many
+    /// creates through the API would write them; it would take minutes on dynalite) up to <paramref name="count"/>.
+    /// </summary>
+    private async Task FillAsync(string tenant, string path, JsonObject body, int count)
+    {
+        var first = (await _api.JsonAsync(HttpMethod.Post, path, tenant, body, 201))["id"]!.GetValue<string>();
+        var store = _api.Services.GetRequiredService<IStore>();
+        var prefix = path.EndsWith("connections", StringComparison.Ordinal) ? Keys.ConnectionPrefix : Keys.WebhookPrefix;
+        var item = (await store.GetAsync(Keys.Tenant(tenant), prefix + first, default))!;
+        var copies = Enumerable.Range(1, count - 1).Select(n =>
+        {
+            var id = first[..^6] + n.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+            var record = JsonNode.Parse(item.Data)!.AsObject();
+            record["id"] = id;
+            record["name"] = $"copy {n}";
+            return item with { Sk = prefix + id, Data = record.ToJsonString() };
+        }).ToList();
+        await store.PutManyAsync(copies, default);
+        Assert.That(await CountAsync(tenant, prefix), Is.EqualTo(count));
+    }
+
+    /// <summary>
+    /// Sends <see cref="AtOnce"/> creates together one short of the limit: at most one is saved (all may be refused
+    /// when each saw the others). Then the limit is reached by one more create if none was saved, and the next is 409.
+    /// </summary>
+    private async Task CreateAtOnceAsync(string tenant, string path, Func<int, JsonObject> body, string limit)
+    {
+        foreach (var warm in await Task.WhenAll(Enumerable.Range(0, AtOnce).Select(_ => _api.SendAsync(HttpMethod.Get, path, tenant))))
+        {
+            warm.Dispose();
+        }
+
+        var now = _api.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var ready = Enumerable.Range(0, AtOnce).Select(n => (Token: _issuer.Mint(TestIssuer.ForRoute(path, tenant, "557058:admin"), now: now), Body: body(n))).ToList();
+        var responses = await Task.WhenAll(ready.Select(r => Task.Run(() => _api.SendWithTokenAsync(HttpMethod.Post, path, r.Token, r.Body))));
+        var created = 0;
+        foreach (var response in responses)
+        {
+            using (response)
+            {
+                var text = await response.Content.ReadAsStringAsync();
+                Assert.That(response.StatusCode, Is.AnyOf(HttpStatusCode.Created, HttpStatusCode.Conflict), text);
+                if (response.StatusCode == HttpStatusCode.Conflict)
+                {
+                    Assert.That(JsonNode.Parse(text)!["detail"]!.GetValue<string>(), Does.Contain(limit));
+                }
+                else
+                {
+                    created++;
+                }
+            }
+        }
+
+        Assert.That(created, Is.LessThanOrEqualTo(1), "creates sent at once one short of the limit that answered 201");
+        if (created == 0)
+        {
+            using var last = await _api.SendAsync(HttpMethod.Post, path, tenant, body(AtOnce));
+            Assert.That(last.StatusCode, Is.EqualTo(HttpStatusCode.Created), "the refused creates left nothing that counts");
+        }
+
+        using var over = await _api.SendAsync(HttpMethod.Post, path, tenant, body(AtOnce + 1));
+        Assert.That(over.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+    }
+
+    private async Task<int> CountAsync(string tenant, string prefix)
+    {
+        var store = _api.Services.GetRequiredService<IStore>();
+        var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenant), prefix) { Limit = 1000 }, default);
+        return page.Items.Count;
+    }
+}
