@@ -134,9 +134,16 @@ internal static class RulesEndpoints
 
         var sample = (JsonObject)body.Event!;
         var compiled = await rules.LoadCompiledAsync(tenant.Id, head.Head, ct);
-        return compiled is null
-            ? Problems.Conflict("The rule's current version no longer compiles; save it again to see why.")
-            : TypedResults.Ok(await runner.RunAsync(tenant.Id, compiled, sample, ct));
+        if (compiled is not null)
+        {
+            return TypedResults.Ok(await runner.RunAsync(tenant.Id, compiled, sample, ct));
+        }
+
+        // No version to compile may be a delete that removed it after the head was read: then the rule is gone (404),
+        // not a rule to save again.
+        return await rules.GetHeadAsync(tenant.Id, id, ct) is null
+            ? RuleNotFound(id)
+            : Problems.Conflict("The rule's current version no longer compiles; save it again to see why.");
     }
 
     internal static async Task<Results<Ok<DryRunResult>, BodyProblem, InvalidProblem>> DryRunUnsavedAsync(
