@@ -28,6 +28,7 @@ public sealed class JiraAnswerTextTests
         {
             ("GET", "/rest/api/3/issue/OPS-71") => (200, """{"id":"10071","key":"OPS-71","fields":{"summary":"cut \ud83d"}}"""),
             ("GET", "/rest/api/3/issue/OPS-72") => (200, "\uFEFF" + """{"id":"10072","key":"OPS-72","fields":{"summary":"Printer"}}"""),
+            ("GET", "/rest/api/3/issue/OPS-74") => (200, """{"id":"10074","key":"OPS-74","fields":{"summary":"one","summary":"two"}}"""),
             ("POST", "/rest/api/3/search/jql") => (200, """{"issues":[{"id":"10073","key":"OPS-73","fields":{"summary":"cut \ud83d"}}],"isLast":true}"""),
             _ => null,
         };
@@ -95,6 +96,16 @@ public sealed class JiraAnswerTextTests
 
         Assert.That(run["errorCategory"]?.GetValue<string>(), Is.Not.EqualTo("internal_error"), run.ToJsonString());
         Assert.That(run["steps"]!.AsArray().Select(s => s!["id"]!.GetValue<string>()), Does.Contain("read"), "the search is recorded");
+        Assert.That(_backend.Logs.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal)), Is.Empty);
+    }
+
+    [Test]
+    public async Task A_fetched_issue_repeating_a_name_does_not_end_the_run_as_internal_error()
+    {
+        var run = await RunAsync("OPS-74", new JsonObject { ["id"] = "read", ["type"] = "jira.fetch" }, "steps.read.issue.fields.summary");
+
+        Assert.That(run["errorCategory"]?.GetValue<string>(), Is.Not.EqualTo("internal_error"), run.ToJsonString());
+        Assert.That(run["steps"]![0]!["id"]!.GetValue<string>(), Is.EqualTo("read"));
         Assert.That(_backend.Logs.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal)), Is.Empty);
     }
 
