@@ -11,40 +11,17 @@ namespace BluBees.Aws.Tests.Storage;
 /// the versions are read page by page, not as one list capped at some length. On the DynamoDB store on dynalite.
 /// </summary>
 [TestFixture]
-public sealed class RuleVersionDeleteTests
+public sealed class RuleVersionDeleteTests : DynamoBackendFixture
 {
-    private TestIssuer _issuer = null!;
-    private ThirdPartyApi _thirdParty = null!;
-    private DynamoDbTable _table = null!;
-    private BackendHost _api = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _issuer = await TestIssuer.StartAsync();
-        _thirdParty = await ThirdPartyApi.StartAsync();
-        _table = await DynamoDbTable.CreateAsync();
-        _api = await BackendHost.StartAsync(_issuer, _table.Settings());
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await _api.DisposeAsync();
-        _table.Dispose();
-        await _thirdParty.DisposeAsync();
-        await _issuer.DisposeAsync();
-    }
-
     [Test]
     public async Task Deleting_a_rule_with_more_than_a_thousand_versions_deletes_all_of_them()
     {
         var tenant = Samples.NewTenant();
-        var connection = await _api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "s"), 201);
-        var rule = await _api.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule((string)connection["id"]!), 201);
+        var connection = await Api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, "s"), 201);
+        var rule = await Api.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule((string)connection["id"]!), 201);
         var id = (string)rule["id"]!;
         // 1 200 saves through the API would take minutes; the versions a rule edited that often has are written as its saves write them.
-        var store = _api.Services.GetRequiredService<IStore>();
+        var store = Api.Services.GetRequiredService<IStore>();
         var first = (await store.GetAsync(Keys.Tenant(tenant), Keys.RuleVersion(id, 1), default))!;
         var versions = Enumerable.Range(2, 1199).Select(v =>
         {
@@ -55,7 +32,7 @@ public sealed class RuleVersionDeleteTests
         await store.PutManyAsync(versions, default);
         Assert.That(await CountVersionsAsync(store, tenant, id), Is.EqualTo(1200));
 
-        using var deleted = await _api.SendAsync(HttpMethod.Delete, "/api/rules/" + id, tenant);
+        using var deleted = await Api.SendAsync(HttpMethod.Delete, "/api/rules/" + id, tenant);
 
         Assert.That((int)deleted.StatusCode, Is.EqualTo(204), await deleted.Content.ReadAsStringAsync());
         Assert.That(await CountVersionsAsync(store, tenant, id), Is.Zero, "no version of the deleted rule is left in the store");

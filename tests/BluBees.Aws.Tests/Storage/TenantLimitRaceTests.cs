@@ -17,40 +17,17 @@ namespace BluBees.Aws.Tests.Storage;
 /// answers too quickly to show it over loopback; Api.Tests › Admin › RuleLimitRaceTests is the rules' test).
 /// </summary>
 [TestFixture]
-public sealed class TenantLimitRaceTests
+public sealed class TenantLimitRaceTests : DynamoBackendFixture
 {
     private const int AtOnce = 8;
-
-    private TestIssuer _issuer = null!;
-    private ThirdPartyApi _thirdParty = null!;
-    private DynamoDbTable _table = null!;
-    private BackendHost _api = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _issuer = await TestIssuer.StartAsync();
-        _thirdParty = await ThirdPartyApi.StartAsync();
-        _table = await DynamoDbTable.CreateAsync();
-        _api = await BackendHost.StartAsync(_issuer, _table.Settings());
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await _api.DisposeAsync();
-        _table.Dispose();
-        await _thirdParty.DisposeAsync();
-        await _issuer.DisposeAsync();
-    }
 
     [Test]
     public async Task Connections_created_at_once_one_short_of_the_limit_never_go_past_it()
     {
         var tenant = Samples.NewTenant();
-        await FillAsync(tenant, "/api/connections", Samples.Connection(_thirdParty.Address, "s"), ConnectionService.MaxConnectionsPerTenant - 1);
+        await FillAsync(tenant, "/api/connections", Samples.Connection(ThirdParty.Address, "s"), ConnectionService.MaxConnectionsPerTenant - 1);
 
-        await CreateAtOnceAsync(tenant, "/api/connections", _ => Samples.Connection(_thirdParty.Address, "s"), $"at most {ConnectionService.MaxConnectionsPerTenant} connections");
+        await CreateAtOnceAsync(tenant, "/api/connections", _ => Samples.Connection(ThirdParty.Address, "s"), $"at most {ConnectionService.MaxConnectionsPerTenant} connections");
         Assert.That(await CountAsync(tenant, Keys.ConnectionPrefix), Is.EqualTo(ConnectionService.MaxConnectionsPerTenant));
     }
 
@@ -70,8 +47,8 @@ public sealed class TenantLimitRaceTests
     /// </summary>
     private async Task FillAsync(string tenant, string path, JsonObject body, int count)
     {
-        var first = (await _api.JsonAsync(HttpMethod.Post, path, tenant, body, 201))["id"]!.GetValue<string>();
-        var store = _api.Services.GetRequiredService<IStore>();
+        var first = (await Api.JsonAsync(HttpMethod.Post, path, tenant, body, 201))["id"]!.GetValue<string>();
+        var store = Api.Services.GetRequiredService<IStore>();
         var prefix = path.EndsWith("connections", StringComparison.Ordinal) ? Keys.ConnectionPrefix : Keys.WebhookPrefix;
         var item = (await store.GetAsync(Keys.Tenant(tenant), prefix + first, default))!;
         var copies = Enumerable.Range(1, count - 1).Select(n =>
@@ -92,14 +69,14 @@ public sealed class TenantLimitRaceTests
     /// </summary>
     private async Task CreateAtOnceAsync(string tenant, string path, Func<int, JsonObject> body, string limit)
     {
-        foreach (var warm in await Task.WhenAll(Enumerable.Range(0, AtOnce).Select(_ => _api.SendAsync(HttpMethod.Get, path, tenant))))
+        foreach (var warm in await Task.WhenAll(Enumerable.Range(0, AtOnce).Select(_ => Api.SendAsync(HttpMethod.Get, path, tenant))))
         {
             warm.Dispose();
         }
 
-        var now = _api.Services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var ready = Enumerable.Range(0, AtOnce).Select(n => (Token: _issuer.Mint(TestIssuer.ForRoute(path, tenant, "557058:admin"), now: now), Body: body(n))).ToList();
-        var responses = await Task.WhenAll(ready.Select(r => Task.Run(() => _api.SendWithTokenAsync(HttpMethod.Post, path, r.Token, r.Body))));
+        var now = Api.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var ready = Enumerable.Range(0, AtOnce).Select(n => (Token: Issuer.Mint(TestIssuer.ForRoute(path, tenant, "557058:admin"), now: now), Body: body(n))).ToList();
+        var responses = await Task.WhenAll(ready.Select(r => Task.Run(() => Api.SendWithTokenAsync(HttpMethod.Post, path, r.Token, r.Body))));
         var created = 0;
         foreach (var response in responses)
         {
@@ -121,17 +98,17 @@ public sealed class TenantLimitRaceTests
         Assert.That(created, Is.LessThanOrEqualTo(1), "creates sent at once one short of the limit that answered 201");
         if (created == 0)
         {
-            using var last = await _api.SendAsync(HttpMethod.Post, path, tenant, body(AtOnce));
+            using var last = await Api.SendAsync(HttpMethod.Post, path, tenant, body(AtOnce));
             Assert.That(last.StatusCode, Is.EqualTo(HttpStatusCode.Created), "the refused creates left nothing that counts");
         }
 
-        using var over = await _api.SendAsync(HttpMethod.Post, path, tenant, body(AtOnce + 1));
+        using var over = await Api.SendAsync(HttpMethod.Post, path, tenant, body(AtOnce + 1));
         Assert.That(over.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
     }
 
     private async Task<int> CountAsync(string tenant, string prefix)
     {
-        var store = _api.Services.GetRequiredService<IStore>();
+        var store = Api.Services.GetRequiredService<IStore>();
         var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenant), prefix) { Limit = 1000 }, default);
         return page.Items.Count;
     }
