@@ -11,51 +11,23 @@ namespace BluBees.Aws.Tests.Kms;
 /// GenerateDataKey): a 503 ProblemDetails with Retry-After, not a 500, and the retry succeeds.
 /// </summary>
 [TestFixture]
-public sealed class KmsThrottlingTests
+public sealed class KmsThrottlingTests : DynamoBackendFixture
 {
-    private TestIssuer _issuer = null!;
-    private ThirdPartyApi _thirdParty = null!;
-    private KmsFake _kms = null!;
-    private DynamoDbTable _table = null!;
-    private BackendHost _api = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _issuer = await TestIssuer.StartAsync();
-        _thirdParty = await ThirdPartyApi.StartAsync();
-        _kms = await KmsFake.StartAsync();
-        _table = await DynamoDbTable.CreateAsync();
-        var settings = _table.Settings();
-        settings["Keys:Provider"] = "Kms";
-        settings["Keys:KmsKeyId"] = _kms.CreateKey();
-        settings["Keys:KmsServiceUrl"] = _kms.Address.ToString();
-        _api = await BackendHost.StartAsync(_issuer, settings);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await _api.DisposeAsync();
-        _table.Dispose();
-        await _kms.DisposeAsync();
-        await _thirdParty.DisposeAsync();
-        await _issuer.DisposeAsync();
-    }
+    protected override bool UsesKms => true;
 
     [Test]
     public async Task A_throttled_KMS_on_an_admin_write_answers_503_with_Retry_After()
     {
         var tenant = Samples.NewTenant();
-        _kms.Throttled = true;
+        Kms.Throttled = true;
         HttpResponseMessage response;
         try
         {
-            response = await _api.SendAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "s"));
+            response = await Api.SendAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, "s"));
         }
         finally
         {
-            _kms.Throttled = false;
+            Kms.Throttled = false;
         }
 
         using (response)
@@ -70,7 +42,7 @@ public sealed class KmsThrottlingTests
             });
         }
 
-        await _api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "s"), 201);
+        await Api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, "s"), 201);
     }
 
     /// <summary>
@@ -81,15 +53,15 @@ public sealed class KmsThrottlingTests
     public async Task An_unanswering_KMS_on_an_admin_write_answers_503_with_Retry_After()
     {
         var tenant = Samples.NewTenant();
-        _kms.Unanswering = true;
+        Kms.Unanswering = true;
         HttpResponseMessage response;
         try
         {
-            response = await _api.SendAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "s"));
+            response = await Api.SendAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, "s"));
         }
         finally
         {
-            _kms.Unanswering = false;
+            Kms.Unanswering = false;
         }
 
         using (response)
@@ -102,6 +74,6 @@ public sealed class KmsThrottlingTests
             });
         }
 
-        await _api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "s"), 201);
+        await Api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, "s"), 201);
     }
 }
