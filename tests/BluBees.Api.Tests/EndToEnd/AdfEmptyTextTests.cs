@@ -12,25 +12,8 @@ namespace BluBees.Api.Tests.EndToEnd;
 /// as one, and a number there is sent as text.
 /// </summary>
 [TestFixture]
-public sealed class AdfEmptyTextTests
+public sealed class AdfEmptyTextTests : BackendFixture
 {
-    private TestIssuer _issuer = null!;
-    private BackendHost _backend = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _issuer = await TestIssuer.StartAsync();
-        _backend = await BackendHost.StartAsync(_issuer);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await _backend.DisposeAsync();
-        await _issuer.DisposeAsync();
-    }
-
     private static JsonNode Document(string lead) => JsonNode.Parse($$$"""
         { "type": "doc", "version": 1, "content": [
           { "type": "paragraph", "content": [
@@ -44,8 +27,8 @@ public sealed class AdfEmptyTextTests
     public async Task Text_leaves_that_render_empty_are_left_out_of_the_document_sent_to_Jira()
     {
         var tenant = Samples.NewTenant();
-        var token = _backend.Jira.SystemToken = Samples.Canary("system-token");
-        await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject
+        var token = Backend.Jira.SystemToken = Samples.Canary("system-token");
+        await Backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject
         {
             ["name"] = "Rich text with a missing value",
             ["trigger"] = new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:updated:issue") },
@@ -54,13 +37,13 @@ public sealed class AdfEmptyTextTests
                 new JsonObject { ["id"] = "describe", ["type"] = "jira.edit", ["fields"] = new JsonObject { ["description"] = Document("Owner: ") } }),
         }, expectedStatus: 201);
 
-        var before = _backend.Jira.Actions.Count;
-        using var accepted = await _backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-93", "Unassigned"), systemToken: token);
+        var before = Backend.Jira.Actions.Count;
+        using var accepted = await Backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-93", "Unassigned"), systemToken: token);
         Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
 
-        var page = await Waits.UntilAsync(() => _backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count >= 1);
+        var page = await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count >= 1);
         Assert.That(page["items"]![0]!["status"]!.GetValue<string>(), Is.EqualTo("succeeded"), page.ToJsonString());
-        var actions = _backend.Jira.Actions.Skip(before).ToList();
+        var actions = Backend.Jira.Actions.Skip(before).ToList();
         var comment = JsonNode.Parse(actions.Single(a => a.Path.EndsWith("/comment", StringComparison.Ordinal)).Body)!["body"]!;
         var description = JsonNode.Parse(actions.Single(a => a.Method == "PUT").Body)!["fields"]!["description"]!;
         foreach (var (document, lead) in new[] { (comment, "Assignee: "), (description, "Owner: ") })

@@ -10,31 +10,14 @@ namespace BluBees.Api.Tests.EndToEnd;
 /// a rendered Jira comment as they were sent, through ingestion, the queue and the run scope.
 /// </summary>
 [TestFixture]
-public sealed class NumberTextRunTests
+public sealed class NumberTextRunTests : BackendFixture
 {
-    private TestIssuer _issuer = null!;
-    private BackendHost _backend = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _issuer = await TestIssuer.StartAsync();
-        _backend = await BackendHost.StartAsync(_issuer);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await _backend.DisposeAsync();
-        await _issuer.DisposeAsync();
-    }
-
     [Test]
     public async Task A_comment_renders_event_numbers_with_their_original_text()
     {
         var tenant = Samples.NewTenant();
-        var token = _backend.Jira.SystemToken = Samples.Canary("system-token");
-        await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject
+        var token = Backend.Jira.SystemToken = Samples.Canary("system-token");
+        await Backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject
         {
             ["name"] = "Numbers",
             ["trigger"] = new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:updated:issue") },
@@ -47,7 +30,7 @@ public sealed class NumberTextRunTests
             }),
         }, expectedStatus: 201);
 
-        var before = _backend.Jira.Actions.Count;
+        var before = Backend.Jira.Actions.Count;
         var evt = Samples.Event("OPS-91", "Numbers");
         var fields = evt["issue"]!["fields"]!;
         fields["customfield_1"] = JsonNode.Parse("123456789012345678901234567890");
@@ -57,14 +40,14 @@ public sealed class NumberTextRunTests
         {
             Content = new StringContent(evt.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _issuer.MintFor("/forge/events", tenant));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Issuer.MintFor("/forge/events", tenant));
         request.Headers.Add("x-forge-oauth-system", token);
-        using var response = await _backend.Client.SendAsync(request);
+        using var response = await Backend.Client.SendAsync(request);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
 
-        var page = await Waits.UntilAsync(() => _backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count >= 1);
+        var page = await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count >= 1);
         Assert.That(page["items"]![0]!["status"]!.GetValue<string>(), Is.EqualTo("succeeded"));
-        var comments = _backend.Jira.Actions.Skip(before).Select(a => a.Body).ToList();
+        var comments = Backend.Jira.Actions.Skip(before).Select(a => a.Body).ToList();
         Assert.That(comments, Has.Some.Contains("ref=123456789012345678901234567890 price=1.10 far=1e400 bigger"));
     }
 }

@@ -10,36 +10,19 @@ namespace BluBees.Api.Tests.EndToEnd;
 /// the fake Jira once per tenant, with the system token), the changelog and the initiator, into a real Jira comment.
 /// </summary>
 [TestFixture]
-public sealed class SmartValueRunTests
+public sealed class SmartValueRunTests : BackendFixture
 {
-    private TestIssuer _issuer = null!;
-    private BackendHost _backend = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _issuer = await TestIssuer.StartAsync();
-        _backend = await BackendHost.StartAsync(_issuer);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await _backend.DisposeAsync();
-        await _issuer.DisposeAsync();
-    }
-
     [Test]
     public async Task A_copied_rule_reads_a_field_by_display_name_and_the_field_list_is_fetched_once()
     {
         var tenant = Samples.NewTenant();
-        var token = _backend.Jira.SystemToken = Samples.Canary("system-token");
-        _backend.Jira.Respond = call => call.Path == "/rest/api/3/field"
+        var token = Backend.Jira.SystemToken = Samples.Canary("system-token");
+        Backend.Jira.Respond = call => call.Path == "/rest/api/3/field"
             ? (200, """[{"id":"summary","name":"Summary"},{"id":"customfield_10016","name":"Story Points","custom":true}]""")
             : null;
         try
         {
-            await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject
+            await Backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject
             {
                 ["name"] = "Copied from Jira Automation",
                 ["trigger"] = new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:updated:issue") },
@@ -51,7 +34,7 @@ public sealed class SmartValueRunTests
                 }),
             }, expectedStatus: 201);
 
-            var before = _backend.Jira.Actions.Count;
+            var before = Backend.Jira.Actions.Count;
             using (var first = await SendAsync(tenant, "OPS-81", token))
             using (var second = await SendAsync(tenant, "OPS-82", token))
             {
@@ -59,16 +42,16 @@ public sealed class SmartValueRunTests
                 Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
             }
 
-            var page = await Waits.UntilAsync(() => _backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count >= 2);
+            var page = await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count >= 2);
             Assert.That(page["items"]!.AsArray().Select(r => r!["status"]!.GetValue<string>()), Is.All.EqualTo("succeeded"));
-            var comments = _backend.Jira.Actions.Skip(before).Select(a => a.Body).ToList();
+            var comments = Backend.Jira.Actions.Skip(before).Select(a => a.Body).ToList();
             Assert.That(comments, Has.Some.Contains("OPS-81 has 8 points, moved from In Progress by 5b10ac8d82e05b22cc7d4ef5"));
             Assert.That(comments, Has.Some.Contains("OPS-82 has 8 points"));
-            Assert.That(_backend.Jira.Calls.Count(c => c.Path == "/rest/api/3/field"), Is.EqualTo(1), "cached per tenant");
+            Assert.That(Backend.Jira.Calls.Count(c => c.Path == "/rest/api/3/field"), Is.EqualTo(1), "cached per tenant");
         }
         finally
         {
-            _backend.Jira.Respond = null;
+            Backend.Jira.Respond = null;
         }
     }
 
@@ -80,8 +63,8 @@ public sealed class SmartValueRunTests
         {
             Content = new StringContent(evt.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _issuer.MintFor("/forge/events", tenant));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Issuer.MintFor("/forge/events", tenant));
         request.Headers.Add("x-forge-oauth-system", systemToken);
-        return await _backend.Client.SendAsync(request);
+        return await Backend.Client.SendAsync(request);
     }
 }

@@ -9,25 +9,8 @@ namespace BluBees.Api.Tests.EndToEnd;
 /// the fixed marker <c>(templated)</c>, never the rendered host (which carries the issue's data).
 /// </summary>
 [TestFixture]
-public sealed class TemplatedHostTests
+public sealed class TemplatedHostTests : BackendFixture
 {
-    private TestIssuer _issuer = null!;
-    private BackendHost _backend = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _issuer = await TestIssuer.StartAsync();
-        _backend = await BackendHost.StartAsync(_issuer);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await _backend.DisposeAsync();
-        await _issuer.DisposeAsync();
-    }
-
     [Test]
     public async Task A_host_rendered_from_issue_data_appears_in_no_record_response_store_item_or_log_line()
     {
@@ -51,25 +34,25 @@ public sealed class TemplatedHostTests
                 ["source"] = new JsonObject { ["url"] = "http://{{ issue.fields.summary }}.invalid/file" },
                 ["destination"] = new JsonObject { ["url"] = "http://127.0.0.1:9/upload" },
             });
-        await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, rule, 201);
+        await Backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, rule, 201);
 
-        using var accepted = await _backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-31", canary));
+        using var accepted = await Backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-31", canary));
         Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
 
-        var runs = await Waits.UntilAsync(() => _backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count > 0);
+        var runs = await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count > 0);
         var run = runs["items"]!.AsArray().Single()!;
         var steps = run["steps"]!.AsArray();
         Assert.That(steps.Select(s => s!["host"]?.GetValue<string>()), Is.EqualTo(new[] { "(templated)", "(templated)" }));
         Assert.That(steps.Select(s => s!["status"]!.GetValue<string>()), Is.All.EqualTo("failed"), "the rendered hosts do not resolve");
-        var detail = await _backend.JsonAsync(HttpMethod.Get, "/api/runs/" + run["id"]!.GetValue<string>(), tenant);
+        var detail = await Backend.JsonAsync(HttpMethod.Get, "/api/runs/" + run["id"]!.GetValue<string>(), tenant);
 
-        var store = string.Join('\n', await _backend.DumpStoreAsync());
-        var logs = _backend.Logs.AllText;
+        var store = string.Join('\n', await Backend.DumpStoreAsync());
+        var logs = Backend.Logs.AllText;
         Assert.That(logs, Does.Contain(run["id"]!.GetValue<string>()), "the log capture must actually see run lines");
         Assert.That(runs.ToJsonString(), Does.Not.Contain(canary).IgnoreCase, "runs API");
         Assert.That(detail.ToJsonString(), Does.Not.Contain(canary).IgnoreCase, "run detail API");
         Assert.That(store, Does.Not.Contain(canary).IgnoreCase, "stored items");
-        Assert.That(_backend.DumpDataDirectory(), Does.Not.Contain(canary).IgnoreCase, "data directory bytes");
+        Assert.That(Backend.DumpDataDirectory(), Does.Not.Contain(canary).IgnoreCase, "data directory bytes");
         Assert.That(logs, Does.Not.Contain(canary).IgnoreCase, "log lines at every level");
     }
 }
