@@ -128,6 +128,8 @@ internal sealed partial class JiraUserClient(IHttpClientFactory factory, IOption
         }
     }
 
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     /// <summary>
     /// Jira's answer as a node, checked whole here: a node parses lazily, so a duplicate property (an
     /// <see cref="ArgumentException"/> when the object is first read) or a lone surrogate escape (a
@@ -136,7 +138,10 @@ internal sealed partial class JiraUserClient(IHttpClientFactory factory, IOption
     /// </summary>
     internal static JsonNode? Parse(byte[] body)
     {
-        var node = JsonNode.Parse(body, JsonDefaults.NodeOptions, JsonDefaults.DocumentOptions);
+        // A UTF-8 byte order mark is not part of the text (RFC 8259 §8.1), as for the connector and Jira step answers.
+        var text = body.AsSpan();
+        text = text.StartsWith(Utf8Bom) ? text[Utf8Bom.Length..] : text;
+        var node = JsonNode.Parse(text, JsonDefaults.NodeOptions, JsonDefaults.DocumentOptions);
         try
         {
             ReadWhole(node);

@@ -133,6 +133,23 @@ public sealed class SampleEventApiTests : BackendFixture
         }
     }
 
+    [Test]
+    public async Task An_answer_from_Jira_starting_with_a_byte_order_mark_is_read()
+    {
+        // RFC 8259 §8.1 lets a parser ignore a UTF-8 BOM (what .NET's Encoding.UTF8, PowerShell and some proxies write):
+        // the connector and Jira step answers skip it, and so does the admin's own read of an issue.
+        Backend.Jira.RawIssues["OPS-75"] = "\uFEFF" + """{"id":"10075","key":"OPS-75","fields":{"summary":"With a BOM","project":{"id":"10000","key":"OPS"}}}""";
+        try
+        {
+            var sample = await Backend.JsonAsync(HttpMethod.Get, "/api/issues/OPS-75/sample-event", Samples.NewTenant(), null, 200);
+            Assert.That(sample["issue"]?["fields"]?["summary"]?.GetValue<string>(), Is.EqualTo("With a BOM"));
+        }
+        finally
+        {
+            Backend.Jira.RawIssues.TryRemove("OPS-75", out _);
+        }
+    }
+
     [TestCase("/api/issues/not-a-key/sample-event", "key")]
     [TestCase("/api/issues/OPS-5/sample-event?eventType=avi:jira:exploded:issue", "eventType")]
     public async Task Bad_input_is_a_400_naming_the_field(string path, string field)
