@@ -18,6 +18,10 @@ const MAX_ECHOED_BODY = 4096;
 // other 403s refuse Forge's invocation token (a token of another module, or one naming a user on this route): the
 // app's fault, like a 401. The text is pinned by the backend's WebhookDeliveryTests (Refusal).
 export const SIGNATURE_REFUSAL = 'The webhook signature or timestamp is invalid.';
+// The backend's 404 for a hook id that does not exist (deleted, or never created): the only 404 that is the sender's.
+// Any other 404 is a route the backend does not have (a backend of another version): the app's side, retried. The
+// text is pinned by the backend's WebhookDeliveryTests (UnknownHook).
+export const UNKNOWN_HOOK = /^Webhook '[^']*' does not exist\.$/;
 // The backend reads at most this many bytes of the forwarded envelope (ForgeEndpoints.MaxInvokeBytes, docs/api.md 413:
 // forwarded webhooks 512 KiB) and answers 413 past it. A web trigger takes up to 5 MB, so a larger delivery is refused
 // here, without sending megabytes to the backend only to be refused there.
@@ -121,11 +125,13 @@ export function createHandler(invokeRemote) {
     // A 403 other than the signature refusal is the backend refusing our invocation token: passing it on would tell
     // the sender its delivery was refused (most stop retrying: it is lost) and show it our internals.
     const refusedToken = status === 403 && echoed?.detail !== SIGNATURE_REFUSAL;
+    // Likewise a 404 that is not about the hook: told "not found" a sender stops delivering to a hook that exists.
+    const missingRoute = status === 404 && !UNKNOWN_HOOK.test(typeof echoed?.detail === 'string' ? echoed.detail : '');
     // A 4xx outside PASS_THROUGH is none the sender can cause (it sets only the hook id, the signature headers and the
     // body, all answered by the statuses listed): a 405 or an unknown route (a backend of another version), a 408 (the
     // forwarded body arrived too slowly), a 431 (Forge's headers). Told 400 the sender drops the delivery; 502 retries.
     const ours = status >= 400 && status < 500 && !PASS_THROUGH.has(status);
-    if (status >= 500 || status === 401 || refusedToken || ours || status < 200 || (status >= 300 && status < 400)) {
+    if (status >= 500 || status === 401 || refusedToken || missingRoute || ours || status < 200 || (status >= 300 && status < 400)) {
       return json(status === 503 ? 503 : 502, { error: 'backend_error' }, extra);
     }
     const mapped = PASS_THROUGH.has(status) ? status : 202;

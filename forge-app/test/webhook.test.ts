@@ -138,8 +138,21 @@ describe('web trigger forwarder', () => {
     expect(invoke).not.toHaveBeenCalled();
   });
 
+  it("passes the backend's 404 for a hook that does not exist to the sender, and answers any other 404 as a retryable 502", async () => {
+    const missing = { title: 'Not found', status: 404, detail: "Webhook 'whk_gone' does not exist." };
+    const gone = await createHandler(vi.fn().mockResolvedValue(response(404, missing)))(request());
+    expect(gone.statusCode).toBe(404);
+    expect(JSON.parse(gone.body)).toEqual(missing);
+    // A route the backend does not have (a backend of another version): not the sender's fault, and not to be dropped.
+    const route = { title: 'Not found', status: 404, detail: 'There is no such route.' };
+    const noRoute = await createHandler(vi.fn().mockResolvedValue(response(404, route)))(request());
+    expect(noRoute.statusCode).toBe(502);
+    expect(JSON.parse(noRoute.body)).toEqual({ error: 'backend_error' });
+    const bare = await createHandler(vi.fn().mockResolvedValue(response(404, '')))(request());
+    expect(bare.statusCode).toBe(502);
+  });
+
   it.each([
-    [404, 404],
     [409, 409],
     [413, 413],
     [400, 400],

@@ -13,6 +13,7 @@ public sealed class WebhookDeliveryTests : WebhookKit
 {
     // forge-app/src/webhook.js (SIGNATURE_REFUSAL) passes a 403 on to the sender only with this detail: change both together.
     private const string Refusal = "The webhook signature or timestamp is invalid.";
+    private const string UnknownHook = "^Webhook '[^']*' does not exist\\.$";
 
     [Test]
     public async Task A_signed_delivery_runs_the_rule_and_nothing_of_it_is_kept()
@@ -259,7 +260,8 @@ public sealed class WebhookDeliveryTests : WebhookKit
 
         using var response = await DeliverSignedAsync(Samples.NewTenant(), hookId, secret, OrderBody("X-1", "n"));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
-        await ProblemAsync(response);
+        Assert.That((await ProblemAsync(response))["detail"]!.GetValue<string>(), Does.Match(UnknownHook),
+            "the forwarder passes a 404 to the sender only with this text (forge-app/src/webhook.js UNKNOWN_HOOK): any other 404 is retried");
         await SettleAsync();
         Assert.That(await RunsAsync(owner), Is.Empty);
     }
