@@ -128,8 +128,6 @@ internal sealed partial class JiraUserClient(IHttpClientFactory factory, IOption
         }
     }
 
-    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
-
     /// <summary>
     /// Jira's answer as a node, checked whole here: a node parses lazily, so a duplicate property (an
     /// <see cref="ArgumentException"/> when the object is first read) or a lone surrogate escape (a
@@ -138,10 +136,7 @@ internal sealed partial class JiraUserClient(IHttpClientFactory factory, IOption
     /// </summary>
     internal static JsonNode? Parse(byte[] body)
     {
-        // A UTF-8 byte order mark is not part of the text (RFC 8259 §8.1), as for the connector and Jira step answers.
-        var text = body.AsSpan();
-        text = text.StartsWith(Utf8Bom) ? text[Utf8Bom.Length..] : text;
-        var node = JsonNode.Parse(text, JsonDefaults.NodeOptions, JsonDefaults.DocumentOptions);
+        var node = JsonNode.Parse(Engine.Json.ResponseJson.WithoutByteOrderMark(body), JsonDefaults.NodeOptions, JsonDefaults.DocumentOptions);
         try
         {
             ReadWhole(node);

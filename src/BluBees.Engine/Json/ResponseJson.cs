@@ -14,11 +14,17 @@ internal static class ResponseJson
 
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
+    /// <summary>
+    /// The body without a leading UTF-8 byte order mark (what .NET's Encoding.UTF8, PowerShell and some IIS services
+    /// write): it is not part of the text, RFC 8259 §8.1 lets a parser ignore it, and the JSON parser refuses the whole
+    /// body because of it. Used for connectors' answers and Jira's (with either token).
+    /// </summary>
+    public static ReadOnlySpan<byte> WithoutByteOrderMark(ReadOnlySpan<byte> body)
+        => body.StartsWith(Utf8Bom) ? body[Utf8Bom.Length..] : body;
+
     public static JsonNode? Parse(ReadOnlySpan<byte> body, string? contentType)
     {
-        // A UTF-8 byte order mark (what .NET's Encoding.UTF8, PowerShell and some IIS services write) is not part of the
-        // text: RFC 8259 §8.1 lets a parser ignore it, and the JSON parser refused the whole body because of it.
-        body = body.StartsWith(Utf8Bom) ? body[Utf8Bom.Length..] : body;
+        body = WithoutByteOrderMark(body);
         if (body.IsEmpty)
         {
             return null;

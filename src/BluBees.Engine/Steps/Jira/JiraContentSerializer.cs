@@ -14,8 +14,6 @@ namespace BluBees.Engine.Steps.Jira;
 /// </summary>
 internal sealed class JiraContentSerializer(JsonSerializerOptions options) : IHttpContentSerializer
 {
-    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
-
     private readonly SystemTextJsonContentSerializer _inner = new(options);
 
     private readonly JsonSerializerOptions _strict = new(options) { AllowDuplicateProperties = false };
@@ -25,16 +23,15 @@ internal sealed class JiraContentSerializer(JsonSerializerOptions options) : IHt
     public async Task<T?> FromHttpContentAsync<T>(HttpContent content, CancellationToken cancellationToken = default)
     {
         var bytes = await content.ReadAsByteArrayAsync(cancellationToken);
-        var body = bytes.AsMemory();
-        body = body.Span.StartsWith(Utf8Bom) ? body[Utf8Bom.Length..] : body;
-        if (body.IsEmpty || ResponseJson.HasUnreadableText(body.Span))
+        var body = ResponseJson.WithoutByteOrderMark(bytes);
+        if (body.IsEmpty || ResponseJson.HasUnreadableText(body))
         {
             return default;
         }
 
         try
         {
-            return JsonSerializer.Deserialize<T>(body.Span, _strict);
+            return JsonSerializer.Deserialize<T>(body, _strict);
         }
         catch (JsonException)
         {
