@@ -19,15 +19,13 @@ namespace BluBees.Aws.Tests.Storage;
 [TestFixture]
 public sealed class TenantLimitRaceTests : DynamoBackendFixture
 {
-    private const int AtOnce = 8;
-
     [Test]
     public async Task Connections_created_at_once_one_short_of_the_limit_never_go_past_it()
     {
         var tenant = Samples.NewTenant();
         await FillAsync(tenant, "/api/connections", Samples.Connection(ThirdParty.Address, "s"), ConnectionService.MaxConnectionsPerTenant - 1);
 
-        await CreateAtOnceAsync(tenant, "/api/connections", _ => Samples.Connection(ThirdParty.Address, "s"), $"at most {ConnectionService.MaxConnectionsPerTenant} connections");
+        await LimitRace.CreateAtOnceAsync(Api, Issuer, tenant, "/api/connections", _ => Samples.Connection(ThirdParty.Address, "s"), $"at most {ConnectionService.MaxConnectionsPerTenant} connections");
         Assert.That(await CountAsync(tenant, Keys.ConnectionPrefix), Is.EqualTo(ConnectionService.MaxConnectionsPerTenant));
     }
 
@@ -37,7 +35,7 @@ public sealed class TenantLimitRaceTests : DynamoBackendFixture
         var tenant = Samples.NewTenant();
         await FillAsync(tenant, "/api/webhooks", new JsonObject { ["name"] = "first" }, WebhookService.MaxWebhooksPerTenant - 1);
 
-        await CreateAtOnceAsync(tenant, "/api/webhooks", n => new JsonObject { ["name"] = $"at once {n}" }, $"at most {WebhookService.MaxWebhooksPerTenant} webhooks");
+        await LimitRace.CreateAtOnceAsync(Api, Issuer, tenant, "/api/webhooks", n => new JsonObject { ["name"] = $"at once {n}" }, $"at most {WebhookService.MaxWebhooksPerTenant} webhooks");
         Assert.That(await CountAsync(tenant, Keys.WebhookPrefix), Is.EqualTo(WebhookService.MaxWebhooksPerTenant));
     }
 
@@ -61,49 +59,6 @@ public sealed class TenantLimitRaceTests : DynamoBackendFixture
         }).ToList();
         await store.PutManyAsync(copies, default);
         Assert.That(await CountAsync(tenant, prefix), Is.EqualTo(count));
-    }
-
-    /// <summary>
-    /// Sends <see cref="AtOnce"/> creates together one short of the limit: at most one is saved (all may be refused
-    /// when each saw the others). Then the limit is reached by one more create if none was saved, and the next is 409.
-    /// </summary>
-    private async Task CreateAtOnceAsync(string tenant, string path, Func<int, JsonObject> body, string limit)
-    {
-        foreach (var warm in await Task.WhenAll(Enumerable.Range(0, AtOnce).Select(_ => Api.SendAsync(HttpMethod.Get, path, tenant))))
-        {
-            warm.Dispose();
-        }
-
-        var now = Api.Services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var ready = Enumerable.Range(0, AtOnce).Select(n => (Token: Issuer.Mint(TestIssuer.ForRoute(path, tenant, "557058:admin"), now: now), Body: body(n))).ToList();
-        var responses = await Task.WhenAll(ready.Select(r => Task.Run(() => Api.SendWithTokenAsync(HttpMethod.Post, path, r.Token, r.Body))));
-        var created = 0;
-        foreach (var response in responses)
-        {
-            using (response)
-            {
-                var text = await response.Content.ReadAsStringAsync();
-                Assert.That(response.StatusCode, Is.AnyOf(HttpStatusCode.Created, HttpStatusCode.Conflict), text);
-                if (response.StatusCode == HttpStatusCode.Conflict)
-                {
-                    Assert.That(JsonNode.Parse(text)!["detail"]!.GetValue<string>(), Does.Contain(limit));
-                }
-                else
-                {
-                    created++;
-                }
-            }
-        }
-
-        Assert.That(created, Is.LessThanOrEqualTo(1), "creates sent at once one short of the limit that answered 201");
-        if (created == 0)
-        {
-            using var last = await Api.SendAsync(HttpMethod.Post, path, tenant, body(AtOnce));
-            Assert.That(last.StatusCode, Is.EqualTo(HttpStatusCode.Created), "the refused creates left nothing that counts");
-        }
-
-        using var over = await Api.SendAsync(HttpMethod.Post, path, tenant, body(AtOnce + 1));
-        Assert.That(over.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
     }
 
     private async Task<int> CountAsync(string tenant, string prefix)
