@@ -177,4 +177,11 @@ public static class ErrorCategories
     /// <summary>The run started as many step executions as one run may (nested ones included); the rest did not run.</summary>
     public const string StepLimitExceeded = "step_limit_exceeded";
 
+    /// <summary>
+    /// A transfer side answered neither a success (2xx) nor an error (4xx/5xx): a redirect the guard does not follow
+    /// (300, 304, a 3xx without a usable Location). Its body is not the resource, so it is never copied or reported as a
+    /// completed upload.
+    /// </summary>
+    public const string UnexpectedStatus = "unexpected_status";
+
 }

@@ -9,8 +9,13 @@ internal static class TransferCategories
     public const string Source = "source";
     public const string Destination = "destination";
 
-    /// <summary>The category of a response (null for a 2xx/3xx that arrived within the limits).</summary>
-    public static string? Of(EgressResponse response) => EgressCategories.Of(response);
+    /// <summary>
+    /// The category of a response; null only for a 2xx that arrived within the limits. Unlike an http step, whose
+    /// later steps may read any answer, a transfer copies the source's body and reports the destination's answer as a
+    /// stored upload: a 3xx left unfollowed (300, 304, no Location) is neither, so either side fails with it.
+    /// </summary>
+    public static string? Of(EgressResponse response) =>
+        EgressCategories.Of(response) ?? (response.StatusCode is >= 200 and < 300 ? null : ErrorCategories.UnexpectedStatus);
 
     /// <summary>The category of a broken source stream: a limit (size cap, timeout) or a dropped connection.</summary>
     public static string Of(Exception sourceFailure) => EgressCategories.Of(sourceFailure);

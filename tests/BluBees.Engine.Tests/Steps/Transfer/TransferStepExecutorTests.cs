@@ -169,6 +169,34 @@ public sealed class TransferStepExecutorTests
         Assert.That(toRefusing.Record.StatusCode, Is.EqualTo(503));
     }
 
+    /// <summary>
+    /// docs/api.md: only a 2xx source answer is streamed. A 3xx the guard does not follow (300 here: no Location) was
+    /// copied to the destination as if it were the file, and a destination's 300 after the whole body read as a
+    /// finished upload (<c>ok: true</c>).
+    /// </summary>
+    [Test]
+    public async Task A_3xx_the_guard_does_not_follow_fails_either_side_and_copies_nothing_from_the_source()
+    {
+        await using var multipleChoices = new GeneratedSource(100, contentType: "text/html", status: 300);
+        await using var fine = new GeneratedSource(100);
+        await using var sink = new HashingSink();
+        await using var notStoring = new HashingSink(status: 300);
+        using var kit = new TransferKit();
+
+        var fromRedirect = await kit.RunAsync(TransferKit.Compile(Step(multipleChoices.Url(), sink.Url())));
+        var toRedirect = await kit.RunAsync(TransferKit.Compile(Step(fine.Url(), notStoring.Url())));
+
+        Assert.That(fromRedirect.Record.Status, Is.EqualTo(RunStatus.Failed));
+        Assert.That(fromRedirect.Record.ErrorCategory, Is.EqualTo(ErrorCategories.UnexpectedStatus));
+        Assert.That(fromRedirect.Record.Metrics!.FailedSide, Is.EqualTo("source"));
+        Assert.That(fromRedirect.Record.StatusCode, Is.EqualTo(300));
+        Assert.That(sink.Connections, Is.Zero, "the redirect's page is not uploaded as the file");
+        Assert.That(toRedirect.Record.Status, Is.EqualTo(RunStatus.Failed));
+        Assert.That(toRedirect.Record.ErrorCategory, Is.EqualTo(ErrorCategories.UnexpectedStatus));
+        Assert.That(toRedirect.Record.Metrics!.FailedSide, Is.EqualTo("destination"));
+        Assert.That(toRedirect.Output, Is.Null, "no ok: true for later steps");
+    }
+
     [Test]
     public async Task ARedirectThatWouldResendTheStreamFailsCleanly()
     {
