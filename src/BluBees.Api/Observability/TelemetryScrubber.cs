@@ -5,7 +5,8 @@ namespace BluBees.Api.Observability;
 
 /// <summary>
 /// The last guard before export: whatever instrumentation created a span, no query string, URL, host, address,
-/// port or header value leaves with it. The instrumentations' enrich callbacks already do this for the spans they make.
+/// port or header value leaves with it (<c>user_agent.original</c>, which the ASP.NET Core instrumentation copies from
+/// the caller's <c>User-Agent</c>, included). The instrumentations' enrich callbacks already do this for the spans they make.
 /// </summary>
 internal sealed class TelemetryScrubber : BaseProcessor<Activity>
 {
@@ -14,7 +15,7 @@ internal sealed class TelemetryScrubber : BaseProcessor<Activity>
         List<string>? drop = null;
         foreach (var tag in data.TagObjects)
         {
-            if (tag.Key is "url.query" or "http.url" or "http.target"
+            if (tag.Key is "url.query" or "http.url" or "http.target" or "user_agent.original" or "http.user_agent"
                 || tag.Key.StartsWith("http.request.header.", StringComparison.Ordinal)
                 || tag.Key.StartsWith("http.response.header.", StringComparison.Ordinal))
             {
