@@ -47,6 +47,8 @@ public sealed class TelemetrySentinelTests
         await backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, rule, 201);
 
         backend.Client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", "Sender/" + canary);
+        backend.Client.DefaultRequestHeaders.TryAddWithoutValidation("traceparent", "00-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)) + "-00f067aa0ba902b7-01");
+        backend.Client.DefaultRequestHeaders.TryAddWithoutValidation("tracestate", "sender=" + canary);
         using (var accepted = await backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-31", canary), systemToken: "sys-" + canary))
         {
             Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await accepted.Content.ReadAsStringAsync());
@@ -61,9 +63,8 @@ public sealed class TelemetrySentinelTests
         }
 
         var text = exported.SelectMany(a => a.TagObjects.Select(t => "tag " + t.Key + "=" + t.Value)
-            .Append("name " + a.DisplayName).Append("status " + a.StatusDescription)
-            .Concat(a.Events.SelectMany(e => e.Tags.Select(t => "event " + e.Name + " " + t.Key + "=" + t.Value).Append("event " + e.Name)))
-            .Concat(a.Baggage.Select(b => "baggage " + b.Key + "=" + b.Value))).ToList();
+            .Append("name " + a.DisplayName).Append("status " + a.StatusDescription).Append("tracestate " + a.TraceStateString)
+            .Concat(a.Events.SelectMany(e => e.Tags.Select(t => "event " + e.Name + " " + t.Key + "=" + t.Value).Append("event " + e.Name)))).ToList();
         Assert.That(exported.Where(a => a.Kind == ActivityKind.Client), Is.Not.Empty, "the steps' calls are client spans");
         Assert.That(text.Where(t => t.Contains(canary, StringComparison.OrdinalIgnoreCase)), Is.Empty);
     }
