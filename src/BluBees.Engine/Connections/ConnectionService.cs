@@ -8,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace BluBees.Engine.Connections;
 
 /// <summary>Connections of one tenant. Secrets go in encrypted and never come out through this API.</summary>
-public sealed class ConnectionService(IStore store, SecretCipher cipher, TimeProvider time, IOptions<EgressOptions> egress)
+public sealed class ConnectionService(
+    IStore store, SecretCipher cipher, TimeProvider time, IOptions<EgressOptions> egress, Tenancy.ITenantCredentialCache? credentials = null)
 {
     public const int MaxConnectionsPerTenant = 200;
     private const string NameKind = "connection";
@@ -173,6 +174,7 @@ public sealed class ConnectionService(IStore store, SecretCipher cipher, TimePro
         var removedToken = await partition.DeleteAsync(Keys.RotatedRefreshToken(id), ct);
         var deleted = await partition.DeleteAsync(Keys.Connection(id), ct);
         removedToken |= await partition.DeleteAsync(Keys.RotatedRefreshToken(id), ct);
+        credentials?.Forget(tenantId, id); // its access token (and a rotated refresh token not yet stored) held in memory
         if (existing is not null)
         {
             await _names.ReleaseAsync(tenantId, NameKind, existing.Name, id, CancellationToken.None);

@@ -68,6 +68,8 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<ConnectionService>();
         services.TryAddSingleton<RotatedRefreshTokens>();
         services.TryAddSingleton<OAuthTokenClient>();
+        services.TryAddSingleton<OAuthTokenSlots>();
+        services.TryAddSingleton<ITenantCredentialCache>(sp => sp.GetRequiredService<OAuthTokenSlots>());
         services.TryAddSingleton<OAuthTokenProvider>();
         services.TryAddSingleton<Connections.Credentials.ICredentialSource, Connections.Credentials.CredentialSource>();
         services.TryAddSingleton<ConnectionPipelines>();

@@ -11,7 +11,7 @@ public sealed record TenantRecord(string TenantId, string? CloudId, DateTimeOffs
 /// <summary>Install, upgrade and uninstall. Uninstall deletes the whole partition, data key included.</summary>
 public sealed class TenantService(
     IStore store, TenantKeyService keys, ITenantDataCache rules, TimeProvider time, IEnumerable<ITenantQueuePurge>? queues = null,
-    UninstalledInstallations? uninstalled = null)
+    UninstalledInstallations? uninstalled = null, ITenantCredentialCache? credentials = null)
 {
     private readonly ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
 
@@ -117,6 +117,7 @@ public sealed class TenantService(
         await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId.Value), ct);
         keys.Evict(tenantId);
         rules.Clear();
+        credentials?.ForgetTenant(tenantId); // access tokens of its connections held in memory
         _known.TryRemove(tenantId.Value, out _);
         // Its queued messages go too (unreadable without the key, but ciphertext all the same); a run in flight then
         // finds its message gone and writes nothing back.

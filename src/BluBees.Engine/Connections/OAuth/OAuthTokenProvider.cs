@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using BluBees.Engine.Storage;
 using Microsoft.Extensions.Logging;
@@ -14,7 +13,8 @@ namespace BluBees.Engine.Connections.OAuth;
 /// without a request until then.
 /// </summary>
 internal sealed partial class OAuthTokenProvider(
-    ConnectionService connections, RotatedRefreshTokens rotated, OAuthTokenClient client, TimeProvider time, ILogger<OAuthTokenProvider> logger)
+    ConnectionService connections, RotatedRefreshTokens rotated, OAuthTokenClient client, TimeProvider time, ILogger<OAuthTokenProvider> logger,
+    OAuthTokenSlots? slots = null)
 {
     /// <summary>Refresh this long before expiry (at most half the token's lifetime).</summary>
     public static readonly TimeSpan MaxSkew = TimeSpan.FromSeconds(60);
@@ -22,12 +22,14 @@ internal sealed partial class OAuthTokenProvider(
     /// <summary>Assumed lifetime when the server sends no <c>expires_in</c>.</summary>
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromMinutes(10);
 
-    private readonly ConcurrentDictionary<(TenantId Tenant, string Connection), Slot> _slots = new();
+    // Shared with ConnectionService and TenantService (through ITenantCredentialCache), which drop a deleted
+    // connection's or an uninstalled tenant's slots.
+    private readonly OAuthTokenSlots _slots = slots ?? new OAuthTokenSlots();
 
     /// <summary>A valid access token for the connection, or the failure category of the refresh.</summary>
     public async ValueTask<AccessToken> GetAsync(TenantId tenantId, Connection connection, TimeSpan timeout, CancellationToken ct)
     {
-        var slot = _slots.GetOrAdd((tenantId, connection.Id), static _ => new Slot());
+        var slot = _slots.For(tenantId, connection.Id);
         TaskCompletionSource<AccessToken>? mine = null;
         Task<AccessToken> pending;
         while (true)
@@ -85,7 +87,7 @@ internal sealed partial class OAuthTokenProvider(
     /// <summary>Drops a token the API refused (401), so the next call fetches a new one.</summary>
     public void Invalidate(TenantId tenantId, string connectionId, string accessToken)
     {
-        if (_slots.TryGetValue((tenantId, connectionId), out var slot))
+        if (_slots.TryGet(tenantId, connectionId, out var slot))
         {
             lock (slot)
             {
@@ -226,7 +228,7 @@ internal sealed partial class OAuthTokenProvider(
     [LoggerMessage(Level = LogLevel.Error, Message = "OAuth token refresh for connection {ConnectionId} crashed with {ExceptionType}")]
     private static partial void LogCrashed(ILogger logger, string connectionId, string exceptionType);
 
-    private sealed class Slot
+    internal sealed class Slot
     {
         public CachedToken? Token { get; set; }
         public TaskCompletionSource<AccessToken>? Pending { get; set; }
@@ -238,13 +240,13 @@ internal sealed partial class OAuthTokenProvider(
         public UnsavedRotation? Unsaved { get; set; }
     }
 
-    private sealed record UnsavedRotation(string? Supersedes, string RefreshToken)
+    internal sealed record UnsavedRotation(string? Supersedes, string RefreshToken)
     {
         /// <summary>Never prints the token.</summary>
         public override string ToString() => "UnsavedRotation { *** }";
     }
 
-    private sealed record CachedToken(int Revision, string Value, DateTimeOffset RefreshAt);
+    internal sealed record CachedToken(int Revision, string Value, DateTimeOffset RefreshAt);
 }
 
 /// <summary>An access token, or why there is none (an <see cref="ErrorCategories"/> value).</summary>

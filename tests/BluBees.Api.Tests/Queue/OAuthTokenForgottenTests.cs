@@ -1,0 +1,126 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+using BluBees.Engine.Connections;
+using BluBees.Engine.Connections.OAuth;
+using BluBees.Engine.Json;
+using BluBees.Engine.Rules;
+using BluBees.Engine.Tenancy;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BluBees.Api.Tests.Queue;
+
+/// <summary>
+/// An OAuth 2.0 connection's access token (a live credential of the third party, kept in memory only) must not outlive
+/// the connection's delete or the tenant's uninstall in the process. Before, the provider kept every connection's slot
+/// for the life of the process: after the delete (or the uninstall) the cached token was still handed out for the
+/// deleted connection until it expired, without asking the token endpoint. Real SQLite, worker, loopback token
+/// endpoint and loopback third party; a run caches the token, then the test asks the provider again for the deleted
+/// connection as the run had it.
+/// </summary>
+public sealed class OAuthTokenForgottenTests
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+
+    [Test]
+    public async Task A_deleted_connections_access_token_is_not_kept_in_memory()
+    {
+        await using var setup = await CachedTokenAsync();
+        var (kit, tenant, connection) = (setup.Kit, setup.Tenant, setup.Connection);
+        Assert.That(await kit.Services.GetRequiredService<ConnectionService>().DeleteAsync(tenant.Id, connection.Id, CancellationToken.None), Is.True);
+
+        var after = await kit.Services.GetRequiredService<OAuthTokenProvider>().GetAsync(tenant.Id, connection, Generous, CancellationToken.None);
+        Assert.That(after.Value, Is.Not.EqualTo(setup.FirstToken), "the deleted connection's access token was still held and handed out");
+    }
+
+    [Test]
+    public async Task An_uninstalled_tenants_access_tokens_are_not_kept_in_memory()
+    {
+        await using var setup = await CachedTokenAsync();
+        var (kit, tenant, connection) = (setup.Kit, setup.Tenant, setup.Connection);
+        await kit.Services.GetRequiredService<TenantService>().UninstallAsync(tenant.Id, CancellationToken.None);
+
+        var after = await kit.Services.GetRequiredService<OAuthTokenProvider>().GetAsync(tenant.Id, connection, Generous, CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(after.Value, Is.Null, "the uninstalled tenant's access token was still held and handed out");
+            Assert.That(setup.TokenRequests, Is.EqualTo(1), "nothing asks the token endpoint for an uninstalled tenant (its secrets are shredded)");
+        });
+    }
+
+    /// <summary>Runs one event through an OAuth connection, so its access token is cached; then checks it is.</summary>
+    private static async Task<Setup> CachedTokenAsync()
+    {
+        var setup = new Setup();
+        setup.Sink = await SlowSink.StartAsync();
+        setup.TokenEndpoint = await LoopbackServer.StartAsync(async context =>
+        {
+            var n = Interlocked.Increment(ref setup.Requests);
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(new JsonObject { ["access_token"] = $"{setup.FirstTokenStem}-{n}", ["token_type"] = "Bearer", ["expires_in"] = 3600 }.ToJsonString());
+        });
+        setup.Kit = QueueKit.Create();
+        setup.Tenant = QueueKit.NewTenant();
+        var kit = setup.Kit;
+        await kit.Services.GetRequiredService<TenantService>().EnsureAsync(setup.Tenant, CancellationToken.None);
+        var input = new JsonObject
+        {
+            ["name"] = "OAuth sink",
+            ["baseUrl"] = setup.Sink.Address.ToString(),
+            ["auth"] = new JsonObject { ["type"] = "oauth2ClientCredentials", ["tokenUrl"] = new Uri(setup.TokenEndpoint.Address, "/oauth/token").ToString(), ["clientId"] = "blubees" },
+            ["secret"] = Samples.Canary("client-secret"),
+        };
+        var connections = kit.Services.GetRequiredService<ConnectionService>();
+        var created = (await connections.CreateAsync(
+            setup.Tenant.Id, JsonSerializer.Deserialize<ConnectionInput>(input.ToJsonString(), JsonDefaults.Options)!, CancellationToken.None)).Value!;
+        var rule = new JsonObject
+        {
+            ["name"] = "OAuth rule",
+            ["trigger"] = new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:updated:issue"), ["projects"] = new JsonArray("OPS") },
+            ["steps"] = new JsonArray(new JsonObject { ["id"] = "call", ["type"] = "http", ["connection"] = created.Id, ["method"] = "POST", ["path"] = "/t/{{ issue.key }}" }),
+        };
+        await kit.Services.GetRequiredService<RuleService>().CreateAsync(setup.Tenant.Id, JsonSerializer.Deserialize<RuleDefinition>(rule.ToJsonString(), JsonDefaults.Options)!, "test", CancellationToken.None);
+
+        var worker = kit.Worker();
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            await kit.Ingress.IngestAsync(setup.Tenant, QueueKit.Event("OPS-7"), null, null, CancellationToken.None);
+            await Waits.UntilAsync(() => kit.ScalarAsync("SELECT COUNT(*) FROM run_queue"), n => n == 0, Generous);
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+        }
+
+        setup.Connection = (await connections.GetAsync(setup.Tenant.Id, created.Id, CancellationToken.None))!;
+        var cached = await kit.Services.GetRequiredService<OAuthTokenProvider>().GetAsync(setup.Tenant.Id, setup.Connection, Generous, CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(setup.TokenRequests, Is.EqualTo(1), "control: the run asked the token endpoint once");
+            Assert.That(cached.Value, Is.EqualTo(setup.FirstToken), "control: the run's access token is cached");
+        });
+        return setup;
+    }
+
+    private sealed class Setup : IAsyncDisposable
+    {
+        public int Requests;
+        public string FirstTokenStem { get; } = Samples.Canary("access");
+        public string FirstToken => FirstTokenStem + "-1";
+        public int TokenRequests => Volatile.Read(ref Requests);
+        public SlowSink Sink { get; set; } = null!;
+        public LoopbackServer TokenEndpoint { get; set; } = null!;
+        public QueueKit Kit { get; set; } = null!;
+        public TenantContext Tenant { get; set; } = null!;
+        public Connection Connection { get; set; } = null!;
+
+        public async ValueTask DisposeAsync()
+        {
+            await Kit.DisposeAsync();
+            await TokenEndpoint.DisposeAsync();
+            await Sink.DisposeAsync();
+        }
+    }
+}
