@@ -144,7 +144,7 @@ internal static partial class ForgeEndpoints
     /// JSON; nothing in it is trusted. Deletes the tenant's partition and its wrapped data key (crypto-shredding).
     /// </summary>
     internal static async Task<Results<Ok<IngestResponse>, BodyProblem, InvalidProblem>> PreUninstallAsync(
-        VerifiedTenant tenant, HttpRequest request, TenantService tenants, ILoggerFactory loggers, CancellationToken ct)
+        VerifiedTenant tenant, HttpRequest request, TenantService tenants, ILoggerFactory loggers)
     {
         // An empty body uninstalls however it is framed (Content-Length: 0, no length at all, or chunked with no
         // chunks): Forge does not retry a 4xx, so refusing one would leave the tenant's data and key behind.
@@ -159,7 +159,9 @@ internal static partial class ForgeEndpoints
             return Problems.Invalid("$", "the body must be a JSON object: {\"context\": {\"cloudId\", \"moduleKey\"}, \"contextToken\"}");
         }
 
-        var deleted = await tenants.UninstallAsync(tenant.Id, ct);
+        // Not the request's token: Forge does not retry a preUninstall, so a caller that goes away (its 55 s budget, a
+        // proxy's timeout, a reset) must not stop the deletion part way, the data key and everything under it left.
+        var deleted = await tenants.UninstallAsync(tenant.Id, CancellationToken.None);
         LogUninstalled(loggers.CreateLogger("BluBees.Lifecycle"), deleted);
         return TypedResults.Ok(new IngestResponse("uninstalled"));
     }
