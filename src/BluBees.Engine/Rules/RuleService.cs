@@ -221,9 +221,12 @@ public sealed class RuleService(
             return await DeleteLeftoverVersionsAsync(store.ForTenant(tenantId), id, ct);
         }
 
-        await DeleteVersionsAsync(store.ForTenant(tenantId), id, ct);
+        // Not cancellable from here: the head is gone (the rule is no longer listed, so the admin has nothing to retry
+        // if the caller went away), and the versions (definitions in clear), the list's stamp (without it this and
+        // every other instance keep running the cached rule) and the erase must follow.
+        await DeleteVersionsAsync(store.ForTenant(tenantId), id, CancellationToken.None);
 
-        await runs.DeleteTraceAsync(tenantId, id, ct); // its "why didn't it run?" entries go with it
+        await runs.DeleteTraceAsync(tenantId, id, CancellationToken.None); // its "why didn't it run?" entries go with it
         await ListChangedAsync(tenantId);
         await _names.ReleaseAsync(tenantId, NameKind, head.Value.Head.Name, id, CancellationToken.None);
         await ResidueErasure.AfterDeleteAsync(store); // its definitions (in clear) must not stay in the store's files
