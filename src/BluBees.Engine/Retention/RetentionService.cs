@@ -8,8 +8,10 @@ namespace BluBees.Engine.Retention;
 /// <summary>
 /// Deletes expired items of the embedded store on a schedule of the injected clock: at start, then every
 /// <see cref="RetentionOptions.PurgeInterval"/>. Does nothing on a store that expires items itself (DynamoDB TTL).
+/// Each round also finishes uninstalls cut off part way (<see cref="Tenancy.TenantService.ResumeUninstallsAsync"/>).
 /// </summary>
-internal sealed partial class RetentionService(IStore store, TimeProvider time, IOptions<RetentionOptions> options, ILoggerFactory loggers) : BackgroundService
+internal sealed partial class RetentionService(
+    IStore store, TimeProvider time, IOptions<RetentionOptions> options, ILoggerFactory loggers, Tenancy.TenantService? tenants = null) : BackgroundService
 {
     private readonly ILogger _logger = loggers.CreateLogger<RetentionService>();
 
@@ -26,6 +28,10 @@ internal sealed partial class RetentionService(IStore store, TimeProvider time, 
             try
             {
                 await purge.PurgeAsync(stoppingToken);
+                if (tenants is not null && await tenants.ResumeUninstallsAsync(stoppingToken) is > 0 and var resumed)
+                {
+                    UninstallsResumed(_logger, resumed);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -47,6 +53,9 @@ internal sealed partial class RetentionService(IStore store, TimeProvider time, 
             }
         }
     }
+
+    [LoggerMessage(EventId = 3203, Level = LogLevel.Warning, Message = "Finished {TenantCount} uninstall(s) that had been cut off part way")]
+    private static partial void UninstallsResumed(ILogger logger, int tenantCount);
 
     [LoggerMessage(EventId = 3202, Level = LogLevel.Warning, Message = "Retention purge failed ({ExceptionType}); retrying at the next interval")]
     private static partial void PurgeFailed(ILogger logger, string exceptionType);

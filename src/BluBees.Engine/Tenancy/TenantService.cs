@@ -135,6 +135,33 @@ public sealed class TenantService(
         return deleted;
     }
 
+    /// <summary>
+    /// Finishes uninstalls that were cut off after their mark (the process killed, the store refusing a delete: Forge
+    /// does not retry a preUninstall): a tenant still in the directory whose installation is marked uninstalled is
+    /// erased again, its data key first. The directory entry is deleted last, so it outlives any part-way delete.
+    /// One point read per tenant; the embedded store's retention runs it at start and at every purge.
+    /// </summary>
+    public async Task<int> ResumeUninstallsAsync(CancellationToken ct)
+    {
+        var tenants = new List<TenantId>();
+        await foreach (var id in ListTenantIdsAsync(ct))
+        {
+            tenants.Add(id);
+        }
+
+        var resumed = 0;
+        foreach (var id in tenants)
+        {
+            if (await _uninstalled.IsMarkedAsync(id, ct))
+            {
+                await EraseAsync(id, CancellationToken.None);
+                resumed++;
+            }
+        }
+
+        return resumed;
+    }
+
     /// <summary>Every installed tenant id (key rotation, backups, schedules).</summary>
     public async IAsyncEnumerable<TenantId> ListTenantIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
