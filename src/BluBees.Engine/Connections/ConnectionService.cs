@@ -173,7 +173,9 @@ public sealed class ConnectionService(
         // retried after such a kill (the connection already gone: 404) still removes the token and erases.
         var removedToken = await partition.DeleteAsync(Keys.RotatedRefreshToken(id), ct);
         var deleted = await partition.DeleteAsync(Keys.Connection(id), ct);
-        removedToken |= await partition.DeleteAsync(Keys.RotatedRefreshToken(id), ct);
+        // Once the connection is gone the admin has nothing left to retry, so the rest never stops for a caller that
+        // went away (the same as a rule's delete): the token, the name and the erasure of the secrets' residue.
+        removedToken |= await partition.DeleteAsync(Keys.RotatedRefreshToken(id), CancellationToken.None);
         credentials?.Forget(tenantId, id); // its access token (and a rotated refresh token not yet stored) held in memory
         if (existing is not null)
         {
