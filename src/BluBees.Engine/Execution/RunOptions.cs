@@ -80,6 +80,17 @@ public sealed class RunOptions : IValidatableObject
     [Range(0, 300)]
     public int DrainSeconds { get; set; } = 20;
 
+    /// <summary>
+    /// The longest one queued message may hold a worker of the embedded worker (every rule it runs, in turn). Each call
+    /// is bounded by its step's timeouts, but a run may start 5,000 step executions and an event may run every rule of
+    /// the tenant, so without this a slow host could hold a worker for days, its lease renewed all along. Past it the
+    /// rule running is stopped, the rules not reached do not run, and each leaves a failed record
+    /// <c>run_deadline_exceeded</c>; the message is finished, not run again. The SQS worker has its own
+    /// (<c>Worker:RunDeadlineSeconds</c>). The default leaves room for one transfer step at its longest (3,600 s).
+    /// </summary>
+    [Range(10, 86_400)]
+    public int RunDeadlineSeconds { get; set; } = 7_200;
+
     /// <summary>How long a claimed message stays leased to the worker; the worker renews it while the run lasts.</summary>
     [Range(5, 3600)]
     public int LeaseSeconds { get; set; } = 120;

@@ -168,6 +168,12 @@ public static class ErrorCategories
     /// <summary>The run was stopped by the shutdown drain deadline; its message stays queued and runs again on the next start.</summary>
     public const string Cancelled = "cancelled";
 
+    /// <summary>
+    /// The event's runs passed the embedded worker's run deadline (<c>Runs:RunDeadlineSeconds</c>): the rule running
+    /// then was stopped and the rules not reached did not run; the event is not run again.
+    /// </summary>
+    public const string RunDeadlineExceeded = "run_deadline_exceeded";
+
     /// <summary>A <c>forEach</c>'s <c>items</c> path resolved to nothing (no such field, or an earlier step without that output).</summary>
     public const string ItemsMissing = "items_missing";
 

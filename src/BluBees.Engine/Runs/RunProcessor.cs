@@ -171,6 +171,28 @@ public sealed partial class RunProcessor(
         return kept;
     }
 
+    /// <summary>
+    /// The records of a message the embedded worker's run deadline cut off: the rule it stopped (recorded
+    /// <c>cancelled</c> by <see cref="ExecuteAsync(RunMessage, List{RuleTraceEntry}?, bool, CancellationToken)"/>) and
+    /// every rule the event targets that it never reached become <c>run_deadline_exceeded</c>; the records of the rules
+    /// that finished are kept.
+    /// </summary>
+    public async Task<IReadOnlyList<RunRecord>> DeadlineExceededAsync(RunMessage message, IReadOnlyList<RunRecord> records, CancellationToken ct)
+    {
+        var result = records
+            .Select(r => r is { Status: RunStatus.Failed, ErrorCategory: ErrorCategories.Cancelled } ? r with { ErrorCategory = ErrorCategories.RunDeadlineExceeded } : r)
+            .ToList();
+        foreach (var target in await ExhaustedAsync(message, message.RuleId, ct))
+        {
+            if (!result.Exists(r => string.Equals(r.RuleId, target.RuleId, StringComparison.Ordinal)))
+            {
+                result.Add(target with { ErrorCategory = ErrorCategories.RunDeadlineExceeded });
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>The record an earlier delivery of this message left for the rule, when that run finished; null to run it.</summary>
     private async Task<RunRecord?> FinishedEarlierAsync(RunMessage message, string ruleId, CancellationToken ct)
     {

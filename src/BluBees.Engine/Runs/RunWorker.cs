@@ -247,6 +247,8 @@ public sealed partial class RunWorker(
     private async Task RunOneAsync(ClaimedMessage claimed, RunMessage? opened)
     {
         var ct = _runs.Token;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(_options.RunDeadlineSeconds), time);
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var renewing = RenewAsync(claimed.Id, renewal.Token);
         try
@@ -285,7 +287,7 @@ public sealed partial class RunWorker(
             var misses = new List<Trace.RuleTraceEntry>();
             var records = exhausted
                 ? await processor.ExhaustedKeepingFinishedAsync(message, claimed.RuleId, CancellationToken.None)
-                : await processor.ExecuteAsync(message!, misses, replay: claimed.Attempts > 1, ct);
+                : await processor.ExecuteAsync(message!, misses, replay: claimed.Attempts > 1, running.Token);
             if (ct.IsCancellationRequested)
             {
                 // Drain deadline: the started runs leave a "cancelled" record now; the message stays queued and its
@@ -293,6 +295,14 @@ public sealed partial class RunWorker(
                 await queue.ReleaseAsync(claimed, records, CancellationToken.None);
                 await EraseIfUninstalledAsync(claimed);
                 return;
+            }
+
+            if (!exhausted && deadline.IsCancellationRequested)
+            {
+                // Run deadline: the message has held its worker long enough. The rule cut off and the rules not reached
+                // each leave a failed record, and the message is finished: running it again would hold a worker as long.
+                records = await processor.DeadlineExceededAsync(message!, records, CancellationToken.None);
+                LogRunDeadline(logger, claimed.Id, _options.RunDeadlineSeconds);
             }
 
             await queue.CompleteAsync(claimed, records, misses, CancellationToken.None);
@@ -432,6 +442,9 @@ public sealed partial class RunWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queued message {MessageId} exhausted after {Attempts} deliveries or its age limit; recorded as failed")]
     private static partial void LogExhausted(ILogger logger, string messageId, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queued message {MessageId} passed the run deadline ({DeadlineSeconds} s); its unfinished rules were recorded as run_deadline_exceeded")]
+    private static partial void LogRunDeadline(ILogger logger, string messageId, int deadlineSeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queued message {MessageId} belongs to an uninstalled tenant; dropped")]
     private static partial void LogTenantGone(ILogger logger, string messageId);

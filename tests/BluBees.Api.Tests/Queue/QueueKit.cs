@@ -99,7 +99,7 @@ public sealed class QueueKit : IAsyncDisposable
     }
 
     /// <summary>Creates the tenant, a bearer connection to <paramref name="target"/> and a rule; returns the rule id.</summary>
-    public async Task<string> RuleAsync(TenantContext tenant, Uri target, JsonObject? trigger = null, string path = "/t/{{ issue.key }}", JsonObject? resilience = null)
+    public async Task<string> RuleAsync(TenantContext tenant, Uri target, JsonObject? trigger = null, string path = "/t/{{ issue.key }}", JsonObject? resilience = null, int? timeoutSeconds = null)
     {
         await _services.GetRequiredService<TenantService>().EnsureAsync(tenant, CancellationToken.None);
         var json = Samples.Connection(target, "t0ken");
@@ -116,6 +116,11 @@ public sealed class QueueKit : IAsyncDisposable
             ["trigger"] = trigger ?? new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:updated:issue"), ["projects"] = new JsonArray("OPS") },
             ["steps"] = new JsonArray(new JsonObject { ["id"] = "call", ["type"] = "http", ["connection"] = connection.Value!.Id, ["method"] = "POST", ["path"] = path }),
         };
+        if (timeoutSeconds is { } timeout)
+        {
+            rule["steps"]![0]!["timeoutSeconds"] = timeout;
+        }
+
         var definition = JsonSerializer.Deserialize<RuleDefinition>(rule.ToJsonString(), JsonDefaults.Options)!;
         var view = await _services.GetRequiredService<RuleService>().CreateAsync(tenant.Id, definition, "test", CancellationToken.None);
         return view.Value!.Id;
