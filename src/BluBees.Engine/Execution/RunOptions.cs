@@ -68,6 +68,16 @@ public sealed class RunOptions : IValidatableObject
     /// <summary>The bytes of <see cref="QueueCapacityBytes"/> kept for tenants that have nothing queued (as <see cref="QueueReserve"/>).</summary>
     public long QueueReserveBytes => Reserve(QueueCapacityBytes, PerTenantQueueBytes);
 
+    /// <summary>
+    /// How many messages a tenant may hold and still take from the reserve: an eighth of it, at least one (156 of 1,250
+    /// at the defaults). Admitting only tenants with nothing queued left a quiet tenant one message at a time while two
+    /// others flooded: the other events of its bulk edit were refused until the first ran, and after Forge's retries lost.
+    /// </summary>
+    public int QueueReserveAllowance => Math.Max(1, QueueReserve / 8);
+
+    /// <summary>The bytes a tenant may hold and still take from the reserve (as <see cref="QueueReserveAllowance"/>).</summary>
+    public long QueueReserveAllowanceBytes => Math.Max(1, QueueReserveBytes / 8);
+
     private static int Reserve(int capacity, int share) => (int)Reserve((long)capacity, share);
 
     private static long Reserve(long capacity, long share) => Math.Min(Math.Max(1, capacity / 8), Math.Max(0, capacity - share));

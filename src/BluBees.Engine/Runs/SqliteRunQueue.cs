@@ -580,9 +580,10 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
     /// <summary>
     /// Whether the queue takes no message of this tenant now: it is at capacity in messages or in bytes, or the tenant
     /// holds its share of either (<see cref="RunOptions.PerTenantQueuePercent"/>), or the queue is down to its reserve
-    /// (<see cref="RunOptions.QueueReserve"/>, <see cref="RunOptions.QueueReserveBytes"/>) and the tenant already has a
-    /// message queued: the reserve is for tenants with nothing queued, so two tenants at their share cannot fill the
-    /// queue between them. The tenant's messages are counted (on its index, up to the share), and its bytes summed, only
+    /// (<see cref="RunOptions.QueueReserve"/>, <see cref="RunOptions.QueueReserveBytes"/>) and the tenant already holds its
+    /// allowance of it (<see cref="RunOptions.QueueReserveAllowance"/>: an eighth, at least one message): the reserve is
+    /// for tenants with little queued, so two tenants at their share cannot fill the queue between them, and a quiet
+    /// tenant's burst still gets in. The tenant's messages are counted (on its index, up to the share), and its bytes summed, only
     /// when the whole queue holds at least a share of that measure: below it no tenant can hold its share.
     /// </summary>
     private bool Full(SqliteWriter w, string tenantId)
@@ -594,7 +595,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         }
 
         if ((queued >= _options.QueueCapacity - _options.QueueReserve || bytes >= _options.QueueCapacityBytes - _options.QueueReserveBytes)
-            && HasQueued(w, tenantId))
+            && HoldsReserveAllowance(w, tenantId))
         {
             return true;
         }
@@ -621,11 +622,20 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         return false;
     }
 
-    private static bool HasQueued(SqliteWriter w, string tenantId)
+    private bool HoldsReserveAllowance(SqliteWriter w, string tenantId)
     {
-        var command = w.Command("SELECT EXISTS (SELECT 1 FROM run_queue WHERE tenant = $tenant);");
+        var allowance = _options.QueueReserveAllowance;
+        var command = w.Command("SELECT COUNT(*) FROM (SELECT 1 FROM run_queue WHERE tenant = $tenant LIMIT $allowance);");
         command.Parameters.AddWithValue("$tenant", tenantId);
-        return (long)command.ExecuteScalar()! != 0;
+        command.Parameters.AddWithValue("$allowance", allowance);
+        if ((long)command.ExecuteScalar()! >= allowance)
+        {
+            return true;
+        }
+
+        var bytes = w.Command("SELECT TOTAL(size) FROM run_queue INDEXED BY run_queue_bytes WHERE tenant = $tenant;");
+        bytes.Parameters.AddWithValue("$tenant", tenantId);
+        return (double)bytes.ExecuteScalar()! >= _options.QueueReserveAllowanceBytes;
     }
 
     private void Initialize()
