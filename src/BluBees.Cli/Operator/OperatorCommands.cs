@@ -97,6 +97,11 @@ internal static class OperatorCommands
             // The embedded database cannot be opened (not a database, unreadable, written by a newer release).
             throw new CliException(ex.Message);
         }
+        catch (KeyRingMissingException ex)
+        {
+            // The ring file is missing beside a database that holds data keys: nothing was created.
+            throw new CliException(ex.Message);
+        }
         catch (AmazonServiceException ex)
         {
             throw new CliException($"AWS refused the request ({ex.ErrorCode}, HTTP {(int)ex.StatusCode}): {ex.Message}");

@@ -24,8 +24,29 @@ public sealed class LocalKeyRing
     private (DateTime Written, long Length) _stamp;
 
     public LocalKeyRing(string path)
+        : this(path, storeHoldsDataKeys: null)
+    {
+    }
+
+    /// <param name="path">The ring file.</param>
+    /// <param name="storeHoldsDataKeys">
+    /// Asked only when the file is missing: whether the store already holds a data key, necessarily wrapped under a key
+    /// of a ring file that is not here (a directory copied or restored without it, a clean-up job, a key file on a
+    /// volume not mounted). Then nothing is created and <see cref="KeyRingMissingException"/> names the file: a new,
+    /// empty ring would let the backend start with every stored data key unopenable (queued events exhausted,
+    /// secrets unavailable) and wrap new tenants under a ring the real one, once back, does not hold.
+    /// </param>
+    public LocalKeyRing(string path, Func<bool>? storeHoldsDataKeys)
     {
         _path = Path.GetFullPath(path);
+        if (!File.Exists(_path) && storeHoldsDataKeys?.Invoke() == true)
+        {
+            throw new KeyRingMissingException($"Key ring file '{_path}' (Keys:LocalKeyFile, env Keys__LocalKeyFile, under Storage:DataDirectory) "
+                + "is missing, but the database already holds tenant data keys wrapped under a key of it. Put the key ring file "
+                + "that belongs to this database back (from the copy or backup the database came from); a new ring is created "
+                + "only for a database without data keys (docs/operations.md, Key rotation).");
+        }
+
         _ring = LoadOrCreate(_path);
         _stamp = Stamp(_path);
     }

@@ -28,9 +28,36 @@ public static class EmbeddedProviders
         {
             var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
             var keys = sp.GetRequiredService<IOptions<KeyOptions>>().Value;
-            return new LocalKeyRing(Path.Combine(storage.DataDirectory, keys.LocalKeyFile));
+            // Asked once, at start, and only when the ring file is missing (a first start's directory is empty); only
+            // beside the embedded database, whose data directory holds the ring: a DynamoDB table with a local ring (a
+            // test set-up) gets no table call at start (the readiness path must not need the table).
+            Func<bool>? holdsDataKeys = null;
+            if (storage.Provider == StorageProvider.Sqlite)
+            {
+                var store = sp.GetRequiredService<IStore>();
+                holdsDataKeys = () => HoldsDataKeys(store);
+            }
+
+            return new LocalKeyRing(Path.Combine(storage.DataDirectory, keys.LocalKeyFile), holdsDataKeys);
         });
         return services.AddSingleton<IKeyEncryptionProvider>(sp => new LocalKeyEncryptionProvider(sp.GetRequiredService<LocalKeyRing>()));
+    }
+
+    /// <summary>
+    /// Whether the store already holds a data key (see <see cref="LocalKeyRing(string, Func{bool})"/>). A store that
+    /// cannot answer at start (unreachable, not configured yet) does not block it: the ring is created as before, and
+    /// the store's own failure surfaces where it always did.
+    /// </summary>
+    private static bool HoldsDataKeys(IStore store)
+    {
+        try
+        {
+            return TenantDirectory.AnyDataKeyAsync(store, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The durable queue: a table in the SQLite database.</summary>

@@ -33,5 +33,30 @@ internal static class TenantDirectory
         }
     }
 
+    /// <summary>
+    /// Whether any listed tenant has a data key (stops at the first). Every data key's tenant is listed before the key
+    /// is written, so an empty directory means a store without data keys (a first start).
+    /// </summary>
+    public static async Task<bool> AnyDataKeyAsync(IStore store, CancellationToken ct)
+    {
+        string? cursor = null;
+        do
+        {
+            var page = await store.QueryAsync(new QueryRequest(Keys.DirectoryPk, Keys.DirectoryEntryPrefix) { Limit = 500, StartAfter = cursor }, ct);
+            foreach (var entry in page.Items)
+            {
+                if (await store.ForTenant(TenantIdOf(entry)).GetAsync(Keys.DataKey, ct) is not null)
+                {
+                    return true;
+                }
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        return false;
+    }
+
     private sealed record DirectoryEntry(string TenantId);
 }
