@@ -102,18 +102,27 @@ internal sealed class KeyRotation(IServiceProvider services, TextWriter output)
 
         var ring = services.GetRequiredService<LocalKeyRing>();
         var time = services.GetRequiredService<TimeProvider>();
-        if (await StillInUseAsync(ring, ct) is { Count: > 0 } first)
+        if (await StillInUseAsync(ring.CurrentKeyId, ct) is { Count: > 0 } first)
         {
             return Refuse(first);
         }
 
         await Task.Delay(RetireGrace, time, ct);
-        if (await StillInUseAsync(ring, ct) is { Count: > 0 } second)
+        var current = ring.CurrentKeyId;
+        if (await StillInUseAsync(current, ct) is { Count: > 0 } second)
         {
             return Refuse(second);
         }
 
-        var removed = ring.RetireOldKeys();
+        // Only if no other process made another key current since the check (a `keys rotate` re-wrapping from the key
+        // checked as current would lose every data key it had not re-wrapped yet).
+        if (ring.RetireOldKeys(onlyIfCurrent: current) is not { } removed)
+        {
+            output.WriteLine($"retire REFUSED: the ring's current key changed during the check (was {current}, now {ring.CurrentKeyId}: another `blubees keys rotate`?).");
+            output.WriteLine("Nothing was retired. Run `blubees keys retire` again once that rotation has finished.");
+            return 1;
+        }
+
         output.WriteLine($"retired {removed} old local key(s); {ring.FilePath} now holds only {string.Join(", ", ring.KeyIds)}");
         return 0;
     }
@@ -125,11 +134,10 @@ internal sealed class KeyRotation(IServiceProvider services, TextWriter output)
         return 1;
     }
 
-    /// <summary>Every tenant of the directory (listed now) whose data key is wrapped by a key other than the current one.</summary>
-    private async Task<List<string>> StillInUseAsync(LocalKeyRing ring, CancellationToken ct)
+    /// <summary>Every tenant of the directory (listed now) whose data key is wrapped by a key other than <paramref name="current"/>.</summary>
+    private async Task<List<string>> StillInUseAsync(string current, CancellationToken ct)
     {
         var keys = services.GetRequiredService<TenantKeyService>();
-        var current = ring.CurrentKeyId;
         var inUse = new List<string>();
         foreach (var tenant in await OperatorHost.TenantIdsAsync(services, ct))
         {

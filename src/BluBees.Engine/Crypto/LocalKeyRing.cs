@@ -138,7 +138,8 @@ public sealed class LocalKeyRing
     {
         lock (_gate)
         {
-            TryReload(force: true);
+            using var writing = WriteLock.Take(_path);
+            ReloadForWrite();
             var key = RandomNumberGenerator.GetBytes(Aead.KeySize);
             var id = IdOf(key);
             var keys = new Dictionary<string, string>(_ring.Keys) { [id] = Convert.ToBase64String(key) };
@@ -150,17 +151,80 @@ public sealed class LocalKeyRing
     }
 
     /// <summary>Removes every key except the current one.</summary>
-    public int RetireOldKeys()
+    public int RetireOldKeys() => RetireOldKeys(onlyIfCurrent: null)!.Value;
+
+    /// <summary>
+    /// Removes every key except the current one, unless <paramref name="onlyIfCurrent"/> is given and is no longer
+    /// the current key (another process rotated since the caller checked that no data key uses an old key): then
+    /// nothing is removed and the answer is null.
+    /// </summary>
+    public int? RetireOldKeys(string? onlyIfCurrent)
     {
         lock (_gate)
         {
-            TryReload(force: true);
+            using var writing = WriteLock.Take(_path);
+            ReloadForWrite();
+            if (onlyIfCurrent is not null && _ring.Current != onlyIfCurrent)
+            {
+                return null;
+            }
+
             var removed = _ring.Keys.Count - 1;
             _ring = new RingFile(_ring.Current, new Dictionary<string, string> { [_ring.Current] = _ring.Keys[_ring.Current] });
             Save(_path, _ring);
             _stamp = Stamp(_path);
             return removed;
         }
+    }
+
+    /// <summary>The file as it is now, under the write lock: a change is made to the latest ring, never to a stale copy.</summary>
+    private void ReloadForWrite()
+    {
+        if (!TryReload(force: true))
+        {
+            throw new KeyRingUnavailableException("The local key ring file cannot be read; it is not changed until it can.");
+        }
+    }
+
+    /// <summary>
+    /// Serializes the changes of every process to the ring file (<c>&lt;ring&gt;.lock</c>, the OS's exclusive lock,
+    /// released by the kernel if the process dies): two <c>keys rotate</c> at once would otherwise each write back the
+    /// ring it read, the later dropping the other's new key while that one re-wraps data keys under it, and share one
+    /// temp file. Held only for the read-modify-write (milliseconds); a second writer waits for it.
+    /// </summary>
+    private sealed class WriteLock(FileStream file) : IDisposable
+    {
+        private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+        public static WriteLock Take(string ringPath)
+        {
+            Storage.OwnerOnlyFile.CreateDirectory(Path.GetDirectoryName(ringPath)!);
+            var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = Storage.OwnerOnlyFile.Mode;
+            }
+
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    return new WriteLock(new FileStream(ringPath + ".lock", options));
+                }
+                catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
+                {
+                    if (waited.Elapsed >= Patience)
+                    {
+                        throw new KeyRingUnavailableException("Another process has been changing the local key ring for too long; nothing was changed.");
+                    }
+
+                    Thread.Sleep(20);
+                }
+            }
+        }
+
+        public void Dispose() => file.Dispose();
     }
 
     private static RingFile LoadOrCreate(string path)

@@ -129,4 +129,54 @@ public sealed class LocalKeyRingTests
 
         Assert.That(() => new LocalKeyRing(_path), Throws.InvalidOperationException.With.Message.Contains("names a current key it does not hold"));
     }
+
+    /// <summary>
+    /// Two operators' <c>blubees keys rotate</c> at once (two processes, each with its own ring over the file): each
+    /// reads the file, adds its key and writes the file back. Without a lock on the read-modify-write, the later write
+    /// dropped the other's key, although that process was already re-wrapping tenants' data keys under it (lost for
+    /// good), or renamed the other's half-written temp file. Every key added must stay in the file.
+    /// </summary>
+    [Test]
+    public void RotationsOfTwoProcessesAtOnceKeepEveryKeyAdded()
+    {
+        var first = new LocalKeyRing(_path);
+        var second = new LocalKeyRing(_path);
+        var lost = new List<string>();
+        for (var round = 0; round < 40; round++)
+        {
+            using var start = new Barrier(2);
+            var added = new string[2];
+            var rings = new[] { first, second };
+            Parallel.For(0, 2, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
+            {
+                start.SignalAndWait();
+                added[i] = rings[i].AddAndActivate();
+            });
+
+            var inFile = new LocalKeyRing(_path).KeyIds;
+            lost.AddRange(added.Where(id => !inFile.Contains(id)).Select(id => $"round {round}: {id}"));
+        }
+
+        Assert.That(lost, Is.Empty, "keys added by one rotation and dropped by the other's write");
+    }
+
+    /// <summary>
+    /// <c>blubees keys retire</c> checks that every data key uses the current key, then removes the others. A rotation
+    /// by another process that made a new key current after that check left tenants on the key the check saw as
+    /// current, and retiring then removed it: the retire refuses when the current key is no longer the one it checked.
+    /// </summary>
+    [Test]
+    public void RetiringAfterAnotherProcessChangedTheCurrentKeyRemovesNothing()
+    {
+        var retiring = new LocalKeyRing(_path);
+        retiring.AddAndActivate();
+        var checkedCurrent = retiring.CurrentKeyId;
+        var before = retiring.KeyIds.ToArray();
+
+        var rotatedTo = new LocalKeyRing(_path).AddAndActivate();
+
+        Assert.That(retiring.RetireOldKeys(onlyIfCurrent: checkedCurrent), Is.Null, "refused");
+        Assert.That(new LocalKeyRing(_path).KeyIds, Is.EquivalentTo(before.Append(rotatedTo)), "nothing removed");
+        Assert.That(retiring.RetireOldKeys(onlyIfCurrent: rotatedTo), Is.EqualTo(before.Length), "a retire that checked the current key proceeds");
+    }
 }
