@@ -181,7 +181,7 @@ public sealed partial class TenantKeyService : IDisposable
     [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "The data key of tenant {TenantId} was wrapped under {KeyId} while {CurrentKeyId} became current; re-wrapped")]
     private static partial void WrappedDuringRotation(ILogger logger, string tenantId, string keyId, string currentKeyId);
 
-    private async Task<byte[]> CreateAsync(TenantId tenantId, CancellationToken ct)
+    private async Task<byte[]> CreateAsync(TenantId tenantId, CancellationToken ct, bool replacing = false)
     {
         // Listed before the key exists: rotation and retiring iterate the directory, and must see every data key.
         await TenantDirectory.EnsureListedAsync(_store, tenantId, ct);
@@ -194,7 +194,21 @@ public sealed partial class TenantKeyService : IDisposable
             if (_provider.CurrentKeyId is var current && current != generated.Wrapped.KeyId && !IsKmsAlias(generated.Wrapped.KeyId, current))
             {
                 WrappedDuringRotation(_logger, tenantId.Value, generated.Wrapped.KeyId, current);
-                await ReWrapAsync(tenantId, ct);
+                try
+                {
+                    await ReWrapAsync(tenantId, ct);
+                }
+                catch (CryptographicException) when (!replacing)
+                {
+                    // The write may have taken longer than retiring's grace, the key it was wrapped under gone.
+                    if (!await ReplaceUnopenableAsync(tenantId, generated.Wrapped, stored, ct))
+                    {
+                        throw;
+                    }
+
+                    CryptographicOperations.ZeroMemory(generated.Plaintext);
+                    return await CreateAsync(tenantId, ct, replacing: true);
+                }
             }
 
             return generated.Plaintext;
@@ -203,6 +217,36 @@ public sealed partial class TenantKeyService : IDisposable
         // Another worker created it first: use theirs so that every secret is under one key.
         return await LoadAsync(tenantId, ct) ?? throw new InvalidOperationException("Tenant data key vanished during creation.");
     }
+
+    /// <summary>
+    /// Deletes the data key this instance just stored when the key-encryption key it was wrapped under is gone (retired
+    /// by a rotation that finished while the write was held up): nobody can unwrap it, so nothing was sealed under it,
+    /// and left in place it would make every later use of the tenant fail for good. True when it was deleted (still the
+    /// stored key). A key that still unwraps (the ring file only unreadable for a moment) is kept.
+    /// </summary>
+    private async Task<bool> ReplaceUnopenableAsync(TenantId tenantId, WrappedDataKey wrapped, StoredDataKey ours, CancellationToken ct)
+    {
+        try
+        {
+            CryptographicOperations.ZeroMemory(await _provider.DecryptDataKeyAsync(tenantId, wrapped, ct));
+            return false;
+        }
+        catch (CryptographicException)
+        {
+        }
+
+        var item = await _store.ForTenant(tenantId).GetAsync(Keys.DataKey, ct);
+        if (item is null || JsonSerializer.Deserialize<StoredDataKey>(item.Data, JsonDefaults.Options) is not { } now || now.Wrapped != ours.Wrapped)
+        {
+            return false;
+        }
+
+        RetiredDuringCreation(_logger, tenantId.Value, wrapped.KeyId);
+        return await _store.ForTenant(tenantId).DeleteIfRevisionAsync(Keys.DataKey, item.Revision, ct);
+    }
+
+    [LoggerMessage(EventId = 3104, Level = LogLevel.Warning, Message = "The data key just created for tenant {TenantId} was wrapped under {KeyId}, retired before the key was stored; replaced by one under the current key")]
+    private static partial void RetiredDuringCreation(ILogger logger, string tenantId, string keyId);
 
     // KMS names the same key by alias, id or ARN; only the local ring's ids are compared exactly.
     private static bool IsKmsAlias(string wrappedKeyId, string currentKeyId) => !wrappedKeyId.StartsWith("local-", StringComparison.Ordinal) || !currentKeyId.StartsWith("local-", StringComparison.Ordinal);

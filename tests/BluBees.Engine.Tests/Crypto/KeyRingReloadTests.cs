@@ -107,6 +107,26 @@ public sealed class KeyRingReloadTests
         Assert.That(await keys.GetOrCreateAsync(new TenantId("t3"), Ct), Is.EqualTo(plaintext));
     }
 
+    /// <summary>
+    /// As above, but the store held this backend's write longer than retiring's grace (a busy SQLite writer, DynamoDB
+    /// throttling): <c>keys rotate --retire</c> ran to its end (the tenant had no key yet, so nothing to re-wrap) and
+    /// removed the key the new data key was wrapped under. The re-wrap failed, the request failed, and the stored key
+    /// stayed wrapped under a key no ring holds: every later use of the tenant failed for good (its events exhausted,
+    /// its secrets unsavable). Nothing can have been sealed under a data key no one can unwrap, so it is replaced.
+    /// </summary>
+    [Test]
+    public async Task ADataKeyWhoseWrappingKeyWasRetiredBeforeItWasStoredIsReplacedNotLeftUnopenable()
+    {
+        var racing = new RotatingProvider(_h.Provider, OperatorRing(), retire: true);
+        using var keys = new TenantKeyService(_h.Store, racing, _h.Time, Options.Create(new KeyOptions()));
+
+        var plaintext = await keys.GetOrCreateAsync(new TenantId("t5"), Ct);
+
+        Assert.That(await WrappingKeyAsync(new TenantId("t5")), Is.EqualTo(racing.RotatedTo), "stored under the key that is current now");
+        keys.Evict(new TenantId("t5"));
+        Assert.That(await keys.GetExistingAsync(new TenantId("t5"), Ct), Is.EqualTo(plaintext), "the stored data key opens and is the one handed out");
+    }
+
     [Test]
     public async Task EveryStoredDataKeyIsListedInTheDirectory()
     {
@@ -184,8 +204,10 @@ public sealed class KeyRingReloadTests
     }
 
     /// <summary>Wraps under the ring's current key, then rotates the ring before the caller stores the result.</summary>
-    private sealed class RotatingProvider(IKeyEncryptionProvider inner, LocalKeyRing operatorRing) : IKeyEncryptionProvider
+    private sealed class RotatingProvider(IKeyEncryptionProvider inner, LocalKeyRing operatorRing, bool retire = false) : IKeyEncryptionProvider
     {
+        private bool _rotated;
+
         public string? RotatedTo { get; private set; }
 
         public string CurrentKeyId => inner.CurrentKeyId;
@@ -193,7 +215,17 @@ public sealed class KeyRingReloadTests
         public async Task<GeneratedDataKey> GenerateDataKeyAsync(TenantId tenantId, CancellationToken ct)
         {
             var generated = await inner.GenerateDataKeyAsync(tenantId, ct);
-            RotatedTo = operatorRing.AddAndActivate();
+            if (!_rotated)
+            {
+                // Once: the operator's command ran during this one creation.
+                _rotated = true;
+                RotatedTo = operatorRing.AddAndActivate();
+                if (retire)
+                {
+                    operatorRing.RetireOldKeys();
+                }
+            }
+
             return generated;
         }
 
