@@ -67,7 +67,10 @@ internal static class OperatorHost
     public static async Task<List<TenantId>> TenantIdsAsync(IServiceProvider services, CancellationToken ct)
     {
         var ids = new List<TenantId>();
-        await foreach (var id in services.GetRequiredService<TenantService>().ListTenantIdsAsync(ct))
+        var tenants = services.GetRequiredService<TenantService>();
+        // Data keys an older build stored without listing their tenant: rotation and retiring must see them too.
+        await tenants.ListUnlistedDataKeysAsync(ct);
+        await foreach (var id in tenants.ListTenantIdsAsync(ct))
         {
             ids.Add(id);
         }

@@ -17,6 +17,12 @@ public static class Keys
     /// <summary>A tenant's partition key. Only Storage calls this; the rest uses <see cref="TenantStore"/>.</summary>
     public static string Tenant(string tenantId) => TenantPrefix + tenantId;
 
+    /// <summary>What every tenant partition key starts with, for a store's scan across partitions (<see cref="IDataKeyScan"/>).</summary>
+    public const string TenantPartitionPrefix = TenantPrefix;
+
+    /// <summary>The tenant id of a tenant partition key (the inverse of <see cref="Tenant"/>).</summary>
+    public static string TenantOfPartition(string pk) => pk[TenantPrefix.Length..];
+
     public const string DirectoryEntryPrefix = TenantPrefix;
     public static string DirectoryEntry(string tenantId) => DirectoryEntryPrefix + tenantId;
 

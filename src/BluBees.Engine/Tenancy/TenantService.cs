@@ -162,6 +162,37 @@ public sealed class TenantService(
         return resumed;
     }
 
+    /// <summary>
+    /// Lists in the directory every tenant whose data key is not listed yet (stored by a build from before every key
+    /// creation listed its tenant, and not unwrapped since), where the store can find them (<see cref="IDataKeyScan"/>).
+    /// Key rotation and retiring call it first, so that they see every data key. Returns how many it listed.
+    /// </summary>
+    public async Task<int> ListUnlistedDataKeysAsync(CancellationToken ct)
+    {
+        if (store is not IDataKeyScan scan)
+        {
+            return 0;
+        }
+
+        var listed = 0;
+        await foreach (var tenantId in scan.TenantsWithDataKeyAsync(ct))
+        {
+            if (await TenantDirectory.EnsureListedAsync(store, tenantId, ct))
+            {
+                // An uninstall that removed the key meanwhile takes the entry back (no trace of the tenant stays).
+                if (await store.ForTenant(tenantId).GetAsync(Keys.DataKey, ct) is null)
+                {
+                    await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId.Value), ct);
+                    continue;
+                }
+
+                listed++;
+            }
+        }
+
+        return listed;
+    }
+
     /// <summary>Every installed tenant id (key rotation, backups, schedules).</summary>
     public async IAsyncEnumerable<TenantId> ListTenantIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {

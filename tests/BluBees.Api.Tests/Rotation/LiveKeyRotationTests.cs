@@ -291,6 +291,40 @@ public sealed class LiveKeyRotationTests
         Assert.That(FilesHolding(old.Wrapped), Is.Empty, "the data key as wrapped before survives in these files while the command still runs");
     }
 
+    /// <summary>
+    /// A data key stored by a build from before every key creation listed its tenant in the directory (<c>DIR</c>) is
+    /// listed only when a backend first unwraps it. A tenant idle since the upgrade was therefore invisible to
+    /// <c>keys rotate --retire</c>: not re-wrapped, not seen by the retire check, and its key-encryption key retired
+    /// under it (every secret and queued event of the tenant lost). Rotation lists such keys first.
+    /// </summary>
+    [Test]
+    public async Task Rotate_with_retire_rewraps_an_idle_tenant_whose_data_key_an_older_build_never_listed()
+    {
+        var backend = await StartBackendAsync();
+        var tenant = Samples.NewTenant();
+        var secret = Samples.Canary("secret");
+        await SetUpTenantAsync(backend, tenant, secret);
+        await backend.DisposeAsync();
+        _backends.Remove(backend);
+
+        // The directory as an older build left it: the data key stored, the tenant not listed.
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dataDirectory, "blubees.db")};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var delete = connection.CreateCommand();
+            delete.CommandText = "DELETE FROM items WHERE pk = $pk;";
+            delete.Parameters.AddWithValue("$pk", StorageKeys.DirectoryPk);
+            Assert.That(await delete.ExecuteNonQueryAsync(), Is.EqualTo(1), "control: one tenant was listed");
+        }
+
+        var (exit, output) = await CliAsync("keys", "rotate", "--retire");
+        Assert.That(exit, Is.Zero, output);
+
+        var restarted = await StartBackendAsync();
+        Assert.That(await WrappingKeyAsync(restarted, tenant), Is.EqualTo(CurrentKeyInFile()), output);
+        await AssertEventRunsAsync(restarted, tenant, secret, "OPS-90");
+    }
+
     [Test]
     public async Task Events_queued_and_running_across_rotate_with_retire_and_a_restart_each_run_once_with_their_secret()
     {

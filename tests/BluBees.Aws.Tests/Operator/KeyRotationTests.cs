@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BluBees.Aws.Tests.Dynalite;
 using BluBees.Aws.Tests.Fakes;
 using BluBees.Cli;
 using BluBees.Cli.Operator;
@@ -128,6 +129,39 @@ public sealed class KeyRotationTests
         {
             Assert.That(await after.GetRequiredService<TenantKeyService>().WrappingKeyIdAsync(new TenantId(tenant), default), Is.EqualTo(newKey));
             Assert.That(await after.GetRequiredService<SecretCipher>().DecryptAsync(new TenantId(tenant), "connection/c1", ciphertext, default), Is.EqualTo("secret of " + tenant));
+        }
+    }
+
+    /// <summary>
+    /// Data keys a build from before every key creation listed its tenant stored outside the directory (<c>DIR</c>),
+    /// listed only when a backend first unwraps them. Rotation iterated the directory only, so an idle tenant's key
+    /// stayed under the old KMS key, the check passed ("all wrapped by the new key"), and disabling the old key as
+    /// the runbook says then lost the tenant's secrets and queued events. Rotation now finds and lists them first.
+    /// </summary>
+    [Test]
+    public async Task Kms_rotation_on_DynamoDB_rewraps_a_data_key_an_older_build_never_listed()
+    {
+        await using var kms = await KmsFake.StartAsync();
+        using var table = await DynamoDbTable.CreateAsync();
+        var oldKey = kms.CreateKey();
+        var newKey = kms.CreateKey();
+        var settings = new Dictionary<string, string?>(table.Settings()) { ["Keys:Provider"] = "Kms", ["Keys:KmsServiceUrl"] = kms.Address.ToString() };
+        var secrets = await SeedAsync(Configuration(new(settings) { ["Keys:KmsKeyId"] = oldKey }));
+        var configuration = Configuration(new(settings) { ["Keys:KmsKeyId"] = newKey });
+        await using (var services = OperatorHost.Build(configuration))
+        {
+            // The directory as an older build left it for tenant-b: its data key stored, the tenant not listed.
+            Assert.That(await services.GetRequiredService<IStore>().DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry("tenant-b"), default), Is.True, "control");
+        }
+
+        var output = await RunAsync(configuration);
+        kms.DisableKey(oldKey);
+
+        Assert.That(output, Does.Contain($"check: 3 tenant data keys, all wrapped by {newKey}"));
+        await using var after = OperatorHost.Build(configuration);
+        foreach (var (tenant, ciphertext) in secrets)
+        {
+            Assert.That(await after.GetRequiredService<SecretCipher>().DecryptAsync(new TenantId(tenant), "connection/c1", ciphertext, default), Is.EqualTo("secret of " + tenant), tenant);
         }
     }
 
