@@ -34,8 +34,8 @@ internal static class TenantDirectory
     }
 
     /// <summary>
-    /// Whether any listed tenant has a data key (stops at the first). Every data key's tenant is listed before the key
-    /// is written, so an empty directory means a store without data keys (a first start).
+    /// Whether the store holds any data key: a listed tenant's (stops at the first), or, where the store can scan, one
+    /// an older build stored without listing its tenant. False for a store without data keys (a first start).
     /// </summary>
     public static async Task<bool> AnyDataKeyAsync(IStore store, CancellationToken ct)
     {
@@ -54,6 +54,15 @@ internal static class TenantDirectory
             cursor = page.NextCursor;
         }
         while (cursor is not null);
+
+        // Keys an older build stored without listing their tenant (not unwrapped since): only a scan finds them.
+        if (store is IDataKeyScan scan)
+        {
+            await foreach (var _ in scan.TenantsWithDataKeyAsync(ct))
+            {
+                return true;
+            }
+        }
 
         return false;
     }

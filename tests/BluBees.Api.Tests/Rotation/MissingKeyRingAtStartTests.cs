@@ -154,6 +154,38 @@ public sealed class MissingKeyRingAtStartTests
     }
 
     [Test]
+    public async Task A_start_without_the_key_ring_is_refused_also_when_an_older_build_never_listed_the_tenant()
+    {
+        var backend = await StartBackendAsync();
+        await backend.JsonAsync(HttpMethod.Post, "/api/webhooks", Samples.NewTenant(), new JsonObject { ["name"] = "has a data key" }, 201);
+        await backend.DisposeAsync();
+        _backends.Remove(backend);
+        File.Delete(RingFile);
+
+        // The directory as a build from before every key creation listed its tenant left it.
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dataDirectory, "blubees.db")};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var delete = connection.CreateCommand();
+            delete.CommandText = "DELETE FROM items WHERE pk = 'DIR';";
+            Assert.That(await delete.ExecuteNonQueryAsync(), Is.EqualTo(1), "control: one tenant was listed");
+        }
+
+        Exception? refused = null;
+        try
+        {
+            await StartBackendAsync();
+        }
+        catch (Exception ex)
+        {
+            refused = ex;
+        }
+
+        Assert.That(refused?.Message, Does.Contain(RingFile), "refused, naming the file");
+        Assert.That(File.Exists(RingFile), Is.False, "no new ring was created");
+    }
+
+    [Test]
     public async Task A_first_start_on_an_empty_data_directory_still_creates_the_ring()
     {
         var backend = await StartBackendAsync();
