@@ -1,0 +1,177 @@
+using System.Text.Json;
+using BluBees.Engine.Common;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Json;
+using BluBees.Engine.Observability;
+using BluBees.Engine.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using BluBees.Engine.Execution;
+
+namespace BluBees.Engine.Runs;
+
+/// <summary>Finishing messages: release with the records of stopped runs, open, complete, drop.</summary>
+public sealed partial class SqliteRunQueue
+{
+    /// <summary>
+    /// Gives a message back to the queue with the records of its stopped runs (drain: the runs were cancelled and run
+    /// again on the next start, which overwrites the same records). Written in the transaction that releases the
+    /// lease, and only while the message is still queued and its tenant's installation is the one that received it,
+    /// as <see cref="CompleteAsync(ClaimedMessage, IReadOnlyList{RunRecord}, IReadOnlyList{Trace.RuleTraceEntry}, CancellationToken)"/> does.
+    /// </summary>
+    public async Task ReleaseAsync(ClaimedMessage claimed, IReadOnlyList<RunRecord> records, CancellationToken ct)
+    {
+        if (!SharesStore)
+        {
+            foreach (var stopped in records)
+            {
+                await _runs.WriteAsync(claimed.Tenant, stopped, ct);
+            }
+
+            await _runs.RemoveIfUninstalledAsync(claimed.Tenant, records, [], claimed.EnqueuedAt, ct);
+        }
+
+        var items = SharesStore ? records.SelectMany(r => _runs.Items(claimed.Tenant, r)).ToList() : [];
+        await _writer.RunAsync(w =>
+        {
+            var command = w.Command("UPDATE run_queue SET lease_until = NULL WHERE id = $id;");
+            command.Parameters.AddWithValue("$id", claimed.Id);
+            _backlog = true;
+            var released = command.ExecuteNonQuery();
+            if (released == 1 && items.Count > 0 && InstalledSince(w, claimed.TenantId, claimed.EnqueuedAt))
+            {
+                foreach (var item in items)
+                {
+                    Put(w, item.Pk, item.Sk, item.Data, item.ExpiresAt);
+                }
+            }
+
+            return released;
+        }, ct);
+        Wake();
+    }
+
+    /// <summary>Decrypts a claimed message. Throws <see cref="System.Security.Cryptography.CryptographicException"/> when it does not open.</summary>
+    public async Task<RunMessage> OpenAsync(ClaimedMessage claimed, CancellationToken ct)
+    {
+        var plaintext = await _cipher.DecryptAsync(claimed.Tenant, RecordId(claimed.Id), claimed.Body, ct);
+        var message = JsonSerializer.Deserialize<RunMessage>(plaintext, JsonDefaults.Tolerant)
+            ?? throw new FormatException("The run message is empty.");
+        if (!string.Equals(message.Tenant.TenantId, claimed.TenantId, StringComparison.Ordinal) || message.Id != claimed.Id)
+        {
+            throw new System.Security.Cryptography.CryptographicException("The run message names another tenant or message than its row.");
+        }
+
+        return message;
+    }
+
+    /// <summary>
+    /// Finishes a message: writes its run records, marks its de-duplication marker finished and deletes the
+    /// message, in one transaction (when the store is this SQLite file; otherwise records first, then the delete,
+    /// and a replay rewrites the same records because run ids derive from the message).
+    /// </summary>
+    public Task CompleteAsync(ClaimedMessage claimed, IReadOnlyList<RunRecord> records, CancellationToken ct)
+        => CompleteAsync(claimed, records, [], ct);
+
+    /// <summary>
+    /// Finishes a message as above, with the trace entries of the rules it reached without running them: their
+    /// items join the run records' (one transaction, no commit of their own).
+    /// </summary>
+    public async Task CompleteAsync(ClaimedMessage claimed, IReadOnlyList<RunRecord> records, IReadOnlyList<Trace.RuleTraceEntry> misses, CancellationToken ct)
+    {
+        if (!SharesStore)
+        {
+            foreach (var run in records)
+            {
+                await _runs.WriteAsync(claimed.Tenant, run, ct);
+            }
+
+            await _runs.WriteTraceAsync(claimed.Tenant, misses, ct);
+            if (!await _runs.RemoveIfUninstalledAsync(claimed.Tenant, records, misses, claimed.EnqueuedAt, ct)
+                && await DedupOfAsync(claimed.Id, ct) is ({ } pk, { } sk))
+            {
+                var marker = StoredJson.Write(new DedupMarker(claimed.EnqueuedAt, DedupMarker.Finished, claimed.Id));
+                await _store.PutAsync(new StoreItem(pk, sk, marker, (claimed.EnqueuedAt + EventIngestor.DedupWindow).ToUnixTimeSeconds()), ct);
+            }
+        }
+
+        // Serialized before the write: the writer's transaction holds the file's write lock, so it does no JSON work.
+        var items = SharesStore ? [.. records.SelectMany(r => _runs.Items(claimed.Tenant, r)), .. _runs.TraceItems(claimed.Tenant, misses)] : Array.Empty<StoreItem>();
+        var finished = StoredJson.Write(new DedupMarker(claimed.EnqueuedAt, DedupMarker.Finished, claimed.Id));
+        await _writer.RunAsync(w =>
+        {
+            var read = w.Command("SELECT dedup_pk, dedup_sk FROM run_queue WHERE id = $id;");
+            read.Parameters.AddWithValue("$id", claimed.Id);
+            string? dedupPk = null, dedupSk = null;
+            var queued = false;
+            using (var reader = read.ExecuteReader())
+            {
+                if (reader.Read())
+                {
+                    queued = true;
+                    if (!reader.IsDBNull(0))
+                    {
+                        (dedupPk, dedupSk) = (reader.GetString(0), reader.GetString(1));
+                    }
+                }
+            }
+
+            // Uninstalled while it ran (the partition, data key included, is deleted in one statement on another
+            // connection, then the tenant's queue rows): nothing of the tenant may be written back, not even into a
+            // later installation. The checks and the writes share this transaction, which holds the file's write
+            // lock, so each delete is either before all of them or after all of them.
+            if (SharesStore && queued && InstalledSince(w, claimed.TenantId, claimed.EnqueuedAt))
+            {
+                foreach (var item in items)
+                {
+                    Put(w, item.Pk, item.Sk, item.Data, item.ExpiresAt);
+                }
+
+                if (dedupPk is not null)
+                {
+                    var finish = w.Command("UPDATE items SET data = $data, revision = revision + 1 WHERE pk = $pk AND sk = $sk;");
+                    finish.Parameters.AddWithValue("$pk", dedupPk);
+                    finish.Parameters.AddWithValue("$sk", dedupSk);
+                    finish.Parameters.AddWithValue("$data", finished);
+                    finish.ExecuteNonQuery();
+                }
+            }
+
+            var delete = w.Command("DELETE FROM run_queue WHERE id = $id;");
+            delete.Parameters.AddWithValue("$id", claimed.Id);
+            return delete.ExecuteNonQuery();
+        }, ct);
+        Wake();
+    }
+
+    /// <summary>Whether the tenant has a data key, and it is the one of the installation that received work at <paramref name="receivedAt"/>.</summary>
+    private static bool InstalledSince(SqliteWriter w, string tenantId, DateTimeOffset receivedAt)
+    {
+        var command = w.Command("SELECT data FROM items WHERE pk = $pk AND sk = $sk;");
+        command.Parameters.AddWithValue("$pk", TenantStore.PartitionOf(new TenantId(tenantId)));
+        command.Parameters.AddWithValue("$sk", Keys.DataKey);
+        return command.ExecuteScalar() is string data && !Crypto.StoredDataKey.IsLaterInstallation(data, receivedAt);
+    }
+
+    private async Task<(string? Pk, string? Sk)> DedupOfAsync(string messageId, CancellationToken ct)
+    {
+        await using var connection = Open();
+        await using var read = connection.CreateCommand();
+        read.CommandText = "SELECT dedup_pk, dedup_sk FROM run_queue WHERE id = $id;";
+        read.Parameters.AddWithValue("$id", messageId);
+        await using var reader = await read.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) && !reader.IsDBNull(0) ? (reader.GetString(0), reader.GetString(1)) : (null, null);
+    }
+
+    /// <summary>Deletes a message without a run (its tenant was uninstalled: the data key is gone, nothing can run).</summary>
+    public async Task DropAsync(string messageId, CancellationToken ct)
+    {
+        await _writer.RunAsync(w =>
+        {
+            var command = w.Command("DELETE FROM run_queue WHERE id = $id;");
+            command.Parameters.AddWithValue("$id", messageId);
+            return command.ExecuteNonQuery();
+        }, ct);
+        Wake();
+    }
+}
