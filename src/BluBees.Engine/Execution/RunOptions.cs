@@ -86,6 +86,16 @@ public sealed class RunOptions : IValidatableObject
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxStepResponseBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// The most JSON one run may hold in memory: its event, every output its steps keep for later steps (up to 50
+    /// steps at up to <see cref="MaxStepResponseBytes"/> each, JSON trees several times that), and the scope copies
+    /// of its parallel <c>forEach</c> workers, so that one tenant's rules cannot take the memory every tenant's runs
+    /// share. Counted from the answers' lengths. A step whose output would pass it fails
+    /// <c>run_data_budget_exceeded</c>; a parallel loop starts only the workers whose copies fit (at least one).
+    /// </summary>
+    [Range(64 * 1024, 1024 * 1024 * 1024)]
+    public int MaxRunDataBytes { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>On shutdown (SIGTERM), how long in-flight runs may take to finish before they are left in the queue.</summary>
     [Range(0, 300)]
     public int DrainSeconds { get; set; } = 20;
@@ -119,6 +129,12 @@ public sealed class RunOptions : IValidatableObject
         {
             yield return new ValidationResult(
                 "Runs:PerTenantConcurrency must not exceed Runs:WorkerConcurrency.", [nameof(PerTenantConcurrency)]);
+        }
+
+        if (MaxRunDataBytes < MaxStepResponseBytes)
+        {
+            yield return new ValidationResult(
+                "Runs:MaxRunDataBytes must not be less than Runs:MaxStepResponseBytes.", [nameof(MaxRunDataBytes)]);
         }
     }
 }

@@ -184,6 +184,12 @@ public static class ErrorCategories
     public const string StepLimitExceeded = "step_limit_exceeded";
 
     /// <summary>
+    /// The step's output would have taken the run past the data it may hold in memory (<c>Runs:MaxRunDataBytes</c>:
+    /// the event and the outputs kept for later steps); the step ran, but its output was not kept.
+    /// </summary>
+    public const string RunDataBudgetExceeded = "run_data_budget_exceeded";
+
+    /// <summary>
     /// A transfer side answered neither a success (2xx) nor an error (4xx/5xx): a redirect the guard does not follow
     /// (300, 304, a 3xx without a usable Location). Its body is not the resource, so it is never copied or reported as a
     /// completed upload.

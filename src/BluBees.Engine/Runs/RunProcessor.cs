@@ -11,6 +11,7 @@ using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Jira;
 using BluBees.Engine.Templates;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using BluBees.Engine.Execution;
 
 namespace BluBees.Engine.Runs;
@@ -24,7 +25,7 @@ namespace BluBees.Engine.Runs;
 /// </summary>
 public sealed partial class RunProcessor(
     RuleService rules, IEnumerable<IStepExecutor> executors, RunStore runs, LoopGuard loops, BluBeesMetrics metrics, TimeProvider time,
-    ILogger<RunProcessor> logger, TemplateBudgets budgets, JiraFieldCatalog fieldCatalog, JiraIssueReader issues)
+    ILogger<RunProcessor> logger, TemplateBudgets budgets, JiraFieldCatalog fieldCatalog, JiraIssueReader issues, IOptions<RunOptions> runOptions)
     : IRunProcessor
 {
     private const string UnknownRule = "unknown";
@@ -360,7 +361,9 @@ public sealed partial class RunProcessor(
         }
 
         // The step loop, control flow included, lives in StepSequence; it runs under this run's budget (activated above).
-        var result = await new StepSequence(_executors, time, logger, rule.Id).RunAsync(rule.Steps, run, ct);
+        // It also holds the run's data budget: the event (its queued payload's length) and what the steps keep.
+        var data = new RunData(runOptions.Value.MaxRunDataBytes, message.Payload.Length);
+        var result = await new StepSequence(_executors, time, logger, rule.Id, data).RunAsync(rule.Steps, run, ct);
         return Record(message, rule.Id, rule.Version, evt, startedAt, started, result.Status, result.ErrorCategory, result.Records);
     }
 

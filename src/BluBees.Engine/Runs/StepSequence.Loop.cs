@@ -14,7 +14,7 @@ namespace BluBees.Engine.Runs;
 /// </summary>
 internal sealed partial class StepSequence
 {
-    private async Task<(StepOutcome Outcome, bool Stops)> RunLoopAsync(CompiledForEach loop, StepRun run, CancellationToken ct)
+    private async Task<(StepOutcome Outcome, bool Stops)> RunLoopAsync(CompiledForEach loop, StepRun run, long scopeBytes, CancellationToken ct)
     {
         var started = time.GetTimestamp();
         var items = loop.Items.Resolve(run.Scope);
@@ -28,22 +28,26 @@ internal sealed partial class StepSequence
         var nestedIds = StepTree.Ids(loop.Steps).ToList();
         if (loop.Parallelism == 1 || count <= 1)
         {
-            await WorkAsync(loop, run, list, nestedIds, tally, ct);
+            await WorkAsync(loop, run, list, nestedIds, tally, scopeBytes, ct);
         }
         else
         {
             var scopes = Enumerable.Range(0, Math.Min(loop.Parallelism, count)).Select(_ => run.Scope.DeepClone().AsObject()).ToList();
             await Task.WhenAll(scopes.Select(scope => Task.Run(
-                () => WorkAsync(loop, run with { Scope = scope }, (JsonArray)loop.Items.Resolve(scope)!, nestedIds, tally, ct), CancellationToken.None)));
+                () => WorkAsync(loop, run with { Scope = scope }, (JsonArray)loop.Items.Resolve(scope)!, nestedIds, tally, scopeBytes, ct), CancellationToken.None)));
         }
 
         var (record, stops) = tally.Finish((long)time.GetElapsedTime(started).TotalMilliseconds);
         return (new StepOutcome(record, tally.Output()), stops);
     }
 
-    /// <summary>One worker: takes the next index until the list, the loop's stop or the run's cancellation ends it.</summary>
-    private async Task WorkAsync(CompiledForEach loop, StepRun run, JsonArray list, List<string> nestedIds, LoopTally tally, CancellationToken ct)
+    /// <summary>
+    /// One worker: takes the next index until the list, the loop's stop or the run's cancellation ends it. The bytes an
+    /// iteration's outputs held are given back to the run's budget when they leave the scope.
+    /// </summary>
+    private async Task WorkAsync(CompiledForEach loop, StepRun run, JsonArray list, List<string> nestedIds, LoopTally tally, long scopeBytes, CancellationToken ct)
     {
+        long held = 0;
         var scope = run.Scope;
         var steps = (JsonObject)scope["steps"]!;
         var savedItem = Detach(scope, "item");
@@ -57,11 +61,15 @@ internal sealed partial class StepSequence
                     steps.Remove(id); // an iteration never sees the previous iteration's outputs
                 }
 
+                _data.Release(held);
+                held = 0;
+
                 scope["item"] = list[index]?.DeepClone();
                 scope["index"] = index;
                 var iteration = run with { Iteration = (run.Iteration is null ? "" : run.Iteration + "/") + loop.Id + "#" + index };
                 var started = time.GetTimestamp();
-                var result = await RunAsync(loop.Steps, iteration, ct);
+                var result = await RunAsync(loop.Steps, iteration, scopeBytes, ct);
+                held = result.Held;
                 tally.Add(index, result, (long)time.GetElapsedTime(started).TotalMilliseconds);
             }
         }
@@ -72,6 +80,7 @@ internal sealed partial class StepSequence
                 steps.Remove(id);
             }
 
+            _data.Release(held);
             Restore(scope, "item", savedItem);
             Restore(scope, "index", savedIndex);
         }

@@ -12,6 +12,9 @@ namespace BluBees.Engine.Runs;
 /// <summary>What a list of steps did: their records, the first error, and whether a failure stopped the list.</summary>
 internal sealed record SequenceResult(IReadOnlyList<StepRecord> Records, string? FirstError, bool Stopped, bool Cancelled)
 {
+    /// <summary>The bytes of the outputs this list left in its scope, counted in the run's <see cref="RunData"/>.</summary>
+    public long Held { get; init; }
+
     /// <summary>As a run's status: succeeded; partial when something failed but later work went on and something succeeded; else failed.</summary>
     public string Status => Cancelled ? RunStatus.Failed
         : FirstError is null ? RunStatus.Succeeded
@@ -27,15 +30,23 @@ internal sealed record SequenceResult(IReadOnlyList<StepRecord> Records, string?
 /// <c>forEach</c> (see <c>StepSequence.Loop.cs</c>). Outputs go to <c>steps.&lt;id&gt;</c> of the scope the steps
 /// run in; a failed step stops its list unless it says <c>onError: continue</c>, and a stop inside a block stops the
 /// list around it unless the block says <c>continue</c>. One instance per run: it counts the run's step executions
-/// (<see cref="FlowLimits.MaxStepExecutions"/>) and the nested records it keeps (<see cref="FlowLimits.MaxNestedRecords"/>).
+/// (<see cref="FlowLimits.MaxStepExecutions"/>), the nested records it keeps (<see cref="FlowLimits.MaxNestedRecords"/>)
+/// and the bytes of JSON it holds (<see cref="RunData"/>: a leaf's output is charged as it enters the scope, a
+/// parallel loop's scope copies as they are made).
 /// </summary>
-internal sealed partial class StepSequence(FrozenDictionary<string, IStepExecutor> executors, TimeProvider time, ILogger logger, string ruleId)
+internal sealed partial class StepSequence(FrozenDictionary<string, IStepExecutor> executors, TimeProvider time, ILogger logger, string ruleId, RunData? data = null)
 {
+    private readonly RunData _data = data ?? RunData.Unbounded();
     private int _executions;
     private int _keptRecords;
 
-    public async Task<SequenceResult> RunAsync(IReadOnlyList<ICompiledStep> steps, StepRun run, CancellationToken ct)
+    public Task<SequenceResult> RunAsync(IReadOnlyList<ICompiledStep> steps, StepRun run, CancellationToken ct)
+        => RunAsync(steps, run, _data.EventBytes, ct);
+
+    /// <summary>The steps in <paramref name="run"/>'s scope, which holds <paramref name="scopeBytes"/> before them (what a copy of it costs).</summary>
+    private async Task<SequenceResult> RunAsync(IReadOnlyList<ICompiledStep> steps, StepRun run, long scopeBytes, CancellationToken ct)
     {
+        long held = 0;
         var records = new List<StepRecord>(steps.Count);
         var stopped = false;
         var cancelled = false;
@@ -49,7 +60,8 @@ internal sealed partial class StepSequence(FrozenDictionary<string, IStepExecuto
                 continue;
             }
 
-            var (outcome, stops) = await RunStepAsync(step, run, ct);
+            var (outcome, stops, kept) = await RunStepAsync(step, run, scopeBytes + held, ct);
+            held += kept;
             records.Add(outcome.Record);
             stepsScope[step.Id] = outcome.Output;
             if (outcome.Record.Status != RunStatus.Failed)
@@ -68,11 +80,14 @@ internal sealed partial class StepSequence(FrozenDictionary<string, IStepExecuto
             }
         }
 
-        return new SequenceResult(records, firstError, stopped, cancelled);
+        return new SequenceResult(records, firstError, stopped, cancelled) { Held = held };
     }
 
-    /// <summary>One step; <c>Stops</c>: whether its failure stops the list around it (a block that contained its own stop does not).</summary>
-    private async Task<(StepOutcome Outcome, bool Stops)> RunStepAsync(ICompiledStep step, StepRun run, CancellationToken ct)
+    /// <summary>
+    /// One step; <c>Stops</c>: whether its failure stops the list around it (a block that contained its own stop does
+    /// not); <c>Held</c>: the bytes of the outputs it left in the scope (a block's: its steps').
+    /// </summary>
+    private async Task<(StepOutcome Outcome, bool Stops, long Held)> RunStepAsync(ICompiledStep step, StepRun run, long scopeBytes, CancellationToken ct)
     {
         if (step is GuardedStep guarded)
         {
@@ -81,23 +96,43 @@ internal sealed partial class StepSequence(FrozenDictionary<string, IStepExecuto
             {
                 if (!guarded.If.Evaluate(run.Scope, null))
                 {
-                    return (new StepOutcome(StepRecord.NotRun(guarded.Step, RunStatus.Skipped, null) with { SkippedBy = FlowKinds.SkippedByIf }, null), false);
+                    return (new StepOutcome(StepRecord.NotRun(guarded.Step, RunStatus.Skipped, null) with { SkippedBy = FlowKinds.SkippedByIf }, null), false, 0);
                 }
             }
             catch (ConditionEvaluationException ex)
             {
-                return (Failed(guarded.Step, started, ex.Category), true);
+                return (Failed(guarded.Step, started, ex.Category), true, 0);
             }
 
             step = guarded.Step;
         }
 
-        return step switch
+        switch (step)
         {
-            CompiledIfBlock block => await RunIfAsync(block, run, ct),
-            CompiledForEach loop => await RunLoopAsync(loop, run, ct),
-            _ => (await RunLeafAsync(step, run, ct), true),
-        };
+            case CompiledIfBlock block:
+                return await RunIfAsync(block, run, scopeBytes, ct);
+            case CompiledForEach loop:
+                var (loopOutcome, loopStops) = await RunLoopAsync(loop, run, scopeBytes, ct);
+                return (loopOutcome, loopStops, 0); // counts only: its steps' outputs are gone
+            default:
+                var outcome = Keep(step, await RunLeafAsync(step, run, ct));
+                return (outcome, true, outcome.Output is null ? 0 : outcome.OutputBytes ?? outcome.Record.BytesIn);
+        }
+    }
+
+    /// <summary>
+    /// Charges a leaf's output to the run's data budget as it enters the scope, from the byte count the step already
+    /// has (no serializing); an output that does not fit fails the step and is not kept.
+    /// </summary>
+    private StepOutcome Keep(ICompiledStep step, StepOutcome outcome)
+    {
+        if (outcome.Output is null || _data.TryCharge(outcome.OutputBytes ?? outcome.Record.BytesIn))
+        {
+            return outcome;
+        }
+
+        LogRunDataExceeded(logger, ruleId, step.Id, _data.Max);
+        return new StepOutcome(outcome.Record with { Status = RunStatus.Failed, ErrorCategory = ErrorCategories.RunDataBudgetExceeded }, null);
     }
 
     private async Task<StepOutcome> RunLeafAsync(ICompiledStep step, StepRun run, CancellationToken ct)
@@ -131,7 +166,7 @@ internal sealed partial class StepSequence(FrozenDictionary<string, IStepExecuto
             : outcome;
     }
 
-    private async Task<(StepOutcome Outcome, bool Stops)> RunIfAsync(CompiledIfBlock block, StepRun run, CancellationToken ct)
+    private async Task<(StepOutcome Outcome, bool Stops, long Held)> RunIfAsync(CompiledIfBlock block, StepRun run, long scopeBytes, CancellationToken ct)
     {
         var started = time.GetTimestamp();
         bool holds;
@@ -141,7 +176,7 @@ internal sealed partial class StepSequence(FrozenDictionary<string, IStepExecuto
         }
         catch (ConditionEvaluationException ex)
         {
-            return (Failed(block, started, ex.Category), true);
+            return (Failed(block, started, ex.Category), true, 0);
         }
 
         var (branch, steps) = holds ? (FlowKinds.BranchThen, block.Then)
@@ -151,13 +186,13 @@ internal sealed partial class StepSequence(FrozenDictionary<string, IStepExecuto
         if (steps.Count == 0)
         {
             var none = StepRecord.NotRun(block, RunStatus.Skipped, null) with { SkippedBy = FlowKinds.SkippedByIf, Branch = branch, Steps = [] };
-            return (new StepOutcome(none, output), false);
+            return (new StepOutcome(none, output), false, 0);
         }
 
-        var inner = await RunAsync(steps, run, ct);
+        var inner = await RunAsync(steps, run, scopeBytes, ct);
         var status = inner.FirstError is null ? RunStatus.Succeeded : RunStatus.Failed;
         var record = Block(block, started, status, inner.ErrorCategory) with { Branch = branch, Steps = inner.Records };
-        return (new StepOutcome(record, output), inner.Stopped);
+        return (new StepOutcome(record, output), inner.Stopped, inner.Held);
     }
 
     private StepOutcome Failed(ICompiledStep step, long started, string category)
@@ -186,4 +221,7 @@ internal sealed partial class StepSequence(FrozenDictionary<string, IStepExecuto
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Step {StepId} of rule {RuleId} crashed with {ExceptionType}")]
     private static partial void LogStepCrash(ILogger logger, string ruleId, string stepId, string exceptionType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Step {StepId} of rule {RuleId} failed: its output would pass the {MaxRunDataBytes} bytes a run may hold")]
+    private static partial void LogRunDataExceeded(ILogger logger, string ruleId, string stepId, long maxRunDataBytes);
 }

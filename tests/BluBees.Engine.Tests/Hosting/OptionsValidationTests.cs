@@ -59,6 +59,8 @@ public sealed class OptionsValidationTests
     [TestCase("Runs:WorkerConcurrency", "0", "WorkerConcurrency")]
     [TestCase("Runs:LeaseSeconds", "4", "LeaseSeconds")]
     [TestCase("Runs:PerTenantConcurrency", "17", "Runs:PerTenantConcurrency must not exceed Runs:WorkerConcurrency.")]
+    [TestCase("Runs:MaxRunDataBytes", "65535", "MaxRunDataBytes")]
+    [TestCase("Runs:MaxRunDataBytes", "524288", "Runs:MaxRunDataBytes must not be less than Runs:MaxStepResponseBytes.")]
     [TestCase("Retention:BatchSize", "9", "BatchSize")]
     [TestCase("Retention:PurgeInterval", "00:00:01", "PurgeInterval")]
     [TestCase("Transfer:MaxBytes", "0", "MaxBytes")]

@@ -138,7 +138,7 @@ internal sealed class TransferStepExecutor(
             ["contentType"] = contentType,
             ["body"] = TransferResponseBody.Parse(to),
         };
-        return new StepOutcome(record, output);
+        return new StepOutcome(record, output) { OutputBytes = to.Body.Length }; // the file itself is not kept
     }
 
     private async Task<StepPreview> PreviewAsync(TenantId tenantId, CompiledTransferStep step, JsonObject scope, string path, CancellationToken ct)
