@@ -2,14 +2,17 @@ using System.Text.Json.Nodes;
 using BluBees.Engine.Steps;
 using BluBees.Engine.Steps.Flow;
 using BluBees.Engine.Execution;
+using Microsoft.Extensions.Logging;
 
 namespace BluBees.Engine.Runs;
 
 /// <summary>
 /// <c>forEach</c>: the nested steps once per element of the list at <c>items</c>, with <c>item</c> (a copy of the
-/// element) and <c>index</c> in scope. Each concurrent worker has a scope of its own (a copy of the scope at the
-/// loop's start, made before any worker starts), so iterations never share a mutable JSON node; with parallelism 1
-/// the loop runs in the run's scope and puts back what it changed. After the loop <c>steps.&lt;id&gt;</c> holds
+/// element) and <c>index</c> in scope. Each concurrent worker has a scope of its own, so iterations never share a
+/// mutable JSON node: the first works in the run's scope and puts back what it changed (as with parallelism 1), each
+/// other one in a copy made before any worker starts. A copy costs what the scope holds, charged to the run's
+/// <see cref="RunData"/> like an output: only the workers whose copies fit start (at least the first, which needs
+/// none), so parallelism never multiplies what a run holds past its budget. After the loop <c>steps.&lt;id&gt;</c> holds
 /// counts only, and the nested steps' outputs are gone, so memory stays bounded however many items there were.
 /// </summary>
 internal sealed partial class StepSequence
@@ -26,15 +29,31 @@ internal sealed partial class StepSequence
         var count = Math.Min(list.Count, loop.Limit);
         var tally = new LoopTally(loop, list.Count, count, this);
         var nestedIds = StepTree.Ids(loop.Steps).ToList();
-        if (loop.Parallelism == 1 || count <= 1)
+        var wanted = Math.Min(loop.Parallelism, count);
+        var copies = 0;
+        while (copies < wanted - 1 && _data.TryCharge(scopeBytes))
         {
-            await WorkAsync(loop, run, list, nestedIds, tally, scopeBytes, ct);
+            copies++;
         }
-        else
+
+        if (copies < wanted - 1)
         {
-            var scopes = Enumerable.Range(0, Math.Min(loop.Parallelism, count)).Select(_ => run.Scope.DeepClone().AsObject()).ToList();
-            await Task.WhenAll(scopes.Select(scope => Task.Run(
-                () => WorkAsync(loop, run with { Scope = scope }, (JsonArray)loop.Items.Resolve(scope)!, nestedIds, tally, scopeBytes, ct), CancellationToken.None)));
+            LogFewerWorkers(logger, ruleId, loop.Id, copies + 1, wanted, _data.Max);
+        }
+
+        try
+        {
+            // Every copy is made before the first worker changes the run's scope.
+            var scopes = Enumerable.Range(0, copies).Select(_ => run.Scope.DeepClone().AsObject()).ToList();
+            await Task.WhenAll([
+                WorkAsync(loop, run, list, nestedIds, tally, scopeBytes, ct),
+                .. scopes.Select(scope => Task.Run(
+                    () => WorkAsync(loop, run with { Scope = scope }, (JsonArray)loop.Items.Resolve(scope)!, nestedIds, tally, scopeBytes, ct), CancellationToken.None)),
+            ]);
+        }
+        finally
+        {
+            _data.Release(copies * scopeBytes);
         }
 
         var (record, stops) = tally.Finish((long)time.GetElapsedTime(started).TotalMilliseconds);
@@ -112,4 +131,7 @@ internal sealed partial class StepSequence
 
     internal bool KeepIteration(int index, SequenceResult result)
         => index < FlowLimits.FullIterations && TryKeep(CountRecords(result.Records));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Loop {StepId} of rule {RuleId} runs {Workers} of {Parallelism} workers: the run's data budget of {MaxRunDataBytes} bytes holds no more copies of its scope")]
+    private static partial void LogFewerWorkers(ILogger logger, string ruleId, string stepId, int workers, int parallelism, long maxRunDataBytes);
 }

@@ -84,6 +84,25 @@ public sealed class RunDataBudgetTests
         Assert.That(run["steps"]![4]!["statusCode"]!.GetValue<int>(), Is.EqualTo(200), "the request was sent; its answer was not kept");
     }
 
+    [Test]
+    public async Task A_parallel_loop_starts_only_the_workers_whose_scope_copies_fit_in_the_runs_data_budget()
+    {
+        var (tenant, connection) = await TenantAsync();
+        // The scope holds the event and a 100 KB answer: with the 256 KiB budget, one copy fits beside it, not nine.
+        await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Rule(
+            Http("big", connection, "/bigger"),
+            $$"""{ "id": "each", "type": "forEach", "items": "steps.big.body.items", "parallelism": 10, "steps": [ {{Http("note", connection, "/small")}} ] }"""), 201);
+
+        var run = await RunAsync(tenant);
+
+        Assert.That(run["status"]!.GetValue<string>(), Is.EqualTo("succeeded"));
+        var loop = run["steps"]![1]!["loop"]!;
+        Assert.That((loop["succeeded"]!.GetValue<int>(), loop["parallelism"]!.GetValue<int>()), Is.EqualTo((10, 10)));
+        Assert.That(_backend.Logs.Lines.Where(l => l.Contains("Loop each of rule", StringComparison.Ordinal)).Select(l => l.Split(" | ")[0]),
+            Is.EqualTo(new[] { "Warning BluBees.Engine.Runs.RunProcessor: Loop each of rule " + run["ruleId"] + " runs 2 of 10 workers: the run's data budget of 262144 bytes holds no more copies of its scope" }),
+            "before, ten workers each copied the whole scope, whatever it held");
+    }
+
     private async Task<(string Tenant, string Connection)> TenantAsync()
     {
         var tenant = Samples.NewTenant();
