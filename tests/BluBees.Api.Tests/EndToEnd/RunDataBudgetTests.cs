@@ -85,6 +85,21 @@ public sealed class RunDataBudgetTests
     }
 
     [Test]
+    public async Task A_loops_iterations_give_their_outputs_bytes_back_as_they_are_cleared()
+    {
+        var (tenant, connection) = await TenantAsync();
+        // Ten iterations each keep a 60 KB answer: 660 KB in all, but never more than two answers at once.
+        await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Rule(
+            Http("big", connection, "/big"),
+            $$"""{ "id": "each", "type": "forEach", "items": "steps.big.body.items", "steps": [ {{Http("again", connection, "/big")}} ] }"""), 201);
+
+        var run = await RunAsync(tenant);
+
+        Assert.That(run["status"]!.GetValue<string>(), Is.EqualTo("succeeded"));
+        Assert.That(run["steps"]![1]!["loop"]!["succeeded"]!.GetValue<int>(), Is.EqualTo(10));
+    }
+
+    [Test]
     public async Task A_parallel_loop_starts_only_the_workers_whose_scope_copies_fit_in_the_runs_data_budget()
     {
         var (tenant, connection) = await TenantAsync();
