@@ -99,7 +99,7 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
                 switch (await ingress.SubmitAsync(work, ct))
                 {
                     case IngestResult.Unavailable:
-                        return new CronTickResult(queued, Busy: true); // nothing of it was kept; the cursor stays for the retry
+                        return new CronTickResult(queued, Busy: true); // nothing of it was kept; the cursor stays for the next tick
                     case IngestResult.Accepted:
                         queued++;
                         break;

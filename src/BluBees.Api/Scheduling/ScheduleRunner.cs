@@ -36,85 +36,94 @@ internal sealed partial class ScheduleRunner(
         await tenants.EnsureAsync(tenant, ct);
         var now = time.GetUtcNow();
         var partition = store.ForTenant(tenant.Id);
+        var scheduled = (await rules.ListHeadsAsync(tenant.Id, ct)).Where(h => h.Enabled && h.TriggerType == TriggerType).ToList();
+        var turn = await ScheduleTurn.ReadAsync(partition, ct);
         var queued = 0;
-        foreach (var head in await rules.ListHeadsAsync(tenant.Id, ct))
+        foreach (var head in turn.Order(scheduled))
         {
-            if (!head.Enabled || head.TriggerType != TriggerType)
+            var fired = head.EveryHours < 1
+                ? await FireCronAsync(tenant, head, systemToken, now, ct)
+                : await FireIntervalAsync(tenant, partition, head, systemToken, now, ct);
+            queued += fired.Queued;
+            if (fired.Busy)
             {
-                continue;
-            }
-
-            if (head.EveryHours < 1)
-            {
-                if (await rules.LoadCompiledAsync(tenant.Id, head, ct) is { Trigger.Schedule: { IsCron: true } schedule })
-                {
-                    var fired = await cron.FireAsync(tenant, head, schedule, systemToken, now, ct);
-                    queued += fired.Queued;
-                    if (fired.Busy)
-                    {
-                        LogBusy(logger, queued);
-                        return new ScheduleResult(queued, Busy: true);
-                    }
-                }
-
-                continue;
-            }
-
-            var previous = await partition.GetAsync(FireKey(head.Id), ct);
-            var state = previous is null ? null : StoredJson.Read<LastFire>(previous.Data);
-            var lastFire = await ResolveAsync(tenant, head.Id, state, now, ct);
-            if (previous is not null && state?.HandingOverAt is { } handedAt && lastFire == handedAt)
-            {
-                // Recovered from the rule's last run: record it, so it no longer depends on that record's life.
-                var settled = partition.Item(FireKey(head.Id), StoredJson.Write(new LastFire(handedAt)), Expiry(head, handedAt));
-                previous = await partition.PutIfRevisionAsync(settled, previous.Revision, ct) ? settled with { Revision = previous.Revision + 1 } : previous;
-            }
-
-            if (lastFire is { } last && now - last < TimeSpan.FromHours(head.EveryHours) - Tolerance)
-            {
-                continue;
-            }
-
-            // The interval's slot is named by the fire it follows, so every delivery that finds the rule due for this
-            // interval (a retry, a concurrent delivery, the one after a crash) hands over the same de-duplication key:
-            // the ingress queues it once. The hand-over is announced first (HandingOverAt) and the last fire recorded
-            // only after it, so a process killed in between leaves the slot due, and the next delivery's hand-over finds
-            // the marker instead of firing again; once that marker may have expired, the announcement is resolved by
-            // the rule's last run instead (ResolveAsync).
-            var handing = partition.Item(FireKey(head.Id), StoredJson.Write(new LastFire(lastFire, now)), Expiry(head, now));
-            if (!await partition.PutIfRevisionAsync(handing, previous?.Revision ?? 0, ct))
-            {
-                continue; // a concurrent delivery is handing this interval over
-            }
-
-            var handingRevision = (previous?.Revision ?? 0) + 1;
-            var payload = new JsonObject
-            {
-                ["eventType"] = EventType,
-                ["timestamp"] = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
-            };
-            var work = new IngressRequest(tenant, RunSource.Schedule, payload) { SystemToken = systemToken, RuleId = head.Id, DedupKey = Keys.ScheduleInterval(head.Id, lastFire) };
-            var result = await ingress.SubmitAsync(work, ct);
-            if (result == IngestResult.Unavailable)
-            {
-                // Nothing of it was kept: take the announcement back so the slot stays plainly due for the retry.
-                await (previous is null
-                    ? partition.DeleteIfRevisionAsync(FireKey(head.Id), handingRevision, ct)
-                    : partition.PutIfRevisionAsync(previous, handingRevision, ct));
-                LogBusy(logger, queued);
+                // The tenant's share of the queue is full. Forge does not retry a scheduled trigger that fails: "the
+                // function invocation will not be retried. The function will be invoked the next time the schedule is
+                // due" (https://developer.atlassian.com/platform/forge/manifest-reference/modules/scheduled-trigger/),
+                // so the next tick is the retry, and it starts after this rule (ScheduleTurn): the room freed meanwhile
+                // goes to each due rule in turn, not always to the first ones.
+                await ScheduleTurn.PassAsync(partition, head.Id, now, ct);
+                LogBusy(logger, queued, head.Id);
                 return new ScheduleResult(queued, Busy: true);
-            }
-
-            var fire = partition.Item(FireKey(head.Id), StoredJson.Write(new LastFire(now)), Expiry(head, now));
-            await partition.PutIfRevisionAsync(fire, handingRevision, ct); // losing it to a concurrent delivery that recorded it is fine
-            if (result == IngestResult.Accepted)
-            {
-                queued++;
             }
         }
 
+        await turn.CompleteAsync(partition, ct);
         LogFired(logger, queued);
         return new ScheduleResult(queued, Busy: false);
+    }
+
+    private async Task<ScheduleResult> FireCronAsync(TenantContext tenant, RuleHead head, string? systemToken, DateTimeOffset now, CancellationToken ct)
+    {
+        if (await rules.LoadCompiledAsync(tenant.Id, head, ct) is { Trigger.Schedule: { IsCron: true } schedule })
+        {
+            var fired = await cron.FireAsync(tenant, head, schedule, systemToken, now, ct);
+            return new ScheduleResult(fired.Queued, fired.Busy);
+        }
+
+        return new ScheduleResult(0, Busy: false);
+    }
+
+    /// <summary>Hands an <c>everyHours</c> rule's due interval over (see the class summary); Busy when the queue refused it.</summary>
+    private async Task<ScheduleResult> FireIntervalAsync(TenantContext tenant, TenantStore partition, RuleHead head, string? systemToken, DateTimeOffset now, CancellationToken ct)
+    {
+        var previous = await partition.GetAsync(FireKey(head.Id), ct);
+        var state = previous is null ? null : StoredJson.Read<LastFire>(previous.Data);
+        var lastFire = await ResolveAsync(tenant, head.Id, state, now, ct);
+        if (previous is not null && state?.HandingOverAt is { } handedAt && lastFire == handedAt)
+        {
+            // Recovered from the rule's last run: record it, so it no longer depends on that record's life.
+            var settled = partition.Item(FireKey(head.Id), StoredJson.Write(new LastFire(handedAt)), Expiry(head, handedAt));
+            previous = await partition.PutIfRevisionAsync(settled, previous.Revision, ct) ? settled with { Revision = previous.Revision + 1 } : previous;
+        }
+
+        if (lastFire is { } last && now - last < TimeSpan.FromHours(head.EveryHours) - Tolerance)
+        {
+            return new ScheduleResult(0, Busy: false);
+        }
+
+        // The interval's slot is named by the fire it follows, so every delivery that finds the rule due for this
+        // interval (a retry, a concurrent delivery, the one after a crash) hands over the same de-duplication key:
+        // the ingress queues it once. The hand-over is announced first (HandingOverAt) and the last fire recorded
+        // only after it, so a process killed in between leaves the slot due, and the next delivery's hand-over finds
+        // the marker instead of firing again; once that marker may have expired, the announcement is resolved by
+        // the rule's last run instead (ResolveAsync).
+        var handing = partition.Item(FireKey(head.Id), StoredJson.Write(new LastFire(lastFire, now)), Expiry(head, now));
+        if (!await partition.PutIfRevisionAsync(handing, previous?.Revision ?? 0, ct))
+        {
+            return new ScheduleResult(0, Busy: false); // a concurrent delivery is handing this interval over
+        }
+
+        var handingRevision = (previous?.Revision ?? 0) + 1;
+        var payload = new JsonObject
+        {
+            ["eventType"] = EventType,
+            ["timestamp"] = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+        };
+        var work = new IngressRequest(tenant, RunSource.Schedule, payload) { SystemToken = systemToken, RuleId = head.Id, DedupKey = Keys.ScheduleInterval(head.Id, lastFire) };
+        var result = await ingress.SubmitAsync(work, ct);
+        if (result == IngestResult.Unavailable)
+        {
+            // Nothing of it was kept: take the announcement back so the slot stays plainly due for the retry.
+            await (previous is null
+                ? partition.DeleteIfRevisionAsync(FireKey(head.Id), handingRevision, ct)
+                : partition.PutIfRevisionAsync(previous, handingRevision, ct));
+            return new ScheduleResult(0, Busy: true);
+        }
+
+        var fire = partition.Item(FireKey(head.Id), StoredJson.Write(new LastFire(now)), Expiry(head, now));
+        await partition.PutIfRevisionAsync(fire, handingRevision, ct); // losing it to a concurrent delivery that recorded it is fine
+        return new ScheduleResult(result == IngestResult.Accepted ? 1 : 0, Busy: false);
     }
 
     /// <summary>
@@ -148,8 +157,8 @@ internal sealed partial class ScheduleRunner(
     [LoggerMessage(Level = LogLevel.Information, Message = "Scheduled trigger: {RuleCount} rule run(s) queued")]
     private static partial void LogFired(ILogger logger, int ruleCount);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduled trigger: queue full after {RuleCount} rule run(s); asking Forge to retry")]
-    private static partial void LogBusy(ILogger logger, int ruleCount);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduled trigger: queue full after {RuleCount} rule run(s); the next tick starts after rule {RuleId}")]
+    private static partial void LogBusy(ILogger logger, int ruleCount, string ruleId);
 
     /// <summary>The last fire (null before the first) and, while a hand-over is under way, when it began.</summary>
     private sealed record LastFire(DateTimeOffset? FiredAt, DateTimeOffset? HandingOverAt = null);

@@ -16,7 +16,9 @@ internal static class ScheduledEndpoint
     {
         var result = await runner.FireDueAsync(tenant.Context, systemToken.Value, ct);
 
-        // A full queue asks Forge to retry; work already queued is not queued again (interval and tick de-duplication markers are stored).
+        // A full queue answers 503. Forge does not retry a scheduled trigger (its module docs: "will not be retried", the
+        // next invocation is when the schedule is next due), so the next tick fires what was refused, starting after the
+        // refused rule (ScheduleTurn); work already queued is not queued again (interval and tick de-duplication markers).
         return result.Busy
             ? Ingress.IngressResults.Unavailable()
             : TypedResults.Accepted((string?)null, new ScheduledResponse("accepted", result.Queued));

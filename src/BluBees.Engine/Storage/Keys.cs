@@ -115,6 +115,12 @@ public static class Keys
     public static string ScheduleInterval(string ruleId, DateTimeOffset? previousFire)
         => "EVERY#" + ruleId + "#" + (previousFire is { } at ? at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) : "first");
 
+    /// <summary>
+    /// Where the tenant's next scheduled delivery starts its walk of the schedule rules: after the rule whose hand-over
+    /// the queue refused last (<c>BluBees.Api.Scheduling.ScheduleTurn</c>). Expires; deleted once a walk completes.
+    /// </summary>
+    public const string ScheduleTurn = "SCHEDTURN";
+
     /// <summary>A cron schedule rule's cursor: the time up to which its occurrences have been processed.</summary>
     public static string ScheduleCursor(string ruleId) => ScheduleCursorPrefix + ruleId;
 

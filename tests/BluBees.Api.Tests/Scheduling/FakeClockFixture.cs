@@ -16,11 +16,14 @@ public abstract class FakeClockFixture
     protected BackendHost Backend { get; private set; } = null!;
     protected ThirdPartyApi ThirdParty { get; private set; } = null!;
 
+    /// <summary>The backend's settings beyond the harness's (null: none).</summary>
+    protected virtual IDictionary<string, string?>? BackendSettings => null;
+
     [OneTimeSetUp]
     public async Task StartBackendAsync()
     {
         Issuer = await TestIssuer.StartAsync();
-        Backend = await BackendHost.StartAsync(Issuer, null, s => s.AddSingleton<TimeProvider>(Clock));
+        Backend = await BackendHost.StartAsync(Issuer, BackendSettings, s => s.AddSingleton<TimeProvider>(Clock));
         ThirdParty = await ThirdPartyApi.StartAsync();
     }
 
