@@ -172,9 +172,11 @@ public sealed class ConnectionService(
         // back and takes its write back, and the last delete removes one stored between the first two. A delete
         // retried after such a kill (the connection already gone: 404) still removes the token and erases.
         var removedToken = await partition.DeleteAsync(Keys.RotatedRefreshToken(id), ct);
-        var deleted = await partition.DeleteAsync(Keys.Connection(id), ct);
-        // Once the connection is gone the admin has nothing left to retry, so the rest never stops for a caller that
-        // went away (the same as a rule's delete): the token, the name and the erasure of the secrets' residue.
+        // Once the connection's delete is sent it may be applied (DynamoDB applies a DeleteItem whose caller gave up),
+        // and then the admin has nothing left to retry, so from here on nothing stops for a caller that went away: the
+        // connection, the token again, the name and the erasure of the secrets' residue. Before, the connection's own
+        // delete ran on the request's token: a caller gone while it was in flight left a rotated token stored meanwhile.
+        var deleted = await partition.DeleteAsync(Keys.Connection(id), CancellationToken.None);
         removedToken |= await partition.DeleteAsync(Keys.RotatedRefreshToken(id), CancellationToken.None);
         credentials?.Forget(tenantId, id); // its access token (and a rotated refresh token not yet stored) held in memory
         if (existing is not null)

@@ -32,6 +32,9 @@ public sealed class DynamoDbFaultProxy : IAsyncDisposable
     private readonly HttpClient _upstream;
     private LoopbackServer _server = null!;
     private volatile Func<string, JsonObject, DynamoDbFault?>? _fault;
+    private volatile Func<string, JsonObject, bool>? _hold;
+    private TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _refused;
 
     private DynamoDbFaultProxy(HttpClient upstream) => _upstream = upstream;
@@ -44,6 +47,21 @@ public sealed class DynamoDbFaultProxy : IAsyncDisposable
     /// <summary>Refuses every request for which <paramref name="fault"/> (operation, request body) answers a fault; null heals.</summary>
     public void Fail(Func<string, JsonObject, DynamoDbFault?>? fault) => _fault = fault;
 
+    /// <summary>
+    /// Holds the first request <paramref name="match"/> picks (operation, request body) before it reaches the table,
+    /// until <see cref="ReleaseHeld"/>; the task completes when it arrives. Released, it is forwarded even if its client
+    /// gave up meanwhile: a request DynamoDB received may be applied although its caller never sees the answer.
+    /// </summary>
+    public Task Hold(Func<string, JsonObject, bool> match)
+    {
+        _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _hold = match;
+        return _held.Task;
+    }
+
+    public void ReleaseHeld() => _release.TrySetResult();
+
     public static async Task<DynamoDbFaultProxy> StartAsync(Uri dynalite)
     {
         var upstream = new HttpClient { BaseAddress = dynalite };
@@ -54,7 +72,15 @@ public sealed class DynamoDbFaultProxy : IAsyncDisposable
             var operation = target[(target.IndexOf('.', StringComparison.Ordinal) + 1)..];
             using var reader = new StreamReader(context.Request.Body);
             var text = await reader.ReadToEndAsync();
-            if (self._fault is { } rule && rule(operation, JsonNode.Parse(text.Length == 0 ? "{}" : text) as JsonObject ?? []) is { } fault)
+            var body = JsonNode.Parse(text.Length == 0 ? "{}" : text) as JsonObject ?? [];
+            if (self._hold is { } hold && hold(operation, body))
+            {
+                self._hold = null;
+                self._held.TrySetResult();
+                await self._release.Task;
+            }
+
+            if (self._fault is { } rule && rule(operation, body) is { } fault)
             {
                 Interlocked.Increment(ref self._refused);
                 if (fault == DynamoDbFault.NoAnswer)
@@ -119,6 +145,7 @@ public sealed class DynamoDbFaultProxy : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        ReleaseHeld();
         await _server.DisposeAsync();
         _upstream.Dispose();
     }

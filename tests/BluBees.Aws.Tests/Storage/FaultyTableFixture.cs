@@ -20,6 +20,9 @@ public abstract class FaultyTableFixture
 
     protected BackendHost Api { get; private set; } = null!;
 
+    /// <summary>The backend's settings beyond the table's (null: none).</summary>
+    protected virtual IDictionary<string, string?>? Settings => null;
+
     [OneTimeSetUp]
     public async Task StartFaultyTableAsync()
     {
@@ -29,6 +32,11 @@ public abstract class FaultyTableFixture
         Proxy = await DynamoDbFaultProxy.StartAsync(Table.Url);
         var settings = Table.Settings();
         settings["Storage:DynamoDbServiceUrl"] = Proxy.Address.ToString();
+        foreach (var (key, value) in Settings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
         Api = await BackendHost.StartAsync(Issuer, settings);
     }
 
