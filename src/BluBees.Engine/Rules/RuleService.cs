@@ -214,7 +214,9 @@ public sealed class RuleService(
     public async Task<bool> DeleteAsync(TenantId tenantId, string id, CancellationToken ct)
     {
         var head = await GetHeadAsync(tenantId, id, ct);
-        if (head is null || !await store.ForTenant(tenantId).DeleteAsync(Keys.Rule(id), ct))
+        // The head's delete itself is not cancellable either: a caller gone while it is in flight would make the
+        // DynamoDB client give up on a delete the table may have applied, and the rest below would never run.
+        if (head is null || !await store.ForTenant(tenantId).DeleteAsync(Keys.Rule(id), CancellationToken.None))
         {
             // A delete the store refused after the head was gone (throttling: answered 503) left versions behind, each a
             // definition in clear; the caller's retry finds no head, and removes them. Nothing of the rule left: 404.
