@@ -94,6 +94,8 @@ public static class ProviderSwitch
                     var client = new Lazy<IAmazonSQS>(() => AwsClientFactory.Sqs(options.Value.SqsServiceUrl, sp.GetService<BluBeesMetrics>()));
                     return new SqsRunQueue(client, sp.GetRequiredService<RunMessageCodec>(), options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqsRunQueue>>());
                 });
+                // DynamoDB has no periodic job to resume an uninstall refused part way: the worker finishes it.
+                services.AddSingleton<Engine.Tenancy.IUninstallFinishQueue>(sp => (SqsRunQueue)sp.GetRequiredService<IRunQueue>());
                 break;
             default:
                 throw new InvalidOperationException("Unhandled queue provider " + choices.Queue);

@@ -16,7 +16,7 @@ namespace BluBees.Aws.Sqs;
 /// </summary>
 public sealed partial class SqsBatchProcessor(
     RunMessageCodec codec, IRunProcessor processor, TenantKeyService keys, IOptions<RunOptions> runs, ILogger<SqsBatchProcessor> logger,
-    RunProcessor exhausted, RunStore runStore, IOptions<WorkerOptions> worker, TimeProvider time)
+    RunProcessor exhausted, RunStore runStore, IOptions<WorkerOptions> worker, TimeProvider time, Engine.Tenancy.TenantService tenants)
 {
     public async Task<SqsBatchResponse> ProcessAsync(SqsEvent batch, CancellationToken ct)
     {
@@ -80,7 +80,11 @@ public sealed partial class SqsBatchProcessor(
                                 LogFailed(logger, record.MessageId, record.ReceiveCount, error!);
                             }
 
-                            if (record.ReceiveCount >= worker.Value.MaxReceiveCount)
+                            if (record.ReceiveCount >= worker.Value.MaxReceiveCount && UninstallFinishMessage.TenantOf(record.Body) is not null)
+                            {
+                                LogFinishExhausted(logger, record.MessageId, record.ReceiveCount); // not a run: no run record
+                            }
+                            else if (record.ReceiveCount >= worker.Value.MaxReceiveCount)
                             {
                                 // Its last receive: the record goes to the dead-letter queue next, so it leaves its
                                 // records first — whether it threw, was cut off by the deadline, or never started
@@ -112,11 +116,21 @@ public sealed partial class SqsBatchProcessor(
     }
 
     /// <summary>The record's tenant as its share key; unreadable records share one key (they fail at once).</summary>
-    private static string TenantKey(string? body) => body is null ? string.Empty : RunMessageCodec.TenantOf(body)?.Value ?? string.Empty;
+    private static string TenantKey(string? body)
+        => body is null ? string.Empty : (RunMessageCodec.TenantOf(body) ?? UninstallFinishMessage.TenantOf(body))?.Value ?? string.Empty;
 
     private async Task ProcessRecordAsync(SqsRecord record, OpenedRecord opened, CancellationToken ct)
     {
         var body = record.Body ?? throw new FormatException("The record has no body.");
+        if (UninstallFinishMessage.TenantOf(body) is { } uninstalled)
+        {
+            // An uninstall refused part way: erased again while its installation is marked uninstalled; a refusal
+            // throws and the message returns to the queue.
+            var finished = await tenants.FinishUninstallAsync(uninstalled, ct);
+            LogUninstallFinished(logger, record.MessageId!, finished);
+            return;
+        }
+
         var tenantId = RunMessageCodec.TenantOf(body) ?? throw new FormatException("The record is not a BluBees run envelope.");
         if (await keys.GetExistingAsync(tenantId, ct) is null)
         {
@@ -172,6 +186,12 @@ public sealed partial class SqsBatchProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SQS message {MessageId} was still running at the worker's run deadline ({DeadlineSeconds} s); cancelled, it returns to the queue")]
     private static partial void LogDeadline(ILogger logger, string messageId, int deadlineSeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SQS message {MessageId} asked to finish an uninstall; erased again: {Erased} (false: the installation is not marked uninstalled, nothing done)")]
+    private static partial void LogUninstallFinished(ILogger logger, string messageId, bool erased);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "SQS message {MessageId} asking to finish an uninstall failed on its last receive ({ReceiveCount}); it goes to the dead-letter queue, what the uninstall left stays until it is redriven or an operator deletes it")]
+    private static partial void LogFinishExhausted(ILogger logger, string messageId, int receiveCount);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "An SQS record without a message id was ignored")]
     private static partial void LogNoMessageId(ILogger logger);

@@ -11,7 +11,8 @@ public sealed record TenantRecord(string TenantId, string? CloudId, DateTimeOffs
 /// <summary>Install, upgrade and uninstall. Uninstall deletes the whole partition, data key included.</summary>
 public sealed class TenantService(
     IStore store, TenantKeyService keys, ITenantDataCache rules, TimeProvider time, IEnumerable<ITenantQueuePurge>? queues = null,
-    UninstalledInstallations? uninstalled = null, ITenantCredentialCache? credentials = null)
+    UninstalledInstallations? uninstalled = null, ITenantCredentialCache? credentials = null, IUninstallFinishQueue? finishing = null,
+    Microsoft.Extensions.Logging.ILogger<TenantService>? logger = null)
 {
     private readonly ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
 
@@ -97,7 +98,53 @@ public sealed class TenantService(
     {
         // First: from now on no request of this installation can create its data again.
         await _uninstalled.MarkAsync(tenantId, ct);
-        return await EraseAsync(tenantId, ct);
+        try
+        {
+            return await EraseAsync(tenantId, ct);
+        }
+        catch (Exception ex) when (finishing is not null && ex is not OutOfMemoryException)
+        {
+            // Refused part way (Forge does not retry a preUninstall, and DynamoDB has no periodic job to resume it):
+            // asked to be finished later. The erase still fails (503), whether or not the request was recorded.
+            await RequestFinishAsync(finishing, tenantId, ex);
+            throw;
+        }
+    }
+
+    private async Task RequestFinishAsync(IUninstallFinishQueue queue, TenantId tenantId, Exception refusal)
+    {
+        try
+        {
+            await queue.RequestAsync(tenantId, CancellationToken.None);
+            if (logger is not null)
+            {
+                TenantLog.FinishRequested(logger, refusal.GetType().Name);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            if (logger is not null)
+            {
+                TenantLog.FinishNotRequested(logger, refusal.GetType().Name, ex.GetType().Name);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Finishes an uninstall that was refused part way, when asked to by <see cref="IUninstallFinishQueue"/>: the tenant's
+    /// data is erased again, its data key first, only while its installation is still marked uninstalled (a request
+    /// for any other tenant, or one whose restore cleared the mark, does nothing). Idempotent: an erase already finished
+    /// finds nothing. False when the installation is not marked; a refused erase throws (the request is retried).
+    /// </summary>
+    public async Task<bool> FinishUninstallAsync(TenantId tenantId, CancellationToken ct)
+    {
+        if (!await _uninstalled.IsMarkedAsync(tenantId, ct))
+        {
+            return false;
+        }
+
+        await EraseAsync(tenantId, CancellationToken.None);
+        return true;
     }
 
     /// <summary>

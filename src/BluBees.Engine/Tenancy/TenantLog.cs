@@ -1,0 +1,13 @@
+using Microsoft.Extensions.Logging;
+
+namespace BluBees.Engine.Tenancy;
+
+/// <summary>Log lines of <see cref="TenantService"/> (exception types only, never a tenant's data).</summary>
+internal static partial class TenantLog
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Uninstall refused part way ({ExceptionType}); asked to be finished later")]
+    public static partial void FinishRequested(ILogger logger, string exceptionType);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Uninstall refused part way ({ExceptionType}) and asking to finish it later failed ({RequestExceptionType}); what it left stays until an operator deletes it")]
+    public static partial void FinishNotRequested(ILogger logger, string exceptionType, string requestExceptionType);
+}

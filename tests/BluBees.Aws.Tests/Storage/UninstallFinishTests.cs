@@ -1,0 +1,186 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Amazon.SQS;
+using BluBees.Api.Tests.Harness;
+using BluBees.Aws.Tests.Dynalite;
+using BluBees.Aws.Tests.Fakes;
+using BluBees.Aws.Tests.Support;
+using BluBees.Engine.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BluBees.Aws.Tests.Storage;
+
+/// <summary>
+/// An uninstall whose erase DynamoDB refuses part way (Forge does not retry a preUninstall; DynamoDB has no periodic
+/// job to resume it) asks the worker to finish it: a "finish-uninstall" message on the run queue, which the worker
+/// answers by erasing the tenant again. The deployed shape on loopback: the real app on DynamoDB (dynalite behind the
+/// fault proxy), KMS and SQS stand-ins; the test plays the Lambda event source mapping.
+/// </summary>
+[TestFixture]
+public sealed class UninstallFinishTests
+{
+    private const int MaxReceiveCount = 3;
+    private static readonly TimeSpan Visibility = TimeSpan.FromSeconds(900);
+    private readonly FakeTimeProvider _queueClock = new(DateTimeOffset.UtcNow);
+    private TestIssuer _issuer = null!;
+    private ThirdPartyApi _thirdParty = null!;
+    private KmsFake _kms = null!;
+    private SqsFake _sqs = null!;
+    private DynamoDbTable _table = null!;
+    private DynamoDbFaultProxy _proxy = null!;
+    private BackendHost _app = null!;
+    private IAmazonSQS _sqsClient = null!;
+    private string _queueUrl = null!;
+    private string _dlqUrl = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _issuer = await TestIssuer.StartAsync();
+        _thirdParty = await ThirdPartyApi.StartAsync();
+        _kms = await KmsFake.StartAsync();
+        _sqs = await SqsFake.StartAsync(_queueClock);
+        _table = await DynamoDbTable.CreateAsync();
+        _proxy = await DynamoDbFaultProxy.StartAsync(_table.Url);
+        _dlqUrl = _sqs.CreateQueue("blubees-test-runs-dlq", Visibility);
+        _queueUrl = _sqs.CreateQueue("blubees-test-runs", Visibility, _dlqUrl, MaxReceiveCount);
+        var settings = _table.Settings();
+        settings["Storage:DynamoDbServiceUrl"] = _proxy.Address.ToString();
+        settings["Keys:Provider"] = "Kms";
+        settings["Keys:KmsKeyId"] = _kms.CreateKey();
+        settings["Keys:KmsServiceUrl"] = _kms.Address.ToString();
+        settings["Queue:Provider"] = "Sqs";
+        settings["Queue:QueueUrl"] = _queueUrl;
+        settings["Queue:SqsServiceUrl"] = _sqs.Address.ToString();
+        settings["Queue:SendTimeoutMilliseconds"] = "60000";
+        settings["Worker:Enabled"] = "true";
+        settings["Worker:MaxReceiveCount"] = MaxReceiveCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _app = await BackendHost.StartAsync(_issuer, settings);
+        _sqsClient = BluBees.Aws.AwsClientFactory.Sqs(_sqs.Address.ToString());
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        _sqsClient.Dispose();
+        await _app.DisposeAsync();
+        await _proxy.DisposeAsync();
+        _table.Dispose();
+        await _sqs.DisposeAsync();
+        await _kms.DisposeAsync();
+        await _thirdParty.DisposeAsync();
+        await _issuer.DisposeAsync();
+    }
+
+    [TearDown]
+    public void Reset()
+    {
+        _proxy.Fail(null);
+        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
+        {
+            foreach (var line in _app.Logs.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Warning", StringComparison.Ordinal)))
+            {
+                TestContext.Out.WriteLine(line);
+            }
+        }
+    }
+
+    [Test]
+    public async Task An_uninstall_refused_part_way_is_finished_by_the_worker_and_leaves_nothing()
+    {
+        var tenant = await InstalledTenantWithARuleAsync();
+        var pk = Keys.Tenant(tenant);
+        RefuseBatchDeletes();
+
+        using (var response = await UninstallAsync(tenant))
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the erase was refused part way");
+        }
+
+        _proxy.Fail(null);
+        Assert.That(await CountAsync(pk, Keys.RuleVersionsPrefix), Is.EqualTo(1), "the rule's definition (in clear) was left behind");
+        Assert.That(_sqs.Bodies(_queueUrl), Is.EqualTo(new[] { new JsonObject { ["kind"] = "finish-uninstall", ["tenant"] = tenant }.ToJsonString() }),
+            "one request to finish it, naming only the tenant");
+
+        var delivery = await new LambdaSqsPoller(_sqsClient, _queueUrl, _app.Client).DeliverOnceAsync();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That((delivery.Messages.Count, delivery.Failures.Count), Is.EqualTo((1, 0)));
+            Assert.That(await CountAsync(pk, string.Empty), Is.Zero, "nothing of the tenant is left: rules, connections, settings, name claims");
+            Assert.That(await Store.GetAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenant), default), Is.Null, "its directory entry is gone");
+            Assert.That(_sqs.Bodies(_queueUrl), Is.Empty, "a finished uninstall leaves no message");
+        });
+    }
+
+    [Test]
+    public async Task A_finish_refused_again_returns_to_the_queue_and_a_later_receive_and_a_second_copy_finish_it_once()
+    {
+        var tenant = await InstalledTenantWithARuleAsync();
+        var pk = Keys.Tenant(tenant);
+        RefuseBatchDeletes();
+        using (var response = await UninstallAsync(tenant))
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        }
+
+        var body = _sqs.Bodies(_queueUrl).Single();
+        var poller = new LambdaSqsPoller(_sqsClient, _queueUrl, _app.Client);
+        var refused = await poller.DeliverOnceAsync();
+        Assert.That((refused.Messages.Count, refused.Failures.Count), Is.EqualTo((1, 1)), "still refused: reported as failed, back to the queue");
+        Assert.That(await CountAsync(pk, Keys.RuleVersionsPrefix), Is.EqualTo(1));
+
+        _proxy.Fail(null);
+        await _sqsClient.SendMessageAsync(_queueUrl, body); // a second copy (SQS delivers at least once)
+        _queueClock.Advance(Visibility);
+        for (var round = 0; round < 3 && _sqs.Bodies(_queueUrl).Count > 0; round++)
+        {
+            var delivery = await poller.DeliverOnceAsync();
+            Assert.That(delivery.Failures, Is.Empty, "an already finished erase is acknowledged");
+        }
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await CountAsync(pk, string.Empty), Is.Zero);
+            Assert.That(_sqs.Bodies(_queueUrl), Is.Empty);
+            Assert.That(_sqs.Bodies(_dlqUrl), Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task A_finish_message_for_an_installed_tenant_erases_nothing()
+    {
+        // Only the API's role may send to the queue; even so, the message grants nothing: the worker erases only a
+        // tenant whose installation is marked uninstalled.
+        var tenant = await InstalledTenantWithARuleAsync();
+        await _sqsClient.SendMessageAsync(_queueUrl, new JsonObject { ["kind"] = "finish-uninstall", ["tenant"] = tenant }.ToJsonString());
+
+        var delivery = await new LambdaSqsPoller(_sqsClient, _queueUrl, _app.Client).DeliverOnceAsync();
+
+        Assert.That((delivery.Messages.Count, delivery.Failures.Count), Is.EqualTo((1, 0)), "acknowledged, not retried");
+        var rules = await _app.JsonAsync(HttpMethod.Get, "/api/rules", tenant);
+        Assert.That(rules["items"]!.AsArray(), Has.Count.EqualTo(1), "the installed tenant's rule is still there");
+        Assert.That(await Store.GetAsync(Keys.Tenant(tenant), Keys.DataKey, default), Is.Not.Null, "and its data key");
+    }
+
+    private IStore Store => _app.Services.GetRequiredService<IStore>();
+
+    private async Task<string> InstalledTenantWithARuleAsync()
+    {
+        var tenant = Samples.NewTenant();
+        var connection = await _app.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "s"), 201);
+        await _app.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule((string)connection["id"]!), 201);
+        return tenant;
+    }
+
+    /// <summary>DynamoDB throttles every batch of deletes (the SDK's retries included): only single-item deletes pass.</summary>
+    private void RefuseBatchDeletes()
+        => _proxy.Fail((operation, _) => operation == "BatchWriteItem" ? DynamoDbFault.ProvisionedThroughputExceeded : null);
+
+    private Task<HttpResponseMessage> UninstallAsync(string tenant)
+        => _app.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, new JsonObject { ["context"] = new JsonObject { ["cloudId"] = "c" }, ["contextToken"] = "t" }, withUserToken: false);
+
+    private async Task<int> CountAsync(string pk, string prefix)
+        => (await Store.QueryAsync(new QueryRequest(pk, prefix) { Limit = 1000 }, default)).Items.Count;
+}
