@@ -7,13 +7,14 @@ using Microsoft.Extensions.Logging;
 namespace BluBees.Aws.Sqs;
 
 /// <summary>
-/// An uninstall refused part way asks the worker to finish it: one <see cref="UninstallFinishMessage"/> on the run
-/// queue. A refused finish returns to the queue (SQS redelivers after the visibility timeout, then moves it to the
+/// An uninstall asks the worker to finish it: one <see cref="UninstallFinishMessage"/> on the run queue, delayed
+/// 15 minutes, before its erase (so an erase cut off by the function's timeout is finished), and one at once when
+/// the erase is refused. A refused finish returns to the queue (SQS redelivers after the visibility timeout, then moves it to the
 /// dead-letter queue, whose alarm fires); a finished one is deleted. Only the API's role may send to the queue.
 /// </summary>
 internal sealed partial class SqsRunQueue : IUninstallFinishQueue
 {
-    public async Task RequestAsync(TenantId tenantId, CancellationToken ct)
+    public async Task RequestAsync(TenantId tenantId, TimeSpan delay, CancellationToken ct)
     {
         var settings = options.Value;
         using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(settings.SendTimeoutMilliseconds), time);
@@ -25,6 +26,8 @@ internal sealed partial class SqsRunQueue : IUninstallFinishQueue
                 QueueUrl = settings.QueueUrl,
                 MessageBody = UninstallFinishMessage.Body(tenantId),
                 MessageGroupId = GroupId(tenantId.Value),
+                // SQS accepts 0 to 900 s (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+                DelaySeconds = (int)Math.Clamp(delay.TotalSeconds, 0, IUninstallFinishQueue.AfterTheErase.TotalSeconds),
             }, linked.Token);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -8,6 +8,6 @@ internal static partial class TenantLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Uninstall refused part way ({ExceptionType}); asked to be finished later")]
     public static partial void FinishRequested(ILogger logger, string exceptionType);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Uninstall refused part way ({ExceptionType}) and asking to finish it later failed ({RequestExceptionType}); what it left stays until an operator deletes it")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Asking to finish an uninstall later failed ({RequestExceptionType}; erase refused: {ExceptionType}); if its erase does not finish, what it left stays until an operator deletes it")]
     public static partial void FinishNotRequested(ILogger logger, string exceptionType, string requestExceptionType);
 }

@@ -98,6 +98,13 @@ public sealed class TenantService(
     {
         // First: from now on no request of this installation can create its data again.
         await _uninstalled.MarkAsync(tenantId, ct);
+        if (finishing is not null)
+        {
+            // Before the erase, delayed past the longest the API function may run: an erase cut off where nothing
+            // can catch it (the function's timeout on a big tenant, the process killed) is still finished.
+            await RequestFinishAsync(finishing, tenantId, IUninstallFinishQueue.AfterTheErase, refusal: null);
+        }
+
         try
         {
             return await EraseAsync(tenantId, ct);
@@ -106,26 +113,27 @@ public sealed class TenantService(
         {
             // Refused part way (Forge does not retry a preUninstall, and DynamoDB has no periodic job to resume it):
             // asked to be finished later. The erase still fails (503), whether or not the request was recorded.
-            await RequestFinishAsync(finishing, tenantId, ex);
+            await RequestFinishAsync(finishing, tenantId, TimeSpan.Zero, ex);
             throw;
         }
     }
 
-    private async Task RequestFinishAsync(IUninstallFinishQueue queue, TenantId tenantId, Exception refusal)
+    private async Task RequestFinishAsync(IUninstallFinishQueue queue, TenantId tenantId, TimeSpan delay, Exception? refusal)
     {
+        var cause = refusal?.GetType().Name ?? "none yet";
         try
         {
-            await queue.RequestAsync(tenantId, CancellationToken.None);
-            if (logger is not null)
+            await queue.RequestAsync(tenantId, delay, CancellationToken.None);
+            if (logger is not null && refusal is not null)
             {
-                TenantLog.FinishRequested(logger, refusal.GetType().Name);
+                TenantLog.FinishRequested(logger, cause);
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             if (logger is not null)
             {
-                TenantLog.FinishNotRequested(logger, refusal.GetType().Name, ex.GetType().Name);
+                TenantLog.FinishNotRequested(logger, cause, ex.GetType().Name);
             }
         }
     }

@@ -180,8 +180,16 @@ public sealed class SqsFake : IAsyncDisposable
             throw new AwsFaultException("com.amazonaws.sqs#InvalidParameterValue", "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.");
         }
 
+        var delay = request["DelaySeconds"] is { } d ? (int)d : 0;
+        if (delay is < 0 or > 900)
+        {
+            // SendMessage's DelaySeconds: 0 to 900 (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+            throw new AwsFaultException("com.amazonaws.sqs#InvalidParameterValue", $"Value {delay} for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided.");
+        }
+
         _sendRequests.Add(request.DeepClone().AsObject());
-        var message = new FakeMessage(Guid.NewGuid().ToString(), body, _time.GetUtcNow());
+        var now = _time.GetUtcNow();
+        var message = new FakeMessage(Guid.NewGuid().ToString(), body, now) { VisibleAt = now.AddSeconds(delay) };
         Queue(request).Messages.Add(message);
         return new JsonObject { ["MessageId"] = message.Id, ["MD5OfMessageBody"] = Md5(body) };
     }
