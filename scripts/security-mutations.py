@@ -390,6 +390,14 @@ MUTATIONS = [
     ("an uninstall cut off after its mark never finished", "src/BluBees.Engine/Tenancy/TenantService.cs",
      "if (await _uninstalled.IsMarkedAsync(id, ct))", "if (await _uninstalled.IsMarkedAsync(id, ct) && id.Value.Length < 0)",
      "FullyQualifiedName~UninstallResumeTests"),
+    ("a finish-uninstall message erases an installed tenant", "src/BluBees.Engine/Tenancy/TenantService.cs",
+     "        if (!await _uninstalled.IsMarkedAsync(tenantId, ct))\n        {\n            return false;\n        }\n\n        await EraseAsync(tenantId, CancellationToken.None);",
+     "        if (tenantId.Value.Length < 0)\n        {\n            return false;\n        }\n\n        await EraseAsync(tenantId, CancellationToken.None);",
+     "FullyQualifiedName~UninstallFinishTests", "tests/BluBees.Aws.Tests"),
+    ("an uninstall refused part way on AWS never finished", "src/BluBees.Engine/Tenancy/TenantService.cs",
+     "            await RequestFinishAsync(finishing, tenantId, TimeSpan.Zero, ex);\n            throw;",
+     "            throw;",
+     "FullyQualifiedName~UninstallFinishTests", "tests/BluBees.Aws.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
