@@ -34,13 +34,46 @@ internal static class BackupFile
         try
         {
             var sealedData = Aead.Seal(key, plaintext, Aad(header));
-            using var stream = OwnerOnlyFile.Create(path);
-            JsonSerializer.Serialize(stream, header with { Data = Convert.ToBase64String(sealedData) });
+            WriteReplacing(path, header with { Data = Convert.ToBase64String(sealedData) });
         }
         finally
         {
             CryptographicOperations.ZeroMemory(key);
             CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    /// <summary>
+    /// Writes the file beside <paramref name="path"/> (a new file, 0600, on disk) and renames it over
+    /// <paramref name="path"/>. Opening <paramref name="path"/> itself kept an existing file's mode (0644: the backup
+    /// readable by every local user) and truncated the previous backup before the new one was whole.
+    /// </summary>
+    private static void WriteReplacing(string path, Header header)
+    {
+        var full = Path.GetFullPath(path);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = OwnerOnlyFile.Mode;
+            }
+
+            using (var stream = new FileStream(temp, options))
+            {
+                JsonSerializer.Serialize(stream, header);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp); // a half-written file after a failure; nothing after the move
+            }
         }
     }
 

@@ -1,0 +1,58 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+
+namespace BluBees.Api.Tests.Cli;
+
+/// <summary>
+/// <c>blubees backup</c> as an operator meets it: the real CLI as a process against the data directory of a real
+/// backend on Kestrel (docs/operations.md "Backup and restore of a tenant's configuration").
+/// </summary>
+public sealed class CliBackupTests
+{
+    private const string PassphraseVariable = "BLUBEES_TEST_PASSPHRASE";
+    private static readonly Dictionary<string, string> Passphrase = new() { [PassphraseVariable] = "correct horse battery staple" };
+
+    private static async Task<(BackendHost Backend, TestIssuer Issuer, string Tenant)> InstalledTenantAsync()
+    {
+        var issuer = await TestIssuer.StartAsync();
+        var backend = await BackendHost.StartAsync(issuer);
+        var tenant = Samples.NewTenant();
+        using var installed = await backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", tenant, new JsonObject { ["eventType"] = "avi:forge:installed:app" }, withUserToken: false);
+        Assert.That(installed.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        return (backend, issuer, tenant);
+    }
+
+    [Test]
+    public async Task An_export_over_an_existing_world_readable_file_leaves_an_owner_only_file_and_nothing_beside_it()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // Unix file modes; the suite runs on Linux
+        }
+
+        var (backend, issuer, tenant) = await InstalledTenantAsync();
+        var dir = Directory.CreateTempSubdirectory("blubees-cli-backup-").FullName;
+        try
+        {
+            // A previous backup (or a placeholder) at the path, readable by every local user.
+            var file = Path.Combine(dir, "tenant.bbk");
+            await File.WriteAllTextAsync(file, "old");
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+            var (code, stdout, stderr) = await CliProcess.RunAsync(Passphrase, dir,
+                "backup", "export", "--tenant", tenant, "--out", file, "--passphrase-env", PassphraseVariable, "--data-dir", backend.DataDirectory);
+
+            Assert.That(code, Is.Zero, stdout + stderr);
+            Assert.That(File.GetUnixFileMode(file), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "the secrets' file is the owner's only (docs: written with mode 0600)");
+            Assert.That(JsonNode.Parse(await File.ReadAllTextAsync(file))!["format"]!.GetValue<string>(), Is.EqualTo("blubees-backup"));
+            Assert.That(Directory.GetFiles(dir).Select(Path.GetFileName), Is.EquivalentTo(new[] { "tenant.bbk" }), "no temporary file left");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            await backend.DisposeAsync();
+            await issuer.DisposeAsync();
+        }
+    }
+}
