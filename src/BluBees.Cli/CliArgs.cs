@@ -43,6 +43,33 @@ internal sealed class CliArgs
 
     public bool Flag(string name) => _flags.Contains(name);
 
+    /// <summary>
+    /// Refuses what a command does not read: an unknown option (a typo such as <c>--tenat</c> was ignored, and
+    /// <c>backup restore</c> wrote under the backup's own tenant id), a flag given a value (<c>--retire yes</c> made
+    /// <c>retire</c> an option, and the flag read as absent) and extra positional arguments. Names the argument,
+    /// never an option's value (a mistyped option may carry a secret).
+    /// </summary>
+    public void RequireOnly(string command, int positionals, IReadOnlyCollection<string> options, IReadOnlyCollection<string> flags)
+    {
+        foreach (var name in _options.Keys.Concat(_flags).Order(StringComparer.Ordinal))
+        {
+            if (!options.Contains(name) && !flags.Contains(name))
+            {
+                throw new CliException($"unknown option --{name} for '{command}'. Run 'blubees {command} --help' for its options.");
+            }
+
+            if (flags.Contains(name) && _options.ContainsKey(name))
+            {
+                throw new CliException($"--{name} takes no value (for '{command}', the word after it is not read).");
+            }
+        }
+
+        if (Positional.Count > positionals)
+        {
+            throw new CliException($"unexpected argument '{Positional[positionals]}' for '{command}'. Run 'blubees {command} --help' for its arguments.");
+        }
+    }
+
     public string At(int index, string what)
         => index < Positional.Count ? Positional[index] : throw new CliException($"Missing {what}.");
 }

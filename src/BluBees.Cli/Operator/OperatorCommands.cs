@@ -35,14 +35,16 @@ internal static class OperatorCommands
     public static Task<int> KeysRetireAsync(CliArgs cli) => KeysRetireAsync(cli, OperatorHost.Configuration(cli), Console.Out);
 
     public static Task<int> KeysRetireAsync(CliArgs cli, IConfiguration configuration, TextWriter output)
-        => RunAsync(cli, configuration, output, services => new KeyRotation(services, output).RetireAsync(CancellationToken.None), existingStore: true);
+        => RunAsync(cli, configuration, output, services => new KeyRotation(services, output).RetireAsync(CancellationToken.None), existingStore: true,
+            command: "keys retire", options: ["data-dir"]);
 
     public static Task<int> BackupExportAsync(CliArgs cli) => BackupExportAsync(cli, OperatorHost.Configuration(cli), Console.Out);
 
     public static Task<int> BackupRestoreAsync(CliArgs cli) => BackupRestoreAsync(cli, OperatorHost.Configuration(cli), Console.Out);
 
     public static Task<int> KeysRotateAsync(CliArgs cli, IConfiguration configuration, TextWriter output)
-        => RunAsync(cli, configuration, output, services => new KeyRotation(services, output).RunAsync(cli.Flag("retire"), CancellationToken.None), existingStore: true);
+        => RunAsync(cli, configuration, output, services => new KeyRotation(services, output).RunAsync(cli.Flag("retire"), CancellationToken.None), existingStore: true,
+            command: "keys rotate", options: ["data-dir"], flags: ["retire"]);
 
     public static Task<int> BackupExportAsync(CliArgs cli, IConfiguration configuration, TextWriter output)
         => RunAsync(cli, configuration, output, async services =>
@@ -55,7 +57,7 @@ internal static class OperatorCommands
             BackupFile.Write(file, backup, passphrase);
             output.WriteLine($"exported tenant {tenant}: {Summary(backup.Items.GroupBy(i => Kind(i.Sk)).ToDictionary(g => g.Key, g => g.Count()))}; {backup.Items.Count(i => i.Secret is not null)} secret(s); encrypted to {Path.GetFullPath(file)}");
             return 0;
-        }, existingStore: true);
+        }, existingStore: true, command: "backup export", options: ["tenant", "out", "passphrase-env", "key-file", "data-dir"]);
 
     public static Task<int> BackupRestoreAsync(CliArgs cli, IConfiguration configuration, TextWriter output)
         => RunAsync(cli, configuration, output, async services =>
@@ -67,19 +69,23 @@ internal static class OperatorCommands
             var counts = await restorer.RestoreAsync(backup, tenant, CancellationToken.None);
             output.WriteLine($"restored tenant {tenant} from a backup of {backup.TenantId} taken {backup.ExportedAt:u}: {Summary(counts)}");
             return 0;
-        });
+        }, command: "backup restore", options: ["in", "passphrase-env", "key-file", "tenant", "data-dir"]);
 
     /// <summary>The operator's tenant argument (or a backup's) as a partition owner: the command line is the edge.</summary>
     private static TenantId TenantOf(string id)
         => id is { Length: > 0 } ? new(id) : throw new CliException("give a non-empty tenant id with --tenant ID.");
 
-    private static async Task<int> RunAsync(CliArgs cli, IConfiguration configuration, TextWriter output, Func<IServiceProvider, Task<int>> command, bool existingStore = false)
+    private static async Task<int> RunAsync(
+        CliArgs cli, IConfiguration configuration, TextWriter output, Func<IServiceProvider, Task<int>> run, string command, string[] options, string[]? flags = null, bool existingStore = false)
     {
         if (cli.Flag("help") || cli.Flag("h"))
         {
             output.WriteLine(Usage);
             return 0;
         }
+
+        // Before anything is opened: a mistyped option must not run the command without it.
+        cli.RequireOnly(command, positionals: 2, options, [.. flags ?? [], "help", "h"]);
 
         // The configuration is checked first (Build validates it); nothing has touched the data directory yet.
         await using var services = OperatorHost.Build(configuration);
@@ -90,7 +96,7 @@ internal static class OperatorCommands
 
         try
         {
-            return await command(services);
+            return await run(services);
         }
         catch (StoreOpenException ex)
         {

@@ -55,4 +55,50 @@ public sealed class CliBackupTests
             await issuer.DisposeAsync();
         }
     }
+
+    [Test]
+    public async Task A_mistyped_option_is_refused_naming_it_before_anything_is_restored_rotated_or_exported()
+    {
+        var (backend, issuer, tenant) = await InstalledTenantAsync();
+        var dir = Directory.CreateTempSubdirectory("blubees-cli-options-").FullName;
+        try
+        {
+            var file = Path.Combine(dir, "tenant.bbk");
+            var exported = await CliProcess.RunAsync(Passphrase, dir,
+                "backup", "export", "--tenant", tenant, "--out", file, "--passphrase-env", PassphraseVariable, "--data-dir", backend.DataDirectory);
+            Assert.That(exported.Code, Is.Zero, exported.Stdout + exported.Stderr);
+            var target = Path.Combine(dir, "target");
+            var ring = await File.ReadAllTextAsync(Path.Combine(backend.DataDirectory, "keyring.json"));
+            const string secret = "hunter2-passphrase-on-the-command-line";
+            (string[] Args, string Named)[] cases =
+            [
+                // --tenat: the restore went under the backup's own installation id, not the new one.
+                (["backup", "restore", "--in", file, "--passphrase-env", PassphraseVariable, "--tenat", Samples.NewTenant(), "--data-dir", target], "--tenat"),
+                // --retire yes: 'retire' read as an option with a value, so the rotation ran without retiring.
+                (["keys", "rotate", "--retire", "yes", "--data-dir", backend.DataDirectory], "--retire"),
+                (["keys", "rotate", "now", "--data-dir", backend.DataDirectory], "'now'"),
+                (["keys", "retire", "--data-dri", backend.DataDirectory, "--data-dir", backend.DataDirectory], "--data-dri"),
+                (["backup", "export", "--tenant", tenant, "--out", Path.Combine(dir, "second.bbk"), "--passphrase", secret, "--key-file", Path.Combine(dir, "none"), "--data-dir", backend.DataDirectory], "--passphrase"),
+            ];
+            foreach (var (args, named) in cases)
+            {
+                var (code, stdout, stderr) = await CliProcess.RunAsync(Passphrase, dir, args);
+                var what = string.Join(' ', args);
+                Assert.That(code, Is.EqualTo(2), what + ": " + stdout + stderr);
+                Assert.That(stderr, Does.Contain("error:").And.Contain(named).And.Not.Contain("   at "), what);
+                Assert.That(stdout + stderr, Does.Not.Contain(secret), "an option's value is never printed");
+                Assert.That(stdout, Does.Not.Contain("restored").And.Not.Contain("exported").And.Not.Contain("rotat"), what);
+            }
+
+            Assert.That(Directory.Exists(target), Is.False, "nothing restored");
+            Assert.That(File.Exists(Path.Combine(dir, "second.bbk")), Is.False, "nothing exported");
+            Assert.That(await File.ReadAllTextAsync(Path.Combine(backend.DataDirectory, "keyring.json")), Is.EqualTo(ring), "nothing rotated");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            await backend.DisposeAsync();
+            await issuer.DisposeAsync();
+        }
+    }
 }
