@@ -108,6 +108,11 @@ internal static class OperatorCommands
             // The ring file is missing beside a database that holds data keys: nothing was created.
             throw new CliException(ex.Message);
         }
+        catch (KeyRingUnavailableException ex)
+        {
+            // The ring file is garbled or lacks a key (its message names the file, never its content).
+            throw new CliException(ex.Message);
+        }
         catch (AmazonServiceException ex)
         {
             throw new CliException($"AWS refused the request ({ex.ErrorCode}, HTTP {(int)ex.StatusCode}): {ex.Message}");

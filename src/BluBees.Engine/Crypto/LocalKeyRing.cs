@@ -47,7 +47,18 @@ public sealed class LocalKeyRing
                 + "only for a database without data keys (docs/operations.md, Key rotation).");
         }
 
-        _ring = LoadOrCreate(_path);
+        try
+        {
+            _ring = LoadOrCreate(_path);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            // Never the parser's message: it quotes the file's content (key material).
+            var reason = ex is InvalidOperationException ? ex.Message : $"Key ring file '{_path}' is not a key ring (not valid JSON).";
+            throw new KeyRingUnavailableException(reason + " Put back the key ring file that belongs to this data directory "
+                + "(Keys:LocalKeyFile, env Keys__LocalKeyFile); nothing was changed.");
+        }
+
         _stamp = Stamp(_path);
     }
 

@@ -127,7 +127,7 @@ public sealed class LocalKeyRingTests
         json["current"] = "local-ffffffffffffffff";
         File.WriteAllText(_path, json.ToJsonString());
 
-        Assert.That(() => new LocalKeyRing(_path), Throws.InvalidOperationException.With.Message.Contains("names a current key it does not hold"));
+        Assert.That(() => new LocalKeyRing(_path), Throws.InstanceOf<KeyRingUnavailableException>().With.Message.Contains("names a current key it does not hold"));
     }
 
     /// <summary>
