@@ -15,12 +15,39 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
     public async Task<IReadOnlyDictionary<string, int>> RestoreAsync(TenantBackup backup, TenantId tenantId, CancellationToken ct)
     {
         var partition = store.ForTenant(tenantId);
-        if ((await partition.QueryAsync(new TenantQuery(string.Empty) { Limit = 1 }, ct)).Items.Count > 0)
+        // The data key alone is not configuration: a restore that stopped after the key provider created it (below) can run again.
+        if ((await partition.QueryAsync(new TenantQuery(string.Empty) { Limit = 2 }, ct)).Items.Any(i => i.Sk != Keys.DataKey))
         {
             throw new CliException($"refusing to restore: tenant '{tenantId}' already has items in this store. Restore only into an empty tenant partition (uninstall first, or use another store).");
         }
 
+        // Every secret is sealed before anything is written: a key provider that refuses (KMS access denied or
+        // throttled, an unreadable key ring) used to stop the restore after the tenant's META and SETTINGS were
+        // written, and every later attempt was refused as a restore into a tenant that has items.
+        var (items, cloudId) = await PrepareAsync(backup, tenantId, ct);
         var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (sk, data) in items)
+        {
+            if (!await partition.PutIfAbsentAsync(sk, data, ct))
+            {
+                throw new CliException($"item {Kind(sk)} appeared while restoring; is a backend writing to this tenant?");
+            }
+
+            counts[Kind(sk)] = counts.GetValueOrDefault(Kind(sk)) + 1;
+        }
+
+        // Rule heads were written directly: a running backend's cached rule list must see them (BluBees.Engine.Rules.RuleListStamp).
+        await BluBees.Engine.Rules.RuleListStamp.BumpAsync(store, tenantId, ct);
+
+        // The directory entry makes the tenant visible to key rotation, schedules and later backups.
+        await tenants.RestoreAsync(new TenantContext(tenantId.Value, cloudId, null), ct);
+        return counts;
+    }
+
+    /// <summary>The items to write, in restore order, with their secrets encrypted under the target tenant's data key.</summary>
+    private async Task<(List<(string Sk, string Data)> Items, string? CloudId)> PrepareAsync(TenantBackup backup, TenantId tenantId, CancellationToken ct)
+    {
+        var prepared = new List<(string Sk, string Data)>();
         string? cloudId = null;
         foreach (var item in backup.Items.OrderBy(i => BackupPolicy.Order(i.Sk)))
         {
@@ -52,20 +79,10 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
                 data = document.ToJsonString();
             }
 
-            if (!await partition.PutIfAbsentAsync(item.Sk, data, ct))
-            {
-                throw new CliException($"item {Kind(item.Sk)} appeared while restoring; is a backend writing to this tenant?");
-            }
-
-            counts[Kind(item.Sk)] = counts.GetValueOrDefault(Kind(item.Sk)) + 1;
+            prepared.Add((item.Sk, data));
         }
 
-        // Rule heads were written directly: a running backend's cached rule list must see them (BluBees.Engine.Rules.RuleListStamp).
-        await BluBees.Engine.Rules.RuleListStamp.BumpAsync(store, tenantId, ct);
-
-        // The directory entry makes the tenant visible to key rotation, schedules and later backups.
-        await tenants.RestoreAsync(new TenantContext(tenantId.Value, cloudId, null), ct);
-        return counts;
+        return (prepared, cloudId);
     }
 
     private static string Kind(string sk) => sk.Contains('#', StringComparison.Ordinal) ? sk[..(sk.IndexOf('#', StringComparison.Ordinal) + 1)] : sk;

@@ -156,6 +156,42 @@ public sealed class BackupRestoreTests
         await AssertRuleRunsWithSecretAsync(target, tenant, secret);
     }
 
+    /// <summary>
+    /// KMS refusing the target's key (the operator's role without kms:GenerateDataKey, a key still disabled) stopped the
+    /// restore after the tenant's META was written, and every later attempt was refused as a restore into a tenant
+    /// that has items, with nothing to uninstall on a new store. Secrets are now sealed before anything is written.
+    /// </summary>
+    [Test]
+    public async Task A_restore_refused_by_KMS_writes_nothing_and_runs_again_once_the_key_is_usable()
+    {
+        await using var source = await BackendHost.StartAsync(_issuer);
+        var (tenant, secret, _, _, _) = await SeedAsync(source);
+        var file = Path.Combine(_backupDirectory, "kms-refused.bbk");
+        await RunAsync(OperatorCommands.BackupExportAsync, Configuration(new Dictionary<string, string?> { ["Storage:DataDirectory"] = source.DataDirectory }),
+            "backup", "export", "--tenant", tenant, "--out", file, "--passphrase-env", PassphraseVariable);
+
+        await using var kms = await KmsFake.StartAsync();
+        using var table = await DynamoDbTable.CreateAsync();
+        var aws = table.Settings();
+        var key = kms.CreateKey();
+        aws["Keys:Provider"] = "Kms";
+        aws["Keys:KmsKeyId"] = key;
+        aws["Keys:KmsServiceUrl"] = kms.Address.ToString();
+        aws["Storage:DataDirectory"] = Path.Combine(_backupDirectory, "unused-kms-refused");
+        kms.DisableKey(key);
+        Assert.That(() => RunAsync(OperatorCommands.BackupRestoreAsync, Configuration(aws), "backup", "restore", "--in", file, "--passphrase-env", PassphraseVariable),
+            Throws.InstanceOf<CliException>().With.Message.Contains("DisabledException"));
+
+        kms.EnableKey(key);
+        var restored = await RunAsync(OperatorCommands.BackupRestoreAsync, Configuration(aws), "backup", "restore", "--in", file, "--passphrase-env", PassphraseVariable);
+
+        Assert.That(restored, Does.Contain($"restored tenant {tenant}").And.Contain("1 CONN#"));
+        await using var target = await BackendHost.StartAsync(_issuer, aws);
+        var connections = target.Services.GetRequiredService<ConnectionService>();
+        var connection = (await connections.ListAsync(new TenantId(tenant), default)).Single();
+        Assert.That(await connections.RevealSecretAsync(new TenantId(tenant), connection, default), Is.EqualTo(secret));
+    }
+
     [Test]
     public async Task A_wrong_passphrase_or_an_altered_file_is_refused()
     {
