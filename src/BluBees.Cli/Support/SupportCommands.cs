@@ -17,8 +17,13 @@ internal static class SupportCommands
 
     public static Task<int> RunAsync(CliArgs cli) => RunAsync(cli, Console.Out, Environment.GetEnvironmentVariable, error: Console.Error);
 
+    /// <summary>Options both commands read; <c>--token</c> only to refuse it with its own message (<see cref="SupportClient"/>).</summary>
+    private static readonly string[] CommonOptions = ["tenant", "token-env", "token", "url"];
+
     internal static async Task<int> RunsAsync(CliArgs cli, TextWriter output, Func<string, string?> environment, HttpMessageHandler? handler = null, TextWriter? error = null)
     {
+        // A mistyped filter must not read the tenant's runs unfiltered.
+        cli.RequireOnly("support runs", positionals: 2, [.. CommonOptions, "status", "rule", "from", "to", "limit", "cursor"], ["json"]);
         using var client = new SupportClient(cli, environment, handler);
         var query = new List<string>();
         foreach (var (option, parameter) in new[] { ("status", "status"), ("rule", "ruleId"), ("from", "from"), ("to", "to"), ("limit", "limit"), ("cursor", "cursor") })
@@ -59,6 +64,7 @@ internal static class SupportCommands
 
     internal static async Task<int> RunAsync(CliArgs cli, TextWriter output, Func<string, string?> environment, HttpMessageHandler? handler = null, TextWriter? error = null)
     {
+        cli.RequireOnly("support run", positionals: 3, CommonOptions, []);
         var runId = cli.At(2, "run id (blubees support run RUN_ID --tenant ID --token-env VAR)");
         using var client = new SupportClient(cli, environment, handler);
         var (status, body) = await client.GetAsync("runs/" + Uri.EscapeDataString(runId));

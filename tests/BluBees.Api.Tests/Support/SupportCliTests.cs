@@ -134,6 +134,27 @@ public sealed class SupportCliTests : SupportFixture
         Assert.That(ex!.Message, Does.Contain("https://").And.Contain("loopback").And.Not.Contain("Cannot reach"));
     }
 
+    /// <summary>
+    /// A mistyped filter (<c>--stauts failed</c>, <c>--form</c>) was ignored: the tenant's runs were read unfiltered,
+    /// more of the tenant's data than asked for, and the audit entry recorded a read without the filter.
+    /// </summary>
+    [Test]
+    public async Task A_mistyped_option_is_refused_naming_it_before_anything_is_read()
+    {
+        var tenant = Samples.NewTenant();
+        var runId = await CreateRunAsync(tenant);
+        await GrantAsync(tenant);
+        using var output = new StringWriter();
+
+        var runs = await Assert.ThrowsAsync<CliException>(() => SupportCommands.RunsAsync(Args("support", "runs", "--tenant", tenant, "--stauts", "failed", "--token-env", TokenVariable), output, Env(Idp.Mint())));
+        var run = await Assert.ThrowsAsync<CliException>(() => SupportCommands.RunAsync(Args("support", "run", runId, "--tenant", tenant, "--token-env", TokenVariable, "--jsn"), output, Env(Idp.Mint())));
+
+        Assert.That(runs!.Message, Does.Contain("--stauts"));
+        Assert.That(run!.Message, Does.Contain("--jsn"));
+        Assert.That(output.ToString(), Is.Empty);
+        Assert.That(await AuditAsync(tenant), Is.Empty, "nothing was read");
+    }
+
     [Test]
     public async Task The_blubees_executable_dispatches_support_commands()
     {
