@@ -122,7 +122,10 @@ internal static class BackupFile
 
         try
         {
-            return JsonSerializer.Deserialize<TenantBackup>(plaintext, JsonDefaults.Options) ?? throw new CliException("The backup is empty.");
+            var backup = JsonSerializer.Deserialize<TenantBackup>(plaintext, JsonDefaults.Options) ?? throw new CliException("The backup is empty.");
+            return backup.Version == TenantBackup.CurrentVersion
+                ? backup
+                : throw new CliException($"'{path}' holds a backup of format version {backup.Version}; this version of blubees restores version {TenantBackup.CurrentVersion} only (restore it with the release that wrote it, or a newer one).");
         }
         finally
         {

@@ -101,4 +101,37 @@ public sealed class CliBackupTests
             await issuer.DisposeAsync();
         }
     }
+
+    /// <summary>
+    /// The file's content carries its own format version (TenantBackup.Version), which restore never read: a backup a
+    /// newer release wrote (items or fields this build does not know how to restore) was restored as if it were this
+    /// build's own, and the command said 'restored'.
+    /// </summary>
+    [Test]
+    public async Task A_backup_of_a_newer_format_version_is_refused_before_anything_is_written()
+    {
+        var dir = Directory.CreateTempSubdirectory("blubees-cli-version-").FullName;
+        try
+        {
+            var tenant = Samples.NewTenant();
+            var file = Path.Combine(dir, "newer.bbk");
+            BluBees.Cli.Operator.BackupFile.Write(file,
+                new BluBees.Cli.Operator.TenantBackup(BluBees.Cli.Operator.TenantBackup.CurrentVersion + 1, tenant, DateTimeOffset.UtcNow,
+                    [new BluBees.Cli.Operator.BackupItem("META", new JsonObject { ["tenantId"] = tenant, ["cloudId"] = "cloud-1" }.ToJsonString())]),
+                Passphrase[PassphraseVariable]);
+            var target = Path.Combine(dir, "target");
+
+            var (code, stdout, stderr) = await CliProcess.RunAsync(Passphrase, dir,
+                "backup", "restore", "--in", file, "--passphrase-env", PassphraseVariable, "--data-dir", target);
+
+            Assert.That(code, Is.EqualTo(2), stdout + stderr);
+            Assert.That(stderr, Does.Contain($"format version {BluBees.Cli.Operator.TenantBackup.CurrentVersion + 1}").And.Not.Contain("   at "), stderr);
+            Assert.That(stdout, Does.Not.Contain("restored"));
+            Assert.That(Directory.Exists(target), Is.False, "nothing written");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
