@@ -4,6 +4,7 @@ using BluBees.Engine.Connections;
 using BluBees.Engine.Connections.OAuth;
 using BluBees.Engine.Crypto;
 using BluBees.Engine.Egress;
+using BluBees.Engine.Rules;
 using Microsoft.Extensions.Options;
 using BluBees.Engine.Storage;
 
@@ -43,12 +44,31 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
             while (cursor is not null);
         }
 
+        await AddVersionsOfLaterHeadsAsync(partition, items, ct);
         if (items.Count == 0)
         {
             throw new CliException($"tenant '{tenantId}' has no configuration in this store (not installed, or a wrong store).");
         }
 
         return new TenantBackup(TenantBackup.CurrentVersion, tenantId.Value, time.GetUtcNow(), items);
+    }
+
+    /// <summary>
+    /// The versions are read before the heads (restore order), so a rule saved in between (an admin editing while the
+    /// export runs) had its head exported pointing at a version that was not: restored, the rule opened for no one (its
+    /// current version missing) and never ran. Each head's current version is read now if it is missing.
+    /// </summary>
+    private static async Task AddVersionsOfLaterHeadsAsync(TenantStore partition, List<BackupItem> items, CancellationToken ct)
+    {
+        var exported = items.Select(i => i.Sk).ToHashSet(StringComparer.Ordinal);
+        foreach (var head in items.Where(i => i.Sk.StartsWith(Keys.RulePrefix, StringComparison.Ordinal)).Select(i => StoredJson.Read<RuleHead>(i.Data)).ToList())
+        {
+            var sk = Keys.RuleVersion(head.Id, head.Version);
+            if (!exported.Contains(sk) && await partition.GetAsync(sk, ct) is { } version)
+            {
+                items.Add(new BackupItem(version.Sk, version.Data));
+            }
+        }
     }
 
     private async Task<BackupItem> ToBackupAsync(TenantId tenantId, StoreItem item, CancellationToken ct)
