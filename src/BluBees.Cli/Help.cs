@@ -42,7 +42,8 @@ internal static class Help
                              src/BluBees.Api/.data, where `dotnet run --project src/BluBees.Api` keeps it)
           --tenant ID        the installation id to act as (default: the development tenant)
 
-        Exit codes: 0 done, 1 the backend refused the request, 2 a usage or connection error.
+        Exit codes: 0 done, 1 the backend refused the request, 2 a usage or connection error (an option a command
+        does not read, a value after a flag or an extra argument is a usage error naming it).
         """;
 
     public static int Print(TextWriter output)

@@ -30,7 +30,13 @@ catch (TaskCanceledException)
     return 2;
 }
 
-static Task<int> Dispatch(CliArgs cli) => (cli.Positional.ElementAtOrDefault(0), cli.Positional.ElementAtOrDefault(1)) switch
+static Task<int> Dispatch(CliArgs cli)
+{
+    DevelopmentOptions.Check(cli);
+    return Route(cli);
+}
+
+static Task<int> Route(CliArgs cli) => (cli.Positional.ElementAtOrDefault(0), cli.Positional.ElementAtOrDefault(1)) switch
 {
     (null, _) or ("help", _) => Task.FromResult(Help.Print(Console.Out)),
     // The operator commands print their own, longer usage (OperatorCommands.Usage) for --help, before touching a store.

@@ -27,6 +27,21 @@ public sealed class CliUsageTests
         Assert.That(stdout, Is.Empty);
     }
 
+    /// <summary>A mistyped option was ignored: the command ran without it (an event for OPS-42, every run listed).</summary>
+    [TestCase("--isue", "event", "send", "updated", "--isue", "WEB-5")]
+    [TestCase("--stauts", "runs", "--stauts", "failed")]
+    [TestCase("--tenat", "token", "--tenat", "ari:cloud:ecosystem::installation/x")]
+    [TestCase("--jsn", "rule", "why", "my rule", "--jsn")]
+    [TestCase("--json", "runs", "--json", "yes")]
+    [TestCase("'extra'", "rule", "list", "extra")]
+    public async Task A_mistyped_option_or_an_extra_argument_is_a_usage_error_naming_it(string named, params string[] args)
+    {
+        var (code, stdout, stderr) = await RunCliAsync(args: [.. args, "--url", "http://127.0.0.1:9"]);
+        Assert.That(code, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain("error:").And.Contain(named).And.Not.Contain("   at "));
+        Assert.That(stdout, Is.Empty);
+    }
+
     [Test]
     public async Task Help_lists_every_command_and_exits_zero()
     {
