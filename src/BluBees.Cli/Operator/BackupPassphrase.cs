@@ -6,6 +6,13 @@ internal static class BackupPassphrase
     public static string From(CliArgs cli)
     {
         string? passphrase;
+        if (cli.Option("passphrase-env") is not null && cli.Option("key-file") is not null)
+        {
+            // The variable won silently: an export sealed under a passphrase the operator did not mean, and later
+            // restored with the key file, was 'wrong passphrase' for good.
+            throw new CliException("give the backup passphrase once: --passphrase-env VAR or --key-file FILE, not both.");
+        }
+
         if (cli.Option("passphrase-env") is { } variable)
         {
             passphrase = Environment.GetEnvironmentVariable(variable)

@@ -134,4 +134,34 @@ public sealed class CliBackupTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    /// <summary>
+    /// Both ways of giving the passphrase at once: the environment variable won silently, so a backup was sealed under
+    /// a passphrase other than the key file the operator keeps for it, and restoring with that file was refused for good.
+    /// </summary>
+    [Test]
+    public async Task Two_passphrases_at_once_are_refused_before_anything_is_written()
+    {
+        var (backend, issuer, tenant) = await InstalledTenantAsync();
+        var dir = Directory.CreateTempSubdirectory("blubees-cli-two-").FullName;
+        try
+        {
+            var keyFile = Path.Combine(dir, "backup.key");
+            await File.WriteAllTextAsync(keyFile, "the key file's own passphrase");
+            var file = Path.Combine(dir, "tenant.bbk");
+
+            var (code, stdout, stderr) = await CliProcess.RunAsync(Passphrase, dir,
+                "backup", "export", "--tenant", tenant, "--out", file, "--passphrase-env", PassphraseVariable, "--key-file", keyFile, "--data-dir", backend.DataDirectory);
+
+            Assert.That(code, Is.EqualTo(2), stdout + stderr);
+            Assert.That(stderr, Does.Contain("--passphrase-env").And.Contain("--key-file").And.Not.Contain("the key file's own passphrase").And.Not.Contain("correct horse"));
+            Assert.That(File.Exists(file), Is.False, "nothing written");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            await backend.DisposeAsync();
+            await issuer.DisposeAsync();
+        }
+    }
 }
