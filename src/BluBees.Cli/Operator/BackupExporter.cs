@@ -44,7 +44,7 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
             while (cursor is not null);
         }
 
-        await AddVersionsOfLaterHeadsAsync(partition, items, ct);
+        await AddWhatLaterHeadsNeedAsync(tenantId, partition, items, ct);
         if (items.Count == 0)
         {
             throw new CliException($"tenant '{tenantId}' has no configuration in this store (not installed, or a wrong store).");
@@ -54,19 +54,28 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
     }
 
     /// <summary>
-    /// The versions are read before the heads (restore order), so a rule saved in between (an admin editing while the
-    /// export runs) had its head exported pointing at a version that was not: restored, the rule opened for no one (its
-    /// current version missing) and never ran. Each head's current version is read now if it is missing.
+    /// The connections, webhooks and versions are read before the heads (restore order), so a rule saved in between (an
+    /// admin editing while the export runs) had its head exported pointing at a version that was not (restored, the
+    /// rule opened for no one and never ran), or using a connection or webhook created meanwhile and not exported
+    /// (restored, the rule's step or trigger pointed at nothing). Whatever a head names and the export lacks is read now.
     /// </summary>
-    private static async Task AddVersionsOfLaterHeadsAsync(TenantStore partition, List<BackupItem> items, CancellationToken ct)
+    private async Task AddWhatLaterHeadsNeedAsync(TenantId tenantId, TenantStore partition, List<BackupItem> items, CancellationToken ct)
     {
         var exported = items.Select(i => i.Sk).ToHashSet(StringComparer.Ordinal);
         foreach (var head in items.Where(i => i.Sk.StartsWith(Keys.RulePrefix, StringComparison.Ordinal)).Select(i => StoredJson.Read<RuleHead>(i.Data)).ToList())
         {
-            var sk = Keys.RuleVersion(head.Id, head.Version);
-            if (!exported.Contains(sk) && await partition.GetAsync(sk, ct) is { } version)
+            IEnumerable<string> needed = [Keys.RuleVersion(head.Id, head.Version), .. head.Connections.Select(Keys.Connection)];
+            if (head.WebhookId is { } hook)
             {
-                items.Add(new BackupItem(version.Sk, version.Data));
+                needed = needed.Append(Keys.Webhook(hook));
+            }
+
+            foreach (var sk in needed)
+            {
+                if (exported.Add(sk) && await partition.GetAsync(sk, ct) is { } item)
+                {
+                    items.Add(await ToBackupAsync(tenantId, item, ct));
+                }
             }
         }
     }
