@@ -73,7 +73,10 @@ internal static class OperatorCommands
 
     /// <summary>The operator's tenant argument (or a backup's) as a partition owner: the command line is the edge.</summary>
     private static TenantId TenantOf(string id)
-        => id is { Length: > 0 } ? new(id) : throw new CliException("give a non-empty tenant id with --tenant ID.");
+        => id is not { Length: > 0 } ? throw new CliException("give a non-empty tenant id with --tenant ID.")
+        // A pasted id with a space or line break around it: restored under an id no Forge token ever names.
+        : id.Trim() != id || id.Any(char.IsControl) ? throw new CliException("--tenant: the tenant id has spaces or control characters around or in it; give the installation id exactly.")
+        : new(id);
 
     private static async Task<int> RunAsync(
         CliArgs cli, IConfiguration configuration, TextWriter output, Func<IServiceProvider, Task<int>> run, string command, string[] options, string[]? flags = null, bool existingStore = false)

@@ -164,4 +164,34 @@ public sealed class CliBackupTests
             await issuer.DisposeAsync();
         }
     }
+
+    /// <summary>An installation id pasted with a space or line break: restored under an id no Forge token names, exit 0.</summary>
+    [Test]
+    public async Task A_tenant_id_with_a_space_or_line_break_is_refused_naming_tenant()
+    {
+        var (backend, issuer, tenant) = await InstalledTenantAsync();
+        var dir = Directory.CreateTempSubdirectory("blubees-cli-space-").FullName;
+        try
+        {
+            var file = Path.Combine(dir, "tenant.bbk");
+            var exported = await CliProcess.RunAsync(Passphrase, dir,
+                "backup", "export", "--tenant", tenant, "--out", file, "--passphrase-env", PassphraseVariable, "--data-dir", backend.DataDirectory);
+            Assert.That(exported.Code, Is.Zero, exported.Stdout + exported.Stderr);
+            var target = Path.Combine(dir, "target");
+            foreach (var pasted in new[] { Samples.NewTenant() + " ", Samples.NewTenant() + "\n" })
+            {
+                var (code, stdout, stderr) = await CliProcess.RunAsync(Passphrase, dir,
+                    "backup", "restore", "--in", file, "--passphrase-env", PassphraseVariable, "--tenant", pasted, "--data-dir", target);
+                Assert.That(code, Is.EqualTo(2), stdout + stderr);
+                Assert.That(stderr, Does.Contain("--tenant"));
+                Assert.That(stdout, Does.Not.Contain("restored"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            await backend.DisposeAsync();
+            await issuer.DisposeAsync();
+        }
+    }
 }
