@@ -82,7 +82,7 @@ internal static class BackupFile
         Header header;
         try
         {
-            header = JsonSerializer.Deserialize<Header>(File.ReadAllBytes(path)) ?? throw new CliException($"'{path}' is empty.");
+            header = JsonSerializer.Deserialize<Header>(OperatorFiles.Read(path, OperatorFiles.MaxBackupBytes, "--in")) ?? throw new CliException($"'{path}' is empty.");
         }
         catch (JsonException)
         {

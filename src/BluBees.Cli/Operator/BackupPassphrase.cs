@@ -20,7 +20,9 @@ internal static class BackupPassphrase
         }
         else if (cli.Option("key-file") is { } file)
         {
-            passphrase = File.Exists(file) ? File.ReadAllText(file).Trim() : throw new CliException($"key file '{file}' does not exist.");
+            // Decoded as File.ReadAllText did (a byte order mark detected and dropped), but bounded.
+            using var reader = new StreamReader(new MemoryStream(OperatorFiles.Read(file, OperatorFiles.MaxKeyFileBytes, "--key-file")), detectEncodingFromByteOrderMarks: true);
+            passphrase = reader.ReadToEnd().Trim();
         }
         else
         {

@@ -165,6 +165,37 @@ public sealed class CliBackupTests
         }
     }
 
+    /// <summary>
+    /// An input that never ends (a device such as /dev/zero, a pipe) was read whole with File.ReadAllBytes/ReadAllText
+    /// until the process ran out of memory; now refused at once, naming the option.
+    /// </summary>
+    [TestCase("--in")]
+    [TestCase("--key-file")]
+    public async Task An_input_file_that_never_ends_is_refused_naming_its_option(string option)
+    {
+        var (backend, issuer, _) = await InstalledTenantAsync();
+        var dir = Directory.CreateTempSubdirectory("blubees-cli-endless-").FullName;
+        try
+        {
+            var keyFile = Path.Combine(dir, "backup.key");
+            await File.WriteAllTextAsync(keyFile, "\uFEFFthe key file's own passphrase\n");
+            string[] args = option == "--in"
+                ? ["backup", "restore", "--in", "/dev/zero", "--key-file", keyFile, "--data-dir", backend.DataDirectory]
+                : ["backup", "restore", "--in", Path.Combine(dir, "none.bbk"), "--key-file", "/dev/zero", "--data-dir", backend.DataDirectory];
+
+            var (code, stdout, stderr) = await CliProcess.RunAsync(Passphrase, dir, args);
+
+            Assert.That(code, Is.EqualTo(2), stdout + stderr);
+            Assert.That(stderr, Does.Contain(option).And.Contain("not a regular file").And.Not.Contain("   at "));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            await backend.DisposeAsync();
+            await issuer.DisposeAsync();
+        }
+    }
+
     /// <summary>An installation id pasted with a space or line break: restored under an id no Forge token names, exit 0.</summary>
     [Test]
     public async Task A_tenant_id_with_a_space_or_line_break_is_refused_naming_tenant()
