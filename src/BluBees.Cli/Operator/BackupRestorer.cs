@@ -16,7 +16,8 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
     {
         var partition = store.ForTenant(tenantId);
         // The data key alone is not configuration: a restore that stopped after the key provider created it (below) can run again.
-        if ((await partition.QueryAsync(new TenantQuery(string.Empty) { Limit = 2 }, ct)).Items.Any(i => i.Sk != Keys.DataKey))
+        var existing = (await partition.QueryAsync(new TenantQuery(string.Empty) { Limit = 2 }, ct)).Items;
+        if (existing.Any(i => i.Sk != Keys.DataKey))
         {
             throw new CliException($"refusing to restore: tenant '{tenantId}' already has items in this store. Restore only into an empty tenant partition (uninstall first, or use another store).");
         }
@@ -26,22 +27,59 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
         // written, and every later attempt was refused as a restore into a tenant that has items.
         var (items, cloudId) = await PrepareAsync(backup, tenantId, ct);
         var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (sk, data) in items)
+        var written = new List<string>();
+        var conflict = false;
+        try
         {
-            if (!await partition.PutIfAbsentAsync(sk, data, ct))
+            foreach (var (sk, data) in items)
             {
-                throw new CliException($"item {Kind(sk)} appeared while restoring; is a backend writing to this tenant?");
+                if (!await partition.PutIfAbsentAsync(sk, data, ct))
+                {
+                    conflict = true;
+                    throw new CliException($"item {Kind(sk)} appeared while restoring; is a backend writing to this tenant?");
+                }
+
+                written.Add(sk);
+                counts[Kind(sk)] = counts.GetValueOrDefault(Kind(sk)) + 1;
             }
 
-            counts[Kind(sk)] = counts.GetValueOrDefault(Kind(sk)) + 1;
+            // Rule heads were written directly: a running backend's cached rule list must see them (BluBees.Engine.Rules.RuleListStamp).
+            written.Add(BluBees.Engine.Rules.RuleListStamp.Sk);
+            await BluBees.Engine.Rules.RuleListStamp.BumpAsync(store, tenantId, ct);
+
+            // The directory entry makes the tenant visible to key rotation, schedules and later backups.
+            await tenants.RestoreAsync(new TenantContext(tenantId.Value, cloudId, null), ct);
+            return counts;
         }
+        catch (Exception ex)
+        {
+            // A store that refused a write part way used to leave a partial tenant, and every later attempt was refused
+            // as a restore into a tenant that has items. What this attempt wrote is deleted, and the data key too when
+            // it created it (a backend writing meanwhile may use one that was there, or that it created), so the same
+            // command runs again once the store takes writes.
+            var ownKey = !conflict && !existing.Any(i => i.Sk == Keys.DataKey);
+            await RollBackAsync(partition, written, ownKey, tenantId, ex);
+            throw;
+        }
+    }
 
-        // Rule heads were written directly: a running backend's cached rule list must see them (BluBees.Engine.Rules.RuleListStamp).
-        await BluBees.Engine.Rules.RuleListStamp.BumpAsync(store, tenantId, ct);
-
-        // The directory entry makes the tenant visible to key rotation, schedules and later backups.
-        await tenants.RestoreAsync(new TenantContext(tenantId.Value, cloudId, null), ct);
-        return counts;
+    /// <summary>Deletes what a failed restore wrote (newest first, never cancelled); says plainly what is left if that fails too.</summary>
+    private static async Task RollBackAsync(TenantStore partition, List<string> written, bool dataKey, TenantId tenantId, Exception cause)
+    {
+        var keys = Enumerable.Reverse(written).Concat(dataKey ? [Keys.DataKey] : []).ToList();
+        for (var i = 0; i < keys.Count; i++)
+        {
+            try
+            {
+                await partition.DeleteAsync(keys[i], CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                throw new CliException(
+                    $"the restore of tenant '{tenantId}' stopped part way ({cause.GetType().Name}) and deleting what it wrote failed too ({ex.GetType().Name}): " +
+                    $"{keys.Count - i} item(s) are left in the tenant partition, so a new attempt is refused. Delete the partition (uninstall, or remove its items) and restore again.");
+            }
+        }
     }
 
     /// <summary>The items to write, in restore order, with their secrets encrypted under the target tenant's data key.</summary>
