@@ -20,7 +20,15 @@ internal sealed class BackendClient : IDisposable
         BaseUrl = ParseBaseUrl(args.Option("url", Environment.GetEnvironmentVariable("BLUBEES_URL") ?? "http://127.0.0.1:5080"));
         _http = new HttpClient(handler ?? NoRedirects());
         _http.Timeout = TimeSpan.FromSeconds(30);
+        _http.MaxResponseContentBufferSize = MaxResponseBytes;
     }
+
+    /// <summary>
+    /// The most the CLI reads of one answer (16 MiB; HttpClient's default is 2 GB): the backend's largest answers
+    /// (a page of runs, a rule with its versions) are far smaller, and a server answering without end (a wrong
+    /// --url, a proxy) must not fill the operator's memory.
+    /// </summary>
+    public const int MaxResponseBytes = 16 * 1024 * 1024;
 
     public string BaseUrl { get; }
 
@@ -139,6 +147,10 @@ internal sealed class BackendClient : IDisposable
             {
                 response = await _http.SendAsync(request);
             }
+            catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded)
+            {
+                throw TooLarge(BaseUrl, request);
+            }
             catch (HttpRequestException ex)
             {
                 throw new CliException($"Cannot reach the backend at {BaseUrl}: {ex.Message}. Start it with: dotnet run --project src/BluBees.Api (or point --url at it).");
@@ -155,6 +167,10 @@ internal sealed class BackendClient : IDisposable
     /// to whatever origin the Location names; the backend never redirects, so a 3xx is answered as an error.
     /// </summary>
     internal static SocketsHttpHandler NoRedirects() => new() { AllowAutoRedirect = false, UseCookies = false };
+
+    /// <summary>An answer over <see cref="MaxResponseBytes"/>: an error naming the request's path only (never its query, a header or the answer).</summary>
+    internal static CliException TooLarge(string baseUrl, HttpRequestMessage request)
+        => new($"{baseUrl} answered {request.RequestUri?.AbsolutePath} with more than {MaxResponseBytes / (1024 * 1024)} MiB, more than any BluBees backend answer; nothing more was read. Check --url.");
 
     /// <summary>A 3xx is not the backend's answer: a usage error naming the status, the Location not followed (nor shown).</summary>
     internal static void RefuseRedirect(HttpResponseMessage response, string baseUrl)

@@ -28,6 +28,7 @@ internal sealed class SupportClient : IDisposable
         BaseUrl = SecureBaseUrl(BackendClient.ParseBaseUrl(cli.Option("url", environment("BLUBEES_URL") ?? "http://127.0.0.1:5080")));
         _http = handler is null ? new HttpClient(BackendClient.NoRedirects()) : new HttpClient(handler, disposeHandler: false);
         _http.Timeout = TimeSpan.FromSeconds(30);
+        _http.MaxResponseContentBufferSize = BackendClient.MaxResponseBytes;
     }
 
     public string TokenVariable { get; }
@@ -45,6 +46,10 @@ internal sealed class SupportClient : IDisposable
         try
         {
             response = await _http.SendAsync(request);
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded)
+        {
+            throw BackendClient.TooLarge(BaseUrl, request);
         }
         catch (HttpRequestException ex)
         {
