@@ -322,14 +322,24 @@ public sealed partial class RunProcessor(
         }
 
         var trace = JiraTrace.New(rule.Id, LoopGuard.GenerationAfter(message.Trace));
+        long eventBytes = message.Payload.Length;
         if (message.Source == RunSource.Manual)
         {
             // The queued event names the issue only: read it now, for this run's memory only (see WithIssueAsync).
-            var (loaded, category) = await WithIssueAsync(message, evt, trace, ct);
+            var (loaded, category, issueBytes) = await WithIssueAsync(message, evt, trace, ct);
             if (loaded is null)
             {
                 LogIssueUnreadable(logger, rule.Id, category!);
                 return Record(message, rule.Id, rule.Version, evt, startedAt, started, RunStatus.Failed, category,
+                    [.. rule.Steps.Select(s => StepRecord.NotRun(s, RunStatus.Skipped, null))]);
+            }
+
+            // The issue is part of the event this run holds: charged to the data budget as the queued payload is.
+            eventBytes += issueBytes;
+            if (eventBytes > runOptions.Value.MaxRunDataBytes)
+            {
+                LogIssueOverBudget(logger, rule.Id, issueBytes, runOptions.Value.MaxRunDataBytes);
+                return Record(message, rule.Id, rule.Version, evt, startedAt, started, RunStatus.Failed, ErrorCategories.RunDataBudgetExceeded,
                     [.. rule.Steps.Select(s => StepRecord.NotRun(s, RunStatus.Skipped, null))]);
             }
 
@@ -362,7 +372,7 @@ public sealed partial class RunProcessor(
 
         // The step loop, control flow included, lives in StepSequence; it runs under this run's budget (activated above).
         // It also holds the run's data budget: the event (its queued payload's length) and what the steps keep.
-        var data = new RunData(runOptions.Value.MaxRunDataBytes, message.Payload.Length);
+        var data = new RunData(runOptions.Value.MaxRunDataBytes, eventBytes);
         var result = await new StepSequence(_executors, time, logger, rule.Id, data).RunAsync(rule.Steps, run, ct);
         return Record(message, rule.Id, rule.Version, evt, startedAt, started, result.Status, result.ErrorCategory, result.Records);
     }
@@ -374,23 +384,23 @@ public sealed partial class RunProcessor(
     /// issue cannot be read (Jira's 404 is <see cref="ErrorCategories.JiraIssueNotFound"/>); the run then fails
     /// before its first step.
     /// </summary>
-    private async Task<(JiraEvent? Event, string? Category)> WithIssueAsync(RunMessage message, JiraEvent evt, string trace, CancellationToken ct)
+    private async Task<(JiraEvent? Event, string? Category, long Bytes)> WithIssueAsync(RunMessage message, JiraEvent evt, string trace, CancellationToken ct)
     {
         if (evt.IssueKey is not { } key || !JiraValues.IsIssueRef(key))
         {
-            return (null, ErrorCategories.IssueMissing);
+            return (null, ErrorCategories.IssueMissing, 0);
         }
 
-        var (issue, category) = await issues.ReadAsync(message.Tenant, message.SystemToken, key, trace, ct);
+        var (issue, category, bytes) = await issues.ReadAsync(message.Tenant, message.SystemToken, key, trace, ct);
         if (issue is null)
         {
-            return (null, category ?? ErrorCategories.InternalError);
+            return (null, category ?? ErrorCategories.InternalError, 0);
         }
 
         issue["key"] ??= key; // Jira's key wins: it answers a moved issue's old key with the issue under its new one
         var body = evt.Body.DeepClone().AsObject();
         body["issue"] = issue;
-        return (JiraEvent.From(body, out _), null);
+        return (JiraEvent.From(body, out _), null, bytes);
     }
 
     /// <summary>
@@ -457,6 +467,9 @@ public sealed partial class RunProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The manual run of rule {RuleId} could not read its issue from Jira ({ErrorCategory}); no step ran")]
     private static partial void LogIssueUnreadable(ILogger logger, string ruleId, string errorCategory);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The manual run of rule {RuleId} read an issue of {IssueBytes} bytes, more than the run's data budget of {MaxRunDataBytes} bytes holds beside its event; no step ran")]
+    private static partial void LogIssueOverBudget(ILogger logger, string ruleId, long issueBytes, long maxRunDataBytes);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rule {RuleId} stopped as a loop: {Reason}")]
     private static partial void LogLoopStopped(ILogger logger, string ruleId, string reason);

@@ -11,19 +11,20 @@ internal sealed partial class JiraActions
     /// <summary>
     /// <c>GET /rest/api/3/issue/{key}</c> with the system token, with the same bounded retries as a <c>jira.fetch</c>
     /// step (429, 401/403 shortly after install). The issue, or a closed-vocabulary category: Jira's 404 (no such
-    /// issue, or the app may not see it) is <see cref="ErrorCategories.JiraIssueNotFound"/>.
+    /// issue, or the app may not see it) is <see cref="ErrorCategories.JiraIssueNotFound"/>. Bytes is the answer's
+    /// length as received (for the run's data budget), never measured by serializing the issue again.
     /// </summary>
-    public async Task<(JsonObject? Issue, string? Category)> ReadIssueAsync(
+    public async Task<(JsonObject? Issue, string? Category, long Bytes)> ReadIssueAsync(
         TenantContext tenant, string? systemToken, string issueKey, string trace, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(systemToken))
         {
-            return (null, ErrorCategories.SystemTokenMissing);
+            return (null, ErrorCategories.SystemTokenMissing, 0);
         }
 
         if (site.BaseUrl(tenant.ApiBaseUrl) is not { } baseUrl)
         {
-            return (null, ErrorCategories.InvalidUrl);
+            return (null, ErrorCategories.InvalidUrl, 0);
         }
 
         var call = new JiraCall(site.Client(baseUrl), issueKey, systemToken, trace, tenant.Id);
@@ -33,16 +34,16 @@ internal sealed partial class JiraActions
         {
             if (totals.StatusCode == (int)HttpStatusCode.NotFound)
             {
-                return (null, ErrorCategories.JiraIssueNotFound);
+                return (null, ErrorCategories.JiraIssueNotFound, 0);
             }
 
             if (category is not null)
             {
-                return (null, category);
+                return (null, category, 0);
             }
 
             // 2xx without a readable issue (no object, or no fields object) is Jira failing, not the caller.
-            return response?.Content is { } issue && issue["fields"] is JsonObject ? (issue, null) : (null, ErrorCategories.Http5xx);
+            return response?.Content is { } issue && issue["fields"] is JsonObject ? (issue, null, totals.LastBytesIn) : (null, ErrorCategories.Http5xx, 0);
         }
     }
 }

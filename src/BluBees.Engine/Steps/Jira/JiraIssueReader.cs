@@ -14,7 +14,10 @@ public sealed class JiraIssueReader
 
     internal JiraIssueReader(JiraActions actions) => this.actions = actions;
 
-    /// <summary>The issue as Jira's "Get issue" returns it (<c>{id, key, self, fields}</c>), or why not (an error category).</summary>
-    public Task<(JsonObject? Issue, string? Category)> ReadAsync(TenantContext tenant, string? systemToken, string issueKey, string trace, CancellationToken ct)
+    /// <summary>
+    /// The issue as Jira's "Get issue" returns it (<c>{id, key, self, fields}</c>) and its answer's length in bytes
+    /// (charged to the run's data budget), or why not (an error category).
+    /// </summary>
+    public Task<(JsonObject? Issue, string? Category, long Bytes)> ReadAsync(TenantContext tenant, string? systemToken, string issueKey, string trace, CancellationToken ct)
         => actions.ReadIssueAsync(tenant, systemToken, issueKey, trace, ct);
 }

@@ -15,6 +15,9 @@ internal sealed class JiraStepTotals
 
     public long BytesIn { get; private set; }
 
+    /// <summary>The bytes of the last attempt's answer (the one a caller keeps; earlier attempts' are gone).</summary>
+    public long LastBytesIn { get; private set; }
+
     public int? StatusCode { get; set; }
 
     public EgressFailure Failure { get; private set; }
@@ -24,6 +27,7 @@ internal sealed class JiraStepTotals
         Attempts += tally.Sent ? 1 : 0;
         BytesOut += tally.BytesOut;
         BytesIn += tally.BytesIn;
+        LastBytesIn = tally.BytesIn;
         if (tally.Failure != EgressFailure.None)
         {
             Failure = tally.Failure;
