@@ -35,9 +35,16 @@ internal sealed class BackendClient : IDisposable
     /// <summary>An absolute http(s) URL, or a clear usage error naming what was given.</summary>
     public static string ParseBaseUrl(string value)
     {
+        // A value with a user name or password in it is never echoed: every later error names the base URL.
+        var shown = value.Contains('@', StringComparison.Ordinal) ? "(a URL with '@' in it, not shown)" : $"'{value}'";
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
         {
-            throw new CliException($"--url must be an absolute http:// or https:// URL such as http://127.0.0.1:5080, not '{value}'.");
+            throw new CliException($"--url must be an absolute http:// or https:// URL such as http://127.0.0.1:5080, not {shown}.");
+        }
+
+        if (uri.UserInfo.Length > 0)
+        {
+            throw new CliException("--url must not carry a user name or password: the backend is reached with tokens, and the URL appears in messages.");
         }
 
         return uri.GetLeftPart(UriPartial.Path).TrimEnd('/');

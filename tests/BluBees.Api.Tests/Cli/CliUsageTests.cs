@@ -100,6 +100,20 @@ public sealed class CliUsageTests
         Assert.That(stdout + stderr, Does.Not.Contain("   at "), "no stack trace");
     }
 
+    /// <summary>
+    /// A user name and password in --url were kept in the base URL, which every later error prints ("Cannot reach the
+    /// backend at …"); now refused first, and never echoed.
+    /// </summary>
+    [TestCase("http://admin:hunter2-pass@127.0.0.1:9/")]
+    [TestCase("http://admin:hunter2-pass@/")]
+    public async Task A_url_with_a_password_is_refused_without_showing_it(string url)
+    {
+        var (code, stdout, stderr) = await RunCliAsync(args: ["runs", "--url", url, "--data-dir", Path.GetTempPath()]);
+        Assert.That(code, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain("--url"));
+        Assert.That(stdout + stderr, Does.Not.Contain("hunter2-pass"));
+    }
+
     [TestCase("--rule", "runs", "--rule")]
     [TestCase("--limit", "runs", "--limit", "--url", "http://127.0.0.1:9/")]
     [TestCase("--url", "runs", "--url")]
