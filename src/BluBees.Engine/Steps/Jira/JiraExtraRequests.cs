@@ -98,7 +98,7 @@ internal static class JiraExtraRequests
             return (null, typeFailure);
         }
 
-        fields["project"] = new JsonObject { ["key"] = project };
+        fields["project"] = JiraValues.Ref(project);
         fields["issuetype"] = new JsonObject { ["name"] = issueType };
         if (step.More.Parent is { } parentTemplate)
         {
@@ -112,7 +112,7 @@ internal static class JiraExtraRequests
                 return (null, new BuildFailure(ErrorCategories.IssueMissing, "parent: did not render an issue key or id"));
             }
 
-            fields["parent"] = new JsonObject { ["key"] = parent };
+            fields["parent"] = JiraValues.Ref(parent);
         }
 
         foreach (var (name, value) in step.Fields)
@@ -179,8 +179,8 @@ internal static class JiraExtraRequests
         var body = new JsonObject
         {
             ["type"] = new JsonObject { ["name"] = linkType },
-            ["inwardIssue"] = new JsonObject { ["key"] = inward },
-            ["outwardIssue"] = new JsonObject { ["key"] = outward },
+            ["inwardIssue"] = JiraValues.Ref(inward),
+            ["outwardIssue"] = JiraValues.Ref(outward),
         };
         return (new JiraRequest(outward, body, null), null);
     }

@@ -30,16 +30,23 @@ internal sealed partial class FakeJiraSite
         {
             case ("POST", "/jira/rest/api/3/issue"):
                 var fields = body?["fields"];
-                if (fields?["project"]?["key"] is null || fields["issuetype"]?["name"] is null || fields["summary"] is null)
+                if (ProjectOf(fields?["project"]) is not { } project || fields!["issuetype"]?["name"] is null || fields["summary"] is null)
                 {
                     return (400, """{"errorMessages":[],"errors":{"summary":"You must specify a summary of the issue."}}""");
                 }
 
+                if (fields["parent"] is { } parent && !IsIssueRef(parent))
+                {
+                    return (400, """{"errorMessages":[],"errors":{"parent":"Could not find issue by id or key."}}""");
+                }
+
                 var id = Interlocked.Increment(ref _created).ToString(CultureInfo.InvariantCulture);
-                var key = fields["project"]!["key"]!.GetValue<string>() + "-" + id;
+                var key = project + "-" + id;
                 return (201, new JsonObject { ["id"] = "10" + id, ["key"] = key, ["self"] = "https://jira/rest/api/3/issue/10" + id }.ToJsonString());
             case ("POST", "/jira/rest/api/3/issueLink"):
-                return body?["type"]?["name"] is null ? (400, """{"errorMessages":["No link type"]}""") : (201, string.Empty);
+                return body?["type"]?["name"] is null ? (400, """{"errorMessages":["No link type"],"errors":{}}""")
+                    : !IsIssueRef(body["inwardIssue"]) || !IsIssueRef(body["outwardIssue"]) ? (404, """{"errorMessages":["Issue Does Not Exist"],"errors":{}}""")
+                    : (201, string.Empty);
             case ("GET", "/jira/rest/api/3/field"):
                 return (200, FieldList.ToJsonString());
             case ("POST", "/jira/rest/api/3/search/jql"):
@@ -62,4 +69,19 @@ internal sealed partial class FakeJiraSite
 
         return null;
     }
+
+    /// <summary>
+    /// An issue reference as Jira reads it: <c>{"id": digits}</c> or <c>{"key": "PRJ-12"}</c> (LinkedIssue:
+    /// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-links/#api-rest-api-3-issuelink-post).
+    /// A key always starts with its project key (a letter first), so an id sent as a key names no issue.
+    /// </summary>
+    private static bool IsIssueRef(JsonNode? node)
+        => node?["id"] is JsonValue id ? id.GetValue<string>().All(char.IsAsciiDigit)
+        : node?["key"] is JsonValue key && System.Text.RegularExpressions.Regex.IsMatch(key.GetValue<string>(), "^[A-Za-z][A-Za-z0-9_]*-[0-9]+$");
+
+    /// <summary>The project of a create, by <c>{"key"}</c> or <c>{"id"}</c> (a project given by id is keyed "P" + its id here).</summary>
+    private static string? ProjectOf(JsonNode? node)
+        => node?["key"] is JsonValue key && System.Text.RegularExpressions.Regex.IsMatch(key.GetValue<string>(), "^[A-Za-z][A-Za-z0-9_]*$") ? key.GetValue<string>()
+        : node?["id"] is JsonValue id && id.GetValue<string>().All(char.IsAsciiDigit) ? "P" + id.GetValue<string>()
+        : null;
 }

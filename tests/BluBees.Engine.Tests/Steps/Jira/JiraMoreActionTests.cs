@@ -91,6 +91,26 @@ public sealed class JiraMoreActionTests
     }
 
     [Test]
+    public async Task Issue_and_project_ids_are_sent_as_id_and_keys_as_key()
+    {
+        // Jira reads {"id": …} or {"key": …} (LinkedIssue; create's project and parent); an id sent as a key names no issue.
+        var link = await _kit.RunAsync("""{"id":"l","type":"jira.link","linkType":"Blocks","inwardIssue":"10001","outwardIssue":"OPS-3"}""");
+        var create = await _kit.RunAsync("""{"id":"c","type":"jira.create","project":"10000","issueType":"Sub-task","parent":"10002","fields":{"summary":"x"}}""");
+
+        Assert.That(link.Record.Status, Is.EqualTo(RunStatus.Succeeded), link.Record.ErrorCategory);
+        Assert.That(create.Record.Status, Is.EqualTo(RunStatus.Succeeded), create.Record.ErrorCategory);
+        var linkBody = _kit.Site.Requests.Single(r => r.Path == "/jira/rest/api/3/issueLink").Body!;
+        var fields = _kit.Site.Requests.Single(r => r.Path == "/jira/rest/api/3/issue").Body!["fields"]!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(linkBody["inwardIssue"]!.ToJsonString(), Is.EqualTo("""{"id":"10001"}"""));
+            Assert.That(linkBody["outwardIssue"]!.ToJsonString(), Is.EqualTo("""{"key":"OPS-3"}"""));
+            Assert.That(fields["project"]!.ToJsonString(), Is.EqualTo("""{"id":"10000"}"""));
+            Assert.That(fields["parent"]!.ToJsonString(), Is.EqualTo("""{"id":"10002"}"""));
+        });
+    }
+
+    [Test]
     public async Task Search_follows_next_page_tokens_and_stops_at_max_results()
     {
         for (var i = 1; i <= 7; i++)
