@@ -11,7 +11,7 @@ namespace BluBees.Engine.Steps.Jira;
 
 /// <summary>
 /// Runs the Jira action steps on the site that sent the event, with the Forge system token: render, call through
-/// the guarded Refit client, honour 429 <c>Retry-After</c> (bounded, on the injected clock), retry a 401/403 shortly
+/// the guarded Refit client, honour <c>Retry-After</c> on a 429 or 503 (bounded, on the injected clock), retry a 401/403 shortly
 /// after install (bounded backoff, see <see cref="JiraInstallGrace"/>), record metadata only.
 /// </summary>
 internal sealed partial class JiraActions(
@@ -152,18 +152,22 @@ internal sealed partial class JiraActions(
                 continue;
             }
 
-            if (status != (int)HttpStatusCode.TooManyRequests)
+            // "Some transient 5XX errors are accompanied by a Retry-After header. For example, a 503 response may be
+            // returned when a resource limit has been reached. While these are not rate limit responses, they can be
+            // handled with similar logic" (https://developer.atlassian.com/cloud/jira/platform/rate-limiting/).
+            var transient = status == (int)HttpStatusCode.ServiceUnavailable && response.Headers?.RetryAfter is not null;
+            if (status != (int)HttpStatusCode.TooManyRequests && !transient)
             {
                 return (response, status switch { >= 500 => ErrorCategories.Http5xx, >= 400 => ErrorCategories.Http4xx, _ => null });
             }
 
-            totals.RateLimited = true;
+            totals.RateLimited |= !transient;
             var wait = RetryAfter(response, attempt);
             response.Dispose();
             if (attempt >= settings.MaxAttempts || wait > TimeSpan.FromSeconds(settings.MaxRetryAfterSeconds))
             {
-                LogRateLimited(logger, attempt, (long)wait.TotalSeconds);
-                return (null, ErrorCategories.RateLimited);
+                LogRateLimited(logger, status, attempt, (long)wait.TotalSeconds);
+                return (null, transient ? ErrorCategories.Http5xx : ErrorCategories.RateLimited);
             }
 
             totals.Retries++;
@@ -197,8 +201,8 @@ internal sealed partial class JiraActions(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Jira answered {StatusCode} shortly after install (attempt {Attempt}); retrying in {DelaySeconds} s")]
     private static partial void LogAuthRetry(ILogger logger, int statusCode, int attempt, long delaySeconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Jira kept answering 429 after {Attempts} attempts (Retry-After {RetryAfterSeconds} s); step failed as rate_limited")]
-    private static partial void LogRateLimited(ILogger logger, int attempts, long retryAfterSeconds);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Jira kept answering {StatusCode} after {Attempts} attempts (Retry-After {RetryAfterSeconds} s); step failed")]
+    private static partial void LogRateLimited(ILogger logger, int statusCode, int attempts, long retryAfterSeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "No Jira transition of the requested name among {TransitionCount} available")]
     private static partial void LogTransitionNotFound(ILogger logger, int transitionCount);

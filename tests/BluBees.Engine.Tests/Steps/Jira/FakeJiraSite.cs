@@ -40,7 +40,13 @@ internal sealed partial class FakeJiraSite : IAsyncDisposable
     /// <summary>The <c>Retry-After</c> value sent with a throttling answer (null: none).</summary>
     public string? RetryAfter { get; set; } = "2";
 
-    /// <summary>Answers the next <paramref name="times"/> requests with 429.</summary>
+    /// <summary>
+    /// The status of a throttling answer: 429, or 503, which Jira sends "when a resource limit has been reached",
+    /// with <c>Retry-After</c> (https://developer.atlassian.com/cloud/jira/platform/rate-limiting/).
+    /// </summary>
+    public int ThrottleStatus { get; set; } = 429;
+
+    /// <summary>Answers the next <paramref name="times"/> requests with <see cref="ThrottleStatus"/>.</summary>
     public void Throttle(int times) => Volatile.Write(ref _throttle, times);
 
     /// <summary>Answers the next <paramref name="times"/> requests with <paramref name="status"/> (401 or 403), as Jira does before an app's grants work.</summary>
@@ -65,7 +71,7 @@ internal sealed partial class FakeJiraSite : IAsyncDisposable
         if (Interlocked.Decrement(ref _throttle) >= 0)
         {
             var headers = RetryAfter is null ? Array.Empty<(string, string)>() : [("Retry-After", RetryAfter)];
-            await LoopbackServer.RespondAsync(stream, 429, """{"errorMessages":["Rate limit exceeded"]}""", ct, [.. headers, ("Content-Type", "application/json")]);
+            await LoopbackServer.RespondAsync(stream, ThrottleStatus, """{"errorMessages":["Rate limit exceeded"],"errors":{}}""", ct, [.. headers, ("Content-Type", "application/json")]);
             return;
         }
 

@@ -80,6 +80,54 @@ public sealed class JiraRateLimitTests
         Assert.That(seen[2].At - seen[1].At, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(2)));
     }
 
+    [Test]
+    public async Task A_503_with_Retry_After_is_retried_after_it_and_one_without_fails_at_once()
+    {
+        // "Some transient 5XX errors are accompanied by a Retry-After header. For example, a 503 response may be returned
+        // when a resource limit has been reached" (https://developer.atlassian.com/cloud/jira/platform/rate-limiting/).
+        await using var kit = new JiraKit();
+        kit.Site.ThrottleStatus = 503;
+        kit.Site.RetryAfter = "3";
+        kit.Site.Throttle(1);
+
+        var outcome = await RunAdvancingAsync(kit, """{"id":"note","type":"jira.comment","body":"hi"}""");
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Record.ErrorCategory);
+        var seen = kit.Site.Requests;
+        Assert.That(seen, Has.Count.EqualTo(2));
+        Assert.That(seen[1].At - seen[0].At, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(3)), "the retry waited Retry-After on the clock");
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcome.Record.Metrics!.Retries, Is.EqualTo(1));
+            Assert.That(outcome.Record.Metrics.RateLimited, Is.False, "a 503 is not a rate limit response");
+            Assert.That(outcome.Record.StatusCode, Is.EqualTo(201));
+        });
+
+        await using var plain = new JiraKit();
+        plain.Site.ThrottleStatus = 503;
+        plain.Site.RetryAfter = null;
+        plain.Site.Throttle(1);
+        var failed = await plain.RunAsync("""{"id":"f","type":"jira.fetch"}""");
+        Assert.That(failed.Record.ErrorCategory, Is.EqualTo(ErrorCategories.Http5xx));
+        Assert.That(plain.Site.Requests, Has.Count.EqualTo(1), "a 503 without Retry-After is not retried");
+    }
+
+    [Test]
+    public async Task A_503_with_Retry_After_that_keeps_coming_fails_http_5xx_after_the_bounded_attempts()
+    {
+        await using var kit = new JiraKit(new JiraActionOptions { MaxAttempts = 3 });
+        kit.Site.ThrottleStatus = 503;
+        kit.Site.RetryAfter = "1";
+        kit.Site.Throttle(100);
+
+        var outcome = await RunAdvancingAsync(kit, """{"id":"f","type":"jira.fetch"}""");
+
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.Http5xx));
+        Assert.That(kit.Site.Requests, Has.Count.EqualTo(3));
+        Assert.That(outcome.Record.StatusCode, Is.EqualTo(503));
+        Assert.That(outcome.Record.Metrics!.RateLimited, Is.False);
+    }
+
     /// <summary>Runs the step while moving the fake clock in small steps, as time would pass, until it finishes.</summary>
     private static async Task<StepOutcome> RunAdvancingAsync(JiraKit kit, string stepJson)
     {
