@@ -175,10 +175,10 @@ internal sealed partial class JiraActions(
         }
     }
 
-    /// <summary>Jira's <c>Retry-After</c> (seconds or a date); without one, 1, 2, 4… seconds.</summary>
+    /// <summary>Jira's <c>Retry-After</c> (seconds or a date), else its <c>X-RateLimit-Reset</c>; without either, 1, 2, 4… seconds.</summary>
     private TimeSpan RetryAfter(IApiResponse response, int attempt)
     {
-        var header = response.Headers?.RetryAfter;
+        var header = JiraRetryAfter.Of(response.Headers);
         var wait = header?.Delta ?? (header?.Date is { } date ? date - time.GetUtcNow() : TimeSpan.FromSeconds(Math.Pow(2, attempt - 1)));
         return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
     }

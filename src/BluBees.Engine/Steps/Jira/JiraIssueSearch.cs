@@ -12,7 +12,7 @@ internal sealed record ScheduleSearchResult(IReadOnlyList<JsonObject> Issues, st
     /// <summary>Jira's HTTP status when Jira answered the failed page (0 otherwise).</summary>
     public int Status { get; init; }
 
-    /// <summary>Jira's <c>Retry-After</c> on the failed page (a 429 or 5xx), as it came: delay-seconds or a date.</summary>
+    /// <summary>Jira's <c>Retry-After</c> on the failed page (a 429 or 5xx), as it came (delay-seconds or a date), else its <c>X-RateLimit-Reset</c> as a date.</summary>
     public System.Net.Http.Headers.RetryConditionHeaderValue? RetryAfter { get; init; }
 }
 
@@ -81,7 +81,7 @@ internal sealed partial class JiraIssueSearch(JiraSite site, IOptions<JiraAction
                 if (status != 200 || response.Content is not { } result)
                 {
                     return Failed(status switch { 429 => ErrorCategories.RateLimited, >= 500 => ErrorCategories.Http5xx, _ => ErrorCategories.Http4xx }, status)
-                        with { RetryAfter = status is 429 or >= 500 ? response.Headers?.RetryAfter : null };
+                        with { RetryAfter = status is 429 or >= 500 ? JiraRetryAfter.Of(response.Headers) : null };
                 }
 
                 var found = result["issues"] as JsonArray ?? [];

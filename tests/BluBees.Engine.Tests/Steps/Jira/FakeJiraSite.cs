@@ -46,6 +46,12 @@ internal sealed partial class FakeJiraSite : IAsyncDisposable
     /// </summary>
     public int ThrottleStatus { get; set; } = 429;
 
+    /// <summary>
+    /// Jira's <c>X-RateLimit-Reset</c> sent with a throttling answer (null: none): "the timestamp (in ISO 8601 format)
+    /// when the rate limit will reset … yyyy-MM-ddTHH:mmZ" (https://developer.atlassian.com/cloud/jira/platform/rate-limiting/).
+    /// </summary>
+    public string? RateLimitReset { get; set; }
+
     /// <summary>Answers the next <paramref name="times"/> requests with <see cref="ThrottleStatus"/>.</summary>
     public void Throttle(int times) => Volatile.Write(ref _throttle, times);
 
@@ -70,7 +76,17 @@ internal sealed partial class FakeJiraSite : IAsyncDisposable
         _seen.Enqueue(new JiraRequestSeen(request.Method, path, request.Header("Authorization"), request.Header("X-Atlassian-Webhook-Trace"), request.Header("Content-Type"), body, _time.GetUtcNow()));
         if (Interlocked.Decrement(ref _throttle) >= 0)
         {
-            var headers = RetryAfter is null ? Array.Empty<(string, string)>() : [("Retry-After", RetryAfter)];
+            var headers = new List<(string, string)>();
+            if (RetryAfter is not null)
+            {
+                headers.Add(("Retry-After", RetryAfter));
+            }
+
+            if (RateLimitReset is not null)
+            {
+                headers.Add(("X-RateLimit-Reset", RateLimitReset));
+            }
+
             await LoopbackServer.RespondAsync(stream, ThrottleStatus, """{"errorMessages":["Rate limit exceeded"],"errors":{}}""", ct, [.. headers, ("Content-Type", "application/json")]);
             return;
         }

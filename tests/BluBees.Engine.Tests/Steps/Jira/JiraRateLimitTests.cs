@@ -128,6 +128,25 @@ public sealed class JiraRateLimitTests
         Assert.That(outcome.Record.Metrics!.RateLimited, Is.False);
     }
 
+    [Test]
+    public async Task Without_Retry_After_the_wait_lasts_until_X_RateLimit_Reset()
+    {
+        // "429 responses may be accompanied by Retry-After and X-RateLimit-Reset headers … X-RateLimit-Reset … the
+        // timestamp (in ISO 8601 format) when the rate limit will reset" (https://developer.atlassian.com/cloud/jira/platform/rate-limiting/);
+        // asking before it "will fail and return the same or longer Retry-After period".
+        await using var kit = new JiraKit();
+        kit.Site.RetryAfter = null;
+        kit.Site.RateLimitReset = "2026-03-01T09:01Z"; // the kit's clock starts at 09:00:00
+        kit.Site.Throttle(1);
+
+        var outcome = await RunAdvancingAsync(kit, """{"id":"f","type":"jira.fetch"}""");
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Record.ErrorCategory);
+        var seen = kit.Site.Requests;
+        Assert.That(seen, Has.Count.EqualTo(2));
+        Assert.That(seen[1].At, Is.GreaterThanOrEqualTo(new DateTimeOffset(2026, 3, 1, 9, 1, 0, TimeSpan.Zero)), "not asked again before the reset");
+    }
+
     /// <summary>Runs the step while moving the fake clock in small steps, as time would pass, until it finishes.</summary>
     private static async Task<StepOutcome> RunAdvancingAsync(JiraKit kit, string stepJson)
     {
