@@ -73,11 +73,22 @@ internal static class JiraFieldRules
         return true;
     }
 
-    /// <summary>Turns a rendered value into what Jira expects for the field.</summary>
+    /// <summary>
+    /// Turns a rendered value into what Jira expects for the field. Jira v3 takes <c>description</c> and
+    /// <c>environment</c> as documents (https://developer.atlassian.com/cloud/jira/platform/rest/v3/intro/#version), users
+    /// (<c>assignee</c>, <c>reporter</c>) as <c>{"accountId"}</c>, and <c>components</c>, <c>fixVersions</c> and
+    /// <c>versions</c> as lists of <c>{"name"}</c> or <c>{"id"}</c> objects
+    /// (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-post): text is
+    /// turned into those shapes; objects are sent as written.
+    /// </summary>
     public static JsonNode? Shape(string name, JsonNode? rendered) => name switch
     {
-        "description" when JiraValues.Text(rendered) is { } text => Adf.FromText(text),
-        "description" when rendered is JsonObject document && Adf.IsDocument(document) => Adf.AsJiraText(document),
+        "description" or "environment" when JiraValues.Text(rendered) is { } text => Adf.FromText(text),
+        "description" or "environment" when rendered is JsonObject document && Adf.IsDocument(document) => Adf.AsJiraText(document),
+        "reporter" when JiraValues.Text(rendered) is { } text => new JsonObject { ["accountId"] = text.Trim().Length == 0 ? null : text.Trim() },
+        "components" or "fixVersions" or "versions" when JiraValues.Text(rendered) is { } text => Named(text.Split(',')),
+        "components" or "fixVersions" or "versions" when rendered is JsonArray list && list.All(v => JiraValues.Text(v) is not null)
+            => Named(list.Select(v => JiraValues.Text(v)!)),
         "labels" when JiraValues.Text(rendered) is { } text => new JsonArray([.. Split(text).Select(l => (JsonNode?)JsonValue.Create(l))]),
         "labels" when rendered is JsonArray list => new JsonArray([.. list.SelectMany(l => Split(JiraValues.Text(l) ?? l?.ToJsonString() ?? string.Empty)).Select(l => (JsonNode?)JsonValue.Create(l))]),
         "priority" when JiraValues.Text(rendered) is { } text => new JsonObject { ["name"] = text.Trim() },
@@ -85,6 +96,10 @@ internal static class JiraFieldRules
         "assignee" when rendered is null => new JsonObject { ["accountId"] = null },
         _ => rendered,
     };
+
+    // Component and version names may hold spaces: only commas separate.
+    private static JsonArray Named(IEnumerable<string> names)
+        => new([.. names.Select(n => n.Trim()).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).Select(n => (JsonNode?)new JsonObject { ["name"] = n })]);
 
     // Jira labels cannot contain spaces: commas and whitespace both separate.
     private static IEnumerable<string> Split(string text)

@@ -35,6 +35,11 @@ internal sealed partial class FakeJiraSite
                     return (400, """{"errorMessages":[],"errors":{"summary":"You must specify a summary of the issue."}}""");
                 }
 
+                if (ShapeError(fields.AsObject()) is { } field)
+                {
+                    return (400, new JsonObject { ["errorMessages"] = new JsonArray(), ["errors"] = new JsonObject { [field] = "Operation value must be of the field's type." } }.ToJsonString());
+                }
+
                 if (fields["parent"] is { } parent && !IsIssueRef(parent))
                 {
                     return (400, """{"errorMessages":[],"errors":{"parent":"Could not find issue by id or key."}}""");
@@ -78,6 +83,33 @@ internal sealed partial class FakeJiraSite
     private static bool IsIssueRef(JsonNode? node)
         => node?["id"] is JsonValue id ? id.GetValue<string>().All(char.IsAsciiDigit)
         : node?["key"] is JsonValue key && System.Text.RegularExpressions.Regex.IsMatch(key.GetValue<string>(), "^[A-Za-z][A-Za-z0-9_]*-[0-9]+$");
+
+    /// <summary>
+    /// The system fields whose value is not a plain string, as Jira v3 reads them
+    /// (https://developer.atlassian.com/cloud/jira/platform/rest/v3/intro/#version: <c>description</c> and
+    /// <c>environment</c> are documents; create issue's example:
+    /// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-post —
+    /// users are objects, components and versions lists of objects): the first field sent in another shape, or null.
+    /// </summary>
+    private static string? ShapeError(JsonObject fields)
+    {
+        foreach (var (name, value) in fields)
+        {
+            var ok = name switch
+            {
+                "description" or "environment" => value is JsonObject doc && doc["type"] is JsonValue type && type.GetValue<string>() == "doc",
+                "reporter" or "assignee" => value is JsonObject,
+                "components" or "fixVersions" or "versions" => value is JsonArray list && list.All(v => v is JsonObject),
+                _ => true,
+            };
+            if (!ok)
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The project of a create, by <c>{"key"}</c> or <c>{"id"}</c> (a project given by id is keyed "P" + its id here).</summary>
     private static string? ProjectOf(JsonNode? node)

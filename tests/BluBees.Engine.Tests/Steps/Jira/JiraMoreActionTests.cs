@@ -111,6 +111,28 @@ public sealed class JiraMoreActionTests
     }
 
     [Test]
+    public async Task Create_sends_environment_reporter_components_and_versions_in_Jiras_shapes()
+    {
+        // v3 takes environment as a document, users as objects, components and versions as lists of objects.
+        var outcome = await _kit.RunAsync("""
+            {"id":"c","type":"jira.create","issueType":"Bug",
+             "fields":{"summary":"x","environment":"Chrome 120\nmacOS","reporter":"557058:abc","components":"Backend, API",
+                       "fixVersions":["1.2"],"versions":"1.1"}}
+            """);
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Record.ErrorCategory);
+        var fields = _kit.Site.Requests.Single(r => r.Path == "/jira/rest/api/3/issue").Body!["fields"]!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(fields["environment"]!["type"]!.GetValue<string>(), Is.EqualTo("doc"));
+            Assert.That(fields["reporter"]!.ToJsonString(), Is.EqualTo("""{"accountId":"557058:abc"}"""));
+            Assert.That(fields["components"]!.ToJsonString(), Is.EqualTo("""[{"name":"Backend"},{"name":"API"}]"""));
+            Assert.That(fields["fixVersions"]!.ToJsonString(), Is.EqualTo("""[{"name":"1.2"}]"""));
+            Assert.That(fields["versions"]!.ToJsonString(), Is.EqualTo("""[{"name":"1.1"}]"""));
+        });
+    }
+
+    [Test]
     public async Task Search_follows_next_page_tokens_and_stops_at_max_results()
     {
         for (var i = 1; i <= 7; i++)
