@@ -31,6 +31,12 @@ public sealed partial class FakeJira
     /// <summary>When set with <see cref="SearchStatus"/>, the failed search's <c>Retry-After</c> header (e.g. "1800").</summary>
     public string? SearchRetryAfter { get; set; }
 
+    /// <summary>
+    /// When set with <see cref="SearchStatus"/>, the failed search's <c>X-RateLimit-Reset</c> ("the timestamp (in ISO 8601
+    /// format) when the rate limit will reset … yyyy-MM-ddTHH:mmZ": https://developer.atlassian.com/cloud/jira/platform/rate-limiting/).
+    /// </summary>
+    public string? SearchRateLimitReset { get; set; }
+
     public IReadOnlyList<JiraSearchCall> Searches => [.. _searches];
 
     private async Task HandleSearchAsync(HttpContext context)
@@ -58,7 +64,12 @@ public sealed partial class FakeJira
                 context.Response.Headers.RetryAfter = retryAfter;
             }
 
-            await context.Response.WriteAsync("""{"errorMessages":["Error in the JQL Query"]}""");
+            if (SearchRateLimitReset is { } reset)
+            {
+                context.Response.Headers["X-RateLimit-Reset"] = reset;
+            }
+
+            await context.Response.WriteAsync("""{"errorMessages":["Error in the JQL Query"],"errors":{}}""");
             return;
         }
 

@@ -24,6 +24,7 @@ public sealed class CronJqlTests : CronTickHarness
         Backend.Jira.SearchIssues.Clear();
         Backend.Jira.SearchStatus = null;
         Backend.Jira.SearchRetryAfter = null;
+        Backend.Jira.SearchRateLimitReset = null;
         Backend.Jira.SearchIssues.AddRange(Enumerable.Range(1, 5).Select(i => ($"100{i}", $"OPS-{i}")));
     }
 
@@ -102,6 +103,30 @@ public sealed class CronJqlTests : CronTickHarness
         clock.Advance(TimeSpan.FromMinutes(6)); // past the 30 minutes
         Assert.That((await Runner(clock, queue).FireDueAsync(context, SystemToken, CancellationToken.None)).Queued, Is.EqualTo(7 * 5), "the 7 missed occurrences, 5 issues each");
         Assert.That(Occurrences(queue.Messages).Min(), Is.EqualTo(occurrence), "the occurrence the refused search missed");
+    }
+
+    [Test]
+    public async Task After_a_429_with_only_X_RateLimit_Reset_the_search_waits_until_then()
+    {
+        var (_, context, clock) = await NewRuleAsync();
+        var occurrence = NextFive(clock.GetUtcNow());
+        clock.SetUtcNow(occurrence.AddSeconds(10));
+        Backend.Jira.SearchStatus = 429;
+        Backend.Jira.SearchRateLimitReset = occurrence.AddMinutes(30).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var queue = new RecordingQueue();
+        Assert.That((await Runner(clock, queue).FireDueAsync(context, SystemToken, CancellationToken.None)).Queued, Is.Zero);
+
+        var searches = Backend.Jira.Searches.Count;
+        Backend.Jira.SearchStatus = null;
+        for (var tick = 0; tick < 5; tick++)
+        {
+            clock.Advance(TimeSpan.FromMinutes(5));
+            Assert.That((await Runner(clock, queue).FireDueAsync(context, SystemToken, CancellationToken.None)).Queued, Is.Zero);
+        }
+
+        Assert.That(Backend.Jira.Searches, Has.Count.EqualTo(searches), "not asked again before Jira's X-RateLimit-Reset");
+        clock.Advance(TimeSpan.FromMinutes(6));
+        Assert.That((await Runner(clock, queue).FireDueAsync(context, SystemToken, CancellationToken.None)).Queued, Is.EqualTo(7 * 5));
     }
 
     [TestCase(400)]
