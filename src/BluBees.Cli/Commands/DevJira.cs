@@ -156,7 +156,18 @@ internal sealed class DevJira : IAsyncDisposable
     private (int, JsonNode?) Create(JsonObject? body)
     {
         var fields = body?["fields"] as JsonObject;
-        var project = fields?["project"]?["key"]?.ToString();
+
+        // Jira takes the project as {"key"} or {"id"} (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-post);
+        // an id names the project of an issue held here, whose fields carry both.
+        var project = fields?["project"]?["key"]?.ToString()
+            ?? (fields?["project"]?["id"]?.ToString() is { } projectId
+                ? _issues.Values.Select(i => i["fields"]?["project"]).FirstOrDefault(p => p?["id"]?.ToString() == projectId)?["key"]?.ToString()
+                : null);
+        if (fields?["project"] is not null && project is null)
+        {
+            return (400, new JsonObject { ["errorMessages"] = new JsonArray(), ["errors"] = new JsonObject { ["project"] = "valid project is required" } });
+        }
+
         if (project is not { Length: > 0 } || fields?["summary"] is null || fields["issuetype"]?["name"] is null)
         {
             return (400, new JsonObject { ["errorMessages"] = new JsonArray(), ["errors"] = new JsonObject { ["summary"] = "project, issuetype and summary are required" } });
@@ -185,7 +196,9 @@ internal sealed class DevJira : IAsyncDisposable
     {
         var max = body?["maxResults"] is JsonValue m && m.TryGetValue<int>(out var n) ? Math.Clamp(n, 1, 100) : 50;
         var issues = _issues.Values.Take(max).Select(i => (JsonNode?)i.DeepClone()).ToArray();
-        return (200, new JsonObject { ["issues"] = new JsonArray(issues) });
+
+        // One page: the answer's isLast, and no nextPageToken (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/#api-rest-api-3-search-jql-post).
+        return (200, new JsonObject { ["issues"] = new JsonArray(issues), ["isLast"] = true });
     }
 
     private static (int, JsonNode?) Edit(JsonObject issue, JsonObject? body)

@@ -68,6 +68,31 @@ public sealed class DevJiraTests
     }
 
     [Test]
+    public async Task It_creates_in_a_project_given_by_id_and_answers_the_search_with_isLast()
+    {
+        // The steps send a project (and issues) of digits only as {"id"}; the enhanced search answers isLast
+        // (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/#api-rest-api-3-search-jql-post).
+        using var output = new StringWriter();
+        await using var jira = await DevJira.StartAsync(0, Token, output);
+        using var http = new HttpClient();
+        using (var held = await http.SendAsync(Call(HttpMethod.Get, jira, "/rest/api/3/issue/OPS-7")))
+        {
+            Assert.That(held.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        using var create = await http.SendAsync(Call(HttpMethod.Post, jira, "/rest/api/3/issue", """{"fields":{"project":{"id":"10000"},"issuetype":{"name":"Task"},"summary":"x"}}"""));
+        Assert.That(create.StatusCode, Is.EqualTo(HttpStatusCode.Created), await create.Content.ReadAsStringAsync());
+        Assert.That(JsonNode.Parse(await create.Content.ReadAsStringAsync())!["key"]!.GetValue<string>(), Does.StartWith("OPS-"));
+
+        using var unknown = await http.SendAsync(Call(HttpMethod.Post, jira, "/rest/api/3/issue", """{"fields":{"project":{"id":"99999"},"issuetype":{"name":"Task"},"summary":"x"}}"""));
+        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(JsonNode.Parse(await unknown.Content.ReadAsStringAsync())!["errors"]!["project"], Is.Not.Null);
+
+        using var search = await http.SendAsync(Call(HttpMethod.Post, jira, "/rest/api/3/search/jql", """{"jql":"project = OPS","maxResults":50}"""));
+        Assert.That(JsonNode.Parse(await search.Content.ReadAsStringAsync())!["isLast"]?.GetValue<bool>(), Is.True);
+    }
+
+    [Test]
     public async Task It_refuses_a_missing_or_wrong_token_and_unknown_calls_clearly()
     {
         await using var jira = await DevJira.StartAsync(0, Token, TextWriter.Null);
