@@ -5,7 +5,8 @@ namespace BluBees.Engine.Tests.Steps.Jira;
 
 /// <summary>
 /// The Jira REST v3 endpoints of jira.create, jira.assign, jira.link and jira.search, in the documented shapes:
-/// create answers 201 <c>{"id","key","self"}</c>; the enhanced search pages with <c>nextPageToken</c>.
+/// create answers 201 <c>{"id","key","self"}</c>; the enhanced search pages with <c>nextPageToken</c> (absent on the last page) and
+/// answers <c>isLast</c> (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/#api-rest-api-3-search-jql-post).
 /// </summary>
 internal sealed partial class FakeJiraSite
 {
@@ -58,7 +59,7 @@ internal sealed partial class FakeJiraSite
                 var start = body?["nextPageToken"] is JsonValue token ? int.Parse(token.GetValue<string>(), CultureInfo.InvariantCulture) : 0;
                 var size = Math.Min(body?["maxResults"]?.GetValue<int>() ?? 50, SearchPageCap);
                 var page = SearchResults.Skip(start).Take(size).Select(i => (JsonNode?)i.DeepClone()).ToArray();
-                var result = new JsonObject { ["issues"] = new JsonArray(page) };
+                var result = new JsonObject { ["issues"] = new JsonArray(page), ["isLast"] = start + page.Length >= SearchResults.Count };
                 if (start + page.Length < SearchResults.Count)
                 {
                     result["nextPageToken"] = (start + page.Length).ToString(CultureInfo.InvariantCulture);
