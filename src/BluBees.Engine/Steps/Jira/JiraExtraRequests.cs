@@ -41,7 +41,9 @@ internal static class JiraExtraRequests
                     return (null, JiraRequestBuilder.TemplateFailure($"update.{name}.{op.Op}", error));
                 }
 
-                var operand = op.Op == "set" && value is JsonArray values
+                var operand = op.Op == "set" && JiraFieldRules.IsListField(name)
+                    ? SetOperand(name, value)
+                    : op.Op == "set" && value is JsonArray values
                     ? new JsonArray([.. values.Select(v => JiraFieldRules.ShapeOperand(name, v?.DeepClone()))])
                     : JiraFieldRules.ShapeOperand(name, value);
                 if (op.Op != "set" && operand is JsonValue text && JiraValues.Text(text) is { Length: 0 })
@@ -59,6 +61,19 @@ internal static class JiraExtraRequests
         }
 
         return (update, null);
+    }
+
+    /// <summary>
+    /// <c>set</c> on labels, components or versions replaces the whole list, so Jira takes its operand as a list, in
+    /// the field's own shape (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put):
+    /// <c>"a, b"</c> becomes <c>["a","b"]</c> for labels and <c>[{"name":"a"},{"name":"b"}]</c> for components and versions
+    /// ("SET … The incoming value must be the same shape as the value of the field from a GET … array of strings for
+    /// labels": https://developer.atlassian.com/server/jira/platform/updating-an-issue-via-the-jira-rest-apis-6848604/).
+    /// </summary>
+    private static JsonNode? SetOperand(string name, JsonNode? value)
+    {
+        var shaped = JiraFieldRules.Shape(name, value?.DeepClone());
+        return shaped is JsonArray or null ? shaped : new JsonArray(shaped);
     }
 
     public static (JsonObject? Body, BuildFailure? Failure) Assign(CompiledJiraStep step, JsonObject scope, TemplateLimits limits)

@@ -42,6 +42,9 @@ internal static class JiraFieldRules
         _ => null,
     };
 
+    /// <summary>The system fields that are lists (of labels, components or versions).</summary>
+    public static bool IsListField(string name) => name is "labels" or "components" or "fixVersions" or "versions";
+
     /// <summary>Fields whose values are lists Jira changes with <c>update</c> operations.</summary>
     public static bool IsMultiValue(string name) => name is "labels" or "components" or "fixVersions" or "versions" || IsCustomField(name);
 

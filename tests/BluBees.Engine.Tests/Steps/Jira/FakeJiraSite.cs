@@ -126,6 +126,7 @@ internal sealed partial class FakeJiraSite : IAsyncDisposable
         return (method, sub) switch
         {
             ("GET", "") => (200, new JsonObject { ["id"] = "10017", ["key"] = key, ["fields"] = new JsonObject { ["summary"] = "Fetched " + key, ["labels"] = new JsonArray("a", "b") } }.ToJsonString()),
+            ("PUT", "") when SetOperandError(body) is { } field => (400, new JsonObject { ["errorMessages"] = new JsonArray(), ["errors"] = new JsonObject { [field] = "Operation value must be an array." } }.ToJsonString()),
             ("PUT", "") => (204, string.Empty),
             ("POST", "comment") when body?["body"]?["type"]?.GetValue<string>() == "doc" => (201, """{"id":"100200","self":"https://jira/rest/api/3/issue/x/comment/100200"}"""),
             ("GET", "transitions") => (200, new JsonObject { ["transitions"] = Transitions.DeepClone() }.ToJsonString()),
@@ -133,6 +134,25 @@ internal sealed partial class FakeJiraSite : IAsyncDisposable
             ("POST", "transitions") => (400, """{"errorMessages":["Transition id is not valid"]}"""),
             _ => (400, """{"errorMessages":["Bad request"]}"""),
         };
+    }
+
+    /// <summary>
+    /// The list fields' <c>set</c> operation replaces the whole list, so its operand is an array
+    /// (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put):
+    /// the first such field whose <c>set</c> is not, or null.
+    /// </summary>
+    private static string? SetOperandError(JsonNode? body)
+    {
+        foreach (var (name, operations) in body?["update"] as JsonObject ?? [])
+        {
+            if (name is "labels" or "components" or "fixVersions" or "versions"
+                && (operations as JsonArray ?? []).Any(o => o is JsonObject op && op.ContainsKey("set") && op["set"] is not JsonArray))
+            {
+                return name;
+            }
+        }
+
+        return null;
     }
 
     private static Task Json(Stream stream, int status, string body, CancellationToken ct)

@@ -133,6 +133,24 @@ public sealed class JiraMoreActionTests
     }
 
     [Test]
+    public async Task Edit_update_set_of_a_list_field_sends_a_list()
+    {
+        // set replaces the whole list: Jira takes its operand as an array, even for one label or component.
+        var outcome = await _kit.RunAsync("""
+            {"id":"e","type":"jira.edit","update":{"labels":{"set":"triaged, urgent"},"components":{"set":"Backend"},"fixVersions":{"set":["1.2"]}}}
+            """);
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Record.ErrorCategory);
+        var update = _kit.Site.Requests.Single(r => r.Method == "PUT").Body!["update"]!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(update["labels"]!.ToJsonString(), Is.EqualTo("""[{"set":["triaged","urgent"]}]"""));
+            Assert.That(update["components"]!.ToJsonString(), Is.EqualTo("""[{"set":[{"name":"Backend"}]}]"""));
+            Assert.That(update["fixVersions"]!.ToJsonString(), Is.EqualTo("""[{"set":[{"name":"1.2"}]}]"""));
+        });
+    }
+
+    [Test]
     public async Task Search_follows_next_page_tokens_and_stops_at_max_results()
     {
         for (var i = 1; i <= 7; i++)
