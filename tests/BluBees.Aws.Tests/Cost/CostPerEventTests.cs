@@ -44,13 +44,7 @@ public sealed class CostPerEventTests
         _table = await DynamoDbTable.CreateAsync();
         _queueUrl = _sqs.CreateQueue("blubees-cost-runs", TimeSpan.FromSeconds(900));
         var settings = _table.Settings();
-        settings["Keys:Provider"] = "Kms";
-        settings["Keys:KmsKeyId"] = _kms.CreateKey();
-        settings["Keys:KmsServiceUrl"] = _kms.Address.ToString();
-        settings["Queue:Provider"] = "Sqs";
-        settings["Queue:QueueUrl"] = _queueUrl;
-        settings["Queue:SqsServiceUrl"] = _sqs.Address.ToString();
-        settings["Queue:SendTimeoutMilliseconds"] = "60000";
+        settings.WithKmsAndSqs(_kms, _kms.CreateKey(), _sqs, _queueUrl);
         _api = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?>(settings) { ["Worker:Enabled"] = "false" });
         _worker = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?>(settings) { ["Worker:Enabled"] = "true" });
         _sqsClient = AwsClientFactory.Sqs(_sqs.Address.ToString());

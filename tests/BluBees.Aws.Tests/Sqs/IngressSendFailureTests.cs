@@ -41,13 +41,7 @@ public sealed class IngressSendFailureTests
         _queueUrl = _sqs.CreateQueue("blubees-test-runs", TimeSpan.FromSeconds(900));
         _keyArn = _kms.CreateKey();
         var settings = _table.Settings();
-        settings["Keys:Provider"] = "Kms";
-        settings["Keys:KmsKeyId"] = _keyArn;
-        settings["Keys:KmsServiceUrl"] = _kms.Address.ToString();
-        settings["Queue:Provider"] = "Sqs";
-        settings["Queue:QueueUrl"] = _queueUrl;
-        settings["Queue:SqsServiceUrl"] = _sqs.Address.ToString();
-        settings["Queue:SendTimeoutMilliseconds"] = "60000"; // a loaded test machine is not an SQS outage
+        settings.WithKmsAndSqs(_kms, _keyArn, _sqs, _queueUrl);
         settings["Worker:Enabled"] = "false";
         _settings = settings;
         _api = await BackendHost.StartAsync(_issuer, settings);

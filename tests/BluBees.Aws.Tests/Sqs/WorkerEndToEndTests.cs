@@ -48,13 +48,7 @@ public sealed class WorkerEndToEndTests
         _dlqUrl = _sqs.CreateQueue("blubees-test-runs-dlq", Visibility);
         _queueUrl = _sqs.CreateQueue("blubees-test-runs", Visibility, _dlqUrl, MaxReceiveCount);
         var settings = _table.Settings();
-        settings["Keys:Provider"] = "Kms";
-        settings["Keys:KmsKeyId"] = _kms.CreateKey();
-        settings["Keys:KmsServiceUrl"] = _kms.Address.ToString();
-        settings["Queue:Provider"] = "Sqs";
-        settings["Queue:QueueUrl"] = _queueUrl;
-        settings["Queue:SqsServiceUrl"] = _sqs.Address.ToString();
-        settings["Queue:SendTimeoutMilliseconds"] = "60000"; // a loaded test machine is not an SQS outage
+        settings.WithKmsAndSqs(_kms, _kms.CreateKey(), _sqs, _queueUrl);
         _api = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?>(settings) { ["Worker:Enabled"] = "false" });
         _worker = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?>(settings) { ["Worker:Enabled"] = "true" });
         _sqsClient = BluBees.Aws.AwsClientFactory.Sqs(_sqs.Address.ToString());

@@ -41,13 +41,7 @@ public sealed class IngressStoreFailureTests
         var settings = _table.Settings();
         settings["Storage:DynamoDbServiceUrl"] = _proxy.Address.ToString();
         settings["Storage:DynamoDbTimeoutMilliseconds"] = "2000"; // the production default, which the unanswered claim test relies on
-        settings["Keys:Provider"] = "Kms";
-        settings["Keys:KmsKeyId"] = _kms.CreateKey();
-        settings["Keys:KmsServiceUrl"] = _kms.Address.ToString();
-        settings["Queue:Provider"] = "Sqs";
-        settings["Queue:QueueUrl"] = _queueUrl;
-        settings["Queue:SqsServiceUrl"] = _sqs.Address.ToString();
-        settings["Queue:SendTimeoutMilliseconds"] = "60000";
+        settings.WithKmsAndSqs(_kms, _kms.CreateKey(), _sqs, _queueUrl);
         settings["Worker:Enabled"] = "false";
         _api = await BackendHost.StartAsync(_issuer, settings);
     }

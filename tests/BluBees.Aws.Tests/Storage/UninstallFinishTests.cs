@@ -47,13 +47,7 @@ public sealed class UninstallFinishTests
         _queueUrl = _sqs.CreateQueue("blubees-test-runs", Visibility, _dlqUrl, MaxReceiveCount);
         var settings = _table.Settings();
         settings["Storage:DynamoDbServiceUrl"] = _proxy.Address.ToString();
-        settings["Keys:Provider"] = "Kms";
-        settings["Keys:KmsKeyId"] = _kms.CreateKey();
-        settings["Keys:KmsServiceUrl"] = _kms.Address.ToString();
-        settings["Queue:Provider"] = "Sqs";
-        settings["Queue:QueueUrl"] = _queueUrl;
-        settings["Queue:SqsServiceUrl"] = _sqs.Address.ToString();
-        settings["Queue:SendTimeoutMilliseconds"] = "60000";
+        settings.WithKmsAndSqs(_kms, _kms.CreateKey(), _sqs, _queueUrl);
         settings["Worker:Enabled"] = "true";
         settings["Worker:MaxReceiveCount"] = MaxReceiveCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _app = await BackendHost.StartAsync(_issuer, settings);
