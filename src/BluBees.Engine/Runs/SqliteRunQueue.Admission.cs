@@ -13,15 +13,20 @@ namespace BluBees.Engine.Runs;
 /// <summary>Admission: the queue's capacity, each tenant's share and the reserve for quiet tenants.</summary>
 public sealed partial class SqliteRunQueue
 {
-    /// <summary>
-    /// The queue's messages and their stored bytes, in one scan of the small <c>run_queue_bytes</c> index (the table
-    /// itself holds the bodies, up to megabytes each).
-    /// </summary>
+    /// <summary>The queue's messages and their stored bytes: one row, kept by triggers (<see cref="CountQueue"/>).</summary>
     private static (long Count, long Bytes) Totals(SqliteWriter w)
     {
-        using var reader = w.Command("SELECT COUNT(*), TOTAL(size) FROM run_queue INDEXED BY run_queue_bytes;").ExecuteReader();
-        reader.Read();
-        return (reader.GetInt64(0), (long)reader.GetDouble(1));
+        using var reader = w.Command("SELECT messages, bytes FROM run_queue_total WHERE id = 1;").ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
+    }
+
+    /// <summary>The tenant's queued messages and their stored bytes: one row, or none when it has nothing queued.</summary>
+    private static (long Count, long Bytes) TenantTotals(SqliteWriter w, string tenantId)
+    {
+        var command = w.Command("SELECT messages, bytes FROM run_queue_tenant_total WHERE tenant = $tenant;");
+        command.Parameters.AddWithValue("$tenant", tenantId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
     }
 
     /// <summary>
@@ -30,8 +35,7 @@ public sealed partial class SqliteRunQueue
     /// (<see cref="RunOptions.QueueReserve"/>, <see cref="RunOptions.QueueReserveBytes"/>) and the tenant already holds its
     /// allowance of it (<see cref="RunOptions.QueueReserveAllowance"/>: an eighth, at least one message): the reserve is
     /// for tenants with little queued, so two tenants at their share cannot fill the queue between them, and a quiet
-    /// tenant's burst still gets in. The tenant's messages are counted (on its index, up to the share), and its bytes summed, only
-    /// when the whole queue holds at least a share of that measure: below it no tenant can hold its share.
+    /// tenant's burst still gets in. Two point reads, whatever the queue's depth: the totals are kept by triggers.
     /// </summary>
     private bool Full(SqliteWriter w, string tenantId)
     {
@@ -41,47 +45,19 @@ public sealed partial class SqliteRunQueue
             return true;
         }
 
+        if (queued < _options.PerTenantQueueCapacity && bytes < _options.PerTenantQueueBytes
+            && queued < _options.QueueCapacity - _options.QueueReserve && bytes < _options.QueueCapacityBytes - _options.QueueReserveBytes)
+        {
+            return false; // no tenant can hold its share, and the reserve is untouched
+        }
+
+        var (tenantQueued, tenantBytes) = TenantTotals(w, tenantId);
         if ((queued >= _options.QueueCapacity - _options.QueueReserve || bytes >= _options.QueueCapacityBytes - _options.QueueReserveBytes)
-            && HoldsReserveAllowance(w, tenantId))
+            && (tenantQueued >= _options.QueueReserveAllowance || tenantBytes >= _options.QueueReserveAllowanceBytes))
         {
             return true;
         }
 
-        var share = _options.PerTenantQueueCapacity;
-        if (queued >= share)
-        {
-            var command = w.Command("SELECT COUNT(*) FROM (SELECT 1 FROM run_queue WHERE tenant = $tenant LIMIT $share);");
-            command.Parameters.AddWithValue("$tenant", tenantId);
-            command.Parameters.AddWithValue("$share", share);
-            if ((long)command.ExecuteScalar()! >= share)
-            {
-                return true;
-            }
-        }
-
-        if (bytes >= _options.PerTenantQueueBytes)
-        {
-            var command = w.Command("SELECT TOTAL(size) FROM run_queue INDEXED BY run_queue_bytes WHERE tenant = $tenant;");
-            command.Parameters.AddWithValue("$tenant", tenantId);
-            return (double)command.ExecuteScalar()! >= _options.PerTenantQueueBytes;
-        }
-
-        return false;
-    }
-
-    private bool HoldsReserveAllowance(SqliteWriter w, string tenantId)
-    {
-        var allowance = _options.QueueReserveAllowance;
-        var command = w.Command("SELECT COUNT(*) FROM (SELECT 1 FROM run_queue WHERE tenant = $tenant LIMIT $allowance);");
-        command.Parameters.AddWithValue("$tenant", tenantId);
-        command.Parameters.AddWithValue("$allowance", allowance);
-        if ((long)command.ExecuteScalar()! >= allowance)
-        {
-            return true;
-        }
-
-        var bytes = w.Command("SELECT TOTAL(size) FROM run_queue INDEXED BY run_queue_bytes WHERE tenant = $tenant;");
-        bytes.Parameters.AddWithValue("$tenant", tenantId);
-        return (double)bytes.ExecuteScalar()! >= _options.QueueReserveAllowanceBytes;
+        return tenantQueued >= _options.PerTenantQueueCapacity || tenantBytes >= _options.PerTenantQueueBytes;
     }
 }

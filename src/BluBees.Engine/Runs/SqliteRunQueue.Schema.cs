@@ -62,7 +62,55 @@ public sealed partial class SqliteRunQueue
         using var index = connection.CreateCommand();
         index.CommandText = "CREATE INDEX IF NOT EXISTS run_queue_bytes ON run_queue (tenant, size);";
         index.ExecuteNonQuery();
+        CountQueue(connection);
         SqliteFile.StampSchemaVersion(connection);
+    }
+
+    /// <summary>
+    /// The queue's totals, whole and per tenant, that admission reads on every accept (<see cref="Full"/>): kept by
+    /// triggers in the same transaction as each insert or delete, so every writer keeps them (another process on the
+    /// file, an older release, a purge), and recounted from the rows on every open, which also brings a file from
+    /// before them up to date. Counting the rows on each accept instead cost the queue's depth: a 30,000-message
+    /// backlog made every accept scan 30,000 index entries (docs/benchmarks.md, "Deep queue"). A tenant's row goes
+    /// when its last message does, so an uninstalled tenant leaves no row here.
+    /// </summary>
+    private static void CountQueue(SqliteConnection connection)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            CREATE TABLE IF NOT EXISTS run_queue_total (
+                id INTEGER PRIMARY KEY CHECK (id = 1), messages INTEGER NOT NULL, bytes INTEGER NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS run_queue_tenant_total (
+                tenant TEXT NOT NULL PRIMARY KEY, messages INTEGER NOT NULL, bytes INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE TRIGGER IF NOT EXISTS run_queue_counted_in AFTER INSERT ON run_queue BEGIN
+                INSERT INTO run_queue_tenant_total (tenant, messages, bytes) VALUES (NEW.tenant, 1, NEW.size)
+                    ON CONFLICT (tenant) DO UPDATE SET messages = messages + 1, bytes = bytes + excluded.bytes;
+                UPDATE run_queue_total SET messages = messages + 1, bytes = bytes + NEW.size WHERE id = 1;
+            END;
+            CREATE TRIGGER IF NOT EXISTS run_queue_counted_out AFTER DELETE ON run_queue BEGIN
+                UPDATE run_queue_tenant_total SET messages = messages - 1, bytes = bytes - OLD.size WHERE tenant = OLD.tenant;
+                DELETE FROM run_queue_tenant_total WHERE tenant = OLD.tenant AND messages <= 0;
+                UPDATE run_queue_total SET messages = messages - 1, bytes = bytes - OLD.size WHERE id = 1;
+            END;
+            CREATE TRIGGER IF NOT EXISTS run_queue_counted_moved AFTER UPDATE OF tenant, size ON run_queue BEGIN
+                UPDATE run_queue_tenant_total SET messages = messages - 1, bytes = bytes - OLD.size WHERE tenant = OLD.tenant;
+                DELETE FROM run_queue_tenant_total WHERE tenant = OLD.tenant AND messages <= 0;
+                INSERT INTO run_queue_tenant_total (tenant, messages, bytes) VALUES (NEW.tenant, 1, NEW.size)
+                    ON CONFLICT (tenant) DO UPDATE SET messages = messages + 1, bytes = bytes + excluded.bytes;
+                UPDATE run_queue_total SET bytes = bytes - OLD.size + NEW.size WHERE id = 1;
+            END;
+            DELETE FROM run_queue_total;
+            INSERT INTO run_queue_total (id, messages, bytes) SELECT 1, COUNT(*), IFNULL(SUM(size), 0) FROM run_queue;
+            DELETE FROM run_queue_tenant_total;
+            INSERT INTO run_queue_tenant_total (tenant, messages, bytes)
+                SELECT tenant, COUNT(*), IFNULL(SUM(size), 0) FROM run_queue GROUP BY tenant;
+            """;
+        command.ExecuteNonQuery();
+        transaction.Commit();
     }
 
     private static bool HasSizeColumn(SqliteConnection connection)
