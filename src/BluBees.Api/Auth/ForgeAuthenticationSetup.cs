@@ -29,7 +29,7 @@ internal static class ForgeAuthenticationSetup
                 c.Timeout = TimeSpan.FromSeconds(5);
                 c.MaxResponseContentBufferSize = JwksCache.MaxDocumentBytes; // larger is a failed fetch, not memory
             })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+            .ConfigurePrimaryHttpMessageHandler(AtlassianHttpHandler.Create);
         services.AddSingleton<JwksCache>();
         services.AddSingleton(sp => DevTokenIssuer.LoadOrCreate(sp.GetRequiredService<IOptions<StorageOptions>>().Value.DataDirectory));
         services.AddSingleton<IJwksSource>(sp => sp.GetRequiredService<IOptions<DevOptions>>().Value.Enabled

@@ -1,3 +1,4 @@
+using BluBees.Api.Infrastructure;
 using BluBees.Api.Permissions;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,7 @@ internal static class JiraUserSetup
         services.AddTransient<JiraUserClient>();
         services.AddHttpClient(JiraUserClient.HttpClientName, (sp, client) =>
                 client.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<JiraOptions>>().Value.TimeoutSeconds))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+            .ConfigurePrimaryHttpMessageHandler(AtlassianHttpHandler.Create)
             .RedactLoggedHeaders(_ => true); // the Authorization header carries the user's token
         return services;
     }

@@ -27,7 +27,7 @@ internal static class PermissionSetup
                 client.BaseAddress = new Uri("https://api.atlassian.com/");
                 client.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<JiraOptions>>().Value.TimeoutSeconds);
             })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+            .ConfigurePrimaryHttpMessageHandler(AtlassianHttpHandler.Create)
             .RedactLoggedHeaders(_ => true); // the Authorization header carries the user's token
         return services;
     }

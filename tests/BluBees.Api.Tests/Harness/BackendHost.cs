@@ -219,7 +219,11 @@ public sealed partial class FakeJira : IAsyncDisposable
     private readonly ConcurrentQueue<JiraCall> _calls = new();
     private readonly ConcurrentDictionary<string, string> _current = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<JiraActionCall> _actions = new();
+    private readonly ConcurrentQueue<string> _headers = new();
     private LoopbackServer? _server;
+
+    /// <summary>Every request header received, as "name: value" (to show what the backend passes on to Jira).</summary>
+    public IReadOnlyList<string> ReceivedHeaders => [.. _headers];
 
     public Uri Address => _server!.Address;
 
@@ -311,6 +315,11 @@ public sealed partial class FakeJira : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        foreach (var header in context.Request.Headers)
+        {
+            _headers.Enqueue(header.Key + ": " + header.Value);
+        }
+
         if (await TryJqlParseAsync(context))
         {
             return;
