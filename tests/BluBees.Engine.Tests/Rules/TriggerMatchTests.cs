@@ -45,7 +45,9 @@ public sealed class TriggerMatchTests
     [TestCase("[\"OPS\", \"PRJ\"]", true)]
     [TestCase("[]", true, Description = "an empty list does not filter")]
     [TestCase("[\"OPS\"]", false)]
-    [TestCase("[\"prj\"]", false, Description = "project keys compare exactly")]
+    [TestCase("[\"prj\"]", true, Description = "project keys compare ignoring case, as Jira's are unique and JQL matches them")]
+    [TestCase("[\" PRJ \"]", true, Description = "a space typed around a key is not part of it")]
+    [TestCase("[\"PR\"]", false, Description = "a prefix is another key")]
     public void FiltersByProject(string projects, bool expected)
     {
         var (matched, reason) = Match($$"""{ "type": "event", "events": ["avi:jira:updated:issue"], "projects": {{projects}} }""");
@@ -65,7 +67,9 @@ public sealed class TriggerMatchTests
 
     [TestCase("[\"Bug\", \"Task\"]", true)]
     [TestCase("[\"Story\"]", false)]
-    [TestCase("[\"bug\"]", false)]
+    [TestCase("[\"bug\"]", true, Description = "issue type names compare ignoring case, as in JQL")]
+    [TestCase("[\"Bug \"]", true)]
+    [TestCase("[\"Bugs\"]", false)]
     public void FiltersByIssueType(string types, bool expected)
     {
         var (matched, reason) = Match($$"""{ "type": "event", "events": ["avi:jira:updated:issue"], "issueTypes": {{types}} }""");

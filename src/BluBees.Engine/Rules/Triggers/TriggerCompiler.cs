@@ -122,6 +122,8 @@ internal static class TriggerCompiler
             }
         }
 
-        return new HashSet<string>(names.Where(n => !string.IsNullOrWhiteSpace(n)), StringComparer.Ordinal);
+        // Compared as Jira compares them: project keys are unique ignoring case and issue type names too, and a
+        // space typed around a name would otherwise make the rule silently never fire.
+        return new HashSet<string>(names.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n.Trim()), StringComparer.OrdinalIgnoreCase);
     }
 }
