@@ -298,10 +298,10 @@ MUTATIONS = [
      "=> CreatedAtOf(data) is { } created && created > receivedAt + InstallationSkew;", "=> CreatedAtOf(data) is { } created && created < DateTimeOffset.MinValue;",
      "FullyQualifiedName~UninstallRaceTests.The_sqs_workers_path_removes_what_it_wrote_into_a_later"),
     ("one tenant may fill the whole queue", "src/BluBees.Engine/Runs/SqliteRunQueue.Admission.cs",
-     "if ((long)command.ExecuteScalar()! >= share)", "if ((long)command.ExecuteScalar()! >= share + _options.QueueCapacity)",
+     "return tenantQueued >= _options.PerTenantQueueCapacity || tenantBytes", "return tenantQueued >= _options.PerTenantQueueCapacity + _options.QueueCapacity || tenantBytes",
      "FullyQualifiedName~QueueShareTests"),
     ("one tenant may fill the queue's bytes", "src/BluBees.Engine/Runs/SqliteRunQueue.Admission.cs",
-     "return (double)command.ExecuteScalar()! >= _options.PerTenantQueueBytes;", "return (double)command.ExecuteScalar()! >= _options.QueueCapacityBytes;",
+     "|| tenantBytes >= _options.PerTenantQueueBytes;", "|| tenantBytes >= _options.QueueCapacityBytes;",
      "FullyQualifiedName~QueueShareTests"),
     ("SQS: a record cut off at the deadline on its last receive goes to the DLQ without a run record", "src/BluBees.Aws/Sqs/SqsBatchProcessor.cs",
      "if (record.ReceiveCount >= worker.Value.MaxReceiveCount)", "if (error is not null && record.ReceiveCount >= worker.Value.MaxReceiveCount)",
@@ -398,6 +398,12 @@ MUTATIONS = [
      "            await RequestFinishAsync(finishing, tenantId, TimeSpan.Zero, ex);\n            throw;",
      "            throw;",
      "FullyQualifiedName~UninstallFinishTests", "tests/BluBees.Aws.Tests"),
+    ("a caller's traceparent, tracestate and baggage passed on to Atlassian", "src/BluBees.Api/Infrastructure/AtlassianHttpHandler.cs",
+     "UseCookies = false, ActivityHeadersPropagator = null };", "UseCookies = false };",
+     "FullyQualifiedName~CallerTraceHeadersTests"),
+    ("the queue's totals not recounted on open (a file without them, or with wrong ones, admits past the shares)", "src/BluBees.Engine/Runs/SqliteRunQueue.Schema.cs",
+     "            DELETE FROM run_queue_total;\n", "            DELETE FROM run_queue_total WHERE 0;\n",
+     "FullyQualifiedName~QueueTotalsTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

@@ -60,7 +60,7 @@ internal sealed record BenchOptions
                                 (none of the four: all of them; any: only those)
           --stages              part 5, only when asked: one event's cost by stage (stopwatch, one at a time)
           --stage-events N      events of part 5                                       default 1000 (quick 300)
-          --quick               short run: 1000 events, workers 4, transfers 256 MiB and 1 GiB once, micro 'quick'
+          --quick               short run: 1000 events, workers 16, transfers 256 MiB and 1 GiB once, micro 'quick'
           --events N            events (and direct requests) per measured phase       default 5000
           --concurrency N       client concurrency (in-flight requests)                default 16
           --workers A,B         Runs:WorkerConcurrency values, one backend each        default 16,4
