@@ -53,7 +53,9 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
         }
 
         // Read before the delivery is recorded, so a failed read never leaves the sender's retry refused as a replay.
-        var targets = (await rules.ListHeadsAsync(tenantId, ct))
+        // The event path's read (the stamp, then the cached heads): a query and parse of every head per delivery made
+        // each delivery cost what the tenant stores (up to the rule limit).
+        var targets = (await rules.ListHeadsForRunAsync(tenantId, ct))
             .Count(h => h.Enabled && h.TriggerType == TriggerType && h.WebhookId == hook.Id);
 
         if (targets == 0)
