@@ -215,12 +215,40 @@ internal sealed partial class SqliteStore : IStore
         return await command.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    public async Task<int> DeletePartitionAsync(string pk, CancellationToken ct)
+    /// <summary>
+    /// In batches of <see cref="PartitionDeleteBatch"/>, each its own transaction, as the contract says: one statement
+    /// for the whole partition held the file's write lock for as long as a tenant's history took to delete (with
+    /// <c>secure_delete</c>, zeroing each row), and every other tenant's writes (the run queue's accepts) waited, or
+    /// failed after the busy timeout. Between batches they get the lock.
+    /// </summary>
+    public Task<int> DeletePartitionAsync(string pk, CancellationToken ct) => DeletePartitionAsync(pk, PartitionDeleteBatch, ct);
+
+    /// <summary>How many items one transaction of a partition delete removes at most.</summary>
+    internal const int PartitionDeleteBatch = 500;
+
+    internal async Task<int> DeletePartitionAsync(string pk, int batchSize, CancellationToken ct)
     {
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = await DeletePartitionBatchAsync(pk, batchSize, ct);
+            total += deleted;
+        }
+        while (deleted > 0);
+
+        return total;
+    }
+
+    /// <summary>One transaction of a partition delete: at most <paramref name="batchSize"/> items (a seek on the primary key).</summary>
+    internal async Task<int> DeletePartitionBatchAsync(string pk, int batchSize, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         await using var connection = Open();
         await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM items WHERE pk = $pk;";
+        command.CommandText = "DELETE FROM items WHERE pk = $pk AND sk IN (SELECT sk FROM items WHERE pk = $pk ORDER BY sk LIMIT $batch);";
         command.Parameters.AddWithValue("$pk", pk);
+        command.Parameters.AddWithValue("$batch", batchSize);
         return await command.ExecuteNonQueryAsync(ct);
     }
 
