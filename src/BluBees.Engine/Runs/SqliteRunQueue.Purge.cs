@@ -5,21 +5,45 @@ namespace BluBees.Engine.Runs;
 
 public sealed partial class SqliteRunQueue : ITenantQueuePurge
 {
+    /// <summary>How many of the tenant's messages one write of a purge deletes at most.</summary>
+    internal const int PurgeBatch = 500;
+
     /// <summary>
     /// Deletes the tenant's messages at uninstall, running ones included: their ciphertext is unreadable once the data
     /// key is shredded, and a run still in flight finds its row gone when it completes, so it writes nothing back
     /// (<see cref="CompleteAsync(ClaimedMessage, IReadOnlyList{RunRecord}, IReadOnlyList{Trace.RuleTraceEntry}, CancellationToken)"/>).
     /// The connections run with <c>secure_delete</c>; the store's residue eraser clears the WAL afterwards.
+    /// In writes of at most <see cref="PurgeBatch"/> messages: one DELETE of a tenant's whole backlog held the queue's
+    /// one writer (and the file's write lock) for as long as that backlog took to delete, and every other tenant's
+    /// accepts, claims and finishes waited behind it. Between the batches their writes go in.
     /// </summary>
-    public async Task<int> PurgeTenantAsync(TenantId tenantId, CancellationToken ct)
+    public Task<int> PurgeTenantAsync(TenantId tenantId, CancellationToken ct) => PurgeTenantAsync(tenantId, PurgeBatch, ct);
+
+    internal async Task<int> PurgeTenantAsync(TenantId tenantId, int batchSize, CancellationToken ct)
     {
-        var deleted = await _writer.RunAsync(w =>
+        var total = 0;
+        int deleted;
+        do
         {
-            var command = w.Command("DELETE FROM run_queue WHERE tenant = $tenant;");
+            deleted = await PurgeTenantBatchAsync(tenantId, batchSize, ct);
+            total += deleted;
+        }
+        while (deleted == batchSize);
+
+        Wake();
+        return total;
+    }
+
+    /// <summary>One write of a purge: the tenant's oldest <paramref name="batchSize"/> messages at most (a seek on <c>run_queue_by_tenant</c>).</summary>
+    internal Task<int> PurgeTenantBatchAsync(TenantId tenantId, int batchSize, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        return _writer.RunAsync(w =>
+        {
+            var command = w.Command("DELETE FROM run_queue WHERE seq IN (SELECT seq FROM run_queue WHERE tenant = $tenant ORDER BY seq LIMIT $batch);");
             command.Parameters.AddWithValue("$tenant", tenantId.Value);
+            command.Parameters.AddWithValue("$batch", batchSize);
             return command.ExecuteNonQuery();
         }, ct);
-        Wake();
-        return deleted;
     }
 }

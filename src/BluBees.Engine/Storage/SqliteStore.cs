@@ -235,7 +235,7 @@ internal sealed partial class SqliteStore : IStore
             deleted = await DeletePartitionBatchAsync(pk, batchSize, ct);
             total += deleted;
         }
-        while (deleted > 0);
+        while (deleted == batchSize);
 
         return total;
     }
