@@ -90,7 +90,8 @@ internal static class RunsEndpoints
 
         var items = await runs.ListForIssueAsync(tenant.Id, key, 50, ct);
         var ids = items.Select(r => r.RuleId).ToHashSet(StringComparer.Ordinal);
-        var names = (await rules.ListHeadsAsync(tenant.Id, ct))
+        // The cached heads (one point read of the stamp): the panel opens with every issue view.
+        var names = (await rules.ListHeadsForRunAsync(tenant.Id, ct))
             .Where(h => ids.Contains(h.Id)).ToDictionary(h => h.Id, h => h.Name, StringComparer.Ordinal);
         return TypedResults.Ok(new IssueRunsResponse(items, names));
     }
@@ -100,7 +101,7 @@ internal static class RunsEndpoints
     /// <summary>The enabled rules with a manual trigger, by id and name only: what the issue panel may offer to run.</summary>
     internal static async Task<Ok<ItemsResponse<ManualRuleView>>> ListManualRulesAsync(string key, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
     {
-        var heads = await rules.ListHeadsAsync(tenant.Id, ct);
+        var heads = await rules.ListHeadsForRunAsync(tenant.Id, ct);
         return TypedResults.Ok(new ItemsResponse<ManualRuleView>(
             [.. heads.Where(h => h.Enabled && h.TriggerType == "manual").Select(h => new ManualRuleView(h.Id, h.Name, true, "manual"))]));
     }

@@ -44,32 +44,4 @@ public sealed class WebhookReadCostTests : WebhookKit
         // The first delivery may load the list (this process's cache may not hold it yet); the others reuse it.
         Assert.That(store.RuleHeadQueries, Is.LessThanOrEqualTo(1));
     }
-
-    /// <summary>Counts the queries of rule heads (<c>RULE#</c>); everything else passes through.</summary>
-    private sealed class QueryTally(IStore inner) : IStore
-    {
-        private int _ruleHeadQueries;
-
-        public int RuleHeadQueries => Volatile.Read(ref _ruleHeadQueries);
-
-        public Task<QueryPage> QueryAsync(QueryRequest request, CancellationToken ct)
-        {
-            if (request.SkPrefix == Keys.RulePrefix)
-            {
-                Interlocked.Increment(ref _ruleHeadQueries);
-            }
-
-            return inner.QueryAsync(request, ct);
-        }
-
-        public Task<StoreItem?> GetAsync(string pk, string sk, CancellationToken ct) => inner.GetAsync(pk, sk, ct);
-        public Task<bool> PutIfAbsentAsync(StoreItem item, CancellationToken ct) => inner.PutIfAbsentAsync(item, ct);
-        public Task PutAsync(StoreItem item, CancellationToken ct) => inner.PutAsync(item, ct);
-        public Task<bool> PutIfRevisionAsync(StoreItem item, long expectedRevision, CancellationToken ct) => inner.PutIfRevisionAsync(item, expectedRevision, ct);
-        public Task<bool> DeleteAsync(string pk, string sk, CancellationToken ct) => inner.DeleteAsync(pk, sk, ct);
-
-        public Task<bool> DeleteIfRevisionAsync(string pk, string sk, long expectedRevision, CancellationToken ct)
-            => inner.DeleteIfRevisionAsync(pk, sk, expectedRevision, ct);
-        public Task<int> DeletePartitionAsync(string pk, CancellationToken ct) => inner.DeletePartitionAsync(pk, ct);
-    }
 }
