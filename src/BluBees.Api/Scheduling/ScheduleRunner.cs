@@ -36,7 +36,8 @@ internal sealed partial class ScheduleRunner(
         await tenants.EnsureAsync(tenant, ct);
         var now = time.GetUtcNow();
         var partition = store.ForTenant(tenant.Id);
-        var scheduled = (await rules.ListHeadsAsync(tenant.Id, ct)).Where(h => h.Enabled && h.TriggerType == TriggerType).ToList();
+        // The event path's read (stamp, then cached heads): every tenant's every tick, so not a query of every head.
+        var scheduled = (await rules.ListHeadsForRunAsync(tenant.Id, ct)).Where(h => h.Enabled && h.TriggerType == TriggerType).ToList();
         var turn = await ScheduleTurn.ReadAsync(partition, ct);
         var queued = 0;
         foreach (var head in turn.Order(scheduled))
