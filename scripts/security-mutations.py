@@ -399,7 +399,7 @@ MUTATIONS = [
      "            throw;",
      "FullyQualifiedName~UninstallFinishTests", "tests/BluBees.Aws.Tests"),
     ("a caller's traceparent, tracestate and baggage passed on to Atlassian", "src/BluBees.Api/Infrastructure/AtlassianHttpHandler.cs",
-     "UseCookies = false, ActivityHeadersPropagator = null };", "UseCookies = false };",
+     "UseCookies = false, ActivityHeadersPropagator = NoHeaders };", "UseCookies = false };",
      "FullyQualifiedName~CallerTraceHeadersTests"),
     ("the queue's totals not recounted on open (a file without them, or with wrong ones, admits past the shares)", "src/BluBees.Engine/Runs/SqliteRunQueue.Schema.cs",
      "            DELETE FROM run_queue_total;\n", "            DELETE FROM run_queue_total WHERE 0;\n",
