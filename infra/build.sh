@@ -5,6 +5,8 @@
 # About 4 minutes on 2 cores. Usage: bash infra/build.sh [output-dir]
 # BLUBEES_LAMBDA_RID=linux-x64 builds the same artifact for x64 (to start it on an x64 machine: bench/coldstart.sh).
 # BLUBEES_LAMBDA_COMPOSITE=false builds plain ReadyToRun instead (171 MB, slower to start; infra/README.md says when).
+# BLUBEES_PUBLISH_ARTIFACTS_PATH=dir builds in that directory (--artifacts-path), sharing no obj/ or bin/ with other
+# builds of the repository (scripts/test.sh builds the artifact this way while the tests run).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,6 +18,7 @@ echo "build.sh: publishing for $rid (composite ReadyToRun, trimmed: ${BLUBEES_LA
 dotnet publish "$root/src/BluBees.Api/BluBees.Api.csproj" \
   -c Release -r "$rid" --self-contained \
   -p:PublishReadyToRun=true -p:BluBeesLambdaArtifact="${BLUBEES_LAMBDA_COMPOSITE:-true}" \
+  ${BLUBEES_PUBLISH_ARTIFACTS_PATH:+--artifacts-path "$BLUBEES_PUBLISH_ARTIFACTS_PATH"} \
   -o "$out"
 install -m 0755 "$root/infra/lambda/run.sh" "$out/bootstrap"
 
