@@ -21,15 +21,7 @@ public sealed partial class SqliteRunQueue : ITenantQueuePurge
 
     internal async Task<int> PurgeTenantAsync(TenantId tenantId, int batchSize, CancellationToken ct)
     {
-        var total = 0;
-        int deleted;
-        do
-        {
-            deleted = await PurgeTenantBatchAsync(tenantId, batchSize, ct);
-            total += deleted;
-        }
-        while (deleted == batchSize);
-
+        var total = await BatchedDelete.UntilShortAsync(batchSize, () => PurgeTenantBatchAsync(tenantId, batchSize, ct));
         Wake();
         return total;
     }

@@ -226,19 +226,8 @@ internal sealed partial class SqliteStore : IStore
     /// <summary>How many items one transaction of a partition delete removes at most.</summary>
     internal const int PartitionDeleteBatch = 500;
 
-    internal async Task<int> DeletePartitionAsync(string pk, int batchSize, CancellationToken ct)
-    {
-        var total = 0;
-        int deleted;
-        do
-        {
-            deleted = await DeletePartitionBatchAsync(pk, batchSize, ct);
-            total += deleted;
-        }
-        while (deleted == batchSize);
-
-        return total;
-    }
+    internal Task<int> DeletePartitionAsync(string pk, int batchSize, CancellationToken ct)
+        => BatchedDelete.UntilShortAsync(batchSize, () => DeletePartitionBatchAsync(pk, batchSize, ct));
 
     /// <summary>One transaction of a partition delete: at most <paramref name="batchSize"/> items (a seek on the primary key).</summary>
     internal async Task<int> DeletePartitionBatchAsync(string pk, int batchSize, CancellationToken ct)

@@ -11,48 +11,30 @@ namespace BluBees.Api.Tests.Admin;
 /// rules it may offer) take the rule heads through the stamp and cache, not a query and parse of every head of the
 /// tenant per view (up to the rule limit).
 /// </summary>
-public sealed class IssuePanelReadCostTests
+public sealed class IssuePanelReadCostTests : BackendFixture
 {
-    private TestIssuer _issuer = null!;
-    private BackendHost _backend = null!;
-    private ThirdPartyApi _thirdParty = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
+    protected override Action<IServiceCollection> Services => s =>
     {
-        _issuer = await TestIssuer.StartAsync();
-        _thirdParty = await ThirdPartyApi.StartAsync();
-        _backend = await BackendHost.StartAsync(_issuer, services: s =>
-        {
-            s.AddSingleton(sp => new QueryTally(sp.GetRequiredService<IStore>()));
-            s.AddSingleton(sp => ActivatorUtilities.CreateInstance<RuleService>(sp, sp.GetRequiredService<QueryTally>()));
-        });
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await _backend.DisposeAsync();
-        await _thirdParty.DisposeAsync();
-        await _issuer.DisposeAsync();
-    }
+        s.AddSingleton(sp => new QueryTally(sp.GetRequiredService<IStore>()));
+        s.AddSingleton(sp => ActivatorUtilities.CreateInstance<RuleService>(sp, sp.GetRequiredService<QueryTally>()));
+    };
 
     [Test]
     public async Task Panel_reads_after_the_first_query_no_rule_heads()
     {
         var tenant = Samples.NewTenant();
-        var connection = await _backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "s"), 201);
+        var connection = await Backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, "s"), 201);
         var manual = Samples.Rule((string)connection["id"]!);
         manual["trigger"] = new JsonObject { ["type"] = "manual" };
-        var ruleId = (string)(await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, manual, 201))["id"]!;
-        var tally = _backend.Services.GetRequiredService<QueryTally>();
+        var ruleId = (string)(await Backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, manual, 201))["id"]!;
+        var tally = Backend.Services.GetRequiredService<QueryTally>();
 
         var before = tally.RuleHeadQueries;
         for (var i = 0; i < 3; i++)
         {
-            var offered = (await _backend.JsonAsync(HttpMethod.Get, "/api/issues/OPS-1/manual-rules", tenant))["items"]!.AsArray();
+            var offered = (await Backend.JsonAsync(HttpMethod.Get, "/api/issues/OPS-1/manual-rules", tenant))["items"]!.AsArray();
             Assert.That(offered.Select(r => (string)r!["id"]!), Is.EqualTo(new[] { ruleId }));
-            await _backend.JsonAsync(HttpMethod.Get, "/api/issues/OPS-1/runs", tenant);
+            await Backend.JsonAsync(HttpMethod.Get, "/api/issues/OPS-1/runs", tenant);
         }
 
         // The first read may load the list (the save cleared this process's cache); the others reuse it.

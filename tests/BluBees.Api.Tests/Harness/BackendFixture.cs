@@ -11,11 +11,14 @@ public abstract class BackendFixture
 
     protected virtual IDictionary<string, string?>? Settings => null;
 
+    /// <summary>Service registrations applied after the app's own (e.g. a counting store wrapper); none by default.</summary>
+    protected virtual Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? Services => null;
+
     [OneTimeSetUp]
     public async Task StartBackendAsync()
     {
         Issuer = await TestIssuer.StartAsync();
-        Backend = await BackendHost.StartAsync(Issuer, Settings);
+        Backend = await BackendHost.StartAsync(Issuer, Settings, Services);
         ThirdParty = await ThirdPartyApi.StartAsync();
     }
 
