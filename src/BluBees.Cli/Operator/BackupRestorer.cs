@@ -22,10 +22,29 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
             throw new CliException($"refusing to restore: tenant '{tenantId}' already has items in this store. Restore only into an empty tenant partition (uninstall first, or use another store).");
         }
 
+        // What the restore changes outside the tenant partition, as it was: the directory entry (which sealing the first
+        // secret adds, before the data key) and the installation's uninstall mark (which the last step clears). A failed
+        // restore used to leave the entry behind: an installation listed in the directory whose data was rolled back.
+        var before = new Outside(
+            Listed: await store.GetAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId.Value), ct) is not null,
+            Mark: await new UninstalledInstallations(store, TimeProvider.System).ReadMarkAsync(tenantId, ct));
+
         // Every secret is sealed before anything is written: a key provider that refuses (KMS access denied or
         // throttled, an unreadable key ring) used to stop the restore after the tenant's META and SETTINGS were
         // written, and every later attempt was refused as a restore into a tenant that has items.
-        var (items, cloudId) = await PrepareAsync(backup, tenantId, ct);
+        List<(string Sk, string Data)> items;
+        string? cloudId;
+        try
+        {
+            (items, cloudId) = await PrepareAsync(backup, tenantId, ct);
+        }
+        catch (Exception ex)
+        {
+            // Nothing written into the partition; a data key the provider created stays (it is not an item), and so does its entry.
+            await RollBackAsync(partition, [], dataKey: false, before, tenantId, ex);
+            throw;
+        }
+
         var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var written = new List<string>();
         var conflict = false;
@@ -57,14 +76,22 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
             // as a restore into a tenant that has items. What this attempt wrote is deleted, and the data key too when
             // it created it (a backend writing meanwhile may use one that was there, or that it created), so the same
             // command runs again once the store takes writes.
+            // On a conflict the tenant's entry and mark are left as they are now: a backend is writing to the tenant.
             var ownKey = !conflict && !existing.Any(i => i.Sk == Keys.DataKey);
-            await RollBackAsync(partition, written, ownKey, tenantId, ex);
+            await RollBackAsync(partition, written, ownKey, conflict ? new Outside(Listed: true, Mark: null) : before, tenantId, ex);
             throw;
         }
     }
 
-    /// <summary>Deletes what a failed restore wrote (newest first, never cancelled); says plainly what is left if that fails too.</summary>
-    private static async Task RollBackAsync(TenantStore partition, List<string> written, bool dataKey, TenantId tenantId, Exception cause)
+    /// <summary>The directory entry's presence and the uninstall mark (as stored) before the restore.</summary>
+    private sealed record Outside(bool Listed, StoreItem? Mark);
+
+    /// <summary>
+    /// Deletes what a failed restore wrote (newest first, never cancelled) and puts back what it changed outside the
+    /// partition: the uninstall mark it cleared, and no directory entry when there was none (unless a data key is left,
+    /// which must stay listed for key rotation). Says plainly what is left if that fails too.
+    /// </summary>
+    private async Task RollBackAsync(TenantStore partition, List<string> written, bool dataKey, Outside before, TenantId tenantId, Exception cause)
     {
         var keys = Enumerable.Reverse(written).Concat(dataKey ? [Keys.DataKey] : []).ToList();
         for (var i = 0; i < keys.Count; i++)
@@ -79,6 +106,25 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
                     $"the restore of tenant '{tenantId}' stopped part way ({cause.GetType().Name}) and deleting what it wrote failed too ({ex.GetType().Name}): " +
                     $"{keys.Count - i} item(s) are left in the tenant partition, so a new attempt is refused. Delete the partition (uninstall, or remove its items) and restore again.");
             }
+        }
+
+        try
+        {
+            if (before.Mark is { } mark)
+            {
+                await store.PutIfAbsentAsync(mark, CancellationToken.None);
+            }
+
+            if (!before.Listed && await partition.GetAsync(Keys.DataKey, CancellationToken.None) is null)
+            {
+                await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId.Value), CancellationToken.None);
+            }
+        }
+        catch (Exception ex)
+        {
+            throw new CliException(
+                $"the restore of tenant '{tenantId}' stopped part way ({cause.GetType().Name}) and what it wrote in the tenant partition was deleted, but " +
+                $"putting back its directory entry or uninstall mark failed too ({ex.GetType().Name}). Run the same restore again once the store takes writes.");
         }
     }
 

@@ -61,6 +61,10 @@ public sealed class UninstalledInstallations(IStore store, TimeProvider time)
     public async Task<bool> IsMarkedAsync(TenantId tenantId, CancellationToken ct)
         => await store.GetAsync(Keys.UninstalledPk, Sk(tenantId), ct) is not null;
 
+    /// <summary>The mark as stored (null when there is none): an operator's restore that fails puts it back unchanged.</summary>
+    public Task<StoreItem?> ReadMarkAsync(TenantId tenantId, CancellationToken ct)
+        => store.GetAsync(Keys.UninstalledPk, Sk(tenantId), ct);
+
     /// <summary>Forgets the mark (an installation installed again under the same id, which Forge does not do).</summary>
     public async Task ClearAsync(TenantId tenantId, CancellationToken ct)
     {

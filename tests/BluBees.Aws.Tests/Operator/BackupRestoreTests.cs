@@ -181,6 +181,13 @@ public sealed class BackupRestoreTests
         kms.DisableKey(key);
         Assert.That(() => RunAsync(OperatorCommands.BackupRestoreAsync, Configuration(aws), "backup", "restore", "--in", file, "--passphrase-env", PassphraseVariable),
             Throws.InstanceOf<CliException>().With.Message.Contains("DisabledException"));
+        var entry = await table.Client.GetItemAsync(new Amazon.DynamoDBv2.Model.GetItemRequest
+        {
+            TableName = table.Name,
+            Key = new() { ["pk"] = new(Keys.DirectoryPk), ["sk"] = new(Keys.DirectoryEntry(tenant)) },
+            ConsistentRead = true,
+        });
+        Assert.That(entry.IsItemSet, Is.False, "before, sealing the first secret listed the tenant before KMS refused, and the entry stayed");
 
         kms.EnableKey(key);
         var restored = await RunAsync(OperatorCommands.BackupRestoreAsync, Configuration(aws), "backup", "restore", "--in", file, "--passphrase-env", PassphraseVariable);
