@@ -9,7 +9,7 @@ namespace BluBees.Engine.Storage;
 /// outside the pool and without <c>Create</c>, by the path: it fails when the file is gone, and a file created anew by
 /// another connection has no <c>items</c> table, so the read fails too. A volume with less than
 /// <see cref="MinFreeBytes"/> left fails it as well: reads still succeed there, but writes (an event's queue message
-/// takes up to a few MB) answer 503, and /health must not say "ok" while they do.
+/// takes up to a few MB) answer 503, and /health must not say "ok" while they do. So does a file that opens read-only.
 /// </summary>
 internal sealed partial class SqliteStore
 {
@@ -21,6 +21,14 @@ internal sealed partial class SqliteStore
         var builder = new SqliteConnectionStringBuilder(_connectionString) { Mode = SqliteOpenMode.ReadWrite, Pooling = false };
         await using var connection = new SqliteConnection(builder.ToString());
         await connection.OpenAsync(ct);
+        // A file SQLite cannot open for writing (made read-only or immutable, its volume remounted read-only after an
+        // error) is opened read-only without an error, and the read below succeeds while every write answers 503. The
+        // open says so (sqlite3_db_readonly): no write per probe is needed to see it.
+        if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
+        {
+            throw new IOException("The file of the embedded store cannot be written.");
+        }
+
         await using var command = connection.CreateCommand();
         command.CommandText = SqliteFile.BusyTimeoutPragma + " SELECT count(*) FROM items WHERE pk = $pk AND sk = $sk;";
         command.Parameters.AddWithValue("$pk", Keys.HealthPk);

@@ -38,6 +38,71 @@ public sealed class HealthStoreFileTests
         });
     }
 
+    /// <summary>
+    /// The file made unwritable under the running backend (here immutable, <c>chattr +i</c>, which binds root too; a
+    /// volume remounted read-only after an error acts alike): every write answers 503, and /health said "ok", because
+    /// SQLite opens such a file read-only without an error and the read succeeds. It now says "unavailable", without a
+    /// write per probe, and "ok" again once the file can be written.
+    /// </summary>
+    [Test]
+    public async Task Health_answers_503_while_the_SQLite_file_cannot_be_written()
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var host = await BackendHost.StartAsync(issuer);
+        var tenant = Samples.NewTenant();
+        using (var created = await host.SendAsync(HttpMethod.Post, "/api/webhooks", tenant, new System.Text.Json.Nodes.JsonObject { ["name"] = "before" }))
+        {
+            Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        }
+
+        var file = Path.Combine(host.DataDirectory, "blubees.db");
+        string[] files = [file, file + "-wal"];
+        try
+        {
+            await ChattrAsync("+i", files);
+            using (var write = await host.SendAsync(HttpMethod.Post, "/api/webhooks", tenant, new System.Text.Json.Nodes.JsonObject { ["name"] = "while read-only" }))
+            {
+                Assert.That(write.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), await write.Content.ReadAsStringAsync());
+            }
+
+            using var health = await host.Client.GetAsync("/health");
+            var body = await health.Content.ReadAsStringAsync();
+            Assert.Multiple(() =>
+            {
+                Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "before, 'ok' while every write answered 503");
+                Assert.That(body, Is.EqualTo("{\"status\":\"unavailable\"}"), "no internals");
+            });
+            Assert.That(host.Logs.Lines.Where(l => l.Contains("Health check failed", StringComparison.Ordinal)), Has.Some.Contains("IOException").And.None.Contains(host.DataDirectory));
+        }
+        finally
+        {
+            await ChattrAsync("-i", files);
+        }
+
+        using (var healthy = await host.Client.GetAsync("/health"))
+        {
+            Assert.That(healthy.StatusCode, Is.EqualTo(HttpStatusCode.OK), "writable again");
+        }
+
+        using var after = await host.SendAsync(HttpMethod.Post, "/api/webhooks", tenant, new System.Text.Json.Nodes.JsonObject { ["name"] = "after" });
+        Assert.That(after.StatusCode, Is.EqualTo(HttpStatusCode.Created), await after.Content.ReadAsStringAsync());
+    }
+
+    private static async Task ChattrAsync(string flag, string[] files)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("chattr") { RedirectStandardError = true };
+        info.ArgumentList.Add(flag);
+        foreach (var path in files)
+        {
+            info.ArgumentList.Add(path);
+        }
+
+        using var chattr = System.Diagnostics.Process.Start(info)!;
+        var error = await chattr.StandardError.ReadToEndAsync();
+        await chattr.WaitForExitAsync();
+        Assert.That(chattr.ExitCode, Is.Zero, $"chattr {flag} (root, on a file system with the immutable flag): {error}");
+    }
+
     [Test]
     public async Task An_unhealthy_answer_leaves_one_warning_naming_the_exception_type_only()
     {
