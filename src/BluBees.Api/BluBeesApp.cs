@@ -57,6 +57,7 @@ internal static class BluBeesApp
         builder.Services.AddSupportAccess(builder.Configuration);
         builder.Services.AddJiraPermissions(builder.Configuration);
         builder.Services.AddJiraUserReads();
+        builder.Services.AddDryRunLimits(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ErrorHandling>();
         builder.Services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));

@@ -113,9 +113,16 @@ internal static class RulesEndpoints
         return outcome.Value is { } rule ? TypedResults.Ok(rule) : Problems.From(outcome);
     }
 
-    internal static async Task<Results<Ok<DryRunResult>, BodyProblem, NotFoundProblem, InvalidProblem, ConflictProblem>> DryRunAsync(
-        string id, VerifiedTenant tenant, HttpRequest request, RuleService rules, DryRunner runner, CancellationToken ct)
+    internal static async Task<Results<Ok<DryRunResult>, BodyProblem, NotFoundProblem, InvalidProblem, ConflictProblem, TooManyRequestsProblem>> DryRunAsync(
+        string id, VerifiedTenant tenant, HttpRequest request, RuleService rules, DryRunner runner, DryRunGate gate, CancellationToken ct)
     {
+        // Taken before the body is read (parsing 500 KB is work too), given back with the answer.
+        using var slot = gate.TryEnter(tenant.Id);
+        if (slot is null)
+        {
+            return DryRunGate.Refused();
+        }
+
         var (body, problem) = await JsonBody.ReadAsync<SavedDryRunRequestBody>(request, ForgeLimits.DryRunBytes);
         if (problem is not null)
         {
@@ -146,9 +153,15 @@ internal static class RulesEndpoints
             : Problems.Conflict("The rule's current version no longer compiles; save it again to see why.");
     }
 
-    internal static async Task<Results<Ok<DryRunResult>, BodyProblem, InvalidProblem>> DryRunUnsavedAsync(
-        VerifiedTenant tenant, HttpRequest request, RuleService rules, DryRunner runner, CancellationToken ct)
+    internal static async Task<Results<Ok<DryRunResult>, BodyProblem, InvalidProblem, TooManyRequestsProblem>> DryRunUnsavedAsync(
+        VerifiedTenant tenant, HttpRequest request, RuleService rules, DryRunner runner, DryRunGate gate, CancellationToken ct)
     {
+        using var slot = gate.TryEnter(tenant.Id);
+        if (slot is null)
+        {
+            return DryRunGate.Refused();
+        }
+
         var (body, problem) = await JsonBody.ReadAsync<DryRunRequestBody>(request, ForgeLimits.DryRunBytes);
         if (problem is not null)
         {

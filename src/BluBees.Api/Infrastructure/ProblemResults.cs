@@ -99,6 +99,23 @@ internal sealed class UnavailableProblem : ProblemResult, IEndpointMetadataProvi
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Declare(builder, StatusCodes.Status503ServiceUnavailable);
 }
 
+/// <summary>429: the tenant's share of a shared resource is in use (its dry runs in flight); retry after <c>Retry-After</c>.</summary>
+internal sealed class TooManyRequestsProblem : ProblemResult, IEndpointMetadataProvider
+{
+    internal TooManyRequestsProblem(IResult inner, int retryAfterSeconds) : base(inner) => RetryAfterSeconds = retryAfterSeconds;
+
+    /// <summary>Sent as <c>Retry-After</c>.</summary>
+    public int RetryAfterSeconds { get; }
+
+    public override Task ExecuteAsync(HttpContext httpContext)
+    {
+        httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return base.ExecuteAsync(httpContext);
+    }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Declare(builder, StatusCodes.Status429TooManyRequests);
+}
+
 /// <summary>502: a dependency (Jira) answered something unusable.</summary>
 internal sealed class BadGatewayProblem : ProblemResult, IEndpointMetadataProvider
 {

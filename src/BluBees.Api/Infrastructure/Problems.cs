@@ -33,6 +33,9 @@ internal static class Problems
     public static UnavailableProblem Unavailable(string title, string detail, IDictionary<string, object?>? extensions = null, int? retryAfterSeconds = null)
         => new(Status(503, title, detail, extensions), retryAfterSeconds);
 
+    public static TooManyRequestsProblem TooManyRequests(string title, string detail, int retryAfterSeconds)
+        => new(Status(429, title, detail), retryAfterSeconds);
+
     public static BadGatewayProblem BadGateway(string title, string detail) => new(Status(502, title, detail));
 
     /// <summary>Maps a failed engine outcome to its ProblemDetails.</summary>
@@ -85,6 +88,7 @@ internal static class Problems
         409 => "https://tools.ietf.org/html/rfc9110#section-15.5.10",
         413 => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
         415 => "https://tools.ietf.org/html/rfc9110#section-15.5.16",
+        429 => "https://tools.ietf.org/html/rfc6585#section-4",
         503 => "https://tools.ietf.org/html/rfc9110#section-15.6.4",
         _ => "https://tools.ietf.org/html/rfc9110#section-15",
     };

@@ -1,3 +1,4 @@
+using BluBees.Api.Admin;
 using BluBees.Api.Auth;
 using BluBees.Api.Dev;
 using BluBees.Api.Permissions;
@@ -22,7 +23,7 @@ public sealed class ApiOptionsValidationTests
     private static readonly Type[] HostOptions =
     [
         typeof(ForgeOptions), typeof(ForgeModuleOptions), typeof(DevOptions), typeof(DevAdminOptions), typeof(JiraOptions),
-        typeof(SupportOptions), typeof(QueueOptions), typeof(WorkerOptions),
+        typeof(SupportOptions), typeof(QueueOptions), typeof(WorkerOptions), typeof(DryRunOptions),
     ];
 
     private static WebApplication Build(Dictionary<string, string?> settings)
@@ -70,6 +71,7 @@ public sealed class ApiOptionsValidationTests
     [TestCase("Support:MaxTokenLength", "70000", "SupportOptions.MaxTokenLength must be between 512 and 65536")]
     [TestCase("Support:AcceptedAcr", " ", "Support:AcceptedAcr must be the identity provider's acr value without surrounding spaces")]
     [TestCase("Support:AcceptedAcr", "mfa ", "Support:AcceptedAcr must be the identity provider's acr value without surrounding spaces")]
+    [TestCase("DryRun:PerTenantConcurrency", "0", "PerTenantConcurrency")]
     [TestCase("Worker:MaxBatchBytes", "1024", "MaxBatchBytes")]
     [TestCase("Queue:MaxMessageBytes", "1023", "MaxMessageBytes")]
     [TestCase("Queue:SendTimeoutMilliseconds", "60001", "SendTimeoutMilliseconds")]
