@@ -9,7 +9,8 @@ namespace BluBees.Aws.Sqs;
 
 /// <summary>
 /// Runs one SQS batch: decrypts each record and hands it to <see cref="IRunProcessor"/>, with the worker's
-/// concurrency and at most <see cref="RunOptions.PerTenantConcurrency"/> records of one tenant at a time. A record that throws is reported in <c>batchItemFailures</c>, so SQS redelivers only that
+/// concurrency, at most <see cref="RunOptions.PerTenantConcurrency"/> records of one tenant at a time and the
+/// worker reserve kept for tenants with nothing running (<see cref="BatchShares"/>). A record that throws is reported in <c>batchItemFailures</c>, so SQS redelivers only that
 /// one and moves it to the dead-letter queue after maxReceiveCount receives; the others are deleted.
 /// A record whose tenant has no data key any more (uninstalled: crypto-shredded) is acknowledged and dropped.
 /// Logs carry message ids and exception types only, never a body.
@@ -22,95 +23,73 @@ public sealed partial class SqsBatchProcessor(
     {
         var failures = new ConcurrentBag<SqsBatchItemFailure>();
         var records = batch.Records ?? [];
-        // Every record waits for its tenant's share first and only then for a worker slot, so one tenant's records
-        // (a flood, a hanging third party) hold at most Runs:PerTenantConcurrency slots and the other tenants' records
+        // Every record waits until its tenant may run one more (its share, and the reserve kept for tenants with nothing
+        // running), so one tenant's records (a flood, a hanging third party) hold at most Runs:PerTenantConcurrency
+        // slots, several such tenants together never the last Runs.WorkerReserve ones, and the other tenants' records
         // of the batch run beside them, as on the embedded worker.
-        using var slots = new SemaphoreSlim(runs.Value.WorkerConcurrency);
-        var shares = new Dictionary<string, SemaphoreSlim>(StringComparer.Ordinal);
-        foreach (var tenant in records.Select(r => TenantKey(r.Body)).Distinct(StringComparer.Ordinal))
-        {
-            shares[tenant] = new SemaphoreSlim(runs.Value.PerTenantConcurrency);
-        }
+        var shares = new BatchShares(runs.Value.WorkerConcurrency, runs.Value.PerTenantConcurrency, runs.Value.WorkerReserve);
 
         // The function's timeout would end the invocation mid-run: no record, the whole batch again, finished runs too.
         // Runs still going at the deadline are cancelled instead (record "cancelled") and their messages return to
         // the queue, as the embedded worker's drain leaves them queued; the next receive rewrites the same records.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(worker.Value.RunDeadlineSeconds), time);
         using var running = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
-        try
+        await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, records.Count), CancellationToken = ct }, async (record, token) =>
         {
-            await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, records.Count), CancellationToken = ct }, async (record, token) =>
+            if (string.IsNullOrEmpty(record.MessageId))
             {
-                if (string.IsNullOrEmpty(record.MessageId))
-                {
-                    LogNoMessageId(logger);
-                    return;
-                }
+                LogNoMessageId(logger);
+                return;
+            }
 
-                var share = shares[TenantKey(record.Body)];
-                await share.WaitAsync(token);
+            var tenant = TenantKey(record.Body);
+            await shares.EnterAsync(tenant, token);
+            try
+            {
+                var opened = new OpenedRecord();
+                string? error = null;
                 try
                 {
-                    await slots.WaitAsync(token);
-                    var opened = new OpenedRecord();
-                    try
+                    if (!deadline.IsCancellationRequested)
                     {
-                        string? error = null;
-                        try
-                        {
-                            if (!deadline.IsCancellationRequested)
-                            {
-                                await ProcessRecordAsync(record, opened, running.Token);
-                            }
-                        }
-                        catch (Exception ex) when (!token.IsCancellationRequested)
-                        {
-                            error = ex.GetType().Name;
-                        }
-
-                        if (error is not null || deadline.IsCancellationRequested)
-                        {
-                            failures.Add(new SqsBatchItemFailure(record.MessageId));
-                            if (deadline.IsCancellationRequested)
-                            {
-                                LogDeadline(logger, record.MessageId, worker.Value.RunDeadlineSeconds);
-                            }
-                            else
-                            {
-                                LogFailed(logger, record.MessageId, record.ReceiveCount, error!);
-                            }
-
-                            if (record.ReceiveCount >= worker.Value.MaxReceiveCount && UninstallFinishMessage.TenantOf(record.Body) is not null)
-                            {
-                                LogFinishExhausted(logger, record.MessageId, record.ReceiveCount); // not a run: no run record
-                            }
-                            else if (record.ReceiveCount >= worker.Value.MaxReceiveCount)
-                            {
-                                // Its last receive: the record goes to the dead-letter queue next, so it leaves its
-                                // records first — whether it threw, was cut off by the deadline, or never started
-                                // (waiting for its tenant's share behind that tenant's hanging runs).
-                                await RecordExhaustedAsync(record, opened);
-                            }
-                        }
-                    }
-                    finally
-                    {
-                        slots.Release();
+                        await ProcessRecordAsync(record, opened, running.Token);
                     }
                 }
-                finally
+                catch (Exception ex) when (!token.IsCancellationRequested)
                 {
-                    share.Release();
+                    error = ex.GetType().Name;
                 }
-            });
-        }
-        finally
-        {
-            foreach (var share in shares.Values)
-            {
-                share.Dispose();
+
+                if (error is not null || deadline.IsCancellationRequested)
+                {
+                    failures.Add(new SqsBatchItemFailure(record.MessageId));
+                    if (deadline.IsCancellationRequested)
+                    {
+                        LogDeadline(logger, record.MessageId, worker.Value.RunDeadlineSeconds);
+                    }
+                    else
+                    {
+                        LogFailed(logger, record.MessageId, record.ReceiveCount, error!);
+                    }
+
+                    if (record.ReceiveCount >= worker.Value.MaxReceiveCount && UninstallFinishMessage.TenantOf(record.Body) is not null)
+                    {
+                        LogFinishExhausted(logger, record.MessageId, record.ReceiveCount); // not a run: no run record
+                    }
+                    else if (record.ReceiveCount >= worker.Value.MaxReceiveCount)
+                    {
+                        // Its last receive: the record goes to the dead-letter queue next, so it leaves its
+                        // records first — whether it threw, was cut off by the deadline, or never started
+                        // (waiting for its tenant's share behind that tenant's hanging runs).
+                        await RecordExhaustedAsync(record, opened);
+                    }
+                }
             }
-        }
+            finally
+            {
+                shares.Leave(tenant);
+            }
+        });
 
         return new SqsBatchResponse([.. failures.OrderBy(f => f.ItemIdentifier, StringComparer.Ordinal)]);
     }

@@ -78,6 +78,13 @@ public sealed class RunOptions : IValidatableObject
     /// <summary>The bytes a tenant may hold and still take from the reserve (as <see cref="QueueReserveAllowance"/>).</summary>
     public long QueueReserveAllowanceBytes => Math.Max(1, QueueReserveBytes / 8);
 
+    /// <summary>
+    /// The workers kept for tenants that have nothing running (as the embedded worker's <c>Runs.TenantShares</c>): an
+    /// eighth of <see cref="WorkerConcurrency"/>, at least one, and none when <see cref="PerTenantConcurrency"/> is every
+    /// worker. A tenant already running takes another worker only while more than this many are free.
+    /// </summary>
+    public int WorkerReserve => Reserve(WorkerConcurrency, PerTenantConcurrency);
+
     private static int Reserve(int capacity, int share) => (int)Reserve((long)capacity, share);
 
     private static long Reserve(long capacity, long share) => Math.Min(Math.Max(1, capacity / 8), Math.Max(0, capacity - share));
