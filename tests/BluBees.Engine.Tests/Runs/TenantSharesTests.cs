@@ -10,6 +10,20 @@ namespace BluBees.Engine.Tests.Runs;
 public sealed class TenantSharesTests
 {
     [Test]
+    public void The_SQS_batch_keeps_the_same_worker_reserve_as_the_embedded_worker()
+    {
+        // Sqs/BatchShares reads RunOptions.WorkerReserve (the AWS project sees only the engine's public surface).
+        for (var workers = 1; workers <= 64; workers++)
+        {
+            for (var cap = 1; cap <= workers; cap++)
+            {
+                var options = new Execution.RunOptions { WorkerConcurrency = workers, PerTenantConcurrency = cap };
+                Assert.That(options.WorkerReserve, Is.EqualTo(TenantShares.Reserve(workers, cap)), $"{workers} workers, {cap} per tenant");
+            }
+        }
+    }
+
+    [Test]
     public void A_give_after_a_refused_claim_says_so_once()
     {
         var shares = new TenantShares(1);
