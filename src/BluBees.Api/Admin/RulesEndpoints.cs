@@ -23,7 +23,7 @@ internal static class RulesEndpoints
         group.MapDelete("/{id}", DeleteAsync);
         group.MapPost("/{id}/enable", (string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct) => SetEnabledAsync(id, true, tenant, rules, ct));
         group.MapPost("/{id}/disable", (string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct) => SetEnabledAsync(id, false, tenant, rules, ct));
-        group.MapGet("/{id}/versions", ListVersionsAsync);
+        group.MapGet("/{id}/versions", ListVersionsAsync).Query("limit", "cursor");
         group.MapGet("/{id}/versions/{version:int}", GetVersionAsync);
         group.MapPost("/{id}/versions/{version:int}/restore", RestoreAsync);
         group.MapPost("/{id}/dry-run", DryRunAsync).Reads<SavedDryRunRequestBody>();
@@ -89,15 +89,40 @@ internal static class RulesEndpoints
         return outcome.Value is { } rule ? TypedResults.Ok(rule) : Problems.From(outcome);
     }
 
-    internal static async Task<Results<Ok<ItemsResponse<RuleVersionSummary>>, NotFoundProblem>> ListVersionsAsync(
-        string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
+    internal static async Task<Results<Ok<VersionPage>, NotFoundProblem, InvalidProblem>> ListVersionsAsync(
+        string id, VerifiedTenant tenant, HttpRequest request, RuleService rules, CancellationToken ct)
     {
-        if (await rules.GetHeadAsync(tenant.Id, id, ct) is null)
+        var q = request.Query;
+        var errors = new ValidationErrors();
+        var limit = RuleVersionHistory.MaxPage;
+        if (q["limit"].ToString() is { Length: > 0 } l
+            && (!int.TryParse(l, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit is < 1 or > RuleVersionHistory.MaxPage))
         {
-            return RuleNotFound(id);
+            errors.Add("limit", $"must be a whole number from 1 to {RuleVersionHistory.MaxPage}");
         }
 
-        return TypedResults.Ok(new ItemsResponse<RuleVersionSummary>(await rules.ListVersionsAsync(tenant.Id, id, ct)));
+        int? before = null;
+        if (q["cursor"].ToString() is { Length: > 0 } c)
+        {
+            // The cursor is the version number the next page starts below (what nextCursor said).
+            if (!int.TryParse(c, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var b) || b < 1)
+            {
+                errors.Add("cursor", "is not a cursor this API returned");
+            }
+            else
+            {
+                before = b;
+            }
+        }
+
+        if (!errors.IsEmpty)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        return await rules.ListVersionsAsync(tenant.Id, id, limit, before, ct) is { } page
+            ? TypedResults.Ok(new VersionPage(page.Items, page.NextCursor))
+            : RuleNotFound(id);
     }
 
     internal static async Task<Results<Ok<RuleVersionRecord>, NotFoundProblem>> GetVersionAsync(
@@ -201,3 +226,6 @@ internal static class ForgeLimits
     /// <summary>Forge caps UI invocation payloads at 500 KB.</summary>
     public const int DryRunBytes = 500 * 1024;
 }
+
+/// <summary>A page of a rule's version history, newest first; <see cref="NextCursor"/> (the number the next page starts below) is null on the last page.</summary>
+internal sealed record VersionPage(IReadOnlyList<RuleVersionSummary> Items, string? NextCursor);

@@ -88,10 +88,22 @@ public sealed class RuleService(
         return item is null ? null : StoredJson.Read<RuleVersionRecord>(item.Data);
     }
 
-    public async Task<IReadOnlyList<RuleVersionSummary>> ListVersionsAsync(TenantId tenantId, string id, CancellationToken ct)
+    /// <summary>
+    /// A page of the rule's versions, newest first: at most <paramref name="limit"/>, below version <paramref name="before"/>
+    /// when given. Reads the versions' listing lines, not their definitions (<see cref="RuleVersionHistory"/>). Null when
+    /// the rule does not exist.
+    /// </summary>
+    public async Task<(IReadOnlyList<RuleVersionSummary> Items, string? NextCursor)?> ListVersionsAsync(
+        TenantId tenantId, string id, int limit, int? before, CancellationToken ct)
     {
-        var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.RuleVersionPrefix(id)) { Descending = true, Limit = 1000 }, ct);
-        return [.. page.Items.Select(i => StoredJson.Read<RuleVersionRecord>(i.Data)).Select(v => new RuleVersionSummary(v.Version, v.CreatedAt, v.CreatedBy))];
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        if (await GetHeadAsync(tenantId, id, ct) is not { } head)
+        {
+            return null;
+        }
+
+        var newest = before is { } b ? Math.Min(head.Head.Version, b - 1) : head.Head.Version;
+        return await RuleVersionHistory.ListAsync(store.ForTenant(tenantId), id, newest, limit, ct);
     }
 
     /// <summary>
@@ -114,15 +126,18 @@ public sealed class RuleService(
         while (after is not null);
     }
 
-    /// <summary>The versions of a rule whose head is gone (a delete cut off part way), deleted; false when there were none.</summary>
+    /// <summary>The versions (and their listing lines) of a rule whose head is gone (a delete cut off part way), deleted; false when there were none.</summary>
     private static async Task<bool> DeleteLeftoverVersionsAsync(TenantStore partition, string id, CancellationToken ct)
     {
-        if (!Ids.IsWellFormed(id) || (await partition.QueryAsync(new TenantQuery(Keys.RuleVersionPrefix(id)) { Limit = 1 }, ct)).Items.Count == 0)
+        if (!Ids.IsWellFormed(id)
+            || ((await partition.QueryAsync(new TenantQuery(Keys.RuleVersionPrefix(id)) { Limit = 1 }, ct)).Items.Count == 0
+                && (await partition.QueryAsync(new TenantQuery(Keys.RuleVersionInfoPrefix(id)) { Limit = 1 }, ct)).Items.Count == 0))
         {
             return false;
         }
 
         await DeleteVersionsAsync(partition, id, ct);
+        await RuleVersionHistory.DeleteAllAsync(partition, id, ct);
         return true;
     }
 
@@ -227,6 +242,7 @@ public sealed class RuleService(
         // if the caller went away), and the versions (definitions in clear), the list's stamp (without it this and
         // every other instance keep running the cached rule) and the erase must follow.
         await DeleteVersionsAsync(store.ForTenant(tenantId), id, CancellationToken.None);
+        await RuleVersionHistory.DeleteAllAsync(store.ForTenant(tenantId), id, CancellationToken.None);
 
         await runs.DeleteTraceAsync(tenantId, id, CancellationToken.None); // its "why didn't it run?" entries go with it
         await ListChangedAsync(tenantId);
@@ -270,7 +286,7 @@ public sealed class RuleService(
     {
         try
         {
-            await partition.DeleteAsync(Keys.RuleVersion(id, version), CancellationToken.None);
+            await RuleVersionHistory.DeleteVersionAsync(partition, id, version, CancellationToken.None);
             await releaseName();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -292,7 +308,7 @@ public sealed class RuleService(
             await partition.DeleteAsync(Keys.Rule(id), CancellationToken.None);
         }
 
-        await partition.DeleteAsync(Keys.RuleVersion(id, version), CancellationToken.None);
+        await RuleVersionHistory.DeleteVersionAsync(partition, id, version, CancellationToken.None);
         cache.RemoveList(tenantId);
         await RuleListStamp.BumpAsync(store, tenantId, CancellationToken.None);
     }
@@ -370,12 +386,13 @@ public sealed class RuleService(
         bool headWritten;
         try
         {
+            await RuleVersionHistory.WriteAsync(partition, id, record, ct);
             headWritten = await partition.PutIfRevisionAsync(Keys.Rule(id), StoredJson.Write(head), current?.Revision ?? 0, ct);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // The store refused the head (throttled or failed after its retries; the caller is asked to retry). The version
-            // written above must not stay: it would take the number every later save of this rule tries (409 for good).
+            // The store refused the listing line or the head (throttled or failed after its retries; the caller is asked to
+            // retry). The version written above must not stay: it would take the number every later save of this rule tries (409 for good).
             if (!await HeadNamesAsync(partition, head))
             {
                 await DropFailedSaveAsync(partition, id, version, () => ReleaseNewNameAsync(tenantId, id, renamed, compiled.Name));
@@ -388,7 +405,7 @@ public sealed class RuleService(
         // then names this very save (same version, same time), which stands.
         if (!headWritten && !await HeadNamesAsync(partition, head))
         {
-            await partition.DeleteAsync(Keys.RuleVersion(id, version), ct);
+            await RuleVersionHistory.DeleteVersionAsync(partition, id, version, ct);
             await ReleaseNewNameAsync(tenantId, id, renamed, compiled.Name);
             return Outcome<RuleView>.Conflict("The rule was changed at the same time; reload and try again.");
         }

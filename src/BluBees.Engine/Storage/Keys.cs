@@ -50,6 +50,14 @@ public static class Keys
     public const string RuleVersionsPrefix = "RULEV#";
     public static string RuleVersionPrefix(string id) => RuleVersionsPrefix + id + "#";
     public static string RuleVersion(string id, int version) => RuleVersionPrefix(id) + version.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A rule version's listing line <c>{version, createdAt, createdBy}</c>, written with the version, so that the version
+    /// history reads these small items and not every definition. Not under <see cref="RuleVersionsPrefix"/>.
+    /// </summary>
+    public const string RuleVersionInfosPrefix = "RULEVI#";
+    public static string RuleVersionInfoPrefix(string id) => RuleVersionInfosPrefix + id + "#";
+    public static string RuleVersionInfo(string id, int version) => RuleVersionInfoPrefix(id) + version.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
     public const string RunPrefix = "RUN#";
     public static string Run(string runId) => RunPrefix + runId;
     /// <summary>A rule's last run, for the rule list.</summary>
@@ -100,7 +108,7 @@ public static class Keys
     /// </summary>
     public static readonly IReadOnlyList<string> LastingPrefixes =
     [
-        GrantPrefix, RulePrefix, RuleVersionsPrefix, ConnectionPrefix, RotatedRefreshTokenPrefix, WebhookPrefix, SettingsSk, TenantMeta,
+        GrantPrefix, RulePrefix, RuleVersionsPrefix, RuleVersionInfosPrefix, ConnectionPrefix, RotatedRefreshTokenPrefix, WebhookPrefix, SettingsSk, TenantMeta,
         RuleListStamp, NameClaimPrefix, ScheduleFirePrefix, ScheduleCursorPrefix, DeletingPrefix,
     ];
 

@@ -1,0 +1,87 @@
+using BluBees.Engine.Common;
+using BluBees.Engine.Storage;
+
+namespace BluBees.Engine.Rules;
+
+/// <summary>
+/// A rule's version history as the admin lists it: one small item per version (<c>RULEVI#&lt;id&gt;#&lt;000001&gt;</c>:
+/// number, time, author), written right after the version, so that a page reads these and never the definitions (up to
+/// 64 KiB each). A version saved before these items existed (or restored from a backup, which carries versions only)
+/// has none: its page reads that one version in full instead, by its key, and nothing else.
+/// </summary>
+public static class RuleVersionHistory
+{
+    /// <summary>The most versions one page lists (and the default: before paging, the list was the newest 1 000).</summary>
+    public const int MaxPage = 1000;
+
+    /// <summary>The listing line of a version just written (put-if-absent won); a failure leaves the version listed by the fallback.</summary>
+    public static Task WriteAsync(TenantStore partition, string id, RuleVersionRecord record, CancellationToken ct)
+        => partition.PutAsync(Keys.RuleVersionInfo(id, record.Version), StoredJson.Write(Summary(record)), ct);
+
+    /// <summary>Removes one version and its listing line (a save undone).</summary>
+    public static async Task DeleteVersionAsync(TenantStore partition, string id, int version, CancellationToken ct)
+    {
+        await partition.DeleteAsync(Keys.RuleVersion(id, version), ct);
+        await partition.DeleteAsync(Keys.RuleVersionInfo(id, version), ct);
+    }
+
+    /// <summary>
+    /// The versions from <paramref name="newest"/> down, at most <paramref name="limit"/> numbers, newest first; the cursor
+    /// is the number the next page starts below, null on the last page. Versions are numbered 1 … head without gaps (a
+    /// lost save deletes its number, which the next save takes), so a page is the numbers in its range: their listing
+    /// lines in one query, and a point read of a version only for a number without one.
+    /// </summary>
+    public static async Task<(IReadOnlyList<RuleVersionSummary> Items, string? NextCursor)> ListAsync(
+        TenantStore partition, string id, int newest, int limit, CancellationToken ct)
+    {
+        if (newest < 1)
+        {
+            return ([], null);
+        }
+
+        var oldest = Math.Max(1, newest - limit + 1);
+        var page = await partition.QueryAsync(
+            new TenantQuery(Keys.RuleVersionInfoPrefix(id))
+            {
+                Descending = true,
+                Limit = newest - oldest + 1,
+                SkFrom = Keys.RuleVersionInfo(id, oldest),
+                SkTo = Keys.RuleVersionInfo(id, newest),
+            },
+            ct);
+        var listed = page.Items.Select(i => StoredJson.Read<RuleVersionSummary>(i.Data)).ToDictionary(v => v.Version);
+        var items = new List<RuleVersionSummary>(newest - oldest + 1);
+        for (var version = newest; version >= oldest; version--)
+        {
+            if (listed.TryGetValue(version, out var summary))
+            {
+                items.Add(summary);
+            }
+            else if (await partition.GetAsync(Keys.RuleVersion(id, version), ct) is { } item)
+            {
+                items.Add(Summary(StoredJson.Read<RuleVersionRecord>(item.Data)));
+            }
+        }
+
+        return (items, oldest > 1 ? oldest.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+    }
+
+    /// <summary>Deletes every listing line of a rule, page by page (rule delete, after its versions).</summary>
+    public static async Task DeleteAllAsync(TenantStore partition, string id, CancellationToken ct)
+    {
+        string? after = null;
+        do
+        {
+            var page = await partition.QueryAsync(new TenantQuery(Keys.RuleVersionInfoPrefix(id)) { Limit = 100, StartAfter = after }, ct);
+            foreach (var item in page.Items)
+            {
+                await partition.DeleteAsync(item.Sk, ct);
+            }
+
+            after = page.NextCursor;
+        }
+        while (after is not null);
+    }
+
+    private static RuleVersionSummary Summary(RuleVersionRecord record) => new(record.Version, record.CreatedAt, record.CreatedBy);
+}
