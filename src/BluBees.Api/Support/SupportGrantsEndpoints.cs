@@ -38,7 +38,7 @@ internal static class SupportGrantsEndpoints
         return TypedResults.Ok(new ItemsResponse<GrantView>([.. items.Select(g => GrantView.From(g, now))]));
     }
 
-    internal static async Task<Results<Created<GrantView>, BodyProblem, InvalidProblem, ForbiddenProblem>> CreateAsync(
+    internal static async Task<Results<Created<GrantView>, BodyProblem, InvalidProblem, ForbiddenProblem, ConflictProblem>> CreateAsync(
         VerifiedTenant tenant, HttpRequest request, SupportGrantStore grants, TimeProvider time, CancellationToken ct)
     {
         var (input, problem) = await JsonBody.ReadAsync<GrantInput>(request, 4 * 1024);
@@ -78,9 +78,22 @@ internal static class SupportGrantsEndpoints
             return Problems.Forbidden("Only a signed-in Jira user can grant support access.");
         }
 
-        var grant = await grants.CreateAsync(tenant.Id, TimeSpan.FromHours(input.Hours!.Value), accountId, reason, ct);
-        return TypedResults.Created($"/api/support/grants/{grant.Id}", GrantView.From(grant, time.GetUtcNow()));
+        var created = await grants.CreateAsync(tenant.Id, TimeSpan.FromHours(input.Hours!.Value), accountId, reason, ct);
+        return created.Grant is { } grant
+            ? TypedResults.Created($"/api/support/grants/{grant.Id}", GrantView.From(grant, time.GetUtcNow()))
+            : LimitReached(created.Refused!.Value);
     }
+
+    /// <summary>The 409 of a grant past a per-tenant limit: which one (<c>reason</c>), and how many it allows (<c>limit</c>).</summary>
+    private static ConflictProblem LimitReached(GrantLimit limit) => limit switch
+    {
+        GrantLimit.Active => Problems.Conflict(
+            $"This site already has {SupportGrantStore.MaxActive} active support grants, the most it may have at once. Revoke one before granting again.",
+            new Dictionary<string, object?> { ["reason"] = "active_grant_limit", ["limit"] = SupportGrantStore.MaxActive }),
+        _ => Problems.Conflict(
+            $"This site created {SupportGrantStore.MaxPerWindow} support grants in the last {SupportGrant.MaxHours} hours, the most it may: wait until the oldest of them is older than that.",
+            new Dictionary<string, object?> { ["reason"] = "grant_rate_limit", ["limit"] = SupportGrantStore.MaxPerWindow }),
+    };
 
     internal static async Task<Results<NoContent, NotFoundProblem>> RevokeAsync(string id, VerifiedTenant tenant, SupportGrantStore grants, CancellationToken ct)
         => await grants.RevokeAsync(tenant.Id, id, tenant.AccountId, ct) is not null

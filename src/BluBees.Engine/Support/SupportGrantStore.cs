@@ -7,19 +7,56 @@ namespace BluBees.Engine.Support;
 /// <summary>
 /// Grants live in the tenant partition under time-ordered ids, so the newest come first and an active grant
 /// (at most <see cref="SupportGrant.MaxHours"/> old) is found in a bounded time window, paged through in full. A grant is kept until its
-/// expiry plus the audit retention, so every audit entry that names it can still be explained.
+/// expiry plus the audit retention, so every audit entry that names it can still be explained. A tenant holds at most
+/// <see cref="MaxActive"/> active grants and creates at most <see cref="MaxPerWindow"/> in that window (revoked and
+/// expired ones included), so every lookup of an active grant reads at most that many grants (one query page).
 /// </summary>
 public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan retention)
 {
+    /// <summary>Active (unrevoked, unexpired) grants a tenant may hold at once.</summary>
+    public const int MaxActive = 10;
+
+    /// <summary>Grants a tenant may create within <see cref="SupportGrant.MaxHours"/> (what every lookup reads).</summary>
+    public const int MaxPerWindow = 100;
+
     private const int PageSize = 100;
     private readonly OrderedRunIds _ids = new();
 
-    public async Task<SupportGrant> CreateAsync(TenantId tenantId, TimeSpan duration, string createdBy, string? reason, CancellationToken ct)
+    /// <summary>
+    /// A new grant, or the limit it would pass (nothing written). Counted before the write and again after it: creates
+    /// sent at once all pass the first count; each that sees too many after its write takes its own grant back (all of
+    /// them may: then a retry creates one).
+    /// </summary>
+    public async Task<GrantCreation> CreateAsync(TenantId tenantId, TimeSpan duration, string createdBy, string? reason, CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        if (await LimitPassedAsync(tenantId, now, adding: 1, ct) is { } refused)
+        {
+            return new GrantCreation(null, refused);
+        }
+
         var grant = new SupportGrant(_ids.Next(now), now, now + duration, createdBy, reason);
         await store.ForTenant(tenantId).PutAsync(Item(tenantId, grant), ct);
-        return grant;
+        if (await LimitPassedAsync(tenantId, now, adding: 0, CancellationToken.None) is { } passed)
+        {
+            await store.ForTenant(tenantId).DeleteAsync(Keys.Grant(grant.Id), CancellationToken.None);
+            return new GrantCreation(null, passed);
+        }
+
+        return new GrantCreation(grant, null);
+    }
+
+    /// <summary>Which limit the tenant's grants pass with <paramref name="adding"/> more, or null.</summary>
+    private async Task<GrantLimit?> LimitPassedAsync(TenantId tenantId, DateTimeOffset now, int adding, CancellationToken ct)
+    {
+        var (active, recent) = (0, 0);
+        await foreach (var grant in YoungEnoughAsync(tenantId, now, ct))
+        {
+            recent++;
+            active += grant.IsActiveAt(now) ? 1 : 0;
+        }
+
+        return active + adding > MaxActive ? GrantLimit.Active : recent + adding > MaxPerWindow ? GrantLimit.PerWindow : null;
     }
 
     /// <summary>The newest grants, active or not (expired grants disappear after the retention).</summary>

@@ -26,6 +26,35 @@ public sealed class SupportGrantTests : SupportFixture
         });
     }
 
+    [Test]
+    public async Task A_grant_past_the_active_limit_is_a_409_naming_the_limit_and_a_revoke_frees_a_place()
+    {
+        var tenant = Samples.NewTenant();
+        var first = (await GrantAsync(tenant))["id"]!.GetValue<string>();
+        for (var i = 1; i < BluBees.Engine.Support.SupportGrantStore.MaxActive; i++)
+        {
+            await GrantAsync(tenant);
+        }
+
+        using (var refused = await Backend.SendAsync(HttpMethod.Post, "/api/support/grants", tenant, new JsonObject { ["hours"] = 2 }))
+        {
+            var problem = await ProblemAsync(refused, HttpStatusCode.Conflict);
+            Assert.That(problem["reason"]!.GetValue<string>(), Is.EqualTo("active_grant_limit"));
+            Assert.That(problem["limit"]!.GetValue<int>(), Is.EqualTo(BluBees.Engine.Support.SupportGrantStore.MaxActive));
+            Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain("Revoke one"));
+        }
+
+        var active = (await Backend.JsonAsync(HttpMethod.Get, "/api/support/grants", tenant))["items"]!.AsArray().Count(g => g!["active"]!.GetValue<bool>());
+        Assert.That(active, Is.EqualTo(BluBees.Engine.Support.SupportGrantStore.MaxActive), "the refused grant was not stored");
+
+        using (var revoke = await Backend.SendAsync(HttpMethod.Delete, "/api/support/grants/" + first, tenant))
+        {
+            Assert.That(revoke.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        }
+
+        await GrantAsync(tenant);
+    }
+
     [TestCase("""{"hours":0}""", "hours")]
     [TestCase("""{"hours":169}""", "hours")]
     [TestCase("""{}""", "hours")]

@@ -66,7 +66,9 @@ public sealed class SupportAuditOrderTests
         var reasons = Enumerable.Range(1, 20).Select(i => $"INC-{i}").ToList();
         foreach (var reason in reasons)
         {
-            await grants.CreateAsync(tenant, TimeSpan.FromHours(1), "557058:admin", reason, CancellationToken.None);
+            // Revoked at once: a tenant holds at most SupportGrantStore.MaxActive active grants.
+            var created = (await grants.CreateAsync(tenant, TimeSpan.FromHours(1), "557058:admin", reason, CancellationToken.None)).Grant!;
+            await grants.RevokeAsync(tenant, created.Id, "557058:admin", CancellationToken.None);
         }
 
         var listed = await grants.ListAsync(tenant, 50, CancellationToken.None);
