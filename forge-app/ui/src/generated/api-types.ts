@@ -1578,7 +1578,10 @@ export interface paths {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    cursor?: string;
+                    limit?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -1593,7 +1596,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["ItemsResponseOfRuleVersionSummary"];
+                        "application/json": components["schemas"]["VersionPage"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HttpValidationProblemDetails"];
                     };
                 };
                 /** @description Unauthorized */
@@ -2407,6 +2419,15 @@ export interface paths {
                         "application/json": components["schemas"]["ProblemDetails"];
                     };
                 };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProblemDetails"];
+                    };
+                };
                 /** @description Payload Too Large */
                 413: {
                     headers: {
@@ -3163,9 +3184,6 @@ export interface components {
         ItemsResponseOfRuleTraceEntry: {
             items: components["schemas"]["RuleTraceEntry"][];
         };
-        ItemsResponseOfRuleVersionSummary: {
-            items: components["schemas"]["RuleVersionSummary"][];
-        };
         ItemsResponseOfWebhookView: {
             items: components["schemas"]["WebhookView"][];
         };
@@ -3552,6 +3570,10 @@ export interface components {
             schedule?: null | components["schemas"]["ScheduleDefinition"];
             type?: null | string;
             webhookId?: null | string;
+        };
+        VersionPage: {
+            items: components["schemas"]["RuleVersionSummary"][];
+            nextCursor?: null | string;
         };
         WebhookInput: {
             name?: null | string;
