@@ -13,5 +13,9 @@ public sealed record QueryRequest(string Pk, string SkPrefix)
     public string? SkTo { get; init; }
 }
 
-/// <summary>A page of items; <see cref="NextCursor"/> is null on the last page.</summary>
+/// <summary>
+/// A page of items; <see cref="NextCursor"/> is null on the last page. A page with a cursor holds the full limit; the
+/// page after it may be empty (the DynamoDB store, when items past their expiry follow: it does not read through them
+/// to prove a next page).
+/// </summary>
 public sealed record QueryPage(IReadOnlyList<StoreItem> Items, string? NextCursor);

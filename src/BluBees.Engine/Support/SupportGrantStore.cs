@@ -123,9 +123,13 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
         }
     }
 
-    /// <summary>Whether the tenant ever granted access (within the retention): such tenants get denial audits.</summary>
+    /// <summary>
+    /// Whether the tenant ever granted access (within the retention): such tenants get denial audits. Newest first: the
+    /// oldest grants are the expired ones DynamoDB's TTL has not deleted yet (up to two days of them), which an
+    /// ascending read went through before it found a live one; the newest is live unless every grant is past retention.
+    /// </summary>
     public async Task<bool> AnyAsync(TenantId tenantId, CancellationToken ct)
-        => (await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.GrantPrefix) { Limit = 1 }, ct)).Items.Count > 0;
+        => (await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.GrantPrefix) { Descending = true, Limit = 1 }, ct)).Items.Count > 0;
 
     /// <summary>Sets <c>revokedAt</c> (idempotent: a revoked grant keeps its first revocation). Null when unknown.</summary>
     public async Task<SupportGrant?> RevokeAsync(TenantId tenantId, string grantId, string? revokedBy, CancellationToken ct)
