@@ -8,7 +8,8 @@ namespace BluBees.Aws.Tests.Storage;
 
 /// <summary>
 /// Deleting a rule deletes every stored version of it (each holds the definition in clear), however many there are:
-/// the versions are read page by page, not as one list capped at some length. On the DynamoDB store on dynalite.
+/// the versions are read page by page, not as one list capped at some length; and their listing lines (the version
+/// history reads those, and a version stored without one). On the DynamoDB store on dynalite.
 /// </summary>
 [TestFixture]
 public sealed class RuleVersionDeleteTests : DynamoBackendFixture
@@ -38,13 +39,42 @@ public sealed class RuleVersionDeleteTests : DynamoBackendFixture
         Assert.That(await CountVersionsAsync(store, tenant, id), Is.Zero, "no version of the deleted rule is left in the store");
     }
 
-    private static async Task<int> CountVersionsAsync(IStore store, string tenant, string id)
+    [Test]
+    public async Task The_version_history_pages_its_listing_lines_and_goes_with_the_rule()
+    {
+        var tenant = Samples.NewTenant();
+        var connection = (string)(await Api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, "s"), 201))["id"]!;
+        var id = (string)(await Api.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(connection), 201))["id"]!;
+        for (var i = 0; i < 2; i++)
+        {
+            await Api.JsonAsync(HttpMethod.Put, "/api/rules/" + id, tenant, Samples.Rule(connection));
+        }
+
+        var store = Api.Services.GetRequiredService<IStore>();
+        Assert.That(await CountAsync(store, tenant, Keys.RuleVersionInfoPrefix(id)), Is.EqualTo(3), "one listing line per version");
+        // Version 1 as an older build stored it: no listing line. It is listed from the version itself.
+        await store.DeleteAsync(Keys.Tenant(tenant), Keys.RuleVersionInfo(id, 1), default);
+
+        var first = await Api.JsonAsync(HttpMethod.Get, $"/api/rules/{id}/versions?limit=2", tenant);
+        var second = await Api.JsonAsync(HttpMethod.Get, $"/api/rules/{id}/versions?limit=2&cursor={(string)first["nextCursor"]!}", tenant);
+        Assert.That(first["items"]!.AsArray().Concat(second["items"]!.AsArray()).Select(v => (int)v!["version"]!), Is.EqualTo(new[] { 3, 2, 1 }));
+        Assert.That(second["nextCursor"], Is.Null);
+
+        using var deleted = await Api.SendAsync(HttpMethod.Delete, "/api/rules/" + id, tenant);
+        Assert.That((int)deleted.StatusCode, Is.EqualTo(204));
+        Assert.That(await CountAsync(store, tenant, Keys.RuleVersionInfoPrefix(id)), Is.Zero, "no listing line of the deleted rule is left");
+        Assert.That(await CountVersionsAsync(store, tenant, id), Is.Zero);
+    }
+
+    private static Task<int> CountVersionsAsync(IStore store, string tenant, string id) => CountAsync(store, tenant, Keys.RuleVersionPrefix(id));
+
+    private static async Task<int> CountAsync(IStore store, string tenant, string prefix)
     {
         var count = 0;
         string? cursor = null;
         do
         {
-            var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenant), Keys.RuleVersionPrefix(id)) { Limit = 500, StartAfter = cursor }, default);
+            var page = await store.QueryAsync(new QueryRequest(Keys.Tenant(tenant), prefix) { Limit = 500, StartAfter = cursor }, default);
             count += page.Items.Count;
             cursor = page.NextCursor;
         }
