@@ -7,7 +7,8 @@ namespace BluBees.Engine.Rules;
 /// A rule's version history as the admin lists it: one small item per version (<c>RULEVI#&lt;id&gt;#&lt;000001&gt;</c>:
 /// number, time, author), written right after the version, so that a page reads these and never the definitions (up to
 /// 64 KiB each). A version saved before these items existed (or restored from a backup, which carries versions only)
-/// has none: its page reads that one version in full instead, by its key, and nothing else.
+/// has none: the first page that lists it reads that one version in full, by its key, and writes its line (later
+/// listings read the line).
 /// </summary>
 public static class RuleVersionHistory
 {
@@ -59,11 +60,27 @@ public static class RuleVersionHistory
             }
             else if (await partition.GetAsync(Keys.RuleVersion(id, version), ct) is { } item)
             {
-                items.Add(Summary(StoredJson.Read<RuleVersionRecord>(item.Data)));
+                var legacy = Summary(StoredJson.Read<RuleVersionRecord>(item.Data));
+                items.Add(legacy);
+                await BackfillAsync(partition, id, legacy, ct);
             }
         }
 
         return (items, oldest > 1 ? oldest.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+    }
+
+    /// <summary>
+    /// Writes the listing line of a version stored without one, so the next listing reads the line. A rule delete
+    /// removes the head, then the versions, then the lines: a line written after that sweep finds the head gone and is
+    /// taken back (only a rule delete removes a version older than the head, and every newer version has its line).
+    /// </summary>
+    private static async Task BackfillAsync(TenantStore partition, string id, RuleVersionSummary line, CancellationToken ct)
+    {
+        if (await partition.PutIfAbsentAsync(Keys.RuleVersionInfo(id, line.Version), StoredJson.Write(line), ct)
+            && await partition.GetAsync(Keys.Rule(id), CancellationToken.None) is null)
+        {
+            await partition.DeleteAsync(Keys.RuleVersionInfo(id, line.Version), CancellationToken.None);
+        }
     }
 
     /// <summary>Deletes every listing line of a rule, page by page (rule delete, after its versions).</summary>

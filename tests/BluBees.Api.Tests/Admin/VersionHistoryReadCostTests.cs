@@ -51,7 +51,7 @@ public sealed class VersionHistoryReadCostTests : BackendFixture
     }
 
     [Test]
-    public async Task Versions_saved_before_listing_lines_existed_are_still_listed()
+    public async Task Versions_saved_before_listing_lines_existed_are_still_listed_and_get_their_lines()
     {
         var (tenant, id) = await RuleWithVersionsAsync(3);
         var partition = Store.ForTenant(new TenantId(tenant));
@@ -64,6 +64,11 @@ public sealed class VersionHistoryReadCostTests : BackendFixture
         Assert.That(Versions(all), Is.EqualTo(new[] { 3, 2, 1 }));
         Assert.That(all["items"]!.AsArray().Select(v => v!["createdBy"]!.GetValue<string>()), Is.All.EqualTo("557058:admin"));
         Assert.That(Tally.ItemsRead(Keys.RuleVersionsPrefix) - before, Is.EqualTo(2), "only the two versions without a line were read");
+
+        // Their lines were written then: the next listing reads no definition.
+        var again = Tally.ItemsRead(Keys.RuleVersionsPrefix);
+        Assert.That(Versions(await Backend.JsonAsync(HttpMethod.Get, $"/api/rules/{id}/versions", tenant)), Is.EqualTo(new[] { 3, 2, 1 }));
+        Assert.That(Tally.ItemsRead(Keys.RuleVersionsPrefix) - again, Is.Zero);
     }
 
     [Test]
