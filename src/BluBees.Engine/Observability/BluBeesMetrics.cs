@@ -16,6 +16,7 @@ public sealed class BluBeesMetrics : IDisposable
     private readonly Counter<long> _egress;
     private readonly Counter<long> _dedupeHits;
     private readonly Counter<long> _ingressFiltered;
+    private readonly Counter<long> _traceSkipped;
     private readonly Counter<long> _decryptFailures;
     private readonly Counter<long> _drain;
     private readonly Counter<long> _eventsAccepted;
@@ -34,6 +35,7 @@ public sealed class BluBeesMetrics : IDisposable
         _egress = _meter.CreateCounter<long>("blubees.egress.calls", description: "Outbound calls, by outcome category.");
         _dedupeHits = _meter.CreateCounter<long>("blubees.ingress.duplicates", description: "Deliveries answered as duplicates.");
         _ingressFiltered = _meter.CreateCounter<long>("blubees.ingress.filtered", description: "Events acknowledged without queueing: no enabled rule could match.");
+        _traceSkipped = _meter.CreateCounter<long>("blubees.ingress.trace_skipped", description: "Filtered events whose trace entries were not written: their tenant's previous filtered event's trace write was still in flight.");
         _eventsAccepted = _meter.CreateCounter<long>("blubees.ingress.accepted", description: "Events accepted and queued, by source.");
         _decryptFailures = _meter.CreateCounter<long>("blubees.crypto.decrypt_failures", description: "Secrets or data keys that failed to decrypt.");
         _drain = _meter.CreateCounter<long>("blubees.worker.drain", description: "Shutdown drain outcome: completed or left_durable.");
@@ -54,6 +56,9 @@ public sealed class BluBeesMetrics : IDisposable
     public void DuplicateDelivery() => _dedupeHits.Add(1);
 
     public void IngressFiltered() => _ingressFiltered.Add(1);
+
+    /// <summary>A filtered event's trace write was skipped: its tenant had one in flight (<c>EventIngestor.Trace.cs</c>).</summary>
+    public void FilteredTraceSkipped() => _traceSkipped.Add(1);
 
     public void EventAccepted(string source) => _eventsAccepted.Add(1, new KeyValuePair<string, object?>("source", source));
 

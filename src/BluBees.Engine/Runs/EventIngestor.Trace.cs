@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using BluBees.Engine.Events;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Rules.Triggers;
@@ -15,6 +16,12 @@ namespace BluBees.Engine.Runs;
 /// </summary>
 public sealed partial class EventIngestor
 {
+    /// <summary>
+    /// The tenants with a filtered event's trace write in flight (at most one each; an entry lives only while its write
+    /// does, so this holds no more entries than writes in flight).
+    /// </summary>
+    private readonly ConcurrentDictionary<TenantId, byte> _traceWrites = new();
+
     /// <summary>Checks the trigger; adds the entry of a failed filter. Returns whether the trigger does NOT fire.</summary>
     private bool TraceTrigger(CompiledRule rule, JiraEvent evt, List<RuleTraceEntry> misses)
     {
@@ -51,12 +58,22 @@ public sealed partial class EventIngestor
     /// <summary>
     /// Writes the entries of a filtered event: one small put per rule it reached, best effort (a failure is logged
     /// by type and the event is still acknowledged). The slot comes from the message id the event would have had,
-    /// so Forge's retry of the same event rewrites its entries instead of adding more.
+    /// so Forge's retry of the same event rewrites its entries instead of adding more. A filtered event is never
+    /// queued, so the queue's per-tenant share does not bound these writes: at most one per tenant is in flight, and
+    /// an event whose tenant already has one skips its trace (counted, <c>blubees.ingress.trace_skipped</c>) instead
+    /// of waiting — a flood of one tenant's filtered events then holds the store's write lock (SQLite) at most once
+    /// at a time, whatever the others do.
     /// </summary>
     private async Task TraceFilteredAsync(TenantId tenantId, JiraEvent evt, List<RuleTraceEntry> misses)
     {
         if (misses.Count == 0)
         {
+            return;
+        }
+
+        if (!_traceWrites.TryAdd(tenantId, 0))
+        {
+            metrics.FilteredTraceSkipped();
             return;
         }
 
@@ -68,6 +85,10 @@ public sealed partial class EventIngestor
         catch (Exception ex)
         {
             LogTraceFailed(logger, ex.GetType().Name);
+        }
+        finally
+        {
+            _traceWrites.TryRemove(tenantId, out _);
         }
     }
 
