@@ -57,7 +57,20 @@ internal static class SqliteFile
         command.ExecuteNonQuery();
     }
 
-    /// <summary>Opens a pooled connection of the file, configured with <see cref="ConnectionPragmas"/>.</summary>
+    // Physical connections that could not write when they were opened (see Open): never pooled, never kept.
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Unwritable = new();
+
+    /// <summary>
+    /// Opens a pooled connection of the file, configured with <see cref="ConnectionPragmas"/>. A new physical
+    /// connection that cannot write (the file or its <c>-wal</c> made read-only or immutable, its volume remounted
+    /// read-only: SQLite then opens them read-only without an error) serves this one use and never goes back to the
+    /// pool: the pool is cleared (<see cref="SqliteConnection.ClearPool"/>), which marks every connection in use, this
+    /// one included, to be closed when returned, and closes the idle ones. Before, it went back to the pool and stayed
+    /// unable to write after the file was writable again, so the writes that drew it failed until the pool pruned it
+    /// (minutes). During such an outage reads succeed (each on a connection of its own) and writes fail with SQLite
+    /// code 8 or 10 (503); once the files are writable, every new connection can write. Checked once per physical
+    /// connection, not per use (<see cref="CanWrite"/>).
+    /// </summary>
     public static SqliteConnection Open(string connectionString)
     {
         var connection = new SqliteConnection(connectionString);
@@ -69,9 +82,57 @@ internal static class SqliteFile
             pragma.CommandText = ConnectionPragmas;
             pragma.ExecuteNonQuery();
             Configured.AddOrUpdate(handle, handle);
+            if (!CanWrite(connection))
+            {
+                Unwritable.AddOrUpdate(handle, handle);
+                SqliteConnection.ClearPool(connection);
+            }
         }
 
         return connection;
+    }
+
+    /// <summary>
+    /// Whether the connection was opened unable to write (<see cref="Open"/>). A caller that keeps a connection beyond
+    /// one use (the point readers, the group-commit writer) must not keep such a one.
+    /// </summary>
+    public static bool OpenedReadOnly(SqliteConnection connection) => Unwritable.TryGetValue(connection.Handle!, out _);
+
+    /// <summary>
+    /// Whether the connection can write: SQLite opened its main file read-write (<c>sqlite3_db_readonly</c>) and
+    /// <c>BEGIN IMMEDIATE</c> succeeds, rolled back at once (nothing is written; the write lock is held for that one
+    /// statement, after waiting for it up to the connection's busy timeout, 5 s, like any write). Neither alone tells:
+    /// SQLite may hand a new connection the main file's read-write descriptor that a closed one left while others hold
+    /// locks on it, and open the <c>-wal</c> (at the first read) read-only, so a connection can have a writable main
+    /// file and a read-only WAL, and fail every write for its whole life; and <c>BEGIN IMMEDIATE</c> was seen to succeed
+    /// on a connection whose main file SQLite had opened read-only. Any failure (read-only, busy past the timeout, an
+    /// I/O error) counts as "cannot": such a connection is only not pooled. Runs once per physical connection.
+    /// </summary>
+    internal static bool CanWrite(SqliteConnection connection)
+    {
+        // Through the native API: a SqliteCommand retries SQLITE_BUSY in a sleeping loop until its command timeout;
+        // here SQLite's own busy handler (the connection's busy_timeout) waits for the lock.
+        var db = connection.Handle!;
+        if (SQLitePCL.raw.sqlite3_db_readonly(db, "main") == 1)
+        {
+            return false;
+        }
+
+        // A new, empty file: a transaction now would fix its page size and auto_vacuum mode before the store's
+        // Initialize sets auto_vacuum (SqliteStore.Retention.cs); the main file's read-only state is all there is yet.
+        if (new FileInfo(connection.DataSource).Length == 0)
+        {
+            return true;
+        }
+
+        var rc = SQLitePCL.raw.sqlite3_exec(db, "BEGIN IMMEDIATE;");
+        if (rc != SQLitePCL.raw.SQLITE_OK)
+        {
+            return false;
+        }
+
+        SQLitePCL.raw.sqlite3_exec(db, "ROLLBACK;");
+        return true;
     }
 
     /// <summary>

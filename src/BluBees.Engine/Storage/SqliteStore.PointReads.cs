@@ -31,7 +31,8 @@ internal sealed partial class SqliteStore
             throw;
         }
 
-        if (_pointReaders.Count >= MaxPointReaders || Volatile.Read(ref _disposed) == 1)
+        // A connection opened read-only (the file could not be written when it was opened) serves this read only.
+        if (reader.ReadOnly || _pointReaders.Count >= MaxPointReaders || Volatile.Read(ref _disposed) == 1)
         {
             reader.Dispose();
         }
@@ -66,12 +67,16 @@ internal sealed partial class SqliteStore
         public PointReader(SqliteConnection connection)
         {
             _connection = connection;
+            ReadOnly = SqliteFile.OpenedReadOnly(connection);
             _command = connection.CreateCommand();
             _command.CommandText = $"SELECT {Columns} FROM items WHERE pk = $pk AND sk = $sk AND (expires_at IS NULL OR expires_at > $now);";
             _pk = _command.Parameters.Add("$pk", SqliteType.Text);
             _sk = _command.Parameters.Add("$sk", SqliteType.Text);
             _now = _command.Parameters.Add("$now", SqliteType.Integer);
         }
+
+        /// <summary>SQLite opened the file read-only for this connection: it is not kept (<see cref="SqliteFile.Open"/>).</summary>
+        public bool ReadOnly { get; }
 
         public StoreItem? Read(string pk, string sk, long now)
         {

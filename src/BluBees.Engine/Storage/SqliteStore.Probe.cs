@@ -22,9 +22,16 @@ internal sealed partial class SqliteStore
         await using var connection = new SqliteConnection(builder.ToString());
         await connection.OpenAsync(ct);
         // A file SQLite cannot open for writing (made read-only or immutable, its volume remounted read-only after an
-        // error) is opened read-only without an error, and the read below succeeds while every write answers 503. The
-        // open says so (sqlite3_db_readonly): no write per probe is needed to see it.
-        if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
+        // error) is opened read-only without an error, and the read below succeeds while every write answers 503.
+        // sqlite3_db_readonly does not always say so (SQLite may hand this connection a read-write descriptor another
+        // connection left, and open the WAL read-only): SqliteFile.CanWrite asks for the write lock and writes nothing.
+        using (var timeout = connection.CreateCommand())
+        {
+            timeout.CommandText = SqliteFile.BusyTimeoutPragma;
+            timeout.ExecuteNonQuery();
+        }
+
+        if (!SqliteFile.CanWrite(connection))
         {
             throw new IOException("The file of the embedded store cannot be written.");
         }

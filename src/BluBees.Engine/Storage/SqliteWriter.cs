@@ -29,6 +29,14 @@ internal sealed class SqliteWriter : IDisposable
     public SqliteWriter(string connectionString, TimeProvider time)
     {
         _connection = SqliteFile.Open(connectionString);
+        if (SqliteFile.OpenedReadOnly(_connection))
+        {
+            // Kept for the writer's whole life: a connection SQLite opened read-only would fail every write after
+            // the file is writable again. The start fails instead, as the store's own open does on such a file.
+            _connection.Dispose();
+            throw new SqliteException("The file of the embedded store cannot be written (SQLite opened it or its WAL read-only).", 8);
+        }
+
         Execute("PRAGMA wal_autocheckpoint = 0;");
         _checkpointer = new SqliteCheckpointer(connectionString, time);
         _loop = Task.Run(LoopAsync);
