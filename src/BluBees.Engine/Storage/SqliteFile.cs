@@ -22,6 +22,10 @@ internal static class SqliteFile
 
     /// <summary>How long a connection waits for a lock (part of <see cref="ConnectionPragmas"/>).</summary>
     internal const string BusyTimeoutPragma = "PRAGMA busy_timeout = 5000;";
+    private const int BusyTimeoutMilliseconds = 5000;
+
+    /// <summary>How long <see cref="CanWrite"/> waits for the write lock before it takes "busy" for "writable".</summary>
+    private const int CheckBusyMilliseconds = 50;
 
     // Physical connections already configured. The pool hands out the same native handle again and the pragmas stay
     // set on it, so they are run once per physical connection instead of once per Open (a prepared statement each).
@@ -101,12 +105,13 @@ internal static class SqliteFile
     /// <summary>
     /// Whether the connection can write: SQLite opened its main file read-write (<c>sqlite3_db_readonly</c>) and
     /// <c>BEGIN IMMEDIATE</c> succeeds, rolled back at once (nothing is written; the write lock is held for that one
-    /// statement, after waiting for it up to the connection's busy timeout, 5 s, like any write). Neither alone tells:
+    /// statement, after waiting for it at most 50 ms). Neither alone tells:
     /// SQLite may hand a new connection the main file's read-write descriptor that a closed one left while others hold
     /// locks on it, and open the <c>-wal</c> (at the first read) read-only, so a connection can have a writable main
     /// file and a read-only WAL, and fail every write for its whole life; and <c>BEGIN IMMEDIATE</c> was seen to succeed
-    /// on a connection whose main file SQLite had opened read-only. Any failure (read-only, busy past the timeout, an
-    /// I/O error) counts as "cannot": such a connection is only not pooled. Runs once per physical connection.
+    /// on a connection whose main file SQLite had opened read-only. A failure (read-only, an I/O error) counts as
+    /// "cannot": such a connection is only not pooled; the lock busy past a short wait counts as "can" (see below).
+    /// Runs once per physical connection.
     /// </summary>
     internal static bool CanWrite(SqliteConnection connection)
     {
@@ -125,7 +130,28 @@ internal static class SqliteFile
             return true;
         }
 
-        var rc = SQLitePCL.raw.sqlite3_exec(db, "BEGIN IMMEDIATE;");
+        // The write lock is asked for with a short wait, not the connection's 5 s: under load the group-commit writer
+        // holds it most of the time, and a check that waited the full timeout and then counted "busy" as "cannot" would
+        // clear the pool, so every connection opened again would be checked again (a storm of 5 s opens). Busy means
+        // another connection is writing the file, so it takes writes: this one is pooled (it cannot be told apart
+        // from a writable one without the lock; the rare read-only WAL among them fails its writes with a 503 until
+        // the next clear of the pool).
+        SQLitePCL.raw.sqlite3_busy_timeout(db, CheckBusyMilliseconds);
+        int rc;
+        try
+        {
+            rc = SQLitePCL.raw.sqlite3_exec(db, "BEGIN IMMEDIATE;");
+        }
+        finally
+        {
+            SQLitePCL.raw.sqlite3_busy_timeout(db, BusyTimeoutMilliseconds);
+        }
+
+        if (rc is SQLitePCL.raw.SQLITE_BUSY)
+        {
+            return true;
+        }
+
         if (rc != SQLitePCL.raw.SQLITE_OK)
         {
             return false;
