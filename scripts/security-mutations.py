@@ -404,6 +404,23 @@ MUTATIONS = [
     ("the queue's totals not recounted on open (a file without them, or with wrong ones, admits past the shares)", "src/BluBees.Engine/Runs/SqliteRunQueue.Schema.cs",
      "            DELETE FROM run_queue_total;\n", "            DELETE FROM run_queue_total WHERE 0;\n",
      "FullyQualifiedName~QueueTotalsTests"),
+    ("dry runs not bounded per tenant (one tenant's renders take every thread)", "src/BluBees.Api/Admin/DryRunGate.cs",
+     "if (held >= options.Value.PerTenantConcurrency)", "if (held >= int.MaxValue)",
+     "FullyQualifiedName~DryRunShareTests"),
+    ("an SQS batch without the worker reserve (two hanging tenants hold every slot)", "src/BluBees.Aws/Sqs/BatchShares.cs",
+     "(held > 0 && _total >= workers - reserve)", "(held > 0 && _total >= workers)",
+     "FullyQualifiedName~SqsBatchReserveTests", "tests/BluBees.Aws.Tests"),
+    ("support grants uncapped (every support read goes through all of them)", "src/BluBees.Engine/Support/SupportGrantStore.cs",
+     "return active + adding > MaxActive ? GrantLimit.Active : recent + adding > MaxPerWindow ? GrantLimit.PerWindow : null;",
+     "return null;",
+     "FullyQualifiedName~SupportGrantTests.A_grant_past_the_active_limit"),
+    ("a failed restore leaves the tenant's directory entry behind", "src/BluBees.Cli/Operator/BackupRestorer.cs",
+     "            if (!before.Listed && await partition.GetAsync(Keys.DataKey, CancellationToken.None) is null)",
+     "            if (!before.Listed && tenantId.Value.Length < 0)",
+     "FullyQualifiedName~BackupRestoreStoreFailureTests|FullyQualifiedName~BackupRestoreTests.A_restore_refused_by_KMS", "tests/BluBees.Aws.Tests"),
+    ("filtered events' trace writes not bounded per tenant (a flood holds the file's write lock)", "src/BluBees.Engine/Runs/EventIngestor.Trace.cs",
+     "if (!_traceWrites.TryAdd(tenantId, 0))", "if (!_traceWrites.TryAdd(tenantId, 0) && tenantId.Value.Length < 0)",
+     "FullyQualifiedName~FilteredTraceShareTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
