@@ -409,7 +409,7 @@ MUTATIONS = [
      "FullyQualifiedName~DryRunShareTests"),
     ("an SQS batch without the worker reserve (two hanging tenants hold every slot)", "src/BluBees.Aws/Sqs/BatchShares.cs",
      "(held > 0 && _total >= workers - reserve)", "(held > 0 && _total >= workers - Math.Min(reserve, 0))",
-     "FullyQualifiedName~SqsBatchReserveTests", "tests/BluBees.Aws.Tests"),
+     "FullyQualifiedName~SqsBatchFairnessTests.Two_tenants", "tests/BluBees.Aws.Tests"),
     ("support grants uncapped (every support read goes through all of them)", "src/BluBees.Engine/Support/SupportGrantStore.cs",
      "return active + adding > MaxActive ? GrantLimit.Active : recent + adding > MaxPerWindow ? GrantLimit.PerWindow : null;",
      "return null;",

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Nodes;
-using Amazon.SQS;
 using BluBees.Api.Tests.Harness;
 using BluBees.Aws.Tests.Fakes;
 using BluBees.Aws.Tests.Support;
@@ -12,10 +11,13 @@ namespace BluBees.Aws.Tests.Sqs;
 
 /// <summary>
 /// One SQS batch can hold several tenants' messages (fair queues spread the tenants over batches, but a batch may
-/// still carry many of a flooding tenant). A tenant whose third party hangs must not hold every worker slot of the
-/// batch: <c>Runs:PerTenantConcurrency</c> bounds it on the SQS worker as on the embedded one, so another tenant's
-/// message in the same batch runs while the hanging ones still hang. The assertion is causal (how many hanging calls
-/// were open when the other tenant's call arrived), not timed.
+/// still carry many of a flooding tenant). Tenants whose third parties hang must not hold every worker slot of the
+/// batch: <c>Runs:PerTenantConcurrency</c> bounds each on the SQS worker as on the embedded one, and the reserve
+/// (<c>RunOptions.WorkerReserve</c>) keeps slots for tenants with nothing running, so a quiet tenant's message in the
+/// same batch runs while the hanging ones still hang. Before the reserve, two tenants at their share filled every slot
+/// between them, and the quiet tenant's record waited for one of their calls to give up (or, past the run deadline,
+/// went back to the queue unrun). The assertions are causal (how many hanging calls were open when the quiet tenant's
+/// call arrived, and that none had given up), not timed.
 /// </summary>
 [TestFixture]
 public sealed class SqsBatchFairnessTests
@@ -24,6 +26,26 @@ public sealed class SqsBatchFairnessTests
 
     [Test]
     public async Task A_tenant_whose_third_party_hangs_cannot_hold_every_slot_of_a_batch()
+    {
+        // 2 slots, 1 per tenant.
+        var quiet = await QuietTenantBesideHangingOnesAsync(workers: 2, perTenant: 1, hangingTenants: 1, eventsEach: 3);
+        Assert.That(quiet.HangingOpen, Is.LessThanOrEqualTo(1), "the flooding tenant held at most its share (one slot)");
+    }
+
+    [Test]
+    public async Task Two_tenants_with_hanging_hosts_cannot_hold_every_slot_of_a_batch_between_them()
+    {
+        // 4 slots, 2 per tenant: a reserve of 1 (an eighth, at least one), so two tenants already running hold at most 3.
+        var quiet = await QuietTenantBesideHangingOnesAsync(workers: 4, perTenant: 2, hangingTenants: 2, eventsEach: 3);
+        Assert.That(quiet.HangingOpen, Is.LessThanOrEqualTo(3), "the two hanging tenants held at most the slots less the reserve");
+    }
+
+    /// <summary>
+    /// Queues <paramref name="eventsEach"/> events of each hanging tenant, then one of a quiet tenant (the batch's last
+    /// record, so the hanging ones reach the slots first), delivers them as one batch, and returns what the sink saw when
+    /// the quiet tenant's call arrived, which must be beside the hanging calls (none given up).
+    /// </summary>
+    private static async Task<(string Path, int HangingOpen, int GaveUp)> QuietTenantBesideHangingOnesAsync(int workers, int perTenant, int hangingTenants, int eventsEach)
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var hanging = 0;
@@ -65,16 +87,23 @@ public sealed class SqsBatchFairnessTests
             ["Queue:SqsServiceUrl"] = sqs.Address.ToString(),
             ["Queue:SendTimeoutMilliseconds"] = "60000",
             ["Worker:Enabled"] = "true",
-            ["Runs:WorkerConcurrency"] = "2",
-            ["Runs:PerTenantConcurrency"] = "1",
+            ["Runs:WorkerConcurrency"] = workers.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Runs:PerTenantConcurrency"] = perTenant.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         using var sqsClient = BluBees.Aws.AwsClientFactory.Sqs(sqs.Address.ToString());
 
-        var flooding = Samples.NewTenant();
-        var other = Samples.NewTenant();
-        await RuleAsync(backend, flooding, sink.Address, "/HANG/{{ issue.key }}");
-        await RuleAsync(backend, other, sink.Address, "/ok/{{ issue.key }}");
-        foreach (var (tenant, key) in new[] { (flooding, "OPS-1"), (flooding, "OPS-2"), (flooding, "OPS-3"), (other, "OPS-9") })
+        var sends = new List<(string Tenant, string Key)>();
+        for (var t = 0; t < hangingTenants; t++)
+        {
+            var tenant = Samples.NewTenant();
+            await RuleAsync(backend, tenant, sink.Address, $"/HANG/{t}/{{{{ issue.key }}}}");
+            sends.AddRange(Enumerable.Range(1, eventsEach).Select(i => (tenant, $"OPS-{t * eventsEach + i}")));
+        }
+
+        var quiet = Samples.NewTenant();
+        await RuleAsync(backend, quiet, sink.Address, "/ok/{{ issue.key }}");
+        sends.Add((quiet, "OPS-99"));
+        foreach (var (tenant, key) in sends)
         {
             using var accepted = await backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event(key, "fair " + key), withUserToken: false);
             Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), key);
@@ -82,13 +111,14 @@ public sealed class SqsBatchFairnessTests
 
         var poller = new LambdaSqsPoller(sqsClient, queueUrl, backend.Client);
         var delivery = poller.DeliverOnceAsync();
+        (string Path, int HangingOpen, int GaveUp) reached;
         try
         {
             await Waits.UntilAsync(() => Task.FromResult(arrivals.Any(a => a.Path.Contains("/ok/", StringComparison.Ordinal))), seen => seen, Generous);
-            var reached = arrivals.Where(a => a.Path.Contains("/ok/", StringComparison.Ordinal)).ToList();
-            Assert.That(reached, Has.Count.EqualTo(1), "the other tenant's message ran");
-            Assert.That(reached[0].GaveUp, Is.Zero, "it ran beside the hanging calls, not after one of them gave up");
-            Assert.That(reached[0].HangingOpen, Is.LessThanOrEqualTo(1), "the flooding tenant held at most its share (one slot)");
+            var quietCalls = arrivals.Where(a => a.Path.Contains("/ok/", StringComparison.Ordinal)).ToList();
+            Assert.That(quietCalls, Has.Count.EqualTo(1), "the quiet tenant's message ran");
+            reached = quietCalls[0];
+            Assert.That(reached.GaveUp, Is.Zero, "it ran beside the hanging calls, not after one of them gave up");
         }
         finally
         {
@@ -96,7 +126,8 @@ public sealed class SqsBatchFairnessTests
         }
 
         var done = await delivery;
-        Assert.That((done.Messages.Count, done.Failures.Count), Is.EqualTo((4, 0)), "one batch of four, all processed");
+        Assert.That((done.Messages.Count, done.Failures.Count), Is.EqualTo((sends.Count, 0)), "one batch, all processed");
+        return reached;
     }
 
     private static async Task RuleAsync(BackendHost backend, string tenant, Uri sink, string path)
