@@ -9,14 +9,11 @@ internal static class DevJiraCommand
     public static async Task<int> RunAsync(CliArgs cli)
     {
         var port = PortOption(cli, 5091);
-        await using var jira = await DevJira.StartAsync(port, cli.Option("system-token", DevJira.DefaultSystemToken), Console.Out);
-        Console.WriteLine($"""
-            Development Jira on {jira.Address} (Ctrl+C to stop). Start the backend against it:
-              Jira__ApiBaseUrlOverride={jira.Address} dotnet run --project src/BluBees.Api
-            then send events with the matching system token (the default): blubees event send updated
-            """);
+
         // Until Ctrl+C (SIGINT) or SIGTERM (a service manager, a script's kill, CI's clean-up). Waiting for Ctrl+C
-        // alone left it running after a kill: a background job of a non-interactive shell ignores SIGINT.
+        // alone left it running after a kill: a background job of a non-interactive shell ignores SIGINT. The handlers
+        // are in place before the server answers: a signal sent as soon as it answers (a script's clean-up, a test)
+        // came before them, and a SIGINT that the shell had set to be ignored was lost, leaving the server running.
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Stop(PosixSignalContext context)
         {
@@ -26,6 +23,12 @@ internal static class DevJiraCommand
 
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        await using var jira = await DevJira.StartAsync(port, cli.Option("system-token", DevJira.DefaultSystemToken), Console.Out);
+        Console.WriteLine($"""
+            Development Jira on {jira.Address} (Ctrl+C to stop). Start the backend against it:
+              Jira__ApiBaseUrlOverride={jira.Address} dotnet run --project src/BluBees.Api
+            then send events with the matching system token (the default): blubees event send updated
+            """);
         await stopped.Task;
         return 0;
     }
