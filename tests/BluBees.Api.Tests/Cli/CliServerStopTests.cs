@@ -18,7 +18,12 @@ public sealed class CliServerStopTests
     public async Task A_cli_server_stops_on_a_signal(string command, string signal)
     {
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        // Through env, which resets SIGINT to its default and execs dotnet (same process id): a test run started as a
+        // background job of a non-interactive shell inherits SIGINT ignored, and .NET keeps an inherited ignore of SIGINT
+        // (as a background job should), so the INT case would test the runner's shell, not the server.
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "blubees.dll"));
         start.ArgumentList.Add(command);
         start.ArgumentList.Add("--port");
