@@ -107,23 +107,13 @@ public sealed class RuleService(
     }
 
     /// <summary>
-    /// Deletes every stored version of a rule, page by page however many there are (each holds the definition in clear;
-    /// a capped list once left the oldest versions of a rule saved more than 1 000 times behind).
+    /// Deletes every stored version of a rule and its listing lines, page by page however many there are (each holds
+    /// the definition in clear; a capped list once left the oldest versions of a rule saved more than 1 000 times behind).
     /// </summary>
     private static async Task DeleteVersionsAsync(TenantStore partition, string id, CancellationToken ct)
     {
-        string? after = null;
-        do
-        {
-            var page = await partition.QueryAsync(new TenantQuery(Keys.RuleVersionPrefix(id)) { Limit = 100, StartAfter = after }, ct);
-            foreach (var item in page.Items)
-            {
-                await partition.DeleteAsync(item.Sk, ct);
-            }
-
-            after = page.NextCursor;
-        }
-        while (after is not null);
+        await partition.DeletePrefixAsync(Keys.RuleVersionPrefix(id), ct);
+        await partition.DeletePrefixAsync(Keys.RuleVersionInfoPrefix(id), ct);
     }
 
     /// <summary>The versions (and their listing lines) of a rule whose head is gone (a delete cut off part way), deleted; false when there were none.</summary>
@@ -137,7 +127,6 @@ public sealed class RuleService(
         }
 
         await DeleteVersionsAsync(partition, id, ct);
-        await RuleVersionHistory.DeleteAllAsync(partition, id, ct);
         return true;
     }
 
@@ -242,7 +231,6 @@ public sealed class RuleService(
         // if the caller went away), and the versions (definitions in clear), the list's stamp (without it this and
         // every other instance keep running the cached rule) and the erase must follow.
         await DeleteVersionsAsync(store.ForTenant(tenantId), id, CancellationToken.None);
-        await RuleVersionHistory.DeleteAllAsync(store.ForTenant(tenantId), id, CancellationToken.None);
 
         await runs.DeleteTraceAsync(tenantId, id, CancellationToken.None); // its "why didn't it run?" entries go with it
         await ListChangedAsync(tenantId);

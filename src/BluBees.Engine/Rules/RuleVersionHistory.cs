@@ -83,22 +83,5 @@ public static class RuleVersionHistory
         }
     }
 
-    /// <summary>Deletes every listing line of a rule, page by page (rule delete, after its versions).</summary>
-    public static async Task DeleteAllAsync(TenantStore partition, string id, CancellationToken ct)
-    {
-        string? after = null;
-        do
-        {
-            var page = await partition.QueryAsync(new TenantQuery(Keys.RuleVersionInfoPrefix(id)) { Limit = 100, StartAfter = after }, ct);
-            foreach (var item in page.Items)
-            {
-                await partition.DeleteAsync(item.Sk, ct);
-            }
-
-            after = page.NextCursor;
-        }
-        while (after is not null);
-    }
-
     private static RuleVersionSummary Summary(RuleVersionRecord record) => new(record.Version, record.CreatedAt, record.CreatedBy);
 }

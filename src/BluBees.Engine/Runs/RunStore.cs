@@ -48,28 +48,11 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
         {
             if ((run.IssueId ?? run.IssueKey) is { } issue)
             {
-                await DeletePrefixAsync(partition, Keys.LoopPrefix(run.RuleId, issue), ct);
+                await partition.DeletePrefixAsync(Keys.LoopPrefix(run.RuleId, issue), ct);
             }
         }
 
         return true;
-    }
-
-    /// <summary>Deletes every item of the partition under <paramref name="prefix"/>, a page at a time.</summary>
-    private static async Task DeletePrefixAsync(TenantStore partition, string prefix, CancellationToken ct)
-    {
-        string? after = null;
-        do
-        {
-            var page = await partition.QueryAsync(new TenantQuery(prefix) { StartAfter = after }, ct);
-            foreach (var item in page.Items)
-            {
-                await partition.DeleteAsync(item.Sk, ct);
-            }
-
-            after = page.NextCursor;
-        }
-        while (after is not null);
     }
 
     public async Task WriteAsync(TenantId tenantId, RunRecord run, CancellationToken ct)

@@ -78,6 +78,23 @@ public sealed class TenantStore
     public Task<bool> DeleteIfRevisionAsync(string sk, long expectedRevision, CancellationToken ct)
         => _store.DeleteIfRevisionAsync(Partition, sk, expectedRevision, ct);
 
+    /// <summary>Deletes every item of the partition under <paramref name="prefix"/>, a page of 100 at a time.</summary>
+    public async Task DeletePrefixAsync(string prefix, CancellationToken ct)
+    {
+        string? after = null;
+        do
+        {
+            var page = await QueryAsync(new TenantQuery(prefix) { StartAfter = after }, ct);
+            foreach (var item in page.Items)
+            {
+                await DeleteAsync(item.Sk, ct);
+            }
+
+            after = page.NextCursor;
+        }
+        while (after is not null);
+    }
+
     /// <summary>Deletes the whole partition (uninstall). Returns the count deleted.</summary>
     public Task<int> DeleteAllAsync(CancellationToken ct) => _store.DeletePartitionAsync(Partition, ct);
 
