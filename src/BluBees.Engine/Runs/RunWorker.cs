@@ -91,16 +91,25 @@ public sealed partial class RunWorker(
     private void Start(ClaimedMessage claimed, SemaphoreSlim slots, RunMessage? opened = null)
     {
         // Tracked before it starts, so that a run finishing at once cannot leave a stale entry behind.
+        var given = 0;
+        void StepsEnded()
+        {
+            if (Interlocked.Exchange(ref given, 1) == 0)
+            {
+                GiveBack(claimed.TenantId, slots, afterRun: true);
+            }
+        }
+
         var run = new Task<Task>(async () =>
         {
             try
             {
-                await RunOneAsync(claimed, opened);
+                await RunOneAsync(claimed, opened, StepsEnded);
             }
             finally
             {
                 _inFlight.TryRemove(claimed.Id, out _);
-                GiveBack(claimed.TenantId, slots, afterRun: true);
+                StepsEnded();
             }
         });
         if (!_inFlight.TryAdd(claimed.Id, run.Unwrap()))
@@ -244,7 +253,14 @@ public sealed partial class RunWorker(
         Start(claimed, _slots, message);
     }
 
-    private async Task RunOneAsync(ClaimedMessage claimed, RunMessage? opened)
+    /// <param name="stepsEnded">
+    /// Gives the run's worker slot and tenant share back (once). Called when its steps have ended, before its records
+    /// commit: the commit waits in the group-commit writer (see <see cref="SqliteRunQueue.CompleteAsync(ClaimedMessage, IReadOnlyList{RunRecord}, IReadOnlyList{Trace.RuleTraceEntry}, CancellationToken)"/>),
+    /// and a slot held through that wait kept the tenant's next event from starting although nothing of the run was
+    /// still calling out. The message stays in <see cref="_inFlight"/> (and leased) until the commit returns, so it is
+    /// never started a second time meanwhile, and the drain still waits for it.
+    /// </param>
+    private async Task RunOneAsync(ClaimedMessage claimed, RunMessage? opened, Action stepsEnded)
     {
         var ct = _runs.Token;
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(_options.RunDeadlineSeconds), time);
@@ -305,6 +321,7 @@ public sealed partial class RunWorker(
                 LogRunDeadline(logger, claimed.Id, _options.RunDeadlineSeconds);
             }
 
+            stepsEnded();
             await queue.CompleteAsync(claimed, records, misses, CancellationToken.None);
             await EraseIfUninstalledAsync(claimed);
             foreach (var run in records)

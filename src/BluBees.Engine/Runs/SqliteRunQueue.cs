@@ -36,6 +36,9 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         """;
 
     private readonly SqliteWriter _writer;
+
+    /// <summary>The group-commit writer (for tests that hold it, to see what waits behind a commit).</summary>
+    internal SqliteWriter Writer => _writer;
     private readonly string _connectionString;
     private readonly string _connectionPath;
     private readonly TimeProvider _time;
