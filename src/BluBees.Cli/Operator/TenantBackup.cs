@@ -22,7 +22,8 @@ internal sealed record TenantBackup(int Version, string TenantId, DateTimeOffset
 internal sealed record BackupItem(string Sk, string Data, string? Secret = null, string? ClientSecret = null);
 
 /// <summary>
-/// What a backup holds: tenant metadata, settings, connections, webhooks, rule heads and every rule version.
+/// What a backup holds: tenant metadata, settings, connections, webhooks, rule heads, every rule version and the
+/// version history's listing lines.
 /// Never runs, run pointers, de-duplication markers, schedules, support grants, audit entries or the wrapped data
 /// key (operational data, or useless without the source's key-encryption key). Pass-through data is never
 /// stored, so it cannot be exported.
@@ -31,8 +32,12 @@ internal static class BackupPolicy
 {
     public static readonly string[] ExactKeys = [Keys.TenantMeta, Keys.SettingsSk];
 
-    /// <summary>In restore order: rule heads last, so a head never points at a version not yet written.</summary>
-    public static readonly string[] Prefixes = [Keys.ConnectionPrefix, Keys.WebhookPrefix, Keys.RuleVersionsPrefix, Keys.RulePrefix];
+    /// <summary>
+    /// In restore order: rule heads last, so a head never points at a version not yet written. The version history's
+    /// listing lines travel with the versions they list, so a restored tenant's first history read does not have to
+    /// rebuild (and write) them.
+    /// </summary>
+    public static readonly string[] Prefixes = [Keys.ConnectionPrefix, Keys.WebhookPrefix, Keys.RuleVersionsPrefix, Keys.RuleVersionInfosPrefix, Keys.RulePrefix];
 
     /// <summary>The record id a secret-bearing item's ciphertext is bound to (AAD), or null for items without secrets.</summary>
     public static string? SecretRecordId(string sk, string id)
