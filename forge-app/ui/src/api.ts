@@ -495,6 +495,12 @@ export type RunPage = Omit<Schemas['RunPage'], 'items'> & { items: Run[] };
 /** Every field but the id may be missing from an older backend's answer. */
 export type SupportGrant = Pick<Schemas['GrantView'], 'id'> & Partial<Schemas['GrantView']>;
 export type AuditEntry = Schemas['SupportAuditEntry'];
+/** One page of a rule's version history (`GET /api/rules/{id}/versions`). */
+export interface VersionPage {
+  items: RuleVersionSummary[];
+  nextCursor: string | null;
+}
+
 /** One page of the support audit, newest first; `nextCursor` pages on to older entries (null on the last page). */
 export interface AuditPage {
   items: AuditEntry[];
@@ -525,7 +531,11 @@ export const api = {
   deleteRule: (id: string) => call<void>('DELETE', `/api/rules/${enc(id)}`),
   setRuleEnabled: (id: string, enabled: boolean) =>
     call<Rule | undefined>('POST', `/api/rules/${enc(id)}/${enabled ? 'enable' : 'disable'}`),
-  listVersions: async (id: string) => itemsOf(await call<Items<RuleVersionSummary>>('GET', `/api/rules/${enc(id)}/versions`)),
+  /** One page of a rule's version history, newest first; `nextCursor` pages on to older versions (null on the last page). */
+  listVersions: async (id: string, cursor?: string | null): Promise<VersionPage> => {
+    const page = await call<Items<RuleVersionSummary> & { nextCursor?: string | null }>('GET', `/api/rules/${enc(id)}/versions${query({ cursor })}`);
+    return { items: itemsOf(page), nextCursor: page?.nextCursor ?? null };
+  },
   getVersion: (id: string, version: number) => call<RuleVersion>('GET', `/api/rules/${enc(id)}/versions/${version}`),
   restoreVersion: (id: string, version: number) => call<Rule>('POST', `/api/rules/${enc(id)}/versions/${version}/restore`),
   dryRunDraft: (rule: RuleDefinition, event: unknown) => call<DryRunResult>('POST', '/api/rules/dry-run', { rule, event }),

@@ -64,6 +64,36 @@ describe('rules list', () => {
     expect(b.callsTo('POST', '/api/rules/r1/versions/1/restore')).toHaveLength(1);
   });
 
+  it('pages on to older versions when the history has more than one page', async () => {
+    const b = backend();
+    let failOnce = true;
+    b.on('GET', '/api/rules/r1/versions', (req) => {
+      if (!req.path.includes('cursor=')) return { items: [{ version: 2, createdAt: v2.createdAt }], nextCursor: '2' };
+      if (failOnce) {
+        failOnce = false;
+        return { status: 503, headers: {}, body: { title: 'Service unavailable', status: 503 } };
+      }
+      return { items: [{ version: 1, createdAt: v1.createdAt }], nextCursor: null };
+    });
+    const u = user();
+    render(<RulesPage readOnly={false} />);
+    await u.click(await screen.findByRole('button', { name: 'Version history of rule Escalate' }));
+    const table = await screen.findByRole('table', { name: 'Versions' });
+    expect(within(table).queryByText('1')).toBeNull();
+    expect(screen.getByText('Only one version so far: save a change to compare versions.')).toBeInTheDocument();
+
+    await u.click(screen.getByRole('button', { name: 'Show older versions' }));
+    expect(await screen.findByText('Could not load older versions')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Show older versions' })).toBeInTheDocument();
+
+    await u.click(screen.getByRole('button', { name: 'Show older versions' }));
+    expect(await within(screen.getByRole('table', { name: 'Versions' })).findByText('1')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Show older versions' })).toBeNull();
+    expect(screen.queryByText('Could not load older versions')).toBeNull();
+    expect(b.callsTo('GET', '/api/rules/r1/versions?cursor=2')).toHaveLength(2);
+    expect(await screen.findByText('Changed steps[id=a].path: "/old" → "/new"')).toBeInTheDocument();
+  });
+
   it('hides write actions in read-only mode', async () => {
     backend();
     render(<RulesPage readOnly />);

@@ -2,7 +2,7 @@ import React, { useEffect, useMemo, useState } from 'react';
 import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
 import { token } from '@atlaskit/tokens';
-import { api, type Rule, type RuleVersion } from '../api';
+import { api, type Rule, type RuleVersion, type RuleVersionSummary } from '../api';
 import { canonicalJson, changeText, lineDiff, structuralDiff } from '../lib/diff';
 import { useDisplayNames } from '../lib/displayNames';
 import { useHeadingFocus } from './focusMoves';
@@ -81,8 +81,26 @@ export function VersionHistory({
   onClose: () => void;
 }) {
   const versions = useLoad(() => api.listVersions(ruleId), [ruleId]);
+  // Older pages, asked for with 'Show older versions' (the history answers the newest 1,000 per page).
+  const [older, setOlder] = useState<{ items: RuleVersionSummary[]; nextCursor: string | null; loading: boolean; error?: unknown }>();
+  useEffect(() => setOlder(undefined), [versions.data]);
+  const nextCursor = older ? older.nextCursor : (versions.data?.nextCursor ?? null);
+  async function showOlder() {
+    if (!nextCursor) return;
+    const shown = older?.items ?? [];
+    setOlder({ items: shown, nextCursor, loading: true });
+    try {
+      const page = await api.listVersions(ruleId, nextCursor);
+      setOlder({ items: [...shown, ...page.items], nextCursor: page.nextCursor, loading: false });
+    } catch (error) {
+      setOlder({ items: shown, nextCursor, loading: false, error });
+    }
+  }
   const heading = useHeadingFocus();
-  const sorted = useMemo(() => [...(versions.data ?? [])].sort((a, b) => b.version - a.version), [versions.data]);
+  const sorted = useMemo(
+    () => [...(versions.data?.items ?? []), ...(older?.items ?? [])].sort((a, b) => b.version - a.version),
+    [versions.data, older?.items],
+  );
   const names = useDisplayNames(sorted.map((v) => v.createdBy));
   const [left, setLeft] = useState<number>();
   const [right, setRight] = useState<number>();
@@ -174,6 +192,14 @@ export function VersionHistory({
               ],
             }))}
           />
+          <ErrorBanner error={older?.error} title="Could not load older versions" onRetry={showOlder} />
+          {nextCursor && (
+            <div>
+              <Button onClick={showOlder} isLoading={older?.loading ?? false}>
+                Show older versions
+              </Button>
+            </div>
+          )}
           {sorted.length < 2 ? (
             <p style={{ margin: 0 }}>Only one version so far: save a change to compare versions.</p>
           ) : (
