@@ -9,7 +9,7 @@ namespace BluBees.Api.Tests.Queue;
 /// commit waits in the group-commit writer behind whatever else is being written, and a share held through that wait
 /// kept the tenant's next event from starting although nothing of the run still called out. The message itself stays
 /// leased and in flight until the commit, and ends with exactly one record. Real SQLite, real cipher, real worker, a
-/// loopback third party; the writer is held by a write that waits on a gate.
+/// loopback third party; the writer is held by a write that waits on a gate. Two workers, one share per tenant.
 /// </summary>
 public sealed class FinishingRunShareTests
 {
@@ -21,7 +21,7 @@ public sealed class FinishingRunShareTests
         await using var sink = await SlowSink.StartAsync();
         await using var kit = QueueKit.Create(new Dictionary<string, string?> { ["Runs:WorkerConcurrency"] = "2", ["Runs:PerTenantConcurrency"] = "1" });
         var tenant = QueueKit.NewTenant();
-        var other = QueueKit.NewTenant();
+        var others = new[] { QueueKit.NewTenant().TenantId, QueueKit.NewTenant().TenantId };
         await kit.RuleAsync(tenant, sink.Address, path: "/t/HANG/{{ issue.key }}");
         var worker = kit.Worker();
         var handOff = (IRunHandOff)worker;
@@ -29,8 +29,10 @@ public sealed class FinishingRunShareTests
         using var gate = new ManualResetEventSlim();
         try
         {
-            // The claim loop has found the queue empty and sleeps (the fake clock never ends its poll): a slot is free.
-            Assert.That(await Waits.UntilAsync(() => Task.FromResult(Reserve(handOff, other.TenantId)), free => free, Generous), Is.True, "the worker is idle");
+            // The worker has attached to the queue, its claim loop has found the queue empty (the backlog flag is
+            // cleared inside that claim) and given back every slot, and it sleeps: nothing wakes it until the run's
+            // records commit (the fake clock never ends its poll). So the slots seen below are the run's alone.
+            Assert.That(await Waits.UntilAsync(() => Task.FromResult(!kit.Queue.Backlog && ReserveAll(handOff, others)), idle => idle, Generous), Is.True, "the worker is idle");
 
             Assert.That(await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-1"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
             Assert.That(await Waits.UntilAsync(() => Task.FromResult(sink.Count("/t/HANG/OPS-1")), n => n == 1, Generous), Is.EqualTo(1), "the run is calling out");
@@ -69,6 +71,14 @@ public sealed class FinishingRunShareTests
             sink.ReleaseHung();
             await worker.StopAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>Whether the worker would take a hand-off of each of <paramref name="tenants"/> at once: every slot is free.</summary>
+    private static bool ReserveAll(IRunHandOff handOff, string[] tenants)
+    {
+        var taken = tenants.TakeWhile(handOff.TryReserve).ToList();
+        taken.ForEach(handOff.Unreserve);
+        return taken.Count == tenants.Length;
     }
 
     /// <summary>Whether the worker would take a direct hand-off of <paramref name="tenant"/> now (given back at once).</summary>
