@@ -86,6 +86,18 @@ internal static class RequestBuilder
             return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path leaves the connection's base URL"));
         }
 
+        if (step.Url is { IsConstant: false } && RenderedPath.LiteralDirectory(step.Url) is { } directory
+            && !uri.AbsolutePath.StartsWith(directory, StringComparison.Ordinal))
+        {
+            // The same walk through a templated url: data after the template's literal path must stay under it.
+            return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the rendered URL leaves the path its template names"));
+        }
+
+        if ((step.Url is null || !step.Url.IsConstant) && RenderedPath.HasHiddenDotSegment(uri))
+        {
+            return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path holds an encoded dot segment ('..%2F', '..%5C', '..;', double encoding)"));
+        }
+
         byte[]? body = null;
         string? contentType = null;
         if (step.Body is not null)

@@ -28,6 +28,9 @@ internal sealed class Template
     /// <summary>The parsed nodes, for <see cref="TemplateReferences"/>.</summary>
     internal IReadOnlyList<Node> Nodes => _nodes;
 
+    /// <summary>The plain text before the template's first output or tag (the whole text of a constant template).</summary>
+    public string LiteralPrefix => string.Concat(_nodes.TakeWhile(n => n is TextNode).Select(n => ((TextNode)n).Text));
+
     /// <summary>True when the template is plain text (no outputs or tags): it renders the same for every scope.</summary>
     public bool IsConstant { get; }
 

@@ -1,0 +1,66 @@
+using BluBees.Engine.Templates;
+
+namespace BluBees.Engine.Steps;
+
+/// <summary>
+/// Checks on a URL path that carries rendered (issue) data, beyond the dot segments the URL parser removes itself.
+/// Servers and proxies differ in how they read a path: some decode an encoded slash ('%2F') or backslash ('%5C')
+/// before resolving dot segments, some decode twice, Tomcat and Spring read '..;' as '..'. Data that one of them
+/// would read as a dot segment is refused, whatever the server behind the base URL is.
+/// </summary>
+internal static class RenderedPath
+{
+    /// <summary>How many rounds of percent-decoding a segment is read through (a server that decodes twice, and one more).</summary>
+    private const int Decodings = 3;
+
+    /// <summary>Whether a segment of the path is a dot segment once '%2F' or '%5C' are decoded (up to
+    /// <see cref="Decodings"/> times) or a ';' parameter is dropped. Plain '../' was already removed by the parser.</summary>
+    public static bool HasHiddenDotSegment(Uri url)
+    {
+        foreach (var segment in url.AbsolutePath.Split('/'))
+        {
+            var text = segment;
+            for (var round = 0; round <= Decodings; round++)
+            {
+                if (text.Split('/', '\\').Any(piece => piece.Split(';')[0] is "." or ".."))
+                {
+                    return true;
+                }
+
+                var decoded = Uri.UnescapeDataString(text);
+                if (decoded == text)
+                {
+                    break;
+                }
+
+                text = decoded;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The path (up to its last '/') that a <c>url</c> template spells out before its first placeholder, e.g.
+    /// <c>/v1/items/</c> for <c>https://api.example.com/v1/items/{{ key }}</c>; null when that text holds no complete
+    /// absolute URL with a path (the host or scheme is itself templated).
+    /// </summary>
+    public static string? LiteralDirectory(Template url)
+    {
+        var prefix = url.LiteralPrefix.TrimStart();
+        var end = prefix.IndexOfAny(['?', '#']);
+        if (end >= 0)
+        {
+            prefix = prefix[..end];
+        }
+
+        var authority = prefix.IndexOf("://", StringComparison.Ordinal);
+        if (authority < 0 || prefix.IndexOf('/', authority + 3) < 0 || !Uri.TryCreate(prefix, UriKind.Absolute, out var parsed))
+        {
+            return null;
+        }
+
+        var path = parsed.AbsolutePath;
+        return path[..(path.LastIndexOf('/') + 1)];
+    }
+}
