@@ -65,6 +65,12 @@ internal static class RequestBuilder
         if (connection is not null && credential is not null)
         {
             ApplyCredential(credential, headers, query);
+            if (credential.In == CredentialPlacement.Query)
+            {
+                // A query the path carries (issue data "x?api_key=forged" included) cannot put its own key ahead of
+                // the connection's: a server that reads the first value would run the call under that key.
+                target = WithoutParameter(target, credential.Name);
+            }
         }
 
         var url = target + (query.Length > 1 ? query.ToString(0, query.Length - 1) : string.Empty);
@@ -255,6 +261,19 @@ internal static class RequestBuilder
         RemoveQueryParameter(query, credential.Name);
         query.Append(Uri.EscapeDataString(credential.Name)).Append('=')
             .Append(credential.Value == Mask ? Mask : Uri.EscapeDataString(credential.Value)).Append('&');
+    }
+
+    /// <summary>The URL without any query parameter whose decoded name is <paramref name="name"/> (any case).</summary>
+    private static string WithoutParameter(string url, string name)
+    {
+        var start = url.IndexOf('?', StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return url;
+        }
+
+        var kept = url[(start + 1)..].Split('&').Where(p => !Uri.UnescapeDataString(p.Split('=')[0]).Equals(name, StringComparison.OrdinalIgnoreCase));
+        return url[..start] + "?" + string.Join('&', kept);
     }
 
     private static void RemoveQueryParameter(StringBuilder query, string name)
