@@ -73,6 +73,44 @@ public sealed class LimitsTests
         Assert.That(response.BytesIn, Is.InRange(Cap, Cap + (64 * 1024)));
     }
 
+    [TestCase("br")]
+    [TestCase("deflate")]
+    public async Task ABrotliOrDeflateBombIsCutAtTheCapToo(string encoding)
+    {
+        var bomb = Compress(encoding, new byte[8 * Cap]);
+        await using var server = LoopbackServer.Start((_, s, ct) => LoopbackServer.RespondAsync(s, 200, bomb, ct, ("Content-Encoding", encoding)));
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+
+        var response = await kit.GetAsync(server.Url());
+
+        Assert.That(bomb, Has.Length.LessThan(Cap / 64), "small on the wire");
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.TooLarge));
+        Assert.That(response.BytesIn, Is.InRange(Cap, Cap + (64 * 1024)), "decompression stops one read past the cap");
+    }
+
+    /// <summary>Thousands of small headers or one huge one: the handler's 64 KiB header limit, a clear too-large failure.</summary>
+    [TestCase(5000, 10)]
+    [TestCase(1, 100_000)]
+    public async Task TooManyOrTooLargeResponseHeadersAreTooLarge(int count, int size)
+    {
+        await using var server = LoopbackServer.Start(async (_, s, ct) =>
+        {
+            var head = new StringBuilder("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n");
+            for (var i = 0; i < count; i++)
+            {
+                head.Append(CultureInfo.InvariantCulture, $"X-H{i}: ").Append('a', size).Append("\r\n");
+            }
+
+            await LoopbackServer.WriteAsciiAsync(s, head.Append("\r\nok").ToString(), ct);
+        });
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+
+        var response = await kit.GetAsync(server.Url());
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.TooLarge), response.Error);
+        Assert.That(response.Error, Does.Not.Contain("aaaa"));
+    }
+
     [Test]
     public async Task AGzipBodyIsDecompressed()
     {
@@ -199,6 +237,19 @@ public sealed class LimitsTests
         }
 
         await LoopbackServer.WriteAsciiAsync(stream, "0\r\n\r\n", ct);
+    }
+
+    private static byte[] Compress(string encoding, byte[] data)
+    {
+        using var output = new MemoryStream();
+        using (Stream compressor = encoding == "br"
+            ? new BrotliStream(output, CompressionLevel.Optimal)
+            : new ZLibStream(output, CompressionLevel.Optimal))
+        {
+            compressor.Write(data);
+        }
+
+        return output.ToArray();
     }
 
     private static byte[] Gzip(byte[] data)

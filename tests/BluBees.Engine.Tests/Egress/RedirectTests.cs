@@ -217,6 +217,41 @@ public sealed class RedirectTests
         AssertCredentialsDropped(requests[2]);
     }
 
+    /// <summary>
+    /// A protocol-relative Location ("//host:port/x") names another origin: it is followed there, re-checked like any
+    /// hop, without the credentials. "/\\host" is a path on the same origin to this client (browsers would read it as
+    /// protocol-relative), so it never carries a credential to another host.
+    /// </summary>
+    [Test]
+    public async Task AProtocolRelativeLocationIsAnotherOriginWithoutTheCredentials()
+    {
+        await using var target = LoopbackServer.Ok("target");
+        await using var origin = LoopbackServer.Start((_, s, ct) => LoopbackServer.RedirectAsync(s, 302, $"//127.0.0.1:{target.Port}/landing", ct));
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+
+        var response = await kit.GetAsync(origin.Url("/start"), Credentials);
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.None), response.Error);
+        Assert.That(target.Requests.Single().Target, Is.EqualTo("/landing"));
+        AssertCredentialsDropped(target.Requests.Single());
+    }
+
+    [Test]
+    public async Task ABackslashLocationStaysOnTheSameOrigin()
+    {
+        await using var target = LoopbackServer.Ok("target");
+        await using var origin = LoopbackServer.Start((r, s, ct) => r.Target == "/start"
+            ? LoopbackServer.RedirectAsync(s, 302, $"/\\127.0.0.1:{target.Port}/landing", ct)
+            : LoopbackServer.RespondAsync(s, 200, "same", ct));
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+
+        var response = await kit.GetAsync(origin.Url("/start"), Credentials);
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.None), response.Error);
+        Assert.That(origin.Requests, Has.Count.EqualTo(2));
+        Assert.That(await target.SettledConnectionsAsync(), Is.Zero);
+    }
+
     private static void AssertCredentialsDropped(RecordedRequest landed)
     {
         Assert.That(landed.Header("Authorization"), Is.Null);

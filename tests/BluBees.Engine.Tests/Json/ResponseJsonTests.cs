@@ -69,4 +69,13 @@ public sealed class ResponseJsonTests
             Assert.That(ResponseJson.Parse("{not json"u8, "application/json"), Is.Null);
         });
     }
+
+    /// <summary>A third party's body nested far past the parser's depth is no value (null), never an exception.</summary>
+    [Test]
+    public void A_body_nested_ten_thousand_deep_is_null()
+    {
+        var body = Encoding.ASCII.GetBytes(new string('[', 10_000) + new string(']', 10_000));
+
+        Assert.That(ResponseJson.Parse(body, "application/json"), Is.Null);
+    }
 }
