@@ -18,7 +18,12 @@ public sealed class DestinationTests
     [TestCase("127.0.0.1.")]
     [TestCase("[::ffff:127.0.0.1]")]
     [TestCase("[::ffff:7f00:1]")]
+    [TestCase("0x7f.1.")]
+    [TestCase("127\u30020\u30020\u30021", Description = "ideographic full stops: the URL parser maps them to dots")]
+    [TestCase("127\uff0e0\uff0e0\uff0e1", Description = "full-width full stops")]
     [TestCase("localhost")]
+    [TestCase("LOCALHOST.")]
+    [TestCase("localhost\u3002")]
     [TestCase("internal.test")]
     [TestCase("mixed.test")]
     [TestCase("mixed-v6.test")]
@@ -32,6 +37,7 @@ public sealed class DestinationTests
         await using var server = LoopbackServer.Ok();
         var resolver = new FakeResolver()
             .Map("localhost", "127.0.0.1")
+            .Map("localhost.", "127.0.0.1")
             .Map("internal.test", "127.0.0.1")
             // Internal address first: a guard that wrongly connected would reach the loopback server, never the internet.
             .Map("mixed.test", "127.0.0.1", "8.8.8.8")
