@@ -219,7 +219,7 @@ public sealed class RedirectTests
 
     /// <summary>
     /// A protocol-relative Location ("//host:port/x") names another origin: it is followed there, re-checked like any
-    /// hop, without the credentials. "/\\host" is a path on the same origin to this client (browsers would read it as
+    /// hop, without the credentials. "/\host" is a path on the same origin to this client (browsers would read it as
     /// protocol-relative), so it never carries a credential to another host.
     /// </summary>
     [Test]
