@@ -138,4 +138,26 @@ public sealed class CronTickTests : CronTickHarness
         Assert.That((await Runner(clock, queue).FireDueAsync(context, null, CancellationToken.None)).Queued, Is.EqualTo(1));
         Assert.That(Occurrences(queue.Messages), Is.EqualTo(new[] { next }), "only occurrences after it was enabled again");
     }
+
+    [Test]
+    public async Task A_clock_that_jumps_back_fires_no_occurrence_twice_and_misses_none()
+    {
+        var (_, _, context, clock) = await NewRuleAsync();
+        var first = NextFive(clock.GetUtcNow());
+        clock.SetUtcNow(first.AddMinutes(10).AddSeconds(30));
+        var queue = new RecordingQueue();
+        Assert.That((await Runner(clock, queue).FireDueAsync(context, null, CancellationToken.None)).Queued, Is.EqualTo(3));
+
+        // NTP steps the clock back 9 minutes (or the next tick lands on an instance whose clock lags): the occurrences
+        // it sees as due again were handed over already.
+        // (a FakeTimeProvider cannot go back, so the stepped-back clock is a new one).
+        var stepped = new FakeTimeProvider(first.AddMinutes(1).AddSeconds(30));
+        Assert.That((await Runner(stepped, queue).FireDueAsync(context, null, CancellationToken.None)).Queued, Is.Zero, "nothing fires twice");
+        stepped.SetUtcNow(first.AddMinutes(11));
+        Assert.That((await Runner(stepped, queue).FireDueAsync(context, null, CancellationToken.None)).Queued, Is.Zero, "nothing new is due yet");
+        stepped.SetUtcNow(first.AddMinutes(15).AddSeconds(10));
+        Assert.That((await Runner(stepped, queue).FireDueAsync(context, null, CancellationToken.None)).Queued, Is.EqualTo(1), "the next occurrence fires once the clock reaches it");
+
+        Assert.That(Occurrences(queue.Messages), Is.EqualTo(Enumerable.Range(0, 4).Select(i => first.AddMinutes(5 * i))));
+    }
 }
