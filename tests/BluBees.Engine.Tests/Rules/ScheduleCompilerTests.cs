@@ -122,6 +122,22 @@ public sealed class ScheduleCompilerTests
         return false;
     }
 
+    [TestCase("0,5,10,15,20,25,30,35,40,45,50,58 1-23/2 * * *", "America/New_York", Description = "01:58 then 03:00 on 2028-03-12, 2 minutes apart; 144 a day, so the first 5,000 occurrences end in February")]
+    [TestCase("0,5,10,15,20,25,30,35,40,45,50,58 1-23/2 * * *", "Europe/Berlin", Description = "01:58 then 03:00 on 2028-03-26")]
+    [TestCase("0,5,10,15,20,25,30,35,40,45,50,58 1-23/2 * * *", "Australia/Sydney", Description = "spring-forward in October")]
+    public void A_gap_under_5_minutes_that_only_a_DST_change_opens_is_refused_however_frequent_the_cron(string cron, string zone)
+    {
+        // The premise: on one day of the year (and only then) two occurrences really are under 5 minutes apart.
+        var expression = Cronos.CronExpression.Parse(cron);
+        var year = expression.GetOccurrences(Utc("2028-01-01T00:00:00Z"), Utc("2029-01-01T00:00:00Z"), TimeZoneInfo.FindSystemTimeZoneById(zone)).ToList();
+        Assert.That(year.Zip(year.Skip(1), (a, b) => b - a).Count(gap => gap < TimeSpan.FromMinutes(5)), Is.InRange(1, 3));
+
+        var (_, errors) = Compile($$"""{ "cron": "{{cron}}", "timeZone": "{{zone}}" }""");
+
+        Assert.That(errors.Keys, Is.EqualTo(new[] { "trigger.schedule.cron" }));
+        Assert.That(errors["trigger.schedule.cron"].Single(), Does.StartWith("fires more often than every 5 minutes"));
+    }
+
     [Test]
     public void Every_five_minutes_is_the_shortest_accepted_schedule()
     {

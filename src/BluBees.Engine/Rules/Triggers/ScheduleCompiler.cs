@@ -140,13 +140,38 @@ public static class ScheduleCompiler
         return null;
     }
 
-    /// <summary>The smallest gap between consecutive occurrences over a year (bounded), or null with fewer than two.</summary>
+    /// <summary>
+    /// The smallest gap between consecutive occurrences over a year, or null with fewer than two. The walk from the
+    /// year's start stops after <see cref="ProbeOccurrences"/> (a frequent cron reaches it within weeks), so the days
+    /// around each of the zone's offset changes are walked as well: a spring-forward can bring two occurrences closer
+    /// than they are on any other day (01:58 and 03:00 are 2 minutes apart when 02:00 becomes 03:00).
+    /// </summary>
     private static TimeSpan? ShortestGap(CronExpression cron, TimeZoneInfo zone)
+    {
+        var shortest = ShortestGap(cron, zone, ProbeStart, ProbeStart + ProbeSpan);
+        foreach (var change in OffsetChanges(zone))
+        {
+            if (shortest < MinimumInterval)
+            {
+                break;
+            }
+
+            if (ShortestGap(cron, zone, change - TimeSpan.FromDays(2), change + TimeSpan.FromDays(1)) is { } gap && (shortest is null || gap < shortest))
+            {
+                shortest = gap;
+            }
+        }
+
+        return shortest;
+    }
+
+    /// <summary>The smallest gap between consecutive occurrences in [from, to] (at most <see cref="ProbeOccurrences"/>).</summary>
+    private static TimeSpan? ShortestGap(CronExpression cron, TimeZoneInfo zone, DateTimeOffset from, DateTimeOffset to)
     {
         TimeSpan? shortest = null;
         DateTimeOffset? previous = null;
         var seen = 0;
-        foreach (var occurrence in cron.GetOccurrences(ProbeStart, ProbeStart + ProbeSpan, zone))
+        foreach (var occurrence in cron.GetOccurrences(from, to, zone))
         {
             if (previous is { } p && (shortest is null || occurrence - p < shortest))
             {
@@ -165,6 +190,21 @@ public static class ScheduleCompiler
         }
 
         return shortest;
+    }
+
+    /// <summary>The first midnight (UTC) after each change of the zone's UTC offset in the probed year.</summary>
+    private static IEnumerable<DateTimeOffset> OffsetChanges(TimeZoneInfo zone)
+    {
+        var offset = zone.GetUtcOffset(ProbeStart);
+        for (var day = ProbeStart.AddDays(1); day <= ProbeStart + ProbeSpan; day = day.AddDays(1))
+        {
+            var next = zone.GetUtcOffset(day);
+            if (next != offset)
+            {
+                offset = next;
+                yield return day;
+            }
+        }
     }
 
     private static void ForbidForCron(ScheduleDefinition schedule, ValidationErrors errors)
