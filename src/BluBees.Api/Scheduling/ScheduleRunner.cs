@@ -72,6 +72,13 @@ internal sealed partial class ScheduleRunner(
             return new ScheduleResult(fired.Queued, fired.Busy);
         }
 
+        // Saved valid, but its stored version no longer compiles here (e.g. its time zone was dropped from the
+        // server's tzdata by an update): it cannot fire until it is saved again. Said at each tick, not skipped in silence.
+        if (await rules.InvalidPathsAsync(tenant.Id, head, ct) is { Count: > 0 } paths)
+        {
+            LogUncompilable(logger, head.Id, head.Version, string.Join(", ", paths));
+        }
+
         return new ScheduleResult(0, Busy: false);
     }
 
@@ -154,6 +161,9 @@ internal sealed partial class ScheduleRunner(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule of rule {RuleId}: an interval handed over before a restart, whose fire was never recorded, is counted from its hand-over (the rule ran since)")]
     private static partial void LogRecovered(ILogger logger, string ruleId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule of rule {RuleId}: its version {Version} no longer compiles on this server ({Fields}); nothing fires until the rule is saved again")]
+    private static partial void LogUncompilable(ILogger logger, string ruleId, int version, string fields);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scheduled trigger: {RuleCount} rule run(s) queued")]
     private static partial void LogFired(ILogger logger, int ruleCount);

@@ -338,6 +338,23 @@ public sealed class RuleService(
         return compiled;
     }
 
+    /// <summary>
+    /// Why the rule's current version does not compile here (for a stored version that did when saved: a time zone
+    /// since retired from the server's tzdata, a check made stricter): the paths of the failing fields, never their
+    /// values. Empty when it compiles or no longer exists.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> InvalidPathsAsync(TenantId tenantId, RuleHead head, CancellationToken ct)
+    {
+        if (await GetVersionAsync(tenantId, head.Id, head.Version, ct) is not { } version)
+        {
+            return [];
+        }
+
+        var errors = new ValidationErrors();
+        RuleCompiler.Compile(head.Id, head.Version, version.Definition, connections: null, egress.Value, templateLimits, errors);
+        return [.. errors.ToDictionary().Keys.Order(StringComparer.Ordinal)];
+    }
+
     private async Task<Outcome<RuleView>> SaveAsync(
         TenantId tenantId, string id, (RuleHead Head, long Revision)? current, RuleDefinition definition, string? actor, bool enabled, CancellationToken ct)
     {
