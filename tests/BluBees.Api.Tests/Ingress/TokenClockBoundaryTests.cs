@@ -1,6 +1,5 @@
 using System.Net;
 using BluBees.Api.Tests.Harness;
-
 using BluBees.Api.Tests.Scheduling;
 
 namespace BluBees.Api.Tests.Ingress;
