@@ -107,6 +107,32 @@ public sealed class OAuthTokenTests
     }
 
     [Test]
+    public async Task A_slow_token_answer_counts_the_lifetime_from_the_request_not_from_the_answer()
+    {
+        // expires_in counts from when the server issued the token (RFC 6749 §5.1), which is before the answer
+        // arrives: a token endpoint that takes 4 s to answer a 6 s token leaves it 2 s, not 6 s, once received.
+        await using var tokens = new TokenEndpoint();
+        tokens.Answer = (_, n) =>
+        {
+            if (n == 1)
+            {
+                _h.Time.Advance(TimeSpan.FromSeconds(4)); // the endpoint issues the token, then takes 4 s to answer
+            }
+
+            return (200, new JsonObject { ["access_token"] = "at-" + n, ["token_type"] = "bearer", ["expires_in"] = 6 });
+        };
+        await using var api = LoopbackServer.Ok("{}");
+        var connection = await _h.CreateAsync(Tenant, tokens.ClientCredentials(api, "cs-1"));
+        var issued = _h.Time.GetUtcNow();
+
+        var first = await _h.Tokens.GetAsync(Tenant, connection, TimeSpan.FromSeconds(60), CancellationToken.None);
+        _h.Time.SetUtcNow(issued + TimeSpan.FromSeconds(6.5)); // the first token has expired at the server
+        var second = await _h.Tokens.GetAsync(Tenant, connection, TimeSpan.FromSeconds(60), CancellationToken.None);
+
+        Assert.That((first.Value, second.Value), Is.EqualTo(("at-1", "at-2")), "an expired token is never handed out");
+    }
+
+    [Test]
     public async Task An_edited_connection_never_uses_a_token_of_its_previous_revision()
     {
         await using var tokens = new TokenEndpoint();

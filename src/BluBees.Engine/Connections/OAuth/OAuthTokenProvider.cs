@@ -159,7 +159,10 @@ internal sealed partial class OAuthTokenProvider(
             return (new AccessToken(null, ErrorCategories.SecretUnavailable), null, null);
         }
 
-        var response = await client.RequestAsync(connection.Auth, grant, timeout, time.GetUtcNow(), CancellationToken.None);
+        // expires_in counts from when the server issued the token (RFC 6749 §5.1), at the latest when it answers, so from
+        // the request's start: a slow answer must not stretch the lifetime past the token's real expiry.
+        var requested = time.GetUtcNow();
+        var response = await client.RequestAsync(connection.Auth, grant, timeout, requested, CancellationToken.None);
         if (response.AccessToken is null)
         {
             LogFailed(logger, connection.Id, response.Category!, response.StatusCode);
@@ -177,7 +180,7 @@ internal sealed partial class OAuthTokenProvider(
         var lifetime = response.Lifetime ?? DefaultLifetime;
         var skew = lifetime / 2 < MaxSkew ? lifetime / 2 : MaxSkew;
         LogIssued(logger, connection.Id, (long)lifetime.TotalSeconds);
-        return (new AccessToken(response.AccessToken, null), new CachedToken(connection.Revision, response.AccessToken, time.GetUtcNow() + lifetime - skew), null);
+        return (new AccessToken(response.AccessToken, null), new CachedToken(connection.Revision, response.AccessToken, requested + lifetime - skew), null);
     }
 
     /// <summary>
