@@ -146,6 +146,25 @@ public sealed class ScheduleCompilerTests
     }
 
     [Test]
+    public void Calendar_edges_fire_where_the_calendar_has_them()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Valid("""{ "cron": "0 9 29 2 *" }""").Next(Utc("2026-12-06T00:00:00Z"), 2),
+                Is.EqualTo(new[] { Utc("2028-02-29T09:00:00Z"), Utc("2032-02-29T09:00:00Z") }), "29 February: leap years only");
+            Assert.That(Valid("""{ "cron": "0 9 L * *", "timeZone": "Europe/Berlin" }""").Next(Utc("2028-01-15T00:00:00Z"), 3),
+                Is.EqualTo(new[] { Utc("2028-01-31T08:00:00Z"), Utc("2028-02-29T08:00:00Z"), Utc("2028-03-31T07:00:00Z") }), "L: the month's last day, in local time across DST");
+            Assert.That(Valid("""{ "cron": "0 9 LW * *" }""").Next(Utc("2026-05-01T00:00:00Z"), 1),
+                Is.EqualTo(new[] { Utc("2026-05-29T09:00:00Z") }), "LW: the last weekday (31 May 2026 is a Sunday)");
+            Assert.That(Valid("""{ "cron": "0 9 * * 5L" }""").Next(Utc("2026-12-01T00:00:00Z"), 1),
+                Is.EqualTo(new[] { Utc("2026-12-25T09:00:00Z") }), "5L: the month's last Friday");
+            Assert.That(Compile("""{ "cron": "0 9 31 4,6,9,11 *" }""").Errors["trigger.schedule.cron"].Single(), Does.StartWith("never occurs"), "31 April/June/September/November");
+            Assert.That(Compile("""{ "cron": "* * * * *" }""").Errors["trigger.schedule.cron"].Single(),
+                Is.EqualTo("fires more often than every 5 minutes (here 1 minutes apart): the scheduler ticks every 5 minutes (Forge's shortest scheduled-trigger interval)"));
+        });
+    }
+
+    [Test]
     public void A_cron_that_never_occurs_is_refused()
     {
         Assert.That(Compile("""{ "cron": "0 0 30 2 *" }""").Errors["trigger.schedule.cron"].Single(), Does.StartWith("never occurs"));
