@@ -55,6 +55,44 @@ public sealed class OAuthTokenBackoffTests
     }
 
     [Test]
+    public async Task A_retry_after_date_counts_from_the_answer_even_when_the_answer_was_slow()
+    {
+        // A whole second, as an HTTP-date has no fraction.
+        var start = _h.Time.GetUtcNow();
+        _h.Time.SetUtcNow(new DateTimeOffset(start.Ticks - start.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddSeconds(1));
+        DateTimeOffset answered = default;
+        await using var tokens = new TokenEndpoint();
+        tokens.Answer = (_, n) =>
+        {
+            if (n > 1)
+            {
+                return (200, new JsonObject { ["access_token"] = "at-" + n, ["token_type"] = "Bearer", ["expires_in"] = 3600 });
+            }
+
+            _h.Time.Advance(TimeSpan.FromSeconds(4)); // the endpoint takes 4 s, then says: come back at (its now + 10 s)
+            answered = _h.Time.GetUtcNow();
+            tokens.Headers = [("Retry-After", answered.AddSeconds(10).ToString("r", System.Globalization.CultureInfo.InvariantCulture))];
+            return (429, new JsonObject());
+        };
+        await using var api = LoopbackServer.Ok("{}");
+        var connection = await _h.CreateAsync(Tenant, tokens.ClientCredentials(api, "cs-1"));
+
+        var first = await _h.Tokens.GetAsync(Tenant, connection, TimeSpan.FromSeconds(60), CancellationToken.None);
+        tokens.Headers = [];
+        _h.Time.SetUtcNow(answered.AddSeconds(9));
+        var during = await _h.Tokens.GetAsync(Tenant, connection, TimeSpan.FromSeconds(60), CancellationToken.None);
+        _h.Time.SetUtcNow(answered.AddSeconds(11));
+        var after = await _h.Tokens.GetAsync(Tenant, connection, TimeSpan.FromSeconds(60), CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((first.Category, during.Category), Is.EqualTo((ErrorCategories.OAuthTokenUnavailable, ErrorCategories.OAuthTokenUnavailable)));
+            Assert.That(after.Value, Is.EqualTo("at-2"), "the date has passed: asked again (not 4 s later, the time the answer took)");
+            Assert.That(tokens.Requests, Is.EqualTo(2));
+        });
+    }
+
+    [Test]
     public async Task An_absurd_retry_after_pauses_the_token_requests_for_at_most_ten_minutes()
     {
         var busy = true;

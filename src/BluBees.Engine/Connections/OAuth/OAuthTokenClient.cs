@@ -17,8 +17,11 @@ internal sealed class OAuthTokenClient(GuardedHttpClient http)
     /// <summary>The longest <c>Retry-After</c> of a 429/5xx token answer that is honoured; a longer one counts as this.</summary>
     public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(10);
 
-    /// <param name="now">To read a <c>Retry-After</c> given as an HTTP-date.</param>
-    public async Task<TokenResponse> RequestAsync(ConnectionAuth auth, TokenGrant grant, TimeSpan timeout, DateTimeOffset now, CancellationToken ct)
+    /// <param name="time">
+    /// To read a <c>Retry-After</c> given as an HTTP-date against the time the answer came (the caller adds the delay
+    /// to that time), not the time the request was sent: a slow answer would otherwise stretch the pause.
+    /// </param>
+    public async Task<TokenResponse> RequestAsync(ConnectionAuth auth, TokenGrant grant, TimeSpan timeout, TimeProvider time, CancellationToken ct)
     {
         var form = new StringBuilder();
         Append(form, "grant_type", grant.RefreshToken is null ? "client_credentials" : "refresh_token");
@@ -61,7 +64,7 @@ internal sealed class OAuthTokenClient(GuardedHttpClient http)
         using var response = await http.SendAsync(request, ct);
         return response.Failure switch
         {
-            EgressFailure.None => Parse(response, now),
+            EgressFailure.None => Parse(response, time.GetUtcNow()),
             // Refusals and a redirect loop are the shared categories (each says what to fix in the token URL);
             // anything else means the endpoint could not give a token.
             EgressFailure.BlockedDestination or EgressFailure.BlockedPort or EgressFailure.BlockedScheme or EgressFailure.RedirectRefused

@@ -162,7 +162,7 @@ internal sealed partial class OAuthTokenProvider(
         // expires_in counts from when the server issued the token (RFC 6749 §5.1), at the latest when it answers, so from
         // the request's start: a slow answer must not stretch the lifetime past the token's real expiry.
         var requested = time.GetUtcNow();
-        var response = await client.RequestAsync(connection.Auth, grant, timeout, requested, CancellationToken.None);
+        var response = await client.RequestAsync(connection.Auth, grant, timeout, time, CancellationToken.None);
         if (response.AccessToken is null)
         {
             LogFailed(logger, connection.Id, response.Category!, response.StatusCode);
