@@ -25,7 +25,7 @@ internal sealed record CronTickResult(int Queued, bool Busy);
 /// queue writes neither (the next delivery fires it). The cursor moves only after every due occurrence was handed
 /// over, so a tick cut short (crash, full queue, failed search) is redone by the next one, without doubles.
 /// </summary>
-internal sealed partial class CronTicks(IStore store, EventIngestor ingress, JiraIssueSearch search, RunStore runs, ILogger<CronTicks> logger)
+internal sealed partial class CronTicks(IStore store, EventIngestor ingress, JiraIssueSearch search, RunStore runs, TimeProvider time, ILogger<CronTicks> logger)
 {
     /// <summary>
     /// How far back a late tick still fires missed occurrences. Well under the ingress's de-duplication window (1 day),
@@ -69,7 +69,8 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
             var found = await search.SearchAsync(tenant, systemToken, jql, schedule.MaxIssues, ct);
             if (found.FailureCategory is { } category)
             {
-                await WaitForJiraAsync(partition, head.Id, cursorItem, cursor, found.RetryAfter, now, ct);
+                // Jira's Retry-After counts from its answer, which a search of several pages gives well after the tick's now.
+                await WaitForJiraAsync(partition, head.Id, cursorItem, cursor, found.RetryAfter, time.GetUtcNow(), ct);
                 // "Why didn't it run?": a refusal the admin must fix (the JQL, the app's access) is traced for the rule;
                 // a passing failure (429, 5xx, network) is only logged. Cursor kept: the next tick searches again.
                 if (Reason(category, found.Status) is { } reason)

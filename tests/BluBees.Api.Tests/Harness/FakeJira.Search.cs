@@ -37,6 +37,9 @@ public sealed partial class FakeJira
     /// </summary>
     public string? SearchRateLimitReset { get; set; }
 
+    /// <summary>Called at each search, before it is answered (a test moves its clock, or makes a later page fail).</summary>
+    public Action<JiraSearchCall>? OnSearch { get; set; }
+
     public IReadOnlyList<JiraSearchCall> Searches => [.. _searches];
 
     private async Task HandleSearchAsync(HttpContext context)
@@ -46,7 +49,9 @@ public sealed partial class FakeJira
         var token = body["nextPageToken"]?.GetValue<string>();
         var max = body["maxResults"]?.GetValue<int>();
         var fields = (body["fields"] as JsonArray ?? []).Select(f => f!.GetValue<string>()).ToList();
-        _searches.Enqueue(new JiraSearchCall(authorization.Length == 0 ? null : authorization, body["jql"]?.GetValue<string>(), token, max, fields));
+        var call = new JiraSearchCall(authorization.Length == 0 ? null : authorization, body["jql"]?.GetValue<string>(), token, max, fields);
+        _searches.Enqueue(call);
+        OnSearch?.Invoke(call);
 
         context.Response.ContentType = "application/json";
         if (SystemToken is null || authorization != "Bearer " + SystemToken)

@@ -25,6 +25,7 @@ public sealed class CronJqlTests : CronTickHarness
         Backend.Jira.SearchStatus = null;
         Backend.Jira.SearchRetryAfter = null;
         Backend.Jira.SearchRateLimitReset = null;
+        Backend.Jira.OnSearch = null;
         Backend.Jira.SearchIssues.AddRange(Enumerable.Range(1, 5).Select(i => ($"100{i}", $"OPS-{i}")));
     }
 
@@ -106,6 +107,36 @@ public sealed class CronJqlTests : CronTickHarness
     }
 
     [Test]
+    public async Task A_Retry_After_in_seconds_counts_from_Jiras_answer_not_from_the_start_of_a_slow_search()
+    {
+        var (_, context, clock) = await NewRuleAsync();
+        var occurrence = NextFive(clock.GetUtcNow());
+        var start = occurrence.AddSeconds(10);
+        clock.SetUtcNow(start);
+        // Each page takes 2 minutes; the second is refused with Retry-After: 600, 4 minutes after the tick began.
+        Backend.Jira.OnSearch = call =>
+        {
+            clock.Advance(TimeSpan.FromMinutes(2));
+            if (call.NextPageToken is not null)
+            {
+                (Backend.Jira.SearchStatus, Backend.Jira.SearchRetryAfter) = (429, "600");
+            }
+        };
+        var queue = new RecordingQueue();
+        Assert.That((await Runner(clock, queue).FireDueAsync(context, SystemToken, CancellationToken.None)).Queued, Is.Zero);
+        Backend.Jira.OnSearch = null;
+        Backend.Jira.SearchStatus = null;
+        var searches = Backend.Jira.Searches.Count;
+
+        clock.SetUtcNow(start.AddMinutes(13)); // 9 minutes after Jira's answer: its 10 minutes are not up
+        Assert.That((await Runner(clock, queue).FireDueAsync(context, SystemToken, CancellationToken.None)).Queued, Is.Zero);
+        Assert.That(Backend.Jira.Searches, Has.Count.EqualTo(searches), "not asked before Jira's Retry-After, counted from its answer");
+
+        clock.SetUtcNow(start.AddMinutes(15));
+        Assert.That((await Runner(clock, queue).FireDueAsync(context, SystemToken, CancellationToken.None)).Queued, Is.GreaterThan(0), "asked again once it is up");
+    }
+
+    [Test]
     public async Task After_a_429_with_only_X_RateLimit_Reset_the_search_waits_until_then()
     {
         var (_, context, clock) = await NewRuleAsync();
@@ -172,7 +203,7 @@ public sealed class CronJqlTests : CronTickHarness
         // The backend's own ingress and durable queue: the runs really happen.
         var s = Backend.Services;
         var cron = new BluBees.Api.Scheduling.CronTicks(s.GetRequiredService<IStore>(), s.GetRequiredService<EventIngestor>(),
-            ActivatorUtilities.CreateInstance<BluBees.Engine.Steps.Jira.JiraIssueSearch>(s), s.GetRequiredService<RunStore>(), NullLogger<BluBees.Api.Scheduling.CronTicks>.Instance);
+            ActivatorUtilities.CreateInstance<BluBees.Engine.Steps.Jira.JiraIssueSearch>(s), s.GetRequiredService<RunStore>(), Clock, NullLogger<BluBees.Api.Scheduling.CronTicks>.Instance);
         var runner = new BluBees.Api.Scheduling.ScheduleRunner(s.GetRequiredService<BluBees.Engine.Rules.RuleService>(), s.GetRequiredService<IStore>(),
             s.GetRequiredService<EventIngestor>(), s.GetRequiredService<TenantService>(), cron, s.GetRequiredService<BluBees.Engine.Rules.IRuleRunHistory>(), Clock, NullLogger<BluBees.Api.Scheduling.ScheduleRunner>.Instance);
         Assert.That((await runner.FireDueAsync(new TenantContext(tenant, null, null), SystemToken, CancellationToken.None)).Queued, Is.EqualTo(2));

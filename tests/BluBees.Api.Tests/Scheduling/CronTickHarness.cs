@@ -44,7 +44,7 @@ public abstract class CronTickHarness : FakeClockFixture
         store ??= s.GetRequiredService<IStore>();
         var ingress = new EventIngestor(store, queue, s.GetRequiredService<TenantService>(), s.GetRequiredService<RuleService>(), new IngressGate(),
             s.GetRequiredService<BluBees.Engine.Observability.BluBeesMetrics>(), clock, NullLogger<EventIngestor>.Instance, s.GetRequiredService<BluBees.Engine.Runs.RunStore>());
-        var cron = new CronTicks(store, ingress, ActivatorUtilities.CreateInstance<JiraIssueSearch>(s), s.GetRequiredService<RunStore>(), NullLogger<CronTicks>.Instance);
+        var cron = new CronTicks(store, ingress, ActivatorUtilities.CreateInstance<JiraIssueSearch>(s), s.GetRequiredService<RunStore>(), clock, NullLogger<CronTicks>.Instance);
         return new ScheduleRunner(s.GetRequiredService<RuleService>(), store, ingress, s.GetRequiredService<TenantService>(), cron, s.GetRequiredService<BluBees.Engine.Rules.IRuleRunHistory>(), clock, NullLogger<ScheduleRunner>.Instance);
     }
 

@@ -145,7 +145,7 @@ public sealed class IntervalCrashTests : FakeClockFixture
         var s = Backend.Services;
         var ingress = new EventIngestor(store, queue, s.GetRequiredService<TenantService>(), s.GetRequiredService<RuleService>(), new IngressGate(),
             s.GetRequiredService<BluBees.Engine.Observability.BluBeesMetrics>(), Clock, NullLogger<EventIngestor>.Instance, s.GetRequiredService<RunStore>());
-        var cron = new CronTicks(store, ingress, ActivatorUtilities.CreateInstance<JiraIssueSearch>(s), s.GetRequiredService<BluBees.Engine.Runs.RunStore>(), NullLogger<CronTicks>.Instance);
+        var cron = new CronTicks(store, ingress, ActivatorUtilities.CreateInstance<JiraIssueSearch>(s), s.GetRequiredService<BluBees.Engine.Runs.RunStore>(), Clock, NullLogger<CronTicks>.Instance);
         return new ScheduleRunner(s.GetRequiredService<RuleService>(), store, ingress, s.GetRequiredService<TenantService>(), cron, s.GetRequiredService<BluBees.Engine.Rules.IRuleRunHistory>(), Clock, NullLogger<ScheduleRunner>.Instance);
     }
 

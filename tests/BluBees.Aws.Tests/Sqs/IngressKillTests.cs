@@ -179,7 +179,7 @@ public sealed class IngressKillTests
     {
         var s = _api.Services;
         var store = s.GetRequiredService<IStore>();
-        var cron = new CronTicks(store, ingress, ActivatorUtilities.CreateInstance<JiraIssueSearch>(s), s.GetRequiredService<BluBees.Engine.Runs.RunStore>(), NullLogger<CronTicks>.Instance);
+        var cron = new CronTicks(store, ingress, ActivatorUtilities.CreateInstance<JiraIssueSearch>(s), s.GetRequiredService<BluBees.Engine.Runs.RunStore>(), _clock, NullLogger<CronTicks>.Instance);
         return new ScheduleRunner(s.GetRequiredService<RuleService>(), store, ingress, s.GetRequiredService<TenantService>(), cron, s.GetRequiredService<BluBees.Engine.Rules.IRuleRunHistory>(), _clock, NullLogger<ScheduleRunner>.Instance);
     }
 
