@@ -148,15 +148,11 @@ internal static partial class ForgeEndpoints
     {
         // An empty body uninstalls however it is framed (Content-Length: 0, no length at all, or chunked with no
         // chunks): Forge does not retry a 4xx, so refusing one would leave the tenant's data and key behind.
-        var (node, problem) = await JsonBody.ReadOptionalNodeAsync(request, 64 * 1024);
+        // A body that is not empty must be a JSON object: "null" is not an empty body (it once uninstalled the tenant).
+        var (_, problem) = await JsonBody.ReadOptionalObjectAsync(request, 64 * 1024, "the body must be a JSON object: {\"context\": {\"cloudId\", \"moduleKey\"}, \"contextToken\"}");
         if (problem is not null)
         {
             return problem;
-        }
-
-        if (node is not null and not System.Text.Json.Nodes.JsonObject)
-        {
-            return Problems.Invalid("$", "the body must be a JSON object: {\"context\": {\"cloudId\", \"moduleKey\"}, \"contextToken\"}");
         }
 
         // Not the request's token: Forge does not retry a preUninstall, so a caller that goes away (its 55 s budget, a

@@ -15,37 +15,48 @@ internal static class JsonBody
 {
     public const int DefaultMaxBytes = 512 * 1024;
 
-    public static Task<(JsonNode? Node, BodyProblem? Problem)> ReadNodeAsync(HttpRequest request, int maxBytes)
-        => ReadNodeAsync(request, maxBytes, optional: false);
+    public static async Task<(JsonNode? Node, BodyProblem? Problem)> ReadNodeAsync(HttpRequest request, int maxBytes)
+    {
+        var (node, _, problem) = await ReadNodeAsync(request, maxBytes, optional: false);
+        return (node, problem);
+    }
 
     /// <summary>
     /// A body that may be absent: an empty one, whatever its framing (<c>Content-Length: 0</c>, no length and no
     /// Transfer-Encoding, or a chunked body of no chunks) and whatever its content type, is (null, null). Only reading it
-    /// tells: an unknown length may turn out empty.
+    /// tells: an unknown length may turn out empty. A body that is not empty must be a JSON object — the literal
+    /// <c>null</c> included, which parses to no node and was once taken for an empty body — else it is a 400 naming
+    /// <c>$</c> with <paramref name="notAnObject"/>.
     /// </summary>
-    public static Task<(JsonNode? Node, BodyProblem? Problem)> ReadOptionalNodeAsync(HttpRequest request, int maxBytes)
-        => ReadNodeAsync(request, maxBytes, optional: true);
+    public static async Task<(JsonObject? Node, BodyProblem? Problem)> ReadOptionalObjectAsync(HttpRequest request, int maxBytes, string notAnObject)
+    {
+        var (node, empty, problem) = await ReadNodeAsync(request, maxBytes, optional: true);
+        return problem is not null ? (null, problem)
+            : empty ? (null, null)
+            : node is JsonObject obj ? (obj, null)
+            : (null, Invalid("$", notAnObject));
+    }
 
-    private static async Task<(JsonNode? Node, BodyProblem? Problem)> ReadNodeAsync(HttpRequest request, int maxBytes, bool optional)
+    private static async Task<(JsonNode? Node, bool Empty, BodyProblem? Problem)> ReadNodeAsync(HttpRequest request, int maxBytes, bool optional)
     {
         var (bytes, length, problem) = await ReadBytesAsync(request, maxBytes, optional);
         if (problem is not null || length == 0)
         {
-            return (null, problem);
+            return (null, problem is null, problem);
         }
 
         try
         {
-            return (JsonNode.Parse(bytes.AsSpan(0, length), JsonDefaults.NodeOptions, new JsonDocumentOptions { MaxDepth = JsonScan.MaxDepth, AllowDuplicateProperties = false }), null);
+            return (JsonNode.Parse(bytes.AsSpan(0, length), JsonDefaults.NodeOptions, new JsonDocumentOptions { MaxDepth = JsonScan.MaxDepth, AllowDuplicateProperties = false }), false, null);
         }
         catch (JsonException ex)
         {
-            return (null, Malformed(ex));
+            return (null, false, Malformed(ex));
         }
         catch (InvalidOperationException)
         {
             // Unreadable text the scan did not foresee: still the caller's fault, never a 500.
-            return (null, Invalid("$", "the body has text that cannot be read"));
+            return (null, false, Invalid("$", "the body has text that cannot be read"));
         }
         finally
         {

@@ -229,6 +229,33 @@ public sealed class InputEdgeCaseTests : BackendFixture
         Assert.That(answer, Does.StartWith("HTTP/1.1 415"), answer);
     }
 
+    [TestCase("null")]
+    [TestCase(" null\r\n")]
+    [TestCase("[]")]
+    [TestCase("\"x\"")]
+    [TestCase("0")]
+    public async Task PreUninstall_with_a_body_that_is_json_but_not_an_object_is_refused_and_deletes_nothing(string body)
+    {
+        // "null" parsed to no node and was taken for an empty body: the tenant was uninstalled (docs/api.md: a
+        // non-empty body must be a JSON object).
+        var tenant = Samples.NewTenant();
+        await Backend.JsonAsync(HttpMethod.Post, "/api/webhooks", tenant, new JsonObject { ["name"] = "hook" }, 201);
+        var before = (await Backend.DumpStoreAsync()).Count(l => l.Contains(tenant, StringComparison.Ordinal));
+
+        await using var raw = await RawHttp.ConnectAsync(Backend.Address);
+        await raw.SendAsync(
+            "POST /forge/uninstall HTTP/1.1\r\n" + $"Host: {Backend.Address.Authority}\r\n"
+            + $"Authorization: Bearer {Issuer.MintFor("/forge/uninstall", tenant)}\r\n"
+            + $"Content-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n" + body);
+        var answer = await raw.ReadAsync();
+
+        Assert.That(answer?.Status, Is.EqualTo(400), answer?.Body);
+        var problem = JsonNode.Parse(answer!.Body)!;
+        Assert.That(problem["status"]!.GetValue<int>(), Is.EqualTo(400), answer.Body);
+        Assert.That(problem["errors"]!["$"], Is.Not.Null, answer.Body);
+        Assert.That((await Backend.DumpStoreAsync()).Count(l => l.Contains(tenant, StringComparison.Ordinal)), Is.EqualTo(before), "nothing of the tenant is deleted");
+    }
+
     // ---- A webhook envelope's timestamp must be a string or a number ----
 
     [TestCase("true")]
