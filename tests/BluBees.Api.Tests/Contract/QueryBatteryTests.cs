@@ -79,6 +79,23 @@ public sealed class QueryBatteryTests : BackendFixture
             yield return Case("/api/issues/{key}/sample-event", "/api/issues/OPS-1/sample-event?eventType=" + Escape(value), "eventType");
         }
 
+        // A parameter given twice is refused naming it, even when both values are empty (each alone means "none"):
+        // "?cursor=&cursor=" once answered the first page.
+        foreach (var (template, path, names) in new[]
+        {
+            ("/api/runs", "/api/runs", new[] { "cursor", "limit", "status", "ruleId", "from", "to" }),
+            ("/api/support/audit", "/api/support/audit", ["cursor", "limit"]),
+            ("/api/rules/{id}/versions", "/api/rules/{rule}/versions", ["cursor", "limit"]),
+            ("/api/schedules/next", "/api/schedules/next?cron=0+8+*+*+1-5", ["count", "timeZone"]),
+        })
+        {
+            foreach (var name in names)
+            {
+                var join = path.Contains('?', StringComparison.Ordinal) ? "&" : "?";
+                yield return Case(template, $"{path}{join}{name}=&{name}=", name);
+            }
+        }
+
         // A parameter the route does not read (a misspelt filter) is refused, not ignored into an unfiltered answer.
         foreach (var (name, shown) in new[] { ("rule", "rule"), ("statuses", "statuses"), ("page", "page"), ("a.b", "(property)"), (new string('k', 100), "(property)") })
         {
