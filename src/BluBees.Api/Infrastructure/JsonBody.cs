@@ -51,7 +51,7 @@ internal static class JsonBody
         }
         catch (JsonException ex)
         {
-            return (null, false, Malformed(ex));
+            return (null, false, Malformed(ex, bytes.AsSpan(0, length)));
         }
         catch (InvalidOperationException)
         {
@@ -222,8 +222,34 @@ internal static class JsonBody
         => new(Problems.Status(413, "Payload too large", $"The body may be at most {maxBytes} bytes."));
 
     /// <summary>A document the parser refused: syntax, depth. Named by position only (the text is not echoed).</summary>
-    private static BodyProblem Malformed(JsonException ex)
-        => Invalid(JsonErrorPath.Field(ex.Path), "malformed JSON" + Position(ex));
+    private static BodyProblem Malformed(JsonException ex, ReadOnlySpan<byte> utf8)
+        => Invalid(JsonErrorPath.Field(ex.Path), Unreadable(utf8) + Position(ex));
+
+    /// <summary>
+    /// Why the reader stopped: a document nested past <see cref="JsonScan.MaxDepth"/> before any syntax error is well-formed
+    /// but too deep, which "malformed JSON" misstated. Told from the structure (read again without the limit: the reader
+    /// keeps no recursion, so any depth is safe to walk), never from the exception's text.
+    /// </summary>
+    private static string Unreadable(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = int.MaxValue });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= JsonScan.MaxDepth)
+                {
+                    return $"is nested deeper than {JsonScan.MaxDepth} levels";
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // A syntax error comes first: malformed.
+        }
+
+        return "malformed JSON";
+    }
 
     /// <summary>
     /// A deserialization failure, told apart from the structured facts alone, never from the exception's text: a
@@ -236,7 +262,7 @@ internal static class JsonBody
     {
         if (SyntaxError(utf8) is { } syntax)
         {
-            return Invalid(JsonErrorPath.Field(ex.Path), "malformed JSON" + Position(syntax));
+            return Invalid(JsonErrorPath.Field(ex.Path), Unreadable(utf8) + Position(syntax));
         }
 
         var failure = JsonErrorPath.Resolve(ex, JsonDefaults.Options.GetTypeInfo(typeof(T)));

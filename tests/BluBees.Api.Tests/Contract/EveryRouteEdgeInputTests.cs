@@ -339,6 +339,38 @@ public sealed class EveryRouteEdgeInputTests : BackendFixture
         return answer;
     }
 
+    [TestCase("arrays", 65)]
+    [TestCase("objects", 65)]
+    [TestCase("arrays", 1000)]
+    public async Task Nesting_past_the_limit_is_a_400_that_says_so_on_every_route_that_reads_a_body(string kind, int depth)
+    {
+        // It said "malformed JSON at line 1, position 69" of a well-formed document (docs/api.md: "nesting deeper than 64").
+        var body = kind == "arrays"
+            ? "{\"a\":" + new string('[', depth - 1) + new string(']', depth - 1) + "}"
+            : string.Concat(Enumerable.Repeat("{\"a\":", depth)) + "1" + new string('}', depth);
+        var failures = new List<string>();
+        foreach (var route in _readsBody.Order(StringComparer.Ordinal))
+        {
+            var (method, template) = (route.Split(' ')[0], route.Split(' ')[1]);
+            using var request = Request(new HttpMethod(method), Fill(template), template == "/forge/uninstall" ? Samples.NewTenant() : _tenant);
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+            using var response = await Backend.Client.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            var messages = (int)response.StatusCode == 400 ? JsonNode.Parse(text)!["errors"]?.AsObject().SelectMany(e => e.Value!.AsArray().Select(m => m!.GetValue<string>())).ToList() ?? [] : [];
+            if ((int)response.StatusCode == 413 && Encoding.UTF8.GetByteCount(body) > 4096)
+            {
+                continue;
+            }
+
+            if (!messages.Any(m => m.StartsWith("is nested deeper than 64 levels", StringComparison.Ordinal)))
+            {
+                failures.Add($"{route}: {(int)response.StatusCode} {Cut(text)}");
+            }
+        }
+
+        Assert.That(failures, Is.Empty, string.Join("\n", failures));
+    }
+
     [Test]
     public async Task Every_method_a_route_does_not_take_is_a_405_problem_naming_the_ones_it_does()
     {
