@@ -262,7 +262,10 @@ internal static class JsonBody
     {
         if (SyntaxError(utf8) is { } syntax)
         {
-            return Invalid(JsonErrorPath.Field(ex.Path), Unreadable(utf8) + Position(syntax));
+            // The serializer's path names the syntax error's place only when it stopped there; stopped earlier (at an
+            // unknown property, a value of the wrong type) it names that member, not the error: then the document is named.
+            var there = ex.LineNumber == syntax.LineNumber && ex.BytePositionInLine == syntax.BytePositionInLine;
+            return Invalid(there ? JsonErrorPath.Field(ex.Path) : "$", Unreadable(utf8) + Position(syntax));
         }
 
         var failure = JsonErrorPath.Resolve(ex, JsonDefaults.Options.GetTypeInfo(typeof(T)));
