@@ -320,4 +320,17 @@ public sealed class InputEdgeCaseSupportTests : BluBees.Api.Tests.Support.Suppor
         var text = await response.Content.ReadAsStringAsync();
         Assert.That((int)response.StatusCode, Is.EqualTo(200), text);
     }
+
+    [TestCase("?cursor=&cursor=", "cursor")]
+    [TestCase("?limit=&limit=", "limit")]
+    [TestCase("?status=&STATUS=", "status")]
+    public async Task The_support_run_log_refuses_a_parameter_given_twice_naming_it(string query, string field)
+    {
+        var tenant = Samples.NewTenant();
+        await GrantAsync(tenant);
+        using var response = await SupportGetAsync(RunsPath(tenant, query));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.EqualTo(400), text);
+        Assert.That(JsonNode.Parse(text)!["errors"]![field], Is.Not.Null, text);
+    }
 }
