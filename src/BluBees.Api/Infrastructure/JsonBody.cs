@@ -232,6 +232,12 @@ internal static class JsonBody
     /// </summary>
     private static string Unreadable(ReadOnlySpan<byte> utf8)
     {
+        if (utf8.StartsWith("\uFEFF"u8))
+        {
+            // RFC 8259 §8.1: a sender must not add one; said so, rather than "malformed" at position 1.
+            return "starts with a byte order mark (U+FEFF; JSON sent over HTTP has none)";
+        }
+
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = int.MaxValue });
         try
         {
