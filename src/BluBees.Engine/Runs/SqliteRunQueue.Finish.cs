@@ -51,12 +51,14 @@ public sealed partial class SqliteRunQueue
         Wake();
     }
 
-    /// <summary>Decrypts a claimed message. Throws <see cref="System.Security.Cryptography.CryptographicException"/> when it does not open.</summary>
+    /// <summary>
+    /// Decrypts a claimed message. Throws <see cref="System.Security.Cryptography.CryptographicException"/> when it does
+    /// not open, <see cref="FormatException"/> when it lacks a member the worker needs (<see cref="RunMessageShape"/>).
+    /// </summary>
     public async Task<RunMessage> OpenAsync(ClaimedMessage claimed, CancellationToken ct)
     {
         var plaintext = await _cipher.DecryptAsync(claimed.Tenant, RecordId(claimed.Id), claimed.Body, ct);
-        var message = JsonSerializer.Deserialize<RunMessage>(plaintext, JsonDefaults.Tolerant)
-            ?? throw new FormatException("The run message is empty.");
+        var message = RunMessageShape.Complete(JsonSerializer.Deserialize<RunMessage>(plaintext, JsonDefaults.Tolerant));
         if (!string.Equals(message.Tenant.TenantId, claimed.TenantId, StringComparison.Ordinal) || message.Id != claimed.Id)
         {
             throw new System.Security.Cryptography.CryptographicException("The run message names another tenant or message than its row.");
