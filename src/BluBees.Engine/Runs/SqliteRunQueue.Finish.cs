@@ -38,7 +38,7 @@ public sealed partial class SqliteRunQueue
             command.Parameters.AddWithValue("$id", claimed.Id);
             _backlog = true;
             var released = command.ExecuteNonQuery();
-            if (released == 1 && items.Count > 0 && InstalledSince(w, claimed.TenantId, claimed.EnqueuedAt))
+            if (released == 1 && items.Count > 0 && InstalledSince(w, claimed))
             {
                 foreach (var item in items)
                 {
@@ -122,7 +122,7 @@ public sealed partial class SqliteRunQueue
             // connection, then the tenant's queue rows): nothing of the tenant may be written back, not even into a
             // later installation. The checks and the writes share this transaction, which holds the file's write
             // lock, so each delete is either before all of them or after all of them.
-            if (SharesStore && queued && InstalledSince(w, claimed.TenantId, claimed.EnqueuedAt))
+            if (SharesStore && queued && InstalledSince(w, claimed))
             {
                 foreach (var item in items)
                 {
@@ -146,13 +146,35 @@ public sealed partial class SqliteRunQueue
         Wake();
     }
 
-    /// <summary>Whether the tenant has a data key, and it is the one of the installation that received work at <paramref name="receivedAt"/>.</summary>
-    private static bool InstalledSince(SqliteWriter w, string tenantId, DateTimeOffset receivedAt)
+    /// <summary>
+    /// Whether the tenant has a data key, and it is the one of the installation that accepted the message: the key's
+    /// creation time as the row recorded it at the accept (column <c>installed</c>), which no clock enters into. Before,
+    /// it was only compared with the message's receipt time (a later installation's key is created after it, with a
+    /// minute's leeway): a clock stepped back by more than that since the tenant's key was created (a host whose clock
+    /// was ahead at the install, corrected by NTP) made every message of the tenant look like an earlier installation's,
+    /// so each ran its steps and was deleted without its records (<c>ClockStepBackTests</c>). A row from a release
+    /// before the column has none and keeps that comparison.
+    /// </summary>
+    private static bool InstalledSince(SqliteWriter w, ClaimedMessage claimed)
     {
         var command = w.Command("SELECT data FROM items WHERE pk = $pk AND sk = $sk;");
-        command.Parameters.AddWithValue("$pk", TenantStore.PartitionOf(new TenantId(tenantId)));
+        command.Parameters.AddWithValue("$pk", TenantStore.PartitionOf(claimed.Tenant));
         command.Parameters.AddWithValue("$sk", Keys.DataKey);
-        return command.ExecuteScalar() is string data && !Crypto.StoredDataKey.IsLaterInstallation(data, receivedAt);
+        if (command.ExecuteScalar() is not string data)
+        {
+            return false;
+        }
+
+        var row = w.Command("SELECT installed FROM run_queue WHERE id = $id;");
+        row.Parameters.AddWithValue("$id", claimed.Id);
+        if (row.ExecuteScalar() is string installed
+            && DateTimeOffset.TryParse(installed, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var acceptedUnder)
+            && Crypto.StoredDataKey.CreatedAtOf(data) is { } created)
+        {
+            return created == acceptedUnder;
+        }
+
+        return !Crypto.StoredDataKey.IsLaterInstallation(data, claimed.EnqueuedAt);
     }
 
     private async Task<(string? Pk, string? Sk)> DedupOfAsync(string messageId, CancellationToken ct)

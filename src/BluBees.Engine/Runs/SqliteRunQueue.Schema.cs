@@ -37,7 +37,8 @@ public sealed partial class SqliteRunQueue
                 dedup_pk TEXT NULL,
                 dedup_sk TEXT NULL,
                 body TEXT NOT NULL,
-                size INTEGER NOT NULL DEFAULT 0
+                size INTEGER NOT NULL DEFAULT 0,
+                installed TEXT NULL
             );
             CREATE INDEX IF NOT EXISTS run_queue_by_tenant ON run_queue (tenant, seq);
             """;
@@ -54,6 +55,23 @@ public sealed partial class SqliteRunQueue
                 add.ExecuteNonQuery();
             }
             catch (SqliteException) when (HasSizeColumn(connection))
+            {
+                // Another process opening the same file added it first.
+            }
+        }
+
+        // The creation time of the tenant's data key when the message was accepted (which installation it belongs to;
+        // see InstalledSince). Nullable and added in place: an older release's rows have none, and an older release
+        // still reads and writes this file (its inserts name their columns), so the schema version stays.
+        if (!HasColumn(connection, "installed"))
+        {
+            try
+            {
+                using var add = connection.CreateCommand();
+                add.CommandText = "ALTER TABLE run_queue ADD COLUMN installed TEXT NULL;";
+                add.ExecuteNonQuery();
+            }
+            catch (SqliteException) when (HasColumn(connection, "installed"))
             {
                 // Another process opening the same file added it first.
             }
@@ -113,10 +131,13 @@ public sealed partial class SqliteRunQueue
         transaction.Commit();
     }
 
-    private static bool HasSizeColumn(SqliteConnection connection)
+    private static bool HasSizeColumn(SqliteConnection connection) => HasColumn(connection, "size");
+
+    private static bool HasColumn(SqliteConnection connection, string name)
     {
         using var columns = connection.CreateCommand();
-        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('run_queue') WHERE name = 'size';";
+        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('run_queue') WHERE name = $name;";
+        columns.Parameters.AddWithValue("$name", name);
         return (long)columns.ExecuteScalar()! != 0;
     }
 }

@@ -193,9 +193,12 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
     private void Insert(SqliteWriter w, PreparedMessage m, DedupClaim? claim, bool leased)
     {
         var insert = w.Command("""
-            INSERT INTO run_queue (id, tenant, source, rule_id, enqueued_at, attempts, lease_until, dedup_pk, dedup_sk, body, size)
-            VALUES ($id, $tenant, $source, $rule, $at, $attempts, $lease, $dpk, $dsk, $body, $size);
+            INSERT INTO run_queue (id, tenant, source, rule_id, enqueued_at, attempts, lease_until, dedup_pk, dedup_sk, body, size, installed)
+            VALUES ($id, $tenant, $source, $rule, $at, $attempts, $lease, $dpk, $dsk, $body, $size,
+                (SELECT CASE WHEN json_valid(data) THEN json_extract(data, '$.createdAt') END FROM items WHERE pk = $kpk AND sk = $ksk));
             """);
+        insert.Parameters.AddWithValue("$kpk", TenantStore.PartitionOf(new TenantId(m.TenantId)));
+        insert.Parameters.AddWithValue("$ksk", Keys.DataKey);
         insert.Parameters.AddWithValue("$size", (long)m.Body.Length); // the ciphertext is ASCII: characters are bytes
         insert.Parameters.AddWithValue("$attempts", leased ? 1 : 0);
         insert.Parameters.AddWithValue("$lease", leased ? LeaseUntil(NowMs) : DBNull.Value);
