@@ -52,19 +52,17 @@ public sealed class RunMessageCodec(TenantKeyService keys, SecretCipher cipher)
 
     /// <summary>
     /// Decrypts a message body. Throws <see cref="CryptographicException"/> when it was not made for the tenant
-    /// it names, was tampered with, or the tenant's key is gone; <see cref="FormatException"/> when unreadable.
+    /// it names, was tampered with, or the tenant's key is gone; <see cref="FormatException"/> when unreadable or when it
+    /// lacks its tenant or payload.
     /// </summary>
     public async Task<RunMessage> DecodeAsync(string body, CancellationToken ct)
     {
         var envelope = Read(body) ?? throw new FormatException("The message is not a BluBees run envelope.");
-        var message = envelope.V == Version1
+        // A message without its tenant or payload is unreadable (FormatException), not one that throws later
+        // wherever they are read, its exhausted record included (RunMessageShape).
+        var message = RunMessageShape.Complete(envelope.V == Version1
             ? JsonSerializer.Deserialize<RunMessage>(await cipher.DecryptAsync(envelope.Owner, RecordId, envelope.Ct, ct), JsonDefaults.Tolerant)
-            : await OpenAsync(envelope, ct);
-        if (message is null)
-        {
-            throw new FormatException("The run message is empty.");
-        }
-
+            : await OpenAsync(envelope, ct));
         if (!string.Equals(message.Tenant.TenantId, envelope.Tenant, StringComparison.Ordinal))
         {
             throw new CryptographicException("The run message names another tenant than its envelope.");
