@@ -159,7 +159,7 @@ public sealed partial class TenantKeyService : IDisposable
             return null;
         }
 
-        var stored = JsonSerializer.Deserialize<StoredDataKey>(item.Data, JsonDefaults.Options)!;
+        var stored = ReadStored(item.Data, tenantId);
         // Keys stored before every key creation listed its tenant: list it now, or rotation would never see it.
         await TenantDirectory.EnsureListedWhileKeyExistsAsync(_store, tenantId, ct);
         try
@@ -173,6 +173,35 @@ public sealed partial class TenantKeyService : IDisposable
             _metrics?.DecryptFailure("data_key");
             throw ex as CryptographicException ?? new CryptographicException("Malformed wrapped data key.");
         }
+    }
+
+    /// <summary>
+    /// The stored key item as this build reads it: a member a later build added is skipped (a rollback keeps the
+    /// tenant's key), and an item that is not a key (not JSON, its key id or wrapped key missing) is a data key that
+    /// does not unwrap, a <see cref="CryptographicException"/>. Before, it threw a JsonException or an
+    /// ArgumentNullException, which the worker took for an infrastructure fault on every delivery: the tenant's queued
+    /// messages were retried for ever without a record (<c>MalformedKeyItemTests</c>).
+    /// </summary>
+    private StoredDataKey ReadStored(string data, TenantId tenantId)
+    {
+        StoredDataKey? stored;
+        try
+        {
+            stored = JsonSerializer.Deserialize<StoredDataKey>(data, JsonDefaults.Tolerant);
+        }
+        catch (JsonException)
+        {
+            stored = null;
+        }
+
+        if (stored is { KeyId: not null, Wrapped: not null })
+        {
+            return stored;
+        }
+
+        DataKeyUnwrapFailed(_logger, tenantId.Value, stored?.KeyId ?? "unknown");
+        _metrics?.DecryptFailure("data_key");
+        throw new CryptographicException("Malformed stored data key.");
     }
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "The data key of tenant {TenantId} did not unwrap under key-encryption key {KeyId}: its secrets are unavailable until the key provider holds that key")]
