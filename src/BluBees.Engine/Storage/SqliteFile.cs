@@ -35,7 +35,10 @@ internal static class SqliteFile
     /// The layout of the file this release writes, kept in <c>PRAGMA user_version</c>: 1 is the <c>items</c> table and
     /// the <c>run_queue</c> with its <c>size</c> column. Files of earlier releases carry 0 and are brought up to it;
     /// a change of layout raises it, so that a backend rolled back onto a newer file refuses it at start instead of
-    /// writing into a layout it does not know.
+    /// writing into a layout it does not know. A nullable column that an older release may leave empty (its inserts
+    /// name their columns) is added in place without raising it, so that release still opens the file: the
+    /// <c>run_queue.installed</c> column (the data key an accepted message belongs to; a row without it is checked as
+    /// before).
     /// </summary>
     internal const long SchemaVersion = 1;
 
