@@ -157,17 +157,25 @@ public sealed partial class SqliteRunQueue
     /// </summary>
     private static bool InstalledSince(SqliteWriter w, ClaimedMessage claimed)
     {
-        var command = w.Command("SELECT data FROM items WHERE pk = $pk AND sk = $sk;");
+        // One statement for the key and the row's record of it (the finish runs on the writer's thread, once per run).
+        var command = w.Command("SELECT data, (SELECT installed FROM run_queue WHERE id = $id) FROM items WHERE pk = $pk AND sk = $sk;");
         command.Parameters.AddWithValue("$pk", TenantStore.PartitionOf(claimed.Tenant));
         command.Parameters.AddWithValue("$sk", Keys.DataKey);
-        if (command.ExecuteScalar() is not string data)
+        command.Parameters.AddWithValue("$id", claimed.Id);
+        string data;
+        string? installed;
+        using (var reader = command.ExecuteReader())
         {
-            return false;
+            if (!reader.Read() || reader.IsDBNull(0))
+            {
+                return false;
+            }
+
+            data = reader.GetString(0);
+            installed = reader.IsDBNull(1) ? null : reader.GetString(1);
         }
 
-        var row = w.Command("SELECT installed FROM run_queue WHERE id = $id;");
-        row.Parameters.AddWithValue("$id", claimed.Id);
-        if (row.ExecuteScalar() is string installed
+        if (installed is not null
             && DateTimeOffset.TryParse(installed, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var acceptedUnder)
             && Crypto.StoredDataKey.CreatedAtOf(data) is { } created)
         {
