@@ -11,27 +11,8 @@ namespace BluBees.Api.Tests.Queue;
 /// <c>delivery_exhausted</c> without running it again, once, and a redelivery of the event is a duplicate.
 /// </summary>
 [NonParallelizable]
-public sealed class CrashLoopTests
+public sealed class CrashLoopTests() : ChildProcessTests("crashloop")
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(150);
-    private string _dataDirectory = null!;
-
-    [SetUp]
-    public void CreateDataDirectory()
-        => _dataDirectory = Path.Combine(Path.GetTempPath(), "blubees-tests", "crashloop-" + Guid.NewGuid().ToString("N"));
-
-    [TearDown]
-    public void DeleteDataDirectory()
-    {
-        try
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
     [Test]
     public async Task A_message_that_kills_the_process_each_time_ends_as_one_exhausted_record_after_its_attempts()
     {
@@ -43,7 +24,7 @@ public sealed class CrashLoopTests
 
         for (var delivery = 1; delivery <= 2; delivery++)
         {
-            await using var backend = await BackendProcess.StartAsync(_dataDirectory, settings);
+            await using var backend = await BackendProcess.StartAsync(DataDirectory, settings);
             if (delivery == 1)
             {
                 await ProcessRestartTests.CreateRuleAsync(backend, tenant, sink.Address);
@@ -55,7 +36,7 @@ public sealed class CrashLoopTests
             await backend.KillAsync();
         }
 
-        await using var last = await BackendProcess.StartAsync(_dataDirectory, settings);
+        await using var last = await BackendProcess.StartAsync(DataDirectory, settings);
         var innocent = Samples.Event("OPS-67", "innocent");
         Assert.That(await StatusAsync(last, tenant, innocent), Is.EqualTo((HttpStatusCode.Accepted, "accepted")));
         var runs = await Waits.UntilAsync(() => RunsAsync(last, tenant), r => r.Count >= 2, Generous);

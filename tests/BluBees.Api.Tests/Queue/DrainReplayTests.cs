@@ -12,27 +12,8 @@ namespace BluBees.Api.Tests.Queue;
 /// the rule that was cut off may run again; the finished one must not send its calls (or post its Jira comment) twice.
 /// </summary>
 [NonParallelizable]
-public sealed class DrainReplayTests
+public sealed class DrainReplayTests() : ChildProcessTests("drain-replay")
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(150);
-    private string _dataDirectory = null!;
-
-    [SetUp]
-    public void CreateDataDirectory()
-        => _dataDirectory = Path.Combine(Path.GetTempPath(), "blubees-tests", "drain-replay-" + Guid.NewGuid().ToString("N"));
-
-    [TearDown]
-    public void DeleteDataDirectory()
-    {
-        try
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
     [Test]
     public async Task After_a_drain_cut_off_the_second_rule_the_restart_runs_only_that_rule_again()
     {
@@ -42,7 +23,7 @@ public sealed class DrainReplayTests
         var (finished, cutOff) = await DrainMidEventAsync(api, tenant, settings);
 
         api.Release();
-        await using var second = await BackendProcess.StartAsync(_dataDirectory, settings);
+        await using var second = await BackendProcess.StartAsync(DataDirectory, settings);
         var runs = await Waits.UntilAsync(
             () => RunsAsync(second, tenant), r => r.Count == 2 && r.All(x => x!["status"]!.GetValue<string>() == "succeeded"), Generous);
         Assert.Multiple(() =>
@@ -63,7 +44,7 @@ public sealed class DrainReplayTests
         var (finished, cutOff) = await DrainMidEventAsync(api, tenant, settings);
 
         api.Release();
-        await using var second = await BackendProcess.StartAsync(_dataDirectory, settings);
+        await using var second = await BackendProcess.StartAsync(DataDirectory, settings);
         var runs = await Waits.UntilAsync(
             () => RunsAsync(second, tenant), r => r.Any(x => x!["errorCategory"]?.GetValue<string>() == "delivery_exhausted"), Generous);
         var byPath = runs.ToDictionary(r => r!["ruleId"]!.GetValue<string>() == RuleIds[finished[(finished.LastIndexOf('/') + 1)..]] ? finished : cutOff, r => $"{r!["status"]} {r["errorCategory"]}".Trim());
@@ -80,7 +61,7 @@ public sealed class DrainReplayTests
     /// <summary>Two rules on one event; SIGTERM while the second one's call hangs; the backend exits after its drain.</summary>
     private async Task<(string Finished, string CutOff)> DrainMidEventAsync(TwoCallsApi api, string tenant, Dictionary<string, string> settings)
     {
-        await using (var first = await BackendProcess.StartAsync(_dataDirectory, settings))
+        await using (var first = await BackendProcess.StartAsync(DataDirectory, settings))
         {
             var connection = (await first.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(api.Address, "t0ken")))["id"]!.GetValue<string>();
             foreach (var name in (string[])["alpha", "beta"])

@@ -10,27 +10,8 @@ namespace BluBees.Api.Tests.Queue;
 /// again, or a crash turns an accepted event into a <c>loop_stopped</c> failure that never reaches its steps.
 /// </summary>
 [NonParallelizable]
-public sealed class LoopGuardReplayTests
+public sealed class LoopGuardReplayTests() : ChildProcessTests("loop-replay")
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(150);
-    private string _dataDirectory = null!;
-
-    [SetUp]
-    public void CreateDataDirectory()
-        => _dataDirectory = Path.Combine(Path.GetTempPath(), "blubees-tests", "loop-replay-" + Guid.NewGuid().ToString("N"));
-
-    [TearDown]
-    public void DeleteDataDirectory()
-    {
-        try
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
     [Test]
     public async Task A_run_killed_mid_step_is_not_counted_twice_by_the_loop_guard_and_succeeds_after_the_restart()
     {
@@ -49,7 +30,7 @@ public sealed class LoopGuardReplayTests
         var tenant = Samples.NewTenant();
         var evt = Samples.Event("OPS-7", "killed mid step");
 
-        await using (var first = await BackendProcess.StartAsync(_dataDirectory, settings))
+        await using (var first = await BackendProcess.StartAsync(DataDirectory, settings))
         {
             var connection = await first.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(sink.Address, "t0ken"));
             await first.JsonAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject
@@ -71,7 +52,7 @@ public sealed class LoopGuardReplayTests
         }
 
         sink.ReleaseHung();
-        await using var second = await BackendProcess.StartAsync(_dataDirectory, settings);
+        await using var second = await BackendProcess.StartAsync(DataDirectory, settings);
         var runs = await Waits.UntilAsync(
             async () => (await second.JsonAsync(HttpMethod.Get, "/api/runs", tenant))["items"]!.AsArray(), r => r.Count > 0, Generous);
         Assert.Multiple(() =>

@@ -11,27 +11,8 @@ namespace BluBees.Api.Tests.Queue;
 /// finished is not answered "duplicate". Bounds are generous; nothing is timed.
 /// </summary>
 [NonParallelizable]
-public sealed class ProcessRestartTests
+public sealed class ProcessRestartTests() : ChildProcessTests("process")
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(150);
-    private string _dataDirectory = null!;
-
-    [SetUp]
-    public void CreateDataDirectory()
-        => _dataDirectory = Path.Combine(Path.GetTempPath(), "blubees-tests", "process-" + Guid.NewGuid().ToString("N"));
-
-    [TearDown]
-    public void DeleteDataDirectory()
-    {
-        try
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
     [Test]
     public async Task After_kill_9_every_accepted_event_runs_and_leaves_exactly_one_record()
     {
@@ -43,7 +24,7 @@ public sealed class ProcessRestartTests
         var keys = Enumerable.Range(1, 10).Select(i => $"OPS-{i}").Append("OPS-99").ToList();
         var events = keys.ToDictionary(k => k, k => Samples.Event(k, "crash " + k));
 
-        await using (var first = await BackendProcess.StartAsync(_dataDirectory, settings))
+        await using (var first = await BackendProcess.StartAsync(DataDirectory, settings))
         {
             await CreateRuleAsync(first, tenant, sink.Address);
             // The hanging one first, so it is in flight when the process dies.
@@ -56,7 +37,7 @@ public sealed class ProcessRestartTests
             await first.KillAsync();
         }
 
-        await using var second = await BackendProcess.StartAsync(_dataDirectory, settings);
+        await using var second = await BackendProcess.StartAsync(DataDirectory, settings);
         await Waits.UntilAsync(() => Task.FromResult(sink.Count("/e/OPS-99")), n => n > 1, Generous);
         var redelivery = await StatusAsync(second, tenant, events["OPS-99"].DeepClone());
         Assert.That(redelivery, Is.EqualTo((HttpStatusCode.Accepted, "queued")), "not finished: still queued, and not answered duplicate");
@@ -85,7 +66,7 @@ public sealed class ProcessRestartTests
         var keys = Enumerable.Range(1, 6).Select(i => $"OPS-{i}").ToList();
         var late = Samples.Event("OPS-50", "after SIGTERM");
 
-        await using (var first = await BackendProcess.StartAsync(_dataDirectory, settings))
+        await using (var first = await BackendProcess.StartAsync(DataDirectory, settings))
         {
             await CreateRuleAsync(first, tenant, sink.Address);
             foreach (var key in keys)
@@ -117,7 +98,7 @@ public sealed class ProcessRestartTests
         }
 
         Assert.That(keys.Count(k => sink.Count($"/e/{k}") > 0), Is.LessThan(keys.Count), "the drain left work durable (one worker, slow runs)");
-        await using var second = await BackendProcess.StartAsync(_dataDirectory, settings);
+        await using var second = await BackendProcess.StartAsync(DataDirectory, settings);
         Assert.That(await StatusAsync(second, tenant, late.DeepClone()), Is.EqualTo((HttpStatusCode.Accepted, "accepted")), "the refused event was not remembered");
         var all = keys.Append("OPS-50").ToList();
         var runs = await Waits.UntilAsync(() => RunsAsync(second, tenant), r => r.Count >= all.Count, Generous);
