@@ -322,7 +322,7 @@ public sealed partial class RunWorker(
             }
 
             stepsEnded();
-            await queue.CompleteAsync(claimed, records, misses, CancellationToken.None);
+            await CompleteAsync(claimed, records, misses, ct);
             await EraseIfUninstalledAsync(claimed);
             foreach (var run in records)
             {
@@ -347,6 +347,46 @@ public sealed partial class RunWorker(
             await renewing;
         }
     }
+
+    /// <summary>Waits before each further try of a run's record commit (five tries after the first, about 31 s in all).</summary>
+    private static readonly TimeSpan[] FinishRetries = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(16)];
+
+    /// <summary>
+    /// Commits a run's records and finishes its message, trying again while the database refuses (the disk full, the
+    /// write lock held past the busy timeout, a failed group commit). The steps have run: giving up at once left the
+    /// lease to expire and the message to run again — the third party called once more per failed commit, and after
+    /// <see cref="RunOptions.MaxAttempts"/> a run that had succeeded recorded as <c>delivery_exhausted</c>. The lease is
+    /// renewed meanwhile; after the last try (or when the drain ends the wait) it fails as before and the message runs
+    /// again, once the database takes writes, with one record.
+    /// </summary>
+    private async Task CompleteAsync(ClaimedMessage claimed, IReadOnlyList<RunRecord> records, IReadOnlyList<Trace.RuleTraceEntry> misses, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await queue.CompleteAsync(claimed, records, misses, CancellationToken.None);
+                return;
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex) when (attempt < FinishRetries.Length && !_stopping)
+            {
+                LogFinishRetry(logger, claimed.Id, ex.GetType().Name, ex.SqliteErrorCode, attempt + 1);
+                try
+                {
+                    await Task.Delay(FinishRetries[attempt], time, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The drain's deadline: the commit's own failure stands (the message stays leased and runs again
+                    // on the next start), not a "cancelled before any rule started".
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording the finished run of queued message {MessageId} failed with {ExceptionType} (SQLite error {ErrorCode}); try {Retry} again shortly, without running it again")]
+    private static partial void LogFinishRetry(ILogger logger, string messageId, string exceptionType, int errorCode, int retry);
 
     private async Task ReleaseUnstartedAsync(ClaimedMessage claimed)
     {
