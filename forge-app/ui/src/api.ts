@@ -317,6 +317,7 @@ export interface RuleWarning {
     | 'step_not_yet_run'
     | 'unknown_step'
     | 'no_issue'
+    | 'host_from_data'
     | 'fields_not_checked'
     | 'jql_unknown_value'
     | 'jql_not_checked'

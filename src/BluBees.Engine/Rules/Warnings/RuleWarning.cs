@@ -25,6 +25,9 @@ public static class RuleWarningCodes
     /// <summary>A Jira step acts on the rule's issue (none named) but the trigger brings none (a webhook, a schedule without a JQL).</summary>
     public const string NoIssue = "no_issue";
 
+    /// <summary>A step's <c>url</c> (no connection) takes its host from data: a placeholder before the '/' that ends the host.</summary>
+    public const string HostFromData = "host_from_data";
+
     /// <summary>Jira's field list could not be read, so field names were not checked.</summary>
     public const string FieldsNotChecked = "fields_not_checked";
 }
