@@ -35,7 +35,7 @@ internal sealed record JiraRead(JiraReadStatus Status, JsonNode? Body);
 /// timeout (<c>Jira:TimeoutSeconds</c>), no redirects. Answers are read up to <see cref="MaxBodyBytes"/> and never
 /// logged; the token is never logged, stored or echoed.
 /// </summary>
-internal sealed partial class JiraUserClient(IHttpClientFactory factory, IOptions<JiraOptions> options, ILogger<JiraUserClient> logger)
+internal sealed partial class JiraUserClient(IHttpClientFactory factory, IOptions<JiraOptions> options, TimeProvider time, ILogger<JiraUserClient> logger)
 {
     public const string HttpClientName = "jira-user";
 
@@ -72,8 +72,9 @@ internal sealed partial class JiraUserClient(IHttpClientFactory factory, IOption
         var client = factory.CreateClient(HttpClientName);
         // HttpClient.Timeout ends at the response headers (ResponseHeadersRead): a Jira whose body stalls or drips
         // would hold the request forever. One deadline covers the headers and the whole body.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(TimeSpan.FromSeconds(options.Value.TimeoutSeconds));
+        // On the injected clock (house style); HttpClient.Timeout, which bounds the headers, stays on real time.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(options.Value.TimeoutSeconds), time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
         try
         {
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);

@@ -16,7 +16,7 @@ namespace BluBees.Api.Permissions;
 /// </summary>
 internal sealed partial class JiraPermissionChecker(
     IJiraPermissionsApi jira, PermissionAnswerCache cache, IOptions<JiraOptions> options, IOptions<DevOptions> dev,
-    IOptions<DevAdminOptions> devAdmins, ILogger<JiraPermissionChecker> logger)
+    IOptions<DevAdminOptions> devAdmins, TimeProvider time, ILogger<JiraPermissionChecker> logger)
 {
     /// <summary>The Forge header carrying the user's OAuth token (UI invocations with a user session).</summary>
     public const string UserTokenHeader = "x-forge-oauth-user";
@@ -80,8 +80,9 @@ internal sealed partial class JiraPermissionChecker(
         IApiResponse<MyPermissionsResponse> response;
         // HttpClient.Timeout ends at the response headers: a Jira whose body stalls or drips would hold the request
         // (and the Forge UI call) forever. One deadline covers the headers and the whole body.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(TimeSpan.FromSeconds(options.Value.TimeoutSeconds));
+        // On the injected clock (house style); HttpClient.Timeout, which bounds the headers, stays on real time.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(options.Value.TimeoutSeconds), time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
         try
         {
             response = await jira.GetMyPermissionsAsync(url, userToken, deadline.Token);

@@ -371,8 +371,31 @@ public sealed partial class FakeJira : IAsyncDisposable
     /// </summary>
     public bool StallBodies { get; set; }
 
+    /// <summary>
+    /// When set, permission answers and reads as a user send their headers and the first bytes of the body, then the
+    /// rest once the test completes this (or the caller gives up).
+    /// </summary>
+    public TaskCompletionSource? HoldBodies { get; set; }
+
     private async Task WriteOrStallAsync(HttpContext context, string body)
     {
+        if (HoldBodies is { } hold && !StallBodies)
+        {
+            await context.Response.WriteAsync(body[..Math.Min(body.Length, 10)]);
+            await context.Response.Body.FlushAsync();
+            try
+            {
+                await hold.Task.WaitAsync(context.RequestAborted);
+                await context.Response.WriteAsync(body[Math.Min(body.Length, 10)..], context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The backend gave up on the answer.
+            }
+
+            return;
+        }
+
         if (!StallBodies)
         {
             await context.Response.WriteAsync(body);
