@@ -96,6 +96,30 @@ public sealed class KeyRotationTests
     }
 
     [Test]
+    public async Task Rotate_and_retire_read_a_key_item_with_a_member_a_later_build_added_and_keep_it()
+    {
+        var configuration = Configuration();
+        var secrets = await SeedAsync(configuration);
+        await using (var services = OperatorHost.Build(configuration))
+        {
+            var partition = services.GetRequiredService<IStore>().ForTenant(new TenantId("tenant-a"));
+            var item = (await partition.GetAsync(Keys.DataKey, default))!;
+            var data = JsonNode.Parse(item.Data)!.AsObject();
+            data["laterBuildField"] = new JsonObject { ["kept"] = "by-the-rotation" };
+            Assert.That(await partition.PutIfRevisionAsync(item with { Data = data.ToJsonString() }, item.Revision, default), Is.True);
+        }
+
+        var output = await RunAsync(configuration, "--retire");
+        Assert.That(output, Does.Contain("check: 3 tenant data keys"));
+
+        await using var after = OperatorHost.Build(configuration);
+        var rewritten = JsonNode.Parse((await after.GetRequiredService<IStore>().ForTenant(new TenantId("tenant-a")).GetAsync(Keys.DataKey, default))!.Data)!;
+        Assert.That(rewritten["laterBuildField"]?["kept"]?.GetValue<string>(), Is.EqualTo("by-the-rotation"), "the later build's member is written back");
+        Assert.That(rewritten["rotatedAt"], Is.Not.Null);
+        Assert.That(await after.GetRequiredService<SecretCipher>().DecryptAsync(new TenantId("tenant-a"), "connection/c1", secrets["tenant-a"], default), Is.EqualTo("secret of tenant-a"));
+    }
+
+    [Test]
     public async Task Without_retire_the_old_key_stays_and_a_second_rotation_works()
     {
         var configuration = Configuration();
