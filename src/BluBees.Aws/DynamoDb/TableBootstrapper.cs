@@ -34,6 +34,8 @@ internal static class TableBootstrapper
             // Exists already (or is being created by a concurrent caller): wait for it below.
         }
 
+        // Real time on purpose, not a TimeProvider: this bounds the wait for DynamoDB's own table state machine (at
+        // start-up and in operator commands); a fake clock that never advances would poll an unready table for ever.
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {

@@ -216,6 +216,8 @@ public sealed class LocalKeyRing
                 options.UnixCreateMode = Storage.OwnerOnlyFile.Mode;
             }
 
+            // Real (monotonic) time on purpose, not the injected TimeProvider: this waits for another process to release
+            // an OS file lock; a fake clock that never advances would spin here for ever instead of giving up after 30 s.
             var waited = System.Diagnostics.Stopwatch.StartNew();
             while (true)
             {

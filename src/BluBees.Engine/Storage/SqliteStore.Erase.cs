@@ -40,7 +40,9 @@ internal sealed partial class SqliteStore : IResidueEraser, IDisposable
                 return true;
             }
 
-            // A reader still holds an old snapshot, or writers kept the lock: try again shortly.
+            // A reader still holds an old snapshot, or writers kept the lock: try again shortly. Real time on purpose,
+            // not the injected TimeProvider: this waits for other connections (a backend's reader) to let go, and a fake
+            // clock that never advances (LiveKeyRotationTests rotates and erases under one) would wait for ever once a reader holds a snapshot.
             await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), ct);
         }
 
