@@ -65,6 +65,27 @@ public sealed class RuleWarningsApiTests : BackendFixture
     }
 
     [Test]
+    public async Task A_url_whose_host_comes_from_data_is_saved_with_a_warning_at_the_url_field()
+    {
+        var tenant = Samples.NewTenant();
+        var connection = await CreateConnectionAsync(tenant);
+        var rule = Samples.Rule(connection);
+        var step = rule["steps"]![0]!.AsObject();
+        step.Remove("connection");
+        step.Remove("path");
+        step["url"] = "https://api.example.com{{ issue.key }}";
+        var created = await CreateRuleAsync(tenant, rule);
+        var warning = created["warnings"]!.AsArray().Single(w => w!["code"]!.GetValue<string>() == "host_from_data")!;
+        Assert.That(warning["path"]!.GetValue<string>(), Is.EqualTo("steps[0].url"));
+        Assert.That(warning["message"]!.GetValue<string>(), Does.Contain("host").And.Contain("data"));
+        Assert.That((await Backend.JsonAsync(HttpMethod.Get, $"/api/rules/{created["id"]!.GetValue<string>()}", tenant))["version"]!.GetValue<int>(), Is.EqualTo(1), "a warning, not a refusal");
+
+        step["url"] = "https://api.example.com/{{ issue.key }}";
+        var answer = await Backend.JsonAsync(HttpMethod.Post, "/api/rules/validate", tenant, rule);
+        Assert.That(answer["warnings"]!.AsArray().Select(w => w!["code"]!.GetValue<string>()), Does.Not.Contain("host_from_data"));
+    }
+
+    [Test]
     public async Task When_Jira_cannot_give_its_fields_the_save_goes_on_with_one_warning_saying_so()
     {
         var tenant = Samples.NewTenant();
