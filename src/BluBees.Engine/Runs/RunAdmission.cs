@@ -28,6 +28,18 @@ internal sealed class TenantShares(int cap, IReadOnlyDictionary<string, int>? he
 
     public bool TryTake(string tenant) => TryTake(tenant, claim: false);
 
+    /// <summary>Whether no tenant holds a share (no run before its steps ended, no reserved hand-off).</summary>
+    public bool None
+    {
+        get
+        {
+            lock (_held)
+            {
+                return _total == 0;
+            }
+        }
+    }
+
     /// <summary>
     /// <see cref="TryTake(string)"/> for the claim loop, which remembers a refusal: the claim then ends without that
     /// tenant's message and the loop sleeps until woken, so the <see cref="Give"/> that frees the share must wake it

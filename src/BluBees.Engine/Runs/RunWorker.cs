@@ -17,6 +17,8 @@ namespace BluBees.Engine.Runs;
 /// finished runs again and finishes the same record). On shutdown it stops claiming, lets in-flight runs finish up
 /// to <see cref="RunOptions.DrainSeconds"/>, then cancels the rest, which stay queued and run on the next start.
 /// Between the reclaim and the drain it also takes direct hand-offs from the queue (<see cref="IRunHandOff"/>).
+/// The messages the previous process held are suspects (one may be what took it down) and each runs alone: claimed
+/// only when nothing else runs, with nothing claimed or handed off beside it (SqliteRunQueue.Suspects.cs).
 /// </summary>
 public sealed partial class RunWorker(
     SqliteRunQueue queue, RunProcessor processor, TenantKeyService keys, IngressGate gate, BluBeesMetrics metrics,
@@ -61,7 +63,9 @@ public sealed partial class RunWorker(
             IReadOnlyList<ClaimedMessage> claimed = [];
             try
             {
-                claimed = _stopping ? [] : await queue.ClaimManyAsync(free, _shares.TryClaim, tenant => _shares.Give(tenant), last, stoppingToken);
+                // A suspect running alone: nothing is claimed beside it (the queue would claim nothing either; this
+                // spares the empty transaction each accept's wake-up would cost meanwhile).
+                claimed = _stopping || queue.Alone ? [] : await queue.ClaimManyAsync(free, _shares.TryClaim, tenant => _shares.Give(tenant), Idle, last, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -82,10 +86,21 @@ public sealed partial class RunWorker(
             foreach (var message in claimed)
             {
                 last = message.TenantId;
+                if (message.Suspect)
+                {
+                    LogRunsAlone(logger, message.Id, message.Attempts);
+                }
+
                 Start(message, slots);
             }
         }
     }
+
+    /// <summary>
+    /// On the queue's writer thread: whether nothing runs (no share held by a run or a hand-off's reservation, no run
+    /// still committing its records), so that a suspect may start alone.
+    /// </summary>
+    private bool Idle() => _shares.None && _inFlight.IsEmpty;
 
     /// <summary>Runs a claimed message; its worker slot and its tenant's share are already taken.</summary>
     private void Start(ClaimedMessage claimed, SemaphoreSlim slots, RunMessage? opened = null)
@@ -108,8 +123,17 @@ public sealed partial class RunWorker(
             }
             finally
             {
+                if (claimed.Suspect)
+                {
+                    queue.EndAlone(claimed.Id); // ended without its record too (its lease runs out): claims resume
+                }
+
                 _inFlight.TryRemove(claimed.Id, out _);
                 StepsEnded();
+                if (queue.SuspectsMayExist)
+                {
+                    queue.Wake(); // a suspect may be waiting for this run to end
+                }
             }
         });
         if (!_inFlight.TryAdd(claimed.Id, run.Unwrap()))
@@ -209,7 +233,7 @@ public sealed partial class RunWorker(
 
     bool IRunHandOff.TryReserve(string tenant)
     {
-        if (_stopping || !_slots.Wait(0))
+        if (_stopping || queue.Alone || !_slots.Wait(0))
         {
             return false;
         }
@@ -479,7 +503,7 @@ public sealed partial class RunWorker(
         base.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Run queue: {Reclaimed} unfinished message(s) reclaimed from the previous process; {Depth} queued")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run queue: {Reclaimed} unfinished message(s) reclaimed from the previous process, each to run alone; {Depth} queued")]
     private static partial void LogResumed(ILogger logger, int reclaimed, long depth);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Drain: {Finished} in-flight run(s) finished; {Left} message(s) left durable in the queue")]
@@ -502,6 +526,9 @@ public sealed partial class RunWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queued message {MessageId} passed the run deadline ({DeadlineSeconds} s); its unfinished rules were recorded as run_deadline_exceeded")]
     private static partial void LogRunDeadline(ILogger logger, string messageId, int deadlineSeconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queued message {MessageId} was running when the previous process stopped; it runs alone now (delivery {Attempts})")]
+    private static partial void LogRunsAlone(ILogger logger, string messageId, int attempts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queued message {MessageId} belongs to an uninstalled tenant; dropped")]
     private static partial void LogTenantGone(ILogger logger, string messageId);

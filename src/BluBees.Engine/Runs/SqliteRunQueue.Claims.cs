@@ -13,11 +13,16 @@ namespace BluBees.Engine.Runs;
 /// <summary>Claiming messages: the fair pick across tenants, leases and their renewal.</summary>
 public sealed partial class SqliteRunQueue
 {
-    /// <summary>On start: the previous process is gone, so every lease it held is reclaimed at once. Returns how many.</summary>
+    /// <summary>
+    /// On start: the previous process is gone, so every lease it held is reclaimed at once, and each message it held
+    /// is marked a suspect (it may be the one that took the process down: each runs alone, see
+    /// SqliteRunQueue.Suspects.cs). Returns how many.
+    /// </summary>
     public async Task<int> ReclaimAllAsync(CancellationToken ct)
     {
         _backlog = true;
-        return await _writer.RunAsync(w => w.Command("UPDATE run_queue SET lease_until = NULL WHERE lease_until IS NOT NULL;").ExecuteNonQuery(), ct);
+        _suspects = true;
+        return await _writer.RunAsync(w => w.Command("UPDATE run_queue SET lease_until = NULL, suspect = 1 WHERE lease_until IS NOT NULL;").ExecuteNonQuery(), ct);
     }
 
     /// <summary>
@@ -25,11 +30,12 @@ public sealed partial class SqliteRunQueue
     /// <paramref name="after"/> in tenant order (round-robin), skipping <paramref name="busyTenants"/>
     /// (tenants at their concurrency cap). Counts the delivery in <see cref="ClaimedMessage.Attempts"/>.
     /// </summary>
+    /// <remarks>A suspect is claimed only when <paramref name="busyTenants"/> is empty (nothing else runs).</remarks>
     public async Task<ClaimedMessage?> ClaimAsync(IReadOnlyCollection<string> busyTenants, string? after, CancellationToken ct)
     {
-        var now = NowMs;
         var busy = busyTenants.ToHashSet(StringComparer.Ordinal);
-        return await _writer.RunAsync(w => ClaimOne(w, tenant => !busy.Contains(tenant), static _ => { }, after, now), ct);
+        var claimed = await ClaimManyAsync(1, tenant => !busy.Contains(tenant), static _ => { }, () => busy.Count == 0, after, ct);
+        return claimed.Count == 0 ? null : claimed[0];
     }
 
     /// <summary>
@@ -38,23 +44,27 @@ public sealed partial class SqliteRunQueue
     /// <paramref name="perTenantLimit"/> runs (counting <paramref name="inFlight"/> and the claims of this batch) is
     /// skipped for the rest of the batch. Why a batch: the worker's claim loop is serial, and each claim waits for a
     /// group commit; under concurrent ingress that wait (a few ms) capped the whole worker at one run per claim
-    /// round trip, whatever its concurrency (docs/benchmarks.md, "Batched claims").
+    /// round trip, whatever its concurrency (docs/benchmarks.md, "Batched claims"). A suspect is claimed only when
+    /// <paramref name="inFlight"/> counts no run, and alone.
     /// </summary>
     public async Task<IReadOnlyList<ClaimedMessage>> ClaimManyAsync(
         int max, IReadOnlyDictionary<string, int> inFlight, int perTenantLimit, string? after, CancellationToken ct)
     {
         var shares = new TenantShares(perTenantLimit, inFlight);
-        return await ClaimManyAsync(max, shares.TryClaim, tenant => shares.Give(tenant), after, ct);
+        var idle = inFlight.Values.All(n => n <= 0);
+        return await ClaimManyAsync(max, shares.TryClaim, tenant => shares.Give(tenant), () => idle, after, ct);
     }
 
     /// <summary>
     /// Up to <paramref name="max"/> claims in one write transaction, round-robin from <paramref name="after"/>. A
     /// tenant is claimed for only when <paramref name="tryTake"/> grants it a share; it runs on the writer thread,
     /// inside the transaction, so the worker's shares are exact (<see cref="TenantShares"/>). Shares of claims that
-    /// did not commit are given back with <paramref name="give"/>.
+    /// did not commit are given back with <paramref name="give"/>. While suspects may exist (SqliteRunQueue.Suspects.cs)
+    /// they decide first: a suspect waits until <paramref name="idle"/> (on the writer thread: the worker runs nothing),
+    /// and is claimed alone.
     /// </summary>
     internal async Task<IReadOnlyList<ClaimedMessage>> ClaimManyAsync(
-        int max, Func<string, bool> tryTake, Action<string> give, string? after, CancellationToken ct)
+        int max, Func<string, bool> tryTake, Action<string> give, Func<bool> idle, string? after, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         var now = NowMs;
@@ -63,6 +73,17 @@ public sealed partial class SqliteRunQueue
         {
             await _writer.RunAsync(w =>
             {
+                if (_suspects && ClaimUnderSuspicion(w, tryTake, give, idle, now, out var alone))
+                {
+                    if (alone is not null)
+                    {
+                        claimed.Add(alone);
+                    }
+
+                    _backlog = AnyClaimable(w, now);
+                    return true;
+                }
+
                 var next = after;
                 while (claimed.Count < max && ClaimOne(w, tryTake, give, next, now) is { } one)
                 {
@@ -76,7 +97,14 @@ public sealed partial class SqliteRunQueue
         }
         catch
         {
-            claimed.ForEach(c => give(c.TenantId));
+            claimed.ForEach(c =>
+            {
+                give(c.TenantId);
+                if (c.Suspect)
+                {
+                    EndAlone(c.Id);
+                }
+            });
             throw;
         }
 

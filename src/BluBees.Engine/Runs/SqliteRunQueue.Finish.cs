@@ -48,6 +48,7 @@ public sealed partial class SqliteRunQueue
 
             return released;
         }, ct);
+        EndAlone(claimed.Id);
         Wake();
     }
 
@@ -143,6 +144,7 @@ public sealed partial class SqliteRunQueue
             delete.Parameters.AddWithValue("$id", claimed.Id);
             return delete.ExecuteNonQuery();
         }, ct);
+        EndAlone(claimed.Id); // a suspect's record is written: claims resume
         Wake();
     }
 
@@ -204,6 +206,7 @@ public sealed partial class SqliteRunQueue
             command.Parameters.AddWithValue("$id", messageId);
             return command.ExecuteNonQuery();
         }, ct);
+        EndAlone(messageId);
         Wake();
     }
 }

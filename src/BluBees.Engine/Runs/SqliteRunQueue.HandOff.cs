@@ -20,9 +20,12 @@ public sealed partial class SqliteRunQueue
     /// <summary>The worker attaches itself after it has reclaimed the previous process's leases, and detaches when it stops.</summary>
     internal void Attach(IRunHandOff? handOff) => Volatile.Write(ref _handOff, handOff);
 
-    /// <summary>On the writer thread, inside the accepting transaction: whether this message's row is written leased.</summary>
+    /// <summary>
+    /// On the writer thread, inside the accepting transaction: whether this message's row is written leased. Never
+    /// while a suspect runs alone (SqliteRunQueue.Suspects.cs), nor while one waits (it is claimable).
+    /// </summary>
     private bool TryLease(Storage.SqliteWriter w, IRunHandOff? handOff, string tenant)
-        => handOff is not null && !AnyClaimable(w, NowMs) && handOff.TryReserve(tenant);
+        => handOff is not null && _alone is null && !AnyClaimable(w, NowMs) && handOff.TryReserve(tenant);
 
     private static bool AnyClaimable(Storage.SqliteWriter w, long now)
     {

@@ -38,7 +38,8 @@ public sealed partial class SqliteRunQueue
                 dedup_sk TEXT NULL,
                 body TEXT NOT NULL,
                 size INTEGER NOT NULL DEFAULT 0,
-                installed TEXT NULL
+                installed TEXT NULL,
+                suspect INTEGER NOT NULL DEFAULT 0
             );
             CREATE INDEX IF NOT EXISTS run_queue_by_tenant ON run_queue (tenant, seq);
             """;
@@ -77,8 +78,28 @@ public sealed partial class SqliteRunQueue
             }
         }
 
+        // Whether the message was leased when a previous process died (a suspect, see SqliteRunQueue.Suspects.cs).
+        // Added in place as installed was: an older release names its columns and leaves it 0 on what it inserts.
+        if (!HasColumn(connection, "suspect"))
+        {
+            try
+            {
+                using var add = connection.CreateCommand();
+                add.CommandText = "ALTER TABLE run_queue ADD COLUMN suspect INTEGER NOT NULL DEFAULT 0;";
+                add.ExecuteNonQuery();
+            }
+            catch (SqliteException) when (HasColumn(connection, "suspect"))
+            {
+                // Another process opening the same file added it first.
+            }
+        }
+
+        // The suspects only (a partial index): finding them costs their number, not the queue's depth.
         using var index = connection.CreateCommand();
-        index.CommandText = "CREATE INDEX IF NOT EXISTS run_queue_bytes ON run_queue (tenant, size);";
+        index.CommandText = """
+            CREATE INDEX IF NOT EXISTS run_queue_bytes ON run_queue (tenant, size);
+            CREATE INDEX IF NOT EXISTS run_queue_suspects ON run_queue (seq) WHERE suspect = 1;
+            """;
         index.ExecuteNonQuery();
         CountQueue(connection);
         SqliteFile.StampSchemaVersion(connection);

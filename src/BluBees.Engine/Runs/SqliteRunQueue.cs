@@ -14,6 +14,9 @@ namespace BluBees.Engine.Runs;
 /// <summary>One message the worker holds a lease on. <see cref="Body"/> is ciphertext until <see cref="SqliteRunQueue.OpenAsync"/>.</summary>
 public sealed record ClaimedMessage(string Id, string TenantId, string Source, string? RuleId, int Attempts, DateTimeOffset EnqueuedAt, string Body)
 {
+    /// <summary>Leased when the previous process died: it runs alone (SqliteRunQueue.Suspects.cs).</summary>
+    public bool Suspect { get; init; }
+
     /// <summary>The row's tenant as a partition owner: the queue row is the edge where the worker names its tenant.</summary>
     public Storage.TenantId Tenant => new(TenantId);
 }

@@ -53,6 +53,54 @@ public sealed class CrashLoopTests() : ChildProcessTests("crashloop")
         });
     }
 
+    /// <summary>
+    /// The poison message's batch-mate: leased at the same moment (the first kill), it is a suspect on the next start
+    /// like the poison one, and each suspect runs alone. The poison one's later crashes cost only its own deliveries:
+    /// before, every restart claimed both again, each crash counted a delivery of the innocent event too, and after
+    /// <c>Runs:MaxAttempts</c> it ended <c>delivery_exhausted</c> although its step never got to finish.
+    /// </summary>
+    [Test]
+    public async Task A_message_that_kills_the_process_costs_its_batch_mate_one_delivery_at_most()
+    {
+        await using var sink = await SlowSink.StartAsync();
+        sink.HangMarker = "/e/OPS-68";
+        // The innocent step is slow: still in flight whenever the poison one has reached the sink and the process is killed.
+        sink.Delay = TimeSpan.FromSeconds(8);
+        var settings = new Dictionary<string, string> { ["Runs__MaxAttempts"] = "2" };
+        var tenant = Samples.NewTenant();
+        var poison = Samples.Event("OPS-68", "poison");
+        var innocent = Samples.Event("OPS-69", "innocent");
+
+        for (var delivery = 1; delivery <= 2; delivery++)
+        {
+            await using var backend = await BackendProcess.StartAsync(DataDirectory, settings);
+            if (delivery == 1)
+            {
+                await ProcessRestartTests.CreateRuleAsync(backend, tenant, sink.Address);
+                Assert.That(await StatusAsync(backend, tenant, poison.DeepClone()), Is.EqualTo((HttpStatusCode.Accepted, "accepted")));
+                Assert.That(await StatusAsync(backend, tenant, innocent.DeepClone()), Is.EqualTo((HttpStatusCode.Accepted, "accepted")));
+                Assert.That(await Waits.UntilAsync(() => Task.FromResult(sink.Count("/e/OPS-69")), n => n > 0, Generous), Is.EqualTo(1), "both in flight at the first kill");
+            }
+
+            var seen = await Waits.UntilAsync(() => Task.FromResult(sink.Count("/e/OPS-68")), n => n >= delivery, Generous);
+            Assert.That(seen, Is.EqualTo(delivery), $"delivery {delivery} of the poison event reached the step");
+            await backend.KillAsync();
+        }
+
+        await using var last = await BackendProcess.StartAsync(DataDirectory, settings);
+        var runs = await Waits.UntilAsync(() => RunsAsync(last, tenant), r => r.Count >= 2, Generous);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(
+                runs.Select(r => (r!["issueKey"]?.GetValue<string>(), r["status"]!.GetValue<string>(), r["errorCategory"]?.GetValue<string>())).OrderBy(r => r.Item1),
+                Is.EqualTo(new[] { ((string?)"OPS-68", "failed", (string?)"delivery_exhausted"), ("OPS-69", "succeeded", null) }),
+                "the poison event exhausted, the innocent one run to its end; nothing else");
+            Assert.That(sink.Count("/e/OPS-68"), Is.EqualTo(2), "the poison step not run a third time");
+            Assert.That(sink.Count("/e/OPS-69"), Is.EqualTo(2), "killed once with the poison one, then run to its end (alone)");
+        });
+    }
+
     private static async Task<(HttpStatusCode, string?)> StatusAsync(BackendProcess backend, string tenant, JsonNode evt)
     {
         using var response = await backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, evt);

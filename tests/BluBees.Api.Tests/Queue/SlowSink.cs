@@ -6,17 +6,32 @@ namespace BluBees.Api.Tests.Queue;
 
 /// <summary>
 /// A loopback third party that counts deliveries per path and answers after <see cref="Delay"/>; paths containing
-/// <see cref="HangMarker"/> wait until <see cref="ReleaseHung"/> (a hanging host).
+/// <see cref="HangMarker"/> wait until <see cref="ReleaseHung"/> (a hanging host). <see cref="Arrivals"/> says what
+/// else was in flight when each request arrived (which runs overlapped).
 /// </summary>
 public sealed class SlowSink : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, int> _hits = new(StringComparer.Ordinal);
     private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private LoopbackServer? _server;
+    private readonly List<string> _inFlight = [];
+    private readonly List<(string Path, string[] Beside)> _arrivals = [];
 
     public Uri Address => _server!.Address;
     public TimeSpan Delay { get; set; }
     public string HangMarker { get; set; } = "HANG";
+
+    /// <summary>Each arrival in order, with the other requests in flight at that moment (paths).</summary>
+    public IReadOnlyList<(string Path, string[] Beside)> Arrivals
+    {
+        get
+        {
+            lock (_inFlight)
+            {
+                return [.. _arrivals];
+            }
+        }
+    }
 
     /// <summary>Deliveries per request path (each arrival counts, also those still waiting).</summary>
     public IReadOnlyDictionary<string, int> Hits => _hits;
@@ -36,6 +51,12 @@ public sealed class SlowSink : IAsyncDisposable
     {
         var path = context.Request.Path.Value ?? string.Empty;
         _hits.AddOrUpdate(path, 1, (_, n) => n + 1);
+        lock (_inFlight)
+        {
+            _arrivals.Add((path, [.. _inFlight]));
+            _inFlight.Add(path);
+        }
+
         try
         {
             if (path.Contains(HangMarker, StringComparison.Ordinal))
@@ -50,6 +71,13 @@ public sealed class SlowSink : IAsyncDisposable
         catch (OperationCanceledException)
         {
             return;
+        }
+        finally
+        {
+            lock (_inFlight)
+            {
+                _inFlight.Remove(path);
+            }
         }
 
         context.Response.StatusCode = 200;
