@@ -1,4 +1,3 @@
-using System.Net;
 using BluBees.Api.Auth;
 using BluBees.Api.Infrastructure;
 using BluBees.Engine.DevTokens;
@@ -29,8 +28,7 @@ internal static class DevEndpoints
     /// </summary>
     private static ValueTask<object?> LoopbackOnlyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var remote = context.HttpContext.Connection.RemoteIpAddress;
-        if (remote is not null && (IPAddress.IsLoopback(remote) || remote.IsIPv4MappedToIPv6 && IPAddress.IsLoopback(remote.MapToIPv4())))
+        if (LoopbackCallers.IsLoopback(context.HttpContext))
         {
             return next(context);
         }

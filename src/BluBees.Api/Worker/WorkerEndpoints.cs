@@ -12,8 +12,10 @@ namespace BluBees.Api.Worker;
 /// the worker choice is <see cref="WorkerMode.SqsRoute"/> (<c>Worker:Mode=SqsRoute</c>, or the older <c>Worker:Enabled=true</c>). Anonymous on purpose: on the worker function the adapter POSTs the raw SQS
 /// event from inside the sandbox (<c>AWS_LWA_PASS_THROUGH_PATH</c>) over 127.0.0.1; the worker has no HTTP
 /// trigger, and the HTTP API (API function, where the route is not even mapped) routes no <c>/internal/*</c>.
+/// It answers only callers on this machine: a worker bound to a network address (a container, a host outside Lambda)
+/// answered anyone who could reach its port, and read and processed whatever batch they posted.
 /// </summary>
-internal static class WorkerEndpoints
+internal static partial class WorkerEndpoints
 {
     public const string Route = "/internal/sqs-batch";
 
@@ -21,11 +23,26 @@ internal static class WorkerEndpoints
     {
         if (app.ServiceProvider.GetRequiredService<ProviderChoices>().Worker == WorkerMode.SqsRoute)
         {
-            app.MapPost(Route, ReceiveBatchAsync).AllowAnonymous().WithName("SqsBatch");
+            app.MapPost(Route, ReceiveBatchAsync).AllowAnonymous().WithName("SqsBatch").AddEndpointFilter(LoopbackOnlyAsync);
         }
 
         return app;
     }
+
+    /// <summary>Before the body is read: a caller that is not on this machine gets a 403 and nothing of its batch is read.</summary>
+    private static ValueTask<object?> LoopbackOnlyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        if (LoopbackCallers.IsLoopback(context.HttpContext))
+        {
+            return next(context);
+        }
+
+        LogRefused(context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WorkerEndpoints).FullName!));
+        return ValueTask.FromResult<object?>(Problems.Forbidden("The SQS batch route answers only callers on this machine (a loopback address): the Lambda Web Adapter of the worker function."));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS batch route refused a caller that is not on this machine (not a loopback address); nothing of its body was read")]
+    private static partial void LogRefused(ILogger logger);
 
     internal static async Task<IResult> ReceiveBatchAsync(HttpContext context, SqsBatchProcessor processor, IOptions<WorkerOptions> options)
     {
