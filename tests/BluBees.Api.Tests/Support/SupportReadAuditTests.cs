@@ -13,7 +13,7 @@ namespace BluBees.Api.Tests.Support;
 /// Every support read that passes the grant check is in the tenant's audit before anything is read: each page of a
 /// paged read (with its cursor), a HEAD (answered as a GET, without the body), a read the handler refuses (an unknown
 /// run: 404; a bad filter: 400) and a read the store fails (503) — the audit entry exists whether or not any data went
-/// out. The run log is read through a store whose run reads can be made to fail (SQLite I/O error); the audit and the
+/// out; and a grant revoked between two pages stops the next one, refused and audited with its cursor. The run log is read through a store whose run reads can be made to fail (SQLite I/O error); the audit and the
 /// grant use the real one.
 /// </summary>
 public sealed class SupportReadAuditTests
@@ -111,6 +111,41 @@ public sealed class SupportReadAuditTests
             Assert.That(entries[2].Query, Is.EqualTo($$"""{"limit":"1","cursor":"{{cursors[1]}}"}"""));
             Assert.That(entries[5].Query, Is.EqualTo("""{"status":"exploded"}"""));
         });
+    }
+
+    [Test]
+    public async Task A_grant_revoked_between_two_pages_stops_the_next_page_and_the_refusal_is_audited_with_its_cursor()
+    {
+        var tenant = Samples.NewTenant();
+        var connection = (await _backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, "t0ken"), 201))["id"]!.GetValue<string>();
+        await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(connection), 201);
+        foreach (var key in new[] { "OPS-81", "OPS-82" })
+        {
+            using var accepted = await _backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event(key, "page me"));
+            Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        await Waits.UntilAsync(() => _backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count == 2);
+        var grant = (await _backend.JsonAsync(HttpMethod.Post, "/api/support/grants", tenant, new JsonObject { ["hours"] = 2 }, 201))["id"]!.GetValue<string>();
+        var basePath = $"/support/tenants/{Uri.EscapeDataString(tenant)}/runs";
+        var (first, firstBody) = await ReadAsync(HttpMethod.Get, basePath + "?limit=1");
+        Assert.That(first, Is.EqualTo(HttpStatusCode.OK));
+        var cursor = JsonNode.Parse(firstBody)!["nextCursor"]!.GetValue<string>();
+
+        using (var revoke = await _backend.SendAsync(HttpMethod.Delete, "/api/support/grants/" + grant, tenant))
+        {
+            Assert.That(revoke.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        }
+
+        var (second, secondBody) = await ReadAsync(HttpMethod.Get, basePath + "?limit=1&cursor=" + cursor);
+        Assert.That(second, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That(JsonNode.Parse(secondBody)!["reason"]!.GetValue<string>(), Is.EqualTo("no_grant"));
+        Assert.That(secondBody, Does.Not.Contain("\"items\""), "nothing of the run log");
+
+        var newest = (await _backend.JsonAsync(HttpMethod.Get, "/api/support/audit", tenant))["items"]![0]!;
+        Assert.That(newest["outcome"]!.GetValue<string>(), Is.EqualTo("denied"));
+        Assert.That(newest["reason"]!.GetValue<string>(), Is.EqualTo("no_grant"));
+        Assert.That(newest["query"]!["cursor"]!.GetValue<string>(), Is.EqualTo(cursor));
     }
 
     private async Task<(HttpStatusCode Status, string Body)> ReadAsync(HttpMethod method, string path)
