@@ -21,6 +21,7 @@ public sealed class BluBeesMetrics : IDisposable
     private readonly Counter<long> _drain;
     private readonly Counter<long> _eventsAccepted;
     private readonly Counter<long> _unknownEvents;
+    private readonly Counter<long> _rulesNotCompilable;
     private readonly Histogram<double> _queueWait;
     private readonly Counter<long> _cloudRequests;
     private readonly Counter<double> _readUnits;
@@ -40,6 +41,7 @@ public sealed class BluBeesMetrics : IDisposable
         _decryptFailures = _meter.CreateCounter<long>("blubees.crypto.decrypt_failures", description: "Secrets or data keys that failed to decrypt.");
         _drain = _meter.CreateCounter<long>("blubees.worker.drain", description: "Shutdown drain outcome: completed or left_durable.");
         _unknownEvents = _meter.CreateCounter<long>("blubees.ingress.unknown_event_types", description: "Events of an unknown type, acknowledged and ignored.");
+        _rulesNotCompilable = _meter.CreateCounter<long>("blubees.rules.not_compilable", description: "Stored rule versions found not to compile on this build (once per version and process), by reason.");
         _queueWait = _meter.CreateHistogram<double>("blubees.queue.wait", unit: "s", description: "Time from acceptance to the start of a run.");
         _cloudRequests = _meter.CreateCounter<long>("blubees.aws.requests", description: "AWS API calls (DynamoDB, SQS, KMS), by service, operation and outcome.");
         _readUnits = _meter.CreateCounter<double>("blubees.dynamodb.read_units", description: "DynamoDB read capacity units consumed, as the service reports them, by operation.");
@@ -59,6 +61,9 @@ public sealed class BluBeesMetrics : IDisposable
 
     /// <summary>A filtered event's trace write was skipped: its tenant had one in flight (<c>EventIngestor.Trace.cs</c>).</summary>
     public void FilteredTraceSkipped() => _traceSkipped.Add(1);
+
+    /// <summary>A stored rule version that this build cannot compile was found (<c>RuleService.LoadCompiledAsync</c>); <paramref name="reason"/> from <c>NotCompilableReasons</c>.</summary>
+    public void RuleNotCompilable(string reason) => _rulesNotCompilable.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void EventAccepted(string source) => _eventsAccepted.Add(1, new KeyValuePair<string, object?>("source", source));
 

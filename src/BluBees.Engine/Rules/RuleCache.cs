@@ -33,7 +33,21 @@ public sealed class RuleCache : IDisposable, Tenancy.ITenantDataCache
         => _cache.TryGetValue(Key(tenantId, ruleId, version), out CompiledRule? rule) ? rule : null;
 
     public void Set(TenantId tenantId, CompiledRule rule)
-        => _cache.Set(Key(tenantId, rule.Id, rule.Version), rule, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(30) });
+        => _cache.Set(Key(tenantId, rule.Id, rule.Version), rule, Entry);
+
+    /// <summary>
+    /// Whether the version is known not to compile in this process (<see cref="SetNotCompilable"/>). A version never
+    /// changes and this build's compiler neither, so the answer holds as long as the entry: an event that reaches
+    /// such a rule costs no store read and no compile.
+    /// </summary>
+    public bool IsNotCompilable(TenantId tenantId, string ruleId, int version)
+        => _cache.TryGetValue(Key(tenantId, ruleId, version), out var entry) && entry is NotCompilable;
+
+    /// <summary>Records that the version does not compile here (bounded and expiring like the compiled ones).</summary>
+    public void SetNotCompilable(TenantId tenantId, string ruleId, int version)
+        => _cache.Set(Key(tenantId, ruleId, version), NotCompilable.Instance, Entry);
+
+    private static MemoryCacheEntryOptions Entry => new() { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(30) };
 
     public int Count => _cache.Count;
 
@@ -47,4 +61,10 @@ public sealed class RuleCache : IDisposable, Tenancy.ITenantDataCache
     internal static string Key(TenantId tenantId, string ruleId, int version) => $"{tenantId.Value}\n{ruleId}\n{version}";
 
     public void Dispose() => _cache.Dispose();
+
+    /// <summary>The entry of a version that does not compile (never a <see cref="CompiledRule"/>, so <see cref="Get"/> misses it).</summary>
+    private sealed class NotCompilable
+    {
+        public static readonly NotCompilable Instance = new();
+    }
 }

@@ -1,10 +1,13 @@
+using System.Text.Json;
 using BluBees.Engine.Common;
 using BluBees.Engine.Connections;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Names;
+using BluBees.Engine.Observability;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Templates;
 using BluBees.Engine.Validation;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Rules;
@@ -13,9 +16,9 @@ namespace BluBees.Engine.Rules;
 /// Rules of one tenant. Every save writes a new immutable version (conditional put on its own key) and then
 /// moves the head with an optimistic-concurrency write, so two concurrent saves can never share a version.
 /// </summary>
-public sealed class RuleService(
+public sealed partial class RuleService(
     IStore store, ConnectionService connections, IRuleRunHistory runs, RuleCache cache, TimeProvider time,
-    IOptions<EgressOptions> egress, TemplateLimits templateLimits)
+    IOptions<EgressOptions> egress, TemplateLimits templateLimits, BluBeesMetrics metrics, ILogger<RuleService> logger)
 {
     private const string NameKind = "rule";
     private readonly NameClaims _names = new(store, time);
@@ -316,7 +319,15 @@ public sealed class RuleService(
     public async Task<IReadOnlyList<RuleHead>> UsingConnectionAsync(TenantId tenantId, string connectionId, CancellationToken ct)
         => [.. (await ListHeadsAsync(tenantId, ct)).Where(h => h.Connections.Contains(connectionId))];
 
-    /// <summary>The compiled current version of a rule, from the cache when possible. Null when invalid.</summary>
+    /// <summary>
+    /// The compiled current version of a rule, from the cache when possible. Null when the version is gone (a delete
+    /// in between) or does not compile on this build: saved valid, but its time zone has since left the server's
+    /// tzdata, a check was made stricter, or a later build wrote it with a member this one does not know (read
+    /// strictly: skipping it could run the rule other than as saved). Such a version is remembered as not compilable
+    /// (<see cref="RuleCache.SetNotCompilable"/>): the event path reads and compiles it once per process, not per event,
+    /// and its first sighting is logged (rule id and version only) and counted (<c>blubees.rules.not_compilable</c>).
+    /// What an event that reaches it leaves is the worker's <c>rule_invalid</c> run (<see cref="Runs.RunProcessor"/>).
+    /// </summary>
     public async Task<CompiledRule?> LoadCompiledAsync(TenantId tenantId, RuleHead head, CancellationToken ct)
     {
         if (cache.Get(tenantId, head.Id, head.Version) is { } cached)
@@ -324,18 +335,49 @@ public sealed class RuleService(
             return cached;
         }
 
-        if (await GetVersionAsync(tenantId, head.Id, head.Version, ct) is not { } version)
+        if (cache.IsNotCompilable(tenantId, head.Id, head.Version))
+        {
+            return null;
+        }
+
+        RuleVersionRecord? version;
+        try
+        {
+            version = await GetVersionAsync(tenantId, head.Id, head.Version, ct);
+        }
+        catch (JsonException)
+        {
+            NotCompilable(tenantId, head, NotCompilableReasons.Unreadable);
+            return null;
+        }
+
+        if (version is null)
         {
             return null;
         }
 
         var compiled = RuleCompiler.Compile(head.Id, head.Version, version.Definition, connections: null, egress.Value, templateLimits, new ValidationErrors());
-        if (compiled is not null)
+        if (compiled is null)
         {
-            cache.Set(tenantId, compiled);
+            NotCompilable(tenantId, head, NotCompilableReasons.Invalid);
+            return null;
         }
 
+        cache.Set(tenantId, compiled);
         return compiled;
+    }
+
+    /// <summary>Remembers a version that does not compile here; logs and counts its first sighting in this process.</summary>
+    private void NotCompilable(TenantId tenantId, RuleHead head, string reason)
+    {
+        if (cache.IsNotCompilable(tenantId, head.Id, head.Version))
+        {
+            return; // another event found it at the same time and said so
+        }
+
+        cache.SetNotCompilable(tenantId, head.Id, head.Version);
+        metrics.RuleNotCompilable(reason);
+        LogNotCompilable(logger, head.Id, head.Version, reason);
     }
 
     /// <summary>
@@ -345,7 +387,18 @@ public sealed class RuleService(
     /// </summary>
     public async Task<IReadOnlyList<string>> InvalidPathsAsync(TenantId tenantId, RuleHead head, CancellationToken ct)
     {
-        if (await GetVersionAsync(tenantId, head.Id, head.Version, ct) is not { } version)
+        RuleVersionRecord? version;
+        try
+        {
+            version = await GetVersionAsync(tenantId, head.Id, head.Version, ct);
+        }
+        catch (JsonException)
+        {
+            // A later build's member: its name is the stored document's, so only the part is named.
+            return ["definition"];
+        }
+
+        if (version is null)
         {
             return [];
         }
@@ -440,6 +493,9 @@ public sealed class RuleService(
         // Not cancellable: the head is already written, and only the bump tells the other instances.
         await RuleListStamp.BumpAsync(store, tenantId, CancellationToken.None);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rule {RuleId} v{RuleVersion} cannot be compiled by this build ({Reason}): it does not run until it is saved again; each event that reaches it is recorded as a rule_invalid run")]
+    private static partial void LogNotCompilable(ILogger logger, string ruleId, int ruleVersion, string reason);
 
     private static RuleView View(RuleHead head, RuleVersionRecord version)
         => new(head.Id, head.Name, head.Enabled, head.Version, version.Definition, head.CreatedAt, head.UpdatedAt);

@@ -254,7 +254,7 @@ public sealed partial class RunProcessor(
                 }
 
                 var rule = await rules.LoadCompiledAsync(message.Tenant.Id, head, ct);
-                if (rule is null || Fires(rule, message.Source, evt))
+                if (rule is null ? Reaches(message, head, evt) : Fires(rule, message.Source, evt))
                 {
                     records.Add(Record(message, head.Id, head.Version, evt, now, started, RunStatus.Failed, ErrorCategories.DeliveryExhausted, []));
                 }
@@ -270,6 +270,32 @@ public sealed partial class RunProcessor(
         // Listed and no rule targets it (disabled or deleted meanwhile): no record, as a run would leave none. Only a
         // list that could not be read leaves the one record that says the event was lost.
         return records.Count > 0 || listed ? records : [Record(message, message.RuleId ?? UnknownRule, 0, evt, now, started, RunStatus.Failed, ErrorCategories.DeliveryExhausted, [])];
+    }
+
+    /// <summary>
+    /// For a rule whose version does not compile, read from its head alone: whether the message could be for it (it
+    /// names the rule, or the rule's trigger type is the message's source and, for a webhook, its hook the message's).
+    /// </summary>
+    private static bool Reaches(RunMessage message, RuleHead head, JiraEvent evt)
+    {
+        if (message.RuleId is not null)
+        {
+            return message.RuleId == head.Id;
+        }
+
+        if (!string.Equals(head.TriggerType, message.Source.ToString(), StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        try
+        {
+            return message.Source != RunSource.Webhook || evt.WebhookId == head.WebhookId;
+        }
+        catch (InvalidOperationException)
+        {
+            return true; // a shape that cannot be read: recorded, as before
+        }
     }
 
     private static bool Fires(CompiledRule rule, RunSource source, JiraEvent evt)
@@ -308,9 +334,11 @@ public sealed partial class RunProcessor(
         var rule = await rules.LoadCompiledAsync(message.Tenant.Id, head, ct);
         if (rule is null)
         {
-            // Deleted since the list was read (its versions went with it): no record, as for a rule deleted before the
-            // event arrived. Only a rule that still exists and cannot be compiled is a failed run.
-            return await rules.GetHeadAsync(message.Tenant.Id, head.Id, ct) is null
+            // Not reached (a stale schedule rule and a Jira event): no record, as for any rule whose trigger the message
+            // is not for; the schedule's tick says it cannot fire. Deleted since the list was read (its versions went
+            // with it): no record either, as for a rule deleted before the event arrived. Only a rule that still exists,
+            // that the message reaches, and that cannot be compiled is a failed run.
+            return !Reaches(message, head, evt) || await rules.GetHeadAsync(message.Tenant.Id, head.Id, ct) is null
                 ? null
                 : Record(message, head.Id, head.Version, evt, startedAt, started, RunStatus.Failed, ErrorCategories.RuleInvalid, []);
         }
