@@ -6,8 +6,10 @@ namespace BluBees.Engine.Storage;
 /// The health probe. The store's pooled and kept connections hold the file open: when the file is deleted (an
 /// operator, a clean-up job, a replaced volume) they go on reading and writing the unlinked file, and all of it is lost
 /// at the next start, while a read through them still succeeds. The probe therefore opens a connection of its own,
-/// outside the pool and without <c>Create</c>, by the path: it fails when the file is gone, and a file created anew by
-/// another connection has no <c>items</c> table, so the read fails too. A volume with less than
+/// outside the pool and without <c>Create</c>, by the path, and reads the health key: it fails when the file is gone,
+/// and when a file created anew by another connection (every pooled open may create it) has no <c>items</c> table. A
+/// <c>-wal</c> deleted under it fails the read (an I/O error) only while the read needs frames of it that a checkpoint
+/// has not copied into the main file yet, so it is not reliably reported. A volume with less than
 /// <see cref="MinFreeBytes"/> left fails it as well: reads still succeed there, but writes (an event's queue message
 /// takes up to a few MB) answer 503, and /health must not say "ok" while they do. So does a file that opens read-only.
 /// </summary>
@@ -36,8 +38,10 @@ internal sealed partial class SqliteStore
             throw new IOException("The file of the embedded store cannot be written.");
         }
 
+        // One statement: the scalar of a batch is its first statement's, and the statements after it were never
+        // stepped (the read, behind "PRAGMA busy_timeout", never ran, so a file created anew without tables said "ok").
         await using var command = connection.CreateCommand();
-        command.CommandText = SqliteFile.BusyTimeoutPragma + " SELECT count(*) FROM items WHERE pk = $pk AND sk = $sk;";
+        command.CommandText = "SELECT count(*) FROM items WHERE pk = $pk AND sk = $sk;";
         command.Parameters.AddWithValue("$pk", Keys.HealthPk);
         command.Parameters.AddWithValue("$sk", Keys.HealthSk);
         await command.ExecuteScalarAsync(ct);

@@ -1,13 +1,15 @@
 using System.Net;
 using BluBees.Api.Tests.Harness;
+using Microsoft.Data.Sqlite;
 
 namespace BluBees.Api.Tests.Ingress;
 
 /// <summary>
 /// <c>GET /health</c> must say "unavailable" when the embedded store's file is gone from the disk (deleted by an
-/// operator or a clean-up job, or its volume replaced): connections the backend keeps open still read and write the
-/// unlinked file, so everything written from then on is lost at the next start, and a check that reads through such
-/// a connection answers "ok". The answer carries no internals (no path, no exception).
+/// operator or a clean-up job, or its volume replaced):
+/// connections the backend keeps open still read and write the unlinked file, so everything written from then on is
+/// lost at the next start, and a check that reads through such a connection answers "ok". The answer carries no
+/// internals (no path, no exception).
 /// </summary>
 public sealed class HealthStoreFileTests
 {
@@ -34,6 +36,47 @@ public sealed class HealthStoreFileTests
         Assert.Multiple(() =>
         {
             Assert.That(after.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the file the backend writes to is gone");
+            Assert.That(body, Is.EqualTo("{\"status\":\"unavailable\"}"), "no internals");
+        });
+    }
+
+    /// <summary>
+    /// The race a clean-clone run once hit (200 right after the deletes), made deterministic: a connection opened by the
+    /// path between the deletes (every pooled open of the store and the queue may be a new one, and opens with
+    /// <c>Create</c>: the worker's claims, the checkpointer) creates the file again, empty, and its first read deletes
+    /// the old <c>-wal</c> as left over (SQLite does so beside an empty file). /health said "ok": the probe's read of the
+    /// health key sat behind a <c>PRAGMA</c> in one command and never ran, and the new file is where the probe looks,
+    /// while the backend's connections write the unlinked one. Now its read runs, and finds no table there.
+    /// </summary>
+    [Test]
+    public async Task Health_answers_503_when_a_connection_opened_by_the_path_between_the_deletes_created_the_file_again()
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var host = await BackendHost.StartAsync(issuer);
+        using (var before = await host.Client.GetAsync("/health"))
+        {
+            Assert.That(before.StatusCode, Is.EqualTo(HttpStatusCode.OK), "healthy with its file in place");
+        }
+
+        var file = Path.Combine(host.DataDirectory, "blubees.db");
+        File.Delete(file);
+        await using (var between = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString()))
+        {
+            await between.OpenAsync();
+            await using var read = between.CreateCommand();
+            read.CommandText = "SELECT count(*) FROM sqlite_master;";
+            Assert.That(await read.ExecuteScalarAsync(), Is.EqualTo(0L), "a new, empty file");
+        }
+
+        File.Delete(file + "-wal");
+        File.Delete(file + "-shm");
+        Assert.That(new FileInfo(file).Length, Is.Zero, "the path names the empty file the connection created");
+
+        using var health = await host.Client.GetAsync("/health");
+        var body = await health.Content.ReadAsStringAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the file the backend writes to is gone; was 200");
             Assert.That(body, Is.EqualTo("{\"status\":\"unavailable\"}"), "no internals");
         });
     }
@@ -110,7 +153,8 @@ public sealed class HealthStoreFileTests
         await using var host = await BackendHost.StartAsync(issuer);
         // Settled first, as in the test above: right after the start the worker's reclaim and first claim and the
         // checkpointer open new connections by path, and one opened between the deletes below may create the file
-        // again (a clean-clone run saw /health answer 200 here once; not reproduced alone).
+        // again (a clean-clone run saw /health answer 200 here once: that race, now answered 503, is the test
+        // Health_answers_503_when_a_connection_opened_by_the_path_between_the_deletes_created_the_file_again).
         using (var before = await host.Client.GetAsync("/health"))
         {
             Assert.That(before.StatusCode, Is.EqualTo(HttpStatusCode.OK), "healthy with its file in place");
