@@ -102,5 +102,6 @@ internal sealed partial class SqliteStore : IResidueEraser, IDisposable
 
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
+        _anchor.Dispose();
     }
 }

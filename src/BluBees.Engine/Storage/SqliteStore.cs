@@ -18,6 +18,12 @@ internal sealed partial class SqliteStore : IStore
     private readonly string _connectionString;
     private readonly TimeProvider _time;
 
+    /// <summary>
+    /// A connection that holds the file the store opened at start, kept idle for the store's life: the health probe
+    /// asks SQLite whether that file is still the one at the path (<see cref="SqliteFileIdentity"/>, SqliteStore.Probe.cs).
+    /// </summary>
+    private readonly SqliteConnection _anchor;
+
     public SqliteStore(IOptions<StorageOptions> options, TimeProvider time)
     {
         _time = time;
@@ -26,6 +32,7 @@ internal sealed partial class SqliteStore : IStore
         {
             _connectionString = SqliteFile.ConnectionString(path);
             Initialize();
+            _anchor = OpenAnchor(_connectionString);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SqliteException)
         {

@@ -5,8 +5,8 @@ using Microsoft.Data.Sqlite;
 namespace BluBees.Api.Tests.Ingress;
 
 /// <summary>
-/// <c>GET /health</c> must say "unavailable" when the embedded store's file is gone from the disk (deleted by an
-/// operator or a clean-up job, or its volume replaced):
+/// <c>GET /health</c> must say "unavailable" when the embedded store's file is gone from the disk or is no longer the
+/// file at its path (deleted by an operator or a clean-up job, a copy renamed over it, its volume replaced):
 /// connections the backend keeps open still read and write the unlinked file, so everything written from then on is
 /// lost at the next start, and a check that reads through such a connection answers "ok". The answer carries no
 /// internals (no path, no exception).
@@ -46,7 +46,8 @@ public sealed class HealthStoreFileTests
     /// <c>Create</c>: the worker's claims, the checkpointer) creates the file again, empty, and its first read deletes
     /// the old <c>-wal</c> as left over (SQLite does so beside an empty file). /health said "ok": the probe's read of the
     /// health key sat behind a <c>PRAGMA</c> in one command and never ran, and the new file is where the probe looks,
-    /// while the backend's connections write the unlinked one. Now its read runs, and finds no table there.
+    /// while the backend's connections write the unlinked one. Now the probe asks SQLite whether the file the store
+    /// opened is still the one at the path, and its read runs.
     /// </summary>
     [Test]
     public async Task Health_answers_503_when_a_connection_opened_by_the_path_between_the_deletes_created_the_file_again()
@@ -79,6 +80,43 @@ public sealed class HealthStoreFileTests
             Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the file the backend writes to is gone; was 200");
             Assert.That(body, Is.EqualTo("{\"status\":\"unavailable\"}"), "no internals");
         });
+    }
+
+    /// <summary>
+    /// A copy renamed over the file under the running backend (a restore or sync tool writes a copy and renames it over
+    /// the path): the backend's connections go on writing the file they opened, unlinked, and what they write is lost at
+    /// the next start; the file at the path is a complete database, so /health said "ok". Now it says "unavailable".
+    /// </summary>
+    [Test]
+    public async Task Health_answers_503_once_a_copy_is_renamed_over_the_SQLite_file()
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var host = await BackendHost.StartAsync(issuer);
+        using (var before = await host.Client.GetAsync("/health"))
+        {
+            Assert.That(before.StatusCode, Is.EqualTo(HttpStatusCode.OK), "healthy with its file in place");
+        }
+
+        var file = Path.Combine(host.DataDirectory, "blubees.db");
+        await using (var source = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()))
+        {
+            await source.OpenAsync();
+            await using var copy = source.CreateCommand();
+            copy.CommandText = "VACUUM INTO $copy;";
+            copy.Parameters.AddWithValue("$copy", file + ".copy");
+            await copy.ExecuteNonQueryAsync();
+        }
+
+        File.Move(file + ".copy", file, overwrite: true);
+
+        using var health = await host.Client.GetAsync("/health");
+        var body = await health.Content.ReadAsStringAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the backend writes the file the copy replaced; was 200");
+            Assert.That(body, Is.EqualTo("{\"status\":\"unavailable\"}"), "no internals");
+        });
+        Assert.That(host.Logs.Lines.Where(l => l.Contains("Health check failed", StringComparison.Ordinal)), Has.Some.Contains("IOException").And.None.Contains(host.DataDirectory));
     }
 
     /// <summary>
@@ -173,7 +211,7 @@ public sealed class HealthStoreFileTests
         Assert.Multiple(() =>
         {
             Assert.That(lines, Has.Count.EqualTo(1), "the operator sees why /health said unavailable");
-            Assert.That(lines.Single(), Does.StartWith("Warning ").And.Contains("SqliteException"));
+            Assert.That(lines.Single(), Does.StartWith("Warning ").And.Contains("IOException"), "the file the store opened is no longer at its path");
             Assert.That(lines.Single(), Does.Not.Contain(host.DataDirectory), "no path, message or stack in the line");
         });
     }
