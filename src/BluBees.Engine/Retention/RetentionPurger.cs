@@ -4,7 +4,7 @@ using BluBees.Engine.Storage;
 
 namespace BluBees.Engine.Retention;
 
-/// <summary>One purge: expired items deleted in bounded batches until none is left, then the file compacted.</summary>
+/// <summary>One purge: expired items deleted in bounded batches until none is left, then the file compacted and its WAL truncated.</summary>
 internal sealed partial class RetentionPurger(IExpiredItemPurger purger, TimeProvider time, IOptions<RetentionOptions> options, ILogger<RetentionPurger> logger)
 {
     /// <summary>Returns how many items were deleted.</summary>
@@ -21,9 +21,14 @@ internal sealed partial class RetentionPurger(IExpiredItemPurger purger, TimePro
         }
         while (deleted == batch);
 
+        // Every purge compacts and truncates the WAL, one that deleted nothing too: an erase that gave up behind a
+        // reader on an old snapshot (an uninstall's, a deleted secret's) is finished here, and the WAL frames of
+        // deleted rows (finished runs' queued messages among them) do not outlive one interval. Before, only a purge
+        // that deleted an expired item did, so on a quiet store an uninstalled tenant's wrapped data key stayed in
+        // the -wal until the backend stopped (EraseGivenUpTests).
+        await purger.CompactAsync(ct);
         if (total > 0)
         {
-            await purger.CompactAsync(ct);
             Purged(logger, total);
         }
 
