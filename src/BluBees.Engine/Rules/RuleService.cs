@@ -225,9 +225,16 @@ public sealed partial class RuleService(
         // DynamoDB client give up on a delete the table may have applied, and the rest below would never run.
         if (head is null || !await store.ForTenant(tenantId).DeleteAsync(Keys.Rule(id), CancellationToken.None))
         {
-            // A delete the store refused after the head was gone (throttling: answered 503) left versions behind, each a
-            // definition in clear; the caller's retry finds no head, and removes them. Nothing of the rule left: 404.
-            return await DeleteLeftoverVersionsAsync(store.ForTenant(tenantId), id, ct);
+            // A delete the store refused after the head was gone (throttling: answered 503), or a process killed there,
+            // left versions behind, each a definition in clear; the caller's retry finds no head, and removes them, and
+            // their residue in the store's files as the first attempt would have. Nothing of the rule left: 404.
+            if (!await DeleteLeftoverVersionsAsync(store.ForTenant(tenantId), id, ct))
+            {
+                return false;
+            }
+
+            await ResidueErasure.AfterDeleteAsync(store);
+            return true;
         }
 
         // Not cancellable from here: the head is gone (the rule is no longer listed, so the admin has nothing to retry

@@ -86,6 +86,25 @@ public sealed class DeletedSecretResidueTests
     }
 
     [Test]
+    public async Task A_rule_delete_retried_after_a_kill_between_its_deletes_leaves_no_definition_readable_in_the_database_files()
+    {
+        // The state a process killed inside a rule delete leaves: the head gone, its versions (definitions in clear)
+        // still there. The admin's retry removes them (RuleService's leftover path) and must erase their residue too.
+        await using var kit = QueueKit.Create();
+        var tenant = QueueKit.NewTenant();
+        const string canary = "canaryLeftoverRuleLiteral81d2";
+        var ruleId = await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"), path: "/t/" + canary + "/{{ issue.key }}");
+        Assert.That(await kit.Store.DeleteAsync(Keys.Tenant(tenant.TenantId), Keys.Rule(ruleId), CancellationToken.None), Is.True, "the kill's state");
+
+        var rules = kit.Services.GetRequiredService<BluBees.Engine.Rules.RuleService>();
+        Assert.That(await rules.DeleteAsync(tenant.Id, ruleId, CancellationToken.None), Is.True, "the retry finds the versions left behind");
+        Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM items WHERE data LIKE $c", ("$c", "%" + canary + "%")), Is.Zero, "no row holds it");
+        SqliteConnection.ClearAllPools();
+
+        Assert.That(FilesHoldingPlain(kit, canary), Is.Empty, "the leftover versions' definition (in clear) survives in these files");
+    }
+
+    [Test]
     public async Task A_deleted_webhooks_secret_is_not_left_in_the_database_files_where_the_live_key_opens_it()
     {
         await using var kit = QueueKit.Create();
