@@ -12,6 +12,14 @@ internal interface IResidueEraser
     /// finish now (another connection held an old snapshot); the store retries on its next purge and on close.
     /// </summary>
     Task<bool> EraseResidueAsync(CancellationToken ct);
+
+    /// <summary>
+    /// The erase of an uninstall: besides <see cref="EraseResidueAsync"/>, rewrites every page of the store's file, so that
+    /// no stale copy of a deleted row stays in space the store's own deletes never overwrite (SQLite: the unallocated
+    /// space of a page after a b-tree rebalance). Returns false when it could not finish now; the store retries on its
+    /// next purge.
+    /// </summary>
+    Task<bool> RebuildAndEraseResidueAsync(CancellationToken ct);
 }
 
 /// <summary>

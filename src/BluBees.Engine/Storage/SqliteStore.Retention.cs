@@ -25,6 +25,11 @@ internal sealed partial class SqliteStore : IExpiredItemPurger
 
     public async Task CompactAsync(CancellationToken ct)
     {
+        if (Volatile.Read(ref _rebuildDue) == 1)
+        {
+            Rebuild(); // an uninstall's rebuild that could not run then
+        }
+
         await using (var connection = Open())
         {
             await using var command = connection.CreateCommand();

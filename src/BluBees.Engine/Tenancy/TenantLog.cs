@@ -10,4 +10,7 @@ internal static partial class TenantLog
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Asking to finish an uninstall later failed ({RequestExceptionType}; erase refused: {ExceptionType}); if its erase does not finish, what it left stays until an operator deletes it")]
     public static partial void FinishNotRequested(ILogger logger, string exceptionType, string requestExceptionType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Uninstall: the store's files could not be rewritten now (a reader on an old snapshot, the write lock busy, the disk full); the deleted rows may stay readable in them until the next retention purge")]
+    public static partial void EraseUnfinished(ILogger logger);
 }

@@ -181,10 +181,11 @@ public sealed class TenantService(
             await queue.PurgeTenantAsync(tenantId, ct);
         }
 
-        // The deleted rows (wrapped data key included) must not survive in the store's own files (SQLite's WAL).
-        if (store is IResidueEraser eraser)
+        // The deleted rows (wrapped data key included) must not survive in the store's own files (SQLite's WAL, and
+        // stale copies of moved rows in pages' unallocated space: the file is rebuilt).
+        if (store is IResidueEraser eraser && !await eraser.RebuildAndEraseResidueAsync(ct) && logger is not null)
         {
-            await eraser.EraseResidueAsync(ct);
+            TenantLog.EraseUnfinished(logger);
         }
 
         return deleted;
