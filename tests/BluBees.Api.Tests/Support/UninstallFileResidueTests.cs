@@ -112,4 +112,63 @@ public sealed class UninstallFileResidueTests : SupportFixture
             "readable in the data directory after the uninstall");
         Assert.That(after, Does.Contain(bystander), "control: other tenants are untouched");
     }
+
+    [Test]
+    public async Task An_install_under_the_same_id_after_the_uninstall_sees_none_of_the_earlier_installations_data()
+    {
+        var tenant = Samples.NewTenant();
+        var issueKey = "OPS-" + Random.Shared.Next(100_000, 999_999).ToString(CultureInfo.InvariantCulture);
+        var connection = await Backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, "old-secret"), 201);
+        var connectionId = connection["id"]!.GetValue<string>();
+        var ruleId = (await Backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(connectionId), 201))["id"]!.GetValue<string>();
+        var hookId = (await Backend.JsonAsync(HttpMethod.Post, "/api/webhooks", tenant, new JsonObject { ["name"] = "Old hook" }, 201))["id"]!.GetValue<string>();
+        using (await Backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event(issueKey, "before the uninstall")))
+        {
+            await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count > 0);
+        }
+
+        await GrantAsync(tenant);
+        using (var read = await SupportGetAsync(RunsPath(tenant)))
+        {
+            Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.OK), "control: support reads the run log under the grant");
+        }
+
+        using (var uninstall = await Backend.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, new JsonObject()))
+        {
+            Assert.That(uninstall.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        using (var installed = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", tenant, new JsonObject { ["eventType"] = "avi:forge:installed:app" }))
+        {
+            Assert.That(installed.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        Assert.Multiple(async () =>
+        {
+            foreach (var list in new[] { "/api/connections", "/api/rules", "/api/webhooks", "/api/runs", "/api/support/grants", "/api/support/audit", $"/api/issues/{issueKey}/runs" })
+            {
+                Assert.That((await Backend.JsonAsync(HttpMethod.Get, list, tenant))["items"]!.AsArray(), Is.Empty, list);
+            }
+
+            foreach (var item in new[] { "/api/connections/" + connectionId, "/api/rules/" + ruleId, "/api/webhooks/" + hookId, $"/api/rules/{ruleId}/versions/1" })
+            {
+                using var response = await Backend.SendAsync(HttpMethod.Get, item, tenant);
+                Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), item);
+            }
+
+            using var support = await SupportGetAsync(RunsPath(tenant));
+            Assert.That(support.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "the earlier installation's grant does not reach the new one");
+        });
+
+        // An event of the new installation runs no rule of the earlier one.
+        var before = ThirdParty.Received.Count;
+        using (var accepted = await Backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event(issueKey, "after the reinstall")))
+        {
+            Assert.That((int)accepted.StatusCode, Is.LessThan(300));
+        }
+
+        await Task.Delay(300);
+        Assert.That((await Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant))["items"]!.AsArray(), Is.Empty);
+        Assert.That(ThirdParty.Received, Has.Count.EqualTo(before), "no step of the earlier installation's rule ran");
+    }
 }
