@@ -20,15 +20,31 @@ internal interface IResidueEraser
     /// next purge.
     /// </summary>
     Task<bool> RebuildAndEraseResidueAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Asks the store's next purge to rewrite every page of its file, as <see cref="RebuildAndEraseResidueAsync"/> does
+    /// (for deletes while the tenant stays installed, which are many and small: one rebuild per purge interval covers them all).
+    /// </summary>
+    void RebuildAtNextPurge();
 }
 
 /// <summary>
 /// The erase after deleting or replacing a secret or a rule definition while the tenant stays installed: its data key
 /// still opens any old copy of the ciphertext, so none may stay in the store's files (SQLite's WAL keeps the page
-/// images of earlier commits until it is checkpointed and truncated). Not cancellable: the delete is already done.
+/// images of earlier commits until it is checkpointed and truncated: erased now; a b-tree rebalance may have left a stale
+/// copy of the row in a page's unallocated space: the next purge rebuilds the file). Not cancellable: the delete is
+/// already done.
 /// </summary>
 internal static class ResidueErasure
 {
     public static Task<bool> AfterDeleteAsync(IStore store)
-        => store is IResidueEraser eraser ? eraser.EraseResidueAsync(CancellationToken.None) : Task.FromResult(true);
+    {
+        if (store is not IResidueEraser eraser)
+        {
+            return Task.FromResult(true);
+        }
+
+        eraser.RebuildAtNextPurge();
+        return eraser.EraseResidueAsync(CancellationToken.None);
+    }
 }

@@ -21,7 +21,9 @@ namespace BluBees.Engine.Storage;
 /// uninstall, the tenant's id with the sort keys of its support grants and rule versions was found in the unallocated
 /// space of leaf pages of <c>items</c> (a WITHOUT ROWID table, so an index b-tree, as is <c>items_expires_at</c>). So the
 /// erase of an uninstall first rebuilds the file with <c>VACUUM</c> (https://www.sqlite.org/lang_vacuum.html), which
-/// writes every page anew from the live rows only (<see cref="RebuildAndEraseResidueAsync"/>).</para>
+/// writes every page anew from the live rows only (<see cref="RebuildAndEraseResidueAsync"/>). A delete of a secret or a
+/// rule definition while its tenant stays installed leaves the rebuild to the next retention purge
+/// (<see cref="RebuildAtNextPurge"/>), so that many such deletes cost one rebuild per purge interval.</para>
 /// <para>The erase runs after a tenant delete and after every delete or replacement of a secret or a rule definition
 /// (connections, webhooks, rules: <see cref="ResidueErasure"/>), never after an ordinary save. Its cost to the event
 /// path: a truncating checkpoint holds the write lock while it copies the frames not yet in the main file and while
@@ -39,14 +41,16 @@ internal sealed partial class SqliteStore : IResidueEraser, IDisposable
     private const int CheckpointAttempts = 20;
     private int _disposed;
 
-    // 1 while a rebuild an uninstall asked for has not succeeded yet (the next purge retries it).
+    // 1 while a rebuild is due: one an uninstall asked for that has not succeeded yet, or one a delete while the tenant
+    // stays installed asked of the next purge (RebuildAtNextPurge).
     private int _rebuildDue;
 
     /// <summary>
     /// Rebuilds the file (<c>VACUUM</c>), then erases the WAL. The rebuild holds the write lock while it copies the live
     /// rows into a temporary database (in memory: <c>temp_store = MEMORY</c>) and back, so writers wait for it (about
-    /// 1 s on a 250 MB file); only an uninstall asks for it. One that could not run now (the write lock busy past the
-    /// busy timeout, the disk full) is retried by the next retention purge (<see cref="CompactAsync"/>).
+    /// 1 s on a 250 MB file); an uninstall asks for it at once, other deletes of the next purge. One that could not run
+    /// now (the write lock busy past the busy timeout, the disk full) is retried by the next retention purge
+    /// (<see cref="CompactAsync"/>).
     /// </summary>
     public async Task<bool> RebuildAndEraseResidueAsync(CancellationToken ct)
     {
@@ -54,20 +58,24 @@ internal sealed partial class SqliteStore : IResidueEraser, IDisposable
         return await EraseResidueAsync(ct) && rebuilt;
     }
 
+    public void RebuildAtNextPurge() => Volatile.Write(ref _rebuildDue, 1);
+
     private bool Rebuild()
     {
-        Volatile.Write(ref _rebuildDue, 1);
+        // Claimed before it runs: a delete that asks for a rebuild from here on (its rows maybe deleted after this
+        // rebuild copied them) gets another one at the next purge.
+        Volatile.Write(ref _rebuildDue, 0);
         try
         {
             using var connection = Open();
             using var command = connection.CreateCommand();
             command.CommandText = "VACUUM;";
             command.ExecuteNonQuery();
-            Volatile.Write(ref _rebuildDue, 0);
             return true;
         }
         catch (SqliteException)
         {
+            Volatile.Write(ref _rebuildDue, 1);
             return false;
         }
     }

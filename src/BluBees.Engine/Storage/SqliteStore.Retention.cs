@@ -27,7 +27,7 @@ internal sealed partial class SqliteStore : IExpiredItemPurger
     {
         if (Volatile.Read(ref _rebuildDue) == 1)
         {
-            Rebuild(); // an uninstall's rebuild that could not run then
+            Rebuild(); // asked for by deletes since the last purge, or an uninstall's that could not run then
         }
 
         await using (var connection = Open())

@@ -1,10 +1,12 @@
 using System.Text;
 using BluBees.Engine.Common;
 using BluBees.Engine.Crypto;
+using BluBees.Engine.Retention;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Tenancy;
 using BluBees.Engine.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
@@ -18,7 +20,9 @@ namespace BluBees.Engine.Tests.Storage;
 /// adversarial sweep: after an uninstall through the API, the tenant's id (with the sort keys of its grants and rule
 /// versions) was in the main database file about one run in four. A store with a mix of tenants, inserts and
 /// overwrites of varied sizes reproduces it (the control shows the plain delete and WAL truncation leave a copy);
-/// the uninstall now rebuilds the file (<c>VACUUM</c>), and nothing of the tenant is left.
+/// the uninstall now rebuilds the file (<c>VACUUM</c>), and nothing of the tenant is left. The same holds for a
+/// connection deleted while its tenant stays installed (its secret's ciphertext, which the live data key opens): the
+/// next retention purge rebuilds the file.
 /// </summary>
 public sealed class SqliteStaleCellTests
 {
@@ -57,6 +61,83 @@ public sealed class SqliteStaleCellTests
 
         Assert.That(found, Is.Not.Empty, "the scan finds what secure_delete and the WAL's truncation leave behind");
         Assert.That(found, Has.All.EndsWith("blubees.db"), "in the main file, not the WAL");
+    }
+
+    [Test]
+    public async Task Secrets_deleted_while_the_tenant_stays_installed_leave_no_stale_copy_after_the_next_purge()
+    {
+        // Seeds whose operation sequence leaves a stale copy of a deleted connection's row (about one in three does).
+        int[] seeds = [1, 2, 6, 7, 10];
+        var beforePurge = new List<string>();
+        var afterPurge = new List<string>();
+        foreach (var seed in seeds)
+        {
+            var rnd = new Random(seed);
+            using var dir = new TempDirectory();
+            var time = new FakeTimeProvider(KeyHarness.Start);
+            using var store = new SqliteStore(Options.Create(new StorageOptions { DataDirectory = dir.Path }), time);
+            var secrets = new List<string>();
+            var connections = new HashSet<string>(StringComparer.Ordinal);
+            var written = new List<(string Pk, string Sk)>();
+            string[] prefixes = ["RUN#", "GRANT#", "RULEV#rule_x#", "IRUN#OPS-1#", "DEDUP#", "CONN#"];
+            for (var i = 0; i < 600; i++)
+            {
+                if (rnd.NextDouble() < 0.3 && written.Count > 0)
+                {
+                    var (pk, sk) = written[rnd.Next(written.Count)];
+                    await store.PutAsync(new StoreItem(pk, sk, Scenario.Data('y', rnd.Next(10, 1500)), Later(rnd)), Ct);
+                    continue;
+                }
+
+                if (rnd.Next(10) == 0)
+                {
+                    // The installed tenant's connection, its secret's ciphertext standing for itself (the live data key opens it).
+                    var connection = StorageKeys.Connection("v" + rnd.Next(1000).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    var secret = "secretCiphertext" + rnd.NextInt64().ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+                    secrets.Add(secret);
+                    connections.Add(connection);
+                    await store.PutAsync(new StoreItem(StorageKeys.Tenant("installed"), connection, "{\"secretCiphertext\":\"" + secret + new string('z', rnd.Next(10, 600)) + "\"}"), Ct);
+                    continue;
+                }
+
+                var tenant = StorageKeys.Tenant("other" + rnd.Next(5).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                var key = prefixes[rnd.Next(prefixes.Length)] + rnd.NextInt64(10_000_000_000).ToString("D10", System.Globalization.CultureInfo.InvariantCulture);
+                await store.PutAsync(new StoreItem(tenant, key, Scenario.Data('x', rnd.Next(10, 1500)), Later(rnd)), Ct);
+                written.Add((tenant, key));
+            }
+
+            // The admin deletes the connections (ConnectionService: the delete, then the erase every such delete runs).
+            foreach (var connection in connections)
+            {
+                await store.DeleteAsync(StorageKeys.Tenant("installed"), connection, Ct);
+                Assert.That(await ResidueErasure.AfterDeleteAsync(store), Is.True);
+            }
+
+            beforePurge.AddRange(StillReadable(store, secrets).Select(f => $"seed {seed}: {f}"));
+            await new RetentionPurger(store, time, Options.Create(new RetentionOptions()), NullLogger<RetentionPurger>.Instance).PurgeAsync(Ct);
+            afterPurge.AddRange(StillReadable(store, secrets).Select(f => $"seed {seed}: {f}"));
+        }
+
+        Assert.That(beforePurge, Is.Not.Empty, "control: the erase of the WAL alone leaves a stale copy in a page's unallocated space");
+        Assert.That(afterPurge, Is.Empty, "a deleted connection's secret is still in the SQLite files after the next purge");
+    }
+
+    /// <summary>An expiry after the purge below (nothing of the scenario expires: the purge must not delete the pages away).</summary>
+    private static long Later(Random rnd) => KeyHarness.Start.ToUnixTimeSeconds() + rnd.Next(3_600, 30 * 86_400);
+
+    private static List<string> StillReadable(SqliteStore store, List<string> secrets)
+    {
+        var found = new List<string>();
+        foreach (var file in new[] { store.DatabasePath, store.DatabasePath + "-wal", store.DatabasePath + "-shm" }.Where(File.Exists))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            var bytes = buffer.ToArray();
+            found.AddRange(secrets.Where(secret => bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(secret)) >= 0).Select(secret => $"{secret} in {Path.GetFileName(file)}"));
+        }
+
+        return found;
     }
 
     /// <summary>A victim and five other tenants, 600 writes: inserts and overwrites of rows of 10 to 1 500 bytes.</summary>
@@ -140,6 +221,6 @@ public sealed class SqliteStaleCellTests
 
         private string NewTenantId() => "ari:cloud:ecosystem::installation/" + new Guid([.. Enumerable.Range(0, 16).Select(_ => (byte)Random.Next(256))]);
 
-        private static string Data(char fill, int length) => "{\"v\":\"" + new string(fill, length) + "\"}";
+        internal static string Data(char fill, int length) => "{\"v\":\"" + new string(fill, length) + "\"}";
     }
 }
