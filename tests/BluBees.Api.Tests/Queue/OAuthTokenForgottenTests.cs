@@ -35,6 +35,27 @@ public sealed class OAuthTokenForgottenTests
     }
 
     [Test]
+    public async Task A_token_fetched_after_its_connection_was_deleted_is_not_kept_in_memory()
+    {
+        // A run that read the connection just before its delete asks for the token just after it (the delete dropped the
+        // slot first): the token it gets serves that call, but is not cached in a new slot for a connection that is gone,
+        // where it stayed for the life of the process.
+        await using var setup = await CachedTokenAsync();
+        var (kit, tenant, connection) = (setup.Kit, setup.Tenant, setup.Connection);
+        Assert.That(await kit.Services.GetRequiredService<ConnectionService>().DeleteAsync(tenant.Id, connection.Id, CancellationToken.None), Is.True);
+        var slots = kit.Services.GetRequiredService<OAuthTokenSlots>();
+        Assert.That(slots.Count, Is.Zero, "control: the delete dropped the slot");
+
+        var late = await kit.Services.GetRequiredService<OAuthTokenProvider>().GetAsync(tenant.Id, connection, Generous, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(late.Value, Is.Not.Null, "control: the run's call got a token (the connection was there when it read it)");
+            Assert.That(slots.TryGet(tenant.Id, connection.Id, out var slot) ? slot.Token?.Value : null, Is.Null, "the deleted connection's new access token is held in memory");
+        });
+    }
+
+    [Test]
     public async Task An_uninstalled_tenants_access_tokens_are_not_kept_in_memory()
     {
         await using var setup = await CachedTokenAsync();

@@ -180,7 +180,37 @@ internal sealed partial class OAuthTokenProvider(
         var lifetime = response.Lifetime ?? DefaultLifetime;
         var skew = lifetime / 2 < MaxSkew ? lifetime / 2 : MaxSkew;
         LogIssued(logger, connection.Id, (long)lifetime.TotalSeconds);
-        return (new AccessToken(response.AccessToken, null), new CachedToken(connection.Revision, response.AccessToken, requested + lifetime - skew), null);
+        var issued = new AccessToken(response.AccessToken, null);
+        if (await DeletedAsync(slot, tenantId, connection))
+        {
+            return (issued, null, null); // serves the call that asked (its run read the connection before the delete), cached for no one
+        }
+
+        return (issued, new CachedToken(connection.Revision, response.AccessToken, requested + lifetime - skew), null);
+    }
+
+    /// <summary>
+    /// Whether the connection was deleted since the caller read it (one point read per token fetched): then its delete
+    /// already dropped the slot it had (<see cref="OAuthTokenSlots.Forget"/>), and this one, made again by a call that came
+    /// after the delete, would hold the new access token for the life of the process; it is dropped too. A store that
+    /// cannot answer counts as "not deleted" (the token is cached as before).
+    /// </summary>
+    private async Task<bool> DeletedAsync(Slot slot, TenantId tenantId, Connection connection)
+    {
+        try
+        {
+            if (await connections.GetAsync(tenantId, connection.Id, CancellationToken.None) is not null)
+            {
+                return false;
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return false;
+        }
+
+        _slots.Drop(tenantId, connection.Id, slot);
+        return true;
     }
 
     /// <summary>

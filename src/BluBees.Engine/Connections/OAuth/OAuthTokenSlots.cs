@@ -27,6 +27,10 @@ internal sealed class OAuthTokenSlots : ITenantCredentialCache
 
     public void Forget(TenantId tenantId, string connectionId) => _slots.TryRemove((tenantId, connectionId), out _);
 
+    /// <summary>Drops this slot of the connection, not one made since (<see cref="OAuthTokenProvider"/>: its connection is gone).</summary>
+    public void Drop(TenantId tenantId, string connectionId, OAuthTokenProvider.Slot slot)
+        => _slots.TryRemove(new KeyValuePair<(TenantId, string), OAuthTokenProvider.Slot>((tenantId, connectionId), slot));
+
     public void ForgetTenant(TenantId tenantId)
     {
         foreach (var key in _slots.Keys)
