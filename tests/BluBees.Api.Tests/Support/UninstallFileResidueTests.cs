@@ -111,6 +111,10 @@ public sealed class UninstallFileResidueTests : SupportFixture
         Assert.That(needles.Where(n => after.Contains(n.Value, StringComparison.Ordinal)).Select(n => n.Key), Is.Empty,
             "readable in the data directory after the uninstall");
         Assert.That(after, Does.Contain(bystander), "control: other tenants are untouched");
+
+        // Nor did any of it reach the logs, which no deletion reaches (the tenant id may: operator lines name it).
+        var logs = Backend.Logs.AllText;
+        Assert.That(needles.Where(n => n.Key != "tenant id" && logs.Contains(n.Value, StringComparison.Ordinal)).Select(n => n.Key), Is.Empty, "in the logs");
     }
 
     [Test]
