@@ -12,6 +12,14 @@ internal sealed class RetentionOptions
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// The least time between two rebuilds of the file (<c>VACUUM</c>) after purges that deleted expired items: the
+    /// rebuild removes the stale copies of deleted rows that <c>secure_delete</c> leaves in pages' unallocated space, and
+    /// holds the write lock while it runs (about 1 s per 250 MB of file), so it runs at most this often.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:10:00", "7.00:00:00")]
+    public TimeSpan RebuildInterval { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>Items deleted per transaction; writers wait at most one batch.</summary>
     [Range(10, 10_000)]
     public int BatchSize { get; set; } = 500;

@@ -4,9 +4,14 @@ using BluBees.Engine.Storage;
 
 namespace BluBees.Engine.Retention;
 
-/// <summary>One purge: expired items deleted in bounded batches until none is left, then the file compacted and its WAL truncated.</summary>
+/// <summary>
+/// One purge: expired items deleted in bounded batches until none is left, then the file compacted (rebuilt when due)
+/// and its WAL truncated.
+/// </summary>
 internal sealed partial class RetentionPurger(IExpiredItemPurger purger, TimeProvider time, IOptions<RetentionOptions> options, ILogger<RetentionPurger> logger)
 {
+    private DateTimeOffset? _lastRebuild;
+
     /// <summary>Returns how many items were deleted.</summary>
     public async Task<int> PurgeAsync(CancellationToken ct)
     {
@@ -20,6 +25,14 @@ internal sealed partial class RetentionPurger(IExpiredItemPurger purger, TimePro
             total += deleted;
         }
         while (deleted == batch);
+
+        // Expired rows deleted: the file is rebuilt (at most once per RebuildInterval), since a b-tree rebalance may have
+        // left stale copies of them in pages' unallocated space, which secure_delete does not zero (ExpiredResidueTests).
+        if (total > 0 && (_lastRebuild is not { } last || now - last >= options.Value.RebuildInterval || now < last))
+        {
+            purger.RebuildAtNextPurge();
+            _lastRebuild = now;
+        }
 
         // Every purge compacts and truncates the WAL, one that deleted nothing too: an erase that gave up behind a
         // reader on an old snapshot (an uninstall's, a deleted secret's) is finished here, and the WAL frames of

@@ -9,6 +9,12 @@ internal interface IExpiredItemPurger
     /// <summary>Deletes at most <paramref name="batchSize"/> items whose expiry is at or before <paramref name="now"/>.</summary>
     Task<int> DeleteExpiredAsync(DateTimeOffset now, int batchSize, CancellationToken ct);
 
-    /// <summary>Gives freed pages back to the file system and wipes the WAL copies of what was deleted.</summary>
+    /// <summary>
+    /// Gives freed pages back to the file system and wipes the WAL copies of what was deleted; rebuilds the file first
+    /// when a rebuild is due (<see cref="RebuildAtNextPurge"/>).
+    /// </summary>
     Task CompactAsync(CancellationToken ct);
+
+    /// <summary>Makes the next <see cref="CompactAsync"/> rewrite every page of the file (stale copies of deleted rows go).</summary>
+    void RebuildAtNextPurge();
 }

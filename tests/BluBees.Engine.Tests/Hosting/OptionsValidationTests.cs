@@ -63,6 +63,7 @@ public sealed class OptionsValidationTests
     [TestCase("Runs:MaxRunDataBytes", "524288", "Runs:MaxRunDataBytes must not be less than Runs:MaxStepResponseBytes.")]
     [TestCase("Retention:BatchSize", "9", "BatchSize")]
     [TestCase("Retention:PurgeInterval", "00:00:01", "PurgeInterval")]
+    [TestCase("Retention:RebuildInterval", "00:00:01", "RebuildInterval")]
     [TestCase("Transfer:MaxBytes", "0", "MaxBytes")]
     [TestCase("Transfer:DefaultMaxBytes", "2147483649", "Transfer:DefaultMaxBytes must not exceed Transfer:MaxBytes.")]
     [TestCase("Jira:ActionTimeoutSeconds", "61", "ActionTimeoutSeconds")]

@@ -261,5 +261,7 @@ public sealed class RetentionTests
         }
 
         public Task CompactAsync(CancellationToken ct) => inner.CompactAsync(ct);
+
+        public void RebuildAtNextPurge() => inner.RebuildAtNextPurge();
     }
 }
