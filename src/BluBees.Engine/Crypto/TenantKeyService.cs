@@ -141,10 +141,11 @@ public sealed partial class TenantKeyService : IDisposable
 
     /// <summary>
     /// After re-wrapping: erases the copies of the data keys as they were wrapped before from the store's own files
-    /// (SQLite's WAL keeps the page images of earlier commits), where a leaked copy of a retired key-encryption key
-    /// would still unwrap them. False when it could not finish now (a reader held an old snapshot throughout).
+    /// (SQLite's WAL keeps the page images of earlier commits; a b-tree rebalance may have left stale copies in pages'
+    /// unallocated space: the file is rebuilt), where a leaked copy of a retired key-encryption key would still unwrap
+    /// them. False when it could not finish now (a reader held an old snapshot throughout, the write lock stayed busy).
     /// </summary>
-    public Task<bool> EraseReWrappedResidueAsync() => ResidueErasure.AfterDeleteAsync(_store);
+    public Task<bool> EraseReWrappedResidueAsync() => ResidueErasure.AfterReWrapAsync(_store);
 
     /// <summary>The id of the key-encryption key that wraps the tenant's data key, or null.</summary>
     public async Task<string?> WrappingKeyIdAsync(TenantId tenantId, CancellationToken ct)

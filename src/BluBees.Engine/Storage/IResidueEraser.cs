@@ -47,4 +47,12 @@ internal static class ResidueErasure
         eraser.RebuildAtNextPurge();
         return eraser.EraseResidueAsync(CancellationToken.None);
     }
+
+    /// <summary>
+    /// The erase after an operator's key rotation re-wrapped every data key (<c>blubees keys rotate</c>, in a process of its
+    /// own, which never purges): the file is rebuilt now, so that no stale copy of a data key as wrapped under the replaced
+    /// key-encryption key stays in a page's unallocated space, then the WAL is erased.
+    /// </summary>
+    public static Task<bool> AfterReWrapAsync(IStore store)
+        => store is IResidueEraser eraser ? eraser.RebuildAndEraseResidueAsync(CancellationToken.None) : Task.FromResult(true);
 }
