@@ -49,6 +49,19 @@ public sealed class RuleCache : IDisposable, Tenancy.ITenantDataCache
 
     private static MemoryCacheEntryOptions Entry => new() { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(30) };
 
+    /// <summary>
+    /// Forgets a deleted rule's compiled versions (1 to <paramref name="newestVersion"/>) in this process at once: each holds
+    /// its definition, which must not outlive the delete in memory (another instance's copies expire idle, and are
+    /// never run: its rule list follows the list's stamp).
+    /// </summary>
+    public void RemoveRule(TenantId tenantId, string ruleId, int newestVersion)
+    {
+        for (var version = 1; version <= newestVersion; version++)
+        {
+            _cache.Remove(Key(tenantId, ruleId, version));
+        }
+    }
+
     public int Count => _cache.Count;
 
     /// <summary>Drops every entry (uninstall of any tenant clears the whole cache; it is cheap to refill).</summary>

@@ -244,6 +244,7 @@ public sealed partial class RuleService(
 
         await runs.DeleteTraceAsync(tenantId, id, CancellationToken.None); // its "why didn't it run?" entries go with it
         await ListChangedAsync(tenantId);
+        cache.RemoveRule(tenantId, id, head.Value.Head.Version); // its compiled versions (definitions) held in this process
         await _names.ReleaseAsync(tenantId, NameKind, head.Value.Head.Name, id, CancellationToken.None);
         await ResidueErasure.AfterDeleteAsync(store); // its definitions (in clear) must not stay in the store's files
         return true;

@@ -75,6 +75,26 @@ public sealed class RuleListCacheTests
         Assert.That(await rules.ListHeadsForRunAsync(Tenant, Ct), Is.Empty);
     }
 
+    [Test]
+    public async Task A_deleted_rules_compiled_versions_are_not_kept_in_the_cache()
+    {
+        // Each compiled version holds the rule's definition (its templates and literals): once the rule is deleted, no
+        // copy of it may stay in the process. Before, they stayed until 30 idle minutes had passed.
+        using var dir = new TempDirectory();
+        await using var a = Instance(dir);
+        var id = await CreateRuleAsync(a);
+        var rules = a.GetRequiredService<RuleService>();
+        await rules.UpdateAsync(Tenant, id, Definition(await ConnectionIdAsync(a)) with { Name = "second version" }, "test", Ct);
+        var head = (await rules.GetHeadAsync(Tenant, id, Ct))!.Value.Head;
+        Assert.That(await rules.LoadCompiledAsync(Tenant, head, Ct), Is.Not.Null);
+        var cache = a.GetRequiredService<RuleCache>();
+        Assert.That(cache.Get(Tenant, id, 1) ?? cache.Get(Tenant, id, 2), Is.Not.Null, "control: compiled versions are cached");
+
+        Assert.That(await rules.DeleteAsync(Tenant, id, Ct), Is.True);
+
+        Assert.That(new[] { cache.Get(Tenant, id, 1), cache.Get(Tenant, id, 2) }, Has.All.Null, "a deleted rule's compiled version is held in memory");
+    }
+
     private static ServiceProvider Instance(TempDirectory dir)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
