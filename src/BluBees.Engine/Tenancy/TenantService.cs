@@ -159,9 +159,13 @@ public sealed class TenantService(
     /// Deletes the tenant's data again after a request that began before its uninstall wrote some (the API calls this
     /// when <see cref="UninstalledInstallations.Marks"/> moved during the request and the tenant is marked).
     /// </summary>
-    public Task<int> EraseAfterUninstallAsync(TenantId tenantId, CancellationToken ct) => EraseAsync(tenantId, ct);
+    /// <remarks>
+    /// The file was rebuilt by the uninstall itself; what such a request or run wrote since is little, and several may
+    /// end together (the runs in flight at the uninstall), so the WAL is erased now and the rebuild left to the next purge.
+    /// </remarks>
+    public Task<int> EraseAfterUninstallAsync(TenantId tenantId, CancellationToken ct) => EraseAsync(tenantId, ct, rebuildNow: false);
 
-    private async Task<int> EraseAsync(TenantId tenantId, CancellationToken ct)
+    private async Task<int> EraseAsync(TenantId tenantId, CancellationToken ct, bool rebuildNow = true)
     {
         // The data key first (crypto-shredding): the partition delete is many batches on DynamoDB, and one that fails
         // part way (throttling after the SDK's retries; Forge does not retry a pre-uninstall) must not leave it behind.
@@ -183,9 +187,17 @@ public sealed class TenantService(
 
         // The deleted rows (wrapped data key included) must not survive in the store's own files (SQLite's WAL, and
         // stale copies of moved rows in pages' unallocated space: the file is rebuilt).
-        if (store is IResidueEraser eraser && !await eraser.RebuildAndEraseResidueAsync(ct) && logger is not null)
+        if (store is IResidueEraser eraser)
         {
-            TenantLog.EraseUnfinished(logger);
+            if (!rebuildNow)
+            {
+                eraser.RebuildAtNextPurge();
+                await eraser.EraseResidueAsync(ct);
+            }
+            else if (!await eraser.RebuildAndEraseResidueAsync(ct) && logger is not null)
+            {
+                TenantLog.EraseUnfinished(logger);
+            }
         }
 
         return deleted;
