@@ -12,7 +12,8 @@ public sealed partial class SqliteRunQueue : ITenantQueuePurge
     /// Deletes the tenant's messages at uninstall, running ones included: their ciphertext is unreadable once the data
     /// key is shredded, and a run still in flight finds its row gone when it completes, so it writes nothing back
     /// (<see cref="CompleteAsync(ClaimedMessage, IReadOnlyList{RunRecord}, IReadOnlyList{Trace.RuleTraceEntry}, CancellationToken)"/>).
-    /// The connections run with <c>secure_delete</c>; the store's residue eraser clears the WAL afterwards.
+    /// The connections run with <c>secure_delete</c>; the store's residue eraser clears the WAL afterwards (in a file of
+    /// the queue's own, when the store is another provider's, the purge rebuilds the file and clears its WAL itself).
     /// In writes of at most <see cref="PurgeBatch"/> messages: one DELETE of a tenant's whole backlog held the queue's
     /// one writer (and the file's write lock) for as long as that backlog took to delete, and every other tenant's
     /// accepts, claims and finishes waited behind it. Between the batches their writes go in.
@@ -23,6 +24,15 @@ public sealed partial class SqliteRunQueue : ITenantQueuePurge
     {
         var total = await BatchedDelete.UntilShortAsync(batchSize, () => PurgeTenantBatchAsync(tenantId, batchSize, ct));
         Wake();
+        if (!SharesStore)
+        {
+            // A file of its own (the store is another provider's, DynamoDB): no store erase reaches it, and its WAL and
+            // the stale copies a b-tree rebalance leaves in pages (the tenant column's index) kept the tenant's id.
+            var eraser = new SqliteFileEraser(_connectionString);
+            eraser.Rebuild();
+            await eraser.EraseWalAsync(ct);
+        }
+
         return total;
     }
 

@@ -36,14 +36,15 @@ internal sealed partial class SqliteStore : IResidueEraser, IDisposable
     internal const string SecureDeletePragma = "PRAGMA secure_delete = ON;";
 
     /// <summary>How long the truncating checkpoint of an erase waits for a lock (writers wait for it meanwhile).</summary>
-    internal static readonly TimeSpan EraseBusyTimeout = TimeSpan.FromMilliseconds(100);
+    internal static readonly TimeSpan EraseBusyTimeout = SqliteFileEraser.EraseBusyTimeout;
 
-    private const int CheckpointAttempts = 20;
     private int _disposed;
 
     // 1 while a rebuild is due: one an uninstall asked for that has not succeeded yet, or one a delete while the tenant
     // stays installed asked of the next purge (RebuildAtNextPurge).
     private int _rebuildDue;
+
+    private SqliteFileEraser Eraser => new(_connectionString);
 
     /// <summary>
     /// Rebuilds the file (<c>VACUUM</c>), then erases the WAL. The rebuild holds the write lock while it copies the live
@@ -65,71 +66,22 @@ internal sealed partial class SqliteStore : IResidueEraser, IDisposable
         // Claimed before it runs: a delete that asks for a rebuild from here on (its rows maybe deleted after this
         // rebuild copied them) gets another one at the next purge.
         Volatile.Write(ref _rebuildDue, 0);
-        try
+        if (Eraser.Rebuild())
         {
-            using var connection = Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "VACUUM;";
-            command.ExecuteNonQuery();
             return true;
         }
-        catch (SqliteException)
-        {
-            Volatile.Write(ref _rebuildDue, 1);
-            return false;
-        }
-    }
 
-    public async Task<bool> EraseResidueAsync(CancellationToken ct)
-    {
-        for (var attempt = 1; attempt <= CheckpointAttempts; attempt++)
-        {
-            if (TruncateWal(EraseBusyTimeout))
-            {
-                return true;
-            }
-
-            // A reader still holds an old snapshot, or writers kept the lock: try again shortly. Real time on purpose,
-            // not the injected TimeProvider: this waits for other connections (a backend's reader) to let go, and a fake
-            // clock that never advances (LiveKeyRotationTests rotates and erases under one) would wait for ever once a reader holds a snapshot.
-            await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), ct);
-        }
-
+        Volatile.Write(ref _rebuildDue, 1);
         return false;
     }
+
+    public Task<bool> EraseResidueAsync(CancellationToken ct) => Eraser.EraseWalAsync(ct);
 
     /// <summary>
     /// One truncating checkpoint, waiting at most <paramref name="busyTimeout"/> for a lock (default: the connection's
     /// 5 s). True when every WAL frame was copied back and the file truncated.
     /// </summary>
-    internal bool TruncateWal(TimeSpan? busyTimeout = null)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
-        command.ExecuteNonQuery();
-        if (busyTimeout is { } timeout)
-        {
-            command.CommandText = $"PRAGMA busy_timeout = {(int)timeout.TotalMilliseconds};";
-            command.ExecuteNonQuery();
-        }
-
-        try
-        {
-            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
-            using var reader = command.ExecuteReader();
-            // Columns: busy (1 when it could not complete), frames in the WAL, frames checkpointed.
-            return reader.Read() && reader.GetInt64(0) == 0;
-        }
-        finally
-        {
-            if (busyTimeout is not null)
-            {
-                command.CommandText = SqliteFile.BusyTimeoutPragma; // the pooled connection goes back as it came
-                command.ExecuteNonQuery();
-            }
-        }
-    }
+    internal bool TruncateWal(TimeSpan? busyTimeout = null) => Eraser.TruncateWal(busyTimeout);
 
     /// <summary>A clean stop: checkpoint and truncate the WAL, then close the pooled connections of this file.</summary>
     public void Dispose()

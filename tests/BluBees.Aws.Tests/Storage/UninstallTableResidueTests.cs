@@ -92,6 +92,10 @@ public sealed class UninstallTableResidueTests : DynamoBackendFixture
         var after = await ScanTableAsync();
         Assert.That(needles.Where(n => after.Contains(n.Value, StringComparison.Ordinal)).Select(n => n.Key), Is.Empty, "left in the table after the uninstall");
         Assert.That(after, Does.Contain(bystander), "control: other tenants are untouched");
+
+        // The durable run queue's SQLite file beside the table (Queue:Provider InProcess) holds nothing of it either.
+        var files = Api.DumpDataDirectory();
+        Assert.That(needles.Where(n => files.Contains(n.Value, StringComparison.Ordinal)).Select(n => n.Key), Is.Empty, "left in the queue's SQLite files");
     }
 
     /// <summary>Every attribute of every item of the table, as text.</summary>

@@ -1,0 +1,85 @@
+using Microsoft.Data.Sqlite;
+
+namespace BluBees.Engine.Storage;
+
+/// <summary>
+/// The erase of one SQLite file's residue (why each step is needed: SqliteStore.Erase.cs): the truncating checkpoint
+/// that clears the WAL, retried while a reader holds an old snapshot, and the rebuild (<c>VACUUM</c>) that rewrites every
+/// page. The store's file and, when it has one of its own, the run queue's (<c>Runs/SqliteRunQueue.Purge.cs</c>).
+/// </summary>
+internal sealed class SqliteFileEraser(string connectionString)
+{
+    /// <summary>How long the truncating checkpoint of an erase waits for a lock (writers wait for it meanwhile).</summary>
+    public static readonly TimeSpan EraseBusyTimeout = TimeSpan.FromMilliseconds(100);
+
+    private const int CheckpointAttempts = 20;
+
+    /// <summary>Truncates the WAL, trying again for about 10 s while another connection keeps it from completing.</summary>
+    public async Task<bool> EraseWalAsync(CancellationToken ct)
+    {
+        for (var attempt = 1; attempt <= CheckpointAttempts; attempt++)
+        {
+            if (TruncateWal(EraseBusyTimeout))
+            {
+                return true;
+            }
+
+            // A reader still holds an old snapshot, or writers kept the lock: try again shortly. Real time on purpose,
+            // not the injected TimeProvider: this waits for other connections (a backend's reader) to let go, and a fake
+            // clock that never advances (LiveKeyRotationTests rotates and erases under one) would wait for ever once a reader holds a snapshot.
+            await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), ct);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// One truncating checkpoint, waiting at most <paramref name="busyTimeout"/> for a lock (default: the connection's
+    /// 5 s). True when every WAL frame was copied back and the file truncated.
+    /// </summary>
+    public bool TruncateWal(TimeSpan? busyTimeout = null)
+    {
+        using var connection = SqliteFile.Open(connectionString);
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        command.ExecuteNonQuery();
+        if (busyTimeout is { } timeout)
+        {
+            command.CommandText = $"PRAGMA busy_timeout = {(int)timeout.TotalMilliseconds};";
+            command.ExecuteNonQuery();
+        }
+
+        try
+        {
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            using var reader = command.ExecuteReader();
+            // Columns: busy (1 when it could not complete), frames in the WAL, frames checkpointed.
+            return reader.Read() && reader.GetInt64(0) == 0;
+        }
+        finally
+        {
+            if (busyTimeout is not null)
+            {
+                command.CommandText = SqliteFile.BusyTimeoutPragma; // the pooled connection goes back as it came
+                command.ExecuteNonQuery();
+            }
+        }
+    }
+
+    /// <summary>Rewrites every page of the file from its live rows (<c>VACUUM</c>); false when it could not run now.</summary>
+    public bool Rebuild()
+    {
+        try
+        {
+            using var connection = SqliteFile.Open(connectionString);
+            using var command = connection.CreateCommand();
+            command.CommandText = "VACUUM;";
+            command.ExecuteNonQuery();
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
+}
