@@ -66,9 +66,29 @@ internal sealed class SqliteFileEraser(string connectionString)
         }
     }
 
-    /// <summary>Rewrites every page of the file from its live rows (<c>VACUUM</c>); false when it could not run now.</summary>
+    /// <summary>Free space a rebuild leaves to the other writers, beyond the file's size (the WAL grows by that much).</summary>
+    public const long RebuildReserveBytes = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Rewrites every page of the file from its live rows (<c>VACUUM</c>); false when it could not run now. Not run while
+    /// the volume has less free space than the file's size plus <see cref="RebuildReserveBytes"/>: in WAL mode the rebuilt
+    /// pages go to the WAL first, and a rebuild that filled the volume would refuse every other write meanwhile (503).
+    /// </summary>
     public bool Rebuild()
     {
+        try
+        {
+            var path = Path.GetFullPath(new SqliteConnectionStringBuilder(connectionString).DataSource);
+            if (new DriveInfo(Path.GetDirectoryName(path)!).AvailableFreeSpace < new FileInfo(path).Length + RebuildReserveBytes)
+            {
+                return false;
+            }
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+
         try
         {
             using var connection = SqliteFile.Open(connectionString);
