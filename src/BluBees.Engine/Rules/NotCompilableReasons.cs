@@ -11,4 +11,7 @@ public static class NotCompilableReasons
 
     /// <summary>It does not read as this build's rule version (a member a later build added).</summary>
     public const string Unreadable = "unreadable";
+
+    /// <summary>The rule's stored summary (its head) does not read as this build's (a member a later build added): left out of the event path's list.</summary>
+    public const string UnreadableHead = "unreadable_head";
 }

@@ -29,24 +29,6 @@ public sealed partial class RuleService(
         return [.. page.Items.Select(i => StoredJson.Read<RuleHead>(i.Data))];
     }
 
-    /// <summary>
-    /// The heads the event path reads (ingress filter, worker): from the cache when the tenant's rule-list stamp is
-    /// unchanged (one point read instead of a query and a parse of every head; see <see cref="RuleListStamp"/>).
-    /// </summary>
-    public async Task<IReadOnlyList<RuleHead>> ListHeadsForRunAsync(TenantId tenantId, CancellationToken ct)
-    {
-        var stamp = await RuleListStamp.ReadAsync(store, tenantId, ct);
-        var now = time.GetUtcNow();
-        if (cache.GetList(tenantId) is { } cached && cached.Stamp == stamp && now - cached.LoadedAt < RuleListStamp.MaxAge && now >= cached.LoadedAt)
-        {
-            return cached.Heads;
-        }
-
-        var heads = await ListHeadsAsync(tenantId, ct);
-        cache.SetList(tenantId, new CachedRuleList(stamp, heads, now));
-        return heads;
-    }
-
     public async Task<IReadOnlyList<RuleSummary>> ListAsync(TenantId tenantId, CancellationToken ct)
     {
         var heads = await ListHeadsAsync(tenantId, ct);

@@ -52,6 +52,38 @@ public sealed class NotCompilableRuleTests : BackendFixture
     }
 
     [Test]
+    public async Task A_rule_summary_a_later_build_wrote_leaves_that_rule_out_with_one_warning_and_the_other_rules_still_run()
+    {
+        var tenant = Samples.NewTenant();
+        var connection = await CreateConnectionAsync(tenant);
+        var stale = (await CreateRuleAsync(tenant, Samples.Rule(connection, "stale")))["id"]!.GetValue<string>();
+        var fresh = (await CreateRuleAsync(tenant, Samples.Rule(connection, "fresh")))["id"]!.GetValue<string>();
+        var partition = Backend.Services.GetRequiredService<IStore>().ForTenant(new TenantId(tenant));
+        var head = await partition.GetAsync(Keys.Rule(stale), CancellationToken.None);
+        var marker = Samples.Canary("laterhead");
+        await partition.PutAsync(head!.Sk, head.Data.Replace("\"name\":", $"\"{marker}\":true,\"name\":", StringComparison.Ordinal), CancellationToken.None);
+        Backend.Services.GetRequiredService<RuleCache>().Clear(); // as after a restart onto this build
+
+        // Before: the strict read of the tenant's rule list threw for every event, and /forge/events answered 500.
+        foreach (var issue in new[] { "OPS-4", "OPS-5", "WEB-6" })
+        {
+            using var response = await Backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event(issue, "Reaches both rules"));
+            Assert.That((int)response.StatusCode, Is.LessThan(300), issue + ": " + await response.Content.ReadAsStringAsync());
+        }
+
+        var runs = (await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count >= 2))["items"]!.AsArray();
+        var warnings = Backend.Logs.Lines.Where(l => l.Contains("cannot be read by this build", StringComparison.Ordinal) && l.Contains("RuleId=" + stale, StringComparison.Ordinal)).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(runs.Select(r => (r!["ruleId"]!.GetValue<string>(), r["status"]!.GetValue<string>())), Is.EqualTo(new[] { (fresh, "succeeded"), (fresh, "succeeded") }), "the other rule runs; the unreadable one never runs other than as saved");
+            Assert.That(warnings, Has.Count.EqualTo(1), "one warning per load of the list, not one per event");
+            Assert.That(warnings.FirstOrDefault() ?? "", Does.StartWith("Warning "));
+            Assert.That(Backend.Logs.AllText, Does.Not.Contain(marker), "never the stored content");
+            Assert.That(Backend.Logs.Lines.Where(l => l.Contains("Unhandled JsonException", StringComparison.Ordinal)), Is.Empty, "no 500 on the way");
+        });
+    }
+
+    [Test]
     public async Task A_template_that_no_longer_parses_is_a_rule_invalid_run_with_one_warning()
     {
         var tenant = Samples.NewTenant();
