@@ -12,9 +12,9 @@ public sealed partial class RuleService
     /// <summary>
     /// The heads the event path reads (ingress filter, worker, schedules, webhooks): from the cache when the tenant's
     /// rule-list stamp is unchanged (one point read instead of a query and a parse of every head; see
-    /// <see cref="RuleListStamp"/>). A head this build cannot read (a member a later build added: a rollback after a
-    /// deploy) is left out, so that its rule does not run — never other than as saved — while the tenant's other rules
-    /// do: before, the strict read threw for the whole list, and <c>/forge/events</c> answered 500 to every event of the
+    /// <see cref="RuleListStamp"/>). A head this build cannot read that is still a JSON object (a member a later build
+    /// added: a rollback after a deploy) is left out, so that its rule does not run — never other than as saved — while
+    /// the tenant's other rules do (one that is not JSON at all is a damaged store and still fails the read): before, the strict read threw for the whole list, and <c>/forge/events</c> answered 500 to every event of the
     /// tenant. Each load of the list that leaves one out logs a warning (rule id only) and counts it
     /// (<c>blubees.rules.not_compilable{reason=unreadable_head}</c>); the list is cached per stamp, so that is once per
     /// change of the tenant's rules or <see cref="RuleListStamp.MaxAge"/>, not per event.
@@ -36,7 +36,7 @@ public sealed partial class RuleService
             {
                 heads.Add(StoredJson.Read<RuleHead>(item.Data));
             }
-            catch (JsonException)
+            catch (JsonException) when (IsJsonObject(item.Data))
             {
                 metrics.RuleNotCompilable(NotCompilableReasons.UnreadableHead);
                 LogUnreadableHead(logger, item.Sk.StartsWith(Keys.RulePrefix, StringComparison.Ordinal) ? item.Sk[Keys.RulePrefix.Length..] : "unknown");
@@ -45,6 +45,23 @@ public sealed partial class RuleService
 
         cache.SetList(tenantId, new CachedRuleList(stamp, heads, now));
         return heads;
+    }
+
+    /// <summary>
+    /// Whether a head that did not read is still a JSON object (a later build's shape). One that is not JSON at all is a
+    /// damaged store, not a rollback: that read still fails (a 5xx the sender retries, as a store that cannot be read).
+    /// </summary>
+    private static bool IsJsonObject(string data)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(data);
+            return document.RootElement.ValueKind == JsonValueKind.Object;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rule {RuleId} cannot be read by this build (its stored summary has a member a later build added): it does not run until it is saved again; the tenant's other rules run")]
