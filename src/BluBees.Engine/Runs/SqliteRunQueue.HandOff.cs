@@ -34,16 +34,22 @@ public sealed partial class SqliteRunQueue
         return (long)command.ExecuteScalar()! != 0;
     }
 
-    /// <summary>After the accepting COMMIT: run the leased message, or wake the claim loop for the waiting one.</summary>
-    private void Accepted(IRunHandOff? handOff, bool leased, PreparedMessage m, RunMessage message)
+    /// <summary>
+    /// On the writer thread, right after the accepting COMMIT (<see cref="Storage.SqliteWriter.RunAsync{T}(Func{Storage.SqliteWriter, T}, Action{T}?, CancellationToken)"/>):
+    /// run the leased message, or wake the claim loop for the waiting one. Started there, not in the accepting caller's
+    /// continuation, the run is one thread hop sooner. Whether the leased message was handed to the worker (its
+    /// reservation is then the run's to give back).
+    /// </summary>
+    private bool Accepted(IRunHandOff? handOff, bool leased, PreparedMessage m, RunMessage message)
     {
         if (!leased)
         {
             Wake();
-            return;
+            return false;
         }
 
         var claimed = new ClaimedMessage(m.Id, m.TenantId, m.Source, m.RuleId, 1, DateTimeOffset.FromUnixTimeMilliseconds(m.EnqueuedAtMs), m.Body);
         handOff!.Start(claimed, message);
+        return true;
     }
 }

@@ -89,6 +89,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         var claim = message.DedupKey is { } key ? new DedupClaim(TenantStore.PartitionOf(new TenantId(message.Tenant.TenantId)), Keys.Dedup(key), message.ReceivedAt + EventIngestor.DedupWindow) : null;
         var handOff = Volatile.Read(ref _handOff);
         var leased = false;
+        var started = false;
         try
         {
             await _writer.RunAsync(w =>
@@ -101,15 +102,13 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                 leased = TryLease(w, handOff, prepared.TenantId);
                 Insert(w, prepared, claim, leased);
                 return true;
-            }, ct);
+            }, _ => started = Accepted(handOff, leased, prepared, message), ct);
         }
-        catch when (leased)
+        catch when (leased && !started)
         {
             handOff!.Unreserve(prepared.TenantId);
             throw;
         }
-
-        Accepted(handOff, leased, prepared, message);
     }
 
     public async Task<EnqueueOutcome> EnqueueDedupedAsync(RunMessage message, DedupClaim claim, CancellationToken ct)
@@ -124,10 +123,10 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
         var handOff = Volatile.Read(ref _handOff);
         var leased = false;
-        EnqueueOutcome outcome;
+        var started = false;
         try
         {
-            outcome = await _writer.RunAsync(w =>
+            return await _writer.RunAsync(w =>
             {
                 if (ReadMarker(w, claim, now) is { } marker)
                 {
@@ -153,20 +152,13 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                 leased = TryLease(w, handOff, prepared.TenantId);
                 Insert(w, prepared, claim, leased);
                 return EnqueueOutcome.Accepted;
-            }, ct);
+            }, outcome => started = outcome == EnqueueOutcome.Accepted && Accepted(handOff, leased, prepared, message), ct);
         }
-        catch when (leased)
+        catch when (leased && !started)
         {
             handOff!.Unreserve(prepared.TenantId);
             throw;
         }
-
-        if (outcome == EnqueueOutcome.Accepted)
-        {
-            Accepted(handOff, leased, prepared, message);
-        }
-
-        return outcome;
     }
 
     /// <summary>Messages waiting or running, and the age of the oldest, in seconds.</summary>
