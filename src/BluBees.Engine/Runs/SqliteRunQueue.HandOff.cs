@@ -37,10 +37,11 @@ public sealed partial class SqliteRunQueue
     /// <summary>
     /// On the writer thread, right after the accepting COMMIT (<see cref="Storage.SqliteWriter.RunAsync{T}(Func{Storage.SqliteWriter, T}, Action{T}?, CancellationToken)"/>):
     /// run the leased message, or wake the claim loop for the waiting one. Started there, not in the accepting caller's
-    /// continuation, the run is one thread hop sooner. Whether the leased message was handed to the worker (its
-    /// reservation is then the run's to give back).
+    /// continuation, the run is one thread hop sooner. It starts in <paramref name="context"/>, the accepting caller's
+    /// execution context (its trace parent, as before the hook), never in whatever the writer's own loop carries.
+    /// Whether the leased message was handed to the worker (its reservation is then the run's to give back).
     /// </summary>
-    private bool Accepted(IRunHandOff? handOff, bool leased, PreparedMessage m, RunMessage message)
+    private bool Accepted(IRunHandOff? handOff, bool leased, PreparedMessage m, RunMessage message, ExecutionContext? context)
     {
         if (!leased)
         {
@@ -48,8 +49,29 @@ public sealed partial class SqliteRunQueue
             return false;
         }
 
-        var claimed = new ClaimedMessage(m.Id, m.TenantId, m.Source, m.RuleId, 1, DateTimeOffset.FromUnixTimeMilliseconds(m.EnqueuedAtMs), m.Body);
-        handOff!.Start(claimed, message);
+        var start = new HandedOff(handOff!, new ClaimedMessage(m.Id, m.TenantId, m.Source, m.RuleId, 1, DateTimeOffset.FromUnixTimeMilliseconds(m.EnqueuedAtMs), m.Body), message);
+        if (context is null)
+        {
+            // The caller suppressed the flow: the run starts with none either.
+            using (ExecutionContext.SuppressFlow())
+            {
+                HandedOff.Start(start);
+            }
+        }
+        else
+        {
+            ExecutionContext.Run(context, HandedOff.Start, start);
+        }
+
         return true;
+    }
+
+    private sealed record HandedOff(IRunHandOff HandOff, ClaimedMessage Claimed, RunMessage Message)
+    {
+        public static void Start(object? state)
+        {
+            var start = (HandedOff)state!;
+            start.HandOff.Start(start.Claimed, start.Message);
+        }
     }
 }

@@ -88,6 +88,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         var prepared = await PrepareAsync(message, ct);
         var claim = message.DedupKey is { } key ? new DedupClaim(TenantStore.PartitionOf(new TenantId(message.Tenant.TenantId)), Keys.Dedup(key), message.ReceivedAt + EventIngestor.DedupWindow) : null;
         var handOff = Volatile.Read(ref _handOff);
+        var context = ExecutionContext.Capture(); // the run starts in the accepting caller's context, not the writer's
         var leased = false;
         var started = false;
         try
@@ -102,7 +103,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                 leased = TryLease(w, handOff, prepared.TenantId);
                 Insert(w, prepared, claim, leased);
                 return true;
-            }, _ => started = Accepted(handOff, leased, prepared, message), ct);
+            }, _ => started = Accepted(handOff, leased, prepared, message, context), ct);
         }
         catch when (leased && !started)
         {
@@ -122,6 +123,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         var markerData = StoredJson.Write(new DedupMarker(message.ReceivedAt, DedupMarker.Queued, message.Id));
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
         var handOff = Volatile.Read(ref _handOff);
+        var context = ExecutionContext.Capture(); // the run starts in the accepting caller's context, not the writer's
         var leased = false;
         var started = false;
         try
@@ -152,7 +154,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                 leased = TryLease(w, handOff, prepared.TenantId);
                 Insert(w, prepared, claim, leased);
                 return EnqueueOutcome.Accepted;
-            }, outcome => started = outcome == EnqueueOutcome.Accepted && Accepted(handOff, leased, prepared, message), ct);
+            }, outcome => started = outcome == EnqueueOutcome.Accepted && Accepted(handOff, leased, prepared, message, context), ct);
         }
         catch when (leased && !started)
         {

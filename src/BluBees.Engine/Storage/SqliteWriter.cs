@@ -39,7 +39,11 @@ internal sealed class SqliteWriter : IDisposable
 
         Execute("PRAGMA wal_autocheckpoint = 0;");
         _checkpointer = new SqliteCheckpointer(connectionString, time);
-        _loop = Task.Run(LoopAsync);
+        using (ExecutionContext.SuppressFlow())
+        {
+            // The loop outlives whoever created the writer (often a request): it carries none of that caller's context.
+            _loop = Task.Run(LoopAsync);
+        }
     }
 
     /// <summary>The writer's checkpoint loop (for tests).</summary>

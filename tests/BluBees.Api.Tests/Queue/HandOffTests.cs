@@ -245,8 +245,33 @@ public sealed class HandOffTests
     }
 
     /// <summary>Stands in for the worker: records what the queue asks of it.</summary>
+    private static readonly AsyncLocal<string?> Ambient = new();
+
+    [Test]
+    public async Task A_handed_off_run_starts_in_the_accepting_callers_context_never_in_the_writers()
+    {
+        // The queue, and with it its writer's loop, is created while one caller's context is current (as when a
+        // request is the first to need it). The writer starts handed-off runs on its own thread after the COMMIT.
+        Ambient.Value = "the caller that created the queue";
+        await using var kit = QueueKit.Create();
+        Ambient.Value = null;
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
+        var handOff = new RecordingHandOff();
+        kit.Queue.Attach(handOff);
+
+        Assert.That(await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-1"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
+        Ambient.Value = "the accepting request";
+        Assert.That(await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-2"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
+        Ambient.Value = null;
+
+        Assert.That(handOff.Contexts, Is.EqualTo(new string?[] { null, "the accepting request" }), "each run starts in its accepting caller's context (its trace parent), never in the context the writer's loop was created in");
+    }
+
     private sealed class RecordingHandOff : IRunHandOff
     {
+        public ConcurrentQueue<string?> Contexts { get; } = new();
+
         public bool Room { get; set; } = true;
         public ConcurrentQueue<string> Reserved { get; } = new();
         public ConcurrentQueue<string> Unreserved { get; } = new();
@@ -264,6 +289,10 @@ public sealed class HandOffTests
 
         public void Unreserve(string tenant) => Unreserved.Enqueue(tenant);
 
-        public void Start(ClaimedMessage claimed, RunMessage message) => Started.Enqueue((claimed, message));
+        public void Start(ClaimedMessage claimed, RunMessage message)
+        {
+            Contexts.Enqueue(Ambient.Value);
+            Started.Enqueue((claimed, message));
+        }
     }
 }
