@@ -36,34 +36,40 @@ public sealed partial class SqliteRunQueue
 
     /// <summary>
     /// On the writer thread, right after the accepting COMMIT (<see cref="Storage.SqliteWriter.RunAsync{T}(Func{Storage.SqliteWriter, T}, Action{T}?, CancellationToken)"/>):
-    /// run the leased message, or wake the claim loop for the waiting one. Started there, not in the accepting caller's
-    /// continuation, the run is one thread hop sooner. It starts in <paramref name="context"/>, the accepting caller's
-    /// execution context (its trace parent, as before the hook), never in whatever the writer's own loop carries.
-    /// Whether the leased message was handed to the worker (its reservation is then the run's to give back).
+    /// run the leased message, or wake the claim loop for the waiting one. Started there, after the accepting caller's
+    /// task was completed, the run is queued last on this thread and so runs first, before the caller's continuation
+    /// (which answers the sender), instead of after it. It starts in <paramref name="context"/>, the accepting caller's
+    /// execution context (its trace parent, as before the hook), never in whatever the writer's own loop carries. A
+    /// start that fails gives the reservation back; the row stays leased and is claimed when its lease runs out.
     /// </summary>
-    private bool Accepted(IRunHandOff? handOff, bool leased, PreparedMessage m, RunMessage message, ExecutionContext? context)
+    private void Accepted(IRunHandOff? handOff, bool leased, PreparedMessage m, RunMessage message, ExecutionContext? context)
     {
         if (!leased)
         {
             Wake();
-            return false;
+            return;
         }
 
         var start = new HandedOff(handOff!, new ClaimedMessage(m.Id, m.TenantId, m.Source, m.RuleId, 1, DateTimeOffset.FromUnixTimeMilliseconds(m.EnqueuedAtMs), m.Body), message);
-        if (context is null)
+        try
         {
-            // The caller suppressed the flow: the run starts with none either.
-            using (ExecutionContext.SuppressFlow())
+            if (context is null)
             {
-                HandedOff.Start(start);
+                // The caller suppressed the flow: the run starts with none either.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    HandedOff.Start(start);
+                }
+            }
+            else
+            {
+                ExecutionContext.Run(context, HandedOff.Start, start);
             }
         }
-        else
+        catch (Exception)
         {
-            ExecutionContext.Run(context, HandedOff.Start, start);
+            handOff!.Unreserve(m.TenantId);
         }
-
-        return true;
     }
 
     private sealed record HandedOff(IRunHandOff HandOff, ClaimedMessage Claimed, RunMessage Message)

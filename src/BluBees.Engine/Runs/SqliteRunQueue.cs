@@ -90,7 +90,6 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         var handOff = Volatile.Read(ref _handOff);
         var context = ExecutionContext.Capture(); // the run starts in the accepting caller's context, not the writer's
         var leased = false;
-        var started = false;
         try
         {
             await _writer.RunAsync(w =>
@@ -103,9 +102,9 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                 leased = TryLease(w, handOff, prepared.TenantId);
                 Insert(w, prepared, claim, leased);
                 return true;
-            }, _ => started = Accepted(handOff, leased, prepared, message, context), ct);
+            }, _ => Accepted(handOff, leased, prepared, message, context), ct);
         }
-        catch when (leased && !started)
+        catch when (leased)
         {
             handOff!.Unreserve(prepared.TenantId);
             throw;
@@ -125,7 +124,6 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         var handOff = Volatile.Read(ref _handOff);
         var context = ExecutionContext.Capture(); // the run starts in the accepting caller's context, not the writer's
         var leased = false;
-        var started = false;
         try
         {
             return await _writer.RunAsync(w =>
@@ -154,9 +152,15 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                 leased = TryLease(w, handOff, prepared.TenantId);
                 Insert(w, prepared, claim, leased);
                 return EnqueueOutcome.Accepted;
-            }, outcome => started = outcome == EnqueueOutcome.Accepted && Accepted(handOff, leased, prepared, message, context), ct);
+            }, outcome =>
+            {
+                if (outcome == EnqueueOutcome.Accepted)
+                {
+                    Accepted(handOff, leased, prepared, message, context);
+                }
+            }, ct);
         }
-        catch when (leased && !started)
+        catch when (leased)
         {
             handOff!.Unreserve(prepared.TenantId);
             throw;

@@ -54,9 +54,10 @@ internal sealed class SqliteWriter : IDisposable
 
     /// <summary>
     /// Runs <paramref name="write"/> in the next group transaction; <paramref name="afterCommit"/> runs on the writer's
-    /// thread right after that COMMIT returned (never when the write or the COMMIT failed), before the caller's task
-    /// completes. It must be short and must not throw (an exception faults the caller's task, the write stays
-    /// committed). The run queue starts a handed-off run there, one thread hop sooner than the caller could.
+    /// thread right after that COMMIT returned (never when the write or the COMMIT failed), just after the caller's task
+    /// was completed (so what it queues on this thread runs before the caller's continuation). It must be short and
+    /// handle its own failures: the caller has its answer already, and an exception it lets out is dropped here so
+    /// that the writer goes on. The run queue starts a handed-off run there, sooner than the caller could.
     /// </summary>
     public Task<T> RunAsync<T>(Func<SqliteWriter, T> write, Action<T>? afterCommit, CancellationToken ct)
     {
@@ -259,20 +260,21 @@ internal sealed class SqliteWriter : IDisposable
 
         public void Complete()
         {
-            if (afterCommit is not null)
+            _done.TrySetResult(_result);
+            if (afterCommit is null)
             {
-                try
-                {
-                    afterCommit(_result);
-                }
-                catch (Exception ex)
-                {
-                    _done.TrySetException(ex);
-                    return;
-                }
+                return;
             }
 
-            _done.TrySetResult(_result);
+            try
+            {
+                afterCommit(_result);
+            }
+            catch (Exception)
+            {
+                // The hook's own failure (see RunAsync): the write is committed and its caller answered; the writer
+                // must not stop for it.
+            }
         }
 
         public void Fail(Exception ex) => _done.TrySetException(ex);
