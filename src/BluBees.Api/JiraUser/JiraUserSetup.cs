@@ -1,5 +1,6 @@
 using BluBees.Api.Infrastructure;
 using BluBees.Api.Permissions;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace BluBees.Api.JiraUser;
@@ -10,6 +11,7 @@ internal static class JiraUserSetup
     public static IServiceCollection AddJiraUserReads(this IServiceCollection services)
     {
         services.AddSingleton<UserFieldCatalog>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Engine.Tenancy.ITenantMemory, UserFieldCatalog>(sp => sp.GetRequiredService<UserFieldCatalog>())); // what an uninstall drops
         services.AddTransient<UserJqlCheck>();
         services.AddTransient<JiraUserClient>();
         services.AddHttpClient(JiraUserClient.HttpClientName, (sp, client) =>

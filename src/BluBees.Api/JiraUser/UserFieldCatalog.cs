@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using BluBees.Api.Permissions;
 using BluBees.Engine.Rules.Warnings;
+using BluBees.Engine.Storage;
 using BluBees.Engine.Tenancy;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -14,9 +15,9 @@ namespace BluBees.Api.JiraUser;
 /// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-fields/#api-rest-api-3-field-get),
 /// asked with the user's token. Remembered per tenant, account and token hash for <c>Jira:PermissionCacheSeconds</c>
 /// so that saving a rule again does not ask again. Null when Jira cannot be asked or does not answer: the caller then
-/// skips field checks (never fails the save).
+/// skips field checks (never fails the save). A tenant's lists go at its uninstall (<see cref="ForgetTenant"/>).
 /// </summary>
-internal sealed class UserFieldCatalog(JiraUserClient jira, IOptions<JiraOptions> options, TimeProvider time) : IDisposable
+internal sealed class UserFieldCatalog(JiraUserClient jira, IOptions<JiraOptions> options, TimeProvider time) : IDisposable, ITenantMemory
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 10_000 });
 
@@ -48,6 +49,9 @@ internal sealed class UserFieldCatalog(JiraUserClient jira, IOptions<JiraOptions
 
         return fields;
     }
+
+    /// <summary>Drops the field lists the tenant's users were given (<see cref="TenantService"/>, at its uninstall).</summary>
+    public void ForgetTenant(TenantId tenantId) => TenantKeys.Remove(_cache, tenantId);
 
     public void Dispose() => _cache.Dispose();
 

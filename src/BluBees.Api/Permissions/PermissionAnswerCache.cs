@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using BluBees.Engine.Storage;
+using BluBees.Engine.Tenancy;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace BluBees.Api.Permissions;
@@ -8,9 +10,10 @@ namespace BluBees.Api.Permissions;
 /// Jira's recent answers, keyed by tenant + account + a SHA-256 of the user token + the question (ADMINISTER, or an issue
 /// permission and the issue key). The token hash is part of the key so that an answer obtained with one user token is
 /// never reused for a request carrying another (a revoked, foreign or mismatched token is asked about afresh); the token
-/// itself is never kept. Bounded by count; expiry follows the injected clock. Failures are never cached.
+/// itself is never kept. Bounded by count; expiry follows the injected clock. Failures are never cached. A tenant's
+/// answers go at its uninstall (<see cref="ForgetTenant"/>).
 /// </summary>
-internal sealed class PermissionAnswerCache(TimeProvider time) : IDisposable
+internal sealed class PermissionAnswerCache(TimeProvider time) : IDisposable, ITenantMemory
 {
     public const int MaxEntries = 50_000;
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
@@ -39,6 +42,12 @@ internal sealed class PermissionAnswerCache(TimeProvider time) : IDisposable
             new Entry(granted, time.GetUtcNow() + lifetime),
             new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = lifetime });
     }
+
+    /// <summary>
+    /// Drops every answer about the tenant's users at its uninstall (<see cref="TenantService"/>): they were served
+    /// for up to <c>Jira:PermissionCacheSeconds</c> after it, to a reinstall under the same id too.
+    /// </summary>
+    public void ForgetTenant(TenantId tenantId) => TenantKeys.Remove(_cache, tenantId);
 
     public void Dispose() => _cache.Dispose();
 

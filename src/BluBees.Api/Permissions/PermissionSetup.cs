@@ -19,6 +19,7 @@ internal static class PermissionSetup
         services.AddOptions<DevAdminOptions>().Bind(configuration.GetSection(Dev.DevOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DevAdminOptions>, DevAdminOptionsValidator>());
         services.AddSingleton<PermissionAnswerCache>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Engine.Tenancy.ITenantMemory, PermissionAnswerCache>(sp => sp.GetRequiredService<PermissionAnswerCache>())); // what an uninstall drops
         services.AddTransient<JiraPermissionChecker>();
         services.AddRefitGeneratedClient<IJiraPermissionsApi>(JiraJsonContext.Default)
             .ConfigureHttpClient((sp, client) =>

@@ -73,6 +73,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<OAuthTokenProvider>();
         services.TryAddSingleton<Connections.Credentials.ICredentialSource, Connections.Credentials.CredentialSource>();
         services.TryAddSingleton<ConnectionPipelines>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITenantMemory, ConnectionPipelines>(sp => sp.GetRequiredService<ConnectionPipelines>())); // what an uninstall drops
         services.TryAddSingleton<RuleCache>();
         services.TryAddSingleton<ITenantDataCache>(sp => sp.GetRequiredService<RuleCache>());
         services.TryAddSingleton<RuleService>();

@@ -12,7 +12,7 @@ public sealed record TenantRecord(string TenantId, string? CloudId, DateTimeOffs
 public sealed class TenantService(
     IStore store, TenantKeyService keys, ITenantDataCache rules, TimeProvider time, IEnumerable<ITenantQueuePurge>? queues = null,
     UninstalledInstallations? uninstalled = null, ITenantCredentialCache? credentials = null, IUninstallFinishQueue? finishing = null,
-    Microsoft.Extensions.Logging.ILogger<TenantService>? logger = null)
+    Microsoft.Extensions.Logging.ILogger<TenantService>? logger = null, IEnumerable<ITenantMemory>? memories = null)
 {
     private readonly ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
 
@@ -171,13 +171,12 @@ public sealed class TenantService(
         // part way (throttling after the SDK's retries; Forge does not retry a pre-uninstall) must not leave it behind.
         var partition = store.ForTenant(tenantId);
         var deleted = await partition.DeleteAsync(Keys.DataKey, ct) ? 1 : 0;
-        keys.Evict(tenantId);
+        // What this process holds of the tenant goes before the partition's delete too, which may be refused part way
+        // (then the AWS worker or the next purge finishes it, in another process or later): not only when it succeeds.
+        ForgetInMemory(tenantId);
         deleted += await partition.DeleteAllAsync(ct);
         await store.DeleteAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId.Value), ct);
-        keys.Evict(tenantId);
-        rules.Clear();
-        credentials?.ForgetTenant(tenantId); // access tokens of its connections held in memory
-        _known.TryRemove(tenantId.Value, out _);
+        ForgetInMemory(tenantId); // again: a request or run in flight may have refilled a cache meanwhile
         // Its queued messages go too (unreadable without the key, but ciphertext all the same); a run in flight then
         // finds its message gone and writes nothing back.
         foreach (var queue in queues ?? [])
@@ -201,6 +200,24 @@ public sealed class TenantService(
         }
 
         return deleted;
+    }
+
+    /// <summary>
+    /// Drops everything this process holds in memory for the tenant: its data key, compiled rules and rule lists, the
+    /// access tokens of its connections, every <see cref="ITenantMemory"/> (Jira field lists, Jira permission answers,
+    /// connection pipelines with their breaker and rate-limit state) and its "known" mark.
+    /// </summary>
+    private void ForgetInMemory(TenantId tenantId)
+    {
+        keys.Evict(tenantId);
+        rules.Clear();
+        credentials?.ForgetTenant(tenantId); // access tokens of its connections held in memory
+        foreach (var memory in memories ?? [])
+        {
+            memory.ForgetTenant(tenantId);
+        }
+
+        _known.TryRemove(tenantId.Value, out _);
     }
 
     /// <summary>

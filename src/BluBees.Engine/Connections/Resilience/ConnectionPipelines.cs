@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using BluBees.Engine.Storage;
+using BluBees.Engine.Tenancy;
 
 namespace BluBees.Engine.Connections.Resilience;
 
@@ -10,9 +11,9 @@ namespace BluBees.Engine.Connections.Resilience;
 /// (swept at most every <see cref="SweepInterval"/>): the cache held every connection ever used, deleted ones and
 /// uninstalled tenants' included, for the life of the process. Nothing is lost by dropping it: a call ends within its
 /// connection's timeout (at most 300 s) and a breaker opens for at most 600 s, so after an idle hour its state is the
-/// state a new pipeline starts with.
+/// state a new pipeline starts with. A tenant's pipelines go at once at its uninstall (<see cref="ForgetTenant"/>).
 /// </summary>
-internal sealed class ConnectionPipelines(TimeProvider time) : IDisposable
+internal sealed class ConnectionPipelines(TimeProvider time) : IDisposable, ITenantMemory
 {
     public static readonly TimeSpan IdleLimit = TimeSpan.FromHours(1);
     public static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(5);
@@ -55,6 +56,22 @@ internal sealed class ConnectionPipelines(TimeProvider time) : IDisposable
             // Calls still running on the old revision's limiter are released (refused), not stranded.
             entry?.Pipeline.Dispose();
             return built;
+        }
+    }
+
+    /// <summary>
+    /// Drops every pipeline of the tenant at its uninstall (<see cref="TenantService"/>): its breaker and rate-limit
+    /// state stayed up to <see cref="IdleLimit"/> after it, and a reinstall under the same id started from it. Dropped
+    /// as the sweep drops an idle one (not disposed): a call of a run still in flight ends on the pipeline it holds.
+    /// </summary>
+    public void ForgetTenant(TenantId tenantId)
+    {
+        foreach (var key in _pipelines.Keys)
+        {
+            if (key.Tenant == tenantId)
+            {
+                _pipelines.TryRemove(key, out _);
+            }
         }
     }
 

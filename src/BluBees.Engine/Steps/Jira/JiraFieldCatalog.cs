@@ -23,10 +23,11 @@ namespace BluBees.Engine.Steps.Jira;
 /// Cached per tenant for <see cref="Lifetime"/> (a renamed field resolves by its new name within that time), a failed
 /// load for <see cref="FailureLifetime"/> (a broken site is not asked again on every run), one load in flight per tenant
 /// however many runs start together, at most <see cref="MaxTenants"/> tenants held. A tenant without a system token or a
-/// usable site gets no names: display-name paths read nil, as an unknown field does in Jira Automation.
+/// usable site gets no names: display-name paths read nil, as an unknown field does in Jira Automation. A tenant's entry
+/// goes at its uninstall (<see cref="ForgetTenant"/>).
 /// </para>
 /// </summary>
-public sealed partial class JiraFieldCatalog
+public sealed partial class JiraFieldCatalog : ITenantMemory
 {
     public const int MaxTenants = 1_000;
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
@@ -102,6 +103,13 @@ public sealed partial class JiraFieldCatalog
             return null;
         }
     }
+
+    /// <summary>
+    /// Drops the tenant's field list at its uninstall (<see cref="TenantService"/>): it was served for up to
+    /// <see cref="Lifetime"/> after it, to a reinstall under the same id too. A load in flight finishes into the
+    /// dropped entry, which nothing reaches any more.
+    /// </summary>
+    public void ForgetTenant(TenantId tenantId) => _entries.TryRemove(tenantId.Value, out _);
 
     /// <summary>Keeps the cache bounded: drops stale entries, then the oldest, before a new tenant is added.</summary>
     private void MakeRoom(DateTimeOffset now)

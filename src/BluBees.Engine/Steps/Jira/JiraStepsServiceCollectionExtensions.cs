@@ -23,6 +23,7 @@ internal static class JiraStepsServiceCollectionExtensions
         services.TryAddSingleton(sp => new JiraFieldCatalog(
             sp.GetRequiredService<JiraSite>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<JiraActionOptions>>(),
             sp.GetRequiredService<IOptions<RunOptions>>(), sp.GetRequiredService<ILogger<JiraFieldCatalog>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Tenancy.ITenantMemory, JiraFieldCatalog>(sp => sp.GetRequiredService<JiraFieldCatalog>())); // what an uninstall drops
         services.TryAddSingleton<LoopGuard>();
         // A manual run's issue is read before its steps (RunProcessor), whichever step kinds are registered.
         services.AddJiraActions();
