@@ -77,6 +77,7 @@ internal static class BluBeesApp
         app.UseSecurityHeaders();
         app.UseRequestHeadLimits(); // before authentication: a size, not a route or a tenant
         app.UseAuthentication();
+        app.UseSupportPolicyOnWrongMethods(); // a wrong method on /support is authorized as support staff, then 405
         app.UseAuthorization();
         app.UseMethodNotAllowed(); // after authorization: without a valid token, any path but /health and /ready is a 401
 

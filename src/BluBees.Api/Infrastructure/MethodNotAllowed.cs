@@ -11,6 +11,9 @@ internal static class MethodNotAllowed
     /// <summary>The display name routing's HttpMethodMatcherPolicy gives the endpoint it selects when only the method does not match.</summary>
     private const string EndpointName = "405 HTTP Method Not Supported";
 
+    /// <summary>Whether routing selected its 405 endpoint (the path matched a route, the method none).</summary>
+    public static bool IsMethodNotAllowed(Endpoint? endpoint) => endpoint is { DisplayName: EndpointName };
+
     /// <summary>Must run after routing and authorization.</summary>
     public static IApplicationBuilder UseMethodNotAllowed(this IApplicationBuilder app) => app.Use(static (context, next) =>
         context.GetEndpoint() is { DisplayName: EndpointName, RequestDelegate: { } answer } ? AnswerAsync(context, answer) : next(context));

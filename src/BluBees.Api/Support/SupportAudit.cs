@@ -83,9 +83,12 @@ internal sealed partial class SupportAudit(SupportAuditStore audit, SupportGrant
         => !await uninstalled.IsMarkedAsync(tenantId, ct)
             && (await store.ForTenant(tenantId).GetAsync(Keys.TenantMeta, ct) is not null || await grants.AnyAsync(tenantId, ct));
 
-    /// <summary>Method and path as requested, cut, with control and text-direction characters neutralized: the tenant reads it.</summary>
+    /// <summary>
+    /// Method (as sent: a HEAD answered as a GET is HEAD, <see cref="Infrastructure.HeadRequests"/>) and path as requested,
+    /// cut, with control and text-direction characters neutralized: the tenant reads it.
+    /// </summary>
     private static string Route(HttpContext context)
-        => DisplayText.Neutralized(Truncate(context.Request.Method + " " + (context.Request.Path.Value ?? string.Empty).Replace("%2F", "/", StringComparison.OrdinalIgnoreCase), MaxRouteLength));
+        => DisplayText.Neutralized(Truncate(Infrastructure.HeadRequests.MethodAsSent(context) + " " + (context.Request.Path.Value ?? string.Empty).Replace("%2F", "/", StringComparison.OrdinalIgnoreCase), MaxRouteLength));
 
     /// <summary>At most <paramref name="max"/> characters, never half of a surrogate pair.</summary>
     private static string Truncate(string value, int max)

@@ -102,8 +102,8 @@ public sealed class SupportReadAuditTests
         Assert.That(entries.Select(e => e.Outcome), Is.All.EqualTo("allowed"));
         Assert.That(entries.Select(e => e.Route), Is.EqualTo(new[]
         {
-            prefix, prefix, prefix, prefix + "/" + runId, prefix + "/1700000000000-abcdefghij", prefix, prefix, prefix + "/" + runId,
-        }), "one entry per read, in order: three pages, the HEAD (routed as a GET), the 404, the 400, the two failed reads");
+            prefix, prefix, prefix, "HEAD" + prefix[3..] + "/" + runId, prefix + "/1700000000000-abcdefghij", prefix, prefix, prefix + "/" + runId,
+        }), "one entry per read, in order: three pages, the HEAD (answered as a GET, audited as the HEAD it was), the 404, the 400, the two failed reads");
         Assert.Multiple(() =>
         {
             Assert.That(entries[0].Query, Is.EqualTo("""{"limit":"1"}"""));
