@@ -70,10 +70,22 @@ public sealed class SupportMethodAuditTests : SupportFixture
         Assert.That(await AuditAsync(tenant), Has.Count.EqualTo(before), "no read, no audit entry");
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path)
+    [Test]
+    public async Task Another_method_without_the_support_role_is_a_403_audited_as_the_method_it_was()
+    {
+        var tenant = Samples.NewTenant();
+        await GrantAsync(tenant);
+        using var response = await SendAsync(HttpMethod.Options, RunsPath(tenant), Idp.Mint(c => c.Remove("roles")));
+
+        Assert.That((await ProblemAsync(response, HttpStatusCode.Forbidden))["reason"]!.GetValue<string>(), Is.EqualTo("role_missing"));
+        var entry = (await AuditAsync(tenant)).Single()!;
+        Assert.That((entry["route"]!.GetValue<string>(), entry["reason"]!.GetValue<string>()), Is.EqualTo(($"OPTIONS /support/tenants/{tenant}/runs", "role_missing")));
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token = null)
     {
         using var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Idp.Mint());
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? Idp.Mint());
         return await Backend.Client.SendAsync(request);
     }
 }
