@@ -67,6 +67,53 @@ public sealed class UninstallForgetsCachesTests : BackendFixture
         }
     }
 
+    [Test]
+    public async Task A_permission_answer_a_request_in_flight_cached_after_the_uninstall_is_not_served_to_the_reinstall()
+    {
+        // The request passed authentication before the uninstall; Jira's answer arrives (and is cached) after the
+        // uninstall dropped the cache. The request's end sees the uninstall and erases the tenant again, caches included.
+        const string lateAdmin = "557058:late-cached-admin";
+        var tenant = Samples.NewTenant();
+        await InstallAsync(tenant);
+        Backend.Jira.Admins[lateAdmin] = true;
+        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new ManualResetEventSlim();
+        Backend.Jira.Respond = call =>
+        {
+            if (call.AccountId == lateAdmin && asked.TrySetResult())
+            {
+                release.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            return null;
+        };
+        try
+        {
+            var read = Backend.SendAsync(HttpMethod.Get, "/api/rules", tenant, accountId: lateAdmin);
+            await asked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await UninstallAsync(tenant);
+            release.Set();
+            using (var late = await read)
+            {
+                Assert.That(late.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "control: the request saw the uninstall");
+            }
+
+            await InstallAsync(tenant);
+            using (var again = await Backend.SendAsync(HttpMethod.Get, "/api/rules", tenant, accountId: lateAdmin))
+            {
+                Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            }
+
+            Assert.That(Backend.Jira.Calls.Count(c => c.AccountId == lateAdmin && c.Path == "/rest/api/3/mypermissions"), Is.EqualTo(2),
+                "the answer cached by the request in flight during the uninstall was served to the reinstall");
+        }
+        finally
+        {
+            release.Set();
+            Backend.Jira.Respond = null;
+        }
+    }
+
     private int PermissionChecks() => Backend.Jira.Calls.Count(c => c.Path == "/rest/api/3/mypermissions");
 
     private int UserFieldReads() => Backend.Jira.UserReads.Count(r => r.Path == "/rest/api/3/field");
