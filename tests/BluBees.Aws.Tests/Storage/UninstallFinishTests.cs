@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Amazon.SQS;
 using BluBees.Api.Tests.Harness;
@@ -188,6 +189,41 @@ public sealed class UninstallFinishTests
         {
             _proxy.ReleaseHeld();
             using var response = await uninstall;
+        }
+    }
+
+    [Test]
+    public async Task An_uninstall_refused_part_way_still_drops_what_the_process_holds_of_the_tenant_in_memory()
+    {
+        // The erase goes on in the worker (another process on AWS) or not at all: what this instance cached of the
+        // tenant (here its connection's resilience pipeline) must go with the refused erase, not only with one that ends.
+        var tenant = await InstalledTenantWithARuleAsync();
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/forge/events") { Content = JsonContent.Create(Samples.Event("OPS-77", "cache me")) })
+        {
+            request.Headers.Authorization = new("Bearer", _issuer.MintFor("/forge/events", tenant));
+            using var accepted = await _app.Client.SendAsync(request);
+            Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        var poller = new LambdaSqsPoller(_sqsClient, _queueUrl, _app.Client);
+        Assert.That((await poller.DeliverOnceAsync()).Failures, Is.Empty);
+        var pipelines = _app.Services.GetRequiredService<BluBees.Engine.Connections.Resilience.ConnectionPipelines>();
+        var before = pipelines.Count;
+        Assert.That(before, Is.GreaterThanOrEqualTo(1), "control: the run built its connection's pipeline");
+        RefuseBatchDeletes();
+        try
+        {
+            using (var response = await UninstallAsync(tenant))
+            {
+                Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "control: the erase was refused part way");
+            }
+
+            Assert.That(pipelines.Count, Is.EqualTo(before - 1), "the refused erase left the tenant's pipeline in memory");
+        }
+        finally
+        {
+            _proxy.Fail(null);
+            await DrainAsync(poller); // the finish requests, so that the next test starts from an empty queue
         }
     }
 
