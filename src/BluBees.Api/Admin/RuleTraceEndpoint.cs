@@ -17,7 +17,7 @@ internal static class RuleTraceEndpoint
     internal static async Task<Results<Ok<ItemsResponse<RuleTraceEntry>>, NotFoundProblem>> GetAsync(
         string id, VerifiedTenant tenant, RuleService rules, RunStore runs, CancellationToken ct)
     {
-        if (await rules.GetHeadAsync(tenant.Id, id, ct) is null)
+        if (await rules.GetStoredHeadAsync(tenant.Id, id, ct) is null)
         {
             return Problems.NotFound($"Rule '{ConnectionsEndpoints.Safe(id)}' does not exist.");
         }

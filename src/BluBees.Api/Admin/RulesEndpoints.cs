@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using BluBees.Api.Auth;
 using BluBees.Api.Forge;
 using BluBees.Api.Infrastructure;
+using BluBees.Engine.Common;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Validation;
@@ -34,8 +35,14 @@ internal static class RulesEndpoints
     internal static async Task<Ok<ItemsResponse<RuleSummary>>> ListAsync(VerifiedTenant tenant, RuleService rules, CancellationToken ct)
         => TypedResults.Ok(new ItemsResponse<RuleSummary>(await rules.ListAsync(tenant.Id, ct)));
 
-    internal static async Task<Results<Ok<RuleView>, NotFoundProblem>> GetAsync(string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
-        => await rules.GetAsync(tenant.Id, id, ct) is { } rule ? TypedResults.Ok(rule) : RuleNotFound(id);
+    /// <summary>The rule; 409 (<c>reason</c> <c>saved_by_newer_version</c>) when a later build saved it and this one cannot read it.</summary>
+    internal static async Task<Results<Ok<RuleView>, NotFoundProblem, ConflictProblem>> GetAsync(string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
+    {
+        var outcome = await rules.GetAsync(tenant.Id, id, ct);
+        return outcome.Value is { } rule
+            ? TypedResults.Ok(rule)
+            : outcome.Kind == OutcomeKind.Conflict ? Problems.RuleSavedByNewerVersion(id) : RuleNotFound(id);
+    }
 
     internal static async Task<Results<Created<RuleView>, BodyProblem, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> CreateAsync(
         VerifiedTenant tenant, HttpRequest request, RuleService rules, CancellationToken ct)
@@ -125,11 +132,18 @@ internal static class RulesEndpoints
             : RuleNotFound(id);
     }
 
-    internal static async Task<Results<Ok<RuleVersionRecord>, NotFoundProblem>> GetVersionAsync(
+    /// <summary>One saved version; 409 (<c>reason</c> <c>saved_by_newer_version</c>) when a later build saved it and this one cannot read it.</summary>
+    internal static async Task<Results<Ok<RuleVersionRecord>, NotFoundProblem, ConflictProblem>> GetVersionAsync(
         string id, int version, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
-        => await rules.GetVersionAsync(tenant.Id, id, version, ct) is { } v
-            ? TypedResults.Ok(v)
-            : Problems.NotFound($"Rule '{ConnectionsEndpoints.Safe(id)}' has no version {version}.");
+    {
+        var (record, newer) = await rules.ReadVersionAsync(tenant.Id, id, version, ct);
+        if (newer)
+        {
+            return Problems.RuleSavedByNewerVersion(id, version);
+        }
+
+        return record is not null ? TypedResults.Ok(record) : Problems.NotFound($"Rule '{ConnectionsEndpoints.Safe(id)}' has no version {version}.");
+    }
 
     internal static async Task<Results<Ok<RuleView>, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> RestoreAsync(
         string id, int version, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
@@ -154,9 +168,14 @@ internal static class RulesEndpoints
             return problem;
         }
 
-        if (await rules.GetHeadAsync(tenant.Id, id, ct) is not { } head)
+        if (await rules.GetStoredHeadAsync(tenant.Id, id, ct) is not { } head)
         {
             return RuleNotFound(id);
+        }
+
+        if (head.SavedByNewerVersion)
+        {
+            return Problems.RuleSavedByNewerVersion(id);
         }
 
         if (SampleEventValidation.Check(body!.Event) is { } invalid)
@@ -173,8 +192,13 @@ internal static class RulesEndpoints
 
         // No version to compile may be a delete that removed it after the head was read: then the rule is gone (404),
         // not a rule to save again.
-        return await rules.GetHeadAsync(tenant.Id, id, ct) is null
-            ? RuleNotFound(id)
+        if (await rules.GetStoredHeadAsync(tenant.Id, id, ct) is null)
+        {
+            return RuleNotFound(id);
+        }
+
+        return (await rules.ReadVersionAsync(tenant.Id, id, head.Head.Version, ct)).SavedByNewerVersion
+            ? Problems.RuleSavedByNewerVersion(id)
             : Problems.Conflict("The rule's current version no longer compiles; save it again to see why.");
     }
 

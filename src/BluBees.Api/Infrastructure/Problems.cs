@@ -47,6 +47,13 @@ internal static class Problems
         _ => throw new InvalidOperationException("Not a failure."),
     };
 
+    /// <summary>
+    /// 409 for a rule (or one of its versions) a later build saved that this build cannot read (a rollback), with
+    /// <c>reason</c> <c>saved_by_newer_version</c> and what to do; never the stored content.
+    /// </summary>
+    public static ConflictProblem RuleSavedByNewerVersion(string id, int? version = null)
+        => (ConflictProblem)From(Engine.Rules.RuleService.SavedByNewerVersion<object>(id, version)).Result;
+
     /// <summary>A conflict about a field (a duplicate name) names it in <c>errors</c>, as validation problems do.</summary>
     private static IDictionary<string, object?>? WithConflictFields<T>(Outcome<T> outcome, IDictionary<string, object?>? extensions)
     {

@@ -44,9 +44,15 @@ internal static partial class ManualRunEndpoint
             return refusal;
         }
 
-        if (await rules.GetHeadAsync(tenant.Id, id, ct) is not { } current)
+        if (await rules.GetStoredHeadAsync(tenant.Id, id, ct) is not { } current)
         {
             return Problems.NotFound($"Rule '{ConnectionsEndpoints.Safe(id)}' does not exist.");
+        }
+
+        // A rule a later build saved does not run here until it is saved again (before: a 500 from its head's read).
+        if (current.SavedByNewerVersion)
+        {
+            return Problems.RuleSavedByNewerVersion(id);
         }
 
         if (current.Head.TriggerType != TriggerType)

@@ -53,7 +53,7 @@ internal sealed class WebhookAdminEndpoints(WebhookService hooks)
         await ReferenceGuard.MarkAsync(store, tenant.Id, Keys.Webhook(id), ct);
         try
         {
-            var users = (await rules.ListHeadsAsync(tenant.Id, ct)).Where(r => r.WebhookId == id).ToList();
+            var users = (await rules.ListStoredHeadsAsync(tenant.Id, ct)).Select(h => h.Head).Where(r => r.WebhookId == id).ToList();
             if (users.Count > 0)
             {
                 return Problems.Conflict(

@@ -23,19 +23,27 @@ public sealed partial class RuleService(
     private const string NameKind = "rule";
     private readonly NameClaims _names = new(store, time);
 
+    /// <summary>Every head, read strictly (the worker's exhausted-message path): one a later build wrote throws.</summary>
     public async Task<IReadOnlyList<RuleHead>> ListHeadsAsync(TenantId tenantId, CancellationToken ct)
     {
         var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.RulePrefix) { Limit = RuleLimits.MaxRulesPerTenant }, ct);
         return [.. page.Items.Select(i => StoredJson.Read<RuleHead>(i.Data))];
     }
 
+    /// <summary>
+    /// The admin's rule list: every rule, one a later build saved (its head or its current version) too, marked
+    /// <see cref="RuleSummary.SavedByNewerVersion"/> (it does not run here until it is saved again).
+    /// </summary>
     public async Task<IReadOnlyList<RuleSummary>> ListAsync(TenantId tenantId, CancellationToken ct)
     {
-        var heads = await ListHeadsAsync(tenantId, ct);
+        var heads = await ListStoredHeadsAsync(tenantId, ct);
         var summaries = new List<RuleSummary>(heads.Count);
-        foreach (var h in heads.OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase))
+        foreach (var (h, _, newer) in heads.OrderBy(h => h.Head.Name, StringComparer.OrdinalIgnoreCase))
         {
-            summaries.Add(new RuleSummary(h.Id, h.Name, h.Enabled, h.Version, h.TriggerType, h.UpdatedAt, await runs.LastRunAsync(tenantId, h.Id, ct)));
+            summaries.Add(new RuleSummary(h.Id, h.Name, h.Enabled, h.Version, h.TriggerType, h.UpdatedAt, await runs.LastRunAsync(tenantId, h.Id, ct))
+            {
+                SavedByNewerVersion = newer || await VersionSavedByNewerAsync(tenantId, h, ct),
+            });
         }
 
         return summaries;
@@ -52,14 +60,24 @@ public sealed partial class RuleService(
         return item is null ? null : (StoredJson.Read<RuleHead>(item.Data), item.Revision);
     }
 
-    public async Task<RuleView?> GetAsync(TenantId tenantId, string id, CancellationToken ct)
+    /// <summary>
+    /// The rule with its current definition; a 409 outcome when a later build saved it (its head or that version) and
+    /// this build cannot read it (before, a 500), never its content.
+    /// </summary>
+    public async Task<Outcome<RuleView>> GetAsync(TenantId tenantId, string id, CancellationToken ct)
     {
-        if (await GetHeadAsync(tenantId, id, ct) is not { } head || await GetVersionAsync(tenantId, id, head.Head.Version, ct) is not { } version)
+        if (await GetStoredHeadAsync(tenantId, id, ct) is not { } head)
         {
-            return null;
+            return Outcome<RuleView>.NotFound($"Rule '{Ids.Shown(id)}' does not exist.");
         }
 
-        return View(head.Head, version);
+        var (version, newer) = head.SavedByNewerVersion ? (null, true) : await ReadVersionAsync(tenantId, id, head.Head.Version, ct);
+        if (newer)
+        {
+            return SavedByNewerVersion<RuleView>(id);
+        }
+
+        return version is null ? Outcome<RuleView>.NotFound($"Rule '{Ids.Shown(id)}' does not exist.") : Outcome<RuleView>.Ok(View(head.Head, version));
     }
 
     public async Task<RuleVersionRecord?> GetVersionAsync(TenantId tenantId, string id, int version, CancellationToken ct)
@@ -82,7 +100,7 @@ public sealed partial class RuleService(
         TenantId tenantId, string id, int limit, int? before, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        if (await GetHeadAsync(tenantId, id, ct) is not { } head)
+        if (await GetStoredHeadAsync(tenantId, id, ct) is not { } head)
         {
             return null;
         }
@@ -133,7 +151,7 @@ public sealed partial class RuleService(
 
     public async Task<Outcome<RuleView>> CreateAsync(TenantId tenantId, RuleDefinition definition, string? actor, CancellationToken ct)
     {
-        if ((await ListHeadsAsync(tenantId, ct)).Count >= RuleLimits.MaxRulesPerTenant)
+        if ((await ListStoredHeadsAsync(tenantId, ct)).Count >= RuleLimits.MaxRulesPerTenant)
         {
             return Outcome<RuleView>.Conflict($"A tenant may have at most {RuleLimits.MaxRulesPerTenant} rules.");
         }
@@ -151,44 +169,67 @@ public sealed partial class RuleService(
         return saved;
     }
 
+    /// <summary>Saves a new version. A rule a later build saved is saved too (the way to make it run here again).</summary>
     public async Task<Outcome<RuleView>> UpdateAsync(TenantId tenantId, string id, RuleDefinition definition, string? actor, CancellationToken ct)
     {
-        if (await GetHeadAsync(tenantId, id, ct) is not { } current)
+        if (await GetStoredHeadAsync(tenantId, id, ct) is not { } current)
         {
             return Outcome<RuleView>.NotFound($"Rule '{Ids.Shown(id)}' does not exist.");
         }
 
-        return await SaveAsync(tenantId, id, current, definition, actor, definition.Enabled ?? current.Head.Enabled, ct);
+        return await SaveAsync(tenantId, id, (current.Head, current.Revision), definition, actor, definition.Enabled ?? current.Head.Enabled, ct);
     }
 
+    /// <summary>
+    /// Saves an earlier version again (so a rule a later build saved can be made to run here from a version this build
+    /// reads); a 409 outcome when the version to restore is itself one this build cannot read.
+    /// </summary>
     public async Task<Outcome<RuleView>> RestoreAsync(TenantId tenantId, string id, int version, string? actor, CancellationToken ct)
     {
-        if (await GetHeadAsync(tenantId, id, ct) is not { } current)
+        if (await GetStoredHeadAsync(tenantId, id, ct) is not { } current)
         {
             return Outcome<RuleView>.NotFound($"Rule '{Ids.Shown(id)}' does not exist.");
         }
 
-        if (await GetVersionAsync(tenantId, id, version, ct) is not { } old)
+        var (old, newer) = await ReadVersionAsync(tenantId, id, version, ct);
+        if (newer)
+        {
+            return SavedByNewerVersion<RuleView>(id, version);
+        }
+
+        if (old is null)
         {
             return Outcome<RuleView>.NotFound($"Rule '{Ids.Shown(id)}' has no version {version}.");
         }
 
-        return await SaveAsync(tenantId, id, current, old.Definition, actor, current.Head.Enabled, ct);
+        return await SaveAsync(tenantId, id, (current.Head, current.Revision), old.Definition, actor, current.Head.Enabled, ct);
     }
 
+    /// <summary>
+    /// Enables or disables the rule. A rule a later build saved is refused (409: rewriting its head would drop what
+    /// that build stored in it, and it does not run here anyway until it is saved again).
+    /// </summary>
     public async Task<Outcome<RuleView>> SetEnabledAsync(TenantId tenantId, string id, bool enabled, CancellationToken ct)
     {
-        if (await GetHeadAsync(tenantId, id, ct) is not { } current)
+        if (await GetStoredHeadAsync(tenantId, id, ct) is not { } stored)
         {
             return Outcome<RuleView>.NotFound($"Rule '{Ids.Shown(id)}' does not exist.");
         }
 
         // Read before the head's write (a version never changes): read after it, a delete that came in between had
         // removed it, and the answer was a 500 (a null version) although the toggle was written.
-        if (await GetVersionAsync(tenantId, id, current.Head.Version, ct) is not { } version)
+        var (version, newer) = stored.SavedByNewerVersion ? (null, true) : await ReadVersionAsync(tenantId, id, stored.Head.Version, ct);
+        if (newer)
+        {
+            return SavedByNewerVersion<RuleView>(id);
+        }
+
+        if (version is null)
         {
             return Outcome<RuleView>.NotFound($"Rule '{Ids.Shown(id)}' does not exist.");
         }
+
+        var current = (stored.Head, stored.Revision);
 
         var head = current.Head with { Enabled = enabled, UpdatedAt = time.GetUtcNow() };
         if (!await store.ForTenant(tenantId).PutIfRevisionAsync(Keys.Rule(id), StoredJson.Write(head), current.Revision, ct))
@@ -202,7 +243,8 @@ public sealed partial class RuleService(
 
     public async Task<bool> DeleteAsync(TenantId tenantId, string id, CancellationToken ct)
     {
-        var head = await GetHeadAsync(tenantId, id, ct);
+        // Read as the admin routes read it: a rule a later build saved can be deleted (before, a 500).
+        var head = await GetStoredHeadAsync(tenantId, id, ct);
         // The head's delete itself is not cancellable either: a caller gone while it is in flight would make the
         // DynamoDB client give up on a delete the table may have applied, and the rest below would never run.
         if (head is null || !await store.ForTenant(tenantId).DeleteAsync(Keys.Rule(id), CancellationToken.None))
@@ -226,8 +268,8 @@ public sealed partial class RuleService(
 
         await runs.DeleteTraceAsync(tenantId, id, CancellationToken.None); // its "why didn't it run?" entries go with it
         await ListChangedAsync(tenantId);
-        cache.RemoveRule(tenantId, id, head.Value.Head.Version); // its compiled versions (definitions) held in this process
-        await _names.ReleaseAsync(tenantId, NameKind, head.Value.Head.Name, id, CancellationToken.None);
+        cache.RemoveRule(tenantId, id, head.Head.Version); // its compiled versions (definitions) held in this process
+        await _names.ReleaseAsync(tenantId, NameKind, head.Head.Name, id, CancellationToken.None);
         await ResidueErasure.AfterDeleteAsync(store); // its definitions (in clear) must not stay in the store's files
         return true;
     }
@@ -295,7 +337,7 @@ public sealed partial class RuleService(
     }
 
     private async Task<string?> NameOfAsync(TenantId tenantId, string id, CancellationToken ct)
-        => (await GetHeadAsync(tenantId, id, ct))?.Head.Name;
+        => (await GetStoredHeadAsync(tenantId, id, ct))?.Head.Name;
 
     /// <summary>A save that claimed a new name and then failed gives it back (the name it had keeps its claim).</summary>
     private Task ReleaseNewNameAsync(TenantId tenantId, string id, bool renamed, string name)
@@ -303,11 +345,11 @@ public sealed partial class RuleService(
 
     /// <summary>The id of another rule with this name (trimmed, ignoring case), or null. A blank name is the validator's.</summary>
     private async Task<string?> NameTakenAsync(TenantId tenantId, string name, string exceptId, CancellationToken ct)
-        => (await ListHeadsAsync(tenantId, ct)).FirstOrDefault(h => h.Id != exceptId && UniqueNames.Same(h.Name, name))?.Id;
+        => (await ListStoredHeadsAsync(tenantId, ct)).Select(h => h.Head).FirstOrDefault(h => h.Id != exceptId && UniqueNames.Same(h.Name, name))?.Id;
 
     /// <summary>Rules whose current version uses the connection (deleting it would break them).</summary>
     public async Task<IReadOnlyList<RuleHead>> UsingConnectionAsync(TenantId tenantId, string connectionId, CancellationToken ct)
-        => [.. (await ListHeadsAsync(tenantId, ct)).Where(h => h.Connections.Contains(connectionId))];
+        => [.. (await ListStoredHeadsAsync(tenantId, ct)).Select(h => h.Head).Where(h => h.Connections.Contains(connectionId))];
 
     /// <summary>
     /// The compiled current version of a rule, from the cache when possible. Null when the version is gone (a delete

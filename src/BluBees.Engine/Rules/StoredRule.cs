@@ -23,7 +23,15 @@ public sealed record RuleView(string Id, string Name, bool Enabled, int Version,
 }
 
 /// <summary>One line of the rule list.</summary>
-public sealed record RuleSummary(string Id, string Name, bool Enabled, int Version, string TriggerType, DateTimeOffset UpdatedAt, LastRun? LastRun);
+public sealed record RuleSummary(string Id, string Name, bool Enabled, int Version, string TriggerType, DateTimeOffset UpdatedAt, LastRun? LastRun)
+{
+    /// <summary>
+    /// True when a newer version of BluBees saved the rule (its summary or its current version has what this version
+    /// cannot read: a rollback after a deploy). It does not run on this version until it is saved again; opening it
+    /// answers 409. Its other fields are what this version could read of it.
+    /// </summary>
+    public bool SavedByNewerVersion { get; init; }
+}
 
 /// <summary>One line of a rule's version history.</summary>
 public sealed record RuleVersionSummary(int Version, DateTimeOffset CreatedAt, string? CreatedBy);
