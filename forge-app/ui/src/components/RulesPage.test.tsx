@@ -38,6 +38,15 @@ describe('rules list', () => {
     await waitFor(() => expect((screen.getByLabelText('Rule Nightly enabled') as HTMLInputElement).checked).toBe(true));
   });
 
+  it('marks a rule a newer version of BluBees saved (after a rollback) and says it does not run until saved again', async () => {
+    const b = fakeBackend();
+    b.on('GET', '/api/rules', () => ({ items: [{ ...rules[0], savedByNewerVersion: true }, { ...rules[1], savedByNewerVersion: false }] }));
+    render(<RulesPage readOnly={false} />);
+    const table = await screen.findByRole('table');
+    expect(within(table).getAllByText('Saved by a newer version: does not run until saved again')).toHaveLength(1);
+    expect(within(table).getByText('Escalate').closest('span')?.getAttribute('title')).toMatch(/does not run on this version until it is saved again/);
+  });
+
   it('shows an empty state', async () => {
     const b = fakeBackend();
     b.on('GET', '/api/rules', () => ({ items: [] }));

@@ -4,6 +4,7 @@ import DynamicTable from '@atlaskit/dynamic-table';
 import SectionMessage from '@atlaskit/section-message';
 import Toggle from '@atlaskit/toggle';
 import Textfield from '@atlaskit/textfield';
+import Lozenge from '@atlaskit/lozenge';
 import { api, ApiError, type RuleDefinition, type RuleSummary, type TriggerType } from '../api';
 import { download, exportRule, importRule, ruleFileName } from '../lib/ruleFiles';
 import { RuleEditor } from './RuleEditor';
@@ -234,7 +235,18 @@ export function RulesPage({ readOnly, onShowRuns }: { readOnly: boolean; onShowR
           rows={items.map((r) => ({
             key: r.id,
             cells: [
-              { key: 'name', content: <strong>{r.name}</strong> },
+              {
+                key: 'name',
+                content: r.savedByNewerVersion ? (
+                  // A rollback: a newer BluBees saved it, and this version cannot read it (opening it answers 409).
+                  <span style={row('space.050')} title="Saved by a newer version of BluBees; it does not run on this version until it is saved again.">
+                    <strong>{r.name}</strong>
+                    <Lozenge appearance="moved">Saved by a newer version: does not run until saved again</Lozenge>
+                  </span>
+                ) : (
+                  <strong>{r.name}</strong>
+                ),
+              },
               { key: 'trigger', content: triggerLabel(r) },
               {
                 key: 'enabled',
