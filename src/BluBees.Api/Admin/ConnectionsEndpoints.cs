@@ -25,7 +25,7 @@ internal static class ConnectionsEndpoints
         => TypedResults.Ok(new ItemsResponse<ConnectionView>([.. (await connections.ListAsync(tenant.Id, ct)).Select(ConnectionView.From)]));
 
     internal static async Task<Results<Ok<ConnectionView>, NotFoundProblem>> GetAsync(string id, VerifiedTenant tenant, ConnectionService connections, CancellationToken ct)
-        => await connections.GetAsync(tenant.Id, id, ct) is { } c
+        => await connections.GetForAdminAsync(tenant.Id, id, ct) is { } c
             ? TypedResults.Ok(ConnectionView.From(c))
             : Problems.NotFound($"Connection '{Safe(id)}' does not exist.");
 
@@ -58,7 +58,7 @@ internal static class ConnectionsEndpoints
     internal static async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteAsync(
         string id, VerifiedTenant tenant, ConnectionService connections, RuleService rules, IStore store, CancellationToken ct)
     {
-        if (await connections.GetAsync(tenant.Id, id, ct) is null)
+        if (await connections.GetForAdminAsync(tenant.Id, id, ct) is null)
         {
             return Problems.NotFound($"Connection '{Safe(id)}' does not exist.");
         }

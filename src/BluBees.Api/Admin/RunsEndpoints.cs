@@ -72,7 +72,7 @@ internal static class RunsEndpoints
     }
 
     internal static async Task<Results<Ok<RunRecord>, NotFoundProblem>> GetAsync(string id, VerifiedTenant tenant, RunStore runs, CancellationToken ct)
-        => await runs.GetAsync(tenant.Id, id, ct) is { } run
+        => await runs.GetForViewAsync(tenant.Id, id, ct) is { } run
             ? TypedResults.Ok(run)
             : Problems.NotFound($"Run '{ConnectionsEndpoints.Safe(id)}' does not exist.");
 

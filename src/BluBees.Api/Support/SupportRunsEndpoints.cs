@@ -33,7 +33,7 @@ internal static class SupportRunsEndpoints
     }
 
     internal static async Task<Results<Ok<RunRecord>, NotFoundProblem>> GetAsync(string runId, SupportAccess access, RunStore runs, CancellationToken ct)
-        => await runs.GetAsync(access.Tenant.TenantId, runId, ct) is { } run
+        => await runs.GetForViewAsync(access.Tenant.TenantId, runId, ct) is { } run
             ? TypedResults.Ok(run)
             : Problems.NotFound($"Run '{ConnectionsEndpoints.Safe(runId)}' does not exist.");
 }

@@ -18,7 +18,7 @@ internal sealed class WebhookAdminEndpoints(WebhookService hooks)
         => TypedResults.Ok(new ItemsResponse<WebhookView>([.. (await hooks.ListAsync(tenant.Id, ct)).Select(WebhookView.From)]));
 
     public async Task<Results<Ok<WebhookView>, NotFoundProblem>> GetAsync(string id, VerifiedTenant tenant, CancellationToken ct)
-        => await hooks.GetAsync(tenant.Id, id, ct) is { } hook
+        => await hooks.GetForAdminAsync(tenant.Id, id, ct) is { } hook
             ? TypedResults.Ok(WebhookView.From(hook))
             : NotFound(id);
 
@@ -44,7 +44,7 @@ internal sealed class WebhookAdminEndpoints(WebhookService hooks)
 
     public async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteAsync(string id, VerifiedTenant tenant, RuleService rules, IStore store, CancellationToken ct)
     {
-        if (await hooks.GetAsync(tenant.Id, id, ct) is null)
+        if (await hooks.GetForAdminAsync(tenant.Id, id, ct) is null)
         {
             return NotFound(id);
         }

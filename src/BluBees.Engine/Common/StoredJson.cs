@@ -10,4 +10,13 @@ public static class StoredJson
 
     public static T Read<T>(string data) => JsonSerializer.Deserialize<T>(data, JsonDefaults.Options)
         ?? throw new InvalidOperationException($"Stored {typeof(T).Name} is empty.");
+
+    /// <summary>
+    /// <see cref="Read{T}"/>, but a member this build does not know is skipped (<see cref="JsonDefaults.Tolerant"/>): for
+    /// what the admin and support routes only show, or keep as this build knows it, of an item a later build may have
+    /// written (a rollback after a deploy), where a strict read answered 500. Not for what decides how a rule runs or
+    /// who may read what: those stay strict (and refuse, or fail closed).
+    /// </summary>
+    public static T ReadTolerant<T>(string data) => JsonSerializer.Deserialize<T>(data, JsonDefaults.Tolerant)
+        ?? throw new InvalidOperationException($"Stored {typeof(T).Name} is empty.");
 }

@@ -15,10 +15,27 @@ public sealed class ConnectionService(
     private const string NameKind = "connection";
     private readonly NameClaims _names = new(store, time);
 
+    /// <summary>
+    /// The tenant's connections for the admin routes and a rule's save (which ones exist, their names, create's count):
+    /// read tolerantly, so one a later build wrote (a member this build does not know: a rollback) is listed, not a
+    /// 500 for the list and every rule save of the tenant. A step reads its connection strictly (<see cref="GetAsync"/>).
+    /// </summary>
     public async Task<IReadOnlyList<Connection>> ListAsync(TenantId tenantId, CancellationToken ct)
     {
         var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.ConnectionPrefix) { Limit = MaxConnectionsPerTenant }, ct);
-        return [.. page.Items.Select(i => StoredJson.Read<Connection>(i.Data)).OrderBy(c => c.Name, StringComparer.OrdinalIgnoreCase)];
+        return [.. page.Items.Select(i => StoredJson.ReadTolerant<Connection>(i.Data)).OrderBy(c => c.Name, StringComparer.OrdinalIgnoreCase)];
+    }
+
+    /// <summary>One connection for the admin routes (view, delete, name checks): read tolerantly, as <see cref="ListAsync"/>.</summary>
+    public async Task<Connection?> GetForAdminAsync(TenantId tenantId, string id, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(id))
+        {
+            return null;
+        }
+
+        var item = await store.ForTenant(tenantId).GetAsync(Keys.Connection(id), ct);
+        return item is null ? null : StoredJson.ReadTolerant<Connection>(item.Data);
     }
 
     public async Task<Connection?> GetAsync(TenantId tenantId, string id, CancellationToken ct)
@@ -85,11 +102,13 @@ public sealed class ConnectionService(
             return Outcome<Connection>.NotFound($"Connection '{Ids.Shown(id)}' does not exist.");
         }
 
-        var existing = StoredJson.Read<Connection>(item.Data);
+        var (existing, laterBuild) = ReadForEdit(item.Data);
 
         // A secret is only kept while it still means the same thing: same auth type, same origin (and, for
-        // OAuth 2.0, the same token endpoint origin, where the client secret or refresh token is sent).
-        var sameMeaning = existing.Auth.Type == input.Auth?.Type
+        // OAuth 2.0, the same token endpoint origin, where the client secret or refresh token is sent). One a later
+        // build stored (a rollback) may mean something this build cannot tell: it must be given again (a 400 naming it).
+        var sameMeaning = !laterBuild
+            && existing.Auth.Type == input.Auth?.Type
             && SameOrigin(existing.BaseUrl, input.BaseUrl)
             && (!AuthTypes.IsOAuth2(existing.Auth.Type) || SameOrigin(existing.Auth.TokenUrl ?? "", input.Auth?.TokenUrl));
         var keepSecret = existing.SecretCiphertext is not null && sameMeaning;
@@ -165,7 +184,7 @@ public sealed class ConnectionService(
             return false;
         }
 
-        var existing = await GetAsync(tenantId, id, ct);
+        var existing = await GetForAdminAsync(tenantId, id, ct);
         var partition = store.ForTenant(tenantId);
         // The rotated refresh token, then the connection, then the token again: a process killed between two deletes
         // leaves no credential without its connection; a run storing a rotated token meanwhile reads the connection
@@ -195,7 +214,7 @@ public sealed class ConnectionService(
     /// <summary>An edit whose write lost to a delete (404) or to another edit (409); a name it claimed is given back.</summary>
     private async Task<Outcome<Connection>> RefusedEditAsync(TenantId tenantId, string id, bool renamed, string name, CancellationToken ct)
     {
-        var current = await GetAsync(tenantId, id, ct);
+        var current = await GetForAdminAsync(tenantId, id, ct);
         if (renamed && (current is null || !UniqueNames.Same(current.Name, name)))
         {
             await _names.ReleaseAsync(tenantId, NameKind, name, id, CancellationToken.None);
@@ -206,7 +225,20 @@ public sealed class ConnectionService(
             : Outcome<Connection>.Conflict("The connection was changed at the same time; reload and try again.");
     }
 
-    private async Task<string?> NameOfAsync(TenantId tenantId, string id, CancellationToken ct) => (await GetAsync(tenantId, id, ct))?.Name;
+    private async Task<string?> NameOfAsync(TenantId tenantId, string id, CancellationToken ct) => (await GetForAdminAsync(tenantId, id, ct))?.Name;
+
+    /// <summary>The stored connection an edit starts from; <c>LaterBuild</c> when a later build wrote it (read tolerantly then).</summary>
+    private static (Connection Connection, bool LaterBuild) ReadForEdit(string data)
+    {
+        try
+        {
+            return (StoredJson.Read<Connection>(data), false);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return (StoredJson.ReadTolerant<Connection>(data), true);
+        }
+    }
 
     /// <summary>
     /// Decrypts the connection's secret. Only <see cref="Credentials.CredentialSource"/> (which turns it into the

@@ -51,7 +51,7 @@ internal sealed class NameClaims(IStore store, TimeProvider time)
                 continue; // released in between: try to create it again
             }
 
-            var claim = StoredJson.Read<Claim>(item.Data);
+            var claim = StoredJson.ReadTolerant<Claim>(item.Data); // a later build's claim (a rollback) still names its owner
             if (claim.Owner == owner)
             {
                 return null;
@@ -77,7 +77,7 @@ internal sealed class NameClaims(IStore store, TimeProvider time)
     {
         var partition = store.ForTenant(tenantId);
         var sk = Keys.NameClaim(kind, Fingerprint(name));
-        if (await partition.GetAsync(sk, ct) is { } item && StoredJson.Read<Claim>(item.Data).Owner == owner)
+        if (await partition.GetAsync(sk, ct) is { } item && StoredJson.ReadTolerant<Claim>(item.Data).Owner == owner)
         {
             await partition.DeleteIfRevisionAsync(sk, item.Revision, ct);
         }

@@ -50,7 +50,8 @@ public static class RuleVersionHistory
                 SkTo = Keys.RuleVersionInfo(id, newest),
             },
             ct);
-        var listed = page.Items.Select(i => StoredJson.Read<RuleVersionSummary>(i.Data)).ToDictionary(v => v.Version);
+        // Tolerant: listing lines a later build wrote (a rollback) are shown, not a 500; they hold no definition.
+        var listed = page.Items.Select(i => StoredJson.ReadTolerant<RuleVersionSummary>(i.Data)).ToDictionary(v => v.Version);
         var items = new List<RuleVersionSummary>(newest - oldest + 1);
         for (var version = newest; version >= oldest; version--)
         {

@@ -56,7 +56,8 @@ public sealed partial class RunStore
     public async Task<IReadOnlyList<RuleTraceEntry>> ListTraceAsync(TenantId tenantId, string ruleId, CancellationToken ct)
     {
         var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.RuleTracePrefix(ruleId)) { Limit = TraceSlots }, ct);
-        return [.. page.Items.Select(i => StoredJson.Read<RuleTraceEntry>(i.Data)).OrderByDescending(e => e.At)];
+        // Tolerant: the admin's view of entries a later build may have written (a rollback), where a strict read answered 500.
+        return [.. page.Items.Select(i => StoredJson.ReadTolerant<RuleTraceEntry>(i.Data)).OrderByDescending(e => e.At)];
     }
 
     /// <summary>Deletes a rule's trace (the rule was deleted). Returns how many entries there were.</summary>

@@ -98,13 +98,32 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
 
     Task IRuleRunHistory.DeleteTraceAsync(TenantId tenantId, string ruleId, CancellationToken ct) => DeleteTraceAsync(store, tenantId, ruleId, ct);
 
+    /// <summary>The rule's last run, for the rule list (read tolerantly: a later build's member is skipped, not a 500).</summary>
     public async Task<LastRun?> LastRunAsync(TenantId tenantId, string ruleId, CancellationToken ct)
     {
         var item = await store.ForTenant(tenantId).GetAsync(Keys.LastRun(ruleId), ct);
-        return item is null ? null : StoredJson.Read<LastRun>(item.Data);
+        return item is null ? null : StoredJson.ReadTolerant<LastRun>(item.Data);
     }
 
-    /// <summary>Lists runs newest first. Filters apply while paging, so a page may hold fewer than the limit.</summary>
+    /// <summary>
+    /// A run for the admin's and support's run views: as <see cref="GetAsync"/>, but read tolerantly (a member a later
+    /// build added is skipped: a rollback made these routes answer 500). The worker's own read stays strict.
+    /// </summary>
+    public async Task<RunRecord?> GetForViewAsync(TenantId tenantId, string runId, CancellationToken ct)
+    {
+        if (!Ids.IsWellFormed(runId))
+        {
+            return null;
+        }
+
+        var item = await store.ForTenant(tenantId).GetAsync(Keys.Run(runId), ct);
+        return item is null ? null : StoredJson.ReadTolerant<RunRecord>(item.Data);
+    }
+
+    /// <summary>
+    /// Lists runs newest first (the admin's and support's run log; read tolerantly, as <see cref="GetForViewAsync"/>).
+    /// Filters apply while paging, so a page may hold fewer than the limit.
+    /// </summary>
     public async Task<(IReadOnlyList<RunRecord> Items, string? NextCursor)> ListAsync(TenantId tenantId, RunFilter filter, CancellationToken ct)
     {
         var partition = store.ForTenant(tenantId);
@@ -121,7 +140,7 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
         for (var scanned = 0; scanned < 10 && items.Count < filter.Limit; scanned++)
         {
             var page = await partition.QueryAsync(request with { Limit = filter.Limit - items.Count }, ct);
-            items.AddRange(page.Items.Select(i => StoredJson.Read<RunRecord>(i.Data)).Where(filter.Matches));
+            items.AddRange(page.Items.Select(i => StoredJson.ReadTolerant<RunRecord>(i.Data)).Where(filter.Matches));
             next = page.NextCursor;
             if (next is null)
             {
@@ -138,9 +157,9 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
     {
         var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.IssueRunPrefix(issueKey)) { Descending = true, Limit = limit }, ct);
         var runs = new List<RunRecord>(page.Items.Count);
-        foreach (var pointer in page.Items.Select(i => StoredJson.Read<RunPointer>(i.Data)))
+        foreach (var pointer in page.Items.Select(i => StoredJson.ReadTolerant<RunPointer>(i.Data)))
         {
-            if (await GetAsync(tenantId, pointer.RunId, ct) is { } run)
+            if (await GetForViewAsync(tenantId, pointer.RunId, ct) is { } run)
             {
                 runs.Add(run);
             }

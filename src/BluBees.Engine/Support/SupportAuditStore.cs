@@ -75,7 +75,8 @@ public sealed class SupportAuditStore(IStore store, TimeProvider time, TimeSpan 
             new TenantQuery(Keys.AuditPrefix) { Descending = true, Limit = limit, StartAfter = cursor is null ? null : SortKey(cursor) },
             ct);
         var next = page.NextCursor is { } sk ? sk[(sk.LastIndexOf('#') + 1)..] : null;
-        return ([.. page.Items.Select(i => StoredJson.Read<SupportAuditEntry>(i.Data))], next);
+        // Tolerant: entries a later build wrote (a rollback) are listed, not a 500.
+        return ([.. page.Items.Select(i => StoredJson.ReadTolerant<SupportAuditEntry>(i.Data))], next);
     }
 
     /// <summary>One more denial on the group's entry; null on a concurrent change (the caller tries again).</summary>

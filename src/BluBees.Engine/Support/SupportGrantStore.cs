@@ -50,7 +50,7 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
     private async Task<GrantLimit?> LimitPassedAsync(TenantId tenantId, DateTimeOffset now, int adding, CancellationToken ct)
     {
         var (active, recent) = (0, 0);
-        await foreach (var grant in YoungEnoughAsync(tenantId, now, ct))
+        await foreach (var grant in YoungEnoughAsync(tenantId, now, forAccess: false, ct))
         {
             recent++;
             active += grant.IsActiveAt(now) ? 1 : 0;
@@ -63,18 +63,19 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
     public async Task<IReadOnlyList<SupportGrant>> ListAsync(TenantId tenantId, int limit, CancellationToken ct)
     {
         var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.GrantPrefix) { Descending = true, Limit = limit }, ct);
-        return [.. page.Items.Select(i => StoredJson.Read<SupportGrant>(i.Data))];
+        return [.. page.Items.Select(i => StoredJson.ReadTolerant<SupportGrant>(i.Data))];
     }
 
     /// <summary>
     /// An unrevoked grant whose expiry is in the future, or null. Only grants created within the longest grant's
     /// lifetime can still be active, so the query starts there and pages through that window, however many newer
-    /// revoked or expired grants come first. Fails closed: unreadable means none.
+    /// revoked or expired grants come first. Fails closed: unreadable means none, and a grant a later build wrote with a
+    /// member this build does not know (a rollback; it may narrow the grant) grants nothing here (before, a 500).
     /// </summary>
     public async Task<SupportGrant?> FindActiveAsync(TenantId tenantId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        await foreach (var grant in YoungEnoughAsync(tenantId, now, ct))
+        await foreach (var grant in YoungEnoughAsync(tenantId, now, forAccess: true, ct))
         {
             if (grant.IsActiveAt(now))
             {
@@ -90,7 +91,7 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
     {
         var now = time.GetUtcNow();
         var active = new List<SupportGrant>();
-        await foreach (var grant in YoungEnoughAsync(tenantId, now, ct))
+        await foreach (var grant in YoungEnoughAsync(tenantId, now, forAccess: false, ct))
         {
             if (grant.IsActiveAt(now))
             {
@@ -101,8 +102,13 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
         return active;
     }
 
-    /// <summary>The grants that may still be active at <paramref name="now"/> (created within the longest lifetime), newest first, page by page.</summary>
-    private async IAsyncEnumerable<SupportGrant> YoungEnoughAsync(TenantId tenantId, DateTimeOffset now, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>
+    /// The grants that may still be active at <paramref name="now"/> (created within the longest lifetime), newest first,
+    /// page by page. One a later build wrote (a member this build does not know: a rollback) is left out when
+    /// <paramref name="forAccess"/> (it grants nothing here), and otherwise read tolerantly (the admin's list shows it,
+    /// and the limits count it).
+    /// </summary>
+    private async IAsyncEnumerable<SupportGrant> YoungEnoughAsync(TenantId tenantId, DateTimeOffset now, bool forAccess, [EnumeratorCancellation] CancellationToken ct)
     {
         var oldestPossible = now - TimeSpan.FromHours(SupportGrant.MaxHours) - TimeSpan.FromMinutes(1);
         var query = new TenantQuery(Keys.GrantPrefix) { Descending = true, Limit = PageSize, SkFrom = Keys.GrantPrefix + Ids.RunIdLowerBound(oldestPossible) };
@@ -111,7 +117,14 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
             var page = await store.ForTenant(tenantId).QueryAsync(query, ct);
             foreach (var item in page.Items)
             {
-                yield return StoredJson.Read<SupportGrant>(item.Data);
+                if (!forAccess)
+                {
+                    yield return StoredJson.ReadTolerant<SupportGrant>(item.Data);
+                }
+                else if (ReadForAccess(item.Data) is { } grant)
+                {
+                    yield return grant;
+                }
             }
 
             if (page.NextCursor is not { } next)
@@ -147,7 +160,8 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
                 return null;
             }
 
-            var grant = StoredJson.Read<SupportGrant>(item.Data);
+            // Tolerant: a grant a later build wrote (a rollback) can be revoked here (before, a 500).
+            var grant = StoredJson.ReadTolerant<SupportGrant>(item.Data);
             if (grant.RevokedAt is not null)
             {
                 return grant;
@@ -165,4 +179,17 @@ public sealed class SupportGrantStore(IStore store, TimeProvider time, TimeSpan 
 
     private StoreItem Item(TenantId tenantId, SupportGrant grant)
         => store.ForTenant(tenantId).Item(Keys.Grant(grant.Id), StoredJson.Write(grant), (grant.ExpiresAt + retention).ToUnixTimeSeconds());
+
+    /// <summary>A grant as the access check reads it: strictly; null for one this build cannot read (fails closed).</summary>
+    private static SupportGrant? ReadForAccess(string data)
+    {
+        try
+        {
+            return StoredJson.Read<SupportGrant>(data);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 }

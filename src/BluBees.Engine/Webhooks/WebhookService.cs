@@ -17,14 +17,23 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
     public const int MaxWebhooksPerTenant = 50;
     public const int MaxNameLength = 100;
 
+    /// <summary>
+    /// The tenant's webhooks (the admin's list, create's count): read tolerantly, so one a later build wrote (a rollback)
+    /// is listed, not a 500. Only names and times of it are shown; the receiver reads a hook strictly (<see cref="GetAsync"/>).
+    /// </summary>
     public async Task<IReadOnlyList<Webhook>> ListAsync(TenantId tenantId, CancellationToken ct)
     {
         var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.WebhookPrefix) { Limit = MaxWebhooksPerTenant }, ct);
-        return [.. page.Items.Select(i => StoredJson.Read<Webhook>(i.Data)).OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase)];
+        return [.. page.Items.Select(i => StoredJson.ReadTolerant<Webhook>(i.Data)).OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase)];
     }
 
+    /// <summary>One hook, read strictly (the receiver verifies deliveries with it).</summary>
     public async Task<Webhook?> GetAsync(TenantId tenantId, string id, CancellationToken ct)
         => await GetItemAsync(tenantId, id, ct) is { } item ? StoredJson.Read<Webhook>(item.Data) : null;
+
+    /// <summary>One hook for the admin routes (view, delete): read tolerantly, as <see cref="ListAsync"/>.</summary>
+    public async Task<Webhook?> GetForAdminAsync(TenantId tenantId, string id, CancellationToken ct)
+        => await GetItemAsync(tenantId, id, ct) is { } item ? StoredJson.ReadTolerant<Webhook>(item.Data) : null;
 
     public async Task<Outcome<WebhookWithSecret>> CreateAsync(TenantId tenantId, WebhookInput input, CancellationToken ct)
     {
@@ -67,7 +76,8 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
         }
 
         var secret = NewSecret();
-        var hook = StoredJson.Read<Webhook>(item.Data) with
+        // Tolerant: the admin's rotate makes a hook a later build wrote (a rollback) this build's, with a new secret.
+        var hook = StoredJson.ReadTolerant<Webhook>(item.Data) with
         {
             SecretCiphertext = await cipher.EncryptAsync(tenantId, SecretRecordId(id), secret, ct),
             SecretRotatedAt = time.GetUtcNow(),
