@@ -465,6 +465,14 @@ MUTATIONS = [
      "                metrics.RuleNotCompilable(NotCompilableReasons.UnreadableHead);",
      "                if (item.Sk.Length > 0) { throw; }\n                metrics.RuleNotCompilable(NotCompilableReasons.UnreadableHead);",
      "FullyQualifiedName~A_rule_summary_a_later_build"),
+    ("a support grant a later build wrote grants access here (read leniently by the access check)", "src/BluBees.Engine/Support/SupportGrantStore.cs",
+     "            return StoredJson.Read<SupportGrant>(data);",
+     "            return StoredJson.ReadTolerant<SupportGrant>(data);",
+     "FullyQualifiedName~LaterBuildItemsApiTests.No_admin_or_support_route_answers_500_for_items_a_later_build_wrote"),
+    ("an edit of a connection a later build saved keeps its stored secret", "src/BluBees.Engine/Connections/ConnectionService.cs",
+     "var sameMeaning = !laterBuild",
+     "var sameMeaning = laterBuild || !laterBuild",
+     "FullyQualifiedName~Editing_a_connection_a_later_build_saved"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

@@ -28,6 +28,9 @@ public sealed class ConnectionService(
 
     /// <summary>One connection for the admin routes (view, delete, name checks): read tolerantly, as <see cref="ListAsync"/>.</summary>
     public async Task<Connection?> GetForAdminAsync(TenantId tenantId, string id, CancellationToken ct)
+        => await GetItemAsync(tenantId, id, ct) is { } item ? StoredJson.ReadTolerant<Connection>(item.Data) : null;
+
+    private async Task<StoreItem?> GetItemAsync(TenantId tenantId, string id, CancellationToken ct)
     {
         if (!Ids.IsWellFormed(id))
         {
@@ -35,19 +38,12 @@ public sealed class ConnectionService(
         }
 
         var item = await store.ForTenant(tenantId).GetAsync(Keys.Connection(id), ct);
-        return item is null ? null : StoredJson.ReadTolerant<Connection>(item.Data);
+        return item;
     }
 
+    /// <summary>One connection, read strictly (a step's read: one a later build wrote is not used other than as saved).</summary>
     public async Task<Connection?> GetAsync(TenantId tenantId, string id, CancellationToken ct)
-    {
-        if (!Ids.IsWellFormed(id))
-        {
-            return null;
-        }
-
-        var item = await store.ForTenant(tenantId).GetAsync(Keys.Connection(id), ct);
-        return item is null ? null : StoredJson.Read<Connection>(item.Data);
-    }
+        => await GetItemAsync(tenantId, id, ct) is { } item ? StoredJson.Read<Connection>(item.Data) : null;
 
     public async Task<Outcome<Connection>> CreateAsync(TenantId tenantId, ConnectionInput input, CancellationToken ct)
     {
