@@ -45,7 +45,8 @@ public sealed class SupportAuditStore(IStore store, TimeProvider time, TimeSpan 
         {
             var now = time.GetUtcNow();
             var group = await partition.GetAsync(groupKey, ct);
-            if (group is not null && StoredJson.Read<DenialGroup>(group.Data) is { } open && open.Until > now)
+            // Tolerant: a group a later build opened (a rollback) still names its entry and its end (before, a 500).
+            if (group is not null && StoredJson.ReadTolerant<DenialGroup>(group.Data) is { } open && open.Until > now)
             {
                 if (await CountAsync(tenantId, open.EntryId, now, create, ct) is { } counted)
                 {
@@ -92,7 +93,19 @@ public sealed class SupportAuditStore(IStore store, TimeProvider time, TimeSpan 
             return await partition.PutIfAbsentAsync(EntryItem(tenantId, first), ct) ? first : null;
         }
 
-        var current = StoredJson.Read<SupportAuditEntry>(item.Data);
+        SupportAuditEntry current;
+        try
+        {
+            current = StoredJson.Read<SupportAuditEntry>(item.Data);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // An entry a later build wrote (a rollback; before, a 500): not rewritten, which would drop what this build
+            // does not know of it; this denial gets an entry of its own.
+            var own = create(NewId(now), now);
+            return await partition.PutIfAbsentAsync(EntryItem(tenantId, own), ct) ? own : null;
+        }
+
         var counted = current with { Count = current.Count + 1, LastAt = now };
         return await partition.PutIfRevisionAsync(EntryItem(tenantId, counted), item.Revision, ct) ? counted : null;
     }

@@ -78,6 +78,7 @@ public sealed class LaterBuildItemsApiTests : SupportFixture
             ("POST connection", 201, () => Backend.SendAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, "t0ken3"))),
             ("POST webhook rotate", 200, () => Backend.SendAsync(HttpMethod.Post, $"/api/webhooks/{hook}/rotate-secret", tenant)),
             ("POST webhook", 201, () => Backend.SendAsync(HttpMethod.Post, "/api/webhooks", tenant, new { name = "another hook" })),
+            ("POST grant", 201, () => Backend.SendAsync(HttpMethod.Post, "/api/support/grants", tenant, new JsonObject { ["hours"] = 1, ["reason"] = "INC-2" })),
             ("DELETE grant", 204, () => Backend.SendAsync(HttpMethod.Delete, "/api/support/grants/" + grant, tenant)),
             ("DELETE webhook", 204, () => Backend.SendAsync(HttpMethod.Delete, "/api/webhooks/" + hook, tenant)),
             ("DELETE connection (used)", 409, () => Backend.SendAsync(HttpMethod.Delete, "/api/connections/" + connectionId, tenant)),
@@ -96,6 +97,45 @@ public sealed class LaterBuildItemsApiTests : SupportFixture
         }
 
         Assert.That(failed, Is.Empty);
+    }
+
+    /// <summary>
+    /// Support's denials of a tenant whose denial group and entry a later build wrote (a rollback): the strict reads made
+    /// each denial a 500 and left it unaudited. Now each is a 403, audited: counted on the group's entry no more (this
+    /// build would drop what it does not know of it), but in an entry of its own.
+    /// </summary>
+    [Test]
+    public async Task Support_denials_after_a_later_build_opened_the_denial_group_are_403_and_audited()
+    {
+        var tenant = Samples.NewTenant();
+        var grant = (await GrantAsync(tenant))["id"]!.GetValue<string>();
+        using (var revoke = await Backend.SendAsync(HttpMethod.Delete, "/api/support/grants/" + grant, tenant))
+        {
+            Assert.That(revoke.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        }
+
+        using (var first = await SupportGetAsync(RunsPath(tenant)))
+        {
+            Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "opens the denial group");
+        }
+
+        var marker = Samples.Canary("laterbuild");
+        Assert.That(await RewriteAsync(tenant, "AUDIT", marker), Is.EqualTo(2), "the group and its entry");
+
+        var codes = new List<HttpStatusCode>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var denied = await SupportGetAsync(RunsPath(tenant));
+            codes.Add(denied.StatusCode);
+        }
+
+        var audit = await AuditAsync(tenant);
+        Assert.Multiple(() =>
+        {
+            Assert.That(codes, Is.EqualTo(new[] { HttpStatusCode.Forbidden, HttpStatusCode.Forbidden }));
+            Assert.That(audit.Sum(e => e!["count"]?.GetValue<int>() ?? 1), Is.EqualTo(3), "every denial audited");
+            Assert.That(audit.ToJsonString(), Does.Not.Contain(marker));
+        });
     }
 
     /// <summary>
