@@ -147,6 +147,52 @@ public sealed class LaterBuildRuleApiTests : BackendFixture
         });
     }
 
+    /// <summary>
+    /// A value this build does not know (a later build's trigger type, in the summary and the version): the stored
+    /// document reads (the rule's strings are not closed enums), so the rule is shown and can be opened and saved; it
+    /// does not compile here, so it does not run (each event that reaches it is a <c>rule_invalid</c> run). No route answers 500.
+    /// </summary>
+    [Test]
+    public async Task A_trigger_type_a_later_build_added_is_shown_and_saved_again_without_a_500()
+    {
+        var tenant = Samples.NewTenant();
+        var connection = await CreateConnectionAsync(tenant);
+        var stale = (await CreateRuleAsync(tenant, Samples.Rule(connection, "stale")))["id"]!.GetValue<string>();
+        var partition = Backend.Services.GetRequiredService<IStore>().ForTenant(new TenantId(tenant));
+        foreach (var sk in new[] { Keys.Rule(stale), Keys.RuleVersion(stale, 1) })
+        {
+            var item = await partition.GetAsync(sk, CancellationToken.None);
+            var data = item!.Data.Replace("\"triggerType\":\"event\"", "\"triggerType\":\"laterKind\"", StringComparison.Ordinal)
+                .Replace("\"type\":\"event\"", "\"type\":\"laterKind\"", StringComparison.Ordinal);
+            Assert.That(data, Is.Not.EqualTo(item.Data), sk);
+            await partition.PutAsync(sk, data, CancellationToken.None);
+        }
+
+        Backend.Services.GetRequiredService<RuleCache>().Clear();
+        var codes = new List<int>();
+        foreach (var (method, path) in new[]
+        {
+            (HttpMethod.Get, "/api/rules"), (HttpMethod.Get, $"/api/rules/{stale}"), (HttpMethod.Get, $"/api/rules/{stale}/versions/1"),
+            (HttpMethod.Post, $"/api/rules/{stale}/disable"), (HttpMethod.Get, $"/api/rules/{stale}/trace"),
+        })
+        {
+            using var response = await Backend.SendAsync(method, path, tenant);
+            codes.Add((int)response.StatusCode);
+        }
+
+        using (var response = await Backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-11", "Reaches nothing runnable")))
+        {
+            codes.Add((int)response.StatusCode < 500 ? 0 : (int)response.StatusCode);
+        }
+
+        using var saved = await Backend.SendAsync(HttpMethod.Put, "/api/rules/" + stale, tenant, Samples.Rule(connection, "stale"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(codes, Is.EqualTo(new[] { 200, 200, 200, 200, 200, 0 }));
+            Assert.That(saved.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        });
+    }
+
     /// <summary>Rewrites a stored rule item as a later build would have (a member this build does not know); returns the member's name.</summary>
     private async Task<string> RewriteAsync(string tenant, string sk)
     {
