@@ -75,7 +75,7 @@ public sealed class LaterBuildRuleApiTests : BackendFixture
         {
             using var response = await Backend.SendAsync(method, path, tenant, body);
             codes[name] = response.StatusCode;
-            if (name is "disable" or "dry run")
+            if (name is "disable" or "dry run" or "manual run")
             {
                 Assert.That((await ProblemAsync(response))["reason"]?.GetValue<string>(), Is.EqualTo("saved_by_newer_version"), name);
             }
@@ -86,6 +86,7 @@ public sealed class LaterBuildRuleApiTests : BackendFixture
         await SendAsync("trace", HttpMethod.Get, $"/api/rules/{stale}/trace");
         await SendAsync("disable", HttpMethod.Post, $"/api/rules/{stale}/disable");
         await SendAsync("dry run", HttpMethod.Post, $"/api/rules/{stale}/dry-run", new JsonObject { ["event"] = Samples.Event("OPS-8", "Dry run") });
+        await SendAsync("manual run", HttpMethod.Post, $"/api/rules/{stale}/run", new JsonObject { ["issueKey"] = "OPS-9" });
         await SendAsync("create another", HttpMethod.Post, "/api/rules", Samples.Rule(connection, "another"));
         await SendAsync("create one of its name", HttpMethod.Post, "/api/rules", Samples.Rule(connection, "stale"));
         await SendAsync("delete connection", HttpMethod.Delete, "/api/connections/" + connection);
@@ -97,6 +98,7 @@ public sealed class LaterBuildRuleApiTests : BackendFixture
             ["trace"] = HttpStatusCode.OK,
             ["disable"] = HttpStatusCode.Conflict,
             ["dry run"] = HttpStatusCode.Conflict,
+            ["manual run"] = HttpStatusCode.Conflict,
             ["create another"] = HttpStatusCode.Created,
             ["create one of its name"] = HttpStatusCode.Conflict,
             ["delete connection"] = HttpStatusCode.Conflict,
