@@ -34,15 +34,8 @@ public sealed partial class SqliteRunQueue
         return (long)command.ExecuteScalar()! != 0;
     }
 
-    /// <summary>
-    /// On the writer thread, right after the accepting COMMIT (<see cref="Storage.SqliteWriter.RunAsync{T}(Func{Storage.SqliteWriter, T}, Action{T}?, CancellationToken)"/>):
-    /// run the leased message, or wake the claim loop for the waiting one. Started there, after the accepting caller's
-    /// task was completed, the run is queued last on this thread and so runs first, before the caller's continuation
-    /// (which answers the sender), instead of after it. It starts in <paramref name="context"/>, the accepting caller's
-    /// execution context (its trace parent, as before the hook), never in whatever the writer's own loop carries. A
-    /// start that fails gives the reservation back; the row stays leased and is claimed when its lease runs out.
-    /// </summary>
-    private void Accepted(IRunHandOff? handOff, bool leased, PreparedMessage m, RunMessage message, ExecutionContext? context)
+    /// <summary>After the accepting COMMIT: run the leased message, or wake the claim loop for the waiting one.</summary>
+    private void Accepted(IRunHandOff? handOff, bool leased, PreparedMessage m, RunMessage message)
     {
         if (!leased)
         {
@@ -50,34 +43,7 @@ public sealed partial class SqliteRunQueue
             return;
         }
 
-        var start = new HandedOff(handOff!, new ClaimedMessage(m.Id, m.TenantId, m.Source, m.RuleId, 1, DateTimeOffset.FromUnixTimeMilliseconds(m.EnqueuedAtMs), m.Body), message);
-        try
-        {
-            if (context is null)
-            {
-                // The caller suppressed the flow: the run starts with none either.
-                using (ExecutionContext.SuppressFlow())
-                {
-                    HandedOff.Start(start);
-                }
-            }
-            else
-            {
-                ExecutionContext.Run(context, HandedOff.Start, start);
-            }
-        }
-        catch (Exception)
-        {
-            handOff!.Unreserve(m.TenantId);
-        }
-    }
-
-    private sealed record HandedOff(IRunHandOff HandOff, ClaimedMessage Claimed, RunMessage Message)
-    {
-        public static void Start(object? state)
-        {
-            var start = (HandedOff)state!;
-            start.HandOff.Start(start.Claimed, start.Message);
-        }
+        var claimed = new ClaimedMessage(m.Id, m.TenantId, m.Source, m.RuleId, 1, DateTimeOffset.FromUnixTimeMilliseconds(m.EnqueuedAtMs), m.Body);
+        handOff!.Start(claimed, message);
     }
 }

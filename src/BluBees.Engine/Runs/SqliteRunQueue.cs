@@ -88,7 +88,6 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         var prepared = await PrepareAsync(message, ct);
         var claim = message.DedupKey is { } key ? new DedupClaim(TenantStore.PartitionOf(new TenantId(message.Tenant.TenantId)), Keys.Dedup(key), message.ReceivedAt + EventIngestor.DedupWindow) : null;
         var handOff = Volatile.Read(ref _handOff);
-        var context = ExecutionContext.Capture(); // the run starts in the accepting caller's context, not the writer's
         var leased = false;
         try
         {
@@ -102,13 +101,15 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                 leased = TryLease(w, handOff, prepared.TenantId);
                 Insert(w, prepared, claim, leased);
                 return true;
-            }, _ => Accepted(handOff, leased, prepared, message, context), ct);
+            }, ct);
         }
         catch when (leased)
         {
             handOff!.Unreserve(prepared.TenantId);
             throw;
         }
+
+        Accepted(handOff, leased, prepared, message);
     }
 
     public async Task<EnqueueOutcome> EnqueueDedupedAsync(RunMessage message, DedupClaim claim, CancellationToken ct)
@@ -122,11 +123,11 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         var markerData = StoredJson.Write(new DedupMarker(message.ReceivedAt, DedupMarker.Queued, message.Id));
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
         var handOff = Volatile.Read(ref _handOff);
-        var context = ExecutionContext.Capture(); // the run starts in the accepting caller's context, not the writer's
         var leased = false;
+        EnqueueOutcome outcome;
         try
         {
-            return await _writer.RunAsync(w =>
+            outcome = await _writer.RunAsync(w =>
             {
                 if (ReadMarker(w, claim, now) is { } marker)
                 {
@@ -152,12 +153,6 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                 leased = TryLease(w, handOff, prepared.TenantId);
                 Insert(w, prepared, claim, leased);
                 return EnqueueOutcome.Accepted;
-            }, outcome =>
-            {
-                if (outcome == EnqueueOutcome.Accepted)
-                {
-                    Accepted(handOff, leased, prepared, message, context);
-                }
             }, ct);
         }
         catch when (leased)
@@ -165,6 +160,13 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
             handOff!.Unreserve(prepared.TenantId);
             throw;
         }
+
+        if (outcome == EnqueueOutcome.Accepted)
+        {
+            Accepted(handOff, leased, prepared, message);
+        }
+
+        return outcome;
     }
 
     /// <summary>Messages waiting or running, and the age of the oldest, in seconds.</summary>

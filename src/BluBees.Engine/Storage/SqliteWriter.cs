@@ -39,30 +39,17 @@ internal sealed class SqliteWriter : IDisposable
 
         Execute("PRAGMA wal_autocheckpoint = 0;");
         _checkpointer = new SqliteCheckpointer(connectionString, time);
-        using (ExecutionContext.SuppressFlow())
-        {
-            // The loop outlives whoever created the writer (often a request): it carries none of that caller's context.
-            _loop = Task.Run(LoopAsync);
-        }
+        _loop = Task.Run(LoopAsync);
     }
 
     /// <summary>The writer's checkpoint loop (for tests).</summary>
     internal SqliteCheckpointer Checkpointer => _checkpointer;
 
     /// <summary>Runs <paramref name="write"/> in the next group transaction; completes after its COMMIT.</summary>
-    public Task<T> RunAsync<T>(Func<SqliteWriter, T> write, CancellationToken ct) => RunAsync(write, afterCommit: null, ct);
-
-    /// <summary>
-    /// Runs <paramref name="write"/> in the next group transaction; <paramref name="afterCommit"/> runs on the writer's
-    /// thread right after that COMMIT returned (never when the write or the COMMIT failed), just after the caller's task
-    /// was completed (so what it queues on this thread runs before the caller's continuation). It must be short and
-    /// handle its own failures: the caller has its answer already, and an exception it lets out is dropped here so
-    /// that the writer goes on. The run queue starts a handed-off run there, sooner than the caller could.
-    /// </summary>
-    public Task<T> RunAsync<T>(Func<SqliteWriter, T> write, Action<T>? afterCommit, CancellationToken ct)
+    public Task<T> RunAsync<T>(Func<SqliteWriter, T> write, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        var item = new Write<T>(write, afterCommit);
+        var item = new Write<T>(write);
         Interlocked.Increment(ref _queued);
         if (!_writes.Writer.TryWrite(item))
         {
@@ -249,7 +236,7 @@ internal sealed class SqliteWriter : IDisposable
         void Fail(Exception ex);
     }
 
-    private sealed class Write<T>(Func<SqliteWriter, T> write, Action<T>? afterCommit) : IWrite
+    private sealed class Write<T>(Func<SqliteWriter, T> write) : IWrite
     {
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _result = default!;
@@ -258,24 +245,7 @@ internal sealed class SqliteWriter : IDisposable
 
         public void Execute(SqliteWriter writer) => _result = write(writer);
 
-        public void Complete()
-        {
-            _done.TrySetResult(_result);
-            if (afterCommit is null)
-            {
-                return;
-            }
-
-            try
-            {
-                afterCommit(_result);
-            }
-            catch (Exception)
-            {
-                // The hook's own failure (see RunAsync): the write is committed and its caller answered; the writer
-                // must not stop for it.
-            }
-        }
+        public void Complete() => _done.TrySetResult(_result);
 
         public void Fail(Exception ex) => _done.TrySetException(ex);
     }

@@ -40,7 +40,6 @@ public sealed class HandOffTests
         Assert.That(await kit.Queue.ClaimManyAsync(2, new Dictionary<string, int>(), 2, null, CancellationToken.None), Has.Count.EqualTo(2));
         var evt = QueueKit.Event("OPS-3");
         Assert.That(await kit.Ingress.IngestAsync(tenant, evt, null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
-        await handOff.StartsAsync(1);
         var (claimed, message) = handOff.Started.Single();
         Assert.Multiple(async () =>
         {
@@ -86,7 +85,6 @@ public sealed class HandOffTests
 
         await kit.ScalarAsync("DROP TRIGGER fail_enqueue;");
         await kit.Queue.EnqueueAsync(manual, CancellationToken.None);
-        await handOff.StartsAsync(1);
         Assert.That(handOff.Started.Single().Claimed.Id, Is.EqualTo(manual.Id), "the un-deduplicated path hands off too");
     }
 
@@ -219,7 +217,6 @@ public sealed class HandOffTests
             Assert.That(await kit.Ingress.IngestAsync(tenant, QueueKit.Event(key), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
         }
 
-        await handOff.StartsAsync(2);
         var started = handOff.Started.ToArray();
         var readBack = await kit.Queue.OpenAsync(started[0].Claimed, CancellationToken.None);
         Assert.Multiple(() =>
@@ -251,30 +248,11 @@ public sealed class HandOffTests
     private static readonly AsyncLocal<string?> Ambient = new();
 
     [Test]
-    public async Task A_hand_off_whose_start_fails_gives_its_reservation_back_and_the_event_stays_accepted_and_leased()
-    {
-        await using var kit = QueueKit.Create();
-        var tenant = QueueKit.NewTenant();
-        await kit.RuleAsync(tenant, new Uri("http://127.0.0.1:9/"));
-        var handOff = new RecordingHandOff { FailStart = true };
-        kit.Queue.Attach(handOff);
-
-        // The worker's start runs on the writer's thread after the COMMIT, once the sender has its answer.
-        Assert.That(await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-9"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
-        await RecordingHandOff.UntilAsync(() => !handOff.Unreserved.IsEmpty);
-        Assert.Multiple(async () =>
-        {
-            Assert.That(handOff.Reserved, Is.EqualTo(new[] { tenant.TenantId }));
-            Assert.That(handOff.Unreserved, Is.EqualTo(new[] { tenant.TenantId }), "the reservation came back: no worker slot or share is lost");
-            Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM run_queue WHERE lease_until IS NOT NULL AND attempts = 1"), Is.EqualTo(1), "the event stays durable, leased: claimed when its lease runs out");
-        });
-    }
-
-    [Test]
     public async Task A_handed_off_run_starts_in_the_accepting_callers_context_never_in_the_writers()
     {
-        // The queue, and with it its writer's loop, is created while one caller's context is current (as when a
-        // request is the first to need it). The writer starts handed-off runs on its own thread after the COMMIT.
+        // The queue, and with it its group-commit writer's loop, is created while one caller's context is current (as
+        // when a request is the first to need it). A handed-off run must start in the context of the caller whose event
+        // it is (its trace parent), never in the one the writer's loop carries.
         Ambient.Value = "the caller that created the queue";
         await using var kit = QueueKit.Create();
         Ambient.Value = null;
@@ -288,8 +266,7 @@ public sealed class HandOffTests
         Assert.That(await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-2"), null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
         Ambient.Value = null;
 
-        await RecordingHandOff.UntilAsync(() => handOff.Contexts.Count >= 2);
-        Assert.That(handOff.Contexts, Is.EqualTo(new string?[] { null, "the accepting request" }), "each run starts in its accepting caller's context (its trace parent), never in the context the writer's loop was created in");
+        Assert.That(handOff.Contexts, Is.EqualTo(new string?[] { null, "the accepting request" }), "each run starts in its accepting caller's context");
     }
 
     private sealed class RecordingHandOff : IRunHandOff
@@ -313,30 +290,8 @@ public sealed class HandOffTests
 
         public void Unreserve(string tenant) => Unreserved.Enqueue(tenant);
 
-        public bool FailStart { get; init; }
-
-        /// <summary>
-        /// Waits until <paramref name="count"/> runs were started: the writer starts them on its thread right after the
-        /// caller's answer, so a caller may look before the start is recorded.
-        /// </summary>
-        public Task StartsAsync(int count) => UntilAsync(() => Started.Count >= count);
-
-        public static async Task UntilAsync(Func<bool> condition)
-        {
-            using var limit = new CancellationTokenSource(Generous);
-            while (!condition())
-            {
-                await Task.Delay(5, limit.Token);
-            }
-        }
-
         public void Start(ClaimedMessage claimed, RunMessage message)
         {
-            if (FailStart)
-            {
-                throw new InvalidOperationException("injected: the worker could not start the run");
-            }
-
             Contexts.Enqueue(Ambient.Value);
             Started.Enqueue((claimed, message));
         }
