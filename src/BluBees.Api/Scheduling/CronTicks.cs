@@ -43,7 +43,7 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
     {
         var partition = store.ForTenant(tenant.Id);
         var cursorItem = await partition.GetAsync(Keys.ScheduleCursor(head.Id), ct);
-        var cursor = cursorItem is null ? head.UpdatedAt : StoredJson.Read<Cursor>(cursorItem.Data).ProcessedThrough;
+        var cursor = cursorItem is null ? head.UpdatedAt : StoredJson.ReadTolerant<Cursor>(cursorItem.Data).ProcessedThrough;
         var from = Latest(cursor, head.UpdatedAt, now - CatchUpWindow);
         var due = schedule.Occurrences(from, now).ToList();
         var skipped = SkippedBeforeWindow(schedule, cursor, head.UpdatedAt, from, now);
@@ -61,7 +61,7 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
         IReadOnlyList<JsonObject?> targets = [null];
         if (due.Count > 0 && schedule.Jql is { } jql)
         {
-            if (cursorItem is not null && StoredJson.Read<Cursor>(cursorItem.Data).SearchNotBefore is { } notBefore && notBefore > now)
+            if (cursorItem is not null && StoredJson.ReadTolerant<Cursor>(cursorItem.Data).SearchNotBefore is { } notBefore && notBefore > now)
             {
                 return new CronTickResult(0, Busy: false); // Jira asked to wait (Retry-After): not asked again before then; cursor kept
             }
@@ -132,7 +132,7 @@ internal sealed partial class CronTicks(IStore store, EventIngestor ingress, Jir
     /// <summary>Moves the cursor forward only (a slower instance's older "now" never moves it back); losing the race is fine.</summary>
     private static async Task AdvanceAsync(TenantStore partition, string ruleId, StoreItem? current, DateTimeOffset now, CancellationToken ct)
     {
-        if (current is not null && StoredJson.Read<Cursor>(current.Data).ProcessedThrough >= now)
+        if (current is not null && StoredJson.ReadTolerant<Cursor>(current.Data).ProcessedThrough >= now)
         {
             return;
         }

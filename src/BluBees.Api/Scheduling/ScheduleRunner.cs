@@ -86,7 +86,7 @@ internal sealed partial class ScheduleRunner(
     private async Task<ScheduleResult> FireIntervalAsync(TenantContext tenant, TenantStore partition, RuleHead head, string? systemToken, DateTimeOffset now, CancellationToken ct)
     {
         var previous = await partition.GetAsync(FireKey(head.Id), ct);
-        var state = previous is null ? null : StoredJson.Read<LastFire>(previous.Data);
+        var state = previous is null ? null : StoredJson.ReadTolerant<LastFire>(previous.Data);
         var lastFire = await ResolveAsync(tenant, head.Id, state, now, ct);
         if (previous is not null && state?.HandingOverAt is { } handedAt && lastFire == handedAt)
         {

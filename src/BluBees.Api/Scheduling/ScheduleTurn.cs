@@ -24,7 +24,7 @@ internal sealed class ScheduleTurn
     private ScheduleTurn(StoreItem? item)
     {
         _item = item;
-        _after = item is null ? null : StoredJson.Read<Turn>(item.Data).After;
+        _after = item is null ? null : StoredJson.ReadTolerant<Turn>(item.Data).After;
     }
 
     public static async Task<ScheduleTurn> ReadAsync(TenantStore partition, CancellationToken ct) => new(await partition.GetAsync(Keys.ScheduleTurn, ct));

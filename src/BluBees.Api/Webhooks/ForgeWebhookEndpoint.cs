@@ -55,6 +55,9 @@ internal static class ForgeWebhookEndpoint
             // 403, not 401: Forge reserves 401 for a refused invocation token
             // (https://developer.atlassian.com/platform/forge/apis-reference/ui-api-bridge/invokeRemote/).
             WebhookReceipt.Refused => Problems.Forbidden("The webhook signature or timestamp is invalid."),
+            WebhookReceipt.SavedByNewerVersion => Problems.Unavailable("Unavailable",
+                "This webhook was saved by a newer version of BluBees than the one running now; nothing was kept. Retry later.",
+                retryAfterSeconds: Ingress.IngressResults.RetryAfterSeconds),
             _ => Ingress.IngressResults.Unavailable(),
         };
     }

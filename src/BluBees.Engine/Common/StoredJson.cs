@@ -19,4 +19,25 @@ public static class StoredJson
     /// </summary>
     public static T ReadTolerant<T>(string data) => JsonSerializer.Deserialize<T>(data, JsonDefaults.Tolerant)
         ?? throw new InvalidOperationException($"Stored {typeof(T).Name} is empty.");
+
+    /// <summary>
+    /// <see cref="Write{T}"/> for an update of a stored item read with <see cref="ReadTolerant{T}"/>: this build's members
+    /// replaced, and every member a later build added kept as it was (an update by this build, after a rollback, must
+    /// not drop data the later build needs when it is deployed again).
+    /// </summary>
+    public static string WriteKeepingUnknown<T>(string original, T updated)
+    {
+        var written = JsonSerializer.SerializeToNode(updated, JsonDefaults.Options)!.AsObject();
+        if (System.Text.Json.Nodes.JsonNode.Parse(original, JsonDefaults.NodeOptions) is not System.Text.Json.Nodes.JsonObject merged)
+        {
+            return written.ToJsonString();
+        }
+
+        foreach (var (name, value) in written)
+        {
+            merged[name] = value?.DeepClone();
+        }
+
+        return merged.ToJsonString();
+    }
 }

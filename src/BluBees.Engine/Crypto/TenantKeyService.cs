@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using BluBees.Engine.Json;
 using BluBees.Engine.Storage;
 using System.Security.Cryptography;
@@ -126,7 +125,7 @@ public sealed partial class TenantKeyService : IDisposable
         var rewrapped = await _provider.ReWrapAsync(tenantId, new WrappedDataKey(stored.KeyId, Convert.FromBase64String(stored.Wrapped)), ct);
         var updated = stored with { KeyId = rewrapped.KeyId, Wrapped = Convert.ToBase64String(rewrapped.Ciphertext), RotatedAt = _time.GetUtcNow() };
         // Conditional: an uninstall racing with rotation must not bring the shredded key back.
-        var written = await _store.ForTenant(tenantId).PutIfRevisionAsync(item with { Data = KeepingUnknownMembers(item.Data, updated) }, item.Revision, ct);
+        var written = await _store.ForTenant(tenantId).PutIfRevisionAsync(item with { Data = Common.StoredJson.WriteKeepingUnknown(item.Data, updated) }, item.Revision, ct);
         Evict(tenantId);
         return written;
     }
@@ -152,26 +151,6 @@ public sealed partial class TenantKeyService : IDisposable
     {
         var item = await _store.ForTenant(tenantId).GetAsync(Keys.DataKey, ct);
         return item is null ? null : JsonSerializer.Deserialize<StoredDataKey>(item.Data, JsonDefaults.Tolerant)!.KeyId;
-    }
-
-    /// <summary>
-    /// The re-wrapped item's JSON: this build's members replaced, and every member a later build added kept as it was
-    /// (a rotation run by an older CLI must not drop data the later build needs).
-    /// </summary>
-    private static string KeepingUnknownMembers(string original, StoredDataKey updated)
-    {
-        var written = JsonSerializer.SerializeToNode(updated, JsonDefaults.Options)!.AsObject();
-        if (JsonNode.Parse(original, JsonDefaults.NodeOptions) is not JsonObject merged)
-        {
-            return written.ToJsonString();
-        }
-
-        foreach (var (name, value) in written)
-        {
-            merged[name] = value?.DeepClone();
-        }
-
-        return merged.ToJsonString();
     }
 
     private async Task<byte[]?> LoadAsync(TenantId tenantId, CancellationToken ct)

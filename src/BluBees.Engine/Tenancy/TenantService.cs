@@ -71,8 +71,10 @@ public sealed class TenantService(
         var item = await store.ForTenant(tenant.Id).GetAsync(Keys.TenantMeta, ct);
         if (item is not null)
         {
-            var record = StoredJson.Read<TenantRecord>(item.Data) with { UpdatedAt = time.GetUtcNow(), CloudId = tenant.CloudId };
-            await store.ForTenant(tenant.Id).PutAsync(item with { Data = StoredJson.Write(record) }, ct);
+            // Read leniently and written back keeping what a later build added: after a rollback, a record it wrote made
+            // every upgraded/installed life-cycle event of the tenant answer 500 (retried by Forge, never succeeding).
+            var record = StoredJson.ReadTolerant<TenantRecord>(item.Data) with { UpdatedAt = time.GetUtcNow(), CloudId = tenant.CloudId };
+            await store.ForTenant(tenant.Id).PutAsync(item with { Data = StoredJson.WriteKeepingUnknown(item.Data, record) }, ct);
         }
 
         return true;

@@ -27,7 +27,7 @@ internal sealed class JiraInstallGrace(IStore store, TimeProvider time, IOptions
             return false; // every event records its tenant before it is queued: no record, no known install time
         }
 
-        var installedAt = StoredJson.Read<TenantRecord>(item.Data).InstalledAt;
+        var installedAt = StoredJson.ReadTolerant<TenantRecord>(item.Data).InstalledAt; // leniently: a record a later build wrote (after a rollback)
         return time.GetUtcNow() - installedAt <= window;
     }
 }
