@@ -47,6 +47,30 @@ public sealed class RefreshTokenTests
         Assert.That(await _h.Rotated.RevealAsync(Tenant, connection, CancellationToken.None), Is.EqualTo("rt-3"));
     }
 
+    /// <summary>
+    /// After a rollback: the rotated token a later build stored (a member this build does not know) is still the one to
+    /// send. Before, the strict read threw and every refresh of the connection failed <c>internal_error</c> (and sending
+    /// the configured token instead would present one the server may have retired, or take as reuse).
+    /// </summary>
+    [Test]
+    public async Task A_rotated_refresh_token_a_later_build_stored_is_used_for_the_next_refresh()
+    {
+        await using var tokens = Rotating();
+        await using var api = LoopbackServer.Ok("{}");
+        var connection = await _h.CreateAsync(Tenant, tokens.RefreshToken(api, "rt-1"));
+        await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
+        var partition = _h.Keys.Store.ForTenant(Tenant);
+        var rotation = (await partition.GetAsync("OAUTHRT#" + connection.Id, CancellationToken.None))!;
+        await partition.PutAsync(rotation.Sk, "{\"laterBuildMember\":{\"n\":1}," + rotation.Data[1..], CancellationToken.None);
+
+        _h.Time.Advance(TimeSpan.FromSeconds(61));
+        var second = await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
+
+        Assert.That(second.Record.ErrorCategory, Is.Null, "the refresh ran with the stored rotation");
+        Assert.That(tokens.Forms.Select(f => f["refresh_token"]!.GetValue<string>()), Is.EqualTo(new[] { "rt-1", "rt-2" }));
+        Assert.That(await _h.Rotated.RevealAsync(Tenant, connection, CancellationToken.None), Is.EqualTo("rt-3"), "the next rotation stored again");
+    }
+
     [Test]
     public async Task An_edit_that_keeps_the_secret_refreshes_with_the_stored_rotated_token()
     {

@@ -17,7 +17,11 @@ public sealed class RotatedRefreshTokens(IStore store, SecretCipher cipher)
     public async Task<string> RevealAsync(TenantId tenantId, Connection connection, CancellationToken ct)
     {
         var item = await store.ForTenant(tenantId).GetAsync(Keys.RotatedRefreshToken(connection.Id), ct);
-        if (item is not null && StoredJson.Read<StoredRotation>(item.Data) is var rotation && rotation.Supersedes == Fingerprint(connection.SecretCiphertext!))
+        // Read tolerantly: what it holds (the token, and which configured secret it replaces) is used as stored, and where
+        // the token goes and what it allows is the connection's (read strictly). A rotation a later build wrote must still
+        // be used: the configured token it supersedes may be dead (or, sent again, revoke the grant); before, the strict
+        // read threw and every refresh failed internal_error.
+        if (item is not null && StoredJson.ReadTolerant<StoredRotation>(item.Data) is var rotation && rotation.Supersedes == Fingerprint(connection.SecretCiphertext!))
         {
             return await cipher.DecryptAsync(tenantId, RecordId(connection.Id), rotation.Ciphertext, ct);
         }
@@ -45,7 +49,7 @@ public sealed class RotatedRefreshTokens(IStore store, SecretCipher cipher)
         var replaced = await partition.GetAsync(Keys.RotatedRefreshToken(connection.Id), ct) is not null;
         await partition.PutAsync(Keys.RotatedRefreshToken(connection.Id), StoredJson.Write(rotation), ct);
         if (await partition.GetAsync(Keys.Connection(connection.Id), CancellationToken.None) is not { } current
-            || StoredJson.Read<Connection>(current.Data).SecretCiphertext != connection.SecretCiphertext)
+            || StoredJson.ReadTolerant<Connection>(current.Data).SecretCiphertext != connection.SecretCiphertext)
         {
             await partition.DeleteAsync(Keys.RotatedRefreshToken(connection.Id), CancellationToken.None);
             await ResidueErasure.AfterDeleteAsync(store);
