@@ -41,9 +41,41 @@ public sealed class ConnectionService(
         return item;
     }
 
-    /// <summary>One connection, read strictly (a step's read: one a later build wrote is not used other than as saved).</summary>
+    /// <summary>
+    /// One connection, read strictly (a step's read: one a later build wrote is not used other than as saved). One that
+    /// is a JSON object this build cannot read throws <see cref="ConnectionSavedByNewerVersionException"/> (the step fails
+    /// <c>connection_saved_by_newer_version</c>; before, <c>internal_error</c>); one that is not JSON at all still throws
+    /// as a damaged store.
+    /// </summary>
     public async Task<Connection?> GetAsync(TenantId tenantId, string id, CancellationToken ct)
-        => await GetItemAsync(tenantId, id, ct) is { } item ? StoredJson.Read<Connection>(item.Data) : null;
+    {
+        if (await GetItemAsync(tenantId, id, ct) is not { } item)
+        {
+            return null;
+        }
+
+        try
+        {
+            return StoredJson.Read<Connection>(item.Data);
+        }
+        catch (System.Text.Json.JsonException) when (IsJsonObject(item.Data))
+        {
+            throw new ConnectionSavedByNewerVersionException(id);
+        }
+    }
+
+    private static bool IsJsonObject(string data)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(data);
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
 
     public async Task<Outcome<Connection>> CreateAsync(TenantId tenantId, ConnectionInput input, CancellationToken ct)
     {

@@ -141,6 +141,12 @@ public static class ErrorCategories
     /// <summary>The step's connection exists but cannot serve the step (e.g. an <c>ai.chat</c> step on a connection without a provider).</summary>
     public const string ConnectionMismatch = "connection_mismatch";
 
+    /// <summary>
+    /// The step's connection was saved by a later build of BluBees (after a rollback) and this build cannot read it: its
+    /// credentials and hosts are not guessed at, so nothing was sent. Open the connection and save it again.
+    /// </summary>
+    public const string ConnectionSavedByNewerVersion = "connection_saved_by_newer_version";
+
     /// <summary>An AI step asked for structured output and the completion was not JSON matching the schema. Never repaired.</summary>
     public const string AiInvalidOutput = "ai_invalid_output";
 

@@ -62,7 +62,17 @@ internal sealed class DryRunWalker(FrozenDictionary<string, IStepExecutor> execu
 
     private async Task LeafAsync(ICompiledStep step, JsonObject scope, string path, int? index, CancellationToken ct)
     {
-        var preview = await executors[step.Kind].PreviewAsync(tenantId, step, scope, path, ct);
+        StepPreview preview;
+        try
+        {
+            preview = await executors[step.Kind].PreviewAsync(tenantId, step, scope, path, ct);
+        }
+        catch (Connections.ConnectionSavedByNewerVersionException ex)
+        {
+            preview = new StepPreview(null, new DryRunError(path + ".connection", ErrorCategories.ConnectionSavedByNewerVersion,
+                $"connection '{ex.ConnectionId}' was saved by a newer version of BluBees, which this version cannot read: open it and save it again"), null);
+        }
+
         Flow.Add(new DryRunStep(path, step.Id, step.Kind, preview.Error is null ? DryRunStep.Previewed : DryRunStep.Error) { Index = index });
         if (preview.Error is not null)
         {

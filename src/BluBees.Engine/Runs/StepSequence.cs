@@ -155,6 +155,12 @@ internal sealed partial class StepSequence(FrozenDictionary<string, IStepExecuto
         {
             return new StepOutcome(StepRecord.NotRun(step, RunStatus.Failed, ErrorCategories.Cancelled), null);
         }
+        catch (Connections.ConnectionSavedByNewerVersionException ex)
+        {
+            // Not read leniently (its credentials and hosts decide where a secret goes): a stable category, not internal_error.
+            LogConnectionSavedByNewerVersion(logger, ruleId, step.Id, ex.ConnectionId);
+            return new StepOutcome(StepRecord.NotRun(step, RunStatus.Failed, ErrorCategories.ConnectionSavedByNewerVersion), null);
+        }
         catch (Exception ex)
         {
             LogStepCrash(logger, ruleId, step.Id, ex.GetType().Name);
@@ -221,6 +227,9 @@ internal sealed partial class StepSequence(FrozenDictionary<string, IStepExecuto
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Step {StepId} of rule {RuleId} crashed with {ExceptionType}")]
     private static partial void LogStepCrash(ILogger logger, string ruleId, string stepId, string exceptionType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Step {StepId} of rule {RuleId} did not run: its connection {ConnectionId} was saved by a newer version of BluBees, which this version cannot read; it runs again once the connection is saved again")]
+    private static partial void LogConnectionSavedByNewerVersion(ILogger logger, string ruleId, string stepId, string connectionId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Step {StepId} of rule {RuleId} failed: its output would pass the {MaxRunDataBytes} bytes a run may hold")]
     private static partial void LogRunDataExceeded(ILogger logger, string ruleId, string stepId, long maxRunDataBytes);
