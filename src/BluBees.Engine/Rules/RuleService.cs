@@ -23,13 +23,6 @@ public sealed partial class RuleService(
     private const string NameKind = "rule";
     private readonly NameClaims _names = new(store, time);
 
-    /// <summary>Every head, read strictly (the worker's exhausted-message path): one a later build wrote throws.</summary>
-    public async Task<IReadOnlyList<RuleHead>> ListHeadsAsync(TenantId tenantId, CancellationToken ct)
-    {
-        var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.RulePrefix) { Limit = RuleLimits.MaxRulesPerTenant }, ct);
-        return [.. page.Items.Select(i => StoredJson.Read<RuleHead>(i.Data))];
-    }
-
     /// <summary>
     /// The admin's rule list: every rule, one a later build saved (its head or its current version) too, marked
     /// <see cref="RuleSummary.SavedByNewerVersion"/> (it does not run here until it is saved again).

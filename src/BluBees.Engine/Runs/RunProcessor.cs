@@ -194,7 +194,11 @@ public sealed partial class RunProcessor(
         return result;
     }
 
-    /// <summary>The record an earlier delivery of this message left for the rule, when that run finished; null to run it.</summary>
+    /// <summary>
+    /// The record an earlier delivery of this message left for the rule, when that run finished; null to run it. Read
+    /// tolerantly (<see cref="RunStore.GetAsync"/>): a record a later build wrote before a rollback says the rule ran too
+    /// (before, the strict read threw, and the rule ran, and sent its calls, again).
+    /// </summary>
     private async Task<RunRecord?> FinishedEarlierAsync(RunMessage message, string ruleId, CancellationToken ct)
     {
         try
@@ -246,7 +250,9 @@ public sealed partial class RunProcessor(
         var listed = false;
         try
         {
-            foreach (var head in await rules.ListHeadsAsync(message.Tenant.Id, ct))
+            // Bookkeeping, not a run: a head a later build wrote is taken member by member (as the admin routes read it),
+            // so the message's records name its rules; before, the strict read threw and left one record for "unknown".
+            foreach (var head in (await rules.ListStoredHeadsAsync(message.Tenant.Id, ct)).Select(h => h.Head))
             {
                 if (!head.Enabled || message.RuleId is not null && head.Id != message.RuleId)
                 {
@@ -338,7 +344,7 @@ public sealed partial class RunProcessor(
             // is not for; the schedule's tick says it cannot fire. Deleted since the list was read (its versions went
             // with it): no record either, as for a rule deleted before the event arrived. Only a rule that still exists,
             // that the message reaches, and that cannot be compiled is a failed run.
-            return !Reaches(message, head, evt) || await rules.GetHeadAsync(message.Tenant.Id, head.Id, ct) is null
+            return !Reaches(message, head, evt) || await rules.GetStoredHeadAsync(message.Tenant.Id, head.Id, ct) is null
                 ? null
                 : Record(message, head.Id, head.Version, evt, startedAt, started, RunStatus.Failed, ErrorCategories.RuleInvalid, []);
         }

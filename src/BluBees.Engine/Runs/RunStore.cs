@@ -85,16 +85,12 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
         return items;
     }
 
-    public async Task<RunRecord?> GetAsync(TenantId tenantId, string runId, CancellationToken ct)
-    {
-        if (!Ids.IsWellFormed(runId))
-        {
-            return null;
-        }
-
-        var item = await store.ForTenant(tenantId).GetAsync(Keys.Run(runId), ct);
-        return item is null ? null : StoredJson.Read<RunRecord>(item.Data);
-    }
+    /// <summary>
+    /// A run, for the worker's replay check (did an earlier delivery of the message finish this rule?): bookkeeping, read
+    /// tolerantly, so a record a later build wrote (a rollback) still says the rule ran, and it is not run (and its calls
+    /// sent) again.
+    /// </summary>
+    public Task<RunRecord?> GetAsync(TenantId tenantId, string runId, CancellationToken ct) => GetForViewAsync(tenantId, runId, ct);
 
     Task IRuleRunHistory.DeleteTraceAsync(TenantId tenantId, string ruleId, CancellationToken ct) => DeleteTraceAsync(store, tenantId, ruleId, ct);
 
@@ -107,7 +103,7 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
 
     /// <summary>
     /// A run for the admin's and support's run views: as <see cref="GetAsync"/>, but read tolerantly (a member a later
-    /// build added is skipped: a rollback made these routes answer 500). The worker's own read stays strict.
+    /// build added is skipped: a rollback made these routes answer 500), as the worker's replay check reads it (<see cref="GetAsync"/>).
     /// </summary>
     public async Task<RunRecord?> GetForViewAsync(TenantId tenantId, string runId, CancellationToken ct)
     {

@@ -51,7 +51,7 @@ public sealed class CliUniqueNamesTests
         var tenant = BackendClient.DevTenant;
         var stored = await connections.ListAsync(new TenantId(tenant), default);
         Assert.That(stored.Select(c => c.Name), Is.EqualTo(new[] { "Sink" }));
-        var heads = await rules.ListHeadsAsync(new TenantId(tenant), default);
+        var heads = (await rules.ListStoredHeadsAsync(new TenantId(tenant), default)).Select(h => h.Head).ToList();
         Assert.That(heads.Select(h => h.Name), Is.EqualTo(new[] { "Ticket on Done" }));
         Assert.That(heads[0].Connections, Is.EqualTo(new[] { stored[0].Id }));
     }

@@ -12,7 +12,7 @@ namespace BluBees.Api.Tests.Queue;
 /// the rule that was cut off may run again; the finished one must not send its calls (or post its Jira comment) twice.
 /// </summary>
 [NonParallelizable]
-public sealed class DrainReplayTests() : ChildProcessTests("drain-replay")
+public sealed partial class DrainReplayTests() : ChildProcessTests("drain-replay")
 {
     [Test]
     public async Task After_a_drain_cut_off_the_second_rule_the_restart_runs_only_that_rule_again()
