@@ -62,7 +62,8 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
     private async Task AddWhatLaterHeadsNeedAsync(TenantId tenantId, TenantStore partition, List<BackupItem> items, CancellationToken ct)
     {
         var exported = items.Select(i => i.Sk).ToHashSet(StringComparer.Ordinal);
-        foreach (var head in items.Where(i => i.Sk.StartsWith(Keys.RulePrefix, StringComparison.Ordinal)).Select(i => StoredJson.Read<RuleHead>(i.Data)).ToList())
+        // Read tolerantly: only for what the head names; the head itself is exported as stored (a later build's member kept).
+        foreach (var head in items.Where(i => i.Sk.StartsWith(Keys.RulePrefix, StringComparison.Ordinal)).Select(i => StoredJson.ReadTolerant<RuleHead>(i.Data)).ToList())
         {
             IEnumerable<string> needed = [Keys.RuleVersion(head.Id, head.Version), .. head.Connections.Select(Keys.Connection)];
             if (head.WebhookId is { } hook)
@@ -94,19 +95,27 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
         if (item.Sk.StartsWith(Keys.ConnectionPrefix, StringComparison.Ordinal))
         {
             // A refresh token the server rotated replaces the configured one: the configured one may be dead.
-            var connection = StoredJson.Read<Connection>(item.Data);
+            // Read tolerantly, for its secrets only: the document is exported as stored (a later build's member kept, and
+            // restored with it, so the restored connection is still one that build saved); before, the export failed.
+            var connection = StoredJson.ReadTolerant<Connection>(item.Data);
             secret = connection.Auth.Type == AuthTypes.OAuth2RefreshToken
                 ? await new RotatedRefreshTokens(store, cipher).RevealAsync(tenantId, connection, ct)
                 : await cipher.DecryptAsync(tenantId, recordId, (string)ciphertext!, ct);
             clientSecret = await new ConnectionService(store, cipher, time, Options.Create(new EgressOptions())).RevealClientSecretAsync(tenantId, connection, ct);
-            document.Remove(ClientSecretField);
         }
         else
         {
             secret = await cipher.DecryptAsync(tenantId, recordId, (string)ciphertext!, ct);
         }
 
-        document.Remove(SecretField);
-        return new BackupItem(item.Sk, document.ToJsonString(), secret, clientSecret);
+        // The ciphertexts are emptied in place, every other byte as stored (not re-serialized, nor the member removed):
+        // the restore seals the secrets again where they stood, so the restored document is the stored one but for them.
+        var data = StoredMember.Set(item.Data, SecretField, null);
+        if (clientSecret is not null)
+        {
+            data = StoredMember.Set(data, ClientSecretField, null);
+        }
+
+        return new BackupItem(item.Sk, data, secret, clientSecret);
     }
 }

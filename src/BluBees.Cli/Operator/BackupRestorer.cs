@@ -143,24 +143,21 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
             var data = item.Data;
             if (item.Sk == Keys.TenantMeta)
             {
-                var meta = JsonNode.Parse(data)!.AsObject();
-                meta["tenantId"] = tenantId.Value;
-                cloudId = (string?)meta["cloudId"];
-                data = meta.ToJsonString();
+                cloudId = (string?)JsonNode.Parse(data)!["cloudId"];
+                data = StoredMember.Set(data, "tenantId", tenantId.Value); // every other byte as backed up
             }
             else if (item.Secret is not null)
             {
                 var document = JsonNode.Parse(data)!.AsObject();
                 var recordId = BackupPolicy.SecretRecordId(item.Sk, (string)document["id"]!)
                     ?? throw new CliException($"the backup holds a secret for an item kind that has none ({Kind(item.Sk)}).");
-                document[BackupExporter.SecretField] = await cipher.EncryptAsync(tenantId, recordId, item.Secret, ct);
+                // Sealed where the export emptied them, every other byte as backed up (a later build's member kept).
+                data = StoredMember.Set(data, BackupExporter.SecretField, await cipher.EncryptAsync(tenantId, recordId, item.Secret, ct));
                 if (item.ClientSecret is not null && item.Sk.StartsWith(Keys.ConnectionPrefix, StringComparison.Ordinal))
                 {
                     var clientRecordId = BluBees.Engine.Connections.ConnectionService.ClientSecretRecordId((string)document["id"]!);
-                    document[BackupExporter.ClientSecretField] = await cipher.EncryptAsync(tenantId, clientRecordId, item.ClientSecret, ct);
+                    data = StoredMember.Set(data, BackupExporter.ClientSecretField, await cipher.EncryptAsync(tenantId, clientRecordId, item.ClientSecret, ct));
                 }
-
-                data = document.ToJsonString();
             }
 
             prepared.Add((item.Sk, data));

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using BluBees.Api.Tests.Harness;
+using BluBees.Engine.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace BluBees.Api.Tests.Cli;
 
@@ -187,6 +190,64 @@ public sealed class CliBackupTests
 
             Assert.That(code, Is.EqualTo(2), stdout + stderr);
             Assert.That(stderr, Does.Contain(option).And.Contain("not a regular file").And.Not.Contain("   at "));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            await backend.DisposeAsync();
+            await issuer.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// After a rollback, a tenant whose rule (head and version) and connection a later build saved: the export read the
+    /// head and the connection strictly and failed, so no backup could be taken. A backup copies what is stored: restored
+    /// into a fresh data directory, the rule's items are the stored ones byte for byte, and the connection too but for
+    /// its secret's ciphertext (sealed again under the target's key, where it stood), the later build's member kept.
+    /// </summary>
+    [Test]
+    public async Task Items_a_later_build_saved_are_exported_and_restored_as_stored()
+    {
+        var (backend, issuer, tenant) = await InstalledTenantAsync();
+        var dir = Directory.CreateTempSubdirectory("blubees-cli-later-").FullName;
+        try
+        {
+            var connection = (await backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(new Uri("http://127.0.0.1:9/"), "t0ken"), 201))["id"]!.GetValue<string>();
+            var rule = (await backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject
+            {
+                ["name"] = "Later",
+                ["trigger"] = new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:updated:issue") },
+                ["steps"] = new JsonArray(new JsonObject { ["id"] = "call", ["type"] = "http", ["connection"] = connection, ["method"] = "POST", ["path"] = "/x" }),
+            }, 201))["id"]!.GetValue<string>();
+            var source = backend.Services.GetRequiredService<IStore>().ForTenant(new TenantId(tenant));
+            var stored = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var sk in new[] { Keys.Rule(rule), Keys.RuleVersion(rule, 1), Keys.Connection(connection) })
+            {
+                var item = (await source.GetAsync(sk, CancellationToken.None))!;
+                stored[sk] = "{\"laterBuildMember\":{\"kept\":[1,\"x\"]}," + item.Data[1..];
+                await source.PutAsync(sk, stored[sk], CancellationToken.None);
+            }
+
+            var file = Path.Combine(dir, "tenant.bbk");
+            var exported = await CliProcess.RunAsync(Passphrase, dir,
+                "backup", "export", "--tenant", tenant, "--out", file, "--passphrase-env", PassphraseVariable, "--data-dir", backend.DataDirectory);
+            Assert.That(exported.Code, Is.Zero, exported.Stdout + exported.Stderr);
+            var target = Path.Combine(dir, "target");
+            var restored = await CliProcess.RunAsync(Passphrase, dir,
+                "backup", "restore", "--in", file, "--passphrase-env", PassphraseVariable, "--data-dir", target);
+            Assert.That(restored.Code, Is.Zero, restored.Stdout + restored.Stderr);
+
+            using var store = new SqliteStore(Options.Create(new StorageOptions { DataDirectory = target }), TimeProvider.System);
+            var copy = store.ForTenant(new TenantId(tenant));
+            Assert.That((await copy.GetAsync(Keys.Rule(rule), CancellationToken.None))!.Data, Is.EqualTo(stored[Keys.Rule(rule)]), "the head, byte for byte");
+            Assert.That((await copy.GetAsync(Keys.RuleVersion(rule, 1), CancellationToken.None))!.Data, Is.EqualTo(stored[Keys.RuleVersion(rule, 1)]), "the version, byte for byte");
+            var conn = (await copy.GetAsync(Keys.Connection(connection), CancellationToken.None))!.Data;
+            var resealed = JsonNode.Parse(conn)!["secretCiphertext"]!.GetValue<string>();
+            var sealedBefore = JsonNode.Parse(stored[Keys.Connection(connection)])!["secretCiphertext"]!.GetValue<string>();
+            Assert.That(resealed, Is.Not.EqualTo(sealedBefore), "sealed again under the target's key");
+            Assert.That(conn, Is.EqualTo(stored[Keys.Connection(connection)].Replace(
+                    System.Text.Json.JsonSerializer.Serialize(sealedBefore), System.Text.Json.JsonSerializer.Serialize(resealed), StringComparison.Ordinal)),
+                "the connection byte for byte as stored (the later build's member kept, every member where it stood) but for its ciphertext");
         }
         finally
         {

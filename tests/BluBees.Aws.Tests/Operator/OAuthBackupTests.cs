@@ -62,7 +62,10 @@ public sealed class OAuthBackupTests
         await new BackupRestorer(target.Store, target.Cipher, target.Tenants).RestoreAsync(backup, new TenantId(tenant), CancellationToken.None);
         var restored = (await target.Connections.GetAsync(new TenantId(tenant), created.Id, CancellationToken.None))!;
 
-        Assert.That(backup.Items.Single(i => i.Sk.StartsWith(Keys.ConnectionPrefix, StringComparison.Ordinal)).Data, Does.Not.Contain("Ciphertext"));
+        // No ciphertext under the source's key: the members are emptied in place (null), so the restore seals them where they stood.
+        var exported = System.Text.Json.Nodes.JsonNode.Parse(backup.Items.Single(i => i.Sk.StartsWith(Keys.ConnectionPrefix, StringComparison.Ordinal)).Data)!.AsObject();
+        Assert.That(exported.Where(m => m.Key.EndsWith("Ciphertext", StringComparison.Ordinal)).Select(m => m.Value), Is.All.Null);
+        Assert.That(exported.ToJsonString(), Does.Not.Contain(created.SecretCiphertext!).And.Not.Contain(created.ClientSecretCiphertext!));
         Assert.That(await new RotatedRefreshTokens(target.Store, target.Cipher).RevealAsync(new TenantId(tenant), restored, CancellationToken.None), Is.EqualTo("rt-rotated"));
         Assert.That(await target.Connections.RevealClientSecretAsync(new TenantId(tenant), restored, CancellationToken.None), Is.EqualTo("cs-1"));
     }
