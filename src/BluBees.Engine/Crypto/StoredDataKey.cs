@@ -14,12 +14,14 @@ internal sealed record StoredDataKey(string KeyId, string Wrapped, DateTimeOffse
     /// </summary>
     public static readonly TimeSpan InstallationSkew = TimeSpan.FromMinutes(1);
 
-    /// <summary>The creation time of the stored key (kept across re-wraps: it names the installation), or null when unreadable.</summary>
+    /// <summary>The creation time of the stored key (kept across re-wraps: it names the installation), or null when unreadable (not JSON, or no such member).</summary>
     public static DateTimeOffset? CreatedAtOf(string data)
     {
         try
         {
-            return JsonSerializer.Deserialize<StoredDataKey>(data, JsonDefaults.Options)?.CreatedAt;
+            // Tolerant: a key item a later build wrote (a rollback) still names its installation (before, it read as
+            // unreadable, so a reinstall was not told apart and a run of the earlier installation kept its records).
+            return JsonSerializer.Deserialize<StoredDataKey>(data, JsonDefaults.Tolerant)?.CreatedAt;
         }
         catch (JsonException)
         {

@@ -28,6 +28,25 @@ public sealed class TenantKeyServiceTests
 
     private TenantKeyService NewService() => new(_h.Store, _h.Provider, _h.Time, Options.Create(new KeyOptions()));
 
+    /// <summary>
+    /// After a rollback, a data key item a later build wrote (a member this build does not know): its creation time still
+    /// tells a reinstall apart, so the worker's check (and the embedded queue's finish) drop a run of the earlier
+    /// installation. Before, the strict read took the item for unreadable, and so for "not a later installation".
+    /// </summary>
+    [Test]
+    public async Task A_data_key_a_later_build_wrote_still_tells_a_later_installation()
+    {
+        var tenant = new TenantId("tenant-later");
+        var receivedAt = _h.Time.GetUtcNow();
+        _h.Time.Advance(TimeSpan.FromHours(1)); // uninstalled meanwhile, installed again: a new key
+        await _h.Keys.GetOrCreateAsync(tenant, Ct);
+        var item = (await _h.Store.GetAsync(Keys.Tenant(tenant.Value), Keys.DataKey, Ct))!;
+        await _h.Store.PutAsync(item with { Data = "{\"laterBuildMember\":1," + item.Data[1..] }, Ct);
+
+        Assert.That(await _h.Keys.IsLaterInstallationAsync(tenant, receivedAt, Ct), Is.True);
+        Assert.That(await _h.Keys.IsLaterInstallationAsync(tenant, _h.Time.GetUtcNow(), Ct), Is.False, "control: the key's own installation");
+    }
+
     [Test]
     public async Task GetOrCreateIsStable()
     {
