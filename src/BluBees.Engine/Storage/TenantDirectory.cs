@@ -14,7 +14,12 @@ internal static class TenantDirectory
     public static StoreItem EntryFor(TenantId tenantId)
         => new(Keys.DirectoryPk, Keys.DirectoryEntry(tenantId.Value), StoredJson.Write(new DirectoryEntry(tenantId.Value)));
 
-    public static TenantId TenantIdOf(StoreItem entry) => new(StoredJson.Read<DirectoryEntry>(entry.Data).TenantId);
+    /// <summary>
+    /// The tenant an entry names; read tolerantly: an entry a later build wrote (a rollback) still names it (before, the
+    /// strict read threw, and every walk of the directory failed for all tenants: key rotation, resumed uninstalls, the
+    /// start's check for existing data keys).
+    /// </summary>
+    public static TenantId TenantIdOf(StoreItem entry) => new(StoredJson.ReadTolerant<DirectoryEntry>(entry.Data).TenantId);
 
     /// <summary>Lists the tenant when it is not listed yet (a read when it is). True when it added the entry.</summary>
     public static async Task<bool> EnsureListedAsync(IStore store, TenantId tenantId, CancellationToken ct)
