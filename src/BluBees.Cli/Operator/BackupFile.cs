@@ -26,10 +26,13 @@ internal static class BackupFile
     private const int SaltSize = 16;
 
     public static void Write(string path, TenantBackup backup, string passphrase)
+        => Write(path, JsonSerializer.SerializeToUtf8Bytes(backup, JsonDefaults.Options), passphrase);
+
+    /// <summary>Seals <paramref name="plaintext"/> (a backup's JSON; zeroed after) into the file.</summary>
+    internal static void Write(string path, byte[] plaintext, string passphrase)
     {
         var salt = RandomNumberGenerator.GetBytes(SaltSize);
         var header = new Header(Format, 1, "PBKDF2-HMAC-SHA256", Iterations, Convert.ToBase64String(salt), "AES-256-GCM", string.Empty);
-        var plaintext = JsonSerializer.SerializeToUtf8Bytes(backup, JsonDefaults.Options);
         var key = DeriveKey(passphrase, salt, Iterations);
         try
         {
@@ -122,7 +125,7 @@ internal static class BackupFile
 
         try
         {
-            var backup = JsonSerializer.Deserialize<TenantBackup>(plaintext, JsonDefaults.Options) ?? throw new CliException("The backup is empty.");
+            var backup = Content(path, plaintext);
             return backup.Version == TenantBackup.CurrentVersion
                 ? backup
                 : throw new CliException($"'{path}' holds a backup of format version {backup.Version}; this version of blubees restores version {TenantBackup.CurrentVersion} only (restore it with the release that wrote it, or a newer one).");
@@ -130,6 +133,40 @@ internal static class BackupFile
         finally
         {
             CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    /// <summary>
+    /// The backup's content, read strictly (what a restore writes is not guessed at). One a later release wrote with a
+    /// member this one does not know is refused naming its format version (before, the read threw and the command
+    /// crashed with a stack trace).
+    /// </summary>
+    private static TenantBackup Content(string path, byte[] plaintext)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<TenantBackup>(plaintext, JsonDefaults.Options) ?? throw new CliException("The backup is empty.");
+        }
+        catch (JsonException)
+        {
+            var version = VersionOf(plaintext);
+            throw new CliException(version is { } v && v != TenantBackup.CurrentVersion
+                ? $"'{path}' holds a backup of format version {v}; this version of blubees restores version {TenantBackup.CurrentVersion} only (restore it with the release that wrote it, or a newer one)."
+                : $"'{path}' holds a backup this version of blubees cannot read (written by a newer release, with content this one does not know); restore it with the release that wrote it, or a newer one.");
+        }
+    }
+
+    private static int? VersionOf(byte[] plaintext)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(plaintext);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("version", out var version) && version.TryGetInt32(out var v) ? v : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

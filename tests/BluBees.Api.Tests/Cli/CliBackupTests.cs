@@ -139,6 +139,51 @@ public sealed class CliBackupTests
     }
 
     /// <summary>
+    /// A backup a newer release wrote with content this one does not know (a member of the file or of an item): the
+    /// strict read of the content threw before its version was looked at, and the command crashed with a stack trace.
+    /// Refused naming the format version (or, at this version, saying it cannot be read), nothing written.
+    /// </summary>
+    [TestCase(TenantBackupVersion.Newer)]
+    [TestCase(TenantBackupVersion.Same)]
+    public async Task A_backup_with_content_this_release_does_not_know_is_refused_plainly(TenantBackupVersion which)
+    {
+        var dir = Directory.CreateTempSubdirectory("blubees-cli-unknown-").FullName;
+        try
+        {
+            var tenant = Samples.NewTenant();
+            var version = BluBees.Cli.Operator.TenantBackup.CurrentVersion + (which == TenantBackupVersion.Newer ? 1 : 0);
+            var file = Path.Combine(dir, "later.bbk");
+            var content = new JsonObject
+            {
+                ["version"] = version,
+                ["tenantId"] = tenant,
+                ["exportedAt"] = "2026-12-01T00:00:00+00:00",
+                ["items"] = new JsonArray(new JsonObject { ["sk"] = "META", ["data"] = "{}", ["laterBuildMember"] = "sealed elsewhere" }),
+            };
+            BluBees.Cli.Operator.BackupFile.Write(file, System.Text.Encoding.UTF8.GetBytes(content.ToJsonString()), Passphrase[PassphraseVariable]);
+            var target = Path.Combine(dir, "target");
+
+            var (code, stdout, stderr) = await CliProcess.RunAsync(Passphrase, dir,
+                "backup", "restore", "--in", file, "--passphrase-env", PassphraseVariable, "--data-dir", target);
+
+            Assert.That(code, Is.EqualTo(2), stdout + stderr);
+            Assert.That(stderr, Does.Contain(which == TenantBackupVersion.Newer ? $"format version {version}" : "cannot read").And.Not.Contain("   at ").And.Not.Contain("sealed elsewhere"), stderr);
+            Assert.That(stdout, Does.Not.Contain("restored"));
+            Assert.That(Directory.Exists(target), Is.False, "nothing written");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    public enum TenantBackupVersion
+    {
+        Same,
+        Newer,
+    }
+
+    /// <summary>
     /// Both ways of giving the passphrase at once: the environment variable won silently, so a backup was sealed under
     /// a passphrase other than the key file the operator keeps for it, and restoring with that file was refused for good.
     /// </summary>
