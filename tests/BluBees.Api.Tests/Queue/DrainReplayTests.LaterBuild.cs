@@ -8,53 +8,11 @@ namespace BluBees.Api.Tests.Queue;
 /// <summary>
 /// The same drain, then a rollback: the build that ran the event first is taken to be a later one, which wrote the
 /// items the restart reads with a member this build does not know (written into the data directory while no backend
-/// runs). The worker's replay check and its exhausted records are bookkeeping, read tolerantly.
+/// runs). The worker's replay check and its exhausted records are bookkeeping, read tolerantly (the run-record cases
+/// are the <c>recordByLaterBuild</c> variants of the tests in DrainReplayTests.cs; the rule head's is here).
 /// </summary>
 public sealed partial class DrainReplayTests
 {
-    /// <summary>Before: the strict read of the finished rule's record threw, the replay check took it for "not finished", and the rule ran (and sent its call) again.</summary>
-    [Test]
-    public async Task After_a_drain_the_restart_does_not_run_again_a_rule_whose_record_a_later_build_wrote()
-    {
-        await using var api = await TwoCallsApi.StartAsync();
-        var tenant = Samples.NewTenant();
-        var settings = new Dictionary<string, string> { ["Runs__DrainSeconds"] = "1" };
-        var (finished, cutOff) = await DrainMidEventAsync(api, tenant, settings);
-        await AsLaterBuildWroteAsync(tenant, "RUN#", RuleIds[NameOf(finished)]);
-
-        api.Release();
-        await using var second = await BackendProcess.StartAsync(DataDirectory, settings);
-        var runs = await Waits.UntilAsync(
-            () => RunsAsync(second, tenant), r => r.Count == 2 && r.All(x => x!["status"]!.GetValue<string>() == "succeeded"), Generous);
-        Assert.Multiple(() =>
-        {
-            Assert.That(runs, Has.Count.EqualTo(2), "one record per rule");
-            Assert.That(api.Calls.Count(c => c == cutOff), Is.EqualTo(2), "the rule the drain cut off ran again");
-            Assert.That(api.Calls.Count(c => c == finished), Is.EqualTo(1), "the rule that had finished did not run again");
-        });
-    }
-
-    /// <summary>Before: the same strict read made the exhausted message overwrite the finished rule's record with <c>delivery_exhausted</c>.</summary>
-    [Test]
-    public async Task A_message_exhausted_after_a_drain_keeps_the_record_a_later_build_wrote_of_the_rule_that_had_finished()
-    {
-        await using var api = await TwoCallsApi.StartAsync();
-        var tenant = Samples.NewTenant();
-        var settings = new Dictionary<string, string> { ["Runs__DrainSeconds"] = "1", ["Runs__MaxAttempts"] = "1" };
-        var (finished, cutOff) = await DrainMidEventAsync(api, tenant, settings);
-        await AsLaterBuildWroteAsync(tenant, "RUN#", RuleIds[NameOf(finished)]);
-
-        api.Release();
-        await using var second = await BackendProcess.StartAsync(DataDirectory, settings);
-        var byRule = await ExhaustedRunsAsync(second, tenant);
-        Assert.Multiple(() =>
-        {
-            Assert.That(byRule[RuleIds[NameOf(finished)]], Is.EqualTo("succeeded"), "the rule ran and finished: its record says so");
-            Assert.That(byRule[RuleIds[NameOf(cutOff)]], Is.EqualTo("failed delivery_exhausted"));
-            Assert.That(api.Calls, Has.Count.EqualTo(2), "nothing ran again");
-        });
-    }
-
     /// <summary>
     /// Before: the exhausted path listed the rule heads strictly; one head a later build wrote threw, and the message
     /// left a single <c>delivery_exhausted</c> record for the rule <c>unknown</c> instead of the one of the rule it was for.
