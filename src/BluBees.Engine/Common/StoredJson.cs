@@ -21,6 +21,23 @@ public static class StoredJson
         ?? throw new InvalidOperationException($"Stored {typeof(T).Name} is empty.");
 
     /// <summary>
+    /// Whether a stored item that did not read as this build's type is still a JSON object: a later build's shape (a
+    /// rollback), as opposed to a damaged item that is not JSON at all, whose read keeps failing as a store fault.
+    /// </summary>
+    public static bool IsJsonObject(string data)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(data);
+            return document.RootElement.ValueKind == JsonValueKind.Object;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// <see cref="Write{T}"/> for an update of a stored item read with <see cref="ReadTolerant{T}"/>: this build's members
     /// replaced, and every member a later build added kept as it was (an update by this build, after a rollback, must
     /// not drop data the later build needs when it is deployed again).

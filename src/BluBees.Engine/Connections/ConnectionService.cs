@@ -58,22 +58,9 @@ public sealed class ConnectionService(
         {
             return StoredJson.Read<Connection>(item.Data);
         }
-        catch (System.Text.Json.JsonException) when (IsJsonObject(item.Data))
+        catch (System.Text.Json.JsonException) when (StoredJson.IsJsonObject(item.Data))
         {
             throw new ConnectionSavedByNewerVersionException(id);
-        }
-    }
-
-    private static bool IsJsonObject(string data)
-    {
-        try
-        {
-            using var document = System.Text.Json.JsonDocument.Parse(data);
-            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return false;
         }
     }
 

@@ -36,7 +36,7 @@ public sealed partial class RuleService
             {
                 heads.Add(StoredJson.Read<RuleHead>(item.Data));
             }
-            catch (JsonException) when (IsJsonObject(item.Data))
+            catch (JsonException) when (StoredJson.IsJsonObject(item.Data)) // a later build's shape; one not JSON at all is a damaged store and still fails the read
             {
                 metrics.RuleNotCompilable(NotCompilableReasons.UnreadableHead);
                 LogUnreadableHead(logger, item.Sk.StartsWith(Keys.RulePrefix, StringComparison.Ordinal) ? item.Sk[Keys.RulePrefix.Length..] : "unknown");
@@ -45,23 +45,6 @@ public sealed partial class RuleService
 
         cache.SetList(tenantId, new CachedRuleList(stamp, heads, now));
         return heads;
-    }
-
-    /// <summary>
-    /// Whether a head that did not read is still a JSON object (a later build's shape). One that is not JSON at all is a
-    /// damaged store, not a rollback: that read still fails (a 5xx the sender retries, as a store that cannot be read).
-    /// </summary>
-    private static bool IsJsonObject(string data)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(data);
-            return document.RootElement.ValueKind == JsonValueKind.Object;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rule {RuleId} cannot be read by this build (its stored summary has a member a later build added): it does not run until it is saved again; the tenant's other rules run")]

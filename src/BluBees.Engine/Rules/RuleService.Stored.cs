@@ -81,7 +81,7 @@ public sealed partial class RuleService
         {
             return new StoredHead(StoredJson.Read<RuleHead>(item.Data), item.Revision, false);
         }
-        catch (JsonException) when (IsJsonObject(item.Data))
+        catch (JsonException) when (StoredJson.IsJsonObject(item.Data))
         {
             var id = item.Sk.StartsWith(Keys.RulePrefix, StringComparison.Ordinal) ? item.Sk[Keys.RulePrefix.Length..] : item.Sk;
             return new StoredHead(LaterBuildHead(id, item.Data), item.Revision, true);
