@@ -42,17 +42,6 @@ public sealed partial class RuleService(
         return summaries;
     }
 
-    public async Task<(RuleHead Head, long Revision)?> GetHeadAsync(TenantId tenantId, string id, CancellationToken ct)
-    {
-        if (!Ids.IsWellFormed(id))
-        {
-            return null;
-        }
-
-        var item = await store.ForTenant(tenantId).GetAsync(Keys.Rule(id), ct);
-        return item is null ? null : (StoredJson.Read<RuleHead>(item.Data), item.Revision);
-    }
-
     /// <summary>
     /// The rule with its current definition; a 409 outcome when a later build saved it (its head or that version) and
     /// this build cannot read it (before, a 500), never its content.

@@ -85,7 +85,7 @@ public sealed class RuleListCacheTests
         var id = await CreateRuleAsync(a);
         var rules = a.GetRequiredService<RuleService>();
         await rules.UpdateAsync(Tenant, id, Definition(await ConnectionIdAsync(a)) with { Name = "second version" }, "test", Ct);
-        var head = (await rules.GetHeadAsync(Tenant, id, Ct))!.Value.Head;
+        var head = (await rules.GetStoredHeadAsync(Tenant, id, Ct))!.Head;
         Assert.That(await rules.LoadCompiledAsync(Tenant, head, Ct), Is.Not.Null);
         var cache = a.GetRequiredService<RuleCache>();
         Assert.That(cache.Get(Tenant, id, 1) ?? cache.Get(Tenant, id, 2), Is.Not.Null, "control: compiled versions are cached");
