@@ -551,9 +551,12 @@ export const api = {
     return { items: itemsOf(page), nextCursor: page?.nextCursor ?? null };
   },
   getRun: (id: string) => call<Run>('GET', `/api/runs/${enc(id)}`),
-  /** The issue's runs, each with its rule's name (the route answers `ruleNames`: the rule list itself is for administrators). */
-  issueRuns: async (issueKey: string): Promise<Run[]> => {
-    const page = await call<Items<Run> & { ruleNames?: Record<string, string> }>('GET', `/api/issues/${enc(issueKey)}/runs`);
+  /**
+   * The issue's runs, each with its rule's name (the route answers `ruleNames`: the rule list itself is for administrators).
+   * By the issue's id, which runs are indexed by (a moved issue keeps it, a re-created project's issues never reuse it).
+   */
+  issueRuns: async (issueKey: string, issueId: string): Promise<Run[]> => {
+    const page = await call<Items<Run> & { ruleNames?: Record<string, string> }>('GET', `/api/issues/${enc(issueKey)}/runs${query({ issueId })}`);
     return itemsOf(page).map((r) => (page?.ruleNames?.[r.ruleId] ? { ...r, ruleName: page.ruleNames[r.ruleId] } : r));
   },
   /**

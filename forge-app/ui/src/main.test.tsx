@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import React from 'react';
 import { render, screen } from '@testing-library/react';
 import { view } from '@forge/bridge';
-import { start } from './main';
+import { pickView, start } from './main';
 import { AppErrorBoundary } from './components/StartFailure';
 
 afterEach(() => vi.restoreAllMocks());
@@ -30,5 +30,12 @@ describe('app start', () => {
       </AppErrorBoundary>,
     );
     expect(await screen.findByText('BluBees could not load')).toBeInTheDocument();
+  });
+
+  it("opens the issue panel with the context's issue id and key, and without an id does not", () => {
+    const panel = { type: 'jira:issuePanel', issue: { id: '10042', key: 'SUP-12' } };
+    expect(pickView({ extension: panel })).toEqual({ kind: 'panel', issueKey: 'SUP-12', issueId: '10042' });
+    expect(pickView({ extension: { ...panel, issue: { id: 10042, key: 'SUP-12' } } })).toEqual({ kind: 'panel', issueKey: 'SUP-12', issueId: '10042' });
+    expect(pickView({ extension: { ...panel, issue: { key: 'SUP-12' } } })).toEqual({ kind: 'admin' });
   });
 });

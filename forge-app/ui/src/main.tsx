@@ -11,12 +11,19 @@ const IssuePanel = lazy(() => import('./components/IssuePanel').then((m) => ({ d
 
 interface ForgeContext {
   moduleKey?: string;
-  extension?: { type?: string; issue?: { key?: string } };
+  extension?: { type?: string; issue?: { id?: string | number; key?: string } };
 }
 
-export function pickView(context: ForgeContext): { kind: 'panel'; issueKey: string } | { kind: 'admin' } {
+/**
+ * The issue panel's context names its issue by id and key (`extension.issue`:
+ * https://developer.atlassian.com/platform/forge/manifest-reference/modules/jira-issue-panel/ "Extension context").
+ * The panel asks for the issue's runs by id (stable when the issue moves to another project, never reused), showing the key.
+ */
+export function pickView(context: ForgeContext): { kind: 'panel'; issueKey: string; issueId: string } | { kind: 'admin' } {
   const issueKey = context.extension?.issue?.key;
-  if ((context.extension?.type === 'jira:issuePanel' || context.moduleKey === 'blubees-issue-panel') && issueKey) return { kind: 'panel', issueKey };
+  const id = context.extension?.issue?.id;
+  const issueId = id === undefined || id === null ? '' : String(id);
+  if ((context.extension?.type === 'jira:issuePanel' || context.moduleKey === 'blubees-issue-panel') && issueKey && issueId) return { kind: 'panel', issueKey, issueId };
   return { kind: 'admin' };
 }
 
@@ -39,7 +46,7 @@ export async function start(container: HTMLElement): Promise<void> {
   // delete confirmation (and every modal) showed up empty. Production builds never double-invoke effects.
   root.render(
     <AppErrorBoundary>
-      <Suspense fallback={<Loading label="Loading BluBees" />}>{picked.kind === 'panel' ? <IssuePanel issueKey={picked.issueKey} /> : <AdminApp />}</Suspense>
+      <Suspense fallback={<Loading label="Loading BluBees" />}>{picked.kind === 'panel' ? <IssuePanel issueKey={picked.issueKey} issueId={picked.issueId} /> : <AdminApp />}</Suspense>
     </AppErrorBoundary>,
   );
 }

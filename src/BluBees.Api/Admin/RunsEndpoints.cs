@@ -13,8 +13,9 @@ namespace BluBees.Api.Admin;
 
 /// <summary>
 /// <c>/api/runs</c>: the operational log (metadata only), filterable by rule, status and time — for administrators.
-/// <c>/api/issues/{key}/runs</c> and <c>/api/issues/{key}/manual-rules</c> serve the issue panel: for users whom Jira
-/// allows to browse that issue (checked by <see cref="ApiPermissionFilter"/> before the handler runs).
+/// <c>/api/issues/{key}/runs?issueId=</c> and <c>/api/issues/{key}/manual-rules</c> serve the issue panel: for users whom
+/// Jira allows to browse that issue (checked by <see cref="ApiPermissionFilter"/> before the handler runs; the runs by the
+/// issue's id, which they are indexed by).
 /// </summary>
 internal static class RunsEndpoints
 {
@@ -22,7 +23,7 @@ internal static class RunsEndpoints
     {
         api.MapGet("/runs", ListAsync).Query("ruleId", "status", "from", "to", "limit", "cursor");
         api.MapGet("/runs/{id}", GetAsync);
-        api.MapGet("/issues/{key}/runs", ListForIssueAsync).WithApiAccess(ApiAccess.BrowseIssue);
+        api.MapGet("/issues/{key}/runs", ListForIssueAsync).RequiredQuery("issueId").WithApiAccess(ApiAccess.BrowseIssueById);
         api.MapGet("/issues/{key}/manual-rules", ListManualRulesAsync).WithApiAccess(ApiAccess.BrowseIssue);
         return api;
     }
@@ -78,17 +79,25 @@ internal static class RunsEndpoints
 
     /// <summary>
     /// The issue's runs, with the names of their rules (<c>ruleNames</c>: id → name) so the issue panel can label them
-    /// without reading the rule list, which is for administrators. Names only, never definitions.
+    /// without reading the rule list, which is for administrators. Names only, never definitions. The issue is the one
+    /// whose id is <c>issueId</c> (the permission filter checked it, and refused an ill-formed one): runs are indexed by
+    /// issue id, which a move to another project keeps and a re-created project's issues never reuse. <c>{key}</c> only
+    /// finds what builds before the id index wrote under the key, and of that only runs whose record names this id.
     /// </summary>
     internal static async Task<Results<Ok<IssueRunsResponse>, InvalidProblem>> ListForIssueAsync(
-        string key, VerifiedTenant tenant, RunStore runs, RuleService rules, CancellationToken ct)
+        string key, VerifiedTenant tenant, HttpRequest request, RunStore runs, RuleService rules, CancellationToken ct)
     {
-        if (key.Length is 0 or > 100 || !key.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'))
+        if (!IssueAccess.IsIssueKey(key))
         {
             return Problems.Invalid("key", "is not an issue key");
         }
 
-        var items = await runs.ListForIssueAsync(tenant.Id, key, 50, ct);
+        if (request.Query["issueId"] is not [{ } issueId] || !IssueAccess.IsIssueId(issueId))
+        {
+            return Problems.Invalid("issueId", "is required once: the issue's id (digits)");
+        }
+
+        var items = await runs.ListForIssueAsync(tenant.Id, issueId, key, 50, ct);
         var ids = items.Select(r => r.RuleId).ToHashSet(StringComparer.Ordinal);
         // The cached heads (one point read of the stamp): the panel opens with every issue view.
         var names = (await rules.ListHeadsForRunAsync(tenant.Id, ct))

@@ -27,6 +27,13 @@ internal static class ApiContract
     public static RouteHandlerBuilder Query(this RouteHandlerBuilder builder, params string[] names)
         => builder.WithMetadata(new QueryParameters(names)).AddEndpointFilter(new UnknownQueryFilter(names));
 
+    /// <summary>
+    /// As <see cref="Query"/>, for parameters the route cannot answer without (stated required in the document; the
+    /// handler or the permission filter refuses a request without one, naming it).
+    /// </summary>
+    public static RouteHandlerBuilder RequiredQuery(this RouteHandlerBuilder builder, params string[] names)
+        => builder.WithMetadata(new QueryParameters(names) { Required = true }).AddEndpointFilter(new UnknownQueryFilter(names));
+
     /// <summary>What every <c>/api</c> route may answer before its handler runs: 401 (token), 403 (Jira permission).</summary>
     public static RouteGroupBuilder WithApiContract(this RouteGroupBuilder group)
     {
@@ -39,5 +46,8 @@ internal static class ApiContract
     }
 }
 
-/// <summary>Names of the optional string query parameters a handler reads itself.</summary>
-internal sealed record QueryParameters(IReadOnlyList<string> Names);
+/// <summary>Names of the string query parameters a handler reads itself (optional unless <see cref="Required"/>).</summary>
+internal sealed record QueryParameters(IReadOnlyList<string> Names)
+{
+    public bool Required { get; init; }
+}

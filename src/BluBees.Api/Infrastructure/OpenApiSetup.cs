@@ -45,7 +45,7 @@ internal static class OpenApiSetup
                 // A handler parameter bound from the query is described already; naming it again would list it twice.
                 foreach (var name in query.Names.Where(n => !operation.Parameters.Any(p => p.In == ParameterLocation.Query && p.Name == n)))
                 {
-                    operation.Parameters.Add(new OpenApiParameter { Name = name, In = ParameterLocation.Query, Required = false, Schema = new OpenApiSchema { Type = JsonSchemaType.String } });
+                    operation.Parameters.Add(new OpenApiParameter { Name = name, In = ParameterLocation.Query, Required = query.Required, Schema = new OpenApiSchema { Type = JsonSchemaType.String } });
                 }
             }
 

@@ -13,6 +13,12 @@ internal sealed record ApiAccess(ApiAccessKind Kind)
     public static readonly ApiAccess BrowseIssue = new(ApiAccessKind.BrowseIssue);
 
     /// <summary>
+    /// A user whom Jira allows to browse the issue whose id is the query's <c>issueId</c> (the route's <c>{key}</c> is
+    /// its key, for display); checked by the filter. For what is indexed by issue id (an issue's runs).
+    /// </summary>
+    public static readonly ApiAccess BrowseIssueById = new(ApiAccessKind.BrowseIssueById);
+
+    /// <summary>
     /// A user whom Jira allows to edit the issue named in the request body; the handler must call
     /// <see cref="IssueAccess.RefuseUnlessAsync"/> once it has read the key, before it does anything.
     /// </summary>
@@ -23,5 +29,6 @@ internal enum ApiAccessKind
 {
     AnyUser,
     BrowseIssue,
+    BrowseIssueById,
     EditIssueInBody,
 }

@@ -7,8 +7,8 @@ namespace BluBees.Api.Permissions;
 /// Who may call what under <c>/api</c>. Configuration — connections, rules and their versions, dry runs, webhooks,
 /// the run log, support grants and audit, reads included — is for Jira administrators only (global ADMINISTER), and
 /// so is any route that does not say otherwise. The exceptions carry <see cref="ApiAccess"/>: <c>/api/me</c> (any
-/// signed-in user), an issue's runs and manual rules (users who may browse that issue; checked here from the route's
-/// <c>{key}</c>), and manual runs (users who may edit the issue named in the body; checked by the handler). Refusals are
+/// signed-in user), an issue's manual rules (users who may browse that issue; checked here from the route's <c>{key}</c>)
+/// and its runs (users who may browse it; checked here from the query's <c>issueId</c>, the id its runs are indexed by), and manual runs (users who may edit the issue named in the body; checked by the handler). Refusals are
 /// 403 ProblemDetails; when Jira cannot be reached the request is refused too (503: try again), never let through.
 /// </summary>
 internal sealed class ApiPermissionFilter : IEndpointFilter
@@ -30,6 +30,19 @@ internal sealed class ApiPermissionFilter : IEndpointFilter
                 }
 
                 return (object?)await IssueAccess.RefuseUnlessAsync(VerifiedTenant.Of(http), http.Request, key!, IssueAccess.Browse) ?? await next(context);
+            case ApiAccessKind.BrowseIssueById:
+                var issueKey = http.Request.RouteValues["key"] as string;
+                if (!IssueAccess.IsIssueKey(issueKey))
+                {
+                    return Problems.Invalid("key", "is not an issue key (project key in capitals, dash, number, e.g. OPS-17)");
+                }
+
+                if (http.Request.Query["issueId"] is not [{ } issueId] || !IssueAccess.IsIssueId(issueId))
+                {
+                    return Problems.Invalid("issueId", "is required once: the issue's id (digits, e.g. 10042), as the issue view's context gives it");
+                }
+
+                return (object?)await IssueAccess.RefuseUnlessByIdAsync(VerifiedTenant.Of(http), http.Request, issueKey!, issueId, IssueAccess.Browse) ?? await next(context);
             default:
                 var checker = http.RequestServices.GetRequiredService<JiraPermissionChecker>();
                 var status = await checker.CheckAdminAsync(VerifiedTenant.Of(http).Context, http.Request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(), http.RequestAborted);

@@ -29,6 +29,21 @@ internal static partial class IssueAccess
         return status == PermissionStatus.Granted ? null : Refusal(status, issueKey, permissions);
     }
 
+    /// <summary>
+    /// As <see cref="RefuseUnlessAsync"/>, with Jira asked about the issue by its id (<c>issueId</c> of "Get my
+    /// permissions"): for what is indexed by id. <paramref name="issueKey"/> only names the issue in the refusal.
+    /// </summary>
+    public static async Task<Results<ForbiddenProblem, UnavailableProblem>?> RefuseUnlessByIdAsync(
+        VerifiedTenant tenant, HttpRequest request, string issueKey, string issueId, string permissions)
+    {
+        var checker = request.HttpContext.RequestServices.GetRequiredService<JiraPermissionChecker>();
+        var status = await checker.CheckIssueByIdAsync(tenant.Context, request.Headers[JiraPermissionChecker.UserTokenHeader].ToString(), issueId, permissions, request.HttpContext.RequestAborted);
+        return status == PermissionStatus.Granted ? null : Refusal(status, issueKey, permissions);
+    }
+
+    /// <summary>A Jira issue id as Jira hands it out (digits); anything else is never sent to Jira.</summary>
+    public static bool IsIssueId(string? id) => Engine.Runs.RunStore.IsIssueId(id);
+
     private static Results<ForbiddenProblem, UnavailableProblem> Refusal(PermissionStatus status, string issueKey, string permissions)
     {
         var edit = permissions == Edit;

@@ -29,13 +29,17 @@ internal sealed partial class JiraPermissionChecker(
 
     /// <summary>Whether the caller is a Jira administrator (global ADMINISTER).</summary>
     public Task<PermissionStatus> CheckAdminAsync(TenantContext tenant, string? userToken, CancellationToken ct)
-        => CheckAsync(tenant, userToken, "ADMINISTER", issueKey: null, ct);
+        => CheckAsync(tenant, userToken, "ADMINISTER", issue: null, ct);
 
     /// <summary>Whether the caller holds every one of <paramref name="permissions"/> (comma-separated) on the issue.</summary>
     public Task<PermissionStatus> CheckIssueAsync(TenantContext tenant, string? userToken, string issueKey, string permissions, CancellationToken ct)
-        => CheckAsync(tenant, userToken, permissions, issueKey, ct);
+        => CheckAsync(tenant, userToken, permissions, IssueRef.ByKey(issueKey), ct);
 
-    private async Task<PermissionStatus> CheckAsync(TenantContext tenant, string? userToken, string permissions, string? issueKey, CancellationToken ct)
+    /// <summary>As <see cref="CheckIssueAsync"/>, naming the issue by its id.</summary>
+    public Task<PermissionStatus> CheckIssueByIdAsync(TenantContext tenant, string? userToken, string issueId, string permissions, CancellationToken ct)
+        => CheckAsync(tenant, userToken, permissions, IssueRef.ById(issueId), ct);
+
+    private async Task<PermissionStatus> CheckAsync(TenantContext tenant, string? userToken, string permissions, IssueRef? issue, CancellationToken ct)
     {
         if (tenant.PrincipalAccountId is not { Length: > 0 } accountId)
         {
@@ -54,19 +58,19 @@ internal sealed partial class JiraPermissionChecker(
             return PermissionStatus.NoUserToken;
         }
 
-        var question = new PermissionQuestion(tenant.TenantId, accountId, userToken, permissions, issueKey);
+        var question = new PermissionQuestion(tenant.TenantId, accountId, userToken, permissions, issue?.Query);
         if (cache.TryGet(question, out var cached))
         {
             return cached ? PermissionStatus.Granted : PermissionStatus.Denied;
         }
 
-        if (PermissionsUrl(tenant, permissions, issueKey) is not { } url)
+        if (PermissionsUrl(tenant, permissions, issue) is not { } url)
         {
             LogCheck(logger, permissions, PermissionStatus.Unverifiable, 0);
             return PermissionStatus.Unverifiable;
         }
 
-        var status = await AskJiraAsync(url, userToken, permissions, issueKey is not null, ct);
+        var status = await AskJiraAsync(url, userToken, permissions, issue is not null, ct);
         if (status is PermissionStatus.Granted or PermissionStatus.Denied)
         {
             cache.Set(question, status == PermissionStatus.Granted, TimeSpan.FromSeconds(options.Value.PermissionCacheSeconds));
@@ -124,7 +128,7 @@ internal sealed partial class JiraPermissionChecker(
         => content.Permissions is { } granted
            && permissions.Split(',').All(p => granted.TryGetValue(p, out var answer) && answer is { HavePermission: true });
 
-    private Uri? PermissionsUrl(TenantContext tenant, string permissions, string? issueKey)
+    private Uri? PermissionsUrl(TenantContext tenant, string permissions, IssueRef? issue)
     {
         // The user's token goes to the site the Jira steps accept: https on an Atlassian host (or the test override).
         if (Engine.Steps.Jira.JiraSite.Resolve(tenant.ApiBaseUrl, options.Value.ApiBaseUrlOverride) is not { } baseUrl)
@@ -132,9 +136,9 @@ internal sealed partial class JiraPermissionChecker(
             return null;
         }
 
-        var query = issueKey is null
+        var query = issue is null
             ? "?permissions=" + permissions
-            : "?issueKey=" + Uri.EscapeDataString(issueKey) + "&permissions=" + permissions;
+            : "?" + issue.Query + "&permissions=" + permissions;
         return new Uri(baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/rest/api/3/mypermissions" + query);
     }
 
@@ -143,4 +147,15 @@ internal sealed partial class JiraPermissionChecker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Jira permission check failed: {ErrorType}")]
     private static partial void LogUnavailable(ILogger logger, string errorType);
+}
+
+/// <summary>
+/// The issue a permission question is about, as the query parameter of Jira's "Get my permissions": <c>issueKey</c>
+/// or <c>issueId</c> (escaped). Also the question's cache key part, so that a key and an id are never one question.
+/// </summary>
+internal sealed record IssueRef(string Query)
+{
+    public static IssueRef ByKey(string issueKey) => new("issueKey=" + Uri.EscapeDataString(issueKey));
+
+    public static IssueRef ById(string issueId) => new("issueId=" + Uri.EscapeDataString(issueId));
 }

@@ -55,13 +55,13 @@ internal sealed class PermissionAnswerCache(TimeProvider time) : IDisposable, IT
 }
 
 /// <summary>One question to Jira about one user: permission keys, and the issue they apply to (none: global).</summary>
-internal sealed record PermissionQuestion(string TenantId, string AccountId, string UserToken, string Permissions, string? IssueKey)
+internal sealed record PermissionQuestion(string TenantId, string AccountId, string UserToken, string Permissions, string? Issue)
 {
     /// <summary>Never contains the token itself: only its SHA-256.</summary>
-    public string CacheKey => string.Join('\n', TenantId, AccountId, TokenHash(UserToken), Permissions, IssueKey ?? string.Empty);
+    public string CacheKey => string.Join('\n', TenantId, AccountId, TokenHash(UserToken), Permissions, Issue ?? string.Empty);
 
     internal static string TokenHash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     /// <summary>Keeps the token out of any accidental ToString (logs, exceptions).</summary>
-    public override string ToString() => $"PermissionQuestion {{ Permissions = {Permissions}, IssueKey = {IssueKey} }}";
+    public override string ToString() => $"PermissionQuestion {{ Permissions = {Permissions}, Issue = {Issue} }}";
 }

@@ -43,7 +43,7 @@ internal static class PermissionSetup
 
         // What the filter answers before a handler runs, stated for the OpenAPI document (after the route's own
         // conventions, so its ApiAccess is known): 503 when Jira cannot confirm the permission (every route but the
-        // ones open to any user or checked by the handler), 400 for an issue route's ill-formed {key}.
+        // ones open to any user or checked by the handler), 400 for an issue route's ill-formed {key} (or issueId).
         ((IEndpointConventionBuilder)api).Finally(endpoint =>
         {
             var kind = endpoint.Metadata.OfType<ApiAccess>().LastOrDefault()?.Kind;
@@ -53,7 +53,7 @@ internal static class PermissionSetup
             }
 
             States(endpoint, StatusCodes.Status503ServiceUnavailable);
-            if (kind == ApiAccessKind.BrowseIssue)
+            if (kind is ApiAccessKind.BrowseIssue or ApiAccessKind.BrowseIssueById)
             {
                 States(endpoint, StatusCodes.Status400BadRequest);
             }

@@ -373,7 +373,8 @@ public sealed partial class RunProcessor(
             if (eventBytes > runOptions.Value.MaxRunDataBytes)
             {
                 LogIssueOverBudget(logger, rule.Id, issueBytes, runOptions.Value.MaxRunDataBytes);
-                return Record(message, rule.Id, rule.Version, evt, startedAt, started, RunStatus.Failed, ErrorCategories.RunDataBudgetExceeded,
+                // Recorded with the issue Jira returned: its id (the issue panel's index) and its current key.
+                return Record(message, rule.Id, rule.Version, loaded, startedAt, started, RunStatus.Failed, ErrorCategories.RunDataBudgetExceeded,
                     [.. rule.Steps.Select(s => StepRecord.NotRun(s, RunStatus.Skipped, null))]);
             }
 

@@ -76,9 +76,11 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
         var now = time.GetUtcNow();
         var expires = (run.StartedAt < now ? run.StartedAt : now).Add(Retention).ToUnixTimeSeconds();
         var items = new List<StoreItem>(3) { partition.Item(Keys.Run(run.Id), StoredJson.Write(run), expires) };
-        if (run.IssueKey is { Length: > 0 and <= 100 } issueKey)
+        // The issue panel's index, by the issue's id (stable across moves, never reused); the key stays in the record
+        // for display. A run without an id (a manual run whose issue Jira did not return) has no index item.
+        if (run.IssueId is { } issueId && IsIssueId(issueId))
         {
-            items.Add(partition.Item(Keys.IssueRun(issueKey, run.Id), StoredJson.Write(new RunPointer(run.Id)), expires));
+            items.Add(partition.Item(Keys.IssueRun(issueId, run.Id), StoredJson.Write(new RunPointer(run.Id)), expires));
         }
 
         items.Add(partition.Item(Keys.LastRun(run.RuleId), StoredJson.Write(new LastRun(run.Id, run.Status, run.StartedAt)), expires));
@@ -149,13 +151,34 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
         return (items, next?[Keys.RunPrefix.Length..]);
     }
 
-    public async Task<IReadOnlyList<RunRecord>> ListForIssueAsync(TenantId tenantId, string issueKey, int limit, CancellationToken ct)
+    /// <summary>
+    /// The issue's runs, newest first: those of its id's index, and — from the index builds before it wrote under the
+    /// issue key (until those expire) — the ones under <paramref name="legacyKey"/> whose record names the same issue
+    /// id. A key-indexed run of another issue (the key was moved away, or re-used by a re-created project) or without an
+    /// id in its record is never shown. Read tolerantly, as <see cref="GetForViewAsync"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<RunRecord>> ListForIssueAsync(TenantId tenantId, string issueId, string? legacyKey, int limit, CancellationToken ct)
     {
-        var page = await store.ForTenant(tenantId).QueryAsync(new TenantQuery(Keys.IssueRunPrefix(issueKey)) { Descending = true, Limit = limit }, ct);
-        var runs = new List<RunRecord>(page.Items.Count);
-        foreach (var pointer in page.Items.Select(i => StoredJson.ReadTolerant<RunPointer>(i.Data)))
+        var partition = store.ForTenant(tenantId);
+        var byId = await partition.QueryAsync(new TenantQuery(Keys.IssueRunPrefix(issueId)) { Descending = true, Limit = limit }, ct);
+        var pointers = byId.Items.Select(i => (Id: StoredJson.ReadTolerant<RunPointer>(i.Data).RunId, Legacy: false));
+        if (legacyKey is not null)
         {
-            if (await GetForViewAsync(tenantId, pointer.RunId, ct) is { } run)
+            var byKey = await partition.QueryAsync(new TenantQuery(Keys.LegacyIssueRunPrefix(legacyKey)) { Descending = true, Limit = limit }, ct);
+            pointers = pointers.Concat(byKey.Items.Select(i => (Id: StoredJson.ReadTolerant<RunPointer>(i.Data).RunId, Legacy: true)));
+        }
+
+        // Run ids are time-ordered: newest first across both indexes; a run in both (rewritten across the upgrade) once.
+        var runs = new List<RunRecord>(limit);
+        foreach (var group in pointers.GroupBy(p => p.Id, StringComparer.Ordinal).OrderByDescending(g => g.Key, StringComparer.Ordinal))
+        {
+            if (runs.Count == limit)
+            {
+                break;
+            }
+
+            var legacyOnly = group.All(p => p.Legacy);
+            if (await GetForViewAsync(tenantId, group.Key, ct) is { } run && (!legacyOnly || run.IssueId == issueId))
             {
                 runs.Add(run);
             }
@@ -163,6 +186,9 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
 
         return runs;
     }
+
+    /// <summary>A Jira issue id as Jira hands it out (digits); anything else is neither indexed nor looked up.</summary>
+    public static bool IsIssueId(string? value) => value is { Length: > 0 and <= 18 } && value.All(char.IsAsciiDigit);
 
     private sealed record RunPointer(string RunId);
 }

@@ -62,8 +62,20 @@ public static class Keys
     public static string Run(string runId) => RunPrefix + runId;
     /// <summary>A rule's last run, for the rule list.</summary>
     public static string LastRun(string ruleId) => "LASTRUN#" + ruleId;
-    public static string IssueRunPrefix(string issueKey) => "IRUN#" + issueKey + "#";
-    public static string IssueRun(string issueKey, string runId) => IssueRunPrefix(issueKey) + runId;
+    /// <summary>
+    /// An issue's run index (the issue panel's history), keyed by the Jira issue id: ids are stable across a move to
+    /// another project and never reused on a site, keys are neither (a moved issue gets a new key; a project deleted and
+    /// re-created with the same key hands its keys to new issues).
+    /// </summary>
+    public static string IssueRunPrefix(string issueId) => "IRUNI#" + issueId + "#";
+    public static string IssueRun(string issueId, string runId) => IssueRunPrefix(issueId) + runId;
+
+    /// <summary>
+    /// The index builds before the issue-id one wrote, keyed by the issue key (read only, for runs within retention:
+    /// the panel shows one only when its record names the same issue id; these expire with their runs).
+    /// </summary>
+    public static string LegacyIssueRunPrefix(string issueKey) => "IRUN#" + issueKey + "#";
+    public static string LegacyIssueRun(string issueKey, string runId) => LegacyIssueRunPrefix(issueKey) + runId;
     /// <summary>A rule's "why didn't it run?" trace: a ring of <c>RuleTrace.Slots</c> items, one per slot.</summary>
     public static string RuleTracePrefix(string ruleId) => "TRACE#" + ruleId + "#";
     public static string RuleTrace(string ruleId, int slot) => RuleTracePrefix(ruleId) + slot.ToString("D2", System.Globalization.CultureInfo.InvariantCulture);

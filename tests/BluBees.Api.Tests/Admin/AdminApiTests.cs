@@ -165,7 +165,7 @@ public sealed class AdminApiTests : BackendFixture
         var byRule = await Backend.JsonAsync(HttpMethod.Get, $"/api/runs?ruleId={good}", tenant);
         var future = await Backend.JsonAsync(HttpMethod.Get, $"/api/runs?from={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(5).ToString("O"))}", tenant);
         var past = await Backend.JsonAsync(HttpMethod.Get, $"/api/runs?to={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(-5).ToString("O"))}", tenant);
-        var forIssue = await Backend.JsonAsync(HttpMethod.Get, "/api/issues/OPS-308/runs", tenant);
+        var forIssue = await Backend.JsonAsync(HttpMethod.Get, "/api/issues/OPS-308/runs?issueId=10308", tenant);
 
         Assert.That(failed["items"]!.AsArray().Select(r => r!["ruleId"]!.GetValue<string>()), Is.EqualTo(new[] { bad }));
         Assert.That(failed["items"]![0]!["steps"]![0]!["errorCategory"]!.GetValue<string>(), Is.EqualTo("http_5xx"));

@@ -34,7 +34,7 @@ public sealed class IssuePanelReadCostTests : BackendFixture
         {
             var offered = (await Backend.JsonAsync(HttpMethod.Get, "/api/issues/OPS-1/manual-rules", tenant))["items"]!.AsArray();
             Assert.That(offered.Select(r => (string)r!["id"]!), Is.EqualTo(new[] { ruleId }));
-            await Backend.JsonAsync(HttpMethod.Get, "/api/issues/OPS-1/runs", tenant);
+            await Backend.JsonAsync(HttpMethod.Get, "/api/issues/OPS-1/runs?issueId=11", tenant);
         }
 
         // The first read may load the list (the save cleared this process's cache); the others reuse it.

@@ -19,7 +19,7 @@ public sealed class LaterBuildItemsApiTests : SupportFixture
     [TestCase("CONN#")]
     [TestCase("HOOK#")]
     [TestCase("RUN#")]
-    [TestCase("IRUN#")]
+    [TestCase("IRUNI#")]
     [TestCase("LASTRUN#")]
     [TestCase("TRACE#")]
     [TestCase("RULEVI#")]
@@ -39,7 +39,9 @@ public sealed class LaterBuildItemsApiTests : SupportFixture
         var connection = (await Backend.JsonAsync(HttpMethod.Get, "/api/connections", tenant))["items"]!.AsArray().Single()!;
         var connectionId = connection["id"]!.GetValue<string>();
         var rule = (await Backend.JsonAsync(HttpMethod.Get, "/api/rules", tenant))["items"]!.AsArray().Single()!["id"]!.GetValue<string>();
-        var issue = (await Backend.JsonAsync(HttpMethod.Get, "/api/runs/" + runId, tenant))["issueKey"]!.GetValue<string>();
+        var issueRun = await Backend.JsonAsync(HttpMethod.Get, "/api/runs/" + runId, tenant);
+        var issue = issueRun["issueKey"]!.GetValue<string>();
+        var issueId = issueRun["issueId"]!.GetValue<string>();
         var hook = (await Backend.JsonAsync(HttpMethod.Post, "/api/webhooks", tenant, new { name = "hook" }, 201))["id"]!.GetValue<string>();
         var grant = (await GrantAsync(tenant))["id"]!.GetValue<string>();
         using (var read = await SupportGetAsync(RunsPath(tenant)))
@@ -65,7 +67,7 @@ public sealed class LaterBuildItemsApiTests : SupportFixture
             ("GET webhook", 200, () => Backend.SendAsync(HttpMethod.Get, "/api/webhooks/" + hook, tenant)),
             ("GET runs", 200, () => Backend.SendAsync(HttpMethod.Get, "/api/runs", tenant)),
             ("GET run", 200, () => Backend.SendAsync(HttpMethod.Get, "/api/runs/" + runId, tenant)),
-            ("GET issue runs", 200, () => Backend.SendAsync(HttpMethod.Get, $"/api/issues/{issue}/runs", tenant)),
+            ("GET issue runs", 200, () => Backend.SendAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issue, issueId), tenant)),
             ("GET manual rules", 200, () => Backend.SendAsync(HttpMethod.Get, $"/api/issues/{issue}/manual-rules", tenant)),
             ("GET me", 200, () => Backend.SendAsync(HttpMethod.Get, "/api/me", tenant)),
             ("GET grants", 200, () => Backend.SendAsync(HttpMethod.Get, "/api/support/grants", tenant)),

@@ -11,7 +11,7 @@ public sealed class EveryRouteEdgeInputQueryTests : EveryRouteEdgeInputFixture
     {
         "limit" => "5", "count" => "3", "cursor" => "", "ruleId" => RuleId, "status" => "succeeded",
         "from" when true => "2026-01-01T00:00:00Z", "to" => "2026-01-02T00:00:00Z", "cron" => "0 8 * * 1-5", "timeZone" => "UTC",
-        "eventType" => "avi:jira:updated:issue", "field" => "status",
+        "eventType" => "avi:jira:updated:issue", "field" => "status", "issueId" => "10001",
         _ => throw new AssertionException($"no valid value known for the query parameter '{name}' (add one)"),
     };
 

@@ -45,7 +45,7 @@ public sealed class ResponseShapeTests : BackendFixture
             ("/api/rules/{id}/trace", $"/api/rules/{ruleId}/trace"), ("/api/runs", "/api/runs"), ("/api/connections", "/api/connections"),
             ("/api/connections/{id}", $"/api/connections/{connection}"), ("/api/webhooks", "/api/webhooks"), ("/api/support/grants", "/api/support/grants"),
             ("/api/support/audit", "/api/support/audit"), ("/api/schedules/next", "/api/schedules/next?cron=0+8+*+*+1-5"),
-            ("/api/issues/{key}/runs", "/api/issues/OPS-1/runs"), ("/api/issues/{key}/manual-rules", "/api/issues/OPS-1/manual-rules"),
+            ("/api/issues/{key}/runs", "/api/issues/OPS-1/runs?issueId=11"), ("/api/issues/{key}/manual-rules", "/api/issues/OPS-1/manual-rules"),
         })
         {
             answers.Add((template, "get", "200", await Backend.JsonAsync(HttpMethod.Get, url, tenant)));

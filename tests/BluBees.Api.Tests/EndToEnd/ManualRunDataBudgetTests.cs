@@ -68,7 +68,7 @@ public sealed class ManualRunDataBudgetTests
         using var response = await _backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/run", tenant, new { issueKey }, accountId: AdminWriteTests.User, systemToken: systemToken);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await response.Content.ReadAsStringAsync());
 
-        var runs = await Waits.UntilAsync(() => _backend.JsonAsync(HttpMethod.Get, $"/api/issues/{issueKey}/runs", tenant), r => r["items"]!.AsArray().Count == 1);
+        var runs = await Waits.UntilAsync(() => _backend.JsonAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issueKey), tenant), r => r["items"]!.AsArray().Count == 1);
         var run = runs["items"]!.AsArray().Single()!;
         Assert.That($"{run["status"]} {run["errorCategory"]}", Is.EqualTo("failed run_data_budget_exceeded"), "before, the issue was not counted and the run succeeded");
         Assert.That(_api.Received.Where(r => r.Path.EndsWith("/escalations", StringComparison.Ordinal)), Is.Empty, "no step ran");

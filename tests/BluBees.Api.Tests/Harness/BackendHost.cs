@@ -209,7 +209,7 @@ public sealed record JiraCall(string Path, string Query, string? AccountId, bool
 /// (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-permissions/#api-rest-api-3-mypermissions-get):
 /// <c>{"permissions": {"KEY": {"id", "key", "name", "type", "description", "havePermission"}}}</c> for the requested keys.
 /// ADMINISTER is granted to <see cref="Admins"/> (default <c>557058:admin</c>); issue permissions (with
-/// <c>issueKey</c>) follow <see cref="IssueGrant"/>, and issues in <see cref="MissingIssues"/> answer 404 as Jira does.
+/// <c>issueKey</c> or <c>issueId</c>) follow <see cref="IssueGrant"/>, and issues in <see cref="MissingIssues"/> answer 404 as Jira does.
 /// Unknown tokens get 401, as from Jira. Counts calls; <see cref="Respond"/> can force another answer.
 /// </summary>
 public sealed partial class FakeJira : IAsyncDisposable
@@ -238,7 +238,7 @@ public sealed partial class FakeJira : IAsyncDisposable
     /// </summary>
     public Func<string, string, string, bool> IssueGrant { get; set; } = DefaultIssueGrant;
 
-    /// <summary>Issue keys Jira does not know (404).</summary>
+    /// <summary>Issue keys (or ids) Jira does not know (404).</summary>
     public ConcurrentDictionary<string, bool> MissingIssues { get; } = new(StringComparer.Ordinal);
 
     public static bool DefaultIssueGrant(string accountId, string issueKey, string permission)
@@ -470,7 +470,8 @@ public sealed partial class FakeJira : IAsyncDisposable
         }
 
         var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(call.Query);
-        var issueKey = query.TryGetValue("issueKey", out var k) ? k.ToString() : null;
+        // The issue by key or by id ("Get my permissions" takes either); IssueGrant and MissingIssues see whichever was sent.
+        var issueKey = query.TryGetValue("issueKey", out var k) ? k.ToString() : query.TryGetValue("issueId", out var i) ? i.ToString() : null;
         var keys = query.TryGetValue("permissions", out var p) ? p.ToString().Split(',', StringSplitOptions.RemoveEmptyEntries) : [];
         if (keys.Length == 0)
         {

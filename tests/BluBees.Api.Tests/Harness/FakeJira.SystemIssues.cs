@@ -16,11 +16,17 @@ public sealed partial class FakeJira
     /// <summary>An issue in Jira's shape, with the given fields (its id derived from the key's number).</summary>
     public static JsonObject Issue(string key, JsonObject fields) => new()
     {
-        ["id"] = "1" + key[(key.IndexOf('-') + 1)..],
+        ["id"] = IssueId(key),
         ["key"] = key,
         ["self"] = "https://example.atlassian.net/rest/api/3/issue/" + key,
         ["fields"] = fields,
     };
+
+    /// <summary>The id <see cref="Issue"/> gives the issue with <paramref name="key"/>: "1" and the key's number.</summary>
+    public static string IssueId(string key) => "1" + key[(key.IndexOf('-') + 1)..];
+
+    /// <summary>The issue panel's run history of the issue with <paramref name="key"/> (and <paramref name="id"/>, by default <see cref="IssueId"/>).</summary>
+    public static string RunsPath(string key, string? id = null) => $"/api/issues/{key}/runs?issueId={id ?? IssueId(key)}";
 
     private (int Status, string Body)? SystemIssueAnswer(JiraActionCall action)
     {

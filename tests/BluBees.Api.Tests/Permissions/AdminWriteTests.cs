@@ -100,7 +100,7 @@ public sealed class AdminWriteTests : BackendFixture
         var sample = Samples.Event("OPS-5", "Dry");
         using var saved = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/dry-run", tenant, new JsonObject { ["event"] = sample.DeepClone() }, accountId: User);
         using var unsaved = await Backend.SendAsync(HttpMethod.Post, "/api/rules/dry-run", tenant, new JsonObject { ["event"] = sample.DeepClone(), ["rule"] = Samples.Rule(connectionId) }, accountId: User);
-        foreach (var path in new[] { "/api/issues/OPS-1/runs", "/api/issues/OPS-1/manual-rules", "/api/me" })
+        foreach (var path in new[] { "/api/issues/OPS-1/runs?issueId=11", "/api/issues/OPS-1/manual-rules", "/api/me" })
         {
             using var response = await Backend.SendAsync(HttpMethod.Get, path, tenant, accountId: User);
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), path);

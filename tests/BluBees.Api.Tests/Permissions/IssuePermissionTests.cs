@@ -22,6 +22,7 @@ public sealed class IssuePermissionTests : BackendFixture
         Backend.Jira.Delay = TimeSpan.Zero;
         Backend.Jira.IssueGrant = Harness.FakeJira.DefaultIssueGrant;
         Backend.Jira.MissingIssues.Clear();
+        Backend.Jira.SystemIssues = null;
     }
 
     private static string NewIssue() => "OPS-" + Random.Shared.Next(1000, 999_999);
@@ -43,15 +44,18 @@ public sealed class IssuePermissionTests : BackendFixture
         var tenant = Samples.NewTenant();
         var issue = NewIssue();
         var ruleId = await ManualRuleAsync(tenant);
-        using (var run = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/run", tenant, new { issueKey = issue }))
+        var systemToken = "sys-" + Guid.NewGuid().ToString("N");
+        Backend.Jira.SystemToken = systemToken; // the run reads the issue as the app, and records its id
+        Backend.Jira.SystemIssues = new() { [issue] = Harness.FakeJira.Issue(issue, new JsonObject { ["summary"] = "Browse me" }) };
+        using (var run = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/run", tenant, new { issueKey = issue }, systemToken: systemToken))
         {
             Assert.That(run.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
         }
 
-        await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, $"/api/issues/{issue}/runs", tenant), r => r["items"]!.AsArray().Count == 1);
+        await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issue), tenant), r => r["items"]!.AsArray().Count == 1);
         var before = Backend.Jira.CallCount;
-        using var allowed = await Backend.SendAsync(HttpMethod.Get, $"/api/issues/{issue}/runs", tenant, accountId: AdminWriteTests.User);
-        using var refused = await Backend.SendAsync(HttpMethod.Get, $"/api/issues/{issue}/runs", tenant, accountId: Outsider);
+        using var allowed = await Backend.SendAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issue), tenant, accountId: AdminWriteTests.User);
+        using var refused = await Backend.SendAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issue), tenant, accountId: Outsider);
         Assert.That(allowed.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(JsonNode.Parse(await allowed.Content.ReadAsStringAsync())!["items"]!.AsArray(), Has.Count.EqualTo(1));
         Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
@@ -64,7 +68,7 @@ public sealed class IssuePermissionTests : BackendFixture
         Assert.Multiple(() =>
         {
             Assert.That(calls.Select(c => c.Path), Is.All.EqualTo("/rest/api/3/mypermissions"));
-            Assert.That(calls[0].Query, Is.EqualTo($"?issueKey={issue}&permissions=BROWSE_PROJECTS"));
+            Assert.That(calls[0].Query, Is.EqualTo($"?issueId={Harness.FakeJira.IssueId(issue)}&permissions=BROWSE_PROJECTS"), "asked by the id the runs are indexed by");
             Assert.That(calls.Select(c => c.CarriedUserToken), Is.All.True, "asked with the caller's own user token");
             Assert.That(calls.Select(c => c.AccountId), Is.EqualTo(new[] { AdminWriteTests.User, Outsider }));
         });
@@ -75,14 +79,14 @@ public sealed class IssuePermissionTests : BackendFixture
     {
         var tenant = Samples.NewTenant();
         var issue = NewIssue();
-        Backend.Jira.MissingIssues[issue] = true;
-        using var missing = await Backend.SendAsync(HttpMethod.Get, $"/api/issues/{issue}/runs", tenant, accountId: AdminWriteTests.User);
+        Backend.Jira.MissingIssues[Harness.FakeJira.IssueId(issue)] = true;
+        using var missing = await Backend.SendAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issue), tenant, accountId: AdminWriteTests.User);
         Assert.That(missing.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
 
         var before = Backend.Jira.CallCount;
         foreach (var key in new[] { "ops-1", "OPS-1%26permissions%3DADMINISTER", "OPS", "A-1-2" })
         {
-            using var response = await Backend.SendAsync(HttpMethod.Get, $"/api/issues/{key}/runs", tenant, accountId: AdminWriteTests.User);
+            using var response = await Backend.SendAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(key), tenant, accountId: AdminWriteTests.User);
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), key);
             Assert.That((await ProblemAsync(response))["errors"]!["key"], Is.Not.Null);
         }
@@ -107,7 +111,7 @@ public sealed class IssuePermissionTests : BackendFixture
             Assert.That((await ProblemAsync(response))["requiredPermission"]!.GetValue<string>(), Is.EqualTo("EDIT_ISSUES"));
         }
 
-        using var browse = await Backend.SendAsync(HttpMethod.Get, $"/api/issues/{issue}/runs", tenant, accountId: Viewer);
+        using var browse = await Backend.SendAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issue), tenant, accountId: Viewer);
         Assert.That(browse.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the viewer may still see the issue's runs");
         Assert.That(Backend.Jira.Calls.Select(c => c.Query), Has.Some.EqualTo($"?issueKey={issue}&permissions=BROWSE_PROJECTS,EDIT_ISSUES"));
 
@@ -124,15 +128,15 @@ public sealed class IssuePermissionTests : BackendFixture
         var tenant = Samples.NewTenant();
         var issue = NewIssue();
         var ruleId = await ManualRuleAsync(tenant);
-        Backend.Jira.Respond = call => call.Query.Contains("issueKey", StringComparison.Ordinal) ? (status, "{}") : null;
-        using var runs = await Backend.SendAsync(HttpMethod.Get, $"/api/issues/{issue}/runs", tenant, accountId: AdminWriteTests.User);
+        Backend.Jira.Respond = call => call.Query.Contains("?issue", StringComparison.Ordinal) ? (status, "{}") : null;
+        using var runs = await Backend.SendAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issue), tenant, accountId: AdminWriteTests.User);
         using var run = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/run", tenant, new { issueKey = issue }, accountId: AdminWriteTests.User);
         Assert.That(runs.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
         Assert.That(run.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
         Assert.That((await ProblemAsync(run))["detail"]!.GetValue<string>(), Does.Contain("try again"));
 
         Backend.Jira.Respond = null;
-        using var later = await Backend.SendAsync(HttpMethod.Get, $"/api/issues/{issue}/runs", tenant, accountId: AdminWriteTests.User);
+        using var later = await Backend.SendAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issue), tenant, accountId: AdminWriteTests.User);
         Assert.That(later.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the failure was not cached");
     }
 
@@ -142,13 +146,13 @@ public sealed class IssuePermissionTests : BackendFixture
         var tenant = Samples.NewTenant();
         var issue = NewIssue();
         Backend.Jira.Respond = _ => (401, """{"errorMessages":["expired"]}""");
-        using var rejected = await Backend.SendAsync(HttpMethod.Get, $"/api/issues/{issue}/runs", tenant, accountId: AdminWriteTests.User);
+        using var rejected = await Backend.SendAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issue), tenant, accountId: AdminWriteTests.User);
         Assert.That(rejected.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
         Assert.That((await ProblemAsync(rejected))["detail"]!.GetValue<string>(), Does.Contain("Jira did not accept the user token"));
 
         Backend.Jira.Respond = null;
         var before = Backend.Jira.CallCount;
-        using var noToken = await Backend.SendAsync(HttpMethod.Get, $"/api/issues/{issue}/runs", tenant, accountId: AdminWriteTests.User, withUserToken: false);
+        using var noToken = await Backend.SendAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issue), tenant, accountId: AdminWriteTests.User, withUserToken: false);
         using var noTokenRun = await Backend.SendAsync(HttpMethod.Post, "/api/rules/rule_x/run", tenant, new { issueKey = issue }, accountId: AdminWriteTests.User, withUserToken: false);
         Assert.That(noToken.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
         Assert.That(noTokenRun.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
@@ -161,7 +165,7 @@ public sealed class IssuePermissionTests : BackendFixture
     {
         await using var backend = await BackendHost.StartAsync(Issuer, new Dictionary<string, string?> { ["Jira:TimeoutSeconds"] = "1" });
         backend.Jira.Delay = TimeSpan.FromSeconds(20);
-        using var response = await backend.SendAsync(HttpMethod.Get, $"/api/issues/{NewIssue()}/runs", Samples.NewTenant(), accountId: AdminWriteTests.User);
+        using var response = await backend.SendAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(NewIssue()), Samples.NewTenant(), accountId: AdminWriteTests.User);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
         Assert.That(backend.Logs.AllText, Does.Contain("Jira permission check failed: TaskCanceledException").Or.Contain("Jira permission check failed: TimeoutException"));
     }
@@ -172,17 +176,17 @@ public sealed class IssuePermissionTests : BackendFixture
         var tenant = Samples.NewTenant();
         var issue = NewIssue();
         var before = Backend.Jira.CallCount;
-        using (await Backend.SendAsync(HttpMethod.Get, $"/api/issues/{issue}/runs", tenant, accountId: AdminWriteTests.User)) { }
-        using (await Backend.SendAsync(HttpMethod.Get, $"/api/issues/{issue}/runs", tenant, accountId: AdminWriteTests.User)) { }
+        using (await Backend.SendAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issue), tenant, accountId: AdminWriteTests.User)) { }
+        using (await Backend.SendAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issue), tenant, accountId: AdminWriteTests.User)) { }
         Assert.That(Backend.Jira.CallCount - before, Is.EqualTo(1), "the same user token within the window: cached");
 
         // The same account presenting a token Jira knows as someone else's is asked again — and refused.
         var token = Issuer.Mint(TestIssuer.For(tenant, AdminWriteTests.User), now: DateTimeOffset.UtcNow);
-        using var foreign = await Backend.SendWithTokenAsync(HttpMethod.Get, $"/api/issues/{issue}/runs", token, userToken: Backend.Jira.IssueUserToken(Outsider));
+        using var foreign = await Backend.SendWithTokenAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issue), token, userToken: Backend.Jira.IssueUserToken(Outsider));
         Assert.That(foreign.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
         Assert.That(Backend.Jira.CallCount - before, Is.EqualTo(2));
 
-        using (await Backend.SendAsync(HttpMethod.Get, $"/api/issues/{NewIssue()}/runs", tenant, accountId: AdminWriteTests.User)) { }
+        using (await Backend.SendAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(NewIssue()), tenant, accountId: AdminWriteTests.User)) { }
         Assert.That(Backend.Jira.CallCount - before, Is.EqualTo(3), "another issue is another question");
     }
 

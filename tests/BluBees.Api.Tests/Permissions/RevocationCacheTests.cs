@@ -50,10 +50,10 @@ public sealed class RevocationCacheTests
         var ruleId = (await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, rule, 201))["id"]!.GetValue<string>();
 
         var allowed = true;
-        _backend.Jira.IssueGrant = (account, key, permission) => account == User ? allowed && key == issue : FakeJira.DefaultIssueGrant(account, key, permission);
+        _backend.Jira.IssueGrant = (account, key, permission) => account == User ? allowed && (key == issue || key == FakeJira.IssueId(issue)) : FakeJira.DefaultIssueGrant(account, key, permission);
         async Task<(HttpStatusCode Runs, HttpStatusCode Run)> AskAsync()
         {
-            using var runs = await _backend.SendAsync(HttpMethod.Get, $"/api/issues/{issue}/runs", tenant, accountId: User);
+            using var runs = await _backend.SendAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issue), tenant, accountId: User);
             using var run = await _backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/run", tenant, new { issueKey = issue }, accountId: User);
             return (runs.StatusCode, run.StatusCode);
         }

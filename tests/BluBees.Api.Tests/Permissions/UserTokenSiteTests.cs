@@ -13,7 +13,7 @@ namespace BluBees.Api.Tests.Permissions;
 public sealed class UserTokenSiteTests
 {
     [TestCase("/api/connections", HttpStatusCode.Forbidden)]
-    [TestCase("/api/issues/OPS-1/runs", HttpStatusCode.Forbidden)]
+    [TestCase("/api/issues/OPS-1/runs?issueId=11", HttpStatusCode.Forbidden)]
     public async Task A_token_whose_api_base_url_is_not_an_atlassian_site_sends_the_user_token_nowhere(string path, HttpStatusCode expected)
     {
         // A listener on 127.0.0.1 stands for the foreign "site": any connection to it is the user token on its way out.

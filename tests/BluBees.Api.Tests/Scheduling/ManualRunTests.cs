@@ -51,7 +51,7 @@ public sealed class ManualRunTests : BackendFixture
             Assert.That(body["source"]!.GetValue<string>(), Is.EqualTo("manual"));
         });
 
-        var runs = await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, $"/api/issues/{issueKey}/runs", tenant), r => r["items"]!.AsArray().Count == 1);
+        var runs = await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issueKey), tenant), r => r["items"]!.AsArray().Count == 1);
         var run = runs["items"]!.AsArray().Single()!;
         Assert.Multiple(() =>
         {

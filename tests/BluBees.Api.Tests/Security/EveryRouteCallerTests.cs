@@ -177,7 +177,7 @@ public sealed partial class EveryRouteCallerTests : SupportFixture
             "key" => "OPS-1",
             "version" => "1",
             _ => "x_nope",
-        });
+        }) + (pattern == "/api/issues/{key}/runs" ? "?issueId=11" : "");
 
     private IEnumerable<(string Key, string Method, string Pattern)> Routes()
         => Backend.Services.GetServices<EndpointDataSource>()

@@ -67,7 +67,7 @@ public sealed class ForgeModuleTests : BackendFixture
         // both modules share (ui-endpoint) is taken as the admin page's, so the UI works under either reading.
         var tenant = Samples.NewTenant();
         using var admin = await Backend.SendWithTokenAsync(HttpMethod.Get, "/api/me", Token(tenant, "blubees-admin", "557058:admin"));
-        using var panel = await Backend.SendWithTokenAsync(HttpMethod.Get, "/api/issues/OPS-1/runs", Token(tenant, "blubees-issue-panel", "557058:admin"));
+        using var panel = await Backend.SendWithTokenAsync(HttpMethod.Get, "/api/issues/OPS-1/runs?issueId=11", Token(tenant, "blubees-issue-panel", "557058:admin"));
         using var resolver = await Backend.SendWithTokenAsync(HttpMethod.Get, "/api/me", Token(tenant, "ui-endpoint", "557058:admin"));
         Assert.Multiple(() =>
         {
@@ -95,7 +95,7 @@ public sealed class ForgeModuleTests : BackendFixture
             await AssertForbiddenAsync(response, $"{method} {path}", "app.module.key");
         }
 
-        foreach (var path in new[] { "/api/me", "/api/issues/OPS-1/runs", "/api/issues/OPS-1/manual-rules" })
+        foreach (var path in new[] { "/api/me", "/api/issues/OPS-1/runs?issueId=11", "/api/issues/OPS-1/manual-rules" })
         {
             using var response = await Backend.SendWithTokenAsync(HttpMethod.Get, path, panel);
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), path);
@@ -161,7 +161,7 @@ public sealed class ForgeModuleTests : BackendFixture
         {
             foreach (var account in new[] { "557058:admin", null })
             {
-                foreach (var path in new[] { "/api/me", "/api/rules", "/api/issues/OPS-1/runs" })
+                foreach (var path in new[] { "/api/me", "/api/rules", "/api/issues/OPS-1/runs?issueId=11" })
                 {
                     using var response = await Backend.SendWithTokenAsync(HttpMethod.Get, path, Token(tenant, module, account));
                     await AssertForbiddenAsync(response, $"{path} with {module}", "app.module.key");

@@ -149,7 +149,7 @@ public sealed class UninstallFileResidueTests : SupportFixture
 
         Assert.Multiple(async () =>
         {
-            foreach (var list in new[] { "/api/connections", "/api/rules", "/api/webhooks", "/api/runs", "/api/support/grants", "/api/support/audit", $"/api/issues/{issueKey}/runs" })
+            foreach (var list in new[] { "/api/connections", "/api/rules", "/api/webhooks", "/api/runs", "/api/support/grants", "/api/support/audit", Harness.FakeJira.RunsPath(issueKey) })
             {
                 Assert.That((await Backend.JsonAsync(HttpMethod.Get, list, tenant))["items"]!.AsArray(), Is.Empty, list);
             }

@@ -35,7 +35,7 @@ public sealed class UninstallStoreFailureTests : FaultyTableFixture
     }
 
     /// <summary>
-    /// A big tenant's partition is mostly run records and their issue pointers (<c>IRUN#…</c>), which sort before its
+    /// A big tenant's partition is mostly run records and their issue pointers (<c>IRUNI#…</c>), which sort before its
     /// rules (<c>RULE#…</c>, <c>RULEV#…</c>: the definitions, in clear) and expire by themselves. A delete refused
     /// (or cut off by the function's timeout) among the pointers must not leave the definitions, which never expire.
     /// </summary>
@@ -48,9 +48,9 @@ public sealed class UninstallStoreFailureTests : FaultyTableFixture
         var store = Api.Services.GetRequiredService<IStore>();
         var pk = Keys.Tenant(tenant);
         var expires = DateTimeOffset.UtcNow.AddDays(30).ToUnixTimeSeconds();
-        await store.PutManyAsync([.. Enumerable.Range(0, 60).Select(i => new StoreItem(pk, Keys.IssueRun("OPS-1", $"run-{i:D3}"), "{}", expires))], default);
+        await store.PutManyAsync([.. Enumerable.Range(0, 60).Select(i => new StoreItem(pk, Keys.IssueRun("10001", $"run-{i:D3}"), "{}", expires))], default);
         Assert.That(await CountAsync(store, pk, Keys.RuleVersionsPrefix), Is.EqualTo(1), "the rule's definition is stored");
-        Proxy.Fail((operation, request) => operation == "BatchWriteItem" && request.ToJsonString().Contains("IRUN#", StringComparison.Ordinal)
+        Proxy.Fail((operation, request) => operation == "BatchWriteItem" && request.ToJsonString().Contains("IRUNI#", StringComparison.Ordinal)
             ? DynamoDbFault.ProvisionedThroughputExceeded : null);
 
         using var response = await Api.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, new JsonObject { ["context"] = new JsonObject { ["cloudId"] = "c" }, ["contextToken"] = "t" }, withUserToken: false);
@@ -62,7 +62,7 @@ public sealed class UninstallStoreFailureTests : FaultyTableFixture
             Assert.That(await CountAsync(store, pk, Keys.RulePrefix), Is.Zero, "no rule head left");
             Assert.That(await CountAsync(store, pk, Keys.RuleVersionsPrefix), Is.Zero, "no rule definition left");
             Assert.That(await CountAsync(store, pk, Keys.ConnectionPrefix), Is.Zero, "no connection left");
-            Assert.That(await CountAsync(store, pk, Keys.IssueRunPrefix("OPS-1")), Is.GreaterThan(0), "only what expires by itself is left");
+            Assert.That(await CountAsync(store, pk, Keys.IssueRunPrefix("10001")), Is.GreaterThan(0), "only what expires by itself is left");
         });
     }
 

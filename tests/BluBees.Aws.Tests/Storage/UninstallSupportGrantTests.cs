@@ -60,8 +60,8 @@ public sealed class UninstallSupportGrantTests
         var store = _api.Services.GetRequiredService<IStore>();
         var pk = Keys.Tenant(tenant);
         var expires = DateTimeOffset.UtcNow.AddDays(30).ToUnixTimeSeconds();
-        // Run pointers sort after the grant ("GRANT#…" < "IRUN#…"), more than one batch of deletes.
-        await store.PutManyAsync([.. Enumerable.Range(0, 60).Select(i => new StoreItem(pk, Keys.IssueRun("OPS-1", $"run-{i:D3}"), "{}", expires))], default);
+        // Run pointers sort after the grant ("GRANT#…" < "IRUNI#…"), more than one batch of deletes.
+        await store.PutManyAsync([.. Enumerable.Range(0, 60).Select(i => new StoreItem(pk, Keys.IssueRun("10001", $"run-{i:D3}"), "{}", expires))], default);
         Assert.That(await SupportReadAsync(tenant), Is.EqualTo(HttpStatusCode.OK), "control: the grant lets support in");
         Proxy(fail: true);
 
@@ -72,7 +72,7 @@ public sealed class UninstallSupportGrantTests
         Assert.Multiple(async () =>
         {
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the delete was refused part way");
-            Assert.That(await CountAsync(store, pk, Keys.IssueRunPrefix("OPS-1")), Is.GreaterThan(0), "control: run pointers are left");
+            Assert.That(await CountAsync(store, pk, Keys.IssueRunPrefix("10001")), Is.GreaterThan(0), "control: run pointers are left");
             Assert.That(await CountAsync(store, pk, Keys.GrantPrefix), Is.Zero, "no grant left behind");
             Assert.That(await SupportReadAsync(tenant), Is.EqualTo(HttpStatusCode.Forbidden), "support cannot read the uninstalled tenant's leftovers");
             Assert.That(await CountAsync(store, pk, Keys.AuditPrefix), Is.EqualTo(audited), "nothing new written into the uninstalled tenant's partition");
@@ -149,7 +149,7 @@ public sealed class UninstallSupportGrantTests
         });
     }
 
-    private void Proxy(bool fail, string refused = "IRUN#")
+    private void Proxy(bool fail, string refused = "IRUNI#")
         => _proxy.Fail(fail
             ? (operation, request) => operation == "BatchWriteItem" && request.ToJsonString().Contains(refused, StringComparison.Ordinal) ? DynamoDbFault.ProvisionedThroughputExceeded : null
             : null);

@@ -191,7 +191,7 @@ public sealed class RetentionTests
 
         Assert.That(await longRuns.GetAsync(new TenantId("t1"), run.Id, Ct), Is.Null);
         Assert.That((await longRuns.ListAsync(new TenantId("t1"), new RunFilter(null, null, null, null, 50, null), Ct)).Items, Is.Empty);
-        Assert.That(await longRuns.ListForIssueAsync(new TenantId("t1"), "OPS-7", 10, Ct), Is.Empty);
+        Assert.That(await longRuns.ListForIssueAsync(new TenantId("t1"), "10001", "OPS-7", 10, Ct), Is.Empty);
         Assert.That(await longRuns.LastRunAsync(new TenantId("t1"), run.RuleId, Ct), Is.Null);
         await Purger().PurgeAsync(Ct);
         Assert.That(RawCount(), Is.Zero, "run, issue pointer and last-run marker are deleted");

@@ -27,7 +27,7 @@ describe('issue panel', () => {
     const b = backend();
     b.on('POST', '/api/rules/m1/run', () => ({ status: 202, body: { runId: 'run-9' } }));
     const u = user();
-    render(<IssuePanel issueKey="DEMO-7" />);
+    render(<IssuePanel issueKey="DEMO-7" issueId="10007" />);
     expect(await screen.findByText('succeeded')).toBeInTheDocument();
     expect(await screen.findByText('Send to CRM', { selector: 'span' })).toBeInTheDocument();
     await u.click(await screen.findByRole('button', { name: 'Run now' }));
@@ -35,11 +35,18 @@ describe('issue panel', () => {
     expect(b.callsTo('POST', '/api/rules/m1/run')[0].body).toEqual({ issueKey: 'DEMO-7' });
   });
 
+  it("asks for the issue's runs by its id (runs are indexed by id: a moved issue keeps it), with the key in the path", async () => {
+    const b = backend();
+    render(<IssuePanel issueKey="DEMO-7" issueId="10007" />);
+    expect(await screen.findByText('succeeded')).toBeInTheDocument();
+    expect(b.callsTo('GET', '/api/issues/DEMO-7/runs').map((c) => c.path)).toEqual(['/api/issues/DEMO-7/runs?issueId=10007']);
+  });
+
   it('shows why a run was refused', async () => {
     const b = backend();
     b.on('POST', '/api/rules/m1/run', () => ({ status: 403, body: { title: 'Forbidden', status: 403, detail: 'You cannot run rules on this issue.' } }));
     const u = user();
-    render(<IssuePanel issueKey="DEMO-7" />);
+    render(<IssuePanel issueKey="DEMO-7" issueId="10007" />);
     await u.click(await screen.findByRole('button', { name: 'Run now' }));
     expect(await screen.findByText('You cannot run rules on this issue.')).toBeInTheDocument();
   });
@@ -56,7 +63,7 @@ describe('issue panel', () => {
     const b = fakeBackend();
     b.on('GET', '/api/issues/DEMO-8/runs', () => ({ items: [] }));
     b.on('GET', '/api/issues/DEMO-8/manual-rules', () => ({ items: [{ id: 'm7', name: 'Escalate', enabled: true, triggerType: 'manual' }] }));
-    render(<IssuePanel issueKey="DEMO-8" />);
+    render(<IssuePanel issueKey="DEMO-8" issueId="10008" />);
     expect((await screen.findAllByText('Escalate')).length).toBeGreaterThan(0);
     expect(b.callsTo('GET', '/api/rules')).toHaveLength(0);
   });
@@ -68,7 +75,7 @@ describe('issue panel', () => {
       ruleNames: { m1: 'Send to CRM' },
     }));
     b.on('GET', '/api/issues/DEMO-9/manual-rules', () => ({ items: [] }));
-    render(<IssuePanel issueKey="DEMO-9" />);
+    render(<IssuePanel issueKey="DEMO-9" issueId="10009" />);
     const problem = await screen.findByTestId('run-problem-run-2');
     expect(problem.textContent).toContain('Issue not found in Jira.');
     expect(problem.textContent).toContain('Check the issue still exists');
@@ -78,7 +85,7 @@ describe('issue panel', () => {
     const b = fakeBackend();
     b.on('GET', '/api/issues/X-1/runs', () => ({ items: [] }));
     b.on('GET', '/api/rules', () => ({ items: [] }));
-    render(<IssuePanel issueKey="X-1" />);
+    render(<IssuePanel issueKey="X-1" issueId="10001" />);
     expect(await screen.findByText('No runs for this issue yet')).toBeInTheDocument();
     expect(await screen.findByText(/No manual rules/)).toBeInTheDocument();
   });
@@ -95,7 +102,7 @@ describe('issue panel', () => {
       },
     }));
     const u = user();
-    render(<IssuePanel issueKey="DEMO-7" />);
+    render(<IssuePanel issueKey="DEMO-7" issueId="10007" />);
     await u.click(await screen.findByRole('button', { name: 'Run now' }));
     expect(await screen.findByText(/an issue key such as OPS-17/)).toBeInTheDocument();
   });

@@ -16,8 +16,8 @@ export async function loadManualRules(rules?: RuleSummary[]): Promise<RuleSummar
   return candidates.filter((_, i) => details[i]?.definition?.trigger?.type === 'manual');
 }
 
-export function IssuePanel({ issueKey }: { issueKey: string }) {
-  const runs = useLoad<Run[]>(() => api.issueRuns(issueKey), [issueKey]);
+export function IssuePanel({ issueKey, issueId }: { issueKey: string; issueId: string }) {
+  const runs = useLoad<Run[]>(() => api.issueRuns(issueKey, issueId), [issueKey, issueId]);
   const rules = useLoad(async () => {
     // Not /api/rules: configuration is for administrators; the panel gets the manual rules of this issue only.
     const all = await api.issueManualRules(issueKey);

@@ -475,7 +475,9 @@ export interface paths {
         };
         get: {
             parameters: {
-                query?: never;
+                query: {
+                    issueId: string;
+                };
                 header?: never;
                 path: {
                     key: string;
