@@ -262,7 +262,8 @@ async function route(method, url, body, id) {
     const run = t.runs.find((r) => r.id === m[1]);
     return run ? { status: 200, body: run } : problem(404, 'Run not found');
   }
-  if ((m = path.match(/^\/api\/issues\/([^/]+)\/runs$/))) return { status: 200, body: { items: t.runs.filter((r) => r.issueKey === m[1]) } };
+  // By the issue's id, as the backend finds an issue's runs (the key in the path names it only).
+  if ((m = path.match(/^\/api\/issues\/([^/]+)\/runs$/))) return { status: 200, body: { items: t.runs.filter((r) => r.issueId === url.searchParams.get('issueId')) } };
 
   if (path === '/api/support/grants' && method === 'GET') return { status: 200, body: { items: t.grants } };
   if (path === '/api/support/grants' && method === 'POST') {

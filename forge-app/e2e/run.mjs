@@ -47,6 +47,8 @@ const CANARY = `canary-${randomBytes(12).toString('hex')}`;
 // account is an ordinary user, which the read-only step below relies on.
 const identity = { tenantId: `e2e-tenant-${run}`, cloudId: `e2e-cloud-${run}`, accountId: 'dev-admin' };
 const issueKey = `OPS-${Number.parseInt(run.slice(0, 4), 16) % 9000 + 1}`;
+// The issue's id: the issue panel finds an issue's runs by it (the panel's context names the issue by id and key).
+const issueId = String(20000 + (Number.parseInt(run.slice(4, 8), 16) % 10000));
 
 // ---------- tiny reporter ----------
 let passed = 0;
@@ -126,7 +128,7 @@ const jiraEvent = () => ({
   atlassianId: identity.accountId,
   selfGenerated: false,
   issue: {
-    id: String(20000 + (Date.now() % 10000)),
+    id: issueId,
     key: issueKey,
     fields: {
       summary: `E2E summary ${run}`,
@@ -445,7 +447,7 @@ async function main() {
   await (await import('./roundtrip.mjs')).roundTripScenario({ page, step, assert, devToken, run, BACKEND, THIRD_PARTY, connectionName, aiConnectionName }); // every field, opened and saved (e2e/roundtrip.mjs)
 
   await step('the issue panel lists the run for the issue', async () => {
-    await page.goto(`${uiBase}/?${query}&view=issue-panel&issueKey=${issueKey}`);
+    await page.goto(`${uiBase}/?${query}&view=issue-panel&issueKey=${issueKey}&issueId=${issueId}`);
     await page.getByRole('heading', { name: `Recent runs for ${issueKey}` }).waitFor();
     const item = page.getByRole('listitem').filter({ hasText: ruleName });
     await item.waitFor();

@@ -77,7 +77,9 @@ public sealed partial class RunStore(IStore store, TimeProvider time, IOptions<R
         var expires = (run.StartedAt < now ? run.StartedAt : now).Add(Retention).ToUnixTimeSeconds();
         var items = new List<StoreItem>(3) { partition.Item(Keys.Run(run.Id), StoredJson.Write(run), expires) };
         // The issue panel's index, by the issue's id (stable across moves, never reused); the key stays in the record
-        // for display. A run without an id (a manual run whose issue Jira did not return) has no index item.
+        // for display. Jira's issue events carry both (issue {id, key, fields}:
+        // https://developer.atlassian.com/platform/forge/events-reference/jira/), a manual run has the id of the issue
+        // Jira returned. A run without an id (a manual run whose issue Jira did not return) has no index item.
         if (run.IssueId is { } issueId && IsIssueId(issueId))
         {
             items.Add(partition.Item(Keys.IssueRun(issueId, run.Id), StoredJson.Write(new RunPointer(run.Id)), expires));

@@ -8,7 +8,7 @@
 // backend URL directly instead.
 //
 // view.getContext: a context built from the page URL, e.g.
-//   /?view=issue-panel&issueKey=DEV-1&accountId=dev-user&cloudId=dev-cloud
+//   /?view=issue-panel&issueKey=DEV-1&issueId=10000&accountId=dev-user&cloudId=dev-cloud (issueId defaults to 10000)
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 interface InvokeRemoteInput {
