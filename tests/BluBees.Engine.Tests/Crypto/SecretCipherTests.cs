@@ -37,6 +37,52 @@ public sealed class SecretCipherTests
         Assert.That(await _h.Cipher.DecryptAsync(new TenantId("tenant-a"), "connection/conn_1", ciphertext, Ct), Is.EqualTo(secret));
     }
 
+    /// <summary>
+    /// Every length across the base64 padding cases and past the pooled buffers' first sizes: the text is the canonical
+    /// base64 of exactly nonce + ciphertext + tag (no padding character missing, no unwritten character left over).
+    /// </summary>
+    [TestCase(0)]
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    [TestCase(4)]
+    [TestCase(5)]
+    [TestCase(17)]
+    [TestCase(1_000)]
+    [TestCase(16_384)]
+    [TestCase(100_003)]
+    public async Task EveryLengthRoundTripsAsCanonicalBase64(int length)
+    {
+        var secret = string.Concat(Enumerable.Range(0, length).Select(i => (char)('a' + (i % 26))));
+        var ciphertext = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "queue/m1", secret, Ct);
+        var encoded = ciphertext["v1.".Length..];
+
+        Assert.That(encoded, Is.EqualTo(Convert.ToBase64String(Convert.FromBase64String(encoded))));
+        Assert.That(Convert.FromBase64String(encoded), Has.Length.EqualTo(12 + length + 16));
+        Assert.That(await _h.Cipher.DecryptAsync(new TenantId("tenant-a"), "queue/m1", ciphertext, Ct), Is.EqualTo(secret));
+    }
+
+    /// <summary>What the store holds from earlier builds (base64 with its line breaks, as <c>FromBase64String</c> read it) still opens.</summary>
+    [Test]
+    public async Task WhitespaceInTheStoredTextIsIgnoredAsBefore()
+    {
+        var ciphertext = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "connection/conn_1", Secret, Ct);
+
+        Assert.That(await _h.Cipher.DecryptAsync(new TenantId("tenant-a"), "connection/conn_1", ciphertext[..12] + "\r\n" + ciphertext[12..], Ct), Is.EqualTo(Secret));
+    }
+
+    [TestCase("v1.!!!!", "Malformed secret ciphertext.")]
+    [TestCase("v1.AAA", "Malformed secret ciphertext.")]
+    [TestCase("v1.", "The secret did not authenticate under the tenant's data key.")]
+    [TestCase("v1.AAAA", "The secret did not authenticate under the tenant's data key.")]
+    public async Task AMalformedOrShortCiphertextIsRefusedByName(string ciphertext, string message)
+    {
+        await _h.Keys.GetOrCreateAsync(new TenantId("tenant-a"), Ct);
+
+        Assert.That(() => _h.Cipher.DecryptAsync(new TenantId("tenant-a"), "connection/conn_1", ciphertext, Ct),
+            Throws.InstanceOf<CryptographicException>().With.Message.EqualTo(message));
+    }
+
     [Test]
     public async Task ThePlaintextNeverAppearsInTheCiphertextOrTheStore()
     {
