@@ -51,11 +51,7 @@ internal static class JsonScan
                         break;
                     case JsonTokenType.String:
                         Advance(frames);
-                        try
-                        {
-                            _ = reader.GetString();
-                        }
-                        catch (InvalidOperationException)
+                        if (!IsText(ref reader))
                         {
                             return (PathOf(frames), "is not valid text (invalid UTF-8 or a lone surrogate escape)");
                         }
@@ -73,6 +69,29 @@ internal static class JsonScan
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Whether a string value reads as text. An unescaped value is its own UTF-8, checked where it lies; only a value
+    /// with escapes (which can spell a lone surrogate) is decoded, as before. Decoding every value allocated a string
+    /// per value of every body only to drop it.
+    /// </summary>
+    private static bool IsText(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            return System.Text.Unicode.Utf8.IsValid(reader.ValueSpan);
+        }
+
+        try
+        {
+            _ = reader.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static void Advance(List<Frame> frames)
@@ -116,6 +135,8 @@ internal static class JsonScan
         public bool IsObject { get; } = isObject;
         public int Index { get; set; } = -1;
         public string? Current { get; set; }
-        public HashSet<string> Names { get; } = new(StringComparer.Ordinal);
+        public HashSet<string> Names => _names ??= new(StringComparer.Ordinal);
+
+        private HashSet<string>? _names;
     }
 }
