@@ -24,6 +24,13 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
         => Seal(await keys.GetOrCreateAsync(tenantId, ct), tenantId, recordId, plaintext);
 
     /// <summary>
+    /// <see cref="EncryptAsync(TenantId, string, string, CancellationToken)"/> of text already in UTF-8 (a queued message
+    /// serialized straight to bytes, which the caller zeroes): no string of it is made.
+    /// </summary>
+    public async Task<string> EncryptUtf8Async(TenantId tenantId, string recordId, ReadOnlyMemory<byte> plaintextUtf8, CancellationToken ct)
+        => Seal(await keys.GetOrCreateAsync(tenantId, ct), tenantId, recordId, plaintextUtf8.Span);
+
+    /// <summary>
     /// Encrypts under the tenant's existing data key; null when it has none (uninstalled: crypto-shredded). For writes
     /// made by work that can outlive an uninstall (a run in flight), which must never create a data key again.
     /// </summary>
@@ -40,13 +47,27 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
     {
         var pool = ArrayPool<byte>.Shared;
         var length = Encoding.UTF8.GetByteCount(plaintext);
-        var sealedLength = Aead.SealedLength(length);
         var bytes = pool.Rent(length);
-        var sealedBytes = pool.Rent(sealedLength);
         try
         {
             Encoding.UTF8.GetBytes(plaintext, bytes);
-            Aead.SealInto(key, bytes.AsSpan(0, length), Aad(tenantId, recordId), sealedBytes.AsSpan(0, sealedLength));
+            return Seal(key, tenantId, recordId, bytes.AsSpan(0, length));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes.AsSpan(0, length));
+            pool.Return(bytes);
+        }
+    }
+
+    private static string Seal(byte[] key, TenantId tenantId, string recordId, ReadOnlySpan<byte> plaintext)
+    {
+        var pool = ArrayPool<byte>.Shared;
+        var sealedLength = Aead.SealedLength(plaintext.Length);
+        var sealedBytes = pool.Rent(sealedLength);
+        try
+        {
+            Aead.SealInto(key, plaintext, Aad(tenantId, recordId), sealedBytes.AsSpan(0, sealedLength));
             return string.Create(Prefix.Length + ((sealedLength + 2) / 3 * 4), (sealedBytes, sealedLength), static (text, state) =>
             {
                 Prefix.CopyTo(text);
@@ -55,8 +76,6 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(bytes.AsSpan(0, length));
-            pool.Return(bytes);
             pool.Return(sealedBytes); // ciphertext only
         }
     }
@@ -65,7 +84,15 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
     /// Decrypts a secret. Throws <see cref="CryptographicException"/> when the ciphertext belongs to another
     /// tenant or record, was tampered with, or its tenant's data key no longer exists (crypto-shredded).
     /// </summary>
-    public async Task<string> DecryptAsync(TenantId tenantId, string recordId, string ciphertext, CancellationToken ct)
+    public Task<string> DecryptAsync(TenantId tenantId, string recordId, string ciphertext, CancellationToken ct)
+        => DecryptAsync(tenantId, recordId, ciphertext, static utf8 => Encoding.UTF8.GetString(utf8), ct);
+
+    /// <summary>
+    /// Decrypts as above and hands the plaintext's UTF-8 to <paramref name="read"/> (a queued message deserialized
+    /// straight from it; no string of it is made). The plaintext's buffer is zeroed when <paramref name="read"/> returns
+    /// or throws, so it must not keep the span.
+    /// </summary>
+    public async Task<T> DecryptAsync<T>(TenantId tenantId, string recordId, string ciphertext, Utf8Reader<T> read, CancellationToken ct)
     {
         if (!ciphertext.StartsWith(Prefix, StringComparison.Ordinal))
         {
@@ -97,7 +124,7 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
                 throw Failed(tenantId, recordId, "authentication_failed", "The secret did not authenticate under the tenant's data key.");
             }
 
-            return Encoding.UTF8.GetString(plaintext, 0, plaintextLength);
+            return read(plaintext.AsSpan(0, plaintextLength));
         }
         finally
         {
@@ -109,6 +136,9 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
             }
         }
     }
+
+    /// <summary>Reads a value from a decrypted plaintext's UTF-8 (which is zeroed afterwards: do not keep the span).</summary>
+    public delegate T Utf8Reader<out T>(ReadOnlySpan<byte> utf8);
 
     private CryptographicException Failed(TenantId tenantId, string recordId, string reason, string message)
     {

@@ -58,8 +58,8 @@ public sealed partial class SqliteRunQueue
     /// </summary>
     public async Task<RunMessage> OpenAsync(ClaimedMessage claimed, CancellationToken ct)
     {
-        var plaintext = await _cipher.DecryptAsync(claimed.Tenant, RecordId(claimed.Id), claimed.Body, ct);
-        var message = RunMessageShape.Complete(JsonSerializer.Deserialize<RunMessage>(plaintext, JsonDefaults.Tolerant));
+        var message = RunMessageShape.Complete(await _cipher.DecryptAsync(claimed.Tenant, RecordId(claimed.Id), claimed.Body,
+            static utf8 => JsonSerializer.Deserialize<RunMessage>(utf8, JsonDefaults.Tolerant), ct));
         if (!string.Equals(message.Tenant.TenantId, claimed.TenantId, StringComparison.Ordinal) || message.Id != claimed.Id)
         {
             throw new System.Security.Cryptography.CryptographicException("The run message names another tenant or message than its row.");

@@ -188,7 +188,17 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
     {
         var id = message.Id ?? throw new ArgumentException("A queued message needs an id.", nameof(message));
         var tenantId = message.Tenant.TenantId;
-        var body = await _cipher.EncryptAsync(message.Tenant.Id, RecordId(id), JsonSerializer.Serialize(message, JsonDefaults.Options), ct);
+        var json = JsonSerializer.SerializeToUtf8Bytes(message, JsonDefaults.Options);
+        string body;
+        try
+        {
+            body = await _cipher.EncryptUtf8Async(message.Tenant.Id, RecordId(id), json, ct);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(json); // the event's payload
+        }
+
         return new PreparedMessage(id, tenantId, message.Source.ToString().ToLowerInvariant(), message.RuleId, message.ReceivedAt.ToUnixTimeMilliseconds(), body);
     }
 

@@ -62,6 +62,28 @@ public sealed class SecretCipherTests
         Assert.That(await _h.Cipher.DecryptAsync(new TenantId("tenant-a"), "queue/m1", ciphertext, Ct), Is.EqualTo(secret));
     }
 
+    /// <summary>A queued message is sealed from its UTF-8 and read back from the plaintext's bytes: the same format as text.</summary>
+    [Test]
+    public async Task Utf8InAndOutIsTheSameFormatAsText()
+    {
+        const string json = "{\"payload\":\"pässwörd ✓ 🐝\"}";
+        var fromBytes = await _h.Cipher.EncryptUtf8Async(new TenantId("tenant-a"), "queue/m1", Encoding.UTF8.GetBytes(json), Ct);
+        var fromText = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "queue/m1", json, Ct);
+
+        Assert.That(await _h.Cipher.DecryptAsync(new TenantId("tenant-a"), "queue/m1", fromBytes, Ct), Is.EqualTo(json));
+        Assert.That(await _h.Cipher.DecryptAsync(new TenantId("tenant-a"), "queue/m1", fromText, static utf8 => Encoding.UTF8.GetString(utf8), Ct), Is.EqualTo(json));
+        Assert.That(await _h.Cipher.DecryptAsync(new TenantId("tenant-a"), "queue/m1", fromBytes, static utf8 => utf8.Length, Ct), Is.EqualTo(Encoding.UTF8.GetByteCount(json)));
+    }
+
+    [Test]
+    public async Task AReaderThatThrowsFailsTheDecryptWithItsOwnException()
+    {
+        var ciphertext = await _h.Cipher.EncryptAsync(new TenantId("tenant-a"), "queue/m1", "{", Ct);
+
+        Assert.That(() => _h.Cipher.DecryptAsync<System.Text.Json.JsonElement>(new TenantId("tenant-a"), "queue/m1", ciphertext,
+            static utf8 => System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(utf8), Ct), Throws.InstanceOf<System.Text.Json.JsonException>());
+    }
+
     /// <summary>What the store holds from earlier builds (base64 with its line breaks, as <c>FromBase64String</c> read it) still opens.</summary>
     [Test]
     public async Task WhitespaceInTheStoredTextIsIgnoredAsBefore()
