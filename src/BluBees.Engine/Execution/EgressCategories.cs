@@ -35,6 +35,14 @@ internal static class EgressCategories
         _ => null,
     };
 
+    /// <summary>
+    /// A final status where only a 2xx is a success (a transfer side, a Jira call): 4xx/5xx, and
+    /// <see cref="ErrorCategories.UnexpectedStatus"/> for any other answer, a 3xx the guard did not follow (300, 304, a
+    /// redirect without a usable <c>Location</c>) above all: the write did not happen and the read brought nothing.
+    /// </summary>
+    public static string? OfFinalStatus(int? status) =>
+        status is >= 200 and < 300 ? null : OfStatus(status) ?? ErrorCategories.UnexpectedStatus;
+
     /// <summary>The category of a broken response stream: a limit (size cap, timeout) or a dropped connection.</summary>
     public static string Of(Exception streamFailure) =>
         Of(streamFailure is EgressStreamException limit ? limit.Failure : EgressFailure.ConnectionFailed)!;

@@ -158,7 +158,9 @@ internal sealed partial class JiraActions(
             var transient = status == (int)HttpStatusCode.ServiceUnavailable && response.Headers?.RetryAfter is not null;
             if (status != (int)HttpStatusCode.TooManyRequests && !transient)
             {
-                return (response, status switch { >= 500 => ErrorCategories.Http5xx, >= 400 => ErrorCategories.Http4xx, _ => null });
+                // Only a 2xx is Jira doing what was asked: a 3xx the guard did not follow (300, 304, a redirect without a
+                // usable Location) is no write and no answer, never a step reported ok.
+                return (response, EgressCategories.OfFinalStatus(status));
             }
 
             totals.RateLimited |= !transient;

@@ -15,7 +15,7 @@ internal static class TransferCategories
     /// stored upload: a 3xx left unfollowed (300, 304, no Location) is neither, so either side fails with it.
     /// </summary>
     public static string? Of(EgressResponse response) =>
-        EgressCategories.Of(response) ?? (response.StatusCode is >= 200 and < 300 ? null : ErrorCategories.UnexpectedStatus);
+        response.Failure == EgressFailure.None ? EgressCategories.OfFinalStatus(response.StatusCode) : EgressCategories.Of(response.Failure);
 
     /// <summary>The category of a broken source stream: a limit (size cap, timeout) or a dropped connection.</summary>
     public static string Of(Exception sourceFailure) => EgressCategories.Of(sourceFailure);
