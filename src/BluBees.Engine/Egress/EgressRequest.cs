@@ -60,6 +60,13 @@ internal sealed class EgressRequest
     public bool BodyCarriesCredential { get; init; }
 
     /// <summary>
+    /// False: a 3xx is the final answer, never followed. A transfer's upload sets it: its streamed body can be sent
+    /// once (a 307/308, or a 301/302 of a PUT, would need it again), and a 301/302 of a POST or a 303 turned into a GET
+    /// would read a page elsewhere as the stored upload. Default true: redirects are followed hop by hop.
+    /// </summary>
+    public bool FollowRedirects { get; init; } = true;
+
+    /// <summary>
     /// What log lines and error messages call the destination: the configured host (a connection's base URL, a literal
     /// URL) or a fixed marker such as <c>(templated)</c> when the host was rendered from event data. Redirect hops are
     /// reported under this label too (their hosts come from a response). Default: the request URL's host.

@@ -326,6 +326,27 @@ public sealed class RedirectTests
         Assert.That(response.Failure, Is.EqualTo(EgressFailure.BlockedPort));
     }
 
+    /// <summary>A request that follows no redirect (a transfer's upload) gets the 3xx as its answer; the Location is not asked.</summary>
+    [TestCase(301)]
+    [TestCase(303)]
+    [TestCase(307)]
+    public async Task ARequestThatFollowsNoRedirectGetsTheRedirectAsItsAnswer(int status)
+    {
+        await using var server = LoopbackServer.Start((r, s, ct) => r.Target == "/start"
+            ? LoopbackServer.RedirectAsync(s, status, "/next", ct)
+            : LoopbackServer.RespondAsync(s, 200, "elsewhere", ct));
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+
+        var response = await kit.Client.SendAsync(
+            new EgressRequest(HttpMethod.Put, server.Url("/start")) { Body = "data"u8.ToArray(), FollowRedirects = false },
+            CancellationToken.None);
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.None), response.Error);
+        Assert.That(response.StatusCode, Is.EqualTo(status));
+        Assert.That(response.Redirects, Is.Zero);
+        Assert.That(server.Requests.Select(r => r.Target), Is.EqualTo(new[] { "/start" }));
+    }
+
     [Test]
     public async Task ARedirectWithoutLocationIsTheFinalResponse()
     {

@@ -99,6 +99,8 @@ internal sealed class TransferStepExecutor(
             {
                 Headers = headers,
                 ContentFactory = body.CreateContent,
+                // The upload's own answer decides: a redirect of it (any 3xx) is unexpected_status, never followed.
+                FollowRedirects = false,
                 Timeout = remaining > TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1),
                 MaxResponseBytes = runOptions.Value.MaxStepResponseBytes,
                 Label = destination.Host,
