@@ -60,11 +60,11 @@ internal sealed class EgressRequest
     public bool BodyCarriesCredential { get; init; }
 
     /// <summary>
-    /// False: a 3xx is the final answer, never followed. A transfer's upload sets it: its streamed body can be sent
-    /// once (a 307/308, or a 301/302 of a PUT, would need it again), and a 301/302 of a POST or a 303 turned into a GET
-    /// would read a page elsewhere as the stored upload. Default true: redirects are followed hop by hop.
+    /// Which redirects are followed; one that is not is the final answer. Default <see cref="RedirectHandling.Follow"/>.
+    /// A transfer's upload follows none (its streamed body can be sent once, and a 301/302 of a POST or a 303 turned
+    /// into a GET would read a page elsewhere as the stored upload); a Jira call follows only those that keep its method.
     /// </summary>
-    public bool FollowRedirects { get; init; } = true;
+    public RedirectHandling Redirects { get; init; } = RedirectHandling.Follow;
 
     /// <summary>
     /// What log lines and error messages call the destination: the configured host (a connection's base URL, a literal

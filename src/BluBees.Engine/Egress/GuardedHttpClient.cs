@@ -83,7 +83,7 @@ internal sealed class GuardedHttpClient
                     return Finish(call, EgressFailure.ConnectionFailed, $"'{call.Request.SafeLabel}' switched protocols without being asked to.");
                 }
 
-                if (request.FollowRedirects && RedirectPolicy.IsFollowed(call.Status.Value) && response.Headers.NonValidated.Contains("Location"))
+                if (RedirectPolicy.IsFollowed(call.Status.Value, call.Method, request.Redirects) && response.Headers.NonValidated.Contains("Location"))
                 {
                     var next = RedirectPolicy.NextUrl(response, call.Url);
                     response.Dispose();

@@ -14,7 +14,14 @@ internal static class RedirectPolicy
         "Accept", "Accept-Encoding", "Accept-Language", "User-Agent",
     };
 
-    public static bool IsFollowed(int status) => status is 301 or 302 or 303 or 307 or 308;
+    /// <summary>Whether a 3xx of a request is followed under its <see cref="RedirectHandling"/> (given a usable Location).</summary>
+    public static bool IsFollowed(int status, HttpMethod method, RedirectHandling handling) =>
+        status is 301 or 302 or 303 or 307 or 308 && handling switch
+        {
+            RedirectHandling.Follow => true,
+            RedirectHandling.SameMethod => NextMethod(status, method) == method,
+            _ => false,
+        };
 
     /// <summary>
     /// 307/308 keep method and body; 301/302 too, except that a POST turns into a GET without a body (the only change

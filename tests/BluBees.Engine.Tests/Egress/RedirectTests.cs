@@ -338,13 +338,49 @@ public sealed class RedirectTests
         using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
 
         var response = await kit.Client.SendAsync(
-            new EgressRequest(HttpMethod.Put, server.Url("/start")) { Body = "data"u8.ToArray(), FollowRedirects = false },
+            new EgressRequest(HttpMethod.Put, server.Url("/start")) { Body = "data"u8.ToArray(), Redirects = RedirectHandling.None },
             CancellationToken.None);
 
         Assert.That(response.Failure, Is.EqualTo(EgressFailure.None), response.Error);
         Assert.That(response.StatusCode, Is.EqualTo(status));
         Assert.That(response.Redirects, Is.Zero);
         Assert.That(server.Requests.Select(r => r.Target), Is.EqualTo(new[] { "/start" }));
+    }
+
+    /// <summary>
+    /// <see cref="RedirectHandling.SameMethod"/> (a Jira call) follows only a redirect that repeats the request as it was;
+    /// one that would turn it into a GET is its answer.
+    /// </summary>
+    [TestCase(303, "POST", false)]
+    [TestCase(302, "POST", false)]
+    [TestCase(301, "POST", false)]
+    [TestCase(303, "PUT", false)]
+    [TestCase(303, "DELETE", false)]
+    [TestCase(307, "POST", true)]
+    [TestCase(308, "PUT", true)]
+    [TestCase(301, "PUT", true)]
+    [TestCase(303, "GET", true)]
+    [TestCase(302, "GET", true)]
+    public async Task ASameMethodRequestFollowsOnlyARedirectThatKeepsItsMethod(int status, string method, bool followed)
+    {
+        await using var server = LoopbackServer.Start((r, s, ct) => r.Target == "/start"
+            ? LoopbackServer.RedirectAsync(s, status, "/next", ct)
+            : LoopbackServer.RespondAsync(s, 200, "elsewhere", ct));
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+        var withBody = method is "POST" or "PUT";
+
+        var response = await kit.Client.SendAsync(
+            new EgressRequest(new HttpMethod(method), server.Url("/start"))
+            {
+                Body = withBody ? "data"u8.ToArray() : null,
+                Redirects = RedirectHandling.SameMethod,
+            },
+            CancellationToken.None);
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.None), response.Error);
+        Assert.That(response.StatusCode, Is.EqualTo(followed ? 200 : status));
+        Assert.That(server.Requests.Select(r => r.Method + " " + r.Target),
+            Is.EqualTo(followed ? new[] { method + " /start", method + " /next" } : [method + " /start"]));
     }
 
     [Test]

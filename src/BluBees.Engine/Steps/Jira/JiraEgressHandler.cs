@@ -25,6 +25,9 @@ internal sealed class JiraEgressHandler(GuardedHttpClient http) : HttpMessageHan
             ContentType = request.Content?.Headers.ContentType?.ToString(),
             Timeout = tally.Timeout,
             MaxResponseBytes = tally.MaxResponseBytes,
+            // Only Jira's answer to the call as sent says it was done: a redirect that would turn a write (or a search's
+            // POST) into a GET is the answer instead, which the Jira steps fail as unexpected_status.
+            Redirects = RedirectHandling.SameMethod,
         };
 
         using var response = await http.SendAsync(egress, cancellationToken);

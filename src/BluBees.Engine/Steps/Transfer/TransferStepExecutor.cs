@@ -100,7 +100,7 @@ internal sealed class TransferStepExecutor(
                 Headers = headers,
                 ContentFactory = body.CreateContent,
                 // The upload's own answer decides: a redirect of it (any 3xx) is unexpected_status, never followed.
-                FollowRedirects = false,
+                Redirects = RedirectHandling.None,
                 Timeout = remaining > TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1),
                 MaxResponseBytes = runOptions.Value.MaxStepResponseBytes,
                 Label = destination.Host,
