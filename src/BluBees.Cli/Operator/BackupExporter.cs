@@ -7,6 +7,7 @@ using BluBees.Engine.Egress;
 using BluBees.Engine.Rules;
 using Microsoft.Extensions.Options;
 using BluBees.Engine.Storage;
+using BluBees.Engine.Tenancy;
 
 namespace BluBees.Cli.Operator;
 
@@ -18,6 +19,15 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
 
     public async Task<TenantBackup> ExportAsync(TenantId tenantId, CancellationToken ct)
     {
+        // An uninstall marks the installation before it erases anything, and an erase cut off (the backend killed, the
+        // file locked) is finished only by a later retention purge: whatever is still stored of a marked installation is
+        // on its way out. A backup holds the secrets decrypted, out of reach of the crypto-shredding, so exporting it now
+        // would keep the uninstalled tenant's secrets and definitions for as long as the file lives.
+        if (await new UninstalledInstallations(store, time).IsMarkedAsync(tenantId, ct))
+        {
+            throw new CliException($"refusing to export: tenant '{tenantId}' was uninstalled and its data is being erased; nothing was written.");
+        }
+
         var partition = store.ForTenant(tenantId);
         var items = new List<BackupItem>();
         foreach (var sk in BackupPolicy.ExactKeys)

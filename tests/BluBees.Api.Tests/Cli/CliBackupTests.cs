@@ -302,6 +302,57 @@ public sealed class CliBackupTests
         }
     }
 
+    /// <summary>
+    /// An uninstall marks the installation before it erases anything, and an erase cut off (the backend killed, the file
+    /// locked) is finished only by a later retention purge. An export in between read the whole partition and wrote the
+    /// uninstalled tenant's secrets, decrypted, into a new backup file that outlives the uninstall; it is refused now,
+    /// also once the data key is gone with definitions left (docs/operations.md, "Backup and restore").
+    /// </summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task An_uninstalled_installation_whose_erase_has_not_finished_is_not_exported(bool dataKeyErased)
+    {
+        var (backend, issuer, tenant) = await InstalledTenantAsync();
+        var dir = Directory.CreateTempSubdirectory("blubees-cli-uninstalled-").FullName;
+        try
+        {
+            var secret = "canary-secret-" + Guid.NewGuid().ToString("N");
+            var literal = "canary-literal-" + Guid.NewGuid().ToString("N");
+            var connection = (await backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(new Uri("http://127.0.0.1:9/"), secret), 201))["id"]!.GetValue<string>();
+            await backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject
+            {
+                ["name"] = "Uninstalled",
+                ["trigger"] = new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:updated:issue") },
+                ["steps"] = new JsonArray(new JsonObject { ["id"] = "call", ["type"] = "http", ["connection"] = connection, ["method"] = "POST", ["path"] = "/x", ["body"] = literal }),
+            }, 201);
+
+            // What the uninstall does first (TenantService.UninstallAsync), and then, when cut off, nothing more (or only
+            // the data key's delete, its first step).
+            var id = new TenantId(tenant);
+            await backend.Services.GetRequiredService<BluBees.Engine.Tenancy.UninstalledInstallations>().MarkAsync(id, CancellationToken.None);
+            if (dataKeyErased)
+            {
+                await backend.Services.GetRequiredService<IStore>().ForTenant(id).DeleteAsync(Keys.DataKey, CancellationToken.None);
+            }
+
+            var file = Path.Combine(dir, "tenant.bbk");
+            var (code, stdout, stderr) = await CliProcess.RunAsync(Passphrase, dir,
+                "backup", "export", "--tenant", tenant, "--out", file, "--passphrase-env", PassphraseVariable, "--data-dir", backend.DataDirectory);
+
+            Assert.That(code, Is.Not.Zero, stdout + stderr);
+            Assert.That(stderr, Does.Contain("uninstalled"), stderr);
+            Assert.That(File.Exists(file), Is.False, "no backup of an uninstalled installation");
+            Assert.That(Directory.GetFiles(dir), Is.Empty, "nothing written beside it either");
+            Assert.That(stdout + stderr, Does.Not.Contain(secret).And.Not.Contain(literal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            await backend.DisposeAsync();
+            await issuer.DisposeAsync();
+        }
+    }
+
     /// <summary>An installation id pasted with a space or line break: restored under an id no Forge token names, exit 0.</summary>
     [Test]
     public async Task A_tenant_id_with_a_space_or_line_break_is_refused_naming_tenant()
