@@ -41,7 +41,26 @@ public sealed partial class EveryRouteCallerTests : SupportFixture
         ["GET /support/tenants/{tenantId}/runs/{runId}"] = Caller.Support,
     };
 
+    /// <summary>
+    /// The manifest module whose tokens each backend route accepts (forge-app/manifest.yml; the FIT's <c>app.module.key</c>,
+    /// https://developer.atlassian.com/platform/forge/remote/essentials/). A backend route missing here fails the table test.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> BackendModules = new(StringComparer.Ordinal)
+    {
+        ["POST /forge/events"] = [ForgeModuleKeys.Events],
+        ["POST /forge/lifecycle"] = [ForgeModuleKeys.Lifecycle],
+        ["POST /forge/uninstall"] = [ForgeModuleKeys.Uninstall],
+        ["POST /forge/scheduled"] = [ForgeModuleKeys.Scheduled],
+        // The web trigger's key, or its forwarder function's (which of the two a function's call carries is not in the FIT table).
+        ["POST /forge/webhook"] = [ForgeModuleKeys.Webhook, ForgeModuleKeys.WebhookFunction],
+    };
+
+    private static readonly string[] BackendModuleKeys =
+        [ForgeModuleKeys.Events, ForgeModuleKeys.Lifecycle, ForgeModuleKeys.Uninstall, ForgeModuleKeys.Scheduled, ForgeModuleKeys.Webhook, ForgeModuleKeys.WebhookFunction];
+
     private string _tenant = null!;
+    private string _revoked = null!;
+    private string _expired = null!;
 
     [OneTimeSetUp]
     public async Task InstallAndGrantAsync()
@@ -50,6 +69,20 @@ public sealed partial class EveryRouteCallerTests : SupportFixture
         using var installed = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", _tenant, new JsonObject { ["eventType"] = "avi:forge:installed:app" });
         Assert.That(installed.IsSuccessStatusCode, Is.True);
         await GrantAsync(_tenant, hours: 24);
+
+        // Support staff holding a valid token, for an installation whose grant was revoked, or has run out.
+        _revoked = Samples.NewTenant();
+        var grant = await GrantAsync(_revoked, hours: 24);
+        using (var revoke = await Backend.SendAsync(HttpMethod.Delete, "/api/support/grants/" + grant["id"]!.GetValue<string>(), _revoked))
+        {
+            Assert.That(revoke.IsSuccessStatusCode, Is.True);
+        }
+
+        _expired = Samples.NewTenant();
+        var then = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-3));
+        var created = await new BluBees.Engine.Support.SupportGrantStore(Backend.Services.GetRequiredService<BluBees.Engine.Storage.IStore>(), then, TimeSpan.FromDays(365))
+            .CreateAsync(new BluBees.Engine.Storage.TenantId(_expired), TimeSpan.FromHours(1), "557058:admin", "INC-1", CancellationToken.None);
+        Assert.That(created.Grant, Is.Not.Null, "a one-hour grant given three hours ago");
     }
 
     [Test]
@@ -60,6 +93,8 @@ public sealed partial class EveryRouteCallerTests : SupportFixture
         Assert.That(routes, Is.SupersetOf(Documented.Keys), "every documented route is mapped");
         var unknown = routes.Where(r => Classify(r) is null).ToList();
         Assert.That(unknown, Is.Empty, "a route outside /api, /forge, /support and the health probes has no documented caller");
+        var withoutModule = routes.Where(r => Classify(r) == Caller.Backend && !BackendModules.ContainsKey(r)).ToList();
+        Assert.That(withoutModule, Is.Empty, "a backend route whose Forge module the table does not name");
     }
 
     [Test]
@@ -111,6 +146,9 @@ public sealed partial class EveryRouteCallerTests : SupportFixture
             await Expect("a garbage token", "not-a-jwt", HttpStatusCode.Unauthorized);
             if (caller == Caller.Support)
             {
+                await Expect("a support token for another audience", Idp.Mint(c => c["aud"] = "api://another-app"), HttpStatusCode.Unauthorized);
+                await Expect("a support token for a tenant whose grant was revoked", Idp.Mint(), HttpStatusCode.Forbidden, Reason("no_grant"), at: Path(pattern, _revoked));
+                await Expect("a support token for a tenant whose grant expired", Idp.Mint(), HttpStatusCode.Forbidden, Reason("no_grant"), at: Path(pattern, _expired));
                 await Expect("a Forge administrator's token", Forge.Mint(_tenant), HttpStatusCode.Unauthorized);
                 await Expect("a Forge backend token", Forge.Mint(TestIssuer.For(_tenant, null, ForgeModuleKeys.Events)), HttpStatusCode.Unauthorized);
                 await Expect("a support token without the role", Idp.Mint(c => c["roles"] = new JsonArray("engineer")), HttpStatusCode.Forbidden, Reason("role_missing"));
@@ -121,20 +159,47 @@ public sealed partial class EveryRouteCallerTests : SupportFixture
             }
 
             await Expect("a valid support token", Idp.Mint(), HttpStatusCode.Unauthorized);
+            // Signed by Forge's key, but for another app: its audience, or its app.id under our audience.
+            string[] own = caller == Caller.Backend ? BackendModules.GetValueOrDefault(key) ?? [] : [ForgeModuleKeys.Ui];
+            var account = caller == Caller.Backend ? null : "557058:admin";
+            foreach (var module in own)
+            {
+                await Expect($"another app's token ({module})", Forge.Mint(TestIssuer.For(_tenant, account, module) with { AppId = "ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000bad" }), HttpStatusCode.Unauthorized);
+                await Expect($"our audience naming another app.id ({module})", Forge.Mint(TestIssuer.For(_tenant, account, module), editClaims: c => c["app"]!["id"] = "ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000bad"), HttpStatusCode.Unauthorized);
+            }
+
             if (caller == Caller.Backend)
             {
                 await Expect("a Jira administrator's UI token", Forge.Mint(_tenant), HttpStatusCode.Forbidden);
                 await Expect("a Jira user's UI token", Forge.Mint(_tenant, Nobody), HttpStatusCode.Forbidden);
+                await Expect("the issue panel's token", Forge.Mint(TestIssuer.For(_tenant, null, ForgeModuleKeys.IssuePanel)), HttpStatusCode.Forbidden);
+                foreach (var module in BackendModuleKeys.Except(own))
+                {
+                    await Expect($"the {module} module's token", Forge.Mint(TestIssuer.For(_tenant, null, module)), HttpStatusCode.Forbidden);
+                }
+
+                foreach (var module in own)
+                {
+                    await Expect($"its own module's token naming a user ({module})", Forge.Mint(TestIssuer.For(_tenant, "557058:admin", module)), HttpStatusCode.Forbidden);
+                }
+
                 continue;
             }
 
-            // Everything under /api: a backend module's token (no user) is refused whatever the permission.
-            await Expect("a backend module's token", Forge.Mint(TestIssuer.For(_tenant, null, ForgeModuleKeys.Events)), HttpStatusCode.Forbidden);
+            // Everything under /api: a backend module's token (no user) is refused whatever the permission, and with a user too.
+            foreach (var module in BackendModuleKeys)
+            {
+                await Expect($"the {module} module's token", Forge.Mint(TestIssuer.For(_tenant, null, module)), HttpStatusCode.Forbidden);
+                await Expect($"the {module} module's token naming an administrator", Forge.Mint(TestIssuer.For(_tenant, "557058:admin", module)), HttpStatusCode.Forbidden);
+            }
+
             await Expect("the UI module without a user", Forge.Mint(TestIssuer.For(_tenant, null)), HttpStatusCode.Forbidden);
             switch (caller)
             {
                 case Caller.Admin:
                     await Expect("a non-administrator", Forge.Mint(_tenant, Nobody), HttpStatusCode.Forbidden, RequiredPermission("ADMINISTER"));
+                    // The issue panel's token opens only the routes the panel calls, an administrator's included.
+                    await Expect("an administrator's issue panel token", Forge.Mint(TestIssuer.For(_tenant, "557058:admin", ForgeModuleKeys.IssuePanel)), HttpStatusCode.Forbidden);
                     await Expect("an administrator without a user token", Forge.Mint(_tenant), HttpStatusCode.Forbidden, userToken: " ");
                     break;
                 case Caller.BrowseIssue:
@@ -150,6 +215,47 @@ public sealed partial class EveryRouteCallerTests : SupportFixture
         }
 
         Assert.That(checkedRoutes, Is.GreaterThan(30));
+        Assert.That(wrong, Is.Empty, string.Join("\n", wrong));
+    }
+
+    /// <summary>
+    /// With <c>DevIssuer:Enabled</c> off (the default outside Development) the development issuer's routes are not mapped,
+    /// so they answer as any unknown path does (401 without a token: nothing minted, no key published), and a token
+    /// signed with the development key, one a development run left in the data directory included, opens no route.
+    /// </summary>
+    [Test]
+    public async Task With_the_dev_issuer_off_its_routes_answer_nothing_and_its_key_opens_no_route()
+    {
+        Assert.That(Routes().Select(r => r.Key), Has.None.StartsWith("GET /dev").And.None.StartsWith("POST /dev"), "not mapped");
+        using (var token = await Backend.Client.PostAsync("/dev/token", new StringContent("{}", System.Text.Encoding.UTF8, "application/json")))
+        using (var jwks = await Backend.Client.GetAsync("/dev/jwks.json"))
+        {
+            Assert.That(token.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), await token.Content.ReadAsStringAsync());
+            Assert.That(jwks.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), await jwks.Content.ReadAsStringAsync());
+            Assert.That(await token.Content.ReadAsStringAsync(), Does.Not.Contain("\"token\""));
+            Assert.That(await jwks.Content.ReadAsStringAsync(), Does.Not.Contain("\"keys\""));
+        }
+
+        using var dev = DevTokenIssuer.LoadOrCreate(Backend.DataDirectory);
+        var wrong = new List<string>();
+        foreach (var (key, method, pattern) in Routes().Where(r => Classify(r.Key) is Caller.Backend or Caller.Admin or Caller.AnyUser or Caller.BrowseIssue or Caller.EditIssue))
+        {
+            var request = TestIssuer.ForRoute(pattern, _tenant);
+            using var message = new HttpRequestMessage(new HttpMethod(method), Path(pattern));
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", dev.Mint(request, DateTimeOffset.UtcNow));
+            message.Headers.Add(FakeJira.UserTokenHeader, Backend.Jira.UserTokenFor("557058:admin"));
+            if (method is not ("GET" or "DELETE"))
+            {
+                message.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+            }
+
+            using var response = await Backend.Client.SendAsync(message);
+            if (response.StatusCode != HttpStatusCode.Unauthorized)
+            {
+                wrong.Add($"{key}: {(int)response.StatusCode}");
+            }
+        }
+
         Assert.That(wrong, Is.Empty, string.Join("\n", wrong));
     }
 
