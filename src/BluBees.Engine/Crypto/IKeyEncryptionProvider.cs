@@ -24,4 +24,11 @@ public interface IKeyEncryptionProvider
 
     /// <summary>Re-wraps a data key under <see cref="CurrentKeyId"/> (key rotation).</summary>
     Task<WrappedDataKey> ReWrapAsync(TenantId tenantId, WrappedDataKey wrapped, CancellationToken ct);
+
+    /// <summary>
+    /// Called by the uninstall's erase, before the wrapped data key is deleted: a provider that holds key material of
+    /// the tenant's own outside the store (the local ring's tenant share) deletes it, so that no old copy of the store
+    /// opens the tenant's data key with what remains. KMS holds none (one key for every tenant: docs/security.md).
+    /// </summary>
+    Task ForgetTenantAsync(TenantId tenantId, CancellationToken ct) => Task.CompletedTask;
 }

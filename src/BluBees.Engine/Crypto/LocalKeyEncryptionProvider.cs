@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using BluBees.Engine.Storage;
 
 namespace BluBees.Engine.Crypto;
@@ -6,23 +7,22 @@ namespace BluBees.Engine.Crypto;
 /// <summary>
 /// Wraps tenant data keys with AES-256-GCM under the local key ring; AAD names the tenant. Every wrap re-reads
 /// the ring file first (<see cref="LocalKeyRing.GetCurrentKey"/>), so a rotation by another process is honoured.
+/// <para>The wrapping key is derived (HKDF-SHA256) from the ring's key and the tenant's own random share
+/// (<see cref="TenantKeyShares"/>), which the uninstall deletes: the ring's keys serve every tenant and stay, so a
+/// data key wrapped under a ring key alone would open again from any old copy of the database with the ring that
+/// remains. Data keys wrapped before (AAD <c>v1</c>, the ring key itself) still open, and are wrapped the new way by
+/// the next <c>keys rotate</c>.</para>
 /// </summary>
 internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryptionProvider
 {
+    private readonly TenantKeyShares _shares = new(TenantKeyShares.DirectoryFor(ring.FilePath));
+
     public string CurrentKeyId => ring.CurrentKeyId;
 
     public Task<GeneratedDataKey> GenerateDataKeyAsync(TenantId tenantId, CancellationToken ct)
     {
         var plaintext = RandomNumberGenerator.GetBytes(Aead.KeySize);
-        var (keyId, kek) = ring.GetCurrentKey();
-        try
-        {
-            return Task.FromResult(new GeneratedDataKey(plaintext, new WrappedDataKey(keyId, Aead.Seal(kek, plaintext, Aad(tenantId)))));
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(kek);
-        }
+        return Task.FromResult(new GeneratedDataKey(plaintext, Wrap(tenantId, plaintext)));
     }
 
     public Task<byte[]> DecryptDataKeyAsync(TenantId tenantId, WrappedDataKey wrapped, CancellationToken ct)
@@ -30,7 +30,25 @@ internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryp
         var kek = ring.GetKey(wrapped.KeyId);
         try
         {
-            return Task.FromResult(Aead.Open(kek, wrapped.Ciphertext, Aad(tenantId)));
+            if (_shares.Find(tenantId) is { } share)
+            {
+                var key = Derive(kek, share, tenantId);
+                try
+                {
+                    return Task.FromResult(Aead.Open(key, wrapped.Ciphertext, Aad(tenantId)));
+                }
+                catch (CryptographicException)
+                {
+                    // Wrapped before tenant shares existed (v1): tried below.
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(key);
+                    CryptographicOperations.ZeroMemory(share);
+                }
+            }
+
+            return Task.FromResult(Aead.Open(kek, wrapped.Ciphertext, LegacyAad(tenantId)));
         }
         finally
         {
@@ -41,17 +59,43 @@ internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryp
     public async Task<WrappedDataKey> ReWrapAsync(TenantId tenantId, WrappedDataKey wrapped, CancellationToken ct)
     {
         var plaintext = await DecryptDataKeyAsync(tenantId, wrapped, ct);
-        var (keyId, kek) = ring.GetCurrentKey();
         try
         {
-            return new WrappedDataKey(keyId, Aead.Seal(kek, plaintext, Aad(tenantId)));
+            return Wrap(tenantId, plaintext);
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(kek);
             CryptographicOperations.ZeroMemory(plaintext);
         }
     }
 
-    private static string Aad(TenantId tenantId) => "blubees/dek/v1|" + tenantId.Value;
+    public Task ForgetTenantAsync(TenantId tenantId, CancellationToken ct)
+    {
+        _shares.Delete(tenantId);
+        return Task.CompletedTask;
+    }
+
+    private WrappedDataKey Wrap(TenantId tenantId, byte[] plaintext)
+    {
+        var share = _shares.GetOrCreate(tenantId);
+        var (keyId, kek) = ring.GetCurrentKey();
+        var key = Derive(kek, share, tenantId);
+        try
+        {
+            return new WrappedDataKey(keyId, Aead.Seal(key, plaintext, Aad(tenantId)));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(kek);
+            CryptographicOperations.ZeroMemory(key);
+            CryptographicOperations.ZeroMemory(share);
+        }
+    }
+
+    private static byte[] Derive(byte[] kek, byte[] share, TenantId tenantId)
+        => HKDF.DeriveKey(HashAlgorithmName.SHA256, kek, Aead.KeySize, salt: share, info: Encoding.UTF8.GetBytes(Aad(tenantId)));
+
+    private static string Aad(TenantId tenantId) => "blubees/dek/v2|" + tenantId.Value;
+
+    private static string LegacyAad(TenantId tenantId) => "blubees/dek/v1|" + tenantId.Value;
 }

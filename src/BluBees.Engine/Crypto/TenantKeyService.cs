@@ -111,6 +111,16 @@ public sealed partial class TenantKeyService : IDisposable
         }
     }
 
+    /// <summary>
+    /// Crypto-shreds the tenant's key material outside the store (the local ring's tenant share; nothing on KMS) and
+    /// forgets the in-memory copy. The uninstall's erase calls it before it deletes the wrapped data key.
+    /// </summary>
+    public async Task ShredAsync(TenantId tenantId, CancellationToken ct)
+    {
+        Evict(tenantId);
+        await _provider.ForgetTenantAsync(tenantId, ct);
+    }
+
     /// <summary>Re-wraps the tenant's data key under the provider's current key. Returns false when the tenant has no key.</summary>
     public async Task<bool> ReWrapAsync(TenantId tenantId, CancellationToken ct)
     {

@@ -171,6 +171,9 @@ public sealed class TenantService(
     {
         // The data key first (crypto-shredding): the partition delete is many batches on DynamoDB, and one that fails
         // part way (throttling after the SDK's retries; Forge does not retry a pre-uninstall) must not leave it behind.
+        // The tenant's own key material outside the store goes first of all (the local ring's share): the key-encryption
+        // keys serve every tenant and stay, so without it an old copy of the store would open the data key again.
+        await keys.ShredAsync(tenantId, ct);
         var partition = store.ForTenant(tenantId);
         var deleted = await partition.DeleteAsync(Keys.DataKey, ct) ? 1 : 0;
         // What this process holds of the tenant goes before the partition's delete too, which may be refused part way

@@ -251,8 +251,16 @@ public sealed class LiveKeyRotationTests
         await AssertEventRunsAsync(backend, tenant, secret, "OPS-60");
         var item = await backend.Services.GetRequiredService<IStore>().GetAsync(StorageKeys.Tenant(tenant), StorageKeys.DataKey, default);
         var old = StoredJson.Read<StoredDataKey>(item!.Data);
-        var leakedRing = Path.Combine(Path.GetTempPath(), "blubees-leaked-ring-" + Guid.NewGuid().ToString("N") + ".json");
+        // The whole key directory leaked: the ring file and the tenants' key shares beside it.
+        var leakedDirectory = Directory.CreateTempSubdirectory("blubees-leaked-ring-").FullName;
+        var leakedRing = Path.Combine(leakedDirectory, "keyring.json");
         File.Copy(RingFile, leakedRing);
+        Directory.CreateDirectory(Path.Combine(leakedDirectory, "tenant-keys"));
+        foreach (var share in Directory.EnumerateFiles(Path.Combine(_dataDirectory, "tenant-keys")))
+        {
+            File.Copy(share, Path.Combine(leakedDirectory, "tenant-keys", Path.GetFileName(share)));
+        }
+
         try
         {
             var (exit, output) = await CliAsync("keys", "rotate", "--retire");
@@ -268,7 +276,7 @@ public sealed class LiveKeyRotationTests
         }
         finally
         {
-            File.Delete(leakedRing);
+            Directory.Delete(leakedDirectory, recursive: true);
         }
     }
 

@@ -110,8 +110,12 @@ public sealed class PassThroughBatteryTests
             Assert.That(responses, Does.Not.Contain(canary), "API responses");
         }
 
-        var written = Directory.EnumerateFiles(backend.DataDirectory, "*", SearchOption.AllDirectories).Select(Path.GetFileName).Order().ToArray();
-        Assert.That(written, Is.SubsetOf(new[] { "blubees.db", "blubees.db-shm", "blubees.db-wal", "blubees.db.lock", "keyring.json" }), "nothing but the store, the worker's (empty) lock file and the key file is written");
+        var written = Directory.EnumerateFiles(backend.DataDirectory, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(backend.DataDirectory, f)).Order().ToArray();
+        // Each tenant's key share (tenant-keys/<SHA-256 of the tenant id>, 32 random bytes) lies beside the ring.
+        var shares = written.Where(f => Path.GetDirectoryName(f) == "tenant-keys").ToArray();
+        Assert.That(shares.Select(Path.GetFileName), Has.All.Matches("^[0-9a-f]{64}$"));
+        Assert.That(shares.Select(f => new FileInfo(Path.Combine(backend.DataDirectory, f)).Length), Has.All.EqualTo(32));
+        Assert.That(written.Except(shares), Is.SubsetOf(new[] { "blubees.db", "blubees.db-shm", "blubees.db-wal", "blubees.db.lock", "keyring.json" }), "nothing but the store, the worker's (empty) lock file, the key file and the tenants' key shares is written");
     }
 
     [Test]

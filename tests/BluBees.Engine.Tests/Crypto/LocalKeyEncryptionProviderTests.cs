@@ -39,6 +39,45 @@ public sealed class LocalKeyEncryptionProviderTests
     }
 
     [Test]
+    public async Task ForgettingATenantMakesItsWrappedDataKeyUnopenableWithTheRingThatRemains()
+    {
+        // The ring's keys serve every tenant and stay after an uninstall: the tenant's own share is what is shredded.
+        var a = await _provider.GenerateDataKeyAsync(new TenantId("tenant-a"), Ct);
+        var b = await _provider.GenerateDataKeyAsync(new TenantId("tenant-b"), Ct);
+
+        await _provider.ForgetTenantAsync(new TenantId("tenant-a"), Ct);
+
+        var fresh = new LocalKeyEncryptionProvider(new LocalKeyRing(_dir.File("keyring.json"))); // another process, the same files
+        Assert.That(() => fresh.DecryptDataKeyAsync(new TenantId("tenant-a"), a.Wrapped, Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(() => _provider.DecryptDataKeyAsync(new TenantId("tenant-a"), a.Wrapped, Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(await fresh.DecryptDataKeyAsync(new TenantId("tenant-b"), b.Wrapped, Ct), Is.EqualTo(b.Plaintext), "another tenant keeps its key");
+
+        // Installed again under the same id: a new share, a new key that opens; the old wrapped key still does not.
+        var again = await _provider.GenerateDataKeyAsync(new TenantId("tenant-a"), Ct);
+        Assert.That(await fresh.DecryptDataKeyAsync(new TenantId("tenant-a"), again.Wrapped, Ct), Is.EqualTo(again.Plaintext));
+        Assert.That(() => fresh.DecryptDataKeyAsync(new TenantId("tenant-a"), a.Wrapped, Ct), Throws.InstanceOf<CryptographicException>());
+        Assert.That(Directory.GetFiles(_dir.File("tenant-keys")).Select(f => new FileInfo(f).Length), Has.All.EqualTo(TenantKeyShares.Size));
+    }
+
+    [Test]
+    public async Task ADataKeyWrappedBeforeTenantSharesStillOpensAndARewrapBindsItToTheTenantsShare()
+    {
+        // A data key an earlier build wrapped under the ring key alone (AAD v1).
+        var tenant = new TenantId("tenant-legacy");
+        var plaintext = RandomNumberGenerator.GetBytes(Aead.KeySize);
+        var (keyId, kek) = _ring.GetCurrentKey();
+        var legacy = new WrappedDataKey(keyId, Aead.Seal(kek, plaintext, "blubees/dek/v1|" + tenant.Value));
+
+        Assert.That(await _provider.DecryptDataKeyAsync(tenant, legacy, Ct), Is.EqualTo(plaintext), "still opens");
+
+        // keys rotate re-wraps it the new way: then the tenant's uninstall shreds it like any other.
+        var rewrapped = await _provider.ReWrapAsync(tenant, legacy, Ct);
+        Assert.That(await _provider.DecryptDataKeyAsync(tenant, rewrapped, Ct), Is.EqualTo(plaintext));
+        await _provider.ForgetTenantAsync(tenant, Ct);
+        Assert.That(() => _provider.DecryptDataKeyAsync(tenant, rewrapped, Ct), Throws.InstanceOf<CryptographicException>());
+    }
+
+    [Test]
     public async Task UnwrapsForTheSameTenant()
     {
         var generated = await _provider.GenerateDataKeyAsync(new TenantId("tenant-a"), Ct);
