@@ -69,7 +69,17 @@ internal sealed class TenantKeyShares(string directory)
     }
 
     /// <summary>Deletes the tenant's share: what the ring's keys wrapped for it no longer opens.</summary>
-    public void Delete(TenantId tenantId) => File.Delete(PathOf(tenantId));
+    public void Delete(TenantId tenantId)
+    {
+        try
+        {
+            File.Delete(PathOf(tenantId));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // No share was ever written here (a data key an earlier version wrapped, or none at all).
+        }
+    }
 
     private string PathOf(TenantId tenantId)
         => Path.Combine(directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(tenantId.Value))));

@@ -60,6 +60,14 @@ public sealed class LocalKeyEncryptionProviderTests
     }
 
     [Test]
+    public void ForgettingATenantWithoutAShareIsNoError()
+    {
+        // A store upgraded from a version without shares: no tenant-keys directory yet, and the uninstall must go on.
+        Assert.That(Directory.Exists(_dir.File("tenant-keys")), Is.False);
+        Assert.That(async () => await _provider.ForgetTenantAsync(new TenantId("tenant-never-wrapped"), Ct), Throws.Nothing);
+    }
+
+    [Test]
     public async Task ADataKeyWrappedBeforeTenantSharesStillOpensAndARewrapBindsItToTheTenantsShare()
     {
         // A data key an earlier build wrapped under the ring key alone (AAD v1).
