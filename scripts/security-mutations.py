@@ -473,6 +473,14 @@ MUTATIONS = [
      "var sameMeaning = !laterBuild",
      "var sameMeaning = laterBuild || !laterBuild",
      "FullyQualifiedName~Editing_a_connection_a_later_build_saved"),
+    ("the uninstall keeps the tenant's key share (an old copy of the database opens its data key with the ring)", "src/BluBees.Engine/Tenancy/TenantService.cs",
+     "        await keys.ShredAsync(tenantId, ct);",
+     "        keys.Evict(tenantId);",
+     "FullyQualifiedName~OldDatabaseCopyTests"),
+    ("backup export of an installation marked uninstalled (its secrets decrypted into a new file)", "src/BluBees.Cli/Operator/BackupExporter.cs",
+     "if (await new UninstalledInstallations(store, time).IsMarkedAsync(tenantId, ct))",
+     "if (tenantId.Value.Length < 0)",
+     "FullyQualifiedName~CliBackupTests.An_uninstalled_installation"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
