@@ -89,9 +89,10 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         var claim = message.DedupKey is { } key ? new DedupClaim(TenantStore.PartitionOf(new TenantId(message.Tenant.TenantId)), Keys.Dedup(key), message.ReceivedAt + EventIngestor.DedupWindow) : null;
         var handOff = Volatile.Read(ref _handOff);
         var leased = false;
+        using var wait = AcceptWait(ct);
         try
         {
-            await _writer.RunAsync(w =>
+            await _writer.RunUnlessWithdrawnAsync(w =>
             {
                 if (Full(w, prepared.TenantId))
                 {
@@ -101,12 +102,16 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                 leased = TryLease(w, handOff, prepared.TenantId);
                 Insert(w, prepared, claim, leased);
                 return true;
-            }, ct);
+            }, wait.Token);
         }
         catch when (leased)
         {
             handOff!.Unreserve(prepared.TenantId);
             throw;
+        }
+        catch (OperationCanceledException) when (wait.TimedOut(ct))
+        {
+            throw AcceptLockBusy();
         }
 
         Accepted(handOff, leased, prepared, message);
@@ -125,9 +130,10 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         var handOff = Volatile.Read(ref _handOff);
         var leased = false;
         EnqueueOutcome outcome;
+        using var wait = AcceptWait(ct);
         try
         {
-            outcome = await _writer.RunAsync(w =>
+            outcome = await _writer.RunUnlessWithdrawnAsync(w =>
             {
                 if (ReadMarker(w, claim, now) is { } marker)
                 {
@@ -153,12 +159,16 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                 leased = TryLease(w, handOff, prepared.TenantId);
                 Insert(w, prepared, claim, leased);
                 return EnqueueOutcome.Accepted;
-            }, ct);
+            }, wait.Token);
         }
         catch when (leased)
         {
             handOff!.Unreserve(prepared.TenantId);
             throw;
+        }
+        catch (OperationCanceledException) when (wait.TimedOut(ct))
+        {
+            throw AcceptLockBusy();
         }
 
         if (outcome == EnqueueOutcome.Accepted)

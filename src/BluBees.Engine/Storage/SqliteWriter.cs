@@ -60,6 +60,28 @@ internal sealed class SqliteWriter : IDisposable
         return item.Task;
     }
 
+    /// <summary>
+    /// As <see cref="RunAsync{T}"/>, but <paramref name="ct"/> also withdraws the write while it still waits for its
+    /// transaction (behind a batch in progress, or for the write lock another process holds): then it never runs and
+    /// the task is cancelled. Once its transaction has begun it runs and commits (or fails) as any write, whatever
+    /// <paramref name="ct"/> does meanwhile. So a caller that stops waiting knows that nothing of the write was kept.
+    /// </summary>
+    public Task<T> RunUnlessWithdrawnAsync<T>(Func<SqliteWriter, T> write, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var item = new Write<T>(write);
+        item.WithdrawOn(ct);
+        Interlocked.Increment(ref _queued);
+        if (!_writes.Writer.TryWrite(item))
+        {
+            Interlocked.Decrement(ref _queued);
+            item.Complete();
+            throw new ObjectDisposedException(nameof(SqliteWriter));
+        }
+
+        return item.Task;
+    }
+
     /// <summary>A prepared command of the writer's connection for <paramref name="sql"/>, its parameters cleared.</summary>
     public SqliteCommand Command(string sql)
     {
@@ -143,6 +165,11 @@ internal sealed class SqliteWriter : IDisposable
         var done = new List<IWrite>(batch.Count);
         foreach (var write in batch)
         {
+            if (!write.TryStart())
+            {
+                continue; // withdrawn by its caller before its transaction began: it never runs
+            }
+
             try
             {
                 Execute("SAVEPOINT w;");
@@ -229,6 +256,9 @@ internal sealed class SqliteWriter : IDisposable
 
     private interface IWrite
     {
+        /// <summary>False when the caller withdrew the write (<see cref="RunUnlessWithdrawnAsync{T}"/>); it must not run.</summary>
+        bool TryStart();
+
         void Execute(SqliteWriter writer);
 
         void Complete();
@@ -238,15 +268,45 @@ internal sealed class SqliteWriter : IDisposable
 
     private sealed class Write<T>(Func<SqliteWriter, T> write) : IWrite
     {
+        private const int Waiting = 0, Started = 1, Withdrawn = 2;
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _result = default!;
+        private int _state;
+        private CancellationTokenRegistration _withdraw;
 
         public Task<T> Task => _done.Task;
 
+        /// <summary>Withdraws the write when <paramref name="ct"/> is cancelled before the writer started it.</summary>
+        public void WithdrawOn(CancellationToken ct)
+        {
+            if (ct.CanBeCanceled)
+            {
+                _withdraw = ct.UnsafeRegister(static (state, token) => ((Write<T>)state!).Withdraw(token), this);
+            }
+        }
+
+        private void Withdraw(CancellationToken token)
+        {
+            if (Interlocked.CompareExchange(ref _state, Withdrawn, Waiting) == Waiting)
+            {
+                _done.TrySetCanceled(token);
+            }
+        }
+
+        public bool TryStart() => Interlocked.CompareExchange(ref _state, Started, Waiting) == Waiting;
+
         public void Execute(SqliteWriter writer) => _result = write(writer);
 
-        public void Complete() => _done.TrySetResult(_result);
+        public void Complete()
+        {
+            _withdraw.Dispose();
+            _done.TrySetResult(_result);
+        }
 
-        public void Fail(Exception ex) => _done.TrySetException(ex);
+        public void Fail(Exception ex)
+        {
+            _withdraw.Dispose();
+            _done.TrySetException(ex);
+        }
     }
 }
