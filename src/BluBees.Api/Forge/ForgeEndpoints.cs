@@ -80,6 +80,8 @@ internal static partial class ForgeEndpoints
         }
 
         var body = node!["payload"] is System.Text.Json.Nodes.JsonObject nested ? nested : node;
+        // Named where it was read, as /forge/events names its fields: "eventType" of a wrapped body is "payload.eventType".
+        var prefix = ReferenceEquals(body, node) ? string.Empty : "payload.";
         var kind = JiraEvent.Text(JiraEvent.Child(body, "eventType")) ?? JiraEvent.Text(JiraEvent.Child(body, "type")) ?? string.Empty;
         var logger = loggers.CreateLogger("BluBees.Lifecycle");
         switch (kind)
@@ -112,7 +114,7 @@ internal static partial class ForgeEndpoints
                 return TypedResults.Ok(new IngestResponse("installed"));
             default:
                 // Uninstall is not a lifecycle event: it arrives from the preUninstall module at /forge/uninstall.
-                return Problems.Invalid("eventType", "must be avi:forge:installed:app or avi:forge:upgraded:app");
+                return Problems.Invalid(prefix + "eventType", "must be avi:forge:installed:app or avi:forge:upgraded:app");
         }
     }
 

@@ -70,7 +70,7 @@ internal static class JsonBody
         var (node, problem) = await ReadNodeAsync(request, maxBytes);
         return problem is not null ? (null, problem)
             : node is JsonObject obj ? (obj, null)
-            : (null, Invalid("$", "the body must be a JSON object"));
+            : (null, NotAnObject());
     }
 
     public static async Task<(T? Value, BodyProblem? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes = DefaultMaxBytes)
@@ -87,7 +87,7 @@ internal static class JsonBody
             var value = JsonSerializer.Deserialize<T>(bytes.AsSpan(0, length), JsonDefaults.Options);
             if (value is null)
             {
-                return (null, Invalid("$", "the body must be a JSON object"));
+                return (null, NotAnObject());
             }
 
             // Read case-insensitively, "hours" and "Hours" both set hours (the last one wins): refused like an exact repeat.
@@ -274,6 +274,13 @@ internal static class JsonBody
             return Invalid(there ? JsonErrorPath.Field(ex.Path) : "$", Unreadable(utf8) + Position(syntax));
         }
 
+        if (RootKind(utf8) is not JsonTokenType.StartObject)
+        {
+            // Well-formed, but an array, a string, a number or a boolean where the route reads an object: it said
+            // "malformed JSON at line 1, position 2" of valid JSON, while the routes that read a node said this.
+            return NotAnObject();
+        }
+
         var failure = JsonErrorPath.Resolve(ex, JsonDefaults.Options.GetTypeInfo(typeof(T)));
         return failure switch
         {
@@ -284,6 +291,16 @@ internal static class JsonBody
     }
 
     private static BodyProblem Invalid(string field, string message) => new(Problems.Invalid(field, message));
+
+    /// <summary>What every route that reads an object says of a well-formed root of another kind (<c>null</c> included).</summary>
+    private static BodyProblem NotAnObject() => Invalid("$", "the body must be a JSON object");
+
+    /// <summary>The kind of the document's first token (the text is well-formed when this is asked).</summary>
+    private static JsonTokenType RootKind(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = JsonScan.MaxDepth });
+        return reader.Read() ? reader.TokenType : JsonTokenType.None;
+    }
 
     private static string Position(JsonException ex)
         => ex.LineNumber is { } line ? $" at line {line + 1}, position {ex.BytePositionInLine + 1}" : string.Empty;
