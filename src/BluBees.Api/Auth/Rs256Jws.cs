@@ -120,6 +120,11 @@ internal static class Rs256Jws
             return null;
         }
 
+        if (!IsReadableText(payloadBytes))
+        {
+            return null;
+        }
+
         try
         {
             var payload = JsonDocument.Parse(payloadBytes, new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
@@ -139,6 +144,11 @@ internal static class Rs256Jws
 
     private static (string? Kid, TokenFailure Failure) ReadHeader(byte[] headerBytes)
     {
+        if (!IsReadableText(headerBytes))
+        {
+            return (null, TokenFailure.Malformed);
+        }
+
         try
         {
             using var header = JsonDocument.Parse(headerBytes, new JsonDocumentOptions { MaxDepth = 4, AllowDuplicateProperties = false });
@@ -167,6 +177,13 @@ internal static class Rs256Jws
             return (null, TokenFailure.Malformed);
         }
     }
+
+    /// <summary>
+    /// Every string and name of the part is text (valid UTF-8, no lone surrogate escape such as <c>\ud800</c>): the
+    /// parser accepts both and only reading the value throws — an <c>alg</c> or <c>kid</c> of such text, or a header
+    /// property named so, was a 500 for anyone, before any signature was checked. Refused as malformed (401).
+    /// </summary>
+    private static bool IsReadableText(byte[] json) => BluBees.Api.Infrastructure.JsonScan.Check(json) is null;
 
     private static bool TryDecode(ReadOnlySpan<char> part, out byte[] bytes)
     {
