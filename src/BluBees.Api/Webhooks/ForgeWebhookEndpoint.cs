@@ -25,9 +25,15 @@ internal static class ForgeWebhookEndpoint
             return problem;
         }
 
-        if (StringField(envelope!, "hookId") is not { } hookId || !Ids.IsWellFormed(hookId))
+        if (StringField(envelope!, "hookId") is not { } hookId)
         {
             return Problems.Invalid("hookId", "is required: the webhook id (a string)");
+        }
+
+        if (!Ids.IsWellFormed(hookId))
+        {
+            // A string, but no id could be it (empty, a path, too long): "is required" misled the sender.
+            return Problems.Invalid("hookId", "is not a webhook id: 1 to 64 letters, digits, '_' or '-', as POST /api/webhooks returned it");
         }
 
         if (StringField(envelope!, "body") is not { } body)

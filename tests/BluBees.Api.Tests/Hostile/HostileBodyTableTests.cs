@@ -113,6 +113,25 @@ public sealed class HostileBodyTableTests : EveryRouteEdgeInputFixture
         Assert.That(JsonNode.Parse(text)!["errors"]!.AsObject().Select(e => e.Key), Is.EqualTo(new[] { "payload.eventType" }), text);
     }
 
+    [TestCase("")]
+    [TestCase("..%2F..%2Fhook")]
+    [TestCase("hook/../other")]
+    [TestCase("hook\u0000")]
+    [TestCase("\u00e9t\u00e9")]
+    public async Task A_webhook_envelope_whose_hookId_is_a_string_but_no_id_says_so(string hookId)
+    {
+        // A present, malformed id (a path, empty, 5,000 characters, non-ASCII) was "is required", as if it were missing.
+        foreach (var id in new[] { System.Text.RegularExpressions.Regex.Unescape(hookId), new string('h', 5000) })
+        {
+            using var request = Request(HttpMethod.Post, "/forge/webhook");
+            request.Content = new StringContent(new JsonObject { ["hookId"] = id, ["signature"] = "00", ["timestamp"] = "1", ["body"] = "{}" }.ToJsonString(), Encoding.UTF8, "application/json");
+            using var response = await Backend.Client.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.That((int)response.StatusCode, Is.EqualTo(400), text);
+            Assert.That(JsonNode.Parse(text)!["errors"]!["hookId"]![0]!.GetValue<string>(), Does.StartWith("is not a webhook id"), text);
+        }
+    }
+
     /// <summary>The keys of every stored item (what a refused body must not add to).</summary>
     private async Task<HashSet<string>> KeysAsync()
         => (await Backend.DumpStoreAsync()).Select(row => string.Join(' ', row.Split(' ', 3).Take(2))).ToHashSet(StringComparer.Ordinal);
