@@ -238,6 +238,13 @@ internal static class JsonBody
             return "starts with a byte order mark (U+FEFF; JSON sent over HTTP has none)";
         }
 
+        if (WideText(utf8))
+        {
+            // RFC 8259 §8.1: JSON exchanged between systems must be UTF-8; a UTF-16 or UTF-32 body (whatever its charset
+            // parameter, which JSON does not define) was "malformed JSON at line 1, position 2", of a well-formed document.
+            return "is not UTF-8 text (it looks like UTF-16 or UTF-32: a zero byte or a UTF-16 byte order mark at its start)";
+        }
+
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = int.MaxValue });
         try
         {
@@ -256,6 +263,14 @@ internal static class JsonBody
 
         return "malformed JSON";
     }
+
+    /// <summary>
+    /// The first two bytes as UTF-16 or UTF-32 text begins (RFC 4627 §3: JSON starts with two ASCII characters, so
+    /// one of them is a zero byte in those encodings), or a UTF-16 byte order mark. UTF-8 text has no zero byte there:
+    /// a raw NUL is not JSON whitespace, so nothing well-formed is taken for it.
+    /// </summary>
+    private static bool WideText(ReadOnlySpan<byte> bytes)
+        => bytes.Length >= 2 && (bytes[0] == 0 || bytes[1] == 0 || (bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF));
 
     /// <summary>
     /// A deserialization failure, told apart from the structured facts alone, never from the exception's text: a

@@ -9,7 +9,7 @@ namespace BluBees.Api.Tests.Hostile;
 /// <summary>
 /// One table of hostile bodies sent, with a valid token of the route's caller, to every route that reads a body (found
 /// by probing the running app's endpoint table, so a route added later is in the table too): the wrong content type,
-/// an empty body, <c>null</c>, an array, a string, a number or a boolean where an object is read, invalid UTF-8, a byte
+/// an empty body, <c>null</c>, an array, a string, a number or a boolean where an object is read, invalid UTF-8, UTF-16 or UTF-32, a byte
 /// order mark, a property named twice, a lone surrogate, 400 KB of text, 10,000 levels of nesting. Each must be the same
 /// 4xx on every route — a ProblemDetails whose <c>errors</c> name the field with the message the table states — and
 /// none may store anything. The other batteries (<see cref="EveryRouteEdgeInputBodyTests"/>,
@@ -23,6 +23,7 @@ public sealed class HostileBodyTableTests : EveryRouteEdgeInputFixture
 
     private static readonly Expect NotAnObject = new([400], "$", "the body must be a JSON object");
     private static readonly Expect BadText = new([400], "name", "is not valid text");
+    private static readonly Expect Wide = new([400], "$", "is not UTF-8 text (it looks like UTF-16 or UTF-32");
 
     private static readonly (string Name, Func<byte[]> Body, string? ContentType, Expect Expect)[] Cases =
     [
@@ -39,6 +40,10 @@ public sealed class HostileBodyTableTests : EveryRouteEdgeInputFixture
         ("boolean", () => Utf8("true"), "application/json", NotAnObject),
         ("invalid UTF-8", () => [.. Utf8("{\"name\":\"caf"), 0xC3, 0x28, .. Utf8("\"}")], "application/json", BadText),
         ("lone surrogate", () => Utf8("{\"name\":\"\\ud800\"}"), "application/json", BadText),
+        ("UTF-16", () => Encoding.Unicode.GetBytes("{\"name\":\"x\"}"), "application/json; charset=utf-16", Wide),
+        ("UTF-16 with its byte order mark", () => [0xFF, 0xFE, .. Encoding.Unicode.GetBytes("{\"name\":\"x\"}")], "application/json", Wide),
+        ("UTF-16 big-endian", () => Encoding.BigEndianUnicode.GetBytes("{\"name\":\"x\"}"), "application/json", Wide),
+        ("UTF-32", () => Encoding.UTF32.GetBytes("{\"name\":\"x\"}"), "application/json; charset=utf-32", Wide),
         ("byte order mark", () => [0xEF, 0xBB, 0xBF, .. Utf8("{\"name\":\"x\"}")], "application/json", new([400], "$", "starts with a byte order mark")),
         ("duplicate property", () => Utf8("{\"name\":\"a\",\"name\":\"b\"}"), "application/json", new([400], "name", "names this property more than once")),
         // A 1 MB body: a 413 on every route, read over a raw connection by EveryRouteEdgeInputBodyTests ("10 MB"), since
@@ -67,7 +72,7 @@ public sealed class HostileBodyTableTests : EveryRouteEdgeInputFixture
             request.Content = new ByteArrayContent(bytes);
             if (contentType is not null)
             {
-                request.Content.Headers.ContentType = new(contentType);
+                request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
             }
 
             using var response = await Backend.Client.SendAsync(request).WaitAsync(TimeSpan.FromSeconds(60));
