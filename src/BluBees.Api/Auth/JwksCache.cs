@@ -20,13 +20,15 @@ internal sealed class JwksCache(IHttpClientFactory httpClientFactory, IOptions<F
     /// endpoint streaming a huge body cost that much memory on every fetch.
     /// </summary>
     public const int MaxDocumentBytes = 1024 * 1024;
-    private readonly SemaphoreSlim _fetchGate = new(1, 1);
+    private readonly Lock _gate = new();
+    private Task _fetch = Task.CompletedTask;
     private volatile IReadOnlyDictionary<string, RSA> _keys = new Dictionary<string, RSA>();
     private DateTimeOffset _lastFetchAttempt = DateTimeOffset.MinValue;
     private DateTimeOffset _fetchedAt = DateTimeOffset.MinValue;
+    private int _fetchCount;
 
     /// <summary>How many fetches were attempted (observable by tests and metrics).</summary>
-    public int FetchCount { get; private set; }
+    public int FetchCount => Volatile.Read(ref _fetchCount);
 
     public async ValueTask<RSA?> GetKeyAsync(string kid, CancellationToken ct)
     {
@@ -38,35 +40,33 @@ internal sealed class JwksCache(IHttpClientFactory httpClientFactory, IOptions<F
             return key;
         }
 
-        if (now - _lastFetchAttempt < TimeSpan.FromSeconds(opts.JwksRefreshCooldownSeconds))
-        {
-            // The attempt time is set when a fetch starts, so "in the cooldown" includes "a fetch is under way".
-            // A key we do not hold yet may be the one it brings: wait for it (the gate is held for exactly the
-            // fetch) instead of refusing the token. Without this, every request that arrived during a cold
-            // start's first fetch was answered 401 (the bench's default-limits phase saw 4–28 of 1,000). Waiting
-            // adds no fetch, so a flood of invented kids still costs at most one per cooldown.
-            if (!_keys.ContainsKey(kid) && _fetchGate.CurrentCount == 0)
-            {
-                await _fetchGate.WaitAsync(ct);
-                _fetchGate.Release();
-            }
-
-            return Trusted(kid, opts);
-        }
-
-        await _fetchGate.WaitAsync(ct);
-        try
+        // One fetch for every caller, whoever's request started it: it runs on its own deadline (the client's 5 s
+        // timeout), never on the request that started it. Before, the fetch ran on that request's token, so a caller
+        // who sent a token with an invented kid and hung up at once cancelled it: the cooldown began with no keys
+        // fetched, and every tenant's tokens (a cold start, a key Forge rotated in) were refused until the next
+        // fetch, which the same caller could cancel again. Each caller waits for it on its own token only.
+        Task fetch;
+        var started = false;
+        lock (_gate)
         {
             now = time.GetUtcNow();
             if (now - _lastFetchAttempt >= TimeSpan.FromSeconds(opts.JwksRefreshCooldownSeconds))
             {
                 _lastFetchAttempt = now;
-                await FetchAsync(opts.JwksUrl, ct);
+                _fetch = Task.Run(() => FetchAsync(opts.JwksUrl), CancellationToken.None);
+                started = true;
             }
+
+            fetch = _fetch;
         }
-        finally
+
+        // In the cooldown ("a fetch is under way" included), a key we do not hold yet may be the one the fetch
+        // brings: wait for it instead of refusing the token. Without this, every request that arrived during a cold
+        // start's first fetch was answered 401 (the bench's default-limits phase saw 4–28 of 1,000). Waiting adds no
+        // fetch, so a flood of invented kids still costs at most one per cooldown.
+        if (!fetch.IsCompleted && (started || !_keys.ContainsKey(kid)))
         {
-            _fetchGate.Release();
+            await fetch.WaitAsync(ct);
         }
 
         return Trusted(kid, opts);
@@ -78,11 +78,15 @@ internal sealed class JwksCache(IHttpClientFactory httpClientFactory, IOptions<F
             ? null
             : _keys.GetValueOrDefault(kid);
 
-    public void Dispose() => _fetchGate.Dispose();
-
-    private async Task FetchAsync(string url, CancellationToken ct)
+    public void Dispose()
     {
-        FetchCount++;
+        // Nothing to release: a fetch still under way ends on its own timeout.
+    }
+
+    private async Task FetchAsync(string url)
+    {
+        Interlocked.Increment(ref _fetchCount);
+        var ct = CancellationToken.None; // the client's timeout bounds it (see GetKeyAsync)
         try
         {
             using var client = httpClientFactory.CreateClient(HttpClientName);
