@@ -37,6 +37,11 @@ public sealed class SupportUnmappedPathTests : SupportFixture
             using var response = await SupportGetAsync(path);
             var problem = await ProblemAsync(response, HttpStatusCode.NotFound);
             Assert.That(problem.ToJsonString(), Does.Not.Contain(runId).And.Not.Contain("Forge"), path);
+
+            using var head = new HttpRequestMessage(HttpMethod.Head, path);
+            head.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Idp.Mint());
+            using var headResponse = await Backend.Client.SendAsync(head);
+            Assert.That((headResponse.StatusCode, await headResponse.Content.ReadAsStringAsync()), Is.EqualTo((HttpStatusCode.NotFound, string.Empty)), "HEAD " + path);
         }
 
         Assert.That(await AuditAsync(tenant), Has.Count.EqualTo(before), "nothing read, no audit entry");
