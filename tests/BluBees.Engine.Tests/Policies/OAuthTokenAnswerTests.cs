@@ -71,4 +71,44 @@ public sealed class OAuthTokenAnswerTests
         Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.OAuthTokenRejected));
         Assert.That(api.Requests, Is.Empty, "no call without a usable token");
     }
+
+    /// <summary>
+    /// Found by the answers sweep: an escaped lone surrogate in a token answer's string made GetString throw
+    /// InvalidOperationException, which the parser's JsonException catch missed: the run ended internal_error
+    /// ("crashed", an Error log) instead of oauth_token_rejected. A name given twice is refused as not one answer.
+    /// </summary>
+    [TestCase("""{"access_token":"\ud800","token_type":"Bearer"}""")]
+    [TestCase("""{"access_token":"at-1","token_type":"\udc00"}""")]
+    [TestCase("""{"access_token":"at-1","token_type":"Bearer","refresh_token":"r\ud83d"}""")]
+    [TestCase("""{"access_token":"at-1","token_type":"Bearer","\ud800":1}""")]
+    [TestCase("""{"access_token":"at-1","access_token":"at-2","token_type":"Bearer"}""")]
+    public async Task A_token_answer_whose_text_is_not_readable_is_rejected_not_a_crash(string raw)
+    {
+        await using var api = LoopbackServer.Ok("{}");
+        await using var tokens = new TokenEndpoint { RawBody = raw };
+        var input = tokens.ClientCredentials(api, "cs-1") with { Resilience = new ConnectionResilience { MaxRetries = 0 } };
+        var connection = await _h.CreateAsync(Tenant, input);
+
+        var outcome = await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Failed));
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.OAuthTokenRejected));
+        Assert.That(api.Requests, Is.Empty, "no call without a usable token");
+        Assert.That(_h.Logs, Has.None.Contains("crashed"));
+    }
+
+    /// <summary>A UTF-8 byte order mark before the token answer (IIS, .NET's Encoding.UTF8) is not part of the JSON: the token is used.</summary>
+    [Test]
+    public async Task A_token_answer_with_a_byte_order_mark_is_read()
+    {
+        await using var api = LoopbackServer.Ok("{}");
+        await using var tokens = new TokenEndpoint { RawBody = "\uFEFF" + """{"access_token":"at-bom","token_type":"Bearer","expires_in":3600}""" };
+        var input = tokens.ClientCredentials(api, "cs-1") with { Resilience = new ConnectionResilience { MaxRetries = 0 } };
+        var connection = await _h.CreateAsync(Tenant, input);
+
+        var outcome = await _h.RunAsync(Tenant.Value, PolicyHarness.Step(connection));
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Record.ErrorCategory);
+        Assert.That(api.Requests.Single().Header("Authorization"), Is.EqualTo("Bearer at-bom"));
+    }
 }

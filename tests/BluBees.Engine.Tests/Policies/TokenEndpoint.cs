@@ -27,7 +27,7 @@ internal sealed class TokenEndpoint : IAsyncDisposable
             }
 
             var (status, body) = Answer(form, Interlocked.Increment(ref _issued));
-            await LoopbackServer.RespondAsync(stream, status, body.ToJsonString(), ct, [("Content-Type", "application/json"), .. Headers]);
+            await LoopbackServer.RespondAsync(stream, status, RawBody ?? body.ToJsonString(), ct, [("Content-Type", "application/json"), .. Headers]);
         });
     }
 
@@ -38,6 +38,9 @@ internal sealed class TokenEndpoint : IAsyncDisposable
     public int Requests => Forms.Count;
 
     public TaskCompletionSource? Gate { get; set; }
+
+    /// <summary>When set, the reply's body as written (JSON a serializer would not write: an escaped lone surrogate, a BOM), with <see cref="Answer"/>'s status.</summary>
+    public string? RawBody { get; set; }
 
     /// <summary>Headers added to every reply (a <c>Retry-After</c>, say).</summary>
     public (string Name, string Value)[] Headers { get; set; } = [];

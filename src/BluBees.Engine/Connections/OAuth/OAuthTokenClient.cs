@@ -3,6 +3,7 @@ using System.Text.Json;
 using BluBees.Engine.Connections.Resilience;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Execution;
+using BluBees.Engine.Json;
 
 namespace BluBees.Engine.Connections.OAuth;
 
@@ -92,9 +93,19 @@ internal sealed class OAuthTokenClient(GuardedHttpClient http)
             return TokenResponse.Failed(ErrorCategories.OAuthTokenRejected, status);
         }
 
+        // The connector answers' text rules (ResponseJson): a UTF-8 byte order mark is not part of the JSON, and an answer
+        // holding a string or name that is not text (an escaped lone surrogate "\ud800", invalid UTF-8) or a name twice
+        // is not a token answer. Before, GetString threw InvalidOperationException past the JsonException catch below
+        // and the run ended internal_error with an Error log; a BOM made a good answer oauth_token_rejected.
+        var body = response.Body[(response.Body.Length - ResponseJson.WithoutByteOrderMark(response.Body.Span).Length)..];
+        if (ResponseJson.HasUnreadableText(body.Span))
+        {
+            return TokenResponse.Failed(ErrorCategories.OAuthTokenRejected, status);
+        }
+
         try
         {
-            using var json = JsonDocument.Parse(response.Body, new JsonDocumentOptions { MaxDepth = 16 });
+            using var json = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
             var root = json.RootElement;
             if (root.ValueKind != JsonValueKind.Object
                 || !root.TryGetProperty("access_token", out var access) || access.ValueKind != JsonValueKind.String
@@ -111,7 +122,7 @@ internal sealed class OAuthTokenClient(GuardedHttpClient http)
             var refresh = root.TryGetProperty("refresh_token", out var r) && r.ValueKind == JsonValueKind.String && r.GetString() is { Length: > 0 } rt ? rt : null;
             return new TokenResponse(accessToken, lifetime, refresh, null, status);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             return TokenResponse.Failed(ErrorCategories.OAuthTokenRejected, status);
         }
