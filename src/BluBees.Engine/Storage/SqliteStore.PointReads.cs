@@ -19,7 +19,8 @@ internal sealed partial class SqliteStore
 
     private StoreItem? PointRead(string pk, string sk)
     {
-        var reader = _pointReaders.TryTake(out var kept) ? kept : new PointReader(Open());
+        // Not Open(): a reader is kept for later reads, which must not inherit one accept's bound (StoreWriteWait).
+        var reader = _pointReaders.TryTake(out var kept) ? kept : new PointReader(SqliteFile.Open(_connectionString));
         StoreItem? item;
         try
         {

@@ -75,7 +75,17 @@ internal sealed partial class SqliteStore : IStore
         }
     }
 
-    private SqliteConnection Open() => SqliteFile.Open(_connectionString);
+    /// <summary>A connection whose statements wait for the write lock at most the command timeout, or the scope's bound (<see cref="StoreWriteWait"/>).</summary>
+    private SqliteConnection Open()
+    {
+        var connection = SqliteFile.Open(_connectionString);
+        if (StoreWriteWait.CurrentSeconds is { } seconds)
+        {
+            connection.DefaultTimeout = seconds;
+        }
+
+        return connection;
+    }
 
     private long Now => _time.GetUtcNow().ToUnixTimeSeconds();
 

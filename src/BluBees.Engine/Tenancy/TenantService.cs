@@ -19,7 +19,12 @@ public sealed class TenantService(
     // Every composition marks uninstalls, the operator CLI's included (one not registering the service gets its own).
     private readonly UninstalledInstallations _uninstalled = uninstalled ?? new UninstalledInstallations(store, time);
 
-    /// <summary>Creates the tenant record (and directory entry) when missing; cheap after the first call.</summary>
+    /// <summary>
+    /// Creates the tenant record (and directory entry) when missing; cheap after the first call. Each is read first and
+    /// written only when missing: the first event of every tenant after a start comes here, and the unconditional
+    /// writes waited for SQLite's write lock up to the command timeout (30 s) while another process held it, before the
+    /// accept reached the queue, whose wait is bounded (<c>LockedFirstEventAfterStartTests</c>). Reads take no lock.
+    /// </summary>
     public async Task EnsureAsync(TenantContext tenant, CancellationToken ct)
     {
         if (_known.ContainsKey(tenant.TenantId))
@@ -27,10 +32,15 @@ public sealed class TenantService(
             return;
         }
 
-        var now = time.GetUtcNow();
-        var record = new TenantRecord(tenant.TenantId, tenant.CloudId, now, now);
-        await store.ForTenant(tenant.Id).PutIfAbsentAsync(Keys.TenantMeta, StoredJson.Write(record), ct);
-        await store.PutIfAbsentAsync(TenantDirectory.EntryFor(tenant.Id), ct);
+        var partition = store.ForTenant(tenant.Id);
+        if (await partition.GetAsync(Keys.TenantMeta, ct) is null)
+        {
+            var now = time.GetUtcNow();
+            var record = new TenantRecord(tenant.TenantId, tenant.CloudId, now, now);
+            await partition.PutIfAbsentAsync(Keys.TenantMeta, StoredJson.Write(record), ct);
+        }
+
+        await TenantDirectory.EnsureListedAsync(store, tenant.Id, ct);
         _known.TryAdd(tenant.TenantId, true);
     }
 
