@@ -116,4 +116,63 @@ public sealed class LockedFirstEventAfterStartTests
             Assert.That(host.Logs.AllText, Does.Not.Contain("Unhandled"));
         });
     }
+
+    /// <summary>
+    /// A filtered event's trace is written before its answer, best effort: while another process held the write lock
+    /// the write waited the store's command timeout (30 s) and only then was the event answered. Now the write gives
+    /// up within the accept's bound and the event is answered <c>filtered</c> while the lock is still held.
+    /// </summary>
+    [Test]
+    public async Task A_filtered_event_while_the_write_lock_is_held_is_answered_filtered_while_it_is_still_held()
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var sink = await SlowSink.StartAsync();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await BackendHost.StartAsync(issuer, new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dataDirectory }, s => s.AddSingleton<TimeProvider>(clock));
+        var tenant = Samples.NewTenant();
+        var connection = await host.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(sink.Address, "t0ken"), 201);
+        await host.JsonAsync(HttpMethod.Post, "/api/rules", tenant, Samples.Rule(connection["id"]!.GetValue<string>()), 201);
+        using (var first = await host.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("ZZZ-0", "Other project")))
+        {
+            Assert.That(JsonNode.Parse(await first.Content.ReadAsStringAsync())?["status"]?.GetValue<string>(), Is.EqualTo("filtered"), "the tenant is known before the lock");
+        }
+
+        bool answeredWhileHeld;
+        string? status;
+        await using (var other = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(_dataDirectory, "blubees.db"), Pooling = false }.ToString()))
+        {
+            await other.OpenAsync();
+            await using (var begin = other.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE;";
+                await begin.ExecuteNonQueryAsync();
+            }
+
+            var accept = host.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("ZZZ-1", "Other project"));
+            // Held until the answer comes, or at most a generous while below the store's 30 s command timeout.
+            var giveUp = DateTime.UtcNow + TimeSpan.FromSeconds(25);
+            while (!accept.IsCompleted && DateTime.UtcNow < giveUp)
+            {
+                clock.Advance(SqliteRunQueue.AcceptLockWait + TimeSpan.FromSeconds(1));
+                await Task.WhenAny(accept, Task.Delay(250));
+            }
+
+            answeredWhileHeld = accept.IsCompleted;
+            await using (var rollback = other.CreateCommand())
+            {
+                rollback.CommandText = "ROLLBACK;";
+                await rollback.ExecuteNonQueryAsync();
+            }
+
+            using var response = await accept;
+            status = JsonNode.Parse(await response.Content.ReadAsStringAsync())?["status"]?.GetValue<string>();
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(answeredWhileHeld, Is.True, "answered while the lock was still held");
+            Assert.That(status, Is.EqualTo("filtered"));
+            Assert.That(host.Logs.AllText, Does.Not.Contain("Unhandled"));
+        });
+    }
 }
