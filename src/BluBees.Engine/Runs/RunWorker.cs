@@ -286,6 +286,7 @@ public sealed partial class RunWorker(
     /// </param>
     private async Task RunOneAsync(ClaimedMessage claimed, RunMessage? opened, Action stepsEnded)
     {
+        using var unbounded = Storage.StoreWriteWait.Unbounded(); // a hand-off starts in its accept's context, not under its bound
         var ct = _runs.Token;
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(_options.RunDeadlineSeconds), time);
         using var running = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);

@@ -27,6 +27,17 @@ internal static class StoreWriteWait
         return new Scope(previous);
     }
 
+    /// <summary>
+    /// Ends any bound for the code inside (dispose to restore it): a run handed off from an accept starts in the
+    /// accepting caller's context and so inherited the accept's bound for all of its own store calls.
+    /// </summary>
+    public static Scope Unbounded()
+    {
+        var previous = Seconds.Value;
+        Seconds.Value = null;
+        return new Scope(previous);
+    }
+
     public readonly struct Scope(int? previous) : IDisposable
     {
         public void Dispose() => Seconds.Value = previous;
