@@ -183,7 +183,7 @@ internal static class Rs256Jws
     /// parser accepts both and only reading the value throws — an <c>alg</c> or <c>kid</c> of such text, or a header
     /// property named so, was a 500 for anyone, before any signature was checked. Refused as malformed (401).
     /// </summary>
-    private static bool IsReadableText(byte[] json) => BluBees.Api.Infrastructure.JsonScan.Check(json) is null;
+    private static bool IsReadableText(byte[] json) => BluBees.Api.Infrastructure.JsonScan.IsReadableText(json);
 
     private static bool TryDecode(ReadOnlySpan<char> part, out byte[] bytes)
     {

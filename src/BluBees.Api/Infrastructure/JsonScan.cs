@@ -72,7 +72,34 @@ internal static class JsonScan
     }
 
     /// <summary>
-    /// Whether a string value reads as text. An unescaped value is its own UTF-8, checked where it lies; only a value
+    /// Whether every string and property name of <paramref name="utf8"/> is readable text, and nothing else: no path, no
+    /// duplicate check (for a token's parts, which are read with duplicates refused by the parser). <see cref="Check"/>
+    /// on every request's token cost a string per name and a set per object, several per cent of the request path
+    /// (docs/benchmarks.md). A structural error is left to the parser.
+    /// </summary>
+    public static bool IsReadableText(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && !IsText(ref reader))
+                {
+                    return false;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return true;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Whether a string value or property name reads as text. An unescaped value is its own UTF-8, checked where it lies; only a value
     /// with escapes (which can spell a lone surrogate) is decoded, as before. Decoding every value allocated a string
     /// per value of every body only to drop it.
     /// </summary>
