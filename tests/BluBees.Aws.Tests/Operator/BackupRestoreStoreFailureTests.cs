@@ -122,10 +122,21 @@ public sealed class BackupRestoreStoreFailureTests
         Assert.That(await DirectoryEntryAsync(table, tenant), Is.Null);
 
         var aws = new Dictionary<string, string?>(direct) { ["Storage:DynamoDbServiceUrl"] = proxy.Address.ToString() };
-        // Sealing the first secret lists the tenant (the first directory put); the restore's last step puts the entry again.
-        var directoryPuts = 0;
-        proxy.Fail((operation, request) => operation == "PutItem" && (string?)request["Item"]?["pk"]?["S"] == Keys.DirectoryPk && Interlocked.Increment(ref directoryPuts) > 1
-            ? DynamoDbFault.ProvisionedThroughputExceeded : null);
+        // The restore's last step clears the uninstall mark, then makes sure of the tenant record and directory entry
+        // (each read first; sealing the first secret has listed the tenant already): its read of the tenant record, the
+        // first after the mark was cleared, is refused.
+        var markCleared = 0;
+        proxy.Fail((operation, request) =>
+        {
+            if (operation == "DeleteItem" && (string?)request["Key"]?["pk"]?["S"] == Keys.UninstalledPk)
+            {
+                Interlocked.Exchange(ref markCleared, 1);
+            }
+
+            return operation == "GetItem" && Volatile.Read(ref markCleared) == 1 && (string?)request["Key"]?["pk"]?["S"] == Keys.Tenant(tenant)
+                && (string?)request["Key"]?["sk"]?["S"] == Keys.TenantMeta
+                ? DynamoDbFault.ProvisionedThroughputExceeded : null;
+        });
         Assert.That(() => RunAsync(OperatorCommands.BackupRestoreAsync, Configuration(aws), "backup", "restore", "--in", file, "--passphrase-env", PassphraseVariable),
             Throws.InstanceOf<CliException>().With.Message.Contains("ProvisionedThroughputExceeded"));
         Assert.That(proxy.Refused, Is.GreaterThan(0), "the store refused the last step");
