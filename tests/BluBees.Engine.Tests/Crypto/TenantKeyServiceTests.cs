@@ -47,6 +47,23 @@ public sealed class TenantKeyServiceTests
         Assert.That(await _h.Keys.IsLaterInstallationAsync(tenant, _h.Time.GetUtcNow(), Ct), Is.False, "control: the key's own installation");
     }
 
+    /// <summary>
+    /// A data key is listed in the tenant directory before it exists, whoever creates it (the first secret sealed by the
+    /// admin API, a backup restore, an event): key rotation and retiring walk the directory and must see every data key.
+    /// The life-cycle and ingress paths list the tenant too, which hid this from the rotation tests.
+    /// </summary>
+    [Test]
+    public async Task A_data_key_the_service_creates_lists_its_tenant()
+    {
+        var tenant = new TenantId("tenant-unlisted");
+        Assert.That(await _h.Store.GetAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenant.Value), Ct), Is.Null);
+
+        await _h.Cipher.EncryptAsync(tenant, "connection/conn_1", "s3cret", Ct);
+
+        Assert.That(await StoredKeyAsync(tenant.Value), Is.Not.Null);
+        Assert.That(await _h.Store.GetAsync(Keys.DirectoryPk, Keys.DirectoryEntry(tenant.Value), Ct), Is.Not.Null, "listed for rotation");
+    }
+
     [Test]
     public async Task GetOrCreateIsStable()
     {
