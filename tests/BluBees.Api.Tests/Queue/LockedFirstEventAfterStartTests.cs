@@ -62,39 +62,8 @@ public sealed class LockedFirstEventAfterStartTests
         await using var host = await BackendHost.StartAsync(issuer, settings, s => s.AddSingleton<TimeProvider>(clock));
         var evt = Samples.Event("OPS-1", "first after the start");
 
-        HttpStatusCode status;
-        string body;
-        bool retryAfter;
-        await using (var other = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(_dataDirectory, "blubees.db"), Pooling = false }.ToString()))
-        {
-            await other.OpenAsync();
-            await using (var begin = other.CreateCommand())
-            {
-                begin.CommandText = "BEGIN IMMEDIATE;";
-                await begin.ExecuteNonQueryAsync();
-            }
-
-            var accept = host.SendAsync(HttpMethod.Post, "/forge/events", tenant, evt.DeepClone());
-            // The lock is held until the answer comes, or at most a generous while (less than the store's 30 s command
-            // timeout: the build before the fix answered only once the lock came free).
-            var giveUp = DateTime.UtcNow + TimeSpan.FromSeconds(25);
-            while (!accept.IsCompleted && DateTime.UtcNow < giveUp)
-            {
-                clock.Advance(SqliteRunQueue.AcceptLockWait + TimeSpan.FromSeconds(1));
-                await Task.WhenAny(accept, Task.Delay(250));
-            }
-
-            await using (var rollback = other.CreateCommand())
-            {
-                rollback.CommandText = "ROLLBACK;";
-                await rollback.ExecuteNonQueryAsync();
-            }
-
-            using var response = await accept;
-            status = response.StatusCode;
-            body = await response.Content.ReadAsStringAsync();
-            retryAfter = response.Headers.RetryAfter is not null;
-        }
+        var (status, body, retryAfter, _) = await HeldWriteLock.SendAsync(_dataDirectory, clock,
+            () => host.SendAsync(HttpMethod.Post, "/forge/events", tenant, evt.DeepClone()));
 
         Assert.Multiple(() =>
         {
@@ -137,36 +106,10 @@ public sealed class LockedFirstEventAfterStartTests
             Assert.That(JsonNode.Parse(await first.Content.ReadAsStringAsync())?["status"]?.GetValue<string>(), Is.EqualTo("filtered"), "the tenant is known before the lock");
         }
 
-        bool answeredWhileHeld;
-        string? status;
-        await using (var other = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(_dataDirectory, "blubees.db"), Pooling = false }.ToString()))
-        {
-            await other.OpenAsync();
-            await using (var begin = other.CreateCommand())
-            {
-                begin.CommandText = "BEGIN IMMEDIATE;";
-                await begin.ExecuteNonQueryAsync();
-            }
-
-            var accept = host.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("ZZZ-1", "Other project"));
-            // Held until the answer comes, or at most a generous while below the store's 30 s command timeout.
-            var giveUp = DateTime.UtcNow + TimeSpan.FromSeconds(25);
-            while (!accept.IsCompleted && DateTime.UtcNow < giveUp)
-            {
-                clock.Advance(SqliteRunQueue.AcceptLockWait + TimeSpan.FromSeconds(1));
-                await Task.WhenAny(accept, Task.Delay(250));
-            }
-
-            answeredWhileHeld = accept.IsCompleted;
-            await using (var rollback = other.CreateCommand())
-            {
-                rollback.CommandText = "ROLLBACK;";
-                await rollback.ExecuteNonQueryAsync();
-            }
-
-            using var response = await accept;
-            status = JsonNode.Parse(await response.Content.ReadAsStringAsync())?["status"]?.GetValue<string>();
-        }
+        var answer = await HeldWriteLock.SendAsync(_dataDirectory, clock,
+            () => host.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("ZZZ-1", "Other project")));
+        var answeredWhileHeld = answer.AnsweredWhileHeld;
+        var status = JsonNode.Parse(answer.Body)?["status"]?.GetValue<string>();
 
         Assert.Multiple(() =>
         {

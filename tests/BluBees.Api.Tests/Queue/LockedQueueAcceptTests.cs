@@ -45,39 +45,8 @@ public sealed class LockedQueueAcceptTests
         // Its run recorded before the lock is taken: only the accept is under test.
         await Waits.UntilAsync(async () => (await host.JsonAsync(HttpMethod.Get, "/api/runs?limit=100", tenant))["items"]!.AsArray().Count, n => n > 0);
 
-        HttpStatusCode status;
-        string body;
-        bool retryAfter;
-        await using (var other = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(host.DataDirectory, "blubees.db"), Pooling = false }.ToString()))
-        {
-            await other.OpenAsync();
-            await using (var begin = other.CreateCommand())
-            {
-                begin.CommandText = "BEGIN IMMEDIATE;";
-                await begin.ExecuteNonQueryAsync();
-            }
-
-            var accept = host.SendAsync(HttpMethod.Post, "/forge/events", tenant, evt.DeepClone());
-            // The accept's wait runs on the injected clock: move it on until the answer comes. The lock is held until
-            // then, or at most a generous while (the build before the fix answered only once the lock came free).
-            var giveUp = DateTime.UtcNow + TimeSpan.FromSeconds(25);
-            while (!accept.IsCompleted && DateTime.UtcNow < giveUp)
-            {
-                clock.Advance(SqliteRunQueue.AcceptLockWait + TimeSpan.FromSeconds(1));
-                await Task.WhenAny(accept, Task.Delay(250));
-            }
-
-            await using (var rollback = other.CreateCommand())
-            {
-                rollback.CommandText = "ROLLBACK;";
-                await rollback.ExecuteNonQueryAsync();
-            }
-
-            using var response = await accept;
-            status = response.StatusCode;
-            body = await response.Content.ReadAsStringAsync();
-            retryAfter = response.Headers.RetryAfter is not null;
-        }
+        var (status, body, retryAfter, _) = await HeldWriteLock.SendAsync(host.DataDirectory, clock,
+            () => host.SendAsync(HttpMethod.Post, "/forge/events", tenant, evt.DeepClone()));
 
         Assert.Multiple(() =>
         {
