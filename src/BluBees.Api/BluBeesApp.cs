@@ -47,6 +47,8 @@ internal static class BluBeesApp
             k.Limits.MaxRequestHeaderCount = RequestHeadLimits.ServerHeaderCount;
         });
         configure?.Invoke(builder);
+        // After the caller's logging set-up: every logger, the framework's included, writes through the one redaction point.
+        builder.Services.AddLogRedaction();
 
         // One provider per concern (store, keys, queue, worker), chosen by configuration in ProviderSwitch.
         builder.Services.AddBluBeesProviders(builder.Configuration);
