@@ -56,13 +56,13 @@ internal sealed class RedactingLogger(ILogger inner, IReadOnlyDictionary<string,
         inner.Log(logLevel, eventId, new RedactedState(message, values), null, static (s, _) => s.Message);
     }
 
-    /// <summary>"System.InvalidOperationException ← System.IO.IOException": the exception's type and its inner ones', never a message.</summary>
+    /// <summary>"System.InvalidOperationException &lt;- System.IO.IOException": the exception's type and its inner ones', never a message.</summary>
     internal static string Types(Exception exception)
     {
         var text = new StringBuilder();
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            text.Append(text.Length == 0 ? string.Empty : " ← ").Append(e.GetType().FullName);
+            text.Append(text.Length == 0 ? string.Empty : " <- ").Append(e.GetType().FullName);
         }
 
         return text.ToString();
