@@ -49,6 +49,19 @@ public sealed class BackendHost : IAsyncDisposable
     /// <summary>The fake Jira this backend asks about administrators (<c>Jira:ApiBaseUrlOverride</c>).</summary>
     public FakeJira Jira { get; }
 
+    /// <summary>
+    /// Settings that open the framework's own categories down to Trace: appsettings.json keeps <c>Microsoft.AspNetCore</c>
+    /// (Kestrel, hosting, routing) and <c>System.Net.Http.HttpClient</c> at Warning, and its names are more specific than
+    /// the <c>Microsoft</c> this harness sets, so without these a "Trace-level" scan never sees the framework's lines.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> FrameworkTrace { get; } = new Dictionary<string, string?>
+    {
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
+        ["Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel"] = "Trace",
+        ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Trace",
+        ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Trace",
+    };
+
     public static async Task<BackendHost> StartAsync(TestIssuer issuer, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "blubees-tests", Guid.NewGuid().ToString("N"));

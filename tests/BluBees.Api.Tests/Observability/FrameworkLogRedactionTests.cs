@@ -20,12 +20,7 @@ public sealed class FrameworkLogRedactionTests : BackendFixture
 {
     private const string CrashPath = "/crash-for-test";
 
-    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?>
-    {
-        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
-        ["Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel"] = "Trace",
-        ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Trace",
-    };
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?>(BackendHost.FrameworkTrace);
 
     /// <summary>A stand-in for a crash: outside the app's pipeline, so its exception reaches Kestrel, which logs it at Error.</summary>
     protected override Action<IServiceCollection>? Services => s => s.AddSingleton<IStartupFilter>(new CrashFilter());

@@ -33,7 +33,7 @@ public sealed class PassThroughBatteryTests
             await Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted).ContinueWith(_ => { });
             context.Response.StatusCode = 200;
         });
-        await using var backend = await BackendHost.StartAsync(issuer, services: s => s.AddSingleton<IEgressResolver>(new ExplodingResolver(_resolverCanary)));
+        await using var backend = await BackendHost.StartAsync(issuer, new Dictionary<string, string?>(BackendHost.FrameworkTrace), s => s.AddSingleton<IEgressResolver>(new ExplodingResolver(_resolverCanary)));
         var tenant = Samples.NewTenant();
         var secrets = new List<string>();
 
@@ -122,7 +122,7 @@ public sealed class PassThroughBatteryTests
     public async Task No_client_address_is_stored_or_logged()
     {
         await using var issuer = await TestIssuer.StartAsync();
-        await using var backend = await BackendHost.StartAsync(issuer);
+        await using var backend = await BackendHost.StartAsync(issuer, new Dictionary<string, string?>(BackendHost.FrameworkTrace));
         const string clientAddress = "127.0.0.77";
         using var handler = new SocketsHttpHandler
         {

@@ -15,6 +15,8 @@ namespace BluBees.Api.Tests.Security;
 [TestFixture]
 public sealed class SentinelSweepTests : BackendFixture
 {
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?>(BackendHost.FrameworkTrace);
+
     [Test]
     public async Task Sentinels_of_failing_steps_reach_no_log_store_file_or_runs_api()
     {
