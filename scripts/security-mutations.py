@@ -481,6 +481,14 @@ MUTATIONS = [
      "if (await new UninstalledInstallations(store, time).IsMarkedAsync(tenantId, ct))",
      "if (tenantId.Value.Length < 0)",
      "FullyQualifiedName~CliBackupTests.An_uninstalled_installation"),
+    ("framework log lines keep the caller's query string (?token=...)", "src/BluBees.Api/Observability/FrameworkLogRules.cs",
+     '["QueryString"] = value => value is string { Length: > 0 } ? "?" + Redacted : value,',
+     '["QueryString"] = value => value,',
+     "FullyQualifiedName~FrameworkLogRedactionTests.A_query_string"),
+    ("a logged exception keeps its message (it may quote a header line, a URL or a body)", "src/BluBees.Api/Observability/RedactingLogger.cs",
+     'message = message + " [" + types + "]"',
+     'message = message + " [" + types + ": " + exception.Message + "]"',
+     "FullyQualifiedName~FrameworkLogRedactionTests.An_exception"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
