@@ -87,7 +87,12 @@ internal static partial class ForgeEndpoints
         switch (kind)
         {
             case "avi:forge:installed:app":
-                await tenants.InstallAsync(tenant.Context, ct);
+                if (!await tenants.InstallAsync(tenant.Context, ct))
+                {
+                    // An uninstall of the installation marked it while this install was writing: it came later and wins.
+                    return Problems.Status(StatusCodes.Status401Unauthorized, "Unauthorized", "This installation of the app was uninstalled.");
+                }
+
                 LogLifecycle(logger, "installed");
                 return TypedResults.Ok(new IngestResponse("installed"));
             case "avi:forge:upgraded:app":

@@ -44,13 +44,19 @@ public sealed class TenantService(
         _known.TryAdd(tenant.TenantId, true);
     }
 
-    public async Task InstallAsync(TenantContext tenant, CancellationToken ct)
+    /// <summary>
+    /// Installs (clears an uninstall mark of the same id first); false when an uninstall of the installation marked it
+    /// after that clear, while this install was writing: what the install wrote is erased again (see
+    /// <see cref="StillInstalledAfterWritesAsync"/>).
+    /// </summary>
+    public async Task<bool> InstallAsync(TenantContext tenant, CancellationToken ct)
     {
         await _uninstalled.ClearAsync(tenant.Id, ct);
 
         _known.TryRemove(tenant.TenantId, out _);
         await EnsureAsync(tenant, ct);
         await keys.GetOrCreateAsync(tenant.Id, ct);
+        return await StillInstalledAfterWritesAsync(tenant.Id);
     }
 
     /// <summary>
@@ -87,7 +93,26 @@ public sealed class TenantService(
             await store.ForTenant(tenant.Id).PutAsync(item with { Data = StoredJson.WriteKeepingUnknown(item.Data, record) }, ct);
         }
 
-        return true;
+        return await StillInstalledAfterWritesAsync(tenant.Id);
+    }
+
+    /// <summary>
+    /// Whether the installation is still not marked uninstalled after a life-cycle event's writes. The check above them
+    /// is not enough: an uninstall (on this instance or another) that marks and erases between that check and the writes
+    /// has them recreate the META item, the directory entry or a data key after its delete (an upgraded event Forge sent
+    /// just before the uninstall), which no later uninstall would delete. The mark is written before the uninstall's erase
+    /// and read here after the writes, so either that erase comes after them, or this read sees the mark: then what
+    /// the event wrote is erased again (false: the caller answers as for an uninstalled installation).
+    /// </summary>
+    private async Task<bool> StillInstalledAfterWritesAsync(TenantId tenantId)
+    {
+        if (!await _uninstalled.IsMarkedAsync(tenantId, CancellationToken.None))
+        {
+            return true;
+        }
+
+        await EraseAsync(tenantId, CancellationToken.None, rebuildNow: false);
+        return false;
     }
 
     /// <summary>
@@ -102,7 +127,7 @@ public sealed class TenantService(
         }
 
         await keys.GetOrCreateAsync(tenant.Id, ct);
-        return true;
+        return await StillInstalledAfterWritesAsync(tenant.Id);
     }
 
     /// <summary>Deletes every item of the tenant, its wrapped data key included (crypto-shredding), and its queued messages.</summary>
