@@ -56,7 +56,7 @@ internal static class ConnectionsEndpoints
     }
 
     internal static async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteAsync(
-        string id, VerifiedTenant tenant, ConnectionService connections, RuleService rules, IStore store, CancellationToken ct)
+        string id, VerifiedTenant tenant, ConnectionService connections, RuleService rules, IStore store, TimeProvider time, CancellationToken ct)
     {
         if (await connections.GetForAdminAsync(tenant.Id, id, ct) is null)
         {
@@ -64,7 +64,7 @@ internal static class ConnectionsEndpoints
         }
 
         // Marked first, rules read second (ReferenceGuard): a rule saved at the same moment sees the mark or is seen.
-        await ReferenceGuard.MarkAsync(store, tenant.Id, Keys.Connection(id), ct);
+        var mark = await ReferenceGuard.MarkAsync(store, time, tenant.Id, Keys.Connection(id), ct);
         try
         {
             var users = await rules.UsingConnectionAsync(tenant.Id, id, ct);
@@ -81,7 +81,7 @@ internal static class ConnectionsEndpoints
         }
         finally
         {
-            await ReferenceGuard.UnmarkAsync(store, tenant.Id, Keys.Connection(id));
+            await ReferenceGuard.UnmarkAsync(store, tenant.Id, mark);
         }
     }
 

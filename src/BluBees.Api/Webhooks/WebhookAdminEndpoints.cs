@@ -42,7 +42,7 @@ internal sealed class WebhookAdminEndpoints(WebhookService hooks)
         return outcome.Value is { } rotated ? TypedResults.Ok(rotated) : outcome.Kind == Engine.Common.OutcomeKind.NotFound ? NotFound(id) : Problems.From(outcome);
     }
 
-    public async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteAsync(string id, VerifiedTenant tenant, RuleService rules, IStore store, CancellationToken ct)
+    public async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteAsync(string id, VerifiedTenant tenant, RuleService rules, IStore store, TimeProvider time, CancellationToken ct)
     {
         if (await hooks.GetForAdminAsync(tenant.Id, id, ct) is null)
         {
@@ -50,7 +50,7 @@ internal sealed class WebhookAdminEndpoints(WebhookService hooks)
         }
 
         // Marked first, rules read second (ReferenceGuard): a rule saved at the same moment sees the mark or is seen.
-        await ReferenceGuard.MarkAsync(store, tenant.Id, Keys.Webhook(id), ct);
+        var mark = await ReferenceGuard.MarkAsync(store, time, tenant.Id, Keys.Webhook(id), ct);
         try
         {
             var users = (await rules.ListStoredHeadsAsync(tenant.Id, ct)).Select(h => h.Head).Where(r => r.WebhookId == id).ToList();
@@ -65,7 +65,7 @@ internal sealed class WebhookAdminEndpoints(WebhookService hooks)
         }
         finally
         {
-            await ReferenceGuard.UnmarkAsync(store, tenant.Id, Keys.Webhook(id));
+            await ReferenceGuard.UnmarkAsync(store, tenant.Id, mark);
         }
     }
 

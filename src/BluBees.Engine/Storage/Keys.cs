@@ -96,7 +96,10 @@ public static class Keys
     public static string Webhook(string id) => WebhookPrefix + id;
     public const string SettingsSk = "SETTINGS";
 
-    /// <summary>The mark of an item being deleted (<c>BluBees.Engine.Rules.ReferenceGuard</c>): the item's own sort key after the prefix.</summary>
+    /// <summary>
+    /// The start of the marks of an item being deleted (<c>BluBees.Engine.Rules.ReferenceGuard</c>): the item's own sort key
+    /// after the prefix; each delete's mark adds <c>#</c> and an id of its own, and expires.
+    /// </summary>
     public static string Deleting(string sk) => DeletingPrefix + sk;
 
     /// <summary>A unique name's claim (<c>BluBees.Engine.Names.NameClaims</c>): kind, then a hash of the name, never the name.</summary>
