@@ -12,7 +12,7 @@ internal static class WebhookSetup
     /// <summary>/api/webhooks CRUD (admin-only writes: see Permissions).</summary>
     public static RouteGroupBuilder MapWebhooks(this RouteGroupBuilder api)
     {
-        var admin = new WebhookAdminEndpoints(ActivatorUtilities.CreateInstance<WebhookService>(((IEndpointRouteBuilder)api).ServiceProvider));
+        var admin = new WebhookAdminEndpoints(Hooks(((IEndpointRouteBuilder)api).ServiceProvider));
         var group = api.MapGroup("/webhooks");
 
         group.MapGet("/", admin.ListAsync);
@@ -27,7 +27,7 @@ internal static class WebhookSetup
     public static IEndpointRouteBuilder MapForgeWebhook(this IEndpointRouteBuilder app)
     {
         // The services are stateless; building them here keeps the feature self-contained (no registration hook).
-        var hooks = ActivatorUtilities.CreateInstance<WebhookService>(app.ServiceProvider);
+        var hooks = Hooks(app.ServiceProvider);
         var receiver = ActivatorUtilities.CreateInstance<WebhookReceiver>(app.ServiceProvider, hooks);
         app.MapPost("/forge/webhook", (VerifiedTenant tenant, HttpRequest request, ForgeSystemToken systemToken, CancellationToken ct)
             => ForgeWebhookEndpoint.ReceiveAsync(tenant, request, systemToken, receiver, ct))
@@ -36,4 +36,8 @@ internal static class WebhookSetup
             .WithName("ForgeWebhook");
         return app;
     }
+
+    /// <summary>The registered <see cref="WebhookService"/> when there is one (a test's, over a store it holds), else one built here.</summary>
+    private static WebhookService Hooks(IServiceProvider services)
+        => services.GetService<WebhookService>() ?? ActivatorUtilities.CreateInstance<WebhookService>(services);
 }

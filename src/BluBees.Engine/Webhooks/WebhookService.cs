@@ -84,7 +84,10 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
         };
         if (!await store.PutIfRevisionAsync(item with { Data = StoredJson.Write(hook) }, item.Revision, ct))
         {
-            return Outcome<WebhookWithSecret>.Conflict("The webhook was changed at the same time; reload and try again.");
+            // Lost to a delete (404, as the next request would answer: "reload" would find nothing) or to another rotation.
+            return await GetItemAsync(tenantId, id, CancellationToken.None) is null
+                ? Outcome<WebhookWithSecret>.NotFound($"Webhook '{Ids.Shown(id)}' does not exist.")
+                : Outcome<WebhookWithSecret>.Conflict("The webhook was changed at the same time; reload and try again.");
         }
 
         await ResidueErasure.AfterDeleteAsync(store); // the old secret must not stay readable in the store's files
