@@ -50,6 +50,67 @@ public sealed partial class RunStore
     public async Task WriteTraceAsync(TenantId tenantId, IReadOnlyList<RuleTraceEntry> entries, CancellationToken ct)
     {
         await store.ForTenant(tenantId).PutManyAsync(TraceItems(tenantId, entries), ct);
+        await TakeBackTraceOfDeletedRulesAsync(tenantId, entries);
+    }
+
+    /// <summary>Up to this many rules are checked by point reads; more by one read of the rule list.</summary>
+    private const int PointReadsUpTo = 8;
+
+    /// <summary>
+    /// After entries were written: those of rules deleted meanwhile are deleted again. Written first, checked second (as a
+    /// rule save checks its connections): a writer that read a rule before its delete and wrote the entry after the
+    /// delete's sweep of the trace (the delete removes the head first, the trace after) left the entry, the event's issue
+    /// key in it, for the whole retention, of a rule that no longer exists. Each rule's head is read after the write:
+    /// there, the delete's sweep comes later and removes the entry; gone, the entry is deleted here.
+    /// </summary>
+    public async Task TakeBackTraceOfDeletedRulesAsync(TenantId tenantId, IReadOnlyList<RuleTraceEntry> entries)
+    {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        // Not cancellable: the entries are written, and a caller gone must not leave them behind.
+        var partition = store.ForTenant(tenantId);
+        var existing = await ExistingRulesAsync(partition, [.. entries.Select(e => e.RuleId).Distinct(StringComparer.Ordinal)]);
+        foreach (var entry in entries.Where(e => !existing.Contains(e.RuleId)))
+        {
+            await partition.DeleteAsync(Keys.RuleTrace(entry.RuleId, Slot(tenantId, entry)), CancellationToken.None);
+        }
+    }
+
+    private static async Task<HashSet<string>> ExistingRulesAsync(TenantStore partition, IReadOnlyList<string> ruleIds)
+    {
+        var existing = new HashSet<string>(StringComparer.Ordinal);
+        if (ruleIds.Count <= PointReadsUpTo)
+        {
+            foreach (var id in ruleIds)
+            {
+                if (await partition.GetAsync(Keys.Rule(id), CancellationToken.None) is not null)
+                {
+                    existing.Add(id);
+                }
+            }
+
+            return existing;
+        }
+
+        var query = new TenantQuery(Keys.RulePrefix) { Limit = Validation.RuleLimits.MaxRulesPerTenant };
+        while (true)
+        {
+            var page = await partition.QueryAsync(query, CancellationToken.None);
+            foreach (var item in page.Items)
+            {
+                existing.Add(item.Sk[Keys.RulePrefix.Length..]);
+            }
+
+            if (page.NextCursor is not { } next)
+            {
+                return existing;
+            }
+
+            query = query with { StartAfter = next };
+        }
     }
 
     /// <summary>A rule's trace, newest first (at most <see cref="TraceSlots"/> entries; expired ones are invisible).</summary>

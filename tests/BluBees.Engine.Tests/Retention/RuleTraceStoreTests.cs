@@ -26,13 +26,43 @@ public sealed class RuleTraceStoreTests
     private RunStore _runs = null!;
 
     [SetUp]
-    public void Open()
+    public async Task OpenAsync()
     {
         _dir = new TempDirectory();
         _time = new FakeTimeProvider(Start);
         _store = new SqliteStore(Options.Create(new StorageOptions { DataDirectory = _dir.Path }), _time);
         _options = new RunOptions { RetentionDays = 7 };
         _runs = new RunStore(_store, _time, Options.Create(_options));
+
+        // The rules the entries explain exist (a trace write takes back the entries of rules that do not).
+        foreach (var (tenant, rule) in new[] { ("t1", "rul_a"), ("t1", "rul_ab"), ("t2", "rul_a") })
+        {
+            await _store.ForTenant(new TenantId(tenant)).PutAsync(StorageKeys.Rule(rule), "{}", Ct);
+        }
+    }
+
+    [Test]
+    public async Task An_entry_of_a_rule_that_no_longer_exists_is_taken_back_after_the_write()
+    {
+        await _runs.WriteTraceAsync(new TenantId("t1"), [Entry("rul_a", "msg_1"), Entry("rul_gone", "msg_1")], Ct);
+
+        Assert.That(await _runs.ListTraceAsync(new TenantId("t1"), "rul_a", Ct), Has.Count.EqualTo(1));
+        Assert.That(RawCount(StorageKeys.RuleTracePrefix("rul_gone")), Is.Zero, "the deleted rule's entry is not left behind");
+    }
+
+    [Test]
+    public async Task With_many_rules_the_check_reads_the_rule_list_once_and_keeps_the_entries_of_existing_rules()
+    {
+        var tenant = new TenantId("t3");
+        var rules = Enumerable.Range(0, 12).Select(i => "rul_" + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        foreach (var rule in rules.Take(10))
+        {
+            await _store.ForTenant(tenant).PutAsync(StorageKeys.Rule(rule), "{}", Ct);
+        }
+
+        await _runs.WriteTraceAsync(tenant, [.. rules.Select(r => Entry(r, "msg_1"))], Ct);
+
+        Assert.That(RawCount("TRACE#"), Is.EqualTo(10), "the ten existing rules keep their entries, the two gone do not");
     }
 
     [TearDown]

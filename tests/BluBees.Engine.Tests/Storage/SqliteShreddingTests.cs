@@ -226,6 +226,7 @@ public sealed class SqliteShreddingTests
     {
         const string RuleId = "rul_trace7c41e9b2d";
         var runs = new Engine.Runs.RunStore(_store, _time, Options.Create(new Engine.Execution.RunOptions()));
+        await _store.ForTenant(tenantId).PutAsync(Keys.Rule(RuleId), "{}", Ct); // the rule exists (entries of a deleted one are taken back)
         var entries = Enumerable.Range(0, 60).Select(i => new Engine.Runs.Trace.RuleTraceEntry(
             RuleId, 1, _time.GetUtcNow(), "event", "avi:jira:updated:issue", "100" + i, "OPS-" + i, "conditions", "conditions.all[0]", "equals") { MessageId = "msg_" + i }).ToList();
         await runs.WriteTraceAsync(tenantId, entries, Ct);
