@@ -489,6 +489,14 @@ MUTATIONS = [
      'message = message + " [" + types + "]"',
      'message = message + " [" + types + ": " + exception.Message + "]"',
      "FullyQualifiedName~FrameworkLogRedactionTests.An_exception"),
+    ("a life-cycle event racing an uninstall keeps what it wrote (META, directory entry, a new data key)", "src/BluBees.Engine/Tenancy/TenantService.cs",
+     "        if (!await _uninstalled.IsMarkedAsync(tenantId, CancellationToken.None))\n        {\n            return true;\n        }\n\n        await EraseAsync(tenantId, CancellationToken.None, rebuildNow: false);",
+     "        if (tenantId.Value.Length >= 0)\n        {\n            return true;\n        }\n\n        await EraseAsync(tenantId, CancellationToken.None, rebuildNow: false);",
+     "FullyQualifiedName~LifecycleUninstallRaceTests"),
+    ("two deletes of one connection share one 'being deleted' mark (a rule saved between them points at a deleted connection)", "src/BluBees.Engine/Rules/ReferenceGuard.cs",
+     'var mark = MarkPrefix(sk) + Guid.NewGuid().ToString("N");',
+     'var mark = MarkPrefix(sk) + "shared";',
+     "FullyQualifiedName~ReferenceGuardRaceTests|FullyQualifiedName~ReferenceGuardTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
