@@ -152,11 +152,11 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
                 var recordId = BackupPolicy.SecretRecordId(item.Sk, (string)document["id"]!)
                     ?? throw new CliException($"the backup holds a secret for an item kind that has none ({Kind(item.Sk)}).");
                 // Sealed where the export emptied them, every other byte as backed up (a later build's member kept).
-                data = StoredMember.Set(data, BackupExporter.SecretField, await cipher.EncryptAsync(tenantId, recordId, item.Secret, ct));
+                data = StoredMember.Set(data, BackupExporter.SecretField, await cipher.SealSecretAsync(tenantId, recordId, item.Secret, ct));
                 if (item.ClientSecret is not null && item.Sk.StartsWith(Keys.ConnectionPrefix, StringComparison.Ordinal))
                 {
                     var clientRecordId = BluBees.Engine.Connections.ConnectionService.ClientSecretRecordId((string)document["id"]!);
-                    data = StoredMember.Set(data, BackupExporter.ClientSecretField, await cipher.EncryptAsync(tenantId, clientRecordId, item.ClientSecret, ct));
+                    data = StoredMember.Set(data, BackupExporter.ClientSecretField, await cipher.SealSecretAsync(tenantId, clientRecordId, item.ClientSecret, ct));
                 }
             }
 

@@ -163,6 +163,8 @@ public sealed class ConnectionService(
         // connection and its secret brought back), and two edits must not both answer 200 as the same revision.
         if (!await store.ForTenant(tenantId).PutIfRevisionAsync(Keys.Connection(id), StoredJson.Write(updated), item.Revision, ct))
         {
+            // The secrets this edit sealed were never stored: their shares go.
+            await cipher.ForgetAsync(tenantId, Replaced(updated, existing), CancellationToken.None);
             return await RefusedEditAsync(tenantId, id, renamed, input.Name!, ct);
         }
 
@@ -176,10 +178,15 @@ public sealed class ConnectionService(
         // leftover credential. Deleted after the connection's write: a run storing a rotation meanwhile reads the
         // connection back and takes its own write back (RotatedRefreshTokens.StoreAsync).
         var removedRotation = false;
+        string? rotation = null;
         if (existing.SecretCiphertext != updated.SecretCiphertext || updated.Auth.Type != AuthTypes.OAuth2RefreshToken)
         {
+            rotation = (await store.ForTenant(tenantId).GetAsync(Keys.RotatedRefreshToken(id), CancellationToken.None))?.Data;
             removedRotation = await store.ForTenant(tenantId).DeleteAsync(Keys.RotatedRefreshToken(id), CancellationToken.None);
         }
+
+        // A replaced or dropped secret loses its share: an old copy of the database no longer opens it (docs/security.md).
+        await cipher.ForgetAsync(tenantId, [.. Replaced(existing, updated), removedRotation ? rotation : null], CancellationToken.None);
 
         // A secret replaced or dropped (a rotated or leaked credential) must not stay readable in the store's files.
         if (removedRotation
@@ -199,8 +206,10 @@ public sealed class ConnectionService(
             return false;
         }
 
-        var existing = await GetForAdminAsync(tenantId, id, ct);
+        var existingItem = await GetItemAsync(tenantId, id, ct);
+        var existing = existingItem is null ? null : StoredJson.ReadTolerant<Connection>(existingItem.Data);
         var partition = store.ForTenant(tenantId);
+        var token = (await partition.GetAsync(Keys.RotatedRefreshToken(id), ct))?.Data;
         // The rotated refresh token, then the connection, then the token again: a process killed between two deletes
         // leaves no credential without its connection; a run storing a rotated token meanwhile reads the connection
         // back and takes its write back, and the last delete removes one stored between the first two. A delete
@@ -211,8 +220,11 @@ public sealed class ConnectionService(
         // connection, the token again, the name and the erasure of the secrets' residue. Before, the connection's own
         // delete ran on the request's token: a caller gone while it was in flight left a rotated token stored meanwhile.
         var deleted = await partition.DeleteAsync(Keys.Connection(id), CancellationToken.None);
+        var lateToken = (await partition.GetAsync(Keys.RotatedRefreshToken(id), CancellationToken.None))?.Data;
         removedToken |= await partition.DeleteAsync(Keys.RotatedRefreshToken(id), CancellationToken.None);
         credentials?.Forget(tenantId, id); // its access token (and a rotated refresh token not yet stored) held in memory
+        // Its secrets' shares: no old copy of the database opens them any more (docs/security.md).
+        await cipher.ForgetAsync(tenantId, [existingItem?.Data, token, lateToken], CancellationToken.None);
         if (existing is not null)
         {
             await _names.ReleaseAsync(tenantId, NameKind, existing.Name, id, CancellationToken.None);
@@ -225,6 +237,13 @@ public sealed class ConnectionService(
 
         return deleted;
     }
+
+    /// <summary>The ciphertexts of <paramref name="from"/> that <paramref name="to"/> no longer holds.</summary>
+    private static string?[] Replaced(Connection from, Connection to) =>
+    [
+        from.SecretCiphertext != to.SecretCiphertext ? from.SecretCiphertext : null,
+        from.ClientSecretCiphertext != to.ClientSecretCiphertext ? from.ClientSecretCiphertext : null,
+    ];
 
     /// <summary>An edit whose write lost to a delete (404) or to another edit (409); a name it claimed is given back.</summary>
     private async Task<Outcome<Connection>> RefusedEditAsync(TenantId tenantId, string id, bool renamed, string name, CancellationToken ct)
@@ -277,12 +296,12 @@ public sealed class ConnectionService(
     private async Task<string?> EncryptClientSecretAsync(TenantId tenantId, string id, ConnectionInput input, CancellationToken ct)
         => string.IsNullOrEmpty(input.ClientSecret) || input.Auth!.Type != AuthTypes.OAuth2RefreshToken
             ? null
-            : await cipher.EncryptAsync(tenantId, ClientSecretRecordId(id), input.ClientSecret, ct);
+            : await cipher.SealSecretAsync(tenantId, ClientSecretRecordId(id), input.ClientSecret, ct);
 
     private async Task<string?> EncryptAsync(TenantId tenantId, string id, ConnectionInput input, CancellationToken ct)
         => string.IsNullOrEmpty(input.Secret) || input.Auth!.Type == AuthTypes.None
             ? null
-            : await cipher.EncryptAsync(tenantId, SecretRecordId(id), input.Secret, ct);
+            : await cipher.SealSecretAsync(tenantId, SecretRecordId(id), input.Secret, ct);
 
     private static ConnectionAuth Normalize(ConnectionAuth auth) => auth.Type switch
     {

@@ -31,4 +31,26 @@ public interface IKeyEncryptionProvider
     /// opens the tenant's data key with what remains. KMS holds none (one key for every tenant: docs/security.md).
     /// </summary>
     Task ForgetTenantAsync(TenantId tenantId, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>
+    /// A new random share for one secret of the tenant, kept outside the store until <see cref="DeleteSecretShare"/>;
+    /// null when the provider keeps none (KMS: the secret is sealed under the data key alone, docs/security.md).
+    /// <see cref="SecretCipher"/> seals each stored secret under a key derived from the data key and its share, so that
+    /// deleting the share makes every old copy of that secret's ciphertext unopenable while the tenant stays installed.
+    /// </summary>
+    SecretShare? CreateSecretShare(TenantId tenantId) => null;
+
+    /// <summary>The share <see cref="CreateSecretShare"/> made, or null when it was deleted (or never existed).</summary>
+    byte[]? FindSecretShare(TenantId tenantId, string shareId) => null;
+
+    /// <summary>Deletes one secret's share, durably.</summary>
+    void DeleteSecretShare(TenantId tenantId, string shareId)
+    {
+    }
+
+    /// <summary>The tenant's secret shares and when each was written (the sweep of those no stored secret names).</summary>
+    IReadOnlyList<(string Id, DateTimeOffset WrittenAt)> ListSecretShares(TenantId tenantId) => [];
 }
+
+/// <summary>A share of one stored secret: its id (carried by the ciphertext) and its bytes (zero them after use).</summary>
+public sealed record SecretShare(string Id, byte[] Bytes);

@@ -75,6 +75,18 @@ internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryp
         return Task.CompletedTask;
     }
 
+    public SecretShare? CreateSecretShare(TenantId tenantId)
+    {
+        var (id, share) = _shares.CreateSecretShare(tenantId);
+        return new SecretShare(id, share);
+    }
+
+    public byte[]? FindSecretShare(TenantId tenantId, string shareId) => _shares.FindSecretShare(tenantId, shareId);
+
+    public void DeleteSecretShare(TenantId tenantId, string shareId) => _shares.DeleteSecretShare(tenantId, shareId);
+
+    public IReadOnlyList<(string Id, DateTimeOffset WrittenAt)> ListSecretShares(TenantId tenantId) => _shares.ListSecretShares(tenantId);
+
     private WrappedDataKey Wrap(TenantId tenantId, byte[] plaintext)
     {
         var share = _shares.GetOrCreate(tenantId);

@@ -302,6 +302,9 @@ public sealed class LocalKeyRing
 
         Storage.OwnerOnlyFile.Restrict(temp);
         File.Move(temp, path, overwrite: true);
+        // The rename itself on disk: without it a power loss could bring back the ring before a rotation (while data
+        // keys were re-wrapped under the new key) or, for a new ring, lose the file.
+        Storage.DirectorySync.Flush(Path.GetDirectoryName(path)!);
     }
 
     private static string IdOf(byte[] key) => "local-" + Convert.ToHexStringLower(SHA256.HashData(key).AsSpan(0, 8));

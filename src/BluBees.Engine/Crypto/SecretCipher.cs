@@ -20,8 +20,26 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
 
     private const string Prefix = "v1.";
 
+    // A stored secret with a share of its own: "v2.<share id>.<base64>" (docs/security.md, "Deleting or replacing a secret").
+    private const string SharedPrefix = "v2.";
+
+    /// <summary>
+    /// Encrypts under the tenant's data key alone (<c>v1</c>). For what is deleted with its use (a queued message); a
+    /// secret the admin stores, deletes or replaces goes through <see cref="SealSecretAsync"/>.
+    /// </summary>
     public async Task<string> EncryptAsync(TenantId tenantId, string recordId, string plaintext, CancellationToken ct)
         => Seal(await keys.GetOrCreateAsync(tenantId, ct), tenantId, recordId, plaintext);
+
+    /// <summary>
+    /// Encrypts a stored secret (a connection's secret or client secret, a webhook's signing secret, a rotated refresh
+    /// token). Where the key provider keeps shares (the local key ring), the secret gets a share of its own and is
+    /// sealed under a key derived from the tenant's data key and that share (<c>v2.&lt;share id&gt;.</c>): once the
+    /// secret is deleted or replaced, <see cref="ForgetAsync"/> deletes the share and no old copy of the database opens
+    /// it, while the tenant (its data key, its share) stays. A caller whose write of the ciphertext did not happen
+    /// forgets it too. On KMS (no shares) the same as <see cref="EncryptAsync"/>.
+    /// </summary>
+    public async Task<string> SealSecretAsync(TenantId tenantId, string recordId, string plaintext, CancellationToken ct)
+        => SealStored(await keys.GetOrCreateAsync(tenantId, ct), tenantId, recordId, plaintext);
 
     /// <summary>
     /// <see cref="EncryptAsync(TenantId, string, string, CancellationToken)"/> of text already in UTF-8 (a queued message
@@ -37,6 +55,77 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
     public async Task<string?> EncryptIfKeyExistsAsync(TenantId tenantId, string recordId, string plaintext, CancellationToken ct)
         => await keys.GetExistingAsync(tenantId, ct) is { } key ? Seal(key, tenantId, recordId, plaintext) : null;
 
+    /// <summary><see cref="SealSecretAsync"/> under the tenant's existing data key; null when it has none (as <see cref="EncryptIfKeyExistsAsync"/>).</summary>
+    public async Task<string?> SealSecretIfKeyExistsAsync(TenantId tenantId, string recordId, string plaintext, CancellationToken ct)
+        => await keys.GetExistingAsync(tenantId, ct) is { } key ? SealStored(key, tenantId, recordId, plaintext) : null;
+
+    /// <summary>
+    /// After a committed write removed these ciphertexts (a secret deleted or replaced, a connection or webhook deleted),
+    /// or a write of them did not happen: deletes their shares, so that no copy of them (an old copy of the database,
+    /// a backup of the file, a snapshot) opens again; then deletes the tenant's shares no stored secret names any
+    /// more (<see cref="TenantKeyService.SweepSecretSharesAsync"/>: one a crash left between a write and this call).
+    /// A ciphertext without a share (<c>v1</c>: sealed by an earlier build, or on KMS) is left to the data key.
+    /// </summary>
+    /// <param name="tenantId">The tenant.</param>
+    /// <param name="removed">Ciphertexts, or whole stored items (their data) that were deleted: every share they name.</param>
+    /// <param name="ct">Cancels the sweep only; the named shares are deleted first.</param>
+    public async Task ForgetAsync(TenantId tenantId, IEnumerable<string?> removed, CancellationToken ct)
+    {
+        foreach (var text in removed)
+        {
+            foreach (var shareId in ShareIdsIn(text))
+            {
+                keys.Provider.DeleteSecretShare(tenantId, shareId);
+            }
+        }
+
+        await keys.SweepSecretSharesAsync(tenantId, ct);
+    }
+
+    /// <summary>The share ids named in a ciphertext or in a stored item's data (which may hold several).</summary>
+    internal static IEnumerable<string> ShareIdsIn(string? text)
+        => text is null ? [] : SharedCiphertext().Matches(text).Select(m => m.Groups[1].Value);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"v2\.([0-9a-f]{32})\.")]
+    private static partial System.Text.RegularExpressions.Regex SharedCiphertext();
+
+    /// <summary>The share id a <c>v2</c> ciphertext names, or null.</summary>
+    internal static string? ShareIdOf(string? ciphertext)
+    {
+        if (ciphertext is null || !ciphertext.StartsWith(SharedPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var end = ciphertext.IndexOf('.', SharedPrefix.Length);
+        var id = end < 0 ? null : ciphertext[SharedPrefix.Length..end];
+        return id is not null && TenantKeyShares.IsShareId(id) ? id : null;
+    }
+
+    private string SealStored(byte[] dataKey, TenantId tenantId, string recordId, string plaintext)
+    {
+        if (keys.Provider.CreateSecretShare(tenantId) is not { } share)
+        {
+            return Seal(dataKey, tenantId, recordId, plaintext);
+        }
+
+        var key = DeriveSecretKey(dataKey, share.Bytes, SharedAad(tenantId, recordId, share.Id));
+        try
+        {
+            return SharedPrefix + share.Id + "." + Seal(key, SharedAad(tenantId, recordId, share.Id), plaintext)[Prefix.Length..];
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            CryptographicOperations.ZeroMemory(share.Bytes);
+        }
+    }
+
+    private static byte[] DeriveSecretKey(byte[] dataKey, byte[] share, string aad)
+        => HKDF.DeriveKey(HashAlgorithmName.SHA256, dataKey, Aead.KeySize, salt: share, info: Encoding.UTF8.GetBytes(aad));
+
+    private static string SharedAad(TenantId tenantId, string recordId, string shareId) => "blubees/secret/v2|" + tenantId.Value + "|" + recordId + "|" + shareId;
+
     /// <summary>
     /// Seals <paramref name="plaintext"/> and writes it as text, with the plaintext's bytes and the sealed bytes in
     /// buffers rented from the shared pool (the plaintext's zeroed before it goes back) and only the text allocated: a
@@ -44,6 +133,9 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
     /// without its prefix) were a tenth of the event path's allocations (docs/benchmarks.md, "Allocations").
     /// </summary>
     private static string Seal(byte[] key, TenantId tenantId, string recordId, string plaintext)
+        => Seal(key, Aad(tenantId, recordId), plaintext);
+
+    private static string Seal(byte[] key, string aad, string plaintext)
     {
         var pool = ArrayPool<byte>.Shared;
         var length = Encoding.UTF8.GetByteCount(plaintext);
@@ -51,7 +143,7 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
         try
         {
             Encoding.UTF8.GetBytes(plaintext, bytes);
-            return Seal(key, tenantId, recordId, bytes.AsSpan(0, length));
+            return Seal(key, aad, bytes.AsSpan(0, length));
         }
         finally
         {
@@ -61,13 +153,16 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
     }
 
     private static string Seal(byte[] key, TenantId tenantId, string recordId, ReadOnlySpan<byte> plaintext)
+        => Seal(key, Aad(tenantId, recordId), plaintext);
+
+    private static string Seal(byte[] key, string aad, ReadOnlySpan<byte> plaintext)
     {
         var pool = ArrayPool<byte>.Shared;
         var sealedLength = Aead.SealedLength(plaintext.Length);
         var sealedBytes = pool.Rent(sealedLength);
         try
         {
-            Aead.SealInto(key, plaintext, Aad(tenantId, recordId), sealedBytes.AsSpan(0, sealedLength));
+            Aead.SealInto(key, plaintext, aad, sealedBytes.AsSpan(0, sealedLength));
             return string.Create(Prefix.Length + ((sealedLength + 2) / 3 * 4), (sealedBytes, sealedLength), static (text, state) =>
             {
                 Prefix.CopyTo(text);
@@ -94,15 +189,28 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
     /// </summary>
     public async Task<T> DecryptAsync<T>(TenantId tenantId, string recordId, string ciphertext, Utf8Reader<T> read, CancellationToken ct)
     {
-        if (!ciphertext.StartsWith(Prefix, StringComparison.Ordinal))
+        var shareId = ShareIdOf(ciphertext);
+        if (shareId is null && !ciphertext.StartsWith(Prefix, StringComparison.Ordinal))
         {
             throw Failed(tenantId, recordId, "unknown_format", "Unknown secret format.");
         }
 
         // An unwrap failure is logged and counted by the key service itself.
-        var key = await keys.GetExistingAsync(tenantId, ct) ?? throw Failed(tenantId, recordId, "no_data_key", "The tenant has no data key.");
-        var pool = ArrayPool<byte>.Shared;
+        var dataKey = await keys.GetExistingAsync(tenantId, ct) ?? throw Failed(tenantId, recordId, "no_data_key", "The tenant has no data key.");
+        var key = dataKey;
+        var aad = Aad(tenantId, recordId);
         var encoded = ciphertext.AsSpan(Prefix.Length);
+        if (shareId is not null)
+        {
+            // Its share deleted: the secret was deleted or replaced (read just before by a request or run racing that).
+            var share = keys.Provider.FindSecretShare(tenantId, shareId) ?? throw Failed(tenantId, recordId, "no_secret_share", "The secret's key share no longer exists.");
+            aad = SharedAad(tenantId, recordId, shareId);
+            key = DeriveSecretKey(dataKey, share, aad);
+            CryptographicOperations.ZeroMemory(share);
+            encoded = ciphertext.AsSpan(SharedPrefix.Length + shareId.Length + 1);
+        }
+
+        var pool = ArrayPool<byte>.Shared;
         var sealedBytes = pool.Rent((encoded.Length / 4 * 3) + 3);
         byte[]? plaintext = null;
         var plaintextLength = 0;
@@ -117,7 +225,7 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
             plaintext = pool.Rent(plaintextLength);
             try
             {
-                Aead.OpenInto(key, sealedBytes.AsSpan(0, sealedLength), Aad(tenantId, recordId), plaintext.AsSpan(0, plaintextLength));
+                Aead.OpenInto(key, sealedBytes.AsSpan(0, sealedLength), aad, plaintext.AsSpan(0, plaintextLength));
             }
             catch (CryptographicException)
             {
@@ -128,6 +236,11 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
         }
         finally
         {
+            if (!ReferenceEquals(key, dataKey))
+            {
+                CryptographicOperations.ZeroMemory(key); // the derived key; the data key is the cache's
+            }
+
             pool.Return(sealedBytes); // ciphertext only
             if (plaintext is not null)
             {

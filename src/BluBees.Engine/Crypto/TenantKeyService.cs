@@ -121,6 +121,68 @@ public sealed partial class TenantKeyService : IDisposable
         await _provider.ForgetTenantAsync(tenantId, ct);
     }
 
+    /// <summary>The key provider (the secret shares of <see cref="SecretCipher"/>).</summary>
+    internal IKeyEncryptionProvider Provider => _provider;
+
+    /// <summary>
+    /// How old a secret's share must be before <see cref="SweepSecretSharesAsync"/> deletes it for not being named by
+    /// any stored secret: a share is written before the ciphertext that names it, so a younger one may belong to a write
+    /// still in flight (in this process or another, the operator's <c>blubees backup restore</c>).
+    /// </summary>
+    public static readonly TimeSpan SecretShareGrace = TimeSpan.FromMinutes(10);
+
+    // The items that hold the tenant's stored secrets (connections, rotated refresh tokens, webhooks).
+    private static readonly string[] SecretPrefixes = [Keys.ConnectionPrefix, Keys.RotatedRefreshTokenPrefix, Keys.WebhookPrefix];
+
+    /// <summary>
+    /// Deletes the tenant's secret shares that no stored secret names any more and that are older than
+    /// <see cref="SecretShareGrace"/>: one a crash left between a delete or replacement and its share's delete (the
+    /// deleted secret would stay openable from an old copy of the database), one written for a write that never
+    /// happened (a failed restore, a conflict). Run after every <see cref="SecretCipher.ForgetAsync"/> and, for every
+    /// tenant, at start. Returns the count deleted.
+    /// </summary>
+    public async Task<int> SweepSecretSharesAsync(TenantId tenantId, CancellationToken ct)
+    {
+        var cutoff = _time.GetUtcNow() - SecretShareGrace;
+        var unnamed = _provider.ListSecretShares(tenantId).Where(s => s.WrittenAt < cutoff).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        if (unnamed.Count == 0)
+        {
+            return 0;
+        }
+
+        var partition = _store.ForTenant(tenantId);
+        foreach (var prefix in SecretPrefixes)
+        {
+            string? after = null;
+            do
+            {
+                var page = await partition.QueryAsync(new TenantQuery(prefix) { Limit = 100, StartAfter = after }, ct);
+                foreach (var item in page.Items)
+                {
+                    unnamed.ExceptWith(SecretCipher.ShareIdsIn(item.Data));
+                }
+
+                after = page.NextCursor;
+            }
+            while (after is not null);
+        }
+
+        foreach (var id in unnamed)
+        {
+            _provider.DeleteSecretShare(tenantId, id);
+        }
+
+        if (unnamed.Count > 0)
+        {
+            SecretSharesSwept(_logger, tenantId.Value, unnamed.Count);
+        }
+
+        return unnamed.Count;
+    }
+
+    [LoggerMessage(EventId = 3105, Level = LogLevel.Information, Message = "Deleted {Count} key shares of tenant {TenantId} that no stored secret names (left by a crash or a write that did not happen)")]
+    private static partial void SecretSharesSwept(ILogger logger, string tenantId, int count);
+
     /// <summary>Re-wraps the tenant's data key under the provider's current key. Returns false when the tenant has no key.</summary>
     public async Task<bool> ReWrapAsync(TenantId tenantId, CancellationToken ct)
     {

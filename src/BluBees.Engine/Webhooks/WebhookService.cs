@@ -51,7 +51,7 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
         var id = Ids.New("hook");
         var now = time.GetUtcNow();
         var secret = NewSecret();
-        var hook = new Webhook(id, input.Name!.Trim(), await cipher.EncryptAsync(tenantId, SecretRecordId(id), secret, ct), now, now);
+        var hook = new Webhook(id, input.Name!.Trim(), await cipher.SealSecretAsync(tenantId, SecretRecordId(id), secret, ct), now, now);
         if (!await store.ForTenant(tenantId).PutIfAbsentAsync(Key(id), StoredJson.Write(hook), ct))
         {
             return Outcome<WebhookWithSecret>.Conflict("A webhook with the same id exists; try again.");
@@ -79,11 +79,12 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
         // Tolerant: the admin's rotate makes a hook a later build wrote (a rollback) this build's, with a new secret.
         var hook = StoredJson.ReadTolerant<Webhook>(item.Data) with
         {
-            SecretCiphertext = await cipher.EncryptAsync(tenantId, SecretRecordId(id), secret, ct),
+            SecretCiphertext = await cipher.SealSecretAsync(tenantId, SecretRecordId(id), secret, ct),
             SecretRotatedAt = time.GetUtcNow(),
         };
         if (!await store.PutIfRevisionAsync(item with { Data = StoredJson.Write(hook) }, item.Revision, ct))
         {
+            await cipher.ForgetAsync(tenantId, [hook.SecretCiphertext], CancellationToken.None); // never stored
             // Lost to a delete (404, as the next request would answer: "reload" would find nothing) or to another rotation.
             return await GetItemAsync(tenantId, id, CancellationToken.None) is null
                 ? Outcome<WebhookWithSecret>.NotFound($"Webhook '{Ids.Shown(id)}' does not exist.")
@@ -91,17 +92,20 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
         }
 
         await ResidueErasure.AfterDeleteAsync(store); // the old secret must not stay readable in the store's files
+        await cipher.ForgetAsync(tenantId, [item.Data], CancellationToken.None); // nor in an old copy of them
         return Outcome<WebhookWithSecret>.Ok(WebhookWithSecret.From(hook, secret));
     }
 
     public async Task<bool> DeleteAsync(TenantId tenantId, string id, CancellationToken ct)
     {
+        var item = Ids.IsWellFormed(id) ? await GetItemAsync(tenantId, id, ct) : null;
         if (!Ids.IsWellFormed(id) || !await store.ForTenant(tenantId).DeleteAsync(Key(id), ct))
         {
             return false;
         }
 
         await ResidueErasure.AfterDeleteAsync(store); // its secret's ciphertext must not stay in the store's files
+        await cipher.ForgetAsync(tenantId, [item?.Data], CancellationToken.None); // nor open from an old copy of them
         return true;
     }
 

@@ -33,16 +33,17 @@ public sealed class DeletedSecretResidueTests
         var input = JsonSerializer.Deserialize<ConnectionInput>(Samples.Connection(new Uri("http://127.0.0.1:9/"), secret).ToJsonString(), JsonDefaults.Options)!;
         var created = (await connections.CreateAsync(tenant.Id, input, CancellationToken.None)).Value!;
         var ciphertext = created.SecretCiphertext!;
+        var cipher = kit.Services.GetRequiredService<SecretCipher>();
+        Assert.That(await cipher.DecryptAsync(tenant.Id, ConnectionService.SecretRecordId(created.Id), ciphertext, CancellationToken.None), Is.EqualTo(secret),
+            "control: the scanned-for ciphertext opens while it is stored");
 
         Assert.That(await connections.DeleteAsync(tenant.Id, created.Id, CancellationToken.None), Is.True);
         Assert.That(await connections.GetAsync(tenant.Id, created.Id, CancellationToken.None), Is.Null);
         SqliteConnection.ClearAllPools();
 
         var holding = FilesHolding(kit, ciphertext);
-        var cipher = kit.Services.GetRequiredService<SecretCipher>();
-        var recovered = await cipher.DecryptAsync(tenant.Id, ConnectionService.SecretRecordId(created.Id), ciphertext, CancellationToken.None);
-        Assert.That(recovered, Is.EqualTo(secret), "control: a surviving copy would open with the tenant's live data key");
-        Assert.That(holding, Is.Empty, "the deleted connection's secret ciphertext survives in these files and opens with the live data key");
+        Assert.That(holding, Is.Empty, "the deleted connection's secret ciphertext survives in these files");
+        await AssertShareGoneAsync(kit, tenant, ConnectionService.SecretRecordId(created.Id), ciphertext);
     }
 
     [Test]
@@ -56,6 +57,9 @@ public sealed class DeletedSecretResidueTests
         var first = Samples.Connection(new Uri("http://127.0.0.1:9/"), oldSecret);
         var created = (await connections.CreateAsync(tenant.Id, JsonSerializer.Deserialize<ConnectionInput>(first.ToJsonString(), JsonDefaults.Options)!, CancellationToken.None)).Value!;
         var oldCiphertext = created.SecretCiphertext!;
+        var cipher = kit.Services.GetRequiredService<SecretCipher>();
+        Assert.That(await cipher.DecryptAsync(tenant.Id, ConnectionService.SecretRecordId(created.Id), oldCiphertext, CancellationToken.None), Is.EqualTo(oldSecret),
+            "control: the scanned-for ciphertext opens while it is stored");
 
         // The admin rotates the credential (the old one leaked, or is being retired).
         first["secret"] = "canary-new-secret-1d77";
@@ -64,10 +68,8 @@ public sealed class DeletedSecretResidueTests
         SqliteConnection.ClearAllPools();
 
         var holding = FilesHolding(kit, oldCiphertext);
-        var cipher = kit.Services.GetRequiredService<SecretCipher>();
-        Assert.That(await cipher.DecryptAsync(tenant.Id, ConnectionService.SecretRecordId(created.Id), oldCiphertext, CancellationToken.None), Is.EqualTo(oldSecret),
-            "control: a surviving copy opens with the tenant's live data key");
-        Assert.That(holding, Is.Empty, "the replaced secret's ciphertext survives in these files and opens with the live data key");
+        Assert.That(holding, Is.Empty, "the replaced secret's ciphertext survives in these files");
+        await AssertShareGoneAsync(kit, tenant, ConnectionService.SecretRecordId(created.Id), oldCiphertext);
     }
 
     [Test]
@@ -113,14 +115,15 @@ public sealed class DeletedSecretResidueTests
         var hooks = ActivatorUtilities.CreateInstance<WebhookService>(kit.Services); // QueueKit registers no webhook service
         var created = (await hooks.CreateAsync(tenant.Id, new WebhookInput { Name = "Deploys" }, CancellationToken.None)).Value!;
         var ciphertext = (await hooks.GetAsync(tenant.Id, created.Id, CancellationToken.None))!.SecretCiphertext;
+        var cipher = kit.Services.GetRequiredService<SecretCipher>();
+        Assert.That(await cipher.DecryptAsync(tenant.Id, WebhookService.SecretRecordId(created.Id), ciphertext, CancellationToken.None), Is.EqualTo(created.Secret),
+            "control: the scanned-for ciphertext opens while it is stored");
 
         Assert.That(await hooks.DeleteAsync(tenant.Id, created.Id, CancellationToken.None), Is.True);
         SqliteConnection.ClearAllPools();
 
-        var cipher = kit.Services.GetRequiredService<SecretCipher>();
-        Assert.That(await cipher.DecryptAsync(tenant.Id, WebhookService.SecretRecordId(created.Id), ciphertext, CancellationToken.None), Is.EqualTo(created.Secret),
-            "control: a surviving copy opens with the tenant's live data key");
         Assert.That(FilesHolding(kit, ciphertext), Is.Empty, "the deleted webhook's secret survives in these files");
+        await AssertShareGoneAsync(kit, tenant, WebhookService.SecretRecordId(created.Id), ciphertext);
     }
 
     [Test]
@@ -132,14 +135,15 @@ public sealed class DeletedSecretResidueTests
         var hooks = ActivatorUtilities.CreateInstance<WebhookService>(kit.Services); // QueueKit registers no webhook service
         var created = (await hooks.CreateAsync(tenant.Id, new WebhookInput { Name = "Deploys" }, CancellationToken.None)).Value!;
         var oldCiphertext = (await hooks.GetAsync(tenant.Id, created.Id, CancellationToken.None))!.SecretCiphertext;
+        var cipher = kit.Services.GetRequiredService<SecretCipher>();
+        Assert.That(await cipher.DecryptAsync(tenant.Id, WebhookService.SecretRecordId(created.Id), oldCiphertext, CancellationToken.None), Is.EqualTo(created.Secret),
+            "control: the scanned-for ciphertext opens while it is stored");
 
         Assert.That((await hooks.RotateSecretAsync(tenant.Id, created.Id, CancellationToken.None)).Value!.Secret, Is.Not.EqualTo(created.Secret));
         SqliteConnection.ClearAllPools();
 
-        var cipher = kit.Services.GetRequiredService<SecretCipher>();
-        Assert.That(await cipher.DecryptAsync(tenant.Id, WebhookService.SecretRecordId(created.Id), oldCiphertext, CancellationToken.None), Is.EqualTo(created.Secret),
-            "control: a surviving copy opens with the tenant's live data key");
         Assert.That(FilesHolding(kit, oldCiphertext), Is.Empty, "the rotated-away webhook secret survives in these files");
+        await AssertShareGoneAsync(kit, tenant, WebhookService.SecretRecordId(created.Id), oldCiphertext);
     }
 
     [Test]
@@ -251,18 +255,27 @@ public sealed class DeletedSecretResidueTests
             tenant.Id, JsonSerializer.Deserialize<ConnectionInput>(input.ToJsonString(), JsonDefaults.Options)!, CancellationToken.None)).Value!;
         await kit.Services.GetRequiredService<RotatedRefreshTokens>().StoreAsync(tenant.Id, created, rotated, CancellationToken.None);
         var stored = await kit.Services.GetRequiredService<IStore>().GetAsync(Keys.Tenant(tenant.TenantId), Keys.RotatedRefreshToken(created.Id), CancellationToken.None);
-        return (created, JsonDocument.Parse(stored!.Data).RootElement.GetProperty("ciphertext").GetString()!);
+        var ciphertext = JsonDocument.Parse(stored!.Data).RootElement.GetProperty("ciphertext").GetString()!;
+        Assert.That(await kit.Services.GetRequiredService<SecretCipher>().DecryptAsync(tenant.Id, RotatedRefreshTokens.RecordId(created.Id), ciphertext, CancellationToken.None),
+            Is.EqualTo(rotated), "control: the scanned-for ciphertext opens while it is stored");
+        return (created, ciphertext);
     }
 
-    /// <summary>The rotated token's old ciphertext would open with the live key (control), and no database file holds it.</summary>
+    /// <summary>No database file holds the rotated token's old ciphertext (it opened while stored: the control in <see cref="RotatedConnectionAsync"/>), and its share is gone.</summary>
     private static async Task AssertNoOpenableCopyAsync(QueueKit kit, TenantContext tenant, Connection connection, string token, string ciphertext, string what)
     {
-        var holding = FilesHolding(kit, ciphertext);
-        var recovered = await kit.Services.GetRequiredService<SecretCipher>().DecryptAsync(
-            tenant.Id, RotatedRefreshTokens.RecordId(connection.Id), ciphertext, CancellationToken.None);
-        Assert.That(recovered, Is.EqualTo(token), "control: a surviving copy would open with the tenant's live data key");
-        Assert.That(holding, Is.Empty, what + " survives in these files and opens with the live data key");
+        Assert.That(token, Is.Not.Empty);
+        Assert.That(FilesHolding(kit, ciphertext), Is.Empty, what + " survives in these files");
+        await AssertShareGoneAsync(kit, tenant, RotatedRefreshTokens.RecordId(connection.Id), ciphertext);
     }
+
+    /// <summary>
+    /// The removed secret's own key share is deleted as well: a copy of its ciphertext kept anywhere else (an old copy of
+    /// the database, a file backup) no longer opens with the tenant's live data key (<c>OldDatabaseCopyTests</c>).
+    /// </summary>
+    private static async Task AssertShareGoneAsync(QueueKit kit, TenantContext tenant, string recordId, string ciphertext)
+        => Assert.That(async () => await kit.Services.GetRequiredService<SecretCipher>().DecryptAsync(tenant.Id, recordId, ciphertext, CancellationToken.None),
+            Throws.InstanceOf<System.Security.Cryptography.CryptographicException>(), "the removed secret's share is gone: no copy of it opens");
 
     private static List<string> FilesHoldingPlain(QueueKit kit, string needle)
     {

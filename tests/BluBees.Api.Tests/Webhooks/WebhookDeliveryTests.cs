@@ -56,7 +56,7 @@ public sealed class WebhookDeliveryTests : WebhookKit
             Assert.That(store, Does.Not.Contain(secret), "the secret is stored only as ciphertext");
             Assert.That(files, Does.Not.Contain(secret));
             Assert.That(logs, Does.Not.Contain(secret));
-            Assert.That(store, Does.Contain($"HOOK#{hookId}").And.Contain("\"secretCiphertext\":\"v1."));
+            Assert.That(store, Does.Contain($"HOOK#{hookId}").And.Contain("\"secretCiphertext\":\"v2."));
         });
     }
 

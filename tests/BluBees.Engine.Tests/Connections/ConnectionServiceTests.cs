@@ -59,7 +59,7 @@ public sealed class ConnectionServiceTests
         Assert.That(created.BaseUrl, Is.EqualTo("https://slack.com/api"));
         Assert.That(created.CreatedAt, Is.EqualTo(KeyHarness.Start));
         Assert.That(created.UpdatedAt, Is.EqualTo(KeyHarness.Start));
-        Assert.That(created.SecretCiphertext, Does.StartWith("v1.").And.Not.Contain(Secret));
+        Assert.That(created.SecretCiphertext, Does.StartWith("v2.").And.Not.Contain(Secret));
         Assert.That(await _service.GetAsync(Tenant, created.Id, Ct), Is.EqualTo(created));
         Assert.That(await RawAsync(created.Id), Does.Not.Contain(Secret));
         Assert.That(await _service.RevealSecretAsync(Tenant, created, Ct), Is.EqualTo(Secret));

@@ -39,26 +39,29 @@ public sealed class RotatedRefreshTokens(IStore store, SecretCipher cipher)
     /// </summary>
     public async Task StoreAsync(TenantId tenantId, Connection connection, string refreshToken, CancellationToken ct)
     {
-        if (await cipher.EncryptIfKeyExistsAsync(tenantId, RecordId(connection.Id), refreshToken, ct) is not { } ciphertext)
+        if (await cipher.SealSecretIfKeyExistsAsync(tenantId, RecordId(connection.Id), refreshToken, ct) is not { } ciphertext)
         {
             return;
         }
 
         var partition = store.ForTenant(tenantId);
         var rotation = new StoredRotation(Fingerprint(connection.SecretCiphertext!), ciphertext);
-        var replaced = await partition.GetAsync(Keys.RotatedRefreshToken(connection.Id), ct) is not null;
+        var previous = (await partition.GetAsync(Keys.RotatedRefreshToken(connection.Id), ct))?.Data;
         await partition.PutAsync(Keys.RotatedRefreshToken(connection.Id), StoredJson.Write(rotation), ct);
         if (await partition.GetAsync(Keys.Connection(connection.Id), CancellationToken.None) is not { } current
             || StoredJson.ReadTolerant<Connection>(current.Data).SecretCiphertext != connection.SecretCiphertext)
         {
             await partition.DeleteAsync(Keys.RotatedRefreshToken(connection.Id), CancellationToken.None);
             await ResidueErasure.AfterDeleteAsync(store);
+            await cipher.ForgetAsync(tenantId, [previous, ciphertext], CancellationToken.None);
         }
-        else if (replaced)
+        else if (previous is not null)
         {
             // The token it replaced is a credential as well (not every server revokes it at once), still opened by
-            // the live data key: no copy may stay in the store's files (SQLite's WAL), as for a replaced secret.
+            // the live data key: no copy may stay in the store's files (SQLite's WAL), as for a replaced secret, nor
+            // open from an old copy of them (its share goes).
             await ResidueErasure.AfterDeleteAsync(store);
+            await cipher.ForgetAsync(tenantId, [previous], CancellationToken.None);
         }
     }
 
