@@ -61,7 +61,32 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
             return Refuse(hook.Id, "stale_timestamp");
         }
 
-        if (!WebhookSignature.Matches(await hooks.RevealSecretAsync(tenantId, hook, ct), request.Timestamp!, request.Body, mac))
+        string secret;
+        try
+        {
+            secret = await hooks.RevealSecretAsync(tenantId, hook, ct);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // Deleted or rotated between the read and the open: the secret read is shredded with its share
+            // (docs/security.md, "Deleting or replacing a secret"). A deleted hook is unknown; a rotated one is
+            // verified with its current secret (the old one stopped working with the rotation's answer). Before, a 500.
+            var current = await hooks.GetAsync(tenantId, hook.Id, ct);
+            if (current?.SecretCiphertext == hook.SecretCiphertext)
+            {
+                throw; // the same secret does not open: a key fault, not a race
+            }
+
+            if (current is null)
+            {
+                return WebhookReceipt.UnknownHook;
+            }
+
+            hook = current;
+            secret = await hooks.RevealSecretAsync(tenantId, hook, ct);
+        }
+
+        if (!WebhookSignature.Matches(secret, request.Timestamp!, request.Body, mac))
         {
             return Refuse(hook.Id, "bad_signature");
         }

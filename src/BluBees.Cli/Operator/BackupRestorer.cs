@@ -10,7 +10,9 @@ namespace BluBees.Cli.Operator;
 /// tenant id (a re-installed app gets a new installation id). Secrets are encrypted afresh under the target
 /// tenant's data key, which the target's key provider creates: restoring works into any store and provider.
 /// </summary>
-internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantService tenants)
+/// <para>A restore that fails deletes the key shares it wrote too (the shares of the secrets it sealed, and the tenant's
+/// own share when it deletes the data key it created): before, they stayed in <c>tenant-keys/</c> for good.</para>
+internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantService tenants, TenantKeyService? keyService = null)
 {
     public async Task<IReadOnlyDictionary<string, int>> RestoreAsync(TenantBackup backup, TenantId tenantId, CancellationToken ct)
     {
@@ -34,14 +36,15 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
         // written, and every later attempt was refused as a restore into a tenant that has items.
         List<(string Sk, string Data)> items;
         string? cloudId;
+        var sealedSecrets = new List<string>();
         try
         {
-            (items, cloudId) = await PrepareAsync(backup, tenantId, ct);
+            (items, cloudId) = await PrepareAsync(backup, tenantId, sealedSecrets, ct);
         }
         catch (Exception ex)
         {
             // Nothing written into the partition; a data key the provider created stays (it is not an item), and so does its entry.
-            await RollBackAsync(partition, [], dataKey: false, before, tenantId, ex);
+            await RollBackAsync(partition, [], dataKey: false, before, tenantId, sealedSecrets, ex);
             throw;
         }
 
@@ -78,7 +81,7 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
             // command runs again once the store takes writes.
             // On a conflict the tenant's entry and mark are left as they are now: a backend is writing to the tenant.
             var ownKey = !conflict && !existing.Any(i => i.Sk == Keys.DataKey);
-            await RollBackAsync(partition, written, ownKey, conflict ? new Outside(Listed: true, Mark: null) : before, tenantId, ex);
+            await RollBackAsync(partition, written, ownKey, conflict ? new Outside(Listed: true, Mark: null) : before, tenantId, sealedSecrets, ex);
             throw;
         }
     }
@@ -91,7 +94,7 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
     /// partition: the uninstall mark it cleared, and no directory entry when there was none (unless a data key is left,
     /// which must stay listed for key rotation). Says plainly what is left if that fails too.
     /// </summary>
-    private async Task RollBackAsync(TenantStore partition, List<string> written, bool dataKey, Outside before, TenantId tenantId, Exception cause)
+    private async Task RollBackAsync(TenantStore partition, List<string> written, bool dataKey, Outside before, TenantId tenantId, IReadOnlyList<string> sealedSecrets, Exception cause)
     {
         var keys = Enumerable.Reverse(written).Concat(dataKey ? [Keys.DataKey] : []).ToList();
         for (var i = 0; i < keys.Count; i++)
@@ -106,6 +109,14 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
                     $"the restore of tenant '{tenantId}' stopped part way ({cause.GetType().Name}) and deleting what it wrote failed too ({ex.GetType().Name}): " +
                     $"{keys.Count - i} item(s) are left in the tenant partition, so a new attempt is refused. Delete the partition (uninstall, or remove its items) and restore again.");
             }
+        }
+
+        // Nothing this attempt sealed is stored any more: the secrets' shares go, and the tenant's own with the data key
+        // it created (a failed restore used to leave them in tenant-keys/ for good, CliRestoreKeyShareTests).
+        await cipher.ForgetAsync(tenantId, sealedSecrets, CancellationToken.None);
+        if (dataKey && keyService is not null)
+        {
+            await keyService.ShredAsync(tenantId, CancellationToken.None);
         }
 
         try
@@ -129,7 +140,7 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
     }
 
     /// <summary>The items to write, in restore order, with their secrets encrypted under the target tenant's data key.</summary>
-    private async Task<(List<(string Sk, string Data)> Items, string? CloudId)> PrepareAsync(TenantBackup backup, TenantId tenantId, CancellationToken ct)
+    private async Task<(List<(string Sk, string Data)> Items, string? CloudId)> PrepareAsync(TenantBackup backup, TenantId tenantId, List<string> sealedSecrets, CancellationToken ct)
     {
         var prepared = new List<(string Sk, string Data)>();
         string? cloudId = null;
@@ -152,11 +163,15 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
                 var recordId = BackupPolicy.SecretRecordId(item.Sk, (string)document["id"]!)
                     ?? throw new CliException($"the backup holds a secret for an item kind that has none ({Kind(item.Sk)}).");
                 // Sealed where the export emptied them, every other byte as backed up (a later build's member kept).
-                data = StoredMember.Set(data, BackupExporter.SecretField, await cipher.SealSecretAsync(tenantId, recordId, item.Secret, ct));
+                var secret = await cipher.SealSecretAsync(tenantId, recordId, item.Secret, ct);
+                sealedSecrets.Add(secret);
+                data = StoredMember.Set(data, BackupExporter.SecretField, secret);
                 if (item.ClientSecret is not null && item.Sk.StartsWith(Keys.ConnectionPrefix, StringComparison.Ordinal))
                 {
                     var clientRecordId = BluBees.Engine.Connections.ConnectionService.ClientSecretRecordId((string)document["id"]!);
-                    data = StoredMember.Set(data, BackupExporter.ClientSecretField, await cipher.SealSecretAsync(tenantId, clientRecordId, item.ClientSecret, ct));
+                    var clientSecret = await cipher.SealSecretAsync(tenantId, clientRecordId, item.ClientSecret, ct);
+                    sealedSecrets.Add(clientSecret);
+                    data = StoredMember.Set(data, BackupExporter.ClientSecretField, clientSecret);
                 }
             }
 

@@ -65,7 +65,8 @@ internal static class OperatorCommands
             var file = cli.Option("in") ?? throw new CliException("give the backup file with --in FILE.");
             var backup = BackupFile.Read(file, BackupPassphrase.From(cli));
             var tenant = TenantOf(cli.Option("tenant") ?? backup.TenantId);
-            var restorer = new BackupRestorer(services.GetRequiredService<IStore>(), services.GetRequiredService<SecretCipher>(), services.GetRequiredService<TenantService>());
+            var restorer = new BackupRestorer(services.GetRequiredService<IStore>(), services.GetRequiredService<SecretCipher>(), services.GetRequiredService<TenantService>(),
+                services.GetRequiredService<TenantKeyService>());
             var counts = await restorer.RestoreAsync(backup, tenant, CancellationToken.None);
             output.WriteLine($"restored tenant {tenant} from a backup of {backup.TenantId} taken {backup.ExportedAt:u}: {Summary(counts)}");
             return 0;
