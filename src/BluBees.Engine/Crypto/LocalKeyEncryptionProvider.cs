@@ -48,7 +48,15 @@ internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryp
                 }
             }
 
-            return Task.FromResult(Aead.Open(kek, wrapped.Ciphertext, LegacyAad(tenantId)));
+            try
+            {
+                return Task.FromResult(Aead.Open(kek, wrapped.Ciphertext, LegacyAad(tenantId)));
+            }
+            catch (CryptographicException) when (!_shares.Exists(tenantId))
+            {
+                // Wrapped with a share (v2) and the share file is gone: say so (TenantKeyService logs it as event 3106).
+                throw new TenantKeyShareMissingException(_shares.Directory);
+            }
         }
         finally
         {
@@ -74,6 +82,40 @@ internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryp
         _shares.Delete(tenantId);
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// Whether the data key needs the tenant's share: it does not open under the ring's key alone (it was not wrapped by a
+    /// version before tenant shares). False for a key the ring does not hold (that tenant's fault is the ring's, not the shares').
+    /// </summary>
+    public bool NeedsShare(TenantId tenantId, WrappedDataKey wrapped)
+    {
+        byte[] kek;
+        try
+        {
+            kek = ring.GetKey(wrapped.KeyId);
+        }
+        catch (KeyRingUnavailableException)
+        {
+            return false;
+        }
+
+        try
+        {
+            CryptographicOperations.ZeroMemory(Aead.Open(kek, wrapped.Ciphertext, LegacyAad(tenantId)));
+            return false;
+        }
+        catch (CryptographicException)
+        {
+            return true;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(kek);
+        }
+    }
+
+    /// <summary>The directory of the tenants' shares (<c>tenant-keys/</c> beside the ring).</summary>
+    public string SharesDirectory => _shares.Directory;
 
     public SecretShare? CreateSecretShare(TenantId tenantId)
     {

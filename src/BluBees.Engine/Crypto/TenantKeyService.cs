@@ -240,6 +240,12 @@ public sealed partial class TenantKeyService : IDisposable
         {
             return await _provider.DecryptDataKeyAsync(tenantId, new WrappedDataKey(stored.KeyId, Convert.FromBase64String(stored.Wrapped)), ct);
         }
+        catch (TenantKeyShareMissingException)
+        {
+            DataKeyShareMissing(_logger, tenantId.Value);
+            _metrics?.DecryptFailure("data_key");
+            throw;
+        }
         catch (Exception ex) when (ex is CryptographicException or FormatException)
         {
             // The exception text is not logged: only the closed facts (which tenant, which key id).
@@ -280,6 +286,9 @@ public sealed partial class TenantKeyService : IDisposable
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "The data key of tenant {TenantId} did not unwrap under key-encryption key {KeyId}: its secrets are unavailable until the key provider holds that key")]
     private static partial void DataKeyUnwrapFailed(ILogger logger, string tenantId, string keyId);
+
+    [LoggerMessage(EventId = 3106, Level = LogLevel.Error, Message = "The data key of tenant {TenantId} needs its key share, which is missing from tenant-keys/ beside the key ring: its secrets and queued events are unavailable until the share is put back from the copy or backup the database came from")]
+    private static partial void DataKeyShareMissing(ILogger logger, string tenantId);
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "The data key of tenant {TenantId} was wrapped under {KeyId} while {CurrentKeyId} became current; re-wrapped")]
     private static partial void WrappedDuringRotation(ILogger logger, string tenantId, string keyId, string currentKeyId);

@@ -34,6 +34,9 @@ internal sealed class TenantKeyShares(string directory)
     /// <summary>The tenant's share, or null when it has none (never created, or deleted by its uninstall).</summary>
     public byte[]? Find(TenantId tenantId) => Read(PathOf(tenantId));
 
+    /// <summary>Whether the tenant's share file is there (whatever its content).</summary>
+    public bool Exists(TenantId tenantId) => File.Exists(PathOf(tenantId));
+
     /// <summary>The tenant's share, created when it has none; two creators at once end with the same one.</summary>
     public byte[] GetOrCreate(TenantId tenantId)
     {

@@ -38,9 +38,69 @@ public static class EmbeddedProviders
                 holdsDataKeys = () => HoldsDataKeys(store);
             }
 
-            return new LocalKeyRing(Path.Combine(storage.DataDirectory, keys.LocalKeyFile), holdsDataKeys);
+            var ring = new LocalKeyRing(Path.Combine(storage.DataDirectory, keys.LocalKeyFile), holdsDataKeys);
+            if (storage.Provider == StorageProvider.Sqlite)
+            {
+                RefuseWithoutShares(ring, sp.GetRequiredService<IStore>());
+            }
+
+            return ring;
         });
         return services.AddSingleton<IKeyEncryptionProvider>(sp => new LocalKeyEncryptionProvider(sp.GetRequiredService<LocalKeyRing>()));
+    }
+
+    /// <summary>
+    /// Refuses the start when <c>tenant-keys/</c> is missing beside the ring while a stored data key needs a share from
+    /// it (wrapped by this version: it does not open under the ring's key alone). A data directory copied or restored
+    /// without it, or a clean-up job, would otherwise start a backend whose tenants' events then fail one by one
+    /// (their secrets and queued messages unopenable). Checked only when the directory is missing (a store upgraded
+    /// from a version without shares has none yet, and its keys open without one); a single tenant's missing share is
+    /// that tenant's error (event 3106), not the start's.
+    /// </summary>
+    private static void RefuseWithoutShares(LocalKeyRing ring, IStore store)
+    {
+        var provider = new LocalKeyEncryptionProvider(ring);
+        if (Directory.Exists(provider.SharesDirectory) || store is not IDataKeyScan scan)
+        {
+            return;
+        }
+
+        var needing = 0;
+        try
+        {
+            needing = CountNeedingShares(provider, store, scan).GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException and not KeyRingMissingException)
+        {
+            return; // a store that cannot answer at start does not block it (as HoldsDataKeys)
+        }
+
+        if (needing > 0)
+        {
+            throw new KeyRingMissingException($"Key share directory '{provider.SharesDirectory}' (beside the key ring, Keys:LocalKeyFile) is missing, "
+                + $"but {needing} tenant data key(s) in the database are wrapped with a share from it. Put tenant-keys/ back together with the "
+                + "key ring, from the copy or backup the database came from; nothing was changed (docs/operations.md, Tenant key shares).");
+        }
+    }
+
+    private static async Task<int> CountNeedingShares(LocalKeyEncryptionProvider provider, IStore store, IDataKeyScan scan)
+    {
+        var needing = 0;
+        await foreach (var tenant in scan.TenantsWithDataKeyAsync(CancellationToken.None))
+        {
+            if (await store.ForTenant(tenant).GetAsync(Keys.DataKey, CancellationToken.None) is not { } item
+                || System.Text.Json.JsonSerializer.Deserialize<StoredDataKey>(item.Data, Json.JsonDefaults.Tolerant) is not { KeyId: not null, Wrapped: not null } stored)
+            {
+                continue;
+            }
+
+            if (provider.NeedsShare(tenant, new WrappedDataKey(stored.KeyId, Convert.FromBase64String(stored.Wrapped))))
+            {
+                needing++;
+            }
+        }
+
+        return needing;
     }
 
     /// <summary>

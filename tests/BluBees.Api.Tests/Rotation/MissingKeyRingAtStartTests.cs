@@ -185,6 +185,71 @@ public sealed class MissingKeyRingAtStartTests
         Assert.That(File.Exists(RingFile), Is.False, "no new ring was created");
     }
 
+    /// <summary>
+    /// The same for <c>tenant-keys/</c>: a data directory copied or restored with the ring but without the shares beside
+    /// it (or a clean-up job that removed them). Every data key wrapped with a share is then unopenable; before, the
+    /// backend started and the tenants' events and secrets failed one by one. Now the start is refused naming the
+    /// directory, creating nothing, and the queued work runs once the directory is back.
+    /// </summary>
+    [Test]
+    public async Task A_start_without_the_tenant_key_shares_beside_a_database_that_needs_them_is_refused_naming_the_directory()
+    {
+        var backend = await StartBackendAsync();
+        var tenant = Samples.NewTenant();
+        var secret = Samples.Canary("secret");
+        var hook = await backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(new Uri("https://tickets.example.com/"), secret), 201);
+        await backend.DisposeAsync();
+        _backends.Remove(backend);
+        var shares = Path.Combine(_dataDirectory, "tenant-keys");
+        var saved = shares + ".saved";
+        Directory.Move(shares, saved);
+
+        Exception? refused = null;
+        try
+        {
+            await StartBackendAsync();
+        }
+        catch (Exception ex)
+        {
+            refused = ex;
+        }
+
+        Assert.That(refused, Is.Not.Null, "a start without the shares the stored data keys need is refused");
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused!.Message, Does.Contain(shares).And.Contain("tenant-keys/ back"), "the message names the directory and the fix");
+            Assert.That(refused.Message, Does.Not.Contain(secret));
+            Assert.That(Directory.Exists(shares), Is.False, "nothing was created in its place");
+        });
+
+        Directory.Move(saved, shares);
+        var restarted = await StartBackendAsync();
+        Assert.That((await restarted.JsonAsync(HttpMethod.Get, "/api/connections/" + (string)hook["id"]!, tenant))["id"]!.GetValue<string>(), Is.EqualTo((string)hook["id"]!),
+            "control: with the directory back it starts and serves the tenant");
+    }
+
+    /// <summary>
+    /// One tenant's share missing (the directory there): that tenant's secrets do not open, and the error says the share
+    /// is missing (event 3106, naming the tenant and tenant-keys/, never key material) rather than blaming the ring's key.
+    /// </summary>
+    [Test]
+    public async Task A_single_missing_share_is_that_tenants_error_named_as_such()
+    {
+        var backend = await StartBackendAsync();
+        var tenant = Samples.NewTenant();
+        await backend.JsonAsync(HttpMethod.Post, "/api/webhooks", tenant, new JsonObject { ["name"] = "has a data key" }, 201);
+        await backend.DisposeAsync();
+        _backends.Remove(backend);
+        var share = Path.Combine(_dataDirectory, "tenant-keys", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(tenant))));
+        File.Delete(share);
+
+        var restarted = await StartBackendAsync(); // other tenants go on: not a start failure
+        var keys = restarted.Services.GetService(typeof(BluBees.Engine.Crypto.TenantKeyService)) as BluBees.Engine.Crypto.TenantKeyService;
+        Assert.That(async () => await keys!.GetExistingAsync(new BluBees.Engine.Storage.TenantId(tenant), CancellationToken.None),
+            Throws.InstanceOf<BluBees.Engine.Crypto.TenantKeyShareMissingException>().With.Message.Contain("tenant-keys"));
+        Assert.That(restarted.Logs.AllText, Does.Contain("needs its key share, which is missing from tenant-keys/"));
+    }
+
     [Test]
     public async Task A_first_start_on_an_empty_data_directory_still_creates_the_ring()
     {
