@@ -32,9 +32,9 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
         var items = new List<BackupItem>();
         foreach (var sk in BackupPolicy.ExactKeys)
         {
-            if (await partition.GetAsync(sk, ct) is { } item)
+            if (await partition.GetAsync(sk, ct) is { } item && await ToBackupRereadingAsync(tenantId, partition, item, ct) is { } backedUp)
             {
-                items.Add(await ToBackupAsync(tenantId, item, ct));
+                items.Add(backedUp);
             }
         }
 
@@ -46,7 +46,10 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
                 var page = await partition.QueryAsync(new TenantQuery(prefix) { Limit = 500, StartAfter = cursor }, ct);
                 foreach (var item in page.Items)
                 {
-                    items.Add(await ToBackupAsync(tenantId, item, ct));
+                    if (await ToBackupRereadingAsync(tenantId, partition, item, ct) is { } backedUp)
+                    {
+                        items.Add(backedUp);
+                    }
                 }
 
                 cursor = page.NextCursor;
@@ -85,8 +88,43 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
             {
                 if (exported.Add(sk) && await partition.GetAsync(sk, ct) is { } item)
                 {
-                    items.Add(await ToBackupAsync(tenantId, item, ct));
+                    if (await ToBackupRereadingAsync(tenantId, partition, item, ct) is { } backedUp)
+                    {
+                        items.Add(backedUp);
+                    }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ToBackupAsync"/>, reading the item again when its secret does not open because the admin deleted or
+    /// replaced it after the item was read (its key share is deleted with it: docs/security.md, "Deleting or replacing a
+    /// secret"): the item as it is now, or nothing when it is gone. Before, such a race failed the export.
+    /// </summary>
+    private async Task<BackupItem?> ToBackupRereadingAsync(TenantId tenantId, TenantStore partition, StoreItem item, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await ToBackupAsync(tenantId, item, ct);
+            }
+            catch (System.Security.Cryptography.CryptographicException) when (attempt < 3)
+            {
+                var current = await partition.GetAsync(item.Sk, ct);
+                if (current is null)
+                {
+                    return null;
+                }
+
+                if (current.Data == item.Data && current.Revision == item.Revision
+                    && (!item.Sk.StartsWith(Keys.ConnectionPrefix, StringComparison.Ordinal) || attempt > 0))
+                {
+                    throw; // nothing changed: a key fault, not a race
+                }
+
+                item = current; // a connection's rotated refresh token lives in its own item: read again once
             }
         }
     }
