@@ -119,8 +119,25 @@ internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryp
 
     public SecretShare? CreateSecretShare(TenantId tenantId)
     {
-        var (id, share) = _shares.CreateSecretShare(tenantId);
+        var (id, share) = Writing(() => _shares.CreateSecretShare(tenantId));
         return new SecretShare(id, share);
+    }
+
+    /// <summary>
+    /// A share written to <c>tenant-keys/</c>: a file system that refuses (the volume full, read-only, the directory's
+    /// permissions) makes the keys unavailable for the moment (503 with Retry-After, nothing stored), as an unreadable
+    /// ring does; before, a full disk made an admin's save of a secret a 500. Never the path in the answer.
+    /// </summary>
+    private static T Writing<T>(Func<T> write)
+    {
+        try
+        {
+            return write();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new KeyRingUnavailableException("A key share could not be written to tenant-keys/ (" + ex.GetType().Name + "); nothing was stored.");
+        }
     }
 
     public byte[]? FindSecretShare(TenantId tenantId, string shareId) => _shares.FindSecretShare(tenantId, shareId);
@@ -131,7 +148,7 @@ internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryp
 
     private WrappedDataKey Wrap(TenantId tenantId, byte[] plaintext)
     {
-        var share = _shares.GetOrCreate(tenantId);
+        var share = Writing(() => _shares.GetOrCreate(tenantId));
         var (keyId, kek) = ring.GetCurrentKey();
         var key = Derive(kek, share, tenantId);
         try

@@ -50,7 +50,11 @@ public sealed class OAuthTokenForgottenTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(late.Value, Is.Not.Null, "control: the run's call got a token (the connection was there when it read it)");
+            // With the local key ring the deleted connection's secrets are shredded with their own key shares
+            // (docs/security.md, "Deleting or replacing a secret"): the late call gets no token at all. (On KMS, which
+            // keeps no shares, it gets one for that call, and the assertion below is what holds it to that call.)
+            Assert.That(late.Value, Is.Null, "the deleted connection's secret opened after its delete");
+            Assert.That(late.Category, Is.EqualTo(BluBees.Engine.Execution.ErrorCategories.SecretUnavailable));
             Assert.That(slots.TryGet(tenant.Id, connection.Id, out var slot) ? slot.Token?.Value : null, Is.Null, "the deleted connection's new access token is held in memory");
         });
     }

@@ -112,8 +112,11 @@ public sealed class PassThroughBatteryTests
 
         var written = Directory.EnumerateFiles(backend.DataDirectory, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(backend.DataDirectory, f)).Order().ToArray();
         // Each tenant's key share (tenant-keys/<SHA-256 of the tenant id>, 32 random bytes) lies beside the ring.
-        var shares = written.Where(f => Path.GetDirectoryName(f) == "tenant-keys").ToArray();
-        Assert.That(shares.Select(Path.GetFileName), Has.All.Matches("^[0-9a-f]{64}$"));
+        // The tenants' shares (tenant-keys/<64 hex>) and their secrets' shares (tenant-keys/<64 hex>.secrets/<32 hex>).
+        var shares = written.Where(f => Path.GetDirectoryName(f) == "tenant-keys"
+            || System.Text.RegularExpressions.Regex.IsMatch(Path.GetDirectoryName(f) ?? "", "^tenant-keys/[0-9a-f]{64}\\.secrets$")).ToArray();
+        Assert.That(shares.Select(f => Path.GetDirectoryName(f) == "tenant-keys" ? Path.GetFileName(f) : "secret:" + Path.GetFileName(f)),
+            Has.All.Matches("^([0-9a-f]{64}|secret:[0-9a-f]{32})$"));
         Assert.That(shares.Select(f => new FileInfo(Path.Combine(backend.DataDirectory, f)).Length), Has.All.EqualTo(32));
         Assert.That(written.Except(shares), Is.SubsetOf(new[] { "blubees.db", "blubees.db-shm", "blubees.db-wal", "blubees.db.lock", "keyring.json" }), "nothing but the store, the worker's (empty) lock file, the key file and the tenants' key shares is written");
     }
