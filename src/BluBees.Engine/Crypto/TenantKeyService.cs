@@ -138,8 +138,8 @@ public sealed partial class TenantKeyService : IDisposable
     /// Deletes the tenant's secret shares that no stored secret names any more and that are older than
     /// <see cref="SecretShareGrace"/>: one a crash left between a delete or replacement and its share's delete (the
     /// deleted secret would stay openable from an old copy of the database), one written for a write that never
-    /// happened (a failed restore, a conflict). Run after every <see cref="SecretCipher.ForgetAsync"/> and, for every
-    /// tenant, at start. Returns the count deleted.
+    /// happened (a failed restore, a conflict). Run after every <see cref="SecretCipher.ForgetAsync"/> (the tenant's next
+    /// delete or replacement of a secret; there is no sweep at start). Returns the count deleted.
     /// </summary>
     public async Task<int> SweepSecretSharesAsync(TenantId tenantId, CancellationToken ct)
     {
