@@ -497,6 +497,10 @@ MUTATIONS = [
      'var mark = MarkPrefix(sk) + Guid.NewGuid().ToString("N");',
      'var mark = MarkPrefix(sk) + "shared";',
      "FullyQualifiedName~ReferenceGuardRaceTests|FullyQualifiedName~ReferenceGuardTests"),
+    ("a deleted secret's key share stays in the process's memory (the cache serves it after the delete)", "src/BluBees.Engine/Crypto/TenantKeyShares.cs",
+     "        _secretShares.Forget(tenantId.Value, id);\n",
+     "",
+     "FullyQualifiedName~SecretShareCacheTests.Deleting_a_secrets_share", "tests/BluBees.Engine.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

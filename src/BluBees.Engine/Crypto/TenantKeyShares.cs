@@ -26,6 +26,8 @@ internal sealed class TenantKeyShares(string directory)
 
     private const string SecretsSuffix = ".secrets";
 
+    private readonly SecretShareCache _secretShares = new();
+
     /// <summary>The directory of the shares of the ring at <paramref name="ringPath"/>: <c>tenant-keys</c> in the ring's directory.</summary>
     public static string DirectoryFor(string ringPath) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ringPath))!, DirectoryName);
 
@@ -60,6 +62,7 @@ internal sealed class TenantKeyShares(string directory)
     /// <summary>Deletes the tenant's share and its secrets' shares: what the ring's keys wrapped for it no longer opens.</summary>
     public void Delete(TenantId tenantId)
     {
+        _secretShares.ForgetTenant(tenantId.Value);
         var secrets = SecretsDirectoryOf(tenantId);
         if (System.IO.Directory.Exists(secrets))
         {
@@ -104,7 +107,30 @@ internal sealed class TenantKeyShares(string directory)
     }
 
     /// <summary>The share of one secret, or null when it is gone (the secret deleted or replaced) or the id is not one of ours.</summary>
-    public byte[]? FindSecretShare(TenantId tenantId, string id) => IsShareId(id) ? Read(Path.Combine(SecretsDirectoryOf(tenantId), id)) : null;
+    public byte[]? FindSecretShare(TenantId tenantId, string id)
+    {
+        if (!IsShareId(id))
+        {
+            return null;
+        }
+
+        if (_secretShares.Find(tenantId.Value, id) is { } cached)
+        {
+            return cached;
+        }
+
+        var generation = _secretShares.Generation;
+        var share = Read(Path.Combine(SecretsDirectoryOf(tenantId), id));
+        if (share is not null)
+        {
+            _secretShares.Add(tenantId.Value, id, share, generation);
+        }
+
+        return share;
+    }
+
+    /// <summary>The secret shares read so far (for tests).</summary>
+    internal SecretShareCache SecretShares => _secretShares;
 
     /// <summary>Deletes one secret's share (flushed): the ciphertext that names it no longer opens anywhere.</summary>
     public void DeleteSecretShare(TenantId tenantId, string id)
@@ -114,6 +140,7 @@ internal sealed class TenantKeyShares(string directory)
             return;
         }
 
+        _secretShares.Forget(tenantId.Value, id);
         var secrets = SecretsDirectoryOf(tenantId);
         var path = Path.Combine(secrets, id);
         if (File.Exists(path))
