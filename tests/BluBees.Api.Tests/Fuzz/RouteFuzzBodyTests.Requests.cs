@@ -50,12 +50,18 @@ public sealed partial class RouteFuzzBodyTests
         return body;
     }
 
+    private int _envelopes;
+
     private string Render(BodyRoute route, JsonObject body)
     {
         if (route == BodyRoute.WebhookEnvelope)
         {
-            // Placeholders left in place are filled: the hook, a signature of the body as sent, the time now.
-            var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            // Placeholders left in place are filled: the hook, a signature of the body as sent, and a fresh time: now,
+            // less a step that differs from one request to the next (within the 5-minute window). A mutation of a field
+            // the signature does not cover (contentType) leaves body and signature as they were, so two such envelopes
+            // in the same second were the same signed request, and the second one was refused as a replay (403).
+            var step = 240 - (Interlocked.Increment(ref _envelopes) % 240);
+            var now = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() - step).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var text = body["body"] is JsonValue b && b.TryGetValue<string>(out var t) ? t : string.Empty;
             var stamp = body["timestamp"] is JsonValue s && s.TryGetValue<string>(out var st) && st == "{timestamp}" ? now : body["timestamp"]?.ToJsonString() ?? string.Empty;
             return body.ToJsonString()
