@@ -8,10 +8,16 @@ namespace BluBees.Engine.Retention;
 /// <summary>
 /// Deletes expired items of the embedded store on a schedule of the injected clock: at start, then every
 /// <see cref="RetentionOptions.PurgeInterval"/>. Does nothing on a store that expires items itself (DynamoDB TTL).
-/// Each round also finishes uninstalls cut off part way (<see cref="Tenancy.TenantService.ResumeUninstallsAsync"/>).
+/// Each round also finishes uninstalls cut off part way (<see cref="Tenancy.TenantService.ResumeUninstallsAsync"/>) and
+/// deletes every tenant's secret key shares that no stored secret names (<see cref="Crypto.TenantKeyService.SweepSecretSharesAsync"/>):
+/// those of secrets an earlier release deleted or replaced after a rollback (it does not know the shares), and those a
+/// crash left between a write and its share's delete. Before, only the tenant's next delete or replacement of a secret
+/// swept them, so after a rollback and a new upgrade a secret the earlier release deleted stayed openable from an old
+/// copy of the database for as long as the tenant deleted nothing else.
 /// </summary>
 internal sealed partial class RetentionService(
-    IStore store, TimeProvider time, IOptions<RetentionOptions> options, ILoggerFactory loggers, Tenancy.TenantService? tenants = null) : BackgroundService
+    IStore store, TimeProvider time, IOptions<RetentionOptions> options, ILoggerFactory loggers, Tenancy.TenantService? tenants = null,
+    Crypto.TenantKeyService? keys = null) : BackgroundService
 {
     private readonly ILogger _logger = loggers.CreateLogger<RetentionService>();
 
@@ -43,6 +49,8 @@ internal sealed partial class RetentionService(
                 PurgeFailed(_logger, ex.GetType().Name);
             }
 
+            await SweepSecretSharesAsync(stoppingToken);
+
             try
             {
                 await Task.Delay(options.Value.PurgeInterval, time, stoppingToken);
@@ -53,6 +61,32 @@ internal sealed partial class RetentionService(
             }
         }
     }
+
+    private async Task SweepSecretSharesAsync(CancellationToken ct)
+    {
+        if (keys is null || store is not IDataKeyScan scan)
+        {
+            return;
+        }
+
+        try
+        {
+            await foreach (var tenant in scan.TenantsWithDataKeyAsync(ct))
+            {
+                await keys.SweepSecretSharesAsync(tenant, ct); // logs its own count (event 3105)
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            SweepFailed(_logger, ex.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(EventId = 3204, Level = LogLevel.Warning, Message = "Sweep of unused secret key shares failed ({ExceptionType}); retrying at the next interval")]
+    private static partial void SweepFailed(ILogger logger, string exceptionType);
 
     [LoggerMessage(EventId = 3203, Level = LogLevel.Warning, Message = "Finished {TenantCount} uninstall(s) that had been cut off part way")]
     private static partial void UninstallsResumed(ILogger logger, int tenantCount);
