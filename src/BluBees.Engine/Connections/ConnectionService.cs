@@ -219,12 +219,14 @@ public sealed class ConnectionService(
         // and then the admin has nothing left to retry, so from here on nothing stops for a caller that went away: the
         // connection, the token again, the name and the erasure of the secrets' residue. Before, the connection's own
         // delete ran on the request's token: a caller gone while it was in flight left a rotated token stored meanwhile.
-        var deleted = await partition.DeleteAsync(Keys.Connection(id), CancellationToken.None);
+        // Deleted as read (again when an edit replaced it meanwhile): the secrets it held when deleted lose their shares.
+        var deletedItem = await partition.DeleteAsReadAsync(Keys.Connection(id), existingItem, CancellationToken.None);
+        var deleted = deletedItem is not null;
         var lateToken = (await partition.GetAsync(Keys.RotatedRefreshToken(id), CancellationToken.None))?.Data;
         removedToken |= await partition.DeleteAsync(Keys.RotatedRefreshToken(id), CancellationToken.None);
         credentials?.Forget(tenantId, id); // its access token (and a rotated refresh token not yet stored) held in memory
         // Its secrets' shares: no old copy of the database opens them any more (docs/security.md).
-        await cipher.ForgetAsync(tenantId, [existingItem?.Data, token, lateToken], CancellationToken.None);
+        await cipher.ForgetAsync(tenantId, [existingItem?.Data, deletedItem?.Data, token, lateToken], CancellationToken.None);
         if (existing is not null)
         {
             await _names.ReleaseAsync(tenantId, NameKind, existing.Name, id, CancellationToken.None);

@@ -78,6 +78,29 @@ public sealed class TenantStore
     public Task<bool> DeleteIfRevisionAsync(string sk, long expectedRevision, CancellationToken ct)
         => _store.DeleteIfRevisionAsync(Partition, sk, expectedRevision, ct);
 
+    /// <summary>
+    /// Deletes the item at <paramref name="sk"/> as it is when deleted: conditional on the revision of
+    /// <paramref name="read"/> (the item as the caller read it; null: read now) and, when another write replaced it
+    /// meanwhile, read again and retried. Returns the item deleted (what it held, such as the secrets whose key shares go
+    /// with it), or null when there was none. A plain delete after a read removed, unknown to its caller, what a write in
+    /// between had put: a connection's secret replaced by an edit racing its delete kept its key share.
+    /// </summary>
+    public async Task<StoreItem?> DeleteAsReadAsync(string sk, StoreItem? read, CancellationToken ct)
+    {
+        var current = read ?? await GetAsync(sk, ct);
+        while (current is not null)
+        {
+            if (await DeleteIfRevisionAsync(sk, current.Revision, ct))
+            {
+                return current;
+            }
+
+            current = await GetAsync(sk, ct);
+        }
+
+        return null;
+    }
+
     /// <summary>Deletes every item of the partition under <paramref name="prefix"/>, a page of 100 at a time.</summary>
     public async Task DeletePrefixAsync(string prefix, CancellationToken ct)
     {

@@ -98,14 +98,15 @@ public sealed class WebhookService(IStore store, SecretCipher cipher, TimeProvid
 
     public async Task<bool> DeleteAsync(TenantId tenantId, string id, CancellationToken ct)
     {
+        // Deleted as read (again when a rotation replaced it meanwhile): the secret it held when deleted loses its share.
         var item = Ids.IsWellFormed(id) ? await GetItemAsync(tenantId, id, ct) : null;
-        if (!Ids.IsWellFormed(id) || !await store.ForTenant(tenantId).DeleteAsync(Key(id), ct))
+        if (item is null || await store.ForTenant(tenantId).DeleteAsReadAsync(Key(id), item, ct) is not { } deleted)
         {
             return false;
         }
 
         await ResidueErasure.AfterDeleteAsync(store); // its secret's ciphertext must not stay in the store's files
-        await cipher.ForgetAsync(tenantId, [item?.Data], CancellationToken.None); // nor open from an old copy of them
+        await cipher.ForgetAsync(tenantId, [item.Data, deleted.Data], CancellationToken.None); // nor open from an old copy of them
         return true;
     }
 

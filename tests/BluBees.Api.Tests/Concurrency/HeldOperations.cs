@@ -4,7 +4,7 @@ namespace BluBees.Api.Tests.Concurrency;
 
 /// <summary>
 /// A store that holds, until <see cref="Release"/>, the next query of one sort-key prefix (<see cref="HoldNextQuery"/>)
-/// and every delete of sort keys under a prefix (<see cref="HoldDeletes"/>), counting what it holds; everything else
+/// and every delete (conditional or not) of sort keys under a prefix (<see cref="HoldDeletes"/>), counting what it holds; everything else
 /// passes through to the real store. A held operation waits on its caller's cancellation token too, so a request whose
 /// caller hangs up while it is held goes on as it would after a slow store call. No timing.
 /// </summary>
@@ -72,6 +72,19 @@ public sealed class HeldOperations(IStore inner) : IStore
 
     public async Task<bool> DeleteAsync(string pk, string sk, CancellationToken ct)
     {
+        await HoldDeleteAsync(sk, ct);
+        return await inner.DeleteAsync(pk, sk, ct);
+    }
+
+    /// <summary>Held as <see cref="DeleteAsync"/> (a delete conditional on the revision read is a delete too).</summary>
+    public async Task<bool> DeleteIfRevisionAsync(string pk, string sk, long expectedRevision, CancellationToken ct)
+    {
+        await HoldDeleteAsync(sk, ct);
+        return await inner.DeleteIfRevisionAsync(pk, sk, expectedRevision, ct);
+    }
+
+    private async Task HoldDeleteAsync(string sk, CancellationToken ct)
+    {
         Task? release = null;
         lock (_lock)
         {
@@ -85,8 +98,6 @@ public sealed class HeldOperations(IStore inner) : IStore
         {
             await WaitAsync(release, () => Interlocked.Increment(ref _heldDeletes), () => Interlocked.Decrement(ref _heldDeletes), ct);
         }
-
-        return await inner.DeleteAsync(pk, sk, ct);
     }
 
     private static async Task WaitAsync(Task release, Action enter, Action leave, CancellationToken ct)
@@ -106,9 +117,6 @@ public sealed class HeldOperations(IStore inner) : IStore
     public Task<bool> PutIfAbsentAsync(StoreItem item, CancellationToken ct) => inner.PutIfAbsentAsync(item, ct);
     public Task PutAsync(StoreItem item, CancellationToken ct) => inner.PutAsync(item, ct);
     public Task<bool> PutIfRevisionAsync(StoreItem item, long expectedRevision, CancellationToken ct) => inner.PutIfRevisionAsync(item, expectedRevision, ct);
-
-    public Task<bool> DeleteIfRevisionAsync(string pk, string sk, long expectedRevision, CancellationToken ct)
-        => inner.DeleteIfRevisionAsync(pk, sk, expectedRevision, ct);
     public Task<int> DeletePartitionAsync(string pk, CancellationToken ct) => inner.DeletePartitionAsync(pk, ct);
     public Task ProbeAsync(CancellationToken ct) => inner.ProbeAsync(ct);
 }
