@@ -21,7 +21,26 @@ internal sealed class SecretShareCache
 
     public long Generation => Interlocked.Read(ref _forgets);
 
-    public byte[]? Find(string tenant, string id) => _shares.TryGetValue((tenant, id), out var share) ? (byte[])share.Clone() : null;
+    /// <summary>
+    /// A copy of the cached share, or null. An entry is removed before it is zeroed (a forget, a start-over when full), so
+    /// a copy is handed out only when its entry is still cached once it is made: one made while it was zeroed is dropped.
+    /// </summary>
+    public byte[]? Find(string tenant, string id)
+    {
+        if (!_shares.TryGetValue((tenant, id), out var share))
+        {
+            return null;
+        }
+
+        var copy = (byte[])share.Clone();
+        if (_shares.TryGetValue((tenant, id), out var still) && ReferenceEquals(still, share))
+        {
+            return copy;
+        }
+
+        CryptographicOperations.ZeroMemory(copy);
+        return null;
+    }
 
     /// <summary>Keeps a copy of <paramref name="share"/>, read from its file after <paramref name="generation"/> was taken.</summary>
     public void Add(string tenant, string id, byte[] share, long generation)
