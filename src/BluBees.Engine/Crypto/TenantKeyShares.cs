@@ -64,7 +64,7 @@ internal sealed class TenantKeyShares(string directory)
     {
         _secretShares.ForgetTenant(tenantId.Value);
         var secrets = SecretsDirectoryOf(tenantId);
-        if (System.IO.Directory.Exists(secrets))
+        for (var attempt = 1; System.IO.Directory.Exists(secrets); attempt++)
         {
             foreach (var file in System.IO.Directory.EnumerateFiles(secrets))
             {
@@ -72,7 +72,16 @@ internal sealed class TenantKeyShares(string directory)
             }
 
             DirectorySync.Flush(secrets);
-            System.IO.Directory.Delete(secrets);
+            try
+            {
+                System.IO.Directory.Delete(secrets);
+            }
+            catch (IOException) when (attempt < 100 && System.IO.Directory.Exists(secrets))
+            {
+                // Not empty: a share written since the listing (a run in flight sealing a rotated refresh token before
+                // the data key is deleted). Deleted on the next pass; before, the uninstall failed here, its own share,
+                // data key and items left.
+            }
         }
 
         var path = PathOf(tenantId);
