@@ -1,3 +1,4 @@
 using BluBees.Api;
+using BluBees.Api.Infrastructure;
 
-BluBeesApp.Create(args).Run();
+return StartRefusal.Run(() => BluBeesApp.Create(args), Console.Error);

@@ -31,7 +31,7 @@ internal sealed class ConsumerLock : IDisposable
         }
         catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
         {
-            throw new InvalidOperationException(
+            throw new BackendAlreadyRunningException(
                 $"Another backend is running on the database {databasePath} (it holds {path}). One database file has one consuming backend: stop the other backend first (docs/operations.md).", ex);
         }
     }

@@ -1,0 +1,44 @@
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Runs;
+using BluBees.Engine.Storage;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Api.Infrastructure;
+
+/// <summary>
+/// A start the backend refuses on purpose, with a message that names what to fix: configuration that does not
+/// validate, a database it cannot open or that a newer release wrote, a data directory without its key shares, another
+/// backend already consuming the same database. Program.cs prints the message on stderr and exits 2 for these, instead
+/// of the runtime's "Unhandled exception" with a stack trace and an abort (exit 134). Anything else still fails loudly
+/// with its stack: it is a bug, not an operator's mistake.
+/// </summary>
+internal static class StartRefusal
+{
+    public const int ExitCode = 2;
+
+    /// <summary>The refusal's message, or null when <paramref name="error"/> is not a refusal.</summary>
+    public static string? MessageOf(Exception error)
+    {
+        var e = error is AggregateException { InnerExceptions.Count: 1 } single ? single.InnerException! : error;
+        return e switch
+        {
+            OptionsValidationException or StoreOpenException or KeyRingMissingException or BackendAlreadyRunningException => e.Message,
+            _ => null,
+        };
+    }
+
+    /// <summary>Runs the app; a refused start is written to <paramref name="error"/> and answered with <see cref="ExitCode"/>.</summary>
+    public static int Run(Func<WebApplication> create, TextWriter error)
+    {
+        try
+        {
+            create().Run();
+            return 0;
+        }
+        catch (Exception ex) when (MessageOf(ex) is { } message)
+        {
+            error.WriteLine("error: the backend did not start: " + message);
+            return ExitCode;
+        }
+    }
+}
