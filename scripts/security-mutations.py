@@ -505,6 +505,14 @@ MUTATIONS = [
      "                keys.Provider.DeleteSecretShare(tenantId, shareId);\n",
      "",
      "FullyQualifiedName~OldDatabaseCopyTests.While_the_tenant_stays_installed"),
+    ("a connection deleted while an edit replaced its secret keeps the new secret's share (plain delete of what was read)", "src/BluBees.Engine/Connections/ConnectionService.cs",
+     "var deletedItem = await partition.DeleteAsReadAsync(Keys.Connection(id), existingItem, CancellationToken.None);",
+     "var deletedItem = await partition.DeleteAsync(Keys.Connection(id), CancellationToken.None) ? existingItem : null;",
+     "FullyQualifiedName~DeleteRacingSecretReplaceTests"),
+    ("shares an earlier release left after deleting their secrets are never swept (retention skips the sweep)", "src/BluBees.Engine/Retention/RetentionService.cs",
+     "            await SweepSecretSharesAsync(stoppingToken);\n",
+     "",
+     "FullyQualifiedName~EarlierReleaseSecretShareTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
