@@ -60,7 +60,7 @@ public sealed class SecondInstanceTests
 
             await Waits.UntilAsync(() => Task.FromResult(sink.Count("/tickets/OPS-1")), n => n > 0, Generous);
 
-            var refused = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+            var refused = await Assert.ThrowsAsync<Engine.Runs.BackendAlreadyRunningException>(async () =>
             {
                 await using var second = await StartAsync();
             }, "the second backend started on a data directory another backend is using");
