@@ -59,6 +59,31 @@ public sealed class OAuthTokenForgottenTests
         });
     }
 
+    /// <summary>
+    /// As above with a key provider that keeps no secret shares (KMS on AWS: the secret is sealed under the data key
+    /// alone and still opens after the delete), so the late call does get a token from the endpoint: it serves that
+    /// call and is not cached for the connection that is gone. With the local ring the late call fails before the
+    /// fetch (the share is gone), so only this case reaches the provider's check after the fetch.
+    /// </summary>
+    [Test]
+    public async Task Without_secret_shares_a_token_fetched_after_its_connection_was_deleted_serves_that_call_and_is_not_kept()
+    {
+        await using var setup = await CachedTokenAsync(withoutShares: true);
+        var (kit, tenant, connection) = (setup.Kit, setup.Tenant, setup.Connection);
+        Assert.That(connection.SecretCiphertext, Does.StartWith("v1."), "control: sealed under the data key alone, as on KMS");
+        Assert.That(await kit.Services.GetRequiredService<ConnectionService>().DeleteAsync(tenant.Id, connection.Id, CancellationToken.None), Is.True);
+        var slots = kit.Services.GetRequiredService<OAuthTokenSlots>();
+        Assert.That(slots.Count, Is.Zero, "control: the delete dropped the slot");
+
+        var late = await kit.Services.GetRequiredService<OAuthTokenProvider>().GetAsync(tenant.Id, connection, Generous, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(late.Value, Is.EqualTo(setup.FirstTokenStem + "-2"), "control: the late call got a new token for itself");
+            Assert.That(slots.TryGet(tenant.Id, connection.Id, out var slot) ? slot.Token?.Value : null, Is.Null, "the deleted connection's new access token is held in memory");
+        });
+    }
+
     [Test]
     public async Task An_uninstalled_tenants_access_tokens_are_not_kept_in_memory()
     {
@@ -75,7 +100,7 @@ public sealed class OAuthTokenForgottenTests
     }
 
     /// <summary>Runs one event through an OAuth connection, so its access token is cached; then checks it is.</summary>
-    private static async Task<Setup> CachedTokenAsync()
+    private static async Task<Setup> CachedTokenAsync(bool withoutShares = false)
     {
         var setup = new Setup();
         setup.Sink = await SlowSink.StartAsync();
@@ -85,7 +110,10 @@ public sealed class OAuthTokenForgottenTests
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(new JsonObject { ["access_token"] = $"{setup.FirstTokenStem}-{n}", ["token_type"] = "Bearer", ["expires_in"] = 3600 }.ToJsonString());
         });
-        setup.Kit = QueueKit.Create();
+        setup.Kit = withoutShares
+            ? QueueKit.Create(configure: s => s.AddSingleton<BluBees.Engine.Crypto.IKeyEncryptionProvider>(sp =>
+                new WithoutSecretShares(new BluBees.Engine.Crypto.LocalKeyEncryptionProvider(sp.GetRequiredService<BluBees.Engine.Crypto.LocalKeyRing>()))))
+            : QueueKit.Create();
         setup.Tenant = QueueKit.NewTenant();
         var kit = setup.Kit;
         await kit.Services.GetRequiredService<TenantService>().EnsureAsync(setup.Tenant, CancellationToken.None);
@@ -127,6 +155,20 @@ public sealed class OAuthTokenForgottenTests
             Assert.That(cached.Value, Is.EqualTo(setup.FirstToken), "control: the run's access token is cached");
         });
         return setup;
+    }
+
+    /// <summary>The local ring's data keys, without secret shares: what KMS provides (the interface's defaults).</summary>
+    private sealed class WithoutSecretShares(BluBees.Engine.Crypto.IKeyEncryptionProvider inner) : BluBees.Engine.Crypto.IKeyEncryptionProvider
+    {
+        public string CurrentKeyId => inner.CurrentKeyId;
+
+        public Task<BluBees.Engine.Crypto.GeneratedDataKey> GenerateDataKeyAsync(Engine.Storage.TenantId tenantId, CancellationToken ct) => inner.GenerateDataKeyAsync(tenantId, ct);
+
+        public Task<byte[]> DecryptDataKeyAsync(Engine.Storage.TenantId tenantId, BluBees.Engine.Crypto.WrappedDataKey wrapped, CancellationToken ct) => inner.DecryptDataKeyAsync(tenantId, wrapped, ct);
+
+        public Task<BluBees.Engine.Crypto.WrappedDataKey> ReWrapAsync(Engine.Storage.TenantId tenantId, BluBees.Engine.Crypto.WrappedDataKey wrapped, CancellationToken ct) => inner.ReWrapAsync(tenantId, wrapped, ct);
+
+        public Task ForgetTenantAsync(Engine.Storage.TenantId tenantId, CancellationToken ct) => inner.ForgetTenantAsync(tenantId, ct);
     }
 
     private sealed class Setup : IAsyncDisposable
