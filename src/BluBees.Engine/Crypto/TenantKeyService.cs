@@ -293,7 +293,7 @@ public sealed partial class TenantKeyService : IDisposable
     [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "The data key of tenant {TenantId} was wrapped under {KeyId} while {CurrentKeyId} became current; re-wrapped")]
     private static partial void WrappedDuringRotation(ILogger logger, string tenantId, string keyId, string currentKeyId);
 
-    private async Task<byte[]> CreateAsync(TenantId tenantId, CancellationToken ct, bool replacing = false)
+    private async Task<byte[]> CreateAsync(TenantId tenantId, CancellationToken ct, bool replacing = false, int vanished = 0)
     {
         // Listed before the key exists: rotation and retiring iterate the directory, and must see every data key.
         await TenantDirectory.EnsureListedAsync(_store, tenantId, ct);
@@ -326,8 +326,15 @@ public sealed partial class TenantKeyService : IDisposable
             return generated.Plaintext;
         }
 
-        // Another worker created it first: use theirs so that every secret is under one key.
-        return await LoadAsync(tenantId, ct) ?? throw new InvalidOperationException("Tenant data key vanished during creation.");
+        // Another worker created it first: use theirs so that every secret is under one key. Gone again before it could be
+        // read (an uninstall's erase deleted it in between: two installs and an uninstall of one installation at once):
+        // created anew, the caller's own uninstall checks after its writes deciding what stays. Was an
+        // InvalidOperationException, a 500; a key that keeps vanishing is answered as unavailable (503, Retry-After).
+        CryptographicOperations.ZeroMemory(generated.Plaintext);
+        return await LoadAsync(tenantId, ct)
+            ?? (vanished < 2
+                ? await CreateAsync(tenantId, ct, replacing, vanished + 1)
+                : throw new KeyRingUnavailableException("The tenant's data key was deleted each time while it was being created (an uninstall at the same time)."));
     }
 
     /// <summary>
