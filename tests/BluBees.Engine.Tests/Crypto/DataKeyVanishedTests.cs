@@ -46,30 +46,21 @@ public sealed class DataKeyVanishedTests
     }
 
     /// <summary>The data key's put-if-absent loses to another creator whose key is deleted at once (<paramref name="times"/> times).</summary>
-    private sealed class VanishingDataKey(IStore inner, int times) : IStore
+    private sealed class VanishingDataKey(IStore inner, int times) : DelegatingStore(inner)
     {
         public int Vanished;
 
-        public async Task<bool> PutIfAbsentAsync(StoreItem item, CancellationToken ct)
+        public override async Task<bool> PutIfAbsentAsync(StoreItem item, CancellationToken ct)
         {
             if (item.Sk == Keys.DataKey && Vanished < times)
             {
                 Vanished++;
-                await inner.PutIfAbsentAsync(item, ct);          // the other creator's key...
-                await inner.DeleteAsync(item.Pk, item.Sk, ct);   // ...deleted by the uninstall before this creator reads it
+                await Inner.PutIfAbsentAsync(item, ct);          // the other creator's key...
+                await Inner.DeleteAsync(item.Pk, item.Sk, ct);   // ...deleted by the uninstall before this creator reads it
                 return false;
             }
 
-            return await inner.PutIfAbsentAsync(item, ct);
+            return await Inner.PutIfAbsentAsync(item, ct);
         }
-
-        public Task PutAsync(StoreItem item, CancellationToken ct) => inner.PutAsync(item, ct);
-        public Task<bool> PutIfRevisionAsync(StoreItem item, long expectedRevision, CancellationToken ct) => inner.PutIfRevisionAsync(item, expectedRevision, ct);
-        public Task<StoreItem?> GetAsync(string pk, string sk, CancellationToken ct) => inner.GetAsync(pk, sk, ct);
-        public Task<QueryPage> QueryAsync(QueryRequest request, CancellationToken ct) => inner.QueryAsync(request, ct);
-        public Task<bool> DeleteAsync(string pk, string sk, CancellationToken ct) => inner.DeleteAsync(pk, sk, ct);
-        public Task<bool> DeleteIfRevisionAsync(string pk, string sk, long expectedRevision, CancellationToken ct) => inner.DeleteIfRevisionAsync(pk, sk, expectedRevision, ct);
-        public Task<int> DeletePartitionAsync(string pk, CancellationToken ct) => inner.DeletePartitionAsync(pk, ct);
-        public Task ProbeAsync(CancellationToken ct) => inner.ProbeAsync(ct);
     }
 }

@@ -139,32 +139,18 @@ public sealed class SecretShareTests
     }
 
     /// <summary>Calls <paramref name="before"/> once, just before the first conditional write, as another writer would.</summary>
-    private sealed class RacingStore(IStore inner, Func<Task> before) : IStore
+    private sealed class RacingStore(IStore inner, Func<Task> before) : DelegatingStore(inner)
     {
         private int _raced;
 
-        public Task<bool> PutIfAbsentAsync(StoreItem item, CancellationToken ct) => inner.PutIfAbsentAsync(item, ct);
-
-        public Task PutAsync(StoreItem item, CancellationToken ct) => inner.PutAsync(item, ct);
-
-        public async Task<bool> PutIfRevisionAsync(StoreItem item, long expectedRevision, CancellationToken ct)
+        public override async Task<bool> PutIfRevisionAsync(StoreItem item, long expectedRevision, CancellationToken ct)
         {
             if (Interlocked.Exchange(ref _raced, 1) == 0)
             {
                 await before();
             }
 
-            return await inner.PutIfRevisionAsync(item, expectedRevision, ct);
+            return await Inner.PutIfRevisionAsync(item, expectedRevision, ct);
         }
-
-        public Task<StoreItem?> GetAsync(string pk, string sk, CancellationToken ct) => inner.GetAsync(pk, sk, ct);
-
-        public Task<QueryPage> QueryAsync(QueryRequest request, CancellationToken ct) => inner.QueryAsync(request, ct);
-
-        public Task<bool> DeleteAsync(string pk, string sk, CancellationToken ct) => inner.DeleteAsync(pk, sk, ct);
-
-        public Task<bool> DeleteIfRevisionAsync(string pk, string sk, long expectedRevision, CancellationToken ct) => inner.DeleteIfRevisionAsync(pk, sk, expectedRevision, ct);
-
-        public Task<int> DeletePartitionAsync(string pk, CancellationToken ct) => inner.DeletePartitionAsync(pk, ct);
     }
 }
