@@ -144,8 +144,15 @@ public sealed partial class SqliteRunQueue
             delete.Parameters.AddWithValue("$id", claimed.Id);
             return delete.ExecuteNonQuery();
         }, ct);
-        EndAlone(claimed.Id); // a suspect's record is written: claims resume
-        Wake();
+        EndAlone(claimed.Id); // a suspect's record is written: claims resume (the worker wakes the loop for them, RunWorker.Start)
+        if (_backlog)
+        {
+            // Something may wait for the share or slot this run held. Not otherwise: each finish of an idle worker's run
+            // woke the claim loop for an empty claim transaction, whose claim held every free worker slot meanwhile, so the
+            // next event's run could not start beside its accept (SqliteRunQueue.HandOff.cs). Expired leases are the
+            // loop's poll's to find, as before.
+            Wake();
+        }
     }
 
     /// <summary>
