@@ -43,6 +43,9 @@ internal sealed class GuardedHttpClient
             throw new ArgumentException("Set either Body or ContentFactory, not both.", nameof(request));
         }
 
+        // A run started before its event's accept committed calls out only after that commit (every path of a run
+        // waits for it earlier; this is the one place every egress passes).
+        await AcceptCommit.WaitAsync(ct);
         var call = new EgressCall(request, _time.GetTimestamp());
         var deadline = new CancellationTokenSource(timeout, _time);
         var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);

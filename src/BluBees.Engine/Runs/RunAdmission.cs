@@ -123,4 +123,11 @@ internal interface IRunHandOff
 
     /// <summary>Runs a message whose row was committed leased, with its decrypted body.</summary>
     void Start(ClaimedMessage claimed, RunMessage message);
+
+    /// <summary>
+    /// Takes a worker slot and a share of the message's tenant and starts its run before its accepting transaction
+    /// commits; the run sends and writes nothing until the returned commit is settled (committed: it runs; withdrawn: it
+    /// stops and gives both back). Null: nothing taken, nothing started.
+    /// </summary>
+    Egress.AcceptCommit? TryStartEarly(ClaimedMessage claimed, RunMessage message) => null;
 }

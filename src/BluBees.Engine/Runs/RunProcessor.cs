@@ -13,6 +13,7 @@ using BluBees.Engine.Templates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using BluBees.Engine.Execution;
+using BluBees.Engine.Egress;
 
 namespace BluBees.Engine.Runs;
 
@@ -360,6 +361,7 @@ public sealed partial class RunProcessor(
         if (message.Source == RunSource.Manual)
         {
             // The queued event names the issue only: read it now, for this run's memory only (see WithIssueAsync).
+            await AcceptCommit.WaitAsync(ct); // a call to Jira: not before the event's accept committed
             var (loaded, category, issueBytes) = await WithIssueAsync(message, evt, trace, ct);
             if (loaded is null)
             {
@@ -382,6 +384,11 @@ public sealed partial class RunProcessor(
         }
 
         var scope = EventScope.Create(evt, sourceName);
+        if (rule.UsesFieldNames)
+        {
+            await AcceptCommit.WaitAsync(ct); // the field list may be read from Jira
+        }
+
         using var fieldNames = rule.UsesFieldNames ? (await fieldCatalog.GetAsync(message.Tenant, message.SystemToken, ct))?.Activate() : null;
         var run = new StepRun(message.Tenant, message.SystemToken, scope) { Trace = trace, EventKey = message.DedupKey ?? message.Id, RuleId = rule.Id };
         var budget = budgets.NewRun(); // every render and condition of this run charges it (RunBudget.Current)
@@ -448,6 +455,8 @@ public sealed partial class RunProcessor(
         {
             return null;
         }
+
+        await AcceptCommit.WaitAsync(ct); // the loop guard counts this rule's runs in the store
 
         if (LoopGuard.IsOwnEcho(message.Trace, rule.Id))
         {

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using BluBees.Engine.Execution;
+using BluBees.Engine.Egress;
 
 namespace BluBees.Engine.Runs;
 
@@ -102,8 +103,11 @@ public sealed partial class RunWorker(
     /// </summary>
     private bool Idle() => _shares.None && _inFlight.IsEmpty;
 
-    /// <summary>Runs a claimed message; its worker slot and its tenant's share are already taken.</summary>
-    private void Start(ClaimedMessage claimed, SemaphoreSlim slots, RunMessage? opened = null)
+    /// <summary>
+    /// Runs a claimed message; its worker slot and its tenant's share are already taken (and given back here when it
+    /// cannot start: false). <paramref name="accept"/>: started before its accepting transaction committed.
+    /// </summary>
+    private bool Start(ClaimedMessage claimed, SemaphoreSlim slots, RunMessage? opened = null, AcceptCommit? accept = null)
     {
         // Tracked before it starts, so that a run finishing at once cannot leave a stale entry behind.
         var given = 0;
@@ -115,20 +119,27 @@ public sealed partial class RunWorker(
             }
         }
 
+        Task? tracked = null;
         var run = new Task<Task>(async () =>
         {
             try
             {
-                await RunOneAsync(claimed, opened, StepsEnded);
+                await RunOneAsync(claimed, opened, StepsEnded, accept);
             }
             finally
             {
+                if (accept is not null)
+                {
+                    await accept.Settled; // never ends before its commit is known (a fault above did not wait for it)
+                    accept.Dispose();
+                }
+
                 if (claimed.Suspect)
                 {
                     queue.EndAlone(claimed.Id); // ended without its record too (its lease runs out): claims resume
                 }
 
-                _inFlight.TryRemove(claimed.Id, out _);
+                _inFlight.TryRemove(KeyValuePair.Create(claimed.Id, tracked!)); // its own entry only (see Withdrawing below)
                 StepsEnded();
                 if (queue.SuspectsMayExist)
                 {
@@ -136,15 +147,25 @@ public sealed partial class RunWorker(
                 }
             }
         });
-        if (!_inFlight.TryAdd(claimed.Id, run.Unwrap()))
+        tracked = run.Unwrap();
+        if (!_inFlight.TryAdd(claimed.Id, tracked))
         {
             // Still running here (its lease ran out under it, e.g. after a pause of the process): one run at a time per
             // message. The claim's fresh lease is renewed by the running one.
             GiveBack(claimed.TenantId, slots, afterRun: false);
-            return;
+            return false;
+        }
+
+        if (accept is not null)
+        {
+            // Withdrawn, the message may be committed waiting (something claimable was older) and claimed at once: its
+            // entry goes now, on the writer's thread before that claim, not when this run has wound down, or the claim
+            // would find it "still running" and leave the message to its lease's expiry.
+            accept.Withdrawing = () => _inFlight.TryRemove(KeyValuePair.Create(claimed.Id, tracked));
         }
 
         run.Start(TaskScheduler.Default);
+        return true;
     }
 
     /// <summary>The drain: stop claiming and accepting, wait for in-flight runs up to the deadline, leave the rest durable.</summary>
@@ -249,6 +270,23 @@ public sealed partial class RunWorker(
 
     void IRunHandOff.Unreserve(string tenant) => GiveBack(tenant, _slots, afterRun: false);
 
+    AcceptCommit? IRunHandOff.TryStartEarly(ClaimedMessage claimed, RunMessage message)
+    {
+        if (!((IRunHandOff)this).TryReserve(claimed.TenantId))
+        {
+            return null;
+        }
+
+        var accept = new AcceptCommit(() => !_stopping);
+        if (Start(claimed, _slots, message, accept))
+        {
+            return accept;
+        }
+
+        accept.Dispose();
+        return null;
+    }
+
     /// <summary>
     /// Gives back a tenant's share and a worker slot, and wakes the claim loop when a claim was refused that share
     /// meanwhile (<see cref="TenantShares.Give"/>) or, after a run, when the last claim left claimable messages behind.
@@ -284,20 +322,32 @@ public sealed partial class RunWorker(
     /// still calling out. The message stays in <see cref="_inFlight"/> (and leased) until the commit returns, so it is
     /// never started a second time meanwhile, and the drain still waits for it.
     /// </param>
-    private async Task RunOneAsync(ClaimedMessage claimed, RunMessage? opened, Action stepsEnded)
+    /// <param name="accept">
+    /// Started before its accepting transaction committed (<see cref="AcceptCommit"/>): everything below that sends or
+    /// writes waits for that commit; withdrawn, the run ends there and leaves nothing (its records are not written).
+    /// </param>
+    private async Task RunOneAsync(ClaimedMessage claimed, RunMessage? opened, Action stepsEnded, AcceptCommit? accept)
     {
         using var unbounded = Storage.StoreWriteWait.Unbounded(); // a hand-off starts in its accept's context, not under its bound
+        AcceptCommit.Enter(accept);
         var ct = _runs.Token;
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(_options.RunDeadlineSeconds), time);
-        using var running = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
+        using var running = accept is null
+            ? CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token)
+            : CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token, accept.WithdrawnToken);
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var renewing = RenewAsync(claimed.Id, renewal.Token);
+        var renewing = RenewAsync(claimed.Id, accept, renewal.Token);
         try
         {
             var now = time.GetUtcNow();
             metrics.QueueWait(now - claimed.EnqueuedAt);
             if (await TenantGoneAsync(claimed.Tenant, ct))
             {
+                if (accept is not null && !await accept.Settled)
+                {
+                    return;
+                }
+
                 // Uninstalled: the data key is shredded, the tenant's partition deleted; nothing can run or be recorded.
                 await queue.DropAsync(claimed.Id, CancellationToken.None);
                 LogTenantGone(logger, claimed.Id);
@@ -329,6 +379,13 @@ public sealed partial class RunWorker(
             var records = exhausted
                 ? await processor.ExhaustedKeepingFinishedAsync(message, claimed.RuleId, CancellationToken.None)
                 : await processor.ExecuteAsync(message!, misses, replay: claimed.Attempts > 1, running.Token);
+            if (accept is not null && !await accept.Settled)
+            {
+                // Not accepted after all: nothing was sent (every call out waited for the commit), nothing is written.
+                LogWithdrawn(logger, claimed.Id);
+                return;
+            }
+
             if (ct.IsCancellationRequested)
             {
                 // Drain deadline: the started runs leave a "cancelled" record now; the message stays queued and its
@@ -358,7 +415,10 @@ public sealed partial class RunWorker(
         {
             // Drain deadline before any rule had started (the data key or the message was still being read): no run
             // to record; the message goes back to the queue now instead of when its lease runs out.
-            await ReleaseUnstartedAsync(claimed);
+            if (accept is null || await accept.Settled)
+            {
+                await ReleaseUnstartedAsync(claimed);
+            }
         }
         catch (Exception ex)
         {
@@ -426,6 +486,9 @@ public sealed partial class RunWorker(
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Queued message {MessageId} started before its accepting transaction committed, which did not keep it for this run; it stopped before sending or writing anything")]
+    private static partial void LogWithdrawn(ILogger logger, string messageId);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Drain: queued message {MessageId} given back before any of its rules started")]
     private static partial void LogReleasedUnstarted(ILogger logger, string messageId);
 
@@ -471,11 +534,16 @@ public sealed partial class RunWorker(
     [LoggerMessage(Level = LogLevel.Information, Message = "Queued message {MessageId} finished after its tenant was uninstalled; what the run wrote meanwhile was deleted")]
     private static partial void LogErasedAfterUninstall(ILogger logger, string messageId);
 
-    private async Task RenewAsync(string messageId, CancellationToken ct)
+    private async Task RenewAsync(string messageId, AcceptCommit? accept, CancellationToken ct)
     {
         var every = TimeSpan.FromSeconds(Math.Max(1, _options.LeaseSeconds / 3));
         try
         {
+            if (accept is not null && !await accept.Settled.WaitAsync(ct))
+            {
+                return; // no row of this run to renew
+            }
+
             while (!ct.IsCancellationRequested)
             {
                 await Task.Delay(every, time, ct);

@@ -17,6 +17,9 @@ public sealed partial class SqliteRunQueue
     /// </summary>
     internal bool Backlog => _backlog;
 
+    /// <summary>Writes waiting for the group-commit writer (for tests: an accept is queued behind a held write lock).</summary>
+    internal int WritesWaiting => _writer.Queued;
+
     /// <summary>The worker attaches itself after it has reclaimed the previous process's leases, and detaches when it stops.</summary>
     internal void Attach(IRunHandOff? handOff) => Volatile.Write(ref _handOff, handOff);
 
@@ -34,8 +37,47 @@ public sealed partial class SqliteRunQueue
         return (long)command.ExecuteScalar()! != 0;
     }
 
-    /// <summary>After the accepting COMMIT: run the leased message, or wake the claim loop for the waiting one.</summary>
-    private void Accepted(IRunHandOff? handOff, bool leased, PreparedMessage m, RunMessage message)
+    /// <summary>
+    /// Before the accepting transaction, when nothing is known to wait and the worker has room: the message's run starts
+    /// now, beside the COMMIT, and waits for it before it sends or writes anything (<see cref="Egress.AcceptCommit"/>);
+    /// the transaction then decides (<see cref="KeepsEarlyStart"/>) and <see cref="Settle"/>s it. Null: the run starts, if
+    /// at all, after the COMMIT (<see cref="TryLease"/>). What this saves is the run's preparation (rule, conditions,
+    /// connection, credential, render), which overlapped the commit instead of following it (docs/benchmarks.md).
+    /// </summary>
+    private Egress.AcceptCommit? StartEarly(IRunHandOff? handOff, PreparedMessage m, RunMessage message)
+        => handOff is null || _alone is not null || _backlog ? null : handOff.TryStartEarly(Claimed(m), message);
+
+    /// <summary>Inside the accepting transaction of a run started early: whether its row is written leased to it (else it waits, and the run stops).</summary>
+    private bool KeepsEarlyStart(Storage.SqliteWriter w) => _alone is null && !AnyClaimable(w, NowMs);
+
+    /// <summary>On the writer's thread, right after the COMMIT: the early run goes on when its row was written leased to it.</summary>
+    private static void Settle(Egress.AcceptCommit early, bool leased)
+    {
+        if (leased)
+        {
+            early.Commit();
+        }
+        else
+        {
+            early.Withdraw();
+        }
+    }
+
+    /// <summary>The accepting transaction failed or was withdrawn: what it reserved goes back, an early run stops unsent.</summary>
+    private static void NotCommitted(IRunHandOff? handOff, Egress.AcceptCommit? early, bool leased, string tenant)
+    {
+        if (early is not null)
+        {
+            early.Withdraw(); // its slot and share go back when the run sees it
+        }
+        else if (leased)
+        {
+            handOff!.Unreserve(tenant);
+        }
+    }
+
+    /// <summary>After the accepting COMMIT: run the leased message (unless it started early), or wake the claim loop for the waiting one.</summary>
+    private void Accepted(IRunHandOff? handOff, Egress.AcceptCommit? early, bool leased, PreparedMessage m, RunMessage message)
     {
         if (!leased)
         {
@@ -43,7 +85,12 @@ public sealed partial class SqliteRunQueue
             return;
         }
 
-        var claimed = new ClaimedMessage(m.Id, m.TenantId, m.Source, m.RuleId, 1, DateTimeOffset.FromUnixTimeMilliseconds(m.EnqueuedAtMs), m.Body);
-        handOff!.Start(claimed, message);
+        if (early is null)
+        {
+            handOff!.Start(Claimed(m), message);
+        }
     }
+
+    private static ClaimedMessage Claimed(PreparedMessage m)
+        => new(m.Id, m.TenantId, m.Source, m.RuleId, 1, DateTimeOffset.FromUnixTimeMilliseconds(m.EnqueuedAtMs), m.Body);
 }

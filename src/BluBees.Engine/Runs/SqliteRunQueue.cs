@@ -88,6 +88,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         var prepared = await PrepareAsync(message, ct);
         var claim = message.DedupKey is { } key ? new DedupClaim(TenantStore.PartitionOf(new TenantId(message.Tenant.TenantId)), Keys.Dedup(key), message.ReceivedAt + EventIngestor.DedupWindow) : null;
         var handOff = Volatile.Read(ref _handOff);
+        var early = StartEarly(handOff, prepared, message);
         var leased = false;
         using var wait = AcceptWait(ct);
         try
@@ -99,22 +100,23 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                     throw new QueueFullException();
                 }
 
-                leased = TryLease(w, handOff, prepared.TenantId);
+                leased = early is null ? TryLease(w, handOff, prepared.TenantId) : KeepsEarlyStart(w);
                 Insert(w, prepared, claim, leased);
                 return true;
-            }, wait.Token);
+            }, wait.Token, early is null ? null : _ => Settle(early, leased));
         }
-        catch when (leased)
+        catch (Exception ex)
         {
-            handOff!.Unreserve(prepared.TenantId);
+            NotCommitted(handOff, early, leased, prepared.TenantId);
+            if (ex is OperationCanceledException && wait.TimedOut(ct))
+            {
+                throw AcceptLockBusy();
+            }
+
             throw;
         }
-        catch (OperationCanceledException) when (wait.TimedOut(ct))
-        {
-            throw AcceptLockBusy();
-        }
 
-        Accepted(handOff, leased, prepared, message);
+        Accepted(handOff, early, leased, prepared, message);
     }
 
     public async Task<EnqueueOutcome> EnqueueDedupedAsync(RunMessage message, DedupClaim claim, CancellationToken ct)
@@ -128,6 +130,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         var markerData = StoredJson.Write(new DedupMarker(message.ReceivedAt, DedupMarker.Queued, message.Id));
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
         var handOff = Volatile.Read(ref _handOff);
+        var early = StartEarly(handOff, prepared, message);
         var leased = false;
         EnqueueOutcome outcome;
         using var wait = AcceptWait(ct);
@@ -156,24 +159,25 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                 }
 
                 Put(w, claim.Pk, claim.Sk, markerData, claim.ExpiresAt.ToUnixTimeSeconds());
-                leased = TryLease(w, handOff, prepared.TenantId);
+                leased = early is null ? TryLease(w, handOff, prepared.TenantId) : KeepsEarlyStart(w);
                 Insert(w, prepared, claim, leased);
                 return EnqueueOutcome.Accepted;
-            }, wait.Token);
+            }, wait.Token, early is null ? null : o => Settle(early, leased && o == EnqueueOutcome.Accepted));
         }
-        catch when (leased)
+        catch (Exception ex)
         {
-            handOff!.Unreserve(prepared.TenantId);
+            NotCommitted(handOff, early, leased, prepared.TenantId);
+            if (ex is OperationCanceledException && wait.TimedOut(ct))
+            {
+                throw AcceptLockBusy();
+            }
+
             throw;
-        }
-        catch (OperationCanceledException) when (wait.TimedOut(ct))
-        {
-            throw AcceptLockBusy();
         }
 
         if (outcome == EnqueueOutcome.Accepted)
         {
-            Accepted(handOff, leased, prepared, message);
+            Accepted(handOff, early, leased, prepared, message);
         }
 
         return outcome;

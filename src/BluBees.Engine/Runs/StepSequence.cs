@@ -6,6 +6,7 @@ using BluBees.Engine.Steps.Flow;
 using BluBees.Engine.Templates;
 using Microsoft.Extensions.Logging;
 using BluBees.Engine.Execution;
+using BluBees.Engine.Egress;
 
 namespace BluBees.Engine.Runs;
 
@@ -147,6 +148,13 @@ internal sealed partial class StepSequence(FrozenDictionary<string, IStepExecuto
         StepOutcome outcome;
         try
         {
+            if (step.Kind != CompiledHttpStep.KindName)
+            {
+                // Other kinds may call out or write as they start; an HTTP step prepares its request first and waits
+                // just before its send (HttpStepExecutor).
+                await AcceptCommit.WaitAsync(ct);
+            }
+
             outcome = executors.TryGetValue(step.Kind, out var executor)
                 ? await executor.ExecuteAsync(run, step, ct)
                 : new StepOutcome(StepRecord.NotRun(step, RunStatus.Failed, ErrorCategories.InternalError), null);

@@ -78,6 +78,11 @@ internal sealed class HttpStepExecutor(
                 return Failed(step, null, started, ErrorCategories.ConnectionMissing);
             }
 
+            if (AuthTypes.IsOAuth2(connection.Auth.Type))
+            {
+                await AcceptCommit.WaitAsync(ct); // its access token may be fetched (and a rotated refresh token stored)
+            }
+
             var result = await credentials.GetAsync(tenantId, connection, AttemptTimeout(step, pipelines.For(tenantId, connection).Policy), ct);
             if (result.Failed)
             {
@@ -107,6 +112,7 @@ internal sealed class HttpStepExecutor(
             MaxResponseBytes = options.Value.MaxStepResponseBytes,
             Label = host,
         };
+        await AcceptCommit.WaitAsync(ct); // prepared beside the event's accepting commit; sent only once it committed
         var sent = await pipeline.SendAsync(http, egressRequest, retryable, ct);
         using var response = sent.Response;
         var category = sent.Category ?? (response is null ? ErrorCategories.ConnectionFailed : HttpResponseMapping.Categorize(response));

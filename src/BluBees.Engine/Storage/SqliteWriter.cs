@@ -42,6 +42,9 @@ internal sealed class SqliteWriter : IDisposable
         _loop = Task.Run(LoopAsync);
     }
 
+    /// <summary>Writes in the channel, not yet taken into a batch.</summary>
+    internal int Queued => Volatile.Read(ref _queued);
+
     /// <summary>The writer's checkpoint loop (for tests).</summary>
     internal SqliteCheckpointer Checkpointer => _checkpointer;
 
@@ -65,11 +68,14 @@ internal sealed class SqliteWriter : IDisposable
     /// transaction (behind a batch in progress, or for the write lock another process holds): then it never runs and
     /// the task is cancelled. Once its transaction has begun it runs and commits (or fails) as any write, whatever
     /// <paramref name="ct"/> does meanwhile. So a caller that stops waiting knows that nothing of the write was kept.
+    /// <paramref name="committed"/>, when given, is called on the writer's thread right after that COMMIT, with the
+    /// write's result, before the caller's task completes (never when the write failed or was withdrawn); it must not
+    /// throw and must not block.
     /// </summary>
-    public Task<T> RunUnlessWithdrawnAsync<T>(Func<SqliteWriter, T> write, CancellationToken ct)
+    public Task<T> RunUnlessWithdrawnAsync<T>(Func<SqliteWriter, T> write, CancellationToken ct, Action<T>? committed = null)
     {
         ct.ThrowIfCancellationRequested();
-        var item = new Write<T>(write);
+        var item = new Write<T>(write, committed);
         item.WithdrawOn(ct);
         Interlocked.Increment(ref _queued);
         if (!_writes.Writer.TryWrite(item))
@@ -266,7 +272,7 @@ internal sealed class SqliteWriter : IDisposable
         void Fail(Exception ex);
     }
 
-    private sealed class Write<T>(Func<SqliteWriter, T> write) : IWrite
+    private sealed class Write<T>(Func<SqliteWriter, T> write, Action<T>? committed = null) : IWrite
     {
         private const int Waiting = 0, Started = 1, Withdrawn = 2;
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -300,6 +306,18 @@ internal sealed class SqliteWriter : IDisposable
         public void Complete()
         {
             _withdraw.Dispose();
+            if (committed is not null)
+            {
+                try
+                {
+                    committed(_result);
+                }
+                catch (Exception)
+                {
+                    // A fault here must not leave this batch's other callers unanswered (the COMMIT stands for them all).
+                }
+            }
+
             _done.TrySetResult(_result);
         }
 
