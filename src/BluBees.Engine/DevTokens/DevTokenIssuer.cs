@@ -35,25 +35,83 @@ public sealed class DevTokenIssuer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Loads the key file of <paramref name="dataDirectory"/>, or creates it. The new key is written whole to a file of
+    /// its own and renamed into place, so a process killed meanwhile leaves no key file or a whole one. Before, the key
+    /// file was created empty and the key generated and written afterwards: a <c>kill -9</c> within that time (the
+    /// first start's RSA key generation, hundreds of milliseconds) left an empty file, and every later start of the
+    /// backend (and every CLI command that signs) threw on it. An empty file — what that left — holds no key and is
+    /// replaced.
+    /// </summary>
     public static DevTokenIssuer LoadOrCreate(string dataDirectory)
     {
         var path = Path.Combine(Path.GetFullPath(dataDirectory), KeyFileName);
         var rsa = RSA.Create();
-        if (File.Exists(path))
+        if (Stored(path) is { } pem)
         {
-            rsa.ImportFromPem(File.ReadAllText(path));
+            rsa.ImportFromPem(pem);
         }
         else
         {
             rsa.KeySize = 2048;
-            OwnerOnlyFile.CreateDirectory(Path.GetDirectoryName(path)!);
-            using var stream = OwnerOnlyFile.Create(path);
-            using var writer = new StreamWriter(stream);
-            writer.Write(rsa.ExportPkcs8PrivateKeyPem());
+            if (Create(path, rsa.ExportPkcs8PrivateKeyPem()) is { } other)
+            {
+                rsa.ImportFromPem(other); // another process (the CLI beside a starting backend) created it first
+            }
         }
 
         var kid = "dev-" + Convert.ToHexStringLower(SHA256.HashData(rsa.ExportRSAPublicKey()).AsSpan(0, 8));
         return new DevTokenIssuer(rsa, kid);
+    }
+
+    /// <summary>The key file's text; null when there is none, or only the empty file a killed first start left.</summary>
+    private static string? Stored(string path)
+    {
+        try
+        {
+            var text = File.ReadAllText(path);
+            return text.Length == 0 ? null : text;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="pem"/> to a new file (0600), on disk, then renames it to <paramref name="path"/>; returns
+    /// null, or the key another process put there first (the rename does not replace a key file that holds a key).
+    /// </summary>
+    private static string? Create(string path, string pem)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        OwnerOnlyFile.CreateDirectory(directory);
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var stream = OwnerOnlyFile.Create(temporary))
+            {
+                stream.Write(Encoding.UTF8.GetBytes(pem));
+                stream.Flush(flushToDisk: true);
+            }
+
+            try
+            {
+                // Replaces only an empty file (a killed first start's); a whole key file is never overwritten.
+                File.Move(temporary, path, overwrite: File.Exists(path) && Stored(path) is null);
+            }
+            catch (IOException) when (Stored(path) is { } other)
+            {
+                return other;
+            }
+
+            DirectorySync.Flush(directory);
+            return null;
+        }
+        finally
+        {
+            File.Delete(temporary); // gone after the rename; left only when another process won
+        }
     }
 
     /// <summary>The public key as a JWKS document.</summary>
