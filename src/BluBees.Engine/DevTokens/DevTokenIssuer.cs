@@ -60,8 +60,21 @@ public sealed class DevTokenIssuer : IDisposable
             }
         }
 
+        RemoveLeftovers(path);
         var kid = "dev-" + Convert.ToHexStringLower(SHA256.HashData(rsa.ExportRSAPublicKey()).AsSpan(0, 8));
         return new DevTokenIssuer(rsa, kid);
+    }
+
+    /// <summary>
+    /// Deletes the files a write killed before its rename left (a copy of a key nothing uses). Run once the key file is
+    /// whole: a process still creating one beside this one then finds its own file gone and loads the key file instead.
+    /// </summary>
+    private static void RemoveLeftovers(string path)
+    {
+        foreach (var leftover in Directory.EnumerateFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + ".*.tmp"))
+        {
+            File.Delete(leftover);
+        }
     }
 
     /// <summary>The key file's text; null when there is none, or only the empty file a killed first start left.</summary>
@@ -100,7 +113,7 @@ public sealed class DevTokenIssuer : IDisposable
                 // Replaces only an empty file (a killed first start's); a whole key file is never overwritten.
                 File.Move(temporary, path, overwrite: File.Exists(path) && Stored(path) is null);
             }
-            catch (IOException) when (Stored(path) is { } other)
+            catch (IOException) when (Stored(path) is { } other) // it exists, or our file was removed as a leftover
             {
                 return other;
             }

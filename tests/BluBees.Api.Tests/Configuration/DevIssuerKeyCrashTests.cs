@@ -24,6 +24,9 @@ public sealed class DevIssuerKeyCrashTests() : ChildProcessTests("dev-issuer-cra
         Directory.CreateDirectory(DataDirectory);
         var key = Path.Combine(DataDirectory, DevTokenIssuer.KeyFileName);
         await File.WriteAllBytesAsync(key, []); // what the kill left: the file created, no key in it yet
+        // and what a kill between the write of a new key and its rename leaves: a copy of a key nothing uses
+        var leftover = key + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        await File.WriteAllTextAsync(leftover, "-----BEGIN PRIVATE KEY-----");
 
         var tenant = Samples.NewTenant();
         await using (var backend = await BackendProcess.StartAsync(DataDirectory))
@@ -33,7 +36,7 @@ public sealed class DevIssuerKeyCrashTests() : ChildProcessTests("dev-issuer-cra
             Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created), await created.Content.ReadAsStringAsync());
 
             // The file now holds the key the backend signs with (the CLI signs with the file), owner-only, and nothing
-            // else of the write is left beside it.
+            // else of a write is left beside it.
             using var jwks = await backend.GetAnonymousAsync("/dev/jwks.json");
             var kid = JsonNode.Parse(await jwks.Content.ReadAsStringAsync())!["keys"]![0]!["kid"]!.GetValue<string>();
             using (var fromFile = DevTokenIssuer.LoadOrCreate(DataDirectory))
