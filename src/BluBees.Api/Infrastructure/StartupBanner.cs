@@ -34,22 +34,29 @@ internal static partial class StartupBanner
 
             if (app.Services.GetRequiredService<IOptions<DevOptions>>().Value.Enabled)
             {
-                Console.WriteLine($"""
-
-                    BluBees is running in development mode on {url}
-                      data directory : {Path.GetFullPath(storage.DataDirectory)}
-                      trusted tokens : the development issuer only (GET {url}/dev/jwks.json)
-                    Try it (from the repository root, in another terminal):
-                      dotnet run --project src/BluBees.Cli -- connection create samples/connection.json --url {url}
-                      dotnet run --project src/BluBees.Cli -- rule create samples/rule.json --url {url}
-                      dotnet run --project src/BluBees.Cli -- event send updated --url {url}
-                      dotnet run --project src/BluBees.Cli -- runs --url {url}
-
-                    """);
+                Console.WriteLine(DevelopmentText(url, Path.GetFullPath(storage.DataDirectory)));
             }
         });
         return app;
     }
+
+    /// <summary>
+    /// The development hint: the README's "Send a first event" commands, each pointed at this backend. The sink comes
+    /// first: <c>samples/connection.json</c> sends to it on port 5090, so without it the first run fails <c>refused</c>.
+    /// </summary>
+    internal static string DevelopmentText(string url, string dataDirectory) => $"""
+
+        BluBees is running in development mode on {url}
+          data directory : {dataDirectory}
+          trusted tokens : the development issuer only (GET {url}/dev/jwks.json)
+        Try it (from the repository root, in another terminal):
+          dotnet run --project src/BluBees.Cli -- sink --port 5090 &
+          dotnet run --project src/BluBees.Cli -- connection create samples/connection.json --url {url}
+          dotnet run --project src/BluBees.Cli -- rule create samples/rule.json --url {url}
+          dotnet run --project src/BluBees.Cli -- event send updated --url {url}
+          dotnet run --project src/BluBees.Cli -- runs --url {url}
+
+        """;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "BluBees listening on {Addresses}")]
     private static partial void LogListening(ILogger logger, string addresses);
