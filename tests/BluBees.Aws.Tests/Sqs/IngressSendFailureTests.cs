@@ -220,7 +220,7 @@ public sealed class IngressSendFailureTests
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), body);
             Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
             Assert.That((int?)JsonNode.Parse(body)!["status"], Is.EqualTo(503));
-            Assert.That(response.Headers.RetryAfter?.Delta, Is.Not.Null, "503 with Retry-After");
+            Assert.That(response.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(30)), "503 with Retry-After: 30 (docs/operations.md)");
             Assert.That(QueuedFor(tenant), Is.EqualTo(sendsBefore), "nothing was queued");
         });
         // The queue may have kept a message whose send failed (a lost answer): the marker says "unsent", so that the
