@@ -22,8 +22,10 @@ internal static class RulesEndpoints
         group.MapGet("/{id}", GetAsync);
         group.MapPut("/{id}", UpdateAsync).Reads<RuleDefinition>();
         group.MapDelete("/{id}", DeleteAsync);
-        group.MapPost("/{id}/enable", (string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct) => SetEnabledAsync(id, true, tenant, rules, ct));
-        group.MapPost("/{id}/disable", (string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct) => SetEnabledAsync(id, false, tenant, rules, ct));
+        // Named handlers, not lambdas: the OpenAPI document tags a lambda's operation with the host's application name
+        // (testhost in the fixture that writes docs/openapi.json, BluBees.Api when deployed).
+        group.MapPost("/{id}/enable", EnableAsync);
+        group.MapPost("/{id}/disable", DisableAsync);
         group.MapGet("/{id}/versions", ListVersionsAsync).Query("limit", "cursor");
         group.MapGet("/{id}/versions/{version:int}", GetVersionAsync);
         group.MapPost("/{id}/versions/{version:int}/restore", RestoreAsync);
@@ -89,7 +91,13 @@ internal static class RulesEndpoints
     internal static async Task<Results<NoContent, NotFoundProblem>> DeleteAsync(string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
         => await rules.DeleteAsync(tenant.Id, id, ct) ? TypedResults.NoContent() : RuleNotFound(id);
 
-    internal static async Task<Results<Ok<RuleView>, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> SetEnabledAsync(
+    internal static Task<Results<Ok<RuleView>, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> EnableAsync(
+        string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct) => SetEnabledAsync(id, true, tenant, rules, ct);
+
+    internal static Task<Results<Ok<RuleView>, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> DisableAsync(
+        string id, VerifiedTenant tenant, RuleService rules, CancellationToken ct) => SetEnabledAsync(id, false, tenant, rules, ct);
+
+    private static async Task<Results<Ok<RuleView>, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> SetEnabledAsync(
         string id, bool enabled, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
     {
         var outcome = await rules.SetEnabledAsync(tenant.Id, id, enabled, ct);

@@ -35,6 +35,35 @@ public sealed class OpenApiContractTests : BackendFixture
         Assert.That(committed, Is.EqualTo(served), $"docs/openapi.json is stale: {Regenerate}");
     }
 
+    /// <summary>
+    /// The committed document is written by this fixture, where the entry assembly is the test host; the deployed backend
+    /// serves it from BluBees.Api. Microsoft.AspNetCore.OpenApi tags an operation whose handler is a lambda with that
+    /// application name, so the rule toggles were tagged <c>testhost</c> in docs/openapi.json and <c>BluBees.Api</c> by the
+    /// running backend: the committed document was not the one the app serves.
+    /// </summary>
+    [Test]
+    public async Task The_document_names_no_host_so_every_host_serves_the_committed_one()
+    {
+        var document = JsonNode.Parse(await Backend.Client.GetStringAsync(OpenApiSetup.DocumentPath))!;
+        var hosts = new[]
+        {
+            Backend.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostEnvironment>().ApplicationName,
+            typeof(OpenApiSetup).Assembly.GetName().Name!,
+        };
+        var tagged = document["paths"]!.AsObject()
+            .SelectMany(path => path.Value!.AsObject().Select(op => (Operation: $"{op.Key.ToUpperInvariant()} {path.Key}", Tags: op.Value?["tags"]?.AsArray().Select(t => t!.GetValue<string>()).ToList() ?? [])))
+            .Where(op => op.Tags.Intersect(hosts).Any())
+            .Select(op => op.Operation)
+            .ToList();
+        var topLevel = document["tags"]?.AsArray().Select(t => t?["name"]?.GetValue<string>()).Where(hosts.Contains).ToList() ?? [];
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(tagged, Is.Empty, $"operations tagged with the host's name ({string.Join(", ", hosts)}): give their handlers a name");
+            Assert.That(topLevel, Is.Empty);
+        });
+    }
+
     [Test]
     public async Task Every_api_route_is_in_the_document_with_a_typed_answer()
     {
