@@ -78,7 +78,7 @@ public sealed partial class ReadmeConfigurationTableTests
     private sealed record Row(List<string> Keys, string DefaultCell);
 
     /// <summary>Environment-variable key (<c>Section__Property</c>) → the property an options class binds it to.</summary>
-    private static Dictionary<string, PropertyInfo> BoundSettings()
+    internal static Dictionary<string, PropertyInfo> BoundSettings()
     {
         IServiceCollection? services = null;
         var app = BluBeesApp.Create([], builder =>

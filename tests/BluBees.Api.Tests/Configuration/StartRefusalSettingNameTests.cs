@@ -1,0 +1,91 @@
+using DataRange = System.ComponentModel.DataAnnotations.RangeAttribute;
+using System.Globalization;
+using System.Reflection;
+using BluBees.Api.Infrastructure;
+using BluBees.Api.Tests.Harness;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BluBees.Api.Tests.Configuration;
+
+/// <summary>
+/// README, "Configuration": "a bad value stops the process with a message naming the key". For every bound setting
+/// with a range, a value below it stops the start, and the message the backend prints (<see cref="StartRefusal.MessageOf"/>)
+/// names the key as it is set (<c>Runs:LeaseSeconds</c>). Before, a range without its own message said "The field
+/// RunOptions.LeaseSeconds must be between 5 and 3600": the options class, not the setting.
+/// </summary>
+public sealed class StartRefusalSettingNameTests
+{
+    [Test]
+    public void A_value_out_of_its_range_stops_the_start_naming_its_key()
+    {
+        var ranged = ReadmeConfigurationTableTests.BoundSettings()
+            .Where(setting => setting.Value.GetCustomAttribute<DataRange>() is not null)
+            .OrderBy(setting => setting.Key, StringComparer.Ordinal)
+            .ToList();
+        Assert.That(ranged, Has.Count.GreaterThan(40), "the ranged settings were found");
+
+        var unnamed = new List<string>();
+        foreach (var (env, property) in ranged)
+        {
+            var key = env.Replace("__", ":", StringComparison.Ordinal);
+            var message = RefusalOf(key, BelowRange(property));
+            if (message is null || !message.Contains(key, StringComparison.Ordinal))
+            {
+                unnamed.Add($"{key}: {message ?? "(started)"}");
+            }
+        }
+
+        Assert.That(unnamed, Is.Empty);
+    }
+
+    private static string BelowRange(PropertyInfo property)
+    {
+        var range = property.GetCustomAttribute<DataRange>()!;
+        return range.Minimum switch
+        {
+            int i => (i - 1L).ToString(CultureInfo.InvariantCulture),
+            long l => (l - 1).ToString(CultureInfo.InvariantCulture),
+            double d => (d - 1).ToString(CultureInfo.InvariantCulture),
+            string s when range.OperandType == typeof(TimeSpan) => (TimeSpan.Parse(s, CultureInfo.InvariantCulture) - TimeSpan.FromSeconds(1)).ToString("c", CultureInfo.InvariantCulture),
+            var other => throw new InvalidOperationException($"{property.DeclaringType!.Name}.{property.Name}: range minimum {other} not handled"),
+        };
+    }
+
+    /// <summary>The message the backend prints when it refuses to start with this one setting, or null when it starts.</summary>
+    private static string? RefusalOf(string key, string value)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Forge:AppId"] = TestIssuer.AppId,
+            ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "blubees-range-" + Guid.NewGuid().ToString("N")),
+            [key] = value,
+        };
+        try
+        {
+            var app = BluBeesApp.Create([], builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(settings);
+                builder.WebHost.UseUrls("http://127.0.0.1:0");
+                builder.Logging.ClearProviders();
+            });
+            try
+            {
+                app.Services.GetRequiredService<IStartupValidator>().Validate();
+                return null;
+            }
+            finally
+            {
+                ((IDisposable)app).Dispose();
+            }
+        }
+        catch (Exception ex)
+        {
+            return StartRefusal.MessageOf(ex) ?? $"not a refusal: {ex.GetType().Name}";
+        }
+    }
+}
