@@ -24,7 +24,7 @@ public sealed record ConnectionResilience
     public int? MaxRetryAfterSeconds { get; init; }
 
     /// <summary>
-    /// Share of failed calls (5xx, timeouts, connection failures) in the sampling window that opens the breaker.
+    /// Share of failed calls (500, 502, 503, 504, timeouts, connection failures) in the sampling window that opens the breaker.
     /// 0.1–1.0, default 0.5.
     /// </summary>
     public double? BreakerFailureRatio { get; init; }
@@ -47,7 +47,7 @@ public sealed record ConnectionResilience
     /// </summary>
     public int? MaxConcurrency { get; init; }
 
-    /// <summary>Requests started per second, over every rule using the connection. 1–1000, default 50.</summary>
+    /// <summary>Requests started per second, over every rule using the connection. 1–10000, default 50.</summary>
     public int? RequestsPerSecond { get; init; }
 
     /// <summary>
