@@ -1,6 +1,5 @@
-using System.Reflection;
-using System.Text.RegularExpressions;
 using BluBees.Engine.Crypto;
+using BluBees.Engine.Hosting;
 using BluBees.Engine.Runs;
 using BluBees.Engine.Storage;
 using Microsoft.Extensions.Options;
@@ -14,7 +13,7 @@ namespace BluBees.Api.Infrastructure;
 /// of the runtime's "Unhandled exception" with a stack trace and an abort (exit 134). Anything else still fails loudly
 /// with its stack: it is a bug, not an operator's mistake.
 /// </summary>
-internal static partial class StartRefusal
+internal static class StartRefusal
 {
     public const int ExitCode = 2;
 
@@ -24,31 +23,11 @@ internal static partial class StartRefusal
         var e = error is AggregateException { InnerExceptions.Count: 1 } single ? single.InnerException! : error;
         return e switch
         {
-            OptionsValidationException options => NameTheSettings(options),
+            OptionsValidationException options => OptionsMessages.Describe(options),
             StoreOpenException or KeyRingMissingException or BackendAlreadyRunningException => e.Message,
             _ => null,
         };
     }
-
-    /// <summary>
-    /// A range or required check of DataAnnotations says "The field ForgeOptions.ClockSkewSeconds must be between 0 and
-    /// 30": the class, not the setting an operator sets. Each such mention becomes the setting's key and its environment
-    /// variable (<c>Forge:ClockSkewSeconds (env Forge__ClockSkewSeconds)</c>), from the options class's section name.
-    /// </summary>
-    internal static string NameTheSettings(OptionsValidationException error)
-    {
-        var type = error.OptionsType;
-        var section = (type.GetField("Section", BindingFlags.Public | BindingFlags.Static) ?? type.GetField("SectionName", BindingFlags.Public | BindingFlags.Static))
-            ?.GetRawConstantValue() as string;
-        return section is null
-            ? error.Message
-            : OptionsMember().Replace(error.Message, m => m.Groups["type"].Value == type.Name
-                ? $"{section}:{m.Groups["member"].Value} (env {section}__{m.Groups["member"].Value})"
-                : m.Value);
-    }
-
-    [GeneratedRegex(@"(?<=\bThe field )(?<type>\w+)\.(?<member>\w+)")]
-    private static partial Regex OptionsMember();
 
     /// <summary>Runs the app; a refused start is written to <paramref name="error"/> and answered with <see cref="ExitCode"/>.</summary>
     public static int Run(Func<WebApplication> create, TextWriter error)

@@ -40,7 +40,7 @@ internal static class OperatorHost
         }
         catch (OptionsValidationException ex)
         {
-            throw new CliException("invalid configuration: " + ex.Message);
+            throw new CliException("invalid configuration: " + OptionsMessages.Describe(ex));
         }
 
         services.AddBluBeesStorage(configuration);
@@ -58,7 +58,7 @@ internal static class OperatorHost
         catch (OptionsValidationException ex)
         {
             provider.Dispose();
-            throw new CliException("invalid configuration: " + ex.Message);
+            throw new CliException("invalid configuration: " + OptionsMessages.Describe(ex));
         }
 
         return provider;

@@ -2,6 +2,7 @@ using DataRange = System.ComponentModel.DataAnnotations.RangeAttribute;
 using System.Globalization;
 using System.Reflection;
 using BluBees.Api.Infrastructure;
+using BluBees.Api.Tests.Cli;
 using BluBees.Api.Tests.Harness;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -41,6 +42,30 @@ public sealed class StartRefusalSettingNameTests
         }
 
         Assert.That(unnamed, Is.Empty);
+    }
+
+    /// <summary>
+    /// The operator commands read the same settings from the environment (docs/operations.md: they stop with exit code
+    /// 2 naming what to fix); a range refused there names the key too, not "StorageOptions.DynamoDbTimeoutMilliseconds".
+    /// </summary>
+    [TestCase("Storage__DynamoDbTimeoutMilliseconds", "99", "Storage:DynamoDbTimeoutMilliseconds (env Storage__DynamoDbTimeoutMilliseconds)")]
+    [TestCase("Keys__DataKeyCacheSize", "0", "Keys:DataKeyCacheSize (env Keys__DataKeyCacheSize)")]
+    public async Task An_operator_command_names_the_key_of_a_setting_out_of_its_range(string env, string value, string named)
+    {
+        var directory = Directory.CreateTempSubdirectory("blubees-range-cli-").FullName;
+        try
+        {
+            var (code, _, stderr) = await CliProcess.RunAsync(new Dictionary<string, string> { [env] = value }, null, "keys", "rotate", "--data-dir", directory);
+            Assert.Multiple(() =>
+            {
+                Assert.That(code, Is.EqualTo(2), stderr);
+                Assert.That(stderr, Does.Contain("error: invalid configuration: ").And.Contain(named));
+            });
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     private static string BelowRange(PropertyInfo property)
