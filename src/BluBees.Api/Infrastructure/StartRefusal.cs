@@ -20,7 +20,16 @@ internal static class StartRefusal
     /// <summary>The refusal's message, or null when <paramref name="error"/> is not a refusal.</summary>
     public static string? MessageOf(Exception error)
     {
-        var e = error is AggregateException { InnerExceptions.Count: 1 } single ? single.InnerException! : error;
+        // Several options classes refused at once come as one AggregateException (the host validates them all): a
+        // refusal when each of them is one, told on one line. Before, two bad settings ended in an unhandled exception
+        // with a stack trace (exit 134) instead of naming both.
+        if (error is AggregateException { InnerExceptions.Count: > 0 } aggregate)
+        {
+            var messages = aggregate.InnerExceptions.Select(MessageOf).ToList();
+            return messages.All(m => m is not null) ? string.Join("; ", messages) : null;
+        }
+
+        var e = error;
         return e switch
         {
             OptionsValidationException options => OptionsMessages.Describe(options),

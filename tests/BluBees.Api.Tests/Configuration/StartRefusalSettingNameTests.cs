@@ -45,6 +45,37 @@ public sealed class StartRefusalSettingNameTests
     }
 
     /// <summary>
+    /// docs/operations.md: a start refused for configuration is one line on stderr, <c>error: the backend did not start:
+    /// …</c>, exit code 2. Two settings of two options classes refused at once reach the host as one AggregateException,
+    /// which ended the process unhandled (exit 134, a stack trace).
+    /// </summary>
+    [Test]
+    public void Two_refused_settings_are_one_refusal_naming_both()
+    {
+        var error = new StringWriter();
+        var code = StartRefusal.Run(() => BluBeesApp.Create([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Forge:AppId"] = TestIssuer.AppId,
+                ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "blubees-range-" + Guid.NewGuid().ToString("N")),
+                ["Forge:ClockSkewSeconds"] = "31",
+                ["Jira:TimeoutSeconds"] = "21",
+            });
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+        }), error);
+
+        var written = error.ToString().TrimEnd();
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(StartRefusal.ExitCode));
+            Assert.That(written, Does.StartWith("error: the backend did not start: ").And.Contain("Forge:ClockSkewSeconds").And.Contain("Jira:TimeoutSeconds"));
+            Assert.That(written, Does.Not.Contain('\n'), "one line");
+        });
+    }
+
+    /// <summary>
     /// The operator commands read the same settings from the environment (docs/operations.md: they stop with exit code
     /// 2 naming what to fix); a range refused there names the key too, not "StorageOptions.DynamoDbTimeoutMilliseconds".
     /// </summary>
