@@ -74,19 +74,51 @@ export function normalizeErrorPath(key: string): string {
     .join('.');
 }
 
+/**
+ * Seconds to wait from a `Retry-After` header (RFC 9110 §10.2.3: delay-seconds or an HTTP date), found ignoring the
+ * header name's case (the real bridge and the dev stand-in name headers differently; a value may be a list).
+ */
+export function retryAfterSeconds(headers: RemoteResponse['headers'], now = Date.now()): number | undefined {
+  const entry = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
+  const value = (Array.isArray(entry) ? entry[0] : entry)?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** "Try again in 30 seconds." for an answer that says when (or, for 429/503, that it is worth trying again). */
+function retryHint(status: number, seconds: number | undefined, detail: string | undefined): string | undefined {
+  if (seconds !== undefined) {
+    if (seconds <= 1) return 'Try again in a moment.';
+    if (seconds < 120) return `Try again in ${seconds} seconds.`;
+    return `Try again in ${Math.ceil(seconds / 60)} minutes.`;
+  }
+  // The backend's own detail may already say so ("…; try again shortly.").
+  return (status === 429 || status === 503) && !/try again/i.test(detail ?? '') ? 'Try again in a moment.' : undefined;
+}
+
 export class ApiError extends Error {
   readonly status: number;
   readonly problem: ProblemDetails;
   readonly fieldErrors: Record<string, string[]>;
+  /** From the answer's `Retry-After` (429, 503): how long to wait before trying again. */
+  readonly retryAfterSeconds?: number;
+  /** What to do about a refusal that passes: "Try again in 30 seconds." (429 and 503, or any answer with Retry-After). */
+  readonly retryHint?: string;
 
-  constructor(status: number, problem: ProblemDetails) {
+  constructor(status: number, problem: ProblemDetails, retryAfter?: number) {
     // A 401 is the user's Forge session (its invocation token) no longer being accepted: the backend's title is the
     // reason phrase ('Unauthorized'), which does not say what to do, so the UI's own title (reload) replaces it.
     const title =
       (status === 401 ? DEFAULT_TITLES[401] : problem.title) || DEFAULT_TITLES[status] || (status >= 500 ? 'BluBees had a problem' : `Request failed (${status})`);
-    super(problem.detail ? `${title}: ${problem.detail}` : title);
+    const hint = retryHint(status, retryAfter, problem.detail);
+    const text = problem.detail ? `${title}: ${problem.detail}` : title;
+    super(hint ? `${text}${/[.!?]$/.test(text) ? '' : '.'} ${hint}` : text);
     this.name = 'ApiError';
     this.status = status;
+    this.retryAfterSeconds = retryAfter;
+    this.retryHint = hint;
     this.problem = { ...problem, title };
     const fieldErrors: Record<string, string[]> = {};
     for (const [key, messages] of Object.entries(problem.errors ?? {})) {
@@ -114,19 +146,20 @@ export class ApiError extends Error {
   }
 }
 
-export function toApiError(status: number, body: unknown): ApiError {
+export function toApiError(status: number, body: unknown, headers?: RemoteResponse['headers']): ApiError {
+  const retryAfter = retryAfterSeconds(headers);
   if (body && typeof body === 'object' && !Array.isArray(body)) {
-    return new ApiError(status, body as ProblemDetails);
+    return new ApiError(status, body as ProblemDetails, retryAfter);
   }
   if (typeof body === 'string' && body.trim()) {
     try {
       const parsed = JSON.parse(body);
-      if (parsed && typeof parsed === 'object') return new ApiError(status, parsed as ProblemDetails);
+      if (parsed && typeof parsed === 'object') return new ApiError(status, parsed as ProblemDetails, retryAfter);
     } catch {
       // not JSON: fall through
     }
   }
-  return new ApiError(status, {});
+  return new ApiError(status, {}, retryAfter);
 }
 
 export function errorMessage(error: unknown): string {
@@ -162,7 +195,7 @@ async function call<T>(method: HttpMethod, path: string, body?: unknown): Promis
     }
     return result as T;
   }
-  throw toApiError(response.status, response.body);
+  throw toApiError(response.status, response.body, response.headers);
 }
 
 const enc = encodeURIComponent;

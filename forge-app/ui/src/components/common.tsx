@@ -280,6 +280,8 @@ export function ErrorBanner({ error, title, onRetry }: { error: unknown; title?:
               : api.detail ?? (title ? api.title : '')
             : errorMessage(error)}
         </p>
+        {/* 429 and 503 pass: say when to try again (the answer's Retry-After), so a refused save is simply retried. */}
+        {api?.retryHint ? <p>{api.retryHint}</p> : null}
         {/* A 400's field errors ('see errors' says the detail): shown here when the page has no field to put them at. */}
         {api && Object.keys(api.fieldErrors).length > 0 && (
           <ul style={{ margin: 0, paddingLeft: token('space.250') }}>
