@@ -170,16 +170,42 @@ export function errorMessage(error: unknown): string {
 
 // ---------- plumbing ----------
 
+/**
+ * How long a call may take before the UI stops waiting: Forge gives a UI module's remote call 25 s
+ * (https://developer.atlassian.com/platform/forge/forge-remote-invocation-contract, "Timeout"), so an answer later than
+ * this is not coming. Without it a transport that never settles (the dev stand-in's fetch to a backend that hangs; a
+ * lost bridge message) left the button spinning and the form locked for good.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+class Timeout extends Error {}
+
 async function call<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
   let response: RemoteResponse;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    response = await transport({
-      path,
-      method,
-      ...(body !== undefined ? { body, headers: { 'Content-Type': 'application/json' } } : {}),
-    });
+    response = await Promise.race([
+      transport({
+        path,
+        method,
+        ...(body !== undefined ? { body, headers: { 'Content-Type': 'application/json' } } : {}),
+      }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Timeout()), REQUEST_TIMEOUT_MS);
+      }),
+    ]);
   } catch (e) {
+    if (e instanceof Timeout) {
+      // A change sent may still have been made: say so, so it is checked before being sent again.
+      const detail =
+        method === 'GET'
+          ? `BluBees did not answer within ${REQUEST_TIMEOUT_MS / 1000} seconds. Try again.`
+          : `BluBees did not answer within ${REQUEST_TIMEOUT_MS / 1000} seconds, so the change may or may not have been made: check before trying again.`;
+      throw new ApiError(0, { title: 'BluBees did not answer', detail });
+    }
     throw new ApiError(0, { detail: e instanceof Error ? e.message : undefined });
+  } finally {
+    clearTimeout(timer);
   }
   if (!response || typeof response.status !== 'number') {
     throw new ApiError(0, { detail: 'empty response' });

@@ -1,12 +1,13 @@
 // A save the backend refuses for a passing reason (429, 503 with Retry-After) or cannot answer says what to do, keeps
 // everything the admin typed, and the same form saves when pressed again.
 import React from 'react';
-import { describe, expect, it } from 'vitest';
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { RuleEditor } from './RuleEditor';
 import { fakeBackend } from '../test/fakeBackend';
 import { user } from '../test/utils';
-import { retryAfterSeconds, type Rule, type RuleDefinition } from '../api';
+import { REQUEST_TIMEOUT_MS, retryAfterSeconds, type Rule, type RuleDefinition } from '../api';
 
 const savedRule: Rule = {
   id: 'r1',
@@ -66,5 +67,50 @@ describe('a refused save', () => {
     expect(retryAfterSeconds({ 'RETRY-AFTER': 'Sun, 06 Dec 2026 10:01:00 GMT' }, now)).toBe(60);
     expect(retryAfterSeconds({ 'retry-after': 'soon' }, now)).toBeUndefined();
     expect(retryAfterSeconds(undefined, now)).toBeUndefined();
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('that never gets an answer stops waiting, says so, keeps the form and saves when pressed again', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const b = backend();
+    let hang = true;
+    b.on('PUT', '/api/rules/r1', (req) => (hang ? new Promise(() => undefined) : { ...savedRule, version: 4, definition: req.body }));
+    let saved: Rule | undefined;
+    const u = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={(r) => (saved = r)} onCancel={() => undefined} />);
+    await u.type(await screen.findByDisplayValue('Escalate'), ' now');
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+    expect(screen.getAllByRole('button', { name: /Save rule, Loading/ }).length).toBeGreaterThan(0);
+
+    await act(async () => {
+      vi.advanceTimersByTime(REQUEST_TIMEOUT_MS);
+    });
+    const alert = await screen.findByRole('alert');
+    expect(within(alert).getByText('The rule was not saved')).toBeInTheDocument();
+    expect(alert.textContent).toContain('BluBees did not answer');
+    expect(alert.textContent).toContain('may or may not have been made');
+    expect(screen.queryAllByRole('button', { name: /Loading/ })).toHaveLength(0);
+    expect(screen.getByLabelText(/^Name/)).toHaveValue('Escalate now');
+
+    hang = false;
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+    await waitFor(() => expect(saved?.version).toBe(4));
+  });
+
+  it('that cannot reach BluBees says so, not only the browser\'s words', async () => {
+    const b = backend();
+    b.on('PUT', '/api/rules/r1', () => {
+      throw new TypeError('Failed to fetch');
+    });
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={() => undefined} onCancel={() => undefined} />);
+    await screen.findByDisplayValue('Escalate');
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('Could not reach BluBees');
+    expect(alert.textContent).toContain('Failed to fetch');
   });
 });

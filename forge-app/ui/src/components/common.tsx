@@ -274,8 +274,9 @@ export function ErrorBanner({ error, title, onRetry }: { error: unknown; title?:
       >
         <p>
           {api
-            ? // A caller's own title ('BluBees could not load') must not hide that the session expired and a reload fixes it.
-              title && api.status === 401
+            ? // A caller's own title ('BluBees could not load') must not hide that the session expired and a reload fixes it,
+              // nor that BluBees was not reached or did not answer (status 0: the detail alone, 'Failed to fetch', says neither).
+              title && (api.status === 401 || api.status === 0)
               ? [`${api.title}.`, api.detail].filter(Boolean).join(' ')
               : api.detail ?? (title ? api.title : '')
             : errorMessage(error)}
