@@ -20,7 +20,7 @@ internal static class RulesEndpoints
         group.MapPost("/", CreateAsync).Reads<RuleDefinition>();
         group.MapPost("/dry-run", DryRunUnsavedAsync).Reads<DryRunRequestBody>();
         group.MapGet("/{id}", GetAsync);
-        group.MapPut("/{id}", UpdateAsync).Reads<RuleDefinition>();
+        group.MapPut("/{id}", UpdateAsync).Reads<RuleDefinition>().Query("baseVersion");
         group.MapDelete("/{id}", DeleteAsync);
         // Named handlers, not lambdas: the OpenAPI document tags a lambda's operation with the host's application name
         // (testhost in the fixture that writes docs/openapi.json, BluBees.Api when deployed).
@@ -70,6 +70,18 @@ internal static class RulesEndpoints
     internal static async Task<Results<Ok<RuleView>, BodyProblem, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> UpdateAsync(
         string id, VerifiedTenant tenant, HttpRequest request, RuleService rules, CancellationToken ct)
     {
+        // ?baseVersion=N: the version the editor opened; a rule saved since then is a 409 (rule_changed), not overwritten.
+        int? baseVersion = null;
+        if (request.Query["baseVersion"].ToString() is { Length: > 0 } b)
+        {
+            if (!int.TryParse(b, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var opened) || opened < 1)
+            {
+                return (Results<NotFoundProblem, InvalidProblem, ConflictProblem>)Problems.Invalid("baseVersion", "must be the rule's version number (a whole number from 1)");
+            }
+
+            baseVersion = opened;
+        }
+
         var (definition, problem) = await JsonBody.ReadAsync<RuleDefinition>(request, RuleLimits.MaxRuleBytes);
         if (problem is not null)
         {
@@ -82,7 +94,7 @@ internal static class RulesEndpoints
             return (Results<NotFoundProblem, InvalidProblem, ConflictProblem>)jqlProblem;
         }
 
-        var outcome = await rules.UpdateAsync(tenant.Id, id, definition!, tenant.AccountId, ct);
+        var outcome = await rules.UpdateAsync(tenant.Id, id, definition!, tenant.AccountId, ct, baseVersion);
         return outcome.Value is { } rule
             ? TypedResults.Ok(rule with { Warnings = [.. await RuleWarningsEndpoints.ForAsync(tenant, request, definition!), .. jqlWarnings] })
             : Problems.From(outcome);

@@ -152,11 +152,23 @@ public sealed partial class RuleService(
     }
 
     /// <summary>Saves a new version. A rule a later build saved is saved too (the way to make it run here again).</summary>
-    public async Task<Outcome<RuleView>> UpdateAsync(TenantId tenantId, string id, RuleDefinition definition, string? actor, CancellationToken ct)
+    /// <summary>
+    /// Saves a new version. With <paramref name="baseVersion"/> (the version the editor opened), a rule saved by someone
+    /// else since then is refused (409, <c>reason</c> <c>rule_changed</c>, <c>currentVersion</c>) instead of being
+    /// overwritten unseen; a save racing this check loses at the version's put-if-absent (409) as before.
+    /// </summary>
+    public async Task<Outcome<RuleView>> UpdateAsync(TenantId tenantId, string id, RuleDefinition definition, string? actor, CancellationToken ct, int? baseVersion = null)
     {
         if (await GetStoredHeadAsync(tenantId, id, ct) is not { } current)
         {
             return Outcome<RuleView>.NotFound($"Rule '{Ids.Shown(id)}' does not exist.");
+        }
+
+        if (baseVersion is { } opened && opened != current.Head.Version)
+        {
+            return Outcome<RuleView>.Conflict(
+                $"This rule was saved as version {current.Head.Version} after version {opened} was opened here, so saving would replace that change unseen. Nothing was saved.",
+                new Dictionary<string, object?> { ["reason"] = "rule_changed", ["currentVersion"] = current.Head.Version });
         }
 
         return await SaveAsync(tenantId, id, (current.Head, current.Revision), definition, actor, definition.Enabled ?? current.Head.Enabled, ct);

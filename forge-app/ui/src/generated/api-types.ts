@@ -923,7 +923,9 @@ export interface paths {
         };
         put: {
             parameters: {
-                query?: never;
+                query?: {
+                    baseVersion?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
