@@ -220,6 +220,9 @@ async function route(method, url, body, id) {
     };
     if (!rest && method === 'GET') return { status: 200, body: publicRule(r) };
     if (!rest && method === 'PUT') {
+      // As the backend: ?baseVersion=N (the version the editor opened) refuses a rule saved since.
+      const base = url.searchParams.get('baseVersion');
+      if (base && Number(base) !== r.version) return problem(409, 'Conflict', { detail: `This rule was saved as version ${r.version} after version ${base} was opened here, so saving would replace that change unseen. Nothing was saved.`, reason: 'rule_changed', currentVersion: r.version });
       const invalid = validateRule(body, t);
       if (invalid) return invalid;
       bump(body);

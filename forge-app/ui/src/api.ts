@@ -585,7 +585,12 @@ export const api = {
   listRules: async () => itemsOf(await call<Items<RuleSummary>>('GET', '/api/rules')),
   getRule: (id: string) => call<Rule>('GET', `/api/rules/${enc(id)}`),
   createRule: (definition: RuleDefinition) => call<Rule>('POST', '/api/rules', definition),
-  updateRule: (id: string, definition: RuleDefinition) => call<Rule>('PUT', `/api/rules/${enc(id)}`, definition),
+  /**
+   * Saves a new version. `baseVersion` (the version the editor opened) makes the backend refuse, with 409
+   * `reason: rule_changed` and `currentVersion`, a rule someone else saved since, instead of overwriting it unseen.
+   */
+  updateRule: (id: string, definition: RuleDefinition, baseVersion?: number) =>
+    call<Rule>('PUT', `/api/rules/${enc(id)}${query({ baseVersion })}`, definition),
   /** Checks a definition without saving it: 200 with warnings, or a 400 ProblemDetails with field errors. */
   validateRule: (definition: RuleDefinition) => call<RuleValidation>('POST', '/api/rules/validate', definition),
   deleteRule: (id: string) => call<void>('DELETE', `/api/rules/${enc(id)}`),

@@ -112,8 +112,9 @@ export function RuleEditor({
     return Object.keys(local).length ? { errors: local } : { definition, errors: local };
   }
 
-  async function save(e: React.FormEvent) {
-    e.preventDefault();
+  /** `over`: the version an admin chose to save over after a 409 rule_changed (else the version the editor opened). */
+  async function save(e?: React.FormEvent, over?: number) {
+    e?.preventDefault();
     if (readOnly) return;
     const { definition, errors: local } = definitionFromDraft(draft!);
     setErrors(local);
@@ -121,7 +122,8 @@ export function RuleEditor({
     if (Object.keys(local).length) return refuse(local);
     setSaving(true);
     try {
-      const saved = creating ? await api.createRule(definition) : await api.updateRule(currentId!, definition);
+      // The version opened (or last saved here): a rule someone else saved since is refused (409 rule_changed), not overwritten.
+      const saved = creating ? await api.createRule(definition) : await api.updateRule(currentId!, definition, over ?? rule?.version);
       // "Field names / the JQL were not checked" (Jira not reachable, or local development) says nothing about this
       // rule's content: it does not hold the editor open.
       if (saved?.warnings?.some((w) => !NOT_CHECKED.has(w.code))) {
@@ -158,6 +160,11 @@ export function RuleEditor({
   }
 
   const back = () => (savedWithWarnings ? onSaved(savedWithWarnings) : onCancel());
+  // A 409 rule_changed: someone saved the rule after this editor opened it (docs/api.md, Rules).
+  const changedElsewhere =
+    failure instanceof ApiError && failure.status === 409 && failure.problem.reason === 'rule_changed'
+      ? { detail: failure.detail ?? failure.title, currentVersion: typeof failure.problem.currentVersion === 'number' ? failure.problem.currentVersion : undefined }
+      : undefined;
   hasChanges.current = () => !readOnly && !!baseline && !sameJson(definitionFromDraft(draft).definition, baseline);
   const leave = () => (hasChanges.current() ? setConfirmLeave(true) : back());
   const count = Object.values(errors).reduce((n, m) => n + m.length, 0);
@@ -198,7 +205,29 @@ export function RuleEditor({
           </SectionMessage>
         </div>
       )}
-      <ErrorBanner error={failure} title="The rule was not saved" />
+      {changedElsewhere ? (
+        <div role="alert" data-testid="rule-changed">
+          <SectionMessage
+            appearance="warning"
+            title="Someone else saved this rule while you were editing it"
+            actions={
+              changedElsewhere.currentVersion ? (
+                <SectionMessageAction onClick={() => save(undefined, changedElsewhere.currentVersion)}>
+                  {`Save my changes over version ${changedElsewhere.currentVersion}`}
+                </SectionMessageAction>
+              ) : undefined
+            }
+          >
+            <p style={{ margin: 0 }}>{changedElsewhere.detail}</p>
+            <p style={{ margin: 0 }}>
+              Your changes are still here, not saved. To see the other change, open the rule&apos;s version history in another browser tab; then save
+              yours over it, or cancel to keep theirs.
+            </p>
+          </SectionMessage>
+        </div>
+      ) : (
+        <ErrorBanner error={failure} title="The rule was not saved" />
+      )}
       <ErrorSummary errors={errors} title={`${count} ${count === 1 ? 'problem' : 'problems'} to fix`} linked focusOn={refused} />
       {warnings && (
         <div role="status" data-testid="warnings-summary">

@@ -113,4 +113,40 @@ describe('a refused save', () => {
     expect(alert.textContent).toContain('Could not reach BluBees');
     expect(alert.textContent).toContain('Failed to fetch');
   });
+
+  it('because someone else saved the rule meanwhile names that, keeps the form, and saves over it only when asked', async () => {
+    const b = backend();
+    let version = 3;
+    b.on('PUT', /^\/api\/rules\/r1/, (req) => {
+      const base = Number(new URLSearchParams(req.path.split('?')[1] ?? '').get('baseVersion'));
+      if (base !== version) {
+        return {
+          status: 409,
+          headers: {},
+          body: { title: 'Conflict', status: 409, detail: `This rule was saved as version ${version} after version ${base} was opened here, so saving would replace that change unseen. Nothing was saved.`, reason: 'rule_changed', currentVersion: version },
+        };
+      }
+      version += 1;
+      return { ...savedRule, version, name: (req.body as RuleDefinition).name, definition: req.body };
+    });
+    let saved: Rule | undefined;
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={(r) => (saved = r)} onCancel={() => undefined} />);
+    await u.type(await screen.findByDisplayValue('Escalate'), ' now');
+    version = 4; // another administrator saves version 4 while this editor is open on version 3
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+
+    const alert = await screen.findByTestId('rule-changed');
+    expect(alert).toHaveAttribute('role', 'alert');
+    expect(alert.textContent).toContain('Someone else saved this rule');
+    expect(alert.textContent).toContain('saved as version 4 after version 3');
+    expect(screen.getByLabelText(/^Name/)).toHaveValue('Escalate now');
+    expect(saved).toBeUndefined();
+    expect(b.callsTo('PUT', '/api/rules/r1').map((c) => c.path)).toEqual(['/api/rules/r1?baseVersion=3']);
+
+    await u.click(within(alert).getByRole('button', { name: 'Save my changes over version 4' }));
+    await waitFor(() => expect(saved?.version).toBe(5));
+    expect(b.callsTo('PUT', '/api/rules/r1').map((c) => c.path)).toEqual(['/api/rules/r1?baseVersion=3', '/api/rules/r1?baseVersion=4']);
+    expect(saved?.name).toBe('Escalate now');
+  });
 });
