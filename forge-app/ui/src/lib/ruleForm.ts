@@ -237,7 +237,44 @@ export function definitionFromDraft(draft: RuleDraft): DraftResult {
  * `conditions.all[0].value`; an item of the trigger's event, project or issue-type list (`trigger.projects[1]`) goes to
  * the list's field. Other keys are kept as they are.
  */
+/** A property name the backend writes as is in an error key: at most 64 letters, digits, `_ - $ @ :` (ValidationErrors.SafeName). */
+const PLAIN_NAME = /^[A-Za-z0-9_\-$@:]{1,64}$/;
+
+/**
+ * The backend writes a property name that is not short and plain as `(property)` in its error keys (docs/api.md,
+ * Errors): `steps[0].headers.(property)` for a header "Bad Header". Read against the definition that was sent, such a
+ * segment is the one name there the backend would have masked; the key names it then (`steps[0].headers.Bad Header`,
+ * as the rows look errors up), and stays as it is when none or several names there are masked.
+ */
+export function unmaskPropertyNames(definition: unknown, key: string): string {
+  if (!key.includes('(property)')) return key;
+  let node: unknown = definition;
+  let out = '';
+  for (const m of key.matchAll(/\[(\d+)\]|\.?([^.[]+)/g)) {
+    if (m[1] !== undefined) {
+      out += `[${m[1]}]`;
+      node = Array.isArray(node) ? node[Number(m[1])] : undefined;
+      continue;
+    }
+    let name = m[2];
+    if (name === '(property)') {
+      const masked = node && typeof node === 'object' && !Array.isArray(node) ? Object.keys(node).filter((k) => !PLAIN_NAME.test(k)) : [];
+      if (masked.length !== 1) return key;
+      name = masked[0];
+    }
+    out += out ? `.${name}` : name;
+    node = node && typeof node === 'object' && !Array.isArray(node) ? (node as Record<string, unknown>)[name] : undefined;
+  }
+  return out;
+}
+
 export function placeErrors(draft: RuleDraft, errors: Record<string, string[]>): Record<string, string[]> {
+  const sent = definitionFromDraft(draft).definition;
+  errors = Object.entries(errors).reduce<Record<string, string[]>>((all, [key, messages]) => {
+    const named = unmaskPropertyNames(sent, key);
+    all[named] = [...(all[named] ?? []), ...messages];
+    return all;
+  }, {});
   const bare: string[] = [];
   if (draft.conditionsBare) bare.push('conditions');
   walkDrafts(draft.steps, 'steps', (s, p) => {
