@@ -70,6 +70,17 @@ export function RuleEditor({
     registerGuard(() => hasChanges.current());
     return () => registerGuard(undefined);
   }, [registerGuard]);
+  // Reloading or closing the page (what a 401 tells the admin to do) with changes not saved asks the browser to confirm
+  // first (https://html.spec.whatwg.org/multipage/nav-history-apis.html#the-beforeunloadevent-interface).
+  useEffect(() => {
+    const onUnload = (e: BeforeUnloadEvent) => {
+      if (!hasChanges.current()) return;
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onUnload);
+    return () => window.removeEventListener('beforeunload', onUnload);
+  }, []);
   const fields = useJiraFields();
 
   useEffect(() => {

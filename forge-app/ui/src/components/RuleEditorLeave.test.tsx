@@ -98,4 +98,18 @@ describe('leaving the rule editor for another tab', () => {
     expect(screen.getByRole('tab', { name: 'Connections' })).toHaveAttribute('aria-selected', 'true');
     expect(screen.queryByRole('dialog')).toBeNull();
   });
+
+  it('reloading or closing the page with changes not saved asks the browser to confirm; without changes it does not', async () => {
+    const u = user();
+    open();
+    const name = await screen.findByLabelText(/^Name/);
+    const unload = () => {
+      const event = new Event('beforeunload', { cancelable: true });
+      window.dispatchEvent(event);
+      return event.defaultPrevented;
+    };
+    expect(unload()).toBe(false);
+    await u.type(name, ' now');
+    expect(unload()).toBe(true);
+  });
 });
