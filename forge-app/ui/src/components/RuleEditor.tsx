@@ -134,7 +134,11 @@ export function RuleEditor({
     setSaving(true);
     try {
       // The version opened (or last saved here): a rule someone else saved since is refused (409 rule_changed), not overwritten.
-      const saved = creating ? await api.createRule(definition) : await api.updateRule(currentId!, definition, over ?? rule?.version);
+      // Enabling or disabling from the rules list is not a new version, so baseVersion cannot see it: an `enabled` the
+      // admin did not change here is left out, and the backend keeps the rule's current state (docs/api.md).
+      const { enabled, ...rest } = definition;
+      const sent = !creating && baseline && enabled === baseline.enabled ? rest : definition;
+      const saved = creating ? await api.createRule(definition) : await api.updateRule(currentId!, sent, over ?? rule?.version);
       // "Field names / the JQL were not checked" (Jira not reachable, or local development) says nothing about this
       // rule's content: it does not hold the editor open.
       if (saved?.warnings?.some((w) => !NOT_CHECKED.has(w.code))) {
