@@ -114,7 +114,8 @@ export function RuleEditor({
 
   const patch = (p: Partial<RuleDraft>) => setDraft((d) => ({ ...d!, ...p }));
   // After a first save with warnings the editor stays open: later saves update the rule just created.
-  const currentId = ruleId ?? savedWithWarnings?.id;
+  // The rule last saved here comes first: one saved anew after its deletion elsewhere has a new id.
+  const currentId = savedWithWarnings?.id ?? ruleId;
   const creating = !currentId;
 
   function buildForDryRun() {
@@ -123,8 +124,11 @@ export function RuleEditor({
     return Object.keys(local).length ? { errors: local } : { definition, errors: local };
   }
 
-  /** `over`: the version an admin chose to save over after a 409 rule_changed (else the version the editor opened). */
-  async function save(e?: React.FormEvent, over?: number) {
+  /**
+   * `over`: the version an admin chose to save over after a 409 rule_changed (else the version the editor opened).
+   * `anew`: the rule was deleted elsewhere (404) and the admin chose to save the edits as a new rule.
+   */
+  async function save(e?: React.FormEvent, over?: number, anew = false) {
     e?.preventDefault();
     if (readOnly) return;
     const { definition, errors: local } = definitionFromDraft(draft!);
@@ -138,7 +142,7 @@ export function RuleEditor({
       // admin did not change here is left out, and the backend keeps the rule's current state (docs/api.md).
       const { enabled, ...rest } = definition;
       const sent = !creating && baseline && enabled === baseline.enabled ? rest : definition;
-      const saved = creating ? await api.createRule(definition) : await api.updateRule(currentId!, sent, over ?? rule?.version);
+      const saved = creating || anew ? await api.createRule(definition) : await api.updateRule(currentId!, sent, over ?? rule?.version);
       // "Field names / the JQL were not checked" (Jira not reachable, or local development) says nothing about this
       // rule's content: it does not hold the editor open.
       if (saved?.warnings?.some((w) => !NOT_CHECKED.has(w.code))) {
@@ -180,6 +184,8 @@ export function RuleEditor({
     failure instanceof ApiError && failure.status === 409 && failure.problem.reason === 'rule_changed'
       ? { detail: failure.detail ?? failure.title, currentVersion: typeof failure.problem.currentVersion === 'number' ? failure.problem.currentVersion : undefined }
       : undefined;
+  // A 404 on saving: the rule was deleted elsewhere while this editor was open.
+  const deletedElsewhere = !creating && failure instanceof ApiError && failure.status === 404;
   hasChanges.current = () => !readOnly && !!baseline && !sameJson(definitionFromDraft(draft).definition, baseline);
   const leave = () => (hasChanges.current() ? setConfirmLeave(true) : back());
   const count = Object.values(errors).reduce((n, m) => n + m.length, 0);
@@ -238,6 +244,17 @@ export function RuleEditor({
               Your changes are still here, not saved. To see the other change, open the rule&apos;s version history in another browser tab; then save
               yours over it, or cancel to keep theirs.
             </p>
+          </SectionMessage>
+        </div>
+      ) : deletedElsewhere ? (
+        <div role="alert" data-testid="rule-deleted">
+          <SectionMessage
+            appearance="warning"
+            title="This rule was deleted while you were editing it"
+            actions={<SectionMessageAction onClick={() => save(undefined, undefined, true)}>Save my changes as a new rule</SectionMessageAction>}
+          >
+            <p style={{ margin: 0 }}>{failure.detail ?? failure.title}</p>
+            <p style={{ margin: 0 }}>Your changes are still here, not saved: save them as a new rule, or cancel to let the rule go.</p>
           </SectionMessage>
         </div>
       ) : (

@@ -149,4 +149,25 @@ describe('a refused save', () => {
     expect(b.callsTo('PUT', '/api/rules/r1').map((c) => c.path)).toEqual(['/api/rules/r1?baseVersion=3', '/api/rules/r1?baseVersion=4']);
     expect(saved?.name).toBe('Escalate now');
   });
+
+  it('because the rule was deleted meanwhile says so, keeps the form, and saves the edits as a new rule when asked', async () => {
+    const b = backend();
+    b.on('PUT', '/api/rules/r1', () => ({ status: 404, headers: {}, body: { title: 'Not Found', status: 404, detail: "Rule 'r1' does not exist." } }));
+    b.on('POST', '/api/rules', (req) => ({ status: 201, body: { ...savedRule, id: 'r2', version: 1, name: (req.body as RuleDefinition).name, definition: req.body } }));
+    let saved: Rule | undefined;
+    const u = user();
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={(r) => (saved = r)} onCancel={() => undefined} />);
+    await u.type(await screen.findByDisplayValue('Escalate'), ' now');
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+
+    const alert = await screen.findByTestId('rule-deleted');
+    expect(alert).toHaveAttribute('role', 'alert');
+    expect(alert.textContent).toContain('This rule was deleted while you were editing it');
+    expect(screen.getByLabelText(/^Name/)).toHaveValue('Escalate now');
+    expect(saved).toBeUndefined();
+
+    await u.click(within(alert).getByRole('button', { name: 'Save my changes as a new rule' }));
+    await waitFor(() => expect(saved?.id).toBe('r2'));
+    expect(b.callsTo('POST', '/api/rules')[0].body).toMatchObject({ name: 'Escalate now', steps: savedRule.definition.steps });
+  });
 });
