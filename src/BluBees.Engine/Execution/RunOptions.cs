@@ -118,6 +118,17 @@ public sealed class RunOptions : IValidatableObject
     [Range(10, 86_400)]
     public int RunDeadlineSeconds { get; set; } = 7_200;
 
+    /// <summary>
+    /// The longest a suspect (a message the previous process held when it died) runs alone on the embedded worker:
+    /// past it, the next suspect, then the other tenants' messages, are claimed beside it while it goes on. A suspect
+    /// ran alone until its run ended, up to <see cref="RunDeadlineSeconds"/>, so one tenant whose third party hangs
+    /// held every other tenant's events back after a crash for that long per message it had in flight (8 at the
+    /// defaults: 16 hours). A poison message that takes the process down later than this costs the messages started
+    /// beside it a delivery (as a crash before suspects did).
+    /// </summary>
+    [Range(1, 86_400)]
+    public int SuspectAloneSeconds { get; set; } = 30;
+
     /// <summary>How long a claimed message stays leased to the worker; the worker renews it while the run lasts.</summary>
     [Range(5, 3600)]
     public int LeaseSeconds { get; set; } = 120;

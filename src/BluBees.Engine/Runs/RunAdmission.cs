@@ -29,13 +29,16 @@ internal sealed class TenantShares(int cap, IReadOnlyDictionary<string, int>? he
     public bool TryTake(string tenant) => TryTake(tenant, claim: false);
 
     /// <summary>Whether no tenant holds a share (no run before its steps ended, no reserved hand-off).</summary>
-    public bool None
+    public bool None => Total == 0;
+
+    /// <summary>How many shares are held, every tenant's together.</summary>
+    public int Total
     {
         get
         {
             lock (_held)
             {
-                return _total == 0;
+                return _total;
             }
         }
     }

@@ -19,7 +19,8 @@ namespace BluBees.Engine.Runs;
 /// to <see cref="RunOptions.DrainSeconds"/>, then cancels the rest, which stay queued and run on the next start.
 /// Between the reclaim and the drain it also takes direct hand-offs from the queue (<see cref="IRunHandOff"/>).
 /// The messages the previous process held are suspects (one may be what took it down) and each runs alone: claimed
-/// only when nothing else runs, with nothing claimed or handed off beside it (SqliteRunQueue.Suspects.cs).
+/// only when nothing else runs, with nothing claimed or handed off beside it for up to
+/// <see cref="RunOptions.SuspectAloneSeconds"/> (SqliteRunQueue.Suspects.cs, RunWorker.SuspectWindow.cs).
 /// </summary>
 public sealed partial class RunWorker(
     SqliteRunQueue queue, RunProcessor processor, TenantKeyService keys, IngressGate gate, BluBeesMetrics metrics,
@@ -98,12 +99,6 @@ public sealed partial class RunWorker(
     }
 
     /// <summary>
-    /// On the queue's writer thread: whether nothing runs (no share held by a run or a hand-off's reservation, no run
-    /// still committing its records), so that a suspect may start alone.
-    /// </summary>
-    private bool Idle() => _shares.None && _inFlight.IsEmpty;
-
-    /// <summary>
     /// Runs a claimed message; its worker slot and its tenant's share are already taken (and given back here when it
     /// cannot start: false). <paramref name="accept"/>: started before its accepting transaction committed.
     /// </summary>
@@ -111,10 +106,12 @@ public sealed partial class RunWorker(
     {
         // Tracked before it starts, so that a run finishing at once cannot leave a stale entry behind.
         var given = 0;
+        SuspectWindow? window = null;
         void StepsEnded()
         {
             if (Interlocked.Exchange(ref given, 1) == 0)
             {
+                window?.StepsEnded(); // before the share goes back: Idle never counts a share as a released suspect's that is not
                 GiveBack(claimed.TenantId, slots, afterRun: true);
             }
         }
@@ -136,6 +133,7 @@ public sealed partial class RunWorker(
 
                 if (claimed.Suspect)
                 {
+                    window?.Dispose();
                     queue.EndAlone(claimed.Id); // ended without its record too (its lease runs out): claims resume
                 }
 
@@ -164,6 +162,7 @@ public sealed partial class RunWorker(
             accept.Withdrawing = () => _inFlight.TryRemove(KeyValuePair.Create(claimed.Id, tracked));
         }
 
+        window = claimed.Suspect ? OpenWindow(claimed.Id) : null;
         run.Start(TaskScheduler.Default);
         return true;
     }

@@ -11,7 +11,9 @@ namespace BluBees.Engine.Runs;
 /// innocent message ended <c>delivery_exhausted</c> without its steps having run. Now a suspect is claimed only when
 /// the worker runs nothing else, and while it runs nothing else is claimed or handed off; while one waits for the runs
 /// in flight to end, nothing else is claimed either (the other messages stay queued, accepts are still answered). So
-/// a poison message costs only its own deliveries after the first crash, and a batch-mate loses one at most.
+/// a poison message costs only its own deliveries after the first crash, and a batch-mate loses one at most. The
+/// worker ends a suspect's running alone after <see cref="Execution.RunOptions.SuspectAloneSeconds"/> (<see cref="EndAlone"/>,
+/// RunWorker.SuspectWindow.cs), so one tenant's hanging runs do not hold every other tenant's events back after a crash.
 /// </summary>
 /// <remarks>
 /// The mark is durable: a crash while a suspect runs leaves it (and the suspects still waiting) marked, and the

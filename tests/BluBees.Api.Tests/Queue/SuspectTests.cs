@@ -240,6 +240,64 @@ public sealed class SuspectTests
         });
     }
 
+    [Test]
+    public async Task Suspects_whose_host_hangs_run_alone_only_for_their_window_then_another_tenants_event_runs_beside_them()
+    {
+        // A tenant's third party accepts and never answers; the process died while two of the tenant's events were in
+        // flight. Each suspect ran alone until its run ended (up to Runs:RunDeadlineSeconds, 2 hours), and every other
+        // tenant's events waited for both. Now each runs alone for Runs:SuspectAloneSeconds: the next suspect, then the
+        // others, run beside it.
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create(new Dictionary<string, string?> { ["Runs:SuspectAloneSeconds"] = "2" });
+        var noisy = QueueKit.NewTenant();
+        var quiet = QueueKit.NewTenant();
+        await kit.RuleAsync(noisy, sink.Address, path: "/HANG/{{ issue.key }}");
+        await kit.RuleAsync(quiet, sink.Address);
+        await AcceptAsync(kit, noisy, "OPS-1");
+        await AcceptAsync(kit, noisy, "OPS-2");
+        Assert.That(await kit.Queue.ClaimManyAsync(2, Nothing, 8, null, CancellationToken.None), Has.Count.EqualTo(2), "the previous process held both when it died");
+        Assert.That(await kit.Queue.ReclaimAllAsync(CancellationToken.None), Is.EqualTo(2));
+        await AcceptAsync(kit, quiet, "OPS-9");
+
+        var worker = kit.Worker();
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            for (var suspect = 1; suspect <= 2; suspect++)
+            {
+                await Waits.UntilAsync(() => Task.FromResult(sink.Count("/HANG/")), n => n == suspect, Generous);
+                Assert.Multiple(() =>
+                {
+                    Assert.That(kit.Queue.Alone, Is.True, $"suspect {suspect} runs alone: the quiet tenant's event waits");
+                    Assert.That(sink.Count("/t/"), Is.Zero);
+                });
+                kit.Clock.Advance(TimeSpan.FromSeconds(2)); // both windows together well inside the calls' own timeouts
+            }
+
+            var runs = await Waits.UntilAsync(() => kit.RunsOfAsync(quiet.TenantId), r => r.Count == 1, Generous);
+            Assert.Multiple(async () =>
+            {
+                Assert.That(runs.Single().Status, Is.EqualTo(RunStatus.Succeeded));
+                Assert.That(sink.Arrivals.Single(a => a.Path.EndsWith("/t/OPS-9", StringComparison.Ordinal)).Beside.Count(p => p.Contains("/HANG/OPS-", StringComparison.Ordinal)),
+                    Is.EqualTo(2), "it ran while both of the noisy tenant's calls were still held");
+                Assert.That(await kit.RunsOfAsync(noisy.TenantId), Is.Empty, "the suspects' runs go on");
+            });
+
+            sink.ReleaseHung();
+            var noisyRuns = await Waits.UntilAsync(() => kit.RunsOfAsync(noisy.TenantId), r => r.Count == 2, Generous);
+            Assert.Multiple(() =>
+            {
+                Assert.That(noisyRuns.Select(r => r.Status), Is.All.EqualTo(RunStatus.Succeeded), "released from running alone, not cut off");
+                Assert.That(sink.Count("/HANG/"), Is.EqualTo(2), "nor run twice");
+            });
+        }
+        finally
+        {
+            sink.ReleaseHung();
+            await worker.StopAsync(CancellationToken.None);
+        }
+    }
+
     private static async Task<(TenantContext A, TenantContext B, TenantContext C)> TenantsAsync(QueueKit kit, Uri? target = null)
     {
         var tenants = new[] { QueueKit.NewTenant(), QueueKit.NewTenant(), QueueKit.NewTenant() }.OrderBy(t => t.TenantId, StringComparer.Ordinal).ToArray();
