@@ -64,7 +64,7 @@ public sealed class EarlyStartTests
         }
         finally
         {
-            await worker.StopAsync(CancellationToken.None);
+            await worker.StopAsync(CancellationToken.None).WaitAsync(Generous); // bounded: a run that never ends must fail the test, not hang it
         }
     }
 
@@ -106,7 +106,7 @@ public sealed class EarlyStartTests
         }
         finally
         {
-            await worker.StopAsync(CancellationToken.None);
+            await worker.StopAsync(CancellationToken.None).WaitAsync(Generous); // bounded: a run that never ends must fail the test, not hang it
         }
     }
 
@@ -149,7 +149,7 @@ public sealed class EarlyStartTests
         finally
         {
             sink.ReleaseHung();
-            await worker.StopAsync(CancellationToken.None);
+            await worker.StopAsync(CancellationToken.None).WaitAsync(Generous); // bounded: a run that never ends must fail the test, not hang it
         }
     }
 
@@ -173,7 +173,7 @@ public sealed class EarlyStartTests
         }
 
         Assert.That(await accept, Is.EqualTo(IngestResult.Accepted), "committed after the drain began");
-        await drain;
+        await drain.WaitAsync(Generous);
         Assert.Multiple(async () =>
         {
             Assert.That(sink.Count("OPS-8"), Is.Zero, "the draining worker did not run it");
@@ -193,7 +193,7 @@ public sealed class EarlyStartTests
         }
         finally
         {
-            await next.StopAsync(CancellationToken.None);
+            await next.StopAsync(CancellationToken.None).WaitAsync(Generous);
         }
     }
 
