@@ -13,7 +13,6 @@ public sealed class BluBeesMetrics : IDisposable
 
     private readonly Meter _meter;
     private readonly Counter<long> _runs;
-    private readonly Counter<long> _egress;
     private readonly Counter<long> _dedupeHits;
     private readonly Counter<long> _ingressFiltered;
     private readonly Counter<long> _traceSkipped;
@@ -33,7 +32,6 @@ public sealed class BluBeesMetrics : IDisposable
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _runs = _meter.CreateCounter<long>("blubees.runs", description: "Runs finished, by status and error category.");
-        _egress = _meter.CreateCounter<long>("blubees.egress.calls", description: "Outbound calls, by outcome category.");
         _dedupeHits = _meter.CreateCounter<long>("blubees.ingress.duplicates", description: "Deliveries answered as duplicates.");
         _ingressFiltered = _meter.CreateCounter<long>("blubees.ingress.filtered", description: "Events acknowledged without queueing: no enabled rule could match.");
         _traceSkipped = _meter.CreateCounter<long>("blubees.ingress.trace_skipped", description: "Filtered events whose trace entries were not written: their tenant's previous filtered event's trace write was still in flight.");
@@ -52,8 +50,6 @@ public sealed class BluBeesMetrics : IDisposable
 
     public void RunFinished(string status, string? category) =>
         _runs.Add(1, new KeyValuePair<string, object?>("status", status), new KeyValuePair<string, object?>("category", category ?? "none"));
-
-    public void EgressCall(string category) => _egress.Add(1, new KeyValuePair<string, object?>("category", category));
 
     public void DuplicateDelivery() => _dedupeHits.Add(1);
 
