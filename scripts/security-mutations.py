@@ -517,7 +517,7 @@ MUTATIONS = [
      "return accept is null || Volatile.Read(ref accept._state) == Committed ? ValueTask.CompletedTask : accept.WaitSlowAsync(ct);",
      "return ValueTask.CompletedTask;",
      "FullyQualifiedName~EarlyStartTests", "tests/BluBees.Api.Tests"),
-    ("a run started beside its accept goes on when its row was written waiting (the claim loop runs it a second time)", "src/BluBees.Engine/Runs/SqliteRunQueue.cs",
+    ("a run started beside its accept goes on when its row was written waiting (a new event overtakes the older one its transaction saw)", "src/BluBees.Engine/Runs/SqliteRunQueue.cs",
      "o => Settle(early, leased && o == EnqueueOutcome.Accepted)",
      "o => Settle(early, o == EnqueueOutcome.Accepted)",
      "FullyQualifiedName~EarlyStartTests", "tests/BluBees.Api.Tests"),
