@@ -325,6 +325,32 @@ public sealed partial class RunWorker(
     /// Started before its accepting transaction committed (<see cref="AcceptCommit"/>): everything below that sends or
     /// writes waits for that commit; withdrawn, the run ends there and leaves nothing (its records are not written).
     /// </param>
+    /// <summary>
+    /// A run started beside its accept counts its wait once its accept commits: a withdrawn one is claimed later, and
+    /// that claim's run counts the wait then.
+    /// </summary>
+    private void RecordQueueWait(TimeSpan wait, AcceptCommit? accept)
+    {
+        if (accept is null)
+        {
+            metrics.QueueWait(wait);
+            return;
+        }
+
+        _ = accept.Settled.ContinueWith(
+            (settled, state) =>
+            {
+                if (settled.Result)
+                {
+                    metrics.QueueWait((TimeSpan)state!);
+                }
+            },
+            wait,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion,
+            TaskScheduler.Default);
+    }
+
     private async Task RunOneAsync(ClaimedMessage claimed, RunMessage? opened, Action stepsEnded, AcceptCommit? accept)
     {
         using var unbounded = Storage.StoreWriteWait.Unbounded(); // a hand-off starts in its accept's context, not under its bound
@@ -339,7 +365,7 @@ public sealed partial class RunWorker(
         try
         {
             var now = time.GetUtcNow();
-            metrics.QueueWait(now - claimed.EnqueuedAt);
+            RecordQueueWait(now - claimed.EnqueuedAt, accept);
             if (await TenantGoneAsync(claimed.Tenant, ct))
             {
                 if (accept is not null && !await accept.Settled)

@@ -1,7 +1,9 @@
+using System.Diagnostics.Metrics;
 using BluBees.Api.Tests.Harness;
 using BluBees.Engine.Events;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Execution;
+using BluBees.Engine.Observability;
 using BluBees.Engine.Runs;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -131,6 +133,7 @@ public sealed class EarlyStartTests
         try
         {
             await WarmUpAsync(kit, sink, tenant);
+            using var waits = new QueueWaitSamples();
 
             // The hanging tenant's run holds its only share; a copy of its row waits, claimable but not for that tenant
             // now. Written behind the queue's back, so the queue does not know something waits when the next accept starts.
@@ -151,6 +154,8 @@ public sealed class EarlyStartTests
                     "the run started beside the accept stopped unsent");
                 Assert.That(sink.Count("OPS-2"), Is.EqualTo(1), "the claim loop ran it, once");
                 Assert.That((await kit.RunsOfAsync(tenant.TenantId)).Count(r => r.IssueKey == "OPS-2"), Is.EqualTo(1));
+                Assert.That(waits.Count, Is.EqualTo(2),
+                    "one queue-wait sample per run started (OPS-100, then OPS-2 by its claim): the withdrawn start counts none");
             });
         }
         finally
@@ -209,6 +214,30 @@ public sealed class EarlyStartTests
     /// claim loop, whose claim holds every free slot while it waits for the writer; once they found nothing, an idle
     /// worker's loop sleeps until something waits, so the case's accept finds its slot free.
     /// </summary>
+    /// <summary>Counts <c>blubees.queue.wait</c> samples while it lives (the fixture is non-parallelizable).</summary>
+    private sealed class QueueWaitSamples : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private int _count;
+
+        public QueueWaitSamples()
+        {
+            _listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == BluBeesMetrics.MeterName && instrument.Name == "blubees.queue.wait")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref _count));
+            _listener.Start();
+        }
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
+    }
+
     private static async Task WarmUpAsync(QueueKit kit, SlowSink sink, Engine.Tenancy.TenantContext tenant)
     {
         await RunOneAsync(kit, sink, tenant, "OPS-W1");
