@@ -42,6 +42,13 @@ internal sealed record PhaseResult
     public double? CpuMsPerEvent { get; init; }
 
     /// <summary>
+    /// Managed memory the whole bench process (client, sink and engine) allocated per event of the phase, in KiB
+    /// (<see cref="GC.GetTotalAllocatedBytes(bool)"/>): unlike time, it does not move with the machine's load, so it
+    /// shows an allocation change on a busy machine too.
+    /// </summary>
+    public double? AllocatedKbPerEvent { get; init; }
+
+    /// <summary>
     /// Methods the JIT compiled while the phase ran (<see cref="System.Runtime.JitInfo.GetCompiledMethodCount"/>):
     /// a large count means tier-up was still under way and shares the cores with what is measured.
     /// </summary>

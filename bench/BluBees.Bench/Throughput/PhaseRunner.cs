@@ -52,6 +52,7 @@ internal sealed class PhaseRunner(Sink sink, HttpClient client, TimeSpan drainTi
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var cpuBefore = Environment.CpuUsage.TotalTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var jitBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
 
         Func<int, Task> send = async i =>
@@ -93,11 +94,13 @@ internal sealed class PhaseRunner(Sink sink, HttpClient client, TimeSpan drainTi
         }
 
         var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var jitted = System.Runtime.JitInfo.GetCompiledMethodCount() - jitBefore;
         return PhaseAnalysis.Analyze(name, kind, concurrency, workers, times, recorder, roundTripIsIngress: engineUrl is not null) with
         {
             Tenants = tokens.Tenants,
             CpuMsPerEvent = Math.Round(cpu.TotalMilliseconds / count, 3),
+            AllocatedKbPerEvent = Math.Round(allocated / 1024.0 / count, 2),
             MethodsJitted = jitted,
         };
     }
