@@ -84,6 +84,9 @@ for (const [name, value, higherIsBetter] of metrics(fresh)) {
   rows.push(`${flag ? 'REGRESSION' : 'ok        '}  ${name}: ${b.v} → ${value} (${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)}%)`);
 }
 console.log(`baseline: ${base.generatedAt ?? '?'} (load ${base.machine?.loadAverageStart ?? '?'}); new: ${fresh.generatedAt ?? '?'} (load ${fresh.machine?.loadAverageStart ?? '?'})`);
+if (Boolean(base.options?.productionLogging) !== Boolean(fresh.options?.productionLogging)) {
+  console.log('warning: one run logged at the deployed levels (--production-logging) and the other at Warning: its engine phases differ by that cost');
+}
 for (const row of rows) console.log(row);
 console.log(`${compared} metrics compared, ${flagged} worse by more than ${(threshold * 100).toFixed(0)}%`);
 if (compared === 0) console.log('nothing in common to compare (different phases or an empty file)');

@@ -10,6 +10,12 @@ internal sealed record BenchOptions
     public bool Micro { get; init; } = true;
     public bool Fairness { get; init; } = true;
     public bool Stages { get; init; }
+
+    /// <summary>
+    /// The engine logs at the deployed levels (src/BluBees.Api/appsettings.json: Information for BluBees, two lines per
+    /// event) to the console, instead of at Warning: what those lines cost. Redirect the output to a file.
+    /// </summary>
+    public bool ProductionLogging { get; init; }
     public int StageEvents { get; init; } = 1_000;
     public double FairnessRate { get; init; } = 10;
     public TimeSpan FairnessSeconds { get; init; } = TimeSpan.FromSeconds(60);
@@ -60,6 +66,7 @@ internal sealed record BenchOptions
                                 (none of the four: all of them; any: only those)
           --stages              part 5, only when asked: one event's cost by stage (stopwatch, one at a time)
           --stage-events N      events of part 5                                       default 1000 (quick 300)
+          --production-logging  the engine logs at the deployed levels (Information) to stdout, not at Warning
           --quick               short run: 1000 events, workers 16, transfers 256 MiB and 1 GiB once, micro 'quick'
           --events N            events (and direct requests) per measured phase       default 5000
           --concurrency N       client concurrency (in-flight requests)                default 16
@@ -89,6 +96,7 @@ internal sealed record BenchOptions
             o = args[i] switch
             {
                 "--throughput" or "--streaming" or "--micro" or "--fairness" or "--quick" or "--stages" => o,
+                "--production-logging" => o with { ProductionLogging = true },
                 "--stage-events" => o with { StageEvents = Positive(Next(), "--stage-events") },
                 "--fairness-rate" => o with { FairnessRate = Positive(Next(), "--fairness-rate") },
                 "--fairness-seconds" => o with { FairnessSeconds = TimeSpan.FromSeconds(Positive(Next(), "--fairness-seconds")) },

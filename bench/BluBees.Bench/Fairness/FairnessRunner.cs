@@ -28,7 +28,7 @@ internal static class FairnessRunner
             await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted).ContinueWith(static _ => { }, TaskScheduler.Default);
         });
         using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false, PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { Timeout = TimeSpan.FromSeconds(60) };
-        await using var backend = await BenchBackend.StartAsync(issuer, sink, workers, queueCapacity: 10_000);
+        await using var backend = await BenchBackend.StartAsync(issuer, sink, workers, queueCapacity: 10_000, productionLogging: options.ProductionLogging);
         var tenantB = new TokenPool(issuer, backend.TenantId, size: 16);
         var tenantA = new TokenPool(issuer, await backend.AddTenantAsync(hanging.Address), size: 16);
 

@@ -38,9 +38,20 @@ internal sealed class BenchBackend : IAsyncDisposable
     /// completes more than 1,000 events/s for one tenant, and a window filled by one phase (the 3 s at 1,000/s offered)
     /// held the next phase's events of that tenant until the window ended (the 8-tenant phase's p99 of 213-571 ms).
     /// </summary>
+    private static readonly (string Category, string Level)[] QuietLogLevels =
+        [("Default", "Warning"), ("Microsoft", "Warning"), ("System", "Warning")];
+
+    /// <summary>src/BluBees.Api/appsettings.json's levels, what the deployed backend logs at.</summary>
+    private static readonly (string Category, string Level)[] DeployedLogLevels =
+        [("Default", "Information"), ("Microsoft.AspNetCore", "Warning"), ("Microsoft.AspNetCore.Server.Kestrel", "Warning"), ("System.Net.Http.HttpClient", "Warning")];
+
     public static readonly ConnectionResilience EngineLimits = new() { RequestsPerSecond = 10_000, MaxConcurrency = 100, QueueLimit = 1000 };
 
-    public static async Task<BenchBackend> StartAsync(BenchIssuer issuer, Sink sink, int workerConcurrency, int queueCapacity, bool defaultLimits = false)
+    /// <param name="productionLogging">
+    /// Log at the deployed levels (src/BluBees.Api/appsettings.json) through the default console formatter, as the
+    /// deployed backend does, instead of at Warning.
+    /// </param>
+    public static async Task<BenchBackend> StartAsync(BenchIssuer issuer, Sink sink, int workerConcurrency, int queueCapacity, bool defaultLimits = false, bool productionLogging = false)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "blubees-bench", Guid.NewGuid().ToString("N"));
         var config = new Dictionary<string, string?>
@@ -55,17 +66,26 @@ internal sealed class BenchBackend : IAsyncDisposable
             // Half of the workers per tenant, the defaults' ratio (16 and 8).
             ["Runs:PerTenantConcurrency"] = Math.Max(1, workerConcurrency / 2).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Runs:QueueCapacity"] = queueCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:Microsoft"] = "Warning",
-            ["Logging:LogLevel:System"] = "Warning",
         };
+        foreach (var (category, level) in productionLogging ? DeployedLogLevels : QuietLogLevels)
+        {
+            config["Logging:LogLevel:" + category] = level;
+        }
+
         var app = BluBeesApp.Create([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(config);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.ClearProviders();
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            if (productionLogging)
+            {
+                builder.Logging.AddConsole();
+            }
+            else
+            {
+                builder.Logging.SetMinimumLevel(LogLevel.Warning);
+                builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            }
         });
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());

@@ -44,7 +44,9 @@ internal sealed record PhaseResult
     /// <summary>
     /// Managed memory the whole bench process (client, sink and engine) allocated per event of the phase, in KiB
     /// (<see cref="GC.GetTotalAllocatedBytes(bool)"/>): unlike time, it does not move with the machine's load, so it
-    /// shows an allocation change on a busy machine too.
+    /// shows an allocation change on a busy machine too. Null when the runtime's total went down during the phase: under
+    /// Server GC's dynamic heap count it leaves out a decommissioned heap (dotnet/runtime#131069, fixed after .NET
+    /// 10.0.12), so a phase across a heap-count change reads too little, or less than nothing.
     /// </summary>
     public double? AllocatedKbPerEvent { get; init; }
 

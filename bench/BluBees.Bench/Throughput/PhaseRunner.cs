@@ -100,7 +100,9 @@ internal sealed class PhaseRunner(Sink sink, HttpClient client, TimeSpan drainTi
         {
             Tenants = tokens.Tenants,
             CpuMsPerEvent = Math.Round(cpu.TotalMilliseconds / count, 3),
-            AllocatedKbPerEvent = Math.Round(allocated / 1024.0 / count, 2),
+            // Under Server GC's dynamic heap count (DATAS) the runtime's total leaves out a heap while it is
+            // decommissioned and can drop (dotnet/runtime#131069): a negative delta is no measurement.
+            AllocatedKbPerEvent = allocated >= 0 ? Math.Round(allocated / 1024.0 / count, 2) : null,
             MethodsJitted = jitted,
         };
     }

@@ -39,7 +39,7 @@ internal static class ThroughputRunner
         foreach (var workers in options.WorkerConcurrency)
         {
             progress($"worker concurrency {workers}: starting a fresh backend");
-            await using var backend = await BenchBackend.StartAsync(issuer, sink, workers, queueCapacity);
+            await using var backend = await BenchBackend.StartAsync(issuer, sink, workers, queueCapacity, productionLogging: options.ProductionLogging);
             var tokens = new TokenPool(issuer, backend.TenantId, size: 64);
 
             // The tenants of the many-tenant phases exist before the warm-up, which runs them too: warmed up on one
@@ -91,7 +91,7 @@ internal static class ThroughputRunner
         var firstWorkers = options.WorkerConcurrency[0];
         var limitedEvents = Math.Min(options.Events, 1_000);
         progress($"default connection limits: engine paced, {limitedEvents} events (capped at 50 requests/s by design)");
-        await using (var limited = await BenchBackend.StartAsync(issuer, sink, firstWorkers, queueCapacity, defaultLimits: true))
+        await using (var limited = await BenchBackend.StartAsync(issuer, sink, firstWorkers, queueCapacity, defaultLimits: true, productionLogging: options.ProductionLogging))
         {
             var tokens = new TokenPool(issuer, limited.TenantId, size: 64);
             results.Add(await runner.EngineAsync($"engine paced w{firstWorkers}, {Report.Comparison.DefaultLimitsMarker} (50/s)", limited, tokens, limitedEvents, options.Concurrency, firstWorkers, paced: true));
