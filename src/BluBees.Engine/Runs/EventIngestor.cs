@@ -351,7 +351,9 @@ public sealed partial class EventIngestor(
         return copy.ToJsonString();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Source} work accepted")]
+    // Debug: it names no event, and each accepted event's run writes its own Information line when it ends (RunProcessor);
+    // at Information it was a second console line per event in the deployed backend (bench --production-logging).
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Source} work accepted")]
     private static partial void LogAccepted(ILogger logger, RunSource source);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Source} work was a redelivery ({State}); not queued again")]
