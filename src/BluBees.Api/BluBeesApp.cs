@@ -47,6 +47,8 @@ internal static class BluBeesApp
             k.Limits.MaxRequestHeaderCount = RequestHeadLimits.ServerHeaderCount;
         });
         configure?.Invoke(builder);
+        // Before any middleware, the host's forwarded-headers one included: the TCP peer's address as accepted.
+        builder.Services.AddTransportPeer();
         // After the caller's logging set-up: every logger, the framework's included, writes through the one redaction point.
         builder.Services.AddLogRedaction();
 
