@@ -1,4 +1,8 @@
+using BluBees.Engine.Crypto;
 using BluBees.Engine.Steps;
+using BluBees.Engine.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -21,7 +25,14 @@ internal static class OpenApiSetup
     /// assemblies they load, would cost every start (issue 14, docs/benchmarks.md "Cold start") for nothing.
     /// </summary>
     public static IServiceCollection AddBluBeesOpenApi(this IServiceCollection services, IConfiguration configuration)
-        => configuration.GetValue<bool>(EnabledKey) ? services.AddBluBeesOpenApi(StepKinds.Default) : services;
+    {
+        // Validated at start: an anonymous document of every admin route is refused beside the AWS providers.
+        services.AddOptions<OpenApiDocumentOptions>().Bind(configuration.GetSection(OpenApiDocumentOptions.Section))
+            .Configure<IOptions<StorageOptions>, IOptions<KeyOptions>>((openApi, storage, keys) => openApi.AwsProvider = AwsProviderSetting.Of(storage.Value, keys.Value))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OpenApiDocumentOptions>, OpenApiDocumentOptionsValidator>());
+        return configuration.GetValue<bool>(EnabledKey) ? services.AddBluBeesOpenApi(StepKinds.Default) : services;
+    }
 
     /// <summary>The document with the steps of <paramref name="kinds"/> (a test adds a kind of its own).</summary>
     internal static IServiceCollection AddBluBeesOpenApi(this IServiceCollection services, StepKindSet kinds) => services.AddOpenApi("v1", options =>

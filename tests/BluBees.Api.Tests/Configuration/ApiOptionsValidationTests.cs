@@ -157,6 +157,23 @@ public sealed class ApiOptionsValidationTests
 
     [TestCase("Storage:Provider", "DynamoDb", "Storage:Provider=DynamoDb")]
     [TestCase("Keys:Provider", "Kms", "Keys:Provider=Kms")]
+    public void The_anonymous_openapi_document_never_starts_beside_an_aws_provider(string key, string value, string named)
+    {
+        // GET /openapi/v1.json is anonymous and names every administrator's route, method and field: local use and the tests only.
+        var settings = new Dictionary<string, string?>
+        {
+            [key] = value,
+            ["Storage:TableName"] = "blubees",
+            ["Keys:KmsKeyId"] = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000001",
+        };
+        Assert.That(Validate(new(settings) { ["OpenApi:Enabled"] = "false" }), Is.Null, "the provider alone starts");
+        Assert.That(Validate(new() { ["OpenApi:Enabled"] = "true" }), Is.Null, "the document with the embedded providers (development, the tests)");
+        var failure = Validate(new(settings) { ["OpenApi:Enabled"] = "true" });
+        Assert.That(failure?.Message, Does.Contain("OpenApi:Enabled must be false with " + named));
+    }
+
+    [TestCase("Storage:Provider", "DynamoDb", "Storage:Provider=DynamoDb")]
+    [TestCase("Keys:Provider", "Kms", "Keys:Provider=Kms")]
     public void A_jira_override_off_loopback_never_starts_beside_an_aws_provider(string key, string value, string named)
     {
         // "Tests and local development only. Never set in production": it sends every tenant's Jira calls, with that
