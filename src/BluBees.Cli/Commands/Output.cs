@@ -33,7 +33,10 @@ internal static class Output
         return 1;
     }
 
-    /// <summary>A definition file: its root must be a JSON object (an array, a string or null is a usage error, not a crash).</summary>
+    /// <summary>
+    /// A definition file: its root must be a JSON object (an array, a string or null is a usage error, not a crash), and
+    /// every string in it readable text (<see cref="DefinitionText"/>).
+    /// </summary>
     public static JsonObject ReadJsonFile(string path)
     {
         if (Directory.Exists(path))
@@ -50,7 +53,14 @@ internal static class Output
         {
             // A property named twice is refused here, as the backend does: a JsonObject would throw an unhandled
             // ArgumentException at the first read of it instead (a stack trace, exit 134).
-            return JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+            // Scanned first: a property name that is not text throws from the parse's own duplicate check too.
+            var text = File.ReadAllText(path);
+            if (DefinitionText.FirstUnreadableLine(text) is { } line)
+            {
+                throw new CliException($"File '{path}' has a string that is not text on line {line}: a lone surrogate escape (\\ud800 to \\udfff without its pair) stands for no character. Remove it or write the character itself.");
+            }
+
+            return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
                 ?? throw new CliException($"File '{path}' must hold one JSON object (a definition), not an array, a value or null.");
         }
         catch (JsonException ex)

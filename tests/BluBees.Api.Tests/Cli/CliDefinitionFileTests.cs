@@ -60,6 +60,30 @@ public sealed class CliDefinitionFileTests
         }
     }
 
+    // A lone surrogate escape is valid JSON syntax but no text: the node read it lazily, and the command's first read of
+    // it (the step's connection name, or writing the body to send) threw: a stack trace, exit 134.
+    [TestCase("rule", "{\"name\":\"a\",\"steps\":[{\"type\":\"http\",\"connection\":\"\\udc00\"}]}", 1)]
+    [TestCase("rule", "{\n\"name\": \"x\\ud800\",\n\"steps\": []\n}", 2)]
+    [TestCase("rule", "{\"name\":\"a\",\"steps\":[],\n\n\"\\udfff\":1}", 3)]
+    [TestCase("connection", "{\"name\":\"\\ud800\"}", 1)]
+    [TestCase("connection", "{\"name\":\"a\",\"auth\":{\"type\":\"bearer\"},\n\"secret\":\"\\ud83d\\u0041\"}", 2)]
+    public async Task A_file_with_a_lone_surrogate_escape_is_a_usage_error_naming_its_line_without_a_stack_trace(string kind, string content, int line)
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("blubees-cli-file-").FullName, "definition.json");
+        await File.WriteAllTextAsync(file, content);
+        try
+        {
+            // Nothing listens on port 9: the file is refused before any request is sent.
+            var (code, output) = await RunCliAsync(kind, "create", file, "--url", "http://127.0.0.1:9");
+            Assert.That(code, Is.EqualTo(2), output);
+            Assert.That(output, Does.Contain($"has a string that is not text on line {line}").And.Not.Contain("Unhandled exception").And.Not.Contain("   at "), output);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+        }
+    }
+
     [TestCase("rule")]
     [TestCase("connection")]
     public async Task A_directory_given_as_the_file_is_named_as_a_directory_not_as_missing(string kind)
