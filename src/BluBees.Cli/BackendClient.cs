@@ -139,10 +139,10 @@ internal sealed class BackendClient : IDisposable
             return ((int)response.StatusCode, null);
         }
 
-        // Anything that is not JSON did not come from a BluBees backend (a proxy, another server on that port).
+        // Anything that is not a JSON object did not come from a BluBees backend (a proxy, another server on that port).
         return TryParse(text) is { } parsed
             ? ((int)response.StatusCode, parsed)
-            : throw new CliException($"{BaseUrl} answered HTTP {(int)response.StatusCode} with {response.Content.Headers.ContentType?.MediaType ?? "no content type"}, not JSON: is it a BluBees backend? Check --url.");
+            : throw new CliException($"{BaseUrl} answered HTTP {(int)response.StatusCode} with {response.Content.Headers.ContentType?.MediaType ?? "no content type"}, not JSON as a BluBees backend answers (one object, each property named once, readable text): is it a BluBees backend? Check --url.");
     }
 
     private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request)
@@ -190,17 +190,7 @@ internal sealed class BackendClient : IDisposable
         }
     }
 
-    private static JsonNode? TryParse(string text)
-    {
-        try
-        {
-            return JsonNode.Parse(text);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    private static JsonObject? TryParse(string text) => BackendAnswer.Parse(text);
 
     public void Dispose() => _http.Dispose();
 }

@@ -23,7 +23,8 @@ internal static class Output
         {
             foreach (var (field, messages) in errors)
             {
-                foreach (var message in messages?.AsArray() ?? [])
+                // A list of messages (the backend's shape); a value of another kind is printed as it came.
+                foreach (var message in messages is JsonArray list ? (IEnumerable<JsonNode?>)list : [messages])
                 {
                     Terminal.Error($"  [yellow]{Markup.Escape(field)}[/]", $": {message?.ToString()}");
                 }
@@ -35,7 +36,7 @@ internal static class Output
 
     /// <summary>
     /// A definition file: its root must be a JSON object (an array, a string or null is a usage error, not a crash), and
-    /// every string in it readable text (<see cref="DefinitionText"/>).
+    /// every string in it readable text (<see cref="JsonText"/>).
     /// </summary>
     public static JsonObject ReadJsonFile(string path)
     {
@@ -55,7 +56,7 @@ internal static class Output
             // ArgumentException at the first read of it instead (a stack trace, exit 134).
             // Scanned first: a property name that is not text throws from the parse's own duplicate check too.
             var text = File.ReadAllText(path);
-            if (DefinitionText.FirstUnreadableLine(text) is { } line)
+            if (JsonText.FirstUnreadableLine(text) is { } line)
             {
                 throw new CliException($"File '{path}' has a string that is not text on line {line}: a lone surrogate escape (\\ud800 to \\udfff without its pair) stands for no character. Remove it or write the character itself.");
             }

@@ -50,7 +50,7 @@ internal static class RuleWhyCommand
     public static string ResolveRule(JsonArray rules, string name)
     {
         var ids = rules.OfType<JsonObject>()
-            .Where(r => string.Equals(r["name"]?.ToString(), name, StringComparison.OrdinalIgnoreCase))
+            .Where(r => string.Equals(r["name"]?.ToString(), name, StringComparison.OrdinalIgnoreCase) && r["id"] is not null)
             .Select(r => r["id"]!.ToString()).ToList();
         return ids.Count switch
         {

@@ -38,11 +38,12 @@ internal static class RunCommands
         {
             var steps = string.Join(", ", (run["steps"] as JsonArray ?? []).OfType<JsonObject>()
                 .Select(s => $"{s["id"]}:{s["statusCode"]?.ToString() ?? s["errorCategory"]?.ToString() ?? s["status"]?.ToString()}"));
+            // Each value as its text, "-" when absent: a run of another shape (another server at --url) is shown, not a crash.
+            string Text(string name) => Markup.Escape(run[name]?.ToString() ?? "-");
             table.AddRow(
-                Markup.Escape(run["id"]!.ToString()), Markup.Escape(run["startedAt"]!.ToString()), Markup.Escape(run["ruleId"]!.ToString()),
-                run["ruleVersion"]!.ToString(), Markup.Escape(run["eventType"]?.ToString() ?? "-"), Markup.Escape(run["issueKey"]?.ToString() ?? "-"),
-                run["status"]!.ToString() == "succeeded" ? "[green]succeeded[/]" : $"[red]{Markup.Escape(run["status"]!.ToString())}[/]",
-                run["durationMs"]!.ToString(), Markup.Escape(steps));
+                Text("id"), Text("startedAt"), Text("ruleId"), Text("ruleVersion"), Text("eventType"), Text("issueKey"),
+                run["status"]?.ToString() == "succeeded" ? "[green]succeeded[/]" : $"[red]{Text("status")}[/]",
+                Text("durationMs"), Markup.Escape(steps));
         }
 
         AnsiConsole.Write(table);

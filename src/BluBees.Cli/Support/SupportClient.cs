@@ -60,15 +60,9 @@ internal sealed class SupportClient : IDisposable
 
         using (response)
         {
+            // An answer that is not a BluBees answer (BackendAnswer) reads as none: the command reports the status alone.
             var text = await response.Content.ReadAsStringAsync();
-            try
-            {
-                return ((int)response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
-            }
-            catch (JsonException)
-            {
-                return ((int)response.StatusCode, null);
-            }
+            return ((int)response.StatusCode, text.Length == 0 ? null : BackendAnswer.Parse(text));
         }
     }
 
