@@ -33,9 +33,15 @@ internal static partial class ManualRunEndpoint
             return problem;
         }
 
-        if (input!.IssueKey is not { Length: <= 100 } issueKey || !IssueKey().IsMatch(issueKey))
+        if (input!.IssueKey is not { Length: > 0 } issueKey)
         {
             return Problems.Invalid("issueKey", "is required: an issue key such as OPS-17 (project key in capitals, dash, number)");
+        }
+
+        if (issueKey.Length > 100 || !IssueKey().IsMatch(issueKey))
+        {
+            // Given, but not a key: "is required" sent the caller looking for a missing field.
+            return Problems.Invalid("issueKey", "is not an issue key: give an issue key such as OPS-17 (project key in capitals, dash, number; at most 100 characters)");
         }
 
         // Before anything else (even whether the rule exists): Jira must allow this user to edit the issue.

@@ -113,4 +113,22 @@ public sealed class ManualRunTests : BackendFixture
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That((await ProblemAsync(response))["errors"]![field], Is.Not.Null);
     }
+
+    // A key that is given but is not one was answered "is required", sending the caller looking for a missing field.
+    [TestCase("""{"issueKey":"ops-1"}""", "is not an issue key")]
+    [TestCase("""{"issueKey":"OPS-1/../x"}""", "is not an issue key")]
+    [TestCase("""{"issueKey":"ÖPS-1"}""", "is not an issue key")]
+    [TestCase("""{"issueKey":"OPS-99999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999"}""", "is not an issue key")]
+    [TestCase("""{}""", "is required")]
+    [TestCase("""{"issueKey":null}""", "is required")]
+    [TestCase("""{"issueKey":""}""", "is required")]
+    public async Task A_missing_key_is_required_and_a_malformed_one_is_not_an_issue_key(string body, string message)
+    {
+        var tenant = Samples.NewTenant();
+        var ruleId = await ManualRuleAsync(tenant);
+        using var response = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/run", tenant, body);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        var messages = (await ProblemAsync(response))["errors"]!["issueKey"]!.AsArray().Select(m => m!.GetValue<string>()).ToList();
+        Assert.That(messages, Has.Exactly(1).StartsWith(message).And.Contain("an issue key such as OPS-17"));
+    }
 }
