@@ -8,12 +8,12 @@ internal static class EventCommands
     {
         var kind = cli.At(2, "event kind (created, updated, commented or deleted)");
         var evt = SampleEvents.Create(kind, cli.Option("issue", "OPS-42"), DateTimeOffset.UtcNow, cli.Option("summary"));
-        using var backend = new BackendClient(cli);
         // Forge sends the app's system token with every remote event when the manifest asks for it
         // (remotes[].auth.appSystemToken); jira.* steps act with it. `blubees jira` accepts the same default.
         var headers = cli.Flag("no-system-token")
             ? new Dictionary<string, string>()
-            : new Dictionary<string, string> { ["x-forge-oauth-system"] = cli.Option("system-token", DevJira.DefaultSystemToken) };
+            : new Dictionary<string, string> { ["x-forge-oauth-system"] = HeaderToken(cli.Option("system-token", DevJira.DefaultSystemToken)) };
+        using var backend = new BackendClient(cli);
         var (status, body) = await backend.SendAsync(HttpMethod.Post, "/forge/events", evt, headers);
         if (status is >= 200 and < 300)
         {
@@ -26,6 +26,16 @@ internal static class EventCommands
 
         return Output.Result(status, body);
     }
+
+    /// <summary>
+    /// The token as a header value: printable ASCII without spaces, as a bearer token is (RFC 6750 §2.1). Anything else
+    /// could not be sent, and HttpClient's refusal read "Cannot reach the backend", naming neither the option nor the fix.
+    /// The value is never shown: it is a credential.
+    /// </summary>
+    private static string HeaderToken(string token)
+        => token.Length > 0 && token.All(c => c is > ' ' and < '\x7f')
+            ? token
+            : throw new CliException("--system-token must be printable ASCII without spaces (a token as Forge sends it), and not empty; leave it out for the development default, or use --no-system-token.");
 
     public static async Task<int> DryRunAsync(CliArgs cli)
     {

@@ -67,6 +67,18 @@ public sealed class CliUsageTests
             .And.Contain("sink [--port 5090] [--show-body]"));
     }
 
+    // Not a header value: HttpClient refused it, and the CLI said "Cannot reach the backend" (exit 2, but naming neither
+    // the option nor the fix). Nothing listens on port 9: the option is refused before any request.
+    [TestCase("tökén")]
+    [TestCase("a b")]
+    [TestCase("")]
+    public async Task A_system_token_that_is_no_header_value_is_a_usage_error_naming_the_option(string token)
+    {
+        var (code, stdout, stderr) = await CliProcess.RunAsync("event", "send", "updated", "--system-token", token, "--url", "http://127.0.0.1:9");
+        Assert.That(code, Is.EqualTo(2), stdout + stderr);
+        Assert.That(stderr, Does.Contain("--system-token must be printable ASCII").And.Not.Contain("Cannot reach").And.Not.Contain("   at "), stderr);
+    }
+
     [TestCase("keys", "rotate")]
     [TestCase("keys", "retire")]
     [TestCase("backup", "export")]
