@@ -29,6 +29,10 @@ catch (TaskCanceledException)
     Terminal.Error("[red]error:[/] ", "the backend did not answer within 30 seconds.");
     return 2;
 }
+catch (Exception ex)
+{
+    return UnexpectedFailure.Report(ex, Terminal.Error);
+}
 
 static Task<int> Dispatch(CliArgs cli)
 {
