@@ -541,6 +541,14 @@ MUTATIONS = [
      "            early.Withdraw(); // its slot and share go back when the run sees it\n",
      "",
      "FullyQualifiedName~EarlyStartTests.A_run_started_beside_an_accept_that_fails", "tests/BluBees.Api.Tests"),
+    ("uninstall race: a data key being shredded reads as a lost key share (Error 3106, messages retried)", "src/BluBees.Engine/Crypto/TenantKeyService.cs",
+     "if (await IsBeingUninstalledAsync(tenantId, ct))",
+     "if (await IsBeingUninstalledAsync(tenantId, ct) && tenantId.Value.Length < 0)",
+     "FullyQualifiedName~UninstallRacingQueuedRunsTests.Messages_claimed_while", "tests/BluBees.Api.Tests"),
+    ("uninstall race: a message whose key went between the check and the open is unopenable (warning, retried), not dropped", "src/BluBees.Engine/Runs/RunWorker.cs",
+     "if (ex is CryptographicException && await TenantGoneAsync(claimed.Tenant, ct))",
+     "if (ex is CryptographicException && await TenantGoneAsync(claimed.Tenant, ct) && claimed.Attempts < 0)",
+     "FullyQualifiedName~UninstallRacingQueuedRunsTests.A_message_opened_just_after", "tests/BluBees.Api.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

@@ -196,14 +196,22 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
         }
 
         // An unwrap failure is logged and counted by the key service itself.
-        var dataKey = await keys.GetExistingAsync(tenantId, ct) ?? throw Failed(tenantId, recordId, "no_data_key", "The tenant has no data key.");
+        var dataKey = await keys.GetExistingAsync(tenantId, ct) ?? throw Shredded(recordId);
         var key = dataKey;
         var aad = Aad(tenantId, recordId);
         var encoded = ciphertext.AsSpan(Prefix.Length);
         if (shareId is not null)
         {
-            // Its share deleted: the secret was deleted or replaced (read just before by a request or run racing that).
-            var share = keys.Provider.FindSecretShare(tenantId, shareId) ?? throw Failed(tenantId, recordId, "no_secret_share", "The secret's key share no longer exists.");
+            var share = keys.Provider.FindSecretShare(tenantId, shareId);
+            if (share is null)
+            {
+                // The tenant's uninstall deleted every share after the data key was read; otherwise the secret was
+                // deleted or replaced (read just before by a request or run racing that), or the share file is lost.
+                throw await keys.GetExistingAsync(tenantId, ct) is null
+                    ? Shredded(recordId)
+                    : Failed(tenantId, recordId, "no_secret_share", "The secret's key share no longer exists.");
+            }
+
             aad = SharedAad(tenantId, recordId, shareId);
             key = DeriveSecretKey(dataKey, share, aad);
             CryptographicOperations.ZeroMemory(share);
@@ -259,6 +267,21 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
         metrics?.DecryptFailure("secret");
         return new CryptographicException(message);
     }
+
+    /// <summary>
+    /// The tenant has no data key any more: it was uninstalled (crypto-shredded), and a run still queued or in flight
+    /// read one of its ciphertexts. Not a failure (nothing is lost that the tenant did not ask to lose), so neither the
+    /// error event 3103 nor the decrypt-failure counter, and the line names no tenant: an uninstalled tenant's id is not
+    /// written again after its erase (<c>UninstallRacingQueuedRunsTests</c>).
+    /// </summary>
+    private CryptographicException Shredded(string recordId)
+    {
+        SecretOfShreddedTenant(_logger, recordId);
+        return new CryptographicException("The tenant has no data key.");
+    }
+
+    [LoggerMessage(EventId = 3108, Level = LogLevel.Debug, Message = "A ciphertext (record {RecordId}) was read after its tenant's data key was shredded (uninstalled); it does not open")]
+    private static partial void SecretOfShreddedTenant(ILogger logger, string recordId);
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "A secret of tenant {TenantId} (record {RecordId}) did not decrypt: {Reason}")]
     private static partial void SecretDecryptFailed(ILogger logger, string tenantId, string recordId, string reason);

@@ -49,7 +49,7 @@ public sealed partial class TenantKeyService : IDisposable
         }
 
         var evicted = Interlocked.Read(ref Evictions(tenantId));
-        var key = await LoadAsync(tenantId, ct) ?? await CreateAsync(tenantId, ct);
+        var key = await LoadAsync(tenantId, shreddingAsNull: false, ct) ?? await CreateAsync(tenantId, ct);
         Remember(tenantId, key, evicted);
         return key;
     }
@@ -63,7 +63,7 @@ public sealed partial class TenantKeyService : IDisposable
         }
 
         var evicted = Interlocked.Read(ref Evictions(tenantId));
-        var key = await LoadAsync(tenantId, ct);
+        var key = await LoadAsync(tenantId, shreddingAsNull: true, ct);
         if (key is not null)
         {
             Remember(tenantId, key, evicted);
@@ -225,7 +225,15 @@ public sealed partial class TenantKeyService : IDisposable
         return item is null ? null : JsonSerializer.Deserialize<StoredDataKey>(item.Data, JsonDefaults.Tolerant)!.KeyId;
     }
 
-    private async Task<byte[]?> LoadAsync(TenantId tenantId, CancellationToken ct)
+    /// <param name="tenantId">The tenant.</param>
+    /// <param name="shreddingAsNull">
+    /// Whether a key whose share the tenant's uninstall has already shredded (its erase deletes the share first, then
+    /// the key item) reads as shredded, null; otherwise it throws (never a key created in its place). Either way it is
+    /// not the operator's missing share (event 3106, an error): runs still queued or in flight for the tenant met it in
+    /// that window and logged errors for an uninstall that went as it should (<c>UninstallRacingQueuedRunsTests</c>).
+    /// </param>
+    /// <param name="ct">Cancels the load.</param>
+    private async Task<byte[]?> LoadAsync(TenantId tenantId, bool shreddingAsNull, CancellationToken ct)
     {
         var item = await _store.ForTenant(tenantId).GetAsync(Keys.DataKey, ct);
         if (item is null)
@@ -242,6 +250,17 @@ public sealed partial class TenantKeyService : IDisposable
         }
         catch (TenantKeyShareMissingException)
         {
+            if (await IsBeingUninstalledAsync(tenantId, ct))
+            {
+                DataKeyBeingShredded(_logger);
+                if (shreddingAsNull)
+                {
+                    return null;
+                }
+
+                throw;
+            }
+
             DataKeyShareMissing(_logger, tenantId.Value);
             _metrics?.DecryptFailure("data_key");
             throw;
@@ -254,6 +273,17 @@ public sealed partial class TenantKeyService : IDisposable
             throw ex as CryptographicException ?? new CryptographicException("Malformed wrapped data key.");
         }
     }
+
+    /// <summary>
+    /// Whether the tenant's uninstall has begun (<see cref="Tenancy.UninstalledInstallations"/> marks it before its erase
+    /// shreds anything) or its key item is already gone: a missing share is then the shredding, not a lost file.
+    /// </summary>
+    private async Task<bool> IsBeingUninstalledAsync(TenantId tenantId, CancellationToken ct)
+        => await _store.GetAsync(Keys.UninstalledPk, Tenancy.UninstalledInstallations.Sk(tenantId), ct) is not null
+            || await _store.ForTenant(tenantId).GetAsync(Keys.DataKey, ct) is null;
+
+    [LoggerMessage(EventId = 3107, Level = LogLevel.Debug, Message = "A data key was read while its tenant's uninstall was shredding it; it reads as shredded")]
+    private static partial void DataKeyBeingShredded(ILogger logger);
 
     /// <summary>
     /// The stored key item as this build reads it: a member a later build added is skipped (a rollback keeps the
@@ -331,7 +361,7 @@ public sealed partial class TenantKeyService : IDisposable
         // created anew, the caller's own uninstall checks after its writes deciding what stays. Was an
         // InvalidOperationException, a 500; a key that keeps vanishing is answered as unavailable (503, Retry-After).
         CryptographicOperations.ZeroMemory(generated.Plaintext);
-        return await LoadAsync(tenantId, ct)
+        return await LoadAsync(tenantId, shreddingAsNull: false, ct)
             ?? (vanished < 2
                 ? await CreateAsync(tenantId, ct, replacing, vanished + 1)
                 : throw new KeyRingUnavailableException("The tenant's data key was deleted each time while it was being created (an uninstall at the same time)."));

@@ -368,14 +368,7 @@ public sealed partial class RunWorker(
             RecordQueueWait(now - claimed.EnqueuedAt, accept);
             if (await TenantGoneAsync(claimed.Tenant, ct))
             {
-                if (accept is not null && !await accept.Settled)
-                {
-                    return;
-                }
-
-                // Uninstalled: the data key is shredded, the tenant's partition deleted; nothing can run or be recorded.
-                await queue.DropAsync(claimed.Id, CancellationToken.None);
-                LogTenantGone(logger, claimed.Id);
+                await DropOfUninstalledAsync(claimed, accept);
                 return;
             }
 
@@ -386,6 +379,15 @@ public sealed partial class RunWorker(
             }
             catch (Exception ex) when (ex is CryptographicException or JsonException or FormatException)
             {
+                if (ex is CryptographicException && await TenantGoneAsync(claimed.Tenant, ct))
+                {
+                    // Uninstalled between the check above and the open (the erase shredded the key meanwhile): the
+                    // same outcome as above, not an unopenable message (a warning, then a retry of a row the
+                    // uninstall deletes anyway).
+                    await DropOfUninstalledAsync(claimed, accept);
+                    return;
+                }
+
                 metrics.DecryptFailure("queue_message");
                 LogUnopenable(logger, claimed.Id, claimed.Attempts, ex.GetType().Name);
                 if (claimed.Attempts < _options.MaxAttempts)
@@ -516,6 +518,22 @@ public sealed partial class RunWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Drain: queued message {MessageId} given back before any of its rules started")]
     private static partial void LogReleasedUnstarted(ILogger logger, string messageId);
+
+    /// <summary>
+    /// Uninstalled: the data key is shredded, the tenant's partition deleted (or being deleted); nothing can run or be
+    /// recorded, and a record would name the tenant after its erase. The message is dropped (the uninstall's purge
+    /// deletes it too), one Information line with its id.
+    /// </summary>
+    private async Task DropOfUninstalledAsync(ClaimedMessage claimed, AcceptCommit? accept)
+    {
+        if (accept is not null && !await accept.Settled)
+        {
+            return;
+        }
+
+        await queue.DropAsync(claimed.Id, CancellationToken.None);
+        LogTenantGone(logger, claimed.Id);
+    }
 
     /// <summary>
     /// Whether the tenant was uninstalled (its data key is gone). A data key that exists but does not unwrap (its

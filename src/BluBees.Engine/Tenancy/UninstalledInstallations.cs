@@ -105,5 +105,6 @@ public sealed class UninstalledInstallations(IStore store, TimeProvider time)
         return false;
     }
 
-    private static string Sk(TenantId tenantId) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(tenantId.Value)));
+    /// <summary>The mark's sort key under <see cref="Keys.UninstalledPk"/> (the SHA-256 of the tenant id).</summary>
+    internal static string Sk(TenantId tenantId) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(tenantId.Value)));
 }
