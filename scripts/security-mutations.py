@@ -549,6 +549,10 @@ MUTATIONS = [
      "if (ex is CryptographicException && await TenantGoneAsync(claimed.Tenant, ct))",
      "if (ex is CryptographicException && await TenantGoneAsync(claimed.Tenant, ct) && claimed.Attempts < 0)",
      "FullyQualifiedName~UninstallRacingQueuedRunsTests.A_message_opened_just_after", "tests/BluBees.Api.Tests"),
+    ("run record keeps whatever Jira's answer names as the issue key (pass-through data in the record)", "src/BluBees.Engine/Runs/RecordedIssue.cs",
+     "=> Read(() => evt?.IssueKey) is { } key && EventShape.IsIssueKey(key) ? key : null;",
+     "=> Read(() => evt?.IssueKey) is { } key && (EventShape.IsIssueKey(key) || key.Length > 0) ? key : null;",
+     "FullyQualifiedName~ManualRunIssueTests.An_answer_whose", "tests/BluBees.Api.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

@@ -488,22 +488,10 @@ public sealed partial class RunProcessor(
         var duration = (long)time.GetElapsedTime(started).TotalMilliseconds;
         var id = message is null ? Common.Ids.NewRunId(startedAt) : RunIds.For(message, ruleId);
         var source = message?.Source.ToString().ToLowerInvariant() ?? "unknown";
-        var run = new RunRecord(id, ruleId, version, source, evt?.EventType, Safe(() => evt?.IssueId), Safe(() => evt?.IssueKey), startedAt, duration, status, error, steps);
+        var run = new RunRecord(id, ruleId, version, source, evt?.EventType, RecordedIssue.IdOf(evt), RecordedIssue.KeyOf(evt), startedAt, duration, status, error, steps);
         // Logged before the record is written, so anything that sees the run can also find its log line.
         LogRun(logger, run.Id, ruleId, version, status, duration);
         return run;
-    }
-
-    private static string? Safe(Func<string?> read)
-    {
-        try
-        {
-            return read() is { Length: <= 200 } value ? value : null;
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} of rule {RuleId} v{RuleVersion} finished {Status} in {DurationMs} ms")]

@@ -96,6 +96,48 @@ public sealed class ManualRunIssueTests : BackendFixture
         });
     }
 
+    /// <summary>
+    /// The run record keeps the issue's id and key, which a manual run takes from Jira's answer: a value that is not an
+    /// issue id (digits) or key (PROJECT-123) is answer data, pass-through, and was kept verbatim in the record (the
+    /// runs API, the store, the support staff's reads). The run still sees the answer as Jira sent it.
+    /// </summary>
+    [Test]
+    public async Task An_answer_whose_issue_id_or_key_is_not_jiras_shape_is_not_kept_in_the_run_record()
+    {
+        var tenant = Samples.NewTenant();
+        var ruleId = await ManualRuleAsync(tenant);
+        var issueKey = NewKey();
+        var idCanary = Samples.Canary("issueid");
+        var keyCanary = Samples.Canary("issuekey");
+        var systemToken = "sys-" + Guid.NewGuid().ToString("N");
+        Backend.Jira.SystemToken = systemToken;
+        var issue = FakeJira.Issue(issueKey, new JsonObject { ["summary"] = "Printer", ["priority"] = new JsonObject { ["name"] = "High" } });
+        issue["id"] = idCanary;
+        issue["key"] = keyCanary;
+        Backend.Jira.SystemIssues = new ConcurrentDictionary<string, JsonObject> { [issueKey] = issue };
+
+        using var response = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/run", tenant, new { issueKey }, accountId: AdminWriteTests.User, systemToken: systemToken);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await response.Content.ReadAsStringAsync());
+
+        var received = await Waits.UntilAsync(() => Task.FromResult(ThirdParty.Received.Where(r => r.Path == $"/api/v2/escalations/{keyCanary}").ToList()), r => r.Count == 1);
+        Assert.That(received, Has.Count.EqualTo(1), "control: the run saw Jira's answer as Jira sent it");
+        var runs = await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count >= 1);
+        Assert.That(runs["items"]!.AsArray(), Has.Count.EqualTo(1), "exactly one run record");
+        var detail = await Backend.JsonAsync(HttpMethod.Get, "/api/runs/" + runs["items"]![0]!["id"]!.GetValue<string>(), tenant);
+        var store = string.Join('\n', await Backend.DumpStoreAsync());
+        Assert.Multiple(() =>
+        {
+            Assert.That(runs["items"]![0]!["status"]!.GetValue<string>(), Is.EqualTo("succeeded"));
+            foreach (var canary in new[] { idCanary, keyCanary })
+            {
+                Assert.That(runs.ToJsonString() + detail.ToJsonString(), Does.Not.Contain(canary), "runs API");
+                Assert.That(store, Does.Not.Contain(canary), "stored items");
+                Assert.That(Backend.DumpDataDirectory(), Does.Not.Contain(canary), "data files");
+                Assert.That(Backend.Logs.AllText, Does.Not.Contain(canary), "log lines");
+            }
+        });
+    }
+
     [Test]
     public async Task An_issue_Jira_does_not_show_the_app_is_one_failed_run_jira_issue_not_found_and_no_step_runs()
     {

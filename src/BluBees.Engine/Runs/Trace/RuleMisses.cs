@@ -57,22 +57,10 @@ internal static class RuleMisses
         };
 
     private static RuleTraceEntry Entry(RunSource source, string? messageId, string ruleId, int version, JiraEvent evt, string stage, FailedCheck failed, DateTimeOffset at)
-        => new(ruleId, version, at, source.ToString().ToLowerInvariant(), Bounded(evt.EventType), Safe(() => evt.IssueId), Safe(() => evt.IssueKey), stage, failed.Path, failed.Operator)
+        => new(ruleId, version, at, source.ToString().ToLowerInvariant(), Bounded(evt.EventType), RecordedIssue.IdOf(evt), RecordedIssue.KeyOf(evt), stage, failed.Path, failed.Operator)
         {
             MessageId = messageId,
         };
 
     private static string? Bounded(string? text) => text is { Length: <= 200 } ? text : null;
-
-    private static string? Safe(Func<string?> read)
-    {
-        try
-        {
-            return Bounded(read());
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
-    }
 }
