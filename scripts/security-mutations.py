@@ -553,6 +553,10 @@ MUTATIONS = [
      "=> Read(() => evt?.IssueKey) is { } key && EventShape.IsIssueKey(key) ? key : null;",
      "=> Read(() => evt?.IssueKey) is { } key && (EventShape.IsIssueKey(key) || key.Length > 0) ? key : null;",
      "FullyQualifiedName~ManualRunIssueTests.An_answer_whose", "tests/BluBees.Api.Tests"),
+    ("a JQL schedule keys its runs by whatever Jira's answer names as an issue id (kept in the marker's key)", "src/BluBees.Engine/Steps/Jira/JiraIssueSearch.cs",
+     "is not { Length: > 0 and <= 20 } id || !id.All(char.IsAsciiDigit))",
+     "is not { Length: > 0 } id)",
+     "FullyQualifiedName~CronJqlTests.An_answer_issue", "tests/BluBees.Api.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

@@ -64,6 +64,29 @@ public sealed class CronJqlTests : CronTickHarness
         });
     }
 
+    /// <summary>
+    /// An issue of the search's answer is keyed by its id (the occurrence's de-duplication key, stored as the marker's
+    /// sort key, and the run record's issue id). Jira's ids are digits; an answer with any other text there (pass-through
+    /// data) had it stored verbatim in the marker's key. Such an issue is not run.
+    /// </summary>
+    [Test]
+    public async Task An_answer_issue_whose_id_is_not_a_jira_id_is_not_run_and_its_id_is_kept_nowhere()
+    {
+        var canary = Samples.Canary("searchid");
+        Backend.Jira.SearchIssues.Insert(2, (canary, "OPS-9"));
+        var (_, context, clock) = await NewRuleAsync();
+        clock.Advance(TimeSpan.FromMinutes(5));
+        var queue = new RecordingQueue();
+
+        var queued = (await Runner(clock, queue).FireDueAsync(context, SystemToken, CancellationToken.None)).Queued;
+        Assert.Multiple(async () =>
+        {
+            Assert.That(queued, Is.EqualTo(5), "the five issues with Jira ids");
+            Assert.That(queue.Messages.Select(m => m.DedupKey + " " + m.Payload), Has.None.Contains(canary), "neither a key nor a run");
+            Assert.That(string.Join('\n', await Backend.DumpStoreAsync()), Does.Not.Contain(canary), "stored items");
+        });
+    }
+
     [Test]
     public async Task MaxIssues_caps_the_issues_and_the_pages()
     {

@@ -87,7 +87,10 @@ internal sealed partial class JiraIssueSearch(JiraSite site, IOptions<JiraAction
                 var found = result["issues"] as JsonArray ?? [];
                 foreach (var issue in found.OfType<JsonObject>())
                 {
-                    if (JiraValues.Text(issue["id"]) is not { Length: > 0 } id)
+                    // Jira's issue ids are digits. The id keys the occurrence's run (its de-duplication marker's key, the
+                    // record's issue id): any other text is answer data, pass-through, and is never kept; such an issue
+                    // is not run (CronJqlTests.An_answer_issue_whose_id_is_not_a_jira_id_…).
+                    if (JiraValues.Text(issue["id"]) is not { Length: > 0 and <= 20 } id || !id.All(char.IsAsciiDigit))
                     {
                         continue;
                     }
