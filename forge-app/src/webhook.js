@@ -14,7 +14,7 @@ export const TIMESTAMP_HEADER = 'x-blubees-timestamp';
 // fault and passing it on would tell the sender its request was unauthorized (no retry) and name our internals.
 const PASS_THROUGH = new Set([200, 201, 202, 204, 400, 403, 404, 409, 410, 413, 415, 422, 429]);
 const MAX_ECHOED_BODY = 4096;
-// The backend's refusal of a delivery (bad signature, stale timestamp, replay): the only 403 that is the sender's. Its
+// The backend's refusal of a delivery (bad signature, stale timestamp; the identical delivery again is a 2xx duplicate): the only 403 that is the sender's. Its
 // other 403s refuse Forge's invocation token (a token of another module, or one naming a user on this route): the
 // app's fault, like a 401. The text is pinned by the backend's WebhookDeliveryTests (Refusal).
 export const SIGNATURE_REFUSAL = 'The webhook signature or timestamp is invalid.';

@@ -15,7 +15,7 @@ namespace BluBees.Api.Webhooks;
 /// </summary>
 internal static class ForgeWebhookEndpoint
 {
-    public static async Task<Results<Accepted<IngestResponse>, BodyProblem, InvalidProblem, NotFoundProblem, ForbiddenProblem, UnavailableProblem>> ReceiveAsync(
+    public static async Task<Results<Results<Accepted<IngestResponse>, Ok<IngestResponse>>, BodyProblem, InvalidProblem, NotFoundProblem, ForbiddenProblem, UnavailableProblem>> ReceiveAsync(
         VerifiedTenant tenant, HttpRequest request, ForgeSystemToken systemToken, WebhookReceiver receiver, CancellationToken ct)
     {
         // The raw request, not a bound body: read as a stream with the invokeRemote size cap before any parsing.
@@ -54,9 +54,10 @@ internal static class ForgeWebhookEndpoint
         }
 
         var forwarded = new ForwardedWebhook(hookId, StringField(envelope, "signature"), JiraEvent.Text(envelope["timestamp"]), body);
-        return await receiver.ReceiveAsync(tenant.Context, forwarded, systemToken.Value, ct) switch
+        var receipt = await receiver.ReceiveAsync(tenant.Context, forwarded, systemToken.Value, ct);
+        return receipt switch
         {
-            WebhookReceipt.Accepted => TypedResults.Accepted((string?)null, new IngestResponse("accepted")),
+            WebhookReceipt.Accepted or WebhookReceipt.Queued or WebhookReceipt.Duplicate => Taken(receipt),
             WebhookReceipt.UnknownHook => Problems.NotFound($"Webhook '{ConnectionsEndpoints.Safe(hookId)}' does not exist."),
             // 403, not 401: Forge reserves 401 for a refused invocation token
             // (https://developer.atlassian.com/platform/forge/apis-reference/ui-api-bridge/invokeRemote/).
@@ -67,6 +68,18 @@ internal static class ForgeWebhookEndpoint
             _ => Ingress.IngressResults.Unavailable(),
         };
     }
+
+    /// <summary>
+    /// A delivery taken: 202 <c>accepted</c>; or the identical delivery again (the sender's retry of a lost answer), which
+    /// runs nothing a second time and reports no failure for a delivery that was accepted: 202 <c>queued</c> while its
+    /// run waits or runs, 200 <c>duplicate</c> after (docs/api.md, "Incoming webhooks").
+    /// </summary>
+    private static Results<Accepted<IngestResponse>, Ok<IngestResponse>> Taken(WebhookReceipt receipt) => receipt switch
+    {
+        WebhookReceipt.Duplicate => TypedResults.Ok(new IngestResponse("duplicate")),
+        WebhookReceipt.Queued => TypedResults.Accepted((string?)null, new IngestResponse("queued")),
+        _ => TypedResults.Accepted((string?)null, new IngestResponse("accepted")),
+    };
 
     /// <summary>A property that must be a JSON string; null when absent or of another kind (never throws).</summary>
     private static string? StringField(JsonObject envelope, string name)

@@ -11,7 +11,12 @@ using BluBees.Engine.Execution;
 namespace BluBees.Api.Webhooks;
 
 /// <summary>What became of a forwarded webhook request.</summary>
-internal enum WebhookReceipt { Accepted, UnknownHook, Refused, Busy, SavedByNewerVersion }
+/// <remarks>
+/// <see cref="Duplicate"/> and <see cref="Queued"/>: the identical delivery (the same hook and a signature that verifies,
+/// so the same timestamp and body) was accepted before, inside the replay window. Its run is not queued again; the
+/// sender, whose first answer may have been lost, is answered 2xx so it stops retrying (docs/api.md, "Incoming webhooks").
+/// </remarks>
+internal enum WebhookReceipt { Accepted, UnknownHook, Refused, Busy, SavedByNewerVersion, Duplicate, Queued }
 
 /// <summary>A third-party request as the Forge web trigger forwards it. <see cref="Body"/> is pass-through data.</summary>
 internal sealed record ForwardedWebhook(string HookId, string? Signature, string? Timestamp, string Body);
@@ -105,7 +110,7 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
             // margin keeps the record past that instant (without it, a replay at exactly +10 min was accepted).
             if (!await hooks.TryRecordDeliveryAsync(tenantId, hook.Id, mac, now + 2 * WebhookSignature.ReplayWindow + ReplayRecordMargin, ct))
             {
-                return Refuse(hook.Id, "replay");
+                return Repeated(hook.Id, WebhookReceipt.Duplicate);
             }
 
             metrics.IngressFiltered();
@@ -125,8 +130,10 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
         {
             case IngestResult.Unavailable:
                 return WebhookReceipt.Busy;
-            case IngestResult.Duplicate or IngestResult.AlreadyQueued:
-                return Refuse(hook.Id, "replay");
+            case IngestResult.Duplicate:
+                return Repeated(hook.Id, WebhookReceipt.Duplicate);
+            case IngestResult.AlreadyQueued:
+                return Repeated(hook.Id, WebhookReceipt.Queued);
         }
 
         LogAccepted(logger, hook.Id, targets);
@@ -174,6 +181,17 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
         ["webhook"] = new JsonObject { ["id"] = hookId, ["body"] = body },
     };
 
+    /// <summary>
+    /// The identical delivery again (its signature verified, so body and timestamp are the accepted one's): the sender's
+    /// retry of an answer it lost, or a replay. Either way nothing runs a second time, and a 2xx stops the retries; a
+    /// 403 here told a sender whose delivery had been accepted that it failed.
+    /// </summary>
+    private WebhookReceipt Repeated(string hookId, WebhookReceipt receipt)
+    {
+        LogRepeated(logger, hookId, receipt == WebhookReceipt.Queued ? "still queued" : "already accepted");
+        return receipt;
+    }
+
     private WebhookReceipt Refuse(string hookId, string reason)
     {
         LogRefused(logger, hookId, reason);
@@ -185,6 +203,9 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {HookId} accepted; {RuleCount} rule run(s) queued")]
     private static partial void LogAccepted(ILogger logger, string hookId, int ruleCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {HookId}: the identical delivery again ({State}); answered as a duplicate, not run again")]
+    private static partial void LogRepeated(ILogger logger, string hookId, string state);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {HookId} refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, string hookId, string reason);

@@ -7,7 +7,7 @@ namespace BluBees.Api.Tests.Webhooks;
 
 /// <summary>
 /// A signed third-party request, forwarded by the Forge web trigger, runs the rules of its hook and reaches the
-/// third party mapped — while anything unsigned, tampered, stale or replayed is a 403 that runs nothing (401 is Forge's own: a refused invocation token).
+/// third party mapped — while anything unsigned, tampered or stale, or a signature reused over another body or timestamp, is a 403 that runs nothing; the identical delivery again is a 2xx duplicate that runs nothing (401 is Forge's own: a refused invocation token).
 /// </summary>
 public sealed class WebhookDeliveryTests : WebhookKit
 {
@@ -166,8 +166,14 @@ public sealed class WebhookDeliveryTests : WebhookKit
         Assert.That(await RunsAsync(tenant), Is.Empty, what);
     }
 
+    /// <summary>
+    /// The sender's retry of a delivery whose 202 it never saw (the identical request: same body, timestamp and
+    /// signature, in any spelling) is answered 2xx <c>duplicate</c> and runs nothing a second time; it was a 403 that
+    /// told the sender its accepted delivery had failed. The signature alone never buys that answer: reused over
+    /// another body, or another timestamp, it is the refusal, and nothing runs.
+    /// </summary>
     [Test]
-    public async Task A_replayed_delivery_is_403_and_runs_once()
+    public async Task The_identical_delivery_again_is_answered_duplicate_and_runs_once_while_a_reused_signature_is_403()
     {
         var tenant = Samples.NewTenant();
         var (hookId, secret) = await CreateHookAsync(tenant);
@@ -180,27 +186,38 @@ public sealed class WebhookDeliveryTests : WebhookKit
         using var replay = await DeliverAsync(tenant, hookId, body, "sha256=" + signature.ToUpperInvariant(), ts);
         // Let the run finish before moving the fake clock: its HTTP step's timeout runs on the same clock.
         await Waits.UntilAsync(() => RunsAsync(tenant), r => r.Count >= 1);
+        await SettleAsync();
         Clock.Advance(TimeSpan.FromMinutes(4));
         using var later = await DeliverAsync(tenant, hookId, body, signature, ts);
-        var problem = await ProblemAsync(replay);
-        Assert.Multiple(() =>
+        using var otherBody = await DeliverAsync(tenant, hookId, OrderBody("R-2", "once"), signature, ts);
+        var otherTs = (long.Parse(ts, CultureInfo.InvariantCulture) + 1).ToString(CultureInfo.InvariantCulture);
+        using var otherTimestamp = await DeliverAsync(tenant, hookId, body, signature, otherTs);
+        Assert.Multiple(async () =>
         {
             Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
-            Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "same signature in another spelling");
-            Assert.That(later.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "still inside the window");
-            Assert.That(problem["detail"]!.GetValue<string>(), Is.EqualTo(Refusal));
+            Assert.That(await StatusAsync(first), Is.EqualTo("accepted"));
+            Assert.That(replay.StatusCode, Is.AnyOf(HttpStatusCode.OK, HttpStatusCode.Accepted), "same delivery, signature in another spelling");
+            Assert.That(await StatusAsync(replay), Is.AnyOf("duplicate", "queued"), "marked as the same delivery, not a new one");
+            Assert.That(later.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the run has finished: a duplicate");
+            Assert.That(await StatusAsync(later), Is.EqualTo("duplicate"));
+            Assert.That(otherBody.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "the signature reused over another body");
+            Assert.That((await ProblemAsync(otherBody))["detail"]!.GetValue<string>(), Is.EqualTo(Refusal));
+            Assert.That(otherTimestamp.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "the signature reused with another timestamp");
         });
-        await Waits.UntilAsync(() => RunsAsync(tenant), r => r.Count >= 1);
         await SettleAsync();
         Assert.That(await RunsAsync(tenant), Has.Count.EqualTo(1));
+        Assert.That(ReceivedAt("/api/v2/replay/R-2"), Is.Empty, "the other body never ran");
         // One run sends once; a transport retry of that send (a slow answer on a loaded machine) repeats its
         // Idempotency-Key, so the third party sees one operation. A second run would carry another key.
         var keys = ReceivedAt("/api/v2/replay/R-1")
             .Select(r => r.Headers.FirstOrDefault(h => h.Key.Equals("Idempotency-Key", StringComparison.OrdinalIgnoreCase)).Value)
             .ToList();
         Assert.That(keys, Is.Not.Empty.And.All.Not.Null);
-        Assert.That(keys.Distinct().Count(), Is.EqualTo(1), "the replay must not start a second operation");
+        Assert.That(keys.Distinct().Count(), Is.EqualTo(1), "the repeated delivery must not start a second operation");
     }
+
+    private static async Task<string?> StatusAsync(HttpResponseMessage response)
+        => JsonNode.Parse(await response.Content.ReadAsStringAsync())?["status"]?.GetValue<string>();
 
     /// <summary>
     /// The last instant a delivery is fresh: timestamped at the future edge of the window (now + 5 min) and replayed
@@ -208,7 +225,7 @@ public sealed class WebhookDeliveryTests : WebhookKit
     /// must still exist then; it used to expire at that very second (expiry is in whole seconds, "expired" is ≤ now).
     /// </summary>
     [Test]
-    public async Task A_replay_at_the_last_fresh_instant_of_a_future_timestamp_is_still_refused()
+    public async Task A_replay_at_the_last_fresh_instant_of_a_future_timestamp_is_still_a_duplicate()
     {
         var tenant = Samples.NewTenant();
         var (hookId, secret) = await CreateHookAsync(tenant);
@@ -224,14 +241,15 @@ public sealed class WebhookDeliveryTests : WebhookKit
         Clock.Advance(TimeSpan.FromMinutes(10));
         using var replay = await DeliverAsync(tenant, hookId, body, signature, ts);
 
-        Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "the timestamp is exactly 5 min old: fresh, so only the replay record can refuse it");
+        Assert.That(replay.StatusCode, Is.AnyOf(HttpStatusCode.OK, HttpStatusCode.Accepted), "the timestamp is exactly 5 min old: fresh, so only the replay record can tell it from a new delivery");
+        Assert.That(await StatusAsync(replay), Is.AnyOf("queued", "duplicate"), "not 'accepted': that would be a second run");
         await Waits.UntilAsync(() => RunsAsync(tenant), r => r.Count >= 1);
         await SettleAsync();
         Assert.That(await RunsAsync(tenant), Has.Count.EqualTo(1));
     }
 
     [Test]
-    public async Task A_replay_at_the_last_fresh_instant_to_a_hook_no_rule_uses_is_still_refused()
+    public async Task A_replay_at_the_last_fresh_instant_to_a_hook_no_rule_uses_is_still_a_duplicate()
     {
         // A hook with no enabled rule queues nothing, so its replay record is its own (not the queue's de-dup
         // marker): it must outlive the replay window up to and including its last instant as well.
@@ -248,7 +266,8 @@ public sealed class WebhookDeliveryTests : WebhookKit
         Clock.Advance(TimeSpan.FromMinutes(10));
         using var replay = await DeliverAsync(tenant, hookId, body, signature, ts);
 
-        Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "the timestamp is exactly 5 min old: fresh, so only the replay record can refuse it");
+        Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the timestamp is exactly 5 min old: fresh, so only the replay record can tell it from a new delivery");
+        Assert.That(await StatusAsync(replay), Is.EqualTo("duplicate"));
     }
 
     [Test]
