@@ -31,7 +31,7 @@ public sealed partial class RunWorker(
     /// <summary>At most this many claims per transaction (bounded by the free slots).</summary>
     private const int MaxClaimBatch = 16;
     private readonly TenantShares _shares = new(options.Value.PerTenantConcurrency, workers: options.Value.WorkerConcurrency);
-    private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Running> _inFlight = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _runs = new();
     private readonly RunOptions _options = options.Value;
     private readonly SemaphoreSlim _slots = new(options.Value.WorkerConcurrency);
@@ -116,7 +116,7 @@ public sealed partial class RunWorker(
             }
         }
 
-        Task? tracked = null;
+        Running? entry = null;
         var run = new Task<Task>(async () =>
         {
             try
@@ -137,7 +137,7 @@ public sealed partial class RunWorker(
                     queue.EndAlone(claimed.Id); // ended without its record too (its lease runs out): claims resume
                 }
 
-                _inFlight.TryRemove(KeyValuePair.Create(claimed.Id, tracked!)); // its own entry only (see Withdrawing below)
+                _inFlight.TryRemove(KeyValuePair.Create(claimed.Id, entry!)); // its own entry only (see Withdrawing below)
                 StepsEnded();
                 if (queue.SuspectsMayExist)
                 {
@@ -145,9 +145,26 @@ public sealed partial class RunWorker(
                 }
             }
         });
-        tracked = run.Unwrap();
-        if (!_inFlight.TryAdd(claimed.Id, tracked))
+        entry = new Running(run.Unwrap(), accept);
+        while (!_inFlight.TryAdd(claimed.Id, entry))
         {
+            if (!_inFlight.TryGetValue(claimed.Id, out var other))
+            {
+                continue; // gone meanwhile
+            }
+
+            if (accept is null && other.Accept is { } pending && !(pending.Settled.IsCompletedSuccessfully && pending.Settled.Result))
+            {
+                // The row is committed leased to this worker (a hand-off or a claim), and the entry in the way is a run
+                // started beside an accept of the same message (the same event delivered twice at once) that has not
+                // committed: that accept failed, was withdrawn or found this one's row, so it will never run the
+                // message. Its withdrawal (on another thread) may come just after this commit; giving the row back
+                // then left it leased to nobody, and the event ran only once its lease had expired
+                // (Runs:LeaseSeconds). This run starts as soon as that accept is settled, keeping its slot and share.
+                _ = StartAfterAsync(other, pending, claimed, slots, opened);
+                return true;
+            }
+
             // Still running here (its lease ran out under it, e.g. after a pause of the process): one run at a time per
             // message. The claim's fresh lease is renewed by the running one.
             GiveBack(claimed.TenantId, slots, afterRun: false);
@@ -159,13 +176,42 @@ public sealed partial class RunWorker(
             // Withdrawn, the message may be committed waiting (something claimable was older) and claimed at once: its
             // entry goes now, on the writer's thread before that claim, not when this run has wound down, or the claim
             // would find it "still running" and leave the message to its lease's expiry.
-            accept.Withdrawing = () => _inFlight.TryRemove(KeyValuePair.Create(claimed.Id, tracked));
+            accept.Withdrawing = () => _inFlight.TryRemove(KeyValuePair.Create(claimed.Id, entry));
         }
 
         window = claimed.Suspect ? OpenWindow(claimed.Id) : null;
         run.Start(TaskScheduler.Default);
         return true;
     }
+
+    /// <summary>
+    /// Starts a message whose row is committed leased to this worker once the early start of the same message, still
+    /// waiting for its own accept, is settled. Withdrawn (it removed its in-flight entry first), this one starts; had it
+    /// committed, the run is its, and what this one holds goes back. A drain begun meanwhile leaves the row leased for
+    /// the next start, as a hand-off committed after the drain began.
+    /// </summary>
+    private async Task StartAfterAsync(Running other, AcceptCommit pending, ClaimedMessage claimed, SemaphoreSlim slots, RunMessage? opened)
+    {
+        LogWaitsForEarlyStart(logger, claimed.Id);
+        var committed = await pending.Settled.ConfigureAwait(false);
+        if (!committed && _inFlight.TryGetValue(claimed.Id, out var still) && ReferenceEquals(still, other))
+        {
+            // Withdrawn before it could name its entry for removal: the entry goes when that run has wound down, which
+            // it does at its next wait (it sends and writes nothing).
+            await other.Run.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
+        if (committed || _stopping)
+        {
+            GiveBack(claimed.TenantId, slots, afterRun: false);
+            return;
+        }
+
+        Start(claimed, slots, opened);
+    }
+
+    /// <summary>A message in flight: its run, and the accept it started beside (null: claimed or handed off after its commit).</summary>
+    private sealed record Running(Task Run, AcceptCommit? Accept);
 
     /// <summary>The drain: stop claiming and accepting, wait for in-flight runs up to the deadline, leave the rest durable.</summary>
     public override Task StopAsync(CancellationToken cancellationToken) => DrainOnceAsync(cancellationToken);
@@ -224,7 +270,7 @@ public sealed partial class RunWorker(
         gate.Close();
         queue.Wake();
         await base.StopAsync(cancellationToken);
-        var pending = _inFlight.Values.ToArray();
+        var pending = _inFlight.Values.Select(r => r.Run).ToArray();
         var all = Task.WhenAll(pending);
         await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(_options.DrainSeconds), time, cancellationToken));
         var finished = pending.Count(t => t.IsCompleted);
@@ -638,6 +684,9 @@ public sealed partial class RunWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queued message {MessageId} passed the run deadline ({DeadlineSeconds} s); its unfinished rules were recorded as run_deadline_exceeded")]
     private static partial void LogRunDeadline(ILogger logger, string messageId, int deadlineSeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queued message {MessageId} is leased to this worker while a run of it started beside another delivery's accept is still settling; it starts once that accept is settled")]
+    private static partial void LogWaitsForEarlyStart(ILogger logger, string messageId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queued message {MessageId} was running when the previous process stopped; it runs alone now (delivery {Attempts})")]
     private static partial void LogRunsAlone(ILogger logger, string messageId, int attempts);

@@ -114,6 +114,64 @@ public sealed class EarlyStartTests
         }
     }
 
+    /// <summary>
+    /// The same event delivered twice at once, the other way round: the second delivery's accept commits first (its row
+    /// leased to the worker, handed off), while the first delivery's run, started beside its own accept, is still in
+    /// flight, and only then is that accept settled as not committed (it failed, was withdrawn, or found the second's
+    /// row: on another thread, so it may come just after the hand-off). The hand-off found the message "still running",
+    /// gave its row back leased to nobody, and the event ran only when the lease had expired (Runs:LeaseSeconds, on the
+    /// injected clock, never moved here). Now the hand-off waits for that accept and runs the event at once, once.
+    /// The first delivery's part is played through the worker's hand-off interface, as its accept would (the order of
+    /// two threads cannot be forced through the ingress); the second delivery goes through the real ingress.
+    /// </summary>
+    [Test]
+    public async Task A_duplicate_accepted_while_the_first_deliverys_early_run_is_settling_runs_at_once_and_once()
+    {
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create(Room);
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, sink.Address);
+        var worker = kit.Worker();
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            await WarmUpAsync(kit, sink, tenant);
+
+            var evt = QueueKit.Event("OPS-8");
+            var dedupKey = EventIngestor.DedupKey(evt);
+            var id = RunIds.MessageFor(tenant.Id, dedupKey);
+            var first = new RunMessage(tenant, RunSource.Event, evt.Body.ToJsonString(), kit.Clock.GetUtcNow(), Id: id, DedupKey: dedupKey);
+            var firstAccept = ((IRunHandOff)worker).TryStartEarly(
+                new ClaimedMessage(id, tenant.TenantId, "event", null, 1, first.ReceivedAt, "not-read: the run has the message"), first);
+            Assert.That(firstAccept, Is.Not.Null, "the first delivery's run started beside its accept");
+            Assert.That(worker.InFlight, Is.EqualTo(1));
+
+            // The second delivery: accepted, its row committed leased to the worker and handed off.
+            Assert.That(await kit.Ingress.IngestAsync(tenant, evt, null, null, CancellationToken.None), Is.EqualTo(IngestResult.Accepted));
+            Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM run_queue WHERE lease_until IS NOT NULL"), Is.EqualTo(1), "written leased: handed off, not left for the claim loop");
+
+            // Only now is the first delivery's accept settled: it did not commit.
+            firstAccept!.Withdraw();
+
+            var runs = await Waits.UntilAsync(() => kit.RunsOfAsync(tenant.TenantId), r => r.Any(x => x.IssueKey == "OPS-8"), Generous);
+            await Waits.UntilAsync(() => kit.ScalarAsync("SELECT COUNT(*) FROM run_queue"), n => n == 0, Generous);
+            await Waits.UntilAsync(() => Task.FromResult(worker.InFlight), n => n == 0, Generous);
+            Assert.Multiple(async () =>
+            {
+                Assert.That(sink.Count("OPS-8"), Is.EqualTo(1), "sent once");
+                Assert.That((await kit.RunsOfAsync(tenant.TenantId)).Count(r => r.IssueKey == "OPS-8"), Is.EqualTo(1), "one record");
+                Assert.That(runs.Single(r => r.IssueKey == "OPS-8").Status, Is.EqualTo(RunStatus.Succeeded));
+            });
+
+            // The slot and share the deferred start kept were given back: the tenant's next event runs.
+            await RunOneAsync(kit, sink, tenant, "OPS-9");
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None).WaitAsync(Generous); // bounded: a run that never ends must fail the test, not hang it
+        }
+    }
+
     [Test]
     public async Task A_run_started_beside_an_accept_that_finds_an_older_message_waiting_stops_and_the_claim_loop_runs_it_once()
     {
