@@ -608,7 +608,9 @@ export const api = {
   nextRuns: (cron: string, timeZone: string, count = 5) => call<NextRuns>('GET', `/api/schedules/next${query({ cron, timeZone, count })}`),
   /** "Why didn't it run?": recent events that reached the rule without running it (metadata only). */
   ruleTrace: async (id: string) => itemsOf(await call<Items<RuleTraceEntry>>('GET', `/api/rules/${enc(id)}/trace`)),
-  runNow: (id: string, issueKey: string) => call<{ runId?: string } | undefined>('POST', `/api/rules/${enc(id)}/run`, { issueKey }),
+  /** `requestId` names the run asked for: the same id again (a double click, a retry) is that run, never a second one. */
+  runNow: (id: string, issueKey: string, requestId: string) =>
+    call<{ runId?: string } | undefined>('POST', `/api/rules/${enc(id)}/run`, { issueKey, requestId }),
 
   listRuns: async (filter: RunFilter = {}): Promise<RunPage> => {
     const page = await call<RunPage>('GET', `/api/runs${query({ ...filter })}`);

@@ -44,6 +44,11 @@ internal static partial class ManualRunEndpoint
             return Problems.Invalid("issueKey", "is not an issue key: give an issue key such as OPS-17 (project key in capitals, dash, number; at most 100 characters)");
         }
 
+        if (input!.RequestId is { } requestId && !Engine.Common.Ids.IsWellFormed(requestId))
+        {
+            return Problems.Invalid("requestId", "must be 1 to 64 letters, digits, '_' or '-' (one value per run the user asked for, e.g. a UUID)");
+        }
+
         // Before anything else (even whether the rule exists): Jira must allow this user to edit the issue.
         if (await Permissions.IssueAccess.RefuseUnlessAsync(tenant, request, issueKey, Permissions.IssueAccess.Edit) is { } refusal)
         {
@@ -82,14 +87,29 @@ internal static partial class ManualRunEndpoint
             ["issue"] = new JsonObject { ["key"] = issueKey },
         };
         var systemToken = request.Headers["x-forge-oauth-system"].ToString();
-        var work = new IngressRequest(tenant.Context, RunSource.Manual, evt) { SystemToken = systemToken, RuleId = current.Head.Id };
+        // With a request id, the same request again (a double click, a retry after an answer that never came) is the same
+        // run: its de-duplication marker answers 202 queued while it waits or runs, 200 duplicate after, and it runs once.
+        var work = new IngressRequest(tenant.Context, RunSource.Manual, evt)
+        {
+            SystemToken = systemToken,
+            RuleId = current.Head.Id,
+            DedupKey = input!.RequestId is { } key ? DedupKey(current.Head.Id, issueKey, tenant.AccountId, key) : null,
+        };
         var result = await ingress.SubmitAsync(work, ct);
         return Ingress.IngressResults.From(result);
     }
+
+    /// <summary>The request's identity: rule, issue, user and the request id the user's client chose (hashed).</summary>
+    internal static string DedupKey(string ruleId, string issueKey, string? accountId, string requestId)
+        => "manual-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(string.Join('\n', ruleId, issueKey, accountId ?? string.Empty, requestId))));
 
     [GeneratedRegex("^[A-Z][A-Z0-9_]*-[0-9]{1,18}$", RegexOptions.CultureInvariant)]
     private static partial Regex IssueKey();
 }
 
-/// <summary>Body of a manual run.</summary>
-internal sealed record ManualRunRequest(string? IssueKey);
+/// <summary>
+/// Body of a manual run. <see cref="RequestId"/> (optional): chosen by the client once per run the user asks for and
+/// sent again with every retry of it, so a double click or a retry is one run (docs/api.md, "Manual runs").
+/// </summary>
+internal sealed record ManualRunRequest(string? IssueKey, string? RequestId = null);

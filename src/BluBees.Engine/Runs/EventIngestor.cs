@@ -35,7 +35,7 @@ public enum IngestResult
 /// <summary>
 /// Work from any source (a Forge event, a webhook, a schedule, a manual run), as the API hands it to the ingress.
 /// <see cref="Payload"/> is pass-through data. <see cref="DedupKey"/> is set by every source that must queue its work once
-/// (events: identifiers, hashed; webhooks: hook and MAC, hashed; schedules: rule and occurrence or interval); manual runs have none.
+/// (events: identifiers, hashed; webhooks: hook and MAC, hashed; schedules: rule and occurrence or interval); manual runs: rule, issue, user and the client's request id, hashed, when the client sent one (else none).
 /// </summary>
 public sealed record IngressRequest(TenantContext Tenant, RunSource Source, JsonObject Payload)
 {

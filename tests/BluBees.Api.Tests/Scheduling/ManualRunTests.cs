@@ -62,6 +62,61 @@ public sealed class ManualRunTests : BackendFixture
         });
     }
 
+    /// <summary>
+    /// "Run now" double-clicked (or clicked again after an answer that never came): the panel sends the same request id,
+    /// and the second request is the same run — 202 queued or 200 duplicate, one call to the third party, one run record.
+    /// Before, the backend had no way to tell a double click from a second run, and every click ran the rule again.
+    /// A new request id is a new run.
+    /// </summary>
+    [Test]
+    public async Task The_same_request_sent_twice_at_once_and_again_later_runs_once_and_a_new_request_runs_again()
+    {
+        var tenant = Samples.NewTenant();
+        var ruleId = await ManualRuleAsync(tenant);
+        var issueKey = "OPS-" + Random.Shared.Next(1000, 99999);
+        var systemToken = "sys-" + Guid.NewGuid().ToString("N");
+        Backend.Jira.SystemToken = systemToken;
+        Backend.Jira.SystemIssues = new() { [issueKey] = FakeJira.Issue(issueKey, new JsonObject { ["summary"] = "Escalate me" }) };
+        var requestId = Guid.NewGuid().ToString();
+        Task<HttpResponseMessage> Click(string id)
+            => Backend.SendAsync(HttpMethod.Post, $"/api/rules/{ruleId}/run", tenant, new { issueKey, requestId = id }, accountId: AdminWriteTests.User, systemToken: systemToken);
+
+        var clicks = await Task.WhenAll(Click(requestId), Click(requestId));
+        var answers = new List<string>();
+        foreach (var click in clicks)
+        {
+            answers.Add($"{(int)click.StatusCode} {JsonNode.Parse(await click.Content.ReadAsStringAsync())?["status"]?.GetValue<string>()}");
+            click.Dispose();
+        }
+
+        Assert.That(answers.Count(a => a == "202 accepted"), Is.EqualTo(1), string.Join(", ", answers));
+        Assert.That(answers.Where(a => a != "202 accepted"), Is.All.AnyOf("202 queued", "200 duplicate"), string.Join(", ", answers));
+        var path = $"/api/v2/escalations/{issueKey}";
+        await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issueKey), tenant), r => r["items"]!.AsArray().Count >= 1);
+
+        using (var again = await Click(requestId))
+        {
+            Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the run has finished: the same request is its duplicate");
+            Assert.That(JsonNode.Parse(await again.Content.ReadAsStringAsync())!["status"]!.GetValue<string>(), Is.EqualTo("duplicate"));
+        }
+
+        using (var next = await Click(Guid.NewGuid().ToString()))
+        {
+            Assert.That(next.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), "another request id: another run");
+        }
+
+        var runs = await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, Harness.FakeJira.RunsPath(issueKey), tenant), r => r["items"]!.AsArray().Count >= 2);
+        await Waits.UntilAsync(() => Task.FromResult(ThirdParty.Received.Count(r => r.Path == path)), n => n >= 2);
+        Assert.Multiple(() =>
+        {
+            Assert.That(runs["items"]!.AsArray(), Has.Count.EqualTo(2), "two requests, two runs: the double click ran once");
+            // A transport retry of one run's send repeats its Idempotency-Key; each run has its own.
+            Assert.That(ThirdParty.Received.Where(r => r.Path == path)
+                .Select(r => r.Headers.FirstOrDefault(h => h.Key.Equals("Idempotency-Key", StringComparison.OrdinalIgnoreCase)).Value)
+                .Distinct().Count(), Is.EqualTo(2), "two operations at the third party");
+        });
+    }
+
     [Test]
     public async Task A_rule_without_a_manual_trigger_is_409()
     {
@@ -105,6 +160,9 @@ public sealed class ManualRunTests : BackendFixture
     [TestCase("""{}""", "issueKey")]
     [TestCase("""{"issueKey":17}""", "issueKey")]
     [TestCase("""{"issueKey":"OPS-1","extra":1}""", "extra")]
+    [TestCase("""{"issueKey":"OPS-1","requestId":""}""", "requestId")]
+    [TestCase("""{"issueKey":"OPS-1","requestId":"a/../b"}""", "requestId")]
+    [TestCase("""{"issueKey":"OPS-1","requestId":7}""", "requestId")]
     public async Task A_bad_body_is_400_naming_the_field(string body, string field)
     {
         var tenant = Samples.NewTenant();

@@ -32,7 +32,36 @@ describe('issue panel', () => {
     expect(await screen.findByText('Send to CRM', { selector: 'span' })).toBeInTheDocument();
     await u.click(await screen.findByRole('button', { name: 'Run now' }));
     expect(await screen.findByText('Started “Send to CRM” for DEMO-7 (run run-9).')).toBeInTheDocument();
-    expect(b.callsTo('POST', '/api/rules/m1/run')[0].body).toEqual({ issueKey: 'DEMO-7' });
+    expect(b.callsTo('POST', '/api/rules/m1/run')[0].body).toEqual({ issueKey: 'DEMO-7', requestId: expect.stringMatching(/^[A-Za-z0-9_-]{1,64}$/) });
+  });
+
+  it('sends one run for a double click, the same request id again after a failure, and a new one after an accepted run', async () => {
+    const b = backend();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let answer: () => unknown = async () => {
+      await held; // the first call is still waiting when the second click comes
+      return { status: 503, body: { title: 'Service Unavailable', status: 503, detail: 'Retry later.' } };
+    };
+    b.on('POST', '/api/rules/m1/run', () => answer());
+    const u = user();
+    render(<IssuePanel issueKey="DEMO-7" issueId="10007" />);
+    const button = await screen.findByRole('button', { name: 'Run now' });
+    await u.dblClick(button);
+    await u.click(button);
+    release();
+    expect(await screen.findByText('Retry later.')).toBeInTheDocument();
+    expect(b.callsTo('POST', '/api/rules/m1/run')).toHaveLength(1);
+
+    answer = () => ({ status: 202, body: { status: 'accepted' } });
+    await u.click(await screen.findByRole('button', { name: 'Run now' }));
+    expect(await screen.findByText(/Started “Send to CRM” for DEMO-7/)).toBeInTheDocument();
+    await u.click(await screen.findByRole('button', { name: 'Run now' }));
+    await waitFor(() => expect(b.callsTo('POST', '/api/rules/m1/run')).toHaveLength(3));
+
+    const ids = b.callsTo('POST', '/api/rules/m1/run').map((c) => (c.body as { requestId: string }).requestId);
+    expect(ids[1]).toBe(ids[0]); // the retry of the refused run: the same run, which the backend runs once
+    expect(ids[2]).not.toBe(ids[0]); // asked again after it was accepted: a new run
   });
 
   it("asks for the issue's runs by its id (runs are indexed by id: a moved issue keeps it), with the key in the path", async () => {

@@ -1,4 +1,4 @@
-import React, { useEffect, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import Button from '@atlaskit/button/new';
 import SectionMessage from '@atlaskit/section-message';
 import { token } from '@atlaskit/tokens';
@@ -14,6 +14,13 @@ export async function loadManualRules(rules?: RuleSummary[]): Promise<RuleSummar
   const candidates = rules.filter((r) => r.enabled).slice(0, 25);
   const details = await Promise.all(candidates.map((r) => api.getRule(r.id).catch(() => undefined)));
   return candidates.filter((_, i) => details[i]?.definition?.trigger?.type === 'manual');
+}
+
+/** A new id for one run the user asks for (a UUID; the backend takes 1–64 letters, digits, '_' or '-'). */
+function newRequestId(): string {
+  return typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function'
+    ? crypto.randomUUID()
+    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
 export function IssuePanel({ issueKey, issueId }: { issueKey: string; issueId: string }) {
@@ -35,13 +42,23 @@ export function IssuePanel({ issueKey, issueId }: { issueKey: string; issueId: s
 
   const nameOf = (id: string) => rules.data?.all.find((r) => r.id === id)?.name;
 
+  // The run the user asked for and has not seen accepted: its request id is sent again by every retry of it (a double
+  // click, a second click after an error or a call that never answered), so the backend runs it once; a new id only
+  // once an answer accepted it (a refusal kept nothing, so its retry runs). The button ignores clicks while a call waits.
+  const pending = useRef<{ ruleId: string; issueKey: string; requestId: string }>();
+
   async function runNow() {
     if (!ruleId) return;
+    if (pending.current?.ruleId !== ruleId || pending.current.issueKey !== issueKey) {
+      pending.current = { ruleId, issueKey, requestId: newRequestId() };
+    }
+    const { requestId } = pending.current;
     setRunning(true);
     setMessage(undefined);
     setFailure(undefined);
     try {
-      const result = await api.runNow(ruleId, issueKey);
+      const result = await api.runNow(ruleId, issueKey, requestId);
+      pending.current = undefined;
       setMessage(`Started “${nameOf(ruleId) ?? ruleId}” for ${issueKey}${result?.runId ? ` (run ${result.runId})` : ''}.`);
       // The run is asynchronous; refresh the list shortly after.
       setTimeout(() => runs.reload(), 1500);

@@ -3360,6 +3360,7 @@ export interface components {
         };
         ManualRunRequest: {
             issueKey: null | string;
+            requestId?: null | string;
         };
         MeResponse: {
             accountId?: null | string;
