@@ -33,6 +33,11 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
 
     public async Task<WebhookReceipt> ReceiveAsync(TenantContext tenant, ForwardedWebhook request, string? systemToken, CancellationToken ct)
     {
+        // Every store write of the delivery (the replay record of a hook without rules; the ingress bounds its own) waits
+        // for the embedded file's write lock no longer than an event's accept does: while another process held it, the
+        // replay record's write waited the connection's 30 s, past the forwarder's 25 s, so the sender saw its call fail
+        // with no answer at all instead of a 503 with Retry-After (WebhookLockedStoreTests).
+        using var bound = Engine.Storage.StoreWriteWait.Bound(SqliteRunQueue.AcceptLockWait);
         var tenantId = tenant.Id;
         Webhook? found;
         try
