@@ -43,7 +43,6 @@ function metrics(r) {
     }
     if (p.roundTrip) out.push([`${p.name}: ack p99 ms`, p.roundTrip.p99, false]);
     if (p.cpuMsPerEvent != null) out.push([`${p.name}: CPU ms per event`, p.cpuMsPerEvent, false]);
-    if (p.allocatedKbPerEvent != null) out.push([`${p.name}: KiB allocated per event`, p.allocatedKbPerEvent, false]);
   }
   for (const c of r.comparisons ?? []) {
     // Results written before the multi-tenant phases have no tenants field: those were one tenant.

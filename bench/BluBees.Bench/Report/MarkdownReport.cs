@@ -23,12 +23,12 @@ internal static class MarkdownReport
                     $"| {c.WorkerConcurrency} | {c.ClientConcurrency} | {c.Tenants} | {F(c.DirectRequestsPerSecond)} | {F(c.PacedCompletionsPerSecond)} ({F(c.PacedRatio)}×) | {F(c.BurstIngressPerSecond)} | {F(c.BurstCompletionsPerSecond)} ({F(c.BurstRatio)}×) | {F(c.Direct.P50)} / {F(c.Direct.P99)} | {F(c.EnginePaced.P50)} / {F(c.EnginePaced.P99)} | +{F(c.AddedP50Ms)} / +{F(c.AddedP99Ms)} | {F(c.EngineBurst?.P50)} / {F(c.EngineBurst?.P99)} |");
             }
 
-            md.AppendLine().AppendLine("| phase | events | client conc. | req/s | completions/s (steady) | round trip p50 / p99 ms | send→sink p50 / p99 ms | outcomes | missing | CPU ms / event | KiB allocated / event | methods jitted |");
-            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|");
+            md.AppendLine().AppendLine("| phase | events | client conc. | req/s | completions/s (steady) | round trip p50 / p99 ms | send→sink p50 / p99 ms | outcomes | missing | CPU ms / event | methods jitted |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|");
             foreach (var p in r.Phases)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {p.Name} | {p.Events} | {(p.ClientConcurrency == 0 ? "open loop" : p.ClientConcurrency)} | {F(p.RequestsPerSecond)} | {F(p.CompletionsPerSecond)} ({F(p.SteadyCompletionsPerSecond)}) | {F(p.RoundTrip.P50)} / {F(p.RoundTrip.P99)} | {F(p.EndToEnd.P50)} / {F(p.EndToEnd.P99)} | {string.Join(' ', p.Outcomes.Select(o => $"{o.Key}:{o.Value}"))} | {p.Missing} | {F(p.CpuMsPerEvent)} | {F(p.AllocatedKbPerEvent)} | {p.MethodsJitted} |");
+                    $"| {p.Name} | {p.Events} | {(p.ClientConcurrency == 0 ? "open loop" : p.ClientConcurrency)} | {F(p.RequestsPerSecond)} | {F(p.CompletionsPerSecond)} ({F(p.SteadyCompletionsPerSecond)}) | {F(p.RoundTrip.P50)} / {F(p.RoundTrip.P99)} | {F(p.EndToEnd.P50)} / {F(p.EndToEnd.P99)} | {string.Join(' ', p.Outcomes.Select(o => $"{o.Key}:{o.Value}"))} | {p.Missing} | {F(p.CpuMsPerEvent)} | {p.MethodsJitted} |");
             }
 
             md.AppendLine();

@@ -46,14 +46,14 @@ internal static class ResultsTable
     private static Table Phases(IReadOnlyList<PhaseResult> phases)
     {
         var table = new Table().Title("Part 1 — phases (ms; rates per second)")
-            .AddColumns("phase", "events", "client conc.", "req/s (ingress or direct)", "completions/s (steady)", "round trip p50/p99", "send→sink p50/p99", "outcomes", "missing", "CPU ms/event", "KiB alloc/event", "jitted");
+            .AddColumns("phase", "events", "client conc.", "req/s (ingress or direct)", "completions/s (steady)", "round trip p50/p99", "send→sink p50/p99", "outcomes", "missing", "CPU ms/event", "jitted");
         foreach (var p in phases)
         {
             table.AddRow(
                 Markup.Escape(p.Name), N(p.Events), p.ClientConcurrency == 0 ? "open loop" : N(p.ClientConcurrency), F(p.RequestsPerSecond),
                 $"{F(p.CompletionsPerSecond)} ({F(p.SteadyCompletionsPerSecond)})",
                 $"{F(p.RoundTrip.P50)} / {F(p.RoundTrip.P99)}", $"{F(p.EndToEnd.P50)} / {F(p.EndToEnd.P99)}",
-                Markup.Escape(string.Join(' ', p.Outcomes.Select(o => $"{o.Key}:{o.Value}"))), N(p.Missing), F(p.CpuMsPerEvent), F(p.AllocatedKbPerEvent), p.MethodsJitted?.ToString(CultureInfo.InvariantCulture) ?? "-");
+                Markup.Escape(string.Join(' ', p.Outcomes.Select(o => $"{o.Key}:{o.Value}"))), N(p.Missing), F(p.CpuMsPerEvent), p.MethodsJitted?.ToString(CultureInfo.InvariantCulture) ?? "-");
         }
 
         return table;

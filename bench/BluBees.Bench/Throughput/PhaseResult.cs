@@ -42,15 +42,6 @@ internal sealed record PhaseResult
     public double? CpuMsPerEvent { get; init; }
 
     /// <summary>
-    /// Managed memory the whole bench process (client, sink and engine) allocated per event of the phase, in KiB
-    /// (<see cref="GC.GetTotalAllocatedBytes(bool)"/>): unlike time, it does not move with the machine's load, so it
-    /// shows an allocation change on a busy machine too. Null when the runtime's total went down during the phase: under
-    /// Server GC's dynamic heap count it leaves out a decommissioned heap (dotnet/runtime#131069, fixed after .NET
-    /// 10.0.12), so a phase across a heap-count change reads too little, or less than nothing.
-    /// </summary>
-    public double? AllocatedKbPerEvent { get; init; }
-
-    /// <summary>
     /// Methods the JIT compiled while the phase ran (<see cref="System.Runtime.JitInfo.GetCompiledMethodCount"/>):
     /// a large count means tier-up was still under way and shares the cores with what is measured.
     /// </summary>

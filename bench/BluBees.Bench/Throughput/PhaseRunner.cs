@@ -52,7 +52,6 @@ internal sealed class PhaseRunner(Sink sink, HttpClient client, TimeSpan drainTi
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var cpuBefore = Environment.CpuUsage.TotalTime;
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var jitBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
 
         Func<int, Task> send = async i =>
@@ -94,15 +93,11 @@ internal sealed class PhaseRunner(Sink sink, HttpClient client, TimeSpan drainTi
         }
 
         var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var jitted = System.Runtime.JitInfo.GetCompiledMethodCount() - jitBefore;
         return PhaseAnalysis.Analyze(name, kind, concurrency, workers, times, recorder, roundTripIsIngress: engineUrl is not null) with
         {
             Tenants = tokens.Tenants,
             CpuMsPerEvent = Math.Round(cpu.TotalMilliseconds / count, 3),
-            // Under Server GC's dynamic heap count (DATAS) the runtime's total leaves out a heap while it is
-            // decommissioned and can drop (dotnet/runtime#131069): a negative delta is no measurement.
-            AllocatedKbPerEvent = allocated >= 0 ? Math.Round(allocated / 1024.0 / count, 2) : null,
             MethodsJitted = jitted,
         };
     }
