@@ -275,11 +275,11 @@ public sealed partial class TenantKeyService : IDisposable
     }
 
     /// <summary>
-    /// Whether the tenant's uninstall has begun (<see cref="Tenancy.UninstalledInstallations"/> marks it before its erase
+    /// Whether the tenant's uninstall has begun (<c>Tenancy.UninstalledInstallations</c> marks it before its erase
     /// shreds anything) or its key item is already gone: a missing share is then the shredding, not a lost file.
     /// </summary>
     private async Task<bool> IsBeingUninstalledAsync(TenantId tenantId, CancellationToken ct)
-        => await _store.GetAsync(Keys.UninstalledPk, Tenancy.UninstalledInstallations.Sk(tenantId), ct) is not null
+        => await _store.GetAsync(Keys.UninstalledPk, Keys.UninstalledSk(tenantId), ct) is not null
             || await _store.ForTenant(tenantId).GetAsync(Keys.DataKey, ct) is null;
 
     [LoggerMessage(EventId = 3107, Level = LogLevel.Debug, Message = "A data key was read while its tenant's uninstall was shredding it; it reads as shredded")]

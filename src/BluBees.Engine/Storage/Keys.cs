@@ -32,6 +32,10 @@ public static class Keys
     /// </summary>
     public const string UninstalledPk = "UNINSTALLED";
 
+    /// <summary>An uninstalled installation's sort key under <see cref="UninstalledPk"/>: the SHA-256 of the tenant id.</summary>
+    public static string UninstalledSk(TenantId tenantId)
+        => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(tenantId.Value)));
+
     /// <summary>The item the health check reads (never written: a read of a missing item proves the store answers).</summary>
     public const string HealthPk = "HEALTH";
     public const string HealthSk = "HEALTH";

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using BluBees.Engine.Common;
 using BluBees.Engine.Storage;
 
@@ -105,6 +103,5 @@ public sealed class UninstalledInstallations(IStore store, TimeProvider time)
         return false;
     }
 
-    /// <summary>The mark's sort key under <see cref="Keys.UninstalledPk"/> (the SHA-256 of the tenant id).</summary>
-    internal static string Sk(TenantId tenantId) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(tenantId.Value)));
+    private static string Sk(TenantId tenantId) => Keys.UninstalledSk(tenantId);
 }
