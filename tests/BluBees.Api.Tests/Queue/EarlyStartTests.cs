@@ -298,9 +298,9 @@ public sealed class EarlyStartTests
 
     private static async Task WarmUpAsync(QueueKit kit, SlowSink sink, Engine.Tenancy.TenantContext tenant)
     {
-        await RunOneAsync(kit, sink, tenant, "OPS-W1");
+        await RunOneAsync(kit, sink, tenant, "OPS-9001");
         await Waits.UntilAsync(() => Task.FromResult(kit.Queue.SuspectsMayExist), maybe => !maybe, Generous);
-        await RunOneAsync(kit, sink, tenant, "OPS-W2");
+        await RunOneAsync(kit, sink, tenant, "OPS-9002");
     }
 
     /// <summary>Accepts <paramref name="key"/>'s event and waits until it ran and nothing is in flight.</summary>
