@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BluBees.Api.Tests.Harness;
 
 namespace BluBees.Api.Tests.Security;
@@ -14,73 +13,40 @@ namespace BluBees.Api.Tests.Security;
 /// </summary>
 public sealed class WorkerRouteNetworkTests
 {
-    private const string Script = """
-        set -u
-        ip link set lo up
-        ip addr add 10.9.9.9/32 dev lo
-        dotnet "$DLL" --urls http://0.0.0.0:5998 >/dev/null 2>&1 &
-        backend=$!
-        for i in $(seq 1 300); do
-          curl -s -o /dev/null http://127.0.0.1:5998/health && break
-          sleep 0.2
-        done
+    private const string Probes = """
         for host in 10.9.9.9 127.0.0.1; do
           printf 'batch %s %s\n' "$host" "$(curl -s -o "$DIR/batch-$host.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
             --data '{"Records":[{"messageId":"m-1","body":"{\"kind\":\"finish-uninstall\",\"tenant\":\"ari:cloud:ecosystem::installation/x\"}"}]}' \
-            "http://$host:5998/internal/sqs-batch")"
-          printf 'health %s %s\n' "$host" "$(curl -s -o /dev/null -w '%{http_code}' "http://$host:5998/health")"
-          printf 'api %s %s\n' "$host" "$(curl -s -o /dev/null -w '%{http_code}' "http://$host:5998/api/rules")"
+            "http://$host:$PORT/internal/sqs-batch")"
+          printf 'health %s %s\n' "$host" "$(curl -s -o /dev/null -w '%{http_code}' "http://$host:$PORT/health")"
+          printf 'api %s %s\n' "$host" "$(curl -s -o /dev/null -w '%{http_code}' "http://$host:$PORT/api/rules")"
         done
-        kill $backend
-        wait $backend 2>/dev/null
-        exit 0
         """;
 
     [Test]
     public async Task The_sqs_batch_route_answers_only_loopback_callers()
     {
-        var dir = Directory.CreateTempSubdirectory("blubees-workernet-").FullName;
-        try
+        using var run = await new NetworkNamespaceBackend(5998, new Dictionary<string, string>
         {
-            var info = new ProcessStartInfo("unshare") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir };
-            foreach (var arg in new[] { "-n", "bash", "-c", Script })
-            {
-                info.ArgumentList.Add(arg);
-            }
-
-            info.Environment["DLL"] = Path.Combine(AppContext.BaseDirectory, "BluBees.Api.dll");
-            info.Environment["DIR"] = dir;
-            info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-            info.Environment["DOTNET_ENVIRONMENT"] = "Production";
-            info.Environment["Forge__AppId"] = TestIssuer.AppId;
-            info.Environment["Forge__JwksUrl"] = "http://127.0.0.1:1/jwks.json";
-            info.Environment["Storage__DataDirectory"] = Path.Combine(dir, "data");
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["Forge__AppId"] = TestIssuer.AppId,
+            ["Forge__JwksUrl"] = "http://127.0.0.1:1/jwks.json",
             // The worker function's choices (template.yaml), on the embedded store: the SQS queue is configured, never called.
-            info.Environment["Queue__Provider"] = "Sqs";
-            info.Environment["Queue__QueueUrl"] = "http://127.0.0.1:1/000000000000/blubees-runs";
-            info.Environment["Worker__Mode"] = "SqsRoute";
-            info.Environment["Logging__LogLevel__Default"] = "Warning";
+            ["Queue__Provider"] = "Sqs",
+            ["Queue__QueueUrl"] = "http://127.0.0.1:1/000000000000/blubees-runs",
+            ["Worker__Mode"] = "SqsRoute",
+        }).RunAsync(Probes);
+        var output = run.Output;
 
-            using var process = Process.Start(info)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            await process.WaitForExitAsync(timeout.Token);
-            var output = await stdout + await stderr;
+        Assert.That(run.ExitCode, Is.Zero, output);
+        Assert.That(output, Does.Contain("health 10.9.9.9 200"), "the backend answers on the non-loopback address: " + output);
+        Assert.That(output, Does.Contain("batch 10.9.9.9 403"), output);
+        Assert.That(output, Does.Contain("batch 127.0.0.1 200"), "the adapter's own calls still reach the route: " + output);
+        Assert.That(output, Does.Contain("api 10.9.9.9 401").And.Contain("api 127.0.0.1 401"), output);
 
-            Assert.That(process.ExitCode, Is.Zero, output);
-            Assert.That(output, Does.Contain("health 10.9.9.9 200"), "the backend answers on the non-loopback address: " + output);
-            Assert.That(output, Does.Contain("batch 10.9.9.9 403"), output);
-            Assert.That(output, Does.Contain("batch 127.0.0.1 200"), "the adapter's own calls still reach the route: " + output);
-            Assert.That(output, Does.Contain("api 10.9.9.9 401").And.Contain("api 127.0.0.1 401"), output);
-
-            var refused = await File.ReadAllTextAsync(Path.Combine(dir, "batch-10.9.9.9.json"));
-            Assert.That(refused, Does.Contain("\"status\":403").And.Contain("loopback").And.Not.Contain("batchItemFailures"), refused);
-            Assert.That(await File.ReadAllTextAsync(Path.Combine(dir, "batch-127.0.0.1.json")), Does.Contain("batchItemFailures"));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        var refused = await run.ReadAsync("batch-10.9.9.9.json");
+        Assert.That(refused, Does.Contain("\"status\":403").And.Contain("loopback").And.Not.Contain("batchItemFailures"), refused);
+        Assert.That(await run.ReadAsync("batch-127.0.0.1.json"), Does.Contain("batchItemFailures"));
     }
 }
