@@ -17,8 +17,8 @@ public sealed partial class SqliteRunQueue
     /// </summary>
     internal bool Backlog => _backlog;
 
-    /// <summary>Writes waiting for the group-commit writer (for tests: an accept is queued behind a held write lock).</summary>
-    internal int WritesWaiting => _writer.Queued;
+    /// <summary>Writes handed to the group-commit writer so far (for tests: an accept has reached the writer, behind a held write lock).</summary>
+    internal long WritesSubmitted => _writer.Submitted;
 
     /// <summary>The worker attaches itself after it has reclaimed the previous process's leases, and detaches when it stops.</summary>
     internal void Attach(IRunHandOff? handOff) => Volatile.Write(ref _handOff, handOff);

@@ -25,6 +25,7 @@ internal sealed class SqliteWriter : IDisposable
     private readonly Task _loop;
     private int _disposed;
     private int _queued; // writes in the channel (its single-reader form cannot count them)
+    private long _submitted;
 
     public SqliteWriter(string connectionString, TimeProvider time)
     {
@@ -45,6 +46,12 @@ internal sealed class SqliteWriter : IDisposable
     /// <summary>Writes in the channel, not yet taken into a batch.</summary>
     internal int Queued => Volatile.Read(ref _queued);
 
+    /// <summary>
+    /// Writes handed to the writer since it opened, counting up (for tests: a write has reached the writer even when the
+    /// writer took it into a batch at once, which <see cref="Queued"/> cannot show).
+    /// </summary>
+    internal long Submitted => Interlocked.Read(ref _submitted);
+
     /// <summary>The writer's checkpoint loop (for tests).</summary>
     internal SqliteCheckpointer Checkpointer => _checkpointer;
 
@@ -54,6 +61,7 @@ internal sealed class SqliteWriter : IDisposable
         ct.ThrowIfCancellationRequested();
         var item = new Write<T>(write);
         Interlocked.Increment(ref _queued);
+        Interlocked.Increment(ref _submitted);
         if (!_writes.Writer.TryWrite(item))
         {
             Interlocked.Decrement(ref _queued);
@@ -78,6 +86,7 @@ internal sealed class SqliteWriter : IDisposable
         var item = new Write<T>(write, committed);
         item.WithdrawOn(ct);
         Interlocked.Increment(ref _queued);
+        Interlocked.Increment(ref _submitted);
         if (!_writes.Writer.TryWrite(item))
         {
             Interlocked.Decrement(ref _queued);

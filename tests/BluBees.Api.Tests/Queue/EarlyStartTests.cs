@@ -92,10 +92,15 @@ public sealed class EarlyStartTests
             Task<IngestResult> first, second;
             await using (var held = await HoldWriteLockAsync(kit))
             {
+                // Both accepts reach the writer (counted, not seen waiting: under load the writer took them into one batch
+                // at once, and a poll for a waiting write saw none; stop 41) and wait there for the lock.
+                var before = kit.Queue.WritesSubmitted;
                 first = kit.Ingress.IngestAsync(tenant, evt, null, null, CancellationToken.None);
                 await Waits.UntilAsync(() => Task.FromResult(worker.InFlight), n => n == 1, Generous);
                 second = kit.Ingress.IngestAsync(tenant, evt, null, null, CancellationToken.None);
-                await Waits.UntilAsync(() => Task.FromResult(kit.Queue.WritesWaiting), n => n >= 1, Generous);
+                var pending = (first, second);
+                await Waits.UntilAsync(() => Task.FromResult(kit.Queue.WritesSubmitted - before), n => n >= 2 || pending.first.IsCompleted || pending.second.IsCompleted, Generous);
+                Assert.That(new[] { first, second }.Where(t => t.IsCompleted), Is.Empty, () => "both accepts wait behind the held lock; ended early: " + Ended(first, second));
             }
 
             Assert.That(new[] { await first, await second }, Is.EquivalentTo(new[] { IngestResult.Accepted, IngestResult.AlreadyQueued }));
@@ -302,6 +307,9 @@ public sealed class EarlyStartTests
         await Waits.UntilAsync(() => Task.FromResult(kit.Queue.SuspectsMayExist), maybe => !maybe, Generous);
         await RunOneAsync(kit, sink, tenant, "OPS-9002");
     }
+
+    private static string Ended(params Task<IngestResult>[] accepts)
+        => string.Join("; ", accepts.Select((t, i) => $"#{i + 1} {t.Status} {(t.IsCompletedSuccessfully ? t.Result.ToString() : t.Exception?.GetBaseException().ToString())}"));
 
     /// <summary>Accepts <paramref name="key"/>'s event and waits until it ran and nothing is in flight.</summary>
     private static async Task RunOneAsync(QueueKit kit, SlowSink sink, Engine.Tenancy.TenantContext tenant, string key)
