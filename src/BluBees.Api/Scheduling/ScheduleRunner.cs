@@ -33,6 +33,13 @@ internal sealed partial class ScheduleRunner(
 
     public async Task<ScheduleResult> FireDueAsync(TenantContext tenant, string? systemToken, CancellationToken ct)
     {
+        // Every store write of the trigger (the tenant's record on its first call, a rule's hand-over marker and last
+        // fire, a cron rule's cursor, the turn record; the ingress bounds its own) waits for the embedded file's write
+        // lock no longer than an event's accept does. While another process held it, each waited the connection's 30 s,
+        // past the 25 s Forge allows a remote invocation ("Runtime seconds ... 25",
+        // https://developer.atlassian.com/platform/forge/limits-invocation/), so the call failed with no answer instead
+        // of a 503 with Retry-After; nothing the refused trigger kept stops the next tick (ScheduledLockedStoreTests).
+        using var bound = StoreWriteWait.Bound(SqliteRunQueue.AcceptLockWait);
         await tenants.EnsureAsync(tenant, ct);
         var now = time.GetUtcNow();
         var partition = store.ForTenant(tenant.Id);
