@@ -122,9 +122,17 @@ public sealed partial class SqsBatchProcessor(
         {
             message = await codec.DecodeAsync(body, ct);
         }
-        catch (System.Security.Cryptography.CryptographicException) when (record.SentAt is not null)
+        catch (System.Security.Cryptography.CryptographicException)
         {
-            if (!await keys.IsLaterInstallationAsync(tenantId, record.SentAt.Value, ct))
+            if (await keys.GetExistingAsync(tenantId, ct) is null)
+            {
+                // Uninstalled between the check above and the open (the erase shredded the key meanwhile): dropped at
+                // once, as the embedded worker does (RunWorker), not returned to the queue to be dropped on a retry.
+                LogTenantGone(logger, record.MessageId!);
+                return;
+            }
+
+            if (record.SentAt is not { } sentAt || !await keys.IsLaterInstallationAsync(tenantId, sentAt, ct))
             {
                 throw; // a tampered message, or a key provider that failed: it returns to the queue
             }

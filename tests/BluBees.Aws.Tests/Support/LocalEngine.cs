@@ -22,7 +22,10 @@ public sealed class LocalEngine : IAsyncDisposable
     public IConfiguration Configuration { get; }
     public IServiceProvider Services => _provider;
 
-    public static LocalEngine Create(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    /// <param name="settings">Configuration beyond the data directory.</param>
+    /// <param name="services">Registrations made before the engine's (a <c>TryAdd</c> of the engine keeps them).</param>
+    /// <param name="overrides">Registrations made after the engine's (to replace or decorate one it adds unconditionally).</param>
+    public static LocalEngine Create(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, Action<IServiceCollection>? overrides = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "blubees-aws-tests", Guid.NewGuid().ToString("N"));
         var values = new Dictionary<string, string?> { ["Storage:DataDirectory"] = directory };
@@ -38,6 +41,7 @@ public sealed class LocalEngine : IAsyncDisposable
         collection.AddBluBeesStorage(configuration);
         collection.AddBluBeesKeys(configuration);
         collection.AddBluBeesEngine(configuration);
+        overrides?.Invoke(collection);
         return new LocalEngine(directory, configuration, collection.BuildServiceProvider());
     }
 
