@@ -198,6 +198,13 @@ public sealed class SqsFake : IAsyncDisposable
     {
         var queue = Queue(request);
         var max = (int?)request["MaxNumberOfMessages"] ?? 1;
+        if (max is < 1 or > 10)
+        {
+            // ReceiveMessage's MaxNumberOfMessages: "Valid values: 1 to 10. Default: 1."
+            // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html).
+            throw new AwsFaultException("com.amazonaws.sqs#InvalidParameterValue", $"Value {max} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.");
+        }
+
         var visibility = request["VisibilityTimeout"] is { } v ? TimeSpan.FromSeconds((int)v) : queue.VisibilityTimeout;
         var now = _time.GetUtcNow();
         var delivered = new JsonArray();
@@ -218,6 +225,11 @@ public sealed class SqsFake : IAsyncDisposable
 
             message.ReceiveCount++;
             message.VisibleAt = now + visibility;
+            if (message.ReceiptHandle is { } earlier)
+            {
+                message.EarlierReceiptHandles.Add(earlier);
+            }
+
             message.ReceiptHandle = Guid.NewGuid().ToString("N");
             delivered.Add(new JsonObject
             {
@@ -240,6 +252,15 @@ public sealed class SqsFake : IAsyncDisposable
     {
         var queue = Queue(request);
         var handle = (string?)request["ReceiptHandle"];
+        if (handle is not null && queue.Messages.Any(m => m.EarlierReceiptHandles.Contains(handle)))
+        {
+            // The handle of an earlier receive of a message received again since (its visibility timeout ended while
+            // the first consumer still had it): "if you don't provide the most recently received receipt handle for the
+            // message, the request will still succeed, but the message might not be deleted"
+            // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessage.html). Not deleted.
+            return [];
+        }
+
         var message = queue.Messages.FirstOrDefault(m => m.ReceiptHandle is not null && m.ReceiptHandle == handle)
             ?? throw new AwsFaultException("com.amazonaws.sqs#ReceiptHandleIsInvalid", "The receipt handle is not valid.");
         queue.Messages.Remove(message);
@@ -299,5 +320,8 @@ public sealed class SqsFake : IAsyncDisposable
         public int ReceiveCount { get; set; }
         public DateTimeOffset VisibleAt { get; set; } = SentAt;
         public string? ReceiptHandle { get; set; }
+
+        /// <summary>The handles of the receives before the latest one.</summary>
+        public HashSet<string> EarlierReceiptHandles { get; } = new(StringComparer.Ordinal);
     }
 }
