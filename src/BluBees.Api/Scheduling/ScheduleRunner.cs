@@ -27,6 +27,13 @@ internal sealed partial class ScheduleRunner(
 {
     public const string EventType = "blubees:schedule";
     public static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long one delivery walks the tenant's rules (on the injected clock) before it begins no further rule and
+    /// answers: inside the 25 s Forge allows a remote invocation
+    /// (https://developer.atlassian.com/platform/forge/limits-invocation/), after which Forge cancels the request.
+    /// </summary>
+    public static readonly TimeSpan WalkBudget = TimeSpan.FromSeconds(20);
     private const string TriggerType = "schedule";
 
     public static string FireKey(string ruleId) => Keys.ScheduleFire(ruleId);
@@ -47,11 +54,39 @@ internal sealed partial class ScheduleRunner(
         var scheduled = (await rules.ListHeadsForRunAsync(tenant.Id, ct)).Where(h => h.Enabled && h.TriggerType == TriggerType).ToList();
         var turn = await ScheduleTurn.ReadAsync(partition, ct);
         var queued = 0;
+        // A rule's JQL search waits on Jira (each page up to Jira:ActionTimeoutSeconds). Several slow searches took the
+        // walk past Forge's limit, Forge cancelled the request, and the walk ended there recording nothing: the next
+        // delivery began with the same rules again, so the rules after them never fired for as long as Jira stayed slow
+        // (SlowSearchTurnTests). Now no rule begins once the walk has taken WalkBudget, and a walk stopped there or
+        // cancelled records where it stopped, as a refused hand-over does: the next delivery starts after the rules
+        // that had their turn. What a cancelled rule handed over is de-duplicated as after a crash; its cursor is kept.
+        string? last = null;
         foreach (var head in turn.Order(scheduled))
         {
-            var fired = head.EveryHours < 1
-                ? await FireCronAsync(tenant, head, systemToken, now, ct)
-                : await FireIntervalAsync(tenant, partition, head, systemToken, now, ct);
+            if (last is not null && time.GetUtcNow() - now >= WalkBudget)
+            {
+                // Every delivery gives at least one rule its turn; the next starts with this one.
+                await ScheduleTurn.PassAsync(partition, last, now, ct);
+                LogOutOfTime(logger, queued, head.Id);
+                return new ScheduleResult(queued, Busy: false);
+            }
+
+            ScheduleResult fired;
+            try
+            {
+                fired = head.EveryHours < 1
+                    ? await FireCronAsync(tenant, head, systemToken, now, ct)
+                    : await FireIntervalAsync(tenant, partition, head, systemToken, now, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The caller gave up (Forge's limit) during this rule's turn: the next delivery starts after it.
+                await ScheduleTurn.PassAsync(partition, head.Id, now, CancellationToken.None);
+                LogCancelled(logger, queued, head.Id);
+                throw;
+            }
+
+            last = head.Id;
             queued += fired.Queued;
             if (fired.Busy)
             {
@@ -174,6 +209,12 @@ internal sealed partial class ScheduleRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scheduled trigger: {RuleCount} rule run(s) queued")]
     private static partial void LogFired(ILogger logger, int ruleCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduled trigger: out of time before rule {RuleId} (JQL searches waiting on Jira) after {RuleCount} rule run(s); the next tick starts with it")]
+    private static partial void LogOutOfTime(ILogger logger, int ruleCount, string ruleId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduled trigger: cancelled by the caller during rule {RuleId} after {RuleCount} rule run(s); the next tick starts after it")]
+    private static partial void LogCancelled(ILogger logger, int ruleCount, string ruleId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduled trigger: queue full after {RuleCount} rule run(s); the next tick starts after rule {RuleId}")]
     private static partial void LogBusy(ILogger logger, int ruleCount, string ruleId);
