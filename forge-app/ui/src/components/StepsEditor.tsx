@@ -8,7 +8,7 @@ import type { Connection } from '../api';
 import type { JiraField } from '../lib/jira';
 import { walkDrafts } from '../lib/flow';
 import { listOptions, loopGroup } from '../lib/loopScope';
-import { newStep, stepDraftFrom, stepJson, type StepDraft } from '../lib/ruleForm';
+import { blockDepth, newStep, RULE_LIMITS, stepDraftFrom, stepJson, type StepDraft } from '../lib/ruleForm';
 import type { Step } from '../api';
 import { smartGroups, type PriorStep } from '../lib/smartValues';
 import { ListChoices } from '../steps/blocks';
@@ -198,7 +198,7 @@ export function StepList({
                     {title}: {kind.label}
                   </legend>
                   <Help>{kind.help}</Help>
-                  {errors[p]?.map((m, k) => (
+                  {[...(errors[p] ?? []), ...(errors[`${p}.type`] ?? [])].map((m, k) => (
                     <span key={k} role="alert" style={{ color: token('color.text.danger') }}>
                       {m}
                     </span>
@@ -253,7 +253,10 @@ export function StepList({
             <SelectField
               id={addId}
               label={titleBase ? `Add a step to ${titleBase.replace(/^Step/, 'step')}` : 'Add a step'}
-              options={[...stepKinds().map((k) => ({ value: k.type, label: `${k.label} — ${k.summary}` })), { value: 'json', label: 'Any step as JSON (advanced)' }]}
+              options={[...stepKinds()
+                .filter((k) => !k.nested || blockDepth(prefix) < RULE_LIMITS.blockDepth)
+                .map((k) => ({ value: k.type, label: `${k.label} — ${k.summary}` })), { value: 'json', label: 'Any step as JSON (advanced)' }]}
+              helper={blockDepth(prefix) >= RULE_LIMITS.blockDepth ? `Blocks nest at most ${RULE_LIMITS.blockDepth} deep: no if/else or for each here.` : undefined}
               value={adding}
               onChange={(v) => setAdding(v || 'http')}
             />

@@ -18,6 +18,18 @@ export const EVENT_TYPES: { value: string; label: string }[] = [
   { value: 'avi:jira:mentioned:issue', label: 'Someone mentioned in an issue' },
 ];
 
+/**
+ * The backend's limits on a rule (src/BluBees.Engine/Validation/RuleLimits.cs, Steps/Flow/FlowLimits.cs), checked
+ * here too so that the builder says so before a save: a name of at most 200 characters, at most 20 steps in the
+ * rule's list and in each block's list, 50 in all (nested ones included), blocks nested at most 3 deep.
+ */
+export const RULE_LIMITS = { name: 200, steps: 20, totalSteps: 50, blockDepth: 3 } as const;
+
+/** How many blocks hold the list at `prefix` (`steps`: 0, `steps[1].then`: 1, `steps[1].then[0].steps`: 2). */
+export function blockDepth(prefix: string): number {
+  return (prefix.match(/\]\.(then|else|steps)\b/g) ?? []).length;
+}
+
 /** Step ids are referenced from templates (`steps.<id>.…`), hence identifier-like. */
 export const STEP_ID = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
 
@@ -180,6 +192,7 @@ export function definitionFromDraft(draft: RuleDraft): DraftResult {
   const add = (path: string, message: string) => (errors[path] = [...(errors[path] ?? []), message]);
 
   if (!draft.name.trim()) add('name', 'Give the rule a name.');
+  else if (draft.name.trim().length > RULE_LIMITS.name) add('name', `Use at most ${RULE_LIMITS.name} characters (this name has ${draft.name.trim().length}).`);
 
   const trigger: RuleDefinition['trigger'] = { type: draft.triggerType };
   switch (draft.triggerType) {
@@ -214,6 +227,8 @@ export function definitionFromDraft(draft: RuleDraft): DraftResult {
   }
 
   if (draft.steps.length === 0) add('steps', 'Add at least one step.');
+  else if (draft.steps.length > RULE_LIMITS.steps) add('steps', `A rule may have at most ${RULE_LIMITS.steps} steps (this one has ${draft.steps.length}); put related steps in an if or for-each block.`);
+  let total = 0;
   // Ids are unique across the whole rule, nested steps included: templates read every step as steps.<id>.
   const seen = new Set<string>();
   walkDrafts(draft.steps, 'steps', (s, p) => {
@@ -221,6 +236,15 @@ export function definitionFromDraft(draft: RuleDraft): DraftResult {
     else if (!STEP_ID.test(s.id.trim())) add(`${p}.id`, "Use letters, digits and '_', not starting with a digit (at most 40).");
     else if (seen.has(s.id.trim())) add(`${p}.id`, 'Step ids must be unique.');
     seen.add(s.id.trim());
+    if (++total === RULE_LIMITS.totalSteps + 1) add(p, `A rule may have at most ${RULE_LIMITS.totalSteps} steps in all, nested ones included; this is step ${total}.`);
+    const kind = s.mode === 'form' ? stepKind(s.type) : undefined;
+    if (kind?.nested) {
+      if (blockDepth(p) >= RULE_LIMITS.blockDepth) add(`${p}.type`, `Blocks (if/else, for each) nest at most ${RULE_LIMITS.blockDepth} deep; move this one out a level.`);
+      for (const { key } of kind.nested) {
+        const count = s.nested?.[key]?.length ?? 0;
+        if (count > RULE_LIMITS.steps) add(`${p}.${key}`, `A block may hold at most ${RULE_LIMITS.steps} steps here (this one has ${count}).`);
+      }
+    }
   });
   const steps: Step[] = draft.steps.map((s, i) => stepJson(s, `steps[${i}]`, add));
 

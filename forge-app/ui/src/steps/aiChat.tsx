@@ -39,6 +39,9 @@ function choiceErrors(errors: Record<string, string[]>, p: string, property: str
   return out;
 }
 
+/** The longest model id the backend takes (AiStepLimits.MaxModelLength). */
+const MAX_MODEL_LENGTH = 200;
+
 export const aiChatKind: StepKind = {
   type: 'ai.chat',
   label: 'Ask an AI model',
@@ -82,6 +85,7 @@ export const aiChatKind: StepKind = {
     if (!v.connection) add('connection', 'Choose an AI connection.');
     if (!String(v.model ?? '').trim()) add('model', 'Enter the model id, e.g. gpt-4o-mini.');
     else if (/\s/.test(String(v.model).trim())) add('model', 'A model id has no spaces.');
+    else if (String(v.model).trim().length > MAX_MODEL_LENGTH) add('model', `A model id has at most ${MAX_MODEL_LENGTH} characters.`);
     if (!String(v.prompt ?? '').trim()) add('prompt', 'Write the prompt.');
     const out: Record<string, unknown> = { ...(v.extra ?? {}), type: 'ai.chat', connection: v.connection, model: String(v.model ?? '').trim() };
     if (v.system || v.hadSystem) out.system = v.system;

@@ -22,9 +22,16 @@ export function kvFrom(record: unknown): KeyValue[] | undefined {
   if (entries.some(([, v]) => typeof v !== 'string')) return undefined;
   return entries.map(([key, value]) => ({ id: newId('kv'), key, value: value as string }));
 }
-/** Rows → Record<string,string> (rows without a name are left out); a name given twice is reported under `path.<name>` with `add`. */
+/** The most headers, and the most query parameters, a request may have (RuleLimits.MaxHeaders, MaxQuery in the backend). */
+export const MAX_PAIRS = 30;
+
+/**
+ * Rows → Record<string,string> (rows without a name are left out); a name given twice is reported under `path.<name>`
+ * with `add`, more than {@link MAX_PAIRS} names under `path` (where the backend names it).
+ */
 export function kvTo(list: KeyValue[] | undefined, path?: string, add?: AddError): Record<string, string> | undefined {
   const entries = (list ?? []).filter((kv) => kv.key.trim() !== '').map((kv) => [kv.key.trim(), kv.value] as const);
+  if (path && add && entries.length > MAX_PAIRS) add(path, `At most ${MAX_PAIRS} are allowed (there are ${entries.length}); remove ${entries.length - MAX_PAIRS}.`);
   const seen = new Set<string>();
   for (const [key] of entries) {
     if (seen.has(key) && path && add) add(`${path}.${key}`, `“${key}” is given twice; keep one row.`);
@@ -284,6 +291,11 @@ export function KeyValueEditor({
   return (
     <div role="group" aria-label={label} style={stack('space.050')}>
       <span style={{ font: token('font.body.small'), fontWeight: 600, color: token('color.text.subtle') }}>{label}</span>
+      {errors['']?.map((m, k) => (
+        <span key={k} role="alert" style={{ color: token('color.text.danger') }}>
+          {m}
+        </span>
+      ))}
       {items.length === 0 && <span style={{ color: token('color.text.subtlest') }}>None.</span>}
       {items.map((kv, i) => (
         <div key={kv.id} style={{ display: 'grid', gridTemplateColumns: 'minmax(140px, 1fr) 2fr auto', gap: token('space.100'), alignItems: 'end' }}>
@@ -340,9 +352,13 @@ export function errorsWithin(errors: Record<string, string[]>, key: string, adf 
   return out.length ? out : undefined;
 }
 
-/** Errors for a key/value map come keyed as `steps[0].headers.X-Name` or `steps[0].headers['X-Name']`; re-key them by the name. */
+/**
+ * Errors for a key/value map come keyed as `steps[0].headers.X-Name` or `steps[0].headers['X-Name']`; re-key them by
+ * the name. The map's own errors (`steps[0].headers`: too many) are keyed '' (shown above its rows).
+ */
 export function subErrors(errors: Record<string, string[]>, prefix: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
+  if (errors[prefix]) out[''] = errors[prefix];
   for (const [key, messages] of Object.entries(errors)) {
     if (key.startsWith(`${prefix}.`)) out[key.slice(prefix.length + 1)] = messages;
     const bracket = key.match(new RegExp(`^${prefix.replace(/[[\]]/g, '\\$&')}\\['(.+)'\\]$`));
