@@ -4,6 +4,7 @@ import { SelectField, TextAreaField, TextField } from '../components/common';
 import { TemplateField } from '../components/SmartValuePicker';
 import { ConnectionSelect, grid2, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, str } from './shared';
 import type { StepKind, Values } from './types';
+import { defaultOutFields, outFieldsFrom, OutFieldsEditor, outFieldsSchema, schemaLevelErrors, type OutField, type OutFields } from './aiOutput';
 
 const KNOWN = ['connection', 'model', 'system', 'prompt', 'temperature', 'maxTokens', 'schema', 'timeoutSeconds', 'onError'];
 
@@ -55,13 +56,14 @@ export const aiChatKind: StepKind = {
       model, so these values are empty there.
     </>
   ),
-  defaults: () => ({ connection: '', model: '', system: '', prompt: '', temperature: '', maxTokens: '', format: 'text', property: 'label', choices: '', schemaText: '', timeoutSeconds: '', onError: 'stop', extra: {} }),
+  defaults: () => ({ connection: '', model: '', system: '', prompt: '', temperature: '', maxTokens: '', format: 'text', property: 'label', choices: '', schemaText: '', ...defaultOutFields(), timeoutSeconds: '', onError: 'stop', extra: {} }),
   fromJson(step) {
     const [connection, model, system, prompt] = [str(step.connection), str(step.model), str(step.system), str(step.prompt)];
     const [temperature, maxTokens, timeoutSeconds] = [numText(step.temperature), numText(step.maxTokens), numText(step.timeoutSeconds)];
     const onError = onErrorFrom(step.onError);
     if ([connection, model, system, prompt, temperature, maxTokens, timeoutSeconds, onError].some((x) => x === undefined)) return undefined;
     const choice = asChoice(step.schema);
+    const fields = choice ? undefined : outFieldsFrom(step.schema);
     const values: Values = {
       connection,
       model,
@@ -72,10 +74,11 @@ export const aiChatKind: StepKind = {
       timeoutSeconds,
       onError,
       onErrorExplicit: step.onError !== undefined,
-      format: step.schema === undefined ? 'text' : choice ? 'choice' : 'schema',
+      format: step.schema === undefined ? 'text' : choice ? 'choice' : fields ? 'fields' : 'schema',
       property: choice?.property ?? 'label',
       choices: choice?.choices.join(', ') ?? '',
-      schemaText: step.schema === undefined || choice ? '' : JSON.stringify(step.schema, null, 2),
+      schemaText: step.schema === undefined || choice || fields ? '' : JSON.stringify(step.schema, null, 2),
+      ...(fields ?? defaultOutFields()),
       hadSystem: step.system !== undefined,
       ...split(step, KNOWN),
     };
@@ -101,6 +104,8 @@ export const aiChatKind: StepKind = {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(property)) add('schema.properties', 'Name the answer with letters, digits and _ (e.g. label).');
       if (choices.length === 0) add(`schema.properties.${property}.enum`, 'List at least one allowed answer.');
       out.schema = choiceSchema(property, choices);
+    } else if (v.format === 'fields') {
+      out.schema = outFieldsSchema(v as unknown as OutFields, add);
     } else if (v.format === 'schema') {
       try {
         const schema = JSON.parse(String(v.schemaText ?? ''));
@@ -130,12 +135,21 @@ export const aiChatKind: StepKind = {
           options={[
             { value: 'text', label: 'Free text (steps.<id>.text)' },
             { value: 'choice', label: 'One value from a list (steps.<id>.output.<name>)' },
+            { value: 'fields', label: 'Several named values, e.g. a priority, labels and a reason (steps.<id>.output.<name>)' },
             { value: 'schema', label: 'Custom JSON schema' },
           ]}
           value={s.format}
           onChange={(v) => onChange({ format: v || 'text' })}
           isDisabled={readOnly}
-          errors={s.format === 'schema' ? undefined : s.format === 'choice' ? choiceErrors(errors, p, String(s.property ?? '').trim()).format : errors[`${p}.schema`]}
+          errors={
+            s.format === 'schema'
+              ? undefined
+              : s.format === 'choice'
+                ? choiceErrors(errors, p, String(s.property ?? '').trim()).format
+                : s.format === 'fields'
+                  ? schemaLevelErrors(errors, p, (s.outFields as OutField[]).map((f) => f.name.trim()))
+                  : errors[`${p}.schema`]
+          }
         />
         {s.format === 'choice' && (
           <div style={grid2}>
@@ -143,6 +157,7 @@ export const aiChatKind: StepKind = {
             <TextField id={`step-${i}-choices`} label="Allowed answers" value={s.choices} onChange={(v) => onChange({ choices: v })} errors={choiceErrors(errors, p, String(s.property ?? '').trim()).choices} isDisabled={readOnly} placeholder="bug, feature, question" helper="Comma separated; the model must answer one of them." />
           </div>
         )}
+        {s.format === 'fields' && <OutFieldsEditor index={i} rows={s.outFields as OutField[]} onRows={(outFields) => onChange({ outFields })} errors={errors} path={p} readOnly={readOnly} />}
         {s.format === 'schema' && (
           <TextAreaField id={`step-${i}-schema`} label="JSON schema" value={s.schemaText} onChange={(v) => onChange({ schemaText: v })} errors={Object.entries(errors).filter(([k]) => k === `${p}.schema` || k.startsWith(`${p}.schema.`)).flatMap(([, m]) => m)} isDisabled={readOnly} helper="An object schema: type, properties, required, items, enum, additionalProperties, description, title." />
         )}
