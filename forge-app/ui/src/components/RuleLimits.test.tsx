@@ -59,6 +59,14 @@ describe('client-side limits match the backend', () => {
     expect(within(headers).getByRole('alert').textContent).toBe('may have at most 30 entries');
   });
 
+  it('more than 100 conditions and groups in one tree are refused at the 101st (the top group counts, as in the backend)', () => {
+    const leaves = (n: number) => Array.from({ length: n }, (_, k) => ({ field: 'issue.key', op: 'equals' as const, value: `OPS-${k}` }));
+    expect(errorsOf({ ...base([fetch('a')]), conditions: { all: leaves(99) } })).toEqual({});
+    expect(errorsOf({ ...base([fetch('a')]), conditions: { all: leaves(100) } })).toEqual({ 'conditions.all[99]': [expect.stringMatching(/at most 100 conditions/)] });
+    const step = { ...fetch('a'), if: { any: leaves(100) } } as Step;
+    expect(errorsOf(base([step]))).toEqual({ 'steps[0].if.any[99]': [expect.stringMatching(/at most 100 conditions/)] });
+  });
+
   it('an AI model id of more than 200 characters is refused at the model', () => {
     const ai = (model: string): Step => ({ id: 'a', type: 'ai.chat', connection: 'c', model, prompt: 'p' } as Step);
     expect(errorsOf(base([ai('m'.repeat(200))]))).toEqual({});

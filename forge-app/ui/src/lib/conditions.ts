@@ -29,6 +29,8 @@ export interface GroupDraft {
 export type NodeDraft = CondDraft | GroupDraft;
 
 export const MAX_DEPTH = 4;
+/** Conditions and groups in one condition tree (the rule's, or a step's "only run if"): ConditionCompiler.MaxConditions. */
+export const MAX_CONDITIONS = 100;
 
 export const OPS: { value: ConditionOp; label: string; needs: 'value' | 'none' | 'fromTo' }[] = [
   { value: 'equals', label: 'equals', needs: 'value' },
@@ -230,11 +232,17 @@ export function depthOf(root: GroupDraft, groupId: string): number {
 export function validateConditions(root: GroupDraft, prefix = 'conditions'): Record<string, string[]> {
   const errors: Record<string, string[]> = {};
   const paths = pathsOf(root, prefix);
+  // The backend counts groups and conditions alike, the top group first, and names the first one past its limit.
+  let count = 1;
   const walk = (group: GroupDraft) => {
     if (group !== root && group.children.length === 0) {
       errors[paths.get(group.id)!] = ['A group needs at least one condition.'];
     }
     for (const child of group.children) {
+      if (++count === MAX_CONDITIONS + 1) {
+        const at = paths.get(child.id)!;
+        errors[at] = [...(errors[at] ?? []), `A rule may have at most ${MAX_CONDITIONS} conditions and groups here; remove some or combine them with “is one of”.`];
+      }
       if (child.kind === 'group') {
         walk(child);
         continue;
