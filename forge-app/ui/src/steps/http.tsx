@@ -7,6 +7,7 @@ import { TemplateField } from '../components/SmartValuePicker';
 import { emptyMapsOf, grid2, keepEmptyMaps, KeyValueEditor, kvFrom, kvTo, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, subErrors, TargetFields, targetFrom, targetTo, type KeyValue } from './shared';
 import type { StepKind } from './types';
 import { reportInexactNumbers } from '../lib/jsonNumbers';
+import { BodyRows, setBodyValue } from './bodyFields';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 const KNOWN = ['connection', 'method', 'path', 'url', 'headers', 'query', 'body', 'timeoutSeconds', 'onError'];
@@ -136,6 +137,7 @@ function BodyField({ i, value, onChange, errors, p, readOnly }: { i: number | st
         isDisabled={readOnly}
         placeholder={'{\n  "key": "{{ issue.key }}"\n}'}
       />
+      <BodyRows i={i} bodyText={value} onChange={onChange} errors={errors} p={p} readOnly={readOnly} />
       {!readOnly && <BodyBuilder i={i} bodyText={value} onChange={onChange} />}
     </div>
   );
@@ -162,13 +164,19 @@ function BodyBuilder({ i, bodyText, onChange }: { i: number | string; bodyText: 
   const [problem, setProblem] = React.useState<string>();
   return (
     <div role="group" aria-label={`Add a body field to step ${typeof i === 'number' ? i + 1 : i}`} style={{ display: 'grid', gridTemplateColumns: 'minmax(140px,1fr) 2fr auto', gap: token('space.100'), alignItems: 'end' }}>
-      <TextField id={`step-${i}-bodyfield-name`} label="Body field name" value={name} onChange={setName} placeholder="summary" />
+      <TextField id={`step-${i}-bodyfield-name`} label="Body field name" value={name} onChange={setName} placeholder="summary or fields.priority.name" helper="A dotted name goes inside objects: fields.priority.name." />
       <TemplateField id={`step-${i}-bodyfield-value`} label="Body field value" value={value} onChange={setValue} placeholder="{{ issue.fields.summary }}" />
       <Button
         onClick={() => {
           if (!name.trim()) return setProblem('Name the field first.');
-          const next = addBodyField(bodyText, name.trim(), value);
-          if (next === undefined) return setProblem('The body above is not a JSON object; fix it or clear it first.');
+          const dotted = name.trim().includes('.');
+          const next = dotted ? setBodyValue(bodyText, name.trim().split('.'), value) : addBodyField(bodyText, name.trim(), value);
+          if (next === undefined)
+            return setProblem(
+              dotted && addBodyField(bodyText, 'x', '') !== undefined
+                ? `“${name.trim()}” cannot be written: a part of the name is empty or already holds a value that is not an object, or the body has a number the builder cannot keep; edit the body above.`
+                : 'The body above is not a JSON object; fix it or clear it first.',
+            );
           setProblem(undefined);
           onChange(next);
           setName('');
