@@ -48,7 +48,7 @@ describe('http body fields', () => {
     expect(bodyOf(latest)).toEqual({ fields: { priority: { name: 'High' }, summary: 'Copied' } });
 
     const rows = screen.getByRole('group', { name: 'Body fields of step 1' });
-    const priority = within(rows).getByLabelText(/^Body field fields\.priority\.name/);
+    const priority = within(rows).getByLabelText(/^Body value at fields\.priority\.name/);
     await u.clear(priority);
     await u.type(priority, 'Low');
     expect(bodyOf(latest)).toEqual({ fields: { priority: { name: 'Low' }, summary: 'Copied' } });

@@ -89,7 +89,7 @@ export function BodyRows({ i, bodyText, onChange, errors, p, readOnly }: { i: nu
           <div key={name} style={{ display: 'grid', gridTemplateColumns: '1fr auto', gap: token('space.100'), alignItems: 'end' }}>
             <TemplateField
               id={rowId(k)}
-              label={`Body field ${name}`}
+              label={`Body value at ${name}`}
               value={r.value}
               onChange={(v) => {
                 const next = setBodyValue(bodyText, r.path, v);
