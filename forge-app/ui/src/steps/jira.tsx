@@ -129,7 +129,28 @@ export function fieldRowsTo(rows: FieldRow[] | undefined, add: AddError): Record
 }
 
 /** Field/value rows (jira.edit and jira.create): a field picker (ids, or any typed id or name) and a template value. */
-export function FieldRowsEditor({ index: i, rows, onRows, errors, path: p, readOnly, addLabel = 'Add field', fieldHelper }: { index: number | string; rows: FieldRow[]; onRows: (rows: FieldRow[]) => void; errors: Record<string, string[]>; path: string; readOnly: boolean; addLabel?: string; fieldHelper?: string }) {
+export function FieldRowsEditor({
+  index: i,
+  rows,
+  onRows,
+  errors,
+  path: p,
+  readOnly,
+  addLabel = 'Add field',
+  fieldHelper,
+  settable,
+}: {
+  index: number | string;
+  rows: FieldRow[];
+  onRows: (rows: FieldRow[]) => void;
+  errors: Record<string, string[]>;
+  path: string;
+  readOnly: boolean;
+  addLabel?: string;
+  fieldHelper?: string;
+  /** The field ids the step can set (the picker offers only those); default: any. */
+  settable?: RegExp;
+}) {
   const set = (id: string, patch: Partial<FieldRow>) => onRows(rows.map((r) => (r.id === id ? { ...r, ...patch } : r)));
   const focusAfter = useFocusAfter();
   return (
@@ -141,8 +162,8 @@ export function FieldRowsEditor({ index: i, rows, onRows, errors, path: p, readO
             label={`Field ${k + 1}`}
             value={r.field}
             onChange={(v) => set(r.id, { field: v })}
-            cacheKey="fields"
-            load={async () => fieldOptions(await jira.fields())}
+            cacheKey={settable ? 'settableFields' : 'fields'}
+            load={async () => fieldOptions((await jira.fields()).filter((f) => !settable || settable.test(f.id)))}
             isDisabled={readOnly}
             helper={fieldHelper}
             placeholder="summary, labels, customfield_10016…"
@@ -222,6 +243,9 @@ export interface UpdateRow {
   list?: boolean;
 }
 const UPDATE_OPS = ['add', 'remove', 'set'] as const;
+/** The fields jira.edit sets (the backend's JiraFieldRules.Check; others are refused at save): its field picker offers only these. */
+export const EDIT_SETTABLE = /^(summary|description|labels|priority|assignee|customfield_\d+)$/;
+
 /** Multi-value fields `update` accepts (docs/api.md "Jira steps"). */
 export const UPDATABLE = /^(labels|components|fixVersions|versions|customfield_\d+)$/;
 
@@ -447,7 +471,16 @@ export const jiraEditKind: StepKind = {
             {m}
           </span>
         ))}
-        <FieldRowsEditor index={i} rows={s.rows as FieldRow[]} onRows={(rows) => onChange({ rows })} errors={errors} path={p} readOnly={readOnly} />
+        <FieldRowsEditor
+          index={i}
+          rows={s.rows as FieldRow[]}
+          onRows={(rows) => onChange({ rows })}
+          errors={errors}
+          path={p}
+          readOnly={readOnly}
+          settable={EDIT_SETTABLE}
+          fieldHelper="Summary, description, labels, priority, assignee or a custom field."
+        />
         <UpdateRowsEditor index={i} rows={(s.updateRows ?? []) as UpdateRow[]} onRows={(updateRows) => onChange({ updateRows })} errors={errors} path={p} readOnly={readOnly} />
         <CommonFields {...props} />
       </>
