@@ -67,6 +67,12 @@ describe('client-side limits match the backend', () => {
     expect(errorsOf(base([step]))).toEqual({ 'steps[0].if.any[99]': [expect.stringMatching(/at most 100 conditions/)] });
   });
 
+  it('a schedule JQL of more than 2,000 characters (outer spaces aside) is refused at the JQL', () => {
+    const scheduled = (jql: string): RuleDefinition => ({ ...base([fetch('a')]), trigger: { type: 'schedule', schedule: { cron: '0 9 * * *', jql } } });
+    expect(errorsOf(scheduled(`  ${'x'.repeat(2000)}  `))).toEqual({});
+    expect(errorsOf(scheduled('x'.repeat(2001)))['trigger.schedule.jql']?.[0]).toMatch(/at most 2000 characters/);
+  });
+
   it('an AI model id of more than 200 characters is refused at the model', () => {
     const ai = (model: string): Step => ({ id: 'a', type: 'ai.chat', connection: 'c', model, prompt: 'p' } as Step);
     expect(errorsOf(base([ai('m'.repeat(200))]))).toEqual({});

@@ -2,6 +2,9 @@
 // with the older everyHours keep it until the admin picks a cron.
 import type { Schedule } from '../api';
 
+/** The longest schedule JQL the backend takes (ScheduleCompiler.MaxJqlLength), its outer spaces trimmed. */
+export const MAX_JQL_LENGTH = 2000;
+
 export type SchedulePreset = 'hourly' | 'daily' | 'weekdays' | 'custom' | 'hours';
 
 export interface ScheduleDraft {
@@ -102,6 +105,7 @@ export function scheduleFromDraft(draft: ScheduleDraft, add: (path: string, mess
   const schedule: Schedule = { cron: sameCron ? saved!.cron : (cron ?? '') };
   if (draft.timeZone && (draft.timeZone !== 'UTC' || saved?.timeZone === 'UTC')) schedule.timeZone = draft.timeZone;
   const jql = draft.jql.trim();
+  if (jql.length > MAX_JQL_LENGTH) add('trigger.schedule.jql', `Use at most ${MAX_JQL_LENGTH} characters (this JQL has ${jql.length}).`);
   if (jql) {
     schedule.jql = saved?.jql !== undefined && saved.jql.trim() === jql ? saved.jql : jql;
     if (draft.maxIssues.trim()) {
