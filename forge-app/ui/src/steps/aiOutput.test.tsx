@@ -7,6 +7,7 @@ import { aiChatKind } from './aiChat';
 import { formValuesFor } from './registry';
 import type { Values } from './types';
 import { choose, user } from '../test/utils';
+import { stepOutputs } from '../lib/smartValues';
 
 const described = (id: string) =>
   (document.getElementById(id)?.getAttribute('aria-describedby') ?? '')
@@ -55,6 +56,12 @@ describe('ai.chat, several named values', () => {
       ['labels', 'array', 'ui, backend, auth, payments, performance, docs', true],
       ['reason', 'string', '', true],
     ]);
+  });
+
+  it("later steps' smart-value picker offers each named value (steps.<id>.output.<name>)", () => {
+    const json = toJson(formValuesFor(step(triageSchema))!).json;
+    const paths = stepOutputs({ id: 'triage', type: 'ai.chat', json }).map((o) => o.path);
+    expect(paths).toEqual(expect.arrayContaining(['steps.triage.output.priority', 'steps.triage.output.labels', 'steps.triage.output.reason']));
   });
 
   it('a schema the rows cannot write back exactly stays in the JSON schema box, unchanged', () => {
