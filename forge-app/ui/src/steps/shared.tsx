@@ -106,9 +106,29 @@ export function targetTo(v: Values, out: Record<string, unknown>, add: AddError,
     return;
   }
   if (!v.connection) add(at('connection'), 'Choose a connection.');
-  if (!String(v.path ?? '').trim()) add(at('path'), 'Enter a path (for example /issues).');
+  const path = String(v.path ?? '').trim();
+  if (!path) add(at('path'), 'Enter a path (for example /issues).');
+  // As the backend (HttpStepCompiler): a path is relative to the connection's base URL, never an address of its own.
+  else if (path.includes('://') || path.startsWith('//') || path.includes('\\')) add(at('path'), 'Enter a path relative to the connection’s base URL (e.g. /issues), not an address; for another address choose “A web address” in “Send to”.');
   out.connection = v.connection;
   out.path = String(v.path ?? '').trim();
+}
+
+/**
+ * Why a constant URL cannot carry the chosen connection's credentials (the backend refuses a URL that is not on the
+ * connection's origin: scheme, host and port), or undefined. A templated URL is checked when the step runs.
+ */
+export function offOrigin(url: string, connection: Connection | undefined): string | undefined {
+  if (!connection || /\{\{|\{%/.test(url)) return undefined;
+  let a: URL;
+  let b: URL;
+  try {
+    a = new URL(url.trim());
+    b = new URL(connection.baseUrl);
+  } catch {
+    return undefined;
+  }
+  return a.origin.toLowerCase() === b.origin.toLowerCase() ? undefined : `This address is not on ${connection.name}'s host (${b.host}): its credentials are only sent there. Choose “None”, or an address on ${b.host}.`;
 }
 
 /** Connection + path, or an absolute URL with an optional connection (see `targetFrom`). */
@@ -164,7 +184,7 @@ export function TargetFields({
             options={[{ value: '', label: 'None: an unauthenticated call' }, ...connections.filter((c) => !c.provider).map((c) => ({ value: c.id, label: `${c.name} (${c.baseUrl})` })), ...(v.connection && !connections.some((c) => c.id === v.connection) ? [{ value: v.connection, label: `${v.connection} (not found)` }] : [])]}
             value={v.connection ?? ''}
             onChange={(connection) => onChange({ connection })}
-            errors={errors[`${p}.connection`]}
+            errors={[...(errors[`${p}.connection`] ?? []), ...[offOrigin(String(v.url ?? ''), connections.find((c) => c.id === v.connection))].filter((m): m is string => !!m)]}
             helper="A connection's credentials are only sent to its own host."
             isDisabled={readOnly}
           />
