@@ -557,6 +557,10 @@ MUTATIONS = [
      "is not { Length: > 0 and <= 20 } id || !id.All(char.IsAsciiDigit))",
      "is not { Length: > 0 } id)",
      "FullyQualifiedName~CronJqlTests.An_answer_issue", "tests/BluBees.Api.Tests"),
+    ("a deleted key share is unlinked without being overwritten (another name of its file, or its freed blocks, keep the share)", "src/BluBees.Engine/Crypto/TenantKeyShares.cs",
+     "for (var left = file.Length; left > 0; left -= zeros.Length)",
+     "for (var left = 0L; left > 0; left -= zeros.Length)",
+     "FullyQualifiedName~ShreddedShareBytesTests", "tests/BluBees.Api.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

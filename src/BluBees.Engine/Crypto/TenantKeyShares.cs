@@ -17,6 +17,11 @@ namespace BluBees.Engine.Crypto;
 /// share, so an old copy of the database no longer opens it while the tenant, its data key and its share stay.</para>
 /// <para>Every create, rename and delete is followed by a flush of the directory (<see cref="DirectorySync"/>): a
 /// power loss must neither lose a share just written nor bring back one deleted.</para>
+/// <para>A share is overwritten with zeros on disk (flushed) before its file is unlinked (<see cref="Shred"/>): unlinking
+/// alone leaves its bytes in the file's blocks for whatever still reaches them (another hard link to the file, such as a
+/// hard-link snapshot of the data directory; an open handle; the disk's free space), and with an old copy of the
+/// database and the ring that stays, the share opens what its delete was to shred. A file of zeros a crash left between
+/// the overwrite and the unlink is no share (<see cref="Read"/>).</para>
 /// </summary>
 internal sealed class TenantKeyShares(string directory)
 {
@@ -25,6 +30,9 @@ internal sealed class TenantKeyShares(string directory)
     public const string DirectoryName = "tenant-keys";
 
     private const string SecretsSuffix = ".secrets";
+
+    /// <summary>The end of a secrets directory's name once <see cref="Delete"/> moved it aside to empty it.</summary>
+    private const string DeletingSuffix = ".deleting";
 
     private readonly SecretShareCache _secretShares = new();
 
@@ -49,6 +57,11 @@ internal sealed class TenantKeyShares(string directory)
 
         EnsureDirectory(directory);
         var path = PathOf(tenantId);
+        if (IsShredded(path))
+        {
+            File.Delete(path); // a crash left the deleted share's zeros: an install under the same id gets a new share
+        }
+
         var share = RandomNumberGenerator.GetBytes(Size);
         if (TryWriteNew(path, share))
         {
@@ -64,35 +77,54 @@ internal sealed class TenantKeyShares(string directory)
     {
         _secretShares.ForgetTenant(tenantId.Value);
         var secrets = SecretsDirectoryOf(tenantId);
-        for (var attempt = 1; System.IO.Directory.Exists(secrets); attempt++)
+        while (System.IO.Directory.Exists(secrets))
         {
-            foreach (var file in System.IO.Directory.EnumerateFiles(secrets))
-            {
-                File.Delete(file);
-            }
-
-            DirectorySync.Flush(secrets);
+            // Moved aside (one rename) before it is emptied: a share written meanwhile (a run in flight sealing a rotated
+            // refresh token before the data key is deleted) lands in a new directory, moved aside by the next pass,
+            // never in one being emptied, so the emptying ends however long each share's shredding takes. (Emptied in
+            // place, a share written since the listing kept the directory from going, pass after pass.)
             try
             {
-                System.IO.Directory.Delete(secrets);
+                System.IO.Directory.Move(secrets, secrets + "." + Guid.NewGuid().ToString("N") + DeletingSuffix);
             }
-            catch (IOException) when (attempt < 100 && System.IO.Directory.Exists(secrets))
+            catch (DirectoryNotFoundException)
             {
-                // Not empty: a share written since the listing (a run in flight sealing a rotated refresh token before
-                // the data key is deleted). Deleted on the next pass; before, the uninstall failed here, its own share,
-                // data key and items left.
+                // Moved aside by another delete of the tenant meanwhile.
             }
         }
 
-        var path = PathOf(tenantId);
-        if (File.Exists(path))
-        {
-            File.Delete(path);
-        }
-
+        DeleteMovedAside(tenantId); // also one a crash left between the move and the end of its emptying
+        Shred(PathOf(tenantId));
         if (System.IO.Directory.Exists(directory))
         {
             DirectorySync.Flush(directory); // the deletes are durable: a power loss does not bring a share back
+        }
+    }
+
+    /// <summary>Empties (share by share, <see cref="Shred"/>) and deletes the tenant's secrets directories moved aside by <see cref="Delete"/>.</summary>
+    private void DeleteMovedAside(TenantId tenantId)
+    {
+        if (!System.IO.Directory.Exists(directory))
+        {
+            return;
+        }
+
+        foreach (var moved in System.IO.Directory.EnumerateDirectories(directory, HashOf(tenantId) + SecretsSuffix + ".*" + DeletingSuffix))
+        {
+            try
+            {
+                foreach (var file in System.IO.Directory.EnumerateFiles(moved))
+                {
+                    Shred(file);
+                }
+
+                DirectorySync.Flush(moved);
+                System.IO.Directory.Delete(moved);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Emptied and deleted by another delete of the tenant meanwhile.
+            }
         }
     }
 
@@ -151,10 +183,8 @@ internal sealed class TenantKeyShares(string directory)
 
         _secretShares.Forget(tenantId.Value, id);
         var secrets = SecretsDirectoryOf(tenantId);
-        var path = Path.Combine(secrets, id);
-        if (File.Exists(path))
+        if (Shred(Path.Combine(secrets, id)))
         {
-            File.Delete(path);
             DirectorySync.Flush(secrets);
         }
     }
@@ -173,16 +203,59 @@ internal sealed class TenantKeyShares(string directory)
 
     public static bool IsShareId(string id) => id.Length == 32 && id.All(c => char.IsAsciiHexDigitLower(c) || char.IsAsciiDigit(c));
 
+    /// <summary>The share in the file, or null when there is none: no file, a file of another size, or a shredded one (zeros).</summary>
     private static byte[]? Read(string path)
     {
         try
         {
             var share = File.ReadAllBytes(path);
-            return share.Length == Size ? share : null;
+            return share.Length == Size && share.AsSpan().ContainsAnyExcept((byte)0) ? share : null;
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Overwrites the file with zeros, flushed to disk, then unlinks it; false when there was no file. The overwrite goes
+    /// to the file's own blocks, so every other name or open handle of it reads zeros from then on.
+    /// </summary>
+    private static bool Shred(string path)
+    {
+        try
+        {
+            using (var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+            {
+                Span<byte> zeros = stackalloc byte[Size];
+                for (var left = file.Length; left > 0; left -= zeros.Length)
+                {
+                    file.Write(zeros[..(int)Math.Min(left, zeros.Length)]);
+                }
+
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Delete(path);
+            return true;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false; // deleted meanwhile (another delete of the same share)
+        }
+    }
+
+    /// <summary>Whether the file is a share's zeros that a crash left between <see cref="Shred"/>'s overwrite and its unlink.</summary>
+    private static bool IsShredded(string path)
+    {
+        try
+        {
+            var bytes = File.ReadAllBytes(path);
+            return bytes.Length == Size && !bytes.AsSpan().ContainsAnyExcept((byte)0);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
         }
     }
 
