@@ -13,7 +13,8 @@ namespace BluBees.Api.Support;
 /// <item>A method a route does not accept (OPTIONS, POST, DELETE, …): 405 with <c>Allow: GET, HEAD</c>
 /// (<see cref="MethodNotAllowed"/>).</item>
 /// <item>A path no route has (<c>/support/tenants/{id}/connections</c>, <c>/support/tenants/{id}</c>,
-/// <c>/support/tenants/{id}/runs/{runId}/steps</c>, …), while support access is enabled: 404 ProblemDetails.</item>
+/// <c>/support/tenants/{id}/runs/{runId}/steps</c>, a support path with its leading slash doubled, …), while support
+/// access is enabled: 404 ProblemDetails.</item>
 /// </list>
 /// Before, both fell to the Forge fallback policy: support staff with a valid token were told "The Forge Invocation
 /// Token is not valid." (401), and a Forge token was let through to the 404.
@@ -31,7 +32,16 @@ internal static class SupportMethodNotAllowed
     /// <summary>Must run after routing and before authorization.</summary>
     public static IApplicationBuilder UseSupportPolicyOnWrongMethods(this IApplicationBuilder app) => app.Use(static (context, next) =>
     {
-        if (!context.Request.Path.StartsWithSegments("/support", StringComparison.OrdinalIgnoreCase))
+        // The path as routing would read it with its leading slashes made one: "//support/…" (a base URL ending in '/'
+        // joined with "/support/…") is a support path no route has, not a Forge one (before, the Forge fallback policy
+        // told a support engineer with a valid token that the Forge Invocation Token was not valid).
+        var path = context.Request.Path;
+        if (path.Value is { } raw && raw.StartsWith("//", StringComparison.Ordinal))
+        {
+            path = new PathString("/" + raw.TrimStart('/'));
+        }
+
+        if (!path.StartsWithSegments("/support", StringComparison.OrdinalIgnoreCase))
         {
             return next(context);
         }
@@ -52,7 +62,7 @@ internal static class SupportMethodNotAllowed
         }
 
         // Every support route is /support/tenants/{tenantId}/…: the segment as routing would have bound it (still encoded).
-        var segments = (context.Request.Path.Value ?? string.Empty).Split('/');
+        var segments = (path.Value ?? string.Empty).Split('/');
         if (segments.Length > 3 && segments[2].Equals("tenants", StringComparison.OrdinalIgnoreCase))
         {
             context.Request.RouteValues["tenantId"] = segments[3];
