@@ -27,9 +27,13 @@ public static class Values
         _ => false,
     };
 
+    /// <summary>
+    /// Equal values; two numbers compare by value, numeric text included: Jira sends a number field as it stores it
+    /// (Story Points <c>5.0</c>) and the rule builder sends a typed <c>equals</c> or <c>in</c> value as text (<c>"5"</c>).
+    /// </summary>
     public static bool AreEqual(JsonNode? left, JsonNode? right)
     {
-        if (TryNumber(left, out var l) && TryNumber(right, out var r) && IsNumeric(left) == IsNumeric(right))
+        if (TryNumber(left, out var l) && TryNumber(right, out var r))
         {
             return DecimalText.Compare(l, r) == 0;
         }
@@ -79,6 +83,4 @@ public static class Values
         return AsText(node) is { Length: >= 10 } text
             && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out value);
     }
-
-    private static bool IsNumeric(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.Number;
 }

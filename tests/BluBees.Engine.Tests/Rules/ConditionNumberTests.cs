@@ -13,7 +13,8 @@ public sealed class ConditionNumberTests
           "long": 9223372036854775807,
           "precise": 1.00000000000000000000000000001,
           "huge": 1e400,
-          "bigText": "123456789012345678901234567891"
+          "bigText": "123456789012345678901234567891",
+          "jiraPoints": 5.0
         }
         """)!.AsObject();
 
@@ -29,6 +30,11 @@ public sealed class ConditionNumberTests
     [TestCase("huge", "greaterThan", "1e399", true)]
     [TestCase("huge", "lessThan", "1e401", true)]
     [TestCase("bigText", "greaterThan", "123456789012345678901234567890", true, Description = "numeric text compares as a number")]
+    [TestCase("jiraPoints", "equals", "\"5\"", true, Description = "Jira's 5.0 equals the text the rule builder sends for a typed 5")]
+    [TestCase("jiraPoints", "notEquals", "\"5\"", false)]
+    [TestCase("jiraPoints", "equals", "\"5.5\"", false)]
+    [TestCase("jiraPoints", "in", "[\"3\", \"5\"]", true, Description = "the rule builder's 'is one of' sends texts")]
+    [TestCase("jiraPoints", "in", "[\"3\", \"4\"]", false)]
     public void ComparesExactly(string field, string op, string value, bool expected)
     {
         Assert.That(Evaluate(field, op, value, Scope()), Is.EqualTo(expected));
