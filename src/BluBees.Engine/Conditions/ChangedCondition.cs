@@ -88,7 +88,20 @@ internal sealed class ChangedCondition(string path, string field, string? from, 
         return false;
     }
 
+    /// <summary>
+    /// Whether one side of a change is <paramref name="expected"/>. <c>""</c> is an empty value, which Jira writes as
+    /// null: a field set for the first time comes as <c>"from": null, "fromString": null</c>
+    /// (https://developer.atlassian.com/platform/forge/events-reference/jira/, as samples/events/issue-updated.json).
+    /// </summary>
     private static bool Same(string expected, JsonNode? display, JsonNode? raw, ConditionMeter meter)
-        => string.Equals(meter.Text(display), expected, StringComparison.OrdinalIgnoreCase)
-        || string.Equals(meter.Text(raw), expected, StringComparison.OrdinalIgnoreCase);
+    {
+        var shown = meter.Text(display);
+        if (string.Equals(shown, expected, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        var id = meter.Text(raw);
+        return string.Equals(id, expected, StringComparison.OrdinalIgnoreCase) || (expected.Length == 0 && shown is null && id is null);
+    }
 }

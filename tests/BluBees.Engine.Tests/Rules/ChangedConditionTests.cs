@@ -67,6 +67,18 @@ public sealed class ChangedConditionTests
     }
 
     [Test]
+    public void AnEmptyFromMatchesJirasNullForAnEmptyValue()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Changed("Story Points", from: "", to: "5"), Is.True, "from null / fromString null: set for the first time");
+            Assert.That(Changed("Story Points", from: ""), Is.True);
+            Assert.That(Changed("status", from: ""), Is.False, "To Do is not empty");
+            Assert.That(Changed("Story Points", to: ""), Is.False, "5 is not empty");
+        }
+    }
+
+    [Test]
     public void LaterItemsAreSearchedWhenAnEarlierOneDiffers()
     {
         var json = SampleEvents.IssueUpdated.Replace(
