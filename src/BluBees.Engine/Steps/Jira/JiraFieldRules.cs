@@ -86,7 +86,10 @@ internal static class JiraFieldRules
     /// </summary>
     public static JsonNode? Shape(string name, JsonNode? rendered) => name switch
     {
-        "description" or "environment" when JiraValues.Text(rendered) is { } text => Adf.FromText(text),
+        // summary is a string (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put):
+        // a number or boolean rendered by a whole-value template is sent as its text.
+        "summary" when JiraValues.ScalarText(rendered) is { } text => JsonValue.Create(text),
+        "description" or "environment" when JiraValues.ScalarText(rendered) is { } text => Adf.FromText(text),
         "description" or "environment" when rendered is JsonObject document && Adf.IsDocument(document) => Adf.AsJiraText(document),
         "reporter" when JiraValues.Text(rendered) is { } text => new JsonObject { ["accountId"] = text.Trim().Length == 0 ? null : text.Trim() },
         "components" or "fixVersions" or "versions" when JiraValues.Text(rendered) is { } text => Named(text.Split(',')),

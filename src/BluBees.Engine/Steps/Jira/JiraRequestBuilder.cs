@@ -41,7 +41,7 @@ internal static class JiraRequestBuilder
                     return (null, TemplateFailure("body", commentError));
                 }
 
-                var document = JiraValues.Text(comment) is { } text ? (text.Trim().Length == 0 ? null : Adf.FromText(text)) : comment as JsonObject;
+                var document = JiraValues.ScalarText(comment) is { } text ? (text.Trim().Length == 0 ? null : Adf.FromText(text)) : comment as JsonObject;
                 if (document is null || !Adf.IsDocument(document))
                 {
                     return (null, new BuildFailure(ErrorCategories.TemplateError, "body: the comment rendered empty or is not a document"));

@@ -9,6 +9,18 @@ internal static class JiraValues
     public static string? Text(JsonNode? node)
         => node is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
 
+    /// <summary>
+    /// The text of a rendered value for a text field: a string as it is, a number as its JSON text (<c>5.0</c> stays
+    /// <c>5.0</c>), a boolean as <c>true</c>/<c>false</c>; null for null, objects and arrays. A template that is one whole
+    /// <c>{{ expression }}</c> keeps the value's JSON type, and Jira takes text fields only as strings.
+    /// </summary>
+    public static string? ScalarText(JsonNode? node) => node is JsonValue value ? value.GetValueKind() switch
+    {
+        JsonValueKind.String => value.GetValue<string>(),
+        JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.ToJsonString(),
+        _ => null,
+    } : null;
+
     /// <summary>Issue keys (<c>OPS-17</c>) and ids (<c>10017</c>): letters, digits, '-' and '_' only, at most 100.</summary>
     public static bool IsIssueRef(string value) => value.Length is > 0 and <= 100 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
