@@ -51,8 +51,8 @@ internal static class JiraFieldRules
     /// <summary>An operand of an <c>update</c> operation in Jira's shape: components and versions by name.</summary>
     public static JsonNode? ShapeOperand(string name, JsonNode? rendered) => name switch
     {
-        "components" or "fixVersions" or "versions" when JiraValues.Text(rendered) is { } text => new JsonObject { ["name"] = text.Trim() },
-        "labels" when JiraValues.Text(rendered) is { } text => JsonValue.Create(text.Trim()),
+        "components" or "fixVersions" or "versions" when JiraValues.ScalarText(rendered) is { } text => new JsonObject { ["name"] = text.Trim() },
+        "labels" when JiraValues.ScalarText(rendered) is { } text => JsonValue.Create(text.Trim()),
         _ => rendered,
     };
 
@@ -92,11 +92,11 @@ internal static class JiraFieldRules
         "description" or "environment" when JiraValues.ScalarText(rendered) is { } text => Adf.FromText(text),
         "description" or "environment" when rendered is JsonObject document && Adf.IsDocument(document) => Adf.AsJiraText(document),
         "reporter" when JiraValues.Text(rendered) is { } text => new JsonObject { ["accountId"] = text.Trim().Length == 0 ? null : text.Trim() },
-        "components" or "fixVersions" or "versions" when JiraValues.Text(rendered) is { } text => Named(text.Split(',')),
-        "components" or "fixVersions" or "versions" when rendered is JsonArray list && list.All(v => JiraValues.Text(v) is not null)
-            => Named(list.Select(v => JiraValues.Text(v)!)),
-        "labels" when JiraValues.Text(rendered) is { } text => new JsonArray([.. Split(text).Select(l => (JsonNode?)JsonValue.Create(l))]),
-        "labels" when rendered is JsonArray list => new JsonArray([.. list.SelectMany(l => Split(JiraValues.Text(l) ?? l?.ToJsonString() ?? string.Empty)).Select(l => (JsonNode?)JsonValue.Create(l))]),
+        "components" or "fixVersions" or "versions" when JiraValues.ScalarText(rendered) is { } text => Named(text.Split(',')),
+        "components" or "fixVersions" or "versions" when rendered is JsonArray list && list.All(v => JiraValues.ScalarText(v) is not null)
+            => Named(list.Select(v => JiraValues.ScalarText(v)!)),
+        "labels" when JiraValues.ScalarText(rendered) is { } text => new JsonArray([.. Split(text).Select(l => (JsonNode?)JsonValue.Create(l))]),
+        "labels" when rendered is JsonArray list => new JsonArray([.. list.SelectMany(l => Split(JiraValues.ScalarText(l) ?? l?.ToJsonString() ?? string.Empty)).Select(l => (JsonNode?)JsonValue.Create(l))]),
         "priority" when JiraValues.Text(rendered) is { } text => new JsonObject { ["name"] = text.Trim() },
         "assignee" when JiraValues.Text(rendered) is { } text => new JsonObject { ["accountId"] = text.Trim().Length == 0 ? null : text.Trim() },
         "assignee" when rendered is null => new JsonObject { ["accountId"] = null },

@@ -51,4 +51,23 @@ public sealed class JiraScalarTextTests
             Assert.That(fields["customfield_10016"]!.ToJsonString(), Is.EqualTo("5"));
         });
     }
+
+    [Test]
+    public async Task List_fields_of_one_number_are_sent_as_names()
+    {
+        var outcome = await _kit.RunAsync("""
+            {"id":"edit","type":"jira.edit",
+             "fields":{"labels":"{{ issue.fields.num }}"},
+             "update":{"versions":[{"add":"{{ issue.fields.estimate }}"}],"labels":[{"add":"{{ issue.fields.storyPoints }}"}]}}
+            """);
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Record.ErrorCategory);
+        var body = _kit.Site.Requests.Single().Body!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(body["fields"]!["labels"]!.ToJsonString(), Is.EqualTo("""["42"]"""));
+            Assert.That(body["update"]!["versions"]!.ToJsonString(), Is.EqualTo("""[{"add":{"name":"2.5"}}]"""));
+            Assert.That(body["update"]!["labels"]!.ToJsonString(), Is.EqualTo("""[{"add":"5"}]"""));
+        });
+    }
 }
