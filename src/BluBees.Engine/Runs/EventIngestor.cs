@@ -80,7 +80,7 @@ public sealed partial class EventIngestor(
 
         // Every store write of the accept (the tenant's record on its first event, a filtered event's trace, the data
         // key on first need) waits for the embedded file's write lock no longer than the queue's own accept does.
-        using var bound = StoreWriteWait.Bound(SqliteRunQueue.AcceptLockWait);
+        using var bound = StoreWriteWait.Bound(SqliteRunQueue.LockWaitFor(RunSource.Event));
         await tenants.EnsureAsync(tenant, ct);
         var misses = new List<Trace.RuleTraceEntry>();
         var heads = await rules.ListHeadsForRunAsync(tenant.Id, ct);
@@ -105,7 +105,7 @@ public sealed partial class EventIngestor(
     /// </summary>
     public async Task<IngestResult> SubmitAsync(IngressRequest request, CancellationToken ct)
     {
-        using var bound = StoreWriteWait.Bound(SqliteRunQueue.AcceptLockWait); // as IngestAsync's
+        using var bound = StoreWriteWait.Bound(SqliteRunQueue.LockWaitFor(request.Source)); // as IngestAsync's
         var (result, why) = gate.Accepting ? await EnqueueAsync(Build(request), ct) : (IngestResult.Unavailable, "the backend is shutting down");
         switch (result)
         {

@@ -90,7 +90,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         var handOff = Volatile.Read(ref _handOff);
         var early = StartEarly(handOff, prepared, message);
         var leased = false;
-        using var wait = AcceptWait(ct);
+        using var wait = AcceptWait(message.Source, ct);
         try
         {
             await _writer.RunUnlessWithdrawnAsync(w =>
@@ -133,7 +133,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         var early = StartEarly(handOff, prepared, message);
         var leased = false;
         EnqueueOutcome outcome;
-        using var wait = AcceptWait(ct);
+        using var wait = AcceptWait(message.Source, ct);
         try
         {
             outcome = await _writer.RunUnlessWithdrawnAsync(w =>

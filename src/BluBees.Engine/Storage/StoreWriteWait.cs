@@ -4,7 +4,7 @@ namespace BluBees.Engine.Storage;
 /// Bounds how long the embedded store's statements made inside a scope wait for SQLite's write lock (another process
 /// holding it: an operator's <c>sqlite3</c> shell, a backup tool), instead of the connection's command timeout (30 s).
 /// The ingress opens one around each accept (<see cref="Runs.EventIngestor"/>): the queue's own write is bounded by
-/// <see cref="Runs.SqliteRunQueue.AcceptLockWait"/>, but the store writes before it (the tenant's record and directory
+/// <see cref="Runs.SqliteRunQueue.LockWaitFor"/> (3 s for a Forge event, 10 s for the other sources), but the store writes before it (the tenant's record and directory
 /// entry on its first event, a data key created on first need, a filtered event's trace) waited the full command
 /// timeout each, so the first event of a tenant after a start was answered after 30 to 60 s. Such a write now fails
 /// within the bound as SQLITE_BUSY, which nothing keeps and the API answers 503 with Retry-After
