@@ -41,12 +41,18 @@ public sealed class ThirdPartyApi : IAsyncDisposable
         return api;
     }
 
-    /// <summary>Waits until at least <paramref name="count"/> requests arrived (bounded).</summary>
+    /// <summary>Waits until at least <paramref name="count"/> requests arrived; fails the test when they have not within the bound.</summary>
     public async Task<IReadOnlyList<ReceivedRequest>> WaitForAsync(int count, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (_received.Count < count && DateTime.UtcNow < deadline)
+        var bound = timeout ?? TimeSpan.FromSeconds(10);
+        var deadline = DateTime.UtcNow + bound;
+        while (_received.Count < count)
         {
+            if (DateTime.UtcNow >= deadline)
+            {
+                Assert.Fail($"Waited {bound.TotalSeconds:0.#} s for {count} request(s) at the third party; {_received.Count} arrived.");
+            }
+
             await Task.Delay(20);
         }
 
