@@ -1,11 +1,13 @@
-// The JSON body of an `http` step as rows of "where → value": every text value of the body, at any depth of objects
-// (`fields.priority.name`), is a row the admin edits, inserts smart values into, or removes, without touching the JSON;
+// The JSON body of an `http` step as rows of "where → value": every text, number, yes/no or empty (null) value of the
+// body, at any depth of objects (`fields.priority.name`), is a row the admin edits (text rows take smart values), retypes,
+// or removes, without touching the JSON;
 // "Add to body" takes such a dotted name and creates the objects on the way. The JSON text stays the step's source of
 // truth: rows edit it, and a body the rows cannot rewrite exactly (a number JavaScript would round) has no rows.
 import React from 'react';
 import Button from '@atlaskit/button/new';
 import { token } from '@atlaskit/tokens';
 import { inexactNumbers } from '../lib/jsonNumbers';
+import { SelectField, TextField } from '../components/common';
 import { TemplateField } from '../components/SmartValuePicker';
 import { afterRemove, errorsWithin, useFocusAfter } from './shared';
 
@@ -39,6 +41,51 @@ export function bodyRows(bodyText: string): { path: string[]; value: string }[] 
   return out;
 }
 
+/** A value a body row holds: JSON's text, number, true/false and null. */
+export type BodyLeaf = string | number | boolean | null;
+const isLeaf = (v: unknown): v is BodyLeaf => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+
+/** Every text, number, yes/no and empty value of a body by its dotted path, in document order (lists stay in the JSON). */
+export function bodyEntries(bodyText: string): { path: string[]; value: BodyLeaf }[] | undefined {
+  const body = editable(bodyText);
+  if (!body) return undefined;
+  const out: { path: string[]; value: BodyLeaf }[] = [];
+  const walk = (node: Json, at: string[]) => {
+    for (const [k, v] of Object.entries(node)) {
+      if (!k || k.includes('.') || k === '__proto__') continue;
+      if (isLeaf(v)) out.push({ path: [...at, k], value: v });
+      else if (isObject(v)) walk(v, [...at, k]);
+    }
+  };
+  walk(body, []);
+  return out;
+}
+
+export type BodyType = 'text' | 'number' | 'boolean' | 'null';
+export const BODY_TYPES: { value: BodyType; label: string }[] = [
+  { value: 'text', label: 'Text' },
+  { value: 'number', label: 'Number' },
+  { value: 'boolean', label: 'Yes/no (true/false)' },
+  { value: 'null', label: 'Empty (null)' },
+];
+export const typeOf = (v: BodyLeaf): BodyType => (v === null ? 'null' : typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'text');
+
+/** A JSON number as typed ("3", "-2.5", "1e3"), or undefined: what a Number row saves. */
+export function numberFrom(text: string): number | undefined {
+  const t = text.trim();
+  if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) && inexactNumbers(t).length === 0 ? n : undefined;
+}
+
+/** The value kept when a row's type changes: "3" becomes 3, 3 becomes "3", "true" becomes true; otherwise 0, false or "". */
+export function convertLeaf(value: BodyLeaf, to: BodyType): BodyLeaf {
+  if (to === 'null') return null;
+  if (to === 'text') return value === null ? '' : String(value);
+  if (to === 'number') return typeof value === 'number' ? value : (numberFrom(String(value ?? '')) ?? 0);
+  return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
+}
+
 const print = (body: Json) => (Object.keys(body).length ? JSON.stringify(body, null, 2) : '');
 
 /** The body with the text at `path` set (objects on the way created), or undefined when something else is in the way. */
@@ -53,6 +100,22 @@ export function setBodyValue(bodyText: string, path: string[], value: string): s
   }
   const last = path[path.length - 1];
   if (node[last] !== undefined && typeof node[last] !== 'string') return undefined;
+  node[last] = value;
+  return print(body);
+}
+
+/** The body with the value at `path` set to a text, number, yes/no or null (objects on the way created); undefined when an object or list is in the way. */
+export function setBodyLeaf(bodyText: string, path: string[], value: BodyLeaf): string | undefined {
+  const body = editable(bodyText);
+  if (!body || path.length === 0 || path.some((k) => !k || k === '__proto__')) return undefined;
+  let node = body;
+  for (const k of path.slice(0, -1)) {
+    if (node[k] === undefined) node[k] = {};
+    if (!isObject(node[k])) return undefined;
+    node = node[k] as Json;
+  }
+  const last = path[path.length - 1];
+  if (node[last] !== undefined && !isLeaf(node[last])) return undefined;
   node[last] = value;
   return print(body);
 }
@@ -76,28 +139,23 @@ export function removeBodyValue(bodyText: string, path: string[]): string | unde
 }
 
 export function BodyRows({ i, bodyText, onChange, errors, p, readOnly }: { i: number | string; bodyText: string; onChange: (v: string) => void; errors: Record<string, string[]>; p: string; readOnly: boolean }) {
-  const rows = bodyRows(bodyText);
+  const rows = bodyEntries(bodyText);
   const focusAfter = useFocusAfter();
   if (!rows || rows.length === 0) return null;
   const rowId = (k: number) => `step-${i}-bodyrow-${k}`;
   return (
     <div role="group" aria-label={`Body fields of step ${typeof i === 'number' ? i + 1 : i}`} style={{ display: 'flex', flexDirection: 'column', gap: token('space.050') }}>
-      <span style={{ font: token('font.body.small'), fontWeight: 600, color: token('color.text.subtle') }}>Body fields (the text values of the body above)</span>
+      <span style={{ font: token('font.body.small'), fontWeight: 600, color: token('color.text.subtle') }}>Body fields (the values of the body above)</span>
       {rows.map((r, k) => {
         const name = r.path.join('.');
+        const set = (v: BodyLeaf) => {
+          const next = setBodyLeaf(bodyText, r.path, v);
+          if (next !== undefined) onChange(next);
+        };
         return (
-          <div key={name} style={{ display: 'grid', gridTemplateColumns: '1fr auto', gap: token('space.100'), alignItems: 'end' }}>
-            <TemplateField
-              id={rowId(k)}
-              label={`Body value at ${name}`}
-              value={r.value}
-              onChange={(v) => {
-                const next = setBodyValue(bodyText, r.path, v);
-                if (next !== undefined) onChange(next);
-              }}
-              errors={errorsWithin(errors, `${p}.body.${name}`)}
-              isDisabled={readOnly}
-            />
+          <div key={name} style={{ display: 'grid', gridTemplateColumns: '2fr minmax(140px,1fr) auto', gap: token('space.100'), alignItems: 'end' }}>
+            <LeafInput key={typeOf(r.value)} id={rowId(k)} label={`Body value at ${name}`} value={r.value} onChange={set} errors={errorsWithin(errors, `${p}.body.${name}`)} readOnly={readOnly} />
+            <SelectField id={`${rowId(k)}-type`} label={`Type of ${name}`} options={BODY_TYPES} value={typeOf(r.value)} onChange={(t) => set(convertLeaf(r.value, (t || 'text') as BodyType))} isDisabled={readOnly} />
             {!readOnly ? (
               <Button
                 appearance="subtle"
@@ -119,4 +177,46 @@ export function BodyRows({ i, bodyText, onChange, errors, p, readOnly }: { i: nu
       })}
     </div>
   );
+}
+
+/**
+ * The input for one value by its type: a template for text, a number (kept in the body only once it is one: the row
+ * says what the body still holds), a yes/no choice, or nothing for null.
+ */
+export function LeafInput({ id, label, value, onChange, errors, readOnly }: { id: string; label: string; value: BodyLeaf; onChange: (v: BodyLeaf) => void; errors?: string[]; readOnly: boolean }) {
+  const type = typeOf(value);
+  const [draft, setDraft] = React.useState<string>();
+  const shown = type === 'number' && draft !== undefined && numberFrom(draft) !== value ? draft : undefined;
+  if (type === 'text') return <TemplateField id={id} label={label} value={value as string} onChange={onChange} errors={errors} isDisabled={readOnly} />;
+  if (type === 'number')
+    return (
+      <TextField
+        id={id}
+        label={`${label} (number)`}
+        value={shown ?? String(value)}
+        onChange={(t) => {
+          setDraft(t);
+          const n = numberFrom(t);
+          if (n !== undefined) onChange(n);
+        }}
+        errors={[...(errors ?? []), ...(shown !== undefined ? [`“${shown}” is not a number (e.g. 3 or -2.5): the body keeps ${String(value)}.`] : [])]}
+        isDisabled={readOnly}
+      />
+    );
+  if (type === 'boolean')
+    return (
+      <SelectField
+        id={id}
+        label={`${label} (yes/no)`}
+        options={[
+          { value: 'true', label: 'Yes (true)' },
+          { value: 'false', label: 'No (false)' },
+        ]}
+        value={String(value)}
+        onChange={(v) => onChange(v === 'true')}
+        errors={errors}
+        isDisabled={readOnly}
+      />
+    );
+  return <TextField id={id} label={`${label} (empty: null)`} value="" onChange={() => undefined} errors={errors} isDisabled placeholder="null" />;
 }

@@ -7,7 +7,7 @@ import { TemplateField } from '../components/SmartValuePicker';
 import { emptyMapsOf, grid2, keepEmptyMaps, KeyValueEditor, kvFrom, kvTo, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, subErrors, TargetFields, targetFrom, targetTo, type KeyValue } from './shared';
 import type { StepKind } from './types';
 import { reportInexactNumbers } from '../lib/jsonNumbers';
-import { BodyRows, setBodyValue } from './bodyFields';
+import { BODY_TYPES, BodyRows, numberFrom, setBodyLeaf, type BodyLeaf, type BodyType } from './bodyFields';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 const KNOWN = ['connection', 'method', 'path', 'url', 'headers', 'query', 'body', 'timeoutSeconds', 'onError'];
@@ -20,7 +20,7 @@ export const httpKind: StepKind = {
   help: (
     <>
       Sends one request to a <strong>connection</strong> (its base URL and credentials are added for you). The path, header values, query values and
-      every string in the JSON body are templates: use the <code>{'{ }'}</code> button to insert issue data. A body value that is exactly one{' '}
+      every string in the JSON body are templates: use the <code>{'{ }'}</code> button to insert issue data. A body field may also be a number, yes/no or empty (null): pick its type. A body value that is exactly one{' '}
       <code>{'{{ … }}'}</code> keeps its type (numbers stay numbers, lists stay lists). Later steps can read <code>steps.&lt;id&gt;.status</code>,{' '}
       <code>ok</code> and <code>body</code>.
     </>
@@ -143,8 +143,8 @@ function BodyField({ i, value, onChange, errors, p, readOnly }: { i: number | st
   );
 }
 
-/** Adds one top-level property to a JSON-object body: a name and a smart value, no JSON typing. */
-export function addBodyField(bodyText: string, name: string, value: string): string | undefined {
+/** Adds one top-level property to a JSON-object body: a name and a smart value (or a number, yes/no, null), no JSON typing. */
+export function addBodyField(bodyText: string, name: string, value: BodyLeaf): string | undefined {
   let body: Record<string, unknown> = {};
   if (bodyText.trim()) {
     try {
@@ -161,16 +161,44 @@ export function addBodyField(bodyText: string, name: string, value: string): str
 function BodyBuilder({ i, bodyText, onChange }: { i: number | string; bodyText: string; onChange: (v: string) => void }) {
   const [name, setName] = React.useState('');
   const [value, setValue] = React.useState('');
+  const [type, setType] = React.useState<BodyType>('text');
   const [problem, setProblem] = React.useState<string>();
+  const typed = (): BodyLeaf | undefined => (type === 'text' ? value : type === 'number' ? numberFrom(value) : type === 'boolean' ? value === 'true' : null);
   return (
-    <div role="group" aria-label={`Add a body field to step ${typeof i === 'number' ? i + 1 : i}`} style={{ display: 'grid', gridTemplateColumns: 'minmax(140px,1fr) 2fr auto', gap: token('space.100'), alignItems: 'end' }}>
+    <div role="group" aria-label={`Add a body field to step ${typeof i === 'number' ? i + 1 : i}`} style={{ display: 'grid', gridTemplateColumns: 'minmax(140px,1fr) minmax(140px,1fr) 2fr auto', gap: token('space.100'), alignItems: 'end' }}>
       <TextField id={`step-${i}-bodyfield-name`} label="Body field name" value={name} onChange={setName} placeholder="summary or fields.priority.name" helper="A dotted name goes inside objects: fields.priority.name." />
-      <TemplateField id={`step-${i}-bodyfield-value`} label="Body field value" value={value} onChange={setValue} placeholder="{{ issue.fields.summary }}" />
+      <SelectField
+        id={`step-${i}-bodyfield-type`}
+        label="Body field type"
+        options={BODY_TYPES}
+        value={type}
+        onChange={(t) => {
+          setType((t || 'text') as BodyType);
+          setValue(t === 'boolean' ? 'true' : '');
+        }}
+      />
+      {type === 'text' && <TemplateField id={`step-${i}-bodyfield-value`} label="Body field value" value={value} onChange={setValue} placeholder="{{ issue.fields.summary }}" />}
+      {type === 'number' && <TextField id={`step-${i}-bodyfield-value`} label="Body field value (number)" value={value} onChange={setValue} placeholder="3" />}
+      {type === 'boolean' && (
+        <SelectField
+          id={`step-${i}-bodyfield-value`}
+          label="Body field value (yes/no)"
+          options={[
+            { value: 'true', label: 'Yes (true)' },
+            { value: 'false', label: 'No (false)' },
+          ]}
+          value={value}
+          onChange={setValue}
+        />
+      )}
+      {type === 'null' && <span style={{ color: token('color.text.subtle') }}>Saved as null</span>}
       <Button
         onClick={() => {
           if (!name.trim()) return setProblem('Name the field first.');
+          const v = typed();
+          if (v === undefined) return setProblem(`“${value.trim()}” is not a number: enter one such as 3 or -2.5.`);
           const dotted = name.trim().includes('.');
-          const next = dotted ? setBodyValue(bodyText, name.trim().split('.'), value) : addBodyField(bodyText, name.trim(), value);
+          const next = dotted ? setBodyLeaf(bodyText, name.trim().split('.'), v) : addBodyField(bodyText, name.trim(), v);
           if (next === undefined)
             return setProblem(
               dotted && addBodyField(bodyText, 'x', '') !== undefined
@@ -180,7 +208,7 @@ function BodyBuilder({ i, bodyText, onChange }: { i: number | string; bodyText: 
           setProblem(undefined);
           onChange(next);
           setName('');
-          setValue('');
+          setValue(type === 'boolean' ? 'true' : '');
         }}
       >
         Add to body
