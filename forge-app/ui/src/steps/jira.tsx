@@ -13,6 +13,7 @@ import { JiraSelect, JiraUserSelect } from '../components/JiraPicker';
 import { TemplateField } from '../components/SmartValuePicker';
 import { afterRemove, errorsWithin, grid2, onErrorFrom, OnErrorSelect, onErrorTo, split, str, useFocusAfter } from './shared';
 import type { AddError, StepFormProps, StepKind, Values } from './types';
+import { FIELD_KINDS, kindOf, kindsFor, valueOf, type FieldKind } from './fieldValues';
 
 export function common(step: Record<string, unknown>): Values | undefined {
   const issue = str(step.issue);
@@ -101,13 +102,17 @@ export interface FieldRow {
   json: boolean;
   /** The value is an Atlassian Document Format document of plain paragraphs (a description), edited as its text. */
   adf?: boolean;
+  /** The value's shape when it is not text (a number, an option, a list…: fieldValues.ts); `value` holds its text. */
+  kind?: FieldKind;
 }
 
 export function fieldRowsFrom(fields: Record<string, unknown>): FieldRow[] {
   return Object.entries(fields).map(([field, value]) => {
     if (typeof value === 'string') return { id: newId('f'), field, value, json: false };
     const text = textFromAdf(value);
-    return text !== undefined ? { id: newId('f'), field, value: text, json: false, adf: true } : { id: newId('f'), field, value: JSON.stringify(value), json: true };
+    if (text !== undefined) return { id: newId('f'), field, value: text, json: false, adf: true };
+    const shaped = kindOf(value);
+    return shaped ? { id: newId('f'), field, value: shaped.text, json: false, kind: shaped.kind } : { id: newId('f'), field, value: JSON.stringify(value), json: true };
   });
 }
 export function fieldRowsTo(rows: FieldRow[] | undefined, add: AddError): Record<string, unknown> {
@@ -123,7 +128,8 @@ export function fieldRowsTo(rows: FieldRow[] | undefined, add: AddError): Record
       } catch {
         add(`fields.${name}`, 'This value is marked as JSON but does not parse.');
       }
-    } else fields[name] = r.adf && r.value.trim() ? adfFromText(r.value) : r.value;
+    } else if (r.kind && r.kind !== 'text') fields[name] = valueOf(r.kind, r.value, name, add);
+    else fields[name] = r.adf && r.value.trim() ? adfFromText(r.value) : r.value;
   }
   return fields;
 }
@@ -139,6 +145,7 @@ export function FieldRowsEditor({
   addLabel = 'Add field',
   fieldHelper,
   settable,
+  forCreate,
 }: {
   index: number | string;
   rows: FieldRow[];
@@ -150,18 +157,21 @@ export function FieldRowsEditor({
   fieldHelper?: string;
   /** The field ids the step can set (the picker offers only those); default: any. */
   settable?: RegExp;
+  /** jira.create: any field name, so any value shape (the backend's JiraFieldRules.CheckForCreate). */
+  forCreate?: boolean;
 }) {
   const set = (id: string, patch: Partial<FieldRow>) => onRows(rows.map((r) => (r.id === id ? { ...r, ...patch } : r)));
   const focusAfter = useFocusAfter();
+  const kindOfRow = (r: FieldRow): FieldKind => (r.json ? 'json' : r.adf ? 'text' : (r.kind ?? 'text'));
   return (
     <>
       {rows.map((r, k) => (
-        <div key={r.id} role="group" aria-label={`Field ${k + 1}`} style={{ display: 'grid', gridTemplateColumns: 'minmax(200px,1fr) 2fr auto', gap: token('space.100'), alignItems: 'start' }}>
+        <div key={r.id} role="group" aria-label={`Field ${k + 1}`} style={{ display: 'grid', gridTemplateColumns: 'minmax(180px,1fr) minmax(160px,1fr) 2fr auto', gap: token('space.100'), alignItems: 'start' }}>
           <JiraSelect
             id={`step-${i}-field-${k}`}
             label={`Field ${k + 1}`}
             value={r.field}
-            onChange={(v) => set(r.id, { field: v })}
+            onChange={(v) => set(r.id, kindOfRow(r) === 'json' || kindsFor(v, !!forCreate).includes(kindOfRow(r)) ? { field: v } : { field: v, kind: 'text' })}
             cacheKey={settable ? 'settableFields' : 'fields'}
             load={async () => fieldOptions((await jira.fields()).filter((f) => !settable || settable.test(f.id)))}
             isDisabled={readOnly}
@@ -169,29 +179,68 @@ export function FieldRowsEditor({
             placeholder="summary, labels, customfield_10016…"
           />
           {(() => {
-            const valueField = (hint?: string) => (
-              <TemplateField
-                id={`step-${i}-value-${k}`}
-                label={r.json ? `Value ${k + 1} (JSON)` : r.adf ? `Value ${k + 1} (rich text)` : `Value ${k + 1}`}
-                multiline={r.adf}
-                value={r.value}
-                onChange={(v) => set(r.id, { value: v })}
-                errors={errorsWithin(errors, `${p}.fields.${r.field.trim()}`, !!r.adf)}
+            const kind = kindOfRow(r);
+            const kinds = kindsFor(r.field, !!forCreate);
+            if (r.adf || (kinds.length < 2 && kinds.includes(kind))) return <span />;
+            return (
+              <SelectField
+                id={`step-${i}-kind-${k}`}
+                label={`Value type ${k + 1}`}
+                options={FIELD_KINDS.filter((o) => kinds.includes(o.value) || o.value === kind)}
+                value={kind}
+                onChange={(v) => {
+                  const next = (v || 'text') as FieldKind;
+                  if (next === kind) return;
+                  let value = r.value;
+                  if (kind === 'json') {
+                    let parsed: unknown;
+                    try {
+                      parsed = JSON.parse(r.value);
+                    } catch {
+                      parsed = undefined;
+                    }
+                    const shaped = kindOf(parsed);
+                    value = typeof parsed === 'string' ? parsed : shaped?.kind === next ? shaped.text : '';
+                  }
+                  set(r.id, { kind: next, json: false, value: next === 'empty' ? '' : value });
+                }}
                 isDisabled={readOnly}
-                helper={hint ?? (r.adf ? 'Saved as Atlassian Document Format: each block of text becomes a paragraph, line breaks stay line breaks.' : undefined)}
-                placeholder={r.field === 'labels' ? 'needs-triage, {{ project.key | downcase }}' : r.field === 'assignee' ? 'An account id, or a smart value' : '{{ issue.fields.summary }}'}
               />
             );
-            return r.field.trim() === 'assignee' && !r.json ? (
+          })()}
+          {(() => {
+            const kind = kindOfRow(r);
+            const name = r.field.trim();
+            const rowErrors = errorsWithin(errors, `${p}.fields.${name}`, !!r.adf);
+            const hint = FIELD_KINDS.find((o) => o.value === kind)?.hint;
+            const several = kind === 'options' || kind === 'names' || kind === 'users' || kind === 'list';
+            const valueField = (fallbackHint?: string) => (
+              <TemplateField
+                id={`step-${i}-value-${k}`}
+                label={kind === 'json' ? `Value ${k + 1} (JSON)` : r.adf ? `Value ${k + 1} (rich text)` : several ? `Values ${k + 1} (one per line)` : `Value ${k + 1}`}
+                multiline={r.adf || several}
+                rows={several ? 3 : undefined}
+                value={r.value}
+                onChange={(v) => set(r.id, { value: v })}
+                errors={rowErrors}
+                isDisabled={readOnly}
+                helper={fallbackHint ?? (r.adf ? 'Saved as Atlassian Document Format: each block of text becomes a paragraph, line breaks stay line breaks.' : hint)}
+                placeholder={kind === 'names' ? 'Backend' : kind === 'options' || kind === 'option' ? 'High' : r.field === 'labels' ? 'needs-triage, {{ project.key | downcase }}' : r.field === 'assignee' ? 'An account id, or a smart value' : '{{ issue.fields.summary }}'}
+              />
+            );
+            if (kind === 'empty') return <span style={{ paddingTop: 28, color: token('color.text.subtle') }}>Saved as empty: the field is cleared.</span>;
+            if (kind === 'number')
+              return <TextField id={`step-${i}-value-${k}`} label={`Value ${k + 1} (number)`} value={r.value} onChange={(v) => set(r.id, { value: v })} errors={rowErrors} isDisabled={readOnly} helper={hint} placeholder="5" />;
+            return kind === 'user' || (name === 'assignee' && kind === 'text') ? (
               <JiraUserSelect
                 id={`step-${i}-value-${k}`}
                 label={`Value ${k + 1}`}
                 value={r.value}
                 onChange={(v) => set(r.id, { value: v })}
                 search={(q) => jira.users(q)}
-                errors={errorsWithin(errors, `${p}.fields.assignee`)}
+                errors={rowErrors}
                 isDisabled={readOnly}
-                fallback={(hint) => valueField(hint)}
+                fallback={(h) => valueField(h)}
               />
             ) : (
               valueField()
@@ -430,7 +479,7 @@ export const jiraEditKind: StepKind = {
   help: (
     <>
       Sets fields of the issue. Values are templates: <code>labels</code> takes comma- or space-separated labels, <code>priority</code> a name,{' '}
-      <code>assignee</code> an account id (empty unassigns), <code>description</code> text; custom fields take any value. Setting a field replaces its
+      <code>assignee</code> an account id (empty unassigns), <code>description</code> text; custom fields take any value: pick its “Value type” (number, option, several options, user, empty…). Setting a field replaces its
       whole value; to add or remove one label, component or version and keep the others, use the “Add or remove values” rows (Jira’s{' '}
       <code>update</code>). {jiraHelp}
     </>

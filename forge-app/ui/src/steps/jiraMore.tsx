@@ -126,6 +126,7 @@ export const jiraCreateKind: StepKind = {
           path={p}
           readOnly={readOnly}
           addLabel="Add another field"
+          forCreate
           fieldHelper="A field id, or its exact name as Jira shows it."
         />
         <div style={grid2}>
