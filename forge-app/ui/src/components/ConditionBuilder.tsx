@@ -1,5 +1,6 @@
 import React from 'react';
 import Button from '@atlaskit/button/new';
+import { Checkbox } from '@atlaskit/checkbox';
 import { token } from '@atlaskit/tokens';
 import {
   addCondition,
@@ -17,6 +18,9 @@ import {
 } from '../lib/conditions';
 import { row, SelectField, TextField } from './common';
 import { SmartValuePicker } from './SmartValuePicker';
+
+/** Operators for which a blank value ("") is a value to compare with (not `in`: a list; not greater/less than or a regex). */
+const BLANK_OPS: string[] = ['equals', 'notEquals', 'contains', 'startsWith'];
 
 export const FIELD_SUGGESTIONS = [
   'issue.fields.priority.name',
@@ -205,6 +209,9 @@ function ConditionRow({
 }) {
   const needs = opInfo(cond.op).needs;
   const patch = (p: Partial<CondDraft>) => onChange(updateCondition(root, cond.id, p));
+  // A blank value ("") is one the backend compares with (ConditionCompiler takes any value but null for these), which a
+  // text box cannot tell from "not filled in": it is an explicit choice, kept through a change to another such operator.
+  const blank = cond.typed?.op === cond.op && cond.typed.text === '' && cond.value === '' && cond.typed.value === '';
   return (
     <div role="group" aria-label={`Condition ${path}`} data-path={path} style={row('space.100')}>
       <FieldInput id={`${cond.id}-field`} value={cond.field} onChange={(v) => patch({ field: v })} errors={errors[`${path}.field`]} readOnly={readOnly} changelog={cond.op === 'changed'} />
@@ -213,24 +220,45 @@ function ConditionRow({
         label="Operator"
         options={OPS.map((o) => ({ value: o.value, label: o.label }))}
         value={cond.op}
-        onChange={(v) => patch({ op: (v || 'equals') as CondDraft['op'] })}
+        onChange={(v) => {
+          const op = (v || 'equals') as CondDraft['op'];
+          patch(blank && BLANK_OPS.includes(op) ? { op, typed: { op, text: '', value: '' } } : { op });
+        }}
         errors={errors[`${path}.op`]}
         isDisabled={readOnly}
       />
       {needs === 'value' && (
-        <TextField
-          id={`${cond.id}-value`}
-          label={cond.op === 'in' ? 'Values (comma separated)' : 'Value'}
-          value={cond.value}
-          onChange={(v) => patch({ value: v })}
-          errors={errors[`${path}.value`]}
-          isDisabled={readOnly}
-        />
+        <div style={{ display: 'flex', flexDirection: 'column' }}>
+          <TextField
+            id={`${cond.id}-value`}
+            label={cond.op === 'in' ? 'Values (comma separated)' : 'Value'}
+            value={cond.value}
+            onChange={(v) => patch({ value: v })}
+            errors={errors[`${path}.value`]}
+            isDisabled={readOnly || blank}
+            placeholder={blank ? 'Blank (saved as "")' : undefined}
+          />
+          {BLANK_OPS.includes(cond.op) && (
+            <Checkbox
+              id={`${cond.id}-blank`}
+              label='Blank value (empty text "")'
+              isChecked={blank}
+              isDisabled={readOnly}
+              onChange={(e) => patch(e.target.checked ? { value: '', typed: { op: cond.op, text: '', value: '' } } : { typed: undefined })}
+            />
+          )}
+        </div>
       )}
       {needs === 'fromTo' && (
         <>
-          <TextField id={`${cond.id}-from`} label="From (optional)" value={cond.from} onChange={(v) => patch({ from: v, emptyFrom: false })} errors={errors[`${path}.from`]} isDisabled={readOnly} placeholder={cond.emptyFrom ? 'Empty (saved as "")' : 'Any value'} />
-          <TextField id={`${cond.id}-to`} label="To (optional)" value={cond.to} onChange={(v) => patch({ to: v, emptyTo: false })} errors={errors[`${path}.to`]} isDisabled={readOnly} placeholder={cond.emptyTo ? 'Empty (saved as "")' : 'Any value'} />
+          <div style={{ display: 'flex', flexDirection: 'column' }}>
+            <TextField id={`${cond.id}-from`} label="From (optional)" value={cond.from} onChange={(v) => patch({ from: v, emptyFrom: false })} errors={errors[`${path}.from`]} isDisabled={readOnly || !!cond.emptyFrom} placeholder={cond.emptyFrom ? 'Empty (saved as "")' : 'Any value'} />
+            <Checkbox id={`${cond.id}-emptyFrom`} label='From empty ("")' isChecked={!!cond.emptyFrom} isDisabled={readOnly} onChange={(e) => patch({ from: '', emptyFrom: e.target.checked })} />
+          </div>
+          <div style={{ display: 'flex', flexDirection: 'column' }}>
+            <TextField id={`${cond.id}-to`} label="To (optional)" value={cond.to} onChange={(v) => patch({ to: v, emptyTo: false })} errors={errors[`${path}.to`]} isDisabled={readOnly || !!cond.emptyTo} placeholder={cond.emptyTo ? 'Empty (saved as "")' : 'Any value'} />
+            <Checkbox id={`${cond.id}-emptyTo`} label='To empty ("")' isChecked={!!cond.emptyTo} isDisabled={readOnly} onChange={(e) => patch({ to: '', emptyTo: e.target.checked })} />
+          </div>
         </>
       )}
       {!readOnly && (
