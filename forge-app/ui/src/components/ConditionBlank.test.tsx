@@ -22,7 +22,7 @@ describe('condition builder: blank values', () => {
     await u.click(screen.getByLabelText('Blank value (empty text "")'));
     expect(toApi(latest)).toEqual({ all: [{ field: 'issue.fields.customfield_10050', op: 'equals', value: '' }] });
     expect(validateConditions(latest)).toEqual({});
-    expect((document.getElementById(`${id}-value`) as HTMLInputElement).disabled).toBe(true);
+    expect((document.getElementById(`${id}-value`) as HTMLInputElement).placeholder).toBe('Blank (saved as "")');
 
     await choose(u, `${id}-op`, 'does not equal');
     expect(toApi(latest)).toEqual({ all: [{ field: 'issue.fields.customfield_10050', op: 'notEquals', value: '' }] });

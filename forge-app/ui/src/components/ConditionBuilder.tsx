@@ -235,7 +235,7 @@ function ConditionRow({
             value={cond.value}
             onChange={(v) => patch({ value: v })}
             errors={errors[`${path}.value`]}
-            isDisabled={readOnly || blank}
+            isDisabled={readOnly}
             placeholder={blank ? 'Blank (saved as "")' : undefined}
           />
           {BLANK_OPS.includes(cond.op) && (
@@ -252,11 +252,11 @@ function ConditionRow({
       {needs === 'fromTo' && (
         <>
           <div style={{ display: 'flex', flexDirection: 'column' }}>
-            <TextField id={`${cond.id}-from`} label="From (optional)" value={cond.from} onChange={(v) => patch({ from: v, emptyFrom: false })} errors={errors[`${path}.from`]} isDisabled={readOnly || !!cond.emptyFrom} placeholder={cond.emptyFrom ? 'Empty (saved as "")' : 'Any value'} />
+            <TextField id={`${cond.id}-from`} label="From (optional)" value={cond.from} onChange={(v) => patch({ from: v, emptyFrom: false })} errors={errors[`${path}.from`]} isDisabled={readOnly} placeholder={cond.emptyFrom ? 'Empty (saved as "")' : 'Any value'} />
             <Checkbox id={`${cond.id}-emptyFrom`} label='From empty ("")' isChecked={!!cond.emptyFrom} isDisabled={readOnly} onChange={(e) => patch({ from: '', emptyFrom: e.target.checked })} />
           </div>
           <div style={{ display: 'flex', flexDirection: 'column' }}>
-            <TextField id={`${cond.id}-to`} label="To (optional)" value={cond.to} onChange={(v) => patch({ to: v, emptyTo: false })} errors={errors[`${path}.to`]} isDisabled={readOnly || !!cond.emptyTo} placeholder={cond.emptyTo ? 'Empty (saved as "")' : 'Any value'} />
+            <TextField id={`${cond.id}-to`} label="To (optional)" value={cond.to} onChange={(v) => patch({ to: v, emptyTo: false })} errors={errors[`${path}.to`]} isDisabled={readOnly} placeholder={cond.emptyTo ? 'Empty (saved as "")' : 'Any value'} />
             <Checkbox id={`${cond.id}-emptyTo`} label='To empty ("")' isChecked={!!cond.emptyTo} isDisabled={readOnly} onChange={(e) => patch({ to: '', emptyTo: e.target.checked })} />
           </div>
         </>
