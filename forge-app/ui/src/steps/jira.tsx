@@ -4,7 +4,8 @@ import React from 'react';
 import Button from '@atlaskit/button/new';
 import { Checkbox } from '@atlaskit/checkbox';
 import { token } from '@atlaskit/tokens';
-import { adfFromText, textFromAdf } from '../lib/adf';
+import { adfFromText, richAdfFromText, richTextFromAdf, textFromAdf } from '../lib/adf';
+import { appendToComment, CommentInserts } from './commentInserts';
 import { newId } from '../lib/conditions';
 import { reportInexactNumbers } from '../lib/jsonNumbers';
 import { fieldOptions, jira } from '../lib/jira';
@@ -51,7 +52,8 @@ export const jiraCommentKind: StepKind = {
   docs: 'jira-steps',
   help: (
     <>
-      Adds a comment. The text is a template: blank lines separate paragraphs, line breaks stay line breaks. {jiraHelp} Later steps read{' '}
+      Adds a comment. The text is a template: blank lines separate paragraphs, line breaks stay line breaks. “Insert mention” and “Insert link” add a
+      mention or a link (the comment is then saved as rich text). {jiraHelp} Later steps read{' '}
       <code>steps.&lt;id&gt;.body.id</code> (the new comment).
     </>
   ),
@@ -63,12 +65,15 @@ export const jiraCommentKind: StepKind = {
     // An Atlassian Document Format body of plain paragraphs is edited as its text and saved as paragraphs again;
     // a richer one (marks, mentions, lists) has no plain-text form and stays in the JSON editor.
     const text = textFromAdf(step.body);
-    return text === undefined ? undefined : { ...c, body: text, adf: true, ...split(step, ['body', 'issue', 'onError']) };
+    if (text !== undefined) return { ...c, body: text, adf: true, ...split(step, ['body', 'issue', 'onError']) };
+    // Paragraphs with mentions and links are edited as text with @[accountId] and [text](address) in it.
+    const rich = richTextFromAdf(step.body);
+    return rich === undefined ? undefined : { ...c, body: rich, adf: true, rich: true, ...split(step, ['body', 'issue', 'onError']) };
   },
   toJson(v, add) {
     const text = String(v.body ?? '');
     if (!text.trim()) add('body', 'Write the comment.');
-    const out: Record<string, unknown> = { ...(v.extra ?? {}), type: 'jira.comment', body: v.adf && text.trim() ? adfFromText(text) : text };
+    const out: Record<string, unknown> = { ...(v.extra ?? {}), type: 'jira.comment', body: v.rich && text.trim() ? richAdfFromText(text) : v.adf && text.trim() ? adfFromText(text) : text };
     commonTo(out, v);
     return out;
   },
@@ -86,8 +91,15 @@ export const jiraCommentKind: StepKind = {
           errors={errorsWithin(errors, `${p}.body`, !!s.adf)}
           isDisabled={readOnly}
           placeholder="Escalated: {{ issue.fields.summary }}"
-          helper={s.adf ? 'Saved as Atlassian Document Format (rich text): each block of text becomes a paragraph, line breaks stay line breaks. Smart values work in the text.' : undefined}
+          helper={
+            s.rich
+              ? 'Saved as rich text: @[…] mentions a person, [text](address) is a link; each block of text becomes a paragraph, line breaks stay line breaks. Smart values work in the text.'
+              : s.adf
+                ? 'Saved as Atlassian Document Format (rich text): each block of text becomes a paragraph, line breaks stay line breaks. Smart values work in the text.'
+                : undefined
+          }
         />
+        {!readOnly && <CommentInserts i={i} onInsert={(insert) => onChange({ body: appendToComment(String(s.body ?? ''), insert), adf: true, rich: true })} />}
         <CommonFields {...props} />
       </>
     );
