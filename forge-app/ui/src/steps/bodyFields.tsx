@@ -199,7 +199,7 @@ export function LeafInput({ id, label, value, onChange, errors, readOnly }: { id
           const n = numberFrom(t);
           if (n !== undefined) onChange(n);
         }}
-        errors={[...(errors ?? []), ...(shown !== undefined ? [`“${shown}” is not a number (e.g. 3 or -2.5): the body keeps ${String(value)}.`] : [])]}
+        errors={[...(errors ?? []), ...(shown !== undefined ? [`${shown.trim() ? `“${shown}” is not a number (e.g. 3 or -2.5)` : 'Enter a number'}: the body keeps ${String(value)}.`] : [])]}
         isDisabled={readOnly}
       />
     );
