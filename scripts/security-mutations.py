@@ -561,6 +561,10 @@ MUTATIONS = [
      "for (var left = file.Length; left > 0; left -= zeros.Length)",
      "for (var left = 0L; left > 0; left -= zeros.Length)",
      "FullyQualifiedName~ShreddedShareBytesTests", "tests/BluBees.Api.Tests"),
+    ("a replaced key ring file is unlinked without being overwritten (another name of it keeps a retired key-encryption key)", "src/BluBees.Engine/Crypto/LocalKeyRing.cs",
+     "Shred(replaced);",
+     "_ = replaced.Length;",
+     "FullyQualifiedName~ReplacedKeyRingBytesTests", "tests/BluBees.Engine.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

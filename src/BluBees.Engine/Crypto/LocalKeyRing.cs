@@ -12,7 +12,8 @@ namespace BluBees.Engine.Crypto;
 /// the truth, not this instance's memory: <see cref="CurrentKeyId"/> (asked before every wrap) re-reads the file,
 /// and <see cref="GetKey"/> re-reads it when asked for a key id it does not hold (a data key re-wrapped under a
 /// newer key). Writers replace the file atomically (temp file + rename), so a reader sees the old or the new
-/// ring, never half of one. A ring file that cannot be read keeps the last good ring for unwrapping, but nothing
+/// ring, never half of one; the replaced file is then overwritten with zeros (no other name of it keeps a retired
+/// key), and a reader that opened it just before reads the path again. A ring file that cannot be read keeps the last good ring for unwrapping, but nothing
 /// is wrapped under a key that the file may no longer name as current.
 /// </para>
 /// </summary>
@@ -262,7 +263,7 @@ public sealed class LocalKeyRing
 
     private static RingFile Read(string path)
     {
-        var ring = JsonSerializer.Deserialize<RingFile>(File.ReadAllText(path))
+        var ring = JsonSerializer.Deserialize<RingFile>(ReadText(path))
             ?? throw new InvalidOperationException($"Key ring file '{path}' is empty.");
         if (ring.Current is null || ring.Keys is null || !ring.Keys.ContainsKey(ring.Current))
         {
@@ -277,6 +278,29 @@ public sealed class LocalKeyRing
         }
 
         return ring;
+    }
+
+    /// <summary>
+    /// The ring file's text. A NUL byte (never in a ring's JSON) means this read opened a ring that a writer replaced
+    /// and is shredding (<see cref="Shred"/>, after the rename): the path already names the new ring, so it is read
+    /// again, and a running backend never takes a ring being shredded for a broken one.
+    /// </summary>
+    private static string ReadText(string path)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var bytes = File.ReadAllBytes(path);
+            if (!bytes.AsSpan().Contains((byte)0))
+            {
+                using var reader = new StreamReader(new MemoryStream(bytes), detectEncodingFromByteOrderMarks: true);
+                return reader.ReadToEnd(); // as File.ReadAllText did: a byte order mark an editor wrote is no character
+            }
+
+            if (attempt == 5)
+            {
+                throw new InvalidOperationException($"Key ring file '{path}' holds zeros (a replaced ring being shredded).");
+            }
+        }
     }
 
     private static bool IsKey(string? encoded)
@@ -301,10 +325,52 @@ public sealed class LocalKeyRing
         }
 
         Storage.OwnerOnlyFile.Restrict(temp);
+        using var replaced = OpenReplaced(path);
         File.Move(temp, path, overwrite: true);
         // The rename itself on disk: without it a power loss could bring back the ring before a rotation (while data
         // keys were re-wrapped under the new key) or, for a new ring, lose the file.
         Storage.DirectorySync.Flush(Path.GetDirectoryName(path)!);
+        if (replaced is not null)
+        {
+            Shred(replaced);
+        }
+    }
+
+    /// <summary>
+    /// The ring file about to be replaced, opened (for writing, sharing everything) before the rename, so that
+    /// <see cref="Shred"/> reaches its inode once no path names it; null when there is none.
+    /// </summary>
+    private static FileStream? OpenReplaced(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Overwrites the replaced ring's content with zeros, flushed to disk. The rename only unlinks the old file: its
+    /// bytes, the retired keys among them after <c>keys rotate --retire</c>, stayed in its blocks for whatever still
+    /// reaches them (another hard link to it, such as a hard-link snapshot of the data directory as rsnapshot or
+    /// <c>cp -al</c> make; an open handle; the disk's free space), and with an old copy of the database a retired key
+    /// opens the data keys it wrapped. Done after the rename and the directory's flush: a reader opening the path gets
+    /// the new ring; one that opened the old file just before reads zeros and reads the path again (<see cref="Read"/>).
+    /// </summary>
+    private static void Shred(FileStream replaced)
+    {
+        Span<byte> zeros = stackalloc byte[4096];
+        zeros.Clear();
+        replaced.Position = 0;
+        for (var left = replaced.Length; left > 0; left -= zeros.Length)
+        {
+            replaced.Write(zeros[..(int)Math.Min(left, zeros.Length)]);
+        }
+
+        replaced.Flush(flushToDisk: true);
     }
 
     private static string IdOf(byte[] key) => "local-" + Convert.ToHexStringLower(SHA256.HashData(key).AsSpan(0, 8));
