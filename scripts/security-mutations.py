@@ -562,9 +562,13 @@ MUTATIONS = [
      "for (var left = 0L; left > 0; left -= zeros.Length)",
      "FullyQualifiedName~ShreddedShareBytesTests", "tests/BluBees.Api.Tests"),
     ("a replaced key ring file is unlinked without being overwritten (another name of it keeps a retired key-encryption key)", "src/BluBees.Engine/Crypto/LocalKeyRing.cs",
-     "Shred(replaced);",
+     "Storage.ReplacedFile.Shred(replaced);",
      "_ = replaced.Length;",
      "FullyQualifiedName~ReplacedKeyRingBytesTests", "tests/BluBees.Engine.Tests"),
+    ("a backup exported over an earlier one leaves it readable through another name of its file", "src/BluBees.Cli/Operator/BackupFile.cs",
+     "ReplacedFile.Shred(replaced);",
+     "_ = replaced.Length;",
+     "FullyQualifiedName~CliBackupTests.An_export_over_an_earlier_backup", "tests/BluBees.Api.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

@@ -69,7 +69,14 @@ internal static class BackupFile
                 stream.Flush(flushToDisk: true);
             }
 
+            // A backup replaced (its secrets, some since deleted or replaced, sealed under the passphrase) is zeroed
+            // after the rename: a hard link to it taken before no longer reads it.
+            using var replaced = ReplacedFile.Open(full);
             File.Move(temp, full, overwrite: true);
+            if (replaced is not null)
+            {
+                ReplacedFile.Shred(replaced);
+            }
         }
         finally
         {

@@ -282,8 +282,8 @@ public sealed class LocalKeyRing
 
     /// <summary>
     /// The ring file's text. A NUL byte (never in a ring's JSON) means this read opened a ring that a writer replaced
-    /// and is shredding (<see cref="Shred"/>, after the rename): the path already names the new ring, so it is read
-    /// again, and a running backend never takes a ring being shredded for a broken one.
+    /// and is shredding (<see cref="Storage.ReplacedFile.Shred"/>, after the rename): the path already names the new
+    /// ring, so it is read again, and a running backend never takes a ring being shredded for a broken one.
     /// </summary>
     private static string ReadText(string path)
     {
@@ -325,52 +325,18 @@ public sealed class LocalKeyRing
         }
 
         Storage.OwnerOnlyFile.Restrict(temp);
-        using var replaced = OpenReplaced(path);
+        // The ring replaced (the retired keys in it after a retire) is zeroed after the rename and its flush: a reader
+        // opening the path gets the new ring; one that opened the old file just before reads zeros and reads the path
+        // again (ReadText).
+        using var replaced = Storage.ReplacedFile.Open(path);
         File.Move(temp, path, overwrite: true);
         // The rename itself on disk: without it a power loss could bring back the ring before a rotation (while data
         // keys were re-wrapped under the new key) or, for a new ring, lose the file.
         Storage.DirectorySync.Flush(Path.GetDirectoryName(path)!);
         if (replaced is not null)
         {
-            Shred(replaced);
+            Storage.ReplacedFile.Shred(replaced);
         }
-    }
-
-    /// <summary>
-    /// The ring file about to be replaced, opened (for writing, sharing everything) before the rename, so that
-    /// <see cref="Shred"/> reaches its inode once no path names it; null when there is none.
-    /// </summary>
-    private static FileStream? OpenReplaced(string path)
-    {
-        try
-        {
-            return new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>
-    /// Overwrites the replaced ring's content with zeros, flushed to disk. The rename only unlinks the old file: its
-    /// bytes, the retired keys among them after <c>keys rotate --retire</c>, stayed in its blocks for whatever still
-    /// reaches them (another hard link to it, such as a hard-link snapshot of the data directory as rsnapshot or
-    /// <c>cp -al</c> make; an open handle; the disk's free space), and with an old copy of the database a retired key
-    /// opens the data keys it wrapped. Done after the rename and the directory's flush: a reader opening the path gets
-    /// the new ring; one that opened the old file just before reads zeros and reads the path again (<see cref="Read"/>).
-    /// </summary>
-    private static void Shred(FileStream replaced)
-    {
-        Span<byte> zeros = stackalloc byte[4096];
-        zeros.Clear();
-        replaced.Position = 0;
-        for (var left = replaced.Length; left > 0; left -= zeros.Length)
-        {
-            replaced.Write(zeros[..(int)Math.Min(left, zeros.Length)]);
-        }
-
-        replaced.Flush(flushToDisk: true);
     }
 
     private static string IdOf(byte[] key) => "local-" + Convert.ToHexStringLower(SHA256.HashData(key).AsSpan(0, 8));

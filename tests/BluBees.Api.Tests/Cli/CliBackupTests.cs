@@ -60,6 +60,44 @@ public sealed class CliBackupTests
     }
 
     [Test]
+    public async Task An_export_over_an_earlier_backup_zeroes_it_so_no_other_name_of_its_file_still_reads_it()
+    {
+        // The earlier backup holds the secrets as they were (some since deleted or replaced), sealed under the
+        // passphrase. The rename of the new file over it only unlinked it: a hard link taken before (a hard-link
+        // snapshot of the backup directory) still read it whole.
+        var (backend, issuer, tenant) = await InstalledTenantAsync();
+        var dir = Directory.CreateTempSubdirectory("blubees-cli-backup-").FullName;
+        try
+        {
+            var file = Path.Combine(dir, "tenant.bbk");
+            string[] export = ["backup", "export", "--tenant", tenant, "--out", file, "--passphrase-env", PassphraseVariable, "--data-dir", backend.DataDirectory];
+            var first = await CliProcess.RunAsync(Passphrase, dir, export);
+            Assert.That(first.Code, Is.Zero, first.Stdout + first.Stderr);
+            var link = Path.Combine(dir, "snapshot.bbk");
+            using (var ln = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ln", [file, link]) { RedirectStandardError = true })!)
+            {
+                var error = await ln.StandardError.ReadToEndAsync(); // ln: .NET creates no hard links
+                await ln.WaitForExitAsync();
+                Assert.That(ln.ExitCode, Is.Zero, "ln: " + error);
+            }
+
+            Assert.That(JsonNode.Parse(await File.ReadAllTextAsync(link))!["format"]!.GetValue<string>(), Is.EqualTo("blubees-backup"), "control: the link reads the earlier backup");
+
+            var second = await CliProcess.RunAsync(Passphrase, dir, export);
+
+            Assert.That(second.Code, Is.Zero, second.Stdout + second.Stderr);
+            Assert.That(JsonNode.Parse(await File.ReadAllTextAsync(file))!["format"]!.GetValue<string>(), Is.EqualTo("blubees-backup"), "the new backup is whole");
+            Assert.That((await File.ReadAllBytesAsync(link)).Where(b => b != 0), Is.Empty, "the replaced backup is still readable through another name of its file");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            await backend.DisposeAsync();
+            await issuer.DisposeAsync();
+        }
+    }
+
+    [Test]
     public async Task A_mistyped_option_is_refused_naming_it_before_anything_is_restored_rotated_or_exported()
     {
         var (backend, issuer, tenant) = await InstalledTenantAsync();
