@@ -223,26 +223,26 @@ internal sealed class TenantKeyShares(string directory)
     /// </summary>
     private static bool Shred(string path)
     {
-        try
+        using (var file = ReplacedFile.Open(path))
         {
-            using (var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+            if (file is null)
             {
-                Span<byte> zeros = stackalloc byte[Size];
-                for (var left = file.Length; left > 0; left -= zeros.Length)
-                {
-                    file.Write(zeros[..(int)Math.Min(left, zeros.Length)]);
-                }
-
-                file.Flush(flushToDisk: true);
+                return false; // no share, or deleted meanwhile (another delete of the same share)
             }
 
-            File.Delete(path);
-            return true;
+            ReplacedFile.Shred(file);
         }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+
+        try
         {
-            return false; // deleted meanwhile (another delete of the same share)
+            File.Delete(path);
         }
+        catch (DirectoryNotFoundException)
+        {
+            // Its directory went meanwhile (another delete of the tenant): the zeros went with it.
+        }
+
+        return true;
     }
 
     /// <summary>Whether the file is a share's zeros that a crash left between <see cref="Shred"/>'s overwrite and its unlink.</summary>

@@ -88,8 +88,8 @@ export function convertLeaf(value: BodyLeaf, to: BodyType): BodyLeaf {
 
 const print = (body: Json) => (Object.keys(body).length ? JSON.stringify(body, null, 2) : '');
 
-/** The body with the text at `path` set (objects on the way created), or undefined when something else is in the way. */
-export function setBodyValue(bodyText: string, path: string[], value: string): string | undefined {
+/** The body with `value` set at `path` (objects on the way created), or undefined when `path` is bad or what is there already is not `replaceable`. */
+function setAt(bodyText: string, path: string[], value: BodyLeaf, replaceable: (existing: unknown) => boolean): string | undefined {
   const body = editable(bodyText);
   if (!body || path.length === 0 || path.some((k) => !k || k === '__proto__')) return undefined;
   let node = body;
@@ -99,25 +99,19 @@ export function setBodyValue(bodyText: string, path: string[], value: string): s
     node = node[k] as Json;
   }
   const last = path[path.length - 1];
-  if (node[last] !== undefined && typeof node[last] !== 'string') return undefined;
+  if (node[last] !== undefined && !replaceable(node[last])) return undefined;
   node[last] = value;
   return print(body);
 }
 
+/** The body with the text at `path` set (objects on the way created), or undefined when something else is in the way. */
+export function setBodyValue(bodyText: string, path: string[], value: string): string | undefined {
+  return setAt(bodyText, path, value, (existing) => typeof existing === 'string');
+}
+
 /** The body with the value at `path` set to a text, number, yes/no or null (objects on the way created); undefined when an object or list is in the way. */
 export function setBodyLeaf(bodyText: string, path: string[], value: BodyLeaf): string | undefined {
-  const body = editable(bodyText);
-  if (!body || path.length === 0 || path.some((k) => !k || k === '__proto__')) return undefined;
-  let node = body;
-  for (const k of path.slice(0, -1)) {
-    if (node[k] === undefined) node[k] = {};
-    if (!isObject(node[k])) return undefined;
-    node = node[k] as Json;
-  }
-  const last = path[path.length - 1];
-  if (node[last] !== undefined && !isLeaf(node[last])) return undefined;
-  node[last] = value;
-  return print(body);
+  return setAt(bodyText, path, value, isLeaf);
 }
 
 /** The body without the text at `path`; objects left empty by it go too. */
