@@ -84,6 +84,13 @@ internal static partial class ForgeEndpoints
         var prefix = ReferenceEquals(body, node) ? string.Empty : "payload.";
         var kind = JiraEvent.Text(JiraEvent.Child(body, "eventType")) ?? JiraEvent.Text(JiraEvent.Child(body, "type")) ?? string.Empty;
         var logger = loggers.CreateLogger("BluBees.Lifecycle");
+        // A life-cycle event is a trigger's event: Forge gives the remote 5 s to answer and redelivers it after a non-2xx
+        // answer or a timeout (https://developer.atlassian.com/platform/forge/events-reference/life-cycle/ delivers it
+        // through a trigger module; https://developer.atlassian.com/platform/forge/remote/sending-product-events/: "remote
+        // invocations will have a timeout of 5 seconds", retried). Its writes waited for SQLite's write lock up to the
+        // connection's 30 s each while another process held it, so the answer came long after Forge had given up; now
+        // they give up within a Forge event's wait and the answer is 503 with Retry-After (LifecycleLockedStoreTests).
+        using var bound = BluBees.Engine.Storage.StoreWriteWait.Bound(SqliteRunQueue.LockWaitFor(BluBees.Engine.Execution.RunSource.Event));
         switch (kind)
         {
             case "avi:forge:installed:app":

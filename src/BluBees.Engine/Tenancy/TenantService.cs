@@ -111,7 +111,13 @@ public sealed class TenantService(
             return true;
         }
 
-        await EraseAsync(tenantId, CancellationToken.None, rebuildNow: false);
+        // Not bounded by a life-cycle event's write wait (StoreWriteWait): an erase given up part way would leave what
+        // the event wrote after the uninstall's erase.
+        using (StoreWriteWait.Unbounded())
+        {
+            await EraseAsync(tenantId, CancellationToken.None, rebuildNow: false);
+        }
+
         return false;
     }
 
