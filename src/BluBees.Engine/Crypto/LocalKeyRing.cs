@@ -48,6 +48,13 @@ public sealed class LocalKeyRing
                 + "only for a database without data keys (docs/operations.md, Key rotation).");
         }
 
+        if (File.Exists(Storage.ReplacedFile.ReplacedName(_path)))
+        {
+            // A writer killed while it replaced the ring: its replaced ring (retired keys in it) is zeroed now.
+            using var writing = WriteLock.Take(_path);
+            Storage.ReplacedFile.Recover(_path, _path + ".tmp");
+        }
+
         try
         {
             _ring = LoadOrCreate(_path);
@@ -315,6 +322,8 @@ public sealed class LocalKeyRing
     {
         Storage.OwnerOnlyFile.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + ".tmp";
+        // A replacement a killed writer left unfinished, before this one's temp file exists (it tells whether that rename was made).
+        Storage.ReplacedFile.Recover(path, temp);
         // Create with 0600 before any key byte is written.
         using (var stream = Storage.OwnerOnlyFile.Create(temp))
         {
@@ -327,16 +336,10 @@ public sealed class LocalKeyRing
         Storage.OwnerOnlyFile.Restrict(temp);
         // The ring replaced (the retired keys in it after a retire) is zeroed after the rename and its flush: a reader
         // opening the path gets the new ring; one that opened the old file just before reads zeros and reads the path
-        // again (ReadText).
-        using var replaced = Storage.ReplacedFile.Open(path);
-        File.Move(temp, path, overwrite: true);
-        // The rename itself on disk: without it a power loss could bring back the ring before a rotation (while data
-        // keys were re-wrapped under the new key) or, for a new ring, lose the file.
-        Storage.DirectorySync.Flush(Path.GetDirectoryName(path)!);
-        if (replaced is not null)
-        {
-            Storage.ReplacedFile.Shred(replaced);
-        }
+        // again (ReadText). The rename is flushed too: without it a power loss could bring back the ring before a
+        // rotation (while data keys were re-wrapped under the new key) or, for a new ring, lose the file. Killed between
+        // the rename and the zeroing, the old ring is still named beside the new one and zeroed at the next start or write.
+        Storage.ReplacedFile.Replace(temp, path);
     }
 
     private static string IdOf(byte[] key) => "local-" + Convert.ToHexStringLower(SHA256.HashData(key).AsSpan(0, 8));

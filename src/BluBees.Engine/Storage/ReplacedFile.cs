@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace BluBees.Engine.Storage;
 
 /// <summary>
@@ -6,8 +8,14 @@ namespace BluBees.Engine.Storage;
 /// whatever still reaches them (another hard link to it, such as a hard-link snapshot of the directory as rsnapshot or
 /// <c>cp -al</c> make; an open handle; the disk's free space). Overwriting them with zeros through the handle taken
 /// before the rename reaches that inode once no path names it, while every reader opening the path sees the new file.
+/// <para>
+/// A process killed between the rename and the zeroing left the old file whole, and nothing named it any more, so
+/// nothing could zero it later. <see cref="Replace"/> names it beside the file until its zeroing is done
+/// (<see cref="ReplacedName"/>, a hard link taken before the rename), and <see cref="Recover"/> finishes a replacement a
+/// dead process left, before the next one begins and at a start (<c>KilledRetireRingTests</c>).
+/// </para>
 /// </summary>
-public static class ReplacedFile
+public static partial class ReplacedFile
 {
     /// <summary>The file at <paramref name="path"/>, opened for writing (sharing everything); null when there is none.</summary>
     public static FileStream? Open(string path)
@@ -35,4 +43,85 @@ public static class ReplacedFile
 
         replaced.Flush(flushToDisk: true);
     }
+
+    /// <summary>The name the replaced file keeps beside <paramref name="path"/> from before the rename until it is zeroed.</summary>
+    public static string ReplacedName(string path) => path + ".replaced";
+
+    /// <summary>
+    /// Renames <paramref name="temp"/> (written and flushed) over <paramref name="path"/> and zeroes the file it replaces.
+    /// The caller holds the writers' lock and has called <see cref="Recover"/> before writing <paramref name="temp"/>.
+    /// </summary>
+    public static void Replace(string temp, string path)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        using var replaced = Open(path);
+        var named = replaced is not null && Name(path, ReplacedName(path));
+        if (named)
+        {
+            DirectorySync.Flush(directory); // the name is on disk before the rename that it outlives
+        }
+
+        File.Move(temp, path, overwrite: true);
+        // The rename itself on disk: without it a power loss could bring back the file it replaced.
+        DirectorySync.Flush(directory);
+        if (replaced is not null)
+        {
+            Shred(replaced);
+        }
+
+        if (named)
+        {
+            File.Delete(ReplacedName(path));
+            DirectorySync.Flush(directory);
+        }
+    }
+
+    /// <summary>
+    /// Finishes a <see cref="Replace"/> of <paramref name="path"/> that a dead process left: when the replaced file is
+    /// still named beside it, it is zeroed if the rename was made (<paramref name="temp"/> is gone: the rename consumed it),
+    /// and only its extra name removed if not (the name is then a second name of the file still in place). Call it under
+    /// the writers' lock, before a new <paramref name="temp"/> is written.
+    /// </summary>
+    public static void Recover(string path, string temp)
+    {
+        var name = ReplacedName(path);
+        if (!File.Exists(name))
+        {
+            return;
+        }
+
+        if (!File.Exists(temp))
+        {
+            using var replaced = Open(name);
+            if (replaced is not null)
+            {
+                Shred(replaced);
+            }
+        }
+
+        File.Delete(name);
+        DirectorySync.Flush(Path.GetDirectoryName(path)!);
+    }
+
+    /// <summary>
+    /// Gives the file at <paramref name="path"/> a second name (a hard link: .NET has none, so through libc); false where
+    /// there is no such call (Windows: the replaced file is zeroed through its handle only, as before).
+    /// </summary>
+    private static bool Name(string path, string name)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return false;
+        }
+
+        if (Link(path, name) != 0)
+        {
+            throw new IOException($"The file '{path}' being replaced could not be given its recovery name '{name}' (errno {Marshal.GetLastPInvokeError()}); nothing was replaced.");
+        }
+
+        return true;
+    }
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Link(string existing, string name);
 }
