@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: .NET tests (engine, API on Kestrel, AWS stores against dynalite,
 # infrastructure), the Forge app's unit tests and manifest validation, and the end-to-end UI tests in
-# headless Chromium against the real backend as we deploy it (the Lambda artifact, built for x64). Installs what it needs (npm ci, Debian chromium).
+# headless Chromium against the real backend as we deploy it (the Lambda artifact, built for x64). Installs what it needs (npm ci, Debian chromium and strace).
 # Ends with one summary line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,7 @@ step "toolchain"
 dotnet --version
 node --version
 npm --version
+bash scripts/ensure-strace.sh
 
 step "restore and build (.NET, Release)"
 dotnet restore BluBees.sln
