@@ -290,3 +290,61 @@ export function JiraUserSelect({
     </Field>
   );
 }
+
+/**
+ * Several Jira users (a multi-user picker field), searched as you type like JiraUserSelect and stored as account ids
+ * in the order picked; a typed value (an account id, a smart value) is kept as it is. Falls back the same way.
+ */
+export function JiraUsersSelect({
+  id,
+  label,
+  value,
+  onChange,
+  search,
+  errors,
+  isDisabled,
+  fallback,
+}: {
+  id: string;
+  label: string;
+  value: string[];
+  onChange: (v: string[]) => void;
+  search: (query: string) => Promise<JiraOption[]>;
+  errors?: string[];
+  isDisabled?: boolean;
+  /** Rendered instead when Jira cannot be asked; gets the reason. */
+  fallback: (hint: string) => React.ReactNode;
+}) {
+  const [problem, setProblem] = useState<string | undefined>(() => (!jiraAvailable() ? new JiraUnavailable().message : undefined));
+  const [labels, setLabels] = useState<Record<string, string>>({});
+  if (problem) return <>{fallback(problem)}</>;
+  return (
+    <Field id={id} label={label} errors={errors} helper={USER_HINT}>
+      <div data-select-id={id} style={{ width: '100%' }}>
+        <AsyncCreatableSelect<Opt, true>
+          inputId={id}
+          aria-describedby={describedBy(id, errors, USER_HINT)}
+          isMulti
+          value={value.map((v) => ({ value: v, label: labels[v] ?? v }))}
+          isDisabled={isDisabled}
+          cacheOptions
+          placeholder="Search users…"
+          loadOptions={async (q: string) => {
+            if (!q.trim()) return [];
+            try {
+              const found = await search(q.trim());
+              setLabels((l) => ({ ...l, ...Object.fromEntries(found.map((o) => [o.value, o.label])) }));
+              return found.map((o) => ({ value: o.value, label: o.label }));
+            } catch (e) {
+              setProblem(e instanceof Error ? e.message : String(e));
+              return [];
+            }
+          }}
+          formatCreateLabel={(t: string) => `Use “${t}”`}
+          onCreateOption={(t: string) => (t.trim() && !value.includes(t.trim()) ? onChange([...value, t.trim()]) : undefined)}
+          onChange={(os) => onChange([...new Set((os ?? []).map((o) => o.value))])}
+        />
+      </div>
+    </Field>
+  );
+}

@@ -10,11 +10,11 @@ import { newId } from '../lib/conditions';
 import { reportInexactNumbers } from '../lib/jsonNumbers';
 import { fieldOptions, jira } from '../lib/jira';
 import { SelectField, TextField } from '../components/common';
-import { JiraSelect, JiraUserSelect } from '../components/JiraPicker';
+import { JiraSelect, JiraUserSelect, JiraUsersSelect } from '../components/JiraPicker';
 import { TemplateField } from '../components/SmartValuePicker';
 import { afterRemove, errorsWithin, grid2, onErrorFrom, OnErrorSelect, onErrorTo, split, str, useFocusAfter } from './shared';
 import type { AddError, StepFormProps, StepKind, Values } from './types';
-import { FIELD_KINDS, kindOf, kindsFor, valueOf, type FieldKind } from './fieldValues';
+import { cascadeParts, FIELD_KINDS, kindOf, kindsFor, valueOf, type FieldKind } from './fieldValues';
 
 export function common(step: Record<string, unknown>): Values | undefined {
   const issue = str(step.issue);
@@ -225,7 +225,7 @@ export function FieldRowsEditor({
             const name = r.field.trim();
             const rowErrors = errorsWithin(errors, `${p}.fields.${name}`, !!r.adf);
             const hint = FIELD_KINDS.find((o) => o.value === kind)?.hint;
-            const several = kind === 'options' || kind === 'names' || kind === 'users' || kind === 'list';
+            const several = kind === 'options' || kind === 'names' || kind === 'ids' || kind === 'users' || kind === 'list';
             const valueField = (fallbackHint?: string) => (
               <TemplateField
                 id={`step-${i}-value-${k}`}
@@ -240,6 +240,28 @@ export function FieldRowsEditor({
                 placeholder={kind === 'names' ? 'Backend' : kind === 'options' || kind === 'option' ? 'High' : r.field === 'labels' ? 'needs-triage, {{ project.key | downcase }}' : r.field === 'assignee' ? 'An account id, or a smart value' : '{{ issue.fields.summary }}'}
               />
             );
+            if (kind === 'cascade') {
+              const [parent, child] = cascadeParts(r.value);
+              return (
+                <div style={{ display: 'flex', flexDirection: 'column', gap: token('space.050') }}>
+                  <TemplateField id={`step-${i}-value-${k}`} label={`Value ${k + 1}: parent option`} value={parent} onChange={(v) => set(r.id, { value: `${v.replace(/[\r\n]/g, ' ')}\n${child}` })} errors={rowErrors} isDisabled={readOnly} helper={hint} placeholder="Europe" />
+                  <TemplateField id={`step-${i}-value-${k}-child`} label={`Value ${k + 1}: child option`} value={child} onChange={(v) => set(r.id, { value: `${parent}\n${v.replace(/[\r\n]/g, ' ')}` })} isDisabled={readOnly} placeholder="Belgium" />
+                </div>
+              );
+            }
+            if (kind === 'users')
+              return (
+                <JiraUsersSelect
+                  id={`step-${i}-value-${k}`}
+                  label={`Values ${k + 1} (users)`}
+                  value={r.value.split('\n').map((x) => x.trim()).filter((x) => x !== '')}
+                  onChange={(ids) => set(r.id, { value: ids.join('\n') })}
+                  search={(q) => jira.users(q)}
+                  errors={rowErrors}
+                  isDisabled={readOnly}
+                  fallback={(h) => valueField(`${h} One account id per line.`)}
+                />
+              );
             if (kind === 'empty') return <span style={{ paddingTop: 28, color: token('color.text.subtle') }}>Saved as empty: the field is cleared.</span>;
             if (kind === 'number')
               return <TextField id={`step-${i}-value-${k}`} label={`Value ${k + 1} (number)`} value={r.value} onChange={(v) => set(r.id, { value: v })} errors={rowErrors} isDisabled={readOnly} helper={hint} placeholder="5" />;
