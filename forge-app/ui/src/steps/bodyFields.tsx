@@ -1,7 +1,7 @@
 // The JSON body of an `http` step as rows of "where → value": every text, number, yes/no or empty (null) value of the
-// body, at any depth of objects (`fields.priority.name`), is a row the admin edits (text rows take smart values), retypes,
-// or removes, without touching the JSON;
-// "Add to body" takes such a dotted name and creates the objects on the way. The JSON text stays the step's source of
+// body, at any depth of objects and lists (`fields.priority.name`, `items[0].sku`, named as the backend names its
+// errors), is a row the admin edits (text rows take smart values), retypes, or removes, without touching the JSON;
+// "Add to body" takes such a name and creates the objects and lists on the way (`tags[]` appends to a list). The JSON text stays the step's source of
 // truth: rows edit it, and a body the rows cannot rewrite exactly (a number JavaScript would round) has no rows.
 import React from 'react';
 import Button from '@atlaskit/button/new';
@@ -45,20 +45,40 @@ export function bodyRows(bodyText: string): { path: string[]; value: string }[] 
 export type BodyLeaf = string | number | boolean | null;
 const isLeaf = (v: unknown): v is BodyLeaf => v === null || ['string', 'number', 'boolean'].includes(typeof v);
 
-/** Every text, number, yes/no and empty value of a body by its dotted path, in document order (lists stay in the JSON). */
-export function bodyEntries(bodyText: string): { path: string[]; value: BodyLeaf }[] | undefined {
+/** Where a value sits: names of object members and positions in lists. */
+export type BodyPath = (string | number)[];
+/** A path as the backend writes it in error keys: `items[0].sku`. */
+export const pathName = (path: BodyPath) => path.map((k, n) => (typeof k === 'number' ? `[${k}]` : n ? `.${k}` : k)).join('');
+/** A plain member name: one a dotted name can spell. */
+const plainKey = (k: string) => !!k && !/[.[\]]/.test(k) && k !== '__proto__';
+
+/** Every text, number, yes/no and empty value of a body by its path, through objects and lists, in document order. */
+export function bodyEntries(bodyText: string): { path: BodyPath; value: BodyLeaf }[] | undefined {
   const body = editable(bodyText);
   if (!body) return undefined;
-  const out: { path: string[]; value: BodyLeaf }[] = [];
-  const walk = (node: Json, at: string[]) => {
-    for (const [k, v] of Object.entries(node)) {
-      if (!k || k.includes('.') || k === '__proto__') continue;
-      if (isLeaf(v)) out.push({ path: [...at, k], value: v });
-      else if (isObject(v)) walk(v, [...at, k]);
-    }
+  const out: { path: BodyPath; value: BodyLeaf }[] = [];
+  const visit = (v: unknown, at: BodyPath) => {
+    if (isLeaf(v)) out.push({ path: at, value: v });
+    else if (Array.isArray(v)) v.forEach((x, n) => visit(x, [...at, n]));
+    else if (isObject(v)) for (const [k, x] of Object.entries(v)) if (plainKey(k)) visit(x, [...at, k]);
   };
-  walk(body, []);
+  visit(body, []);
   return out;
+}
+
+/**
+ * A name typed into "Add to body" as a path: `fields.priority.name`, `items[0].sku`, `tags[]` (`[]` is "a new element
+ * at the end", given as -1); undefined when it is not one.
+ */
+export function parseBodyName(name: string): BodyPath | undefined {
+  const path: BodyPath = [];
+  for (const part of name.trim().split('.')) {
+    const m = /^([^.[\]]+)((?:\[\d*\])*)$/.exec(part);
+    if (!m || m[1] === '__proto__') return undefined;
+    path.push(m[1]);
+    for (const [, n] of m[2].matchAll(/\[(\d*)\]/g)) path.push(n === '' ? -1 : Number(n));
+  }
+  return path;
 }
 
 export type BodyType = 'text' | 'number' | 'boolean' | 'null';
@@ -88,45 +108,67 @@ export function convertLeaf(value: BodyLeaf, to: BodyType): BodyLeaf {
 
 const print = (body: Json) => (Object.keys(body).length ? JSON.stringify(body, null, 2) : '');
 
-/** The body with `value` set at `path` (objects on the way created), or undefined when `path` is bad or what is there already is not `replaceable`. */
-function setAt(bodyText: string, path: string[], value: BodyLeaf, replaceable: (existing: unknown) => boolean): string | undefined {
+/**
+ * The body with `value` set at `path` (objects and lists on the way created; a position may be the next element of a
+ * list, or -1 for "a new one at the end"), or undefined when `path` is bad or what is there already is not `replaceable`.
+ */
+function setAt(bodyText: string, path: BodyPath, value: BodyLeaf, replaceable: (existing: unknown) => boolean): string | undefined {
   const body = editable(bodyText);
-  if (!body || path.length === 0 || path.some((k) => !k || k === '__proto__')) return undefined;
-  let node = body;
-  for (const k of path.slice(0, -1)) {
-    if (node[k] === undefined) node[k] = {};
-    if (!isObject(node[k])) return undefined;
-    node = node[k] as Json;
+  if (!body || path.length === 0 || typeof path[0] !== 'string') return undefined;
+  let node: Json | unknown[] = body;
+  for (let n = 0; n < path.length; n++) {
+    const k = path[n];
+    let at: string | number = k;
+    if (typeof k === 'string') {
+      if (!isObject(node) || !k || k === '__proto__') return undefined;
+    } else {
+      if (!Array.isArray(node) || k > node.length || k < -1) return undefined;
+      at = k === -1 ? node.length : k;
+    }
+    const holder = node as Record<string | number, unknown>;
+    if (n === path.length - 1) {
+      if (holder[at] !== undefined && !replaceable(holder[at])) return undefined;
+      holder[at] = value;
+      return print(body);
+    }
+    if (holder[at] === undefined) holder[at] = typeof path[n + 1] === 'number' ? [] : {};
+    const next = holder[at];
+    if (!isObject(next) && !Array.isArray(next)) return undefined;
+    node = next;
   }
-  const last = path[path.length - 1];
-  if (node[last] !== undefined && !replaceable(node[last])) return undefined;
-  node[last] = value;
-  return print(body);
+  return undefined;
 }
 
 /** The body with the text at `path` set (objects on the way created), or undefined when something else is in the way. */
-export function setBodyValue(bodyText: string, path: string[], value: string): string | undefined {
+export function setBodyValue(bodyText: string, path: BodyPath, value: string): string | undefined {
   return setAt(bodyText, path, value, (existing) => typeof existing === 'string');
 }
 
-/** The body with the value at `path` set to a text, number, yes/no or null (objects on the way created); undefined when an object or list is in the way. */
-export function setBodyLeaf(bodyText: string, path: string[], value: BodyLeaf): string | undefined {
+/** The body with the value at `path` set to a text, number, yes/no or null (objects and lists on the way created); undefined when an object or list is in the way. */
+export function setBodyLeaf(bodyText: string, path: BodyPath, value: BodyLeaf): string | undefined {
   return setAt(bodyText, path, value, isLeaf);
 }
 
-/** The body without the text at `path`; objects left empty by it go too. */
-export function removeBodyValue(bodyText: string, path: string[]): string | undefined {
+/** The body without the value at `path` (a list closes the gap); objects and lists left empty by it go too. */
+export function removeBodyValue(bodyText: string, path: BodyPath): string | undefined {
   const body = editable(bodyText);
   if (!body) return undefined;
-  const drop = (node: Json, rest: string[]): void => {
+  const empty = (v: unknown) => (Array.isArray(v) ? v.length === 0 : isObject(v) && Object.keys(v).length === 0);
+  const drop = (node: unknown, rest: BodyPath): void => {
     const [k, ...more] = rest;
-    if (more.length === 0) {
-      delete node[k];
-      return;
+    if (Array.isArray(node) && typeof k === 'number' && k >= 0 && k < node.length) {
+      if (more.length === 0) node.splice(k, 1);
+      else {
+        drop(node[k], more);
+        if (empty(node[k])) node.splice(k, 1);
+      }
+    } else if (isObject(node) && typeof k === 'string' && Object.hasOwn(node, k)) {
+      if (more.length === 0) delete node[k];
+      else {
+        drop(node[k], more);
+        if (empty(node[k])) delete node[k];
+      }
     }
-    if (!isObject(node[k])) return;
-    drop(node[k] as Json, more);
-    if (Object.keys(node[k] as Json).length === 0) delete node[k];
   };
   drop(body, path);
   return print(body);
@@ -141,7 +183,7 @@ export function BodyRows({ i, bodyText, onChange, errors, p, readOnly }: { i: nu
     <div role="group" aria-label={`Body fields of step ${typeof i === 'number' ? i + 1 : i}`} style={{ display: 'flex', flexDirection: 'column', gap: token('space.050') }}>
       <span style={{ font: token('font.body.small'), fontWeight: 600, color: token('color.text.subtle') }}>Body fields (the values of the body above)</span>
       {rows.map((r, k) => {
-        const name = r.path.join('.');
+        const name = pathName(r.path);
         const set = (v: BodyLeaf) => {
           const next = setBodyLeaf(bodyText, r.path, v);
           if (next !== undefined) onChange(next);

@@ -7,7 +7,7 @@ import { TemplateField } from '../components/SmartValuePicker';
 import { emptyMapsOf, grid2, keepEmptyMaps, KeyValueEditor, kvFrom, kvTo, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, subErrors, TargetFields, targetFrom, targetTo, type KeyValue } from './shared';
 import type { StepKind } from './types';
 import { reportInexactNumbers } from '../lib/jsonNumbers';
-import { BODY_TYPES, BodyRows, numberFrom, setBodyLeaf, type BodyLeaf, type BodyType } from './bodyFields';
+import { BODY_TYPES, BodyRows, numberFrom, parseBodyName, setBodyLeaf, type BodyLeaf, type BodyType } from './bodyFields';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 const KNOWN = ['connection', 'method', 'path', 'url', 'headers', 'query', 'body', 'timeoutSeconds', 'onError'];
@@ -20,7 +20,7 @@ export const httpKind: StepKind = {
   help: (
     <>
       Sends one request to a <strong>connection</strong> (its base URL and credentials are added for you). The path, header values, query values and
-      every string in the JSON body are templates: use the <code>{'{ }'}</code> button to insert issue data. A body field may also be a number, yes/no or empty (null): pick its type. A body value that is exactly one{' '}
+      every string in the JSON body are templates: use the <code>{'{ }'}</code> button to insert issue data. A body field may also be a number, yes/no or empty (null): pick its type; a name ending in <code>[]</code> adds to a list. A body value that is exactly one{' '}
       <code>{'{{ … }}'}</code> keeps its type (numbers stay numbers, lists stay lists). Later steps can read <code>steps.&lt;id&gt;.status</code>,{' '}
       <code>ok</code> and <code>body</code>.
     </>
@@ -166,7 +166,7 @@ function BodyBuilder({ i, bodyText, onChange }: { i: number | string; bodyText: 
   const typed = (): BodyLeaf | undefined => (type === 'text' ? value : type === 'number' ? numberFrom(value) : type === 'boolean' ? value === 'true' : null);
   return (
     <div role="group" aria-label={`Add a body field to step ${typeof i === 'number' ? i + 1 : i}`} style={{ display: 'grid', gridTemplateColumns: 'minmax(140px,1fr) minmax(140px,1fr) 2fr auto', gap: token('space.100'), alignItems: 'end' }}>
-      <TextField id={`step-${i}-bodyfield-name`} label="Body field name" value={name} onChange={setName} placeholder="summary or fields.priority.name" helper="A dotted name goes inside objects: fields.priority.name." />
+      <TextField id={`step-${i}-bodyfield-name`} label="Body field name" value={name} onChange={setName} placeholder="summary or fields.priority.name" helper="A dotted name goes inside objects: fields.priority.name; [] adds to a list: labels[], items[].sku, then items[0].qty." />
       <SelectField
         id={`step-${i}-bodyfield-type`}
         label="Body field type"
@@ -197,12 +197,13 @@ function BodyBuilder({ i, bodyText, onChange }: { i: number | string; bodyText: 
           if (!name.trim()) return setProblem('Name the field first.');
           const v = typed();
           if (v === undefined) return setProblem(`“${value.trim()}” is not a number: enter one such as 3 or -2.5.`);
-          const dotted = name.trim().includes('.');
-          const next = dotted ? setBodyLeaf(bodyText, name.trim().split('.'), v) : addBodyField(bodyText, name.trim(), v);
+          const dotted = /[.[\]]/.test(name.trim());
+          const path = dotted ? parseBodyName(name) : undefined;
+          const next = !dotted ? addBodyField(bodyText, name.trim(), v) : path && setBodyLeaf(bodyText, path, v);
           if (next === undefined)
             return setProblem(
               dotted && addBodyField(bodyText, 'x', '') !== undefined
-                ? `“${name.trim()}” cannot be written: a part of the name is empty or already holds a value that is not an object, or the body has a number the builder cannot keep; edit the body above.`
+                ? `“${name.trim()}” cannot be written: a part of the name is empty, already holds a value that is not an object (or not a list, for [n]), or skips past the end of a list (use [] to add at the end), or the body has a number the builder cannot keep; edit the body above.`
                 : 'The body above is not a JSON object; fix it or clear it first.',
             );
           setProblem(undefined);
