@@ -66,7 +66,9 @@ describe('ai.chat, several named values', () => {
 
   it('a schema the rows cannot write back exactly stays in the JSON schema box, unchanged', () => {
     for (const schema of [
-      { type: 'object', properties: { a: { type: 'object', properties: { b: { type: 'string' } } } } },
+      // A nested object is a group of values now (aiNested.test.tsx); one with a keyword the rows do not write stays JSON.
+      { type: 'object', properties: { a: { type: 'object', title: 'A', properties: { b: { type: 'string' } } } } },
+      { type: 'object', properties: { a: { type: 'array', items: { type: 'object', properties: { b: { type: 'string', pattern: 'x' } } } } } },
       { type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } }, required: ['b', 'a'] },
       { type: 'object', properties: { a: { type: 'string', enum: ['x, y', 'z'] } } },
       { type: 'object', title: 'Triage', properties: { a: { type: 'string' } } },
