@@ -78,3 +78,58 @@ export function CommentInserts({ i, onInsert }: { i: number | string; onInsert: 
     </div>
   );
 }
+
+export type CommentFormat = 'bold' | 'italic' | 'code' | 'heading' | 'bullets' | 'numbers' | 'codeBlock';
+const FORMATS: { kind: CommentFormat; label: string }[] = [
+  { kind: 'bold', label: 'Bold' },
+  { kind: 'italic', label: 'Italic' },
+  { kind: 'code', label: 'Code' },
+  { kind: 'heading', label: 'Heading' },
+  { kind: 'bullets', label: 'Bulleted list' },
+  { kind: 'numbers', label: 'Numbered list' },
+  { kind: 'codeBlock', label: 'Code block' },
+];
+const INLINE: Partial<Record<CommentFormat, [string, string]>> = { bold: ['**', 'bold text'], italic: ['*', 'italic text'], code: ['`', 'code'] };
+
+/**
+ * The comment with the text from `start` to `end` formatted (lib/adf.ts richAdfFromText reads it): bold, italic and
+ * code wrap it (a placeholder when nothing is selected); a heading, a list (one item per selected line) or a code block
+ * becomes a block of its own, separated from the text around it by blank lines.
+ */
+export function formatComment(text: string, start: number, end: number, kind: CommentFormat): string {
+  const selected = text.slice(start, end);
+  const inline = INLINE[kind];
+  if (inline) {
+    const inner = selected.trim() ? selected.trim().replace(/\s*\n\s*/g, ' ') : inline[1];
+    return `${text.slice(0, start)}${inline[0]}${inner}${inline[0]}${text.slice(end)}`;
+  }
+  const lines = (selected.trim() || 'item').split('\n').map((l) => l.trim()).filter(Boolean);
+  const block =
+    kind === 'heading' ? `## ${lines.join(' ')}` : kind === 'bullets' ? lines.map((l) => `- ${l}`).join('\n') : kind === 'numbers' ? lines.map((l, k) => `${k + 1}. ${l}`).join('\n') : `\`\`\`\n${selected.trim() || 'code'}\n\`\`\``;
+  const before = text.slice(0, start).trimEnd();
+  const after = text.slice(end).trimStart();
+  return `${before}${before ? '\n\n' : ''}${block}${after ? `\n\n${after}` : ''}`;
+}
+
+/** Format buttons for the comment box `targetId` (the selection, or the caret's place). */
+export function CommentFormatButtons({ i, targetId, text, onFormat }: { i: number | string; targetId: string; text: string; onFormat: (next: string) => void }) {
+  return (
+    <div role="group" aria-label={`Format the comment of step ${typeof i === 'number' ? i + 1 : i}`} style={{ display: 'flex', flexWrap: 'wrap', gap: token('space.050'), alignItems: 'center' }}>
+      <span style={{ font: token('font.body.small'), color: token('color.text.subtle') }}>Format:</span>
+      {FORMATS.map((f) => (
+        <Button
+          key={f.kind}
+          spacing="compact"
+          onClick={() => {
+            const box = document.getElementById(targetId) as HTMLTextAreaElement | null;
+            const start = box?.selectionStart ?? text.length;
+            const end = box?.selectionEnd ?? text.length;
+            onFormat(formatComment(text, Math.min(start, text.length), Math.min(end, text.length), f.kind));
+          }}
+        >
+          {f.label}
+        </Button>
+      ))}
+    </div>
+  );
+}

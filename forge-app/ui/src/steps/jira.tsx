@@ -5,7 +5,7 @@ import Button from '@atlaskit/button/new';
 import { Checkbox } from '@atlaskit/checkbox';
 import { token } from '@atlaskit/tokens';
 import { adfFromText, richAdfFromText, richTextFromAdf, textFromAdf } from '../lib/adf';
-import { appendToComment, CommentInserts } from './commentInserts';
+import { appendToComment, CommentFormatButtons, CommentInserts } from './commentInserts';
 import { newId } from '../lib/conditions';
 import { reportInexactNumbers } from '../lib/jsonNumbers';
 import { fieldOptions, jira } from '../lib/jira';
@@ -52,8 +52,8 @@ export const jiraCommentKind: StepKind = {
   docs: 'jira-steps',
   help: (
     <>
-      Adds a comment. The text is a template: blank lines separate paragraphs, line breaks stay line breaks. “Insert mention” and “Insert link” add a
-      mention or a link (the comment is then saved as rich text). {jiraHelp} Later steps read{' '}
+      Adds a comment. The text is a template: blank lines separate paragraphs, line breaks stay line breaks. The Format buttons (bold, italic, code,
+      heading, lists, code block), “Insert mention” and “Insert link” format the text or add a mention or a link (the comment is then saved as rich text). {jiraHelp} Later steps read{' '}
       <code>steps.&lt;id&gt;.body.id</code> (the new comment).
     </>
   ),
@@ -93,12 +93,13 @@ export const jiraCommentKind: StepKind = {
           placeholder="Escalated: {{ issue.fields.summary }}"
           helper={
             s.rich
-              ? 'Saved as rich text: @[…] mentions a person, [text](address) is a link; each block of text becomes a paragraph, line breaks stay line breaks. Smart values work in the text.'
+              ? 'Saved as rich text: **bold**, *italic*, `code`, @[…] mentions a person, [text](address) is a link; a block of “- ” or “1. ” lines is a list, “## ” a heading, ``` lines around code a code block; other blocks of text are paragraphs, line breaks stay line breaks. Smart values work in the text.'
               : s.adf
                 ? 'Saved as Atlassian Document Format (rich text): each block of text becomes a paragraph, line breaks stay line breaks. Smart values work in the text.'
                 : undefined
           }
         />
+        {!readOnly && <CommentFormatButtons i={i} targetId={`step-${i}-body`} text={String(s.body ?? '')} onFormat={(body) => onChange({ body, adf: true, rich: true })} />}
         {!readOnly && <CommentInserts i={i} onInsert={(insert) => onChange({ body: appendToComment(String(s.body ?? ''), insert), adf: true, rich: true })} />}
         <CommonFields {...props} />
       </>
