@@ -325,7 +325,34 @@ export interface UpdateRow {
   value: string;
   /** `set` to a list (`{"set": ["a", "b"]}`; `[]` clears the field): `value` holds one item per line. */
   list?: boolean;
+  /** Each value wrapped in an object by this key (`{"add": {"value": "a"}}`, `{"set": [{"id": "1"}]}`); none: text. */
+  shape?: UpdateShape;
 }
+/** The object keys Jira takes a list field's item by: an option by name or id, a component or version by name or id, a user (fieldValues.ts cites the shapes). */
+export type UpdateShape = 'value' | 'id' | 'name' | 'accountId';
+const UPDATE_SHAPES: { value: '' | UpdateShape; label: string }[] = [
+  { value: '', label: 'Text' },
+  { value: 'value', label: 'Option, by its name' },
+  { value: 'name', label: 'By name (components, versions)' },
+  { value: 'id', label: 'By id' },
+  { value: 'accountId', label: 'User (account id)' },
+];
+/** The shapes a field's items take: labels are text; components and versions text (sent as names), {"name"} or {"id"}; custom fields any. */
+export function updateShapesFor(field: string): ('' | UpdateShape)[] {
+  const name = field.trim();
+  if (name === 'labels') return [''];
+  if (name === 'components' || name === 'fixVersions' || name === 'versions') return ['', 'name', 'id'];
+  return ['', 'value', 'id', 'name', 'accountId'];
+}
+const SHAPE_KEYS: readonly string[] = ['value', 'id', 'name', 'accountId'];
+/** A saved operand as [text, shape]: text, or a one-key object of a shape with a text value; undefined otherwise. */
+function operandOf(x: unknown): [string, UpdateShape | undefined] | undefined {
+  if (typeof x === 'string') return [x, undefined];
+  if (!x || typeof x !== 'object' || Array.isArray(x)) return undefined;
+  const entries = Object.entries(x);
+  return entries.length === 1 && SHAPE_KEYS.includes(entries[0][0]) && typeof entries[0][1] === 'string' ? [entries[0][1], entries[0][0] as UpdateShape] : undefined;
+}
+const operandTo = (text: string, shape: UpdateShape | undefined) => (shape ? { [shape]: text } : text);
 const UPDATE_OPS = ['add', 'remove', 'set'] as const;
 /** The fields jira.edit sets (the backend's JiraFieldRules.Check; others are refused at save): its field picker offers only these. */
 export const EDIT_SETTABLE = /^(summary|description|labels|priority|assignee|customfield_\d+)$/;
@@ -351,29 +378,33 @@ export function updateRowsFrom(update: unknown): { updateRows: UpdateRow[]; upda
       if (entries.length !== 1) return undefined;
       const [name, value] = entries[0];
       if (name === 'set' && Array.isArray(value)) {
-        // One item per line: an item the lines cannot hold exactly (not text, empty, with a line break) keeps the JSON editor.
-        if (!value.every((x) => typeof x === 'string' && x !== '' && !/[\r\n]/.test(x))) return undefined;
-        updateRows.push({ id: newId('u'), field, op: 'set', value: value.join('\n'), list: true });
+        // One item per line, all of one shape: an item the lines cannot hold exactly (not text, empty, with a line break) keeps the JSON editor.
+        const items = value.map(operandOf);
+        const shape = items[0]?.[1];
+        if (!items.every((x) => x && x[1] === shape && x[0] !== '' && !/[\r\n]/.test(x[0]))) return undefined;
+        if (shape && !updateShapesFor(field).includes(shape)) return undefined;
+        updateRows.push({ id: newId('u'), field, op: 'set', value: items.map((x) => x![0]).join('\n'), list: true, ...(shape ? { shape } : {}) });
         continue;
       }
-      if (!(UPDATE_OPS as readonly string[]).includes(name) || typeof value !== 'string') return undefined;
-      updateRows.push({ id: newId('u'), field, op: name as UpdateRow['op'], value });
+      const operand = operandOf(value);
+      if (!(UPDATE_OPS as readonly string[]).includes(name) || !operand || (operand[1] && !updateShapesFor(field).includes(operand[1]))) return undefined;
+      updateRows.push({ id: newId('u'), field, op: name as UpdateRow['op'], value: operand[0], ...(operand[1] ? { shape: operand[1] } : {}) });
     }
   }
   return { updateRows, updateLists };
 }
 export function updateRowsTo(rows: UpdateRow[] | undefined, lists: string[] | undefined, add: AddError): Record<string, unknown> | undefined {
-  const grouped = new Map<string, Record<string, string | string[]>[]>();
+  const grouped = new Map<string, Record<string, unknown>[]>();
   for (const r of rows ?? []) {
     const field = r.field.trim();
     if (!field) continue;
     if (!UPDATABLE.test(field)) add(`update.${field}`, `“${field}” cannot be added to or removed from: use labels, components, fixVersions, versions or customfield_<digits>.`);
     if (r.op === 'set' && r.list) {
-      grouped.set(field, [...(grouped.get(field) ?? []), { set: r.value.split(/\r?\n/).filter((x) => x !== '') }]);
+      grouped.set(field, [...(grouped.get(field) ?? []), { set: r.value.split(/\r?\n/).filter((x) => x !== '').map((x) => operandTo(x, r.shape)) }]);
       continue;
     }
     if (!r.value.trim()) add(`update.${field}`, `Enter the value to ${r.op}.`);
-    grouped.set(field, [...(grouped.get(field) ?? []), { [r.op]: r.value }]);
+    grouped.set(field, [...(grouped.get(field) ?? []), { [r.op]: operandTo(r.value, r.shape) }]);
   }
   if (grouped.size === 0) return undefined;
   return Object.fromEntries([...grouped].map(([field, ops]) => [field, ops.length === 1 && !(lists ?? []).includes(field) ? ops[0] : ops]));
@@ -430,7 +461,7 @@ export function UpdateRowsEditor({ index: i, rows, onRows, errors, path: p, read
             id={`step-${i}-update-field-${k}`}
             label={`Field ${k + 1}`}
             value={r.field}
-            onChange={(v) => set(r.id, { field: v })}
+            onChange={(v) => set(r.id, { field: v, shape: r.shape && updateShapesFor(v).includes(r.shape) ? r.shape : undefined })}
             cacheKey="updatableFields"
             load={async () => [
               ...UPDATE_FIELDS,
@@ -471,6 +502,17 @@ export function UpdateRowsEditor({ index: i, rows, onRows, errors, path: p, read
                 isChecked={!!r.list}
                 isDisabled={readOnly}
                 onChange={(e) => set(r.id, { list: e.target.checked })}
+              />
+            )}
+            {updateShapesFor(r.field).length > 1 && (
+              <SelectField
+                id={`step-${i}-update-shape-${k}`}
+                label={`Values as ${k + 1}`}
+                options={UPDATE_SHAPES.filter((o) => updateShapesFor(r.field).includes(o.value))}
+                value={r.shape ?? ''}
+                onChange={(v) => set(r.id, { shape: (SHAPE_KEYS.includes(v) ? v : undefined) as UpdateShape | undefined })}
+                isDisabled={readOnly}
+                helper={r.shape ? `Each value is sent as {"${r.shape}": …}.` : undefined}
               />
             )}
           </div>
