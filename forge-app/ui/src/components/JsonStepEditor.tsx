@@ -3,7 +3,7 @@
 import React from 'react';
 import { token } from '@atlaskit/tokens';
 import type { StepDraft } from '../lib/ruleForm';
-import { FORMAT_DOCS_URL, stepKind } from '../steps/registry';
+import { FORMAT_DOCS_URL, formBlockers, stepKind } from '../steps/registry';
 import { Help } from '../steps/shared';
 import { TextAreaField, TextField } from './common';
 import { cardStyle } from './stepCard';
@@ -41,6 +41,7 @@ export function JsonStepEditor({
   })();
   const kindName = typeof parsed?.type === 'string' ? parsed.type : '';
   const known = kindName ? stepKind(kindName) : undefined;
+  const blockers = known && parsed ? formBlockers(parsed) : [];
   const nested = Object.entries(errors)
     .filter(([k]) => k.startsWith(`${p}.`) && k !== `${p}.id`)
     .flatMap(([k, messages]) => messages.map((m) => `${k.slice(p.length + 1)}: ${m}`));
@@ -56,7 +57,11 @@ export function JsonStepEditor({
       ))}
       <Help>
         {known ? (
-          <>This {known.label.toLowerCase()} step uses options the form does not show, so it is edited as JSON and saved exactly as written. </>
+          blockers.length > 0 ? (
+            <>This {known.label.toLowerCase()} step has a {blockers.join(', ')} the form cannot show exactly (a shape or option it does not write), so it is edited as JSON and saved exactly as written. </>
+          ) : (
+            <>This {known.label.toLowerCase()} step uses options the form does not show, so it is edited as JSON and saved exactly as written. </>
+          )
         ) : kindName ? (
           <>This version of the editor has no form for “{kindName}” steps: edit the JSON; it is saved exactly as written. </>
         ) : null}

@@ -52,3 +52,23 @@ export function formValuesFor(step: Record<string, unknown>): Values | undefined
   const back = kind.toJson(values, (_p, m) => problems.push(m));
   return sameJson(back, step) ? values : undefined;
 }
+
+/**
+ * Why a step of a known kind has no form: its top-level properties that, each set to what a new step's form writes
+ * (or left out), would let the form open it. Empty when the form opens it, or when no one property is the reason.
+ */
+export function formBlockers(step: Record<string, unknown>): string[] {
+  const kind = typeof step.type === 'string' ? stepKind(step.type) : undefined;
+  if (!kind || formValuesFor(step)) return [];
+  let defaults: Record<string, unknown>;
+  try {
+    defaults = kind.toJson(kind.defaults(), () => undefined);
+  } catch {
+    return [];
+  }
+  return Object.keys(step).filter((k) => {
+    if (k === 'type') return false;
+    const { [k]: _dropped, ...rest } = step;
+    return formValuesFor(k in defaults ? { ...rest, [k]: defaults[k] } : rest) !== undefined;
+  });
+}
