@@ -24,7 +24,7 @@ function examplesIn(file: string): { where: string; rule: RuleDefinition }[] {
       continue; // a request line, a fragment or an answer, not a rule
     }
     const line = text.slice(0, m.index).split('\n').length + 1;
-    if (isObject(parsed) && isObject(parsed.trigger) && Array.isArray(parsed.steps)) out.push({ where: `${file}:${line}`, rule: parsed as RuleDefinition });
+    if (isObject(parsed) && isObject(parsed.trigger) && Array.isArray(parsed.steps)) out.push({ where: `${file}:${line}`, rule: parsed as unknown as RuleDefinition });
     // A step (not a run's step record, which has a duration).
     else if (isObject(parsed) && typeof parsed.id === 'string' && typeof parsed.type === 'string' && stepKind(parsed.type) && !('durationMs' in parsed))
       out.push({ where: `${file}:${line}`, rule: { name: 'example', trigger: { type: 'manual' }, steps: [parsed as unknown as Step] } });

@@ -132,7 +132,7 @@ function setAt(bodyText: string, path: BodyPath, value: BodyLeaf, replaceable: (
       return print(body);
     }
     if (holder[at] === undefined) holder[at] = typeof path[n + 1] === 'number' ? [] : {};
-    const next = holder[at];
+    const next: unknown = holder[at];
     if (!isObject(next) && !Array.isArray(next)) return undefined;
     node = next;
   }
