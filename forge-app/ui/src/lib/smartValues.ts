@@ -111,8 +111,16 @@ export function stepOutputs(step: PriorStep): SmartValue[] {
     case 'http':
       return [v('status', 'Status code'), v('ok', 'Succeeded (true/false)'), v('body', 'Response body')];
     case 'ai.chat': {
-      const props = Object.keys(((step.json?.schema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {}) as object);
-      return [v('text', 'Answer (text)'), v('output', 'Answer (structured)'), ...props.map((p) => v(`output.${p}`, `Answer: ${p}`)), v('model', 'Model used')];
+      // Each named value, and the values of a group (an object) inside it; a list's items are read in a loop (item.…).
+      const props = (schema: unknown, at: string, depth: number): string[] => {
+        const properties = (schema as { properties?: unknown } | undefined)?.properties;
+        if (!properties || typeof properties !== 'object' || Array.isArray(properties) || depth > 8) return [];
+        return Object.entries(properties as Record<string, unknown>).flatMap(([name, p]) => [
+          `${at}${name}`,
+          ...((p as { type?: unknown } | undefined)?.type === 'object' ? props(p, `${at}${name}.`, depth + 1) : []),
+        ]);
+      };
+      return [v('text', 'Answer (text)'), v('output', 'Answer (structured)'), ...props(step.json?.schema, '', 0).map((p) => v(`output.${p}`, `Answer: ${p}`)), v('model', 'Model used')];
     }
     case 'jira.comment':
       return [v('status', 'Status code'), v('ok', 'Succeeded (true/false)'), v('body.id', 'Comment id')];

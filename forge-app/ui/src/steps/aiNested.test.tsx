@@ -8,6 +8,7 @@ import { aiChatKind } from './aiChat';
 import { formValuesFor } from './registry';
 import type { Values } from './types';
 import { choose, user } from '../test/utils';
+import { stepOutputs } from '../lib/smartValues';
 
 const step = (schema: unknown) => ({ type: 'ai.chat', connection: 'c', model: 'gpt-4o-mini', prompt: 'Summary: {{ issue.fields.summary }}', schema });
 const nested = {
@@ -86,5 +87,11 @@ describe('ai.chat, nested answer values', () => {
     render(<Harness initial={formValuesFor(step({ type: 'object', properties: { customer: { type: 'string' } }, required: ['customer'] }))!} onValues={(v) => (latest = v)} />);
     await choose(u, 'step-0-out-kind-0', 'Group of values (an object)');
     expect(toJson(latest).errors).toEqual({ 'schema.properties.customer.properties.': 'Name the value with letters, digits and _, not starting with a digit (e.g. priority).' });
+  });
+
+  it("later steps' smart-value picker offers a group's values (steps.<id>.output.customer.name) and the list of groups", () => {
+    const paths = stepOutputs({ id: 'triage', type: 'ai.chat', json: step(nested) }).map((o) => o.path);
+    expect(paths).toEqual(expect.arrayContaining(['steps.triage.output.customer', 'steps.triage.output.customer.name', 'steps.triage.output.customer.tier', 'steps.triage.output.tasks']));
+    expect(paths).not.toContain('steps.triage.output.tasks.title');
   });
 });
