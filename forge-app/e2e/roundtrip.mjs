@@ -28,19 +28,41 @@ export function everyFieldRule({ name, connection, aiConnection, thirdParty }) {
       {
         id: 'ticket', type: 'http', connection, method: 'POST', path: '/tickets/{{ issue.key | url_encode }}',
         headers: { 'X-Source': 'blubees' }, query: { project: '{{ project.key }}' },
-        body: { title: '{{ issue.fields.summary }}', points: 5, ratio: 1.5, flag: true, none: null, labels: ['a', 'b'] },
+        body: { title: '{{ issue.fields.summary }}', points: 5, ratio: 1.5, flag: true, none: null, labels: ['a', 'b'], lines: [{ sku: 'A1', qty: 2 }, { sku: '{{ issue.key }}' }] },
         timeoutSeconds: 15, onError: 'continue', if: { field: 'issue.key', op: 'isNotEmpty' },
       },
       { id: 'hook', type: 'http', url: `${thirdParty}/hooks/{{ issue.key }}`, method: 'PUT', headers: {}, body: { text: 'x' } },
       {
         id: 'ask', type: 'ai.chat', connection: aiConnection, model: 'gpt-4o-mini', system: 'Triage.', prompt: '{{ issue.fields.summary }}',
         temperature: 0.2, maxTokens: 100, timeoutSeconds: 30, onError: 'continue',
-        schema: { type: 'object', properties: { label: { type: 'string', enum: ['bug', 'feature'] } }, required: ['label'] },
+        schema: {
+          type: 'object',
+          properties: {
+            label: { type: 'string', enum: ['bug', 'feature'] },
+            detail: { type: 'object', properties: { reason: { type: 'string' } }, required: ['reason'], additionalProperties: false },
+            tasks: { type: 'array', items: { type: 'object', properties: { title: { type: 'string' }, days: { type: 'integer' } }, required: ['title', 'days'], additionalProperties: false } },
+          },
+          required: ['label'],
+        },
       },
       { id: 'note', type: 'jira.comment', body: 'Seen {{ issue.key }}\n\nBy BluBees', issue: '{{ issue.key }}' },
       {
-        id: 'edit', type: 'jira.edit', fields: { summary: '{{ issue.fields.summary }} (triaged)', labels: ['triaged'], priority: { id: '2' }, customfield_10016: 3 },
-        update: { labels: [{ add: 'urgent' }, { remove: 'needs-triage' }], components: { set: ['Backend', 'API'] } },
+        id: 'fmt', type: 'jira.comment',
+        body: { type: 'doc', version: 1, content: [
+          { type: 'heading', attrs: { level: 3 }, content: [{ type: 'text', text: 'Triage' }] },
+          { type: 'paragraph', content: [{ type: 'text', text: 'Seen ' }, { type: 'text', text: '{{ issue.key }}', marks: [{ type: 'strong' }] }] },
+          { type: 'bulletList', content: [{ type: 'listItem', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'one' }] }] }] },
+          { type: 'orderedList', attrs: { order: 1 }, content: [{ type: 'listItem', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'two', marks: [{ type: 'em' }] }] }] }] },
+          { type: 'codeBlock', content: [{ type: 'text', text: 'make test' }] },
+        ] },
+      },
+      {
+        id: 'edit', type: 'jira.edit',
+        fields: {
+          summary: '{{ issue.fields.summary }} (triaged)', labels: ['triaged'], priority: { id: '2' }, customfield_10016: 3,
+          customfield_10070: { value: 'Europe', child: { value: 'Belgium' } }, customfield_10030: [{ id: '10001' }], customfield_10040: [{ accountId: 'a1' }, { accountId: 'b2' }],
+        },
+        update: { labels: [{ add: 'urgent' }, { remove: 'needs-triage' }], components: { set: ['Backend', 'API'] }, customfield_10050: [{ add: { value: 'x' } }], fixVersions: { set: [{ id: '10100' }] } },
       },
       { id: 'start', type: 'jira.transition', transition: 'In Progress', onError: 'continue' },
       { id: 'again', type: 'jira.fetch', issue: '{{ issue.key }}' },
