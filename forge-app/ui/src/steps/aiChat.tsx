@@ -43,6 +43,19 @@ function choiceErrors(errors: Record<string, string[]>, p: string, property: str
 /** The longest model id the backend takes (AiStepLimits.MaxModelLength). */
 const MAX_MODEL_LENGTH = 200;
 
+/** Why a saved schema is in the JSON box rather than the answer rows (empty when the rows could write it, or it is not JSON). */
+function schemaNote(text: string): string {
+  let parsed: unknown;
+  try {
+    parsed = text.trim() ? JSON.parse(text) : undefined;
+  } catch {
+    return '';
+  }
+  return parsed !== undefined && !outFieldsFrom(parsed)
+    ? ' Kept as JSON: the answer rows cannot write this schema exactly (a keyword such as title or a type list, allowed values with a comma, or required names in another order).'
+    : '';
+}
+
 export const aiChatKind: StepKind = {
   type: 'ai.chat',
   label: 'Ask an AI model',
@@ -159,7 +172,7 @@ export const aiChatKind: StepKind = {
         )}
         {s.format === 'fields' && <OutFieldsEditor index={i} rows={s.outFields as OutField[]} onRows={(outFields) => onChange({ outFields })} errors={errors} path={p} readOnly={readOnly} />}
         {s.format === 'schema' && (
-          <TextAreaField id={`step-${i}-schema`} label="JSON schema" value={s.schemaText} onChange={(v) => onChange({ schemaText: v })} errors={Object.entries(errors).filter(([k]) => k === `${p}.schema` || k.startsWith(`${p}.schema.`)).flatMap(([, m]) => m)} isDisabled={readOnly} helper="An object schema: type, properties, required, items, enum, additionalProperties, description, title." />
+          <TextAreaField id={`step-${i}-schema`} label="JSON schema" value={s.schemaText} onChange={(v) => onChange({ schemaText: v })} errors={Object.entries(errors).filter(([k]) => k === `${p}.schema` || k.startsWith(`${p}.schema.`)).flatMap(([, m]) => m)} isDisabled={readOnly} helper={`An object schema: type, properties, required, items, enum, additionalProperties, description, title.${schemaNote(String(s.schemaText ?? ''))}`} />
         )}
         <div style={grid2}>
           <TextField id={`step-${i}-temperature`} label="Temperature (optional)" value={s.temperature} onChange={(v) => onChange({ temperature: v })} errors={errors[`${p}.temperature`]} isDisabled={readOnly} placeholder="0–2, OpenAI only" />

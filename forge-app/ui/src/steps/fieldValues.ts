@@ -30,7 +30,7 @@ export const FIELD_KINDS: { value: FieldKind; label: string; hint?: string }[] =
   { value: 'users', label: 'Several users', hint: 'People, saved by account id; none clears the field.' },
   { value: 'list', label: 'List of texts (labels)', hint: 'One item per line; none clears the field.' },
   { value: 'empty', label: 'Empty (clears the field)' },
-  { value: 'json', label: 'Other (JSON)' },
+  { value: 'json', label: 'Other (JSON)', hint: 'Edited as JSON: no value type writes this shape (e.g. an object with several names); it is saved exactly as written.' },
 ];
 
 /** The shapes the backend takes for a field (JiraFieldRules.Check for jira.edit; CheckForCreate for jira.create): JSON only for a row loaded as JSON. */

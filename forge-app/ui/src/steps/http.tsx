@@ -6,8 +6,8 @@ import { SelectField, TextField } from '../components/common';
 import { TemplateField } from '../components/SmartValuePicker';
 import { emptyMapsOf, grid2, keepEmptyMaps, KeyValueEditor, kvFrom, kvTo, numText, onErrorFrom, OnErrorSelect, onErrorTo, parseNumber, split, subErrors, TargetFields, targetFrom, targetTo, type KeyValue } from './shared';
 import type { StepKind } from './types';
-import { reportInexactNumbers } from '../lib/jsonNumbers';
-import { BODY_TYPES, BodyRows, numberFrom, parseBodyName, setBodyLeaf, type BodyLeaf, type BodyType } from './bodyFields';
+import { inexactNumbers, reportInexactNumbers } from '../lib/jsonNumbers';
+import { BODY_TYPES, bodyEntries, BodyRows, numberFrom, parseBodyName, setBodyLeaf, type BodyLeaf, type BodyType } from './bodyFields';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 const KNOWN = ['connection', 'method', 'path', 'url', 'headers', 'query', 'body', 'timeoutSeconds', 'onError'];
@@ -138,9 +138,24 @@ function BodyField({ i, value, onChange, errors, p, readOnly }: { i: number | st
         placeholder={'{\n  "key": "{{ issue.key }}"\n}'}
       />
       <BodyRows i={i} bodyText={value} onChange={onChange} errors={errors} p={p} readOnly={readOnly} />
+      {noRowsReason(value) && <span style={{ font: token('font.body.small'), color: token('color.text.subtle') }}>{noRowsReason(value)}</span>}
       {!readOnly && <BodyBuilder i={i} bodyText={value} onChange={onChange} />}
     </div>
   );
+}
+
+/** Why a body that is JSON has no body-field rows (not an object, or a number the builder would round); undefined otherwise. */
+function noRowsReason(bodyText: string): string | undefined {
+  if (!bodyText.trim() || bodyEntries(bodyText) !== undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bodyText);
+  } catch {
+    return undefined; // the body's own error says it is not JSON
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return 'No body fields: the body is not a JSON object (fields are names in an object); edit the JSON above.';
+  const inexact = inexactNumbers(bodyText);
+  return `No body fields: the body holds ${inexact.length === 1 ? 'a number' : 'numbers'} the builder would round (${inexact.join(', ')}); edit the JSON above, where it is kept as written.`;
 }
 
 /** Adds one top-level property to a JSON-object body: a name and a smart value (or a number, yes/no, null), no JSON typing. */
