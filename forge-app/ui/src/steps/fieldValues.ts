@@ -14,7 +14,7 @@
 import { numberFrom } from './bodyFields';
 import type { AddError } from './types';
 
-export type FieldKind = 'text' | 'number' | 'option' | 'optionId' | 'named' | 'user' | 'cascade' | 'options' | 'names' | 'ids' | 'users' | 'list' | 'empty' | 'json';
+export type FieldKind = 'text' | 'number' | 'option' | 'optionId' | 'named' | 'user' | 'cascade' | 'cascadeId' | 'options' | 'names' | 'ids' | 'users' | 'list' | 'empty' | 'json';
 
 export const FIELD_KINDS: { value: FieldKind; label: string; hint?: string }[] = [
   { value: 'text', label: 'Text' },
@@ -24,6 +24,7 @@ export const FIELD_KINDS: { value: FieldKind; label: string; hint?: string }[] =
   { value: 'named', label: 'By name (priority, version)', hint: 'The name Jira shows, e.g. High.' },
   { value: 'user', label: 'User', hint: 'A person, saved by account id.' },
   { value: 'cascade', label: 'Cascading option (parent and child), by name', hint: 'A cascading select list: the parent option and the child option under it, by the names Jira shows.' },
+  { value: 'cascadeId', label: 'Cascading option (parent and child), by id', hint: 'A cascading select list: the ids of the parent option and of the child option under it.' },
   { value: 'options', label: 'Several options, by name', hint: 'Multi-select or checkboxes: one option per line; none clears the field.' },
   { value: 'names', label: 'Several by name (components, versions)', hint: 'One name per line; none clears the field.' },
   { value: 'ids', label: 'Several by id (options, components, versions)', hint: 'One id per line (e.g. 10001); none clears the field.' },
@@ -36,7 +37,7 @@ export const FIELD_KINDS: { value: FieldKind; label: string; hint?: string }[] =
 /** The shapes the backend takes for a field (JiraFieldRules.Check for jira.edit; CheckForCreate for jira.create): JSON only for a row loaded as JSON. */
 export function kindsFor(field: string, forCreate: boolean): FieldKind[] {
   const name = field.trim();
-  const all: FieldKind[] = ['text', 'number', 'option', 'optionId', 'named', 'user', 'cascade', 'options', 'names', 'ids', 'users', 'list', 'empty'];
+  const all: FieldKind[] = ['text', 'number', 'option', 'optionId', 'named', 'user', 'cascade', 'cascadeId', 'options', 'names', 'ids', 'users', 'list', 'empty'];
   switch (name) {
     case 'summary':
     case 'description':
@@ -60,13 +61,14 @@ const oneKey = (x: unknown): [string, unknown] | undefined => {
   return entries.length === 1 ? entries[0] : undefined;
 };
 
-/** A cascading select's `{"value": parent, "child": {"value": child}}` as [parent, child], or undefined. */
-function cascadeOf(value: unknown): [string, string] | undefined {
+/** A cascading select's `{"value": parent, "child": {"value": child}}` (or by `id`) as [parent, child], or undefined. */
+function cascadeOf(value: unknown, key: 'value' | 'id'): [string, string] | undefined {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const o = value as Record<string, unknown>;
-  if (Object.keys(o).length !== 2 || !line(o.value)) return undefined;
+  const parent = o[key];
+  if (Object.keys(o).length !== 2 || !line(parent)) return undefined;
   const child = oneKey(o.child);
-  return child && child[0] === 'value' && line(child[1]) ? [o.value, child[1]] : undefined;
+  return child && child[0] === key && line(child[1]) ? [parent, child[1]] : undefined;
 }
 
 /** A cascade row's text (parent, a line break, child) as its two parts. */
@@ -79,8 +81,10 @@ export function cascadeParts(text: string): [string, string] {
 export function kindOf(value: unknown): { kind: FieldKind; text: string } | undefined {
   if (value === null) return { kind: 'empty', text: '' };
   if (typeof value === 'number') return Number.isFinite(value) && numberFrom(String(value)) === value ? { kind: 'number', text: String(value) } : undefined;
-  const cascade = cascadeOf(value);
+  const cascade = cascadeOf(value, 'value');
   if (cascade) return { kind: 'cascade', text: cascade.join('\n') };
+  const cascadeId = cascadeOf(value, 'id');
+  if (cascadeId) return { kind: 'cascadeId', text: cascadeId.join('\n') };
   const single = oneKey(value);
   if (single) {
     const kind = (['option', 'optionId', 'named', 'user'] as const).find((k) => OBJECT_KEY[k] === single[0]);
@@ -112,11 +116,13 @@ export function valueOf(kind: FieldKind, text: string, name: string, add: AddErr
     case 'user':
       if (!text.trim()) add(`fields.${name}`, kind === 'user' ? 'Choose the user.' : 'Enter the value.');
       return { [OBJECT_KEY[kind]!]: text };
-    case 'cascade': {
+    case 'cascade':
+    case 'cascadeId': {
       const [parent, child] = cascadeParts(text).map((x) => x.trim());
-      if (!parent) add(`fields.${name}`, 'Enter the parent option.');
-      else if (!child) add(`fields.${name}`, 'Enter the child option (for the parent alone, choose “Option, by its name”).');
-      return { value: parent, child: { value: child } };
+      const key = kind === 'cascade' ? 'value' : 'id';
+      if (!parent) add(`fields.${name}`, `Enter the parent option${kind === 'cascade' ? '' : ' id'}.`);
+      else if (!child) add(`fields.${name}`, kind === 'cascade' ? 'Enter the child option (for the parent alone, choose “Option, by its name”).' : 'Enter the child option id (for the parent alone, choose “Option or priority, by id”).');
+      return { [key]: parent, child: { [key]: child } };
     }
     case 'options':
     case 'names':

@@ -241,12 +241,13 @@ export function FieldRowsEditor({
                 placeholder={kind === 'names' ? 'Backend' : kind === 'options' || kind === 'option' ? 'High' : r.field === 'labels' ? 'needs-triage, {{ project.key | downcase }}' : r.field === 'assignee' ? 'An account id, or a smart value' : '{{ issue.fields.summary }}'}
               />
             );
-            if (kind === 'cascade') {
+            if (kind === 'cascade' || kind === 'cascadeId') {
               const [parent, child] = cascadeParts(r.value);
+              const ids = kind === 'cascadeId' ? ' id' : '';
               return (
                 <div style={{ display: 'flex', flexDirection: 'column', gap: token('space.050') }}>
-                  <TemplateField id={`step-${i}-value-${k}`} label={`Value ${k + 1}: parent option`} value={parent} onChange={(v) => set(r.id, { value: `${v.replace(/[\r\n]/g, ' ')}\n${child}` })} errors={rowErrors} isDisabled={readOnly} helper={hint} placeholder="Europe" />
-                  <TemplateField id={`step-${i}-value-${k}-child`} label={`Value ${k + 1}: child option`} value={child} onChange={(v) => set(r.id, { value: `${parent}\n${v.replace(/[\r\n]/g, ' ')}` })} isDisabled={readOnly} placeholder="Belgium" />
+                  <TemplateField id={`step-${i}-value-${k}`} label={`Value ${k + 1}: parent option${ids}`} value={parent} onChange={(v) => set(r.id, { value: `${v.replace(/[\r\n]/g, ' ')}\n${child}` })} errors={rowErrors} isDisabled={readOnly} helper={hint} placeholder={ids ? '10100' : 'Europe'} />
+                  <TemplateField id={`step-${i}-value-${k}-child`} label={`Value ${k + 1}: child option${ids}`} value={child} onChange={(v) => set(r.id, { value: `${parent}\n${v.replace(/[\r\n]/g, ' ')}` })} isDisabled={readOnly} placeholder={ids ? '10105' : 'Belgium'} />
                 </div>
               );
             }

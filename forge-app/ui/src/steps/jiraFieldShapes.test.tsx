@@ -99,4 +99,19 @@ describe('Jira field values: cascading selects, values by id, several users', ()
     await u.click(await screen.findByText('Bo Chen'));
     expect(jiraEditKind.toJson(latest, () => undefined).fields).toEqual({ customfield_10040: [{ accountId: 'a1' }, { accountId: 'b2' }] });
   });
+
+  it('a cascading select by option ids opens as its rows and is built without JSON', async () => {
+    const step = { type: 'jira.edit', fields: { customfield_10070: { id: '10100', child: { id: '10105' } } } };
+    const values = formValuesFor(step)!;
+    expect((values.rows as FieldRow[])[0].kind).toBe('cascadeId');
+    expect(jiraEditKind.toJson(values, () => undefined)).toEqual(step);
+
+    const u = user();
+    let latest: Values = {};
+    render(<Harness kind={jiraEditKind} initial={formValuesFor({ type: 'jira.edit', fields: { customfield_10070: '' } })!} onValues={(v) => (latest = v)} />);
+    await choose(u, 'step-0-kind-0', 'Cascading option (parent and child), by id');
+    await u.type(screen.getByLabelText(/^Value 1: parent option id/), '10100');
+    await u.type(screen.getByLabelText(/^Value 1: child option id/), '10105');
+    expect(jiraEditKind.toJson(latest, () => undefined).fields).toEqual({ customfield_10070: { id: '10100', child: { id: '10105' } } });
+  });
 });
