@@ -112,9 +112,9 @@ export function formatComment(text: string, start: number, end: number, kind: Co
 }
 
 /** Format buttons for the comment box `targetId` (the selection, or the caret's place). */
-export function CommentFormatButtons({ i, targetId, text, onFormat }: { i: number | string; targetId: string; text: string; onFormat: (next: string) => void }) {
+export function CommentFormatButtons({ i, label, targetId, text, onFormat }: { i: number | string; label?: string; targetId: string; text: string; onFormat: (next: string) => void }) {
   return (
-    <div role="group" aria-label={`Format the comment of step ${typeof i === 'number' ? i + 1 : i}`} style={{ display: 'flex', flexWrap: 'wrap', gap: token('space.050'), alignItems: 'center' }}>
+    <div role="group" aria-label={label ?? `Format the comment of step ${typeof i === 'number' ? i + 1 : i}`} style={{ display: 'flex', flexWrap: 'wrap', gap: token('space.050'), alignItems: 'center' }}>
       <span style={{ font: token('font.body.small'), color: token('color.text.subtle') }}>Format:</span>
       {FORMATS.map((f) => (
         <Button

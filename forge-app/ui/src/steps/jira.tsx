@@ -115,6 +115,8 @@ export interface FieldRow {
   json: boolean;
   /** The value is an Atlassian Document Format document of plain paragraphs (a description), edited as its text. */
   adf?: boolean;
+  /** With `adf`: a document with formatting (marks, lists, headings, code: lib/adf.ts richAdfFromText), edited as its text form. */
+  rich?: boolean;
   /** The value's shape when it is not text (a number, an option, a list…: fieldValues.ts); `value` holds its text. */
   kind?: FieldKind;
 }
@@ -124,6 +126,9 @@ export function fieldRowsFrom(fields: Record<string, unknown>): FieldRow[] {
     if (typeof value === 'string') return { id: newId('f'), field, value, json: false };
     const text = textFromAdf(value);
     if (text !== undefined) return { id: newId('f'), field, value: text, json: false, adf: true };
+    // A description with formatting is rich text (the Format buttons write it); other document fields keep their JSON row.
+    const rich = field === 'description' ? richTextFromAdf(value) : undefined;
+    if (rich !== undefined) return { id: newId('f'), field, value: rich, json: false, adf: true, rich: true };
     const shaped = kindOf(value);
     return shaped ? { id: newId('f'), field, value: shaped.text, json: false, kind: shaped.kind } : { id: newId('f'), field, value: JSON.stringify(value), json: true };
   });
@@ -142,7 +147,7 @@ export function fieldRowsTo(rows: FieldRow[] | undefined, add: AddError): Record
         add(`fields.${name}`, 'This value is marked as JSON but does not parse.');
       }
     } else if (r.kind && r.kind !== 'text') fields[name] = valueOf(r.kind, r.value, name, add);
-    else fields[name] = r.adf && r.value.trim() ? adfFromText(r.value) : r.value;
+    else fields[name] = r.adf && r.value.trim() ? (r.rich ? richAdfFromText(r.value) : adfFromText(r.value)) : r.value;
   }
   return fields;
 }
@@ -237,7 +242,14 @@ export function FieldRowsEditor({
                 onChange={(v) => set(r.id, { value: v })}
                 errors={rowErrors}
                 isDisabled={readOnly}
-                helper={fallbackHint ?? (r.adf ? 'Saved as Atlassian Document Format: each block of text becomes a paragraph, line breaks stay line breaks.' : hint)}
+                helper={
+                  fallbackHint ??
+                  (r.rich
+                    ? 'Saved as rich text (Atlassian Document Format): **bold**, *italic*, `code`, a block of “- ” or “1. ” lines a list, “## ” a heading; other blocks are paragraphs.'
+                    : r.adf
+                      ? 'Saved as Atlassian Document Format: each block of text becomes a paragraph, line breaks stay line breaks.'
+                      : hint)
+                }
                 placeholder={kind === 'names' ? 'Backend' : kind === 'options' || kind === 'option' ? 'High' : r.field === 'labels' ? 'needs-triage, {{ project.key | downcase }}' : r.field === 'assignee' ? 'An account id, or a smart value' : '{{ issue.fields.summary }}'}
               />
             );
@@ -263,6 +275,13 @@ export function FieldRowsEditor({
                   isDisabled={readOnly}
                   fallback={(h) => valueField(`${h} One account id per line.`)}
                 />
+              );
+            if (name === 'description' && kind === 'text' && !readOnly)
+              return (
+                <div style={{ display: 'flex', flexDirection: 'column', gap: token('space.050') }}>
+                  {valueField()}
+                  <CommentFormatButtons i={`${i}-${k}`} label={`Format the description (field ${k + 1})`} targetId={`step-${i}-value-${k}`} text={r.value} onFormat={(value) => set(r.id, { value, adf: true, rich: true })} />
+                </div>
               );
             if (kind === 'empty') return <span style={{ paddingTop: 28, color: token('color.text.subtle') }}>Saved as empty: the field is cleared.</span>;
             if (kind === 'number')
