@@ -10,7 +10,7 @@ namespace BluBees.Api.Auth;
 /// refreshes fail, the last keys stay trusted for <see cref="ForgeOptions.JwksMaxStaleSeconds"/> past their cache
 /// lifetime, then no longer (fail closed).
 /// </summary>
-internal sealed class JwksCache(IHttpClientFactory httpClientFactory, IOptions<ForgeOptions> options, TimeProvider time, ILogger<JwksCache> logger) : IJwksSource, IDisposable
+internal sealed partial class JwksCache(IHttpClientFactory httpClientFactory, IOptions<ForgeOptions> options, TimeProvider time, ILogger<JwksCache> logger) : IJwksSource, IDisposable
 {
     public const string HttpClientName = "jwks";
 
@@ -96,14 +96,20 @@ internal sealed class JwksCache(IHttpClientFactory httpClientFactory, IOptions<F
             using var doc = await JsonDocument.ParseAsync(stream, new JsonDocumentOptions { MaxDepth = 8 }, ct);
             _keys = JwksParser.Parse(doc.RootElement);
             _fetchedAt = time.GetUtcNow();
-            logger.LogInformation("Fetched JWKS with {KeyCount} RS256 keys", _keys.Count);
+            LogFetched(logger, _keys.Count);
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException or FormatException or CryptographicException)
         {
             // Keep the previous keys; the next attempt waits for the cooldown.
-            logger.LogWarning("JWKS fetch failed: {ErrorType}", ex.GetType().Name);
+            LogFetchFailed(logger, ex.GetType().Name);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fetched JWKS with {KeyCount} RS256 keys")]
+    private static partial void LogFetched(ILogger logger, int keyCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "JWKS fetch failed: {ErrorType}")]
+    private static partial void LogFetchFailed(ILogger logger, string errorType);
 }
 
 /// <summary>Where verification keys come from: the issuer's JWKS, or the development issuer in-process.</summary>
