@@ -33,7 +33,7 @@ internal static partial class HealthEndpoints
         return TypedResults.Json(new HealthResponse("draining"), statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
-    internal static async Task<IResult> CheckAsync(IStore store, ILoggerFactory loggers, CancellationToken ct)
+    internal static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> CheckAsync(IStore store, ILoggerFactory loggers, CancellationToken ct)
     {
         try
         {

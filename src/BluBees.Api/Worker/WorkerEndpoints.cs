@@ -3,6 +3,7 @@ using BluBees.Api.Infrastructure;
 using BluBees.Aws.Composition;
 using BluBees.Aws.Sqs;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace BluBees.Api.Worker;
@@ -23,7 +24,7 @@ internal static partial class WorkerEndpoints
     {
         if (app.ServiceProvider.GetRequiredService<ProviderChoices>().Worker == WorkerMode.SqsRoute)
         {
-            app.MapPost(Route, ReceiveBatchAsync).AllowAnonymous().WithName("SqsBatch").AddEndpointFilter(LoopbackOnlyAsync);
+            app.MapPost(Route, ReceiveBatchAsync).AllowAnonymous().WithName("SqsBatch").AddEndpointFilter(LoopbackOnlyAsync).AddEndpointFilter(RaiseBodyLimitAsync);
         }
 
         return app;
@@ -44,18 +45,27 @@ internal static partial class WorkerEndpoints
     [LoggerMessage(Level = LogLevel.Warning, Message = "SQS batch route refused a caller that is not on this machine (not a loopback address); nothing of its body was read")]
     private static partial void LogRefused(ILogger logger);
 
-    internal static async Task<IResult> ReceiveBatchAsync(HttpContext context, SqsBatchProcessor processor, IOptions<WorkerOptions> options)
+    /// <summary>
+    /// After the caller check, before the body is read: a batch of 10 messages is larger than the ingress limit that
+    /// Kestrel applies to every other route. Raised only for a caller on this machine, so a refused one's body is
+    /// still bounded by the server's limit.
+    /// </summary>
+    private static ValueTask<object?> RaiseBodyLimitAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        // A batch of 10 messages is larger than the ingress limit that Kestrel applies to every other route.
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        if (context.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
         {
-            size.MaxRequestBodySize = options.Value.MaxBatchBytes;
+            size.MaxRequestBodySize = context.HttpContext.RequestServices.GetRequiredService<IOptions<WorkerOptions>>().Value.MaxBatchBytes;
         }
 
+        return next(context);
+    }
+
+    internal static async Task<Results<Ok<SqsBatchResponse>, ProblemHttpResult>> ReceiveBatchAsync(HttpRequest request, SqsBatchProcessor processor, CancellationToken ct)
+    {
         SqsEvent? batch;
         try
         {
-            batch = await JsonSerializer.DeserializeAsync<SqsEvent>(context.Request.Body, SqsEvent.JsonOptions, context.RequestAborted);
+            batch = await JsonSerializer.DeserializeAsync<SqsEvent>(request.Body, SqsEvent.JsonOptions, ct);
         }
         catch (JsonException)
         {
@@ -72,6 +82,6 @@ internal static partial class WorkerEndpoints
                 new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = ["must be an array of SQS record objects"] } });
         }
 
-        return TypedResults.Ok(await processor.ProcessAsync(batch!, context.RequestAborted));
+        return TypedResults.Ok(await processor.ProcessAsync(batch!, ct));
     }
 }
