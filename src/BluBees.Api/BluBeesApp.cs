@@ -47,6 +47,9 @@ internal static class BluBeesApp
             k.Limits.MaxRequestHeaderCount = RequestHeadLimits.ServerHeaderCount;
         });
         configure?.Invoke(builder);
+        // Before the app is built: the framework reads these itself (the log levels while building), and a bad one ended
+        // the process unhandled instead of a refusal naming it.
+        HostSettings.ThrowIfInvalid(builder.Configuration);
         // Before any middleware, the host's forwarded-headers one included: the TCP peer's address as accepted.
         builder.Services.AddTransportPeer();
         // After the caller's logging set-up: every logger, the framework's included, writes through the one redaction point.

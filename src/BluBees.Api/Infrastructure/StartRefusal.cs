@@ -8,8 +8,9 @@ namespace BluBees.Api.Infrastructure;
 
 /// <summary>
 /// A start the backend refuses on purpose, with a message that names what to fix: configuration that does not
-/// validate, a database it cannot open or that a newer release wrote, a data directory without its key shares, another
-/// backend already consuming the same database. Program.cs prints the message on stderr and exits 2 for these, instead
+/// validate (ours, or the framework's own log levels and listen addresses: <see cref="HostSettings"/>), a database it
+/// cannot open or that a newer release wrote, a data directory without its key shares, another backend already
+/// consuming the same database, a listen address another process holds. Program.cs prints the message on stderr and exits 2 for these, instead
 /// of the runtime's "Unhandled exception" with a stack trace and an abort (exit 134). Anything else still fails loudly
 /// with its stack: it is a bug, not an operator's mistake.
 /// </summary>
@@ -34,6 +35,8 @@ internal static class StartRefusal
         {
             OptionsValidationException options => OptionsMessages.Describe(options),
             StoreOpenException or KeyRingMissingException or BackendAlreadyRunningException => e.Message,
+            // Kestrel's "Failed to bind to address http://…: address already in use." names the address, not the setting.
+            IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException } => e.Message + " Set urls (--urls, env ASPNETCORE_URLS) to a free address, or stop what listens there.",
             _ => null,
         };
     }
