@@ -34,7 +34,11 @@ internal static class StartRefusal
         return e switch
         {
             OptionsValidationException options => OptionsMessages.Describe(options),
-            StoreOpenException or KeyRingMissingException or BackendAlreadyRunningException => e.Message,
+            StoreOpenException or KeyRingMissingException or KeyRingOpenException or BackendAlreadyRunningException => e.Message,
+            // The configuration binder's "Failed to convert configuration value 'abc' at 'Runs:WorkerConcurrency' to type
+            // 'System.Int32'." (generated into our assemblies: EnableConfigurationBindingGenerator) names the key; it
+            // comes before any validator, and ended the process unhandled.
+            InvalidOperationException { InnerException: FormatException or OverflowException or ArgumentException } when e.Message.StartsWith("Failed to convert configuration value ", StringComparison.Ordinal) => e.Message,
             // Kestrel's "Failed to bind to address http://…: address already in use." names the address, not the setting.
             IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException } => e.Message + " Set urls (--urls, env ASPNETCORE_URLS) to a free address, or stop what listens there.",
             _ => null,

@@ -112,6 +112,11 @@ internal static class OperatorCommands
             // The ring file is missing beside a database that holds data keys: nothing was created.
             throw new CliException(ex.Message);
         }
+        catch (KeyRingOpenException ex)
+        {
+            // The ring file cannot be created or read where Keys:LocalKeyFile points (the message names the setting).
+            throw new CliException(ex.Message);
+        }
         catch (KeyRingUnavailableException ex)
         {
             // The ring file is garbled or lacks a key (its message names the file, never its content).

@@ -38,7 +38,18 @@ public static class EmbeddedProviders
                 holdsDataKeys = () => HoldsDataKeys(store);
             }
 
-            var ring = new LocalKeyRing(Path.Combine(storage.DataDirectory, keys.LocalKeyFile), holdsDataKeys);
+            var path = Path.Combine(storage.DataDirectory, keys.LocalKeyFile);
+            LocalKeyRing ring;
+            try
+            {
+                ring = new LocalKeyRing(path, holdsDataKeys);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // An operator's setting, refused by name like the data directory's; before, an unhandled exception (exit 134).
+                throw new KeyRingOpenException($"Keys:LocalKeyFile (env Keys__LocalKeyFile): cannot create or read the key ring file at '{path}' ({ex.GetType().Name}: {ex.Message}).", ex);
+            }
+
             if (storage.Provider == StorageProvider.Sqlite)
             {
                 RefuseWithoutShares(ring, sp.GetRequiredService<IStore>());
