@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -6,6 +7,9 @@ namespace BluBees.Engine.Conditions;
 /// <summary>One comparison of a scope field against a literal value.</summary>
 internal sealed class LeafCondition : ICondition
 {
+    /// <summary>The properties that name an object in a Jira list field (component, version, option, user, issue).</summary>
+    private static readonly string[] NameProperties = ["name", "value", "displayName", "accountId", "key"];
+
     private readonly string _path;
     private readonly ScopePath _field;
     private readonly ConditionOperator _op;
@@ -60,7 +64,9 @@ internal sealed class LeafCondition : ICondition
         ConditionOperator.NotEquals => !Equal(actual, _value, meter),
         ConditionOperator.Contains => Contains(actual, meter),
         ConditionOperator.StartsWith => meter.Text(actual) is { } s && Values.AsText(_value) is { } p && s.StartsWith(p, StringComparison.Ordinal),
-        ConditionOperator.In => _value is JsonArray options && options.Any(o => Equal(actual, o, meter)),
+        ConditionOperator.In => _value is JsonArray options && (actual is JsonArray items
+            ? items.Any(i => options.Any(o => Listed(i, o, meter)))
+            : options.Any(o => Equal(actual, o, meter))),
         ConditionOperator.IsEmpty => Values.IsEmpty(Measured(actual, meter)),
         ConditionOperator.IsNotEmpty => !Values.IsEmpty(Measured(actual, meter)),
         ConditionOperator.GreaterThan => Values.Compare(Measured(actual, meter), _value) > 0,
@@ -81,9 +87,18 @@ internal sealed class LeafCondition : ICondition
 
     private bool Contains(JsonNode? actual, ConditionMeter meter) => actual switch
     {
-        JsonArray items => items.Any(i => Equal(i, _value, meter)),
+        JsonArray items => items.Any(i => Listed(i, _value, meter)),
         _ => meter.Text(actual) is { } s && Values.AsText(_value) is { } part && s.Contains(part, StringComparison.Ordinal),
     };
+
+    /// <summary>
+    /// An item of a list field equals the value, or is an object whose name does: Jira sends components and versions
+    /// as <c>{"id","name"}</c>, options as <c>{"id","value"}</c>, users as <c>{"accountId","displayName"}</c>.
+    /// </summary>
+    private static bool Listed(JsonNode? item, JsonNode? expected, ConditionMeter meter) =>
+        Equal(item, expected, meter)
+        || item is JsonObject named && expected is JsonValue && NameProperties.Any(
+            p => named[p] is JsonValue name && name.GetValueKind() != JsonValueKind.Null && Equal(name, expected, meter));
 
     private bool Matches(string? text)
     {
