@@ -128,7 +128,11 @@ internal static class Values
             ? value.ToString("0.0", CultureInfo.InvariantCulture)
             : value.ToString("R", CultureInfo.InvariantCulture);
 
-    /// <summary>The text form used by outputs and string filters; arrays concatenate, objects render as JSON.</summary>
+    /// <summary>
+    /// The text form used by outputs and string filters; lists join their items with ", " as Jira's smart values print a
+    /// list (<c>{{issue.Sydney Attractions.value}}</c> → "Harbour Bridge, Opera House, Bondi Beach":
+    /// https://support.atlassian.com/cloud-automation/docs/examples-of-using-smart-values-with-lists/), objects render as JSON.
+    /// </summary>
     public static string ToText(object? value, RenderContext ctx) => value switch
     {
         RangeValue r => $"{r.From}..{r.To}",
@@ -148,13 +152,22 @@ internal static class Values
         _ => null,
     };
 
+    private const string ListSeparator = ", ";
+
     private static string Concatenate(Seq seq, RenderContext ctx)
     {
         var buffer = new OutputBuffer(ctx.MaxChars, "a string value");
         ctx.Enter();
+        var first = true;
         foreach (var item in seq.Items(ctx))
         {
+            if (!first)
+            {
+                buffer.Append(ListSeparator);
+            }
+
             buffer.Append(ToText(item, ctx));
+            first = false;
         }
 
         ctx.Exit();

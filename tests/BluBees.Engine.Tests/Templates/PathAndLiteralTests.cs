@@ -29,7 +29,8 @@ public sealed class PathAndLiteralTests
     [TestCase("{{ 'single' }}{{ \"double\" }}{{ 42 }}{{ -3.5 }}{{ true }}{{ false }}{{ nil }}{{ null }}", "singledouble42-3.5truefalse")]
     [TestCase("{{ (1..3) }} {{ (1..3) | join: ',' }}", "1..3 1,2,3")]
     [TestCase("{{ issue.fields.priority }}", "{\"name\":\"High\"}")]
-    [TestCase("{{ issue.fields.labels }}", "uiauthui")]
+    [TestCase("{{ issue.fields.labels }}", "ui, auth, ui", Description = "a list prints as Jira prints one: items joined with \", \"")]
+    [TestCase("{{ issue.fields.labels | upcase }}/{{ issue.fields.labels | join: \"+\" }}", "UI, AUTH, UI/ui+auth+ui")]
     [TestCase("{{ issue.fields.storyPoints }} {{ issue.fields.estimate }} {{ issue.fields.done }}", "5 2.5 false")]
     [TestCase("{{ }}x", "x")]
     public void LiteralsAndValueText(string source, string expected) => Assert.That(Render(source), Is.EqualTo(expected));
