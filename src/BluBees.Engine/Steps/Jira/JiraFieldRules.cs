@@ -97,11 +97,19 @@ internal static class JiraFieldRules
             => Named(list.Select(v => JiraValues.ScalarText(v)!)),
         "labels" when JiraValues.ScalarText(rendered) is { } text => new JsonArray([.. Split(text).Select(l => (JsonNode?)JsonValue.Create(l))]),
         "labels" when rendered is JsonArray list => new JsonArray([.. list.SelectMany(l => Split(JiraValues.ScalarText(l) ?? l?.ToJsonString() ?? string.Empty)).Select(l => (JsonNode?)JsonValue.Create(l))]),
+        "components" or "fixVersions" or "versions" or "labels" when IsNull(rendered) => new JsonArray(),
         "priority" when JiraValues.Text(rendered) is { } text => new JsonObject { ["name"] = text.Trim() },
+
+        // Jira's priority ids are numbers written as text ("priority": {"id": "20000"}): a rendered number is an id.
+        "priority" when rendered?.GetValueKind() == JsonValueKind.Number => new JsonObject { ["id"] = rendered.ToJsonString() },
+        "priority" when JiraValues.ScalarText(rendered) is { } text => new JsonObject { ["name"] = text },
+        "assignee" or "reporter" when rendered?.GetValueKind() == JsonValueKind.Number => new JsonObject { ["accountId"] = rendered.ToJsonString() },
         "assignee" when JiraValues.Text(rendered) is { } text => new JsonObject { ["accountId"] = text.Trim().Length == 0 ? null : text.Trim() },
         "assignee" when rendered is null => new JsonObject { ["accountId"] = null },
         _ => rendered,
     };
+
+    private static bool IsNull(JsonNode? node) => node is null || node.GetValueKind() == JsonValueKind.Null;
 
     // Component and version names may hold spaces: only commas separate.
     private static JsonArray Named(IEnumerable<string> names)
