@@ -41,6 +41,25 @@ internal static class RenderedPath
     }
 
     /// <summary>
+    /// Whether the rendered URL text (before the URL parser reads it) has a path segment that is a dot segment only
+    /// once percent-decoded ('%2E%2E', '.%2e'): data rendered into the path as "." or "..", which the parser would
+    /// resolve. Literal dots the template or a url_raw value spell out are left to the checks on the parsed URL.
+    /// </summary>
+    public static bool HasEncodedDotSegment(string url)
+    {
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        var start = scheme < 0 ? 0 : url.IndexOf('/', scheme + 3);
+        if (start < 0)
+        {
+            return false;
+        }
+
+        var end = url.IndexOfAny(['?', '#'], start);
+        var path = end < 0 ? url[start..] : url[start..end];
+        return path.Split('/').Any(s => s.Contains('%', StringComparison.Ordinal) && Uri.UnescapeDataString(s) is "." or "..");
+    }
+
+    /// <summary>
     /// The path (up to its last '/') that a <c>url</c> template spells out before its first placeholder, e.g.
     /// <c>/v1/items/</c> for <c>https://api.example.com/v1/items/{{ key }}</c>; null when that text holds no complete
     /// absolute URL with a path (the host or scheme is itself templated).

@@ -27,6 +27,11 @@ internal static class RequestBuilder
             return (null, targetFailure);
         }
 
+        if (RenderedPath.HasEncodedDotSegment(target))
+        {
+            return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path holds a value that is a dot segment ('.' or '..')"));
+        }
+
         // A '#' rendered from event data would turn everything after it (the query, a query-string credential)
         // into a fragment that is never sent: keep it as data.
         target = target.Replace("#", "%23", StringComparison.Ordinal);
@@ -212,7 +217,7 @@ internal static class RequestBuilder
         target = string.Empty;
         if (step.Url is not null)
         {
-            var url = step.Url.Render(scope, limits);
+            var url = step.Url.RenderUrl(scope, limits, UrlTemplatePart.Url);
             if (!url.Success)
             {
                 return TemplateFailure("url", url.Error!);
@@ -230,7 +235,7 @@ internal static class RequestBuilder
         var path = string.Empty;
         if (step.Path is not null)
         {
-            var rendered = step.Path.Render(scope, limits);
+            var rendered = step.Path.RenderUrl(scope, limits, UrlTemplatePart.Path);
             if (!rendered.Success)
             {
                 return TemplateFailure("path", rendered.Error!);

@@ -11,6 +11,9 @@ internal static class EncodingFilters
     [
         new("json", 0, 0, (c, i, _) => ValueJson.Serialize(i, c)),
         new("url_encode", 0, 0, (c, i, _) => c.Checked(Uri.EscapeDataString(StringFilters.Grow(c, i)))),
+        // url_raw leaves a value rendered into a URL's path or query unencoded (see OutputNode): a whole path or
+        // query string taken from data on purpose. Elsewhere it changes nothing.
+        new("url_raw", 0, 0, (_, i, _) => i),
         new("url_decode", 0, 0, (c, i, _) => c.Checked(Uri.UnescapeDataString(StringFilters.Text(c, i).Replace('+', ' ')))),
         new("escape", 0, 0, (c, i, _) => EscapeHtml(c, StringFilters.Grow(c, i))),
         new("base64_encode", 0, 0, (c, i, _) => c.Checked(Convert.ToBase64String(Encoding.UTF8.GetBytes(StringFilters.Grow(c, i))))),

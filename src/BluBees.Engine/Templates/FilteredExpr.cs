@@ -7,6 +7,9 @@ internal sealed class FilteredExpr(Expr input, IReadOnlyList<FilterCall> filters
 
     internal IReadOnlyList<FilterCall> Filters => filters;
 
+    /// <summary>Whether the last filter applied is one of <paramref name="names"/>.</summary>
+    internal bool EndsWith(params string[] names) => filters.Count > 0 && names.Contains(filters[^1].Name, StringComparer.Ordinal);
+
     public override object? Evaluate(RenderContext ctx)
     {
         var value = Input.Evaluate(ctx);
@@ -27,6 +30,8 @@ internal sealed class FilteredExpr(Expr input, IReadOnlyList<FilterCall> filters
 internal sealed class FilterCall(FilterDef filter, IReadOnlyList<Expr> args, IReadOnlyDictionary<string, Expr> named, int offset)
 {
     internal IEnumerable<Expr> Arguments => args.Concat(named.Values);
+
+    internal string Name => filter.Name;
 
     public object? Invoke(RenderContext ctx, object? input)
     {

@@ -23,9 +23,21 @@ internal sealed class OutputNode(FilteredExpr expression, bool isEcho) : Node
 
     public override Signal Render(RenderContext ctx, OutputBuffer output)
     {
-        output.Append(Values.ToText(Expression.Evaluate(ctx), ctx));
+        var text = Values.ToText(Expression.Evaluate(ctx), ctx);
+
+        // Data rendered into a URL's path or query is one value: a '/', '?', '#', '&' or '..' in it must not add a
+        // segment, start a query or a parameter. url_encode (already encoded) or url_raw (the admin's choice) as the
+        // last filter leave the text as it is.
+        output.Append(output.InPathOrQuery && !Expression.EndsWith("url_encode", "url_raw") ? UrlEncoded(ctx, text) : text);
         return Signal.None;
     }
+
+    /// <summary>
+    /// The text percent-encoded; a value that is only "." or ".." has its dots encoded too ('%2E'), as the URL parser
+    /// would otherwise resolve it as a dot segment: the request builder refuses a path with an encoded dot segment.
+    /// </summary>
+    private static string UrlEncoded(RenderContext ctx, string text) =>
+        text is "." or ".." ? text.Replace(".", "%2E", StringComparison.Ordinal) : ctx.Checked(Uri.EscapeDataString(StringFilters.Grow(ctx, text)));
 }
 
 internal sealed class AssignNode(string name, FilteredExpr expression) : Node

@@ -38,13 +38,22 @@ internal sealed class Template
     public TemplateRenderResult Render(JsonObject scope, TemplateLimits limits) => Render(scope, limits, RunBudget.Current);
 
     /// <summary>Renders to text, charging <paramref name="budget"/> (null: only the per-render limits apply).</summary>
-    public TemplateRenderResult Render(JsonObject scope, TemplateLimits limits, RunBudget? budget)
+    public TemplateRenderResult Render(JsonObject scope, TemplateLimits limits, RunBudget? budget) => Render(scope, limits, budget, UrlTemplatePart.None);
+
+    /// <summary>
+    /// Renders a step's <c>url</c> (<see cref="UrlTemplatePart.Url"/>) or <c>path</c> (<see cref="UrlTemplatePart.Path"/>):
+    /// each output that lands in the path or query is percent-encoded (RFC 3986, as <c>url_encode</c>) unless its last
+    /// filter is <c>url_encode</c> or <c>url_raw</c>. Literal text and outputs in the scheme or host are left as written.
+    /// </summary>
+    public TemplateRenderResult RenderUrl(JsonObject scope, TemplateLimits limits, UrlTemplatePart part) => Render(scope, limits, RunBudget.Current, part);
+
+    private TemplateRenderResult Render(JsonObject scope, TemplateLimits limits, RunBudget? budget, UrlTemplatePart part)
     {
         RenderContext? ctx = null;
         try
         {
             ctx = Start(scope, limits, budget);
-            return new TemplateRenderResult(RenderText(ctx), null, null);
+            return new TemplateRenderResult(RenderText(ctx, part), null, null);
         }
         catch (Exception ex)
         {
@@ -102,9 +111,9 @@ internal sealed class Template
         return ctx;
     }
 
-    private string RenderText(RenderContext ctx)
+    private string RenderText(RenderContext ctx, UrlTemplatePart part = UrlTemplatePart.None)
     {
-        var output = new OutputBuffer(ctx.MaxChars, "output");
+        var output = new OutputBuffer(ctx.MaxChars, "output") { Url = part };
         Node.RenderBlock(_nodes, ctx, output);
         ctx.Scan(output.Length);
         return output.ToString();

@@ -30,18 +30,23 @@ public sealed class PathTraversalTests
     [TestCase("%252e%252e/%252e%252e/admin", Description = "double encoding, for a server that decodes twice")]
     public async Task Issue_data_that_leaves_the_base_path_is_not_sent(string summary)
     {
-        await using var server = LoopbackServer.Ok("{}");
-        using var h = new PolicyHarness();
-        var tenant = new TenantId("tenant-path");
-        var connection = await CreateAsync(h, tenant, server);
+        foreach (var filter in new[] { "", " | url_raw" })
+        {
+            await using var server = LoopbackServer.Ok("{}");
+            using var h = new PolicyHarness();
+            var tenant = new TenantId("tenant-path");
+            var connection = await CreateAsync(h, tenant, server);
 
-        var outcome = await h.RunAsync(PolicyHarness.Run(tenant.Value, Scope(summary)), PolicyHarness.Step(connection, path: "/items/{{ issue.fields.summary }}"));
+            var outcome = await h.RunAsync(PolicyHarness.Run(tenant.Value, Scope(summary)), PolicyHarness.Step(connection, path: "/items/{{ issue.fields.summary" + filter + " }}"));
 
-        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Failed));
-        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.InvalidUrl));
-        Assert.That(await server.SettledConnectionsAsync(), Is.Zero, "nothing may be sent outside the base path");
+            Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Failed), filter);
+            Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.InvalidUrl), filter);
+            Assert.That(await server.SettledConnectionsAsync(), Is.Zero, "nothing may be sent outside the base path" + filter);
+        }
     }
 
+    // A value rendered into the path is encoded by default (UrlDataEncodingTests): "sub/../7" is then one segment
+    // with an encoded dot segment, refused. url_raw inserts it as it is, as every value was before that default.
     [TestCase("sub/../7", "/api/v2/tenants/42/items/7")]
     [TestCase("7", "/api/v2/tenants/42/items/7")]
     public async Task Dot_segments_that_stay_under_the_base_path_are_sent_as_before(string summary, string target)
@@ -51,7 +56,7 @@ public sealed class PathTraversalTests
         var tenant = new TenantId("tenant-path");
         var connection = await CreateAsync(h, tenant, server);
 
-        var outcome = await h.RunAsync(PolicyHarness.Run(tenant.Value, Scope(summary)), PolicyHarness.Step(connection, path: "/items/{{ issue.fields.summary }}"));
+        var outcome = await h.RunAsync(PolicyHarness.Run(tenant.Value, Scope(summary)), PolicyHarness.Step(connection, path: "/items/{{ issue.fields.summary | url_raw }}"));
 
         Assert.That(outcome.Record.ErrorCategory, Is.Null);
         var request = server.Requests.Single();
@@ -81,7 +86,8 @@ public sealed class PathTraversalTests
     /// <summary>
     /// A templated <c>url</c> on a connection: issue data rendered after the template's literal path walked the request
     /// out of it with the connection's credential ("{base}/items/{{ summary }}" with "../../admin" reached /api/v2/tenants/admin).
-    /// The rendered URL now stays under the path the template spells out before its first placeholder.
+    /// The rendered URL now stays under the path the template spells out before its first placeholder. The value is
+    /// inserted with url_raw, as every value was before values in a path were encoded by default: the guard holds for it.
     /// </summary>
     [TestCase("../../admin", false, null)]
     [TestCase("..%2F..%2Fadmin", false, null)]
@@ -95,7 +101,7 @@ public sealed class PathTraversalTests
         var tenant = new TenantId("tenant-path");
         var connection = await CreateAsync(h, tenant, server);
         var step = StepKit.ValidAtRunTime($$$"""
-            { "id": "call", "type": "http", "connection": "{{{connection.Id}}}", "url": "{{{server.Url("/api/v2/tenants/42/items/")}}}{{ issue.fields.summary }}" }
+            { "id": "call", "type": "http", "connection": "{{{connection.Id}}}", "url": "{{{server.Url("/api/v2/tenants/42/items/")}}}{{ issue.fields.summary | url_raw }}" }
             """);
 
         var outcome = await h.RunAsync(PolicyHarness.Run(tenant.Value, Scope(summary)), step);

@@ -16,10 +16,14 @@ public sealed class QueryCredentialPrecedenceTests
 {
     private const string Secret = "query-secret";
 
-    [TestCase("x?api_key=forged")]
-    [TestCase("x?a=1&API_KEY=forged")]
-    [TestCase("x?api%5Fkey=forged", Description = "an encoded name a server decodes")]
-    public async Task Only_the_connections_key_is_sent_whatever_the_path_renders(string summary)
+    // A value rendered into the path is encoded by default ("?" becomes "%3F": no query at all); with url_raw it is
+    // inserted as it is, as every value was before that default, and the connection's key must still win.
+    [TestCase("x?api_key=forged", "")]
+    [TestCase("x?a=1&API_KEY=forged", "")]
+    [TestCase("x?api_key=forged", " | url_raw")]
+    [TestCase("x?a=1&API_KEY=forged", " | url_raw")]
+    [TestCase("x?api%5Fkey=forged", " | url_raw", Description = "an encoded name a server decodes")]
+    public async Task Only_the_connections_key_is_sent_whatever_the_path_renders(string summary, string filter)
     {
         await using var server = LoopbackServer.Ok("{}");
         using var h = new PolicyHarness();
@@ -34,7 +38,7 @@ public sealed class QueryCredentialPrecedenceTests
         var scope = StepKit.Scope();
         scope["issue"]!["fields"]!["summary"] = summary;
 
-        var outcome = await h.RunAsync(PolicyHarness.Run(tenant.Value, scope), PolicyHarness.Step(connection, path: "/items/{{ issue.fields.summary }}"));
+        var outcome = await h.RunAsync(PolicyHarness.Run(tenant.Value, scope), PolicyHarness.Step(connection, path: "/items/{{ issue.fields.summary" + filter + " }}"));
 
         Assert.That(outcome.Record.ErrorCategory, Is.Null);
         var query = new Uri(server.Url(), server.Requests.Single().Target).Query.TrimStart('?').Split('&');

@@ -158,14 +158,25 @@ public sealed class RequestBuilderTests
         Assert.That(failure, Is.EqualTo(new BuildFailure(ErrorCategories.TemplateError, "header 'X-Note' rendered a value with a line break")));
     }
 
+    // A value rendered into the path is encoded by default, so data is one segment there (the next test); inserted as it
+    // is with url_raw (as every value was before that default), a path that is not relative is still refused.
     [TestCase("https://evil.example.net/x")]
     [TestCase("//evil.example.net/x")]
     [TestCase("x\\..\\y")]
     public void ARenderedPathThatIsNotRelativeIsRefused(string rendered)
     {
-        var (_, failure) = TryBuild("""{ "id": "s", "type": "http", "connection": "conn_api", "path": "{{ issue.fields.summary }}" }""", scope: ScopeWith("summary", rendered));
+        var (_, failure) = TryBuild("""{ "id": "s", "type": "http", "connection": "conn_api", "path": "{{ issue.fields.summary | url_raw }}" }""", scope: ScopeWith("summary", rendered));
 
         Assert.That(failure, Is.EqualTo(new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path is not a relative path")));
+    }
+
+    [TestCase("https://evil.example.net/x", "https://api.example.com/v1/https%3A%2F%2Fevil.example.net%2Fx")]
+    [TestCase("//evil.example.net/x", "https://api.example.com/v1/%2F%2Fevil.example.net%2Fx")]
+    public void AnAbsoluteUrlInDataIsOneSegmentOfTheConnectionsPath(string rendered, string url)
+    {
+        var request = Build("""{ "id": "s", "type": "http", "connection": "conn_api", "path": "{{ issue.fields.summary }}" }""", scope: ScopeWith("summary", rendered));
+
+        Assert.That(request.Url.AbsoluteUri, Is.EqualTo(url));
     }
 
     [Test]
