@@ -48,6 +48,16 @@ public sealed record StepRecord(
     /// <summary>A <c>forEach</c>: iteration counts, and the first iterations in full (see <see cref="LoopRecord"/>).</summary>
     public LoopRecord? Loop { get; init; }
 
+    /// <summary>
+    /// The step's property whose value could not be built, when one did (<c>path</c>, <c>url</c>, <c>headers.X-Trace</c>,
+    /// <c>query.q</c>, <c>body.ticket.points</c>, <c>fields.priority</c>, <c>issue</c>): a path of the rule's own names,
+    /// shown as validation errors show them (a name that is not short and plain reads <c>(property)</c>), never a value.
+    /// </summary>
+    public string? FailedField { get; init; }
+
+    /// <summary>A step property path fit for a run record (<see cref="FailedField"/>); null stays null.</summary>
+    public static string? FieldName(string? field) => field is null ? null : Validation.ValidationErrors.SafePath(field);
+
     /// <summary>A step that did not get to send anything: skipped after an earlier failure, or failed before sending.</summary>
     public static StepRecord NotRun(ICompiledStep step, string status, string? errorCategory)
         => new(step.Id, step.Kind, step.ConnectionId, step.Method, null, null, 0, 0, 0, 0, status, errorCategory);

@@ -14,10 +14,21 @@ internal sealed class CompiledBody
     public const int MaxDepth = 16;
     public const int MaxLeaves = 500;
     private readonly Func<JsonObject, TemplateLimits, (JsonNode? Value, TemplateError? Error)> _build;
+    private readonly string _root;
 
-    private CompiledBody(Func<JsonObject, TemplateLimits, (JsonNode?, TemplateError?)> build) => _build = build;
+    private CompiledBody(Func<JsonObject, TemplateLimits, (JsonNode?, TemplateError?)> build, string root)
+    {
+        _build = build;
+        _root = root;
+    }
 
-    public (JsonNode? Value, TemplateError? Error) Build(JsonObject scope, TemplateLimits limits) => _build(scope, limits);
+    /// <summary>The built value, or the first failing leaf's error with its place below the body in <see cref="TemplateError.Field"/>.</summary>
+    public (JsonNode? Value, TemplateError? Error) Build(JsonObject scope, TemplateLimits limits)
+    {
+        var (value, error) = _build(scope, limits);
+        return error is null ? (value, null)
+            : (null, error with { Field = error.Field is { } leaf && leaf.StartsWith(_root, StringComparison.Ordinal) ? leaf[_root.Length..] : null });
+    }
 
     public static CompiledBody? Compile(JsonNode? body, string path, TemplateLimits limits, ValidationErrors errors)
     {
@@ -28,7 +39,7 @@ internal sealed class CompiledBody
 
         var leaves = 0;
         var build = CompileNode(body, path, 1, ref leaves, limits, errors);
-        return build is null ? null : new CompiledBody(build);
+        return build is null ? null : new CompiledBody(build, path);
     }
 
     private static Func<JsonObject, TemplateLimits, (JsonNode?, TemplateError?)>? CompileNode(
@@ -121,7 +132,7 @@ internal sealed class CompiledBody
                 return (scope, l) =>
                 {
                     var result = template.Evaluate(scope, l);
-                    return result.Success ? (result.Value, null) : (null, result.Error);
+                    return result.Success ? (result.Value, null) : (null, result.Error! with { Field = path });
                 };
             }
 

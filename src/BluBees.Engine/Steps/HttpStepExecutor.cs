@@ -95,7 +95,7 @@ internal sealed class HttpStepExecutor(
         var (request, failure) = RequestBuilder.Build(step, connection, credential, scope: run.Scope, limits);
         if (request is null)
         {
-            return Failed(step, connection, started, failure!.Category);
+            return Failed(step, connection, started, failure!.Category, failure.Field);
         }
 
         var pipeline = pipelines.For(tenantId, connection);
@@ -142,8 +142,11 @@ internal sealed class HttpStepExecutor(
         return attempt < policy.Timeout ? attempt : policy.Timeout;
     }
 
-    private StepOutcome Failed(CompiledHttpStep step, Connection? connection, long started, string category)
-        => new(new StepRecord(step.Id, CompiledHttpStep.KindName, connection?.Id, step.Method, StepHosts.Of(step, connection), null, 0, 0, 0, Elapsed(started), RunStatus.Failed, category), null);
+    private StepOutcome Failed(CompiledHttpStep step, Connection? connection, long started, string category, string? field = null)
+        => new(new StepRecord(step.Id, CompiledHttpStep.KindName, connection?.Id, step.Method, StepHosts.Of(step, connection), null, 0, 0, 0, Elapsed(started), RunStatus.Failed, category)
+        {
+            FailedField = StepRecord.FieldName(field),
+        }, null);
 
     private long Elapsed(long started) => (long)time.GetElapsedTime(started).TotalMilliseconds;
 }

@@ -29,7 +29,7 @@ internal static class RequestBuilder
 
         if (RenderedPath.HasEncodedDotSegment(target))
         {
-            return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path holds a value that is a dot segment ('.' or '..')"));
+            return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path holds a value that is a dot segment ('.' or '..')", UrlField(step)));
         }
 
         // A '#' rendered from event data would turn everything after it (the query, a query-string credential)
@@ -41,7 +41,7 @@ internal static class RequestBuilder
             var value = template.Render(scope, limits);
             if (!value.Success)
             {
-                return (null, TemplateFailure($"query parameter '{name}'", value.Error!));
+                return (null, TemplateFailure($"query parameter '{name}'", value.Error!) with { Field = "query." + name });
             }
 
             query.Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value.Output!)).Append('&');
@@ -53,15 +53,15 @@ internal static class RequestBuilder
             var value = template.Render(scope, limits);
             if (!value.Success)
             {
-                return (null, TemplateFailure($"header '{name}'", value.Error!));
+                return (null, TemplateFailure($"header '{name}'", value.Error!) with { Field = "headers." + name });
             }
 
             switch (FaultOf(value.Output!))
             {
                 case HeaderFault.LineBreak:
-                    return (null, new BuildFailure(ErrorCategories.TemplateError, $"header '{name}' rendered a value with a line break"));
+                    return (null, new BuildFailure(ErrorCategories.TemplateError, $"header '{name}' rendered a value with a line break", "headers." + name));
                 case HeaderFault.NotAscii:
-                    return (null, new BuildFailure(ErrorCategories.TemplateError, $"header '{name}' rendered a value with characters outside ASCII; encode it (url_encode or base64_encode)"));
+                    return (null, new BuildFailure(ErrorCategories.TemplateError, $"header '{name}' rendered a value with characters outside ASCII; encode it (url_encode or base64_encode)", "headers." + name));
             }
 
             headers.Add(new EgressHeader(name, value.Output!, IsCredential: name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)));
@@ -81,7 +81,7 @@ internal static class RequestBuilder
         var url = target + (query.Length > 1 ? query.ToString(0, query.Length - 1) : string.Empty);
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
         {
-            return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the step's URL is not a valid absolute http(s) URL"));
+            return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the step's URL is not a valid absolute http(s) URL", UrlField(step)));
         }
 
         if (connection is not null && (!Uri.TryCreate(connection.BaseUrl, UriKind.Absolute, out var baseUri)
@@ -94,19 +94,19 @@ internal static class RequestBuilder
         {
             // Data rendered into the path ('../', also percent-encoded: the URL parser decodes and removes dot segments)
             // must not walk the request out of the base path the admin configured the connection for.
-            return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path leaves the connection's base URL"));
+            return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path leaves the connection's base URL", "path"));
         }
 
         if (step.Url is { IsConstant: false } && RenderedPath.LiteralDirectory(step.Url) is { } directory
             && !uri.AbsolutePath.StartsWith(directory, StringComparison.Ordinal))
         {
             // The same walk through a templated url: data after the template's literal path must stay under it.
-            return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the rendered URL leaves the path its template names"));
+            return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the rendered URL leaves the path its template names", "url"));
         }
 
         if ((step.Url is null || !step.Url.IsConstant) && RenderedPath.HasHiddenDotSegment(uri))
         {
-            return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path holds an encoded dot segment ('..%2F', '..%5C', '..;', double encoding)"));
+            return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path holds an encoded dot segment ('..%2F', '..%5C', '..;', double encoding)", UrlField(step)));
         }
 
         byte[]? body = null;
@@ -116,7 +116,7 @@ internal static class RequestBuilder
             var (value, error) = step.Body.Build(scope, limits);
             if (error is not null)
             {
-                return (null, TemplateFailure("body", error));
+                return (null, TemplateFailure("body", error) with { Field = "body" + error.Field });
             }
 
             if (Serialize(value) is not { } written)
@@ -135,7 +135,7 @@ internal static class RequestBuilder
             if (!IsMediaType(contentType))
             {
                 // The client would refuse it while building the request, which read as an invalid URL.
-                return (null, new BuildFailure(ErrorCategories.TemplateError, "header 'Content-Type' rendered a value that is not a media type (type/subtype, e.g. application/json)"));
+                return (null, new BuildFailure(ErrorCategories.TemplateError, "header 'Content-Type' rendered a value that is not a media type (type/subtype, e.g. application/json)", "headers.Content-Type"));
             }
 
             headers.RemoveAll(h => h.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase));
@@ -220,7 +220,7 @@ internal static class RequestBuilder
             var url = step.Url.RenderUrl(scope, limits, UrlTemplatePart.Url);
             if (!url.Success)
             {
-                return TemplateFailure("url", url.Error!);
+                return TemplateFailure("url", url.Error!) with { Field = "url" };
             }
 
             target = url.Output!.Trim();
@@ -238,7 +238,7 @@ internal static class RequestBuilder
             var rendered = step.Path.RenderUrl(scope, limits, UrlTemplatePart.Path);
             if (!rendered.Success)
             {
-                return TemplateFailure("path", rendered.Error!);
+                return TemplateFailure("path", rendered.Error!) with { Field = "path" };
             }
 
             path = rendered.Output!.Trim();
@@ -246,7 +246,7 @@ internal static class RequestBuilder
 
         if (path.Contains("://", StringComparison.Ordinal) || path.StartsWith("//", StringComparison.Ordinal) || path.Contains('\\', StringComparison.Ordinal))
         {
-            return new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path is not a relative path");
+            return new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path is not a relative path", "path");
         }
 
         target = connection.BaseUrl.TrimEnd('/') + (path.Length == 0 || path[0] is '/' or '?' ? path : "/" + path);
@@ -292,6 +292,9 @@ internal static class RequestBuilder
             query.Append(part).Append('&');
         }
     }
+
+    /// <summary>The step's property its URL is rendered from.</summary>
+    private static string UrlField(CompiledHttpStep step) => step.Url is null ? "path" : "url";
 
     private static BuildFailure TemplateFailure(string where, TemplateError error)
         => new(ErrorCategories.TemplateError, $"{where}: {TemplateCompilation.Describe(error)}");

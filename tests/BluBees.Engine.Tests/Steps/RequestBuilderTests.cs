@@ -155,7 +155,7 @@ public sealed class RequestBuilderTests
         var (request, failure) = TryBuild("""{ "id": "s", "type": "http", "connection": "conn_api", "headers": { "X-Note": "{{ issue.fields.summary }}" } }""", scope: ScopeWith("summary", value));
 
         Assert.That(request, Is.Null);
-        Assert.That(failure, Is.EqualTo(new BuildFailure(ErrorCategories.TemplateError, "header 'X-Note' rendered a value with a line break")));
+        Assert.That(failure, Is.EqualTo(new BuildFailure(ErrorCategories.TemplateError, "header 'X-Note' rendered a value with a line break", "headers.X-Note")));
     }
 
     // A value rendered into the path is encoded by default, so data is one segment there (the next test); inserted as it
@@ -167,7 +167,7 @@ public sealed class RequestBuilderTests
     {
         var (_, failure) = TryBuild("""{ "id": "s", "type": "http", "connection": "conn_api", "path": "{{ issue.fields.summary | url_raw }}" }""", scope: ScopeWith("summary", rendered));
 
-        Assert.That(failure, Is.EqualTo(new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path is not a relative path")));
+        Assert.That(failure, Is.EqualTo(new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path is not a relative path", "path")));
     }
 
     [TestCase("https://evil.example.net/x", "https://api.example.com/v1/https%3A%2F%2Fevil.example.net%2Fx")]
@@ -193,7 +193,7 @@ public sealed class RequestBuilderTests
     {
         var (_, failure) = TryBuild("""{ "id": "s", "type": "http", "url": "https://{{ issue.fields.summary }}/x" }""");
 
-        Assert.That(failure, Is.EqualTo(new BuildFailure(ErrorCategories.InvalidUrl, "the step's URL is not a valid absolute http(s) URL")));
+        Assert.That(failure, Is.EqualTo(new BuildFailure(ErrorCategories.InvalidUrl, "the step's URL is not a valid absolute http(s) URL", "url")));
     }
 
     [Test]

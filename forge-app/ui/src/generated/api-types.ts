@@ -3512,6 +3512,7 @@ export interface components {
             /** Format: int64 */
             durationMs: number;
             errorCategory?: null | string;
+            failedField?: null | string;
             host?: null | string;
             id: string;
             loop?: null | components["schemas"]["LoopRecord"];

@@ -35,7 +35,7 @@ internal sealed partial class JiraActions(
         var (request, failure) = JiraRequestBuilder.Build(step, run.Scope, limits);
         if (request is null)
         {
-            return Outcome(step, baseUrl.Host, started, totals, failure!.Category, null);
+            return Outcome(step, baseUrl.Host, started, totals, failure!.Category, null, failure.Field);
         }
 
         var api = site.Client(baseUrl);
@@ -187,13 +187,14 @@ internal sealed partial class JiraActions(
 
     private static string Categorize(EgressFailure failure) => EgressCategories.Of(failure) ?? ErrorCategories.ConnectionFailed;
 
-    private StepOutcome Outcome(CompiledJiraStep step, string? host, long started, JiraStepTotals totals, string? category, JsonObject? output)
+    private StepOutcome Outcome(CompiledJiraStep step, string? host, long started, JiraStepTotals totals, string? category, JsonObject? output, string? failedField = null)
     {
         var record = new StepRecord(
             step.Id, step.Kind, null, step.Method, host, totals.StatusCode, totals.Attempts, totals.BytesOut, totals.BytesIn,
             (long)time.GetElapsedTime(started).TotalMilliseconds, category is null ? RunStatus.Succeeded : RunStatus.Failed, category)
         {
             Metrics = totals.Attempts == 0 ? null : new StepMetrics { Retries = totals.Retries, RateLimited = totals.RateLimited },
+            FailedField = StepRecord.FieldName(failedField),
         };
         return new StepOutcome(record, output);
     }

@@ -87,7 +87,7 @@ internal static class JiraExtraRequests
         var account = rendered.Output!.Trim();
         if (account.Length > 128 || !account.All(c => char.IsAsciiLetterOrDigit(c) || c is ':' or '-' or '_'))
         {
-            return (null, new BuildFailure(ErrorCategories.TemplateError, "assignee: did not render an account id"));
+            return (null, new BuildFailure(ErrorCategories.TemplateError, "assignee: did not render an account id", "assignee"));
         }
 
         return (new JsonObject { ["accountId"] = account.Length == 0 ? null : account }, null);
@@ -105,7 +105,7 @@ internal static class JiraExtraRequests
 
         if (project is not { Length: > 0 } || !JiraValues.IsIssueRef(project))
         {
-            return (null, new BuildFailure(ErrorCategories.TemplateError, "project: no project key (the event has no issue and the step names none)"));
+            return (null, new BuildFailure(ErrorCategories.TemplateError, "project: no project key (the event has no issue and the step names none)", "project"));
         }
 
         if (!TryText(step.More.IssueType!, "issueType", scope, limits, out var issueType, out var typeFailure))
@@ -124,7 +124,7 @@ internal static class JiraExtraRequests
 
             if (!JiraValues.IsIssueRef(parent))
             {
-                return (null, new BuildFailure(ErrorCategories.IssueMissing, "parent: did not render an issue key or id"));
+                return (null, new BuildFailure(ErrorCategories.IssueMissing, "parent: did not render an issue key or id", "parent"));
             }
 
             fields["parent"] = JiraValues.Ref(parent);
@@ -172,7 +172,7 @@ internal static class JiraExtraRequests
 
             if (!JiraValues.IsIssueRef(issue))
             {
-                failure = new BuildFailure(ErrorCategories.IssueMissing, $"{field}: did not render an issue key or id");
+                failure = new BuildFailure(ErrorCategories.IssueMissing, $"{field}: did not render an issue key or id", field);
                 return null;
             }
 
@@ -222,7 +222,7 @@ internal static class JiraExtraRequests
         text = rendered.Success ? rendered.Output!.Trim() : string.Empty;
         failure = !rendered.Success
             ? JiraRequestBuilder.TemplateFailure(field, rendered.Error!)
-            : text.Length == 0 ? new BuildFailure(ErrorCategories.TemplateError, $"{field}: rendered empty") : null;
+            : text.Length == 0 ? new BuildFailure(ErrorCategories.TemplateError, $"{field}: rendered empty", field) : null;
         return failure is null;
     }
 }

@@ -44,7 +44,7 @@ internal static class JiraRequestBuilder
                 var document = JiraValues.ScalarText(comment) is { } text ? (text.Trim().Length == 0 ? null : Adf.FromText(text)) : comment as JsonObject;
                 if (document is null || !Adf.IsDocument(document))
                 {
-                    return (null, new BuildFailure(ErrorCategories.TemplateError, "body: the comment rendered empty or is not a document"));
+                    return (null, new BuildFailure(ErrorCategories.TemplateError, "body: the comment rendered empty or is not a document", "body"));
                 }
 
                 body = new JsonObject { ["body"] = Adf.AsJiraText(document) };
@@ -93,7 +93,7 @@ internal static class JiraRequestBuilder
 
                 if (id.Output!.Trim() is not { Length: > 0 and <= 20 } transitionId || !transitionId.All(char.IsAsciiDigit))
                 {
-                    return (null, new BuildFailure(ErrorCategories.TemplateError, "transitionId: did not render a numeric transition id"));
+                    return (null, new BuildFailure(ErrorCategories.TemplateError, "transitionId: did not render a numeric transition id", "transitionId"));
                 }
 
                 body = TransitionBody(transitionId);
@@ -108,7 +108,7 @@ internal static class JiraRequestBuilder
                 transitionName = transition.Output!.Trim();
                 if (transitionName.Length == 0)
                 {
-                    return (null, new BuildFailure(ErrorCategories.TemplateError, "transition: the transition name rendered empty"));
+                    return (null, new BuildFailure(ErrorCategories.TemplateError, "transition: the transition name rendered empty", "transition"));
                 }
 
                 break;
@@ -166,10 +166,10 @@ internal static class JiraRequestBuilder
         }
 
         return issue.Length == 0
-            ? new BuildFailure(ErrorCategories.IssueMissing, "issue: no issue to act on (the event has none and the step names none)")
-            : JiraValues.IsIssueRef(issue) ? null : new BuildFailure(ErrorCategories.IssueMissing, "issue: did not render an issue key or id");
+            ? new BuildFailure(ErrorCategories.IssueMissing, "issue: no issue to act on (the event has none and the step names none)", "issue")
+            : JiraValues.IsIssueRef(issue) ? null : new BuildFailure(ErrorCategories.IssueMissing, "issue: did not render an issue key or id", "issue");
     }
 
     internal static BuildFailure TemplateFailure(string where, TemplateError error)
-        => new(ErrorCategories.TemplateError, $"{where}: {TemplateCompilation.Describe(error)}");
+        => new(ErrorCategories.TemplateError, $"{where}: {TemplateCompilation.Describe(error)}", where + error.Field);
 }
