@@ -465,6 +465,8 @@ export interface RunStep {
   bytesIn?: number;
   durationMs?: number;
   errorCategory?: string | null;
+  /** The step's property whose value could not be built (`headers.X-Trace`, `body.ticket.points`, `fields.priority`): a name, never a value. */
+  failedField?: string | null;
   metrics?: StepMetrics | null;
   /** succeeded, failed, partial or skipped. */
   status?: string;

@@ -64,6 +64,12 @@ function StepNode({ step: s, title }: { step: RunStep; title: string }) {
         {s.errorCategory && (
           <span title={category ? `${category.explanation} ${category.fix}` : undefined}>
             {category?.title ?? ''} <code>{s.errorCategory}</code>
+            {s.failedField && (
+              <>
+                {' in '}
+                <code>{s.failedField}</code>
+              </>
+            )}
           </span>
         )}
       </span>

@@ -61,6 +61,24 @@ describe('runs log', () => {
     expect(screen.getByText('Escalate (version 2)')).toBeInTheDocument();
   });
 
+  it('names the step property that failed beside its category, in the table and the run path', async () => {
+    // An if block beside it, so the run path is shown as well as the table.
+    const gate = { id: 'gate', type: 'if', status: 'succeeded', branch: 'none', steps: [] };
+    const failed = { ...run, steps: [{ ...run.steps[0], statusCode: null, attempts: 0, errorCategory: 'template_error', failedField: 'headers.X-Trace' }, gate] };
+    const b = fakeBackend();
+    b.on('GET', '/api/rules', () => ({ items: [] }));
+    b.on('GET', '/api/connections', () => ({ items: [] }));
+    b.on('GET', /^\/api\/runs\?/, () => ({ items: [failed], nextCursor: null }));
+    b.on('GET', '/api/runs/run-1', () => failed);
+    const u = user();
+    render(<RunsPage />);
+    await u.click(await screen.findByRole('button', { name: 'Details of run run-1' }));
+    const steps = await screen.findByRole('table');
+    expect(within(steps).getByText('headers.X-Trace')).toBeInTheDocument();
+    expect(within(await screen.findByTestId('run-path')).getByText('headers.X-Trace')).toBeInTheDocument();
+    expect(within(document.querySelector('[data-run-step="notify"]') as HTMLElement).getByText('headers.X-Trace')).toBeInTheDocument();
+  });
+
   it('shows an empty state when nothing matches', async () => {
     const b = fakeBackend();
     b.on('GET', '/api/rules', () => ({ items: [] }));

@@ -99,7 +99,22 @@ export function RunDetail({
                   { key: 'Received', content: formatBytes(s.bytesIn) },
                   { key: 'Duration', content: formatDuration(s.durationMs) },
                   { key: 'Details', content: metricsText(s.metrics) },
-                  { key: 'Error', content: s.errorCategory ? <code>{s.errorCategory}</code> : '—' },
+                  {
+                    key: 'Error',
+                    content: s.errorCategory ? (
+                      <>
+                        <code>{s.errorCategory}</code>
+                        {s.failedField && (
+                          <>
+                            {' in '}
+                            <code>{s.failedField}</code>
+                          </>
+                        )}
+                      </>
+                    ) : (
+                      '—'
+                    ),
+                  },
                 ],
               }))}
             />
