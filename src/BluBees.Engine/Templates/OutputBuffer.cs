@@ -7,6 +7,7 @@ internal sealed class OutputBuffer(int maxChars, string what)
 {
     private readonly StringBuilder _builder = new();
     private bool _pastAuthority;
+    private List<int>? _emptyInPath;
 
     public int Length => _builder.Length;
 
@@ -56,6 +57,34 @@ internal sealed class OutputBuffer(int maxChars, string what)
         }
 
         _builder.Append(c);
+    }
+
+    /// <summary>Notes an output that rendered nothing here, when that is in the URL's path (not its query or fragment).</summary>
+    public void MarkEmptyOutput()
+    {
+        var text = _builder.ToString();
+        var scheme = text.IndexOf("://", StringComparison.Ordinal);
+        if (text.IndexOfAny(['?', '#'], scheme < 0 ? 0 : scheme + 3) < 0)
+        {
+            (_emptyInPath ??= []).Add(text.Length);
+        }
+    }
+
+    /// <summary>
+    /// Whether an output that rendered nothing left a whole path segment empty: between two '/' (or at the start of a
+    /// path template) and before a '/', '?', '#' or the end. "/tickets/{{ steps.lookup.body.id }}" with the lookup
+    /// skipped would otherwise address "/tickets/", the collection, not one ticket.
+    /// </summary>
+    public bool LeftAnEmptySegment()
+    {
+        if (_emptyInPath is null)
+        {
+            return false;
+        }
+
+        var text = _builder.ToString();
+        return _emptyInPath.Any(p => (p == 0 ? Url == UrlTemplatePart.Path : text[p - 1] == '/')
+            && (p == text.Length || text[p] is '/' or '?' or '#'));
     }
 
     public override string ToString() => _builder.ToString();

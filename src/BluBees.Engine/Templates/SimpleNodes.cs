@@ -24,6 +24,10 @@ internal sealed class OutputNode(FilteredExpr expression, bool isEcho) : Node
     public override Signal Render(RenderContext ctx, OutputBuffer output)
     {
         var text = Values.ToText(Expression.Evaluate(ctx), ctx);
+        if (text.Length == 0 && output.InPathOrQuery && !Expression.EndsWith("url_raw"))
+        {
+            output.MarkEmptyOutput();
+        }
 
         // Data rendered into a URL's path or query is one value: a '/', '?', '#', '&' or '..' in it must not add a
         // segment, start a query or a parameter. url_encode (already encoded) or url_raw (the admin's choice) as the

@@ -115,6 +115,11 @@ internal sealed class Template
     {
         var output = new OutputBuffer(ctx.MaxChars, "output") { Url = part };
         Node.RenderBlock(_nodes, ctx, output);
+        if (output.LeftAnEmptySegment())
+        {
+            throw TemplateFailure.Runtime("a value rendered into the URL's path is empty, which leaves an empty path segment (an earlier step skipped, or an empty field?); give it a default, or use url_raw if an empty part is meant");
+        }
+
         ctx.Scan(output.Length);
         return output.ToString();
     }

@@ -79,4 +79,42 @@ public sealed class ListFieldAndPathDataTests
             Assert.That(JsonNode.Parse(received.Body)!["labels"]!.GetValue<string>(), Is.EqualTo("labels: billing, urgent"));
         }
     }
+
+    /// <summary>
+    /// A step reading an earlier step that its <c>if</c> skipped finds nothing: "/tickets/{{ steps.lookup.body.id }}"
+    /// rendered "/tickets/", and the DELETE meant for one ticket went to the collection. It now fails before sending,
+    /// and the run record names the step's <c>path</c>.
+    /// </summary>
+    [Test]
+    public async Task A_step_reading_a_skipped_step_does_not_address_the_collection()
+    {
+        var tenant = Samples.NewTenant();
+        var connection = await _backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_api.Address, "t"), 201);
+        var id = connection["id"]!.GetValue<string>();
+        var rule = JsonNode.Parse($$$"""
+            {
+              "name": "close ticket",
+              "trigger": { "type": "event", "events": ["avi:jira:updated:issue"], "projects": ["OPS"] },
+              "steps": [
+                { "id": "lookup", "type": "http", "connection": "{{{id}}}", "method": "GET", "path": "/lookup/{{ issue.key }}",
+                  "if": { "all": [ { "field": "issue.fields.summary", "op": "equals", "value": "never" } ] } },
+                { "id": "close", "type": "http", "connection": "{{{id}}}", "method": "DELETE", "path": "/tickets/{{ steps.lookup.body.id }}" } ]
+            }
+            """)!.AsObject();
+        await _backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, rule, 201);
+
+        using var accepted = await _backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-81", "Close the ticket"));
+        Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+
+        var runs = await Waits.UntilAsync(() => _backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count >= 1);
+        var steps = runs["items"]![0]!["steps"]!.AsArray();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(runs["items"]![0]!["status"]!.GetValue<string>(), Is.EqualTo("failed"), runs.ToJsonString());
+            Assert.That(steps[0]!["skippedBy"]!.GetValue<string>(), Is.EqualTo("if"));
+            Assert.That(steps[1]!["errorCategory"]!.GetValue<string>(), Is.EqualTo("template_error"));
+            Assert.That(steps[1]!["failedField"]!.GetValue<string>(), Is.EqualTo("path"));
+            Assert.That(_api.Received.Where(r => r.Path.Contains("/tickets", StringComparison.Ordinal)), Is.Empty, "nothing may reach the collection");
+        }
+    }
 }

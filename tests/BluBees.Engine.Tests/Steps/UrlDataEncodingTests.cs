@@ -50,6 +50,44 @@ public sealed class UrlDataEncodingTests
         Assert.That(await server.SettledConnectionsAsync(), Is.Zero, "'..' must not take the request one level up");
     }
 
+    /// <summary>
+    /// A step reading an earlier step that was skipped (its <c>if</c> was false) finds nothing, and
+    /// "/tickets/{{ steps.lookup.body.id }}" rendered "/tickets/": a PUT or DELETE meant for one ticket went to the
+    /// collection. An output that leaves a whole path segment empty now fails the step before anything is sent.
+    /// </summary>
+    [TestCase("/tickets/{{ steps.lookup.body.id }}", Description = "a skipped step's output")]
+    [TestCase("/tickets/{{ steps.lookup.body.id }}/notes")]
+    [TestCase("{{ steps.lookup.body.id }}/notes", Description = "at the start of the path")]
+    [TestCase("/tickets/{{ steps.lookup.body.id | url_encode }}?full=1", Description = "url_encode of nothing is nothing")]
+    public async Task A_value_that_leaves_a_path_segment_empty_is_not_sent(string path)
+    {
+        var (server, h, connection) = await StartAsync();
+        await using var _ = server;
+        using var __ = h;
+
+        var outcome = await h.RunAsync(PolicyHarness.Run("tenant-url", Scope("x")), PolicyHarness.Step(connection, method: "DELETE", path: path));
+
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.TemplateError));
+        Assert.That(outcome.Record.FailedField, Is.EqualTo("path"));
+        Assert.That(await server.SettledConnectionsAsync(), Is.Zero);
+    }
+
+    [TestCase("/tickets/a{{ steps.lookup.body.id }}", "/api/v2/tenants/42/tickets/a", Description = "part of a segment")]
+    [TestCase("/tickets?q={{ steps.lookup.body.id }}", "/api/v2/tenants/42/tickets?q=", Description = "in the query")]
+    [TestCase("/tickets/{{ steps.lookup.body.id | url_raw }}", "/api/v2/tenants/42/tickets/", Description = "url_raw: meant")]
+    [TestCase("/tickets/{{ steps.lookup.body.id | default: 'new' }}", "/api/v2/tenants/42/tickets/new")]
+    public async Task An_empty_value_that_leaves_no_empty_segment_is_sent(string path, string target)
+    {
+        var (server, h, connection) = await StartAsync();
+        await using var _ = server;
+        using var __ = h;
+
+        var outcome = await h.RunAsync(PolicyHarness.Run("tenant-url", Scope("x")), PolicyHarness.Step(connection, path: path));
+
+        Assert.That(outcome.Record.ErrorCategory, Is.Null);
+        Assert.That(server.Requests.Select(r => r.Target), Is.EqualTo(new[] { target }));
+    }
+
     [Test]
     public async Task A_value_in_a_urls_query_is_one_parameter_value()
     {
