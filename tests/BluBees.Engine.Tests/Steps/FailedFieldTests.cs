@@ -84,6 +84,22 @@ public sealed class FailedFieldTests
         Assert.That(kit.Site.Requests, Is.Empty);
     }
 
+    [TestCase("\"system\": \"{{ 1 | divided_by: 0 }}\", \"prompt\": \"ok\"", "system")]
+    [TestCase("\"prompt\": \"Triage {{ issue.key | divided_by: 0 }}\"", "prompt")]
+    public async Task An_ai_prompt_that_fails_to_render_is_named(string prompts, string field)
+    {
+        using var kit = new Ai.AiKit();
+        await using var server = Ai.ProviderServers.OpenAi("never");
+        var connection = await kit.ConnectionAsync(AiProviders.OpenAi, server.Url("/v1"), "sk");
+        var step = await kit.CompileAsync($$$"""{ "id": "t", "type": "ai.chat", "connection": "{{{connection.Id}}}", "model": "m", {{{prompts}}} }""");
+
+        var outcome = await kit.Executor.ExecuteAsync(new StepRun(new BluBees.Engine.Tenancy.TenantContext(Ai.AiKit.Tenant.Value, null, null), null, Ai.AiKit.Scope()), step, CancellationToken.None);
+
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.TemplateError));
+        Assert.That(outcome.Record.FailedField, Is.EqualTo(field));
+        Assert.That(server.Requests, Is.Empty);
+    }
+
     private static Task<Connection> CreateAsync(PolicyHarness h, LoopbackServer server) =>
         h.CreateAsync(new TenantId("tenant-field"), new ConnectionInput
         {

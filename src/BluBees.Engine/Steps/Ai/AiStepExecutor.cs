@@ -43,11 +43,11 @@ internal sealed class AiStepExecutor(
             return Failed(ai, connection, started, ErrorCategories.ConnectionMismatch);
         }
 
-        // The failure text is for dry runs; a run records the category only.
-        var (prompts, _) = AiPrompts.Render(ai, run.Scope, limits);
+        // The failure text is for dry runs; a run records the category and which template failed.
+        var (prompts, failure) = AiPrompts.Render(ai, run.Scope, limits);
         if (prompts is null)
         {
-            return Failed(ai, connection, started, ErrorCategories.TemplateError);
+            return Failed(ai, connection, started, ErrorCategories.TemplateError, failure!.StartsWith("system:", StringComparison.Ordinal) ? "system" : "prompt");
         }
 
         var result = await credentials.GetAsync(run.TenantId, connection, ai.Timeout, ct);
@@ -190,8 +190,11 @@ internal sealed class AiStepExecutor(
         return EgressCategories.OfStatus(status) ?? ErrorCategories.AiProviderError;
     }
 
-    private StepOutcome Failed(CompiledAiStep step, Connection? connection, long started, string category)
-        => new(new StepRecord(step.Id, step.Kind, connection?.Id ?? step.ConnectionId, "POST", HostOf(connection), null, 0, 0, 0, Elapsed(started), RunStatus.Failed, category), null);
+    private StepOutcome Failed(CompiledAiStep step, Connection? connection, long started, string category, string? field = null)
+        => new(new StepRecord(step.Id, step.Kind, connection?.Id ?? step.ConnectionId, "POST", HostOf(connection), null, 0, 0, 0, Elapsed(started), RunStatus.Failed, category)
+        {
+            FailedField = StepRecord.FieldName(field),
+        }, null);
 
     private StepRecord Record(CompiledAiStep step, Connection connection, GuardedHttpMessageHandler handler, long started, string? category, StepMetrics? metrics)
         => new(step.Id, step.Kind, connection.Id, "POST", HostOf(connection), handler.LastStatus, handler.Attempts, handler.BytesOut, handler.BytesIn,
