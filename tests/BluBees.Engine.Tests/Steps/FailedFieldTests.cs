@@ -100,6 +100,38 @@ public sealed class FailedFieldTests
         Assert.That(server.Requests, Is.Empty);
     }
 
+    /// <summary>
+    /// Jira refuses a write with 400 and an ErrorCollection whose <c>errors</c> names the field ("The list of errors by
+    /// parameter returned by the operation": https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put).
+    /// The record names that field, not Jira's message (which can quote the value).
+    /// </summary>
+    [Test]
+    public async Task A_field_jira_refuses_is_named_without_its_message()
+    {
+        await using var kit = new JiraKit();
+        kit.Site.Refuse("""{"errorMessages":[],"errors":{"priority":"Specify the Priority (id or name) in the string format: CANARY-jira-value"}}""");
+
+        var outcome = await kit.RunAsync("""{"id":"e","type":"jira.edit","fields":{"priority":"CANARY-jira-value"}}""");
+
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.Http4xx));
+        Assert.That(outcome.Record.StatusCode, Is.EqualTo(400));
+        Assert.That(outcome.Record.FailedField, Is.EqualTo("fields.priority"));
+        Assert.That(System.Text.Json.JsonSerializer.Serialize(outcome.Record), Does.Not.Contain("CANARY"));
+    }
+
+    [TestCase("""{"errorMessages":["Issue does not exist"],"errors":{}}""")]
+    [TestCase("not json")]
+    public async Task A_jira_refusal_without_a_field_names_none(string body)
+    {
+        await using var kit = new JiraKit();
+        kit.Site.Refuse(body);
+
+        var outcome = await kit.RunAsync("""{"id":"e","type":"jira.edit","fields":{"summary":"x"}}""");
+
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.Http4xx));
+        Assert.That(outcome.Record.FailedField, Is.Null);
+    }
+
     private static Task<Connection> CreateAsync(PolicyHarness h, LoopbackServer server) =>
         h.CreateAsync(new TenantId("tenant-field"), new ConnectionInput
         {

@@ -160,6 +160,7 @@ internal sealed partial class JiraActions(
             {
                 // Only a 2xx is Jira doing what was asked: a 3xx the guard did not follow (300, 304, a redirect without a
                 // usable Location) is no write and no answer, never a step reported ok.
+                totals.RefusedField = status is >= 400 and < 500 ? JiraRefusal.FieldOf(response) : null;
                 return (response, EgressCategories.OfFinalStatus(status));
             }
 
@@ -194,7 +195,7 @@ internal sealed partial class JiraActions(
             (long)time.GetElapsedTime(started).TotalMilliseconds, category is null ? RunStatus.Succeeded : RunStatus.Failed, category)
         {
             Metrics = totals.Attempts == 0 ? null : new StepMetrics { Retries = totals.Retries, RateLimited = totals.RateLimited },
-            FailedField = StepRecord.FieldName(failedField),
+            FailedField = StepRecord.FieldName(failedField ?? (category is null ? null : JiraRefusal.AsStepField(step, totals.RefusedField))),
         };
         return new StepOutcome(record, output);
     }

@@ -20,6 +20,9 @@ internal sealed class JiraStepTotals
 
     public int? StatusCode { get; set; }
 
+    /// <summary>The field id the last 4xx answer named in its <c>errors</c> (see <see cref="JiraRefusal"/>), or null.</summary>
+    public string? RefusedField { get; set; }
+
     public EgressFailure Failure { get; private set; }
 
     public void Add(JiraCallTally tally)

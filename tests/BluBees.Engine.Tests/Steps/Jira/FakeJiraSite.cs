@@ -21,6 +21,7 @@ internal sealed partial class FakeJiraSite : IAsyncDisposable
     private int _throttle;
     private int _deny;
     private int _denyStatus = 401;
+    private string? _refusal;
 
     private FakeJiraSite(TimeProvider time)
     {
@@ -56,6 +57,9 @@ internal sealed partial class FakeJiraSite : IAsyncDisposable
     public void Throttle(int times) => Volatile.Write(ref _throttle, times);
 
     /// <summary>Answers the next <paramref name="times"/> requests with <paramref name="status"/> (401 or 403), as Jira does before an app's grants work.</summary>
+    /// <summary>Answers the next request with 400 and <paramref name="body"/> (Jira's ErrorCollection: errorMessages, errors by field).</summary>
+    public void Refuse(string body) => Volatile.Write(ref _refusal, body);
+
     public void Deny(int times, int status)
     {
         _denyStatus = status;
@@ -88,6 +92,12 @@ internal sealed partial class FakeJiraSite : IAsyncDisposable
             }
 
             await LoopbackServer.RespondAsync(stream, ThrottleStatus, """{"errorMessages":["Rate limit exceeded"],"errors":{}}""", ct, [.. headers, ("Content-Type", "application/json")]);
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _refusal, null) is { } refusal)
+        {
+            await Json(stream, 400, refusal, ct);
             return;
         }
 
