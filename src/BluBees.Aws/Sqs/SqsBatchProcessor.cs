@@ -34,6 +34,7 @@ public sealed partial class SqsBatchProcessor(
         // the queue, as the embedded worker's drain leaves them queued; the next receive rewrites the same records.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(worker.Value.RunDeadlineSeconds), time);
         using var running = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
+        using var copies = new BatchCopies();
         await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, records.Count), CancellationToken = ct }, async (record, token) =>
         {
             if (string.IsNullOrEmpty(record.MessageId))
@@ -52,7 +53,7 @@ public sealed partial class SqsBatchProcessor(
                 {
                     if (!deadline.IsCancellationRequested)
                     {
-                        await ProcessRecordAsync(record, opened, running.Token);
+                        await ProcessRecordAsync(record, opened, copies, running.Token);
                     }
                 }
                 catch (Exception ex) when (!token.IsCancellationRequested)
@@ -98,7 +99,7 @@ public sealed partial class SqsBatchProcessor(
     private static string TenantKey(string? body)
         => body is null ? string.Empty : (RunMessageCodec.TenantOf(body) ?? UninstallFinishMessage.TenantOf(body))?.Value ?? string.Empty;
 
-    private async Task ProcessRecordAsync(SqsRecord record, OpenedRecord opened, CancellationToken ct)
+    private async Task ProcessRecordAsync(SqsRecord record, OpenedRecord opened, BatchCopies copies, CancellationToken ct)
     {
         var body = record.Body ?? throw new FormatException("The record has no body.");
         if (UninstallFinishMessage.TenantOf(body) is { } uninstalled)
@@ -145,22 +146,17 @@ public sealed partial class SqsBatchProcessor(
 
         opened.Tenant = tenantId;
         opened.Message = message;
-        await processor.ProcessAsync(message, replay: IsReplay(record, message), ct);
+        // Every receive is a possible replay: a standard queue delivers at least once, and a copy that survived its
+        // delete or a second stored send arrives as a new message (receive count 1, sent moments after the receipt), as
+        // a dead-letter redrive does (new message id and enqueue time:
+        // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/standard-queues-at-least-once-delivery.html,
+        // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html).
+        // So the record of each rule the event fires is read before the rule runs (one read per such rule), and a rule
+        // an earlier copy finished keeps its record and is not run (its calls not sent) again. Copies within this batch
+        // take turns, so the later one finds the earlier one's records.
+        using var turn = await copies.EnterAsync(message, ct);
+        await processor.ProcessAsync(message, replay: true, ct);
     }
-
-    /// <summary>
-    /// Whether an earlier copy of the message may have run (so a rule whose record says it finished is kept, not run
-    /// again): SQS counted an earlier receive, or SQS took the message well after the event was received — a dead-letter
-    /// queue redrive, which makes every moved message a new one (new message id and enqueue time, no receives counted:
-    /// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html),
-    /// or a Forge redelivery's second send. A first send is within the ingress's send deadline (at most 60 s) of the
-    /// receipt. A replay only costs a read of each rule's record.
-    /// </summary>
-    internal static bool IsReplay(SqsRecord record, RunMessage message)
-        => record.ReceiveCount > 1 || record.SentAt is { } sent && sent - message.ReceivedAt > SecondSendAfter;
-
-    /// <summary>Longer than any first send can take after the receipt (<see cref="QueueOptions.SendTimeoutMilliseconds"/> ≤ 60 s).</summary>
-    private static readonly TimeSpan SecondSendAfter = TimeSpan.FromMinutes(1);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SQS message {MessageId} was sealed for an earlier installation of its tenant (uninstalled, then installed again); dropped")]
     private static partial void LogEarlierInstallation(ILogger logger, string messageId);

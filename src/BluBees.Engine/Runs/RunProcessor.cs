@@ -114,7 +114,7 @@ public sealed partial class RunProcessor(
             RunRecord? earlier;
             try
             {
-                earlier = replay ? await FinishedEarlierAsync(message, head.Id, ct) : null;
+                earlier = replay && await MayFireAsync(message, head, evt, ct) ? await FinishedEarlierAsync(message, head.Id, ct) : null;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -212,6 +212,24 @@ public sealed partial class RunProcessor(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return null; // not known to have finished: run it (at least once)
+        }
+    }
+
+    /// <summary>
+    /// Whether the rule's trigger fires for the message (read from its cached compiled version), so that only such a
+    /// rule's record is read on a replay: the SQS worker replays every message (a copy of it may have run), and a read per
+    /// enabled rule of the tenant would cost each event what the tenant stores. A rule that does not fire leaves no record
+    /// to find. Unknown (the version could not be read) counts as firing: its record is read.
+    /// </summary>
+    private async Task<bool> MayFireAsync(RunMessage message, RuleHead head, JiraEvent evt, CancellationToken ct)
+    {
+        try
+        {
+            return await rules.LoadCompiledAsync(message.Tenant.Id, head, ct) is { } rule ? Fires(rule, message.Source, evt) : Reaches(message, head, evt);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return true;
         }
     }
 
