@@ -43,9 +43,17 @@ public sealed partial class RunProcessor(
     public async Task ProcessAsync(RunMessage message, bool replay, CancellationToken ct)
     {
         var misses = new List<RuleTraceEntry>();
-        var records = await ExecuteAsync(message, misses, replay, ct);
+        var kept = new HashSet<RunRecord>(ReferenceEqualityComparer.Instance);
+        var records = await ExecuteAsync(message, misses, replay, kept, ct);
         foreach (var run in records)
         {
+            if (kept.Contains(run))
+            {
+                // An earlier copy's record, written and counted then: written again it set the rule's last run back
+                // to this run after a newer one of the rule (and counted the run twice).
+                continue;
+            }
+
             await runs.WriteAsync(message.Tenant.Id, run, CancellationToken.None);
             metrics.RunFinished(run.Status, run.ErrorCategory);
         }
@@ -71,7 +79,11 @@ public sealed partial class RunProcessor(
     /// of every rule it had run, so only the rules the deadline cut off (or never reached) run on the next start, and a
     /// finished rule's calls and Jira writes are not sent twice.
     /// </summary>
-    public async Task<IReadOnlyList<RunRecord>> ExecuteAsync(RunMessage message, List<RuleTraceEntry>? misses, bool replay, CancellationToken ct)
+    public Task<IReadOnlyList<RunRecord>> ExecuteAsync(RunMessage message, List<RuleTraceEntry>? misses, bool replay, CancellationToken ct)
+        => ExecuteAsync(message, misses, replay, kept: null, ct);
+
+    /// <summary>As above; adds to <paramref name="kept"/> the records an earlier delivery left, which are returned as they were read.</summary>
+    private async Task<IReadOnlyList<RunRecord>> ExecuteAsync(RunMessage message, List<RuleTraceEntry>? misses, bool replay, HashSet<RunRecord>? kept, CancellationToken ct)
     {
         var records = new List<RunRecord>();
         var evt = Read(message);
@@ -124,6 +136,7 @@ public sealed partial class RunProcessor(
             if (earlier is not null)
             {
                 records.Add(earlier);
+                kept?.Add(earlier);
                 continue;
             }
 

@@ -68,6 +68,32 @@ public sealed class DuplicateCopyTests
         });
     }
 
+    [Test]
+    public async Task A_late_copy_leaves_the_rules_last_run_at_its_newer_run()
+    {
+        // The copy keeps the earlier run's record; writing it again also set the rule's last run (the rule list's
+        // lastRun) back to that earlier run, after a newer event of the rule had run.
+        await using var world = await World.StartAsync();
+        var tenant = await world.TenantWithRuleAsync();
+        var older = await world.AcceptEventAsync(tenant, "OPS-10");
+        await world.Poller.DeliverOnceAsync().WaitAsync(Generous);
+        await world.AcceptEventAsync(tenant, "OPS-11");
+        await world.Poller.DeliverOnceAsync().WaitAsync(Generous);
+        var newest = (string?)(await world.RunsAsync(tenant))[0]!["id"];
+
+        await world.SendCopyAsync(older);
+        var copy = await world.Poller.DeliverOnceAsync().WaitAsync(Generous);
+
+        var rule = (await world.RulesAsync(tenant)).Single()!;
+        Assert.Multiple(async () =>
+        {
+            Assert.That((copy.Messages.Count, copy.Failures.Count), Is.EqualTo((1, 0)));
+            Assert.That(world.Calls, Has.Count.EqualTo(2), "two events, two calls");
+            Assert.That(await world.RunsAsync(tenant), Has.Count.EqualTo(2));
+            Assert.That((string?)rule["lastRun"]?["id"], Is.EqualTo(newest), "the rule's last run is still the newer event's");
+        });
+    }
+
     /// <summary>An API-and-worker backend on the SQS stand-in, and a third party that counts the rule's calls.</summary>
     private sealed class World : IAsyncDisposable
     {
@@ -124,6 +150,9 @@ public sealed class DuplicateCopyTests
         }
 
         public Task SendCopyAsync(string body) => _client.SendMessageAsync(_queue, body);
+
+        public async Task<JsonArray> RulesAsync(string tenant)
+            => (await _backend.JsonAsync(HttpMethod.Get, "/api/rules", tenant))["items"]!.AsArray();
 
         public async Task<JsonArray> RunsAsync(string tenant)
             => (await _backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant))["items"]!.AsArray();
