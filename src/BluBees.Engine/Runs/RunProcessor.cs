@@ -82,8 +82,11 @@ public sealed partial class RunProcessor(
     public Task<IReadOnlyList<RunRecord>> ExecuteAsync(RunMessage message, List<RuleTraceEntry>? misses, bool replay, CancellationToken ct)
         => ExecuteAsync(message, misses, replay, kept: null, ct);
 
-    /// <summary>As above; adds to <paramref name="kept"/> the records an earlier delivery left, which are returned as they were read.</summary>
-    private async Task<IReadOnlyList<RunRecord>> ExecuteAsync(RunMessage message, List<RuleTraceEntry>? misses, bool replay, HashSet<RunRecord>? kept, CancellationToken ct)
+    /// <summary>
+    /// As above; adds to <paramref name="kept"/> the records an earlier delivery left, which are returned as they were
+    /// read: already written, they are not written again (that would set the rule's last run back to them).
+    /// </summary>
+    public async Task<IReadOnlyList<RunRecord>> ExecuteAsync(RunMessage message, List<RuleTraceEntry>? misses, bool replay, HashSet<RunRecord>? kept, CancellationToken ct)
     {
         var records = new List<RunRecord>();
         var evt = Read(message);

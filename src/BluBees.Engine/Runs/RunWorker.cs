@@ -449,9 +449,10 @@ public sealed partial class RunWorker(
             }
 
             var misses = new List<Trace.RuleTraceEntry>();
+            var kept = new HashSet<RunRecord>(ReferenceEqualityComparer.Instance);
             var records = exhausted
                 ? await processor.ExhaustedKeepingFinishedAsync(message, claimed.RuleId, CancellationToken.None)
-                : await processor.ExecuteAsync(message!, misses, replay: claimed.Attempts > 1, running.Token);
+                : await processor.ExecuteAsync(message!, misses, replay: claimed.Attempts > 1, kept, running.Token);
             if (accept is not null && !await accept.Settled)
             {
                 // Not accepted after all: nothing was sent (every call out waited for the commit), nothing is written.
@@ -463,7 +464,7 @@ public sealed partial class RunWorker(
             {
                 // Drain deadline: the started runs leave a "cancelled" record now; the message stays queued and its
                 // next run overwrites the same records (run ids derive from the message).
-                await queue.ReleaseAsync(claimed, records, CancellationToken.None);
+                await queue.ReleaseAsync(claimed, Unwritten(records, kept), CancellationToken.None);
                 await EraseIfUninstalledAsync(claimed);
                 return;
             }
@@ -477,6 +478,9 @@ public sealed partial class RunWorker(
             }
 
             stepsEnded();
+            // The records an earlier delivery left (a drain gave the message back with them) are in the store already:
+            // written again they set their rules' last run back to them, after a newer run of the rule had finished.
+            records = Unwritten(records, kept);
             await CompleteAsync(claimed, records, misses, ct);
             await EraseIfUninstalledAsync(claimed);
             foreach (var run in records)
@@ -517,6 +521,10 @@ public sealed partial class RunWorker(
     /// renewed meanwhile; after the last try (or when the drain ends the wait) it fails as before and the message runs
     /// again, once the database takes writes, with one record.
     /// </summary>
+    /// <summary>The records this delivery made, without those an earlier delivery left (<paramref name="kept"/>), which are stored already.</summary>
+    private static IReadOnlyList<RunRecord> Unwritten(IReadOnlyList<RunRecord> records, HashSet<RunRecord> kept)
+        => kept.Count == 0 ? records : [.. records.Where(r => !kept.Contains(r))];
+
     private async Task CompleteAsync(ClaimedMessage claimed, IReadOnlyList<RunRecord> records, IReadOnlyList<Trace.RuleTraceEntry> misses, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)

@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+using BluBees.Api.Tests.Harness;
+using Microsoft.AspNetCore.Http;
+
+namespace BluBees.Api.Tests.Queue;
+
+/// <summary>
+/// A drain gives an event back with the record of the rule that had finished; on the next start the event runs again,
+/// keeping that record. Meanwhile a newer event of the same rule runs and finishes. The replayed event must not write
+/// the kept record again: that also set the rule's last run (the rule list's <c>lastRun</c>) back to the older run.
+/// </summary>
+[NonParallelizable]
+public sealed class DrainReplayLastRunTests() : ChildProcessTests("drain-replay-last-run")
+{
+    [Test]
+    public async Task A_replayed_event_leaves_the_rules_last_run_at_the_newer_event()
+    {
+        await using var api = await BetaHoldingApi.StartAsync();
+        var tenant = Samples.NewTenant();
+        var settings = new Dictionary<string, string> { ["Runs__DrainSeconds"] = "1" };
+        string alpha;
+        await using (var first = await BackendProcess.StartAsync(DataDirectory, settings))
+        {
+            var connection = (await first.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(api.Address, "t0ken")))["id"]!.GetValue<string>();
+            var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var name in (string[])["alpha", "beta"])
+            {
+                var rule = await first.JsonAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject
+                {
+                    ["name"] = name,
+                    ["trigger"] = new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:updated:issue"), ["projects"] = new JsonArray("OPS") },
+                    ["steps"] = new JsonArray(new JsonObject { ["id"] = "call", ["type"] = "http", ["connection"] = connection, ["method"] = "POST", ["path"] = "/" + name }),
+                });
+                ids[name] = rule["id"]!.GetValue<string>();
+            }
+
+            alpha = ids["alpha"];
+            using (var accepted = await first.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-5", "older")))
+            {
+                Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+            }
+
+            Assert.That(await Waits.UntilAsync(() => Task.FromResult(api.Count("/beta")), n => n == 1, Generous), Is.EqualTo(1), "alpha finished, beta hangs");
+            await first.TerminateAsync();
+            using var exit = new CancellationTokenSource(Generous);
+            await first.WaitForExitAsync(exit.Token);
+        }
+
+        await using var second = await BackendProcess.StartAsync(DataDirectory, settings);
+        Assert.That(await Waits.UntilAsync(() => Task.FromResult(api.Count("/beta")), n => n == 2, Generous), Is.EqualTo(2), "the older event runs again: its beta hangs");
+        using (var accepted = await second.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-6", "newer")))
+        {
+            Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        var newer = await Waits.UntilAsync(
+            async () => (await RunsAsync(second, tenant)).Where(r => (string?)r!["issueKey"] == "OPS-6" && (string?)r["status"] == "succeeded").ToList(),
+            r => r.Count == 2, Generous);
+        Assert.That(newer, Has.Count.EqualTo(2), "the newer event ran both rules while the older one's beta hung");
+        var newerAlpha = (string?)newer.Single(r => (string?)r!["ruleId"] == alpha)!["id"];
+        api.Release();
+        var runs = await Waits.UntilAsync(() => RunsAsync(second, tenant), r => r.Count == 4 && r.All(x => (string?)x!["status"] == "succeeded"), Generous);
+        var rules = (await second.JsonAsync(HttpMethod.Get, "/api/rules", tenant))["items"]!.AsArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(runs, Has.Count.EqualTo(4), "two events, two rules, one record each");
+            Assert.That(api.Count("/alpha"), Is.EqualTo(2), "the older event's alpha finished before the drain and did not run again");
+            Assert.That((string?)rules.Single(r => (string?)r!["id"] == alpha)!["lastRun"]?["id"], Is.EqualTo(newerAlpha), "alpha's last run is the newer event's");
+        });
+    }
+
+    private static async Task<IReadOnlyList<JsonNode?>> RunsAsync(BackendProcess backend, string tenant)
+        => [.. (await backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant))["items"]!.AsArray()];
+
+    /// <summary>A third party whose first two calls to a path ending <c>/beta</c> hang (until aborted, then until <see cref="Release"/>); the rest answer at once.</summary>
+    private sealed class BetaHoldingApi : IAsyncDisposable
+    {
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ConcurrentQueue<string> _calls = new();
+        private LoopbackServer _server = null!;
+
+        public Uri Address => _server.Address;
+
+        public static async Task<BetaHoldingApi> StartAsync()
+        {
+            var api = new BetaHoldingApi();
+            api._server = await LoopbackServer.StartAsync(api.HandleAsync);
+            return api;
+        }
+
+        public int Count(string path) => _calls.Count(c => c.EndsWith(path, StringComparison.Ordinal));
+
+        public void Release() => _release.TrySetResult();
+
+        private async Task HandleAsync(HttpContext context)
+        {
+            var path = context.Request.Path.Value ?? string.Empty;
+            _calls.Enqueue(path);
+            if (path.EndsWith("/beta", StringComparison.Ordinal) && Count("/beta") <= 2)
+            {
+                try
+                {
+                    await _release.Task.WaitAsync(context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            await context.Response.WriteAsync("{}");
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _release.TrySetResult();
+            return _server.DisposeAsync();
+        }
+    }
+}
