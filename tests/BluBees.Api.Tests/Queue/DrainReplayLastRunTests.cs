@@ -17,14 +17,13 @@ public sealed class DrainReplayLastRunTests() : ChildProcessTests("drain-replay-
     [Test]
     public async Task A_replayed_event_leaves_the_rules_last_run_at_the_newer_event()
     {
-        await using var api = await BetaHoldingApi.StartAsync();
+        await using var api = await HoldingApi.StartAsync();
         var tenant = Samples.NewTenant();
         var settings = new Dictionary<string, string> { ["Runs__DrainSeconds"] = "1" };
-        string alpha;
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
         await using (var first = await BackendProcess.StartAsync(DataDirectory, settings))
         {
             var connection = (await first.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(api.Address, "t0ken")))["id"]!.GetValue<string>();
-            var ids = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var name in (string[])["alpha", "beta"])
             {
                 var rule = await first.JsonAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject
@@ -36,20 +35,21 @@ public sealed class DrainReplayLastRunTests() : ChildProcessTests("drain-replay-
                 ids[name] = rule["id"]!.GetValue<string>();
             }
 
-            alpha = ids["alpha"];
             using (var accepted = await first.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-5", "older")))
             {
                 Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
             }
 
-            Assert.That(await Waits.UntilAsync(() => Task.FromResult(api.Count("/beta")), n => n == 1, Generous), Is.EqualTo(1), "alpha finished, beta hangs");
+            // The rules run one after the other (in the order of their ids): the first one's call finishes, the second's hangs.
+            Assert.That(await Waits.UntilAsync(() => Task.FromResult(api.Total), n => n == 2, Generous), Is.EqualTo(2), "the first rule finished, the second hangs");
             await first.TerminateAsync();
             using var exit = new CancellationTokenSource(Generous);
             await first.WaitForExitAsync(exit.Token);
         }
 
+        var finished = ids[api.Finished];
         await using var second = await BackendProcess.StartAsync(DataDirectory, settings);
-        Assert.That(await Waits.UntilAsync(() => Task.FromResult(api.Count("/beta")), n => n == 2, Generous), Is.EqualTo(2), "the older event runs again: its beta hangs");
+        Assert.That(await Waits.UntilAsync(() => Task.FromResult(api.CutOffCalls), n => n == 2, Generous), Is.EqualTo(2), "the older event runs again: the rule cut off hangs again");
         using (var accepted = await second.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-6", "newer")))
         {
             Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
@@ -58,24 +58,27 @@ public sealed class DrainReplayLastRunTests() : ChildProcessTests("drain-replay-
         var newer = await Waits.UntilAsync(
             async () => (await RunsAsync(second, tenant)).Where(r => (string?)r!["issueKey"] == "OPS-6" && (string?)r["status"] == "succeeded").ToList(),
             r => r.Count == 2, Generous);
-        Assert.That(newer, Has.Count.EqualTo(2), "the newer event ran both rules while the older one's beta hung");
-        var newerAlpha = (string?)newer.Single(r => (string?)r!["ruleId"] == alpha)!["id"];
+        Assert.That(newer, Has.Count.EqualTo(2), "the newer event ran both rules while the older one hung");
+        var newerFinished = (string?)newer.Single(r => (string?)r!["ruleId"] == finished)!["id"];
         api.Release();
         var runs = await Waits.UntilAsync(() => RunsAsync(second, tenant), r => r.Count == 4 && r.All(x => (string?)x!["status"] == "succeeded"), Generous);
         var rules = (await second.JsonAsync(HttpMethod.Get, "/api/rules", tenant))["items"]!.AsArray();
         Assert.Multiple(() =>
         {
             Assert.That(runs, Has.Count.EqualTo(4), "two events, two rules, one record each");
-            Assert.That(api.Count("/alpha"), Is.EqualTo(2), "the older event's alpha finished before the drain and did not run again");
-            Assert.That((string?)rules.Single(r => (string?)r!["id"] == alpha)!["lastRun"]?["id"], Is.EqualTo(newerAlpha), "alpha's last run is the newer event's");
+            Assert.That(api.Count(api.Finished), Is.EqualTo(2), "the rule the older event finished before the drain did not run again for it");
+            Assert.That((string?)rules.Single(r => (string?)r!["id"] == finished)!["lastRun"]?["id"], Is.EqualTo(newerFinished), "its last run is the newer event's");
         });
     }
 
     private static async Task<IReadOnlyList<JsonNode?>> RunsAsync(BackendProcess backend, string tenant)
         => [.. (await backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant))["items"]!.AsArray()];
 
-    /// <summary>A third party whose first two calls to a path ending <c>/beta</c> hang (until aborted, then until <see cref="Release"/>); the rest answer at once.</summary>
-    private sealed class BetaHoldingApi : IAsyncDisposable
+    /// <summary>
+    /// A third party whose second call hangs until aborted (the drain), and whose next call on that path (the replay of the
+    /// rule cut off) hangs until <see cref="Release"/>; the rest answer at once. Paths end in the rule's name.
+    /// </summary>
+    private sealed class HoldingApi : IAsyncDisposable
     {
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly ConcurrentQueue<string> _calls = new();
@@ -83,22 +86,33 @@ public sealed class DrainReplayLastRunTests() : ChildProcessTests("drain-replay-
 
         public Uri Address => _server.Address;
 
-        public static async Task<BetaHoldingApi> StartAsync()
+        public int Total => _calls.Count;
+
+        /// <summary>The name of the rule whose call came first (it finished before the drain).</summary>
+        public string Finished => Name(_calls.First());
+
+        private string CutOff => Name(_calls.Skip(1).First());
+
+        public int CutOffCalls => _calls.Count >= 2 ? Count(CutOff) : 0;
+
+        public static async Task<HoldingApi> StartAsync()
         {
-            var api = new BetaHoldingApi();
+            var api = new HoldingApi();
             api._server = await LoopbackServer.StartAsync(api.HandleAsync);
             return api;
         }
 
-        public int Count(string path) => _calls.Count(c => c.EndsWith(path, StringComparison.Ordinal));
+        public int Count(string name) => _calls.Count(c => Name(c) == name);
 
         public void Release() => _release.TrySetResult();
 
+        private static string Name(string path) => path[(path.LastIndexOf('/') + 1)..];
+
         private async Task HandleAsync(HttpContext context)
         {
-            var path = context.Request.Path.Value ?? string.Empty;
-            _calls.Enqueue(path);
-            if (path.EndsWith("/beta", StringComparison.Ordinal) && Count("/beta") <= 2)
+            _calls.Enqueue(context.Request.Path.Value ?? string.Empty);
+            var calls = _calls.Count;
+            if (calls == 2 || calls > 2 && Name(context.Request.Path.Value ?? string.Empty) == CutOff && Count(CutOff) == 2)
             {
                 try
                 {
