@@ -6,23 +6,50 @@ using System.Text;
 using System.Text.Json.Nodes;
 using BluBees.Api.Tests.Harness;
 using BluBees.Api.Tests.Permissions;
+using BluBees.Api.Tests.Support;
 using Microsoft.AspNetCore.Http;
 
 namespace BluBees.Api.Tests.Security;
 
 /// <summary>
 /// The canary places and failure paths SentinelSweepTests and PassThroughBatteryTests do not drive: an ADF description
-/// and a custom field; third-party answers whose bodies, headers and a Location carry canaries (4xx, 5xx retried, 201);
-/// a JSON path miss; a loop over third-party data whose iterations fail; a Jira step whose error body carries one; OAuth
-/// refresh tokens, client secrets, access tokens, a rotated refresh token and token-endpoint error answers; an AI
-/// provider's answer (schema-breaking) and its error body; a condition that errors on data ("why didn't it run"); a
-/// manual run of an issue Jira answers with canaries; a signed webhook body; a dry run. No canary may be in a log line at
-/// Trace, a stored item, a byte of the data directory or an API response an admin reads (runs list, run detail, issue
-/// runs, trace, rules, connections; a dry run only echoes the admin's own sample, which it may).
+/// and a custom field; third-party answers whose bodies, headers, a Location, a Retry-After and a Content-Type carry
+/// canaries (4xx, 429, 5xx retried, 201, an odd media type); a JSON path miss; a loop over third-party data whose
+/// iterations fail; a Jira step whose error body carries one; OAuth refresh tokens, client secrets, access tokens, a
+/// rotated refresh token and token-endpoint error answers; an AI provider's answer (schema-breaking) and its error body;
+/// a condition on data that stops a rule ("why didn't it run"); a manual run of an issue Jira answers with canaries; a
+/// signed webhook body and content type; a dry run. No canary may be in a log line at Trace, a stored item, a byte of
+/// the data directory, an API response an admin reads (runs list, run detail, issue runs, trace, rules, connections,
+/// webhooks, support audit) or what support reads under a grant (runs list, run detail). A dry run may echo only the
+/// admin's own sample (docs/api.md), never a secret or a third party's answer.
 /// </summary>
-public sealed class CanaryGapSweepTests : BackendFixture
+public sealed class CanaryGapSweepTests
 {
-    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?>(BackendHost.FrameworkTrace);
+    private TestIssuer Issuer { get; set; } = null!;
+    private SupportIssuer Idp { get; set; } = null!;
+    private BackendHost Backend { get; set; } = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        Issuer = await TestIssuer.StartAsync();
+        Idp = await SupportIssuer.StartAsync();
+        var settings = Idp.Settings();
+        foreach (var (key, value) in BackendHost.FrameworkTrace)
+        {
+            settings[key] = value;
+        }
+
+        Backend = await BackendHost.StartAsync(Issuer, settings);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        await Backend.DisposeAsync();
+        await Idp.DisposeAsync();
+        await Issuer.DisposeAsync();
+    }
 
     [Test]
     public async Task No_canary_of_data_answers_or_secrets_survives_the_failure_paths()
@@ -167,6 +194,8 @@ public sealed class CanaryGapSweepTests : BackendFixture
             Http("after", "POST", "/ok", new JsonObject { ["p"] = "{{ steps.triage.output.priority }}", ["h"] = "{{ steps.created.headers.location }}" }),
         ];
 
+        async Task<JsonNode> CreateRuleAsync(string tenant, JsonObject rule) => await Backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, rule, 201);
+
         var eventRule = (await CreateRuleAsync(tenant, new JsonObject
         {
             ["name"] = "gaps event",
@@ -283,6 +312,20 @@ public sealed class CanaryGapSweepTests : BackendFixture
             categories.AddRange(detail["steps"]!.AsArray().Select(s => $"{s!["id"]} {s["status"]} {s["errorCategory"]}"));
         }
 
+        // What support reads under a grant: the runs list and each run's detail, and the tenant's audit of those reads.
+        await Backend.JsonAsync(HttpMethod.Post, "/api/support/grants", tenant, new JsonObject { ["hours"] = 1, ["reason"] = "INC-77" }, 201);
+        var supportRuns = "/support/tenants/" + Uri.EscapeDataString(tenant) + "/runs";
+        foreach (var path in runs["items"]!.AsArray().Select(r => supportRuns + "/" + r!["id"]!.GetValue<string>()).Prepend(supportRuns + "?limit=200"))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Idp.Mint());
+            using var response = await Backend.Client.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), path + ": " + text);
+            responses.Add(text);
+        }
+
+        await ReadAsync("/api/support/audit");
         await ReadAsync(FakeJira.RunsPath("OPS-60"));
         await ReadAsync($"/api/rules/{eventRule}");
         await ReadAsync("/api/connections");
