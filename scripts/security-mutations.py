@@ -591,6 +591,10 @@ MUTATIONS = [
      "ReplacedFile.Shred(replaced);",
      "_ = replaced.Length;",
      "FullyQualifiedName~CliBackupTests.An_export_over_an_earlier_backup", "tests/BluBees.Api.Tests"),
+    ("a failed Jira step's error answer logged (pass-through data in a log line)", "src/BluBees.Engine/Steps/Jira/JiraActions.cs",
+     "return (response, EgressCategories.OfFinalStatus(status));",
+     "logger.Log(LogLevel.Warning, default, (response.Error as ApiException)?.Content ?? \"\", null, (s, _) => s); return (response, EgressCategories.OfFinalStatus(status));",
+     "FullyQualifiedName~CanaryGapSweepTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
