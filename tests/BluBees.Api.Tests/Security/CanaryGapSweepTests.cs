@@ -21,7 +21,8 @@ namespace BluBees.Api.Tests.Security;
 /// signed webhook body and content type; a dry run. No canary may be in a log line at Trace, a stored item, a byte of
 /// the data directory, an API response an admin reads (runs list, run detail, issue runs, trace, rules, connections,
 /// webhooks, support audit) or what support reads under a grant (runs list, run detail). A dry run may echo only the
-/// admin's own sample (docs/api.md), never a secret or a third party's answer.
+/// admin's own sample (docs/api.md), never a secret or a third party's answer. Refused events, webhook deliveries and
+/// manual runs whose fields (and the app system token) are canaries keep, log and answer none either.
 /// </summary>
 public sealed class CanaryGapSweepTests
 {
@@ -383,6 +384,94 @@ public sealed class CanaryGapSweepTests
                     Assert.That(files, Does.Not.Contain(form).IgnoreCase, "files: " + what);
                     Assert.That(api, Does.Not.Contain(form).IgnoreCase, "API: " + what);
                 }
+            }
+        });
+    }
+
+    [Test]
+    public async Task Refused_events_deliveries_and_manual_runs_keep_and_answer_no_canary()
+    {
+        var tenant = Samples.NewTenant();
+        var canary = Samples.Canary("refused");
+        Backend.Jira.SystemToken = canary;
+        var hook = await Backend.JsonAsync(HttpMethod.Post, "/api/webhooks", tenant, new { name = "Refused" }, 201);
+        var manualRule = (await Backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject
+        {
+            ["name"] = "refused manual", ["trigger"] = new JsonObject { ["type"] = "manual" },
+            ["steps"] = new JsonArray(new JsonObject { ["id"] = "c", ["type"] = "jira.comment", ["body"] = "x" }),
+        }, 201))["id"]!.GetValue<string>();
+        await Backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, new JsonObject
+        {
+            ["name"] = "refused events", ["trigger"] = new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:updated:issue") },
+            ["steps"] = new JsonArray(new JsonObject { ["id"] = "c", ["type"] = "jira.comment", ["body"] = "x" }),
+        }, 201);
+        var answers = new List<string>();
+        var accepted = 0;
+
+        async Task SendAsync(string what, HttpMethod method, string path, object body, int expected, string? token = null)
+        {
+            using var response = token is null
+                ? await Backend.SendAsync(method, path, tenant, body, systemToken: canary)
+                : await Backend.SendWithTokenAsync(method, path, token, body, withUserToken: false);
+            var text = await response.Content.ReadAsStringAsync();
+            // What each refusal answers is pinned by the ingress tests; here only that none fails the server or keeps the canary.
+            Assert.That((int)response.StatusCode, expected == 403 ? Is.EqualTo(403) : Is.InRange(200, 499), what + ": " + text);
+            accepted += text.Contains("\"accepted\"", StringComparison.Ordinal) ? 1 : 0;
+            answers.Add(what + ": " + (int)response.StatusCode + " " + text);
+        }
+
+        JsonObject Event(Action<JsonObject> edit)
+        {
+            var evt = Samples.Event("OPS-90", "Summary " + canary);
+            edit(evt);
+            return evt;
+        }
+
+        await SendAsync("timestamp", HttpMethod.Post, "/forge/events", Event(e => e["timestamp"] = canary), 400);
+        await SendAsync("issue key", HttpMethod.Post, "/forge/events", Event(e => e["issue"]!["key"] = canary), 400);
+        await SendAsync("issue id", HttpMethod.Post, "/forge/events", Event(e => e["issue"]!["id"] = canary), 400);
+        await SendAsync("event type", HttpMethod.Post, "/forge/events", Event(e => e["eventType"] = "avi:jira:" + canary), 200);
+        await SendAsync("changelog id", HttpMethod.Post, "/forge/events", Event(e => e["changelog"]!["id"] = new JsonObject { ["x"] = canary }), 400);
+        await SendAsync("manual issue key", HttpMethod.Post, $"/api/rules/{manualRule}/run", new { issueKey = canary }, 400);
+        await SendAsync("manual request id", HttpMethod.Post, $"/api/rules/{manualRule}/run", new { issueKey = "OPS-1", requestId = canary + "!" }, 400);
+        var body = new JsonObject { ["note"] = canary }.ToJsonString();
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        await SendAsync("forged webhook", HttpMethod.Post, "/forge/webhook", new JsonObject
+        {
+            ["hookId"] = hook["id"]!.GetValue<string>(), ["signature"] = new string('a', 64), ["timestamp"] = ts, ["contentType"] = "application/json", ["body"] = body,
+        }, 403, Issuer.MintFor("/forge/webhook", tenant));
+        await SendAsync("webhook timestamp", HttpMethod.Post, "/forge/webhook", new JsonObject
+        {
+            ["hookId"] = hook["id"]!.GetValue<string>(), ["signature"] = canary, ["timestamp"] = canary, ["contentType"] = canary, ["body"] = body,
+        }, 403, Issuer.MintFor("/forge/webhook", tenant));
+
+        var runs = await Waits.UntilAsync(
+            () => Backend.JsonAsync(HttpMethod.Get, "/api/runs?limit=100", tenant),
+            r => r["items"]!.AsArray().Count >= accepted && r["items"]!.AsArray().All(x => x!["status"]!.GetValue<string>() is not ("queued" or "running")));
+        answers.Add(runs.ToJsonString());
+        foreach (var run in runs["items"]!.AsArray())
+        {
+            answers.Add((await Backend.JsonAsync(HttpMethod.Get, "/api/runs/" + run!["id"]!.GetValue<string>(), tenant)).ToJsonString());
+        }
+
+        var store = string.Join('\n', await Backend.DumpStoreAsync());
+        var files = Backend.DumpDataDirectory();
+        var logs = Backend.Logs.AllText;
+        var said = string.Join('\n', answers);
+        TestContext.Out.WriteLine($"{accepted} accepted\n" + (said.Length > 6000 ? said[..6000] : said));
+        foreach (var line in Backend.Logs.Lines.Where(l => l.Contains(canary, StringComparison.OrdinalIgnoreCase)).Take(10))
+        {
+            TestContext.Out.WriteLine("LEAK: " + (line.Length > 600 ? line[..600] : line));
+        }
+
+        Assert.Multiple(() =>
+        {
+            foreach (var form in new[] { canary, Uri.EscapeDataString(canary), Convert.ToBase64String(Encoding.UTF8.GetBytes(canary)) })
+            {
+                Assert.That(logs, Does.Not.Contain(form).IgnoreCase, "logs");
+                Assert.That(store, Does.Not.Contain(form).IgnoreCase, "store");
+                Assert.That(files, Does.Not.Contain(form).IgnoreCase, "files");
+                Assert.That(said, Does.Not.Contain(form).IgnoreCase, "answers");
             }
         });
     }
