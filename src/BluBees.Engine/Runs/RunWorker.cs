@@ -213,90 +213,6 @@ public sealed partial class RunWorker(
     /// <summary>A message in flight: its run, and the accept it started beside (null: claimed or handed off after its commit).</summary>
     private sealed record Running(Task Run, AcceptCommit? Accept);
 
-    /// <summary>The drain: stop claiming and accepting, wait for in-flight runs up to the deadline, leave the rest durable.</summary>
-    public override Task StopAsync(CancellationToken cancellationToken) => DrainOnceAsync(cancellationToken);
-
-    // The host calls StoppingAsync on every lifecycle service before it stops any hosted service, the web server
-    // included (the server, started last, is stopped first). Draining there keeps the server listening for the whole
-    // drain, so ingress answers 503 with Retry-After instead of refusing connections.
-    Task IHostedLifecycleService.StoppingAsync(CancellationToken cancellationToken) => DrainOnceAsync(cancellationToken);
-
-    // Before any hosted service starts (the web server included): a second backend on the same file refuses to start.
-    Task IHostedLifecycleService.StartingAsync(CancellationToken cancellationToken)
-    {
-        HoldConsumerLock();
-        return Task.CompletedTask;
-    }
-
-    public override Task StartAsync(CancellationToken cancellationToken)
-    {
-        HoldConsumerLock();
-        return base.StartAsync(cancellationToken);
-    }
-
-    private void HoldConsumerLock()
-    {
-        lock (_drainLock)
-        {
-            _consumer ??= queue.TakeConsumerLock();
-        }
-    }
-
-    private void ReleaseConsumerLock()
-    {
-        lock (_drainLock)
-        {
-            _consumer?.Dispose();
-            _consumer = null;
-        }
-    }
-
-    Task IHostedLifecycleService.StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    Task IHostedLifecycleService.StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    private Task DrainOnceAsync(CancellationToken cancellationToken)
-    {
-        lock (_drainLock)
-        {
-            return _drain ??= DrainAsync(cancellationToken);
-        }
-    }
-
-    private async Task DrainAsync(CancellationToken cancellationToken)
-    {
-        _stopping = true;
-        queue.Attach(null);
-        gate.Close();
-        queue.Wake();
-        await base.StopAsync(cancellationToken);
-        var pending = _inFlight.Values.Select(r => r.Run).ToArray();
-        var all = Task.WhenAll(pending);
-        await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(_options.DrainSeconds), time, cancellationToken));
-        var finished = pending.Count(t => t.IsCompleted);
-        if (!all.IsCompleted)
-        {
-            await _runs.CancelAsync();
-            // Cancelled runs record "cancelled" and give their message back; that takes moments, not the deadline.
-            await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(5), cancellationToken));
-        }
-
-        long left;
-        try
-        {
-            left = queue.Stats().Depth;
-        }
-        catch (Microsoft.Data.Sqlite.SqliteException)
-        {
-            left = pending.Length - finished;
-        }
-
-        metrics.DrainOutcome("completed", finished);
-        metrics.DrainOutcome("left_durable", left);
-        LogDrained(logger, finished, left);
-        ReleaseConsumerLock();
-    }
-
     bool IRunHandOff.TryReserve(string tenant)
     {
         if (_stopping || queue.Alone || !_slots.Wait(0))
@@ -573,64 +489,6 @@ public sealed partial class RunWorker(
     [LoggerMessage(Level = LogLevel.Information, Message = "Drain: queued message {MessageId} given back before any of its rules started")]
     private static partial void LogReleasedUnstarted(ILogger logger, string messageId);
 
-    /// <summary>
-    /// Uninstalled: the data key is shredded, the tenant's partition deleted (or being deleted); nothing can run or be
-    /// recorded, and a record would name the tenant after its erase. The message is dropped (the uninstall's purge
-    /// deletes it too), one Information line with its id.
-    /// </summary>
-    private async Task DropOfUninstalledAsync(ClaimedMessage claimed, AcceptCommit? accept)
-    {
-        if (accept is not null && !await accept.Settled)
-        {
-            return;
-        }
-
-        await queue.DropAsync(claimed.Id, CancellationToken.None);
-        LogTenantGone(logger, claimed.Id);
-    }
-
-    /// <summary>
-    /// Whether the tenant was uninstalled (its data key is gone). A data key that exists but does not unwrap (its
-    /// key-encryption key is not in the ring) is not an uninstall: the message then fails to open below, like any
-    /// unopenable message, and ends as <c>delivery_exhausted</c> after its attempts instead of failing every lease forever.
-    /// </summary>
-    private async Task<bool> TenantGoneAsync(Storage.TenantId tenant, CancellationToken ct)
-    {
-        try
-        {
-            return await keys.GetExistingAsync(tenant, ct) is null;
-        }
-        catch (CryptographicException)
-        {
-            return false; // logged and counted by the key service
-        }
-    }
-
-    /// <summary>
-    /// A run that outlived its tenant's uninstall wrote nothing back through the queue (its records need the message
-    /// still queued), but the run itself may have written into the deleted partition meanwhile (the loop guard's count
-    /// of a Jira-writing rule). When the tenant has no data key any more and is marked uninstalled, its data is deleted
-    /// again. Costs nothing otherwise: the key the run has just used is cached.
-    /// </summary>
-    private async Task EraseIfUninstalledAsync(ClaimedMessage claimed)
-    {
-        try
-        {
-            if (await keys.GetExistingAsync(claimed.Tenant, CancellationToken.None) is null && await uninstalled.IsMarkedAsync(claimed.Tenant, CancellationToken.None))
-            {
-                await tenants.EraseAfterUninstallAsync(claimed.Tenant, CancellationToken.None);
-                LogErasedAfterUninstall(logger, claimed.Id);
-            }
-        }
-        catch (CryptographicException)
-        {
-            // The key exists but does not unwrap (logged by the key service): the tenant is not uninstalled.
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Queued message {MessageId} finished after its tenant was uninstalled; what the run wrote meanwhile was deleted")]
-    private static partial void LogErasedAfterUninstall(ILogger logger, string messageId);
-
     private async Task RenewAsync(string messageId, AcceptCommit? accept, CancellationToken ct)
     {
         var every = TimeSpan.FromSeconds(Math.Max(1, _options.LeaseSeconds / 3));
@@ -672,9 +530,6 @@ public sealed partial class RunWorker(
     [LoggerMessage(Level = LogLevel.Information, Message = "Run queue: {Reclaimed} unfinished message(s) reclaimed from the previous process, each to run alone; {Depth} queued")]
     private static partial void LogResumed(ILogger logger, int reclaimed, long depth);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Drain: {Finished} in-flight run(s) finished; {Left} message(s) left durable in the queue")]
-    private static partial void LogDrained(ILogger logger, int finished, long left);
-
     [LoggerMessage(Level = LogLevel.Error, Message = "Queued message {MessageId} failed with {ExceptionType}; it runs again when its lease expires")]
     private static partial void LogCrash(ILogger logger, string messageId, string exceptionType);
 
@@ -698,7 +553,4 @@ public sealed partial class RunWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queued message {MessageId} was running when the previous process stopped; it runs alone now (delivery {Attempts})")]
     private static partial void LogRunsAlone(ILogger logger, string messageId, int attempts);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Queued message {MessageId} belongs to an uninstalled tenant; dropped")]
-    private static partial void LogTenantGone(ILogger logger, string messageId);
 }
