@@ -15,8 +15,9 @@ namespace BluBees.Engine.Names;
 /// compares), never the name, and its data only the owner's id and when it was claimed. A claim is released when
 /// its owner is renamed or deleted, by a delete conditional on the revision read, so a release never removes a claim
 /// someone else has taken over since. A claim left behind (a save that died between claim and write, a release
-/// that failed) is stale once its owner no longer carries the name, or, for an owner that was never written, once it
-/// is older than <see cref="PendingFor"/>; the next claimant takes it over with a conditional write.
+/// that failed) is stale once its owner does not carry the name and the claim is older than <see cref="PendingFor"/>
+/// (an owner without the name may still be saving it: a new one not yet written, or a rename in flight); the next
+/// claimant takes it over with a conditional write.
 /// </para>
 /// </summary>
 internal sealed class NameClaims(IStore store, TimeProvider time)
@@ -89,11 +90,14 @@ internal sealed class NameClaims(IStore store, TimeProvider time)
 
     private async Task<bool> IsLiveAsync(Claim claim, string name, Func<string, CancellationToken, Task<string?>> nameOf, CancellationToken ct)
     {
-        if (await nameOf(claim.Owner, ct) is { } current)
+        if (await nameOf(claim.Owner, ct) is { } current && UniqueNames.Same(current, name))
         {
-            return UniqueNames.Same(current, name);
+            return true;
         }
 
+        // An owner without the name yet may be a save still in flight: a new rule not written, or an existing one being
+        // renamed to it (it carries its old name until its head is written). Either is taken over only once stale; taken
+        // at once, two renames to one name each won a claim and both were saved (UniqueNamesApiTests).
         var age = time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(claim.At);
         return age < PendingFor && age > -PendingFor;
     }

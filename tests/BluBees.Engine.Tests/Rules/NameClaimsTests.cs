@@ -64,6 +64,20 @@ public sealed class NameClaimsTests
     }
 
     [Test]
+    public async Task A_claim_whose_existing_owner_is_being_renamed_to_the_name_blocks_it_until_it_is_stale()
+    {
+        // Both rules exist under other names, and both are being renamed to one name at once: the first claim's owner
+        // still carries its old name until its save writes the head, so it is not a claim left behind.
+        _names["rule_a"] = "Start a";
+        _names["rule_b"] = "Start b";
+        Assert.That(await ClaimAsync("Finish", "rule_a"), Is.Null);
+        Assert.That(await ClaimAsync("finish", "rule_b"), Is.EqualTo("rule_a"), "a rename may still be in flight");
+
+        _time.Advance(NameClaims.PendingFor + TimeSpan.FromSeconds(1));
+        Assert.That(await ClaimAsync("finish", "rule_b"), Is.Null, "the rename died (its owner never took the name): the claim is taken over");
+    }
+
+    [Test]
     public async Task A_claim_whose_owner_has_the_name_holds_however_old_and_one_whose_owner_moved_on_is_taken_over()
     {
         Assert.That(await ClaimAsync("Sync", "rule_a"), Is.Null);
