@@ -90,10 +90,25 @@ public sealed class WebhookDeliveryTests : WebhookKit
             using var response = await DeliverSignedAsync(tenant, hookId, secret, body);
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), $"depth {depth}");
             var run = (await Waits.UntilAsync(() => RunsAsync(tenant), r => r.Count == 1)).Single()!;
-            Assert.That(run["status"]!.GetValue<string>(), Is.EqualTo("succeeded"), $"depth {depth}: {run.ToJsonString()}");
-            // Up to 64 the body is JSON (the order id reaches the path); deeper it reaches the rule as a string.
-            var expected = depth <= 64 ? $"/api/v2/{marker}/D-{depth}" : $"/api/v2/{marker}/";
-            Assert.That((await Waits.UntilAsync(() => Task.FromResult(ReceivedAt($"/api/v2/{marker}/")), r => r.Count == 1)).Single().Path, Is.EqualTo(expected));
+            if (depth <= 64)
+            {
+                // Up to 64 the body is JSON: the order id reaches the path.
+                Assert.That(run["status"]!.GetValue<string>(), Is.EqualTo("succeeded"), $"depth {depth}: {run.ToJsonString()}");
+                Assert.That((await Waits.UntilAsync(() => Task.FromResult(ReceivedAt($"/api/v2/{marker}/")), r => r.Count == 1)).Single().Path, Is.EqualTo($"/api/v2/{marker}/D-{depth}"));
+                continue;
+            }
+
+            // Deeper, the body reaches the rule as a string (read, not refused): the worker opened the message and
+            // rendered the step, whose order id is then empty. A path whose last segment renders empty would address
+            // the collection, so the step fails at its path before anything is sent (docs/api.md, HTTP step).
+            var step = run["steps"]!.AsArray().Single()!;
+            Assert.Multiple(() =>
+            {
+                Assert.That(run["status"]!.GetValue<string>(), Is.EqualTo("failed"), $"depth {depth}: {run.ToJsonString()}");
+                Assert.That(step["errorCategory"]!.GetValue<string>(), Is.EqualTo("template_error"), run.ToJsonString());
+                Assert.That(step["failedField"]!.GetValue<string>(), Is.EqualTo("path"), run.ToJsonString());
+                Assert.That(ReceivedAt($"/api/v2/{marker}/"), Is.Empty, "nothing sent");
+            });
         }
     }
 
