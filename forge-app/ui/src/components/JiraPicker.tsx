@@ -232,6 +232,28 @@ export function useJiraFields(): JiraField[] {
 const USER_HINT = 'Search by name; or type an account id or a smart value.';
 
 /**
+ * The user search both user pickers share: Jira's answers as options, the display names they have seen (so a picked
+ * account id shows its name), and the reason Jira cannot be asked (no requestJira, or a refused search), which makes
+ * the picker fall back to its text input.
+ */
+function useUserSearch(search: (query: string) => Promise<JiraOption[]>) {
+  const [problem, setProblem] = useState<string | undefined>(() => (!jiraAvailable() ? new JiraUnavailable().message : undefined));
+  const [labels, setLabels] = useState<Record<string, string>>({});
+  const load = async (q: string): Promise<Opt[]> => {
+    if (!q.trim()) return [];
+    try {
+      const found = await search(q.trim());
+      setLabels((l) => ({ ...l, ...Object.fromEntries(found.map((o) => [o.value, o.label])) }));
+      return found.map((o) => ({ value: o.value, label: o.label }));
+    } catch (e) {
+      setProblem(e instanceof Error ? e.message : String(e));
+      return [];
+    }
+  };
+  return { problem, labels, load };
+}
+
+/**
  * A Jira user, searched as you type (`/rest/api/3/user/search`), stored as the account id; any typed value (e.g. a
  * smart value) is kept as it is. Without requestJira, or when Jira refuses (the user search needs the
  * read:jira-user scope), it is a text input with a hint.
@@ -256,10 +278,9 @@ export function JiraUserSelect({
   /** Rendered instead when Jira cannot be asked; gets the reason. */
   fallback: (hint: string) => React.ReactNode;
 }) {
-  const [problem, setProblem] = useState<string | undefined>(() => (!jiraAvailable() ? new JiraUnavailable().message : undefined));
-  const [labels, setLabels] = useState<Record<string, string>>({});
-  if (problem) return <>{fallback(problem)}</>;
-  const selected = value ? { value, label: labels[value] ?? value } : null;
+  const users = useUserSearch(search);
+  if (users.problem) return <>{fallback(users.problem)}</>;
+  const selected = value ? { value, label: users.labels[value] ?? value } : null;
   return (
     <Field id={id} label={label} errors={errors} helper={USER_HINT}>
       <div data-select-id={id} style={{ width: '100%' }}>
@@ -271,17 +292,7 @@ export function JiraUserSelect({
           isClearable
           cacheOptions
           placeholder="Search users…"
-          loadOptions={async (q: string) => {
-            if (!q.trim()) return [];
-            try {
-              const found = await search(q.trim());
-              setLabels((l) => ({ ...l, ...Object.fromEntries(found.map((o) => [o.value, o.label])) }));
-              return found.map((o) => ({ value: o.value, label: o.label }));
-            } catch (e) {
-              setProblem(e instanceof Error ? e.message : String(e));
-              return [];
-            }
-          }}
+          loadOptions={users.load}
           formatCreateLabel={(t: string) => `Use “${t}”`}
           onCreateOption={(t: string) => onChange(t.trim())}
           onChange={(o) => onChange(o ? o.value : '')}
@@ -315,9 +326,8 @@ export function JiraUsersSelect({
   /** Rendered instead when Jira cannot be asked; gets the reason. */
   fallback: (hint: string) => React.ReactNode;
 }) {
-  const [problem, setProblem] = useState<string | undefined>(() => (!jiraAvailable() ? new JiraUnavailable().message : undefined));
-  const [labels, setLabels] = useState<Record<string, string>>({});
-  if (problem) return <>{fallback(problem)}</>;
+  const users = useUserSearch(search);
+  if (users.problem) return <>{fallback(users.problem)}</>;
   return (
     <Field id={id} label={label} errors={errors} helper={USER_HINT}>
       <div data-select-id={id} style={{ width: '100%' }}>
@@ -325,21 +335,11 @@ export function JiraUsersSelect({
           inputId={id}
           aria-describedby={describedBy(id, errors, USER_HINT)}
           isMulti
-          value={value.map((v) => ({ value: v, label: labels[v] ?? v }))}
+          value={value.map((v) => ({ value: v, label: users.labels[v] ?? v }))}
           isDisabled={isDisabled}
           cacheOptions
           placeholder="Search users…"
-          loadOptions={async (q: string) => {
-            if (!q.trim()) return [];
-            try {
-              const found = await search(q.trim());
-              setLabels((l) => ({ ...l, ...Object.fromEntries(found.map((o) => [o.value, o.label])) }));
-              return found.map((o) => ({ value: o.value, label: o.label }));
-            } catch (e) {
-              setProblem(e instanceof Error ? e.message : String(e));
-              return [];
-            }
-          }}
+          loadOptions={users.load}
           formatCreateLabel={(t: string) => `Use “${t}”`}
           onCreateOption={(t: string) => (t.trim() && !value.includes(t.trim()) ? onChange([...value, t.trim()]) : undefined)}
           onChange={(os) => onChange([...new Set((os ?? []).map((o) => o.value))])}
