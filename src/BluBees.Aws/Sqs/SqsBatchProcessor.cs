@@ -154,8 +154,12 @@ public sealed partial class SqsBatchProcessor(
         // So the record of each rule the event fires is read before the rule runs (one read per such rule), and a rule
         // an earlier copy finished keeps its record and is not run (its calls not sent) again. Copies within this batch
         // take turns, so the later one finds the earlier one's records.
+        // Copies in other invocations (a second stored copy, or this message again after its visibility timeout ended
+        // while an invocation still ran it) both read "no record" at the same time: each rule's run is claimed first
+        // (a conditional write per rule the event fires), and a copy that finds a live claim returns to the queue
+        // (RunClaimedElsewhereException: a batch item failure), to find the record on its next receive.
         using var turn = await copies.EnterAsync(message, ct);
-        await processor.ProcessAsync(message, replay: true, ct);
+        await processor.ProcessAsync(message, replay: true, TimeSpan.FromSeconds(worker.Value.ClaimSeconds), ct);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SQS message {MessageId} was sealed for an earlier installation of its tenant (uninstalled, then installed again); dropped")]

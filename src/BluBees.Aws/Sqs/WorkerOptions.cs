@@ -32,6 +32,15 @@ public sealed class WorkerOptions
     /// </summary>
     [Range(1, 900)]
     public int RunDeadlineSeconds { get; set; } = 100;
+
+    /// <summary>
+    /// How long a receive's claim on a rule's run lasts (RunStore.Claims.cs): a copy of the message received meanwhile
+    /// does not run the rule and returns to the queue. Above the worker function's timeout (template.yaml: 120 s), so a
+    /// claim outlives any invocation that holds it (the copy then finds its record); below the queue's visibility timeout
+    /// (900 s), so a redelivery after a crashed invocation takes the claim over instead of returning to the queue again.
+    /// </summary>
+    [Range(1, 900)]
+    public int ClaimSeconds { get; set; } = 150;
 }
 
 /// <summary>Source-generated validation of <see cref="WorkerOptions"/>, run at start.</summary>

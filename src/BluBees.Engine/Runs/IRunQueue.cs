@@ -17,6 +17,13 @@ public interface IRunProcessor
     /// delivered before (an SQS receive count above 1): the rules an earlier delivery finished are not run again.
     /// </summary>
     Task ProcessAsync(RunMessage message, bool replay, CancellationToken ct) => ProcessAsync(message, ct);
+
+    /// <summary>
+    /// As above; with <paramref name="claimFor"/>, each rule's run is claimed for that long before it runs, and a rule a
+    /// copy of the message delivered at the same time holds is left to it: the rest are recorded, then
+    /// <see cref="RunClaimedElsewhereException"/> gives the message back (RunProcessor).
+    /// </summary>
+    Task ProcessAsync(RunMessage message, bool replay, TimeSpan? claimFor, CancellationToken ct) => ProcessAsync(message, replay, ct);
 }
 
 /// <summary>What a de-duplicating enqueue did.</summary>

@@ -40,11 +40,21 @@ public sealed partial class RunProcessor(
     /// before: the run deadline cut an earlier receive short, or its invocation failed after some rules finished), a
     /// rule whose record says it finished keeps it and is not run again.
     /// </summary>
-    public async Task ProcessAsync(RunMessage message, bool replay, CancellationToken ct)
+    public Task ProcessAsync(RunMessage message, bool replay, CancellationToken ct) => ProcessAsync(message, replay, claimFor: null, ct);
+
+    /// <summary>
+    /// As above; with <paramref name="claimFor"/> (consumers that may run copies of one message at the same time: the SQS
+    /// worker), each rule the event fires is claimed before it runs (<see cref="RunStore.TryClaimAsync"/>, a claim that
+    /// lasts <paramref name="claimFor"/>). A rule another copy holds a live claim on is not run here: the records of the
+    /// rules that did run are written, then <see cref="RunClaimedElsewhereException"/> gives the message back, and its
+    /// next delivery finds that copy's record (or, its holder crashed, takes the expired claim over).
+    /// </summary>
+    public async Task ProcessAsync(RunMessage message, bool replay, TimeSpan? claimFor, CancellationToken ct)
     {
         var misses = new List<RuleTraceEntry>();
         var kept = new HashSet<RunRecord>(ReferenceEqualityComparer.Instance);
-        var records = await ExecuteAsync(message, misses, replay, kept, ct);
+        var claims = claimFor is { } lease && message.Id is not null ? new RunClaims(lease) : null;
+        var records = await ExecuteAsync(message, misses, replay, kept, claims, ct);
         foreach (var run in records)
         {
             if (kept.Contains(run))
@@ -56,10 +66,27 @@ public sealed partial class RunProcessor(
 
             await runs.WriteAsync(message.Tenant.Id, run, CancellationToken.None);
             metrics.RunFinished(run.Status, run.ErrorCategory);
+            if (claims is not null && run is { Status: RunStatus.Failed, ErrorCategory: ErrorCategories.Cancelled })
+            {
+                // Cut off: the message returns to the queue and its next delivery runs the rule again, without
+                // waiting for this claim to expire.
+                await runs.ReleaseClaimAsync(message.Tenant.Id, run.Id, CancellationToken.None);
+            }
         }
 
         await runs.WriteTraceAsync(message.Tenant.Id, misses, CancellationToken.None);
-        await runs.RemoveIfUninstalledAsync(message.Tenant.Id, records, misses, message.ReceivedAt, CancellationToken.None);
+        if (await runs.RemoveIfUninstalledAsync(message.Tenant.Id, records, misses, message.ReceivedAt, CancellationToken.None) && claims is not null)
+        {
+            foreach (var runId in claims.Held)
+            {
+                await runs.ReleaseClaimAsync(message.Tenant.Id, runId, CancellationToken.None); // nothing of the tenant stays behind
+            }
+        }
+
+        if (claims is { Refused: true })
+        {
+            throw new RunClaimedElsewhereException();
+        }
     }
 
     /// <summary>Runs the message and returns its run records without writing them (the durable queue commits them).</summary>
@@ -86,7 +113,11 @@ public sealed partial class RunProcessor(
     /// As above; adds to <paramref name="kept"/> the records an earlier delivery left, which are returned as they were
     /// read: already written, they are not written again (that would set the rule's last run back to them).
     /// </summary>
-    public async Task<IReadOnlyList<RunRecord>> ExecuteAsync(RunMessage message, List<RuleTraceEntry>? misses, bool replay, HashSet<RunRecord>? kept, CancellationToken ct)
+    public Task<IReadOnlyList<RunRecord>> ExecuteAsync(RunMessage message, List<RuleTraceEntry>? misses, bool replay, HashSet<RunRecord>? kept, CancellationToken ct)
+        => ExecuteAsync(message, misses, replay, kept, claims: null, ct);
+
+    private async Task<IReadOnlyList<RunRecord>> ExecuteAsync(
+        RunMessage message, List<RuleTraceEntry>? misses, bool replay, HashSet<RunRecord>? kept, RunClaims? claims, CancellationToken ct)
     {
         var records = new List<RunRecord>();
         var evt = Read(message);
@@ -127,9 +158,17 @@ public sealed partial class RunProcessor(
             }
 
             RunRecord? earlier;
+            var claimed = true;
             try
             {
-                earlier = replay && await MayFireAsync(message, head, evt, ct) ? await FinishedEarlierAsync(message, head.Id, ct) : null;
+                var fires = (replay || claims is not null) && await MayFireAsync(message, head, evt, ct);
+                earlier = replay && fires ? await FinishedEarlierAsync(message, head.Id, ct) : null;
+                if (earlier is null && fires && claims is not null)
+                {
+                    // After the record was read: a copy that finished wrote its record under a claim that is still
+                    // live, so a copy that read no record before that write finds the claim and does not run the rule.
+                    claimed = await ClaimAsync(message, head.Id, claims, ct);
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -141,6 +180,11 @@ public sealed partial class RunProcessor(
                 records.Add(earlier);
                 kept?.Add(earlier);
                 continue;
+            }
+
+            if (!claimed)
+            {
+                continue; // another copy runs it now; this message goes back to the queue (ProcessAsync)
             }
 
             var startedAt = time.GetUtcNow();
@@ -185,6 +229,43 @@ public sealed partial class RunProcessor(
         {
             return null; // not known to have finished: run it (at least once)
         }
+    }
+
+    /// <summary>
+    /// Claims the rule's run of the message; false when another copy holds a live claim on it, or when the claim could
+    /// not be written (the store refused: the rule is not run unclaimed, the message returns to the queue and runs it
+    /// then; the records of the rules that ran before are still written).
+    /// </summary>
+    private async Task<bool> ClaimAsync(RunMessage message, string ruleId, RunClaims claims, CancellationToken ct)
+    {
+        var runId = RunIds.For(message, ruleId);
+        try
+        {
+            if (await runs.TryClaimAsync(message.Tenant.Id, runId, claims.Lease, ct))
+            {
+                claims.Held.Add(runId);
+                return true;
+            }
+
+            LogClaimedElsewhere(logger, runId, ruleId);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            LogClaimFailed(logger, runId, ruleId, ex.GetType().Name);
+        }
+
+        claims.Refused = true;
+        return false;
+    }
+
+    /// <summary>The claims one delivery of a message made (<see cref="ProcessAsync(RunMessage, bool, TimeSpan?, CancellationToken)"/>).</summary>
+    private sealed class RunClaims(TimeSpan lease)
+    {
+        public TimeSpan Lease { get; } = lease;
+
+        public List<string> Held { get; } = [];
+
+        public bool Refused { get; set; }
     }
 
     /// <summary>
@@ -401,6 +482,12 @@ public sealed partial class RunProcessor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} of rule {RuleId} v{RuleVersion} finished {Status} in {DurationMs} ms")]
     private static partial void LogRun(ILogger logger, string runId, string ruleId, int ruleVersion, string status, long durationMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} of rule {RuleId} is claimed by another delivery of its message, which runs it now; not run here")]
+    private static partial void LogClaimedElsewhere(ILogger logger, string runId, string ruleId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Claiming run {RunId} of rule {RuleId} failed with {ExceptionType}; not run here, its message returns to the queue")]
+    private static partial void LogClaimFailed(ILogger logger, string runId, string ruleId, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The manual run of rule {RuleId} could not read its issue from Jira ({ErrorCategory}); no step ran")]
     private static partial void LogIssueUnreadable(ILogger logger, string ruleId, string errorCategory);

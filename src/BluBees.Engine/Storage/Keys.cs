@@ -66,6 +66,8 @@ public static class Keys
     public static string Run(string runId) => RunPrefix + runId;
     /// <summary>A rule's last run, for the rule list.</summary>
     public static string LastRun(string ruleId) => "LASTRUN#" + ruleId;
+    /// <summary>A consumer's claim on a run (RunStore.Claims.cs): it expires, it holds the run id only.</summary>
+    public static string RunClaim(string runId) => "RUNCLAIM#" + runId;
     /// <summary>
     /// An issue's run index (the issue panel's history), keyed by the Jira issue id: ids are stable across a move to
     /// another project and never reused on a site, keys are neither (a moved issue gets a new key; a project deleted and

@@ -88,12 +88,13 @@ public sealed class CostPerEventTests
             Assert.That(run.Api, Is.EqualTo(Calls(("dynamodb GetItem ok", 1), ("dynamodb PutItem ok", 2), ("sqs SendMessage ok", 1))));
             Assert.That((run.ApiRead, run.ApiWrite), Is.EqualTo((1.0, 2.0)));
             // Worker: the stamp and the connection (GetItem); the rule's run record (GetItem: did a copy of the message
-            // finish it already? DuplicateCopyTests); the run record, its issue pointer, the rule's last run (three
-            // writes); then the tenant's data key item, read strongly consistent after the writes (GetItem: an
-            // uninstall that raced the run leaves nothing behind, RunStore.RemoveIfUninstalledAsync). No KMS call: the
-            // tenant's data key is cached.
-            Assert.That(run.Worker, Is.EqualTo(Calls(("dynamodb GetItem ok", 4), ("dynamodb UpdateItem ok", 3))));
-            Assert.That((run.WorkerRead, run.WorkerWrite), Is.EqualTo((4.0, 3.0)));
+            // finish it already? DuplicateCopyTests); the rule's run claim (conditional PutItem: a copy another
+            // invocation runs at the same time does not run it too, ConcurrentCopyTests); the run record, its issue
+            // pointer, the rule's last run (three writes); then the tenant's data key item, read strongly consistent
+            // after the writes (GetItem: an uninstall that raced the run leaves nothing behind,
+            // RunStore.RemoveIfUninstalledAsync). No KMS call: the tenant's data key is cached.
+            Assert.That(run.Worker, Is.EqualTo(Calls(("dynamodb GetItem ok", 4), ("dynamodb PutItem ok", 1), ("dynamodb UpdateItem ok", 3))));
+            Assert.That((run.WorkerRead, run.WorkerWrite), Is.EqualTo((4.0, 4.0)));
         });
 
         var filtered = await MeasureAsync(Samples.Event("OPS-3", "filtered", eventType: "avi:jira:deleted:issue"), tenant, expectRun: false);
@@ -127,8 +128,8 @@ public sealed class CostPerEventTests
         Assert.Multiple(() =>
         {
             Assert.That(missed.Api, Is.EqualTo(run.Api));
-            Assert.That(missed.Worker, Is.EqualTo(Calls(("dynamodb GetItem ok", 4), ("dynamodb UpdateItem ok", 1))), "the stamp; the rule's run record; the trace entry; the rule's head after it; the data key after it");
-            Assert.That((missed.WorkerRead, missed.WorkerWrite), Is.EqualTo((4.0, 1.0)));
+            Assert.That(missed.Worker, Is.EqualTo(Calls(("dynamodb GetItem ok", 4), ("dynamodb PutItem ok", 1), ("dynamodb UpdateItem ok", 1))), "the stamp; the rule's run record; its claim (before the conditions); the trace entry; the rule's head after it; the data key after it");
+            Assert.That((missed.WorkerRead, missed.WorkerWrite), Is.EqualTo((4.0, 2.0)));
         });
 
         var duplicate = await MeasureAsync(matching, tenant, expectRun: false);

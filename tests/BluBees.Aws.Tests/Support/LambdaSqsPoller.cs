@@ -25,7 +25,8 @@ namespace BluBees.Aws.Tests.Support;
 /// The error status codes come from template.yaml's worker function by default, so this fake is configured as
 /// the deployed adapter is.
 /// </summary>
-public sealed class LambdaSqsPoller(IAmazonSQS sqs, string queueUrl, HttpClient worker, string? errorStatusCodes = null, bool useTemplate = true)
+/// <param name="batchSize">The mapping's batch size (template.yaml: 10); 1 plays invocations that each receive one message.</param>
+public sealed class LambdaSqsPoller(IAmazonSQS sqs, string queueUrl, HttpClient worker, string? errorStatusCodes = null, bool useTemplate = true, int batchSize = 10)
 {
     public const string PassThroughPath = "/internal/sqs-batch";
 
@@ -41,7 +42,7 @@ public sealed class LambdaSqsPoller(IAmazonSQS sqs, string queueUrl, HttpClient 
         var received = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest
         {
             QueueUrl = queueUrl,
-            MaxNumberOfMessages = 10,
+            MaxNumberOfMessages = batchSize,
             MessageSystemAttributeNames = ["All"],
         });
         var messages = received.Messages ?? [];
