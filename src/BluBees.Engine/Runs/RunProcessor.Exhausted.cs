@@ -13,9 +13,11 @@ public sealed partial class RunProcessor
     /// <summary>
     /// <see cref="ExhaustedAsync"/> for the embedded worker, which writes these records over whatever the message left:
     /// a rule an earlier delivery finished (a drain gave the message back with its record) keeps that record — it ran —
-    /// and only the rules that were cut off or never reached become <c>delivery_exhausted</c>.
+    /// and only the rules that were cut off or never reached become <c>delivery_exhausted</c>. Adds to
+    /// <paramref name="kept"/> the finished records, returned as they were read: already written, they are not written
+    /// again (that set the rule's last run back to them, after a newer run of the rule).
     /// </summary>
-    public async Task<IReadOnlyList<RunRecord>> ExhaustedKeepingFinishedAsync(RunMessage? message, string? ruleId, CancellationToken ct)
+    public async Task<IReadOnlyList<RunRecord>> ExhaustedKeepingFinishedAsync(RunMessage? message, string? ruleId, HashSet<RunRecord>? kept, CancellationToken ct)
     {
         var records = await ExhaustedAsync(message, ruleId, ct);
         if (message is null)
@@ -23,13 +25,21 @@ public sealed partial class RunProcessor
             return records;
         }
 
-        var kept = new List<RunRecord>(records.Count);
+        var result = new List<RunRecord>(records.Count);
         foreach (var record in records)
         {
-            kept.Add(await FinishedEarlierAsync(message, record.RuleId, ct) ?? record);
+            if (await FinishedEarlierAsync(message, record.RuleId, ct) is { } earlier)
+            {
+                result.Add(earlier);
+                kept?.Add(earlier);
+            }
+            else
+            {
+                result.Add(record);
+            }
         }
 
-        return kept;
+        return result;
     }
 
     /// <summary>

@@ -367,7 +367,7 @@ public sealed partial class RunWorker(
             var misses = new List<Trace.RuleTraceEntry>();
             var kept = new HashSet<RunRecord>(ReferenceEqualityComparer.Instance);
             var records = exhausted
-                ? await processor.ExhaustedKeepingFinishedAsync(message, claimed.RuleId, CancellationToken.None)
+                ? await processor.ExhaustedKeepingFinishedAsync(message, claimed.RuleId, kept, CancellationToken.None)
                 : await processor.ExecuteAsync(message!, misses, replay: claimed.Attempts > 1, kept, running.Token);
             if (accept is not null && !await accept.Settled)
             {
