@@ -322,6 +322,10 @@ MUTATIONS = [
      "app.UseAuthentication();\n        app.UseSupportPolicyOnWrongMethods(); // a wrong method on /support is authorized as support staff, then 405\n        app.UseAuthorization();\n        app.UseMethodNotAllowed();",
      "app.UseMethodNotAllowed();\n        app.UseAuthentication();\n        app.UseSupportPolicyOnWrongMethods();\n        app.UseAuthorization();",
      "FullyQualifiedName~ErrorContractTests"),
+    ("a wrong method answered 405 without a token on every route, not only on /health and /ready", "src/BluBees.Api/Infrastructure/MethodNotAllowed.cs",
+     "if (context.GetEndpoint() is { DisplayName: EndpointName } endpoint && IsPublicPath(context))",
+     "if (context.GetEndpoint() is { DisplayName: EndpointName } endpoint && (IsPublicPath(context) || context.Request.Path.HasValue))",
+     "FullyQualifiedName~ErrorContractTests"),
     ("the webhook replay record expires at the last fresh instant", "src/BluBees.Api/Webhooks/WebhookReceiver.cs",
      "now + 2 * WebhookSignature.ReplayWindow + ReplayRecordMargin, ct)", "now + 2 * WebhookSignature.ReplayWindow + ReplayRecordMargin * 0, ct)",
      "FullyQualifiedName~WebhookDeliveryTests.A_replay_at_the_last_fresh_instant"),  # the no-rule hook's case: the other's record is the queue's marker

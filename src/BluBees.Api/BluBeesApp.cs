@@ -83,10 +83,11 @@ internal static class BluBeesApp
         app.UseExceptionHandler();
         app.UseSecurityHeaders();
         app.UseRequestHeadLimits(); // before authentication: a size, not a route or a tenant
+        app.UseWrongMethodsOfPublicRoutes(); // a wrong method on /health or /ready is a 405 to anyone, as their GET is open to anyone
         app.UseAuthentication();
         app.UseSupportPolicyOnWrongMethods(); // a wrong method on /support is authorized as support staff, then 405
         app.UseAuthorization();
-        app.UseMethodNotAllowed(); // after authorization: without a valid token, any path but /health and /ready is a 401
+        app.UseMethodNotAllowed(); // after authorization: a wrong method needs what the route needs (a token, but on /health and /ready), else 401
 
         app.MapHealth();
         app.MapForgeEndpoints();

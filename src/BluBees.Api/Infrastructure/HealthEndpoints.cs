@@ -17,8 +17,8 @@ internal static partial class HealthEndpoints
 
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", CheckAsync).AllowAnonymous().WithName("Health");
-        app.MapGet(ReadyPath, Ready).AllowAnonymous().WithName("Ready");
+        app.MapGet("/health", CheckAsync).AllowAnonymous().AnswerWrongMethodsToAnyone().WithName("Health");
+        app.MapGet(ReadyPath, Ready).AllowAnonymous().AnswerWrongMethodsToAnyone().WithName("Ready");
         return app;
     }
 

@@ -91,19 +91,22 @@ public sealed class ErrorContractTests : BackendFixture
 
         using var noToken = await Backend.SendWithTokenAsync(HttpMethod.Get, "/api/no-such-thing", token: null);
         await AssertJsonProblemAsync(noToken, 401, "an unknown route still needs a token");
-        using var wrongMethodNoToken = await Backend.SendWithTokenAsync(HttpMethod.Delete, "/health", token: null);
-        await AssertJsonProblemAsync(wrongMethodNoToken, 401, "a wrong method, even on an anonymous route, is answered 401 first (docs/api.md, Errors)");
+        using var wrongMethodNoToken = await Backend.SendWithTokenAsync(HttpMethod.Delete, "/api/me", token: null);
+        await AssertJsonProblemAsync(wrongMethodNoToken, 401, "a wrong method on a route that needs a token is answered 401 first (docs/api.md, Errors)");
+        using var wrongMethodOnHealth = await Backend.SendWithTokenAsync(HttpMethod.Delete, "/health", token: null);
+        await AssertJsonProblemAsync(wrongMethodOnHealth, 405, "a wrong method on a route anyone may call is its 405, to anyone (docs/api.md, Errors)");
     }
 
     [TestCase("POST", "/health", "GET, HEAD")]
     [TestCase("DELETE", "/ready", "GET, HEAD")]
     [TestCase("PUT", "/health", "GET, HEAD")]
+    [TestCase("OPTIONS", "/Health/", "GET, HEAD")]
     [TestCase("PATCH", "/api/rules", "GET, POST, HEAD")]
     [TestCase("GET", "/forge/events", "POST")]
     [TestCase("TRACE", "/api/me", "GET, HEAD")]
     [TestCase("ZQXMARK", "/forge/webhook", "POST")]
     [TestCase("HEAD", "/forge/events", "POST")]
-    public async Task A_wrong_method_is_405_naming_the_methods_to_a_caller_with_a_token_and_401_without(string method, string path, string allow)
+    public async Task A_wrong_method_is_405_naming_the_methods_to_a_caller_with_a_token_and_401_without_but_on_health_and_ready(string method, string path, string allow)
     {
         // Allow named GET only, while HEAD is answered wherever GET is; the detail echoed the request's method.
         using (var response = await Backend.SendWithTokenAsync(new HttpMethod(method), path, Issuer.MintFor(path, Samples.NewTenant()), withUserToken: false))
@@ -119,8 +122,16 @@ public sealed class ErrorContractTests : BackendFixture
             Assert.That(string.Join(", ", response.Content.Headers.Allow), Is.EqualTo(allow));
         }
 
-        // Without a token the routes and their methods are not told: a 401, even on /health and /ready.
+        // Without a token the routes and their methods are not told: a 401. /health and /ready, which anyone may call,
+        // answer their 405 to anyone (their GET already tells anyone they exist).
         using var anonymous = await Backend.SendWithTokenAsync(new HttpMethod(method), path, token: null, withUserToken: false);
+        if (path.TrimEnd('/').ToLowerInvariant() is "/health" or "/ready")
+        {
+            await AssertJsonProblemAsync(anonymous, 405, $"{method} {path} without a token");
+            Assert.That(string.Join(", ", anonymous.Content.Headers.Allow), Is.EqualTo(allow));
+            return;
+        }
+
         Assert.That((int)anonymous.StatusCode, Is.EqualTo(401), $"{method} {path} without a token");
         Assert.That(anonymous.Content.Headers.Allow, Is.Empty, "no Allow without a token");
     }
