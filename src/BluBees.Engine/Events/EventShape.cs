@@ -21,7 +21,11 @@ public static class EventShape
     {
         var errors = new Dictionary<string, string>(StringComparer.Ordinal);
         var check = new Checker(errors, prefix);
-        check.Kind(body, "timestamp", Kinds.String | Kinds.Number);
+        if (check.Kind(body, "timestamp", Kinds.String | Kinds.Number) && body["timestamp"] is JsonValue stamp && !IsTimestamp(stamp))
+        {
+            check.Fail("timestamp", "must be epoch milliseconds (a whole number, or its digits as a string) or an ISO 8601 date-time");
+        }
+
         check.Kind(body, "atlassianId", Kinds.String | Kinds.Null);
         check.Kind(body, "selfGenerated", Kinds.Boolean | Kinds.Null);
         check.Kind(body, "retryContext", Kinds.Object | Kinds.Null);
@@ -126,6 +130,31 @@ public static class EventShape
         }
 
         check.Kind(fields, "labels", Kinds.Array | Kinds.Null, "issue.fields.");
+    }
+
+    /// <summary>
+    /// When the event happened: epoch milliseconds, as a number or as a string of digits (the form Forge's Jira events
+    /// carry, the fixtures in samples/events and Jira's webhooks' <c>timestamp</c> number), or an ISO 8601 date-time.
+    /// Atlassian's Forge event reference (https://developer.atlassian.com/platform/forge/events-reference/jira/) types
+    /// no <c>timestamp</c>; anything else ("abc", "", a fraction) is not a time, and it is the event's identity for
+    /// de-duplication and idempotency keys.
+    /// </summary>
+    private static bool IsTimestamp(JsonValue stamp)
+    {
+        if (stamp.GetValueKind() == JsonValueKind.Number)
+        {
+            return stamp.TryGetValue<long>(out var millis) && millis >= 0;
+        }
+
+        var text = stamp.GetValue<string>();
+        if (text.Length is > 0 and <= 19 && text.All(char.IsAsciiDigit))
+        {
+            return true;
+        }
+
+        // 2026-01-01T00:00:00Z, 2021-01-20T15:58:12.797+1100: a date first, at most 40 characters.
+        return text.Length is >= 10 and <= 40 && text[..4].All(char.IsAsciiDigit) && text[4] == '-'
+            && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _);
     }
 
     /// <summary>A Jira issue key: a project key (a letter, then letters, digits or '_'), '-', a number; at most 100 characters.</summary>

@@ -165,6 +165,14 @@ public sealed class BodyBatteryTests : BackendFixture
             ("atlassianId", new JsonObject(), "atlassianId"),
             ("timestamp", new JsonObject(), "timestamp"),
             ("timestamp", true, "timestamp"),
+            // Not a time: neither epoch milliseconds (a whole number, or its digits as a string) nor an ISO 8601 date-time.
+            ("timestamp", "abc", "timestamp"),
+            ("timestamp", "", "timestamp"),
+            ("timestamp", "1767258000000abc", "timestamp"),
+            ("timestamp", "12.5", "timestamp"),
+            ("timestamp", 12.5, "timestamp"),
+            ("timestamp", -1, "timestamp"),
+            ("timestamp", "2026-13-45T99:00:00Z", "timestamp"),
             ("webhookTraceValue", new JsonArray(), "webhookTraceValue"),
             ("webhookTraceValue", new string('t', 201), "webhookTraceValue"),
             ("selfGenerated", "no", "selfGenerated"),
@@ -190,7 +198,7 @@ public sealed class BodyBatteryTests : BackendFixture
     public async Task A_wrong_typed_event_field_is_400_naming_it_and_nothing_is_queued(Route route, bool nested, string path, JsonNode? value, string field)
     {
         var evt = SampleEvents.Fixture(path.StartsWith("comment", StringComparison.Ordinal) ? "commented" : "updated");
-        evt["timestamp"] = Guid.NewGuid().ToString("N");
+        evt["timestamp"] = UniqueTimestamp();
         evt["user"] = new JsonObject { ["accountId"] = "4ad9aa0c52dc1b420a791d12" }; // read by the scope when present
         Set(evt, path, value);
         var envelope = nested ? new JsonObject { ["payload"] = evt } : evt;
@@ -199,6 +207,26 @@ public sealed class BodyBatteryTests : BackendFixture
 
         await AssertProblemAsync(response, 400, field);
     }
+
+    [TestCase("1767258000000")]
+    [TestCase(1767258000001L)]
+    [TestCase("2026-01-01T00:00:00Z")]
+    [TestCase("2021-01-20T15:58:12.797+11:00")]
+    public async Task A_timestamp_in_epoch_milliseconds_or_ISO_8601_is_accepted(object timestamp)
+    {
+        var evt = SampleEvents.Fixture("updated");
+        evt["timestamp"] = timestamp is long millis ? JsonValue.Create(millis) : JsonValue.Create((string)timestamp);
+        var n = Random.Shared.Next(1, 1_000_000); // a new event each run: not a duplicate
+        evt["issue"]!["key"] = "OPS-" + n;
+        evt["issue"]!["id"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var response = await SendAsync(Route.Events, Utf8(evt.ToJsonString()), "application/json");
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.AnyOf(200, 202), text);
+        Assert.That(JsonNode.Parse(text)!["status"]!.GetValue<string>(), Is.AnyOf("accepted", "filtered"), "taken as a new event");
+    }
+
+    /// <summary>Epoch milliseconds no other test sends: an event's identity for de-duplication.</summary>
+    internal static string UniqueTimestamp() => Random.Shared.NextInt64(1_000_000_000_000, 9_999_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [TestCase("hookId", 5)]
     [TestCase("hookId", null)]

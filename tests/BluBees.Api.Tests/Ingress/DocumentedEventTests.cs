@@ -205,7 +205,7 @@ public sealed class DocumentedEventTests : BackendFixture
         var evt = SampleEvents.Fixture("created");
         var canary = Samples.Canary("summary");
         evt["issue"]!["fields"]!["summary"] = canary;
-        evt["timestamp"] = Guid.NewGuid().ToString("N");
+        evt["timestamp"] = BodyBatteryTests.UniqueTimestamp();
 
         using var response = await SendEventAsync(tenant, evt);
 
