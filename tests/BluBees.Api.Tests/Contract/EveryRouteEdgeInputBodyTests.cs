@@ -8,8 +8,9 @@ namespace BluBees.Api.Tests.Contract;
 
 /// <summary>
 /// The body battery of <see cref="EveryRouteEdgeInputFixture"/>: JSON edge forms of the body (a BOM before a valid body,
-/// trailing garbage, raw NUL, odd charsets, a root of another kind, 1,000 and 100,000 levels deep, a 10 MB body with and
-/// without a length, a compressed body, no Content-Type) sent to every POST and PUT route.
+/// trailing garbage, raw NUL, invalid or overlong UTF-8, odd charsets, an empty body, a root of another kind, huge strings in
+/// every field, 1,000 and 100,000 levels deep, a 10 MB body with and without a length, a compressed body, no Content-Type)
+/// sent to every POST and PUT route.
 /// </summary>
 public sealed class EveryRouteEdgeInputBodyTests : EveryRouteEdgeInputFixture
 {
@@ -24,6 +25,11 @@ public sealed class EveryRouteEdgeInputBodyTests : EveryRouteEdgeInputFixture
         ("lone surrogate", () => Utf8("{\"name\":\"" + Canary + "\\ud800\",\"eventType\":\"\\udfff\"}"), "application/json", null),
         ("duplicate keys", () => Utf8("{\"eventType\":\"a\",\"eventType\":\"" + Canary + "\",\"name\":\"a\",\"name\":\"b\"}"), "application/json", null),
         ("numbers at the edges", () => Utf8("{\"hours\":1e309,\"timestamp\":9223372036854775808,\"issueKey\":-0,\"limit\":1.0,\"x\":-1e309}"), "application/json", null),
+        ("empty body", () => [], "application/json", null),
+        ("invalid UTF-8 in a string", () => [.. Utf8("{\"name\":\"" + Canary), 0xC3, 0x28, 0xFF, 0xFE, .. Utf8("\",\"eventType\":\"x\"}")], "application/json", null),
+        ("overlong UTF-8 in a key", () => [.. Utf8("{\""), 0xC0, 0xAF, .. Utf8("\":\"" + Canary + "\"}")], "application/json", null),
+        ("number root", () => Utf8("1e400"), "application/json", null),
+        ("huge strings in every known field", () => Utf8(HugeFields()), "application/json", null),
         ("array root", () => Utf8("[\"" + Canary + "\"]"), "application/json", null),
         ("string root", () => Utf8("\"" + Canary + "\""), "application/json", null),
         ("null root", () => Utf8("null"), "application/json", null),
@@ -43,9 +49,17 @@ public sealed class EveryRouteEdgeInputBodyTests : EveryRouteEdgeInputFixture
     /// <summary>Not a JSON object (docs/api.md, Errors: "a root that is not an object"), or not JSON at all: a route that reads a body refuses them.</summary>
     private static readonly HashSet<string> NeverAccepted = new(StringComparer.Ordinal)
     {
-        "trailing garbage", "trailing NUL", "raw NUL in a string", "lone surrogate", "duplicate keys", "array root", "string root", "null root", "true root",
+        "trailing garbage", "trailing NUL", "raw NUL in a string", "lone surrogate", "duplicate keys", "invalid UTF-8 in a string", "overlong UTF-8 in a key", "number root", "array root", "string root", "null root", "true root",
         "1,000 deep arrays", "1,000 deep objects", "100,000 deep, unclosed", "UTF-16 charset", "UTF-16 bytes, no charset", "latin1 charset", "no content type", "gzip", "10 MB",
     };
+
+    /// <summary>A 2,500-character string in each field a route reads, the canary at its end: 30 KB, inside the caps of all but the 4 KiB routes.</summary>
+    private static string HugeFields()
+    {
+        var huge = new string('h', 2_500) + Canary;
+        var fields = new[] { "name", "eventType", "issueKey", "requestId", "type", "baseUrl", "cron", "timeZone", "hookId", "signature", "timestamp", "body" };
+        return new JsonObject(fields.Select(f => KeyValuePair.Create<string, JsonNode?>(f, huge))).ToJsonString();
+    }
 
     private static byte[] Gzip(string text)
     {

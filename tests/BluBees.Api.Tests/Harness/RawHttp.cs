@@ -37,6 +37,9 @@ public sealed class RawHttp : IAsyncDisposable
         await _stream.FlushAsync();
     }
 
+    /// <summary>Half-closes the connection: the server sees the end of the request stream, and can still answer.</summary>
+    public void EndSending() => _socket.Client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+
     /// <summary>Reads the next final answer (skipping 1xx unless <paramref name="interim"/>); null if the server closed the connection first.</summary>
     public async Task<RawAnswer?> ReadAsync(bool head = false, TimeSpan? timeout = null, bool interim = false)
     {
