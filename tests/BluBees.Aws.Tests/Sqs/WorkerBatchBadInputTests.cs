@@ -7,7 +7,7 @@ namespace BluBees.Aws.Tests.Sqs;
 
 /// <summary>
 /// The worker's <c>/internal/sqs-batch</c> given bodies the event source mapping never sends (null records, records of
-/// the wrong shape, not JSON at all): a 400 ProblemDetails, or, for a record that is readable but not a run, a batch
+/// the wrong shape, not JSON at all, empty, another root, nested 1,000 deep, a key twice, a lone surrogate): a 400 ProblemDetails, or, for a record that is readable but not a run, a batch
 /// answer listing it as failed — never a 500 or an unhandled exception in the log. The worker instance runs on the
 /// embedded store; the SQS stand-in is only its configured queue (nothing is sent to it here).
 /// </summary>
@@ -53,6 +53,14 @@ public sealed class WorkerBatchBadInputTests
         ("attribute a number", """{"Records":[{"messageId":"m-2","attributes":{"ApproximateReceiveCount":2}}]}""", 400, "Records"),
         ("deep", """{"Records":[""" + string.Concat(Enumerable.Repeat("[", 200)) + string.Concat(Enumerable.Repeat("]", 200)) + "]}", 400, "Records"),
         ("truncated", """{"Records":[{"messageId":"m""", 400, "Records"),
+        ("empty body", "", 400, "Records"),
+        ("null root", "null", 400, "Records"),
+        ("number root", "1e400", 400, "Records"),
+        ("string root", "\"Records\"", 400, "Records"),
+        ("1,000 deep objects", string.Concat(Enumerable.Repeat("{\"Records\":", 1000)) + "[]" + new string('}', 1000), 400, "Records"),
+        ("Records given twice", """{"Records":[],"Records":null}""", 400, "Records"),
+        ("a lone surrogate escape in a message id", """{"Records":[{"messageId":"\ud800","body":"x"}]}""", 400, "Records"),
+        ("a receive count out of range", """{"Records":[{"messageId":"m-5","body":"x","attributes":{"ApproximateReceiveCount":"99999999999999999999"}}]}""", 200, "m-5"),
         ("record without a body", """{"Records":[{"messageId":"m-3"}]}""", 200, "m-3"),
         ("record whose body is not an envelope", """{"Records":[{"messageId":"m-4","body":"{\"x\":1}"}]}""", 200, "m-4"),
     ];
