@@ -62,6 +62,56 @@ public sealed class DevTokenRouteTests
         Assert.That(JsonNode.Parse(text)!["errors"]!.AsObject().Select(e => e.Key), Is.EqualTo(new[] { "tenantId" }), text);
     }
 
+    /// <summary>Bad bodies and methods on the dev routes (not in docs/openapi.json; loopback only): never a 5xx, a 4xx is a ProblemDetails that quotes nothing.</summary>
+    [Test]
+    public async Task Bad_input_on_the_dev_routes_is_a_4xx_problem_never_a_5xx()
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var backend = await BackendHost.StartAsync(issuer, new Dictionary<string, string?> { ["DevIssuer:Enabled"] = "true" });
+        var canary = Samples.Canary("dev");
+        var bodies = new (string Name, byte[] Body, string? Type)[]
+        {
+            ("array root", "[1]"u8.ToArray(), "application/json"), ("null root", "null"u8.ToArray(), "application/json"),
+            ("number root", "1e400"u8.ToArray(), "application/json"), ("empty with a type", [], "application/json"),
+            ("invalid UTF-8", [.. System.Text.Encoding.UTF8.GetBytes("{\"tenantId\":\"" + canary), 0xC3, 0x28, .. "\"}"u8.ToArray()], "application/json"),
+            ("duplicate keys", System.Text.Encoding.UTF8.GetBytes("{\"path\":\"/api/me\",\"path\":\"" + canary + "\"}"), "application/json"),
+            ("wrong types", System.Text.Encoding.UTF8.GetBytes("{\"tenantId\":5,\"accountId\":{},\"path\":[],\"module\":true,\"cloudId\":1e400}"), "application/json"),
+            ("unknown module and path", System.Text.Encoding.UTF8.GetBytes("{\"module\":\"" + canary + "\",\"path\":\"/forge\"}"), "application/json"),
+            ("a path of /forge/", System.Text.Encoding.UTF8.GetBytes("{\"path\":\"/forge/\"}"), "application/json"),
+            ("1,000 deep", System.Text.Encoding.UTF8.GetBytes("{\"a\":" + new string('[', 1000) + new string(']', 1000) + "}"), "application/json"),
+            ("huge", System.Text.Encoding.UTF8.GetBytes("{\"tenantId\":\"" + new string('t', 5000) + canary + "\"}"), "application/json"),
+            ("text", System.Text.Encoding.UTF8.GetBytes("{\"tenantId\":\"" + canary + "\"}"), "text/plain"),
+        };
+        var failures = new List<string>();
+        foreach (var (name, body, type) in bodies)
+        {
+            using var content = new ByteArrayContent(body);
+            if (type is not null)
+            {
+                content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(type);
+            }
+
+            using var response = await backend.Client.PostAsync("/dev/token", content);
+            var text = await response.Content.ReadAsStringAsync();
+            var status = (int)response.StatusCode;
+            if (status >= 500 || status is >= 400 and < 500 && (response.Content.Headers.ContentType?.MediaType != "application/json" || JsonNode.Parse(text)?["status"]?.GetValue<int>() != status || text.Contains(canary, StringComparison.Ordinal)))
+            {
+                failures.Add($"{name}: {status} {(text.Length > 200 ? text[..200] : text)}");
+            }
+        }
+
+        foreach (var (method, path) in new[] { ("GET", "/dev/token"), ("DELETE", "/dev/token"), ("POST", "/dev/jwks.json") })
+        {
+            using var response = await backend.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+            if ((int)response.StatusCode is not (401 or 405))
+            {
+                failures.Add($"{method} {path}: {(int)response.StatusCode}");
+            }
+        }
+
+        Assert.That(failures, Is.Empty, string.Join("\n", failures));
+    }
+
     [Test]
     public async Task An_empty_account_id_is_a_400_naming_it_not_a_token_no_api_route_accepts()
     {
