@@ -55,12 +55,16 @@ public static class ProviderSwitch
                 services.AddLocalKeys();
                 break;
             case KeyProviderKind.Kms:
-                // KmsKeyId and KmsServiceUrl are checked on start by the engine's KeyOptionsValidator.
+                // KmsKeyId, KeyTableName and KmsServiceUrl are checked on start by the engine's KeyOptionsValidator.
                 services.AddSingleton<IKeyEncryptionProvider>(sp =>
                 {
                     var options = sp.GetRequiredService<IOptions<KeyOptions>>().Value;
-                    var client = new Lazy<IAmazonKeyManagementService>(() => AwsClientFactory.Kms(options.KmsServiceUrl, sp.GetService<BluBeesMetrics>(), TimeSpan.FromMilliseconds(options.KmsTimeoutMilliseconds)));
-                    return new KmsKeyEncryptionProvider(client, options.KmsKeyId!);
+                    var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+                    var metrics = sp.GetService<BluBeesMetrics>();
+                    var client = new Lazy<IAmazonKeyManagementService>(() => AwsClientFactory.Kms(options.KmsServiceUrl, metrics, TimeSpan.FromMilliseconds(options.KmsTimeoutMilliseconds)));
+                    // The key table is reached where the main table is (Storage:DynamoDbServiceUrl, its timeout).
+                    var keyTable = new Lazy<IAmazonDynamoDB>(() => AwsClientFactory.DynamoDb(storage.DynamoDbServiceUrl, metrics, TimeSpan.FromMilliseconds(storage.DynamoDbTimeoutMilliseconds)));
+                    return new KmsKeyEncryptionProvider(client, options.KmsKeyId!, new KeyShareTable(keyTable, options.KeyTableName!, sp.GetRequiredService<TimeProvider>()));
                 });
                 break;
             default:

@@ -28,28 +28,28 @@ public interface IKeyEncryptionProvider
     /// <summary>
     /// Called by the uninstall's erase, before the wrapped data key is deleted: a provider that holds key material of
     /// the tenant's own outside the store (the local ring's tenant share) deletes it, so that no old copy of the store
-    /// opens the tenant's data key with what remains. KMS holds none (one key for every tenant: docs/security.md).
+    /// opens the tenant's data key with what remains; on KMS, the tenant's items of the key table).
     /// </summary>
     Task ForgetTenantAsync(TenantId tenantId, CancellationToken ct) => Task.CompletedTask;
 
     /// <summary>
-    /// A new random share for one secret of the tenant, kept outside the store until <see cref="DeleteSecretShare"/>;
-    /// null when the provider keeps none (KMS: the secret is sealed under the data key alone, docs/security.md).
-    /// <see cref="SecretCipher"/> seals each stored secret under a key derived from the data key and its share, so that
-    /// deleting the share makes every old copy of that secret's ciphertext unopenable while the tenant stays installed.
+    /// A new random share for one secret of the tenant, kept outside the store until <see cref="DeleteSecretShareAsync"/>
+    /// (the local ring's <c>tenant-keys/</c>; on KMS the key table, which has no point-in-time recovery); null when the
+    /// provider keeps none. <see cref="SecretCipher"/> seals each stored secret under a key derived from the data key and
+    /// its share, so that deleting the share makes every old copy of that secret's ciphertext unopenable while the
+    /// tenant stays installed.
     /// </summary>
-    SecretShare? CreateSecretShare(TenantId tenantId) => null;
+    Task<SecretShare?> CreateSecretShareAsync(TenantId tenantId, CancellationToken ct) => Task.FromResult<SecretShare?>(null);
 
-    /// <summary>The share <see cref="CreateSecretShare"/> made, or null when it was deleted (or never existed).</summary>
-    byte[]? FindSecretShare(TenantId tenantId, string shareId) => null;
+    /// <summary>The share <see cref="CreateSecretShareAsync"/> made, or null when it was deleted (or never existed).</summary>
+    ValueTask<byte[]?> FindSecretShareAsync(TenantId tenantId, string shareId, CancellationToken ct) => ValueTask.FromResult<byte[]?>(null);
 
     /// <summary>Deletes one secret's share, durably.</summary>
-    void DeleteSecretShare(TenantId tenantId, string shareId)
-    {
-    }
+    Task DeleteSecretShareAsync(TenantId tenantId, string shareId, CancellationToken ct) => Task.CompletedTask;
 
     /// <summary>The tenant's secret shares and when each was written (the sweep of those no stored secret names).</summary>
-    IReadOnlyList<(string Id, DateTimeOffset WrittenAt)> ListSecretShares(TenantId tenantId) => [];
+    Task<IReadOnlyList<(string Id, DateTimeOffset WrittenAt)>> ListSecretSharesAsync(TenantId tenantId, CancellationToken ct)
+        => Task.FromResult<IReadOnlyList<(string Id, DateTimeOffset WrittenAt)>>([]);
 }
 
 /// <summary>A share of one stored secret: its id (carried by the ciphertext) and its bytes (zero them after use).</summary>

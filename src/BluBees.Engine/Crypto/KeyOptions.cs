@@ -20,6 +20,14 @@ public sealed class KeyOptions : IValidatableObject
     /// <summary>KMS key id or ARN (production).</summary>
     public string? KmsKeyId { get; set; }
 
+    /// <summary>
+    /// The DynamoDB key table (required with KMS): each tenant's key share and each stored secret's share, in a table
+    /// without point-in-time recovery or backups, so that what a delete removes there is gone for good and a restored
+    /// copy of the main table (35 days of PITR) no longer opens an uninstalled tenant's data key or a deleted secret
+    /// (docs/security.md). Reached at <c>Storage:DynamoDbServiceUrl</c>.
+    /// </summary>
+    public string? KeyTableName { get; set; }
+
     /// <summary>KMS endpoint override (the loopback KMS stand-in in tests).</summary>
     public string? KmsServiceUrl { get; set; }
 
@@ -50,6 +58,15 @@ public sealed class KeyOptions : IValidatableObject
         if (string.IsNullOrWhiteSpace(KmsKeyId))
         {
             yield return new ValidationResult("Keys:KmsKeyId is required when Keys:Provider is Kms.", [nameof(KmsKeyId)]);
+        }
+
+        if (string.IsNullOrWhiteSpace(KeyTableName))
+        {
+            yield return new ValidationResult("Keys:KeyTableName (env Keys__KeyTableName) is required when Keys:Provider is Kms: the key table without point-in-time recovery (template.yaml KeyTable).", [nameof(KeyTableName)]);
+        }
+        else if (!StorageOptions.IsTableName(KeyTableName))
+        {
+            yield return new ValidationResult("Keys:KeyTableName (env Keys__KeyTableName) must be a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, '_', '-', '.') or a table ARN.", [nameof(KeyTableName)]);
         }
 
         if (!string.IsNullOrWhiteSpace(KmsServiceUrl) && !ServiceUrl.IsHttp(KmsServiceUrl))

@@ -117,10 +117,10 @@ internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryp
     /// <summary>The directory of the tenants' shares (<c>tenant-keys/</c> beside the ring).</summary>
     public string SharesDirectory => _shares.Directory;
 
-    public SecretShare? CreateSecretShare(TenantId tenantId)
+    public Task<SecretShare?> CreateSecretShareAsync(TenantId tenantId, CancellationToken ct)
     {
         var (id, share) = Writing(() => _shares.CreateSecretShare(tenantId));
-        return new SecretShare(id, share);
+        return Task.FromResult<SecretShare?>(new SecretShare(id, share));
     }
 
     /// <summary>
@@ -140,11 +140,15 @@ internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryp
         }
     }
 
-    public byte[]? FindSecretShare(TenantId tenantId, string shareId) => _shares.FindSecretShare(tenantId, shareId);
+    public ValueTask<byte[]?> FindSecretShareAsync(TenantId tenantId, string shareId, CancellationToken ct) => ValueTask.FromResult(_shares.FindSecretShare(tenantId, shareId));
 
-    public void DeleteSecretShare(TenantId tenantId, string shareId) => _shares.DeleteSecretShare(tenantId, shareId);
+    public Task DeleteSecretShareAsync(TenantId tenantId, string shareId, CancellationToken ct)
+    {
+        _shares.DeleteSecretShare(tenantId, shareId);
+        return Task.CompletedTask;
+    }
 
-    public IReadOnlyList<(string Id, DateTimeOffset WrittenAt)> ListSecretShares(TenantId tenantId) => _shares.ListSecretShares(tenantId);
+    public Task<IReadOnlyList<(string Id, DateTimeOffset WrittenAt)>> ListSecretSharesAsync(TenantId tenantId, CancellationToken ct) => Task.FromResult(_shares.ListSecretShares(tenantId));
 
     private WrappedDataKey Wrap(TenantId tenantId, byte[] plaintext)
     {

@@ -36,10 +36,10 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
     /// sealed under a key derived from the tenant's data key and that share (<c>v2.&lt;share id&gt;.</c>): once the
     /// secret is deleted or replaced, <see cref="ForgetAsync"/> deletes the share and no old copy of the database opens
     /// it, while the tenant (its data key, its share) stays. A caller whose write of the ciphertext did not happen
-    /// forgets it too. On KMS (no shares) the same as <see cref="EncryptAsync"/>.
+    /// forgets it too. On KMS the share is an item of the key table (no point-in-time recovery), likewise.
     /// </summary>
     public async Task<string> SealSecretAsync(TenantId tenantId, string recordId, string plaintext, CancellationToken ct)
-        => SealStored(await keys.GetOrCreateAsync(tenantId, ct), tenantId, recordId, plaintext);
+        => await SealStoredAsync(await keys.GetOrCreateAsync(tenantId, ct), tenantId, recordId, plaintext, ct);
 
     /// <summary>
     /// <see cref="EncryptAsync(TenantId, string, string, CancellationToken)"/> of text already in UTF-8 (a queued message
@@ -57,14 +57,14 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
 
     /// <summary><see cref="SealSecretAsync"/> under the tenant's existing data key; null when it has none (as <see cref="EncryptIfKeyExistsAsync"/>).</summary>
     public async Task<string?> SealSecretIfKeyExistsAsync(TenantId tenantId, string recordId, string plaintext, CancellationToken ct)
-        => await keys.GetExistingAsync(tenantId, ct) is { } key ? SealStored(key, tenantId, recordId, plaintext) : null;
+        => await keys.GetExistingAsync(tenantId, ct) is { } key ? await SealStoredAsync(key, tenantId, recordId, plaintext, ct) : null;
 
     /// <summary>
     /// After a committed write removed these ciphertexts (a secret deleted or replaced, a connection or webhook deleted),
     /// or a write of them did not happen: deletes their shares, so that no copy of them (an old copy of the database,
     /// a backup of the file, a snapshot) opens again; then deletes the tenant's shares no stored secret names any
     /// more (<see cref="TenantKeyService.SweepSecretSharesAsync"/>: one a crash left between a write and this call).
-    /// A ciphertext without a share (<c>v1</c>: sealed by an earlier build, or on KMS) is left to the data key.
+    /// A ciphertext without a share (<c>v1</c>: sealed by an earlier build) is left to the data key.
     /// </summary>
     /// <param name="tenantId">The tenant.</param>
     /// <param name="removed">Ciphertexts, or whole stored items (their data) that were deleted: every share they name.</param>
@@ -75,7 +75,7 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
         {
             foreach (var shareId in ShareIdsIn(text))
             {
-                keys.Provider.DeleteSecretShare(tenantId, shareId);
+                await keys.Provider.DeleteSecretShareAsync(tenantId, shareId, CancellationToken.None);
             }
         }
 
@@ -102,9 +102,9 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
         return id is not null && TenantKeyShares.IsShareId(id) ? id : null;
     }
 
-    private string SealStored(byte[] dataKey, TenantId tenantId, string recordId, string plaintext)
+    private async Task<string> SealStoredAsync(byte[] dataKey, TenantId tenantId, string recordId, string plaintext, CancellationToken ct)
     {
-        if (keys.Provider.CreateSecretShare(tenantId) is not { } share)
+        if (await keys.Provider.CreateSecretShareAsync(tenantId, ct) is not { } share)
         {
             return Seal(dataKey, tenantId, recordId, plaintext);
         }
@@ -202,7 +202,7 @@ public sealed partial class SecretCipher(TenantKeyService keys, ILogger<SecretCi
         var encoded = ciphertext.AsSpan(Prefix.Length);
         if (shareId is not null)
         {
-            var share = keys.Provider.FindSecretShare(tenantId, shareId);
+            var share = await keys.Provider.FindSecretShareAsync(tenantId, shareId, ct);
             if (share is null)
             {
                 // The tenant's uninstall deleted every share after the data key was read; otherwise the secret was

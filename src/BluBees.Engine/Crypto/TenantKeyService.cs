@@ -144,7 +144,7 @@ public sealed partial class TenantKeyService : IDisposable
     public async Task<int> SweepSecretSharesAsync(TenantId tenantId, CancellationToken ct)
     {
         var cutoff = _time.GetUtcNow() - SecretShareGrace;
-        var unnamed = _provider.ListSecretShares(tenantId).Where(s => s.WrittenAt < cutoff).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        var unnamed = (await _provider.ListSecretSharesAsync(tenantId, ct)).Where(s => s.WrittenAt < cutoff).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         if (unnamed.Count == 0)
         {
             return 0;
@@ -169,7 +169,7 @@ public sealed partial class TenantKeyService : IDisposable
 
         foreach (var id in unnamed)
         {
-            _provider.DeleteSecretShare(tenantId, id);
+            await _provider.DeleteSecretShareAsync(tenantId, id, CancellationToken.None);
         }
 
         if (unnamed.Count > 0)

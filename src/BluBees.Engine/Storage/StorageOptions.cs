@@ -65,7 +65,7 @@ public sealed class StorageOptions : IValidatableObject
     }
 
     /// <summary>A table name as DynamoDB's naming rules allow it, or the ARN of one (which the API accepts as TableName).</summary>
-    private static bool IsTableName(string value)
+    internal static bool IsTableName(string value)
     {
         var name = value;
         if (value.StartsWith("arn:", StringComparison.Ordinal))

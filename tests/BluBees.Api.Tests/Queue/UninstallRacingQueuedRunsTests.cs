@@ -147,12 +147,12 @@ public sealed class UninstallRacingQueuedRunsTests
 
         public Task ForgetTenantAsync(TenantId tenantId, CancellationToken ct) => Inner.ForgetTenantAsync(tenantId, ct);
 
-        public SecretShare? CreateSecretShare(TenantId tenantId) => Inner.CreateSecretShare(tenantId);
+        public Task<SecretShare?> CreateSecretShareAsync(TenantId tenantId, CancellationToken ct) => Inner.CreateSecretShareAsync(tenantId, ct);
 
-        public byte[]? FindSecretShare(TenantId tenantId, string shareId) => Inner.FindSecretShare(tenantId, shareId);
+        public ValueTask<byte[]?> FindSecretShareAsync(TenantId tenantId, string shareId, CancellationToken ct) => Inner.FindSecretShareAsync(tenantId, shareId, ct);
 
-        public void DeleteSecretShare(TenantId tenantId, string shareId) => Inner.DeleteSecretShare(tenantId, shareId);
+        public Task DeleteSecretShareAsync(TenantId tenantId, string shareId, CancellationToken ct) => Inner.DeleteSecretShareAsync(tenantId, shareId, ct);
 
-        public IReadOnlyList<(string Id, DateTimeOffset WrittenAt)> ListSecretShares(TenantId tenantId) => Inner.ListSecretShares(tenantId);
+        public Task<IReadOnlyList<(string Id, DateTimeOffset WrittenAt)>> ListSecretSharesAsync(TenantId tenantId, CancellationToken ct) => Inner.ListSecretSharesAsync(tenantId, ct);
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Amazon.KeyManagementService;
 using BluBees.Aws.Composition;
 using BluBees.Aws.Kms;
+using BluBees.Aws.Tests.Dynalite;
 using BluBees.Aws.Tests.Fakes;
 using BluBees.Engine.Crypto;
 using BluBees.Engine.Storage;
@@ -10,20 +11,79 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BluBees.Aws.Tests.Kms;
 
-/// <summary>The KMS key provider, through the real SDK client, against a KMS stand-in that really encrypts.</summary>
+/// <summary>
+/// The KMS key provider, through the real SDK client, against a KMS stand-in that really encrypts, with its key table
+/// on dynalite.
+/// </summary>
 [TestFixture]
 public sealed class KmsKeyEncryptionProviderTests
 {
     private KmsFake _kms = null!;
+    private DynamoDbTable _table = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => _kms = await KmsFake.StartAsync();
+    public async Task StartAsync()
+    {
+        _kms = await KmsFake.StartAsync();
+        _table = await DynamoDbTable.CreateAsync();
+    }
 
     [OneTimeTearDown]
-    public async Task StopAsync() => await _kms.DisposeAsync();
+    public async Task StopAsync()
+    {
+        await _kms.DisposeAsync();
+        _table.Dispose();
+    }
 
     private KmsKeyEncryptionProvider Provider(string keyId)
-        => new(new Lazy<IAmazonKeyManagementService>(() => AwsClientFactory.Kms(_kms.Address.ToString())), keyId);
+        => new(
+            new Lazy<IAmazonKeyManagementService>(() => AwsClientFactory.Kms(_kms.Address.ToString())),
+            keyId,
+            new KeyShareTable(new Lazy<Amazon.DynamoDBv2.IAmazonDynamoDB>(() => AwsClientFactory.DynamoDb(_table.Url.ToString())), _table.KeyTableName, TimeProvider.System));
+
+    [Test]
+    public async Task A_data_key_stored_by_an_earlier_release_without_a_share_still_opens_and_the_next_rewrap_seals_it_under_a_share()
+    {
+        var keyId = _kms.CreateKey();
+        var tenant = new TenantId("tenant-" + Guid.NewGuid().ToString("N"));
+        using var kms = AwsClientFactory.Kms(_kms.Address.ToString());
+        var legacy = await kms.GenerateDataKeyAsync(new Amazon.KeyManagementService.Model.GenerateDataKeyRequest
+        {
+            KeyId = keyId,
+            KeySpec = Amazon.KeyManagementService.DataKeySpec.AES_256,
+            EncryptionContext = new() { [KmsKeyEncryptionProvider.ContextKey] = tenant.Value },
+        });
+        var plaintext = legacy.Plaintext.ToArray();
+        var stored = new WrappedDataKey(keyId, legacy.CiphertextBlob.ToArray());
+        using var provider = Provider(keyId);
+
+        Assert.That(await provider.DecryptDataKeyAsync(tenant, stored, default), Is.EqualTo(plaintext), "an earlier release's KEY item still opens after the deploy");
+        var migrated = await provider.ReWrapAsync(tenant, stored, default);
+        Assert.That(await provider.DecryptDataKeyAsync(tenant, migrated, default), Is.EqualTo(plaintext), "the same data key, now sealed under the tenant's share");
+
+        await provider.ForgetTenantAsync(tenant, default);
+        Assert.That(async () => await provider.DecryptDataKeyAsync(tenant, migrated, default), Throws.InstanceOf<TenantKeyShareMissingException>(),
+            "once migrated, the uninstall's delete of the share makes the stored key unopenable with KMS alone");
+    }
+
+    [Test]
+    public async Task A_data_key_opens_only_while_its_tenants_share_is_in_the_key_table()
+    {
+        using var provider = Provider(_kms.CreateKey());
+        var tenant = new TenantId("tenant-" + Guid.NewGuid().ToString("N"));
+        var bystander = new TenantId("tenant-" + Guid.NewGuid().ToString("N"));
+        var generated = await provider.GenerateDataKeyAsync(tenant, default);
+        var other = await provider.GenerateDataKeyAsync(bystander, default);
+        Assert.That(await provider.DecryptDataKeyAsync(tenant, generated.Wrapped, default), Is.EqualTo(generated.Plaintext), "control: opens while the share is there");
+
+        await provider.ForgetTenantAsync(tenant, default);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(async () => await provider.DecryptDataKeyAsync(tenant, generated.Wrapped, default), Throws.InstanceOf<TenantKeyShareMissingException>());
+            Assert.That(await provider.DecryptDataKeyAsync(bystander, other.Wrapped, default), Is.EqualTo(other.Plaintext), "another tenant's key still opens");
+        });
+    }
 
     [Test]
     public async Task Generated_data_key_round_trips_and_names_the_key()
@@ -96,6 +156,8 @@ public sealed class KmsKeyEncryptionProviderTests
             ["Keys:Provider"] = "Kms",
             ["Keys:KmsKeyId"] = keyId,
             ["Keys:KmsServiceUrl"] = _kms.Address.ToString(),
+            ["Keys:KeyTableName"] = _table.KeyTableName,
+            ["Storage:DynamoDbServiceUrl"] = _table.Url.ToString(),
         }).Build();
         var services = new ServiceCollection().AddLogging().AddSingleton(configuration);
         services.AddBluBeesStoreAndKeys(configuration).AddBluBeesStorageAndKeys(configuration);

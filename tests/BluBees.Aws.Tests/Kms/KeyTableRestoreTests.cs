@@ -1,0 +1,122 @@
+using System.Net;
+using System.Security.Cryptography;
+using Amazon.DynamoDBv2.Model;
+using BluBees.Api.Tests.Harness;
+using BluBees.Aws.Tests.Dynalite;
+using BluBees.Aws.Tests.Support;
+using BluBees.Engine.Connections;
+using BluBees.Engine.Crypto;
+using BluBees.Engine.Storage;
+
+namespace BluBees.Aws.Tests.Kms;
+
+/// <summary>
+/// On the DynamoDB store with KMS, the main table has point-in-time recovery (35 days) and the KMS key serves every
+/// tenant: a restored copy of the table, with <c>kms:Decrypt</c>, must not open what was deleted since. A restore is
+/// simulated by copying every item of the main table (a scan) before the delete and putting the copies into a fresh
+/// table; an engine over that copy, the same KMS key and the same key table (which has no PITR: what is deleted there
+/// is gone) then tries to open the secret.
+/// </summary>
+[TestFixture]
+public sealed class KeyTableRestoreTests : DynamoBackendFixture
+{
+    protected override bool UsesKms => true;
+
+    [Test]
+    public async Task A_restored_copy_of_the_main_table_does_not_open_a_deleted_connections_secret()
+    {
+        var tenant = Samples.NewTenant();
+        var deleted = await CreateConnectionAsync(tenant, "DeletedSecret");
+        var kept = await CreateConnectionAsync(tenant, "KeptSecret");
+        var copy = await CopyMainTableAsync();
+
+        using (var delete = await Api.SendAsync(HttpMethod.Delete, "/api/connections/" + deleted, tenant))
+        {
+            Assert.That(delete.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        }
+
+        await using var restored = await RestoreAsync(copy);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await RevealAsync(restored, tenant, kept), Is.EqualTo("KeptSecret"), "control: the restored copy opens a secret still stored");
+            Assert.That(async () => await RevealAsync(restored, tenant, deleted), Throws.InstanceOf<CryptographicException>(), "the deleted connection's secret opened from the restored copy");
+        });
+    }
+
+    [Test]
+    public async Task A_restored_copy_of_the_main_table_does_not_open_an_uninstalled_tenants_secret()
+    {
+        var tenant = Samples.NewTenant();
+        var bystander = Samples.NewTenant();
+        var gone = await CreateConnectionAsync(tenant, "UninstalledSecret");
+        var stays = await CreateConnectionAsync(bystander, "BystanderSecret");
+        var copy = await CopyMainTableAsync();
+
+        using (var uninstall = await Api.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, new System.Text.Json.Nodes.JsonObject()))
+        {
+            Assert.That(uninstall.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        await using var restored = await RestoreAsync(copy);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await RevealAsync(restored, bystander, stays), Is.EqualTo("BystanderSecret"), "control: the restored copy opens a live tenant's secret");
+            Assert.That(async () => await RevealAsync(restored, tenant, gone), Throws.InstanceOf<CryptographicException>(), "the uninstalled tenant's secret opened from the restored copy");
+        });
+    }
+
+    private async Task<string> CreateConnectionAsync(string tenant, string secret)
+        => (await Api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, secret), 201))["id"]!.GetValue<string>();
+
+    /// <summary>Every item of the main table as it is now (what a point-in-time restore to this moment brings back).</summary>
+    private async Task<List<Dictionary<string, AttributeValue>>> CopyMainTableAsync()
+    {
+        var items = new List<Dictionary<string, AttributeValue>>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var page = await Table.Client.ScanAsync(new ScanRequest { TableName = Table.Name, ExclusiveStartKey = start, ConsistentRead = true });
+            items.AddRange(page.Items);
+            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+
+        return items;
+    }
+
+    /// <summary>A fresh table holding <paramref name="items"/>, and an engine over it with the live KMS key and key table.</summary>
+    private async Task<RestoredCopy> RestoreAsync(List<Dictionary<string, AttributeValue>> items)
+    {
+        var table = await DynamoDbTable.CreateAsync();
+        foreach (var item in items)
+        {
+            await table.Client.PutItemAsync(new PutItemRequest { TableName = table.Name, Item = item });
+        }
+
+        var settings = table.Settings();
+        settings["Keys:Provider"] = "Kms";
+        settings["Keys:KmsKeyId"] = KmsKeyArn;
+        settings["Keys:KmsServiceUrl"] = Kms.Address.ToString();
+        settings["Keys:KeyTableName"] = Table.KeyTableName;
+        return new RestoredCopy(table, LocalEngine.Create(settings));
+    }
+
+    private static async Task<string> RevealAsync(RestoredCopy restored, string tenant, string connectionId)
+    {
+        var id = new TenantId(tenant);
+        var connection = await restored.Engine.Get<ConnectionService>().GetAsync(id, connectionId, CancellationToken.None)
+            ?? throw new AssertionException("the restored copy holds no connection " + connectionId);
+        return await restored.Engine.Get<SecretCipher>().DecryptAsync(id, ConnectionService.SecretRecordId(connectionId), connection.SecretCiphertext!, CancellationToken.None);
+    }
+
+    private sealed class RestoredCopy(DynamoDbTable table, LocalEngine engine) : IAsyncDisposable
+    {
+        public LocalEngine Engine => engine;
+
+        public async ValueTask DisposeAsync()
+        {
+            await engine.DisposeAsync();
+            table.Dispose();
+        }
+    }
+}
