@@ -27,7 +27,7 @@ internal static class OperatorCommands
             Into an empty tenant partition of the configured store (SQLite or DynamoDB), under the backup's tenant
             id or --tenant ID. Secrets are encrypted afresh under the target's key provider.
         Store and keys come from the backend's settings as environment variables (Storage__Provider,
-        Storage__TableName, Keys__Provider, Keys__KmsKeyId, AWS_REGION…); --data-dir is the embedded default's.
+        Storage__TableName, Keys__Provider, Keys__KmsKeyId, Keys__KeyTableName, AWS_REGION…); --data-dir is the embedded default's.
         """;
 
     public static Task<int> KeysRotateAsync(CliArgs cli) => KeysRotateAsync(cli, OperatorHost.Configuration(cli), Console.Out);

@@ -149,6 +149,7 @@ public sealed class ApiOptionsValidationTests
             [key] = value,
             ["Storage:TableName"] = "blubees",
             ["Keys:KmsKeyId"] = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000001",
+            ["Keys:KeyTableName"] = "blubees-keys",
         };
         Assert.That(Validate(new(settings) { ["DevIssuer:Enabled"] = "false" }), Is.Null, "the provider alone starts");
         var failure = Validate(new(settings) { ["DevIssuer:Enabled"] = "true" });
@@ -165,6 +166,7 @@ public sealed class ApiOptionsValidationTests
             [key] = value,
             ["Storage:TableName"] = "blubees",
             ["Keys:KmsKeyId"] = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000001",
+            ["Keys:KeyTableName"] = "blubees-keys",
         };
         Assert.That(Validate(new(settings) { ["OpenApi:Enabled"] = "false" }), Is.Null, "the provider alone starts");
         Assert.That(Validate(new() { ["OpenApi:Enabled"] = "true" }), Is.Null, "the document with the embedded providers (development, the tests)");
@@ -183,6 +185,7 @@ public sealed class ApiOptionsValidationTests
             [key] = value,
             ["Storage:TableName"] = "blubees",
             ["Keys:KmsKeyId"] = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000001",
+            ["Keys:KeyTableName"] = "blubees-keys",
         };
         Assert.That(Validate(new(settings) { ["Jira:ApiBaseUrlOverride"] = "http://127.0.0.1:5091" }), Is.Null, "a loopback fake Jira (the tests') starts");
         Assert.That(Validate(new() { ["Jira:ApiBaseUrlOverride"] = "https://example.atlassian.net" }), Is.Null, "any site with the embedded providers");

@@ -139,7 +139,12 @@ public sealed class KeyRotationTests
         await using var kms = await KmsFake.StartAsync();
         var oldKey = kms.CreateKey();
         var newKey = kms.CreateKey();
-        var settings = new Dictionary<string, string?> { ["Keys:Provider"] = "Kms", ["Keys:KmsServiceUrl"] = kms.Address.ToString() };
+        using var keyTable = await DynamoDbTable.CreateAsync(); // the KMS provider's key shares
+        var settings = new Dictionary<string, string?>
+        {
+            ["Keys:Provider"] = "Kms", ["Keys:KmsServiceUrl"] = kms.Address.ToString(),
+            ["Keys:KeyTableName"] = keyTable.KeyTableName, ["Storage:DynamoDbServiceUrl"] = keyTable.Url.ToString(),
+        };
         var secrets = await SeedAsync(Configuration(new(settings) { ["Keys:KmsKeyId"] = oldKey }));
         var configuration = Configuration(new(settings) { ["Keys:KmsKeyId"] = newKey });
 

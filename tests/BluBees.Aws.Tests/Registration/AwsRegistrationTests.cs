@@ -59,6 +59,7 @@ public sealed class AwsRegistrationTests
             ["Storage:DynamoDbServiceUrl"] = Closed,
             ["Keys:Provider"] = "Kms",
             ["Keys:KmsKeyId"] = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            ["Keys:KeyTableName"] = "blubees-prod-keys",
             ["Keys:KmsServiceUrl"] = Closed,
             ["Queue:Provider"] = "Sqs",
             ["Queue:QueueUrl"] = "https://sqs.eu-west-1.amazonaws.com/111122223333/blubees-prod-runs",
@@ -78,6 +79,7 @@ public sealed class AwsRegistrationTests
     [TestCase("Queue:Provider", "Sqs", "Queue:QueueUrl")]
     [TestCase("Storage:Provider", "DynamoDb", "Storage:TableName")]
     [TestCase("Keys:Provider", "Kms", "Keys:KmsKeyId")]
+    [TestCase("Keys:Provider", "Kms", "Keys:KeyTableName")]
     public async Task A_production_provider_without_its_setting_is_refused_at_start(string provider, string value, string missing)
     {
         // Depending on what resolves the service first, building the app or starting it fails; either way nothing serves.

@@ -102,6 +102,7 @@ public sealed class ProviderSwitchTests
             ["Storage:DynamoDbServiceUrl"] = Closed,
             ["Keys:Provider"] = "Kms",
             ["Keys:KmsKeyId"] = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            ["Keys:KeyTableName"] = "blubees-prod-keys",
             ["Keys:KmsServiceUrl"] = Closed,
             ["Worker:Mode"] = "None",
         }));

@@ -39,6 +39,7 @@ public sealed class TemplateParameterRangeTests
                 ["Storage:DynamoDbServiceUrl"] = Closed,
                 ["Keys:Provider"] = "Kms",
                 ["Keys:KmsKeyId"] = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                ["Keys:KeyTableName"] = "blubees-prod-keys",
                 ["Keys:KmsServiceUrl"] = Closed,
                 ["Queue:Provider"] = "Sqs",
                 ["Queue:QueueUrl"] = "https://sqs.eu-west-1.amazonaws.com/111122223333/blubees-prod-runs",

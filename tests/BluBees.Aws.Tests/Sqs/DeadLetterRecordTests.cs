@@ -138,12 +138,15 @@ public sealed class DeadLetterRecordTests
         await using var thirdParty = await ThirdPartyApi.StartAsync();
         await using var kms = await KmsFake.StartAsync();
         await using var sqs = await SqsFake.StartAsync(queueClock);
+        using var keyTable = await Dynalite.DynamoDbTable.CreateAsync(); // the KMS provider's key shares
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var dlq = sqs.CreateQueue("blubees-test-dl-" + suffix, Visibility);
         var queue = sqs.CreateQueue("blubees-test-runs-" + suffix, Visibility, dlq, MaxReceiveCount);
         var keyArn = kms.CreateKey();
         await using var backend = await BackendHost.StartAsync(issuer, new Dictionary<string, string?>
         {
+            ["Storage:DynamoDbServiceUrl"] = keyTable.Url.ToString(),
+            ["Keys:KeyTableName"] = keyTable.KeyTableName,
             ["Keys:Provider"] = "Kms",
             ["Keys:KmsKeyId"] = keyArn,
             ["Keys:KmsServiceUrl"] = kms.Address.ToString(),

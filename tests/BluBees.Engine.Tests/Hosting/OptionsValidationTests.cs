@@ -105,6 +105,7 @@ public sealed class OptionsValidationTests
         {
             [providerKey] = provider,
             ["Keys:KmsKeyId"] = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000001",
+            ["Keys:KeyTableName"] = "blubees-keys",
         };
         using var valid = Engine(new(settings) { [key] = "http://127.0.0.1:4567" });
         Assert.That(() => valid.GetRequiredService<IStartupValidator>().Validate(), Throws.Nothing, "a loopback http override starts");
@@ -132,5 +133,24 @@ public sealed class OptionsValidationTests
         using var services = Engine(new() { ["Storage:Provider"] = "DynamoDb", ["Storage:TableName"] = name });
         var failure = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
         Assert.That(failure!.Message, Does.Contain("Storage:TableName (env Storage__TableName) must be a DynamoDB table name"));
+    }
+
+    // With KMS the key shares live in the key table: a start without it, or with a name DynamoDB would refuse, names the setting.
+    [TestCase(null, "Keys:KeyTableName (env Keys__KeyTableName) is required when Keys:Provider is Kms")]
+    [TestCase("blubees keys", "Keys:KeyTableName (env Keys__KeyTableName) must be a DynamoDB table name")]
+    [TestCase("k", "Keys:KeyTableName (env Keys__KeyTableName) must be a DynamoDB table name")]
+    public void A_kms_provider_without_a_usable_key_table_fails_at_start_naming_the_setting(string? name, string message)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Keys:Provider"] = "Kms",
+            ["Keys:KmsKeyId"] = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000001",
+        };
+        using var ok = Engine(new(settings) { ["Keys:KeyTableName"] = "blubees-prod-keys" });
+        Assert.That(() => ok.GetRequiredService<IStartupValidator>().Validate(), Throws.Nothing, "control: a valid key table name starts");
+
+        using var services = Engine(new(settings) { ["Keys:KeyTableName"] = name });
+        var failure = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
+        Assert.That(failure!.Message, Does.Contain(message));
     }
 }
