@@ -1,14 +1,14 @@
 namespace BluBees.Infra.Tests;
 
-/// <summary>The single DynamoDB table.</summary>
+/// <summary>The DynamoDB data table (the key table beside it: <see cref="KeyTableTests"/>).</summary>
 [TestFixture]
 internal sealed class DataTableTests
 {
     private static JsonObject Table => Template.Properties("DataTable");
 
     [Test]
-    public void ThereIsExactlyOneTable() =>
-        Assert.That(Template.OfType("AWS::DynamoDB::Table"), Is.EqualTo(new[] { "DataTable" }));
+    public void TheTablesAreTheDataTableAndTheKeyTable() =>
+        Assert.That(Template.OfType("AWS::DynamoDB::Table"), Is.EquivalentTo(new[] { "DataTable", "KeyTable" }));
 
     [Test]
     public void KeysArePkAndSkStrings()

@@ -137,6 +137,7 @@ internal sealed class KmsKeyTests
     public void TableUseGoesThroughDynamoDbForTheStackTableOnly()
     {
         var tableName = Cfn.SubTemplate(Template.Properties("DataTable")["TableName"]);
+        var keyTableName = Cfn.SubTemplate(Template.Properties("KeyTable")["TableName"]);
         var viaDynamo = KeyPolicy.Where(s => s.Actions.Any(IsCrypto)
             && Cfn.SubTemplate(s.Condition("StringEquals", "kms:ViaService")) == "dynamodb.${AWS::Region}.amazonaws.com").ToList();
         Assert.That(viaDynamo, Is.Not.Empty);
@@ -148,7 +149,7 @@ internal sealed class KmsKeyTests
                 Assert.That(Cfn.RefTarget(s.Condition("StringEquals", "kms:CallerAccount")), Is.EqualTo("AWS::AccountId"), s.Where);
                 var tables = StringsOf(s.Condition("StringEquals", "kms:EncryptionContext:aws:dynamodb:tableName")).ToList();
                 Assert.That(tables, Does.Contain(tableName), s.Where);
-                Assert.That(tables, Is.SubsetOf(new[] { tableName, "TableNameOverride" }), s.Where);
+                Assert.That(tables, Is.SubsetOf(new[] { tableName, keyTableName, "TableNameOverride" }), s.Where);
             }
         }
     }
