@@ -57,6 +57,13 @@ public sealed class KeyTableRestoreTests : DynamoBackendFixture
             Assert.That(uninstall.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         }
 
+        var keyPartitions = await KeyTablePartitionsAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(keyPartitions, Does.Not.Contain(KeyPartitionOf(tenant)), "the uninstall left items of the tenant in the key table");
+            Assert.That(keyPartitions, Does.Contain(KeyPartitionOf(bystander)), "control: another tenant's shares stay");
+        });
+
         await using var restored = await RestoreAsync(copy);
         Assert.Multiple(async () =>
         {
@@ -83,6 +90,24 @@ public sealed class KeyTableRestoreTests : DynamoBackendFixture
 
         return items;
     }
+
+    /// <summary>The partition keys of every item in the key table (a tenant's: <c>T#</c> and the SHA-256 of its id).</summary>
+    private async Task<HashSet<string>> KeyTablePartitionsAsync()
+    {
+        var partitions = new HashSet<string>(StringComparer.Ordinal);
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var page = await Table.Client.ScanAsync(new ScanRequest { TableName = Table.KeyTableName, ExclusiveStartKey = start, ConsistentRead = true });
+            partitions.UnionWith(page.Items.Select(i => i["pk"].S));
+            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+
+        return partitions;
+    }
+
+    private static string KeyPartitionOf(string tenant) => "T#" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(tenant)));
 
     /// <summary>A fresh table holding <paramref name="items"/>, and an engine over it with the live KMS key and key table.</summary>
     private async Task<RestoredCopy> RestoreAsync(List<Dictionary<string, AttributeValue>> items)
