@@ -157,7 +157,7 @@ public sealed class OAuthTokenForgottenTests
         return setup;
     }
 
-    /// <summary>The local ring's data keys, without secret shares: what KMS provides (the interface's defaults).</summary>
+    /// <summary>The local ring's data keys, without secret shares (the interface's defaults: secrets sealed <c>v1.</c>, as an earlier release did).</summary>
     private sealed class WithoutSecretShares(BluBees.Engine.Crypto.IKeyEncryptionProvider inner) : BluBees.Engine.Crypto.IKeyEncryptionProvider
     {
         public string CurrentKeyId => inner.CurrentKeyId;
