@@ -131,9 +131,9 @@ internal static class ConditionCompiler
             return null;
         }
 
-        if (op == ConditionOperator.In && node.Value is not System.Text.Json.Nodes.JsonArray)
+        if (op is ConditionOperator.In or ConditionOperator.NotIn && node.Value is not System.Text.Json.Nodes.JsonArray)
         {
-            errors.Add(path + ".value", "must be an array for 'in'");
+            errors.Add(path + ".value", $"must be an array for '{node.Op}'");
             return null;
         }
 
@@ -145,7 +145,7 @@ internal static class ConditionCompiler
         }
 
         Regex? regex = null;
-        if (op == ConditionOperator.Matches && (regex = CompileRegex(Values.AsText(node.Value), path + ".value", errors)) is null)
+        if (op is ConditionOperator.Matches or ConditionOperator.NotMatches && (regex = CompileRegex(Values.AsText(node.Value), path + ".value", errors)) is null)
         {
             return null;
         }

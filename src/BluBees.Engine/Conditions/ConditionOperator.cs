@@ -3,6 +3,9 @@ namespace BluBees.Engine.Conditions;
 internal enum ConditionOperator
 {
     Equals, NotEquals, Contains, StartsWith, In, IsEmpty, IsNotEmpty, GreaterThan, LessThan, Matches, Changed,
+
+    /// <summary>The negations of <see cref="In"/>, <see cref="Contains"/> and <see cref="Matches"/> (Jira Automation's "is not one of", "does not contain", "does not match").</summary>
+    NotIn, NotContains, NotMatches,
 }
 
 internal static class ConditionOperators
@@ -20,6 +23,9 @@ internal static class ConditionOperators
         ["lessThan"] = ConditionOperator.LessThan,
         ["matches"] = ConditionOperator.Matches,
         ["changed"] = ConditionOperator.Changed,
+        ["notIn"] = ConditionOperator.NotIn,
+        ["notContains"] = ConditionOperator.NotContains,
+        ["notMatches"] = ConditionOperator.NotMatches,
     };
 
     public static IEnumerable<string> Names => ByName.Keys;

@@ -64,14 +64,15 @@ internal sealed class LeafCondition : ICondition
         ConditionOperator.NotEquals => !Equal(actual, _value, meter),
         ConditionOperator.Contains => Contains(actual, meter),
         ConditionOperator.StartsWith => meter.Text(actual) is { } s && Values.AsText(_value) is { } p && s.StartsWith(p, StringComparison.Ordinal),
-        ConditionOperator.In => _value is JsonArray options && (actual is JsonArray items
-            ? items.Any(i => options.Any(o => Listed(i, o, meter)))
-            : options.Any(o => Equal(actual, o, meter))),
+        ConditionOperator.NotContains => !Contains(actual, meter),
+        ConditionOperator.In => In(actual, meter),
+        ConditionOperator.NotIn => !In(actual, meter),
         ConditionOperator.IsEmpty => Values.IsEmpty(Measured(actual, meter)),
         ConditionOperator.IsNotEmpty => !Values.IsEmpty(Measured(actual, meter)),
         ConditionOperator.GreaterThan => Values.Compare(Measured(actual, meter), _value) > 0,
         ConditionOperator.LessThan => Values.Compare(Measured(actual, meter), _value) < 0,
         ConditionOperator.Matches => Matches(meter.Text(actual)),
+        ConditionOperator.NotMatches => !Matches(meter.Text(actual)),
         _ => false,
     };
 
@@ -90,6 +91,11 @@ internal sealed class LeafCondition : ICondition
         JsonArray items => items.Any(i => Listed(i, _value, meter)),
         _ => meter.Text(actual) is { } s && Values.AsText(_value) is { } part && s.Contains(part, StringComparison.Ordinal),
     };
+
+    /// <summary>A value equal to one of the values; a list with one item among them (by its name for an object).</summary>
+    private bool In(JsonNode? actual, ConditionMeter meter) => _value is JsonArray options && (actual is JsonArray items
+        ? items.Any(i => options.Any(o => Listed(i, o, meter)))
+        : options.Any(o => Equal(actual, o, meter)));
 
     /// <summary>
     /// An item of a list field equals the value, or is an object whose name does: Jira sends components and versions
