@@ -97,6 +97,7 @@ internal sealed class ScopePath
             {
                 (string name, JsonObject obj) => obj[name],
                 (int index, JsonArray arr) => index < arr.Count ? arr[index] : null,
+                (string name, JsonArray arr) => Mapped(arr, name),
                 _ => null,
             };
             if (node is null)
@@ -106,5 +107,45 @@ internal sealed class ScopePath
         }
 
         return node;
+    }
+
+    /// <summary>
+    /// A name through a list reads that property of every item, as a template path does and as Jira's smart values do
+    /// (<c>{{issue.fixVersions.name}}</c>: https://support.atlassian.com/jira-core-cloud/docs/smart-values-lists/):
+    /// <c>issue.fields.fixVersions.name</c> is the list of the names. An item without it adds nothing, a list item adds
+    /// its own items' properties (one flat list), and a list with no item that has it reads as missing (null).
+    /// </summary>
+    private static JsonArray? Mapped(JsonArray items, string name)
+    {
+        JsonArray? mapped = null;
+        foreach (var item in items)
+        {
+            var value = item switch
+            {
+                JsonObject obj => obj[name],
+                JsonArray inner => Mapped(inner, name),
+                _ => null,
+            };
+            if (value is null || value.GetValueKind() == System.Text.Json.JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            mapped ??= [];
+            if (item is JsonArray && value is JsonArray flat)
+            {
+                foreach (var each in flat.ToList())
+                {
+                    flat.Remove(each);
+                    mapped.Add(each);
+                }
+            }
+            else
+            {
+                mapped.Add(value.DeepClone());
+            }
+        }
+
+        return mapped;
     }
 }

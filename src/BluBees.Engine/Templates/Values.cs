@@ -174,7 +174,10 @@ internal static class Values
         return ctx.Checked(buffer.ToString());
     }
 
-    /// <summary>Dot access: object properties, then <c>size</c>/<c>first</c>/<c>last</c>.</summary>
+    /// <summary>
+    /// Dot access: object properties; on a list <c>size</c>/<c>first</c>/<c>last</c>, and any other name reads that
+    /// property of every item (<see cref="Mapped"/>).
+    /// </summary>
     public static object? Member(object? target, string name, RenderContext ctx)
     {
         switch (target)
@@ -198,8 +201,42 @@ internal static class Values
             "size" => seq.Count,
             "first" => seq.Count > 0 ? seq.At(0, ctx) : null,
             "last" => seq.Count > 0 ? seq.At(seq.Count - 1, ctx) : null,
-            _ => null,
+            _ => Mapped(seq, name, ctx),
         };
+    }
+
+    /// <summary>
+    /// A property path through a list: the property of every item, as Jira's smart values read a list
+    /// (<c>{{issue.fixVersions.name}}</c> "iterates over a list and prints it",
+    /// <c>{{issue.subtasks.Story Points.average}}</c>: https://support.atlassian.com/jira-core-cloud/docs/smart-values-lists/).
+    /// An item without the property adds nothing, an item that is itself a list adds its own items' properties (one flat
+    /// list), and nil when no item has it: a path that finds nothing reads nil, as it did before lists were mapped.
+    /// </summary>
+    private static List<object?>? Mapped(Seq seq, string name, RenderContext ctx)
+    {
+        List<object?>? mapped = null;
+        ctx.Enter();
+        foreach (var item in seq.Items(ctx))
+        {
+            var value = Member(item, name, ctx);
+            if (value is null)
+            {
+                continue;
+            }
+
+            mapped ??= [];
+            if (Seq.From(item) is not null && value is List<object?> inner)
+            {
+                mapped.AddRange(inner);
+            }
+            else
+            {
+                mapped.Add(value);
+            }
+        }
+
+        ctx.Exit();
+        return mapped;
     }
 
     /// <summary>Bracket access: <c>a[0]</c>, <c>a[-1]</c>, <c>a["key"]</c>.</summary>
