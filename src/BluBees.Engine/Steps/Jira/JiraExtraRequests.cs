@@ -46,9 +46,18 @@ internal static class JiraExtraRequests
                     : op.Op == "set" && value is JsonArray values
                     ? new JsonArray([.. values.Select(v => JiraFieldRules.ShapeOperand(name, v?.DeepClone()))])
                     : JiraFieldRules.ShapeOperand(name, value);
-                if (op.Op != "set" && operand is JsonValue text && JiraValues.Text(text) is { Length: 0 })
+                if (op.Op != "set" && JiraEmptyValues.IsEmptyOperand(operand))
                 {
-                    continue; // adding or removing an empty label does nothing in Jira; skip it rather than fail
+                    continue; // adding or removing an empty label, component or option does nothing in Jira; skip it rather than fail
+                }
+
+                if (op.Op == "set")
+                {
+                    operand = JiraEmptyValues.Normalize(name, operand, out var problem);
+                    if (problem is not null)
+                    {
+                        return (null, new BuildFailure(ErrorCategories.TemplateError, $"update.{name}.set: {problem}", $"update.{name}.set"));
+                    }
                 }
 
                 list.Add(new JsonObject { [op.Op] = operand });
@@ -138,7 +147,12 @@ internal static class JiraExtraRequests
                 return (null, JiraRequestBuilder.TemplateFailure($"fields.{name}", error));
             }
 
-            fields[name] = JiraFieldRules.Shape(name, rendered);
+            fields[name] = JiraEmptyValues.Normalize(name, JiraFieldRules.Shape(name, rendered), out var problem);
+            if (problem is not null)
+            {
+                return (null, JiraRequestBuilder.EmptyFailure(name, problem));
+            }
+
             if (!JiraFieldRules.IsSystemFieldId(name) && !JiraFieldRules.IsCustomField(name))
             {
                 names.Add(name);

@@ -59,7 +59,11 @@ internal static class JiraRequestBuilder
                         return (null, TemplateFailure($"fields.{name}", error));
                     }
 
-                    fields[name] = JiraFieldRules.Shape(name, rendered);
+                    fields[name] = JiraEmptyValues.Normalize(name, JiraFieldRules.Shape(name, rendered), out var problem);
+                    if (problem is not null)
+                    {
+                        return (null, EmptyFailure(name, problem));
+                    }
                 }
 
                 body = fields.Count > 0 ? new JsonObject { ["fields"] = fields } : [];
@@ -169,6 +173,10 @@ internal static class JiraRequestBuilder
             ? new BuildFailure(ErrorCategories.IssueMissing, "issue: no issue to act on (the event has none and the step names none)", "issue")
             : JiraValues.IsIssueRef(issue) ? null : new BuildFailure(ErrorCategories.IssueMissing, "issue: did not render an issue key or id", "issue");
     }
+
+    /// <summary>A field that rendered a value Jira cannot take (<see cref="JiraEmptyValues"/>): a template error at the field.</summary>
+    internal static BuildFailure EmptyFailure(string field, string problem)
+        => new(ErrorCategories.TemplateError, $"fields.{field}: {problem}", $"fields.{field}");
 
     internal static BuildFailure TemplateFailure(string where, TemplateError error)
         => new(ErrorCategories.TemplateError, $"{where}: {TemplateCompilation.Describe(error)}", where + error.Field);
