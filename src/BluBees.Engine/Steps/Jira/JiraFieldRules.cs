@@ -106,8 +106,28 @@ internal static class JiraFieldRules
         "assignee" or "reporter" when rendered?.GetValueKind() == JsonValueKind.Number => new JsonObject { ["accountId"] = rendered.ToJsonString() },
         "assignee" when JiraValues.Text(rendered) is { } text => new JsonObject { ["accountId"] = text.Trim().Length == 0 ? null : text.Trim() },
         "assignee" when rendered is null => new JsonObject { ["accountId"] = null },
+        "duedate" when JiraValues.Text(rendered) is { } text => DueDate(text.Trim()),
         _ => rendered,
     };
+
+    /// <summary>
+    /// <c>duedate</c> is a day, <c>"duedate": "2019-05-11"</c> (Create issue,
+    /// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-post), while
+    /// <c>now</c>, the date functions and Jira's date-time fields give the REST date-time form
+    /// (<c>2024-01-15T10:30:00.000+0000</c>), which Jira refuses there: a date-time is sent as its day as written (in its
+    /// own offset, not converted to UTC), empty as null (no due date), any other text as written for Jira to judge.
+    /// </summary>
+    private static JsonNode? DueDate(string text)
+    {
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        return text.Length > 10 && text.Contains('T', StringComparison.Ordinal) && Templates.JiraDates.Parse(text) is { } date
+            ? JsonValue.Create(date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))
+            : JsonValue.Create(text);
+    }
 
     private static bool IsNull(JsonNode? node) => node is null || node.GetValueKind() == JsonValueKind.Null;
 
