@@ -61,6 +61,9 @@ function evalCond(node, scope, path, out) {
     matches: () => new RegExp(node.value).test(String(actual ?? '')),
     changed: () => true,
   };
+  ops.notContains = () => !ops.contains();
+  ops.notIn = () => !ops.in();
+  ops.notMatches = () => !ops.matches();
   const passed = (ops[node.op] ?? (() => false))();
   out.push({ path, description: `${node.field} ${node.op} ${node.value ?? ''}`.trim(), passed });
   return passed;

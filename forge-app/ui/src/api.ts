@@ -294,7 +294,10 @@ export type ConditionOp =
   | 'greaterThan'
   | 'lessThan'
   | 'matches'
-  | 'changed';
+  | 'changed'
+  | 'notIn'
+  | 'notContains'
+  | 'notMatches';
 export interface Condition {
   field: string;
   op: ConditionOp;

@@ -6,6 +6,7 @@ import {
   addCondition,
   addGroup,
   depthOf,
+  isListOp,
   MAX_DEPTH,
   opInfo,
   OPS,
@@ -19,8 +20,8 @@ import {
 import { row, SelectField, TextField } from './common';
 import { SmartValuePicker } from './SmartValuePicker';
 
-/** Operators for which a blank value ("") is a value to compare with (not `in`: a list; not greater/less than or a regex). */
-const BLANK_OPS: string[] = ['equals', 'notEquals', 'contains', 'startsWith'];
+/** Operators for which a blank value ("") is a value to compare with (not `in`/`notIn`: a list; not greater/less than or a regex). */
+const BLANK_OPS: string[] = ['equals', 'notEquals', 'contains', 'notContains', 'startsWith'];
 
 export const FIELD_SUGGESTIONS = [
   'issue.fields.priority.name',
@@ -29,6 +30,8 @@ export const FIELD_SUGGESTIONS = [
   'issue.fields.project.key',
   'issue.fields.summary',
   'issue.fields.labels',
+  'issue.fields.components.name',
+  'issue.fields.fixVersions.name',
   'issue.fields.assignee.accountId',
 ];
 
@@ -231,7 +234,7 @@ function ConditionRow({
         <div style={{ display: 'flex', flexDirection: 'column' }}>
           <TextField
             id={`${cond.id}-value`}
-            label={cond.op === 'in' ? 'Values (comma separated)' : 'Value'}
+            label={isListOp(cond.op) ? 'Values (comma separated)' : 'Value'}
             value={cond.value}
             onChange={(v) => patch({ value: v })}
             errors={errors[`${path}.value`]}

@@ -36,13 +36,16 @@ export const OPS: { value: ConditionOp; label: string; needs: 'value' | 'none' |
   { value: 'equals', label: 'equals', needs: 'value' },
   { value: 'notEquals', label: 'does not equal', needs: 'value' },
   { value: 'contains', label: 'contains', needs: 'value' },
+  { value: 'notContains', label: 'does not contain', needs: 'value' },
   { value: 'startsWith', label: 'starts with', needs: 'value' },
   { value: 'in', label: 'is one of', needs: 'value' },
+  { value: 'notIn', label: 'is not one of', needs: 'value' },
   { value: 'isEmpty', label: 'is empty', needs: 'none' },
   { value: 'isNotEmpty', label: 'is not empty', needs: 'none' },
   { value: 'greaterThan', label: 'greater than', needs: 'value' },
   { value: 'lessThan', label: 'less than', needs: 'value' },
   { value: 'matches', label: 'matches regex', needs: 'value' },
+  { value: 'notMatches', label: 'does not match regex', needs: 'value' },
   { value: 'changed', label: 'changed (from → to)', needs: 'fromTo' },
 ];
 
@@ -106,10 +109,15 @@ function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** `in` and `notIn` take a list of values (typed comma separated, or as a JSON array). */
+export function isListOp(op: ConditionOp): boolean {
+  return op === 'in' || op === 'notIn';
+}
+
 /** Converts the text typed by the user into the value the API expects for the operator. */
 export function parseValue(op: ConditionOp, text: string): unknown {
   const trimmed = text.trim();
-  if (op === 'in') {
+  if (isListOp(op)) {
     if (trimmed.startsWith('[')) {
       try {
         const parsed = JSON.parse(trimmed);
@@ -258,7 +266,7 @@ export function validateConditions(root: GroupDraft, prefix = 'conditions'): Rec
       if ((child.op === 'greaterThan' || child.op === 'lessThan') && child.value.trim() !== '' && !Number.isFinite(Number(child.value)) && !isDate(child.value)) {
         errors[`${path}.value`] = ['Enter a number or an ISO-8601 date (2026-12-31).'];
       }
-      if (child.op === 'matches' && child.value.trim() !== '') {
+      if ((child.op === 'matches' || child.op === 'notMatches') && child.value.trim() !== '') {
         try {
           new RegExp(asJsRegex(child.value));
         } catch {

@@ -27,6 +27,9 @@ export const ISSUE_VALUES: SmartValue[] = [
   { path: 'issue.fields.priority.name', label: 'Priority' },
   { path: 'issue.fields.issuetype.name', label: 'Issue type' },
   { path: 'issue.fields.labels', label: 'Labels (list)' },
+  // A name through a list reads it from every item (docs/api.md "Conditions" and "Jira smart values"): "Backend, API".
+  { path: 'issue.fields.components.name', label: 'Components (names)' },
+  { path: 'issue.fields.fixVersions.name', label: 'Fix versions (names)' },
   { path: 'issue.fields.assignee.displayName', label: 'Assignee (name)' },
   { path: 'issue.fields.assignee.accountId', label: 'Assignee (account id)' },
   { path: 'issue.fields.reporter.displayName', label: 'Reporter (name)' },
