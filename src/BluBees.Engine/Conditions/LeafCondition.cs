@@ -63,7 +63,7 @@ internal sealed class LeafCondition : ICondition
         ConditionOperator.Equals => Equal(actual, _value, meter),
         ConditionOperator.NotEquals => !Equal(actual, _value, meter),
         ConditionOperator.Contains => Contains(actual, meter),
-        ConditionOperator.StartsWith => meter.Text(actual) is { } s && Values.AsText(_value) is { } p && s.StartsWith(p, StringComparison.Ordinal),
+        ConditionOperator.StartsWith => Values.AsText(_value) is { } p && Texts(actual, meter).Any(s => s.StartsWith(p, StringComparison.Ordinal)),
         ConditionOperator.NotContains => !Contains(actual, meter),
         ConditionOperator.In => In(actual, meter),
         ConditionOperator.NotIn => !In(actual, meter),
@@ -71,8 +71,8 @@ internal sealed class LeafCondition : ICondition
         ConditionOperator.IsNotEmpty => !Values.IsEmpty(Measured(actual, meter)),
         ConditionOperator.GreaterThan => Values.Compare(Measured(actual, meter), _value) > 0,
         ConditionOperator.LessThan => Values.Compare(Measured(actual, meter), _value) < 0,
-        ConditionOperator.Matches => Matches(meter.Text(actual)),
-        ConditionOperator.NotMatches => !Matches(meter.Text(actual)),
+        ConditionOperator.Matches => Texts(actual, meter).Any(Matches),
+        ConditionOperator.NotMatches => !Texts(actual, meter).Any(Matches),
         _ => false,
     };
 
@@ -106,13 +106,43 @@ internal sealed class LeafCondition : ICondition
         || item is JsonObject named && expected is JsonValue && NameProperties.Any(
             p => named[p] is JsonValue name && name.GetValueKind() != JsonValueKind.Null && Equal(name, expected, meter));
 
-    private bool Matches(string? text)
+    /// <summary>
+    /// The texts <c>startsWith</c> and <c>matches</c> read: a value's text; for a list field each item's, as
+    /// <see cref="Listed"/> reads items (a text or number as itself, an object by its names), never the list's JSON.
+    /// </summary>
+    private static IEnumerable<string> Texts(JsonNode? actual, ConditionMeter meter)
     {
-        if (text is null)
+        if (actual is not JsonArray items)
         {
-            return false;
+            if (meter.Text(actual) is { } text)
+            {
+                yield return text;
+            }
+
+            yield break;
         }
 
+        foreach (var item in items)
+        {
+            if (item is JsonObject named)
+            {
+                foreach (var property in NameProperties)
+                {
+                    if (named[property] is JsonValue name && name.GetValueKind() != JsonValueKind.Null && meter.Text(name) is { } text)
+                    {
+                        yield return text;
+                    }
+                }
+            }
+            else if (item is JsonValue && meter.Text(item) is { } text)
+            {
+                yield return text;
+            }
+        }
+    }
+
+    private bool Matches(string text)
+    {
         try
         {
             return _regex!.IsMatch(text);
