@@ -32,9 +32,16 @@ internal sealed partial class JiraActions
                         return (ErrorCategories.FieldNotFound, new JsonObject { ["status"] = totals.StatusCode, ["ok"] = false });
                     }
 
+                    // Shaped again by the id the name resolves to: "Priority" was no field id when the request was
+                    // rendered, so its text was left as it was, and Jira takes a priority only as {"name"} or {"id"}.
                     var value = fields[name];
                     fields.Remove(name);
-                    fields[ids[0]] = value;
+                    fields[ids[0]] = JiraEmptyValues.Normalize(ids[0], JiraFieldRules.Shape(ids[0], value), out var problem);
+                    if (problem is not null)
+                    {
+                        totals.RefusedField = name;
+                        return (ErrorCategories.TemplateError, new JsonObject { ["status"] = totals.StatusCode, ["ok"] = false });
+                    }
                 }
             }
         }

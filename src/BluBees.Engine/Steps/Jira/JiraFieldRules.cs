@@ -107,6 +107,9 @@ internal static class JiraFieldRules
         "assignee" when JiraValues.Text(rendered) is { } text => new JsonObject { ["accountId"] = text.Trim().Length == 0 ? null : text.Trim() },
         "assignee" when rendered is null => new JsonObject { ["accountId"] = null },
         "duedate" when JiraValues.Text(rendered) is { } text => DueDate(text.Trim()),
+
+        // A resolution by name, as a priority ({"name": "Done"}); empty is cleared (JiraEmptyValues), which Jira allows.
+        "resolution" when JiraValues.Text(rendered) is { } text => new JsonObject { ["name"] = text.Trim() },
         _ => rendered,
     };
 
