@@ -139,4 +139,22 @@ public sealed class JiraEmptyFieldTests
             Assert.That(update.AsObject().ContainsKey("customfield_10050"), Is.False, "nothing to add");
         });
     }
+
+    [Test]
+    public async Task Setting_an_empty_option_clears_it_and_empty_items_leave_a_set_list()
+    {
+        var outcome = await _kit.RunAsync(E("""
+            {"id":"e","type":"jira.edit","update":{
+              "customfield_10050":[{"set":{"value":"EMPTY"}}],
+              "customfield_10051":[{"set":[{"value":"EMEA"},{"value":"EMPTY"}]}]}}
+            """));
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Record.ErrorCategory);
+        var update = _kit.Site.Requests.Single().Body!["update"]!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(update["customfield_10050"]!.ToJsonString(), Is.EqualTo("""[{"set":null}]"""), "set null clears a select");
+            Assert.That(update["customfield_10051"]!.ToJsonString(), Is.EqualTo("""[{"set":[{"value":"EMEA"}]}]"""));
+        });
+    }
 }
