@@ -17,7 +17,8 @@ namespace BluBees.Aws.Kms;
 /// there alone would open again from a restored copy after the tenant's uninstall. The blob is therefore sealed
 /// (AES-256-GCM, AAD naming the tenant) under the tenant's share in the key table (<see cref="KeyShareTable"/>, no
 /// PITR), which the uninstall deletes: the stored form is <c>"bbks1" | nonce | sealed blob | tag</c>. A blob stored
-/// by an earlier release (no share) still opens, and is sealed the new way by the next <c>keys rotate</c>. Each stored
+/// by an earlier release (no share) still opens, and is sealed the new way the first time a backend loads it
+/// (<see cref="SealUnderShareAsync"/>) or by the next <c>keys rotate</c>. Each stored
 /// secret gets a share of its own in the key table as well (<see cref="SecretCipher"/>).</para>
 /// </summary>
 internal sealed class KmsKeyEncryptionProvider(Lazy<IAmazonKeyManagementService> client, string currentKeyId, KeyShareTable shares) : IKeyEncryptionProvider, IDisposable
@@ -100,6 +101,27 @@ internal sealed class KmsKeyEncryptionProvider(Lazy<IAmazonKeyManagementService>
         try
         {
             return new WrappedDataKey(response.KeyId, Seal(share, tenantId, Drain(response.CiphertextBlob)));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(share);
+        }
+    }
+
+    public bool OpensWithoutShare(TenantId tenantId, WrappedDataKey wrapped) => !wrapped.Ciphertext.AsSpan().StartsWith(Sealed);
+
+    /// <summary>An earlier release's KMS blob sealed under the tenant's share as it is: no KMS call (ReEncrypt is the operator's).</summary>
+    public async Task<WrappedDataKey> SealUnderShareAsync(TenantId tenantId, WrappedDataKey wrapped, CancellationToken ct)
+    {
+        if (!OpensWithoutShare(tenantId, wrapped))
+        {
+            return wrapped;
+        }
+
+        var share = await shares.GetOrCreateTenantShareAsync(tenantId, ct);
+        try
+        {
+            return new WrappedDataKey(wrapped.KeyId, Seal(share, tenantId, wrapped.Ciphertext));
         }
         finally
         {

@@ -26,6 +26,19 @@ public interface IKeyEncryptionProvider
     Task<WrappedDataKey> ReWrapAsync(TenantId tenantId, WrappedDataKey wrapped, CancellationToken ct);
 
     /// <summary>
+    /// Whether <paramref name="wrapped"/> opens without the tenant's share: stored by a release before shares, it would
+    /// open again from an old copy of the store after the uninstall. <see cref="TenantKeyService"/> then stores it
+    /// again through <see cref="SealUnderShareAsync"/> the first time it loads it.
+    /// </summary>
+    bool OpensWithoutShare(TenantId tenantId, WrappedDataKey wrapped) => false;
+
+    /// <summary>
+    /// The same data key in the form that needs the tenant's share (created if missing). By default a re-wrap under
+    /// <see cref="CurrentKeyId"/>; KMS seals the stored blob without a KMS call (the functions may not ReEncrypt).
+    /// </summary>
+    Task<WrappedDataKey> SealUnderShareAsync(TenantId tenantId, WrappedDataKey wrapped, CancellationToken ct) => ReWrapAsync(tenantId, wrapped, ct);
+
+    /// <summary>
     /// Called by the uninstall's erase, before the wrapped data key is deleted: a provider that holds key material of
     /// the tenant's own outside the store (the local ring's tenant share) deletes it, so that no old copy of the store
     /// opens the tenant's data key with what remains; on KMS, the tenant's items of the key table).

@@ -83,6 +83,8 @@ internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryp
         return Task.CompletedTask;
     }
 
+    public bool OpensWithoutShare(TenantId tenantId, WrappedDataKey wrapped) => !NeedsShare(tenantId, wrapped);
+
     /// <summary>
     /// Whether the data key needs the tenant's share: it does not open under the ring's key alone (it was not wrapped by a
     /// version before tenant shares). False for a key the ring does not hold (that tenant's fault is the ring's, not the shares').

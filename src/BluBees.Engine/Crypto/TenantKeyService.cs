@@ -246,7 +246,14 @@ public sealed partial class TenantKeyService : IDisposable
         await TenantDirectory.EnsureListedWhileKeyExistsAsync(_store, tenantId, ct);
         try
         {
-            return await _provider.DecryptDataKeyAsync(tenantId, new WrappedDataKey(stored.KeyId, Convert.FromBase64String(stored.Wrapped)), ct);
+            var wrapped = new WrappedDataKey(stored.KeyId, Convert.FromBase64String(stored.Wrapped));
+            var plaintext = await _provider.DecryptDataKeyAsync(tenantId, wrapped, ct);
+            if (_provider.OpensWithoutShare(tenantId, wrapped))
+            {
+                await SealUnderShareAsync(tenantId, item, stored, wrapped, ct);
+            }
+
+            return plaintext;
         }
         catch (TenantKeyShareMissingException)
         {
@@ -273,6 +280,43 @@ public sealed partial class TenantKeyService : IDisposable
             throw ex as CryptographicException ?? new CryptographicException("Malformed wrapped data key.");
         }
     }
+
+    /// <summary>
+    /// Stores again, in the form that needs the tenant's share, a data key an earlier release stored without one: until
+    /// then the uninstall's delete of the share would leave it openable from an old copy of the store (a PITR restore on
+    /// AWS, with <c>kms:Decrypt</c>). Once per such key, the first time a backend loads it after the deploy, instead of
+    /// waiting for an operator's <c>keys rotate</c>. Conditional on the item read (a rotation or an uninstall in between
+    /// wins) and skipped once the tenant's uninstall began (no share is created for a tenant being shredded). Best effort:
+    /// a failure leaves the key as it was (it still opens) and is tried again at the next load.
+    /// </summary>
+    private async Task SealUnderShareAsync(TenantId tenantId, StoreItem item, StoredDataKey stored, WrappedDataKey wrapped, CancellationToken ct)
+    {
+        try
+        {
+            var shredding = await IsBeingUninstalledAsync(tenantId, ct);
+            if (shredding)
+            {
+                return;
+            }
+
+            var resealed = await _provider.SealUnderShareAsync(tenantId, wrapped, ct);
+            var updated = stored with { KeyId = resealed.KeyId, Wrapped = Convert.ToBase64String(resealed.Ciphertext) };
+            if (await _store.ForTenant(tenantId).PutIfRevisionAsync(item with { Data = Common.StoredJson.WriteKeepingUnknown(item.Data, updated) }, item.Revision, ct))
+            {
+                DataKeySealedUnderShare(_logger, tenantId.Value);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            DataKeySealUnderShareFailed(_logger, tenantId.Value, ex.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(EventId = 3109, Level = LogLevel.Information, Message = "The data key of tenant {TenantId}, stored by an earlier release without the tenant's share, is stored again under its share")]
+    private static partial void DataKeySealedUnderShare(ILogger logger, string tenantId);
+
+    [LoggerMessage(EventId = 3110, Level = LogLevel.Warning, Message = "The data key of tenant {TenantId}, stored by an earlier release without the tenant's share, could not be stored again under its share ({ErrorType}); it still opens, and the next load or keys rotate tries again")]
+    private static partial void DataKeySealUnderShareFailed(ILogger logger, string tenantId, string errorType);
 
     /// <summary>
     /// Whether the tenant's uninstall has begun (<c>Tenancy.UninstalledInstallations</c> marks it before its erase

@@ -72,6 +72,53 @@ public sealed class KeyTableRestoreTests : DynamoBackendFixture
         });
     }
 
+    [Test]
+    public async Task A_data_key_an_earlier_release_stored_without_a_share_is_sealed_under_one_at_its_first_load_so_a_restored_copy_does_not_open_it_after_the_uninstall()
+    {
+        var tenant = Samples.NewTenant();
+        var bystander = Samples.NewTenant();
+        await StoreEarlierReleaseKeyAsync(tenant);
+        await CreateConnectionAsync(tenant, "EarlierReleaseSecret"); // the backend's first load of that key
+        await CreateConnectionAsync(bystander, "BystanderSecret");
+        var copy = await CopyMainTableAsync(); // after the deploy and the key's first load, before the uninstall
+
+        using (var uninstall = await Api.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, new System.Text.Json.Nodes.JsonObject()))
+        {
+            Assert.That(uninstall.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        await using var restored = await RestoreAsync(copy);
+        var keys = restored.Engine.Get<TenantKeyService>();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await keys.GetExistingAsync(new TenantId(bystander), CancellationToken.None), Is.Not.Null, "control: the restored copy opens a live tenant's data key");
+            Assert.That(async () => await keys.GetExistingAsync(new TenantId(tenant), CancellationToken.None), Throws.InstanceOf<CryptographicException>(),
+                "the uninstalled tenant's data key, stored by an earlier release without a share, opened from the restored copy");
+        });
+    }
+
+    /// <summary>The tenant's KEY item as a release before the key table wrote it: the KMS blob alone.</summary>
+    private async Task StoreEarlierReleaseKeyAsync(string tenant)
+    {
+        using var kms = BluBees.Aws.AwsClientFactory.Kms(Kms.Address.ToString());
+        var generated = await kms.GenerateDataKeyAsync(new Amazon.KeyManagementService.Model.GenerateDataKeyRequest
+        {
+            KeyId = KmsKeyArn,
+            KeySpec = Amazon.KeyManagementService.DataKeySpec.AES_256,
+            EncryptionContext = new() { [BluBees.Aws.Kms.KmsKeyEncryptionProvider.ContextKey] = tenant },
+        });
+        var stored = new StoredDataKey(generated.KeyId, Convert.ToBase64String(generated.CiphertextBlob.ToArray()), DateTimeOffset.UtcNow);
+        var settings = Table.Settings();
+        settings["Keys:Provider"] = "Kms";
+        settings["Keys:KmsKeyId"] = KmsKeyArn;
+        settings["Keys:KmsServiceUrl"] = Kms.Address.ToString();
+        settings["Keys:KeyTableName"] = Table.KeyTableName;
+        await using var engine = LocalEngine.Create(settings);
+        var written = await engine.Get<IStore>().ForTenant(new TenantId(tenant))
+            .PutIfAbsentAsync(BluBees.Engine.Storage.Keys.DataKey, System.Text.Json.JsonSerializer.Serialize(stored, BluBees.Engine.Json.JsonDefaults.Options), CancellationToken.None);
+        Assert.That(written, Is.True, "the earlier release's KEY item was not stored");
+    }
+
     private async Task<string> CreateConnectionAsync(string tenant, string secret)
         => (await Api.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(ThirdParty.Address, secret), 201))["id"]!.GetValue<string>();
 
