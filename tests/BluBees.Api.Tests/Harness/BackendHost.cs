@@ -24,7 +24,7 @@ namespace BluBees.Api.Tests.Harness;
 /// <see cref="TestIssuer"/> whose JWKS it fetches over HTTP, storing into a fresh SQLite directory, and asking a
 /// loopback <see cref="FakeJira"/> (its own per backend) whether callers are Jira administrators.
 /// </summary>
-public sealed class BackendHost : IAsyncDisposable
+public sealed partial class BackendHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
@@ -197,6 +197,12 @@ public sealed class BackendHost : IAsyncDisposable
     {
         Client.Dispose();
         await _app.StopAsync();
+        await DisposeStoppedAsync();
+    }
+
+    /// <summary>Disposes the app once it has stopped, then what the backend used beside it.</summary>
+    private async ValueTask DisposeStoppedAsync()
+    {
         await _app.DisposeAsync();
         await Jira.DisposeAsync();
         SqliteConnection.ClearAllPools();

@@ -27,11 +27,15 @@ public abstract class FakeClockFixture
         ThirdParty = await ThirdPartyApi.StartAsync();
     }
 
+    /// <summary>
+    /// The backend first, while the third party still answers (a run still calling it finishes rather than failing
+    /// into a retry's delay), on its clock moved on as it stops (<see cref="BackendHost.DisposeAsync(FakeTimeProvider)"/>).
+    /// </summary>
     [OneTimeTearDown]
     public async Task StopBackendAsync()
     {
+        await Backend.DisposeAsync(Clock);
         await ThirdParty.DisposeAsync();
-        await Backend.DisposeAsync();
         await Issuer.DisposeAsync();
     }
 
