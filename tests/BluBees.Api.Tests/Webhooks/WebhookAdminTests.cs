@@ -60,6 +60,11 @@ public sealed class WebhookAdminTests : WebhookKit
             Assert.That(current.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
         });
         Assert.That((await Backend.JsonAsync(HttpMethod.Get, $"/api/webhooks/{hookId}", tenant))["secret"], Is.Null);
+
+        // The delivery signed with the new secret runs its rule; the old one's never does. (Waited for here, not left
+        // running into the next test or the teardown.)
+        var received = await Waits.UntilAsync(() => Task.FromResult(ReceivedAt("/api/v2/rotated/")), r => r.Count >= 1);
+        Assert.That(received.Select(r => r.Path), Is.EquivalentTo(new[] { "/api/v2/rotated/O-2" }));
     }
 
     [Test]
