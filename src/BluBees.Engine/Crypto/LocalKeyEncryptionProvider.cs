@@ -13,9 +13,11 @@ namespace BluBees.Engine.Crypto;
 /// remains. Data keys wrapped before (AAD <c>v1</c>, the ring key itself) still open, and are wrapped the new way by
 /// the next <c>keys rotate</c>.</para>
 /// </summary>
-internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring) : IKeyEncryptionProvider
+/// <param name="ring">The local key ring.</param>
+/// <param name="time">The backend's clock, for the write times of secret shares (<see cref="TenantKeyShares"/>); the system clock when not given.</param>
+internal sealed class LocalKeyEncryptionProvider(LocalKeyRing ring, TimeProvider? time = null) : IKeyEncryptionProvider
 {
-    private readonly TenantKeyShares _shares = new(TenantKeyShares.DirectoryFor(ring.FilePath));
+    private readonly TenantKeyShares _shares = new(TenantKeyShares.DirectoryFor(ring.FilePath), time);
 
     public string CurrentKeyId => ring.CurrentKeyId;
 

@@ -23,7 +23,14 @@ namespace BluBees.Engine.Crypto;
 /// database and the ring that stays, the share opens what its delete was to shred. A file of zeros a crash left between
 /// the overwrite and the unlink is no share (<see cref="Read"/>).</para>
 /// </summary>
-internal sealed class TenantKeyShares(string directory)
+/// <param name="directory">The directory of the shares (<see cref="DirectoryFor"/>).</param>
+/// <param name="time">
+/// The backend's clock: a secret's share file carries its write time on it (<see cref="ListSecretShares"/>), as the
+/// sweep's grace is measured on it (<see cref="TenantKeyService.SecretShareGrace"/>). The file system's own time is the
+/// machine's clock: with the two apart, a share written a moment ago counted as old, and a sweep beside the write of the
+/// secret it belongs to deleted it (the secret never opened again). The system clock when not given.
+/// </param>
+internal sealed class TenantKeyShares(string directory, TimeProvider? time = null)
 {
     public const int Size = 32;
 
@@ -138,7 +145,7 @@ internal sealed class TenantKeyShares(string directory)
         {
             var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             var share = RandomNumberGenerator.GetBytes(Size);
-            if (TryWriteNew(Path.Combine(secrets, id), share))
+            if (TryWriteNew(Path.Combine(secrets, id), share, (time ?? TimeProvider.System).GetUtcNow()))
             {
                 return (id, share);
             }
@@ -189,7 +196,7 @@ internal sealed class TenantKeyShares(string directory)
         }
     }
 
-    /// <summary>The ids of the tenant's secret shares, with the time each was written.</summary>
+    /// <summary>The ids of the tenant's secret shares, with the time each was written (on the backend's clock, see the class's <c>time</c>).</summary>
     public IReadOnlyList<(string Id, DateTimeOffset WrittenAt)> ListSecretShares(TenantId tenantId)
     {
         var secrets = SecretsDirectoryOf(tenantId);
@@ -263,7 +270,8 @@ internal sealed class TenantKeyShares(string directory)
     /// Writes <paramref name="share"/> at <paramref name="path"/> whole or not at all (a flushed temporary file renamed
     /// into place, then the directory flushed). False when a file is already there (never replaced: it may be in use).
     /// </summary>
-    private static bool TryWriteNew(string path, byte[] share)
+    /// <param name="writtenAt">When given, the file's write time (set before it appears under its name).</param>
+    private static bool TryWriteNew(string path, byte[] share, DateTimeOffset? writtenAt = null)
     {
         var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         try
@@ -272,6 +280,11 @@ internal sealed class TenantKeyShares(string directory)
             {
                 file.Write(share);
                 file.Flush(flushToDisk: true);
+            }
+
+            if (writtenAt is { } at)
+            {
+                File.SetLastWriteTimeUtc(temporary, at.UtcDateTime);
             }
 
             File.Move(temporary, path, overwrite: false);

@@ -57,7 +57,7 @@ public static class EmbeddedProviders
 
             return ring;
         });
-        return services.AddSingleton<IKeyEncryptionProvider>(sp => new LocalKeyEncryptionProvider(sp.GetRequiredService<LocalKeyRing>()));
+        return services.AddSingleton<IKeyEncryptionProvider>(sp => new LocalKeyEncryptionProvider(sp.GetRequiredService<LocalKeyRing>(), sp.GetService<TimeProvider>()));
     }
 
     /// <summary>
