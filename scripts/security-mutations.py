@@ -603,7 +603,7 @@ MUTATIONS = [
      "FullyQualifiedName~EarlierReleaseDataKeyTests", "tests/BluBees.Engine.Tests"),
     ("a secret's key share carries the machine's write time, not the backend's clock (the sweep deletes the share of a secret being stored)", "src/BluBees.Engine/Crypto/TenantKeyShares.cs",
      "TryWriteNew(Path.Combine(secrets, id), share, (time ?? TimeProvider.System).GetUtcNow())",
-     "TryWriteNew(Path.Combine(secrets, id), share)",
+     "TryWriteNew(Path.Combine(secrets, id), share, time is null ? null : default(DateTimeOffset?))",
      "FullyQualifiedName~SecretShareSweepClockTests", "tests/BluBees.Api.Tests"),
     ("a replaced key ring file is unlinked without being overwritten (another name of it keeps a retired key-encryption key)", "src/BluBees.Engine/Storage/ReplacedFile.cs",
      "            Shred(replaced);\n        }\n\n        if (named)",
