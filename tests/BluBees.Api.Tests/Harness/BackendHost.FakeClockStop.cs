@@ -46,7 +46,7 @@ public sealed partial class BackendHost
             {
                 // The drain cancels what is still running after its deadline and gives it a few seconds (real time) to
                 // wind down; a run still in flight after that never honoured its cancellation.
-                await Waits.UntilAsync(() => Task.FromResult(worker.InFlight), n => n == 0);
+                Assert.That(await Waits.UntilAsync(() => Task.FromResult(worker.InFlight), n => n == 0), Is.Zero, "a run still in flight after the drain cancelled it");
             }
         }
         finally
