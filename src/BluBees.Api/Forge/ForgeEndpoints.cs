@@ -70,7 +70,7 @@ internal static partial class ForgeEndpoints
         return Ingress.IngressResults.From(result);
     }
 
-    internal static async Task<Results<Ok<IngestResponse>, BodyProblem, InvalidProblem, ProblemHttpResult>> LifecycleAsync(
+    internal static async Task<Results<Ok<IngestResponse>, BodyProblem, InvalidProblem, ProblemHttpResult, UnavailableProblem>> LifecycleAsync(
         VerifiedTenant tenant, HttpRequest request, TenantService tenants, ILoggerFactory loggers, CancellationToken ct)
     {
         var (node, problem) = await JsonBody.ReadObjectAsync(request, 64 * 1024);
@@ -91,6 +91,14 @@ internal static partial class ForgeEndpoints
         // connection's 30 s each while another process held it, so the answer came long after Forge had given up; now
         // they give up within a Forge event's wait and the answer is 503 with Retry-After (LifecycleLockedStoreTests).
         using var bound = BluBees.Engine.Storage.StoreWriteWait.Bound(SqliteRunQueue.LockWaitFor(BluBees.Engine.Execution.RunSource.Event));
+        if (tenants.IsUninstallPending(tenant.Id))
+        {
+            // An uninstall of this installation was accepted and its deletion is not finished (the embedded store's
+            // write lock held by another process): the event waits for it, through Forge's redelivery after a 503, and
+            // an install then starts afresh. Neither it nor an upgrade may write meanwhile (docs/security.md).
+            return Problems.Unavailable("Uninstall in progress", "An uninstall of this installation is being finished; retry later.", retryAfterSeconds: UninstallRetryAfterSeconds);
+        }
+
         switch (kind)
         {
             case "avi:forge:installed:app":
@@ -157,7 +165,7 @@ internal static partial class ForgeEndpoints
     /// from the verified token only (its module is checked by the route's policy), so the body is only checked to be
     /// JSON; nothing in it is trusted. Deletes the tenant's partition and its wrapped data key (crypto-shredding).
     /// </summary>
-    internal static async Task<Results<Ok<IngestResponse>, BodyProblem, InvalidProblem>> PreUninstallAsync(
+    internal static async Task<Results<Ok<IngestResponse>, Accepted<IngestResponse>, BodyProblem, InvalidProblem>> PreUninstallAsync(
         VerifiedTenant tenant, HttpRequest request, TenantService tenants, ILoggerFactory loggers)
     {
         // An empty body uninstalls however it is framed (Content-Length: 0, no length at all, or chunked with no
@@ -171,13 +179,29 @@ internal static partial class ForgeEndpoints
 
         // Not the request's token: Forge does not retry a preUninstall, so a caller that goes away (its 55 s budget, a
         // proxy's timeout, a reset) must not stop the deletion part way, the data key and everything under it left.
-        var deleted = await tenants.UninstallAsync(tenant.Id, CancellationToken.None);
-        LogUninstalled(loggers.CreateLogger("BluBees.Lifecycle"), deleted);
+        // On the embedded store each write waits for SQLite's write lock at most a Forge event's bound: another process
+        // holding it (an operator's sqlite3 shell, a backup tool) kept the answer waiting 30 s per write, with no bound.
+        // The uninstall is recorded first outside the file; what cannot finish now finishes in the background, after a
+        // restart too, and the answer is 202 "uninstalling" (UninstallLockedStoreTests, UninstallKilledWhilePendingTests).
+        var logger = loggers.CreateLogger("BluBees.Lifecycle");
+        if (await tenants.UninstallWithinAsync(tenant.Id, SqliteRunQueue.LockWaitFor(BluBees.Engine.Execution.RunSource.Event)) is not { } deleted)
+        {
+            LogUninstallPending(logger);
+            return TypedResults.Accepted((string?)null, new IngestResponse("uninstalling"));
+        }
+
+        LogUninstalled(logger, deleted);
         return TypedResults.Ok(new IngestResponse("uninstalled"));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant lifecycle: {Change}")]
     private static partial void LogLifecycle(ILogger logger, string change);
+
+    /// <summary>Retry-After of a life-cycle event refused while its installation's uninstall is being finished.</summary>
+    private const int UninstallRetryAfterSeconds = 30;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant uninstall accepted: its deletion finishes in the background (the store is busy)")]
+    private static partial void LogUninstallPending(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant uninstalled: {ItemCount} items deleted, data key shredded")]
     private static partial void LogUninstalled(ILogger logger, int itemCount);

@@ -19,8 +19,16 @@ public static class EmbeddedProviders
     public static IServiceCollection AddEmbeddedProviders(this IServiceCollection services)
         => services.AddSqliteStore().AddLocalKeys().AddSqliteRunQueue().AddInProcessWorker();
 
+    /// <summary>
+    /// The SQLite store, with its record of uninstalls not finished yet (<see cref="Tenancy.PendingUninstalls"/>, beside
+    /// the file) and the service that finishes them (a host's; the operator CLI starts no hosted service).
+    /// </summary>
     public static IServiceCollection AddSqliteStore(this IServiceCollection services)
-        => services.AddSingleton<IStore, SqliteStore>();
+    {
+        services.AddSingleton<Tenancy.PendingUninstalls>();
+        services.AddHostedService<Tenancy.PendingUninstallService>();
+        return services.AddSingleton<IStore, SqliteStore>();
+    }
 
     public static IServiceCollection AddLocalKeys(this IServiceCollection services)
     {

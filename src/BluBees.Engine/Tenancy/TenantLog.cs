@@ -13,4 +13,7 @@ internal static partial class TenantLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Uninstall: the store's files could not be rewritten now (a reader on an old snapshot, the write lock busy, the disk full); the deleted rows may stay readable in them until the next retention purge")]
     public static partial void EraseUnfinished(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Uninstall could not finish within its answer's bound ({ExceptionType}); recorded as pending, it finishes in the background")]
+    public static partial void UninstallLeftPending(ILogger logger, string exceptionType);
 }

@@ -12,12 +12,16 @@ public sealed record TenantRecord(string TenantId, string? CloudId, DateTimeOffs
 public sealed class TenantService(
     IStore store, TenantKeyService keys, ITenantDataCache rules, TimeProvider time, IEnumerable<ITenantQueuePurge>? queues = null,
     UninstalledInstallations? uninstalled = null, ITenantCredentialCache? credentials = null, IUninstallFinishQueue? finishing = null,
-    Microsoft.Extensions.Logging.ILogger<TenantService>? logger = null, IEnumerable<ITenantMemory>? memories = null)
+    Microsoft.Extensions.Logging.ILogger<TenantService>? logger = null, IEnumerable<ITenantMemory>? memories = null,
+    PendingUninstalls? pending = null)
 {
     private readonly ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
 
     // Every composition marks uninstalls, the operator CLI's included (one not registering the service gets its own).
-    private readonly UninstalledInstallations _uninstalled = uninstalled ?? new UninstalledInstallations(store, time);
+    private readonly UninstalledInstallations _uninstalled = uninstalled ?? new UninstalledInstallations(store, time, pending);
+
+    /// <summary>Whether an uninstall of the installation was accepted and its deletion is not finished yet (embedded store).</summary>
+    public bool IsUninstallPending(TenantId tenantId) => _uninstalled.IsPending(tenantId);
 
     /// <summary>
     /// Creates the tenant record (and directory entry) when missing; cheap after the first call. Each is read first and
@@ -159,6 +163,73 @@ public sealed class TenantService(
             await RequestFinishAsync(finishing, tenantId, TimeSpan.Zero, ex);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The preUninstall's uninstall, answered within a bounded time (Forge calls it once, best effort within 55 s:
+    /// https://developer.atlassian.com/platform/forge/manifest-reference/modules/pre-uninstall-trigger/). On the embedded
+    /// store the uninstall is first recorded outside the SQLite file (<see cref="PendingUninstalls"/>), then run with
+    /// each store write waiting at most <paramref name="writeWait"/> for the write lock (another process may hold it):
+    /// the number of items deleted, or null when it could not finish now, which <see cref="PendingUninstallService"/>
+    /// then does in the background, after a restart too. Elsewhere (no such record) it is <see cref="UninstallAsync"/>.
+    /// </summary>
+    public async Task<int?> UninstallWithinAsync(TenantId tenantId, TimeSpan writeWait)
+    {
+        if (pending is null || !TryRecordPending(tenantId))
+        {
+            return await UninstallAsync(tenantId, CancellationToken.None);
+        }
+
+        int deleted;
+        try
+        {
+            using (StoreWriteWait.Bound(writeWait))
+            {
+                deleted = await UninstallAsync(tenantId, CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            if (logger is not null)
+            {
+                TenantLog.UninstallLeftPending(logger, ex.GetType().Name);
+            }
+
+            pending.Signal();
+            return null;
+        }
+
+        pending.Complete(tenantId);
+        return deleted;
+    }
+
+    private bool TryRecordPending(TenantId tenantId)
+    {
+        try
+        {
+            return _uninstalled.RecordPending(tenantId);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false; // the data directory refuses the record (the disk full): the uninstall runs as before, unbounded
+        }
+    }
+
+    /// <summary>
+    /// Finishes an uninstall recorded as pending (<see cref="PendingUninstalls"/>): the mark in the store, then the erase,
+    /// data key first, each write waiting for the lock as long as it takes; the record goes last, once nothing is left.
+    /// Idempotent. Throws when the store refuses (the record stays, and it is tried again).
+    /// </summary>
+    public async Task FinishPendingUninstallAsync(TenantId tenantId, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        using (StoreWriteWait.Unbounded())
+        {
+            await _uninstalled.MarkAsync(tenantId, CancellationToken.None);
+            await EraseAsync(tenantId, CancellationToken.None);
+        }
+
+        pending?.Complete(tenantId);
     }
 
     private async Task RequestFinishAsync(IUninstallFinishQueue queue, TenantId tenantId, TimeSpan delay, Exception? refusal)

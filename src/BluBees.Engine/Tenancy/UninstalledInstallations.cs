@@ -19,8 +19,11 @@ namespace BluBees.Engine.Tenancy;
 /// changed by the end and its tenant is now marked, the tenant's data is deleted again (the API's
 /// <c>UninstalledMeanwhileFilter</c>). Only uninstalls marked by this instance are seen: on AWS an uninstall on
 /// another instance is not (docs/security.md).</para>
+/// <para>On the embedded store an uninstall is recorded first outside the SQLite file (<see cref="PendingUninstalls"/>),
+/// where another process's hold of its write lock cannot stop it: while that record is there, the installation counts
+/// as marked too.</para>
 /// </summary>
-public sealed class UninstalledInstallations(IStore store, TimeProvider time)
+public sealed class UninstalledInstallations(IStore store, TimeProvider time, PendingUninstalls? pending = null)
 {
     /// <summary>
     /// How long after an uninstall its installation's requests are refused: a day past the longest support grant, because
@@ -47,6 +50,30 @@ public sealed class UninstalledInstallations(IStore store, TimeProvider time)
     {
         var now = time.GetUtcNow();
         await store.PutAsync(new StoreItem(Keys.UninstalledPk, Sk(tenantId), StoredJson.Write(new Marker(now)), (now + Remembered).ToUnixTimeSeconds()), ct);
+        Counted(tenantId);
+    }
+
+    /// <summary>
+    /// Records the uninstall as pending outside the store (<see cref="PendingUninstalls"/>; false where there is none),
+    /// before its mark: from then on the installation counts as marked, whatever holds the store's write lock.
+    /// </summary>
+    public bool RecordPending(TenantId tenantId)
+    {
+        if (pending is null)
+        {
+            return false;
+        }
+
+        pending.Record(tenantId);
+        Counted(tenantId);
+        return true;
+    }
+
+    /// <summary>Whether an uninstall of the installation is recorded as pending and not finished yet.</summary>
+    public bool IsPending(TenantId tenantId) => pending?.Contains(tenantId) == true;
+
+    private void Counted(TenantId tenantId)
+    {
         lock (_marking)
         {
             // Together: a check that read "installed" before the mark cannot cache it after the count moved on.
@@ -55,9 +82,9 @@ public sealed class UninstalledInstallations(IStore store, TimeProvider time)
         }
     }
 
-    /// <summary>Whether the installation is marked now (always read from the store).</summary>
+    /// <summary>Whether the installation is marked now (always read from the store), or its uninstall pending.</summary>
     public async Task<bool> IsMarkedAsync(TenantId tenantId, CancellationToken ct)
-        => await store.GetAsync(Keys.UninstalledPk, Sk(tenantId), ct) is not null;
+        => IsPending(tenantId) || await store.GetAsync(Keys.UninstalledPk, Sk(tenantId), ct) is not null;
 
     /// <summary>The mark as stored (null when there is none): an operator's restore that fails puts it back unchanged.</summary>
     public Task<StoreItem?> ReadMarkAsync(TenantId tenantId, CancellationToken ct)
