@@ -55,6 +55,9 @@ internal static class BackupFile
     {
         var full = Path.GetFullPath(path);
         var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        // An earlier export to this path killed between its rename and its zeroing left the backup it replaced named
+        // beside it (ReplacedFile.Replace): zeroed now, before this export replaces anything (KilledBackupExportTests).
+        ReplacedFile.Recover(full);
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
@@ -70,13 +73,9 @@ internal static class BackupFile
             }
 
             // A backup replaced (its secrets, some since deleted or replaced, sealed under the passphrase) is zeroed
-            // after the rename: a hard link to it taken before no longer reads it.
-            using var replaced = ReplacedFile.Open(full);
-            File.Move(temp, full, overwrite: true);
-            if (replaced is not null)
-            {
-                ReplacedFile.Shred(replaced);
-            }
+            // after the rename: a hard link to it taken before no longer reads it. Until then it keeps a name beside the
+            // new one, so that a process killed in between leaves it to the next export's Recover, not to nothing.
+            ReplacedFile.Replace(temp, full);
         }
         finally
         {

@@ -12,7 +12,8 @@ namespace BluBees.Engine.Storage;
 /// A process killed between the rename and the zeroing left the old file whole, and nothing named it any more, so
 /// nothing could zero it later. <see cref="Replace"/> names it beside the file until its zeroing is done
 /// (<see cref="ReplacedName"/>, a hard link taken before the rename), and <see cref="Recover"/> finishes a replacement a
-/// dead process left, before the next one begins and at a start (<c>KilledRetireRingTests</c>).
+/// dead process left, before the next one begins and at a start (<c>KilledRetireRingTests</c>; a backup export's
+/// at the next export to its path, <c>KilledBackupExportTests</c>).
 /// </para>
 /// </summary>
 public static partial class ReplacedFile
@@ -101,6 +102,64 @@ public static partial class ReplacedFile
 
         File.Delete(name);
         DirectorySync.Flush(Path.GetDirectoryName(path)!);
+    }
+
+    /// <summary>
+    /// <see cref="Recover(string, string)"/> for a writer whose temporary file has no fixed name (a backup export: each
+    /// writes its own), so its absence tells nothing: whether the rename was made is told by the content instead. Not
+    /// made, the replaced name is a second name of the file still at <paramref name="path"/> (the same bytes): only the
+    /// name goes. Made, <paramref name="path"/> holds the new file (a backup is sealed under a fresh salt, so its bytes
+    /// differ) or nothing: the replaced file is zeroed. Call it before a new replacement of <paramref name="path"/>.
+    /// </summary>
+    public static void Recover(string path)
+    {
+        var name = ReplacedName(path);
+        if (!File.Exists(name))
+        {
+            return;
+        }
+
+        if (!SameContent(name, path))
+        {
+            using var replaced = Open(name);
+            if (replaced is not null)
+            {
+                Shred(replaced);
+            }
+        }
+
+        File.Delete(name);
+        DirectorySync.Flush(Path.GetDirectoryName(path)!);
+    }
+
+    private static bool SameContent(string first, string second)
+    {
+        try
+        {
+            using var a = new FileStream(first, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var b = new FileStream(second, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (a.Length != b.Length)
+            {
+                return false;
+            }
+
+            var bufferA = new byte[64 * 1024];
+            var bufferB = new byte[bufferA.Length];
+            int read;
+            while ((read = a.ReadAtLeast(bufferA, bufferA.Length, throwOnEndOfStream: false)) > 0)
+            {
+                if (b.ReadAtLeast(bufferB, read, throwOnEndOfStream: false) != read || !bufferA.AsSpan(0, read).SequenceEqual(bufferB.AsSpan(0, read)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
     }
 
     /// <summary>
