@@ -91,7 +91,8 @@ internal static partial class ForgeEndpoints
         // connection's 30 s each while another process held it, so the answer came long after Forge had given up; now
         // they give up within a Forge event's wait and the answer is 503 with Retry-After (LifecycleLockedStoreTests).
         using var bound = BluBees.Engine.Storage.StoreWriteWait.Bound(SqliteRunQueue.LockWaitFor(BluBees.Engine.Execution.RunSource.Event));
-        if (tenants.IsUninstallPending(tenant.Id))
+        var known = kind is "avi:forge:installed:app" or "avi:forge:upgraded:app" || (kind.Length == 0 && IsDocumentedLifecyclePayload(body));
+        if (known && tenants.IsUninstallPending(tenant.Id))
         {
             // An uninstall of this installation was accepted and its deletion is not finished (the embedded store's
             // write lock held by another process): the event waits for it, through Forge's redelivery after a 503, and
