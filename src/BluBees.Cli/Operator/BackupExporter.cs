@@ -12,7 +12,7 @@ using BluBees.Engine.Tenancy;
 namespace BluBees.Cli.Operator;
 
 /// <summary>Reads one tenant's configuration out of the store and decrypts its secrets for the backup file.</summary>
-internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProvider time)
+internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProvider time, PendingUninstalls? pending = null)
 {
     public const string SecretField = "secretCiphertext";
     public const string ClientSecretField = "clientSecretCiphertext";
@@ -22,8 +22,10 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
         // An uninstall marks the installation before it erases anything, and an erase cut off (the backend killed, the
         // file locked) is finished only by a later retention purge: whatever is still stored of a marked installation is
         // on its way out. A backup holds the secrets decrypted, out of reach of the crypto-shredding, so exporting it now
-        // would keep the uninstalled tenant's secrets and definitions for as long as the file lives.
-        if (await new UninstalledInstallations(store, time).IsMarkedAsync(tenantId, ct))
+        // would keep the uninstalled tenant's secrets and definitions for as long as the file lives. On the embedded store
+        // an uninstall accepted while the file was locked is recorded beside it before its mark is in the store
+        // (PendingUninstalls): that counts too (CliExportPendingUninstallTests).
+        if (await new UninstalledInstallations(store, time, pending).IsMarkedAsync(tenantId, ct))
         {
             throw new CliException($"refusing to export: tenant '{tenantId}' was uninstalled and its data is being erased; nothing was written.");
         }

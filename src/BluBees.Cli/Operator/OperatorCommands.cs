@@ -52,7 +52,7 @@ internal static class OperatorCommands
             var tenant = TenantOf(cli.Option("tenant") ?? throw new CliException("give the tenant with --tenant ID."));
             var file = cli.Option("out") ?? throw new CliException("give the backup file with --out FILE.");
             var passphrase = BackupPassphrase.From(cli);
-            var exporter = new BackupExporter(services.GetRequiredService<IStore>(), services.GetRequiredService<SecretCipher>(), services.GetRequiredService<TimeProvider>());
+            var exporter = new BackupExporter(services.GetRequiredService<IStore>(), services.GetRequiredService<SecretCipher>(), services.GetRequiredService<TimeProvider>(), services.GetService<PendingUninstalls>());
             var backup = await exporter.ExportAsync(tenant, CancellationToken.None);
             BackupFile.Write(file, backup, passphrase);
             output.WriteLine($"exported tenant {tenant}: {Summary(backup.Items.GroupBy(i => Kind(i.Sk)).ToDictionary(g => g.Key, g => g.Count()))}; {backup.Items.Count(i => i.Secret is not null)} secret(s); encrypted to {Path.GetFullPath(file)}");
