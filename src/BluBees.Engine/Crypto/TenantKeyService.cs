@@ -312,10 +312,10 @@ public sealed partial class TenantKeyService : IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 3109, Level = LogLevel.Information, Message = "The data key of tenant {TenantId}, stored by an earlier release without the tenant's share, is stored again under its share")]
+    [LoggerMessage(EventId = 3112, Level = LogLevel.Information, Message = "The data key of tenant {TenantId}, stored by an earlier release without the tenant's share, is stored again under its share")]
     private static partial void DataKeySealedUnderShare(ILogger logger, string tenantId);
 
-    [LoggerMessage(EventId = 3110, Level = LogLevel.Warning, Message = "The data key of tenant {TenantId}, stored by an earlier release without the tenant's share, could not be stored again under its share ({ErrorType}); it still opens, and the next load or keys rotate tries again")]
+    [LoggerMessage(EventId = 3113, Level = LogLevel.Warning, Message = "The data key of tenant {TenantId}, stored by an earlier release without the tenant's share, could not be stored again under its share ({ErrorType}); it still opens, and the next load or keys rotate tries again")]
     private static partial void DataKeySealUnderShareFailed(ILogger logger, string tenantId, string errorType);
 
     /// <summary>
