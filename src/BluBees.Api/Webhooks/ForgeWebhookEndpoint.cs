@@ -65,6 +65,9 @@ internal static class ForgeWebhookEndpoint
             WebhookReceipt.SavedByNewerVersion => Problems.Unavailable("Unavailable",
                 "This webhook was saved by a newer version of BluBees than the one running now; nothing was kept. Retry later.",
                 retryAfterSeconds: Ingress.IngressResults.RetryAfterSeconds),
+            WebhookReceipt.SecretUnavailable => Problems.Unavailable("Unavailable",
+                "This webhook's secret cannot be opened right now, so the delivery could not be verified; nothing was kept. Retry later.",
+                retryAfterSeconds: Ingress.IngressResults.RetryAfterSeconds),
             _ => Ingress.IngressResults.Unavailable(),
         };
     }

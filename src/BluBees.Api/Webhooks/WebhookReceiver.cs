@@ -16,7 +16,7 @@ namespace BluBees.Api.Webhooks;
 /// so the same timestamp and body) was accepted before, inside the replay window. Its run is not queued again; the
 /// sender, whose first answer may have been lost, is answered 2xx so it stops retrying (docs/api.md, "Incoming webhooks").
 /// </remarks>
-internal enum WebhookReceipt { Accepted, UnknownHook, Refused, Busy, SavedByNewerVersion, Duplicate, Queued }
+internal enum WebhookReceipt { Accepted, UnknownHook, Refused, Busy, SavedByNewerVersion, Duplicate, Queued, SecretUnavailable }
 
 /// <summary>A third-party request as the Forge web trigger forwards it. <see cref="Body"/> is pass-through data.</summary>
 internal sealed record ForwardedWebhook(string HookId, string? Signature, string? Timestamp, string Body);
@@ -84,7 +84,10 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
             var current = await hooks.GetAsync(tenantId, hook.Id, ct);
             if (current?.SecretCiphertext == hook.SecretCiphertext)
             {
-                throw; // the same secret does not open: a key fault, not a race
+                // The same secret does not open: a key fault (its share missing, tenant-keys/ not restored with the
+                // database), not the sender's. Nothing is kept; the sender retries once the share is back. Before, a 500.
+                LogSecretUnavailable(logger, hook.Id);
+                return WebhookReceipt.SecretUnavailable;
             }
 
             if (current is null)
@@ -93,7 +96,15 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
             }
 
             hook = current;
-            secret = await hooks.RevealSecretAsync(tenantId, hook, ct);
+            try
+            {
+                secret = await hooks.RevealSecretAsync(tenantId, hook, ct);
+            }
+            catch (System.Security.Cryptography.CryptographicException)
+            {
+                LogSecretUnavailable(logger, hook.Id);
+                return WebhookReceipt.SecretUnavailable;
+            }
         }
 
         if (!WebhookSignature.Matches(secret, request.Timestamp!, request.Body, mac))
@@ -205,6 +216,9 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {HookId} was saved by a newer version of BluBees and cannot be read by this one; its deliveries are answered 503 (retried by the sender) until that version is back or the hook is saved again")]
     private static partial void LogSavedByNewerVersion(ILogger logger, string hookId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {HookId}: its secret does not open (its key share is missing); the delivery was answered 503 and nothing was kept")]
+    private static partial void LogSecretUnavailable(ILogger logger, string hookId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {HookId} accepted; {RuleCount} rule run(s) queued")]
     private static partial void LogAccepted(ILogger logger, string hookId, int ruleCount);
