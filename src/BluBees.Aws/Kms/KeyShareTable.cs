@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using BluBees.Engine.Crypto;
@@ -25,7 +24,7 @@ internal sealed class KeyShareTable(Lazy<IAmazonDynamoDB> client, string table, 
 {
     public const int Size = 32;
     private const string TenantSk = "TENANT";
-    private const string SecretPrefix = "SECRET#";
+    private const string SecretPrefix = Keys.SecretSharePrefix;
     private const string ShareAttribute = "share";
     private const string WrittenAttribute = "written";
 
@@ -217,5 +216,5 @@ internal sealed class KeyShareTable(Lazy<IAmazonDynamoDB> client, string table, 
         }
     }
 
-    private static string PartitionOf(TenantId tenantId) => "T#" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(tenantId.Value)));
+    private static string PartitionOf(TenantId tenantId) => Keys.KeyTablePartition(tenantId);
 }

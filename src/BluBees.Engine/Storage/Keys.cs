@@ -36,6 +36,15 @@ public static class Keys
     public static string UninstalledSk(TenantId tenantId)
         => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(tenantId.Value)));
 
+    /// <summary>
+    /// A tenant's partition in the AWS key table (<c>BluBees.Aws.Kms.KeyShareTable</c>: no point-in-time recovery): the
+    /// tenant prefix and the SHA-256 of the tenant id, so the table names no installation.
+    /// </summary>
+    public static string KeyTablePartition(TenantId tenantId) => TenantPrefix + UninstalledSk(tenantId);
+
+    /// <summary>The sort-key prefix of one stored secret's share in the key table (<c>SECRET#&lt;share id&gt;</c>).</summary>
+    public const string SecretSharePrefix = "SECRET#";
+
     /// <summary>The item the health check reads (never written: a read of a missing item proves the store answers).</summary>
     public const string HealthPk = "HEALTH";
     public const string HealthSk = "HEALTH";
