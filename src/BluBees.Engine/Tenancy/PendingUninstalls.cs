@@ -62,7 +62,11 @@ public sealed class PendingUninstalls : IDisposable
         {
             if (file.EndsWith(".tmp", StringComparison.Ordinal))
             {
-                continue; // a record cut off before its rename: the uninstall never answered, and Forge does not wait on it
+                // A record cut off before its rename: the uninstall never answered, and Forge does not wait on it. It
+                // names the tenant: once surely not a record being written (both times the file system's), zeroed and
+                // deleted, so that nothing names an installation after its uninstall's process died.
+                ShredIfStale(file);
+                continue;
             }
 
             try
@@ -80,6 +84,37 @@ public sealed class PendingUninstalls : IDisposable
         }
 
         return tenants;
+    }
+
+    /// <summary>How old a cut-off record must be before it is removed: far longer than a <see cref="Record"/> takes.</summary>
+    internal static readonly TimeSpan StaleTemp = TimeSpan.FromMinutes(10);
+
+    private static void ShredIfStale(string file)
+    {
+        try
+        {
+            // The file's time and "now" both from the file system's clock (the machine's), never the backend's.
+            if (DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < StaleTemp)
+            {
+                return;
+            }
+
+            using (var stream = ReplacedFile.Open(file))
+            {
+                if (stream is null)
+                {
+                    return;
+                }
+
+                ReplacedFile.Shred(stream);
+            }
+
+            File.Delete(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // gone meanwhile, or not removable now: the next listing tries again
+        }
     }
 
     /// <summary>Forgets a finished uninstall: its file zeroed (it names the tenant), then deleted, the deletion flushed.</summary>
