@@ -100,7 +100,7 @@ public sealed class KilledBackupExportTests
                 Assert.Fail("the CLI ended instead of being held after the rename: " + await stdout + await stderr);
             }
 
-            var cli = ChildOf(strace.Id);
+            var cli = ProcFs.ChildOf(strace.Id);
             using (var process = Process.GetProcessById(cli))
             {
                 process.Kill(); // SIGKILL: no finally block, no disposal runs
@@ -110,7 +110,7 @@ public sealed class KilledBackupExportTests
             // lets go of it; the pending signal then ends it before it runs one more instruction of its own.
             strace.Kill();
             await strace.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            var state = await Waits.UntilAsync(() => Task.FromResult(StateOf(cli)), s => s is null or 'Z' or 'X', TimeSpan.FromSeconds(30));
+            var state = await Waits.UntilAsync(() => Task.FromResult(ProcFs.StateOf(cli)), s => s is null or 'Z' or 'X', TimeSpan.FromSeconds(30));
             Assert.That(state, Is.Null.Or.EqualTo('Z').Or.EqualTo('X'), "the CLI is dead");
         }
         finally
@@ -122,26 +122,6 @@ public sealed class KilledBackupExportTests
         }
     }
 
-    private static int ChildOf(int pid)
-    {
-        var children = File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.That(children, Has.Length.EqualTo(1), "strace runs one process, the CLI");
-        return int.Parse(children[0], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>The process's state letter (<c>/proc/PID/stat</c>, after the parenthesized name), or null once it is gone.</summary>
-    private static char? StateOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..][0];
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-    }
 
     /// <summary>A second name for <paramref name="file"/> (ln: .NET creates no hard links).</summary>
     private static async Task<string> HardLinkAsync(string file, string link)

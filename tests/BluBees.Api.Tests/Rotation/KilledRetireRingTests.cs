@@ -100,14 +100,14 @@ public sealed class KilledRetireRingTests
                 Assert.Fail("the CLI ended instead of being held after the rename: " + await stdout + await stderr);
             }
 
-            var cli = ChildOf(strace.Id);
+            var cli = ProcFs.ChildOf(strace.Id);
             using (var process = Process.GetProcessById(cli))
             {
                 process.Kill(); // SIGKILL: no finally block, no disposal runs
             }
 
             // Dead (a zombie until strace, its parent, reaps it; strace itself sleeps out its delay), then strace ended.
-            await Waits.UntilAsync(() => Task.FromResult(StateOf(cli)), state => state is null or 'Z' or 'X', TimeSpan.FromSeconds(30));
+            await Waits.UntilAsync(() => Task.FromResult(ProcFs.StateOf(cli)), state => state is null or 'Z' or 'X', TimeSpan.FromSeconds(30));
             strace.Kill();
             await strace.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         }
@@ -120,26 +120,6 @@ public sealed class KilledRetireRingTests
         }
     }
 
-    private static int ChildOf(int pid)
-    {
-        var children = File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.That(children, Has.Length.EqualTo(1), "strace runs one process, the CLI");
-        return int.Parse(children[0], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>The process's state letter (<c>/proc/PID/stat</c>, after the parenthesized name), or null once it is gone.</summary>
-    private static char? StateOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..][0];
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-    }
 
     private static Dictionary<string, string> KeysIn(string file)
         => JsonNode.Parse(File.ReadAllText(file))!["keys"]!.AsObject().ToDictionary(p => p.Key, p => (string)p.Value!);
