@@ -9,7 +9,8 @@ namespace BluBees.Engine.Connections;
 
 /// <summary>Connections of one tenant. Secrets go in encrypted and never come out through this API.</summary>
 public sealed class ConnectionService(
-    IStore store, SecretCipher cipher, TimeProvider time, IOptions<EgressOptions> egress, Tenancy.ITenantCredentialCache? credentials = null)
+    IStore store, SecretCipher cipher, TimeProvider time, IOptions<EgressOptions> egress, Tenancy.ITenantCredentialCache? credentials = null,
+    ConnectionReadCache? reads = null)
 {
     public const int MaxConnectionsPerTenant = 200;
     private const string NameKind = "connection";
@@ -54,9 +55,16 @@ public sealed class ConnectionService(
             return null;
         }
 
+        if (reads?.Find(tenantId, id, item.Data) is { } known)
+        {
+            return known;
+        }
+
         try
         {
-            return StoredJson.Read<Connection>(item.Data);
+            var connection = StoredJson.Read<Connection>(item.Data);
+            reads?.Keep(tenantId, id, item.Data, connection);
+            return connection;
         }
         catch (System.Text.Json.JsonException) when (StoredJson.IsJsonObject(item.Data))
         {

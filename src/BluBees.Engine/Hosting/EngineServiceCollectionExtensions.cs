@@ -66,6 +66,8 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<UninstalledInstallations>();
         services.TryAddSingleton<TenantService>();
         services.TryAddSingleton<ConnectionService>();
+        services.TryAddSingleton<ConnectionReadCache>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITenantMemory, ConnectionReadCache>(sp => sp.GetRequiredService<ConnectionReadCache>())); // what an uninstall drops
         services.TryAddSingleton<RotatedRefreshTokens>();
         services.TryAddSingleton<OAuthTokenClient>();
         services.TryAddSingleton<OAuthTokenSlots>();
