@@ -641,6 +641,10 @@ MUTATIONS = [
      "return (response, EgressCategories.OfFinalStatus(status));",
      "logger.Log(LogLevel.Warning, default, (response.Error as ApiException)?.Content ?? \"\", null, (s, _) => s); return (response, EgressCategories.OfFinalStatus(status));",
      "FullyQualifiedName~CanaryGapSweepTests"),
+    ("the preUninstall route not routed by the HTTP API (on AWS an uninstall deletes nothing)", "template.yaml",
+     '        ForgeUninstall:\n          Type: HttpApi\n          Properties:\n            ApiId: !Ref HttpApi\n            Method: POST\n            Path: /forge/uninstall\n            PayloadFormatVersion: "2.0"\n            TimeoutInMillis: 30000\n',
+     "",
+     "FullyQualifiedName~ForgeRoutesAtTheEdgeTests", "tests/BluBees.Infra.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

@@ -11,6 +11,7 @@ internal sealed class HttpApiTests
         "GET /health",
         "POST /forge/events",
         "POST /forge/lifecycle",
+        "POST /forge/uninstall",
         "POST /forge/scheduled",
         "POST /forge/webhook",
         "ANY /api/{proxy+}",
