@@ -46,6 +46,59 @@ public sealed class EveryRouteEdgeInputMethodAndPathTests : EveryRouteEdgeInputF
         Assert.That(failures, Is.Empty, string.Join("\n", failures));
     }
 
+    /// <summary>
+    /// The method is the request line's, never a header's: a wrong method sent with <c>X-HTTP-Method-Override</c>,
+    /// <c>X-HTTP-Method</c> or <c>X-Method-Override</c> naming a method the route takes (DELETE on a rule, POST on a
+    /// write) is still the 405, and what the route would have done is not done (the rule and the hook are still there).
+    /// </summary>
+    [Test]
+    public async Task A_method_override_header_does_not_turn_a_wrong_method_into_one_the_route_takes()
+    {
+        var routes = Routes();
+        var failures = new List<string>();
+        var sent = 0;
+        foreach (var template in routes.Select(r => r.Template).Distinct())
+        {
+            var taken = routes.Where(r => r.Template == template).Select(r => r.Method).ToHashSet();
+            foreach (var method in new[] { "GET", "POST", "PUT", "DELETE", "PATCH" }.Where(m => !taken.Contains(m)))
+            {
+                if (routes.Any(r => r.Method == method && r.Template != template && Matches(r.Template, Fill(template).Split('?')[0])))
+                {
+                    continue; // another route takes this method on this path ("/api/rules/validate" is "/api/rules/{id}" too)
+                }
+
+                foreach (var wanted in taken)
+                {
+                    using var request = Request(new HttpMethod(method), Fill(template));
+                    foreach (var header in new[] { "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override" })
+                    {
+                        request.Headers.Add(header, wanted);
+                    }
+
+                    if (method is "POST" or "PUT" or "PATCH")
+                    {
+                        request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+                    }
+
+                    using var response = await Backend.Client.SendAsync(request);
+                    sent++;
+                    if ((int)response.StatusCode != 405 || await CheckAsync(response) is not null)
+                    {
+                        failures.Add($"{method} {template} overridden to {wanted}: {(int)response.StatusCode}");
+                    }
+                }
+            }
+        }
+
+        Assert.That(sent, Is.GreaterThan(30), "the battery reached the routes");
+        Assert.That(failures, Is.Empty, string.Join("\n", failures));
+        using var ruleRead = Request(HttpMethod.Get, $"/api/rules/{RuleId}");
+        using var hookRead = Request(HttpMethod.Get, $"/api/webhooks/{HookId}");
+        using var rule = await Backend.Client.SendAsync(ruleRead);
+        using var hook = await Backend.Client.SendAsync(hookRead);
+        Assert.That((rule.StatusCode, hook.StatusCode), Is.EqualTo((System.Net.HttpStatusCode.OK, System.Net.HttpStatusCode.OK)), "nothing was deleted");
+    }
+
     [Test]
     public async Task An_unknown_route_below_or_beside_every_route_is_a_404_problem()
     {

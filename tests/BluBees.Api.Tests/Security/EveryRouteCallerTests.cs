@@ -15,7 +15,8 @@ namespace BluBees.Api.Tests.Security;
 /// support-access.md: each route is in the table (a route added without deciding who may call it fails here), and
 /// each refuses a caller without a token, with a garbage token, with the other issuer's token, and with a valid token
 /// of someone it is not for (a Jira user on a backend route, a non-administrator on configuration, a user Jira does not
-/// let browse or edit the issue, support staff without role, MFA or grant). Only the health probes are public.
+/// let browse or edit the issue, support staff without role, MFA or grant), and each refuses its own caller's token
+/// once expired or before it is valid. Only the health probes are public.
 /// </summary>
 public sealed partial class EveryRouteCallerTests : SupportFixture
 {
@@ -147,6 +148,8 @@ public sealed partial class EveryRouteCallerTests : SupportFixture
             if (caller == Caller.Support)
             {
                 await Expect("a support token for another audience", Idp.Mint(c => c["aud"] = "api://another-app"), HttpStatusCode.Unauthorized);
+                await Expect("an expired support token", Idp.Mint(c => c["exp"] = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds()), HttpStatusCode.Unauthorized);
+                await Expect("a support token not valid yet", Idp.Mint(c => c["nbf"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds()), HttpStatusCode.Unauthorized);
                 await Expect("a support token for a tenant whose grant was revoked", Idp.Mint(), HttpStatusCode.Forbidden, Reason("no_grant"), at: Path(pattern, _revoked));
                 await Expect("a support token for a tenant whose grant expired", Idp.Mint(), HttpStatusCode.Forbidden, Reason("no_grant"), at: Path(pattern, _expired));
                 await Expect("a Forge administrator's token", Forge.Mint(_tenant), HttpStatusCode.Unauthorized);
@@ -164,6 +167,9 @@ public sealed partial class EveryRouteCallerTests : SupportFixture
             var account = caller == Caller.Backend ? null : "557058:admin";
             foreach (var module in own)
             {
+                // The route's own caller, but its token expired two hours ago, or valid only in two hours (beyond the skew).
+                await Expect($"its own caller's expired token ({module})", Forge.Mint(TestIssuer.For(_tenant, account, module), now: DateTimeOffset.UtcNow.AddHours(-2)), HttpStatusCode.Unauthorized);
+                await Expect($"its own caller's token not valid yet ({module})", Forge.Mint(TestIssuer.For(_tenant, account, module), now: DateTimeOffset.UtcNow.AddHours(2)), HttpStatusCode.Unauthorized);
                 await Expect($"another app's token ({module})", Forge.Mint(TestIssuer.For(_tenant, account, module) with { AppId = "ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000bad" }), HttpStatusCode.Unauthorized);
                 await Expect($"our audience naming another app.id ({module})", Forge.Mint(TestIssuer.For(_tenant, account, module), editClaims: c => c["app"]!["id"] = "ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000bad"), HttpStatusCode.Unauthorized);
             }

@@ -13,8 +13,9 @@ namespace BluBees.Api.Tests.Security;
 /// <summary>
 /// Every route the app maps (the endpoint data source, so a route added later is in it), called by tenant B — a Jira
 /// administrator of B's own site, allowed to browse and edit every issue there, and B's support engineer with B's
-/// grant — with tenant A's real ids in the path and the body, and A's installation id in the body and in tenant-looking
-/// headers. Each route whose path names a resource answers 404; no answer carries anything of A (an id, a name, the
+/// grant — with tenant A's real ids in the path and the body, A's installation id in the body and in tenant-looking
+/// headers, A's cloud id in cloud-looking ones, and proxy headers naming A's support path (<c>X-Original-URL</c>,
+/// <c>X-Rewrite-URL</c>, <c>X-Forwarded-Prefix</c>) or a local caller (<c>X-Forwarded-For</c>, <c>Forwarded</c>). Each route whose path names a resource answers 404; no answer carries anything of A (an id, a name, the
 /// grant's reason) that the request did not itself send; and afterwards not one item of A's partition (or of A's
 /// directory entry) has changed, even after B's uninstall. A route with a path parameter this battery does not know
 /// fails it, naming the parameter: a new route must say which of A's values it is probed with.
@@ -210,6 +211,18 @@ public sealed partial class EveryRouteCrossTenantTests : SupportFixture
         {
             request.Headers.Add(header, _a);
         }
+
+        // A's cloud, and proxy headers that would move the request to A's support path or make it look local.
+        request.Headers.Add("X-Cloud-Id", "cloud-" + _a[^6..]);
+        request.Headers.Add("X-Atlassian-Cloud-Id", "cloud-" + _a[^6..]);
+        foreach (var header in new[] { "X-Original-URL", "X-Rewrite-URL", "X-Forwarded-Prefix" })
+        {
+            request.Headers.TryAddWithoutValidation(header, RunsPath(_a));
+        }
+
+        request.Headers.Add("X-Forwarded-For", "127.0.0.1");
+        request.Headers.Add("X-Forwarded-Host", "localhost");
+        request.Headers.Add("Forwarded", "for=127.0.0.1;host=localhost");
 
         if (body is not null)
         {
