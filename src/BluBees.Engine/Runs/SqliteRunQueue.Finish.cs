@@ -164,7 +164,7 @@ public sealed partial class SqliteRunQueue
     /// so each ran its steps and was deleted without its records (<c>ClockStepBackTests</c>). A row from a release
     /// before the column has none and keeps that comparison.
     /// </summary>
-    private static bool InstalledSince(SqliteWriter w, ClaimedMessage claimed)
+    private bool InstalledSince(SqliteWriter w, ClaimedMessage claimed)
     {
         // One statement for the key and the row's record of it (the finish runs on the writer's thread, once per run).
         var command = w.Command("SELECT data, (SELECT installed FROM run_queue WHERE id = $id) FROM items WHERE pk = $pk AND sk = $sk;");
@@ -184,15 +184,41 @@ public sealed partial class SqliteRunQueue
             installed = reader.IsDBNull(1) ? null : reader.GetString(1);
         }
 
+        var created = KeyCreatedAt(claimed.TenantId, data);
         if (installed is not null
             && DateTimeOffset.TryParse(installed, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var acceptedUnder)
-            && Crypto.StoredDataKey.CreatedAtOf(data) is { } created)
+            && created is { } keyCreated)
         {
-            return created == acceptedUnder;
+            return keyCreated == acceptedUnder;
         }
 
-        return !Crypto.StoredDataKey.IsLaterInstallation(data, claimed.EnqueuedAt);
+        return !(created is { } later && later > claimed.EnqueuedAt + Crypto.StoredDataKey.InstallationSkew);
     }
+
+    /// <summary>
+    /// The creation time in a tenant's stored data key item, parsed once per item text: every finish asked it, a JSON
+    /// parse on the writer's thread while the write lock was held. Only the writer's thread reads and writes this
+    /// (the finish runs there); the key item is read in the same transaction every time, so a changed key (a
+    /// reinstall, a rotation) is a different text and is parsed afresh.
+    /// </summary>
+    private DateTimeOffset? KeyCreatedAt(string tenant, string data)
+    {
+        if (_keyCreated.TryGetValue(tenant, out var known) && string.Equals(known.Data, data, StringComparison.Ordinal))
+        {
+            return known.CreatedAt;
+        }
+
+        if (_keyCreated.Count >= 1024)
+        {
+            _keyCreated.Clear();
+        }
+
+        var created = Crypto.StoredDataKey.CreatedAtOf(data);
+        _keyCreated[tenant] = (data, created);
+        return created;
+    }
+
+    private readonly Dictionary<string, (string Data, DateTimeOffset? CreatedAt)> _keyCreated = new(StringComparer.Ordinal);
 
     private async Task<(string? Pk, string? Sk)> DedupOfAsync(string messageId, CancellationToken ct)
     {

@@ -45,6 +45,7 @@ public sealed partial class SqliteRunQueue : ITenantQueuePurge
             var command = w.Command("DELETE FROM run_queue WHERE seq IN (SELECT seq FROM run_queue WHERE tenant = $tenant ORDER BY seq LIMIT $batch);");
             command.Parameters.AddWithValue("$tenant", tenantId.Value);
             command.Parameters.AddWithValue("$batch", batchSize);
+            _keyCreated.Remove(tenantId.Value); // the finishes' parse of its key item (SqliteRunQueue.Finish.cs)
             return command.ExecuteNonQuery();
         }, ct);
     }
