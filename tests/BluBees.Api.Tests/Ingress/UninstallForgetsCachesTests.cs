@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using BluBees.Api.Tests.Harness;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BluBees.Api.Tests.Ingress;
 
@@ -36,6 +37,30 @@ public sealed class UninstallForgetsCachesTests : BackendFixture
             Assert.That(permissionsAfter, Is.EqualTo(permissions + 1), "the uninstalled tenant's permission answer was served to the reinstall");
             Assert.That(UserFieldReads(), Is.EqualTo(fields + 1), "the uninstalled tenant's field list was served to the reinstall's save");
         });
+    }
+
+    [Test]
+    public async Task An_uninstall_drops_the_parse_of_the_connections_its_steps_read()
+    {
+        var tenant = Samples.NewTenant();
+        await InstallAsync(tenant);
+        var connectionId = await CreateConnectionAsync(tenant);
+        await CreateRuleAsync(tenant, Samples.Rule(connectionId));
+        using (var accepted = await Backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, Samples.Event("OPS-64", "Parsed once")))
+        {
+            Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        await Waits.UntilAsync(() => Backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count == 1);
+        var reads = Backend.Services.GetRequiredService<BluBees.Engine.Connections.ConnectionReadCache>();
+        var stored = (await Backend.Services.GetRequiredService<BluBees.Engine.Storage.IStore>()
+            .GetAsync(BluBees.Engine.Storage.Keys.Tenant(tenant), BluBees.Engine.Storage.Keys.Connection(connectionId), CancellationToken.None))!.Data;
+        var tenantId = new BluBees.Engine.Storage.TenantId(tenant);
+        Assert.That(reads.Find(tenantId, connectionId, stored), Is.Not.Null, "control: the step's read kept its parse");
+
+        await UninstallAsync(tenant);
+
+        Assert.That(reads.Find(tenantId, connectionId, stored), Is.Null, "the uninstalled tenant's connection stayed in memory");
     }
 
     [Test]
