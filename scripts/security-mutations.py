@@ -645,6 +645,10 @@ MUTATIONS = [
      '        ForgeUninstall:\n          Type: HttpApi\n          Properties:\n            ApiId: !Ref HttpApi\n            Method: POST\n            Path: /forge/uninstall\n            PayloadFormatVersion: "2.0"\n            TimeoutInMillis: 30000\n',
      "",
      "FullyQualifiedName~ForgeRoutesAtTheEdgeTests", "tests/BluBees.Infra.Tests"),
+    ("`blubees tenants erase` erases without its --confirm repeating the tenant id (a tenant pasted from the wrong line is erased)", "src/BluBees.Cli/Operator/OperatorCommands.cs",
+     "return string.Equals(confirm, tenant.Value, StringComparison.Ordinal) ? tenant",
+     "return confirm is not null ? tenant",
+     "FullyQualifiedName~CliTenantEraseTests", "tests/BluBees.Api.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

@@ -30,6 +30,9 @@ internal static class Help
           keys retire [--data-dir DIR]                  remove the old local keys (refused while a data key uses one)
           backup export --tenant ID --out FILE (--passphrase-env VAR | --key-file FILE) [--data-dir DIR]
           backup restore --in FILE (--passphrase-env VAR | --key-file FILE) [--tenant ID] [--data-dir DIR]
+          tenants list [--data-dir DIR]                 every tenant the store knows (id, cloud id, installed-at, state)
+          tenants erase --tenant ID --confirm ID [--data-dir DIR]
+                                                        erase a tenant as its uninstall does (one gone from Atlassian)
 
         Support staff (token from the company identity provider, read from an environment variable):
           support runs --tenant ID --token-env VAR [--status S] [--rule ID] [--from ISO] [--to ISO] [--limit N]

@@ -44,7 +44,7 @@ static Task<int> Route(CliArgs cli) => (cli.Positional.ElementAtOrDefault(0), cl
 {
     (null, _) or ("help", _) => Task.FromResult(Help.Print(Console.Out)),
     // The operator commands print their own, longer usage (OperatorCommands.Usage) for --help, before touching a store.
-    _ when (cli.Flag("help") || cli.Flag("h")) && cli.Positional.ElementAtOrDefault(0) is not ("keys" or "backup") => Task.FromResult(Help.Print(Console.Out)),
+    _ when (cli.Flag("help") || cli.Flag("h")) && cli.Positional.ElementAtOrDefault(0) is not ("keys" or "backup" or "tenants") => Task.FromResult(Help.Print(Console.Out)),
     ("token", _) => DevCommands.TokenAsync(cli),
     ("event", "send") => EventCommands.SendAsync(cli),
     ("connection", "create") => ConfigCommands.CreateConnectionAsync(cli),
@@ -63,5 +63,7 @@ static Task<int> Route(CliArgs cli) => (cli.Positional.ElementAtOrDefault(0), cl
     ("keys", "retire") => BluBees.Cli.Operator.OperatorCommands.KeysRetireAsync(cli),
     ("backup", "export") => BluBees.Cli.Operator.OperatorCommands.BackupExportAsync(cli),
     ("backup", "restore") => BluBees.Cli.Operator.OperatorCommands.BackupRestoreAsync(cli),
+    ("tenants", "list") => BluBees.Cli.Operator.OperatorCommands.TenantsListAsync(cli),
+    ("tenants", "erase") => BluBees.Cli.Operator.OperatorCommands.TenantsEraseAsync(cli),
     _ => Task.FromResult(Help.Unknown(cli.Positional, Console.Error)),
 };

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace BluBees.Cli.Operator;
 
 /// <summary>
-/// Operator commands that work on the store directly (no backend needed): key rotation, backup and restore.
+/// Operator commands that work on the store directly (no backend needed): key rotation, backup and restore, tenants.
 /// Each has an overload taking the configuration and the output, for tests.
 /// </summary>
 internal static class OperatorCommands
@@ -26,6 +26,13 @@ internal static class OperatorCommands
         blubees backup restore --in FILE (--passphrase-env VAR | --key-file FILE) [--tenant ID] [--data-dir DIR]
             Into an empty tenant partition of the configured store (SQLite or DynamoDB), under the backup's tenant
             id or --tenant ID. Secrets are encrypted afresh under the target's key provider.
+        blubees tenants list [--data-dir DIR]
+            Every tenant the store knows, one line each: installation id, cloud id, installed-at, and whether it is
+            installed, uninstalled with its erase unfinished, or its uninstall pending. Metadata only.
+        blubees tenants erase --tenant ID --confirm ID [--data-dir DIR]
+            Erases the tenant exactly as its uninstall does (data key and key shares shredded first, every item, its
+            directory entry and queued messages, the uninstall mark set): for an installation whose uninstall never
+            reached the backend. --confirm repeats the id. Unknown tenant: exit 1, nothing written. Prints counts by kind.
         Store and keys come from the backend's settings as environment variables (Storage__Provider,
         Storage__TableName, Keys__Provider, Keys__KmsKeyId, Keys__KeyTableName, AWS_REGION…); --data-dir is the embedded default's.
         """;
@@ -72,6 +79,33 @@ internal static class OperatorCommands
             return 0;
         }, command: "backup restore", options: ["in", "passphrase-env", "key-file", "tenant", "data-dir"]);
 
+    public static Task<int> TenantsListAsync(CliArgs cli) => TenantsListAsync(cli, OperatorHost.Configuration(cli), Console.Out);
+
+    public static Task<int> TenantsEraseAsync(CliArgs cli) => TenantsEraseAsync(cli, OperatorHost.Configuration(cli), Console.Out);
+
+    public static Task<int> TenantsListAsync(CliArgs cli, IConfiguration configuration, TextWriter output)
+        => RunAsync(cli, configuration, output, services => new TenantErasure(services, output).ListAsync(CancellationToken.None), existingStore: true,
+            command: "tenants list", options: ["data-dir"]);
+
+    public static Task<int> TenantsEraseAsync(CliArgs cli, IConfiguration configuration, TextWriter output)
+    {
+        TenantId tenant = default;
+        return RunAsync(cli, configuration, output, services => new TenantErasure(services, output).EraseAsync(tenant, CancellationToken.None), existingStore: true,
+            command: "tenants erase", options: ["tenant", "confirm", "data-dir"], purgesQueue: true, check: () => tenant = ConfirmedTenant(cli));
+    }
+
+    /// <summary>
+    /// The tenant to erase, repeated with <c>--confirm</c> (an erase cannot be undone: a tenant id pasted from the wrong
+    /// line of <c>tenants list</c> must not erase that tenant). Checked before the store is opened.
+    /// </summary>
+    private static TenantId ConfirmedTenant(CliArgs cli)
+    {
+        var tenant = TenantOf(cli.Option("tenant") ?? throw new CliException("give the tenant to erase with --tenant ID."));
+        var confirm = cli.Option("confirm") ?? throw new CliException("--confirm: repeat the tenant id with --confirm ID to erase it. Nothing was erased.");
+        return string.Equals(confirm, tenant.Value, StringComparison.Ordinal) ? tenant
+            : throw new CliException("--confirm: it differs from --tenant; give the same installation id to both. Nothing was erased.");
+    }
+
     /// <summary>The operator's tenant argument (or a backup's) as a partition owner: the command line is the edge.</summary>
     private static TenantId TenantOf(string id)
         => id is not { Length: > 0 } ? throw new CliException("give a non-empty tenant id with --tenant ID.")
@@ -80,7 +114,8 @@ internal static class OperatorCommands
         : new(id);
 
     private static async Task<int> RunAsync(
-        CliArgs cli, IConfiguration configuration, TextWriter output, Func<IServiceProvider, Task<int>> run, string command, string[] options, string[]? flags = null, bool existingStore = false)
+        CliArgs cli, IConfiguration configuration, TextWriter output, Func<IServiceProvider, Task<int>> run, string command, string[] options, string[]? flags = null, bool existingStore = false,
+        bool purgesQueue = false, Action? check = null)
     {
         if (cli.Flag("help") || cli.Flag("h"))
         {
@@ -90,9 +125,10 @@ internal static class OperatorCommands
 
         // Before anything is opened: a mistyped option must not run the command without it.
         cli.RequireOnly(command, positionals: 2, options, [.. flags ?? [], "help", "h"]);
+        check?.Invoke();
 
         // The configuration is checked first (Build validates it); nothing has touched the data directory yet.
-        await using var services = OperatorHost.Build(configuration);
+        await using var services = OperatorHost.Build(configuration, purgesQueue);
         if (existingStore)
         {
             RequireEmbeddedStore(configuration);
@@ -152,7 +188,7 @@ internal static class OperatorCommands
         }
     }
 
-    private static string Kind(string sk) => sk.Contains('#', StringComparison.Ordinal) ? sk[..(sk.IndexOf('#', StringComparison.Ordinal) + 1)] : sk;
+    internal static string Kind(string sk) => sk.Contains('#', StringComparison.Ordinal) ? sk[..(sk.IndexOf('#', StringComparison.Ordinal) + 1)] : sk;
 
     private static string Summary(IReadOnlyDictionary<string, int> counts) => string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Value} {c.Key}"));
 }

@@ -1,5 +1,9 @@
 using BluBees.Aws.Composition;
+using BluBees.Aws.Sqs;
+using BluBees.Engine.Execution;
 using BluBees.Engine.Hosting;
+using BluBees.Engine.Observability;
+using BluBees.Engine.Runs;
 using BluBees.Engine.Rules;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Tenancy;
@@ -28,7 +32,13 @@ internal static class OperatorHost
         return new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(overrides).Build();
     }
 
-    public static ServiceProvider Build(IConfiguration configuration)
+    /// <param name="configuration">The backend's settings.</param>
+    /// <param name="purgesQueue">
+    /// Whether the command erases tenants (<c>tenants erase</c>): then the embedded queue's purge is registered too
+    /// (<c>Queue__Provider=InProcess</c>, its table in the SQLite file, when that file exists), so that the erase deletes
+    /// the tenant's queued messages as the backend's uninstall does. SQS has no per-tenant purge: its messages expire.
+    /// </param>
+    public static ServiceProvider Build(IConfiguration configuration, bool purgesQueue = false)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -49,6 +59,11 @@ internal static class OperatorHost
         services.TryAddSingleton<RuleCache>();
         services.TryAddSingleton<ITenantDataCache>(sp => sp.GetRequiredService<RuleCache>()); // what an uninstall clears
         services.TryAddSingleton<TenantService>();
+        if (purgesQueue)
+        {
+            AddQueuePurge(services, configuration);
+        }
+
         var provider = services.BuildServiceProvider();
         try
         {
@@ -62,6 +77,20 @@ internal static class OperatorHost
         }
 
         return provider;
+    }
+
+    private static void AddQueuePurge(ServiceCollection services, IConfiguration configuration)
+    {
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        if (ProviderChoices.Of(services, configuration).Queue != QueueProvider.InProcess || !File.Exists(storage.SqlitePath))
+        {
+            return;
+        }
+
+        services.AddOptions<RunOptions>().Bind(configuration.GetSection(RunOptions.Section));
+        services.TryAddSingleton<BluBeesMetrics>();
+        services.TryAddSingleton<RunStore>();
+        services.AddSqliteRunQueue();
     }
 
     public static async Task<List<TenantId>> TenantIdsAsync(IServiceProvider services, CancellationToken ct)

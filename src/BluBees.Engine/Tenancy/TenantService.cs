@@ -220,17 +220,29 @@ public sealed class TenantService(
     /// data key first, each write waiting for the lock as long as it takes; the record goes last, once nothing is left.
     /// Idempotent. Throws when the store refuses (the record stays, and it is tried again).
     /// </summary>
-    public async Task FinishPendingUninstallAsync(TenantId tenantId, CancellationToken ct)
+    public async Task<int> FinishPendingUninstallAsync(TenantId tenantId, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        int deleted;
         using (StoreWriteWait.Unbounded())
         {
             await _uninstalled.MarkAsync(tenantId, CancellationToken.None);
-            await EraseAsync(tenantId, CancellationToken.None);
+            deleted = await EraseAsync(tenantId, CancellationToken.None);
         }
 
         pending?.Complete(tenantId);
+        return deleted;
     }
+
+    /// <summary>
+    /// An operator's erase of an installation whose uninstall never reached the backend (<c>blubees tenants erase</c>):
+    /// the uninstall itself, unbounded. On the embedded store it is recorded as pending first, as the preUninstall's
+    /// is, so that one cut off (the command killed, the store refusing) is finished by the backend's
+    /// <see cref="PendingUninstallService"/>; elsewhere it is <see cref="UninstallAsync"/> (run it again to finish).
+    /// Returns the number of store items deleted.
+    /// </summary>
+    public Task<int> EraseByOperatorAsync(TenantId tenantId, CancellationToken ct)
+        => TryRecordPending(tenantId) ? FinishPendingUninstallAsync(tenantId, ct) : UninstallAsync(tenantId, ct);
 
     private async Task RequestFinishAsync(IUninstallFinishQueue queue, TenantId tenantId, TimeSpan delay, Exception? refusal)
     {
