@@ -51,6 +51,7 @@ public sealed class CliUsageTests
             Assert.That(code, Is.Zero);
             Assert.That(stdout, Does.Contain("runs [--rule ID] [--status S] [--limit N] [--json]")
                 .And.Contain("keys rotate").And.Contain("keys retire").And.Contain("backup export").And.Contain("backup restore")
+                .And.Contain("tenants list").And.Contain("tenants erase --tenant ID --confirm ID")
                 .And.Contain("created|updated|commented|deleted").And.Contain("--url"));
         }
     }
@@ -83,6 +84,8 @@ public sealed class CliUsageTests
     [TestCase("keys", "retire")]
     [TestCase("backup", "export")]
     [TestCase("backup", "restore")]
+    [TestCase("tenants", "list")]
+    [TestCase("tenants", "erase")]
     public async Task An_operator_command_with_help_explains_itself_and_does_nothing(string group, string command)
     {
         // infra/README.md: "see `blubees keys rotate --help` for its options".
