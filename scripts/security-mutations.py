@@ -649,6 +649,10 @@ MUTATIONS = [
      "return string.Equals(confirm, tenant.Value, StringComparison.Ordinal) ? tenant",
      "return confirm is not null ? tenant",
      "FullyQualifiedName~CliTenantEraseTests", "tests/BluBees.Api.Tests"),
+    ("`blubees tenants erase` leaves the tenant's messages in the embedded queue (its id in clear, ciphertext)", "src/BluBees.Cli/Operator/OperatorCommands.cs",
+     "purgesQueue: true, check:",
+     "purgesQueue: false, check:",
+     "FullyQualifiedName~CliTenantEraseQueueTests", "tests/BluBees.Api.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
