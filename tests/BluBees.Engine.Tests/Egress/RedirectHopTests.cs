@@ -1,0 +1,90 @@
+using System.Text;
+using BluBees.Engine.Egress;
+using NUnit.Framework;
+
+namespace BluBees.Engine.Tests.Egress;
+
+/// <summary>
+/// A redirect hop is a response's text: its target is checked like a configured URL (every spelling of a private
+/// address, with private networks off), its body is never read, and its cookies are never sent back.
+/// </summary>
+public sealed class RedirectHopTests
+{
+    /// <summary>
+    /// Private networks off, only 127.0.0.1 allowed (the first hop): every other spelling of a loopback, unspecified,
+    /// private or link-local address in a Location is refused before a connection, at the second hop as at the first.
+    /// </summary>
+    [Test]
+    public async Task APrivateAddressIsRefusedAtEveryHopWhateverItsSpelling()
+    {
+        await using var inside = LoopbackServer.Ok("inside", "127.0.0.2");
+        var port = inside.Port;
+        string[] hosts =
+        [
+            "127.0.0.2", "2130706434", "0177.0.0.2", "0x7f000002", "0x7f.0.0.2", "127.2", "127.0.0.2.", "127\u30020\u30020\u30022",
+            "[::ffff:127.0.0.2]", "[::ffff:7f00:2]", "[0:0:0:0:0:ffff:127.0.0.2]", "[::1]", "[64:ff9b::7f00:2]", "[2002:7f00:2::]",
+            "0.0.0.0", "0", "[::]", "10.0.0.1", "192.168.1.1", "169.254.1.1", "[fe80::1]", "[fc00::1]",
+        ];
+        var options = new EgressOptions { AllowHttp = true, AllowAnyPort = true, AllowedNetworks = ["127.0.0.1/32"] };
+        using var kit = new EgressTestKit(options);
+
+        foreach (var host in hosts)
+        {
+            await using var origin = LoopbackServer.Start((_, s, ct) => LoopbackServer.RedirectAsync(s, 302, $"http://{host}:{port}/admin", ct));
+
+            var response = await kit.GetAsync(origin.Url("/start"));
+
+            Assert.That(response.Failure, Is.EqualTo(EgressFailure.BlockedDestination), host);
+            Assert.That(response.Redirects, Is.EqualTo(1), host);
+            Assert.That(origin.Requests, Has.Count.EqualTo(1), host);
+        }
+
+        Assert.That(await inside.SettledConnectionsAsync(), Is.Zero);
+    }
+
+    /// <summary>A redirect's body (here endless) is never read: the next hop is asked at once, and only its body counts.</summary>
+    [Test]
+    public async Task ARedirectsBodyIsNeverRead()
+    {
+        await using var server = LoopbackServer.Start(async (r, s, ct) =>
+        {
+            if (r.Target != "/start")
+            {
+                await LoopbackServer.RespondAsync(s, 200, "next", ct);
+                return;
+            }
+
+            await LoopbackServer.WriteAsciiAsync(s, "HTTP/1.1 302 Found\r\nLocation: /next\r\nTransfer-Encoding: chunked\r\n\r\n", ct);
+            var chunk = Encoding.ASCII.GetBytes("4000\r\n" + new string('x', 0x4000) + "\r\n");
+            while (!ct.IsCancellationRequested)
+            {
+                await s.WriteAsync(chunk, ct);
+            }
+        });
+        var options = EgressTestKit.LoopbackOptions();
+        options.MaxResponseBytes = 1024;
+        using var kit = new EgressTestKit(options);
+
+        var response = await kit.GetAsync(server.Url("/start"));
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.None), response.Error);
+        Assert.That(Encoding.UTF8.GetString(response.Body.Span), Is.EqualTo("next"));
+        Assert.That(response.BytesIn, Is.EqualTo(4));
+    }
+
+    /// <summary>No cookie jar: a cookie a redirect sets is not sent to the next hop, even on the same origin.</summary>
+    [Test]
+    public async Task ACookieSetByARedirectIsNotSentBack()
+    {
+        await using var server = LoopbackServer.Start((r, s, ct) => r.Target == "/start"
+            ? LoopbackServer.RespondAsync(s, 302, "", ct, ("Location", "/next"), ("Set-Cookie", "session=from-redirect; Path=/"))
+            : LoopbackServer.RespondAsync(s, 200, "done", ct));
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+
+        var response = await kit.GetAsync(server.Url("/start"));
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.None), response.Error);
+        Assert.That(server.Requests.Select(r => r.Target), Is.EqualTo(new[] { "/start", "/next" }));
+        Assert.That(server.Requests.Last().Header("Cookie"), Is.Null);
+    }
+}
