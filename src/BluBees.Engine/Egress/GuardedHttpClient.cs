@@ -55,7 +55,11 @@ internal sealed class GuardedHttpClient
             {
                 if (EgressUrlValidator.Check(call.Url, options, _guard.Policy, out var why) is var refused and not EgressFailure.None)
                 {
-                    return Finish(call, refused, why);
+                    // A redirect's scheme is the Location's text (any letters and digits: a token fits); only the
+                    // configured URL's scheme is named.
+                    return Finish(call, refused, refused == EgressFailure.BlockedScheme && call.Redirects > 0
+                        ? $"The redirect from '{call.Request.SafeLabel}' names a scheme that is not allowed."
+                        : why);
                 }
 
                 var message = EgressMessageFactory.Create(call.Method, call.Url, request, call.Headers, call.WithBody, out why);

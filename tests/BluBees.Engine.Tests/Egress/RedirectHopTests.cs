@@ -6,10 +6,42 @@ namespace BluBees.Engine.Tests.Egress;
 
 /// <summary>
 /// A redirect hop is a response's text: its target is checked like a configured URL (every spelling of a private
-/// address, with private networks off), its body is never read, and its cookies are never sent back.
+/// address, with private networks off), its body is never read, its cookies are never sent back, and a refusal's
+/// message names the request's label, nothing of the <c>Location</c>.
 /// </summary>
 public sealed class RedirectHopTests
 {
+    /// <summary>
+    /// The scheme is the Location's text (a scheme may be any letters and digits: a token fits). The message of a refused
+    /// redirect scheme echoed it ("Scheme 'tok…' is not allowed"), though <see cref="EgressResponse.Error"/> is promised to
+    /// hold at most the configured host.
+    /// </summary>
+    [Test]
+    public async Task ARefusedSchemeOfARedirectIsNotEchoed()
+    {
+        const string scheme = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+        await using var origin = LoopbackServer.Start((_, s, ct) => LoopbackServer.RedirectAsync(s, 302, scheme + "://host/x", ct));
+        using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
+
+        var response = await kit.Client.SendAsync(
+            new EgressRequest(HttpMethod.Get, origin.Url("/start")) { Label = "api.example" }, CancellationToken.None);
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.BlockedScheme), response.Error);
+        Assert.That(response.Error, Does.Not.Contain(scheme).IgnoreCase);
+        Assert.That(response.Error, Does.Contain("'api.example'"));
+    }
+
+    [Test]
+    public async Task TheSchemeOfTheConfiguredUrlIsStillNamed()
+    {
+        using var kit = new EgressTestKit(new EgressOptions());
+
+        var response = await kit.GetAsync("ftp://files.test/report.csv");
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.BlockedScheme));
+        Assert.That(response.Error, Does.Contain("'ftp'"));
+    }
+
     /// <summary>
     /// Private networks off, only 127.0.0.1 allowed (the first hop): every other spelling of a loopback, unspecified,
     /// private or link-local address in a Location is refused before a connection, at the second hop as at the first.
