@@ -1,5 +1,6 @@
 using System.Text;
 using BluBees.Engine.Egress;
+using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
 
 namespace BluBees.Engine.Tests.Egress;
@@ -102,6 +103,48 @@ public sealed class RedirectHopTests
         Assert.That(response.Failure, Is.EqualTo(EgressFailure.None), response.Error);
         Assert.That(Encoding.UTF8.GetString(response.Body.Span), Is.EqualTo("next"));
         Assert.That(response.BytesIn, Is.EqualTo(4));
+    }
+
+    /// <summary>
+    /// The second hop's status line arrives, then its Location one byte at a time: the headers timeout of that hop (on
+    /// the guard's clock, moved by hand) ends the call, though the call's own timeout is an hour away. Bytes still
+    /// arriving do not hold it open. (The real-time token only turns a hang into a failure; it never passes a test.)
+    /// </summary>
+    [Test]
+    public async Task ARedirectHopWhoseLocationDripsIsCutByTheHeadersTimeout()
+    {
+        var dripping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = LoopbackServer.Start(async (r, s, ct) =>
+        {
+            if (r.Target == "/start")
+            {
+                await LoopbackServer.RedirectAsync(s, 302, "/drip", ct);
+                return;
+            }
+
+            await LoopbackServer.WriteAsciiAsync(s, "HTTP/1.1 302 Found\r\nLocation: /", ct);
+            dripping.TrySetResult();
+            while (!ct.IsCancellationRequested)
+            {
+                await LoopbackServer.WriteAsciiAsync(s, "a", ct);
+                await Task.Delay(50, ct);
+            }
+        });
+        var options = EgressTestKit.LoopbackOptions();
+        options.ResponseHeadersTimeout = TimeSpan.FromSeconds(10);
+        using var kit = new EgressTestKit(options);
+        var time = new FakeTimeProvider();
+        var client = new GuardedHttpClient(kit.Guard, time);
+        using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var call = client.SendAsync(new EgressRequest(HttpMethod.Get, server.Url("/start")) { Timeout = TimeSpan.FromHours(1) }, hang.Token);
+        await dripping.Task.WaitAsync(hang.Token);
+        time.Advance(TimeSpan.FromSeconds(11));
+        var response = await call;
+
+        Assert.That(response.Failure, Is.EqualTo(EgressFailure.Timeout), response.Error);
+        Assert.That(response.Redirects, Is.EqualTo(1));
+        Assert.That(server.Requests.Select(r => r.Target), Is.EqualTo(new[] { "/start", "/drip" }));
     }
 
     /// <summary>No cookie jar: a cookie a redirect sets is not sent to the next hop, even on the same origin.</summary>
