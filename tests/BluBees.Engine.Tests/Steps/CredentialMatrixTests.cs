@@ -41,6 +41,32 @@ public sealed class CredentialMatrixTests
         AssertCredential(auth, api.Requests.Single(), tokens);
     }
 
+    /// <summary>
+    /// The connection's host redirects the step to another origin (another port), with a 302 or a 307 (which keeps the
+    /// method): whatever the auth kind, the other origin receives no credential, neither header nor query key, and no
+    /// secret or access token anywhere in its request.
+    /// </summary>
+    [Test]
+    public async Task NoCredentialOfAnHttpStepFollowsARedirectToAnotherOrigin([ValueSource(nameof(AuthKinds))] string auth, [Values(302, 307)] int status)
+    {
+        using var h = new PolicyHarness();
+        await using var tokens = new TokenEndpoint();
+        await using var elsewhere = LoopbackServer.Ok("{}");
+        await using var api = LoopbackServer.Start((_, s, ct) => LoopbackServer.RedirectAsync(s, status, elsewhere.Url("/landing").ToString(), ct));
+        var connection = await h.CreateAsync(new TenantId("tenant-m"), Input(auth, api, tokens));
+
+        var outcome = await h.RunAsync("tenant-m", PolicyHarness.Step(connection, "GET", "/items"));
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Record.ErrorCategory);
+        AssertCredential(auth, api.Requests.Single(), tokens);
+        var landed = elsewhere.Requests.Single();
+        Assert.That(landed.Target, Is.EqualTo("/landing"));
+        Assert.That(landed.Header("Authorization"), Is.Null);
+        Assert.That(landed.Header("X-Api-Key"), Is.Null);
+        var everything = landed.Target + "\n" + string.Join('\n', landed.Headers.Select(p => p.Key + ": " + p.Value));
+        Assert.That(everything, Does.Not.Contain(StaticSecret).And.Not.Contain(ClientSecret).And.Not.Contain(RefreshToken).And.Not.Match("at-[0-9]"));
+    }
+
     [Test]
     public async Task BothSidesOfATransferSendExactlyTheirConnectionsCredential([ValueSource(nameof(AuthKinds))] string auth)
     {
