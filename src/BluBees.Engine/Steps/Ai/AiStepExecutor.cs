@@ -176,7 +176,7 @@ internal sealed class AiStepExecutor(
             : ChatResponseFormat.ForJsonSchema(JsonSerializer.SerializeToElement(step.Schema), schemaName: step.Id),
     };
 
-    /// <summary>Below HTTP: the guard's failure. An HTTP error status: 4xx/5xx. A 2xx the client could not read: provider error.</summary>
+    /// <summary>Below HTTP: the guard's failure. A 3xx: unexpected status. An HTTP error status: 4xx/5xx. A 2xx the client could not read: provider error.</summary>
     private static string Categorize(Exception e, int? status)
     {
         for (var inner = e; inner is not null; inner = inner.InnerException)
@@ -187,7 +187,8 @@ internal sealed class AiStepExecutor(
             }
         }
 
-        return EgressCategories.OfStatus(status) ?? ErrorCategories.AiProviderError;
+        // A 3xx reaches the SDK only when the guard did not follow it (one that would turn the POST into a GET, 300, 304).
+        return status is >= 300 and < 400 ? ErrorCategories.UnexpectedStatus : EgressCategories.OfStatus(status) ?? ErrorCategories.AiProviderError;
     }
 
     private StepOutcome Failed(CompiledAiStep step, Connection? connection, long started, string category, string? field = null)
