@@ -11,6 +11,7 @@ internal sealed class EgressCall(EgressRequest request, long started)
     public IReadOnlyList<EgressHeader> Headers { get; set; } = request.Headers;
     public int? Status { get; set; }
     public int Redirects { get; set; }
+    public bool LeftOrigin { get; set; }
     public long BytesOut { get; set; }
     public EgressResponseStream? Body { get; set; }
     /// <summary>True once a streamed body owns the response and the call's token sources.</summary>

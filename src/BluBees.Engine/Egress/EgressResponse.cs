@@ -46,6 +46,12 @@ public sealed class EgressResponse : IDisposable, IAsyncDisposable
 
     public int Redirects { get; init; }
 
+    /// <summary>
+    /// A redirect took the call to another origin (scheme, host or port) than the request's: the response is that
+    /// origin's, which never received the request's credentials, so its 401 says nothing about them.
+    /// </summary>
+    public bool LeftOrigin { get; init; }
+
     public TimeSpan Duration { get; init; }
 
     internal static EgressResponse Failed(EgressFailure failure, string message) => new() { Failure = failure, Error = message };

@@ -207,6 +207,7 @@ internal sealed class GuardedHttpClient
                 BytesIn = body.Length,
                 BytesOut = call.BytesOut,
                 Redirects = call.Redirects,
+                LeftOrigin = call.LeftOrigin,
                 Duration = _time.GetElapsedTime(call.Started),
             };
         }
@@ -246,6 +247,7 @@ internal sealed class GuardedHttpClient
 
             // Only transport headers cross; once dropped, the rest stay dropped, even if a later hop comes back.
             call.Headers = RedirectPolicy.ForAnotherOrigin(call.Headers);
+            call.LeftOrigin = true;
         }
 
         call.WithBody = keepsBody;

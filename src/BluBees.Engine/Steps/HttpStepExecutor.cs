@@ -116,7 +116,7 @@ internal sealed class HttpStepExecutor(
         var sent = await pipeline.SendAsync(http, egressRequest, retryable, ct);
         using var response = sent.Response;
         var category = sent.Category ?? (response is null ? ErrorCategories.ConnectionFailed : HttpResponseMapping.Categorize(response));
-        if (credential is not null && response?.StatusCode == 401)
+        if (credential is not null && response is { StatusCode: 401, LeftOrigin: false })
         {
             credentials.Rejected(tenantId, connection!, credential);
         }

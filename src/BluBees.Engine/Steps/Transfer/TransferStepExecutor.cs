@@ -219,10 +219,13 @@ internal sealed class TransferStepExecutor(
     private async ValueTask<IDisposable?> EnterAsync(TenantId tenantId, Connection? connection, CancellationToken ct)
         => connection is null ? NoSlot.Instance : await pipelines.For(tenantId, connection).EnterAsync(ct);
 
-    /// <summary>A 401 drops the OAuth access token the side sent, so the next run fetches a fresh one.</summary>
+    /// <summary>
+    /// A 401 drops the OAuth access token the side sent, so the next run fetches a fresh one; not one from another origin a
+    /// redirect led to, which never got the token.
+    /// </summary>
     private void Rejected(TenantId tenantId, PreparedSide side, EgressResponse response)
     {
-        if (response.StatusCode == 401 && side.Credential is { } credential && side.Connection is { } connection)
+        if (response is { StatusCode: 401, LeftOrigin: false } && side.Credential is { } credential && side.Connection is { } connection)
         {
             credentials.Rejected(tenantId, connection, credential);
         }
