@@ -13,10 +13,14 @@ internal sealed class FakeResolver : IEgressResolver
 {
     private readonly ConcurrentDictionary<string, string[][]> _answers = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.OrdinalIgnoreCase);
+    private int _cancelled;
 
     public TimeSpan Delay { get; set; }
 
     public int TotalCalls => _calls.Values.Sum();
+
+    /// <summary>Lookups whose <see cref="Delay"/> was cut by their cancellation token.</summary>
+    public int Cancelled => Volatile.Read(ref _cancelled);
 
     public FakeResolver Map(string host, params string[] addresses)
     {
@@ -37,7 +41,15 @@ internal sealed class FakeResolver : IEgressResolver
         var call = _calls.AddOrUpdate(host, 1, (_, n) => n + 1);
         if (Delay > TimeSpan.Zero)
         {
-            await Task.Delay(Delay, ct);
+            try
+            {
+                await Task.Delay(Delay, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                Interlocked.Increment(ref _cancelled);
+                throw;
+            }
         }
 
         return _answers.TryGetValue(host, out var answers)

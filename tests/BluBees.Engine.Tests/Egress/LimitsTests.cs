@@ -138,14 +138,15 @@ public sealed class LimitsTests
         var options = EgressTestKit.LoopbackOptions();
         options.MinResponseBytesPerSecond = 50;
         options.MinRateGracePeriod = TimeSpan.FromSeconds(1);
+        options.ReadIdleTimeout = HangGuard.Never; // a byte a second would never trip it anyway
         using var kit = new EgressTestKit(options);
-        var started = DateTime.UtcNow;
 
-        var response = await kit.GetAsync(server.Url());
+        // The drip would take 100 s; the total timeout is out of reach, so only the minimum rate can end it in time.
+        var response = await HangGuard.SendAsync(kit, new EgressRequest(HttpMethod.Get, server.Url()) { Timeout = HangGuard.Never });
 
         Assert.That(response.Failure, Is.EqualTo(EgressFailure.Timeout));
-        Assert.That(response.Error, Does.Contain("slower"));
-        Assert.That(DateTime.UtcNow - started, Is.LessThan(TimeSpan.FromSeconds(4)));
+        Assert.That(response.Error, Does.Contain("slower than 50 bytes/s"), "the minimum-rate rule fired, not the idle or total timeout");
+        Assert.That(response.BytesIn, Is.InRange(1, 99), "cut mid-body");
     }
 
     [Test]
@@ -158,14 +159,14 @@ public sealed class LimitsTests
         });
         var options = EgressTestKit.LoopbackOptions();
         options.ReadIdleTimeout = TimeSpan.FromMilliseconds(500);
+        options.MinResponseBytesPerSecond = 0; // off: only the idle timeout or the (unreachable) total timeout can end it
         using var kit = new EgressTestKit(options);
-        var started = DateTime.UtcNow;
 
-        var response = await kit.GetAsync(server.Url());
+        var response = await HangGuard.SendAsync(kit, new EgressRequest(HttpMethod.Get, server.Url()) { Timeout = HangGuard.Never });
 
         Assert.That(response.Failure, Is.EqualTo(EgressFailure.Timeout));
+        Assert.That(response.Error, Is.EqualTo("No response data for 0.5 s."), "the idle timeout fired, not the total timeout");
         Assert.That(response.BytesIn, Is.EqualTo(3));
-        Assert.That(DateTime.UtcNow - started, Is.LessThan(TimeSpan.FromSeconds(3)));
     }
 
     [Test]
@@ -173,13 +174,17 @@ public sealed class LimitsTests
     {
         await using var server = LoopbackServer.Start((_, _, ct) => Task.Delay(Timeout.Infinite, ct));
         using var kit = new EgressTestKit(EgressTestKit.LoopbackOptions());
-        var started = DateTime.UtcNow;
 
-        var response = await kit.Client.SendAsync(
-            new EgressRequest(HttpMethod.Get, server.Url()) { Timeout = TimeSpan.FromMilliseconds(500) }, CancellationToken.None);
+        // The headers timeout (10 s by default) is put out of reach: only the call's 500 ms total timeout can end it.
+        var response = await HangGuard.SendAsync(kit, new EgressRequest(HttpMethod.Get, server.Url())
+        {
+            Timeout = TimeSpan.FromMilliseconds(500),
+            ResponseHeadersTimeout = HangGuard.Never,
+        });
 
         Assert.That(response.Failure, Is.EqualTo(EgressFailure.Timeout));
-        Assert.That(DateTime.UtcNow - started, Is.LessThan(TimeSpan.FromSeconds(3)));
+        Assert.That(response.Error, Does.Contain("timed out"));
+        Assert.That(response.StatusCode, Is.Null, "no answer arrived");
     }
 
     [Test]
