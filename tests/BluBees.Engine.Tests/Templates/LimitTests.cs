@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using BluBees.Engine.Templates;
 using NUnit.Framework;
@@ -10,13 +9,12 @@ namespace BluBees.Engine.Tests.Templates;
 [CancelAfter(30_000)]
 public sealed class LimitTests
 {
+    /// <summary>
+    /// Renders under the hang guard (<see cref="TemplateTestKit.Bounded{T}"/> fails the test if the render does not end):
+    /// no wall-clock pass condition. What ended the render is what each test asserts: the Limit error naming the rule.
+    /// </summary>
     private static TemplateRenderResult RenderHostile(string source, JsonObject? scope = null, TemplateLimits? limits = null)
-    {
-        var watch = Stopwatch.StartNew();
-        var result = Bounded(() => RenderResult(source, scope, limits));
-        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
-        return result;
-    }
+        => Bounded(() => RenderResult(source, scope, limits));
 
     private static void AssertLimit(TemplateRenderResult result, string message)
     {
