@@ -41,7 +41,7 @@ internal sealed class JiraKit : IAsyncDisposable
     /// <summary>The site's field list (fields by display name), against the same fake site.</summary>
     public JiraFieldCatalog FieldCatalog { get; }
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
+    public WaitRecordingClock Time { get; } = new(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
 
     public FakeJiraSite Site { get; }
 
