@@ -1,15 +1,21 @@
-using System.Diagnostics;
 using System.Net;
 using BluBees.Api.Tests.Harness;
 using BluBees.Engine.DevTokens;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace BluBees.Api.Tests.Permissions;
 
 /// <summary>The Jira settings: the call timeout, the validated override, and development administrators.</summary>
 public sealed class JiraSettingsTests
 {
+    /// <summary>
+    /// Turns a hang into a failure: far past the 1 s Jira timeout, under the test client's own 30 s, never a pass
+    /// condition on time.
+    /// </summary>
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(20);
+
     private TestIssuer _issuer = null!;
 
     [OneTimeSetUp]
@@ -29,18 +35,33 @@ public sealed class JiraSettingsTests
             Assert.That(warm.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         }
 
-        backend.Jira.Delay = TimeSpan.FromSeconds(5);
-        var watch = Stopwatch.StartNew();
-        using var response = await backend.SendAsync(HttpMethod.Post, "/api/webhooks", Samples.NewTenant(), new { name = "slow" });
+        // Jira never answers by itself: only the backend's Jira timeout can end the call before the hang guard.
+        backend.Jira.Delay = TimeSpan.FromMinutes(10);
+        using var response = await backend.SendAsync(HttpMethod.Post, "/api/webhooks", Samples.NewTenant(), new { name = "slow" }).WaitAsync(HangGuard);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
-        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(4)), "the short timeout applies");
         Assert.That(backend.Logs.AllText, Does.Contain("Jira permission check failed: TaskCanceledException").Or.Contain("Jira permission check failed: TimeoutException"));
     }
 
     [Test]
     public async Task A_Jira_whose_answer_stalls_after_its_headers_is_a_503_after_the_timeout_not_a_hang()
     {
-        await using var backend = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?> { ["Jira:TimeoutSeconds"] = "1" });
+        // The deadline over the headers and the body runs on the backend's clock: moved here by exactly the configured
+        // 1 s per Jira call once Jira holds the call, it must end each one (the 5 s default would not), with no race
+        // against real time. HttpClient.Timeout (real time) no longer applies once the headers are in.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var backend = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?> { ["Jira:TimeoutSeconds"] = "1" }, s => s.AddSingleton<TimeProvider>(clock));
+        try
+        {
+            await StalledCallsEndOnTheConfiguredTimeoutAsync(backend, clock);
+        }
+        finally
+        {
+            await backend.DisposeAsync(clock);
+        }
+    }
+
+    private static async Task StalledCallsEndOnTheConfiguredTimeoutAsync(BackendHost backend, FakeTimeProvider clock)
+    {
         backend.Jira.UserIssues["OPS-9"] = new System.Text.Json.Nodes.JsonObject { ["id"] = "10009", ["key"] = "OPS-9", ["fields"] = new System.Text.Json.Nodes.JsonObject() };
         var admin = Samples.NewTenant();
         using (var warm = await backend.SendAsync(HttpMethod.Get, "/api/issues/OPS-9/sample-event", admin))
@@ -50,24 +71,49 @@ public sealed class JiraSettingsTests
 
         // Headers and the first bytes arrive, then nothing: HttpClient.Timeout no longer applies once headers are in.
         backend.Jira.StallBodies = true;
-        var watch = Stopwatch.StartNew();
-        using (var write = await backend.SendAsync(HttpMethod.Post, "/api/webhooks", Samples.NewTenant(), new { name = "stalled" }).WaitAsync(TimeSpan.FromSeconds(20)))
+        using (var write = await WithClockPerJiraCallAsync(backend, clock, backend.SendAsync(HttpMethod.Post, "/api/webhooks", Samples.NewTenant(), new { name = "stalled" })))
         {
             Assert.That(write.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the permission check gives up");
         }
 
-        using (var me = await backend.SendAsync(HttpMethod.Get, "/api/me", Samples.NewTenant()).WaitAsync(TimeSpan.FromSeconds(20)))
+        using (var me = await WithClockPerJiraCallAsync(backend, clock, backend.SendAsync(HttpMethod.Get, "/api/me", Samples.NewTenant())))
         {
             Assert.That(me.StatusCode, Is.EqualTo(HttpStatusCode.OK), "/api/me answers (without edit rights) instead of hanging");
         }
 
-        using (var read = await backend.SendAsync(HttpMethod.Get, "/api/issues/OPS-9/sample-event", admin).WaitAsync(TimeSpan.FromSeconds(20)))
+        using (var read = await WithClockPerJiraCallAsync(backend, clock, backend.SendAsync(HttpMethod.Get, "/api/issues/OPS-9/sample-event", admin)))
         {
             Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the read as the user gives up");
         }
-
-        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "three calls, each bounded by the 1 s timeout");
     }
+
+    /// <summary>
+    /// Waits for <paramref name="call"/>, moving the backend's clock by the configured 1 s each time Jira receives a
+    /// permission question or a read as the user (once it arrived, its deadline is pending). Fails if the call
+    /// outlives the hang guard.
+    /// </summary>
+    private static async Task<HttpResponseMessage> WithClockPerJiraCallAsync(BackendHost backend, FakeTimeProvider clock, Task<HttpResponseMessage> call)
+    {
+        var guard = Task.Delay(HangGuard);
+        var advanced = JiraCalls(backend);
+        while (!call.IsCompleted)
+        {
+            if (JiraCalls(backend) > advanced)
+            {
+                advanced++;
+                clock.Advance(TimeSpan.FromSeconds(1));
+                continue;
+            }
+
+            Assert.That(guard.IsCompleted, Is.False, $"the call outlived the {HangGuard.TotalSeconds} s hang guard");
+            await Task.WhenAny(call, Task.Delay(10));
+        }
+
+        return await call;
+    }
+
+    /// <summary>Permission questions and reads as the user that reached Jira so far.</summary>
+    private static int JiraCalls(BackendHost backend) => backend.Jira.CallCount + backend.Jira.UserReads.Count;
 
     [TestCase("not a url")]
     [TestCase("ftp://jira.example")]
