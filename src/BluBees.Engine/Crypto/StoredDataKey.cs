@@ -34,5 +34,9 @@ internal sealed record StoredDataKey(string KeyId, string Wrapped, DateTimeOffse
     /// <paramref name="receivedAt"/>. An unreadable item is not taken as a later installation.
     /// </summary>
     public static bool IsLaterInstallation(string data, DateTimeOffset receivedAt)
-        => CreatedAtOf(data) is { } created && created > receivedAt + InstallationSkew;
+        => IsLater(CreatedAtOf(data), receivedAt);
+
+    /// <summary>As <see cref="IsLaterInstallation"/>, for a creation time already read (<see cref="CreatedAtOf"/>).</summary>
+    public static bool IsLater(DateTimeOffset? created, DateTimeOffset receivedAt)
+        => created is { } at && at > receivedAt + InstallationSkew;
 }

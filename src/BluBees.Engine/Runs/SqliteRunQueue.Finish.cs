@@ -184,7 +184,9 @@ public sealed partial class SqliteRunQueue
             installed = reader.IsDBNull(1) ? null : reader.GetString(1);
         }
 
-        var created = KeyCreatedAt(claimed.TenantId, data);
+        // Parsed once per key item text (the finish runs for every message, on the writer's thread with the write lock
+        // held); a changed item (a reinstall's key, a rotation) is a different text and is parsed afresh.
+        var created = _keyCreated.GetOrParse(claimed.TenantId, data, Crypto.StoredDataKey.CreatedAtOf);
         if (installed is not null
             && DateTimeOffset.TryParse(installed, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var acceptedUnder)
             && created is { } keyCreated)
@@ -192,33 +194,11 @@ public sealed partial class SqliteRunQueue
             return keyCreated == acceptedUnder;
         }
 
-        return !(created is { } later && later > claimed.EnqueuedAt + Crypto.StoredDataKey.InstallationSkew);
+        return !Crypto.StoredDataKey.IsLater(created, claimed.EnqueuedAt);
     }
 
-    /// <summary>
-    /// The creation time in a tenant's stored data key item, parsed once per item text: every finish asked it, a JSON
-    /// parse on the writer's thread while the write lock was held. Only the writer's thread reads and writes this
-    /// (the finish runs there); the key item is read in the same transaction every time, so a changed key (a
-    /// reinstall, a rotation) is a different text and is parsed afresh.
-    /// </summary>
-    private DateTimeOffset? KeyCreatedAt(string tenant, string data)
-    {
-        if (_keyCreated.TryGetValue(tenant, out var known) && string.Equals(known.Data, data, StringComparison.Ordinal))
-        {
-            return known.CreatedAt;
-        }
-
-        if (_keyCreated.Count >= 1024)
-        {
-            _keyCreated.Clear();
-        }
-
-        var created = Crypto.StoredDataKey.CreatedAtOf(data);
-        _keyCreated[tenant] = (data, created);
-        return created;
-    }
-
-    private readonly Dictionary<string, (string Data, DateTimeOffset? CreatedAt)> _keyCreated = new(StringComparer.Ordinal);
+    /// <summary>Each tenant's key item creation time, by item text (<see cref="InstalledSince"/>); a purge drops the tenant's.</summary>
+    private readonly ParsedTextCache<string, DateTimeOffset?> _keyCreated = new(1024);
 
     private async Task<(string? Pk, string? Sk)> DedupOfAsync(string messageId, CancellationToken ct)
     {
