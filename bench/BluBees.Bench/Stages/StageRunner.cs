@@ -34,7 +34,7 @@ internal static class StageRunner
     public static readonly string[] Names =
     [
         "dedupe key", "ingress rule filter (list stamp + cached heads + compiled rules + trigger)", "queue write (marker + encrypted message, 1 tx)",
-        "claim (lease, 1 tx)", "open message (decrypt + parse)", "worker rule load (list stamp + cached heads + compiled rules)", "event scope + condition",
+        "claim (lease, 1 tx)", "open message (kept since its accept) + payload parse", "worker rule load (list stamp + cached heads + compiled rules)", "event scope + condition",
         "connection read", "credential (decrypt secret)", "render (path + JSON body)", "HTTP step (whole executor, incl. the three above)",
         "record write (records + marker + delete, 1 tx)",
         "HTTP step part: guarded send (guard, no pipeline)", "comparison: direct HttpClient send, same request",

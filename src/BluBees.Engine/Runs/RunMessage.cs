@@ -28,8 +28,9 @@ public sealed record RunMessage(
     /// <summary>
     /// The tenant's rule heads as the ingress filter read them for this event, moments before the message was built.
     /// In memory only: never serialized, so a message read back from a queue has none and its worker reads the rule
-    /// list again. The direct hand-off runs the very instance the ingress built, which spares it a second read of the
-    /// rule-list stamp (see <see cref="RunProcessor"/>, which uses them only while they are fresh).
+    /// list again. The direct hand-off runs the very instance the ingress built, and so does a claim of a message this
+    /// process accepted (<see cref="OpenedMessages"/>), which spares it a second read of the rule-list stamp (see
+    /// <see cref="RunProcessor"/>, which uses them only while they are fresh: under a second since the receipt).
     /// </summary>
     [JsonIgnore]
     public IReadOnlyList<RuleHead>? IngressHeads { get; init; }

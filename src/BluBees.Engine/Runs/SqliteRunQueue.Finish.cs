@@ -58,6 +58,11 @@ public sealed partial class SqliteRunQueue
     /// </summary>
     public async Task<RunMessage> OpenAsync(ClaimedMessage claimed, CancellationToken ct)
     {
+        if (_opened.TryTake(claimed.Id, claimed.TenantId, claimed.Body, out var kept))
+        {
+            return kept; // accepted by this process with exactly this ciphertext (OpenedMessages)
+        }
+
         var message = RunMessageShape.Complete(await _cipher.DecryptAsync(claimed.Tenant, RecordId(claimed.Id), claimed.Body,
             static utf8 => JsonSerializer.Deserialize<RunMessage>(utf8, JsonDefaults.Tolerant), ct));
         if (!string.Equals(message.Tenant.TenantId, claimed.TenantId, StringComparison.Ordinal) || message.Id != claimed.Id)
@@ -144,6 +149,7 @@ public sealed partial class SqliteRunQueue
             delete.Parameters.AddWithValue("$id", claimed.Id);
             return delete.ExecuteNonQuery();
         }, ct);
+        _opened.Remove(claimed.Id); // finished without an open (its tenant was found gone): nothing of it stays in memory
         EndAlone(claimed.Id); // a suspect's record is written: claims resume (the worker wakes the loop for them, RunWorker.Start)
         if (_backlog)
         {
@@ -197,6 +203,17 @@ public sealed partial class SqliteRunQueue
         return !Crypto.StoredDataKey.IsLater(created, claimed.EnqueuedAt);
     }
 
+    /// <summary>Messages accepted here, kept opened until their claim (<see cref="OpenedMessages"/>); a purge drops the tenant's.</summary>
+    private readonly OpenedMessages _opened = new(OpenedCapacity, OpenedMaxCharacters);
+
+    /// <summary>At most this many accepted messages kept opened, and this many characters of their ciphertext (16 MiB).</summary>
+    internal const int OpenedCapacity = 1024;
+
+    internal const long OpenedMaxCharacters = 16L * 1024 * 1024;
+
+    /// <summary>Accepted messages kept opened for their claim (for tests).</summary>
+    internal int OpenedKept => _opened.Count;
+
     /// <summary>Each tenant's key item creation time, by item text (<see cref="InstalledSince"/>); a purge drops the tenant's.</summary>
     private readonly ParsedTextCache<string, DateTimeOffset?> _keyCreated = new(1024);
 
@@ -219,6 +236,7 @@ public sealed partial class SqliteRunQueue
             command.Parameters.AddWithValue("$id", messageId);
             return command.ExecuteNonQuery();
         }, ct);
+        _opened.Remove(messageId);
         EndAlone(messageId);
         Wake();
     }

@@ -50,6 +50,23 @@ public sealed partial class SqliteRunQueue
     /// <summary>Inside the accepting transaction of a run started early: whether its row is written leased to it (else it waits, and the run stops).</summary>
     private bool KeepsEarlyStart(Storage.SqliteWriter w) => _alone is null && !AnyClaimable(w, NowMs);
 
+    /// <summary>
+    /// On the writer's thread, right after the accepting COMMIT and before any later write (a claim) runs: an early run
+    /// is settled, and a message written waiting is kept opened for its claim (<see cref="OpenedMessages"/>).
+    /// </summary>
+    private void Committed(Egress.AcceptCommit? early, bool leased, bool accepted, PreparedMessage m, RunMessage message)
+    {
+        if (early is not null)
+        {
+            Settle(early, leased);
+        }
+
+        if (accepted && !leased)
+        {
+            _opened.Keep(m.Id, m.TenantId, m.Body, message);
+        }
+    }
+
     /// <summary>On the writer's thread, right after the COMMIT: the early run goes on when its row was written leased to it.</summary>
     private static void Settle(Egress.AcceptCommit early, bool leased)
     {

@@ -46,6 +46,7 @@ public sealed partial class SqliteRunQueue : ITenantQueuePurge
             command.Parameters.AddWithValue("$tenant", tenantId.Value);
             command.Parameters.AddWithValue("$batch", batchSize);
             _keyCreated.Remove(tenantId.Value); // the finishes' parse of its key item (SqliteRunQueue.Finish.cs)
+            _opened.ForgetTenant(tenantId.Value); // its accepted messages kept opened (OpenedMessages)
             return command.ExecuteNonQuery();
         }, ct);
     }

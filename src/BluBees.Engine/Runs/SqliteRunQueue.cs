@@ -103,7 +103,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                 leased = early is null ? TryLease(w, handOff, prepared.TenantId) : KeepsEarlyStart(w);
                 Insert(w, prepared, claim, leased);
                 return true;
-            }, wait.Token, early is null ? null : _ => Settle(early, leased));
+            }, wait.Token, _ => Committed(early, leased, accepted: true, prepared, message));
         }
         catch (Exception ex)
         {
@@ -162,7 +162,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
                 leased = early is null ? TryLease(w, handOff, prepared.TenantId) : KeepsEarlyStart(w);
                 Insert(w, prepared, claim, leased);
                 return EnqueueOutcome.Accepted;
-            }, wait.Token, early is null ? null : o => Settle(early, leased && o == EnqueueOutcome.Accepted));
+            }, wait.Token, o => Committed(early, leased && o == EnqueueOutcome.Accepted, o == EnqueueOutcome.Accepted, prepared, message));
         }
         catch (Exception ex)
         {

@@ -27,11 +27,16 @@ public sealed class QueueKit : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    private QueueKit(ServiceProvider services, string dataDirectory, FakeTimeProvider clock)
+    private readonly IDictionary<string, string?>? _settings;
+    private readonly Action<IServiceCollection>? _configure;
+
+    private QueueKit(ServiceProvider services, string dataDirectory, FakeTimeProvider clock, IDictionary<string, string?>? settings, Action<IServiceCollection>? configure)
     {
         _services = services;
         DataDirectory = dataDirectory;
         Clock = clock;
+        _settings = settings;
+        _configure = configure;
     }
 
     public string DataDirectory { get; }
@@ -44,8 +49,21 @@ public sealed class QueueKit : IAsyncDisposable
     public string DatabasePath => _services.GetRequiredService<IOptions<StorageOptions>>().Value.SqlitePath;
 
     public static QueueKit Create(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
+        => Create(Path.Combine(Path.GetTempPath(), "blubees-tests", Guid.NewGuid().ToString("N")), new FakeTimeProvider(DateTimeOffset.UtcNow), settings, configure);
+
+    /// <summary>
+    /// The next process on this kit's files: this kit's services are disposed (its files kept) and a new kit with the
+    /// same settings and clock opens them, with nothing in memory from this one (keys, caches, messages kept opened).
+    /// </summary>
+    public async Task<QueueKit> RestartAsync()
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "blubees-tests", Guid.NewGuid().ToString("N"));
+        await _services.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        return Create(DataDirectory, Clock, _settings, _configure);
+    }
+
+    private static QueueKit Create(string dataDirectory, FakeTimeProvider clock, IDictionary<string, string?>? settings, Action<IServiceCollection>? configure)
+    {
         var config = new Dictionary<string, string?>
         {
             ["Storage:DataDirectory"] = dataDirectory,
@@ -59,7 +77,6 @@ public sealed class QueueKit : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(config).Build();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var services = new ServiceCollection();
         services.AddLogging(l => l.ClearProviders());
         services.AddMetrics();
@@ -68,7 +85,7 @@ public sealed class QueueKit : IAsyncDisposable
         configure?.Invoke(services);
         var provider = services.BuildServiceProvider();
         _ = provider.GetRequiredService<SqliteRunQueue>(); // creates its table, as the backend's worker does on start
-        return new QueueKit(provider, dataDirectory, clock);
+        return new QueueKit(provider, dataDirectory, clock, settings, configure);
     }
 
     /// <summary>A worker over this kit's queue (not started).</summary>

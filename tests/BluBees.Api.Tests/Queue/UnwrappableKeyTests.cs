@@ -20,16 +20,18 @@ public sealed class UnwrappableKeyTests
     public async Task A_message_whose_data_key_no_longer_unwraps_ends_as_one_failed_record_after_its_attempts()
     {
         await using var sink = await SlowSink.StartAsync();
-        await using var kit = QueueKit.Create(new Dictionary<string, string?> { ["Runs:MaxAttempts"] = "2", ["Runs:LeaseSeconds"] = "10" });
+        await using var accepting = QueueKit.Create(new Dictionary<string, string?> { ["Runs:MaxAttempts"] = "2", ["Runs:LeaseSeconds"] = "10" });
         var tenant = QueueKit.NewTenant();
-        await kit.RuleAsync(tenant, sink.Address);
-        await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-71"), null, null, CancellationToken.None);
+        await accepting.RuleAsync(tenant, sink.Address);
+        await accepting.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-71"), null, null, CancellationToken.None);
 
-        // The data key now names a key-encryption key the ring does not hold.
-        await kit.ScalarAsync(
+        // The data key now names a key-encryption key the ring does not hold; the next process opens the message from
+        // the file (the accepting one kept it opened in memory, OpenedMessages: the case below).
+        await accepting.ScalarAsync(
             "UPDATE items SET data = json_set(data, '$.keyId', 'key-lost') WHERE pk = $pk AND sk = 'KEY';",
             ("$pk", "T#" + tenant.TenantId));
-        kit.Services.GetRequiredService<TenantKeyService>().Evict(tenant.Id);
+        await using var kit = await accepting.RestartAsync();
+        Assert.That(kit.Queue.OpenedKept, Is.Zero);
 
         var worker = kit.Worker();
         await worker.StartAsync(CancellationToken.None);
@@ -49,6 +51,37 @@ public sealed class UnwrappableKeyTests
             Assert.That(runs.Select(r => (r.Status, r.ErrorCategory)), Is.EqualTo(new[] { (RunStatus.Failed, (string?)ErrorCategories.DeliveryExhausted) }), "exactly one record");
             Assert.That(depth, Is.Zero, "the message left the queue");
             Assert.That(sink.Count("OPS-71"), Is.Zero, "nothing was sent");
+        });
+    }
+
+    /// <summary>
+    /// In the process that accepted it, the message is kept opened (<c>OpenedMessages</c>), as a direct hand-off's is: it
+    /// runs, and its step, whose connection's secret needs the data key, fails at once as <c>secret_unavailable</c>.
+    /// One record, nothing sent, the row gone.
+    /// </summary>
+    [Test]
+    public async Task In_the_accepting_process_the_kept_message_runs_and_its_step_fails_as_secret_unavailable_once()
+    {
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create(new Dictionary<string, string?> { ["Runs:MaxAttempts"] = "2", ["Runs:LeaseSeconds"] = "10" });
+        var tenant = QueueKit.NewTenant();
+        await kit.RuleAsync(tenant, sink.Address);
+        await kit.Ingress.IngestAsync(tenant, QueueKit.Event("OPS-72"), null, null, CancellationToken.None);
+        await kit.ScalarAsync(
+            "UPDATE items SET data = json_set(data, '$.keyId', 'key-lost') WHERE pk = $pk AND sk = 'KEY';",
+            ("$pk", "T#" + tenant.TenantId));
+        kit.Services.GetRequiredService<TenantKeyService>().Evict(tenant.Id);
+        var kept = kit.Queue.OpenedKept;
+
+        await kit.RunQueueUntilEmptyAsync();
+        var runs = await kit.RunsOfAsync(tenant.TenantId);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(kept, Is.EqualTo(1));
+            Assert.That(runs.Select(r => (r.Status, r.ErrorCategory)), Is.EqualTo(new[] { (RunStatus.Failed, (string?)ErrorCategories.SecretUnavailable) }), "exactly one record");
+            Assert.That(sink.Count("OPS-72"), Is.Zero, "nothing was sent");
+            Assert.That(kit.Queue.OpenedKept, Is.Zero);
         });
     }
 }
