@@ -25,17 +25,18 @@ internal static class DevEndpoints
     /// this machine (a loopback address), so a backend started with <c>DevIssuer:Enabled</c> and bound to a network
     /// address (<c>--urls http://0.0.0.0:…</c>) does not hand its tenants to the network, and only a request that names
     /// this machine (<see cref="ThisMachineNames"/>), so a page of another site in the developer's browser, which is a
-    /// loopback caller, gets no token by rebinding its name to 127.0.0.1. Behind a proxy on this machine every caller
-    /// is loopback, which is why the issuer is also refused at start beside the AWS providers.
+    /// loopback caller, gets no token by rebinding its name to 127.0.0.1, and only a request no proxy says it forwarded
+    /// (<see cref="ForwardedRequests"/>). Behind a proxy on this machine that says nothing every caller is loopback,
+    /// which is why the issuer is also refused at start beside the AWS providers.
     /// </summary>
     private static ValueTask<object?> LoopbackOnlyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (LoopbackCallers.IsLoopback(context.HttpContext) && ThisMachineNames.AreNamedBy(context.HttpContext.Request))
+        if (LoopbackCallers.IsLoopback(context.HttpContext) && ThisMachineNames.AreNamedBy(context.HttpContext.Request) && !ForwardedRequests.AnyIn(context.HttpContext.Request))
         {
             return next(context);
         }
 
-        return ValueTask.FromResult<object?>(Problems.Forbidden("The development token issuer answers only callers on this machine (a loopback address) whose Host, and Origin if sent, name it (localhost or a loopback address)."));
+        return ValueTask.FromResult<object?>(Problems.Forbidden("The development token issuer answers only callers on this machine (a loopback address) whose Host, and Origin if sent, name it (localhost or a loopback address), and no request a proxy forwarded."));
     }
 
     internal static async Task<Results<Ok<DevTokenResponse>, BodyProblem, InvalidProblem>> MintAsync(
