@@ -676,6 +676,19 @@ MUTATIONS = [
      "string.Equals(entry.TenantId, tenantId, StringComparison.Ordinal) && string.Equals(entry.Body, body, StringComparison.Ordinal)",
      "string.Equals(entry.TenantId, tenantId, StringComparison.Ordinal)",
      "FullyQualifiedName~OpenedMessagesTests.A_row_whose_ciphertext", "tests/BluBees.Api.Tests"),
+
+    ("the dev issuer mints for a DNS-rebound page of another site again (a loopback caller whose Host names that site: an administrator's token for any tenant)", "src/BluBees.Api/Dev/DevEndpoints.cs",
+     "ThisMachineNames.AreNamedBy(context.HttpContext.Request) && !ForwardedRequests",
+     "true && !ForwardedRequests",
+     "FullyQualifiedName~DevIssuerRebindingTests"),
+    ("the dev issuer ignores the Origin again (a page of another site posting to 127.0.0.1 gets a token)", "src/BluBees.Api/Dev/ThisMachineNames.cs",
+     "&& (!request.Headers.TryGetValue(HeaderNames.Origin, out var origin) || origin.Count == 1 && IsLocalOrigin(origin[0]));",
+     "&& (!request.Headers.TryGetValue(HeaderNames.Origin, out var origin) || origin.Count >= 0);",
+     "FullyQualifiedName~DevIssuerRebindingTests"),
+    ("the dev issuer mints for a request a proxy on this machine forwarded again (X-Forwarded-For and the like ignored: a network caller behind a local proxy or tunnel gets an administrator's token)", "src/BluBees.Api/Dev/DevEndpoints.cs",
+     "&& !ForwardedRequests.AnyIn(context.HttpContext.Request))",
+     ")",
+     "FullyQualifiedName~DevIssuerProxiedCallerTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
