@@ -9,7 +9,7 @@ namespace BluBees.Engine.Steps.Jira;
 /// </summary>
 internal static class JiraFieldRules
 {
-    public const string Known = "summary, description, labels, priority, assignee or customfield_<digits>";
+    public const string Known = "summary, description, labels, priority, assignee, duedate, resolution or customfield_<digits>";
 
     /// <summary>A problem with a field as written, or null.</summary>
     public static string? Check(string name, JsonNode? value)
@@ -20,12 +20,45 @@ internal static class JiraFieldRules
             "summary" => kind == JsonValueKind.String ? null : "must be a text template",
             "description" => kind == JsonValueKind.String || Adf.IsDocument(value) ? null : "must be a text template or an Atlassian Document Format object",
             "labels" => kind is JsonValueKind.String or JsonValueKind.Array ? null : "must be a list of labels or a template rendering comma-separated labels",
-            "priority" => kind is JsonValueKind.String or JsonValueKind.Object ? null : "must be a priority name (template) or an object such as {\"id\": \"2\"}",
+            "priority" => kind is JsonValueKind.String or JsonValueKind.Object ? Priority(value!) : "must be a priority name (template) or an object such as {\"id\": \"2\"}",
             "assignee" => kind is null or JsonValueKind.String or JsonValueKind.Object ? null : "must be an account id (template), null to unassign, or an object",
+            "duedate" => kind is null || kind == JsonValueKind.String && IsDay(JiraValues.Text(value)!) ? null
+                : "must be a day as yyyy-MM-dd (2026-12-31), a template such as {{ now | plus_days: 3 }}, or empty to clear the due date",
+            "resolution" => kind is null or JsonValueKind.String || value is JsonObject named && (named.ContainsKey("name") || named.ContainsKey("id")) ? null
+                : "must be a resolution name (template), an object such as {\"id\": \"10000\"}, or null to clear the resolution",
             _ when IsCustomField(name) => null,
             _ => $"'{name}' is not a field this step sets: use {Known}",
         };
     }
+
+    /// <summary>
+    /// A priority written with nothing in it (<c>""</c>, <c>{"name": " "}</c>, <c>{}</c>): every issue has a priority in
+    /// Jira Cloud, so there is nothing to clear and every run would fail at the field (<see cref="JiraEmptyValues"/>);
+    /// refused at save. A template may still render empty: that fails the step at run time, as Jira Automation's edit
+    /// does. Jira takes a priority as <c>{"name": …}</c> or <c>{"id": …}</c> (Create issue,
+    /// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-post).
+    /// </summary>
+    private static string? Priority(JsonNode value)
+    {
+        var named = value is JsonObject obj
+            ? obj.Any(p => p.Key is "name" or "id" && JiraValues.ScalarText(p.Value) is { } text && text.Trim().Length > 0)
+            : JiraValues.Text(value)!.Trim().Length > 0;
+        return named ? null : "names no priority: Jira has no empty priority (every issue has one); pick a priority, or remove the field to keep the issue's";
+    }
+
+    /// <summary>
+    /// A due date as written: a template (checked once rendered), empty (clears it), a day <c>yyyy-MM-dd</c>
+    /// (<c>"duedate": "2019-05-11"</c> in Create issue, above) or a date-time, which <see cref="Shape"/> sends as its day.
+    /// </summary>
+    private static bool IsDay(string text)
+    {
+        var trimmed = text.Trim();
+        return trimmed.Length == 0 || IsTemplate(trimmed)
+            || DateOnly.TryParseExact(trimmed, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _)
+            || trimmed.Length > 10 && trimmed.Contains('T', StringComparison.Ordinal) && Templates.JiraDates.Parse(trimmed) is not null;
+    }
+
+    private static bool IsTemplate(string text) => text.Contains("{{", StringComparison.Ordinal) || text.Contains("{%", StringComparison.Ordinal);
 
     public const string MultiValueKnown = "labels, components, fixVersions, versions or customfield_<digits>";
 

@@ -146,7 +146,7 @@ internal static class JiraStepCompiler
         {
             errors.Add(path, byName
                 ? "is required: at least the summary; other fields by id or by their name in Jira"
-                : "is required: at least one field to set (summary, description, labels, priority, assignee or customfield_<id>), or 'update' for multi-value changes");
+                : "is required: at least one field to set (summary, description, labels, priority, assignee, duedate, resolution or customfield_<id>), or 'update' for multi-value changes");
             return;
         }
 
