@@ -283,21 +283,8 @@ export interface ConnectionInput {
   resilience?: Record<string, number>;
 }
 
-export type ConditionOp =
-  | 'equals'
-  | 'notEquals'
-  | 'contains'
-  | 'startsWith'
-  | 'in'
-  | 'isEmpty'
-  | 'isNotEmpty'
-  | 'greaterThan'
-  | 'lessThan'
-  | 'matches'
-  | 'changed'
-  | 'notIn'
-  | 'notContains'
-  | 'notMatches';
+/** The backend's operators (ConditionOperators), from the enum docs/openapi.json gives a condition's `op`. */
+export type ConditionOp = NonNullable<Schemas['ConditionNode']['op']>;
 export interface Condition {
   field: string;
   op: ConditionOp;

@@ -41,6 +41,7 @@ internal static class OpenApiSetup
         // in docs/api.md; the document describes what the UI calls.
         options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true;
         options.AddStepSchemas(kinds);
+        options.AddConditionOperators();
         options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo { Title = "BluBees API", Version = "v1", Description = "The routes the BluBees Custom UI calls (docs/api.md)." };

@@ -36,6 +36,20 @@ public sealed class OpenApiContractTests : BackendFixture
     }
 
     /// <summary>
+    /// A condition's <c>op</c> is one of the operators the backend compiles (ConditionOperators), listed as an enum so the
+    /// UI's generated type names them: it was any string, and a misspelt operator was found only by a save's 400.
+    /// </summary>
+    [Test]
+    public async Task A_conditions_op_lists_the_operators_the_backend_takes()
+    {
+        var document = JsonNode.Parse(await Backend.Client.GetStringAsync(OpenApiSetup.DocumentPath))!;
+        var op = document["components"]?["schemas"]?["ConditionNode"]?["properties"]?["op"];
+
+        var listed = op?["enum"]?.AsArray().Select(v => v?.GetValue<string>()).ToList();
+        Assert.That(listed, Is.EqualTo(BluBees.Engine.Conditions.ConditionOperators.Names.ToList()), op?.ToJsonString());
+    }
+
+    /// <summary>
     /// The committed document is written by this fixture, where the entry assembly is the test host; the deployed backend
     /// serves it from BluBees.Api. Microsoft.AspNetCore.OpenApi tags an operation whose handler is a lambda with that
     /// application name, so the rule toggles were tagged <c>testhost</c> in docs/openapi.json and <c>BluBees.Api</c> by the

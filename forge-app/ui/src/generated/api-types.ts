@@ -2975,7 +2975,8 @@ export interface components {
             any?: null | components["schemas"]["ConditionNode"][];
             field?: null | string;
             from?: null | string;
-            op?: null | string;
+            /** @enum {string} */
+            op?: "equals" | "notEquals" | "contains" | "startsWith" | "in" | "isEmpty" | "isNotEmpty" | "greaterThan" | "lessThan" | "matches" | "changed" | "notIn" | "notContains" | "notMatches";
             to?: null | string;
             value?: null | components["schemas"]["JsonNode"];
         };
