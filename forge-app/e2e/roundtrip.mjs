@@ -59,7 +59,7 @@ export function everyFieldRule({ name, connection, aiConnection, thirdParty }) {
       {
         id: 'edit', type: 'jira.edit',
         fields: {
-          summary: '{{ issue.fields.summary }} (triaged)', labels: ['triaged'], priority: { id: '2' }, customfield_10016: 3,
+          summary: '{{ issue.fields.summary }} (triaged)', labels: ['triaged'], priority: { id: '2' }, customfield_10016: 3, duedate: '{{ now | plus_days: 3 }}', resolution: 'Done',
           customfield_10070: { value: 'Europe', child: { value: 'Belgium' } }, customfield_10030: [{ id: '10001' }], customfield_10040: [{ accountId: 'a1' }, { accountId: 'b2' }],
         },
         update: { labels: [{ add: 'urgent' }, { remove: 'needs-triage' }], components: { set: ['Backend', 'API'] }, customfield_10050: [{ add: { value: 'x' } }], fixVersions: { set: [{ id: '10100' }] } },

@@ -324,6 +324,14 @@ async function main() {
     await page.locator('#step-1-id').fill('label');
     await page.locator('#step-1-field-0').fill('labels');
     await smartValue(page, edit, 'Value 1', 'label', 'steps.classify.output.label');
+    // The due date with the day picker, the resolution by name (the resolution picker is a text input outside Jira).
+    await page.locator('#step-1-field-add').click();
+    await page.locator('#step-1-field-1').fill('duedate');
+    await page.locator('#step-1-value-1-day').fill('2026-12-31');
+    assert((await page.locator('#step-1-value-1').inputValue()) === '2026-12-31', 'the picked day is not the due date value');
+    await page.locator('#step-1-field-add').click();
+    await page.locator('#step-1-field-2').fill('resolution');
+    await page.locator('#step-1-value-2').fill('Done');
     await shot(page, '06-rule2-editor');
   });
 
@@ -439,8 +447,9 @@ async function main() {
     assert(!html.includes(CANARY) && !html.includes(summary), 'the run detail shows the key or the prompt');
     await page.getByRole('button', { name: 'Back to runs' }).click();
 
-    const labels = (await jiraIssue()).fields.labels;
+    const { labels, duedate, resolution } = (await jiraIssue()).fields;
     assert(JSON.stringify(labels) === JSON.stringify(['bug-ui']), `${bugKey} on the development Jira has labels ${JSON.stringify(labels)}`);
+    assert(duedate === '2026-12-31' && JSON.stringify(resolution) === '{"name":"Done"}', `${bugKey} on the development Jira has due date ${JSON.stringify(duedate)} and resolution ${JSON.stringify(resolution)}`);
   });
 
   await (await import('./flow.mjs')).flowScenario({ page, step, assert, shot, pick, smartValue, devToken, identity, run, CANARY, BACKEND, THIRD_PARTY, connectionName, escapeRe }); // control flow (e2e/flow.mjs)

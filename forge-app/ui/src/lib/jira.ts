@@ -16,6 +16,10 @@
 //     both user calls need the read:jira-user scope, see manifest.yml)
 //   GET /rest/api/3/issueLinkType                         → { issueLinkTypes: [{ id, name, inward, outward, self }] }
 //     (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-link-types/)
+//   GET /rest/api/3/priority/search?maxResults=100        → { values: [{ id, name, description, statusColor }], isLast }
+//     (Search priorities: https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-priorities/#api-rest-api-3-priority-search-get)
+//   GET /rest/api/3/resolution                            → [{ id, name, description, self }]
+//     (Get resolutions: https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-resolutions/#api-rest-api-3-resolution-get)
 import * as bridge from '@forge/bridge';
 
 export class JiraUnavailable extends Error {
@@ -106,6 +110,19 @@ export const jira = {
       .filter((t) => typeof t?.name === 'string' && t.name !== '')
       .map((t) => ({ value: t.name, label: t.name, detail: t.outward || t.inward ? `outward “${t.outward ?? ''}”, inward “${t.inward ?? ''}”` : undefined }))
       .sort((a, b) => a.label.localeCompare(b.label));
+  },
+  /** The site's priorities by name (jira.edit and jira.create send a name as {"name": …}); the first page of 100. */
+  async priorities(): Promise<JiraOption[]> {
+    const page = await get<{ values?: unknown }>('/rest/api/3/priority/search?maxResults=100');
+    return arr<{ id?: string; name?: string }>(page?.values)
+      .filter((p) => typeof p?.name === 'string' && p.name !== '')
+      .map((p) => ({ value: p.name!, label: p.name! }));
+  },
+  /** The site's resolutions by name (jira.edit sends a name as {"name": …}, the shape Jira takes it in). */
+  async resolutions(): Promise<JiraOption[]> {
+    return arr<{ id?: string; name?: string; description?: string }>(await get<unknown>('/rest/api/3/resolution'))
+      .filter((r) => typeof r?.name === 'string' && r.name !== '')
+      .map((r) => ({ value: r.name!, label: r.name!, detail: r.description || undefined }));
   },
   /** The user's display name as the signed-in user may see it; Jira hides what profile privacy settings hide. */
   async user(accountId: string): Promise<{ accountId: string; displayName?: string }> {

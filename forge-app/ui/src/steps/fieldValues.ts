@@ -48,6 +48,12 @@ export function kindsFor(field: string, forCreate: boolean): FieldKind[] {
       return ['text', 'named', 'optionId'];
     case 'assignee':
       return ['text', 'user', 'empty'];
+    // A day (the date picker, or a smart value such as {{ now | plus_days: 3 }}), or empty: no due date.
+    case 'duedate':
+      return ['text', 'empty'];
+    // A resolution by name (the picker of Jira's resolutions), or empty: unresolved.
+    case 'resolution':
+      return forCreate ? all : ['text', 'empty'];
     default:
       return /^customfield_\d+$/.test(name) || forCreate ? all : ['text'];
   }

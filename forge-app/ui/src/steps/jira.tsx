@@ -147,9 +147,29 @@ export function fieldRowsTo(rows: FieldRow[] | undefined, add: AddError): Record
         add(`fields.${name}`, 'This value is marked as JSON but does not parse.');
       }
     } else if (r.kind && r.kind !== 'text') fields[name] = valueOf(r.kind, r.value, name, add);
-    else fields[name] = r.adf && r.value.trim() ? (r.rich ? richAdfFromText(r.value) : adfFromText(r.value)) : r.value;
+    else {
+      fields[name] = r.adf && r.value.trim() ? (r.rich ? richAdfFromText(r.value) : adfFromText(r.value)) : r.value;
+      const problem = textProblem(name, r.value);
+      if (problem) add(`fields.${name}`, problem);
+    }
   }
   return fields;
+}
+
+/** A day as Jira's date fields take it (`"duedate": "2019-05-11"`, Create issue in docs/api.md), a real calendar day. */
+export const isDay = (text: string) => /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text);
+const isTemplate = (text: string) => text.includes('{{') || text.includes('{%');
+
+/**
+ * What the backend refuses at save in a text row (JiraFieldRules.Check): a priority with nothing in it (Jira has no
+ * empty priority, so every run would fail), and a due date that is neither a day, a date-time, a smart value nor empty.
+ */
+function textProblem(name: string, value: string): string | undefined {
+  const text = value.trim();
+  if (name === 'priority' && !text) return 'Choose a priority: Jira has no empty priority. To keep the issue’s priority, remove this row.';
+  if (name === 'duedate' && text && !isTemplate(text) && !isDay(text) && !(text.length > 10 && text.includes('T') && !Number.isNaN(Date.parse(text))))
+    return `“${text}” is not a day: pick one, write it as 2026-12-31, or use a smart value such as {{ now | plus_days: 3 }}.`;
+  return undefined;
 }
 
 /** Field/value rows (jira.edit and jira.create): a field picker (ids, or any typed id or name) and a template value. */
@@ -284,6 +304,53 @@ export function FieldRowsEditor({
                 </div>
               );
             if (kind === 'empty') return <span style={{ paddingTop: 28, color: token('color.text.subtle') }}>Saved as empty: the field is cleared.</span>;
+            if (name === 'duedate' && kind === 'text')
+              return (
+                <div style={{ display: 'flex', flexDirection: 'column', gap: token('space.050') }}>
+                  {valueField('A day (2026-12-31) or a smart value such as {{ now | plus_days: 3 }} (a date-time is sent as its day). Empty: no due date.')}
+                  {!readOnly && (
+                    <TextField
+                      id={`step-${i}-value-${k}-day`}
+                      label={`Pick a day ${k + 1}`}
+                      type="date"
+                      value={isDay(r.value.trim()) ? r.value.trim() : ''}
+                      onChange={(v) => set(r.id, { value: v })}
+                    />
+                  )}
+                </div>
+              );
+            if (name === 'priority' && kind === 'text')
+              return (
+                <JiraSelect
+                  id={`step-${i}-value-${k}`}
+                  label={`Value ${k + 1}`}
+                  value={r.value}
+                  onChange={(v) => set(r.id, { value: v })}
+                  cacheKey="priorities"
+                  load={() => jira.priorities()}
+                  errors={rowErrors}
+                  isDisabled={readOnly}
+                  smart
+                  placeholder="High"
+                  helper="A priority of your site, by name. Jira has no empty priority: to keep the issue’s, remove this row."
+                />
+              );
+            if (name === 'resolution' && kind === 'text')
+              return (
+                <JiraSelect
+                  id={`step-${i}-value-${k}`}
+                  label={`Value ${k + 1}`}
+                  value={r.value}
+                  onChange={(v) => set(r.id, { value: v })}
+                  cacheKey="resolutions"
+                  load={() => jira.resolutions()}
+                  errors={rowErrors}
+                  isDisabled={readOnly}
+                  smart
+                  placeholder="Done"
+                  helper="A resolution of your site, by name. Empty: unresolved."
+                />
+              );
             if (kind === 'number')
               return <TextField id={`step-${i}-value-${k}`} label={`Value ${k + 1} (number)`} value={r.value} onChange={(v) => set(r.id, { value: v })} errors={rowErrors} isDisabled={readOnly} helper={hint} placeholder="5" />;
             return kind === 'user' || (name === 'assignee' && kind === 'text') ? (
@@ -375,7 +442,7 @@ function operandOf(x: unknown): [string, UpdateShape | undefined] | undefined {
 const operandTo = (text: string, shape: UpdateShape | undefined) => (shape ? { [shape]: text } : text);
 const UPDATE_OPS = ['add', 'remove', 'set'] as const;
 /** The fields jira.edit sets (the backend's JiraFieldRules.Check; others are refused at save): its field picker offers only these. */
-export const EDIT_SETTABLE = /^(summary|description|labels|priority|assignee|customfield_\d+)$/;
+export const EDIT_SETTABLE = /^(summary|description|labels|priority|assignee|duedate|resolution|customfield_\d+)$/;
 
 /** Multi-value fields `update` accepts (docs/api.md "Jira steps"). */
 export const UPDATABLE = /^(labels|components|fixVersions|versions|customfield_\d+)$/;
@@ -571,12 +638,13 @@ export function UpdateRowsEditor({ index: i, rows, onRows, errors, path: p, read
 export const jiraEditKind: StepKind = {
   type: 'jira.edit',
   label: 'Edit issue fields',
-  summary: 'Set summary, labels, priority, assignee or custom fields; add or remove labels and components.',
+  summary: 'Set summary, labels, priority, assignee, due date, resolution or custom fields; add or remove labels and components.',
   docs: 'jira-steps',
   help: (
     <>
       Sets fields of the issue. Values are templates: <code>labels</code> takes comma- or space-separated labels, <code>priority</code> a name,{' '}
-      <code>assignee</code> an account id (empty unassigns), <code>description</code> text; custom fields take any value: pick its “Value type” (number, option, several options, user, empty…). Setting a field replaces its
+      <code>assignee</code> an account id (empty unassigns), <code>description</code> text, <code>duedate</code> a day (pick one, or a smart value such as{' '}
+      <code>{'{{ now | plus_days: 3 }}'}</code>; empty clears it), <code>resolution</code> a resolution picked from your site (empty: unresolved); custom fields take any value: pick its “Value type” (number, option, several options, user, empty…). Setting a field replaces its
       whole value; to add or remove one label, component or version and keep the others, use the “Add or remove values” rows (Jira’s{' '}
       <code>update</code>). {jiraHelp}
     </>
@@ -625,7 +693,7 @@ export const jiraEditKind: StepKind = {
           path={p}
           readOnly={readOnly}
           settable={EDIT_SETTABLE}
-          fieldHelper="Summary, description, labels, priority, assignee or a custom field."
+          fieldHelper="Summary, description, labels, priority, assignee, due date, resolution or a custom field."
         />
         <UpdateRowsEditor index={i} rows={(s.updateRows ?? []) as UpdateRow[]} onRows={(updateRows) => onChange({ updateRows })} errors={errors} path={p} readOnly={readOnly} />
         <CommonFields {...props} />

@@ -1,5 +1,5 @@
 // jira.edit's field picker offers the fields the step can set (the backend's JiraFieldRules.Check: summary,
-// description, labels, priority, assignee, customfield_<digits>); jira.create's offers every field.
+// description, labels, priority, assignee, duedate, resolution, customfield_<digits>); jira.create's offers every field.
 import React from 'react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { render, screen, within } from '@testing-library/react';
@@ -44,12 +44,12 @@ async function offered(type: 'jira.edit' | 'jira.create') {
 }
 
 describe("jira.edit's field picker", () => {
-  it('offers summary, priority and custom fields, not due date or environment (the backend refuses them for an edit)', async () => {
+  it('offers summary, priority, due date and custom fields, not environment (the backend refuses it for an edit)', async () => {
     const list = await offered('jira.edit');
     expect(list).toContain('Summary (summary)');
     expect(list).toContain('Priority (priority)');
+    expect(list).toContain('Due date (duedate)');
     expect(list).toContain('Story points (customfield_10016)');
-    expect(list).not.toContain('Due date');
     expect(list).not.toContain('Environment');
   });
 
