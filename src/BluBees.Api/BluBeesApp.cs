@@ -88,6 +88,7 @@ internal static class BluBeesApp
         app.UseSupportPolicyOnWrongMethods(); // a wrong method on /support is authorized as support staff, then 405
         app.UseAuthorization();
         app.UseMethodNotAllowed(); // after authorization: a wrong method needs what the route needs (a token, but on /health and /ready), else 401
+        app.UseWholeRequestBeforeBodylessWrites(); // after authorization: a write route that reads no body acts only once a body sent with it has arrived whole
 
         app.MapHealth();
         app.MapForgeEndpoints();

@@ -17,7 +17,7 @@ internal static class ConnectionsEndpoints
         group.MapPost("/", CreateAsync).Reads<ConnectionInput>();
         group.MapGet("/{id}", GetAsync);
         group.MapPut("/{id}", UpdateAsync).Reads<ConnectionInput>();
-        group.MapDelete("/{id}", DeleteAsync);
+        group.MapDelete("/{id}", DeleteAsync).TakesNoBody();
         return api;
     }
 

@@ -21,14 +21,14 @@ internal static class RulesEndpoints
         group.MapPost("/dry-run", DryRunUnsavedAsync).Reads<DryRunRequestBody>();
         group.MapGet("/{id}", GetAsync);
         group.MapPut("/{id}", UpdateAsync).Reads<RuleDefinition>().Query("baseVersion");
-        group.MapDelete("/{id}", DeleteAsync);
+        group.MapDelete("/{id}", DeleteAsync).TakesNoBody();
         // Named handlers, not lambdas: the OpenAPI document tags a lambda's operation with the host's application name
         // (testhost in the fixture that writes docs/openapi.json, BluBees.Api when deployed).
-        group.MapPost("/{id}/enable", EnableAsync);
-        group.MapPost("/{id}/disable", DisableAsync);
+        group.MapPost("/{id}/enable", EnableAsync).TakesNoBody();
+        group.MapPost("/{id}/disable", DisableAsync).TakesNoBody();
         group.MapGet("/{id}/versions", ListVersionsAsync).Query("limit", "cursor");
         group.MapGet("/{id}/versions/{version:int}", GetVersionAsync);
-        group.MapPost("/{id}/versions/{version:int}/restore", RestoreAsync);
+        group.MapPost("/{id}/versions/{version:int}/restore", RestoreAsync).TakesNoBody();
         group.MapPost("/{id}/dry-run", DryRunAsync).Reads<SavedDryRunRequestBody>();
         group.MapGet("/{id}/trace", RuleTraceEndpoint.GetAsync);
         return api;

@@ -10,7 +10,7 @@ namespace BluBees.Api.Infrastructure;
 /// refused unread, by a route's cap or the server's), every 408 and bad-request answer from the server's own reader
 /// (the connection's framing is in doubt), any answer to a body declared larger than the server's limit, and any
 /// answer to a chunked body that was not read to its end (its length is unknown, so it may be any size: a body sent
-/// to a route that reads none, a GET's, an enable's, or one refused before it was read), and any answer to a body
+/// to a route that reads none, a GET's, or one refused before it was read; a write route that takes none reads it to its end first, BodylessWrites), and any answer to a body
 /// announced with <c>Expect: 100-continue</c> that was not read (no <c>100 Continue</c> was sent, so the client may
 /// never send it, or send it later: either way the connection's next bytes are in doubt).
 /// </summary>

@@ -19,7 +19,8 @@ internal static class SchedulingSetup
         app.MapPost("/forge/scheduled", (VerifiedTenant tenant, ForgeSystemToken systemToken, CancellationToken ct) => ScheduledEndpoint.ReceiveAsync(tenant, systemToken, runner, ct))
             .RequireAuthorization()
             .ForForgeModule(ForgeRoute.Scheduled)
-            .WithName("ForgeScheduled");
+            .WithName("ForgeScheduled")
+            .TakesNoBody();
         return app;
     }
 

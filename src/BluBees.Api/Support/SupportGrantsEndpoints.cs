@@ -22,7 +22,7 @@ internal static class SupportGrantsEndpoints
         var group = api.MapGroup("/support");
         group.MapGet("/grants", ListAsync);
         group.MapPost("/grants", CreateAsync).Reads<GrantInput>();
-        group.MapDelete("/grants/{id}", RevokeAsync);
+        group.MapDelete("/grants/{id}", RevokeAsync).TakesNoBody();
         group.MapGet("/audit", AuditAsync).Query("limit", "cursor");
         return api;
     }

@@ -18,8 +18,8 @@ internal static class WebhookSetup
         group.MapGet("/", admin.ListAsync);
         group.MapPost("/", admin.CreateAsync).Reads<WebhookInput>();
         group.MapGet("/{id}", admin.GetAsync);
-        group.MapDelete("/{id}", admin.DeleteAsync);
-        group.MapPost("/{id}/rotate-secret", admin.RotateSecretAsync);
+        group.MapDelete("/{id}", admin.DeleteAsync).TakesNoBody();
+        group.MapPost("/{id}/rotate-secret", admin.RotateSecretAsync).TakesNoBody();
         return api;
     }
 
