@@ -36,6 +36,8 @@ public sealed class ServerOwnRefusalTests : BackendFixture
         yield return Case("a Host with a space", "GET /health HTTP/1.1\r\nHost: a b\r\n\r\n", 400);
         yield return Case("an absolute target naming another host", $"GET http://other.example/health HTTP/1.1\r\n{Host}\r\n", 400);
         yield return Case("two different Content-Lengths", $"{Post}Content-Length: 2\r\nContent-Length: 3\r\n\r\n{{}}", 400);
+        yield return Case("the same Content-Length twice", $"{Post}Content-Length: 2\r\nContent-Length: 2\r\n\r\n{{}}", 400);
+        yield return Case("a Content-Length listing one length twice", $"{Post}Content-Length: 2, 2\r\n\r\n{{}}", 400);
         yield return Case("a Content-Length that is not a number", $"{Post}Content-Length: abc\r\n\r\n{{}}", 400);
         yield return Case("a negative Content-Length", $"{Post}Content-Length: -1\r\n\r\n{{}}", 400);
         yield return Case("a transfer coding not ending in chunked", $"{Post}Transfer-Encoding: chunked, gzip\r\n\r\n", 400);
