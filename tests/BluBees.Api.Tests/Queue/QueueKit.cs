@@ -115,8 +115,8 @@ public sealed class QueueKit : IAsyncDisposable
         }
     }
 
-    /// <summary>Creates the tenant, a bearer connection to <paramref name="target"/> and a rule; returns the rule id.</summary>
-    public async Task<string> RuleAsync(TenantContext tenant, Uri target, JsonObject? trigger = null, string path = "/t/{{ issue.key }}", JsonObject? resilience = null, int? timeoutSeconds = null)
+    /// <summary>Creates the tenant, a bearer connection to <paramref name="target"/> and a rule (one http step, POST unless <paramref name="method"/> says otherwise); returns the rule id.</summary>
+    public async Task<string> RuleAsync(TenantContext tenant, Uri target, JsonObject? trigger = null, string path = "/t/{{ issue.key }}", JsonObject? resilience = null, int? timeoutSeconds = null, string method = "POST")
     {
         await _services.GetRequiredService<TenantService>().EnsureAsync(tenant, CancellationToken.None);
         var json = Samples.Connection(target, "t0ken");
@@ -131,7 +131,7 @@ public sealed class QueueKit : IAsyncDisposable
         {
             ["name"] = "Queue test " + Guid.NewGuid().ToString("N")[..6],
             ["trigger"] = trigger ?? new JsonObject { ["type"] = "event", ["events"] = new JsonArray("avi:jira:updated:issue"), ["projects"] = new JsonArray("OPS") },
-            ["steps"] = new JsonArray(new JsonObject { ["id"] = "call", ["type"] = "http", ["connection"] = connection.Value!.Id, ["method"] = "POST", ["path"] = path }),
+            ["steps"] = new JsonArray(new JsonObject { ["id"] = "call", ["type"] = "http", ["connection"] = connection.Value!.Id, ["method"] = method, ["path"] = path }),
         };
         if (timeoutSeconds is { } timeout)
         {
