@@ -9,7 +9,8 @@ public sealed partial class SqsBatchProcessor
     /// <summary>
     /// The last receive before the dead-letter queue failed: the event leaves a failed run record
     /// (<c>delivery_exhausted</c>) per rule it targets, as on the embedded queue, instead of vanishing from the run log.
-    /// A record already written for a rule (the run finished, a later write failed) is kept. A message that never
+    /// A record already written for a rule (the run finished, a later write failed) is kept, unless an earlier receive
+    /// left it <c>cancelled</c> (cut off by the run deadline, to run again: it does not now). A message that never
     /// opened is recorded for the rule <c>unknown</c> of the tenant its envelope names, if that tenant is installed.
     /// The message still goes to the dead-letter queue: a redrive that then succeeds rewrites the same records.
     /// </summary>
@@ -29,7 +30,9 @@ public sealed partial class SqsBatchProcessor
             var runs = await exhausted.ExhaustedAsync(message, message?.RuleId, CancellationToken.None);
             foreach (var run in runs)
             {
-                if (await runStore.GetAsync(tenant, run.Id, CancellationToken.None) is null)
+                // A record an earlier receive left finished is kept; one it left cut off by the run deadline
+                // (cancelled: "runs again") is not the outcome of a message that goes to the dead-letter queue now.
+                if (await runStore.GetAsync(tenant, run.Id, CancellationToken.None) is not { } earlier || !RunProcessor.Finished(earlier))
                 {
                     await runStore.WriteAsync(tenant, run, CancellationToken.None);
                 }

@@ -43,6 +43,15 @@ public sealed partial class RunProcessor
     }
 
     /// <summary>
+    /// Whether a stored run record is its rule's outcome: not a run cut off (<c>cancelled</c>: a drain, or the SQS
+    /// worker's run deadline, gave the message back to run again) and not a delivery given up (<c>delivery_exhausted</c>),
+    /// which a later delivery of the message replaces. A replay does not run a rule whose record is finished, and a
+    /// message given up keeps such a record instead of writing <c>delivery_exhausted</c> over it.
+    /// </summary>
+    public static bool Finished(RunRecord record)
+        => !(record.Status == RunStatus.Failed && record.ErrorCategory is ErrorCategories.Cancelled or ErrorCategories.DeliveryExhausted);
+
+    /// <summary>
     /// The records of a message the embedded worker's run deadline cut off: the rule it stopped (recorded
     /// <c>cancelled</c> by <see cref="ExecuteAsync(RunMessage, List{RuleTraceEntry}?, bool, CancellationToken)"/>) and
     /// every rule the event targets that it never reached become <c>run_deadline_exceeded</c>; the records of the rules

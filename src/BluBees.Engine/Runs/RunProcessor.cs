@@ -220,8 +220,7 @@ public sealed partial class RunProcessor(
     {
         try
         {
-            return await runs.GetAsync(message.Tenant.Id, RunIds.For(message, ruleId), ct) is { } earlier
-                && !(earlier.Status == RunStatus.Failed && earlier.ErrorCategory is ErrorCategories.Cancelled or ErrorCategories.DeliveryExhausted)
+            return await runs.GetAsync(message.Tenant.Id, RunIds.For(message, ruleId), ct) is { } earlier && Finished(earlier)
                 ? earlier
                 : null;
         }
