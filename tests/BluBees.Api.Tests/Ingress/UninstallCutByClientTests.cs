@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using BluBees.Api.Tests.Harness;
 using BluBees.Engine.Storage;
+using BluBees.Engine.Tenancy;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -46,7 +47,11 @@ public sealed class UninstallCutByClientTests : BackendFixture
             var stream = socket.GetStream();
             await stream.WriteAsync(Encoding.UTF8.GetBytes(Request(tenant)));
             await stream.FlushAsync();
-            await Task.Delay(TimeSpan.FromSeconds(2)); // the uninstall is under way, waiting for the lock
+            // The uninstall is under way once it is recorded pending (outside the SQLite file, before its first write,
+            // which waits for the lock). A fixed 2 s wait here let a loaded machine reset the connection before the
+            // handler had started: then nothing was accepted, and the test read the tenant's data key as left behind.
+            var pending = Path.Combine(Backend.DataDirectory, PendingUninstalls.DirectoryName);
+            Assert.That(await Waits.UntilAsync(() => Task.FromResult(Directory.Exists(pending) ? Directory.GetFiles(pending).Length : 0), n => n == 1), Is.EqualTo(1), "the uninstall is recorded pending");
             socket.LingerState = new LingerOption(true, 0); // the caller gives up: a reset
             socket.Close();
         }

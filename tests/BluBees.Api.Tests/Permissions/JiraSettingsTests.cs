@@ -71,31 +71,34 @@ public sealed class JiraSettingsTests
 
         // Headers and the first bytes arrive, then nothing: HttpClient.Timeout no longer applies once headers are in.
         backend.Jira.StallBodies = true;
-        using (var write = await WithClockPerJiraCallAsync(backend, clock, backend.SendAsync(HttpMethod.Post, "/api/webhooks", Samples.NewTenant(), new { name = "stalled" })))
+        using (var write = await WithClockPerJiraCallAsync(backend, clock, () => backend.SendAsync(HttpMethod.Post, "/api/webhooks", Samples.NewTenant(), new { name = "stalled" })))
         {
             Assert.That(write.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the permission check gives up");
         }
 
-        using (var me = await WithClockPerJiraCallAsync(backend, clock, backend.SendAsync(HttpMethod.Get, "/api/me", Samples.NewTenant())))
+        using (var me = await WithClockPerJiraCallAsync(backend, clock, () => backend.SendAsync(HttpMethod.Get, "/api/me", Samples.NewTenant())))
         {
             Assert.That(me.StatusCode, Is.EqualTo(HttpStatusCode.OK), "/api/me answers (without edit rights) instead of hanging");
         }
 
-        using (var read = await WithClockPerJiraCallAsync(backend, clock, backend.SendAsync(HttpMethod.Get, "/api/issues/OPS-9/sample-event", admin)))
+        using (var read = await WithClockPerJiraCallAsync(backend, clock, () => backend.SendAsync(HttpMethod.Get, "/api/issues/OPS-9/sample-event", admin)))
         {
             Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "the read as the user gives up");
         }
     }
 
     /// <summary>
-    /// Waits for <paramref name="call"/>, moving the backend's clock by the configured 1 s each time Jira receives a
+    /// Sends with <paramref name="send"/> and waits for the answer, moving the backend's clock by the configured 1 s each time Jira receives a
     /// permission question or a read as the user (once it arrived, its deadline is pending). Fails if the call
     /// outlives the hang guard.
     /// </summary>
-    private static async Task<HttpResponseMessage> WithClockPerJiraCallAsync(BackendHost backend, FakeTimeProvider clock, Task<HttpResponseMessage> call)
+    private static async Task<HttpResponseMessage> WithClockPerJiraCallAsync(BackendHost backend, FakeTimeProvider clock, Func<Task<HttpResponseMessage>> send)
     {
         var guard = Task.Delay(HangGuard);
+        // Counted before the call starts: counted after, a Jira call that had already arrived (a loaded machine) was
+        // taken for an earlier one, the clock never moved for it, and the call waited out the hang guard.
         var advanced = JiraCalls(backend);
+        var call = send();
         while (!call.IsCompleted)
         {
             if (JiraCalls(backend) > advanced)
