@@ -27,8 +27,8 @@ internal static class RulesEndpoints
         group.MapPost("/{id}/enable", EnableAsync).TakesNoBody();
         group.MapPost("/{id}/disable", DisableAsync).TakesNoBody();
         group.MapGet("/{id}/versions", ListVersionsAsync).Query("limit", "cursor");
-        group.MapGet("/{id}/versions/{version:int}", GetVersionAsync);
-        group.MapPost("/{id}/versions/{version:int}/restore", RestoreAsync).TakesNoBody();
+        group.MapGet("/{id}/versions/{version}", GetVersionAsync);
+        group.MapPost("/{id}/versions/{version}/restore", RestoreAsync).TakesNoBody();
         group.MapPost("/{id}/dry-run", DryRunAsync).Reads<SavedDryRunRequestBody>();
         group.MapGet("/{id}/trace", RuleTraceEndpoint.GetAsync);
         return api;
@@ -153,24 +153,43 @@ internal static class RulesEndpoints
     }
 
     /// <summary>One saved version; 409 (<c>reason</c> <c>saved_by_newer_version</c>) when a later build saved it and this one cannot read it.</summary>
-    internal static async Task<Results<Ok<RuleVersionRecord>, NotFoundProblem, ConflictProblem>> GetVersionAsync(
-        string id, int version, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
+    internal static async Task<Results<Ok<RuleVersionRecord>, NotFoundProblem, InvalidProblem, ConflictProblem>> GetVersionAsync(
+        string id, string version, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
     {
-        var (record, newer) = await rules.ReadVersionAsync(tenant.Id, id, version, ct);
-        if (newer)
+        if (!VersionNumber(version, out var number))
         {
-            return Problems.RuleSavedByNewerVersion(id, version);
+            return VersionInvalid();
         }
 
-        return record is not null ? TypedResults.Ok(record) : Problems.NotFound($"Rule '{ConnectionsEndpoints.Safe(id)}' has no version {version}.");
+        var (record, newer) = await rules.ReadVersionAsync(tenant.Id, id, number, ct);
+        if (newer)
+        {
+            return Problems.RuleSavedByNewerVersion(id, number);
+        }
+
+        return record is not null ? TypedResults.Ok(record) : Problems.NotFound($"Rule '{ConnectionsEndpoints.Safe(id)}' has no version {number}.");
     }
 
     internal static async Task<Results<Ok<RuleView>, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> RestoreAsync(
-        string id, int version, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
+        string id, string version, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
     {
-        var outcome = await rules.RestoreAsync(tenant.Id, id, version, tenant.AccountId, ct);
+        if (!VersionNumber(version, out var number))
+        {
+            return (Results<NotFoundProblem, InvalidProblem, ConflictProblem>)VersionInvalid();
+        }
+
+        var outcome = await rules.RestoreAsync(tenant.Id, id, number, tenant.AccountId, ct);
         return outcome.Value is { } rule ? TypedResults.Ok(rule) : Problems.From(outcome);
     }
+
+    /// <summary>
+    /// A version in the path is a whole number from 1. Parsed here, not by a route constraint (<c>{version:int}</c>):
+    /// with the constraint, <c>versions/abc</c> matched no route and was answered 404 "no such route", naming nothing.
+    /// </summary>
+    private static bool VersionNumber(string text, out int number)
+        => int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out number) && number >= 1;
+
+    private static InvalidProblem VersionInvalid() => Problems.Invalid("version", $"must be a whole number from 1 to {int.MaxValue}");
 
     internal static async Task<Results<Ok<DryRunResult>, BodyProblem, NotFoundProblem, InvalidProblem, ConflictProblem, TooManyRequestsProblem>> DryRunAsync(
         string id, VerifiedTenant tenant, HttpRequest request, RuleService rules, DryRunner runner, DryRunGate gate, CancellationToken ct)

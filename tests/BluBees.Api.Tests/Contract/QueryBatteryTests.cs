@@ -117,9 +117,15 @@ public sealed class QueryBatteryTests : BackendFixture
             yield return Case("/api/issues/{key}/manual-rules", "/api/issues/" + Escape(key) + "/manual-rules", "key", allowNotFound: true);
         }
 
-        foreach (var version in new[] { "0", "-1", "2147483648", "abc", "1.5", "99999999999999999999" })
+        foreach (var version in new[] { "0", "-1" })
         {
             yield return Case("/api/rules/{id}/versions/{version}", "/api/rules/{rule}/versions/" + version, "version", allowNotFound: true);
+        }
+
+        // Not a whole number at all: the route exists, so not "no such route" (404) but a 400 naming the version.
+        foreach (var version in new[] { "2147483648", "abc", "1.5", "99999999999999999999", "%20" })
+        {
+            yield return Case("/api/rules/{id}/versions/{version}", "/api/rules/{rule}/versions/" + version, "version");
         }
 
         foreach (var id in new[] { "x", "rule_'", new string('r', 3000), "..%2F..%2Fconnections", "%20" })
@@ -159,6 +165,24 @@ public sealed class QueryBatteryTests : BackendFixture
         using var refused = await Backend.SendAsync(HttpMethod.Get, "/api/runs?cursor=zzzz", tenant);
         Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That((await ProblemAsync(refused))["errors"]!["cursor"], Is.Not.Null);
+    }
+
+    [TestCase("abc")]
+    [TestCase("0")]
+    [TestCase("1.5")]
+    public async Task A_restore_of_a_version_that_is_not_a_whole_number_from_1_is_a_400_naming_it_and_saves_nothing(string version)
+    {
+        var before = await Backend.JsonAsync(HttpMethod.Get, "/api/rules/" + _ruleId, _tenant);
+        using var response = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{_ruleId}/versions/{version}/restore", _tenant);
+        var text = await response.Content.ReadAsStringAsync();
+        var after = await Backend.JsonAsync(HttpMethod.Get, "/api/rules/" + _ruleId, _tenant);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
+            Assert.That((await ProblemAsync(response))["errors"]?.AsObject().Select(e => e.Key), Does.Contain("version"), text);
+            Assert.That(after["version"]?.GetValue<int>(), Is.EqualTo(before["version"]?.GetValue<int>()), "no version was saved");
+        });
     }
 
     private static TestCaseData Case(string template, string url, string field, bool allowOk = false, bool allowNotFound = false)

@@ -1680,7 +1680,7 @@ export interface paths {
                 header?: never;
                 path: {
                     id: string;
-                    version: number;
+                    version: string;
                 };
                 cookie?: never;
             };
@@ -1693,6 +1693,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["RuleVersionRecord"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["HttpValidationProblemDetails"];
                     };
                 };
                 /** @description Unauthorized */
@@ -1765,7 +1774,7 @@ export interface paths {
                 header?: never;
                 path: {
                     id: string;
-                    version: number;
+                    version: string;
                 };
                 cookie?: never;
             };
