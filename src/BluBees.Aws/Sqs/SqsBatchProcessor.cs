@@ -159,7 +159,14 @@ public sealed partial class SqsBatchProcessor(
         // (a conditional write per rule the event fires), and a copy that finds a live claim returns to the queue
         // (RunClaimedElsewhereException: a batch item failure), to find the record on its next receive.
         using var turn = await copies.EnterAsync(message, ct);
+        // The last receive writes its records before it runs, so that an invocation killed meanwhile leaves them
+        // (SqsBatchProcessor.LastReceive.cs); the run overwrites them with its outcome.
+        var early = record.ReceiveCount >= worker.Value.MaxReceiveCount ? await RecordBeforeLastRunAsync(record, message, ct) : [];
         await processor.ProcessAsync(message, replay: true, TimeSpan.FromSeconds(worker.Value.ClaimSeconds), ct);
+        if (early.Count > 0 && !ct.IsCancellationRequested)
+        {
+            await RemoveUnrunAsync(message, early);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SQS message {MessageId} was sealed for an earlier installation of its tenant (uninstalled, then installed again); dropped")]
