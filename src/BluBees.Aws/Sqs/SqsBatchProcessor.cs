@@ -33,6 +33,7 @@ public sealed partial class SqsBatchProcessor(
         // Runs still going at the deadline are cancelled instead (record "cancelled") and their messages return to
         // the queue, as the embedded worker's drain leaves them queued; the next receive rewrites the same records.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(worker.Value.RunDeadlineSeconds), time);
+        var deadlineAt = time.GetUtcNow().AddSeconds(worker.Value.RunDeadlineSeconds);
         using var running = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         using var copies = new BatchCopies();
         await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, records.Count), CancellationToken = ct }, async (record, token) =>
@@ -44,6 +45,7 @@ public sealed partial class SqsBatchProcessor(
             }
 
             var tenant = TenantKey(record.Body);
+            using var runDeadline = RunDeadline.Enter(deadlineAt); // no Retry-After wait the deadline would cut
             await shares.EnterAsync(tenant, token);
             try
             {

@@ -319,6 +319,7 @@ public sealed partial class RunWorker(
         AcceptCommit.Enter(accept);
         var ct = _runs.Token;
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(_options.RunDeadlineSeconds), time);
+        using var runDeadline = RunDeadline.Enter(time.GetUtcNow().AddSeconds(_options.RunDeadlineSeconds)); // no Retry-After wait it would cut
         using var running = accept is null
             ? CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token)
             : CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token, accept.WithdrawnToken);

@@ -14,6 +14,9 @@ internal sealed class CallState
 
     public TimeSpan MaxRetryAfter { get; init; }
 
+    /// <summary>The deadline of the run making the call (<see cref="Execution.RunDeadline"/>): no Retry-After wait past it.</summary>
+    public DateTimeOffset? RunDeadline { get; init; }
+
     public int Attempts { get; set; }
 
     public int Retries { get; set; }

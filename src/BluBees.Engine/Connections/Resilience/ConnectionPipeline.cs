@@ -88,7 +88,7 @@ internal sealed class ConnectionPipeline : IDisposable
     /// </summary>
     public async ValueTask<SendResult> SendAsync(GuardedHttpClient http, EgressRequest request, bool retryable, CancellationToken ct)
     {
-        var state = new CallState { Retryable = retryable, MaxRetryAfter = Policy.MaxRetryAfter, Caller = ct };
+        var state = new CallState { Retryable = retryable, MaxRetryAfter = Policy.MaxRetryAfter, RunDeadline = RunDeadline.Current, Caller = ct };
         var context = ResilienceContextPool.Shared.Get(ct);
         context.Properties.Set(CallState.Key, state);
         try

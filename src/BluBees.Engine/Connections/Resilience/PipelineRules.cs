@@ -38,7 +38,9 @@ internal static class PipelineRules
 
     /// <summary>
     /// Retried: 408, 429, 5xx gateway-type statuses, timeouts and connection failures, for retryable calls; a refused
-    /// connection (nothing was sent) for any call. A Retry-After beyond the connection's maximum is not waited for.
+    /// connection (nothing was sent) for any call. A Retry-After beyond the connection's maximum, or one that would end
+    /// at or after the run's deadline (<see cref="CallState.RunDeadline"/>: the deadline would cut the wait), is not
+    /// waited for: the step ends now with the answer it has (a 429 is the step's <c>http_4xx</c>).
     /// </summary>
     private static bool ShouldRetry(Outcome<EgressResponse> outcome, ResilienceContext context, TimeProvider time)
     {
@@ -53,7 +55,8 @@ internal static class PipelineRules
             return false;
         }
 
-        return !RetryAfter.TryGet(response, time.GetUtcNow(), out var wait) || wait <= state.MaxRetryAfter;
+        var now = time.GetUtcNow();
+        return !RetryAfter.TryGet(response, now, out var wait) || wait <= state.MaxRetryAfter && (state.RunDeadline is not { } end || now + wait < end);
     }
 
     /// <summary>What the breaker counts: the host failing, not the request being wrong.</summary>
