@@ -167,7 +167,10 @@ internal sealed partial class JiraActions(
             totals.RateLimited |= !transient;
             var wait = RetryAfter(response, attempt);
             response.Dispose();
-            if (attempt >= settings.MaxAttempts || wait > TimeSpan.FromSeconds(settings.MaxRetryAfterSeconds))
+            // Nor a wait the run's deadline would cut (Execution.RunDeadline, as for connections): cut, the run would be
+            // recorded cancelled and delivered again into the same 429.
+            if (attempt >= settings.MaxAttempts || wait > TimeSpan.FromSeconds(settings.MaxRetryAfterSeconds)
+                || RunDeadline.Current is { } deadline && time.GetUtcNow() + wait >= deadline)
             {
                 LogRateLimited(logger, status, attempt, (long)wait.TotalSeconds);
                 return (null, transient ? ErrorCategories.Http5xx : ErrorCategories.RateLimited);

@@ -68,6 +68,55 @@ public sealed class JiraRateLimitTests
         Assert.That(kit.Time.GetUtcNow(), Is.EqualTo(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero)), "no wait happened");
     }
 
+    /// <summary>
+    /// A Retry-After within the Jira bound (60 s) but ending at or after the run's deadline (the worker's
+    /// <c>RunDeadline</c>: 100 s on SQS) is not waited for: the deadline would cut the wait, the run would be recorded
+    /// cancelled and delivered again into the same 429. One that ends before it is waited for as usual.
+    /// </summary>
+    [TestCase(30)]
+    [TestCase(20)]
+    public async Task A_Retry_After_that_would_end_at_or_past_the_run_deadline_fails_at_once(int retryAfter)
+    {
+        await using var kit = new JiraKit();
+        kit.Site.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        kit.Site.Throttle(1);
+        var start = kit.Time.GetUtcNow();
+
+        StepOutcome outcome;
+        using (RunDeadline.Enter(start.AddSeconds(20)))
+        {
+            outcome = await kit.RunAsync("""{"id":"f","type":"jira.fetch"}""").WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.RateLimited));
+            Assert.That(kit.Site.Requests, Has.Count.EqualTo(1), "no second call");
+            Assert.That(kit.Time.GetUtcNow(), Is.EqualTo(start), "no wait happened");
+        });
+    }
+
+    [Test]
+    public async Task A_Retry_After_that_ends_before_the_run_deadline_is_waited_for()
+    {
+        await using var kit = new JiraKit();
+        kit.Site.RetryAfter = "3";
+        kit.Site.Throttle(1);
+
+        StepOutcome outcome;
+        using (RunDeadline.Enter(kit.Time.GetUtcNow().AddSeconds(20)))
+        {
+            var run = kit.RunAsync("""{"id":"f","type":"jira.fetch"}""");
+            var wait = await kit.Time.NextWaitAsync(run);
+            Assert.That(wait, Is.EqualTo(TimeSpan.FromSeconds(3)));
+            kit.Time.Advance(wait);
+            outcome = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Record.ErrorCategory);
+        Assert.That(kit.Site.Requests, Has.Count.EqualTo(2));
+    }
+
     [Test]
     public async Task Without_Retry_After_the_wait_backs_off()
     {
