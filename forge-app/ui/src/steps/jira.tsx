@@ -158,6 +158,22 @@ export function fieldRowsTo(rows: FieldRow[] | undefined, add: AddError): Record
 
 /** A day as Jira's date fields take it (`"duedate": "2019-05-11"`, Create issue in docs/api.md), a real calendar day. */
 export const isDay = (text: string) => /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text);
+/** Text fields picked from the site's own list, by name (a smart value may still be typed). */
+const SITE_PICKERS: Partial<Record<string, { cacheKey: string; load: () => ReturnType<typeof jira.priorities>; placeholder: string; helper: string }>> = {
+  priority: {
+    cacheKey: 'priorities',
+    load: () => jira.priorities(),
+    placeholder: 'High',
+    helper: 'A priority of your site, by name. Jira has no empty priority: to keep the issue’s, remove this row.',
+  },
+  resolution: {
+    cacheKey: 'resolutions',
+    load: () => jira.resolutions(),
+    placeholder: 'Done',
+    helper: 'A resolution of your site, by name. Empty: unresolved.',
+  },
+};
+
 const isTemplate = (text: string) => text.includes('{{') || text.includes('{%');
 
 /**
@@ -319,36 +335,21 @@ export function FieldRowsEditor({
                   )}
                 </div>
               );
-            if (name === 'priority' && kind === 'text')
+            const sitePicker = kind === 'text' ? SITE_PICKERS[name] : undefined;
+            if (sitePicker)
               return (
                 <JiraSelect
                   id={`step-${i}-value-${k}`}
                   label={`Value ${k + 1}`}
                   value={r.value}
                   onChange={(v) => set(r.id, { value: v })}
-                  cacheKey="priorities"
-                  load={() => jira.priorities()}
+                  cacheKey={sitePicker.cacheKey}
+                  load={sitePicker.load}
                   errors={rowErrors}
                   isDisabled={readOnly}
                   smart
-                  placeholder="High"
-                  helper="A priority of your site, by name. Jira has no empty priority: to keep the issue’s, remove this row."
-                />
-              );
-            if (name === 'resolution' && kind === 'text')
-              return (
-                <JiraSelect
-                  id={`step-${i}-value-${k}`}
-                  label={`Value ${k + 1}`}
-                  value={r.value}
-                  onChange={(v) => set(r.id, { value: v })}
-                  cacheKey="resolutions"
-                  load={() => jira.resolutions()}
-                  errors={rowErrors}
-                  isDisabled={readOnly}
-                  smart
-                  placeholder="Done"
-                  helper="A resolution of your site, by name. Empty: unresolved."
+                  placeholder={sitePicker.placeholder}
+                  helper={sitePicker.helper}
                 />
               );
             if (kind === 'number')
