@@ -96,4 +96,33 @@ public sealed class JiraEditDateResolutionTests : BackendFixture
         var rules = await Backend.JsonAsync(HttpMethod.Get, "/api/rules", tenant);
         Assert.That(rules["items"]!.AsArray(), Is.Empty, "nothing was saved");
     }
+
+    /// <summary>
+    /// <c>jira.create</c> takes the due date by its field id too: a literal that is not a day was sent as written and
+    /// refused by Jira on every run (a failed run per event); it is refused at save, as the edit's is. A template, a
+    /// date-time and empty are still taken (JiraDueDateTests).
+    /// </summary>
+    [TestCase("\"next week\"")]
+    [TestCase("\"31/12/2026\"")]
+    [TestCase("\"2026-02-30\"")]
+    [TestCase("20261231")]
+    [TestCase("{\"day\":\"2026-12-31\"}")]
+    public async Task A_create_due_date_that_is_not_a_day_is_refused_at_save_naming_the_field(string json)
+    {
+        var tenant = Samples.NewTenant();
+        var rule = Rule(new JsonObject());
+        rule["steps"] = new JsonArray(new JsonObject
+        {
+            ["id"] = "open", ["type"] = "jira.create", ["issueType"] = "Task",
+            ["fields"] = new JsonObject { ["summary"] = "kept", ["duedate"] = JsonNode.Parse(json) },
+        });
+
+        using var response = await Backend.SendAsync(HttpMethod.Post, "/api/rules", tenant, rule);
+        var problem = await ProblemAsync(response);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), problem.ToJsonString());
+        Assert.That(problem["errors"]?["steps[0].fields.duedate"]?[0]?.GetValue<string>(), Does.Contain("yyyy-MM-dd"), problem.ToJsonString());
+        var rules = await Backend.JsonAsync(HttpMethod.Get, "/api/rules", tenant);
+        Assert.That(rules["items"]!.AsArray(), Is.Empty, "nothing was saved");
+    }
 }

@@ -68,7 +68,7 @@ internal static class JiraFieldRules
     /// </summary>
     public static string? CheckForCreate(string name, JsonNode? value) => name switch
     {
-        "summary" or "description" or "labels" or "priority" or "assignee" => Check(name, value),
+        "summary" or "description" or "labels" or "priority" or "assignee" or "duedate" => Check(name, value),
         "project" or "issuetype" or "parent" => $"'{name}' is set by the step's own '{(name == "issuetype" ? "issueType" : name)}'",
         _ when IsCustomField(name) => null,
         _ when name.Trim().Length is 0 or > 255 => "a field name must be 1 to 255 characters",
