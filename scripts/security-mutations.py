@@ -695,6 +695,10 @@ MUTATIONS = [
      "&& !ForwardedRequests.AnyIn(context.HttpContext.Request))",
      ")",
      "FullyQualifiedName~DevIssuerProxiedCallerTests"),
+    ("a Jira error answer's errors key kept as the run record's failedField whatever it says (an echo of the issue data in the run log, the runs API and support reads)", "src/BluBees.Engine/Steps/Jira/JiraActions.cs",
+     "totals.RefusedField = JiraRefusal.SentOnly(step, request, totals.RefusedField);",
+     "// the Jira answer's key kept as it came",
+     "FullyQualifiedName~FailedFieldTests.A_jira_refusal_keyed_by_an_echo", "tests/BluBees.Engine.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

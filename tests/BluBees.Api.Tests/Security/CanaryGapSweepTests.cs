@@ -15,7 +15,8 @@ namespace BluBees.Api.Tests.Security;
 /// The canary places and failure paths SentinelSweepTests and PassThroughBatteryTests do not drive: an ADF description
 /// and a custom field; third-party answers whose bodies, headers, a Location, a Retry-After and a Content-Type carry
 /// canaries (4xx, 429, 5xx retried, 201, an odd media type); a JSON path miss; a loop over third-party data whose
-/// iterations fail; a Jira step whose error body carries one; OAuth refresh tokens, client secrets, access tokens, a
+/// iterations fail; a Jira step whose error body carries one, also as the key of its <c>errors</c> (which the run record
+/// names as <c>failedField</c> only when the step sent that name); OAuth refresh tokens, client secrets, access tokens, a
 /// rotated refresh token and token-endpoint error answers; an AI provider's answer (schema-breaking) and its error body;
 /// a condition on data that stops a rule ("why didn't it run"); a manual run of an issue Jira answers with canaries; a
 /// signed webhook body and content type; a dry run. No canary may be in a log line at Trace, a stored item, a byte of
@@ -253,7 +254,7 @@ public sealed class CanaryGapSweepTests
 
         var systemToken = Backend.Jira.SystemToken = c["system"];
         Backend.Jira.RespondAction = call => call.Path.Contains("/comment", StringComparison.Ordinal)
-            ? (400, "{\"errorMessages\":[\"" + c["jira"] + "\"],\"errors\":{\"comment\":\"" + c["jira"] + "\"}}")
+            ? (400, "{\"errorMessages\":[\"" + c["jira"] + "\"],\"errors\":{\"" + c["jira"] + "\":\"echoed\",\"comment\":\"" + c["jira"] + "\"}}")
             : null;
         Backend.Jira.SystemIssues = new ConcurrentDictionary<string, JsonObject>
         {

@@ -119,6 +119,54 @@ public sealed class FailedFieldTests
         Assert.That(System.Text.Json.JsonSerializer.Serialize(outcome.Record), Does.Not.Contain("CANARY"));
     }
 
+    /// <summary>
+    /// Jira's <c>errors</c> keys are the third party's text: one that echoes the request's data (or anything else the
+    /// step did not send as a name) is no field of the step, and the record names none. Before, any short plain key
+    /// was kept as <c>failedField</c> (under <c>fields.</c> for an edit or a create), so the summary Jira echoed reached
+    /// the run record, the runs API and what support reads.
+    /// </summary>
+    [TestCase("""{"id":"e","type":"jira.edit","fields":{"summary":"{{ issue.fields.summary }}"}}""")]
+    [TestCase("""{"id":"e","type":"jira.edit","update":{"labels":[{"add":"{{ issue.fields.summary }}"}]}}""")]
+    [TestCase("""{"id":"e","type":"jira.create","project":"PRJ","issueType":"Task","fields":{"summary":"{{ issue.fields.summary }}"}}""")]
+    [TestCase("""{"id":"e","type":"jira.comment","body":"{{ issue.fields.summary }}"}""")]
+    [TestCase("""{"id":"e","type":"jira.assign","assignee":"{{ issue.fields.summary }}"}""")]
+    [TestCase("""{"id":"e","type":"jira.link","linkType":"Blocks","outwardIssue":"PRJ-13"}""")]
+    [TestCase("""{"id":"e","type":"jira.transition","transitionId":"31"}""")]
+    [TestCase("""{"id":"e","type":"jira.transition","transition":"Done"}""")]
+    [TestCase("""{"id":"e","type":"jira.fetch"}""")]
+    [TestCase("""{"id":"e","type":"jira.search","jql":"summary ~ '{{ issue.fields.summary }}'"}""")]
+    public async Task A_jira_refusal_keyed_by_an_echo_of_the_request_names_no_field(string step)
+    {
+        const string Echo = "CANARY-jira-echoed-key";
+        await using var kit = new JiraKit();
+        var scope = SampleEvents.Scope();
+        scope["issue"]!["fields"]!["summary"] = Echo;
+        kit.Site.Refuse("{\"errorMessages\":[],\"errors\":{\"" + Echo + "\":\"Field '" + Echo + "' cannot be set\"}}");
+
+        var outcome = await kit.RunAsync(step, scope: scope);
+
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.Http4xx));
+        Assert.That(outcome.Record.StatusCode, Is.EqualTo(400));
+        Assert.That(outcome.Record.FailedField, Is.Null);
+        Assert.That(System.Text.Json.JsonSerializer.Serialize(outcome.Record), Does.Not.Contain(Echo));
+    }
+
+    /// <summary>A key the request did send is still named: a comment's <c>body</c>, an edit's field, a link's or a transition's parameter.</summary>
+    [TestCase("""{"id":"e","type":"jira.comment","body":"x"}""", "body", "body")]
+    [TestCase("""{"id":"e","type":"jira.edit","update":{"labels":[{"add":"x"}]}}""", "labels", "fields.labels")]
+    [TestCase("""{"id":"e","type":"jira.link","linkType":"Blocks","outwardIssue":"PRJ-13"}""", "outwardIssue", "outwardIssue")]
+    [TestCase("""{"id":"e","type":"jira.transition","transitionId":"31"}""", "transition", "transition")]
+    public async Task A_jira_refusal_naming_a_parameter_the_step_sent_names_it(string step, string key, string field)
+    {
+        await using var kit = new JiraKit();
+        kit.Site.Refuse("{\"errorMessages\":[],\"errors\":{\"" + key + "\":\"no\"}}");
+
+        var outcome = await kit.RunAsync(step);
+
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.Http4xx));
+        Assert.That(outcome.Record.FailedField, Is.EqualTo(field));
+    }
+
     [TestCase("""{"errorMessages":["Issue does not exist"],"errors":{}}""")]
     [TestCase("not json")]
     public async Task A_jira_refusal_without_a_field_names_none(string body)

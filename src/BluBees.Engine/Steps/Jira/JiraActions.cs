@@ -51,6 +51,7 @@ internal sealed partial class JiraActions(
             CompiledJiraStep.SearchKind => await SearchAsync(call, request, step.More.MaxResults, totals, ct),
             _ => await TransitionAsync(call, request, totals, ct),
         };
+        totals.RefusedField = JiraRefusal.SentOnly(step, request, totals.RefusedField);
         return Outcome(step, baseUrl.Host, started, totals, category, output);
     }
 

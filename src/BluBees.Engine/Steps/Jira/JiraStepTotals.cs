@@ -20,7 +20,10 @@ internal sealed class JiraStepTotals
 
     public int? StatusCode { get; set; }
 
-    /// <summary>The field id the last 4xx answer named in its <c>errors</c> (see <see cref="JiraRefusal"/>), or null.</summary>
+    /// <summary>
+    /// The field id the last 4xx answer named in its <c>errors</c> (see <see cref="JiraRefusal"/>), or null; kept for the
+    /// record only when it is a name the step sent (<see cref="JiraRefusal.SentOnly"/>).
+    /// </summary>
     public string? RefusedField { get; set; }
 
     public EgressFailure Failure { get; private set; }
