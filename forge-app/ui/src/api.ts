@@ -367,6 +367,7 @@ export interface RuleWarning {
     | 'unknown_step'
     | 'no_issue'
     | 'host_from_data'
+    | 'literal_credential'
     | 'fields_not_checked'
     | 'jql_unknown_value'
     | 'jql_not_checked'

@@ -64,6 +64,41 @@ public sealed class RuleWarningsApiTests : BackendFixture
         Assert.That(updated["warnings"]![0]!["message"]!.GetValue<string>(), Does.Contain("storyPoints"));
     }
 
+    /// <summary>
+    /// A credential written into a step (a literal Authorization header, an api_key in the url) is stored with the rule,
+    /// in clear: the save answers a warning at that field that points to a connection, and the warning never quotes it.
+    /// </summary>
+    [Test]
+    public async Task A_credential_written_into_a_step_is_saved_with_a_warning_that_does_not_quote_it()
+    {
+        var tenant = Samples.NewTenant();
+        var connection = await CreateConnectionAsync(tenant);
+        var secret = Samples.Canary("literal-key");
+        var rule = Samples.Rule(connection);
+        var step = rule["steps"]![0]!.AsObject();
+        step.Remove("connection");
+        step.Remove("path");
+        step["url"] = "https://api.example.com/v1/items?api_key=" + secret + "&issue={{ issue.key }}";
+        step["headers"] = new JsonObject { ["Authorization"] = "Bearer " + secret, ["X-Trace"] = "blubees" };
+        step["query"] = new JsonObject { ["token"] = secret, ["page"] = "1" };
+
+        var created = await CreateRuleAsync(tenant, rule);
+        var warnings = created["warnings"]!.AsArray().Where(w => w!["code"]!.GetValue<string>() == "literal_credential").ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(warnings.Select(w => w!["path"]!.GetValue<string>()), Is.EquivalentTo(new[] { "steps[0].headers.Authorization", "steps[0].query.token", "steps[0].url" }));
+            Assert.That(warnings.Select(w => w!["message"]!.GetValue<string>()), Has.All.Contain("connection"));
+            Assert.That(created["warnings"]!.ToJsonString(), Does.Not.Contain(secret), "no warning quotes the credential");
+        });
+
+        step["headers"] = new JsonObject { ["Authorization"] = "Bearer {{ steps.login.token }}" };
+        step["query"] = new JsonObject { ["token"] = "{{ issue.key }}" };
+        step["url"] = "https://api.example.com/v1/items?api_key={{ issue.key }}";
+        var answer = await Backend.JsonAsync(HttpMethod.Post, "/api/rules/validate", tenant, rule);
+        Assert.That(answer["warnings"]!.AsArray().Select(w => w!["code"]!.GetValue<string>()), Does.Not.Contain("literal_credential"),
+            "a value a template computes at run time is not stored");
+    }
+
     [Test]
     public async Task A_url_whose_host_comes_from_data_is_saved_with_a_warning_at_the_url_field()
     {

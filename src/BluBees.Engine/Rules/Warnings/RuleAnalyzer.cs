@@ -9,7 +9,7 @@ namespace BluBees.Engine.Rules.Warnings;
 /// <summary>
 /// Save-time warnings for a rule that compiles: scope paths that read nothing (an unknown root, a field Jira does not
 /// have), a trigger on a field Jira does not have, step outputs read before the step runs, and Jira steps that act on
-/// the rule's issue under a trigger that brings none, and a <c>url</c> whose host comes from data. Warnings never block a
+/// the rule's issue under a trigger that brings none, a <c>url</c> whose host comes from data, and a credential written into a step (<see cref="LiteralCredential"/>). Warnings never block a
 /// save. <paramref name="fields"/> null means Jira's field list was not available: field names are then not checked,
 /// and one warning says so.
 /// </summary>
@@ -43,6 +43,7 @@ public static class RuleAnalyzer
             var scope = new Scope(allSteps, ran, visit.BlockRoots, fields);
             Conditions(visit.Step.If, visit.Path + ".if", scope, warnings);
             TemplatedHost.Check(visit.Step, visit.Path, warnings);
+            LiteralCredential.Check(visit.Step, visit.Path, warnings);
             // Parsed with exact names: SerializeToNode would take the options' case-insensitive matching, and a step's
             // query {"page", "Page"} (two parameters) would throw.
             var node = JsonNode.Parse(JsonSerializer.SerializeToUtf8Bytes(visit.Step, JsonDefaults.Options), JsonDefaults.NodeOptions);

@@ -28,6 +28,9 @@ public static class RuleWarningCodes
     /// <summary>A step's <c>url</c> (no connection) takes its host from data: a placeholder before the '/' that ends the host.</summary>
     public const string HostFromData = "host_from_data";
 
+    /// <summary>A header or query parameter that carries a credential has its value written into the rule (no connection keeps it).</summary>
+    public const string LiteralCredential = "literal_credential";
+
     /// <summary>Jira's field list could not be read, so field names were not checked.</summary>
     public const string FieldsNotChecked = "fields_not_checked";
 }
