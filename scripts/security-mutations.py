@@ -699,6 +699,11 @@ MUTATIONS = [
      "totals.RefusedField = JiraRefusal.SentOnly(step, request, totals.RefusedField);",
      "// the Jira answer's key kept as it came",
      "FullyQualifiedName~FailedFieldTests.A_jira_refusal_keyed_by_an_echo", "tests/BluBees.Engine.Tests"),
+
+    ("the user token taken for the principal's whoever Jira says it belongs to (one user's FIT beside another user's x-forge-oauth-user acts with that user's rights)", "src/BluBees.Api/Permissions/JiraPermissionChecker.cs",
+     "=> string.Equals(content.AccountId, principal, StringComparison.Ordinal) ? PermissionStatus.Granted : PermissionStatus.WrongUser,",
+     "=> PermissionStatus.Granted,",
+     "FullyQualifiedName~UserTokenOwnerTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

@@ -64,6 +64,7 @@ internal sealed class ApiPermissionFilter : IEndpointFilter
             PermissionStatus.NoUserToken => Forbidden($"{only} The request carries no user token ({JiraPermissionChecker.UserTokenHeader}), so administrator status could not be verified.", extensions),
             PermissionStatus.NoUser => Forbidden($"{only} The request was not made by a signed-in Jira user.", extensions),
             PermissionStatus.Unverifiable => Forbidden($"{only} Jira did not accept the user token, so administrator status could not be verified.", extensions),
+            PermissionStatus.WrongUser => Forbidden($"{only} {JiraPermissionChecker.WrongUserDetail}", extensions),
             _ => Forbidden($"{only} You are not a Jira administrator of this site.", extensions),
         };
     }

@@ -10,7 +10,17 @@ internal interface IJiraPermissionsApi
 {
     [Get("")]
     Task<IApiResponse<MyPermissionsResponse>> GetMyPermissionsAsync([Url] Uri url, [Authorize("Bearer")] string userToken, CancellationToken ct);
+
+    /// <summary>
+    /// "Get current user" (<c>GET /rest/api/3/myself</c>): the user the token belongs to
+    /// (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-myself/#api-rest-api-3-myself-get).
+    /// </summary>
+    [Get("")]
+    Task<IApiResponse<MyselfResponse>> GetMyselfAsync([Url] Uri url, [Authorize("Bearer")] string userToken, CancellationToken ct);
 }
+
+/// <summary><c>{"accountId": "5b10ac8d82e05b22cc7d4ef5", ...}</c>: only the account id is read.</summary>
+internal sealed record MyselfResponse(string? AccountId);
 
 /// <summary><c>{"permissions": {"ADMINISTER": {"havePermission": true}}}</c></summary>
 internal sealed record MyPermissionsResponse(IReadOnlyDictionary<string, PermissionAnswer>? Permissions);
@@ -20,4 +30,5 @@ internal sealed record PermissionAnswer(bool HavePermission);
 /// <summary>Source-generated serialization for the Jira client (no reflection; trimming and AOT safe).</summary>
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(MyPermissionsResponse))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(MyselfResponse))]
 internal sealed partial class JiraJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -59,6 +59,7 @@ internal static partial class IssueAccess
             PermissionStatus.NoUserToken => Forbidden($"{only} The request carries no user token ({JiraPermissionChecker.UserTokenHeader}), so the permission could not be verified.", extensions),
             PermissionStatus.NoUser => Forbidden($"{only} The request was not made by a signed-in Jira user.", extensions),
             PermissionStatus.Unverifiable => Forbidden($"{only} Jira did not accept the user token, so the permission could not be verified.", extensions),
+            PermissionStatus.WrongUser => Forbidden($"{only} {JiraPermissionChecker.WrongUserDetail}", extensions),
             _ => Forbidden($"{only} Jira says you may not.", extensions),
         };
     }

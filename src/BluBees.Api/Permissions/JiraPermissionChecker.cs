@@ -13,6 +13,16 @@ namespace BluBees.Api.Permissions;
 /// token's user: globally (ADMINISTER) or for one issue (BROWSE_PROJECTS, EDIT_ISSUES) —
 /// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-permissions/#api-rest-api-3-mypermissions-get.
 /// The token is sent to Jira only; it is never logged, stored or echoed (the cache keeps a hash of it).
+/// <para>
+/// Forge documents the two separately: <c>principal</c> is "the identifier for the user who invoked the app", and
+/// <c>x-forge-oauth-user</c> is "the app's user token ... on behalf of a user"; the token is opaque ("OAuth tokens ...
+/// (and JWT claims within) need to be treated as Opaque": https://developer.atlassian.com/platform/forge/remote/essentials/),
+/// so nothing in it may be read to learn whose it is. A request carrying the signed principal of one user and the user
+/// token of another would have Jira answer for that other user (an administrator's token beside a plain user's FIT).
+/// So Jira is also asked whose token it is ("Get current user", <c>GET /rest/api/3/myself</c>, its <c>accountId</c>,
+/// in parallel with the permission question and under the same deadline), and an answer is used (and cached) only when
+/// that account is the principal; otherwise the request is refused (<see cref="PermissionStatus.WrongUser"/>).
+/// </para>
 /// </summary>
 internal sealed partial class JiraPermissionChecker(
     IJiraPermissionsApi jira, PermissionAnswerCache cache, IOptions<JiraOptions> options, IOptions<DevOptions> dev,
@@ -20,6 +30,9 @@ internal sealed partial class JiraPermissionChecker(
 {
     /// <summary>The Forge header carrying the user's OAuth token (UI invocations with a user session).</summary>
     public const string UserTokenHeader = "x-forge-oauth-user";
+
+    /// <summary>Why a request whose user token is not its principal's is refused (no account id, no token named).</summary>
+    public const string WrongUserDetail = "The user token (" + UserTokenHeader + ") is not the token of the user the Forge Invocation Token names, so nothing was checked with it.";
 
     /// <summary>Project permission to see an issue.</summary>
     public const string BrowseProjects = "BROWSE_PROJECTS";
@@ -70,7 +83,22 @@ internal sealed partial class JiraPermissionChecker(
             return PermissionStatus.Unverifiable;
         }
 
-        var status = await AskJiraAsync(url, userToken, permissions, issue is not null, ct);
+        // HttpClient.Timeout ends at the response headers: a Jira whose body stalls or drips would hold the request
+        // (and the Forge UI call) forever. One deadline covers the headers and the whole body of both questions, asked
+        // at once, so confirming whose token it is adds no wait. On the injected clock (house style); HttpClient.Timeout,
+        // which bounds the headers, stays on real time.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(options.Value.TimeoutSeconds), time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        var owner = AskOwnerAsync(MyselfUrl(url), userToken, accountId, deadline.Token, ct);
+        var answer = AskJiraAsync(url, userToken, permissions, issue is not null, deadline.Token, ct);
+        await Task.WhenAll(owner, answer);
+        var (ownerStatus, status) = (owner.Result, answer.Result);
+        if (ownerStatus is not PermissionStatus.Granted)
+        {
+            LogCheck(logger, permissions, ownerStatus, 0);
+            return ownerStatus;
+        }
+
         if (status is PermissionStatus.Granted or PermissionStatus.Denied)
         {
             cache.Set(question, status == PermissionStatus.Granted, TimeSpan.FromSeconds(options.Value.PermissionCacheSeconds));
@@ -79,17 +107,51 @@ internal sealed partial class JiraPermissionChecker(
         return status;
     }
 
-    private async Task<PermissionStatus> AskJiraAsync(Uri url, string userToken, string permissions, bool forIssue, CancellationToken ct)
+    /// <summary>
+    /// Whether the user token is the principal's: <see cref="PermissionStatus.Granted"/> when Jira names that account,
+    /// <see cref="PermissionStatus.WrongUser"/> when it names another (or none), else why Jira could not say.
+    /// </summary>
+    private async Task<PermissionStatus> AskOwnerAsync(Uri url, string userToken, string principal, CancellationToken deadline, CancellationToken ct)
     {
-        IApiResponse<MyPermissionsResponse> response;
-        // HttpClient.Timeout ends at the response headers: a Jira whose body stalls or drips would hold the request
-        // (and the Forge UI call) forever. One deadline covers the headers and the whole body.
-        // On the injected clock (house style); HttpClient.Timeout, which bounds the headers, stays on real time.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(options.Value.TimeoutSeconds), time);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        IApiResponse<MyselfResponse> response;
         try
         {
-            response = await jira.GetMyPermissionsAsync(url, userToken, deadline.Token);
+            response = await jira.GetMyselfAsync(url, userToken, deadline);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or ApiException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            LogUnavailable(logger, ex.GetType().Name);
+            return PermissionStatus.Unavailable;
+        }
+
+        using (response)
+        {
+            if (response.StatusCode is not { } statusCode)
+            {
+                LogUnavailable(logger, (response.Error?.InnerException ?? response.Error)?.GetType().Name ?? "NoResponse");
+                return PermissionStatus.Unavailable;
+            }
+
+            var code = (int)statusCode;
+            return code switch
+            {
+                _ when response.IsSuccessStatusCode && response.Error is null && response.Content is { } content
+                    => string.Equals(content.AccountId, principal, StringComparison.Ordinal) ? PermissionStatus.Granted : PermissionStatus.WrongUser,
+                _ when response.IsSuccessStatusCode => PermissionStatus.Unavailable, // 2xx but unreadable
+                (int)HttpStatusCode.RequestTimeout or (int)HttpStatusCode.TooManyRequests or >= 500 => PermissionStatus.Unavailable,
+                _ => PermissionStatus.Unverifiable,
+            };
+        }
+    }
+
+    private static Uri MyselfUrl(Uri permissionsUrl) => new(permissionsUrl.GetLeftPart(UriPartial.Path)[..^"mypermissions".Length] + "myself");
+
+    private async Task<PermissionStatus> AskJiraAsync(Uri url, string userToken, string permissions, bool forIssue, CancellationToken deadline, CancellationToken ct)
+    {
+        IApiResponse<MyPermissionsResponse> response;
+        try
+        {
+            response = await jira.GetMyPermissionsAsync(url, userToken, deadline);
         }
         catch (Exception ex) when (ex is HttpRequestException or ApiException or OperationCanceledException && !ct.IsCancellationRequested)
         {

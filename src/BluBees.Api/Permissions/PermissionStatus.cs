@@ -18,6 +18,12 @@ internal enum PermissionStatus
     /// <summary>Jira refused the user token (401/403, other 4xx), or the token names no usable apiBaseUrl.</summary>
     Unverifiable,
 
+    /// <summary>
+    /// The user token (<c>x-forge-oauth-user</c>) is another user's than the verified token's <c>principal</c>: Jira's
+    /// answers would be about that other user, so none is used.
+    /// </summary>
+    WrongUser,
+
     /// <summary>Jira did not answer in time, or answered 429/5xx or unreadably: a transient failure.</summary>
     Unavailable,
 }

@@ -349,6 +349,11 @@ public sealed partial class FakeJira : IAsyncDisposable
             return;
         }
 
+        if (await TryMyselfAsync(context))
+        {
+            return;
+        }
+
         if (context.Request.Path.StartsWithSegments("/rest/api/3/attachment/content", out var id))
         {
             HandleAttachment(context, id.Value?.TrimStart('/') ?? string.Empty);
