@@ -704,6 +704,10 @@ MUTATIONS = [
      "=> string.Equals(content.AccountId, principal, StringComparison.Ordinal) ? PermissionStatus.Granted : PermissionStatus.WrongUser,",
      "=> PermissionStatus.Granted,",
      "FullyQualifiedName~UserTokenOwnerTests"),
+    ("a FIT principal that is not a string read as no user again (a token naming a user as 123 or an object passes the backend routes' no-user check)", "src/BluBees.Api/Auth/ForgeClaims.cs",
+     'if (!claims.TryGetProperty("principal", out var p) || p.ValueKind == JsonValueKind.Null)',
+     'if (!claims.TryGetProperty("principal", out var p) || p.ValueKind != JsonValueKind.String)',
+     "FullyQualifiedName~PrincipalClaimTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

@@ -5,7 +5,7 @@ namespace BluBees.Api.Auth;
 
 /// <summary>
 /// Forge's own claims of a FIT the handler already verified (signature, issuer, audience, lifetime: <see cref="Rs256Jws"/>):
-/// one audience, <c>app.id</c> present and equal to ours, <c>app.environment.type</c> equal to the configured one
+/// one audience, <c>app.id</c> present and equal to ours, <c>principal</c> absent or an account id, <c>app.environment.type</c> equal to the configured one
 /// when <see cref="ForgeOptions.EnvironmentType"/> is set, and the tenant from <c>app.installationId</c>.
 /// </summary>
 internal static class ForgeClaims
@@ -52,13 +52,50 @@ internal static class ForgeClaims
             return (null, TokenFailure.MissingClaim);
         }
 
-        var cloudId = CloudId(claims, app);
-        var tenant = new TenantContext(installationId, cloudId, Str(app, "apiBaseUrl"))
+        if (!TryPrincipal(claims, out var principal))
         {
-            PrincipalAccountId = claims.TryGetProperty("principal", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null,
-        };
+            return (null, TokenFailure.Malformed);
+        }
+
+        var cloudId = CloudId(claims, app);
+        var tenant = new TenantContext(installationId, cloudId, Str(app, "apiBaseUrl")) { PrincipalAccountId = principal };
         return (tenant, TokenFailure.None);
     }
+
+    /// <summary>
+    /// <c>principal</c>: "The identifier for the user who invoked the app. UI modules only.", of type <c>string</c>
+    /// (https://developer.atlassian.com/platform/forge/remote/essentials/#the-forge-invocation-token--fit-). That
+    /// identifier is the user's Atlassian account id, at most 128 characters ("accountId", Jira's user schema:
+    /// https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-myself/#api-rest-api-3-myself-get), made
+    /// of letters, digits, <c>:</c>, <c>-</c> and <c>_</c> (<c>5b10ac8d82e05b22cc7d4ef5</c>,
+    /// <c>557058:f58131cb-b67d-43c7-b30d-6b58d40bd077</c>, <c>qm:…</c>). Absent (or null): no user, as on product
+    /// events. Present but not such a string (empty, blank, a number, an object, control characters, too long): the
+    /// token is malformed and refused (401), never read as "no user" on a backend route nor as some user on a UI route.
+    /// </summary>
+    internal static bool TryPrincipal(JsonElement claims, out string? principal)
+    {
+        principal = null;
+        if (!claims.TryGetProperty("principal", out var p) || p.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (p.ValueKind != JsonValueKind.String || p.GetString() is not { } value || !IsAccountId(value))
+        {
+            return false;
+        }
+
+        principal = value;
+        return true;
+    }
+
+    /// <summary>The longest Atlassian account id (Jira's user schema: <c>accountId</c>, max length 128).</summary>
+    internal const int MaxAccountIdLength = 128;
+
+    /// <summary>Whether <paramref name="value"/> has the form of an Atlassian account id (see <see cref="TryPrincipal"/>).</summary>
+    internal static bool IsAccountId(string value) => value is { Length: > 0 and <= MaxAccountIdLength } && value.All(IsAccountIdChar);
+
+    private static bool IsAccountIdChar(char c) => char.IsAsciiLetterOrDigit(c) || c is ':' or '-' or '_';
 
     /// <summary>
     /// <c>app.module.key</c>: the manifest module the invocation was made for, e.g. <c>{"app": {"module": {"key":

@@ -63,10 +63,11 @@ internal static class DevEndpoints
             return Problems.Invalid("tenantId", $"must be an installation id of 1 to {MaxTenantIdLength} characters (leave it out for the default)");
         }
 
-        // An empty principal is no user: every /api route would refuse the token as "not made by a signed-in Jira user".
-        if (request.AccountId is { Length: 0 })
+        // A principal that is not an account id (empty, spaces, too long) makes the token malformed (ForgeClaims.TryPrincipal):
+        // refused here, not with a 401 at the first call.
+        if (request.AccountId is { } accountId && !Auth.ForgeClaims.IsAccountId(accountId))
         {
-            return Problems.Invalid("accountId", "must be an Atlassian account id (leave it out for dev-admin)");
+            return Problems.Invalid("accountId", $"must be an Atlassian account id: 1 to {Auth.ForgeClaims.MaxAccountIdLength} letters, digits, ':', '-' or '_' (leave it out for dev-admin)");
         }
 
         // Each route accepts only its own module's tokens (and a user only on /api): name the route (path) or the module.

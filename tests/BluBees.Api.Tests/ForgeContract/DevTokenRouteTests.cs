@@ -119,9 +119,13 @@ public sealed class DevTokenRouteTests
         await using var issuer = await TestIssuer.StartAsync();
         await using var backend = await BackendHost.StartAsync(issuer, new Dictionary<string, string?> { ["DevIssuer:Enabled"] = "true" });
 
-        using var response = await backend.Client.PostAsJsonAsync("/dev/token", new { accountId = string.Empty });
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
-        Assert.That(JsonNode.Parse(text)!["errors"]!.AsObject().Select(e => e.Key), Is.EqualTo(new[] { "accountId" }), text);
+        // Nor one that is not an account id at all: its token's principal would make it malformed (401 on every route).
+        foreach (var accountId in new[] { string.Empty, " ", "dev admin", "dev-admin\n", new string('a', 129) })
+        {
+            using var response = await backend.Client.PostAsJsonAsync("/dev/token", new { accountId });
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
+            Assert.That(JsonNode.Parse(text)!["errors"]!.AsObject().Select(e => e.Key), Is.EqualTo(new[] { "accountId" }), text);
+        }
     }
 }
