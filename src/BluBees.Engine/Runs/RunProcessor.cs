@@ -120,6 +120,9 @@ public sealed partial class RunProcessor(
         RunMessage message, List<RuleTraceEntry>? misses, bool replay, HashSet<RunRecord>? kept, RunClaims? claims, CancellationToken ct)
     {
         var records = new List<RunRecord>();
+        // Every rule's run charges this too: a message runs each rule it fires with a budget of its own, so one event
+        // reaching a tenant's 500 rules could render for 500 runs' budgets on one worker (TemplateBudget:MaxMessageUnits).
+        var messageBudget = budgets.NewMessage();
         var evt = Read(message);
         if (evt is null)
         {
@@ -191,7 +194,7 @@ public sealed partial class RunProcessor(
             var started = time.GetTimestamp();
             try
             {
-                if (await RunRuleAsync(message, head, evt, startedAt, started, misses, ct) is { } record)
+                if (await RunRuleAsync(message, head, evt, startedAt, started, misses, messageBudget, ct) is { } record)
                 {
                     records.Add(record);
                 }
@@ -320,7 +323,7 @@ public sealed partial class RunProcessor(
         }
     }
 
-    private async Task<RunRecord?> RunRuleAsync(RunMessage message, RuleHead head, JiraEvent evt, DateTimeOffset startedAt, long started, List<RuleTraceEntry>? misses, CancellationToken ct)
+    private async Task<RunRecord?> RunRuleAsync(RunMessage message, RuleHead head, JiraEvent evt, DateTimeOffset startedAt, long started, List<RuleTraceEntry>? misses, RunBudget messageBudget, CancellationToken ct)
     {
         var sourceName = message.Source.ToString().ToLowerInvariant();
         var rule = await rules.LoadCompiledAsync(message.Tenant.Id, head, ct);
@@ -376,7 +379,7 @@ public sealed partial class RunProcessor(
 
         using var fieldNames = rule.UsesFieldNames ? (await fieldCatalog.GetAsync(message.Tenant, message.SystemToken, ct))?.Activate() : null;
         var run = new StepRun(message.Tenant, message.SystemToken, scope) { Trace = trace, EventKey = message.DedupKey ?? message.Id, RuleId = rule.Id };
-        var budget = budgets.NewRun(); // every render and condition of this run charges it (RunBudget.Current)
+        var budget = budgets.NewRun(messageBudget); // every render and condition of this run charges it (RunBudget.Current), and the message's
         using var activeBudget = budget.Activate();
         try
         {

@@ -13,17 +13,26 @@ public sealed class RunBudget
     private static readonly AsyncLocal<RunBudget?> Ambient = new();
 
     private readonly TimeProvider _time;
+    private readonly RunBudget? _message;
+    private readonly string _scope;
     private long _units;
     private long _elapsedTicks;
     private int _refusals;
 
-    public RunBudget(long maxUnits, TimeSpan maxTime, TimeProvider time)
+    /// <param name="message">
+    /// The budget of the queued message this run belongs to: every charge counts against both, and the run's renders fail
+    /// once either is used up (a message runs every rule it fires, each with a run budget of its own).
+    /// </param>
+    /// <param name="scope">Names the budget in the limit message ("run's", "message's").</param>
+    public RunBudget(long maxUnits, TimeSpan maxTime, TimeProvider time, RunBudget? message = null, string scope = "run's")
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxUnits);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(maxTime, TimeSpan.Zero);
         MaxUnits = maxUnits;
         MaxTime = maxTime;
         _time = time;
+        _message = message;
+        _scope = scope;
         StartedAt = time.GetUtcNow();
     }
 
@@ -52,7 +61,7 @@ public sealed class RunBudget
     /// <summary>How many charges were refused: a step that failed while this grew failed on the run's budget.</summary>
     public int Refusals => Volatile.Read(ref _refusals);
 
-    public bool Exhausted => UsedUnits > MaxUnits || UsedTime > MaxTime;
+    public bool Exhausted => UsedUnits > MaxUnits || UsedTime > MaxTime || _message is { Exhausted: true };
 
     /// <summary>Makes this the <see cref="Current"/> budget of the calling async flow until disposed.</summary>
     public IDisposable Activate()
@@ -69,7 +78,8 @@ public sealed class RunBudget
     internal bool TryCharge(long units, long since)
     {
         var used = Interlocked.Add(ref _units, Math.Max(0, units));
-        if (used <= MaxUnits && UsedTime + _time.GetElapsedTime(since) <= MaxTime)
+        var withinMessage = _message is null || _message.TryCharge(units, since);
+        if (withinMessage && used <= MaxUnits && UsedTime + _time.GetElapsedTime(since) <= MaxTime)
         {
             return true;
         }
@@ -79,15 +89,25 @@ public sealed class RunBudget
     }
 
     /// <summary>Records work already done without refusing anything (the end of a section that did not fail on the budget).</summary>
-    internal void Add(long units) => Interlocked.Add(ref _units, Math.Max(0, units));
+    internal void Add(long units)
+    {
+        Interlocked.Add(ref _units, Math.Max(0, units));
+        _message?.Add(units);
+    }
 
     /// <summary>Ends a metered section, adding its time to <see cref="UsedTime"/>.</summary>
-    internal void End(long since) => Interlocked.Add(ref _elapsedTicks, Math.Max(0, _time.GetElapsedTime(since).Ticks));
+    internal void End(long since)
+    {
+        Interlocked.Add(ref _elapsedTicks, Math.Max(0, _time.GetElapsedTime(since).Ticks));
+        _message?.End(since);
+    }
 
     /// <summary>The limit message: names the budget, never data.</summary>
-    internal string Describe() => UsedUnits > MaxUnits
-        ? $"the run's template work budget of {MaxUnits} units is used up"
-        : $"the run's template time budget of {(long)MaxTime.TotalMilliseconds} ms is used up";
+    internal string Describe() => _message is { Exhausted: true } && !(UsedUnits > MaxUnits || UsedTime > MaxTime)
+        ? _message.Describe()
+        : UsedUnits > MaxUnits
+            ? $"the {_scope} template work budget of {MaxUnits} units is used up"
+            : $"the {_scope} template time budget of {(long)MaxTime.TotalMilliseconds} ms is used up";
 
     private sealed class Restore(RunBudget? previous) : IDisposable
     {

@@ -117,6 +117,69 @@ public sealed class TemplateBudgetRunTests
     }
 
     [Test]
+    public async Task One_event_reaching_many_rules_shares_one_message_budget_and_another_tenants_event_still_runs()
+    {
+        // Each rule's run had a budget of its own, and a message runs every rule the event fires (up to 500 per tenant):
+        // one event cost as many run budgets as the tenant had rules (500 × 5 s of rendering on one worker, 8 workers at
+        // once). Now every run of a message also charges the message's budget (TemplateBudget:MaxMessageUnits). Each of
+        // these 12 rules does less than its run budget (30 scans of a 200 KB field), and together far more than the
+        // message's: the first rules run, the rest each record template_budget_exceeded and send nothing.
+        await using var backend = await BackendHost.StartAsync(_issuer, new Dictionary<string, string?>
+        {
+            ["TemplateBudget:MaxRunUnits"] = "15000",
+            ["TemplateBudget:MaxMessageUnits"] = "30000",
+        });
+        var tenant = Samples.NewTenant();
+        var connection = (await backend.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(_thirdParty.Address, Samples.Canary("secret")), 201))["id"]!.GetValue<string>();
+        const int rules = 12;
+        for (var r = 0; r < rules; r++)
+        {
+            var rule = Samples.Rule(connection);
+            rule["conditions"] = new JsonObject
+            {
+                ["all"] = new JsonArray(Enumerable.Range(0, 30).Select(i => (JsonNode)new JsonObject
+                {
+                    ["field"] = "issue.fields.description",
+                    ["op"] = "contains",
+                    ["value"] = "needle",
+                }).ToArray()),
+            };
+            await backend.JsonAsync(HttpMethod.Post, "/api/rules", tenant, rule, 201);
+        }
+
+        var quiet = Samples.NewTenant();
+        var quietConnection = (await backend.JsonAsync(HttpMethod.Post, "/api/connections", quiet, Samples.Connection(_thirdParty.Address, Samples.Canary("secret")), 201))["id"]!.GetValue<string>();
+        await backend.JsonAsync(HttpMethod.Post, "/api/rules", quiet, Samples.Rule(quietConnection), 201);
+        var before = _thirdParty.Received.Count;
+
+        var evt = Samples.Event("OPS-904", "Summary");
+        evt["issue"]!["fields"]!["description"] = new string('a', 200_000) + "needle";
+        using (var accepted = await backend.SendAsync(HttpMethod.Post, "/forge/events", tenant, evt))
+        {
+            Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        using (var accepted = await backend.SendAsync(HttpMethod.Post, "/forge/events", quiet, Samples.Event("OPS-905", "Summary")))
+        {
+            Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        var runs = (await Waits.UntilAsync(() => backend.JsonAsync(HttpMethod.Get, "/api/runs", tenant), r => r["items"]!.AsArray().Count >= rules, TimeSpan.FromSeconds(120)))["items"]!.AsArray();
+        var quietRuns = (await Waits.UntilAsync(() => backend.JsonAsync(HttpMethod.Get, "/api/runs", quiet), r => r["items"]!.AsArray().Count > 0, TimeSpan.FromSeconds(120)))["items"]!.AsArray();
+        var statuses = runs.Select(r => (Status: r!["status"]!.GetValue<string>(), Category: r["errorCategory"]?.GetValue<string>())).ToList();
+        var succeeded = statuses.Count(s => s.Status == "succeeded");
+        Assert.Multiple(() =>
+        {
+            Assert.That(runs.Select(r => r!["ruleId"]!.GetValue<string>()).Distinct().Count(), Is.EqualTo(rules), "one record per rule");
+            Assert.That(succeeded, Is.GreaterThan(0), "the first rules ran within the message's budget");
+            Assert.That(succeeded, Is.LessThan(rules), "the message's budget stopped the rest");
+            Assert.That(statuses.Where(s => s.Status != "succeeded"), Has.All.EqualTo(("failed", (string?)"template_budget_exceeded")));
+            Assert.That(_thirdParty.Received.Count - before, Is.EqualTo(succeeded + 1), "only the runs within the budget (and the other tenant's) sent anything");
+            Assert.That(quietRuns.Single()!["status"]!.GetValue<string>(), Is.EqualTo("succeeded"), "another tenant's event has a budget of its own");
+        });
+    }
+
+    [Test]
     public async Task A_trivial_run_of_another_tenant_still_succeeds()
     {
         var tenant = Samples.NewTenant();

@@ -211,6 +211,26 @@ public sealed class WorkChargingTests
     }
 
     [Test]
+    public void RunsOfOneMessageShareItsBudgetBesideTheirOwn()
+    {
+        // A message runs every rule its event fires, each with a run budget of its own: without the message's budget one
+        // event reaching 500 rules rendered for 500 run budgets. Each run here stays within its own budget.
+        var message = new RunBudget(3_000, TimeSpan.FromDays(1), TimeProvider.System, scope: "message's");
+        var template = Compile("{% for i in (1..1000) %}{{ i }}{% endfor %}");
+        var results = Enumerable.Range(0, 6)
+            .Select(_ => new RunBudget(100_000, TimeSpan.FromDays(1), TimeProvider.System, message))
+            .Select(run => (Run: run, Result: template.Render(HugeScope(), TemplateLimits.Default, run)))
+            .ToList();
+
+        Assert.That(results[0].Result.Error, Is.Null, "the first run is within both budgets");
+        Assert.That(results[^1].Result.ErrorKind, Is.EqualTo(TemplateErrorKind.Limit));
+        Assert.That(results[^1].Result.Error!.Message, Is.EqualTo("the message's template work budget of 3000 units is used up"));
+        Assert.That(results[^1].Run.Refusals, Is.GreaterThan(0), "counted as the run's budget refusal (template_budget_exceeded)");
+        Assert.That(results.Select(r => r.Run.UsedUnits), Has.All.LessThan(100_000), "no run reached its own budget");
+        Assert.That(message.Exhausted, Is.True);
+    }
+
+    [Test]
     public void AnExhaustedRunBudgetFailsEvenATrivialRender()
     {
         var budget = new RunBudget(1_000, TimeSpan.FromDays(1), TimeProvider.System);
