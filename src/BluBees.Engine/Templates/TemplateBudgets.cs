@@ -20,6 +20,11 @@ public sealed class TemplateBudgets(IOptions<TemplateBudgetOptions> options, Tim
     public RunBudget NewMessage()
     {
         var o = options.Value;
-        return new RunBudget(o.MaxMessageUnits, TimeSpan.FromMilliseconds(o.MaxMessageRenderMilliseconds), time, scope: "message's");
+        // Never less than one run's budget: an operator who raised the run budget did not mean to cap a lone rule lower.
+        return new RunBudget(
+            Math.Max(o.MaxMessageUnits, o.MaxRunUnits),
+            TimeSpan.FromMilliseconds(Math.Max(o.MaxMessageRenderMilliseconds, o.MaxRunRenderMilliseconds)),
+            time,
+            scope: "message's");
     }
 }

@@ -42,11 +42,33 @@ public sealed class TemplateBudgetOptionsTests
     [TestCase("MaxRunUnits", "100000001")]
     [TestCase("MaxRunRenderMilliseconds", "0")]
     [TestCase("MaxRunRenderMilliseconds", "600001")]
+    [TestCase("MaxMessageUnits", "999")]
+    [TestCase("MaxMessageUnits", "1000000001")]
+    [TestCase("MaxMessageRenderMilliseconds", "9")]
+    [TestCase("MaxMessageRenderMilliseconds", "3600001")]
     public void OutOfRangeValuesAreRejectedNamingTheOption(string option, string value)
     {
         using var services = Engine(new() { [$"TemplateBudget:{option}"] = value });
         var ex = Assert.Throws<OptionsValidationException>(() => _ = services.GetRequiredService<IOptions<TemplateBudgetOptions>>().Value);
         Assert.That(ex!.Message, Does.Contain(option));
+    }
+
+    [Test]
+    public void TheMessageBudgetIsConfiguredAndNeverBelowOneRunsBudget()
+    {
+        using (var services = Engine(new() { ["TemplateBudget:MaxMessageUnits"] = "3000000", ["TemplateBudget:MaxMessageRenderMilliseconds"] = "30000" }))
+        {
+            var message = services.GetRequiredService<TemplateBudgets>().NewMessage();
+            Assert.That(message.MaxUnits, Is.EqualTo(3_000_000));
+            Assert.That(message.MaxTime, Is.EqualTo(TimeSpan.FromSeconds(30)));
+        }
+
+        using (var services = Engine(new() { ["TemplateBudget:MaxRunUnits"] = "5000000", ["TemplateBudget:MaxRunRenderMilliseconds"] = "60000" }))
+        {
+            var message = services.GetRequiredService<TemplateBudgets>().NewMessage();
+            Assert.That(message.MaxUnits, Is.EqualTo(5_000_000), "a raised run budget is not cut by the default message budget");
+            Assert.That(message.MaxTime, Is.EqualTo(TimeSpan.FromSeconds(60)));
+        }
     }
 
     [Test]
