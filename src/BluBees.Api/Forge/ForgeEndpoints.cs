@@ -45,6 +45,18 @@ internal static partial class ForgeEndpoints
         var prefix = ReferenceEquals(body, root) ? string.Empty : "payload.";
         if (JiraEvent.From(root, out var error) is not { } evt)
         {
+            // An envelope without its own eventType that has a payload meant the event nested there (FORGE.md "Event
+            // envelope": both are accepted): a payload of another kind is named, not the eventType it does not hold.
+            if (prefix.Length == 0 && !root!.ContainsKey("eventType") && root.TryGetPropertyValue("payload", out var payload))
+            {
+                if (payload is not System.Text.Json.Nodes.JsonObject)
+                {
+                    return Problems.Invalid("payload", "must be an object: the Jira event (or send the event itself, not nested)");
+                }
+
+                prefix = "payload.";
+            }
+
             return Problems.Invalid(prefix + "eventType", error == "eventType is too long." ? "is too long" : "is required: a string naming the Jira event");
         }
 
@@ -134,6 +146,13 @@ internal static partial class ForgeEndpoints
                 LogLifecycle(logger, "installed or upgraded");
                 return TypedResults.Ok(new IngestResponse("installed"));
             default:
+                // The documented payload without an event type, with its 'id' or 'app' of another kind: named, not the
+                // eventType it leaves out on purpose.
+                if (kind.Length == 0 && body["eventType"] is null && body["type"] is null && (body.ContainsKey("id") || body.ContainsKey("app")))
+                {
+                    return Problems.Invalid(LifecyclePayloadErrors(body, prefix), "The life-cycle payload has fields of the wrong kind; see errors.");
+                }
+
                 // Uninstall is not a lifecycle event: it arrives from the preUninstall module at /forge/uninstall.
                 return Problems.Invalid(prefix + "eventType", "must be avi:forge:installed:app or avi:forge:upgraded:app");
         }
@@ -144,6 +163,23 @@ internal static partial class ForgeEndpoints
         => body["eventType"] is null && body["type"] is null
            && JiraEvent.Child(body, "id") is System.Text.Json.Nodes.JsonValue id && id.GetValueKind() == System.Text.Json.JsonValueKind.String
            && JiraEvent.Child(body, "app") is System.Text.Json.Nodes.JsonObject;
+
+    /// <summary>What is wrong with a life-cycle payload that has no event type: its <c>id</c> (a string) and <c>app</c> (an object), each named.</summary>
+    private static ValidationErrors LifecyclePayloadErrors(System.Text.Json.Nodes.JsonObject body, string prefix)
+    {
+        var errors = new ValidationErrors();
+        if (!(JiraEvent.Child(body, "id") is System.Text.Json.Nodes.JsonValue id && id.GetValueKind() == System.Text.Json.JsonValueKind.String))
+        {
+            errors.Add(prefix + "id", "must be a string: the installation id (or send eventType avi:forge:installed:app or avi:forge:upgraded:app)");
+        }
+
+        if (JiraEvent.Child(body, "app") is not System.Text.Json.Nodes.JsonObject)
+        {
+            errors.Add(prefix + "app", "must be an object: the app's id and version (or send eventType avi:forge:installed:app or avi:forge:upgraded:app)");
+        }
+
+        return errors;
+    }
 
     internal static ValidationErrors ToValidationErrors(Dictionary<string, string> errors)
     {
