@@ -17,7 +17,7 @@ public sealed partial class RouteFuzzBodyTests
         BodyRoute.DryRunUnsaved => new JsonObject { ["rule"] = Samples.Rule(Connection, "tried"), ["event"] = Samples.Event("OPS-1", "Broken") },
         BodyRoute.DryRunSaved => new JsonObject { ["event"] = Samples.Event("OPS-1", "Broken") },
         BodyRoute.ManualRun => new JsonObject { ["issueKey"] = "OPS-1" },
-        BodyRoute.CreateConnection => Samples.Connection(ThirdParty.Address, "s3cret", "apiKey"),
+        BodyRoute.CreateConnection or BodyRoute.UpdateConnection => Samples.Connection(ThirdParty.Address, "s3cret", "apiKey"),
         BodyRoute.CreateWebhook => new JsonObject { ["name"] = "deploys" },
         BodyRoute.CreateGrant => new JsonObject { ["hours"] = 2, ["reason"] = "ticket 42" },
         BodyRoute.Events => Samples.Event("OPS-1", "Broken"),
@@ -35,7 +35,7 @@ public sealed partial class RouteFuzzBodyTests
     {
         var n = Interlocked.Increment(ref _counter);
         var target = route is BodyRoute.DryRunUnsaved or BodyRoute.DryRunRichRule ? body["rule"] as JsonObject : body;
-        if (route is BodyRoute.CreateRule or BodyRoute.CreateRichRule or BodyRoute.CreateConnection or BodyRoute.CreateWebhook or BodyRoute.UpdateRule
+        if (route is BodyRoute.CreateRule or BodyRoute.CreateRichRule or BodyRoute.CreateConnection or BodyRoute.CreateWebhook or BodyRoute.UpdateRule or BodyRoute.UpdateConnection
             && target?["name"] is JsonValue name && name.TryGetValue<string>(out var text) && text.Length < 100 && !text.Contains('\u0000', StringComparison.Ordinal))
         {
             target["name"] = text + " " + n;
@@ -86,25 +86,7 @@ public sealed partial class RouteFuzzBodyTests
 
     private async Task<HttpResponseMessage> SendAsync(BodyRoute route, string body)
     {
-        var (method, path) = route switch
-        {
-            BodyRoute.CreateRule or BodyRoute.CreateRichRule => (HttpMethod.Post, "/api/rules"),
-            BodyRoute.DryRunRichRule => (HttpMethod.Post, "/api/rules/dry-run"),
-            BodyRoute.UpdateRule => (HttpMethod.Put, $"/api/rules/{RuleId}"),
-            BodyRoute.ValidateRule => (HttpMethod.Post, "/api/rules/validate"),
-            BodyRoute.DryRunUnsaved => (HttpMethod.Post, "/api/rules/dry-run"),
-            BodyRoute.DryRunSaved => (HttpMethod.Post, $"/api/rules/{RuleId}/dry-run"),
-            BodyRoute.ManualRun => (HttpMethod.Post, $"/api/rules/{ManualRuleId}/run"),
-            BodyRoute.CreateConnection => (HttpMethod.Post, "/api/connections"),
-            BodyRoute.CreateWebhook => (HttpMethod.Post, "/api/webhooks"),
-            BodyRoute.CreateGrant => (HttpMethod.Post, "/api/support/grants"),
-            BodyRoute.Events => (HttpMethod.Post, "/forge/events"),
-            BodyRoute.Lifecycle => (HttpMethod.Post, "/forge/lifecycle"),
-            BodyRoute.WebhookEnvelope => (HttpMethod.Post, "/forge/webhook"),
-            BodyRoute.Scheduled => (HttpMethod.Post, "/forge/scheduled"),
-            BodyRoute.Uninstall => (HttpMethod.Post, "/forge/uninstall"),
-            _ => (HttpMethod.Post, "/forge/webhook"),
-        };
+        var (method, path) = Target(route);
         if (path.StartsWith("/forge/", StringComparison.Ordinal))
         {
             // An uninstall that is accepted deletes its tenant: each goes to a tenant of its own.
@@ -114,6 +96,29 @@ public sealed partial class RouteFuzzBodyTests
 
         return await Backend.SendAsync(method, path, Tenant, body);
     }
+
+    /// <summary>The method and path each body is sent to.</summary>
+    private (HttpMethod Method, string Path) Target(BodyRoute route)
+        => route switch
+        {
+            BodyRoute.CreateRule or BodyRoute.CreateRichRule => (HttpMethod.Post, "/api/rules"),
+            BodyRoute.DryRunRichRule => (HttpMethod.Post, "/api/rules/dry-run"),
+            BodyRoute.UpdateRule => (HttpMethod.Put, $"/api/rules/{RuleId}"),
+            BodyRoute.ValidateRule => (HttpMethod.Post, "/api/rules/validate"),
+            BodyRoute.DryRunUnsaved => (HttpMethod.Post, "/api/rules/dry-run"),
+            BodyRoute.DryRunSaved => (HttpMethod.Post, $"/api/rules/{RuleId}/dry-run"),
+            BodyRoute.ManualRun => (HttpMethod.Post, $"/api/rules/{ManualRuleId}/run"),
+            BodyRoute.CreateConnection => (HttpMethod.Post, "/api/connections"),
+            BodyRoute.UpdateConnection => (HttpMethod.Put, $"/api/connections/{SpareConnection}"),
+            BodyRoute.CreateWebhook => (HttpMethod.Post, "/api/webhooks"),
+            BodyRoute.CreateGrant => (HttpMethod.Post, "/api/support/grants"),
+            BodyRoute.Events => (HttpMethod.Post, "/forge/events"),
+            BodyRoute.Lifecycle => (HttpMethod.Post, "/forge/lifecycle"),
+            BodyRoute.WebhookEnvelope => (HttpMethod.Post, "/forge/webhook"),
+            BodyRoute.Scheduled => (HttpMethod.Post, "/forge/scheduled"),
+            BodyRoute.Uninstall => (HttpMethod.Post, "/forge/uninstall"),
+            _ => (HttpMethod.Post, "/forge/webhook"),
+        };
 
     /// <summary>A rule reaching the free-form values: step bodies, Jira fields and updates, an AI schema, nested blocks.</summary>
     private JsonObject RichRule(string name) => (JsonObject)JsonNode.Parse($$$"""

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using BluBees.Api.Tests.Harness;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using static BluBees.Api.Tests.Fuzz.RouteFuzzHelpers;
 
 namespace BluBees.Api.Tests.Fuzz;
@@ -25,9 +29,41 @@ public sealed partial class RouteFuzzBodyTests : RouteFuzzFixture
 
     private int _counter;
 
-    public enum BodyRoute { CreateRule, UpdateRule, ValidateRule, DryRunUnsaved, DryRunSaved, ManualRun, CreateConnection, CreateWebhook, CreateGrant, Events, Webhook, Lifecycle, CreateRichRule, DryRunRichRule, WebhookEnvelope, Scheduled, Uninstall }
+    public enum BodyRoute { CreateRule, UpdateRule, ValidateRule, DryRunUnsaved, DryRunSaved, ManualRun, CreateConnection, CreateWebhook, CreateGrant, Events, Webhook, Lifecycle, CreateRichRule, DryRunRichRule, WebhookEnvelope, Scheduled, Uninstall, UpdateConnection }
 
     private static readonly BodyRoute[] BodyRoutes = Enum.GetValues<BodyRoute>();
+
+    [Test]
+    public void Every_route_that_reads_a_body_is_one_this_battery_sends_to()
+    {
+        // From the app's endpoint table: the routes that declare a JSON body (Reads<T>) and every POST or PUT outside
+        // /api (the Forge routes read theirs raw). A route added later fails here until it has a valid body above.
+        var sent = BodyRoutes.Select(Target).ToList();
+        var missing = new List<string>();
+        var checkedRoutes = new List<string>();
+        foreach (var endpoint in Backend.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
+        {
+            var template = "/" + (endpoint.RoutePattern.RawText ?? string.Empty).TrimStart('/').TrimEnd('/');
+            foreach (var method in endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [])
+            {
+                var readsBody = endpoint.Metadata.GetMetadata<IAcceptsMetadata>() is not null
+                    || (method is "POST" or "PUT" or "PATCH" && !template.StartsWith("/api/", StringComparison.Ordinal));
+                var pattern = "^" + System.Text.RegularExpressions.Regex.Replace(template, "\\{[^}]+\\}", "[^/]+") + "$";
+                if (readsBody)
+                {
+                    checkedRoutes.Add($"{method} {template}");
+                }
+
+                if (readsBody && !sent.Any(t => t.Method.Method == method && System.Text.RegularExpressions.Regex.IsMatch(t.Path, pattern)))
+                {
+                    missing.Add($"{method} {template}");
+                }
+            }
+        }
+
+        Assert.That(checkedRoutes, Has.Member("PUT /api/connections/{id}").And.Member("POST /api/rules").And.Member("POST /forge/events"), "the endpoint table says which routes read a body");
+        Assert.That(missing, Is.Empty, "routes that read a body this battery never sends one to");
+    }
 
     [TestCaseSource(nameof(BodyRoutes))]
     public async Task Every_sampled_node_mutated_is_a_2xx_that_reads_back_or_a_4xx_naming_it(BodyRoute route)
@@ -91,6 +127,7 @@ public sealed partial class RouteFuzzBodyTests : RouteFuzzFixture
         {
             BodyRoute.CreateRule or BodyRoute.CreateRichRule or BodyRoute.UpdateRule when created is not null => [$"/api/rules/{created}", $"/api/rules/{created}/versions", $"/api/rules/{created}/versions/1", $"/api/rules/{created}/trace", "/api/rules"],
             BodyRoute.CreateConnection when created is not null => [$"/api/connections/{created}", "/api/connections"],
+            BodyRoute.UpdateConnection => [$"/api/connections/{SpareConnection}", "/api/connections"],
             BodyRoute.CreateWebhook when created is not null => [$"/api/webhooks/{created}", "/api/webhooks"],
             BodyRoute.CreateGrant => ["/api/support/grants", "/api/support/audit"],
             BodyRoute.Events or BodyRoute.Webhook or BodyRoute.ManualRun => ["/api/runs?limit=50"],

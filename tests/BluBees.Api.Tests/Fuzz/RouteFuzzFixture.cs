@@ -17,11 +17,15 @@ public abstract class RouteFuzzFixture : BackendFixture
     protected string HookSecret { get; private set; } = null!;
     protected string Ai { get; private set; } = null!;
 
+    /// <summary>A connection no rule uses, for the batteries that update one (what they save must not change how the rules run).</summary>
+    protected string SpareConnection { get; private set; } = null!;
+
     [OneTimeSetUp]
     public async Task SetUpTenantAsync()
     {
         Tenant = Samples.NewTenant();
         Connection = await CreateConnectionAsync(Tenant);
+        SpareConnection = await CreateConnectionAsync(Tenant);
         Ai = (await Backend.JsonAsync(HttpMethod.Post, "/api/connections", Tenant, new JsonObject
         {
             ["name"] = "OpenAI", ["baseUrl"] = new Uri(ThirdParty.Address, "/v1").ToString(),
