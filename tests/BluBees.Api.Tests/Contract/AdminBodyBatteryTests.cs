@@ -76,6 +76,8 @@ public sealed class AdminBodyBatteryTests : BackendFixture
 
         var failures = new List<string>();
         var tried = 0;
+        // An update refused is no change: what the resource reads back (version, definition, updatedAt) is what it read before.
+        var stored = method == HttpMethod.Put ? await ReadStoredAsync(route, path) : null;
         foreach (var (nodePath, node) in Nodes(baseBody, "$"))
         {
             foreach (var (label, body, field) in Enum.GetValues<Mutation>().SelectMany(m => Mutate(baseBody, nodePath, node, m)))
@@ -84,6 +86,16 @@ public sealed class AdminBodyBatteryTests : BackendFixture
                 var rendered = Rename(route, body).ToJsonString().Replace(LoneSurrogate, "\\ud800", StringComparison.Ordinal);
                 using var response = await Backend.SendAsync(method, PathFor(route, path), _tenant, rendered);
                 var problem = await CheckAsync(response, field) ?? Stated(method, path, response.StatusCode);
+                if (stored is not null)
+                {
+                    var now = await ReadStoredAsync(route, path);
+                    if ((int)response.StatusCode >= 400 && now != stored)
+                    {
+                        problem ??= $"refused ({(int)response.StatusCode}) but the stored resource changed: {Cut(stored)} -> {Cut(now)}";
+                    }
+
+                    stored = now;
+                }
 
                 if (problem is not null)
                 {
@@ -239,6 +251,14 @@ public sealed class AdminBodyBatteryTests : BackendFixture
         var text = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
         Assert.That((await ProblemAsync(response))["errors"]!.AsObject().Select(e => e.Key), Is.EqualTo(new[] { "rule.steps[0].timeoutSeconds" }), text);
+    }
+
+    /// <summary>The resource a PUT route updates, as GET reads it back.</summary>
+    private async Task<string> ReadStoredAsync(Route route, string path)
+    {
+        using var answer = await Backend.SendAsync(HttpMethod.Get, PathFor(route, path), _tenant);
+        Assert.That(answer.StatusCode, Is.EqualTo(HttpStatusCode.OK), $"GET {path} after an update");
+        return await answer.Content.ReadAsStringAsync();
     }
 
     /// <summary>Null when docs/openapi.json states this answer for the route, else what is wrong.</summary>
