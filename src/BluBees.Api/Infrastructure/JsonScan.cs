@@ -12,6 +12,9 @@ internal static class JsonScan
 {
     public const int MaxDepth = 64;
 
+    /// <summary>What stands for a property name that is not text in a path (as <c>ValidationErrors.SafeName</c> writes an unsafe one).</summary>
+    private const string UnreadableName = "(property)";
+
     /// <summary>The first problem found, as a field path and a message that never repeats the value; null when none.</summary>
     public static (string Path, string Message)? Check(ReadOnlySpan<byte> utf8)
     {
@@ -39,6 +42,9 @@ internal static class JsonScan
                         }
                         catch (InvalidOperationException)
                         {
+                            // Named as the object holding it and "(property)": the name cannot be repeated, and the
+                            // property read before it (which Current still holds) was valid.
+                            top.Current = UnreadableName;
                             return (PathOf(frames), "has a property name that is not valid text (invalid UTF-8 or a lone surrogate escape)");
                         }
 

@@ -23,6 +23,7 @@ public sealed class HostileBodyTableTests : EveryRouteEdgeInputFixture
 
     private static readonly Expect NotAnObject = new([400], "$", "the body must be a JSON object");
     private static readonly Expect BadText = new([400], "name", "is not valid text");
+    private static Expect BadName(string field) => new([400], field, "has a property name that is not valid text");
     private static readonly Expect Wide = new([400], "$", "is not UTF-8 text (it looks like UTF-16 or UTF-32");
 
     private static readonly (string Name, Func<byte[]> Body, string? ContentType, Expect Expect)[] Cases =
@@ -45,6 +46,11 @@ public sealed class HostileBodyTableTests : EveryRouteEdgeInputFixture
         ("UTF-16 big-endian", () => Encoding.BigEndianUnicode.GetBytes("{\"name\":\"x\"}"), "application/json", Wide),
         ("UTF-32", () => Encoding.UTF32.GetBytes("{\"name\":\"x\"}"), "application/json; charset=utf-32", Wide),
         ("byte order mark", () => [0xEF, 0xBB, 0xBF, .. Utf8("{\"name\":\"x\"}")], "application/json", new([400], "$", "starts with a byte order mark")),
+        // A property name that is not text was named as the property before it ("name: has a property name…"), which was
+        // valid: the name cannot be repeated, so the answer names the object holding it and "(property)".
+        ("lone surrogate in a property name after a valid one", () => Utf8("{\"name\":\"x\",\"\\ud800\":1}"), "application/json", BadName("(property)")),
+        ("invalid UTF-8 in a property name after a valid one", () => [.. Utf8("{\"name\":\"x\",\"caf"), 0xC3, 0x28, .. Utf8("\":1}")], "application/json", BadName("(property)")),
+        ("lone surrogate in a nested property name after a valid one", () => Utf8("{\"name\":\"x\",\"a\":[{\"b\":1,\"\\udfff\":1}]}"), "application/json", BadName("a[0].(property)")),
         ("duplicate property", () => Utf8("{\"name\":\"a\",\"name\":\"b\"}"), "application/json", new([400], "name", "names this property more than once")),
         // A 1 MB body: a 413 on every route, read over a raw connection by EveryRouteEdgeInputBodyTests ("10 MB"), since
         // HttpClient may lose the answer to a reset once the server has answered without reading the whole body.
