@@ -18,6 +18,14 @@ internal static class ValueMutations
 
     internal static IEnumerable<(string Label, JsonObject Body, string Field)> All(JsonObject baseBody)
     {
+        // Odd property names at the root: an unreadable one is named "(property)", any other refusal names "$" or a field.
+        foreach (var name in OddNames)
+        {
+            var body = (JsonObject)baseBody.DeepClone();
+            body[name] = 1;
+            yield return ($"$ + property named {Show(name)}", body, "$");
+        }
+
         foreach (var (path, node) in RouteFuzzHelpers.Nodes(baseBody, "$"))
         {
             foreach (var (label, value, field) in Replacements(path, node))
@@ -34,9 +42,21 @@ internal static class ValueMutations
                 var target = last is int i ? parent[i] : parent[(string)last];
                 ((JsonObject)target!)["zzUnknown"] = 1;
                 yield return ($"{path}.zzUnknown", body, path);
+                foreach (var name in OddNames)
+                {
+                    var named = (JsonObject)baseBody.DeepClone();
+                    var (at, key) = RouteFuzzHelpers.Locate(named, path);
+                    ((JsonObject)(key is int n ? at[n] : at[(string)key])!)[name] = 1;
+                    yield return ($"{path} + property named {Show(name)}", named, path);
+                }
             }
         }
     }
+
+    /// <summary>Property names that are not text (a lone surrogate), hold NUL or an RLO, are empty or 10,000 characters long.</summary>
+    private static readonly string[] OddNames = [LoneSurrogate, "\u0000", "", "\u202ename", new string('k', 10_000)];
+
+    private static string Show(string name) => name.Length > 20 ? $"{name[..5]}… ({name.Length} characters)" : System.Text.Json.JsonSerializer.Serialize(name);
 
     private static IEnumerable<(string Label, JsonNode? Value, string Field)> Replacements(string path, JsonNode? node)
     {
