@@ -129,6 +129,20 @@ public sealed class RunOptions : IValidatableObject
     [Range(1, 86_400)]
     public int SuspectAloneSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// The longest the suspects run alone in all, counted from the embedded worker's start (its reclaim): past it, the
+    /// suspect running alone is released and the suspects still waiting are claimed like any message, beside the
+    /// other tenants' (still counted as a delivery, their mark kept until they finish). Each suspect had its own
+    /// <see cref="SuspectAloneSeconds"/>, one after another, so a tenant whose third party hangs held every other
+    /// tenant's events back after a crash for that long per message it had in flight (8 at the defaults: 4 minutes,
+    /// two such tenants 8). A suspect's window ends at the earlier of the two. The price: a poison message that waits
+    /// behind other suspects past this total costs the messages claimed beside it a delivery when it takes the
+    /// process down (as a crash before suspects did); a poison message that crashes the process quickly is the first
+    /// (often the only) suspect of the next start, and still runs alone.
+    /// </summary>
+    [Range(1, 86_400)]
+    public int SuspectAloneTotalSeconds { get; set; } = 60;
+
     /// <summary>How long a claimed message stays leased to the worker; the worker renews it while the run lasts.</summary>
     [Range(5, 3600)]
     public int LeaseSeconds { get; set; } = 120;

@@ -20,7 +20,8 @@ namespace BluBees.Engine.Runs;
 /// Between the reclaim and the drain it also takes direct hand-offs from the queue (<see cref="IRunHandOff"/>).
 /// The messages the previous process held are suspects (one may be what took it down) and each runs alone: claimed
 /// only when nothing else runs, with nothing claimed or handed off beside it for up to
-/// <see cref="RunOptions.SuspectAloneSeconds"/> (SqliteRunQueue.Suspects.cs, RunWorker.SuspectWindow.cs).
+/// <see cref="RunOptions.SuspectAloneSeconds"/>, and for at most <see cref="RunOptions.SuspectAloneTotalSeconds"/> in all
+/// from the start (SqliteRunQueue.Suspects.cs, RunWorker.SuspectWindow.cs).
 /// </summary>
 public sealed partial class RunWorker(
     SqliteRunQueue queue, RunProcessor processor, TenantKeyService keys, IngressGate gate, BluBeesMetrics metrics,
@@ -46,7 +47,7 @@ public sealed partial class RunWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var reclaimed = await queue.ReclaimAllAsync(stoppingToken);
-        LogResumed(logger, reclaimed, queue.Stats().Depth);
+        LogResumed(logger, reclaimed, _options.SuspectAloneTotalSeconds, queue.Stats().Depth);
         queue.Attach(this);
         var slots = _slots;
         string? last = null;
@@ -528,8 +529,8 @@ public sealed partial class RunWorker(
         base.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Run queue: {Reclaimed} unfinished message(s) reclaimed from the previous process, each to run alone; {Depth} queued")]
-    private static partial void LogResumed(ILogger logger, int reclaimed, long depth);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run queue: {Reclaimed} unfinished message(s) reclaimed from the previous process, each to run alone (for {TotalSeconds} s at most in all); {Depth} queued")]
+    private static partial void LogResumed(ILogger logger, int reclaimed, int totalSeconds, long depth);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Queued message {MessageId} failed with {ExceptionType}; it runs again when its lease expires")]
     private static partial void LogCrash(ILogger logger, string messageId, string exceptionType);

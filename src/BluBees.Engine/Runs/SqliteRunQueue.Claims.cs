@@ -21,7 +21,7 @@ public sealed partial class SqliteRunQueue
     public async Task<int> ReclaimAllAsync(CancellationToken ct)
     {
         _backlog = true;
-        _suspects = true;
+        StartSuspicion();
         return await _writer.RunAsync(w => w.Command("UPDATE run_queue SET lease_until = NULL, suspect = 1 WHERE lease_until IS NOT NULL;").ExecuteNonQuery(), ct);
     }
 

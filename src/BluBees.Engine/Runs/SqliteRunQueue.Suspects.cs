@@ -13,7 +13,9 @@ namespace BluBees.Engine.Runs;
 /// in flight to end, nothing else is claimed either (the other messages stay queued, accepts are still answered). So
 /// a poison message costs only its own deliveries after the first crash, and a batch-mate loses one at most. The
 /// worker ends a suspect's running alone after <see cref="Execution.RunOptions.SuspectAloneSeconds"/> (<see cref="EndAlone"/>,
-/// RunWorker.SuspectWindow.cs), so one tenant's hanging runs do not hold every other tenant's events back after a crash.
+/// RunWorker.SuspectWindow.cs), and the suspects run alone for at most <see cref="Execution.RunOptions.SuspectAloneTotalSeconds"/>
+/// in all from the worker's start (<see cref="SuspectsAloneUntil"/>), so one tenant's hanging runs do not hold every
+/// other tenant's events back after a crash, neither for one window nor for one window per message it had in flight.
 /// </summary>
 /// <remarks>
 /// The mark is durable: a crash while a suspect runs leaves it (and the suspects still waiting) marked, and the
@@ -27,6 +29,21 @@ public sealed partial class SqliteRunQueue
     private volatile bool _suspects = true;
     private readonly Lock _aloneLock = new();
     private volatile string? _alone;
+    private long _aloneUntil; // unix ms: past it, suspects no longer run alone (Runs:SuspectAloneTotalSeconds)
+
+    /// <summary>
+    /// Until when suspects run alone: <see cref="Execution.RunOptions.SuspectAloneTotalSeconds"/> after the queue opened,
+    /// then after the worker's reclaim (its start). Past it, the claims no longer read the suspects: the ones still
+    /// waiting are claimed like any message, beside the others, and the worker ends the running suspect's window.
+    /// </summary>
+    internal DateTimeOffset SuspectsAloneUntil => DateTimeOffset.FromUnixTimeMilliseconds(Interlocked.Read(ref _aloneUntil));
+
+    /// <summary>Starts the suspects' total time alone (on open and at the reclaim).</summary>
+    private void StartSuspicion()
+    {
+        Interlocked.Exchange(ref _aloneUntil, NowMs + (_options.SuspectAloneTotalSeconds * 1000L));
+        _suspects = true;
+    }
 
     /// <summary>Whether suspects may still be queued (false once a claim found none).</summary>
     internal bool SuspectsMayExist => _suspects;
@@ -62,6 +79,14 @@ public sealed partial class SqliteRunQueue
     private bool ClaimUnderSuspicion(SqliteWriter w, Func<string, bool> tryTake, Action<string> give, Func<bool> idle, long now, out ClaimedMessage? claimed)
     {
         claimed = null;
+        if (now >= Interlocked.Read(ref _aloneUntil))
+        {
+            // Their total time alone is spent: one tenant's hanging suspects held every other tenant back, each for its
+            // own window, one after another. The rest are claimed in the usual batch (their mark stays until they finish).
+            _suspects = false;
+            return false;
+        }
+
         if (_alone is not null)
         {
             return true;

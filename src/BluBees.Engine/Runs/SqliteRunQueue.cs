@@ -64,6 +64,7 @@ public sealed partial class SqliteRunQueue : IDedupingRunQueue, IDisposable
         _connectionString = SqliteFile.ConnectionString(path);
         _connectionPath = path;
         Initialize();
+        StartSuspicion();
         _writer = new SqliteWriter(_connectionString, time);
         metrics.ObserveQueue(() => Stats().Depth, () => Stats().OldestAgeSeconds);
     }

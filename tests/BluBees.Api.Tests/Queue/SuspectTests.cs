@@ -298,6 +298,111 @@ public sealed class SuspectTests
         }
     }
 
+    [Test]
+    public async Task Past_the_suspects_total_time_alone_the_remaining_suspects_are_claimed_with_the_others_even_while_one_runs()
+    {
+        await using var kit = QueueKit.Create(new Dictionary<string, string?> { ["Runs:SuspectAloneTotalSeconds"] = "10", ["Runs:LeaseSeconds"] = "3600" });
+        var (a, b, c) = await TenantsAsync(kit);
+        await AcceptAsync(kit, a, "OPS-1");
+        await AcceptAsync(kit, a, "OPS-2");
+        await AcceptAsync(kit, b, "OPS-11");
+        var held = await kit.Queue.ClaimManyAsync(3, Nothing, 8, null, CancellationToken.None);
+        Assert.That(await kit.Queue.ReclaimAllAsync(CancellationToken.None), Is.EqualTo(3));
+        await AcceptAsync(kit, c, "OPS-21");
+
+        var first = (await kit.Queue.ClaimManyAsync(16, Nothing, 8, null, CancellationToken.None)).Single();
+        Assert.That((first.Id, first.Suspect), Is.EqualTo((held[0].Id, true)));
+        kit.Clock.Advance(TimeSpan.FromSeconds(9));
+        Assert.That(await kit.Queue.ClaimManyAsync(16, new Dictionary<string, int> { [a.TenantId] = 1 }, 8, null, CancellationToken.None), Is.Empty,
+            "inside the total: the suspects still wait, and the others with them");
+
+        // The total is spent (from the reclaim): no suspect waits for the worker to be idle any more, nor runs alone.
+        kit.Clock.Advance(TimeSpan.FromSeconds(1));
+        var rest = await kit.Queue.ClaimManyAsync(16, new Dictionary<string, int> { [a.TenantId] = 1 }, 8, null, CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(rest.Where(m => m.TenantId != c.TenantId).Select(m => m.Id), Is.EquivalentTo(held.Skip(1).Select(m => m.Id)), "the two suspects left");
+            Assert.That(rest.Count(m => m.TenantId == c.TenantId), Is.EqualTo(1), "and the other tenant's event, in the same batch");
+            Assert.That(rest.Select(m => m.Suspect), Is.All.False, "claimed like any message");
+            Assert.That(rest.Where(m => m.TenantId != c.TenantId).Select(m => m.Attempts), Is.All.EqualTo(2), "still a counted delivery");
+            Assert.That(kit.Queue.SuspectsMayExist, Is.False, "the claims read the suspects no more");
+        });
+
+        // The next start (the worker's reclaim) starts a new total.
+        await kit.Queue.CompleteAsync(first, [], CancellationToken.None);
+        await AcceptAsync(kit, c, "OPS-22");
+        Assert.That(await kit.Queue.ClaimManyAsync(1, Nothing, 8, null, CancellationToken.None), Has.Count.EqualTo(1));
+        Assert.That(await kit.Queue.ReclaimAllAsync(CancellationToken.None), Is.EqualTo(4));
+        Assert.That(await kit.Queue.ClaimManyAsync(16, new Dictionary<string, int> { [a.TenantId] = 1 }, 8, null, CancellationToken.None), Is.Empty,
+            "suspects again: they wait for the run in flight");
+    }
+
+    [Test]
+    public async Task Many_hanging_suspects_of_one_tenant_hold_another_tenants_event_back_for_the_total_not_one_window_each()
+    {
+        // After a crash with four of one tenant's events in flight at a third party that accepts and never answers, each
+        // suspect ran alone for its own window, one after another: the quiet tenant's event waited 4 x
+        // Runs:SuspectAloneSeconds (4 minutes at the defaults; 8 events, two such tenants: much more). Now the suspects
+        // run alone for Runs:SuspectAloneTotalSeconds in all from the worker's start.
+        await using var sink = await SlowSink.StartAsync();
+        await using var kit = QueueKit.Create(new Dictionary<string, string?>
+        {
+            ["Runs:SuspectAloneSeconds"] = "2",
+            ["Runs:SuspectAloneTotalSeconds"] = "3",
+        });
+        var noisy = QueueKit.NewTenant();
+        var quiet = QueueKit.NewTenant();
+        await kit.RuleAsync(noisy, sink.Address, path: "/HANG/{{ issue.key }}");
+        await kit.RuleAsync(quiet, sink.Address);
+        foreach (var key in new[] { "OPS-1", "OPS-2", "OPS-3", "OPS-4" })
+        {
+            await AcceptAsync(kit, noisy, key);
+        }
+
+        Assert.That(await kit.Queue.ClaimManyAsync(4, Nothing, 8, null, CancellationToken.None), Has.Count.EqualTo(4), "the previous process held all four when it died");
+        Assert.That(await kit.Queue.ReclaimAllAsync(CancellationToken.None), Is.EqualTo(4));
+        await AcceptAsync(kit, quiet, "OPS-9");
+
+        var worker = kit.Worker();
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            await Waits.UntilAsync(() => Task.FromResult(sink.Count("/HANG/")), n => n == 1, Generous);
+            Assert.That((kit.Queue.Alone, sink.Count("/t/")), Is.EqualTo((true, 0)), "the first suspect runs alone");
+            kit.Clock.Advance(TimeSpan.FromSeconds(2)); // its own window
+            await Waits.UntilAsync(() => Task.FromResult(sink.Count("/HANG/")), n => n == 2, Generous);
+            Assert.That((kit.Queue.Alone, sink.Count("/t/")), Is.EqualTo((true, 0)), "the second runs alone, for what is left of the total");
+            kit.Clock.Advance(TimeSpan.FromSeconds(1)); // the total: the second's own window is not over
+
+            var runs = await Waits.UntilAsync(() => kit.RunsOfAsync(quiet.TenantId), r => r.Count == 1, Generous);
+            // The two suspects left are claimed beside it (their calls wait in the connection's bulkhead behind the two
+            // held ones): each delivered once more, none twice.
+            await Waits.UntilAsync(() => kit.ScalarAsync("SELECT COUNT(*) FROM run_queue WHERE tenant = $n AND attempts = 2 AND lease_until IS NOT NULL", ("$n", noisy.TenantId)), n => n == 4, Generous);
+            await Waits.UntilAsync(() => Task.FromResult(worker.InFlight), n => n == 4, Generous); // the noisy tenant's four runs go on
+            Assert.Multiple(async () =>
+            {
+                Assert.That(runs.Single().Status, Is.EqualTo(RunStatus.Succeeded));
+                Assert.That(kit.Queue.Alone, Is.False);
+                Assert.That(sink.Arrivals.Single(x => x.Path.EndsWith("/t/OPS-9", StringComparison.Ordinal)).Beside.Count(p => p.Contains("/HANG/OPS-", StringComparison.Ordinal)),
+                    Is.GreaterThanOrEqualTo(2), "it ran while the noisy tenant's calls were still held");
+                Assert.That(await kit.ScalarAsync("SELECT COUNT(*) FROM run_queue WHERE tenant = $n AND attempts > 2", ("$n", noisy.TenantId)), Is.Zero, "none delivered twice");
+            });
+
+            sink.ReleaseHung();
+            var noisyRuns = await Waits.UntilAsync(() => kit.RunsOfAsync(noisy.TenantId), r => r.Count == 4, Generous);
+            Assert.Multiple(() =>
+            {
+                Assert.That(noisyRuns.Select(r => r.Status), Is.All.EqualTo(RunStatus.Succeeded), "released from running alone, not cut off");
+                Assert.That(sink.Count("/HANG/"), Is.EqualTo(4), "nor run twice");
+            });
+        }
+        finally
+        {
+            sink.ReleaseHung();
+            await worker.StopAsync(CancellationToken.None);
+        }
+    }
+
     private static async Task<(TenantContext A, TenantContext B, TenantContext C)> TenantsAsync(QueueKit kit, Uri? target = null)
     {
         var tenants = new[] { QueueKit.NewTenant(), QueueKit.NewTenant(), QueueKit.NewTenant() }.OrderBy(t => t.TenantId, StringComparer.Ordinal).ToArray();
