@@ -22,7 +22,11 @@ public sealed partial class SqliteRunQueue
     {
         _backlog = true;
         StartSuspicion();
-        return await _writer.RunAsync(w => w.Command("UPDATE run_queue SET lease_until = NULL, suspect = 1 WHERE lease_until IS NOT NULL;").ExecuteNonQuery(), ct);
+        return await _writer.RunAsync(w =>
+        {
+            StartSuspicion(); // again on the writer's thread: a claim that read the old deadline cannot clear the flag after this
+            return w.Command("UPDATE run_queue SET lease_until = NULL, suspect = 1 WHERE lease_until IS NOT NULL;").ExecuteNonQuery();
+        }, ct);
     }
 
     /// <summary>
