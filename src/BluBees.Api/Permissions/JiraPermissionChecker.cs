@@ -112,52 +112,48 @@ internal sealed partial class JiraPermissionChecker(
     /// <see cref="PermissionStatus.WrongUser"/> when it names another (or none), else why Jira could not say.
     /// </summary>
     private async Task<PermissionStatus> AskOwnerAsync(Uri url, string userToken, string principal, CancellationToken deadline, CancellationToken ct)
-    {
-        IApiResponse<MyselfResponse> response;
-        try
-        {
-            response = await jira.GetMyselfAsync(url, userToken, deadline);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or ApiException or OperationCanceledException && !ct.IsCancellationRequested)
-        {
-            LogUnavailable(logger, ex.GetType().Name);
-            return PermissionStatus.Unavailable;
-        }
-
-        using (response)
-        {
-            if (response.StatusCode is not { } statusCode)
-            {
-                LogUnavailable(logger, (response.Error?.InnerException ?? response.Error)?.GetType().Name ?? "NoResponse");
-                return PermissionStatus.Unavailable;
-            }
-
-            var code = (int)statusCode;
-            return code switch
-            {
-                _ when response.IsSuccessStatusCode && response.Error is null && response.Content is { } content
-                    => string.Equals(content.AccountId, principal, StringComparison.Ordinal) ? PermissionStatus.Granted : PermissionStatus.WrongUser,
-                _ when response.IsSuccessStatusCode => PermissionStatus.Unavailable, // 2xx but unreadable
-                (int)HttpStatusCode.RequestTimeout or (int)HttpStatusCode.TooManyRequests or >= 500 => PermissionStatus.Unavailable,
-                _ => PermissionStatus.Unverifiable,
-            };
-        }
-    }
+        => (await AskAsync(
+            () => jira.GetMyselfAsync(url, userToken, deadline),
+            content => string.Equals(content.AccountId, principal, StringComparison.Ordinal) ? PermissionStatus.Granted : PermissionStatus.WrongUser,
+            forIssue: false,
+            ct)).Status;
 
     private static Uri MyselfUrl(Uri permissionsUrl) => new(permissionsUrl.GetLeftPart(UriPartial.Path)[..^"mypermissions".Length] + "myself");
 
     private async Task<PermissionStatus> AskJiraAsync(Uri url, string userToken, string permissions, bool forIssue, CancellationToken deadline, CancellationToken ct)
     {
-        IApiResponse<MyPermissionsResponse> response;
+        var (status, code) = await AskAsync(
+            () => jira.GetMyPermissionsAsync(url, userToken, deadline),
+            content => HasAll(content, permissions) ? PermissionStatus.Granted : PermissionStatus.Denied,
+            forIssue,
+            ct);
+        if (code != 0)
+        {
+            LogCheck(logger, permissions, status, code);
+        }
+
+        return status;
+    }
+
+    /// <summary>
+    /// One question to Jira with the user's token: a readable 2xx is what <paramref name="read"/> makes of it; no answer,
+    /// 408, 429, 5xx or an unreadable 2xx is <see cref="PermissionStatus.Unavailable"/> (a transient failure); for an
+    /// issue, 404 is a "no" (Jira answers so when the issue does not exist or the user may not see it); any other
+    /// refusal is <see cref="PermissionStatus.Unverifiable"/>. Code 0: no HTTP answer.
+    /// </summary>
+    private async Task<(PermissionStatus Status, int Code)> AskAsync<T>(
+        Func<Task<IApiResponse<T>>> ask, Func<T, PermissionStatus> read, bool forIssue, CancellationToken ct)
+    {
+        IApiResponse<T> response;
         try
         {
-            response = await jira.GetMyPermissionsAsync(url, userToken, deadline);
+            response = await ask();
         }
         catch (Exception ex) when (ex is HttpRequestException or ApiException or OperationCanceledException && !ct.IsCancellationRequested)
         {
             // Only the type: messages can name hosts, and this path must never risk echoing request data.
             LogUnavailable(logger, ex.GetType().Name);
-            return PermissionStatus.Unavailable;
+            return (PermissionStatus.Unavailable, 0);
         }
 
         using (response)
@@ -166,23 +162,19 @@ internal sealed partial class JiraPermissionChecker(
             {
                 // No HTTP answer at all (timeout, connection failure) surfaces as an error on the response.
                 LogUnavailable(logger, (response.Error?.InnerException ?? response.Error)?.GetType().Name ?? "NoResponse");
-                return PermissionStatus.Unavailable;
+                return (PermissionStatus.Unavailable, 0);
             }
 
             var code = (int)statusCode;
             var status = code switch
             {
-                _ when response.IsSuccessStatusCode && response.Error is null && response.Content is { } content
-                    => HasAll(content, permissions) ? PermissionStatus.Granted : PermissionStatus.Denied,
+                _ when response.IsSuccessStatusCode && response.Error is null && response.Content is { } content => read(content),
                 _ when response.IsSuccessStatusCode => PermissionStatus.Unavailable, // 2xx but unreadable
                 (int)HttpStatusCode.RequestTimeout or (int)HttpStatusCode.TooManyRequests or >= 500 => PermissionStatus.Unavailable,
-
-                // For an issue, Jira answers 404 when the issue does not exist or the user may not see it: a "no".
                 (int)HttpStatusCode.NotFound when forIssue => PermissionStatus.Denied,
                 _ => PermissionStatus.Unverifiable,
             };
-            LogCheck(logger, permissions, status, code);
-            return status;
+            return (status, code);
         }
     }
 
