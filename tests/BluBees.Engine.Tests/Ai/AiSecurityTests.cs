@@ -73,12 +73,14 @@ public sealed class AiSecurityTests
         }
     }
 
-    [Test]
-    public async Task AProviderOnAPrivateAddressIsRefusedByTheGuardBeforeAnyConnection()
+    /// <summary>Both SDKs send through the guard: neither opens a connection of its own (each would, given no client).</summary>
+    [TestCase(AiProviders.OpenAi)]
+    [TestCase(AiProviders.Anthropic)]
+    public async Task AProviderOnAPrivateAddressIsRefusedByTheGuardBeforeAnyConnection(string provider)
     {
         using var kit = new AiKit(new EgressOptions { AllowHttp = true, AllowAnyPort = true });
-        await using var server = ProviderServers.OpenAi("never");
-        var connection = await kit.ConnectionAsync(AiProviders.OpenAi, server.Url("/v1"), KeyCanary);
+        await using var server = provider == AiProviders.OpenAi ? ProviderServers.OpenAi("never") : ProviderServers.Anthropic("never");
+        var connection = await kit.ConnectionAsync(provider, server.Url(provider == AiProviders.OpenAi ? "/v1" : "/"), KeyCanary);
 
         var outcome = await kit.RunAsync(Step(connection.Id, schema: false));
 
@@ -87,13 +89,17 @@ public sealed class AiSecurityTests
         Assert.That(kit.Logs.AllText, Does.Not.Contain(KeyCanary));
     }
 
-    [Test]
-    public async Task ARedirectToAnotherOriginIsRefusedWithTheKeyAndThePrompt()
+    [TestCase(AiProviders.OpenAi, 307)]
+    [TestCase(AiProviders.OpenAi, 308)]
+    [TestCase(AiProviders.Anthropic, 307)]
+    [TestCase(AiProviders.Anthropic, 308)]
+    public async Task ARedirectToAnotherOriginIsRefusedWithTheKeyAndThePrompt(string provider, int status)
     {
-        await using var elsewhere = ProviderServers.OpenAi("redirected answer");
-        await using var first = LoopbackServer.Start((_, s, ct) => LoopbackServer.RedirectAsync(s, 307, elsewhere.Url("/v1/chat/completions").ToString(), ct));
+        var openAi = provider == AiProviders.OpenAi;
+        await using var elsewhere = openAi ? ProviderServers.OpenAi("redirected answer") : ProviderServers.Anthropic("redirected answer");
+        await using var first = LoopbackServer.Start((_, s, ct) => LoopbackServer.RedirectAsync(s, status, elsewhere.Url(openAi ? "/v1/chat/completions" : "/v1/messages").ToString(), ct));
         using var kit = new AiKit();
-        var connection = await kit.ConnectionAsync(AiProviders.OpenAi, first.Url("/v1"), KeyCanary);
+        var connection = await kit.ConnectionAsync(provider, first.Url(openAi ? "/v1" : "/"), KeyCanary);
 
         var outcome = await kit.RunAsync(Step(connection.Id, schema: false));
 

@@ -75,6 +75,44 @@ public sealed class RedirectHopTests
         Assert.That(await inside.SettledConnectionsAsync(), Is.Zero);
     }
 
+    /// <summary>
+    /// A Location is a server's text, parsed by .NET's URI rules: userinfo before or after the address, backslashes, one
+    /// slash or none after the scheme, whitespace, an upper-case scheme, zero-padded octets and port, a trailing dot on a
+    /// name, an IPv4-compatible IPv6 form, a name (resolved to the address) that only the resolver knows is private. Each is
+    /// refused, or read as a path on the first origin, and none connects to the private address (private networks off,
+    /// only 127.0.0.1 allowed, the first hop).
+    /// </summary>
+    [Test]
+    public async Task NoSpellingOfALocationReachesAPrivateAddress()
+    {
+        await using var inside = LoopbackServer.Ok("inside", "127.0.0.2");
+        var port = inside.Port;
+        string[] locations =
+        [
+            $"http://attacker.test@127.0.0.2:{port}/admin", $"http://127.0.0.2:{port}@attacker.test/admin", $"http://%31@127.0.0.2:{port}/",
+            $"http:\\\\127.0.0.2:{port}\\admin", $"\\\\127.0.0.2:{port}\\admin", $"http:/127.0.0.2:{port}/admin", $"http:127.0.0.2:{port}/admin",
+            $" http://127.0.0.2:{port}/admin", $"\thttp://127.0.0.2:{port}/admin ", $"HTTP://127.0.0.2:{port}/admin",
+            $"http://127.000.000.002:{port}/", $"http://127.0.0.2:0{port}/", $"http://[::127.0.0.2]:{port}/", $"http://[::7f00:2]:{port}/",
+            $"http://inside.test:{port}/", $"http://inside.test.:{port}/", $"http://INSIDE.test:{port}/", $"http://xn--nside-9ua.test:{port}/",
+        ];
+        var options = new EgressOptions { AllowHttp = true, AllowAnyPort = true, AllowedNetworks = ["127.0.0.1/32"] };
+        var resolver = new FakeResolver().Map("inside.test", "127.0.0.2").Map("inside.test.", "127.0.0.2").Map("xn--nside-9ua.test", "127.0.0.2");
+        using var kit = new EgressTestKit(options, resolver);
+
+        foreach (var location in locations)
+        {
+            await using var origin = LoopbackServer.Start((r, s, ct) => r.Target == "/start"
+                ? LoopbackServer.RedirectAsync(s, 302, location, ct)
+                : LoopbackServer.RespondAsync(s, 404, "", ct));
+
+            var response = await kit.GetAsync(origin.Url("/start"));
+
+            Assert.That(response.Failure != EgressFailure.None || response.StatusCode == 404, Is.True, location);
+        }
+
+        Assert.That(await inside.SettledConnectionsAsync(), Is.Zero);
+    }
+
     /// <summary>A redirect's body (here endless) is never read: the next hop is asked at once, and only its body counts.</summary>
     [Test]
     public async Task ARedirectsBodyIsNeverRead()
