@@ -505,8 +505,8 @@ MUTATIONS = [
      "                if (_suspects && idle.Method is null && ClaimUnderSuspicion(w, tryTake, give, idle, now, out var alone))",
      "FullyQualifiedName~SuspectTests"),
     ("the worker's SQS batch route answers any caller on the network again (a forged batch processed)", "src/BluBees.Api/Worker/WorkerEndpoints.cs",
-     "        if (LoopbackCallers.IsLoopback(context.HttpContext))",
-     "        if (LoopbackCallers.IsLoopback(context.HttpContext) || context.HttpContext.Request.Path.HasValue)",
+     "        if (LoopbackCallers.IsLoopback(context.HttpContext) && !ForwardedRequests.AnyIn(context.HttpContext.Request))",
+     "        if ((LoopbackCallers.IsLoopback(context.HttpContext) || context.HttpContext.Request.Path.HasValue) && !ForwardedRequests.AnyIn(context.HttpContext.Request))",
      "FullyQualifiedName~WorkerRouteNetworkTests"),
     ("a network caller's X-Forwarded-For: 127.0.0.1 passes the loopback check again (with ASPNETCORE_FORWARDEDHEADERS_ENABLED: a dev token for any tenant, a forged batch processed)", "src/BluBees.Api/Infrastructure/LoopbackCallers.cs",
      "        => IsLoopback(TransportPeer.Of(context)) && IsLoopback(context.Connection.RemoteIpAddress);",
@@ -718,6 +718,10 @@ MUTATIONS = [
      'if (!claims.TryGetProperty("principal", out var p) || p.ValueKind == JsonValueKind.Null)',
      'if (!claims.TryGetProperty("principal", out var p) || p.ValueKind != JsonValueKind.String)',
      "FullyQualifiedName~PrincipalClaimTests"),
+    ("the worker's SQS batch route processes a batch a proxy on this machine forwarded again (X-Forwarded-For and the like ignored: a network caller behind a local proxy or tunnel has its forged batch read)", "src/BluBees.Api/Worker/WorkerEndpoints.cs",
+     "        if (LoopbackCallers.IsLoopback(context.HttpContext) && !ForwardedRequests.AnyIn(context.HttpContext.Request))",
+     "        if (LoopbackCallers.IsLoopback(context.HttpContext))",
+     "FullyQualifiedName~WorkerRouteProxiedCallerTests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

@@ -30,19 +30,25 @@ internal static partial class WorkerEndpoints
         return app;
     }
 
-    /// <summary>Before the body is read: a caller that is not on this machine gets a 403 and nothing of its batch is read.</summary>
+    /// <summary>
+    /// Before the body is read: a caller that is not on this machine gets a 403 and nothing of its batch is read, and so
+    /// does a request a proxy says it forwarded (<see cref="ForwardedRequests"/>): a proxy or tunnel agent on this machine
+    /// connects from 127.0.0.1 for whoever called it. The adapter's pass-through request carries none of those headers
+    /// (only <c>Content-Type</c>, <c>x-amzn-request-context</c>, <c>x-amzn-lambda-context</c>:
+    /// https://github.com/awslabs/aws-lambda-web-adapter, src/lib.rs, and lambda-http's <c>into_pass_through_request</c>).
+    /// </summary>
     private static ValueTask<object?> LoopbackOnlyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (LoopbackCallers.IsLoopback(context.HttpContext))
+        if (LoopbackCallers.IsLoopback(context.HttpContext) && !ForwardedRequests.AnyIn(context.HttpContext.Request))
         {
             return next(context);
         }
 
         LogRefused(context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WorkerEndpoints).FullName!));
-        return ValueTask.FromResult<object?>(Problems.Forbidden("The SQS batch route answers only callers on this machine (a loopback address): the Lambda Web Adapter of the worker function."));
+        return ValueTask.FromResult<object?>(Problems.Forbidden("The SQS batch route answers only callers on this machine (a loopback address) whose request no proxy says it forwarded: the Lambda Web Adapter of the worker function."));
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS batch route refused a caller that is not on this machine (not a loopback address); nothing of its body was read")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQS batch route refused a caller that is not on this machine (not a loopback address, or a request a proxy forwarded); nothing of its body was read")]
     private static partial void LogRefused(ILogger logger);
 
     /// <summary>
