@@ -1,4 +1,4 @@
-import React, { useContext, useEffect, useRef, useState } from 'react';
+import React, { useContext, useEffect, useMemo, useRef, useState } from 'react';
 import Button from '@atlaskit/button/new';
 import SectionMessage, { SectionMessageAction } from '@atlaskit/section-message';
 import Toggle from '@atlaskit/toggle';
@@ -7,6 +7,7 @@ import { api, ApiError, type Connection, type Rule, type RuleDefinition, type Ru
 import { smartGroups } from '../lib/smartValues';
 import { useJiraFields } from './JiraPicker';
 import { SmartScope } from './SmartValuePicker';
+import { followEdits } from '../lib/followEdits';
 import { definitionFromDraft, draftFromDefinition, emptyDraft, placeErrors, type RuleDraft } from '../lib/ruleForm';
 import { ConditionBuilder } from './ConditionBuilder';
 import { DryRunPanel } from './DryRunPanel';
@@ -46,7 +47,9 @@ export function RuleEditor({
   const [connections, setConnections] = useState<Connection[]>([]);
   const [webhooks, setWebhooks] = useState<Webhook[]>([]);
   const [loadError, setLoadError] = useState<unknown>();
-  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  // Problems are keyed against the draft they were found in; shown, they follow the steps and conditions through the
+  // moves and removals made since (lib/followEdits.ts), so none is shown at a step that took another's place.
+  const [found, setFound] = useState<{ problems: Record<string, string[]>; at?: RuleDraft }>({ problems: {} });
   const [failure, setFailure] = useState<unknown>();
   const [saving, setSaving] = useState(false);
   const [checking, setChecking] = useState(false);
@@ -59,8 +62,10 @@ export function RuleEditor({
   // Counts saves and checks refused with problems: the summary at the top then takes focus (the buttons that were
   // pressed may be at the bottom of a long rule, where nothing else would show).
   const [refused, setRefused] = useState(0);
-  const refuse = (found: Record<string, string[]>) => {
-    setErrors(found);
+  const setErrors = (problems: Record<string, string[]>) => setFound({ problems, at: draft });
+  const errors = useMemo(() => (found.at && draft ? followEdits(found.at, draft, found.problems) : found.problems), [found, draft]);
+  const refuse = (problems: Record<string, string[]>) => {
+    setErrors(problems);
     setRefused((n) => n + 1);
   };
   // The page around the editor (the admin tabs) asks this before unmounting it.
