@@ -4,7 +4,7 @@ import React, { useEffect, useState } from 'react';
 import { AsyncCreatableSelect, CreatableSelect } from '@atlaskit/select';
 import { token } from '@atlaskit/tokens';
 import { jira, jiraAvailable, JiraUnavailable, type JiraField, type JiraOption } from '../lib/jira';
-import { describedBy, Field, TextField } from './common';
+import { describedBy, Field, hasErrors, TextField } from './common';
 import { SmartValuePicker } from './SmartValuePicker';
 
 export type Loader = () => Promise<JiraOption[]>;
@@ -128,7 +128,7 @@ export function JiraSelect({
           isLoading={loading}
           isDisabled={isDisabled}
           isClearable
-          isInvalid={!!errors?.length}
+          isInvalid={hasErrors(errors)}
           placeholder={placeholder ?? 'Choose or type…'}
           formatCreateLabel={(text: string) => `Use “${text}”`}
           onCreateOption={(text: string) => onChange(text.trim())}
@@ -201,7 +201,7 @@ export function JiraMultiSelect({
           value={selected}
           isLoading={loading}
           isDisabled={isDisabled}
-          isInvalid={!!errors?.length}
+          isInvalid={hasErrors(errors)}
           placeholder="Any"
           formatCreateLabel={(t: string) => `Use “${t}”`}
           onCreateOption={(t: string) => onChange([...values, t.trim()])}

@@ -15,7 +15,7 @@ import { StepsEditor } from './StepsEditor';
 import { TriggerEditor } from './TriggerEditor';
 import { RuleWarnings } from './RuleWarnings';
 import { useHeadingFocus } from './focusMoves';
-import { ConfirmDialog, ErrorBanner, ErrorSummary, Loading, row, Section, stack, TextField } from './common';
+import { ConfirmDialog, ErrorBanner, ErrorSummary, Loading, row, Section, stack, TextField, WARNING_MARK } from './common';
 import { sameJson } from '../steps/registry';
 import { LeaveGuard } from './leaveGuard';
 
@@ -54,7 +54,8 @@ export function RuleEditor({
   const [saving, setSaving] = useState(false);
   const [checking, setChecking] = useState(false);
   // Warnings of the last save or check; a save with warnings keeps the editor open on the saved rule.
-  const [warnings, setWarnings] = useState<{ list: RuleWarning[]; after: 'save' | 'check' }>();
+  // `at`: the draft that was saved or checked; each warning is also shown at its field, following later moves.
+  const [warnings, setWarningState] = useState<{ list: RuleWarning[]; after: 'save' | 'check'; at?: RuleDraft }>();
   const [savedWithWarnings, setSavedWithWarnings] = useState<Rule>();
   // The definition as opened (or last saved): leaving with another one asks first.
   const [baseline, setBaseline] = useState<RuleDefinition>();
@@ -64,6 +65,16 @@ export function RuleEditor({
   const [refused, setRefused] = useState(0);
   const setErrors = (problems: Record<string, string[]>) => setFound({ problems, at: draft });
   const errors = useMemo(() => (found.at && draft ? followEdits(found.at, draft, found.problems) : found.problems), [found, draft]);
+  const setWarnings = (w: { list: RuleWarning[]; after: 'save' | 'check' }) => setWarningState({ ...w, at: draft });
+  // What the trigger, condition and step editors show at their fields: the errors, and each warning at its path.
+  const shown = useMemo(() => {
+    if (!warnings?.at || !draft || !warnings.list.some((w) => w.path)) return errors;
+    const byPath: Record<string, string[]> = {};
+    for (const w of warnings.list) if (w.path) byPath[w.path] = [...(byPath[w.path] ?? []), `${w.message}${WARNING_MARK}`];
+    const out = { ...errors };
+    for (const [path, messages] of Object.entries(followEdits(warnings.at, draft, placeErrors(warnings.at, byPath)))) out[path] = [...(out[path] ?? []), ...messages];
+    return out;
+  }, [errors, warnings, draft]);
   const refuse = (problems: Record<string, string[]>) => {
     setErrors(problems);
     setRefused((n) => n + 1);
@@ -282,7 +293,7 @@ export function RuleEditor({
             <p style={{ margin: 0 }}>
               {warnings.list.length === 0
                 ? 'Every field, step and value the rule reads exists.'
-                : 'Warnings do not stop the rule from being saved or running; each is shown beside its part of the rule below.'}
+                : 'Warnings do not stop the rule from being saved or running; each is shown at its field below.'}
             </p>
           </SectionMessage>
         </div>
@@ -300,7 +311,7 @@ export function RuleEditor({
       </Section>
 
       <Section title="Trigger">
-        <TriggerEditor draft={draft} onChange={patch} webhooks={webhooks} errors={errors} readOnly={readOnly} />
+        <TriggerEditor draft={draft} onChange={patch} webhooks={webhooks} errors={shown} readOnly={readOnly} />
         <RuleWarnings warnings={warningList} section="trigger" />
       </Section>
 
@@ -311,7 +322,7 @@ export function RuleEditor({
           </span>
         ))}
         <SmartScope.Provider value={smartGroups([], fields)}>
-          <ConditionBuilder value={draft.conditions} onChange={(conditions) => patch({ conditions })} errors={errors} readOnly={readOnly} />
+          <ConditionBuilder value={draft.conditions} onChange={(conditions) => patch({ conditions })} errors={shown} readOnly={readOnly} />
         </SmartScope.Provider>
         <RuleWarnings warnings={warningList} section="conditions" />
       </Section>
@@ -323,7 +334,7 @@ export function RuleEditor({
           </span>
         ))}
         <RuleWarnings warnings={warningList} section="steps" />
-        <StepsEditor steps={draft.steps} onChange={(steps) => patch({ steps })} connections={connections} errors={errors} readOnly={readOnly} fields={fields} />
+        <StepsEditor steps={draft.steps} onChange={(steps) => patch({ steps })} connections={connections} errors={shown} readOnly={readOnly} fields={fields} />
       </Section>
 
       <Section title="Dry run">

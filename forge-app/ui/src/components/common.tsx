@@ -59,6 +59,15 @@ export function describedBy(id: string, errors?: string[], helper?: ReactNode): 
   return ids.length ? ids.join(' ') : undefined;
 }
 
+/**
+ * Save-time warnings (docs/api.md "Save-time warnings") travel to their field in the same map as the errors, each
+ * message ending with this invisible mark: the field shows it as a warning, and it never makes the input invalid.
+ */
+export const WARNING_MARK = '\u2063';
+export const isWarning = (message: string) => message.endsWith(WARNING_MARK);
+/** True when `messages` hold an error (not only warnings). */
+export const hasErrors = (messages?: string[]) => !!messages?.some((m) => !isWarning(m));
+
 export function Field({
   id,
   label,
@@ -86,11 +95,21 @@ export function Field({
           <HelperMessage>{helper}</HelperMessage>
         </span>
       ) : null}
-      {errors?.map((message, i) => (
-        <span key={i} id={`${id}-error-${i}`} role="alert" data-field-error={id}>
-          <ErrorMessage>{message}</ErrorMessage>
-        </span>
-      ))}
+      {errors?.map((message, i) =>
+        isWarning(message) ? (
+          <span key={i} id={`${id}-error-${i}`} role="status" data-field-warning={id} style={{ display: 'flex', gap: token('space.050'), font: token('font.body.small'), color: token('color.text.warning') }}>
+            <span aria-hidden="true">⚠</span>
+            <span>
+              <span style={{ fontWeight: 600 }}>Warning: </span>
+              {message.slice(0, -WARNING_MARK.length)}
+            </span>
+          </span>
+        ) : (
+          <span key={i} id={`${id}-error-${i}`} role="alert" data-field-error={id}>
+            <ErrorMessage>{message}</ErrorMessage>
+          </span>
+        ),
+      )}
     </div>
   );
 }
@@ -135,7 +154,7 @@ export function TextField({
         placeholder={placeholder}
         autoComplete={autoComplete ?? 'off'}
         isDisabled={isDisabled}
-        isInvalid={!!errors?.length}
+        isInvalid={hasErrors(errors)}
         isRequired={required}
         aria-describedby={describedBy(id, errors, helper)}
         width={width as never}
@@ -176,7 +195,7 @@ export function TextAreaField({
         value={value}
         minimumRows={rows}
         isMonospaced={monospace}
-        isInvalid={!!errors?.length}
+        isInvalid={hasErrors(errors)}
         isDisabled={isDisabled}
         placeholder={placeholder}
         resize="vertical"
@@ -229,7 +248,7 @@ export function SelectField({
           value={selected}
           isDisabled={isDisabled}
           isClearable={isClearable}
-          isInvalid={!!errors?.length}
+          isInvalid={hasErrors(errors)}
           placeholder={placeholder ?? 'Choose…'}
           onChange={(option) => onChange(option ? option.value : '')}
         />
