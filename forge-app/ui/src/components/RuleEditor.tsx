@@ -286,8 +286,9 @@ export function RuleEditor({
                 ? 'No problems found'
                 : `${warnings.after === 'save' ? `Saved version ${savedWithWarnings?.version ?? ''}, with` : 'The rule is valid, with'} ${warnings.list.length} ${warnings.list.length === 1 ? 'warning' : 'warnings'}`
             }
+            /* Changes made after the save (fixing what a warning says) are not saved: leaving asks first, as Cancel does. */
             actions={
-              savedWithWarnings && warnings.after === 'save' ? <SectionMessageAction onClick={() => onSaved(savedWithWarnings)}>Done: back to the rules</SectionMessageAction> : undefined
+              savedWithWarnings && warnings.after === 'save' ? <SectionMessageAction onClick={leave}>Done: back to the rules</SectionMessageAction> : undefined
             }
           >
             <p style={{ margin: 0 }}>

@@ -113,3 +113,51 @@ describe('leaving the rule editor for another tab', () => {
     expect(unload()).toBe(true);
   });
 });
+
+describe('leaving after a save with warnings', () => {
+  function openWithWarnings() {
+    const backend = fakeBackend();
+    backend.on('GET', '/api/connections', () => ({ items: [] }));
+    backend.on('GET', '/api/webhooks', () => ({ items: [] }));
+    backend.on('GET', '/api/rules/r1', () => savedRule);
+    backend.on('PUT', '/api/rules/r1', (req) => ({
+      ...savedRule,
+      version: 4,
+      definition: req.body,
+      warnings: [{ path: 'steps[0].body', code: 'unknown_scope_root', message: "'isue' is not part of the rule's data." }],
+    }));
+    const left: Rule[] = [];
+    render(<RuleEditor ruleId="r1" readOnly={false} onSaved={(r) => left.push(r)} onCancel={() => undefined} />);
+    return { left, backend };
+  }
+
+  it('"Done: back to the rules" with changes made after the save asks first, and keeps them when the admin stays', async () => {
+    const u = user();
+    const editor = openWithWarnings();
+    await u.type(await screen.findByLabelText(/^Name/), ' now');
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+    await screen.findByText('Saved version 4, with 1 warning');
+    // Fixing what the warning says, then leaving by the warning's own button.
+    await u.type(screen.getByLabelText(/^Name/), ' and then');
+    await u.click(screen.getByRole('button', { name: 'Done: back to the rules' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent('Discard your changes?');
+    expect(editor.left).toEqual([]);
+    await u.click(screen.getAllByRole('button', { name: 'Cancel' }).find((b) => dialog.contains(b))!);
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(screen.getByLabelText(/^Name/)).toHaveValue('Escalate now and then');
+    await u.click(screen.getByRole('button', { name: 'Done: back to the rules' }));
+    await u.click(await screen.findByRole('button', { name: 'Discard changes' }));
+    expect(editor.left.map((r) => r.version)).toEqual([4]);
+  });
+
+  it('"Done: back to the rules" with nothing changed since the save goes back at once', async () => {
+    const u = user();
+    const editor = openWithWarnings();
+    await u.type(await screen.findByLabelText(/^Name/), ' now');
+    await u.click(screen.getAllByRole('button', { name: 'Save rule' })[0]);
+    await u.click(await screen.findByRole('button', { name: 'Done: back to the rules' }));
+    expect(editor.left.map((r) => r.version)).toEqual([4]);
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+});
