@@ -44,6 +44,17 @@ public sealed partial class SqsBatchProcessor
                 return;
             }
 
+            // The check above may answer from this instance's cached data key (Keys:DataKeyCacheTtl), while the uninstall
+            // ran on an API instance: these records (and the early ones of this last receive, the same run ids) would
+            // land after its erase and stay until the retention. Checked again against the data key as stored, as every
+            // other write of this path is (RunProcessor), and removed when the tenant was uninstalled meanwhile.
+            var receivedAt = message?.ReceivedAt ?? record.SentAt ?? time.GetUtcNow();
+            if (await runStore.RemoveIfUninstalledAsync(tenant, runs, [], receivedAt, CancellationToken.None))
+            {
+                LogExhaustedTenantGone(logger, record.MessageId!);
+                return;
+            }
+
             LogExhausted(logger, record.MessageId!, record.ReceiveCount);
         }
         catch (Exception ex)
@@ -106,6 +117,9 @@ public sealed partial class SqsBatchProcessor
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SQS message {MessageId} failed on its last receive ({ReceiveCount}) before the dead-letter queue; recorded as delivery_exhausted")]
     private static partial void LogExhausted(ILogger logger, string messageId, int receiveCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SQS message {MessageId} failed on its last receive; its tenant was uninstalled meanwhile, so the delivery_exhausted records it wrote were removed again")]
+    private static partial void LogExhaustedTenantGone(ILogger logger, string messageId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SQS message {MessageId} failed on its last receive ({ReceiveCount}) before the dead-letter queue; no rule targets it any more (disabled or deleted), so it leaves no run record")]
     private static partial void LogNoTarget(ILogger logger, string messageId, int receiveCount);

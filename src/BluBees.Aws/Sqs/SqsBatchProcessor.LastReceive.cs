@@ -50,6 +50,12 @@ public sealed partial class SqsBatchProcessor
         {
             await runStore.RemoveUnrunAsync(message.Tenant.Id, run, before, CancellationToken.None);
         }
+
+        // The early records were written after a read of the rule and its record, which an uninstall on another instance
+        // may have followed (this instance's data key cache still said installed): written after its erase, and the
+        // rule's last run put back by the take-back above, they would stay until the retention. Checked against the data
+        // key as stored, as the run's own records are (RunProcessor).
+        await runStore.RemoveIfUninstalledAsync(message.Tenant.Id, [.. written.Select(w => w.Run)], [], message.ReceivedAt, CancellationToken.None);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SQS message {MessageId} is on its last receive ({ReceiveCount}) before the dead-letter queue; {Records} delivery_exhausted records written before it runs (its run overwrites them)")]
