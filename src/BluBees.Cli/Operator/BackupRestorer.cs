@@ -16,6 +16,13 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
 {
     public async Task<IReadOnlyDictionary<string, int>> RestoreAsync(TenantBackup backup, TenantId tenantId, CancellationToken ct)
     {
+        // An uninstall of the installation accepted and not finished (the embedded store's record beside the file): its
+        // deletion, in the backend, would erase what the restore writes, after the restore said "restored".
+        if (tenants.IsUninstallPending(tenantId))
+        {
+            throw new CliException(PendingRefusal(tenantId));
+        }
+
         var partition = store.ForTenant(tenantId);
         // The data key alone is not configuration: a restore that stopped after the key provider created it (below) can run again.
         var existing = (await partition.QueryAsync(new TenantQuery(string.Empty) { Limit = 2 }, ct)).Items;
@@ -69,6 +76,11 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
             written.Add(BluBees.Engine.Rules.RuleListStamp.Sk);
             await BluBees.Engine.Rules.RuleListStamp.BumpAsync(store, tenantId, ct);
 
+            // An uninstall of the installation that came while the restore wrote (Forge's preUninstall on the backend)
+            // erased what was written before it and left what came after, which the mark's clear below would have kept
+            // for good, with no uninstall to come: the uninstall wins, and what the restore wrote is rolled back.
+            await RefuseIfUninstalledMeanwhileAsync(tenantId, before.Mark, ct);
+
             // The directory entry makes the tenant visible to key rotation, schedules and later backups.
             await tenants.RestoreAsync(new TenantContext(tenantId.Value, cloudId, null), ct);
             return counts;
@@ -85,6 +97,22 @@ internal sealed class BackupRestorer(IStore store, SecretCipher cipher, TenantSe
             throw;
         }
     }
+
+    /// <summary>
+    /// Throws when the installation was uninstalled after the restore began: its uninstall is pending (embedded store), or
+    /// its uninstall mark is not the one read before the restore (one written since: a mark is written before each erase).
+    /// </summary>
+    private async Task RefuseIfUninstalledMeanwhileAsync(TenantId tenantId, StoreItem? markBefore, CancellationToken ct)
+    {
+        var mark = await new UninstalledInstallations(store, TimeProvider.System).ReadMarkAsync(tenantId, ct);
+        if (tenants.IsUninstallPending(tenantId) || (mark is not null && (markBefore is null || !string.Equals(mark.Data, markBefore.Data, StringComparison.Ordinal))))
+        {
+            throw new CliException($"refusing to restore: tenant '{tenantId}' was uninstalled while the restore ran; what it wrote was deleted again. Restore again if the installation is to be kept.");
+        }
+    }
+
+    private static string PendingRefusal(TenantId tenantId)
+        => $"refusing to restore: an uninstall of tenant '{tenantId}' is still pending (the backend finishes it in the background and would erase the restore with it); nothing was written. Start the backend, which finishes it, then restore.";
 
     /// <summary>The directory entry's presence and the uninstall mark (as stored) before the restore.</summary>
     private sealed record Outside(bool Listed, StoreItem? Mark);
