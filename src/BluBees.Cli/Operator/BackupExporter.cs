@@ -25,7 +25,7 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
         // would keep the uninstalled tenant's secrets and definitions for as long as the file lives. On the embedded store
         // an uninstall accepted while the file was locked is recorded beside it before its mark is in the store
         // (PendingUninstalls): that counts too (CliExportPendingUninstallTests).
-        if (await new UninstalledInstallations(store, time, pending).IsMarkedAsync(tenantId, ct))
+        if (await UninstalledAsync(tenantId, ct))
         {
             throw new CliException($"refusing to export: tenant '{tenantId}' was uninstalled and its data is being erased; nothing was written.");
         }
@@ -65,8 +65,20 @@ internal sealed class BackupExporter(IStore store, SecretCipher cipher, TimeProv
             throw new CliException($"tenant '{tenantId}' has no configuration in this store (not installed, or a wrong store).");
         }
 
+        // Again once everything is read, before the caller writes anything: an uninstall that came while the export read
+        // (Forge's preUninstall on the backend) marked the installation before it erased, and what was read before its
+        // erase (secrets decrypted among it) must not outlive it in a file (CliExportUninstallRaceTests).
+        if (await UninstalledAsync(tenantId, ct))
+        {
+            throw new CliException($"refusing to export: tenant '{tenantId}' was uninstalled while the export ran; nothing was written.");
+        }
+
         return new TenantBackup(TenantBackup.CurrentVersion, tenantId.Value, time.GetUtcNow(), items);
     }
+
+    /// <summary>Whether the installation is marked uninstalled in the store, or its uninstall recorded as pending beside it.</summary>
+    private async Task<bool> UninstalledAsync(TenantId tenantId, CancellationToken ct)
+        => await new UninstalledInstallations(store, time, pending).IsMarkedAsync(tenantId, ct);
 
     /// <summary>
     /// The connections, webhooks and versions are read before the heads (restore order), so a rule saved in between (an
