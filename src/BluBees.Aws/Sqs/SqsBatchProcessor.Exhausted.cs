@@ -32,10 +32,10 @@ public sealed partial class SqsBatchProcessor
             {
                 // A record an earlier receive left finished is kept; one it left cut off by the run deadline
                 // (cancelled: "runs again") is not the outcome of a message that goes to the dead-letter queue now.
-                if (await runStore.GetAsync(tenant, run.Id, CancellationToken.None) is not { } earlier || !RunProcessor.Finished(earlier))
-                {
-                    await runStore.WriteAsync(tenant, run, CancellationToken.None);
-                }
+                // Conditional on the record read: another copy's invocation that holds the rule's claim may finish it
+                // between the read and the write, and its record stands. Before, the write was unconditional and a
+                // succeeded run written in that window was overwritten delivery_exhausted (ExhaustedRecordRaceTests).
+                await runStore.WriteUnlessFinishedAsync(tenant, run, CancellationToken.None);
             }
 
             if (runs.Count == 0)

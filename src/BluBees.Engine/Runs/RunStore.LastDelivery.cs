@@ -27,6 +27,11 @@ public sealed partial class RunStore
             return false;
         }
 
+        // The rule's last run is read before the record is written and written only if still as read: a run of the
+        // rule that finishes between this write and that one (another copy's invocation holding the rule's claim)
+        // writes its record and then its last run, and this write must not set the last run back to delivery_exhausted
+        // after it (the rule list would contradict the run's record).
+        var lastRun = await partition.GetAsync(Keys.LastRun(run.RuleId), ct);
         var items = Items(tenantId, run); // the record first, then its issue pointer and the rule's last run
         if (!await partition.PutIfRevisionAsync(items[0], read?.Revision ?? 0, ct))
         {
@@ -35,7 +40,14 @@ public sealed partial class RunStore
 
         foreach (var item in items.Skip(1))
         {
-            await partition.PutAsync(item, ct);
+            if (item.Sk == Keys.LastRun(run.RuleId))
+            {
+                await partition.PutIfRevisionAsync(item, lastRun?.Revision ?? 0, ct);
+            }
+            else
+            {
+                await partition.PutAsync(item, ct);
+            }
         }
 
         return true;
