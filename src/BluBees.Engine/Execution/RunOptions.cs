@@ -151,6 +151,15 @@ public sealed class RunOptions : IValidatableObject
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 5;
 
+    /// <summary>
+    /// Drains (a deploy or shutdown whose drain window ended while the message ran, or before its rules started) that may
+    /// give one message back to the embedded queue; the claim after that many records it <c>delivery_exhausted</c>
+    /// instead of running it again. A drain is not a delivery and does not use one of <see cref="MaxAttempts"/>; this
+    /// bound is its own, so a message that makes every drain overrun still ends, with its record.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxDrains { get; set; } = 20;
+
     /// <summary>Age after which a queued message is no longer run but ends as a failed run (<c>delivery_exhausted</c>).</summary>
     [Range(1, 24 * 14)]
     public int MaxMessageAgeHours { get; set; } = 24;

@@ -360,17 +360,18 @@ public sealed partial class RunWorker(
                 }
             }
 
-            var exhausted = message is null || claimed.Attempts > _options.MaxAttempts || now - claimed.EnqueuedAt > TimeSpan.FromHours(_options.MaxMessageAgeHours);
+            var exhausted = message is null || claimed.Attempts > _options.MaxAttempts || claimed.Drains >= _options.MaxDrains
+                || now - claimed.EnqueuedAt > TimeSpan.FromHours(_options.MaxMessageAgeHours);
             if (exhausted)
             {
-                LogExhausted(logger, claimed.Id, claimed.Attempts);
+                LogExhausted(logger, claimed.Id, claimed.Attempts, claimed.Drains);
             }
 
             var misses = new List<Trace.RuleTraceEntry>();
             var kept = new HashSet<RunRecord>(ReferenceEqualityComparer.Instance);
             var records = exhausted
                 ? await processor.ExhaustedKeepingFinishedAsync(message, claimed.RuleId, kept, CancellationToken.None)
-                : await processor.ExecuteAsync(message!, misses, replay: claimed.Attempts > 1, kept, running.Token);
+                : await processor.ExecuteAsync(message!, misses, replay: claimed.Replay, kept, running.Token);
             if (accept is not null && !await accept.Settled)
             {
                 // Not accepted after all: nothing was sent (every call out waited for the commit), nothing is written.
@@ -544,8 +545,8 @@ public sealed partial class RunWorker(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queued message {MessageId} could not be opened (delivery {Attempts}): {ExceptionType}")]
     private static partial void LogUnopenable(ILogger logger, string messageId, int attempts, string exceptionType);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Queued message {MessageId} exhausted after {Attempts} deliveries or its age limit; recorded as failed")]
-    private static partial void LogExhausted(ILogger logger, string messageId, int attempts);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queued message {MessageId} exhausted after {Attempts} deliveries and {Drains} drains, or its age limit; recorded as failed")]
+    private static partial void LogExhausted(ILogger logger, string messageId, int attempts, int drains);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queued message {MessageId} passed the run deadline ({DeadlineSeconds} s); its unfinished rules were recorded as run_deadline_exceeded")]
     private static partial void LogRunDeadline(ILogger logger, string messageId, int deadlineSeconds);

@@ -168,7 +168,7 @@ public sealed partial class SqliteRunQueue
         var claim = w.Command("""
             UPDATE run_queue SET lease_until = $until, attempts = attempts + 1
             WHERE seq = (SELECT seq FROM run_queue WHERE tenant = $tenant AND (lease_until IS NULL OR lease_until <= $now) ORDER BY seq LIMIT 1)
-            RETURNING id, tenant, source, rule_id, attempts, enqueued_at, body;
+            RETURNING id, tenant, source, rule_id, attempts, enqueued_at, body, drains;
             """);
         claim.Parameters.AddWithValue("$until", LeaseUntil(now));
         claim.Parameters.AddWithValue("$tenant", tenant);
@@ -179,7 +179,10 @@ public sealed partial class SqliteRunQueue
         {
             claimed = new ClaimedMessage(
                 reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.GetInt32(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.GetString(6));
+                reader.GetInt32(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.GetString(6))
+            {
+                Drains = reader.GetInt32(7),
+            };
         }
 
         // RETURNING: the row is only written once the statement has been stepped to its end.

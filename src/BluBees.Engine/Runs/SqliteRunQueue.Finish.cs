@@ -15,7 +15,8 @@ public sealed partial class SqliteRunQueue
 {
     /// <summary>
     /// Gives a message back to the queue with the records of its stopped runs (drain: the runs were cancelled and run
-    /// again on the next start, which overwrites the same records). Written in the transaction that releases the
+    /// again on the next start, which overwrites the same records). The drain does not count as a delivery: the claim's
+    /// attempt is given back and column <c>drains</c> counts the give-back instead. Written in the transaction that releases the
     /// lease, and only while the message is still queued and its tenant's installation is the one that received it,
     /// as <see cref="CompleteAsync(ClaimedMessage, IReadOnlyList{RunRecord}, IReadOnlyList{Trace.RuleTraceEntry}, CancellationToken)"/> does.
     /// </summary>
@@ -34,7 +35,10 @@ public sealed partial class SqliteRunQueue
         var items = SharesStore ? records.SelectMany(r => _runs.Items(claimed.Tenant, r)).ToList() : [];
         await _writer.RunAsync(w =>
         {
-            var command = w.Command("UPDATE run_queue SET lease_until = NULL WHERE id = $id;");
+            // A drain is no failed delivery: the delivery its claim counted is given back and the drain counted on its
+            // own (Runs:MaxDrains). Before, each drain used one of Runs:MaxAttempts, so a message whose run outlasted
+            // the drain window on that many deploys ended delivery_exhausted without ever failing (DrainAttemptTests).
+            var command = w.Command("UPDATE run_queue SET lease_until = NULL, attempts = MAX(attempts - 1, 0), drains = drains + 1 WHERE id = $id;");
             command.Parameters.AddWithValue("$id", claimed.Id);
             _backlog = true;
             var released = command.ExecuteNonQuery();

@@ -39,7 +39,8 @@ public sealed partial class SqliteRunQueue
                 body TEXT NOT NULL,
                 size INTEGER NOT NULL DEFAULT 0,
                 installed TEXT NULL,
-                suspect INTEGER NOT NULL DEFAULT 0
+                suspect INTEGER NOT NULL DEFAULT 0,
+                drains INTEGER NOT NULL DEFAULT 0
             );
             CREATE INDEX IF NOT EXISTS run_queue_by_tenant ON run_queue (tenant, seq);
             """;
@@ -89,6 +90,23 @@ public sealed partial class SqliteRunQueue
                 add.ExecuteNonQuery();
             }
             catch (SqliteException) when (HasColumn(connection, "suspect"))
+            {
+                // Another process opening the same file added it first.
+            }
+        }
+
+        // How many times a drain gave the message back (SqliteRunQueue.ReleaseAsync): counted apart from its deliveries.
+        // Added in place as suspect was: an older release names its columns, leaves it 0 on what it inserts, and counts
+        // a drain as a delivery, as it always did.
+        if (!HasColumn(connection, "drains"))
+        {
+            try
+            {
+                using var add = connection.CreateCommand();
+                add.CommandText = "ALTER TABLE run_queue ADD COLUMN drains INTEGER NOT NULL DEFAULT 0;";
+                add.ExecuteNonQuery();
+            }
+            catch (SqliteException) when (HasColumn(connection, "drains"))
             {
                 // Another process opening the same file added it first.
             }

@@ -17,6 +17,15 @@ public sealed record ClaimedMessage(string Id, string TenantId, string Source, s
     /// <summary>Leased when the previous process died: it runs alone (SqliteRunQueue.Suspects.cs).</summary>
     public bool Suspect { get; init; }
 
+    /// <summary>
+    /// How many times a drain (a deploy or shutdown) gave the message back before this claim. A drain does not count as
+    /// a delivery (<see cref="Attempts"/>); its give-backs are bounded by <see cref="Execution.RunOptions.MaxDrains"/>.
+    /// </summary>
+    public int Drains { get; init; }
+
+    /// <summary>An earlier delivery may have finished some of the message's rules: a later delivery, or a claim after a drain.</summary>
+    public bool Replay => Attempts > 1 || Drains > 0;
+
     /// <summary>The row's tenant as a partition owner: the queue row is the edge where the worker names its tenant.</summary>
     public Storage.TenantId Tenant => new(TenantId);
 }

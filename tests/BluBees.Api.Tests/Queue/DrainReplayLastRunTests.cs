@@ -73,7 +73,7 @@ public sealed class DrainReplayLastRunTests() : ChildProcessTests("drain-replay-
 
     /// <summary>
     /// As above, and the replayed event is cut off by a drain once more, so that its next claim is past
-    /// <c>Runs:MaxAttempts</c>: exhausted, it keeps the finished rule's record and records the other rule
+    /// <c>Runs:MaxDrains</c>: exhausted, it keeps the finished rule's record and records the other rule
     /// <c>delivery_exhausted</c>. Keeping the record must not write it again either: that set the finished rule's last
     /// run back to the older event's, after the newer event's run.
     /// </summary>
@@ -82,7 +82,7 @@ public sealed class DrainReplayLastRunTests() : ChildProcessTests("drain-replay-
     {
         await using var api = await HoldingApi.StartAsync();
         var tenant = Samples.NewTenant();
-        var settings = new Dictionary<string, string> { ["Runs__DrainSeconds"] = "1", ["Runs__MaxAttempts"] = "2" };
+        var settings = new Dictionary<string, string> { ["Runs__DrainSeconds"] = "1", ["Runs__MaxDrains"] = "2" };
         var ids = new Dictionary<string, string>(StringComparer.Ordinal);
         await using (var first = await BackendProcess.StartAsync(DataDirectory, settings))
         {
@@ -126,7 +126,7 @@ public sealed class DrainReplayLastRunTests() : ChildProcessTests("drain-replay-
             await StopAsync(second); // the drain cuts the older event off again
         }
 
-        // Its third claim is past Runs:MaxAttempts: exhausted.
+        // Its third claim is past Runs:MaxDrains: exhausted.
         await using var third = await BackendProcess.StartAsync(DataDirectory, settings);
         var older = await Waits.UntilAsync(
             async () => (await RunsAsync(third, tenant)).Where(r => (string?)r!["issueKey"] == "OPS-5").ToList(),

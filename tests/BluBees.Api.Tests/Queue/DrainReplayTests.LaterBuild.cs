@@ -22,7 +22,7 @@ public sealed partial class DrainReplayTests
     {
         await using var api = await TwoCallsApi.StartAsync();
         var tenant = Samples.NewTenant();
-        var settings = new Dictionary<string, string> { ["Runs__DrainSeconds"] = "1", ["Runs__MaxAttempts"] = "1" };
+        var settings = new Dictionary<string, string> { ["Runs__DrainSeconds"] = "1", ["Runs__MaxDrains"] = "1" };
         var (finished, cutOff) = await DrainMidEventAsync(api, tenant, settings);
         await AsLaterBuildWroteAsync(tenant, "RULE#", RuleIds[NameOf(cutOff)]);
 

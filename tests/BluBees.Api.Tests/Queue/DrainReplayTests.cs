@@ -47,8 +47,9 @@ public sealed partial class DrainReplayTests() : ChildProcessTests("drain-replay
     {
         await using var api = await TwoCallsApi.StartAsync();
         var tenant = Samples.NewTenant();
-        // One delivery only: the message the drain gave back is exhausted when it is claimed again.
-        var settings = new Dictionary<string, string> { ["Runs__DrainSeconds"] = "1", ["Runs__MaxAttempts"] = "1" };
+        // One drain only (a drain is no delivery, but bounded on its own): the message the drain gave back is exhausted
+        // when it is claimed again.
+        var settings = new Dictionary<string, string> { ["Runs__DrainSeconds"] = "1", ["Runs__MaxDrains"] = "1" };
         var (finished, cutOff) = await DrainMidEventAsync(api, tenant, settings);
         if (recordByLaterBuild)
         {
