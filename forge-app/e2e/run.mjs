@@ -455,6 +455,7 @@ async function main() {
   await (await import('./flow.mjs')).flowScenario({ page, step, assert, shot, pick, smartValue, devToken, identity, run, CANARY, BACKEND, THIRD_PARTY, connectionName, escapeRe }); // control flow (e2e/flow.mjs)
   await (await import('./roundtrip.mjs')).roundTripScenario({ page, step, assert, devToken, run, BACKEND, THIRD_PARTY, connectionName, aiConnectionName }); // every field, opened and saved (e2e/roundtrip.mjs)
   await (await import('./text.mjs')).textScenario({ page, step, assert, pick, devToken, run, BACKEND, THIRD_PARTY }); // typed text shown as text, long words wrap (e2e/text.mjs)
+  await (await import('./warnings.mjs')).warningsScenario({ page, step, assert, pick, run, connectionName }); // save-time warnings at their fields (e2e/warnings.mjs)
 
   await step('the issue panel lists the run for the issue', async () => {
     await page.goto(`${uiBase}/?${query}&view=issue-panel&issueKey=${issueKey}&issueId=${issueId}`);
