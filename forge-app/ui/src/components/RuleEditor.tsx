@@ -67,14 +67,18 @@ export function RuleEditor({
   const errors = useMemo(() => (found.at && draft ? followEdits(found.at, draft, found.problems) : found.problems), [found, draft]);
   const setWarnings = (w: { list: RuleWarning[]; after: 'save' | 'check' }) => setWarningState({ ...w, at: draft });
   // What the trigger, condition and step editors show at their fields: the errors, and each warning at its path.
-  const shown = useMemo(() => {
-    if (!warnings?.at || !draft || !warnings.list.some((w) => w.path)) return errors;
+  const placedWarnings = useMemo(() => {
+    if (!warnings?.at || !warnings.list.some((w) => w.path)) return undefined;
     const byPath: Record<string, string[]> = {};
     for (const w of warnings.list) if (w.path) byPath[w.path] = [...(byPath[w.path] ?? []), `${w.message}${WARNING_MARK}`];
+    return { at: warnings.at, map: placeErrors(warnings.at, byPath) };
+  }, [warnings]);
+  const shown = useMemo(() => {
+    if (!placedWarnings || !draft) return errors;
     const out = { ...errors };
-    for (const [path, messages] of Object.entries(followEdits(warnings.at, draft, placeErrors(warnings.at, byPath)))) out[path] = [...(out[path] ?? []), ...messages];
+    for (const [path, messages] of Object.entries(followEdits(placedWarnings.at, draft, placedWarnings.map))) out[path] = [...(out[path] ?? []), ...messages];
     return out;
-  }, [errors, warnings, draft]);
+  }, [errors, placedWarnings, draft]);
   const refuse = (problems: Record<string, string[]>) => {
     setErrors(problems);
     setRefused((n) => n + 1);
