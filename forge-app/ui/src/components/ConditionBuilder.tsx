@@ -86,26 +86,29 @@ export function ConditionBuilder({ value, onChange: setValue, errors, readOnly, 
     setFocusId(focusAfterEdit(value, next));
     setValue(next);
   };
+  const suggestions = `${value.id}-field-suggestions`;
   return (
-    <div>
-      <datalist id="condition-field-suggestions">
-        {FIELD_SUGGESTIONS.map((f) => (
-          <option key={f} value={f} />
-        ))}
-      </datalist>
-      {value.children.length === 0 ? (
-        <div style={row('space.100')}>
-          <span style={{ color: token('color.text.subtle') }}>{emptyText}</span>
-          {!readOnly && (
-            <Button id={`${value.id}-add`} onClick={() => onChange(addCondition(value, value.id))}>
-              Add condition
-            </Button>
-          )}
-        </div>
-      ) : (
-        <GroupView group={value} root={value} onChange={onChange} errors={errors} readOnly={readOnly} paths={paths} rootLabel={label} />
-      )}
-    </div>
+    <SuggestionsId.Provider value={suggestions}>
+      <div>
+        <datalist id={suggestions}>
+          {FIELD_SUGGESTIONS.map((f) => (
+            <option key={f} value={f} />
+          ))}
+        </datalist>
+        {value.children.length === 0 ? (
+          <div style={row('space.100')}>
+            <span style={{ color: token('color.text.subtle') }}>{emptyText}</span>
+            {!readOnly && (
+              <Button id={`${value.id}-add`} onClick={() => onChange(addCondition(value, value.id))}>
+                Add condition
+              </Button>
+            )}
+          </div>
+        ) : (
+          <GroupView group={value} root={value} onChange={onChange} errors={errors} readOnly={readOnly} paths={paths} rootLabel={label} />
+        )}
+      </div>
+    </SuggestionsId.Provider>
   );
 }
 
@@ -278,8 +281,15 @@ function ConditionRow({
   );
 }
 
+/**
+ * The id of this builder's list of field suggestions: one per condition builder (the rule's conditions, each step's
+ * "Only run if…" and if block), so a page holding several has no two elements with one id.
+ */
+const SuggestionsId = React.createContext<string | undefined>(undefined);
+
 /** Text input with field-path suggestions (a native datalist keeps it keyboard friendly). */
 function FieldInput({ id, value, onChange, errors, readOnly, changelog }: { id: string; value: string; onChange: (v: string) => void; errors?: string[]; readOnly: boolean; changelog?: boolean }) {
+  const suggestions = React.useContext(SuggestionsId);
   // "changed" reads the event's change log, whose items name a field (status, priority, customfield_10016), not a path.
   if (changelog) {
     return (
@@ -297,7 +307,7 @@ function FieldInput({ id, value, onChange, errors, readOnly, changelog }: { id: 
         isDisabled={readOnly}
         placeholder="issue.fields.priority.name"
         width={300}
-        list="condition-field-suggestions"
+        list={suggestions}
       />
       <span style={{ paddingTop: 24 }}>
         <SmartValuePicker mode="path" targetId={id} label="Field" value={value} onChange={onChange} disabled={readOnly} />

@@ -75,7 +75,23 @@ describe('condition builder: negated operators', () => {
 describe('condition builder: list names', () => {
   it('suggests the names of a list field (components, fix versions), which the backend reads from every item', () => {
     render(<Harness initial={fromApi({ all: [{ field: 'issue.fields.components.name', op: 'notIn', value: ['Legacy'] }] })} onValue={() => undefined} />);
-    const suggestions = [...document.querySelectorAll('#condition-field-suggestions option')].map((o) => (o as HTMLOptionElement).value);
+    const suggestions = [...document.querySelectorAll('datalist option')].map((o) => (o as HTMLOptionElement).value);
     expect(suggestions).toEqual(expect.arrayContaining(['issue.fields.components.name', 'issue.fields.fixVersions.name']));
+  });
+});
+
+describe('condition builder: several on one page', () => {
+  it('the rule’s conditions and a step’s "Only run if…" each have their own suggestion list: no two elements share an id', () => {
+    render(
+      <>
+        <Harness initial={fromApi({ all: [{ field: 'issue.key', op: 'isNotEmpty' }] })} onValue={() => undefined} />
+        <Harness initial={fromApi({ all: [{ field: 'issue.fields.summary', op: 'isNotEmpty' }] })} onValue={() => undefined} />
+      </>,
+    );
+    const ids = [...document.querySelectorAll('[id]')].map((e) => e.id);
+    expect(ids.filter((x, i) => ids.indexOf(x) !== i)).toEqual([]);
+    const inputs = screen.getAllByLabelText(/^Field/).filter((e) => e.tagName === 'INPUT' && e.getAttribute('list'));
+    expect(inputs).toHaveLength(2);
+    for (const input of inputs) expect(document.getElementById(input.getAttribute('list')!)?.tagName).toBe('DATALIST');
   });
 });
