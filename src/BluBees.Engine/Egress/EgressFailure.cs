@@ -48,4 +48,10 @@ public enum EgressFailure
     /// request was not addressed to.
     /// </summary>
     RedirectRefused,
+
+    /// <summary>
+    /// A client that builds its own URLs (a provider SDK under <see cref="GuardedHttpMessageHandler"/>) asked for one
+    /// outside the connection's <see cref="BluBees.Engine.Egress.CredentialScope"/>: refused before anything was sent, the credential included.
+    /// </summary>
+    OutsideCredentialScope,
 }

@@ -8,11 +8,14 @@ namespace BluBees.Engine.Egress;
 /// apply, except the operator's time-to-first-byte limit: the step's own timeout bounds the wait for the headers of a
 /// non-streamed completion. The SDK never holds the tenant's secret: whatever credential header it sets is removed and the
 /// connection's <see cref="Credential"/> is added here, marked so the guard drops it on a cross-origin redirect.
-/// A call the guard refuses or that fails below HTTP throws <see cref="EgressCallException"/>.
+/// The SDK chooses the URL, so it is checked first: only a request inside the connection's <see cref="CredentialScope"/>
+/// (its base URL's origin, under its path) is sent; any other (an SDK that builds a URL from the model name, an absolute
+/// URL in an option, a later SDK version) is refused before anything leaves, and the key goes nowhere else.
+/// A call refused here or by the guard, or that fails below HTTP, throws <see cref="EgressCallException"/>.
 /// Bodies are buffered (request and response), within the guard's cap. Not thread-safe for its counters:
 /// one handler per step execution.
 /// </summary>
-internal sealed class GuardedHttpMessageHandler(GuardedHttpClient client, EgressHeader? credential, TimeSpan timeout, long maxResponseBytes)
+internal sealed class GuardedHttpMessageHandler(GuardedHttpClient client, EgressHeader? credential, CredentialScope scope, TimeSpan timeout, long maxResponseBytes)
     : HttpMessageHandler
 {
     /// <summary>Credential headers the SDKs set themselves (from the placeholder key they are given).</summary>
@@ -40,6 +43,13 @@ internal sealed class GuardedHttpMessageHandler(GuardedHttpClient client, Egress
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var url = request.RequestUri ?? throw new ArgumentException("The request has no URI.", nameof(request));
+        if (!scope.Covers(url))
+        {
+            // Names the configured host only: the URL the SDK asked for may hold the model name or other step data.
+            throw new EgressCallException(EgressFailure.OutsideCredentialScope, $"The provider client asked for a URL outside the connection's base URL on '{scope.Host}'; nothing was sent.");
+        }
+
         var headers = new List<EgressHeader>();
         foreach (var header in request.Headers)
         {
@@ -56,7 +66,7 @@ internal sealed class GuardedHttpMessageHandler(GuardedHttpClient client, Egress
         }
 
         var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken);
-        var egress = new EgressRequest(request.Method, request.RequestUri ?? throw new ArgumentException("The request has no URI.", nameof(request)))
+        var egress = new EgressRequest(request.Method, url)
         {
             Headers = headers,
             Body = body,

@@ -18,6 +18,7 @@ internal static class EgressCategories
         EgressFailure.TooLarge => ErrorCategories.ResponseTooLarge,
         EgressFailure.TooManyRedirects => ErrorCategories.TooManyRedirects,
         EgressFailure.RedirectRefused => ErrorCategories.RedirectRefused,
+        EgressFailure.OutsideCredentialScope => ErrorCategories.CredentialScope,
         EgressFailure.InvalidUrl or EgressFailure.InvalidRequest => ErrorCategories.InvalidUrl,
         _ => ErrorCategories.ConnectionFailed,
     };

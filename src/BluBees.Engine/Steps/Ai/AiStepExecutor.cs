@@ -50,6 +50,12 @@ internal sealed class AiStepExecutor(
             return Failed(ai, connection, started, ErrorCategories.TemplateError, failure!.StartsWith("system:", StringComparison.Ordinal) ? "system" : "prompt");
         }
 
+        // Where the SDK may send the key (and the prompt): the base URL's origin, under its path.
+        if (CredentialScope.Of(connection.BaseUrl) is not { } scope)
+        {
+            return Failed(ai, connection, started, ErrorCategories.InvalidUrl);
+        }
+
         var result = await credentials.GetAsync(run.TenantId, connection, ai.Timeout, ct);
         if (result.Failed)
         {
@@ -68,7 +74,7 @@ internal sealed class AiStepExecutor(
             return Failed(ai, connection, started, ErrorCategories.BulkheadFull);
         }
 
-        using var handler = new GuardedHttpMessageHandler(http, result.Credential?.ToHeader(), ai.Timeout, options.Value.MaxStepResponseBytes)
+        using var handler = new GuardedHttpMessageHandler(http, result.Credential?.ToHeader(), scope, ai.Timeout, options.Value.MaxStepResponseBytes)
         {
             Label = HostOf(connection),
         };
