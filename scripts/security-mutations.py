@@ -742,6 +742,13 @@ MUTATIONS = [
      "throw new CliException($\"refusing to export: tenant '{tenantId}' was uninstalled while the export ran; nothing was written.\");",
      "// not refused",
      "FullyQualifiedName~CliExportUninstallRaceTests"),
+    ("an ai.chat step's provider key sent to whatever URL the SDK asks for (the handler's credential-scope check skipped)", "src/BluBees.Engine/Egress/GuardedHttpMessageHandler.cs",
+     "if (!scope.Covers(url))", "if (!scope.Covers(url) && url.Port < 0)",
+     "FullyQualifiedName~ProviderCredentialScopeTests", "tests/BluBees.Engine.Tests"),
+    ("the credential scope compares the origin only (a path above the base URL, or with dot segments a server resolves, keeps the key)", "src/BluBees.Engine/Egress/CredentialScope.cs",
+     "return (_path.Length == 0 || path == _path || path.StartsWith(_path + \"/\", StringComparison.Ordinal))\n            && !RenderedPath.HasHiddenDotSegment(url);",
+     "return path.Length >= 0;",
+     "FullyQualifiedName~ProviderCredentialScopeTests", "tests/BluBees.Engine.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
