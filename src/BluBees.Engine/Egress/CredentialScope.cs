@@ -1,5 +1,3 @@
-using BluBees.Engine.Steps;
-
 namespace BluBees.Engine.Egress;
 
 /// <summary>
@@ -8,7 +6,7 @@ namespace BluBees.Engine.Egress;
 /// made from a model name, an SDK option or a later SDK version that leaves the scope gets nothing, not the key and
 /// not the request. The path is compared as sent: dot segments the URL parser resolves (<c>../</c>, <c>%2e%2e/</c>)
 /// are already gone, and any that stay (a URL built without canonicalization, <c>..%2F</c>, <c>..;</c>) are refused,
-/// because the server would walk out of the base path with them (<see cref="RenderedPath.HasHiddenDotSegment"/>).
+/// because the server would walk out of the base path with them (<see cref="DotSegments.AnyHidden"/>).
 /// </summary>
 internal sealed class CredentialScope
 {
@@ -41,6 +39,6 @@ internal sealed class CredentialScope
 
         var path = url.AbsolutePath;
         return (_path.Length == 0 || path == _path || path.StartsWith(_path + "/", StringComparison.Ordinal))
-            && !RenderedPath.HasHiddenDotSegment(url);
+            && !DotSegments.AnyHidden(url);
     }
 }

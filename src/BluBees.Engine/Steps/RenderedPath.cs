@@ -1,3 +1,4 @@
+using BluBees.Engine.Egress;
 using BluBees.Engine.Templates;
 
 namespace BluBees.Engine.Steps;
@@ -10,35 +11,9 @@ namespace BluBees.Engine.Steps;
 /// </summary>
 internal static class RenderedPath
 {
-    /// <summary>How many rounds of percent-decoding a segment is read through (a server that decodes twice, and one more).</summary>
-    private const int Decodings = 3;
-
-    /// <summary>Whether a segment of the path is a dot segment once '%2F' or '%5C' are decoded (up to
-    /// <see cref="Decodings"/> times) or a ';' parameter is dropped. Plain '../' was already removed by the parser.</summary>
-    public static bool HasHiddenDotSegment(Uri url)
-    {
-        foreach (var segment in url.AbsolutePath.Split('/'))
-        {
-            var text = segment;
-            for (var round = 0; round <= Decodings; round++)
-            {
-                if (text.Split('/', '\\').Any(piece => piece.Split(';')[0] is "." or ".."))
-                {
-                    return true;
-                }
-
-                var decoded = Uri.UnescapeDataString(text);
-                if (decoded == text)
-                {
-                    break;
-                }
-
-                text = decoded;
-            }
-        }
-
-        return false;
-    }
+    /// <summary>Whether a segment of the path is a dot segment once '%2F' or '%5C' are decoded (a few times) or a ';'
+    /// parameter is dropped (<see cref="DotSegments.AnyHidden"/>). Plain '../' was already removed by the parser.</summary>
+    public static bool HasHiddenDotSegment(Uri url) => DotSegments.AnyHidden(url);
 
     /// <summary>
     /// Whether the rendered URL text (before the URL parser reads it) has a path segment that is a dot segment only
