@@ -746,9 +746,12 @@ MUTATIONS = [
      "if (!scope.Covers(url))", "if (!scope.Covers(url) && url.Port < 0)",
      "FullyQualifiedName~ProviderCredentialScopeTests", "tests/BluBees.Engine.Tests"),
     ("the credential scope compares the origin only (a path above the base URL, or with dot segments a server resolves, keeps the key)", "src/BluBees.Engine/Egress/CredentialScope.cs",
-     "return (_path.Length == 0 || path == _path || path.StartsWith(_path + \"/\", StringComparison.Ordinal))\n            && !RenderedPath.HasHiddenDotSegment(url);",
+     "return (_path.Length == 0 || path == _path || path.StartsWith(_path + \"/\", StringComparison.Ordinal))\n            && !DotSegments.AnyHidden(url);",
      "return path.Length >= 0;",
      "FullyQualifiedName~ProviderCredentialScopeTests", "tests/BluBees.Engine.Tests"),
+    ("the Forge system token sent wherever the Jira client's URL points (the site scope check skipped)", "src/BluBees.Engine/Steps/Jira/JiraSiteScope.cs",
+     "if (request.RequestUri is not { } url || !scope.Covers(url))", "if (request.RequestUri is not { } url || (!scope.Covers(url) && url.Port < 0))",
+     "FullyQualifiedName~JiraSiteScopeTests", "tests/BluBees.Engine.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

@@ -1,3 +1,4 @@
+using BluBees.Engine.Egress;
 using Microsoft.Extensions.Options;
 using Refit;
 
@@ -42,13 +43,17 @@ internal sealed class JiraSite(JiraEgressHandler handler, IOptions<JiraActionOpt
         || host.EndsWith(".atlassian.com", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".atlassian.net", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A client for one site. The handler (and its connection pool) is shared; the HttpClient is not disposed with it.</summary>
-    public IJiraApi Client(Uri baseUrl)
+    public IJiraApi Client(Uri baseUrl) => RestService.For<IJiraApi>(Http(baseUrl), Settings);
+
+    /// <summary>The HTTP client under <see cref="Client"/>: only requests inside the site's base URL reach the guarded handler.</summary>
+    internal HttpClient Http(Uri baseUrl)
     {
-        var http = new HttpClient(handler, disposeHandler: false)
+        var site = baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        var scope = CredentialScope.Of(site) ?? throw new ArgumentException("The Jira site is not an absolute http(s) URL.", nameof(baseUrl));
+        return new HttpClient(new JiraSiteScope(scope) { InnerHandler = handler }, disposeHandler: false)
         {
-            BaseAddress = new Uri(baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/')),
+            BaseAddress = new Uri(site),
             Timeout = Timeout.InfiniteTimeSpan, // the guarded client owns the timeout
         };
-        return RestService.For<IJiraApi>(http, Settings);
     }
 }
