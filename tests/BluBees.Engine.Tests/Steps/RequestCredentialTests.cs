@@ -194,4 +194,34 @@ public sealed class RequestCredentialTests
         Assert.That(request.Url.OriginalString.Replace(Uri.EscapeDataString(RequestBuilder.Mask), RequestBuilder.Mask, StringComparison.Ordinal),
             Is.EqualTo("https://api.example.com/v1/me?api_key=" + RequestBuilder.Mask), "what the dry run shows");
     }
+
+    /// <summary>
+    /// Issue data written raw right after a url template's host (no '/' between): '@' turns the host into user info,
+    /// '.x' or ':port' extend the host or set a port, '//' and '\' start another authority. Whatever it does to the
+    /// URL, the credential goes to the connection's origin or nowhere.
+    /// </summary>
+    [TestCase("@evil.example.net/x")]
+    [TestCase(".evil.example.net/x")]
+    [TestCase(":8443/x")]
+    [TestCase("%40evil.example.net/x")]
+    [TestCase("\\\\evil.example.net/x")]
+    [TestCase("@evil.example.net%2F")]
+    public void Data_right_after_a_templated_urls_host_never_takes_the_credential_elsewhere(string data)
+    {
+        var connection = Connection(auth: Bearer);
+        var step = ValidAtRunTime("""{ "id": "s", "type": "http", "connection": "conn_api", "url": "https://api.example.com{{ issue.fields.summary | url_raw }}" }""", new EgressOptions { AllowAnyPort = true });
+
+        var (request, failure) = RequestBuilder.Build(step, connection, StaticCredentials.From(connection, Secret), SampleEvents.Scope(SampleEvents.With("summary", data)), TemplateLimits.Default);
+
+        if (request is null)
+        {
+            Assert.That(failure!.Category, Is.AnyOf(ErrorCategories.CredentialScope, ErrorCategories.InvalidUrl));
+            Assert.That(failure.Message, Does.Not.Contain(Secret).And.Not.Contain("evil"));
+        }
+        else
+        {
+            Assert.That(request.Url.GetLeftPart(UriPartial.Authority), Is.EqualTo("https://api.example.com"), request.Url.ToString());
+            Assert.That(request.Url.UserInfo, Is.Empty);
+        }
+    }
 }
