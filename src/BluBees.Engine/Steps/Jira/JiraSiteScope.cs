@@ -3,7 +3,10 @@ using BluBees.Engine.Egress;
 namespace BluBees.Engine.Steps.Jira;
 
 /// <summary>
-/// Holds one site's Jira client to that site: a request whose URL is outside the site's base URL (another scheme, host
+/// Holds one site's Jira client to that site, the FIT's <c>apiBaseUrl</c> (<c>https://api.atlassian.com/ex/jira/{cloudId}</c>;
+/// the product APIs are called under it with the system token:
+/// https://developer.atlassian.com/platform/forge/remote/essentials/#the-forge-invocation-token--fit-). A request
+/// whose URL is outside the site's base URL (another scheme, host
 /// or port, a path above the base path, a dot segment a server would resolve) is refused before it reaches
 /// <see cref="JiraEgressHandler"/>, and the Forge system token with it. Refit builds the URLs from fixed routes and
 /// issue references restricted to key/id characters, so none does today; this keeps it so whatever a later route, a
