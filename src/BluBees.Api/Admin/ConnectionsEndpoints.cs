@@ -16,7 +16,7 @@ internal static class ConnectionsEndpoints
         group.MapGet("/", ListAsync);
         group.MapPost("/", CreateAsync).Reads<ConnectionInput>();
         group.MapGet("/{id}", GetAsync);
-        group.MapPut("/{id}", UpdateAsync).Reads<ConnectionInput>();
+        group.MapPut("/{id}", UpdateAsync).Reads<ConnectionInput>().Query("baseRevision");
         group.MapDelete("/{id}", DeleteAsync).TakesNoBody();
         return api;
     }
@@ -45,13 +45,26 @@ internal static class ConnectionsEndpoints
     internal static async Task<Results<Ok<ConnectionView>, BodyProblem, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> UpdateAsync(
         string id, VerifiedTenant tenant, HttpRequest request, ConnectionService connections, CancellationToken ct)
     {
+        // ?baseRevision=N: the revision the editor opened (GET/list `revision`); a connection saved since then is a 409
+        // (connection_changed), not overwritten. Optional, as the rules' baseVersion is: without it the save is unconditional.
+        int? baseRevision = null;
+        if (request.Query["baseRevision"].ToString() is { Length: > 0 } b)
+        {
+            if (!int.TryParse(b, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var opened))
+            {
+                return (Results<NotFoundProblem, InvalidProblem, ConflictProblem>)Problems.Invalid("baseRevision", "must be the connection's revision (a whole number from 0)");
+            }
+
+            baseRevision = opened;
+        }
+
         var (input, problem) = await JsonBody.ReadAsync<ConnectionInput>(request, 32 * 1024);
         if (problem is not null)
         {
             return problem;
         }
 
-        var outcome = await connections.UpdateAsync(tenant.Id, id, input!, ct);
+        var outcome = await connections.UpdateAsync(tenant.Id, id, input!, ct, baseRevision);
         return outcome.Value is { } c ? TypedResults.Ok(ConnectionView.From(c)) : Problems.From(outcome);
     }
 

@@ -83,8 +83,15 @@ public sealed record ConnectionView(
 
     public ConnectionResilience? Resilience { get; init; }
 
+    /// <summary>
+    /// Bumped by every save: what an editor sends back as <c>PUT …?baseRevision=</c>, so a save based on an older
+    /// revision is refused (409 <c>connection_changed</c>) instead of silently replacing someone else's change.
+    /// </summary>
+    public int Revision { get; init; }
+
     public static ConnectionView From(Connection c) => new(c.Id, c.Name, c.BaseUrl, c.Auth, c.SecretCiphertext is not null, c.CreatedAt, c.UpdatedAt)
     {
+        Revision = c.Revision,
         Provider = c.Provider,
         ClientSecretSet = c.ClientSecretCiphertext is not null,
         Resilience = c.Resilience,

@@ -3,6 +3,7 @@ using BluBees.Engine.Crypto;
 using BluBees.Engine.Egress;
 using BluBees.Engine.Names;
 using BluBees.Engine.Storage;
+using BluBees.Engine.Validation;
 using Microsoft.Extensions.Options;
 
 namespace BluBees.Engine.Connections;
@@ -118,7 +119,15 @@ public sealed class ConnectionService(
         return Outcome<Connection>.Ok(connection);
     }
 
-    public async Task<Outcome<Connection>> UpdateAsync(TenantId tenantId, string id, ConnectionInput input, CancellationToken ct)
+    /// <summary>
+    /// Saves an edit. With <paramref name="baseRevision"/> (the <see cref="ConnectionView.Revision"/> the editor opened),
+    /// a connection saved by someone else since then is refused (409, <c>reason</c> <c>connection_changed</c>,
+    /// <c>currentRevision</c>, <c>errors.baseRevision</c>) and nothing is written, instead of being overwritten unseen.
+    /// The comparison is made on the item read here, and the write is conditional on that item's store revision
+    /// (<see cref="IStore.PutIfRevisionAsync"/>: SQLite <c>UPDATE … WHERE revision = @r</c>, a DynamoDB condition
+    /// expression), so a save that lands between the two fails the write and is refused the same way.
+    /// </summary>
+    public async Task<Outcome<Connection>> UpdateAsync(TenantId tenantId, string id, ConnectionInput input, CancellationToken ct, int? baseRevision = null)
     {
         if (!Ids.IsWellFormed(id) || await store.ForTenant(tenantId).GetAsync(Keys.Connection(id), ct) is not { } item)
         {
@@ -126,6 +135,10 @@ public sealed class ConnectionService(
         }
 
         var (existing, laterBuild) = ReadForEdit(item.Data);
+        if (baseRevision is { } opened && opened != existing.Revision)
+        {
+            return ChangedElsewhere(existing.Revision, opened);
+        }
 
         // A secret is only kept while it still means the same thing: same auth type, same origin (and, for
         // OAuth 2.0, the same token endpoint origin, where the client secret or refresh token is sent). One a later
@@ -173,7 +186,7 @@ public sealed class ConnectionService(
         {
             // The secrets this edit sealed were never stored: their shares go.
             await cipher.ForgetAsync(tenantId, Replaced(updated, existing), CancellationToken.None);
-            return await RefusedEditAsync(tenantId, id, renamed, input.Name!, ct);
+            return await RefusedEditAsync(tenantId, id, renamed, input.Name!, baseRevision, ct);
         }
 
         if (renamed)
@@ -256,7 +269,7 @@ public sealed class ConnectionService(
     ];
 
     /// <summary>An edit whose write lost to a delete (404) or to another edit (409); a name it claimed is given back.</summary>
-    private async Task<Outcome<Connection>> RefusedEditAsync(TenantId tenantId, string id, bool renamed, string name, CancellationToken ct)
+    private async Task<Outcome<Connection>> RefusedEditAsync(TenantId tenantId, string id, bool renamed, string name, int? baseRevision, CancellationToken ct)
     {
         var current = await GetForAdminAsync(tenantId, id, ct);
         if (renamed && (current is null || !UniqueNames.Same(current.Name, name)))
@@ -266,7 +279,26 @@ public sealed class ConnectionService(
 
         return current is null
             ? Outcome<Connection>.NotFound($"Connection '{Ids.Shown(id)}' was deleted at the same time.")
-            : Outcome<Connection>.Conflict("The connection was changed at the same time; reload and try again.");
+            : ChangedElsewhere(current.Revision, baseRevision);
+    }
+
+    /// <summary>
+    /// The 409 of an edit based on a revision that is no longer the current one (named in <c>errors.baseRevision</c> when
+    /// the caller sent one; an edit without it lost a race to another save). Never the connection's content.
+    /// </summary>
+    private static Outcome<Connection> ChangedElsewhere(int currentRevision, int? baseRevision)
+    {
+        var extra = new Dictionary<string, object?> { ["reason"] = "connection_changed", ["currentRevision"] = currentRevision };
+        if (baseRevision is not { } opened)
+        {
+            return Outcome<Connection>.Conflict("The connection was changed at the same time; reload and try again. Nothing was saved.", extra);
+        }
+
+        var errors = new ValidationErrors();
+        errors.Add("baseRevision", $"is {opened}, but the connection is now at revision {currentRevision}: someone else saved it since");
+        return new Outcome<Connection>(OutcomeKind.Conflict, null, errors,
+            $"This connection was saved as revision {currentRevision} after revision {opened} was opened here, so saving would replace that change unseen. Nothing was saved.",
+            extra);
     }
 
     private async Task<string?> NameOfAsync(TenantId tenantId, string id, CancellationToken ct) => (await GetForAdminAsync(tenantId, id, ct))?.Name;

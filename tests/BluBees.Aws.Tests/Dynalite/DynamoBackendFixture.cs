@@ -22,6 +22,9 @@ public abstract class DynamoBackendFixture
 
     protected virtual bool UsesKms => false;
 
+    /// <summary>Service registrations applied after the app's own (e.g. a store wrapper that holds writes); none by default.</summary>
+    protected virtual Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? Services => null;
+
     [OneTimeSetUp]
     public async Task StartBackendAsync()
     {
@@ -38,7 +41,7 @@ public abstract class DynamoBackendFixture
             settings["Keys:KmsServiceUrl"] = Kms.Address.ToString();
         }
 
-        Api = await BackendHost.StartAsync(Issuer, settings);
+        Api = await BackendHost.StartAsync(Issuer, settings, Services);
     }
 
     [OneTimeTearDown]

@@ -226,7 +226,9 @@ export interface paths {
         };
         put: {
             parameters: {
-                query?: never;
+                query?: {
+                    baseRevision?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -3052,6 +3054,8 @@ export interface components {
             name: string;
             provider?: null | string;
             resilience?: null | components["schemas"]["ConnectionResilience"];
+            /** Format: int32 */
+            revision?: number;
             secretSet: boolean;
             /** Format: date-time */
             updatedAt: string;
