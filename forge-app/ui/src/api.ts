@@ -270,6 +270,8 @@ export interface Connection {
   resilience?: Record<string, number> | null;
   createdAt?: string;
   updatedAt?: string;
+  /** Bumped by every save: the editor sends it back as `baseRevision`, so a save over someone else's change is a 409. */
+  revision?: number;
 }
 export interface ConnectionInput {
   name: string;
@@ -572,7 +574,12 @@ export const api = {
   listConnections: async () => itemsOf(await call<Items<Connection>>('GET', '/api/connections')),
   getConnection: (id: string) => call<Connection>('GET', `/api/connections/${enc(id)}`),
   createConnection: (input: ConnectionInput) => call<Connection>('POST', '/api/connections', input),
-  updateConnection: (id: string, input: ConnectionInput) => call<Connection>('PUT', `/api/connections/${enc(id)}`, input),
+  /**
+   * Saves an edit. `baseRevision` (the `revision` the editor opened) makes the backend refuse, with 409
+   * `reason: connection_changed` and `currentRevision`, a connection someone else saved since, instead of overwriting it unseen.
+   */
+  updateConnection: (id: string, input: ConnectionInput, baseRevision?: number) =>
+    call<Connection>('PUT', `/api/connections/${enc(id)}${query({ baseRevision })}`, input),
   deleteConnection: (id: string) => call<void>('DELETE', `/api/connections/${enc(id)}`),
 
   listRules: async () => itemsOf(await call<Items<RuleSummary>>('GET', '/api/rules')),

@@ -1,6 +1,7 @@
 import React, { useEffect, useRef, useState } from 'react';
 import Button from '@atlaskit/button/new';
 import Lozenge from '@atlaskit/lozenge';
+import SectionMessage, { SectionMessageAction } from '@atlaskit/section-message';
 import { token } from '@atlaskit/tokens';
 import { api, ApiError, type AiProvider, type AuthType, type Connection, type ConnectionInput } from '../api';
 import { ErrorBanner, ErrorSummary, row, SelectField, stack, TextField } from './common';
@@ -129,6 +130,11 @@ export function buildConnectionInput(
   return { input, errors };
 }
 
+/** A 409 whose reason is connection_changed: the connection was saved by someone else since this editor opened it. */
+function isChangedElsewhere(err: unknown): err is ApiError {
+  return err instanceof ApiError && err.status === 409 && err.problem.reason === 'connection_changed';
+}
+
 export function ConnectionForm({
   connection,
   readOnly,
@@ -141,33 +147,37 @@ export function ConnectionForm({
   onCancel: () => void;
 }) {
   const creating = !connection;
+  // The connection as last read here: the one opened, or the one reloaded after someone else saved it (409 connection_changed).
+  const [original, setOriginal] = useState(connection);
   const [state, setState] = useState(() => initialState(connection));
   // The secret lives only in this component's state until it is sent; it is never pre-filled.
   const [secret, setSecret] = useState('');
   const [clientSecret, setClientSecret] = useState('');
-  const [replacing, setReplacing] = useState(creating || !connection?.secretSet);
+  const [replacing, setReplacing] = useState(creating || !original?.secretSet);
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [failure, setFailure] = useState<unknown>();
   const [saving, setSaving] = useState(false);
+  const [reloading, setReloading] = useState(false);
 
   // The button that opened the form is gone: the heading takes focus, so keyboard and screen-reader users start here.
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
   const set = <K extends keyof ConnectionFormState>(key: K, value: ConnectionFormState[K]) => setState((s) => ({ ...s, [key]: value }));
-  const typeChanged = !creating && connection?.auth?.type !== state.authType;
+  const typeChanged = !creating && original?.auth?.type !== state.authType;
   // A new origin: the stored secret is not sent there, so it must be entered again (the backend refuses without it).
-  const originChanged = !creating && connection?.secretSet === true && secretOriginChanged(connection, state);
+  const originChanged = !creating && original?.secretSet === true && secretOriginChanged(original, state);
   // The stored client secret is kept on update under the same rules as the secret (type and origins unchanged).
-  const keepsClientSecret = !creating && connection?.clientSecretSet === true && !typeChanged && !secretOriginChanged(connection, state);
+  const keepsClientSecret = !creating && original?.clientSecretSet === true && !typeChanged && !secretOriginChanged(original, state);
   const showSecretInput = state.authType !== 'none' && (replacing || typeChanged || originChanged || !!errors.secret?.length);
 
-  async function submit(e: React.FormEvent) {
-    e.preventDefault();
+  /** `over`: the revision an admin chose to save over after a 409 connection_changed (else the revision opened here). */
+  async function submit(e?: React.FormEvent, over?: number) {
+    e?.preventDefault();
     if (readOnly) return;
     const { input, errors: local } = buildConnectionInput(
       state,
       secret || undefined,
-      { creating, replacing, originalType: connection?.auth?.type, original: connection },
+      { creating, replacing, originalType: original?.auth?.type, original },
       clientSecret || undefined,
     );
     setErrors(local);
@@ -175,27 +185,81 @@ export function ConnectionForm({
     if (Object.keys(local).length) return;
     setSaving(true);
     try {
-      const saved = creating ? await api.createConnection(input) : await api.updateConnection(connection!.id, input);
+      // The revision opened (or reloaded) here: a connection someone else saved since is refused (409), not overwritten.
+      const saved = creating ? await api.createConnection(input) : await api.updateConnection(original!.id, input, over ?? original?.revision);
       setSecret('');
       setClientSecret('');
       onSaved(saved);
     } catch (err) {
-      if (err instanceof ApiError && Object.keys(err.fieldErrors).length) setErrors(err.fieldErrors);
+      // A 409 connection_changed names baseRevision in its errors: it is shown as what it is, not as a field to fix.
+      if (isChangedElsewhere(err)) setFailure(err);
+      else if (err instanceof ApiError && Object.keys(err.fieldErrors).length) setErrors(err.fieldErrors);
       else setFailure(err);
     } finally {
       setSaving(false);
     }
   }
 
+  /** Discards the edits made here and opens the connection as it is now saved (after a 409 connection_changed). */
+  async function reload() {
+    if (!original) return;
+    setReloading(true);
+    try {
+      const fresh = await api.getConnection(original.id);
+      setOriginal(fresh);
+      setState(initialState(fresh));
+      setSecret('');
+      setClientSecret('');
+      setReplacing(!fresh.secretSet);
+      setErrors({});
+      setFailure(undefined);
+    } catch (err) {
+      setFailure(err);
+    } finally {
+      setReloading(false);
+    }
+  }
+
+  // A 409 connection_changed: someone saved the connection after this editor opened it (docs/api.md, Connections).
+  const changedElsewhere = isChangedElsewhere(failure)
+    ? { detail: failure.detail ?? failure.title, currentRevision: typeof failure.problem.currentRevision === 'number' ? failure.problem.currentRevision : undefined }
+    : undefined;
+
   const placed = new Set(['name', 'baseUrl', 'auth.type', 'auth.in', 'auth.name', 'auth.username', 'auth.tokenUrl', 'auth.clientId', 'auth.scope', 'provider', 'secret', 'clientSecret']);
   const unplaced = Object.fromEntries(Object.entries(errors).filter(([k]) => !placed.has(k)));
 
   return (
-    <form onSubmit={submit} aria-label={creating ? 'New connection' : `Edit connection ${connection?.name}`} style={stack('space.200')} noValidate>
+    <form onSubmit={submit} aria-label={creating ? 'New connection' : `Edit connection ${original?.name}`} style={stack('space.200')} noValidate>
       <h3 ref={heading} tabIndex={-1} style={{ margin: 0, font: token('font.heading.small') }}>
-        {creating ? 'New connection' : `Edit ${connection?.name}`}
+        {creating ? 'New connection' : `Edit ${original?.name}`}
       </h3>
-      <ErrorBanner error={failure} />
+      {changedElsewhere ? (
+        <div role="alert" data-testid="connection-changed">
+          <SectionMessage
+            appearance="warning"
+            title="Someone else saved this connection while you were editing it"
+            actions={[
+              <SectionMessageAction key="reload" onClick={reload}>
+                {reloading ? 'Reloading…' : 'Reload the connection (discard my changes)'}
+              </SectionMessageAction>,
+              ...(changedElsewhere.currentRevision !== undefined
+                ? [
+                    <SectionMessageAction key="over" onClick={() => submit(undefined, changedElsewhere.currentRevision)}>
+                      {`Save my changes over revision ${changedElsewhere.currentRevision}`}
+                    </SectionMessageAction>,
+                  ]
+                : []),
+            ]}
+          >
+            <p style={{ margin: 0 }}>{changedElsewhere.detail}</p>
+            <p style={{ margin: 0 }}>
+              Your changes are still here, not saved. Reload to see the saved connection (your changes are discarded), or save yours over it.
+            </p>
+          </SectionMessage>
+        </div>
+      ) : (
+        <ErrorBanner error={failure} />
+      )}
       <ErrorSummary errors={unplaced} />
       <div style={row('space.200')}>
         <TextField id="conn-name" label="Name" required value={state.name} onChange={(v) => set('name', v)} errors={errors.name} isDisabled={readOnly} />
@@ -324,7 +388,7 @@ export function ConnectionForm({
               isDisabled={readOnly}
               width={360}
             />
-            {!creating && connection?.secretSet && !typeChanged && !originChanged && (
+            {!creating && original?.secretSet && !typeChanged && !originChanged && (
               <Button
                 appearance="subtle"
                 onClick={() => {
