@@ -602,7 +602,9 @@ export const api = {
     return { items: itemsOf(page), nextCursor: page?.nextCursor ?? null };
   },
   getVersion: (id: string, version: number) => call<RuleVersion>('GET', `/api/rules/${enc(id)}/versions/${version}`),
-  restoreVersion: (id: string, version: number) => call<Rule>('POST', `/api/rules/${enc(id)}/versions/${version}/restore`),
+  /** `baseVersion` (the version shown as current) makes a restore over a version someone saved since a 409 `rule_changed`, as a save is. */
+  restoreVersion: (id: string, version: number, baseVersion?: number) =>
+    call<Rule>('POST', `/api/rules/${enc(id)}/versions/${version}/restore${query({ baseVersion })}`),
   dryRunDraft: (rule: RuleDefinition, event: unknown) => call<DryRunResult>('POST', '/api/rules/dry-run', { rule, event }),
   dryRunSaved: (id: string, event: unknown) => call<DryRunResult>('POST', `/api/rules/${enc(id)}/dry-run`, { event }),
   nextRuns: (cron: string, timeZone: string, count = 5) => call<NextRuns>('GET', `/api/schedules/next${query({ cron, timeZone, count })}`),

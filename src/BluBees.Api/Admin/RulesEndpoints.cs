@@ -28,7 +28,7 @@ internal static class RulesEndpoints
         group.MapPost("/{id}/disable", DisableAsync).TakesNoBody();
         group.MapGet("/{id}/versions", ListVersionsAsync).Query("limit", "cursor");
         group.MapGet("/{id}/versions/{version}", GetVersionAsync);
-        group.MapPost("/{id}/versions/{version}/restore", RestoreAsync).TakesNoBody();
+        group.MapPost("/{id}/versions/{version}/restore", RestoreAsync).TakesNoBody().Query("baseVersion");
         group.MapPost("/{id}/dry-run", DryRunAsync).Reads<SavedDryRunRequestBody>();
         group.MapGet("/{id}/trace", RuleTraceEndpoint.GetAsync);
         return api;
@@ -71,15 +71,9 @@ internal static class RulesEndpoints
         string id, VerifiedTenant tenant, HttpRequest request, RuleService rules, CancellationToken ct)
     {
         // ?baseVersion=N: the version the editor opened; a rule saved since then is a 409 (rule_changed), not overwritten.
-        int? baseVersion = null;
-        if (request.Query["baseVersion"].ToString() is { Length: > 0 } b)
+        if (!BaseVersion(request, out var baseVersion))
         {
-            if (!int.TryParse(b, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var opened) || opened < 1)
-            {
-                return (Results<NotFoundProblem, InvalidProblem, ConflictProblem>)Problems.Invalid("baseVersion", "must be the rule's version number (a whole number from 1)");
-            }
-
-            baseVersion = opened;
+            return (Results<NotFoundProblem, InvalidProblem, ConflictProblem>)BaseVersionInvalid();
         }
 
         var (definition, problem) = await JsonBody.ReadAsync<RuleDefinition>(request, RuleLimits.MaxRuleBytes);
@@ -171,16 +165,42 @@ internal static class RulesEndpoints
     }
 
     internal static async Task<Results<Ok<RuleView>, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> RestoreAsync(
-        string id, string version, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
+        string id, string version, VerifiedTenant tenant, HttpRequest request, RuleService rules, CancellationToken ct)
     {
         if (!VersionNumber(version, out var number))
         {
             return (Results<NotFoundProblem, InvalidProblem, ConflictProblem>)VersionInvalid();
         }
 
-        var outcome = await rules.RestoreAsync(tenant.Id, id, number, tenant.AccountId, ct);
+        // ?baseVersion=N: the version the history showed as current; a restore would replace a version saved since unseen (409).
+        if (!BaseVersion(request, out var baseVersion))
+        {
+            return (Results<NotFoundProblem, InvalidProblem, ConflictProblem>)BaseVersionInvalid();
+        }
+
+        var outcome = await rules.RestoreAsync(tenant.Id, id, number, tenant.AccountId, ct, baseVersion);
         return outcome.Value is { } rule ? TypedResults.Ok(rule) : Problems.From(outcome);
     }
+
+    /// <summary>The optional <c>?baseVersion=</c> (a whole number from 1); false when it is given and is not one.</summary>
+    private static bool BaseVersion(HttpRequest request, out int? baseVersion)
+    {
+        baseVersion = null;
+        if (request.Query["baseVersion"].ToString() is not { Length: > 0 } b)
+        {
+            return true;
+        }
+
+        if (!VersionNumber(b, out var opened))
+        {
+            return false;
+        }
+
+        baseVersion = opened;
+        return true;
+    }
+
+    private static InvalidProblem BaseVersionInvalid() => Problems.Invalid("baseVersion", "must be the rule's version number (a whole number from 1)");
 
     /// <summary>
     /// A version in the path is a whole number from 1. Parsed here, not by a route constraint (<c>{version:int}</c>):

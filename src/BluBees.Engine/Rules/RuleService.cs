@@ -166,23 +166,33 @@ public sealed partial class RuleService(
 
         if (baseVersion is { } opened && opened != current.Head.Version)
         {
-            return Outcome<RuleView>.Conflict(
-                $"This rule was saved as version {current.Head.Version} after version {opened} was opened here, so saving would replace that change unseen. Nothing was saved.",
-                new Dictionary<string, object?> { ["reason"] = "rule_changed", ["currentVersion"] = current.Head.Version });
+            return RuleChanged(current.Head.Version, opened);
         }
 
         return await SaveAsync(tenantId, id, (current.Head, current.Revision), definition, actor, definition.Enabled ?? current.Head.Enabled, ct);
     }
 
+    /// <summary>The 409 of a save (or restore) based on a version that is no longer the rule's current one; nothing was stored.</summary>
+    private static Outcome<RuleView> RuleChanged(int currentVersion, int opened) => Outcome<RuleView>.Conflict(
+        $"This rule was saved as version {currentVersion} after version {opened} was opened here, so saving would replace that change unseen. Nothing was saved.",
+        new Dictionary<string, object?> { ["reason"] = "rule_changed", ["currentVersion"] = currentVersion });
+
     /// <summary>
     /// Saves an earlier version again (so a rule a later build saved can be made to run here from a version this build
-    /// reads); a 409 outcome when the version to restore is itself one this build cannot read.
+    /// reads); a 409 outcome when the version to restore is itself one this build cannot read. With
+    /// <paramref name="baseVersion"/> (the version the history showed as current), a rule saved by someone else since is
+    /// refused (409 <c>rule_changed</c>) as <see cref="UpdateAsync"/> refuses it: the restore would replace that change unseen.
     /// </summary>
-    public async Task<Outcome<RuleView>> RestoreAsync(TenantId tenantId, string id, int version, string? actor, CancellationToken ct)
+    public async Task<Outcome<RuleView>> RestoreAsync(TenantId tenantId, string id, int version, string? actor, CancellationToken ct, int? baseVersion = null)
     {
         if (await GetStoredHeadAsync(tenantId, id, ct) is not { } current)
         {
             return Outcome<RuleView>.NotFound($"Rule '{Ids.Shown(id)}' does not exist.");
+        }
+
+        if (baseVersion is { } opened && opened != current.Head.Version)
+        {
+            return RuleChanged(current.Head.Version, opened);
         }
 
         var (old, newer) = await ReadVersionAsync(tenantId, id, version, ct);

@@ -39,6 +39,55 @@ public sealed class RuleEditedElsewhereTests : BackendFixture
         Assert.That(unconditional["version"]!.GetValue<int>(), Is.EqualTo(4));
     }
 
+    /// <summary>
+    /// A restore is a save too: A's history showed version 2 as current and A restores version 1, but B saved version 3
+    /// meanwhile. Before, the restore (which read no base) replaced B's version 3 unseen; with <c>?baseVersion=2</c>
+    /// it is refused as A's stale save would be, and B's change stays current.
+    /// </summary>
+    [Test]
+    public async Task A_restore_based_on_an_older_version_is_refused_and_keeps_the_other_change()
+    {
+        var tenant = Samples.NewTenant();
+        var connection = await CreateConnectionAsync(tenant);
+        var id = (await CreateRuleAsync(tenant, Samples.Rule(connection, "Shared")))["id"]!.GetValue<string>();
+        await Backend.JsonAsync(HttpMethod.Put, $"/api/rules/{id}?baseVersion=1", tenant, Samples.Rule(connection, "Shared v2"));
+        await Backend.JsonAsync(HttpMethod.Put, $"/api/rules/{id}?baseVersion=2", tenant, Samples.Rule(connection, "Shared by B"));
+
+        using (var stale = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{id}/versions/1/restore?baseVersion=2", tenant))
+        {
+            Assert.That(stale.StatusCode, Is.EqualTo(HttpStatusCode.Conflict), await stale.Content.ReadAsStringAsync());
+            var problem = await ProblemAsync(stale);
+            Assert.That(problem["reason"]!.GetValue<string>(), Is.EqualTo("rule_changed"));
+            Assert.That(problem["currentVersion"]!.GetValue<int>(), Is.EqualTo(3));
+            Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain("Nothing was saved"));
+        }
+
+        var current = await Backend.JsonAsync(HttpMethod.Get, $"/api/rules/{id}", tenant);
+        Assert.That(current["version"]!.GetValue<int>(), Is.EqualTo(3), "the refused restore stored no version");
+        Assert.That(current["name"]!.GetValue<string>(), Is.EqualTo("Shared by B"), "B's change is kept");
+
+        var restored = await Backend.JsonAsync(HttpMethod.Post, $"/api/rules/{id}/versions/1/restore?baseVersion=3", tenant);
+        Assert.That(restored["version"]!.GetValue<int>(), Is.EqualTo(4));
+        Assert.That(restored["name"]!.GetValue<string>(), Is.EqualTo("Shared"));
+        var unconditional = await Backend.JsonAsync(HttpMethod.Post, $"/api/rules/{id}/versions/3/restore", tenant);
+        Assert.That(unconditional["version"]!.GetValue<int>(), Is.EqualTo(5), "a restore without baseVersion (an older client) is unconditional, as a save is");
+    }
+
+    [TestCase("0")]
+    [TestCase("two")]
+    [TestCase("-1")]
+    public async Task A_restore_base_version_that_is_not_a_version_number_is_a_400_naming_it(string value)
+    {
+        var tenant = Samples.NewTenant();
+        var connection = await CreateConnectionAsync(tenant);
+        var id = (await CreateRuleAsync(tenant, Samples.Rule(connection, "Shared")))["id"]!.GetValue<string>();
+        await Backend.JsonAsync(HttpMethod.Put, $"/api/rules/{id}", tenant, Samples.Rule(connection, "Shared v2"));
+        using var response = await Backend.SendAsync(HttpMethod.Post, $"/api/rules/{id}/versions/1/restore?baseVersion={value}", tenant);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await ProblemAsync(response))["errors"]!["baseVersion"], Is.Not.Null);
+        Assert.That((await Backend.JsonAsync(HttpMethod.Get, $"/api/rules/{id}", tenant))["version"]!.GetValue<int>(), Is.EqualTo(2));
+    }
+
     [TestCase("0")]
     [TestCase("two")]
     [TestCase("-1")]

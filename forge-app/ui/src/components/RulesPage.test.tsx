@@ -70,7 +70,46 @@ describe('rules list', () => {
     await u.click(screen.getByRole('button', { name: 'Restore version 1' }));
     await u.click(await screen.findByRole('button', { name: 'Restore' }));
     expect(await screen.findByText(/Restored “Escalate”; it is now version 3/)).toBeInTheDocument();
-    expect(b.callsTo('POST', '/api/rules/r1/versions/1/restore')).toHaveLength(1);
+    expect(b.callsTo('POST', '/api/rules/r1/versions/1/restore').map((c) => c.path)).toEqual(['/api/rules/r1/versions/1/restore?baseVersion=2']);
+  });
+
+  it('restores over the version shown as current only: one someone saved meanwhile is named, shown as current, and nothing is restored', async () => {
+    const b = backend();
+    let saved = [1, 2];
+    b.on('GET', '/api/rules/r1/versions', () => ({ items: saved.map((version) => ({ version, createdAt: v2.createdAt })) }));
+    b.on('GET', '/api/rules/r1/versions/3', () => ({ ...v2, version: 3 }));
+    b.on('POST', '/api/rules/r1/versions/1/restore', (req) => {
+      const base = new URLSearchParams(req.path.split('?')[1] ?? '').get('baseVersion');
+      const current = saved[saved.length - 1];
+      if (Number(base) !== current) {
+        return {
+          status: 409,
+          headers: {},
+          body: { title: 'Conflict', status: 409, detail: `This rule was saved as version ${current} after version ${base} was opened here, so saving would replace that change unseen. Nothing was saved.`, reason: 'rule_changed', currentVersion: current },
+        };
+      }
+      return { id: 'r1', name: 'Escalate', enabled: true, version: current + 1, definition: v1.definition };
+    });
+    const u = user();
+    render(<RulesPage readOnly={false} />);
+    await u.click(await screen.findByRole('button', { name: 'Version history of rule Escalate' }));
+    await screen.findByRole('button', { name: 'Restore version 1' });
+    saved = [1, 2, 3]; // another administrator saves version 3 while this history shows version 2 as current
+
+    await u.click(screen.getByRole('button', { name: 'Restore version 1' }));
+    await u.click(await screen.findByRole('button', { name: 'Restore' }));
+    const alert = await screen.findByText(/Someone else saved this rule meanwhile, so nothing was restored/);
+    expect(alert.closest('[role="alert"]')?.textContent).toContain('saved as version 3 after version 2');
+    expect(await screen.findByText('3 (current)')).toBeInTheDocument();
+    expect(screen.queryByText(/Restored “Escalate”/)).toBeNull();
+
+    await u.click(screen.getByRole('button', { name: 'Restore version 1' }));
+    await u.click(await screen.findByRole('button', { name: 'Restore' }));
+    expect(await screen.findByText(/Restored “Escalate”; it is now version 4/)).toBeInTheDocument();
+    expect(b.callsTo('POST', '/api/rules/r1/versions/1/restore').map((c) => c.path)).toEqual([
+      '/api/rules/r1/versions/1/restore?baseVersion=2',
+      '/api/rules/r1/versions/1/restore?baseVersion=3',
+    ]);
   });
 
   it('pages on to older versions when the history has more than one page', async () => {

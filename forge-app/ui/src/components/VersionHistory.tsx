@@ -2,7 +2,7 @@ import React, { useEffect, useMemo, useState } from 'react';
 import Button from '@atlaskit/button/new';
 import DynamicTable from '@atlaskit/dynamic-table';
 import { token } from '@atlaskit/tokens';
-import { api, type Rule, type RuleVersion, type RuleVersionSummary } from '../api';
+import { api, ApiError, type Rule, type RuleVersion, type RuleVersionSummary } from '../api';
 import { canonicalJson, changeText, lineDiff, structuralDiff } from '../lib/diff';
 import { useDisplayNames } from '../lib/displayNames';
 import { useHeadingFocus } from './focusMoves';
@@ -108,6 +108,9 @@ export function VersionHistory({
   const [restoring, setRestoring] = useState<number>();
   const [restoreWorking, setRestoreWorking] = useState(false);
   const [restoreError, setRestoreError] = useState<unknown>();
+  // The current version a 409 rule_changed named (someone saved the rule while this history was open): it is then the one shown as current.
+  const [savedSince, setSavedSince] = useState<number>();
+  const current = savedSince ?? currentVersion;
 
   useEffect(() => {
     if (sorted.length >= 2 && left === undefined && right === undefined) {
@@ -134,12 +137,17 @@ export function VersionHistory({
     setRestoreWorking(true);
     setRestoreError(undefined);
     try {
-      const rule = await api.restoreVersion(ruleId, restoring);
+      // The version shown as current: a rule someone saved since is refused (409 rule_changed), not replaced unseen.
+      const rule = await api.restoreVersion(ruleId, restoring, current);
       setRestoring(undefined);
       onRestored(rule);
     } catch (e) {
       setRestoreError(e);
       setRestoring(undefined);
+      if (e instanceof ApiError && e.status === 409 && e.problem.reason === 'rule_changed' && typeof e.problem.currentVersion === 'number') {
+        setSavedSince(e.problem.currentVersion);
+        versions.reload();
+      }
     } finally {
       setRestoreWorking(false);
     }
@@ -155,7 +163,14 @@ export function VersionHistory({
         <Button onClick={onClose}>Back to rules</Button>
       </div>
       <ErrorBanner error={versions.error} onRetry={versions.reload} />
-      <ErrorBanner error={restoreError} title="Could not restore the version" />
+      <ErrorBanner
+        error={restoreError}
+        title={
+          restoreError instanceof ApiError && restoreError.problem.reason === 'rule_changed'
+            ? 'Someone else saved this rule meanwhile, so nothing was restored (their version is now shown as current)'
+            : 'Could not restore the version'
+        }
+      />
       {versions.loading && !versions.data ? (
         <Loading label="Loading versions" />
       ) : sorted.length === 0 ? (
@@ -175,13 +190,13 @@ export function VersionHistory({
             rows={sorted.map((v) => ({
               key: String(v.version),
               cells: [
-                { key: 'version', content: `${v.version}${v.version === currentVersion ? ' (current)' : ''}` },
+                { key: 'version', content: `${v.version}${v.version === current ? ' (current)' : ''}` },
                 { key: 'created', content: formatTime(v.createdAt) },
                 { key: 'author', content: authorLabel(v.createdBy, v.createdByName || names[v.createdBy ?? '']) },
                 {
                   key: 'actions',
                   content:
-                    !readOnly && v.version !== currentVersion ? (
+                    !readOnly && v.version !== current ? (
                       <Button onClick={() => setRestoring(v.version)} aria-label={`Restore version ${v.version}`}>
                         Restore
                       </Button>

@@ -1772,7 +1772,9 @@ export interface paths {
         put?: never;
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    baseVersion?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
