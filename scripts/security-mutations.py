@@ -752,6 +752,18 @@ MUTATIONS = [
     ("the Forge system token sent wherever the Jira client's URL points (the site scope check skipped)", "src/BluBees.Engine/Steps/Jira/JiraSiteScope.cs",
      "if (request.RequestUri is not { } url || !scope.Covers(url))", "if (request.RequestUri is not { } url || (!scope.Covers(url) && url.Port < 0))",
      "FullyQualifiedName~JiraSiteScopeTests", "tests/BluBees.Engine.Tests"),
+    ("a connection save based on a stale revision overwrites the change saved since (baseRevision ignored)", "src/BluBees.Engine/Connections/ConnectionService.cs",
+     "        if (baseRevision is { } opened && opened != existing.Revision)\n",
+     "        if (baseRevision is { } opened && opened != existing.Revision && opened < 0)\n",
+     "FullyQualifiedName~ConnectionEditedElsewhereTests", "tests/BluBees.Api.Tests"),
+    ("a connection save written unconditionally after its revision check (read-then-write: two saves on one revision both stored)", "src/BluBees.Engine/Connections/ConnectionService.cs",
+     "        if (!await store.ForTenant(tenantId).PutIfRevisionAsync(Keys.Connection(id), StoredJson.Write(updated), item.Revision, ct))\n",
+     "        await store.ForTenant(tenantId).PutAsync(Keys.Connection(id), StoredJson.Write(updated), ct);\n        if (item.Revision < 0)\n",
+     "FullyQualifiedName~ConnectionEditInterleavingTests", "tests/BluBees.Api.Tests"),
+    ("a rule restore from a stale history replaces the version saved since (baseVersion ignored)", "src/BluBees.Api/Admin/RulesEndpoints.cs",
+     "var outcome = await rules.RestoreAsync(tenant.Id, id, number, tenant.AccountId, ct, baseVersion);",
+     "var outcome = await rules.RestoreAsync(tenant.Id, id, number, tenant.AccountId, ct, null);",
+     "FullyQualifiedName~RuleEditedElsewhereTests.A_restore_based", "tests/BluBees.Api.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
