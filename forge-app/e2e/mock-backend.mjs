@@ -158,7 +158,7 @@ async function route(method, url, body, id) {
 
   if (path === '/api/connections' && method === 'GET') return { status: 200, body: { items: [...t.connections.values()] } };
   if (path === '/api/connections' && method === 'POST') {
-    const c = { id: randomUUID(), name: body.name, baseUrl: body.baseUrl, auth: body.auth, secretSet: !!body.secret, createdAt: now(), updatedAt: now() };
+    const c = { id: randomUUID(), name: body.name, baseUrl: body.baseUrl, auth: body.auth, secretSet: !!body.secret, createdAt: now(), updatedAt: now(), revision: 1 };
     if (body.secret) t.secrets.set(c.id, body.secret);
     t.connections.set(c.id, c);
     return { status: 201, body: c };
@@ -168,7 +168,17 @@ async function route(method, url, body, id) {
     if (!c) return problem(404, 'Connection not found');
     if (method === 'GET') return { status: 200, body: c };
     if (method === 'PUT') {
-      Object.assign(c, { name: body.name, baseUrl: body.baseUrl, auth: body.auth, updatedAt: now() });
+      // As the backend: ?baseRevision=N (the revision the editor opened) refuses a connection saved since.
+      const base = url.searchParams.get('baseRevision');
+      if (base && Number(base) !== c.revision) {
+        return problem(409, 'Conflict', {
+          detail: `This connection was saved as revision ${c.revision} after revision ${base} was opened here, so saving would replace that change unseen. Nothing was saved.`,
+          reason: 'connection_changed',
+          currentRevision: c.revision,
+          errors: { baseRevision: [`is ${base}, but the connection is now at revision ${c.revision}: someone else saved it since`] },
+        });
+      }
+      Object.assign(c, { name: body.name, baseUrl: body.baseUrl, auth: body.auth, updatedAt: now(), revision: c.revision + 1 });
       if (body.secret) {
         t.secrets.set(c.id, body.secret);
         c.secretSet = true;
@@ -240,6 +250,9 @@ async function route(method, url, body, id) {
       const ver = t.versions.get(r.id).find((x) => x.version === Number(v[1]));
       if (!ver) return problem(404, 'Version not found');
       if (!v[2]) return { status: 200, body: ver };
+      // As the backend: ?baseVersion=N (the version the history showed as current) refuses a rule saved since.
+      const base = url.searchParams.get('baseVersion');
+      if (base && Number(base) !== r.version) return problem(409, 'Conflict', { detail: `This rule was saved as version ${r.version} after version ${base} was opened here, so saving would replace that change unseen. Nothing was saved.`, reason: 'rule_changed', currentVersion: r.version });
       bump(ver.definition);
       return { status: 200, body: publicRule(r) };
     }
