@@ -1,3 +1,4 @@
+using BluBees.Api.Infrastructure;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Support;
 using Microsoft.AspNetCore.Authentication;
@@ -50,6 +51,7 @@ internal static class SupportSetup
         app.MapGroup("/support")
             .RequireAuthorization(PolicyName)
             .AddEndpointFilterFactory(SupportAccessFilter.Create)
+            .RefusesUndeclaredQueries()
             .MapSupportRuns();
         return app;
     }
