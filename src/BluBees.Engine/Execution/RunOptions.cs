@@ -43,6 +43,20 @@ public sealed class RunOptions : IValidatableObject
     /// <summary>How many messages one tenant may have queued: <see cref="PerTenantQueuePercent"/> of <see cref="QueueCapacity"/>, at least 1.</summary>
     public int PerTenantQueueCapacity => (int)Math.Max(1, (long)QueueCapacity * PerTenantQueuePercent / 100);
 
+    /// <summary>The default of <see cref="PerTenantAcceptsInFlight"/>: one batch of the group-commit writer.</summary>
+    public const int DefaultPerTenantAcceptsInFlight = 64;
+
+    /// <summary>
+    /// How many accepts (events, webhook deliveries, schedule hand-overs, manual runs) one tenant may have in flight at
+    /// once, between the ingress and the queue's answer; one more is answered 503 with <c>Retry-After</c> at once, and
+    /// nothing of it is kept. The queue's writer serves accepts in arrival order, so without it a tenant sending faster
+    /// than the writer commits kept every other tenant's accepts waiting behind all of its own, past their wait (3 s for
+    /// a Forge event) and into a 503. An accept takes milliseconds, so a tenant reaches this only while the writer is
+    /// behind.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int PerTenantAcceptsInFlight { get; set; } = DefaultPerTenantAcceptsInFlight;
+
     /// <summary>
     /// Durable queue capacity in megabytes of stored (encrypted) messages: a message may be about 1 MiB of event or
     /// webhook body and takes more once escaped and encrypted, so <see cref="QueueCapacity"/> alone lets one tenant's

@@ -16,6 +16,7 @@ public sealed class BluBeesMetrics : IDisposable
     private readonly Counter<long> _dedupeHits;
     private readonly Counter<long> _ingressFiltered;
     private readonly Counter<long> _traceSkipped;
+    private readonly Counter<long> _tenantAcceptsRefused;
     private readonly Counter<long> _decryptFailures;
     private readonly Counter<long> _drain;
     private readonly Counter<long> _eventsAccepted;
@@ -35,6 +36,7 @@ public sealed class BluBeesMetrics : IDisposable
         _dedupeHits = _meter.CreateCounter<long>("blubees.ingress.duplicates", description: "Deliveries answered as duplicates.");
         _ingressFiltered = _meter.CreateCounter<long>("blubees.ingress.filtered", description: "Events acknowledged without queueing: no enabled rule could match.");
         _traceSkipped = _meter.CreateCounter<long>("blubees.ingress.trace_skipped", description: "Filtered events whose trace entries were not written: their tenant's previous filtered event's trace write was still in flight.");
+        _tenantAcceptsRefused = _meter.CreateCounter<long>("blubees.ingress.tenant_accepts_refused", description: "Work refused (503) because its tenant already had Runs:PerTenantAcceptsInFlight accepts in flight.");
         _eventsAccepted = _meter.CreateCounter<long>("blubees.ingress.accepted", description: "Events accepted and queued, by source.");
         _decryptFailures = _meter.CreateCounter<long>("blubees.crypto.decrypt_failures", description: "Secrets or data keys that failed to decrypt.");
         _drain = _meter.CreateCounter<long>("blubees.worker.drain", description: "Shutdown drain outcome: completed or left_durable.");
@@ -57,6 +59,9 @@ public sealed class BluBeesMetrics : IDisposable
 
     /// <summary>A filtered event's trace write was skipped: its tenant had one in flight (<c>EventIngestor.Trace.cs</c>).</summary>
     public void FilteredTraceSkipped() => _traceSkipped.Add(1);
+
+    /// <summary>Work refused because its tenant held its share of the accepts in flight (<c>EventIngestor.Shares.cs</c>).</summary>
+    public void TenantAcceptRefused() => _tenantAcceptsRefused.Add(1);
 
     /// <summary>A stored rule version that this build cannot compile was found (<c>RuleService.LoadCompiledAsync</c>); <paramref name="reason"/> from <c>NotCompilableReasons</c>.</summary>
     public void RuleNotCompilable(string reason) => _rulesNotCompilable.Add(1, new KeyValuePair<string, object?>("reason", reason));

@@ -59,7 +59,7 @@ public sealed record IngressRequest(TenantContext Tenant, RunSource Source, Json
 /// </summary>
 public sealed partial class EventIngestor(
     IStore store, IRunQueue queue, TenantService tenants, RuleService rules, IngressGate gate, BluBeesMetrics metrics, TimeProvider time,
-    ILogger<EventIngestor> logger, RunStore runs)
+    ILogger<EventIngestor> logger, RunStore runs, Microsoft.Extensions.Options.IOptions<RunOptions>? runOptions = null)
 {
     public static readonly TimeSpan DedupWindow = TimeSpan.FromDays(1);
 
@@ -104,6 +104,34 @@ public sealed partial class EventIngestor(
     /// a process killed in between would leave the claim and lose the work.
     /// </summary>
     public async Task<IngestResult> SubmitAsync(IngressRequest request, CancellationToken ct)
+    {
+        if (!gate.Accepting)
+        {
+            LogUnavailable(logger, request.Source, "the backend is shutting down");
+            return IngestResult.Unavailable;
+        }
+
+        // Before anything is built or waits for the queue's writer: one tenant's flood waits there behind at most its
+        // own share of accepts, never every other tenant's (EventIngestor.Shares.cs).
+        var tenantId = request.Tenant.Id;
+        if (!TryEnterAccept(tenantId))
+        {
+            metrics.TenantAcceptRefused();
+            LogUnavailable(logger, request.Source, "its tenant already has as many accepts in flight as it may (Runs:PerTenantAcceptsInFlight)");
+            return IngestResult.Unavailable;
+        }
+
+        try
+        {
+            return await SubmitHeldAsync(request, ct);
+        }
+        finally
+        {
+            ExitAccept(tenantId);
+        }
+    }
+
+    private async Task<IngestResult> SubmitHeldAsync(IngressRequest request, CancellationToken ct)
     {
         using var bound = StoreWriteWait.Bound(SqliteRunQueue.LockWaitFor(request.Source)); // as IngestAsync's
         var (result, why) = gate.Accepting ? await EnqueueAsync(Build(request), ct) : (IngestResult.Unavailable, "the backend is shutting down");
