@@ -116,6 +116,105 @@ public sealed class AcceptShareTests
         Assert.That(afterRetry.Count(r => r!["issueKey"]!.GetValue<string>() == "OPS-200"), Is.EqualTo(1));
     }
 
+    /// <summary>
+    /// The bound is the ingress's, so it holds for every source: the flooder's signed webhook deliveries (a third party
+    /// replaying, a hook in a loop) fill its share, the next one is answered 503 at once, and another tenant's Forge
+    /// event is still accepted and runs.
+    /// </summary>
+    [Test]
+    public async Task A_tenants_flood_of_webhook_deliveries_is_refused_past_its_share_and_another_tenants_event_runs()
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var sink = await SlowSink.StartAsync();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await BackendHost.StartAsync(issuer,
+            new Dictionary<string, string?> { ["Runs:PerTenantAcceptsInFlight"] = Share.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            s => s.AddSingleton<TimeProvider>(clock));
+        var flooder = Samples.NewTenant();
+        var quiet = Samples.NewTenant();
+        var hook = await host.JsonAsync(HttpMethod.Post, "/api/webhooks", flooder, new { name = "Orders" }, 201);
+        var (hookId, secret) = (hook["id"]!.GetValue<string>(), hook["secret"]!.GetValue<string>());
+        var connection = await host.JsonAsync(HttpMethod.Post, "/api/connections", flooder, Samples.Connection(sink.Address, "t0ken"), 201);
+        await host.JsonAsync(HttpMethod.Post, "/api/rules", flooder, new JsonObject
+        {
+            ["name"] = "Orders",
+            ["trigger"] = new JsonObject { ["type"] = "webhook", ["webhookId"] = hookId },
+            ["steps"] = new JsonArray(new JsonObject
+            {
+                ["id"] = "call", ["type"] = "http", ["connection"] = connection["id"]!.GetValue<string>(), ["method"] = "POST", ["path"] = "/o/{{ webhook.body.order }}",
+            }),
+        }, 201);
+        await RuleAsync(host, quiet, sink.Address);
+        Task<HttpResponseMessage> Deliver(string order)
+        {
+            var body = new JsonObject { ["order"] = order }.ToJsonString();
+            var ts = clock.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var signature = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+                System.Text.Encoding.UTF8.GetBytes(secret), System.Text.Encoding.UTF8.GetBytes($"{ts}.{body}")));
+            return host.SendWithTokenAsync(HttpMethod.Post, "/forge/webhook", issuer.MintFor("/forge/webhook", flooder, clock.GetUtcNow()),
+                new JsonObject { ["hookId"] = hookId, ["signature"] = signature, ["timestamp"] = ts, ["contentType"] = "application/json", ["body"] = body },
+                withUserToken: false);
+        }
+
+        using (var first = await Deliver("W-0"))
+        {
+            Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await first.Content.ReadAsStringAsync());
+        }
+
+        using (var first = await host.SendAsync(HttpMethod.Post, "/forge/events", quiet, Samples.Event("OPS-1", "before the lock")))
+        {
+            Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        await Waits.UntilAsync(async () => (await host.JsonAsync(HttpMethod.Get, "/api/runs?limit=100", flooder))["items"]!.AsArray().Count
+            + (await host.JsonAsync(HttpMethod.Get, "/api/runs?limit=100", quiet))["items"]!.AsArray().Count, n => n == 2);
+
+        var ingress = host.Services.GetRequiredService<EventIngestor>();
+        await using var other = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(host.DataDirectory, "blubees.db"), Pooling = false }.ToString());
+        await other.OpenAsync();
+        await ExecuteAsync(other, "BEGIN IMMEDIATE;");
+        List<Task<HttpResponseMessage>> held;
+        Task<HttpResponseMessage> quietAccept;
+        try
+        {
+            held = [.. Enumerable.Range(1, Share).Select(i => Deliver("W-" + i))];
+            await Waits.UntilAsync(() => Task.FromResult(ingress.AcceptsInFlight(new TenantId(flooder))), n => n == Share);
+            var refusedTask = Deliver("W-99");
+            Assert.That(await Waits.ForUpToAsync(() => Task.FromResult(refusedTask.IsCompleted), done => done, TimeSpan.FromSeconds(20)), Is.True,
+                "the delivery past the share waits behind the writer instead of being refused");
+            using var refused = await refusedTask;
+            Assert.Multiple(() =>
+            {
+                Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+                Assert.That(refused.Headers.RetryAfter, Is.Not.Null, "Retry-After");
+            });
+
+            quietAccept = host.SendAsync(HttpMethod.Post, "/forge/events", quiet, Samples.Event("OPS-7", "quiet tenant"));
+            await Waits.UntilAsync(() => Task.FromResult(ingress.AcceptsInFlight(new TenantId(quiet))), n => n == 1);
+        }
+        finally
+        {
+            await ExecuteAsync(other, "ROLLBACK;");
+        }
+
+        using (var accepted = await quietAccept)
+        {
+            Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        foreach (var response in await Task.WhenAll(held))
+        {
+            using (response)
+            {
+                Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), "the deliveries within the share are kept");
+            }
+        }
+
+        await Waits.UntilAsync(async () => (await host.JsonAsync(HttpMethod.Get, "/api/runs?limit=100", quiet))["items"]!.AsArray().Count, n => n == 2);
+        await Waits.UntilAsync(async () => (await host.JsonAsync(HttpMethod.Get, "/api/runs?limit=100", flooder))["items"]!.AsArray().Count, n => n == 1 + Share);
+        Assert.That(sink.Count("/o/W-99"), Is.Zero, "nothing of the refused delivery was kept");
+    }
+
     private static async Task RuleAsync(BackendHost host, string tenant, Uri sink)
     {
         var connection = await host.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(sink, "t0ken"), 201);
