@@ -124,6 +124,16 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
             // Outlives the window on both sides: a timestamp up to 5 min ahead stays acceptable for 10 min, up to and
             // including the last instant, and expiry is in whole seconds with "expired" meaning ≤ now: a minute's
             // margin keeps the record past that instant (without it, a replay at exactly +10 min was accepted).
+            // A write outside the queue, so outside its share: it takes one of the tenant's accept slots as a queued
+            // delivery does (EventIngestor.Shares.cs). Before, a tenant's flood of signed deliveries to such a hook had as
+            // many replay records waiting for the file's write lock at once as it sent, beside every tenant's accepts.
+            using var slot = ingress.TryTakeAcceptSlot(tenantId);
+            if (slot is null)
+            {
+                LogTenantBusy(logger, hook.Id);
+                return WebhookReceipt.Busy;
+            }
+
             if (!await hooks.TryRecordDeliveryAsync(tenantId, hook.Id, mac, now + 2 * WebhookSignature.ReplayWindow + ReplayRecordMargin, ct))
             {
                 return Repeated(hook.Id, WebhookReceipt.Duplicate);
@@ -219,6 +229,9 @@ internal sealed partial class WebhookReceiver(WebhookService hooks, RuleService 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {HookId}: its secret does not open (its key share is missing); the delivery was answered 503 and nothing was kept")]
     private static partial void LogSecretUnavailable(ILogger logger, string hookId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {HookId}: its tenant already has as many accepts in flight as it may (Runs:PerTenantAcceptsInFlight); the delivery was answered 503 and nothing was kept")]
+    private static partial void LogTenantBusy(ILogger logger, string hookId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {HookId} accepted; {RuleCount} rule run(s) queued")]
     private static partial void LogAccepted(ILogger logger, string hookId, int ruleCount);

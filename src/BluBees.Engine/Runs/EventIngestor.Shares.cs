@@ -31,6 +31,36 @@ public sealed partial class EventIngestor
         }
     }
 
+    /// <summary>
+    /// One of the tenant's accept slots for a write of the ingress that does not go through <see cref="SubmitAsync"/> (a
+    /// signed delivery to a hook no rule uses writes its replay record and queues nothing), held until disposed; null
+    /// when the tenant holds all of them: the caller answers 503 with <c>Retry-After</c> and writes nothing. Counted as
+    /// <see cref="SubmitAsync"/>'s refusals are.
+    /// </summary>
+    internal IDisposable? TryTakeAcceptSlot(TenantId tenantId)
+    {
+        if (TryEnterAccept(tenantId))
+        {
+            return new AcceptSlot(this, tenantId);
+        }
+
+        metrics.TenantAcceptRefused();
+        return null;
+    }
+
+    private sealed class AcceptSlot(EventIngestor owner, TenantId tenantId) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                owner.ExitAccept(tenantId);
+            }
+        }
+    }
+
     /// <summary>Takes one of the tenant's accept slots; false when it holds all of them (the accept is refused).</summary>
     private bool TryEnterAccept(TenantId tenantId)
     {

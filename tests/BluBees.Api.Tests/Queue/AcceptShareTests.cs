@@ -215,6 +215,93 @@ public sealed class AcceptShareTests
         Assert.That(sink.Count("/o/W-99"), Is.Zero, "nothing of the refused delivery was kept");
     }
 
+    /// <summary>
+    /// A signed delivery to a hook no rule uses queues nothing but writes its replay record, outside the queue and its
+    /// share: it takes one of the tenant's accept slots too. Before, a tenant's flood of such deliveries had as many
+    /// replay records waiting for the file's write lock at once as it sent (none counted, none refused), beside every
+    /// other tenant's accepts.
+    /// </summary>
+    [Test]
+    public async Task A_tenants_flood_of_deliveries_to_a_hook_no_rule_uses_takes_its_accept_slots_and_another_tenants_event_runs()
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var sink = await SlowSink.StartAsync();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await BackendHost.StartAsync(issuer,
+            new Dictionary<string, string?> { ["Runs:PerTenantAcceptsInFlight"] = Share.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            s => s.AddSingleton<TimeProvider>(clock));
+        var flooder = Samples.NewTenant();
+        var quiet = Samples.NewTenant();
+        var hook = await host.JsonAsync(HttpMethod.Post, "/api/webhooks", flooder, new { name = "Unused" }, 201);
+        var (hookId, secret) = (hook["id"]!.GetValue<string>(), hook["secret"]!.GetValue<string>());
+        await RuleAsync(host, quiet, sink.Address);
+        Task<HttpResponseMessage> Deliver(string order)
+        {
+            var body = new JsonObject { ["order"] = order }.ToJsonString();
+            var ts = clock.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var signature = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+                System.Text.Encoding.UTF8.GetBytes(secret), System.Text.Encoding.UTF8.GetBytes($"{ts}.{body}")));
+            return host.SendWithTokenAsync(HttpMethod.Post, "/forge/webhook", issuer.MintFor("/forge/webhook", flooder, clock.GetUtcNow()),
+                new JsonObject { ["hookId"] = hookId, ["signature"] = signature, ["timestamp"] = ts, ["contentType"] = "application/json", ["body"] = body },
+                withUserToken: false);
+        }
+
+        using (var first = await Deliver("U-0"))
+        {
+            Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await first.Content.ReadAsStringAsync());
+        }
+
+        using (var first = await host.SendAsync(HttpMethod.Post, "/forge/events", quiet, Samples.Event("OPS-1", "before the lock")))
+        {
+            Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        await Waits.UntilAsync(async () => (await host.JsonAsync(HttpMethod.Get, "/api/runs?limit=100", quiet))["items"]!.AsArray().Count, n => n == 1);
+
+        var ingress = host.Services.GetRequiredService<EventIngestor>();
+        await using var other = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(host.DataDirectory, "blubees.db"), Pooling = false }.ToString());
+        await other.OpenAsync();
+        await ExecuteAsync(other, "BEGIN IMMEDIATE;");
+        List<Task<HttpResponseMessage>> held;
+        Task<HttpResponseMessage> quietAccept;
+        try
+        {
+            held = [.. Enumerable.Range(1, Share).Select(i => Deliver("U-" + i))];
+            await Waits.UntilAsync(() => Task.FromResult(ingress.AcceptsInFlight(new TenantId(flooder))), n => n == Share);
+            using var refused = await Deliver("U-99").WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Multiple(() =>
+            {
+                Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+                Assert.That(refused.Headers.RetryAfter, Is.Not.Null, "Retry-After");
+            });
+
+            quietAccept = host.SendAsync(HttpMethod.Post, "/forge/events", quiet, Samples.Event("OPS-7", "quiet tenant"));
+            await Waits.UntilAsync(() => Task.FromResult(ingress.AcceptsInFlight(new TenantId(quiet))), n => n == 1);
+        }
+        finally
+        {
+            await ExecuteAsync(other, "ROLLBACK;");
+        }
+
+        foreach (var response in await Task.WhenAll(held))
+        {
+            using (response)
+            {
+                // Each waited for the lock within the webhook's own bound: recorded once the lock came free, or (on a very
+                // slow machine) refused 503 when that bound ran out first. Either way, never refused by the other tenant.
+                Assert.That(response.StatusCode, Is.AnyOf(HttpStatusCode.Accepted, HttpStatusCode.ServiceUnavailable));
+            }
+        }
+
+        Assert.That(ingress.AcceptsInFlight(new TenantId(flooder)), Is.Zero, "every slot given back");
+        using (var accepted = await quietAccept)
+        {
+            Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        await Waits.UntilAsync(async () => (await host.JsonAsync(HttpMethod.Get, "/api/runs?limit=100", quiet))["items"]!.AsArray().Count, n => n == 2);
+    }
+
     private static async Task RuleAsync(BackendHost host, string tenant, Uri sink)
     {
         var connection = await host.JsonAsync(HttpMethod.Post, "/api/connections", tenant, Samples.Connection(sink, "t0ken"), 201);
