@@ -88,4 +88,34 @@ public sealed class SharedHostTests
             Assert.That(host.Requests.Count(r => r.Target.EndsWith("/items", StringComparison.Ordinal)), Is.EqualTo(1), "only B's call reached the host; A's was refused by its own breaker");
         });
     }
+
+    /// <summary>
+    /// Two tenants' OAuth connections with the same token endpoint: one tenant's token fetch hanging there holds only its
+    /// own single-flight slot (keyed by tenant + connection, <c>OAuthTokenSlots</c>); the other tenant's fetch goes out
+    /// and its call is sent with its own token meanwhile.
+    /// </summary>
+    [Test]
+    public async Task A_tenants_token_fetch_hanging_at_a_shared_token_endpoint_leaves_another_tenants_fetch_free()
+    {
+        await using var tokens = new TokenEndpoint { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Holds = form => form["client_secret"]?.GetValue<string>() == "cs-a" };
+        await using var api = LoopbackServer.Ok("{}");
+        var a = await _h.CreateAsync(new TenantId("tenant-a"), tokens.ClientCredentials(api, "cs-a"));
+        var b = await _h.CreateAsync(new TenantId("tenant-b"), tokens.ClientCredentials(api, "cs-b"));
+
+        var hanging = _h.RunAsync("tenant-a", PolicyHarness.Step(a, id: "a"));
+        await Eventually.TrueAsync(() => tokens.Requests == 1, "A's token fetch reaches the endpoint and hangs there");
+
+        // (A bound of wall time only so that a regression fails instead of hanging.)
+        var other = await _h.RunAsync("tenant-b", PolicyHarness.Step(b, id: "b")).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Multiple(() =>
+        {
+            Assert.That(other.Record.Status, Is.EqualTo(RunStatus.Succeeded), _h.Evidence(other));
+            Assert.That(tokens.Requests, Is.EqualTo(2), "B fetched its own token");
+            Assert.That(api.Requests.Select(r => r.Header("Authorization")), Is.EqualTo(new[] { "Bearer at-1" }), "B's call, with B's token (the first issued)");
+            Assert.That(hanging.IsCompleted, Is.False, "A's fetch still hangs");
+        });
+
+        tokens.Gate.SetResult();
+        Assert.That((await hanging.WaitAsync(TimeSpan.FromSeconds(30))).Record.Status, Is.EqualTo(RunStatus.Succeeded));
+    }
 }

@@ -21,7 +21,7 @@ internal sealed class TokenEndpoint : IAsyncDisposable
             var form = Scripted.Form(request);
             Forms.Enqueue(form);
             Authorizations.Enqueue(request.Header("Authorization"));
-            if (Gate is { } gate)
+            if (Gate is { } gate && (Holds?.Invoke(form) ?? true))
             {
                 await gate.Task.WaitAsync(ct);
             }
@@ -38,6 +38,9 @@ internal sealed class TokenEndpoint : IAsyncDisposable
     public int Requests => Forms.Count;
 
     public TaskCompletionSource? Gate { get; set; }
+
+    /// <summary>Which requests <see cref="Gate"/> holds (by their form); unset: every one.</summary>
+    public Func<JsonObject, bool>? Holds { get; set; }
 
     /// <summary>When set, the reply's body as written (JSON a serializer would not write: an escaped lone surrogate, a BOM), with <see cref="Answer"/>'s status.</summary>
     public string? RawBody { get; set; }
