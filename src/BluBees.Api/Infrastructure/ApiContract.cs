@@ -34,10 +34,7 @@ internal static class ApiContract
     public static RouteHandlerBuilder RequiredQuery(this RouteHandlerBuilder builder, params string[] names)
         => builder.WithMetadata(new QueryParameters(names) { Required = true }).AddEndpointFilter(new UnknownQueryFilter(names));
 
-    /// <summary>
-    /// What every <c>/api</c> route may answer before its handler runs: 401 (token), 403 (Jira permission), and 400 for a
-    /// query parameter it does not read (<see cref="UndeclaredQueryFilter"/>, added here after the permission check).
-    /// </summary>
+    /// <summary>What every <c>/api</c> route may answer before its handler runs: 401 (token), 403 (Jira permission).</summary>
     public static RouteGroupBuilder WithApiContract(this RouteGroupBuilder group)
     {
         foreach (var status in new[] { StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden })
@@ -45,20 +42,8 @@ internal static class ApiContract
             group.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), [Json]));
         }
 
-        group.RefusesUndeclaredQueries();
-        ((IEndpointConventionBuilder)group).Finally(endpoint =>
-        {
-            if (!endpoint.Metadata.OfType<IProducesResponseTypeMetadata>().Any(m => m.StatusCode == StatusCodes.Status400BadRequest))
-            {
-                endpoint.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status400BadRequest, typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), [Json]));
-            }
-        });
         return group;
     }
-
-    /// <summary>Every route of <paramref name="group"/> that declares no query parameter refuses any (<see cref="UndeclaredQueryFilter"/>).</summary>
-    public static RouteGroupBuilder RefusesUndeclaredQueries(this RouteGroupBuilder group)
-        => group.AddEndpointFilter(new UndeclaredQueryFilter());
 }
 
 /// <summary>Names of the string query parameters a handler reads itself (optional unless <see cref="Required"/>).</summary>

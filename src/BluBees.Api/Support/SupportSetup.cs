@@ -1,4 +1,3 @@
-using BluBees.Api.Infrastructure;
 using BluBees.Engine.Storage;
 using BluBees.Engine.Support;
 using Microsoft.AspNetCore.Authentication;
@@ -51,7 +50,6 @@ internal static class SupportSetup
         app.MapGroup("/support")
             .RequireAuthorization(PolicyName)
             .AddEndpointFilterFactory(SupportAccessFilter.Create)
-            .RefusesUndeclaredQueries()
             .MapSupportRuns();
         return app;
     }
