@@ -145,16 +145,7 @@ public sealed class AcceptShareTests
             }),
         }, 201);
         await RuleAsync(host, quiet, sink.Address);
-        Task<HttpResponseMessage> Deliver(string order)
-        {
-            var body = new JsonObject { ["order"] = order }.ToJsonString();
-            var ts = clock.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var signature = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
-                System.Text.Encoding.UTF8.GetBytes(secret), System.Text.Encoding.UTF8.GetBytes($"{ts}.{body}")));
-            return host.SendWithTokenAsync(HttpMethod.Post, "/forge/webhook", issuer.MintFor("/forge/webhook", flooder, clock.GetUtcNow()),
-                new JsonObject { ["hookId"] = hookId, ["signature"] = signature, ["timestamp"] = ts, ["contentType"] = "application/json", ["body"] = body },
-                withUserToken: false);
-        }
+        Task<HttpResponseMessage> Deliver(string order) => DeliverSignedAsync(host, issuer, clock, flooder, hookId, secret, order);
 
         using (var first = await Deliver("W-0"))
         {
@@ -235,16 +226,7 @@ public sealed class AcceptShareTests
         var hook = await host.JsonAsync(HttpMethod.Post, "/api/webhooks", flooder, new { name = "Unused" }, 201);
         var (hookId, secret) = (hook["id"]!.GetValue<string>(), hook["secret"]!.GetValue<string>());
         await RuleAsync(host, quiet, sink.Address);
-        Task<HttpResponseMessage> Deliver(string order)
-        {
-            var body = new JsonObject { ["order"] = order }.ToJsonString();
-            var ts = clock.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var signature = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
-                System.Text.Encoding.UTF8.GetBytes(secret), System.Text.Encoding.UTF8.GetBytes($"{ts}.{body}")));
-            return host.SendWithTokenAsync(HttpMethod.Post, "/forge/webhook", issuer.MintFor("/forge/webhook", flooder, clock.GetUtcNow()),
-                new JsonObject { ["hookId"] = hookId, ["signature"] = signature, ["timestamp"] = ts, ["contentType"] = "application/json", ["body"] = body },
-                withUserToken: false);
-        }
+        Task<HttpResponseMessage> Deliver(string order) => DeliverSignedAsync(host, issuer, clock, flooder, hookId, secret, order);
 
         using (var first = await Deliver("U-0"))
         {
@@ -300,6 +282,18 @@ public sealed class AcceptShareTests
         }
 
         await Waits.UntilAsync(async () => (await host.JsonAsync(HttpMethod.Get, "/api/runs?limit=100", quiet))["items"]!.AsArray().Count, n => n == 2);
+    }
+
+    /// <summary>A third party's signed delivery of <c>{"order": …}</c> to the tenant's hook, posted as the Forge web trigger does.</summary>
+    private static Task<HttpResponseMessage> DeliverSignedAsync(BackendHost host, TestIssuer issuer, TimeProvider clock, string tenant, string hookId, string secret, string order)
+    {
+        var body = new JsonObject { ["order"] = order }.ToJsonString();
+        var ts = clock.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var signature = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(secret), System.Text.Encoding.UTF8.GetBytes($"{ts}.{body}")));
+        return host.SendWithTokenAsync(HttpMethod.Post, "/forge/webhook", issuer.MintFor("/forge/webhook", tenant, clock.GetUtcNow()),
+            new JsonObject { ["hookId"] = hookId, ["signature"] = signature, ["timestamp"] = ts, ["contentType"] = "application/json", ["body"] = body },
+            withUserToken: false);
     }
 
     private static async Task RuleAsync(BackendHost host, string tenant, Uri sink)
