@@ -172,10 +172,19 @@ public sealed partial class RuleService(
         return await SaveAsync(tenantId, id, (current.Head, current.Revision), definition, actor, definition.Enabled ?? current.Head.Enabled, ct);
     }
 
-    /// <summary>The 409 of a save (or restore) based on a version that is no longer the rule's current one; nothing was stored.</summary>
-    private static Outcome<RuleView> RuleChanged(int currentVersion, int opened) => Outcome<RuleView>.Conflict(
-        $"This rule was saved as version {currentVersion} after version {opened} was opened here, so saving would replace that change unseen. Nothing was saved.",
-        new Dictionary<string, object?> { ["reason"] = "rule_changed", ["currentVersion"] = currentVersion });
+    /// <summary>
+    /// The 409 of a save (or restore) based on a version that is no longer the rule's current one; nothing was stored.
+    /// Names the field the caller sent (<c>errors.baseVersion</c>), as a connection's <c>connection_changed</c> names
+    /// <c>baseRevision</c>.
+    /// </summary>
+    private static Outcome<RuleView> RuleChanged(int currentVersion, int opened)
+    {
+        var errors = new ValidationErrors();
+        errors.Add("baseVersion", $"is {opened}, but the rule is now at version {currentVersion}: someone else saved it since");
+        return new Outcome<RuleView>(OutcomeKind.Conflict, null, errors,
+            $"This rule was saved as version {currentVersion} after version {opened} was opened here, so saving would replace that change unseen. Nothing was saved.",
+            new Dictionary<string, object?> { ["reason"] = "rule_changed", ["currentVersion"] = currentVersion });
+    }
 
     /// <summary>
     /// Saves an earlier version again (so a rule a later build saved can be made to run here from a version this build

@@ -26,6 +26,8 @@ public sealed class RuleEditedElsewhereTests : BackendFixture
             Assert.That(problem["reason"]!.GetValue<string>(), Is.EqualTo("rule_changed"));
             Assert.That(problem["currentVersion"]!.GetValue<int>(), Is.EqualTo(2));
             Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain("version 2").And.Contain("Nothing was saved"));
+            // The 409 names the field the caller sent, as every refusal does (and as connection_changed names baseRevision).
+            Assert.That(problem["errors"]!["baseVersion"]![0]!.GetValue<string>(), Does.Contain("is 1").And.Contain("version 2"));
         }
 
         var current = await Backend.JsonAsync(HttpMethod.Get, $"/api/rules/{id}", tenant);
@@ -60,6 +62,7 @@ public sealed class RuleEditedElsewhereTests : BackendFixture
             Assert.That(problem["reason"]!.GetValue<string>(), Is.EqualTo("rule_changed"));
             Assert.That(problem["currentVersion"]!.GetValue<int>(), Is.EqualTo(3));
             Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain("Nothing was saved"));
+            Assert.That(problem["errors"]!["baseVersion"]![0]!.GetValue<string>(), Does.Contain("is 2").And.Contain("version 3"));
         }
 
         var current = await Backend.JsonAsync(HttpMethod.Get, $"/api/rules/{id}", tenant);

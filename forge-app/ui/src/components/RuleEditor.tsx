@@ -22,6 +22,11 @@ import { LeaveGuard } from './leaveGuard';
 /** Warnings that only say Jira could not be asked (docs/api.md, Save-time warnings). */
 const NOT_CHECKED = new Set(['fields_not_checked', 'jql_not_checked']);
 
+/** A 409 whose reason is rule_changed: the rule was saved by someone else since this editor opened it (docs/api.md, Rules). */
+function isRuleChanged(err: unknown): err is ApiError {
+  return err instanceof ApiError && err.status === 409 && err.problem.reason === 'rule_changed';
+}
+
 export function RuleEditor({
   ruleId,
   initial,
@@ -174,7 +179,9 @@ export function RuleEditor({
         onSaved(saved);
       }
     } catch (err) {
-      if (err instanceof ApiError && Object.keys(err.fieldErrors).length) refuse(placeErrors(draft!, err.fieldErrors));
+      // A 409 rule_changed names baseVersion in its errors: it is shown as what it is, not as a field to fix.
+      if (isRuleChanged(err)) setFailure(err);
+      else if (err instanceof ApiError && Object.keys(err.fieldErrors).length) refuse(placeErrors(draft!, err.fieldErrors));
       else setFailure(err);
     } finally {
       setSaving(false);
@@ -200,8 +207,7 @@ export function RuleEditor({
 
   const back = () => (savedWithWarnings ? onSaved(savedWithWarnings) : onCancel());
   // A 409 rule_changed: someone saved the rule after this editor opened it (docs/api.md, Rules).
-  const changedElsewhere =
-    failure instanceof ApiError && failure.status === 409 && failure.problem.reason === 'rule_changed'
+  const changedElsewhere = isRuleChanged(failure)
       ? { detail: failure.detail ?? failure.title, currentVersion: typeof failure.problem.currentVersion === 'number' ? failure.problem.currentVersion : undefined }
       : undefined;
   // A 404 on saving: the rule was deleted elsewhere while this editor was open.

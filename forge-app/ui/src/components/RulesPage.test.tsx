@@ -85,7 +85,7 @@ describe('rules list', () => {
         return {
           status: 409,
           headers: {},
-          body: { title: 'Conflict', status: 409, detail: `This rule was saved as version ${current} after version ${base} was opened here, so saving would replace that change unseen. Nothing was saved.`, reason: 'rule_changed', currentVersion: current },
+          body: { title: 'Conflict', status: 409, detail: `This rule was saved as version ${current} after version ${base} was opened here, so saving would replace that change unseen. Nothing was saved.`, reason: 'rule_changed', currentVersion: current, errors: { baseVersion: [`is ${base}, but the rule is now at version ${current}: someone else saved it since`] } },
         };
       }
       return { id: 'r1', name: 'Escalate', enabled: true, version: current + 1, definition: v1.definition };

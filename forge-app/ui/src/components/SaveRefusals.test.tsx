@@ -123,7 +123,7 @@ describe('a refused save', () => {
         return {
           status: 409,
           headers: {},
-          body: { title: 'Conflict', status: 409, detail: `This rule was saved as version ${version} after version ${base} was opened here, so saving would replace that change unseen. Nothing was saved.`, reason: 'rule_changed', currentVersion: version },
+          body: { title: 'Conflict', status: 409, detail: `This rule was saved as version ${version} after version ${base} was opened here, so saving would replace that change unseen. Nothing was saved.`, reason: 'rule_changed', currentVersion: version, errors: { baseVersion: [`is ${base}, but the rule is now at version ${version}: someone else saved it since`] } },
         };
       }
       version += 1;
