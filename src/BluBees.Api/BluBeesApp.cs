@@ -65,6 +65,7 @@ internal static class BluBeesApp
         builder.Services.AddJiraPermissions(builder.Configuration);
         builder.Services.AddJiraUserReads();
         builder.Services.AddDryRunLimits(builder.Configuration);
+        builder.Services.AddTenantRequestShares(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ErrorHandling>();
         builder.Services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));
@@ -88,6 +89,7 @@ internal static class BluBeesApp
         app.UseSupportPolicyOnWrongMethods(); // a wrong method on /support is authorized as support staff, then 405
         app.UseAuthorization();
         app.UseMethodNotAllowed(); // after authorization: a wrong method needs what the route needs (a token, but on /health and /ready), else 401
+        app.UseTenantRequestShares(); // after authorization: the verified tenant's share of /api, before a body is read or a route runs
         app.UseWholeRequestBeforeBodylessWrites(); // after authorization: a write route that reads no body acts only once a body sent with it has arrived whole
 
         app.MapHealth();
@@ -96,7 +98,7 @@ internal static class BluBeesApp
         app.MapForgeWebhook();
         app.MapWorker();
         app.MapSupport();
-        app.MapGroup("/api").RequireAuthorization().ForForgeModule(ForgeRoute.Ui).RequireApiPermissions().WithApiContract()
+        app.MapGroup("/api").RequireAuthorization().ForForgeModule(ForgeRoute.Ui).RequireApiPermissions().WithApiContract().SharedPerTenant()
             .MapMe().MapConnections().MapRules().MapRuleValidation().MapSampleEvents().MapRuns().MapManualRuns().MapSchedules().MapWebhooks().MapSupportGrants();
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DevOptions>>().Value.Enabled)
         {

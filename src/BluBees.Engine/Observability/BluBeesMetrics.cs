@@ -17,6 +17,7 @@ public sealed class BluBeesMetrics : IDisposable
     private readonly Counter<long> _ingressFiltered;
     private readonly Counter<long> _traceSkipped;
     private readonly Counter<long> _tenantAcceptsRefused;
+    private readonly Counter<long> _tenantRequestsRefused;
     private readonly Counter<long> _decryptFailures;
     private readonly Counter<long> _drain;
     private readonly Counter<long> _eventsAccepted;
@@ -37,6 +38,7 @@ public sealed class BluBeesMetrics : IDisposable
         _ingressFiltered = _meter.CreateCounter<long>("blubees.ingress.filtered", description: "Events acknowledged without queueing: no enabled rule could match.");
         _traceSkipped = _meter.CreateCounter<long>("blubees.ingress.trace_skipped", description: "Filtered events whose trace entries were not written: their tenant's previous filtered event's trace write was still in flight.");
         _tenantAcceptsRefused = _meter.CreateCounter<long>("blubees.ingress.tenant_accepts_refused", description: "Work refused (503) because its tenant already had Runs:PerTenantAcceptsInFlight accepts in flight.");
+        _tenantRequestsRefused = _meter.CreateCounter<long>("blubees.api.tenant_requests_refused", description: "/api requests refused (429) because their tenant already had Api:PerTenantRequestsInFlight requests in flight and Api:PerTenantRequestsQueued waiting.");
         _eventsAccepted = _meter.CreateCounter<long>("blubees.ingress.accepted", description: "Events accepted and queued, by source.");
         _decryptFailures = _meter.CreateCounter<long>("blubees.crypto.decrypt_failures", description: "Secrets or data keys that failed to decrypt.");
         _drain = _meter.CreateCounter<long>("blubees.worker.drain", description: "Shutdown drain outcome: completed or left_durable.");
@@ -62,6 +64,9 @@ public sealed class BluBeesMetrics : IDisposable
 
     /// <summary>Work refused because its tenant held its share of the accepts in flight (<c>EventIngestor.Shares.cs</c>).</summary>
     public void TenantAcceptRefused() => _tenantAcceptsRefused.Add(1);
+
+    /// <summary>An <c>/api</c> request was answered 429: its tenant's share and queue were full (<c>TenantRequestShares</c>).</summary>
+    public void TenantRequestRefused() => _tenantRequestsRefused.Add(1);
 
     /// <summary>A stored rule version that this build cannot compile was found (<c>RuleService.LoadCompiledAsync</c>); <paramref name="reason"/> from <c>NotCompilableReasons</c>.</summary>
     public void RuleNotCompilable(string reason) => _rulesNotCompilable.Add(1, new KeyValuePair<string, object?>("reason", reason));
