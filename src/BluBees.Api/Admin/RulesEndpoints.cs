@@ -146,7 +146,10 @@ internal static class RulesEndpoints
             : RuleNotFound(id);
     }
 
-    /// <summary>One saved version; 409 (<c>reason</c> <c>saved_by_newer_version</c>) when a later build saved it and this one cannot read it.</summary>
+    /// <summary>
+    /// One saved version; 409 (<c>reason</c> <c>saved_by_newer_version</c>) when a later build saved it and this one
+    /// cannot read it; 404 (<c>reason</c> <c>version_not_kept</c>, <c>version</c>) when it is older than the versions kept.
+    /// </summary>
     internal static async Task<Results<Ok<RuleVersionRecord>, NotFoundProblem, InvalidProblem, ConflictProblem>> GetVersionAsync(
         string id, string version, VerifiedTenant tenant, RuleService rules, CancellationToken ct)
     {
@@ -155,13 +158,13 @@ internal static class RulesEndpoints
             return VersionInvalid();
         }
 
-        var (record, newer) = await rules.ReadVersionAsync(tenant.Id, id, number, ct);
-        if (newer)
+        var outcome = await rules.GetKeptVersionAsync(tenant.Id, id, number, ct);
+        return outcome.Kind switch
         {
-            return Problems.RuleSavedByNewerVersion(id, number);
-        }
-
-        return record is not null ? TypedResults.Ok(record) : Problems.NotFound($"Rule '{ConnectionsEndpoints.Safe(id)}' has no version {number}.");
+            OutcomeKind.Ok => TypedResults.Ok(outcome.Value!),
+            OutcomeKind.Conflict => Problems.RuleSavedByNewerVersion(id, number),
+            _ => (NotFoundProblem)Problems.From(outcome).Result,
+        };
     }
 
     internal static async Task<Results<Ok<RuleView>, Results<NotFoundProblem, InvalidProblem, ConflictProblem>>> RestoreAsync(

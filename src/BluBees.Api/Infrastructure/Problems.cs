@@ -41,7 +41,7 @@ internal static class Problems
     /// <summary>Maps a failed engine outcome to its ProblemDetails.</summary>
     public static Results<NotFoundProblem, InvalidProblem, ConflictProblem> From<T>(Outcome<T> outcome, IDictionary<string, object?>? extensions = null) => outcome.Kind switch
     {
-        OutcomeKind.NotFound => NotFound(outcome.Detail!),
+        OutcomeKind.NotFound => new NotFoundProblem(Status(404, "Not found", outcome.Detail!, outcome.Extra as IDictionary<string, object?>)),
         OutcomeKind.Invalid => Invalid(outcome.Errors!),
         OutcomeKind.Conflict => Conflict(outcome.Detail!, WithConflictFields(outcome, extensions)),
         _ => throw new InvalidOperationException("Not a failure."),

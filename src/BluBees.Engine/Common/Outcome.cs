@@ -9,7 +9,7 @@ public enum OutcomeKind { Ok, NotFound, Invalid, Conflict }
 public sealed record Outcome<T>(OutcomeKind Kind, T? Value, ValidationErrors? Errors = null, string? Detail = null, object? Extra = null)
 {
     public static Outcome<T> Ok(T value) => new(OutcomeKind.Ok, value);
-    public static Outcome<T> NotFound(string detail) => new(OutcomeKind.NotFound, default, Detail: detail);
+    public static Outcome<T> NotFound(string detail, object? extra = null) => new(OutcomeKind.NotFound, default, Detail: detail, Extra: extra);
     public static Outcome<T> Invalid(ValidationErrors errors) => new(OutcomeKind.Invalid, default, errors);
     public static Outcome<T> Conflict(string detail, object? extra = null) => new(OutcomeKind.Conflict, default, Detail: detail, Extra: extra);
 }

@@ -76,6 +76,8 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<Connections.Credentials.ICredentialSource, Connections.Credentials.CredentialSource>();
         services.TryAddSingleton<ConnectionPipelines>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITenantMemory, ConnectionPipelines>(sp => sp.GetRequiredService<ConnectionPipelines>())); // what an uninstall drops
+        services.AddOptions<RuleOptions>().Bind(configuration.GetSection(RuleOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RuleOptions>, RuleOptionsValidator>());
         services.TryAddSingleton<RuleCache>();
         services.TryAddSingleton<ITenantDataCache>(sp => sp.GetRequiredService<RuleCache>());
         services.TryAddSingleton<RuleService>();

@@ -18,7 +18,8 @@ namespace BluBees.Engine.Rules;
 /// </summary>
 public sealed partial class RuleService(
     IStore store, ConnectionService connections, IRuleRunHistory runs, RuleCache cache, TimeProvider time,
-    IOptions<EgressOptions> egress, TemplateLimits templateLimits, BluBeesMetrics metrics, ILogger<RuleService> logger)
+    IOptions<EgressOptions> egress, TemplateLimits templateLimits, BluBeesMetrics metrics, ILogger<RuleService> logger,
+    IOptions<RuleOptions> ruleOptions)
 {
     private const string NameKind = "rule";
     private readonly NameClaims _names = new(store, time);
@@ -74,9 +75,9 @@ public sealed partial class RuleService(
     }
 
     /// <summary>
-    /// A page of the rule's versions, newest first: at most <paramref name="limit"/>, below version <paramref name="before"/>
-    /// when given. Reads the versions' listing lines, not their definitions (<see cref="RuleVersionHistory"/>). Null when
-    /// the rule does not exist.
+    /// A page of the rule's kept versions (<see cref="RuleVersionRetention"/>), newest first: at most
+    /// <paramref name="limit"/>, below version <paramref name="before"/> when given. Reads the versions' listing lines, not
+    /// their definitions (<see cref="RuleVersionHistory"/>). Null when the rule does not exist.
     /// </summary>
     public async Task<(IReadOnlyList<RuleVersionSummary> Items, string? NextCursor)?> ListVersionsAsync(
         TenantId tenantId, string id, int limit, int? before, CancellationToken ct)
@@ -88,7 +89,8 @@ public sealed partial class RuleService(
         }
 
         var newest = before is { } b ? Math.Min(head.Head.Version, b - 1) : head.Head.Version;
-        return await RuleVersionHistory.ListAsync(store.ForTenant(tenantId), id, newest, limit, ct);
+        var oldest = RuleVersionRetention.OldestKept(head.Head.Version, ruleOptions.Value.VersionsKept);
+        return await RuleVersionHistory.ListAsync(store.ForTenant(tenantId), id, newest, oldest, limit, ct);
     }
 
     /// <summary>
@@ -204,7 +206,12 @@ public sealed partial class RuleService(
             return RuleChanged(current.Head.Version, opened);
         }
 
-        var (old, newer) = await ReadVersionAsync(tenantId, id, version, ct);
+        var (old, newer, notKept) = await ReadKeptVersionAsync(tenantId, current.Head, version, ct);
+        if (notKept)
+        {
+            return RuleVersionRetention.NotKeptOutcome<RuleView>(id, version, current.Head.Version, ruleOptions.Value.VersionsKept);
+        }
+
         if (newer)
         {
             return SavedByNewerVersion<RuleView>(id, version);
@@ -528,6 +535,7 @@ public sealed partial class RuleService(
             await _names.ReleaseAsync(tenantId, NameKind, previous.Head.Name, id, CancellationToken.None);
         }
 
+        await PruneVersionsAsync(tenantId, id, version);
         return Outcome<RuleView>.Ok(View(head, record));
     }
 

@@ -27,20 +27,23 @@ public static class RuleVersionHistory
     }
 
     /// <summary>
-    /// The versions from <paramref name="newest"/> down, at most <paramref name="limit"/> numbers, newest first; the cursor
-    /// is the number the next page starts below, null on the last page. Versions are numbered 1 … head without gaps (a
-    /// lost save deletes its number, which the next save takes), so a page is the numbers in its range: their listing
-    /// lines in one query, and a point read of a version only for a number without one.
+    /// The versions from <paramref name="newest"/> down to <paramref name="floor"/> (the oldest kept,
+    /// <see cref="RuleVersionRetention"/>), at most <paramref name="limit"/> numbers, newest first; the cursor is the number
+    /// the next page starts below, null on the last page. Versions are numbered 1 … head without gaps (a lost save deletes
+    /// its number, which the next save takes) and the kept ones are the newest of them, so a page is the numbers in its
+    /// range: their listing lines in one query, and a point read of a version only for a number without one. Nothing
+    /// below the floor is read or listed, whether or not the retention has deleted it yet.
     /// </summary>
     public static async Task<(IReadOnlyList<RuleVersionSummary> Items, string? NextCursor)> ListAsync(
-        TenantStore partition, string id, int newest, int limit, CancellationToken ct)
+        TenantStore partition, string id, int newest, int floor, int limit, CancellationToken ct)
     {
-        if (newest < 1)
+        floor = Math.Max(1, floor);
+        if (newest < floor)
         {
             return ([], null);
         }
 
-        var oldest = Math.Max(1, newest - limit + 1);
+        var oldest = Math.Max(floor, newest - limit + 1);
         var page = await partition.QueryAsync(
             new TenantQuery(Keys.RuleVersionInfoPrefix(id))
             {
@@ -67,7 +70,7 @@ public static class RuleVersionHistory
             }
         }
 
-        return (items, oldest > 1 ? oldest.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+        return (items, oldest > floor ? oldest.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
     }
 
     /// <summary>
