@@ -777,6 +777,10 @@ MUTATIONS = [
      "var outcome = await rules.RestoreAsync(tenant.Id, id, number, tenant.AccountId, ct, baseVersion);",
      "var outcome = await rules.RestoreAsync(tenant.Id, id, number, tenant.AccountId, ct, null);",
      "FullyQualifiedName~RuleEditedElsewhereTests.A_restore_based", "tests/BluBees.Api.Tests"),
+    ("a rule's version history kept without bound (the save's prune removed: a tenant saving in a loop fills the disk every tenant shares)", "src/BluBees.Engine/Rules/RuleService.cs",
+     "        await PruneVersionsAsync(tenantId, id, version);\n",
+     "",
+     "FullyQualifiedName~VersionRetentionTests", "tests/BluBees.Api.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()
