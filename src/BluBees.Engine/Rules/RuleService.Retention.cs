@@ -53,6 +53,18 @@ public sealed partial class RuleService
     }
 
     /// <summary>
+    /// The rule's current version, compiled, for a head whose version is no longer stored: read before later saves (more
+    /// than <see cref="RuleOptions.VersionsKept"/>) pruned it — a list cached or read at the start of a long message, a
+    /// dry run's head. The current version is what runs (its number is what the run records). Before, such a head loaded
+    /// nothing, and a rule that still exists became a <c>rule_invalid</c> run, or a dry run's 409 "no longer compiles".
+    /// Null when the rule is gone, a later build saved it, or its head names no newer version (then nothing newer exists).
+    /// </summary>
+    private async Task<CompiledRule?> CurrentIfNotKeptAsync(TenantId tenantId, RuleHead head, CancellationToken ct)
+        => await GetStoredHeadAsync(tenantId, head.Id, ct) is { SavedByNewerVersion: false } stored && stored.Head.Version > head.Version
+            ? await LoadCompiledAsync(tenantId, stored.Head, ct)
+            : null;
+
+    /// <summary>
     /// After a save's head is written: the versions beyond the bound go (at most a batch). Never fails or undoes the save
     /// it follows: the version and head are already durable, and what this leaves (the store refused a delete, the
     /// process stopped) is below the next save's cutoff too, so that save deletes it. Not cancellable: the caller going

@@ -372,8 +372,9 @@ public sealed partial class RuleService(
         => [.. (await ListStoredHeadsAsync(tenantId, ct)).Select(h => h.Head).Where(h => h.Connections.Contains(connectionId))];
 
     /// <summary>
-    /// The compiled current version of a rule, from the cache when possible. Null when the version is gone (a delete
-    /// in between) or does not compile on this build: saved valid, but its time zone has since left the server's
+    /// The compiled current version of a rule, from the cache when possible. When the head's version is gone but the rule
+    /// has a newer one (the head was read before more saves than the history keeps pruned it), that newer one
+    /// (<see cref="CurrentIfNotKeptAsync"/>). Null when the rule is gone (a delete in between) or the version does not compile on this build: saved valid, but its time zone has since left the server's
     /// tzdata, a check was made stricter, or a later build wrote it with a member this one does not know (read
     /// strictly: skipping it could run the rule other than as saved). Such a version is remembered as not compilable
     /// (<see cref="RuleCache.SetNotCompilable"/>): the event path reads and compiles it once per process, not per event,
@@ -405,7 +406,7 @@ public sealed partial class RuleService(
 
         if (version is null)
         {
-            return null;
+            return await CurrentIfNotKeptAsync(tenantId, head, ct);
         }
 
         var compiled = RuleCompiler.Compile(head.Id, head.Version, version.Definition, connections: null, egress.Value, templateLimits, new ValidationErrors());
