@@ -12,6 +12,8 @@ internal sealed class EgressCall(EgressRequest request, long started)
     public int? Status { get; set; }
     public int Redirects { get; set; }
     public bool LeftOrigin { get; set; }
+    /// <summary>A hop went outside the request's credential scope: its credentials were dropped.</summary>
+    public bool LeftCredentialScope { get; set; }
     public long BytesOut { get; set; }
     public EgressResponseStream? Body { get; set; }
     /// <summary>True once a streamed body owns the response and the call's token sources.</summary>

@@ -67,6 +67,20 @@ internal sealed class EgressRequest
     public RedirectHandling Redirects { get; init; } = RedirectHandling.Follow;
 
     /// <summary>
+    /// Where the request's credentials may go: a connection's base URL (<see cref="Egress.CredentialScope"/>). A redirect
+    /// hop outside it, on the same origin too, drops every header flagged <see cref="EgressHeader.IsCredential"/> (once
+    /// dropped, they stay dropped) and carries no <see cref="CredentialParameter"/>; other headers follow the origin
+    /// rules of <see cref="RedirectPolicy"/>. Default: the request URL's origin, any path.
+    /// </summary>
+    public CredentialScope? CredentialScope { get; init; }
+
+    /// <summary>
+    /// The name of the query parameter that carries a connection's credential (an API key placed in the query), if any.
+    /// A redirect hop outside <see cref="CredentialScope"/> never carries it, even when the Location repeats it.
+    /// </summary>
+    public string? CredentialParameter { get; init; }
+
+    /// <summary>
     /// What log lines and error messages call the destination: the configured host (a connection's base URL, a literal
     /// URL) or a fixed marker such as <c>(templated)</c> when the host was rendered from event data. Redirect hops are
     /// reported under this label too (their hosts come from a response). Default: the request URL's host.

@@ -52,6 +52,13 @@ public sealed class EgressResponse : IDisposable, IAsyncDisposable
     /// </summary>
     public bool LeftOrigin { get; init; }
 
+    /// <summary>
+    /// A redirect took the call outside the request's <see cref="EgressRequest.CredentialScope"/> (another origin, or a
+    /// path outside the connection's base URL): that hop and every later one went without the credentials, so a 401
+    /// from it says nothing about them.
+    /// </summary>
+    public bool LeftCredentialScope { get; init; }
+
     public TimeSpan Duration { get; init; }
 
     internal static EgressResponse Failed(EgressFailure failure, string message) => new() { Failure = failure, Error = message };

@@ -7,7 +7,8 @@ namespace BluBees.Engine.Egress;
 /// <summary>
 /// The single entry point for calls to tenant-configured URLs. Every hop is checked (scheme, port, literal
 /// address) before it is sent, and the guard's connect callback checks resolved addresses. Redirects are
-/// followed here, credentials dropped when the origin changes, and the body read with a cap and timeouts.
+/// followed here, credentials dropped when a hop leaves the request's credential scope (its origin, or the
+/// connection's base URL), and the body read with a cap and timeouts.
 /// Expected failures come back as <see cref="EgressResponse.Failure"/>; only the caller's cancellation throws.
 /// </summary>
 internal sealed class GuardedHttpClient
@@ -208,6 +209,7 @@ internal sealed class GuardedHttpClient
                 BytesOut = call.BytesOut,
                 Redirects = call.Redirects,
                 LeftOrigin = call.LeftOrigin,
+                LeftCredentialScope = call.LeftCredentialScope,
                 Duration = _time.GetElapsedTime(call.Started),
             };
         }
@@ -248,6 +250,17 @@ internal sealed class GuardedHttpClient
             // Only transport headers cross; once dropped, the rest stay dropped, even if a later hop comes back.
             call.Headers = RedirectPolicy.ForAnotherOrigin(call.Headers);
             call.LeftOrigin = true;
+        }
+
+        if (!RedirectPolicy.InCredentialScope(call.Request, next))
+        {
+            // A hop outside the connection's base URL (same origin, another path included) gets no credential: no
+            // credential header (once dropped, they stay dropped, even if a later hop comes back) and no credential
+            // query parameter, even one the Location repeats. Other headers stay on a same-origin hop: only
+            // credentials are scoped by path. The hop is still checked by the guard like any other.
+            call.Headers = RedirectPolicy.WithoutCredentials(call.Headers);
+            next = RedirectPolicy.WithoutCredentialParameter(next, call.Request);
+            call.LeftCredentialScope = true;
         }
 
         call.WithBody = keepsBody;

@@ -76,6 +76,7 @@ internal sealed class GuardedHttpMessageHandler(GuardedHttpClient client, Egress
             ResponseHeadersTimeout = timeout,
             MaxResponseBytes = maxResponseBytes,
             Label = Label,
+            CredentialScope = scope,
             // A completion is the answer to its own POST: a redirect that would turn it into a GET (303, a 301/302 of a
             // POST) is the answer instead, never a page read as the model's output.
             Redirects = RedirectHandling.SameMethod,

@@ -43,6 +43,57 @@ internal static class RedirectPolicy
     public static IReadOnlyList<EgressHeader> ForAnotherOrigin(IReadOnlyList<EgressHeader> headers) =>
         [.. headers.Where(h => !h.IsCredential && CrossOriginHeaders.Contains(h.Name))];
 
+    /// <summary>
+    /// Whether a hop to <paramref name="next"/> may carry the request's credentials: inside its
+    /// <see cref="EgressRequest.CredentialScope"/> (a connection's base URL, path included), or, when it has none, on
+    /// the request URL's origin.
+    /// </summary>
+    public static bool InCredentialScope(EgressRequest request, Uri next) =>
+        request.CredentialScope is { } scope ? scope.Covers(next) : SameOrigin(request.Url, next);
+
+    /// <summary>The headers without any flagged as a credential.</summary>
+    public static IReadOnlyList<EgressHeader> WithoutCredentials(IReadOnlyList<EgressHeader> headers) =>
+        headers.Any(h => h.IsCredential) ? [.. headers.Where(h => !h.IsCredential)] : headers;
+
+    /// <summary>
+    /// <paramref name="url"/> without the request's credential query parameter: none named
+    /// <see cref="EgressRequest.CredentialParameter"/> (decoded, any case), and none whose value is the credential the
+    /// request URL carried under that name (a Location may repeat it under another name).
+    /// </summary>
+    public static Uri WithoutCredentialParameter(Uri url, EgressRequest request)
+    {
+        if (request.CredentialParameter is not { } name || url.Query.Length <= 1)
+        {
+            return url;
+        }
+
+        var secrets = Parameters(request.Url)
+            .Where(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase) && p.Value.Length > 0)
+            .Select(p => p.Value)
+            .ToHashSet(StringComparer.Ordinal);
+        var parts = url.Query[1..].Split('&');
+        var kept = parts.Where(part => Parameter(part) is var p && !p.Name.Equals(name, StringComparison.OrdinalIgnoreCase) && !secrets.Contains(p.Value)).ToList();
+        if (kept.Count == parts.Length)
+        {
+            return url;
+        }
+
+        var rebuilt = url.GetLeftPart(UriPartial.Path) + (kept.Count == 0 ? string.Empty : "?" + string.Join('&', kept));
+        return Uri.TryCreate(rebuilt, UriKind.Absolute, out var stripped) ? stripped : url;
+    }
+
+    private static IEnumerable<(string Name, string Value)> Parameters(Uri url) =>
+        url.IsAbsoluteUri && url.Query.Length > 1 ? url.Query[1..].Split('&').Select(Parameter) : [];
+
+    /// <summary>One <c>name=value</c> pair of a query, percent-decoded ('+' read as a space, as form decoding does).</summary>
+    private static (string Name, string Value) Parameter(string part)
+    {
+        var eq = part.IndexOf('=', StringComparison.Ordinal);
+        return (Unescape(eq < 0 ? part : part[..eq]), eq < 0 ? string.Empty : Unescape(part[(eq + 1)..]));
+    }
+
+    private static string Unescape(string text) => Uri.UnescapeDataString(text.Replace('+', ' '));
+
     /// <summary>Resolves the Location header against the current URL; null when missing or malformed.</summary>
     public static Uri? NextUrl(HttpResponseMessage response, Uri current)
     {

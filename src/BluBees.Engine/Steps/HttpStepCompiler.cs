@@ -53,6 +53,11 @@ internal static class HttpStepCompiler
             {
                 errors.Add(path + ".url", "is not on the connection's origin; a connection's credential is only sent to its own host");
             }
+            else if (urlTemplate is { IsConstant: true } && connection is not null && !InScope(step.Url, connection.BaseUrl))
+            {
+                // The run-time rule (RequestBuilder, CredentialScope): at or below the base URL's path, no hidden dot segment.
+                errors.Add(path + ".url", "is outside the connection's base URL; a connection's credential is only sent at or below its base URL's path");
+            }
         }
         else if (step.Path is not null)
         {
@@ -93,6 +98,9 @@ internal static class HttpStepCompiler
     private static bool SameOrigin(string a, string b)
         => Uri.TryCreate(a.Trim(), UriKind.Absolute, out var x) && Uri.TryCreate(b, UriKind.Absolute, out var y)
         && Uri.Compare(x, y, UriComponents.SchemeAndServer, UriFormat.SafeUnescaped, StringComparison.OrdinalIgnoreCase) == 0;
+
+    private static bool InScope(string url, string baseUrl)
+        => CredentialScope.Of(baseUrl) is { } scope && Uri.TryCreate(url.Trim().Replace("#", "%23", StringComparison.Ordinal), UriKind.Absolute, out var parsed) && scope.Covers(parsed);
 
     private static bool StartsWithAllowedScheme(string url)
         => url.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("http://", StringComparison.OrdinalIgnoreCase);

@@ -111,12 +111,14 @@ internal sealed class HttpStepExecutor(
             Timeout = AttemptTimeout(step, pipeline.Policy),
             MaxResponseBytes = options.Value.MaxStepResponseBytes,
             Label = host,
+            CredentialScope = request.CredentialScope,
+            CredentialParameter = request.CredentialParameter,
         };
         await AcceptCommit.WaitAsync(ct); // prepared beside the event's accepting commit; sent only once it committed
         var sent = await pipeline.SendAsync(http, egressRequest, retryable, ct);
         using var response = sent.Response;
         var category = sent.Category ?? (response is null ? ErrorCategories.ConnectionFailed : HttpResponseMapping.Categorize(response));
-        if (credential is not null && response is { StatusCode: 401, LeftOrigin: false })
+        if (credential is not null && response is { StatusCode: 401, LeftCredentialScope: false })
         {
             credentials.Rejected(tenantId, connection!, credential);
         }

@@ -11,8 +11,9 @@ namespace BluBees.Engine.Steps;
 
 /// <summary>
 /// Renders a compiled HTTP step into a request. The credential (from <see cref="ICredentialSource"/>, the only place
-/// that makes one) is attached as given, and only when the final URL has the connection's own origin; a secret is
-/// never rendered into a template scope.
+/// that makes one) is attached as given, and the request is built only when the final URL is inside the connection's
+/// <see cref="CredentialScope"/> (its base URL's origin, at or below its path); the scope travels with the request so a
+/// redirect out of it drops the credential. A secret is never rendered into a template scope.
 /// </summary>
 internal static class RequestBuilder
 {
@@ -84,17 +85,10 @@ internal static class RequestBuilder
             return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the step's URL is not a valid absolute http(s) URL", UrlField(step)));
         }
 
-        if (connection is not null && (!Uri.TryCreate(connection.BaseUrl, UriKind.Absolute, out var baseUri)
-            || Uri.Compare(uri, baseUri, UriComponents.SchemeAndServer, UriFormat.SafeUnescaped, StringComparison.OrdinalIgnoreCase) != 0))
+        var credentialScope = connection is null ? null : CredentialScope.Of(connection.BaseUrl);
+        if (connection is not null && (credentialScope is null || !RedirectPolicy.SameOrigin(uri, new Uri(connection.BaseUrl))))
         {
             return (null, new BuildFailure(ErrorCategories.CredentialScope, "the URL is not on the connection's host; its credential is only sent there"));
-        }
-
-        if (connection is not null && step.Url is null && !StaysUnderBasePath(uri, connection.BaseUrl))
-        {
-            // Data rendered into the path ('../', also percent-encoded: the URL parser decodes and removes dot segments)
-            // must not walk the request out of the base path the admin configured the connection for.
-            return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path leaves the connection's base URL", "path"));
         }
 
         if (step.Url is { IsConstant: false } && RenderedPath.LiteralDirectory(step.Url) is { } directory
@@ -107,6 +101,17 @@ internal static class RequestBuilder
         if ((step.Url is null || !step.Url.IsConstant) && RenderedPath.HasHiddenDotSegment(uri))
         {
             return (null, new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path holds an encoded dot segment ('..%2F', '..%5C', '..;', double encoding)", UrlField(step)));
+        }
+
+        if (credentialScope is not null && !credentialScope.Covers(uri))
+        {
+            // A connection's credential goes only to its base URL, path included (CredentialScope, the rule the AI and
+            // Jira clients follow too). Data rendered into a path ('../', also percent-encoded: the URL parser decodes
+            // and removes dot segments) must not walk the request out of it; a url (constant or rendered) on the
+            // connection's host but outside its base path is refused before anything is sent, credential included.
+            return step.Url is null
+                ? (null, new BuildFailure(ErrorCategories.InvalidUrl, "the rendered path leaves the connection's base URL", "path"))
+                : (null, new BuildFailure(ErrorCategories.CredentialScope, "the URL is outside the connection's base URL; its credential is only sent there", "url"));
         }
 
         byte[]? body = null;
@@ -141,7 +146,11 @@ internal static class RequestBuilder
             headers.RemoveAll(h => h.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase));
         }
 
-        return (new PreparedRequest(step.Method, uri, headers, body, contentType), null);
+        return (new PreparedRequest(step.Method, uri, headers, body, contentType)
+        {
+            CredentialScope = credentialScope,
+            CredentialParameter = credential is { In: CredentialPlacement.Query } && connection is not null ? credential.Name : null,
+        }, null);
     }
 
     /// <summary>What makes a header value unsendable: a line break (header injection), or a character outside ASCII,
@@ -202,14 +211,6 @@ internal static class RequestBuilder
         {
             return null; // too deep (InvalidOperationException), or NaN / infinity (ArgumentException)
         }
-    }
-
-    /// <summary>Whether the final URL's path is the base URL's path or below it (after dot segments were removed).</summary>
-    internal static bool StaysUnderBasePath(Uri url, string baseUrl)
-    {
-        var basePath = Uri.TryCreate(baseUrl, UriKind.Absolute, out var parsed) ? parsed.AbsolutePath.TrimEnd('/') : null;
-        return basePath is not null
-            && (basePath.Length == 0 || url.AbsolutePath == basePath || url.AbsolutePath.StartsWith(basePath + "/", StringComparison.Ordinal));
     }
 
     private static BuildFailure? RenderTarget(CompiledHttpStep step, Connection? connection, JsonObject scope, TemplateLimits limits, out string target)

@@ -108,14 +108,31 @@ public sealed class RequestCredentialTests
         Assert.That(Build(Bearer, secret: null).Headers, Is.Empty);
     }
 
-    [TestCase("https://api.example.com/v2/other", Description = "same origin, other path")]
-    [TestCase("https://API.EXAMPLE.COM/x", Description = "host names are case-insensitive")]
-    [TestCase("https://api.example.com:443/x", Description = "the default port is the same origin")]
-    public void AUrlStepOnTheConnectionsOriginGetsTheCredential(string url)
+    // The first case was "https://api.example.com/v2/other" (same origin, other path), which asserted the leak: a
+    // connection's credential goes only to its base URL (https://api.example.com/v1 here), path included.
+    [TestCase("https://api.example.com/v1/other", Description = "same origin, under the base path")]
+    [TestCase("https://API.EXAMPLE.COM/v1/x", Description = "host names are case-insensitive")]
+    [TestCase("https://api.example.com:443/v1/x", Description = "the default port is the same origin")]
+    [TestCase("https://api.example.com/v1", Description = "the base URL itself")]
+    public void AUrlStepInsideTheConnectionsBaseUrlGetsTheCredential(string url)
     {
         var request = Build(Bearer, $$"""{ "id": "s", "type": "http", "connection": "conn_api", "url": "{{url}}" }""");
 
         Assert.That(request.Headers.Single().Value, Is.EqualTo("Bearer " + Secret));
+    }
+
+    [TestCase("https://api.example.com/v2/other")]
+    [TestCase("https://api.example.com/v1x")]
+    [TestCase("https://api.example.com/")]
+    public void AUrlStepOnTheConnectionsHostOutsideItsBasePathIsRefused(string url)
+    {
+        var connection = Connection(auth: QueryKey);
+        var step = ValidAtRunTime($$"""{ "id": "s", "type": "http", "connection": "conn_api", "url": "{{url}}" }""");
+
+        var (request, failure) = RequestBuilder.Build(step, connection, StaticCredentials.From(connection, Secret), Scope(), TemplateLimits.Default);
+
+        Assert.That(request, Is.Null);
+        Assert.That(failure, Is.EqualTo(new BuildFailure(ErrorCategories.CredentialScope, "the URL is outside the connection's base URL; its credential is only sent there", "url")));
     }
 
     [TestCase(AuthTypes.Bearer, "https://evil.example.net/collect")]

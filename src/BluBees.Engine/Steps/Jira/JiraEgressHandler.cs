@@ -28,6 +28,8 @@ internal sealed class JiraEgressHandler(GuardedHttpClient http) : HttpMessageHan
             // Only Jira's answer to the call as sent says it was done: a redirect that would turn a write (or a search's
             // POST) into a GET is the answer instead, which the Jira steps fail as unexpected_status.
             Redirects = RedirectHandling.SameMethod,
+            // A redirect out of the site (another origin, or a path outside its base URL) drops the system token.
+            CredentialScope = request.Options.TryGetValue(JiraSiteScope.ScopeKey, out var scope) ? scope : null,
         };
 
         using var response = await http.SendAsync(egress, cancellationToken);

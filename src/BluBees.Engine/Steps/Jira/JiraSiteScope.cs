@@ -15,6 +15,9 @@ namespace BluBees.Engine.Steps.Jira;
 /// </summary>
 internal sealed class JiraSiteScope(CredentialScope scope) : DelegatingHandler
 {
+    /// <summary>The site's scope, handed to <see cref="JiraEgressHandler"/> for the redirects it follows.</summary>
+    internal static readonly HttpRequestOptionsKey<CredentialScope> ScopeKey = new("BluBees.JiraSiteScope");
+
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -28,6 +31,8 @@ internal sealed class JiraSiteScope(CredentialScope scope) : DelegatingHandler
             throw new HttpRequestException($"The Jira call's URL is outside the site '{scope.Host}'; nothing was sent.");
         }
 
+        // The guard keeps the system token on a redirect only while it stays inside the site (JiraEgressHandler).
+        request.Options.Set(ScopeKey, scope);
         return base.SendAsync(request, cancellationToken);
     }
 }

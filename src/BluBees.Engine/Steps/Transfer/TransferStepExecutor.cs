@@ -78,6 +78,8 @@ internal sealed class TransferStepExecutor(
                 MaxResponseBytes = cap,
                 BufferResponse = false,
                 Label = source.Host,
+                CredentialScope = source.Request.CredentialScope,
+                CredentialParameter = source.Request.CredentialParameter,
             },
             ct);
         Rejected(run.TenantId, source, from);
@@ -104,6 +106,8 @@ internal sealed class TransferStepExecutor(
                 Timeout = remaining > TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1),
                 MaxResponseBytes = runOptions.Value.MaxStepResponseBytes,
                 Label = destination.Host,
+                CredentialScope = destination.Request.CredentialScope,
+                CredentialParameter = destination.Request.CredentialParameter,
             },
             ct);
         Rejected(run.TenantId, destination, to);
@@ -220,12 +224,12 @@ internal sealed class TransferStepExecutor(
         => connection is null ? NoSlot.Instance : await pipelines.For(tenantId, connection).EnterAsync(ct);
 
     /// <summary>
-    /// A 401 drops the OAuth access token the side sent, so the next run fetches a fresh one; not one from another origin a
-    /// redirect led to, which never got the token.
+    /// A 401 drops the OAuth access token the side sent, so the next run fetches a fresh one; not one from a URL outside the connection's
+    /// base URL (another origin, another path) a redirect led to, which never got the token.
     /// </summary>
     private void Rejected(TenantId tenantId, PreparedSide side, EgressResponse response)
     {
-        if (response is { StatusCode: 401, LeftOrigin: false } && side.Credential is { } credential && side.Connection is { } connection)
+        if (response is { StatusCode: 401, LeftCredentialScope: false } && side.Credential is { } credential && side.Connection is { } connection)
         {
             credentials.Rejected(tenantId, connection, credential);
         }
