@@ -115,8 +115,10 @@ export function targetTo(v: Values, out: Record<string, unknown>, add: AddError,
 }
 
 /**
- * Why a constant URL cannot carry the chosen connection's credentials (the backend refuses a URL that is not on the
- * connection's origin: scheme, host and port), or undefined. A templated URL is checked when the step runs.
+ * Why a constant URL cannot carry the chosen connection's credentials, or undefined. As the backend (HttpStepCompiler,
+ * CredentialScope): the URL must be on the connection's origin (scheme, host and port) and, on it, at or below the base
+ * URL's path (`/v1/teamA` lends its credentials to `/v1/teamA/items`, never to `/v1/teamB` or `/admin`). Dot segments a
+ * server could resolve (`..%2F`) are left to the backend's 400. A templated URL is checked when the step runs.
  */
 export function offOrigin(url: string, connection: Connection | undefined): string | undefined {
   if (!connection || /\{\{|\{%/.test(url)) return undefined;
@@ -128,7 +130,12 @@ export function offOrigin(url: string, connection: Connection | undefined): stri
   } catch {
     return undefined;
   }
-  return a.origin.toLowerCase() === b.origin.toLowerCase() ? undefined : `This address is not on ${connection.name}'s host (${b.host}): its credentials are only sent there. Choose “None”, or an address on ${b.host}.`;
+  if (a.origin.toLowerCase() !== b.origin.toLowerCase()) {
+    return `This address is not on ${connection.name}'s host (${b.host}): its credentials are only sent there. Choose “None”, or an address on ${b.host}.`;
+  }
+  const base = b.pathname.replace(/\/+$/, '');
+  const under = base === '' || a.pathname === base || a.pathname.startsWith(base + '/');
+  return under ? undefined : `This address is outside ${connection.name}'s base URL (${b.host}${base}): its credentials are only sent at or below it. Choose “None”, or an address under ${b.host}${base}.`;
 }
 
 /** Connection + path, or an absolute URL with an optional connection (see `targetFrom`). */

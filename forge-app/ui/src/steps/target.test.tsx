@@ -1,5 +1,5 @@
 // Where a request goes, checked as the backend does (HttpStepCompiler): a connection's path is never an address of its
-// own, and a constant URL sent with a connection's credentials must be on that connection's host.
+// own, and a constant URL sent with a connection's credentials must be inside that connection's base URL (host and path).
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { render } from '@testing-library/react';
@@ -43,11 +43,21 @@ describe('a URL with credentials', () => {
     expect(described('step-0-connection')).toEqual([expect.stringMatching(/not on CRM's host \(crm\.example\.com\)/)]);
   });
 
-  it('on the same host, or a template (checked when it runs), is not', () => {
-    const { unmount } = renderHttp('https://CRM.example.com/other/path');
-    expect(described('step-0-connection')).toEqual([]);
-    unmount();
-    renderHttp('https://{{ issue.fields.customfield_1 }}/x');
-    expect(described('step-0-connection')).toEqual([]);
+  // It was not flagged on another path of the same host ('https://CRM.example.com/other/path'), which the backend now
+  // refuses: a connection's credentials go only to its base URL, path included.
+  it("on the connection's host outside its base path is flagged at the credentials, as the backend refuses it", () => {
+    for (const url of ['https://CRM.example.com/other/path', 'https://crm.example.com/apix', 'https://crm.example.com/']) {
+      const { unmount } = renderHttp(url);
+      expect(described('step-0-connection')).toEqual([expect.stringMatching(/outside CRM's base URL \(crm\.example\.com\/api\)/)]);
+      unmount();
+    }
+  });
+
+  it('at or below the base path, or a template (checked when it runs), is not', () => {
+    for (const url of ['https://CRM.example.com/api/other/path', 'https://crm.example.com/api', 'https://crm.example.com:443/api/', 'https://{{ issue.fields.customfield_1 }}/x']) {
+      const { unmount } = renderHttp(url);
+      expect(described('step-0-connection')).toEqual([]);
+      unmount();
+    }
   });
 });
