@@ -79,8 +79,13 @@ internal static class JiraAttachmentSource
             new("Authorization", "Bearer " + run.SystemToken, IsCredential: true),
             new(JiraTrace.Header, run.Trace ?? JiraTrace.New(null)),
         };
-        var url = new Uri(site.GetLeftPart(UriPartial.Path).TrimEnd('/') + ContentPath + attachment);
-        return new PreparedSide(new PreparedRequest("GET", url, headers, null, null), null, null, null) { Host = url.Host };
+        var siteUrl = site.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        var url = new Uri(siteUrl + ContentPath + attachment);
+
+        // The system token stays inside the site on redirects too (as JiraSiteScope holds the Jira steps' calls): Jira's
+        // 303 to the media host, or a hop to another path of the same host, goes without it.
+        var request = new PreparedRequest("GET", url, headers, null, null) { CredentialScope = CredentialScope.Of(siteUrl) };
+        return new PreparedSide(request, null, null, null) { Host = url.Host };
     }
 
     /// <summary>What a dry run shows: the site as <c>{apiBaseUrl}</c> (or the override) and the token masked; nothing is sent.</summary>

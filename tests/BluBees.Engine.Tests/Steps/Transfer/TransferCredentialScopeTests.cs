@@ -62,6 +62,40 @@ public sealed class TransferCredentialScopeTests
         }));
     }
 
+    /// <summary>
+    /// A Jira attachment source: the Forge system token goes only to the site's base URL, so a redirect to another path
+    /// of the same host (another site's, say) is followed without it. It kept the token (scoped by origin only).
+    /// </summary>
+    [Test]
+    public async Task A_jira_attachment_redirected_out_of_the_site_is_fetched_without_the_system_token()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<RequestHead>();
+        await using var jira = new StreamingLoopback(async (head, _, stream, ct) =>
+        {
+            seen.Enqueue(head);
+            var moved = head.Target.StartsWith("/jira/", StringComparison.Ordinal);
+            var body = moved ? [] : "payload"u8.ToArray();
+            await StreamingLoopback.WriteHeadAsync(stream, moved ? 303 : 200, body.Length, ct, moved ? [("Location", "/other-site/file/1")] : []);
+            await stream.WriteAsync(body, ct);
+            await stream.FlushAsync(ct);
+        });
+        await using var sink = LoopbackServer.Ok("{}");
+        using var kit = new TransferKit(jira: new BluBees.Engine.Steps.Jira.JiraActionOptions { ApiBaseUrlOverride = jira.Url("/jira").ToString() });
+        var step = TransferKit.Compile($$"""
+            { "id": "copy", "type": "transfer",
+              "source": { "jiraAttachment": "10001" },
+              "destination": { "url": "{{sink.Url("/upload")}}" } }
+            """);
+
+        var outcome = await kit.RunAsync(step, new StepRun(new BluBees.Engine.Tenancy.TenantContext(TransferKit.Tenant.Value, "cloud-1", null), "sys-token-scope", BluBees.Engine.Tests.Support.StepKit.Scope()));
+
+        Assert.That(outcome.Record.ErrorCategory, Is.Null);
+        Assert.That(seen.Select(r => (r.Target, r.Header("Authorization"))), Is.EqualTo(new (string, string?)[]
+        {
+            ("/jira/rest/api/3/attachment/content/10001", "Bearer sys-token-scope"), ("/other-site/file/1", null),
+        }));
+    }
+
     private static async Task<Connection> CreateAsync(TransferKit kit, Uri baseUrl)
     {
         var outcome = await kit.Connections.CreateAsync(
