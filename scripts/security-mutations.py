@@ -797,6 +797,10 @@ MUTATIONS = [
      "next = RedirectPolicy.WithoutCredentialParameter(next, call.Request);",
      "next = call.Request.CredentialParameter is null ? RedirectPolicy.WithoutCredentialParameter(next, call.Request) : next;",
      "FullyQualifiedName~CredentialPathScopeTests.A_redirect_out_of_the_base_path_drops_the_credential", "tests/BluBees.Engine.Tests"),
+    ("scope: a connection edit that omits the secret keeps it for a base URL outside the old one (origin compared only)", "src/BluBees.Engine/Connections/ConnectionService.cs",
+     "&& WithinScope(existing.BaseUrl, input.BaseUrl)",
+     "&& SameOrigin(existing.BaseUrl, input.BaseUrl)",
+     "FullyQualifiedName~ConnectionEditScopeTests", "tests/BluBees.Engine.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

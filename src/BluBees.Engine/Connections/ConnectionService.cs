@@ -140,12 +140,14 @@ public sealed class ConnectionService(
             return ChangedElsewhere(existing.Revision, opened);
         }
 
-        // A secret is only kept while it still means the same thing: same auth type, same origin (and, for
-        // OAuth 2.0, the same token endpoint origin, where the client secret or refresh token is sent). One a later
-        // build stored (a rollback) may mean something this build cannot tell: it must be given again (a 400 naming it).
+        // A secret is only kept while it still means the same thing: same auth type, a base URL inside the one it was
+        // given for (its CredentialScope: same origin, at or below its path; a /v1/teamA key is not lent to /v1/teamB
+        // or to the whole host by an edit that never saw it), and, for OAuth 2.0, the same token endpoint origin, where
+        // the client secret or refresh token is sent. One a later build stored (a rollback) may mean something this
+        // build cannot tell: it must be given again (a 400 naming it).
         var sameMeaning = !laterBuild
             && existing.Auth.Type == input.Auth?.Type
-            && SameOrigin(existing.BaseUrl, input.BaseUrl)
+            && WithinScope(existing.BaseUrl, input.BaseUrl)
             && (!AuthTypes.IsOAuth2(existing.Auth.Type) || SameOrigin(existing.Auth.TokenUrl ?? "", input.Auth?.TokenUrl));
         var keepSecret = existing.SecretCiphertext is not null && sameMeaning;
         var errors = ConnectionValidator.Validate(input, keepSecret, egress.Value);
@@ -359,6 +361,9 @@ public sealed class ConnectionService(
         },
         _ => new ConnectionAuth { Type = auth.Type },
     };
+
+    private static bool WithinScope(string existing, string? next)
+        => CredentialScope.Of(existing) is { } scope && Uri.TryCreate(next?.Trim(), UriKind.Absolute, out var url) && scope.Covers(url);
 
     private static bool SameOrigin(string a, string? b)
         => Uri.TryCreate(a, UriKind.Absolute, out var x) && Uri.TryCreate(b, UriKind.Absolute, out var y)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '../api';
-import { buildConnectionInput, initialState } from './ConnectionForm';
+import { buildConnectionInput, initialState, secretOriginChanged } from './ConnectionForm';
 
 const ai: Connection = {
   id: 'conn-ai',
@@ -56,5 +56,20 @@ describe('connection form input', () => {
     const { errors } = buildConnectionInput(state, undefined, { creating: true, replacing: true });
     expect(Object.keys(errors).sort()).toEqual(['auth.clientId', 'auth.tokenUrl', 'secret']);
     expect(errors.secret).toEqual(['Enter the client secret.']);
+  });
+});
+
+describe('a stored secret on edit', () => {
+  const team: Connection = { id: 'c-team', name: 'Team A', baseUrl: 'https://api.example.com/v1/teamA', auth: { type: 'bearer' }, secretSet: true };
+
+  // As the backend (ConnectionService): kept only while the base URL stays inside the one it was given for. It was kept
+  // for any path of the same host.
+  it('must be entered again when the base URL leaves its path, not when it narrows it', () => {
+    for (const baseUrl of ['https://api.example.com/v1/teamB', 'https://api.example.com/v1/teamAB', 'https://api.example.com/', 'https://other.example.com/v1/teamA']) {
+      expect(secretOriginChanged(team, { ...initialState(team), baseUrl })).toBe(true);
+    }
+    for (const baseUrl of ['https://api.example.com/v1/teamA', 'https://api.example.com/v1/teamA/', 'https://API.example.com/v1/teamA/sub']) {
+      expect(secretOriginChanged(team, { ...initialState(team), baseUrl })).toBe(false);
+    }
   });
 });

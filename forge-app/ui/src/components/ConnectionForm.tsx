@@ -24,7 +24,7 @@ const SECRET_LABEL: Record<AuthType, string> = {
 };
 const isOAuth = (t: AuthType) => t === 'oauth2ClientCredentials' || t === 'oauth2RefreshToken';
 
-/** Scheme, host and port: what a stored secret is tied to (docs/api.md, Connections). */
+/** Scheme, host and port: what an OAuth 2.0 client secret or refresh token is tied to (the token URL; docs/api.md, Connections). */
 function sameOrigin(a: string, b: string): boolean {
   try {
     return new URL(a.trim()).origin === new URL(b.trim()).origin;
@@ -34,12 +34,28 @@ function sameOrigin(a: string, b: string): boolean {
 }
 
 /**
- * The backend keeps a stored secret on update only while the auth type, the base URL's origin and (OAuth 2.0) the
- * token URL's origin stay the same; otherwise the secret must be sent again.
+ * Whether `next` is inside the base URL a secret was given for: its origin, at or below its path (the backend's
+ * CredentialScope; a `/v1/teamA` secret is not kept for `/v1/teamB` or the whole host).
+ */
+function withinScope(original: string, next: string): boolean {
+  try {
+    const a = new URL(original.trim());
+    const b = new URL(next.trim());
+    const base = a.pathname.replace(/\/+$/, '');
+    return a.origin === b.origin && (base === '' || b.pathname === base || b.pathname.startsWith(base + '/'));
+  } catch {
+    return original.trim() === next.trim();
+  }
+}
+
+/**
+ * The backend keeps a stored secret on update only while the auth type stays the same, the base URL stays inside the
+ * one the secret was given for (same origin, at or below its path) and (OAuth 2.0) the token URL's origin stays the
+ * same; otherwise the secret must be sent again.
  */
 export function secretOriginChanged(original: Connection | undefined, state: ConnectionFormState): boolean {
   if (!original) return false;
-  if (!sameOrigin(original.baseUrl, state.baseUrl)) return true;
+  if (!withinScope(original.baseUrl, state.baseUrl)) return true;
   return isOAuth(original.auth?.type) && isOAuth(state.authType) && !sameOrigin(original.auth?.tokenUrl ?? '', state.tokenUrl);
 }
 export const PROVIDERS: { value: '' | AiProvider; label: string }[] = [
@@ -164,7 +180,8 @@ export function ConnectionForm({
   useEffect(() => heading.current?.focus(), []);
   const set = <K extends keyof ConnectionFormState>(key: K, value: ConnectionFormState[K]) => setState((s) => ({ ...s, [key]: value }));
   const typeChanged = !creating && original?.auth?.type !== state.authType;
-  // A new origin: the stored secret is not sent there, so it must be entered again (the backend refuses without it).
+  // A new origin or a path outside the old base URL: the stored secret is not sent there, so it must be entered again
+  // (the backend refuses without it).
   const originChanged = !creating && original?.secretSet === true && secretOriginChanged(original, state);
   // The stored client secret is kept on update under the same rules as the secret (type and origins unchanged).
   const keepsClientSecret = !creating && original?.clientSecretSet === true && !typeChanged && !secretOriginChanged(original, state);
@@ -382,7 +399,7 @@ export function ConnectionForm({
               errors={errors.secret}
               helper={
                 originChanged && !replacing && !typeChanged
-                  ? 'The address changed: the stored secret is only sent to its own origin, so enter it again. Write-only: stored encrypted and never shown again.'
+                  ? 'The address changed: the stored secret is only sent to the address it was given for (its host, at or below its path), so enter it again. Write-only: stored encrypted and never shown again.'
                   : 'Write-only: stored encrypted and never shown again.'
               }
               isDisabled={readOnly}
