@@ -801,6 +801,10 @@ MUTATIONS = [
      "&& WithinScope(existing.BaseUrl, input.BaseUrl)",
      "&& SameOrigin(existing.BaseUrl, input.BaseUrl)",
      "FullyQualifiedName~ConnectionEditScopeTests", "tests/BluBees.Engine.Tests"),
+    ("scope: a url template whose literal host or path already leaves the connection's base URL is saved", "src/BluBees.Engine/Steps/HttpStepCompiler.cs",
+     "LiteralPartLeavesScope(urlTemplate, connection.BaseUrl) is { } message)",
+     "LiteralPartLeavesScope(urlTemplate, connection.BaseUrl) is { } message && message.Length > 10000)",
+     "FullyQualifiedName~CredentialPathScopeCompileTests.A_url_template", "tests/BluBees.Engine.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

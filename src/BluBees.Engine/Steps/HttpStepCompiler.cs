@@ -58,6 +58,12 @@ internal static class HttpStepCompiler
                 // The run-time rule (RequestBuilder, CredentialScope): at or below the base URL's path, no hidden dot segment.
                 errors.Add(path + ".url", "is outside the connection's base URL; a connection's credential is only sent at or below its base URL's path");
             }
+            else if (urlTemplate is { IsConstant: false } && connection is not null && LiteralPartLeavesScope(urlTemplate, connection.BaseUrl) is { } message)
+            {
+                // A rendered URL must start with the path its text spells out before the first placeholder (RequestBuilder):
+                // when that text already leaves the connection's base URL, no data can bring the request back into it.
+                errors.Add(path + ".url", message);
+            }
         }
         else if (step.Path is not null)
         {
@@ -101,6 +107,31 @@ internal static class HttpStepCompiler
 
     private static bool InScope(string url, string baseUrl)
         => CredentialScope.Of(baseUrl) is { } scope && Uri.TryCreate(url.Trim().Replace("#", "%23", StringComparison.Ordinal), UriKind.Absolute, out var parsed) && scope.Covers(parsed);
+
+    /// <summary>
+    /// Why a url template's literal part (its scheme, host and the path up to the last '/' before the first placeholder)
+    /// is outside the connection's base URL whatever the data renders, or null when some data could land inside it (or the
+    /// host itself is templated: checked when the step runs).
+    /// </summary>
+    private static string? LiteralPartLeavesScope(Template url, string baseUrl)
+    {
+        if (RenderedPath.LiteralDirectory(url) is not { } directory
+            || !Uri.TryCreate(url.LiteralPrefix.Trim(), UriKind.Absolute, out var literal)
+            || !Uri.TryCreate(baseUrl, UriKind.Absolute, out var connection))
+        {
+            return null;
+        }
+
+        if (!RedirectPolicy.SameOrigin(literal, connection))
+        {
+            return "is not on the connection's origin; a connection's credential is only sent to its own host";
+        }
+
+        var basePath = connection.AbsolutePath.TrimEnd('/') + "/";
+        return directory.StartsWith(basePath, StringComparison.Ordinal) || basePath.StartsWith(directory, StringComparison.Ordinal)
+            ? null
+            : "is outside the connection's base URL whatever the data: the path it spells out before the first placeholder already leaves it; a connection's credential is only sent at or below its base URL's path";
+    }
 
     private static bool StartsWithAllowedScheme(string url)
         => url.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("http://", StringComparison.OrdinalIgnoreCase);

@@ -48,6 +48,33 @@ public sealed class CredentialPathScopeCompileTests
         Assert.That(errors["steps[0].url"].Single(), Does.Contain("not on the connection's origin"));
     }
 
+    /// <summary>
+    /// A url template whose literal text already leaves the scope (a rendered URL must start with the path it spells out
+    /// before the first placeholder) can never be sent: refused at save as a constant one is. It was saved, and every
+    /// run failed.
+    /// </summary>
+    [TestCase("https://api.example.com/admin/{{ issue.key }}", "outside the connection's base URL whatever the data")]
+    [TestCase("https://api.example.com/v1/teamB/{{ issue.key }}", "outside the connection's base URL whatever the data")]
+    [TestCase("https://api.example.com/v1/teamAB/{{ issue.key }}", "outside the connection's base URL whatever the data")]
+    [TestCase("https://evil.example.net/v1/teamA/{{ issue.key }}", "not on the connection's origin")]
+    public void A_url_template_whose_literal_part_leaves_the_scope_is_refused(string url, string message)
+    {
+        var errors = Errors($$"""{ "id": "s", "type": "http", "connection": "conn_api", "url": "{{url}}" }""", Connections);
+
+        Assert.That(errors.Keys, Is.EqualTo(new[] { "steps[0].url" }));
+        Assert.That(errors["steps[0].url"].Single(), Does.Contain(message));
+    }
+
+    [TestCase("https://api.example.com/v1/teamA/{{ issue.key }}")]
+    [TestCase("https://api.example.com/v1/teamA/items?key={{ issue.key }}")]
+    [TestCase("https://api.example.com/v1/team{{ issue.key }}")]
+    [TestCase("https://api.example.com/{{ issue.fields.summary }}")]
+    [TestCase("https://{{ issue.fields.summary }}/v1/teamA")]
+    public void A_url_template_that_data_may_keep_inside_the_scope_is_saved_and_checked_when_it_runs(string url)
+    {
+        Assert.That(Valid($$"""{ "id": "s", "type": "http", "connection": "conn_api", "url": "{{url}}" }""", Connections), Is.Not.Null);
+    }
+
     [TestCase("source")]
     [TestCase("destination")]
     public void A_transfer_side_outside_its_connections_base_path_is_refused_naming_the_side(string side)
