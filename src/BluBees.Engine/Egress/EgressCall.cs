@@ -11,7 +11,6 @@ internal sealed class EgressCall(EgressRequest request, long started)
     public IReadOnlyList<EgressHeader> Headers { get; set; } = request.Headers;
     public int? Status { get; set; }
     public int Redirects { get; set; }
-    public bool LeftOrigin { get; set; }
     /// <summary>A hop went outside the request's credential scope: its credentials were dropped.</summary>
     public bool LeftCredentialScope { get; set; }
     public long BytesOut { get; set; }

@@ -47,15 +47,10 @@ public sealed class EgressResponse : IDisposable, IAsyncDisposable
     public int Redirects { get; init; }
 
     /// <summary>
-    /// A redirect took the call to another origin (scheme, host or port) than the request's: the response is that
-    /// origin's, which never received the request's credentials, so its 401 says nothing about them.
-    /// </summary>
-    public bool LeftOrigin { get; init; }
-
-    /// <summary>
     /// A redirect took the call outside the request's <see cref="EgressRequest.CredentialScope"/> (another origin, or a
     /// path outside the connection's base URL): that hop and every later one went without the credentials, so a 401
-    /// from it says nothing about them.
+    /// from it says nothing about them. (It replaces <c>LeftOrigin</c>, which a same-origin hop out of the base path
+    /// did not set.)
     /// </summary>
     public bool LeftCredentialScope { get; init; }
 

@@ -208,7 +208,6 @@ internal sealed class GuardedHttpClient
                 BytesIn = body.Length,
                 BytesOut = call.BytesOut,
                 Redirects = call.Redirects,
-                LeftOrigin = call.LeftOrigin,
                 LeftCredentialScope = call.LeftCredentialScope,
                 Duration = _time.GetElapsedTime(call.Started),
             };
@@ -249,7 +248,6 @@ internal sealed class GuardedHttpClient
 
             // Only transport headers cross; once dropped, the rest stay dropped, even if a later hop comes back.
             call.Headers = RedirectPolicy.ForAnotherOrigin(call.Headers);
-            call.LeftOrigin = true;
         }
 
         if (!RedirectPolicy.InCredentialScope(call.Request, next))
