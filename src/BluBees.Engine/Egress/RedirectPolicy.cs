@@ -57,8 +57,9 @@ internal static class RedirectPolicy
 
     /// <summary>
     /// <paramref name="url"/> without the request's credential query parameter: none named
-    /// <see cref="EgressRequest.CredentialParameter"/> (decoded, any case), and none whose value is the credential the
-    /// request URL carried under that name (a Location may repeat it under another name).
+    /// <see cref="EgressRequest.CredentialParameter"/> (decoded, any case), and none holding the credential the request
+    /// URL carried under that name anywhere in its decoded name or value (a Location may repeat it under another name,
+    /// or inside another value, e.g. after a ';' some servers read as a separator).
     /// </summary>
     public static Uri WithoutCredentialParameter(Uri url, EgressRequest request)
     {
@@ -72,7 +73,8 @@ internal static class RedirectPolicy
             .Select(p => p.Value)
             .ToHashSet(StringComparer.Ordinal);
         var parts = url.Query[1..].Split('&');
-        var kept = parts.Where(part => Parameter(part) is var p && !p.Name.Equals(name, StringComparison.OrdinalIgnoreCase) && !secrets.Contains(p.Value)).ToList();
+        var kept = parts.Where(part => Parameter(part) is var p && !p.Name.Equals(name, StringComparison.OrdinalIgnoreCase)
+            && !secrets.Any(secret => p.Name.Contains(secret, StringComparison.Ordinal) || p.Value.Contains(secret, StringComparison.Ordinal))).ToList();
         if (kept.Count == parts.Length)
         {
             return url;

@@ -22,8 +22,9 @@ public sealed class CredentialPathScopeTests
 
     private static readonly TenantId Tenant = new("tenant-path-scope");
 
-    /// <summary>A Location that repeats the query credential: under its name, under another, and in another case.</summary>
-    private static readonly string Echoed = "&api_key=" + Uri.EscapeDataString(Secret) + "&copy=" + Uri.EscapeDataString(Secret) + "&API_KEY=again&api%5Fkey=3";
+    /// <summary>A Location that repeats the query credential: under its name, under another, in another case, inside another value.</summary>
+    private static readonly string Echoed = "&api_key=" + Uri.EscapeDataString(Secret) + "&copy=" + Uri.EscapeDataString(Secret) + "&API_KEY=again&api%5Fkey=3"
+        + "&y=2;api_key=" + Uri.EscapeDataString(Secret) + "&z=" + Uri.EscapeDataString("2;api_key=" + Secret);
 
     public static readonly string[] Forms = ["bearer", "basic", "header", "query"];
 
