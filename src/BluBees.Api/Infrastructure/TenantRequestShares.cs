@@ -113,15 +113,14 @@ internal static class TenantRequestSharesSetup
     public static TBuilder SharedPerTenant<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
         => builder.WithMetadata(Marker.Instance);
 
-    /// <summary>After authorization (the tenant is the verified one; a caller refused never waits) and before the route.</summary>
-    public static IApplicationBuilder UseTenantRequestShares(this IApplicationBuilder app)
-    {
-        var shares = app.ApplicationServices.GetRequiredService<TenantRequestShares>();
-        return app.Use((context, next) =>
-            context.GetEndpoint()?.Metadata.GetMetadata<Marker>() is not null && context.Features.Get<TenantContext>() is { } tenant
-                ? shares.RunAsync(context, tenant.Id, next)
-                : next(context));
-    }
+    /// <summary>
+    /// After authorization (the tenant is the verified one; a caller refused never waits) and before the route. The
+    /// shares are made at the first <c>/api</c> request, not at start: start-up and the event path never build them.
+    /// </summary>
+    public static IApplicationBuilder UseTenantRequestShares(this IApplicationBuilder app) => app.Use(static (context, next) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<Marker>() is not null && context.Features.Get<TenantContext>() is { } tenant
+            ? context.RequestServices.GetRequiredService<TenantRequestShares>().RunAsync(context, tenant.Id, next)
+            : next(context));
 
     private sealed class Marker
     {
