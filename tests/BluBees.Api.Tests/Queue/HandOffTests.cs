@@ -103,9 +103,12 @@ public sealed class HandOffTests
         try
         {
             // The worker attaches after reclaiming the previous process's leases; until then events go through the claim loop.
+            // Each try sends a new issue key (a counter: random keys collided once on a slow run, when the worker took
+            // many tries to attach, and two events of one key read as two records of one event).
+            var tries = 0;
             await Waits.UntilAsync(async () =>
             {
-                var key = "OPS-" + Random.Shared.Next(1000, 9999);
+                var key = "OPS-" + (1000 + Interlocked.Increment(ref tries));
                 await kit.Ingress.IngestAsync(tenant, QueueKit.Event(key), null, null, CancellationToken.None);
                 await Waits.UntilAsync(() => kit.ScalarAsync("SELECT COUNT(*) FROM run_queue"), n => n == 0, Generous);
                 return await kit.ScalarAsync("SELECT COUNT(*) FROM probe WHERE leased = 1 AND attempts = 1");
