@@ -45,7 +45,8 @@ public enum EgressFailure
     /// <summary>
     /// A redirect to another origin was not followed: the request's body carries a stored secret
     /// (<see cref="EgressRequest.BodyCarriesCredential"/>), or a 307/308 would re-send a body to an origin the
-    /// request was not addressed to.
+    /// request was not addressed to; on the same origin, a hop out of the request's <see cref="EgressRequest.CredentialScope"/>
+    /// (a connection's base path, an OAuth token URL) with a body that carries a stored secret or that a 307/308 would re-send.
     /// </summary>
     RedirectRefused,
 

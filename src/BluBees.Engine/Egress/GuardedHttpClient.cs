@@ -252,6 +252,15 @@ internal sealed class GuardedHttpClient
 
         if (!RedirectPolicy.InCredentialScope(call.Request, next))
         {
+            // The same rule by path, on the same origin: a body is never re-sent outside the scope the request was
+            // addressed to (the OAuth token form, scoped to its token URL, nor a step's rendered body, scoped to its
+            // connection's base URL), and a token form never follows a hop out of it at all: either would hand a
+            // secret or the step's data to a path of the host the admin did not name.
+            if (call.Request.BodyCarriesCredential || keepsBody && call.Request.CredentialScope is not null)
+            {
+                return Finish(call, EgressFailure.RedirectRefused, $"The redirect from '{call.Request.SafeLabel}' to a path outside the connection's base URL was not followed: the request carries a body.");
+            }
+
             // A hop outside the connection's base URL (same origin, another path included) gets no credential: no
             // credential header (once dropped, they stay dropped, even if a later hop comes back) and no credential
             // query parameter, even one the Location repeats. Other headers stay on a same-origin hop: only

@@ -43,20 +43,14 @@ public sealed class AiMethodChangingRedirectTests
         Assert.That(await elsewhere.SettledConnectionsAsync(), Is.Zero);
     }
 
-    /// <summary>
-    /// A 307/308 that stays under the connection's base URL repeats the POST with the key. One to the same origin outside
-    /// the base path repeats it without the key (only the base URL gets it): it was sent there with the key, and this
-    /// test asserted that (its redirect went from /v1/... to /moved/v1/...).
-    /// </summary>
-    [TestCase(307, "/v1/moved", true)]
-    [TestCase(308, "/v1/moved", true)]
-    [TestCase(307, "/moved", false)]
-    [TestCase(308, "/moved", false)]
-    public async Task ASameOrigin307Or308RepeatsTheCompletionRequestAsItWas(int status, string movedTo, bool inScope)
+    /// <summary>A 307/308 that stays under the connection's base URL repeats the POST with the key.</summary>
+    [TestCase(307)]
+    [TestCase(308)]
+    public async Task ASameOrigin307Or308InsideTheBaseUrlRepeatsTheCompletionRequestAsItWas(int status)
     {
         await using var provider = LoopbackServer.Start((r, s, ct) => r.Target.Contains("/moved", StringComparison.Ordinal)
             ? Answer(s, ct)
-            : LoopbackServer.RedirectAsync(s, status, movedTo + r.Target["/v1".Length..], ct));
+            : LoopbackServer.RedirectAsync(s, status, "/v1/moved" + r.Target["/v1".Length..], ct));
         using var kit = new AiKit();
         var connection = await kit.ConnectionAsync(AiProviders.OpenAi, provider.Url("/v1"), "sk-redirect-2");
 
@@ -64,10 +58,32 @@ public sealed class AiMethodChangingRedirectTests
 
         Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Succeeded), outcome.Record.ErrorCategory);
         var moved = provider.Requests.Last();
-        Assert.That(moved.Target, Does.StartWith(movedTo + "/"));
+        Assert.That(moved.Target, Does.StartWith("/v1/moved/"));
         Assert.That(moved.Method, Is.EqualTo("POST"));
-        Assert.That(moved.Header("Authorization"), Is.EqualTo(inScope ? "Bearer sk-redirect-2" : null));
+        Assert.That(moved.Header("Authorization"), Is.EqualTo("Bearer sk-redirect-2"));
         Assert.That(moved.Body, Is.Not.Empty);
+    }
+
+    /// <summary>
+    /// A 307/308 to the same origin outside the base path would repeat the prompt (issue data) to a path the admin did
+    /// not name: refused, nothing sent there. This test once asserted that the POST was repeated there without the key
+    /// (and, before that, with it).
+    /// </summary>
+    [TestCase(307)]
+    [TestCase(308)]
+    public async Task ASameOrigin307Or308OutOfTheBaseUrlIsRefused(int status)
+    {
+        await using var provider = LoopbackServer.Start((r, s, ct) => r.Target.Contains("/moved", StringComparison.Ordinal)
+            ? Answer(s, ct)
+            : LoopbackServer.RedirectAsync(s, status, "/moved" + r.Target["/v1".Length..], ct));
+        using var kit = new AiKit();
+        var connection = await kit.ConnectionAsync(AiProviders.OpenAi, provider.Url("/v1"), "sk-redirect-2");
+
+        var outcome = await kit.RunAsync(Step.Replace("CONNECTION", connection.Id, StringComparison.Ordinal));
+
+        Assert.That(outcome.Record.Status, Is.EqualTo(RunStatus.Failed));
+        Assert.That(outcome.Record.ErrorCategory, Is.EqualTo(ErrorCategories.RedirectRefused));
+        Assert.That(provider.Requests.Select(r => r.Target), Has.None.Contains("/moved"));
     }
 
     private static Task Answer(Stream stream, CancellationToken ct) =>

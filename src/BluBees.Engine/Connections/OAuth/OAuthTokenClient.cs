@@ -57,8 +57,11 @@ internal sealed class OAuthTokenClient(GuardedHttpClient http)
             Headers = headers,
             Body = Encoding.UTF8.GetBytes(form.ToString(0, form.Length - 1)),
             ContentType = "application/x-www-form-urlencoded",
-            // The form holds the client secret or refresh token: it never follows a redirect to another origin.
+            // The form holds the client secret or refresh token: it never follows a redirect to another origin, nor one
+            // on the token URL's origin that leaves its path (a 307 to /other would re-send the secret there), and a Basic
+            // client credential is scoped the same way.
             BodyCarriesCredential = true,
+            CredentialScope = CredentialScope.Of(auth.TokenUrl!),
             Timeout = timeout,
             MaxResponseBytes = MaxTokenResponseBytes,
         };
