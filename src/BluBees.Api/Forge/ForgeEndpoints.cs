@@ -115,7 +115,11 @@ internal static partial class ForgeEndpoints
         switch (kind)
         {
             case "avi:forge:installed:app":
-                if (!await tenants.InstallAsync(tenant.Context, ct))
+                // A redelivery (retryContext, in the event or its envelope: Forge adds it to every retry,
+                // https://developer.atlassian.com/platform/forge/events-reference/product_events/ "Retry product events")
+                // is the installed event Forge first sent before any uninstall of this installation: it installs only an
+                // installation that is not marked uninstalled, and never clears the mark (docs/security.md, Deletion).
+                if (!await (IsRedelivery(node, body) ? tenants.InstallRedeliveredAsync(tenant.Context, ct) : tenants.InstallAsync(tenant.Context, ct)))
                 {
                     // An uninstall of the installation marked it while this install was writing: it came later and wins.
                     return Problems.Status(StatusCodes.Status401Unauthorized, "Unauthorized", "This installation of the app was uninstalled.");
@@ -157,6 +161,10 @@ internal static partial class ForgeEndpoints
                 return Problems.Invalid(prefix + "eventType", "must be avi:forge:installed:app or avi:forge:upgraded:app");
         }
     }
+
+    /// <summary>Whether a life-cycle event is Forge's redelivery of one it sent before: a <c>retryContext</c> that is not null, in the event or its envelope.</summary>
+    private static bool IsRedelivery(System.Text.Json.Nodes.JsonObject envelope, System.Text.Json.Nodes.JsonObject body)
+        => JiraEvent.Child(body, "retryContext") is not null || JiraEvent.Child(envelope, "retryContext") is not null;
 
     /// <summary>The life-cycle payload as documented: the installation's <c>id</c> (a string) and the <c>app</c> object.</summary>
     private static bool IsDocumentedLifecyclePayload(System.Text.Json.Nodes.JsonObject body)

@@ -109,6 +109,52 @@ public sealed class AfterUninstallTests : BackendFixture
     }
 
     [Test]
+    public async Task A_redelivered_installed_event_after_the_uninstall_creates_nothing_and_keeps_the_installation_closed()
+    {
+        // Forge redelivers a lifecycle event after a non-2xx answer, a timeout or a 401, up to 4 times 60 s apart, and
+        // each redelivery carries retryContext (https://developer.atlassian.com/platform/forge/remote/sending-product-events/,
+        // https://developer.atlassian.com/platform/forge/events-reference/product_events/ "Retry product events"): it is
+        // the installed event of the installation as it was before its preUninstall, never a new install. Before, it
+        // cleared the uninstall mark and installed again: META, directory entry and a new data key of an uninstalled
+        // installation, which no uninstall would delete, and every still-valid token of it (an open admin page, a
+        // queued event's retry) reached /api and /forge again.
+        var tenant = Samples.NewTenant();
+        await CreateConnectionAsync(tenant);
+        using (var uninstall = await Backend.SendAsync(HttpMethod.Post, "/forge/uninstall", tenant, LifecycleTests.PreUninstallBody(tenant)))
+        {
+            Assert.That(uninstall.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        Assert.That(await TenantRowsAsync(tenant), Is.Empty, "control: the uninstall deleted everything");
+        var retry = new System.Text.Json.Nodes.JsonObject { ["retryCount"] = 1, ["retryReason"] = "FUNCTION_RETRY_REQUEST_TIMEOUT" };
+        var flat = new System.Text.Json.Nodes.JsonObject { ["eventType"] = "avi:forge:installed:app", ["id"] = tenant, ["retryContext"] = retry.DeepClone() };
+        var nested = new System.Text.Json.Nodes.JsonObject { ["payload"] = flat.DeepClone() };
+        var envelope = new System.Text.Json.Nodes.JsonObject { ["payload"] = new System.Text.Json.Nodes.JsonObject { ["eventType"] = "avi:forge:installed:app" }, ["retryContext"] = retry.DeepClone() };
+        foreach (var body in new[] { flat, nested, envelope })
+        {
+            using var late = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", tenant, body);
+            Assert.That(late.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), body.ToJsonString());
+            Assert.That((string?)(await ProblemAsync(late))["detail"], Does.Contain("uninstalled"));
+        }
+
+        Assert.That(await TenantRowsAsync(tenant), Is.Empty, "no META, directory entry or data key of the uninstalled installation");
+        using (var tab = await Backend.SendAsync(HttpMethod.Get, "/api/connections", tenant))
+        {
+            Assert.That(tab.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "the installation stays closed to its still-valid tokens");
+        }
+
+        // A redelivered installed event of an installation that is installed still installs (its first delivery failed).
+        var fresh = Samples.NewTenant();
+        using (var redelivered = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", fresh, flat.DeepClone()))
+        {
+            Assert.That(redelivered.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        Assert.That(await TenantRowsAsync(fresh), Is.Not.Empty, "installed: its META, directory entry and data key");
+        await CreateConnectionAsync(fresh);
+    }
+
+    [Test]
     public async Task The_mark_holds_only_a_hash_of_the_tenant_id_and_expires_after_a_day()
     {
         var tenant = Samples.NewTenant();
