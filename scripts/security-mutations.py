@@ -813,6 +813,10 @@ MUTATIONS = [
      "LiteralPartLeavesScope(urlTemplate, connection.BaseUrl) is { } message)",
      "LiteralPartLeavesScope(urlTemplate, connection.BaseUrl) is { } message && message.Length > 10000)",
      "FullyQualifiedName~CredentialPathScopeCompileTests.A_url_template", "tests/BluBees.Engine.Tests"),
+    ("a redelivered installed event after the uninstall clears the mark and installs the uninstalled installation again", "src/BluBees.Api/Forge/ForgeEndpoints.cs",
+     "IsRedelivery(node, body) ? tenants.InstallRedeliveredAsync(",
+     "IsRedelivery(node, body) && false ? tenants.InstallRedeliveredAsync(",
+     "FullyQualifiedName~AfterUninstallTests.A_redelivered_installed_event"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

@@ -75,6 +75,7 @@ public sealed class TenantService(
     {
         if (await _uninstalled.IsUninstalledAsync(tenant.Id, ct))
         {
+            // Marked: the mark stays and nothing is written (no ClearAsync, unlike a first delivery).
             return false;
         }
 
