@@ -15,6 +15,9 @@ internal interface IExpiredItemPurger
     /// </summary>
     Task CompactAsync(CancellationToken ct);
 
-    /// <summary>Makes the next <see cref="CompactAsync"/> rewrite every page of the file (stale copies of deleted rows go).</summary>
+    /// <summary>
+    /// Makes the next <see cref="CompactAsync"/> rewrite every page of the file (stale copies of deleted rows go), in this
+    /// process or the next one on the same file (the request is recorded in the file).
+    /// </summary>
     void RebuildAtNextPurge();
 }

@@ -38,7 +38,8 @@ internal static class SqliteFile
     /// writing into a layout it does not know. A nullable column that an older release may leave empty (its inserts
     /// name their columns) is added in place without raising it, so that release still opens the file: the
     /// <c>run_queue.installed</c> column (the data key an accepted message belongs to; a row without it is checked as
-    /// before).
+    /// before). So is the <c>rebuild_due</c> table (a rebuild asked of the next purge, SqliteStore.Erase.cs): an older
+    /// release ignores it, and a rebuild it runs leaves the row, which costs the next purge one more rebuild.
     /// </summary>
     internal const long SchemaVersion = 1;
 

@@ -55,19 +55,80 @@ internal sealed partial class SqliteStore : IResidueEraser, IDisposable
     /// </summary>
     public async Task<bool> RebuildAndEraseResidueAsync(CancellationToken ct)
     {
+        // Recorded in the file first: a rebuild that cannot run now, or a process stopped or killed before it finished,
+        // leaves the request to the next purge, in this process or the next one.
+        RebuildAtNextPurge();
         var rebuilt = Rebuild();
         return await EraseResidueAsync(ct) && rebuilt;
     }
 
-    public void RebuildAtNextPurge() => Volatile.Write(ref _rebuildDue, 1);
+    /// <summary>
+    /// Asks the next purge for a rebuild, in memory and in the file (<c>rebuild_due</c>): a request kept in memory only
+    /// was lost when the process stopped before that purge (a deploy, a restart, a crash), and the next process's purges
+    /// rebuilt nothing until an expired item was deleted, so a stale copy of a deleted rule definition (in clear), or of
+    /// what an uninstall whose rebuild could not run deleted, stayed in the file (on a quiet store for good). A process
+    /// that never purges (the operator CLI) hands its request to the backend the same way.
+    /// </summary>
+    public void RebuildAtNextPurge()
+    {
+        Volatile.Write(ref _rebuildDue, 1);
+        try
+        {
+            using var connection = Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO rebuild_due (id, token) VALUES (1, $token) ON CONFLICT (id) DO UPDATE SET token = excluded.token;";
+            command.Parameters.AddWithValue("$token", Guid.NewGuid().ToString("N"));
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException)
+        {
+            // Kept in memory: this process's next purge still rebuilds.
+        }
+    }
+
+    /// <summary>True when a rebuild is due: asked for in this process, or recorded in the file by any process.</summary>
+    private bool RebuildDue() => Volatile.Read(ref _rebuildDue) == 1 || RebuildDueToken() is not null;
+
+    private string? RebuildDueToken()
+    {
+        try
+        {
+            using var connection = Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT token FROM rebuild_due WHERE id = 1;";
+            return command.ExecuteScalar() as string;
+        }
+        catch (SqliteException)
+        {
+            return null; // read again by the next purge
+        }
+    }
 
     private bool Rebuild()
     {
         // Claimed before it runs: a delete that asks for a rebuild from here on (its rows maybe deleted after this
-        // rebuild copied them) gets another one at the next purge.
+        // rebuild copied them) gets another one at the next purge; so does one recorded in the file meanwhile (a new
+        // token, which the delete below leaves).
+        var token = RebuildDueToken();
         Volatile.Write(ref _rebuildDue, 0);
         if (Eraser.Rebuild())
         {
+            if (token is not null)
+            {
+                try
+                {
+                    using var connection = Open();
+                    using var command = connection.CreateCommand();
+                    command.CommandText = "DELETE FROM rebuild_due WHERE id = 1 AND token = $token;";
+                    command.Parameters.AddWithValue("$token", token);
+                    command.ExecuteNonQuery();
+                }
+                catch (SqliteException)
+                {
+                    // The request stays recorded: the next purge rebuilds once more, which costs time, not data.
+                }
+            }
+
             return true;
         }
 

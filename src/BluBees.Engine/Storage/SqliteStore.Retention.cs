@@ -25,9 +25,9 @@ internal sealed partial class SqliteStore : IExpiredItemPurger
 
     public async Task CompactAsync(CancellationToken ct)
     {
-        if (Volatile.Read(ref _rebuildDue) == 1)
+        if (RebuildDue())
         {
-            Rebuild(); // asked for by deletes since the last purge, or an uninstall's that could not run then
+            Rebuild(); // asked for by deletes since the last purge (in this process or one before it), or an uninstall's that could not run then
         }
 
         await using (var connection = Open())

@@ -63,6 +63,7 @@ internal sealed partial class SqliteStore : IStore
                 PRIMARY KEY (pk, sk)
             ) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS items_expires_at ON items (expires_at) WHERE expires_at IS NOT NULL;
+            CREATE TABLE IF NOT EXISTS rebuild_due (id INTEGER PRIMARY KEY CHECK (id = 1), token TEXT NOT NULL);
             """;
         command.ExecuteNonQuery();
         SqliteFile.StampSchemaVersion(connection);

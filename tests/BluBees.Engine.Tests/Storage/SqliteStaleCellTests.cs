@@ -123,6 +123,73 @@ public sealed class SqliteStaleCellTests
     }
 
     [Test]
+    public async Task A_rebuild_asked_for_before_a_restart_is_done_by_the_first_purge_after_it()
+    {
+        // A rule deleted (its definitions in clear), then the backend stopped before the purge that was to rebuild the file
+        // (a deploy, a restart, a crash): the request lived in the process's memory only, and the first purge of the next
+        // process rebuilt nothing when nothing had expired, so a stale copy of the definition stayed in the file for as
+        // long as nothing expired (for good on a quiet store). The request is kept in the file now.
+        int[] seeds = [1, 2, 6, 7, 10];
+        var beforeRestart = new List<string>();
+        var afterPurge = new List<string>();
+        foreach (var seed in seeds)
+        {
+            var rnd = new Random(seed);
+            using var dir = new TempDirectory();
+            var time = new FakeTimeProvider(KeyHarness.Start);
+            var definitions = new List<string>();
+            var versions = new HashSet<string>(StringComparer.Ordinal);
+            using (var store = new SqliteStore(Options.Create(new StorageOptions { DataDirectory = dir.Path }), time))
+            {
+                var written = new List<(string Pk, string Sk)>();
+                string[] prefixes = ["RUN#", "GRANT#", "RULEV#rule_x#", "IRUN#OPS-1#", "DEDUP#", "CONN#"];
+                for (var i = 0; i < 600; i++)
+                {
+                    if (rnd.NextDouble() < 0.3 && written.Count > 0)
+                    {
+                        var (pk, sk) = written[rnd.Next(written.Count)];
+                        await store.PutAsync(new StoreItem(pk, sk, Scenario.Data('y', rnd.Next(10, 1500)), Later(rnd)), Ct);
+                        continue;
+                    }
+
+                    if (rnd.Next(10) == 0)
+                    {
+                        // A version of the installed tenant's rule: its definition, in clear.
+                        var version = StorageKeys.RuleVersion("deleted", rnd.Next(1, 100_000));
+                        var definition = "ruleDefinition" + rnd.NextInt64().ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+                        definitions.Add(definition);
+                        versions.Add(version);
+                        await store.PutAsync(new StoreItem(StorageKeys.Tenant("installed"), version, "{\"definition\":\"" + definition + new string('z', rnd.Next(10, 600)) + "\"}"), Ct);
+                        continue;
+                    }
+
+                    var tenant = StorageKeys.Tenant("other" + rnd.Next(5).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    var key = prefixes[rnd.Next(prefixes.Length)] + rnd.NextInt64(10_000_000_000).ToString("D10", System.Globalization.CultureInfo.InvariantCulture);
+                    await store.PutAsync(new StoreItem(tenant, key, Scenario.Data('x', rnd.Next(10, 1500)), Later(rnd)), Ct);
+                    written.Add((tenant, key));
+                }
+
+                // The admin deletes the rule (RuleService: its versions, then the erase every such delete runs).
+                foreach (var version in versions)
+                {
+                    await store.DeleteAsync(StorageKeys.Tenant("installed"), version, Ct);
+                }
+
+                Assert.That(await ResidueErasure.AfterDeleteAsync(store), Is.True);
+                beforeRestart.AddRange(StillReadable(store, definitions).Select(f => $"seed {seed}: {f}"));
+            }
+
+            // The next process on the same files: its first purge (at start; nothing has expired).
+            using var next = new SqliteStore(Options.Create(new StorageOptions { DataDirectory = dir.Path }), time);
+            await new RetentionPurger(next, time, Options.Create(new RetentionOptions()), NullLogger<RetentionPurger>.Instance).PurgeAsync(Ct);
+            afterPurge.AddRange(StillReadable(next, definitions).Select(f => $"seed {seed}: {f}"));
+        }
+
+        Assert.That(beforeRestart, Is.Not.Empty, "control: the erase of the WAL alone leaves a stale copy in a page's unallocated space");
+        Assert.That(afterPurge, Is.Empty, "a deleted rule's definition is still in the SQLite file after the first purge of the next process");
+    }
+
+    [Test]
     public async Task A_key_rotation_leaves_no_stale_copy_of_a_data_key_as_wrapped_before()
     {
         // Seeds whose operation sequence leaves a stale copy of a KEY row without the rebuild (about one in fifteen does).
