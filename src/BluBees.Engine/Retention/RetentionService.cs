@@ -7,7 +7,8 @@ namespace BluBees.Engine.Retention;
 
 /// <summary>
 /// Deletes expired items of the embedded store on a schedule of the injected clock: at start, then every
-/// <see cref="RetentionOptions.PurgeInterval"/>. Does nothing on a store that expires items itself (DynamoDB TTL).
+/// <see cref="RetentionOptions.PurgeInterval"/>. On a store that expires items itself (DynamoDB TTL) it only erases the
+/// SQLite run queue's file, when that queue is in use in a file of its own (<see cref="EraseQueueFileAsync"/>).
 /// Each round also finishes uninstalls cut off part way (<see cref="Tenancy.TenantService.ResumeUninstallsAsync"/>) and
 /// deletes every tenant's secret key shares that no stored secret names (<see cref="Crypto.TenantKeyService.SweepSecretSharesAsync"/>):
 /// those of secrets an earlier release deleted or replaced after a rollback (it does not know the shares), and those a
@@ -17,7 +18,7 @@ namespace BluBees.Engine.Retention;
 /// </summary>
 internal sealed partial class RetentionService(
     IStore store, TimeProvider time, IOptions<RetentionOptions> options, ILoggerFactory loggers, Tenancy.TenantService? tenants = null,
-    Crypto.TenantKeyService? keys = null) : BackgroundService
+    Crypto.TenantKeyService? keys = null, Runs.SqliteRunQueue? queue = null) : BackgroundService
 {
     private readonly ILogger _logger = loggers.CreateLogger<RetentionService>();
 
@@ -25,6 +26,14 @@ internal sealed partial class RetentionService(
     {
         if (store is not IExpiredItemPurger purger)
         {
+            // The store expires items itself (DynamoDB), but the SQLite run queue may still be in use, in a file of its
+            // own: its WAL keeps the frames of finished runs' messages (ciphertext under the tenant's live data key) and
+            // nothing else truncates it (OwnQueueFileResidueTests).
+            if (queue is { SharesStore: false })
+            {
+                await EraseQueueFileAsync(queue, stoppingToken);
+            }
+
             return;
         }
 
@@ -50,6 +59,44 @@ internal sealed partial class RetentionService(
             }
 
             await SweepSecretSharesAsync(stoppingToken);
+
+            try
+            {
+                await Task.Delay(options.Value.PurgeInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every <see cref="RetentionOptions.PurgeInterval"/>, at start too: the queue's own file has its WAL erased, and is
+    /// rebuilt at most once per <see cref="RetentionOptions.RebuildInterval"/> (stale copies of deleted rows).
+    /// </summary>
+    private async Task EraseQueueFileAsync(Runs.SqliteRunQueue own, CancellationToken stoppingToken)
+    {
+        DateTimeOffset? lastRebuild = null;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var now = time.GetUtcNow();
+            var rebuild = lastRebuild is not { } last || now - last >= options.Value.RebuildInterval || now < last;
+            try
+            {
+                if (await own.EraseOwnFileAsync(rebuild, stoppingToken) && rebuild)
+                {
+                    lastRebuild = now;
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                PurgeFailed(_logger, ex.GetType().Name); // the next round tries again
+            }
 
             try
             {

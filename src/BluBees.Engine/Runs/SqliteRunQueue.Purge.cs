@@ -36,6 +36,23 @@ public sealed partial class SqliteRunQueue : ITenantQueuePurge
         return total;
     }
 
+    /// <summary>
+    /// The retention round of a queue in a file of its own (the store is another provider's, so no store purge reaches
+    /// the file): the WAL, which keeps the frames of finished runs' messages, is truncated, and the file rebuilt first when
+    /// <paramref name="rebuild"/>. True when both were done. Does nothing on the store's own file (its purge does it).
+    /// </summary>
+    internal async Task<bool> EraseOwnFileAsync(bool rebuild, CancellationToken ct)
+    {
+        if (SharesStore)
+        {
+            return true;
+        }
+
+        var eraser = new SqliteFileEraser(_connectionString);
+        var rebuilt = !rebuild || eraser.Rebuild();
+        return await eraser.EraseWalAsync(ct) && rebuilt;
+    }
+
     /// <summary>One write of a purge: the tenant's oldest <paramref name="batchSize"/> messages at most (a seek on <c>run_queue_by_tenant</c>).</summary>
     internal Task<int> PurgeTenantBatchAsync(TenantId tenantId, int batchSize, CancellationToken ct)
     {
