@@ -825,6 +825,10 @@ MUTATIONS = [
      "IsRedelivery(node, body) ? tenants.InstallRedeliveredAsync(",
      "IsRedelivery(node, body) && false ? tenants.InstallRedeliveredAsync(",
      "FullyQualifiedName~AfterUninstallTests.A_redelivered_installed_event"),
+    ("a configured URL with a hidden character is saved (U+202E shows the base URL as another address, a line break or NUL is stored and read back raw)", "src/BluBees.Engine/Egress/EgressUrlValidator.cs",
+     "        if (HasHiddenCharacters(url.Trim()))",
+     "        if (url.Length < 0 && HasHiddenCharacters(url.Trim()))",
+     "FullyQualifiedName~ConfiguredUrlTextTests", "tests/BluBees.Api.Tests"),
 ]
 
 WORK = ROOT  # replaced by the throwaway copy in main()

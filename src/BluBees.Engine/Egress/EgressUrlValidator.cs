@@ -18,6 +18,11 @@ internal static class EgressUrlValidator
             return "The URL must be absolute (https://host/path).";
         }
 
+        if (HasHiddenCharacters(url.Trim()))
+        {
+            return "The URL must not contain spaces, control characters or invisible characters (text direction, zero width); percent-encode them (a space is %20).";
+        }
+
         if (Check(uri, options, new DestinationPolicy(options), out var message) != EgressFailure.None)
         {
             return message;
@@ -53,7 +58,8 @@ internal static class EgressUrlValidator
             return EgressFailure.InvalidUrl;
         }
 
-        if (!options.IsPortAllowed(uri.Port))
+        // Port 0 is no destination (a connect to it fails whatever the host); AllowAnyPort does not make it one.
+        if (uri.Port == 0 || !options.IsPortAllowed(uri.Port))
         {
             message = string.Create(CultureInfo.InvariantCulture, $"Port {uri.Port} is not allowed.");
             return EgressFailure.BlockedPort;
@@ -71,6 +77,15 @@ internal static class EgressUrlValidator
                 return EgressFailure.None;
         }
     }
+
+    /// <summary>
+    /// Whitespace, control and format characters (text direction such as U+202E, zero-width, byte order mark) inside a
+    /// URL. RFC 3986 (section 2) allows none of them unencoded, yet <see cref="Uri"/> takes them and escapes them when it
+    /// sends, so the URL stored and shown (a line break, or U+202E turning "example.com/gnp.exe" around on screen) was not
+    /// the one called. Callers trim surrounding spaces, so only the URL's own characters count.
+    /// </summary>
+    internal static bool HasHiddenCharacters(string url)
+        => url.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format);
 
     internal static string Blocked(string host) => $"Destination '{host}' is not allowed: it is not a public address.";
 

@@ -102,6 +102,8 @@ public sealed class HttpStepCompilerTests
     [TestCase("https://user:pw@api.example.com/x", "The URL must not contain user info (user:password@); configure credentials on the connection.")]
     [TestCase("/relative", "The URL must be absolute (https://host/path).")]
     [TestCase("not a url", "The URL must be absolute (https://host/path).")]
+    [TestCase("https://api.example.com/a b", "The URL must not contain spaces, control characters or invisible characters (text direction, zero width); percent-encode them (a space is %20).")]
+    [TestCase("https://api.example.com/\u202Egnp.exe", "The URL must not contain spaces, control characters or invisible characters (text direction, zero width); percent-encode them (a space is %20).")]
     public void AConstantUrlIsCheckedByTheEgressRules(string url, string message)
     {
         Assert.That(Errors($$"""{ "id": "s", "type": "http", "url": "{{url}}" }"""), Is.EqualTo(new Dictionary<string, string[]> { ["steps[0].url"] = [message] }));
