@@ -80,7 +80,8 @@ public sealed class ConfiguredUrlTextTests : BackendFixture
                 {
                     "baseUrl" => Connection(url),
                     "auth.tokenUrl" => Connection("https://api.example.com/v1", url),
-                    _ => Rule(url),
+                    // Inside the connection's base URL (/v1), so no other rule (credential scope) refuses it first.
+                    _ => Rule(url.Replace(".com/", ".com/v1/", StringComparison.Ordinal).Replace(":0/", ":0/v1/", StringComparison.Ordinal)),
                 };
                 using var response = await Backend.SendAsync(method, path, _tenant, body);
                 var text = await response.Content.ReadAsStringAsync();
