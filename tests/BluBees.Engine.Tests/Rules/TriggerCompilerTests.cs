@@ -26,6 +26,42 @@ public sealed class TriggerCompilerTests
 
     private static IDictionary<string, string[]> Invalid(string json) => Compile(TestJson.Read<TriggerDefinition>(json)).Errors;
 
+    /// <summary>
+    /// A name no Jira project, issue type or field has (a NUL, line break or tab inside it, U+202E, a zero-width space, a
+    /// byte order mark) made a rule that saved and never fired: refused at save, naming the entry. A rule stored before
+    /// this check still compiles (it never matches, as before).
+    /// </summary>
+    [TestCase("projects", "OPS\\u0000", "trigger.projects[1]")]
+    [TestCase("projects", "OP\\nS", "trigger.projects[1]")]
+    [TestCase("issueTypes", "Bu\\u202Eg", "trigger.issueTypes[1]")]
+    [TestCase("issueTypes", "\\uFEFFBug", "trigger.issueTypes[1]")]
+    [TestCase("issueTypes", "Task\\u200B", "trigger.issueTypes[1]")]
+    [TestCase("field", "sta\\ttus", "trigger.fieldChanged.field")]
+    [TestCase("field", "status\\u202E", "trigger.fieldChanged.field")]
+    public void A_save_refuses_a_name_with_a_control_or_invisible_character_and_a_stored_rule_still_compiles(string list, string value, string field)
+    {
+        var json = list == "field"
+            ? $$"""{ "type": "event", "events": ["avi:jira:updated:issue"], "fieldChanged": { "field": "{{value}}" } }"""
+            : $$"""{ "type": "event", "events": ["avi:jira:created:issue"], "{{list}}": ["OK", "{{value}}"] }""";
+        var definition = TestJson.Read<TriggerDefinition>(json);
+        var errors = new ValidationErrors();
+
+        Assert.That(TriggerCompiler.Compile(definition, errors, save: true), Is.Null);
+        Assert.That(errors.ToDictionary().Keys, Is.EqualTo(new[] { field }));
+        Assert.That(errors.ToDictionary()[field].Single(), Does.Contain("control characters"));
+        Assert.That(Compile(definition).Errors, Is.Empty, "a rule stored before this check still compiles");
+    }
+
+    [Test]
+    public void A_save_keeps_names_with_spaces_and_accents()
+    {
+        var definition = TestJson.Read<TriggerDefinition>("""{ "type": "event", "events": ["avi:jira:updated:issue"], "projects": ["OPS"], "issueTypes": ["Sub-task", "Épica técnica", "バグ"], "fieldChanged": { "field": "customfield_10010" } }""");
+        var errors = new ValidationErrors();
+
+        Assert.That(TriggerCompiler.Compile(definition, errors, save: true), Is.Not.Null);
+        Assert.That(errors.IsEmpty, Is.True);
+    }
+
     [TestCase("""{ "type": "manual", "projects": ["OPS"] }""", "trigger.projects", "applies to event triggers only; a manual trigger would ignore it")]
     [TestCase("""{ "type": "manual", "issueTypes": ["Bug"] }""", "trigger.issueTypes", "applies to event triggers only; a manual trigger would ignore it")]
     [TestCase("""{ "type": "webhook", "webhookId": "hook_1", "fieldChanged": { "field": "status" } }""", "trigger.fieldChanged", "applies to event triggers only; a webhook trigger would ignore it")]

@@ -53,11 +53,15 @@ internal static class TriggerCompiler
             }
         }
 
-        var projects = Names(trigger.Projects, "trigger.projects", errors);
-        var issueTypes = Names(trigger.IssueTypes, "trigger.issueTypes", errors);
+        var projects = Names(trigger.Projects, "trigger.projects", errors, save);
+        var issueTypes = Names(trigger.IssueTypes, "trigger.issueTypes", errors, save);
         if (trigger.FieldChanged is { } change && string.IsNullOrWhiteSpace(change.Field))
         {
             errors.Add("trigger.fieldChanged.field", "is required");
+        }
+        else if (save && trigger.FieldChanged is { Field: { } field } && HasHiddenCharacters(field))
+        {
+            errors.Add("trigger.fieldChanged.field", HiddenCharacters);
         }
 
         var schedule = kind == TriggerKind.Schedule ? ScheduleCompiler.Compile(trigger.Schedule, errors) : null;
@@ -101,7 +105,17 @@ internal static class TriggerCompiler
         return text is "event" or "schedule" or "manual" or "webhook" && Enum.TryParse(text, ignoreCase: true, out kind);
     }
 
-    private static HashSet<string>? Names(IReadOnlyList<string>? names, string path, ValidationErrors errors)
+    private const string HiddenCharacters = "must not contain control characters (NUL, a line break, a tab) or invisible ones (text direction, zero width): no Jira name holds one, so the rule would never fire";
+
+    /// <summary>
+    /// Control and format characters (U+202E, zero-width, BOM) inside a name: Jira's project keys, issue type names and
+    /// field ids hold none, so a rule saved with one never fires and the admin sees nothing wrong (U+202E even shows the
+    /// name reversed). Refused at save only: a rule stored before this check still compiles, and simply never matches.
+    /// </summary>
+    private static bool HasHiddenCharacters(string name)
+        => name.Any(c => char.IsControl(c) || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format);
+
+    private static HashSet<string>? Names(IReadOnlyList<string>? names, string path, ValidationErrors errors, bool save)
     {
         if (names is null)
         {
@@ -119,6 +133,10 @@ internal static class TriggerCompiler
             if (string.IsNullOrWhiteSpace(names[i]) || names[i].Length > 255)
             {
                 errors.Add($"{path}[{i}]", "must be a non-empty name of at most 255 characters");
+            }
+            else if (save && HasHiddenCharacters(names[i]))
+            {
+                errors.Add($"{path}[{i}]", HiddenCharacters);
             }
         }
 
