@@ -85,7 +85,7 @@ internal static class EgressUrlValidator
     /// the one called. Callers trim surrounding spaces, so only the URL's own characters count.
     /// </summary>
     internal static bool HasHiddenCharacters(string url)
-        => url.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format);
+        => url.Any(char.IsWhiteSpace) || Validation.DisplayText.HasControlOrFormatCharacters(url);
 
     internal static string Blocked(string host) => $"Destination '{host}' is not allowed: it is not a public address.";
 

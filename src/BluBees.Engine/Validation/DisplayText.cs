@@ -23,6 +23,14 @@ public static class DisplayText
             }
         }) : text;
 
+    /// <summary>
+    /// Whether <paramref name="text"/> holds a control character or any format character (text direction, zero width,
+    /// byte order mark): stricter than <see cref="HasUnsafeCharacters"/>, for identifiers that hold none (a Jira project
+    /// key, issue type name or field id; a URL, which would carry one only percent-encoded).
+    /// </summary>
+    public static bool HasControlOrFormatCharacters(string text)
+        => text.Any(c => char.IsControl(c) || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format);
+
     private static bool IsUnsafe(char c)
         => char.IsControl(c) || c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069') or '\u200E' or '\u200F' or '\u061C';
 }

@@ -112,8 +112,7 @@ internal static class TriggerCompiler
     /// field ids hold none, so a rule saved with one never fires and the admin sees nothing wrong (U+202E even shows the
     /// name reversed). Refused at save only: a rule stored before this check still compiles, and simply never matches.
     /// </summary>
-    private static bool HasHiddenCharacters(string name)
-        => name.Any(c => char.IsControl(c) || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format);
+    private static bool HasHiddenCharacters(string name) => DisplayText.HasControlOrFormatCharacters(name);
 
     private static HashSet<string>? Names(IReadOnlyList<string>? names, string path, ValidationErrors errors, bool save)
     {
