@@ -119,7 +119,7 @@ internal static partial class ForgeEndpoints
                 // https://developer.atlassian.com/platform/forge/events-reference/product_events/ "Retry product events")
                 // is the installed event Forge first sent before any uninstall of this installation: it installs only an
                 // installation that is not marked uninstalled, and never clears the mark (docs/security.md, Deletion).
-                if (!await (IsRedelivery(node, body) ? tenants.InstallRedeliveredAsync(tenant.Context, ct) : tenants.InstallAsync(tenant.Context, ct)))
+                if (!await (IsRedelivery(node, body) ? tenants.InstalledOrUpgradedAsync(tenant.Context, ct) : tenants.InstallAsync(tenant.Context, ct)))
                 {
                     // An uninstall of the installation marked it while this install was writing: it came later and wins.
                     return Problems.Status(StatusCodes.Status401Unauthorized, "Unauthorized", "This installation of the app was uninstalled.");

@@ -64,27 +64,6 @@ public sealed class TenantService(
     }
 
     /// <summary>
-    /// A redelivered installed event (it carries <c>retryContext</c>): the installed event of the installation as it was
-    /// when Forge first sent it, so never an install after an uninstall of it. Installs (the tenant record and data key)
-    /// like <see cref="InstallAsync"/> when the installation is not marked uninstalled; when it is, writes nothing, keeps
-    /// the mark and answers false. Before, it cleared the mark like a first delivery: an installed event Forge retried
-    /// across the preUninstall (up to 4 times, 60 s apart) brought the uninstalled installation back, its data key and
-    /// every still-valid token of it included.
-    /// </summary>
-    public async Task<bool> InstallRedeliveredAsync(TenantContext tenant, CancellationToken ct)
-    {
-        if (await _uninstalled.IsUninstalledAsync(tenant.Id, ct))
-        {
-            // Marked: the mark stays and nothing is written (no ClearAsync, unlike a first delivery).
-            return false;
-        }
-
-        await EnsureAsync(tenant, ct);
-        await keys.GetOrCreateAsync(tenant.Id, ct);
-        return await StillInstalledAfterWritesAsync(tenant.Id);
-    }
-
-    /// <summary>
     /// An operator's restore of a tenant from a backup (the CLI): the installation's uninstall mark, if any, is
     /// cleared (restoring is the deliberate opposite of the uninstall), then the tenant record is ensured.
     /// </summary>
@@ -147,8 +126,12 @@ public sealed class TenantService(
     }
 
     /// <summary>
-    /// An installed or upgraded event that does not say which (Atlassian's life-cycle examples carry no event type):
-    /// the upgrade's update, then the install's data key; false (nothing written) when the installation was uninstalled.
+    /// An installed or upgraded event that does not say which (Atlassian's life-cycle examples carry no event type), and a
+    /// redelivered installed event (it carries <c>retryContext</c>: the installed event as Forge first sent it, so never
+    /// an install after an uninstall of the installation): the upgrade's update, then the install's data key; false
+    /// (nothing written, the uninstall mark kept) when the installation was uninstalled. Unlike <see cref="InstallAsync"/>
+    /// it never clears the mark: a redelivery that did would bring the uninstalled installation back, its data key and
+    /// every still-valid token of it included.
     /// </summary>
     public async Task<bool> InstalledOrUpgradedAsync(TenantContext tenant, CancellationToken ct)
     {
