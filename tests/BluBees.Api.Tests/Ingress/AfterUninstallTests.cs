@@ -92,13 +92,7 @@ public sealed class AfterUninstallTests : BackendFixture
         }
 
         Assert.That(await TenantRowsAsync(tenant), Is.Empty, "control: the uninstall deleted everything");
-        var upgraded = new System.Text.Json.Nodes.JsonObject
-        {
-            ["eventType"] = "avi:forge:upgraded:app",
-            ["id"] = tenant,
-            ["upgraderAccountId"] = "4ad9aa0c52dc1b420a791d12",
-            ["app"] = new System.Text.Json.Nodes.JsonObject { ["id"] = "406d303d-0393-4ec4-ad7c-1435be94583a", ["version"] = "9.0.0" },
-        };
+        var upgraded = LifecycleTests.UpgradedBody(tenant);
         using (var late = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", tenant, upgraded))
         {
             Assert.That(late.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));

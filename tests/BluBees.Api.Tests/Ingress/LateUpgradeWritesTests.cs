@@ -34,13 +34,7 @@ public sealed class LateUpgradeWritesTests : BackendFixture
 
         var log = Backend.Services.GetRequiredService<WriteLog>();
         log.Clear();
-        var upgraded = new System.Text.Json.Nodes.JsonObject
-        {
-            ["eventType"] = "avi:forge:upgraded:app",
-            ["id"] = tenant,
-            ["upgraderAccountId"] = "4ad9aa0c52dc1b420a791d12",
-            ["app"] = new System.Text.Json.Nodes.JsonObject { ["id"] = "406d303d-0393-4ec4-ad7c-1435be94583a", ["version"] = "9.0.0" },
-        };
+        var upgraded = LifecycleTests.UpgradedBody(tenant);
         using (var late = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", tenant, upgraded))
         {
             Assert.That(late.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
@@ -51,8 +45,7 @@ public sealed class LateUpgradeWritesTests : BackendFixture
         // Control: the same event of an installed tenant goes through this store and writes its record.
         var installed = Samples.NewTenant();
         await Backend.JsonAsync(HttpMethod.Post, "/api/connections", installed, Samples.Connection(ThirdParty.Address, "s"), 201);
-        upgraded["id"] = installed;
-        using (var upgrade = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", installed, upgraded))
+        using (var upgrade = await Backend.SendAsync(HttpMethod.Post, "/forge/lifecycle", installed, LifecycleTests.UpgradedBody(installed)))
         {
             Assert.That((int)upgrade.StatusCode, Is.InRange(200, 299));
         }

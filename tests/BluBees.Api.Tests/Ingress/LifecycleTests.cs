@@ -86,6 +86,15 @@ public sealed class LifecycleTests : BackendFixture
         Assert.That((await Backend.JsonAsync(HttpMethod.Get, "/api/connections", tenant))["items"]!.AsArray(), Has.Count.EqualTo(1));
     }
 
+    /// <summary>An <c>avi:forge:upgraded:app</c> event of <paramref name="tenant"/> (the fields of Atlassian's life-cycle reference).</summary>
+    internal static JsonObject UpgradedBody(string tenant) => new()
+    {
+        ["eventType"] = "avi:forge:upgraded:app",
+        ["id"] = tenant,
+        ["upgraderAccountId"] = "4ad9aa0c52dc1b420a791d12",
+        ["app"] = new JsonObject { ["id"] = "406d303d-0393-4ec4-ad7c-1435be94583a", ["version"] = "9.0.0" },
+    };
+
     internal static JsonObject PreUninstallBody(string tenant) => new()
     {
         ["context"] = new JsonObject { ["cloudId"] = "cloud-" + tenant[^6..], ["moduleKey"] = "pre-uninstall" },

@@ -63,31 +63,16 @@ public sealed class FinishedMessageResidueTests
 
             var store = services.GetRequiredService<IStore>();
             var sqlite = (SqliteStore)store;
-            beforePurge.AddRange(Found(sqlite, finished).Select(f => $"seed {seed}: {f}"));
-            plaintext.AddRange(Found(sqlite, ["FINISHED-PAYLOAD-"]).Select(f => $"seed {seed}: {f}"));
+            beforePurge.AddRange(FileScan.Find(FileScan.Under(Path.GetDirectoryName(sqlite.DatabasePath)!), finished).Select(f => $"seed {seed}: {f}"));
+            plaintext.AddRange(FileScan.Find(FileScan.Under(Path.GetDirectoryName(sqlite.DatabasePath)!), ["FINISHED-PAYLOAD-"]).Select(f => $"seed {seed}: {f}"));
             var time = services.GetRequiredService<TimeProvider>();
             await new RetentionPurger(sqlite, time, Options.Create(new RetentionOptions()), NullLogger<RetentionPurger>.Instance).PurgeAsync(Ct);
-            afterPurge.AddRange(Found(sqlite, finished).Select(f => $"seed {seed}: {f}"));
+            afterPurge.AddRange(FileScan.Find(FileScan.Under(Path.GetDirectoryName(sqlite.DatabasePath)!), finished).Select(f => $"seed {seed}: {f}"));
         }
 
         Assert.That(plaintext, Is.Empty, "a payload in clear in a file of the data directory");
         Assert.That(beforePurge, Is.Not.Empty, "control: before the purge the WAL still holds the finished messages' rows");
         Assert.That(afterPurge, Is.Empty, "a finished run's message ciphertext is still in the SQLite files after the next purge");
-    }
-
-    private static List<string> Found(SqliteStore store, List<string> needles)
-    {
-        var found = new List<string>();
-        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(store.DatabasePath)!, "*", SearchOption.AllDirectories))
-        {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var buffer = new MemoryStream();
-            stream.CopyTo(buffer);
-            var bytes = buffer.ToArray();
-            found.AddRange(needles.Where(n => bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(n)) >= 0).Select(n => $"{n} in {Path.GetFileName(file)}"));
-        }
-
-        return found;
     }
 
     private static ServiceProvider Instance(TempDirectory dir)

@@ -50,8 +50,8 @@ public sealed class OwnQueueFileResidueTests
             }
         }
 
-        Assert.That(Found(queueDir.Path, finished), Is.Not.Empty, "control: before the round the queue file's WAL holds the finished messages");
-        Assert.That(Found(queueDir.Path, ["OWN-QUEUE-PAYLOAD-"]), Is.Empty, "a payload in clear in the queue's file");
+        Assert.That(FileScan.Find(FileScan.Under(queueDir.Path), finished), Is.Not.Empty, "control: before the round the queue file's WAL holds the finished messages");
+        Assert.That(FileScan.Find(FileScan.Under(queueDir.Path), ["OWN-QUEUE-PAYLOAD-"]), Is.Empty, "a payload in clear in the queue's file");
 
         var retention = services.GetServices<IHostedService>().OfType<RetentionService>().Single();
         await retention.StartAsync(Ct);
@@ -59,41 +59,17 @@ public sealed class OwnQueueFileResidueTests
         {
             // The round runs at start; wait for its outcome, not for a time.
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (Found(queueDir.Path, finished).Count > 0 && !deadline.IsCancellationRequested && retention.ExecuteTask is { IsCompleted: false })
+            while (FileScan.Find(FileScan.Under(queueDir.Path), finished).Count > 0 && !deadline.IsCancellationRequested && retention.ExecuteTask is { IsCompleted: false })
             {
                 await Task.Delay(20, CancellationToken.None);
             }
 
-            Assert.That(Found(queueDir.Path, finished), Is.Empty, "a finished run's message ciphertext is still in the queue's own file after the retention round");
+            Assert.That(FileScan.Find(FileScan.Under(queueDir.Path), finished), Is.Empty, "a finished run's message ciphertext is still in the queue's own file after the retention round");
         }
         finally
         {
             await retention.StopAsync(Ct);
         }
-    }
-
-    private static List<string> Found(string directory, IReadOnlyList<string> needles)
-    {
-        var found = new List<string>();
-        foreach (var file in Directory.GetFiles(directory, "*", SearchOption.AllDirectories))
-        {
-            byte[] bytes;
-            try
-            {
-                using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                using var buffer = new MemoryStream();
-                stream.CopyTo(buffer);
-                bytes = buffer.ToArray();
-            }
-            catch (FileNotFoundException)
-            {
-                continue; // removed while listed (a WAL deleted by a checkpoint)
-            }
-
-            found.AddRange(needles.Where(n => bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(n)) >= 0).Select(n => $"{n} in {Path.GetFileName(file)}"));
-        }
-
-        return found;
     }
 
     private static ServiceProvider Instance(TempDirectory dir, IStore store)

@@ -43,7 +43,7 @@ public sealed class EraseGivenUpTests
         await store.PutAsync(new StoreItem(StorageKeys.Tenant(Victim.Value), StorageKeys.Connection("c1"), StoredJson.Write(new { secretCiphertext = ciphertext })), Ct);
         var wrapped = StoredJson.Read<StoredDataKey>((await store.GetAsync(StorageKeys.Tenant(Victim.Value), StorageKeys.DataKey, Ct))!.Data).Wrapped;
         var needles = new Dictionary<string, string> { ["tenant id"] = Victim.Value, ["wrapped data key"] = wrapped, ["secret ciphertext"] = ciphertext[3..] };
-        Assert.That(Found(store, needles), Is.Not.Empty, "control: the scan sees the tenant before the uninstall");
+        Assert.That(FileScan.Find(FileScan.SqliteFiles(store), needles.Select(n => (n.Key, n.Value))), Is.Not.Empty, "control: the scan sees the tenant before the uninstall");
 
         // A reader on an old snapshot for longer than the erase retries (about 10 s).
         await using (var reader = new SqliteConnection($"Data Source={store.DatabasePath};Pooling=False"))
@@ -57,7 +57,7 @@ public sealed class EraseGivenUpTests
 
             await tenants.UninstallAsync(Victim, Ct);
             Assert.That(await store.GetAsync(StorageKeys.Tenant(Victim.Value), StorageKeys.DataKey, Ct), Is.Null, "the data key's row is deleted");
-            Assert.That(Found(store, needles), Is.Not.Empty, "control: the erase could not finish behind the reader");
+            Assert.That(FileScan.Find(FileScan.SqliteFiles(store), needles.Select(n => (n.Key, n.Value))), Is.Not.Empty, "control: the erase could not finish behind the reader");
             await using var end = reader.CreateCommand();
             end.CommandText = "COMMIT;";
             await end.ExecuteNonQueryAsync();
@@ -67,23 +67,8 @@ public sealed class EraseGivenUpTests
         var purged = await new RetentionPurger(store, time, Options.Create(new RetentionOptions()), NullLogger<RetentionPurger>.Instance).PurgeAsync(Ct);
 
         Assert.That(purged, Is.Zero);
-        Assert.That(Found(store, needles), Is.Empty, "readable in the SQLite files after the purge");
+        Assert.That(FileScan.Find(FileScan.SqliteFiles(store), needles.Select(n => (n.Key, n.Value))), Is.Empty, "readable in the SQLite files after the purge");
         Assert.That(await store.GetAsync(StorageKeys.Tenant("bystander"), StorageKeys.DataKey, Ct), Is.Not.Null, "control: other tenants keep their keys");
     }
 
-    /// <summary>The needles found in the database, its <c>-wal</c> or its <c>-shm</c>.</summary>
-    private static List<string> Found(SqliteStore store, Dictionary<string, string> needles)
-    {
-        var found = new List<string>();
-        foreach (var file in new[] { store.DatabasePath, store.DatabasePath + "-wal", store.DatabasePath + "-shm" }.Where(File.Exists))
-        {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var buffer = new MemoryStream();
-            stream.CopyTo(buffer);
-            var bytes = buffer.ToArray();
-            found.AddRange(needles.Where(n => bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(n.Value)) >= 0).Select(n => $"{n.Key} in {Path.GetFileName(file)}"));
-        }
-
-        return found;
-    }
 }

@@ -113,9 +113,9 @@ public sealed class SqliteStaleCellTests
                 Assert.That(await ResidueErasure.AfterDeleteAsync(store), Is.True);
             }
 
-            beforePurge.AddRange(StillReadable(store, secrets).Select(f => $"seed {seed}: {f}"));
+            beforePurge.AddRange(FileScan.Find(FileScan.SqliteFiles(store), secrets).Select(f => $"seed {seed}: {f}"));
             await new RetentionPurger(store, time, Options.Create(new RetentionOptions()), NullLogger<RetentionPurger>.Instance).PurgeAsync(Ct);
-            afterPurge.AddRange(StillReadable(store, secrets).Select(f => $"seed {seed}: {f}"));
+            afterPurge.AddRange(FileScan.Find(FileScan.SqliteFiles(store), secrets).Select(f => $"seed {seed}: {f}"));
         }
 
         Assert.That(beforePurge, Is.Not.Empty, "control: the erase of the WAL alone leaves a stale copy in a page's unallocated space");
@@ -176,13 +176,13 @@ public sealed class SqliteStaleCellTests
                 }
 
                 Assert.That(await ResidueErasure.AfterDeleteAsync(store), Is.True);
-                beforeRestart.AddRange(StillReadable(store, definitions).Select(f => $"seed {seed}: {f}"));
+                beforeRestart.AddRange(FileScan.Find(FileScan.SqliteFiles(store), definitions).Select(f => $"seed {seed}: {f}"));
             }
 
             // The next process on the same files: its first purge (at start; nothing has expired).
             using var next = new SqliteStore(Options.Create(new StorageOptions { DataDirectory = dir.Path }), time);
             await new RetentionPurger(next, time, Options.Create(new RetentionOptions()), NullLogger<RetentionPurger>.Instance).PurgeAsync(Ct);
-            afterPurge.AddRange(StillReadable(next, definitions).Select(f => $"seed {seed}: {f}"));
+            afterPurge.AddRange(FileScan.Find(FileScan.SqliteFiles(next), definitions).Select(f => $"seed {seed}: {f}"));
         }
 
         Assert.That(beforeRestart, Is.Not.Empty, "control: the erase of the WAL alone leaves a stale copy in a page's unallocated space");
@@ -240,7 +240,7 @@ public sealed class SqliteStaleCellTests
             }
 
             Assert.That(await keys.EraseReWrappedResidueAsync(), Is.True);
-            left.AddRange(StillReadable(store, wrappedBefore).Select(f => $"seed {seed}: {f}"));
+            left.AddRange(FileScan.Find(FileScan.SqliteFiles(store), wrappedBefore).Select(f => $"seed {seed}: {f}"));
         }
 
         Assert.That(left, Is.Empty, "a data key as wrapped under the replaced key-encryption key is still in the SQLite files");
@@ -248,21 +248,6 @@ public sealed class SqliteStaleCellTests
 
     /// <summary>An expiry after the purge below (nothing of the scenario expires: the purge must not delete the pages away).</summary>
     private static long Later(Random rnd) => KeyHarness.Start.ToUnixTimeSeconds() + rnd.Next(3_600, 30 * 86_400);
-
-    private static List<string> StillReadable(SqliteStore store, List<string> secrets)
-    {
-        var found = new List<string>();
-        foreach (var file in new[] { store.DatabasePath, store.DatabasePath + "-wal", store.DatabasePath + "-shm" }.Where(File.Exists))
-        {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var buffer = new MemoryStream();
-            stream.CopyTo(buffer);
-            var bytes = buffer.ToArray();
-            found.AddRange(secrets.Where(secret => bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(secret)) >= 0).Select(secret => $"{secret} in {Path.GetFileName(file)}"));
-        }
-
-        return found;
-    }
 
     /// <summary>A victim and five other tenants, 600 writes: inserts and overwrites of rows of 10 to 1 500 bytes.</summary>
     private sealed class Scenario : IAsyncDisposable
@@ -319,20 +304,7 @@ public sealed class SqliteStaleCellTests
         }
 
         /// <summary>Which needle is in which of the database, its <c>-wal</c> and its <c>-shm</c>.</summary>
-        public List<string> Found()
-        {
-            var found = new List<string>();
-            foreach (var file in new[] { Store.DatabasePath, Store.DatabasePath + "-wal", Store.DatabasePath + "-shm" }.Where(File.Exists))
-            {
-                using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                using var buffer = new MemoryStream();
-                stream.CopyTo(buffer);
-                var bytes = buffer.ToArray();
-                found.AddRange(_needles.Where(n => bytes.AsSpan().IndexOf(n.Value) >= 0).Select(n => $"{n.Key} in {Path.GetFileName(file)}"));
-            }
-
-            return found;
-        }
+        public List<string> Found() => FileScan.Find(FileScan.SqliteFiles(Store), _needles.Select(n => (n.Key, n.Value)));
 
         public ValueTask DisposeAsync()
         {
